@@ -1,0 +1,314 @@
+/*
+ * internal.h - the hub: struct definitions of the key-profile model and
+ * kxi_ helpers shared by the codec files.  Never installed.
+ *
+ * Memory: every string, byte array and list of a document lives in the
+ * document's arena (kxi_arena) and is freed with it in one go; a kx_key is
+ * a fixed-size record in a growable array.  This keeps a million-key
+ * document in flat memory and makes a key cheap to hand over one at a
+ * time.  Clear key bytes never live in the arena except the explicit
+ * test-only "clear" value form (kx_value.clear), which is wiped when the
+ * document is freed.
+ */
+#ifndef KX_INTERNAL_H
+#define KX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "kmsxchg.h"
+
+#define KX_UNSET_TIME INT64_MIN	/* optional datetime not present */
+#define KX_UNSET (-1)		/* optional small integer not present */
+#define KX_DEFAULT_MAX_INPUT ((size_t)256 << 20)
+
+/* Tri-state boolean for optional flags. */
+enum kx_tri { KX_TRI_UNSET = -1, KX_TRI_FALSE = 0, KX_TRI_TRUE = 1 };
+
+/* ---- arena --------------------------------------------------------- */
+typedef struct kxi_chunk kxi_chunk;
+typedef struct kxi_arena {
+	kxi_chunk *head;
+	size_t total;		/* bytes handed out, for limits */
+	size_t max;		/* 0 = no limit */
+	bool wipe;		/* cleanse on free (set once clear values seen) */
+} kxi_arena;
+
+void *kxi_alloc(kxi_arena *a, size_t n);		/* zeroed, 16-aligned */
+char *kxi_strdup(kxi_arena *a, const char *s);		/* NULL -> NULL */
+char *kxi_strndup(kxi_arena *a, const char *s, size_t n);
+void *kxi_memdup(kxi_arena *a, const void *p, size_t n);
+void kxi_arena_free(kxi_arena *a);
+
+/* ---- small value types --------------------------------------------- */
+typedef struct kx_bytes {
+	uint8_t *p;		/* arena-owned, NULL when absent */
+	size_t n;
+} kx_bytes;
+
+typedef struct kx_strlist {
+	const char **v;		/* arena-owned array of arena strings */
+	size_t n;
+} kx_strlist;
+
+/* Where an item came from: XML line/column or DER byte offset. */
+typedef struct kx_loc {
+	uint32_t line, col;	/* 0 = unknown */
+	int64_t off;		/* -1 = unknown */
+} kx_loc;
+
+/* Field groups whose source place the readers record for diagnostics. */
+enum kx_field {
+	KXF_KEY = 0,		/* the key element itself */
+	KXF_ID, KXF_ALG, KXF_USAGE, KXF_VALIDITY, KXF_STATE, KXF_GP,
+	KXF_EXPORT, KXF_VALUE, KXF_KCV, KXF_SPLIT, KXF_RELATIONS,
+	KXF__N
+};
+
+typedef struct kx_revision {
+	const char *version, *by;
+	int64_t date;		/* KX_UNSET_TIME if absent */
+	kx_bytes digest;
+} kx_revision;
+
+typedef struct kx_relation_ref {
+	enum kx_relation type;
+	const char *ref;	/* key id (or external reference) */
+} kx_relation_ref;
+
+typedef struct kx_extension {
+	const char *ns, *name, *value;	/* value is text */
+} kx_extension;
+
+typedef struct kx_component {
+	int index;		/* 1-based; Shamir x-coordinate */
+	const char *custodian;	/* may be NULL */
+	kx_bytes kcv;		/* component KCV (method = key's) */
+	kx_bytes wrapped;	/* component wrapped under value.kek_id, or
+				 * absent when only the ceremony record */
+} kx_component;
+
+typedef struct kx_value {
+	enum kx_value_form form;
+	const char *kek_id;	/* transport-key id (wrapped/components) */
+	enum kx_wrap_alg alg;
+	kx_bytes iv;
+	kx_bytes data;		/* wrapped bytes */
+	/* binding: what the wrap authenticates */
+	const char *binding_method;	/* e.g. "profile-der-v1" */
+	kx_bytes binding_digest;	/* SHA-256 of the bound DER, optional */
+	kx_component *components;
+	size_t ncomponents;
+	unsigned threshold;	/* components: 0 = all (XOR) */
+	enum kx_split_method split_method;
+	kx_bytes clear;		/* test material only (mode = test) */
+} kx_value;
+
+typedef struct kx_gp {
+	int key_type;		/* 0x00..0xFF, KX_UNSET */
+	int kvn;		/* KX_UNSET */
+	int kid;		/* KX_UNSET */
+	int kuq;		/* KX_UNSET; kuq_len 1 or 2 */
+	int kuq_len;
+	int access;		/* KX_UNSET */
+	enum kx_scp scp;
+	int scp_i;		/* i-parameter, KX_UNSET */
+	kx_bytes sd_aid;
+	enum kx_diversification diversification;
+} kx_gp;
+
+typedef struct kx_export {
+	bool allowed;		/* GP Exportable (default false) */
+	uint32_t forms;		/* mask of 1u << kx_form; 0 = default
+				 * (bound-block only) */
+	kx_strlist destinations;	/* empty = any */
+	int min_wrap_strength;	/* bits; KX_UNSET = strength(key) */
+	enum kx_tri trusted_kek_only;
+} kx_export;
+
+typedef struct kx_import {
+	bool allowed;		/* GP Importable (default true) */
+	kx_strlist sources;
+} kx_import;
+
+typedef struct kx_provenance {
+	enum kx_tri always_sensitive, never_exported;
+	const char *generated_in;
+} kx_provenance;
+
+typedef struct kx_split_info {
+	unsigned n, m;		/* 0 = absent */
+	enum kx_split_method method;
+	enum kx_tri dual_control;
+} kx_split_info;
+
+/* The profile: everything about one copy of a key except its value. */
+typedef struct kx_profile {
+	const char *id, *name, *description, *template_id, *reference;
+	const char *version;
+	kx_revision *revisions;
+	size_t nrevisions;
+	const char *owner, *creator, *holder;
+	kx_strlist custodians;
+
+	enum kx_class cls;
+	enum kx_alg alg;
+	unsigned length_bits;
+	/* params */
+	uint64_t rsa_e;		/* 0 = absent */
+	const char *ec_curve;	/* dotted OID, NULL = absent */
+	enum kx_hash hmac_hash;
+	uint32_t modes;		/* mask of 1u << kx_mode_of_op */
+
+	uint32_t usage;		/* mask of KX_USAGE_BIT(kx_usage) */
+	enum kx_role role;	/* KX_ROLE_NONE = absent */
+	int64_t usage_limit;	/* -1 = absent */
+
+	kx_gp gp;
+	bool has_gp;
+
+	int64_t not_before, not_after, protect_until, process_until;
+	const char *cryptoperiod;	/* ISO 8601 duration, as written */
+	enum kx_state state;
+	int64_t state_since, revoked_at, created;
+	enum kx_revocation revocation_reason;
+	enum kx_keymode mode;
+
+	kx_export export_;
+	bool sensitive;		/* default true */
+	kx_import import_;
+	kx_provenance provenance;
+	enum kx_tri permanent;
+	kx_split_info split;
+	kx_relation_ref *relations;
+	size_t nrelations;
+
+	kx_extension *extensions;
+	size_t nextensions;
+} kx_profile;
+
+struct kx_key {
+	kx_profile prof;
+	kx_value value;
+	kx_bytes kcv;
+	enum kx_kcv_method kcv_method;
+	kx_loc loc[KXF__N];
+};
+
+typedef struct kx_tk {
+	const char *id;
+	enum kx_alg alg;
+	unsigned length_bits;
+	kx_bytes kcv;
+	enum kx_kcv_method kcv_method;
+	const char *owner, *version;
+	bool trusted;
+	/* ceremony record, no values */
+	unsigned comp_n, comp_m;	/* 0 = absent */
+	enum kx_split_method comp_method;
+	kx_bytes *comp_kcvs;		/* comp_n entries or NULL */
+	kx_loc loc;
+} kx_tk;
+
+struct kx_doc {
+	kxi_arena arena;
+	const char *source;	/* file name for diagnostics */
+	enum kx_format source_format;
+	const char *id;
+	int model_version;
+	int64_t created;
+	const char *sender;
+	kx_strlist recipients;
+	const char *comment;
+	kx_tk *tks;
+	size_t ntks, tks_cap;
+	kx_key *keys;
+	size_t nkeys, keys_cap;
+	kx_extension *extensions;
+	size_t nextensions;
+	kx_loc loc;
+};
+
+/* ---- model helpers (model.c) ---------------------------------------- */
+kx_doc *kxi_doc_new(void);
+/* Append a key initialised with model defaults; NULL on ENOMEM/limit. */
+kx_key *kxi_doc_add_key(kx_doc *doc);
+kx_tk *kxi_doc_add_tk(kx_doc *doc);
+void kxi_profile_init(kx_profile *p);
+void kxi_key_init(kx_key *k);
+const kx_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
+const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
+/* Append to arena lists; return KX_OK or KX_ENOMEM. */
+int kxi_strlist_add(kxi_arena *a, kx_strlist *l, const char *s);
+/* Grow an arena array of elements by one, zeroed; NULL on ENOMEM. */
+void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
+
+/* hex helpers (util.c): upper-case hex; parse accepts either case. */
+int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
+int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
+void kxi_hex_encode(const uint8_t *p, size_t n, char *out); /* out 2n+1 */
+int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
+/* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
+int kxi_parse_uint(const char *s, unsigned long long max,
+    unsigned long long *out);
+/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days). */
+int kxi_duration_parse(const char *s, int64_t *out);
+
+/* ---- diagnostics (diag.c) ------------------------------------------- */
+/*
+ * Record a finding.  rule may be NULL (plain error).  Returns rc so it can
+ * be used as KX_FAIL's value.  d may be NULL.
+ */
+int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
+    const char *file, const kx_loc *loc, const char *key_id,
+    const char *fmt, ...) KX_PRINTF(8, 9);
+/* Shorthand for an error with no place: returns rc. */
+#define KX_FAIL(d, rc, ...) \
+	kxi_diag_add((d), NULL, KX_SEV_ERROR, (rc), NULL, NULL, NULL, \
+	    __VA_ARGS__)
+/* Drain the OpenSSL error queue into one finding message; returns rc. */
+int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
+/* Programmer error: print and abort.  Input can never reach it. */
+void kxi_misuse(const char *func, const char *what)
+    __attribute__((noreturn));
+
+/* ---- formats: one reader and one writer each ------------------------ */
+struct kxi_format {
+	const char *name;
+	enum kx_format fmt;
+	/* 1 if buf looks like this format */
+	int (*detect)(const uint8_t *buf, size_t len);
+	int (*read)(const uint8_t *buf, size_t len, const char *name,
+	    kx_doc **out, kx_diag *d);
+	int (*write)(const kx_doc *doc, kx_buf *out, kx_diag *d);
+};
+extern const struct kxi_format kxi_format_xml;	/* xml.c */
+extern const struct kxi_format kxi_format_der;	/* der.c */
+extern const struct kxi_format kxi_format_gp;	/* gp.c */
+
+/*
+ * Canonical DER of one key's profile (the KeyProfile type of the ASN.1
+ * module), used as the associated data of the bound wrap.  der.c.
+ */
+int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+
+/* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
+void kxi_xml_init(void);
+/* Parser options for every parse: no network, no DTD, no entities. */
+#define KXI_XML_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | \
+	XML_PARSE_NOCDATA)
+#define KXI_XML_MAX_DEPTH 64
+
+/*
+ * Validate an XML document (already parsed, hardened) against one of the
+ * embedded schemas, recording each violation as a KX002 finding with
+ * line/column.  Returns KX_OK if valid, KX_ESCHEMA if not.
+ */
+enum kxi_schema { KXI_SCHEMA_NATIVE = 0, KXI_SCHEMA_GP, KXI_SCHEMA_POLICY,
+	KXI_SCHEMA__N };
+struct _xmlDoc;
+int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
+    const char *name, kx_diag *d);
+
+#endif /* KX_INTERNAL_H */

@@ -1,0 +1,345 @@
+/*
+ * kmsxchg.h - libkmsxchg public API.
+ *
+ * One in-memory model of a key-exchange document (header, transport-key
+ * references, keys with their profiles and optional values) and the
+ * formats that read into it and write from it.  Every fallible function
+ * returns KX_OK (0) or a negative KX_E... code and, where a kx_diag is
+ * given (NULL is allowed), records where and why.  The library never
+ * prints.
+ *
+ * Ownership: whoever allocates frees; every kx_*_free() accepts NULL.
+ * Secrets live only in kx_secret objects (secure heap, wiped on free).
+ */
+#ifndef KMSXCHG_H
+#define KMSXCHG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define KX_WUR __attribute__((warn_unused_result))
+#define KX_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define KX_WUR
+#define KX_PRINTF(a, b)
+#endif
+
+#define KX_MODEL_VERSION 1
+#define KX_NS "urn:kmsxchg:xml:ns:1"
+#define KX_POLICY_NS "urn:kmsxchg:xml:ns:policy:1"
+#define KX_GP_NS "http://namespaces.globalplatform.org/systems-profiles/1.1.0"
+
+/* ---- error codes ------------------------------------------------------ */
+enum kx_error {
+#define KX_ERR(name, value, text) name = value,
+#include "errors.def"
+#undef KX_ERR
+};
+
+/* Text for a KX_E code; never NULL (unknown codes give a generic text). */
+const char *kx_strerror(int rc);
+
+/* ---- buffers ---------------------------------------------------------- */
+/* A growable byte buffer.  max == 0 means the library default limit. */
+typedef struct kx_buf {
+	uint8_t *data;
+	size_t len, cap, max;
+} kx_buf;
+
+/* Append; KX_ENOMEM or KX_ELIMIT when growing past max. */
+int kx_buf_append(kx_buf *b, const void *p, size_t n) KX_WUR;
+int kx_buf_printf(kx_buf *b, const char *fmt, ...) KX_PRINTF(2, 3) KX_WUR;
+/* Frees the data (wiped first: a buffer may have held key material). */
+void kx_buf_free(kx_buf *b);
+
+/* ---- diagnostics ------------------------------------------------------ */
+enum kx_severity { KX_SEV_NOTE = 0, KX_SEV_WARNING = 1, KX_SEV_ERROR = 2 };
+
+typedef struct kx_finding {
+	char rule[8];		/* "KX104"; "" for non-rule errors */
+	enum kx_severity severity;
+	int rc;			/* KX_E... behind it, KX_OK for rule findings */
+	const char *file;	/* as given to the reader; may be NULL */
+	uint32_t line, col;	/* XML: 1-based; 0 when unknown */
+	int64_t offset;		/* DER: byte offset; -1 when unknown */
+	const char *key_id;	/* key the finding is about, or NULL */
+	const char *message;	/* one line, no key material */
+} kx_finding;
+
+typedef struct kx_diag kx_diag;
+
+kx_diag *kx_diag_new(void);
+void kx_diag_free(kx_diag *d);
+size_t kx_diag_count(const kx_diag *d);
+/* Count of findings at or above severity. */
+size_t kx_diag_count_at(const kx_diag *d, enum kx_severity min);
+/* Borrowed, valid until the diag is freed or cleared. */
+const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
+/* Index of the first finding recorded for file (used to group output). */
+void kx_diag_clear(kx_diag *d);
+
+enum kx_report_format {
+	KX_REPORT_TEXT, KX_REPORT_JSON, KX_REPORT_SARIF, KX_REPORT_JUNIT
+};
+/* One file's worth of validation result, for the report writers. */
+typedef struct kx_report_file {
+	const char *file;
+	size_t first, count;	/* findings [first, first+count) of the diag */
+} kx_report_file;
+/*
+ * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.
+ */
+int kx_report_write(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
+
+/* ---- rules ------------------------------------------------------------ */
+typedef struct kx_rule_info {
+	const char *id;		/* "KX104" */
+	enum kx_severity severity; /* default severity */
+	const char *summary;	/* one line */
+} kx_rule_info;
+size_t kx_rule_count(void);
+const kx_rule_info *kx_rule_get(size_t i);
+const kx_rule_info *kx_rule_find(const char *id);
+
+/* ---- model enumerations (names in names.c; XML/ASN.1 use the same) ---- */
+enum kx_class { KX_CLASS_SECRET = 0, KX_CLASS_PRIVATE, KX_CLASS_PUBLIC,
+	KX_CLASS__N };
+enum kx_alg { KX_ALG_NONE = 0, KX_ALG_DES, KX_ALG_TDEA2, KX_ALG_TDEA3,
+	KX_ALG_AES, KX_ALG_HMAC, KX_ALG_RSA, KX_ALG_EC, KX_ALG__N };
+/* Usage bits (kx_usage mask = 1u << value). */
+enum kx_usage { KX_U_ENCRYPT = 0, KX_U_DECRYPT, KX_U_TRANSLATE, KX_U_SIGN,
+	KX_U_VERIFY, KX_U_VERIFY_RECOVER, KX_U_MAC_GENERATE, KX_U_MAC_VERIFY,
+	KX_U_WRAP, KX_U_UNWRAP, KX_U_REWRAP, KX_U_DERIVE, KX_U_KEY_AGREEMENT,
+	KX_U_GENERATE, KX_U_CRYPTOGRAM, KX_U_PIN, KX_U_OTP, KX_U_CR,
+	KX_U_UNLOCK, KX_U__N };
+#define KX_USAGE_BIT(u) (1u << (u))
+enum kx_mode_of_op { KX_M_ECB = 0, KX_M_CBC, KX_M_CMAC, KX_M_RETAIL_MAC,
+	KX_M_GCM, KX_M_KW, KX_M_KWP, KX_M_OAEP, KX_M_PSS, KX_M_SIV, KX_M__N };
+enum kx_role { KX_ROLE_NONE = 0, KX_ROLE_GP_ENC, KX_ROLE_GP_MAC,
+	KX_ROLE_GP_DEK, KX_ROLE_GP_DAP, KX_ROLE_GP_TOKEN, KX_ROLE_GP_RECEIPT,
+	KX_ROLE_KEK, KX_ROLE_KBPK, KX_ROLE_BDK, KX_ROLE_EMV_AC, KX_ROLE_EMV_SMI,
+	KX_ROLE_EMV_SMC, KX_ROLE_EMV_DAC, KX_ROLE_EMV_DN, KX_ROLE_EMV_CP,
+	KX_ROLE_DATA, KX_ROLE_PIN_ENC, KX_ROLE_PIN_VER, KX_ROLE_CVK,
+	KX_ROLE_MAC, KX_ROLE__N };
+enum kx_state { KX_STATE_PRE_ACTIVE = 0, KX_STATE_ACTIVE, KX_STATE_SUSPENDED,
+	KX_STATE_DEACTIVATED, KX_STATE_COMPROMISED, KX_STATE_DESTROYED,
+	KX_STATE__N };
+enum kx_revocation { KX_REV_NONE = 0, KX_REV_UNSPECIFIED,
+	KX_REV_KEY_COMPROMISE, KX_REV_SUPERSEDED, KX_REV_CESSATION, KX_REV__N };
+enum kx_keymode { KX_KEYMODE_PRODUCTION = 0, KX_KEYMODE_TEST, KX_KEYMODE__N };
+/* Export forms (mask bits). */
+enum kx_form { KX_FORM_BOUND_BLOCK = 0, KX_FORM_WRAPPED, KX_FORM_COMPONENTS,
+	KX_FORM_CLEAR, KX_FORM__N };
+enum kx_hash { KX_HASH_NONE = 0, KX_HASH_SHA1, KX_HASH_SHA224,
+	KX_HASH_SHA256, KX_HASH_SHA384, KX_HASH_SHA512, KX_HASH__N };
+enum kx_split_method { KX_SPLIT_NONE = 0, KX_SPLIT_XOR, KX_SPLIT_SHAMIR,
+	KX_SPLIT_CONCAT, KX_SPLIT__N };
+enum kx_relation { KX_REL_DERIVED_FROM = 0, KX_REL_WRAPPED_BY,
+	KX_REL_REPLACES, KX_REL_REPLACED_BY, KX_REL_PAIR_OF,
+	KX_REL_COMPONENT_OF, KX_REL_COPY_OF, KX_REL__N };
+enum kx_scp { KX_SCP_NONE = 0, KX_SCP01, KX_SCP02, KX_SCP03, KX_SCP80,
+	KX_SCP81, KX_SCP__N };
+enum kx_diversification { KX_DIV_NONE = 0, KX_DIV_VISA2, KX_DIV_EMV,
+	KX_DIV_KDF3, KX_DIV__N };
+enum kx_value_form { KX_VALUE_NONE = 0, KX_VALUE_WRAPPED,
+	KX_VALUE_COMPONENTS, KX_VALUE_CLEAR, KX_VALUE__N };
+enum kx_wrap_alg { KX_WRAP_NONE = 0, KX_WRAP_AES_SIV_BOUND, KX_WRAP_TR31_D,
+	KX_WRAP_AES_KW, KX_WRAP_AES_KWP, KX_WRAP_TDEA_ECB, KX_WRAP_TDEA_CBC,
+	KX_WRAP_RSA_OAEP_SHA256, KX_WRAP_RSA_AES_KWP, KX_WRAP__N };
+enum kx_kcv_method { KX_KCV_NONE = 0, KX_KCV_GP_DES, KX_KCV_GP_AES,
+	KX_KCV_ZERO_BLOCK, KX_KCV_CMAC, KX_KCV__N };
+
+/*
+ * Names as used in XML, ASN.1 comments and the CLI ("tdea2", "mac-verify",
+ * "aes-siv-bound", ...).  kx_name() returns NULL for out-of-range values;
+ * kx_value() returns -1 for unknown names.
+ */
+enum kx_enum_type { KX_E_CLASS = 0, KX_E_ALG, KX_E_USAGE, KX_E_MODE_OF_OP,
+	KX_E_ROLE, KX_E_STATE, KX_E_REVOCATION, KX_E_KEYMODE, KX_E_FORM,
+	KX_E_HASH, KX_E_SPLIT, KX_E_RELATION, KX_E_SCP, KX_E_DIVERSIFICATION,
+	KX_E_VALUE_FORM, KX_E_WRAP_ALG, KX_E_KCV_METHOD, KX_E__N };
+const char *kx_name(enum kx_enum_type t, int v);
+int kx_value(enum kx_enum_type t, const char *name);
+int kx_enum_count(enum kx_enum_type t);
+
+/*
+ * NIST SP 800-57 Pt 1 security strength in bits of an algorithm/length
+ * (0 for single DES and unknown).  hash only matters for HMAC.
+ */
+unsigned kx_strength(enum kx_alg alg, unsigned length_bits, enum kx_hash h);
+/* Strength of a wrapping mechanism under a KEK of the given alg/length. */
+unsigned kx_wrap_strength(enum kx_wrap_alg w, enum kx_alg kek_alg,
+    unsigned kek_bits);
+
+/* ---- secrets ---------------------------------------------------------- */
+/*
+ * A kx_secret holds clear key material (or a PEM private key) on OpenSSL's
+ * secure heap when it is available; kx_secret_free() wipes it.  Never copy
+ * secret bytes into ordinary memory.
+ */
+typedef struct kx_secret kx_secret;
+int kx_secret_new(size_t len, kx_secret **out) KX_WUR;
+int kx_secret_from(const void *p, size_t len, kx_secret **out) KX_WUR;
+const uint8_t *kx_secret_data(const kx_secret *s);
+uint8_t *kx_secret_mut(kx_secret *s);
+size_t kx_secret_len(const kx_secret *s);
+/* Shrink the visible length (e.g. after unwrapping); never grows. */
+void kx_secret_truncate(kx_secret *s, size_t len);
+void kx_secret_free(kx_secret *s);
+
+/*
+ * Initialise process-level protections: secure heap (size bytes), no core
+ * dumps, not dumpable.  Returns 1 secure heap with locking, 2 without
+ * locking, 0 none (as CRYPTO_secure_malloc_init).
+ */
+int kx_secmem_init(size_t size);
+
+/*
+ * Load a secret from a key source: file:PATH (raw bytes, or hex text when
+ * the file is entirely hex digits and white space; refused if group- or
+ * world-readable), fd:N, env:VAR, hex:HEX (tests only).  A PEM file is
+ * returned as its bytes.  *insecure is set to 1 for hex: (the caller warns).
+ * pkcs11: URIs return KX_EUNSUPPORTED until the PKCS#11 spoke exists.
+ * WARNING: the spec string may name a file but never holds key material,
+ * except for hex:.
+ */
+int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
+    kx_diag *d) KX_WUR;
+
+/* ---- key check values ------------------------------------------------- */
+/* Default KCV length for a method: 3, or 5 for CMAC. */
+size_t kx_kcv_default_len(enum kx_kcv_method m);
+/* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
+enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
+/*
+ * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)
+ * into out[kcvlen].  kcvlen 1..(3 for gp-des/gp-aes/zero-block..block
+ * size, 1..16 for cmac).
+ */
+int kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
+    uint8_t *out, size_t kcvlen, kx_diag *d) KX_WUR;
+/* Algorithm implied by a symmetric key length for a family ("aes"/"tdea"). */
+int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
+    KX_WUR;
+
+/* ---- wrapping --------------------------------------------------------- */
+/*
+ * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
+ * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
+ * aes-siv-bound only (the canonical DER of the bound profile) and must be
+ * NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
+ * the ciphertext (RFC 5297 layout).
+ */
+int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+/* The inverse; fails with KX_ECRYPTO on any integrity/padding failure. */
+int kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d) KX_WUR;
+
+/* ---- components ------------------------------------------------------- */
+/*
+ * Split key into n components: XOR (threshold 0 or n) or Shamir over
+ * GF(2^8) with threshold m (2 <= m <= n <= 255).  parts[i] receive new
+ * secrets; for Shamir, x-coordinates are i+1 and are returned in xs[i].
+ * Randomness from OpenSSL's DRBG.
+ */
+int kx_split(const kx_secret *key, unsigned n, unsigned m,
+    kx_secret **parts, uint8_t *xs, kx_diag *d) KX_WUR;
+/* Combine k parts (XOR when m == 0, else Shamir with xs). */
+int kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
+    unsigned m, kx_secret **out, kx_diag *d) KX_WUR;
+
+
+/* ---- documents -------------------------------------------------------- */
+typedef struct kx_doc kx_doc;
+typedef struct kx_key kx_key;
+typedef struct kx_policy kx_policy;
+
+enum kx_format {
+	KX_FMT_AUTO = 0,
+	KX_FMT_XML,		/* native exchange XML (KX_NS) */
+	KX_FMT_DER,		/* native ASN.1 DER */
+	KX_FMT_GP		/* GlobalPlatform Systems Profiles KeyProfile */
+};
+/* "xml", "der", "gp"; KX_FMT_AUTO for unknown names. */
+enum kx_format kx_format_from_name(const char *name);
+const char *kx_format_name(enum kx_format f);
+/* Detect a format from content (never from a file name). */
+enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
+
+/*
+ * Parse a document.  name is used in diagnostics only.  The input is
+ * refused whole on any error (no partial documents).  Unknown-but-legal
+ * content (generator artefacts, foreign extensions) is reported as
+ * warnings in d.  Schema validation of XML input is part of reading.
+ */
+int kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
+    const char *name, kx_doc **out, kx_diag *d) KX_WUR;
+/* Read a whole file ("-" = stdin) then kx_doc_read(). */
+int kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
+    kx_diag *d) KX_WUR;
+/*
+ * Serialise.  XML and DER are canonical: equal models give equal bytes.
+ * Writing a format that cannot hold some attribute reports each lost
+ * attribute as a warning (KX009) in d and still succeeds.
+ */
+int kx_doc_write(const kx_doc *doc, enum kx_format fmt, kx_buf *out,
+    kx_diag *d) KX_WUR;
+void kx_doc_free(kx_doc *doc);
+
+size_t kx_doc_key_count(const kx_doc *doc);
+/* Borrowed, valid until the document is freed. */
+const kx_key *kx_doc_key(const kx_doc *doc, size_t i);
+const char *kx_doc_id(const kx_doc *doc);
+
+/*
+ * Semantic validation (the KXnnn rules).  now: the reference time for
+ * validity rules (seconds since the epoch).  policy may be NULL (built-in
+ * defaults).  against may be NULL: otherwise the sender's document, whose
+ * keys this document's keys (same id) may only narrow.  Returns KX_OK when
+ * validation ran; findings say whether the document is valid.
+ */
+int kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d) KX_WUR;
+
+/* One line per key: id, algorithm, usage, validity, state, KCV. */
+int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
+
+/* ---- policies --------------------------------------------------------- */
+int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;
+int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
+    kx_policy **out, kx_diag *d) KX_WUR;
+void kx_policy_free(kx_policy *p);
+
+/* ---- time ------------------------------------------------------------- */
+/* Parse "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" (UTC). */
+int kx_time_parse(const char *s, int64_t *out) KX_WUR;
+/* Format as "YYYY-MM-DDThh:mm:ssZ" into buf[21]. */
+void kx_time_format(int64_t t, char buf[21]);
+
+/* ---- files ------------------------------------------------------------ */
+/*
+ * Write atomically: temp file in the same folder (mode 0600 if secret,
+ * else 0644 less umask), fsync, rename.  "-" writes to stdout.  On any
+ * failure the target is untouched and the temp file removed.
+ */
+int kx_file_write_atomic(const char *path, const void *p, size_t n,
+    int secret, kx_diag *d) KX_WUR;
+/* Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB). */
+int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
+    KX_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KMSXCHG_H */
