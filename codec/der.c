@@ -1299,15 +1299,39 @@ der_detect(const uint8_t *buf, size_t len)
 	    sizeof(exchange_oid_der)) == 0;
 }
 
-/* First offset where a and b differ (or the shorter length). */
+/*
+ * Offset in a of the innermost TLV that differs from b (the canonical
+ * re-encoding): walk both in step, descend into the first differing
+ * constructed pair with the same identifier.
+ */
 static size_t
-first_diff(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+diff_place(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-	size_t i, n = an < bn ? an : bn;
+	size_t pa = 0, pb = 0, ea = an, eb = bn, cand = 0;
+	struct tlv ta, tb;
+	int depth;
 
-	for (i = 0; i < n && a[i] == b[i]; i++)
-		;
-	return i;
+	for (depth = 0; depth < 64;) {
+		if (pa >= ea || pb >= eb)
+			return pa < ea ? pa : cand;
+		if (tlv_at(a, ea, pa, &ta) != 0 || tlv_at(b, eb, pb, &tb) != 0)
+			return pa;
+		if (ta.hdr + ta.len == tb.hdr + tb.len &&
+		    memcmp(a + pa, b + pb, ta.hdr + ta.len) == 0) {
+			pa += ta.hdr + ta.len;
+			pb += tb.hdr + tb.len;
+			continue;
+		}
+		if (a[pa] != b[pb] || !(a[pa] & 0x20))
+			return pa;
+		cand = pa;
+		ea = pa + ta.hdr + ta.len;
+		eb = pb + tb.hdr + tb.len;
+		pa += ta.hdr;
+		pb += tb.hdr;
+		depth++;
+	}
+	return cand;
 }
 
 static int
@@ -1316,6 +1340,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 {
 	asn_codec_ctx_t ctx;
 	asn_dec_rval_t rv;
+	asn_enc_rval_t er;
 	KeyExchange_t *x = NULL;
 	kx_doc *doc = NULL;
 	kx_buf re = { NULL, 0, 0, 0 };
@@ -1355,12 +1380,19 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		goto out;
 	}
 	/* BER is not DER: what we decoded must re-encode to the input */
-	if (der_encode(&asn_DEF_KeyExchange, x, append_cb, &re).encoded < 0 ||
-	    re.len != len || memcmp(re.data, buf, len) != 0) {
-		loc.off = (int64_t)first_diff(buf, len, re.data, re.len);
+	er = der_encode(&asn_DEF_KeyExchange, x, append_cb, &re);
+	if (er.encoded < 0) {
+		loc.off = 0;
 		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: not DER (BER form or unknown component)"
-		    " at byte %lld", (long long)loc.off);
+		    &loc, NULL, "der: invalid %s value",
+		    er.failed_type ? er.failed_type->name : "component");
+		goto out;
+	}
+	if (re.len != len || memcmp(re.data, buf, len) != 0) {
+		loc.off = (int64_t)diff_place(buf, len, re.data, re.len);
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: not DER at byte %lld (BER form, or a "
+		    "component of a later version)", (long long)loc.off);
 		goto out;
 	}
 	kx_buf_free(&re);
@@ -1454,7 +1486,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	if ((r = der_write(doc, &re, NULL)) != KX_OK ||
 	    re.len != len || memcmp(re.data, buf, len) != 0) {
 		loc.off = r != KX_OK ? 0 :
-		    (int64_t)first_diff(buf, len, re.data, re.len);
+		    (int64_t)diff_place(buf, len, re.data, re.len);
 		off = (size_t)loc.off;
 		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not the canonical encoding of its "
