@@ -29,6 +29,8 @@ KX_ASN1_LIBS = codec/libkx_asn1.la
 EXTRA_DIST += schema/kmsxchg.asn1 codec/asn1-files.am
 BUILT_SOURCES += $(KX_ASN1_STAMP)
 CLEANFILES += $(KX_ASN1_STAMP)
+# DER files tests/unit/test_der writes for tests/interop/openssl-asn1parse.sh
+CLEANFILES += tests/unit/test_der-full.der tests/unit/test_der-minimal.der
 
 $(KX_ASN1_STAMP): $(srcdir)/schema/kmsxchg.asn1 $(srcdir)/codec/asn1-files.am
 	$(AM_V_GEN)set -e; \

@@ -457,7 +457,7 @@ test_roundtrip_full(void **state)
 	assert_int_equal(a.data[back->keys[0].loc[KXF_KEY].off], 0x30);
 	assert_int_equal(a.data[back->keys[1].loc[KXF_KEY].off], 0x30);
 	assert_int_equal(a.data[back->keys[0].loc[KXF_VALUE].off], 0xa1);
-	save("test_der-full.der", &a);
+	save("tests/unit/test_der-full.der", &a);
 	kx_buf_free(&a);
 	kx_buf_free(&b);
 	kx_doc_free(doc);
@@ -485,7 +485,7 @@ test_roundtrip_minimal(void **state)
 	write_doc(back, &b);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.data, b.data, a.len);
-	save("test_der-minimal.der", &a);
+	save("tests/unit/test_der-minimal.der", &a);
 	kx_buf_free(&a);
 	kx_buf_free(&b);
 	kx_doc_free(doc);
