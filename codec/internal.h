@@ -89,7 +89,7 @@ typedef struct kx_component {
 				 * absent when only the ceremony record */
 } kx_component;
 
-typedef struct kx_value {
+typedef struct kx_keyval {
 	enum kx_value_form form;
 	const char *kek_id;	/* transport-key id (wrapped/components) */
 	enum kx_wrap_alg alg;
@@ -103,7 +103,7 @@ typedef struct kx_value {
 	unsigned threshold;	/* components: 0 = all (XOR) */
 	enum kx_split_method split_method;
 	kx_bytes clear;		/* test material only (mode = test) */
-} kx_value;
+} kx_keyval;
 
 typedef struct kx_gp {
 	int key_type;		/* 0x00..0xFF, KX_UNSET */
@@ -190,7 +190,7 @@ typedef struct kx_profile {
 
 struct kx_key {
 	kx_profile prof;
-	kx_value value;
+	kx_keyval value;
 	kx_bytes kcv;
 	enum kx_kcv_method kcv_method;
 	kx_loc loc[KXF__N];

@@ -1,0 +1,157 @@
+/*
+ * doc.c - the format table: detection from content, reading into and
+ * writing from the model, and the human summary of a document.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const struct kxi_format *const formats[] = {
+	&kxi_format_xml, &kxi_format_der, &kxi_format_gp,
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static const struct kxi_format *
+format_get(enum kx_format f)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		if (formats[i]->fmt == f)
+			return formats[i];
+	return NULL;
+}
+
+enum kx_format
+kx_format_detect(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	if (buf == NULL)
+		return KX_FMT_AUTO;
+	for (i = 0; i < NFORMATS; i++)
+		if (formats[i]->detect(buf, len))
+			return formats[i]->fmt;
+	return KX_FMT_AUTO;
+}
+
+int
+kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
+    const char *name, kx_doc **out, kx_diag *d)
+{
+	const struct kxi_format *f;
+	kx_loc start = { 1, 1, 0 };
+
+	if (out == NULL)
+		kxi_misuse(__func__, "out is NULL");
+	*out = NULL;
+	if (buf == NULL && len != 0)
+		kxi_misuse(__func__, "buf is NULL");
+	if (fmt == KX_FMT_AUTO)
+		fmt = kx_format_detect(buf, len);
+	if ((f = format_get(fmt)) == NULL)
+		return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &start, NULL, "not a kmsxchg XML, DER or GP KeyProfile "
+		    "document");
+	return f->read(buf, len, name, out, d);
+}
+
+int
+kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
+    kx_diag *d)
+{
+	kx_buf b = { 0 };
+	int r;
+
+	*out = NULL;
+	if ((r = kx_file_read(path, 0, &b, d)) == KX_OK)
+		r = kx_doc_read(b.data, b.len, fmt,
+		    strcmp(path, "-") == 0 ? "<stdin>" : path, out, d);
+	kx_buf_free(&b);
+	return r;
+}
+
+int
+kx_doc_write(const kx_doc *doc, enum kx_format fmt, kx_buf *out, kx_diag *d)
+{
+	const struct kxi_format *f;
+
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if ((f = format_get(fmt)) == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "no writer for format %s",
+		    kx_format_name(fmt));
+	return f->write(doc, out, d);
+}
+
+/* ---- summary ------------------------------------------------------- */
+static int
+usage_list(kx_buf *b, uint32_t usage)
+{
+	int i, first = 1, r = KX_OK;
+
+	for (i = 0; i < KX_U__N && r == KX_OK; i++) {
+		if ((usage & KX_USAGE_BIT(i)) == 0)
+			continue;
+		r = kx_buf_printf(b, "%s%s", first ? "" : ",",
+		    kx_name(KX_E_USAGE, i));
+		first = 0;
+	}
+	if (first && r == KX_OK)
+		r = kx_buf_printf(b, "-");
+	return r;
+}
+
+static void
+date_or_dash(int64_t t, char out[21])
+{
+	if (t == KX_UNSET_TIME) {
+		snprintf(out, 21, "-");
+		return;
+	}
+	kx_time_format(t, out);
+	out[10] = '\0';		/* dates are enough for a summary */
+}
+
+int
+kx_doc_summary(const kx_doc *doc, kx_buf *out)
+{
+	char nb[21], na[21], kcv[2 * 16 + 1];
+	const kx_key *k;
+	size_t i;
+	int r;
+
+	r = kx_buf_printf(out, "document %s: %zu key%s, %zu transport "
+	    "key%s\n", doc->id ? doc->id : "-", doc->nkeys,
+	    doc->nkeys == 1 ? "" : "s", doc->ntks, doc->ntks == 1 ? "" : "s");
+	for (i = 0; i < doc->ntks && r == KX_OK; i++) {
+		const kx_tk *t = &doc->tks[i];
+
+		kxi_hex_encode(t->kcv.p, t->kcv.n > 16 ? 16 : t->kcv.n, kcv);
+		r = kx_buf_printf(out, "  transport %s %s/%u kcv=%s (%s)\n",
+		    t->id ? t->id : "-", kx_name(KX_E_ALG, t->alg),
+		    t->length_bits, t->kcv.n ? kcv : "-",
+		    kx_name(KX_E_KCV_METHOD, t->kcv_method));
+	}
+	for (i = 0; i < doc->nkeys && r == KX_OK; i++) {
+		k = &doc->keys[i];
+		date_or_dash(k->prof.not_before, nb);
+		date_or_dash(k->prof.not_after, na);
+		kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, kcv);
+		r = kx_buf_printf(out, "  key %s %s/%u usage=",
+		    k->prof.id ? k->prof.id : "-",
+		    kx_name(KX_E_ALG, k->prof.alg), k->prof.length_bits);
+		if (r == KX_OK)
+			r = usage_list(out, k->prof.usage);
+		if (r == KX_OK)
+			r = kx_buf_printf(out, " valid=%s..%s state=%s "
+			    "kcv=%s (%s) value=%s%s%s\n", nb, na,
+			    kx_name(KX_E_STATE, k->prof.state),
+			    k->kcv.n ? kcv : "-",
+			    kx_name(KX_E_KCV_METHOD, k->kcv_method),
+			    kx_name(KX_E_VALUE_FORM, k->value.form),
+			    k->value.kek_id ? "@" : "",
+			    k->value.kek_id ? k->value.kek_id : "");
+	}
+	return r;
+}

@@ -1,0 +1,146 @@
+/*
+ * names.c - enum <-> name tables of the model.  The names are the ones
+ * used in the native XML, the ASN.1 module (as ENUMERATED identifiers),
+ * the CLI and diagnostics.  Order = C enum value; tables, not switches.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const class_names[] = { "secret", "private", "public" };
+static const char *const alg_names[] = { "none", "des", "tdea2", "tdea3",
+	"aes", "hmac", "rsa", "ec" };
+static const char *const usage_names[] = { "encrypt", "decrypt",
+	"translate", "sign", "verify", "verify-recover", "mac-generate",
+	"mac-verify", "wrap", "unwrap", "rewrap", "derive", "key-agreement",
+	"generate", "cryptogram", "pin", "otp", "cr", "unlock" };
+static const char *const mode_names[] = { "ecb", "cbc", "cmac",
+	"retail-mac", "gcm", "kw", "kwp", "oaep", "pss", "siv" };
+static const char *const role_names[] = { "none", "gp-enc", "gp-mac",
+	"gp-dek", "gp-dap", "gp-token", "gp-receipt", "kek", "kbpk", "bdk",
+	"emv-ac", "emv-smi", "emv-smc", "emv-dac", "emv-dn", "emv-cp", "data",
+	"pin-enc", "pin-ver", "cvk", "mac" };
+static const char *const state_names[] = { "pre-active", "active",
+	"suspended", "deactivated", "compromised", "destroyed" };
+static const char *const revocation_names[] = { "none", "unspecified",
+	"key-compromise", "superseded", "cessation" };
+static const char *const keymode_names[] = { "production", "test" };
+static const char *const form_names[] = { "bound-block", "wrapped",
+	"components", "clear" };
+static const char *const hash_names[] = { "none", "sha1", "sha224",
+	"sha256", "sha384", "sha512" };
+static const char *const split_names[] = { "none", "xor", "shamir-gf256",
+	"concat" };
+static const char *const relation_names[] = { "derived-from", "wrapped-by",
+	"replaces", "replaced-by", "pair-of", "component-of", "copy-of" };
+static const char *const scp_names[] = { "none", "scp01", "scp02", "scp03",
+	"scp80", "scp81" };
+static const char *const div_names[] = { "none", "visa2", "emv", "kdf3" };
+static const char *const value_form_names[] = { "none", "wrapped",
+	"components", "clear" };
+static const char *const wrap_names[] = { "none", "aes-siv-bound", "tr31-d",
+	"aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc", "rsa-oaep-sha256",
+	"rsa-aes-kwp" };
+static const char *const kcv_names[] = { "none", "gp-des", "gp-aes",
+	"zero-block", "cmac" };
+
+#define T(arr, n) { arr, n }
+static const struct {
+	const char *const *names;
+	size_t n;
+} tables[KX_E__N] = {
+	[KX_E_CLASS] = T(class_names, KX_CLASS__N),
+	[KX_E_ALG] = T(alg_names, KX_ALG__N),
+	[KX_E_USAGE] = T(usage_names, KX_U__N),
+	[KX_E_MODE_OF_OP] = T(mode_names, KX_M__N),
+	[KX_E_ROLE] = T(role_names, KX_ROLE__N),
+	[KX_E_STATE] = T(state_names, KX_STATE__N),
+	[KX_E_REVOCATION] = T(revocation_names, KX_REV__N),
+	[KX_E_KEYMODE] = T(keymode_names, KX_KEYMODE__N),
+	[KX_E_FORM] = T(form_names, KX_FORM__N),
+	[KX_E_HASH] = T(hash_names, KX_HASH__N),
+	[KX_E_SPLIT] = T(split_names, KX_SPLIT__N),
+	[KX_E_RELATION] = T(relation_names, KX_REL__N),
+	[KX_E_SCP] = T(scp_names, KX_SCP__N),
+	[KX_E_DIVERSIFICATION] = T(div_names, KX_DIV__N),
+	[KX_E_VALUE_FORM] = T(value_form_names, KX_VALUE__N),
+	[KX_E_WRAP_ALG] = T(wrap_names, KX_WRAP__N),
+	[KX_E_KCV_METHOD] = T(kcv_names, KX_KCV__N),
+};
+#undef T
+
+/* Every table must name every enum value: checked at compile time. */
+#define CHECK(arr, n) _Static_assert(sizeof(arr) / sizeof(arr[0]) == (n), \
+	#arr " does not match its enum")
+CHECK(class_names, KX_CLASS__N);
+CHECK(alg_names, KX_ALG__N);
+CHECK(usage_names, KX_U__N);
+CHECK(mode_names, KX_M__N);
+CHECK(role_names, KX_ROLE__N);
+CHECK(state_names, KX_STATE__N);
+CHECK(revocation_names, KX_REV__N);
+CHECK(keymode_names, KX_KEYMODE__N);
+CHECK(form_names, KX_FORM__N);
+CHECK(hash_names, KX_HASH__N);
+CHECK(split_names, KX_SPLIT__N);
+CHECK(relation_names, KX_REL__N);
+CHECK(scp_names, KX_SCP__N);
+CHECK(div_names, KX_DIV__N);
+CHECK(value_form_names, KX_VALUE__N);
+CHECK(wrap_names, KX_WRAP__N);
+CHECK(kcv_names, KX_KCV__N);
+#undef CHECK
+_Static_assert(KX_U__N <= 32, "usage mask must fit 32 bits");
+
+const char *
+kx_name(enum kx_enum_type t, int v)
+{
+	if ((unsigned)t >= KX_E__N || v < 0 || (size_t)v >= tables[t].n)
+		return NULL;
+	return tables[t].names[v];
+}
+
+int
+kx_value(enum kx_enum_type t, const char *name)
+{
+	size_t i;
+
+	if ((unsigned)t >= KX_E__N || name == NULL)
+		return -1;
+	for (i = 0; i < tables[t].n; i++)
+		if (strcmp(tables[t].names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+kx_enum_count(enum kx_enum_type t)
+{
+	if ((unsigned)t >= KX_E__N)
+		return 0;
+	return (int)tables[t].n;
+}
+
+const char *
+kx_format_name(enum kx_format f)
+{
+	static const char *const names[] = { "auto", "xml", "der", "gp" };
+
+	if ((unsigned)f >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[f];
+}
+
+enum kx_format
+kx_format_from_name(const char *name)
+{
+	if (name == NULL)
+		return KX_FMT_AUTO;
+	if (strcmp(name, "xml") == 0)
+		return KX_FMT_XML;
+	if (strcmp(name, "der") == 0)
+		return KX_FMT_DER;
+	if (strcmp(name, "gp") == 0)
+		return KX_FMT_GP;
+	return KX_FMT_AUTO;
+}

@@ -1,0 +1,469 @@
+/*
+ * util.c - bounded buffers, hex, checked numbers, UTC time and ISO 8601
+ * durations, and whole-file I/O with atomic replacement of outputs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+/* ---- kx_buf -------------------------------------------------------- */
+static int
+buf_reserve(kx_buf *b, size_t extra)
+{
+	size_t max = b->max ? b->max : KX_DEFAULT_MAX_INPUT;
+	size_t cap;
+	uint8_t *p;
+
+	if (extra > max || b->len > max - extra)
+		return KX_ELIMIT;
+	if (b->len + extra <= b->cap)
+		return KX_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + extra)
+		cap = cap > max / 2 ? max : cap * 2;
+	/* Never realloc: the old block may hold key material. */
+	if ((p = malloc(cap)) == NULL)
+		return KX_ENOMEM;
+	if (b->len > 0)
+		memcpy(p, b->data, b->len);
+	if (b->data != NULL) {
+		OPENSSL_cleanse(b->data, b->cap);
+		free(b->data);
+	}
+	b->data = p;
+	b->cap = cap;
+	return KX_OK;
+}
+
+int
+kx_buf_append(kx_buf *b, const void *p, size_t n)
+{
+	int r;
+
+	if (n == 0)
+		return KX_OK;
+	if ((r = buf_reserve(b, n)) != KX_OK)
+		return r;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return KX_OK;
+}
+
+int
+kx_buf_printf(kx_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return KX_EINTERNAL;
+	if ((r = buf_reserve(b, (size_t)n + 1)) != KX_OK)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return KX_OK;
+}
+
+void
+kx_buf_free(kx_buf *b)
+{
+	if (b == NULL)
+		return;
+	if (b->data != NULL) {
+		OPENSSL_cleanse(b->data, b->cap);
+		free(b->data);
+	}
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- hex ----------------------------------------------------------- */
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*s != '\0') {
+		if ((hi = hexval((unsigned char)s[0])) < 0 ||
+		    (lo = hexval((unsigned char)s[1])) < 0)
+			return KX_ESYNTAX;
+		if (n == max)
+			return KX_ELIMIT;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	*len = n;
+	return KX_OK;
+}
+
+int
+kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out)
+{
+	size_t n = strlen(s), len;
+	uint8_t *p;
+	int r;
+
+	if (n % 2 != 0)
+		return KX_ESYNTAX;
+	if ((p = kxi_alloc(a, n / 2 + 1)) == NULL)
+		return KX_ENOMEM;
+	if ((r = kxi_hex_decode_buf(s, p, n / 2, &len)) != KX_OK)
+		return r;
+	out->p = p;
+	out->n = len;
+	return KX_OK;
+}
+
+void
+kxi_hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n)
+{
+	char tmp[129];
+	size_t chunk;
+	int r;
+
+	while (n > 0) {
+		chunk = n > 64 ? 64 : n;
+		kxi_hex_encode(p, chunk, tmp);
+		if ((r = kx_buf_append(b, tmp, 2 * chunk)) != KX_OK)
+			return r;
+		p += chunk;
+		n -= chunk;
+	}
+	return KX_OK;
+}
+
+/* ---- numbers ------------------------------------------------------- */
+int
+kxi_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return KX_ESYNTAX;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return KX_ESYNTAX;
+		if (v > (max - (unsigned long long)(*s - '0')) / 10)
+			return KX_ELIMIT;
+		v = v * 10 + (unsigned long long)(*s - '0');
+	}
+	*out = v;
+	return KX_OK;
+}
+
+/* ---- time ---------------------------------------------------------- */
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	*y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y += *m <= 2;
+}
+
+static int
+digits(const char *s, int n, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+kx_time_parse(const char *s, int64_t *out)
+{
+	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
+	unsigned y, mo, d, h = 0, mi = 0, se = 0;
+	size_t n;
+
+	if (s == NULL)
+		return KX_EUSAGE;
+	n = strlen(s);
+	if (n != 10 && n != 20)
+		return KX_ESYNTAX;
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d))
+		return KX_ESYNTAX;
+	if (n == 20 && (s[10] != 'T' || digits(s + 11, 2, &h) ||
+	    s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &se) || s[19] != 'Z'))
+		return KX_ESYNTAX;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+	    mi > 59 || se > 59)
+		return KX_ESYNTAX;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0)))
+		return KX_ESYNTAX;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	return KX_OK;
+}
+
+void
+kx_time_format(int64_t t, char buf[21])
+{
+	int64_t days = t / 86400, secs = t % 86400, y;
+	unsigned m, d;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(buf, 21, "%s", y < 0 ? "0000-01-01T00:00:00Z" :
+		    "9999-12-31T23:59:59Z");
+		return;
+	}
+	/* Bounded fields, so the fixed-width layout always fits in 21. */
+	snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000,
+	    m % 100, d % 100, (unsigned)(secs / 3600) % 100,
+	    (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}
+
+int
+kxi_duration_parse(const char *s, int64_t *out)
+{
+	/* PnYnMnWnDTnHnMnS; a year counts 365.25 days, a month 30.4375. */
+	static const struct {
+		char unit;
+		int time;
+		int64_t secs;
+	} units[] = {
+		{ 'Y', 0, 31557600 }, { 'M', 0, 2629800 }, { 'W', 0, 604800 },
+		{ 'D', 0, 86400 }, { 'H', 1, 3600 }, { 'M', 1, 60 },
+		{ 'S', 1, 1 },
+	};
+	size_t u = 0, i;
+	int64_t total = 0, v;
+	int in_time = 0, any = 0;
+
+	if (s == NULL || *s++ != 'P')
+		return KX_ESYNTAX;
+	while (*s != '\0') {
+		if (*s == 'T') {
+			if (in_time)
+				return KX_ESYNTAX;
+			in_time = 1;
+			s++;
+			if (*s == '\0')
+				return KX_ESYNTAX;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return KX_ESYNTAX;
+		for (v = 0; *s >= '0' && *s <= '9'; s++) {
+			if (v > 100000000)
+				return KX_ELIMIT;
+			v = v * 10 + (*s - '0');
+		}
+		for (i = u; i < sizeof(units) / sizeof(units[0]); i++)
+			if (units[i].unit == *s && units[i].time == in_time)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return KX_ESYNTAX;
+		u = i + 1;	/* units in order, each once */
+		total += v * units[i].secs;
+		any = 1;
+		s++;
+	}
+	if (!any)
+		return KX_ESYNTAX;
+	*out = total;
+	return KX_OK;
+}
+
+/* ---- files --------------------------------------------------------- */
+int
+kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
+{
+	uint8_t tmp[65536];
+	ssize_t n;
+	int fd, r = KX_EINTERNAL;
+	int is_stdin = strcmp(path, "-") == 0;
+
+	if (max == 0)
+		max = KX_DEFAULT_MAX_INPUT;
+	out->max = max;
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return KX_FAIL(d, KX_EIO, "cannot open %s: %s", path,
+		    strerror(errno));
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = KX_FAIL(d, KX_EIO, "cannot read %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((r = kx_buf_append(out, tmp, (size_t)n)) != KX_OK) {
+			r = KX_FAIL(d, r, "%s: %s (limit %zu bytes)", path,
+			    kx_strerror(r), max);
+			goto out;
+		}
+	}
+	r = KX_OK;
+out:
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	if (!is_stdin)
+		close(fd);
+	return r;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+kx_file_write_atomic(const char *path, const void *p, size_t n, int secret,
+    kx_diag *d)
+{
+	char *tmp = NULL;
+	const char *slash;
+	size_t dirlen, len;
+	int fd = -1, r = KX_EINTERNAL;
+	mode_t um;
+
+	if (strcmp(path, "-") == 0) {
+		if (write_all(STDOUT_FILENO, p, n) != 0)
+			return KX_FAIL(d, KX_EIO, "cannot write to stdout: %s",
+			    strerror(errno));
+		return KX_OK;
+	}
+	slash = strrchr(path, '/');
+	dirlen = slash == NULL ? 0 : (size_t)(slash - path) + 1;
+	len = strlen(path) + 32;
+	if ((tmp = malloc(len)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	snprintf(tmp, len, "%.*s.kmsxchg.XXXXXX", (int)dirlen, path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot create a file beside %s: %s",
+		    path, strerror(errno));
+		free(tmp);
+		return r;
+	}
+	/* mkstemp gives 0600; ordinary outputs get 0666 less the umask. */
+	if (!secret) {
+		um = umask(0);
+		umask(um);
+		if (fchmod(fd, 0666 & ~um) != 0) {
+			r = KX_FAIL(d, KX_EIO, "cannot chmod %s: %s", tmp,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if (write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		r = KX_FAIL(d, KX_EIO, "cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot replace %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	r = KX_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != KX_OK)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}

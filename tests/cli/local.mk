@@ -1,0 +1,1 @@
+# STUB: placeholder; the cli branch replaces this file.

@@ -1,0 +1,7 @@
+# Interop tests: real peers judge our output (shared/docs/interop.md).
+# A missing peer exits 77 (skip) unless KX_REQUIRE_PEERS=1.
+TEST_EXTENSIONS += .sh
+SH_LOG_COMPILER = $(SHELL)
+KX_INTEROP_TESTS =
+TESTS += $(KX_INTEROP_TESTS)
+EXTRA_DIST += $(KX_INTEROP_TESTS) tests/interop/peers.sh

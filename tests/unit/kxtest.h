@@ -1,0 +1,62 @@
+/* kxtest.h - small helpers shared by the CMocka unit tests. */
+#ifndef KX_TEST_H
+#define KX_TEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+/* Path of a file below the source tree ($KX_SRCDIR, else "."). */
+static inline const char *
+kxt_src(const char *rel)
+{
+	static char buf[4096];
+	const char *top = getenv("KX_SRCDIR");
+
+	snprintf(buf, sizeof(buf), "%s/%s", top ? top : ".", rel);
+	return buf;
+}
+
+/* Read a whole source-tree file into b (test fails if unreadable). */
+static inline void
+kxt_slurp(const char *rel, kx_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+	assert_int_equal(kx_file_read(kxt_src(rel), 0, b, NULL), KX_OK);
+}
+
+/* Does d hold a finding of rule (at severity >= min)? */
+static inline int
+kxt_has_rule(const kx_diag *d, const char *rule, enum kx_severity min)
+{
+	size_t i;
+
+	for (i = 0; i < kx_diag_count(d); i++) {
+		const kx_finding *f = kx_diag_get(d, i);
+
+		if (strcmp(f->rule, rule) == 0 && f->severity >= min)
+			return 1;
+	}
+	return 0;
+}
+
+/* Hex string to bytes in a static buffer (test vectors). */
+static inline const uint8_t *
+kxt_hex(const char *hex, size_t *len)
+{
+	static uint8_t buf[8][4096];
+	static int slot;
+	uint8_t *p = buf[slot++ % 8];
+
+	assert_int_equal(kxi_hex_decode_buf(hex, p, 4096, len), KX_OK);
+	return p;
+}
+
+#endif

@@ -1,0 +1,24 @@
+# CMocka unit tests, one per codec file; they link libkx_core.la so the
+# kxi_ internals are callable.
+AM_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec $(CMOCKA_CFLAGS) \
+	$(LIBXML2_CFLAGS) $(LIBCRYPTO_CFLAGS)
+LDADD = codec/libkx_core.la $(CMOCKA_LIBS) $(LIBXML2_LIBS) \
+	$(LIBCRYPTO_LIBS)
+
+KX_UNIT_TESTS = \
+	tests/unit/test_model \
+	tests/unit/test_xmlsec \
+	tests/unit/test_xml \
+	tests/unit/test_der \
+	tests/unit/test_gp \
+	tests/unit/test_rules \
+	tests/unit/test_policy \
+	tests/unit/test_report \
+	tests/unit/test_secmem \
+	tests/unit/test_keysrc \
+	tests/unit/test_kcv \
+	tests/unit/test_wrap \
+	tests/unit/test_split
+check_PROGRAMS += $(KX_UNIT_TESTS)
+TESTS += $(KX_UNIT_TESTS)
+EXTRA_DIST += tests/unit/kxtest.h

@@ -1,0 +1,266 @@
+/* test_model.c - model, names, time, durations, hex, buffers, diag. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kxtest.h"
+
+static void
+names_round_trip(void **state)
+{
+	int t, v, n;
+
+	(void)state;
+	for (t = 0; t < KX_E__N; t++) {
+		n = kx_enum_count(t);
+		assert_true(n > 0);
+		for (v = 0; v < n; v++) {
+			const char *s = kx_name(t, v);
+
+			assert_non_null(s);
+			assert_int_equal(kx_value(t, s), v);
+		}
+		assert_null(kx_name(t, n));
+		assert_null(kx_name(t, -1));
+		assert_int_equal(kx_value(t, "no-such-name"), -1);
+	}
+	assert_string_equal(kx_name(KX_E_USAGE, KX_U_MAC_VERIFY),
+	    "mac-verify");
+	assert_string_equal(kx_name(KX_E_ALG, KX_ALG_TDEA2), "tdea2");
+	assert_string_equal(kx_name(KX_E_WRAP_ALG, KX_WRAP_AES_SIV_BOUND),
+	    "aes-siv-bound");
+	assert_int_equal(kx_format_from_name("der"), KX_FMT_DER);
+	assert_int_equal(kx_format_from_name("pdf"), KX_FMT_AUTO);
+}
+
+static void
+time_parse_format(void **state)
+{
+	int64_t t;
+	char buf[21];
+
+	(void)state;
+	assert_int_equal(kx_time_parse("1970-01-01T00:00:00Z", &t), KX_OK);
+	assert_int_equal(t, 0);
+	/* 2000-03-01 is day 11017 since the epoch (leap-year handling). */
+	assert_int_equal(kx_time_parse("2000-03-01", &t), KX_OK);
+	assert_int_equal(t, (int64_t)11017 * 86400);
+	assert_int_equal(kx_time_parse("2026-11-23T18:46:05Z", &t), KX_OK);
+	assert_int_equal(t, 1795459565);
+	kx_time_format(t, buf);
+	assert_string_equal(buf, "2026-11-23T18:46:05Z");
+	kx_time_format(-1, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59Z");
+	assert_int_equal(kx_time_parse("2023-02-29", &t), KX_ESYNTAX);
+	assert_int_equal(kx_time_parse("2024-02-29", &t), KX_OK);
+	assert_int_equal(kx_time_parse("2026-13-01", &t), KX_ESYNTAX);
+	assert_int_equal(kx_time_parse("2026-01-01T24:00:00Z", &t),
+	    KX_ESYNTAX);
+	assert_int_equal(kx_time_parse("2026-01-01T00:00:00", &t),
+	    KX_ESYNTAX);
+	assert_int_equal(kx_time_parse("26-01-01", &t), KX_ESYNTAX);
+}
+
+static void
+durations(void **state)
+{
+	int64_t s;
+
+	(void)state;
+	assert_int_equal(kxi_duration_parse("P1Y", &s), KX_OK);
+	assert_int_equal(s, 31557600);
+	assert_int_equal(kxi_duration_parse("P2Y6M", &s), KX_OK);
+	assert_int_equal(s, 2 * 31557600 + 6 * 2629800);
+	assert_int_equal(kxi_duration_parse("PT36H", &s), KX_OK);
+	assert_int_equal(s, 36 * 3600);
+	assert_int_equal(kxi_duration_parse("P1DT1M", &s), KX_OK);
+	assert_int_equal(s, 86400 + 60);
+	assert_int_equal(kxi_duration_parse("P", &s), KX_ESYNTAX);
+	assert_int_equal(kxi_duration_parse("PT", &s), KX_ESYNTAX);
+	assert_int_equal(kxi_duration_parse("P1M1Y", &s), KX_ESYNTAX);
+	assert_int_equal(kxi_duration_parse("1Y", &s), KX_ESYNTAX);
+	assert_int_equal(kxi_duration_parse("P1H", &s), KX_ESYNTAX);
+}
+
+static void
+hex_and_numbers(void **state)
+{
+	uint8_t b[4];
+	char s[9];
+	size_t n;
+	unsigned long long v;
+
+	(void)state;
+	assert_int_equal(kxi_hex_decode_buf("0aFf10", b, 4, &n), KX_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(b[0], 0x0a);
+	assert_int_equal(b[1], 0xff);
+	kxi_hex_encode(b, 3, s);
+	assert_string_equal(s, "0AFF10");
+	assert_int_equal(kxi_hex_decode_buf("0g", b, 4, &n), KX_ESYNTAX);
+	assert_int_equal(kxi_hex_decode_buf("abc", b, 4, &n), KX_ESYNTAX);
+	assert_int_equal(kxi_hex_decode_buf("0102030405", b, 4, &n),
+	    KX_ELIMIT);
+	assert_int_equal(kxi_parse_uint("255", 255, &v), KX_OK);
+	assert_int_equal(v, 255);
+	assert_int_equal(kxi_parse_uint("256", 255, &v), KX_ELIMIT);
+	assert_int_equal(kxi_parse_uint("-1", 255, &v), KX_ESYNTAX);
+	assert_int_equal(kxi_parse_uint("", 255, &v), KX_ESYNTAX);
+	assert_int_equal(kxi_parse_uint("18446744073709551616", ~0ULL, &v),
+	    KX_ELIMIT);
+}
+
+static void
+buffers_are_bounded(void **state)
+{
+	kx_buf b = { 0 };
+	int i;
+
+	(void)state;
+	b.max = 10;
+	assert_int_equal(kx_buf_append(&b, "12345", 5), KX_OK);
+	assert_int_equal(kx_buf_printf(&b, "%d", 1234), KX_OK);
+	assert_int_equal(b.len, 9);
+	assert_memory_equal(b.data, "123451234", 9);
+	assert_int_equal(kx_buf_append(&b, "ab", 2), KX_ELIMIT);
+	assert_int_equal(b.len, 9);
+	kx_buf_free(&b);
+	kx_buf_free(&b);
+	b.max = 0;	/* the limit outlives kx_buf_free */
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(kx_buf_append(&b, "x", 1), KX_OK);
+	assert_int_equal(b.len, 1000);
+	kx_buf_free(&b);
+}
+
+static void
+errors_and_diag(void **state)
+{
+	kx_diag *d = kx_diag_new();
+	kx_loc loc = { 3, 7, -1 };
+	const kx_finding *f;
+
+	(void)state;
+#define KX_ERR(name, value, text) \
+	assert_string_equal(kx_strerror(value), text);
+#include "errors.def"
+#undef KX_ERR
+	assert_string_equal(kx_strerror(12345), "unknown error");
+	assert_int_equal(kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_OK, "f.xml",
+	    &loc, "K1", "expired\non %s", "2020"), KX_OK);
+	assert_int_equal(KX_FAIL(d, KX_EIO, "cannot %s", "read"), KX_EIO);
+	assert_int_equal(kx_diag_count(d), 2);
+	assert_int_equal(kx_diag_count_at(d, KX_SEV_ERROR), 2);
+	f = kx_diag_get(d, 0);
+	assert_string_equal(f->rule, "KX104");
+	assert_string_equal(f->file, "f.xml");
+	assert_string_equal(f->key_id, "K1");
+	assert_int_equal(f->line, 3);
+	assert_int_equal(f->col, 7);
+	/* messages stay on one line */
+	assert_string_equal(f->message, "expired on 2020");
+	assert_null(kx_diag_get(d, 2));
+	kx_diag_clear(d);
+	assert_int_equal(kx_diag_count(d), 0);
+	kx_diag_free(d);
+	kx_diag_free(NULL);
+	/* a NULL diag is allowed everywhere */
+	assert_int_equal(KX_FAIL(NULL, KX_ENOMEM, "x"), KX_ENOMEM);
+}
+
+static void
+model_defaults_and_lookup(void **state)
+{
+	kx_doc *doc = kxi_doc_new();
+	kx_key *k;
+	kx_tk *t;
+	size_t i;
+	char id[16];
+
+	(void)state;
+	assert_non_null(doc);
+	for (i = 0; i < 100; i++) {
+		assert_non_null(k = kxi_doc_add_key(doc));
+		snprintf(id, sizeof(id), "K%zu", i);
+		k->prof.id = kxi_strdup(&doc->arena, id);
+		assert_int_equal(kxi_strlist_add(&doc->arena,
+		    &k->prof.custodians, "alice"), KX_OK);
+	}
+	k = &doc->keys[42];
+	assert_true(k->prof.sensitive);
+	assert_false(k->prof.export_.allowed);
+	assert_true(k->prof.import_.allowed);
+	assert_int_equal(k->prof.state, KX_STATE_ACTIVE);
+	assert_int_equal(k->prof.mode, KX_KEYMODE_PRODUCTION);
+	assert_int_equal(k->prof.gp.kvn, KX_UNSET);
+	assert_true(k->prof.not_after == KX_UNSET_TIME);
+	assert_int_equal(k->loc[KXF_KCV].off, -1);
+	assert_ptr_equal(kxi_doc_find_key(doc, "K42"), k);
+	assert_null(kxi_doc_find_key(doc, "K100"));
+	assert_non_null(t = kxi_doc_add_tk(doc));
+	t->id = "TK";
+	assert_ptr_equal(kxi_doc_find_tk(doc, "TK"), t);
+	assert_null(kxi_doc_find_tk(doc, NULL));
+	assert_int_equal(kx_doc_key_count(doc), 100);
+	assert_string_equal(kx_doc_key(doc, 99)->prof.custodians.v[0],
+	    "alice");
+	assert_null(kx_doc_key(doc, 100));
+	kx_doc_free(doc);
+	kx_doc_free(NULL);
+}
+
+static void
+arena_limit(void **state)
+{
+	kxi_arena a = { 0 };
+
+	(void)state;
+	a.max = 1000;
+	assert_non_null(kxi_alloc(&a, 500));
+	assert_null(kxi_alloc(&a, 600));
+	assert_non_null(kxi_strdup(&a, "abc"));
+	kxi_arena_free(&a);
+}
+
+static void
+atomic_write(void **state)
+{
+	char dir[] = "/tmp/kxtest.XXXXXX", path[64], bad[80];
+	struct stat st;
+	kx_buf b = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	assert_int_equal(kx_file_write_atomic(path, "hello", 5, 1, NULL),
+	    KX_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(kx_file_read(path, 0, &b, NULL), KX_OK);
+	assert_int_equal(b.len, 5);
+	kx_buf_free(&b);
+	/* a failing write leaves the old file untouched and no temp file */
+	snprintf(bad, sizeof(bad), "%s/missing/out", dir);
+	assert_int_equal(kx_file_write_atomic(bad, "x", 1, 0, NULL), KX_EIO);
+	assert_int_equal(kx_file_read(path, 3, &b, NULL), KX_ELIMIT);
+	kx_buf_free(&b);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_round_trip),
+		cmocka_unit_test(time_parse_format),
+		cmocka_unit_test(durations),
+		cmocka_unit_test(hex_and_numbers),
+		cmocka_unit_test(buffers_are_bounded),
+		cmocka_unit_test(errors_and_diag),
+		cmocka_unit_test(model_defaults_and_lookup),
+		cmocka_unit_test(arena_limit),
+		cmocka_unit_test(atomic_write),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
