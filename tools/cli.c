@@ -192,6 +192,18 @@ bad:
 	    "got '%s'", opt, min, max, s != NULL ? s : "");
 }
 
+int
+cli_ct_differ(const void *a, const void *b, size_t n)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= x[i] ^ y[i];
+	return acc != 0;
+}
+
 void
 cli_hex(const uint8_t *p, size_t n, char *out)
 {

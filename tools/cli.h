@@ -115,6 +115,9 @@ void cli_hex(const uint8_t *p, size_t n, char *out);
 int cli_unhex(const char *s, size_t slen, uint8_t *out, size_t max,
     size_t *len);
 
+/* Nonzero when a and b differ; time independent of the contents. */
+int cli_ct_differ(const void *a, const void *b, size_t n);
+
 /* Commands. */
 int cmd_validate(int argc, char **argv, struct cli *cli);
 int cmd_convert(int argc, char **argv, struct cli *cli);

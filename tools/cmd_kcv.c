@@ -10,8 +10,6 @@
 
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "cli.h"
 
 enum { O_ALG, O_METHOD, O_LEN, O_KEY };
@@ -117,7 +115,7 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 	fprintf(cli->out, "%s\n", hex);
 	ex = CLI_OK;
 out:
-	OPENSSL_cleanse(kcv, sizeof(kcv));
+	explicit_bzero(kcv, sizeof(kcv));
 	kx_secret_free(key);
 	kx_diag_free(d);
 	return ex;

@@ -25,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "cli.h"
 
 #define COMP_MAGIC "kmsxchg-component 1"
@@ -466,7 +464,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		    cs[i].threshold != cs[0].threshold ||
 		    kx_secret_len(cs[i].value) !=
 		    kx_secret_len(cs[0].value) ||
-		    CRYPTO_memcmp(cs[i].key_kcv, cs[0].key_kcv, KCV_LEN) != 0)) {
+		    cli_ct_differ(cs[i].key_kcv, cs[0].key_kcv, KCV_LEN))) {
 			cli_error(cli, "component %s does not belong with %s "
 			    "(header mismatch)", path, cs[0].path);
 			goto out;
@@ -475,7 +473,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 			ex = cli_fail(cli, d, r, path);
 			goto out;
 		}
-		if (CRYPTO_memcmp(kcv, cs[i].kcv, KCV_LEN) != 0) {
+		if (cli_ct_differ(kcv, cs[i].kcv, KCV_LEN) != 0) {
 			cli_error(cli, "component %s: KCV check failed (the "
 			    "component is damaged or altered)", path);
 			goto out;
@@ -505,12 +503,12 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	ex = CLI_INVALID;
-	if (CRYPTO_memcmp(kcv, cs[0].key_kcv, KCV_LEN) != 0) {
+	if (cli_ct_differ(kcv, cs[0].key_kcv, KCV_LEN) != 0) {
 		cli_error(cli, "the rebuilt key does not match the key KCV "
 		    "in %s", cs[0].path);
 		goto out;
 	}
-	if (want_hex != NULL && CRYPTO_memcmp(kcv, want, KCV_LEN) != 0) {
+	if (want_hex != NULL && cli_ct_differ(kcv, want, KCV_LEN) != 0) {
 		cli_error(cli, "the rebuilt key does not match --kcv %s",
 		    want_hex);
 		goto out;

@@ -129,9 +129,9 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, d);
 		if (r != KX_OK) {
 			if (read_failure_is_io(r)) {
-				if (kx_diag_count(d) == first)
-					cli_error(cli, "%s: %s", path,
-					    kx_strerror(r));
+				/* Also on stderr: the report may be JSON. */
+				cli_error(cli, "cannot read %s: %s", path,
+				    kx_strerror(r));
 				file_rc = CLI_USAGE;
 			} else {
 				file_rc = CLI_INVALID;

@@ -14,8 +14,6 @@
 
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "cli.h"
 
 enum { O_ALG, O_KEK, O_KEY, O_HEX, O_OUTPUT };
