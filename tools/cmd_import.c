@@ -102,12 +102,16 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	s->n++;
 	if (s->dir == NULL)
 		return KX_OK;
-	if (!safe_name(kx_key_id(k)))
-		return KX_FAIL(d, KX_EUSAGE, "key id '%s' cannot be a file "
-		    "name", kx_key_id(k));
-	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST)
-		return KX_FAIL(d, KX_EIO, "cannot create %s: %s", s->dir,
+	if (!safe_name(kx_key_id(k))) {
+		cli_error(s->cli, "key id '%s' cannot be a file name",
+		    kx_key_id(k));
+		return KX_EUSAGE;
+	}
+	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
+		cli_error(s->cli, "cannot create %s: %s", s->dir,
 		    strerror(errno));
+		return KX_EIO;
+	}
 	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
 	/* hex text, as a file: key source reads it back */
 	r = hex_secret(&text, v);
