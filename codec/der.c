@@ -98,7 +98,8 @@ tlv_at(const uint8_t *b, size_t end, size_t pos, struct tlv *t)
 	if (tag == 0x1f) {
 		tag = 0;
 		for (i = 0;; i++) {
-			if (p >= end || i >= 4)
+			/* minimal high tag number form (X.690 8.1.2.4.2 c) */
+			if (p >= end || i >= 4 || (i == 0 && b[p] == 0x80))
 				return -1;
 			tag = (tag << 7) | (b[p] & 0x7f);
 			if ((b[p++] & 0x80) == 0)
@@ -107,14 +108,17 @@ tlv_at(const uint8_t *b, size_t end, size_t pos, struct tlv *t)
 	}
 	if (p >= end)
 		return -1;
+	/* DER (X.690 10.1): definite, minimal; at most 4 length octets */
 	if (b[p] < 0x80) {
 		len = b[p++];
 	} else {
 		n = b[p++] & 0x7f;
-		if (n == 0 || n > sizeof(size_t) || n > end - p)
+		if (n == 0 || n > 4 || n > end - p || b[p] == 0)
 			return -1;
 		for (i = 0; i < n; i++)
 			len = (len << 8) | b[p++];
+		if (len < 0x80)
+			return -1;
 	}
 	if (len > end - p)
 		return -1;
@@ -122,6 +126,33 @@ tlv_at(const uint8_t *b, size_t end, size_t pos, struct tlv *t)
 	t->hdr = p - pos;
 	t->len = len;
 	return 0;
+}
+
+/*
+ * Check the TLV structure of b[start..end) recursively before asn1c sees
+ * it: every length definite and minimal, nesting bounded.  Returns -1 if
+ * all is well, else the offset of the first bad TLV.  (asn1c 0.9.28
+ * accepts BER and overflows a signed shift on long length fields.)
+ */
+static int64_t
+strict_walk(const uint8_t *b, size_t start, size_t end, int depth)
+{
+	struct tlv t;
+	size_t pos = start;
+	int64_t bad;
+
+	while (pos < end) {
+		if (depth > 16 || tlv_at(b, end, pos, &t) != 0)
+			return (int64_t)pos;
+		if (t.cls_cons & 0x20) {
+			bad = strict_walk(b, pos + t.hdr, pos + t.hdr + t.len,
+			    depth + 1);
+			if (bad >= 0)
+				return bad;
+		}
+		pos += t.hdr + t.len;
+	}
+	return -1;
 }
 
 /* The child of constructed parent with context tag, or -1. */
@@ -173,6 +204,48 @@ key_places(const uint8_t *b, const struct tlv *key, kx_loc *loc)
 	    i++)
 		if (tlv_child(b, &prof, i, &t) == 0)
 			loc[KXF_VALIDITY].off = (int64_t)t.off;
+}
+
+/* A named BIT STRING TLV: primitive, unused-bits octet 0..7 (11.2.1). */
+static int
+bits_ok(const uint8_t *b, const struct tlv *t)
+{
+	const uint8_t *c = b + t->off + t->hdr;
+
+	return (t->cls_cons & 0x20) == 0 && t->len >= 1 && c[0] <= 7 &&
+	    (t->len > 1 || c[0] == 0);
+}
+
+/*
+ * The module's BIT STRINGs (usage, allowedModes, export forms) are
+ * checked before decoding: asn1c 0.9.28 shifts by the unused-bits octet
+ * unchecked.  Returns -1 if fine, else the offset of the bad one.
+ * Structure already passed strict_walk.
+ */
+static int64_t
+bits_walk(const uint8_t *b, size_t len)
+{
+	struct tlv top, list, k, prof, t, exp;
+	size_t pos, end;
+
+	if (tlv_at(b, len, 0, &top) != 0 || tlv_child(b, &top, 6, &list) != 0)
+		return -1;
+	pos = list.off + list.hdr;
+	end = pos + list.len;
+	for (; pos < end; pos = k.off + k.hdr + k.len) {
+		if (tlv_at(b, end, pos, &k) != 0)
+			return (int64_t)pos;
+		if (tlv_child(b, &k, 0, &prof) != 0)
+			continue;
+		if (tlv_child(b, &prof, 15, &t) == 0 && !bits_ok(b, &t))
+			return (int64_t)t.off;
+		if (tlv_child(b, &prof, 16, &t) == 0 && !bits_ok(b, &t))
+			return (int64_t)t.off;
+		if (tlv_child(b, &prof, 31, &exp) == 0 &&
+		    tlv_child(b, &exp, 1, &t) == 0 && !bits_ok(b, &t))
+			return (int64_t)t.off;
+	}
+	return -1;
 }
 
 /*
@@ -1359,6 +1432,23 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	if (len > KX_DEFAULT_MAX_INPUT) {
 		r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT, name, NULL,
 		    NULL, "der: input of %zu bytes exceeds the limit", len);
+		goto out;
+	}
+	if ((loc.off = strict_walk(buf, 0, len, 0)) >= 0 ||
+	    (loc.off = bits_walk(buf, len)) >= 0) {
+		struct tlv top;
+		const char *what = "bad, truncated or BER tag/length "
+		    "(DER: definite, minimal)";
+
+		if (tlv_at(buf, len, 0, &top) == 0 &&
+		    (size_t)loc.off == top.hdr + top.len)
+			what = "trailing bytes after the KeyExchange";
+		else if (loc.off > 0 && (size_t)loc.off < len &&
+		    strict_walk(buf, 0, len, 0) < 0)
+			what = "bad BIT STRING (unused bits octet)";
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: %s at byte %lld", what,
+		    (long long)loc.off);
 		goto out;
 	}
 	memset(&ctx, 0, sizeof(ctx));
