@@ -17,7 +17,8 @@
 # current directory), removes the files we do not build, compares the
 # file list with the committed codec/asn1-files.am and fails loudly on
 # drift (a schema change that adds a type must update that list in the
-# same commit), then moves the folder into place.
+# same commit), then moves the files into place (keeping objects and
+# .deps of an earlier run).
 
 include $(srcdir)/codec/asn1-files.am
 
@@ -55,7 +56,9 @@ $(KX_ASN1_STAMP): $(srcdir)/schema/kmsxchg.asn1 $(srcdir)/codec/asn1-files.am
 		exit 1; \
 	fi; \
 	rm -f $$tmp.want $$tmp.got; \
-	rm -rf codec/asn1; mv $$tmp codec/asn1; \
+	$(MKDIR_P) codec/asn1; \
+	for f in `cd $$tmp && ls`; do mv -f $$tmp/$$f codec/asn1/$$f; done; \
+	rmdir $$tmp; \
 	touch $@
 
 # Each generated file comes from the stamp; if one went missing, redo it.
