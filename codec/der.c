@@ -1434,6 +1434,12 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    NULL, "der: input of %zu bytes exceeds the limit", len);
 		goto out;
 	}
+	if (len == 0) {
+		loc.off = 0;
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: empty input");
+		goto out;
+	}
 	if ((loc.off = strict_walk(buf, 0, len, 0)) >= 0 ||
 	    (loc.off = bits_walk(buf, len)) >= 0) {
 		struct tlv top;
