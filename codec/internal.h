@@ -332,6 +332,14 @@ int kxi_kbkdf_cmac(const uint8_t *key, size_t keylen, const uint8_t *label,
 int kxi_aes_siv(int enc, const uint8_t *key, size_t keylen,
     const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
     uint8_t *out, kx_diag *d) KX_WUR;
+/*
+ * Decode n chars of hex (either case; white space skipped when ws != 0)
+ * straight into a new secret, without a table indexed by secret data.
+ * KX_ESYNTAX on an odd digit count, a non-hex character or no digits.
+ * keysrc.c.
+ */
+int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
+    KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 
