@@ -351,6 +351,58 @@ int kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 /* One line per key: id, algorithm, usage, validity, state, KCV. */
 int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
 
+/* ---- exchange: export, import, rewrap --------------------------------- */
+typedef struct kx_xchg_opts {
+	int64_t now;		/* reference time (validity, created) */
+	const kx_policy *policy; /* NULL = built-in defaults */
+	const char *doc_id;	/* export: new document id; NULL = derived */
+	const char *sender;	/* export: NULL = keep the profile's */
+	const char *recipient;	/* export: NULL = keep the profile's */
+	const char *kek_id;	/* export/rewrap: transport-key id to record */
+	/* export: ceremony record of the KEK (component KCVs), optional */
+	unsigned kek_parts, kek_threshold;
+	const uint8_t *const *kek_part_kcvs;
+} kx_xchg_opts;
+
+/* Borrowed id of a key; valid until the document is freed. */
+const char *kx_key_id(const kx_key *k);
+/* Index of the key with this id, or -1. */
+long kx_doc_find_key(const kx_doc *doc, const char *id);
+
+/*
+ * Export in place: for every key i of doc, bind its profile to values[i]
+ * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
+ * the transport-key reference (o->kek_id) and the header, then run the
+ * rules (with o->policy): a non-exportable, expired, suspended or
+ * compromised key, a recipient not allowed, a form not allowed, a wrapping
+ * key weaker than the key, or a KCV that does not match the value is
+ * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
+ * is unusable and must be freed; nothing is half-done for the caller to
+ * write.  WARNING: values are clear keys; they are read, never kept.
+ */
+int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
+    const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+
+/* One verified key of an import and its clear value (borrowed). */
+typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
+    const kx_secret *value, kx_diag *d);
+/*
+ * Import: validate doc (errors refuse it), check the import restrictions,
+ * check kek against the transport key's KCV, unwrap every key verifying the
+ * profile binding and the key's KCV; only when every key passed, unwrap
+ * them again one at a time and hand each to cb (clear value wiped after
+ * cb returns).  A cb error stops the import and is returned.
+ */
+int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
+    kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
+/*
+ * Rewrap in place: every wrapped key of doc from the transport key `from`
+ * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
+ * All or nothing: on failure doc is unchanged.
+ */
+int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+
 /* ---- policies --------------------------------------------------------- */
 int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;
 int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
