@@ -265,6 +265,39 @@ t_bound_layout(void **state)
 	kx_buf_free(&out);
 }
 
+/* doc/bound-wrap.md section 5 (computed with python-cryptography) */
+static void
+t_bound_example(void **state)
+{
+	kx_secret *k = sec("000102030405060708090A0B0C0D0E0F"), *u = NULL;
+	kx_secret *v = sec("00112233445566778899AABBCCDDEEFF");
+	uint8_t ad[5] = { 0x30, 0x03, 0x02, 0x01, 0x01 }, ks[32];
+	const uint8_t *want;
+	kx_buf out = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(kxi_kbkdf_cmac(kx_secret_data(k), 16,
+	    (const uint8_t *)"kmsxchg aes-siv-bound v1", 24, NULL, 0, 0, ks,
+	    32, NULL), KX_OK);
+	want = kxt_hex("0822DAFA23493CAC5ABDB7B69E5C89E1"
+	    "3F88FDA4EB0AEAD1D49FB37A0812E690", &n);
+	assert_memory_equal(ks, want, 32);
+	assert_int_equal(kx_wrap(KX_WRAP_AES_SIV_BOUND, k, v, ad, 5, &out,
+	    NULL), KX_OK);
+	want = kxt_hex("F5AFD093AEEC474A4873AD0287AB2706"
+	    "A03AF8445330F3696CCD309C10094131", &n);
+	assert_int_equal(out.len, 32);
+	assert_memory_equal(out.data, want, 32);
+	assert_int_equal(kx_unwrap(KX_WRAP_AES_SIV_BOUND, k, want, 32, ad, 5,
+	    &u, NULL), KX_OK);
+	assert_memory_equal(kx_secret_data(u), kx_secret_data(v), 16);
+	kx_secret_free(u);
+	kx_secret_free(k);
+	kx_secret_free(v);
+	kx_buf_free(&out);
+}
+
 /* Round trip; every byte of blob and AAD flipped; truncation; wrong KEK. */
 static void
 t_bound_negative(void **state)
@@ -671,6 +704,7 @@ main(void)
 		cmocka_unit_test(t_rfc5297),
 		cmocka_unit_test(t_kbkdf_cavp),
 		cmocka_unit_test(t_bound_layout),
+		cmocka_unit_test(t_bound_example),
 		cmocka_unit_test(t_bound_negative),
 		cmocka_unit_test(t_kw_negative),
 		cmocka_unit_test(t_kwp_padding),
