@@ -366,6 +366,11 @@ typedef struct kx_xchg_opts {
 
 /* Borrowed id of a key; valid until the document is freed. */
 const char *kx_key_id(const kx_key *k);
+/* KCV bytes of a key (borrowed; NULL when none), its length and method. */
+const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
+    enum kx_kcv_method *method);
+/* The format a document was read from (KX_FMT_AUTO if built in memory). */
+enum kx_format kx_doc_format(const kx_doc *doc);
 /* Index of the key with this id, or -1. */
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
