@@ -33,7 +33,7 @@
 
 #include "internal.h"
 
-#define KX_WRAP_MAX_IN	((size_t)1 << 20)	/* 1 MiB of key material */
+#define KX_WRAP_MAX_IN	((size_t)1 << 20)	/* 1 MiB of key data */
 #define KX_SIV_LABEL	"kmsxchg aes-siv-bound v1"
 
 static const char *
@@ -396,6 +396,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	kx_secret *tmp = NULL, *eph = NULL;
 	uint8_t *o = NULL;
 	EVP_PKEY *pk = NULL;
+	size_t start = out != NULL ? out->len : 0;
 	int r = KX_EINTERNAL;
 
 	if (kek == NULL || key == NULL || out == NULL)
@@ -482,6 +483,8 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	if (r == KX_OK)
 		r = kx_buf_append(out, o, n);
 out:
+	if (r != KX_OK && out != NULL && out->len > start)
+		out->len = start;	/* no partial output */
 	OPENSSL_free(o);	/* ciphertext only */
 	kx_secret_free(tmp);
 	kx_secret_free(eph);
