@@ -472,7 +472,8 @@ wbits(struct wctx *w, BIT_STRING_t *dst, uint32_t mask)
 			buf[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 			hi = i;
 		}
-	wbuf(w, (OCTET_STRING_t *)dst, buf, (size_t)(hi / 8 + 1));
+	/* the empty set is 03 01 00: no content octets after the count */
+	wbuf(w, (OCTET_STRING_t *)dst, buf, hi < 0 ? 0 : (size_t)(hi / 8 + 1));
 	dst->bits_unused = hi < 0 ? 0 : 7 - hi % 8;
 }
 

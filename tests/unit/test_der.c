@@ -633,6 +633,22 @@ test_reject_boolean_and_noncanonical(void **state)
 	x[at + 2] = 0x06;
 	expect_refused_at(x, n, KX_ESYNTAX, (int64_t)at);
 
+	/* the empty usage set is 90 01 00 (X.690 11.2.2) and reads back */
+	{
+		kx_doc *back = NULL;
+		kx_buf e;
+
+		k->prof.usage = 0;
+		write_doc(doc, &e);
+		(void)find(&e, (const uint8_t *)"\x90\x01\x00", 3);
+		assert_int_equal(kxi_format_der.read(e.data, e.len, NULL,
+		    &back, NULL), KX_OK);
+		assert_int_equal(back->keys[0].prof.usage, 0);
+		kx_doc_free(back);
+		kx_buf_free(&e);
+		k->prof.usage = KX_USAGE_BIT(KX_U_ENCRYPT);
+	}
+
 	/* a usage bit this version does not know (bit 19): KX002 */
 	{
 		kx_doc *back = NULL;
