@@ -248,6 +248,38 @@ bits_walk(const uint8_t *b, size_t len)
 	return -1;
 }
 
+/* Offset of the KeyExchange component with context tag, else 0. */
+static int64_t
+top_place(const uint8_t *b, size_t len, unsigned long tag)
+{
+	struct tlv top, t;
+
+	if (tlv_at(b, len, 0, &top) != 0 || tlv_child(b, &top, tag, &t) != 0)
+		return 0;
+	return (int64_t)t.off;
+}
+
+/* Offset of element i of the KeyExchange list with context tag, or 0. */
+static int64_t
+list_place(const uint8_t *b, size_t len, unsigned long tag, size_t i)
+{
+	struct tlv top, list, e;
+	size_t pos, end;
+
+	if (tlv_at(b, len, 0, &top) != 0 ||
+	    tlv_child(b, &top, tag, &list) != 0)
+		return 0;
+	pos = list.off + list.hdr;
+	end = pos + list.len;
+	for (; pos < end; pos = e.off + e.hdr + e.len, i--) {
+		if (tlv_at(b, end, pos, &e) != 0)
+			return 0;
+		if (i == 0)
+			return (int64_t)e.off;
+	}
+	return 0;
+}
+
 /*
  * Offsets of the Key SEQUENCEs in a KeyExchange (keys = [6]); offs has
  * n entries.  Input has already been verified to be DER.
@@ -1532,10 +1564,15 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	c.name = name;
 	c.loc = loc;
 	doc->model_version = (int)x->modelVersion;
+	c.loc.off = top_place(buf, len, 0);
 	doc->id = rstr(&c, &x->id, "document id");
+	c.loc.off = top_place(buf, len, 1);
 	doc->created = rtime(&c, &x->created, "document created");
+	c.loc.off = top_place(buf, len, 2);
 	doc->sender = rstr(&c, &x->sender, "sender");
+	c.loc.off = top_place(buf, len, 3);
 	rlist(&c, x->recipients, &doc->recipients, "recipients");
+	c.loc.off = top_place(buf, len, 4);
 	doc->comment = rstr(&c, x->comment, "comment");
 	for (i = 0; x->transportKeys && i < x->transportKeys->list.count &&
 	    c.r == KX_OK; i++) {
@@ -1546,6 +1583,8 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 			    name, &loc, NULL, "der: too many transport keys");
 			goto out;
 		}
+		t->loc.off = list_place(buf, len, 5, (size_t)i);
+		c.loc = t->loc;
 		rtk(&c, x->transportKeys->list.array[i], t);
 	}
 	for (i = 0; x->keys && i < x->keys->list.count && c.r == KX_OK; i++) {
@@ -1572,7 +1611,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    "kcvMethod");
 		c.key_id = NULL;
 	}
-	c.loc = loc;
+	c.loc.off = top_place(buf, len, 7);
 	rexts(&c, x->extensions, &doc->extensions, &doc->nextensions);
 	if (c.r != KX_OK) {
 		r = c.r;

@@ -457,6 +457,10 @@ test_roundtrip_full(void **state)
 	assert_int_equal(a.data[back->keys[0].loc[KXF_KEY].off], 0x30);
 	assert_int_equal(a.data[back->keys[1].loc[KXF_KEY].off], 0x30);
 	assert_int_equal(a.data[back->keys[0].loc[KXF_VALUE].off], 0xa1);
+	assert_true(back->tks[1].loc.off > back->tks[0].loc.off);
+	assert_true(back->tks[0].loc.off > 0);
+	assert_int_equal(a.data[back->tks[0].loc.off], 0x30);
+	assert_int_equal(a.data[back->tks[1].loc.off], 0x30);
 	save("tests/unit/test_der-full.der", &a);
 	kx_buf_free(&a);
 	kx_buf_free(&b);
@@ -597,6 +601,74 @@ find(const kx_buf *b, const uint8_t *needle, size_t nn)
 			return i;
 	fail_msg("pattern not found");
 	return 0;
+}
+
+/*
+ * Insert ins at offset at inside the first key's profile of a one-key
+ * document whose enclosing lengths are all short-form, fixing the four
+ * enclosing lengths (KeyExchange, keys [6], Key, profile [0]).
+ */
+static size_t
+grow_profile(uint8_t *x, const kx_buf *a, size_t at, size_t cut,
+    const uint8_t *ins, size_t insn)
+{
+	size_t p = 2, m = splice(x, a->data, a->len, at, cut, ins, insn);
+	uint8_t delta = (uint8_t)(insn - cut);
+
+	assert_true(x[1] + delta < 0x80);
+	x[1] += delta;
+	while (x[p] != 0xa6)
+		p += 2 + x[p + 1];
+	x[p + 1] += delta;
+	x[p + 3] += delta;
+	x[p + 5] += delta;
+	return m;
+}
+
+static void
+test_reject_model_values(void **state)
+{
+	kx_doc *doc = minimal_doc();
+	kx_key *k;
+	kx_buf a;
+	uint8_t x[512];
+	size_t n, at;
+
+	(void)state;
+	k = kxi_doc_add_key(doc);
+	k->prof.id = "k";
+	k->prof.owner = "o";
+	k->prof.usage = KX_USAGE_BIT(KX_U_ENCRYPT);
+	write_doc(doc, &a);
+	/* role [17] follows usage [16] = 90 02 07 80 */
+	at = find(&a, (const uint8_t *)"\x90\x02\x07\x80", 4) + 4;
+	/* role none(0) written out: 'none' is written by omission */
+	n = grow_profile(x, &a, at, 0, (const uint8_t *)"\x91\x01\x00", 3);
+	expect_refused_at(x, n, KX_ESCHEMA, -1);
+	/* role 21: not a value of version 1 (extensible ENUMERATED) */
+	n = grow_profile(x, &a, at, 0, (const uint8_t *)"\x91\x01\x15", 3);
+	expect_refused_at(x, n, KX_ESCHEMA, -1);
+	/* role gp-mac(2) is fine and reads back */
+	n = grow_profile(x, &a, at, 0, (const uint8_t *)"\x91\x01\x02", 3);
+	{
+		kx_doc *back = NULL;
+
+		assert_int_equal(kxi_format_der.read(x, n, NULL, &back, NULL),
+		    KX_OK);
+		assert_int_equal(back->keys[0].prof.role, KX_ROLE_GP_MAC);
+		kx_doc_free(back);
+	}
+	/*
+	 * A fraction is valid DER (X.690 11.7.3) but not in our module's
+	 * profile of GeneralizedTime (whole seconds): KX002.
+	 */
+	at = find(&a, (const uint8_t *)"\x81\x0f", 2);
+	n = splice(x, a.data, a.len, at, 17,
+	    (const uint8_t *)"\x81\x11" "19700101000000.5Z", 19);
+	x[1] += 2;
+	expect_refused_at(x, n, KX_ESCHEMA, (int64_t)at);
+	kx_buf_free(&a);
+	kx_doc_free(doc);
 }
 
 static void
@@ -869,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_write_refuses_incomplete),
 		cmocka_unit_test(test_reject_ber),
 		cmocka_unit_test(test_reject_boolean_and_noncanonical),
+		cmocka_unit_test(test_reject_model_values),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_profile_der),
 		cmocka_unit_test(test_mutations_never_crash),
