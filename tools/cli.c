@@ -355,7 +355,10 @@ print_opt(FILE *f, const struct cli_opt *o)
 	if (o->has_arg && k > 0 && (size_t)k < sizeof(left))
 		snprintf(left + k, sizeof(left) - (size_t)k, "=%s",
 		    o->metavar != NULL ? o->metavar : "ARG");
-	fprintf(f, "%-30s %s\n", left, o->help);
+	if (strlen(left) < 30)
+		fprintf(f, "%-30s %s\n", left, o->help);
+	else	/* too long for the column: help on its own line */
+		fprintf(f, "%s\n%31s%s\n", left, "", o->help);
 }
 
 static void
