@@ -89,3 +89,14 @@ CLI_CASES = \
 	tests/cli/cases/wrap-siv-refused.case
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
+
+# The command line in process (cli_main with memory streams); links the
+# tools sources against libkx_core.la like the other unit tests.
+check_PROGRAMS += tests/unit/test_cli
+TESTS += tests/unit/test_cli
+tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
+	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
+	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
+	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h
+tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools
