@@ -63,16 +63,6 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		    "FILE or a pipe");
 		return CLI_USAGE;
 	}
-	if (key_id != NULL) {
-		/*
-		 * Selecting one key needs a library call the public API does
-		 * not offer yet (kx_doc_keep_key); refuse rather than
-		 * silently convert every key.
-		 */
-		cli_error(cli, "--key: selecting one key is not supported by "
-		    "this library version");
-		return CLI_USAGE;
-	}
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
@@ -81,6 +71,20 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		cli_print_findings(cli, d, 0, in);
 		cli_error(cli, "cannot read %s: %s", in, kx_strerror(r));
 		ex = cli_exit_for(r);
+		goto out;
+	}
+	if (key_id != NULL && kx_doc_find_key(doc, key_id) < 0) {
+		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		goto out;
+	}
+	if (key_id != NULL && kx_doc_key_count(doc) > 1) {
+		/*
+		 * Dropping the other keys needs a library call the public
+		 * API does not offer yet; refuse rather than silently
+		 * convert every key.
+		 */
+		cli_error(cli, "--key: selecting one key of several is not "
+		    "supported by this library version");
 		goto out;
 	}
 	if ((r = kx_doc_write(doc, to, &b, d)) != KX_OK) {
