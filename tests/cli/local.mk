@@ -29,6 +29,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-two-inputs.case \
 	tests/cli/cases/help.case \
 	tests/cli/cases/kcv-aes-cmac.case \
+	tests/cli/cases/kcv-aes-cmac-tr31.case \
 	tests/cli/cases/kcv-aes-gp.case \
 	tests/cli/cases/kcv-bad-alg.case \
 	tests/cli/cases/kcv-file-insecure.case \
