@@ -29,11 +29,14 @@ CLI_CASES = \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
 	tests/cli/cases/convert-two-inputs.case \
+	tests/cli/cases/help-command.case \
 	tests/cli/cases/help.case \
-	tests/cli/cases/kcv-aes-cmac.case \
 	tests/cli/cases/kcv-aes-cmac-tr31.case \
+	tests/cli/cases/kcv-aes-cmac.case \
 	tests/cli/cases/kcv-aes-gp.case \
 	tests/cli/cases/kcv-bad-alg.case \
+	tests/cli/cases/kcv-env-unset.case \
+	tests/cli/cases/kcv-fd-env-sources.case \
 	tests/cli/cases/kcv-file-insecure.case \
 	tests/cli/cases/kcv-help.case \
 	tests/cli/cases/kcv-missing-key.case \
