@@ -44,6 +44,7 @@ CLI_CASES = \
 	tests/cli/cases/kcv-tdea-file.case \
 	tests/cli/cases/kcv-tdea-gp.case \
 	tests/cli/cases/kcv-tdea-zero-len.case \
+	tests/cli/cases/man-built.case \
 	tests/cli/cases/man-lint.case \
 	tests/cli/cases/man-options.case \
 	tests/cli/cases/rules-bad-format.case \
