@@ -62,6 +62,7 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-missing-in.case \
 	tests/cli/cases/unwrap-rfc3394-file.case \
 	tests/cli/cases/unwrap-rfc5649.case \
+	tests/cli/cases/unwrap-rsa-public-refused.case \
 	tests/cli/cases/unwrap-stdin-pipe.case \
 	tests/cli/cases/unwrap-tampered.case \
 	tests/cli/cases/unwrap-terminal.case \
@@ -95,7 +96,9 @@ CLI_CASES = \
 	tests/cli/cases/wrap-file-sources-binary.case \
 	tests/cli/cases/wrap-rfc3394.case \
 	tests/cli/cases/wrap-rfc5649.case \
-	tests/cli/cases/wrap-siv-refused.case
+	tests/cli/cases/wrap-rsa-roundtrip.case \
+	tests/cli/cases/wrap-siv-refused.case \
+	tests/cli/cases/wrap-tdea-ecb.case
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 
