@@ -1013,8 +1013,7 @@ kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
 			return 0;
 		}
 		if (depth > KXI_XML_MAX_DEPTH) {
-			kx_loc l = { (uint32_t)xmlTextReaderGetParserLineNumber(
-			    r->xr), 0, -1 };
+			kx_loc l = loc_of(xmlTextReaderCurrentNode(r->xr));
 
 			kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ELIMIT,
 			    r->name, &l, NULL, "elements nested deeper than %d",
@@ -1092,6 +1091,23 @@ xml_detect(const uint8_t *b, size_t n)
 			i++;
 		if (i + 1 >= lim || b[i] != '<')
 			return 0;
+		if (i + 9 < lim && memcmp(b + i, "<!DOCTYPE", 9) == 0) {
+			/* Let the reader refuse it with KX001: skip it here. */
+			int brack = 0;
+
+			for (k = i + 9; k < lim; k++) {
+				if (b[k] == '[')
+					brack++;
+				else if (b[k] == ']')
+					brack--;
+				else if (b[k] == '>' && brack <= 0)
+					break;
+			}
+			if (k >= lim)
+				return 0;
+			i = k + 1;
+			continue;
+		}
 		if (b[i + 1] == '?' || b[i + 1] == '!') {
 			const char *end = b[i + 1] == '?' ? "?>" : "-->";
 

@@ -90,18 +90,26 @@ kxi_xml_init(void)
 
 /* ---- libxml2 errors to findings ------------------------------------ */
 /*
- * Shorten quoted values in a libxml2 message: a schema message may echo
- * an element's content, which for a test "Clear" value is key material.
+ * Make a libxml2 message one readable line: drop our namespace from
+ * element names and shorten long quoted values (a schema message may echo
+ * an element's content, which for a test "Clear" value is key material).
  */
+#define KXI_QUOTE_MAX 24
+
 static void
 redact(const char *in, char *out, size_t outsz)
 {
+	static const char nsq[] = "{" KX_NS "}";
 	size_t o = 0, run = 0;
 	int inq = 0;
 
 	for (; *in != '\0' && o + 4 < outsz; in++) {
+		if (strncmp(in, nsq, sizeof(nsq) - 1) == 0) {
+			in += sizeof(nsq) - 2;
+			continue;
+		}
 		if (*in == '\'') {
-			if (inq && run > 16) {
+			if (inq && run > KXI_QUOTE_MAX) {
 				memcpy(out + o, "...", 3);
 				o += 3;
 			}
@@ -110,7 +118,7 @@ redact(const char *in, char *out, size_t outsz)
 			out[o++] = *in;
 			continue;
 		}
-		if (inq && ++run > 16)
+		if (inq && ++run > KXI_QUOTE_MAX)
 			continue;
 		out[o++] = *in == '\n' || *in == '\r' ? ' ' : *in;
 	}
