@@ -785,6 +785,38 @@ reader_relay(void *arg, xmlErrorPtr err)
 	kxi_xml_error_record(arg, err);
 }
 
+/* Route this thread's libxml2 errors to r's findings, or back to none. */
+static void
+reader_errors(kxi_xml_reader *r, int on)
+{
+	if (on)
+		xmlSetStructuredErrorFunc(&r->ec, reader_relay);
+	else
+		kxi_xml_init();
+}
+
+static int
+reader_read(kxi_xml_reader *r)
+{
+	int rr;
+
+	reader_errors(r, 1);
+	rr = xmlTextReaderRead(r->xr);
+	reader_errors(r, 0);
+	return rr;
+}
+
+static xmlNodePtr
+reader_expand(kxi_xml_reader *r)
+{
+	xmlNodePtr n;
+
+	reader_errors(r, 1);
+	n = xmlTextReaderExpand(r->xr);
+	reader_errors(r, 0);
+	return n;
+}
+
 int
 kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
     kxi_xml_reader **out, kx_diag *d)
@@ -809,13 +841,20 @@ kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
 	}
 	r->ec.d = d;
 	r->ec.name = r->name;
+	reader_errors(r, 1);
 	r->xr = xmlReaderForMemory((const char *)buf, (int)len, name, NULL,
 	    KXI_XML_PARSE_OPTS);
+	reader_errors(r, 0);
 	if (r->xr == NULL || (r->vc = xmlSchemaNewValidCtxt(schema)) == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
 		goto out;
 	}
-	xmlTextReaderSetStructuredErrorHandler(r->xr, reader_relay, &r->ec);
+	/*
+	 * Parser errors reach us through the thread's structured handler
+	 * (set around each read, see reader_errors): the reader's own
+	 * handler gets the schema SAX plug instead of the parser context
+	 * once streaming validation is on (libxml2 2.9), so it is not used.
+	 */
 	xmlSchemaSetValidStructuredErrors(r->vc, reader_relay, &r->ec);
 	if (xmlTextReaderSchemaValidateCtxt(r->xr, r->vc, 0) != 0) {
 		rc = KX_FAIL(d, KX_EINTERNAL, "cannot attach the schema");
@@ -895,7 +934,7 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	kx_tk *tk;
 
 	r->pend_empty = xmlTextReaderIsEmptyElement(r->xr) == 1;
-	if ((n = xmlTextReaderExpand(r->xr)) == NULL || errors_rc(r) < 0) {
+	if ((n = reader_expand(r)) == NULL || errors_rc(r) < 0) {
 		if (errors_rc(r) == KX_OK)
 			KX_FAIL(d, KX_ESYNTAX, "%s: cannot expand element",
 			    r->name != NULL ? r->name : "input");
@@ -973,7 +1012,7 @@ kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
 			rr = 1;
 		} else if (r->eof)
 			rr = 0;
-		else if ((rr = xmlTextReaderRead(r->xr)) == 0)
+		else if ((rr = reader_read(r)) == 0)
 			r->eof = 1;
 		if (errors_rc(r) < 0)
 			return reader_fail(r, errors_rc(r));
