@@ -335,6 +335,13 @@ int kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
 int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;
 /*
+ * Well-formedness check of buf with the same hardening as kxi_xml_parse
+ * (prolog check, DTD refusal, depth limit, KX001 findings) but building
+ * nothing: constant memory.  For streaming readers.
+ */
+int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
+    kx_diag *d) KX_WUR;
+/*
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.
  */
