@@ -829,7 +829,11 @@ kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	kxi_xml_init();
-	if ((rc = kxi_xml_prolog_check(buf, len, name, d)) != KX_OK)
+	/*
+	 * Two passes: well-formedness first (cheap SAX, no tree), so the
+	 * validating reader below never meets a fatal parse error.
+	 */
+	if ((rc = kxi_xml_wellformed(buf, len, name, d)) != KX_OK)
 		goto out;
 	if ((rc = kxi_xml_schema_get(KXI_SCHEMA_NATIVE, &schema, d)) != KX_OK)
 		goto out;
@@ -873,8 +877,18 @@ kxi_xml_reader_close(kxi_xml_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->xr != NULL)
+	if (r->xr != NULL) {
+		/*
+		 * libxml2 2.9.14 leaks a node when a schema-validating reader
+		 * is freed mid-document: read to the end first, recording
+		 * nothing (the input is in memory and bounded).
+		 */
+		r->ec.d = NULL;
+		if (!r->eof)
+			while (reader_read(r) == 1)
+				;
 		xmlFreeTextReader(r->xr);
+	}
 	if (r->vc != NULL)
 		xmlSchemaFreeValidCtxt(r->vc);
 	kx_diag_free(r->pend_d);

@@ -438,6 +438,78 @@ out:
 	return r;
 }
 
+/*
+ * Well-formedness only, without building anything: a SAX pass with no
+ * content handlers (constant memory), the same DTD refusal and depth
+ * limit.  The streaming reader runs it first, so its schema-validating
+ * pass never meets a fatal parse error (libxml2 2.9.14 leaks there).
+ */
+static void
+noop_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nns, const xmlChar **nss, int nattr,
+    int ndef, const xmlChar **attrs)
+{
+	(void)ctx;
+	(void)localname;
+	(void)prefix;
+	(void)uri;
+	(void)nns;
+	(void)nss;
+	(void)nattr;
+	(void)ndef;
+	(void)attrs;
+}
+
+int
+kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
+    kx_diag *d)
+{
+	struct parse_state ps;
+	xmlParserCtxtPtr ctxt = NULL;
+	int r;
+
+	if (buf == NULL && len != 0)
+		kxi_misuse(__func__, "NULL argument");
+	kxi_xml_init();
+	if ((r = kxi_xml_prolog_check(buf, len, name, d)) != KX_OK)
+		return r;
+	memset(&ps, 0, sizeof(ps));
+	ps.ec.d = d;
+	ps.ec.name = name;
+	if ((ctxt = xmlCreateMemoryParserCtxt((const char *)buf, (int)len)) ==
+	    NULL || ctxt->sax == NULL) {
+		xmlFreeParserCtxt(ctxt);
+		return KX_FAIL(d, KX_ENOMEM, "%s: cannot create an XML parser",
+		    name != NULL ? name : "input");
+	}
+	xmlCtxtUseOptions(ctxt, KXI_XML_PARSE_OPTS);
+	memset(ctxt->sax, 0, sizeof(*ctxt->sax));
+	ctxt->sax->initialized = XML_SAX2_MAGIC;
+	ctxt->sax->internalSubset = refuse_dtd;
+	ctxt->sax->externalSubset = refuse_dtd;
+	ctxt->sax->entityDecl = refuse_entity;
+	ctxt->sax->startElementNs = depth_start;
+	ctxt->sax->serror = parse_relay;
+	ctxt->_private = &ps;
+	ps.start = noop_start;
+	xmlParseDocument(ctxt);
+	if (ps.refused)
+		r = ps.refused == 2 ? KX_ELIMIT : KX_ESYNTAX;
+	else if (!ctxt->wellFormed || ps.ec.parse_errors > 0) {
+		if (ps.ec.parse_errors == 0)
+			kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+			    name, NULL, NULL, "not well-formed XML");
+		r = KX_ESYNTAX;
+	} else
+		r = KX_OK;
+	if (ctxt->myDoc != NULL)
+		xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	ctxt->_private = NULL;
+	xmlFreeParserCtxt(ctxt);
+	return r;
+}
+
 /* ---- schemas ---------------------------------------------------------- */
 static int
 schema_source(enum kxi_schema which, const unsigned char **p, size_t *n,

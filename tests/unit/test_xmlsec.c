@@ -176,6 +176,26 @@ t_depth_limit(void **state)
 	kx_buf_free(&b);
 }
 
+/* The tree-less well-formedness pass applies the same hardening. */
+static void
+t_wellformed(void **state)
+{
+	kx_diag *d = kx_diag_new();
+
+	(void)state;
+	assert_int_equal(kxi_xml_wellformed(S("<r>\n<s></r>"), "w", d),
+	    KX_ESYNTAX);
+	assert_true(finding_at(d, "KX001", 2));
+	kx_diag_clear(d);
+	assert_int_equal(kxi_xml_wellformed(S(laughs), "w", d), KX_ESYNTAX);
+	assert_true(finding_at(d, "KX001", 2));
+	assert_int_equal(kxi_xml_wellformed(S("<r>&x;</r>"), "w", NULL),
+	    KX_ESYNTAX);
+	assert_int_equal(kxi_xml_wellformed(S("<r a='1'><s>t</s></r>"), "w",
+	    NULL), KX_OK);
+	kx_diag_free(d);
+}
+
 static void
 t_size_limit(void **state)
 {
@@ -273,6 +293,7 @@ main(void)
 		cmocka_unit_test(t_ok_and_bom),
 		cmocka_unit_test(t_not_well_formed),
 		cmocka_unit_test(t_depth_limit),
+		cmocka_unit_test(t_wellformed),
 		cmocka_unit_test(t_size_limit),
 		cmocka_unit_test(t_schema_cached),
 		cmocka_unit_test(t_schema_validate),
