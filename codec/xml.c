@@ -1658,12 +1658,85 @@ w_value(struct wr *w, const kx_keyval *v)
 	el_close(w, 2, "Value");
 }
 
+/*
+ * The schema's required elements must have a value in the model: refuse
+ * to write a document the schema would reject (one finding per gap).
+ */
+static int
+need(kx_diag *d, int ok, const char *key_id, const char *what)
+{
+	if (ok)
+		return 0;
+	kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUSAGE, NULL, NULL, key_id,
+	    "cannot write native XML: %s is missing", what);
+	return 1;
+}
+
+static int
+check_required(const kx_doc *doc, kx_diag *d)
+{
+	int bad = 0;
+	size_t i, j;
+
+	bad += need(d, doc->id != NULL, NULL, "Header/Id");
+	bad += need(d, doc->created != KX_UNSET_TIME, NULL, "Header/Created");
+	bad += need(d, doc->sender != NULL, NULL, "Header/Sender");
+	for (i = 0; i < doc->nextensions; i++)
+		bad += need(d, doc->extensions[i].name != NULL, NULL,
+		    "Header/Extension/Name");
+	for (i = 0; i < doc->ntks; i++) {
+		const kx_tk *t = &doc->tks[i];
+
+		bad += need(d, t->id != NULL, NULL, "TransportKey/Id");
+		bad += need(d, t->alg != KX_ALG_NONE, t->id,
+		    "TransportKey/Algorithm");
+		bad += need(d, t->length_bits > 0, t->id,
+		    "TransportKey/LengthBits");
+		bad += need(d, t->kcv.p != NULL && t->kcv.n > 0, t->id,
+		    "TransportKey/Kcv");
+		bad += need(d, t->kcv_method != KX_KCV_NONE, t->id,
+		    "TransportKey/KcvMethod");
+		if (t->comp_n > 0)
+			bad += need(d, t->comp_method != KX_SPLIT_NONE, t->id,
+			    "TransportKey/Components/Method");
+	}
+	for (i = 0; i < doc->nkeys; i++) {
+		const kx_key *k = &doc->keys[i];
+		const kx_profile *p = &k->prof;
+
+		bad += need(d, p->id != NULL, NULL, "Profile/Id");
+		bad += need(d, p->owner != NULL, p->id, "Profile/Owner");
+		bad += need(d, p->alg != KX_ALG_NONE, p->id,
+		    "Profile/Algorithm");
+		bad += need(d, p->length_bits > 0, p->id,
+		    "Profile/LengthBits");
+		bad += need(d, p->usage != 0, p->id, "Profile/Usage");
+		if (p->split.n > 0)
+			bad += need(d, p->split.method != KX_SPLIT_NONE, p->id,
+			    "Profile/Split/Method");
+		for (j = 0; j < p->nrelations; j++)
+			bad += need(d, p->relations[j].ref != NULL, p->id,
+			    "Profile/Relation/Ref");
+		for (j = 0; j < p->nextensions; j++)
+			bad += need(d, p->extensions[j].name != NULL, p->id,
+			    "Profile/Extension/Name");
+		for (j = 0; j < k->value.ncomponents; j++)
+			bad += need(d, k->value.components[j].index > 0, p->id,
+			    "Value/Component/Index");
+	}
+	return bad > 0 ? KX_EUSAGE : KX_OK;
+}
+
 static int
 xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 {
 	struct wr w = { out, d, KX_OK };
 	size_t start = out->len, i;
 
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if ((w.r = check_required(doc, d)) != KX_OK)
+		return w.r;
 	puts_(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	puts_(&w, "<KeyExchange xmlns=\"" KX_NS "\" version=\"1\">\n");
 	el_open(&w, 1, "Header");

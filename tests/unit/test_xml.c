@@ -385,6 +385,16 @@ t_write_built(void **state)
 	assert_int_equal(kx_diag_count(d), 0);
 	kx_doc_free(back);
 
+	/* A required field missing: refused, naming it. */
+	kx_buf_free(&a);
+	kx_diag_clear(d);
+	k->prof.owner = NULL;
+	assert_int_equal(kxi_format_xml.write(doc, &a, d), KX_EUSAGE);
+	assert_int_equal(a.len, 0);
+	assert_non_null(strstr(kx_diag_get(d, 0)->message, "Profile/Owner"));
+	assert_string_equal(kx_diag_get(d, 0)->key_id, "K1");
+	k->prof.owner = "O";
+
 	/* A control character XML cannot carry: refused, nothing written. */
 	kx_buf_free(&a);
 	k->prof.name = "bad\001name";
