@@ -517,7 +517,8 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 				else if (named(s, "EcCurve"))
 					p->ec_curve = text(c, s, 1);
 				else if (named(s, "HmacHash")) {
-					if ((v = get_enum(c, s, KX_E_HASH)) >= 0)
+					v = get_enum(c, s, KX_E_HASH);
+					if (v >= 0)
 						p->hmac_hash = v;
 				} else
 					unexpected(c, s);
@@ -577,7 +578,8 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 				if (named(s, "Allowed"))
 					p->export_.allowed = get_bool(c, s);
 				else if (named(s, "Form")) {
-					if ((v = get_enum(c, s, KX_E_FORM)) >= 0)
+					v = get_enum(c, s, KX_E_FORM);
+					if (v >= 0)
 						p->export_.forms |= 1u << v;
 				} else if (named(s, "Destination"))
 					add_str(c, s,

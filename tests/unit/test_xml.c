@@ -454,12 +454,12 @@ t_billion_laughs(void **state)
 	static const char lol[] =
 	    "<?xml version=\"1.0\"?>\n"
 	    "<!DOCTYPE KeyExchange [\n"
-	    " <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
-	    " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
-	    " <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
-	    " <!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
-	    " <!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
-	    " <!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+	    " <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+	    " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	    " <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	    " <!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+	    " <!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+	    " <!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
 	    "]>\n"
 	    "<KeyExchange xmlns=\"urn:kmsxchg:xml:ns:1\" version=\"1\">"
 	    "<Header><Id>&f;</Id></Header></KeyExchange>\n";
@@ -677,7 +677,8 @@ t_detect(void **state)
 		{ "<KeyExchange xmlns=\"urn:kmsxchg:xml:ns:1\" version=\"1\">",
 		  1 },
 		{ "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- c -->\n"
-		  "<kx:KeyExchange version='1' xmlns:kx='urn:kmsxchg:xml:ns:1'>",
+		  "<kx:KeyExchange version='1' "
+		  "xmlns:kx='urn:kmsxchg:xml:ns:1'>",
 		  1 },
 		{ "<KeyExchange xmlns=\"urn:kmsxchg:xml:ns:2\">", 0 },
 		{ "<kx:KeyExchange xmlns=\"urn:kmsxchg:xml:ns:1\" "
