@@ -797,26 +797,17 @@ reader_errors(kxi_xml_reader *r, int on)
 		kxi_xml_init();
 }
 
+/* Callers route errors with reader_errors() around these. */
 static int
 reader_read(kxi_xml_reader *r)
 {
-	int rr;
-
-	reader_errors(r, 1);
-	rr = xmlTextReaderRead(r->xr);
-	reader_errors(r, 0);
-	return rr;
+	return xmlTextReaderRead(r->xr);
 }
 
 static xmlNodePtr
 reader_expand(kxi_xml_reader *r)
 {
-	xmlNodePtr n;
-
-	reader_errors(r, 1);
-	n = xmlTextReaderExpand(r->xr);
-	reader_errors(r, 0);
-	return n;
+	return xmlTextReaderExpand(r->xr);
 }
 
 int
@@ -886,10 +877,12 @@ kxi_xml_reader_close(kxi_xml_reader *r)
 		 * nothing (the input is in memory and bounded).
 		 */
 		r->ec.d = NULL;
+		reader_errors(r, 1);
 		if (!r->eof)
 			while (reader_read(r) == 1)
 				;
 		xmlFreeTextReader(r->xr);
+		reader_errors(r, 0);
 	}
 	if (r->vc != NULL)
 		xmlSchemaFreeValidCtxt(r->vc);
@@ -1006,21 +999,12 @@ start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	return KX_OK;
 }
 
-int
-kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
-    kx_diag *d)
+static int
+reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key, kx_diag *d)
 {
 	enum pend_kind was;
 	int rr, type, depth, rc;
 
-	if (r == NULL || doc == NULL || key == NULL)
-		kxi_misuse(__func__, "NULL argument");
-	*key = NULL;
-	if (r->failed)
-		return r->failed;
-	if (r->done)
-		return 0;
-	r->ec.d = d;
 	for (;;) {
 		type = depth = -1;
 		if (r->have_node) {
@@ -1090,6 +1074,26 @@ kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
 				return reader_fail(r, rc);
 		}
 	}
+}
+
+int
+kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
+    kx_diag *d)
+{
+	int rc;
+
+	if (r == NULL || doc == NULL || key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*key = NULL;
+	if (r->failed)
+		return r->failed;
+	if (r->done)
+		return 0;
+	r->ec.d = d;
+	reader_errors(r, 1);
+	rc = reader_next(r, doc, key, d);
+	reader_errors(r, 0);
+	return rc;
 }
 
 static int
