@@ -287,7 +287,7 @@ conv_ext(struct conv *c, xmlNodePtr n, kx_extension **v, size_t *nv)
 		return;
 	}
 	FOR_EL(ch, n) {
-		if (named(ch, "Ns"))
+		if (named(ch, "Namespace"))
 			e->ns = text(c, ch, 1);
 		else if (named(ch, "Name"))
 			e->name = get_str(c, ch);
@@ -690,7 +690,7 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 				val->form = v;
 		} else if (named(ch, "KekId"))
 			val->kek_id = get_str(c, ch);
-		else if (named(ch, "Alg")) {
+		else if (named(ch, "Algorithm")) {
 			if ((v = get_enum(c, ch, KX_E_WRAP_ALG)) >= 0)
 				val->alg = v;
 		} else if (named(ch, "Iv"))
@@ -1460,7 +1460,7 @@ w_exts(struct wr *w, int lvl, const kx_extension *e, size_t n)
 
 	for (i = 0; i < n; i++) {
 		el_open(w, lvl, "Extension");
-		el_str(w, lvl + 1, "Ns", e[i].ns);
+		el_str(w, lvl + 1, "Namespace", e[i].ns);
 		el_str(w, lvl + 1, "Name", e[i].name != NULL ? e[i].name :
 		    "");
 		el_str(w, lvl + 1, "Value", e[i].value != NULL ? e[i].value :
@@ -1637,7 +1637,7 @@ w_value(struct wr *w, const kx_keyval *v)
 	el_enum(w, l, "Form", KX_E_VALUE_FORM, v->form);
 	el_str(w, l, "KekId", v->kek_id);
 	if (v->alg != KX_WRAP_NONE)
-		el_enum(w, l, "Alg", KX_E_WRAP_ALG, v->alg);
+		el_enum(w, l, "Algorithm", KX_E_WRAP_ALG, v->alg);
 	el_hex(w, l, "Iv", &v->iv);
 	el_hex(w, l, "Data", &v->data);
 	if (v->binding_method != NULL) {
@@ -1687,9 +1687,12 @@ check_required(const kx_doc *doc, kx_diag *d)
 	bad += need(d, doc->id != NULL, NULL, "Header/Id");
 	bad += need(d, doc->created != KX_UNSET_TIME, NULL, "Header/Created");
 	bad += need(d, doc->sender != NULL, NULL, "Header/Sender");
-	for (i = 0; i < doc->nextensions; i++)
+	for (i = 0; i < doc->nextensions; i++) {
+		bad += need(d, doc->extensions[i].ns != NULL, NULL,
+		    "Header/Extension/Namespace");
 		bad += need(d, doc->extensions[i].name != NULL, NULL,
 		    "Header/Extension/Name");
+	}
 	for (i = 0; i < doc->ntks; i++) {
 		const kx_tk *t = &doc->tks[i];
 
@@ -1723,9 +1726,12 @@ check_required(const kx_doc *doc, kx_diag *d)
 		for (j = 0; j < p->nrelations; j++)
 			bad += need(d, p->relations[j].ref != NULL, p->id,
 			    "Profile/Relation/Ref");
-		for (j = 0; j < p->nextensions; j++)
+		for (j = 0; j < p->nextensions; j++) {
+			bad += need(d, p->extensions[j].ns != NULL, p->id,
+			    "Profile/Extension/Namespace");
 			bad += need(d, p->extensions[j].name != NULL, p->id,
 			    "Profile/Extension/Name");
+		}
 		for (j = 0; j < k->value.ncomponents; j++)
 			bad += need(d, k->value.components[j].index > 0, p->id,
 			    "Value/Component/Index");
