@@ -73,6 +73,19 @@ loc_of(const xmlNode *n)
 {
 	kx_loc l;
 	long line = xmlGetLineNo(n);
+	const xmlChar *p;
+
+	/*
+	 * Past line 65535 libxml2 (XML_PARSE_BIG_LINES) takes an element's
+	 * line from its first child text node, which is stamped where that
+	 * text ends: step back over the text's line breaks.
+	 */
+	if (n->type == XML_ELEMENT_NODE && n->line == 65535 &&
+	    n->children != NULL && n->children->type == XML_TEXT_NODE &&
+	    n->children->content != NULL)
+		for (p = n->children->content; *p != '\0' && line > 1; p++)
+			if (*p == '\n')
+				line--;
 
 	l.line = line > 0 && line <= UINT32_MAX ? (uint32_t)line : 0;
 	l.col = 0;

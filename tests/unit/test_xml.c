@@ -607,6 +607,52 @@ t_iterator_stops(void **state)
 	free(s);
 }
 
+/* Many keys past line 65535: places stay exact (XML_PARSE_BIG_LINES). */
+static void
+t_big_lines(void **state)
+{
+	kx_buf in, big = { 0 };
+	kx_doc *doc = NULL;
+	char *k0, *k1;
+	uint32_t line = 1, keylines = 0;
+	size_t i, n = 1400, headlen;
+	const char *p;
+
+	(void)state;
+	kxt_slurp(MFR, &in);
+	assert_int_equal(kx_buf_append(&in, "", 1), KX_OK);
+	k0 = strstr((char *)in.data, "  <Key>\n");
+	k1 = strstr(k0 + 1, "  <Key>\n");
+	assert_non_null(k0);
+	assert_non_null(k1);
+	headlen = (size_t)(k0 - (char *)in.data);
+	assert_int_equal(kx_buf_append(&big, in.data, headlen), KX_OK);
+	for (p = (char *)in.data; p < k0; p++)
+		line += *p == '\n';
+	for (p = k0; p < k1; p++)
+		keylines += *p == '\n';
+	for (i = 0; i < n; i++) {
+		assert_int_equal(kx_buf_printf(&big, "  <Key>\n    <Profile>\n"
+		    "      <Id>K%05zu</Id>\n", i), KX_OK);
+		p = strstr(k0, "      <Name>");
+		assert_int_equal(kx_buf_append(&big, p, (size_t)(k1 - p)),
+		    KX_OK);
+	}
+	assert_int_equal(kx_buf_printf(&big, "</KeyExchange>\n"), KX_OK);
+	assert_true(line + n * keylines > 70000);
+	assert_int_equal(kxi_format_xml.read(big.data, big.len, "big", &doc,
+	    NULL), KX_OK);
+	assert_int_equal(doc->nkeys, n);
+	assert_string_equal(doc->keys[n - 1].prof.id, "K01399");
+	assert_int_equal(doc->keys[n - 1].loc[KXF_KEY].line,
+	    line + (n - 1) * keylines);
+	assert_int_equal(doc->keys[n - 1].loc[KXF_ID].line,
+	    line + (n - 1) * keylines + 2);
+	kx_doc_free(doc);
+	kx_buf_free(&in);
+	kx_buf_free(&big);
+}
+
 /* ---- extension points ---------------------------------------------------- */
 static void
 t_foreign(void **state)
@@ -715,6 +761,7 @@ main(void)
 		cmocka_unit_test(t_depth_and_size),
 		cmocka_unit_test(t_iterator),
 		cmocka_unit_test(t_iterator_stops),
+		cmocka_unit_test(t_big_lines),
 		cmocka_unit_test(t_foreign),
 		cmocka_unit_test(t_detect),
 	};
