@@ -259,6 +259,27 @@ warn_drop(struct conv *c, xmlNodePtr n, const char *why)
 }
 
 /*
+ * Attributes of other namespaces on our elements (xs:anyAttribute) are
+ * accepted by the schema and ignored: the model has no place for them.
+ */
+static void
+foreign_attrs(struct conv *c, const xmlNode *n)
+{
+	const xmlAttr *a;
+	kx_loc l;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns == NULL || a->ns->href == NULL)
+			continue;
+		l = loc_of(n);
+		kxi_diag_add(c->d, "KX003", KX_SEV_WARNING, KX_OK, c->name, &l,
+		    c->key_id, "foreign attribute {%s}%s on %s ignored",
+		    (const char *)a->ns->href, (const char *)a->name,
+		    (const char *)n->name);
+	}
+}
+
+/*
  * An element of another namespace (xs:any): kept as an extension when it
  * is simple text (no attributes, no child elements), else dropped.
  */
@@ -326,6 +347,7 @@ conv_header(struct conv *c, xmlNodePtr h)
 	kx_doc *doc = c->doc;
 	xmlNodePtr ch;
 
+	foreign_attrs(c, h);
 	FOR_EL(ch, h) {
 		if (!is_kx(ch))
 			foreign(c, ch, &doc->extensions, &doc->nextensions);
@@ -355,6 +377,7 @@ conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
 	int v;
 
 	tk->loc = loc_of(t);
+	foreign_attrs(c, t);
 	FOR_EL(ch, t) {
 		if (!is_kx(ch))
 			foreign(c, ch, NULL, NULL);
@@ -397,10 +420,10 @@ conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
 				continue;
 			if (nk != tk->comp_n) {
 				l = loc_of(ch);
-				kxi_diag_add(c->d, NULL, KX_SEV_ERROR,
-				    KX_ESCHEMA, c->name, &l, NULL,
-				    "Components: %zu Kcv for N = %u", nk,
-				    tk->comp_n);
+				kxi_diag_add(c->d, "KX133", KX_SEV_ERROR,
+				    KX_ESCHEMA, c->name, &l, tk->id,
+				    "transport key Components: %zu Kcv "
+				    "for N = %u", nk, tk->comp_n);
 				if (c->r == KX_OK)
 					c->r = KX_ESCHEMA;
 				continue;
@@ -465,6 +488,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 	void *slot;
 	int v;
 
+	foreign_attrs(c, pn);
 	FOR_EL(ch, pn) {
 		if (!is_kx(ch)) {
 			foreign(c, ch, &p->extensions, &p->nextensions);
@@ -694,6 +718,7 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 	int v;
 
 	k->loc[KXF_VALUE] = loc_of(vn);
+	foreign_attrs(c, vn);
 	FOR_EL(ch, vn) {
 		if (!is_kx(ch))
 			foreign(c, ch, &k->prof.extensions,
@@ -759,6 +784,7 @@ conv_key(struct conv *c, xmlNodePtr kn, kx_key *k)
 	int v;
 
 	k->loc[KXF_KEY] = loc_of(kn);
+	foreign_attrs(c, kn);
 	FOR_EL(ch, kn) {
 		if (!is_kx(ch))
 			foreign(c, ch, &k->prof.extensions,
@@ -999,6 +1025,7 @@ start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 {
 	xmlNodePtr n = xmlTextReaderCurrentNode(r->xr);
 	kx_loc l = loc_of(n);
+	const xmlAttr *a;
 
 	r->seen_root = 1;
 	doc->loc = l;
@@ -1009,6 +1036,12 @@ start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 		return kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA,
 		    r->name, &l, NULL, "root element is not {%s}KeyExchange",
 		    KX_NS);
+	for (a = n->properties; a != NULL; a = a->next)
+		if (a->ns != NULL && a->ns->href != NULL)
+			kxi_diag_add(d, "KX003", KX_SEV_WARNING, KX_OK,
+			    r->name, &l, NULL, "foreign attribute {%s}%s on "
+			    "KeyExchange ignored", (const char *)a->ns->href,
+			    (const char *)a->name);
 	return KX_OK;
 }
 
@@ -1492,7 +1525,8 @@ w_tk(struct wr *w, const kx_tk *t)
 	el_enum(w, 2, "Algorithm", KX_E_ALG, t->alg);
 	el_uint(w, 2, "LengthBits", t->length_bits);
 	el_hex(w, 2, "Kcv", &t->kcv);
-	el_enum(w, 2, "KcvMethod", KX_E_KCV_METHOD, t->kcv_method);
+	if (t->kcv_method != KX_KCV_NONE)
+		el_enum(w, 2, "KcvMethod", KX_E_KCV_METHOD, t->kcv_method);
 	el_str(w, 2, "Owner", t->owner);
 	el_str(w, 2, "Version", t->version);
 	if (t->trusted)
@@ -1712,12 +1746,6 @@ check_required(const kx_doc *doc, kx_diag *d)
 		bad += need(d, t->id != NULL, NULL, "TransportKey/Id");
 		bad += need(d, t->alg != KX_ALG_NONE, t->id,
 		    "TransportKey/Algorithm");
-		bad += need(d, t->length_bits > 0, t->id,
-		    "TransportKey/LengthBits");
-		bad += need(d, t->kcv.p != NULL && t->kcv.n > 0, t->id,
-		    "TransportKey/Kcv");
-		bad += need(d, t->kcv_method != KX_KCV_NONE, t->id,
-		    "TransportKey/KcvMethod");
 		if (t->comp_n > 0)
 			bad += need(d, t->comp_method != KX_SPLIT_NONE, t->id,
 			    "TransportKey/Components/Method");
@@ -1730,8 +1758,6 @@ check_required(const kx_doc *doc, kx_diag *d)
 		bad += need(d, p->owner != NULL, p->id, "Profile/Owner");
 		bad += need(d, p->alg != KX_ALG_NONE, p->id,
 		    "Profile/Algorithm");
-		bad += need(d, p->length_bits > 0, p->id,
-		    "Profile/LengthBits");
 		bad += need(d, p->usage != 0, p->id, "Profile/Usage");
 		if (p->split.n > 0)
 			bad += need(d, p->split.method != KX_SPLIT_NONE, p->id,

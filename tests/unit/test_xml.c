@@ -712,6 +712,69 @@ t_foreign(void **state)
 	free(s);
 }
 
+/* Foreign attributes are ignored with KX003; ours are not allowed. */
+static void
+t_foreign_attrs(void **state)
+{
+	char *s = mutate("  <Key>\n    <Profile>",
+	    "  <Key xmlns:v2=\"urn:v2\" v2:priority=\"high\">\n    <Profile>");
+	kx_doc *doc = NULL;
+	kx_diag *d = kx_diag_new();
+	const kx_finding *f;
+
+	(void)state;
+	assert_int_equal(read_str(s, &doc, d), KX_OK);
+	assert_int_equal(kx_diag_count(d), 1);
+	f = kx_diag_get(d, 0);
+	assert_string_equal(f->rule, "KX003");
+	assert_int_equal(f->line, 26);
+	assert_non_null(strstr(f->message, "{urn:v2}priority"));
+	kx_doc_free(doc);
+	free(s);
+	s = mutate("  <Key>\n    <Profile>", "  <Key priority=\"high\">\n"
+	    "    <Profile>");
+	expect_refused(s, KX_ESCHEMA, "KX002", 26);
+	kx_diag_free(d);
+	free(s);
+}
+
+/*
+ * What semantic rules judge stays readable: a transport key without a
+ * KCV (KX133), a zero length (KX101), GP bytes out of range (KX111..).
+ */
+static void
+t_permissive(void **state)
+{
+	char *s = mutate("    <Kcv>319476</Kcv>\n    <KcvMethod>gp-aes"
+	    "</KcvMethod>\n    <Owner>", "    <Owner>");
+	char *s2;
+	kx_doc *doc = NULL;
+	kx_buf out = { 0 };
+
+	(void)state;
+	s2 = strstr(s, "<Kvn>30</Kvn>");
+	assert_non_null(s2);
+	memcpy(s2, "<Kvn>FF</Kvn>", 13);
+	s2 = strstr(s, "<LengthBits>128</LengthBits>");
+	assert_non_null(s2);
+	memcpy(s2, "<LengthBits>000</LengthBits>", 28);
+	assert_int_equal(read_str(s, &doc, NULL), KX_OK);
+	assert_null(doc->tks[0].kcv.p);
+	assert_int_equal(doc->tks[0].kcv_method, KX_KCV_NONE);
+	assert_int_equal(doc->keys[0].prof.gp.kvn, 0xFF);
+	assert_int_equal(doc->keys[0].prof.length_bits, 0);
+	/* and writes back (the rules, not the writer, judge it) */
+	assert_int_equal(kxi_format_xml.write(doc, &out, NULL), KX_OK);
+	kx_doc_free(doc);
+	kx_buf_free(&out);
+	free(s);
+
+	/* A component record that the model cannot hold: KX133. */
+	s = mutate("      <Kcv>A740FD</Kcv>\n", "");
+	expect_refused(s, KX_ESCHEMA, "KX133", 18);
+	free(s);
+}
+
 /* ---- detection ----------------------------------------------------------- */
 static void
 t_detect(void **state)
@@ -763,6 +826,8 @@ main(void)
 		cmocka_unit_test(t_iterator_stops),
 		cmocka_unit_test(t_big_lines),
 		cmocka_unit_test(t_foreign),
+		cmocka_unit_test(t_foreign_attrs),
+		cmocka_unit_test(t_permissive),
 		cmocka_unit_test(t_detect),
 	};
 
