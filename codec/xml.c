@@ -623,7 +623,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					    &p->export_.destinations);
 				else if (named(s, "MinWrapStrength"))
 					p->export_.min_wrap_strength =
-					    (int)get_uint(c, s, 1024);
+					    (int)get_uint(c, s, 65536);
 				else if (named(s, "TrustedKekOnly"))
 					p->export_.trusted_kek_only =
 					    get_bool(c, s) ? KX_TRI_TRUE :
@@ -1653,12 +1653,17 @@ w_profile(struct wr *w, const kx_profile *p)
 		el_close(w, l, "Provenance");
 	}
 	el_tri(w, l, "Permanent", p->permanent);
-	if (p->split.n > 0) {
+	if (p->split.n > 0 || p->split.m > 0 ||
+	    p->split.method != KX_SPLIT_NONE ||
+	    p->split.dual_control != KX_TRI_UNSET) {
 		el_open(w, l, "Split");
-		el_uint(w, l + 1, "N", p->split.n);
+		if (p->split.n > 0)
+			el_uint(w, l + 1, "N", p->split.n);
 		if (p->split.m > 0)
 			el_uint(w, l + 1, "M", p->split.m);
-		el_enum(w, l + 1, "Method", KX_E_SPLIT, p->split.method);
+		if (p->split.method != KX_SPLIT_NONE)
+			el_enum(w, l + 1, "Method", KX_E_SPLIT,
+			    p->split.method);
 		el_tri(w, l + 1, "DualControl", p->split.dual_control);
 		el_close(w, l, "Split");
 	}
@@ -1759,9 +1764,6 @@ check_required(const kx_doc *doc, kx_diag *d)
 		bad += need(d, p->alg != KX_ALG_NONE, p->id,
 		    "Profile/Algorithm");
 		bad += need(d, p->usage != 0, p->id, "Profile/Usage");
-		if (p->split.n > 0)
-			bad += need(d, p->split.method != KX_SPLIT_NONE, p->id,
-			    "Profile/Split/Method");
 		for (j = 0; j < p->nrelations; j++)
 			bad += need(d, p->relations[j].ref != NULL, p->id,
 			    "Profile/Relation/Ref");
