@@ -397,6 +397,7 @@ kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
 		    name != NULL ? name : "input");
 		goto out;
 	}
+	xmlCtxtUseOptions(ctxt, KXI_XML_PARSE_OPTS);
 	ctxt->_private = &ps;
 	ctxt->sax->internalSubset = refuse_dtd;
 	ctxt->sax->externalSubset = refuse_dtd;
@@ -406,7 +407,6 @@ kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
 	ctxt->sax->startElementNs = depth_start;
 	ctxt->sax->serror = parse_relay;
 	ctxt->sax->initialized = XML_SAX2_MAGIC;
-	xmlCtxtUseOptions(ctxt, KXI_XML_PARSE_OPTS);
 	xmlParseDocument(ctxt);
 	xdoc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
