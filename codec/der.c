@@ -788,8 +788,9 @@ wtk(struct wctx *w, const kx_tk *t)
 	wstr(w, &o->id, t->id, "transport key id");
 	o->algorithm = t->alg;
 	o->lengthBits = (long)t->length_bits;
-	wbuf(w, &o->kcv, t->kcv.p, t->kcv.n);
-	o->kcvMethod = t->kcv_method;
+	o->kcv = wobytes(w, &t->kcv);
+	o->kcvMethod = wolong(w, t->kcv_method != KX_KCV_NONE,
+	    t->kcv_method);
 	o->owner = wostr(w, t->owner);
 	o->version = wostr(w, t->version);
 	o->trusted = t->trusted;
@@ -1362,8 +1363,8 @@ rtk(struct rctx *c, const TransportKeyRef_t *o, kx_tk *t)
 		rfail(c, "lengthBits too large");
 	else
 		t->length_bits = (unsigned)o->lengthBits;
-	rbytes(c, &o->kcv, &t->kcv);
-	t->kcv_method = renum(c, o->kcvMethod, KX_E_KCV_METHOD, 1,
+	rbytes(c, o->kcv, &t->kcv);
+	t->kcv_method = roenum(c, o->kcvMethod, KX_E_KCV_METHOD,
 	    "kcvMethod");
 	t->owner = rstr(c, o->owner, "owner");
 	t->version = rstr(c, o->version, "version");
