@@ -819,32 +819,36 @@ wtk(struct wctx *w, const kx_tk *t)
 	return o;
 }
 
-/* Wipe test-only clear values held by asn1c before it frees them. */
+/* Free an asn1c Key, wiping a test-only clear value first. */
 static void
-wipe_clear(KeyExchange_t *x)
+key_free(Key_t *o)
 {
-	int i;
-
-	if (x == NULL || x->keys == NULL)
+	if (o == NULL)
 		return;
-	for (i = 0; i < x->keys->list.count; i++) {
-		Key_t *k = x->keys->list.array[i];
-
-		if (k && k->value && k->value->clear && k->value->clear->buf)
-			OPENSSL_cleanse(k->value->clear->buf,
-			    (size_t)k->value->clear->size);
-	}
+	if (o->value && o->value->clear && o->value->clear->buf)
+		OPENSSL_cleanse(o->value->clear->buf,
+		    (size_t)o->value->clear->size);
+	ASN_STRUCT_FREE(asn_DEF_Key, o);
 }
 
 static void
 exchange_free(KeyExchange_t *x)
 {
+	int i;
+
 	if (x == NULL)
 		return;
-	wipe_clear(x);
+	for (i = 0; x->keys != NULL && i < x->keys->list.count; i++) {
+		Key_t *o = x->keys->list.array[i];
+
+		if (o && o->value && o->value->clear && o->value->clear->buf)
+			OPENSSL_cleanse(o->value->clear->buf,
+			    (size_t)o->value->clear->size);
+	}
 	ASN_STRUCT_FREE(asn_DEF_KeyExchange, x);
 }
 
+/* The KeyExchange of doc without its keys (they are encoded one by one). */
 static KeyExchange_t *
 wdoc(struct wctx *w, const kx_doc *doc)
 {
@@ -872,23 +876,24 @@ wdoc(struct wctx *w, const kx_doc *doc)
 
 			WADD(w, x->transportKeys, t, asn_DEF_TransportKeyRef);
 		}
-	if (doc->nkeys > 0 && (x->keys = wnew(w, sizeof(*x->keys))) != NULL)
-		for (i = 0; i < doc->nkeys && w->r == KX_OK; i++) {
-			const kx_key *k = &doc->keys[i];
-			Key_t *o = wnew(w, sizeof(*o));
-
-			if (o == NULL)
-				break;
-			wprofile(w, &o->profile, &k->prof);
-			o->value = wvalue(w, &k->value);
-			o->kcv = wobytes(w, &k->kcv);
-			o->kcvMethod = wolong(w, k->kcv_method != KX_KCV_NONE,
-			    k->kcv_method);
-			WADD(w, x->keys, o, asn_DEF_Key);
-		}
 	w->key_id = NULL;
 	x->extensions = wexts(w, doc->extensions, doc->nextensions);
 	return x;
+}
+
+static Key_t *
+wkey(struct wctx *w, const kx_key *k)
+{
+	Key_t *o;
+
+	if ((o = wnew(w, sizeof(*o))) == NULL)
+		return NULL;
+	wprofile(w, &o->profile, &k->prof);
+	o->value = wvalue(w, &k->value);
+	o->kcv = wobytes(w, &k->kcv);
+	o->kcvMethod = wolong(w, k->kcv_method != KX_KCV_NONE,
+	    k->kcv_method);
+	return o;
 }
 
 static int
@@ -899,7 +904,8 @@ append_cb(const void *p, size_t n, void *app)
 
 /* DER of sptr into out (appended); checks constraints first. */
 static int
-encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out, kx_diag *d)
+encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
+    const char *key_id, kx_diag *d)
 {
 	char err[256];
 	size_t errlen = sizeof(err);
@@ -907,7 +913,7 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out, kx_diag *d)
 
 	if (asn_check_constraints(td, sptr, err, &errlen) != 0)
 		return kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, NULL,
-		    NULL, NULL, "der: model violates the ASN.1 module: %s",
+		    NULL, key_id, "der: model violates the ASN.1 module: %s",
 		    errlen ? err : "constraint");
 	er = der_encode(td, sptr, append_cb, out);
 	if (er.encoded < 0)
@@ -916,31 +922,120 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out, kx_diag *d)
 	return KX_OK;
 }
 
+/* Canonical DER of one Key, appended to out. */
+static int
+enc_key(const kx_key *k, kx_buf *out, kx_diag *d)
+{
+	struct wctx w = { KX_OK, d, NULL };
+	Key_t *o = wkey(&w, k);
+	int r = w.r;
+
+	if (r == KX_OK)
+		r = encode(&asn_DEF_Key, o, out, k->prof.id, d);
+	key_free(o);
+	return r;
+}
+
+/* Canonical DER of the KeyExchange without keys, appended to out. */
+static int
+enc_head(const kx_doc *doc, kx_buf *out, kx_diag *d)
+{
+	struct wctx w = { KX_OK, d, NULL };
+	KeyExchange_t *x = wdoc(&w, doc);
+	int r = w.r;
+
+	if (r == KX_OK)
+		r = encode(&asn_DEF_KeyExchange, x, out, NULL, d);
+	exchange_free(x);
+	return r;
+}
+
+/* DER length octets of n (at most 4 octets of length: < 4 GiB). */
+static int
+put_len(kx_buf *b, size_t n)
+{
+	uint8_t l[5];
+	size_t k = 0, i;
+
+	if (n < 0x80) {
+		l[0] = (uint8_t)n;
+		return kx_buf_append(b, l, 1);
+	}
+	for (i = n; i != 0; i >>= 8)
+		k++;
+	if (k > 4)
+		return KX_ELIMIT;
+	l[0] = (uint8_t)(0x80 | k);
+	for (i = 0; i < k; i++)
+		l[1 + i] = (uint8_t)(n >> (8 * (k - 1 - i)));
+	return kx_buf_append(b, l, 1 + k);
+}
+
+/*
+ * Assemble head (a KeyExchange without keys) and keys (the concatenated
+ * Key encodings) into one KeyExchange: keys [6] goes before extensions
+ * [7].  Used by the writer and, with the roles reversed, mirrors what
+ * the reader takes apart.
+ */
+static int
+assemble(const kx_buf *head, const kx_buf *keys, kx_buf *out)
+{
+	struct tlv top, ext;
+	kx_buf hl = { NULL, 0, 0, 0 };
+	size_t split, content;
+	int r;
+
+	if (tlv_at(head->data, head->len, 0, &top) != 0)
+		return KX_EINTERNAL;
+	split = tlv_child(head->data, &top, 7, &ext) == 0 ? ext.off :
+	    head->len;
+	/* length of the keys [6] TLV */
+	if ((r = put_len(&hl, keys->len)) != KX_OK)
+		goto out;
+	content = top.len + 1 + hl.len + keys->len;
+	if ((r = kx_buf_append(out, "\x30", 1)) != KX_OK ||
+	    (r = put_len(out, content)) != KX_OK ||
+	    (r = kx_buf_append(out, head->data + top.hdr, split - top.hdr))
+	    != KX_OK ||
+	    (r = kx_buf_append(out, "\xa6", 1)) != KX_OK ||
+	    (r = kx_buf_append(out, hl.data, hl.len)) != KX_OK ||
+	    (r = kx_buf_append(out, keys->data, keys->len)) != KX_OK ||
+	    (r = kx_buf_append(out, head->data + split, head->len - split))
+	    != KX_OK)
+		goto out;
+	r = KX_OK;
+out:
+	kx_buf_free(&hl);
+	return r;
+}
+
+/*
+ * The writer encodes the document head and each key separately, so that
+ * asn1c never holds more than one key; DER being unique, the assembled
+ * bytes are what der_encode of the whole KeyExchange would give.
+ */
 static int
 der_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 {
-	struct wctx w = { KX_OK, d, NULL };
-	KeyExchange_t *x = NULL;
-	kx_buf tmp = { NULL, 0, 0, out->max };
+	kx_buf head = { NULL, 0, 0, 0 }, keys = { NULL, 0, 0, 0 };
+	size_t i;
 	int r = KX_EINTERNAL;
 
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	x = wdoc(&w, doc);
-	if (w.r != KX_OK) {
-		r = w.r;
+	head.max = keys.max = out->max;
+	if ((r = enc_head(doc, &head, d)) != KX_OK)
 		goto out;
-	}
-	if ((r = encode(&asn_DEF_KeyExchange, x, &tmp, d)) != KX_OK)
-		goto out;
-	if ((r = kx_buf_append(out, tmp.data, tmp.len)) != KX_OK) {
-		KX_FAIL(d, r, "der: output too large");
-		goto out;
-	}
-	r = KX_OK;
+	for (i = 0; i < doc->nkeys; i++)
+		if ((r = enc_key(&doc->keys[i], &keys, d)) != KX_OK)
+			goto out;
+	r = doc->nkeys == 0 ? kx_buf_append(out, head.data, head.len) :
+	    assemble(&head, &keys, out);
+	if (r != KX_OK)
+		r = KX_FAIL(d, r, "der: output too large");
 out:
-	kx_buf_free(&tmp);
-	exchange_free(x);
+	kx_buf_free(&head);
+	kx_buf_free(&keys);
 	return r;
 }
 
@@ -962,7 +1057,7 @@ kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d)
 		r = w.r;
 		goto out;
 	}
-	r = encode(&asn_DEF_KeyProfile, kp, out, d);
+	r = encode(&asn_DEF_KeyProfile, kp, out, p->id, d);
 out:
 	if (kp != NULL)
 		ASN_STRUCT_FREE(asn_DEF_KeyProfile, kp);
