@@ -280,28 +280,6 @@ list_place(const uint8_t *b, size_t len, unsigned long tag, size_t i)
 	return 0;
 }
 
-/*
- * Offsets of the Key SEQUENCEs in a KeyExchange (keys = [6]); offs has
- * n entries.  Input has already been verified to be DER.
- */
-static void
-key_offsets(const uint8_t *b, size_t len, kx_key *keys, size_t n)
-{
-	struct tlv top, list, k;
-	size_t pos, end, i = 0;
-
-	if (tlv_at(b, len, 0, &top) != 0 || tlv_child(b, &top, 6, &list) != 0)
-		return;
-	pos = list.off + list.hdr;
-	end = pos + list.len;
-	while (pos < end && i < n) {
-		if (tlv_at(b, end, pos, &k) != 0)
-			return;
-		key_places(b, &k, keys[i++].loc);
-		pos = k.off + k.hdr + k.len;
-	}
-}
-
 /* ==== times ========================================================== */
 
 /* DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t; -1 if out of range. */
@@ -1536,22 +1514,123 @@ diff_place(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 	return cand;
 }
 
+/*
+ * The head of an input (the KeyExchange without its keys [6]) is decoded
+ * from a copy; hmap turns an offset in that copy back into one of the
+ * input.
+ */
+struct hmap {
+	size_t newhdr, oldhdr;	/* outer header sizes: copy, input */
+	size_t split;		/* offset in the copy where keys were */
+	size_t shift;		/* size of the keys [6] TLV */
+};
+
+static int64_t
+map_off(const struct hmap *m, size_t o)
+{
+	if (m == NULL)
+		return (int64_t)o;
+	if (o < m->newhdr)
+		return 0;
+	if (o < m->split)
+		return (int64_t)(o - m->newhdr + m->oldhdr);
+	return (int64_t)(o - m->newhdr + m->oldhdr + m->shift);
+}
+
+/*
+ * Decode one value of td from p[0..n) strictly: no bytes left over, the
+ * decoded value re-encodes to exactly p (else it was BER, or carries
+ * components of a later version), and the module's constraints hold.
+ * base + map_off(m, .) places findings in the input.  *sp is the
+ * caller's to free, also on failure.
+ */
 static int
-der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
+decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
+    size_t n, int64_t base, const struct hmap *m, const char *name,
     kx_diag *d)
 {
 	asn_codec_ctx_t ctx;
 	asn_dec_rval_t rv;
 	asn_enc_rval_t er;
-	KeyExchange_t *x = NULL;
-	kx_doc *doc = NULL;
 	kx_buf re = { NULL, 0, 0, 0 };
-	struct rctx c;
-	kx_loc loc = { 0, 0, -1 };
+	kx_loc loc = { 0, 0, base };
 	char err[256];
-	size_t errlen = sizeof(err), off;
+	size_t errlen = sizeof(err);
+	int r;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.max_stack_size = DER_MAX_STACK;
+	rv = ber_decode(&ctx, td, sp, p, n);
+	if (rv.code != RC_OK || rv.consumed != n) {
+		loc.off = base + map_off(m, rv.consumed);
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: malformed %s", td->name);
+		goto out;
+	}
+	er = der_encode(td, *sp, append_cb, &re);
+	if (er.encoded < 0) {
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: invalid %s value",
+		    er.failed_type ? er.failed_type->name : td->name);
+		goto out;
+	}
+	if (re.len != n || memcmp(re.data, p, n) != 0) {
+		loc.off = base + map_off(m, diff_place(p, n, re.data, re.len));
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: not DER at byte %lld (BER form, or a "
+		    "component of a later version)", (long long)loc.off);
+		goto out;
+	}
+	if (asn_check_constraints(td, *sp, err, &errlen) != 0) {
+		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
+		    &loc, NULL, "der: %s", errlen ? err : "constraint failed");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	kx_buf_free(&re);
+	return r;
+}
+
+/* Mapped model must encode back to exactly the input bytes p[0..n). */
+static int
+canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
+    const struct hmap *m, const char *name, const char *key_id, kx_diag *d)
+{
+	kx_loc loc = { 0, 0, base };
+
+	if (mine->len == n && memcmp(mine->data, p, n) == 0)
+		return KX_OK;
+	loc.off = base + map_off(m, diff_place(p, n, mine->data, mine->len));
+	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name, &loc,
+	    key_id, "der: not the canonical encoding of its content at byte "
+	    "%lld (untrimmed BIT STRING, or a default written out)",
+	    (long long)loc.off);
+}
+
+/*
+ * Reading: strict TLV walk of the whole input, then the head (document
+ * fields and transport keys) and each key decoded on their own, so that
+ * asn1c holds at most one key at a time; every part must re-encode to
+ * its input bytes, first as asn1c decoded it (DER) and then from the
+ * model (canonical form).
+ */
+static int
+der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
+    kx_diag *d)
+{
+	KeyExchange_t *x = NULL;
+	Key_t *ko = NULL;
+	kx_doc *doc = NULL;
+	kx_buf hb = { NULL, 0, 0, 0 }, re = { NULL, 0, 0, 0 };
+	const uint8_t *head = buf;
+	size_t hlen = len, pos, end;
+	struct hmap hm, *m = NULL;
+	struct tlv top, list, e;
+	struct rctx c;
+	kx_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
-	int r = KX_EINTERNAL, i;
+	int r = KX_EINTERNAL, i, has_keys;
 
 	if (out == NULL)
 		kxi_misuse(__func__, "NULL out");
@@ -1564,14 +1643,12 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		goto out;
 	}
 	if (len == 0) {
-		loc.off = 0;
 		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
 	if ((loc.off = strict_walk(buf, 0, len, 0)) >= 0 ||
 	    (loc.off = bits_walk(buf, len)) >= 0) {
-		struct tlv top;
 		const char *what = "bad, truncated or BER tag/length "
 		    "(DER: definite, minimal)";
 
@@ -1586,48 +1663,45 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    (long long)loc.off);
 		goto out;
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.max_stack_size = DER_MAX_STACK;
-	rv = ber_decode(&ctx, &asn_DEF_KeyExchange, (void **)&x, buf, len);
-	if (rv.code != RC_OK) {
-		loc.off = rv.code == RC_WMORE ? (int64_t)len :
-		    (int64_t)rv.consumed;
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: %s KeyExchange", rv.code == RC_WMORE ?
-		    "truncated" : "malformed");
-		goto out;
-	}
-	if (rv.consumed != len) {
-		loc.off = (int64_t)rv.consumed;
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: %zu trailing bytes after the KeyExchange",
-		    len - rv.consumed);
-		goto out;
-	}
-	/* BER is not DER: what we decoded must re-encode to the input */
-	er = der_encode(&asn_DEF_KeyExchange, x, append_cb, &re);
-	if (er.encoded < 0) {
-		loc.off = 0;
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: invalid %s value",
-		    er.failed_type ? er.failed_type->name : "component");
-		goto out;
-	}
-	if (re.len != len || memcmp(re.data, buf, len) != 0) {
-		loc.off = (int64_t)diff_place(buf, len, re.data, re.len);
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: not DER at byte %lld (BER form, or a "
-		    "component of a later version)", (long long)loc.off);
-		goto out;
-	}
-	kx_buf_free(&re);
+	/* strict_walk passed: the first TLV parses */
+	(void)tlv_at(buf, len, 0, &top);
 	loc.off = 0;
-	if (asn_check_constraints(&asn_DEF_KeyExchange, x, err, &errlen)
-	    != 0) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
-		    &loc, NULL, "der: %s", errlen ? err : "constraint failed");
+	if (buf[0] != 0x30) {
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: not a KeyExchange (no SEQUENCE)");
 		goto out;
 	}
+	if (top.hdr + top.len != len) {
+		loc.off = (int64_t)(top.hdr + top.len);
+		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &loc, NULL, "der: trailing bytes after the KeyExchange at "
+		    "byte %lld", (long long)loc.off);
+		goto out;
+	}
+	has_keys = tlv_child(buf, &top, 6, &list) == 0;
+	if (has_keys) {
+		/* the head: the input without its keys [6] TLV */
+		hb.max = len + 8;
+		if ((r = kx_buf_append(&hb, "\x30", 1)) != KX_OK ||
+		    (r = put_len(&hb, top.len - list.hdr - list.len)) !=
+		    KX_OK)
+			goto oom;
+		hm.newhdr = hb.len;
+		hm.oldhdr = top.hdr;
+		hm.split = hb.len + (list.off - top.hdr);
+		hm.shift = list.hdr + list.len;
+		if ((r = kx_buf_append(&hb, buf + top.hdr, list.off - top.hdr))
+		    != KX_OK ||
+		    (r = kx_buf_append(&hb, buf + list.off + hm.shift,
+		    len - list.off - hm.shift)) != KX_OK)
+			goto oom;
+		head = hb.data;
+		hlen = hb.len;
+		m = &hm;
+	}
+	if ((r = decode_strict(&asn_DEF_KeyExchange, (void **)&x, head, hlen,
+	    0, m, name, d)) != KX_OK)
+		goto out;
 	if (OBJECT_IDENTIFIER_get_arcs(&x->contentType, arcs, sizeof(arcs[0]),
 	    EXCHANGE_NARCS + 1) != (int)EXCHANGE_NARCS ||
 	    memcmp(arcs, exchange_arcs, sizeof(exchange_arcs)) != 0) {
@@ -1643,17 +1717,13 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		goto out;
 	}
 
-	if ((doc = kxi_doc_new()) == NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
-		goto out;
-	}
+	if ((doc = kxi_doc_new()) == NULL)
+		goto oom;
 	doc->source_format = KX_FMT_DER;
 	doc->loc.off = 0;
 	if (name != NULL && (doc->source = kxi_strdup(&doc->arena, name)) ==
-	    NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
-		goto out;
-	}
+	    NULL)
+		goto oom;
 	memset(&c, 0, sizeof(c));
 	c.doc = doc;
 	c.d = d;
@@ -1683,54 +1753,78 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		c.loc = t->loc;
 		rtk(&c, x->transportKeys->list.array[i], t);
 	}
-	for (i = 0; x->keys && i < x->keys->list.count && c.r == KX_OK; i++) {
-		kx_key *k = kxi_doc_add_key(doc);
-
-		if (k == NULL) {
-			r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
-			    name, &loc, NULL, "der: too many keys");
-			goto out;
-		}
-	}
-	key_offsets(buf, len, doc->keys, doc->nkeys);
-	for (i = 0; x->keys && i < x->keys->list.count && c.r == KX_OK; i++) {
-		const Key_t *o = x->keys->list.array[i];
-		kx_key *k = &doc->keys[i];
-
-		c.loc = k->loc[KXF_KEY];
-		rprofile(&c, &o->profile, &k->prof);
-		c.loc = k->loc[KXF_VALUE];
-		rvalue(&c, o->value, &k->value);
-		c.loc = k->loc[KXF_KCV];
-		rbytes(&c, o->kcv, &k->kcv);
-		k->kcv_method = roenum(&c, o->kcvMethod, KX_E_KCV_METHOD,
-		    "kcvMethod");
-		c.key_id = NULL;
-	}
 	c.loc.off = top_place(buf, len, 7);
 	rexts(&c, x->extensions, &doc->extensions, &doc->nextensions);
 	if (c.r != KX_OK) {
 		r = c.r;
 		goto out;
 	}
-
-	/* canonical model form: writing what we read gives the input */
-	if ((r = der_write(doc, &re, NULL)) != KX_OK ||
-	    re.len != len || memcmp(re.data, buf, len) != 0) {
-		loc.off = r != KX_OK ? 0 :
-		    (int64_t)diff_place(buf, len, re.data, re.len);
-		off = (size_t)loc.off;
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: not the canonical encoding of its "
-		    "content at byte %zu (untrimmed BIT STRING, or a default "
-		    "written out)", off);
+	if ((r = enc_head(doc, &re, NULL)) != KX_OK ||
+	    (r = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
+		if (r != KX_ESYNTAX)
+			r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+			    name, &loc, NULL, "der: head does not re-encode");
 		goto out;
+	}
+	exchange_free(x);
+	x = NULL;
+
+	/* the keys, one at a time */
+	pos = has_keys ? list.off + list.hdr : 0;
+	end = has_keys ? pos + list.len : 0;
+	for (; pos < end; pos = e.off + e.hdr + e.len) {
+		kx_key *k;
+
+		(void)tlv_at(buf, end, pos, &e);	/* walked already */
+		if ((k = kxi_doc_add_key(doc)) == NULL) {
+			loc.off = (int64_t)pos;
+			r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
+			    name, &loc, NULL, "der: too many keys");
+			goto out;
+		}
+		key_places(buf, &e, k->loc);
+		if ((r = decode_strict(&asn_DEF_Key, (void **)&ko,
+		    buf + e.off, e.hdr + e.len, (int64_t)e.off, NULL, name,
+		    d)) != KX_OK)
+			goto out;
+		c.loc = k->loc[KXF_KEY];
+		rprofile(&c, &ko->profile, &k->prof);
+		c.loc = k->loc[KXF_VALUE];
+		rvalue(&c, ko->value, &k->value);
+		c.loc = k->loc[KXF_KCV];
+		rbytes(&c, ko->kcv, &k->kcv);
+		k->kcv_method = roenum(&c, ko->kcvMethod, KX_E_KCV_METHOD,
+		    "kcvMethod");
+		c.key_id = NULL;
+		key_free(ko);
+		ko = NULL;
+		if (c.r != KX_OK) {
+			r = c.r;
+			goto out;
+		}
+		re.len = 0;
+		if ((r = enc_key(k, &re, NULL)) != KX_OK ||
+		    (r = canonical(&re, buf + e.off, e.hdr + e.len,
+		    (int64_t)e.off, NULL, name, k->prof.id, d)) != KX_OK) {
+			if (r != KX_ESYNTAX) {
+				loc.off = (int64_t)e.off;
+				r = kxi_diag_add(d, "KX001", KX_SEV_ERROR,
+				    KX_ESYNTAX, name, &loc, k->prof.id,
+				    "der: key does not re-encode");
+			}
+			goto out;
+		}
 	}
 	r = KX_OK;
 	*out = doc;
 	doc = NULL;
+	goto out;
+oom:
+	r = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
 out:
+	kx_buf_free(&hb);
 	kx_buf_free(&re);
+	key_free(ko);
 	exchange_free(x);
 	kx_doc_free(doc);
 	return r;
