@@ -19,6 +19,8 @@
  * values outside the schema or the model are KX002 (KX_ESCHEMA); both
  * carry the byte offset.  A reader of version 1 refuses components added
  * after the extension markers by a later version (they do not re-encode).
+ * Reader and writer handle the document head and each key on their own,
+ * so asn1c holds at most one key at a time (memory ~ the model).
  */
 #include <limits.h>
 #include <stdarg.h>
