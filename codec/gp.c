@@ -68,6 +68,17 @@ ns_index(const xmlChar *href)
 /* ---- detect -------------------------------------------------------- */
 #define DETECT_MAX 65536
 
+static const char *
+find(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (memcmp(p, s, n) == 0)
+			return p;
+	return NULL;
+}
+
 static int
 detect(const uint8_t *buf, size_t len)
 {
@@ -92,8 +103,7 @@ detect(const uint8_t *buf, size_t len)
 
 			if (p + 3 < end && memcmp(p, "<!--", 4) == 0)
 				close = "-->";
-			q = memmem(p + 2, (size_t)(end - p - 2), close,
-			    strlen(close));
+			q = find(p + 2, end, close);
 			if (q == NULL)
 				return 0;
 			p = q + strlen(close);
