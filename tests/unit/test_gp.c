@@ -238,7 +238,7 @@ test_artefact_openscdp(void **state)
 	assert_int_equal(count_rule(d, "KX003"), 4);
 	assert_non_null(find_msg(d, "KX003", "arrayElement on Revisions"));
 	assert_non_null(find_msg(d, "KX003", "arrayIndex on Value"));
-	assert_int_equal(kx_diag_get(d, 0)->line, 5);
+	assert_int_equal(kx_diag_get(d, 0)->line, 4);
 	assert_int_equal(kx_diag_count(d), 4);
 	k = &doc->keys[0];
 	assert_int_equal(k->prof.cls, KX_CLASS_PRIVATE);
