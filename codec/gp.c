@@ -779,9 +779,16 @@ map_transport(struct rd *r, xmlNode *ki)
 			return;
 		}
 		t->id = id;
-		/* GP names the wrapping mode only; the KEK is a DES-family
-		 * key of unknown length: left unset for the rules to see */
-		t->alg = KX_ALG_NONE;
+		/*
+		 * GP names the wrapping mode only (ECB/CBC, the DES-family
+		 * DEK encryption of the card spec); its length is not
+		 * recorded.  Double length is GP's default: assumed, and
+		 * said so.  GP carries no KCV of the transport key either.
+		 */
+		t->alg = KX_ALG_TDEA2;
+		t->length_bits = 128;
+		finding(r, NULL, KX_SEV_NOTE, KX_OK, tk, "gp: transport key "
+		    "%s assumed tdea2 (GP records the mode only)", id);
 		t->owner = hexattr(r, tk, "Owner");
 		t->version = hexattr(r, tk, "Version");
 		t->loc.line = (uint32_t)xmlGetLineNo(tk);
