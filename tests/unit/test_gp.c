@@ -2,11 +2,11 @@
  * test_gp.c - the GP Systems Profiles KeyProfile spoke (codec/gp.c).
  *
  * Vectors: the ISD samples carry the GlobalPlatform default test key
- * 404142434445464748494A4B4C4D4E4F, whose EIGHTZEROS KCV 8BAF47 is the one
- * GlobalPlatformPro prints for the default keys (martinpaljak/
- * GlobalPlatformPro, GPCrypto.java kcv_3des); the wrapped value and the
- * KEK's KCV were computed with python-cryptography (TDEA-ECB), see
- * tests/data/SOURCES.md, section "GP KeyProfile".
+ * 404142434445464748494A4B4C4D4E4F, whose EIGHTZEROS KCV (GPCS B.6) is
+ * 8BAF47 (python-cryptography, and an independent SCP02 implementation's
+ * known-answer test); the wrapped value and the KEK's KCV were computed
+ * with python-cryptography (TDEA-ECB).  See tests/data/SOURCES.md, section
+ * "GP KeyProfile".
  */
 #include "kxtest.h"
 
