@@ -526,6 +526,71 @@ test_detect(void **state)
 		    strlen(no[i])), 0);
 }
 
+/* Hostile input: truncations and byte changes never crash, and whatever
+ * is accepted can be written and read back. */
+static void
+test_mutations(void **state)
+{
+	static const char *const files[] = {
+		"samples/gp/isd-enc.xml", "samples/gp/transport-kek.xml",
+		"samples/gp/artefacts/openscdp-ec-private.xml",
+		"samples/gp/artefacts/vendor-112-aes.xml",
+		"samples/gp/artefacts/v10-dates-111.xml",
+	};
+	static const uint8_t subst[] = { '<', '"', 'Z', '0', 0x80 };
+	size_t f, i, j, accepted = 0, refused = 0;
+
+	(void)state;
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		kx_buf src;
+		uint8_t *m;
+
+		kxt_slurp(files[f], &src);
+		m = malloc(src.len);
+		assert_non_null(m);
+		for (i = 0; i < src.len; i++) {
+			for (j = 0; j <= sizeof(subst); j++) {
+				kx_diag *d = kx_diag_new();
+				kx_doc *doc = NULL;
+				size_t len = src.len;
+				int r;
+
+				memcpy(m, src.data, src.len);
+				if (j == sizeof(subst))
+					len = i;	/* truncation */
+				else
+					m[i] = subst[j];
+				r = kx_doc_read(m, len, KX_FMT_GP, "m", &doc,
+				    d);
+				if (r == KX_OK) {
+					kx_buf o = { 0 };
+					kx_doc *back = NULL;
+
+					accepted++;
+					assert_int_equal(kx_doc_write(doc,
+					    KX_FMT_GP, &o, d), KX_OK);
+					assert_int_equal(kx_doc_read(o.data,
+					    o.len, KX_FMT_GP, "o", &back, d),
+					    KX_OK);
+					kx_doc_free(back);
+					kx_buf_free(&o);
+				} else {
+					refused++;
+					assert_null(doc);
+					assert_true(kx_diag_count_at(d,
+					    KX_SEV_ERROR) > 0);
+				}
+				kx_doc_free(doc);
+				kx_diag_free(d);
+			}
+		}
+		free(m);
+		kx_buf_free(&src);
+	}
+	assert_true(accepted > 0);
+	assert_true(refused > 0);
+}
+
 int
 main(void)
 {
@@ -540,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_multikey_and_hmac),
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
