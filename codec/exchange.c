@@ -23,6 +23,25 @@ kx_key_id(const kx_key *k)
 	return k == NULL ? NULL : k->prof.id;
 }
 
+const uint8_t *
+kx_key_kcv(const kx_key *k, size_t *len, enum kx_kcv_method *method)
+{
+	if (k == NULL || k->kcv.n == 0) {
+		*len = 0;
+		*method = KX_KCV_NONE;
+		return NULL;
+	}
+	*len = k->kcv.n;
+	*method = k->kcv_method;
+	return k->kcv.p;
+}
+
+enum kx_format
+kx_doc_format(const kx_doc *doc)
+{
+	return doc == NULL ? KX_FMT_AUTO : doc->source_format;
+}
+
 long
 kx_doc_find_key(const kx_doc *doc, const char *id)
 {

@@ -259,6 +259,42 @@ int kx_split(const kx_secret *key, unsigned n, unsigned m,
 int kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
     unsigned m, kx_secret **out, kx_diag *d) KX_WUR;
 
+/*
+ * One component in a small text file (the CLI's split/combine):
+ *   kmsxchg-component v1
+ *   index: 2
+ *   parts: 3
+ *   threshold: 2             (xor: equal to parts)
+ *   method: xor|shamir
+ *   algorithm: aes           (kx_name(KX_E_ALG))
+ *   kcv-method: gp-aes       (kx_name(KX_E_KCV_METHOD))
+ *   component-kcv: 1A2B3C    (KCV of this component's value)
+ *   key-kcv: 4D5E6F          (KCV of the whole key)
+ *   value: 00112233...       (hex)
+ * in exactly this order, LF line ends.  Reading is strict: unknown,
+ * missing, repeated or out-of-order fields are refused (KX_ESYNTAX), a
+ * component KCV that does not match the value is KX_EKCV.  The value's
+ * hex digits are wiped from buf after reading.
+ */
+typedef struct kx_component_info {
+	unsigned index;		/* 1..parts; the Shamir x-coordinate */
+	unsigned parts;		/* n, 2..255 */
+	unsigned threshold;	/* m; == parts for xor */
+	enum kx_split_method method;	/* KX_SPLIT_XOR or KX_SPLIT_SHAMIR */
+	enum kx_alg alg;
+	enum kx_kcv_method kcv_method;
+	uint8_t component_kcv[16];
+	size_t component_kcv_len;	/* 1..16 */
+	uint8_t key_kcv[16];
+	size_t key_kcv_len;		/* 1..16 */
+} kx_component_info;
+/* Appends the file text to out (which then holds key material: wipe it
+ * with kx_buf_free). */
+int kx_component_write(const kx_component_info *ci, const kx_secret *value,
+    kx_buf *out, kx_diag *d) KX_WUR;
+int kx_component_read(uint8_t *buf, size_t len, const char *name,
+    kx_component_info *ci, kx_secret **value, kx_diag *d) KX_WUR;
+
 
 /* ---- documents -------------------------------------------------------- */
 typedef struct kx_doc kx_doc;
@@ -330,6 +366,11 @@ typedef struct kx_xchg_opts {
 
 /* Borrowed id of a key; valid until the document is freed. */
 const char *kx_key_id(const kx_key *k);
+/* KCV bytes of a key (borrowed; NULL when none), its length and method. */
+const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
+    enum kx_kcv_method *method);
+/* The format a document was read from (KX_FMT_AUTO if built in memory). */
+enum kx_format kx_doc_format(const kx_doc *doc);
 /* Index of the key with this id, or -1. */
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
