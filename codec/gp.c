@@ -936,8 +936,8 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			k->kcv_method = KX_KCV_GP_DES;	/* EIGHTZEROS */
 		else {
 			k->kcv_method = kx_kcv_default_method(k->prof.alg);
-			finding(r, "KX004", KX_SEV_WARNING, KX_OK, ki, "gp: KCV "
-			    "without KCVAlgorithm, read as %s",
+			finding(r, "KX004", KX_SEV_WARNING, KX_OK, ki,
+			    "gp: KCV without KCVAlgorithm, read as %s",
 			    kx_name(KX_E_KCV_METHOD, k->kcv_method) ?
 			    kx_name(KX_E_KCV_METHOD, k->kcv_method) : "none");
 		}
@@ -997,7 +997,8 @@ map_doc(struct rd *r, xmlNode *root)
 {
 	kx_doc *doc = r->doc;
 	kx_profile *p = &r->k->prof;
-	xmlNode *ki = child(root, "KeyInfo"), *desc = child(root, "Description");
+	xmlNode *ki = child(root, "KeyInfo");
+	xmlNode *desc = child(root, "Description");
 	const char *uid = hexattr(r, root, "UniqueID"), *id;
 
 	doc->id = uid;
@@ -1418,7 +1419,8 @@ report_lost(struct wr *w)
 		lost(w, "value binding");
 	if ((k->value.form == KX_VALUE_WRAPPED ||
 	    k->value.form == KX_VALUE_COMPONENTS) &&
-	    k->value.alg != KX_WRAP_TDEA_ECB && k->value.alg != KX_WRAP_TDEA_CBC)
+	    k->value.alg != KX_WRAP_TDEA_ECB &&
+	    k->value.alg != KX_WRAP_TDEA_CBC)
 		lost(w, "value wrapped with %s", kx_name(KX_E_WRAP_ALG,
 		    k->value.alg) ? kx_name(KX_E_WRAP_ALG, k->value.alg) :
 		    "none");

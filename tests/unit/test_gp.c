@@ -286,7 +286,8 @@ test_artefact_vendor_112(void **state)
 	assert_int_equal(doc->created, t("2025-03-01T01:00:00Z"));
 	/* vendor attributes kept as extensions */
 	assert_int_equal(k->prof.nextensions, 3);
-	assert_string_equal(k->prof.extensions[0].ns, "urn:example:vendor-kms:1");
+	assert_string_equal(k->prof.extensions[0].ns,
+	    "urn:example:vendor-kms:1");
 	assert_string_equal(k->prof.extensions[0].name, "KeyInfo/@Slot");
 	assert_string_equal(k->prof.extensions[0].value, "3");
 	stable(doc);
