@@ -1673,6 +1673,8 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 		lost(&w, "the document comment");
 	uid = p->template_id != NULL && is_hex(p->template_id) ?
 	    p->template_id : p->id;
+	if (p->template_id != NULL && !is_hex(p->template_id))
+		lost(&w, "template %s", p->template_id);
 	if (doc->id != NULL && (uid == NULL || strcmp(doc->id, uid) != 0))
 		lost(&w, "the document id %s", doc->id);
 	if (doc->sender != NULL && (p->owner == NULL ||
