@@ -1682,7 +1682,13 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 		lost(&w, "the document sender %s", doc->sender);
 	put(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	put(&w, "<KeyProfile xmlns=\"%s\"", KX_GP_NS);
-	put_hexstr(&w, "UniqueID", "profile id", uid != NULL ? uid : "00");
+	if (uid == NULL)
+		put_attr(&w, "UniqueID", "00");
+	else if (uid == p->id && !is_hex(uid))	/* reported once, at ID */
+		put_hex_attr(&w, "UniqueID", (const uint8_t *)uid,
+		    strlen(uid));
+	else
+		put_hexstr(&w, "UniqueID", "profile id", uid);
 	put(&w, " ProfileVersion=\"1.1.0\" ErrataVersion=\"0\">\n");
 	if (p->description != NULL) {
 		put(&w, "  <Description>");
