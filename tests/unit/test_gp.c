@@ -170,6 +170,47 @@ test_isd_mac_dek_kek(void **state)
 	kx_diag_free(d);
 }
 
+/*
+ * The ISD samples' bytes are what they claim: the wrapped value unwraps
+ * under the KEK (tdea-ecb) to the GP default key, whose gp-des KCV is the
+ * sample's KCV, and the KEK's KCV is the one in transport-kek.xml.
+ */
+static void
+test_sample_crypto(void **state)
+{
+	kx_diag *d = kx_diag_new();
+	kx_buf src, src2;
+	kx_doc *doc = read_ok("samples/gp/isd-dek.xml", d, &src);
+	kx_doc *kek_doc = read_ok("samples/gp/transport-kek.xml", d, &src2);
+	const kx_key *k = &doc->keys[0];
+	kx_secret *kek = NULL, *key = NULL;
+	uint8_t kcv[3];
+	size_t n;
+	const uint8_t *p;
+
+	(void)state;
+	p = kxt_hex("0123456789ABCDEFFEDCBA9876543210", &n);
+	assert_int_equal(kx_secret_from(p, n, &kek), KX_OK);
+	assert_int_equal(kx_kcv_compute(KX_ALG_TDEA2, KX_KCV_GP_DES, kek, kcv,
+	    3, d), KX_OK);
+	assert_memory_equal(kcv, kek_doc->keys[0].kcv.p, 3);
+	assert_int_equal(kx_unwrap(k->value.alg, kek, k->value.data.p,
+	    k->value.data.n, NULL, 0, &key, d), KX_OK);
+	p = kxt_hex("404142434445464748494A4B4C4D4E4F", &n);
+	assert_int_equal(kx_secret_len(key), n);
+	assert_memory_equal(kx_secret_data(key), p, n);
+	assert_int_equal(kx_kcv_compute(k->prof.alg, k->kcv_method, key, kcv,
+	    3, d), KX_OK);
+	assert_memory_equal(kcv, k->kcv.p, 3);
+	kx_secret_free(key);
+	kx_secret_free(kek);
+	kx_doc_free(doc);
+	kx_doc_free(kek_doc);
+	kx_buf_free(&src);
+	kx_buf_free(&src2);
+	kx_diag_free(d);
+}
+
 /* read -> write gives the sample back byte for byte, with no loss. */
 static void
 test_roundtrip(void **state)
@@ -598,6 +639,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_isd_enc),
 		cmocka_unit_test(test_isd_mac_dek_kek),
+		cmocka_unit_test(test_sample_crypto),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_artefact_openscdp),
 		cmocka_unit_test(test_artefact_vendor_112),
