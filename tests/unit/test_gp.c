@@ -13,6 +13,7 @@
 static const char *const valid[] = {
 	"samples/gp/isd-enc.xml", "samples/gp/isd-mac.xml",
 	"samples/gp/isd-dek.xml", "samples/gp/transport-kek.xml",
+	"samples/gp/zmk-part1.xml",
 };
 #define NVALID (sizeof(valid) / sizeof(valid[0]))
 
@@ -208,6 +209,44 @@ test_sample_crypto(void **state)
 	kx_doc_free(kek_doc);
 	kx_buf_free(&src);
 	kx_buf_free(&src2);
+	kx_diag_free(d);
+}
+
+/* KeyPart: one XOR component, wrapped with TDEA-CBC and an ICV. */
+static void
+test_key_part(void **state)
+{
+	kx_diag *d = kx_diag_new();
+	kx_buf src;
+	kx_doc *doc = read_ok("samples/gp/zmk-part1.xml", d, &src);
+	const kx_key *k = &doc->keys[0];
+	kx_secret *kek = NULL, *part = NULL;
+	uint8_t kcv[3];
+	size_t n;
+	const uint8_t *p;
+
+	(void)state;
+	assert_int_equal(k->prof.split.n, 2);
+	assert_int_equal(k->prof.split.method, KX_SPLIT_XOR);
+	assert_int_equal(k->value.form, KX_VALUE_COMPONENTS);
+	assert_int_equal(k->value.ncomponents, 1);
+	assert_int_equal(k->value.components[0].index, 1);
+	assert_int_equal(k->value.alg, KX_WRAP_TDEA_CBC);
+	assert_bytes(&k->value.iv, "0000000000000000");
+	assert_bytes(&k->value.components[0].kcv, "4E6CDD");
+	/* the part unwraps (TDEA-CBC, zero ICV) to a value with that KCV */
+	p = kxt_hex("0123456789ABCDEFFEDCBA9876543210", &n);
+	assert_int_equal(kx_secret_from(p, n, &kek), KX_OK);
+	assert_int_equal(kx_unwrap(KX_WRAP_TDEA_CBC, kek,
+	    k->value.components[0].wrapped.p, k->value.components[0].wrapped.n,
+	    NULL, 0, &part, d), KX_OK);
+	assert_int_equal(kx_kcv_compute(KX_ALG_TDEA2, KX_KCV_GP_DES, part, kcv,
+	    3, d), KX_OK);
+	assert_memory_equal(kcv, k->value.components[0].kcv.p, 3);
+	kx_secret_free(part);
+	kx_secret_free(kek);
+	kx_doc_free(doc);
+	kx_buf_free(&src);
 	kx_diag_free(d);
 }
 
@@ -409,6 +448,71 @@ test_invalid(void **state)
 	invalid("samples/gp/invalid/bad-size.xml", KX_ESCHEMA, "KX002", 6);
 	invalid("samples/gp/invalid/not-well-formed.xml", KX_ESYNTAX,
 	    "KX001", 10);
+}
+
+static int
+read_mem(const char *xml, kx_diag *d, kx_doc **doc)
+{
+	return kx_doc_read((const uint8_t *)xml, strlen(xml), KX_FMT_GP,
+	    "mem", doc, d);
+}
+
+#define GP_HEAD "<KeyProfile xmlns=\"http://namespaces.globalplatform.org/" \
+	"systems-profiles/1.1.0\" UniqueID=\"01\" ProfileVersion=\"1.1.0\">" \
+	"<Revisions><Revision Version=\"1\" Date=\"2024-01-01\" " \
+	"Time=\"00:00:00\" By=\"x\" Digest=\"\"/></Revisions>\n"
+
+static void
+test_hostile_and_edges(void **state)
+{
+	kx_diag *d = kx_diag_new();
+	kx_doc *doc = NULL;
+
+	(void)state;
+	/* the hardened parser: no DTD, so no external entity */
+	assert_int_not_equal(read_mem("<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE KeyProfile [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+	    "\n" GP_HEAD "<KeyInfo Name=\"&x;\" Type=\"SECRET\" "
+	    "SubType=\"DES\" Size=\"64\"/><Attribute/><Usage/>"
+	    "</KeyProfile>", d, &doc), KX_OK);
+	assert_null(doc);
+	assert_true(kxt_has_rule(d, "KX001", KX_SEV_ERROR));
+	kx_diag_clear(d);
+	/* EC public key: curve + QX kept as the value, QY as an extension */
+	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"PUBLIC\" "
+	    "SubType=\"EC\" Size=\"256\"/><Attribute/><Usage Verify=\"true\"/>"
+	    "<Value Format=\"ECPUBLIC\"><Component Name=\"ECC_CURVE_OID\" "
+	    "Value=\"2A8648CE3D030107\" Encoding=\"HEX\"/>\n<Component "
+	    "Name=\"ECC_QX\" Value=\"AA==\" Encoding=\"BASE64\"/>\n"
+	    "<Component Name=\"ECC_QY\" Value=\"0B\"/></Value></KeyProfile>",
+	    d, &doc), KX_OK);
+	assert_string_equal(doc->keys[0].prof.ec_curve, "1.2.840.10045.3.1.7");
+	assert_int_equal(doc->keys[0].prof.usage, KX_USAGE_BIT(KX_U_VERIFY));
+	assert_int_equal(doc->keys[0].value.clear.n, 1);
+	assert_int_equal(doc->keys[0].value.clear.p[0], 0);
+	assert_non_null(find_msg(d, "KX003", "Component ECC_QY"));
+	assert_int_equal(kx_diag_get(d, 1)->line, 4);
+	stable(doc);
+	kx_doc_free(doc);
+	doc = NULL;
+	kx_diag_clear(d);
+	/* impossible values refuse the document, naming the place */
+	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"SECRET\" "
+	    "SubType=\"RSA\" Size=\"2048\"/><Attribute/><Usage/>"
+	    "</KeyProfile>", d, &doc), KX_ESCHEMA);
+	assert_non_null(find_msg(d, "KX002", "SECRET key cannot be RSA"));
+	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"SECRET\" "
+	    "SubType=\"DES\" Size=\"128\" StartDate=\"2025-01-01\" "
+	    "EndDate=\"2024-01-01\"/><Attribute/><Usage/></KeyProfile>", d,
+	    &doc), KX_ESCHEMA);
+	assert_non_null(find_msg(d, "KX002", "EndDate is before"));
+	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"SECRET\" "
+	    "SubType=\"DES\" Size=\"128\"><KeyPart NumberOfParts=\"1\" "
+	    "PartNumber=\"2\"/></KeyInfo><Attribute/><Usage/></KeyProfile>",
+	    d, &doc), KX_ESCHEMA);
+	assert_non_null(find_msg(d, "KX002", "KeyPart needs"));
+	assert_null(doc);
+	kx_diag_free(d);
 }
 
 static kx_doc *
@@ -640,11 +744,13 @@ main(void)
 		cmocka_unit_test(test_isd_enc),
 		cmocka_unit_test(test_isd_mac_dek_kek),
 		cmocka_unit_test(test_sample_crypto),
+		cmocka_unit_test(test_key_part),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_artefact_openscdp),
 		cmocka_unit_test(test_artefact_vendor_112),
 		cmocka_unit_test(test_artefact_v10),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_hostile_and_edges),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_multikey_and_hmac),
 		cmocka_unit_test(test_detect),
