@@ -491,7 +491,7 @@ test_hostile_and_edges(void **state)
 	assert_int_equal(doc->keys[0].value.clear.n, 1);
 	assert_int_equal(doc->keys[0].value.clear.p[0], 0);
 	assert_non_null(find_msg(d, "KX003", "Component ECC_QY"));
-	assert_int_equal(kx_diag_get(d, 1)->line, 4);
+	assert_int_equal(find_msg(d, "KX003", "ECC_QY")->line, 4);
 	stable(doc);
 	kx_doc_free(doc);
 	doc = NULL;
