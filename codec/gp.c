@@ -401,8 +401,9 @@ clean(struct rd *r, xmlNode *el)
 			xmlFree(v);
 			continue;
 		}
-		finding(r, "KX003", KX_SEV_WARNING, KX_OK, el, "gp: ignored "
-		    "attribute %s%s%s on %s (not in the GP KeyProfile schema)",
+		finding(r, "KX003", KX_SEV_WARNING, KX_OK, el, "gp: attribute "
+		    "%s%s%s on %s is not in the GP KeyProfile schema; kept as "
+		    "an extension",
 		    a->ns != NULL && a->ns->prefix != NULL ?
 		    (const char *)a->ns->prefix : "",
 		    a->ns != NULL && a->ns->prefix != NULL ? ":" : "",
@@ -433,8 +434,8 @@ clean(struct rd *r, xmlNode *el)
 			xmlChar *txt = xmlNodeGetContent(c);
 
 			finding(r, "KX003", KX_SEV_WARNING, KX_OK, c, "gp: "
-			    "ignored element %s%s%s in %s (not in the GP "
-			    "KeyProfile schema)",
+			    "element %s%s%s in %s is not in the GP KeyProfile "
+			    "schema; kept as an extension",
 			    c->ns != NULL && c->ns->prefix != NULL ?
 			    (const char *)c->ns->prefix : "",
 			    c->ns != NULL && c->ns->prefix != NULL ? ":" : "",
