@@ -331,10 +331,11 @@ struct kxi_pol_transition {
 /*
  * A key selector: a key matches when every non-zero mask holds its value
  * (roles 1u << kx_role, algs 1u << kx_alg, classes 1u << kx_class, scps
- * 1u << kx_scp) and it has every usage bit of usage.
+ * 1u << kx_scp), it has every usage bit of usage and, when usage_any is
+ * non-zero, at least one bit of usage_any.
  */
 struct kxi_pol_match {
-	uint32_t roles, algs, classes, usage, scps;
+	uint32_t roles, algs, classes, usage, usage_any, scps;
 };
 struct kxi_pol_period {
 	struct kxi_pol_match m;
