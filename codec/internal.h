@@ -341,7 +341,7 @@ struct kxi_pol_period {
 	struct kxi_pol_match m;
 	int64_t originator;	/* max originator-usage period, s; -1 none */
 	int64_t total;		/* max not-before..not-after, s; -1 none */
-	const char *text;	/* durations as written, for messages */
+	const char *originator_text, *total_text; /* as written */
 	const char *source;	/* citation, may be NULL */
 };
 struct kxi_pol_forbid {
