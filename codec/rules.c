@@ -965,6 +965,28 @@ wrapped_under_kek(const kx_key *k)
 	    k->value.form == KX_VALUE_COMPONENTS) && k->value.kek_id != NULL;
 }
 
+/* Can wrap algorithm w run under a transport key of algorithm a? */
+static int
+wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
+{
+	switch (w) {
+	case KX_WRAP_AES_SIV_BOUND:
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		return a == KX_ALG_AES;
+	case KX_WRAP_TR31_D:
+		return a == KX_ALG_AES;		/* X9.143 version D: AES KBPK */
+	case KX_WRAP_TDEA_ECB:
+	case KX_WRAP_TDEA_CBC:
+		return a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
+	case KX_WRAP_RSA_OAEP_SHA256:
+	case KX_WRAP_RSA_AES_KWP:
+		return a == KX_ALG_RSA;
+	default:
+		return 0;
+	}
+}
+
 static void
 chk_weak_wrap(struct vctx *v, const kx_key *k)
 {
@@ -972,8 +994,9 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 	unsigned ws, need;
 
 	if (k == NULL || !wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
-		return;
+	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    !wrap_fits(k->value.alg, tk->alg))
+		return;		/* KX141 */
 	ws = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
 	if (k->prof.export_.min_wrap_strength != KX_UNSET) {
 		need = (unsigned)k->prof.export_.min_wrap_strength;
@@ -1430,6 +1453,7 @@ chk_duplicate_id(struct vctx *v, const kx_key *k)
 static void
 chk_unknown_kek(struct vctx *v, const kx_key *k)
 {
+	const kx_tk *tk;
 	size_t i;
 	int need = 0;
 
@@ -1446,9 +1470,14 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 	if (k->value.kek_id == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "%s value names no transport "
 		    "key", kx_name(KX_E_VALUE_FORM, k->value.form));
-	else if (kxi_doc_find_tk(v->doc, k->value.kek_id) == NULL)
+	else if ((tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "transport key %s is not "
 		    "defined in the document", k->value.kek_id);
+	else if (!wrap_fits(k->value.alg, tk->alg))
+		emit(v, R_KX141, k, KXF_VALUE, "wrap algorithm %s cannot use "
+		    "transport key %s (%s)",
+		    nz(kx_name(KX_E_WRAP_ALG, k->value.alg)), nz(tk->id),
+		    algname(tk->alg));
 }
 
 static void
@@ -1594,7 +1623,8 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 	}
 	min = min_at(v->pol->min_wrap, v->pol->nmin_wrap, v->now);
 	if (min == 0 || !wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    !wrap_fits(k->value.alg, tk->alg))
 		return;
 	s = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
 	if (s < min && (s > 0 || tk->alg == KX_ALG_DES))
