@@ -41,6 +41,7 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 {
 	const struct kxi_format *f;
 	kx_loc start = { 1, 1, 0 };
+	int r;
 
 	if (out == NULL)
 		kxi_misuse(__func__, "out is NULL");
@@ -53,7 +54,17 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 		return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &start, NULL, "not a kmsxchg XML, DER or GP KeyProfile "
 		    "document");
-	return f->read(buf, len, name, out, d);
+	if ((r = f->read(buf, len, name, out, d)) != KX_OK)
+		return r;
+	/* Every reader's document knows where it came from. */
+	(*out)->source_format = fmt;
+	if ((*out)->source == NULL && name != NULL &&
+	    ((*out)->source = kxi_strdup(&(*out)->arena, name)) == NULL) {
+		kx_doc_free(*out);
+		*out = NULL;
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	return KX_OK;
 }
 
 int

@@ -118,19 +118,19 @@ typedef struct kx_gp {
 	enum kx_diversification diversification;
 } kx_gp;
 
-typedef struct kx_export {
+typedef struct kx_export_rules {
 	bool allowed;		/* GP Exportable (default false) */
 	uint32_t forms;		/* mask of 1u << kx_form; 0 = default
 				 * (bound-block only) */
 	kx_strlist destinations;	/* empty = any */
 	int min_wrap_strength;	/* bits; KX_UNSET = strength(key) */
 	enum kx_tri trusted_kek_only;
-} kx_export;
+} kx_export_rules;
 
-typedef struct kx_import {
+typedef struct kx_import_rules {
 	bool allowed;		/* GP Importable (default true) */
 	kx_strlist sources;
-} kx_import;
+} kx_import_rules;
 
 typedef struct kx_provenance {
 	enum kx_tri always_sensitive, never_exported;
@@ -175,9 +175,9 @@ typedef struct kx_profile {
 	enum kx_revocation revocation_reason;
 	enum kx_keymode mode;
 
-	kx_export export_;
+	kx_export_rules export_;
 	bool sensitive;		/* default true */
-	kx_import import_;
+	kx_import_rules import_;
 	kx_provenance provenance;
 	enum kx_tri permanent;
 	kx_split_info split;

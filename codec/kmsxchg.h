@@ -259,6 +259,42 @@ int kx_split(const kx_secret *key, unsigned n, unsigned m,
 int kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
     unsigned m, kx_secret **out, kx_diag *d) KX_WUR;
 
+/*
+ * One component in a small text file (the CLI's split/combine):
+ *   kmsxchg-component v1
+ *   index: 2
+ *   parts: 3
+ *   threshold: 2             (xor: equal to parts)
+ *   method: xor|shamir
+ *   algorithm: aes           (kx_name(KX_E_ALG))
+ *   kcv-method: gp-aes       (kx_name(KX_E_KCV_METHOD))
+ *   component-kcv: 1A2B3C    (KCV of this component's value)
+ *   key-kcv: 4D5E6F          (KCV of the whole key)
+ *   value: 00112233...       (hex)
+ * in exactly this order, LF line ends.  Reading is strict: unknown,
+ * missing, repeated or out-of-order fields are refused (KX_ESYNTAX), a
+ * component KCV that does not match the value is KX_EKCV.  The value's
+ * hex digits are wiped from buf after reading.
+ */
+typedef struct kx_component_info {
+	unsigned index;		/* 1..parts; the Shamir x-coordinate */
+	unsigned parts;		/* n, 2..255 */
+	unsigned threshold;	/* m; == parts for xor */
+	enum kx_split_method method;	/* KX_SPLIT_XOR or KX_SPLIT_SHAMIR */
+	enum kx_alg alg;
+	enum kx_kcv_method kcv_method;
+	uint8_t component_kcv[16];
+	size_t component_kcv_len;	/* 1..16 */
+	uint8_t key_kcv[16];
+	size_t key_kcv_len;		/* 1..16 */
+} kx_component_info;
+/* Appends the file text to out (which then holds key material: wipe it
+ * with kx_buf_free). */
+int kx_component_write(const kx_component_info *ci, const kx_secret *value,
+    kx_buf *out, kx_diag *d) KX_WUR;
+int kx_component_read(uint8_t *buf, size_t len, const char *name,
+    kx_component_info *ci, kx_secret **value, kx_diag *d) KX_WUR;
+
 
 /* ---- documents -------------------------------------------------------- */
 typedef struct kx_doc kx_doc;
@@ -314,6 +350,63 @@ int kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 
 /* One line per key: id, algorithm, usage, validity, state, KCV. */
 int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
+
+/* ---- exchange: export, import, rewrap --------------------------------- */
+typedef struct kx_xchg_opts {
+	int64_t now;		/* reference time (validity, created) */
+	const kx_policy *policy; /* NULL = built-in defaults */
+	const char *doc_id;	/* export: new document id; NULL = derived */
+	const char *sender;	/* export: NULL = keep the profile's */
+	const char *recipient;	/* export: NULL = keep the profile's */
+	const char *kek_id;	/* export/rewrap: transport-key id to record */
+	/* export: ceremony record of the KEK (component KCVs), optional */
+	unsigned kek_parts, kek_threshold;
+	const uint8_t *const *kek_part_kcvs;
+} kx_xchg_opts;
+
+/* Borrowed id of a key; valid until the document is freed. */
+const char *kx_key_id(const kx_key *k);
+/* KCV bytes of a key (borrowed; NULL when none), its length and method. */
+const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
+    enum kx_kcv_method *method);
+/* The format a document was read from (KX_FMT_AUTO if built in memory). */
+enum kx_format kx_doc_format(const kx_doc *doc);
+/* Index of the key with this id, or -1. */
+long kx_doc_find_key(const kx_doc *doc, const char *id);
+
+/*
+ * Export in place: for every key i of doc, bind its profile to values[i]
+ * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
+ * the transport-key reference (o->kek_id) and the header, then run the
+ * rules (with o->policy): a non-exportable, expired, suspended or
+ * compromised key, a recipient not allowed, a form not allowed, a wrapping
+ * key weaker than the key, or a KCV that does not match the value is
+ * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
+ * is unusable and must be freed; nothing is half-done for the caller to
+ * write.  WARNING: values are clear keys; they are read, never kept.
+ */
+int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
+    const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+
+/* One verified key of an import and its clear value (borrowed). */
+typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
+    const kx_secret *value, kx_diag *d);
+/*
+ * Import: validate doc (errors refuse it), check the import restrictions,
+ * check kek against the transport key's KCV, unwrap every key verifying the
+ * profile binding and the key's KCV; only when every key passed, unwrap
+ * them again one at a time and hand each to cb (clear value wiped after
+ * cb returns).  A cb error stops the import and is returned.
+ */
+int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
+    kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
+/*
+ * Rewrap in place: every wrapped key of doc from the transport key `from`
+ * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
+ * All or nothing: on failure doc is unchanged.
+ */
+int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, kx_diag *d) KX_WUR;
 
 /* ---- policies --------------------------------------------------------- */
 int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;

@@ -1,4 +1,560 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-#include <stdio.h>
+/*
+ * cli.c - command table, global options, option parsing, exit codes and
+ * the output helpers shared by the commands.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
-int cli_main(int argc, char **argv) { (void)argc; (void)argv; fputs("kmsxchg: not yet\n", stderr); return 2; }
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+const struct cli_cmd cli_commands[] = {
+	{ "validate", cmd_validate, validate_opts, "FILE...",
+	    "check documents against the KXnnn rules" },
+	{ "convert", cmd_convert, convert_opts, "IN",
+	    "convert a document between XML, DER and GP KeyProfile" },
+	{ "show", cmd_show, show_opts, "IN",
+	    "summarise a document, one line per key" },
+	{ "rules", cmd_rules, rules_opts, "",
+	    "list every validation rule" },
+	{ "kcv", cmd_kcv, kcv_opts, "",
+	    "compute a key check value" },
+	{ "wrap", cmd_wrap, wrap_opts, "",
+	    "wrap a key under a key-encryption key" },
+	{ "unwrap", cmd_unwrap, unwrap_opts, "",
+	    "unwrap a wrapped key" },
+	{ "split", cmd_split, split_opts, "",
+	    "split a key into component files" },
+	{ "combine", cmd_combine, combine_opts, "COMPONENT...",
+	    "combine component files into a key" },
+	{ "export", cmd_export, export_opts, "IN",
+	    "export keys with their values protected for a receiver" },
+	{ "import", cmd_import, import_opts, "IN",
+	    "import keys from a received document" },
+	{ "rewrap", cmd_rewrap, rewrap_opts, "IN",
+	    "rewrap key values under a new transport key" },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct cli_opt help_opt = {
+	"help", 'h', 0, NULL, "show this help and exit"
+};
+
+/* ---- messages ---------------------------------------------------------- */
+static void
+vmsg(struct cli *cli, const char *kind, const char *fmt, va_list ap)
+{
+	fputs("kmsxchg: ", cli->err);
+	if (cli->cmd != NULL)
+		fprintf(cli->err, "%s: ", cli->cmd->name);
+	if (kind != NULL)
+		fprintf(cli->err, "%s: ", kind);
+	vfprintf(cli->err, fmt, ap);
+	fputc('\n', cli->err);
+}
+
+void
+cli_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(cli, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_warn(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(cli, "warning", fmt, ap);
+	va_end(ap);
+}
+
+int
+cli_usage(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(cli, NULL, fmt, ap);
+	va_end(ap);
+	fprintf(cli->err, "Try 'kmsxchg %s%s--help' for more information.\n",
+	    cli->cmd != NULL ? cli->cmd->name : "",
+	    cli->cmd != NULL ? " " : "");
+	return CLI_USAGE;
+}
+
+int
+cli_exit_for(int rc)
+{
+	switch (rc) {
+	case KX_OK:
+		return CLI_OK;
+	case KX_ESYNTAX:
+	case KX_ESCHEMA:
+	case KX_ECRYPTO:
+	case KX_EPOLICY:
+	case KX_EKCV:
+		return CLI_INVALID;
+	default:
+		return CLI_USAGE;
+	}
+}
+
+int
+cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
+{
+	const kx_finding *f;
+	size_t i, n = d != NULL ? kx_diag_count(d) : 0, shown = 0;
+
+	for (i = 0; i < n; i++) {
+		f = kx_diag_get(d, i);
+		if (f == NULL || f->severity < KX_SEV_ERROR)
+			continue;
+		if (f->rule[0] != '\0')
+			cli_error(cli, "[%s] %s", f->rule, f->message);
+		else
+			cli_error(cli, "%s", f->message);
+		shown++;
+	}
+	if (shown == 0)
+		cli_error(cli, "%s: %s", what, kx_strerror(rc));
+	return cli_exit_for(rc);
+}
+
+void
+cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
+    const char *file)
+{
+	kx_report_file rf;
+	kx_buf b = { 0 };
+	size_t n = kx_diag_count(d);
+
+	if (first >= n)
+		return;
+	rf.file = file;
+	rf.first = first;
+	rf.count = n - first;
+	if (kx_report_write(d, &rf, 1, KX_REPORT_TEXT, &b) == KX_OK) {
+		if (b.len > 0)
+			fwrite(b.data, 1, b.len, cli->err);
+	} else {
+		/* The report writer is unavailable: print plainly. */
+		for (; first < n; first++) {
+			const kx_finding *f = kx_diag_get(d, first);
+			const char *sev = f->severity == KX_SEV_ERROR ?
+			    "error" : f->severity == KX_SEV_WARNING ?
+			    "warning" : "note";
+
+			fprintf(cli->err, "%s:%u:%u: %s: ",
+			    f->file != NULL ? f->file : file,
+			    (unsigned)f->line, (unsigned)f->col, sev);
+			if (f->rule[0] != '\0')
+				fprintf(cli->err, "[%s] ", f->rule);
+			fprintf(cli->err, "%s\n", f->message);
+		}
+	}
+	kx_buf_free(&b);
+}
+
+/* ---- numbers, hex, keys, output ---------------------------------------- */
+int
+cli_parse_uint(struct cli *cli, const char *opt, const char *s,
+    unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		goto bad;
+	*out = v;
+	return CLI_OK;
+bad:
+	return cli_usage(cli, "--%s: expected a number from %lu to %lu, "
+	    "got '%s'", opt, min, max, s != NULL ? s : "");
+}
+
+int
+cli_ct_differ(const void *a, const void *b, size_t n)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= x[i] ^ y[i];
+	return acc != 0;
+}
+
+void
+cli_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+cli_unhex(const char *s, size_t slen, uint8_t *out, size_t max, size_t *len)
+{
+	size_t i, n = 0;
+	int hi = -1, v;
+
+	for (i = 0; i < slen; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+		    s[i] == '\r')
+			continue;
+		if ((v = hexdigit((unsigned char)s[i])) < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+int
+cli_load_key(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out)
+{
+	kx_diag *d = kx_diag_new();
+	int insecure = 0, r;
+
+	*out = NULL;
+	if (d == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	r = kx_keysrc_load(spec, out, &insecure, d);
+	if (insecure || strncmp(spec, "hex:", 4) == 0)
+		cli_warn(cli, "hex: key source is visible in the process "
+		    "list; use it for tests only");
+	if (r != KX_OK) {
+		/*
+		 * Name the option, never the spec: a hex: spec is the key.
+		 * Findings come from the key-source loader, which never
+		 * echoes hex: material.
+		 */
+		char what[64];
+
+		snprintf(what, sizeof(what), "--%s", opt);
+		(void)cli_fail(cli, d, r, what);
+		kx_diag_free(d);
+		kx_secret_free(*out);
+		*out = NULL;
+		return CLI_USAGE;
+	}
+	kx_diag_free(d);
+	return CLI_OK;
+}
+
+int
+cli_out_is_tty(const struct cli *cli)
+{
+	int fd = fileno(cli->out);
+
+	return fd >= 0 && isatty(fd);
+}
+
+int
+cli_write(struct cli *cli, const char *path, const void *p, size_t n,
+    int secret)
+{
+	kx_diag *d;
+	int r;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (n > 0 && fwrite(p, 1, n, cli->out) != n) {
+			cli_error(cli, "cannot write to standard output");
+			return CLI_USAGE;
+		}
+		if (fflush(cli->out) != 0) {
+			cli_error(cli, "cannot write to standard output: %s",
+			    strerror(errno));
+			return CLI_USAGE;
+		}
+		return CLI_OK;
+	}
+	if ((d = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	r = kx_file_write_atomic(path, p, n, secret, d);
+	if (r != KX_OK)
+		(void)cli_fail(cli, d, r, path);
+	kx_diag_free(d);
+	/* Writing is I/O: a failure is exit 2 whatever the code. */
+	return r == KX_OK ? CLI_OK : CLI_USAGE;
+}
+
+/* ---- option parsing ---------------------------------------------------- */
+static size_t
+opt_count(const struct cli_opt *o)
+{
+	size_t n = 0;
+
+	while (o != NULL && o[n].name != NULL)
+		n++;
+	return n;
+}
+
+static void
+print_opt(FILE *f, const struct cli_opt *o)
+{
+	char left[64];
+	int k;
+
+	if (o->short_name != 0)
+		k = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name,
+		    o->name);
+	else
+		k = snprintf(left, sizeof(left), "      --%s", o->name);
+	if (o->has_arg && k > 0 && (size_t)k < sizeof(left))
+		snprintf(left + k, sizeof(left) - (size_t)k, "=%s",
+		    o->metavar != NULL ? o->metavar : "ARG");
+	fprintf(f, "%-30s %s\n", left, o->help);
+}
+
+static void
+cmd_help(struct cli *cli, const struct cli_cmd *c)
+{
+	size_t i, n = opt_count(c->opts);
+
+	fprintf(cli->out, "Usage: kmsxchg %s [OPTION]...%s%s\n", c->name,
+	    c->operands[0] != '\0' ? " " : "", c->operands);
+	fprintf(cli->out, "%c%s.\n\nOptions:\n",
+	    c->summary[0] >= 'a' && c->summary[0] <= 'z' ?
+	    c->summary[0] - 'a' + 'A' : c->summary[0], c->summary + 1);
+	for (i = 0; i < n; i++)
+		print_opt(cli->out, &c->opts[i]);
+	print_opt(cli->out, &help_opt);
+	fputs("\nExit status: 0 success or valid, 1 invalid input or failed "
+	    "verification,\n2 usage, I/O or internal error.\n"
+	    "Key sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
+	    "only).\n", cli->out);
+}
+
+static int
+build_getopt(struct cli *cli)
+{
+	const struct cli_opt *o = cli->cmd->opts;
+	size_t i, n = opt_count(o), k = 0;
+	struct option *lo;
+
+	if ((lo = calloc(n + 2, sizeof(*lo))) == NULL)
+		return -1;
+	cli->shortopts[k++] = ':';	/* report missing arguments as ':' */
+	for (i = 0; i < n; i++) {
+		lo[i].name = o[i].name;
+		lo[i].has_arg = o[i].has_arg ? required_argument : no_argument;
+		lo[i].flag = NULL;
+		lo[i].val = 256 + (int)i;
+		if (o[i].short_name != 0 && k + 3 < sizeof(cli->shortopts)) {
+			cli->shortopts[k++] = (char)o[i].short_name;
+			if (o[i].has_arg)
+				cli->shortopts[k++] = ':';
+		}
+	}
+	lo[n].name = help_opt.name;
+	lo[n].has_arg = no_argument;
+	lo[n].val = 'h';
+	cli->shortopts[k++] = 'h';
+	cli->shortopts[k] = '\0';
+	cli->longopts = lo;
+	return 0;
+}
+
+int
+cli_next(struct cli *cli, int argc, char **argv, const char **arg)
+{
+	const struct cli_opt *o = cli->cmd->opts;
+	size_t i, n = opt_count(o);
+	int c;
+
+	*arg = NULL;
+	if (!cli->getopt_ready) {
+		if (build_getopt(cli) != 0) {
+			cli_error(cli, "out of memory");
+			return CLI_BADOPT;
+		}
+		optind = 0;	/* GNU: full reinitialisation */
+		opterr = 0;
+		cli->getopt_ready = 1;
+	}
+	c = getopt_long(argc, argv, cli->shortopts, cli->longopts, NULL);
+	cli->optind = optind;
+	if (c == -1)
+		return CLI_END;
+	if (c == 'h') {
+		cmd_help(cli, cli->cmd);
+		return CLI_HELP;
+	}
+	if (c >= 256 && (size_t)(c - 256) < n) {
+		*arg = optarg;
+		return c - 256;
+	}
+	if (c == ':') {
+		cli_usage(cli, "option '%s' needs an argument",
+		    argv[optind - 1]);
+		return CLI_BADOPT;
+	}
+	if (c == '?') {
+		if (optopt != 0)
+			cli_usage(cli, "unknown option '-%c'", optopt);
+		else
+			cli_usage(cli, "unknown option '%s'",
+			    argv[optind - 1]);
+		return CLI_BADOPT;
+	}
+	for (i = 0; i < n; i++) {
+		if (o[i].short_name == c) {
+			*arg = optarg;
+			return (int)i;
+		}
+	}
+	cli_usage(cli, "unknown option");
+	return CLI_BADOPT;
+}
+
+/* ---- top level --------------------------------------------------------- */
+static void
+main_help(struct cli *cli)
+{
+	const struct cli_cmd *c;
+
+	fputs("Usage: kmsxchg COMMAND [OPTION]... [ARG]...\n"
+	    "       kmsxchg --help | --version\n"
+	    "Move cryptographic keys between key-management systems.\n\n"
+	    "Commands:\n", cli->out);
+	for (c = cli_commands; c->name != NULL; c++)
+		fprintf(cli->out, "  %-10s %s\n", c->name, c->summary);
+	fputs("\nRun 'kmsxchg COMMAND --help' for the options of a command.\n"
+	    "Exit status: 0 success or valid, 1 invalid input or failed "
+	    "verification,\n2 usage, I/O or internal error.\n", cli->out);
+}
+
+static const struct cli_cmd *
+find_cmd(const char *name)
+{
+	const struct cli_cmd *c;
+
+	for (c = cli_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Words for bash completion: commands, or the options of one command. */
+static int
+complete_words(struct cli *cli, const char *name)
+{
+	const struct cli_cmd *c;
+	size_t i, n;
+
+	if (name == NULL) {
+		for (c = cli_commands; c->name != NULL; c++)
+			fprintf(cli->out, "%s\n", c->name);
+		fputs("--help\n--version\n", cli->out);
+		return CLI_OK;
+	}
+	if ((c = find_cmd(name)) == NULL)
+		return CLI_USAGE;
+	n = opt_count(c->opts);
+	for (i = 0; i < n; i++)
+		fprintf(cli->out, "--%s%s\n", c->opts[i].name,
+		    c->opts[i].has_arg ? "=" : "");
+	fputs("--help\n", cli->out);
+	return CLI_OK;
+}
+
+int
+cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct cli cli;
+	const struct cli_cmd *c;
+	int r;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.out = out;
+	cli.err = err;
+	if (argc < 2) {
+		fputs("kmsxchg: missing command\n"
+		    "Try 'kmsxchg --help' for more information.\n", err);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0 &&
+		    (c = find_cmd(argv[2])) != NULL) {
+			cli.cmd = c;
+			cmd_help(&cli, c);
+			return CLI_OK;
+		}
+		main_help(&cli);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		fprintf(out, "kmsxchg %s\n", PACKAGE_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--complete-words") == 0)
+		return complete_words(&cli, argc > 2 ? argv[2] : NULL);
+	if ((c = find_cmd(argv[1])) == NULL) {
+		if (argv[1][0] == '-')
+			fprintf(err, "kmsxchg: unknown option '%s'\n",
+			    argv[1]);
+		else
+			fprintf(err, "kmsxchg: unknown command '%s'\n",
+			    argv[1]);
+		fputs("Try 'kmsxchg --help' for more information.\n", err);
+		return CLI_USAGE;
+	}
+	cli.cmd = c;
+	r = c->fn(argc - 1, argv + 1, &cli);
+	fflush(out);
+	free(cli.longopts);
+	return r;
+}

@@ -1,5 +1,148 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-#ifndef KX_CLI_H
-#define KX_CLI_H
-int cli_main(int argc, char **argv);
-#endif
+/*
+ * cli.h - the kmsxchg command line: command table, option rows and the
+ * helpers every cmd_<name>.c uses.
+ *
+ * One struct cli_opt row per option is the only description of it: the
+ * getopt_long table, `CMD --help`, bash completion (`kmsxchg
+ * --complete-words CMD`) and the man-page synopsis test are all derived
+ * from it.  State lives in struct cli (no globals) so tests and fuzzers
+ * can call cli_main() in process.
+ */
+#ifndef KMSXCHG_CLI_H
+#define KMSXCHG_CLI_H
+
+#include <stdio.h>
+
+#include "kmsxchg.h"
+
+/* Exit codes. */
+#define CLI_OK		0	/* done; document(s) valid */
+#define CLI_INVALID	1	/* invalid input or a failed verification */
+#define CLI_USAGE	2	/* usage, I/O or internal error */
+
+/* Values returned by cli_next() besides a row index. */
+#define CLI_END		(-1)	/* no more options */
+#define CLI_HELP	(-2)	/* --help was given and printed */
+#define CLI_BADOPT	(-3)	/* a usage error was reported */
+
+struct cli_opt {
+	const char *name;	/* long name without dashes; NULL ends */
+	int short_name;		/* 0 for none */
+	int has_arg;		/* 0 flag, 1 required argument */
+	const char *metavar;	/* argument name for --help; NULL if none */
+	const char *help;	/* one line */
+};
+
+struct cli;
+typedef int cli_cmd_fn(int argc, char **argv, struct cli *cli);
+
+struct cli_cmd {
+	const char *name;
+	cli_cmd_fn *fn;
+	const struct cli_opt *opts;
+	const char *operands;	/* synopsis after the options, e.g. FILE... */
+	const char *summary;
+};
+
+struct cli {
+	FILE *out, *err;
+	const struct cli_cmd *cmd;	/* the running command */
+	int optind;			/* first operand after cli_next() */
+	int getopt_ready;
+	/* built from cmd->opts by the first cli_next() of a command */
+	void *longopts;
+	char shortopts[128];
+};
+
+/* The command table, ending with a NULL name. */
+extern const struct cli_cmd cli_commands[];
+
+int cli_main(int argc, char **argv, FILE *out, FILE *err);
+
+/*
+ * Next option of the running command: the index of its cli_opt row, with
+ * *arg set for options that take one; CLI_END when done (cli->optind is
+ * then the first operand); CLI_HELP after printing the help; CLI_BADOPT
+ * after printing a usage error.
+ */
+int cli_next(struct cli *cli, int argc, char **argv, const char **arg);
+
+/* "kmsxchg: CMD: message" on stderr. */
+void cli_error(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
+void cli_warn(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
+/* Usage error: message plus a pointer to --help; returns CLI_USAGE. */
+int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
+
+/*
+ * Report a failed library call: the error findings of d (one line each),
+ * or kx_strerror(rc) with what when d holds none.  Returns the exit code
+ * for rc (cli_exit_for).
+ */
+int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
+/* CLI_INVALID for content/verification errors, else CLI_USAGE. */
+int cli_exit_for(int rc);
+/* Print the findings of d from index first as text diagnostics to err. */
+void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
+    const char *file);
+
+/* Checked unsigned parse into [min, max]; prints a usage error. */
+int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
+    unsigned long min, unsigned long max, unsigned long *out);
+
+/*
+ * Load a key source for option opt (never echoes a hex: spec); warns for
+ * hex:.  Returns an exit code.
+ */
+int cli_load_key(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out);
+
+/* Whether cli->out is a terminal. */
+int cli_out_is_tty(const struct cli *cli);
+
+/*
+ * Write a result: to cli->out when path is NULL or "-", else atomically
+ * to path (0600 when secret).  Returns an exit code.
+ */
+int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
+    int secret);
+
+/* Upper-case hex into out[2n+1]. */
+void cli_hex(const uint8_t *p, size_t n, char *out);
+/*
+ * Decode hex text (white space ignored) into out[max]; *len gets the byte
+ * count.  Returns 0, or -1 for a bad digit, an odd count or overflow.
+ */
+int cli_unhex(const char *s, size_t slen, uint8_t *out, size_t max,
+    size_t *len);
+
+/* Nonzero when a and b differ; time independent of the contents. */
+int cli_ct_differ(const void *a, const void *b, size_t n);
+
+/* Commands. */
+int cmd_validate(int argc, char **argv, struct cli *cli);
+int cmd_convert(int argc, char **argv, struct cli *cli);
+int cmd_show(int argc, char **argv, struct cli *cli);
+int cmd_rules(int argc, char **argv, struct cli *cli);
+int cmd_kcv(int argc, char **argv, struct cli *cli);
+int cmd_wrap(int argc, char **argv, struct cli *cli);
+int cmd_unwrap(int argc, char **argv, struct cli *cli);
+int cmd_split(int argc, char **argv, struct cli *cli);
+int cmd_combine(int argc, char **argv, struct cli *cli);
+int cmd_export(int argc, char **argv, struct cli *cli);
+int cmd_import(int argc, char **argv, struct cli *cli);
+int cmd_rewrap(int argc, char **argv, struct cli *cli);
+
+extern const struct cli_opt validate_opts[];
+extern const struct cli_opt convert_opts[];
+extern const struct cli_opt show_opts[];
+extern const struct cli_opt rules_opts[];
+extern const struct cli_opt kcv_opts[];
+extern const struct cli_opt wrap_opts[];
+extern const struct cli_opt unwrap_opts[];
+extern const struct cli_opt split_opts[];
+extern const struct cli_opt combine_opts[];
+extern const struct cli_opt export_opts[];
+extern const struct cli_opt import_opts[];
+extern const struct cli_opt rewrap_opts[];
+
+#endif /* KMSXCHG_CLI_H */

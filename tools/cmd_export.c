@@ -1,3 +1,261 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-extern int kx_cli_stub_export;
-int kx_cli_stub_export;
+/*
+ * cmd_export.c - `kmsxchg export`: build an exchange document from key
+ * profiles (a template or a profile document) and the keys' values, each
+ * value bound to its profile and wrapped under a transport key.  Every
+ * export restriction of the profiles is enforced; on any refusal nothing
+ * is written.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "cli_xchg.h"
+
+enum { O_PROFILE, O_TEMPLATE, O_KEY, O_COMPONENTS, O_KEK, O_KEK_COMPONENT,
+	O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
+	O_OUT };
+
+const struct cli_opt export_opts[] = {
+	[O_PROFILE] = { "profile", 'p', 1, "FILE",
+	    "key profiles to export (native XML or DER)" },
+	[O_TEMPLATE] = { "template", 't', 1, "FILE",
+	    "a one-key template from profiles/templates (same as --profile)" },
+	[O_KEY] = { "key", 'k', 1, "[ID=]SRC",
+	    "value of key ID (key source); repeat per key" },
+	[O_COMPONENTS] = { "components", 'c', 1, "FILE",
+	    "a component file of the (single) key; repeat per component" },
+	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
+	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
+	    "a component of the transport key; repeat per component" },
+	[O_KEK_ID] = { "kek-id", 0, 1, "ID",
+	    "id of the transport key in the document" },
+	[O_RECIPIENT] = { "recipient", 'r', 1, "PARTY",
+	    "the receiving party (checked against export destinations)" },
+	[O_SENDER] = { "sender", 's', 1, "PARTY", "the sending party" },
+	[O_DOC_ID] = { "doc-id", 0, 1, "ID", "id of the new document" },
+	[O_NOW] = { "now", 0, 1, "TIME",
+	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
+	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
+	[O_TO] = { "to", 0, 1, "FORMAT", "output format: xml (default) or der" },
+	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* The value source of key `id`: "ID=SRC", or a lone SRC for one key. */
+static const char *
+source_for(const struct cli_list *keys, const char *id, size_t nkeys)
+{
+	size_t i, n = strlen(id);
+
+	for (i = 0; i < keys->n; i++)
+		if (strncmp(keys->v[i], id, n) == 0 && keys->v[i][n] == '=')
+			return keys->v[i] + n + 1;
+	if (nkeys == 1 && keys->n == 1 && strchr(keys->v[0], '=') == NULL)
+		return keys->v[0];
+	return NULL;
+}
+
+/* A lone "ID=" whose ID names no key is a typo worth refusing. */
+static int
+check_key_ids(struct cli *cli, const struct cli_list *keys,
+    const kx_doc *doc)
+{
+	const char *eq;
+	char id[256];
+	size_t i;
+
+	for (i = 0; i < keys->n; i++) {
+		if ((eq = strchr(keys->v[i], '=')) == NULL)
+			continue;
+		/* a key source such as file:a=b has its ':' first */
+		if (strchr(keys->v[i], ':') != NULL &&
+		    strchr(keys->v[i], ':') < eq)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)(eq - keys->v[i]),
+		    keys->v[i]);
+		if (kx_doc_find_key(doc, id) < 0)
+			return cli_usage(cli, "--key %s=...: no key %s in the "
+			    "profiles", id, id);
+	}
+	return CLI_OK;
+}
+
+int
+cmd_export(int argc, char **argv, struct cli *cli)
+{
+	struct cli_list keys = { 0 }, comps = { 0 }, kcomps = { 0 };
+	const char *arg, *profile = NULL, *kek_src = NULL, *out = NULL;
+	const char *now_s = NULL, *policy_path = NULL, *to = "xml";
+	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
+	struct cli_kek kek = { 0 };
+	kx_xchg_opts xo;
+	kx_policy *policy = NULL;
+	kx_doc *doc = NULL;
+	kx_diag *d = NULL;
+	enum kx_format fmt;
+	const uint8_t *kcv;
+	enum kx_kcv_method m;
+	char hex[33];
+	size_t i, n;
+	int o, r, ex = CLI_USAGE;
+
+	memset(&xo, 0, sizeof(xo));
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		switch (o) {
+		case O_PROFILE:
+		case O_TEMPLATE:
+			if (profile != NULL)
+				return cli_usage(cli, "one --profile only");
+			profile = arg;
+			break;
+		case O_KEY:
+			if (cli_list_add(cli, &keys, "key", arg) != CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_COMPONENTS:
+			if (cli_list_add(cli, &comps, "components", arg) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_KEK:
+			kek_src = arg;
+			break;
+		case O_KEK_COMPONENT:
+			if (cli_list_add(cli, &kcomps, "kek-component", arg) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_KEK_ID:
+			xo.kek_id = arg;
+			break;
+		case O_RECIPIENT:
+			xo.recipient = arg;
+			break;
+		case O_SENDER:
+			xo.sender = arg;
+			break;
+		case O_DOC_ID:
+			xo.doc_id = arg;
+			break;
+		case O_NOW:
+			now_s = arg;
+			break;
+		case O_POLICY:
+			policy_path = arg;
+			break;
+		case O_TO:
+			to = arg;
+			break;
+		case O_OUT:
+			out = arg;
+			break;
+		case CLI_HELP:
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (cli->optind != argc)
+		return cli_usage(cli, "unexpected operand '%s'",
+		    argv[cli->optind]);
+	if (profile == NULL)
+		return cli_usage(cli, "missing --profile or --template");
+	if (xo.kek_id == NULL)
+		return cli_usage(cli, "missing --kek-id");
+	if ((keys.n > 0) == (comps.n > 0))
+		return cli_usage(cli, "give the key values with --key or "
+		    "--components (one of them)");
+	fmt = kx_format_from_name(to);
+	if (fmt != KX_FMT_XML && fmt != KX_FMT_DER)
+		return cli_usage(cli, "--to: expected xml or der, got '%s'",
+		    to);
+	if ((ex = cli_now(cli, now_s, &xo.now)) != CLI_OK)
+		return ex;
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, "export");
+	if ((r = kx_doc_read_file(profile, KX_FMT_AUTO, &doc, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, profile);
+		goto out;
+	}
+	n = kx_doc_key_count(doc);
+	if (n == 0 || n > CLI_MAX_REPEAT) {
+		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
+		    n, CLI_MAX_REPEAT);
+		ex = CLI_USAGE;
+		goto out;
+	}
+	if (comps.n > 0 && n != 1) {
+		ex = cli_usage(cli, "--components gives one key, but %s holds "
+		    "%zu", profile, n);
+		goto out;
+	}
+	if ((ex = check_key_ids(cli, &keys, doc)) != CLI_OK)
+		goto out;
+	/* The values, one per key, from key sources or components. */
+	for (i = 0; i < n; i++) {
+		const char *id = kx_key_id(kx_doc_key(doc, i));
+
+		if (comps.n > 0) {
+			struct cli_kek k;
+
+			if ((ex = cli_kek_load(cli, "key", NULL, &comps, &k))
+			    != CLI_OK)
+				goto out;
+			values[i] = k.key;
+			continue;
+		}
+		if ((arg = source_for(&keys, id, n)) == NULL) {
+			ex = cli_usage(cli, "no value for key %s: give --key "
+			    "%s=SRC", id, id);
+			goto out;
+		}
+		if ((ex = cli_load_key(cli, "key", arg, &values[i])) != CLI_OK)
+			goto out;
+	}
+	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
+	    != CLI_OK)
+		goto out;
+	xo.kek_parts = kek.parts;
+	xo.kek_threshold = kek.threshold;
+	xo.kek_part_kcvs = kek.parts ? kek.part_kcvs : NULL;
+	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK)
+		goto out;
+	xo.policy = policy;
+	r = kx_export(doc, values, n, kek.key, &xo, d);
+	/* Values are no longer needed, whatever happened. */
+	for (i = 0; i < n; i++) {
+		kx_secret_free(values[i]);
+		values[i] = NULL;
+	}
+	cli_kek_free(&kek);
+	if (r != KX_OK) {
+		cli_print_findings(cli, d, 0, profile);
+		cli_error(cli, "export refused: nothing written");
+		ex = cli_exit_for(r);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, profile);
+	if ((ex = cli_write_doc(cli, doc, fmt, out)) != CLI_OK)
+		goto out;
+	for (i = 0; i < n && out != NULL && strcmp(out, "-") != 0; i++) {
+		const kx_key *k = kx_doc_key(doc, i);
+		size_t len;
+
+		kcv = kx_key_kcv(k, &len, &m);
+		cli_hex(kcv, len, hex);
+		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
+		    "under %s\n", kx_key_id(k), hex,
+		    kx_name(KX_E_KCV_METHOD, m), xo.kek_id);
+	}
+	ex = CLI_OK;
+out:
+	for (i = 0; i < CLI_MAX_REPEAT; i++)
+		kx_secret_free(values[i]);
+	cli_kek_free(&kek);
+	kx_policy_free(policy);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	return ex;
+}

@@ -1,3 +1,247 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-extern int kx_cli_stub_import;
-int kx_cli_stub_import;
+/*
+ * cmd_import.c - `kmsxchg import`: receive an exchange document.  The
+ * transport key is checked against its KCV, every key's profile binding and
+ * KCV are verified, and the import restrictions applied, before any key is
+ * handed on: re-wrapped under a local storage key into a new document, or,
+ * for test material only, written in clear to a folder.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_xchg.h"
+
+enum { O_KEK, O_KEK_COMPONENT, O_STORAGE_KEK, O_STORAGE_KEK_ID, O_CLEAR,
+	O_NOW, O_POLICY, O_TO, O_OUT };
+
+const struct cli_opt import_opts[] = {
+	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
+	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
+	    "a component of the transport key; repeat per component" },
+	[O_STORAGE_KEK] = { "storage-kek", 0, 1, "SRC",
+	    "local storage key to re-wrap the keys under" },
+	[O_STORAGE_KEK_ID] = { "storage-kek-id", 0, 1, "ID",
+	    "id of the storage key in the output document" },
+	[O_CLEAR] = { "insecure-clear-output", 0, 1, "DIR",
+	    "write clear keys to DIR/ID.key (test material only)" },
+	[O_NOW] = { "now", 0, 1, "TIME",
+	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
+	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
+	[O_TO] = { "to", 0, 1, "FORMAT",
+	    "output format: xml or der (default: as the input)" },
+	[O_OUT] = { "output", 'o', 1, "FILE",
+	    "output document (with --storage-kek)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct sink {
+	struct cli *cli;
+	const char *dir;	/* clear output, or NULL */
+	size_t n;
+};
+
+/* Key ids become file names only when they are plainly safe. */
+static int
+safe_name(const char *id)
+{
+	const char *p;
+
+	if (id == NULL || *id == '\0' || *id == '.' || strlen(id) > 128)
+		return 0;
+	for (p = id; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.'))
+			return 0;
+	return 1;
+}
+
+/* Hex text of a secret into b (which must be wiped: kx_buf_free). */
+static int
+hex_secret(kx_buf *b, const kx_secret *v)
+{
+	const uint8_t *p = kx_secret_data(v);
+	size_t n = kx_secret_len(v), c;
+	char tmp[2 * 16 + 1];
+	int r = KX_OK;
+
+	while (n > 0 && r == KX_OK) {
+		c = n > 16 ? 16 : n;
+		cli_hex(p, c, tmp);
+		r = kx_buf_append(b, tmp, 2 * c);
+		p += c;
+		n -= c;
+	}
+	if (r == KX_OK)
+		r = kx_buf_append(b, "\n", 1);
+	explicit_bzero(tmp, sizeof(tmp));
+	return r;
+}
+
+static int
+deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
+    kx_diag *d)
+{
+	struct sink *s = arg;
+	const kx_key *k = kx_doc_key(doc, i);
+	const uint8_t *kcv;
+	enum kx_kcv_method m;
+	char hex[33], path[4096];
+	kx_buf text = { 0 };
+	size_t len;
+	int r;
+
+	kcv = kx_key_kcv(k, &len, &m);
+	cli_hex(kcv, len > 16 ? 16 : len, hex);
+	fprintf(s->cli->out, "verified %s: profile binding intact, KCV %s "
+	    "(%s) matches\n", kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m));
+	s->n++;
+	if (s->dir == NULL)
+		return KX_OK;
+	if (!safe_name(kx_key_id(k))) {
+		cli_error(s->cli, "key id '%s' cannot be a file name",
+		    kx_key_id(k));
+		return KX_EUSAGE;
+	}
+	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
+		cli_error(s->cli, "cannot create %s: %s", s->dir,
+		    strerror(errno));
+		return KX_EIO;
+	}
+	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
+	/* hex text, as a file: key source reads it back */
+	r = hex_secret(&text, v);
+	if (r == KX_OK)
+		r = kx_file_write_atomic(path, text.data, text.len, 1, d);
+	kx_buf_free(&text);
+	return r;
+}
+
+int
+cmd_import(int argc, char **argv, struct cli *cli)
+{
+	struct cli_list kcomps = { 0 };
+	const char *arg, *kek_src = NULL, *storage_src = NULL, *out = NULL;
+	const char *clear_dir = NULL, *now_s = NULL, *policy_path = NULL;
+	const char *to = NULL, *in;
+	struct cli_kek kek = { 0 };
+	kx_secret *storage = NULL;
+	struct sink sink = { 0 };
+	kx_policy *policy = NULL;
+	kx_xchg_opts xo;
+	kx_doc *doc = NULL;
+	kx_diag *d = NULL;
+	enum kx_format fmt = KX_FMT_AUTO;
+	int o, r, ex = CLI_USAGE;
+
+	memset(&xo, 0, sizeof(xo));
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		switch (o) {
+		case O_KEK:
+			kek_src = arg;
+			break;
+		case O_KEK_COMPONENT:
+			if (cli_list_add(cli, &kcomps, "kek-component", arg) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_STORAGE_KEK:
+			storage_src = arg;
+			break;
+		case O_STORAGE_KEK_ID:
+			xo.kek_id = arg;
+			break;
+		case O_CLEAR:
+			clear_dir = arg;
+			break;
+		case O_NOW:
+			now_s = arg;
+			break;
+		case O_POLICY:
+			policy_path = arg;
+			break;
+		case O_TO:
+			to = arg;
+			break;
+		case O_OUT:
+			out = arg;
+			break;
+		case CLI_HELP:
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (argc - cli->optind != 1)
+		return cli_usage(cli, "expected one input document");
+	in = argv[cli->optind];
+	if ((storage_src != NULL) == (clear_dir != NULL))
+		return cli_usage(cli, "choose one target: --storage-kek (with "
+		    "--storage-kek-id and -o) or --insecure-clear-output");
+	if (storage_src != NULL && (xo.kek_id == NULL || out == NULL))
+		return cli_usage(cli, "--storage-kek needs --storage-kek-id "
+		    "and -o");
+	if (clear_dir != NULL && out != NULL)
+		return cli_usage(cli, "-o goes with --storage-kek");
+	if (to != NULL && (fmt = kx_format_from_name(to)) != KX_FMT_XML &&
+	    fmt != KX_FMT_DER)
+		return cli_usage(cli, "--to: expected xml or der, got '%s'",
+		    to);
+	if ((ex = cli_now(cli, now_s, &xo.now)) != CLI_OK)
+		return ex;
+	if (clear_dir != NULL)
+		cli_warn(cli, "writing clear keys to %s: test material only",
+		    clear_dir);
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, "import");
+	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, in);
+		goto out;
+	}
+	if (fmt == KX_FMT_AUTO)
+		fmt = kx_doc_format(doc) == KX_FMT_DER ? KX_FMT_DER :
+		    KX_FMT_XML;
+	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
+	    != CLI_OK)
+		goto out;
+	if (storage_src != NULL &&
+	    (ex = cli_load_key(cli, "storage-kek", storage_src, &storage)) !=
+	    CLI_OK)
+		goto out;
+	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK)
+		goto out;
+	xo.policy = policy;
+	sink.cli = cli;
+	sink.dir = clear_dir;
+	r = kx_import(doc, kek.key, &xo, deliver, &sink, d);
+	if (r == KX_OK && storage != NULL)
+		r = kx_rewrap(doc, kek.key, storage, &xo, d);
+	if (r != KX_OK) {
+		cli_print_findings(cli, d, 0, in);
+		cli_error(cli, "import refused: %s", sink.n && clear_dir ?
+		    "some keys were written" : "nothing written");
+		ex = cli_exit_for(r);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, in);
+	if (storage != NULL) {
+		if ((ex = cli_write_doc(cli, doc, fmt, out)) != CLI_OK)
+			goto out;
+		fprintf(cli->out, "imported %zu key%s, stored under %s in "
+		    "%s\n", sink.n, sink.n == 1 ? "" : "s", xo.kek_id, out);
+	} else
+		fprintf(cli->out, "imported %zu key%s into %s (clear)\n",
+		    sink.n, sink.n == 1 ? "" : "s", clear_dir);
+	ex = CLI_OK;
+out:
+	cli_kek_free(&kek);
+	kx_secret_free(storage);
+	kx_policy_free(policy);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	return ex;
+}

@@ -1,3 +1,122 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-extern int kx_cli_stub_kcv;
-int kx_cli_stub_kcv;
+/*
+ * cmd_kcv.c - `kmsxchg kcv`: the key check value of a key, upper-case hex
+ * on one line.  gp means gp-aes for AES and gp-des for TDEA/DES (GP Card
+ * Specification 2.3.1 B.6 / Amd D), cmac the CMAC of a zero block, zero
+ * the first bytes of E(K, 0^n).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "cli.h"
+
+enum { O_ALG, O_METHOD, O_LEN, O_KEY };
+
+const struct cli_opt kcv_opts[] = {
+	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes, tdea or des" },
+	[O_METHOD] = { "method", 'm', 1, "METHOD",
+	    "gp (default), cmac or zero" },
+	[O_LEN] = { "len", 'l', 1, "N",
+	    "KCV length in bytes (default 3, 5 for cmac)" },
+	[O_KEY] = { "key", 'k', 1, "SRC", "the key (key source)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+int
+cmd_kcv(int argc, char **argv, struct cli *cli)
+{
+	const char *arg, *alg_name = NULL, *method = "gp", *src = NULL;
+	enum kx_kcv_method m;
+	enum kx_alg alg;
+	kx_secret *key = NULL;
+	kx_diag *d = NULL;
+	unsigned long len = 0;
+	uint8_t kcv[16];
+	char hex[2 * sizeof(kcv) + 2];
+	size_t klen;
+	int o, r, ex = CLI_USAGE;
+
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		switch (o) {
+		case O_ALG:
+			alg_name = arg;
+			break;
+		case O_METHOD:
+			method = arg;
+			break;
+		case O_LEN:
+			if (cli_parse_uint(cli, "len", arg, 1, 16, &len) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_KEY:
+			src = arg;
+			break;
+		case CLI_HELP:
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (cli->optind != argc)
+		return cli_usage(cli, "unexpected operand '%s'",
+		    argv[cli->optind]);
+	if (alg_name == NULL)
+		return cli_usage(cli, "missing --alg");
+	if (src == NULL)
+		return cli_usage(cli, "missing --key");
+	if (strcmp(alg_name, "aes") == 0)
+		alg = KX_ALG_AES;
+	else if (strcmp(alg_name, "tdea") == 0)
+		alg = KX_ALG_TDEA3;	/* refined by the key length below */
+	else if (strcmp(alg_name, "des") == 0)
+		alg = KX_ALG_DES;
+	else
+		return cli_usage(cli, "--alg: expected aes, tdea or des, got "
+		    "'%s'", alg_name);
+	if (strcmp(method, "gp") == 0)
+		m = alg == KX_ALG_AES ? KX_KCV_GP_AES : KX_KCV_GP_DES;
+	else if (strcmp(method, "cmac") == 0)
+		m = KX_KCV_CMAC;
+	else if (strcmp(method, "zero") == 0)
+		m = KX_KCV_ZERO_BLOCK;
+	else
+		return cli_usage(cli, "--method: expected gp, cmac or zero, "
+		    "got '%s'", method);
+	if (len == 0)
+		len = kx_kcv_default_len(m);
+
+	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+	klen = kx_secret_len(key);
+	if (alg == KX_ALG_TDEA3) {
+		if (klen == 16)
+			alg = KX_ALG_TDEA2;
+		else if (klen != 24) {
+			cli_error(cli, "--key: a TDEA key has 16 or 24 bytes, "
+			    "not %zu", klen);
+			goto out;
+		}
+	}
+	if ((d = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if ((r = kx_kcv_compute(alg, m, key, kcv, len, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, "kcv");
+		if (ex == CLI_INVALID)
+			ex = CLI_USAGE;	/* a bad key length is usage */
+		goto out;
+	}
+	cli_hex(kcv, len, hex);
+	fprintf(cli->out, "%s\n", hex);
+	ex = CLI_OK;
+out:
+	explicit_bzero(kcv, sizeof(kcv));
+	kx_secret_free(key);
+	kx_diag_free(d);
+	return ex;
+}

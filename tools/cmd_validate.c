@@ -1,3 +1,173 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-extern int kx_cli_stub_validate;
-int kx_cli_stub_validate;
+/*
+ * cmd_validate.c - `kmsxchg validate`: read each document (format from
+ * its content), run the KXnnn rules and print one report for all files.
+ * Exit 0 when every file is valid (warnings allowed), 1 when one is
+ * invalid (reader findings included), 2 on usage or I/O errors.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST };
+
+const struct cli_opt validate_opts[] = {
+	[O_POLICY] = { "policy", 'p', 1, "FILE",
+	    "policy document (default: built-in rules)" },
+	[O_NOW] = { "now", 0, 1, "TIME",
+	    "reference time, YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ" },
+	[O_FORMAT] = { "format", 'f', 1, "FMT",
+	    "report format: text, json, sarif or junit" },
+	[O_AGAINST] = { "against", 'a', 1, "FILE",
+	    "sender's document the keys may only narrow" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+report_format(const char *s, enum kx_report_format *out)
+{
+	static const struct {
+		const char *name;
+		enum kx_report_format f;
+	} names[] = {
+		{ "text", KX_REPORT_TEXT }, { "json", KX_REPORT_JSON },
+		{ "sarif", KX_REPORT_SARIF }, { "junit", KX_REPORT_JUNIT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].f;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Content errors make a file invalid; anything else is I/O (exit 2). */
+static int
+read_failure_is_io(int rc)
+{
+	return cli_exit_for(rc) != CLI_INVALID;
+}
+
+int
+cmd_validate(int argc, char **argv, struct cli *cli)
+{
+	const char *arg, *policy_path = NULL, *against_path = NULL;
+	enum kx_report_format fmt = KX_REPORT_TEXT;
+	kx_report_file *files = NULL;
+	kx_policy *policy = NULL;
+	kx_doc *against = NULL, *doc = NULL;
+	kx_diag *d = NULL, *pd = NULL;
+	kx_buf report = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles;
+	size_t first, j;
+
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		switch (o) {
+		case O_POLICY:
+			policy_path = arg;
+			break;
+		case O_NOW:
+			if (kx_time_parse(arg, &now) != KX_OK)
+				return cli_usage(cli, "--now: expected "
+				    "YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got "
+				    "'%s'", arg);
+			break;
+		case O_FORMAT:
+			if (report_format(arg, &fmt) != 0)
+				return cli_usage(cli, "--format: expected "
+				    "text, json, sarif or junit, got '%s'",
+				    arg);
+			break;
+		case O_AGAINST:
+			against_path = arg;
+			break;
+		case CLI_HELP:
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	nfiles = argc - cli->optind;
+	if (nfiles < 1)
+		return cli_usage(cli, "missing FILE operand");
+
+	if ((d = kx_diag_new()) == NULL || (pd = kx_diag_new()) == NULL ||
+	    (files = calloc((size_t)nfiles, sizeof(*files))) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if (policy_path != NULL &&
+	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
+		cli_print_findings(cli, pd, 0, policy_path);
+		cli_error(cli, "cannot use policy %s: %s", policy_path,
+		    kx_strerror(r));
+		goto out;
+	}
+	kx_diag_clear(pd);
+	if (against_path != NULL && (r = kx_doc_read_file(against_path,
+	    KX_FMT_AUTO, &against, pd)) != KX_OK) {
+		cli_print_findings(cli, pd, 0, against_path);
+		cli_error(cli, "cannot use --against %s: %s", against_path,
+		    kx_strerror(r));
+		goto out;
+	}
+
+	for (i = 0; i < nfiles; i++) {
+		const char *path = argv[cli->optind + i];
+		int file_rc = CLI_OK;
+
+		first = kx_diag_count(d);
+		r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, d);
+		if (r != KX_OK) {
+			if (read_failure_is_io(r)) {
+				/* Also on stderr: the report may be JSON. */
+				cli_error(cli, "cannot read %s: %s", path,
+				    kx_strerror(r));
+				file_rc = CLI_USAGE;
+			} else {
+				file_rc = CLI_INVALID;
+			}
+		} else if ((r = kx_doc_validate(doc, policy, now, against,
+		    d)) != KX_OK) {
+			cli_error(cli, "%s: validation could not run: %s",
+			    path, kx_strerror(r));
+			file_rc = CLI_USAGE;
+		}
+		kx_doc_free(doc);
+		doc = NULL;
+		files[i].file = path;
+		files[i].first = first;
+		files[i].count = kx_diag_count(d) - first;
+		for (j = first; j < kx_diag_count(d); j++)
+			if (kx_diag_get(d, j)->severity >= KX_SEV_ERROR &&
+			    file_rc == CLI_OK)
+				file_rc = CLI_INVALID;
+		if (file_rc > worst)
+			worst = file_rc;
+	}
+	if ((r = kx_report_write(d, files, (size_t)nfiles, fmt, &report)) !=
+	    KX_OK) {
+		cli_error(cli, "cannot write the report: %s", kx_strerror(r));
+		goto out;
+	}
+	if (cli_write(cli, NULL, report.data, report.len, 0) != CLI_OK)
+		goto out;
+	ex = worst;
+out:
+	kx_buf_free(&report);
+	kx_doc_free(against);
+	kx_policy_free(policy);
+	kx_diag_free(pd);
+	kx_diag_free(d);
+	free(files);
+	return ex;
+}

@@ -1,3 +1,264 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-extern int kx_cli_stub_wrap;
-int kx_cli_stub_wrap;
+/*
+ * cmd_wrap.c - `kmsxchg wrap` and `kmsxchg unwrap`: one key under one KEK
+ * with aes-kw / aes-kwp (RFC 3394 / RFC 5649), tdea-ecb, rsa-oaep-sha256
+ * or rsa-aes-kwp (the KEK is then a PEM public key to wrap, a PEM private
+ * key to unwrap).  aes-siv-bound binds the key to its profile and is only
+ * reachable through export/import.
+ *
+ * Unwrapped output is key material: it goes to -o FILE (0600, atomic) or
+ * to a standard output that is not a terminal, never to a terminal.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "cli.h"
+
+enum { O_ALG, O_KEK, O_KEY, O_HEX, O_OUTPUT };
+
+const struct cli_opt wrap_opts[] = {
+	[O_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
+	    "rsa-oaep-sha256 or rsa-aes-kwp" },
+	[O_KEK] = { "kek", 'K', 1, "SRC", "key-encryption key (key source; "
+	    "PEM public key for rsa-*)" },
+	[O_KEY] = { "key", 'k', 1, "SRC", "the key to wrap (key source)" },
+	[O_HEX] = { "hex", 'x', 0, NULL, "write the wrapped key as hex text" },
+	[O_OUTPUT] = { "output", 'o', 1, "OUT",
+	    "write to OUT instead of standard output" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+enum { U_ALG, U_KEK, U_IN, U_HEX, U_OUTPUT };
+
+const struct cli_opt unwrap_opts[] = {
+	[U_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
+	    "rsa-oaep-sha256 or rsa-aes-kwp" },
+	[U_KEK] = { "kek", 'K', 1, "SRC", "key-encryption key (key source; "
+	    "PEM private key for rsa-*)" },
+	[U_IN] = { "in", 'i', 1, "FILE", "the wrapped key (- for standard "
+	    "input)" },
+	[U_HEX] = { "hex", 'x', 0, NULL, "read and write hex text" },
+	[U_OUTPUT] = { "output", 'o', 1, "OUT",
+	    "write the key to OUT (mode 0600)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
+{
+	int v;
+
+	if (name == NULL)
+		return cli_usage(cli, "missing --alg");
+	v = kx_value(KX_E_WRAP_ALG, name);
+	switch (v) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+	case KX_WRAP_TDEA_ECB:
+	case KX_WRAP_RSA_OAEP_SHA256:
+	case KX_WRAP_RSA_AES_KWP:
+		*out = (enum kx_wrap_alg)v;
+		return CLI_OK;
+	case KX_WRAP_AES_SIV_BOUND:
+		return cli_usage(cli, "--alg aes-siv-bound binds the key to "
+		    "its profile; use 'kmsxchg export'");
+	default:
+		return cli_usage(cli, "--alg: expected aes-kw, aes-kwp, "
+		    "tdea-ecb, rsa-oaep-sha256 or rsa-aes-kwp, got '%s'",
+		    name);
+	}
+}
+
+static int
+is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+int
+cmd_wrap(int argc, char **argv, struct cli *cli)
+{
+	const char *arg, *alg_name = NULL, *kek_src = NULL, *key_src = NULL;
+	const char *outpath = NULL;
+	enum kx_wrap_alg alg = KX_WRAP_NONE;
+	kx_secret *kek = NULL, *key = NULL;
+	kx_diag *d = NULL;
+	kx_buf w = { 0 }, text = { 0 };
+	int o, r, hex = 0, ex = CLI_USAGE;
+	size_t i;
+
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		switch (o) {
+		case O_ALG:
+			alg_name = arg;
+			break;
+		case O_KEK:
+			kek_src = arg;
+			break;
+		case O_KEY:
+			key_src = arg;
+			break;
+		case O_HEX:
+			hex = 1;
+			break;
+		case O_OUTPUT:
+			outpath = arg;
+			break;
+		case CLI_HELP:
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (cli->optind != argc)
+		return cli_usage(cli, "unexpected operand '%s'",
+		    argv[cli->optind]);
+	if (wrap_alg(cli, alg_name, &alg) != CLI_OK)
+		return CLI_USAGE;
+	if (kek_src == NULL)
+		return cli_usage(cli, "missing --kek");
+	if (key_src == NULL)
+		return cli_usage(cli, "missing --key");
+	if (!hex && is_stdout(outpath) && cli_out_is_tty(cli)) {
+		cli_error(cli, "refusing to write binary to a terminal; use "
+		    "--hex or -o FILE");
+		return CLI_USAGE;
+	}
+	if ((ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK ||
+	    (ex = cli_load_key(cli, "key", key_src, &key)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+	if ((d = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if ((r = kx_wrap(alg, kek, key, NULL, 0, &w, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, "wrap");
+		goto out;
+	}
+	if (hex) {
+		/* The wrapped key is not secret; hex is for readability. */
+		r = KX_OK;
+		for (i = 0; i < w.len && r == KX_OK; i++)
+			r = kx_buf_printf(&text, "%02X", w.data[i]);
+		if (r == KX_OK)
+			r = kx_buf_printf(&text, "\n");
+		if (r != KX_OK) {
+			cli_error(cli, "%s", kx_strerror(r));
+			goto out;
+		}
+		ex = cli_write(cli, outpath, text.data, text.len, 0);
+	} else {
+		ex = cli_write(cli, outpath, w.data, w.len, 0);
+	}
+out:
+	kx_buf_free(&text);
+	kx_buf_free(&w);
+	kx_secret_free(kek);
+	kx_secret_free(key);
+	kx_diag_free(d);
+	return ex;
+}
+
+int
+cmd_unwrap(int argc, char **argv, struct cli *cli)
+{
+	const char *arg, *alg_name = NULL, *kek_src = NULL, *in = NULL;
+	const char *outpath = NULL;
+	enum kx_wrap_alg alg = KX_WRAP_NONE;
+	kx_secret *kek = NULL, *key = NULL, *text = NULL;
+	kx_diag *d = NULL;
+	kx_buf b = { 0 };
+	uint8_t *wrapped = NULL;
+	size_t wlen = 0, klen;
+	int o, r, hex = 0, ex = CLI_USAGE;
+
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		switch (o) {
+		case U_ALG:
+			alg_name = arg;
+			break;
+		case U_KEK:
+			kek_src = arg;
+			break;
+		case U_IN:
+			in = arg;
+			break;
+		case U_HEX:
+			hex = 1;
+			break;
+		case U_OUTPUT:
+			outpath = arg;
+			break;
+		case CLI_HELP:
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (cli->optind != argc)
+		return cli_usage(cli, "unexpected operand '%s'",
+		    argv[cli->optind]);
+	if (wrap_alg(cli, alg_name, &alg) != CLI_OK)
+		return CLI_USAGE;
+	if (kek_src == NULL)
+		return cli_usage(cli, "missing --kek");
+	if (in == NULL)
+		return cli_usage(cli, "missing --in");
+	if (is_stdout(outpath) && cli_out_is_tty(cli)) {
+		cli_error(cli, "refusing to write key material to a "
+		    "terminal; use -o FILE or a pipe");
+		return CLI_USAGE;
+	}
+	if ((d = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if ((r = kx_file_read(in, 0, &b, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, in);
+		ex = CLI_USAGE;
+		goto out;
+	}
+	if (hex) {
+		if (cli_unhex((const char *)b.data, b.len, b.data, b.len,
+		    &wlen) != 0) {
+			cli_error(cli, "%s: expected hex text", in);
+			goto out;
+		}
+	} else {
+		wlen = b.len;
+	}
+	wrapped = b.data;
+	if ((ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+	if ((r = kx_unwrap(alg, kek, wrapped, wlen, NULL, 0, &key, d)) !=
+	    KX_OK) {
+		ex = cli_fail(cli, d, r, "unwrap");
+		goto out;
+	}
+	klen = kx_secret_len(key);
+	if (hex) {
+		/* Hex of a key is key material: keep it in a kx_secret. */
+		if ((r = kx_secret_new(2 * klen + 2, &text)) != KX_OK) {
+			cli_error(cli, "%s", kx_strerror(r));
+			goto out;
+		}
+		cli_hex(kx_secret_data(key), klen,
+		    (char *)kx_secret_mut(text));
+		kx_secret_mut(text)[2 * klen] = '\n';
+		ex = cli_write(cli, outpath, kx_secret_data(text),
+		    2 * klen + 1, 1);
+	} else {
+		ex = cli_write(cli, outpath, kx_secret_data(key), klen, 1);
+	}
+out:
+	kx_buf_free(&b);
+	kx_secret_free(text);
+	kx_secret_free(kek);
+	kx_secret_free(key);
+	kx_diag_free(d);
+	return ex;
+}

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Every invalid sample fails with exactly the rule it is named after, and
+# every rule of the rule table has at least one such sample.
+#   samples/invalid/KXnnn-what.xml  ->  `validate` reports KXnnn and no
+#   other rule at error level; error rules exit 1, warning rules exit 0.
+set -eu
+KX=${KX_BUILDDIR:?}/tools/kmsxchg
+SRC=${KX_SRCDIR:?}
+NOW=2026-11-23T12:00:00Z
+POLICY=$SRC/profiles/policies/nist-sp800-57-baseline.xml
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail=0
+n=0
+for f in "$SRC"/samples/invalid/KX*; do
+	[ -f "$f" ] || continue
+	b=$(basename "$f")
+	rule=${b%%-*}
+	sev=$("$KX" rules | awk -v r="$rule" '$1 == r { print $2 }')
+	[ -n "$sev" ] || { echo "FAIL: $b names unknown rule $rule"; fail=1; continue; }
+	pol=""
+	case "$b" in *-policy-*) pol="--policy $POLICY" ;; esac
+	rc=0
+	# shellcheck disable=SC2086
+	"$KX" validate --now "$NOW" $pol --format json "$f" > "$t/out.json" || rc=$?
+	# rules reported, by severity
+	got=$(/usr/bin/python3 - "$t/out.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rules = set()
+for f in d["files"]:
+    for x in f["findings"]:
+        rules.add((x.get("rule") or "-", x["severity"]))
+print(" ".join(sorted(r + ":" + s for r, s in rules)))
+PY
+)
+	case "$sev" in
+	error)
+		want_rc=1
+		errs=$(printf '%s\n' $got | grep ':error$' | sort -u | tr '\n' ' ')
+		[ "$errs" = "$rule:error " ] || {
+			echo "FAIL: $b: error rules are '$errs', want only $rule"
+			fail=1; }
+		;;
+	*)
+		want_rc=0
+		printf '%s\n' $got | grep -q "^$rule:" || {
+			echo "FAIL: $b: $rule not reported (got '$got')"; fail=1; }
+		;;
+	esac
+	[ "$rc" = "$want_rc" ] || { echo "FAIL: $b: exit $rc, want $want_rc"; fail=1; }
+	n=$((n + 1))
+done
+# every rule has a sample (rules reported only by writers/importers are
+# covered by the CLI and unit tests, and are listed as such by `rules`)
+for r in $("$KX" rules | awk '$3 != "(writer)" && $3 != "(import)" { print $1 }'); do
+	ls "$SRC"/samples/invalid/"$r"-* >/dev/null 2>&1 || {
+		echo "FAIL: rule $r has no samples/invalid/$r-*.xml"; fail=1; }
+done
+[ "$n" -gt 0 ] || { echo "FAIL: no invalid samples"; exit 1; }
+[ $fail = 0 ] && echo "$n invalid samples fail with exactly their rule"
+exit $fail

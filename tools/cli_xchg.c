@@ -1,0 +1,210 @@
+/*
+ * cli_xchg.c - helpers shared by export, import and rewrap.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <time.h>
+
+#include "cli_xchg.h"
+
+int
+cli_list_add(struct cli *cli, struct cli_list *l, const char *opt,
+    const char *arg)
+{
+	if (l->n == CLI_MAX_REPEAT)
+		return cli_usage(cli, "--%s: at most %d", opt, CLI_MAX_REPEAT);
+	l->v[l->n++] = arg;
+	return CLI_OK;
+}
+
+static int
+read_component(struct cli *cli, const char *path, kx_component_info *ci,
+    kx_secret **v)
+{
+	kx_diag *d = kx_diag_new();
+	kx_buf b = { 0 };
+	int r;
+
+	if (d == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, path);
+	r = kx_file_read(path, 64 << 10, &b, d);
+	if (r == KX_OK)
+		r = kx_component_read(b.data, b.len, path, ci, v, d);
+	kx_buf_free(&b);
+	if (r != KX_OK) {
+		r = cli_fail(cli, d, r, path);
+		kx_diag_free(d);
+		return r;
+	}
+	kx_diag_free(d);
+	return CLI_OK;
+}
+
+int
+cli_kek_load(struct cli *cli, const char *what, const char *src,
+    const struct cli_list *comps, struct cli_kek *kek)
+{
+	kx_component_info ci[CLI_MAX_REPEAT], *c0 = &ci[0];
+	kx_secret *parts[CLI_MAX_REPEAT] = { 0 };
+	uint8_t xs[CLI_MAX_REPEAT], kcv[16];
+	char hex[33];
+	kx_diag *d = NULL;
+	size_t i, j;
+	int r, ex = CLI_USAGE;
+
+	memset(kek, 0, sizeof(*kek));
+	if ((src != NULL) == (comps->n > 0))
+		return cli_usage(cli, "give the %s as a key source or as "
+		    "components, not both or neither", what);
+	if (src != NULL)
+		return cli_load_key(cli, what, src, &kek->key);
+	if (comps->n < 2)
+		return cli_usage(cli, "a single component is not a key");
+	for (i = 0; i < comps->n; i++) {
+		if ((ex = read_component(cli, comps->v[i], &ci[i], &parts[i]))
+		    != CLI_OK)
+			goto out;
+		xs[i] = (uint8_t)ci[i].index;
+		for (j = 0; j < i; j++)
+			if (ci[j].index == ci[i].index) {
+				cli_error(cli, "%s repeats component %u "
+				    "(also in %s)", comps->v[i], ci[i].index,
+				    comps->v[j]);
+				ex = CLI_INVALID;
+				goto out;
+			}
+		if (ci[i].parts != c0->parts || ci[i].method != c0->method ||
+		    ci[i].threshold != c0->threshold ||
+		    ci[i].alg != c0->alg ||
+		    ci[i].key_kcv_len != c0->key_kcv_len ||
+		    memcmp(ci[i].key_kcv, c0->key_kcv, c0->key_kcv_len) != 0) {
+			cli_error(cli, "%s belongs to another key than %s",
+			    comps->v[i], comps->v[0]);
+			ex = CLI_INVALID;
+			goto out;
+		}
+		cli_hex(ci[i].component_kcv, ci[i].component_kcv_len, hex);
+		fprintf(cli->err, "kmsxchg: %s: %s component %u of %u: KCV "
+		    "%s checked\n", cli->cmd->name, what, ci[i].index,
+		    ci[i].parts, hex);
+	}
+	if (comps->n < c0->threshold) {
+		cli_error(cli, "%zu of the %u components needed", comps->n,
+		    c0->threshold);
+		ex = CLI_INVALID;
+		goto out;
+	}
+	if ((d = kx_diag_new()) == NULL) {
+		ex = cli_fail(cli, NULL, KX_ENOMEM, what);
+		goto out;
+	}
+	r = kx_combine(parts, xs, (unsigned)comps->n,
+	    c0->method == KX_SPLIT_SHAMIR ? c0->threshold : 0, &kek->key, d);
+	if (r == KX_OK)
+		r = kx_kcv_compute(c0->alg, c0->kcv_method, kek->key, kcv,
+		    c0->key_kcv_len, d);
+	if (r != KX_OK) {
+		ex = cli_fail(cli, d, r, what);
+		goto out;
+	}
+	cli_hex(kcv, c0->key_kcv_len, hex);
+	if (cli_ct_differ(kcv, c0->key_kcv, c0->key_kcv_len)) {
+		cli_error(cli, "the combined %s has KCV %s, not the one the "
+		    "components name", what, hex);
+		ex = CLI_INVALID;
+		goto out;
+	}
+	fprintf(cli->err, "kmsxchg: %s: %s rebuilt from %zu components: KCV "
+	    "%s checked\n", cli->cmd->name, what, comps->n, hex);
+	/* The ceremony record needs every component's KCV. */
+	if (comps->n == c0->parts && c0->parts <= CLI_MAX_REPEAT &&
+	    c0->component_kcv_len >= 3) {
+		kek->parts = c0->parts;
+		kek->threshold = c0->method == KX_SPLIT_SHAMIR ?
+		    c0->threshold : 0;
+		for (i = 0; i < comps->n; i++)
+			memcpy(kek->part_kcv[ci[i].index - 1],
+			    ci[i].component_kcv, 3);
+		for (i = 0; i < kek->parts; i++)
+			kek->part_kcvs[i] = kek->part_kcv[i];
+	}
+	ex = CLI_OK;
+out:
+	for (i = 0; i < comps->n; i++)
+		kx_secret_free(parts[i]);
+	kx_diag_free(d);
+	if (ex != CLI_OK) {
+		kx_secret_free(kek->key);
+		kek->key = NULL;
+	}
+	return ex;
+}
+
+void
+cli_kek_free(struct cli_kek *kek)
+{
+	kx_secret_free(kek->key);
+	kek->key = NULL;
+}
+
+int
+cli_now(struct cli *cli, const char *arg, int64_t *now)
+{
+	if (arg == NULL) {
+		*now = (int64_t)time(NULL);
+		return CLI_OK;
+	}
+	if (kx_time_parse(arg, now) != KX_OK)
+		return cli_usage(cli, "--now: expected YYYY-MM-DD or "
+		    "YYYY-MM-DDThh:mm:ssZ, got '%s'", arg);
+	return CLI_OK;
+}
+
+int
+cli_policy(struct cli *cli, const char *path, kx_policy **out)
+{
+	kx_diag *d;
+	int r, ex = CLI_OK;
+
+	*out = NULL;
+	if (path == NULL)
+		return CLI_OK;
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, path);
+	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
+		cli_fail(cli, d, r, path);
+		ex = CLI_USAGE;	/* a bad policy is a usage error */
+	}
+	kx_diag_free(d);
+	return ex;
+}
+
+int
+cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
+    const char *path)
+{
+	kx_diag *d;
+	kx_buf b = { 0 };
+	int r, ex;
+
+	if (path == NULL)
+		path = "-";
+	if (fmt == KX_FMT_DER && strcmp(path, "-") == 0 &&
+	    cli_out_is_tty(cli))
+		return cli_usage(cli, "DER output to a terminal; use -o FILE");
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, "write");
+	if ((r = kx_doc_write(doc, fmt, &b, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, "cannot serialise the document");
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, path);
+	ex = cli_write(cli, path, b.data, b.len, 0);
+out:
+	kx_buf_free(&b);
+	kx_diag_free(d);
+	return ex;
+}
