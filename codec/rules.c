@@ -374,8 +374,7 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 		return;
 	p = &k->prof;
 	if (p->alg == KX_ALG_NONE || p->alg >= KX_ALG__N) {
-		emit(v, R_KX101, k, KXF_ALG, "key %s has no known algorithm",
-		    nz(p->id));
+		emit(v, R_KX101, k, KXF_ALG, "no known algorithm");
 		return;
 	}
 	if (!class_fits(p->cls, p->alg)) {
@@ -456,8 +455,7 @@ chk_usage_class(struct vctx *v, const kx_key *k)
 	if (k == NULL)
 		return;
 	if (k->prof.usage == 0) {
-		emit(v, R_KX102, k, KXF_USAGE, "key %s has no usage",
-		    nz(k->prof.id));
+		emit(v, R_KX102, k, KXF_USAGE, "no usage");
 		return;
 	}
 	if (k->prof.alg == KX_ALG_NONE || k->prof.alg >= KX_ALG__N ||
@@ -1031,8 +1029,8 @@ chk_destination(struct vctx *v, const kx_key *k)
 	for (i = 0; i < v->doc->recipients.n; i++)
 		if (!strlist_has(dst, v->doc->recipients.v[i])) {
 			emit(v, R_KX122, k, KXF_EXPORT, "recipient %s is not "
-			    "among the export destinations of key %s",
-			    nz(v->doc->recipients.v[i]), nz(k->prof.id));
+			    "among the key's export destinations",
+			    nz(v->doc->recipients.v[i]));
 			return;
 		}
 }
