@@ -24,10 +24,12 @@
  *   A file is valid when none of its findings is an error.
  *
  * SARIF 2.1.0 (OASIS Standard, errata 01): one run; tool.driver has the
- * whole rule table (id, name = slug, shortDescription, help = example,
- * defaultConfiguration.level); results carry ruleId/ruleIndex, level,
- * message.text and one physicalLocation (artifactLocation.uri, percent-
- * encoded, and region startLine/startColumn or byteOffset).
+ * whole rule table (id, name = slug in Pascal case, shortDescription,
+ * help = example, defaultConfiguration.level); results carry ruleId and
+ * ruleIndex, level, message.text ("key ID: " + message) and one
+ * physicalLocation (artifactLocation.uri, percent-encoded, and region
+ * startLine/startColumn or byteOffset).  tool.driver.informationUri is
+ * PACKAGE_URL (AC_INIT's URL argument) when configure sets one.
  *
  * JUnit XML follows the Apache Ant schema as published by Windy Road
  * (tests/data/junit.xsd): one testsuite per file; one failing testcase
@@ -167,7 +169,7 @@ xml_str(kx_buf *b, const char *s, int attr)
 			r = kx_buf_printf(b, "&quot;");
 		else if (c == '\'' && attr)
 			r = kx_buf_printf(b, "&apos;");
-		else if (c < 0x20 || c == 0x7F)
+		else if ((c < 0x20 && attr) || c == 0x7F)
 			r = kx_buf_printf(b, "&#%ld;", c);
 		else
 			r = kx_buf_append(b, p, len);
@@ -195,16 +197,24 @@ uri_str(kx_buf *b, const char *s)
 	return r;
 }
 
-/* Text output: control characters of file names become '?'. */
+/* Text output: control characters and invalid UTF-8 become '?'. */
 static int
 text_str(kx_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+	long c;
 	int r = KX_OK;
 
-	for (; *p != '\0' && r == KX_OK; p++)
-		r = kx_buf_append(b, (*p < 0x20 || *p == 0x7F) ?
-		    (const unsigned char *)"?" : p, 1);
+	while (n > 0 && r == KX_OK) {
+		c = utf8_next(p, n, &len);
+		if (c < 0x20 || c == 0x7F)
+			r = kx_buf_append(b, "?", 1);
+		else
+			r = kx_buf_append(b, p, len);
+		p += len;
+		n -= len;
+	}
 	return r;
 }
 
@@ -366,6 +376,26 @@ write_json(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 }
 
 /* ---- SARIF 2.1.0 ---------------------------------------------------- */
+/* "weak-wrap" as "WeakWrap" (SARIF 2.1.0 3.49.7: names in Pascal case). */
+static int
+pascal(kx_buf *b, const char *slug)
+{
+	int up = 1, r = KX_OK;
+	char c;
+
+	for (; *slug != '\0' && r == KX_OK; slug++) {
+		if (*slug == '-') {
+			up = 1;
+			continue;
+		}
+		c = up && *slug >= 'a' && *slug <= 'z' ?
+		    (char)(*slug - 'a' + 'A') : *slug;
+		up = 0;
+		r = kx_buf_append(b, &c, 1);
+	}
+	return r;
+}
+
 static int
 sarif_rules(kx_buf *b)
 {
@@ -376,11 +406,11 @@ sarif_rules(kx_buf *b)
 	for (i = 0; i < kx_rule_count() && r == KX_OK; i++) {
 		ri = kx_rule_get(i);
 		r = kx_buf_printf(b, "%s\n            {\"id\": \"%s\", "
-		    "\"name\": ", i ? "," : "", ri->id);
+		    "\"name\": \"", i ? "," : "", ri->id);
 		if (r == KX_OK)
-			r = json_str(b, kxi_rule_slug(ri->id));
+			r = pascal(b, kxi_rule_slug(ri->id));
 		if (r == KX_OK)
-			r = kx_buf_printf(b, ", \"shortDescription\": "
+			r = kx_buf_printf(b, "\", \"shortDescription\": "
 			    "{\"text\": ");
 		if (r == KX_OK)
 			r = json_str(b, ri->summary);
