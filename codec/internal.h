@@ -392,4 +392,36 @@ const char *kxi_rule_slug(const char *id);
 /* One-line example of an input that breaks the rule, NULL if unknown. */
 const char *kxi_rule_example(const char *id);
 
+/* ---- crypto internals (kcv.c, wrap.c, split.c) ----------------------- */
+/* Expand an 8/16/24-byte DES/TDEA key to K1|K2|K3; KX_EUSAGE otherwise. */
+int kxi_tdea_key24(const uint8_t *k, size_t n, uint8_t out[24]);
+/*
+ * NIST SP 800-108 counter-mode KDF, PRF = AES-CMAC (OpenSSL "KBKDF"):
+ * 32-bit big-endian counter before the fixed data.  raw == 0: fixed data
+ * = label || 0x00 || context || [L]32 (OpenSSL's defaults); raw != 0:
+ * fixed data = label only (CAVP "fixed input data").  wrap.c.
+ */
+int kxi_kbkdf_cmac(const uint8_t *key, size_t keylen, const uint8_t *label,
+    size_t labellen, const uint8_t *context, size_t contextlen, int raw,
+    uint8_t *out, size_t outlen, kx_diag *d) KX_WUR;
+/*
+ * Deterministic AES-SIV (RFC 5297), one associated-data component (none
+ * when aad == NULL), no nonce.  key 32/48/64 bytes.  enc: in = plaintext,
+ * out[16 + inlen] = V || C.  !enc: in = V || C (inlen >= 16), out[inlen -
+ * 16] = plaintext, KX_ECRYPTO when V does not verify.  wrap.c.
+ */
+int kxi_aes_siv(int enc, const uint8_t *key, size_t keylen,
+    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
+    uint8_t *out, kx_diag *d) KX_WUR;
+/*
+ * Decode n chars of hex (either case; white space skipped when ws != 0)
+ * straight into a new secret, without a table indexed by secret data.
+ * KX_ESYNTAX on an odd digit count, a non-hex character or no digits.
+ * keysrc.c.
+ */
+int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
+    KX_WUR;
+/* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
+uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
+
 #endif /* KX_INTERNAL_H */

@@ -1,6 +1,225 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
+/*
+ * kcv.c - key check values (model.md d.5).
+ *
+ *   gp-des      TDEA/DES-ECB of 8 bytes 00 (GPCS B.6; GP XML EIGHTZEROS)
+ *   gp-aes      AES-ECB of 16 bytes 01 (GPCS Amendment D, SCP03 PUT KEY)
+ *   zero-block  ECB of one zero block (PKCS#11 CKA_CHECK_VALUE)
+ *   cmac        AES-CMAC / TDEA-CMAC of one zero block (ANSI X9.24-1:2017
+ *               A.3; TR-31/X9.143 KCV algorithm 01), default 5 bytes
+ *
+ * Single DES is computed as TDEA with K1 = K2 = K3 (the same permutation),
+ * so OpenSSL's legacy provider is never needed.  A KCV is the leftmost
+ * kcvlen bytes of the result.
+ */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
 #include "internal.h"
-size_t kx_kcv_default_len(enum kx_kcv_method m) { return m == KX_KCV_CMAC ? 5 : 3; }
-enum kx_kcv_method kx_kcv_default_method(enum kx_alg a) { return a == KX_ALG_AES ? KX_KCV_GP_AES : KX_KCV_GP_DES; }
-int kx_kcv_compute(enum kx_alg a, enum kx_kcv_method m, const kx_secret *k, uint8_t *o, size_t n, kx_diag *d) { (void)a; (void)m; (void)k; (void)o; (void)n; return KX_FAIL(d, KX_EUNSUPPORTED, "kcv: not yet"); }
-int kx_alg_for_len(enum kx_alg f, size_t n, enum kx_alg *o) { (void)f; (void)n; (void)o; return KX_EUNSUPPORTED; }
+
+size_t
+kx_kcv_default_len(enum kx_kcv_method m)
+{
+	return m == KX_KCV_CMAC ? 5 : 3;
+}
+
+enum kx_kcv_method
+kx_kcv_default_method(enum kx_alg alg)
+{
+	switch (alg) {
+	case KX_ALG_DES:
+	case KX_ALG_TDEA2:
+	case KX_ALG_TDEA3:
+		return KX_KCV_GP_DES;
+	case KX_ALG_AES:
+		return KX_KCV_GP_AES;
+	default:
+		return KX_KCV_NONE;
+	}
+}
+
+int
+kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
+{
+	switch (family) {
+	case KX_ALG_AES:
+		if (keylen == 16 || keylen == 24 || keylen == 32) {
+			*out = KX_ALG_AES;
+			return KX_OK;
+		}
+		break;
+	case KX_ALG_DES:
+	case KX_ALG_TDEA2:
+	case KX_ALG_TDEA3:
+		if (keylen == 8)
+			*out = KX_ALG_DES;
+		else if (keylen == 16)
+			*out = KX_ALG_TDEA2;
+		else if (keylen == 24)
+			*out = KX_ALG_TDEA3;
+		else
+			break;
+		return KX_OK;
+	default:
+		break;
+	}
+	return KX_EUSAGE;
+}
+
+int
+kxi_tdea_key24(const uint8_t *k, size_t n, uint8_t out[24])
+{
+	switch (n) {
+	case 8:		/* K1 = K2 = K3: single DES */
+		memcpy(out, k, 8);
+		memcpy(out + 8, k, 8);
+		memcpy(out + 16, k, 8);
+		return KX_OK;
+	case 16:	/* 2TDEA: K3 = K1 */
+		memcpy(out, k, 16);
+		memcpy(out + 16, k, 8);
+		return KX_OK;
+	case 24:
+		memcpy(out, k, 24);
+		return KX_OK;
+	default:
+		return KX_EUSAGE;
+	}
+}
+
+/* One-block ECB encryption of in[bs] under key with cipher name. */
+static int
+ecb_block(const char *cipher, const uint8_t *key, const uint8_t *in,
+    size_t bs, uint8_t *out, kx_diag *d)
+{
+	EVP_CIPHER *c = NULL;
+	EVP_CIPHER_CTX *ctx = NULL;
+	int r = KX_ECRYPTO, n = 0, n2 = 0;
+
+	if ((c = EVP_CIPHER_fetch(NULL, cipher, NULL)) == NULL ||
+	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    !EVP_EncryptInit_ex2(ctx, c, key, NULL, NULL) ||
+	    !EVP_CIPHER_CTX_set_padding(ctx, 0) ||
+	    !EVP_EncryptUpdate(ctx, out, &n, in, (int)bs) ||
+	    !EVP_EncryptFinal_ex(ctx, out + n, &n2) ||
+	    (size_t)(n + n2) != bs) {
+		r = kxi_diag_openssl(d, KX_ECRYPTO, "kcv: block encryption");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+	return r;
+}
+
+/* CMAC over in[inlen] with cipher (a CBC cipher name) and key[keylen]. */
+static int
+cmac(const char *cipher, const uint8_t *key, size_t keylen,
+    const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax,
+    kx_diag *d)
+{
+	EVP_MAC *mac = NULL;
+	EVP_MAC_CTX *ctx = NULL;
+	OSSL_PARAM params[2];
+	size_t n = 0;
+	int r = KX_ECRYPTO;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER,
+	    (char *)cipher, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((mac = EVP_MAC_fetch(NULL, "CMAC", NULL)) == NULL ||
+	    (ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    !EVP_MAC_init(ctx, key, keylen, params) ||
+	    !EVP_MAC_update(ctx, in, inlen) ||
+	    !EVP_MAC_final(ctx, out, &n, outmax)) {
+		r = kxi_diag_openssl(d, KX_ECRYPTO, "kcv: CMAC");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return r;
+}
+
+int
+kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
+    uint8_t *out, size_t kcvlen, kx_diag *d)
+{
+	static const uint8_t zeros[16];
+	static const uint8_t ones[16] = { 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1 };
+	uint8_t k24[24], res[16];
+	const uint8_t *k = kx_secret_data(key);
+	size_t klen = kx_secret_len(key), bs;
+	const char *ecb, *cbc;
+	int r = KX_EINTERNAL, des;
+	enum kx_alg implied;
+
+	if (key == NULL || out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "kcv: no key");
+	des = alg == KX_ALG_DES || alg == KX_ALG_TDEA2 ||
+	    alg == KX_ALG_TDEA3;
+	if (!des && alg != KX_ALG_AES)
+		return KX_FAIL(d, KX_EUNSUPPORTED,
+		    "kcv: no KCV for algorithm %s", kx_name(KX_E_ALG, alg) ?
+		    kx_name(KX_E_ALG, alg) : "?");
+	if (kx_alg_for_len(alg, klen, &implied) != KX_OK || implied != alg)
+		return KX_FAIL(d, KX_EUSAGE,
+		    "kcv: a %zu-byte key is not %s", klen,
+		    kx_name(KX_E_ALG, alg));
+	bs = des ? 8 : 16;
+	if (kcvlen < 1 || kcvlen > bs)
+		return KX_FAIL(d, KX_EUSAGE,
+		    "kcv: length %zu outside 1..%zu", kcvlen, bs);
+	if (des) {
+		ecb = "DES-EDE3-ECB";
+		cbc = "DES-EDE3-CBC";
+		(void)kxi_tdea_key24(k, klen, k24);
+		k = k24;
+		klen = 24;
+	} else {
+		ecb = klen == 16 ? "AES-128-ECB" : klen == 24 ?
+		    "AES-192-ECB" : "AES-256-ECB";
+		cbc = klen == 16 ? "AES-128-CBC" : klen == 24 ?
+		    "AES-192-CBC" : "AES-256-CBC";
+	}
+	switch (m) {
+	case KX_KCV_GP_DES:
+		if (!des) {
+			r = KX_FAIL(d, KX_EUSAGE,
+			    "kcv: gp-des needs a DES/TDEA key");
+			goto out;
+		}
+		r = ecb_block(ecb, k, zeros, bs, res, d);
+		break;
+	case KX_KCV_GP_AES:
+		if (des) {
+			r = KX_FAIL(d, KX_EUSAGE,
+			    "kcv: gp-aes needs an AES key");
+			goto out;
+		}
+		r = ecb_block(ecb, k, ones, bs, res, d);
+		break;
+	case KX_KCV_ZERO_BLOCK:
+		r = ecb_block(ecb, k, zeros, bs, res, d);
+		break;
+	case KX_KCV_CMAC:
+		r = cmac(cbc, k, klen, zeros, bs, res, sizeof(res), d);
+		break;
+	default:
+		r = KX_FAIL(d, KX_EUSAGE, "kcv: unknown method %d", (int)m);
+		goto out;
+	}
+	if (r != KX_OK)
+		goto out;
+	memcpy(out, res, kcvlen);
+	r = KX_OK;
+out:
+	OPENSSL_cleanse(k24, sizeof(k24));
+	OPENSSL_cleanse(res, sizeof(res));
+	return r;
+}

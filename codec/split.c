@@ -1,6 +1,483 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
+/*
+ * split.c - key components: XOR n-of-n and Shamir m-of-n secret sharing
+ * over GF(2^8) (AES polynomial x^8 + x^4 + x^3 + x + 1, FIPS 197 4.2),
+ * and the one-component text file of the CLI's split/combine commands.
+ *
+ * Shamir: for every key byte, a polynomial of degree m-1 whose constant
+ * term is the byte and whose other coefficients come from RAND_priv_bytes;
+ * share i is its value at x = i (1..n).  Recombination is Lagrange
+ * interpolation at 0.  Multiplication is a fixed 8-round shift/xor loop:
+ * no table lookups or branches on secret data.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include "internal.h"
-int kx_split(const kx_secret *k, unsigned n, unsigned m, kx_secret **p, uint8_t *x, kx_diag *d) { (void)k; (void)n; (void)m; (void)p; (void)x; return KX_FAIL(d, KX_EUNSUPPORTED, "split: not yet"); }
-int kx_combine(kx_secret *const *p, const uint8_t *x, unsigned k, unsigned m, kx_secret **o, kx_diag *d) { (void)p; (void)x; (void)k; (void)m; *o = NULL; return KX_FAIL(d, KX_EUNSUPPORTED, "combine: not yet"); }
-int kx_component_write(const kx_component_info *ci, const kx_secret *v, kx_buf *o, kx_diag *d) { (void)ci; (void)v; (void)o; return KX_FAIL(d, KX_EUNSUPPORTED, "component: not yet"); }
-int kx_component_read(uint8_t *b, size_t n, const char *nm, kx_component_info *ci, kx_secret **v, kx_diag *d) { (void)b; (void)n; (void)nm; (void)ci; *v = NULL; return KX_FAIL(d, KX_EUNSUPPORTED, "component: not yet"); }
+
+#define KX_SPLIT_MAX_KEY	((size_t)64 << 10)
+
+uint8_t
+kxi_gf256_mul(uint8_t a, uint8_t b)
+{
+	uint8_t p = 0, hi;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		p ^= (uint8_t)(-(b & 1) & a);
+		hi = (uint8_t)-(a >> 7);
+		a = (uint8_t)((a << 1) ^ (hi & 0x1b));
+		b >>= 1;
+	}
+	return p;
+}
+
+/* a^254 = a^-1 (0 for 0), by a fixed square-and-multiply chain. */
+static uint8_t
+gf_inv(uint8_t a)
+{
+	uint8_t r = 1, t = a;
+	int i;
+
+	for (i = 1; i < 8; i++) {
+		t = kxi_gf256_mul(t, t);	/* a^(2^i) */
+		r = kxi_gf256_mul(r, t);
+	}
+	return r;
+}
+
+static void
+free_parts(kx_secret **parts, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		kx_secret_free(parts[i]);
+		parts[i] = NULL;
+	}
+}
+
+int
+kx_split(const kx_secret *key, unsigned n, unsigned m, kx_secret **parts,
+    uint8_t *xs, kx_diag *d)
+{
+	const uint8_t *k = kx_secret_data(key);
+	size_t len = kx_secret_len(key), b;
+	kx_secret *coef = NULL;
+	uint8_t *c, y;
+	unsigned i, j;
+	int r = KX_EINTERNAL;
+
+	if (key == NULL || parts == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "split: no key");
+	if (len == 0 || len > KX_SPLIT_MAX_KEY)
+		return KX_FAIL(d, KX_EUSAGE, "split: key length %zu out of "
+		    "range", len);
+	if (n < 2 || n > 255)
+		return KX_FAIL(d, KX_EUSAGE, "split: %u parts (need 2..255)",
+		    n);
+	if (m != 0 && (m < 2 || m > n))
+		return KX_FAIL(d, KX_EUSAGE, "split: threshold %u with %u "
+		    "parts (need 2 <= m <= n, or 0 for XOR)", m, n);
+	for (i = 0; i < n; i++)
+		parts[i] = NULL;
+	for (i = 0; i < n; i++)
+		if ((r = kx_secret_new(len, &parts[i])) != KX_OK)
+			goto out;
+	if (m == 0) {
+		/* XOR: n-1 random parts, the last = key ^ all of them. */
+		uint8_t *last = kx_secret_mut(parts[n - 1]);
+
+		memcpy(last, k, len);
+		for (i = 0; i + 1 < n; i++) {
+			uint8_t *p = kx_secret_mut(parts[i]);
+
+			if (RAND_priv_bytes(p, (int)len) != 1) {
+				r = kxi_diag_openssl(d, KX_ECRYPTO,
+				    "split: RNG");
+				goto out;
+			}
+			for (b = 0; b < len; b++)
+				last[b] ^= p[b];
+		}
+	} else {
+		/* coefficients 1..m-1 of every byte's polynomial */
+		if ((r = kx_secret_new(len * (m - 1), &coef)) != KX_OK)
+			goto out;
+		c = kx_secret_mut(coef);
+		if (RAND_priv_bytes(c, (int)(len * (m - 1))) != 1) {
+			r = kxi_diag_openssl(d, KX_ECRYPTO, "split: RNG");
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			uint8_t x = (uint8_t)(i + 1), *p =
+			    kx_secret_mut(parts[i]);
+
+			for (b = 0; b < len; b++) {
+				/* Horner: c[m-1] x^(m-1) + ... + key[b] */
+				y = 0;
+				for (j = m - 1; j >= 1; j--)
+					y = kxi_gf256_mul(y, x) ^
+					    c[b * (m - 1) + (j - 1)];
+				y = kxi_gf256_mul(y, x) ^ k[b];
+				p[b] = y;
+			}
+		}
+	}
+	if (xs != NULL)
+		for (i = 0; i < n; i++)
+			xs[i] = (uint8_t)(i + 1);
+	r = KX_OK;
+out:
+	if (r != KX_OK)
+		free_parts(parts, n);
+	kx_secret_free(coef);
+	return r;
+}
+
+int
+kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
+    unsigned m, kx_secret **out, kx_diag *d)
+{
+	kx_secret *s = NULL;
+	size_t len, b;
+	uint8_t *o, l;
+	unsigned i, j;
+	int r = KX_EINTERNAL;
+
+	if (out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "combine: no output");
+	*out = NULL;
+	if (parts == NULL || k < 2 || k > 255)
+		return KX_FAIL(d, KX_EUSAGE, "combine: %u parts (need 2..255)",
+		    k);
+	for (i = 0; i < k; i++)
+		if (parts[i] == NULL)
+			return KX_FAIL(d, KX_EUSAGE, "combine: part %u "
+			    "missing", i + 1);
+	len = kx_secret_len(parts[0]);
+	if (len == 0 || len > KX_SPLIT_MAX_KEY)
+		return KX_FAIL(d, KX_EUSAGE, "combine: part length %zu out of "
+		    "range", len);
+	for (i = 1; i < k; i++)
+		if (kx_secret_len(parts[i]) != len)
+			return KX_FAIL(d, KX_EUSAGE, "combine: part %u is %zu "
+			    "bytes, part 1 is %zu", i + 1,
+			    kx_secret_len(parts[i]), len);
+	if (m != 0) {
+		if (m < 2)
+			return KX_FAIL(d, KX_EUSAGE, "combine: threshold %u "
+			    "(need at least 2)", m);
+		if (k < m)
+			return KX_FAIL(d, KX_EUSAGE, "combine: %u parts, the "
+			    "threshold is %u", k, m);
+		if (xs == NULL)
+			return KX_FAIL(d, KX_EUSAGE, "combine: Shamir needs "
+			    "the x-coordinates");
+		for (i = 0; i < k; i++) {
+			if (xs[i] == 0)
+				return KX_FAIL(d, KX_EUSAGE, "combine: "
+				    "x-coordinate 0 is not a share");
+			for (j = 0; j < i; j++)
+				if (xs[i] == xs[j])
+					return KX_FAIL(d, KX_EUSAGE,
+					    "combine: x-coordinate %u "
+					    "repeated", xs[i]);
+		}
+	}
+	if ((r = kx_secret_new(len, &s)) != KX_OK)
+		return r;
+	o = kx_secret_mut(s);
+	for (i = 0; i < k; i++) {
+		const uint8_t *p = kx_secret_data(parts[i]);
+
+		if (m == 0) {
+			for (b = 0; b < len; b++)
+				o[b] ^= p[b];
+			continue;
+		}
+		/* Lagrange basis at 0: prod_{j != i} x_j / (x_j - x_i) */
+		l = 1;
+		for (j = 0; j < k; j++)
+			if (j != i)
+				l = kxi_gf256_mul(l, kxi_gf256_mul(xs[j],
+				    gf_inv(xs[j] ^ xs[i])));
+		for (b = 0; b < len; b++)
+			o[b] ^= kxi_gf256_mul(p[b], l);
+	}
+	*out = s;
+	return KX_OK;
+}
+
+/* ---- component files -------------------------------------------------- */
+#define COMP_MAGIC "kmsxchg-component v1"
+
+enum { F_INDEX, F_PARTS, F_THRESHOLD, F_METHOD, F_ALG, F_KCVM, F_CKCV,
+	F_KKCV, F_VALUE, F__N };
+static const char *const fields[F__N] = { "index", "parts", "threshold",
+	"method", "algorithm", "kcv-method", "component-kcv", "key-kcv",
+	"value" };
+
+static int
+check_info(const kx_component_info *ci, const char *name, kx_diag *d)
+{
+	if (ci->parts < 2 || ci->parts > 255)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: parts %u outside 2..255",
+		    name, ci->parts);
+	if (ci->index < 1 || ci->index > ci->parts)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: index %u outside 1..%u",
+		    name, ci->index, ci->parts);
+	if (ci->method == KX_SPLIT_XOR) {
+		if (ci->threshold != ci->parts)
+			return KX_FAIL(d, KX_ESYNTAX, "%s: an xor split needs "
+			    "all parts (threshold %u, parts %u)", name,
+			    ci->threshold, ci->parts);
+	} else if (ci->method == KX_SPLIT_SHAMIR) {
+		if (ci->threshold < 2 || ci->threshold > ci->parts)
+			return KX_FAIL(d, KX_ESYNTAX, "%s: threshold %u "
+			    "outside 2..%u", name, ci->threshold, ci->parts);
+	} else
+		return KX_FAIL(d, KX_ESYNTAX, "%s: method must be xor or "
+		    "shamir", name);
+	if (ci->alg != KX_ALG_DES && ci->alg != KX_ALG_TDEA2 &&
+	    ci->alg != KX_ALG_TDEA3 && ci->alg != KX_ALG_AES)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: algorithm must be des, "
+		    "tdea2, tdea3 or aes", name);
+	if (ci->kcv_method <= KX_KCV_NONE || ci->kcv_method >= KX_KCV__N)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: no kcv-method", name);
+	if (ci->key_kcv_len < 1 || ci->key_kcv_len > 16)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: key-kcv length %zu outside "
+		    "1..16", name, ci->key_kcv_len);
+	return KX_OK;
+}
+
+int
+kx_component_write(const kx_component_info *ci, const kx_secret *value,
+    kx_buf *out, kx_diag *d)
+{
+	uint8_t kcv[16];
+	char hex[33];
+	size_t kl;
+	enum kx_alg a;
+	int r;
+
+	if (ci == NULL || value == NULL || out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "component: missing argument");
+	if ((r = check_info(ci, "component", d)) != KX_OK)
+		return KX_FAIL(d, KX_EUSAGE, "component: not written");
+	if (kx_alg_for_len(ci->alg, kx_secret_len(value), &a) != KX_OK ||
+	    a != ci->alg)
+		return KX_FAIL(d, KX_EUSAGE, "component: a %zu-byte value is "
+		    "not %s", kx_secret_len(value), kx_name(KX_E_ALG,
+		    ci->alg));
+	kl = ci->component_kcv_len ? ci->component_kcv_len :
+	    kx_kcv_default_len(ci->kcv_method);
+	if ((r = kx_kcv_compute(ci->alg, ci->kcv_method, value, kcv, kl, d))
+	    != KX_OK)
+		return r;
+	kxi_hex_encode(kcv, kl, hex);
+	if ((r = kx_buf_printf(out, "%s\nindex: %u\nparts: %u\n"
+	    "threshold: %u\nmethod: %s\nalgorithm: %s\nkcv-method: %s\n"
+	    "component-kcv: %s\n", COMP_MAGIC, ci->index, ci->parts,
+	    ci->threshold, ci->method == KX_SPLIT_XOR ? "xor" : "shamir",
+	    kx_name(KX_E_ALG, ci->alg), kx_name(KX_E_KCV_METHOD,
+	    ci->kcv_method), hex)) != KX_OK)
+		return r;
+	kxi_hex_encode(ci->key_kcv, ci->key_kcv_len, hex);
+	if ((r = kx_buf_printf(out, "key-kcv: %s\nvalue: ", hex)) != KX_OK ||
+	    (r = kxi_buf_hex(out, kx_secret_data(value),
+	    kx_secret_len(value))) != KX_OK ||
+	    (r = kx_buf_append(out, "\n", 1)) != KX_OK)
+		return r;
+	return KX_OK;
+}
+
+static int
+parse_u(const char *v, size_t n, unsigned max, unsigned *out)
+{
+	char tmp[16];
+	unsigned long long x;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return KX_ESYNTAX;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	if (kxi_parse_uint(tmp, max, &x) != KX_OK)
+		return KX_ESYNTAX;
+	*out = (unsigned)x;
+	return KX_OK;
+}
+
+static int
+parse_kcv(const char *v, size_t n, uint8_t *out, size_t *len)
+{
+	char tmp[40];
+
+	if (n == 0 || n > 32 || n % 2 != 0)
+		return KX_ESYNTAX;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	return kxi_hex_decode_buf(tmp, out, 16, len) == KX_OK && *len > 0 ?
+	    KX_OK : KX_ESYNTAX;
+}
+
+static int
+parse_enum(enum kx_enum_type t, const char *v, size_t n, int *out)
+{
+	char tmp[32];
+
+	if (n == 0 || n >= sizeof(tmp))
+		return KX_ESYNTAX;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	if ((*out = kx_value(t, tmp)) < 0)
+		return KX_ESYNTAX;
+	return KX_OK;
+}
+
+int
+kx_component_read(uint8_t *buf, size_t len, const char *name,
+    kx_component_info *ci, kx_secret **value, kx_diag *d)
+{
+	char *s = (char *)buf, *end = s + len, *line, *nl, *v;
+	uint8_t kcv[16];
+	unsigned seen = 0, lineno = 1, f;
+	size_t vn, ml = strlen(COMP_MAGIC);
+	kx_secret *val = NULL;
+	enum kx_alg a;
+	int r = KX_ESYNTAX, e;
+
+	if (value == NULL || ci == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "component: missing argument");
+	*value = NULL;
+	memset(ci, 0, sizeof(*ci));
+	name = name ? name : "component";
+	if (buf == NULL || len > 4096 + 2 * KX_SPLIT_MAX_KEY) {
+		r = KX_FAIL(d, KX_ELIMIT, "%s: not a component file (size)",
+		    name);
+		goto out;
+	}
+	if (len < ml + 1 || memcmp(s, COMP_MAGIC "\n", ml + 1) != 0) {
+		r = KX_FAIL(d, KX_ESYNTAX, "%s:1: the first line must be "
+		    "\"%s\"", name, COMP_MAGIC);
+		goto out;
+	}
+	for (line = s + ml + 1; line < end; line = nl + 1) {
+		lineno++;
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL) {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: line not ended by "
+			    "LF", name, lineno);
+			goto out;
+		}
+		if ((v = memchr(line, ':', (size_t)(nl - line))) == NULL ||
+		    v + 1 >= nl || v[1] != ' ') {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: expected "
+			    "\"field: value\"", name, lineno);
+			goto out;
+		}
+		for (f = 0; f < F__N; f++)
+			if (strlen(fields[f]) == (size_t)(v - line) &&
+			    memcmp(fields[f], line, (size_t)(v - line)) == 0)
+				break;
+		if (f == F__N) {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: unknown field",
+			    name, lineno);
+			goto out;
+		}
+		if (seen & (1u << f)) {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: field %s repeated",
+			    name, lineno, fields[f]);
+			goto out;
+		}
+		seen |= 1u << f;
+		v += 2;
+		vn = (size_t)(nl - v);
+		if (vn > 0 && v[vn - 1] == '\r') {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: CR in line end",
+			    name, lineno);
+			goto out;
+		}
+		e = KX_OK;
+		switch (f) {
+		case F_INDEX:
+			e = parse_u(v, vn, 255, &ci->index);
+			break;
+		case F_PARTS:
+			e = parse_u(v, vn, 255, &ci->parts);
+			break;
+		case F_THRESHOLD:
+			e = parse_u(v, vn, 255, &ci->threshold);
+			break;
+		case F_METHOD:
+			if (vn == 3 && memcmp(v, "xor", 3) == 0)
+				ci->method = KX_SPLIT_XOR;
+			else if (vn == 6 && memcmp(v, "shamir", 6) == 0)
+				ci->method = KX_SPLIT_SHAMIR;
+			else
+				e = KX_ESYNTAX;
+			break;
+		case F_ALG: {
+			int x = 0;
+
+			e = parse_enum(KX_E_ALG, v, vn, &x);
+			ci->alg = (enum kx_alg)x;
+			break;
+		}
+		case F_KCVM: {
+			int x = 0;
+
+			e = parse_enum(KX_E_KCV_METHOD, v, vn, &x);
+			ci->kcv_method = (enum kx_kcv_method)x;
+			break;
+		}
+		case F_CKCV:
+			e = parse_kcv(v, vn, ci->component_kcv,
+			    &ci->component_kcv_len);
+			break;
+		case F_KKCV:
+			e = parse_kcv(v, vn, ci->key_kcv, &ci->key_kcv_len);
+			break;
+		case F_VALUE:
+			e = kxi_secret_from_hex(v, vn, 0, &val);
+			OPENSSL_cleanse(v, vn);
+			break;
+		}
+		if (e != KX_OK) {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: bad value for %s",
+			    name, lineno, fields[f]);
+			goto out;
+		}
+	}
+	if (seen != (1u << F__N) - 1) {
+		for (f = 0; f < F__N; f++)
+			if (!(seen & (1u << f)))
+				break;
+		r = KX_FAIL(d, KX_ESYNTAX, "%s: field %s missing", name,
+		    fields[f]);
+		goto out;
+	}
+	if ((r = check_info(ci, name, d)) != KX_OK)
+		goto out;
+	if (kx_alg_for_len(ci->alg, kx_secret_len(val), &a) != KX_OK ||
+	    a != ci->alg) {
+		r = KX_FAIL(d, KX_ESYNTAX, "%s: a %zu-byte value is not %s",
+		    name, kx_secret_len(val), kx_name(KX_E_ALG, ci->alg));
+		goto out;
+	}
+	if ((r = kx_kcv_compute(ci->alg, ci->kcv_method, val, kcv,
+	    ci->component_kcv_len, d)) != KX_OK)
+		goto out;
+	if (CRYPTO_memcmp(kcv, ci->component_kcv, ci->component_kcv_len)
+	    != 0) {
+		r = KX_FAIL(d, KX_EKCV, "%s: the value does not match "
+		    "component-kcv", name);
+		goto out;
+	}
+	*value = val;
+	val = NULL;
+	r = KX_OK;
+out:
+	kx_secret_free(val);
+	return r;
+}

@@ -1,8 +1,220 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-static void stub(void **state) { (void)state; skip(); }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(stub) }; return cmocka_run_group_tests(t, NULL, NULL); }
+/* test_split.c - GF(2^8), XOR and Shamir splitting, component files. */
+#include "kxtest.h"
+
+/* FIPS 197 section 4.2 / 4.2.1: {57}*{83} = {c1}, {57}*{13} = {fe} */
+static void
+t_gf(void **state)
+{
+	unsigned a, b;
+
+	(void)state;
+	assert_int_equal(kxi_gf256_mul(0x57, 0x83), 0xc1);
+	assert_int_equal(kxi_gf256_mul(0x57, 0x13), 0xfe);
+	/* FIPS 197 4.2.1 xtime chain: {57}*{02} = {ae}, *{04} = {47},
+	 * *{08} = {8e}, *{10} = {07} */
+	assert_int_equal(kxi_gf256_mul(0x57, 0x02), 0xae);
+	assert_int_equal(kxi_gf256_mul(0x57, 0x04), 0x47);
+	assert_int_equal(kxi_gf256_mul(0x57, 0x08), 0x8e);
+	assert_int_equal(kxi_gf256_mul(0x57, 0x10), 0x07);
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b += 37)
+			assert_int_equal(kxi_gf256_mul((uint8_t)a, (uint8_t)b),
+			    kxi_gf256_mul((uint8_t)b, (uint8_t)a));
+}
+
+static kx_secret *
+key32(void)
+{
+	kx_secret *k = NULL;
+	uint8_t b[32];
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		b[i] = (uint8_t)(i * 11 + 5);
+	assert_int_equal(kx_secret_from(b, 32, &k), KX_OK);
+	return k;
+}
+
+static void
+t_xor(void **state)
+{
+	kx_secret *k = key32(), *p[5], *o = NULL, *sub[4];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(kx_split(k, 5, 0, p, NULL, NULL), KX_OK);
+	assert_int_equal(kx_combine(p, NULL, 5, 0, &o, NULL), KX_OK);
+	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	kx_secret_free(o);
+	/* four of five do not give the key */
+	for (i = 0; i < 4; i++)
+		sub[i] = p[i];
+	assert_int_equal(kx_combine(sub, NULL, 4, 0, &o, NULL), KX_OK);
+	assert_memory_not_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	kx_secret_free(o);
+	for (i = 0; i < 5; i++)
+		kx_secret_free(p[i]);
+	kx_secret_free(k);
+}
+
+static void
+t_shamir(void **state)
+{
+	kx_secret *k = key32(), *p[5], *o = NULL, *sub[5];
+	uint8_t xs[5], sx[5];
+	unsigned i, j, l, c;
+
+	(void)state;
+	assert_int_equal(kx_split(k, 5, 3, p, xs, NULL), KX_OK);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(xs[i], i + 1);
+	/* every 3-of-5 subset, in both orders */
+	for (i = 0; i < 5; i++)
+		for (j = i + 1; j < 5; j++)
+			for (l = j + 1; l < 5; l++) {
+				unsigned idx[3] = { l, i, j };
+
+				for (c = 0; c < 3; c++) {
+					sub[c] = p[idx[c]];
+					sx[c] = xs[idx[c]];
+				}
+				assert_int_equal(kx_combine(sub, sx, 3, 3, &o,
+				    NULL), KX_OK);
+				assert_memory_equal(kx_secret_data(o),
+				    kx_secret_data(k), 32);
+				kx_secret_free(o);
+			}
+	/* all five (k > m) */
+	assert_int_equal(kx_combine(p, xs, 5, 3, &o, NULL), KX_OK);
+	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	kx_secret_free(o);
+	/* two of them (m - 1), interpolated as if m = 2: wrong key */
+	assert_int_equal(kx_combine(p, xs, 2, 2, &o, NULL), KX_OK);
+	assert_memory_not_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	kx_secret_free(o);
+	/* refused: k < m, repeated x, x = 0, m < 2 */
+	assert_int_equal(kx_combine(p, xs, 2, 3, &o, NULL), KX_EUSAGE);
+	sx[0] = 1; sx[1] = 1; sx[2] = 3;
+	assert_int_equal(kx_combine(p, sx, 3, 3, &o, NULL), KX_EUSAGE);
+	sx[0] = 0;
+	assert_int_equal(kx_combine(p, sx, 3, 3, &o, NULL), KX_EUSAGE);
+	assert_int_equal(kx_combine(p, xs, 3, 1, &o, NULL), KX_EUSAGE);
+	assert_null(o);
+	for (i = 0; i < 5; i++)
+		kx_secret_free(p[i]);
+	/* split refusals */
+	assert_int_equal(kx_split(k, 256, 2, p, xs, NULL), KX_EUSAGE);
+	assert_int_equal(kx_split(k, 3, 1, p, xs, NULL), KX_EUSAGE);
+	assert_int_equal(kx_split(k, 3, 4, p, xs, NULL), KX_EUSAGE);
+	assert_int_equal(kx_split(k, 1, 0, p, xs, NULL), KX_EUSAGE);
+	kx_secret_free(k);
+}
+
+/* m = n = 255, the largest split */
+static void
+t_shamir_max(void **state)
+{
+	kx_secret *k = key32(), **p = calloc(255, sizeof(*p)), *o = NULL;
+	uint8_t xs[255];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(kx_split(k, 255, 255, p, xs, NULL), KX_OK);
+	assert_int_equal(kx_combine(p, xs, 255, 255, &o, NULL), KX_OK);
+	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	kx_secret_free(o);
+	assert_int_equal(kx_combine(p, xs, 254, 255, &o, NULL), KX_EUSAGE);
+	for (i = 0; i < 255; i++)
+		kx_secret_free(p[i]);
+	free(p);
+	kx_secret_free(k);
+}
+
+static void
+t_component_file(void **state)
+{
+	kx_secret *k = key32(), *p[3], *v = NULL;
+	kx_component_info ci, rd;
+	kx_buf out = { 0 };
+	kx_diag *d = kx_diag_new();
+	uint8_t buf[512];
+	char *s;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(kx_split(k, 3, 2, p, NULL, NULL), KX_OK);
+	memset(&ci, 0, sizeof(ci));
+	ci.index = 2;
+	ci.parts = 3;
+	ci.threshold = 2;
+	ci.method = KX_SPLIT_SHAMIR;
+	ci.alg = KX_ALG_AES;
+	ci.kcv_method = KX_KCV_GP_AES;
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_GP_AES, k,
+	    ci.key_kcv, 3, NULL), KX_OK);
+	ci.key_kcv_len = 3;
+	assert_int_equal(kx_component_write(&ci, p[1], &out, d), KX_OK);
+	assert_true(out.len < sizeof(buf));
+	memcpy(buf, out.data, out.len);
+	n = out.len;
+	assert_memory_equal(buf, "kmsxchg-component v1\nindex: 2\nparts: 3\n"
+	    "threshold: 2\nmethod: shamir\nalgorithm: aes\nkcv-method: gp-aes\n"
+	    "component-kcv: ", 116);
+	assert_int_equal(kx_component_read(buf, n, "c2", &rd, &v, d), KX_OK);
+	assert_int_equal(rd.index, 2);
+	assert_int_equal(rd.threshold, 2);
+	assert_int_equal(rd.method, KX_SPLIT_SHAMIR);
+	assert_int_equal(rd.key_kcv_len, 3);
+	assert_memory_equal(rd.key_kcv, ci.key_kcv, 3);
+	assert_memory_equal(kx_secret_data(v), kx_secret_data(p[1]), 32);
+	kx_secret_free(v);
+	/* the value's hex digits were wiped */
+	s = strstr((char *)buf, "value: ");
+	assert_non_null(s);
+	assert_int_equal(s[7], '\0');
+	/* strictness: repeated, unknown, missing, bad KCV */
+	memcpy(buf, out.data, out.len);
+	memcpy(strstr((char *)buf, "parts"), "index", 5);
+	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
+	    KX_ESYNTAX);
+	memcpy(buf, out.data, out.len);
+	memcpy(strstr((char *)buf, "parts"), "party", 5);
+	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
+	    KX_ESYNTAX);
+	memcpy(buf, out.data, out.len);
+	assert_int_equal(kx_component_read(buf, n - 2, "c", &rd, &v, d),
+	    KX_ESYNTAX);
+	memcpy(buf, out.data, out.len);
+	s = strstr((char *)buf, "value: ") + 7;
+	s[0] = s[0] == '0' ? '1' : '0';
+	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
+	    KX_EKCV);
+	memcpy(buf, out.data, out.len);
+	memcpy(buf, "kmsxchg-component v2", 20);
+	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
+	    KX_ESYNTAX);
+	assert_null(v);
+	/* xor must name all parts as threshold */
+	ci.method = KX_SPLIT_XOR;
+	assert_int_equal(kx_component_write(&ci, p[1], &out, d), KX_EUSAGE);
+	kx_buf_free(&out);
+	kx_diag_free(d);
+	kx_secret_free(p[0]);
+	kx_secret_free(p[1]);
+	kx_secret_free(p[2]);
+	kx_secret_free(k);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(t_gf),
+		cmocka_unit_test(t_xor),
+		cmocka_unit_test(t_shamir),
+		cmocka_unit_test(t_shamir_max),
+		cmocka_unit_test(t_component_file),
+	};
+
+	return cmocka_run_group_tests(t, NULL, NULL);
+}
