@@ -44,6 +44,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -491,13 +492,27 @@ sarif_result(kx_buf *b, const kx_finding *f, const kx_report_file *rf,
 	return r;
 }
 
+/* Index of the first file of the same name (SARIF artifacts are unique). */
+static size_t
+artifact_of(const kx_report_file *files, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(group_name(&files[j]), group_name(&files[i])) == 0)
+			return j;
+	return i;
+}
+
 static int
 write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
     kx_buf *out)
 {
-	size_t i, j, nres = 0;
+	size_t i, j, nres = 0, nart, *art;
 	int r;
 
+	if ((art = calloc(nfiles ? nfiles : 1, sizeof(*art))) == NULL)
+		return KX_ENOMEM;
 	r = kx_buf_printf(out, "{\n  \"$schema\": \"%s\",\n  \"version\": "
 	    "\"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\n"
 	    "        \"driver\": {\n          \"name\": \"kmsxchg\",\n"
@@ -513,9 +528,12 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "\n          ]\n        }\n      },\n"
 		    "      \"artifacts\": [");
-	for (i = 0; i < nfiles && r == KX_OK; i++) {
+	for (i = 0, nart = 0; i < nfiles && r == KX_OK; i++) {
+		if (artifact_of(files, i) != i)
+			continue;
+		art[i] = nart;
 		r = kx_buf_printf(out, "%s\n        {\"location\": {\"uri\": "
-		    "\"", i ? "," : "");
+		    "\"", nart++ ? "," : "");
 		if (r == KX_OK)
 			r = uri_str(out, group_name(&files[i]));
 		if (r == KX_OK)
@@ -523,14 +541,16 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	}
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "%s],\n      \"results\": [",
-		    nfiles ? "\n      " : "");
+		    nart ? "\n      " : "");
 	for (i = 0; i < nfiles && r == KX_OK; i++)
 		for (j = 0; j < files[i].count && r == KX_OK; j++)
 			r = sarif_result(out, kx_diag_get(d, files[i].first +
-			    j), &files[i], i, nres++ == 0);
+			    j), &files[i], art[artifact_of(files, i)],
+			    nres++ == 0);
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "%s]\n    }\n  ]\n}\n",
 		    nres ? "\n      " : "");
+	free(art);
 	return r;
 }
 

@@ -375,6 +375,30 @@ bad_arguments(void **state)
 	kx_diag_free(d);
 }
 
+/* A file named twice is one SARIF artifact (artifacts are unique). */
+static void
+sarif_same_file_twice(void **state)
+{
+	kx_report_file f[4];
+	kx_diag *d = fixed_diag(f);
+	kx_buf b = { 0 };
+	const char *p;
+
+	(void)state;
+	f[1].file = "a.xml";	/* b.der's finding, reported as a.xml */
+	assert_int_equal(kx_report_write(d, f, 2, KX_REPORT_SARIF, &b),
+	    KX_OK);
+	assert_int_equal(kx_buf_append(&b, "", 1), KX_OK);
+	p = strstr((char *)b.data, "\"artifacts\": [\n        {\"location\": "
+	    "{\"uri\": \"a.xml\"}}\n      ],");
+	assert_non_null(p);
+	/* b.der's own file name stays on its result, without the index */
+	assert_non_null(strstr((char *)b.data, "{\"uri\": \"b.der\"}, "
+	    "\"region\": {\"byteOffset\": 17}"));
+	kx_buf_free(&b);
+	kx_diag_free(d);
+}
+
 static void
 deterministic(void **state)
 {
@@ -405,6 +429,7 @@ main(void)
 		cmocka_unit_test(golden_junit),
 		cmocka_unit_test(no_files),
 		cmocka_unit_test(bad_arguments),
+		cmocka_unit_test(sarif_same_file_twice),
 		cmocka_unit_test(deterministic),
 	};
 
