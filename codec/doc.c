@@ -95,6 +95,24 @@ kx_doc_write(const kx_doc *doc, enum kx_format fmt, kx_buf *out, kx_diag *d)
 	return f->write(doc, out, d);
 }
 
+int
+kx_doc_write_key(const kx_doc *doc, size_t index, enum kx_format fmt,
+    kx_buf *out, kx_diag *d)
+{
+	kx_doc view;
+
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (index >= doc->nkeys)
+		return KX_FAIL(d, KX_EUSAGE, "no key %zu (the document has "
+		    "%zu)", index, doc->nkeys);
+	/* A read-only view of the document holding just that key. */
+	view = *doc;
+	view.keys = &doc->keys[index];
+	view.nkeys = view.keys_cap = 1;
+	return kx_doc_write(&view, fmt, out, d);
+}
+
 /* ---- summary ------------------------------------------------------- */
 static int
 usage_list(kx_buf *b, uint32_t usage)

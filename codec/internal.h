@@ -311,6 +311,72 @@ struct _xmlDoc;
 int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
     const char *name, kx_diag *d);
 
+/*
+ * Hardened XML helpers (xmlsec.c), for every XML spoke.
+ *
+ * kxi_xml_parse: parse buf[len] into a libxml2 DOM the caller frees with
+ * xmlFreeDoc().  Refuses, with a KX001 finding carrying line/column: any
+ * DOCTYPE or entity declaration ("DTDs are not allowed"; so no XXE and no
+ * entity expansion), non-UTF-8 input, input above KX_DEFAULT_MAX_INPUT or
+ * nesting deeper than KXI_XML_MAX_DEPTH (KX_ELIMIT), and every
+ * well-formedness error (KX_ESYNTAX).  No network, no file access.  name
+ * is used in findings only.  Schema validation is a separate step
+ * (kxi_xml_schema_validate).
+ */
+struct _xmlSchema;
+struct _xmlError;
+int kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
+    struct _xmlDoc **out, kx_diag *d) KX_WUR;
+/*
+ * The cheap pre-parse check kxi_xml_parse does first (size limit, UTF-8
+ * only, no DOCTYPE in the prolog); for readers that use another libxml2
+ * entry point (xmlTextReader).  KX_OK or KX_ESYNTAX/KX_ELIMIT + KX001.
+ */
+int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
+    kx_diag *d) KX_WUR;
+/*
+ * Well-formedness check of buf with the same hardening as kxi_xml_parse
+ * (prolog check, DTD refusal, depth limit, KX001 findings) but building
+ * nothing: constant memory.  For streaming readers.
+ */
+int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
+    kx_diag *d) KX_WUR;
+/*
+ * The compiled embedded schema (compiled on first use, cached for the
+ * process, never freed by the caller).  For streaming validation.
+ */
+int kxi_xml_schema_get(enum kxi_schema which, struct _xmlSchema **out,
+    kx_diag *d) KX_WUR;
+/*
+ * Error context for libxml2 structured-error callbacks: each error becomes
+ * a finding in d (KX002 for schema errors, KX001 otherwise) with the
+ * line/column libxml2 reports; counts are kept for the caller.
+ */
+struct kxi_xml_errctx {
+	kx_diag *d;
+	const char *name;
+	unsigned parse_errors, schema_errors, recorded;
+};
+void kxi_xml_error_record(struct kxi_xml_errctx *ec,
+    const struct _xmlError *err);
+
+/*
+ * Streaming reader of the native exchange XML (xml.c), built on
+ * xmlTextReader with streaming XSD validation.  kxi_xml_reader_next()
+ * fills doc's header and transport keys as they come, then appends one key
+ * per call to doc and points *key at it: returns 1 (a key), 0 (end of a
+ * valid document) or a negative KX_E code (the document must then be
+ * discarded: a key is handed over only once its element validated, but a
+ * later part of the document may still be invalid).  buf must outlive the
+ * reader.  kxi_xml_reader_close() is NULL-safe.
+ */
+typedef struct kxi_xml_reader kxi_xml_reader;
+int kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
+    kxi_xml_reader **out, kx_diag *d) KX_WUR;
+int kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
+    kx_diag *d) KX_WUR;
+void kxi_xml_reader_close(kxi_xml_reader *r);
+
 /* ---- policies (policy.c reads them, rules.c applies them) ------------ */
 #define KXI_SEV_OFF (-1)	/* a policy turned the rule off */
 

@@ -331,6 +331,14 @@ int kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
  */
 int kx_doc_write(const kx_doc *doc, enum kx_format fmt, kx_buf *out,
     kx_diag *d) KX_WUR;
+/*
+ * Serialise key `index` alone, with the header and transport-key
+ * references of doc: for one-key formats (GP KeyProfile) and for handing
+ * a document over one key at a time.
+ */
+#define KX_HAVE_DOC_WRITE_KEY 1
+int kx_doc_write_key(const kx_doc *doc, size_t index, enum kx_format fmt,
+    kx_buf *out, kx_diag *d) KX_WUR;
 void kx_doc_free(kx_doc *doc);
 
 size_t kx_doc_key_count(const kx_doc *doc);

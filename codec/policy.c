@@ -521,20 +521,6 @@ read_root(struct pctx *c, const xmlNode *root)
 	}
 }
 
-/* TEMPORARY until xmlsec.c's kxi_xml_parse lands on main. */
-static int
-kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
-    xmlDoc **out, kx_diag *d)
-{
-	kxi_xml_init();
-	*out = xmlReadMemory((const char *)buf, (int)len, name, NULL,
-	    KXI_XML_PARSE_OPTS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (*out == NULL)
-		return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    NULL, NULL, "policy: not well-formed XML");
-	return KX_OK;
-}
-
 int
 kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d)

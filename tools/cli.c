@@ -299,6 +299,28 @@ cli_out_is_tty(const struct cli *cli)
 	return fd >= 0 && isatty(fd);
 }
 
+/* Key material bypasses stdio so that no copy stays in its buffer. */
+static int
+write_fd(struct cli *cli, int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, q, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			cli_error(cli, "cannot write to standard output: %s",
+			    w < 0 ? strerror(errno) : "short write");
+			return CLI_USAGE;
+		}
+		q += w;
+		n -= (size_t)w;
+	}
+	return CLI_OK;
+}
+
 int
 cli_write(struct cli *cli, const char *path, const void *p, size_t n,
     int secret)
@@ -307,6 +329,8 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 	int r;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
+		if (secret && fflush(cli->out) == 0 && fileno(cli->out) >= 0)
+			return write_fd(cli, fileno(cli->out), p, n);
 		if (n > 0 && fwrite(p, 1, n, cli->out) != n) {
 			cli_error(cli, "cannot write to standard output");
 			return CLI_USAGE;
@@ -355,7 +379,10 @@ print_opt(FILE *f, const struct cli_opt *o)
 	if (o->has_arg && k > 0 && (size_t)k < sizeof(left))
 		snprintf(left + k, sizeof(left) - (size_t)k, "=%s",
 		    o->metavar != NULL ? o->metavar : "ARG");
-	fprintf(f, "%-30s %s\n", left, o->help);
+	if (strlen(left) < 30)
+		fprintf(f, "%-30s %s\n", left, o->help);
+	else	/* too long for the column: help on its own line */
+		fprintf(f, "%s\n%31s%s\n", left, "", o->help);
 }
 
 static void

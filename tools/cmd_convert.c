@@ -31,6 +31,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	kx_doc *doc = NULL;
 	kx_diag *d = NULL;
 	kx_buf b = { 0 };
+	long idx = -1;
 	int o, r, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -63,16 +64,6 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		    "FILE or a pipe");
 		return CLI_USAGE;
 	}
-	if (key_id != NULL) {
-		/*
-		 * Selecting one key needs a library call the public API does
-		 * not offer yet (kx_doc_keep_key); refuse rather than
-		 * silently convert every key.
-		 */
-		cli_error(cli, "--key: selecting one key is not supported by "
-		    "this library version");
-		return CLI_USAGE;
-	}
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
@@ -83,7 +74,27 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		ex = cli_exit_for(r);
 		goto out;
 	}
-	if ((r = kx_doc_write(doc, to, &b, d)) != KX_OK) {
+	if (key_id != NULL && (idx = kx_doc_find_key(doc, key_id)) < 0) {
+		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		goto out;
+	}
+	if (key_id != NULL && kx_doc_key_count(doc) > 1) {
+#ifdef KX_HAVE_DOC_WRITE_KEY
+		r = kx_doc_write_key(doc, (size_t)idx, to, &b, d);
+#else
+		/*
+		 * Writing one key of several needs kx_doc_write_key(), which
+		 * this library does not have; refuse rather than silently
+		 * convert every key.
+		 */
+		cli_error(cli, "--key: selecting one key of several is not "
+		    "supported by this library version");
+		goto out;
+#endif
+	} else {
+		r = kx_doc_write(doc, to, &b, d);
+	}
+	if (r != KX_OK) {
 		cli_print_findings(cli, d, 0, in);
 		cli_error(cli, "cannot write %s: %s", kx_format_name(to),
 		    kx_strerror(r));

@@ -3,20 +3,9 @@
  * component files for custodians (XOR of all parts, or Shamir m-of-n over
  * GF(2^8)) and rebuild it, checking every component's KCV and the key's.
  *
- * Component file (text, mode 0600, one "name: value" per line after the
- * first line; see kmsxchg(5)):
- *	kmsxchg-component 1
- *	alg: aes | tdea
- *	part: I		(1-based)
- *	parts: N
- *	threshold: M	(0 = XOR of all N parts)
- *	x: X		(Shamir x-coordinate, 0 for XOR)
- *	kcv-method: gp-aes | gp-des
- *	kcv: HEX	(this component)
- *	key-kcv: HEX	(the whole key)
- *	value: HEX	(the component)
- * The reader and writer live here until the library's kx_component_read/
- * kx_component_write exist; then this file calls those instead.
+ * The component files are the library's (kx_component_write/read, format
+ * in kmsxchg(5)): every file carries the split's header, its own KCV and
+ * the whole key's KCV, so combine can name the component that is wrong.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,10 +16,8 @@
 
 #include "cli.h"
 
-#define COMP_MAGIC "kmsxchg-component 1"
 #define KCV_LEN 3
 #define MAX_PARTS 255
-#define MAX_KEY 64
 
 enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX };
 
@@ -54,81 +41,29 @@ const struct cli_opt combine_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-struct comp {
-	const char *path;
-	int aes;			/* 1 aes, 0 tdea */
-	unsigned part, parts, threshold, x;
-	uint8_t kcv[KCV_LEN], key_kcv[KCV_LEN];
-	kx_secret *value;
-};
-
 static int
-family(const char *s, int *aes)
+family(const char *s, enum kx_alg *fam)
 {
 	if (strcmp(s, "aes") == 0)
-		*aes = 1;
+		*fam = KX_ALG_AES;
 	else if (strcmp(s, "tdea") == 0)
-		*aes = 0;
+		*fam = KX_ALG_TDEA3;
 	else
 		return -1;
 	return 0;
 }
 
-/* KCV by GP method for a key of the family; fills out[KCV_LEN]. */
-static int
-kcv_of(int aes, const kx_secret *k, uint8_t *out, kx_diag *d)
+static enum kx_kcv_method
+gp_method(enum kx_alg alg)
 {
-	enum kx_alg alg = KX_ALG_AES;
-
-	if (!aes)
-		alg = kx_secret_len(k) == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
-	return kx_kcv_compute(alg, aes ? KX_KCV_GP_AES : KX_KCV_GP_DES, k,
-	    out, KCV_LEN, d);
+	return alg == KX_ALG_AES ? KX_KCV_GP_AES : KX_KCV_GP_DES;
 }
 
 static int
-key_len_ok(int aes, size_t n)
+split_write(struct cli *cli, const char *prefix, const kx_component_info *ci,
+    const kx_secret *value, kx_diag *d)
 {
-	return aes ? (n == 16 || n == 24 || n == 32) : (n == 16 || n == 24);
-}
-
-/* Render a component file into a secret buffer (it holds key material). */
-static int
-comp_render(const struct comp *c, kx_secret **out)
-{
-	char kcv[2 * KCV_LEN + 1], key_kcv[2 * KCV_LEN + 1];
-	size_t vlen = kx_secret_len(c->value), cap = 512 + 2 * vlen, n;
-	kx_secret *s = NULL;
-	char *p;
-	int k, r;
-
-	*out = NULL;
-	if ((r = kx_secret_new(cap, &s)) != KX_OK)
-		return r;
-	p = (char *)kx_secret_mut(s);
-	cli_hex(c->kcv, KCV_LEN, kcv);
-	cli_hex(c->key_kcv, KCV_LEN, key_kcv);
-	k = snprintf(p, cap, "%s\nalg: %s\npart: %u\nparts: %u\n"
-	    "threshold: %u\nx: %u\nkcv-method: %s\nkcv: %s\nkey-kcv: %s\n"
-	    "value: ", COMP_MAGIC, c->aes ? "aes" : "tdea", c->part, c->parts,
-	    c->threshold, c->x, c->aes ? "gp-aes" : "gp-des", kcv, key_kcv);
-	if (k < 0 || (size_t)k + 2 * vlen + 2 > cap) {
-		kx_secret_free(s);
-		return KX_EINTERNAL;
-	}
-	n = (size_t)k;
-	cli_hex(kx_secret_data(c->value), vlen, p + n);
-	n += 2 * vlen;
-	p[n++] = '\n';
-	kx_secret_truncate(s, n);
-	*out = s;
-	return KX_OK;
-}
-
-static int
-split_write(struct cli *cli, const char *prefix, const struct comp *c)
-{
-	kx_secret *text = NULL;
+	kx_buf text = { 0 };
 	char *path;
 	size_t plen = strlen(prefix) + 8;
 	int r, ex;
@@ -137,17 +72,14 @@ split_write(struct cli *cli, const char *prefix, const struct comp *c)
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	snprintf(path, plen, "%s.%u", prefix, c->part);
-	if ((r = comp_render(c, &text)) != KX_OK) {
-		cli_error(cli, "%s: %s", path, kx_strerror(r));
-		free(path);
-		return CLI_USAGE;
-	}
-	ex = cli_write(cli, path, kx_secret_data(text), kx_secret_len(text),
-	    1);
-	kx_secret_free(text);
+	snprintf(path, plen, "%s.%u", prefix, ci->index);
+	if ((r = kx_component_write(ci, value, &text, d)) != KX_OK)
+		ex = cli_fail(cli, d, r, path);
+	else
+		ex = cli_write(cli, path, text.data, text.len, 1);
+	kx_buf_free(&text);	/* wipes: the text holds the component */
 	free(path);
-	return ex;
+	return ex == CLI_OK ? CLI_OK : CLI_USAGE;
 }
 
 int
@@ -156,11 +88,12 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	const char *arg, *src = NULL, *prefix = NULL, *alg_name = NULL;
 	unsigned long n = 0, m = 0;
 	kx_secret *key = NULL, *parts[MAX_PARTS] = { 0 };
-	uint8_t xs[MAX_PARTS];
+	uint8_t xs[MAX_PARTS], kcv[KCV_LEN];
 	char hex[2 * KCV_LEN + 1];
-	struct comp c;
+	kx_component_info ci;
+	enum kx_alg fam = KX_ALG_AES, alg;
 	kx_diag *d = NULL;
-	int o, r, aes = 1, ex = CLI_USAGE;
+	int o, r, ex = CLI_USAGE;
 	unsigned i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -202,7 +135,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		m = 0;		/* all parts needed: plain XOR */
 	if (alg_name == NULL)
 		return cli_usage(cli, "missing --alg");
-	if (family(alg_name, &aes) != 0)
+	if (family(alg_name, &fam) != 0)
 		return cli_usage(cli, "--alg: expected aes or tdea, got '%s'",
 		    alg_name);
 	if (src == NULL)
@@ -210,49 +143,52 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	if (prefix == NULL || prefix[0] == '\0')
 		return cli_usage(cli, "missing --out-prefix");
 
-	memset(&c, 0, sizeof(c));
 	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
-	if (!key_len_ok(aes, kx_secret_len(key))) {
+	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||
+	    alg == KX_ALG_DES) {
 		cli_error(cli, "--key: %zu bytes is not an %s key length",
-		    kx_secret_len(key), aes ? "AES" : "TDEA");
+		    kx_secret_len(key), fam == KX_ALG_AES ? "AES" : "TDEA");
 		goto out;
 	}
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	if ((r = kcv_of(aes, key, c.key_kcv, d)) != KX_OK ||
+	memset(&ci, 0, sizeof(ci));
+	ci.parts = (unsigned)n;
+	ci.threshold = m != 0 ? (unsigned)m : (unsigned)n;
+	ci.method = m != 0 ? KX_SPLIT_SHAMIR : KX_SPLIT_XOR;
+	ci.alg = alg;
+	ci.kcv_method = gp_method(alg);
+	ci.component_kcv_len = KCV_LEN;
+	ci.key_kcv_len = KCV_LEN;
+	if ((r = kx_kcv_compute(alg, ci.kcv_method, key, ci.key_kcv, KCV_LEN,
+	    d)) != KX_OK ||
 	    (r = kx_split(key, (unsigned)n, (unsigned)m, parts, xs, d)) !=
 	    KX_OK) {
 		ex = cli_fail(cli, d, r, "split");
 		goto out;
 	}
-	c.aes = aes;
-	c.parts = (unsigned)n;
-	c.threshold = (unsigned)m;
 	/* Write every file before printing anything. */
 	for (i = 0; i < n; i++) {
-		c.part = i + 1;
-		c.x = m != 0 ? xs[i] : 0;
-		c.value = parts[i];
-		if ((r = kcv_of(aes, parts[i], c.kcv, d)) != KX_OK) {
-			ex = cli_fail(cli, d, r, "split");
-			goto out;
-		}
-		if ((ex = split_write(cli, prefix, &c)) != CLI_OK)
+		ci.index = m != 0 ? xs[i] : i + 1;
+		if ((ex = split_write(cli, prefix, &ci, parts[i], d)) !=
+		    CLI_OK)
 			goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = kcv_of(aes, parts[i], c.kcv, d)) != KX_OK) {
+		if ((r = kx_kcv_compute(alg, ci.kcv_method, parts[i], kcv,
+		    KCV_LEN, d)) != KX_OK) {
 			ex = cli_fail(cli, d, r, "split");
 			goto out;
 		}
-		cli_hex(c.kcv, KCV_LEN, hex);
-		fprintf(cli->out, "%s.%u KCV %s\n", prefix, i + 1, hex);
+		cli_hex(kcv, KCV_LEN, hex);
+		fprintf(cli->out, "%s.%u KCV %s\n", prefix,
+		    m != 0 ? xs[i] : i + 1, hex);
 	}
-	cli_hex(c.key_kcv, KCV_LEN, hex);
+	cli_hex(ci.key_kcv, KCV_LEN, hex);
 	fprintf(cli->out, "key KCV %s\n", hex);
 	ex = CLI_OK;
 out:
@@ -264,32 +200,6 @@ out:
 }
 
 /* ---- combine ----------------------------------------------------------- */
-static const char *
-field(char *line, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(line, name, n) == 0 && line[n] == ':' &&
-	    line[n + 1] == ' ')
-		return line + n + 2;
-	return NULL;
-}
-
-static int
-get_uint(const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int
 get_kcv(const char *s, uint8_t *out)
 {
@@ -299,118 +209,57 @@ get_kcv(const char *s, uint8_t *out)
 	    n != KCV_LEN ? -1 : 0;
 }
 
-/*
- * Parse a component file held in b (a kx_buf, wiped on free).  Lines are
- * cut in place.  Returns NULL or the name of the bad field.
- */
-static const char *
-comp_parse(kx_buf *b, struct comp *c)
-{
-	char *p = (char *)b->data, *end = p + b->len, *nl;
-	const char *v;
-	unsigned seen = 0;
-	size_t vlen;
-	int line = 0;
-
-	if (memchr(p, '\0', b->len) != NULL)
-		return "file";
-	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return "line end";
-		*nl = '\0';
-		if (line++ == 0) {
-			if (strcmp(p, COMP_MAGIC) != 0)
-				return "first line";
-		} else if ((v = field(p, "alg")) != NULL) {
-			if (family(v, &c->aes) != 0)
-				return "alg";
-			seen |= 1;
-		} else if ((v = field(p, "part")) != NULL) {
-			if (get_uint(v, MAX_PARTS, &c->part) != 0)
-				return "part";
-			seen |= 2;
-		} else if ((v = field(p, "parts")) != NULL) {
-			if (get_uint(v, MAX_PARTS, &c->parts) != 0)
-				return "parts";
-			seen |= 4;
-		} else if ((v = field(p, "threshold")) != NULL) {
-			if (get_uint(v, MAX_PARTS, &c->threshold) != 0)
-				return "threshold";
-			seen |= 8;
-		} else if ((v = field(p, "x")) != NULL) {
-			if (get_uint(v, 255, &c->x) != 0)
-				return "x";
-			seen |= 16;
-		} else if ((v = field(p, "kcv-method")) != NULL) {
-			if (strcmp(v, "gp-aes") != 0 &&
-			    strcmp(v, "gp-des") != 0)
-				return "kcv-method";
-			seen |= 32;
-		} else if ((v = field(p, "kcv")) != NULL) {
-			if (get_kcv(v, c->kcv) != 0)
-				return "kcv";
-			seen |= 64;
-		} else if ((v = field(p, "key-kcv")) != NULL) {
-			if (get_kcv(v, c->key_kcv) != 0)
-				return "key-kcv";
-			seen |= 128;
-		} else if ((v = field(p, "value")) != NULL) {
-			if (c->value != NULL ||
-			    kx_secret_new(MAX_KEY, &c->value) != KX_OK ||
-			    cli_unhex(v, strlen(v), kx_secret_mut(c->value),
-			    MAX_KEY, &vlen) != 0)
-				return "value";
-			kx_secret_truncate(c->value, vlen);
-			seen |= 256;
-		} else {
-			return "unknown field";
-		}
-		p = nl + 1;
-	}
-	if (seen != 511)
-		return "missing field";
-	if (c->part < 1 || c->part > c->parts || c->parts < 2 ||
-	    c->threshold > c->parts || c->threshold == 1)
-		return "part";
-	if (!key_len_ok(c->aes, kx_secret_len(c->value)))
-		return "value";
-	return NULL;
-}
-
 static int
-comp_read(struct cli *cli, const char *path, struct comp *c, kx_diag *d)
+comp_read(struct cli *cli, const char *path, kx_component_info *ci,
+    kx_secret **value, kx_diag *d)
 {
 	kx_buf b = { 0 };
-	const char *bad;
 	int r;
 
-	memset(c, 0, sizeof(*c));
-	c->path = path;
 	if ((r = kx_file_read(path, 1 << 16, &b, d)) != KX_OK) {
 		(void)cli_fail(cli, d, r, path);
 		kx_buf_free(&b);
 		return CLI_USAGE;
 	}
-	bad = comp_parse(&b, c);
+	r = kx_component_read(b.data, b.len, path, ci, value, d);
 	kx_buf_free(&b);
-	if (bad != NULL) {
-		cli_error(cli, "component %s: not a component file (%s)",
-		    path, bad);
+	if (r == KX_EKCV) {
+		cli_error(cli, "component %s: KCV check failed (the component "
+		    "is damaged or altered)", path);
 		return CLI_INVALID;
 	}
+	if (r != KX_OK) {
+		(void)cli_fail(cli, d, r, path);
+		cli_error(cli, "component %s: not a valid component file",
+		    path);
+		return r == KX_EIO || r == KX_ENOMEM ? CLI_USAGE :
+		    CLI_INVALID;
+	}
 	return CLI_OK;
+}
+
+/* Whether two components come from the same split. */
+static int
+same_split(const kx_component_info *a, const kx_component_info *b)
+{
+	return a->parts == b->parts && a->threshold == b->threshold &&
+	    a->method == b->method && a->alg == b->alg &&
+	    a->kcv_method == b->kcv_method &&
+	    a->key_kcv_len == b->key_kcv_len &&
+	    !cli_ct_differ(a->key_kcv, b->key_kcv, a->key_kcv_len);
 }
 
 int
 cmd_combine(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *outpath = NULL, *want_hex = NULL;
-	struct comp *cs = NULL;
+	kx_component_info *cs = NULL;
 	kx_secret **vals = NULL, *key = NULL;
-	uint8_t *xs = NULL, kcv[KCV_LEN], want[KCV_LEN];
-	char hex[2 * KCV_LEN + 1];
+	uint8_t *xs = NULL, kcv[16], want[KCV_LEN];
+	char hex[2 * sizeof(kcv) + 1];
 	kx_diag *d = NULL;
-	int o, r, k, i, j, ex = CLI_USAGE;
+	int o, r, k = 0, i, j, ex = CLI_USAGE;
+	size_t kl;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -437,6 +286,12 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		    "a key", argv[cli->optind]);
 	if (k > MAX_PARTS)
 		return cli_usage(cli, "too many components");
+	if (outpath != NULL && strcmp(outpath, "-") == 0 &&
+	    cli_out_is_tty(cli)) {
+		cli_error(cli, "refusing to write key material to a "
+		    "terminal");
+		return CLI_USAGE;
+	}
 	if ((cs = calloc((size_t)k, sizeof(*cs))) == NULL ||
 	    (vals = calloc((size_t)k, sizeof(*vals))) == NULL ||
 	    (xs = calloc((size_t)k, 1)) == NULL ||
@@ -447,93 +302,77 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	for (i = 0; i < k; i++) {
 		const char *path = argv[cli->optind + i];
 
-		if ((ex = comp_read(cli, path, &cs[i], d)) != CLI_OK)
+		if ((ex = comp_read(cli, path, &cs[i], &vals[i], d)) !=
+		    CLI_OK)
 			goto out;
 		ex = CLI_INVALID;
 		for (j = 0; j < i; j++) {
-			if (cs[j].part == cs[i].part ||
-			    strcmp(cs[j].path, path) == 0) {
+			if (cs[j].index == cs[i].index) {
 				cli_error(cli, "component %s repeats component "
-				    "%s (part %u)", path, cs[j].path,
-				    cs[i].part);
+				    "%s (part %u)", path,
+				    argv[cli->optind + j], cs[i].index);
 				goto out;
 			}
 		}
-		if (i > 0 && (cs[i].aes != cs[0].aes ||
-		    cs[i].parts != cs[0].parts ||
-		    cs[i].threshold != cs[0].threshold ||
-		    kx_secret_len(cs[i].value) !=
-		    kx_secret_len(cs[0].value) ||
-		    cli_ct_differ(cs[i].key_kcv, cs[0].key_kcv, KCV_LEN))) {
+		if (i > 0 && (!same_split(&cs[i], &cs[0]) ||
+		    kx_secret_len(vals[i]) != kx_secret_len(vals[0]))) {
 			cli_error(cli, "component %s does not belong with %s "
-			    "(header mismatch)", path, cs[0].path);
+			    "(header mismatch)", path, argv[cli->optind]);
 			goto out;
 		}
-		if ((r = kcv_of(cs[i].aes, cs[i].value, kcv, d)) != KX_OK) {
-			ex = cli_fail(cli, d, r, path);
-			goto out;
-		}
-		if (cli_ct_differ(kcv, cs[i].kcv, KCV_LEN) != 0) {
-			cli_error(cli, "component %s: KCV check failed (the "
-			    "component is damaged or altered)", path);
-			goto out;
-		}
-		vals[i] = cs[i].value;
-		xs[i] = (uint8_t)cs[i].x;
+		xs[i] = (uint8_t)cs[i].index;
 	}
-	if (cs[0].threshold == 0 && (unsigned)k != cs[0].parts) {
+	if (cs[0].method == KX_SPLIT_XOR && (unsigned)k != cs[0].parts) {
 		cli_error(cli, "all %u components are needed, %d given",
 		    cs[0].parts, k);
 		ex = CLI_USAGE;
 		goto out;
 	}
-	if (cs[0].threshold != 0 && (unsigned)k < cs[0].threshold) {
+	if ((unsigned)k < cs[0].threshold) {
 		cli_error(cli, "%u components are needed, %d given",
 		    cs[0].threshold, k);
 		ex = CLI_USAGE;
 		goto out;
 	}
-	if ((r = kx_combine(vals, xs, (unsigned)k, cs[0].threshold, &key,
+	if ((r = kx_combine(vals, xs, (unsigned)k,
+	    cs[0].method == KX_SPLIT_XOR ? 0 : cs[0].threshold, &key, d)) !=
+	    KX_OK) {
+		ex = cli_fail(cli, d, r, "combine");
+		goto out;
+	}
+	kl = cs[0].key_kcv_len;
+	if ((r = kx_kcv_compute(cs[0].alg, cs[0].kcv_method, key, kcv, kl,
 	    d)) != KX_OK) {
 		ex = cli_fail(cli, d, r, "combine");
 		goto out;
 	}
-	if ((r = kcv_of(cs[0].aes, key, kcv, d)) != KX_OK) {
-		ex = cli_fail(cli, d, r, "combine");
-		goto out;
-	}
 	ex = CLI_INVALID;
-	if (cli_ct_differ(kcv, cs[0].key_kcv, KCV_LEN) != 0) {
+	if (cli_ct_differ(kcv, cs[0].key_kcv, kl)) {
 		cli_error(cli, "the rebuilt key does not match the key KCV "
-		    "in %s", cs[0].path);
+		    "in %s", argv[cli->optind]);
 		goto out;
 	}
-	if (want_hex != NULL && cli_ct_differ(kcv, want, KCV_LEN) != 0) {
+	if (want_hex != NULL && (kl < KCV_LEN ||
+	    cli_ct_differ(kcv, want, KCV_LEN))) {
 		cli_error(cli, "the rebuilt key does not match --kcv %s",
 		    want_hex);
 		goto out;
 	}
 	if (outpath != NULL) {
-		if (strcmp(outpath, "-") == 0 && cli_out_is_tty(cli)) {
-			cli_error(cli, "refusing to write key material to a "
-			    "terminal");
-			ex = CLI_USAGE;
-			goto out;
-		}
 		if ((ex = cli_write(cli, outpath, kx_secret_data(key),
 		    kx_secret_len(key), 1)) != CLI_OK)
 			goto out;
 		if (strcmp(outpath, "-") == 0)
 			goto done;
 	}
-	cli_hex(kcv, KCV_LEN, hex);
+	cli_hex(kcv, kl, hex);
 	fprintf(cli->out, "key KCV %s\n", hex);
 done:
 	ex = CLI_OK;
 out:
-	if (cs != NULL)
+	if (vals != NULL)
 		for (i = 0; i < k; i++)
-			kx_secret_free(cs[i].value);
+			kx_secret_free(vals[i]);
 	free(cs);
 	free(vals);
 	free(xs);

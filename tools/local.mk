@@ -7,3 +7,33 @@ tools_kmsxchg_SOURCES = tools/kmsxchg.c tools/cli.c tools/cli.h \
 	tools/cli_xchg.c tools/cli_xchg.h
 tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools
 tools_kmsxchg_LDADD = codec/libkmsxchg.la
+
+# Man pages (kmsxchg(5)'s rules table is generated from codec/rules.def)
+# and bash completion.
+man_MANS = tools/kmsxchg.1 tools/kmsxchg.5
+EXTRA_DIST += tools/kmsxchg.1.in tools/kmsxchg.5.in tools/kmsxchg.bash \
+	tools/demo.sh codec/rules2man.awk
+CLEANFILES += tools/kmsxchg.1 tools/kmsxchg.5
+kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
+	-e 's|[@]datadir[@]|$(datadir)|g' \
+	-e 's|[@]pkgdatadir[@]|$(pkgdatadir)|g'
+tools/kmsxchg.1: tools/kmsxchg.1.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) tools && \
+	$(kx_man_subst) $(srcdir)/tools/kmsxchg.1.in >$@
+tools/kmsxchg.5: tools/kmsxchg.5.in codec/rules.def codec/rules2man.awk \
+    Makefile
+	$(AM_V_GEN)$(MKDIR_P) tools && \
+	$(AWK) -f $(srcdir)/codec/rules2man.awk $(srcdir)/codec/rules.def \
+	    >$@.rules && \
+	$(kx_man_subst) -e '/^\.\\" [@]RULES[@]$$/{r $@.rules' -e 'd;}' \
+	    $(srcdir)/tools/kmsxchg.5.in >$@ && rm -f $@.rules
+bashcompletiondir = $(datadir)/bash-completion/completions
+install-data-local: install-kx-bash-completion
+uninstall-local: uninstall-kx-bash-completion
+install-kx-bash-completion:
+	$(MKDIR_P) '$(DESTDIR)$(bashcompletiondir)'
+	$(INSTALL_DATA) $(srcdir)/tools/kmsxchg.bash \
+	    '$(DESTDIR)$(bashcompletiondir)/kmsxchg'
+uninstall-kx-bash-completion:
+	rm -f '$(DESTDIR)$(bashcompletiondir)/kmsxchg'
+.PHONY: install-kx-bash-completion uninstall-kx-bash-completion

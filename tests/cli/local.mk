@@ -20,16 +20,23 @@ CLI_CASES = \
 	tests/cli/cases/convert-fail-keeps-target.case \
 	tests/cli/cases/convert-fail-no-file.case \
 	tests/cli/cases/convert-gp-back.case \
+	tests/cli/cases/convert-gp-multikey.case \
+	tests/cli/cases/convert-gp-one-key.case \
 	tests/cli/cases/convert-input-untouched.case \
+	tests/cli/cases/convert-key-unknown.case \
 	tests/cli/cases/convert-missing-input.case \
 	tests/cli/cases/convert-roundtrip-der.case \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
 	tests/cli/cases/convert-two-inputs.case \
+	tests/cli/cases/help-command.case \
 	tests/cli/cases/help.case \
+	tests/cli/cases/kcv-aes-cmac-tr31.case \
 	tests/cli/cases/kcv-aes-cmac.case \
 	tests/cli/cases/kcv-aes-gp.case \
 	tests/cli/cases/kcv-bad-alg.case \
+	tests/cli/cases/kcv-env-unset.case \
+	tests/cli/cases/kcv-fd-env-sources.case \
 	tests/cli/cases/kcv-file-insecure.case \
 	tests/cli/cases/kcv-help.case \
 	tests/cli/cases/kcv-missing-key.case \
@@ -37,6 +44,8 @@ CLI_CASES = \
 	tests/cli/cases/kcv-tdea-file.case \
 	tests/cli/cases/kcv-tdea-gp.case \
 	tests/cli/cases/kcv-tdea-zero-len.case \
+	tests/cli/cases/man-built.case \
+	tests/cli/cases/man-lint.case \
 	tests/cli/cases/man-options.case \
 	tests/cli/cases/rules-bad-format.case \
 	tests/cli/cases/rules-md.case \
@@ -53,6 +62,7 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-missing-in.case \
 	tests/cli/cases/unwrap-rfc3394-file.case \
 	tests/cli/cases/unwrap-rfc5649.case \
+	tests/cli/cases/unwrap-rsa-public-refused.case \
 	tests/cli/cases/unwrap-stdin-pipe.case \
 	tests/cli/cases/unwrap-tampered.case \
 	tests/cli/cases/unwrap-terminal.case \
@@ -86,6 +96,19 @@ CLI_CASES = \
 	tests/cli/cases/wrap-file-sources-binary.case \
 	tests/cli/cases/wrap-rfc3394.case \
 	tests/cli/cases/wrap-rfc5649.case \
-	tests/cli/cases/wrap-siv-refused.case
+	tests/cli/cases/wrap-rsa-roundtrip.case \
+	tests/cli/cases/wrap-siv-refused.case \
+	tests/cli/cases/wrap-tdea-ecb.case
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
+
+# The command line in process (cli_main with memory streams); links the
+# tools sources against libkx_core.la like the other unit tests.
+check_PROGRAMS += tests/unit/test_cli
+TESTS += tests/unit/test_cli
+tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
+	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
+	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
+	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h
+tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools

@@ -74,7 +74,7 @@ while IFS= read -r s; do
 	sh -c "$s" || { echo "run-case: setup failed: $s" >&2; exit 99; }
 done <"$meta/setup"
 
-echo "cmd:$cmd"
+printf 'cmd:%s\n' "$cmd"
 sh -c "$cmd" >"$meta/out" 2>"$meta/err" </dev/null
 got=$?
 fail=0
