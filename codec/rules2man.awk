@@ -5,7 +5,8 @@
 # Reads the KX_RULE(id, slug, severity, check, summary, example) rows (a
 # row may span lines; adjacent C string literals are joined; C comments
 # and blank lines are skipped) and writes a tbl(1) table for inclusion in
-# kmsxchg.5: rule, default severity, meaning, example.  Rules reported by
+# kmsxchg.5: rule, default severity, meaning, example (columns separated
+# by tabs, tbl's default).  Rules reported by
 # the readers or writers (check "reader"/"writer") say so in the meaning.
 # Exits non-zero on a row it cannot parse, so a malformed rules.def fails
 # the build.
@@ -69,10 +70,10 @@ BEGIN {
 	row = ""
 	nrows = 0
 	print ".TS"
-	print "tab(@) box;"
+	print "box;"
 	print "lb lb lb lb"
 	print "l l lx lx."
-	print "Rule@Severity@Meaning@Example"
+	print "Rule\tSeverity\tMeaning\tExample"
 	print "_"
 }
 
@@ -123,7 +124,7 @@ BEGIN {
 		meaning = meaning " (reported while reading)"
 	else if (a[4] == "writer")
 		meaning = meaning " (reported while writing)"
-	printf("%s@%s@T{\n%s\nT}@T{\n%s\nT}\n", a[1], tolower(a[3]),
+	printf("%s\t%s\tT{\n%s\nT}\tT{\n%s\nT}\n", a[1], tolower(a[3]),
 	    troff(meaning), troff(a[6]))
 	nrows++
 }
