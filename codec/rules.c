@@ -63,6 +63,13 @@ struct vctx {
 
 #define U(x) KX_USAGE_BIT(KX_U_##x)
 #define BIT(x) (1u << (x))
+
+/* A mask bit for a value from a document (0 when out of range). */
+static uint32_t
+bit(int v)
+{
+	return v >= 0 && v < 32 ? 1u << v : 0;
+}
 #define SET(t) ((t) != KX_UNSET_TIME)
 
 /* ---- rule table access ---------------------------------------------- */
@@ -128,12 +135,19 @@ nz2(const char *s)
 	return s != NULL ? s : "";
 }
 
+/* An enum value's name for messages; "?" when out of range. */
+static const char *
+knm(enum kx_enum_type t, int v)
+{
+	const char *s = kx_name(t, v);
+
+	return s != NULL ? s : "?";
+}
+
 static const char *
 algname(enum kx_alg a)
 {
-	const char *s = kx_name(KX_E_ALG, a);
-
-	return s != NULL ? s : "?";
+	return knm(KX_E_ALG, a);
 }
 
 /* "encrypt,wrap" for a usage mask, "-" for none. */
@@ -148,7 +162,7 @@ usage_str(uint32_t mask, char *buf, size_t size)
 		if ((mask & KX_USAGE_BIT(i)) == 0)
 			continue;
 		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-		    "%s%s", len ? "," : "", kx_name(KX_E_USAGE, i));
+		    "%s%s", len ? "," : "", knm(KX_E_USAGE, i));
 		if (len >= size)
 			break;
 	}
@@ -379,7 +393,7 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 	}
 	if (!class_fits(p->cls, p->alg)) {
 		emit(v, R_KX101, k, KXF_ALG, "class %s does not fit "
-		    "algorithm %s", nz(kx_name(KX_E_CLASS, p->cls)),
+		    "algorithm %s", nz(knm(KX_E_CLASS, p->cls)),
 		    algname(p->alg));
 		return;
 	}
@@ -405,7 +419,7 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 	}
 	if (p->hmac_hash != KX_HASH_NONE && p->alg != KX_ALG_HMAC) {
 		emit(v, R_KX101, k, KXF_ALG, "hmac hash %s on a %s key",
-		    nz(kx_name(KX_E_HASH, p->hmac_hash)), algname(p->alg));
+		    nz(knm(KX_E_HASH, p->hmac_hash)), algname(p->alg));
 		return;
 	}
 	if (p->ec_curve == NULL)
@@ -465,7 +479,7 @@ chk_usage_class(struct vctx *v, const kx_key *k)
 	if (bad != 0)
 		emit(v, R_KX102, k, KXF_USAGE, "usage %s not possible for a "
 		    "%s %s key", usage_str(bad, buf, sizeof(buf)),
-		    nz(kx_name(KX_E_CLASS, k->prof.cls)),
+		    nz(knm(KX_E_CLASS, k->prof.cls)),
 		    algname(k->prof.alg));
 }
 
@@ -493,7 +507,7 @@ chk_expired(struct vctx *v, const kx_key *k)
 		return;
 	if (k->prof.not_after < v->now)
 		emit(v, R_KX104, k, KXF_VALIDITY, "%s key expired at %s "
-		    "(reference time %s)", kx_name(KX_E_STATE, k->prof.state),
+		    "(reference time %s)", knm(KX_E_STATE, k->prof.state),
 		    tstr(k->prof.not_after, a), tstr(v->now, b));
 }
 
@@ -510,7 +524,7 @@ chk_not_yet_valid(struct vctx *v, const kx_key *k)
 	    p->not_before > v->now)
 		emit(v, R_KX105, k, KXF_VALIDITY, "%s key is not valid "
 		    "before %s (reference time %s)",
-		    kx_name(KX_E_STATE, p->state), tstr(p->not_before, a),
+		    knm(KX_E_STATE, p->state), tstr(p->not_before, a),
 		    tstr(v->now, b));
 	else if (p->state == KX_STATE_PRE_ACTIVE &&
 	    p->not_before <= v->now &&
@@ -530,7 +544,7 @@ chk_state_fields(struct vctx *v, const kx_key *k)
 	if (k == NULL)
 		return;
 	p = &k->prof;
-	st = nz(kx_name(KX_E_STATE, p->state));
+	st = nz(knm(KX_E_STATE, p->state));
 	if (p->state == KX_STATE_COMPROMISED && !SET(p->revoked_at))
 		emit(v, R_KX106, k, KXF_STATE, "state compromised without "
 		    "revoked-at");
@@ -539,7 +553,7 @@ chk_state_fields(struct vctx *v, const kx_key *k)
 		emit(v, R_KX106, k, KXF_STATE, "state %s but revoked "
 		    "(revoked-at %s, reason %s)", st,
 		    SET(p->revoked_at) ? tstr(p->revoked_at, a) : "-",
-		    nz(kx_name(KX_E_REVOCATION, p->revocation_reason)));
+		    nz(knm(KX_E_REVOCATION, p->revocation_reason)));
 	else if (p->revocation_reason == KX_REV_KEY_COMPROMISE &&
 	    p->state != KX_STATE_COMPROMISED &&
 	    p->state != KX_STATE_DESTROYED)
@@ -593,7 +607,7 @@ chk_clear_production(struct vctx *v, const kx_key *k)
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
 		    "(clear values are for mode test only)",
-		    nz(kx_name(KX_E_KEYMODE, k->prof.mode)));
+		    nz(knm(KX_E_KEYMODE, k->prof.mode)));
 }
 
 /* ---- KX110-KX116 GlobalPlatform ------------------------------------- */
@@ -642,14 +656,14 @@ chk_gp_key_type(struct vctx *v, const kx_key *k)
 		if (t < gp_types[i].lo || t > gp_types[i].hi)
 			continue;
 		if ((gp_types[i].algs != 0 &&
-		    (gp_types[i].algs & BIT(p->alg)) == 0) ||
-		    (gp_types[i].classes & BIT(p->cls)) == 0 ||
+		    (gp_types[i].algs & bit(p->alg)) == 0) ||
+		    (gp_types[i].classes & bit(p->cls)) == 0 ||
 		    (gp_types[i].bits != 0 &&
 		    gp_types[i].bits != p->length_bits))
 			emit(v, R_KX110, k, KXF_GP, "GP key type %02X (%s) "
 			    "does not fit a %s %s/%u key", (unsigned)t,
 			    gp_types[i].what,
-			    nz(kx_name(KX_E_CLASS, p->cls)),
+			    nz(knm(KX_E_CLASS, p->cls)),
 			    algname(p->alg), p->length_bits);
 		return;
 	}
@@ -660,7 +674,7 @@ chk_gp_key_type(struct vctx *v, const kx_key *k)
 static int
 role_matches(uint32_t roles, enum kx_role r)
 {
-	return roles == 0 || (roles & BIT(r)) != 0;
+	return roles == 0 || (roles & bit(r)) != 0;
 }
 
 static void
@@ -722,7 +736,7 @@ chk_gp_kid(struct vctx *v, const kx_key *k)
 	if (rows > 0)
 		emit(v, R_KX112, k, KXF_GP, "kid %02X on a %s key; policy %s "
 		    "requires %s", (unsigned)kid,
-		    nz(kx_name(KX_E_ROLE, k->prof.role)), nz(v->pol->name),
+		    nz(knm(KX_E_ROLE, k->prof.role)), nz(v->pol->name),
 		    want);
 }
 
@@ -924,7 +938,7 @@ chk_gp_scp(struct vctx *v, const kx_key *k)
 	}
 	if (!ok)
 		emit(v, R_KX116, k, KXF_GP, "%s does not work with a %s key",
-		    nz(kx_name(KX_E_SCP, p->gp.scp)), algname(p->alg));
+		    nz(knm(KX_E_SCP, p->gp.scp)), algname(p->alg));
 }
 
 /* ---- KX120-KX126 export restrictions -------------------------------- */
@@ -944,7 +958,7 @@ chk_export_allowed(struct vctx *v, const kx_key *k)
 			continue;
 		emit(v, R_KX120, k, KXF_EXPORT, "non-exportable key carries a "
 		    "%s value for recipient %s (holder %s, owner %s)",
-		    kx_name(KX_E_VALUE_FORM, k->value.form), r,
+		    knm(KX_E_VALUE_FORM, k->value.form), r,
 		    nz(k->prof.holder), nz(k->prof.owner));
 		return;
 	}
@@ -1003,7 +1017,7 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 			    "(%s/%u, %s: %u bits) below the key's minimum "
 			    "wrapping strength %u bits", tk->id,
 			    algname(tk->alg), tk->length_bits,
-			    nz(kx_name(KX_E_WRAP_ALG, k->value.alg)), ws, need);
+			    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws, need);
 		return;
 	}
 	need = key_strength(&k->prof);
@@ -1011,7 +1025,7 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 		emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s (%s/%u, %s: "
 		    "%u bits) weaker than the key (%s/%u: %u bits)", tk->id,
 		    algname(tk->alg), tk->length_bits,
-		    nz(kx_name(KX_E_WRAP_ALG, k->value.alg)), ws,
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws,
 		    algname(k->prof.alg), k->prof.length_bits, need);
 }
 
@@ -1052,7 +1066,7 @@ forms_str(uint32_t forms, char *buf, size_t size)
 	for (i = 0; i < KX_FORM__N && len < size; i++)
 		if ((forms & BIT(i)) != 0)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s",
-			    len ? "," : "", kx_name(KX_E_FORM, i));
+			    len ? "," : "", knm(KX_E_FORM, i));
 	return buf;
 }
 
@@ -1086,7 +1100,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	}
 	if ((forms & BIT(form)) == 0) {
 		emit(v, R_KX123, k, KXF_EXPORT, "value in form %s; the key "
-		    "allows export only as %s", kx_name(KX_E_FORM, form),
+		    "allows export only as %s", knm(KX_E_FORM, form),
 		    forms_str(forms, buf, sizeof(buf)));
 		return;
 	}
@@ -1224,8 +1238,8 @@ chk_export_inactive(struct vctx *v, const kx_key *k)
 	if (k->prof.state != KX_STATE_ACTIVE &&
 	    k->prof.state != KX_STATE_PRE_ACTIVE)
 		emit(v, R_KX125, k, KXF_STATE, "%s key carries a %s value",
-		    nz(kx_name(KX_E_STATE, k->prof.state)),
-		    kx_name(KX_E_VALUE_FORM, k->value.form));
+		    nz(knm(KX_E_STATE, k->prof.state)),
+		    knm(KX_E_VALUE_FORM, k->value.form));
 }
 
 static void
@@ -1278,13 +1292,13 @@ kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
 	}
 	if (n < 1 || n > max) {
 		snprintf(buf, size, "%zu-byte %s KCV (1 to %zu bytes)", n,
-		    kx_name(KX_E_KCV_METHOD, m), max);
+		    knm(KX_E_KCV_METHOD, m), max);
 		return buf;
 	}
 	return NULL;
 alg:
 	snprintf(buf, size, "KCV method %s does not fit a %s key",
-	    kx_name(KX_E_KCV_METHOD, m), algname(a));
+	    knm(KX_E_KCV_METHOD, m), algname(a));
 	return buf;
 }
 
@@ -1356,7 +1370,7 @@ chk_kcv_match(struct vctx *v, const kx_key *k)
 			emit(v, R_KX131, k, KXF_KCV, "KCV %s does not match "
 			    "the clear value (%s KCV is %s)",
 			    hexstr(&k->kcv, x, sizeof(x)),
-			    kx_name(KX_E_KCV_METHOD, k->kcv_method),
+			    knm(KX_E_KCV_METHOD, k->kcv_method),
 			    hexstr(&got, y, sizeof(y)));
 		}
 		kx_secret_free(s);
@@ -1379,7 +1393,7 @@ chk_kcv_missing(struct vctx *v, const kx_key *k)
 		return;
 	if (is_des_family(k->prof.alg) || k->prof.alg == KX_ALG_AES)
 		emit(v, R_KX132, k, KXF_KCV, "%s value of a %s key has no KCV",
-		    kx_name(KX_E_VALUE_FORM, k->value.form),
+		    knm(KX_E_VALUE_FORM, k->value.form),
 		    algname(k->prof.alg));
 }
 
@@ -1467,14 +1481,14 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 		return;
 	if (k->value.kek_id == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "%s value names no transport "
-		    "key", kx_name(KX_E_VALUE_FORM, k->value.form));
+		    "key", knm(KX_E_VALUE_FORM, k->value.form));
 	else if ((tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "transport key %s is not "
 		    "defined in the document", k->value.kek_id);
 	else if (!wrap_fits(k->value.alg, tk->alg))
 		emit(v, R_KX141, k, KXF_VALUE, "wrap algorithm %s cannot use "
 		    "transport key %s (%s)",
-		    nz(kx_name(KX_E_WRAP_ALG, k->value.alg)), nz(tk->id),
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), nz(tk->id),
 		    algname(tk->alg));
 }
 
@@ -1532,8 +1546,8 @@ chk_split(struct vctx *v, const kx_key *k)
 	if (s->method != KX_SPLIT_NONE && val->split_method != KX_SPLIT_NONE &&
 	    s->method != val->split_method) {
 		emit(v, R_KX142, k, KXF_VALUE, "value split %s but profile "
-		    "split %s", kx_name(KX_E_SPLIT, val->split_method),
-		    kx_name(KX_E_SPLIT, s->method));
+		    "split %s", knm(KX_E_SPLIT, val->split_method),
+		    knm(KX_E_SPLIT, s->method));
 		return;
 	}
 	if (val->split_method == KX_SPLIT_XOR && val->threshold != 0 &&
@@ -1578,7 +1592,7 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		    kxi_doc_find_key(v->against, r->ref) != NULL)
 			continue;
 		emit(v, R_KX143, k, KXF_RELATIONS, "%s %s: no such key in "
-		    "the document", kx_name(KX_E_RELATION, r->type), r->ref);
+		    "the document", knm(KX_E_RELATION, r->type), r->ref);
 	}
 }
 
@@ -1629,7 +1643,7 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 		emit(v, R_KX150, k, KXF_VALUE, "wrapping under %s (%s/%u, %s) "
 		    "has %u bits of security, policy %s requires %u", tk->id,
 		    algname(tk->alg), tk->length_bits,
-		    nz(kx_name(KX_E_WRAP_ALG, k->value.alg)), s,
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), s,
 		    nz(v->pol->name), min);
 }
 
@@ -1677,13 +1691,13 @@ chk_transition(struct vctx *v, const kx_key *k)
 static int
 pol_match(const struct kxi_pol_match *m, const kx_profile *p)
 {
-	if (m->roles != 0 && (m->roles & BIT(p->role)) == 0)
+	if (m->roles != 0 && (m->roles & bit(p->role)) == 0)
 		return 0;
-	if (m->algs != 0 && (m->algs & BIT(p->alg)) == 0)
+	if (m->algs != 0 && (m->algs & bit(p->alg)) == 0)
 		return 0;
-	if (m->classes != 0 && (m->classes & BIT(p->cls)) == 0)
+	if (m->classes != 0 && (m->classes & bit(p->cls)) == 0)
 		return 0;
-	if (m->scps != 0 && (!p->has_gp || (m->scps & BIT(p->gp.scp)) == 0))
+	if (m->scps != 0 && (!p->has_gp || (m->scps & bit(p->gp.scp)) == 0))
 		return 0;
 	if ((p->usage & m->usage) != m->usage)
 		return 0;
@@ -1761,7 +1775,7 @@ chk_legacy_wrap(struct vctx *v, const kx_key *k)
 	if ((v->pol->disallowed_wraps & BIT(k->value.alg)) != 0)
 		emit(v, R_KX153, k, KXF_VALUE, "wrap algorithm %s is "
 		    "disallowed by policy %s",
-		    nz(kx_name(KX_E_WRAP_ALG, k->value.alg)),
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)),
 		    nz(v->pol->name));
 }
 
@@ -1780,7 +1794,7 @@ chk_forbidden(struct vctx *v, const kx_key *k)
 			continue;
 		emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage %s is "
 		    "forbidden by policy %s: %s",
-		    nz(kx_name(KX_E_ROLE, k->prof.role)),
+		    nz(knm(KX_E_ROLE, k->prof.role)),
 		    algname(k->prof.alg),
 		    usage_str(k->prof.usage, buf, sizeof(buf)),
 		    nz(v->pol->name), nz(f->reason));
