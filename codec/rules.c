@@ -59,6 +59,8 @@ struct vctx {
 	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
 	size_t *byid;		/* indices of keys with an id, sorted by id */
 	size_t nbyid;
+	size_t *agid;		/* the same for the "against" document */
+	size_t nagid;
 };
 
 #define U(x) KX_USAGE_BIT(KX_U_##x)
@@ -221,23 +223,23 @@ strlist_has(const kx_strlist *l, const char *s)
 	return 0;
 }
 
+/* The first key of doc with id, by binary search in the sorted ix. */
 static const kx_key *
-find_key(const struct vctx *v, const char *id)
+find_in(const kx_doc *doc, const size_t *ix, size_t n, const char *id)
 {
-	size_t lo = 0, hi = v->nbyid, mid;
+	size_t lo = 0, hi = n, mid;
 	int c;
 
-	if (id == NULL)
+	if (id == NULL || doc == NULL)
 		return NULL;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(v->doc->keys[v->byid[mid]].prof.id, id);
+		c = strcmp(doc->keys[ix[mid]].prof.id, id);
 		if (c == 0) {
-			/* the first key with this id */
-			while (mid > 0 && strcmp(v->doc->keys[
-			    v->byid[mid - 1]].prof.id, id) == 0)
+			while (mid > 0 && strcmp(doc->keys[
+			    ix[mid - 1]].prof.id, id) == 0)
 				mid--;
-			return &v->doc->keys[v->byid[mid]];
+			return &doc->keys[ix[mid]];
 		}
 		if (c < 0)
 			lo = mid + 1;
@@ -245,6 +247,19 @@ find_key(const struct vctx *v, const char *id)
 			hi = mid;
 	}
 	return NULL;
+}
+
+static const kx_key *
+find_key(const struct vctx *v, const char *id)
+{
+	return find_in(v->doc, v->byid, v->nbyid, id);
+}
+
+/* The key of the "against" document with this id, or NULL. */
+static const kx_key *
+find_against(const struct vctx *v, const char *id)
+{
+	return find_in(v->against, v->agid, v->nagid, id);
 }
 
 /*
@@ -1222,7 +1237,7 @@ chk_widening(struct vctx *v, const kx_key *k)
 		compare_profiles(v, k, b, what);
 	}
 	if (v->against != NULL && k->prof.id != NULL &&
-	    (b = kxi_doc_find_key(v->against, k->prof.id)) != NULL) {
+	    (b = find_against(v, k->prof.id)) != NULL) {
 		snprintf(what, sizeof(what), "the profile of %s in %s",
 		    k->prof.id, nz(v->against->source != NULL ?
 		    v->against->source : v->against->id));
@@ -1382,7 +1397,7 @@ chk_kcv_match(struct vctx *v, const kx_key *k)
 			kcv_vs_copy(v, k, find_key(v,
 			    k->prof.relations[i].ref), "copy-of");
 	if (v->against != NULL && k->prof.id != NULL)
-		kcv_vs_copy(v, k, kxi_doc_find_key(v->against, k->prof.id),
+		kcv_vs_copy(v, k, find_against(v, k->prof.id),
 		    "the sender's key");
 }
 
@@ -1589,7 +1604,7 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		    kxi_doc_find_tk(v->doc, r->ref) != NULL)
 			continue;
 		if (v->against != NULL &&
-		    kxi_doc_find_key(v->against, r->ref) != NULL)
+		    find_against(v, r->ref) != NULL)
 			continue;
 		emit(v, R_KX143, k, KXF_RELATIONS, "%s %s: no such key in "
 		    "the document", knm(KX_E_RELATION, r->type), r->ref);
@@ -1841,6 +1856,21 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 		if (doc->keys[i].prof.id != NULL)
 			v.byid[v.nbyid++] = i;
 	sort_idx(doc, v.byid, tmp, v.nbyid, id_cmp);
+	if (against != NULL) {
+		free(tmp);
+		v.agid = calloc(against->nkeys ? against->nkeys : 1,
+		    sizeof(*v.agid));
+		tmp = calloc(against->nkeys ? against->nkeys : 1,
+		    sizeof(*tmp));
+		if (v.agid == NULL || tmp == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+			goto out;
+		}
+		for (i = 0; i < against->nkeys; i++)
+			if (against->keys[i].prof.id != NULL)
+				v.agid[v.nagid++] = i;
+		sort_idx(against, v.agid, tmp, v.nagid, id_cmp);
+	}
 
 	for (i = 0; i < R__N; i++)
 		rules[i].check(&v, NULL);
@@ -1850,6 +1880,7 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 	r = KX_OK;
 out:
 	free(v.byid);
+	free(v.agid);
 	free(tmp);
 	return r;
 }
