@@ -454,6 +454,8 @@ const kx_policy *kxi_policy_default(void);
 
 /* ---- rules (rules.c) ------------------------------------------------- */
 /* Short name of a rule ("weak-wrap"), NULL for unknown ids. */
+/* 1 if kx_doc_validate checks rule id (not a reader/writer/importer rule). */
+int kxi_rule_validated(const char *id);
 const char *kxi_rule_slug(const char *id);
 /* One-line example of an input that breaks the rule, NULL if unknown. */
 const char *kxi_rule_example(const char *id);

@@ -124,6 +124,8 @@ BEGIN {
 		meaning = meaning " (reported while reading)"
 	else if (a[4] == "writer")
 		meaning = meaning " (reported while writing)"
+	else if (a[4] == "importer")
+		meaning = meaning " (reported by import and rewrap)"
 	printf("%s\t%s\tT{\n%s\nT}\tT{\n%s\nT}\n", a[1], tolower(a[3]),
 	    troff(meaning), troff(a[6]))
 	nrows++
