@@ -312,6 +312,14 @@ int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
     const char *name, kx_diag *d);
 
 /*
+ * Write key i of doc as one GP KeyProfile (gp.c); the gp format's write
+ * refuses documents with more than one key.  Lost attributes are KX009
+ * warnings in d.
+ */
+int kxi_gp_write_key(const kx_doc *doc, size_t i, kx_buf *out, kx_diag *d)
+    KX_WUR;
+
+/*
  * Hardened XML helpers (xmlsec.c), for every XML spoke.
  *
  * kxi_xml_parse: parse buf[len] into a libxml2 DOM the caller frees with
@@ -376,6 +384,89 @@ int kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
 int kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
     kx_diag *d) KX_WUR;
 void kxi_xml_reader_close(kxi_xml_reader *r);
+
+/* ---- policies (policy.c reads them, rules.c applies them) ------------ */
+#define KXI_SEV_OFF (-1)	/* a policy turned the rule off */
+
+struct kxi_pol_sev {
+	char rule[8];
+	int sev;		/* enum kx_severity or KXI_SEV_OFF */
+};
+/* A minimum in force from a date on (KX_UNSET_TIME: always). */
+struct kxi_pol_min {
+	unsigned bits;
+	int64_t from;
+};
+/* alg may not apply protection (encrypt, wrap, MAC, sign) after "after". */
+struct kxi_pol_transition {
+	enum kx_alg alg;
+	int64_t after;
+};
+/*
+ * A key selector: a key matches when every non-zero mask holds its value
+ * (roles 1u << kx_role, algs 1u << kx_alg, classes 1u << kx_class, scps
+ * 1u << kx_scp), it has every usage bit of usage and, when usage_any is
+ * non-zero, at least one bit of usage_any.
+ */
+struct kxi_pol_match {
+	uint32_t roles, algs, classes, usage, usage_any, scps;
+};
+struct kxi_pol_period {
+	struct kxi_pol_match m;
+	int64_t originator;	/* max originator-usage period, s; -1 none */
+	int64_t total;		/* max not-before..not-after, s; -1 none */
+	const char *originator_text, *total_text; /* as written */
+	const char *source;	/* citation, may be NULL */
+};
+struct kxi_pol_forbid {
+	struct kxi_pol_match m;
+	const char *reason;
+};
+struct kxi_pol_kvn {
+	uint32_t roles;		/* 0 = every key with a KVN */
+	int min, max;
+};
+struct kxi_pol_kid {
+	enum kx_role role;
+	int kid;		/* one allowed KID; rows for a role add up */
+};
+struct kxi_pol_waiver {
+	char rule[8];
+	const char *key, *reason;
+	int64_t until;		/* KX_UNSET_TIME: no end */
+};
+
+struct kx_policy {
+	kxi_arena arena;
+	const char *name, *description;
+	struct kxi_pol_sev *sevs;
+	size_t nsevs;
+	struct kxi_pol_min *min_strength, *min_wrap;
+	size_t nmin_strength, nmin_wrap;
+	struct kxi_pol_transition *transitions;
+	size_t ntransitions;
+	struct kxi_pol_period *periods;
+	size_t nperiods;
+	uint32_t disallowed_wraps;	/* mask of 1u << kx_wrap_alg */
+	struct kxi_pol_forbid *forbids;
+	size_t nforbids;
+	struct kxi_pol_kvn *kvns;
+	size_t nkvns;
+	struct kxi_pol_kid *kids;
+	size_t nkids;
+	struct kxi_pol_waiver *waivers;
+	size_t nwaivers;
+};
+/* The built-in policy kx_doc_validate() applies when given NULL. */
+const kx_policy *kxi_policy_default(void);
+
+/* ---- rules (rules.c) ------------------------------------------------- */
+/* Short name of a rule ("weak-wrap"), NULL for unknown ids. */
+/* 1 if kx_doc_validate checks rule id (not a reader/writer/importer rule). */
+int kxi_rule_validated(const char *id);
+const char *kxi_rule_slug(const char *id);
+/* One-line example of an input that breaks the rule, NULL if unknown. */
+const char *kxi_rule_example(const char *id);
 
 /* ---- crypto internals (kcv.c, wrap.c, split.c) ----------------------- */
 /* Expand an 8/16/24-byte DES/TDEA key to K1|K2|K3; KX_EUSAGE otherwise. */

@@ -1,6 +1,1907 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
+/*
+ * rules.c - semantic validation: runs the rule table of rules.def over
+ * a document in the model (shared/docs/model.md b.3, d, e).
+ *
+ * Each rule is one check function over the model.  A check is called
+ * once with k == NULL for document-level checks (duplicates, transport
+ * keys) and once per key in document order; it reports through emit(),
+ * which applies the policy's severity for the rule and its waivers and
+ * records the finding with the rule id, the key id and the place of the
+ * field group the finding is about (key->loc[KXF_...]).  Messages name
+ * the offending values (ids, algorithms, dates, KCVs), never key
+ * material.
+ *
+ * Findings come out in a fixed order: document-level findings first, then
+ * per key in document order and, for one key, in rule order.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
 #include "internal.h"
-size_t kx_rule_count(void) { return 0; }
-const kx_rule_info *kx_rule_get(size_t i) { (void)i; return NULL; }
-const kx_rule_info *kx_rule_find(const char *id) { (void)id; return NULL; }
-int kx_doc_validate(const kx_doc *doc, const kx_policy *p, int64_t now, const kx_doc *a, kx_diag *d) { (void)doc; (void)p; (void)now; (void)a; (void)d; return KX_OK; }
+
+struct vctx;
+typedef void (*check_fn)(struct vctx *, const kx_key *);
+
+/* Rule indices: R_KX001, R_KX002, ... */
+enum {
+#define KX_RULE(id, slug, sev, check, summary, example) R_##id,
+#include "rules.def"
+#undef KX_RULE
+	R__N
+};
+
+#define KX_RULE(id, slug, sev, check, summary, example) \
+	static void chk_##check(struct vctx *, const kx_key *);
+#include "rules.def"
+#undef KX_RULE
+
+static const struct rule {
+	kx_rule_info info;
+	const char *slug, *example;
+	check_fn check;
+} rules[R__N] = {
+#define KX_RULE(id, slug, sev, check, summary, example) \
+	{ { #id, KX_SEV_##sev, summary }, #slug, example, chk_##check },
+#include "rules.def"
+#undef KX_RULE
+};
+
+struct vctx {
+	const kx_doc *doc;
+	const kx_policy *pol;
+	int64_t now;
+	const kx_doc *against;
+	kx_diag *d;
+	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
+	size_t *byid;		/* indices of keys with an id, sorted by id */
+	size_t nbyid;
+	size_t *agid;		/* the same for the "against" document */
+	size_t nagid;
+};
+
+#define U(x) KX_USAGE_BIT(KX_U_##x)
+#define BIT(x) (1u << (x))
+
+/* A mask bit for a value from a document (0 when out of range). */
+static uint32_t
+bit(int v)
+{
+	return v >= 0 && v < 32 ? 1u << v : 0;
+}
+#define SET(t) ((t) != KX_UNSET_TIME)
+
+/* ---- rule table access ---------------------------------------------- */
+size_t
+kx_rule_count(void)
+{
+	return R__N;
+}
+
+const kx_rule_info *
+kx_rule_get(size_t i)
+{
+	return i < R__N ? &rules[i].info : NULL;
+}
+
+static int
+rule_index(const char *id)
+{
+	size_t i;
+
+	if (id == NULL)
+		return -1;
+	for (i = 0; i < R__N; i++)
+		if (strcmp(rules[i].info.id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+const kx_rule_info *
+kx_rule_find(const char *id)
+{
+	int i = rule_index(id);
+
+	return i < 0 ? NULL : &rules[i].info;
+}
+
+const char *
+kxi_rule_slug(const char *id)
+{
+	int i = rule_index(id);
+
+	return i < 0 ? NULL : rules[i].slug;
+}
+
+/* Forward declarations of the no-op checks, for the test below. */
+static void chk_reader(struct vctx *v, const kx_key *k);
+static void chk_writer(struct vctx *v, const kx_key *k);
+static void chk_importer(struct vctx *v, const kx_key *k);
+
+int
+kxi_rule_validated(const char *id)
+{
+	int i = rule_index(id);
+
+	return i >= 0 && rules[i].check != chk_reader &&
+	    rules[i].check != chk_writer && rules[i].check != chk_importer;
+}
+
+const char *
+kxi_rule_example(const char *id)
+{
+	int i = rule_index(id);
+
+	return i < 0 ? NULL : rules[i].example;
+}
+
+/* ---- helpers -------------------------------------------------------- */
+static const char *
+nz(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+static const char *
+nz2(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* An enum value's name for messages; "?" when out of range. */
+static const char *
+knm(enum kx_enum_type t, int v)
+{
+	const char *s = kx_name(t, v);
+
+	return s != NULL ? s : "?";
+}
+
+static const char *
+algname(enum kx_alg a)
+{
+	return knm(KX_E_ALG, a);
+}
+
+/* "encrypt,wrap" for a usage mask, "-" for none. */
+static const char *
+usage_str(uint32_t mask, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < KX_U__N; i++) {
+		if ((mask & KX_USAGE_BIT(i)) == 0)
+			continue;
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+		    "%s%s", len ? "," : "", knm(KX_E_USAGE, i));
+		if (len >= size)
+			break;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+static const char *
+tstr(int64_t t, char buf[21])
+{
+	kx_time_format(t, buf);
+	return buf;
+}
+
+static const char *
+hexstr(const kx_bytes *b, char *buf, size_t size)
+{
+	size_t n = b->n;
+
+	if (n * 2 + 1 > size)
+		n = (size - 1) / 2;
+	kxi_hex_encode(b->p, n, buf);
+	return buf;
+}
+
+static int
+is_des_family(enum kx_alg a)
+{
+	return a == KX_ALG_DES || a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
+}
+
+static int
+has_value(const kx_key *k)
+{
+	return k->value.form != KX_VALUE_NONE;
+}
+
+static int
+state_usable(enum kx_state s)
+{
+	return s == KX_STATE_PRE_ACTIVE || s == KX_STATE_ACTIVE ||
+	    s == KX_STATE_SUSPENDED;
+}
+
+static int
+strlist_has(const kx_strlist *l, const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] != NULL && strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The first key of doc with id, by binary search in the sorted ix. */
+static const kx_key *
+find_in(const kx_doc *doc, const size_t *ix, size_t n, const char *id)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	if (id == NULL || doc == NULL)
+		return NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(doc->keys[ix[mid]].prof.id, id);
+		if (c == 0) {
+			while (mid > 0 && strcmp(doc->keys[
+			    ix[mid - 1]].prof.id, id) == 0)
+				mid--;
+			return &doc->keys[ix[mid]];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const kx_key *
+find_key(const struct vctx *v, const char *id)
+{
+	return find_in(v->doc, v->byid, v->nbyid, id);
+}
+
+/* The key of the "against" document with this id, or NULL. */
+static const kx_key *
+find_against(const struct vctx *v, const char *id)
+{
+	return find_in(v->against, v->agid, v->nagid, id);
+}
+
+/*
+ * Record a finding of rule r about item id at loc, after the policy's
+ * severity and waivers.
+ */
+static void KX_PRINTF(5, 6)
+emit_at(struct vctx *v, int r, const char *id, const kx_loc *loc,
+    const char *fmt, ...)
+{
+	const struct kxi_pol_waiver *w, *expired = NULL;
+	char msg[400], when[21];
+	va_list ap;
+	int sev = v->sev[r];
+	size_t i;
+
+	if (sev == KXI_SEV_OFF)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; id != NULL && i < v->pol->nwaivers; i++) {
+		w = &v->pol->waivers[i];
+		if (strcmp(w->rule, rules[r].info.id) != 0 || w->key == NULL ||
+		    strcmp(w->key, id) != 0)
+			continue;
+		if (SET(w->until) && v->now > w->until) {
+			expired = w;
+			continue;
+		}
+		kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_OK,
+		    v->doc->source, loc, id, "waived by policy %s (%s): %s",
+		    nz(v->pol->name), nz(w->reason), msg);
+		return;
+	}
+	if (expired != NULL)
+		kxi_diag_add(v->d, rules[r].info.id, (enum kx_severity)sev,
+		    KX_OK, v->doc->source, loc, id, "%s (waiver expired %s)",
+		    msg, tstr(expired->until, when));
+	else
+		kxi_diag_add(v->d, rules[r].info.id, (enum kx_severity)sev,
+		    KX_OK, v->doc->source, loc, id, "%s", msg);
+}
+
+/* Place of a field group, falling back to the key element. */
+static const kx_loc *
+key_loc(const kx_key *k, enum kx_field f)
+{
+	const kx_loc *l = &k->loc[f];
+
+	if (l->line == 0 && l->off < 0)
+		l = &k->loc[KXF_KEY];
+	return l;
+}
+
+#define emit(v, r, k, f, ...) \
+	emit_at((v), (r), (k)->prof.id, key_loc((k), (f)), __VA_ARGS__)
+
+/* ---- checks done by the readers and writers ------------------------- */
+static void
+chk_reader(struct vctx *v, const kx_key *k)
+{
+	(void)v;
+	(void)k;
+}
+
+static void
+chk_writer(struct vctx *v, const kx_key *k)
+{
+	(void)v;
+	(void)k;
+}
+
+static void
+chk_importer(struct vctx *v, const kx_key *k)
+{
+	(void)v;
+	(void)k;
+}
+
+/* ---- KX101 algorithm, length, class ---------------------------------- */
+static const struct {
+	const char *oid, *name;
+	unsigned bits;
+} curves[] = {
+	{ "1.2.840.10045.3.1.1", "P-192", 192 },
+	{ "1.3.132.0.33", "P-224", 224 },
+	{ "1.2.840.10045.3.1.7", "P-256", 256 },
+	{ "1.3.132.0.34", "P-384", 384 },
+	{ "1.3.132.0.35", "P-521", 521 },
+	{ "1.3.132.0.10", "secp256k1", 256 },
+	{ "1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1", 256 },
+	{ "1.3.36.3.3.2.8.1.1.9", "brainpoolP320r1", 320 },
+	{ "1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1", 384 },
+	{ "1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", 512 },
+	{ "1.3.101.110", "X25519", 255 },
+	{ "1.3.101.112", "Ed25519", 255 },
+	{ "1.3.101.111", "X448", 448 },
+	{ "1.3.101.113", "Ed448", 448 },
+};
+
+static int
+class_fits(enum kx_class c, enum kx_alg a)
+{
+	if (a == KX_ALG_RSA || a == KX_ALG_EC)
+		return c == KX_CLASS_PRIVATE || c == KX_CLASS_PUBLIC;
+	return c == KX_CLASS_SECRET;
+}
+
+/* 1 if length_bits is legal for the algorithm. */
+static int
+length_fits(enum kx_alg a, unsigned bits)
+{
+	static const unsigned ec_bits[] = { 192, 224, 255, 256, 320, 384,
+		448, 512, 521 };
+	size_t i;
+
+	switch (a) {
+	case KX_ALG_DES:
+		return bits == 64;
+	case KX_ALG_TDEA2:
+		return bits == 128;
+	case KX_ALG_TDEA3:
+		return bits == 192;
+	case KX_ALG_AES:
+		return bits == 128 || bits == 192 || bits == 256;
+	case KX_ALG_HMAC:
+		return bits >= 8 && bits <= 8192 && bits % 8 == 0;
+	case KX_ALG_RSA:
+		return bits >= 1024 && bits <= 16384 && bits % 8 == 0;
+	case KX_ALG_EC:
+		for (i = 0; i < sizeof(ec_bits) / sizeof(ec_bits[0]); i++)
+			if (bits == ec_bits[i])
+				return 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+chk_alg_length(struct vctx *v, const kx_key *k)
+{
+	const kx_profile *p;
+	size_t i;
+
+	if (k == NULL)
+		return;
+	p = &k->prof;
+	if (p->alg == KX_ALG_NONE || p->alg >= KX_ALG__N) {
+		emit(v, R_KX101, k, KXF_ALG, "no known algorithm");
+		return;
+	}
+	if (!class_fits(p->cls, p->alg)) {
+		emit(v, R_KX101, k, KXF_ALG, "class %s does not fit "
+		    "algorithm %s", nz(knm(KX_E_CLASS, p->cls)),
+		    algname(p->alg));
+		return;
+	}
+	if (!length_fits(p->alg, p->length_bits)) {
+		emit(v, R_KX101, k, KXF_ALG, "length %u is not a legal "
+		    "length for %s", p->length_bits, algname(p->alg));
+		return;
+	}
+	if (p->rsa_e != 0 && p->alg != KX_ALG_RSA) {
+		emit(v, R_KX101, k, KXF_ALG, "rsa exponent on a %s key",
+		    algname(p->alg));
+		return;
+	}
+	if (p->rsa_e != 0 && (p->rsa_e < 3 || p->rsa_e % 2 == 0)) {
+		emit(v, R_KX101, k, KXF_ALG, "rsa exponent %llu is not an "
+		    "odd number >= 3", (unsigned long long)p->rsa_e);
+		return;
+	}
+	if (p->ec_curve != NULL && p->alg != KX_ALG_EC) {
+		emit(v, R_KX101, k, KXF_ALG, "curve %s on a %s key",
+		    p->ec_curve, algname(p->alg));
+		return;
+	}
+	if (p->hmac_hash != KX_HASH_NONE && p->alg != KX_ALG_HMAC) {
+		emit(v, R_KX101, k, KXF_ALG, "hmac hash %s on a %s key",
+		    nz(knm(KX_E_HASH, p->hmac_hash)), algname(p->alg));
+		return;
+	}
+	if (p->ec_curve == NULL)
+		return;
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
+		if (strcmp(curves[i].oid, p->ec_curve) == 0 &&
+		    curves[i].bits != p->length_bits) {
+			emit(v, R_KX101, k, KXF_ALG, "length %u does not fit "
+			    "curve %s (%s, %u bits)", p->length_bits,
+			    curves[i].name, p->ec_curve, curves[i].bits);
+			return;
+		}
+}
+
+/* ---- KX102 usage for class and algorithm ----------------------------- */
+#define U_SYM_NEVER (U(SIGN) | U(VERIFY) | U(VERIFY_RECOVER) | \
+	U(KEY_AGREEMENT))
+#define U_ALL ((uint32_t)((1ull << KX_U__N) - 1))
+
+static uint32_t
+usage_allowed(enum kx_class c, enum kx_alg a)
+{
+	if (a == KX_ALG_HMAC)
+		return U(MAC_GENERATE) | U(MAC_VERIFY) | U(DERIVE) |
+		    U(GENERATE) | U(CRYPTOGRAM) | U(PIN) | U(OTP) | U(CR) |
+		    U(UNLOCK);
+	if (a == KX_ALG_RSA && c == KX_CLASS_PRIVATE)
+		return U(DECRYPT) | U(SIGN) | U(UNWRAP) | U(PIN) | U(CR) |
+		    U(UNLOCK);
+	if (a == KX_ALG_RSA)
+		return U(ENCRYPT) | U(VERIFY) | U(VERIFY_RECOVER) | U(WRAP) |
+		    U(PIN) | U(CR);
+	if (a == KX_ALG_EC && c == KX_CLASS_PRIVATE)
+		return U(SIGN) | U(DERIVE) | U(KEY_AGREEMENT) | U(CR) |
+		    U(UNLOCK);
+	if (a == KX_ALG_EC)
+		return U(VERIFY) | U(KEY_AGREEMENT);
+	return U_ALL & ~U_SYM_NEVER;
+}
+
+static void
+chk_usage_class(struct vctx *v, const kx_key *k)
+{
+	char buf[256];
+	uint32_t bad;
+
+	if (k == NULL)
+		return;
+	if (k->prof.usage == 0) {
+		emit(v, R_KX102, k, KXF_USAGE, "no usage");
+		return;
+	}
+	if (k->prof.alg == KX_ALG_NONE || k->prof.alg >= KX_ALG__N ||
+	    !class_fits(k->prof.cls, k->prof.alg))
+		return;		/* KX101 */
+	bad = k->prof.usage & ~usage_allowed(k->prof.cls, k->prof.alg);
+	if (bad != 0)
+		emit(v, R_KX102, k, KXF_USAGE, "usage %s not possible for a "
+		    "%s %s key", usage_str(bad, buf, sizeof(buf)),
+		    nz(knm(KX_E_CLASS, k->prof.cls)),
+		    algname(k->prof.alg));
+}
+
+/* ---- KX103-KX108 dates, lifecycle, clear values ---------------------- */
+static void
+chk_validity_order(struct vctx *v, const kx_key *k)
+{
+	char a[21], b[21];
+
+	if (k == NULL || !SET(k->prof.not_before) || !SET(k->prof.not_after))
+		return;
+	if (k->prof.not_before >= k->prof.not_after)
+		emit(v, R_KX103, k, KXF_VALIDITY, "not-before %s is not "
+		    "before not-after %s", tstr(k->prof.not_before, a),
+		    tstr(k->prof.not_after, b));
+}
+
+static void
+chk_expired(struct vctx *v, const kx_key *k)
+{
+	char a[21], b[21];
+
+	if (k == NULL || !SET(k->prof.not_after) ||
+	    !state_usable(k->prof.state))
+		return;
+	if (k->prof.not_after < v->now)
+		emit(v, R_KX104, k, KXF_VALIDITY, "%s key expired at %s "
+		    "(reference time %s)", knm(KX_E_STATE, k->prof.state),
+		    tstr(k->prof.not_after, a), tstr(v->now, b));
+}
+
+static void
+chk_not_yet_valid(struct vctx *v, const kx_key *k)
+{
+	const kx_profile *p;
+	char a[21], b[21];
+
+	if (k == NULL || !SET(k->prof.not_before))
+		return;
+	p = &k->prof;
+	if ((p->state == KX_STATE_ACTIVE || p->state == KX_STATE_SUSPENDED) &&
+	    p->not_before > v->now)
+		emit(v, R_KX105, k, KXF_VALIDITY, "%s key is not valid "
+		    "before %s (reference time %s)",
+		    knm(KX_E_STATE, p->state), tstr(p->not_before, a),
+		    tstr(v->now, b));
+	else if (p->state == KX_STATE_PRE_ACTIVE &&
+	    p->not_before <= v->now &&
+	    (!SET(p->not_after) || p->not_after >= v->now))
+		emit(v, R_KX105, k, KXF_STATE, "key still pre-active although "
+		    "valid since %s (reference time %s)",
+		    tstr(p->not_before, a), tstr(v->now, b));
+}
+
+static void
+chk_state_fields(struct vctx *v, const kx_key *k)
+{
+	const kx_profile *p;
+	const char *st;
+	char a[21], b[21];
+
+	if (k == NULL)
+		return;
+	p = &k->prof;
+	st = nz(knm(KX_E_STATE, p->state));
+	if (p->state == KX_STATE_COMPROMISED && !SET(p->revoked_at))
+		emit(v, R_KX106, k, KXF_STATE, "state compromised without "
+		    "revoked-at");
+	else if (state_usable(p->state) &&
+	    (SET(p->revoked_at) || p->revocation_reason != KX_REV_NONE))
+		emit(v, R_KX106, k, KXF_STATE, "state %s but revoked "
+		    "(revoked-at %s, reason %s)", st,
+		    SET(p->revoked_at) ? tstr(p->revoked_at, a) : "-",
+		    nz(knm(KX_E_REVOCATION, p->revocation_reason)));
+	else if (p->revocation_reason == KX_REV_KEY_COMPROMISE &&
+	    p->state != KX_STATE_COMPROMISED &&
+	    p->state != KX_STATE_DESTROYED)
+		emit(v, R_KX106, k, KXF_STATE, "revocation reason "
+		    "key-compromise but state %s", st);
+	else if (SET(p->created) && SET(p->state_since) &&
+	    p->state_since < p->created)
+		emit(v, R_KX106, k, KXF_STATE, "state-since %s before "
+		    "created %s", tstr(p->state_since, a),
+		    tstr(p->created, b));
+	else if (SET(p->created) && SET(p->revoked_at) &&
+	    p->revoked_at < p->created)
+		emit(v, R_KX106, k, KXF_STATE, "revoked-at %s before "
+		    "created %s", tstr(p->revoked_at, a),
+		    tstr(p->created, b));
+}
+
+static void
+chk_period_order(struct vctx *v, const kx_key *k)
+{
+	static const char *const names[] = { "not-before", "protect-until",
+		"process-until", "not-after" };
+	int64_t t[4];
+	char a[21], b[21];
+	int i, j;
+
+	if (k == NULL)
+		return;
+	t[0] = k->prof.not_before;
+	t[1] = k->prof.protect_until;
+	t[2] = k->prof.process_until;
+	t[3] = k->prof.not_after;
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++) {
+			if (i == 0 && j == 3)
+				continue;	/* KX103 */
+			if (SET(t[i]) && SET(t[j]) && t[i] > t[j]) {
+				emit(v, R_KX107, k, KXF_VALIDITY, "%s %s is "
+				    "after %s %s", names[i], tstr(t[i], a),
+				    names[j], tstr(t[j], b));
+				return;
+			}
+		}
+}
+
+static void
+chk_clear_production(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || k->value.form != KX_VALUE_CLEAR)
+		return;
+	if (k->prof.mode != KX_KEYMODE_TEST)
+		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
+		    "(clear values are for mode test only)",
+		    nz(knm(KX_E_KEYMODE, k->prof.mode)));
+}
+
+/* ---- KX110-KX116 GlobalPlatform ------------------------------------- */
+#define C_SEC BIT(KX_CLASS_SECRET)
+#define C_PRI BIT(KX_CLASS_PRIVATE)
+#define C_PUB BIT(KX_CLASS_PUBLIC)
+#define A_DES (BIT(KX_ALG_DES) | BIT(KX_ALG_TDEA2) | BIT(KX_ALG_TDEA3))
+
+/* GPCS v2.3.1 §11.1.8 key types (model.md d.1). */
+static const struct {
+	int lo, hi;
+	const char *what;
+	uint32_t algs;		/* 0: any */
+	uint32_t classes;
+	unsigned bits;		/* 0: any */
+} gp_types[] = {
+	{ 0x80, 0x84, "DES/TDEA", A_DES, C_SEC, 0 },
+	{ 0x85, 0x85, "TLS pre-shared key", 0, C_SEC, 0 },
+	{ 0x88, 0x88, "AES", BIT(KX_ALG_AES), C_SEC, 0 },
+	{ 0x90, 0x90, "HMAC-SHA1", BIT(KX_ALG_HMAC), C_SEC, 0 },
+	{ 0x91, 0x91, "HMAC-SHA1-160", BIT(KX_ALG_HMAC), C_SEC, 160 },
+	{ 0xA0, 0xA1, "RSA public", BIT(KX_ALG_RSA), C_PUB, 0 },
+	{ 0xA2, 0xA8, "RSA private", BIT(KX_ALG_RSA), C_PRI, 0 },
+	{ 0xB0, 0xB0, "ECC public", BIT(KX_ALG_EC), C_PUB, 0 },
+	{ 0xB1, 0xB1, "ECC private", BIT(KX_ALG_EC), C_PRI, 0 },
+	{ 0xB2, 0xB7, "ECC field parameter", BIT(KX_ALG_EC), C_PRI | C_PUB,
+	    0 },
+	{ 0xF0, 0xF0, "ECC key parameters reference", BIT(KX_ALG_EC),
+	    C_PRI | C_PUB, 0 },
+};
+
+static void
+chk_gp_key_type(struct vctx *v, const kx_key *k)
+{
+	const kx_profile *p;
+	int t;
+	size_t i;
+
+	if (k == NULL || !k->prof.has_gp || k->prof.gp.key_type == KX_UNSET)
+		return;
+	p = &k->prof;
+	t = p->gp.key_type;
+	if (t < 0x80 || t == 0xFF)
+		return;		/* private use; extended format */
+	for (i = 0; i < sizeof(gp_types) / sizeof(gp_types[0]); i++) {
+		if (t < gp_types[i].lo || t > gp_types[i].hi)
+			continue;
+		if ((gp_types[i].algs != 0 &&
+		    (gp_types[i].algs & bit(p->alg)) == 0) ||
+		    (gp_types[i].classes & bit(p->cls)) == 0 ||
+		    (gp_types[i].bits != 0 &&
+		    gp_types[i].bits != p->length_bits))
+			emit(v, R_KX110, k, KXF_GP, "GP key type %02X (%s) "
+			    "does not fit a %s %s/%u key", (unsigned)t,
+			    gp_types[i].what,
+			    nz(knm(KX_E_CLASS, p->cls)),
+			    algname(p->alg), p->length_bits);
+		return;
+	}
+	emit(v, R_KX110, k, KXF_GP, "GP key type %02X is reserved",
+	    (unsigned)t);
+}
+
+static int
+role_matches(uint32_t roles, enum kx_role r)
+{
+	return roles == 0 || (roles & bit(r)) != 0;
+}
+
+static void
+chk_gp_kvn(struct vctx *v, const kx_key *k)
+{
+	const struct kxi_pol_kvn *pk;
+	int kvn;
+	size_t i;
+
+	if (k == NULL || !k->prof.has_gp || k->prof.gp.kvn == KX_UNSET)
+		return;
+	kvn = k->prof.gp.kvn;
+	if (!((kvn >= 0x01 && kvn <= 0x7F) || kvn == 0xFF)) {
+		emit(v, R_KX111, k, KXF_GP, "kvn %02X outside 01-7F (FF for "
+		    "the initial ISD key set)", (unsigned)kvn);
+		return;
+	}
+	for (i = 0; i < v->pol->nkvns; i++) {
+		pk = &v->pol->kvns[i];
+		if (!role_matches(pk->roles, k->prof.role))
+			continue;
+		if (kvn < pk->min || kvn > pk->max) {
+			emit(v, R_KX111, k, KXF_GP, "kvn %02X outside the "
+			    "range %02X-%02X of policy %s", (unsigned)kvn,
+			    (unsigned)pk->min, (unsigned)pk->max,
+			    nz(v->pol->name));
+			return;
+		}
+	}
+}
+
+static void
+chk_gp_kid(struct vctx *v, const kx_key *k)
+{
+	char want[64];
+	size_t i, len = 0;
+	int kid, rows = 0;
+
+	if (k == NULL || !k->prof.has_gp || k->prof.gp.kid == KX_UNSET)
+		return;
+	kid = k->prof.gp.kid;
+	if (kid < 0x01 || kid > 0x7F) {
+		emit(v, R_KX112, k, KXF_GP, "kid %02X outside 01-7F",
+		    (unsigned)kid);
+		return;
+	}
+	want[0] = '\0';
+	for (i = 0; i < v->pol->nkids; i++) {
+		if (v->pol->kids[i].role != k->prof.role)
+			continue;
+		if (v->pol->kids[i].kid == kid)
+			return;
+		rows++;
+		if (len < sizeof(want))
+			len += (size_t)snprintf(want + len, sizeof(want) - len,
+			    "%s%02X", len ? "/" : "",
+			    (unsigned)v->pol->kids[i].kid);
+	}
+	if (rows > 0)
+		emit(v, R_KX112, k, KXF_GP, "kid %02X on a %s key; policy %s "
+		    "requires %s", (unsigned)kid,
+		    nz(knm(KX_E_ROLE, k->prof.role)), nz(v->pol->name),
+		    want);
+}
+
+/* KUQ type bits (GPCS v2.3 §11.1.9, model.md d.2) and their usages. */
+static const struct {
+	unsigned bit;
+	const char *what;
+	uint32_t usage;		/* usages this bit stands for */
+	uint32_t covers;	/* usages that need this bit */
+} kuq_families[] = {
+	{ 0x0800, "confidentiality", U(ENCRYPT) | U(DECRYPT) | U(WRAP) |
+	    U(UNWRAP) | U(REWRAP) | U(TRANSLATE), U(ENCRYPT) | U(DECRYPT) |
+	    U(WRAP) | U(UNWRAP) | U(REWRAP) | U(TRANSLATE) },
+	{ 0x0400, "cryptographic checksum", U(MAC_GENERATE) | U(MAC_VERIFY),
+	    U(MAC_GENERATE) | U(MAC_VERIFY) },
+	{ 0x0200, "digital signature", U(SIGN) | U(VERIFY) |
+	    U(VERIFY_RECOVER), U(SIGN) | U(VERIFY) | U(VERIFY_RECOVER) },
+	{ 0x0080, "key agreement", U(KEY_AGREEMENT) | U(DERIVE),
+	    U(KEY_AGREEMENT) },
+};
+#define NKUQ (sizeof(kuq_families) / sizeof(kuq_families[0]))
+
+static void
+chk_gp_kuq(struct vctx *v, const kx_key *k)
+{
+	char buf[256], kuq[8];
+	unsigned q, types = 0;
+	uint32_t usage;
+	size_t i;
+
+	if (k == NULL || !k->prof.has_gp || k->prof.gp.kuq == KX_UNSET)
+		return;
+	q = (unsigned)k->prof.gp.kuq;
+	if (k->prof.gp.kuq_len == 1) {
+		snprintf(kuq, sizeof(kuq), "%02X", q & 0xFF);
+		q = (q & 0xFF) << 8;
+	} else
+		snprintf(kuq, sizeof(kuq), "%04X", q & 0xFFFF);
+	for (i = 0; i < NKUQ; i++)
+		types |= q & kuq_families[i].bit;
+	if (types == 0)
+		return;		/* no type bit: nothing to compare */
+	usage = k->prof.usage;
+	for (i = 0; i < NKUQ; i++) {
+		if ((q & kuq_families[i].bit) == 0 &&
+		    (usage & kuq_families[i].covers) != 0) {
+			emit(v, R_KX113, k, KXF_GP, "usage %s not covered by "
+			    "KUQ %s (no %s)", usage_str(usage &
+			    kuq_families[i].covers, buf, sizeof(buf)), kuq,
+			    kuq_families[i].what);
+			return;
+		}
+		/*
+		 * A static key that derives session keys (SCP02/03) carries
+		 * the KUQ of the derived keys: only derive is required then.
+		 */
+		if ((q & kuq_families[i].bit) != 0 &&
+		    (usage & kuq_families[i].usage) == 0 &&
+		    (usage & U(DERIVE)) == 0) {
+			emit(v, R_KX113, k, KXF_GP, "KUQ %s has %s but usage "
+			    "%s has none of %s", kuq, kuq_families[i].what,
+			    usage_str(usage, buf, sizeof(buf)),
+			    kuq_families[i].what);
+			return;
+		}
+	}
+}
+
+static void
+chk_gp_access(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || !k->prof.has_gp || k->prof.gp.access == KX_UNSET)
+		return;
+	if (k->prof.gp.access < 0 || k->prof.gp.access > 2)
+		emit(v, R_KX114, k, KXF_GP, "key access %02X is not 00, 01 "
+		    "or 02", (unsigned)k->prof.gp.access & 0xFF);
+}
+
+/*
+ * Stable merge sort of key indices with a context (qsort has none, and
+ * qsort_r is not portable).  tmp has room for n indices.
+ */
+typedef int (*idx_cmp)(const kx_doc *, size_t, size_t);
+
+static void
+sort_idx(const kx_doc *doc, size_t *a, size_t *tmp, size_t n, idx_cmp cmp)
+{
+	size_t h, i, j, o;
+
+	if (n < 2)
+		return;
+	h = n / 2;
+	sort_idx(doc, a, tmp, h, cmp);
+	sort_idx(doc, a + h, tmp, n - h, cmp);
+	for (i = 0, j = h, o = 0; i < h && j < n; )
+		tmp[o++] = cmp(doc, a[j], a[i]) < 0 ? a[j++] : a[i++];
+	while (i < h)
+		tmp[o++] = a[i++];
+	while (j < n)
+		tmp[o++] = a[j++];
+	memcpy(a, tmp, n * sizeof(*a));
+}
+
+static int
+gp_slot_cmp(const kx_doc *doc, size_t a, size_t b)
+{
+	const kx_key *x = &doc->keys[a];
+	const kx_key *y = &doc->keys[b];
+	size_t n = x->prof.gp.sd_aid.n < y->prof.gp.sd_aid.n ?
+	    x->prof.gp.sd_aid.n : y->prof.gp.sd_aid.n;
+	int c = n ? memcmp(x->prof.gp.sd_aid.p, y->prof.gp.sd_aid.p, n) : 0;
+
+	if (c != 0)
+		return c;
+	if (x->prof.gp.sd_aid.n != y->prof.gp.sd_aid.n)
+		return x->prof.gp.sd_aid.n < y->prof.gp.sd_aid.n ? -1 : 1;
+	if (x->prof.gp.kvn != y->prof.gp.kvn)
+		return x->prof.gp.kvn < y->prof.gp.kvn ? -1 : 1;
+	if (x->prof.gp.kid != y->prof.gp.kid)
+		return x->prof.gp.kid < y->prof.gp.kid ? -1 : 1;
+	return 0;
+}
+
+static void
+chk_gp_duplicate(struct vctx *v, const kx_key *k)
+{
+	const kx_doc *doc = v->doc;
+	const kx_key *first, *dup;
+	char aid[2 * 16 + 1];
+	size_t *ix, *tmp, n = 0, i, g;
+
+	if (k != NULL)
+		return;
+	ix = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*ix));
+	tmp = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*tmp));
+	if (ix == NULL || tmp == NULL) {
+		free(ix);
+		free(tmp);
+		KX_FAIL(v->d, KX_ENOMEM, "validate: out of memory");
+		return;
+	}
+	for (i = 0; i < doc->nkeys; i++) {
+		const kx_profile *p = &doc->keys[i].prof;
+
+		if (p->has_gp && p->gp.kvn != KX_UNSET &&
+		    p->gp.kid != KX_UNSET)
+			ix[n++] = i;
+	}
+	sort_idx(doc, ix, tmp, n, gp_slot_cmp);
+	for (g = 0, i = 1; i < n; i++) {
+		first = &doc->keys[ix[g]];
+		dup = &doc->keys[ix[i]];
+		if (first->prof.gp.kvn != dup->prof.gp.kvn ||
+		    first->prof.gp.kid != dup->prof.gp.kid ||
+		    first->prof.gp.sd_aid.n != dup->prof.gp.sd_aid.n ||
+		    (dup->prof.gp.sd_aid.n != 0 &&
+		    memcmp(first->prof.gp.sd_aid.p, dup->prof.gp.sd_aid.p,
+		    dup->prof.gp.sd_aid.n) != 0)) {
+			g = i;
+			continue;
+		}
+		emit(v, R_KX115, dup, KXF_GP, "security domain %s kvn %02X "
+		    "kid %02X already used by key %s",
+		    dup->prof.gp.sd_aid.n ? hexstr(&dup->prof.gp.sd_aid, aid,
+		    sizeof(aid)) : "-", (unsigned)dup->prof.gp.kvn,
+		    (unsigned)dup->prof.gp.kid, nz(first->prof.id));
+	}
+	free(ix);
+	free(tmp);
+}
+
+static void
+chk_gp_scp(struct vctx *v, const kx_key *k)
+{
+	const kx_profile *p;
+	int ok;
+
+	if (k == NULL || !k->prof.has_gp || k->prof.gp.scp == KX_SCP_NONE)
+		return;
+	p = &k->prof;
+	/* The SCP names the channel of the SD: it binds its static keys. */
+	if (p->role != KX_ROLE_NONE && p->role != KX_ROLE_GP_ENC &&
+	    p->role != KX_ROLE_GP_MAC && p->role != KX_ROLE_GP_DEK)
+		return;
+	switch (p->gp.scp) {
+	case KX_SCP01:
+	case KX_SCP02:
+		ok = is_des_family(p->alg);
+		break;
+	case KX_SCP03:
+		ok = p->alg == KX_ALG_AES;
+		break;
+	case KX_SCP80:
+		ok = is_des_family(p->alg) || p->alg == KX_ALG_AES;
+		break;
+	default:
+		ok = 1;
+		break;
+	}
+	if (!ok)
+		emit(v, R_KX116, k, KXF_GP, "%s does not work with a %s key",
+		    nz(knm(KX_E_SCP, p->gp.scp)), algname(p->alg));
+}
+
+/* ---- KX120-KX126 export restrictions -------------------------------- */
+static void
+chk_export_allowed(struct vctx *v, const kx_key *k)
+{
+	const char *r;
+	size_t i;
+
+	if (k == NULL || k->prof.export_.allowed || !has_value(k))
+		return;
+	for (i = 0; i < v->doc->recipients.n; i++) {
+		r = v->doc->recipients.v[i];
+		if (r == NULL || (k->prof.holder != NULL &&
+		    strcmp(r, k->prof.holder) == 0) ||
+		    (k->prof.owner != NULL && strcmp(r, k->prof.owner) == 0))
+			continue;
+		emit(v, R_KX120, k, KXF_EXPORT, "non-exportable key carries a "
+		    "%s value for recipient %s (holder %s, owner %s)",
+		    knm(KX_E_VALUE_FORM, k->value.form), r,
+		    nz(k->prof.holder), nz(k->prof.owner));
+		return;
+	}
+}
+
+static unsigned
+key_strength(const kx_profile *p)
+{
+	return kx_strength(p->alg, p->length_bits, p->hmac_hash);
+}
+
+static int
+wrapped_under_kek(const kx_key *k)
+{
+	return (k->value.form == KX_VALUE_WRAPPED ||
+	    k->value.form == KX_VALUE_COMPONENTS) && k->value.kek_id != NULL;
+}
+
+/* Can wrap algorithm w run under a transport key of algorithm a? */
+static int
+wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
+{
+	switch (w) {
+	case KX_WRAP_AES_SIV_BOUND:
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		return a == KX_ALG_AES;
+	case KX_WRAP_TR31_D:
+		return a == KX_ALG_AES;		/* X9.143 version D: AES KBPK */
+	case KX_WRAP_TDEA_ECB:
+	case KX_WRAP_TDEA_CBC:
+		return a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
+	case KX_WRAP_RSA_OAEP_SHA256:
+	case KX_WRAP_RSA_AES_KWP:
+		return a == KX_ALG_RSA;
+	default:
+		return 0;
+	}
+}
+
+static void
+chk_weak_wrap(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *tk;
+	unsigned ws, need;
+
+	if (k == NULL || !wrapped_under_kek(k) ||
+	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    !wrap_fits(k->value.alg, tk->alg))
+		return;		/* KX141 */
+	ws = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
+	if (k->prof.export_.min_wrap_strength != KX_UNSET) {
+		need = (unsigned)k->prof.export_.min_wrap_strength;
+		if (ws < need)
+			emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s "
+			    "(%s/%u, %s: %u bits) below the key's minimum "
+			    "wrapping strength %u bits", tk->id,
+			    algname(tk->alg), tk->length_bits,
+			    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws, need);
+		return;
+	}
+	need = key_strength(&k->prof);
+	if (ws < need)
+		emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s (%s/%u, %s: "
+		    "%u bits) weaker than the key (%s/%u: %u bits)", tk->id,
+		    algname(tk->alg), tk->length_bits,
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws,
+		    algname(k->prof.alg), k->prof.length_bits, need);
+}
+
+static void
+chk_destination(struct vctx *v, const kx_key *k)
+{
+	const kx_strlist *dst;
+	size_t i;
+
+	if (k == NULL || !has_value(k))
+		return;
+	dst = &k->prof.export_.destinations;
+	if (dst->n == 0)
+		return;
+	for (i = 0; i < v->doc->recipients.n; i++)
+		if (!strlist_has(dst, v->doc->recipients.v[i])) {
+			emit(v, R_KX122, k, KXF_EXPORT, "recipient %s is not "
+			    "among the key's export destinations",
+			    nz(v->doc->recipients.v[i]));
+			return;
+		}
+}
+
+static uint32_t
+forms_of(const kx_profile *p)
+{
+	return p->export_.forms != 0 ? p->export_.forms :
+	    BIT(KX_FORM_BOUND_BLOCK);
+}
+
+static const char *
+forms_str(uint32_t forms, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < KX_FORM__N && len < size; i++)
+		if ((forms & BIT(i)) != 0)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			    len ? "," : "", knm(KX_E_FORM, i));
+	return buf;
+}
+
+static void
+chk_export_form(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *tk;
+	char buf[64];
+	uint32_t forms;
+	int form;
+
+	if (k == NULL || !has_value(k))
+		return;
+	forms = forms_of(&k->prof);
+	switch (k->value.form) {
+	case KX_VALUE_WRAPPED:
+		form = (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
+		    k->value.alg == KX_WRAP_TR31_D) ? KX_FORM_BOUND_BLOCK :
+		    KX_FORM_WRAPPED;
+		/* a bound block is a wrapped form and more */
+		if (form == KX_FORM_BOUND_BLOCK &&
+		    (forms & BIT(KX_FORM_WRAPPED)) != 0)
+			forms |= BIT(KX_FORM_BOUND_BLOCK);
+		break;
+	case KX_VALUE_COMPONENTS:
+		form = KX_FORM_COMPONENTS;
+		break;
+	default:
+		form = KX_FORM_CLEAR;
+		break;
+	}
+	if ((forms & BIT(form)) == 0) {
+		emit(v, R_KX123, k, KXF_EXPORT, "value in form %s; the key "
+		    "allows export only as %s", knm(KX_E_FORM, form),
+		    forms_str(forms, buf, sizeof(buf)));
+		return;
+	}
+	if (k->prof.export_.trusted_kek_only == KX_TRI_TRUE &&
+	    wrapped_under_kek(k) &&
+	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) != NULL &&
+	    !tk->trusted)
+		emit(v, R_KX123, k, KXF_EXPORT, "key may be wrapped only "
+		    "under trusted keys; transport key %s is not trusted",
+		    tk->id);
+}
+
+/* Append "; what" to a widening list. */
+static void
+addw(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	KX_PRINTF(4, 5);
+
+static void
+addw(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	if (*len > 0) {
+		n = snprintf(buf + *len, size - *len, "; ");
+		*len += n > 0 ? (size_t)n : 0;
+		if (*len >= size)
+			return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	*len += n > 0 ? (size_t)n : 0;
+}
+
+static int
+later(int64_t copy, int64_t base)
+{
+	/* an unset end is open: later than any set one */
+	return SET(base) && (!SET(copy) || copy > base);
+}
+
+static void
+compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
+    const char *what)
+{
+	const kx_profile *p = &k->prof, *q = &b->prof;
+	char w[300], u[200];
+	size_t len = 0, i;
+	unsigned ep, eq;
+
+	w[0] = '\0';
+	if ((p->usage & ~q->usage) != 0)
+		addw(w, sizeof(w), &len, "usage +%s",
+		    usage_str(p->usage & ~q->usage, u, sizeof(u)));
+	if (SET(q->not_before) && (!SET(p->not_before) ||
+	    p->not_before < q->not_before))
+		addw(w, sizeof(w), &len, "earlier not-before");
+	if (later(p->not_after, q->not_after))
+		addw(w, sizeof(w), &len, "later not-after");
+	if (later(p->protect_until, q->protect_until))
+		addw(w, sizeof(w), &len, "later protect-until");
+	if (later(p->process_until, q->process_until))
+		addw(w, sizeof(w), &len, "later process-until");
+	if (q->usage_limit >= 0 && (p->usage_limit < 0 ||
+	    p->usage_limit > q->usage_limit))
+		addw(w, sizeof(w), &len, "higher usage limit");
+	if (q->modes != 0 && (p->modes == 0 || (p->modes & ~q->modes) != 0))
+		addw(w, sizeof(w), &len, "more modes of operation");
+	if (p->export_.allowed && !q->export_.allowed)
+		addw(w, sizeof(w), &len, "export re-enabled");
+	if (p->export_.allowed && q->export_.allowed &&
+	    (forms_of(p) & ~forms_of(q)) != 0)
+		addw(w, sizeof(w), &len, "more export forms");
+	if (p->export_.allowed && q->export_.destinations.n > 0) {
+		int more = p->export_.destinations.n == 0;
+
+		for (i = 0; i < p->export_.destinations.n && !more; i++)
+			more = !strlist_has(&q->export_.destinations,
+			    p->export_.destinations.v[i]);
+		if (more)
+			addw(w, sizeof(w), &len, "more export destinations");
+	}
+	if (q->export_.trusted_kek_only == KX_TRI_TRUE &&
+	    p->export_.trusted_kek_only != KX_TRI_TRUE)
+		addw(w, sizeof(w), &len, "trusted-kek-only dropped");
+	ep = p->export_.min_wrap_strength != KX_UNSET ?
+	    (unsigned)p->export_.min_wrap_strength : key_strength(p);
+	eq = q->export_.min_wrap_strength != KX_UNSET ?
+	    (unsigned)q->export_.min_wrap_strength : key_strength(q);
+	if (ep < eq)
+		addw(w, sizeof(w), &len, "minimum wrapping strength %u < %u",
+		    ep, eq);
+	if (q->sensitive && !p->sensitive)
+		addw(w, sizeof(w), &len, "sensitive cleared");
+	if (len > 0)
+		emit(v, R_KX124, k, KXF_KEY, "widens %s: %s", what, w);
+}
+
+static void
+chk_widening(struct vctx *v, const kx_key *k)
+{
+	const kx_key *b;
+	char what[200];
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->prof.nrelations; i++) {
+		if (k->prof.relations[i].type != KX_REL_COPY_OF)
+			continue;
+		b = find_key(v, k->prof.relations[i].ref);
+		if (b == NULL || b == k)
+			continue;
+		snprintf(what, sizeof(what), "key %s it is a copy of",
+		    nz(b->prof.id));
+		compare_profiles(v, k, b, what);
+	}
+	if (v->against != NULL && k->prof.id != NULL &&
+	    (b = find_against(v, k->prof.id)) != NULL) {
+		snprintf(what, sizeof(what), "the profile of %s in %s",
+		    k->prof.id, nz(v->against->source != NULL ?
+		    v->against->source : v->against->id));
+		compare_profiles(v, k, b, what);
+	}
+}
+
+static void
+chk_export_inactive(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || !has_value(k))
+		return;
+	if (k->prof.state != KX_STATE_ACTIVE &&
+	    k->prof.state != KX_STATE_PRE_ACTIVE)
+		emit(v, R_KX125, k, KXF_STATE, "%s key carries a %s value",
+		    nz(knm(KX_E_STATE, k->prof.state)),
+		    knm(KX_E_VALUE_FORM, k->value.form));
+}
+
+static void
+chk_sensitive_clear(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || !k->prof.sensitive)
+		return;
+	if (k->value.form == KX_VALUE_CLEAR)
+		emit(v, R_KX126, k, KXF_VALUE, "sensitive key carries a "
+		    "clear value");
+	else if (k->prof.export_.allowed &&
+	    (k->prof.export_.forms & BIT(KX_FORM_CLEAR)) != 0)
+		emit(v, R_KX126, k, KXF_EXPORT, "sensitive key allows export "
+		    "in clear");
+}
+
+/* ---- KX130-KX133 key check values ------------------------------------ */
+/*
+ * Why a KCV of method m and length n does not fit algorithm a, or NULL.
+ * Lengths: at most one cipher block for the encrypt-a-block methods
+ * (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), at most 5 bytes for CMAC (ANSI
+ * X9.24-1:2017 Annex A).
+ */
+static const char *
+kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
+    size_t size)
+{
+	size_t max;
+
+	switch (m) {
+	case KX_KCV_GP_DES:
+		if (!is_des_family(a))
+			goto alg;
+		max = 8;
+		break;
+	case KX_KCV_GP_AES:
+	case KX_KCV_ZERO_BLOCK:
+		if (a != KX_ALG_AES)
+			goto alg;
+		max = 16;
+		break;
+	case KX_KCV_CMAC:
+		if (!is_des_family(a) && a != KX_ALG_AES)
+			goto alg;
+		max = 5;
+		break;
+	default:
+		snprintf(buf, size, "KCV without a method");
+		return buf;
+	}
+	if (n < 1 || n > max) {
+		snprintf(buf, size, "%zu-byte %s KCV (1 to %zu bytes)", n,
+		    knm(KX_E_KCV_METHOD, m), max);
+		return buf;
+	}
+	return NULL;
+alg:
+	snprintf(buf, size, "KCV method %s does not fit a %s key",
+	    knm(KX_E_KCV_METHOD, m), algname(a));
+	return buf;
+}
+
+static void
+chk_kcv_form(struct vctx *v, const kx_key *k)
+{
+	char buf[128];
+	const char *why;
+	size_t i;
+
+	if (k == NULL)
+		return;
+	if (k->kcv.n > 0 && (why = kcv_problem(k->prof.alg, k->kcv_method,
+	    k->kcv.n, buf, sizeof(buf))) != NULL) {
+		emit(v, R_KX130, k, KXF_KCV, "%s", why);
+		return;
+	}
+	for (i = 0; i < k->value.ncomponents; i++) {
+		const kx_component *c = &k->value.components[i];
+
+		if (c->kcv.n > 0 && (why = kcv_problem(k->prof.alg,
+		    k->kcv_method, c->kcv.n, buf, sizeof(buf))) != NULL) {
+			emit(v, R_KX130, k, KXF_KCV, "component %d: %s",
+			    c->index, why);
+			return;
+		}
+	}
+}
+
+static void
+kcv_vs_copy(struct vctx *v, const kx_key *k, const kx_key *b,
+    const char *what)
+{
+	char x[33], y[33];
+	size_t n;
+
+	if (b == NULL || b == k || k->kcv.n == 0 || b->kcv.n == 0 ||
+	    k->kcv_method != b->kcv_method ||
+	    k->kcv_method == KX_KCV_NONE)
+		return;
+	n = k->kcv.n < b->kcv.n ? k->kcv.n : b->kcv.n;
+	if (memcmp(k->kcv.p, b->kcv.p, n) != 0)
+		emit(v, R_KX131, k, KXF_KCV, "KCV %s differs from KCV %s of "
+		    "%s %s", hexstr(&k->kcv, x, sizeof(x)),
+		    hexstr(&b->kcv, y, sizeof(y)), what, nz(b->prof.id));
+}
+
+static void
+chk_kcv_match(struct vctx *v, const kx_key *k)
+{
+	uint8_t out[16];
+	char x[33], y[33], buf[128];
+	kx_secret *s = NULL;
+	kx_bytes got;
+	size_t i;
+
+	if (k == NULL)
+		return;
+	if (k->value.form == KX_VALUE_CLEAR && k->value.clear.n > 0 &&
+	    k->kcv.n > 0 && k->kcv.n <= sizeof(out) &&
+	    kcv_problem(k->prof.alg, k->kcv_method, k->kcv.n, buf,
+	    sizeof(buf)) == NULL &&
+	    kx_secret_from(k->value.clear.p, k->value.clear.n, &s) == KX_OK) {
+		if (kx_kcv_compute(k->prof.alg, k->kcv_method, s, out,
+		    k->kcv.n, NULL) == KX_OK &&
+		    memcmp(out, k->kcv.p, k->kcv.n) != 0) {
+			got.p = out;
+			got.n = k->kcv.n;
+			emit(v, R_KX131, k, KXF_KCV, "KCV %s does not match "
+			    "the clear value (%s KCV is %s)",
+			    hexstr(&k->kcv, x, sizeof(x)),
+			    knm(KX_E_KCV_METHOD, k->kcv_method),
+			    hexstr(&got, y, sizeof(y)));
+		}
+		kx_secret_free(s);
+		OPENSSL_cleanse(out, sizeof(out));
+		return;
+	}
+	for (i = 0; i < k->prof.nrelations; i++)
+		if (k->prof.relations[i].type == KX_REL_COPY_OF)
+			kcv_vs_copy(v, k, find_key(v,
+			    k->prof.relations[i].ref), "copy-of");
+	if (v->against != NULL && k->prof.id != NULL)
+		kcv_vs_copy(v, k, find_against(v, k->prof.id),
+		    "the sender's key");
+}
+
+static void
+chk_kcv_missing(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || !has_value(k) || k->kcv.n > 0)
+		return;
+	if (is_des_family(k->prof.alg) || k->prof.alg == KX_ALG_AES)
+		emit(v, R_KX132, k, KXF_KCV, "%s value of a %s key has no KCV",
+		    knm(KX_E_VALUE_FORM, k->value.form),
+		    algname(k->prof.alg));
+}
+
+static void
+chk_tk_kcv(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *t;
+	char buf[128];
+	const char *why;
+	size_t i, j;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->ntks; i++) {
+		t = &v->doc->tks[i];
+		if (t->alg == KX_ALG_RSA || t->alg == KX_ALG_EC) {
+			/* public-key transport keys have no KCV */
+		} else if (t->kcv.n == 0) {
+			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s "
+			    "has no KCV", nz(t->id));
+			continue;
+		} else if ((why = kcv_problem(t->alg, t->kcv_method, t->kcv.n,
+		    buf, sizeof(buf))) != NULL) {
+			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s: "
+			    "%s", nz(t->id), why);
+			continue;
+		}
+		if (t->comp_n == 0 && t->comp_m == 0)
+			continue;
+		if (t->comp_n < 2 || t->comp_m > t->comp_n) {
+			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s: "
+			    "%u of %u components", nz(t->id), t->comp_m,
+			    t->comp_n);
+			continue;
+		}
+		for (j = 0; t->comp_kcvs != NULL && j < t->comp_n; j++) {
+			why = t->comp_kcvs[j].n == 0 ? "missing" :
+			    kcv_problem(t->alg, t->kcv_method,
+			    t->comp_kcvs[j].n, buf, sizeof(buf));
+			if (why != NULL) {
+				emit_at(v, R_KX133, t->id, &t->loc, "transport "
+				    "key %s component %zu KCV: %s", nz(t->id),
+				    j + 1, why);
+				break;
+			}
+		}
+	}
+}
+
+/* ---- KX140-KX143 references and structure --------------------------- */
+static void
+chk_duplicate_id(struct vctx *v, const kx_key *k)
+{
+	const kx_key *a, *b;
+	size_t i;
+
+	if (k != NULL)
+		return;
+	for (i = 1; i < v->nbyid; i++) {
+		a = &v->doc->keys[v->byid[i - 1]];
+		b = &v->doc->keys[v->byid[i]];
+		if (strcmp(a->prof.id, b->prof.id) == 0)
+			emit(v, R_KX140, b, KXF_ID, "key id %s already used "
+			    "by key number %zu", b->prof.id,
+			    v->byid[i - 1] + 1);
+	}
+}
+
+static void
+chk_unknown_kek(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *tk;
+	size_t i;
+	int need = 0;
+
+	if (k == NULL)
+		return;
+	if (k->value.form == KX_VALUE_WRAPPED)
+		need = 1;
+	for (i = 0; k->value.form == KX_VALUE_COMPONENTS &&
+	    i < k->value.ncomponents; i++)
+		if (k->value.components[i].wrapped.n > 0)
+			need = 1;
+	if (!need)
+		return;
+	if (k->value.kek_id == NULL)
+		emit(v, R_KX141, k, KXF_VALUE, "%s value names no transport "
+		    "key", knm(KX_E_VALUE_FORM, k->value.form));
+	else if ((tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+		emit(v, R_KX141, k, KXF_VALUE, "transport key %s is not "
+		    "defined in the document", k->value.kek_id);
+	else if (!wrap_fits(k->value.alg, tk->alg))
+		emit(v, R_KX141, k, KXF_VALUE, "wrap algorithm %s cannot use "
+		    "transport key %s (%s)",
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), nz(tk->id),
+		    algname(tk->alg));
+}
+
+static void
+chk_split(struct vctx *v, const kx_key *k)
+{
+	const kx_split_info *s;
+	const kx_keyval *val;
+	size_t i, j, nc;
+
+	if (k == NULL)
+		return;
+	s = &k->prof.split;
+	val = &k->value;
+	if (s->n != 0 || s->m != 0) {
+		if (s->n < 2) {
+			emit(v, R_KX142, k, KXF_SPLIT, "split into %u "
+			    "components (at least 2)", s->n);
+			return;
+		}
+		if (s->m > s->n) {
+			emit(v, R_KX142, k, KXF_SPLIT, "threshold %u of %u "
+			    "components", s->m, s->n);
+			return;
+		}
+		if (s->method == KX_SPLIT_XOR && s->m != 0 && s->m != s->n) {
+			emit(v, R_KX142, k, KXF_SPLIT, "xor split needs all %u "
+			    "components, not %u", s->n, s->m);
+			return;
+		}
+	}
+	if (val->form != KX_VALUE_COMPONENTS)
+		return;
+	nc = val->ncomponents;
+	if (nc < 2) {
+		emit(v, R_KX142, k, KXF_VALUE, "%zu component(s) in a "
+		    "components value (at least 2)", nc);
+		return;
+	}
+	if (s->n != 0 && nc != s->n) {
+		emit(v, R_KX142, k, KXF_VALUE, "split n %u but %zu components",
+		    s->n, nc);
+		return;
+	}
+	if (val->threshold > nc) {
+		emit(v, R_KX142, k, KXF_VALUE, "threshold %u of %zu "
+		    "components", val->threshold, nc);
+		return;
+	}
+	if (s->m != 0 && val->threshold != 0 && val->threshold != s->m) {
+		emit(v, R_KX142, k, KXF_VALUE, "value threshold %u but split "
+		    "m %u", val->threshold, s->m);
+		return;
+	}
+	if (s->method != KX_SPLIT_NONE && val->split_method != KX_SPLIT_NONE &&
+	    s->method != val->split_method) {
+		emit(v, R_KX142, k, KXF_VALUE, "value split %s but profile "
+		    "split %s", knm(KX_E_SPLIT, val->split_method),
+		    knm(KX_E_SPLIT, s->method));
+		return;
+	}
+	if (val->split_method == KX_SPLIT_XOR && val->threshold != 0 &&
+	    val->threshold != nc) {
+		emit(v, R_KX142, k, KXF_VALUE, "xor components need all %zu, "
+		    "not %u", nc, val->threshold);
+		return;
+	}
+	for (i = 0; i < nc; i++) {
+		int x = val->components[i].index;
+
+		if (x < 1 || x > 255) {
+			emit(v, R_KX142, k, KXF_VALUE, "component index %d "
+			    "outside 1-255", x);
+			return;
+		}
+		for (j = 0; j < i; j++)
+			if (val->components[j].index == x) {
+				emit(v, R_KX142, k, KXF_VALUE, "component "
+				    "index %d used twice", x);
+				return;
+			}
+	}
+}
+
+static void
+chk_relation_ref(struct vctx *v, const kx_key *k)
+{
+	const kx_relation_ref *r;
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->prof.nrelations; i++) {
+		r = &k->prof.relations[i];
+		if (r->ref == NULL || find_key(v, r->ref) != NULL)
+			continue;
+		if (r->type == KX_REL_WRAPPED_BY &&
+		    kxi_doc_find_tk(v->doc, r->ref) != NULL)
+			continue;
+		if (v->against != NULL &&
+		    find_against(v, r->ref) != NULL)
+			continue;
+		emit(v, R_KX143, k, KXF_RELATIONS, "%s %s: no such key in "
+		    "the document", knm(KX_E_RELATION, r->type), r->ref);
+	}
+}
+
+/* ---- KX150-KX154 policy --------------------------------------------- */
+/* The minimum of a stepped list in force at time t (0: none). */
+static unsigned
+min_at(const struct kxi_pol_min *m, size_t n, int64_t t)
+{
+	unsigned bits = 0;
+	int64_t from = INT64_MIN;
+	size_t i;
+
+	/* the latest step that has started wins */
+	for (i = 0; i < n; i++)
+		if ((!SET(m[i].from) || m[i].from <= t) &&
+		    (SET(m[i].from) ? m[i].from : INT64_MIN + 1) >= from) {
+			from = SET(m[i].from) ? m[i].from : INT64_MIN + 1;
+			bits = m[i].bits;
+		}
+	return bits;
+}
+
+static void
+chk_strength_min(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *tk;
+	unsigned min, s;
+
+	if (k == NULL)
+		return;
+	min = min_at(v->pol->min_strength, v->pol->nmin_strength, v->now);
+	s = key_strength(&k->prof);
+	/* kx_strength() is 0 for single DES and for unknown algorithms */
+	if (min > 0 && s < min && (s > 0 || k->prof.alg == KX_ALG_DES)) {
+		emit(v, R_KX150, k, KXF_ALG, "%s/%u key has %u bits of "
+		    "security, policy %s requires %u",
+		    algname(k->prof.alg), k->prof.length_bits, s,
+		    nz(v->pol->name), min);
+		return;
+	}
+	min = min_at(v->pol->min_wrap, v->pol->nmin_wrap, v->now);
+	if (min == 0 || !wrapped_under_kek(k) ||
+	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    !wrap_fits(k->value.alg, tk->alg))
+		return;
+	s = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
+	if (s < min && (s > 0 || tk->alg == KX_ALG_DES))
+		emit(v, R_KX150, k, KXF_VALUE, "wrapping under %s (%s/%u, %s) "
+		    "has %u bits of security, policy %s requires %u", tk->id,
+		    algname(tk->alg), tk->length_bits,
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), s,
+		    nz(v->pol->name), min);
+}
+
+#define U_PROTECT (U(ENCRYPT) | U(WRAP) | U(MAC_GENERATE) | U(SIGN) | \
+	U(TRANSLATE) | U(REWRAP))
+
+static void
+chk_transition(struct vctx *v, const kx_key *k)
+{
+	const struct kxi_pol_transition *t;
+	const kx_tk *tk;
+	char buf[200], a[21];
+	int64_t when;
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < v->pol->ntransitions; i++) {
+		t = &v->pol->transitions[i];
+		if (t->alg == k->prof.alg && v->now > t->after &&
+		    (k->prof.usage & U_PROTECT) != 0) {
+			emit(v, R_KX151, k, KXF_USAGE, "%s may not apply "
+			    "protection after %s (usage %s)", algname(t->alg),
+			    tstr(t->after, a), usage_str(k->prof.usage &
+			    U_PROTECT, buf, sizeof(buf)));
+			return;
+		}
+	}
+	if (!wrapped_under_kek(k) ||
+	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+		return;
+	/* the wrap was applied when the document was made */
+	when = SET(v->doc->created) ? v->doc->created : v->now;
+	for (i = 0; i < v->pol->ntransitions; i++) {
+		t = &v->pol->transitions[i];
+		if (t->alg == tk->alg && when > t->after) {
+			emit(v, R_KX151, k, KXF_VALUE, "value wrapped under %s "
+			    "transport key %s after %s", algname(tk->alg),
+			    nz(tk->id), tstr(t->after, a));
+			return;
+		}
+	}
+}
+
+static int
+pol_match(const struct kxi_pol_match *m, const kx_profile *p)
+{
+	if (m->roles != 0 && (m->roles & bit(p->role)) == 0)
+		return 0;
+	if (m->algs != 0 && (m->algs & bit(p->alg)) == 0)
+		return 0;
+	if (m->classes != 0 && (m->classes & bit(p->cls)) == 0)
+		return 0;
+	if (m->scps != 0 && (!p->has_gp || (m->scps & bit(p->gp.scp)) == 0))
+		return 0;
+	if ((p->usage & m->usage) != m->usage)
+		return 0;
+	if (m->usage_any != 0 && (p->usage & m->usage_any) == 0)
+		return 0;
+	return 1;
+}
+
+static void
+chk_cryptoperiod(struct vctx *v, const kx_key *k)
+{
+	const struct kxi_pol_period *e, *worst = NULL;
+	const kx_profile *p;
+	int64_t orig = -1, total = -1, lim = INT64_MAX;
+	const char *how = NULL;
+	int which = 0;
+	size_t i;
+
+	if (k == NULL || v->pol->nperiods == 0)
+		return;
+	p = &k->prof;
+	/* originator-usage period: explicit, else until protect-until */
+	if (p->cryptoperiod != NULL &&
+	    kxi_duration_parse(p->cryptoperiod, &orig) == KX_OK)
+		how = "cryptoperiod";
+	else if (SET(p->not_before) && SET(p->protect_until)) {
+		orig = p->protect_until - p->not_before;
+		how = "not-before..protect-until";
+	} else if (SET(p->not_before) && SET(p->not_after)) {
+		orig = p->not_after - p->not_before;
+		how = "not-before..not-after";
+	}
+	if (SET(p->not_before) && SET(p->not_after))
+		total = p->not_after - p->not_before;
+	for (i = 0; i < v->pol->nperiods; i++) {
+		e = &v->pol->periods[i];
+		if (!pol_match(&e->m, p))
+			continue;
+		if (e->originator >= 0 && orig > e->originator &&
+		    e->originator < lim) {
+			worst = e;
+			lim = e->originator;
+			which = 1;
+		}
+		if (e->total >= 0 && total > e->total && e->total < lim) {
+			worst = e;
+			lim = e->total;
+			which = 2;
+		}
+	}
+	if (worst == NULL)
+		return;
+	if (which == 1)
+		emit(v, R_KX152, k, KXF_VALIDITY, "crypto-period (%s) of "
+		    "%lld days exceeds the maximum %s of policy %s%s%s%s",
+		    how, (long long)(orig / 86400),
+		    nz(worst->originator_text), nz(v->pol->name),
+		    worst->source ? " (" : "", nz2(worst->source),
+		    worst->source ? ")" : "");
+	else
+		emit(v, R_KX152, k, KXF_VALIDITY, "validity of %lld days "
+		    "exceeds the total maximum %s of policy %s%s%s%s",
+		    (long long)(total / 86400), nz(worst->total_text),
+		    nz(v->pol->name), worst->source ? " (" : "",
+		    nz2(worst->source), worst->source ? ")" : "");
+}
+
+static void
+chk_legacy_wrap(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || (k->value.form != KX_VALUE_WRAPPED &&
+	    k->value.form != KX_VALUE_COMPONENTS) ||
+	    (unsigned)k->value.alg >= 32)
+		return;
+	if ((v->pol->disallowed_wraps & BIT(k->value.alg)) != 0)
+		emit(v, R_KX153, k, KXF_VALUE, "wrap algorithm %s is "
+		    "disallowed by policy %s",
+		    nz(knm(KX_E_WRAP_ALG, k->value.alg)),
+		    nz(v->pol->name));
+}
+
+static void
+chk_forbidden(struct vctx *v, const kx_key *k)
+{
+	const struct kxi_pol_forbid *f;
+	char buf[200];
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < v->pol->nforbids; i++) {
+		f = &v->pol->forbids[i];
+		if (!pol_match(&f->m, &k->prof))
+			continue;
+		emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage %s is "
+		    "forbidden by policy %s: %s",
+		    nz(knm(KX_E_ROLE, k->prof.role)),
+		    algname(k->prof.alg),
+		    usage_str(k->prof.usage, buf, sizeof(buf)),
+		    nz(v->pol->name), nz(f->reason));
+		return;
+	}
+}
+
+/* ---- the runner ------------------------------------------------------ */
+static int
+id_cmp(const kx_doc *doc, size_t a, size_t b)
+{
+	return strcmp(doc->keys[a].prof.id, doc->keys[b].prof.id);
+}
+
+int
+kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d)
+{
+	struct vctx v;
+	size_t i, j, *tmp = NULL;
+	int r = KX_EINTERNAL;
+
+	if (doc == NULL)
+		kxi_misuse(__func__, "doc is NULL");
+	memset(&v, 0, sizeof(v));
+	v.doc = doc;
+	v.pol = policy != NULL ? policy : kxi_policy_default();
+	v.now = now;
+	v.against = against;
+	v.d = d;
+	for (i = 0; i < R__N; i++) {
+		v.sev[i] = (int)rules[i].info.severity;
+		for (j = 0; j < v.pol->nsevs; j++)
+			if (strcmp(v.pol->sevs[j].rule, rules[i].info.id) == 0)
+				v.sev[i] = v.pol->sevs[j].sev;
+	}
+	v.byid = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*v.byid));
+	tmp = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*tmp));
+	if (v.byid == NULL || tmp == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+		goto out;
+	}
+	for (i = 0; i < doc->nkeys; i++)
+		if (doc->keys[i].prof.id != NULL)
+			v.byid[v.nbyid++] = i;
+	sort_idx(doc, v.byid, tmp, v.nbyid, id_cmp);
+	if (against != NULL) {
+		free(tmp);
+		v.agid = calloc(against->nkeys ? against->nkeys : 1,
+		    sizeof(*v.agid));
+		tmp = calloc(against->nkeys ? against->nkeys : 1,
+		    sizeof(*tmp));
+		if (v.agid == NULL || tmp == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+			goto out;
+		}
+		for (i = 0; i < against->nkeys; i++)
+			if (against->keys[i].prof.id != NULL)
+				v.agid[v.nagid++] = i;
+		sort_idx(against, v.agid, tmp, v.nagid, id_cmp);
+	}
+
+	for (i = 0; i < R__N; i++)
+		rules[i].check(&v, NULL);
+	for (j = 0; j < doc->nkeys; j++)
+		for (i = 0; i < R__N; i++)
+			rules[i].check(&v, &doc->keys[j]);
+	r = KX_OK;
+out:
+	free(v.byid);
+	free(v.agid);
+	free(tmp);
+	return r;
+}

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Every invalid sample fails with exactly the rule it is named after, and
 # every rule of the rule table has at least one such sample.
-#   samples/invalid/KXnnn-what.xml  ->  `validate` reports KXnnn and no
-#   other rule at error level; error rules exit 1, warning rules exit 0.
+#   samples/invalid/KXnnn-what.xml  ->  `validate --now 2026-11-23T12:00:00Z`
+#   reports KXnnn and no other rule at error level; error rules exit 1,
+#   warning rules exit 0.  Extra options (a policy, --against) come from a
+#   `<!-- kmsxchg-test: ... -->` line in the sample.
 set -eu
 KX=${KX_BUILDDIR:?}/tools/kmsxchg
 SRC=${KX_SRCDIR:?}
 NOW=2026-11-23T12:00:00Z
-POLICY=$SRC/profiles/policies/nist-sp800-57-baseline.xml
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 fail=0
@@ -18,11 +19,14 @@ for f in "$SRC"/samples/invalid/KX*; do
 	rule=${b%%-*}
 	sev=$("$KX" rules | awk -v r="$rule" '$1 == r { print $2 }')
 	[ -n "$sev" ] || { echo "FAIL: $b names unknown rule $rule"; fail=1; continue; }
-	pol=""
-	case "$b" in *-policy-*) pol="--policy $POLICY" ;; esac
+	# A sample may ask for options in a comment on its own line:
+	#   <!-- kmsxchg-test: --policy profiles/policies/gp-card-issuer.xml -->
+	# (paths relative to the source tree).
+	opts=$(sed -n 's/^<!-- kmsxchg-test: \(.*\) -->$/\1/p' "$f" | head -1 |
+	    sed "s|profiles/|$SRC/profiles/|g; s|samples/|$SRC/samples/|g")
 	rc=0
 	# shellcheck disable=SC2086
-	"$KX" validate --now "$NOW" $pol --format json "$f" > "$t/out.json" || rc=$?
+	"$KX" validate --now "$NOW" $opts --format json "$f" > "$t/out.json" || rc=$?
 	# rules reported, by severity
 	got=$(/usr/bin/python3 - "$t/out.json" <<'PY'
 import json, sys
@@ -53,7 +57,8 @@ PY
 done
 # every rule has a sample (rules reported only by writers/importers are
 # covered by the CLI and unit tests, and are listed as such by `rules`)
-for r in $("$KX" rules | awk '$3 != "(writer)" && $3 != "(import)" { print $1 }'); do
+for r in $(sed -n 's/^KX_RULE(\(KX[0-9]*\), [^,]*, [A-Z]*, \([a-z_]*\),.*/\1 \2/p' \
+    "$SRC/codec/rules.def" | awk '$2 != "writer" && $2 != "importer" { print $1 }'); do
 	ls "$SRC"/samples/invalid/"$r"-* >/dev/null 2>&1 || {
 		echo "FAIL: rule $r has no samples/invalid/$r-*.xml"; fail=1; }
 done
