@@ -5,7 +5,7 @@ KX_SCHEMAS = $(srcdir)/schema/kmsxchg.xsd \
 	$(srcdir)/schema/gp-keyprofile-1.1.0.xsd \
 	$(srcdir)/schema/policy.xsd
 EXTRA_DIST += $(KX_SCHEMAS) schema/SOURCES.md codec/embed.sh \
-	codec/errors.def
+	codec/errors.def codec/rules.def codec/kmsxchg.sym
 dist_pkgdata_DATA = $(KX_SCHEMAS)
 
 # The XSDs are compiled into the library (no catalog, no install needed).
