@@ -15,7 +15,7 @@
 
 #include "internal.h"
 
-#define BINDING_METHOD "kx-profile-der-v1"
+#define BINDING_METHOD "profile-der-v1"
 
 const char *
 kx_key_id(const kx_key *k)
@@ -97,8 +97,8 @@ kcv_mismatch(kx_diag *d, const char *file, const kx_key *k,
 	kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, want);
 	kxi_hex_encode(got, n, have);
 	return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV, file,
-	    &k->loc[KXF_KCV], k->prof.id, "key %s: KCV of the value is %s, "
-	    "the profile says %s", k->prof.id, have, want);
+	    &k->loc[KXF_KCV], k->prof.id, "KCV of the value is %s, the "
+	    "profile says %s", have, want);
 }
 
 /* Record (or update) the transport-key reference for kek in doc. */
@@ -162,27 +162,26 @@ export_allowed(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	if (!p->export_.allowed) {
 		ok = 0;
 		kxi_diag_add(d, "KX120", KX_SEV_ERROR, KX_EPOLICY, f, el,
-		    p->id, "key %s is not exportable", p->id);
+		    p->id, "not exportable");
 	}
 	if (p->state != KX_STATE_ACTIVE) {
 		ok = 0;
 		kxi_diag_add(d, "KX125", KX_SEV_ERROR, KX_EPOLICY, f,
-		    &k->loc[KXF_STATE], p->id, "key %s is %s; only active "
-		    "keys may be exported", p->id,
-		    kx_name(KX_E_STATE, p->state));
+		    &k->loc[KXF_STATE], p->id, "%s; only active keys may be "
+		    "exported", kx_name(KX_E_STATE, p->state));
 	}
 	if (p->not_after != KX_UNSET_TIME && p->not_after < o->now) {
 		ok = 0;
 		kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_EPOLICY, f,
-		    &k->loc[KXF_VALIDITY], p->id, "key %s has expired",
-		    p->id);
+		    &k->loc[KXF_VALIDITY], p->id, "expired; expired keys may "
+		    "not be exported");
 	}
 	if (p->export_.forms != 0 &&
 	    (p->export_.forms & (1u << KX_FORM_BOUND_BLOCK)) == 0) {
 		ok = 0;
 		kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EPOLICY, f, el,
-		    p->id, "key %s may not be exported as a bound block",
-		    p->id);
+		    p->id, "may not be exported as a bound "
+		    "block");
 	}
 	if (p->export_.destinations.n > 0) {
 		const char *to = doc->recipients.n ? doc->recipients.v[0] :
@@ -194,8 +193,8 @@ export_allowed(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		if (to == NULL || i == p->export_.destinations.n) {
 			ok = 0;
 			kxi_diag_add(d, "KX122", KX_SEV_ERROR,
-			    KX_EPOLICY, f, el, p->id, "key %s may not be "
-			    "exported to %s", p->id, to ? to :
+			    KX_EPOLICY, f, el, p->id, "may not be exported to %s",
+			    to ? to :
 			    "an unnamed recipient");
 		}
 	}
@@ -207,8 +206,8 @@ export_allowed(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	if (ws < need) {
 		ok = 0;
 		kxi_diag_add(d, "KX121", KX_SEV_ERROR, KX_EPOLICY, f, el,
-		    p->id, "key %s (%u bits of security) may not be wrapped "
-		    "under a %u-bit transport key", p->id, need, ws);
+		    p->id, "%u bits of security may not be "
+		    "wrapped under a %u-bit transport key", need, ws);
 	}
 	return ok ? KX_OK : KX_EPOLICY;
 }
@@ -318,9 +317,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    kx_secret_len(values[i]) * 8 != k->prof.length_bits)
 			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EUSAGE, doc->source, &k->loc[KXF_ALG],
-			    k->prof.id, "key %s: the value (%zu bytes) does "
-			    "not fit the profile (%s/%u)", k->prof.id,
-			    kx_secret_len(values[i]),
+			    k->prof.id, "the value (%zu bytes) does not "
+			    "fit the profile (%s/%u)", kx_secret_len(values[i]),
 			    kx_name(KX_E_ALG, k->prof.alg),
 			    k->prof.length_bits);
 		if ((r = key_kcv(k, alg, values[i], kcv, &n, d)) != KX_OK)
@@ -404,9 +402,9 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    k->value.alg != KX_WRAP_AES_SIV_BOUND) {
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "key %s: "
-		    "only aes-siv-bound values can be imported (got %s %s)",
-		    k->prof.id, kx_name(KX_E_VALUE_FORM, k->value.form),
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "only "
+		    "aes-siv-bound values can be imported (got %s %s)",
+		    kx_name(KX_E_VALUE_FORM, k->value.form),
 		    kx_name(KX_E_WRAP_ALG, k->value.alg));
 		goto out;
 	}
@@ -415,17 +413,16 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	if (kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek, k->value.data.p,
 	    k->value.data.n, aad.data, aad.len, out, d) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "key %s: "
-		    "the wrapped value does not verify under transport key "
-		    "%s: its profile or value was changed after export",
-		    k->prof.id, k->value.kek_id);
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
+		    "wrapped value does not verify under transport key %s: "
+		    "its profile or value was changed after export",
+		    k->value.kek_id);
 		goto out;
 	}
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
-		    doc->source, &k->loc[KXF_ALG], k->prof.id, "key %s: "
-		    "unwrapped %zu bytes for a %u-bit key", k->prof.id,
-		    kx_secret_len(*out), k->prof.length_bits);
+		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
+		    "%zu bytes for a %u-bit key", kx_secret_len(*out), k->prof.length_bits);
 		goto out;
 	}
 	if ((r = key_kcv(k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)
@@ -433,7 +430,7 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	if (k->kcv.n == 0 || memcmp(k->kcv.p, kcv, n) != 0) {
 		r = k->kcv.n == 0 ? kxi_diag_add(d, "KX132", KX_SEV_ERROR,
 		    KX_EKCV, doc->source, &k->loc[KXF_KCV], k->prof.id,
-		    "key %s has no KCV", k->prof.id) :
+		    "no KCV to check the value against") :
 		    kcv_mismatch(d, doc->source, k, kcv, n);
 		goto out;
 	}
@@ -455,16 +452,16 @@ import_allowed(const kx_doc *doc, const kx_key *k, kx_diag *d)
 
 	if (!p->import_.allowed)
 		return kxi_diag_add(d, "KX127", KX_SEV_ERROR, KX_EPOLICY,
-		    doc->source, &k->loc[KXF_EXPORT], p->id, "key %s may not "
-		    "be imported", p->id);
+		    doc->source, &k->loc[KXF_EXPORT], p->id, "may not be "
+		    "imported");
 	if (p->import_.sources.n == 0)
 		return KX_OK;
 	for (i = 0; doc->sender != NULL && i < p->import_.sources.n; i++)
 		if (strcmp(p->import_.sources.v[i], doc->sender) == 0)
 			return KX_OK;
 	return kxi_diag_add(d, "KX127", KX_SEV_ERROR, KX_EPOLICY, doc->source,
-	    &k->loc[KXF_EXPORT], p->id, "key %s may not be imported from %s",
-	    p->id, doc->sender ? doc->sender : "an unnamed sender");
+	    &k->loc[KXF_EXPORT], p->id, "may not be imported from %s",
+	    doc->sender ? doc->sender : "an unnamed sender");
 }
 
 /* Validate, then verify every key; used by import and rewrap. */
@@ -510,8 +507,8 @@ verify_all(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 			bad = 1;
 			kxi_diag_add(d, "KX141", KX_SEV_ERROR,
 			    KX_ENOTFOUND, doc->source, &k->loc[KXF_VALUE],
-			    k->prof.id, "key %s: transport key %s is not "
-			    "defined", k->prof.id, k->value.kek_id ?
+			    k->prof.id, "transport key %s is not "
+			    "defined", k->value.kek_id ?
 			    k->value.kek_id : "-");
 			continue;
 		}

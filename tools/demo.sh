@@ -26,7 +26,7 @@ run split --parts 3 --alg aes --key file:manufacturer/hsm/tk.key \
     --out-prefix manufacturer/hsm/tk | tee wire/split.txt
 rm -f manufacturer/hsm/tk.key
 for n in 1 2 3; do mv manufacturer/hsm/tk.$n officer$n/tk.$n; done
-TKKCV=$(sed -n 's/^key kcv: *\([0-9A-F]*\).*/\1/p' wire/split.txt)
+TKKCV=$(sed -n 's/^key KCV \([0-9A-F]*\)$/\1/p' wire/split.txt)
 echo "component 1 -> officer 1, 2 -> officer 2, 3 -> officer 3 (sealed envelopes)"
 echo "transport key KCV, sent to the issuer separately: $TKKCV"
 
@@ -36,13 +36,13 @@ run show "$SRC/samples/exchange/isd-keys.profile.xml"
 
 step "Manufacturer: export, bound to their profiles, wrapped under TK-2026-001"
 run export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
-    --key ISD-ENC=file:manufacturer/hsm/enc.key \
-    --key ISD-MAC=file:manufacturer/hsm/mac.key \
-    --key ISD-DEK=file:manufacturer/hsm/dek.key \
+    --key ISD-KVN30-ENC=file:manufacturer/hsm/enc.key \
+    --key ISD-KVN30-MAC=file:manufacturer/hsm/mac.key \
+    --key ISD-KVN30-DEK=file:manufacturer/hsm/dek.key \
     --kek-component officer1/tk.1 --kek-component officer2/tk.2 \
     --kek-component officer3/tk.3 --kek-id TK-2026-001 \
-    --recipient ISSUER --now "$NOW" -o wire/exchange.xml
-run validate --now "$NOW" wire/exchange.xml
+    --recipient "Example Issuer Bank" --now "$NOW" -o wire/exchange.xml
+run validate --now "$NOW" wire/exchange.xml && echo "wire/exchange.xml: valid"
 run show wire/exchange.xml
 run convert --to der -o wire/exchange.der wire/exchange.xml
 echo "exchange.xml: $(wc -c < wire/exchange.xml) bytes; exchange.der: $(wc -c < wire/exchange.der) bytes"
@@ -50,13 +50,15 @@ echo "exchange.xml: $(wc -c < wire/exchange.xml) bytes; exchange.der: $(wc -c < 
 step "Issuer: key ceremony - the three officers rebuild the transport key"
 run combine --kcv "$TKKCV" -o issuer/hsm/tk.key \
     officer1/tk.1 officer2/tk.2 officer3/tk.3
+echo "transport key rebuilt inside the issuer's HSM folder; its KCV matches the one sent separately"
 
 step "Issuer: import the master keys, check every KCV, store under ISSUER-LMK-1"
 rand 32 issuer/hsm/lmk.key
 run import --kek file:issuer/hsm/tk.key --storage-kek file:issuer/hsm/lmk.key \
     --storage-kek-id ISSUER-LMK-1 --now "$NOW" -o issuer/stored.xml \
     wire/exchange.der
-run validate --now "$NOW" issuer/stored.xml
+run validate --now "$NOW" issuer/stored.xml && echo "issuer/stored.xml: valid"
+run show issuer/stored.xml
 
 step "Issuer: what a tampered document looks like (usage widened in transit)"
 sed 's|<Usage>decrypt</Usage>|<Usage>decrypt</Usage><Usage>wrap</Usage>|' \
@@ -69,7 +71,7 @@ fi
 [ ! -e issuer/clear ] || [ -z "$(ls -A issuer/clear)" ] || {
 	echo "VERDICT: FAILED - output written for a refused import"; exit 1; }
 
-for k in ISD-ENC ISD-MAC ISD-DEK; do
+for k in ISD-KVN30-ENC ISD-KVN30-MAC ISD-KVN30-DEK; do
 	grep -q "$k" issuer/stored.xml || { echo "VERDICT: FAILED - $k missing"; exit 1; }
 done
 printf '\nVERDICT: OK - 3 master keys moved manufacturer -> issuer; every KCV matched;\n'
