@@ -1,6 +1,1726 @@
-/* STUB: placeholder so main builds; the owning branch replaces this file.  On a merge conflict keep the branch version. */
+/*
+ * gp.c - the GlobalPlatform Systems Profiles v1.1 KeyProfile spoke.
+ *
+ * Implements the XML KeyProfile of the GP Systems Profiles Specification
+ * v1.1 (Sept 2003) as reconstructed in schema/gp-keyprofile-1.1.0.xsd
+ * (sources in schema/SOURCES.md), mapped per docs/model.md a.2, c.1 and
+ * c.2.  One KeyProfile is one key.
+ *
+ * Reading is tolerant, as partners' tools write it: the 1.1.0, 1.1.1 and
+ * 1.1.2 namespaces (prefixed or default); attributes and elements outside
+ * GP's schema are reported (KX003), kept as key extensions and removed
+ * before validation; 1.1.x-era and v1.0 values (SubType AES, YYYYMMDD
+ * dates, VerifyRecover, Permanent, the 1.1.1/1.1.2 namespaces) are
+ * reported (KX004) and kept; then the cleaned document is validated
+ * against the embedded XSD (KX002 with line numbers).  Not well-formed,
+ * missing required attributes or impossible values refuse the document.
+ *
+ * The document header is synthesised: doc.id = UniqueID, sender =
+ * KeyInfo/@Owner, created = the latest Revision Date+Time (Revisions is
+ * required, so there always is one; the time is taken as UTC when it has
+ * no zone).  key.id = KeyInfo/@ID, else UniqueID; key.template = UniqueID;
+ * key.created = the earliest Revision.
+ *
+ * What GP cannot carry (each reported by the writer as KX009, one finding
+ * per attribute): lifecycle states other than active/compromised, times of
+ * day, role, usage limit, the GP card fields (key type, KVN, KID, KUQ,
+ * access, SCP, SD AID, diversification), protect/process periods,
+ * cryptoperiod, revocation reason, export forms/destinations/minimum wrap
+ * strength/trusted KEK, import sources, provenance, permanence, split
+ * threshold and dual control, relations, custodians, creator, holder,
+ * reference, allowed modes, KCV methods other than gp-des, wrapped values
+ * other than tdea-ecb/tdea-cbc (e.g. aes-siv-bound), binding, more than
+ * one component, document recipients and comment.  HMAC keys cannot be
+ * written at all (no SubType).  AES keys are written with the 1.1.2-era
+ * SubType AES, which a strict 1.1.0 reader refuses (reported as KX009).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "internal.h"
-static int det(const uint8_t *b, size_t n) { (void)b; (void)n; return 0; }
-static int rd(const uint8_t *b, size_t n, const char *nm, kx_doc **o, kx_diag *d) { (void)b; (void)n; (void)nm; *o = NULL; return KX_FAIL(d, KX_EUNSUPPORTED, "gp: not yet"); }
-static int wr(const kx_doc *doc, kx_buf *o, kx_diag *d) { (void)doc; (void)o; return KX_FAIL(d, KX_EUNSUPPORTED, "gp: not yet"); }
-const struct kxi_format kxi_format_gp = { "gp", KX_FMT_GP, det, rd, wr };
+
+#define GP_NS_111 "http://namespaces.globalplatform.org/systems-profiles/1.1.1"
+#define GP_NS_112 "http://namespaces.globalplatform.org/systems-profiles/1.1.2"
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+
+static const char *const gp_ns[] = { KX_GP_NS, GP_NS_111, GP_NS_112 };
+#define NGPNS (sizeof(gp_ns) / sizeof(gp_ns[0]))
+
+static int
+ns_index(const xmlChar *href)
+{
+	size_t i;
+
+	if (href == NULL)
+		return -1;
+	for (i = 0; i < NGPNS; i++)
+		if (strcmp((const char *)href, gp_ns[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- detect -------------------------------------------------------- */
+#define DETECT_MAX 65536
+
+static const char *
+find(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (memcmp(p, s, n) == 0)
+			return p;
+	return NULL;
+}
+
+static int
+detect(const uint8_t *buf, size_t len)
+{
+	const char *p = (const char *)buf, *end, *q, *tag_end;
+	char qname[128], prefix[64], want[80];
+	size_t n, i;
+
+	if (len > DETECT_MAX)
+		len = DETECT_MAX;
+	end = p + len;
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	/* skip the prolog: declaration, comments, PIs, white space */
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (p >= end || *p != '<')
+			return 0;
+		if (p + 1 < end && (p[1] == '?' || p[1] == '!')) {
+			const char *close = p[1] == '?' ? "?>" : ">";
+
+			if (p + 3 < end && memcmp(p, "<!--", 4) == 0)
+				close = "-->";
+			q = find(p + 2, end, close);
+			if (q == NULL)
+				return 0;
+			p = q + strlen(close);
+			continue;
+		}
+		break;
+	}
+	p++;
+	for (n = 0; p < end && n + 1 < sizeof(qname) && *p != ' ' &&
+	    *p != '\t' && *p != '\r' && *p != '\n' && *p != '>' &&
+	    *p != '/'; p++)
+		qname[n++] = *p;
+	qname[n] = '\0';
+	q = strchr(qname, ':');
+	if (q != NULL) {
+		if ((size_t)(q - qname) >= sizeof(prefix))
+			return 0;
+		memcpy(prefix, qname, (size_t)(q - qname));
+		prefix[q - qname] = '\0';
+		q++;
+	} else {
+		prefix[0] = '\0';
+		q = qname;
+	}
+	if (strcmp(q, "KeyProfile") != 0)
+		return 0;
+	if ((tag_end = memchr(p, '>', (size_t)(end - p))) == NULL)
+		tag_end = end;
+	snprintf(want, sizeof(want), "xmlns%s%s=", prefix[0] ? ":" : "",
+	    prefix);
+	for (q = p; q < tag_end; q++) {
+		size_t wl = strlen(want);
+
+		if ((size_t)(tag_end - q) <= wl || memcmp(q, want, wl) != 0 ||
+		    (q > p && q[-1] != ' ' && q[-1] != '\t' && q[-1] != '\n' &&
+		    q[-1] != '\r'))
+			continue;
+		q += wl;
+		if (q >= tag_end || (*q != '"' && *q != '\''))
+			return 0;
+		for (i = 0; i < NGPNS; i++) {
+			size_t l = strlen(gp_ns[i]);
+
+			if ((size_t)(tag_end - q - 1) > l &&
+			    memcmp(q + 1, gp_ns[i], l) == 0 && q[1 + l] == *q)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- reading: findings ---------------------------------------------- */
+struct rd {
+	const char *name;
+	kx_diag *d;
+	kx_doc *doc;
+	kx_key *k;
+	int rc;			/* first hard error */
+	char subtype[8];	/* era value masked for validation */
+	enum kx_tri verify_recover, permanent;
+};
+
+static int
+finding(struct rd *r, const char *rule, enum kx_severity sev, int rc,
+    const xmlNode *n, const char *fmt, ...) KX_PRINTF(6, 7);
+
+static int
+finding(struct rd *r, const char *rule, enum kx_severity sev, int rc,
+    const xmlNode *n, const char *fmt, ...)
+{
+	char msg[512];
+	kx_loc loc = { 0, 0, -1 };
+	va_list ap;
+	long line;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n != NULL && (line = xmlGetLineNo(n)) > 0)
+		loc.line = (uint32_t)line;
+	if (sev == KX_SEV_ERROR && r->rc == KX_OK)
+		r->rc = rc;
+	return kxi_diag_add(r->d, rule, sev, rc, r->name, &loc,
+	    r->k != NULL ? r->k->prof.id : NULL, "%s", msg);
+}
+
+#define BAD(r, n, ...) \
+	finding((r), "KX002", KX_SEV_ERROR, KX_ESCHEMA, (n), __VA_ARGS__)
+
+/* ---- reading: the cleaning walk -------------------------------------- */
+struct elspec {
+	const char *name;
+	const char *attrs[16];
+	const char *kids[8];
+};
+
+static const struct elspec elspecs[] = {
+	{ "KeyProfile", { "UniqueID", "ProfileVersion", "ErrataVersion" },
+	    { "Description", "Revisions", "KeyInfo", "Attribute", "Usage",
+	    "Value" } },
+	{ "Description", { NULL }, { NULL } },
+	{ "Revisions", { NULL }, { "Revision" } },
+	{ "Revision", { "ProfileID", "Version", "Date", "Time", "By",
+	    "Digest" }, { "Description", "Signature" } },
+	{ "KeyInfo", { "Name", "ID", "Type", "SubType", "Size", "Exponent",
+	    "Owner", "Version", "StartDate", "EndDate", "RecovationDate",
+	    "KCVAlgorithm", "KCVSize", "Mode" }, { "KeyPart",
+	    "TransportKey" } },
+	{ "KeyPart", { "NumberOfParts", "PartNumber", "Algorithm" },
+	    { NULL } },
+	{ "TransportKey", { "ID", "Name", "Owner", "Version", "Algorithm",
+	    "AlgorithmParameters" }, { NULL } },
+	{ "Attribute", { "Importable", "Exportable", "Sensitive" },
+	    { NULL } },
+	{ "Usage", { "Encrypt", "Decrypt", "DecryptEncrypt", "Sign",
+	    "Verify", "Wrap", "Unwrap", "UnwrapWrap", "Derive" }, { NULL } },
+	{ "Value", { "Format" }, { "Component" } },
+	{ "Component", { "Name", "Order", "Value", "Encoding", "KCV" },
+	    { NULL } },
+};
+
+static const struct elspec *
+elspec_find(const xmlChar *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(elspecs) / sizeof(elspecs[0]); i++)
+		if (strcmp((const char *)name, elspecs[i].name) == 0)
+			return &elspecs[i];
+	return NULL;
+}
+
+static int
+in_list(const char *const *l, size_t max, const xmlChar *name)
+{
+	size_t i;
+
+	for (i = 0; i < max && l[i] != NULL; i++)
+		if (strcmp(l[i], (const char *)name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+add_ext(struct rd *r, const xmlChar *ns, const char *name,
+    const xmlChar *value)
+{
+	kx_profile *p = &r->k->prof;
+	kx_extension *e;
+
+	e = kxi_array_push(&r->doc->arena, (void **)&p->extensions,
+	    &p->nextensions, sizeof(*e));
+	if (e == NULL)
+		return KX_ENOMEM;
+	e->ns = kxi_strdup(&r->doc->arena, ns != NULL ? (const char *)ns :
+	    "");
+	e->name = kxi_strdup(&r->doc->arena, name);
+	e->value = kxi_strdup(&r->doc->arena, value != NULL ?
+	    (const char *)value : "");
+	if (e->ns == NULL || e->name == NULL || e->value == NULL)
+		return KX_ENOMEM;
+	return KX_OK;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*out = 1;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+is_yyyymmdd(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return s[8] == '\0';
+}
+
+/* A legacy or era value on one attribute: 1 if it was handled (removed). */
+static int
+legacy_attr(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
+{
+	const char *en = (const char *)el->name, *an = (const char *)a->name;
+	int b;
+
+	if (strcmp(en, "Usage") == 0 && strcmp(an, "VerifyRecover") == 0) {
+		if (parse_bool(val, &b) != 0) {
+			BAD(r, el, "gp: Usage/@VerifyRecover '%s' is not a "
+			    "boolean", val);
+			return 1;
+		}
+		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: v1.0 "
+		    "attribute Usage/@VerifyRecover read as usage "
+		    "verify-recover");
+		r->verify_recover = b ? KX_TRI_TRUE : KX_TRI_FALSE;
+		xmlRemoveProp(a);
+		return 1;
+	}
+	if (strcmp(en, "Attribute") == 0 && strcmp(an, "Permanent") == 0) {
+		if (parse_bool(val, &b) != 0) {
+			BAD(r, el, "gp: Attribute/@Permanent '%s' is not a "
+			    "boolean", val);
+			return 1;
+		}
+		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: v1.0 "
+		    "attribute Attribute/@Permanent read as permanent");
+		r->permanent = b ? KX_TRI_TRUE : KX_TRI_FALSE;
+		xmlRemoveProp(a);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
+{
+	const char *en = (const char *)el->name, *an = (const char *)a->name;
+	char iso[11];
+
+	if (strcmp(en, "KeyInfo") == 0 && strcmp(an, "SubType") == 0 &&
+	    (strcmp(val, "AES") == 0 || strcmp(val, "SEED") == 0)) {
+		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: SubType "
+		    "%s is a 1.1.x-era value (GP 1.1.2), not in the 1.1.0 "
+		    "schema", val);
+		snprintf(r->subtype, sizeof(r->subtype), "%s", val);
+		/* mask it so the rest of KeyInfo still gets validated */
+		xmlSetProp(el, a->name, (const xmlChar *)"DES");
+		return;
+	}
+	if (((strcmp(en, "KeyInfo") == 0 && (strcmp(an, "StartDate") == 0 ||
+	    strcmp(an, "EndDate") == 0 || strcmp(an, "RecovationDate") == 0)) ||
+	    (strcmp(en, "Revision") == 0 && strcmp(an, "Date") == 0)) &&
+	    is_yyyymmdd(val)) {
+		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: %s/@%s "
+		    "'%s' is a v1.0 YYYYMMDD date, read as %.4s-%.2s-%.2s",
+		    en, an, val, val, val + 4, val + 6);
+		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", val, val + 4,
+		    val + 6);
+		xmlSetProp(el, a->name, (const xmlChar *)iso);
+	}
+}
+
+static int
+clean(struct rd *r, xmlNode *el)
+{
+	const struct elspec *spec = elspec_find(el->name);
+	xmlNode *c, *next;
+	xmlAttr *a, *anext;
+	xmlNs *ns;
+	char ename[160];
+
+	/* 1.1.1/1.1.2 namespaces are read as 1.1.0 (the same vocabulary) */
+	for (ns = el->nsDef; ns != NULL; ns = ns->next) {
+		if (ns_index(ns->href) > 0) {
+			xmlFree((xmlChar *)ns->href);
+			ns->href = xmlStrdup((const xmlChar *)KX_GP_NS);
+			if (ns->href == NULL)
+				return KX_ENOMEM;
+		}
+	}
+	if (spec == NULL)		/* Signature: content left open */
+		return KX_OK;
+	for (a = el->properties; a != NULL; a = anext) {
+		xmlChar *v;
+		int known;
+
+		anext = a->next;
+		if (a->ns != NULL && a->ns->href != NULL &&
+		    strcmp((const char *)a->ns->href, XSI_NS) == 0) {
+			/* schema hints: never followed, not GP content */
+			xmlRemoveProp(a);
+			continue;
+		}
+		v = xmlNodeListGetString(el->doc, a->children, 1);
+		if (v == NULL && (v = xmlStrdup((const xmlChar *)"")) == NULL)
+			return KX_ENOMEM;
+		known = a->ns == NULL && in_list(spec->attrs, 16, a->name);
+		if (!known && a->ns == NULL &&
+		    legacy_attr(r, el, a, (const char *)v)) {
+			xmlFree(v);
+			continue;
+		}
+		if (known) {
+			legacy_value(r, el, a, (const char *)v);
+			xmlFree(v);
+			continue;
+		}
+		finding(r, "KX003", KX_SEV_WARNING, KX_OK, el, "gp: attribute "
+		    "%s%s%s on %s is not in the GP KeyProfile schema; kept as "
+		    "an extension",
+		    a->ns != NULL && a->ns->prefix != NULL ?
+		    (const char *)a->ns->prefix : "",
+		    a->ns != NULL && a->ns->prefix != NULL ? ":" : "",
+		    (const char *)a->name, (const char *)el->name);
+		snprintf(ename, sizeof(ename), "%s/@%s", (const char *)el->name,
+		    (const char *)a->name);
+		if (add_ext(r, a->ns != NULL ? a->ns->href : NULL, ename,
+		    v) != KX_OK) {
+			xmlFree(v);
+			return KX_ENOMEM;
+		}
+		xmlFree(v);
+		xmlRemoveProp(a);
+	}
+	for (c = el->children; c != NULL; c = next) {
+		int r2;
+
+		next = c->next;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (c->ns != NULL && ns_index(c->ns->href) >= 0 &&
+		    in_list(spec->kids, 8, c->name)) {
+			if ((r2 = clean(r, c)) != KX_OK)
+				return r2;
+			continue;
+		}
+		{
+			xmlChar *txt = xmlNodeGetContent(c);
+
+			finding(r, "KX003", KX_SEV_WARNING, KX_OK, c, "gp: "
+			    "element %s%s%s in %s is not in the GP KeyProfile "
+			    "schema; kept as an extension",
+			    c->ns != NULL && c->ns->prefix != NULL ?
+			    (const char *)c->ns->prefix : "",
+			    c->ns != NULL && c->ns->prefix != NULL ? ":" : "",
+			    (const char *)c->name, (const char *)el->name);
+			snprintf(ename, sizeof(ename), "%s/%s",
+			    (const char *)el->name, (const char *)c->name);
+			r2 = add_ext(r, c->ns != NULL ? c->ns->href : NULL,
+			    ename, txt);
+			xmlFree(txt);
+			if (r2 != KX_OK)
+				return r2;
+		}
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+	return KX_OK;
+}
+
+/* ---- reading: mapping ------------------------------------------------ */
+static xmlNode *
+child(xmlNode *el, const char *name)
+{
+	xmlNode *c;
+
+	for (c = el != NULL ? el->children : NULL; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Attribute value copied into the arena; NULL if absent (or ENOMEM). */
+static const char *
+attr(struct rd *r, xmlNode *el, const char *name)
+{
+	xmlChar *v;
+	char *s;
+
+	if (el == NULL || (v = xmlGetNoNsProp(el, (const xmlChar *)name)) ==
+	    NULL)
+		return NULL;
+	s = kxi_strdup(&r->doc->arena, (const char *)v);
+	xmlFree(v);
+	if (s == NULL && r->rc == KX_OK)
+		r->rc = KX_ENOMEM;
+	return s;
+}
+
+/* hexBinary as an upper-case string (ids, owner, versions). */
+static const char *
+hexattr(struct rd *r, xmlNode *el, const char *name)
+{
+	char *s = (char *)attr(r, el, name), *p;
+
+	for (p = s; p != NULL && *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
+static int
+uint_attr(struct rd *r, xmlNode *el, const char *name, unsigned long long max,
+    unsigned long long *out)
+{
+	const char *s = attr(r, el, name);
+
+	if (s == NULL)
+		return 0;
+	if (kxi_parse_uint(s, max, out) != KX_OK) {
+		BAD(r, el, "gp: %s/@%s '%s' is not a number in 0..%llu",
+		    (const char *)el->name, name, s, max);
+		return -1;
+	}
+	return 1;
+}
+
+/* xs:date: the first 10 characters, any zone designator ignored. */
+static int
+date_attr(struct rd *r, xmlNode *el, const char *name, int64_t *out)
+{
+	const char *s = attr(r, el, name);
+	char d[11];
+
+	if (s == NULL)
+		return 0;
+	snprintf(d, sizeof(d), "%s", s);
+	if (strlen(s) < 10 || kx_time_parse(d, out) != KX_OK) {
+		BAD(r, el, "gp: %s/@%s '%s' is not a date",
+		    (const char *)el->name, name, s);
+		return -1;
+	}
+	return 1;
+}
+
+/* xs:time hh:mm:ss[.fff][Z|(+|-)hh:mm] to seconds east-corrected UTC. */
+static int
+time_of_day(const char *s, int64_t *out)
+{
+	int h, m, sec, oh = 0, om = 0, sign = 0;
+	const char *p = s;
+
+	if (strlen(s) < 8 || s[2] != ':' || s[5] != ':')
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	sec = (s[6] - '0') * 10 + (s[7] - '0');
+	if (h < 0 || h > 24 || m < 0 || m > 59 || sec < 0 || sec > 59)
+		return -1;
+	p = s + 8;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (strlen(p) != 6 || p[3] != ':')
+			return -1;
+		oh = (p[1] - '0') * 10 + (p[2] - '0');
+		om = (p[4] - '0') * 10 + (p[5] - '0');
+	} else if (*p == 'Z')
+		p++;
+	else if (*p != '\0')
+		return -1;
+	*out = (int64_t)h * 3600 + m * 60 + sec - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+static int
+map_revisions(struct rd *r, xmlNode *revs)
+{
+	kx_profile *p = &r->k->prof;
+	xmlNode *c;
+	int64_t latest = KX_UNSET_TIME, earliest = KX_UNSET_TIME;
+
+	for (c = revs != NULL ? revs->children : NULL; c != NULL;
+	    c = c->next) {
+		kx_revision *rv;
+		const char *t, *dg;
+		int64_t day, tod = 0;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		rv = kxi_array_push(&r->doc->arena, (void **)&p->revisions,
+		    &p->nrevisions, sizeof(*rv));
+		if (rv == NULL)
+			return KX_ENOMEM;
+		rv->version = attr(r, c, "Version");
+		rv->by = attr(r, c, "By");
+		rv->date = KX_UNSET_TIME;
+		if (date_attr(r, c, "Date", &day) != 1)
+			continue;
+		if ((t = attr(r, c, "Time")) != NULL &&
+		    time_of_day(t, &tod) != 0) {
+			BAD(r, c, "gp: Revision/@Time '%s' is not a time", t);
+			continue;
+		}
+		rv->date = day + tod;
+		if ((dg = attr(r, c, "Digest")) != NULL && kxi_hex_decode(
+		    &r->doc->arena, dg, &rv->digest) != KX_OK)
+			BAD(r, c, "gp: Revision/@Digest is not hex");
+		if (latest == KX_UNSET_TIME || rv->date > latest)
+			latest = rv->date;
+		if (earliest == KX_UNSET_TIME || rv->date < earliest)
+			earliest = rv->date;
+	}
+	/* no revision: the fixed epoch, never the clock */
+	r->doc->created = latest != KX_UNSET_TIME ? latest : 0;
+	p->created = earliest;
+	return KX_OK;
+}
+
+static void
+map_alg(struct rd *r, xmlNode *ki)
+{
+	kx_profile *p = &r->k->prof;
+	const char *type = attr(r, ki, "Type"), *st = attr(r, ki, "SubType");
+	unsigned long long size = 0, e = 0;
+	int hs;
+
+	if (r->subtype[0] != '\0')
+		st = r->subtype;
+	if (type == NULL || st == NULL)
+		return;		/* the schema said so already */
+	if (strcmp(type, "SECRET") == 0)
+		p->cls = KX_CLASS_SECRET;
+	else if (strcmp(type, "PRIVATE") == 0)
+		p->cls = KX_CLASS_PRIVATE;
+	else
+		p->cls = KX_CLASS_PUBLIC;
+	if ((hs = uint_attr(r, ki, "Size", 65536, &size)) < 0)
+		return;
+	if (hs == 0) {
+		BAD(r, ki, "gp: KeyInfo/@Size is missing (needed to tell the "
+		    "%s key length)", st);
+		return;
+	}
+	p->length_bits = (unsigned)size;
+	if (strcmp(st, "DES") == 0) {
+		if (size == 64)
+			p->alg = KX_ALG_DES;
+		else if (size == 128)
+			p->alg = KX_ALG_TDEA2;
+		else if (size == 192)
+			p->alg = KX_ALG_TDEA3;
+		else
+			BAD(r, ki, "gp: KeyInfo/@Size %llu is impossible for "
+			    "DES (64, 128 or 192 bits with parity)", size);
+	} else if (strcmp(st, "AES") == 0) {
+		if (size == 128 || size == 192 || size == 256)
+			p->alg = KX_ALG_AES;
+		else
+			BAD(r, ki, "gp: KeyInfo/@Size %llu is impossible for "
+			    "AES", size);
+	} else if (strcmp(st, "RSA") == 0 || strcmp(st, "RSACRT") == 0) {
+		p->alg = KX_ALG_RSA;
+		if (size < 512 || size % 8 != 0)
+			BAD(r, ki, "gp: KeyInfo/@Size %llu is impossible for "
+			    "RSA", size);
+		if (strcmp(st, "RSACRT") == 0 && add_ext(r,
+		    (const xmlChar *)KX_GP_NS, "KeyInfo/@SubType",
+		    (const xmlChar *)"RSACRT") != KX_OK && r->rc == KX_OK)
+			r->rc = KX_ENOMEM;
+	} else if (strcmp(st, "EC") == 0) {
+		p->alg = KX_ALG_EC;
+		if (size < 160 || size > 571)
+			BAD(r, ki, "gp: KeyInfo/@Size %llu is impossible for "
+			    "EC", size);
+	} else {
+		finding(r, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED, ki,
+		    "gp: SubType %s has no kmsxchg algorithm", st);
+	}
+	if (p->cls == KX_CLASS_SECRET && (p->alg == KX_ALG_RSA ||
+	    p->alg == KX_ALG_EC))
+		BAD(r, ki, "gp: a SECRET key cannot be %s", st);
+	if (p->cls != KX_CLASS_SECRET && p->alg != KX_ALG_RSA &&
+	    p->alg != KX_ALG_EC && p->alg != KX_ALG_NONE)
+		BAD(r, ki, "gp: a %s key cannot be %s", type, st);
+	if (uint_attr(r, ki, "Exponent", UINT64_MAX, &e) > 0) {
+		if (p->alg != KX_ALG_RSA || e < 3 || e % 2 == 0)
+			BAD(r, ki, "gp: KeyInfo/@Exponent %llu is impossible "
+			    "here", e);
+		p->rsa_e = e;
+	}
+}
+
+struct usage_map {
+	const char *attr;
+	enum kx_usage u, u_secret;
+};
+static const struct usage_map usages[] = {
+	{ "Encrypt", KX_U_ENCRYPT, KX_U_ENCRYPT },
+	{ "Decrypt", KX_U_DECRYPT, KX_U_DECRYPT },
+	{ "DecryptEncrypt", KX_U_TRANSLATE, KX_U_TRANSLATE },
+	{ "Sign", KX_U_SIGN, KX_U_MAC_GENERATE },
+	{ "Verify", KX_U_VERIFY, KX_U_MAC_VERIFY },
+	{ "Wrap", KX_U_WRAP, KX_U_WRAP },
+	{ "Unwrap", KX_U_UNWRAP, KX_U_UNWRAP },
+	{ "UnwrapWrap", KX_U_REWRAP, KX_U_REWRAP },
+	{ "Derive", KX_U_DERIVE, KX_U_DERIVE },
+};
+#define NUSAGES (sizeof(usages) / sizeof(usages[0]))
+
+static int
+bool_attr(struct rd *r, xmlNode *el, const char *name)
+{
+	const char *s = attr(r, el, name);
+	int b;
+
+	if (s == NULL)
+		return -1;
+	if (parse_bool(s, &b) != 0) {
+		BAD(r, el, "gp: %s/@%s '%s' is not a boolean",
+		    (const char *)el->name, name, s);
+		return -1;
+	}
+	return b;
+}
+
+static void
+map_usage_attr(struct rd *r, xmlNode *us, xmlNode *at)
+{
+	kx_profile *p = &r->k->prof;
+	size_t i;
+	int b;
+
+	p->usage = 0;
+	for (i = 0; i < NUSAGES; i++)
+		if (bool_attr(r, us, usages[i].attr) == 1)
+			p->usage |= KX_USAGE_BIT(p->cls == KX_CLASS_SECRET ?
+			    usages[i].u_secret : usages[i].u);
+	if (r->verify_recover == KX_TRI_TRUE)
+		p->usage |= KX_USAGE_BIT(KX_U_VERIFY_RECOVER);
+	if ((b = bool_attr(r, at, "Importable")) >= 0)
+		p->import_.allowed = b;
+	if ((b = bool_attr(r, at, "Exportable")) >= 0)
+		p->export_.allowed = b;
+	if ((b = bool_attr(r, at, "Sensitive")) >= 0)
+		p->sensitive = b;
+	p->permanent = r->permanent;
+}
+
+static void
+map_dates(struct rd *r, xmlNode *ki)
+{
+	kx_profile *p = &r->k->prof;
+	const char *m;
+	int64_t t;
+
+	if (date_attr(r, ki, "StartDate", &t) == 1)
+		p->not_before = t;			/* 00:00:00Z */
+	if (date_attr(r, ki, "EndDate", &t) == 1)
+		p->not_after = t + 86399;		/* 23:59:59Z */
+	if (date_attr(r, ki, "RecovationDate", &t) == 1) {
+		p->revoked_at = p->state_since = t;
+		p->state = KX_STATE_COMPROMISED;
+		p->revocation_reason = KX_REV_UNSPECIFIED;
+	}
+	if (p->not_before != KX_UNSET_TIME && p->not_after != KX_UNSET_TIME &&
+	    p->not_after < p->not_before)
+		BAD(r, ki, "gp: KeyInfo/@EndDate is before @StartDate");
+	if ((m = attr(r, ki, "Mode")) != NULL)
+		p->mode = strcmp(m, "TEST") == 0 ? KX_KEYMODE_TEST :
+		    KX_KEYMODE_PRODUCTION;
+}
+
+static void
+map_transport(struct rd *r, xmlNode *ki)
+{
+	kx_key *k = r->k;
+	xmlNode *tk = child(ki, "TransportKey");
+	const char *id, *alg, *par, *nm;
+	kx_tk *t;
+
+	if (tk == NULL)
+		return;
+	if ((id = hexattr(r, tk, "ID")) == NULL) {
+		BAD(r, tk, "gp: TransportKey without ID cannot be referenced");
+		return;
+	}
+	if (kxi_doc_find_tk(r->doc, id) == NULL) {
+		if ((t = kxi_doc_add_tk(r->doc)) == NULL) {
+			r->rc = KX_ENOMEM;
+			return;
+		}
+		t->id = id;
+		/*
+		 * GP names the wrapping mode only (ECB/CBC, the DES-family
+		 * DEK encryption of the card spec); its length is not
+		 * recorded.  Double length is GP's default: assumed, and
+		 * said so.  GP carries no KCV of the transport key either.
+		 */
+		t->alg = KX_ALG_TDEA2;
+		t->length_bits = 128;
+		finding(r, NULL, KX_SEV_NOTE, KX_OK, tk, "gp: transport key "
+		    "%s assumed tdea2 (GP records the mode only)", id);
+		t->owner = hexattr(r, tk, "Owner");
+		t->version = hexattr(r, tk, "Version");
+		t->loc.line = (uint32_t)xmlGetLineNo(tk);
+	}
+	k->value.kek_id = id;
+	alg = attr(r, tk, "Algorithm");
+	k->value.alg = alg != NULL && strcmp(alg, "CBC") == 0 ?
+	    KX_WRAP_TDEA_CBC : KX_WRAP_TDEA_ECB;
+	if (alg == NULL)
+		finding(r, "KX004", KX_SEV_WARNING, KX_OK, tk, "gp: "
+		    "TransportKey without Algorithm, read as ECB");
+	if ((par = attr(r, tk, "AlgorithmParameters")) != NULL &&
+	    kxi_hex_decode(&r->doc->arena, par, &k->value.iv) != KX_OK)
+		BAD(r, tk, "gp: TransportKey/@AlgorithmParameters is not hex");
+	if ((nm = attr(r, tk, "Name")) != NULL && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, "TransportKey/@Name",
+	    (const xmlChar *)nm) != KX_OK)
+		r->rc = KX_ENOMEM;
+}
+
+/* Dotted OID from its DER content octets. */
+static const char *
+oid_from_der(struct rd *r, const kx_bytes *b)
+{
+	char buf[256];
+	size_t i, n = 0;
+	uint64_t v = 0;
+	int first = 1;
+
+	if (b->n == 0 || (b->p[b->n - 1] & 0x80) != 0)
+		return NULL;
+	buf[0] = '\0';
+	for (i = 0; i < b->n; i++) {
+		if (v > (UINT64_MAX >> 7))
+			return NULL;
+		v = v << 7 | (b->p[i] & 0x7f);
+		if (b->p[i] & 0x80)
+			continue;
+		if (first) {
+			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
+
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			    "%u.%llu", a, (unsigned long long)(v - 40 * a));
+			first = 0;
+		} else
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			    ".%llu", (unsigned long long)v);
+		if (n >= sizeof(buf))
+			return NULL;
+		v = 0;
+	}
+	return kxi_strdup(&r->doc->arena, buf);
+}
+
+static int
+decode_component(struct rd *r, xmlNode *c, const char *val, const char *enc,
+    kx_bytes *out)
+{
+	if (enc == NULL || strcmp(enc, "HEX") == 0) {
+		if (kxi_hex_decode(&r->doc->arena, val, out) != KX_OK)
+			return BAD(r, c, "gp: Component/@Value is not hex");
+		return KX_OK;
+	}
+	if (strcmp(enc, "BASE64") == 0) {
+		size_t n = strlen(val), pad = 0;
+		uint8_t *p;
+		int got;
+
+		if (n == 0 || n % 4 != 0 || n > (size_t)1 << 24)
+			return BAD(r, c, "gp: Component/@Value is not base64");
+		if ((p = kxi_alloc(&r->doc->arena, n / 4 * 3 + 1)) == NULL)
+			return KX_ENOMEM;
+		got = EVP_DecodeBlock(p, (const unsigned char *)val, (int)n);
+		if (got < 0)
+			return BAD(r, c, "gp: Component/@Value is not base64");
+		pad = val[n - 1] == '=' ? (val[n - 2] == '=' ? 2 : 1) : 0;
+		out->p = p;
+		out->n = (size_t)got - pad;
+		return KX_OK;
+	}
+	if (strcmp(enc, "ASCII") == 0 || strcmp(enc, "UTF8") == 0) {
+		out->p = kxi_memdup(&r->doc->arena, val, strlen(val) + 1);
+		out->n = strlen(val);
+		return out->p != NULL ? KX_OK : KX_ENOMEM;
+	}
+	return finding(r, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED, c,
+	    "gp: Component/@Encoding %s is not supported", enc);
+}
+
+static void
+map_value(struct rd *r, xmlNode *ki, xmlNode *val)
+{
+	kx_key *k = r->k;
+	xmlNode *c, *kp = child(ki, "KeyPart");
+	const char *kcvalg = attr(r, ki, "KCVAlgorithm"), *fmt;
+	unsigned long long kcvsize = 0, np = 0, pn = 0;
+	int hks, nvalues = 0;
+	kx_bytes data = { NULL, 0 }, kcv = { NULL, 0 };
+
+	hks = uint_attr(r, ki, "KCVSize", 16, &kcvsize);
+	if ((fmt = attr(r, val, "Format")) != NULL && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, "Value/@Format",
+	    (const xmlChar *)fmt) != KX_OK)
+		r->rc = KX_ENOMEM;
+	for (c = val != NULL ? val->children : NULL; c != NULL; c = c->next) {
+		const char *nm, *v, *enc, *kc;
+		kx_bytes b = { NULL, 0 };
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		nm = attr(r, c, "Name");
+		v = attr(r, c, "Value");
+		enc = attr(r, c, "Encoding");
+		if ((kc = attr(r, c, "KCV")) != NULL) {
+			if (kcv.p != NULL)
+				BAD(r, c, "gp: more than one Component/@KCV");
+			else if (kxi_hex_decode(&r->doc->arena, kc, &kcv) !=
+			    KX_OK)
+				BAD(r, c, "gp: Component/@KCV is not hex");
+		}
+		if (v == NULL)
+			continue;
+		if (decode_component(r, c, v, enc, &b) != KX_OK)
+			continue;
+		if (nm != NULL && strcmp(nm, "ECC_CURVE_OID") == 0) {
+			if ((k->prof.ec_curve = oid_from_der(r, &b)) == NULL)
+				BAD(r, c, "gp: ECC_CURVE_OID is not an OID");
+			continue;
+		}
+		if (nvalues++ == 0) {
+			data = b;
+			continue;
+		}
+		/* a second value component (e.g. ECC_QY): kept, not mapped */
+		finding(r, "KX003", KX_SEV_WARNING, KX_OK, c, "gp: Component "
+		    "%s kept as an extension (one value per key)",
+		    nm != NULL ? nm : "(unnamed)");
+		if (add_ext(r, (const xmlChar *)KX_GP_NS, nm != NULL ? nm :
+		    "Component", (const xmlChar *)v) != KX_OK)
+			r->rc = KX_ENOMEM;
+	}
+	if (kcv.p != NULL) {
+		k->kcv = kcv;
+		if (kcvalg != NULL)
+			k->kcv_method = KX_KCV_GP_DES;	/* EIGHTZEROS */
+		else {
+			k->kcv_method = kx_kcv_default_method(k->prof.alg);
+			finding(r, "KX004", KX_SEV_WARNING, KX_OK, ki,
+			    "gp: KCV without KCVAlgorithm, read as %s",
+			    kx_name(KX_E_KCV_METHOD, k->kcv_method) ?
+			    kx_name(KX_E_KCV_METHOD, k->kcv_method) : "none");
+		}
+		if (hks == 1 && kcvsize != kcv.n)
+			BAD(r, ki, "gp: KeyInfo/@KCVSize %llu does not match "
+			    "the %zu-byte KCV", kcvsize, kcv.n);
+	} else if (kcvalg != NULL) {
+		k->kcv_method = KX_KCV_GP_DES;
+	}
+	if (kp != NULL) {
+		const char *a = attr(r, kp, "Algorithm");
+
+		if (uint_attr(r, kp, "NumberOfParts", 255, &np) != 1 ||
+		    uint_attr(r, kp, "PartNumber", 255, &pn) != 1 || np < 2 ||
+		    pn < 1 || pn > np) {
+			BAD(r, kp, "gp: KeyPart needs 2 <= NumberOfParts <= "
+			    "255 and 1 <= PartNumber <= NumberOfParts");
+			return;
+		}
+		k->prof.split.n = (unsigned)np;
+		k->prof.split.method = a != NULL && strcmp(a, "CONCATE") == 0 ?
+		    KX_SPLIT_CONCAT : KX_SPLIT_XOR;
+	}
+	if (data.p == NULL && kp == NULL)
+		return;
+	if (kp != NULL) {
+		kx_component *co = kxi_alloc(&r->doc->arena, sizeof(*co));
+
+		if (co == NULL) {
+			r->rc = KX_ENOMEM;
+			return;
+		}
+		co->index = (int)pn;
+		co->kcv = k->kcv;
+		co->wrapped = data;
+		k->value.form = KX_VALUE_COMPONENTS;
+		k->value.components = co;
+		k->value.ncomponents = 1;
+		k->value.split_method = k->prof.split.method;
+		if (data.p != NULL && k->value.kek_id == NULL)
+			BAD(r, kp, "gp: a clear key part is not accepted");
+		return;
+	}
+	if (k->value.kek_id != NULL) {
+		k->value.form = KX_VALUE_WRAPPED;
+		k->value.data = data;
+	} else {
+		/* clear material (OpenSCDP test keys): wiped with the doc */
+		r->doc->arena.wipe = true;
+		k->value.form = KX_VALUE_CLEAR;
+		k->value.clear = data;
+	}
+}
+
+static int
+map_doc(struct rd *r, xmlNode *root)
+{
+	kx_doc *doc = r->doc;
+	kx_profile *p = &r->k->prof;
+	xmlNode *ki = child(root, "KeyInfo");
+	xmlNode *desc = child(root, "Description");
+	const char *uid = hexattr(r, root, "UniqueID"), *id;
+
+	doc->id = uid;
+	p->template_id = uid;
+	id = hexattr(r, ki, "ID");
+	p->id = id != NULL ? id : uid;
+	p->name = attr(r, ki, "Name");
+	p->owner = hexattr(r, ki, "Owner");
+	doc->sender = p->owner;
+	p->version = hexattr(r, ki, "Version");
+	if (desc != NULL) {
+		xmlChar *t = xmlNodeGetContent(desc);
+
+		p->description = kxi_strdup(&doc->arena, (const char *)t);
+		xmlFree(t);
+	}
+	r->k->loc[KXF_KEY].line = (uint32_t)xmlGetLineNo(ki);
+	if (map_revisions(r, child(root, "Revisions")) != KX_OK)
+		return KX_ENOMEM;
+	map_alg(r, ki);
+	map_usage_attr(r, child(root, "Usage"), child(root, "Attribute"));
+	map_dates(r, ki);
+	map_transport(r, ki);
+	map_value(r, ki, child(root, "Value"));
+	return r->rc;
+}
+
+static int
+rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
+    kx_diag *d)
+{
+	struct rd r;
+	xmlDoc *x = NULL;
+	xmlNode *root;
+	kx_doc *doc = NULL;
+	int rc = KX_EINTERNAL, nsi;
+
+	*out = NULL;
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.d = d;
+	r.verify_recover = r.permanent = KX_TRI_UNSET;
+	kxi_xml_init();
+	if ((rc = kxi_xml_parse(buf, len, name, &x, d)) != KX_OK)
+		goto out;
+	root = xmlDocGetRootElement(x);
+	if (root == NULL || root->ns == NULL ||
+	    (nsi = ns_index(root->ns->href)) < 0 ||
+	    strcmp((const char *)root->name, "KeyProfile") != 0) {
+		rc = finding(&r, "KX002", KX_SEV_ERROR, KX_ESCHEMA, root,
+		    "gp: the root is not a GP systems-profiles KeyProfile");
+		goto out;
+	}
+	if (nsi > 0)
+		finding(&r, "KX004", KX_SEV_WARNING, KX_OK, root, "gp: "
+		    "namespace %s is a 1.1.x-era variant, read as 1.1.0",
+		    gp_ns[nsi]);
+	if ((doc = kxi_doc_new()) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "gp: out of memory");
+		goto out;
+	}
+	doc->source = kxi_strdup(&doc->arena, name);
+	doc->source_format = KX_FMT_GP;
+	doc->loc.line = (uint32_t)xmlGetLineNo(root);
+	r.doc = doc;
+	if ((r.k = kxi_doc_add_key(doc)) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "gp: out of memory");
+		goto out;
+	}
+	if ((rc = clean(&r, root)) != KX_OK) {
+		rc = KX_FAIL(d, rc, "gp: out of memory");
+		goto out;
+	}
+	if (r.rc != KX_OK) {
+		rc = r.rc;
+		goto out;
+	}
+	if ((rc = kxi_xml_schema_validate(x, KXI_SCHEMA_GP, name, d)) !=
+	    KX_OK)
+		goto out;
+	if ((rc = map_doc(&r, root)) != KX_OK)
+		goto out;
+	*out = doc;
+	doc = NULL;
+	rc = KX_OK;
+out:
+	kx_doc_free(doc);
+	xmlFreeDoc(x);
+	return rc;
+}
+
+/* ---- writing --------------------------------------------------------- */
+struct wr {
+	const kx_doc *doc;
+	const kx_key *k;
+	kx_buf *b;
+	kx_diag *d;
+	int rc;
+};
+
+static void lost(struct wr *w, const char *fmt, ...) KX_PRINTF(2, 3);
+
+static void
+lost(struct wr *w, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	kxi_diag_add(w->d, "KX009", KX_SEV_WARNING, KX_OK, NULL, NULL,
+	    w->k->prof.id, "gp: cannot carry %s of key %s", what,
+	    w->k->prof.id != NULL ? w->k->prof.id : "(no id)");
+}
+
+static void
+put(struct wr *w, const char *fmt, ...) KX_PRINTF(2, 3);
+
+static void
+put(struct wr *w, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	if (w->rc != KX_OK)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		w->rc = KX_EINTERNAL;
+		return;
+	}
+	w->rc = kx_buf_append(w->b, tmp, (size_t)n);
+}
+
+/* Escaped text for attribute values and element content. */
+static void
+put_esc(struct wr *w, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0' && w->rc == KX_OK; p++) {
+		switch (*p) {
+		case '&': w->rc = kx_buf_append(w->b, "&amp;", 5); break;
+		case '<': w->rc = kx_buf_append(w->b, "&lt;", 4); break;
+		case '>': w->rc = kx_buf_append(w->b, "&gt;", 4); break;
+		case '"': w->rc = kx_buf_append(w->b, "&quot;", 6); break;
+		case '\t': w->rc = kx_buf_append(w->b, "&#9;", 4); break;
+		case '\n': w->rc = kx_buf_append(w->b, "&#10;", 5); break;
+		case '\r': w->rc = kx_buf_append(w->b, "&#13;", 5); break;
+		default:
+			if ((unsigned char)*p < 0x20)
+				break;	/* not representable in XML 1.0 */
+			w->rc = kx_buf_append(w->b, p, 1);
+		}
+	}
+}
+
+static void
+put_attr(struct wr *w, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	put(w, " %s=\"", name);
+	put_esc(w, v);
+	put(w, "\"");
+}
+
+static void
+put_hex_attr(struct wr *w, const char *name, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	put(w, " %s=\"", name);
+	for (i = 0; i < n; i++)
+		put(w, "%02X", p[i]);
+	put(w, "\"");
+}
+
+static int
+is_hex(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') ||
+		    (s[n] >= 'A' && s[n] <= 'F') ||
+		    (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n > 0 && n % 2 == 0;
+}
+
+/* A hexBinary attribute from a model string: as is, or hex of its bytes. */
+static void
+put_hexstr(struct wr *w, const char *attrname, const char *field,
+    const char *v)
+{
+	if (v == NULL)
+		return;
+	if (is_hex(v)) {
+		put_attr(w, attrname, v);
+		return;
+	}
+	lost(w, "%s '%s' as hexBinary (written as the hex of its bytes)",
+	    field, v);
+	put_hex_attr(w, attrname, (const uint8_t *)v, strlen(v));
+}
+
+static void
+put_date(struct wr *w, const char *name, int64_t t)
+{
+	char buf[21];
+
+	kx_time_format(t, buf);
+	buf[10] = '\0';
+	put_attr(w, name, buf);
+}
+
+static int
+seconds_of_day(int64_t t)
+{
+	int64_t s = t % 86400;
+
+	return (int)(s < 0 ? s + 86400 : s);
+}
+
+static const char *
+subtype_of(struct wr *w)
+{
+	const kx_profile *p = &w->k->prof;
+	size_t i;
+
+	switch (p->alg) {
+	case KX_ALG_DES: case KX_ALG_TDEA2: case KX_ALG_TDEA3:
+		return "DES";
+	case KX_ALG_AES:
+		lost(w, "algorithm aes in the 1.1.0 schema (written as the "
+		    "1.1.2-era SubType AES)");
+		return "AES";
+	case KX_ALG_RSA:
+		for (i = 0; i < p->nextensions; i++)
+			if (strcmp(p->extensions[i].name,
+			    "KeyInfo/@SubType") == 0 &&
+			    strcmp(p->extensions[i].value, "RSACRT") == 0 &&
+			    p->cls == KX_CLASS_PRIVATE)
+				return "RSACRT";
+		return "RSA";
+	case KX_ALG_EC:
+		return "EC";
+	default:
+		return NULL;
+	}
+}
+
+static int
+ext_is_ours(const kx_extension *e)
+{
+	return e->ns != NULL && strcmp(e->ns, KX_GP_NS) == 0 &&
+	    (strcmp(e->name, "KeyInfo/@SubType") == 0 ||
+	    strcmp(e->name, "TransportKey/@Name") == 0 ||
+	    strcmp(e->name, "Value/@Format") == 0);
+}
+
+static const char *
+ext_get(const kx_profile *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nextensions; i++)
+		if (p->extensions[i].ns != NULL &&
+		    strcmp(p->extensions[i].ns, KX_GP_NS) == 0 &&
+		    strcmp(p->extensions[i].name, name) == 0)
+			return p->extensions[i].value;
+	return NULL;
+}
+
+/* The model attributes GP has no place for, one finding each. */
+static void
+report_lost(struct wr *w)
+{
+	const kx_key *k = w->k;
+	const kx_profile *p = &k->prof;
+	const kx_gp *g = &p->gp;
+	size_t i;
+
+	if (p->reference != NULL)
+		lost(w, "reference");
+	if (p->creator != NULL)
+		lost(w, "creator");
+	if (p->holder != NULL)
+		lost(w, "holder");
+	if (p->custodians.n > 0)
+		lost(w, "custodians");
+	if (p->hmac_hash != KX_HASH_NONE)
+		lost(w, "hmac hash");
+	if (p->modes != 0)
+		lost(w, "allowed modes");
+	if (p->role != KX_ROLE_NONE)
+		lost(w, "role %s", kx_name(KX_E_ROLE, p->role));
+	if (p->usage_limit >= 0)
+		lost(w, "usage limit");
+	if (p->has_gp) {
+		if (g->key_type != KX_UNSET)
+			lost(w, "gp.key_type");
+		if (g->kvn != KX_UNSET)
+			lost(w, "gp.kvn");
+		if (g->kid != KX_UNSET)
+			lost(w, "gp.kid");
+		if (g->kuq != KX_UNSET)
+			lost(w, "gp.kuq");
+		if (g->access != KX_UNSET)
+			lost(w, "gp.access");
+		if (g->scp != KX_SCP_NONE)
+			lost(w, "gp.scp");
+		if (g->sd_aid.n > 0)
+			lost(w, "gp.sd_aid");
+		if (g->diversification != KX_DIV_NONE)
+			lost(w, "gp.diversification");
+	}
+	if (p->not_before != KX_UNSET_TIME && seconds_of_day(p->not_before))
+		lost(w, "the time of day of not_before");
+	if (p->not_after != KX_UNSET_TIME &&
+	    seconds_of_day(p->not_after) != 86399)
+		lost(w, "the time of day of not_after");
+	if (p->protect_until != KX_UNSET_TIME)
+		lost(w, "protect_until");
+	if (p->process_until != KX_UNSET_TIME)
+		lost(w, "process_until");
+	if (p->cryptoperiod != NULL)
+		lost(w, "cryptoperiod");
+	if (p->state != KX_STATE_ACTIVE && p->state != KX_STATE_COMPROMISED)
+		lost(w, "state %s", kx_name(KX_E_STATE, p->state));
+	if (p->state == KX_STATE_COMPROMISED && p->revoked_at ==
+	    KX_UNSET_TIME && p->state_since == KX_UNSET_TIME)
+		lost(w, "state compromised (no revocation date)");
+	if (p->state_since != KX_UNSET_TIME && (p->state !=
+	    KX_STATE_COMPROMISED || (p->revoked_at != KX_UNSET_TIME &&
+	    p->revoked_at != p->state_since)))
+		lost(w, "state_since");
+	if (p->revocation_reason != KX_REV_NONE &&
+	    p->revocation_reason != KX_REV_UNSPECIFIED)
+		lost(w, "revocation reason %s", kx_name(KX_E_REVOCATION,
+		    p->revocation_reason));
+	if (p->revoked_at != KX_UNSET_TIME && seconds_of_day(p->revoked_at))
+		lost(w, "the time of day of revoked_at");
+	if (p->created != KX_UNSET_TIME && p->nrevisions > 0) {
+		int64_t first = p->revisions[0].date;
+
+		for (i = 1; i < p->nrevisions; i++)
+			if (p->revisions[i].date != KX_UNSET_TIME &&
+			    (first == KX_UNSET_TIME || p->revisions[i].date <
+			    first))
+				first = p->revisions[i].date;
+		if (first != p->created)
+			lost(w, "created");
+	}
+	if (p->export_.forms != 0)
+		lost(w, "export forms");
+	if (p->export_.destinations.n > 0)
+		lost(w, "export destinations");
+	if (p->export_.min_wrap_strength != KX_UNSET)
+		lost(w, "min wrap strength");
+	if (p->export_.trusted_kek_only != KX_TRI_UNSET)
+		lost(w, "trusted_kek_only");
+	if (p->import_.sources.n > 0)
+		lost(w, "import sources");
+	if (p->provenance.always_sensitive != KX_TRI_UNSET)
+		lost(w, "provenance always_sensitive");
+	if (p->provenance.never_exported != KX_TRI_UNSET)
+		lost(w, "provenance never_exported");
+	if (p->provenance.generated_in != NULL)
+		lost(w, "provenance generated_in");
+	if (p->permanent != KX_TRI_UNSET)
+		lost(w, "permanent (v1.0 only)");
+	if (p->split.m != 0)
+		lost(w, "split threshold");
+	if (p->split.dual_control != KX_TRI_UNSET)
+		lost(w, "split dual_control");
+	if (p->split.method == KX_SPLIT_SHAMIR)
+		lost(w, "split method shamir-gf256");
+	for (i = 0; i < p->nrelations; i++)
+		lost(w, "relation %s %s", kx_name(KX_E_RELATION,
+		    p->relations[i].type), p->relations[i].ref);
+	for (i = 0; i < p->nextensions; i++)
+		if (!ext_is_ours(&p->extensions[i]))
+			lost(w, "extension %s", p->extensions[i].name);
+	for (i = 0; i < KX_U__N; i++) {
+		if ((p->usage & KX_USAGE_BIT(i)) == 0)
+			continue;
+		switch (i) {
+		case KX_U_ENCRYPT: case KX_U_DECRYPT: case KX_U_TRANSLATE:
+		case KX_U_WRAP: case KX_U_UNWRAP: case KX_U_REWRAP:
+		case KX_U_DERIVE:
+			break;
+		case KX_U_SIGN: case KX_U_VERIFY:
+			if (p->cls == KX_CLASS_SECRET)
+				lost(w, "usage %s on a secret key (GP Sign/"
+				    "Verify on SECRET means MAC)",
+				    kx_name(KX_E_USAGE, (int)i));
+			break;
+		case KX_U_MAC_GENERATE: case KX_U_MAC_VERIFY:
+			if (p->cls != KX_CLASS_SECRET)
+				lost(w, "usage %s", kx_name(KX_E_USAGE,
+				    (int)i));
+			break;
+		default:
+			lost(w, "usage %s", kx_name(KX_E_USAGE, (int)i));
+		}
+	}
+	if (k->kcv.n > 0 && k->kcv_method != KX_KCV_GP_DES)
+		lost(w, "KCV method %s", kx_name(KX_E_KCV_METHOD,
+		    k->kcv_method) ? kx_name(KX_E_KCV_METHOD, k->kcv_method) :
+		    "none");
+	if (k->value.binding_method != NULL || k->value.binding_digest.n > 0)
+		lost(w, "value binding");
+	if ((k->value.form == KX_VALUE_WRAPPED ||
+	    k->value.form == KX_VALUE_COMPONENTS) &&
+	    k->value.alg != KX_WRAP_TDEA_ECB &&
+	    k->value.alg != KX_WRAP_TDEA_CBC)
+		lost(w, "value wrapped with %s", kx_name(KX_E_WRAP_ALG,
+		    k->value.alg) ? kx_name(KX_E_WRAP_ALG, k->value.alg) :
+		    "none");
+	if (k->value.form == KX_VALUE_COMPONENTS && k->value.ncomponents > 1)
+		lost(w, "components 2..%zu (a KeyProfile holds one part)",
+		    k->value.ncomponents);
+	if (k->value.form == KX_VALUE_COMPONENTS && k->value.ncomponents > 0 &&
+	    k->value.components[0].custodian != NULL)
+		lost(w, "component custodian");
+}
+
+static int
+value_carried(const kx_key *k)
+{
+	if (k->value.form == KX_VALUE_CLEAR)
+		return k->value.clear.n > 0;
+	if (k->value.form == KX_VALUE_WRAPPED ||
+	    k->value.form == KX_VALUE_COMPONENTS)
+		return k->value.alg == KX_WRAP_TDEA_ECB ||
+		    k->value.alg == KX_WRAP_TDEA_CBC;
+	return 0;
+}
+
+/* OID dotted string to DER content octets (hex written directly). */
+static int
+put_oid_hex(struct wr *w, const char *oid)
+{
+	unsigned long long arcs[64];
+	size_t n = 0, i;
+	const char *p = oid;
+	char *e;
+
+	while (*p != '\0' && n < 64) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		arcs[n++] = strtoull(p, &e, 10);
+		p = e;
+		if (*p == '.')
+			p++;
+		else if (*p != '\0')
+			return -1;
+	}
+	if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) ||
+	    *p != '\0')
+		return -1;
+	arcs[1] += arcs[0] * 40;
+	for (i = 1; i < n; i++) {
+		uint8_t tmp[10];
+		int j = 0;
+		unsigned long long v = arcs[i];
+
+		do {
+			tmp[j++] = (uint8_t)(v & 0x7f);
+			v >>= 7;
+		} while (v != 0);
+		while (j-- > 0)
+			put(w, "%02X", tmp[j] | (j > 0 ? 0x80 : 0));
+	}
+	return 0;
+}
+
+static void
+write_value(struct wr *w)
+{
+	const kx_key *k = w->k;
+	const kx_profile *p = &k->prof;
+	const char *fmt = ext_get(p, "Value/@Format");
+	int has_val = value_carried(k), has_kcv = k->kcv.n > 0 &&
+	    k->kcv_method == KX_KCV_GP_DES;
+	const kx_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
+
+	if (k->value.form == KX_VALUE_CLEAR)
+		v = &k->value.clear;
+	else if (k->value.form == KX_VALUE_WRAPPED)
+		v = &k->value.data;
+	else if (k->value.form == KX_VALUE_COMPONENTS &&
+	    k->value.ncomponents > 0) {
+		v = &k->value.components[0].wrapped;
+		if (k->value.components[0].kcv.n > 0 && has_kcv)
+			kcv = &k->value.components[0].kcv;
+	}
+	if (!has_val)
+		v = NULL;
+	if (v != NULL && v->n == 0)
+		v = NULL;
+	if (v == NULL && kcv == NULL && p->ec_curve == NULL && fmt == NULL)
+		return;
+	put(w, "  <Value");
+	put_attr(w, "Format", fmt);
+	put(w, ">\n");
+	if (p->ec_curve != NULL) {
+		put(w, "    <Component Name=\"ECC_CURVE_OID\" Value=\"");
+		if (put_oid_hex(w, p->ec_curve) != 0)
+			lost(w, "EC curve %s (not an OID)", p->ec_curve);
+		put(w, "\" Encoding=\"HEX\"/>\n");
+	}
+	if (v != NULL || kcv != NULL) {
+		put(w, "    <Component Order=\"1\"");
+		if (v != NULL) {
+			put_hex_attr(w, "Value", v->p, v->n);
+			put(w, " Encoding=\"HEX\"");
+		}
+		if (kcv != NULL)
+			put_hex_attr(w, "KCV", kcv->p, kcv->n);
+		put(w, "/>\n");
+	}
+	put(w, "  </Value>\n");
+}
+
+static void
+write_keyinfo(struct wr *w, const char *subtype)
+{
+	const kx_key *k = w->k;
+	const kx_profile *p = &k->prof;
+	const kx_tk *tk;
+	int64_t rev = p->revoked_at != KX_UNSET_TIME ? p->revoked_at :
+	    p->state_since;
+	int kids = 0;
+
+	put(w, "  <KeyInfo");
+	put_attr(w, "Name", p->name);
+	put_hexstr(w, "ID", "id", p->id);
+	put_attr(w, "Type", p->cls == KX_CLASS_SECRET ? "SECRET" :
+	    p->cls == KX_CLASS_PRIVATE ? "PRIVATE" : "PUBLIC");
+	put_attr(w, "SubType", subtype);
+	put(w, " Size=\"%u\"", p->length_bits);
+	if (p->alg == KX_ALG_RSA && p->rsa_e != 0)
+		put(w, " Exponent=\"%llu\"", (unsigned long long)p->rsa_e);
+	put_hexstr(w, "Owner", "owner", p->owner);
+	put_hexstr(w, "Version", "version", p->version);
+	if (p->not_before != KX_UNSET_TIME)
+		put_date(w, "StartDate", p->not_before);
+	if (p->not_after != KX_UNSET_TIME)
+		put_date(w, "EndDate", p->not_after);
+	if (p->state == KX_STATE_COMPROMISED && rev != KX_UNSET_TIME)
+		put_date(w, "RecovationDate", rev);
+	if (k->kcv.n > 0 && k->kcv_method == KX_KCV_GP_DES) {
+		put(w, " KCVAlgorithm=\"EIGHTZEROS\"");
+		put(w, " KCVSize=\"%zu\"", k->kcv.n);
+	}
+	put_attr(w, "Mode", p->mode == KX_KEYMODE_TEST ? "TEST" :
+	    "PRODUCTION");
+	if (p->split.n >= 2 && k->value.form == KX_VALUE_COMPONENTS &&
+	    k->value.ncomponents > 0 && p->split.method != KX_SPLIT_SHAMIR) {
+		put(w, ">\n    <KeyPart NumberOfParts=\"%u\" PartNumber=\"%d\""
+		    " Algorithm=\"%s\"/>\n", p->split.n,
+		    k->value.components[0].index,
+		    p->split.method == KX_SPLIT_CONCAT ? "CONCATE" : "XOR");
+		kids = 1;
+	} else if (p->split.n >= 2)
+		lost(w, "split into %u parts (no single part in this value)",
+		    p->split.n);
+	if (k->value.kek_id != NULL && value_carried(k) &&
+	    k->value.form != KX_VALUE_CLEAR) {
+		put(w, "%s    <TransportKey", kids ? "" : ">\n");
+		kids = 1;
+		put_hexstr(w, "ID", "transport key id", k->value.kek_id);
+		put_attr(w, "Name", ext_get(p, "TransportKey/@Name"));
+		if ((tk = kxi_doc_find_tk(w->doc, k->value.kek_id)) != NULL) {
+			put_hexstr(w, "Owner", "transport key owner",
+			    tk->owner);
+			put_hexstr(w, "Version", "transport key version",
+			    tk->version);
+		}
+		put_attr(w, "Algorithm", k->value.alg == KX_WRAP_TDEA_CBC ?
+		    "CBC" : "ECB");
+		if (k->value.iv.n > 0)
+			put_hex_attr(w, "AlgorithmParameters", k->value.iv.p,
+			    k->value.iv.n);
+		put(w, "/>\n");
+	}
+	put(w, kids ? "  </KeyInfo>\n" : "/>\n");
+}
+
+static void
+write_revisions(struct wr *w)
+{
+	const kx_profile *p = &w->k->prof;
+	char ts[21];
+	size_t i;
+
+	put(w, "  <Revisions>\n");
+	if (p->nrevisions == 0) {
+		/* one synthesised revision: when and by whom, never "now" */
+		int64_t t = p->created != KX_UNSET_TIME ? p->created :
+		    w->doc->created != KX_UNSET_TIME ? w->doc->created : 0;
+
+		kx_time_format(t, ts);
+		put(w, "    <Revision Version=\"1.0.0\" Date=\"%.10s\" "
+		    "Time=\"%.8s\"", ts, ts + 11);
+		put_attr(w, "By", w->doc->sender != NULL ? w->doc->sender :
+		    "kmsxchg");
+		put(w, " Digest=\"\"/>\n");
+	}
+	for (i = 0; i < p->nrevisions; i++) {
+		const kx_revision *rv = &p->revisions[i];
+
+		kx_time_format(rv->date != KX_UNSET_TIME ? rv->date : 0, ts);
+		put(w, "    <Revision");
+		put_attr(w, "Version", rv->version != NULL ? rv->version :
+		    "1.0.0");
+		put(w, " Date=\"%.10s\" Time=\"%.8s\"", ts, ts + 11);
+		put_attr(w, "By", rv->by != NULL ? rv->by : "");
+		put_hex_attr(w, "Digest", rv->digest.p, rv->digest.n);
+		put(w, "/>\n");
+	}
+	put(w, "  </Revisions>\n");
+}
+
+static const char *
+usage_true(const kx_profile *p, size_t i)
+{
+	uint32_t u = p->usage;
+	enum kx_usage alt = usages[i].u;
+
+	if (p->cls == KX_CLASS_SECRET)
+		alt = usages[i].u_secret;
+	return (u & (KX_USAGE_BIT(usages[i].u) | KX_USAGE_BIT(alt))) != 0 ?
+	    "true" : "false";
+}
+
+int
+kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
+{
+	struct wr w;
+	const kx_profile *p;
+	const char *subtype, *uid;
+	size_t i;
+
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (idx >= doc->nkeys)
+		return KX_FAIL(d, KX_EUSAGE, "gp: no key %zu in the document",
+		    idx);
+	memset(&w, 0, sizeof(w));
+	w.doc = doc;
+	w.k = &doc->keys[idx];
+	w.b = out;
+	w.d = d;
+	p = &w.k->prof;
+	if ((subtype = subtype_of(&w)) == NULL)
+		return kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUNSUPPORTED,
+		    NULL, NULL, p->id, "gp: algorithm %s of key %s has no GP "
+		    "SubType", kx_name(KX_E_ALG, p->alg) ? kx_name(KX_E_ALG,
+		    p->alg) : "none", p->id != NULL ? p->id : "(no id)");
+	report_lost(&w);
+	if (doc->recipients.n > 0)
+		lost(&w, "the document recipients");
+	if (doc->comment != NULL)
+		lost(&w, "the document comment");
+	uid = p->template_id != NULL && is_hex(p->template_id) ?
+	    p->template_id : p->id;
+	if (p->template_id != NULL && !is_hex(p->template_id))
+		lost(&w, "template %s", p->template_id);
+	if (doc->id != NULL && (uid == NULL || strcmp(doc->id, uid) != 0))
+		lost(&w, "the document id %s", doc->id);
+	if (doc->sender != NULL && (p->owner == NULL ||
+	    strcmp(doc->sender, p->owner) != 0))
+		lost(&w, "the document sender %s", doc->sender);
+	put(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	put(&w, "<KeyProfile xmlns=\"%s\"", KX_GP_NS);
+	if (uid == NULL)
+		put_attr(&w, "UniqueID", "00");
+	else if (uid == p->id && !is_hex(uid))	/* reported once, at ID */
+		put_hex_attr(&w, "UniqueID", (const uint8_t *)uid,
+		    strlen(uid));
+	else
+		put_hexstr(&w, "UniqueID", "profile id", uid);
+	put(&w, " ProfileVersion=\"1.1.0\" ErrataVersion=\"0\">\n");
+	if (p->description != NULL) {
+		put(&w, "  <Description>");
+		put_esc(&w, p->description);
+		put(&w, "</Description>\n");
+	}
+	write_revisions(&w);
+	write_keyinfo(&w, subtype);
+	put(&w, "  <Attribute Importable=\"%s\" Exportable=\"%s\" "
+	    "Sensitive=\"%s\"/>\n", p->import_.allowed ? "true" : "false",
+	    p->export_.allowed ? "true" : "false",
+	    p->sensitive ? "true" : "false");
+	put(&w, "  <Usage");
+	for (i = 0; i < NUSAGES; i++)
+		put(&w, " %s=\"%s\"", usages[i].attr, usage_true(p, i));
+	put(&w, "/>\n");
+	write_value(&w);
+	put(&w, "</KeyProfile>\n");
+	if (w.rc != KX_OK)
+		return KX_FAIL(d, w.rc, "gp: cannot write key %s",
+		    p->id != NULL ? p->id : "(no id)");
+	return KX_OK;
+}
+
+static int
+wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
+{
+	if (doc->nkeys != 1)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "gp KeyProfile holds one "
+		    "key; use --key");
+	return kxi_gp_write_key(doc, 0, out, d);
+}
+
+const struct kxi_format kxi_format_gp = { "gp", KX_FMT_GP, detect, rd, wr };

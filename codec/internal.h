@@ -312,6 +312,14 @@ int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
     const char *name, kx_diag *d);
 
 /*
+ * Write key i of doc as one GP KeyProfile (gp.c); the gp format's write
+ * refuses documents with more than one key.  Lost attributes are KX009
+ * warnings in d.
+ */
+int kxi_gp_write_key(const kx_doc *doc, size_t i, kx_buf *out, kx_diag *d)
+    KX_WUR;
+
+/*
  * Hardened XML helpers (xmlsec.c), for every XML spoke.
  *
  * kxi_xml_parse: parse buf[len] into a libxml2 DOM the caller frees with

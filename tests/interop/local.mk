@@ -4,7 +4,8 @@ TEST_EXTENSIONS += .sh
 SH_LOG_COMPILER = $(SHELL)
 KX_INTEROP_TESTS = tests/interop/pycrypto-wrap.sh \
 	tests/interop/xmllint-samples.sh \
-	tests/interop/report-schemas.sh
+	tests/interop/report-schemas.sh \
+	tests/interop/xmllint-gp.sh
 TESTS += $(KX_INTEROP_TESTS)
 EXTRA_DIST += $(KX_INTEROP_TESTS) tests/interop/peers.sh \
 	tests/interop/pycrypto-wrap.py tests/interop/report-schemas.py
