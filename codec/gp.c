@@ -795,6 +795,8 @@ map_transport(struct rd *r, xmlNode *ki)
 		t->loc.line = (uint32_t)xmlGetLineNo(tk);
 	}
 	k->value.kek_id = id;
+	/* A value under a GP TransportKey is exported in wrapped form. */
+	k->prof.export_.forms = 1u << KX_FORM_WRAPPED;
 	alg = attr(r, tk, "Algorithm");
 	k->value.alg = alg != NULL && strcmp(alg, "CBC") == 0 ?
 	    KX_WRAP_TDEA_CBC : KX_WRAP_TDEA_ECB;
@@ -1359,7 +1361,9 @@ report_lost(struct wr *w)
 		if (first != p->created)
 			lost(w, "created");
 	}
-	if (p->export_.forms != 0)
+	/* wrapped is what a GP TransportKey implies; anything else is lost */
+	if (p->export_.forms != 0 && (p->export_.forms !=
+	    1u << KX_FORM_WRAPPED || k->value.kek_id == NULL))
 		lost(w, "export forms");
 	if (p->export_.destinations.n > 0)
 		lost(w, "export destinations");

@@ -3,6 +3,19 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/export-expired.case \
+	tests/cli/cases/export-kcv-mismatch.case \
+	tests/cli/cases/export-not-exportable.case \
+	tests/cli/cases/export-sample-reproduces.case \
+	tests/cli/cases/export-weak-kek.case \
+	tests/cli/cases/export-wrong-recipient.case \
+	tests/cli/cases/import-sample-clear.case \
+	tests/cli/cases/import-storage-then-rewrap.case \
+	tests/cli/cases/import-tampered-profile.case \
+	tests/cli/cases/import-tampered-validity.case \
+	tests/cli/cases/import-usage.case \
+	tests/cli/cases/import-wrong-kek.case \
+	tests/cli/cases/rewrap-wrong-from.case \
 	tests/cli/cases/bash-completion.case \
 	tests/cli/cases/cmd-help.case \
 	tests/cli/cases/combine-mismatch.case \
@@ -76,7 +89,6 @@ CLI_CASES = \
 	tests/cli/cases/usage-unknown-option.case \
 	tests/cli/cases/validate-bad-format.case \
 	tests/cli/cases/validate-bad-now.case \
-	tests/cli/cases/validate-invalid-samples.case \
 	tests/cli/cases/validate-missing-file.case \
 	tests/cli/cases/validate-missing-operand.case \
 	tests/cli/cases/validate-missing-policy.case \

@@ -4,7 +4,7 @@
 #   samples/invalid/KXnnn-what.xml  ->  `validate --now 2026-11-23T12:00:00Z`
 #   reports KXnnn and no other rule at error level; error rules exit 1,
 #   warning rules exit 0.  Extra options (a policy, --against) come from a
-#   `<!-- kmsxchg-test: ... -->` line in the sample.
+#   `<!-- kmsxchg-test: -p FILE -->` line in the sample.
 set -eu
 KX=${KX_BUILDDIR:?}/tools/kmsxchg
 SRC=${KX_SRCDIR:?}
@@ -20,10 +20,11 @@ for f in "$SRC"/samples/invalid/KX*; do
 	sev=$("$KX" rules | awk -v r="$rule" '$1 == r { print $2 }')
 	[ -n "$sev" ] || { echo "FAIL: $b names unknown rule $rule"; fail=1; continue; }
 	# A sample may ask for options in a comment on its own line:
-	#   <!-- kmsxchg-test: --policy profiles/policies/gp-card-issuer.xml -->
+	#   <!-- kmsxchg-test: -p profiles/policies/gp-card-issuer.xml -->
+	# (short options: XML comments cannot hold "--").
 	# (paths relative to the source tree).
 	opts=$(sed -n 's/^<!-- kmsxchg-test: \(.*\) -->$/\1/p' "$f" | head -1 |
-	    sed "s|profiles/|$SRC/profiles/|g; s|samples/|$SRC/samples/|g")
+	    sed "s#\(^\| \)\(profiles\|samples\)/#\1$SRC/\2/#g")
 	rc=0
 	# shellcheck disable=SC2086
 	"$KX" validate --now "$NOW" $opts --format json "$f" > "$t/out.json" || rc=$?
