@@ -208,3 +208,65 @@ out:
 	kx_diag_free(d);
 	return ex;
 }
+
+int
+cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
+{
+	if (strcmp(name, "now") == 0)
+		x->now = arg;
+	else if (strcmp(name, "policy") == 0)
+		x->policy_path = arg;
+	else if (strcmp(name, "to") == 0)
+		x->to = arg;
+	else if (strcmp(name, "output") == 0)
+		x->out = arg;
+	else
+		return 0;
+	return 1;
+}
+
+int
+cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
+    enum kx_format def)
+{
+	int r, ex;
+
+	x->fmt = KX_FMT_AUTO;
+	if (x->to != NULL && (x->fmt = kx_format_from_name(x->to)) !=
+	    KX_FMT_XML && x->fmt != KX_FMT_DER)
+		return cli_usage(cli, "--to: expected xml or der, got '%s'",
+		    x->to);
+	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
+		return ex;
+	if ((x->d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
+	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
+		return cli_fail(cli, x->d, r, in);
+	if (x->fmt == KX_FMT_AUTO)
+		x->fmt = def != KX_FMT_AUTO ? def :
+		    kx_doc_format(x->doc) == KX_FMT_DER ? KX_FMT_DER :
+		    KX_FMT_XML;
+	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
+		return ex;
+	x->xo.policy = x->policy;
+	return CLI_OK;
+}
+
+void
+cli_xchg_close(struct cli_xchg *x)
+{
+	kx_policy_free(x->policy);
+	kx_doc_free(x->doc);
+	kx_diag_free(x->d);
+	x->policy = NULL;
+	x->doc = NULL;
+	x->d = NULL;
+}
+
+int
+cli_xchg_refused(struct cli *cli, struct cli_xchg *x, const char *in, int r)
+{
+	cli_print_findings(cli, x->d, 0, in);
+	cli_error(cli, "%s refused: nothing written", cli->cmd->name);
+	return cli_exit_for(r);
+}

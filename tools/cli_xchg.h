@@ -36,6 +36,31 @@ int cli_kek_load(struct cli *cli, const char *what, const char *src,
     const struct cli_list *comps, struct cli_kek *kek);
 void cli_kek_free(struct cli_kek *kek);
 
+/* What export, import and rewrap share: --now, --policy, --to, -o, the
+ * document read and the diagnostics. */
+struct cli_xchg {
+	const char *now, *policy_path, *to, *out;
+	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
+	kx_policy *policy;
+	kx_doc *doc;
+	kx_diag *d;
+	kx_xchg_opts xo;
+};
+
+/* Take a shared option by its long name; 1 if it was one. */
+int cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg);
+/*
+ * Resolve --to (default: the input's format, or def when given) and
+ * --now, read `in` (format from content) and load the policy.  Returns an
+ * exit code; cli_xchg_close() frees everything either way.
+ */
+int cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
+    enum kx_format def);
+void cli_xchg_close(struct cli_xchg *x);
+/* Print the findings and "refused: nothing written"; exit code for r. */
+int cli_xchg_refused(struct cli *cli, struct cli_xchg *x, const char *in,
+    int r);
+
 /* Parse --now (NULL = the clock). Returns an exit code. */
 int cli_now(struct cli *cli, const char *arg, int64_t *now);
 /* Load --policy (NULL = none). Returns an exit code. */

@@ -86,22 +86,17 @@ int
 cmd_export(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list keys = { 0 }, comps = { 0 }, kcomps = { 0 };
-	const char *arg, *profile = NULL, *kek_src = NULL, *out = NULL;
-	const char *now_s = NULL, *policy_path = NULL, *to = "xml";
+	const char *arg, *profile = NULL, *kek_src = NULL;
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
+	struct cli_xchg x = { 0 };
 	struct cli_kek kek = { 0 };
-	kx_xchg_opts xo;
-	kx_policy *policy = NULL;
-	kx_doc *doc = NULL;
-	kx_diag *d = NULL;
-	enum kx_format fmt;
+	kx_doc *doc;
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
 	char hex[33];
 	size_t i, n;
 	int o, r, ex = CLI_USAGE;
 
-	memset(&xo, 0, sizeof(xo));
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
 		case O_PROFILE:
@@ -128,33 +123,22 @@ cmd_export(int argc, char **argv, struct cli *cli)
 				return CLI_USAGE;
 			break;
 		case O_KEK_ID:
-			xo.kek_id = arg;
+			x.xo.kek_id = arg;
 			break;
 		case O_RECIPIENT:
-			xo.recipient = arg;
+			x.xo.recipient = arg;
 			break;
 		case O_SENDER:
-			xo.sender = arg;
+			x.xo.sender = arg;
 			break;
 		case O_DOC_ID:
-			xo.doc_id = arg;
-			break;
-		case O_NOW:
-			now_s = arg;
-			break;
-		case O_POLICY:
-			policy_path = arg;
-			break;
-		case O_TO:
-			to = arg;
-			break;
-		case O_OUT:
-			out = arg;
+			x.xo.doc_id = arg;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
-			return CLI_USAGE;
+			if (o < 0 || !cli_xchg_opt(&x, export_opts[o].name, arg))
+				return CLI_USAGE;
 		}
 	}
 	if (cli->optind != argc)
@@ -162,23 +146,15 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    argv[cli->optind]);
 	if (profile == NULL)
 		return cli_usage(cli, "missing --profile or --template");
-	if (xo.kek_id == NULL)
+	if (x.xo.kek_id == NULL)
 		return cli_usage(cli, "missing --kek-id");
 	if ((keys.n > 0) == (comps.n > 0))
 		return cli_usage(cli, "give the key values with --key or "
 		    "--components (one of them)");
-	fmt = kx_format_from_name(to);
-	if (fmt != KX_FMT_XML && fmt != KX_FMT_DER)
-		return cli_usage(cli, "--to: expected xml or der, got '%s'",
-		    to);
-	if ((ex = cli_now(cli, now_s, &xo.now)) != CLI_OK)
-		return ex;
-	if ((d = kx_diag_new()) == NULL)
-		return cli_fail(cli, NULL, KX_ENOMEM, "export");
-	if ((r = kx_doc_read_file(profile, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		ex = cli_fail(cli, d, r, profile);
+	/* An exchange document is native XML unless --to says DER. */
+	if ((ex = cli_xchg_open(cli, &x, profile, KX_FMT_XML)) != CLI_OK)
 		goto out;
-	}
+	doc = x.doc;
 	n = kx_doc_key_count(doc);
 	if (n == 0 || n > CLI_MAX_REPEAT) {
 		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
@@ -217,13 +193,10 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
 	    != CLI_OK)
 		goto out;
-	xo.kek_parts = kek.parts;
-	xo.kek_threshold = kek.threshold;
-	xo.kek_part_kcvs = kek.parts ? kek.part_kcvs : NULL;
-	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK)
-		goto out;
-	xo.policy = policy;
-	r = kx_export(doc, values, n, kek.key, &xo, d);
+	x.xo.kek_parts = kek.parts;
+	x.xo.kek_threshold = kek.threshold;
+	x.xo.kek_part_kcvs = kek.parts ? kek.part_kcvs : NULL;
+	r = kx_export(doc, values, n, kek.key, &x.xo, x.d);
 	/* Values are no longer needed, whatever happened. */
 	for (i = 0; i < n; i++) {
 		kx_secret_free(values[i]);
@@ -231,15 +204,13 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	}
 	cli_kek_free(&kek);
 	if (r != KX_OK) {
-		cli_print_findings(cli, d, 0, profile);
-		cli_error(cli, "export refused: nothing written");
-		ex = cli_exit_for(r);
+		ex = cli_xchg_refused(cli, &x, profile, r);
 		goto out;
 	}
-	cli_print_findings(cli, d, 0, profile);
-	if ((ex = cli_write_doc(cli, doc, fmt, out)) != CLI_OK)
+	cli_print_findings(cli, x.d, 0, profile);
+	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out)) != CLI_OK)
 		goto out;
-	for (i = 0; i < n && out != NULL && strcmp(out, "-") != 0; i++) {
+	for (i = 0; i < n && x.out != NULL && strcmp(x.out, "-") != 0; i++) {
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
 
@@ -247,15 +218,13 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		cli_hex(kcv, len, hex);
 		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
 		    "under %s\n", kx_key_id(k), hex,
-		    kx_name(KX_E_KCV_METHOD, m), xo.kek_id);
+		    kx_name(KX_E_KCV_METHOD, m), x.xo.kek_id);
 	}
 	ex = CLI_OK;
 out:
 	for (i = 0; i < CLI_MAX_REPEAT; i++)
 		kx_secret_free(values[i]);
 	cli_kek_free(&kek);
-	kx_policy_free(policy);
-	kx_doc_free(doc);
-	kx_diag_free(d);
+	cli_xchg_close(&x);
 	return ex;
 }

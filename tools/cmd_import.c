@@ -41,7 +41,8 @@ const struct cli_opt import_opts[] = {
 struct sink {
 	struct cli *cli;
 	const char *dir;	/* clear output, or NULL */
-	size_t n;
+	size_t n;		/* keys handed over */
+	size_t written;		/* clear files written */
 };
 
 /* Key ids become file names only when they are plainly safe. */
@@ -117,6 +118,8 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	r = hex_secret(&text, v);
 	if (r == KX_OK)
 		r = kx_file_write_atomic(path, text.data, text.len, 1, d);
+	if (r == KX_OK)
+		s->written++;
 	kx_buf_free(&text);
 	return r;
 }
@@ -125,20 +128,14 @@ int
 cmd_import(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list kcomps = { 0 };
-	const char *arg, *kek_src = NULL, *storage_src = NULL, *out = NULL;
-	const char *clear_dir = NULL, *now_s = NULL, *policy_path = NULL;
-	const char *to = NULL, *in;
+	const char *arg, *kek_src = NULL, *storage_src = NULL;
+	const char *clear_dir = NULL, *in;
+	struct cli_xchg x = { 0 };
 	struct cli_kek kek = { 0 };
 	kx_secret *storage = NULL;
 	struct sink sink = { 0 };
-	kx_policy *policy = NULL;
-	kx_xchg_opts xo;
-	kx_doc *doc = NULL;
-	kx_diag *d = NULL;
-	enum kx_format fmt = KX_FMT_AUTO;
 	int o, r, ex = CLI_USAGE;
 
-	memset(&xo, 0, sizeof(xo));
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
 		case O_KEK:
@@ -153,27 +150,16 @@ cmd_import(int argc, char **argv, struct cli *cli)
 			storage_src = arg;
 			break;
 		case O_STORAGE_KEK_ID:
-			xo.kek_id = arg;
+			x.xo.kek_id = arg;
 			break;
 		case O_CLEAR:
 			clear_dir = arg;
 			break;
-		case O_NOW:
-			now_s = arg;
-			break;
-		case O_POLICY:
-			policy_path = arg;
-			break;
-		case O_TO:
-			to = arg;
-			break;
-		case O_OUT:
-			out = arg;
-			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
-			return CLI_USAGE;
+			if (o < 0 || !cli_xchg_opt(&x, import_opts[o].name, arg))
+				return CLI_USAGE;
 		}
 	}
 	if (argc - cli->optind != 1)
@@ -182,29 +168,16 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	if ((storage_src != NULL) == (clear_dir != NULL))
 		return cli_usage(cli, "choose one target: --storage-kek (with "
 		    "--storage-kek-id and -o) or --insecure-clear-output");
-	if (storage_src != NULL && (xo.kek_id == NULL || out == NULL))
+	if (storage_src != NULL && (x.xo.kek_id == NULL || x.out == NULL))
 		return cli_usage(cli, "--storage-kek needs --storage-kek-id "
 		    "and -o");
-	if (clear_dir != NULL && out != NULL)
+	if (clear_dir != NULL && x.out != NULL)
 		return cli_usage(cli, "-o goes with --storage-kek");
-	if (to != NULL && (fmt = kx_format_from_name(to)) != KX_FMT_XML &&
-	    fmt != KX_FMT_DER)
-		return cli_usage(cli, "--to: expected xml or der, got '%s'",
-		    to);
-	if ((ex = cli_now(cli, now_s, &xo.now)) != CLI_OK)
-		return ex;
 	if (clear_dir != NULL)
 		cli_warn(cli, "writing clear keys to %s: test material only",
 		    clear_dir);
-	if ((d = kx_diag_new()) == NULL)
-		return cli_fail(cli, NULL, KX_ENOMEM, "import");
-	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		ex = cli_fail(cli, d, r, in);
+	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
-	}
-	if (fmt == KX_FMT_AUTO)
-		fmt = kx_doc_format(doc) == KX_FMT_DER ? KX_FMT_DER :
-		    KX_FMT_XML;
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
 	    != CLI_OK)
 		goto out;
@@ -212,27 +185,31 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	    (ex = cli_load_key(cli, "storage-kek", storage_src, &storage)) !=
 	    CLI_OK)
 		goto out;
-	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK)
-		goto out;
-	xo.policy = policy;
 	sink.cli = cli;
 	sink.dir = clear_dir;
-	r = kx_import(doc, kek.key, &xo, deliver, &sink, d);
+	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
 	if (r == KX_OK && storage != NULL)
-		r = kx_rewrap(doc, kek.key, storage, &xo, d);
-	if (r != KX_OK) {
-		cli_print_findings(cli, d, 0, in);
-		cli_error(cli, "import refused: %s", sink.n && clear_dir ?
-		    "some keys were written" : "nothing written");
+		r = kx_rewrap(x.doc, kek.key, storage, &x.xo, x.d);
+	if (r != KX_OK && sink.written > 0) {
+		/* only an I/O failure after verification can get here */
+		cli_print_findings(cli, x.d, 0, in);
+		cli_error(cli, "import failed after writing %zu clear key%s "
+		    "to %s", sink.written, sink.written == 1 ? "" : "s",
+		    clear_dir);
 		ex = cli_exit_for(r);
 		goto out;
 	}
-	cli_print_findings(cli, d, 0, in);
+	if (r != KX_OK) {
+		ex = cli_xchg_refused(cli, &x, in, r);
+		goto out;
+	}
+	cli_print_findings(cli, x.d, 0, in);
 	if (storage != NULL) {
-		if ((ex = cli_write_doc(cli, doc, fmt, out)) != CLI_OK)
+		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 			goto out;
 		fprintf(cli->out, "imported %zu key%s, stored under %s in "
-		    "%s\n", sink.n, sink.n == 1 ? "" : "s", xo.kek_id, out);
+		    "%s\n", sink.n, sink.n == 1 ? "" : "s", x.xo.kek_id,
+		    x.out);
 	} else
 		fprintf(cli->out, "imported %zu key%s into %s (clear)\n",
 		    sink.n, sink.n == 1 ? "" : "s", clear_dir);
@@ -240,8 +217,6 @@ cmd_import(int argc, char **argv, struct cli *cli)
 out:
 	cli_kek_free(&kek);
 	kx_secret_free(storage);
-	kx_policy_free(policy);
-	kx_doc_free(doc);
-	kx_diag_free(d);
+	cli_xchg_close(&x);
 	return ex;
 }

@@ -34,18 +34,12 @@ int
 cmd_rewrap(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list comps = { 0 };
-	const char *arg, *from_src = NULL, *to_src = NULL, *out = NULL;
-	const char *now_s = NULL, *policy_path = NULL, *to = NULL, *in;
+	const char *arg, *from_src = NULL, *to_src = NULL, *in;
+	struct cli_xchg x = { 0 };
 	struct cli_kek from = { 0 };
 	kx_secret *tokek = NULL;
-	kx_policy *policy = NULL;
-	kx_xchg_opts xo;
-	kx_doc *doc = NULL;
-	kx_diag *d = NULL;
-	enum kx_format fmt = KX_FMT_AUTO;
 	int o, r, ex = CLI_USAGE;
 
-	memset(&xo, 0, sizeof(xo));
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
 		case O_FROM:
@@ -60,73 +54,42 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 			to_src = arg;
 			break;
 		case O_TO_KEK_ID:
-			xo.kek_id = arg;
-			break;
-		case O_NOW:
-			now_s = arg;
-			break;
-		case O_POLICY:
-			policy_path = arg;
-			break;
-		case O_TO:
-			to = arg;
-			break;
-		case O_OUT:
-			out = arg;
+			x.xo.kek_id = arg;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
-			return CLI_USAGE;
+			if (o < 0 || !cli_xchg_opt(&x, rewrap_opts[o].name, arg))
+				return CLI_USAGE;
 		}
 	}
 	if (argc - cli->optind != 1)
 		return cli_usage(cli, "expected one input document");
 	in = argv[cli->optind];
-	if (to_src == NULL || xo.kek_id == NULL || out == NULL)
+	if (to_src == NULL || x.xo.kek_id == NULL || x.out == NULL)
 		return cli_usage(cli, "--to-kek, --to-kek-id and -o are "
 		    "required");
-	if (to != NULL && (fmt = kx_format_from_name(to)) != KX_FMT_XML &&
-	    fmt != KX_FMT_DER)
-		return cli_usage(cli, "--to: expected xml or der, got '%s'",
-		    to);
-	if ((ex = cli_now(cli, now_s, &xo.now)) != CLI_OK)
-		return ex;
-	if ((d = kx_diag_new()) == NULL)
-		return cli_fail(cli, NULL, KX_ENOMEM, "rewrap");
-	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		ex = cli_fail(cli, d, r, in);
+	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
-	}
-	if (fmt == KX_FMT_AUTO)
-		fmt = kx_doc_format(doc) == KX_FMT_DER ? KX_FMT_DER :
-		    KX_FMT_XML;
 	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps, &from))
 	    != CLI_OK)
 		goto out;
 	if ((ex = cli_load_key(cli, "to-kek", to_src, &tokek)) != CLI_OK)
 		goto out;
-	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK)
-		goto out;
-	xo.policy = policy;
-	if ((r = kx_rewrap(doc, from.key, tokek, &xo, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, in);
-		cli_error(cli, "rewrap refused: nothing written");
-		ex = cli_exit_for(r);
+	if ((r = kx_rewrap(x.doc, from.key, tokek, &x.xo, x.d)) != KX_OK) {
+		ex = cli_xchg_refused(cli, &x, in, r);
 		goto out;
 	}
-	cli_print_findings(cli, d, 0, in);
-	if ((ex = cli_write_doc(cli, doc, fmt, out)) != CLI_OK)
+	cli_print_findings(cli, x.d, 0, in);
+	if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 		goto out;
 	fprintf(cli->out, "rewrapped %zu key%s under %s\n",
-	    kx_doc_key_count(doc), kx_doc_key_count(doc) == 1 ? "" : "s",
-	    xo.kek_id);
+	    kx_doc_key_count(x.doc), kx_doc_key_count(x.doc) == 1 ? "" : "s",
+	    x.xo.kek_id);
 	ex = CLI_OK;
 out:
 	cli_kek_free(&from);
 	kx_secret_free(tokek);
-	kx_policy_free(policy);
-	kx_doc_free(doc);
-	kx_diag_free(d);
+	cli_xchg_close(&x);
 	return ex;
 }
