@@ -53,8 +53,13 @@ t_des_identity(void **state)
 	kx_secret_free(b);
 }
 
-/* gp-aes / zero-block: no published AES value of this key was found;
- * values cross-checked with python3-cryptography (tests/data/SOURCES.md). */
+/*
+ * gp-aes: GlobalPlatformPro's TestPlaintextKeys.testSessionKeys_SCP03
+ * asserts GPCrypto.kcv_aes(404142...4F) == "504A77" (the static DEK), an
+ * independent implementation of GPCS Amendment D's KCV (16 x 01 bytes).
+ * zero-block: no published value found; cross-checked with
+ * python3-cryptography (tests/data/SOURCES.md).
+ */
 static void
 t_gp_aes(void **state)
 {
