@@ -410,8 +410,9 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	}
 	if ((r = bound_aad(&k->prof, &aad, d)) != KX_OK)
 		goto out;
+	/* KX134 says all a failed SIV check can say: no second message. */
 	if (kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek, k->value.data.p,
-	    k->value.data.n, aad.data, aad.len, out, d) != KX_OK) {
+	    k->value.data.n, aad.data, aad.len, out, NULL) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
 		    "wrapped value does not verify under transport key %s: "
