@@ -592,7 +592,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 			WADD(w, kp->revisions, x, asn_DEF_Revision);
 		}
 	}
-	wstr(w, &kp->owner, p->owner, "owner");
+	kp->owner = wostr(w, p->owner);
 	kp->creator = wostr(w, p->creator);
 	kp->holder = wostr(w, p->holder);
 	kp->custodians = wlist(w, &p->custodians, "custodians");
@@ -846,7 +846,7 @@ wdoc(struct wctx *w, const kx_doc *doc)
 		    doc->model_version);
 	wstr(w, &x->id, doc->id, "document id");
 	wtime(w, &x->created, doc->created, "document created");
-	wstr(w, &x->sender, doc->sender, "sender");
+	x->sender = wostr(w, doc->sender);
 	x->recipients = wlist(w, &doc->recipients, "recipients");
 	x->comment = wostr(w, doc->comment);
 	if (doc->ntks > 0 &&
@@ -1267,7 +1267,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 		}
 		p->nrevisions = (size_t)kp->revisions->list.count;
 	}
-	p->owner = rstr(c, &kp->owner, "owner");
+	p->owner = rstr(c, kp->owner, "owner");
 	p->creator = rstr(c, kp->creator, "creator");
 	p->holder = rstr(c, kp->holder, "holder");
 	rlist(c, kp->custodians, &p->custodians, "custodians");
@@ -1737,7 +1737,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	c.loc.off = top_place(buf, len, 1);
 	doc->created = rtime(&c, &x->created, "document created");
 	c.loc.off = top_place(buf, len, 2);
-	doc->sender = rstr(&c, &x->sender, "sender");
+	doc->sender = rstr(&c, x->sender, "sender");
 	c.loc.off = top_place(buf, len, 3);
 	rlist(&c, x->recipients, &doc->recipients, "recipients");
 	c.loc.off = top_place(buf, len, 4);

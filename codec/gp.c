@@ -977,6 +977,8 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		co->kcv = k->kcv;
 		co->wrapped = data;
 		k->value.form = KX_VALUE_COMPONENTS;
+		/* a part under a TransportKey travels as a component */
+		k->prof.export_.forms = 1u << KX_FORM_COMPONENTS;
 		k->value.components = co;
 		k->value.ncomponents = 1;
 		k->value.split_method = k->prof.split.method;
@@ -992,6 +994,8 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		r->doc->arena.wipe = true;
 		k->value.form = KX_VALUE_CLEAR;
 		k->value.clear = data;
+		/* a value GP writes in clear is exported in clear */
+		k->prof.export_.forms = 1u << KX_FORM_CLEAR;
 	}
 }
 
@@ -1362,8 +1366,11 @@ report_lost(struct wr *w)
 			lost(w, "created");
 	}
 	/* wrapped is what a GP TransportKey implies; anything else is lost */
-	if (p->export_.forms != 0 && (p->export_.forms !=
-	    1u << KX_FORM_WRAPPED || k->value.kek_id == NULL))
+	/* the form GP implies by how it writes the value is not lost */
+	if (p->export_.forms != 0 && p->export_.forms != 1u << (
+	    k->value.form == KX_VALUE_COMPONENTS ? KX_FORM_COMPONENTS :
+	    k->value.form == KX_VALUE_CLEAR ? KX_FORM_CLEAR :
+	    k->value.form == KX_VALUE_WRAPPED ? KX_FORM_WRAPPED : KX_FORM__N))
 		lost(w, "export forms");
 	if (p->export_.destinations.n > 0)
 		lost(w, "export destinations");

@@ -1563,12 +1563,17 @@ chk_split(struct vctx *v, const kx_key *k)
 	if (val->form != KX_VALUE_COMPONENTS)
 		return;
 	nc = val->ncomponents;
-	if (nc < 2) {
+	/*
+	 * A document may carry some of the components only (one
+	 * custodian's part, as a GP KeyPart does), but then the split
+	 * record must say how many there are.
+	 */
+	if (nc == 0 || (nc < 2 && s->n == 0)) {
 		emit(v, R_KX142, k, KXF_VALUE, "%zu component(s) in a "
-		    "components value (at least 2)", nc);
+		    "components value and no split record (at least 2)", nc);
 		return;
 	}
-	if (s->n != 0 && nc != s->n) {
+	if (s->n != 0 && nc > s->n) {
 		emit(v, R_KX142, k, KXF_VALUE, "split n %u but %zu components",
 		    s->n, nc);
 		return;

@@ -1738,7 +1738,6 @@ check_required(const kx_doc *doc, kx_diag *d)
 
 	bad += need(d, doc->id != NULL, NULL, "Header/Id");
 	bad += need(d, doc->created != KX_UNSET_TIME, NULL, "Header/Created");
-	bad += need(d, doc->sender != NULL, NULL, "Header/Sender");
 	for (i = 0; i < doc->nextensions; i++) {
 		bad += need(d, doc->extensions[i].ns != NULL, NULL,
 		    "Header/Extension/Namespace");
@@ -1760,7 +1759,6 @@ check_required(const kx_doc *doc, kx_diag *d)
 		const kx_profile *p = &k->prof;
 
 		bad += need(d, p->id != NULL, NULL, "Profile/Id");
-		bad += need(d, p->owner != NULL, p->id, "Profile/Owner");
 		bad += need(d, p->alg != KX_ALG_NONE, p->id,
 		    "Profile/Algorithm");
 		bad += need(d, p->usage != 0, p->id, "Profile/Usage");

@@ -3,6 +3,8 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/validate-gp-as-sent.case \
+	tests/cli/cases/convert-gp-artefacts.case \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \

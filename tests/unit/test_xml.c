@@ -388,12 +388,12 @@ t_write_built(void **state)
 	/* A required field missing: refused, naming it. */
 	kx_buf_free(&a);
 	kx_diag_clear(d);
-	k->prof.owner = NULL;
+	k->prof.usage = 0;
 	assert_int_equal(kxi_format_xml.write(doc, &a, d), KX_EUSAGE);
 	assert_int_equal(a.len, 0);
-	assert_non_null(strstr(kx_diag_get(d, 0)->message, "Profile/Owner"));
+	assert_non_null(strstr(kx_diag_get(d, 0)->message, "Profile/Usage"));
 	assert_string_equal(kx_diag_get(d, 0)->key_id, "K1");
-	k->prof.owner = "O";
+	k->prof.usage = KX_USAGE_BIT(KX_U_UNLOCK) | KX_USAGE_BIT(KX_U_ENCRYPT);
 
 	/* A control character XML cannot carry: refused, nothing written. */
 	kx_buf_free(&a);
