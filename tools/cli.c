@@ -38,7 +38,7 @@ const struct cli_cmd cli_commands[] = {
 	    "split a key into component files" },
 	{ "combine", cmd_combine, combine_opts, "COMPONENT...",
 	    "combine component files into a key" },
-	{ "export", cmd_export, export_opts, "IN",
+	{ "export", cmd_export, export_opts, "",
 	    "export keys with their values protected for a receiver" },
 	{ "import", cmd_import, import_opts, "IN",
 	    "import keys from a received document" },
