@@ -356,6 +356,14 @@ const char *kx_doc_id(const kx_doc *doc);
 int kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
     const kx_doc *against, kx_diag *d) KX_WUR;
 
+/*
+ * A printable HTML key report (schema/xslt/report-html.xsl): header,
+ * transport keys with their ceremony KCVs, one row per key with its
+ * profile and KCV, and lines for the custodians' signatures.  Never any
+ * key value: clear test values are removed before the stylesheet runs.
+ */
+int kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d) KX_WUR;
+
 /* One line per key: id, algorithm, usage, validity, state, KCV. */
 int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
 

@@ -3,7 +3,8 @@
 
 KX_SCHEMAS = $(srcdir)/schema/kmsxchg.xsd \
 	$(srcdir)/schema/gp-keyprofile-1.1.0.xsd \
-	$(srcdir)/schema/policy.xsd
+	$(srcdir)/schema/policy.xsd \
+	$(srcdir)/schema/xslt/report-html.xsl
 EXTRA_DIST += $(KX_SCHEMAS) schema/SOURCES.md codec/embed.sh \
 	codec/errors.def codec/rules.def codec/kmsxchg.sym
 dist_pkgdata_DATA = $(KX_SCHEMAS)
@@ -13,7 +14,8 @@ codec/schemas.c: $(KX_SCHEMAS) $(srcdir)/codec/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) codec && $(SHELL) $(srcdir)/codec/embed.sh $@ \
 	    kxi_xsd_native $(srcdir)/schema/kmsxchg.xsd \
 	    kxi_xsd_gp $(srcdir)/schema/gp-keyprofile-1.1.0.xsd \
-	    kxi_xsd_policy $(srcdir)/schema/policy.xsd
+	    kxi_xsd_policy $(srcdir)/schema/policy.xsd \
+	    kxi_xsl_report $(srcdir)/schema/xslt/report-html.xsl
 BUILT_SOURCES += codec/schemas.c
 CLEANFILES += codec/schemas.c
 
@@ -21,7 +23,7 @@ noinst_LTLIBRARIES += codec/libkx_core.la
 codec_libkx_core_la_SOURCES = \
 	codec/kmsxchg.h codec/internal.h codec/errors.def \
 	codec/model.c codec/names.c codec/err.c codec/diag.c codec/util.c \
-	codec/doc.c codec/exchange.c \
+	codec/doc.c codec/exchange.c codec/view.c \
 	codec/xmlsec.c codec/xml.c codec/der.c codec/gp.c \
 	codec/rules.c codec/policy.c codec/report.c \
 	codec/secmem.c codec/keysrc.c codec/kcv.c codec/wrap.c codec/split.c

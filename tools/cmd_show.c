@@ -1,32 +1,46 @@
 /*
  * cmd_show.c - `kmsxchg show`: one line per key (id, algorithm, usage,
- * validity, state, KCV).  Never prints key material: kx_doc_summary()
- * carries KCVs only.
+ * validity, state, KCV), or with --format html a printable key report
+ * for custodians.  Never prints key material: kx_doc_summary() and
+ * kx_doc_report_html() carry KCVs only.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <string.h>
+
 #include "cli.h"
 
+enum { O_FORMAT };
+
 const struct cli_opt show_opts[] = {
+	[O_FORMAT] = { "format", 'f', 1, "FORMAT",
+	    "text (default, one line per key) or html (printable report)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 int
 cmd_show(int argc, char **argv, struct cli *cli)
 {
-	const char *arg, *in;
+	const char *arg, *in, *format = "text";
 	kx_doc *doc = NULL;
 	kx_diag *d = NULL;
 	kx_buf b = { 0 };
 	int o, r, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		if (o == O_FORMAT) {
+			format = arg;
+			continue;
+		}
 		if (o == CLI_HELP)
 			return CLI_OK;
 		return CLI_USAGE;
 	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "html") != 0)
+		return cli_usage(cli, "--format: expected text or html, got "
+		    "'%s'", format);
 	if (argc - cli->optind != 1)
 		return cli_usage(cli, argc - cli->optind < 1 ?
 		    "missing IN operand" : "expected one IN operand");
@@ -41,7 +55,10 @@ cmd_show(int argc, char **argv, struct cli *cli)
 		ex = cli_exit_for(r);
 		goto out;
 	}
-	if ((r = kx_doc_summary(doc, &b)) != KX_OK) {
+	r = strcmp(format, "html") == 0 ? kx_doc_report_html(doc, &b, d) :
+	    kx_doc_summary(doc, &b);
+	if (r != KX_OK) {
+		cli_print_findings(cli, d, 0, in);
 		cli_error(cli, "%s: %s", in, kx_strerror(r));
 		goto out;
 	}

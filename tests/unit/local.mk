@@ -9,6 +9,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_model \
 	tests/unit/test_exchange \
 	tests/unit/test_mutate \
+	tests/unit/test_view \
 	tests/unit/test_xmlsec \
 	tests/unit/test_xml \
 	tests/unit/test_der \
