@@ -59,6 +59,8 @@ run import --kek file:issuer/hsm/tk.key --storage-kek file:issuer/hsm/lmk.key \
     wire/exchange.der
 run validate --now "$NOW" issuer/stored.xml && echo "issuer/stored.xml: valid"
 run show issuer/stored.xml
+"$KX" show --format html wire/exchange.der > issuer/key-report.html
+echo "issuer/key-report.html: printable key report (KCVs, no values) for the officers to sign"
 
 step "Issuer: what a tampered document looks like (usage widened in transit)"
 sed 's|<Usage>decrypt</Usage>|<Usage>decrypt</Usage><Usage>wrap</Usage>|' \

@@ -375,6 +375,49 @@ export_restrictions(void **state)
 	}
 }
 
+/* The import restrictions a profile carries are enforced (KX127). */
+static void
+import_restrictions(void **state)
+{
+	int which;
+
+	(void)state;
+	for (which = 0; which < 3; which++) {
+		kx_doc *doc = sample_doc();
+		kx_profile *p = &doc->keys[0].prof;
+		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
+		kx_xchg_opts o = opts();
+		kx_diag *d = kx_diag_new();
+		struct got g = { 0 };
+		int r;
+
+		if (which == 0)
+			p->import_.allowed = false;
+		else
+			assert_int_equal(kxi_strlist_add(&doc->arena,
+			    &p->import_.sources, "MANUFACTURER"), KX_OK);
+		if (which == 2)
+			doc->sender = "SOMEONE-ELSE";
+		assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL),
+		    KX_OK);
+		r = kx_import(doc, kek, &o, collect, &g, d);
+		if (which == 1) {
+			/* the sender is an allowed source */
+			assert_int_equal(r, KX_OK);
+			assert_int_equal(g.calls, 1);
+		} else {
+			assert_int_equal(r, KX_EPOLICY);
+			assert_true(kxt_has_rule(d, "KX127", KX_SEV_ERROR));
+			assert_false(kxt_has_rule(d, "KX134", KX_SEV_ERROR));
+			assert_int_equal(g.calls, 0);
+		}
+		kx_diag_free(d);
+		kx_doc_free(doc);
+		kx_secret_free(key);
+		kx_secret_free(kek);
+	}
+}
+
 int
 main(void)
 {
@@ -385,6 +428,7 @@ main(void)
 		cmocka_unit_test(tampered_value_refused),
 		cmocka_unit_test(rewrap_moves_to_new_kek),
 		cmocka_unit_test(export_restrictions),
+		cmocka_unit_test(import_restrictions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
