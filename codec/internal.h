@@ -247,7 +247,7 @@ void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
-void kxi_hex_encode(const uint8_t *p, size_t n, char *out); /* out 2n+1 */
+#define kxi_hex_encode kx_hex_encode	/* out 2n+1, see kmsxchg.h */
 int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
 int kxi_parse_uint(const char *s, unsigned long long max,

@@ -59,6 +59,18 @@ int kx_buf_printf(kx_buf *b, const char *fmt, ...) KX_PRINTF(2, 3) KX_WUR;
 /* Frees the data (wiped first: a buffer may have held key material). */
 void kx_buf_free(kx_buf *b);
 
+/* ---- hex -------------------------------------------------------------- */
+/* Upper-case hex of p[n] into out[2n+1] (NUL-terminated). */
+void kx_hex_encode(const uint8_t *p, size_t n, char *out);
+/*
+ * Decode hex text s[slen] (either case; spaces, tabs and line ends
+ * skipped) into out[max]; *len gets the byte count.  KX_ESYNTAX for a bad
+ * digit or an odd digit count, KX_ELIMIT past max.  Not for secrets read
+ * from files (kx_keysrc_load decodes those into secure memory).
+ */
+int kx_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
+    size_t *len) KX_WUR;
+
 /* ---- diagnostics ------------------------------------------------------ */
 enum kx_severity { KX_SEV_NOTE = 0, KX_SEV_WARNING = 1, KX_SEV_ERROR = 2 };
 

@@ -105,23 +105,48 @@ hexval(int c)
 	return -1;
 }
 
+/* The one hex decoder: ws != 0 skips spaces, tabs and line ends. */
+static int
+hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
+    size_t *len)
+{
+	size_t i, n = 0;
+	int hi = -1, v;
+
+	for (i = 0; i < slen; i++) {
+		if (ws && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+		    s[i] == '\r'))
+			continue;
+		if ((v = hexval((unsigned char)s[i])) < 0)
+			return KX_ESYNTAX;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == max)
+			return KX_ELIMIT;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return KX_ESYNTAX;
+	*len = n;
+	return KX_OK;
+}
+
 int
 kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len)
 {
-	size_t n = 0;
-	int hi, lo;
+	return hex_decode(s, strlen(s), 0, out, max, len);
+}
 
-	while (*s != '\0') {
-		if ((hi = hexval((unsigned char)s[0])) < 0 ||
-		    (lo = hexval((unsigned char)s[1])) < 0)
-			return KX_ESYNTAX;
-		if (n == max)
-			return KX_ELIMIT;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	return KX_OK;
+int
+kx_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
+    size_t *len)
+{
+	if (s == NULL || out == NULL || len == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return hex_decode(s, slen, 1, out, max, len);
 }
 
 int
@@ -143,7 +168,7 @@ kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out)
 }
 
 void
-kxi_hex_encode(const uint8_t *p, size_t n, char *out)
+kx_hex_encode(const uint8_t *p, size_t n, char *out)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i;

@@ -204,58 +204,6 @@ cli_ct_differ(const void *a, const void *b, size_t n)
 	return acc != 0;
 }
 
-void
-cli_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-cli_unhex(const char *s, size_t slen, uint8_t *out, size_t max, size_t *len)
-{
-	size_t i, n = 0;
-	int hi = -1, v;
-
-	for (i = 0; i < slen; i++) {
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-		    s[i] == '\r')
-			continue;
-		if ((v = hexdigit((unsigned char)s[i])) < 0)
-			return -1;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		if (n >= max)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	if (hi >= 0)
-		return -1;
-	*len = n;
-	return 0;
-}
-
 int
 cli_load_key(struct cli *cli, const char *opt, const char *spec,
     kx_secret **out)

@@ -106,15 +106,6 @@ int cli_out_is_tty(const struct cli *cli);
 int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
     int secret);
 
-/* Upper-case hex into out[2n+1]. */
-void cli_hex(const uint8_t *p, size_t n, char *out);
-/*
- * Decode hex text (white space ignored) into out[max]; *len gets the byte
- * count.  Returns 0, or -1 for a bad digit, an odd count or overflow.
- */
-int cli_unhex(const char *s, size_t slen, uint8_t *out, size_t max,
-    size_t *len);
-
 /* Nonzero when a and b differ; time independent of the contents. */
 int cli_ct_differ(const void *a, const void *b, size_t n);
 

@@ -86,7 +86,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 			ex = CLI_INVALID;
 			goto out;
 		}
-		cli_hex(ci[i].component_kcv, ci[i].component_kcv_len, hex);
+		kx_hex_encode(ci[i].component_kcv, ci[i].component_kcv_len, hex);
 		fprintf(cli->err, "kmsxchg: %s: %s component %u of %u: KCV "
 		    "%s checked\n", cli->cmd->name, what, ci[i].index,
 		    ci[i].parts, hex);
@@ -110,7 +110,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 		ex = cli_fail(cli, d, r, what);
 		goto out;
 	}
-	cli_hex(kcv, c0->key_kcv_len, hex);
+	kx_hex_encode(kcv, c0->key_kcv_len, hex);
 	if (cli_ct_differ(kcv, c0->key_kcv, c0->key_kcv_len)) {
 		cli_error(cli, "the combined %s has KCV %s, not the one the "
 		    "components name", what, hex);

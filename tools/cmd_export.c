@@ -215,7 +215,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		size_t len;
 
 		kcv = kx_key_kcv(k, &len, &m);
-		cli_hex(kcv, len, hex);
+		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
 		    "under %s\n", kx_key_id(k), hex,
 		    kx_name(KX_E_KCV_METHOD, m), x.xo.kek_id);

@@ -72,7 +72,7 @@ hex_secret(kx_buf *b, const kx_secret *v)
 
 	while (n > 0 && r == KX_OK) {
 		c = n > 16 ? 16 : n;
-		cli_hex(p, c, tmp);
+		kx_hex_encode(p, c, tmp);
 		r = kx_buf_append(b, tmp, 2 * c);
 		p += c;
 		n -= c;
@@ -97,7 +97,7 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	int r;
 
 	kcv = kx_key_kcv(k, &len, &m);
-	cli_hex(kcv, len > 16 ? 16 : len, hex);
+	kx_hex_encode(kcv, len > 16 ? 16 : len, hex);
 	fprintf(s->cli->out, "verified %s: profile binding intact, KCV %s "
 	    "(%s) matches\n", kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m));
 	s->n++;

@@ -111,7 +111,7 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 			ex = CLI_USAGE;	/* a bad key length is usage */
 		goto out;
 	}
-	cli_hex(kcv, len, hex);
+	kx_hex_encode(kcv, len, hex);
 	fprintf(cli->out, "%s\n", hex);
 	ex = CLI_OK;
 out:

@@ -184,11 +184,11 @@ cmd_split(int argc, char **argv, struct cli *cli)
 			ex = cli_fail(cli, d, r, "split");
 			goto out;
 		}
-		cli_hex(kcv, KCV_LEN, hex);
+		kx_hex_encode(kcv, KCV_LEN, hex);
 		fprintf(cli->out, "%s.%u KCV %s\n", prefix,
 		    m != 0 ? xs[i] : i + 1, hex);
 	}
-	cli_hex(ci.key_kcv, KCV_LEN, hex);
+	kx_hex_encode(ci.key_kcv, KCV_LEN, hex);
 	fprintf(cli->out, "key KCV %s\n", hex);
 	ex = CLI_OK;
 out:
@@ -205,7 +205,7 @@ get_kcv(const char *s, uint8_t *out)
 {
 	size_t n;
 
-	return cli_unhex(s, strlen(s), out, KCV_LEN, &n) != 0 ||
+	return kx_hex_decode(s, strlen(s), out, KCV_LEN, &n) != KX_OK ||
 	    n != KCV_LEN ? -1 : 0;
 }
 
@@ -365,7 +365,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		if (strcmp(outpath, "-") == 0)
 			goto done;
 	}
-	cli_hex(kcv, kl, hex);
+	kx_hex_encode(kcv, kl, hex);
 	fprintf(cli->out, "key KCV %s\n", hex);
 done:
 	ex = CLI_OK;

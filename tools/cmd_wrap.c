@@ -222,8 +222,8 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	if (hex) {
-		if (cli_unhex((const char *)b.data, b.len, b.data, b.len,
-		    &wlen) != 0) {
+		if (kx_hex_decode((const char *)b.data, b.len, b.data, b.len,
+		    &wlen) != KX_OK) {
 			cli_error(cli, "%s: expected hex text", in);
 			goto out;
 		}
@@ -246,7 +246,7 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 			cli_error(cli, "%s", kx_strerror(r));
 			goto out;
 		}
-		cli_hex(kx_secret_data(key), klen,
+		kx_hex_encode(kx_secret_data(key), klen,
 		    (char *)kx_secret_mut(text));
 		kx_secret_mut(text)[2 * klen] = '\n';
 		ex = cli_write(cli, outpath, kx_secret_data(text),

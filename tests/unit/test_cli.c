@@ -249,13 +249,18 @@ test_hex(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(cli_unhex("0a Bc\n1F", 8, b, sizeof(b), &n), 0);
+	/* the CLI's hex is the library's public kx_hex_encode/decode */
+	assert_int_equal(kx_hex_decode("0a Bc\n1F", 8, b, sizeof(b), &n),
+	    KX_OK);
 	assert_int_equal(n, 3);
-	cli_hex(b, n, s);
+	kx_hex_encode(b, n, s);
 	assert_string_equal(s, "0ABC1F");
-	assert_int_equal(cli_unhex("abc", 3, b, sizeof(b), &n), -1);
-	assert_int_equal(cli_unhex("zz", 2, b, sizeof(b), &n), -1);
-	assert_int_equal(cli_unhex("0011223344", 10, b, sizeof(b), &n), -1);
+	assert_int_equal(kx_hex_decode("abc", 3, b, sizeof(b), &n),
+	    KX_ESYNTAX);
+	assert_int_equal(kx_hex_decode("zz", 2, b, sizeof(b), &n),
+	    KX_ESYNTAX);
+	assert_int_equal(kx_hex_decode("0011223344", 10, b, sizeof(b), &n),
+	    KX_ELIMIT);
 	assert_int_equal(cli_ct_differ("abc", "abc", 3), 0);
 	assert_int_not_equal(cli_ct_differ("abc", "abd", 3), 0);
 }
