@@ -73,6 +73,14 @@ bound_aad(const kx_profile *p, kx_buf *aad, kx_diag *d)
 	return KX_OK;
 }
 
+/* Families a KCV is defined for (DES, TDEA, AES); HMAC keys have none. */
+static int
+has_kcv(enum kx_alg alg)
+{
+	return alg == KX_ALG_DES || alg == KX_ALG_TDEA2 ||
+	    alg == KX_ALG_TDEA3 || alg == KX_ALG_AES;
+}
+
 /* KCV of value with the key's method into out; returns its length. */
 static int
 key_kcv(const kx_key *k, enum kx_alg alg, const kx_secret *value,
@@ -311,26 +319,37 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	for (i = 0; i < doc->nkeys; i++) {
 		kx_key *k = &doc->keys[i];
 
-		if (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
-		    KX_ALG_TDEA2, kx_secret_len(values[i]), &alg) != KX_OK ||
-		    alg != k->prof.alg ||
-		    kx_secret_len(values[i]) * 8 != k->prof.length_bits)
+		size_t vlen = kx_secret_len(values[i]);
+
+		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC)
+			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
+			    k->prof.id, "export of %s keys is not supported "
+			    "(symmetric keys only)",
+			    kx_name(KX_E_ALG, k->prof.alg));
+		if (vlen * 8 != k->prof.length_bits || (has_kcv(k->prof.alg) &&
+		    (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
+		    KX_ALG_TDEA2, vlen, &alg) != KX_OK || alg != k->prof.alg)))
 			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EUSAGE, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "
-			    "fit the profile (%s/%u)", kx_secret_len(values[i]),
+			    "fit the profile (%s/%u)", vlen,
 			    kx_name(KX_E_ALG, k->prof.alg),
 			    k->prof.length_bits);
-		if ((r = key_kcv(k, alg, values[i], kcv, &n, d)) != KX_OK)
-			return r;
-		if (k->kcv.n != 0 && memcmp(k->kcv.p, kcv, n) != 0)
-			return kcv_mismatch(d, doc->source, k, kcv, n);
-		if (k->kcv.n == 0) {
-			k->kcv_method = kx_kcv_default_method(alg);
-			k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
-			k->kcv.n = n;
-		} else if (k->kcv_method == KX_KCV_NONE)
-			k->kcv_method = kx_kcv_default_method(alg);
+		/* HMAC keys have no KCV method: the binding alone. */
+		if (has_kcv(alg = k->prof.alg)) {
+			if ((r = key_kcv(k, alg, values[i], kcv, &n, d)) !=
+			    KX_OK)
+				return r;
+			if (k->kcv.n != 0 && memcmp(k->kcv.p, kcv, n) != 0)
+				return kcv_mismatch(d, doc->source, k, kcv, n);
+			if (k->kcv.n == 0) {
+				k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
+				k->kcv.n = n;
+			}
+			if (k->kcv_method == KX_KCV_NONE)
+				k->kcv_method = kx_kcv_default_method(alg);
+		}
 		if ((r = bind_value(doc, k, values[i], kek, o->kek_id, d))
 		    != KX_OK)
 			return r;
@@ -423,7 +442,12 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
 		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
-		    "%zu bytes for a %u-bit key", kx_secret_len(*out), k->prof.length_bits);
+		    "%zu bytes for a %u-bit key", kx_secret_len(*out),
+		    k->prof.length_bits);
+		goto out;
+	}
+	if (!has_kcv(k->prof.alg)) {
+		r = KX_OK;	/* HMAC: the binding authenticates the value */
 		goto out;
 	}
 	if ((r = key_kcv(k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)

@@ -418,6 +418,55 @@ import_restrictions(void **state)
 	}
 }
 
+/* HMAC keys travel bound like any other (no KCV method exists for them);
+ * private keys are refused for now. */
+static void
+hmac_and_unsupported(void **state)
+{
+	kx_doc *doc = sample_doc();
+	kx_profile *p = &doc->keys[0].prof;
+	kx_secret *key = secret_hex(KEK2), *kek = secret_hex(KEK);
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+	size_t n;
+
+	(void)state;
+	p->alg = KX_ALG_HMAC;
+	p->hmac_hash = KX_HASH_SHA256;
+	p->length_bits = 256;
+	p->usage = KX_USAGE_BIT(KX_U_MAC_GENERATE) |
+	    KX_USAGE_BIT(KX_U_MAC_VERIFY);
+	p->role = KX_ROLE_MAC;
+	p->has_gp = false;
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d), KX_OK);
+	assert_int_equal(doc->keys[0].kcv.n, 0);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, NULL), KX_OK);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(g.len, 32);
+	assert_memory_equal(g.value, kxt_hex(KEK2, &n), 32);
+	/* the binding still guards it */
+	doc->keys[0].value.data.p[20] ^= 0x80;
+	assert_int_not_equal(kx_import(doc, kek, &o, collect, &g, NULL),
+	    KX_OK);
+	assert_int_equal(g.calls, 1);
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+
+	doc = sample_doc();
+	p = &doc->keys[0].prof;
+	p->cls = KX_CLASS_PRIVATE;
+	p->alg = KX_ALG_RSA;
+	p->length_bits = 256;
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d),
+	    KX_EUNSUPPORTED);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(key);
+	kx_secret_free(kek);
+}
+
 int
 main(void)
 {
@@ -429,6 +478,7 @@ main(void)
 		cmocka_unit_test(rewrap_moves_to_new_kek),
 		cmocka_unit_test(export_restrictions),
 		cmocka_unit_test(import_restrictions),
+		cmocka_unit_test(hmac_and_unsupported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
