@@ -497,6 +497,15 @@ int kxi_aes_siv(int enc, const uint8_t *key, size_t keylen,
  */
 int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
     KX_WUR;
+/*
+ * One-shot EVP cipher run: cipher `name` (fetched), key, iv (NULL for
+ * none), enc 1/0, padding off when nopad; out must hold inlen + one block.
+ * *outlen gets the byte count (NULL: must equal inlen).  On any failure
+ * the OpenSSL reason goes to d as "what: reason", KX_ECRYPTO.  wrap.c.
+ */
+int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
+    const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
+    uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

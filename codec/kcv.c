@@ -94,25 +94,8 @@ static int
 ecb_block(const char *cipher, const uint8_t *key, const uint8_t *in,
     size_t bs, uint8_t *out, kx_diag *d)
 {
-	EVP_CIPHER *c = NULL;
-	EVP_CIPHER_CTX *ctx = NULL;
-	int r = KX_ECRYPTO, n = 0, n2 = 0;
-
-	if ((c = EVP_CIPHER_fetch(NULL, cipher, NULL)) == NULL ||
-	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    !EVP_EncryptInit_ex2(ctx, c, key, NULL, NULL) ||
-	    !EVP_CIPHER_CTX_set_padding(ctx, 0) ||
-	    !EVP_EncryptUpdate(ctx, out, &n, in, (int)bs) ||
-	    !EVP_EncryptFinal_ex(ctx, out + n, &n2) ||
-	    (size_t)(n + n2) != bs) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "kcv: block encryption");
-		goto out;
-	}
-	r = KX_OK;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
-	return r;
+	return kxi_cipher_once(cipher, 1, key, NULL, 1, in, bs, out, NULL,
+	    "kcv: block encryption", d);
 }
 
 /* CMAC over in[inlen] with cipher (a CBC cipher name) and key[keylen]. */

@@ -49,6 +49,35 @@ aes_kek_ok(size_t n)
 	return n == 16 || n == 24 || n == 32;
 }
 
+int
+kxi_cipher_once(const char *name, int enc, const uint8_t *key,
+    const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
+    uint8_t *out, size_t *outlen, const char *what, kx_diag *d)
+{
+	EVP_CIPHER *c = NULL;
+	EVP_CIPHER_CTX *ctx = NULL;
+	int r = KX_ECRYPTO, n = 0, n2 = 0;
+
+	if (inlen > INT_MAX ||
+	    (c = EVP_CIPHER_fetch(NULL, name, NULL)) == NULL ||
+	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    !EVP_CipherInit_ex2(ctx, c, key, iv, enc, NULL) ||
+	    (nopad && !EVP_CIPHER_CTX_set_padding(ctx, 0)) ||
+	    !EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) ||
+	    !EVP_CipherFinal_ex(ctx, out + n, &n2) ||
+	    (outlen == NULL && (size_t)n + (size_t)n2 != inlen)) {
+		r = kxi_diag_openssl(d, KX_ECRYPTO, what);
+		goto out;
+	}
+	if (outlen != NULL)
+		*outlen = (size_t)n + (size_t)n2;
+	r = KX_OK;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+	return r;
+}
+
 /* ---- AES-KW / AES-KWP ------------------------------------------------ */
 static int
 aes_kw(int enc, int pad, const uint8_t *kek, size_t keklen,
@@ -56,30 +85,11 @@ aes_kw(int enc, int pad, const uint8_t *kek, size_t keklen,
     kx_diag *d)
 {
 	char name[32];
-	EVP_CIPHER *c = NULL;
-	EVP_CIPHER_CTX *ctx = NULL;
-	int r = KX_ECRYPTO, n = 0, n2 = 0;
 
 	aes_name(keklen, pad ? "WRAP-PAD" : "WRAP", name, sizeof(name));
-	if ((c = EVP_CIPHER_fetch(NULL, name, NULL)) == NULL ||
-	    (ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "wrap: AES key wrap setup");
-		goto out;
-	}
-	if (!EVP_CipherInit_ex2(ctx, c, kek, NULL, enc, NULL) ||
-	    !EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) ||
-	    !EVP_CipherFinal_ex(ctx, out + n, &n2)) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, enc ?
-		    "wrap: AES key wrap failed" :
-		    "unwrap: AES key unwrap failed (integrity check)");
-		goto out;
-	}
-	*outlen = (size_t)n + (size_t)n2;
-	r = KX_OK;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
-	return r;
+	return kxi_cipher_once(name, enc, kek, NULL, 0, in, inlen, out,
+	    outlen, enc ? "wrap: AES key wrap failed" :
+	    "unwrap: AES key unwrap failed (integrity check)", d);
 }
 
 /* ---- TDEA ECB/CBC ----------------------------------------------------- */
@@ -89,32 +99,15 @@ tdea(int enc, int cbc, const uint8_t *kek, size_t keklen, const uint8_t *in,
 {
 	static const uint8_t iv[8];
 	uint8_t k24[24];
-	EVP_CIPHER *c = NULL;
-	EVP_CIPHER_CTX *ctx = NULL;
-	int r = KX_ECRYPTO, n = 0, n2 = 0;
+	int r;
 
-	if (keklen != 16 && keklen != 24) {
-		r = KX_FAIL(d, KX_EUSAGE,
+	if (keklen != 16 && keklen != 24)
+		return KX_FAIL(d, KX_EUSAGE,
 		    "wrap: a tdea KEK must be 16 or 24 bytes, not %zu", keklen);
-		goto out;
-	}
 	(void)kxi_tdea_key24(kek, keklen, k24);
-	if ((c = EVP_CIPHER_fetch(NULL, cbc ? "DES-EDE3-CBC" :
-	    "DES-EDE3-ECB", NULL)) == NULL ||
-	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    !EVP_CipherInit_ex2(ctx, c, k24, cbc ? iv : NULL, enc, NULL) ||
-	    !EVP_CIPHER_CTX_set_padding(ctx, 0) ||
-	    !EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) ||
-	    !EVP_CipherFinal_ex(ctx, out + n, &n2) ||
-	    (size_t)(n + n2) != inlen) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "wrap: TDEA failed");
-		goto out;
-	}
-	r = KX_OK;
-out:
+	r = kxi_cipher_once(cbc ? "DES-EDE3-CBC" : "DES-EDE3-ECB", enc, k24,
+	    cbc ? iv : NULL, 1, in, inlen, out, NULL, "wrap: TDEA failed", d);
 	OPENSSL_cleanse(k24, sizeof(k24));
-	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
 	return r;
 }
 
