@@ -390,6 +390,21 @@ typedef struct kx_xchg_opts {
 	/* export: ceremony record of the KEK (component KCVs), optional */
 	unsigned kek_parts, kek_threshold;
 	const uint8_t *const *kek_part_kcvs;
+	/*
+	 * Algorithm family of the transport key values are wrapped under
+	 * (export: kek; rewrap: to): KX_ALG_AES, or a DES/TDEA one, which
+	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
+	 * KX_ALG_NONE: implied by the length only when unambiguous (32
+	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 */
+	enum kx_alg kek_alg;
+	/*
+	 * import and rewrap: the family of the key read from (kek / from)
+	 * when the caller knows it (e.g. from its components); it must match
+	 * the document's transport key (KX133).  KX_ALG_NONE: as the
+	 * document says.
+	 */
+	enum kx_alg from_kek_alg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */

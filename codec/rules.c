@@ -217,6 +217,13 @@ has_value(const kx_key *k)
 	return k->value.form != KX_VALUE_NONE;
 }
 
+/* Clear key bytes are present, whatever form the value declares. */
+static int
+has_clear(const kx_key *k)
+{
+	return k->value.form == KX_VALUE_CLEAR || k->value.clear.n > 0;
+}
+
 static int
 state_usable(enum kx_state s)
 {
@@ -638,7 +645,7 @@ chk_period_order(struct vctx *v, const kx_key *k)
 static void
 chk_clear_production(struct vctx *v, const kx_key *k)
 {
-	if (k == NULL || k->value.form != KX_VALUE_CLEAR)
+	if (k == NULL || !has_clear(k))
 		return;
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
@@ -1283,7 +1290,7 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || !k->prof.sensitive)
 		return;
-	if (k->value.form == KX_VALUE_CLEAR)
+	if (has_clear(k))
 		emit(v, R_KX126, k, KXF_VALUE, "sensitive key carries a "
 		    "clear value");
 	else if (k->prof.export_.allowed &&
@@ -1481,6 +1488,18 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 			}
 		}
 	}
+}
+
+/* KX135: the binding metadata (the check is shared with import). */
+static void
+chk_binding(struct vctx *v, const kx_key *k)
+{
+	char msg[160];
+	unsigned ver;
+
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	    sizeof(msg)) != KX_OK)
+		emit(v, R_KX135, k, KXF_VALUE, "%s", msg);
 }
 
 /* ---- KX140-KX143 references and structure --------------------------- */
