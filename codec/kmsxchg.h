@@ -247,8 +247,9 @@ int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 /*
  * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
  * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
- * aes-siv-bound only (the canonical DER of the bound profile) and must be
- * NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
+ * aes-siv-bound only (binding version 1: the canonical DER of the bound
+ * profile; export and import use version 2, doc/bound-wrap.md) and must
+ * be NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
  * the ciphertext (RFC 5297 layout).
  */
 int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
@@ -418,10 +419,12 @@ enum kx_format kx_doc_format(const kx_doc *doc);
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
 /*
- * Export in place: for every key i of doc, bind its profile to values[i]
- * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header, then run the
- * rules (with o->policy): a non-exportable, expired, suspended or
+ * Export in place: set the header, then for every key i of doc bind its
+ * profile and the header (id, created, sender, recipients) to values[i]
+ * and wrap it under kek (aes-siv-bound, binding version 2, see
+ * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * one included).  Record the KCV, the transport-key reference (o->kek_id,
+ * algorithm from o->kek_alg), then run the rules (with o->policy): a non-exportable, expired, suspended or
  * compromised key, a recipient not allowed, a form not allowed, a wrapping
  * key weaker than the key, or a KCV that does not match the value is
  * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
@@ -436,8 +439,11 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
     const kx_secret *value, kx_diag *d);
 /*
  * Import: validate doc (errors refuse it), check the import restrictions,
- * check kek against the transport key's KCV, unwrap every key verifying the
- * profile binding and the key's KCV; only when every key passed, unwrap
+ * check kek against the transport key's KCV and algorithm, unwrap every
+ * key verifying its binding (a known method, a matching digest, AES-SIV:
+ * KX135, KX134) and the key's KCV.  A binding version 1 value (the
+ * profile only) verifies with a KX136 warning, and KX127 then refuses keys
+ * with import sources (the sender is not authenticated); only when every key passed, unwrap
  * them again one at a time and hand each to cb (clear value wiped after
  * cb returns).  A cb error stops the import and is returned.
  */
@@ -445,8 +451,10 @@ int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
- * All or nothing: on failure doc is unchanged.
+ * to `to` (recorded as o->kek_id, algorithm o->kek_alg), verifying
+ * bindings and KCVs on the way; each value keeps its binding version and
+ * holds the new wrapped bytes and binding only.  All or nothing: on
+ * failure doc is unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
