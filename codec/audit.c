@@ -696,7 +696,8 @@ kx_audit_verify(const uint8_t *buf, size_t len, const char *name,
 				;
 			else if ((j = find_hash(v, n, v[i].prev)) != 0)
 				bad(d, name, i + 1, "chains to line %zu, not "
-				    "to line %zu: lines were reordered", j, i);
+				    "to line %zu: a line was inserted before "
+				    "this one or lines were moved", j, i);
 			else if (i == 0)
 				bad(d, name, 1, "does not chain to the genesis "
 				    "value: the line was edited or lines "

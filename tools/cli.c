@@ -442,7 +442,8 @@ main_help(struct cli *cli)
 {
 	const struct cli_cmd *c;
 
-	fputs("Usage: kmsxchg [--audit FILE] COMMAND [OPTION]... [ARG]...\n"
+	fputs("Usage: kmsxchg COMMAND [OPTION]... [ARG]...\n"
+	    "       kmsxchg --audit FILE COMMAND [OPTION]... [ARG]...\n"
 	    "       kmsxchg --help | --version\n"
 	    "Move cryptographic keys between key-management systems.\n\n"
 	    "Commands:\n", cli->out);

@@ -3,6 +3,19 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/audit-concurrent.case \
+	tests/cli/cases/audit-expect-head.case \
+	tests/cli/cases/audit-no-key-material.case \
+	tests/cli/cases/audit-not-audited.case \
+	tests/cli/cases/audit-record-golden.case \
+	tests/cli/cases/audit-symlink-refused.case \
+	tests/cli/cases/audit-tamper-cut-lines.case \
+	tests/cli/cases/audit-tamper-delete.case \
+	tests/cli/cases/audit-tamper-edit.case \
+	tests/cli/cases/audit-tamper-insert.case \
+	tests/cli/cases/audit-tamper-reorder.case \
+	tests/cli/cases/audit-tamper-truncate.case \
+	tests/cli/cases/audit-unwritable.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
