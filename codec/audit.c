@@ -453,6 +453,55 @@ out:
 	return r;
 }
 
+/* Sync the folder holding path, so a new file's name is durable. */
+static void
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/*
+ * Open for appending, never through a symbolic link (O_NOFOLLOW) nor
+ * blocking on a FIFO (O_NONBLOCK; fstat refuses it next).  A file created
+ * here gets mode 0600 and its folder is synced.
+ */
+static int
+open_audit(const char *path)
+{
+	const int flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK;
+	int fd, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if ((fd = open(path, flags)) >= 0 || errno != ENOENT)
+			return fd;
+		if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) >= 0) {
+			sync_dir(path);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+		/* created by a concurrent run meanwhile: open it */
+	}
+	return -1;
+}
+
 int
 kx_audit_open(const char *path, kx_audit **out, kx_diag *d)
 {
@@ -471,8 +520,7 @@ kx_audit_open(const char *path, kx_audit **out, kx_diag *d)
 		free(a);
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	}
-	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	a->fd = open_audit(path);
 	if (a->fd < 0) {
 		if (errno == ELOOP)
 			r = KX_FAIL(d, KX_EIO, "audit file %s is a symbolic "

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -332,6 +333,48 @@ t_tamper(void **state)
 	kx_buf_free(&b);
 }
 
+/* Four processes appending at once: the lock keeps one intact chain. */
+static void
+t_concurrent(void **state)
+{
+	kx_audit_status st;
+	kx_diag *d = kx_diag_new();
+	kx_buf b;
+	pid_t pid[4];
+	int i, status;
+
+	(void)state;
+	unlink(at("a.log"));
+	for (i = 0; i < 4; i++) {
+		if ((pid[i] = fork()) == 0) {
+			kx_audit *a = NULL;
+			kx_audit_rec *r = NULL;
+			int k, bad = kx_audit_open(at("a.log"), &a, NULL) !=
+			    KX_OK || kx_audit_rec_new("split", 0, &r) != KX_OK;
+
+			/* no cmocka asserts in a child: only the exit status */
+			for (k = 0; k < 150 && !bad; k++)
+				bad = kx_audit_append(a, r, NULL, NULL, NULL) !=
+				    KX_OK;
+			kx_audit_rec_free(r);
+			kx_audit_close(a);
+			_exit(bad);
+		}
+		assert_true(pid[i] > 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	slurp(at("a.log"), &b);
+	assert_int_equal(kx_audit_verify(b.data, b.len, "a.log", NULL, &st, d),
+	    KX_OK);
+	assert_int_equal(kx_diag_count(d), 0);
+	assert_int_equal(st.records, 600);
+	kx_buf_free(&b);
+	kx_diag_free(d);
+}
+
 /* An empty file is intact and its head is the genesis value. */
 static void
 t_empty(void **state)
@@ -373,6 +416,34 @@ t_open_refusals(void **state)
 	assert_null(a);
 }
 
+/* A file spoiled after opening: the append refuses and adds nothing. */
+static void
+t_append_refused(void **state)
+{
+	kx_audit *a = NULL;
+	kx_audit_rec *r = rec("export", "D");
+	struct stat sb;
+	kx_buf b;
+	int fd;
+
+	(void)state;
+	unlink(at("a.log"));
+	append_n(at("a.log"), 2, (uint8_t[32]){ 0 });
+	assert_int_equal(kx_audit_open(at("a.log"), &a, NULL), KX_OK);
+	fd = open(at("a.log"), O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"seq\":3", 8), 8);
+	close(fd);
+	assert_int_equal(kx_audit_append(a, r, NULL, NULL, NULL), KX_ESYNTAX);
+	assert_int_equal(stat(at("a.log"), &sb), 0);
+	kx_audit_close(a);
+	kx_audit_rec_free(r);
+	slurp(at("a.log"), &b);
+	assert_int_equal(b.len, (size_t)sb.st_size);
+	assert_memory_equal(b.data + b.len - 8, "{\"seq\":3", 8);
+	kx_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -382,8 +453,10 @@ main(void)
 		cmocka_unit_test(t_rules_and_bound),
 		cmocka_unit_test(t_append_chain),
 		cmocka_unit_test(t_tamper),
+		cmocka_unit_test(t_concurrent),
 		cmocka_unit_test(t_empty),
 		cmocka_unit_test(t_open_refusals),
+		cmocka_unit_test(t_append_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
