@@ -477,7 +477,7 @@ complete_words(struct cli *cli, const char *name)
 	if (name == NULL) {
 		for (c = cli_commands; c->name != NULL; c++)
 			fprintf(cli->out, "%s\n", c->name);
-		fputs("--help\n--version\n", cli->out);
+		fputs("--audit\n--help\n--version\n", cli->out);
 		return CLI_OK;
 	}
 	if ((c = find_cmd(name)) == NULL)
