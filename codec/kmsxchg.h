@@ -113,10 +113,18 @@ int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
+/*
+ * The phases a rule applies in (a bit set): a document as it is
+ * (validate), export, import and rewrap (the rules then see every key as
+ * the operation will leave it); see kmsxchg(5).
+ */
+enum kx_phase { KX_PHASE_DOCUMENT = 1, KX_PHASE_EXPORT = 2,
+	KX_PHASE_IMPORT = 4, KX_PHASE_REWRAP = 8 };
 typedef struct kx_rule_info {
 	const char *id;		/* "KX104" */
 	enum kx_severity severity; /* default severity */
 	const char *summary;	/* one line */
+	unsigned phases;	/* mask of enum kx_phase */
 } kx_rule_info;
 size_t kx_rule_count(void);
 const kx_rule_info *kx_rule_get(size_t i);
@@ -386,10 +394,21 @@ typedef struct kx_xchg_opts {
 	const char *doc_id;	/* export: new document id; NULL = derived */
 	const char *sender;	/* export: NULL = keep the profile's */
 	const char *recipient;	/* export: NULL = keep the profile's */
-	const char *kek_id;	/* export/rewrap: transport-key id to record */
+	const char *kek_id;	/* export/rewrap: transport-key id to record;
+				 * import: the storage key's id */
 	/* export: ceremony record of the KEK (component KCVs), optional */
 	unsigned kek_parts, kek_threshold;
 	const uint8_t *const *kek_part_kcvs;
+	/*
+	 * import: the storage key the caller will re-wrap the keys under
+	 * (kx_rewrap with the same opts), or NULL for clear output; the
+	 * rules of the import phase (a storage key weaker than a key, KX121)
+	 * decide before any key is handed over.
+	 */
+	const kx_secret *storage_kek;
+	/* import, rewrap: the sender's document the received keys may only
+	 * narrow (KX124), or NULL */
+	const kx_doc *against;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
