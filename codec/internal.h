@@ -529,6 +529,8 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
+/* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
+int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

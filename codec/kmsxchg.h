@@ -460,6 +460,14 @@ int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;
 int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d) KX_WUR;
 void kx_policy_free(kx_policy *p);
+/*
+ * The rules for wrapping a key with alg under kek outside a document
+ * (kmsxchg wrap): an RSA key under 2048 bits is refused (KX128, a finding
+ * in d) unless the policy lowers that rule's severity or waives it for
+ * key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK otherwise.
+ */
+int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
 
 /* ---- time ------------------------------------------------------------- */
 /* Parse "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" (UTC). */

@@ -1076,6 +1076,13 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 	}
 }
 
+/* "to be " when a rule speaks of the plan of an operation. */
+static const char *
+to_be(const struct vctx *v)
+{
+	return v->plan != NULL ? "to be " : "";
+}
+
 static void
 chk_weak_wrap(struct vctx *v, const kx_key *k)
 {
@@ -1090,17 +1097,18 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 	if (k->prof.export_.min_wrap_strength != KX_UNSET) {
 		need = (unsigned)k->prof.export_.min_wrap_strength;
 		if (ws < need)
-			emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s "
+			emit(v, R_KX121, k, KXF_VALUE, "%swrapped under %s "
 			    "(%s/%u, %s: %u bits) below the key's minimum "
-			    "wrapping strength %u bits", tk->id,
+			    "wrapping strength %u bits", to_be(v), tk->id,
 			    algname(tk->alg), tk->length_bits,
 			    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws, need);
 		return;
 	}
 	need = key_strength(&k->prof);
 	if (ws < need)
-		emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s (%s/%u, %s: "
-		    "%u bits) weaker than the key (%s/%u: %u bits)", tk->id,
+		emit(v, R_KX121, k, KXF_VALUE, "%swrapped under %s (%s/%u, "
+		    "%s: %u bits) weaker than the key (%s/%u: %u bits)",
+		    to_be(v), tk->id,
 		    algname(tk->alg), tk->length_bits,
 		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws,
 		    algname(k->prof.alg), k->prof.length_bits, need);
@@ -1121,9 +1129,9 @@ chk_rsa_wrap(struct vctx *v, const kx_key *k)
 	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
 	    tk->alg != KX_ALG_RSA || tk->length_bits >= RSA_WRAP_MIN)
 		return;
-	emit(v, R_KX128, k, KXF_VALUE, "wrapped under the %u-bit rsa key %s; "
-	    "rsa keys wrap only from %u bits", tk->length_bits, nz(tk->id),
-	    RSA_WRAP_MIN);
+	emit(v, R_KX128, k, KXF_VALUE, "%swrapped under the %u-bit rsa key "
+	    "%s; rsa keys wrap only from %u bits", to_be(v), tk->length_bits,
+	    nz(tk->id), RSA_WRAP_MIN);
 }
 
 static void
@@ -1963,6 +1971,51 @@ id_cmp(const kx_doc *doc, size_t a, size_t b)
 	return strcmp(doc->keys[a].prof.id, doc->keys[b].prof.id);
 }
 
+/* Each rule's severity under the policy. */
+static void
+policy_sevs(struct vctx *v)
+{
+	size_t i, j;
+
+	for (i = 0; i < R__N; i++) {
+		v->sev[i] = (int)rules[i].info.severity;
+		for (j = 0; j < v->pol->nsevs; j++)
+			if (strcmp(v->pol->sevs[j].rule, rules[i].info.id) == 0)
+				v->sev[i] = v->pol->sevs[j].sev;
+	}
+}
+
+int
+kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d)
+{
+	static const kx_loc none = { 0, 0, -1 };
+	kx_doc doc;
+	struct vctx v;
+	unsigned bits;
+	int r;
+
+	if (kek == NULL)
+		kxi_misuse(__func__, "kek is NULL");
+	if (alg != KX_WRAP_RSA_OAEP_SHA256 && alg != KX_WRAP_RSA_AES_KWP)
+		return KX_OK;
+	if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
+		return r;
+	if (bits >= RSA_WRAP_MIN)
+		return KX_OK;
+	memset(&doc, 0, sizeof(doc));
+	memset(&v, 0, sizeof(v));
+	v.doc = &doc;
+	v.pol = policy != NULL ? policy : kxi_policy_default();
+	v.now = now;
+	v.d = d;
+	policy_sevs(&v);
+	emit_at(&v, R_KX128, id, &none, "%s under a %u-bit rsa key; rsa "
+	    "keys wrap only from %u bits", knm(KX_E_WRAP_ALG, alg), bits,
+	    RSA_WRAP_MIN);
+	return v.nerr > 0 ? KX_EPOLICY : KX_OK;
+}
+
 /* A key as the plan leaves it: its value wrapped under the plan's key. */
 static void
 plan_view(const struct vctx *v, const kx_key *k, kx_key *view)
@@ -2003,14 +2056,10 @@ kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
 		v.plan_tk.length_bits = plan->bits;
 		v.plan_tk.loc.off = -1;
 	}
-	for (i = 0; i < R__N; i++) {
-		v.sev[i] = (int)rules[i].info.severity;
-		for (j = 0; j < v.pol->nsevs; j++)
-			if (strcmp(v.pol->sevs[j].rule, rules[i].info.id) == 0)
-				v.sev[i] = v.pol->sevs[j].sev;
+	policy_sevs(&v);
+	for (i = 0; i < R__N; i++)
 		if ((rules[i].info.phases & v.phase) == 0)
 			v.sev[i] = KXI_SEV_OFF;	/* not in this phase */
-	}
 	v.byid = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*v.byid));
 	tmp = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*tmp));
 	if (v.byid == NULL || tmp == NULL) {
