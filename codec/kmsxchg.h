@@ -424,13 +424,16 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
 /*
  * Export in place: for every key i of doc, bind its profile to values[i]
  * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header, then run the
- * rules (with o->policy): a non-exportable, expired, suspended or
- * compromised key, a recipient not allowed, a form not allowed, a wrapping
- * key weaker than the key, or a KCV that does not match the value is
- * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
- * is unusable and must be freed; nothing is half-done for the caller to
- * write.  WARNING: values are clear keys; they are read, never kept.
+ * the transport-key reference (o->kek_id) and the header.  Before anything
+ * is wrapped, each value must fit its profile and KCV (KX101, KX131:
+ * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
+ * run over every key as it will leave, with o->policy's severities and
+ * waivers: a non-exportable, expired, deactivated, suspended, compromised
+ * or destroyed key (pre-active keys travel), a recipient not allowed, a
+ * form not allowed or a wrapping key weaker than the key is refused
+ * (KX_EPOLICY, findings name the rule).  On failure doc is unusable and
+ * must be freed; nothing is half-done for the caller to write.  WARNING:
+ * values are clear keys; they are read, never kept.
  */
 int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -439,18 +442,22 @@ int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
     const kx_secret *value, kx_diag *d);
 /*
- * Import: validate doc (errors refuse it), check the import restrictions,
- * check kek against the transport key's KCV, unwrap every key verifying the
- * profile binding and the key's KCV; only when every key passed, unwrap
- * them again one at a time and hand each to cb (clear value wiped after
- * cb returns).  A cb error stops the import and is returned.
+ * Import: run the document's rules over doc (with o->against when set)
+ * and those of the import phase (import restrictions; o->storage_kek's
+ * strength), errors refuse it; check kek against the transport key's KCV,
+ * unwrap every key verifying the profile binding and the key's KCV; only
+ * when every key passed, unwrap them again one at a time and hand each to
+ * cb (clear value wiped after cb returns).  A cb error stops the import
+ * and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
- * All or nothing: on failure doc is unchanged.
+ * to `to` (recorded as o->kek_id), after the document's rules and those
+ * of the rewrap phase (`to` weaker than a key, KX121) passed, verifying
+ * bindings and KCVs on the way.  All or nothing: on failure doc is
+ * unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
