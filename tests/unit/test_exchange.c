@@ -323,6 +323,52 @@ rewrap_moves_to_new_kek(void **state)
 	kx_secret_free(kek2);
 }
 
+/* One export attempt: the sample key, its value, a transport key. */
+struct xfix {
+	kx_doc *doc;
+	kx_profile *p;
+	kx_secret *key, *kek;
+	kx_xchg_opts o;
+	kx_diag *d;
+};
+
+static void
+xfix_init(struct xfix *x)
+{
+	x->doc = sample_doc();
+	x->p = &x->doc->keys[0].prof;
+	x->key = secret_hex(KEY);
+	x->kek = secret_hex(KEK);
+	x->o = opts();
+	x->d = kx_diag_new();
+}
+
+/* An AES-256 key under an AES-128 transport key (KX121). */
+static void
+xfix_weak(struct xfix *x)
+{
+	kx_secret_free(x->kek);
+	x->kek = secret_hex("000102030405060708090A0B0C0D0E0F");
+	x->p->length_bits = 256;
+	kx_secret_free(x->key);
+	x->key = secret_hex(KEK2);
+}
+
+static int
+xfix_export(struct xfix *x)
+{
+	return kx_export(x->doc, &x->key, 1, x->kek, &x->o, x->d);
+}
+
+static void
+xfix_free(struct xfix *x)
+{
+	kx_diag_free(x->d);
+	kx_doc_free(x->doc);
+	kx_secret_free(x->key);
+	kx_secret_free(x->kek);
+}
+
 static void
 export_restrictions(void **state)
 {
@@ -338,40 +384,29 @@ export_restrictions(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		kx_doc *doc = sample_doc();
-		kx_profile *p = &doc->keys[0].prof;
-		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
-		kx_xchg_opts o = opts();
-		kx_diag *d = kx_diag_new();
+		struct xfix x;
+		kx_profile *p;
 
+		xfix_init(&x);
+		p = x.p;
 		switch (cases[i].which) {
 		case 0: p->export_.allowed = false; break;
 		case 1: p->state = KX_STATE_COMPROMISED; break;
 		case 2: p->not_after = NOW - 1; break;
-		case 3: o.recipient = "SOMEONE-ELSE"; break;
+		case 3: x.o.recipient = "SOMEONE-ELSE"; break;
 		case 4: p->export_.forms = 1u << KX_FORM_COMPONENTS; break;
-		case 5:
-			kx_secret_free(kek);
-			kek = secret_hex("000102030405060708090A0B0C0D0E0F");
-			p->length_bits = 256;
-			kx_secret_free(key);
-			key = secret_hex(KEK2);
-			break;
+		case 5: xfix_weak(&x); break;
 		case 6:
-			doc->keys[0].kcv.p = kxi_memdup(&doc->arena,
+			x.doc->keys[0].kcv.p = kxi_memdup(&x.doc->arena,
 			    "\x01\x02\x03", 3);
-			doc->keys[0].kcv.n = 3;
-			doc->keys[0].kcv_method = KX_KCV_GP_AES;
+			x.doc->keys[0].kcv.n = 3;
+			x.doc->keys[0].kcv_method = KX_KCV_GP_AES;
 			break;
 		}
-		assert_int_not_equal(kx_export(doc, &key, 1, kek, &o, d),
-		    KX_OK);
-		if (!kxt_has_rule(d, cases[i].rule, KX_SEV_ERROR))
+		assert_int_not_equal(xfix_export(&x), KX_OK);
+		if (!kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
 			fail_msg("export not refused with %s", cases[i].rule);
-		kx_diag_free(d);
-		kx_doc_free(doc);
-		kx_secret_free(key);
-		kx_secret_free(kek);
+		xfix_free(&x);
 	}
 }
 
@@ -515,46 +550,35 @@ policy_changes_export(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		kx_doc *doc = sample_doc();
-		kx_profile *p = &doc->keys[0].prof;
-		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
 		kx_policy *pol = policy_xml(cases[i].policy);
-		kx_xchg_opts o = opts();
-		kx_diag *d = kx_diag_new();
+		struct xfix x;
 		int r;
 
-		o.policy = pol;
-		if (cases[i].weak) {
-			/* an AES-256 key under an AES-128 transport key */
-			kx_secret_free(kek);
-			kek = secret_hex("000102030405060708090A0B0C0D0E0F");
-			p->length_bits = 256;
-			kx_secret_free(key);
-			key = secret_hex(KEK2);
-		}
+		xfix_init(&x);
+		x.o.policy = pol;
+		if (cases[i].weak)
+			xfix_weak(&x);
 		if (cases[i].noexport)
-			p->export_.allowed = false;
-		r = kx_export(doc, &key, 1, kek, &o, d);
+			x.p->export_.allowed = false;
+		r = xfix_export(&x);
 		if (cases[i].ok && r != KX_OK)
 			fail_msg("case %zu: export refused", i);
 		if (!cases[i].ok && r != KX_EPOLICY)
 			fail_msg("case %zu: export not refused (%d)", i, r);
 		if (cases[i].rule != NULL &&
-		    !kxt_has_rule(d, cases[i].rule, cases[i].sev))
+		    !kxt_has_rule(x.d, cases[i].rule, cases[i].sev))
 			fail_msg("case %zu: no %s at severity %d", i,
 			    cases[i].rule, (int)cases[i].sev);
 		if (cases[i].ok) {
 			/* what the policy allowed was really exported */
-			assert_int_equal(doc->keys[0].value.form,
+			assert_int_equal(x.doc->keys[0].value.form,
 			    KX_VALUE_WRAPPED);
-			assert_int_equal(kx_diag_count_at(d, KX_SEV_ERROR), 0);
+			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
+			    0);
 		} else
-			assert_int_equal(doc->keys[0].value.data.n, 0);
-		kx_diag_free(d);
+			assert_int_equal(x.doc->keys[0].value.data.n, 0);
+		xfix_free(&x);
 		kx_policy_free(pol);
-		kx_doc_free(doc);
-		kx_secret_free(key);
-		kx_secret_free(kek);
 	}
 }
 
@@ -583,13 +607,12 @@ export_lifecycle(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		kx_doc *doc = sample_doc();
-		kx_profile *p = &doc->keys[0].prof;
-		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
-		kx_xchg_opts o = opts();
-		kx_diag *d = kx_diag_new();
+		struct xfix x;
+		kx_profile *p;
 		int r;
 
+		xfix_init(&x);
+		p = x.p;
 		p->state = cases[i].st;
 		if (p->state == KX_STATE_PRE_ACTIVE)
 			p->not_before = NOW + 86400;
@@ -601,20 +624,18 @@ export_lifecycle(void **state)
 			p->not_before = NOW - 2 * 86400;
 			p->not_after = NOW - 86400;
 		}
-		r = kx_export(doc, &key, 1, kek, &o, d);
+		r = xfix_export(&x);
 		if (cases[i].rule == NULL) {
 			if (r != KX_OK)
 				fail_msg("case %zu: %s key not exported", i,
 				    kx_name(KX_E_STATE, cases[i].st));
-			assert_int_equal(kx_diag_count_at(d, KX_SEV_ERROR), 0);
+			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
+			    0);
 		} else if (r == KX_OK ||
-		    !kxt_has_rule(d, cases[i].rule, KX_SEV_ERROR))
+		    !kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
 			fail_msg("case %zu: %s key not refused with %s", i,
 			    kx_name(KX_E_STATE, cases[i].st), cases[i].rule);
-		kx_diag_free(d);
-		kx_doc_free(doc);
-		kx_secret_free(key);
-		kx_secret_free(kek);
+		xfix_free(&x);
 	}
 }
 
