@@ -752,6 +752,38 @@ lifecycle_narrows(void **state)
 	}
 }
 
+/*
+ * A missing KCV is the rules' matter at import as in validate (KX132, a
+ * warning unless the policy says otherwise): the binding still
+ * authenticates the value.
+ */
+static void
+import_kcv_missing_follows_policy(void **state)
+{
+	kx_secret *kek = secret_hex(KEK);
+	kx_doc *doc = exported(kek);
+	kx_policy *pol = policy_xml("<severity rule=\"KX132\" "
+	    "level=\"error\"/>\n");
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	doc->keys[0].kcv.n = 0;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX132", KX_SEV_WARNING));
+	assert_int_equal(g.calls, 1);
+	kx_diag_clear(d);
+	o.policy = pol;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX132", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 1);
+	kx_diag_free(d);
+	kx_policy_free(pol);
+	kx_doc_free(doc);
+	kx_secret_free(kek);
+}
+
 int
 main(void)
 {
@@ -768,6 +800,7 @@ main(void)
 		cmocka_unit_test(export_lifecycle),
 		cmocka_unit_test(no_downgrade_on_the_way_in),
 		cmocka_unit_test(lifecycle_narrows),
+		cmocka_unit_test(import_kcv_missing_follows_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
