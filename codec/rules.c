@@ -6,8 +6,9 @@
  * In the export, import and rewrap phases the operation hands over its
  * plan (the key every value will be wrapped under, and the scheme): the
  * checks then see each key's value as the operation will leave it, not as
- * the input holds it, through the value_*() accessors below.  Policies,
- * severities and waivers apply the same way in every phase.
+ * the input holds it (plan_view() hands them a copy of the key with the
+ * planned value; find_tk() finds the plan's key as a transport key).
+ * Policies, severities and waivers apply the same way in every phase.
  *
  * Each rule is one check function over the model.  A check is called
  * once with k == NULL for document-level checks (duplicates, transport
@@ -1747,7 +1748,8 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		if (r->ref == NULL || find_key(v, r->ref) != NULL)
 			continue;
 		if (r->type == KX_REL_WRAPPED_BY &&
-		    kxi_doc_find_tk(v->doc, r->ref) != NULL)
+		    (find_tk(v, r->ref) != NULL ||
+		    kxi_doc_find_tk(v->doc, r->ref) != NULL))
 			continue;
 		if (v->against != NULL &&
 		    find_against(v, r->ref) != NULL)
