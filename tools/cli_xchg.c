@@ -220,6 +220,8 @@ cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
 		x->to = arg;
 	else if (strcmp(name, "output") == 0)
 		x->out = arg;
+	else if (strcmp(name, "against") == 0)
+		x->against_path = arg;
 	else
 		return 0;
 	return 1;
@@ -256,6 +258,12 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 		return ex;
 	x->xo.policy = x->policy;
 	cli_audit_policy(cli, x->policy, x->policy_path);
+	if (x->against_path != NULL) {
+		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
+		    &x->against, x->d)) != KX_OK)
+			return cli_fail(cli, x->d, r, x->against_path);
+		x->xo.against = x->against;
+	}
 	return CLI_OK;
 }
 
@@ -266,6 +274,8 @@ cli_xchg_close(struct cli_xchg *x)
 		cli_audit_rules(x->cli, x->d);	/* refusals name their rules */
 	kx_policy_free(x->policy);
 	kx_doc_free(x->doc);
+	kx_doc_free(x->against);
+	x->against = NULL;
 	kx_diag_free(x->d);
 	x->policy = NULL;
 	x->doc = NULL;

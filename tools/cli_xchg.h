@@ -40,10 +40,10 @@ void cli_kek_free(struct cli_kek *kek);
  * document read and the diagnostics. */
 struct cli_xchg {
 	struct cli *cli;	/* set by cli_xchg_open (audit record) */
-	const char *now, *policy_path, *to, *out;
+	const char *now, *policy_path, *to, *out, *against_path;
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;
-	kx_doc *doc;
+	kx_doc *doc, *against;
 	kx_diag *d;
 	kx_xchg_opts xo;
 };

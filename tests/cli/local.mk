@@ -16,6 +16,13 @@ CLI_CASES = \
 	tests/cli/cases/audit-tamper-reorder.case \
 	tests/cli/cases/audit-tamper-truncate.case \
 	tests/cli/cases/audit-unwritable.case \
+	tests/cli/cases/wrap-rsa-short.case \
+	tests/cli/cases/export-templates-pre-active.case \
+	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/import-storage-weaker.case \
+	tests/cli/cases/rewrap-weaker.case \
+	tests/cli/cases/validate-against-lifecycle.case \
+	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
