@@ -3,6 +3,7 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
 	tests/cli/cases/export-kek-ambiguous.case \
