@@ -361,16 +361,9 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	if ((r = kx_doc_validate(doc, o->policy, o->now, NULL, rd)) != KX_OK)
 		goto out;
-	r = KX_OK;
-	for (i = 0; i < kx_diag_count(rd); i++) {
-		const kx_finding *f = kx_diag_get(rd, i);
-
-		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
-		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
-		    f->message);
-		if (f->severity == KX_SEV_ERROR)
-			r = KX_EPOLICY;
-	}
+	/* counts, not the stored findings: an error past the limit counts */
+	kxi_diag_merge(d, rd);
+	r = kx_diag_count_at(rd, KX_SEV_ERROR) > 0 ? KX_EPOLICY : KX_OK;
 out:
 	kx_diag_free(rd);
 	return r;
@@ -504,14 +497,9 @@ verify_all(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	r = kx_doc_validate(doc, o ? o->policy : NULL, o ? o->now : 0, NULL,
 	    rd);
-	for (i = 0; r == KX_OK && i < kx_diag_count(rd); i++) {
-		const kx_finding *f = kx_diag_get(rd, i);
-
-		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
-		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
-		    f->message);
-		if (f->severity == KX_SEV_ERROR)
-			bad = 1;
+	if (r == KX_OK) {
+		kxi_diag_merge(d, rd);
+		bad = kx_diag_count_at(rd, KX_SEV_ERROR) > 0;
 	}
 	kx_diag_free(rd);
 	if (r != KX_OK)

@@ -268,6 +268,9 @@ int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 	kxi_diag_add((d), NULL, KX_SEV_ERROR, (rc), NULL, NULL, NULL, \
 	    __VA_ARGS__)
 /* Drain the OpenSSL error queue into one finding message; returns rc. */
+/* Append the findings of from (stored ones, and the counts of dropped
+ * ones) to d. */
+void kxi_diag_merge(kx_diag *d, const kx_diag *from);
 int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)

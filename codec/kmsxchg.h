@@ -87,11 +87,21 @@ typedef struct kx_finding {
 
 typedef struct kx_diag kx_diag;
 
+/*
+ * A diag stores at most KX_DIAG_MAX_FINDINGS findings of any severity,
+ * then errors only (up to twice that many in all); what it does not
+ * store it still counts.  Verdicts use kx_diag_count_at(), which counts
+ * every finding recorded, stored or not.
+ */
+#define KX_DIAG_MAX_FINDINGS 100000
 kx_diag *kx_diag_new(void);
 void kx_diag_free(kx_diag *d);
+/* Findings stored (the range of kx_diag_get()). */
 size_t kx_diag_count(const kx_diag *d);
-/* Count of findings at or above severity. */
+/* Findings recorded at or above severity, stored or not. */
 size_t kx_diag_count_at(const kx_diag *d, enum kx_severity min);
+/* Findings of exactly severity sev counted but not stored (the limit). */
+size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
 /* Index of the first finding recorded for file (used to group output). */
@@ -104,10 +114,16 @@ enum kx_report_format {
 typedef struct kx_report_file {
 	const char *file;
 	size_t first, count;	/* findings [first, first+count) of the diag */
+	/* findings of this file counted but not stored, per kx_severity
+	 * (the differences of kx_diag_dropped() around reading the file) */
+	size_t dropped[3];
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.  A file with
+ * dropped findings gets one more line (result, test case) saying how
+ * many were not printed, at the worst severity among them, and is
+ * invalid when one of them is an error.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;

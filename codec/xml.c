@@ -936,20 +936,17 @@ commit(kxi_xml_reader *r, kx_diag *d)
 {
 	const kx_finding *f;
 	int rc = KX_OK;
-	kx_loc l;
 	size_t i;
 
+	/* with the counts of findings past the limit: none is lost */
+	kxi_diag_merge(d, r->pend_d);
 	for (i = 0; i < kx_diag_count(r->pend_d); i++) {
 		f = kx_diag_get(r->pend_d, i);
-		l.line = f->line;
-		l.col = f->col;
-		l.off = f->offset;
-		kxi_diag_add(d, f->rule[0] != '\0' ? f->rule : NULL,
-		    f->severity, f->rc, f->file, &l, f->key_id, "%s",
-		    f->message);
 		if (f->severity == KX_SEV_ERROR && rc == KX_OK)
 			rc = f->rc != KX_OK ? f->rc : KX_ESCHEMA;
 	}
+	if (rc == KX_OK && kx_diag_count_at(r->pend_d, KX_SEV_ERROR) > 0)
+		rc = KX_ESCHEMA;
 	kx_diag_free(r->pend_d);
 	r->pend_d = NULL;
 	return rc;

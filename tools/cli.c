@@ -131,6 +131,12 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 			cli_error(cli, "%s", f->message);
 		shown++;
 	}
+	if (d != NULL && kx_diag_dropped(d, KX_SEV_ERROR) > 0) {
+		cli_error(cli, "%zu more errors not printed (limit of %d "
+		    "findings reached)", kx_diag_dropped(d, KX_SEV_ERROR),
+		    KX_DIAG_MAX_FINDINGS);
+		shown++;
+	}
 	if (shown == 0)
 		cli_error(cli, "%s: %s", what, kx_strerror(rc));
 	return cli_exit_for(rc);
@@ -143,8 +149,14 @@ cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
 	kx_report_file rf;
 	kx_buf b = { 0 };
 	size_t n = kx_diag_count(d);
+	int s;
 
-	if (first >= n)
+	memset(&rf, 0, sizeof(rf));
+	for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+		rf.dropped[s] = kx_diag_dropped(d, (enum kx_severity)s);
+	if (first > n)
+		first = n;
+	if (first == n && kx_diag_count_at(d, KX_SEV_NOTE) <= n)
 		return;
 	rf.file = file;
 	rf.first = first;

@@ -3,6 +3,8 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/validate-findings-limit.case \
+	tests/cli/cases/validate-findings-limit-json.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
