@@ -104,12 +104,19 @@ cli_exit_for(int rc)
 	switch (rc) {
 	case KX_OK:
 		return CLI_OK;
+	/* invalid input, failed verification, a refused operation */
 	case KX_ESYNTAX:
 	case KX_ESCHEMA:
+	case KX_ELIMIT:
 	case KX_ECRYPTO:
+	case KX_EUNSUPPORTED:
 	case KX_EPOLICY:
 	case KX_EKCV:
+	case KX_EPERM:
+	case KX_EINPUT:
 		return CLI_INVALID;
+	/* usage (KX_EUSAGE, KX_ENOTFOUND: a name that names nothing), I/O
+	 * and internal errors */
 	default:
 		return CLI_USAGE;
 	}
@@ -241,11 +248,11 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		char what[64];
 
 		snprintf(what, sizeof(what), "--%s", opt);
-		(void)cli_fail(cli, d, r, what);
+		r = cli_fail(cli, d, r, what);
 		kx_diag_free(d);
 		kx_secret_free(*out);
 		*out = NULL;
-		return CLI_USAGE;
+		return r;
 	}
 	kx_diag_free(d);
 	return CLI_OK;
@@ -358,9 +365,9 @@ cmd_help(struct cli *cli, const struct cli_cmd *c)
 	for (i = 0; i < n; i++)
 		print_opt(cli->out, &c->opts[i]);
 	print_opt(cli->out, &help_opt);
-	fputs("\nExit status: 0 success or valid, 1 invalid input or failed "
-	    "verification,\n2 usage, I/O or internal error.\n"
-	    "Key sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
+	fputs("\nExit status: 0 success or valid, 1 invalid input, failed "
+	    "verification\nor refused operation, 2 usage, I/O or internal "
+	    "error.\nKey sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
 	    "only).\n", cli->out);
 }
 
@@ -459,8 +466,9 @@ main_help(struct cli *cli)
 	for (c = cli_commands; c->name != NULL; c++)
 		fprintf(cli->out, "  %-10s %s\n", c->name, c->summary);
 	fputs("\nRun 'kmsxchg COMMAND --help' for the options of a command.\n"
-	    "Exit status: 0 success or valid, 1 invalid input or failed "
-	    "verification,\n2 usage, I/O or internal error.\n", cli->out);
+	    "Exit status: 0 success or valid, 1 invalid input, failed "
+	    "verification\nor refused operation, 2 usage, I/O or internal "
+	    "error.\n", cli->out);
 }
 
 static const struct cli_cmd *

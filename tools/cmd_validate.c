@@ -110,6 +110,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_print_findings(cli, pd, 0, policy_path);
 		cli_error(cli, "cannot use policy %s: %s", policy_path,
 		    kx_strerror(r));
+		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
 		goto out;
 	}
 	kx_diag_clear(pd);
@@ -118,6 +119,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_print_findings(cli, pd, 0, against_path);
 		cli_error(cli, "cannot use --against %s: %s", against_path,
 		    kx_strerror(r));
+		ex = cli_exit_for(r);
 		goto out;
 	}
 

@@ -3,6 +3,11 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/exit-export-kx101.case \
+	tests/cli/cases/exit-wrap-bad-length.case \
+	tests/cli/cases/exit-unwrap-bad-kek.case \
+	tests/cli/cases/exit-policy-malformed.case \
+	tests/cli/cases/exit-export-bad-kek.case \
 	tests/cli/cases/validate-findings-limit.case \
 	tests/cli/cases/validate-findings-limit-json.case \
 	tests/cli/cases/show-html.case \
