@@ -252,8 +252,18 @@ int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
 int kxi_parse_uint(const char *s, unsigned long long max,
     unsigned long long *out);
-/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days). */
+/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days):
+ * an approximation, for ordering and sanity checks only. */
 int kxi_duration_parse(const char *s, int64_t *out);
+/* The same duration in calendar terms: compare periods with these. */
+struct kxi_duration {
+	int64_t years, months;	/* calendar units */
+	int64_t days, secs;	/* elapsed time (weeks as 7 days) */
+};
+int kxi_duration_parse_cal(const char *s, struct kxi_duration *out);
+/* t + d: years and months on the calendar, a day past the end of the
+ * month clamped to its last day (Jan 31 + P1M = Feb 28 or 29). */
+int64_t kxi_duration_add(int64_t t, const struct kxi_duration *d);
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*

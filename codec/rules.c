@@ -1751,12 +1751,33 @@ pol_match(const struct kxi_pol_match *m, const kx_profile *p)
 	return 1;
 }
 
+/*
+ * The end of a period of duration text from start, in calendar terms
+ * (kxi_duration_add); INT64_MAX when the text is no duration.
+ */
+static int64_t
+period_end(int64_t start, const char *text)
+{
+	struct kxi_duration d;
+
+	if (text == NULL || kxi_duration_parse_cal(text, &d) != KX_OK)
+		return INT64_MAX;
+	return kxi_duration_add(start, &d);
+}
+
+/*
+ * KX152.  Periods are compared on the calendar: a period is within a
+ * maximum when it ends no later than its start plus the maximum (P5Y from
+ * 2027-06-01T00:00:00Z ends 2032-06-01T00:00:00Z, whatever the leap
+ * days).  The start is not-before; a key's Cryptoperiod without one is
+ * measured from the reference time.
+ */
 static void
 chk_cryptoperiod(struct vctx *v, const kx_key *k)
 {
 	const struct kxi_pol_period *e, *worst = NULL;
 	const kx_profile *p;
-	int64_t orig = -1, total = -1, lim = INT64_MAX;
+	int64_t start, orig = INT64_MIN, lim = INT64_MAX, end;
 	const char *how = NULL;
 	int which = 0;
 	size_t i;
@@ -1764,32 +1785,35 @@ chk_cryptoperiod(struct vctx *v, const kx_key *k)
 	if (k == NULL || v->pol->nperiods == 0)
 		return;
 	p = &k->prof;
+	start = SET(p->not_before) ? p->not_before : v->now;
 	/* originator-usage period: explicit, else until protect-until */
 	if (p->cryptoperiod != NULL &&
-	    kxi_duration_parse(p->cryptoperiod, &orig) == KX_OK)
+	    (end = period_end(start, p->cryptoperiod)) != INT64_MAX) {
+		orig = end;
 		how = "cryptoperiod";
-	else if (SET(p->not_before) && SET(p->protect_until)) {
-		orig = p->protect_until - p->not_before;
+	} else if (SET(p->not_before) && SET(p->protect_until)) {
+		orig = p->protect_until;
 		how = "not-before..protect-until";
 	} else if (SET(p->not_before) && SET(p->not_after)) {
-		orig = p->not_after - p->not_before;
+		orig = p->not_after;
 		how = "not-before..not-after";
 	}
-	if (SET(p->not_before) && SET(p->not_after))
-		total = p->not_after - p->not_before;
 	for (i = 0; i < v->pol->nperiods; i++) {
 		e = &v->pol->periods[i];
 		if (!pol_match(&e->m, p))
 			continue;
-		if (e->originator >= 0 && orig > e->originator &&
-		    e->originator < lim) {
+		if (e->originator >= 0 && how != NULL &&
+		    orig > (end = period_end(start, e->originator_text)) &&
+		    end < lim) {
 			worst = e;
-			lim = e->originator;
+			lim = end;
 			which = 1;
 		}
-		if (e->total >= 0 && total > e->total && e->total < lim) {
+		if (e->total >= 0 && SET(p->not_before) && SET(p->not_after) &&
+		    p->not_after > (end = period_end(p->not_before,
+		    e->total_text)) && end < lim) {
 			worst = e;
-			lim = e->total;
+			lim = end;
 			which = 2;
 		}
 	}
@@ -1798,16 +1822,17 @@ chk_cryptoperiod(struct vctx *v, const kx_key *k)
 	if (which == 1)
 		emit(v, R_KX152, k, KXF_VALIDITY, "crypto-period (%s) of "
 		    "%lld days exceeds the maximum %s of policy %s%s%s%s",
-		    how, (long long)(orig / 86400),
+		    how, (long long)((orig - start) / 86400),
 		    nz(worst->originator_text), nz(v->pol->name),
 		    worst->source ? " (" : "", nz2(worst->source),
 		    worst->source ? ")" : "");
 	else
 		emit(v, R_KX152, k, KXF_VALIDITY, "validity of %lld days "
 		    "exceeds the total maximum %s of policy %s%s%s%s",
-		    (long long)(total / 86400), nz(worst->total_text),
-		    nz(v->pol->name), worst->source ? " (" : "",
-		    nz2(worst->source), worst->source ? ")" : "");
+		    (long long)((p->not_after - p->not_before) / 86400),
+		    nz(worst->total_text), nz(v->pol->name),
+		    worst->source ? " (" : "", nz2(worst->source),
+		    worst->source ? ")" : "");
 }
 
 static void

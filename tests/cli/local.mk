@@ -3,6 +3,8 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/validate-period-calendar.case \
+	tests/cli/cases/validate-period-calendar-over.case \
 	tests/cli/cases/exit-export-kx101.case \
 	tests/cli/cases/exit-wrap-bad-length.case \
 	tests/cli/cases/exit-unwrap-bad-kek.case \
