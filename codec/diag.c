@@ -25,6 +25,7 @@ struct kx_diag {
 	size_t n, cap;
 	size_t total[KX_SEV_ERROR + 1];	/* every finding, stored or not */
 	size_t dropped[KX_SEV_ERROR + 1];	/* counted, not stored */
+	int strict;		/* "not checked" notes are errors */
 	kxi_arena arena;	/* strings of the findings */
 };
 
@@ -78,6 +79,13 @@ kx_diag_count_at(const kx_diag *d, enum kx_severity min)
 	for (s = KX_SEV_ERROR; s >= (int)sev_index(min); s--)
 		c += d->total[s];
 	return c;
+}
+
+void
+kx_diag_set_strict(kx_diag *d, int strict)
+{
+	if (d != NULL)
+		d->strict = strict != 0;
 }
 
 size_t
@@ -136,6 +144,10 @@ kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 	if (d == NULL)
 		return rc;
 	sev = sev_index(sev);
+	/* a rule that could not be evaluated fails a strict run */
+	if (d->strict && sev == KX_SEV_NOTE && rc == KX_EUNSUPPORTED &&
+	    rule != NULL && rule[0] != '\0')
+		sev = KX_SEV_ERROR;
 	d->total[sev]++;
 	if (d->n >= KX_DIAG_MAX_FINDINGS * (sev == KX_SEV_ERROR ? 2 : 1))
 		goto drop;

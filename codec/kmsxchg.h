@@ -77,7 +77,11 @@ enum kx_severity { KX_SEV_NOTE = 0, KX_SEV_WARNING = 1, KX_SEV_ERROR = 2 };
 typedef struct kx_finding {
 	char rule[8];		/* "KX104"; "" for non-rule errors */
 	enum kx_severity severity;
-	int rc;			/* KX_E... behind it, KX_OK for rule findings */
+	int rc;			/* KX_E... behind it, KX_OK for rule findings;
+				 * KX_EUNSUPPORTED for a rule that could not
+				 * be evaluated for the key (the fields it
+				 * reads are absent): a note "not checked: ",
+				 * an error under kx_diag_set_strict() */
 	const char *file;	/* as given to the reader; may be NULL */
 	uint32_t line, col;	/* XML: 1-based; 0 when unknown */
 	int64_t offset;		/* DER: byte offset; -1 when unknown */
@@ -102,6 +106,9 @@ size_t kx_diag_count(const kx_diag *d);
 size_t kx_diag_count_at(const kx_diag *d, enum kx_severity min);
 /* Findings of exactly severity sev counted but not stored (the limit). */
 size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
+/* Strict: record "not checked" rule notes (rc KX_EUNSUPPORTED) as
+ * errors from now on (validate --strict). */
+void kx_diag_set_strict(kx_diag *d, int strict);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
 /* Index of the first finding recorded for file (used to group output). */

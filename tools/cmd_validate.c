@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST };
+enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST, O_STRICT };
 
 const struct cli_opt validate_opts[] = {
 	[O_POLICY] = { "policy", 'p', 1, "FILE",
@@ -25,6 +25,8 @@ const struct cli_opt validate_opts[] = {
 	    "report format: text, json, sarif or junit" },
 	[O_AGAINST] = { "against", 'a', 1, "FILE",
 	    "sender's document the keys may only narrow" },
+	[O_STRICT] = { "strict", 0, 0, NULL,
+	    "a rule that could not be checked is an error" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -67,7 +69,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	kx_diag *d = NULL, *pd = NULL;
 	kx_buf report = { 0 };
 	int64_t now = (int64_t)time(NULL);
-	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles;
+	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles, strict = 0;
 	size_t first;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -90,6 +92,9 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		case O_AGAINST:
 			against_path = arg;
 			break;
+		case O_STRICT:
+			strict = 1;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -105,6 +110,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	kx_diag_set_strict(d, strict);
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, policy_path);

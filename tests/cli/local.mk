@@ -3,6 +3,9 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/validate-not-checked-gp.case \
+	tests/cli/cases/validate-not-checked.case \
+	tests/cli/cases/validate-strict.case \
 	tests/cli/cases/validate-period-calendar.case \
 	tests/cli/cases/validate-period-calendar-over.case \
 	tests/cli/cases/exit-export-kx101.case \
