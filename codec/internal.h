@@ -265,6 +265,23 @@ int kxi_duration_parse_cal(const char *s, struct kxi_duration *out);
  * month clamped to its last day (Jan 31 + P1M = Feb 28 or 29). */
 int64_t kxi_duration_add(int64_t t, const struct kxi_duration *d);
 
+/* ---- object identifiers (oid.c) ----------------------------------- */
+/*
+ * One range for every codec: two or more arcs, the first 0..2, the second
+ * 0..39 under 0 and 1, every arc at most 2^63 - 1, dotted text of at most
+ * KXI_OID_MAX_TEXT characters without leading zeros.  *why (may be NULL
+ * for the check) names what is wrong; KX_ESCHEMA for a value out of range.
+ */
+#define KXI_OID_MAX_TEXT 256
+int kxi_oid_check(const char *s, const char **why);
+/* DER content octets (no tag, no length) of dotted text into out[max]. */
+int kxi_oid_to_der(const char *s, uint8_t *out, size_t max, size_t *len,
+    const char **why);
+/* Dotted text (out[max], max > KXI_OID_MAX_TEXT) of DER content octets;
+ * non-minimal subidentifiers and arcs out of range are refused. */
+int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
+    const char **why);
+
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can

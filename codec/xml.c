@@ -549,10 +549,24 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 			p->length_bits = (unsigned)get_uint(c, ch, 65536);
 		else if (named(ch, "Params")) {
 			FOR_EL(s, ch) {
+				/* the ranges of every codec: 1..2^63-1
+				 * and oid.c (the schema says the same) */
 				if (named(s, "RsaE"))
-					p->rsa_e = get_uint(c, s, UINT64_MAX);
-				else if (named(s, "EcCurve"))
+					p->rsa_e = get_uint(c, s, INT64_MAX);
+				else if (named(s, "EcCurve")) {
+					const char *why = NULL;
+
 					p->ec_curve = text(c, s, 1);
+					if (p->ec_curve != NULL &&
+					    kxi_oid_check(p->ec_curve, &why) !=
+					    KX_OK) {
+						char m[96];
+
+						snprintf(m, sizeof(m), "not an "
+						    "OID of the model: %s", why);
+						fail(c, s, KX_ESCHEMA, m);
+					}
+				}
 				else if (named(s, "HmacHash")) {
 					v = get_enum(c, s, KX_E_HASH);
 					if (v >= 0)

@@ -3,6 +3,8 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/convert-range-edges.case \
+	tests/cli/cases/validate-range-refused.case \
 	tests/cli/cases/validate-not-checked-gp.case \
 	tests/cli/cases/validate-not-checked.case \
 	tests/cli/cases/validate-strict.case \
