@@ -332,13 +332,13 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	if (cs[0].method == KX_SPLIT_XOR && (unsigned)k != cs[0].parts) {
 		cli_error(cli, "all %u components are needed, %d given",
 		    cs[0].parts, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((unsigned)k < cs[0].threshold) {
 		cli_error(cli, "%u components are needed, %d given",
 		    cs[0].threshold, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((r = kx_combine(vals, xs, (unsigned)k,
