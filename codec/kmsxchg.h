@@ -230,12 +230,21 @@ int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */
 size_t kx_kcv_default_len(enum kx_kcv_method m);
+/*
+ * The KCV lengths a method allows, so that a document cannot choose how
+ * much of E(K, block) we reveal: exactly 3 bytes for gp-des, gp-aes and
+ * zero-block (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5 bytes for cmac
+ * (ANSI X9.24-1:2017 Annex A).  KX_EUSAGE for no or an unknown method.
+ */
+#define KX_KCV_MAX_LEN 5
+int kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+    KX_WUR;
 /* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
 enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
 /*
  * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)
- * into out[kcvlen].  kcvlen 1..(3 for gp-des/gp-aes/zero-block..block
- * size, 1..16 for cmac).
+ * into out[kcvlen]; kcvlen must be in kx_kcv_len_range() of the method
+ * (KX_EUSAGE otherwise, nothing computed).
  */
 int kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
     uint8_t *out, size_t kcvlen, kx_diag *d) KX_WUR;
