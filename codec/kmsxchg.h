@@ -216,16 +216,24 @@ void kx_secret_free(kx_secret *s);
 int kx_secmem_init(size_t size);
 
 /*
- * Load a secret from a key source: file:PATH (raw bytes, or hex text when
- * the file is entirely hex digits and white space; refused if group- or
- * world-readable), fd:N, env:VAR, hex:HEX (tests only).  A PEM file is
- * returned as its bytes.  *insecure is set to 1 for hex: (the caller warns).
+ * Load a secret from a key source: file:PATH (refused if group- or
+ * world-readable), fd:N, env:VAR, hex:HEX (tests only; *insecure is set
+ * to 1, the caller warns).  The content is hex text (hex digits and white
+ * space, every run of digits even), a PEM key ("-----BEGIN "), or exactly
+ * the raw key bytes; other text (odd digit counts, non-hex characters,
+ * only white space) is refused, never used as bytes (see keysrc.c).
+ * kx_keysrc_load_as() also wants a key of alg: DES/TDEA2/TDEA3 8, 16 or
+ * 24 bytes, AES 16, 24 or 32 bytes, exactly len bytes when len != 0, a
+ * PEM key for RSA/EC; KX_ALG_NONE and HMAC take any length (and NONE a
+ * PEM key).  kx_keysrc_load() is kx_keysrc_load_as(KX_ALG_NONE, 0).
  * pkcs11: URIs return KX_EUNSUPPORTED until the PKCS#11 spoke exists.
  * WARNING: the spec string may name a file but never holds key material,
- * except for hex:.
+ * except for hex:.  No message carries the content.
  */
 int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d) KX_WUR;
+int kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+    kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */

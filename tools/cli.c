@@ -206,7 +206,7 @@ cli_ct_differ(const void *a, const void *b, size_t n)
 
 int
 cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out)
+    enum kx_alg alg, size_t len, kx_secret **out)
 {
 	kx_diag *d = kx_diag_new();
 	int insecure = 0, r;
@@ -216,7 +216,7 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	r = kx_keysrc_load(spec, out, &insecure, d);
+	r = kx_keysrc_load_as(spec, alg, len, out, &insecure, d);
 	if (insecure || strncmp(spec, "hex:", 4) == 0)
 		cli_warn(cli, "hex: key source is visible in the process "
 		    "list; use it for tests only");

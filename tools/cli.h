@@ -91,10 +91,11 @@ int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
 
 /*
  * Load a key source for option opt (never echoes a hex: spec); warns for
- * hex:.  Returns an exit code.
+ * hex:.  The key must fit alg and len as kx_keysrc_load_as() says
+ * (KX_ALG_NONE, 0: any bytes).  Returns an exit code.
  */
 int cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out);
+    enum kx_alg alg, size_t len, kx_secret **out);
 
 /* Whether cli->out is a terminal. */
 int cli_out_is_tty(const struct cli *cli);

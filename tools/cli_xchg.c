@@ -60,7 +60,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 		return cli_usage(cli, "give the %s as a key source or as "
 		    "components, not both or neither", what);
 	if (src != NULL)
-		return cli_load_key(cli, what, src, &kek->key);
+		return cli_load_key(cli, what, src, KX_ALG_AES, 0, &kek->key);
 	if (comps->n < 2)
 		return cli_usage(cli, "a single component is not a key");
 	for (i = 0; i < comps->n; i++) {

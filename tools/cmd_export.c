@@ -187,7 +187,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			    "%s=SRC", id, id);
 			goto out;
 		}
-		if ((ex = cli_load_key(cli, "key", arg, &values[i])) != CLI_OK)
+		/* any length here: kx_export fits it to the profile */
+		if ((ex = cli_load_key(cli, "key", arg, KX_ALG_NONE, 0,
+		    &values[i])) != CLI_OK)
 			goto out;
 	}
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))

@@ -182,7 +182,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	    != CLI_OK)
 		goto out;
 	if (storage_src != NULL &&
-	    (ex = cli_load_key(cli, "storage-kek", storage_src, &storage)) !=
+	    (ex = cli_load_key(cli, "storage-kek", storage_src, KX_ALG_AES, 0,
+	    &storage)) !=
 	    CLI_OK)
 		goto out;
 	sink.cli = cli;

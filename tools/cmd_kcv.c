@@ -94,7 +94,7 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 		    cli_usage(cli, "--len: a %s KCV has %zu to %zu bytes",
 		    kx_name(KX_E_KCV_METHOD, m), lo, hi);
 
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "key", src, alg, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	klen = kx_secret_len(key);

@@ -143,7 +143,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	if (prefix == NULL || prefix[0] == '\0')
 		return cli_usage(cli, "missing --out-prefix");
 
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||

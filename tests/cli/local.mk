@@ -3,6 +3,7 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/keysrc-strict.case \
 	tests/cli/cases/kcv-len-bounded.case \
 	tests/cli/cases/import-hostile-kcv-length.case \
 	tests/cli/cases/schema-error-no-value.case \
