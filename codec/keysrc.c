@@ -385,7 +385,7 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 			    "number of hex digits");
 			goto out;
 		}
-		r = finish(&raw, alg, len, out, "hex:", d);
+		r = finish(&raw, alg, len, out, "hex", d);
 	} else if (strncmp(spec, "pkcs11:", 7) == 0) {
 		r = KX_FAIL(d, KX_EUNSUPPORTED, "key source pkcs11: PKCS#11 "
 		    "URIs are not supported yet (use file:, fd: or env:)");

@@ -107,10 +107,20 @@ typedef struct kx_report_file {
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output: the same
+ * findings and options give the same bytes.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
+/* What a report says about the run itself. */
+typedef struct kx_report_opts {
+	int64_t when;		/* JUnit timestamps (seconds, UTC) */
+	int incomplete;		/* stopped early: SARIF executionSuccessful */
+} kx_report_opts;
+/* kx_report_write with o (NULL: when 0, no SARIF invocation). */
+int kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
 typedef struct kx_rule_info {
@@ -473,7 +483,10 @@ void kx_time_format(int64_t t, char buf[21]);
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
     int secret, kx_diag *d) KX_WUR;
-/* Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB). */
+/*
+ * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
+ * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
+ */
 int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
     KX_WUR;
 

@@ -79,6 +79,18 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  * for rc (cli_exit_for).
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
+/*
+ * Why a read failed, for "cannot read FILE: why": the system's reason
+ * (such as "No such file or directory") for an I/O error, else
+ * kx_strerror(rc).  Borrowed from d or static.
+ */
+const char *cli_reason(const kx_diag *d, int rc);
+/*
+ * A document could not be read: its findings with file and place, then
+ * "cannot read FILE: why".  Returns the exit code for rc.
+ */
+int cli_read_failed(struct cli *cli, const kx_diag *d, int rc,
+    const char *path);
 /* CLI_INVALID for content/verification errors, else CLI_USAGE. */
 int cli_exit_for(int rc);
 /* Print the findings of d from index first as text diagnostics to err. */

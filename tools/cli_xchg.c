@@ -175,7 +175,9 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
 	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_fail(cli, d, r, path);
+		cli_print_findings(cli, d, 0, path);
+		cli_error(cli, "cannot use policy %s: %s", path,
+		    cli_reason(d, r));
 		ex = CLI_USAGE;	/* a bad policy is a usage error */
 	}
 	kx_diag_free(d);
@@ -241,7 +243,7 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_fail(cli, x->d, r, in);
+		return cli_read_failed(cli, x->d, r, in);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
 		    kx_doc_format(x->doc) == KX_FMT_DER ? KX_FMT_DER :

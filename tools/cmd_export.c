@@ -216,7 +216,13 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
 
-		kcv = kx_key_kcv(k, &len, &m);
+		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL ||
+		    len > KX_KCV_MAX_LEN) {
+			/* HMAC keys: no KCV method exists */
+			fprintf(cli->out, "exported %s: no KCV, bound and "
+			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
+			continue;
+		}
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
 		    "under %s\n", kx_key_id(k), hex,

@@ -3,6 +3,12 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/export-reader-error-place.case \
+	tests/cli/cases/no-doubled-prefix.case \
+	tests/cli/cases/missing-file-says-so.case \
+	tests/cli/cases/schema-error-element-in-full.case \
+	tests/cli/cases/validate-early-failure-reports.case \
+	tests/cli/cases/hmac-export-import-no-kcv.case \
 	tests/cli/cases/keysrc-strict.case \
 	tests/cli/cases/kcv-len-bounded.case \
 	tests/cli/cases/import-hostile-kcv-length.case \
