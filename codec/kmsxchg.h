@@ -123,10 +123,18 @@ int kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
     kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
+/*
+ * The phases a rule applies in (a bit set): a document as it is
+ * (validate), export, import and rewrap (the rules then see every key as
+ * the operation will leave it); see kmsxchg(5).
+ */
+enum kx_phase { KX_PHASE_DOCUMENT = 1, KX_PHASE_EXPORT = 2,
+	KX_PHASE_IMPORT = 4, KX_PHASE_REWRAP = 8 };
 typedef struct kx_rule_info {
 	const char *id;		/* "KX104" */
 	enum kx_severity severity; /* default severity */
 	const char *summary;	/* one line */
+	unsigned phases;	/* mask of enum kx_phase */
 } kx_rule_info;
 size_t kx_rule_count(void);
 const kx_rule_info *kx_rule_get(size_t i);
@@ -413,10 +421,21 @@ typedef struct kx_xchg_opts {
 	const char *doc_id;	/* export: new document id; NULL = derived */
 	const char *sender;	/* export: NULL = keep the profile's */
 	const char *recipient;	/* export: NULL = keep the profile's */
-	const char *kek_id;	/* export/rewrap: transport-key id to record */
+	const char *kek_id;	/* export/rewrap: transport-key id to record;
+				 * import: the storage key's id */
 	/* export: ceremony record of the KEK (component KCVs), optional */
 	unsigned kek_parts, kek_threshold;
 	const uint8_t *const *kek_part_kcvs;
+	/*
+	 * import: the storage key the caller will re-wrap the keys under
+	 * (kx_rewrap with the same opts), or NULL for clear output; the
+	 * rules of the import phase (a storage key weaker than a key, KX121)
+	 * decide before any key is handed over.
+	 */
+	const kx_secret *storage_kek;
+	/* import, rewrap: the sender's document the received keys may only
+	 * narrow (KX124), or NULL */
+	const kx_doc *against;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -432,13 +451,16 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
 /*
  * Export in place: for every key i of doc, bind its profile to values[i]
  * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header, then run the
- * rules (with o->policy): a non-exportable, expired, suspended or
- * compromised key, a recipient not allowed, a form not allowed, a wrapping
- * key weaker than the key, or a KCV that does not match the value is
- * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
- * is unusable and must be freed; nothing is half-done for the caller to
- * write.  WARNING: values are clear keys; they are read, never kept.
+ * the transport-key reference (o->kek_id) and the header.  Before anything
+ * is wrapped, each value must fit its profile and KCV (KX101, KX131:
+ * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
+ * run over every key as it will leave, with o->policy's severities and
+ * waivers: a non-exportable, expired, deactivated, suspended, compromised
+ * or destroyed key (pre-active keys travel), a recipient not allowed, a
+ * form not allowed or a wrapping key weaker than the key is refused
+ * (KX_EPOLICY, findings name the rule).  On failure doc is unusable and
+ * must be freed; nothing is half-done for the caller to write.  WARNING:
+ * values are clear keys; they are read, never kept.
  */
 int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -447,18 +469,22 @@ int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
     const kx_secret *value, kx_diag *d);
 /*
- * Import: validate doc (errors refuse it), check the import restrictions,
- * check kek against the transport key's KCV, unwrap every key verifying the
- * profile binding and the key's KCV; only when every key passed, unwrap
- * them again one at a time and hand each to cb (clear value wiped after
- * cb returns).  A cb error stops the import and is returned.
+ * Import: run the document's rules over doc (with o->against when set)
+ * and those of the import phase (import restrictions; o->storage_kek's
+ * strength), errors refuse it; check kek against the transport key's KCV,
+ * unwrap every key verifying the profile binding and the key's KCV; only
+ * when every key passed, unwrap them again one at a time and hand each to
+ * cb (clear value wiped after cb returns).  A cb error stops the import
+ * and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
- * All or nothing: on failure doc is unchanged.
+ * to `to` (recorded as o->kek_id), after the document's rules and those
+ * of the rewrap phase (`to` weaker than a key, KX121) passed, verifying
+ * bindings and KCVs on the way.  All or nothing: on failure doc is
+ * unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -468,6 +494,96 @@ int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;
 int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d) KX_WUR;
 void kx_policy_free(kx_policy *p);
+/*
+ * The rules for wrapping a key with alg under kek outside a document
+ * (kmsxchg wrap): an RSA key under 2048 bits is refused (KX128, a finding
+ * in d) unless the policy lowers that rule's severity or waives it for
+ * key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK otherwise.
+ */
+int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
+
+/* ---- audit trail (audit.c) -------------------------------------------- */
+/*
+ * A tamper-evident audit file: one JSON object per line (LF), fields in a
+ * fixed order (kmsxchg(5), AUDIT TRAIL), never key material.  Line N
+ * carries "seq":N and "prev": the SHA-256 (lower-case hex) of line N-1's
+ * bytes including its LF; line 1 chains to the genesis value, the SHA-256
+ * of the 17 bytes "kmsxchg-audit-v1\n" (KX_AUDIT_GENESIS_LINE).  The chain
+ * is not a MAC: whoever can write the file can rewrite its tail
+ * consistently, and removing whole lines from the end leaves a valid
+ * shorter chain.  Record the head hash (kx_audit_verify) outside the file
+ * and give it back as expect_head to detect that.
+ */
+#define KX_AUDIT_GENESIS_LINE "kmsxchg-audit-v1\n"
+#define KX_AUDIT_MAX_LINE ((size_t)1 << 20)	/* bytes per record */
+#define KX_AUDIT_MAX_KEYS 256			/* keys listed per record */
+
+enum kx_audit_result { KX_AUDIT_OK = 0, KX_AUDIT_REFUSED, KX_AUDIT_ERROR };
+/* Plain string fields of a record (paths and ids, never values). */
+enum kx_audit_field { KX_AF_OPERATOR = 0, KX_AF_INPUT, KX_AF_OUTPUT,
+	KX_AF_DOC, KX_AF_KEK, KX_AF_NEW_KEK, KX_AF__N };
+
+typedef struct kx_audit_rec kx_audit_rec;
+/* A record of operation op (e.g. "export") at time t (seconds, UTC). */
+int kx_audit_rec_new(const char *op, int64_t t, kx_audit_rec **out) KX_WUR;
+void kx_audit_rec_free(kx_audit_rec *r);
+void kx_audit_rec_time(kx_audit_rec *r, int64_t t);
+/* Set (copy) a string field; NULL clears it. */
+int kx_audit_rec_set(kx_audit_rec *r, enum kx_audit_field f, const char *v)
+    KX_WUR;
+/*
+ * Take doc's id and its keys (id, KCV and method, transport-key id), the
+ * first KX_AUDIT_MAX_KEYS of them; replaces keys taken before.  Sets
+ * KX_AF_KEK to the first key's transport key when it is still unset.
+ */
+int kx_audit_rec_doc(kx_audit_rec *r, const kx_doc *doc) KX_WUR;
+/* Add one key entry: id may be NULL, component 0 = the key itself. */
+int kx_audit_rec_key(kx_audit_rec *r, const char *id, unsigned component,
+    const uint8_t *kcv, size_t kcvlen, enum kx_kcv_method m) KX_WUR;
+/* The policy in use: its name, its path and the SHA-256 of the file. */
+int kx_audit_rec_policy(kx_audit_rec *r, const kx_policy *p,
+    const char *path, kx_diag *d) KX_WUR;
+/* Add the rule ids of d's error findings (each once, in order). */
+int kx_audit_rec_rules(kx_audit_rec *r, const kx_diag *d) KX_WUR;
+void kx_audit_rec_result(kx_audit_rec *r, enum kx_audit_result res);
+/* The record as line seq chained to prev[32]: canonical JSON and LF. */
+int kx_audit_rec_format(const kx_audit_rec *r, uint64_t seq,
+    const uint8_t prev[32], kx_buf *out) KX_WUR;
+
+/*
+ * An audit file opened for appending: O_APPEND|O_CREAT|O_NOFOLLOW, mode
+ * 0600 when created; refused when it is a symbolic link or not a regular
+ * file, or when its last line is not a whole well-formed record (so a
+ * caller learns it before doing anything irreversible).
+ */
+typedef struct kx_audit kx_audit;
+int kx_audit_open(const char *path, kx_audit **out, kx_diag *d) KX_WUR;
+/*
+ * Append r under an exclusive flock: read the last line, chain to it,
+ * write the line with one write(), fsync.  On failure the file is cut back
+ * to its old length.  head (may be NULL) gets the new line's SHA-256 and
+ * *seq (may be NULL) its sequence number.
+ */
+int kx_audit_append(kx_audit *a, const kx_audit_rec *r, uint8_t head[32],
+    uint64_t *seq, kx_diag *d) KX_WUR;
+void kx_audit_close(kx_audit *a);
+
+typedef struct kx_audit_status {
+	uint64_t records;	/* complete lines */
+	uint8_t head[32];	/* SHA-256 of the last line (genesis if none) */
+	size_t anchor_line;	/* line whose hash is expect_head; 0 = none */
+} kx_audit_status;
+/*
+ * Check an audit file's bytes: every line well formed, seq 1, 2, 3, ...
+ * and each prev the hash of the line before.  Each problem is an error
+ * finding in d naming the line (edited, missing, inserted or duplicated,
+ * reordered, truncated).  expect_head (may be NULL): a head recorded
+ * earlier, which must be the hash of one of the lines.  Returns KX_OK when
+ * the check ran; the file is intact when d got no error finding.
+ */
+int kx_audit_verify(const uint8_t *buf, size_t len, const char *name,
+    const uint8_t *expect_head, kx_audit_status *st, kx_diag *d) KX_WUR;
 
 /* ---- time ------------------------------------------------------------- */
 /* Parse "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" (UTC). */
