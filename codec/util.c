@@ -455,8 +455,8 @@ kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
 	out->max = max;
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return KX_FAIL(d, KX_EIO, "cannot open %s: %s", path,
-		    strerror(errno));
+		return KX_FAIL(d, errno == ENOENT ? KX_ENOTFOUND : KX_EIO,
+		    "cannot open %s: %s", path, strerror(errno));
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
