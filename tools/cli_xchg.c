@@ -83,7 +83,8 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 		/* --kek-alg names the algorithm of --kek */
 		snprintf(opt, sizeof(opt), "%.*s", (int)(n > 4 ? n - 4 : n),
 		    alg_opt);
-		if ((ex = cli_load_key(cli, opt, src, &kek->key)) != CLI_OK)
+		if ((ex = cli_load_key(cli, opt, src, fam != KX_ALG_NONE ?
+		    fam : KX_ALG_AES, 0, &kek->key)) != CLI_OK)
 			return ex;
 		n = kx_secret_len(kek->key);
 		if (need_alg && fam == KX_ALG_NONE && (n == 16 || n == 24)) {
@@ -233,9 +234,12 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 		return CLI_OK;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
+	/* a missing policy is I/O (2), a malformed one invalid input (1) */
 	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_fail(cli, d, r, path);
-		ex = CLI_USAGE;	/* a bad policy is a usage error */
+		cli_print_findings(cli, d, 0, path);
+		cli_error(cli, "cannot use policy %s: %s", path,
+		    cli_reason(d, r));
+		ex = cli_exit_for(r);
 	}
 	kx_diag_free(d);
 	return ex;
@@ -307,7 +311,7 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_fail(cli, x->d, r, in);
+		return cli_read_failed(cli, x->d, r, in);
 	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
