@@ -64,8 +64,8 @@ is_tdea(enum kx_alg a)
  * The algorithm of transport key kek of family fam (KX_ALG_AES or a
  * DES/TDEA one; KX_ALG_NONE: implied by the length only where that is
  * unambiguous, 32 bytes).  A 16- or 24-byte key may be AES or TDEA and
- * is never guessed.  The bound wrap takes AES transport keys only: a
- * TDEA one is refused, never relabelled.
+ * is never guessed.  A TDEA transport key is 2-key or 3-key (single DES
+ * is refused); its values are bound in a TR-31 version B key block.
  */
 static int
 kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
@@ -77,13 +77,115 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 		return KX_FAIL(d, KX_EUSAGE, "the %s is %zu bytes, which may "
 		    "be AES-%zu or TDEA: its algorithm must be named", what,
 		    n, n * 8);
-	if (is_tdea(fam))
-		return KX_FAIL(d, KX_EUNSUPPORTED, "the %s is a TDEA key: the "
-		    "aes-siv-bound wrap takes AES transport keys only (TDEA "
-		    "transport keys are not supported yet)", what);
+	if (is_tdea(fam)) {
+		if (n != 16 && n != 24)
+			return KX_FAIL(d, KX_EINPUT, "the %s must be a 2-key "
+			    "(16 bytes) or 3-key (24 bytes) TDEA key, not %zu "
+			    "bytes", what, n);
+		*alg = n == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
+		return KX_OK;
+	}
 	if (kx_alg_for_len(KX_ALG_AES, n, alg) != KX_OK)
 		return KX_FAIL(d, KX_EINPUT, "the %s must be an AES key of 16, "
 		    "24 or 32 bytes (got %zu bytes)", what, n);
+	return KX_OK;
+}
+
+/* The bound wrap a transport key of algorithm a takes. */
+static enum kx_wrap_alg
+bound_alg(enum kx_alg a)
+{
+	return is_tdea(a) ? KX_WRAP_TR31_B_BOUND : KX_WRAP_AES_SIV_BOUND;
+}
+
+static int
+is_bound(enum kx_wrap_alg w)
+{
+	return w == KX_WRAP_AES_SIV_BOUND || w == KX_WRAP_TR31_B_BOUND;
+}
+
+/*
+ * The TDEA binding (doc/bound-wrap.md section 10): a TR-31 version B key
+ * block whose proprietary optional block "0K" holds "KX", the binding
+ * version digit and the SHA-256 of the bound data (the same AD as
+ * aes-siv-bound) in upper-case hex; the key block MAC authenticates it
+ * with the header and the key.
+ */
+#define TR31_BIND_ID "0K"
+#define TR31_BIND_LEN 67
+
+static void
+tr31_bind_text(unsigned v, const uint8_t md[32], char out[TR31_BIND_LEN + 1])
+{
+	out[0] = 'K';
+	out[1] = 'X';
+	out[2] = (char)('0' + v);
+	kxi_hex_encode(md, 32, out + 3);
+}
+
+static char
+tr31_alg(enum kx_alg a)
+{
+	switch (a) {
+	case KX_ALG_DES:
+		return 'D';
+	case KX_ALG_TDEA2:
+	case KX_ALG_TDEA3:
+		return 'T';
+	case KX_ALG_AES:
+		return 'A';
+	case KX_ALG_HMAC:
+		return 'H';
+	default:
+		return 'N';
+	}
+}
+
+static int
+tr31_bound_wrap(const kx_key *k, unsigned v, const uint8_t md[32],
+    const kx_secret *kek, const kx_secret *value, kx_buf *out, kx_diag *d)
+{
+	struct kxi_tr31_hdr h;
+	char text[TR31_BIND_LEN + 1];
+
+	memset(&h, 0, sizeof(h));
+	h.version = 'B';
+	/* a numeric (proprietary) usage: the bound profile says the rest */
+	memcpy(h.usage, "10", 2);
+	h.alg = tr31_alg(k->prof.alg);
+	h.mode = 'N';
+	memcpy(h.key_version, "00", 2);
+	/* TR-31 'S' is not "sensitive" (model.md 0.5): only E or N */
+	h.exportability = k->prof.export_.allowed ? 'E' : 'N';
+	h.nopt = 1;
+	memcpy(h.opt[0].id, TR31_BIND_ID, 2);
+	tr31_bind_text(v, md, text);
+	h.opt[0].data = text;
+	h.opt[0].len = TR31_BIND_LEN;
+	return kxi_tr31_wrap(kek, &h, value, NULL, out, d);
+}
+
+/* KX_ECRYPTO for every failure: KX134 says all there is to say. */
+static int
+tr31_bound_unwrap(const kx_secret *kek, const kx_keyval *val, unsigned v,
+    const uint8_t md[32], kx_secret **out)
+{
+	struct kxi_tr31_hdr h;
+	const struct kxi_tr31_opt *o;
+	char text[TR31_BIND_LEN + 1];
+
+	*out = NULL;
+	if (val->data.p == NULL || kxi_tr31_unwrap(kek,
+	    (const char *)val->data.p, val->data.n, &h, out, NULL) != KX_OK)
+		return KX_ECRYPTO;
+	tr31_bind_text(v, md, text);
+	if (h.version != 'B' || (o = kxi_tr31_opt_find(&h, TR31_BIND_ID)) ==
+	    NULL || o->len != TR31_BIND_LEN ||
+	    CRYPTO_memcmp(o->data, text, TR31_BIND_LEN) != 0) {
+		kx_secret_free(*out);
+		*out = NULL;
+		return KX_ECRYPTO;
+	}
 	return KX_OK;
 }
 
@@ -129,12 +231,12 @@ kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
 
 	*v = kxi_binding_version(val->binding_method);
 	/* Other values are not bound: import refuses them anyway. */
-	if (val->form != KX_VALUE_WRAPPED ||
-	    val->alg != KX_WRAP_AES_SIV_BOUND)
+	if (val->form != KX_VALUE_WRAPPED || !is_bound(val->alg))
 		return KX_OK;
 	if (val->binding_method == NULL) {
-		snprintf(msg, size, "aes-siv-bound value without a binding "
-		    "method: what it is bound to is unknown");
+		snprintf(msg, size, "%s value without a binding method: what "
+		    "it is bound to is unknown", kx_name(KX_E_WRAP_ALG,
+		    val->alg));
 		return KX_EUNSUPPORTED;
 	}
 	if (*v == 0) {
@@ -278,7 +380,7 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 			return r;
 		plan.kek_id = kek_id;
 		plan.bits = (unsigned)kx_secret_len(kek) * 8;
-		plan.wrap = KX_WRAP_AES_SIV_BOUND;
+		plan.wrap = bound_alg(plan.alg);
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -296,7 +398,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
  */
 static int
 bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
-    const kx_secret *kek, const char *kek_id, kx_keyval *val, kx_diag *d)
+    const kx_secret *kek, enum kx_alg kek_a, const char *kek_id,
+    kx_keyval *val, kx_diag *d)
 {
 	kx_buf aad = { 0 }, out = { 0 };
 	uint8_t md[32];
@@ -305,11 +408,13 @@ bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
 	memset(val, 0, sizeof(*val));
 	if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
 		goto out;
-	if ((r = kxi_bound_wrap(v, kek, value, aad.data, aad.len, &out, d)) !=
+	if ((r = bound_alg(kek_a) == KX_WRAP_TR31_B_BOUND ?
+	    tr31_bound_wrap(k, v, md, kek, value, &out, d) :
+	    kxi_bound_wrap(v, kek, value, aad.data, aad.len, &out, d)) !=
 	    KX_OK)
 		goto out;
 	val->form = KX_VALUE_WRAPPED;
-	val->alg = KX_WRAP_AES_SIV_BOUND;
+	val->alg = bound_alg(kek_a);
 	val->kek_id = kxi_strdup(&doc->arena, kek_id);
 	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
 	val->data.n = out.len;
@@ -415,7 +520,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		return r;
 	for (i = 0; i < doc->nkeys; i++)
 		if ((r = bind_value(doc, &doc->keys[i], 2, values[i], kek,
-		    o->kek_id, &doc->keys[i].value, d)) != KX_OK)
+		    kek_a, o->kek_id, &doc->keys[i].value, d)) != KX_OK)
 			return r;
 	return set_tk(doc, o->kek_id, kek, kek_a, o, d);
 }
@@ -472,18 +577,18 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 {
 	const kx_key *k = &doc->keys[i];
 	kx_buf aad = { 0 };
-	uint8_t kcv[KX_KCV_MAX_LEN];
+	uint8_t kcv[KX_KCV_MAX_LEN], md[32];
 	char msg[160];
 	unsigned v;
 	size_t n;
 	int r;
 
 	*out = NULL;
-	if (k->value.form != KX_VALUE_WRAPPED ||
-	    k->value.alg != KX_WRAP_AES_SIV_BOUND) {
+	if (k->value.form != KX_VALUE_WRAPPED || !is_bound(k->value.alg)) {
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "only "
-		    "aes-siv-bound values can be imported (got %s %s)",
+		    "aes-siv-bound and tr31-b-bound values can be imported "
+		    "(got %s %s)",
 		    kx_name(KX_E_VALUE_FORM, k->value.form),
 		    kx_name(KX_E_WRAP_ALG, k->value.alg));
 		goto out;
@@ -493,11 +598,13 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
 		goto out;
 	}
-	if ((r = kxi_bound_aad(doc, k, v, &aad, NULL, d)) != KX_OK)
+	if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
 		goto out;
-	/* KX134 says all a failed SIV check can say: no second message. */
-	if (kxi_bound_unwrap(v, kek, k->value.data.p, k->value.data.n,
-	    aad.data, aad.len, out, NULL) != KX_OK) {
+	/* KX134 says all a failed check can say: no second message. */
+	if ((k->value.alg == KX_WRAP_TR31_B_BOUND ?
+	    tr31_bound_unwrap(kek, &k->value, v, md, out) :
+	    kxi_bound_unwrap(v, kek, k->value.data.p, k->value.data.n,
+	    aad.data, aad.len, out, NULL)) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
 		    "wrapped value does not verify under transport key %s: "
@@ -646,8 +753,8 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 		 * as version 2 would vouch for a header nobody verified.
 		 */
 		ver = kxi_binding_version(k->value.binding_method);
-		if ((r = bind_value(doc, k, ver, v, to, to_id, &vals[i], d)) !=
-		    KX_OK)
+		if ((r = bind_value(doc, k, ver, v, to, alg, to_id, &vals[i],
+		    d)) != KX_OK)
 			goto out;
 		kx_secret_free(v);
 		v = NULL;

@@ -1144,6 +1144,7 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 		return a == KX_ALG_AES;		/* X9.143 version D: AES KBPK */
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_TR31_B_BOUND:	/* X9.143 version B: TDEA KBPK */
 		return a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
 	case KX_WRAP_RSA_OAEP_SHA256:
 	case KX_WRAP_RSA_AES_KWP:
@@ -1293,6 +1294,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	switch (k->value.form) {
 	case KX_VALUE_WRAPPED:
 		form = (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
+		    k->value.alg == KX_WRAP_TR31_B_BOUND ||
 		    k->value.alg == KX_WRAP_TR31_D) ? KX_FORM_BOUND_BLOCK :
 		    KX_FORM_WRAPPED;
 		/* a bound block is a wrapped form and more */
