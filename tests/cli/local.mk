@@ -5,6 +5,9 @@ CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-tdea-kek.case \
+	tests/cli/cases/import-tdea-tampered.case \
+	tests/cli/cases/rewrap-tdea-aes.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
 	tests/cli/cases/export-kek-ambiguous.case \
 	tests/cli/cases/export-kek-alg-tdea.case \
