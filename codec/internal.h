@@ -254,6 +254,20 @@ int kxi_parse_uint(const char *s, unsigned long long max,
     unsigned long long *out);
 /* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days). */
 int kxi_duration_parse(const char *s, int64_t *out);
+/*
+ * Open an input file without blocking, refuse anything but a regular file
+ * (and, when private, a file group or others can read), then make the
+ * descriptor blocking.  name is used in messages; *size gets st_size.
+ */
+int kxi_open_input(const char *path, const char *name, int private,
+    int *fdp, size_t *size, kx_diag *d);
+
+/* pem.c: the PEM passphrase callback; never reads a terminal. */
+struct kxi_pem_pass {
+	const kx_secret *pass;	/* NULL: refuse an encrypted key */
+	int asked;		/* set when the key was encrypted */
+};
+int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -166,36 +167,22 @@ out:
 static int
 load_file(const char *path, kx_secret **raw, kx_diag *d)
 {
-	struct stat st;
+	char name[PATH_MAX + 32];
+	size_t size;
 	int fd, r;
 
 	if (*path == '\0')
 		return KX_FAIL(d, KX_EUSAGE, "key source file: no path");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return KX_FAIL(d, errno == ENOENT ? KX_ENOTFOUND : KX_EIO,
-		    "key source file:%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		r = KX_FAIL(d, KX_EIO, "key source file:%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = KX_FAIL(d, KX_EUSAGE, "key source file:%s: not a regular "
-		    "file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		r = KX_FAIL(d, KX_EPERM, "key source file:%s: mode %04o lets "
-		    "group or others read it (chmod 600)", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if ((size_t)st.st_size > KX_KEYSRC_MAX) {
+	/* never blocks on a FIFO; regular files only, private ones */
+	snprintf(name, sizeof(name), "key source file:%s", path);
+	if ((r = kxi_open_input(path, name, 1, &fd, &size, d)) != KX_OK)
+		return r;
+	if (size > KX_KEYSRC_MAX) {
 		r = KX_FAIL(d, KX_ELIMIT, "key source file:%s: larger than "
 		    "%zu bytes", path, KX_KEYSRC_MAX);
 		goto out;
 	}
-	r = read_fd(fd, (size_t)st.st_size, raw, path, d);
+	r = read_fd(fd, size, raw, path, d);
 out:
 	close(fd);
 	return r;
