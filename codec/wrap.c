@@ -128,7 +128,7 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 	if (priv)
 		pk = PEM_read_bio_PrivateKey(b, NULL, kxi_pem_pass_cb, &pp);
 	else {
-		pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+		pk = PEM_read_bio_PUBKEY(b, NULL, kxi_pem_pass_cb, &pp);
 		if (pk == NULL) {
 			/* a private key also carries the public half */
 			(void)BIO_reset(b);

@@ -306,8 +306,8 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 	if (r != KX_OK)
 		(void)cli_fail(cli, d, r, path);
 	if (r == KX_EEXIST)
-		cli_error(cli, "%s holds key material: use --force to replace "
-		    "it", path);
+		cli_error(cli, "the output holds key material: use --force to "
+		    "replace %s", path);
 	kx_diag_free(d);
 	/* Writing is I/O: a failure is exit 2 whatever the code. */
 	return r == KX_OK ? CLI_OK : CLI_USAGE;

@@ -30,6 +30,7 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-encrypted-pem.case \
 	tests/cli/cases/unwrap-encrypted-pem-pass.case \
 	tests/cli/cases/ci-run-devnull.case \
+	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
