@@ -556,11 +556,20 @@ write_special(const char *path, const void *p, size_t n, int flags,
 	return r;
 }
 
+/* Whether a link(2) error means the file system has no hard links. */
+static int
+no_links(int e)
+{
+	return e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == ENOSYS ||
+	    e == EMLINK;
+}
+
 /* Temp file beside path, fsync, then rename (or link: never replace). */
 static int
 write_replace(const char *path, const void *p, size_t n, int flags,
     kx_diag *d)
 {
+	struct stat st;
 	char *tmp, *own = NULL;
 	const char *slash;
 	size_t dirlen, len;
@@ -607,14 +616,21 @@ write_replace(const char *path, const void *p, size_t n, int flags,
 	fd = -1;
 	if (flags & KX_WRITE_NEW) {
 		/* link(2) fails when path appeared since it was checked */
-		if (link(tmp, path) != 0) {
-			r = errno == EEXIST ? KX_FAIL(d, KX_EEXIST, "%s "
-			    "exists; not replaced", path) : KX_FAIL(d, KX_EIO,
-			    "cannot create %s: %s", path, strerror(errno));
+		if (link(tmp, path) == 0) {
+			r = KX_OK;
+			goto out;	/* the temporary name goes below */
+		}
+		if (errno != EEXIST && !no_links(errno)) {
+			r = KX_FAIL(d, KX_EIO, "cannot create %s: %s", path,
+			    strerror(errno));
 			goto out;
 		}
-		r = KX_OK;
-		goto out;	/* the temporary name goes below */
+		if (errno == EEXIST || lstat(path, &st) == 0) {
+			r = KX_FAIL(d, KX_EEXIST, "%s exists; not replaced",
+			    path);
+			goto out;
+		}
+		/* a file system without hard links: checked, then rename */
 	}
 	if (rename(tmp, path) != 0) {
 		r = KX_FAIL(d, KX_EIO, "cannot replace %s: %s", path,
