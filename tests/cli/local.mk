@@ -31,6 +31,13 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-encrypted-pem-pass.case \
 	tests/cli/cases/ci-run-devnull.case \
 	tests/cli/cases/wrap-encrypted-pem.case \
+	tests/cli/cases/wrap-rsa-short.case \
+	tests/cli/cases/export-templates-pre-active.case \
+	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/import-storage-weaker.case \
+	tests/cli/cases/rewrap-weaker.case \
+	tests/cli/cases/validate-against-lifecycle.case \
+	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
