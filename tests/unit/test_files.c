@@ -23,18 +23,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kx-files-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return kxt_tmpdir(dir, "files");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return kxt_rmtree(dir);
 }
 
 static const char *
