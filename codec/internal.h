@@ -269,6 +269,9 @@ struct kxi_pem_pass {
 };
 int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
+/* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
+int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
+
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can

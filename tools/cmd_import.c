@@ -278,6 +278,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		    clear_dir);
 	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
+	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
+	if (clear_dir != NULL)
+		cli_audit_set(cli, KX_AF_OUTPUT, clear_dir);
 	if (clear_dir != NULL &&
 	    (ex = clear_allowed(cli, x.doc, production)) != CLI_OK)
 		goto out;
