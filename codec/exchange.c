@@ -55,7 +55,7 @@ static int
 kek_alg(const kx_secret *kek, enum kx_alg *alg, kx_diag *d)
 {
 	if (kx_alg_for_len(KX_ALG_AES, kx_secret_len(kek), alg) != KX_OK)
-		return KX_FAIL(d, KX_EUSAGE, "transport key must be an AES "
+		return KX_FAIL(d, KX_EINPUT, "transport key must be an AES "
 		    "key of 16, 24 or 32 bytes (got %zu bytes)",
 		    kx_secret_len(kek));
 	return KX_OK;
@@ -256,7 +256,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		return KX_FAIL(d, KX_EUSAGE, "%zu key values for %zu keys",
 		    nvalues, doc->nkeys);
 	if (doc->nkeys == 0)
-		return KX_FAIL(d, KX_EUSAGE, "no key to export");
+		return KX_FAIL(d, KX_EINPUT, "no key to export");
 	if ((r = kek_alg(kek, &alg, d)) != KX_OK)
 		return r;
 	/* Header of the exchange document. */
@@ -289,7 +289,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
 		    KX_ALG_TDEA2, vlen, &alg) != KX_OK || alg != k->prof.alg)))
 			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
-			    KX_EUSAGE, doc->source, &k->loc[KXF_ALG],
+			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "
 			    "fit the profile (%s/%u)", vlen,
 			    kx_name(KX_E_ALG, k->prof.alg),
@@ -441,7 +441,7 @@ verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
 	if (r2 != KX_OK)
 		return r2;
 	if (doc->nkeys == 0)
-		return KX_FAIL(d, KX_EUSAGE, "%s holds no key", doc->source ?
+		return KX_FAIL(d, KX_EINPUT, "%s holds no key", doc->source ?
 		    doc->source : "the document");
 	for (i = 0; i < doc->nkeys; i++) {
 		const kx_key *k = &doc->keys[i];

@@ -151,7 +151,7 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 		    "kcv: no KCV for algorithm %s", kx_name(KX_E_ALG, alg) ?
 		    kx_name(KX_E_ALG, alg) : "?");
 	if (kx_alg_for_len(alg, klen, &implied) != KX_OK || implied != alg)
-		return KX_FAIL(d, KX_EUSAGE,
+		return KX_FAIL(d, KX_EINPUT,
 		    "kcv: a %zu-byte key is not %s", klen,
 		    kx_name(KX_E_ALG, alg));
 	bs = des ? 8 : 16;

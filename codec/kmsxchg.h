@@ -77,7 +77,11 @@ enum kx_severity { KX_SEV_NOTE = 0, KX_SEV_WARNING = 1, KX_SEV_ERROR = 2 };
 typedef struct kx_finding {
 	char rule[8];		/* "KX104"; "" for non-rule errors */
 	enum kx_severity severity;
-	int rc;			/* KX_E... behind it, KX_OK for rule findings */
+	int rc;			/* KX_E... behind it, KX_OK for rule findings;
+				 * KX_EUNSUPPORTED for a rule that could not
+				 * be evaluated for the key (the fields it
+				 * reads are absent): a note "not checked: ",
+				 * an error under kx_diag_set_strict() */
 	const char *file;	/* as given to the reader; may be NULL */
 	uint32_t line, col;	/* XML: 1-based; 0 when unknown */
 	int64_t offset;		/* DER: byte offset; -1 when unknown */
@@ -87,11 +91,24 @@ typedef struct kx_finding {
 
 typedef struct kx_diag kx_diag;
 
+/*
+ * A diag stores at most KX_DIAG_MAX_FINDINGS findings of any severity,
+ * then errors only (up to twice that many in all); what it does not
+ * store it still counts.  Verdicts use kx_diag_count_at(), which counts
+ * every finding recorded, stored or not.
+ */
+#define KX_DIAG_MAX_FINDINGS 100000
 kx_diag *kx_diag_new(void);
 void kx_diag_free(kx_diag *d);
+/* Findings stored (the range of kx_diag_get()). */
 size_t kx_diag_count(const kx_diag *d);
-/* Count of findings at or above severity. */
+/* Findings recorded at or above severity, stored or not. */
 size_t kx_diag_count_at(const kx_diag *d, enum kx_severity min);
+/* Findings of exactly severity sev counted but not stored (the limit). */
+size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
+/* Strict: record "not checked" rule notes (rc KX_EUNSUPPORTED) as
+ * errors from now on (validate --strict). */
+void kx_diag_set_strict(kx_diag *d, int strict);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
 /* Index of the first finding recorded for file (used to group output). */
@@ -104,10 +121,16 @@ enum kx_report_format {
 typedef struct kx_report_file {
 	const char *file;
 	size_t first, count;	/* findings [first, first+count) of the diag */
+	/* findings of this file counted but not stored, per kx_severity
+	 * (the differences of kx_diag_dropped() around reading the file) */
+	size_t dropped[3];
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.  A file with
+ * dropped findings gets one more line (result, test case) saying how
+ * many were not printed, at the worst severity among them, and is
+ * invalid when one of them is an error.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;

@@ -107,12 +107,19 @@ cli_exit_for(int rc)
 	switch (rc) {
 	case KX_OK:
 		return CLI_OK;
+	/* invalid input, failed verification, a refused operation */
 	case KX_ESYNTAX:
 	case KX_ESCHEMA:
+	case KX_ELIMIT:
 	case KX_ECRYPTO:
+	case KX_EUNSUPPORTED:
 	case KX_EPOLICY:
 	case KX_EKCV:
+	case KX_EPERM:
+	case KX_EINPUT:
 		return CLI_INVALID;
+	/* usage (KX_EUSAGE, KX_ENOTFOUND: a name that names nothing), I/O
+	 * and internal errors */
 	default:
 		return CLI_USAGE;
 	}
@@ -134,6 +141,12 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 			cli_error(cli, "%s", f->message);
 		shown++;
 	}
+	if (d != NULL && kx_diag_dropped(d, KX_SEV_ERROR) > 0) {
+		cli_error(cli, "%zu more errors not printed (limit of %d "
+		    "findings reached)", kx_diag_dropped(d, KX_SEV_ERROR),
+		    KX_DIAG_MAX_FINDINGS);
+		shown++;
+	}
 	if (shown == 0)
 		cli_error(cli, "%s: %s", what, kx_strerror(rc));
 	return cli_exit_for(rc);
@@ -146,8 +159,14 @@ cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
 	kx_report_file rf;
 	kx_buf b = { 0 };
 	size_t n = kx_diag_count(d);
+	int s;
 
-	if (first >= n)
+	memset(&rf, 0, sizeof(rf));
+	for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+		rf.dropped[s] = kx_diag_dropped(d, (enum kx_severity)s);
+	if (first > n)
+		first = n;
+	if (first == n && kx_diag_count_at(d, KX_SEV_NOTE) <= n)
 		return;
 	rf.file = file;
 	rf.first = first;
@@ -232,11 +251,11 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		char what[64];
 
 		snprintf(what, sizeof(what), "--%s", opt);
-		(void)cli_fail(cli, d, r, what);
+		r = cli_fail(cli, d, r, what);
 		kx_diag_free(d);
 		kx_secret_free(*out);
 		*out = NULL;
-		return CLI_USAGE;
+		return r;
 	}
 	kx_diag_free(d);
 	return CLI_OK;
@@ -433,9 +452,9 @@ cmd_help(struct cli *cli, const struct cli_cmd *c)
 	for (i = 0; i < n; i++)
 		print_opt(cli->out, &c->opts[i]);
 	print_opt(cli->out, &help_opt);
-	fputs("\nExit status: 0 success or valid, 1 invalid input or failed "
-	    "verification,\n2 usage, I/O or internal error.\n"
-	    "Key sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
+	fputs("\nExit status: 0 success or valid, 1 invalid input, failed "
+	    "verification\nor refused operation, 2 usage, I/O or internal "
+	    "error.\nKey sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
 	    "only).\n", cli->out);
 }
 
@@ -537,8 +556,9 @@ main_help(struct cli *cli)
 	fputs("\nRun 'kmsxchg COMMAND --help' for the options of a command.\n"
 	    "--audit FILE (or KMSXCHG_AUDIT) appends a hash-chained record of "
 	    "split,\ncombine, export, import and rewrap to FILE.\n"
-	    "Exit status: 0 success or valid, 1 invalid input or failed "
-	    "verification,\n2 usage, I/O or internal error.\n", cli->out);
+	    "Exit status: 0 success or valid, 1 invalid input, failed "
+	    "verification\nor refused operation, 2 usage, I/O or internal "
+	    "error.\n", cli->out);
 }
 
 static const struct cli_cmd *

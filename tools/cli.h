@@ -17,7 +17,7 @@
 
 /* Exit codes. */
 #define CLI_OK		0	/* done; document(s) valid */
-#define CLI_INVALID	1	/* invalid input or a failed verification */
+#define CLI_INVALID	1	/* invalid input, failed verification, refused */
 #define CLI_USAGE	2	/* usage, I/O or internal error */
 
 /* Values returned by cli_next() besides a row index. */
@@ -80,7 +80,11 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  * for rc (cli_exit_for).
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
-/* CLI_INVALID for content/verification errors, else CLI_USAGE. */
+/*
+ * CLI_INVALID for invalid input, failed verification and refused
+ * operations; CLI_USAGE for usage (KX_EUSAGE, KX_ENOTFOUND), I/O and
+ * internal errors.
+ */
 int cli_exit_for(int rc);
 /* Print the findings of d from index first as text diagnostics to err. */
 void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,

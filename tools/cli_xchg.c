@@ -175,10 +175,9 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 		return CLI_OK;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
-	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_fail(cli, d, r, path);
-		ex = CLI_USAGE;	/* a bad policy is a usage error */
-	}
+	/* a missing policy is I/O (2), a malformed one invalid input (1) */
+	if ((r = kx_policy_read_file(path, out, d)) != KX_OK)
+		ex = cli_fail(cli, d, r, path);
 	kx_diag_free(d);
 	return ex;
 }

@@ -159,7 +159,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	if (n == 0 || n > CLI_MAX_REPEAT) {
 		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
 		    n, CLI_MAX_REPEAT);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if (comps.n > 0 && n != 1) {

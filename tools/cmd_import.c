@@ -145,7 +145,7 @@ clear_allowed(struct cli *cli, const kx_doc *doc, int production)
 			    "key: refusing to write it in clear (add "
 			    "--insecure-clear-production if you must)",
 			    kx_key_id(k));
-			return CLI_USAGE;
+			return CLI_INVALID;	/* a refused operation */
 		}
 	}
 	return CLI_OK;

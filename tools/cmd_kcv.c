@@ -98,6 +98,7 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 		else if (klen != 24) {
 			cli_error(cli, "--key: a TDEA key has 16 or 24 bytes, "
 			    "not %zu", klen);
+			ex = CLI_INVALID;	/* the key given is invalid */
 			goto out;
 		}
 	}
@@ -107,8 +108,6 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 	}
 	if ((r = kx_kcv_compute(alg, m, key, kcv, len, d)) != KX_OK) {
 		ex = cli_fail(cli, d, r, "kcv");
-		if (ex == CLI_INVALID)
-			ex = CLI_USAGE;	/* a bad key length is usage */
 		goto out;
 	}
 	kx_hex_encode(kcv, len, hex);

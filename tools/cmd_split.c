@@ -249,9 +249,9 @@ comp_read(struct cli *cli, const char *path, kx_component_info *ci,
 
 	/* a component is key material: private, as file: key sources */
 	if ((r = kx_file_read_private(path, 1 << 16, &b, d)) != KX_OK) {
-		(void)cli_fail(cli, d, r, path);
 		kx_buf_free(&b);
-		return CLI_USAGE;
+		/* 1 for a component others can read, 2 for I/O */
+		return cli_fail(cli, d, r, path);
 	}
 	r = kx_component_read(b.data, b.len, path, ci, value, d);
 	kx_buf_free(&b);
@@ -363,13 +363,13 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	if (cs[0].method == KX_SPLIT_XOR && (unsigned)k != cs[0].parts) {
 		cli_error(cli, "all %u components are needed, %d given",
 		    cs[0].parts, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((unsigned)k < cs[0].threshold) {
 		cli_error(cli, "%u components are needed, %d given",
 		    cs[0].threshold, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((r = kx_combine(vals, xs, (unsigned)k,

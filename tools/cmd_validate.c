@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST };
+enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST, O_STRICT };
 
 const struct cli_opt validate_opts[] = {
 	[O_POLICY] = { "policy", 'p', 1, "FILE",
@@ -25,6 +25,8 @@ const struct cli_opt validate_opts[] = {
 	    "report format: text, json, sarif or junit" },
 	[O_AGAINST] = { "against", 'a', 1, "FILE",
 	    "sender's document the keys may only narrow" },
+	[O_STRICT] = { "strict", 0, 0, NULL,
+	    "a rule that could not be checked is an error" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -67,8 +69,8 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	kx_diag *d = NULL, *pd = NULL;
 	kx_buf report = { 0 };
 	int64_t now = (int64_t)time(NULL);
-	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles;
-	size_t first, j;
+	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles, strict = 0;
+	size_t first;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -90,6 +92,9 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		case O_AGAINST:
 			against_path = arg;
 			break;
+		case O_STRICT:
+			strict = 1;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -105,11 +110,13 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	kx_diag_set_strict(d, strict);
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, policy_path);
 		cli_error(cli, "cannot use policy %s: %s", policy_path,
 		    kx_strerror(r));
+		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
 		goto out;
 	}
 	kx_diag_clear(pd);
@@ -118,6 +125,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_print_findings(cli, pd, 0, against_path);
 		cli_error(cli, "cannot use --against %s: %s", against_path,
 		    kx_strerror(r));
+		ex = cli_exit_for(r);
 		goto out;
 	}
 
@@ -125,6 +133,11 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		const char *path = argv[cli->optind + i];
 		int file_rc = CLI_OK;
 
+		size_t errs = kx_diag_count_at(d, KX_SEV_ERROR), drop[3];
+		int s;
+
+		for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+			drop[s] = kx_diag_dropped(d, (enum kx_severity)s);
 		first = kx_diag_count(d);
 		r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, d);
 		if (r != KX_OK) {
@@ -147,10 +160,13 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		files[i].file = path;
 		files[i].first = first;
 		files[i].count = kx_diag_count(d) - first;
-		for (j = first; j < kx_diag_count(d); j++)
-			if (kx_diag_get(d, j)->severity >= KX_SEV_ERROR &&
-			    file_rc == CLI_OK)
-				file_rc = CLI_INVALID;
+		for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+			files[i].dropped[s] = kx_diag_dropped(d,
+			    (enum kx_severity)s) - drop[s];
+		/* counts, not the stored findings: none is ever missed */
+		if (kx_diag_count_at(d, KX_SEV_ERROR) > errs &&
+		    file_rc == CLI_OK)
+			file_rc = CLI_INVALID;
 		if (file_rc > worst)
 			worst = file_rc;
 	}

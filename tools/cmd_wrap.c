@@ -294,6 +294,7 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		if (kx_hex_decode((const char *)b.data, b.len, b.data, b.len,
 		    &wlen) != KX_OK) {
 			cli_error(cli, "%s: expected hex text", in);
+			ex = CLI_INVALID;
 			goto out;
 		}
 	} else {

@@ -31,6 +31,20 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-encrypted-pem-pass.case \
 	tests/cli/cases/ci-run-devnull.case \
 	tests/cli/cases/wrap-encrypted-pem.case \
+	tests/cli/cases/convert-range-edges.case \
+	tests/cli/cases/validate-range-refused.case \
+	tests/cli/cases/validate-not-checked-gp.case \
+	tests/cli/cases/validate-not-checked.case \
+	tests/cli/cases/validate-strict.case \
+	tests/cli/cases/validate-period-calendar.case \
+	tests/cli/cases/validate-period-calendar-over.case \
+	tests/cli/cases/exit-export-kx101.case \
+	tests/cli/cases/exit-wrap-bad-length.case \
+	tests/cli/cases/exit-unwrap-bad-kek.case \
+	tests/cli/cases/exit-policy-malformed.case \
+	tests/cli/cases/exit-export-bad-kek.case \
+	tests/cli/cases/validate-findings-limit.case \
+	tests/cli/cases/validate-findings-limit-json.case \
 	tests/cli/cases/audit-concurrent.case \
 	tests/cli/cases/audit-expect-head.case \
 	tests/cli/cases/audit-no-key-material.case \

@@ -93,12 +93,12 @@ t_shamir(void **state)
 	assert_memory_not_equal(kx_secret_data(o), kx_secret_data(k), 32);
 	kx_secret_free(o);
 	/* refused: k < m, repeated x, x = 0, m < 2 */
-	assert_int_equal(kx_combine(p, xs, 2, 3, &o, NULL), KX_EUSAGE);
+	assert_int_equal(kx_combine(p, xs, 2, 3, &o, NULL), KX_EINPUT);
 	sx[0] = 1; sx[1] = 1; sx[2] = 3;
-	assert_int_equal(kx_combine(p, sx, 3, 3, &o, NULL), KX_EUSAGE);
+	assert_int_equal(kx_combine(p, sx, 3, 3, &o, NULL), KX_EINPUT);
 	sx[0] = 0;
-	assert_int_equal(kx_combine(p, sx, 3, 3, &o, NULL), KX_EUSAGE);
-	assert_int_equal(kx_combine(p, xs, 3, 1, &o, NULL), KX_EUSAGE);
+	assert_int_equal(kx_combine(p, sx, 3, 3, &o, NULL), KX_EINPUT);
+	assert_int_equal(kx_combine(p, xs, 3, 1, &o, NULL), KX_EINPUT);
 	assert_null(o);
 	for (i = 0; i < 5; i++)
 		kx_secret_free(p[i]);
@@ -123,7 +123,7 @@ t_shamir_max(void **state)
 	assert_int_equal(kx_combine(p, xs, 255, 255, &o, NULL), KX_OK);
 	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
 	kx_secret_free(o);
-	assert_int_equal(kx_combine(p, xs, 254, 255, &o, NULL), KX_EUSAGE);
+	assert_int_equal(kx_combine(p, xs, 254, 255, &o, NULL), KX_EINPUT);
 	for (i = 0; i < 255; i++)
 		kx_secret_free(p[i]);
 	free(p);
