@@ -81,28 +81,43 @@ has_kcv(enum kx_alg alg)
 	    alg == KX_ALG_TDEA3 || alg == KX_ALG_AES;
 }
 
-/* KCV of value with the key's method into out; returns its length. */
+/*
+ * KCV of value with the key's method into out; returns its length.  The
+ * length is the document's own, within what the method allows (KX130
+ * otherwise, nothing computed): a document cannot ask for a whole block.
+ */
 static int
-key_kcv(const kx_key *k, enum kx_alg alg, const kx_secret *value,
-    uint8_t out[16], size_t *len, kx_diag *d)
+key_kcv(const kx_doc *doc, const kx_key *k, enum kx_alg alg,
+    const kx_secret *value, uint8_t out[KX_KCV_MAX_LEN], size_t *len,
+    kx_diag *d)
 {
 	enum kx_kcv_method m = k->kcv_method != KX_KCV_NONE ?
 	    k->kcv_method : kx_kcv_default_method(alg);
+	const char *mn = kx_name(KX_E_KCV_METHOD, m) != NULL ?
+	    kx_name(KX_E_KCV_METHOD, m) : "-";
+	size_t lo, hi;
+	char lens[24];
 
 	*len = k->kcv.n ? k->kcv.n : kx_kcv_default_len(m);
-	if (*len > 16)
-		return KX_FAIL(d, KX_ESYNTAX, "key %s: KCV too long",
-		    k->prof.id);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || *len < lo ||
+	    *len > hi)
+		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &k->loc[KXF_KCV], k->prof.id, "a %zu-byte "
+		    "%s KCV is not checked (a %s KCV has %s)", *len, mn, mn,
+		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 	return kx_kcv_compute(alg, m, value, out, *len, d);
 }
 
+/* Both KCVs have the document's own length n (key_kcv made sure). */
 static int
 kcv_mismatch(kx_diag *d, const char *file, const kx_key *k,
     const uint8_t *got, size_t n)
 {
-	char want[33], have[33];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 
-	kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, want);
+	if (n > KX_KCV_MAX_LEN || n != k->kcv.n)
+		kxi_misuse(__func__, "KCV length");
+	kxi_hex_encode(k->kcv.p, n, want);
 	kxi_hex_encode(got, n, have);
 	return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV, file,
 	    &k->loc[KXF_KCV], k->prof.id, "KCV of the value is %s, the "
@@ -245,7 +260,7 @@ int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
 {
-	uint8_t kcv[16];
+	uint8_t kcv[KX_KCV_MAX_LEN];
 	size_t i, n;
 	enum kx_alg alg;
 	int r = KX_EINTERNAL;
@@ -296,8 +311,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    k->prof.length_bits);
 		/* HMAC keys have no KCV method: the binding alone. */
 		if (has_kcv(alg = k->prof.alg)) {
-			if ((r = key_kcv(k, alg, values[i], kcv, &n, d)) !=
-			    KX_OK)
+			if ((r = key_kcv(doc, k, alg, values[i], kcv, &n,
+			    d)) != KX_OK)
 				return r;
 			if (k->kcv.n != 0 && memcmp(k->kcv.p, kcv, n) != 0)
 				return kcv_mismatch(d, doc->source, k, kcv, n);
@@ -328,16 +343,18 @@ static int
 check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
     kx_diag *d)
 {
-	uint8_t kcv[16];
-	char want[33], have[33];
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 	enum kx_alg alg;
-	size_t n = t->kcv.n;
+	size_t n = t->kcv.n, lo, hi;
 	int r;
 
-	if (n == 0 || n > sizeof(kcv))
+	if (n == 0 || kx_kcv_len_range(t->kcv_method, &lo, &hi) != KX_OK ||
+	    n < lo || n > hi)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "transport key %s has no "
-		    "usable KCV to check the KEK against", t->id);
+		    "usable KCV to check the KEK against (%zu bytes)", t->id,
+		    n);
 	if ((r = kek_alg(kek, &alg, d)) != KX_OK)
 		return r;
 	if ((r = kx_kcv_compute(alg, t->kcv_method, kek, kcv, n, d)) != KX_OK)
@@ -360,7 +377,7 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 {
 	const kx_key *k = &doc->keys[i];
 	kx_buf aad = { 0 };
-	uint8_t kcv[16];
+	uint8_t kcv[KX_KCV_MAX_LEN];
 	size_t n;
 	int r;
 
@@ -402,7 +419,7 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		r = KX_OK;
 		goto out;
 	}
-	if ((r = key_kcv(k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)
+	if ((r = key_kcv(doc, k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)
 		goto out;
 	if (memcmp(k->kcv.p, kcv, n) != 0) {
 		r = kcv_mismatch(d, doc->source, k, kcv, n);

@@ -576,6 +576,11 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
+/*
+ * The KCV lengths method m allows as text, "3 bytes" or "3 to 5 bytes",
+ * into buf (at least 24 bytes); "no length" for an unknown method.  kcv.c.
+ */
+const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
 int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */

@@ -127,13 +127,23 @@ typedef struct kx_report_file {
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.  A file with
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output: the same
+ * findings and options give the same bytes.  A file with
  * dropped findings gets one more line (result, test case) saying how
  * many were not printed, at the worst severity among them, and is
  * invalid when one of them is an error.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
+/* What a report says about the run itself. */
+typedef struct kx_report_opts {
+	int64_t when;		/* JUnit timestamps (seconds, UTC) */
+	int incomplete;		/* stopped early: SARIF executionSuccessful */
+} kx_report_opts;
+/* kx_report_write with o (NULL: when 0, no SARIF invocation). */
+int kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
 /*
@@ -247,26 +257,50 @@ void kx_secret_free(kx_secret *s);
 int kx_secmem_init(size_t size);
 
 /*
- * Load a secret from a key source: file:PATH (raw bytes, or hex text when
- * the file is entirely hex digits and white space; refused if group- or
- * world-readable), fd:N, env:VAR, hex:HEX (tests only).  A PEM file is
- * returned as its bytes.  *insecure is set to 1 for hex: (the caller warns).
+ * Load a secret from a key source: file:PATH (refused if group- or
+ * world-readable), fd:N, env:VAR, hex:HEX (tests only; *insecure is set
+ * to 1, the caller warns).  The content is hex text (hex digits and white
+ * space, every run of digits even), a PEM key ("-----BEGIN "), or exactly
+ * the raw key bytes; other text (odd digit counts, non-hex characters,
+ * only white space) is refused, never used as bytes (see keysrc.c).
+ * kx_keysrc_load_as() also wants a key of alg: DES/TDEA2/TDEA3 8, 16 or
+ * 24 bytes, AES 16, 24 or 32 bytes, exactly len bytes when len != 0, a
+ * PEM key for RSA/EC; KX_ALG_NONE and HMAC take any length (and NONE a
+ * PEM key).  kx_keysrc_load() is kx_keysrc_load_as(KX_ALG_NONE, 0).
  * pkcs11: URIs return KX_EUNSUPPORTED until the PKCS#11 spoke exists.
  * WARNING: the spec string may name a file but never holds key material,
- * except for hex:.
+ * except for hex:.  No message carries the content.
  */
 int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d) KX_WUR;
+int kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+    kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
+/*
+ * A passphrase (of an encrypted PEM key) from file:PATH (private, as
+ * above), fd:N or env:VAR: the bytes as they are, without a final line
+ * end, never decoded as hex; empty is refused, and hex: is not accepted.
+ */
+int kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
+    KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */
 size_t kx_kcv_default_len(enum kx_kcv_method m);
+/*
+ * The KCV lengths a method allows, so that a document cannot choose how
+ * much of E(K, block) we reveal: exactly 3 bytes for gp-des, gp-aes and
+ * zero-block (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5 bytes for cmac
+ * (ANSI X9.24-1:2017 Annex A).  KX_EUSAGE for no or an unknown method.
+ */
+#define KX_KCV_MAX_LEN 5
+int kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+    KX_WUR;
 /* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
 enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
 /*
  * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)
- * into out[kcvlen].  kcvlen 1..(3 for gp-des/gp-aes/zero-block..block
- * size, 1..16 for cmac).
+ * into out[kcvlen]; kcvlen must be in kx_kcv_len_range() of the method
+ * (KX_EUSAGE otherwise, nothing computed).
  */
 int kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
     uint8_t *out, size_t kcvlen, kx_diag *d) KX_WUR;
@@ -625,9 +659,10 @@ int kx_file_write_atomic(const char *path, const void *p, size_t n,
 void kx_file_cleanup(void);
 /*
  * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
+ * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
  * Anything but a regular file (a FIFO, a device, a directory) is refused
- * without blocking.  kx_file_read_private also refuses a file group or
- * others can read (KX_EPERM), as for key sources.
+ * without blocking (KX_EUSAGE).  kx_file_read_private also refuses a file
+ * group or others can read (KX_EPERM), as for key sources.
  */
 int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
     KX_WUR;

@@ -1481,40 +1481,40 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 /* ---- KX130-KX133 key check values ------------------------------------ */
 /*
  * Why a KCV of method m and length n does not fit algorithm a, or NULL.
- * Lengths: at most one cipher block for the encrypt-a-block methods
- * (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), at most 5 bytes for CMAC (ANSI
- * X9.24-1:2017 Annex A).
+ * Lengths as kx_kcv_len_range() bounds them: exactly 3 bytes for the
+ * encrypt-a-block methods (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5
+ * bytes for CMAC (ANSI X9.24-1:2017 Annex A), so that a document cannot
+ * ask for more of E(K, block) than a check value needs.
  */
 static const char *
 kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
     size_t size)
 {
-	size_t max;
+	size_t lo, hi;
+	char lens[24];
 
 	switch (m) {
 	case KX_KCV_GP_DES:
 		if (!is_des_family(a))
 			goto alg;
-		max = 8;
 		break;
 	case KX_KCV_GP_AES:
 	case KX_KCV_ZERO_BLOCK:
 		if (a != KX_ALG_AES)
 			goto alg;
-		max = 16;
 		break;
 	case KX_KCV_CMAC:
 		if (!is_des_family(a) && a != KX_ALG_AES)
 			goto alg;
-		max = 5;
 		break;
 	default:
 		snprintf(buf, size, "KCV without a method");
 		return buf;
 	}
-	if (n < 1 || n > max) {
-		snprintf(buf, size, "%zu-byte %s KCV (1 to %zu bytes)", n,
-		    knm(KX_E_KCV_METHOD, m), max);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi) {
+		snprintf(buf, size, "%zu-byte %s KCV (a %s KCV has %s)", n,
+		    knm(KX_E_KCV_METHOD, m), knm(KX_E_KCV_METHOD, m),
+		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 		return buf;
 	}
 	return NULL;

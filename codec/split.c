@@ -222,6 +222,8 @@ static const char *const fields[F__N] = { "index", "parts", "threshold",
 static int
 check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 {
+	size_t lo, hi;
+
 	if (ci->parts < 2 || ci->parts > 255)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: parts %u outside 2..255",
 		    name, ci->parts);
@@ -246,9 +248,15 @@ check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 		    "tdea2, tdea3 or aes", name);
 	if (ci->kcv_method <= KX_KCV_NONE || ci->kcv_method >= KX_KCV__N)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: no kcv-method", name);
-	if (ci->key_kcv_len < 1 || ci->key_kcv_len > 16)
+	/* A component file cannot ask for more of a block than a KCV. */
+	if (kx_kcv_len_range(ci->kcv_method, &lo, &hi) != KX_OK ||
+	    ci->key_kcv_len < lo || ci->key_kcv_len > hi)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: key-kcv length %zu outside "
-		    "1..16", name, ci->key_kcv_len);
+		    "%zu..%zu", name, ci->key_kcv_len, lo, hi);
+	if (ci->component_kcv_len != 0 && (ci->component_kcv_len < lo ||
+	    ci->component_kcv_len > hi))
+		return KX_FAIL(d, KX_ESYNTAX, "%s: component-kcv length %zu "
+		    "outside %zu..%zu", name, ci->component_kcv_len, lo, hi);
 	return KX_OK;
 }
 

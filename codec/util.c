@@ -510,7 +510,7 @@ file_read(const char *path, size_t max, int private, kx_buf *out,
 		fd = STDIN_FILENO;
 	else if ((r = kxi_open_input(path, path, private, &fd, NULL, d)) !=
 	    KX_OK)
-		return r == KX_ENOTFOUND ? KX_EIO : r;	/* as documented */
+		return r;
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)

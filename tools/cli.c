@@ -125,6 +125,19 @@ cli_exit_for(int rc)
 	}
 }
 
+/* The message without a leading "CMD: " that our own prefix repeats. */
+static const char *
+unprefixed(const struct cli *cli, const char *m)
+{
+	size_t k;
+
+	if (cli->cmd == NULL || m == NULL)
+		return m;
+	k = strlen(cli->cmd->name);
+	return strncmp(m, cli->cmd->name, k) == 0 && m[k] == ':' &&
+	    m[k + 1] == ' ' ? m + k + 2 : m;
+}
+
 int
 cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 {
@@ -138,7 +151,7 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 		if (f->rule[0] != '\0')
 			cli_error(cli, "[%s] %s", f->rule, f->message);
 		else
-			cli_error(cli, "%s", f->message);
+			cli_error(cli, "%s", unprefixed(cli, f->message));
 		shown++;
 	}
 	if (d != NULL && kx_diag_dropped(d, KX_SEV_ERROR) > 0) {
@@ -149,6 +162,37 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 	}
 	if (shown == 0)
 		cli_error(cli, "%s: %s", what, kx_strerror(rc));
+	return cli_exit_for(rc);
+}
+
+const char *
+cli_reason(const kx_diag *d, int rc)
+{
+	const kx_finding *f;
+	const char *p;
+	size_t i;
+
+	if (rc == KX_ENOTFOUND)
+		return "No such file or directory";
+	if (rc != KX_EIO)
+		return kx_strerror(rc);
+	/* "cannot open F: Permission denied": the part after the last ": " */
+	for (i = d != NULL ? kx_diag_count(d) : 0; i-- > 0;) {
+		f = kx_diag_get(d, i);
+		if (f->severity < KX_SEV_ERROR || f->rule[0] != '\0' ||
+		    f->message == NULL || (p = strrchr(f->message, ':')) ==
+		    NULL || p[1] != ' ' || p[2] == '\0')
+			continue;
+		return p + 2;
+	}
+	return kx_strerror(rc);
+}
+
+int
+cli_read_failed(struct cli *cli, const kx_diag *d, int rc, const char *path)
+{
+	cli_print_findings(cli, d, 0, path);
+	cli_error(cli, "cannot read %s: %s", path, cli_reason(d, rc));
 	return cli_exit_for(rc);
 }
 
@@ -228,7 +272,7 @@ cli_ct_differ(const void *a, const void *b, size_t n)
 
 int
 cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out)
+    enum kx_alg alg, size_t len, kx_secret **out)
 {
 	kx_diag *d = kx_diag_new();
 	int insecure = 0, r;
@@ -238,7 +282,7 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	r = kx_keysrc_load(spec, out, &insecure, d);
+	r = kx_keysrc_load_as(spec, alg, len, out, &insecure, d);
 	if (insecure || strncmp(spec, "hex:", 4) == 0)
 		cli_warn(cli, "hex: key source is visible in the process "
 		    "list; use it for tests only");
@@ -259,6 +303,27 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 	}
 	kx_diag_free(d);
 	return CLI_OK;
+}
+
+int
+cli_load_pass(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out)
+{
+	kx_diag *d = kx_diag_new();
+	char what[64];
+	int r;
+
+	*out = NULL;
+	if (d == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	if ((r = kx_keysrc_load_pass(spec, out, d)) != KX_OK) {
+		snprintf(what, sizeof(what), "--%s", opt);
+		r = cli_fail(cli, d, r, what);
+	}
+	kx_diag_free(d);
+	return r == KX_OK ? CLI_OK : r;
 }
 
 FILE *

@@ -81,6 +81,18 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
 /*
+ * Why a read failed, for "cannot read FILE: why": the system's reason
+ * (such as "No such file or directory") for an I/O error, else
+ * kx_strerror(rc).  Borrowed from d or static.
+ */
+const char *cli_reason(const kx_diag *d, int rc);
+/*
+ * A document could not be read: its findings with file and place, then
+ * "cannot read FILE: why".  Returns the exit code for rc.
+ */
+int cli_read_failed(struct cli *cli, const kx_diag *d, int rc,
+    const char *path);
+/*
  * CLI_INVALID for invalid input, failed verification and refused
  * operations; CLI_USAGE for usage (KX_EUSAGE, KX_ENOTFOUND), I/O and
  * internal errors.
@@ -96,16 +108,21 @@ int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
 
 /*
  * Load a key source for option opt (never echoes a hex: spec); warns for
- * hex:.  Returns an exit code.
+ * hex:.  The key must fit alg and len as kx_keysrc_load_as() says
+ * (KX_ALG_NONE, 0: any bytes).  Returns an exit code.
  */
 int cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out);
+    enum kx_alg alg, size_t len, kx_secret **out);
 
 /*
  * Where status lines go when a document is written to docpath: stderr when
  * the document goes to standard output (NULL or "-"), else stdout.
  */
 FILE *cli_status(struct cli *cli, const char *docpath);
+
+/* Load a passphrase source (kx_keysrc_load_pass).  Returns an exit code. */
+int cli_load_pass(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out);
 
 /* Whether cli->out is a terminal. */
 int cli_out_is_tty(const struct cli *cli);

@@ -155,7 +155,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "missing --out-prefix");
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||

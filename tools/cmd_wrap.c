@@ -81,33 +81,47 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 	}
 }
 
+/* The key a KEK source must hold for alg. */
+static enum kx_alg
+kek_alg(enum kx_wrap_alg alg)
+{
+	switch (alg) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		return KX_ALG_AES;
+	case KX_WRAP_TDEA_ECB:
+		return KX_ALG_TDEA3;	/* the family: 16 or 24 bytes */
+	default:
+		return KX_ALG_RSA;	/* a PEM key */
+	}
+}
+
 /*
- * Load the KEK; with a passphrase source, it is an encrypted PEM private
- * key, decrypted in secure memory.  No passphrase is ever read from the
- * terminal.
+ * Load the KEK for alg; with a passphrase source, it is an encrypted PEM
+ * private key, decrypted in secure memory.  No passphrase is ever read
+ * from the terminal.
  */
 static int
-load_kek(struct cli *cli, const char *src, const char *pass_src,
-    kx_secret **kek)
+load_kek(struct cli *cli, enum kx_wrap_alg alg, const char *src,
+    const char *pass_src, kx_secret **kek)
 {
 	kx_secret *pem = NULL, *pass = NULL;
 	kx_diag *d = NULL;
 	int r, ex;
 
 	if (pass_src == NULL)
-		return cli_load_key(cli, "kek", src, kek);
+		return cli_load_key(cli, "kek", src, kek_alg(alg), 0, kek);
 	*kek = NULL;
-	if ((ex = cli_load_key(cli, "kek", src, &pem)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "kek-pass", pass_src, &pass)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "kek", src, KX_ALG_RSA, 0, &pem)) !=
+	    CLI_OK || (ex = cli_load_pass(cli, "kek-pass", pass_src, &pass)) !=
+	    CLI_OK)
 		goto out;
 	if ((d = kx_diag_new()) == NULL) {
 		ex = cli_fail(cli, NULL, KX_ENOMEM, "--kek-pass");
 		goto out;
 	}
-	if ((r = kx_pem_unlock(pem, pass, kek, d)) != KX_OK) {
-		(void)cli_fail(cli, d, r, "--kek");
-		ex = CLI_USAGE;
-	}
+	if ((r = kx_pem_unlock(pem, pass, kek, d)) != KX_OK)
+		ex = cli_fail(cli, d, r, "--kek");
 out:
 	kx_diag_free(d);
 	kx_secret_free(pem);
@@ -178,8 +192,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		return CLI_USAGE;
 	}
 	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK ||
-	    (ex = load_kek(cli, kek_src, pass_src, &kek)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "key", key_src, &key)) != CLI_OK)
+	    (ex = load_kek(cli, alg, kek_src, pass_src, &kek)) != CLI_OK ||
+	    (ex = cli_load_key(cli, "key", key_src, KX_ALG_NONE, 0, &key)) !=
+	    CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
@@ -301,7 +316,7 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		wlen = b.len;
 	}
 	wrapped = b.data;
-	if ((ex = load_kek(cli, kek_src, pass_src, &kek)) != CLI_OK)
+	if ((ex = load_kek(cli, alg, kek_src, pass_src, &kek)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((r = kx_unwrap(alg, kek, wrapped, wlen, NULL, 0, &key, d)) !=

@@ -45,6 +45,16 @@ CLI_CASES = \
 	tests/cli/cases/exit-export-bad-kek.case \
 	tests/cli/cases/validate-findings-limit.case \
 	tests/cli/cases/validate-findings-limit-json.case \
+	tests/cli/cases/export-reader-error-place.case \
+	tests/cli/cases/no-doubled-prefix.case \
+	tests/cli/cases/missing-file-says-so.case \
+	tests/cli/cases/schema-error-element-in-full.case \
+	tests/cli/cases/validate-early-failure-reports.case \
+	tests/cli/cases/hmac-export-import-no-kcv.case \
+	tests/cli/cases/keysrc-strict.case \
+	tests/cli/cases/kcv-len-bounded.case \
+	tests/cli/cases/import-hostile-kcv-length.case \
+	tests/cli/cases/schema-error-no-value.case \
 	tests/cli/cases/audit-concurrent.case \
 	tests/cli/cases/audit-expect-head.case \
 	tests/cli/cases/audit-no-key-material.case \
