@@ -270,6 +270,35 @@ encrypted_pem_never_prompts(void **state)
 	EVP_PKEY_free(pk);
 }
 
+/* A passphrase is its bytes: never hex-decoded, line end dropped. */
+static void
+passphrase_source(void **state)
+{
+	kx_secret *s = NULL;
+	char spec[128];
+
+	(void)state;
+	put(at("pass"), "deadbeef\n", 0600);
+	snprintf(spec, sizeof(spec), "file:%s", at("pass"));
+	assert_int_equal(kx_keysrc_load_pass(spec, &s, NULL), KX_OK);
+	assert_int_equal(kx_secret_len(s), 8);
+	assert_memory_equal(kx_secret_data(s), "deadbeef", 8);
+	kx_secret_free(s);
+	assert_int_equal(setenv("KXT_PASS", "p w\r\n", 1), 0);
+	assert_int_equal(kx_keysrc_load_pass("env:KXT_PASS", &s, NULL), KX_OK);
+	assert_int_equal(kx_secret_len(s), 3);
+	kx_secret_free(s);
+	put(at("nl"), "\n", 0600);
+	snprintf(spec, sizeof(spec), "file:%s", at("nl"));
+	assert_int_equal(kx_keysrc_load_pass(spec, &s, NULL), KX_ESYNTAX);
+	assert_int_equal(kx_keysrc_load_pass("hex:00", &s, NULL), KX_EUSAGE);
+	assert_null(s);
+	/* private, as every file: source */
+	assert_int_equal(chmod(at("pass"), 0644), 0);
+	snprintf(spec, sizeof(spec), "file:%s", at("pass"));
+	assert_int_equal(kx_keysrc_load_pass(spec, &s, NULL), KX_EPERM);
+}
+
 int
 main(void)
 {
@@ -282,6 +311,7 @@ main(void)
 		cmocka_unit_test(folder_refused),
 		cmocka_unit_test(special_inputs_refused),
 		cmocka_unit_test(encrypted_pem_never_prompts),
+		cmocka_unit_test(passphrase_source),
 	};
 
 	return cmocka_run_group_tests(t, setup, teardown);
