@@ -281,6 +281,20 @@ int kxi_oid_to_der(const char *s, uint8_t *out, size_t max, size_t *len,
  * non-minimal subidentifiers and arcs out of range are refused. */
 int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
     const char **why);
+/*
+ * Open an input file without blocking, refuse anything but a regular file
+ * (and, when private, a file group or others can read), then make the
+ * descriptor blocking.  name is used in messages; *size gets st_size.
+ */
+int kxi_open_input(const char *path, const char *name, int private,
+    int *fdp, size_t *size, kx_diag *d);
+
+/* pem.c: the PEM passphrase callback; never reads a terminal. */
+struct kxi_pem_pass {
+	const kx_secret *pass;	/* NULL: refuse an encrypted key */
+	int asked;		/* set when the key was encrypted */
+};
+int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;

@@ -30,7 +30,8 @@ read_component(struct cli *cli, const char *path, kx_component_info *ci,
 
 	if (d == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
-	r = kx_file_read(path, 64 << 10, &b, d);
+	/* a component is key material: private, as file: key sources */
+	r = kx_file_read_private(path, 64 << 10, &b, d);
 	if (r == KX_OK)
 		r = kx_component_read(b.data, b.len, path, ci, v, d);
 	kx_buf_free(&b);
@@ -265,7 +266,9 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, path);
-	ex = cli_write(cli, path, b.data, b.len, 0);
+	/* a document carrying a clear value is key material: 0600 */
+	ex = cli_write(cli, path, b.data, b.len, kx_doc_has_clear(doc) ?
+	    KX_WRITE_SECRET : 0);
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);

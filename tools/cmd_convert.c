@@ -11,7 +11,7 @@
 
 #include "cli.h"
 
-enum { O_TO, O_KEY, O_OUTPUT };
+enum { O_TO, O_KEY, O_OUTPUT, O_FORCE };
 
 const struct cli_opt convert_opts[] = {
 	[O_TO] = { "to", 't', 1, "FMT",
@@ -20,6 +20,8 @@ const struct cli_opt convert_opts[] = {
 	    "convert only the key with this id" },
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write to OUT instead of standard output" },
+	[O_FORCE] = { "force", 'f', 0, NULL,
+	    "replace an existing OUT that would hold clear key values" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -32,7 +34,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	kx_diag *d = NULL;
 	kx_buf b = { 0 };
 	long idx = -1;
-	int o, r, ex = CLI_USAGE;
+	int o, r, force = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -46,6 +48,9 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 			break;
 		case O_OUTPUT:
 			outpath = arg;
+			break;
+		case O_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -101,7 +106,9 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	}
 	/* Warnings (generator artefacts, lost attributes) do not fail. */
 	cli_print_findings(cli, d, 0, in);
-	ex = cli_write(cli, outpath, b.data, b.len, 0);
+	/* clear test values make the output key material: 0600, no clobber */
+	ex = cli_write(cli, outpath, b.data, b.len, kx_doc_has_clear(doc) ?
+	    CLI_KEY_OUT(force) : 0);
 out:
 	kx_buf_free(&b);
 	kx_doc_free(doc);

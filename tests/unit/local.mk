@@ -19,6 +19,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_report \
 	tests/unit/test_secmem \
 	tests/unit/test_keysrc \
+	tests/unit/test_files \
 	tests/unit/test_kcv \
 	tests/unit/test_wrap \
 	tests/unit/test_split \
