@@ -15,10 +15,11 @@
  * non-minimal integers, BOOLEAN other than 00/FF, ...) is caught by
  * re-encoding asn1c's decoded value and comparing bytes; canonical-model
  * rules (bit trimming, omitted defaults) by writing the mapped model
- * again and comparing.  Malformed encodings are KX001 (KX_ESYNTAX),
- * values outside the schema or the model are KX002 (KX_ESCHEMA); both
- * carry the byte offset.  A reader of version 1 refuses components added
- * after the extension markers by a later version (they do not re-encode).
+ * again and comparing.  Malformed encodings are reported as malformed
+ * (KX_ESYNTAX), values outside the schema or the model as schema findings
+ * (KX_ESCHEMA); both carry the byte offset.  A reader of version 1
+ * refuses components added after the extension markers by a later
+ * version (they do not re-encode).
  * Reader and writer handle the document head and each key on their own,
  * so asn1c holds at most one key at a time (memory ~ the model).
  */
@@ -892,7 +893,7 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
 	asn_enc_rval_t er;
 
 	if (asn_check_constraints(td, sptr, err, &errlen) != 0)
-		return kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, NULL,
+		return kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, NULL,
 		    NULL, key_id, "der: model violates the ASN.1 module: %s",
 		    errlen ? err : "constraint");
 	er = der_encode(td, sptr, append_cb, out);
@@ -1057,7 +1058,7 @@ struct rctx {
 
 static void rfail(struct rctx *c, const char *fmt, ...) KX_PRINTF(2, 3);
 
-/* A value outside the model: KX002 at the current place. */
+/* A value outside the model: a schema finding at the current place. */
 static void
 rfail(struct rctx *c, const char *fmt, ...)
 {
@@ -1069,7 +1070,7 @@ rfail(struct rctx *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->r == KX_OK)
 		c->r = KX_ESCHEMA;
-	kxi_diag_add(c->d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, c->name,
+	kxi_fact(c->d, KXI_SCHEMA, KX_ESCHEMA, c->name,
 	    &c->loc, c->key_id, "der: %s", msg);
 }
 
@@ -1565,26 +1566,26 @@ decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
 	rv = ber_decode(&ctx, td, sp, p, n);
 	if (rv.code != RC_OK || rv.consumed != n) {
 		loc.off = base + map_off(m, rv.consumed);
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: malformed %s", td->name);
 		goto out;
 	}
 	er = der_encode(td, *sp, append_cb, &re);
 	if (er.encoded < 0) {
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: invalid %s value",
 		    er.failed_type ? er.failed_type->name : td->name);
 		goto out;
 	}
 	if (re.len != n || memcmp(re.data, p, n) != 0) {
 		loc.off = base + map_off(m, diff_place(p, n, re.data, re.len));
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not DER at byte %lld (BER form, or a "
 		    "component of a later version)", (long long)loc.off);
 		goto out;
 	}
 	if (asn_check_constraints(td, *sp, err, &errlen) != 0) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
+		r = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
 		    &loc, NULL, "der: %s", errlen ? err : "constraint failed");
 		goto out;
 	}
@@ -1604,7 +1605,7 @@ canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
 	if (mine->len == n && memcmp(mine->data, p, n) == 0)
 		return KX_OK;
 	loc.off = base + map_off(m, diff_place(p, n, mine->data, mine->len));
-	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name, &loc,
+	return kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name, &loc,
 	    key_id, "der: not the canonical encoding of its content at byte "
 	    "%lld (untrimmed BIT STRING, or a default written out)",
 	    (long long)loc.off);
@@ -1645,7 +1646,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		goto out;
 	}
 	if (len == 0) {
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
@@ -1660,7 +1661,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		else if (loc.off > 0 && (size_t)loc.off < len &&
 		    strict_walk(buf, 0, len, 0) < 0)
 			what = "bad BIT STRING (unused bits octet)";
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: %s at byte %lld", what,
 		    (long long)loc.off);
 		goto out;
@@ -1669,13 +1670,13 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	(void)tlv_at(buf, len, 0, &top);
 	loc.off = 0;
 	if (buf[0] != 0x30) {
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not a KeyExchange (no SEQUENCE)");
 		goto out;
 	}
 	if (top.hdr + top.len != len) {
 		loc.off = (int64_t)(top.hdr + top.len);
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: trailing bytes after the KeyExchange at "
 		    "byte %lld", (long long)loc.off);
 		goto out;
@@ -1707,13 +1708,13 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	if (OBJECT_IDENTIFIER_get_arcs(&x->contentType, arcs, sizeof(arcs[0]),
 	    EXCHANGE_NARCS + 1) != (int)EXCHANGE_NARCS ||
 	    memcmp(arcs, exchange_arcs, sizeof(exchange_arcs)) != 0) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
+		r = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
 		    &loc, NULL, "der: contentType is not "
 		    "id-kmsxchg-exchange-v1");
 		goto out;
 	}
 	if (x->modelVersion != KX_MODEL_VERSION) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_fact(d, KXI_SCHEMA, KX_EUNSUPPORTED,
 		    name, &loc, NULL, "der: model version %ld not supported",
 		    x->modelVersion);
 		goto out;
@@ -1764,7 +1765,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	if ((r = enc_head(doc, &re, NULL)) != KX_OK ||
 	    (r = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
 		if (r != KX_ESYNTAX)
-			r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+			r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX,
 			    name, &loc, NULL, "der: head does not re-encode");
 		goto out;
 	}
@@ -1810,7 +1811,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    (int64_t)e.off, NULL, name, k->prof.id, d)) != KX_OK) {
 			if (r != KX_ESYNTAX) {
 				loc.off = (int64_t)e.off;
-				r = kxi_diag_add(d, "KX001", KX_SEV_ERROR,
+				r = kxi_fact(d, KXI_MALFORMED,
 				    KX_ESYNTAX, name, &loc, k->prof.id,
 				    "der: key does not re-encode");
 			}
@@ -1833,5 +1834,8 @@ out:
 }
 
 const struct kxi_format kxi_format_der = {
-	"der", KX_FMT_DER, der_detect, der_read, der_write
+	"der", "DER", KX_FMT_DER,
+	KX_CAP_BINARY | KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV |
+	    KX_CAP_USAGE | KX_CAP_BOUND,
+	der_detect, der_read, der_write
 };
