@@ -184,27 +184,33 @@ key_places(const uint8_t *b, const struct tlv *key, kx_loc *loc)
 		unsigned long tag;
 		enum kx_field f;
 	} prof_map[] = {
-		{ 0, KXF_ID }, { 12, KXF_ALG }, { 16, KXF_USAGE },
-		{ 20, KXF_VALIDITY }, { 25, KXF_STATE }, { 19, KXF_GP },
-		{ 31, KXF_EXPORT }, { 36, KXF_SPLIT }, { 37, KXF_RELATIONS },
+		{ KXI_TAG_PROFILE_id, KXF_ID },
+		{ KXI_TAG_PROFILE_algorithm, KXF_ALG },
+		{ KXI_TAG_PROFILE_usage, KXF_USAGE },
+		{ KXI_TAG_PROFILE_notBefore, KXF_VALIDITY },
+		{ KXI_TAG_PROFILE_state, KXF_STATE },
+		{ KXI_TAG_PROFILE_gp, KXF_GP },
+		{ KXI_TAG_PROFILE_export, KXF_EXPORT },
+		{ KXI_TAG_PROFILE_split, KXF_SPLIT },
+		{ KXI_TAG_PROFILE_relations, KXF_RELATIONS },
 	};
 	struct tlv prof, t;
 	size_t i;
 
 	for (i = 0; i < KXF__N; i++)
 		loc[i].off = (int64_t)key->off;
-	if (tlv_child(b, key, 1, &t) == 0)
+	if (tlv_child(b, key, KXI_TAG_KEY_value, &t) == 0)
 		loc[KXF_VALUE].off = (int64_t)t.off;
-	if (tlv_child(b, key, 2, &t) == 0)
+	if (tlv_child(b, key, KXI_TAG_KEY_kcv, &t) == 0)
 		loc[KXF_KCV].off = (int64_t)t.off;
-	if (tlv_child(b, key, 0, &prof) != 0)
+	if (tlv_child(b, key, KXI_TAG_KEY_profile, &prof) != 0)
 		return;
 	for (i = 0; i < sizeof(prof_map) / sizeof(prof_map[0]); i++)
 		if (tlv_child(b, &prof, prof_map[i].tag, &t) == 0)
 			loc[prof_map[i].f].off = (int64_t)t.off;
-	/* validity: the first of notBefore..processUntil present */
-	for (i = 21; i <= 24 && loc[KXF_VALIDITY].off == (int64_t)key->off;
-	    i++)
+	/* validity: the first of notAfter..cryptoperiod present */
+	for (i = KXI_TAG_PROFILE_notAfter; i <= KXI_TAG_PROFILE_cryptoperiod &&
+	    loc[KXF_VALIDITY].off == (int64_t)key->off; i++)
 		if (tlv_child(b, &prof, i, &t) == 0)
 			loc[KXF_VALIDITY].off = (int64_t)t.off;
 }
@@ -231,21 +237,25 @@ bits_walk(const uint8_t *b, size_t len)
 	struct tlv top, list, k, prof, t, exp;
 	size_t pos, end;
 
-	if (tlv_at(b, len, 0, &top) != 0 || tlv_child(b, &top, 6, &list) != 0)
+	if (tlv_at(b, len, 0, &top) != 0 ||
+	    tlv_child(b, &top, KXI_TAG_HEADER_keys, &list) != 0)
 		return -1;
 	pos = list.off + list.hdr;
 	end = pos + list.len;
 	for (; pos < end; pos = k.off + k.hdr + k.len) {
 		if (tlv_at(b, end, pos, &k) != 0)
 			return (int64_t)pos;
-		if (tlv_child(b, &k, 0, &prof) != 0)
+		if (tlv_child(b, &k, KXI_TAG_KEY_profile, &prof) != 0)
 			continue;
-		if (tlv_child(b, &prof, 15, &t) == 0 && !bits_ok(b, &t))
+		if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes,
+		    &t) == 0 && !bits_ok(b, &t))
 			return (int64_t)t.off;
-		if (tlv_child(b, &prof, 16, &t) == 0 && !bits_ok(b, &t))
+		if (tlv_child(b, &prof, KXI_TAG_PROFILE_usage, &t) == 0 &&
+		    !bits_ok(b, &t))
 			return (int64_t)t.off;
-		if (tlv_child(b, &prof, 31, &exp) == 0 &&
-		    tlv_child(b, &exp, 1, &t) == 0 && !bits_ok(b, &t))
+		if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+		    tlv_child(b, &exp, KXI_TAG_EXPORT_forms, &t) == 0 &&
+		    !bits_ok(b, &t))
 			return (int64_t)t.off;
 	}
 	return -1;
@@ -1733,15 +1743,15 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	c.name = name;
 	c.loc = loc;
 	doc->model_version = (int)x->modelVersion;
-	c.loc.off = top_place(buf, len, 0);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_id);
 	doc->id = rstr(&c, &x->id, "document id");
-	c.loc.off = top_place(buf, len, 1);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_created);
 	doc->created = rtime(&c, &x->created, "document created");
-	c.loc.off = top_place(buf, len, 2);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_sender);
 	doc->sender = rstr(&c, x->sender, "sender");
-	c.loc.off = top_place(buf, len, 3);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_recipients);
 	rlist(&c, x->recipients, &doc->recipients, "recipients");
-	c.loc.off = top_place(buf, len, 4);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_comment);
 	doc->comment = rstr(&c, x->comment, "comment");
 	for (i = 0; x->transportKeys && i < x->transportKeys->list.count &&
 	    c.r == KX_OK; i++) {
@@ -1752,11 +1762,12 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 			    name, &loc, NULL, "der: too many transport keys");
 			goto out;
 		}
-		t->loc.off = list_place(buf, len, 5, (size_t)i);
+		t->loc.off = list_place(buf, len,
+		    KXI_TAG_HEADER_transportKeys, (size_t)i);
 		c.loc = t->loc;
 		rtk(&c, x->transportKeys->list.array[i], t);
 	}
-	c.loc.off = top_place(buf, len, 7);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_extensions);
 	rexts(&c, x->extensions, &doc->extensions, &doc->nextensions);
 	if (c.r != KX_OK) {
 		r = c.r;

@@ -1353,7 +1353,10 @@ report_lost(struct wr *w)
 	    p->revocation_reason != KX_REV_UNSPECIFIED)
 		lost(w, "revocation reason %s", kx_name(KX_E_REVOCATION,
 		    p->revocation_reason));
-	if (p->revoked_at != KX_UNSET_TIME && seconds_of_day(p->revoked_at))
+	if (p->revoked_at != KX_UNSET_TIME && p->state != KX_STATE_COMPROMISED)
+		lost(w, "revoked_at (GP records compromised keys' only)");
+	else if (p->revoked_at != KX_UNSET_TIME &&
+	    seconds_of_day(p->revoked_at))
 		lost(w, "the time of day of revoked_at");
 	if (p->created != KX_UNSET_TIME && p->nrevisions > 0) {
 		int64_t first = p->revisions[0].date;

@@ -294,6 +294,15 @@ extern const struct kxi_format kxi_format_xml;	/* xml.c */
 extern const struct kxi_format kxi_format_der;	/* der.c */
 extern const struct kxi_format kxi_format_gp;	/* gp.c */
 
+/*
+ * Context tag numbers of the ASN.1 module, from the field table:
+ * KXI_TAG_PROFILE_usage is the tag of KeyProfile's usage.
+ */
+enum kxi_tag {
+#define KX_FIELD(group, xml, asn1, tag, gp) KXI_TAG_##group##_##asn1 = tag,
+#include "fields.def"
+};
+
 /* The row of a format (doc.c); NULL for KX_FMT_AUTO and unknown values. */
 const struct kxi_format *kxi_format_get(enum kx_format f);
 /*
