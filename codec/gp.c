@@ -26,7 +26,8 @@
  * per attribute): lifecycle states other than active/compromised, times of
  * day, role, usage limit, the GP card fields (key type, KVN, KID, KUQ,
  * access, SCP, SD AID, diversification), protect/process periods,
- * cryptoperiod, revocation reason, export forms/destinations/minimum wrap
+ * cryptoperiod, revocation reason, the revocation date of a key not
+ * compromised, export forms/destinations/minimum wrap
  * strength/trusted KEK, import sources, provenance, permanence, split
  * threshold and dual control, relations, custodians, creator, holder,
  * reference, allowed modes, KCV methods other than gp-des, wrapped values
