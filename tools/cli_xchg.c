@@ -62,7 +62,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 		return cli_usage(cli, "give the %s as a key source or as "
 		    "components, not both or neither", what);
 	if (src != NULL)
-		return cli_load_key(cli, what, src, &kek->key);
+		return cli_load_key(cli, what, src, KX_ALG_AES, 0, &kek->key);
 	if (comps->n < 2)
 		return cli_usage(cli, "a single component is not a key");
 	for (i = 0; i < comps->n; i++) {
@@ -176,9 +176,12 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 		return CLI_OK;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
+	/* a missing policy is I/O (2), a malformed one invalid input (1) */
 	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_fail(cli, d, r, path);
-		ex = CLI_USAGE;	/* a bad policy is a usage error */
+		cli_print_findings(cli, d, 0, path);
+		cli_error(cli, "cannot use policy %s: %s", path,
+		    cli_reason(d, r));
+		ex = cli_exit_for(r);
 	}
 	kx_diag_free(d);
 	return ex;
@@ -273,6 +276,9 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	char names[64];
 	int r, ex;
 
+	x->cli = cli;
+	cli_audit_set(cli, KX_AF_INPUT, in);
+	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
 	/* the outputs are bound wrapped values: formats that carry them */
 	x->fmt = KX_FMT_AUTO;
 	if (x->to != NULL && (kx_format_caps(x->fmt =
@@ -283,10 +289,13 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	}
 	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
 		return ex;
+	if (x->now != NULL)
+		cli_audit_now(cli, x->xo.now);
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_fail(cli, x->d, r, in);
+		return cli_read_failed(cli, x->d, r, in);
+	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
 		    kx_format_caps(kx_doc_format(x->doc)) & KX_CAP_BOUND ?
@@ -294,6 +303,7 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;
+	cli_audit_policy(cli, x->policy, x->policy_path);
 	if (x->against_path != NULL) {
 		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
 		    &x->against, x->d)) != KX_OK)
@@ -306,6 +316,8 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 void
 cli_xchg_close(struct cli_xchg *x)
 {
+	if (x->cli != NULL && x->d != NULL)
+		cli_audit_rules(x->cli, x->d);	/* refusals name their rules */
 	kx_policy_free(x->policy);
 	kx_doc_free(x->doc);
 	kx_doc_free(x->against);

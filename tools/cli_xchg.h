@@ -39,6 +39,7 @@ void cli_kek_free(struct cli_kek *kek);
 /* What export, import and rewrap share: --now, --policy, --to, -o, the
  * document read and the diagnostics. */
 struct cli_xchg {
+	struct cli *cli;	/* set by cli_xchg_open (audit record) */
 	const char *now, *policy_path, *to, *out, *against_path;
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;

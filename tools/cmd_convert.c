@@ -68,9 +68,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, in);
-		cli_error(cli, "cannot read %s: %s", in, kx_strerror(r));
-		ex = cli_exit_for(r);
+		ex = cli_read_failed(cli, d, r, in);
 		goto out;
 	}
 	if (key_id != NULL && (idx = kx_doc_find_key(doc, key_id)) < 0) {
@@ -81,6 +79,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	    (kx_format_caps(to) & KX_CAP_KEYS) == 0) {
 		cli_error(cli, "%s holds %zu keys and a %s document one; use "
 		    "--key", in, kx_doc_key_count(doc), kx_format_name(to));
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if (key_id != NULL && kx_doc_key_count(doc) > 1) {
