@@ -4,7 +4,8 @@
  * and component, in order, with its tag), the C enum name tables against
  * both schemas' enumerations, and every field through every format:
  * unchanged through DER, unchanged through GP or reported as lost (KX009)
- * in the words fields.def gives.
+ * in the words fields.def gives; and every field a copy may only narrow
+ * is compared (KX124).
  */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -38,6 +39,15 @@ static const struct field {
 #include "fields.def"
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const struct narrow {
+	enum group g;
+	const char *xml, *narrow, *wide;
+} narrows[] = {
+#define KX_NARROW(g, xml, narrow, wide) { G_##g, xml, narrow, wide },
+#include "fields.def"
+};
+#define NNARROWS (sizeof(narrows) / sizeof(narrows[0]))
 
 static const struct {
 	enum kx_enum_type t;
@@ -244,8 +254,9 @@ enums_agree(void **state)
 			if (v >= n || num != v ||
 			    strcmp(name, kx_name(enums[e].t, v)) != 0)
 				fail_msg("%s: ASN.1 %s has %s(%d), C has "
-				    "%s(%d)", enums[e].name, enums[e].asn1, name, num,
-				    v < n ? kx_name(enums[e].t, v) : "-", v);
+				    "%s(%d)", enums[e].name, enums[e].asn1,
+				    name, num, v < n ? kx_name(enums[e].t, v) :
+				    "-", v);
 			p += len;
 			while (*p == ',' || *p == ' ' || *p == '\t' ||
 			    *p == '\n')
@@ -463,6 +474,88 @@ every_field_round_trips(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* ---- KX124: a copy may only narrow ----------------------------------- */
+/*
+ * The sample with the first <xml> element inside the first <anchor> of its
+ * first key set to value.
+ */
+static kx_doc *
+sample_with(const kx_buf *s, const char *anchor, const char *xml,
+    const char *value)
+{
+	char open[64], close[64];
+	const char *t = (const char *)s->data, *a, *v, *e;
+	kx_buf b = { 0 };
+	kx_doc *doc = NULL;
+
+	snprintf(open, sizeof(open), "<%s>", xml);
+	snprintf(close, sizeof(close), "</%s>", xml);
+	a = strstr(t, "<Key>");
+	assert_non_null(a);
+	a = strstr(a, anchor);
+	assert_non_null(a);
+	v = strstr(a, open);
+	assert_non_null(v);
+	v += strlen(open);
+	e = strstr(v, close);
+	assert_non_null(e);
+	assert_int_equal(kx_buf_append(&b, t, (size_t)(v - t)), KX_OK);
+	assert_int_equal(kx_buf_printf(&b, "%s", value), KX_OK);
+	assert_int_equal(kx_buf_printf(&b, "%s", e), KX_OK);
+	assert_int_equal(kx_doc_read(b.data, b.len, KX_FMT_XML, "copy", &doc,
+	    NULL), KX_OK);
+	kx_buf_free(&b);
+	return doc;
+}
+
+static int
+widens(const kx_doc *copy, const kx_doc *orig)
+{
+	kx_diag *d = kx_diag_new();
+	int r;
+
+	assert_int_equal(kx_doc_validate(copy, NULL, 1775000000, orig, d),
+	    KX_OK);
+	r = kxt_has_rule(d, "KX124", KX_SEV_NOTE);
+	kx_diag_free(d);
+	return r;
+}
+
+static void
+narrowing_fields_are_compared(void **state)
+{
+	kx_doc *orig, *copy;
+	kx_buf s;
+	size_t i, j;
+
+	(void)state;
+	kxt_slurp("samples/exchange/full-profile.xml", &s);
+	assert_int_equal(kx_buf_append(&s, "", 1), KX_OK);
+	for (i = 0; i < NNARROWS; i++) {
+		for (j = 0; j < NFIELDS; j++)
+			if (fields[j].g == narrows[i].g && fields[j].xml &&
+			    strcmp(fields[j].xml, narrows[i].xml) == 0)
+				break;
+		if (j == NFIELDS)
+			fail_msg("KX_NARROW %s/%s is not a field",
+			    groups[narrows[i].g].name, narrows[i].xml);
+		orig = sample_with(&s, narrows[i].g == G_EXPORT ? "<Export>" :
+		    "<Profile>", narrows[i].xml, narrows[i].narrow);
+		copy = sample_with(&s, narrows[i].g == G_EXPORT ? "<Export>" :
+		    "<Profile>", narrows[i].xml, narrows[i].wide);
+		if (widens(orig, orig))
+			fail_msg("%s %s: KX124 against itself", narrows[i].xml,
+			    narrows[i].narrow);
+		if (!widens(copy, orig))
+			fail_msg("%s: %s where the original has %s is not "
+			    "reported (KX124)", narrows[i].xml,
+			    narrows[i].wide, narrows[i].narrow);
+		kx_doc_free(orig);
+		kx_doc_free(copy);
+	}
+	kx_buf_free(&s);
+}
+
 int
 main(void)
 {
@@ -472,6 +565,7 @@ main(void)
 		cmocka_unit_test(der_tags_from_table),
 		cmocka_unit_test(enums_agree),
 		cmocka_unit_test(every_field_round_trips),
+		cmocka_unit_test(narrowing_fields_are_compared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
