@@ -392,11 +392,28 @@ enum kx_format {
 	KX_FMT_AUTO = 0,
 	KX_FMT_XML,		/* native exchange XML (KX_NS) */
 	KX_FMT_DER,		/* native ASN.1 DER */
-	KX_FMT_GP		/* GlobalPlatform Systems Profiles KeyProfile */
+	KX_FMT_GP,		/* GlobalPlatform Systems Profiles KeyProfile */
+	KX_FMT__N
 };
 /* "xml", "der", "gp"; KX_FMT_AUTO for unknown names. */
 enum kx_format kx_format_from_name(const char *name);
 const char *kx_format_name(enum kx_format f);
+/*
+ * What a format carries and how it is written: ask these, never which
+ * format it is.  A model attribute a format cannot carry is reported as
+ * lost (KX009) when written to it.
+ */
+#define KX_CAP_BINARY	(1u << 0)	/* bytes, not text: no terminal */
+#define KX_CAP_KEYS	(1u << 1)	/* several keys in one document */
+#define KX_CAP_TK	(1u << 2)	/* transport-key records */
+#define KX_CAP_TK_KCV	(1u << 3)	/* the KCV of a transport key */
+#define KX_CAP_KCV	(1u << 4)	/* the KCV of a key */
+#define KX_CAP_USAGE	(1u << 5)	/* every usage of the model apart */
+#define KX_CAP_BOUND	(1u << 6)	/* bound wrapped values (aes-siv-bound):
+					 * an output of export, import and
+					 * rewrap */
+/* The KX_CAP_ bits of a format; 0 for KX_FMT_AUTO and unknown values. */
+unsigned kx_format_caps(enum kx_format f);
 /* Detect a format from content (never from a file name). */
 enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
 

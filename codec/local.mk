@@ -21,7 +21,7 @@ CLEANFILES += codec/schemas.c
 
 noinst_LTLIBRARIES += codec/libkx_core.la
 codec_libkx_core_la_SOURCES = \
-	codec/kmsxchg.h codec/internal.h codec/errors.def \
+	codec/kmsxchg.h codec/internal.h codec/errors.def codec/fields.def \
 	codec/model.c codec/names.c codec/err.c codec/diag.c codec/util.c \
 	codec/oid.c \
 	codec/doc.c codec/exchange.c codec/view.c \

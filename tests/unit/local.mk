@@ -7,6 +7,7 @@ LDADD = codec/libkx_core.la $(CMOCKA_LIBS) $(LIBXML2_LIBS) \
 
 KX_UNIT_TESTS = \
 	tests/unit/test_model \
+	tests/unit/test_fields \
 	tests/unit/test_exchange \
 	tests/unit/test_mutate \
 	tests/unit/test_view \
