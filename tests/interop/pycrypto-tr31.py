@@ -141,7 +141,7 @@ def one(tmp, kek_hex):
         f.write(text)
     out = os.path.join(tmp, "clear-%d" % len(kbpk))
     run("import", "--kek", "file:" + tk, "--now", "2026-02-01",
-        "--insecure-clear-output", out, xml)
+        "--insecure-clear-output", out, "--insecure-clear-production", xml)
     for kid, v in VALUES.items():
         with open(os.path.join(out, kid.decode() + ".key")) as f:
             got = f.read().strip()
