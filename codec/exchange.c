@@ -27,6 +27,14 @@ kx_key_id(const kx_key *k)
 	return k == NULL ? NULL : k->prof.id;
 }
 
+int
+kx_key_value_bound(const kx_key *k)
+{
+	return k != NULL && k->value.form == KX_VALUE_WRAPPED &&
+	    (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
+	    k->value.alg == KX_WRAP_TR31_B_BOUND);
+}
+
 const uint8_t *
 kx_key_kcv(const kx_key *k, size_t *len, enum kx_kcv_method *method)
 {
@@ -527,30 +535,81 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 /* ---- import -------------------------------------------------------- */
 /*
- * The KEK given (of family fam; KX_ALG_NONE: as the document says) is
- * transport key t: same algorithm family and length, same KCV.
+ * The KCV the caller gave for the KEK (o->kek_kcv) matches it: KX135
+ * otherwise.  KX_OK when none was given.
  */
 static int
-check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
-    enum kx_alg fam, kx_diag *d)
+check_given_kcv(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
+    enum kx_alg alg, const kx_xchg_opts *o, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
-	enum kx_alg alg;
+	enum kx_kcv_method m;
+	size_t n, lo, hi;
+	int r;
+
+	if (o == NULL || o->kek_kcv_len == 0)
+		return KX_OK;
+	n = o->kek_kcv_len;
+	m = o->kek_kcv_method != KX_KCV_NONE ? o->kek_kcv_method :
+	    kx_kcv_default_method(alg);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi)
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &t->loc, NULL, "the transport key KCV given "
+		    "has %zu bytes, a %s KCV %s", n, kx_name(KX_E_KCV_METHOD,
+		    m), kxi_kcv_len_text(m, want, sizeof(want)));
+	if ((r = kx_kcv_compute(alg, m, kek, kcv, n, d)) != KX_OK)
+		return r;
+	if (CRYPTO_memcmp(kcv, o->kek_kcv, n) != 0) {
+		kxi_hex_encode(o->kek_kcv, n, want);
+		kxi_hex_encode(kcv, n, have);
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &t->loc, NULL, "the KEK given (%s KCV %s) is "
+		    "not the transport key whose KCV was given (%s) for %s",
+		    kx_name(KX_E_KCV_METHOD, m), have, want, t->id);
+	}
+	return KX_OK;
+}
+
+/*
+ * The KEK given (of family fam; KX_ALG_NONE: as the document says) is
+ * transport key t: same algorithm family and length, same KCV (the
+ * document's, and the one the caller gave in o->kek_kcv; at least one).
+ */
+static int
+check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
+    const kx_xchg_opts *o, kx_diag *d)
+{
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
+	enum kx_alg alg, fam = o != NULL ? o->from_kek_alg : KX_ALG_NONE;
 	size_t n = t->kcv.n, lo, hi;
 	int r;
 
+	if (n == 0 && o != NULL && o->kek_kcv_len != 0) {
+		/* the document has none (GP): the caller's decides */
+		if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(t->alg))
+			goto family;
+		if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) !=
+		    KX_OK)
+			return r;
+		if ((unsigned)kx_secret_len(kek) * 8 != t->length_bits &&
+		    t->length_bits != 0)
+			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+			    doc->source, &t->loc, NULL, "the KEK given has %zu "
+			    "bits, transport key %s %u", kx_secret_len(kek) *
+			    8, t->id, t->length_bits);
+		return check_given_kcv(doc, t, kek, alg, o, d);
+	}
 	if (n == 0 || kx_kcv_len_range(t->kcv_method, &lo, &hi) != KX_OK ||
 	    n < lo || n > hi)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "transport key %s has no "
-		    "usable KCV to check the KEK against (%zu bytes)", t->id,
-		    n);
+		    "usable KCV to check the KEK against (%zu bytes)%s", t->id,
+		    n, n == 0 ? ": give the KEK's KCV (kmsxchg import "
+		    "--kek-kcv)" : "");
 	if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(t->alg))
-		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
-		    doc->source, &t->loc, NULL, "the KEK given is %s key, "
-		    "transport key %s is %s", is_tdea(fam) ? "a TDEA" :
-		    "an AES", t->id, kx_name(KX_E_ALG, t->alg));
+		goto family;
 	if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) != KX_OK)
 		return r;
 	if ((r = kx_kcv_compute(alg, t->kcv_method, kek, kcv, n, d)) != KX_OK)
@@ -563,7 +622,12 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 		    doc->source, &t->loc, NULL, "the KEK given (KCV %s) is "
 		    "not transport key %s (KCV %s)", have, t->id, want);
 	}
-	return KX_OK;
+	return check_given_kcv(doc, t, kek, alg, o, d);
+family:
+	return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV, doc->source,
+	    &t->loc, NULL, "the KEK given is %s key, transport key %s is %s",
+	    is_tdea(fam) ? "a TDEA" : "an AES", t->id,
+	    kx_name(KX_E_ALG, t->alg));
 }
 
 /*
@@ -572,27 +636,15 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
  * policy says about rule KX136.
  */
 static int
-unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
+bound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
     kx_secret **out, kx_diag *d)
 {
-	const kx_key *k = &doc->keys[i];
 	kx_buf aad = { 0 };
-	uint8_t kcv[KX_KCV_MAX_LEN], md[32];
+	uint8_t md[32];
 	char msg[160];
 	unsigned v;
-	size_t n;
 	int r;
 
-	*out = NULL;
-	if (k->value.form != KX_VALUE_WRAPPED || !is_bound(k->value.alg)) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "only "
-		    "aes-siv-bound and tr31-b-bound values can be imported "
-		    "(got %s %s)",
-		    kx_name(KX_E_VALUE_FORM, k->value.form),
-		    kx_name(KX_E_WRAP_ALG, k->value.alg));
-		goto out;
-	}
 	if ((r = kxi_binding_check(doc, k, &v, msg, sizeof(msg))) != KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
@@ -613,6 +665,125 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		    "profile");
 		goto out;
 	}
+	r = KX_OK;
+out:
+	kx_buf_free(&aad);
+	return r;
+}
+
+/* Values other systems wrote, without a binding (KX138 warned). */
+static int
+is_unbound(enum kx_wrap_alg w)
+{
+	switch (w) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+	case KX_WRAP_TDEA_ECB:
+	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_RSA_OAEP_SHA256:
+	case KX_WRAP_RSA_AES_KWP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* TDEA-CBC with the IV the document gives (GP AlgorithmParameters). */
+static int
+tdea_cbc_iv(const kx_secret *kek, const kx_keyval *val, kx_secret **out,
+    kx_diag *d)
+{
+	uint8_t k24[24];
+	int r;
+
+	if (kxi_tdea_key24(kx_secret_data(kek), kx_secret_len(kek), k24) !=
+	    KX_OK || kx_secret_len(kek) == 8)
+		return KX_FAIL(d, KX_EINPUT, "tdea-cbc: the KEK must be 16 or "
+		    "24 bytes");
+	if (val->data.n == 0 || val->data.n % 8 != 0)
+		r = KX_FAIL(d, KX_ECRYPTO, "tdea-cbc: wrapped length %zu is "
+		    "not a multiple of 8", val->data.n);
+	else if ((r = kx_secret_new(val->data.n, out)) == KX_OK &&
+	    (r = kxi_cipher_once("DES-EDE3-CBC", 0, k24, val->iv.p, 1,
+	    val->data.p, val->data.n, kx_secret_mut(*out), NULL,
+	    "tdea-cbc", d)) != KX_OK) {
+		kx_secret_free(*out);
+		*out = NULL;
+	}
+	OPENSSL_cleanse(k24, sizeof(k24));
+	return r;
+}
+
+/*
+ * Unwrap an unbound value: nothing but the key's KCV can tell a wrong
+ * KEK or a changed value for tdea-*, and nothing at all tells a changed
+ * profile (KX138).
+ */
+static int
+unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
+    kx_secret **out, kx_diag *d)
+{
+	const kx_keyval *val = &k->value;
+	kx_diag *why = kx_diag_new();
+	const kx_finding *f;
+	int r;
+
+	if (why == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n != 0 && val->iv.n != 8)
+		r = KX_FAIL(why, KX_ESYNTAX, "a TDEA-CBC IV has 8 bytes, not "
+		    "%zu", val->iv.n);
+	else if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n == 8)
+		r = tdea_cbc_iv(kek, val, out, why);
+	else if (val->iv.n != 0)
+		r = KX_FAIL(why, KX_ESYNTAX, "%s takes no IV",
+		    kx_name(KX_E_WRAP_ALG, val->alg));
+	else
+		r = kx_unwrap(val->alg, kek, val->data.p, val->data.n, NULL, 0,
+		    out, why);
+	if (r != KX_OK) {
+		f = kx_diag_count(why) > 0 ? kx_diag_get(why, 0) : NULL;
+		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the %s "
+		    "value does not unwrap under transport key %s (%s)",
+		    kx_name(KX_E_WRAP_ALG, val->alg), val->kek_id,
+		    f != NULL ? f->message : kx_strerror(r));
+	}
+	kx_diag_free(why);
+	return r;
+}
+
+static int
+unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
+    kx_secret **out, kx_diag *d)
+{
+	const kx_key *k = &doc->keys[i];
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	size_t n;
+	int r, bound;
+
+	*out = NULL;
+	bound = is_bound(k->value.alg);
+	if (k->value.form != KX_VALUE_WRAPPED ||
+	    (!bound && !is_unbound(k->value.alg))) {
+		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "a %s %s "
+		    "value cannot be imported",
+		    kx_name(KX_E_VALUE_FORM, k->value.form),
+		    kx_name(KX_E_WRAP_ALG, k->value.alg));
+		goto out;
+	}
+	/* an unbound value has its KCV as its only check: required */
+	if (!bound && (!has_kcv(k->prof.alg) || k->kcv.n == 0)) {
+		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &k->loc[KXF_KCV], k->prof.id, "the %s value "
+		    "is not bound and the key has no KCV to check it against: "
+		    "refused", kx_name(KX_E_WRAP_ALG, k->value.alg));
+		goto out;
+	}
+	if ((r = bound ? bound_open(doc, k, kek, out, d) :
+	    unbound_open(doc, k, kek, out, d)) != KX_OK)
+		goto out;
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
 		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
@@ -637,7 +808,6 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	}
 	r = KX_OK;
 out:
-	kx_buf_free(&aad);
 	if (r != KX_OK) {
 		kx_secret_free(*out);
 		*out = NULL;
@@ -682,8 +852,7 @@ verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
 			    k->value.kek_id : "-");
 			continue;
 		}
-		if ((r = check_kek(doc, t, kek, o != NULL ? o->from_kek_alg :
-		    KX_ALG_NONE, d)) != KX_OK)
+		if ((r = check_kek(doc, t, kek, o, d)) != KX_OK)
 			return r;	/* one wrong KEK explains them all */
 		if (unwrap_key(doc, i, kek, &v, d) != KX_OK)
 			bad = 1;
@@ -750,9 +919,12 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 			goto out;
 		/*
 		 * The binding version stays: re-binding a version 1 value
-		 * as version 2 would vouch for a header nobody verified.
+		 * as version 2 would vouch for a header nobody verified.  An
+		 * unbound value (KX138 warned) is bound as version 2: from
+		 * here on the binding vouches for what was received.
 		 */
-		ver = kxi_binding_version(k->value.binding_method);
+		ver = is_bound(k->value.alg) ?
+		    kxi_binding_version(k->value.binding_method) : 2;
 		if ((r = bind_value(doc, k, ver, v, to, alg, to_id, &vals[i],
 		    d)) != KX_OK)
 			goto out;

@@ -514,10 +514,26 @@ typedef struct kx_xchg_opts {
 	 * document says.
 	 */
 	enum kx_alg from_kek_alg;
+	/*
+	 * import and rewrap: the KCV of the key read from (kek / from),
+	 * kek_kcv_len bytes by kek_kcv_method (KX_KCV_NONE: the family's
+	 * default, gp-des or gp-aes), for documents whose transport key
+	 * carries none (a GP KeyProfile's TransportKey has no KCV).  When
+	 * the document has one too, the key must match both (KX135).
+	 */
+	const uint8_t *kek_kcv;
+	size_t kek_kcv_len;
+	enum kx_kcv_method kek_kcv_method;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
 const char *kx_key_id(const kx_key *k);
+/*
+ * 1 if the key's value is bound to its profile (aes-siv-bound,
+ * tr31-b-bound); 0 for a value another system wrote without a binding
+ * (import checked its KCV only, KX138) or no value.
+ */
+int kx_key_value_bound(const kx_key *k);
 /* KCV bytes of a key (borrowed; NULL when none), its length and method. */
 const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
     enum kx_kcv_method *method);

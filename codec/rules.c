@@ -1697,6 +1697,34 @@ chk_binding(struct vctx *v, const kx_key *k)
 		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
 }
 
+/*
+ * KX138: a value the sender wrapped without a binding (another system's
+ * cryptogram).  Import and rewrap see the values as they will leave, so
+ * this looks at the document as received.
+ */
+static void
+chk_unbound(struct vctx *v, const kx_key *k)
+{
+	const kx_key *o;
+	size_t i;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->nkeys; i++) {
+		o = &v->doc->keys[i];
+		if (o->value.form != KX_VALUE_WRAPPED ||
+		    o->value.alg == KX_WRAP_NONE ||
+		    o->value.alg == KX_WRAP_AES_SIV_BOUND ||
+		    o->value.alg == KX_WRAP_TR31_B_BOUND ||
+		    o->value.alg == KX_WRAP_TR31_D)
+			continue;
+		emit(v, R_KX138, o, KXF_VALUE, "the %s value is not bound: "
+		    "its profile and the document header were not protected "
+		    "in transit (only its KCV is checked)",
+		    nz(knm(KX_E_WRAP_ALG, o->value.alg)));
+	}
+}
+
 /* KX137: once per document, when a value's binding leaves the header out. */
 static void
 chk_header_auth(struct vctx *v, const kx_key *k)
