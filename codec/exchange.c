@@ -584,8 +584,27 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 	enum kx_alg alg, fam = o != NULL ? o->from_kek_alg : KX_ALG_NONE;
 	size_t n = t->kcv.n, lo, hi;
+	unsigned bits;
 	int r;
 
+	if (t->alg == KX_ALG_RSA || fam == KX_ALG_RSA) {
+		/* no KCV: RSA-OAEP and the key's KCV decide */
+		if (t->alg != KX_ALG_RSA || (fam != KX_ALG_NONE &&
+		    fam != KX_ALG_RSA))
+			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+			    doc->source, &t->loc, NULL, "the KEK given is %s "
+			    "key, transport key %s is %s", fam == KX_ALG_RSA ?
+			    "an RSA" : "not an RSA", t->id,
+			    kx_name(KX_E_ALG, t->alg));
+		if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
+			return r;
+		if (t->length_bits != 0 && bits != t->length_bits)
+			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+			    doc->source, &t->loc, NULL, "the KEK given is "
+			    "RSA-%u, transport key %s RSA-%u", bits, t->id,
+			    t->length_bits);
+		return KX_OK;
+	}
 	if (n == 0 && o != NULL && o->kek_kcv_len != 0) {
 		/* the document has none (GP): the caller's decides */
 		if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(t->alg))

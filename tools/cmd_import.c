@@ -27,8 +27,8 @@ const struct cli_opt import_opts[] = {
 	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
 	    "a component of the transport key; repeat per component" },
 	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
-	    "the transport key's algorithm, aes or tdea (default: as the "
-	    "document says)" },
+	    "the transport key's algorithm, aes, tdea or rsa (a PEM private "
+	    "key; default: as the document says)" },
 	[O_KEK_KCV] = { "kek-kcv", 0, 1, "HEX[:METHOD]",
 	    "the transport key's KCV, for documents that carry none (GP); "
 	    "METHOD gp (default), gp-des, gp-aes, zero-block or cmac" },
@@ -262,8 +262,11 @@ cmd_import(int argc, char **argv, struct cli *cli)
 				return CLI_USAGE;
 			break;
 		case O_KEK_ALG:
-			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
-			    CLI_OK)
+			/* rsa: a PEM private key for rsa-* values */
+			if (strcmp(arg, "rsa") == 0)
+				kek_fam = KX_ALG_RSA;
+			else if (cli_kek_family(cli, "kek-alg", arg,
+			    &kek_fam) != CLI_OK)
 				return CLI_USAGE;
 			break;
 		case O_KEK_KCV:

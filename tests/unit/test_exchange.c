@@ -833,6 +833,114 @@ gp_cryptogram_import(void **state)
 	kx_secret_free(tk);
 }
 
+/*
+ * Native values in every unbound form import: unwrapped under the
+ * transport key (AES, TDEA or an RSA private key), checked against the
+ * key's KCV, KX138 warned; the same value with another KCV is refused.
+ */
+static void
+native_unbound_forms(void **state)
+{
+	static const struct {
+		enum kx_wrap_alg alg;
+		const char *kek;	/* hex, or NULL: the RSA PEM */
+		enum kx_alg kek_alg;
+	} t[] = {
+		{ KX_WRAP_AES_KW, "000102030405060708090A0B0C0D0E0F",
+		    KX_ALG_AES },
+		{ KX_WRAP_AES_KWP, "000102030405060708090A0B0C0D0E0F1011121314"
+		    "151617", KX_ALG_AES },
+		{ KX_WRAP_TDEA_ECB, "0123456789ABCDEFFEDCBA9876543210",
+		    KX_ALG_TDEA2 },
+		{ KX_WRAP_TDEA_CBC, "0123456789ABCDEFFEDCBA987654321089ABCDEF"
+		    "01234567", KX_ALG_TDEA3 },
+		{ KX_WRAP_RSA_OAEP_SHA256, NULL, KX_ALG_RSA },
+		{ KX_WRAP_RSA_AES_KWP, NULL, KX_ALG_RSA },
+	};
+	static const uint8_t gp_kcv[] = { 0x8B, 0xAF, 0x47 };
+	kx_secret *key = secret_hex("404142434445464748494A4B4C4D4E4F");
+	kx_secret *kek;
+	kx_buf pem = { 0 }, w = { 0 };
+	kx_diag *d = kx_diag_new();
+	kx_xchg_opts o;
+	kx_doc *doc;
+	kx_key *k;
+	kx_tk *tk;
+	uint8_t kcv[3];
+	size_t i;
+
+	(void)state;
+	kxt_slurp("tests/data/wycheproof-rsa2048-oaep-sha256.pem", &pem);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct got g = { 0 };
+
+		if (t[i].kek != NULL)
+			kek = secret_hex(t[i].kek);
+		else
+			assert_int_equal(kx_secret_from(pem.data, pem.len,
+			    &kek), KX_OK);
+		doc = sample_doc();
+		k = &doc->keys[0];
+		k->prof.alg = KX_ALG_TDEA2;
+		k->prof.gp.key_type = 0x80;
+		k->prof.gp.scp = KX_SCP02;
+		k->prof.gp.scp_i = 0x55;
+		k->prof.export_.forms |= 1u << KX_FORM_WRAPPED;
+		k->kcv.p = kxi_memdup(&doc->arena, gp_kcv, 3);
+		k->kcv.n = 3;
+		k->kcv_method = KX_KCV_GP_DES;
+		w.len = 0;
+		assert_int_equal(kx_wrap(t[i].alg, kek, key, NULL, 0, &w, d),
+		    KX_OK);
+		k->value.form = KX_VALUE_WRAPPED;
+		k->value.alg = t[i].alg;
+		k->value.kek_id = "TK-N";
+		k->value.data.p = kxi_memdup(&doc->arena, w.data, w.len);
+		k->value.data.n = w.len;
+		tk = kxi_doc_add_tk(doc);
+		tk->id = "TK-N";
+		tk->alg = t[i].kek_alg;
+		tk->loc.off = -1;
+		if (t[i].kek_alg == KX_ALG_RSA)
+			tk->length_bits = 2048;
+		else {
+			tk->length_bits = (unsigned)kx_secret_len(kek) * 8;
+			tk->kcv_method = kx_kcv_default_method(t[i].kek_alg);
+			assert_int_equal(kx_kcv_compute(t[i].kek_alg,
+			    tk->kcv_method, kek, kcv, 3, NULL), KX_OK);
+			tk->kcv.p = kxi_memdup(&doc->arena, kcv, 3);
+			tk->kcv.n = 3;
+		}
+		o = opts();
+		kx_diag_clear(d);
+		assert_int_equal(kx_import(doc, kek, &o, collect, &g, d),
+		    KX_OK);
+		assert_true(kxt_has_rule(d, "KX138", KX_SEV_WARNING));
+		assert_int_equal(g.calls, 1);
+		assert_int_equal(g.len, 16);
+		assert_memory_equal(g.value, kx_secret_data(key), 16);
+		/* another key's KCV: refused, nothing handed on */
+		k->kcv.p[0] ^= 1;
+		kx_diag_clear(d);
+		assert_int_equal(kx_import(doc, kek, &o, collect, &g, d),
+		    KX_EPOLICY);
+		assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+		assert_int_equal(g.calls, 1);
+		/* no KCV at all: an unbound value cannot be checked */
+		k->kcv.n = 0;
+		kx_diag_clear(d);
+		assert_int_not_equal(kx_import(doc, kek, &o, collect, &g, d),
+		    KX_OK);
+		assert_int_equal(g.calls, 1);
+		kx_doc_free(doc);
+		kx_secret_free(kek);
+	}
+	kx_buf_free(&w);
+	kx_buf_free(&pem);
+	kx_diag_free(d);
+	kx_secret_free(key);
+}
+
 static kx_policy *
 policy_xml(const char *body)
 {
@@ -1134,6 +1242,7 @@ main(void)
 		cmocka_unit_test(tdea_transport_key_named),
 		cmocka_unit_test(tdea_bound_roundtrip),
 		cmocka_unit_test(gp_cryptogram_import),
+		cmocka_unit_test(native_unbound_forms),
 		cmocka_unit_test(policy_changes_export),
 		cmocka_unit_test(export_lifecycle),
 		cmocka_unit_test(no_downgrade_on_the_way_in),
