@@ -376,6 +376,19 @@ typedef struct kx_component_info {
 	uint8_t key_kcv[16];
 	size_t key_kcv_len;		/* 1..16 */
 } kx_component_info;
+/*
+ * DES parity of XOR components (ANSI X9.24: DES key components are in odd
+ * parity; the low bit of every byte is its parity bit, not a key bit).
+ * kx_des_parity_adjust sets odd parity on every byte of a DES/TDEA key or
+ * XOR component (what kmsxchg writes: split's components, combine's key);
+ * a no-op for other algorithms and for Shamir shares, which are not DES
+ * keys.  kx_component_parity_check refuses (KX_ESYNTAX, naming the file
+ * and the byte) an XOR DES/TDEA component read with a byte in even parity.
+ */
+void kx_des_parity_adjust(enum kx_alg alg, enum kx_split_method method,
+    kx_secret *value);
+int kx_component_parity_check(const kx_component_info *ci,
+    const kx_secret *value, const char *name, kx_diag *d) KX_WUR;
 /* Appends the file text to out (which then holds key material: wipe it
  * with kx_buf_free). */
 int kx_component_write(const kx_component_info *ci, const kx_secret *value,

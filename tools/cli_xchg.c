@@ -129,6 +129,13 @@ kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
 		if ((ex = read_component(cli, comps->v[i], &ci[i], &parts[i]))
 		    != CLI_OK)
 			goto out;
+		if ((r = kx_component_parity_check(&ci[i], parts[i],
+		    comps->v[i], NULL)) != KX_OK) {
+			cli_error(cli, "%s: a %s component is not in odd DES "
+			    "parity", comps->v[i], kx_name(KX_E_ALG, ci[i].alg));
+			ex = CLI_INVALID;
+			goto out;
+		}
 		xs[i] = (uint8_t)ci[i].index;
 		for (j = 0; j < i; j++)
 			if (ci[j].index == ci[i].index) {
@@ -165,6 +172,8 @@ kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
 	}
 	r = kx_combine(parts, xs, (unsigned)comps->n,
 	    c0->method == KX_SPLIT_SHAMIR ? c0->threshold : 0, &kek->key, d);
+	if (r == KX_OK)
+		kx_des_parity_adjust(c0->alg, KX_SPLIT_NONE, kek->key);
 	if (r == KX_OK)
 		r = kx_kcv_compute(c0->alg, c0->kcv_method, kek->key, kcv,
 		    c0->key_kcv_len, d);

@@ -183,6 +183,9 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		ex = cli_fail(cli, d, r, "split");
 		goto out;
 	}
+	/* XOR components of a DES/TDEA key are written in odd parity */
+	for (i = 0; i < n; i++)
+		kx_des_parity_adjust(alg, ci.method, parts[i]);
 	cli_audit_key(cli, 0, ci.key_kcv, KCV_LEN, ci.kcv_method);
 	/* Write every file, or none, before printing anything. */
 	for (i = 0; i < n && !force; i++) {
@@ -255,6 +258,11 @@ comp_read(struct cli *cli, const char *path, kx_component_info *ci,
 	}
 	r = kx_component_read(b.data, b.len, path, ci, value, d);
 	kx_buf_free(&b);
+	if (r == KX_OK &&
+	    (r = kx_component_parity_check(ci, *value, path, d)) != KX_OK) {
+		(void)cli_fail(cli, d, r, path);
+		return CLI_INVALID;
+	}
 	if (r == KX_EKCV) {
 		cli_error(cli, "component %s: KCV check failed (the component "
 		    "is damaged or altered)", path);
@@ -378,6 +386,8 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		ex = cli_fail(cli, d, r, "combine");
 		goto out;
 	}
+	/* a DES/TDEA key is written in odd parity (its KCV is the same) */
+	kx_des_parity_adjust(cs[0].alg, KX_SPLIT_NONE, key);
 	kl = cs[0].key_kcv_len;
 	if ((r = kx_kcv_compute(cs[0].alg, cs[0].kcv_method, key, kcv, kl,
 	    d)) != KX_OK) {

@@ -164,6 +164,7 @@ CLI_CASES = \
 	tests/cli/cases/split-bad-threshold.case \
 	tests/cli/cases/split-combine-shamir.case \
 	tests/cli/cases/split-combine-xor.case \
+	tests/cli/cases/split-combine-tdea-parity.case \
 	tests/cli/cases/split-hex-warning.case \
 	tests/cli/cases/split-no-key-material.case \
 	tests/cli/cases/unwrap-bad-hex.case \
