@@ -5,10 +5,22 @@
 # components held by different officers.  Nobody sees a clear master or
 # transport key: values live in the (simulated) HSM folders, mode 0600,
 # and only KCVs are printed.
+#
+# KX_DEMO_KEK_ALG=tdea runs the SCP02 era instead: a 3-key TDEA transport
+# key, 2-key TDEA master keys (samples/exchange/isd-keys-scp02.profile.xml)
+# bound in TR-31 version B key blocks (tr31-b-bound); the default, aes, is
+# an AES-256 transport key and AES-128 SCP03 keys (aes-siv-bound).
 set -eu
 KX=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 NOW=${KX_DEMO_NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+case ${KX_DEMO_KEK_ALG:-aes} in
+aes)	TKALG=aes TKLEN=32 TKNAME=AES-256 KLEN=16 KNAME="AES-128, SCP03"
+	KVN=30 PROFILE=isd-keys.profile.xml ;;
+tdea)	TKALG=tdea TKLEN=24 TKNAME="3-key TDEA" KLEN=16
+	KNAME="2-key TDEA, SCP02" KVN=20 PROFILE=isd-keys-scp02.profile.xml ;;
+*)	echo "KX_DEMO_KEK_ALG: expected aes or tdea" >&2; exit 2 ;;
+esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/kmsxchg-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 umask 077
@@ -22,10 +34,10 @@ rand() { openssl rand -hex "$1" > "$2"; }
 # Each side keeps its own audit trail of the ceremony steps (kmsxchg(1)).
 export KMSXCHG_AUDIT="$work/manufacturer/audit.log" KMSXCHG_OPERATOR=manufacturer-officer
 
-step "Manufacturer: transport key TK-2026-001 (AES-256) as three components"
+step "Manufacturer: transport key TK-2026-001 ($TKNAME) as three components"
 # Generated inside the manufacturer's HSM; only components leave it.
-rand 32 manufacturer/hsm/tk.key
-run split --parts 3 --alg aes --key file:manufacturer/hsm/tk.key \
+rand $TKLEN manufacturer/hsm/tk.key
+run split --parts 3 --alg $TKALG --key file:manufacturer/hsm/tk.key \
     --out-prefix manufacturer/hsm/tk | tee wire/split.txt
 rm -f manufacturer/hsm/tk.key
 for n in 1 2 3; do mv manufacturer/hsm/tk.$n officer$n/tk.$n; done
@@ -33,15 +45,15 @@ TKKCV=$(sed -n 's/^key KCV \([0-9A-F]*\)$/\1/p' wire/split.txt)
 echo "component 1 -> officer 1, 2 -> officer 2, 3 -> officer 3 (sealed envelopes)"
 echo "transport key KCV, sent to the issuer separately: $TKKCV"
 
-step "Manufacturer: the ISD master keys ENC, MAC, DEK (AES-128, SCP03)"
-for k in enc mac dek; do rand 16 manufacturer/hsm/$k.key; done
-run show "$SRC/samples/exchange/isd-keys.profile.xml"
+step "Manufacturer: the ISD master keys ENC, MAC, DEK ($KNAME)"
+for k in enc mac dek; do rand $KLEN manufacturer/hsm/$k.key; done
+run show "$SRC/samples/exchange/$PROFILE"
 
 step "Manufacturer: export, bound to their profiles, wrapped under TK-2026-001"
-run export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
-    --key ISD-KVN30-ENC=file:manufacturer/hsm/enc.key \
-    --key ISD-KVN30-MAC=file:manufacturer/hsm/mac.key \
-    --key ISD-KVN30-DEK=file:manufacturer/hsm/dek.key \
+run export --profile "$SRC/samples/exchange/$PROFILE" \
+    --key ISD-KVN$KVN-ENC=file:manufacturer/hsm/enc.key \
+    --key ISD-KVN$KVN-MAC=file:manufacturer/hsm/mac.key \
+    --key ISD-KVN$KVN-DEK=file:manufacturer/hsm/dek.key \
     --kek-component officer1/tk.1 --kek-component officer2/tk.2 \
     --kek-component officer3/tk.3 --kek-id TK-2026-001 \
     --recipient "Example Issuer Bank" --now "$NOW" -o wire/exchange.xml
@@ -87,7 +99,7 @@ grep -q '"op":"export".*"result":"ok"' manufacturer/audit.log &&
 grep -q '"op":"import".*"result":"refused"' issuer/audit.log || {
 	echo "VERDICT: FAILED - the audit trails miss a ceremony step"; exit 1; }
 
-for k in ISD-KVN30-ENC ISD-KVN30-MAC ISD-KVN30-DEK; do
+for k in ISD-KVN$KVN-ENC ISD-KVN$KVN-MAC ISD-KVN$KVN-DEK; do
 	grep -q "$k" issuer/stored.xml || { echo "VERDICT: FAILED - $k missing"; exit 1; }
 done
 printf '\nVERDICT: OK - 3 master keys moved manufacturer -> issuer; every KCV matched;\n'

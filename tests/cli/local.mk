@@ -48,6 +48,8 @@ CLI_CASES = \
 	tests/cli/cases/import-binding-digest.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/demo-aes.case \
+	tests/cli/cases/demo-tdea.case \
 	tests/cli/cases/export-clear-dropped.case \
 	tests/cli/cases/validate-clear-beside-wrapped.case \
 	tests/cli/cases/import-storage-drops-clear.case \
