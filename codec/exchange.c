@@ -7,7 +7,11 @@
  * a key derived from the transport key, with the canonical DER of a
  * BoundContext (document id, created, sender, recipients and the key's
  * KeyProfile, schema/kmsxchg.asn1) as associated data: binding version 2
- * (kmsxchg(5), doc/bound-wrap.md).  Changing any attribute of the profile
+ * (kmsxchg(5), doc/bound-wrap.md).  Under a TDEA transport key it is a
+ * TR-31 version B key block whose MAC authenticates the SHA-256 of the
+ * same data (tr31-b-bound, doc/bound-wrap.md 10).  Import also opens
+ * values other systems wrote without a binding, checked by their KCV
+ * alone (doc/bound-wrap.md 11).  Changing any attribute of the profile
  * or any of those header fields makes the unwrap fail.  Version 1
  * documents (the profile alone) still import, but their header is not
  * trusted.  Clear values exist only in kx_secret buffers, one key at a

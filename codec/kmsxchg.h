@@ -513,18 +513,18 @@ typedef struct kx_xchg_opts {
 	const kx_doc *against;
 	/*
 	 * Algorithm family of the transport key values are wrapped under
-	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES, or a
-	 * DES/TDEA one, which
-	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
-	 * KX_ALG_NONE: implied by the length only when unambiguous (32
-	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES
+	 * (aes-siv-bound), or a TDEA one (2-key or 3-key by the length;
+	 * tr31-b-bound, a TR-31 version B key block).  KX_ALG_NONE: implied
+	 * by the length only when unambiguous (32 bytes); a 16- or 24-byte
+	 * key is then refused (KX_EUSAGE).
 	 */
 	enum kx_alg kek_alg;
 	/*
 	 * import and rewrap: the family of the key read from (kek / from)
 	 * when the caller knows it (e.g. from its components); it must match
-	 * the document's transport key (KX135).  KX_ALG_NONE: as the
-	 * document says.
+	 * the document's transport key (KX135); KX_ALG_RSA for a PEM private
+	 * key (rsa-* values).  KX_ALG_NONE: as the document says.
 	 */
 	enum kx_alg from_kek_alg;
 	/*
@@ -558,8 +558,8 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
 /*
  * Export in place: set the header, then for every key i of doc bind its
  * profile and the header (id, created, sender, recipients) to values[i]
- * and wrap it under kek (aes-siv-bound, binding version 2, see
- * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * and wrap it under kek (aes-siv-bound under an AES kek, tr31-b-bound
+ * under a TDEA one; binding version 2, see kmsxchg(5)); the new value replaces whatever value the key had (a clear
  * one included).  Record the KCV and the transport-key reference
  * (o->kek_id, algorithm from o->kek_alg).  Before anything
  * is wrapped, each value must fit its profile and KCV (KX101, KX131:
@@ -583,7 +583,10 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
  * and those of the import phase (import restrictions; o->storage_kek's
  * strength), errors refuse it; check kek against the transport key's KCV
  * and algorithm, unwrap every key verifying its binding (a known method,
- * a matching digest, AES-SIV: KX136, KX134) and the key's KCV.  A binding
+ * a matching digest, AES-SIV or the TR-31 MAC: KX136, KX134) and the key's
+ * KCV.  Unbound values other systems wrote (aes-kw, aes-kwp, tdea-ecb,
+ * tdea-cbc, rsa-oaep-sha256, rsa-aes-kwp; a GP cryptogram) are unwrapped
+ * and must match the key's KCV, with a KX138 warning.  A binding
  * version 1 value (the profile only) verifies with a KX137 warning, and
  * KX127 then refuses keys with import sources (the sender is not
  * authenticated).  Only when every key passed, unwrap them again one at
