@@ -109,6 +109,17 @@ int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 /* Nonzero when a and b differ; time independent of the contents. */
 int cli_ct_differ(const void *a, const void *b, size_t n);
 
+/*
+ * A template or policy named without a path: when arg holds no '/', does
+ * not end in ".xml" and is not an existing file, the path of
+ * DATADIR/kind/arg.xml in buf (DATADIR: $KMSXCHG_DATADIR if set and not
+ * empty, else the installed $(pkgdatadir)); else arg itself.  kind is
+ * "templates" or "policies".  NULL after an error message when the data
+ * directory has no such file.
+ */
+const char *cli_data_path(struct cli *cli, const char *kind, const char *arg,
+    char *buf, size_t n);
+
 /* Commands. */
 int cmd_validate(int argc, char **argv, struct cli *cli);
 int cmd_convert(int argc, char **argv, struct cli *cli);

@@ -167,11 +167,15 @@ int
 cli_policy(struct cli *cli, const char *path, kx_policy **out)
 {
 	kx_diag *d;
+	char buf[4096];
 	int r, ex = CLI_OK;
 
 	*out = NULL;
 	if (path == NULL)
 		return CLI_OK;
+	if ((path = cli_data_path(cli, "policies", path, buf, sizeof(buf))) ==
+	    NULL)
+		return CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
 	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {

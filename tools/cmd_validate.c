@@ -69,6 +69,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	int64_t now = (int64_t)time(NULL);
 	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles;
 	size_t first, j;
+	char polbuf[4096];
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -105,6 +106,9 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	if (policy_path != NULL && (policy_path = cli_data_path(cli,
+	    "policies", policy_path, polbuf, sizeof(polbuf))) == NULL)
+		goto out;
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, policy_path);
