@@ -47,6 +47,9 @@ CLI_CASES = \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
 	tests/cli/cases/convert-two-inputs.case \
+	tests/cli/cases/demo.case \
+	tests/cli/cases/demo-policy-error.case \
+	tests/cli/cases/demo-policy-warning.case \
 	tests/cli/cases/help-command.case \
 	tests/cli/cases/help.case \
 	tests/cli/cases/kcv-aes-cmac-tr31.case \
