@@ -10,10 +10,12 @@ cd "$SRC"
 files=$(ls codec/*.c tools/*.c | grep -v '^codec/schemas\.c$')
 out=${KX_BUILDDIR:?}/tests/build/analyze.out
 mkdir -p "$(dirname "$out")"
-# KX_PRINTF is a GCC attribute macro cppcheck cannot expand by itself.
+# KX_PRINTF is a GCC attribute macro cppcheck cannot expand by itself;
+# KX_PKGDATADIR comes from the Makefile.
 # shellcheck disable=SC2086 # $files: one word per file
 if ! cppcheck -q --enable=warning --library=posix --inline-suppr \
-    --error-exitcode=1 -D'KX_PRINTF(a,b)=' -I codec -I tools \
+    --error-exitcode=1 -D'KX_PRINTF(a,b)=' \
+    -D'KX_PKGDATADIR="/usr/local/share/kmsxchg"' -I codec -I tools \
     $files >"$out" 2>&1 || [ -s "$out" ]; then
 	cat "$out"
 	echo "FAIL: cppcheck reports the findings above"
