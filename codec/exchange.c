@@ -155,69 +155,33 @@ set_tk(kx_doc *doc, const char *id, const kx_secret *kek,
 	return KX_OK;
 }
 
-/* The checks a sender's profile imposes before a key may leave. */
+/*
+ * The decision of an operation: the rules of its phase over the document,
+ * every key's value seen as the plan (wrap under kek as kek_id) leaves it.
+ * Policies, severities and waivers apply as in validate.  KX_EPOLICY when
+ * a rule fails at error level.
+ */
 static int
-export_allowed(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
-    const kx_xchg_opts *o, kx_diag *d)
+decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
+    const char *kek_id, const kx_xchg_opts *o, kx_diag *d)
 {
-	const kx_profile *p = &k->prof;
-	const kx_loc *el = &k->loc[KXF_EXPORT];
-	const char *f = doc->source;
-	unsigned ks, ws, need;
-	size_t i;
-	int ok = 1;
+	struct kxi_plan plan, *pp = NULL;
+	size_t nerr = 0;
+	int r;
 
-	if (!p->export_.allowed) {
-		ok = 0;
-		kxi_diag_add(d, "KX120", KX_SEV_ERROR, KX_EPOLICY, f, el,
-		    p->id, "not exportable");
+	if (kek != NULL) {
+		if ((r = kek_alg(kek, &plan.alg, d)) != KX_OK)
+			return r;
+		plan.kek_id = kek_id;
+		plan.bits = (unsigned)kx_secret_len(kek) * 8;
+		plan.wrap = KX_WRAP_AES_SIV_BOUND;
+		pp = &plan;
 	}
-	if (p->state != KX_STATE_ACTIVE) {
-		ok = 0;
-		kxi_diag_add(d, "KX125", KX_SEV_ERROR, KX_EPOLICY, f,
-		    &k->loc[KXF_STATE], p->id, "%s; only active keys may be "
-		    "exported", kx_name(KX_E_STATE, p->state));
-	}
-	if (p->not_after != KX_UNSET_TIME && p->not_after < o->now) {
-		ok = 0;
-		kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_EPOLICY, f,
-		    &k->loc[KXF_VALIDITY], p->id, "expired; expired keys may "
-		    "not be exported");
-	}
-	if (p->export_.forms != 0 &&
-	    (p->export_.forms & (1u << KX_FORM_BOUND_BLOCK)) == 0) {
-		ok = 0;
-		kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EPOLICY, f, el,
-		    p->id, "may not be exported as a bound "
-		    "block");
-	}
-	if (p->export_.destinations.n > 0) {
-		const char *to = doc->recipients.n ? doc->recipients.v[0] :
-		    NULL;
-
-		for (i = 0; to != NULL && i < p->export_.destinations.n; i++)
-			if (strcmp(p->export_.destinations.v[i], to) == 0)
-				break;
-		if (to == NULL || i == p->export_.destinations.n) {
-			ok = 0;
-			kxi_diag_add(d, "KX122", KX_SEV_ERROR,
-			    KX_EPOLICY, f, el, p->id, "may not be exported to %s",
-			    to ? to :
-			    "an unnamed recipient");
-		}
-	}
-	ks = kx_strength(p->alg, p->length_bits, p->hmac_hash);
-	need = p->export_.min_wrap_strength != KX_UNSET ?
-	    (unsigned)p->export_.min_wrap_strength : ks;
-	ws = kx_wrap_strength(KX_WRAP_AES_SIV_BOUND, KX_ALG_AES,
-	    (unsigned)kx_secret_len(kek) * 8);
-	if (ws < need) {
-		ok = 0;
-		kxi_diag_add(d, "KX121", KX_SEV_ERROR, KX_EPOLICY, f, el,
-		    p->id, "%u bits of security may not be "
-		    "wrapped under a %u-bit transport key", need, ws);
-	}
-	return ok ? KX_OK : KX_EPOLICY;
+	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
+	    o != NULL ? o->now : 0, phase == KX_PHASE_DOCUMENT && o != NULL ?
+	    o->against : NULL, pp, &nerr, d)) != KX_OK)
+		return r;
+	return nerr > 0 ? KX_EPOLICY : KX_OK;
 }
 
 static int
@@ -281,11 +245,10 @@ int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
 {
-	kx_diag *rd = NULL;
 	uint8_t kcv[16];
 	size_t i, n;
 	enum kx_alg alg;
-	int r = KX_EINTERNAL, bad = 0;
+	int r = KX_EINTERNAL;
 
 	if (doc == NULL || kek == NULL || o == NULL || o->kek_id == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -310,12 +273,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    o->recipient) != KX_OK)
 			return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	}
-	/* Every restriction of every key first: refuse before any wrap. */
-	for (i = 0; i < doc->nkeys; i++)
-		if (export_allowed(doc, &doc->keys[i], kek, o, d) != KX_OK)
-			bad = 1;
-	if (bad)
-		return KX_EPOLICY;
+	/* Every value fits its profile and KCV first ... */
 	for (i = 0; i < doc->nkeys; i++) {
 		kx_key *k = &doc->keys[i];
 
@@ -350,30 +308,19 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			if (k->kcv_method == KX_KCV_NONE)
 				k->kcv_method = kx_kcv_default_method(alg);
 		}
-		if ((r = bind_value(doc, k, values[i], kek, o->kek_id, d))
-		    != KX_OK)
-			return r;
 	}
-	if ((r = set_tk(doc, o->kek_id, kek, o, d)) != KX_OK)
+	/*
+	 * ... then the rules of the export phase over every key as it will
+	 * leave (a policy may change or waive any of them): refuse before
+	 * any wrap.
+	 */
+	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
 		return r;
-	/* The document must pass every rule the policy makes an error. */
-	if ((rd = kx_diag_new()) == NULL)
-		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	if ((r = kx_doc_validate(doc, o->policy, o->now, NULL, rd)) != KX_OK)
-		goto out;
-	r = KX_OK;
-	for (i = 0; i < kx_diag_count(rd); i++) {
-		const kx_finding *f = kx_diag_get(rd, i);
-
-		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
-		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
-		    f->message);
-		if (f->severity == KX_SEV_ERROR)
-			r = KX_EPOLICY;
-	}
-out:
-	kx_diag_free(rd);
-	return r;
+	for (i = 0; i < doc->nkeys; i++)
+		if ((r = bind_value(doc, &doc->keys[i], values[i], kek,
+		    o->kek_id, d)) != KX_OK)
+			return r;
+	return set_tk(doc, o->kek_id, kek, o, d);
 }
 
 /* ---- import -------------------------------------------------------- */
@@ -388,7 +335,7 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 	int r;
 
 	if (n == 0 || n > sizeof(kcv))
-		return kxi_diag_add(d, "KX133", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "transport key %s has no "
 		    "usable KCV to check the KEK against", t->id);
 	if ((r = kek_alg(kek, &alg, d)) != KX_OK)
@@ -399,7 +346,7 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 	    memcmp(kcv, t->kcv.p, n) != 0) {
 		kxi_hex_encode(t->kcv.p, n, want);
 		kxi_hex_encode(kcv, n, have);
-		return kxi_diag_add(d, "KX133", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "the KEK given (KCV %s) is "
 		    "not transport key %s (KCV %s)", have, t->id, want);
 	}
@@ -446,17 +393,19 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		    k->prof.length_bits);
 		goto out;
 	}
-	if (!has_kcv(k->prof.alg)) {
-		r = KX_OK;	/* HMAC: the binding authenticates the value */
+	/*
+	 * HMAC keys have no KCV, and a missing KCV is the rules' matter
+	 * (KX132, at the policy's severity): the binding authenticates the
+	 * value either way.
+	 */
+	if (!has_kcv(k->prof.alg) || k->kcv.n == 0) {
+		r = KX_OK;
 		goto out;
 	}
 	if ((r = key_kcv(k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)
 		goto out;
-	if (k->kcv.n == 0 || memcmp(k->kcv.p, kcv, n) != 0) {
-		r = k->kcv.n == 0 ? kxi_diag_add(d, "KX132", KX_SEV_ERROR,
-		    KX_EKCV, doc->source, &k->loc[KXF_KCV], k->prof.id,
-		    "no KCV to check the value against") :
-		    kcv_mismatch(d, doc->source, k, kcv, n);
+	if (memcmp(k->kcv.p, kcv, n) != 0) {
+		r = kcv_mismatch(d, doc->source, k, kcv, n);
 		goto out;
 	}
 	r = KX_OK;
@@ -469,65 +418,34 @@ out:
 	return r;
 }
 
+/*
+ * The decisions of import or rewrap: the document as received (validate's
+ * rules), then the rules of the phase over every key as it will be stored
+ * (wrapped under `to` as o->kek_id; import without a storage key stores
+ * nothing).  Then verify every key: the transport key's KCV, each binding
+ * and KCV.  Nothing is unwrapped for use before all of it passed.
+ */
 static int
-import_allowed(const kx_doc *doc, const kx_key *k, kx_diag *d)
+verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
+    const kx_secret *to, const kx_xchg_opts *o, kx_diag *d)
 {
-	const kx_profile *p = &k->prof;
-	size_t i;
-
-	if (!p->import_.allowed)
-		return kxi_diag_add(d, "KX127", KX_SEV_ERROR, KX_EPOLICY,
-		    doc->source, &k->loc[KXF_EXPORT], p->id, "may not be "
-		    "imported");
-	if (p->import_.sources.n == 0)
-		return KX_OK;
-	for (i = 0; doc->sender != NULL && i < p->import_.sources.n; i++)
-		if (strcmp(p->import_.sources.v[i], doc->sender) == 0)
-			return KX_OK;
-	return kxi_diag_add(d, "KX127", KX_SEV_ERROR, KX_EPOLICY, doc->source,
-	    &k->loc[KXF_EXPORT], p->id, "may not be imported from %s",
-	    doc->sender ? doc->sender : "an unnamed sender");
-}
-
-/* Validate, then verify every key; used by import and rewrap. */
-static int
-verify_all(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
-    int check_import, kx_diag *d)
-{
-	kx_diag *rd;
 	kx_secret *v = NULL;
 	const kx_tk *t;
 	size_t i;
-	int r, bad = 0;
+	int r, r2, bad = 0;
 
-	if ((rd = kx_diag_new()) == NULL)
-		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	r = kx_doc_validate(doc, o ? o->policy : NULL, o ? o->now : 0, NULL,
-	    rd);
-	for (i = 0; r == KX_OK && i < kx_diag_count(rd); i++) {
-		const kx_finding *f = kx_diag_get(rd, i);
-
-		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
-		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
-		    f->message);
-		if (f->severity == KX_SEV_ERROR)
-			bad = 1;
-	}
-	kx_diag_free(rd);
+	r = decide(doc, KX_PHASE_DOCUMENT, NULL, NULL, o, d);
+	r2 = decide(doc, phase, to, o != NULL ? o->kek_id : NULL, o, d);
 	if (r != KX_OK)
 		return r;
-	if (bad)
-		return KX_EPOLICY;
+	if (r2 != KX_OK)
+		return r2;
 	if (doc->nkeys == 0)
 		return KX_FAIL(d, KX_EUSAGE, "%s holds no key", doc->source ?
 		    doc->source : "the document");
 	for (i = 0; i < doc->nkeys; i++) {
 		const kx_key *k = &doc->keys[i];
 
-		if (check_import && import_allowed(doc, k, d) != KX_OK) {
-			bad = 1;
-			continue;
-		}
 		if ((t = kxi_doc_find_tk(doc, k->value.kek_id)) == NULL) {
 			bad = 1;
 			kxi_diag_add(d, "KX141", KX_SEV_ERROR,
@@ -557,7 +475,8 @@ kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 
 	if (doc == NULL || kek == NULL || cb == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	if ((r = verify_all(doc, kek, o, 1, d)) != KX_OK)
+	if ((r = verify_all(doc, kek, KX_PHASE_IMPORT, o != NULL ?
+	    o->storage_kek : NULL, o, d)) != KX_OK)
 		return r;
 	for (i = 0; i < doc->nkeys; i++) {
 		if ((r = unwrap_key(doc, i, kek, &v, d)) != KX_OK)
@@ -588,7 +507,7 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 		kxi_misuse(__func__, "NULL argument");
 	if ((r = kek_alg(to, &alg, d)) != KX_OK)
 		return r;
-	if ((r = verify_all(doc, from, o, 0, d)) != KX_OK)
+	if ((r = verify_all(doc, from, KX_PHASE_REWRAP, to, o, d)) != KX_OK)
 		return r;
 	/* New values first; the document changes only when all are made. */
 	data = kxi_alloc(&doc->arena, doc->nkeys * sizeof(*data));

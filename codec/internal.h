@@ -461,8 +461,31 @@ struct kx_policy {
 const kx_policy *kxi_policy_default(void);
 
 /* ---- rules (rules.c) ------------------------------------------------- */
+/*
+ * What an export, import or rewrap will do with every key's value: wrap
+ * it with `wrap` under the key kek_id (alg, bits).
+ */
+struct kxi_plan {
+	const char *kek_id;
+	enum kx_alg alg;
+	unsigned bits;
+	enum kx_wrap_alg wrap;
+};
+/*
+ * The rule engine: run the rules of one phase over doc (kx_doc_validate
+ * is the DOCUMENT phase).  In the other phases the rules see every key's
+ * value as plan will leave it (no value when plan is NULL).  *nerr (may be
+ * NULL) gets the number of findings at error level after the policy's
+ * severities and waivers.  Returns KX_OK when the rules ran.
+ */
+int kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
+    const kx_policy *policy, int64_t now, const kx_doc *against,
+    const struct kxi_plan *plan, size_t *nerr, kx_diag *d) KX_WUR;
 /* Short name of a rule ("weak-wrap"), NULL for unknown ids. */
-/* 1 if kx_doc_validate checks rule id (not a reader/writer/importer rule). */
+/*
+ * 1 if kx_doc_validate checks rule id (a rule of the DOCUMENT phase, not a
+ * reader/writer/importer rule).
+ */
 int kxi_rule_validated(const char *id);
 const char *kxi_rule_slug(const char *id);
 /* One-line example of an input that breaks the rule, NULL if unknown. */
@@ -506,6 +529,8 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
+/* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
+int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

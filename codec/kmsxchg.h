@@ -113,10 +113,18 @@ int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
+/*
+ * The phases a rule applies in (a bit set): a document as it is
+ * (validate), export, import and rewrap (the rules then see every key as
+ * the operation will leave it); see kmsxchg(5).
+ */
+enum kx_phase { KX_PHASE_DOCUMENT = 1, KX_PHASE_EXPORT = 2,
+	KX_PHASE_IMPORT = 4, KX_PHASE_REWRAP = 8 };
 typedef struct kx_rule_info {
 	const char *id;		/* "KX104" */
 	enum kx_severity severity; /* default severity */
 	const char *summary;	/* one line */
+	unsigned phases;	/* mask of enum kx_phase */
 } kx_rule_info;
 size_t kx_rule_count(void);
 const kx_rule_info *kx_rule_get(size_t i);
@@ -386,10 +394,21 @@ typedef struct kx_xchg_opts {
 	const char *doc_id;	/* export: new document id; NULL = derived */
 	const char *sender;	/* export: NULL = keep the profile's */
 	const char *recipient;	/* export: NULL = keep the profile's */
-	const char *kek_id;	/* export/rewrap: transport-key id to record */
+	const char *kek_id;	/* export/rewrap: transport-key id to record;
+				 * import: the storage key's id */
 	/* export: ceremony record of the KEK (component KCVs), optional */
 	unsigned kek_parts, kek_threshold;
 	const uint8_t *const *kek_part_kcvs;
+	/*
+	 * import: the storage key the caller will re-wrap the keys under
+	 * (kx_rewrap with the same opts), or NULL for clear output; the
+	 * rules of the import phase (a storage key weaker than a key, KX121)
+	 * decide before any key is handed over.
+	 */
+	const kx_secret *storage_kek;
+	/* import, rewrap: the sender's document the received keys may only
+	 * narrow (KX124), or NULL */
+	const kx_doc *against;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -405,13 +424,16 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
 /*
  * Export in place: for every key i of doc, bind its profile to values[i]
  * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header, then run the
- * rules (with o->policy): a non-exportable, expired, suspended or
- * compromised key, a recipient not allowed, a form not allowed, a wrapping
- * key weaker than the key, or a KCV that does not match the value is
- * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
- * is unusable and must be freed; nothing is half-done for the caller to
- * write.  WARNING: values are clear keys; they are read, never kept.
+ * the transport-key reference (o->kek_id) and the header.  Before anything
+ * is wrapped, each value must fit its profile and KCV (KX101, KX131:
+ * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
+ * run over every key as it will leave, with o->policy's severities and
+ * waivers: a non-exportable, expired, deactivated, suspended, compromised
+ * or destroyed key (pre-active keys travel), a recipient not allowed, a
+ * form not allowed or a wrapping key weaker than the key is refused
+ * (KX_EPOLICY, findings name the rule).  On failure doc is unusable and
+ * must be freed; nothing is half-done for the caller to write.  WARNING:
+ * values are clear keys; they are read, never kept.
  */
 int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -420,18 +442,22 @@ int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
     const kx_secret *value, kx_diag *d);
 /*
- * Import: validate doc (errors refuse it), check the import restrictions,
- * check kek against the transport key's KCV, unwrap every key verifying the
- * profile binding and the key's KCV; only when every key passed, unwrap
- * them again one at a time and hand each to cb (clear value wiped after
- * cb returns).  A cb error stops the import and is returned.
+ * Import: run the document's rules over doc (with o->against when set)
+ * and those of the import phase (import restrictions; o->storage_kek's
+ * strength), errors refuse it; check kek against the transport key's KCV,
+ * unwrap every key verifying the profile binding and the key's KCV; only
+ * when every key passed, unwrap them again one at a time and hand each to
+ * cb (clear value wiped after cb returns).  A cb error stops the import
+ * and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
- * All or nothing: on failure doc is unchanged.
+ * to `to` (recorded as o->kek_id), after the document's rules and those
+ * of the rewrap phase (`to` weaker than a key, KX121) passed, verifying
+ * bindings and KCVs on the way.  All or nothing: on failure doc is
+ * unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -441,6 +467,14 @@ int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;
 int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d) KX_WUR;
 void kx_policy_free(kx_policy *p);
+/*
+ * The rules for wrapping a key with alg under kek outside a document
+ * (kmsxchg wrap): an RSA key under 2048 bits is refused (KX128, a finding
+ * in d) unless the policy lowers that rule's severity or waives it for
+ * key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK otherwise.
+ */
+int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
 
 /* ---- time ------------------------------------------------------------- */
 /* Parse "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" (UTC). */

@@ -1,6 +1,14 @@
 /*
- * rules.c - semantic validation: runs the rule table of rules.def over
- * a document in the model (shared/docs/model.md b.3, d, e).
+ * rules.c - the rule engine: runs the rule table of rules.def over a
+ * document in the model (shared/docs/model.md b.3, d, e), for validate
+ * and for every phase of export, import and rewrap (kxi_rules_run).
+ *
+ * In the export, import and rewrap phases the operation hands over its
+ * plan (the key every value will be wrapped under, and the scheme): the
+ * checks then see each key's value as the operation will leave it, not as
+ * the input holds it (plan_view() hands them a copy of the key with the
+ * planned value; find_tk() finds the plan's key as a transport key).
+ * Policies, severities and waivers apply the same way in every phase.
  *
  * Each rule is one check function over the model.  A check is called
  * once with k == NULL for document-level checks (duplicates, transport
@@ -28,13 +36,13 @@ typedef void (*check_fn)(struct vctx *, const kx_key *);
 
 /* Rule indices: R_KX001, R_KX002, ... */
 enum {
-#define KX_RULE(id, slug, sev, check, summary, example) R_##id,
+#define KX_RULE(id, slug, sev, phases, check, summary, example) R_##id,
 #include "rules.def"
 #undef KX_RULE
 	R__N
 };
 
-#define KX_RULE(id, slug, sev, check, summary, example) \
+#define KX_RULE(id, slug, sev, phases, check, summary, example) \
 	static void chk_##check(struct vctx *, const kx_key *);
 #include "rules.def"
 #undef KX_RULE
@@ -44,10 +52,19 @@ static const struct rule {
 	const char *slug, *example;
 	check_fn check;
 } rules[R__N] = {
-#define KX_RULE(id, slug, sev, check, summary, example) \
-	{ { #id, KX_SEV_##sev, summary }, #slug, example, chk_##check },
+#define DOC KX_PHASE_DOCUMENT
+#define EXP KX_PHASE_EXPORT
+#define IMP KX_PHASE_IMPORT
+#define REW KX_PHASE_REWRAP
+#define KX_RULE(id, slug, sev, phases, check, summary, example) \
+	{ { #id, KX_SEV_##sev, summary, phases }, #slug, example, \
+	    chk_##check },
 #include "rules.def"
 #undef KX_RULE
+#undef DOC
+#undef EXP
+#undef IMP
+#undef REW
 };
 
 struct vctx {
@@ -56,6 +73,10 @@ struct vctx {
 	int64_t now;
 	const kx_doc *against;
 	kx_diag *d;
+	unsigned phase;		/* the one kx_phase being run */
+	const struct kxi_plan *plan; /* export/import/rewrap: NULL for DOC */
+	kx_tk plan_tk;		/* the key of the plan, as a transport key */
+	size_t nerr;		/* findings at error level */
 	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
 	size_t *byid;		/* indices of keys with an id, sorted by id */
 	size_t nbyid;
@@ -126,7 +147,8 @@ kxi_rule_validated(const char *id)
 {
 	int i = rule_index(id);
 
-	return i >= 0 && rules[i].check != chk_reader &&
+	return i >= 0 && (rules[i].info.phases & KX_PHASE_DOCUMENT) != 0 &&
+	    rules[i].check != chk_reader &&
 	    rules[i].check != chk_writer && rules[i].check != chk_importer;
 }
 
@@ -269,6 +291,19 @@ find_key(const struct vctx *v, const char *id)
 	return find_in(v->doc, v->byid, v->nbyid, id);
 }
 
+/*
+ * The transport key with this id: the key of the plan in the export,
+ * import and rewrap phases, else the document's.
+ */
+static const kx_tk *
+find_tk(const struct vctx *v, const char *id)
+{
+	if (v->plan != NULL)
+		return id != NULL && strcmp(id, v->plan_tk.id) == 0 ?
+		    &v->plan_tk : NULL;
+	return kxi_doc_find_tk(v->doc, id);
+}
+
 /* The key of the "against" document with this id, or NULL. */
 static const kx_key *
 find_against(const struct vctx *v, const char *id)
@@ -309,6 +344,8 @@ emit_at(struct vctx *v, int r, const char *id, const kx_loc *loc,
 		    nz(v->pol->name), nz(w->reason), msg);
 		return;
 	}
+	if (sev == KX_SEV_ERROR)
+		v->nerr++;
 	if (expired != NULL)
 		kxi_diag_add(v->d, rules[r].info.id, (enum kx_severity)sev,
 		    KX_OK, v->doc->source, loc, id, "%s (waiver expired %s)",
@@ -986,6 +1023,11 @@ chk_export_allowed(struct vctx *v, const kx_key *k)
 
 	if (k == NULL || k->prof.export_.allowed || !has_value(k))
 		return;
+	if (v->phase == KX_PHASE_EXPORT) {
+		/* export sends no non-exportable key, not even home */
+		emit(v, R_KX120, k, KXF_EXPORT, "not exportable");
+		return;
+	}
 	for (i = 0; i < v->doc->recipients.n; i++) {
 		r = v->doc->recipients.v[i];
 		if (r == NULL || (k->prof.holder != NULL &&
@@ -1035,6 +1077,13 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 	}
 }
 
+/* "to be " when a rule speaks of the plan of an operation. */
+static const char *
+to_be(const struct vctx *v)
+{
+	return v->plan != NULL ? "to be " : "";
+}
+
 static void
 chk_weak_wrap(struct vctx *v, const kx_key *k)
 {
@@ -1042,27 +1091,63 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 	unsigned ws, need;
 
 	if (k == NULL || !wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
 	    !wrap_fits(k->value.alg, tk->alg))
 		return;		/* KX141 */
 	ws = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
 	if (k->prof.export_.min_wrap_strength != KX_UNSET) {
 		need = (unsigned)k->prof.export_.min_wrap_strength;
 		if (ws < need)
-			emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s "
+			emit(v, R_KX121, k, KXF_VALUE, "%swrapped under %s "
 			    "(%s/%u, %s: %u bits) below the key's minimum "
-			    "wrapping strength %u bits", tk->id,
+			    "wrapping strength %u bits", to_be(v), tk->id,
 			    algname(tk->alg), tk->length_bits,
 			    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws, need);
 		return;
 	}
 	need = key_strength(&k->prof);
 	if (ws < need)
-		emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s (%s/%u, %s: "
-		    "%u bits) weaker than the key (%s/%u: %u bits)", tk->id,
+		emit(v, R_KX121, k, KXF_VALUE, "%swrapped under %s (%s/%u, "
+		    "%s: %u bits) weaker than the key (%s/%u: %u bits)",
+		    to_be(v), tk->id,
 		    algname(tk->alg), tk->length_bits,
 		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws,
 		    algname(k->prof.alg), k->prof.length_bits, need);
+}
+
+/*
+ * RSA keys under 2048 bits wrap no key (SP 800-131A: 1024-bit RSA is
+ * disallowed for key transport); a policy may waive it per key.
+ */
+#define RSA_WRAP_MIN 2048
+
+static void
+chk_rsa_wrap(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *tk;
+
+	if (k == NULL || !wrapped_under_kek(k) ||
+	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
+	    tk->alg != KX_ALG_RSA || tk->length_bits >= RSA_WRAP_MIN)
+		return;
+	emit(v, R_KX128, k, KXF_VALUE, "%swrapped under the %u-bit rsa key "
+	    "%s; rsa keys wrap only from %u bits", to_be(v), tk->length_bits,
+	    nz(tk->id), RSA_WRAP_MIN);
+}
+
+static void
+chk_import_allowed(struct vctx *v, const kx_key *k)
+{
+	const char *from = v->doc->sender;
+
+	if (k == NULL)
+		return;
+	if (!k->prof.import_.allowed)
+		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported");
+	else if (k->prof.import_.sources.n > 0 &&
+	    !strlist_has(&k->prof.import_.sources, from))
+		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported from %s",
+		    from != NULL ? from : "an unnamed sender");
 }
 
 static void
@@ -1076,6 +1161,11 @@ chk_destination(struct vctx *v, const kx_key *k)
 	dst = &k->prof.export_.destinations;
 	if (dst->n == 0)
 		return;
+	if (v->phase == KX_PHASE_EXPORT && v->doc->recipients.n == 0) {
+		emit(v, R_KX122, k, KXF_EXPORT, "may be exported only to "
+		    "its export destinations, not to an unnamed recipient");
+		return;
+	}
 	for (i = 0; i < v->doc->recipients.n; i++)
 		if (!strlist_has(dst, v->doc->recipients.v[i])) {
 			emit(v, R_KX122, k, KXF_EXPORT, "recipient %s is not "
@@ -1142,7 +1232,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	}
 	if (k->prof.export_.trusted_kek_only == KX_TRI_TRUE &&
 	    wrapped_under_kek(k) &&
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) != NULL &&
+	    (tk = find_tk(v, k->value.kek_id)) != NULL &&
 	    !tk->trusted)
 		emit(v, R_KX123, k, KXF_EXPORT, "key may be wrapped only "
 		    "under trusted keys; transport key %s is not trusted",
@@ -1179,6 +1269,30 @@ later(int64_t copy, int64_t base)
 {
 	/* an unset end is open: later than any set one */
 	return SET(base) && (!SET(copy) || copy > base);
+}
+
+/*
+ * How usable a lifecycle state is: a copy may not be more usable than its
+ * original.  Pre-active and active rank alike (a received key is activated
+ * when its time comes); a suspended key may come back, a deactivated one
+ * only be used to process, a compromised or destroyed one never.
+ */
+static int
+state_rank(enum kx_state s)
+{
+	switch (s) {
+	case KX_STATE_PRE_ACTIVE:
+	case KX_STATE_ACTIVE:
+		return 4;
+	case KX_STATE_SUSPENDED:
+		return 3;
+	case KX_STATE_DEACTIVATED:
+		return 2;
+	case KX_STATE_COMPROMISED:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static void
@@ -1234,6 +1348,9 @@ compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
 		    ep, eq);
 	if (q->sensitive && !p->sensitive)
 		addw(w, sizeof(w), &len, "sensitive cleared");
+	if (state_rank(p->state) > state_rank(q->state))
+		addw(w, sizeof(w), &len, "state %s where the original is %s",
+		    knm(KX_E_STATE, p->state), knm(KX_E_STATE, q->state));
 	if (len > 0)
 		emit(v, R_KX124, k, KXF_KEY, "widens %s: %s", what, w);
 }
@@ -1522,7 +1639,7 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 	if (k->value.kek_id == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "%s value names no transport "
 		    "key", knm(KX_E_VALUE_FORM, k->value.form));
-	else if ((tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+	else if ((tk = find_tk(v, k->value.kek_id)) == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "transport key %s is not "
 		    "defined in the document", k->value.kek_id);
 	else if (!wrap_fits(k->value.alg, tk->alg))
@@ -1631,7 +1748,8 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		if (r->ref == NULL || find_key(v, r->ref) != NULL)
 			continue;
 		if (r->type == KX_REL_WRAPPED_BY &&
-		    kxi_doc_find_tk(v->doc, r->ref) != NULL)
+		    (find_tk(v, r->ref) != NULL ||
+		    kxi_doc_find_tk(v->doc, r->ref) != NULL))
 			continue;
 		if (v->against != NULL &&
 		    find_against(v, r->ref) != NULL)
@@ -1680,7 +1798,7 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 	}
 	min = min_at(v->pol->min_wrap, v->pol->nmin_wrap, v->now);
 	if (min == 0 || !wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
 	    !wrap_fits(k->value.alg, tk->alg))
 		return;
 	s = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
@@ -1718,10 +1836,11 @@ chk_transition(struct vctx *v, const kx_key *k)
 		}
 	}
 	if (!wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+	    (tk = find_tk(v, k->value.kek_id)) == NULL)
 		return;
-	/* the wrap was applied when the document was made */
-	when = SET(v->doc->created) ? v->doc->created : v->now;
+	/* the wrap was applied when the document was made (or is now) */
+	when = v->plan == NULL && SET(v->doc->created) ? v->doc->created :
+	    v->now;
 	for (i = 0; i < v->pol->ntransitions; i++) {
 		t = &v->pol->transitions[i];
 		if (t->alg == tk->alg && when > t->after) {
@@ -1854,11 +1973,72 @@ id_cmp(const kx_doc *doc, size_t a, size_t b)
 	return strcmp(doc->keys[a].prof.id, doc->keys[b].prof.id);
 }
 
+/* Each rule's severity under the policy. */
+static void
+policy_sevs(struct vctx *v)
+{
+	size_t i, j;
+
+	for (i = 0; i < R__N; i++) {
+		v->sev[i] = (int)rules[i].info.severity;
+		for (j = 0; j < v->pol->nsevs; j++)
+			if (strcmp(v->pol->sevs[j].rule, rules[i].info.id) == 0)
+				v->sev[i] = v->pol->sevs[j].sev;
+	}
+}
+
 int
-kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
-    const kx_doc *against, kx_diag *d)
+kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d)
+{
+	static const kx_loc none = { 0, 0, -1 };
+	kx_doc doc;
+	struct vctx v;
+	unsigned bits;
+	int r;
+
+	if (kek == NULL)
+		kxi_misuse(__func__, "kek is NULL");
+	if (alg != KX_WRAP_RSA_OAEP_SHA256 && alg != KX_WRAP_RSA_AES_KWP)
+		return KX_OK;
+	if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
+		return r;
+	if (bits >= RSA_WRAP_MIN)
+		return KX_OK;
+	memset(&doc, 0, sizeof(doc));
+	memset(&v, 0, sizeof(v));
+	v.doc = &doc;
+	v.pol = policy != NULL ? policy : kxi_policy_default();
+	v.now = now;
+	v.d = d;
+	policy_sevs(&v);
+	emit_at(&v, R_KX128, id, &none, "%s under a %u-bit rsa key; rsa "
+	    "keys wrap only from %u bits", knm(KX_E_WRAP_ALG, alg), bits,
+	    RSA_WRAP_MIN);
+	return v.nerr > 0 ? KX_EPOLICY : KX_OK;
+}
+
+/* A key as the plan leaves it: its value wrapped under the plan's key. */
+static void
+plan_view(const struct vctx *v, const kx_key *k, kx_key *view)
+{
+	*view = *k;
+	memset(&view->value, 0, sizeof(view->value));
+	if (v->plan == NULL)
+		return;		/* import to clear output: nothing stored */
+	view->value.form = KX_VALUE_WRAPPED;
+	view->value.alg = v->plan->wrap;
+	view->value.kek_id = v->plan->kek_id;
+}
+
+int
+kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
+    const kx_policy *policy, int64_t now, const kx_doc *against,
+    const struct kxi_plan *plan, size_t *nerr, kx_diag *d)
 {
 	struct vctx v;
+	kx_key view;
+	const kx_key *k;
 	size_t i, j, *tmp = NULL;
 	int r = KX_EINTERNAL;
 
@@ -1870,12 +2050,18 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 	v.now = now;
 	v.against = against;
 	v.d = d;
-	for (i = 0; i < R__N; i++) {
-		v.sev[i] = (int)rules[i].info.severity;
-		for (j = 0; j < v.pol->nsevs; j++)
-			if (strcmp(v.pol->sevs[j].rule, rules[i].info.id) == 0)
-				v.sev[i] = v.pol->sevs[j].sev;
+	v.phase = (unsigned)phase;
+	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
+		v.plan = plan;
+		v.plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
+		v.plan_tk.alg = plan->alg;
+		v.plan_tk.length_bits = plan->bits;
+		v.plan_tk.loc.off = -1;
 	}
+	policy_sevs(&v);
+	for (i = 0; i < R__N; i++)
+		if ((rules[i].info.phases & v.phase) == 0)
+			v.sev[i] = KXI_SEV_OFF;	/* not in this phase */
 	v.byid = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*v.byid));
 	tmp = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*tmp));
 	if (v.byid == NULL || tmp == NULL) {
@@ -1903,14 +2089,32 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 	}
 
 	for (i = 0; i < R__N; i++)
-		rules[i].check(&v, NULL);
-	for (j = 0; j < doc->nkeys; j++)
+		if (v.sev[i] != KXI_SEV_OFF)
+			rules[i].check(&v, NULL);
+	for (j = 0; j < doc->nkeys; j++) {
+		k = &doc->keys[j];
+		if (phase != KX_PHASE_DOCUMENT) {
+			plan_view(&v, k, &view);
+			k = &view;
+		}
 		for (i = 0; i < R__N; i++)
-			rules[i].check(&v, &doc->keys[j]);
+			if (v.sev[i] != KXI_SEV_OFF)
+				rules[i].check(&v, k);
+	}
 	r = KX_OK;
 out:
+	if (nerr != NULL)
+		*nerr = v.nerr;
 	free(v.byid);
 	free(v.agid);
 	free(tmp);
 	return r;
+}
+
+int
+kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d)
+{
+	return kxi_rules_run(doc, KX_PHASE_DOCUMENT, policy, now, against,
+	    NULL, NULL, d);
 }

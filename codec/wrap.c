@@ -112,6 +112,23 @@ tdea(int enc, int cbc, const uint8_t *kek, size_t keklen, const uint8_t *in,
 }
 
 /* ---- RSA-OAEP --------------------------------------------------------- */
+static int pem_key(const kx_secret *kek, int priv, EVP_PKEY **out,
+    kx_diag *d);
+
+int
+kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d)
+{
+	EVP_PKEY *pk = NULL;
+	int r;
+
+	*bits = 0;
+	if ((r = pem_key(kek, 0, &pk, d)) != KX_OK)
+		return r;
+	*bits = (unsigned)EVP_PKEY_get_bits(pk);
+	EVP_PKEY_free(pk);
+	return KX_OK;
+}
+
 static int
 pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 {

@@ -224,6 +224,8 @@ cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
 		x->to = arg;
 	else if (strcmp(name, "output") == 0)
 		x->out = arg;
+	else if (strcmp(name, "against") == 0)
+		x->against_path = arg;
 	else
 		return 0;
 	return 1;
@@ -253,6 +255,12 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;
+	if (x->against_path != NULL) {
+		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
+		    &x->against, x->d)) != KX_OK)
+			return cli_fail(cli, x->d, r, x->against_path);
+		x->xo.against = x->against;
+	}
 	return CLI_OK;
 }
 
@@ -261,6 +269,8 @@ cli_xchg_close(struct cli_xchg *x)
 {
 	kx_policy_free(x->policy);
 	kx_doc_free(x->doc);
+	kx_doc_free(x->against);
+	x->against = NULL;
 	kx_diag_free(x->d);
 	x->policy = NULL;
 	x->doc = NULL;

@@ -39,10 +39,10 @@ void cli_kek_free(struct cli_kek *kek);
 /* What export, import and rewrap share: --now, --policy, --to, -o, the
  * document read and the diagnostics. */
 struct cli_xchg {
-	const char *now, *policy_path, *to, *out;
+	const char *now, *policy_path, *to, *out, *against_path;
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;
-	kx_doc *doc;
+	kx_doc *doc, *against;
 	kx_diag *d;
 	kx_xchg_opts xo;
 };

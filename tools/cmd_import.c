@@ -16,7 +16,7 @@
 #include "cli_xchg.h"
 
 enum { O_KEK, O_KEK_COMPONENT, O_STORAGE_KEK, O_STORAGE_KEK_ID, O_CLEAR,
-	O_NOW, O_POLICY, O_TO, O_OUT };
+	O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -31,6 +31,8 @@ const struct cli_opt import_opts[] = {
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
+	[O_AGAINST] = { "against", 0, 1, "FILE",
+	    "the sender's document the received keys may only narrow" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
 	    "output format: xml or der (default: as the input)" },
 	[O_OUT] = { "output", 'o', 1, "FILE",
@@ -134,6 +136,7 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	struct cli_kek kek = { 0 };
 	kx_secret *storage = NULL;
 	struct sink sink = { 0 };
+	kx_diag *rd = NULL;
 	int o, r, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -187,9 +190,23 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		goto out;
 	sink.cli = cli;
 	sink.dir = clear_dir;
+	/* the storage key's strength is part of the import decision */
+	x.xo.storage_kek = storage;
 	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
-	if (r == KX_OK && storage != NULL)
-		r = kx_rewrap(x.doc, kek.key, storage, &x.xo, x.d);
+	if (r == KX_OK && storage != NULL) {
+		/*
+		 * The rewrap runs the rules kx_import already ran (and
+		 * reported) for the same storage key: keep its findings only
+		 * when it fails.
+		 */
+		if ((rd = kx_diag_new()) == NULL) {
+			ex = cli_fail(cli, NULL, KX_ENOMEM, in);
+			goto out;
+		}
+		if ((r = kx_rewrap(x.doc, kek.key, storage, &x.xo, rd)) !=
+		    KX_OK)
+			cli_print_findings(cli, rd, 0, in);
+	}
 	if (r != KX_OK && sink.written > 0) {
 		/* only an I/O failure after verification can get here */
 		cli_print_findings(cli, x.d, 0, in);
@@ -217,6 +234,7 @@ cmd_import(int argc, char **argv, struct cli *cli)
 out:
 	cli_kek_free(&kek);
 	kx_secret_free(storage);
+	kx_diag_free(rd);
 	cli_xchg_close(&x);
 	return ex;
 }

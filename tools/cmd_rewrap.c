@@ -12,7 +12,7 @@
 #include "cli_xchg.h"
 
 enum { O_FROM, O_FROM_COMPONENT, O_TO_KEK, O_TO_KEK_ID, O_NOW, O_POLICY,
-	O_TO, O_OUT };
+	O_AGAINST, O_TO, O_OUT };
 
 const struct cli_opt rewrap_opts[] = {
 	[O_FROM] = { "from-kek", 0, 1, "SRC",
@@ -24,6 +24,8 @@ const struct cli_opt rewrap_opts[] = {
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
+	[O_AGAINST] = { "against", 0, 1, "FILE",
+	    "the sender's document the keys may only narrow" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
 	    "output format: xml or der (default: as the input)" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output document" },

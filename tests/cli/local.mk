@@ -3,6 +3,13 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/wrap-rsa-short.case \
+	tests/cli/cases/export-templates-pre-active.case \
+	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/import-storage-weaker.case \
+	tests/cli/cases/rewrap-weaker.case \
+	tests/cli/cases/validate-against-lifecycle.case \
+	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \

@@ -150,7 +150,7 @@ wrong_kek_refused(void **state)
 
 	(void)state;
 	assert_int_equal(kx_import(doc, other, &o, collect, &g, d), KX_EKCV);
-	assert_true(kxt_has_rule(d, "KX133", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX135", KX_SEV_ERROR));
 	assert_int_equal(g.calls, 0);
 	kx_diag_free(d);
 	kx_doc_free(doc);
@@ -323,6 +323,52 @@ rewrap_moves_to_new_kek(void **state)
 	kx_secret_free(kek2);
 }
 
+/* One export attempt: the sample key, its value, a transport key. */
+struct xfix {
+	kx_doc *doc;
+	kx_profile *p;
+	kx_secret *key, *kek;
+	kx_xchg_opts o;
+	kx_diag *d;
+};
+
+static void
+xfix_init(struct xfix *x)
+{
+	x->doc = sample_doc();
+	x->p = &x->doc->keys[0].prof;
+	x->key = secret_hex(KEY);
+	x->kek = secret_hex(KEK);
+	x->o = opts();
+	x->d = kx_diag_new();
+}
+
+/* An AES-256 key under an AES-128 transport key (KX121). */
+static void
+xfix_weak(struct xfix *x)
+{
+	kx_secret_free(x->kek);
+	x->kek = secret_hex("000102030405060708090A0B0C0D0E0F");
+	x->p->length_bits = 256;
+	kx_secret_free(x->key);
+	x->key = secret_hex(KEK2);
+}
+
+static int
+xfix_export(struct xfix *x)
+{
+	return kx_export(x->doc, &x->key, 1, x->kek, &x->o, x->d);
+}
+
+static void
+xfix_free(struct xfix *x)
+{
+	kx_diag_free(x->d);
+	kx_doc_free(x->doc);
+	kx_secret_free(x->key);
+	kx_secret_free(x->kek);
+}
+
 static void
 export_restrictions(void **state)
 {
@@ -338,40 +384,29 @@ export_restrictions(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		kx_doc *doc = sample_doc();
-		kx_profile *p = &doc->keys[0].prof;
-		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
-		kx_xchg_opts o = opts();
-		kx_diag *d = kx_diag_new();
+		struct xfix x;
+		kx_profile *p;
 
+		xfix_init(&x);
+		p = x.p;
 		switch (cases[i].which) {
 		case 0: p->export_.allowed = false; break;
 		case 1: p->state = KX_STATE_COMPROMISED; break;
 		case 2: p->not_after = NOW - 1; break;
-		case 3: o.recipient = "SOMEONE-ELSE"; break;
-		case 4: p->export_.forms = 1u << KX_FORM_WRAPPED; break;
-		case 5:
-			kx_secret_free(kek);
-			kek = secret_hex("000102030405060708090A0B0C0D0E0F");
-			p->length_bits = 256;
-			kx_secret_free(key);
-			key = secret_hex(KEK2);
-			break;
+		case 3: x.o.recipient = "SOMEONE-ELSE"; break;
+		case 4: p->export_.forms = 1u << KX_FORM_COMPONENTS; break;
+		case 5: xfix_weak(&x); break;
 		case 6:
-			doc->keys[0].kcv.p = kxi_memdup(&doc->arena,
+			x.doc->keys[0].kcv.p = kxi_memdup(&x.doc->arena,
 			    "\x01\x02\x03", 3);
-			doc->keys[0].kcv.n = 3;
-			doc->keys[0].kcv_method = KX_KCV_GP_AES;
+			x.doc->keys[0].kcv.n = 3;
+			x.doc->keys[0].kcv_method = KX_KCV_GP_AES;
 			break;
 		}
-		assert_int_not_equal(kx_export(doc, &key, 1, kek, &o, d),
-		    KX_OK);
-		if (!kxt_has_rule(d, cases[i].rule, KX_SEV_ERROR))
+		assert_int_not_equal(xfix_export(&x), KX_OK);
+		if (!kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
 			fail_msg("export not refused with %s", cases[i].rule);
-		kx_diag_free(d);
-		kx_doc_free(doc);
-		kx_secret_free(key);
-		kx_secret_free(kek);
+		xfix_free(&x);
 	}
 }
 
@@ -467,6 +502,288 @@ hmac_and_unsupported(void **state)
 	kx_secret_free(kek);
 }
 
+static kx_policy *
+policy_xml(const char *body)
+{
+	char xml[1024];
+	kx_policy *pol = NULL;
+
+	snprintf(xml, sizeof(xml), "<?xml version=\"1.0\"?>\n<policy "
+	    "xmlns=\"urn:kmsxchg:xml:ns:policy:1\" name=\"t\">\n%s</policy>\n",
+	    body);
+	assert_int_equal(kx_policy_read((const uint8_t *)xml, strlen(xml),
+	    "t.xml", &pol, NULL), KX_OK);
+	return pol;
+}
+
+/*
+ * Export runs the rule table: a policy that waives, downgrades or turns
+ * off an export rule changes what export does (issue 8 item 1).
+ */
+static void
+policy_changes_export(void **state)
+{
+	static const struct {
+		const char *policy;
+		int weak, noexport;	/* which restriction to break */
+		int ok;
+		const char *rule;
+		enum kx_severity sev;
+	} cases[] = {
+		{ "", 1, 0, 0, "KX121", KX_SEV_ERROR },
+		{ "<waiver rule=\"KX121\" key=\"ISD-ENC\" reason=\"r\"/>\n",
+		    1, 0, 1, "KX121", KX_SEV_NOTE },
+		{ "<waiver rule=\"KX121\" key=\"OTHER\" reason=\"r\"/>\n",
+		    1, 0, 0, "KX121", KX_SEV_ERROR },
+		{ "<waiver rule=\"KX121\" key=\"ISD-ENC\" reason=\"r\" "
+		    "until=\"2026-01-01\"/>\n", 1, 0, 0, "KX121",
+		    KX_SEV_ERROR },
+		{ "<severity rule=\"KX121\" level=\"warning\"/>\n",
+		    1, 0, 1, "KX121", KX_SEV_WARNING },
+		{ "<severity rule=\"KX121\" level=\"off\"/>\n", 1, 0, 1, NULL,
+		    KX_SEV_ERROR },
+		{ "", 0, 1, 0, "KX120", KX_SEV_ERROR },
+		{ "<waiver rule=\"KX120\" key=\"ISD-ENC\" reason=\"r\"/>\n",
+		    0, 1, 1, "KX120", KX_SEV_NOTE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kx_policy *pol = policy_xml(cases[i].policy);
+		struct xfix x;
+		int r;
+
+		xfix_init(&x);
+		x.o.policy = pol;
+		if (cases[i].weak)
+			xfix_weak(&x);
+		if (cases[i].noexport)
+			x.p->export_.allowed = false;
+		r = xfix_export(&x);
+		if (cases[i].ok && r != KX_OK)
+			fail_msg("case %zu: export refused", i);
+		if (!cases[i].ok && r != KX_EPOLICY)
+			fail_msg("case %zu: export not refused (%d)", i, r);
+		if (cases[i].rule != NULL &&
+		    !kxt_has_rule(x.d, cases[i].rule, cases[i].sev))
+			fail_msg("case %zu: no %s at severity %d", i,
+			    cases[i].rule, (int)cases[i].sev);
+		if (cases[i].ok) {
+			/* what the policy allowed was really exported */
+			assert_int_equal(x.doc->keys[0].value.form,
+			    KX_VALUE_WRAPPED);
+			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
+			    0);
+		} else
+			assert_int_equal(x.doc->keys[0].value.data.n, 0);
+		xfix_free(&x);
+		kx_policy_free(pol);
+	}
+}
+
+/*
+ * Keys ahead of activation travel; deactivated, suspended, compromised
+ * and destroyed ones do not (KX125), nor expired ones (KX104), whatever
+ * their state (issue 7 item 15).
+ */
+static void
+export_lifecycle(void **state)
+{
+	static const struct {
+		enum kx_state st;
+		int expired;
+		const char *rule;
+	} cases[] = {
+		{ KX_STATE_PRE_ACTIVE, 0, NULL },
+		{ KX_STATE_ACTIVE, 0, NULL },
+		{ KX_STATE_SUSPENDED, 0, "KX125" },
+		{ KX_STATE_DEACTIVATED, 0, "KX125" },
+		{ KX_STATE_COMPROMISED, 0, "KX125" },
+		{ KX_STATE_DESTROYED, 0, "KX125" },
+		{ KX_STATE_PRE_ACTIVE, 1, "KX104" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xfix x;
+		kx_profile *p;
+		int r;
+
+		xfix_init(&x);
+		p = x.p;
+		p->state = cases[i].st;
+		if (p->state == KX_STATE_PRE_ACTIVE)
+			p->not_before = NOW + 86400;
+		if (p->state >= KX_STATE_DEACTIVATED) {
+			p->revoked_at = NOW - 86400;
+			p->revocation_reason = KX_REV_UNSPECIFIED;
+		}
+		if (cases[i].expired) {
+			p->not_before = NOW - 2 * 86400;
+			p->not_after = NOW - 86400;
+		}
+		r = xfix_export(&x);
+		if (cases[i].rule == NULL) {
+			if (r != KX_OK)
+				fail_msg("case %zu: %s key not exported", i,
+				    kx_name(KX_E_STATE, cases[i].st));
+			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
+			    0);
+		} else if (r == KX_OK ||
+		    !kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
+			fail_msg("case %zu: %s key not refused with %s", i,
+			    kx_name(KX_E_STATE, cases[i].st), cases[i].rule);
+		xfix_free(&x);
+	}
+}
+
+/*
+ * No downgrade on the way in: import to a storage key and rewrap refuse a
+ * key weaker than the keys they wrap (KX121), before any key is handed
+ * over or any value changed; a policy that waives it lets it through
+ * (issue 7 item 5).
+ */
+static void
+no_downgrade_on_the_way_in(void **state)
+{
+	kx_secret *kek = secret_hex(KEK), *key = secret_hex(KEK2);
+	kx_secret *weak = secret_hex("000102030405060708090A0B0C0D0E0F");
+	kx_policy *pol = policy_xml("<waiver rule=\"KX121\" key=\"ISD-ENC\" "
+	    "reason=\"r\"/>\n");
+	kx_doc *doc = sample_doc();
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+	kx_bytes before;
+
+	(void)state;
+	doc->keys[0].prof.length_bits = 256;	/* AES-256 under AES-256 */
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d), KX_OK);
+	before = doc->keys[0].value.data;
+	o.kek_id = "LMK-1";
+	/* import --storage-kek: refused before any key is handed over */
+	o.storage_kek = weak;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 0);
+	/* import to clear output wraps nothing: no strength to check */
+	o.storage_kek = NULL;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, NULL), KX_OK);
+	assert_int_equal(g.calls, 1);
+	/* rewrap --to-kek: refused, the document unchanged */
+	kx_diag_clear(d);
+	assert_int_equal(kx_rewrap(doc, kek, weak, &o, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_ERROR));
+	assert_string_equal(doc->keys[0].value.kek_id, "TK-1");
+	assert_ptr_equal(doc->keys[0].value.data.p, before.p);
+	/* a policy that waives it lets both through */
+	o.policy = pol;
+	o.storage_kek = weak;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_NOTE));
+	assert_int_equal(g.calls, 2);
+	assert_int_equal(kx_rewrap(doc, kek, weak, &o, d), KX_OK);
+	assert_string_equal(doc->keys[0].value.kek_id, "LMK-1");
+	kx_diag_free(d);
+	kx_policy_free(pol);
+	kx_doc_free(doc);
+	kx_secret_free(kek);
+	kx_secret_free(key);
+	kx_secret_free(weak);
+}
+
+/*
+ * Lifecycle narrows too: a received copy in a more usable state than the
+ * sender's original is refused by import as by validate --against (KX124,
+ * issue 7 item 11).
+ */
+static void
+lifecycle_narrows(void **state)
+{
+	static const struct {
+		enum kx_state sent, got;
+		int ok;
+	} cases[] = {
+		{ KX_STATE_COMPROMISED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_DESTROYED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_DEACTIVATED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_SUSPENDED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_SUSPENDED, KX_STATE_PRE_ACTIVE, 0 },
+		{ KX_STATE_COMPROMISED, KX_STATE_SUSPENDED, 0 },
+		{ KX_STATE_ACTIVE, KX_STATE_ACTIVE, 1 },
+		{ KX_STATE_PRE_ACTIVE, KX_STATE_ACTIVE, 1 },
+		{ KX_STATE_ACTIVE, KX_STATE_PRE_ACTIVE, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kx_secret *kek = secret_hex(KEK);
+		kx_doc *doc = exported(kek), *orig = sample_doc();
+		kx_xchg_opts o = opts();
+		kx_diag *d = kx_diag_new();
+		struct got g = { 0 };
+		int r;
+
+		orig->keys[0].prof.state = cases[i].sent;
+		doc->keys[0].prof.state = cases[i].got;
+		assert_int_equal(kx_doc_validate(doc, NULL, NOW, orig, d),
+		    KX_OK);
+		if (kxt_has_rule(d, "KX124", KX_SEV_ERROR) == cases[i].ok)
+			fail_msg("case %zu: validate --against says %s", i,
+			    cases[i].ok ? "widened" : "fine");
+		kx_diag_clear(d);
+		o.against = orig;
+		r = kx_import(doc, kek, &o, collect, &g, d);
+		if (!cases[i].ok) {
+			assert_int_equal(r, KX_EPOLICY);
+			assert_true(kxt_has_rule(d, "KX124", KX_SEV_ERROR));
+			assert_int_equal(g.calls, 0);
+		} else
+			assert_false(kxt_has_rule(d, "KX124", KX_SEV_ERROR));
+		kx_diag_free(d);
+		kx_doc_free(doc);
+		kx_doc_free(orig);
+		kx_secret_free(kek);
+	}
+}
+
+/*
+ * A missing KCV is the rules' matter at import as in validate (KX132, a
+ * warning unless the policy says otherwise): the binding still
+ * authenticates the value.
+ */
+static void
+import_kcv_missing_follows_policy(void **state)
+{
+	kx_secret *kek = secret_hex(KEK);
+	kx_doc *doc = exported(kek);
+	kx_policy *pol = policy_xml("<severity rule=\"KX132\" "
+	    "level=\"error\"/>\n");
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	doc->keys[0].kcv.n = 0;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX132", KX_SEV_WARNING));
+	assert_int_equal(g.calls, 1);
+	kx_diag_clear(d);
+	o.policy = pol;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX132", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 1);
+	kx_diag_free(d);
+	kx_policy_free(pol);
+	kx_doc_free(doc);
+	kx_secret_free(kek);
+}
+
 int
 main(void)
 {
@@ -479,6 +796,11 @@ main(void)
 		cmocka_unit_test(export_restrictions),
 		cmocka_unit_test(import_restrictions),
 		cmocka_unit_test(hmac_and_unsupported),
+		cmocka_unit_test(policy_changes_export),
+		cmocka_unit_test(export_lifecycle),
+		cmocka_unit_test(no_downgrade_on_the_way_in),
+		cmocka_unit_test(lifecycle_narrows),
+		cmocka_unit_test(import_kcv_missing_follows_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

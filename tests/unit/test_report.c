@@ -180,7 +180,7 @@ golden_sarif(void **state)
 	    "         \"locations\": [{\"physicalLocation\": {\"artifactLocatio"
 	    "n\": {\"uri\": \"a.xml\", \"index\": 0}, \"region\": {\"startLine"
 	    "\": 21, \"startColumn\": 3}}}]},\n"
-	    "        {\"ruleId\": \"KX132\", \"ruleIndex\": 30, \"level\": \"wa"
+	    "        {\"ruleId\": \"KX132\", \"ruleIndex\": 31, \"level\": \"wa"
 	    "rning\", \"message\": {\"text\": \"key k1: wrapped value of a aes "
 	    "key has no KCV\"},\n"
 	    "         \"locations\": [{\"physicalLocation\": {\"artifactLocatio"

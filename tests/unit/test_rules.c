@@ -425,7 +425,25 @@ MUT(m_widen_against)
 	K(*ag)->prof.not_after = T("2026-12-31T23:59:59Z");
 	K(*ag)->prof.export_.allowed = false;
 }
+MUT(m_lifecycle_against)
+{
+	UNUSED;
+	*ag = base_doc();
+	(*ag)->source = S(*ag, "sent.xml");
+	K(*ag)->prof.state = KX_STATE_COMPROMISED;
+}
 MUT(m_inactive) { UNUSED; K(doc)->prof.state = KX_STATE_SUSPENDED; }
+MUT(m_rsa_short)
+{
+	UNUSED;
+	doc->tks[0].alg = KX_ALG_RSA;
+	doc->tks[0].length_bits = 1024;
+	doc->tks[0].kcv.n = 0;
+	doc->tks[0].kcv_method = KX_KCV_NONE;
+	K(doc)->value.alg = KX_WRAP_RSA_OAEP_SHA256;
+	K(doc)->prof.export_.forms = 1u << KX_FORM_WRAPPED;
+	K(doc)->prof.export_.min_wrap_strength = 80;	/* not KX121 */
+}
 MUT(m_sensitive_clear)
 {
 	UNUSED;
@@ -699,7 +717,10 @@ static const struct rcase cases[] = {
 	{ "untrusted kek", "KX123", m_untrusted_kek, 0 },
 	{ "copy widens usage", "KX124", m_widen_copy, 0 },
 	{ "widens the sender's profile", "KX124", m_widen_against, 0 },
+	{ "active copy of a compromised key", "KX124", m_lifecycle_against,
+	    0 },
 	{ "suspended key exported", "KX125", m_inactive, 0 },
+	{ "wrapped under rsa-1024", "KX128", m_rsa_short, 1 },
 	{ "sensitive with clear form", "KX126", m_sensitive_clear, 0 },
 	{ "gp-des kcv on aes", "KX130", m_kcv_method, 0 },
 	{ "6-byte cmac kcv", "KX130", m_kcv_long, 0 },
