@@ -255,6 +255,9 @@ int kxi_parse_uint(const char *s, unsigned long long max,
 /* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days). */
 int kxi_duration_parse(const char *s, int64_t *out);
 
+/* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
+int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
+
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can

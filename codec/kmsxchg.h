@@ -476,6 +476,88 @@ void kx_policy_free(kx_policy *p);
 int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
     const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
 
+/* ---- audit trail (audit.c) -------------------------------------------- */
+/*
+ * A tamper-evident audit file: one JSON object per line (LF), fields in a
+ * fixed order (kmsxchg(5), AUDIT TRAIL), never key material.  Line N
+ * carries "seq":N and "prev": the SHA-256 (lower-case hex) of line N-1's
+ * bytes including its LF; line 1 chains to the genesis value, the SHA-256
+ * of the 17 bytes "kmsxchg-audit-v1\n" (KX_AUDIT_GENESIS_LINE).  The chain
+ * is not a MAC: whoever can write the file can rewrite its tail
+ * consistently, and removing whole lines from the end leaves a valid
+ * shorter chain.  Record the head hash (kx_audit_verify) outside the file
+ * and give it back as expect_head to detect that.
+ */
+#define KX_AUDIT_GENESIS_LINE "kmsxchg-audit-v1\n"
+#define KX_AUDIT_MAX_LINE ((size_t)1 << 20)	/* bytes per record */
+#define KX_AUDIT_MAX_KEYS 256			/* keys listed per record */
+
+enum kx_audit_result { KX_AUDIT_OK = 0, KX_AUDIT_REFUSED, KX_AUDIT_ERROR };
+/* Plain string fields of a record (paths and ids, never values). */
+enum kx_audit_field { KX_AF_OPERATOR = 0, KX_AF_INPUT, KX_AF_OUTPUT,
+	KX_AF_DOC, KX_AF_KEK, KX_AF_NEW_KEK, KX_AF__N };
+
+typedef struct kx_audit_rec kx_audit_rec;
+/* A record of operation op (e.g. "export") at time t (seconds, UTC). */
+int kx_audit_rec_new(const char *op, int64_t t, kx_audit_rec **out) KX_WUR;
+void kx_audit_rec_free(kx_audit_rec *r);
+void kx_audit_rec_time(kx_audit_rec *r, int64_t t);
+/* Set (copy) a string field; NULL clears it. */
+int kx_audit_rec_set(kx_audit_rec *r, enum kx_audit_field f, const char *v)
+    KX_WUR;
+/*
+ * Take doc's id and its keys (id, KCV and method, transport-key id), the
+ * first KX_AUDIT_MAX_KEYS of them; replaces keys taken before.  Sets
+ * KX_AF_KEK to the first key's transport key when it is still unset.
+ */
+int kx_audit_rec_doc(kx_audit_rec *r, const kx_doc *doc) KX_WUR;
+/* Add one key entry: id may be NULL, component 0 = the key itself. */
+int kx_audit_rec_key(kx_audit_rec *r, const char *id, unsigned component,
+    const uint8_t *kcv, size_t kcvlen, enum kx_kcv_method m) KX_WUR;
+/* The policy in use: its name, its path and the SHA-256 of the file. */
+int kx_audit_rec_policy(kx_audit_rec *r, const kx_policy *p,
+    const char *path, kx_diag *d) KX_WUR;
+/* Add the rule ids of d's error findings (each once, in order). */
+int kx_audit_rec_rules(kx_audit_rec *r, const kx_diag *d) KX_WUR;
+void kx_audit_rec_result(kx_audit_rec *r, enum kx_audit_result res);
+/* The record as line seq chained to prev[32]: canonical JSON and LF. */
+int kx_audit_rec_format(const kx_audit_rec *r, uint64_t seq,
+    const uint8_t prev[32], kx_buf *out) KX_WUR;
+
+/*
+ * An audit file opened for appending: O_APPEND|O_CREAT|O_NOFOLLOW, mode
+ * 0600 when created; refused when it is a symbolic link or not a regular
+ * file, or when its last line is not a whole well-formed record (so a
+ * caller learns it before doing anything irreversible).
+ */
+typedef struct kx_audit kx_audit;
+int kx_audit_open(const char *path, kx_audit **out, kx_diag *d) KX_WUR;
+/*
+ * Append r under an exclusive flock: read the last line, chain to it,
+ * write the line with one write(), fsync.  On failure the file is cut back
+ * to its old length.  head (may be NULL) gets the new line's SHA-256 and
+ * *seq (may be NULL) its sequence number.
+ */
+int kx_audit_append(kx_audit *a, const kx_audit_rec *r, uint8_t head[32],
+    uint64_t *seq, kx_diag *d) KX_WUR;
+void kx_audit_close(kx_audit *a);
+
+typedef struct kx_audit_status {
+	uint64_t records;	/* complete lines */
+	uint8_t head[32];	/* SHA-256 of the last line (genesis if none) */
+	size_t anchor_line;	/* line whose hash is expect_head; 0 = none */
+} kx_audit_status;
+/*
+ * Check an audit file's bytes: every line well formed, seq 1, 2, 3, ...
+ * and each prev the hash of the line before.  Each problem is an error
+ * finding in d naming the line (edited, missing, inserted or duplicated,
+ * reordered, truncated).  expect_head (may be NULL): a head recorded
+ * earlier, which must be the hash of one of the lines.  Returns KX_OK when
+ * the check ran; the file is intact when d got no error finding.
+ */
+int kx_audit_verify(const uint8_t *buf, size_t len, const char *name,
+    const uint8_t *expect_head, kx_audit_status *st, kx_diag *d) KX_WUR;
+
 /* ---- time ------------------------------------------------------------- */
 /* Parse "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" (UTC). */
 int kx_time_parse(const char *s, int64_t *out) KX_WUR;

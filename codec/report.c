@@ -146,6 +146,13 @@ json_str(kx_buf *b, const char *s)
 	return r;
 }
 
+/* The one JSON string escaper of the library (the audit trail uses it). */
+int
+kxi_json_str(kx_buf *b, const char *s)
+{
+	return json_str(b, s);
+}
+
 /* XML text or attribute value (attr: also quotes and white space). */
 static int
 xml_str(kx_buf *b, const char *s, int attr)

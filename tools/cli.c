@@ -44,6 +44,8 @@ const struct cli_cmd cli_commands[] = {
 	    "import keys from a received document" },
 	{ "rewrap", cmd_rewrap, rewrap_opts, "IN",
 	    "rewrap key values under a new transport key" },
+	{ "audit", cmd_audit, audit_opts, "verify FILE",
+	    "verify an audit trail's hash chain" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -441,12 +443,15 @@ main_help(struct cli *cli)
 	const struct cli_cmd *c;
 
 	fputs("Usage: kmsxchg COMMAND [OPTION]... [ARG]...\n"
+	    "       kmsxchg --audit FILE COMMAND [OPTION]... [ARG]...\n"
 	    "       kmsxchg --help | --version\n"
 	    "Move cryptographic keys between key-management systems.\n\n"
 	    "Commands:\n", cli->out);
 	for (c = cli_commands; c->name != NULL; c++)
 		fprintf(cli->out, "  %-10s %s\n", c->name, c->summary);
 	fputs("\nRun 'kmsxchg COMMAND --help' for the options of a command.\n"
+	    "--audit FILE (or KMSXCHG_AUDIT) appends a hash-chained record of "
+	    "split,\ncombine, export, import and rewrap to FILE.\n"
 	    "Exit status: 0 success or valid, 1 invalid input or failed "
 	    "verification,\n2 usage, I/O or internal error.\n", cli->out);
 }
@@ -472,7 +477,7 @@ complete_words(struct cli *cli, const char *name)
 	if (name == NULL) {
 		for (c = cli_commands; c->name != NULL; c++)
 			fprintf(cli->out, "%s\n", c->name);
-		fputs("--help\n--version\n", cli->out);
+		fputs("--audit\n--help\n--version\n", cli->out);
 		return CLI_OK;
 	}
 	if ((c = find_cmd(name)) == NULL)
@@ -490,11 +495,24 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct cli cli;
 	const struct cli_cmd *c;
+	const char *audit = NULL;
 	int r;
 
 	memset(&cli, 0, sizeof(cli));
 	cli.out = out;
 	cli.err = err;
+	/* The one global option: --audit FILE before the command. */
+	if (argc > 1 && strncmp(argv[1], "--audit", 7) == 0 &&
+	    (argv[1][7] == '\0' || argv[1][7] == '=')) {
+		audit = argv[1][7] == '=' ? argv[1] + 8 : argc > 2 ? argv[2] :
+		    NULL;
+		if (audit == NULL || *audit == '\0') {
+			fputs("kmsxchg: --audit needs a FILE\n", err);
+			return CLI_USAGE;
+		}
+		argc -= argv[1][7] == '=' ? 1 : 2;
+		argv += argv[1][7] == '=' ? 1 : 2;
+	}
 	if (argc < 2) {
 		fputs("kmsxchg: missing command\n"
 		    "Try 'kmsxchg --help' for more information.\n", err);
@@ -528,7 +546,9 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 		return CLI_USAGE;
 	}
 	cli.cmd = c;
-	r = c->fn(argc - 1, argv + 1, &cli);
+	if ((r = cli_audit_setup(&cli, audit, audit != NULL)) != CLI_OK)
+		return r;
+	r = cli_audit_finish(&cli, c->fn(argc - 1, argv + 1, &cli));
 	fflush(out);
 	free(cli.longopts);
 	return r;

@@ -49,6 +49,7 @@ struct cli {
 	const struct cli_cmd *cmd;	/* the running command */
 	int optind;			/* first operand after cli_next() */
 	int getopt_ready;
+	struct cli_audit *audit;	/* NULL: no audit trail (cli_audit.c) */
 	/* built from cmd->opts by the first cli_next() of a command */
 	void *longopts;
 	char shortopts[128];
@@ -120,6 +121,25 @@ int cli_ct_differ(const void *a, const void *b, size_t n);
 const char *cli_data_path(struct cli *cli, const char *kind, const char *arg,
     char *buf, size_t n);
 
+/*
+ * The audit trail (cli_audit.c).  cli_main() calls setup before an
+ * audited command (path: --audit, else $KMSXCHG_AUDIT; explicit: given as
+ * an option) and finish after it, with its exit code; finish returns the
+ * final exit code.  The hooks fill the running command's record and do
+ * nothing when auditing is off; the first hook marks the operation as
+ * started (no record for usage errors and --help).  Never key material.
+ */
+int cli_audit_setup(struct cli *cli, const char *path, int explicit);
+int cli_audit_finish(struct cli *cli, int ex);
+void cli_audit_set(struct cli *cli, enum kx_audit_field f, const char *v);
+void cli_audit_doc(struct cli *cli, const kx_doc *doc);
+/* An unnamed key (split/combine): component 0 is the key itself. */
+void cli_audit_key(struct cli *cli, unsigned component, const uint8_t *kcv,
+    size_t kcvlen, enum kx_kcv_method m);
+void cli_audit_policy(struct cli *cli, const kx_policy *p, const char *path);
+void cli_audit_now(struct cli *cli, int64_t now);
+void cli_audit_rules(struct cli *cli, const kx_diag *d);
+
 /* Commands. */
 int cmd_validate(int argc, char **argv, struct cli *cli);
 int cmd_convert(int argc, char **argv, struct cli *cli);
@@ -133,6 +153,7 @@ int cmd_combine(int argc, char **argv, struct cli *cli);
 int cmd_export(int argc, char **argv, struct cli *cli);
 int cmd_import(int argc, char **argv, struct cli *cli);
 int cmd_rewrap(int argc, char **argv, struct cli *cli);
+int cmd_audit(int argc, char **argv, struct cli *cli);
 
 extern const struct cli_opt validate_opts[];
 extern const struct cli_opt convert_opts[];
@@ -146,5 +167,6 @@ extern const struct cli_opt combine_opts[];
 extern const struct cli_opt export_opts[];
 extern const struct cli_opt import_opts[];
 extern const struct cli_opt rewrap_opts[];
+extern const struct cli_opt audit_opts[];
 
 #endif /* KMSXCHG_CLI_H */

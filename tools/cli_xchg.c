@@ -237,6 +237,9 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 {
 	int r, ex;
 
+	x->cli = cli;
+	cli_audit_set(cli, KX_AF_INPUT, in);
+	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
 	x->fmt = KX_FMT_AUTO;
 	if (x->to != NULL && (x->fmt = kx_format_from_name(x->to)) !=
 	    KX_FMT_XML && x->fmt != KX_FMT_DER)
@@ -244,17 +247,26 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 		    x->to);
 	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
 		return ex;
+	if (x->now != NULL)
+		cli_audit_now(cli, x->xo.now);
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
 		return cli_fail(cli, x->d, r, in);
+	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
 		    kx_doc_format(x->doc) == KX_FMT_DER ? KX_FMT_DER :
 		    KX_FMT_XML;
+	/* the file a policy name stands for is what the audit hashes */
+	if (x->policy_path != NULL && (x->policy_path = cli_data_path(cli,
+	    "policies", x->policy_path, x->policy_buf,
+	    sizeof(x->policy_buf))) == NULL)
+		return CLI_USAGE;
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;
+	cli_audit_policy(cli, x->policy, x->policy_path);
 	if (x->against_path != NULL) {
 		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
 		    &x->against, x->d)) != KX_OK)
@@ -267,6 +279,8 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 void
 cli_xchg_close(struct cli_xchg *x)
 {
+	if (x->cli != NULL && x->d != NULL)
+		cli_audit_rules(x->cli, x->d);	/* refusals name their rules */
 	kx_policy_free(x->policy);
 	kx_doc_free(x->doc);
 	kx_doc_free(x->against);

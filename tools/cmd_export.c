@@ -197,6 +197,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
 	    != CLI_OK)
 		goto out;
+	cli_audit_set(cli, KX_AF_KEK, x.xo.kek_id);
 	x.xo.kek_parts = kek.parts;
 	x.xo.kek_threshold = kek.threshold;
 	x.xo.kek_part_kcvs = kek.parts ? kek.part_kcvs : NULL;
@@ -211,6 +212,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		ex = cli_xchg_refused(cli, &x, profile, r);
 		goto out;
 	}
+	cli_audit_doc(cli, doc);	/* now with KCVs and the new id */
 	cli_print_findings(cli, x.d, 0, profile);
 	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out)) != CLI_OK)
 		goto out;

@@ -181,6 +181,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		    clear_dir);
 	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
+	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
+	if (clear_dir != NULL)
+		cli_audit_set(cli, KX_AF_OUTPUT, clear_dir);
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
 	    != CLI_OK)
 		goto out;

@@ -73,6 +73,7 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		    "required");
 	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
+	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
 	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps, &from))
 	    != CLI_OK)
 		goto out;

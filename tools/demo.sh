@@ -9,8 +9,9 @@
 # Every command is echoed before it runs ("+ kmsxchg ...").  The issuer
 # checks the received document and its stored keys against its policy
 # (KX_DEMO_POLICY, default gp-card-issuer): any finding, even a warning,
-# fails the demo.  The printable key report the officers sign and the
-# exchange document are kept in OUTDIR (default ./kmsxchg-demo); the
+# fails the demo.  Each side keeps an audit trail, verified at the end.
+# The printable key report the officers sign, the exchange document and
+# the audit trails are kept in OUTDIR (default ./kmsxchg-demo); the
 # working folder with the HSM folders is removed at the end.
 #
 # Environment: KX_DEMO_NOW (reference time, default the clock),
@@ -87,6 +88,9 @@ policy_check() {
 step "Manufacturer, issuer and three officers, each with a folder (in $work)"
 x mkdir -p manufacturer/hsm issuer/hsm officer1 officer2 officer3 wire
 
+# Each side keeps its own audit trail of the ceremony steps (kmsxchg(1)).
+x export KMSXCHG_AUDIT="$work/manufacturer/audit.log" KMSXCHG_OPERATOR=manufacturer-officer
+
 step "Manufacturer: transport key TK-2026-001 (AES-256) as three components"
 # Generated inside the manufacturer's HSM; only components leave it.
 xo manufacturer/hsm/tk.key openssl rand -hex 32
@@ -117,6 +121,8 @@ x kmsxchg validate --now "$NOW" wire/exchange.xml
 echo "wire/exchange.xml: valid"
 x kmsxchg convert --to der -o wire/exchange.der wire/exchange.xml
 echo "exchange.xml: $(wc -c < wire/exchange.xml) bytes; exchange.der: $(wc -c < wire/exchange.der) bytes"
+
+x export KMSXCHG_AUDIT="$work/issuer/audit.log" KMSXCHG_OPERATOR=issuer-officers
 
 step "Issuer: check the received document against the issuer policy ($POLICY)"
 policy_check wire/exchange.der
@@ -152,13 +158,24 @@ fi
 	fail "output written for a refused import"
 echo "refused, nothing written: the document is not imported"
 
+step "Both sides: verify the audit trails (record each head in the minutes)"
+x kmsxchg audit verify manufacturer/audit.log
+x kmsxchg audit verify issuer/audit.log
+grep -q '"op":"export".*"result":"ok"' manufacturer/audit.log &&
+    grep -q '"op":"import".*"result":"ok"' issuer/audit.log &&
+    grep -q '"op":"import".*"result":"refused"' issuer/audit.log ||
+	fail "the audit trails miss a ceremony step"
+
 step "Kept for you in $OUT"
-for f in issuer/key-report.html wire/exchange.xml wire/exchange.der; do
-	cp "$f" "$OUT/.$(basename "$f").tmp"
-	mv -f "$OUT/.$(basename "$f").tmp" "$OUT/$(basename "$f")"
+for f in issuer/key-report.html wire/exchange.xml wire/exchange.der \
+    manufacturer/audit.log issuer/audit.log; do
+	case $f in */audit.log) t=${f%%/*}-audit.log ;; *) t=${f##*/} ;; esac
+	cp "$f" "$OUT/.$t.tmp"
+	mv -f "$OUT/.$t.tmp" "$OUT/$t"
 done
 echo "key report the officers sign (KCVs, no values): $OUT/key-report.html"
 echo "the exchange document as received:              $OUT/exchange.xml, $OUT/exchange.der"
+echo "the audit trails:                               $OUT/manufacturer-audit.log, $OUT/issuer-audit.log"
 finished=1
 printf '\nVERDICT: OK - 3 master keys moved manufacturer -> issuer; every KCV matched;\n'
 printf '         no finding under policy %s;\n' "$POLICY"

@@ -3,6 +3,19 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/audit-concurrent.case \
+	tests/cli/cases/audit-expect-head.case \
+	tests/cli/cases/audit-no-key-material.case \
+	tests/cli/cases/audit-not-audited.case \
+	tests/cli/cases/audit-record-golden.case \
+	tests/cli/cases/audit-symlink-refused.case \
+	tests/cli/cases/audit-tamper-cut-lines.case \
+	tests/cli/cases/audit-tamper-delete.case \
+	tests/cli/cases/audit-tamper-edit.case \
+	tests/cli/cases/audit-tamper-insert.case \
+	tests/cli/cases/audit-tamper-reorder.case \
+	tests/cli/cases/audit-tamper-truncate.case \
+	tests/cli/cases/audit-unwritable.case \
 	tests/cli/cases/wrap-rsa-short.case \
 	tests/cli/cases/export-templates-pre-active.case \
 	tests/cli/cases/export-policy-waiver.case \
@@ -140,6 +153,7 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
-	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_data.c
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c \
+	tools/cli_data.c
 tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools \
 	$(KX_DATADIR_CPPFLAGS)

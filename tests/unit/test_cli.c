@@ -182,7 +182,7 @@ test_option_tables(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 13);
 }
 
 static void
