@@ -55,7 +55,7 @@ static int
 kek_alg(const kx_secret *kek, enum kx_alg *alg, kx_diag *d)
 {
 	if (kx_alg_for_len(KX_ALG_AES, kx_secret_len(kek), alg) != KX_OK)
-		return KX_FAIL(d, KX_EUSAGE, "transport key must be an AES "
+		return KX_FAIL(d, KX_EINPUT, "transport key must be an AES "
 		    "key of 16, 24 or 32 bytes (got %zu bytes)",
 		    kx_secret_len(kek));
 	return KX_OK;
@@ -81,28 +81,43 @@ has_kcv(enum kx_alg alg)
 	    alg == KX_ALG_TDEA3 || alg == KX_ALG_AES;
 }
 
-/* KCV of value with the key's method into out; returns its length. */
+/*
+ * KCV of value with the key's method into out; returns its length.  The
+ * length is the document's own, within what the method allows (KX130
+ * otherwise, nothing computed): a document cannot ask for a whole block.
+ */
 static int
-key_kcv(const kx_key *k, enum kx_alg alg, const kx_secret *value,
-    uint8_t out[16], size_t *len, kx_diag *d)
+key_kcv(const kx_doc *doc, const kx_key *k, enum kx_alg alg,
+    const kx_secret *value, uint8_t out[KX_KCV_MAX_LEN], size_t *len,
+    kx_diag *d)
 {
 	enum kx_kcv_method m = k->kcv_method != KX_KCV_NONE ?
 	    k->kcv_method : kx_kcv_default_method(alg);
+	const char *mn = kx_name(KX_E_KCV_METHOD, m) != NULL ?
+	    kx_name(KX_E_KCV_METHOD, m) : "-";
+	size_t lo, hi;
+	char lens[24];
 
 	*len = k->kcv.n ? k->kcv.n : kx_kcv_default_len(m);
-	if (*len > 16)
-		return KX_FAIL(d, KX_ESYNTAX, "key %s: KCV too long",
-		    k->prof.id);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || *len < lo ||
+	    *len > hi)
+		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &k->loc[KXF_KCV], k->prof.id, "a %zu-byte "
+		    "%s KCV is not checked (a %s KCV has %s)", *len, mn, mn,
+		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 	return kx_kcv_compute(alg, m, value, out, *len, d);
 }
 
+/* Both KCVs have the document's own length n (key_kcv made sure). */
 static int
 kcv_mismatch(kx_diag *d, const char *file, const kx_key *k,
     const uint8_t *got, size_t n)
 {
-	char want[33], have[33];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 
-	kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, want);
+	if (n > KX_KCV_MAX_LEN || n != k->kcv.n)
+		kxi_misuse(__func__, "KCV length");
+	kxi_hex_encode(k->kcv.p, n, want);
 	kxi_hex_encode(got, n, have);
 	return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV, file,
 	    &k->loc[KXF_KCV], k->prof.id, "KCV of the value is %s, the "
@@ -245,7 +260,7 @@ int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
 {
-	uint8_t kcv[16];
+	uint8_t kcv[KX_KCV_MAX_LEN];
 	size_t i, n;
 	enum kx_alg alg;
 	int r = KX_EINTERNAL;
@@ -256,7 +271,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		return KX_FAIL(d, KX_EUSAGE, "%zu key values for %zu keys",
 		    nvalues, doc->nkeys);
 	if (doc->nkeys == 0)
-		return KX_FAIL(d, KX_EUSAGE, "no key to export");
+		return KX_FAIL(d, KX_EINPUT, "no key to export");
 	if ((r = kek_alg(kek, &alg, d)) != KX_OK)
 		return r;
 	/* Header of the exchange document. */
@@ -289,15 +304,15 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
 		    KX_ALG_TDEA2, vlen, &alg) != KX_OK || alg != k->prof.alg)))
 			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
-			    KX_EUSAGE, doc->source, &k->loc[KXF_ALG],
+			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "
 			    "fit the profile (%s/%u)", vlen,
 			    kx_name(KX_E_ALG, k->prof.alg),
 			    k->prof.length_bits);
 		/* HMAC keys have no KCV method: the binding alone. */
 		if (has_kcv(alg = k->prof.alg)) {
-			if ((r = key_kcv(k, alg, values[i], kcv, &n, d)) !=
-			    KX_OK)
+			if ((r = key_kcv(doc, k, alg, values[i], kcv, &n,
+			    d)) != KX_OK)
 				return r;
 			if (k->kcv.n != 0 && memcmp(k->kcv.p, kcv, n) != 0)
 				return kcv_mismatch(d, doc->source, k, kcv, n);
@@ -328,16 +343,18 @@ static int
 check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
     kx_diag *d)
 {
-	uint8_t kcv[16];
-	char want[33], have[33];
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 	enum kx_alg alg;
-	size_t n = t->kcv.n;
+	size_t n = t->kcv.n, lo, hi;
 	int r;
 
-	if (n == 0 || n > sizeof(kcv))
+	if (n == 0 || kx_kcv_len_range(t->kcv_method, &lo, &hi) != KX_OK ||
+	    n < lo || n > hi)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "transport key %s has no "
-		    "usable KCV to check the KEK against", t->id);
+		    "usable KCV to check the KEK against (%zu bytes)", t->id,
+		    n);
 	if ((r = kek_alg(kek, &alg, d)) != KX_OK)
 		return r;
 	if ((r = kx_kcv_compute(alg, t->kcv_method, kek, kcv, n, d)) != KX_OK)
@@ -360,7 +377,7 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 {
 	const kx_key *k = &doc->keys[i];
 	kx_buf aad = { 0 };
-	uint8_t kcv[16];
+	uint8_t kcv[KX_KCV_MAX_LEN];
 	size_t n;
 	int r;
 
@@ -402,7 +419,7 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		r = KX_OK;
 		goto out;
 	}
-	if ((r = key_kcv(k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)
+	if ((r = key_kcv(doc, k, k->prof.alg, *out, kcv, &n, d)) != KX_OK)
 		goto out;
 	if (memcmp(k->kcv.p, kcv, n) != 0) {
 		r = kcv_mismatch(d, doc->source, k, kcv, n);
@@ -441,7 +458,7 @@ verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
 	if (r2 != KX_OK)
 		return r2;
 	if (doc->nkeys == 0)
-		return KX_FAIL(d, KX_EUSAGE, "%s holds no key", doc->source ?
+		return KX_FAIL(d, KX_EINPUT, "%s holds no key", doc->source ?
 		    doc->source : "the document");
 	for (i = 0; i < doc->nkeys; i++) {
 		const kx_key *k = &doc->keys[i];

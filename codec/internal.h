@@ -252,8 +252,35 @@ int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
 int kxi_parse_uint(const char *s, unsigned long long max,
     unsigned long long *out);
-/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days). */
+/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days):
+ * an approximation, for ordering and sanity checks only. */
 int kxi_duration_parse(const char *s, int64_t *out);
+/* The same duration in calendar terms: compare periods with these. */
+struct kxi_duration {
+	int64_t years, months;	/* calendar units */
+	int64_t days, secs;	/* elapsed time (weeks as 7 days) */
+};
+int kxi_duration_parse_cal(const char *s, struct kxi_duration *out);
+/* t + d: years and months on the calendar, a day past the end of the
+ * month clamped to its last day (Jan 31 + P1M = Feb 28 or 29). */
+int64_t kxi_duration_add(int64_t t, const struct kxi_duration *d);
+
+/* ---- object identifiers (oid.c) ----------------------------------- */
+/*
+ * One range for every codec: two or more arcs, the first 0..2, the second
+ * 0..39 under 0 and 1, every arc at most 2^63 - 1, dotted text of at most
+ * KXI_OID_MAX_TEXT characters without leading zeros.  *why (may be NULL
+ * for the check) names what is wrong; KX_ESCHEMA for a value out of range.
+ */
+#define KXI_OID_MAX_TEXT 256
+int kxi_oid_check(const char *s, const char **why);
+/* DER content octets (no tag, no length) of dotted text into out[max]. */
+int kxi_oid_to_der(const char *s, uint8_t *out, size_t max, size_t *len,
+    const char **why);
+/* Dotted text (out[max], max > KXI_OID_MAX_TEXT) of DER content octets;
+ * non-minimal subidentifiers and arcs out of range are refused. */
+int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
+    const char **why);
 
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
@@ -271,6 +298,9 @@ int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 	kxi_diag_add((d), NULL, KX_SEV_ERROR, (rc), NULL, NULL, NULL, \
 	    __VA_ARGS__)
 /* Drain the OpenSSL error queue into one finding message; returns rc. */
+/* Append the findings of from (stored ones, and the counts of dropped
+ * ones) to d. */
+void kxi_diag_merge(kx_diag *d, const kx_diag *from);
 int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)
@@ -532,6 +562,11 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
+/*
+ * The KCV lengths method m allows as text, "3 bytes" or "3 to 5 bytes",
+ * into buf (at least 24 bytes); "no length" for an unknown method.  kcv.c.
+ */
+const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
 int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */

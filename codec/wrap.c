@@ -102,7 +102,7 @@ tdea(int enc, int cbc, const uint8_t *kek, size_t keklen, const uint8_t *in,
 	int r;
 
 	if (keklen != 16 && keklen != 24)
-		return KX_FAIL(d, KX_EUSAGE,
+		return KX_FAIL(d, KX_EINPUT,
 		    "wrap: a tdea KEK must be 16 or 24 bytes, not %zu", keklen);
 	(void)kxi_tdea_key24(kek, keklen, k24);
 	r = kxi_cipher_once(cbc ? "DES-EDE3-CBC" : "DES-EDE3-ECB", enc, k24,
@@ -137,7 +137,7 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 
 	*out = NULL;
 	if (kx_secret_len(kek) == 0 || kx_secret_len(kek) > INT_MAX)
-		return KX_FAIL(d, KX_EUSAGE, "wrap: empty RSA key");
+		return KX_FAIL(d, KX_EINPUT, "wrap: empty RSA key");
 	b = BIO_new_mem_buf(kx_secret_data(kek), (int)kx_secret_len(kek));
 	if (b == NULL)
 		return KX_ENOMEM;
@@ -154,12 +154,12 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 	}
 	BIO_free(b);
 	if (pk == NULL)
-		return kxi_diag_openssl(d, KX_EUSAGE, priv ?
+		return kxi_diag_openssl(d, KX_EINPUT, priv ?
 		    "unwrap: the KEK is not a PEM private key" :
 		    "wrap: the KEK is not a PEM public key");
 	if (!EVP_PKEY_is_a(pk, "RSA")) {
 		EVP_PKEY_free(pk);
-		return KX_FAIL(d, KX_EUSAGE, "wrap: the KEK is not an RSA key");
+		return KX_FAIL(d, KX_EINPUT, "wrap: the KEK is not an RSA key");
 	}
 	*out = pk;
 	return KX_OK;
@@ -373,7 +373,7 @@ siv_key(const kx_secret *kek, kx_secret **out, kx_diag *d)
 
 	*out = NULL;
 	if (!aes_kek_ok(n))
-		return KX_FAIL(d, KX_EUSAGE,
+		return KX_FAIL(d, KX_EINPUT,
 		    "aes-siv-bound: the KEK must be AES-128/192/256, not %zu "
 		    "bytes", n);
 	if ((r = kx_secret_new(2 * n, out)) != KX_OK)
@@ -412,7 +412,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	if (kek == NULL || key == NULL || out == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
 	if (klen == 0 || klen > KX_WRAP_MAX_IN)
-		return KX_FAIL(d, KX_EUSAGE, "wrap %s: key length %zu out of "
+		return KX_FAIL(d, KX_EINPUT, "wrap %s: key length %zu out of "
 		    "range", wname(alg), klen);
 	if (alg != KX_WRAP_AES_SIV_BOUND && (aad != NULL || aadlen != 0))
 		return KX_FAIL(d, KX_EUSAGE,
@@ -422,11 +422,11 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
 		if (!aes_kek_ok(kklen))
-			return KX_FAIL(d, KX_EUSAGE, "wrap %s: the KEK must be "
+			return KX_FAIL(d, KX_EINPUT, "wrap %s: the KEK must be "
 			    "AES-128/192/256, not %zu bytes", wname(alg),
 			    kklen);
 		if (alg == KX_WRAP_AES_KW && (klen < 16 || klen % 8 != 0))
-			return KX_FAIL(d, KX_EUSAGE, "wrap aes-kw: key length "
+			return KX_FAIL(d, KX_EINPUT, "wrap aes-kw: key length "
 			    "%zu is not a multiple of 8 of at least 16 (use "
 			    "aes-kwp)", klen);
 		if ((o = OPENSSL_malloc(klen + 16)) == NULL)
@@ -437,7 +437,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
 		if (klen % 8 != 0)
-			return KX_FAIL(d, KX_EUSAGE, "wrap %s: key length %zu "
+			return KX_FAIL(d, KX_EINPUT, "wrap %s: key length %zu "
 			    "is not a multiple of 8", wname(alg), klen);
 		if ((o = OPENSSL_malloc(klen)) == NULL)
 			return KX_ENOMEM;
@@ -529,7 +529,7 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
 		if (!aes_kek_ok(kklen))
-			return KX_FAIL(d, KX_EUSAGE, "unwrap %s: the KEK must "
+			return KX_FAIL(d, KX_EINPUT, "unwrap %s: the KEK must "
 			    "be AES-128/192/256, not %zu bytes", wname(alg),
 			    kklen);
 		if (inlen < (alg == KX_WRAP_AES_KW ? 24u : 16u) ||

@@ -60,7 +60,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 		return cli_usage(cli, "give the %s as a key source or as "
 		    "components, not both or neither", what);
 	if (src != NULL)
-		return cli_load_key(cli, what, src, &kek->key);
+		return cli_load_key(cli, what, src, KX_ALG_AES, 0, &kek->key);
 	if (comps->n < 2)
 		return cli_usage(cli, "a single component is not a key");
 	for (i = 0; i < comps->n; i++) {
@@ -178,9 +178,12 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 		return CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
+	/* a missing policy is I/O (2), a malformed one invalid input (1) */
 	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_fail(cli, d, r, path);
-		ex = CLI_USAGE;	/* a bad policy is a usage error */
+		cli_print_findings(cli, d, 0, path);
+		cli_error(cli, "cannot use policy %s: %s", path,
+		    cli_reason(d, r));
+		ex = cli_exit_for(r);
 	}
 	kx_diag_free(d);
 	return ex;
@@ -252,7 +255,7 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_fail(cli, x->d, r, in);
+		return cli_read_failed(cli, x->d, r, in);
 	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :

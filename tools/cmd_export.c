@@ -163,7 +163,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	if (n == 0 || n > CLI_MAX_REPEAT) {
 		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
 		    n, CLI_MAX_REPEAT);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if (comps.n > 0 && n != 1) {
@@ -191,7 +191,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			    "%s=SRC", id, id);
 			goto out;
 		}
-		if ((ex = cli_load_key(cli, "key", arg, &values[i])) != CLI_OK)
+		/* any length here: kx_export fits it to the profile */
+		if ((ex = cli_load_key(cli, "key", arg, KX_ALG_NONE, 0,
+		    &values[i])) != CLI_OK)
 			goto out;
 	}
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
@@ -220,7 +222,13 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
 
-		kcv = kx_key_kcv(k, &len, &m);
+		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL ||
+		    len > KX_KCV_MAX_LEN) {
+			/* HMAC keys: no KCV method exists */
+			fprintf(cli->out, "exported %s: no KCV, bound and "
+			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
+			continue;
+		}
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
 		    "under %s\n", kx_key_id(k), hex,

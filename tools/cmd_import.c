@@ -98,10 +98,18 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	size_t len;
 	int r;
 
-	kcv = kx_key_kcv(k, &len, &m);
-	kx_hex_encode(kcv, len > 16 ? 16 : len, hex);
-	fprintf(s->cli->out, "verified %s: profile binding intact, KCV %s "
-	    "(%s) matches\n", kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m));
+	/* The document's own KCV, which verification bounded to 5 bytes. */
+	if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len == 0 ||
+	    len > KX_KCV_MAX_LEN)
+		fprintf(s->cli->out, "verified %s: profile binding intact "
+		    "(no KCV: the binding authenticates the value)\n",
+		    kx_key_id(k));
+	else {
+		kx_hex_encode(kcv, len, hex);
+		fprintf(s->cli->out, "verified %s: profile binding intact, "
+		    "KCV %s (%s) matches\n", kx_key_id(k), hex,
+		    kx_name(KX_E_KCV_METHOD, m));
+	}
 	s->n++;
 	if (s->dir == NULL)
 		return KX_OK;
@@ -188,7 +196,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	    != CLI_OK)
 		goto out;
 	if (storage_src != NULL &&
-	    (ex = cli_load_key(cli, "storage-kek", storage_src, &storage)) !=
+	    (ex = cli_load_key(cli, "storage-kek", storage_src, KX_ALG_AES, 0,
+	    &storage)) !=
 	    CLI_OK)
 		goto out;
 	sink.cli = cli;

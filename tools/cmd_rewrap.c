@@ -77,7 +77,8 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps, &from))
 	    != CLI_OK)
 		goto out;
-	if ((ex = cli_load_key(cli, "to-kek", to_src, &tokek)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "to-kek", to_src, KX_ALG_AES, 0,
+	    &tokek)) != CLI_OK)
 		goto out;
 	if ((r = kx_rewrap(x.doc, from.key, tokek, &x.xo, x.d)) != KX_OK) {
 		ex = cli_xchg_refused(cli, &x, in, r);
