@@ -61,7 +61,7 @@ static void
 early_report(struct cli *cli, const kx_diag *d, const char *path,
     enum kx_report_format fmt, const kx_report_opts *o)
 {
-	kx_report_file rf;
+	kx_report_file rf = { 0 };
 	kx_buf b = { 0 };
 
 	if (fmt == KX_REPORT_TEXT)
