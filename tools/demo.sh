@@ -150,8 +150,11 @@ step "Issuer: what a tampered document looks like (usage widened in transit)"
 xo wire/tampered.xml sed 's|<Usage>decrypt</Usage>|<Usage>decrypt</Usage><Usage>wrap</Usage>|' \
     wire/exchange.xml
 cmp -s wire/exchange.xml wire/tampered.xml && fail "the tampering changed nothing"
+# (production keys: clear output needs --insecure-clear-production too,
+# so the refusal below is the tampered binding's, not that one)
 if x kmsxchg import --kek file:issuer/hsm/tk.key \
-    --insecure-clear-output issuer/clear --now "$NOW" wire/tampered.xml; then
+    --insecure-clear-output issuer/clear --insecure-clear-production \
+    --now "$NOW" wire/tampered.xml; then
 	fail "a tampered profile was accepted"
 fi
 [ ! -e issuer/clear ] || [ -z "$(ls -A issuer/clear)" ] ||

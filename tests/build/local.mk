@@ -1,7 +1,8 @@
-# Build-level checks: exported ABI, banned functions, static analysis, and
-# the installed tool (make install into a DESTDIR in the build tree).
+# Build-level checks: exported ABI, banned functions, format capabilities,
+# static analysis, and the installed tool (make install into a DESTDIR in
+# the build tree).
 KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh \
-	tests/build/analyze.sh tests/build/install.sh
+	tests/build/formats.sh tests/build/analyze.sh tests/build/install.sh
 TESTS += $(KX_BUILD_TESTS)
 EXTRA_DIST += $(KX_BUILD_TESTS) codec/kmsxchg.sym
 CLEANFILES += tests/build/analyze.out tests/build/installcheck.xml
