@@ -48,7 +48,7 @@ CLI_CASES = \
 	tests/cli/cases/import-binding-digest.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
-	tests/cli/cases/demo-aes.case \
+	tests/cli/cases/demo-kek-alg-bad.case \
 	tests/cli/cases/demo-tdea.case \
 	tests/cli/cases/export-clear-dropped.case \
 	tests/cli/cases/validate-clear-beside-wrapped.case \
