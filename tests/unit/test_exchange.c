@@ -7,17 +7,7 @@
 
 #define NOW 1795459565		/* 2026-11-23T18:46:05Z */
 
-static kx_secret *
-secret_hex(const char *hex)
-{
-	kx_secret *s = NULL;
-	const uint8_t *p;
-	size_t n;
-
-	p = kxt_hex(hex, &n);
-	assert_int_equal(kx_secret_from(p, n, &s), KX_OK);
-	return s;
-}
+#define secret_hex kxt_secret
 
 /* An AES-128 GP ENC key of an ISD, exportable to ISSUER only. */
 static kx_doc *

@@ -7,17 +7,7 @@
  */
 #include "kxtest.h"
 
-static kx_secret *
-sec(const char *hex)
-{
-	kx_secret *s = NULL;
-	const uint8_t *p;
-	size_t n;
-
-	p = kxt_hex(hex, &n);
-	assert_int_equal(kx_secret_from(p, n, &s), KX_OK);
-	return s;
-}
+#define sec kxt_secret
 
 static void
 known(const char *kbpk_hex, const char *blk, const char *key_hex)
