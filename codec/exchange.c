@@ -392,7 +392,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 			return r;
 		plan.kek_id = kek_id;
 		plan.bits = (unsigned)kx_secret_len(kek) * 8;
-		plan.wrap = bound_alg(plan.alg);
+		plan.wrap = phase == KX_PHASE_EXPORT && o != NULL &&
+		    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan.alg);
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -442,6 +443,32 @@ out:
 	return r;
 }
 
+/*
+ * The GP-native cryptogram of value under a TDEA kek (tdea-ecb, or
+ * tdea-cbc with a zero IV) into *val: not bound (kx_xchg_opts.wrap).
+ */
+static int
+gp_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
+    const kx_secret *kek, const char *kek_id, kx_keyval *val, kx_diag *d)
+{
+	kx_buf out = { 0 };
+	int r;
+
+	memset(val, 0, sizeof(*val));
+	if ((r = kx_wrap(w, kek, value, NULL, 0, &out, d)) != KX_OK)
+		goto out;
+	val->form = KX_VALUE_WRAPPED;
+	val->alg = w;
+	val->kek_id = kxi_strdup(&doc->arena, kek_id);
+	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
+	val->data.n = out.len;
+	if (val->kek_id == NULL || val->data.p == NULL)
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+out:
+	kx_buf_free(&out);
+	return r;
+}
+
 static void
 derive_doc_id(kx_doc *doc, int64_t now)
 {
@@ -473,6 +500,12 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = kek_alg(kek, o->kek_alg, "transport key", &kek_a, d)) !=
 	    KX_OK)
 		return r;
+	if (o->wrap != KX_WRAP_NONE && ((o->wrap != KX_WRAP_TDEA_ECB &&
+	    o->wrap != KX_WRAP_TDEA_CBC) || !is_tdea(kek_a)))
+		return KX_FAIL(d, KX_EUSAGE, "export: an unbound value is "
+		    "tdea-ecb or tdea-cbc under a TDEA transport key (the GP "
+		    "form), not %s under %s", kx_name(KX_E_WRAP_ALG, o->wrap),
+		    kx_name(KX_E_ALG, kek_a));
 	/* Header of the exchange document (bound into every value). */
 	if (o->doc_id != NULL)
 		doc->id = kxi_strdup(&doc->arena, o->doc_id);
@@ -531,8 +564,10 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
 		return r;
 	for (i = 0; i < doc->nkeys; i++)
-		if ((r = bind_value(doc, &doc->keys[i], 2, values[i], kek,
-		    kek_a, o->kek_id, &doc->keys[i].value, d)) != KX_OK)
+		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
+		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
+		    bind_value(doc, &doc->keys[i], 2, values[i], kek, kek_a,
+		    o->kek_id, &doc->keys[i].value, d)) != KX_OK)
 			return r;
 	return set_tk(doc, o->kek_id, kek, kek_a, o, d);
 }

@@ -537,6 +537,16 @@ typedef struct kx_xchg_opts {
 	const uint8_t *kek_kcv;
 	size_t kek_kcv_len;
 	enum kx_kcv_method kek_kcv_method;
+	/*
+	 * export: KX_WRAP_NONE (the default) binds every value
+	 * (aes-siv-bound or tr31-b-bound); KX_WRAP_TDEA_ECB or
+	 * KX_WRAP_TDEA_CBC (zero IV) writes the GP-native cryptogram under
+	 * a TDEA kek instead, for a receiver that reads GP KeyProfiles only:
+	 * NOT bound (its attributes travel unprotected, the receiver can
+	 * check the KCV only); the export rules decide on it as for any
+	 * wrapped form (KX123: the profile must allow "wrapped").
+	 */
+	enum kx_wrap_alg wrap;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */

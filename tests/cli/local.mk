@@ -101,6 +101,8 @@ CLI_CASES = \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
 	tests/cli/cases/export-expired.case \
+	tests/cli/cases/export-gp-native.case \
+	tests/cli/cases/export-gp-native-refused.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
 	tests/cli/cases/export-template-by-name.case \
