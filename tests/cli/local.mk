@@ -36,6 +36,7 @@ CLI_CASES = \
 	tests/cli/cases/export-tdea-kek.case \
 	tests/cli/cases/import-tdea-tampered.case \
 	tests/cli/cases/rewrap-tdea-aes.case \
+	tests/cli/cases/rewrap-gp-cryptogram.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
 	tests/cli/cases/export-kek-ambiguous.case \
 	tests/cli/cases/export-kek-alg-tdea.case \
