@@ -108,6 +108,7 @@ cli_exit_for(int rc)
 		return CLI_OK;
 	case KX_ESYNTAX:
 	case KX_ESCHEMA:
+	case KX_ELIMIT:		/* input over a size or parser limit */
 	case KX_ECRYPTO:
 	case KX_EPOLICY:
 	case KX_EKCV:

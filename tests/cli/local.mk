@@ -137,6 +137,11 @@ CLI_CASES = \
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 
+# Scripted CLI tests: hostile-input limits (issue 11 item 4).
+KX_CLI_TESTS = tests/cli/limits.sh
+TESTS += $(KX_CLI_TESTS)
+EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py
+
 # The command line in process (cli_main with memory streams); links the
 # tools sources against libkx_core.la like the other unit tests.
 check_PROGRAMS += tests/unit/test_cli
