@@ -137,10 +137,11 @@ CLI_CASES = \
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 
-# Scripted CLI tests: hostile-input limits (issue 11 item 4).
-KX_CLI_TESTS = tests/cli/limits.sh
+# Scripted CLI tests: hostile-input limits (issue 11 item 4), no key
+# material in any output of a failing command (item 5).
+KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh
 TESTS += $(KX_CLI_TESTS)
-EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py
+EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py tests/cli/secrets-grep.py
 
 # The command line in process (cli_main with memory streams); links the
 # tools sources against libkx_core.la like the other unit tests.
