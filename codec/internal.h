@@ -296,6 +296,15 @@ extern const struct kxi_format kxi_format_gp;	/* gp.c */
  */
 int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 
+/*
+ * Fill tmp[len] (len >= strlen(path) + 32) with the mkstemp template of a
+ * temporary file beside path (dirlen: the length of its folder part,
+ * slash included), DIR/.kmsxchg.PID.XXXXXX, after removing the ones
+ * processes that no longer run left in that folder (tmpfile.c).
+ */
+void kxi_tmp_template(char *tmp, size_t len, const char *path,
+    size_t dirlen);
+
 /* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
 void kxi_xml_init(void);
 /* Parser options for every parse: no network, no DTD, no entities. */

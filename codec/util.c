@@ -449,7 +449,7 @@ kx_file_write_atomic(const char *path, const void *p, size_t n, int secret,
 	len = strlen(path) + 32;
 	if ((tmp = malloc(len)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	snprintf(tmp, len, "%.*s.kmsxchg.XXXXXX", (int)dirlen, path);
+	kxi_tmp_template(tmp, len, path, dirlen);
 	if ((fd = mkstemp(tmp)) < 0) {
 		r = KX_FAIL(d, KX_EIO, "cannot create a file beside %s: %s",
 		    path, strerror(errno));
