@@ -77,7 +77,11 @@ enum kx_severity { KX_SEV_NOTE = 0, KX_SEV_WARNING = 1, KX_SEV_ERROR = 2 };
 typedef struct kx_finding {
 	char rule[8];		/* "KX104"; "" for non-rule errors */
 	enum kx_severity severity;
-	int rc;			/* KX_E... behind it, KX_OK for rule findings */
+	int rc;			/* KX_E... behind it, KX_OK for rule findings;
+				 * KX_EUNSUPPORTED for a rule that could not
+				 * be evaluated for the key (the fields it
+				 * reads are absent): a note "not checked: ",
+				 * an error under kx_diag_set_strict() */
 	const char *file;	/* as given to the reader; may be NULL */
 	uint32_t line, col;	/* XML: 1-based; 0 when unknown */
 	int64_t offset;		/* DER: byte offset; -1 when unknown */
@@ -87,11 +91,24 @@ typedef struct kx_finding {
 
 typedef struct kx_diag kx_diag;
 
+/*
+ * A diag stores at most KX_DIAG_MAX_FINDINGS findings of any severity,
+ * then errors only (up to twice that many in all); what it does not
+ * store it still counts.  Verdicts use kx_diag_count_at(), which counts
+ * every finding recorded, stored or not.
+ */
+#define KX_DIAG_MAX_FINDINGS 100000
 kx_diag *kx_diag_new(void);
 void kx_diag_free(kx_diag *d);
+/* Findings stored (the range of kx_diag_get()). */
 size_t kx_diag_count(const kx_diag *d);
-/* Count of findings at or above severity. */
+/* Findings recorded at or above severity, stored or not. */
 size_t kx_diag_count_at(const kx_diag *d, enum kx_severity min);
+/* Findings of exactly severity sev counted but not stored (the limit). */
+size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
+/* Strict: record "not checked" rule notes (rc KX_EUNSUPPORTED) as
+ * errors from now on (validate --strict). */
+void kx_diag_set_strict(kx_diag *d, int strict);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
 /* Index of the first finding recorded for file (used to group output). */
@@ -104,13 +121,29 @@ enum kx_report_format {
 typedef struct kx_report_file {
 	const char *file;
 	size_t first, count;	/* findings [first, first+count) of the diag */
+	/* findings of this file counted but not stored, per kx_severity
+	 * (the differences of kx_diag_dropped() around reading the file) */
+	size_t dropped[3];
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output: the same
+ * findings and options give the same bytes.  A file with
+ * dropped findings gets one more line (result, test case) saying how
+ * many were not printed, at the worst severity among them, and is
+ * invalid when one of them is an error.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
+/* What a report says about the run itself. */
+typedef struct kx_report_opts {
+	int64_t when;		/* JUnit timestamps (seconds, UTC) */
+	int incomplete;		/* stopped early: SARIF executionSuccessful */
+} kx_report_opts;
+/* kx_report_write with o (NULL: when 0, no SARIF invocation). */
+int kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
 /*
@@ -224,26 +257,43 @@ void kx_secret_free(kx_secret *s);
 int kx_secmem_init(size_t size);
 
 /*
- * Load a secret from a key source: file:PATH (raw bytes, or hex text when
- * the file is entirely hex digits and white space; refused if group- or
- * world-readable), fd:N, env:VAR, hex:HEX (tests only).  A PEM file is
- * returned as its bytes.  *insecure is set to 1 for hex: (the caller warns).
+ * Load a secret from a key source: file:PATH (refused if group- or
+ * world-readable), fd:N, env:VAR, hex:HEX (tests only; *insecure is set
+ * to 1, the caller warns).  The content is hex text (hex digits and white
+ * space, every run of digits even), a PEM key ("-----BEGIN "), or exactly
+ * the raw key bytes; other text (odd digit counts, non-hex characters,
+ * only white space) is refused, never used as bytes (see keysrc.c).
+ * kx_keysrc_load_as() also wants a key of alg: DES/TDEA2/TDEA3 8, 16 or
+ * 24 bytes, AES 16, 24 or 32 bytes, exactly len bytes when len != 0, a
+ * PEM key for RSA/EC; KX_ALG_NONE and HMAC take any length (and NONE a
+ * PEM key).  kx_keysrc_load() is kx_keysrc_load_as(KX_ALG_NONE, 0).
  * pkcs11: URIs return KX_EUNSUPPORTED until the PKCS#11 spoke exists.
  * WARNING: the spec string may name a file but never holds key material,
- * except for hex:.
+ * except for hex:.  No message carries the content.
  */
 int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d) KX_WUR;
+int kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+    kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */
 size_t kx_kcv_default_len(enum kx_kcv_method m);
+/*
+ * The KCV lengths a method allows, so that a document cannot choose how
+ * much of E(K, block) we reveal: exactly 3 bytes for gp-des, gp-aes and
+ * zero-block (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5 bytes for cmac
+ * (ANSI X9.24-1:2017 Annex A).  KX_EUSAGE for no or an unknown method.
+ */
+#define KX_KCV_MAX_LEN 5
+int kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+    KX_WUR;
 /* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
 enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
 /*
  * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)
- * into out[kcvlen].  kcvlen 1..(3 for gp-des/gp-aes/zero-block..block
- * size, 1..16 for cmac).
+ * into out[kcvlen]; kcvlen must be in kx_kcv_len_range() of the method
+ * (KX_EUSAGE otherwise, nothing computed).
  */
 int kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
     uint8_t *out, size_t kcvlen, kx_diag *d) KX_WUR;
@@ -255,8 +305,9 @@ int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 /*
  * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
  * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
- * aes-siv-bound only (the canonical DER of the bound profile) and must be
- * NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
+ * aes-siv-bound only (binding version 1: the canonical DER of the bound
+ * profile; export and import use version 2, doc/bound-wrap.md) and must
+ * be NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
  * the ciphertext (RFC 5297 layout).
  */
 int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
@@ -409,6 +460,22 @@ typedef struct kx_xchg_opts {
 	/* import, rewrap: the sender's document the received keys may only
 	 * narrow (KX124), or NULL */
 	const kx_doc *against;
+	/*
+	 * Algorithm family of the transport key values are wrapped under
+	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES, or a
+	 * DES/TDEA one, which
+	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
+	 * KX_ALG_NONE: implied by the length only when unambiguous (32
+	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 */
+	enum kx_alg kek_alg;
+	/*
+	 * import and rewrap: the family of the key read from (kek / from)
+	 * when the caller knows it (e.g. from its components); it must match
+	 * the document's transport key (KX135).  KX_ALG_NONE: as the
+	 * document says.
+	 */
+	enum kx_alg from_kek_alg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -422,9 +489,12 @@ enum kx_format kx_doc_format(const kx_doc *doc);
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
 /*
- * Export in place: for every key i of doc, bind its profile to values[i]
- * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header.  Before anything
+ * Export in place: set the header, then for every key i of doc bind its
+ * profile and the header (id, created, sender, recipients) to values[i]
+ * and wrap it under kek (aes-siv-bound, binding version 2, see
+ * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * one included).  Record the KCV and the transport-key reference
+ * (o->kek_id, algorithm from o->kek_alg).  Before anything
  * is wrapped, each value must fit its profile and KCV (KX101, KX131:
  * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
  * run over every key as it will leave, with o->policy's severities and
@@ -444,20 +514,24 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
 /*
  * Import: run the document's rules over doc (with o->against when set)
  * and those of the import phase (import restrictions; o->storage_kek's
- * strength), errors refuse it; check kek against the transport key's KCV,
- * unwrap every key verifying the profile binding and the key's KCV; only
- * when every key passed, unwrap them again one at a time and hand each to
- * cb (clear value wiped after cb returns).  A cb error stops the import
- * and is returned.
+ * strength), errors refuse it; check kek against the transport key's KCV
+ * and algorithm, unwrap every key verifying its binding (a known method,
+ * a matching digest, AES-SIV: KX136, KX134) and the key's KCV.  A binding
+ * version 1 value (the profile only) verifies with a KX137 warning, and
+ * KX127 then refuses keys with import sources (the sender is not
+ * authenticated).  Only when every key passed, unwrap them again one at
+ * a time and hand each to cb (clear value wiped after cb returns).  A cb
+ * error stops the import and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), after the document's rules and those
- * of the rewrap phase (`to` weaker than a key, KX121) passed, verifying
- * bindings and KCVs on the way.  All or nothing: on failure doc is
- * unchanged.
+ * to `to` (recorded as o->kek_id, algorithm o->kek_alg), after the
+ * document's rules and those of the rewrap phase (`to` weaker than a key,
+ * KX121) passed, verifying bindings and KCVs on the way; each value keeps
+ * its binding version and holds the new wrapped bytes and binding only.
+ * All or nothing: on failure doc is unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -572,7 +646,10 @@ void kx_time_format(int64_t t, char buf[21]);
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
     int secret, kx_diag *d) KX_WUR;
-/* Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB). */
+/*
+ * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
+ * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
+ */
 int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
     KX_WUR;
 

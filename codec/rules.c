@@ -239,6 +239,13 @@ has_value(const kx_key *k)
 	return k->value.form != KX_VALUE_NONE;
 }
 
+/* Clear key bytes are present, whatever form the value declares. */
+static int
+has_clear(const kx_key *k)
+{
+	return k->value.form == KX_VALUE_CLEAR || k->value.clear.n > 0;
+}
+
 static int
 state_usable(enum kx_state s)
 {
@@ -368,6 +375,29 @@ key_loc(const kx_key *k, enum kx_field f)
 
 #define emit(v, r, k, f, ...) \
 	emit_at((v), (r), (k)->prof.id, key_loc((k), (f)), __VA_ARGS__)
+
+/*
+ * Rule r could not be evaluated for key k: the fields it reads are absent
+ * from the key.  A note "not checked: ..." with rc KX_EUNSUPPORTED (rule
+ * findings carry KX_OK), so that `validate --strict` can fail on it; none
+ * when the policy turned the rule off.  Decided from the key's fields,
+ * never from the format the document came from.
+ */
+static void KX_PRINTF(4, 5)
+unchecked(struct vctx *v, int r, const kx_key *k, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (v->sev[r] == KXI_SEV_OFF)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_EUNSUPPORTED,
+	    v->doc->source, key_loc(k, KXF_KEY), k->prof.id, "not checked: %s",
+	    msg);
+}
 
 /* ---- checks done by the readers and writers ------------------------- */
 static void
@@ -675,7 +705,7 @@ chk_period_order(struct vctx *v, const kx_key *k)
 static void
 chk_clear_production(struct vctx *v, const kx_key *k)
 {
-	if (k == NULL || k->value.form != KX_VALUE_CLEAR)
+	if (k == NULL || !has_clear(k))
 		return;
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
@@ -754,21 +784,47 @@ static void
 chk_gp_kvn(struct vctx *v, const kx_key *k)
 {
 	const struct kxi_pol_kvn *pk;
-	int kvn;
+	int kvn, has;
 	size_t i;
 
-	if (k == NULL || !k->prof.has_gp || k->prof.gp.kvn == KX_UNSET)
+	if (k == NULL)
 		return;
-	kvn = k->prof.gp.kvn;
-	if (!((kvn >= 0x01 && kvn <= 0x7F) || kvn == 0xFF)) {
+	has = k->prof.has_gp && k->prof.gp.kvn != KX_UNSET;
+	kvn = has ? k->prof.gp.kvn : -1;
+	if (has && !((kvn >= 0x01 && kvn <= 0x7F) || kvn == 0xFF)) {
 		emit(v, R_KX111, k, KXF_GP, "kvn %02X outside 01-7F (FF for "
 		    "the initial ISD key set)", (unsigned)kvn);
 		return;
 	}
 	for (i = 0; i < v->pol->nkvns; i++) {
 		pk = &v->pol->kvns[i];
+		/* a row for some roles, a key without a role: unknown when
+		 * the answer depends on it */
+		if (pk->roles != 0 && k->prof.role == KX_ROLE_NONE) {
+			if (!has || kvn < pk->min || kvn > pk->max) {
+				unchecked(v, R_KX111, k, "the key has no role%s; "
+				    "policy %s limits the KVN of some roles to "
+				    "%02X-%02X", has ? "" : " and no GP KVN",
+				    nz(v->pol->name), (unsigned)pk->min,
+				    (unsigned)pk->max);
+				return;
+			}
+			continue;
+		}
 		if (!role_matches(pk->roles, k->prof.role))
 			continue;
+		if (!has) {
+			/* a row for every key "with a KVN" does not apply */
+			if (pk->roles != 0) {
+				unchecked(v, R_KX111, k, "the %s key has no "
+				    "GP KVN; policy %s limits it to %02X-%02X",
+				    nz(knm(KX_E_ROLE, k->prof.role)),
+				    nz(v->pol->name), (unsigned)pk->min,
+				    (unsigned)pk->max);
+				return;
+			}
+			continue;
+		}
 		if (kvn < pk->min || kvn > pk->max) {
 			emit(v, R_KX111, k, KXF_GP, "kvn %02X outside the "
 			    "range %02X-%02X of policy %s", (unsigned)kvn,
@@ -786,9 +842,29 @@ chk_gp_kid(struct vctx *v, const kx_key *k)
 	size_t i, len = 0;
 	int kid, rows = 0;
 
-	if (k == NULL || !k->prof.has_gp || k->prof.gp.kid == KX_UNSET)
+	if (k == NULL)
 		return;
+	if (!k->prof.has_gp || k->prof.gp.kid == KX_UNSET) {
+		/* policy rows name the KID of a role: without a KID, or
+		 * without a role, they cannot be checked */
+		for (i = 0; i < v->pol->nkids; i++)
+			if (k->prof.role == KX_ROLE_NONE ||
+			    v->pol->kids[i].role == k->prof.role)
+				break;
+		if (i < v->pol->nkids)
+			unchecked(v, R_KX112, k, "the key has no GP KID%s; "
+			    "policy %s requires a KID per role",
+			    k->prof.role == KX_ROLE_NONE ? " and no role" : "",
+			    nz(v->pol->name));
+		return;
+	}
 	kid = k->prof.gp.kid;
+	if (k->prof.role == KX_ROLE_NONE && v->pol->nkids > 0 &&
+	    kid >= 0x01 && kid <= 0x7F) {
+		unchecked(v, R_KX112, k, "the key has no role; policy %s "
+		    "requires a KID per role", nz(v->pol->name));
+		return;
+	}
 	if (kid < 0x01 || kid > 0x7F) {
 		emit(v, R_KX112, k, KXF_GP, "kid %02X outside 01-7F",
 		    (unsigned)kid);
@@ -1145,6 +1221,13 @@ chk_import_allowed(struct vctx *v, const kx_key *k)
 	if (!k->prof.import_.allowed)
 		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported");
 	else if (k->prof.import_.sources.n > 0 &&
+	    kxi_binding_version(k->value.binding_method) < 2)
+		/* a version 1 binding leaves the sender unauthenticated */
+		emit(v, R_KX127, k, KXF_EXPORT, "may be imported only from "
+		    "named sources, and this document's sender is not "
+		    "authenticated (binding %s does not cover the header)",
+		    nz(k->value.binding_method));
+	else if (k->prof.import_.sources.n > 0 &&
 	    !strlist_has(&k->prof.import_.sources, from))
 		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported from %s",
 		    from != NULL ? from : "an unnamed sender");
@@ -1400,7 +1483,7 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || !k->prof.sensitive)
 		return;
-	if (k->value.form == KX_VALUE_CLEAR)
+	if (has_clear(k))
 		emit(v, R_KX126, k, KXF_VALUE, "sensitive key carries a "
 		    "clear value");
 	else if (k->prof.export_.allowed &&
@@ -1412,40 +1495,40 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 /* ---- KX130-KX133 key check values ------------------------------------ */
 /*
  * Why a KCV of method m and length n does not fit algorithm a, or NULL.
- * Lengths: at most one cipher block for the encrypt-a-block methods
- * (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), at most 5 bytes for CMAC (ANSI
- * X9.24-1:2017 Annex A).
+ * Lengths as kx_kcv_len_range() bounds them: exactly 3 bytes for the
+ * encrypt-a-block methods (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5
+ * bytes for CMAC (ANSI X9.24-1:2017 Annex A), so that a document cannot
+ * ask for more of E(K, block) than a check value needs.
  */
 static const char *
 kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
     size_t size)
 {
-	size_t max;
+	size_t lo, hi;
+	char lens[24];
 
 	switch (m) {
 	case KX_KCV_GP_DES:
 		if (!is_des_family(a))
 			goto alg;
-		max = 8;
 		break;
 	case KX_KCV_GP_AES:
 	case KX_KCV_ZERO_BLOCK:
 		if (a != KX_ALG_AES)
 			goto alg;
-		max = 16;
 		break;
 	case KX_KCV_CMAC:
 		if (!is_des_family(a) && a != KX_ALG_AES)
 			goto alg;
-		max = 5;
 		break;
 	default:
 		snprintf(buf, size, "KCV without a method");
 		return buf;
 	}
-	if (n < 1 || n > max) {
-		snprintf(buf, size, "%zu-byte %s KCV (1 to %zu bytes)", n,
-		    knm(KX_E_KCV_METHOD, m), max);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi) {
+		snprintf(buf, size, "%zu-byte %s KCV (a %s KCV has %s)", n,
+		    knm(KX_E_KCV_METHOD, m), knm(KX_E_KCV_METHOD, m),
+		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 		return buf;
 	}
 	return NULL;
@@ -1598,6 +1681,37 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 			}
 		}
 	}
+}
+
+/* KX136: the binding metadata (the check is shared with import). */
+static void
+chk_binding(struct vctx *v, const kx_key *k)
+{
+	char msg[160];
+	unsigned ver;
+
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	    sizeof(msg)) != KX_OK)
+		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
+}
+
+/* KX137: once per document, when a value's binding leaves the header out. */
+static void
+chk_header_auth(struct vctx *v, const kx_key *k)
+{
+	size_t i, n = 0;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->nkeys; i++)
+		if (kxi_binding_version(v->doc->keys[i].value.binding_method)
+		    == 1)
+			n++;
+	if (n > 0)
+		emit_at(v, R_KX137, NULL, &v->doc->loc, "the header (id, "
+		    "created, sender, recipients) is not authenticated: %zu "
+		    "key%s bound with %s (the profile only)", n, n == 1 ?
+		    " is" : "s are", KXI_BINDING_V1);
 }
 
 /* ---- KX140-KX143 references and structure --------------------------- */
@@ -1852,30 +1966,83 @@ chk_transition(struct vctx *v, const kx_key *k)
 	}
 }
 
+/*
+ * Whether a policy row (selector) applies to a profile: 1 yes, 0 no, -1
+ * cannot tell because a field the row selects on is absent from the key
+ * (no role, no algorithm, no usage, no GP SCP) while every field present
+ * matches.  absent (may be NULL) gets the names of the absent fields.
+ */
 static int
-pol_match(const struct kxi_pol_match *m, const kx_profile *p)
+pol_applies(const struct kxi_pol_match *m, const kx_profile *p,
+    char *absent, size_t size)
 {
-	if (m->roles != 0 && (m->roles & bit(p->role)) == 0)
-		return 0;
-	if (m->algs != 0 && (m->algs & bit(p->alg)) == 0)
-		return 0;
+	const char *miss[4];
+	size_t n = 0, i, len = 0;
+
+	if (m->roles != 0) {
+		if (p->role == KX_ROLE_NONE)
+			miss[n++] = "role";
+		else if ((m->roles & bit(p->role)) == 0)
+			return 0;
+	}
+	if (m->algs != 0) {
+		if (p->alg == KX_ALG_NONE)
+			miss[n++] = "algorithm";
+		else if ((m->algs & bit(p->alg)) == 0)
+			return 0;
+	}
 	if (m->classes != 0 && (m->classes & bit(p->cls)) == 0)
 		return 0;
-	if (m->scps != 0 && (!p->has_gp || (m->scps & bit(p->gp.scp)) == 0))
-		return 0;
-	if ((p->usage & m->usage) != m->usage)
-		return 0;
-	if (m->usage_any != 0 && (p->usage & m->usage_any) == 0)
-		return 0;
-	return 1;
+	if (m->scps != 0) {
+		if (!p->has_gp || p->gp.scp == KX_SCP_NONE)
+			miss[n++] = "GP SCP";
+		else if ((m->scps & bit(p->gp.scp)) == 0)
+			return 0;
+	}
+	if (m->usage != 0 || m->usage_any != 0) {
+		if (p->usage == 0)
+			miss[n++] = "usage";
+		else if ((p->usage & m->usage) != m->usage ||
+		    (m->usage_any != 0 && (p->usage & m->usage_any) == 0))
+			return 0;
+	}
+	if (n == 0)
+		return 1;
+	for (i = 0; absent != NULL && i < n && len < size; i++)
+		len += (size_t)snprintf(absent + len, size - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " and " : ", ", miss[i]);
+	return -1;
 }
 
+/*
+ * The end of a period of duration text from start, in calendar terms
+ * (kxi_duration_add); INT64_MAX when the text is no duration.
+ */
+static int64_t
+period_end(int64_t start, const char *text)
+{
+	struct kxi_duration d;
+
+	if (text == NULL || kxi_duration_parse_cal(text, &d) != KX_OK)
+		return INT64_MAX;
+	return kxi_duration_add(start, &d);
+}
+
+/*
+ * KX152.  Periods are compared on the calendar: a period is within a
+ * maximum when it ends no later than its start plus the maximum (P5Y from
+ * 2027-06-01T00:00:00Z ends 2032-06-01T00:00:00Z, whatever the leap
+ * days).  The start is not-before; a key's Cryptoperiod without one is
+ * measured from the reference time.
+ */
 static void
 chk_cryptoperiod(struct vctx *v, const kx_key *k)
 {
-	const struct kxi_pol_period *e, *worst = NULL;
+	const struct kxi_pol_period *e, *worst = NULL, *unknown = NULL;
+	const struct kxi_pol_period *none = NULL;
 	const kx_profile *p;
-	int64_t orig = -1, total = -1, lim = INT64_MAX;
+	char absent[64] = "", a[64];
+	int64_t start, orig = INT64_MIN, lim = INT64_MAX, end;
 	const char *how = NULL;
 	int which = 0;
 	size_t i;
@@ -1883,50 +2050,88 @@ chk_cryptoperiod(struct vctx *v, const kx_key *k)
 	if (k == NULL || v->pol->nperiods == 0)
 		return;
 	p = &k->prof;
+	start = SET(p->not_before) ? p->not_before : v->now;
 	/* originator-usage period: explicit, else until protect-until */
 	if (p->cryptoperiod != NULL &&
-	    kxi_duration_parse(p->cryptoperiod, &orig) == KX_OK)
+	    (end = period_end(start, p->cryptoperiod)) != INT64_MAX) {
+		orig = end;
 		how = "cryptoperiod";
-	else if (SET(p->not_before) && SET(p->protect_until)) {
-		orig = p->protect_until - p->not_before;
+	} else if (SET(p->not_before) && SET(p->protect_until)) {
+		orig = p->protect_until;
 		how = "not-before..protect-until";
 	} else if (SET(p->not_before) && SET(p->not_after)) {
-		orig = p->not_after - p->not_before;
+		orig = p->not_after;
 		how = "not-before..not-after";
 	}
-	if (SET(p->not_before) && SET(p->not_after))
-		total = p->not_after - p->not_before;
 	for (i = 0; i < v->pol->nperiods; i++) {
 		e = &v->pol->periods[i];
-		if (!pol_match(&e->m, p))
+		switch (pol_applies(&e->m, p, a, sizeof(a))) {
+		case 0:
 			continue;
-		if (e->originator >= 0 && orig > e->originator &&
-		    e->originator < lim) {
+		case -1:
+			/* unknown when the key exceeds the row's maximum */
+			if ((e->originator >= 0 && how != NULL &&
+			    orig > period_end(start, e->originator_text)) ||
+			    (e->total >= 0 && SET(p->not_before) &&
+			    SET(p->not_after) && p->not_after >
+			    period_end(p->not_before, e->total_text))) {
+				if (unknown == NULL) {
+					unknown = e;
+					memcpy(absent, a, sizeof(absent));
+				}
+			}
+			continue;
+		default:
+			break;
+		}
+		if (how == NULL && !(SET(p->not_before) && SET(p->not_after))) {
+			if (none == NULL)
+				none = e;
+			continue;
+		}
+		if (e->originator >= 0 && how != NULL &&
+		    orig > (end = period_end(start, e->originator_text)) &&
+		    end < lim) {
 			worst = e;
-			lim = e->originator;
+			lim = end;
 			which = 1;
 		}
-		if (e->total >= 0 && total > e->total && e->total < lim) {
+		if (e->total >= 0 && SET(p->not_before) && SET(p->not_after) &&
+		    p->not_after > (end = period_end(p->not_before,
+		    e->total_text)) && end < lim) {
 			worst = e;
-			lim = e->total;
+			lim = end;
 			which = 2;
 		}
 	}
-	if (worst == NULL)
+	if (worst == NULL) {
+		if (unknown != NULL)
+			unchecked(v, R_KX152, k, "the key has no %s, which "
+			    "a maximum crypto-period of policy %s selects on "
+			    "(%s)", absent, nz(v->pol->name),
+			    nz(unknown->originator >= 0 ?
+			    unknown->originator_text : unknown->total_text));
+		else if (none != NULL)
+			unchecked(v, R_KX152, k, "the key has no validity "
+			    "period or crypto-period; policy %s limits it to "
+			    "%s", nz(v->pol->name), nz(none->originator >= 0 ?
+			    none->originator_text : none->total_text));
 		return;
+	}
 	if (which == 1)
 		emit(v, R_KX152, k, KXF_VALIDITY, "crypto-period (%s) of "
 		    "%lld days exceeds the maximum %s of policy %s%s%s%s",
-		    how, (long long)(orig / 86400),
+		    how, (long long)((orig - start) / 86400),
 		    nz(worst->originator_text), nz(v->pol->name),
 		    worst->source ? " (" : "", nz2(worst->source),
 		    worst->source ? ")" : "");
 	else
 		emit(v, R_KX152, k, KXF_VALIDITY, "validity of %lld days "
 		    "exceeds the total maximum %s of policy %s%s%s%s",
-		    (long long)(total / 86400), nz(worst->total_text),
-		    nz(v->pol->name), worst->source ? " (" : "",
-		    nz2(worst->source), worst->source ? ")" : "");
+		    (long long)((p->not_after - p->not_before) / 86400),
+		    nz(worst->total_text), nz(v->pol->name),
+		    worst->source ? " (" : "", nz2(worst->source),
+		    worst->source ? ")" : "");
 }
 
 static void
@@ -1946,24 +2151,39 @@ chk_legacy_wrap(struct vctx *v, const kx_key *k)
 static void
 chk_forbidden(struct vctx *v, const kx_key *k)
 {
-	const struct kxi_pol_forbid *f;
-	char buf[200];
-	size_t i;
+	const struct kxi_pol_forbid *f, *unknown = NULL;
+	char buf[200], absent[64] = "", a[64];
+	size_t i, nunknown = 0;
 
 	if (k == NULL)
 		return;
 	for (i = 0; i < v->pol->nforbids; i++) {
 		f = &v->pol->forbids[i];
-		if (!pol_match(&f->m, &k->prof))
-			continue;
-		emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage %s is "
-		    "forbidden by policy %s: %s",
-		    nz(knm(KX_E_ROLE, k->prof.role)),
-		    algname(k->prof.alg),
-		    usage_str(k->prof.usage, buf, sizeof(buf)),
-		    nz(v->pol->name), nz(f->reason));
-		return;
+		switch (pol_applies(&f->m, &k->prof, a, sizeof(a))) {
+		case 1:
+			emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage "
+			    "%s is forbidden by policy %s: %s",
+			    nz(knm(KX_E_ROLE, k->prof.role)),
+			    algname(k->prof.alg),
+			    usage_str(k->prof.usage, buf, sizeof(buf)),
+			    nz(v->pol->name), nz(f->reason));
+			return;
+		case -1:
+			if (nunknown++ == 0) {
+				unknown = f;
+				memcpy(absent, a, sizeof(absent));
+			}
+			break;
+		default:
+			break;
+		}
 	}
+	if (unknown != NULL)
+		unchecked(v, R_KX154, k, "the key has no %s, which %zu "
+		    "forbidden combination%s of policy %s select%s on (%s%s)",
+		    absent, nunknown, nunknown == 1 ? "" : "s",
+		    nz(v->pol->name), nunknown == 1 ? "s" : "",
+		    nz(unknown->reason), nunknown == 1 ? "" : ", ...");
 }
 
 /* ---- the runner ------------------------------------------------------ */
@@ -2024,6 +2244,13 @@ plan_view(const struct vctx *v, const kx_key *k, kx_key *view)
 {
 	*view = *k;
 	memset(&view->value, 0, sizeof(view->value));
+	/*
+	 * What the value is bound to stays what it was (import and rewrap
+	 * keep a value's binding version; export binds version 2): KX127
+	 * trusts the sender only when the binding covers the header.
+	 */
+	view->value.binding_method = v->phase == KX_PHASE_EXPORT ?
+	    KXI_BINDING_V2 : k->value.binding_method;
 	if (v->plan == NULL)
 		return;		/* import to clear output: nothing stored */
 	view->value.form = KX_VALUE_WRAPPED;

@@ -17,7 +17,7 @@
 
 /* Exit codes. */
 #define CLI_OK		0	/* done; document(s) valid */
-#define CLI_INVALID	1	/* invalid input or a failed verification */
+#define CLI_INVALID	1	/* invalid input, failed verification, refused */
 #define CLI_USAGE	2	/* usage, I/O or internal error */
 
 /* Values returned by cli_next() besides a row index. */
@@ -80,7 +80,23 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  * for rc (cli_exit_for).
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
-/* CLI_INVALID for content/verification errors, else CLI_USAGE. */
+/*
+ * Why a read failed, for "cannot read FILE: why": the system's reason
+ * (such as "No such file or directory") for an I/O error, else
+ * kx_strerror(rc).  Borrowed from d or static.
+ */
+const char *cli_reason(const kx_diag *d, int rc);
+/*
+ * A document could not be read: its findings with file and place, then
+ * "cannot read FILE: why".  Returns the exit code for rc.
+ */
+int cli_read_failed(struct cli *cli, const kx_diag *d, int rc,
+    const char *path);
+/*
+ * CLI_INVALID for invalid input, failed verification and refused
+ * operations; CLI_USAGE for usage (KX_EUSAGE, KX_ENOTFOUND), I/O and
+ * internal errors.
+ */
 int cli_exit_for(int rc);
 /* Print the findings of d from index first as text diagnostics to err. */
 void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
@@ -92,10 +108,11 @@ int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
 
 /*
  * Load a key source for option opt (never echoes a hex: spec); warns for
- * hex:.  Returns an exit code.
+ * hex:.  The key must fit alg and len as kx_keysrc_load_as() says
+ * (KX_ALG_NONE, 0: any bytes).  Returns an exit code.
  */
 int cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out);
+    enum kx_alg alg, size_t len, kx_secret **out);
 
 /* Whether cli->out is a terminal. */
 int cli_out_is_tty(const struct cli *cli);

@@ -144,7 +144,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "missing --out-prefix");
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||
@@ -332,13 +332,13 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	if (cs[0].method == KX_SPLIT_XOR && (unsigned)k != cs[0].parts) {
 		cli_error(cli, "all %u components are needed, %d given",
 		    cs[0].parts, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((unsigned)k < cs[0].threshold) {
 		cli_error(cli, "%u components are needed, %d given",
 		    cs[0].threshold, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((r = kx_combine(vals, xs, (unsigned)k,

@@ -76,6 +76,21 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 	}
 }
 
+/* The key a KEK source must hold for alg. */
+static enum kx_alg
+kek_alg(enum kx_wrap_alg alg)
+{
+	switch (alg) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		return KX_ALG_AES;
+	case KX_WRAP_TDEA_ECB:
+		return KX_ALG_TDEA3;	/* the family: 16 or 24 bytes */
+	default:
+		return KX_ALG_RSA;	/* a PEM key */
+	}
+}
+
 static int
 is_stdout(const char *path)
 {
@@ -136,8 +151,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		return CLI_USAGE;
 	}
 	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "key", key_src, &key)) != CLI_OK)
+	    (ex = cli_load_key(cli, "kek", kek_src, kek_alg(alg), 0, &kek)) !=
+	    CLI_OK || (ex = cli_load_key(cli, "key", key_src, KX_ALG_NONE, 0,
+	    &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
@@ -246,13 +262,15 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		if (kx_hex_decode((const char *)b.data, b.len, b.data, b.len,
 		    &wlen) != KX_OK) {
 			cli_error(cli, "%s: expected hex text", in);
+			ex = CLI_INVALID;
 			goto out;
 		}
 	} else {
 		wlen = b.len;
 	}
 	wrapped = b.data;
-	if ((ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "kek", kek_src, kek_alg(alg), 0, &kek)) !=
+	    CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((r = kx_unwrap(alg, kek, wrapped, wlen, NULL, 0, &key, d)) !=

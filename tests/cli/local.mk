@@ -3,6 +3,45 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/import-v1-policy-refuses.case \
+	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-ambiguous.case \
+	tests/cli/cases/export-kek-alg-tdea.case \
+	tests/cli/cases/import-tampered-sender.case \
+	tests/cli/cases/import-tampered-recipient.case \
+	tests/cli/cases/import-tampered-docid.case \
+	tests/cli/cases/import-v1-sample.case \
+	tests/cli/cases/import-binding-unknown.case \
+	tests/cli/cases/import-binding-removed.case \
+	tests/cli/cases/import-binding-digest.case \
+	tests/cli/cases/export-clear-dropped.case \
+	tests/cli/cases/validate-clear-beside-wrapped.case \
+	tests/cli/cases/import-storage-drops-clear.case \
+	tests/cli/cases/convert-range-edges.case \
+	tests/cli/cases/validate-range-refused.case \
+	tests/cli/cases/validate-not-checked-gp.case \
+	tests/cli/cases/validate-not-checked.case \
+	tests/cli/cases/validate-strict.case \
+	tests/cli/cases/validate-period-calendar.case \
+	tests/cli/cases/validate-period-calendar-over.case \
+	tests/cli/cases/exit-export-kx101.case \
+	tests/cli/cases/exit-wrap-bad-length.case \
+	tests/cli/cases/exit-unwrap-bad-kek.case \
+	tests/cli/cases/exit-policy-malformed.case \
+	tests/cli/cases/exit-export-bad-kek.case \
+	tests/cli/cases/validate-findings-limit.case \
+	tests/cli/cases/validate-findings-limit-json.case \
+	tests/cli/cases/export-reader-error-place.case \
+	tests/cli/cases/no-doubled-prefix.case \
+	tests/cli/cases/missing-file-says-so.case \
+	tests/cli/cases/schema-error-element-in-full.case \
+	tests/cli/cases/validate-early-failure-reports.case \
+	tests/cli/cases/hmac-export-import-no-kcv.case \
+	tests/cli/cases/keysrc-strict.case \
+	tests/cli/cases/kcv-len-bounded.case \
+	tests/cli/cases/import-hostile-kcv-length.case \
+	tests/cli/cases/schema-error-no-value.case \
 	tests/cli/cases/audit-concurrent.case \
 	tests/cli/cases/audit-expect-head.case \
 	tests/cli/cases/audit-no-key-material.case \
