@@ -451,13 +451,30 @@ skip_to(const struct scan *s, size_t from, const char *end)
 	return e == NULL ? 0 : (size_t)(e - s->buf) + strlen(end);
 }
 
+/* Add n bytes and nref references or CDATA sections to the text node. */
+static int
+text_add(struct scan *s, size_t at, size_t n, size_t nref, const char *name,
+    kx_diag *d)
+{
+	s->text += n;
+	s->refs += nref;
+	if (s->refs > s->lim[KXI_LIM_REFS])
+		return over(s->buf, at, name, d, KXI_LIM_REFS,
+		    s->lim[KXI_LIM_REFS],
+		    "references and CDATA sections in one text node");
+	if (s->text > s->lim[KXI_LIM_TEXT])
+		return over(s->buf, at, name, d, KXI_LIM_TEXT,
+		    s->lim[KXI_LIM_TEXT], "bytes in one text node");
+	return KX_OK;
+}
+
 int
 kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
     int unit_depth, kx_diag *d)
 {
 	struct scan s;
 	const uint8_t *lt, *q;
-	size_t i = 0, j, nattr, at;
+	size_t i = 0, j, nattr, at, nref;
 	int r, empty;
 
 	memset(&s, 0, sizeof(s));
@@ -469,17 +486,11 @@ kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
 		if (buf[i] != '<') {
 			lt = memchr(buf + i, '<', len - i);
 			j = lt == NULL ? len : (size_t)(lt - buf);
-			for (at = i; at < j; at++)
-				if (buf[at] == '&' && ++s.refs >
-				    s.lim[KXI_LIM_REFS])
-					return over(buf, at, name, d,
-					    KXI_LIM_REFS, s.lim[KXI_LIM_REFS],
-					    "references in one text node");
-			s.text += j - i;
-			if (s.text > s.lim[KXI_LIM_TEXT])
-				return over(buf, i, name, d, KXI_LIM_TEXT,
-				    s.lim[KXI_LIM_TEXT],
-				    "bytes in one text node");
+			for (nref = 0, at = i; at < j; at++)
+				nref += buf[at] == '&';
+			if ((r = text_add(&s, i, j - i, nref, name, d)) !=
+			    KX_OK)
+				return r;
 			i = j;
 			continue;
 		}
@@ -488,16 +499,9 @@ kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
 			/* Merged into the text node (XML_PARSE_NOCDATA). */
 			if ((j = skip_to(&s, i + 9, "]]>")) == 0)
 				return KX_OK;
-			s.text += j - i;
-			if (++s.refs > s.lim[KXI_LIM_REFS])
-				return over(buf, at, name, d, KXI_LIM_REFS,
-				    s.lim[KXI_LIM_REFS],
-				    "CDATA sections and references in one "
-				    "text node");
-			if (s.text > s.lim[KXI_LIM_TEXT])
-				return over(buf, at, name, d, KXI_LIM_TEXT,
-				    s.lim[KXI_LIM_TEXT],
-				    "bytes in one text node");
+			if ((r = text_add(&s, at, j - i, 1, name, d)) !=
+			    KX_OK)
+				return r;
 			i = j;
 			continue;
 		}
