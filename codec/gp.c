@@ -1026,7 +1026,6 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	xmlDoc *x = NULL;
 	xmlNode *root;
 	kx_doc *doc = NULL;
-	size_t lim[KXI_LIM__N];
 	int rc = KX_EINTERNAL, nsi;
 
 	*out = NULL;
@@ -1036,16 +1035,7 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	r.verify_recover = r.permanent = KX_TRI_UNSET;
 	kxi_xml_init();
 	/* One KeyProfile is one key: the key limit bounds its DOM. */
-	if ((rc = kxi_xml_limits(lim, d)) != KX_OK)
-		goto out;
-	if (len > lim[KXI_LIM_KEY]) {
-		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ELIMIT, name,
-		    NULL, NULL, "bytes in a one-key document over the limit "
-		    "of %zu (KMSXCHG_LIMITS=key=N raises it)",
-		    lim[KXI_LIM_KEY]);
-		goto out;
-	}
-	if ((rc = kxi_xml_parse(buf, len, name, &x, d)) != KX_OK)
+	if ((rc = kxi_xml_parse_unit(buf, len, name, 1, &x, d)) != KX_OK)
 		goto out;
 	root = xmlDocGetRootElement(x);
 	if (root == NULL || root->ns == NULL ||

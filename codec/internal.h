@@ -491,6 +491,9 @@ struct _xmlSchema;
 struct _xmlError;
 int kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
     struct _xmlDoc **out, kx_diag *d) KX_WUR;
+/* The same, with the key limit of the scan at unit_depth (kxi_xml_scan). */
+int kxi_xml_parse_unit(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct _xmlDoc **out, kx_diag *d) KX_WUR;
 /*
  * The cheap pre-parse check kxi_xml_parse does first (size limit, UTF-8
  * only, no DOCTYPE in the prolog, the scan without a key limit); for readers that use another libxml2

@@ -677,6 +677,13 @@ int
 kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
     struct _xmlDoc **out, kx_diag *d)
 {
+	return kxi_xml_parse_unit(buf, len, name, 0, out, d);
+}
+
+int
+kxi_xml_parse_unit(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct _xmlDoc **out, kx_diag *d)
+{
 	struct parse_state ps;
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr xdoc = NULL;
@@ -686,7 +693,7 @@ kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	kxi_xml_init();
-	if ((r = pre_parse(buf, len, name, 0, &ps, d)) != KX_OK)
+	if ((r = pre_parse(buf, len, name, unit_depth, &ps, d)) != KX_OK)
 		goto out;
 	if ((ctxt = xmlCreateMemoryParserCtxt((const char *)buf, (int)len)) ==
 	    NULL) {

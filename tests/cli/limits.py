@@ -146,15 +146,21 @@ def main():
             lambda: native(comment='', body='<e>' * 100_000 +
                            '</e>' * 100_000),
             'depth')
-    # key: one native key of 5 MB of small elements; a 10 MB GP
-    # KeyProfile (one key; 984 MB peak before); both parse fine but
-    # would become a DOM many times their size.
+    # key: one native key of 5 MB of small elements; a GP KeyProfile
+    # (one key) of 2 MB; both parse fine but would become a DOM many
+    # times their size.  The 10 MB GP Description (984 MB peak for
+    # 250 MB before) meets the text limit first.
     refused('native key of 5 MB',
             lambda: native(body='<Key><Profile>' +
                            '<Usage>encrypt</Usage>' * (MB // 2 // 22) +
                            '</Profile></Key>'), 'key')
     refused('GP KeyProfile with a 10 MB Description',
-            lambda: gp(desc='d' * MB), 'key')
+            lambda: gp(desc='d' * MB), 'text')
+    refused('GP KeyProfile of 2 MB of revisions',
+            lambda: gp(desc='d</Description><Revisions>' +
+                       '<Revision Version="1.0.0" Date="2024-01-15"/>' *
+                       (MB // 5 // 45) + '</Revisions><Description>d'),
+            'key')
 
     # Overridable: the same input with the limit raised gets past the
     # scan (and fails on the schema instead); a bad override is exit 2.
