@@ -11,11 +11,8 @@ dist_pkgdata_DATA = $(KX_SCHEMAS)
 
 # The XSDs are compiled into the library (no catalog, no install needed).
 codec/schemas.c: $(KX_SCHEMAS) $(srcdir)/codec/embed.sh
-	$(AM_V_GEN)$(MKDIR_P) codec && $(SHELL) $(srcdir)/codec/embed.sh $@ \
-	    kxi_xsd_native $(srcdir)/schema/kmsxchg.xsd \
-	    kxi_xsd_gp $(srcdir)/schema/gp-keyprofile-1.1.0.xsd \
-	    kxi_xsd_policy $(srcdir)/schema/policy.xsd \
-	    kxi_xsl_report $(srcdir)/schema/xslt/report-html.xsl
+	$(AM_V_GEN)$(MKDIR_P) codec && \
+	$(SHELL) $(srcdir)/codec/embed.sh $@ $(KX_SCHEMAS)
 BUILT_SOURCES += codec/schemas.c
 CLEANFILES += codec/schemas.c
 

@@ -1069,7 +1069,7 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		rc = r.rc;
 		goto out;
 	}
-	if ((rc = kxi_xml_schema_validate(x, KXI_SCHEMA_GP, name, d)) !=
+	if ((rc = kxi_xml_schema_validate(x, "gp-keyprofile-1.1.0.xsd", name, d)) !=
 	    KX_OK)
 		goto out;
 	if ((rc = map_doc(&r, root)) != KX_OK)

@@ -881,7 +881,7 @@ kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
 	 */
 	if ((rc = kxi_xml_wellformed(buf, len, name, d)) != KX_OK)
 		goto out;
-	if ((rc = kxi_xml_schema_get(KXI_SCHEMA_NATIVE, &schema, d)) != KX_OK)
+	if ((rc = kxi_xml_schema_get("kmsxchg.xsd", &schema, d)) != KX_OK)
 		goto out;
 	rc = KX_ENOMEM;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||

@@ -8,6 +8,15 @@
 
 #include "internal.h"
 
+/*
+ * The format table: one row per format, defined in that format's own file
+ * (codec/formats/).  Adding a format adds its row here and its KX_FMT_
+ * value in kmsxchg.h (doc/hacking.md).
+ */
+extern const struct kxi_format kxi_format_xml;	/* formats/xml.c */
+extern const struct kxi_format kxi_format_der;	/* formats/der.c */
+extern const struct kxi_format kxi_format_gp;	/* formats/gp.c */
+
 static const struct kxi_format *const formats[] = {
 	&kxi_format_xml, &kxi_format_der, &kxi_format_gp,
 };

@@ -337,9 +337,7 @@ struct kxi_format {
 	    kx_doc **out, kx_diag *d);
 	int (*write)(const kx_doc *doc, kx_buf *out, kx_diag *d);
 };
-extern const struct kxi_format kxi_format_xml;	/* xml.c */
-extern const struct kxi_format kxi_format_der;	/* der.c */
-extern const struct kxi_format kxi_format_gp;	/* gp.c */
+/* Each format file defines one row, listed in the table in doc.c. */
 
 /*
  * Context tag numbers of the ASN.1 module, from the field table:
@@ -457,14 +455,27 @@ int kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
     int unit_depth, kx_diag *d) KX_WUR;
 
 /*
- * Validate an XML document (already parsed, hardened) against one of the
- * embedded schemas, recording each violation as a KX002 finding with
- * line/column.  Returns KX_OK if valid, KX_ESCHEMA if not.
+ * The files of schema/ compiled into the library (codec/embed.sh writes
+ * codec/schemas.c from KX_SCHEMAS in codec/local.mk), by base name such
+ * as "kmsxchg.xsd"; the table ends with a NULL name.  kxi_embedded_get
+ * returns NULL for a name not embedded.
  */
-enum kxi_schema { KXI_SCHEMA_NATIVE = 0, KXI_SCHEMA_GP, KXI_SCHEMA_POLICY,
-	KXI_SCHEMA__N };
+struct kxi_embedded {
+	const char *name;
+	const unsigned char *data;	/* NUL-terminated */
+	size_t len;			/* without the NUL */
+};
+extern const struct kxi_embedded kxi_embedded[];
+const struct kxi_embedded *kxi_embedded_get(const char *name);
+
+/*
+ * Validate an XML document (already parsed, hardened) against one of the
+ * embedded schemas (by base name, e.g. "kmsxchg.xsd"), recording each
+ * violation as a KX002 finding with line/column.  Returns KX_OK if valid,
+ * KX_ESCHEMA if not.  An unknown schema name is a programming error.
+ */
 struct _xmlDoc;
-int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
+int kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
     const char *name, kx_diag *d);
 
 /*
@@ -513,7 +524,7 @@ int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.
  */
-int kxi_xml_schema_get(enum kxi_schema which, struct _xmlSchema **out,
+int kxi_xml_schema_get(const char *schema, struct _xmlSchema **out,
     kx_diag *d) KX_WUR;
 /*
  * Error context for libxml2 structured-error callbacks: each error becomes
