@@ -66,94 +66,10 @@ ns_index(const xmlChar *href)
 }
 
 /* ---- detect -------------------------------------------------------- */
-#define DETECT_MAX 65536
-
-static const char *
-find(const char *p, const char *end, const char *s)
-{
-	size_t n = strlen(s);
-
-	for (; (size_t)(end - p) >= n; p++)
-		if (memcmp(p, s, n) == 0)
-			return p;
-	return NULL;
-}
-
 static int
 detect(const uint8_t *buf, size_t len)
 {
-	const char *p = (const char *)buf, *end, *q, *tag_end;
-	char qname[128], prefix[64], want[80];
-	size_t n, i;
-
-	if (len > DETECT_MAX)
-		len = DETECT_MAX;
-	end = p + len;
-	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	/* skip the prolog: declaration, comments, PIs, white space */
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
-			p++;
-		if (p >= end || *p != '<')
-			return 0;
-		if (p + 1 < end && (p[1] == '?' || p[1] == '!')) {
-			const char *close = p[1] == '?' ? "?>" : ">";
-
-			if (p + 3 < end && memcmp(p, "<!--", 4) == 0)
-				close = "-->";
-			q = find(p + 2, end, close);
-			if (q == NULL)
-				return 0;
-			p = q + strlen(close);
-			continue;
-		}
-		break;
-	}
-	p++;
-	for (n = 0; p < end && n + 1 < sizeof(qname) && *p != ' ' &&
-	    *p != '\t' && *p != '\r' && *p != '\n' && *p != '>' &&
-	    *p != '/'; p++)
-		qname[n++] = *p;
-	qname[n] = '\0';
-	q = strchr(qname, ':');
-	if (q != NULL) {
-		if ((size_t)(q - qname) >= sizeof(prefix))
-			return 0;
-		memcpy(prefix, qname, (size_t)(q - qname));
-		prefix[q - qname] = '\0';
-		q++;
-	} else {
-		prefix[0] = '\0';
-		q = qname;
-	}
-	if (strcmp(q, "KeyProfile") != 0)
-		return 0;
-	if ((tag_end = memchr(p, '>', (size_t)(end - p))) == NULL)
-		tag_end = end;
-	snprintf(want, sizeof(want), "xmlns%s%s=", prefix[0] ? ":" : "",
-	    prefix);
-	for (q = p; q < tag_end; q++) {
-		size_t wl = strlen(want);
-
-		if ((size_t)(tag_end - q) <= wl || memcmp(q, want, wl) != 0 ||
-		    (q > p && q[-1] != ' ' && q[-1] != '\t' && q[-1] != '\n' &&
-		    q[-1] != '\r'))
-			continue;
-		q += wl;
-		if (q >= tag_end || (*q != '"' && *q != '\''))
-			return 0;
-		for (i = 0; i < NGPNS; i++) {
-			size_t l = strlen(gp_ns[i]);
-
-			if ((size_t)(tag_end - q - 1) > l &&
-			    memcmp(q + 1, gp_ns[i], l) == 0 && q[1 + l] == *q)
-				return 1;
-		}
-		return 0;
-	}
-	return 0;
+	return kxi_xml_root(buf, len, "KeyProfile", gp_ns, NGPNS) >= 0;
 }
 
 /* ---- reading: findings ---------------------------------------------- */
@@ -1087,6 +1003,7 @@ struct wr {
 	kx_buf *b;
 	kx_diag *d;
 	int rc;
+	const char *bad;	/* the field XML 1.0 cannot carry */
 };
 
 static void lost(struct wr *w, const char *fmt, ...) KX_PRINTF(2, 3);
@@ -1127,27 +1044,16 @@ put(struct wr *w, const char *fmt, ...)
 	w->rc = kx_buf_append(w->b, tmp, (size_t)n);
 }
 
-/* Escaped text for attribute values and element content. */
+/* Escaped text for attribute values and element content; what names
+ * the field when XML 1.0 cannot carry the text (never dropped). */
 static void
-put_esc(struct wr *w, const char *s)
+put_esc(struct wr *w, const char *s, const char *what)
 {
-	const char *p;
-
-	for (p = s; *p != '\0' && w->rc == KX_OK; p++) {
-		switch (*p) {
-		case '&': w->rc = kx_buf_append(w->b, "&amp;", 5); break;
-		case '<': w->rc = kx_buf_append(w->b, "&lt;", 4); break;
-		case '>': w->rc = kx_buf_append(w->b, "&gt;", 4); break;
-		case '"': w->rc = kx_buf_append(w->b, "&quot;", 6); break;
-		case '\t': w->rc = kx_buf_append(w->b, "&#9;", 4); break;
-		case '\n': w->rc = kx_buf_append(w->b, "&#10;", 5); break;
-		case '\r': w->rc = kx_buf_append(w->b, "&#13;", 5); break;
-		default:
-			if ((unsigned char)*p < 0x20)
-				break;	/* not representable in XML 1.0 */
-			w->rc = kx_buf_append(w->b, p, 1);
-		}
-	}
+	if (w->rc != KX_OK)
+		return;
+	if ((w->rc = kxi_xml_escape(w->b, s, KXI_XML_ATTR)) ==
+	    KX_EUNSUPPORTED)
+		w->bad = what;
 }
 
 static void
@@ -1156,7 +1062,7 @@ put_attr(struct wr *w, const char *name, const char *v)
 	if (v == NULL)
 		return;
 	put(w, " %s=\"", name);
-	put_esc(w, v);
+	put_esc(w, v, name);
 	put(w, "\"");
 }
 
@@ -1687,7 +1593,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, " ProfileVersion=\"1.1.0\" ErrataVersion=\"0\">\n");
 	if (p->description != NULL) {
 		put(&w, "  <Description>");
-		put_esc(&w, p->description);
+		put_esc(&w, p->description, "Description");
 		put(&w, "</Description>\n");
 	}
 	write_revisions(&w);
@@ -1702,6 +1608,10 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, "/>\n");
 	write_value(&w);
 	put(&w, "</KeyProfile>\n");
+	if (w.rc != KX_OK && w.bad != NULL)
+		return KX_FAIL(d, w.rc, "gp: key %s: %s: text is not UTF-8 or "
+		    "holds a character XML cannot carry",
+		    p->id != NULL ? p->id : "(no id)", w.bad);
 	if (w.rc != KX_OK)
 		return KX_FAIL(d, w.rc, "gp: cannot write key %s",
 		    p->id != NULL ? p->id : "(no id)");

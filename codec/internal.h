@@ -285,6 +285,32 @@ int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
 
+/* ---- text (text.c) -------------------------------------------------- */
+/* One UTF-8 sequence at s (n bytes left): the code point, or -1 for an
+ * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
+ * bytes consumed (1 when invalid). */
+long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/*
+ * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
+ * values.  & < > always, CR always (&#13;), DEL and C1 controls as
+ * character references; with KXI_XML_ATTR also " ' TAB LF.  What XML 1.0
+ * cannot carry (other C0 controls, U+FFFE, U+FFFF, invalid UTF-8) is
+ * refused with KX_EUNSUPPORTED, or written as U+FFFD with KXI_XML_REPLACE
+ * (reports, which must not fail on a hostile file name).  Never dropped.
+ */
+#define KXI_XML_ATTR	1u
+#define KXI_XML_REPLACE	2u
+int kxi_xml_escape(kx_buf *b, const char *s, unsigned flags) KX_WUR;
+/*
+ * The one root-element sniffer of the XML formats' detect(): the index in
+ * ns[nns] of the namespace of a root element named local (any prefix),
+ * looking at most KXI_SNIFF_MAX bytes past a prolog of declaration,
+ * comments, PIs and a DOCTYPE; -1 when it is not such a root.
+ */
+#define KXI_SNIFF_MAX	65536
+int kxi_xml_root(const uint8_t *b, size_t n, const char *local,
+    const char *const *ns, size_t nns);
+
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can

@@ -23,7 +23,7 @@ noinst_LTLIBRARIES += codec/libkx_core.la
 codec_libkx_core_la_SOURCES = \
 	codec/kmsxchg.h codec/internal.h codec/errors.def \
 	codec/model.c codec/names.c codec/err.c codec/diag.c codec/util.c \
-	codec/oid.c \
+	codec/oid.c codec/text.c \
 	codec/doc.c codec/exchange.c codec/view.c \
 	codec/xmlsec.c codec/xml.c codec/der.c codec/gp.c \
 	codec/rules.c codec/policy.c codec/report.c \
