@@ -1069,25 +1069,10 @@ put_attr(struct wr *w, const char *name, const char *v)
 static void
 put_hex_attr(struct wr *w, const char *name, const uint8_t *p, size_t n)
 {
-	size_t i;
-
 	put(w, " %s=\"", name);
-	for (i = 0; i < n; i++)
-		put(w, "%02X", p[i]);
+	if (w->rc == KX_OK)
+		w->rc = kxi_buf_hex(w->b, p, n);
 	put(w, "\"");
-}
-
-static int
-is_hex(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') ||
-		    (s[n] >= 'A' && s[n] <= 'F') ||
-		    (s[n] >= 'a' && s[n] <= 'f')))
-			return 0;
-	return n > 0 && n % 2 == 0;
 }
 
 /* A hexBinary attribute from a model string: as is, or hex of its bytes. */
@@ -1097,7 +1082,7 @@ put_hexstr(struct wr *w, const char *attrname, const char *field,
 {
 	if (v == NULL)
 		return;
-	if (is_hex(v)) {
+	if (kxi_is_hex(v)) {
 		put_attr(w, attrname, v);
 		return;
 	}
@@ -1345,41 +1330,17 @@ value_carried(const kx_key *k)
 	return 0;
 }
 
-/* OID dotted string to DER content octets (hex written directly). */
+/* OID dotted string as the hex of its DER content octets. */
 static int
 put_oid_hex(struct wr *w, const char *oid)
 {
-	unsigned long long arcs[64];
-	size_t n = 0, i;
-	const char *p = oid;
-	char *e;
+	uint8_t der[KXI_OID_MAX_TEXT];
+	size_t n;
 
-	while (*p != '\0' && n < 64) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		arcs[n++] = strtoull(p, &e, 10);
-		p = e;
-		if (*p == '.')
-			p++;
-		else if (*p != '\0')
-			return -1;
-	}
-	if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) ||
-	    *p != '\0')
+	if (kxi_oid_to_der(oid, der, sizeof(der), &n, NULL) != KX_OK)
 		return -1;
-	arcs[1] += arcs[0] * 40;
-	for (i = 1; i < n; i++) {
-		uint8_t tmp[10];
-		int j = 0;
-		unsigned long long v = arcs[i];
-
-		do {
-			tmp[j++] = (uint8_t)(v & 0x7f);
-			v >>= 7;
-		} while (v != 0);
-		while (j-- > 0)
-			put(w, "%02X", tmp[j] | (j > 0 ? 0x80 : 0));
-	}
+	if (w->rc == KX_OK)
+		w->rc = kxi_buf_hex(w->b, der, n);
 	return 0;
 }
 
@@ -1572,9 +1533,9 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 		lost(&w, "the document recipients");
 	if (doc->comment != NULL)
 		lost(&w, "the document comment");
-	uid = p->template_id != NULL && is_hex(p->template_id) ?
+	uid = p->template_id != NULL && kxi_is_hex(p->template_id) ?
 	    p->template_id : p->id;
-	if (p->template_id != NULL && !is_hex(p->template_id))
+	if (p->template_id != NULL && !kxi_is_hex(p->template_id))
 		lost(&w, "template %s", p->template_id);
 	if (doc->id != NULL && (uid == NULL || strcmp(doc->id, uid) != 0))
 		lost(&w, "the document id %s", doc->id);
@@ -1585,7 +1546,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, "<KeyProfile xmlns=\"%s\"", KX_GP_NS);
 	if (uid == NULL)
 		put_attr(&w, "UniqueID", "00");
-	else if (uid == p->id && !is_hex(uid))	/* reported once, at ID */
+	else if (uid == p->id && !kxi_is_hex(uid))	/* reported once, at ID */
 		put_hex_attr(&w, "UniqueID", (const uint8_t *)uid,
 		    strlen(uid));
 	else

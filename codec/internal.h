@@ -247,6 +247,14 @@ void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
+/* Branch-free value of the hex digit c, or -1 (for secrets too). */
+int kxi_hex_digit(int c);
+/* The decoder under all of them (constant time per digit, for secrets):
+ * slen chars, ws != 0 skips white space; KX_ESYNTAX, KX_ELIMIT past max. */
+int kxi_hex_decode_mem(const char *s, size_t slen, int ws, uint8_t *out,
+    size_t max, size_t *len);
+/* Is s a non-empty even run of hex digits (either case)? */
+int kxi_is_hex(const char *s);
 #define kxi_hex_encode kx_hex_encode	/* out 2n+1, see kmsxchg.h */
 int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */

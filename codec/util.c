@@ -93,22 +93,20 @@ kx_buf_free(kx_buf *b)
 }
 
 /* ---- hex ----------------------------------------------------------- */
-static int
-hexval(int c)
+/* Branch-free nibble value of c, or -1 (the digits may be a secret's). */
+int
+kxi_hex_digit(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	int d = c - '0', l = (c | 0x20) - 'a';
+	int isd = ((d >= 0) & (d <= 9)), isl = ((l >= 0) & (l <= 5));
+
+	return (isd * d) + (isl * (l + 10)) + ((!isd & !isl) * -1);
 }
 
 /* The one hex decoder: ws != 0 skips spaces, tabs and line ends. */
-static int
-hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
-    size_t *len)
+int
+kxi_hex_decode_mem(const char *s, size_t slen, int ws, uint8_t *out,
+    size_t max, size_t *len)
 {
 	size_t i, n = 0;
 	int hi = -1, v;
@@ -117,7 +115,7 @@ hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
 		if (ws && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
 		    s[i] == '\r'))
 			continue;
-		if ((v = hexval((unsigned char)s[i])) < 0)
+		if ((v = kxi_hex_digit((unsigned char)s[i])) < 0)
 			return KX_ESYNTAX;
 		if (hi < 0) {
 			hi = v;
@@ -137,7 +135,7 @@ hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
 int
 kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len)
 {
-	return hex_decode(s, strlen(s), 0, out, max, len);
+	return kxi_hex_decode_mem(s, strlen(s), 0, out, max, len);
 }
 
 int
@@ -146,7 +144,7 @@ kx_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
 {
 	if (s == NULL || out == NULL || len == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	return hex_decode(s, slen, 1, out, max, len);
+	return kxi_hex_decode_mem(s, slen, 1, out, max, len);
 }
 
 int
@@ -196,6 +194,17 @@ kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n)
 		n -= chunk;
 	}
 	return KX_OK;
+}
+
+int
+kxi_is_hex(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (kxi_hex_digit((unsigned char)s[n]) < 0)
+			return 0;
+	return n > 0 && n % 2 == 0;
 }
 
 /* ---- numbers ------------------------------------------------------- */

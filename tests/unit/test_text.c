@@ -232,6 +232,39 @@ test_xml_refuses_control(void **state)
 	kx_diag_free(d);
 }
 
+/* The one hex digit table, checker and decoder (util.c). */
+static void
+test_hex(void **state)
+{
+	uint8_t out[8];
+	size_t len;
+	int c, want;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		want = c >= '0' && c <= '9' ? c - '0' :
+		    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		assert_int_equal(kxi_hex_digit(c), want);
+	}
+	assert_true(kxi_is_hex("00aFfF"));
+	assert_false(kxi_is_hex(""));
+	assert_false(kxi_is_hex("ABC"));
+	assert_false(kxi_is_hex("AG"));
+	assert_false(kxi_is_hex("A B0"));
+	assert_int_equal(kxi_hex_decode_mem("01 2a\n\tFf\r", 10, 1, out, 8,
+	    &len), KX_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(out, "\x01\x2A\xFF", 3);
+	assert_int_equal(kxi_hex_decode_mem("01 2a", 5, 0, out, 8, &len),
+	    KX_ESYNTAX);
+	assert_int_equal(kxi_hex_decode_mem("0 1", 3, 1, out, 8, &len), KX_OK);
+	assert_int_equal(kxi_hex_decode_mem("012", 3, 1, out, 8, &len),
+	    KX_ESYNTAX);
+	assert_int_equal(kxi_hex_decode_mem("0102", 4, 0, out, 1, &len),
+	    KX_ELIMIT);
+}
+
 int
 main(void)
 {
@@ -244,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_detect_formats),
 		cmocka_unit_test(test_gp_refuses_control),
 		cmocka_unit_test(test_xml_refuses_control),
+		cmocka_unit_test(test_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
