@@ -3,8 +3,9 @@
  * encoded with the Distinguished Encoding Rules (ITU-T X.690 section 10
  * and 11), through the C that asn1c 0.9.28 generates into codec/asn1/.
  *
- * Implements: KeyExchange (reader, writer, detection) and KeyProfile
- * (kxi_profile_der, the associated data of the aes-siv-bound wrap).
+ * Implements: KeyExchange (reader, writer, detection), KeyProfile and
+ * BoundContext (kxi_profile_der, kxi_bound_der: the associated data of
+ * the aes-siv-bound wrap, versions 1 and 2).
  * Carries every field of the model (codec/internal.h); nothing is lost.
  * Does not carry the source place of items (kx_loc) or doc->source.
  *
@@ -61,6 +62,7 @@
 #include "Provenance.h"
 #include "SplitInfo.h"
 #include "Binding.h"
+#include "BoundContext.h"
 #pragma GCC diagnostic pop
 
 /* Decoder stack bound (bytes of C stack asn1c may use). */
@@ -1069,6 +1071,37 @@ kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d)
 out:
 	if (kp != NULL)
 		ASN_STRUCT_FREE(asn_DEF_KeyProfile, kp);
+	return r;
+}
+
+int
+kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d)
+{
+	struct wctx w = { KX_OK, d, NULL };
+	BoundContext_t *bc = NULL;
+	int r = KX_EINTERNAL;
+
+	if (doc == NULL || p == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	w.key_id = p->id;
+	if ((bc = wnew(&w, sizeof(*bc))) == NULL) {
+		r = w.r;
+		goto out;
+	}
+	wstr(&w, &bc->documentId, doc->id, "document id");
+	wtime(&w, &bc->created, doc->created, "document created");
+	bc->sender = wostr(&w, doc->sender);
+	bc->recipients = wlist(&w, &doc->recipients, "recipients");
+	wprofile(&w, &bc->profile, p);
+	if (w.r != KX_OK) {
+		r = w.r;
+		goto out;
+	}
+	r = encode(&asn_DEF_BoundContext, bc, out, p->id, d);
+out:
+	if (bc != NULL)
+		ASN_STRUCT_FREE(asn_DEF_BoundContext, bc);
 	return r;
 }
 

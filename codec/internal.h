@@ -359,6 +359,38 @@ extern const struct kxi_format kxi_format_gp;	/* gp.c */
  * module), used as the associated data of the bound wrap.  der.c.
  */
 int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+/*
+ * Canonical DER of the BoundContext of key profile p in doc (its header's
+ * id, created, sender and recipients, and p), the associated data of the
+ * version 2 bound wrap.  der.c.
+ */
+int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d) KX_WUR;
+/*
+ * The binding methods a reader knows: version 2 ("header-profile-der-v2",
+ * header and profile bound) and 1 ("profile-der-v1", profile only); 0 for
+ * NULL or an unknown method.  exchange.c.
+ */
+#define KXI_BINDING_V1 "profile-der-v1"
+#define KXI_BINDING_V2 "header-profile-der-v2"
+unsigned kxi_binding_version(const char *method);
+/*
+ * The associated data of key k of doc under binding version v (1:
+ * kxi_profile_der, 2: kxi_bound_der) into aad (emptied first), and its
+ * SHA-256 into md[32] when md != NULL.  exchange.c.
+ */
+int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
+    kx_buf *aad, uint8_t md[32], kx_diag *d) KX_WUR;
+/*
+ * Rule KX135: the binding metadata of key k of doc.  KX_OK when it is
+ * sound or the value is not aes-siv-bound (*v = its version, 0 when
+ * none); otherwise a KX_E code and the reason in msg (no key material):
+ * an aes-siv-bound value without a binding or with an unknown method, or
+ * an AadDigest that is not the SHA-256 of the bound data.  exchange.c;
+ * rules.c and import share it.
+ */
+int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
+    char *msg, size_t size) KX_WUR;
 
 /* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
 void kxi_xml_init(void);
@@ -579,6 +611,17 @@ int kxi_kbkdf_cmac(const uint8_t *key, size_t keylen, const uint8_t *label,
 int kxi_aes_siv(int enc, const uint8_t *key, size_t keylen,
     const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
     uint8_t *out, kx_diag *d) KX_WUR;
+/*
+ * The aes-siv-bound wrap of version v (1 or 2; the version selects the
+ * KDF label, doc/bound-wrap.md): V || C appended to out, or the value
+ * into a new secret (KX_ECRYPTO when V does not verify).  aad non-empty.
+ * kx_wrap/kx_unwrap(KX_WRAP_AES_SIV_BOUND) are version 1.  wrap.c.
+ */
+int kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d) KX_WUR;
 /*
  * Decode n chars of hex (either case; white space skipped when ws != 0)
  * straight into a new secret, without a table indexed by secret data.

@@ -305,8 +305,9 @@ int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 /*
  * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
  * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
- * aes-siv-bound only (the canonical DER of the bound profile) and must be
- * NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
+ * aes-siv-bound only (binding version 1: the canonical DER of the bound
+ * profile; export and import use version 2, doc/bound-wrap.md) and must
+ * be NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
  * the ciphertext (RFC 5297 layout).
  */
 int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
@@ -459,6 +460,22 @@ typedef struct kx_xchg_opts {
 	/* import, rewrap: the sender's document the received keys may only
 	 * narrow (KX124), or NULL */
 	const kx_doc *against;
+	/*
+	 * Algorithm family of the transport key values are wrapped under
+	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES, or a
+	 * DES/TDEA one, which
+	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
+	 * KX_ALG_NONE: implied by the length only when unambiguous (32
+	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 */
+	enum kx_alg kek_alg;
+	/*
+	 * import and rewrap: the family of the key read from (kek / from)
+	 * when the caller knows it (e.g. from its components); it must match
+	 * the document's transport key (KX135).  KX_ALG_NONE: as the
+	 * document says.
+	 */
+	enum kx_alg from_kek_alg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -472,9 +489,12 @@ enum kx_format kx_doc_format(const kx_doc *doc);
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
 /*
- * Export in place: for every key i of doc, bind its profile to values[i]
- * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header.  Before anything
+ * Export in place: set the header, then for every key i of doc bind its
+ * profile and the header (id, created, sender, recipients) to values[i]
+ * and wrap it under kek (aes-siv-bound, binding version 2, see
+ * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * one included).  Record the KCV and the transport-key reference
+ * (o->kek_id, algorithm from o->kek_alg).  Before anything
  * is wrapped, each value must fit its profile and KCV (KX101, KX131:
  * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
  * run over every key as it will leave, with o->policy's severities and
@@ -494,20 +514,24 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
 /*
  * Import: run the document's rules over doc (with o->against when set)
  * and those of the import phase (import restrictions; o->storage_kek's
- * strength), errors refuse it; check kek against the transport key's KCV,
- * unwrap every key verifying the profile binding and the key's KCV; only
- * when every key passed, unwrap them again one at a time and hand each to
- * cb (clear value wiped after cb returns).  A cb error stops the import
- * and is returned.
+ * strength), errors refuse it; check kek against the transport key's KCV
+ * and algorithm, unwrap every key verifying its binding (a known method,
+ * a matching digest, AES-SIV: KX136, KX134) and the key's KCV.  A binding
+ * version 1 value (the profile only) verifies with a KX137 warning, and
+ * KX127 then refuses keys with import sources (the sender is not
+ * authenticated).  Only when every key passed, unwrap them again one at
+ * a time and hand each to cb (clear value wiped after cb returns).  A cb
+ * error stops the import and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), after the document's rules and those
- * of the rewrap phase (`to` weaker than a key, KX121) passed, verifying
- * bindings and KCVs on the way.  All or nothing: on failure doc is
- * unchanged.
+ * to `to` (recorded as o->kek_id, algorithm o->kek_alg), after the
+ * document's rules and those of the rewrap phase (`to` weaker than a key,
+ * KX121) passed, verifying bindings and KCVs on the way; each value keeps
+ * its binding version and holds the new wrapped bytes and binding only.
+ * All or nothing: on failure doc is unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;

@@ -239,6 +239,13 @@ has_value(const kx_key *k)
 	return k->value.form != KX_VALUE_NONE;
 }
 
+/* Clear key bytes are present, whatever form the value declares. */
+static int
+has_clear(const kx_key *k)
+{
+	return k->value.form == KX_VALUE_CLEAR || k->value.clear.n > 0;
+}
+
 static int
 state_usable(enum kx_state s)
 {
@@ -698,7 +705,7 @@ chk_period_order(struct vctx *v, const kx_key *k)
 static void
 chk_clear_production(struct vctx *v, const kx_key *k)
 {
-	if (k == NULL || k->value.form != KX_VALUE_CLEAR)
+	if (k == NULL || !has_clear(k))
 		return;
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
@@ -1214,6 +1221,13 @@ chk_import_allowed(struct vctx *v, const kx_key *k)
 	if (!k->prof.import_.allowed)
 		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported");
 	else if (k->prof.import_.sources.n > 0 &&
+	    kxi_binding_version(k->value.binding_method) < 2)
+		/* a version 1 binding leaves the sender unauthenticated */
+		emit(v, R_KX127, k, KXF_EXPORT, "may be imported only from "
+		    "named sources, and this document's sender is not "
+		    "authenticated (binding %s does not cover the header)",
+		    nz(k->value.binding_method));
+	else if (k->prof.import_.sources.n > 0 &&
 	    !strlist_has(&k->prof.import_.sources, from))
 		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported from %s",
 		    from != NULL ? from : "an unnamed sender");
@@ -1469,7 +1483,7 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || !k->prof.sensitive)
 		return;
-	if (k->value.form == KX_VALUE_CLEAR)
+	if (has_clear(k))
 		emit(v, R_KX126, k, KXF_VALUE, "sensitive key carries a "
 		    "clear value");
 	else if (k->prof.export_.allowed &&
@@ -1667,6 +1681,37 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 			}
 		}
 	}
+}
+
+/* KX136: the binding metadata (the check is shared with import). */
+static void
+chk_binding(struct vctx *v, const kx_key *k)
+{
+	char msg[160];
+	unsigned ver;
+
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	    sizeof(msg)) != KX_OK)
+		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
+}
+
+/* KX137: once per document, when a value's binding leaves the header out. */
+static void
+chk_header_auth(struct vctx *v, const kx_key *k)
+{
+	size_t i, n = 0;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->nkeys; i++)
+		if (kxi_binding_version(v->doc->keys[i].value.binding_method)
+		    == 1)
+			n++;
+	if (n > 0)
+		emit_at(v, R_KX137, NULL, &v->doc->loc, "the header (id, "
+		    "created, sender, recipients) is not authenticated: %zu "
+		    "key%s bound with %s (the profile only)", n, n == 1 ?
+		    " is" : "s are", KXI_BINDING_V1);
 }
 
 /* ---- KX140-KX143 references and structure --------------------------- */
@@ -2199,6 +2244,13 @@ plan_view(const struct vctx *v, const kx_key *k, kx_key *view)
 {
 	*view = *k;
 	memset(&view->value, 0, sizeof(view->value));
+	/*
+	 * What the value is bound to stays what it was (import and rewrap
+	 * keep a value's binding version; export binds version 2): KX127
+	 * trusts the sender only when the binding covers the header.
+	 */
+	view->value.binding_method = v->phase == KX_PHASE_EXPORT ?
+	    KXI_BINDING_V2 : k->value.binding_method;
 	if (v->plan == NULL)
 		return;		/* import to clear output: nothing stored */
 	view->value.form = KX_VALUE_WRAPPED;

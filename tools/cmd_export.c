@@ -14,7 +14,7 @@
 #include "cli_xchg.h"
 
 enum { O_PROFILE, O_TEMPLATE, O_KEY, O_COMPONENTS, O_KEK, O_KEK_COMPONENT,
-	O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
+	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
 	O_OUT };
 
 const struct cli_opt export_opts[] = {
@@ -29,6 +29,9 @@ const struct cli_opt export_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
 	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
 	    "a component of the transport key; repeat per component" },
+	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
+	    "the transport key's algorithm: aes or tdea (needed for a 16- "
+	    "or 24-byte --kek)" },
 	[O_KEK_ID] = { "kek-id", 0, 1, "ID",
 	    "id of the transport key in the document" },
 	[O_RECIPIENT] = { "recipient", 'r', 1, "PARTY",
@@ -90,6 +93,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
 	struct cli_xchg x = { 0 };
 	struct cli_kek kek = { 0 };
+	enum kx_alg kek_fam = KX_ALG_NONE;
 	kx_doc *doc;
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
@@ -119,6 +123,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			break;
 		case O_KEK_COMPONENT:
 			if (cli_list_add(cli, &kcomps, "kek-component", arg) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_KEK_ALG:
+			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
 			    CLI_OK)
 				return CLI_USAGE;
 			break;
@@ -176,8 +185,8 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		if (comps.n > 0) {
 			struct cli_kek k;
 
-			if ((ex = cli_kek_load(cli, "key", NULL, &comps, &k))
-			    != CLI_OK)
+			if ((ex = cli_kek_load(cli, "key", NULL, &comps,
+			    KX_ALG_NONE, "alg", 0, &k)) != CLI_OK)
 				goto out;
 			values[i] = k.key;
 			continue;
@@ -192,9 +201,10 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    &values[i])) != CLI_OK)
 			goto out;
 	}
-	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
-	    != CLI_OK)
+	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps,
+	    kek_fam, "kek-alg", 1, &kek)) != CLI_OK)
 		goto out;
+	x.xo.kek_alg = kek.alg;
 	cli_audit_set(cli, KX_AF_KEK, x.xo.kek_id);
 	x.xo.kek_parts = kek.parts;
 	x.xo.kek_threshold = kek.threshold;

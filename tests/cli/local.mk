@@ -3,6 +3,21 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/import-v1-policy-refuses.case \
+	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-ambiguous.case \
+	tests/cli/cases/export-kek-alg-tdea.case \
+	tests/cli/cases/import-tampered-sender.case \
+	tests/cli/cases/import-tampered-recipient.case \
+	tests/cli/cases/import-tampered-docid.case \
+	tests/cli/cases/import-v1-sample.case \
+	tests/cli/cases/import-binding-unknown.case \
+	tests/cli/cases/import-binding-removed.case \
+	tests/cli/cases/import-binding-digest.case \
+	tests/cli/cases/export-clear-dropped.case \
+	tests/cli/cases/validate-clear-beside-wrapped.case \
+	tests/cli/cases/import-storage-drops-clear.case \
 	tests/cli/cases/convert-range-edges.case \
 	tests/cli/cases/validate-range-refused.case \
 	tests/cli/cases/validate-not-checked-gp.case \

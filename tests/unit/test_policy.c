@@ -57,6 +57,7 @@ doc_new(void)
 	k->value.form = KX_VALUE_WRAPPED;
 	k->value.kek_id = "tk1";
 	k->value.alg = KX_WRAP_AES_SIV_BOUND;
+	k->value.binding_method = KXI_BINDING_V2;
 	k->value.data = B(doc, "00112233445566778899AABBCCDDEEFF0011");
 	k->kcv = B(doc, "08793E");
 	k->kcv_method = KX_KCV_CMAC;

@@ -168,7 +168,8 @@ t_read_manufacturer(void **state)
 		assert_string_equal(k->value.kek_id, "TK-2026-001");
 		assert_int_equal(k->value.alg, KX_WRAP_AES_SIV_BOUND);
 		assert_int_equal(k->value.data.n, 32);
-		assert_string_equal(k->value.binding_method, "profile-der-v1");
+		assert_string_equal(k->value.binding_method,
+		    "header-profile-der-v2");
 		assert_hex(&k->kcv, kcv[i]);
 		assert_int_equal(k->kcv_method, KX_KCV_GP_AES);
 	}
