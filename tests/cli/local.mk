@@ -6,6 +6,7 @@ CLI_CASES = \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-component-repeated.case \
 	tests/cli/cases/export-kek-ambiguous.case \
 	tests/cli/cases/export-kek-alg-tdea.case \
 	tests/cli/cases/import-tampered-sender.case \
