@@ -37,10 +37,24 @@ extern "C" {
 #define KX_GP_NS "http://namespaces.globalplatform.org/systems-profiles/1.1.0"
 
 /* ---- error codes ------------------------------------------------------ */
+/* The values are codec/errors.def's (not installed); err.c and test_model
+ * check that the two agree. */
 enum kx_error {
-#define KX_ERR(name, value, text) name = value,
-#include "errors.def"
-#undef KX_ERR
+	KX_OK = 0,		/* success */
+	KX_ENOMEM = -1,		/* out of memory */
+	KX_EIO = -2,		/* input/output error */
+	KX_EUSAGE = -3,		/* invalid argument */
+	KX_ESYNTAX = -4,	/* malformed input */
+	KX_ESCHEMA = -5,	/* input does not follow the schema */
+	KX_ELIMIT = -6,		/* input exceeds a limit */
+	KX_ECRYPTO = -7,	/* cryptographic operation failed */
+	KX_EUNSUPPORTED = -8,	/* not supported */
+	KX_EINTERNAL = -9,	/* internal error */
+	KX_EPOLICY = -10,	/* refused by policy or profile restriction */
+	KX_EKCV = -11,		/* key check value mismatch */
+	KX_ENOTFOUND = -12,	/* not found */
+	KX_EPERM = -13,		/* insecure permissions */
+	KX_EINPUT = -14,	/* the input does not fit the operation */
 };
 
 /* Text for a KX_E code; never NULL (unknown codes give a generic text). */

@@ -41,6 +41,6 @@ codec_libkmsxchg_la_SOURCES =
 codec_libkmsxchg_la_LIBADD = codec/libkx_core.la
 codec_libkmsxchg_la_LDFLAGS = -version-info 0:0:0 \
 	-export-symbols-regex '^kx_'
-include_HEADERS = codec/kmsxchg.h codec/errors.def
+include_HEADERS = codec/kmsxchg.h
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = codec/kmsxchg.pc
