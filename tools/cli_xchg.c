@@ -27,14 +27,10 @@ int
 cli_kek_family(struct cli *cli, const char *opt, const char *arg,
     enum kx_alg *fam)
 {
-	if (strcmp(arg, "aes") == 0)
-		*fam = KX_ALG_AES;
-	else if (strcmp(arg, "tdea") == 0)
-		*fam = KX_ALG_TDEA3;
-	else
-		return cli_usage(cli, "--%s: expected aes or tdea, got '%s'",
-		    opt, arg);
-	return CLI_OK;
+	int exact;
+
+	/* a family: the key's length decides */
+	return cli_alg(cli, opt, arg, CLI_ALG(KX_ALG_AES), 1, fam, &exact);
 }
 
 static int

@@ -26,7 +26,8 @@ const struct cli_opt split_opts[] = {
 	[O_THRESHOLD] = { "threshold", 'm', 1, "M", "components needed to "
 	    "rebuild (Shamir); default all N (XOR)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key to split (key source)" },
-	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes or tdea" },
+	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes, tdea2, tdea3 "
+	    "or tdea (the key length decides)" },
 	[O_PREFIX] = { "out-prefix", 'p', 1, "P",
 	    "write components to P.1 ... P.N" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -40,18 +41,6 @@ const struct cli_opt combine_opts[] = {
 	    "write the key to OUT (mode 0600)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-static int
-family(const char *s, enum kx_alg *fam)
-{
-	if (strcmp(s, "aes") == 0)
-		*fam = KX_ALG_AES;
-	else if (strcmp(s, "tdea") == 0)
-		*fam = KX_ALG_TDEA3;
-	else
-		return -1;
-	return 0;
-}
 
 static enum kx_kcv_method
 gp_method(enum kx_alg alg)
@@ -93,7 +82,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	kx_component_info ci;
 	enum kx_alg fam = KX_ALG_AES, alg;
 	kx_diag *d = NULL;
-	int o, r, ex = CLI_USAGE;
+	int o, r, exact, ex = CLI_USAGE;
 	unsigned i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -135,9 +124,10 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		m = 0;		/* all parts needed: plain XOR */
 	if (alg_name == NULL)
 		return cli_usage(cli, "missing --alg");
-	if (family(alg_name, &fam) != 0)
-		return cli_usage(cli, "--alg: expected aes or tdea, got '%s'",
-		    alg_name);
+	if (cli_alg(cli, "alg", alg_name, CLI_ALG(KX_ALG_AES) |
+	    CLI_ALG(KX_ALG_TDEA2) | CLI_ALG(KX_ALG_TDEA3), 1, &fam, &exact) !=
+	    CLI_OK)
+		return CLI_USAGE;
 	if (src == NULL)
 		return cli_usage(cli, "missing --key");
 	if (prefix == NULL || prefix[0] == '\0')
@@ -146,13 +136,10 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
 	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
-	ex = CLI_USAGE;
-	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||
-	    alg == KX_ALG_DES) {
-		cli_error(cli, "--key: %zu bytes is not an %s key length",
-		    kx_secret_len(key), fam == KX_ALG_AES ? "AES" : "TDEA");
+	if ((ex = cli_alg_fit(cli, "key", fam, exact, kx_secret_len(key),
+	    &alg)) != CLI_OK)
 		goto out;
-	}
+	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;

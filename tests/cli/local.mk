@@ -111,6 +111,7 @@ CLI_CASES = \
 	tests/cli/cases/kcv-aes-cmac.case \
 	tests/cli/cases/kcv-aes-gp.case \
 	tests/cli/cases/kcv-bad-alg.case \
+	tests/cli/cases/kcv-model-names.case \
 	tests/cli/cases/kcv-env-unset.case \
 	tests/cli/cases/kcv-fd-env-sources.case \
 	tests/cli/cases/kcv-file-insecure.case \
