@@ -514,7 +514,9 @@ read_one(const char *path, kx_component_info *ci, kx_secret **v,
 	kx_buf b = { 0 };
 	int r;
 
-	if ((r = kx_file_read(path, KX_COMPONENT_MAX_FILE, &b, d)) != KX_OK)
+	/* a component is key material: private, as file: key sources */
+	if ((r = kx_file_read_private(path, KX_COMPONENT_MAX_FILE, &b, d)) !=
+	    KX_OK)
 		goto out;
 	if ((tmp = kx_diag_new()) == NULL) {
 		r = KX_ENOMEM;

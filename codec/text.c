@@ -128,7 +128,7 @@ skip_prolog(const uint8_t *b, size_t lim)
 		if (i + 1 >= lim || b[i] != '<')
 			return lim;
 		if (i + 9 < lim && memcmp(b + i, "<!DOCTYPE", 9) == 0) {
-			/* The readers refuse it (KX001): skip it here. */
+			/* The readers refuse it as malformed: skip it. */
 			int brack = 0;
 
 			for (k = i + 9; k < lim; k++) {
