@@ -282,30 +282,22 @@ cli_alg(struct cli *cli, const char *opt, const char *arg, unsigned allowed,
 	return cli_usage(cli, "--%s: expected %s, got '%s'", opt, ch, arg);
 }
 
-static int
-is_des(enum kx_alg a)
-{
-	return a == KX_ALG_DES || a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
-}
-
 int
 cli_alg_fit(struct cli *cli, const char *opt, enum kx_alg alg, int exact,
     size_t klen, enum kx_alg *out)
 {
 	enum kx_alg a;
 
-	if (kx_alg_for_len(is_des(alg) ? KX_ALG_TDEA3 : alg, klen, &a) ==
-	    KX_OK && (exact ? a == alg : a != KX_ALG_DES)) {
-		*out = a;
-		return CLI_OK;
-	}
+	*out = alg;	/* an exact name: the library checks the length */
 	if (exact)
-		cli_error(cli, "--%s: %zu bytes is not a key length of %s", opt,
-		    klen, kx_name(KX_E_ALG, alg));
-	else
+		return CLI_OK;
+	if (kx_alg_for_len(alg, klen, &a) != KX_OK || a == KX_ALG_DES) {
 		cli_error(cli, "--%s: a TDEA key has 16 or 24 bytes, not %zu",
 		    opt, klen);
-	return CLI_INVALID;	/* the key given is invalid */
+		return CLI_INVALID;	/* the key given is invalid */
+	}
+	*out = a;
+	return CLI_OK;
 }
 
 int

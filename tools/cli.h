@@ -114,8 +114,9 @@ void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
 #define CLI_ALG(a)	(1u << (a))
 int cli_alg(struct cli *cli, const char *opt, const char *arg,
     unsigned allowed, int tdea, enum kx_alg *alg, int *exact);
-/* The algorithm of a klen-byte key (option opt) given as alg, exact or
- * the tdea family; exit code 1 for a length alg does not have. */
+/* The algorithm of a klen-byte key (option opt) given as alg: alg when
+ * exact (the library checks the length), else TDEA2 or TDEA3 as klen
+ * says (exit code 1 for another length). */
 int cli_alg_fit(struct cli *cli, const char *opt, enum kx_alg alg, int exact,
     size_t klen, enum kx_alg *out);
 int cli_kcv_method(struct cli *cli, const char *opt, const char *arg,

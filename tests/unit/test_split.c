@@ -1,4 +1,5 @@
 /* test_split.c - GF(2^8), XOR and Shamir splitting, component files. */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kxtest.h"
@@ -268,6 +269,7 @@ write_parts(const char *dir, const char *prefix, const kx_secret *k,
 		assert_non_null(f = fopen(path, "w"));
 		assert_int_equal(fwrite(out.data, 1, out.len, f), out.len);
 		assert_int_equal(fclose(f), 0);
+		assert_int_equal(chmod(path, 0600), 0);	/* key material */
 		kx_buf_free(&out);
 		kx_secret_free(p[i]);
 	}
