@@ -325,8 +325,8 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 	char fdname[32];
 	int r;
 
-	if (out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "key source: no output");
+	if (spec == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if (insecure != NULL)
 		*insecure = 0;
@@ -394,8 +394,8 @@ kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
 	size_t n;
 	int r;
 
-	if (out == NULL || spec == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "passphrase source: none given");
+	if (spec == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((r = read_source(spec, &raw, fdname, &what, d)) == NOT_READ)
 		return KX_FAIL(d, KX_EUSAGE, "passphrase source: use file:PATH, "

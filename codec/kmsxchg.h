@@ -6,10 +6,24 @@
  * formats that read into it and write from it.  Every fallible function
  * returns KX_OK (0) or a negative KX_E... code and, where a kx_diag is
  * given (NULL is allowed), records where and why.  The library never
- * prints.
+ * prints, except the misuse message below just before it aborts.
  *
- * Ownership: whoever allocates frees; every kx_*_free() accepts NULL.
+ * Ownership: whoever allocates frees.
  * Secrets live only in kx_secret objects (secure heap, wiped on free).
+ *
+ * NULL arguments, one rule for every function (tests/unit/test_api_null.c
+ * walks them):
+ *  - kx_*_free(NULL), kx_audit_close(NULL), kx_diag_clear(NULL) and
+ *    kx_diag_set_strict(NULL, ...) do nothing;
+ *  - a query of a NULL object gives the empty answer: 0 for counts and
+ *    lengths, NULL for pointers and names, -1 for indexes and enum values
+ *    (kx_key_is_protected(NULL) is 1, the safe answer);
+ *  - every kx_diag *d argument may be NULL (nothing is recorded), and so
+ *    may every argument whose comment says "may be NULL";
+ *  - any other NULL is a programming error, not an input error: the
+ *    function writes "libkmsxchg: FUNCTION: misuse: ..." to stderr and
+ *    calls abort() (the only output of the library).  KX_EUSAGE is for
+ *    argument values that are wrong, never for a NULL.
  */
 #ifndef KMSXCHG_H
 #define KMSXCHG_H

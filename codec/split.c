@@ -71,7 +71,7 @@ kx_split(const kx_secret *key, unsigned n, unsigned m, kx_secret **parts,
 	int r = KX_EINTERNAL;
 
 	if (key == NULL || parts == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "split: no key");
+		kxi_misuse(__func__, "NULL argument");
 	if (len == 0 || len > KX_SPLIT_MAX_KEY)
 		return KX_FAIL(d, KX_EUSAGE, "split: key length %zu out of "
 		    "range", len);
@@ -147,8 +147,8 @@ kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
 	unsigned i, j;
 	int r = KX_EINTERNAL;
 
-	if (out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "combine: no output");
+	if (parts == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if (parts == NULL || k < 2 || k > 255)
 		return KX_FAIL(d, KX_EUSAGE, "combine: %u parts (need 2..255)",
@@ -272,7 +272,7 @@ kx_component_write(const kx_component_info *ci, const kx_secret *value,
 	int r;
 
 	if (ci == NULL || value == NULL || out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "component: missing argument");
+		kxi_misuse(__func__, "NULL argument");
 	if ((r = check_info(ci, "component", d)) != KX_OK)
 		return KX_FAIL(d, KX_EUSAGE, "component: not written");
 	if (kx_alg_for_len(ci->alg, kx_secret_len(value), &a) != KX_OK ||
@@ -357,8 +357,8 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 	enum kx_alg a;
 	int r = KX_ESYNTAX, e;
 
-	if (value == NULL || ci == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "component: missing argument");
+	if (ci == NULL || value == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*value = NULL;
 	memset(ci, 0, sizeof(*ci));
 	name = name ? name : "component";

@@ -51,6 +51,8 @@ kx_buf_append(kx_buf *b, const void *p, size_t n)
 {
 	int r;
 
+	if (b == NULL || (p == NULL && n > 0))
+		kxi_misuse(__func__, "NULL argument");
 	if (n == 0)
 		return KX_OK;
 	if ((r = buf_reserve(b, n)) != KX_OK)
@@ -66,6 +68,8 @@ kx_buf_printf(kx_buf *b, const char *fmt, ...)
 	va_list ap;
 	int n, r;
 
+	if (b == NULL || fmt == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -172,6 +176,8 @@ kx_hex_encode(const uint8_t *p, size_t n, char *out)
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i;
 
+	if ((p == NULL && n > 0) || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[p[i] >> 4];
 		out[2 * i + 1] = digits[p[i] & 15];
@@ -284,8 +290,8 @@ kx_time_parse(const char *s, int64_t *out)
 	unsigned y, mo, d, h = 0, mi = 0, se = 0;
 	size_t n;
 
-	if (s == NULL)
-		return KX_EUSAGE;
+	if (s == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	n = strlen(s);
 	if (n != 10 && n != 20)
 		return KX_ESYNTAX;
@@ -312,6 +318,8 @@ kx_time_format(int64_t t, char buf[21])
 	int64_t days = t / 86400, secs = t % 86400, y;
 	unsigned m, d;
 
+	if (buf == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	if (secs < 0) {
 		secs += 86400;
 		days--;
@@ -548,12 +556,16 @@ out:
 int
 kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
 {
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	return file_read(path, max, 0, out, d);
 }
 
 int
 kx_file_read_private(const char *path, size_t max, kx_buf *out, kx_diag *d)
 {
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	return file_read(path, max, 1, out, d);
 }
 
@@ -747,6 +759,8 @@ kx_file_write_atomic(const char *path, const void *p, size_t n, int flags,
 	char *real = NULL;
 	int r;
 
+	if (path == NULL || (p == NULL && n > 0))
+		kxi_misuse(__func__, "NULL argument");
 	if (strcmp(path, "-") == 0) {
 		if (write_all(STDOUT_FILENO, p, n) != 0)
 			return KX_FAIL(d, KX_EIO, "cannot write to stdout: %s",
