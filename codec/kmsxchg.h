@@ -140,7 +140,7 @@ size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
 void kx_diag_set_strict(kx_diag *d, int strict);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
-/* Index of the first finding recorded for file (used to group output). */
+/* Forget every finding, stored, counted and dropped (strict stays). */
 void kx_diag_clear(kx_diag *d);
 
 enum kx_report_format {
@@ -400,9 +400,9 @@ typedef struct kx_component_info {
 	enum kx_alg alg;
 	enum kx_kcv_method kcv_method;
 	uint8_t component_kcv[16];
-	size_t component_kcv_len;	/* 1..16 */
+	size_t component_kcv_len;	/* as key_kcv_len */
 	uint8_t key_kcv[16];
-	size_t key_kcv_len;		/* 1..16 */
+	size_t key_kcv_len;	/* kx_kcv_len_range(): 3, cmac 3..5 */
 } kx_component_info;
 /* Appends the file text to out (which then holds key material: wipe it
  * with kx_buf_free). */

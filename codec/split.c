@@ -399,6 +399,11 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 			    name, lineno, fields[f]);
 			goto out;
 		}
+		if (seen != (1u << f) - 1) {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: field %s out of "
+			    "order", name, lineno, fields[f]);
+			goto out;
+		}
 		seen |= 1u << f;
 		v += 2;
 		vn = (size_t)(nl - v);

@@ -192,6 +192,16 @@ t_component_file(void **state)
 	s[0] = s[0] == '0' ? '1' : '0';
 	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
 	    KX_EKCV);
+	/* out of order: "parts: 3" before "index: 2" (same length) */
+	memcpy(buf, out.data, out.len);
+	s = strstr((char *)buf, "index: 2\nparts: 3\n");
+	assert_non_null(s);
+	memcpy(s, "parts: 3\nindex: 2\n", 18);
+	kx_diag_clear(d);
+	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
+	    KX_ESYNTAX);
+	assert_non_null(strstr(kx_diag_get(d, 0)->message, "out of order"));
+	assert_null(v);
 	memcpy(buf, out.data, out.len);
 	memcpy(buf, "kmsxchg-component v2", 20);
 	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
