@@ -414,17 +414,19 @@ int kx_component_read(uint8_t *buf, size_t len, const char *name,
 #define KX_COMPONENT_MAX_FILE	((size_t)64 << 10)
 /*
  * Rebuild a key from the component files paths[0..n-1] (2..255): each
- * file is read (kx_component_read: its component KCV is checked), must
+ * file is read private (kx_file_read_private, then kx_component_read: its
+ * component KCV is checked), must
  * belong to the split of paths[0] (parts, threshold, method, algorithm,
  * KCV method, key KCV, value length) and repeat no index; xor needs every
  * part, Shamir the threshold; the rebuilt key must match the key KCV.
  * info[n] (may be NULL) receives the header of each file read, in the
  * order of paths (zeroed past a failure); the key's algorithm, KCV method
- * and KCV are info[0]'s.  Errors name the file: KX_EIO, KX_ENOTFOUND
- * (reading), KX_ESYNTAX, KX_ELIMIT (not a component file), KX_EKCV (a
+ * and KCV are info[0]'s.  Errors name the file: KX_EIO, KX_ENOTFOUND,
+ * KX_EPERM (reading), KX_ESYNTAX, KX_ELIMIT (not a component file), KX_EKCV (a
  * damaged component, or a key that does not match its KCV), KX_EINPUT
  * (components that do not fit together or are too few), KX_EUSAGE (n).
- * The CLI's combine, export --kek-component and import --kek-component.
+ * The CLI's combine and every --kek-component, --from-kek-component and
+ * --components.
  */
 int kx_components_combine(const char *const *paths, size_t n,
     kx_component_info *info, kx_secret **key, kx_diag *d) KX_WUR;
