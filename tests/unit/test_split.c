@@ -295,6 +295,21 @@ last_says(const kx_diag *d, const char *s)
 	assert_non_null(strstr(kx_diag_get(d, n - 1)->message, s));
 }
 
+/* kx_components_combine refuses paths[n] with rc; the last finding says
+ * what (when says is not NULL) and no key comes back. */
+static void
+refused(const char **paths, size_t n, kx_component_info *info, kx_diag *d,
+    int rc, const char *says)
+{
+	kx_secret *o = NULL;
+
+	kx_diag_clear(d);
+	assert_int_equal(kx_components_combine(paths, n, info, &o, d), rc);
+	assert_null(o);
+	if (says != NULL)
+		last_says(d, says);
+}
+
 /* kx_components_combine: the one reader, matcher and combiner of
  * component files (combine, export and import --kek-component). */
 static void
@@ -342,11 +357,8 @@ t_components_combine(void **state)
 	/* xor needs every part */
 	paths[0] = a[2];
 	paths[1] = a[3];
-	kx_diag_clear(d);
-	assert_int_equal(kx_components_combine(paths, 2, info, &o, d),
-	    KX_EINPUT);
-	assert_null(o);
-	last_says(d, "all 3 components are needed, 2 given");
+	refused(paths, 2, info, d, KX_EINPUT,
+	    "all 3 components are needed, 2 given");
 	paths[2] = a[5];
 	assert_int_equal(kx_components_combine(paths, 3, info, &o, d), KX_OK);
 	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
@@ -354,22 +366,14 @@ t_components_combine(void **state)
 	/* the same part twice */
 	paths[0] = a[1];
 	paths[1] = a[1];
-	kx_diag_clear(d);
-	assert_int_equal(kx_components_combine(paths, 2, info, &o, d),
-	    KX_EINPUT);
-	last_says(d, "repeats component");
+	refused(paths, 2, info, d, KX_EINPUT, "repeats component");
 	/* parts of two splits, named */
 	paths[1] = a[4];
-	kx_diag_clear(d);
-	assert_int_equal(kx_components_combine(paths, 2, info, &o, d),
-	    KX_EINPUT);
-	last_says(d, "does not belong with");
+	refused(paths, 2, info, d, KX_EINPUT, "does not belong with");
 	assert_int_equal(info[0].index, 1);	/* read before the failure */
 	/* a missing file is the reader's error, named */
 	paths[1] = a[6];
-	kx_diag_clear(d);
-	assert_int_equal(kx_components_combine(paths, 2, info, &o, d),
-	    KX_ENOTFOUND);
+	refused(paths, 2, info, d, KX_ENOTFOUND, NULL);
 	assert_int_equal(info[1].index, 0);
 	/* one changed digit of a value: that component's KCV */
 	assert_non_null(f = fopen(a[0], "r+"));
@@ -385,14 +389,10 @@ t_components_combine(void **state)
 	free(b);
 	paths[0] = a[0];
 	paths[1] = a[1];
-	kx_diag_clear(d);
-	assert_int_equal(kx_components_combine(paths, 2, info, &o, d),
-	    KX_EKCV);
+	refused(paths, 2, info, d, KX_EKCV, "KCV check failed");
 	assert_int_equal(kx_diag_count(d), 1);
-	last_says(d, "KCV check failed");
 	/* fewer than two is a usage error */
-	assert_int_equal(kx_components_combine(paths, 1, info, &o, d),
-	    KX_EUSAGE);
+	refused(paths, 1, info, d, KX_EUSAGE, NULL);
 	for (i = 1; i <= 3; i++) {
 		snprintf(a[7], sizeof(a[7]), "%s/s.%zu", dir, i);
 		unlink(a[7]);
