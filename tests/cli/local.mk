@@ -215,6 +215,15 @@ CLI_CASES = \
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 
+# Scripted CLI tests: hostile-input limits (issue 11 item 4), no key
+# material in any output of a failing command (item 5), crash-safe
+# outputs under SIGKILL (item 6).
+KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh \
+	tests/cli/crash-safe.sh
+TESTS += $(KX_CLI_TESTS)
+EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py tests/cli/secrets-grep.py \
+	tests/cli/crash-safe.py
+
 # The command line in process (cli_main with memory streams); links the
 # tools sources against libkx_core.la like the other unit tests.
 check_PROGRAMS += tests/unit/test_cli
