@@ -21,7 +21,8 @@ codec_libkx_core_la_SOURCES = \
 	codec/kmsxchg.h codec/errors.def \
 	codec/model/internal.h codec/model/fields.def codec/model/model.c \
 	codec/model/names.c codec/model/err.c codec/model/diag.c \
-	codec/model/util.c codec/model/oid.c codec/model/doc.c \
+	codec/model/util.c codec/model/oid.c codec/model/text.c \
+	codec/model/doc.c \
 	codec/model/tmpfile.c \
 	codec/crypto/secmem.c codec/crypto/keysrc.c codec/crypto/pem.c \
 	codec/crypto/kcv.c codec/crypto/wrap.c codec/crypto/split.c \
@@ -46,6 +47,6 @@ codec_libkmsxchg_la_SOURCES =
 codec_libkmsxchg_la_LIBADD = codec/libkx_core.la
 codec_libkmsxchg_la_LDFLAGS = -version-info 0:0:0 \
 	-export-symbols-regex '^kx_'
-include_HEADERS = codec/kmsxchg.h codec/errors.def
+include_HEADERS = codec/kmsxchg.h
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = codec/kmsxchg.pc

@@ -247,6 +247,14 @@ void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
+/* Branch-free value of the hex digit c, or -1 (for secrets too). */
+int kxi_hex_digit(int c);
+/* The decoder under all of them (constant time per digit, for secrets):
+ * slen chars, ws != 0 skips white space; KX_ESYNTAX, KX_ELIMIT past max. */
+int kxi_hex_decode_mem(const char *s, size_t slen, int ws, uint8_t *out,
+    size_t max, size_t *len);
+/* Is s a non-empty even run of hex digits (either case)? */
+int kxi_is_hex(const char *s);
 #define kxi_hex_encode kx_hex_encode	/* out 2n+1, see kmsxchg.h */
 int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
@@ -298,6 +306,32 @@ int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
+
+/* ---- text (text.c) -------------------------------------------------- */
+/* One UTF-8 sequence at s (n bytes left): the code point, or -1 for an
+ * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
+ * bytes consumed (1 when invalid). */
+long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/*
+ * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
+ * values.  & < > always, CR always (&#13;), DEL and C1 controls as
+ * character references; with KXI_XML_ATTR also " ' TAB LF.  What XML 1.0
+ * cannot carry (other C0 controls, U+FFFE, U+FFFF, invalid UTF-8) is
+ * refused with KX_EUNSUPPORTED, or written as U+FFFD with KXI_XML_REPLACE
+ * (reports, which must not fail on a hostile file name).  Never dropped.
+ */
+#define KXI_XML_ATTR	1u
+#define KXI_XML_REPLACE	2u
+int kxi_xml_escape(kx_buf *b, const char *s, unsigned flags) KX_WUR;
+/*
+ * The one root-element sniffer of the XML formats' detect(): the index in
+ * ns[nns] of the namespace of a root element named local (any prefix),
+ * looking at most KXI_SNIFF_MAX bytes past a prolog of declaration,
+ * comments, PIs and a DOCTYPE; -1 when it is not such a root.
+ */
+#define KXI_SNIFF_MAX	65536
+int kxi_xml_root(const uint8_t *b, size_t n, const char *local,
+    const char *const *ns, size_t nns);
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
