@@ -51,7 +51,7 @@ extern "C" {
 #define KX_GP_NS "http://namespaces.globalplatform.org/systems-profiles/1.1.0"
 
 /* ---- error codes ------------------------------------------------------ */
-/* The values are codec/errors.def's (not installed); err.c and test_model
+/* The values are codec/model/errors.def's (not installed); err.c and test_model
  * check that the two agree. */
 enum kx_error {
 	KX_OK = 0,		/* success */

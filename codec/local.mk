@@ -6,7 +6,7 @@ KX_SCHEMAS = $(srcdir)/schema/kmsxchg.xsd \
 	$(srcdir)/schema/policy.xsd \
 	$(srcdir)/schema/xslt/report-html.xsl
 EXTRA_DIST += $(KX_SCHEMAS) schema/SOURCES.md codec/embed.sh \
-	codec/errors.def codec/check/rules.def codec/kmsxchg.sym
+	codec/model/errors.def codec/check/rules.def codec/kmsxchg.sym
 dist_pkgdata_DATA = $(KX_SCHEMAS)
 
 # The XSDs are compiled into the library (no catalog, no install needed).
@@ -18,7 +18,7 @@ CLEANFILES += codec/schemas.c
 
 noinst_LTLIBRARIES += codec/libkx_core.la
 codec_libkx_core_la_SOURCES = \
-	codec/kmsxchg.h codec/errors.def \
+	codec/kmsxchg.h codec/model/errors.def \
 	codec/model/internal.h codec/model/fields.def codec/model/model.c \
 	codec/model/names.c codec/model/err.c codec/model/diag.c \
 	codec/model/util.c codec/model/oid.c codec/model/text.c \

@@ -42,9 +42,9 @@ const struct cli_opt export_opts[] = {
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
-	[O_TO] = { "to", 0, 1, "FORMAT", "output format: xml (default), der, "
-	    "or gp (one key as a GP KeyProfile, its value TDEA-ECB under a "
-	    "TDEA transport key: NOT bound)" },
+	[O_TO] = { "to", 0, 1, "FORMAT",
+	    "output format carrying bound values (default xml), or gp: one "
+	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key, NOT bound" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
