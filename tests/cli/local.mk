@@ -52,6 +52,7 @@ CLI_CASES = \
 	tests/cli/cases/validate-not-checked.case \
 	tests/cli/cases/validate-strict.case \
 	tests/cli/cases/validate-strict-waived.case \
+	tests/cli/cases/import-clear-bad-id.case \
 	tests/cli/cases/validate-period-calendar.case \
 	tests/cli/cases/validate-period-calendar-over.case \
 	tests/cli/cases/exit-export-kx101.case \
