@@ -515,6 +515,11 @@ const kx_key *kx_doc_key(const kx_doc *doc, size_t i);
 int kx_key_is_protected(const kx_key *k);
 /* Whether any key of doc carries a clear value (output is key material). */
 int kx_doc_has_clear(const kx_doc *doc);
+/*
+ * Whether any key of doc carries a value, clear or wrapped: the output is
+ * key material and must not silently replace a file (KX_WRITE_NEW).
+ */
+int kx_doc_has_values(const kx_doc *doc);
 const char *kx_doc_id(const kx_doc *doc);
 
 /*

@@ -474,11 +474,12 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 		return CLI_USAGE;
 	}
 	r = kx_file_write_atomic(path, p, n, flags, d);
-	if (r != KX_OK)
-		(void)cli_fail(cli, d, r, path);
+	/* one line for an existing output, naming the way out */
 	if (r == KX_EEXIST)
-		cli_error(cli, "the output holds key material: use --force to "
-		    "replace %s", path);
+		cli_error(cli, "%s exists and the output holds key material: "
+		    "use --force to replace it", path);
+	else if (r != KX_OK)
+		(void)cli_fail(cli, d, r, path);
 	kx_diag_free(d);
 	/* Writing is I/O: a failure is exit 2 whatever the code. */
 	return r == KX_OK ? CLI_OK : CLI_USAGE;

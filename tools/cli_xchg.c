@@ -214,8 +214,16 @@ cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path)
 }
 
 int
+cli_doc_out(const kx_doc *doc, int force)
+{
+	/* clear values: 0600; any value, clear or wrapped: no clobber */
+	return (kx_doc_has_clear(doc) ? KX_WRITE_SECRET : 0) |
+	    (kx_doc_has_values(doc) && !force ? KX_WRITE_NEW : 0);
+}
+
+int
 cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
-    const char *path)
+    const char *path, int force)
 {
 	kx_diag *d;
 	kx_buf b = { 0 };
@@ -232,10 +240,8 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, path);
-	/* a document carrying a clear value is key material: 0600 */
-	ex = cli_write(cli, path, b.data, b.len, (kx_doc_has_clear(doc) ?
-	    KX_WRITE_SECRET : 0) | (kx_format_caps(fmt) & KX_CAP_BINARY ?
-	    KX_WRITE_BINARY : 0));
+	ex = cli_write(cli, path, b.data, b.len, cli_doc_out(doc, force) |
+	    (kx_format_caps(fmt) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);
@@ -277,6 +283,8 @@ cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
 		x->out = arg;
 	else if (strcmp(name, "against") == 0)
 		x->against_path = arg;
+	else if (strcmp(name, "force") == 0)
+		x->force = 1;
 	else
 		return 0;
 	return 1;

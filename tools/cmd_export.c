@@ -15,7 +15,7 @@
 
 enum { O_PROFILE, O_TEMPLATE, O_KEY, O_COMPONENTS, O_KEK, O_KEK_COMPONENT,
 	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
-	O_OUT };
+	O_OUT, O_FORCE };
 
 const struct cli_opt export_opts[] = {
 	[O_PROFILE] = { "profile", 'p', 1, "FILE",
@@ -46,6 +46,8 @@ const struct cli_opt export_opts[] = {
 	    "output format carrying bound values (default xml), or gp: one "
 	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key, NOT bound" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
+	    "FILE" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -249,7 +251,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	}
 	cli_audit_doc(cli, doc);	/* now with KCVs and the new id */
 	cli_print_findings(cli, x.d, 0, profile);
-	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out)) != CLI_OK)
+	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out, x.force)) != CLI_OK)
 		goto out;
 	for (i = 0; i < n && x.out != NULL && strcmp(x.out, "-") != 0; i++) {
 		const kx_key *k = kx_doc_key(doc, i);

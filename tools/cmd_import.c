@@ -20,7 +20,7 @@
 
 enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_KEK_KCV, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
 	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
-	O_TO, O_OUT };
+	O_TO, O_OUT, O_FORCE };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -53,6 +53,8 @@ const struct cli_opt import_opts[] = {
 	    "output format carrying bound values (default: the input's)" },
 	[O_OUT] = { "output", 'o', 1, "FILE",
 	    "output document (with --storage-kek)" },
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
+	    "FILE" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -376,7 +378,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	}
 	cli_print_findings(cli, x.d, 0, in);
 	if (storage.key != NULL) {
-		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
+		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out,
+		    x.force)) != CLI_OK)
 			goto out;
 		fprintf(sink.status, "imported %zu key%s, stored under %s in "
 		    "%s\n", sink.n, sink.n == 1 ? "" : "s", x.xo.kek_id,

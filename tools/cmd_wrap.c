@@ -18,7 +18,7 @@
 
 #include "cli_xchg.h"
 
-enum { O_ALG, O_KEK, O_KEK_PASS, O_KEY, O_HEX, O_POLICY, O_OUTPUT };
+enum { O_ALG, O_KEK, O_KEK_PASS, O_KEY, O_HEX, O_POLICY, O_OUTPUT, O_FORCE };
 
 const struct cli_opt wrap_opts[] = {
 	[O_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
@@ -34,6 +34,7 @@ const struct cli_opt wrap_opts[] = {
 	    "2048 bits)" },
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write to OUT instead of standard output" },
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing OUT" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -146,7 +147,7 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 	kx_policy *policy = NULL;
 	kx_diag *d = NULL;
 	kx_buf w = { 0 }, text = { 0 };
-	int o, r, hex = 0, ex = CLI_USAGE;
+	int o, r, hex = 0, force = 0, ex = CLI_USAGE;
 	size_t i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -171,6 +172,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 			break;
 		case O_OUTPUT:
 			outpath = arg;
+			break;
+		case O_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -227,9 +231,12 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 			cli_error(cli, "%s", kx_strerror(r));
 			goto out;
 		}
-		ex = cli_write(cli, outpath, text.data, text.len, 0);
+		ex = cli_write(cli, outpath, text.data, text.len,
+		    force ? 0 : KX_WRITE_NEW);
 	} else {
-		ex = cli_write(cli, outpath, w.data, w.len, KX_WRITE_BINARY);
+		/* a wrapped key is key material: no silent overwrite */
+		ex = cli_write(cli, outpath, w.data, w.len, KX_WRITE_BINARY |
+		    (force ? 0 : KX_WRITE_NEW));
 	}
 out:
 	kx_buf_free(&text);

@@ -62,7 +62,7 @@ def check(what, ok):
 def ours_wrap(alg, kek, key):
     out = os.path.join(TMP, "wrapped")
     kx("wrap", "--alg", alg, "--kek", "file:" + put_key("kek", kek),
-       "--key", "file:" + put_key("key", key), "-o", out)
+       "--key", "file:" + put_key("key", key), "--force", "-o", out)
     with open(out, "rb") as f:
         return f.read()
 
