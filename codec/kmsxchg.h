@@ -794,6 +794,14 @@ void kx_time_format(int64_t t, char buf[21]);
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
     int flags, kx_diag *d) KX_WUR;
 /*
+ * A new folder (mode 0700) beside path, in path's folder, named like the
+ * temporary files of kx_file_write_atomic() (.kmsxchg.PID.XXXXXX), after
+ * removing the temporary files and folders dead processes left there: an
+ * output folder is built in it and renamed onto path.  *out is its path
+ * (free()).  KX_EIO when it cannot be made.
+ */
+int kx_file_mkdtemp(const char *path, char **out, kx_diag *d) KX_WUR;
+/*
  * Remove the temporary file a kx_file_write_atomic() in progress has
  * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.
  */
