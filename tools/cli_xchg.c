@@ -165,12 +165,8 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
 	/* a missing policy is I/O (2), a malformed one invalid input (1) */
-	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, path);
-		cli_error(cli, "cannot use policy %s: %s", path,
-		    cli_reason(d, r));
-		ex = cli_exit_for(r);
-	}
+	if ((r = kx_policy_read_file(path, out, d)) != KX_OK)
+		ex = cli_input_failed(cli, d, r, "use policy", path);
 	kx_diag_free(d);
 	return ex;
 }
@@ -333,7 +329,8 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if (x->against_path != NULL) {
 		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
 		    &x->against, x->d)) != KX_OK)
-			return cli_fail(cli, x->d, r, x->against_path);
+			return cli_input_failed(cli, x->d, r, "use --against",
+			    x->against_path);
 		x->xo.against = x->against;
 	}
 	return CLI_OK;
