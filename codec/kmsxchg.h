@@ -676,12 +676,17 @@ int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d) KX_WUR;
 void kx_policy_free(kx_policy *p);
 /*
- * The rules for wrapping a key with alg under kek outside a document
- * (kmsxchg wrap): an RSA key under 2048 bits is refused (KX128, a finding
- * in d) unless the policy lowers that rule's severity or waives it for
- * key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK otherwise.
+ * The rules for wrapping a key_len-byte key of key_alg with alg under kek
+ * outside a document (kmsxchg wrap): an RSA key under 2048 bits is
+ * refused (KX128), and so is a KEK and scheme weaker than the key (KX121,
+ * SP 800-57 strength; key_alg KX_ALG_NONE: the key counts as an AES or
+ * HMAC key of its length would, min(8 * key_len, 256) bits), each a
+ * finding in d, unless the policy lowers that rule's severity or waives
+ * it for key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK
+ * otherwise.
  */
-int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek,
+    enum kx_alg key_alg, size_t key_len, const char *id,
     const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
 
 /* ---- audit trail (audit.c) -------------------------------------------- */
