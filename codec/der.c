@@ -22,6 +22,10 @@
  * Reader and writer handle the document head and each key on their own,
  * so asn1c holds at most one key at a time (memory ~ the model).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,6 +2,10 @@
  * diag.c - findings: rule, severity, place and a one-line message.
  * Messages never carry key material (callers pass KCVs at most).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

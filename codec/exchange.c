@@ -9,6 +9,10 @@
  * attribute of the profile makes the unwrap fail.  Clear values exist only
  * in kx_secret buffers, one key at a time, and are wiped after use.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <string.h>
 
 #include <openssl/evp.h>

@@ -11,6 +11,10 @@
  * so OpenSSL's legacy provider is never needed.  A KCV is the leftmost
  * kcvlen bytes of the result.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <string.h>
 
 #include <openssl/core_names.h>

@@ -8,6 +8,10 @@
  * is hex text and is decoded; anything else (raw key bytes, a PEM key) is
  * returned as it is.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

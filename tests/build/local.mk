@@ -1,4 +1,5 @@
-# Build-level checks: exported ABI and banned functions.
-KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh
+# Build-level checks: exported ABI, banned functions, config.h first.
+KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh \
+	tests/build/config-first.sh
 TESTS += $(KX_BUILD_TESTS)
 EXTRA_DIST += $(KX_BUILD_TESTS) codec/kmsxchg.sym

@@ -8,6 +8,10 @@
  * (length octets), 8.3.2 (minimal INTEGER), 10.1 (definite length form
  * only), 11.1 (BOOLEAN true is FF): see tests/data/SOURCES.md.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #include <openssl/crypto.h>

@@ -1,4 +1,8 @@
 /* test_split.c - GF(2^8), XOR and Shamir splitting, component files. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 /* FIPS 197 section 4.2 / 4.2.1: {57}*{83} = {c1}, {57}*{13} = {fe} */
