@@ -24,15 +24,22 @@ codec_libkx_core_la_SOURCES = \
 	codec/kmsxchg.h codec/internal.h codec/errors.def \
 	codec/model.c codec/names.c codec/err.c codec/diag.c codec/util.c \
 	codec/doc.c codec/exchange.c codec/view.c \
-	codec/xmlsec.c codec/xml.c codec/der.c codec/gp.c \
+	codec/xmlsec.c codec/xml.c codec/gp.c \
 	codec/rules.c codec/policy.c codec/report.c \
 	codec/secmem.c codec/keysrc.c codec/kcv.c codec/wrap.c codec/split.c
 nodist_codec_libkx_core_la_SOURCES = codec/schemas.c
 codec_libkx_core_la_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec \
-	$(KX_ASN1_CPPFLAGS) $(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) \
-	$(LIBCRYPTO_CFLAGS)
-codec_libkx_core_la_LIBADD = $(KX_ASN1_LIBS) $(LIBXML2_LIBS) \
-	$(LIBXSLT_LIBS) $(LIBCRYPTO_LIBS)
+	$(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) $(LIBCRYPTO_CFLAGS)
+codec_libkx_core_la_LIBADD = codec/libkx_der.la $(KX_ASN1_LIBS) \
+	$(LIBXML2_LIBS) $(LIBXSLT_LIBS) $(LIBCRYPTO_LIBS)
+
+# The DER spoke is the only code that sees the asn1c headers: it is its
+# own convenience library (merged into libkx_core.la) so that
+# KX_ASN1_CPPFLAGS is on its include path and nobody else's.
+noinst_LTLIBRARIES += codec/libkx_der.la
+codec_libkx_der_la_SOURCES = codec/der.c
+codec_libkx_der_la_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec \
+	$(KX_ASN1_CPPFLAGS) $(LIBCRYPTO_CFLAGS)
 
 lib_LTLIBRARIES += codec/libkmsxchg.la
 codec_libkmsxchg_la_SOURCES =
