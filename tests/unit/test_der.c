@@ -942,6 +942,57 @@ test_mutations_never_crash(void **state)
 	kx_doc_free(doc);
 }
 
+/*
+ * Retagged documents (issue 11 item 3): the BIT STRING pre-check must
+ * look at what asn1c will decode.  The first two inputs made UBSan report
+ * "shift exponent 126" in asn1c's OCTET_STRING.c before they were
+ * refused: transportKeys [5] retagged [6], so that the check looked at
+ * that list while asn1c decoded the real keys [6] (with a usage BIT
+ * STRING whose unused-bits octet is 126) as part of the head; and a
+ * primitive keys [6], whose content the strict walk never entered.  The
+ * other two are the same holes one level down (a primitive profile, a
+ * repeated usage [16]).  Each is refused at the retagged TLV, saying why.
+ */
+static void
+test_reject_retagged(void **state)
+{
+	static const struct {
+		const char *file;
+		int64_t off;
+		const char *why;
+	} t[] = {
+		{ "tests/fuzz/repro/der/transport-keys-retagged-as-keys.der",
+		    273, "context tag repeated or out of order" },
+		{ "tests/fuzz/repro/der/keys-list-primitive.der",
+		    273, "value of a SEQUENCE type not constructed" },
+		{ "tests/fuzz/corpus/der/"
+		    "e09a6e50743f3863ce02a1b6c838c0a5f6d69e42",
+		    281, "value of a SEQUENCE type not constructed" },
+		{ "tests/fuzz/corpus/der/"
+		    "eecf05abfaa795203476628ef243d98c3a7dba77",
+		    412, "context tag repeated or out of order" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		kx_buf b = { NULL, 0, 0, 0 };
+		kx_diag *d = kx_diag_new();
+		kx_doc *doc = NULL;
+		const kx_finding *f;
+
+		assert_int_equal(kx_file_read(kxt_src(t[i].file), 0, &b, NULL),
+		    KX_OK);
+		expect_refused_at(b.data, b.len, KX_ESYNTAX, t[i].off);
+		assert_int_equal(kxi_format_der.read(b.data, b.len, "t.der",
+		    &doc, d), KX_ESYNTAX);
+		f = kx_diag_get(d, 0);
+		assert_non_null(strstr(f->message, t[i].why));
+		kx_diag_free(d);
+		kx_buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -955,6 +1006,7 @@ main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_profile_der),
 		cmocka_unit_test(test_mutations_never_crash),
+		cmocka_unit_test(test_reject_retagged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
