@@ -2,7 +2,8 @@
  * fuzz_keysrc.c - libFuzzer target: key sources (kx_keysrc_load).  The
  * first byte picks the kind, the rest is what the source holds:
  *   0  fd:N, a memory file with the rest as its content (raw, hex, PEM)
- *   1  env:KX_FUZZ_KEY set to the rest (up to a NUL)
+ *   1  env:KX_FUZZ_KEY set to the rest (up to a NUL; putenv of one
+ *      static buffer, as setenv would leak a copy per run)
  *   2  hex:REST (up to a NUL)
  *   3  the rest is the whole spec (up to a NUL), unless it would read a
  *      file or a descriptor (file:, fd:), which the fuzzer must not name
@@ -18,6 +19,11 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+
+#define ENV_NAME "KX_FUZZ_KEY="
+#define ENV_MAX 8192
+
+static char env[sizeof(ENV_NAME) + ENV_MAX];
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -62,7 +68,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		load(spec);
 		break;
 	case 1:
-		if (setenv("KX_FUZZ_KEY", text + 4, 1) != 0)
+		memcpy(env, ENV_NAME, sizeof(ENV_NAME) - 1);
+		(void)snprintf(env + sizeof(ENV_NAME) - 1, ENV_MAX + 1, "%s",
+		    text + 4);
+		if (putenv(env) != 0)
 			abort();
 		load("env:KX_FUZZ_KEY");
 		break;

@@ -6,7 +6,7 @@
 #
 # make fuzz FUZZ_SECONDS=N (configure --enable-fuzzing CC=clang): builds
 # tests/fuzz/fuzz_<target> with libFuzzer and runs each target in turn
-# for N seconds (FUZZ_TARGETS=... picks some), one job, the committed
+# for N seconds (FUZZ_TARGETS=... picks some), one process, the committed
 # corpus read-only and new inputs kept in tests/fuzz/work/<target>/.  A
 # crash leaves its input there as crash-* and fails make fuzz: copy it
 # to repro/<target>/ when it is fixed.  See tests/fuzz/README.md.
@@ -122,14 +122,14 @@ fuzz: $(KX_FUZZ_PROGS)
 		    ASAN_OPTIONS=detect_leaks=1 \
 		    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		    tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-		    -max_len=$$ml -jobs=1 -workers=1 -rss_limit_mb=2048 \
+		    -max_len=$$ml -rss_limit_mb=2048 \
 		    -timeout=10 -print_final_stats=1 \
 		    -artifact_prefix=$$w/ $(FUZZ_FLAGS) \
 		    $$w '$(abs_top_srcdir)'/tests/fuzz/corpus/$$t \
 		    >$$w.log 2>&1; then \
 			failed="$$failed $$t"; \
 		fi; \
-		grep -E '^#[0-9]+.*DONE|^stat::(number_of_executed_units|peak_rss)|^(==[0-9]+==ERROR|SUMMARY)' $$w.log || \
+		grep -E '^#[0-9]+.*(INITED|DONE)|^stat::(number_of_executed_units|peak_rss)|^(==[0-9]+==ERROR|SUMMARY)' $$w.log || \
 		    tail -n 5 $$w.log; \
 	done; \
 	if test -n "$$failed"; then \

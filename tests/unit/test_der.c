@@ -965,11 +965,9 @@ test_reject_retagged(void **state)
 		    273, "context tag repeated or out of order" },
 		{ "tests/fuzz/repro/der/keys-list-primitive.der",
 		    273, "value of a SEQUENCE type not constructed" },
-		{ "tests/fuzz/corpus/der/"
-		    "e09a6e50743f3863ce02a1b6c838c0a5f6d69e42",
+		{ "tests/fuzz/repro/der/profile-primitive.der",
 		    281, "value of a SEQUENCE type not constructed" },
-		{ "tests/fuzz/corpus/der/"
-		    "eecf05abfaa795203476628ef243d98c3a7dba77",
+		{ "tests/fuzz/repro/der/usage-repeated.der",
 		    412, "context tag repeated or out of order" },
 	};
 	size_t i;
