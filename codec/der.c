@@ -3,8 +3,9 @@
  * encoded with the Distinguished Encoding Rules (ITU-T X.690 section 10
  * and 11), through the C that asn1c 0.9.28 generates into codec/asn1/.
  *
- * Implements: KeyExchange (reader, writer, detection) and KeyProfile
- * (kxi_profile_der, the associated data of the aes-siv-bound wrap).
+ * Implements: KeyExchange (reader, writer, detection), KeyProfile and
+ * BoundContext (kxi_profile_der, kxi_bound_der: the associated data of
+ * the aes-siv-bound wrap, versions 1 and 2).
  * Carries every field of the model (codec/internal.h); nothing is lost.
  * Does not carry the source place of items (kx_loc) or doc->source.
  *
@@ -65,12 +66,14 @@
 #include "Provenance.h"
 #include "SplitInfo.h"
 #include "Binding.h"
+#include "BoundContext.h"
 #pragma GCC diagnostic pop
 
 /* Decoder stack bound (bytes of C stack asn1c may use). */
 #define DER_MAX_STACK 65536
-/* Longest OID we accept for ecCurve. */
-#define DER_MAX_ARCS 32
+/* Room for the DER content octets of the longest OID of the model (256
+ * characters of text: at most 128 arcs of at most 9 octets each). */
+#define DER_MAX_OID 1280
 
 /* 1.3.6.1.4.1.99999.1.2.1 = id-kmsxchg-exchange-v1 */
 static const long exchange_arcs[] = { 1, 3, 6, 1, 4, 1, 99999, 1, 2, 1 };
@@ -320,62 +323,81 @@ list_place(const uint8_t *b, size_t len, unsigned long tag, size_t i)
 
 /* ==== times ========================================================== */
 
+/*
+ * Times are the model's seconds since the epoch, any instant of the years
+ * 0001..9999 (the XML schema's xs:dateTime range), 1969-12-31T23:59:59Z
+ * (-1) included: the conversions below are kx_time_parse/kx_time_format,
+ * never time_t calls that use -1 as their error.
+ */
+#define GT_MIN (-62135596800LL)	/* 0001-01-01T00:00:00Z */
+#define GT_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+
 /* DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t; -1 if out of range. */
 static int
 fmt_gt(int64_t t, char out[16])
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	char tmp[64];
+	char iso[21];
 
-	if (t == KX_UNSET_TIME || gmtime_r(&tt, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+	if (t == KX_UNSET_TIME || t < GT_MIN || t > GT_MAX)
 		return -1;
-	if (snprintf(tmp, sizeof(tmp), "%04d%02d%02d%02d%02d%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec) != 15)
-		return -1;
-	memcpy(out, tmp, 16);
+	kx_time_format(t, iso);	/* YYYY-MM-DDThh:mm:ssZ */
+	memcpy(out, iso, 4);
+	memcpy(out + 4, iso + 5, 2);
+	memcpy(out + 6, iso + 8, 2);
+	memcpy(out + 8, iso + 11, 2);
+	memcpy(out + 10, iso + 14, 2);
+	memcpy(out + 12, iso + 17, 2);
+	out[14] = 'Z';
+	out[15] = '\0';
 	return 0;
 }
 
-/* Strict parse of the DER form; -1 on anything else. */
+/* Strict parse of the DER form; -1 on anything else (year 0000 too). */
 static int
 parse_gt(const uint8_t *s, size_t n, int64_t *out)
 {
-	struct tm tm;
-	char back[16];
-	int v[6], w[6] = { 4, 2, 2, 2, 2, 2 };
-	size_t i, p = 0;
-	int k;
-	time_t t;
+	char iso[21];
+	int64_t t;
+	size_t i;
 
 	if (n != 15 || s[14] != 'Z')
 		return -1;
-	for (k = 0; k < 6; k++) {
-		v[k] = 0;
-		for (i = 0; i < (size_t)w[k]; i++, p++) {
-			if (s[p] < '0' || s[p] > '9')
-				return -1;
-			v[k] = v[k] * 10 + (s[p] - '0');
-		}
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 || v[4] > 59 ||
-	    v[5] > 59)
+	for (i = 0; i < 14; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ",
+	    (const char *)s, (const char *)s + 4, (const char *)s + 6,
+	    (const char *)s + 8, (const char *)s + 10, (const char *)s + 12);
+	if (kx_time_parse(iso, &t) != KX_OK || t < GT_MIN || t > GT_MAX)
 		return -1;
-	t = timegm(&tm);
-	/* reject 31 April and the like: it must print back the same */
-	if (fmt_gt((int64_t)t, back) != 0 || memcmp(back, s, 15) != 0)
-		return -1;
-	*out = (int64_t)t;
+	*out = t;
 	return 0;
+}
+
+/*
+ * asn1c's GeneralizedTime checks and re-encodes values through time_t
+ * and takes -1 (1969-12-31T23:59:59Z) for an error.  Our writer produces
+ * only the strict form above (fmt_gt), and the reader checks every time
+ * where it maps it (rtime, with its place), so asn1c's check is replaced
+ * by none and its DER encoder by the text as it is.  Set once, before the
+ * first use (the same values every time).
+ */
+static int
+gt_constraint(asn_TYPE_descriptor_t *td, const void *sptr,
+    asn_app_constraint_failed_f *ctfailcb, void *app_key)
+{
+	(void)td;
+	(void)sptr;
+	(void)ctfailcb;
+	(void)app_key;
+	return 0;
+}
+
+static void
+gt_setup(void)
+{
+	asn_DEF_GeneralizedTime.check_constraints = gt_constraint;
+	asn_DEF_GeneralizedTime.der_encoder = OCTET_STRING_encode_der;
 }
 
 /* ==== writer: model -> asn1c structures ================================ */
@@ -491,7 +513,7 @@ wtime(struct wctx *w, GeneralizedTime_t *dst, int64_t t, const char *what)
 
 	if (fmt_gt(t, s) != 0) {
 		wfail(w, KX_ESCHEMA, "%s is %s", what, t == KX_UNSET_TIME ?
-		    "required" : "out of range (years 0000..9999)");
+		    "required" : "out of range (years 0001..9999)");
 		return;
 	}
 	wbuf(w, dst, s, 15);
@@ -586,19 +608,27 @@ wexts(struct wctx *w, const kx_extension *e, size_t n)
 	return p;
 }
 
-static int
-oid_from_text(const char *s, OBJECT_IDENTIFIER_t *oid)
+/* An OID of the model's range (oid.c), encoded here: asn1c's arc
+ * setter refuses 0.39 and 1.39. */
+static void
+woid(struct wctx *w, OBJECT_IDENTIFIER_t *dst, const char *s,
+    const char *what)
 {
-	long arcs[DER_MAX_ARCS];
-	const char *end = NULL;
-	int n;
+	uint8_t tmp[DER_MAX_OID];
+	const char *why = NULL;
+	size_t n;
 
-	n = OBJECT_IDENTIFIER_parse_arcs(s, -1, arcs, DER_MAX_ARCS, &end);
-	if (n < 2 || n > DER_MAX_ARCS || end == NULL || *end != '\0' ||
-	    arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39))
-		return -1;
-	return OBJECT_IDENTIFIER_set_arcs(oid, arcs, sizeof(arcs[0]),
-	    (unsigned)n) == 0 ? 0 : -2;
+	if (kxi_oid_to_der(s, tmp, sizeof(tmp), &n, &why) != KX_OK) {
+		wfail(w, KX_ESCHEMA, "%s '%.64s' is not an OID: %s", what, s,
+		    why != NULL ? why : "?");
+		return;
+	}
+	if ((dst->buf = malloc(n)) == NULL) {
+		wfail(w, KX_ENOMEM, "oom");
+		return;
+	}
+	memcpy(dst->buf, tmp, n);
+	dst->size = (int)n;
 }
 
 static void
@@ -638,15 +668,14 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 	if ((p->rsa_e != 0 || p->ec_curve != NULL ||
 	    p->hmac_hash != KX_HASH_NONE) &&
 	    (kp->params = wnew(w, sizeof(*kp->params))) != NULL) {
-		if (p->rsa_e > LONG_MAX)
-			wfail(w, KX_ESCHEMA, "RSA exponent too large");
+		/* the model's range, 1..2^63-1, is what INTEGER carries */
+		if (p->rsa_e > INT64_MAX || p->rsa_e > LONG_MAX)
+			wfail(w, KX_ESCHEMA, "RSA exponent above 2^63-1");
 		kp->params->rsaE = wolong(w, p->rsa_e != 0, (long)p->rsa_e);
 		if (p->ec_curve != NULL &&
 		    (kp->params->ecCurve = wnew(w,
-		    sizeof(*kp->params->ecCurve))) != NULL &&
-		    oid_from_text(p->ec_curve, kp->params->ecCurve) != 0)
-			wfail(w, KX_ESCHEMA, "EC curve '%.64s' is not an OID",
-			    p->ec_curve);
+		    sizeof(*kp->params->ecCurve))) != NULL)
+			woid(w, kp->params->ecCurve, p->ec_curve, "EC curve");
 		kp->params->hmacHash = wolong(w,
 		    p->hmac_hash != KX_HASH_NONE, p->hmac_hash);
 	}
@@ -927,6 +956,7 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
 	size_t errlen = sizeof(err);
 	asn_enc_rval_t er;
 
+	gt_setup();
 	if (asn_check_constraints(td, sptr, err, &errlen) != 0)
 		return kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, NULL,
 		    NULL, key_id, "der: model violates the ASN.1 module: %s",
@@ -1080,6 +1110,37 @@ out:
 	return r;
 }
 
+int
+kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d)
+{
+	struct wctx w = { KX_OK, d, NULL };
+	BoundContext_t *bc = NULL;
+	int r = KX_EINTERNAL;
+
+	if (doc == NULL || p == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	w.key_id = p->id;
+	if ((bc = wnew(&w, sizeof(*bc))) == NULL) {
+		r = w.r;
+		goto out;
+	}
+	wstr(&w, &bc->documentId, doc->id, "document id");
+	wtime(&w, &bc->created, doc->created, "document created");
+	bc->sender = wostr(&w, doc->sender);
+	bc->recipients = wlist(&w, &doc->recipients, "recipients");
+	wprofile(&w, &bc->profile, p);
+	if (w.r != KX_OK) {
+		r = w.r;
+		goto out;
+	}
+	r = encode(&asn_DEF_BoundContext, bc, out, p->id, d);
+out:
+	if (bc != NULL)
+		ASN_STRUCT_FREE(asn_DEF_BoundContext, bc);
+	return r;
+}
+
 /* ==== reader: asn1c structures -> model ================================ */
 
 struct rctx {
@@ -1158,7 +1219,8 @@ rtime(struct rctx *c, const GeneralizedTime_t *g, const char *what)
 	if (g == NULL)
 		return KX_UNSET_TIME;
 	if (parse_gt(g->buf, (size_t)g->size, &t) != 0) {
-		rfail(c, "%s: not a DER GeneralizedTime YYYYMMDDHHMMSSZ", what);
+		rfail(c, "%s: not a DER GeneralizedTime YYYYMMDDHHMMSSZ of "
+		    "the years 0001..9999", what);
 		return KX_UNSET_TIME;
 	}
 	return t;
@@ -1322,23 +1384,17 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 		if (x->rsaE != NULL)
 			p->rsa_e = (uint64_t)*x->rsaE;
 		if (x->ecCurve != NULL) {
-			long arcs[DER_MAX_ARCS];
-			char txt[DER_MAX_ARCS * 21], *q = txt;
-			int n, j;
+			char txt[KXI_OID_MAX_TEXT + 2];
+			const char *why = NULL;
 
-			n = OBJECT_IDENTIFIER_get_arcs(x->ecCurve, arcs,
-			    sizeof(arcs[0]), DER_MAX_ARCS);
-			if (n < 2 || n > DER_MAX_ARCS) {
-				rfail(c, "params: ecCurve OID unusable");
-			} else {
-				for (j = 0; j < n; j++)
-					q += snprintf(q, sizeof(txt) -
-					    (size_t)(q - txt), j ? ".%ld" :
-					    "%ld", arcs[j]);
-				if ((p->ec_curve = kxi_strdup(&c->doc->arena,
-				    txt)) == NULL)
-					room(c);
-			}
+			if (kxi_oid_from_der(x->ecCurve->buf,
+			    (size_t)x->ecCurve->size, txt, sizeof(txt),
+			    &why) != KX_OK)
+				rfail(c, "params: ecCurve is not an OID of the "
+				    "model: %s", why != NULL ? why : "?");
+			else if ((p->ec_curve = kxi_strdup(&c->doc->arena,
+			    txt)) == NULL)
+				room(c);
 		}
 		p->hmac_hash = roenum(c, x->hmacHash, KX_E_HASH, "hmacHash");
 	}
@@ -1596,6 +1652,7 @@ decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
 	size_t errlen = sizeof(err);
 	int r;
 
+	gt_setup();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.max_stack_size = DER_MAX_STACK;
 	rv = ber_decode(&ctx, td, sp, p, n);

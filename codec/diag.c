@@ -1,6 +1,13 @@
 /*
  * diag.c - findings: rule, severity, place and a one-line message.
  * Messages never carry key material (callers pass KCVs at most).
+ *
+ * Storage is bounded: past KX_DIAG_MAX_FINDINGS stored findings, notes and
+ * warnings are only counted; errors are still stored until twice that
+ * many findings are held, and only counted after that.  Every finding is
+ * counted per severity whether it is stored or not, so a verdict taken
+ * from kx_diag_count_at() never misses an error, and the reports say how
+ * many findings were not stored (kx_diag_dropped()).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,13 +22,14 @@
 
 #include "internal.h"
 
-#define KX_MAX_FINDINGS 100000
 #define KX_MSG_MAX 512
 
 struct kx_diag {
 	kx_finding *v;
 	size_t n, cap;
-	size_t dropped;
+	size_t total[KX_SEV_ERROR + 1];	/* every finding, stored or not */
+	size_t dropped[KX_SEV_ERROR + 1];	/* counted, not stored */
+	int strict;		/* "not checked" notes are errors */
 	kxi_arena arena;	/* strings of the findings */
 };
 
@@ -38,7 +46,8 @@ kx_diag_clear(kx_diag *d)
 		return;
 	kxi_arena_free(&d->arena);
 	d->n = 0;
-	d->dropped = 0;
+	memset(d->total, 0, sizeof(d->total));
+	memset(d->dropped, 0, sizeof(d->dropped));
 }
 
 void
@@ -57,17 +66,57 @@ kx_diag_count(const kx_diag *d)
 	return d == NULL ? 0 : d->n;
 }
 
+static enum kx_severity
+sev_index(enum kx_severity s)
+{
+	return (unsigned)s > KX_SEV_ERROR ? KX_SEV_ERROR : s;
+}
+
 size_t
 kx_diag_count_at(const kx_diag *d, enum kx_severity min)
 {
-	size_t i, c = 0;
+	size_t c = 0;
+	int s;
 
 	if (d == NULL)
 		return 0;
-	for (i = 0; i < d->n; i++)
-		if (d->v[i].severity >= min)
-			c++;
+	for (s = KX_SEV_ERROR; s >= (int)sev_index(min); s--)
+		c += d->total[s];
 	return c;
+}
+
+void
+kx_diag_set_strict(kx_diag *d, int strict)
+{
+	if (d != NULL)
+		d->strict = strict != 0;
+}
+
+size_t
+kx_diag_dropped(const kx_diag *d, enum kx_severity sev)
+{
+	return d == NULL ? 0 : d->dropped[sev_index(sev)];
+}
+
+void
+kxi_diag_merge(kx_diag *d, const kx_diag *from)
+{
+	const kx_finding *f;
+	size_t i;
+	int s;
+
+	if (d == NULL || from == NULL)
+		return;
+	for (i = 0; i < from->n; i++) {
+		f = &from->v[i];
+		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
+		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
+		    f->message);
+	}
+	for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++) {
+		d->total[s] += from->dropped[s];
+		d->dropped[s] += from->dropped[s];
+	}
 }
 
 const kx_finding *
@@ -98,15 +147,19 @@ kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 
 	if (d == NULL)
 		return rc;
-	if (d->n >= KX_MAX_FINDINGS) {
-		d->dropped++;
-		return rc;
-	}
+	sev = sev_index(sev);
+	/* a rule that could not be evaluated fails a strict run */
+	if (d->strict && sev == KX_SEV_NOTE && rc == KX_EUNSUPPORTED &&
+	    rule != NULL && rule[0] != '\0')
+		sev = KX_SEV_ERROR;
+	d->total[sev]++;
+	if (d->n >= KX_DIAG_MAX_FINDINGS * (sev == KX_SEV_ERROR ? 2 : 1))
+		goto drop;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 
 		if ((f = realloc(d->v, cap * sizeof(*f))) == NULL)
-			return rc;
+			goto drop;
 		d->v = f;
 		d->cap = cap;
 	}
@@ -129,8 +182,11 @@ kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 	}
 	f->key_id = kxi_strdup(&d->arena, key_id);
 	if ((f->message = kxi_strdup(&d->arena, msg)) == NULL)
-		return rc;
+		goto drop;
 	d->n++;
+	return rc;
+drop:
+	d->dropped[sev]++;	/* counted all the same */
 	return rc;
 }
 

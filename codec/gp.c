@@ -676,7 +676,7 @@ map_alg(struct rd *r, xmlNode *ki)
 	if (p->cls != KX_CLASS_SECRET && p->alg != KX_ALG_RSA &&
 	    p->alg != KX_ALG_EC && p->alg != KX_ALG_NONE)
 		BAD(r, ki, "gp: a %s key cannot be %s", type, st);
-	if (uint_attr(r, ki, "Exponent", UINT64_MAX, &e) > 0) {
+	if (uint_attr(r, ki, "Exponent", INT64_MAX, &e) > 0) {
 		if (p->alg != KX_ALG_RSA || e < 3 || e % 2 == 0)
 			BAD(r, ki, "gp: KeyInfo/@Exponent %llu is impossible "
 			    "here", e);
@@ -818,35 +818,13 @@ map_transport(struct rd *r, xmlNode *ki)
 
 /* Dotted OID from its DER content octets. */
 static const char *
-oid_from_der(struct rd *r, const kx_bytes *b)
+oid_from_der(struct rd *r, const kx_bytes *b, const char **why)
 {
-	char buf[256];
-	size_t i, n = 0;
-	uint64_t v = 0;
-	int first = 1;
+	char buf[KXI_OID_MAX_TEXT + 2];
 
-	if (b->n == 0 || (b->p[b->n - 1] & 0x80) != 0)
+	/* the model's range, as the DER reader (oid.c) */
+	if (kxi_oid_from_der(b->p, b->n, buf, sizeof(buf), why) != KX_OK)
 		return NULL;
-	buf[0] = '\0';
-	for (i = 0; i < b->n; i++) {
-		if (v > (UINT64_MAX >> 7))
-			return NULL;
-		v = v << 7 | (b->p[i] & 0x7f);
-		if (b->p[i] & 0x80)
-			continue;
-		if (first) {
-			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-			    "%u.%llu", a, (unsigned long long)(v - 40 * a));
-			first = 0;
-		} else
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-			    ".%llu", (unsigned long long)v);
-		if (n >= sizeof(buf))
-			return NULL;
-		v = 0;
-	}
 	return kxi_strdup(&r->doc->arena, buf);
 }
 
@@ -921,8 +899,13 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		if (decode_component(r, c, v, enc, &b) != KX_OK)
 			continue;
 		if (nm != NULL && strcmp(nm, "ECC_CURVE_OID") == 0) {
-			if ((k->prof.ec_curve = oid_from_der(r, &b)) == NULL)
-				BAD(r, c, "gp: ECC_CURVE_OID is not an OID");
+			const char *why = NULL;
+
+			if ((k->prof.ec_curve = oid_from_der(r, &b, &why)) ==
+			    NULL)
+				BAD(r, c, "gp: ECC_CURVE_OID is not an OID of "
+				    "the model: %s", why != NULL ? why :
+				    "out of memory");
 			continue;
 		}
 		if (nvalues++ == 0) {

@@ -252,8 +252,38 @@ int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
 int kxi_parse_uint(const char *s, unsigned long long max,
     unsigned long long *out);
-/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days). */
+/* ISO 8601 duration (PnYnMnDTnHnMnS) to seconds (years 365.25 days):
+ * an approximation, for ordering and sanity checks only. */
 int kxi_duration_parse(const char *s, int64_t *out);
+/* The same duration in calendar terms: compare periods with these. */
+struct kxi_duration {
+	int64_t years, months;	/* calendar units */
+	int64_t days, secs;	/* elapsed time (weeks as 7 days) */
+};
+int kxi_duration_parse_cal(const char *s, struct kxi_duration *out);
+/* t + d: years and months on the calendar, a day past the end of the
+ * month clamped to its last day (Jan 31 + P1M = Feb 28 or 29). */
+int64_t kxi_duration_add(int64_t t, const struct kxi_duration *d);
+
+/* ---- object identifiers (oid.c) ----------------------------------- */
+/*
+ * One range for every codec: two or more arcs, the first 0..2, the second
+ * 0..39 under 0 and 1, every arc at most 2^63 - 1, dotted text of at most
+ * KXI_OID_MAX_TEXT characters without leading zeros.  *why (may be NULL
+ * for the check) names what is wrong; KX_ESCHEMA for a value out of range.
+ */
+#define KXI_OID_MAX_TEXT 256
+int kxi_oid_check(const char *s, const char **why);
+/* DER content octets (no tag, no length) of dotted text into out[max]. */
+int kxi_oid_to_der(const char *s, uint8_t *out, size_t max, size_t *len,
+    const char **why);
+/* Dotted text (out[max], max > KXI_OID_MAX_TEXT) of DER content octets;
+ * non-minimal subidentifiers and arcs out of range are refused. */
+int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
+    const char **why);
+
+/* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
+int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
@@ -268,6 +298,9 @@ int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 	kxi_diag_add((d), NULL, KX_SEV_ERROR, (rc), NULL, NULL, NULL, \
 	    __VA_ARGS__)
 /* Drain the OpenSSL error queue into one finding message; returns rc. */
+/* Append the findings of from (stored ones, and the counts of dropped
+ * ones) to d. */
+void kxi_diag_merge(kx_diag *d, const kx_diag *from);
 int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)
@@ -292,6 +325,38 @@ extern const struct kxi_format kxi_format_gp;	/* gp.c */
  * module), used as the associated data of the bound wrap.  der.c.
  */
 int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+/*
+ * Canonical DER of the BoundContext of key profile p in doc (its header's
+ * id, created, sender and recipients, and p), the associated data of the
+ * version 2 bound wrap.  der.c.
+ */
+int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d) KX_WUR;
+/*
+ * The binding methods a reader knows: version 2 ("header-profile-der-v2",
+ * header and profile bound) and 1 ("profile-der-v1", profile only); 0 for
+ * NULL or an unknown method.  exchange.c.
+ */
+#define KXI_BINDING_V1 "profile-der-v1"
+#define KXI_BINDING_V2 "header-profile-der-v2"
+unsigned kxi_binding_version(const char *method);
+/*
+ * The associated data of key k of doc under binding version v (1:
+ * kxi_profile_der, 2: kxi_bound_der) into aad (emptied first), and its
+ * SHA-256 into md[32] when md != NULL.  exchange.c.
+ */
+int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
+    kx_buf *aad, uint8_t md[32], kx_diag *d) KX_WUR;
+/*
+ * Rule KX135: the binding metadata of key k of doc.  KX_OK when it is
+ * sound or the value is not aes-siv-bound (*v = its version, 0 when
+ * none); otherwise a KX_E code and the reason in msg (no key material):
+ * an aes-siv-bound value without a binding or with an unknown method, or
+ * an AadDigest that is not the SHA-256 of the bound data.  exchange.c;
+ * rules.c and import share it.
+ */
+int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
+    char *msg, size_t size) KX_WUR;
 
 /* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
 void kxi_xml_init(void);
@@ -461,8 +526,31 @@ struct kx_policy {
 const kx_policy *kxi_policy_default(void);
 
 /* ---- rules (rules.c) ------------------------------------------------- */
+/*
+ * What an export, import or rewrap will do with every key's value: wrap
+ * it with `wrap` under the key kek_id (alg, bits).
+ */
+struct kxi_plan {
+	const char *kek_id;
+	enum kx_alg alg;
+	unsigned bits;
+	enum kx_wrap_alg wrap;
+};
+/*
+ * The rule engine: run the rules of one phase over doc (kx_doc_validate
+ * is the DOCUMENT phase).  In the other phases the rules see every key's
+ * value as plan will leave it (no value when plan is NULL).  *nerr (may be
+ * NULL) gets the number of findings at error level after the policy's
+ * severities and waivers.  Returns KX_OK when the rules ran.
+ */
+int kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
+    const kx_policy *policy, int64_t now, const kx_doc *against,
+    const struct kxi_plan *plan, size_t *nerr, kx_diag *d) KX_WUR;
 /* Short name of a rule ("weak-wrap"), NULL for unknown ids. */
-/* 1 if kx_doc_validate checks rule id (not a reader/writer/importer rule). */
+/*
+ * 1 if kx_doc_validate checks rule id (a rule of the DOCUMENT phase, not a
+ * reader/writer/importer rule).
+ */
 int kxi_rule_validated(const char *id);
 const char *kxi_rule_slug(const char *id);
 /* One-line example of an input that breaks the rule, NULL if unknown. */
@@ -490,6 +578,17 @@ int kxi_aes_siv(int enc, const uint8_t *key, size_t keylen,
     const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
     uint8_t *out, kx_diag *d) KX_WUR;
 /*
+ * The aes-siv-bound wrap of version v (1 or 2; the version selects the
+ * KDF label, doc/bound-wrap.md): V || C appended to out, or the value
+ * into a new secret (KX_ECRYPTO when V does not verify).  aad non-empty.
+ * kx_wrap/kx_unwrap(KX_WRAP_AES_SIV_BOUND) are version 1.  wrap.c.
+ */
+int kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d) KX_WUR;
+/*
  * Decode n chars of hex (either case; white space skipped when ws != 0)
  * straight into a new secret, without a table indexed by secret data.
  * KX_ESYNTAX on an odd digit count, a non-hex character or no digits.
@@ -506,6 +605,13 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
+/*
+ * The KCV lengths method m allows as text, "3 bytes" or "3 to 5 bytes",
+ * into buf (at least 24 bytes); "no length" for an unknown method.  kcv.c.
+ */
+const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
+/* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
+int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

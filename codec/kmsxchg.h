@@ -77,7 +77,11 @@ enum kx_severity { KX_SEV_NOTE = 0, KX_SEV_WARNING = 1, KX_SEV_ERROR = 2 };
 typedef struct kx_finding {
 	char rule[8];		/* "KX104"; "" for non-rule errors */
 	enum kx_severity severity;
-	int rc;			/* KX_E... behind it, KX_OK for rule findings */
+	int rc;			/* KX_E... behind it, KX_OK for rule findings;
+				 * KX_EUNSUPPORTED for a rule that could not
+				 * be evaluated for the key (the fields it
+				 * reads are absent): a note "not checked: ",
+				 * an error under kx_diag_set_strict() */
 	const char *file;	/* as given to the reader; may be NULL */
 	uint32_t line, col;	/* XML: 1-based; 0 when unknown */
 	int64_t offset;		/* DER: byte offset; -1 when unknown */
@@ -87,11 +91,24 @@ typedef struct kx_finding {
 
 typedef struct kx_diag kx_diag;
 
+/*
+ * A diag stores at most KX_DIAG_MAX_FINDINGS findings of any severity,
+ * then errors only (up to twice that many in all); what it does not
+ * store it still counts.  Verdicts use kx_diag_count_at(), which counts
+ * every finding recorded, stored or not.
+ */
+#define KX_DIAG_MAX_FINDINGS 100000
 kx_diag *kx_diag_new(void);
 void kx_diag_free(kx_diag *d);
+/* Findings stored (the range of kx_diag_get()). */
 size_t kx_diag_count(const kx_diag *d);
-/* Count of findings at or above severity. */
+/* Findings recorded at or above severity, stored or not. */
 size_t kx_diag_count_at(const kx_diag *d, enum kx_severity min);
+/* Findings of exactly severity sev counted but not stored (the limit). */
+size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
+/* Strict: record "not checked" rule notes (rc KX_EUNSUPPORTED) as
+ * errors from now on (validate --strict). */
+void kx_diag_set_strict(kx_diag *d, int strict);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
 /* Index of the first finding recorded for file (used to group output). */
@@ -104,19 +121,43 @@ enum kx_report_format {
 typedef struct kx_report_file {
 	const char *file;
 	size_t first, count;	/* findings [first, first+count) of the diag */
+	/* findings of this file counted but not stored, per kx_severity
+	 * (the differences of kx_diag_dropped() around reading the file) */
+	size_t dropped[3];
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output: the same
+ * findings and options give the same bytes.  A file with
+ * dropped findings gets one more line (result, test case) saying how
+ * many were not printed, at the worst severity among them, and is
+ * invalid when one of them is an error.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
+/* What a report says about the run itself. */
+typedef struct kx_report_opts {
+	int64_t when;		/* JUnit timestamps (seconds, UTC) */
+	int incomplete;		/* stopped early: SARIF executionSuccessful */
+} kx_report_opts;
+/* kx_report_write with o (NULL: when 0, no SARIF invocation). */
+int kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
+/*
+ * The phases a rule applies in (a bit set): a document as it is
+ * (validate), export, import and rewrap (the rules then see every key as
+ * the operation will leave it); see kmsxchg(5).
+ */
+enum kx_phase { KX_PHASE_DOCUMENT = 1, KX_PHASE_EXPORT = 2,
+	KX_PHASE_IMPORT = 4, KX_PHASE_REWRAP = 8 };
 typedef struct kx_rule_info {
 	const char *id;		/* "KX104" */
 	enum kx_severity severity; /* default severity */
 	const char *summary;	/* one line */
+	unsigned phases;	/* mask of enum kx_phase */
 } kx_rule_info;
 size_t kx_rule_count(void);
 const kx_rule_info *kx_rule_get(size_t i);
@@ -216,26 +257,43 @@ void kx_secret_free(kx_secret *s);
 int kx_secmem_init(size_t size);
 
 /*
- * Load a secret from a key source: file:PATH (raw bytes, or hex text when
- * the file is entirely hex digits and white space; refused if group- or
- * world-readable), fd:N, env:VAR, hex:HEX (tests only).  A PEM file is
- * returned as its bytes.  *insecure is set to 1 for hex: (the caller warns).
+ * Load a secret from a key source: file:PATH (refused if group- or
+ * world-readable), fd:N, env:VAR, hex:HEX (tests only; *insecure is set
+ * to 1, the caller warns).  The content is hex text (hex digits and white
+ * space, every run of digits even), a PEM key ("-----BEGIN "), or exactly
+ * the raw key bytes; other text (odd digit counts, non-hex characters,
+ * only white space) is refused, never used as bytes (see keysrc.c).
+ * kx_keysrc_load_as() also wants a key of alg: DES/TDEA2/TDEA3 8, 16 or
+ * 24 bytes, AES 16, 24 or 32 bytes, exactly len bytes when len != 0, a
+ * PEM key for RSA/EC; KX_ALG_NONE and HMAC take any length (and NONE a
+ * PEM key).  kx_keysrc_load() is kx_keysrc_load_as(KX_ALG_NONE, 0).
  * pkcs11: URIs return KX_EUNSUPPORTED until the PKCS#11 spoke exists.
  * WARNING: the spec string may name a file but never holds key material,
- * except for hex:.
+ * except for hex:.  No message carries the content.
  */
 int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d) KX_WUR;
+int kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+    kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */
 size_t kx_kcv_default_len(enum kx_kcv_method m);
+/*
+ * The KCV lengths a method allows, so that a document cannot choose how
+ * much of E(K, block) we reveal: exactly 3 bytes for gp-des, gp-aes and
+ * zero-block (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5 bytes for cmac
+ * (ANSI X9.24-1:2017 Annex A).  KX_EUSAGE for no or an unknown method.
+ */
+#define KX_KCV_MAX_LEN 5
+int kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+    KX_WUR;
 /* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
 enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
 /*
  * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)
- * into out[kcvlen].  kcvlen 1..(3 for gp-des/gp-aes/zero-block..block
- * size, 1..16 for cmac).
+ * into out[kcvlen]; kcvlen must be in kx_kcv_len_range() of the method
+ * (KX_EUSAGE otherwise, nothing computed).
  */
 int kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
     uint8_t *out, size_t kcvlen, kx_diag *d) KX_WUR;
@@ -247,8 +305,9 @@ int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 /*
  * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
  * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
- * aes-siv-bound only (the canonical DER of the bound profile) and must be
- * NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
+ * aes-siv-bound only (binding version 1: the canonical DER of the bound
+ * profile; export and import use version 2, doc/bound-wrap.md) and must
+ * be NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
  * the ciphertext (RFC 5297 layout).
  */
 int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
@@ -386,10 +445,37 @@ typedef struct kx_xchg_opts {
 	const char *doc_id;	/* export: new document id; NULL = derived */
 	const char *sender;	/* export: NULL = keep the profile's */
 	const char *recipient;	/* export: NULL = keep the profile's */
-	const char *kek_id;	/* export/rewrap: transport-key id to record */
+	const char *kek_id;	/* export/rewrap: transport-key id to record;
+				 * import: the storage key's id */
 	/* export: ceremony record of the KEK (component KCVs), optional */
 	unsigned kek_parts, kek_threshold;
 	const uint8_t *const *kek_part_kcvs;
+	/*
+	 * import: the storage key the caller will re-wrap the keys under
+	 * (kx_rewrap with the same opts), or NULL for clear output; the
+	 * rules of the import phase (a storage key weaker than a key, KX121)
+	 * decide before any key is handed over.
+	 */
+	const kx_secret *storage_kek;
+	/* import, rewrap: the sender's document the received keys may only
+	 * narrow (KX124), or NULL */
+	const kx_doc *against;
+	/*
+	 * Algorithm family of the transport key values are wrapped under
+	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES, or a
+	 * DES/TDEA one, which
+	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
+	 * KX_ALG_NONE: implied by the length only when unambiguous (32
+	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 */
+	enum kx_alg kek_alg;
+	/*
+	 * import and rewrap: the family of the key read from (kek / from)
+	 * when the caller knows it (e.g. from its components); it must match
+	 * the document's transport key (KX135).  KX_ALG_NONE: as the
+	 * document says.
+	 */
+	enum kx_alg from_kek_alg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -403,15 +489,21 @@ enum kx_format kx_doc_format(const kx_doc *doc);
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
 /*
- * Export in place: for every key i of doc, bind its profile to values[i]
- * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header, then run the
- * rules (with o->policy): a non-exportable, expired, suspended or
- * compromised key, a recipient not allowed, a form not allowed, a wrapping
- * key weaker than the key, or a KCV that does not match the value is
- * refused (KX_EPOLICY / KX_EKCV, findings name the rule).  On failure doc
- * is unusable and must be freed; nothing is half-done for the caller to
- * write.  WARNING: values are clear keys; they are read, never kept.
+ * Export in place: set the header, then for every key i of doc bind its
+ * profile and the header (id, created, sender, recipients) to values[i]
+ * and wrap it under kek (aes-siv-bound, binding version 2, see
+ * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * one included).  Record the KCV and the transport-key reference
+ * (o->kek_id, algorithm from o->kek_alg).  Before anything
+ * is wrapped, each value must fit its profile and KCV (KX101, KX131:
+ * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
+ * run over every key as it will leave, with o->policy's severities and
+ * waivers: a non-exportable, expired, deactivated, suspended, compromised
+ * or destroyed key (pre-active keys travel), a recipient not allowed, a
+ * form not allowed or a wrapping key weaker than the key is refused
+ * (KX_EPOLICY, findings name the rule).  On failure doc is unusable and
+ * must be freed; nothing is half-done for the caller to write.  WARNING:
+ * values are clear keys; they are read, never kept.
  */
 int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -420,17 +512,25 @@ int kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
     const kx_secret *value, kx_diag *d);
 /*
- * Import: validate doc (errors refuse it), check the import restrictions,
- * check kek against the transport key's KCV, unwrap every key verifying the
- * profile binding and the key's KCV; only when every key passed, unwrap
- * them again one at a time and hand each to cb (clear value wiped after
- * cb returns).  A cb error stops the import and is returned.
+ * Import: run the document's rules over doc (with o->against when set)
+ * and those of the import phase (import restrictions; o->storage_kek's
+ * strength), errors refuse it; check kek against the transport key's KCV
+ * and algorithm, unwrap every key verifying its binding (a known method,
+ * a matching digest, AES-SIV: KX136, KX134) and the key's KCV.  A binding
+ * version 1 value (the profile only) verifies with a KX137 warning, and
+ * KX127 then refuses keys with import sources (the sender is not
+ * authenticated).  Only when every key passed, unwrap them again one at
+ * a time and hand each to cb (clear value wiped after cb returns).  A cb
+ * error stops the import and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), verifying bindings and KCVs on the way.
+ * to `to` (recorded as o->kek_id, algorithm o->kek_alg), after the
+ * document's rules and those of the rewrap phase (`to` weaker than a key,
+ * KX121) passed, verifying bindings and KCVs on the way; each value keeps
+ * its binding version and holds the new wrapped bytes and binding only.
  * All or nothing: on failure doc is unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
@@ -441,6 +541,96 @@ int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;
 int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d) KX_WUR;
 void kx_policy_free(kx_policy *p);
+/*
+ * The rules for wrapping a key with alg under kek outside a document
+ * (kmsxchg wrap): an RSA key under 2048 bits is refused (KX128, a finding
+ * in d) unless the policy lowers that rule's severity or waives it for
+ * key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK otherwise.
+ */
+int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
+
+/* ---- audit trail (audit.c) -------------------------------------------- */
+/*
+ * A tamper-evident audit file: one JSON object per line (LF), fields in a
+ * fixed order (kmsxchg(5), AUDIT TRAIL), never key material.  Line N
+ * carries "seq":N and "prev": the SHA-256 (lower-case hex) of line N-1's
+ * bytes including its LF; line 1 chains to the genesis value, the SHA-256
+ * of the 17 bytes "kmsxchg-audit-v1\n" (KX_AUDIT_GENESIS_LINE).  The chain
+ * is not a MAC: whoever can write the file can rewrite its tail
+ * consistently, and removing whole lines from the end leaves a valid
+ * shorter chain.  Record the head hash (kx_audit_verify) outside the file
+ * and give it back as expect_head to detect that.
+ */
+#define KX_AUDIT_GENESIS_LINE "kmsxchg-audit-v1\n"
+#define KX_AUDIT_MAX_LINE ((size_t)1 << 20)	/* bytes per record */
+#define KX_AUDIT_MAX_KEYS 256			/* keys listed per record */
+
+enum kx_audit_result { KX_AUDIT_OK = 0, KX_AUDIT_REFUSED, KX_AUDIT_ERROR };
+/* Plain string fields of a record (paths and ids, never values). */
+enum kx_audit_field { KX_AF_OPERATOR = 0, KX_AF_INPUT, KX_AF_OUTPUT,
+	KX_AF_DOC, KX_AF_KEK, KX_AF_NEW_KEK, KX_AF__N };
+
+typedef struct kx_audit_rec kx_audit_rec;
+/* A record of operation op (e.g. "export") at time t (seconds, UTC). */
+int kx_audit_rec_new(const char *op, int64_t t, kx_audit_rec **out) KX_WUR;
+void kx_audit_rec_free(kx_audit_rec *r);
+void kx_audit_rec_time(kx_audit_rec *r, int64_t t);
+/* Set (copy) a string field; NULL clears it. */
+int kx_audit_rec_set(kx_audit_rec *r, enum kx_audit_field f, const char *v)
+    KX_WUR;
+/*
+ * Take doc's id and its keys (id, KCV and method, transport-key id), the
+ * first KX_AUDIT_MAX_KEYS of them; replaces keys taken before.  Sets
+ * KX_AF_KEK to the first key's transport key when it is still unset.
+ */
+int kx_audit_rec_doc(kx_audit_rec *r, const kx_doc *doc) KX_WUR;
+/* Add one key entry: id may be NULL, component 0 = the key itself. */
+int kx_audit_rec_key(kx_audit_rec *r, const char *id, unsigned component,
+    const uint8_t *kcv, size_t kcvlen, enum kx_kcv_method m) KX_WUR;
+/* The policy in use: its name, its path and the SHA-256 of the file. */
+int kx_audit_rec_policy(kx_audit_rec *r, const kx_policy *p,
+    const char *path, kx_diag *d) KX_WUR;
+/* Add the rule ids of d's error findings (each once, in order). */
+int kx_audit_rec_rules(kx_audit_rec *r, const kx_diag *d) KX_WUR;
+void kx_audit_rec_result(kx_audit_rec *r, enum kx_audit_result res);
+/* The record as line seq chained to prev[32]: canonical JSON and LF. */
+int kx_audit_rec_format(const kx_audit_rec *r, uint64_t seq,
+    const uint8_t prev[32], kx_buf *out) KX_WUR;
+
+/*
+ * An audit file opened for appending: O_APPEND|O_CREAT|O_NOFOLLOW, mode
+ * 0600 when created; refused when it is a symbolic link or not a regular
+ * file, or when its last line is not a whole well-formed record (so a
+ * caller learns it before doing anything irreversible).
+ */
+typedef struct kx_audit kx_audit;
+int kx_audit_open(const char *path, kx_audit **out, kx_diag *d) KX_WUR;
+/*
+ * Append r under an exclusive flock: read the last line, chain to it,
+ * write the line with one write(), fsync.  On failure the file is cut back
+ * to its old length.  head (may be NULL) gets the new line's SHA-256 and
+ * *seq (may be NULL) its sequence number.
+ */
+int kx_audit_append(kx_audit *a, const kx_audit_rec *r, uint8_t head[32],
+    uint64_t *seq, kx_diag *d) KX_WUR;
+void kx_audit_close(kx_audit *a);
+
+typedef struct kx_audit_status {
+	uint64_t records;	/* complete lines */
+	uint8_t head[32];	/* SHA-256 of the last line (genesis if none) */
+	size_t anchor_line;	/* line whose hash is expect_head; 0 = none */
+} kx_audit_status;
+/*
+ * Check an audit file's bytes: every line well formed, seq 1, 2, 3, ...
+ * and each prev the hash of the line before.  Each problem is an error
+ * finding in d naming the line (edited, missing, inserted or duplicated,
+ * reordered, truncated).  expect_head (may be NULL): a head recorded
+ * earlier, which must be the hash of one of the lines.  Returns KX_OK when
+ * the check ran; the file is intact when d got no error finding.
+ */
+int kx_audit_verify(const uint8_t *buf, size_t len, const char *name,
+    const uint8_t *expect_head, kx_audit_status *st, kx_diag *d) KX_WUR;
 
 /* ---- time ------------------------------------------------------------- */
 /* Parse "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" (UTC). */
@@ -456,7 +646,10 @@ void kx_time_format(int64_t t, char buf[21]);
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
     int secret, kx_diag *d) KX_WUR;
-/* Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB). */
+/*
+ * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
+ * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
+ */
 int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
     KX_WUR;
 

@@ -20,8 +20,18 @@
  *      "severity": "error|warning|note", "line": N|null, "column": N|null,
  *      "offset": N|null, "key": K|null, "message": M}]}],
  *    "summary": {"files": N, "valid": N, "errors": N, "warnings": N,
- *      "notes": N}}
+ *      "notes": N, "not_printed": N}}
  *   A file is valid when none of its findings is an error.
+ *
+ * Findings past the diag's limit (KX_DIAG_MAX_FINDINGS) are not printed
+ * but counted (kx_report_file.dropped): a file with such findings gets
+ * one more line "N findings not printed (limit of ... reached): E errors,
+ * W warnings, N notes" at the worst of their severities (text, SARIF
+ * result without a rule, a JUnit failing test case "not-printed" when
+ * one of them is an error, else a system-out line), and in JSON
+ * "not_printed": N and "not_printed_message" after "valid"; the JSON
+ * summary counts them by severity and in "not_printed".  A file with a
+ * dropped error is invalid.
  *
  * SARIF 2.1.0 (OASIS Standard, errata 01): one run; tool.driver has the
  * whole rule table (id, name = slug in Pascal case, shortDescription,
@@ -35,8 +45,14 @@
  * (tests/data/junit.xsd): one testsuite per file; one failing testcase
  * per error finding, or one passing testcase "valid" when the file has
  * none; every finding as text lines in the suite's system-out.  The
- * schema requires a timestamp and host name: they are fixed
- * (1970-01-01T00:00:00, localhost) to keep the output deterministic.
+ * schema requires a timestamp and host name: the timestamp is the
+ * caller's (kx_report_opts.when, UTC, YYYY-MM-DDThh:mm:ss as the schema's
+ * pattern wants; 1970-01-01T00:00:00 from kx_report_write), the host
+ * name is fixed (localhost).
+ *
+ * With kx_report_opts, SARIF also says whether the run completed
+ * (runs[0].invocations[0].executionSuccessful): false when the caller
+ * stopped early (a policy that cannot be read) and reports why.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -146,6 +162,13 @@ json_str(kx_buf *b, const char *s)
 	return r;
 }
 
+/* The one JSON string escaper of the library (the audit trail uses it). */
+int
+kxi_json_str(kx_buf *b, const char *s)
+{
+	return json_str(b, s);
+}
+
 /* XML text or attribute value (attr: also quotes and white space). */
 static int
 xml_str(kx_buf *b, const char *s, int attr)
@@ -234,10 +257,55 @@ group_name(const kx_report_file *rf)
 	return rf->file != NULL && rf->file[0] != '\0' ? rf->file : "-";
 }
 
+/* Findings of the file counted but not stored, and their worst severity. */
+static size_t
+dropped_in(const kx_report_file *rf, enum kx_severity *worst)
+{
+	size_t n = 0;
+	int s;
+
+	*worst = KX_SEV_NOTE;
+	for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++) {
+		n += rf->dropped[s];
+		if (rf->dropped[s] > 0)
+			*worst = (enum kx_severity)s;
+	}
+	return n;
+}
+
+/* "N findings not printed (...)": the stand-in for dropped findings. */
+static int
+dropped_msg(kx_buf *b, const kx_report_file *rf)
+{
+	enum kx_severity worst;
+
+	return kx_buf_printf(b, "%zu findings not printed (limit of %d "
+	    "findings reached): %zu errors, %zu warnings, %zu notes",
+	    dropped_in(rf, &worst), KX_DIAG_MAX_FINDINGS,
+	    rf->dropped[KX_SEV_ERROR], rf->dropped[KX_SEV_WARNING],
+	    rf->dropped[KX_SEV_NOTE]);
+}
+
+/* The dropped-findings line of a file as a finding with no place. */
+static int
+dropped_finding(const kx_report_file *rf, kx_finding *f, kx_buf *msg)
+{
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->offset = -1;
+	(void)dropped_in(rf, &f->severity);
+	f->rc = KX_ELIMIT;
+	if ((r = dropped_msg(msg, rf)) == KX_OK &&
+	    (r = kx_buf_append(msg, "", 1)) == KX_OK)
+		f->message = (const char *)msg->data;
+	return r;
+}
+
 static size_t
 errors_in(const kx_diag *d, const kx_report_file *rf)
 {
-	size_t i, n = 0;
+	size_t i, n = rf->dropped[KX_SEV_ERROR];
 
 	for (i = 0; i < rf->count; i++)
 		if (kx_diag_get(d, rf->first + i)->severity >= KX_SEV_ERROR)
@@ -276,6 +344,25 @@ text_line(kx_buf *b, const kx_finding *f, const kx_report_file *rf)
 }
 
 /* ---- text ----------------------------------------------------------- */
+/* The dropped-findings line of a file, if it has dropped findings. */
+static int
+text_dropped(kx_buf *b, const kx_report_file *rf)
+{
+	enum kx_severity worst;
+	kx_finding f;
+	kx_buf msg = { 0 };
+	int r;
+
+	if (dropped_in(rf, &worst) == 0)
+		return KX_OK;
+	if ((r = dropped_finding(rf, &f, &msg)) == KX_OK)
+		r = text_line(b, &f, rf);
+	if (r == KX_OK)
+		r = kx_buf_append(b, "\n", 1);
+	kx_buf_free(&msg);
+	return r;
+}
+
 static int
 write_text(const kx_diag *d, const kx_report_file *files, size_t nfiles,
     kx_buf *out)
@@ -283,13 +370,16 @@ write_text(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	size_t i, j;
 	int r = KX_OK;
 
-	for (i = 0; i < nfiles && r == KX_OK; i++)
+	for (i = 0; i < nfiles && r == KX_OK; i++) {
 		for (j = 0; j < files[i].count && r == KX_OK; j++) {
 			r = text_line(out, kx_diag_get(d, files[i].first + j),
 			    &files[i]);
 			if (r == KX_OK)
 				r = kx_buf_append(out, "\n", 1);
 		}
+		if (r == KX_OK)
+			r = text_dropped(out, &files[i]);
+	}
 	return r;
 }
 
@@ -340,22 +430,45 @@ static int
 write_json(const kx_diag *d, const kx_report_file *files, size_t nfiles,
     kx_buf *out)
 {
-	size_t i, j, valid = 0, n[3] = { 0, 0, 0 };
+	size_t i, j, valid = 0, n[3] = { 0, 0, 0 }, not_printed = 0;
 	const kx_finding *f;
 	int r;
 
 	r = kx_buf_printf(out, "{\n  \"version\": 1,\n  \"files\": [");
 	for (i = 0; i < nfiles && r == KX_OK; i++) {
 		size_t e = errors_in(d, &files[i]);
+		enum kx_severity worst;
+		size_t nd = dropped_in(&files[i], &worst);
 
 		valid += e == 0;
+		not_printed += nd;
+		for (j = 0; j < 3; j++)
+			n[j] += files[i].dropped[j];
 		r = kx_buf_printf(out, "%s\n    {\n      \"file\": ",
 		    i ? "," : "");
 		if (r == KX_OK)
 			r = json_str(out, group_name(&files[i]));
 		if (r == KX_OK)
-			r = kx_buf_printf(out, ",\n      \"valid\": %s,\n"
-			    "      \"findings\": [", e == 0 ? "true" : "false");
+			r = kx_buf_printf(out, ",\n      \"valid\": %s,\n",
+			    e == 0 ? "true" : "false");
+		if (r == KX_OK && nd > 0) {
+			r = kx_buf_printf(out, "      \"not_printed\": %zu,\n"
+			    "      \"not_printed_message\": ", nd);
+			if (r == KX_OK) {
+				kx_buf m = { 0 };
+
+				if ((r = dropped_msg(&m, &files[i])) ==
+				    KX_OK && (r = kx_buf_append(&m, "", 1)) ==
+				    KX_OK)
+					r = json_str(out,
+					    (const char *)m.data);
+				kx_buf_free(&m);
+			}
+			if (r == KX_OK)
+				r = kx_buf_printf(out, ",\n");
+		}
+		if (r == KX_OK)
+			r = kx_buf_printf(out, "      \"findings\": [");
 		for (j = 0; j < files[i].count && r == KX_OK; j++) {
 			f = kx_diag_get(d, files[i].first + j);
 			n[f->severity <= KX_SEV_ERROR ? f->severity :
@@ -371,8 +484,9 @@ write_json(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "%s],\n  \"summary\": {\"files\": %zu, "
 		    "\"valid\": %zu, \"errors\": %zu, \"warnings\": %zu, "
-		    "\"notes\": %zu}\n}\n", nfiles ? "\n  " : "", nfiles,
-		    valid, n[KX_SEV_ERROR], n[KX_SEV_WARNING], n[KX_SEV_NOTE]);
+		    "\"notes\": %zu, \"not_printed\": %zu}\n}\n",
+		    nfiles ? "\n  " : "", nfiles, valid, n[KX_SEV_ERROR],
+		    n[KX_SEV_WARNING], n[KX_SEV_NOTE], not_printed);
 	return r;
 }
 
@@ -506,7 +620,7 @@ artifact_of(const kx_report_file *files, size_t i)
 
 static int
 write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
-    kx_buf *out)
+    const kx_report_opts *o, kx_buf *out)
 {
 	size_t i, j, nres = 0, nart, *art;
 	int r;
@@ -526,8 +640,13 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	if (r == KX_OK)
 		r = sarif_rules(out);
 	if (r == KX_OK)
-		r = kx_buf_printf(out, "\n          ]\n        }\n      },\n"
-		    "      \"artifacts\": [");
+		r = kx_buf_printf(out, "\n          ]\n        }\n      },\n");
+	if (r == KX_OK && o != NULL)
+		r = kx_buf_printf(out, "      \"invocations\": [{"
+		    "\"executionSuccessful\": %s}],\n", o->incomplete ?
+		    "false" : "true");
+	if (r == KX_OK)
+		r = kx_buf_printf(out, "      \"artifacts\": [");
 	for (i = 0, nart = 0; i < nfiles && r == KX_OK; i++) {
 		if (artifact_of(files, i) != i)
 			continue;
@@ -542,11 +661,23 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "%s],\n      \"results\": [",
 		    nart ? "\n      " : "");
-	for (i = 0; i < nfiles && r == KX_OK; i++)
+	for (i = 0; i < nfiles && r == KX_OK; i++) {
+		enum kx_severity worst;
+
 		for (j = 0; j < files[i].count && r == KX_OK; j++)
 			r = sarif_result(out, kx_diag_get(d, files[i].first +
 			    j), &files[i], art[artifact_of(files, i)],
 			    nres++ == 0);
+		if (r == KX_OK && dropped_in(&files[i], &worst) > 0) {
+			kx_finding f;
+			kx_buf m = { 0 };
+
+			if ((r = dropped_finding(&files[i], &f, &m)) == KX_OK)
+				r = sarif_result(out, &f, &files[i],
+				    art[artifact_of(files, i)], nres++ == 0);
+			kx_buf_free(&m);
+		}
+	}
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "%s]\n    }\n  ]\n}\n",
 		    nres ? "\n      " : "");
@@ -557,21 +688,28 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 /* ---- JUnit XML ------------------------------------------------------ */
 static int
 junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
-    size_t id)
+    size_t id, const char *stamp)
 {
 	size_t j, e = errors_in(d, rf);
+	enum kx_severity worst;
 	const kx_finding *f;
+	kx_finding df;
+	kx_buf dm = { 0 };
 	int r;
+
+	/* the dropped errors fail one test case, not one each */
+	if (rf->dropped[KX_SEV_ERROR] > 0)
+		e -= rf->dropped[KX_SEV_ERROR] - 1;
 
 	r = kx_buf_printf(b, "  <testsuite package=\"kmsxchg\" id=\"%zu\" "
 	    "name=\"", id);
 	if (r == KX_OK)
 		r = xml_str(b, group_name(rf), 1);
 	if (r == KX_OK)
-		r = kx_buf_printf(b, "\" timestamp=\"1970-01-01T00:00:00\" "
+		r = kx_buf_printf(b, "\" timestamp=\"%s\" "
 		    "hostname=\"localhost\" tests=\"%zu\" failures=\"%zu\" "
 		    "errors=\"0\" skipped=\"0\" time=\"0\">\n"
-		    "    <properties/>\n", e ? e : 1, e);
+		    "    <properties/>\n", stamp, e ? e : 1, e);
 	for (j = 0; j < rf->count && r == KX_OK; j++) {
 		f = kx_diag_get(d, rf->first + j);
 		if (f->severity < KX_SEV_ERROR)
@@ -608,6 +746,21 @@ junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
 		if (r == KX_OK)
 			r = kx_buf_printf(b, "</failure>\n    </testcase>\n");
 	}
+	if (r == KX_OK && dropped_in(rf, &worst) > 0)
+		r = dropped_finding(rf, &df, &dm);
+	if (r == KX_OK && rf->dropped[KX_SEV_ERROR] > 0) {
+		r = kx_buf_printf(b, "    <testcase classname=\"");
+		if (r == KX_OK)
+			r = xml_str(b, group_name(rf), 1);
+		if (r == KX_OK)
+			r = kx_buf_printf(b, "\" name=\"not-printed\" "
+			    "time=\"0\">\n      <failure type=\"limit\" "
+			    "message=\"");
+		if (r == KX_OK)
+			r = xml_str(b, df.message, 1);
+		if (r == KX_OK)
+			r = kx_buf_printf(b, "\"/>\n    </testcase>\n");
+	}
 	if (r == KX_OK && e == 0) {
 		r = kx_buf_printf(b, "    <testcase classname=\"");
 		if (r == KX_OK)
@@ -628,6 +781,17 @@ junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
 			r = xml_str(b, (const char *)line.data, 0);
 		kx_buf_free(&line);
 	}
+	if (r == KX_OK && dm.len > 0) {
+		kx_buf line = { 0 };
+
+		r = text_line(&line, &df, rf);
+		if (r == KX_OK)
+			r = kx_buf_append(&line, "\n", 2);
+		if (r == KX_OK)
+			r = xml_str(b, (const char *)line.data, 0);
+		kx_buf_free(&line);
+	}
+	kx_buf_free(&dm);
 	if (r == KX_OK)
 		r = kx_buf_printf(b, "</system-out>\n    <system-err/>\n"
 		    "  </testsuite>\n");
@@ -636,15 +800,20 @@ junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
 
 static int
 write_junit(const kx_diag *d, const kx_report_file *files, size_t nfiles,
-    kx_buf *out)
+    const kx_report_opts *o, kx_buf *out)
 {
+	char stamp[21];
 	size_t i;
 	int r;
+
+	/* "2026-06-01T00:00:00Z" without the Z: the schema has no zone */
+	kx_time_format(o != NULL ? o->when : 0, stamp);
+	stamp[19] = '\0';
 
 	r = kx_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<testsuites>\n");
 	for (i = 0; i < nfiles && r == KX_OK; i++)
-		r = junit_suite(out, d, &files[i], i);
+		r = junit_suite(out, d, &files[i], i, stamp);
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "</testsuites>\n");
 	return r;
@@ -653,6 +822,14 @@ write_junit(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 int
 kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out)
+{
+	return kx_report_write_opts(d, files, nfiles, fmt, NULL, out);
+}
+
+int
+kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out)
 {
 	size_t i, start;
 	int r;
@@ -672,10 +849,10 @@ kx_report_write(const kx_diag *d, const kx_report_file *files,
 		r = write_json(d, files, nfiles, out);
 		break;
 	case KX_REPORT_SARIF:
-		r = write_sarif(d, files, nfiles, out);
+		r = write_sarif(d, files, nfiles, o, out);
 		break;
 	case KX_REPORT_JUNIT:
-		r = write_junit(d, files, nfiles, out);
+		r = write_junit(d, files, nfiles, o, out);
 		break;
 	default:
 		return KX_EUSAGE;

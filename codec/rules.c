@@ -1,6 +1,14 @@
 /*
- * rules.c - semantic validation: runs the rule table of rules.def over
- * a document in the model (shared/docs/model.md b.3, d, e).
+ * rules.c - the rule engine: runs the rule table of rules.def over a
+ * document in the model (shared/docs/model.md b.3, d, e), for validate
+ * and for every phase of export, import and rewrap (kxi_rules_run).
+ *
+ * In the export, import and rewrap phases the operation hands over its
+ * plan (the key every value will be wrapped under, and the scheme): the
+ * checks then see each key's value as the operation will leave it, not as
+ * the input holds it (plan_view() hands them a copy of the key with the
+ * planned value; find_tk() finds the plan's key as a transport key).
+ * Policies, severities and waivers apply the same way in every phase.
  *
  * Each rule is one check function over the model.  A check is called
  * once with k == NULL for document-level checks (duplicates, transport
@@ -32,13 +40,13 @@ typedef void (*check_fn)(struct vctx *, const kx_key *);
 
 /* Rule indices: R_KX001, R_KX002, ... */
 enum {
-#define KX_RULE(id, slug, sev, check, summary, example) R_##id,
+#define KX_RULE(id, slug, sev, phases, check, summary, example) R_##id,
 #include "rules.def"
 #undef KX_RULE
 	R__N
 };
 
-#define KX_RULE(id, slug, sev, check, summary, example) \
+#define KX_RULE(id, slug, sev, phases, check, summary, example) \
 	static void chk_##check(struct vctx *, const kx_key *);
 #include "rules.def"
 #undef KX_RULE
@@ -48,10 +56,19 @@ static const struct rule {
 	const char *slug, *example;
 	check_fn check;
 } rules[R__N] = {
-#define KX_RULE(id, slug, sev, check, summary, example) \
-	{ { #id, KX_SEV_##sev, summary }, #slug, example, chk_##check },
+#define DOC KX_PHASE_DOCUMENT
+#define EXP KX_PHASE_EXPORT
+#define IMP KX_PHASE_IMPORT
+#define REW KX_PHASE_REWRAP
+#define KX_RULE(id, slug, sev, phases, check, summary, example) \
+	{ { #id, KX_SEV_##sev, summary, phases }, #slug, example, \
+	    chk_##check },
 #include "rules.def"
 #undef KX_RULE
+#undef DOC
+#undef EXP
+#undef IMP
+#undef REW
 };
 
 struct vctx {
@@ -60,6 +77,10 @@ struct vctx {
 	int64_t now;
 	const kx_doc *against;
 	kx_diag *d;
+	unsigned phase;		/* the one kx_phase being run */
+	const struct kxi_plan *plan; /* export/import/rewrap: NULL for DOC */
+	kx_tk plan_tk;		/* the key of the plan, as a transport key */
+	size_t nerr;		/* findings at error level */
 	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
 	size_t *byid;		/* indices of keys with an id, sorted by id */
 	size_t nbyid;
@@ -130,7 +151,8 @@ kxi_rule_validated(const char *id)
 {
 	int i = rule_index(id);
 
-	return i >= 0 && rules[i].check != chk_reader &&
+	return i >= 0 && (rules[i].info.phases & KX_PHASE_DOCUMENT) != 0 &&
+	    rules[i].check != chk_reader &&
 	    rules[i].check != chk_writer && rules[i].check != chk_importer;
 }
 
@@ -221,6 +243,13 @@ has_value(const kx_key *k)
 	return k->value.form != KX_VALUE_NONE;
 }
 
+/* Clear key bytes are present, whatever form the value declares. */
+static int
+has_clear(const kx_key *k)
+{
+	return k->value.form == KX_VALUE_CLEAR || k->value.clear.n > 0;
+}
+
 static int
 state_usable(enum kx_state s)
 {
@@ -273,6 +302,19 @@ find_key(const struct vctx *v, const char *id)
 	return find_in(v->doc, v->byid, v->nbyid, id);
 }
 
+/*
+ * The transport key with this id: the key of the plan in the export,
+ * import and rewrap phases, else the document's.
+ */
+static const kx_tk *
+find_tk(const struct vctx *v, const char *id)
+{
+	if (v->plan != NULL)
+		return id != NULL && strcmp(id, v->plan_tk.id) == 0 ?
+		    &v->plan_tk : NULL;
+	return kxi_doc_find_tk(v->doc, id);
+}
+
 /* The key of the "against" document with this id, or NULL. */
 static const kx_key *
 find_against(const struct vctx *v, const char *id)
@@ -313,6 +355,8 @@ emit_at(struct vctx *v, int r, const char *id, const kx_loc *loc,
 		    nz(v->pol->name), nz(w->reason), msg);
 		return;
 	}
+	if (sev == KX_SEV_ERROR)
+		v->nerr++;
 	if (expired != NULL)
 		kxi_diag_add(v->d, rules[r].info.id, (enum kx_severity)sev,
 		    KX_OK, v->doc->source, loc, id, "%s (waiver expired %s)",
@@ -335,6 +379,29 @@ key_loc(const kx_key *k, enum kx_field f)
 
 #define emit(v, r, k, f, ...) \
 	emit_at((v), (r), (k)->prof.id, key_loc((k), (f)), __VA_ARGS__)
+
+/*
+ * Rule r could not be evaluated for key k: the fields it reads are absent
+ * from the key.  A note "not checked: ..." with rc KX_EUNSUPPORTED (rule
+ * findings carry KX_OK), so that `validate --strict` can fail on it; none
+ * when the policy turned the rule off.  Decided from the key's fields,
+ * never from the format the document came from.
+ */
+static void KX_PRINTF(4, 5)
+unchecked(struct vctx *v, int r, const kx_key *k, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (v->sev[r] == KXI_SEV_OFF)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_EUNSUPPORTED,
+	    v->doc->source, key_loc(k, KXF_KEY), k->prof.id, "not checked: %s",
+	    msg);
+}
 
 /* ---- checks done by the readers and writers ------------------------- */
 static void
@@ -642,7 +709,7 @@ chk_period_order(struct vctx *v, const kx_key *k)
 static void
 chk_clear_production(struct vctx *v, const kx_key *k)
 {
-	if (k == NULL || k->value.form != KX_VALUE_CLEAR)
+	if (k == NULL || !has_clear(k))
 		return;
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
@@ -721,21 +788,47 @@ static void
 chk_gp_kvn(struct vctx *v, const kx_key *k)
 {
 	const struct kxi_pol_kvn *pk;
-	int kvn;
+	int kvn, has;
 	size_t i;
 
-	if (k == NULL || !k->prof.has_gp || k->prof.gp.kvn == KX_UNSET)
+	if (k == NULL)
 		return;
-	kvn = k->prof.gp.kvn;
-	if (!((kvn >= 0x01 && kvn <= 0x7F) || kvn == 0xFF)) {
+	has = k->prof.has_gp && k->prof.gp.kvn != KX_UNSET;
+	kvn = has ? k->prof.gp.kvn : -1;
+	if (has && !((kvn >= 0x01 && kvn <= 0x7F) || kvn == 0xFF)) {
 		emit(v, R_KX111, k, KXF_GP, "kvn %02X outside 01-7F (FF for "
 		    "the initial ISD key set)", (unsigned)kvn);
 		return;
 	}
 	for (i = 0; i < v->pol->nkvns; i++) {
 		pk = &v->pol->kvns[i];
+		/* a row for some roles, a key without a role: unknown when
+		 * the answer depends on it */
+		if (pk->roles != 0 && k->prof.role == KX_ROLE_NONE) {
+			if (!has || kvn < pk->min || kvn > pk->max) {
+				unchecked(v, R_KX111, k, "the key has no role%s; "
+				    "policy %s limits the KVN of some roles to "
+				    "%02X-%02X", has ? "" : " and no GP KVN",
+				    nz(v->pol->name), (unsigned)pk->min,
+				    (unsigned)pk->max);
+				return;
+			}
+			continue;
+		}
 		if (!role_matches(pk->roles, k->prof.role))
 			continue;
+		if (!has) {
+			/* a row for every key "with a KVN" does not apply */
+			if (pk->roles != 0) {
+				unchecked(v, R_KX111, k, "the %s key has no "
+				    "GP KVN; policy %s limits it to %02X-%02X",
+				    nz(knm(KX_E_ROLE, k->prof.role)),
+				    nz(v->pol->name), (unsigned)pk->min,
+				    (unsigned)pk->max);
+				return;
+			}
+			continue;
+		}
 		if (kvn < pk->min || kvn > pk->max) {
 			emit(v, R_KX111, k, KXF_GP, "kvn %02X outside the "
 			    "range %02X-%02X of policy %s", (unsigned)kvn,
@@ -753,9 +846,29 @@ chk_gp_kid(struct vctx *v, const kx_key *k)
 	size_t i, len = 0;
 	int kid, rows = 0;
 
-	if (k == NULL || !k->prof.has_gp || k->prof.gp.kid == KX_UNSET)
+	if (k == NULL)
 		return;
+	if (!k->prof.has_gp || k->prof.gp.kid == KX_UNSET) {
+		/* policy rows name the KID of a role: without a KID, or
+		 * without a role, they cannot be checked */
+		for (i = 0; i < v->pol->nkids; i++)
+			if (k->prof.role == KX_ROLE_NONE ||
+			    v->pol->kids[i].role == k->prof.role)
+				break;
+		if (i < v->pol->nkids)
+			unchecked(v, R_KX112, k, "the key has no GP KID%s; "
+			    "policy %s requires a KID per role",
+			    k->prof.role == KX_ROLE_NONE ? " and no role" : "",
+			    nz(v->pol->name));
+		return;
+	}
 	kid = k->prof.gp.kid;
+	if (k->prof.role == KX_ROLE_NONE && v->pol->nkids > 0 &&
+	    kid >= 0x01 && kid <= 0x7F) {
+		unchecked(v, R_KX112, k, "the key has no role; policy %s "
+		    "requires a KID per role", nz(v->pol->name));
+		return;
+	}
 	if (kid < 0x01 || kid > 0x7F) {
 		emit(v, R_KX112, k, KXF_GP, "kid %02X outside 01-7F",
 		    (unsigned)kid);
@@ -990,6 +1103,11 @@ chk_export_allowed(struct vctx *v, const kx_key *k)
 
 	if (k == NULL || k->prof.export_.allowed || !has_value(k))
 		return;
+	if (v->phase == KX_PHASE_EXPORT) {
+		/* export sends no non-exportable key, not even home */
+		emit(v, R_KX120, k, KXF_EXPORT, "not exportable");
+		return;
+	}
 	for (i = 0; i < v->doc->recipients.n; i++) {
 		r = v->doc->recipients.v[i];
 		if (r == NULL || (k->prof.holder != NULL &&
@@ -1039,6 +1157,13 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 	}
 }
 
+/* "to be " when a rule speaks of the plan of an operation. */
+static const char *
+to_be(const struct vctx *v)
+{
+	return v->plan != NULL ? "to be " : "";
+}
+
 static void
 chk_weak_wrap(struct vctx *v, const kx_key *k)
 {
@@ -1046,27 +1171,70 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 	unsigned ws, need;
 
 	if (k == NULL || !wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
 	    !wrap_fits(k->value.alg, tk->alg))
 		return;		/* KX141 */
 	ws = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
 	if (k->prof.export_.min_wrap_strength != KX_UNSET) {
 		need = (unsigned)k->prof.export_.min_wrap_strength;
 		if (ws < need)
-			emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s "
+			emit(v, R_KX121, k, KXF_VALUE, "%swrapped under %s "
 			    "(%s/%u, %s: %u bits) below the key's minimum "
-			    "wrapping strength %u bits", tk->id,
+			    "wrapping strength %u bits", to_be(v), tk->id,
 			    algname(tk->alg), tk->length_bits,
 			    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws, need);
 		return;
 	}
 	need = key_strength(&k->prof);
 	if (ws < need)
-		emit(v, R_KX121, k, KXF_VALUE, "wrapped under %s (%s/%u, %s: "
-		    "%u bits) weaker than the key (%s/%u: %u bits)", tk->id,
+		emit(v, R_KX121, k, KXF_VALUE, "%swrapped under %s (%s/%u, "
+		    "%s: %u bits) weaker than the key (%s/%u: %u bits)",
+		    to_be(v), tk->id,
 		    algname(tk->alg), tk->length_bits,
 		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws,
 		    algname(k->prof.alg), k->prof.length_bits, need);
+}
+
+/*
+ * RSA keys under 2048 bits wrap no key (SP 800-131A: 1024-bit RSA is
+ * disallowed for key transport); a policy may waive it per key.
+ */
+#define RSA_WRAP_MIN 2048
+
+static void
+chk_rsa_wrap(struct vctx *v, const kx_key *k)
+{
+	const kx_tk *tk;
+
+	if (k == NULL || !wrapped_under_kek(k) ||
+	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
+	    tk->alg != KX_ALG_RSA || tk->length_bits >= RSA_WRAP_MIN)
+		return;
+	emit(v, R_KX128, k, KXF_VALUE, "%swrapped under the %u-bit rsa key "
+	    "%s; rsa keys wrap only from %u bits", to_be(v), tk->length_bits,
+	    nz(tk->id), RSA_WRAP_MIN);
+}
+
+static void
+chk_import_allowed(struct vctx *v, const kx_key *k)
+{
+	const char *from = v->doc->sender;
+
+	if (k == NULL)
+		return;
+	if (!k->prof.import_.allowed)
+		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported");
+	else if (k->prof.import_.sources.n > 0 &&
+	    kxi_binding_version(k->value.binding_method) < 2)
+		/* a version 1 binding leaves the sender unauthenticated */
+		emit(v, R_KX127, k, KXF_EXPORT, "may be imported only from "
+		    "named sources, and this document's sender is not "
+		    "authenticated (binding %s does not cover the header)",
+		    nz(k->value.binding_method));
+	else if (k->prof.import_.sources.n > 0 &&
+	    !strlist_has(&k->prof.import_.sources, from))
+		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported from %s",
+		    from != NULL ? from : "an unnamed sender");
 }
 
 static void
@@ -1080,6 +1248,11 @@ chk_destination(struct vctx *v, const kx_key *k)
 	dst = &k->prof.export_.destinations;
 	if (dst->n == 0)
 		return;
+	if (v->phase == KX_PHASE_EXPORT && v->doc->recipients.n == 0) {
+		emit(v, R_KX122, k, KXF_EXPORT, "may be exported only to "
+		    "its export destinations, not to an unnamed recipient");
+		return;
+	}
 	for (i = 0; i < v->doc->recipients.n; i++)
 		if (!strlist_has(dst, v->doc->recipients.v[i])) {
 			emit(v, R_KX122, k, KXF_EXPORT, "recipient %s is not "
@@ -1146,7 +1319,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	}
 	if (k->prof.export_.trusted_kek_only == KX_TRI_TRUE &&
 	    wrapped_under_kek(k) &&
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) != NULL &&
+	    (tk = find_tk(v, k->value.kek_id)) != NULL &&
 	    !tk->trusted)
 		emit(v, R_KX123, k, KXF_EXPORT, "key may be wrapped only "
 		    "under trusted keys; transport key %s is not trusted",
@@ -1183,6 +1356,30 @@ later(int64_t copy, int64_t base)
 {
 	/* an unset end is open: later than any set one */
 	return SET(base) && (!SET(copy) || copy > base);
+}
+
+/*
+ * How usable a lifecycle state is: a copy may not be more usable than its
+ * original.  Pre-active and active rank alike (a received key is activated
+ * when its time comes); a suspended key may come back, a deactivated one
+ * only be used to process, a compromised or destroyed one never.
+ */
+static int
+state_rank(enum kx_state s)
+{
+	switch (s) {
+	case KX_STATE_PRE_ACTIVE:
+	case KX_STATE_ACTIVE:
+		return 4;
+	case KX_STATE_SUSPENDED:
+		return 3;
+	case KX_STATE_DEACTIVATED:
+		return 2;
+	case KX_STATE_COMPROMISED:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static void
@@ -1238,6 +1435,9 @@ compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
 		    ep, eq);
 	if (q->sensitive && !p->sensitive)
 		addw(w, sizeof(w), &len, "sensitive cleared");
+	if (state_rank(p->state) > state_rank(q->state))
+		addw(w, sizeof(w), &len, "state %s where the original is %s",
+		    knm(KX_E_STATE, p->state), knm(KX_E_STATE, q->state));
 	if (len > 0)
 		emit(v, R_KX124, k, KXF_KEY, "widens %s: %s", what, w);
 }
@@ -1287,7 +1487,7 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || !k->prof.sensitive)
 		return;
-	if (k->value.form == KX_VALUE_CLEAR)
+	if (has_clear(k))
 		emit(v, R_KX126, k, KXF_VALUE, "sensitive key carries a "
 		    "clear value");
 	else if (k->prof.export_.allowed &&
@@ -1299,40 +1499,40 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 /* ---- KX130-KX133 key check values ------------------------------------ */
 /*
  * Why a KCV of method m and length n does not fit algorithm a, or NULL.
- * Lengths: at most one cipher block for the encrypt-a-block methods
- * (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), at most 5 bytes for CMAC (ANSI
- * X9.24-1:2017 Annex A).
+ * Lengths as kx_kcv_len_range() bounds them: exactly 3 bytes for the
+ * encrypt-a-block methods (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5
+ * bytes for CMAC (ANSI X9.24-1:2017 Annex A), so that a document cannot
+ * ask for more of E(K, block) than a check value needs.
  */
 static const char *
 kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
     size_t size)
 {
-	size_t max;
+	size_t lo, hi;
+	char lens[24];
 
 	switch (m) {
 	case KX_KCV_GP_DES:
 		if (!is_des_family(a))
 			goto alg;
-		max = 8;
 		break;
 	case KX_KCV_GP_AES:
 	case KX_KCV_ZERO_BLOCK:
 		if (a != KX_ALG_AES)
 			goto alg;
-		max = 16;
 		break;
 	case KX_KCV_CMAC:
 		if (!is_des_family(a) && a != KX_ALG_AES)
 			goto alg;
-		max = 5;
 		break;
 	default:
 		snprintf(buf, size, "KCV without a method");
 		return buf;
 	}
-	if (n < 1 || n > max) {
-		snprintf(buf, size, "%zu-byte %s KCV (1 to %zu bytes)", n,
-		    knm(KX_E_KCV_METHOD, m), max);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi) {
+		snprintf(buf, size, "%zu-byte %s KCV (a %s KCV has %s)", n,
+		    knm(KX_E_KCV_METHOD, m), knm(KX_E_KCV_METHOD, m),
+		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 		return buf;
 	}
 	return NULL;
@@ -1487,6 +1687,37 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 	}
 }
 
+/* KX136: the binding metadata (the check is shared with import). */
+static void
+chk_binding(struct vctx *v, const kx_key *k)
+{
+	char msg[160];
+	unsigned ver;
+
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	    sizeof(msg)) != KX_OK)
+		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
+}
+
+/* KX137: once per document, when a value's binding leaves the header out. */
+static void
+chk_header_auth(struct vctx *v, const kx_key *k)
+{
+	size_t i, n = 0;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->nkeys; i++)
+		if (kxi_binding_version(v->doc->keys[i].value.binding_method)
+		    == 1)
+			n++;
+	if (n > 0)
+		emit_at(v, R_KX137, NULL, &v->doc->loc, "the header (id, "
+		    "created, sender, recipients) is not authenticated: %zu "
+		    "key%s bound with %s (the profile only)", n, n == 1 ?
+		    " is" : "s are", KXI_BINDING_V1);
+}
+
 /* ---- KX140-KX143 references and structure --------------------------- */
 static void
 chk_duplicate_id(struct vctx *v, const kx_key *k)
@@ -1526,7 +1757,7 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 	if (k->value.kek_id == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "%s value names no transport "
 		    "key", knm(KX_E_VALUE_FORM, k->value.form));
-	else if ((tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+	else if ((tk = find_tk(v, k->value.kek_id)) == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "transport key %s is not "
 		    "defined in the document", k->value.kek_id);
 	else if (!wrap_fits(k->value.alg, tk->alg))
@@ -1635,7 +1866,8 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		if (r->ref == NULL || find_key(v, r->ref) != NULL)
 			continue;
 		if (r->type == KX_REL_WRAPPED_BY &&
-		    kxi_doc_find_tk(v->doc, r->ref) != NULL)
+		    (find_tk(v, r->ref) != NULL ||
+		    kxi_doc_find_tk(v->doc, r->ref) != NULL))
 			continue;
 		if (v->against != NULL &&
 		    find_against(v, r->ref) != NULL)
@@ -1684,7 +1916,7 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 	}
 	min = min_at(v->pol->min_wrap, v->pol->nmin_wrap, v->now);
 	if (min == 0 || !wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL ||
+	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
 	    !wrap_fits(k->value.alg, tk->alg))
 		return;
 	s = kx_wrap_strength(k->value.alg, tk->alg, tk->length_bits);
@@ -1722,10 +1954,11 @@ chk_transition(struct vctx *v, const kx_key *k)
 		}
 	}
 	if (!wrapped_under_kek(k) ||
-	    (tk = kxi_doc_find_tk(v->doc, k->value.kek_id)) == NULL)
+	    (tk = find_tk(v, k->value.kek_id)) == NULL)
 		return;
-	/* the wrap was applied when the document was made */
-	when = SET(v->doc->created) ? v->doc->created : v->now;
+	/* the wrap was applied when the document was made (or is now) */
+	when = v->plan == NULL && SET(v->doc->created) ? v->doc->created :
+	    v->now;
 	for (i = 0; i < v->pol->ntransitions; i++) {
 		t = &v->pol->transitions[i];
 		if (t->alg == tk->alg && when > t->after) {
@@ -1737,30 +1970,83 @@ chk_transition(struct vctx *v, const kx_key *k)
 	}
 }
 
+/*
+ * Whether a policy row (selector) applies to a profile: 1 yes, 0 no, -1
+ * cannot tell because a field the row selects on is absent from the key
+ * (no role, no algorithm, no usage, no GP SCP) while every field present
+ * matches.  absent (may be NULL) gets the names of the absent fields.
+ */
 static int
-pol_match(const struct kxi_pol_match *m, const kx_profile *p)
+pol_applies(const struct kxi_pol_match *m, const kx_profile *p,
+    char *absent, size_t size)
 {
-	if (m->roles != 0 && (m->roles & bit(p->role)) == 0)
-		return 0;
-	if (m->algs != 0 && (m->algs & bit(p->alg)) == 0)
-		return 0;
+	const char *miss[4];
+	size_t n = 0, i, len = 0;
+
+	if (m->roles != 0) {
+		if (p->role == KX_ROLE_NONE)
+			miss[n++] = "role";
+		else if ((m->roles & bit(p->role)) == 0)
+			return 0;
+	}
+	if (m->algs != 0) {
+		if (p->alg == KX_ALG_NONE)
+			miss[n++] = "algorithm";
+		else if ((m->algs & bit(p->alg)) == 0)
+			return 0;
+	}
 	if (m->classes != 0 && (m->classes & bit(p->cls)) == 0)
 		return 0;
-	if (m->scps != 0 && (!p->has_gp || (m->scps & bit(p->gp.scp)) == 0))
-		return 0;
-	if ((p->usage & m->usage) != m->usage)
-		return 0;
-	if (m->usage_any != 0 && (p->usage & m->usage_any) == 0)
-		return 0;
-	return 1;
+	if (m->scps != 0) {
+		if (!p->has_gp || p->gp.scp == KX_SCP_NONE)
+			miss[n++] = "GP SCP";
+		else if ((m->scps & bit(p->gp.scp)) == 0)
+			return 0;
+	}
+	if (m->usage != 0 || m->usage_any != 0) {
+		if (p->usage == 0)
+			miss[n++] = "usage";
+		else if ((p->usage & m->usage) != m->usage ||
+		    (m->usage_any != 0 && (p->usage & m->usage_any) == 0))
+			return 0;
+	}
+	if (n == 0)
+		return 1;
+	for (i = 0; absent != NULL && i < n && len < size; i++)
+		len += (size_t)snprintf(absent + len, size - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " and " : ", ", miss[i]);
+	return -1;
 }
 
+/*
+ * The end of a period of duration text from start, in calendar terms
+ * (kxi_duration_add); INT64_MAX when the text is no duration.
+ */
+static int64_t
+period_end(int64_t start, const char *text)
+{
+	struct kxi_duration d;
+
+	if (text == NULL || kxi_duration_parse_cal(text, &d) != KX_OK)
+		return INT64_MAX;
+	return kxi_duration_add(start, &d);
+}
+
+/*
+ * KX152.  Periods are compared on the calendar: a period is within a
+ * maximum when it ends no later than its start plus the maximum (P5Y from
+ * 2027-06-01T00:00:00Z ends 2032-06-01T00:00:00Z, whatever the leap
+ * days).  The start is not-before; a key's Cryptoperiod without one is
+ * measured from the reference time.
+ */
 static void
 chk_cryptoperiod(struct vctx *v, const kx_key *k)
 {
-	const struct kxi_pol_period *e, *worst = NULL;
+	const struct kxi_pol_period *e, *worst = NULL, *unknown = NULL;
+	const struct kxi_pol_period *none = NULL;
 	const kx_profile *p;
-	int64_t orig = -1, total = -1, lim = INT64_MAX;
+	char absent[64] = "", a[64];
+	int64_t start, orig = INT64_MIN, lim = INT64_MAX, end;
 	const char *how = NULL;
 	int which = 0;
 	size_t i;
@@ -1768,50 +2054,88 @@ chk_cryptoperiod(struct vctx *v, const kx_key *k)
 	if (k == NULL || v->pol->nperiods == 0)
 		return;
 	p = &k->prof;
+	start = SET(p->not_before) ? p->not_before : v->now;
 	/* originator-usage period: explicit, else until protect-until */
 	if (p->cryptoperiod != NULL &&
-	    kxi_duration_parse(p->cryptoperiod, &orig) == KX_OK)
+	    (end = period_end(start, p->cryptoperiod)) != INT64_MAX) {
+		orig = end;
 		how = "cryptoperiod";
-	else if (SET(p->not_before) && SET(p->protect_until)) {
-		orig = p->protect_until - p->not_before;
+	} else if (SET(p->not_before) && SET(p->protect_until)) {
+		orig = p->protect_until;
 		how = "not-before..protect-until";
 	} else if (SET(p->not_before) && SET(p->not_after)) {
-		orig = p->not_after - p->not_before;
+		orig = p->not_after;
 		how = "not-before..not-after";
 	}
-	if (SET(p->not_before) && SET(p->not_after))
-		total = p->not_after - p->not_before;
 	for (i = 0; i < v->pol->nperiods; i++) {
 		e = &v->pol->periods[i];
-		if (!pol_match(&e->m, p))
+		switch (pol_applies(&e->m, p, a, sizeof(a))) {
+		case 0:
 			continue;
-		if (e->originator >= 0 && orig > e->originator &&
-		    e->originator < lim) {
+		case -1:
+			/* unknown when the key exceeds the row's maximum */
+			if ((e->originator >= 0 && how != NULL &&
+			    orig > period_end(start, e->originator_text)) ||
+			    (e->total >= 0 && SET(p->not_before) &&
+			    SET(p->not_after) && p->not_after >
+			    period_end(p->not_before, e->total_text))) {
+				if (unknown == NULL) {
+					unknown = e;
+					memcpy(absent, a, sizeof(absent));
+				}
+			}
+			continue;
+		default:
+			break;
+		}
+		if (how == NULL && !(SET(p->not_before) && SET(p->not_after))) {
+			if (none == NULL)
+				none = e;
+			continue;
+		}
+		if (e->originator >= 0 && how != NULL &&
+		    orig > (end = period_end(start, e->originator_text)) &&
+		    end < lim) {
 			worst = e;
-			lim = e->originator;
+			lim = end;
 			which = 1;
 		}
-		if (e->total >= 0 && total > e->total && e->total < lim) {
+		if (e->total >= 0 && SET(p->not_before) && SET(p->not_after) &&
+		    p->not_after > (end = period_end(p->not_before,
+		    e->total_text)) && end < lim) {
 			worst = e;
-			lim = e->total;
+			lim = end;
 			which = 2;
 		}
 	}
-	if (worst == NULL)
+	if (worst == NULL) {
+		if (unknown != NULL)
+			unchecked(v, R_KX152, k, "the key has no %s, which "
+			    "a maximum crypto-period of policy %s selects on "
+			    "(%s)", absent, nz(v->pol->name),
+			    nz(unknown->originator >= 0 ?
+			    unknown->originator_text : unknown->total_text));
+		else if (none != NULL)
+			unchecked(v, R_KX152, k, "the key has no validity "
+			    "period or crypto-period; policy %s limits it to "
+			    "%s", nz(v->pol->name), nz(none->originator >= 0 ?
+			    none->originator_text : none->total_text));
 		return;
+	}
 	if (which == 1)
 		emit(v, R_KX152, k, KXF_VALIDITY, "crypto-period (%s) of "
 		    "%lld days exceeds the maximum %s of policy %s%s%s%s",
-		    how, (long long)(orig / 86400),
+		    how, (long long)((orig - start) / 86400),
 		    nz(worst->originator_text), nz(v->pol->name),
 		    worst->source ? " (" : "", nz2(worst->source),
 		    worst->source ? ")" : "");
 	else
 		emit(v, R_KX152, k, KXF_VALIDITY, "validity of %lld days "
 		    "exceeds the total maximum %s of policy %s%s%s%s",
-		    (long long)(total / 86400), nz(worst->total_text),
-		    nz(v->pol->name), worst->source ? " (" : "",
-		    nz2(worst->source), worst->source ? ")" : "");
+		    (long long)((p->not_after - p->not_before) / 86400),
+		    nz(worst->total_text), nz(v->pol->name),
+		    worst->source ? " (" : "", nz2(worst->source),
+		    worst->source ? ")" : "");
 }
 
 static void
@@ -1831,24 +2155,39 @@ chk_legacy_wrap(struct vctx *v, const kx_key *k)
 static void
 chk_forbidden(struct vctx *v, const kx_key *k)
 {
-	const struct kxi_pol_forbid *f;
-	char buf[200];
-	size_t i;
+	const struct kxi_pol_forbid *f, *unknown = NULL;
+	char buf[200], absent[64] = "", a[64];
+	size_t i, nunknown = 0;
 
 	if (k == NULL)
 		return;
 	for (i = 0; i < v->pol->nforbids; i++) {
 		f = &v->pol->forbids[i];
-		if (!pol_match(&f->m, &k->prof))
-			continue;
-		emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage %s is "
-		    "forbidden by policy %s: %s",
-		    nz(knm(KX_E_ROLE, k->prof.role)),
-		    algname(k->prof.alg),
-		    usage_str(k->prof.usage, buf, sizeof(buf)),
-		    nz(v->pol->name), nz(f->reason));
-		return;
+		switch (pol_applies(&f->m, &k->prof, a, sizeof(a))) {
+		case 1:
+			emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage "
+			    "%s is forbidden by policy %s: %s",
+			    nz(knm(KX_E_ROLE, k->prof.role)),
+			    algname(k->prof.alg),
+			    usage_str(k->prof.usage, buf, sizeof(buf)),
+			    nz(v->pol->name), nz(f->reason));
+			return;
+		case -1:
+			if (nunknown++ == 0) {
+				unknown = f;
+				memcpy(absent, a, sizeof(absent));
+			}
+			break;
+		default:
+			break;
+		}
 	}
+	if (unknown != NULL)
+		unchecked(v, R_KX154, k, "the key has no %s, which %zu "
+		    "forbidden combination%s of policy %s select%s on (%s%s)",
+		    absent, nunknown, nunknown == 1 ? "" : "s",
+		    nz(v->pol->name), nunknown == 1 ? "s" : "",
+		    nz(unknown->reason), nunknown == 1 ? "" : ", ...");
 }
 
 /* ---- the runner ------------------------------------------------------ */
@@ -1858,11 +2197,79 @@ id_cmp(const kx_doc *doc, size_t a, size_t b)
 	return strcmp(doc->keys[a].prof.id, doc->keys[b].prof.id);
 }
 
+/* Each rule's severity under the policy. */
+static void
+policy_sevs(struct vctx *v)
+{
+	size_t i, j;
+
+	for (i = 0; i < R__N; i++) {
+		v->sev[i] = (int)rules[i].info.severity;
+		for (j = 0; j < v->pol->nsevs; j++)
+			if (strcmp(v->pol->sevs[j].rule, rules[i].info.id) == 0)
+				v->sev[i] = v->pol->sevs[j].sev;
+	}
+}
+
 int
-kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
-    const kx_doc *against, kx_diag *d)
+kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+    const kx_policy *policy, int64_t now, kx_diag *d)
+{
+	static const kx_loc none = { 0, 0, -1 };
+	kx_doc doc;
+	struct vctx v;
+	unsigned bits;
+	int r;
+
+	if (kek == NULL)
+		kxi_misuse(__func__, "kek is NULL");
+	if (alg != KX_WRAP_RSA_OAEP_SHA256 && alg != KX_WRAP_RSA_AES_KWP)
+		return KX_OK;
+	if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
+		return r;
+	if (bits >= RSA_WRAP_MIN)
+		return KX_OK;
+	memset(&doc, 0, sizeof(doc));
+	memset(&v, 0, sizeof(v));
+	v.doc = &doc;
+	v.pol = policy != NULL ? policy : kxi_policy_default();
+	v.now = now;
+	v.d = d;
+	policy_sevs(&v);
+	emit_at(&v, R_KX128, id, &none, "%s under a %u-bit rsa key; rsa "
+	    "keys wrap only from %u bits", knm(KX_E_WRAP_ALG, alg), bits,
+	    RSA_WRAP_MIN);
+	return v.nerr > 0 ? KX_EPOLICY : KX_OK;
+}
+
+/* A key as the plan leaves it: its value wrapped under the plan's key. */
+static void
+plan_view(const struct vctx *v, const kx_key *k, kx_key *view)
+{
+	*view = *k;
+	memset(&view->value, 0, sizeof(view->value));
+	/*
+	 * What the value is bound to stays what it was (import and rewrap
+	 * keep a value's binding version; export binds version 2): KX127
+	 * trusts the sender only when the binding covers the header.
+	 */
+	view->value.binding_method = v->phase == KX_PHASE_EXPORT ?
+	    KXI_BINDING_V2 : k->value.binding_method;
+	if (v->plan == NULL)
+		return;		/* import to clear output: nothing stored */
+	view->value.form = KX_VALUE_WRAPPED;
+	view->value.alg = v->plan->wrap;
+	view->value.kek_id = v->plan->kek_id;
+}
+
+int
+kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
+    const kx_policy *policy, int64_t now, const kx_doc *against,
+    const struct kxi_plan *plan, size_t *nerr, kx_diag *d)
 {
 	struct vctx v;
+	kx_key view;
+	const kx_key *k;
 	size_t i, j, *tmp = NULL;
 	int r = KX_EINTERNAL;
 
@@ -1874,12 +2281,18 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 	v.now = now;
 	v.against = against;
 	v.d = d;
-	for (i = 0; i < R__N; i++) {
-		v.sev[i] = (int)rules[i].info.severity;
-		for (j = 0; j < v.pol->nsevs; j++)
-			if (strcmp(v.pol->sevs[j].rule, rules[i].info.id) == 0)
-				v.sev[i] = v.pol->sevs[j].sev;
+	v.phase = (unsigned)phase;
+	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
+		v.plan = plan;
+		v.plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
+		v.plan_tk.alg = plan->alg;
+		v.plan_tk.length_bits = plan->bits;
+		v.plan_tk.loc.off = -1;
 	}
+	policy_sevs(&v);
+	for (i = 0; i < R__N; i++)
+		if ((rules[i].info.phases & v.phase) == 0)
+			v.sev[i] = KXI_SEV_OFF;	/* not in this phase */
 	v.byid = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*v.byid));
 	tmp = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*tmp));
 	if (v.byid == NULL || tmp == NULL) {
@@ -1907,14 +2320,32 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 	}
 
 	for (i = 0; i < R__N; i++)
-		rules[i].check(&v, NULL);
-	for (j = 0; j < doc->nkeys; j++)
+		if (v.sev[i] != KXI_SEV_OFF)
+			rules[i].check(&v, NULL);
+	for (j = 0; j < doc->nkeys; j++) {
+		k = &doc->keys[j];
+		if (phase != KX_PHASE_DOCUMENT) {
+			plan_view(&v, k, &view);
+			k = &view;
+		}
 		for (i = 0; i < R__N; i++)
-			rules[i].check(&v, &doc->keys[j]);
+			if (v.sev[i] != KXI_SEV_OFF)
+				rules[i].check(&v, k);
+	}
 	r = KX_OK;
 out:
+	if (nerr != NULL)
+		*nerr = v.nerr;
 	free(v.byid);
 	free(v.agid);
 	free(tmp);
 	return r;
+}
+
+int
+kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d)
+{
+	return kxi_rules_run(doc, KX_PHASE_DOCUMENT, policy, now, against,
+	    NULL, NULL, d);
 }

@@ -2,11 +2,11 @@
 #
 #   awk -f codec/rules2man.awk codec/rules.def > rules.man
 #
-# Reads the KX_RULE(id, slug, severity, check, summary, example) rows (a
-# row may span lines; adjacent C string literals are joined; C comments
-# and blank lines are skipped) and writes a tbl(1) table for inclusion in
-# kmsxchg.5: rule, default severity, meaning, example (columns separated
-# by tabs, tbl's default).  Rules reported by
+# Reads the KX_RULE(id, slug, severity, phases, check, summary, example)
+# rows (a row may span lines; adjacent C string literals are joined; C
+# comments and blank lines are skipped) and writes a tbl(1) table for
+# inclusion in kmsxchg.5: rule, default severity, phases, meaning,
+# example (columns separated by tabs, tbl's default).  Rules reported by
 # the readers or writers (check "reader"/"writer") say so in the meaning.
 # Exits non-zero on a row it cannot parse, so a malformed rules.def fails
 # the build.
@@ -24,7 +24,27 @@ function troff(s) {
 	return s
 }
 
-# Split the argument list of one row into a[1..6]; strings unquoted and
+# The phases of a row ("DOC|EXP") as words ("document, export").
+function phases(s,    n, p, i, out, w) {
+	n = split(s, p, "|")
+	out = ""
+	for (i = 1; i <= n; i++) {
+		if (p[i] == "DOC")
+			w = "document"
+		else if (p[i] == "EXP")
+			w = "export"
+		else if (p[i] == "IMP")
+			w = "import"
+		else if (p[i] == "REW")
+			w = "rewrap"
+		else
+			fail("bad phase " p[i])
+		out = out (out == "" ? "" : ", ") w
+	}
+	return out
+}
+
+# Split the argument list of one row into a[1..7]; strings unquoted and
 # joined.  Returns the number of arguments.
 function parse(args, a,    n, i, c, cur, instr, esc, quoted) {
 	n = 0
@@ -71,9 +91,9 @@ BEGIN {
 	nrows = 0
 	print ".TS"
 	print "box;"
-	print "lb lb lb lb"
-	print "l l lx lx."
-	print "Rule\tSeverity\tMeaning\tExample"
+	print "lb lb lb lb lb"
+	print "l l lx lx lx."
+	print "Rule\tSeverity\tPhases\tMeaning\tExample"
 	print "_"
 }
 
@@ -113,21 +133,23 @@ BEGIN {
 	sub(/^[ \t]*KX_RULE\(/, "", args)
 	sub(/\)[ \t]*$/, "", args)
 	row = ""
-	if (parse(args, a) != 6)
-		fail("a KX_RULE row needs 6 arguments")
+	if (parse(args, a) != 7)
+		fail("a KX_RULE row needs 7 arguments")
 	if (a[1] !~ /^KX[0-9][0-9][0-9]$/)
 		fail("bad rule id " a[1])
 	if (a[3] !~ /^(ERROR|WARNING|NOTE)$/)
 		fail("bad severity " a[3])
-	meaning = a[5]
-	if (a[4] == "reader")
+	ph = phases(a[4])
+	meaning = a[6]
+	if (a[5] == "reader")
 		meaning = meaning " (reported while reading)"
-	else if (a[4] == "writer")
+	else if (a[5] == "writer")
 		meaning = meaning " (reported while writing)"
-	else if (a[4] == "importer")
-		meaning = meaning " (reported by import and rewrap)"
-	printf("%s\t%s\tT{\n%s\nT}\tT{\n%s\nT}\n", a[1], tolower(a[3]),
-	    troff(meaning), troff(a[6]))
+	else if (a[5] == "importer")
+		meaning = meaning " (reported by import and rewrap after the " \
+		    "rules passed; no policy changes it)"
+	printf("%s\t%s\tT{\n%s\nT}\tT{\n%s\nT}\tT{\n%s\nT}\n", a[1],
+	    tolower(a[3]), ph, troff(meaning), troff(a[7]))
 	nrows++
 }
 

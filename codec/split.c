@@ -162,30 +162,30 @@ kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
 			    "missing", i + 1);
 	len = kx_secret_len(parts[0]);
 	if (len == 0 || len > KX_SPLIT_MAX_KEY)
-		return KX_FAIL(d, KX_EUSAGE, "combine: part length %zu out of "
+		return KX_FAIL(d, KX_EINPUT, "combine: part length %zu out of "
 		    "range", len);
 	for (i = 1; i < k; i++)
 		if (kx_secret_len(parts[i]) != len)
-			return KX_FAIL(d, KX_EUSAGE, "combine: part %u is %zu "
+			return KX_FAIL(d, KX_EINPUT, "combine: part %u is %zu "
 			    "bytes, part 1 is %zu", i + 1,
 			    kx_secret_len(parts[i]), len);
 	if (m != 0) {
 		if (m < 2)
-			return KX_FAIL(d, KX_EUSAGE, "combine: threshold %u "
+			return KX_FAIL(d, KX_EINPUT, "combine: threshold %u "
 			    "(need at least 2)", m);
 		if (k < m)
-			return KX_FAIL(d, KX_EUSAGE, "combine: %u parts, the "
+			return KX_FAIL(d, KX_EINPUT, "combine: %u parts, the "
 			    "threshold is %u", k, m);
 		if (xs == NULL)
 			return KX_FAIL(d, KX_EUSAGE, "combine: Shamir needs "
 			    "the x-coordinates");
 		for (i = 0; i < k; i++) {
 			if (xs[i] == 0)
-				return KX_FAIL(d, KX_EUSAGE, "combine: "
+				return KX_FAIL(d, KX_EINPUT, "combine: "
 				    "x-coordinate 0 is not a share");
 			for (j = 0; j < i; j++)
 				if (xs[i] == xs[j])
-					return KX_FAIL(d, KX_EUSAGE,
+					return KX_FAIL(d, KX_EINPUT,
 					    "combine: x-coordinate %u "
 					    "repeated", xs[i]);
 		}
@@ -226,6 +226,8 @@ static const char *const fields[F__N] = { "index", "parts", "threshold",
 static int
 check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 {
+	size_t lo, hi;
+
 	if (ci->parts < 2 || ci->parts > 255)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: parts %u outside 2..255",
 		    name, ci->parts);
@@ -250,9 +252,15 @@ check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 		    "tdea2, tdea3 or aes", name);
 	if (ci->kcv_method <= KX_KCV_NONE || ci->kcv_method >= KX_KCV__N)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: no kcv-method", name);
-	if (ci->key_kcv_len < 1 || ci->key_kcv_len > 16)
+	/* A component file cannot ask for more of a block than a KCV. */
+	if (kx_kcv_len_range(ci->kcv_method, &lo, &hi) != KX_OK ||
+	    ci->key_kcv_len < lo || ci->key_kcv_len > hi)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: key-kcv length %zu outside "
-		    "1..16", name, ci->key_kcv_len);
+		    "%zu..%zu", name, ci->key_kcv_len, lo, hi);
+	if (ci->component_kcv_len != 0 && (ci->component_kcv_len < lo ||
+	    ci->component_kcv_len > hi))
+		return KX_FAIL(d, KX_ESYNTAX, "%s: component-kcv length %zu "
+		    "outside %zu..%zu", name, ci->component_kcv_len, lo, hi);
 	return KX_OK;
 }
 

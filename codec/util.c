@@ -322,21 +322,24 @@ kx_time_format(int64_t t, char buf[21])
 	    (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
 }
 
+/*
+ * ISO 8601 duration PnYnMnWnDTnHnMnS, each unit at most once and in this
+ * order, into calendar fields: years and months stay calendar units,
+ * weeks count 7 days, hours, minutes and seconds go into secs.
+ */
 int
-kxi_duration_parse(const char *s, int64_t *out)
+kxi_duration_parse_cal(const char *s, struct kxi_duration *out)
 {
-	/* PnYnMnWnDTnHnMnS; a year counts 365.25 days, a month 30.4375. */
 	static const struct {
 		char unit;
 		int time;
-		int64_t secs;
 	} units[] = {
-		{ 'Y', 0, 31557600 }, { 'M', 0, 2629800 }, { 'W', 0, 604800 },
-		{ 'D', 0, 86400 }, { 'H', 1, 3600 }, { 'M', 1, 60 },
-		{ 'S', 1, 1 },
+		{ 'Y', 0 }, { 'M', 0 }, { 'W', 0 }, { 'D', 0 }, { 'H', 1 },
+		{ 'M', 1 }, { 'S', 1 },
 	};
+	struct kxi_duration d = { 0, 0, 0, 0 };
 	size_t u = 0, i;
-	int64_t total = 0, v;
+	int64_t v;
 	int in_time = 0, any = 0;
 
 	if (s == NULL || *s++ != 'P')
@@ -364,14 +367,82 @@ kxi_duration_parse(const char *s, int64_t *out)
 		if (i == sizeof(units) / sizeof(units[0]))
 			return KX_ESYNTAX;
 		u = i + 1;	/* units in order, each once */
-		total += v * units[i].secs;
+		switch (i) {
+		case 0:
+			d.years = v;
+			break;
+		case 1:
+			d.months = v;
+			break;
+		case 2:
+			d.days += 7 * v;
+			break;
+		case 3:
+			d.days += v;
+			break;
+		default:
+			d.secs += v * (i == 4 ? 3600 : i == 5 ? 60 : 1);
+			break;
+		}
 		any = 1;
 		s++;
 	}
 	if (!any)
 		return KX_ESYNTAX;
-	*out = total;
+	*out = d;
 	return KX_OK;
+}
+
+int
+kxi_duration_parse(const char *s, int64_t *out)
+{
+	struct kxi_duration d;
+	int r;
+
+	/* an approximation: a year counts 365.25 days, a month 30.4375 */
+	if ((r = kxi_duration_parse_cal(s, &d)) != KX_OK)
+		return r;
+	*out = d.years * 31557600 + d.months * 2629800 + d.days * 86400 +
+	    d.secs;
+	return KX_OK;
+}
+
+static unsigned
+month_days(int64_t y, unsigned m)
+{
+	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return mdays[m - 1];
+}
+
+/*
+ * t + d in calendar terms (XML Schema 1.1 Part 2, E.3.3): years and
+ * months are added to the date's year and month, and a day past the end
+ * of the resulting month is clamped to its last day (Jan 31 + P1M is
+ * Feb 28, or Feb 29 in a leap year; Feb 29 + P1Y is Feb 28); then days
+ * and the time part are added as elapsed time.
+ */
+int64_t
+kxi_duration_add(int64_t t, const struct kxi_duration *d)
+{
+	int64_t days = t / 86400, secs = t % 86400, y, mi;
+	unsigned m, day;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &day);
+	mi = (int64_t)m - 1 + d->months;
+	y += d->years + mi / 12;
+	m = (unsigned)(mi % 12) + 1;
+	if (day > month_days(y, m))
+		day = month_days(y, m);
+	days = days_from_civil(y, m, day) + d->days;
+	return days * 86400 + secs + d->secs;
 }
 
 /* ---- files --------------------------------------------------------- */
@@ -388,8 +459,8 @@ kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
 	out->max = max;
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return KX_FAIL(d, KX_EIO, "cannot open %s: %s", path,
-		    strerror(errno));
+		return KX_FAIL(d, errno == ENOENT ? KX_ENOTFOUND : KX_EIO,
+		    "cannot open %s: %s", path, strerror(errno));
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)

@@ -38,7 +38,10 @@
 #include "internal.h"
 
 #define KX_WRAP_MAX_IN	((size_t)1 << 20)	/* 1 MiB of key data */
-#define KX_SIV_LABEL	"kmsxchg aes-siv-bound v1"
+/* The KDF label of each bound-wrap version (doc/bound-wrap.md 2, 8). */
+static const char *const siv_labels[] = {
+	NULL, "kmsxchg aes-siv-bound v1", "kmsxchg aes-siv-bound v2"
+};
 
 static const char *
 aes_name(size_t keylen, const char *suffix, char *buf, size_t bufsz)
@@ -106,7 +109,7 @@ tdea(int enc, int cbc, const uint8_t *kek, size_t keklen, const uint8_t *in,
 	int r;
 
 	if (keklen != 16 && keklen != 24)
-		return KX_FAIL(d, KX_EUSAGE,
+		return KX_FAIL(d, KX_EINPUT,
 		    "wrap: a tdea KEK must be 16 or 24 bytes, not %zu", keklen);
 	(void)kxi_tdea_key24(kek, keklen, k24);
 	r = kxi_cipher_once(cbc ? "DES-EDE3-CBC" : "DES-EDE3-ECB", enc, k24,
@@ -116,6 +119,23 @@ tdea(int enc, int cbc, const uint8_t *kek, size_t keklen, const uint8_t *in,
 }
 
 /* ---- RSA-OAEP --------------------------------------------------------- */
+static int pem_key(const kx_secret *kek, int priv, EVP_PKEY **out,
+    kx_diag *d);
+
+int
+kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d)
+{
+	EVP_PKEY *pk = NULL;
+	int r;
+
+	*bits = 0;
+	if ((r = pem_key(kek, 0, &pk, d)) != KX_OK)
+		return r;
+	*bits = (unsigned)EVP_PKEY_get_bits(pk);
+	EVP_PKEY_free(pk);
+	return KX_OK;
+}
+
 static int
 pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 {
@@ -124,7 +144,7 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 
 	*out = NULL;
 	if (kx_secret_len(kek) == 0 || kx_secret_len(kek) > INT_MAX)
-		return KX_FAIL(d, KX_EUSAGE, "wrap: empty RSA key");
+		return KX_FAIL(d, KX_EINPUT, "wrap: empty RSA key");
 	b = BIO_new_mem_buf(kx_secret_data(kek), (int)kx_secret_len(kek));
 	if (b == NULL)
 		return KX_ENOMEM;
@@ -141,12 +161,12 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 	}
 	BIO_free(b);
 	if (pk == NULL)
-		return kxi_diag_openssl(d, KX_EUSAGE, priv ?
+		return kxi_diag_openssl(d, KX_EINPUT, priv ?
 		    "unwrap: the KEK is not a PEM private key" :
 		    "wrap: the KEK is not a PEM public key");
 	if (!EVP_PKEY_is_a(pk, "RSA")) {
 		EVP_PKEY_free(pk);
-		return KX_FAIL(d, KX_EUSAGE, "wrap: the KEK is not an RSA key");
+		return KX_FAIL(d, KX_EINPUT, "wrap: the KEK is not an RSA key");
 	}
 	*out = pk;
 	return KX_OK;
@@ -351,27 +371,100 @@ out:
 	return r;
 }
 
-/* K_siv from the KEK (doc/bound-wrap.md section 2). */
+/* K_siv of bound-wrap version v from the KEK (doc/bound-wrap.md 2). */
 static int
-siv_key(const kx_secret *kek, kx_secret **out, kx_diag *d)
+siv_key(const kx_secret *kek, unsigned v, kx_secret **out, kx_diag *d)
 {
 	size_t n = kx_secret_len(kek);
 	int r;
 
 	*out = NULL;
+	if (v == 0 || v >= sizeof(siv_labels) / sizeof(siv_labels[0]))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "aes-siv-bound: no "
+		    "version %u", v);
 	if (!aes_kek_ok(n))
-		return KX_FAIL(d, KX_EUSAGE,
+		return KX_FAIL(d, KX_EINPUT,
 		    "aes-siv-bound: the KEK must be AES-128/192/256, not %zu "
 		    "bytes", n);
 	if ((r = kx_secret_new(2 * n, out)) != KX_OK)
 		return r;
 	r = kxi_kbkdf_cmac(kx_secret_data(kek), n,
-	    (const uint8_t *)KX_SIV_LABEL, strlen(KX_SIV_LABEL), NULL, 0, 0,
+	    (const uint8_t *)siv_labels[v], strlen(siv_labels[v]), NULL, 0, 0,
 	    kx_secret_mut(*out), 2 * n, d);
 	if (r != KX_OK) {
 		kx_secret_free(*out);
 		*out = NULL;
 	}
+	return r;
+}
+
+int
+kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d)
+{
+	size_t klen = kx_secret_len(key);
+	kx_secret *tmp = NULL;
+	uint8_t *o = NULL;
+	int r;
+
+	if (kek == NULL || key == NULL || out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
+	if (klen == 0 || klen > KX_WRAP_MAX_IN)
+		return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: key length "
+		    "%zu out of range", klen);
+	if (aad == NULL || aadlen == 0)
+		return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: the "
+		    "associated data is missing");
+	if ((r = siv_key(kek, v, &tmp, d)) != KX_OK)
+		goto out;
+	if ((o = OPENSSL_malloc(klen + 16)) == NULL) {
+		r = KX_ENOMEM;
+		goto out;
+	}
+	r = kxi_aes_siv(1, kx_secret_data(tmp), kx_secret_len(tmp), aad,
+	    aadlen, kx_secret_data(key), klen, o, d);
+	if (r == KX_OK)
+		r = kx_buf_append(out, o, klen + 16);
+out:
+	OPENSSL_free(o);	/* ciphertext only */
+	kx_secret_free(tmp);
+	return r;
+}
+
+int
+kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d)
+{
+	kx_secret *s = NULL, *tmp = NULL;
+	int r;
+
+	if (out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap: no output");
+	*out = NULL;
+	if (kek == NULL || in == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap: missing input or KEK");
+	if (inlen > KX_WRAP_MAX_IN + 1024)
+		return KX_FAIL(d, KX_ELIMIT, "unwrap aes-siv-bound: input of "
+		    "%zu bytes exceeds the limit", inlen);
+	if (aad == NULL || aadlen == 0)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap aes-siv-bound: the "
+		    "associated data is missing");
+	if (inlen <= 16)
+		return KX_FAIL(d, KX_ECRYPTO, "unwrap aes-siv-bound: input of "
+		    "%zu bytes is too short", inlen);
+	if ((r = siv_key(kek, v, &tmp, d)) != KX_OK)
+		goto out;
+	if ((r = kx_secret_new(inlen - 16, &s)) != KX_OK)
+		goto out;
+	if ((r = kxi_aes_siv(0, kx_secret_data(tmp), kx_secret_len(tmp), aad,
+	    aadlen, in, inlen, kx_secret_mut(s), d)) != KX_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	kx_secret_free(s);
+	kx_secret_free(tmp);
 	return r;
 }
 
@@ -399,7 +492,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	if (kek == NULL || key == NULL || out == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
 	if (klen == 0 || klen > KX_WRAP_MAX_IN)
-		return KX_FAIL(d, KX_EUSAGE, "wrap %s: key length %zu out of "
+		return KX_FAIL(d, KX_EINPUT, "wrap %s: key length %zu out of "
 		    "range", wname(alg), klen);
 	if (alg != KX_WRAP_AES_SIV_BOUND && (aad != NULL || aadlen != 0))
 		return KX_FAIL(d, KX_EUSAGE,
@@ -409,11 +502,11 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
 		if (!aes_kek_ok(kklen))
-			return KX_FAIL(d, KX_EUSAGE, "wrap %s: the KEK must be "
+			return KX_FAIL(d, KX_EINPUT, "wrap %s: the KEK must be "
 			    "AES-128/192/256, not %zu bytes", wname(alg),
 			    kklen);
 		if (alg == KX_WRAP_AES_KW && (klen < 16 || klen % 8 != 0))
-			return KX_FAIL(d, KX_EUSAGE, "wrap aes-kw: key length "
+			return KX_FAIL(d, KX_EINPUT, "wrap aes-kw: key length "
 			    "%zu is not a multiple of 8 of at least 16 (use "
 			    "aes-kwp)", klen);
 		if ((o = OPENSSL_malloc(klen + 16)) == NULL)
@@ -424,7 +517,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
 		if (klen % 8 != 0)
-			return KX_FAIL(d, KX_EUSAGE, "wrap %s: key length %zu "
+			return KX_FAIL(d, KX_EINPUT, "wrap %s: key length %zu "
 			    "is not a multiple of 8", wname(alg), klen);
 		if ((o = OPENSSL_malloc(klen)) == NULL)
 			return KX_ENOMEM;
@@ -457,19 +550,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 			goto out;
 		break;
 	case KX_WRAP_AES_SIV_BOUND:
-		if (aad == NULL || aadlen == 0)
-			return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: the "
-			    "profile DER (associated data) is missing");
-		if ((r = siv_key(kek, &tmp, d)) != KX_OK)
-			goto out;
-		if ((o = OPENSSL_malloc(klen + 16)) == NULL) {
-			r = KX_ENOMEM;
-			goto out;
-		}
-		n = klen + 16;
-		r = kxi_aes_siv(1, kx_secret_data(tmp), kx_secret_len(tmp),
-		    aad, aadlen, k, klen, o, d);
-		break;
+		return kxi_bound_wrap(1, kek, key, aad, aadlen, out, d);
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "wrap tr31-d: a TR-31 key "
 		    "block is written by the TR-31 format, not kx_wrap");
@@ -516,7 +597,7 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
 		if (!aes_kek_ok(kklen))
-			return KX_FAIL(d, KX_EUSAGE, "unwrap %s: the KEK must "
+			return KX_FAIL(d, KX_EINPUT, "unwrap %s: the KEK must "
 			    "be AES-128/192/256, not %zu bytes", wname(alg),
 			    kklen);
 		if (inlen < (alg == KX_WRAP_AES_KW ? 24u : 16u) ||
@@ -579,25 +660,8 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 		kx_secret_truncate(s, n);
 		break;
 	case KX_WRAP_AES_SIV_BOUND:
-		if (aad == NULL || aadlen == 0) {
-			r = KX_FAIL(d, KX_EUSAGE, "unwrap aes-siv-bound: the "
-			    "profile DER (associated data) is missing");
-			goto out;
-		}
-		if (inlen <= 16) {
-			r = KX_FAIL(d, KX_ECRYPTO, "unwrap aes-siv-bound: "
-			    "input of %zu bytes is too short", inlen);
-			goto out;
-		}
-		if ((r = siv_key(kek, &tmp, d)) != KX_OK)
-			goto out;
-		if ((r = kx_secret_new(inlen - 16, &s)) != KX_OK)
-			goto out;
-		if ((r = kxi_aes_siv(0, kx_secret_data(tmp),
-		    kx_secret_len(tmp), aad, aadlen, in, inlen,
-		    kx_secret_mut(s), d)) != KX_OK)
-			goto out;
-		break;
+		return kxi_bound_unwrap(1, kek, in, inlen, aad, aadlen, out,
+		    d);
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "unwrap tr31-d: a TR-31 key "
 		    "block is read by the TR-31 format, not kx_unwrap");

@@ -553,10 +553,24 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 			p->length_bits = (unsigned)get_uint(c, ch, 65536);
 		else if (named(ch, "Params")) {
 			FOR_EL(s, ch) {
+				/* the ranges of every codec: 1..2^63-1
+				 * and oid.c (the schema says the same) */
 				if (named(s, "RsaE"))
-					p->rsa_e = get_uint(c, s, UINT64_MAX);
-				else if (named(s, "EcCurve"))
+					p->rsa_e = get_uint(c, s, INT64_MAX);
+				else if (named(s, "EcCurve")) {
+					const char *why = NULL;
+
 					p->ec_curve = text(c, s, 1);
+					if (p->ec_curve != NULL &&
+					    kxi_oid_check(p->ec_curve, &why) !=
+					    KX_OK) {
+						char m[96];
+
+						snprintf(m, sizeof(m), "not an "
+						    "OID of the model: %s", why);
+						fail(c, s, KX_ESCHEMA, m);
+					}
+				}
 				else if (named(s, "HmacHash")) {
 					v = get_enum(c, s, KX_E_HASH);
 					if (v >= 0)
@@ -940,20 +954,17 @@ commit(kxi_xml_reader *r, kx_diag *d)
 {
 	const kx_finding *f;
 	int rc = KX_OK;
-	kx_loc l;
 	size_t i;
 
+	/* with the counts of findings past the limit: none is lost */
+	kxi_diag_merge(d, r->pend_d);
 	for (i = 0; i < kx_diag_count(r->pend_d); i++) {
 		f = kx_diag_get(r->pend_d, i);
-		l.line = f->line;
-		l.col = f->col;
-		l.off = f->offset;
-		kxi_diag_add(d, f->rule[0] != '\0' ? f->rule : NULL,
-		    f->severity, f->rc, f->file, &l, f->key_id, "%s",
-		    f->message);
 		if (f->severity == KX_SEV_ERROR && rc == KX_OK)
 			rc = f->rc != KX_OK ? f->rc : KX_ESCHEMA;
 	}
+	if (rc == KX_OK && kx_diag_count_at(r->pend_d, KX_SEV_ERROR) > 0)
+		rc = KX_ESCHEMA;
 	kx_diag_free(r->pend_d);
 	r->pend_d = NULL;
 	return rc;

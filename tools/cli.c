@@ -44,6 +44,8 @@ const struct cli_cmd cli_commands[] = {
 	    "import keys from a received document" },
 	{ "rewrap", cmd_rewrap, rewrap_opts, "IN",
 	    "rewrap key values under a new transport key" },
+	{ "audit", cmd_audit, audit_opts, "verify FILE",
+	    "verify an audit trail's hash chain" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -104,15 +106,35 @@ cli_exit_for(int rc)
 	switch (rc) {
 	case KX_OK:
 		return CLI_OK;
+	/* invalid input, failed verification, a refused operation */
 	case KX_ESYNTAX:
 	case KX_ESCHEMA:
+	case KX_ELIMIT:
 	case KX_ECRYPTO:
+	case KX_EUNSUPPORTED:
 	case KX_EPOLICY:
 	case KX_EKCV:
+	case KX_EPERM:
+	case KX_EINPUT:
 		return CLI_INVALID;
+	/* usage (KX_EUSAGE, KX_ENOTFOUND: a name that names nothing), I/O
+	 * and internal errors */
 	default:
 		return CLI_USAGE;
 	}
+}
+
+/* The message without a leading "CMD: " that our own prefix repeats. */
+static const char *
+unprefixed(const struct cli *cli, const char *m)
+{
+	size_t k;
+
+	if (cli->cmd == NULL || m == NULL)
+		return m;
+	k = strlen(cli->cmd->name);
+	return strncmp(m, cli->cmd->name, k) == 0 && m[k] == ':' &&
+	    m[k + 1] == ' ' ? m + k + 2 : m;
 }
 
 int
@@ -128,11 +150,48 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 		if (f->rule[0] != '\0')
 			cli_error(cli, "[%s] %s", f->rule, f->message);
 		else
-			cli_error(cli, "%s", f->message);
+			cli_error(cli, "%s", unprefixed(cli, f->message));
+		shown++;
+	}
+	if (d != NULL && kx_diag_dropped(d, KX_SEV_ERROR) > 0) {
+		cli_error(cli, "%zu more errors not printed (limit of %d "
+		    "findings reached)", kx_diag_dropped(d, KX_SEV_ERROR),
+		    KX_DIAG_MAX_FINDINGS);
 		shown++;
 	}
 	if (shown == 0)
 		cli_error(cli, "%s: %s", what, kx_strerror(rc));
+	return cli_exit_for(rc);
+}
+
+const char *
+cli_reason(const kx_diag *d, int rc)
+{
+	const kx_finding *f;
+	const char *p;
+	size_t i;
+
+	if (rc == KX_ENOTFOUND)
+		return "No such file or directory";
+	if (rc != KX_EIO)
+		return kx_strerror(rc);
+	/* "cannot open F: Permission denied": the part after the last ": " */
+	for (i = d != NULL ? kx_diag_count(d) : 0; i-- > 0;) {
+		f = kx_diag_get(d, i);
+		if (f->severity < KX_SEV_ERROR || f->rule[0] != '\0' ||
+		    f->message == NULL || (p = strrchr(f->message, ':')) ==
+		    NULL || p[1] != ' ' || p[2] == '\0')
+			continue;
+		return p + 2;
+	}
+	return kx_strerror(rc);
+}
+
+int
+cli_read_failed(struct cli *cli, const kx_diag *d, int rc, const char *path)
+{
+	cli_print_findings(cli, d, 0, path);
+	cli_error(cli, "cannot read %s: %s", path, cli_reason(d, rc));
 	return cli_exit_for(rc);
 }
 
@@ -143,8 +202,14 @@ cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
 	kx_report_file rf;
 	kx_buf b = { 0 };
 	size_t n = kx_diag_count(d);
+	int s;
 
-	if (first >= n)
+	memset(&rf, 0, sizeof(rf));
+	for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+		rf.dropped[s] = kx_diag_dropped(d, (enum kx_severity)s);
+	if (first > n)
+		first = n;
+	if (first == n && kx_diag_count_at(d, KX_SEV_NOTE) <= n)
 		return;
 	rf.file = file;
 	rf.first = first;
@@ -206,7 +271,7 @@ cli_ct_differ(const void *a, const void *b, size_t n)
 
 int
 cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out)
+    enum kx_alg alg, size_t len, kx_secret **out)
 {
 	kx_diag *d = kx_diag_new();
 	int insecure = 0, r;
@@ -216,7 +281,7 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	r = kx_keysrc_load(spec, out, &insecure, d);
+	r = kx_keysrc_load_as(spec, alg, len, out, &insecure, d);
 	if (insecure || strncmp(spec, "hex:", 4) == 0)
 		cli_warn(cli, "hex: key source is visible in the process "
 		    "list; use it for tests only");
@@ -229,11 +294,11 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		char what[64];
 
 		snprintf(what, sizeof(what), "--%s", opt);
-		(void)cli_fail(cli, d, r, what);
+		r = cli_fail(cli, d, r, what);
 		kx_diag_free(d);
 		kx_secret_free(*out);
 		*out = NULL;
-		return CLI_USAGE;
+		return r;
 	}
 	kx_diag_free(d);
 	return CLI_OK;
@@ -346,9 +411,9 @@ cmd_help(struct cli *cli, const struct cli_cmd *c)
 	for (i = 0; i < n; i++)
 		print_opt(cli->out, &c->opts[i]);
 	print_opt(cli->out, &help_opt);
-	fputs("\nExit status: 0 success or valid, 1 invalid input or failed "
-	    "verification,\n2 usage, I/O or internal error.\n"
-	    "Key sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
+	fputs("\nExit status: 0 success or valid, 1 invalid input, failed "
+	    "verification\nor refused operation, 2 usage, I/O or internal "
+	    "error.\nKey sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
 	    "only).\n", cli->out);
 }
 
@@ -441,14 +506,18 @@ main_help(struct cli *cli)
 	const struct cli_cmd *c;
 
 	fputs("Usage: kmsxchg COMMAND [OPTION]... [ARG]...\n"
+	    "       kmsxchg --audit FILE COMMAND [OPTION]... [ARG]...\n"
 	    "       kmsxchg --help | --version\n"
 	    "Move cryptographic keys between key-management systems.\n\n"
 	    "Commands:\n", cli->out);
 	for (c = cli_commands; c->name != NULL; c++)
 		fprintf(cli->out, "  %-10s %s\n", c->name, c->summary);
 	fputs("\nRun 'kmsxchg COMMAND --help' for the options of a command.\n"
-	    "Exit status: 0 success or valid, 1 invalid input or failed "
-	    "verification,\n2 usage, I/O or internal error.\n", cli->out);
+	    "--audit FILE (or KMSXCHG_AUDIT) appends a hash-chained record of "
+	    "split,\ncombine, export, import and rewrap to FILE.\n"
+	    "Exit status: 0 success or valid, 1 invalid input, failed "
+	    "verification\nor refused operation, 2 usage, I/O or internal "
+	    "error.\n", cli->out);
 }
 
 static const struct cli_cmd *
@@ -472,7 +541,7 @@ complete_words(struct cli *cli, const char *name)
 	if (name == NULL) {
 		for (c = cli_commands; c->name != NULL; c++)
 			fprintf(cli->out, "%s\n", c->name);
-		fputs("--help\n--version\n", cli->out);
+		fputs("--audit\n--help\n--version\n", cli->out);
 		return CLI_OK;
 	}
 	if ((c = find_cmd(name)) == NULL)
@@ -490,11 +559,24 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct cli cli;
 	const struct cli_cmd *c;
+	const char *audit = NULL;
 	int r;
 
 	memset(&cli, 0, sizeof(cli));
 	cli.out = out;
 	cli.err = err;
+	/* The one global option: --audit FILE before the command. */
+	if (argc > 1 && strncmp(argv[1], "--audit", 7) == 0 &&
+	    (argv[1][7] == '\0' || argv[1][7] == '=')) {
+		audit = argv[1][7] == '=' ? argv[1] + 8 : argc > 2 ? argv[2] :
+		    NULL;
+		if (audit == NULL || *audit == '\0') {
+			fputs("kmsxchg: --audit needs a FILE\n", err);
+			return CLI_USAGE;
+		}
+		argc -= argv[1][7] == '=' ? 1 : 2;
+		argv += argv[1][7] == '=' ? 1 : 2;
+	}
 	if (argc < 2) {
 		fputs("kmsxchg: missing command\n"
 		    "Try 'kmsxchg --help' for more information.\n", err);
@@ -528,7 +610,9 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 		return CLI_USAGE;
 	}
 	cli.cmd = c;
-	r = c->fn(argc - 1, argv + 1, &cli);
+	if ((r = cli_audit_setup(&cli, audit, audit != NULL)) != CLI_OK)
+		return r;
+	r = cli_audit_finish(&cli, c->fn(argc - 1, argv + 1, &cli));
 	fflush(out);
 	free(cli.longopts);
 	return r;

@@ -17,7 +17,7 @@
 
 /* Exit codes. */
 #define CLI_OK		0	/* done; document(s) valid */
-#define CLI_INVALID	1	/* invalid input or a failed verification */
+#define CLI_INVALID	1	/* invalid input, failed verification, refused */
 #define CLI_USAGE	2	/* usage, I/O or internal error */
 
 /* Values returned by cli_next() besides a row index. */
@@ -49,6 +49,7 @@ struct cli {
 	const struct cli_cmd *cmd;	/* the running command */
 	int optind;			/* first operand after cli_next() */
 	int getopt_ready;
+	struct cli_audit *audit;	/* NULL: no audit trail (cli_audit.c) */
 	/* built from cmd->opts by the first cli_next() of a command */
 	void *longopts;
 	char shortopts[128];
@@ -79,7 +80,23 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  * for rc (cli_exit_for).
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
-/* CLI_INVALID for content/verification errors, else CLI_USAGE. */
+/*
+ * Why a read failed, for "cannot read FILE: why": the system's reason
+ * (such as "No such file or directory") for an I/O error, else
+ * kx_strerror(rc).  Borrowed from d or static.
+ */
+const char *cli_reason(const kx_diag *d, int rc);
+/*
+ * A document could not be read: its findings with file and place, then
+ * "cannot read FILE: why".  Returns the exit code for rc.
+ */
+int cli_read_failed(struct cli *cli, const kx_diag *d, int rc,
+    const char *path);
+/*
+ * CLI_INVALID for invalid input, failed verification and refused
+ * operations; CLI_USAGE for usage (KX_EUSAGE, KX_ENOTFOUND), I/O and
+ * internal errors.
+ */
 int cli_exit_for(int rc);
 /* Print the findings of d from index first as text diagnostics to err. */
 void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
@@ -91,10 +108,11 @@ int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
 
 /*
  * Load a key source for option opt (never echoes a hex: spec); warns for
- * hex:.  Returns an exit code.
+ * hex:.  The key must fit alg and len as kx_keysrc_load_as() says
+ * (KX_ALG_NONE, 0: any bytes).  Returns an exit code.
  */
 int cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out);
+    enum kx_alg alg, size_t len, kx_secret **out);
 
 /* Whether cli->out is a terminal. */
 int cli_out_is_tty(const struct cli *cli);
@@ -109,6 +127,25 @@ int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 /* Nonzero when a and b differ; time independent of the contents. */
 int cli_ct_differ(const void *a, const void *b, size_t n);
 
+/*
+ * The audit trail (cli_audit.c).  cli_main() calls setup before an
+ * audited command (path: --audit, else $KMSXCHG_AUDIT; explicit: given as
+ * an option) and finish after it, with its exit code; finish returns the
+ * final exit code.  The hooks fill the running command's record and do
+ * nothing when auditing is off; the first hook marks the operation as
+ * started (no record for usage errors and --help).  Never key material.
+ */
+int cli_audit_setup(struct cli *cli, const char *path, int explicit);
+int cli_audit_finish(struct cli *cli, int ex);
+void cli_audit_set(struct cli *cli, enum kx_audit_field f, const char *v);
+void cli_audit_doc(struct cli *cli, const kx_doc *doc);
+/* An unnamed key (split/combine): component 0 is the key itself. */
+void cli_audit_key(struct cli *cli, unsigned component, const uint8_t *kcv,
+    size_t kcvlen, enum kx_kcv_method m);
+void cli_audit_policy(struct cli *cli, const kx_policy *p, const char *path);
+void cli_audit_now(struct cli *cli, int64_t now);
+void cli_audit_rules(struct cli *cli, const kx_diag *d);
+
 /* Commands. */
 int cmd_validate(int argc, char **argv, struct cli *cli);
 int cmd_convert(int argc, char **argv, struct cli *cli);
@@ -122,6 +159,7 @@ int cmd_combine(int argc, char **argv, struct cli *cli);
 int cmd_export(int argc, char **argv, struct cli *cli);
 int cmd_import(int argc, char **argv, struct cli *cli);
 int cmd_rewrap(int argc, char **argv, struct cli *cli);
+int cmd_audit(int argc, char **argv, struct cli *cli);
 
 extern const struct cli_opt validate_opts[];
 extern const struct cli_opt convert_opts[];
@@ -135,5 +173,6 @@ extern const struct cli_opt combine_opts[];
 extern const struct cli_opt export_opts[];
 extern const struct cli_opt import_opts[];
 extern const struct cli_opt rewrap_opts[];
+extern const struct cli_opt audit_opts[];
 
 #endif /* KMSXCHG_CLI_H */

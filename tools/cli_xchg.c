@@ -43,9 +43,74 @@ read_component(struct cli *cli, const char *path, kx_component_info *ci,
 	return CLI_OK;
 }
 
+static int kek_combine(struct cli *cli, const char *what,
+    const struct cli_list *comps, struct cli_kek *kek);
+
+int
+cli_kek_family(struct cli *cli, const char *opt, const char *arg,
+    enum kx_alg *fam)
+{
+	if (strcmp(arg, "aes") == 0)
+		*fam = KX_ALG_AES;
+	else if (strcmp(arg, "tdea") == 0)
+		*fam = KX_ALG_TDEA3;
+	else
+		return cli_usage(cli, "--%s: expected aes or tdea, got '%s'",
+		    opt, arg);
+	return CLI_OK;
+}
+
+static int
+is_tdea(enum kx_alg a)
+{
+	return a == KX_ALG_DES || a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
+}
+
 int
 cli_kek_load(struct cli *cli, const char *what, const char *src,
-    const struct cli_list *comps, struct cli_kek *kek)
+    const struct cli_list *comps, enum kx_alg fam, const char *alg_opt,
+    int need_alg, struct cli_kek *kek)
+{
+	size_t n = strlen(alg_opt);
+	char opt[64];
+	int ex;
+
+	memset(kek, 0, sizeof(*kek));
+	if ((src != NULL) == (comps->n > 0))
+		return cli_usage(cli, "give the %s as a key source or as "
+		    "components, not both or neither", what);
+	if (src != NULL) {
+		/* --kek-alg names the algorithm of --kek */
+		snprintf(opt, sizeof(opt), "%.*s", (int)(n > 4 ? n - 4 : n),
+		    alg_opt);
+		if ((ex = cli_load_key(cli, opt, src, fam != KX_ALG_NONE ?
+		    fam : KX_ALG_AES, 0, &kek->key)) != CLI_OK)
+			return ex;
+		n = kx_secret_len(kek->key);
+		if (need_alg && fam == KX_ALG_NONE && (n == 16 || n == 24)) {
+			cli_kek_free(kek);
+			return cli_usage(cli, "the %s is %zu bytes: AES-%zu or "
+			    "TDEA? say --%s aes or --%s tdea", what, n, n * 8,
+			    alg_opt, alg_opt);
+		}
+		kek->alg = fam;
+		return CLI_OK;
+	}
+	if ((ex = kek_combine(cli, what, comps, kek)) != CLI_OK)
+		return ex;
+	if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(kek->alg)) {
+		cli_kek_free(kek);
+		return cli_usage(cli, "--%s %s, but the %s components are %s",
+		    alg_opt, is_tdea(fam) ? "tdea" : "aes", what,
+		    kx_name(KX_E_ALG, kek->alg));
+	}
+	return CLI_OK;
+}
+
+/* Combine the component files into kek (kek->alg from them). */
+static int
+kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
+    struct cli_kek *kek)
 {
 	kx_component_info ci[CLI_MAX_REPEAT], *c0 = &ci[0];
 	kx_secret *parts[CLI_MAX_REPEAT] = { 0 };
@@ -55,12 +120,6 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 	size_t i, j;
 	int r, ex = CLI_USAGE;
 
-	memset(kek, 0, sizeof(*kek));
-	if ((src != NULL) == (comps->n > 0))
-		return cli_usage(cli, "give the %s as a key source or as "
-		    "components, not both or neither", what);
-	if (src != NULL)
-		return cli_load_key(cli, what, src, &kek->key);
 	if (comps->n < 2)
 		return cli_usage(cli, "a single component is not a key");
 	for (i = 0; i < comps->n; i++) {
@@ -119,6 +178,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 	}
 	fprintf(cli->err, "kmsxchg: %s: %s rebuilt from %zu components: KCV "
 	    "%s checked\n", cli->cmd->name, what, comps->n, hex);
+	kek->alg = c0->alg;
 	/* The ceremony record needs every component's KCV. */
 	if (comps->n == c0->parts && c0->parts <= CLI_MAX_REPEAT &&
 	    c0->component_kcv_len >= 3) {
@@ -174,9 +234,12 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 		return CLI_OK;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
+	/* a missing policy is I/O (2), a malformed one invalid input (1) */
 	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_fail(cli, d, r, path);
-		ex = CLI_USAGE;	/* a bad policy is a usage error */
+		cli_print_findings(cli, d, 0, path);
+		cli_error(cli, "cannot use policy %s: %s", path,
+		    cli_reason(d, r));
+		ex = cli_exit_for(r);
 	}
 	kx_diag_free(d);
 	return ex;
@@ -220,6 +283,8 @@ cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
 		x->to = arg;
 	else if (strcmp(name, "output") == 0)
 		x->out = arg;
+	else if (strcmp(name, "against") == 0)
+		x->against_path = arg;
 	else
 		return 0;
 	return 1;
@@ -231,6 +296,9 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 {
 	int r, ex;
 
+	x->cli = cli;
+	cli_audit_set(cli, KX_AF_INPUT, in);
+	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
 	x->fmt = KX_FMT_AUTO;
 	if (x->to != NULL && (x->fmt = kx_format_from_name(x->to)) !=
 	    KX_FMT_XML && x->fmt != KX_FMT_DER)
@@ -238,10 +306,13 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 		    x->to);
 	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
 		return ex;
+	if (x->now != NULL)
+		cli_audit_now(cli, x->xo.now);
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_fail(cli, x->d, r, in);
+		return cli_read_failed(cli, x->d, r, in);
+	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
 		    kx_doc_format(x->doc) == KX_FMT_DER ? KX_FMT_DER :
@@ -249,14 +320,25 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;
+	cli_audit_policy(cli, x->policy, x->policy_path);
+	if (x->against_path != NULL) {
+		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
+		    &x->against, x->d)) != KX_OK)
+			return cli_fail(cli, x->d, r, x->against_path);
+		x->xo.against = x->against;
+	}
 	return CLI_OK;
 }
 
 void
 cli_xchg_close(struct cli_xchg *x)
 {
+	if (x->cli != NULL && x->d != NULL)
+		cli_audit_rules(x->cli, x->d);	/* refusals name their rules */
 	kx_policy_free(x->policy);
 	kx_doc_free(x->doc);
+	kx_doc_free(x->against);
+	x->against = NULL;
 	kx_diag_free(x->d);
 	x->policy = NULL;
 	x->doc = NULL;

@@ -22,6 +22,8 @@ int cli_list_add(struct cli *cli, struct cli_list *l, const char *opt,
 /* The transport key and, when built from components, its ceremony. */
 struct cli_kek {
 	kx_secret *key;
+	enum kx_alg alg;	/* its family as named or from the components;
+				 * KX_ALG_NONE when neither says */
 	unsigned parts, threshold;
 	uint8_t part_kcv[CLI_MAX_REPEAT][3];
 	const uint8_t *part_kcvs[CLI_MAX_REPEAT];
@@ -30,19 +32,27 @@ struct cli_kek {
 /*
  * Load a KEK from exactly one of: the key source src, or the component
  * files comps (combined in memory; every component KCV and the key KCV
- * are checked).  Prints what it checks (KCVs only).  Returns an exit code.
+ * are checked).  Prints what it checks (KCVs only).  fam is the family
+ * named by option --alg_opt, the source option's name followed by "-alg"
+ * (KX_ALG_NONE: not named); the components' algorithm must agree.  need_alg: a 16- or 24-byte key from a
+ * key source (AES or TDEA?) needs --alg_opt.  Returns an exit code.
  */
 int cli_kek_load(struct cli *cli, const char *what, const char *src,
-    const struct cli_list *comps, struct cli_kek *kek);
+    const struct cli_list *comps, enum kx_alg fam, const char *alg_opt,
+    int need_alg, struct cli_kek *kek);
+/* Parse the family of a --*-kek-alg option: aes or tdea. */
+int cli_kek_family(struct cli *cli, const char *opt, const char *arg,
+    enum kx_alg *fam);
 void cli_kek_free(struct cli_kek *kek);
 
 /* What export, import and rewrap share: --now, --policy, --to, -o, the
  * document read and the diagnostics. */
 struct cli_xchg {
-	const char *now, *policy_path, *to, *out;
+	struct cli *cli;	/* set by cli_xchg_open (audit record) */
+	const char *now, *policy_path, *to, *out, *against_path;
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;
-	kx_doc *doc;
+	kx_doc *doc, *against;
 	kx_diag *d;
 	kx_xchg_opts xo;
 };

@@ -69,9 +69,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, in);
-		cli_error(cli, "cannot read %s: %s", in, kx_strerror(r));
-		ex = cli_exit_for(r);
+		ex = cli_read_failed(cli, d, r, in);
 		goto out;
 	}
 	if (key_id != NULL && (idx = kx_doc_find_key(doc, key_id)) < 0) {

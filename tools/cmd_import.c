@@ -15,15 +15,21 @@
 
 #include "cli_xchg.h"
 
-enum { O_KEK, O_KEK_COMPONENT, O_STORAGE_KEK, O_STORAGE_KEK_ID, O_CLEAR,
-	O_NOW, O_POLICY, O_TO, O_OUT };
+enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
+	O_STORAGE_KEK_ID, O_CLEAR, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
 	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
 	    "a component of the transport key; repeat per component" },
+	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
+	    "the transport key's algorithm, aes or tdea (default: as the "
+	    "document says)" },
 	[O_STORAGE_KEK] = { "storage-kek", 0, 1, "SRC",
 	    "local storage key to re-wrap the keys under" },
+	[O_STORAGE_KEK_ALG] = { "storage-kek-alg", 0, 1, "ALG",
+	    "the storage key's algorithm: aes or tdea (needed for a 16- or "
+	    "24-byte key)" },
 	[O_STORAGE_KEK_ID] = { "storage-kek-id", 0, 1, "ID",
 	    "id of the storage key in the output document" },
 	[O_CLEAR] = { "insecure-clear-output", 0, 1, "DIR",
@@ -31,6 +37,8 @@ const struct cli_opt import_opts[] = {
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
+	[O_AGAINST] = { "against", 0, 1, "FILE",
+	    "the sender's document the received keys may only narrow" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
 	    "output format: xml or der (default: as the input)" },
 	[O_OUT] = { "output", 'o', 1, "FILE",
@@ -96,10 +104,18 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	size_t len;
 	int r;
 
-	kcv = kx_key_kcv(k, &len, &m);
-	kx_hex_encode(kcv, len > 16 ? 16 : len, hex);
-	fprintf(s->cli->out, "verified %s: profile binding intact, KCV %s "
-	    "(%s) matches\n", kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m));
+	/* The document's own KCV, which verification bounded to 5 bytes. */
+	if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len == 0 ||
+	    len > KX_KCV_MAX_LEN)
+		fprintf(s->cli->out, "verified %s: profile binding intact "
+		    "(no KCV: the binding authenticates the value)\n",
+		    kx_key_id(k));
+	else {
+		kx_hex_encode(kcv, len, hex);
+		fprintf(s->cli->out, "verified %s: profile binding intact, "
+		    "KCV %s (%s) matches\n", kx_key_id(k), hex,
+		    kx_name(KX_E_KCV_METHOD, m));
+	}
 	s->n++;
 	if (s->dir == NULL)
 		return KX_OK;
@@ -131,9 +147,10 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	const char *arg, *kek_src = NULL, *storage_src = NULL;
 	const char *clear_dir = NULL, *in;
 	struct cli_xchg x = { 0 };
-	struct cli_kek kek = { 0 };
-	kx_secret *storage = NULL;
+	struct cli_kek kek = { 0 }, storage = { 0 };
+	enum kx_alg kek_fam = KX_ALG_NONE, st_fam = KX_ALG_NONE;
 	struct sink sink = { 0 };
+	kx_diag *rd = NULL;
 	int o, r, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -146,8 +163,18 @@ cmd_import(int argc, char **argv, struct cli *cli)
 			    CLI_OK)
 				return CLI_USAGE;
 			break;
+		case O_KEK_ALG:
+			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
 		case O_STORAGE_KEK:
 			storage_src = arg;
+			break;
+		case O_STORAGE_KEK_ALG:
+			if (cli_kek_family(cli, "storage-kek-alg", arg,
+			    &st_fam) != CLI_OK)
+				return CLI_USAGE;
 			break;
 		case O_STORAGE_KEK_ID:
 			x.xo.kek_id = arg;
@@ -178,18 +205,40 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		    clear_dir);
 	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
-	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
-	    != CLI_OK)
+	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
+	if (clear_dir != NULL)
+		cli_audit_set(cli, KX_AF_OUTPUT, clear_dir);
+	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps,
+	    kek_fam, "kek-alg", 0, &kek)) != CLI_OK)
 		goto out;
-	if (storage_src != NULL &&
-	    (ex = cli_load_key(cli, "storage-kek", storage_src, &storage)) !=
-	    CLI_OK)
-		goto out;
+	x.xo.from_kek_alg = kek.alg;
+	if (storage_src != NULL) {
+		struct cli_list none = { 0 };
+
+		if ((ex = cli_kek_load(cli, "storage key", storage_src, &none,
+		    st_fam, "storage-kek-alg", 1, &storage)) != CLI_OK)
+			goto out;
+		x.xo.kek_alg = storage.alg;
+	}
 	sink.cli = cli;
 	sink.dir = clear_dir;
+	/* the storage key's strength is part of the import decision */
+	x.xo.storage_kek = storage.key;
 	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
-	if (r == KX_OK && storage != NULL)
-		r = kx_rewrap(x.doc, kek.key, storage, &x.xo, x.d);
+	if (r == KX_OK && storage.key != NULL) {
+		/*
+		 * The rewrap runs the rules kx_import already ran (and
+		 * reported) for the same storage key: keep its findings only
+		 * when it fails.
+		 */
+		if ((rd = kx_diag_new()) == NULL) {
+			ex = cli_fail(cli, NULL, KX_ENOMEM, in);
+			goto out;
+		}
+		if ((r = kx_rewrap(x.doc, kek.key, storage.key, &x.xo, rd)) !=
+		    KX_OK)
+			cli_print_findings(cli, rd, 0, in);
+	}
 	if (r != KX_OK && sink.written > 0) {
 		/* only an I/O failure after verification can get here */
 		cli_print_findings(cli, x.d, 0, in);
@@ -204,7 +253,7 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	cli_print_findings(cli, x.d, 0, in);
-	if (storage != NULL) {
+	if (storage.key != NULL) {
 		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 			goto out;
 		fprintf(cli->out, "imported %zu key%s, stored under %s in "
@@ -216,7 +265,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	ex = CLI_OK;
 out:
 	cli_kek_free(&kek);
-	kx_secret_free(storage);
+	cli_kek_free(&storage);
+	kx_diag_free(rd);
 	cli_xchg_close(&x);
 	return ex;
 }

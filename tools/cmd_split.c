@@ -143,7 +143,8 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	if (prefix == NULL || prefix[0] == '\0')
 		return cli_usage(cli, "missing --out-prefix");
 
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
+	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||
@@ -171,6 +172,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		ex = cli_fail(cli, d, r, "split");
 		goto out;
 	}
+	cli_audit_key(cli, 0, ci.key_kcv, KCV_LEN, ci.kcv_method);
 	/* Write every file before printing anything. */
 	for (i = 0; i < n; i++) {
 		ci.index = m != 0 ? xs[i] : i + 1;
@@ -184,6 +186,8 @@ cmd_split(int argc, char **argv, struct cli *cli)
 			ex = cli_fail(cli, d, r, "split");
 			goto out;
 		}
+		cli_audit_key(cli, m != 0 ? xs[i] : i + 1, kcv, KCV_LEN,
+		    ci.kcv_method);
 		kx_hex_encode(kcv, KCV_LEN, hex);
 		fprintf(cli->out, "%s.%u KCV %s\n", prefix,
 		    m != 0 ? xs[i] : i + 1, hex);
@@ -292,6 +296,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		    "terminal");
 		return CLI_USAGE;
 	}
+	cli_audit_set(cli, KX_AF_OUTPUT, outpath);
 	if ((cs = calloc((size_t)k, sizeof(*cs))) == NULL ||
 	    (vals = calloc((size_t)k, sizeof(*vals))) == NULL ||
 	    (xs = calloc((size_t)k, 1)) == NULL ||
@@ -305,6 +310,8 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		if ((ex = comp_read(cli, path, &cs[i], &vals[i], d)) !=
 		    CLI_OK)
 			goto out;
+		cli_audit_key(cli, cs[i].index, cs[i].component_kcv,
+		    cs[i].component_kcv_len, cs[i].kcv_method);
 		ex = CLI_INVALID;
 		for (j = 0; j < i; j++) {
 			if (cs[j].index == cs[i].index) {
@@ -325,13 +332,13 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	if (cs[0].method == KX_SPLIT_XOR && (unsigned)k != cs[0].parts) {
 		cli_error(cli, "all %u components are needed, %d given",
 		    cs[0].parts, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((unsigned)k < cs[0].threshold) {
 		cli_error(cli, "%u components are needed, %d given",
 		    cs[0].threshold, k);
-		ex = CLI_USAGE;
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if ((r = kx_combine(vals, xs, (unsigned)k,
@@ -346,6 +353,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		ex = cli_fail(cli, d, r, "combine");
 		goto out;
 	}
+	cli_audit_key(cli, 0, kcv, kl, cs[0].kcv_method);
 	ex = CLI_INVALID;
 	if (cli_ct_differ(kcv, cs[0].key_kcv, kl)) {
 		cli_error(cli, "the rebuilt key does not match the key KCV "

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST };
+enum { O_POLICY, O_NOW, O_FORMAT, O_AGAINST, O_STRICT };
 
 const struct cli_opt validate_opts[] = {
 	[O_POLICY] = { "policy", 'p', 1, "FILE",
@@ -25,6 +25,8 @@ const struct cli_opt validate_opts[] = {
 	    "report format: text, json, sarif or junit" },
 	[O_AGAINST] = { "against", 'a', 1, "FILE",
 	    "sender's document the keys may only narrow" },
+	[O_STRICT] = { "strict", 0, 0, NULL,
+	    "a rule that could not be checked is an error" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -49,6 +51,29 @@ report_format(const char *s, enum kx_report_format *out)
 	return -1;
 }
 
+/*
+ * The run stops early (a policy or --against document that cannot be
+ * used): a json, sarif or junit report on stdout still says so, its one
+ * file being the one that failed, so that a CI step reading the report
+ * sees a failure instead of a broken file.  Text goes to stderr only.
+ */
+static void
+early_report(struct cli *cli, const kx_diag *d, const char *path,
+    enum kx_report_format fmt, const kx_report_opts *o)
+{
+	kx_report_file rf = { 0 };
+	kx_buf b = { 0 };
+
+	if (fmt == KX_REPORT_TEXT)
+		return;
+	rf.file = path;
+	rf.first = 0;
+	rf.count = kx_diag_count(d);
+	if (kx_report_write_opts(d, &rf, 1, fmt, o, &b) == KX_OK)
+		(void)cli_write(cli, NULL, b.data, b.len, 0);
+	kx_buf_free(&b);
+}
+
 /* Content errors make a file invalid; anything else is I/O (exit 2). */
 static int
 read_failure_is_io(int rc)
@@ -62,13 +87,14 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	const char *arg, *policy_path = NULL, *against_path = NULL;
 	enum kx_report_format fmt = KX_REPORT_TEXT;
 	kx_report_file *files = NULL;
+	kx_report_opts ro = { (int64_t)time(NULL), 0 };
 	kx_policy *policy = NULL;
 	kx_doc *against = NULL, *doc = NULL;
 	kx_diag *d = NULL, *pd = NULL;
 	kx_buf report = { 0 };
 	int64_t now = (int64_t)time(NULL);
-	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles;
-	size_t first, j;
+	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles, strict = 0;
+	size_t first;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -90,6 +116,9 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		case O_AGAINST:
 			against_path = arg;
 			break;
+		case O_STRICT:
+			strict = 1;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -105,11 +134,15 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	kx_diag_set_strict(d, strict);
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, policy_path);
 		cli_error(cli, "cannot use policy %s: %s", policy_path,
-		    kx_strerror(r));
+		    cli_reason(pd, r));
+		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
+		ro.incomplete = 1;
+		early_report(cli, pd, policy_path, fmt, &ro);
 		goto out;
 	}
 	kx_diag_clear(pd);
@@ -117,7 +150,10 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	    KX_FMT_AUTO, &against, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, against_path);
 		cli_error(cli, "cannot use --against %s: %s", against_path,
-		    kx_strerror(r));
+		    cli_reason(pd, r));
+		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
+		ro.incomplete = 1;
+		early_report(cli, pd, against_path, fmt, &ro);
 		goto out;
 	}
 
@@ -125,13 +161,18 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		const char *path = argv[cli->optind + i];
 		int file_rc = CLI_OK;
 
+		size_t errs = kx_diag_count_at(d, KX_SEV_ERROR), drop[3];
+		int s;
+
+		for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+			drop[s] = kx_diag_dropped(d, (enum kx_severity)s);
 		first = kx_diag_count(d);
 		r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, d);
 		if (r != KX_OK) {
 			if (read_failure_is_io(r)) {
 				/* Also on stderr: the report may be JSON. */
 				cli_error(cli, "cannot read %s: %s", path,
-				    kx_strerror(r));
+				    cli_reason(d, r));
 				file_rc = CLI_USAGE;
 			} else {
 				file_rc = CLI_INVALID;
@@ -147,15 +188,18 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		files[i].file = path;
 		files[i].first = first;
 		files[i].count = kx_diag_count(d) - first;
-		for (j = first; j < kx_diag_count(d); j++)
-			if (kx_diag_get(d, j)->severity >= KX_SEV_ERROR &&
-			    file_rc == CLI_OK)
-				file_rc = CLI_INVALID;
+		for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
+			files[i].dropped[s] = kx_diag_dropped(d,
+			    (enum kx_severity)s) - drop[s];
+		/* counts, not the stored findings: none is ever missed */
+		if (kx_diag_count_at(d, KX_SEV_ERROR) > errs &&
+		    file_rc == CLI_OK)
+			file_rc = CLI_INVALID;
 		if (file_rc > worst)
 			worst = file_rc;
 	}
-	if ((r = kx_report_write(d, files, (size_t)nfiles, fmt, &report)) !=
-	    KX_OK) {
+	if ((r = kx_report_write_opts(d, files, (size_t)nfiles, fmt, &ro,
+	    &report)) != KX_OK) {
 		cli_error(cli, "cannot write the report: %s", kx_strerror(r));
 		goto out;
 	}

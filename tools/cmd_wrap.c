@@ -3,7 +3,8 @@
  * with aes-kw / aes-kwp (RFC 3394 / RFC 5649), tdea-ecb, rsa-oaep-sha256
  * or rsa-aes-kwp (the KEK is then a PEM public key to wrap, a PEM private
  * key to unwrap).  aes-siv-bound binds the key to its profile and is only
- * reachable through export/import.
+ * reachable through export/import.  An RSA KEK under 2048 bits is refused
+ * (KX128) unless --policy lowers that rule's severity.
  *
  * Unwrapped output is key material: it goes to -o FILE (0600, atomic) or
  * to a standard output that is not a terminal, never to a terminal.
@@ -13,10 +14,11 @@
 #endif
 
 #include <string.h>
+#include <time.h>
 
-#include "cli.h"
+#include "cli_xchg.h"
 
-enum { O_ALG, O_KEK, O_KEY, O_HEX, O_OUTPUT };
+enum { O_ALG, O_KEK, O_KEY, O_HEX, O_POLICY, O_OUTPUT };
 
 const struct cli_opt wrap_opts[] = {
 	[O_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
@@ -25,6 +27,9 @@ const struct cli_opt wrap_opts[] = {
 	    "PEM public key for rsa-*)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key to wrap (key source)" },
 	[O_HEX] = { "hex", 'x', 0, NULL, "write the wrapped key as hex text" },
+	[O_POLICY] = { "policy", 0, 1, "FILE",
+	    "policy document (its severity for KX128 rules RSA KEKs under "
+	    "2048 bits)" },
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write to OUT instead of standard output" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -71,6 +76,21 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 	}
 }
 
+/* The key a KEK source must hold for alg. */
+static enum kx_alg
+kek_alg(enum kx_wrap_alg alg)
+{
+	switch (alg) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		return KX_ALG_AES;
+	case KX_WRAP_TDEA_ECB:
+		return KX_ALG_TDEA3;	/* the family: 16 or 24 bytes */
+	default:
+		return KX_ALG_RSA;	/* a PEM key */
+	}
+}
+
 static int
 is_stdout(const char *path)
 {
@@ -81,9 +101,10 @@ int
 cmd_wrap(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *alg_name = NULL, *kek_src = NULL, *key_src = NULL;
-	const char *outpath = NULL;
+	const char *outpath = NULL, *policy_path = NULL;
 	enum kx_wrap_alg alg = KX_WRAP_NONE;
 	kx_secret *kek = NULL, *key = NULL;
+	kx_policy *policy = NULL;
 	kx_diag *d = NULL;
 	kx_buf w = { 0 }, text = { 0 };
 	int o, r, hex = 0, ex = CLI_USAGE;
@@ -102,6 +123,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 			break;
 		case O_HEX:
 			hex = 1;
+			break;
+		case O_POLICY:
+			policy_path = arg;
 			break;
 		case O_OUTPUT:
 			outpath = arg;
@@ -126,15 +150,27 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		    "--hex or -o FILE");
 		return CLI_USAGE;
 	}
-	if ((ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "key", key_src, &key)) != CLI_OK)
+	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK ||
+	    (ex = cli_load_key(cli, "kek", kek_src, kek_alg(alg), 0, &kek)) !=
+	    CLI_OK || (ex = cli_load_key(cli, "key", key_src, KX_ALG_NONE, 0,
+	    &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	if ((r = kx_wrap(alg, kek, key, NULL, 0, &w, d)) != KX_OK) {
+	/* the rules first: nothing is wrapped under a key they refuse */
+	r = kx_wrap_check(alg, kek, NULL, policy, (int64_t)time(NULL), d);
+	cli_print_findings(cli, d, 0, kek_src);
+	if (r == KX_EPOLICY) {
+		cli_error(cli, "wrap refused: nothing written");
+		ex = cli_exit_for(r);
+		goto out;
+	}
+	kx_diag_clear(d);
+	if (r != KX_OK || (r = kx_wrap(alg, kek, key, NULL, 0, &w, d)) !=
+	    KX_OK) {
 		ex = cli_fail(cli, d, r, "wrap");
 		goto out;
 	}
@@ -158,6 +194,7 @@ out:
 	kx_buf_free(&w);
 	kx_secret_free(kek);
 	kx_secret_free(key);
+	kx_policy_free(policy);
 	kx_diag_free(d);
 	return ex;
 }
@@ -225,13 +262,15 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		if (kx_hex_decode((const char *)b.data, b.len, b.data, b.len,
 		    &wlen) != KX_OK) {
 			cli_error(cli, "%s: expected hex text", in);
+			ex = CLI_INVALID;
 			goto out;
 		}
 	} else {
 		wlen = b.len;
 	}
 	wrapped = b.data;
-	if ((ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "kek", kek_src, kek_alg(alg), 0, &kek)) !=
+	    CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((r = kx_unwrap(alg, kek, wrapped, wlen, NULL, 0, &key, d)) !=

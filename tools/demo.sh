@@ -19,6 +19,9 @@ step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ kmsxchg %s\n' "$*" | sed "s|$work/||g; s|$SRC/||g"; "$KX" "$@"; }
 rand() { openssl rand -hex "$1" > "$2"; }
 
+# Each side keeps its own audit trail of the ceremony steps (kmsxchg(1)).
+export KMSXCHG_AUDIT="$work/manufacturer/audit.log" KMSXCHG_OPERATOR=manufacturer-officer
+
 step "Manufacturer: transport key TK-2026-001 (AES-256) as three components"
 # Generated inside the manufacturer's HSM; only components leave it.
 rand 32 manufacturer/hsm/tk.key
@@ -47,6 +50,8 @@ run show wire/exchange.xml
 run convert --to der -o wire/exchange.der wire/exchange.xml
 echo "exchange.xml: $(wc -c < wire/exchange.xml) bytes; exchange.der: $(wc -c < wire/exchange.der) bytes"
 
+export KMSXCHG_AUDIT="$work/issuer/audit.log" KMSXCHG_OPERATOR=issuer-officers
+
 step "Issuer: key ceremony - the three officers rebuild the transport key"
 run combine --kcv "$TKKCV" -o issuer/hsm/tk.key \
     officer1/tk.1 officer2/tk.2 officer3/tk.3
@@ -72,6 +77,13 @@ if "$KX" import --kek file:issuer/hsm/tk.key --insecure-clear-output issuer/clea
 fi
 [ ! -e issuer/clear ] || [ -z "$(ls -A issuer/clear)" ] || {
 	echo "VERDICT: FAILED - output written for a refused import"; exit 1; }
+
+step "Both sides: verify the audit trails (record each head in the minutes)"
+run audit verify manufacturer/audit.log
+run audit verify issuer/audit.log
+grep -q '"op":"export".*"result":"ok"' manufacturer/audit.log &&
+grep -q '"op":"import".*"result":"refused"' issuer/audit.log || {
+	echo "VERDICT: FAILED - the audit trails miss a ceremony step"; exit 1; }
 
 for k in ISD-KVN30-ENC ISD-KVN30-MAC ISD-KVN30-DEK; do
 	grep -q "$k" issuer/stored.xml || { echo "VERDICT: FAILED - $k missing"; exit 1; }

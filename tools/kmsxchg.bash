@@ -9,10 +9,15 @@ _kmsxchg()
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
+		--audit) ((i++)) ;;	# the global option's FILE
 		-*) ;;
 		*) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
+	if [[ ${COMP_WORDS[COMP_CWORD-1]} == --audit ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+	fi
 	if [[ -z $cmd ]]; then
 		words=$("${COMP_WORDS[0]}" --complete-words 2>/dev/null)
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -3,6 +3,65 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/import-v1-policy-refuses.case \
+	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-ambiguous.case \
+	tests/cli/cases/export-kek-alg-tdea.case \
+	tests/cli/cases/import-tampered-sender.case \
+	tests/cli/cases/import-tampered-recipient.case \
+	tests/cli/cases/import-tampered-docid.case \
+	tests/cli/cases/import-v1-sample.case \
+	tests/cli/cases/import-binding-unknown.case \
+	tests/cli/cases/import-binding-removed.case \
+	tests/cli/cases/import-binding-digest.case \
+	tests/cli/cases/export-clear-dropped.case \
+	tests/cli/cases/validate-clear-beside-wrapped.case \
+	tests/cli/cases/import-storage-drops-clear.case \
+	tests/cli/cases/convert-range-edges.case \
+	tests/cli/cases/validate-range-refused.case \
+	tests/cli/cases/validate-not-checked-gp.case \
+	tests/cli/cases/validate-not-checked.case \
+	tests/cli/cases/validate-strict.case \
+	tests/cli/cases/validate-period-calendar.case \
+	tests/cli/cases/validate-period-calendar-over.case \
+	tests/cli/cases/exit-export-kx101.case \
+	tests/cli/cases/exit-wrap-bad-length.case \
+	tests/cli/cases/exit-unwrap-bad-kek.case \
+	tests/cli/cases/exit-policy-malformed.case \
+	tests/cli/cases/exit-export-bad-kek.case \
+	tests/cli/cases/validate-findings-limit.case \
+	tests/cli/cases/validate-findings-limit-json.case \
+	tests/cli/cases/export-reader-error-place.case \
+	tests/cli/cases/no-doubled-prefix.case \
+	tests/cli/cases/missing-file-says-so.case \
+	tests/cli/cases/schema-error-element-in-full.case \
+	tests/cli/cases/validate-early-failure-reports.case \
+	tests/cli/cases/hmac-export-import-no-kcv.case \
+	tests/cli/cases/keysrc-strict.case \
+	tests/cli/cases/kcv-len-bounded.case \
+	tests/cli/cases/import-hostile-kcv-length.case \
+	tests/cli/cases/schema-error-no-value.case \
+	tests/cli/cases/audit-concurrent.case \
+	tests/cli/cases/audit-expect-head.case \
+	tests/cli/cases/audit-no-key-material.case \
+	tests/cli/cases/audit-not-audited.case \
+	tests/cli/cases/audit-record-golden.case \
+	tests/cli/cases/audit-symlink-refused.case \
+	tests/cli/cases/audit-tamper-cut-lines.case \
+	tests/cli/cases/audit-tamper-delete.case \
+	tests/cli/cases/audit-tamper-edit.case \
+	tests/cli/cases/audit-tamper-insert.case \
+	tests/cli/cases/audit-tamper-reorder.case \
+	tests/cli/cases/audit-tamper-truncate.case \
+	tests/cli/cases/audit-unwritable.case \
+	tests/cli/cases/wrap-rsa-short.case \
+	tests/cli/cases/export-templates-pre-active.case \
+	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/import-storage-weaker.case \
+	tests/cli/cases/rewrap-weaker.case \
+	tests/cli/cases/validate-against-lifecycle.case \
+	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
@@ -125,5 +184,5 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
-	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c
 tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools

@@ -32,6 +32,8 @@ SAMPLES=$KX_SRCDIR/samples
 PATH=$KX_BUILDDIR/tools:$PATH
 LC_ALL=C
 export SAMPLES PATH KX_SRCDIR KX_BUILDDIR LC_ALL
+# A session's audit trail must not collect the suite's runs.
+unset KMSXCHG_AUDIT KMSXCHG_OPERATOR
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kxcase.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT HUP INT TERM

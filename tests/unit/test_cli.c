@@ -119,7 +119,7 @@ test_repeated_calls(void **state)
 		run_free(&r);
 		r = run("rules", "--format", "md", NULL);
 		assert_int_equal(r.rc, 0);
-		assert_non_null(strstr(r.out, "| Rule | Severity | Summary |"));
+		assert_non_null(strstr(r.out, "| Rule | Severity | Phases | Summary |"));
 		run_free(&r);
 		r = run("convert", "--to", "xml", NULL);
 		assert_int_equal(r.rc, 2);
@@ -182,7 +182,7 @@ test_option_tables(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 13);
 }
 
 static void

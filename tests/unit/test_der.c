@@ -681,6 +681,115 @@ test_reject_model_values(void **state)
 	kx_doc_free(doc);
 }
 
+/*
+ * Issue 7 item 13: the value ranges of the model, the schema and both
+ * codecs agree.  Legal edges go model -> DER -> model unchanged; values
+ * outside are refused by the writer, and their encodings by the reader.
+ */
+static kx_doc *
+range_doc(kx_key **kp)
+{
+	kx_doc *doc = minimal_doc();
+	kx_key *k = kxi_doc_add_key(doc);
+
+	assert_non_null(k);
+	k->prof.id = "k";
+	k->prof.owner = "o";
+	k->prof.usage = KX_USAGE_BIT(KX_U_ENCRYPT);
+	*kp = k;
+	return doc;
+}
+
+static void
+range_roundtrip(kx_doc *doc)
+{
+	kx_doc *back = NULL;
+	kx_buf a;
+
+	write_doc(doc, &a);
+	assert_int_equal(kxi_format_der.read(a.data, a.len, "t.der", &back,
+	    NULL), KX_OK);
+	assert_int_equal(back->keys[0].prof.rsa_e, doc->keys[0].prof.rsa_e);
+	eq_str(back->keys[0].prof.ec_curve, doc->keys[0].prof.ec_curve);
+	assert_int_equal(back->keys[0].prof.not_before,
+	    doc->keys[0].prof.not_before);
+	assert_int_equal(back->keys[0].prof.not_after,
+	    doc->keys[0].prof.not_after);
+	kx_doc_free(back);
+	kx_buf_free(&a);
+}
+
+static void
+test_value_ranges(void **state)
+{
+	static const char *const legal[] = { "0.39", "1.39", "0.0", "2.40",
+		"2.9223372036854775807", "1.2.9223372036854775807" };
+	static const char *const illegal[] = { "0.40", "1.40", "3.1", "1",
+		"1.2.9223372036854775808", "2.18446744073709551616", "1.02" };
+	kx_buf a = { 0 };
+	kx_key *k;
+	kx_doc *doc = range_doc(&k);
+	uint8_t x[512];
+	size_t i, n, at;
+	int64_t t;
+
+	(void)state;
+	/* legal edges */
+	k->prof.rsa_e = INT64_MAX;
+	assert_int_equal(kx_time_parse("1969-12-31T23:59:59Z", &t), KX_OK);
+	assert_int_equal(t, -1);
+	k->prof.not_before = t;
+	assert_int_equal(kx_time_parse("9999-12-31T23:59:59Z",
+	    &k->prof.not_after), KX_OK);
+	for (i = 0; i < sizeof(legal) / sizeof(legal[0]); i++) {
+		k->prof.ec_curve = legal[i];
+		range_roundtrip(doc);
+	}
+	assert_int_equal(kx_time_parse("0001-01-01T00:00:00Z",
+	    &k->prof.not_before), KX_OK);
+	range_roundtrip(doc);
+	/* the writer refuses what no reader accepts */
+	for (i = 0; i < sizeof(illegal) / sizeof(illegal[0]); i++) {
+		k->prof.ec_curve = illegal[i];
+		assert_int_equal(kxi_format_der.write(doc, &a, NULL),
+		    KX_ESCHEMA);
+		assert_int_equal(kxi_oid_check(illegal[i], NULL), KX_ESCHEMA);
+	}
+	k->prof.ec_curve = NULL;
+	k->prof.rsa_e = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(kxi_format_der.write(doc, &a, NULL), KX_ESCHEMA);
+	k->prof.rsa_e = 0;
+	k->prof.not_before -= 1;	/* 0000-12-31T23:59:59Z */
+	assert_int_equal(kxi_format_der.write(doc, &a, NULL), KX_ESCHEMA);
+	k->prof.not_before = KX_UNSET_TIME;
+	k->prof.not_after = KX_UNSET_TIME;
+
+	/* the reader refuses their encodings */
+	k->prof.ec_curve = "1.2.9223372036854775807";
+	write_doc(doc, &a);
+	at = find(&a, (const uint8_t *)"\x2a\xff\xff\xff\xff\xff\xff\xff"
+	    "\xff\x7f", 10);
+	/* a non-minimal subidentifier (X.690 8.19.2), same length */
+	memcpy(x, a.data, a.len);
+	x[at + 1] = 0x80;
+	expect_refused(x, a.len, KX_ESCHEMA);
+	/* an arc of 2^63 + ...: one septet more, lengths fixed */
+	n = grow_profile(x, &a, at + 1, 0, (const uint8_t *)"\x81", 1);
+	x[at - 1]++;		/* the OID's length */
+	x[at - 3]++;		/* the params' length */
+	expect_refused(x, n, KX_ESCHEMA);
+	kx_buf_free(&a);
+	/* year 0000 in a GeneralizedTime */
+	k->prof.ec_curve = NULL;
+	write_doc(doc, &a);
+	at = find(&a, (const uint8_t *)"\x81\x0f", 2);
+	memcpy(x, a.data, a.len);
+	memcpy(x + at + 2, "0000", 4);
+	expect_refused_at(x, a.len, KX_ESCHEMA, (int64_t)at);
+	kx_buf_free(&a);
+	kx_doc_free(doc);
+}
+
 static void
 test_reject_boolean_and_noncanonical(void **state)
 {
@@ -1001,6 +1110,7 @@ main(void)
 		cmocka_unit_test(test_reject_ber),
 		cmocka_unit_test(test_reject_boolean_and_noncanonical),
 		cmocka_unit_test(test_reject_model_values),
+		cmocka_unit_test(test_value_ranges),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_profile_der),
 		cmocka_unit_test(test_mutations_never_crash),

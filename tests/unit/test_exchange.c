@@ -154,7 +154,7 @@ wrong_kek_refused(void **state)
 
 	(void)state;
 	assert_int_equal(kx_import(doc, other, &o, collect, &g, d), KX_EKCV);
-	assert_true(kxt_has_rule(d, "KX133", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX135", KX_SEV_ERROR));
 	assert_int_equal(g.calls, 0);
 	kx_diag_free(d);
 	kx_doc_free(doc);
@@ -203,10 +203,21 @@ static void m_ext(kx_doc *x, kx_profile *p)
 	p->nextensions = 1;
 }
 
+/* The header fields binding version 2 covers. */
+static void m_sender(kx_doc *x, kx_profile *p) { x->sender = "MALLORY"; (void)p; }
+static void m_nosender(kx_doc *x, kx_profile *p) { x->sender = NULL; (void)p; }
+static void m_rcpt(kx_doc *x, kx_profile *p) { x->recipients.v[0] = "MALLORY"; (void)p; }
+static void m_rcpt2(kx_doc *x, kx_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &x->recipients, "MALLORY"), KX_OK); (void)p; }
+static void m_docid(kx_doc *x, kx_profile *p) { x->id = "DOC-2"; (void)p; }
+static void m_created(kx_doc *x, kx_profile *p) { x->created += 1; (void)p; }
+
 static const struct {
 	const char *what;
 	void (*mutate)(kx_doc *, kx_profile *);
 } tampers[] = {
+	{ "sender", m_sender }, { "sender removed", m_nosender },
+	{ "recipient", m_rcpt }, { "recipient added", m_rcpt2 },
+	{ "document id", m_docid }, { "created", m_created },
 	{ "id", m_id }, { "name", m_name }, { "description", m_desc },
 	{ "owner", m_owner }, { "class", m_class }, { "length", m_len },
 	{ "usage added", m_usage }, { "usage removed", m_usage2 },
@@ -236,27 +247,32 @@ every_bound_attribute_is_bound(void **state)
 		struct got g = { 0 };
 		kx_buf a = { 0 }, b = { 0 };
 
-		assert_int_equal(kxi_profile_der(&doc->keys[0].prof, &a,
-		    NULL), KX_OK);
+		assert_string_equal(doc->keys[0].value.binding_method,
+		    "header-profile-der-v2");
+		assert_int_equal(kxi_bound_aad(doc, &doc->keys[0], 2, &a,
+		    NULL, NULL), KX_OK);
 		tampers[i].mutate(doc, &doc->keys[0].prof);
-		assert_int_equal(kxi_profile_der(&doc->keys[0].prof, &b,
-		    NULL), KX_OK);
+		assert_int_equal(kxi_bound_aad(doc, &doc->keys[0], 2, &b,
+		    NULL, NULL), KX_OK);
 		if (a.len == b.len && memcmp(a.data, b.data, a.len) == 0)
 			fail_msg("tampering with %s does not change the "
-			    "bound profile", tampers[i].what);
-		/* The binding itself refuses the changed profile ... */
+			    "bound data", tampers[i].what);
+		/* The binding itself refuses the changed data ... */
 		{
 			kx_secret *v = NULL;
 			const kx_keyval *val = &doc->keys[0].value;
 
-			assert_int_equal(kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek,
-			    val->data.p, val->data.n, b.data, b.len, &v,
-			    NULL), KX_ECRYPTO);
+			assert_int_equal(kxi_bound_unwrap(2, kek, val->data.p,
+			    val->data.n, b.data, b.len, &v, NULL),
+			    KX_ECRYPTO);
 			assert_null(v);
-			assert_int_equal(kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek,
-			    val->data.p, val->data.n, a.data, a.len, &v,
-			    NULL), KX_OK);
+			assert_int_equal(kxi_bound_unwrap(2, kek, val->data.p,
+			    val->data.n, a.data, a.len, &v, NULL), KX_OK);
 			kx_secret_free(v);
+			/* ... and version 1 (another KDF label) cannot */
+			assert_int_equal(kxi_bound_unwrap(1, kek, val->data.p,
+			    val->data.n, a.data, a.len, &v, NULL),
+			    KX_ECRYPTO);
 		}
 		kx_buf_free(&a);
 		kx_buf_free(&b);
@@ -267,6 +283,11 @@ every_bound_attribute_is_bound(void **state)
 		 */
 		if (kx_import(doc, kek, &o, collect, &g, d) == KX_OK)
 			fail_msg("tampered %s was imported", tampers[i].what);
+		/* without the (optional) digest, AES-SIV still refuses */
+		doc->keys[0].value.binding_digest.n = 0;
+		if (kx_import(doc, kek, &o, collect, &g, d) == KX_OK)
+			fail_msg("tampered %s was imported without its digest",
+			    tampers[i].what);
 		assert_int_equal(g.calls, 0);
 		kx_diag_free(d);
 		kx_doc_free(doc);
@@ -274,27 +295,35 @@ every_bound_attribute_is_bound(void **state)
 	kx_secret_free(kek);
 }
 
+/* Import of doc (freed) is refused with rule, no key handed over. */
+static void
+import_refused(kx_doc *doc, const kx_secret *kek, const char *rule)
+{
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	if (!kxt_has_rule(d, rule, KX_SEV_ERROR))
+		fail_msg("import not refused with %s", rule);
+	assert_int_equal(g.calls, 0);
+	kx_diag_free(d);
+	kx_doc_free(doc);
+}
+
 static void
 tampered_value_refused(void **state)
 {
 	kx_secret *kek = secret_hex(KEK);
-	kx_xchg_opts o = opts();
 	size_t i, n;
 
 	(void)state;
 	n = 32;
 	for (i = 0; i < n; i++) {
 		kx_doc *doc = exported(kek);
-		kx_diag *d = kx_diag_new();
-		struct got g = { 0 };
 
 		doc->keys[0].value.data.p[i] ^= 0x01;
-		assert_int_equal(kx_import(doc, kek, &o, collect, &g, d),
-		    KX_EPOLICY);
-		assert_true(kxt_has_rule(d, "KX134", KX_SEV_ERROR));
-		assert_int_equal(g.calls, 0);
-		kx_diag_free(d);
-		kx_doc_free(doc);
+		import_refused(doc, kek, "KX134");
 	}
 	kx_secret_free(kek);
 }
@@ -327,6 +356,53 @@ rewrap_moves_to_new_kek(void **state)
 	kx_secret_free(kek2);
 }
 
+/* One export attempt: the sample key, its value, a transport key. */
+struct xfix {
+	kx_doc *doc;
+	kx_profile *p;
+	kx_secret *key, *kek;
+	kx_xchg_opts o;
+	kx_diag *d;
+};
+
+static void
+xfix_init(struct xfix *x)
+{
+	x->doc = sample_doc();
+	x->p = &x->doc->keys[0].prof;
+	x->key = secret_hex(KEY);
+	x->kek = secret_hex(KEK);
+	x->o = opts();
+	x->d = kx_diag_new();
+}
+
+/* An AES-256 key under an AES-128 transport key (KX121). */
+static void
+xfix_weak(struct xfix *x)
+{
+	kx_secret_free(x->kek);
+	x->kek = secret_hex("000102030405060708090A0B0C0D0E0F");
+	x->o.kek_alg = KX_ALG_AES;	/* 16 bytes: AES-128, not TDEA */
+	x->p->length_bits = 256;
+	kx_secret_free(x->key);
+	x->key = secret_hex(KEK2);
+}
+
+static int
+xfix_export(struct xfix *x)
+{
+	return kx_export(x->doc, &x->key, 1, x->kek, &x->o, x->d);
+}
+
+static void
+xfix_free(struct xfix *x)
+{
+	kx_diag_free(x->d);
+	kx_doc_free(x->doc);
+	kx_secret_free(x->key);
+	kx_secret_free(x->kek);
+}
+
 static void
 export_restrictions(void **state)
 {
@@ -342,40 +418,29 @@ export_restrictions(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		kx_doc *doc = sample_doc();
-		kx_profile *p = &doc->keys[0].prof;
-		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
-		kx_xchg_opts o = opts();
-		kx_diag *d = kx_diag_new();
+		struct xfix x;
+		kx_profile *p;
 
+		xfix_init(&x);
+		p = x.p;
 		switch (cases[i].which) {
 		case 0: p->export_.allowed = false; break;
 		case 1: p->state = KX_STATE_COMPROMISED; break;
 		case 2: p->not_after = NOW - 1; break;
-		case 3: o.recipient = "SOMEONE-ELSE"; break;
-		case 4: p->export_.forms = 1u << KX_FORM_WRAPPED; break;
-		case 5:
-			kx_secret_free(kek);
-			kek = secret_hex("000102030405060708090A0B0C0D0E0F");
-			p->length_bits = 256;
-			kx_secret_free(key);
-			key = secret_hex(KEK2);
-			break;
+		case 3: x.o.recipient = "SOMEONE-ELSE"; break;
+		case 4: p->export_.forms = 1u << KX_FORM_COMPONENTS; break;
+		case 5: xfix_weak(&x); break;
 		case 6:
-			doc->keys[0].kcv.p = kxi_memdup(&doc->arena,
+			x.doc->keys[0].kcv.p = kxi_memdup(&x.doc->arena,
 			    "\x01\x02\x03", 3);
-			doc->keys[0].kcv.n = 3;
-			doc->keys[0].kcv_method = KX_KCV_GP_AES;
+			x.doc->keys[0].kcv.n = 3;
+			x.doc->keys[0].kcv_method = KX_KCV_GP_AES;
 			break;
 		}
-		assert_int_not_equal(kx_export(doc, &key, 1, kek, &o, d),
-		    KX_OK);
-		if (!kxt_has_rule(d, cases[i].rule, KX_SEV_ERROR))
+		assert_int_not_equal(xfix_export(&x), KX_OK);
+		if (!kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
 			fail_msg("export not refused with %s", cases[i].rule);
-		kx_diag_free(d);
-		kx_doc_free(doc);
-		kx_secret_free(key);
-		kx_secret_free(kek);
+		xfix_free(&x);
 	}
 }
 
@@ -471,6 +536,491 @@ hmac_and_unsupported(void **state)
 	kx_secret_free(kek);
 }
 
+/* Re-bind exported key 0 (value KEY) as a binding version 1 export. */
+static void
+as_v1(kx_doc *doc, const kx_secret *kek)
+{
+	kx_keyval *val = &doc->keys[0].value;
+	kx_secret *v = secret_hex(KEY);
+	kx_buf aad = { 0 }, out = { 0 };
+
+	assert_int_equal(kxi_profile_der(&doc->keys[0].prof, &aad, NULL),
+	    KX_OK);
+	assert_int_equal(kx_wrap(KX_WRAP_AES_SIV_BOUND, kek, v, aad.data,
+	    aad.len, &out, NULL), KX_OK);
+	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
+	val->data.n = out.len;
+	val->binding_method = "profile-der-v1";
+	val->binding_digest.n = 0;
+	kx_secret_free(v);
+	kx_buf_free(&aad);
+	kx_buf_free(&out);
+}
+
+/*
+ * Binding version 1 documents still import, but their header is not
+ * authenticated: a warning (KX137), and KX127 does not trust the sender;
+ * rewrap keeps them version 1.  A version 2 header change is refused.
+ */
+static void
+v1_header_not_trusted(void **state)
+{
+	kx_secret *kek = secret_hex(KEK), *kek2 = secret_hex(KEK2);
+	kx_xchg_opts o = opts();
+	kx_doc *doc;
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	doc = exported(kek);
+	as_v1(doc, kek);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_int_equal(g.calls, 1);
+	assert_true(kxt_has_rule(d, "KX137", KX_SEV_WARNING));
+	/* its sender can be changed unnoticed, so import sources refuse */
+	doc->sender = "MALLORY";
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_int_equal(kxi_strlist_add(&doc->arena,
+	    &doc->keys[0].prof.import_.sources, "MANUFACTURER"), KX_OK);
+	doc->sender = "MANUFACTURER";
+	as_v1(doc, kek);	/* the profile changed: bind it again */
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX127", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 2);
+	/* rewrap keeps version 1: it never vouches for that header */
+	o.kek_id = "LMK-1";
+	assert_int_equal(kx_rewrap(doc, kek, kek2, &o, NULL), KX_OK);
+	assert_string_equal(doc->keys[0].value.binding_method,
+	    "profile-der-v1");
+	kx_doc_free(doc);
+
+	/* version 2: the same import sources accept the bound sender */
+	doc = sample_doc();
+	assert_int_equal(kxi_strlist_add(&doc->arena,
+	    &doc->keys[0].prof.import_.sources, "MANUFACTURER"), KX_OK);
+	{
+		kx_secret *key = secret_hex(KEY);
+
+		o = opts();
+		assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL),
+		    KX_OK);
+		kx_secret_free(key);
+	}
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_false(kxt_has_rule(d, "KX137", KX_SEV_WARNING));
+	assert_int_equal(g.calls, 3);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(kek);
+	kx_secret_free(kek2);
+}
+
+/* Binding metadata: unknown method, none, wrong digest (KX136). */
+static void
+binding_metadata_checked(void **state)
+{
+	kx_secret *kek = secret_hex(KEK);
+	int which;
+
+	(void)state;
+	for (which = 0; which < 3; which++) {
+		kx_doc *doc = exported(kek);
+		kx_keyval *val = &doc->keys[0].value;
+
+		if (which == 0)
+			val->binding_method = "header-profile-der-v3";
+		else if (which == 1)
+			val->binding_method = NULL;
+		else
+			val->binding_digest.p[0] ^= 1;
+		import_refused(doc, kek, "KX136");
+	}
+	kx_secret_free(kek);
+}
+
+/*
+ * Export and rewrap write the value they make and nothing else: a clear
+ * value (or any other field) of the input never survives beside it.
+ */
+static void
+no_clear_value_survives(void **state)
+{
+	kx_secret *kek = secret_hex(KEK), *kek2 = secret_hex(KEK2);
+	kx_secret *key = secret_hex(KEY);
+	kx_doc *doc = sample_doc();
+	kx_keyval *val = &doc->keys[0].value;
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	size_t n;
+
+	(void)state;
+	val->form = KX_VALUE_CLEAR;
+	val->clear.p = kxi_memdup(&doc->arena, kxt_hex(KEY, &n), 16);
+	val->clear.n = 16;
+	val->iv.p = kxi_memdup(&doc->arena, "12345678", 8);
+	val->iv.n = 8;
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL), KX_OK);
+	assert_int_equal(val->form, KX_VALUE_WRAPPED);
+	assert_int_equal(val->clear.n, 0);
+	assert_null(val->clear.p);
+	assert_int_equal(val->iv.n, 0);
+	/* clear bytes beside the wrapped value of a production key */
+	val->clear.p = kxi_memdup(&doc->arena, kxt_hex(KEY, &n), 16);
+	val->clear.n = 16;
+	o.kek_id = "LMK-1";
+	assert_int_equal(kx_rewrap(doc, kek, kek2, &o, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX108", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX126", KX_SEV_WARNING));
+	kx_doc_free(doc);
+
+	/* a test key may carry one, but rewrap does not copy it */
+	doc = sample_doc();
+	doc->keys[0].prof.mode = KX_KEYMODE_TEST;
+	val = &doc->keys[0].value;
+	o = opts();
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL), KX_OK);
+	val->clear.p = kxi_memdup(&doc->arena, kxt_hex(KEY, &n), 16);
+	val->clear.n = 16;
+	o.kek_id = "LMK-1";
+	assert_int_equal(kx_rewrap(doc, kek, kek2, &o, NULL), KX_OK);
+	assert_string_equal(val->kek_id, "LMK-1");
+	assert_int_equal(val->clear.n, 0);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(key);
+	kx_secret_free(kek);
+	kx_secret_free(kek2);
+}
+
+/*
+ * The transport key's algorithm is named or unambiguous, never guessed:
+ * a 16-byte key without one is refused, a TDEA one refused until the
+ * bound wrap supports it, a KEK of the wrong family refused on import.
+ */
+static void
+tdea_transport_key_refused(void **state)
+{
+	kx_secret *k16 = secret_hex("000102030405060708090A0B0C0D0E0F");
+	kx_secret *kek = secret_hex(KEK), *key = secret_hex(KEY);
+	kx_xchg_opts o = opts();
+	kx_doc *doc = sample_doc();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_EUSAGE);
+	o.kek_alg = KX_ALG_TDEA2;
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d),
+	    KX_EUNSUPPORTED);
+	o.kek_alg = KX_ALG_AES;
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_OK);
+	assert_int_equal(doc->tks[0].alg, KX_ALG_AES);
+	assert_int_equal(doc->tks[0].length_bits, 128);
+	kx_doc_free(doc);
+	/* import: the family given must be the document's */
+	doc = exported(kek);
+	o = opts();
+	o.from_kek_alg = KX_ALG_TDEA3;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EKCV);
+	assert_true(kxt_has_rule(d, "KX135", KX_SEV_ERROR));
+	/* rewrap: a TDEA new key is refused */
+	o = opts();
+	o.kek_alg = KX_ALG_TDEA2;
+	assert_int_equal(kx_rewrap(doc, kek, k16, &o, d), KX_EUNSUPPORTED);
+	assert_int_equal(g.calls, 0);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(k16);
+	kx_secret_free(kek);
+	kx_secret_free(key);
+}
+
+static kx_policy *
+policy_xml(const char *body)
+{
+	char xml[1024];
+	kx_policy *pol = NULL;
+
+	snprintf(xml, sizeof(xml), "<?xml version=\"1.0\"?>\n<policy "
+	    "xmlns=\"urn:kmsxchg:xml:ns:policy:1\" name=\"t\">\n%s</policy>\n",
+	    body);
+	assert_int_equal(kx_policy_read((const uint8_t *)xml, strlen(xml),
+	    "t.xml", &pol, NULL), KX_OK);
+	return pol;
+}
+
+/*
+ * Export runs the rule table: a policy that waives, downgrades or turns
+ * off an export rule changes what export does (issue 8 item 1).
+ */
+static void
+policy_changes_export(void **state)
+{
+	static const struct {
+		const char *policy;
+		int weak, noexport;	/* which restriction to break */
+		int ok;
+		const char *rule;
+		enum kx_severity sev;
+	} cases[] = {
+		{ "", 1, 0, 0, "KX121", KX_SEV_ERROR },
+		{ "<waiver rule=\"KX121\" key=\"ISD-ENC\" reason=\"r\"/>\n",
+		    1, 0, 1, "KX121", KX_SEV_NOTE },
+		{ "<waiver rule=\"KX121\" key=\"OTHER\" reason=\"r\"/>\n",
+		    1, 0, 0, "KX121", KX_SEV_ERROR },
+		{ "<waiver rule=\"KX121\" key=\"ISD-ENC\" reason=\"r\" "
+		    "until=\"2026-01-01\"/>\n", 1, 0, 0, "KX121",
+		    KX_SEV_ERROR },
+		{ "<severity rule=\"KX121\" level=\"warning\"/>\n",
+		    1, 0, 1, "KX121", KX_SEV_WARNING },
+		{ "<severity rule=\"KX121\" level=\"off\"/>\n", 1, 0, 1, NULL,
+		    KX_SEV_ERROR },
+		{ "", 0, 1, 0, "KX120", KX_SEV_ERROR },
+		{ "<waiver rule=\"KX120\" key=\"ISD-ENC\" reason=\"r\"/>\n",
+		    0, 1, 1, "KX120", KX_SEV_NOTE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kx_policy *pol = policy_xml(cases[i].policy);
+		struct xfix x;
+		int r;
+
+		xfix_init(&x);
+		x.o.policy = pol;
+		if (cases[i].weak)
+			xfix_weak(&x);
+		if (cases[i].noexport)
+			x.p->export_.allowed = false;
+		r = xfix_export(&x);
+		if (cases[i].ok && r != KX_OK)
+			fail_msg("case %zu: export refused", i);
+		if (!cases[i].ok && r != KX_EPOLICY)
+			fail_msg("case %zu: export not refused (%d)", i, r);
+		if (cases[i].rule != NULL &&
+		    !kxt_has_rule(x.d, cases[i].rule, cases[i].sev))
+			fail_msg("case %zu: no %s at severity %d", i,
+			    cases[i].rule, (int)cases[i].sev);
+		if (cases[i].ok) {
+			/* what the policy allowed was really exported */
+			assert_int_equal(x.doc->keys[0].value.form,
+			    KX_VALUE_WRAPPED);
+			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
+			    0);
+		} else
+			assert_int_equal(x.doc->keys[0].value.data.n, 0);
+		xfix_free(&x);
+		kx_policy_free(pol);
+	}
+}
+
+/*
+ * Keys ahead of activation travel; deactivated, suspended, compromised
+ * and destroyed ones do not (KX125), nor expired ones (KX104), whatever
+ * their state (issue 7 item 15).
+ */
+static void
+export_lifecycle(void **state)
+{
+	static const struct {
+		enum kx_state st;
+		int expired;
+		const char *rule;
+	} cases[] = {
+		{ KX_STATE_PRE_ACTIVE, 0, NULL },
+		{ KX_STATE_ACTIVE, 0, NULL },
+		{ KX_STATE_SUSPENDED, 0, "KX125" },
+		{ KX_STATE_DEACTIVATED, 0, "KX125" },
+		{ KX_STATE_COMPROMISED, 0, "KX125" },
+		{ KX_STATE_DESTROYED, 0, "KX125" },
+		{ KX_STATE_PRE_ACTIVE, 1, "KX104" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xfix x;
+		kx_profile *p;
+		int r;
+
+		xfix_init(&x);
+		p = x.p;
+		p->state = cases[i].st;
+		if (p->state == KX_STATE_PRE_ACTIVE)
+			p->not_before = NOW + 86400;
+		if (p->state >= KX_STATE_DEACTIVATED) {
+			p->revoked_at = NOW - 86400;
+			p->revocation_reason = KX_REV_UNSPECIFIED;
+		}
+		if (cases[i].expired) {
+			p->not_before = NOW - 2 * 86400;
+			p->not_after = NOW - 86400;
+		}
+		r = xfix_export(&x);
+		if (cases[i].rule == NULL) {
+			if (r != KX_OK)
+				fail_msg("case %zu: %s key not exported", i,
+				    kx_name(KX_E_STATE, cases[i].st));
+			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
+			    0);
+		} else if (r == KX_OK ||
+		    !kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
+			fail_msg("case %zu: %s key not refused with %s", i,
+			    kx_name(KX_E_STATE, cases[i].st), cases[i].rule);
+		xfix_free(&x);
+	}
+}
+
+/*
+ * No downgrade on the way in: import to a storage key and rewrap refuse a
+ * key weaker than the keys they wrap (KX121), before any key is handed
+ * over or any value changed; a policy that waives it lets it through
+ * (issue 7 item 5).
+ */
+static void
+no_downgrade_on_the_way_in(void **state)
+{
+	kx_secret *kek = secret_hex(KEK), *key = secret_hex(KEK2);
+	kx_secret *weak = secret_hex("000102030405060708090A0B0C0D0E0F");
+	kx_policy *pol = policy_xml("<waiver rule=\"KX121\" key=\"ISD-ENC\" "
+	    "reason=\"r\"/>\n");
+	kx_doc *doc = sample_doc();
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+	kx_bytes before;
+
+	(void)state;
+	doc->keys[0].prof.length_bits = 256;	/* AES-256 under AES-256 */
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d), KX_OK);
+	before = doc->keys[0].value.data;
+	o.kek_id = "LMK-1";
+	o.kek_alg = KX_ALG_AES;		/* the 16-byte key is AES-128 */
+	/* import --storage-kek: refused before any key is handed over */
+	o.storage_kek = weak;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 0);
+	/* import to clear output wraps nothing: no strength to check */
+	o.storage_kek = NULL;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, NULL), KX_OK);
+	assert_int_equal(g.calls, 1);
+	/* rewrap --to-kek: refused, the document unchanged */
+	kx_diag_clear(d);
+	assert_int_equal(kx_rewrap(doc, kek, weak, &o, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_ERROR));
+	assert_string_equal(doc->keys[0].value.kek_id, "TK-1");
+	assert_ptr_equal(doc->keys[0].value.data.p, before.p);
+	/* a policy that waives it lets both through */
+	o.policy = pol;
+	o.storage_kek = weak;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_NOTE));
+	assert_int_equal(g.calls, 2);
+	assert_int_equal(kx_rewrap(doc, kek, weak, &o, d), KX_OK);
+	assert_string_equal(doc->keys[0].value.kek_id, "LMK-1");
+	kx_diag_free(d);
+	kx_policy_free(pol);
+	kx_doc_free(doc);
+	kx_secret_free(kek);
+	kx_secret_free(key);
+	kx_secret_free(weak);
+}
+
+/*
+ * Lifecycle narrows too: a received copy in a more usable state than the
+ * sender's original is refused by import as by validate --against (KX124,
+ * issue 7 item 11).
+ */
+static void
+lifecycle_narrows(void **state)
+{
+	static const struct {
+		enum kx_state sent, got;
+		int ok;
+	} cases[] = {
+		{ KX_STATE_COMPROMISED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_DESTROYED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_DEACTIVATED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_SUSPENDED, KX_STATE_ACTIVE, 0 },
+		{ KX_STATE_SUSPENDED, KX_STATE_PRE_ACTIVE, 0 },
+		{ KX_STATE_COMPROMISED, KX_STATE_SUSPENDED, 0 },
+		{ KX_STATE_ACTIVE, KX_STATE_ACTIVE, 1 },
+		{ KX_STATE_PRE_ACTIVE, KX_STATE_ACTIVE, 1 },
+		{ KX_STATE_ACTIVE, KX_STATE_PRE_ACTIVE, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kx_secret *kek = secret_hex(KEK);
+		kx_doc *doc = exported(kek), *orig = sample_doc();
+		kx_xchg_opts o = opts();
+		kx_diag *d = kx_diag_new();
+		struct got g = { 0 };
+		int r;
+
+		orig->keys[0].prof.state = cases[i].sent;
+		doc->keys[0].prof.state = cases[i].got;
+		assert_int_equal(kx_doc_validate(doc, NULL, NOW, orig, d),
+		    KX_OK);
+		if (kxt_has_rule(d, "KX124", KX_SEV_ERROR) == cases[i].ok)
+			fail_msg("case %zu: validate --against says %s", i,
+			    cases[i].ok ? "widened" : "fine");
+		kx_diag_clear(d);
+		o.against = orig;
+		r = kx_import(doc, kek, &o, collect, &g, d);
+		if (!cases[i].ok) {
+			assert_int_equal(r, KX_EPOLICY);
+			assert_true(kxt_has_rule(d, "KX124", KX_SEV_ERROR));
+			assert_int_equal(g.calls, 0);
+		} else
+			assert_false(kxt_has_rule(d, "KX124", KX_SEV_ERROR));
+		kx_diag_free(d);
+		kx_doc_free(doc);
+		kx_doc_free(orig);
+		kx_secret_free(kek);
+	}
+}
+
+/*
+ * A missing KCV is the rules' matter at import as in validate (KX132, a
+ * warning unless the policy says otherwise): the binding still
+ * authenticates the value.
+ */
+static void
+import_kcv_missing_follows_policy(void **state)
+{
+	kx_secret *kek = secret_hex(KEK);
+	kx_doc *doc = exported(kek);
+	kx_policy *pol = policy_xml("<severity rule=\"KX132\" "
+	    "level=\"error\"/>\n");
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	doc->keys[0].kcv.n = 0;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX132", KX_SEV_WARNING));
+	assert_int_equal(g.calls, 1);
+	kx_diag_clear(d);
+	o.policy = pol;
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX132", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 1);
+	kx_diag_free(d);
+	kx_policy_free(pol);
+	kx_doc_free(doc);
+	kx_secret_free(kek);
+}
+
 int
 main(void)
 {
@@ -483,6 +1033,15 @@ main(void)
 		cmocka_unit_test(export_restrictions),
 		cmocka_unit_test(import_restrictions),
 		cmocka_unit_test(hmac_and_unsupported),
+		cmocka_unit_test(v1_header_not_trusted),
+		cmocka_unit_test(binding_metadata_checked),
+		cmocka_unit_test(no_clear_value_survives),
+		cmocka_unit_test(tdea_transport_key_refused),
+		cmocka_unit_test(policy_changes_export),
+		cmocka_unit_test(export_lifecycle),
+		cmocka_unit_test(no_downgrade_on_the_way_in),
+		cmocka_unit_test(lifecycle_narrows),
+		cmocka_unit_test(import_kcv_missing_follows_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,6 +85,69 @@ durations(void **state)
 	assert_int_equal(kxi_duration_parse("P1H", &s), KX_ESYNTAX);
 }
 
+/*
+ * Issue 7 item 12: durations added on the calendar (XML Schema 1.1
+ * Part 2, E.3.3), with month ends clamped.
+ */
+static int64_t
+cal_add(const char *from, const char *dur)
+{
+	struct kxi_duration d;
+	int64_t t;
+
+	assert_int_equal(kx_time_parse(from, &t), KX_OK);
+	assert_int_equal(kxi_duration_parse_cal(dur, &d), KX_OK);
+	return kxi_duration_add(t, &d);
+}
+
+static void
+expect_add(const char *from, const char *dur, const char *want)
+{
+	char buf[21];
+
+	kx_time_format(cal_add(from, dur), buf);
+	assert_string_equal(buf, want);
+}
+
+static void
+calendar_durations(void **state)
+{
+	struct kxi_duration d;
+
+	(void)state;
+	/* five calendar years hold two leap days here: 1827 days */
+	expect_add("2027-06-01T00:00:00Z", "P5Y", "2032-06-01T00:00:00Z");
+	assert_int_equal(cal_add("2027-06-01T00:00:00Z", "P5Y") -
+	    cal_add("2027-06-01T00:00:00Z", "P0D"), 1827 * 86400);
+	/* month ends clamp: Jan 31 + P1M, leap and common years */
+	expect_add("2027-01-31T12:00:00Z", "P1M", "2027-02-28T12:00:00Z");
+	expect_add("2028-01-31T12:00:00Z", "P1M", "2028-02-29T12:00:00Z");
+	expect_add("2027-03-31T00:00:00Z", "P1M", "2027-04-30T00:00:00Z");
+	expect_add("2027-01-31T00:00:00Z", "P2M", "2027-03-31T00:00:00Z");
+	/* Feb 29 + P1Y is Feb 28; + P4Y is Feb 29 again */
+	expect_add("2028-02-29T00:00:00Z", "P1Y", "2029-02-28T00:00:00Z");
+	expect_add("2028-02-29T00:00:00Z", "P4Y", "2032-02-29T00:00:00Z");
+	/* 2100 is not a leap year, 2000 is */
+	expect_add("2096-02-29T00:00:00Z", "P4Y", "2100-02-28T00:00:00Z");
+	expect_add("1996-02-29T00:00:00Z", "P4Y", "2000-02-29T00:00:00Z");
+	/* months carry into years; days and times are elapsed time */
+	expect_add("2027-11-15T00:00:00Z", "P1Y14M", "2030-01-15T00:00:00Z");
+	expect_add("2027-02-28T23:00:00Z", "P1DT2H", "2027-03-02T01:00:00Z");
+	expect_add("2027-12-31T23:59:59Z", "PT1S", "2028-01-01T00:00:00Z");
+	expect_add("2027-01-01T00:00:00Z", "P1W", "2027-01-08T00:00:00Z");
+	/* before the epoch */
+	expect_add("1969-12-31T23:59:59Z", "P1M", "1970-01-31T23:59:59Z");
+	/* parsed fields */
+	assert_int_equal(kxi_duration_parse_cal("P1Y2M3W4DT5H6M7S", &d),
+	    KX_OK);
+	assert_int_equal(d.years, 1);
+	assert_int_equal(d.months, 2);
+	assert_int_equal(d.days, 25);
+	assert_int_equal(d.secs, 5 * 3600 + 6 * 60 + 7);
+	assert_int_equal(kxi_duration_parse_cal("P1M1Y", &d), KX_ESYNTAX);
+	assert_int_equal(kxi_duration_parse_cal("P", &d), KX_ESYNTAX);
+}
+
 static void
 hex_and_numbers(void **state)
 {
@@ -258,6 +321,7 @@ main(void)
 		cmocka_unit_test(names_round_trip),
 		cmocka_unit_test(time_parse_format),
 		cmocka_unit_test(durations),
+		cmocka_unit_test(calendar_durations),
 		cmocka_unit_test(hex_and_numbers),
 		cmocka_unit_test(buffers_are_bounded),
 		cmocka_unit_test(errors_and_diag),

@@ -61,6 +61,7 @@ doc_new(void)
 	k->value.form = KX_VALUE_WRAPPED;
 	k->value.kek_id = "tk1";
 	k->value.alg = KX_WRAP_AES_SIV_BOUND;
+	k->value.binding_method = KXI_BINDING_V2;
 	k->value.data = B(doc, "00112233445566778899AABBCCDDEEFF0011");
 	k->kcv = B(doc, "08793E");
 	k->kcv_method = KX_KCV_CMAC;
@@ -420,7 +421,7 @@ file_errors(void **state)
 
 	(void)state;
 	assert_int_equal(kx_policy_read_file(kxt_src("no/such/policy.xml"),
-	    &p, d), KX_EIO);
+	    &p, d), KX_ENOTFOUND);
 	assert_null(p);
 	assert_true(kx_diag_count(d) > 0);
 	kx_diag_free(d);

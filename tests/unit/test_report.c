@@ -36,10 +36,14 @@ fixed_diag(kx_report_file f[4])
 	    "waived by policy p (ok & \"fine\" <x>): tab\there \\ end");
 	kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EIO, HOSTILE, NULL, NULL,
 	    "cannot read: caf\303\251 \377 bad");
-	f[0] = (kx_report_file){ "a.xml", 0, 2 };
-	f[1] = (kx_report_file){ "b.der", 2, 1 };
-	f[2] = (kx_report_file){ "c.xml", 3, 0 };
-	f[3] = (kx_report_file){ HOSTILE, 3, 2 };
+	f[0] = (kx_report_file){ .file = "a.xml",
+	    .first = 0, .count = 2 };
+	f[1] = (kx_report_file){ .file = "b.der",
+	    .first = 2, .count = 1 };
+	f[2] = (kx_report_file){ .file = "c.xml",
+	    .first = 3, .count = 0 };
+	f[3] = (kx_report_file){ .file = HOSTILE,
+	    .first = 3, .count = 2 };
 	return d;
 }
 
@@ -134,7 +138,7 @@ golden_json(void **state)
 	    "    }\n"
 	    "  ],\n"
 	    "  \"summary\": {\"files\": 4, \"valid\": 1, \"errors\": 3, \"warni"
-	    "ngs\": 1, \"notes\": 1}\n"
+	    "ngs\": 1, \"notes\": 1, \"not_printed\": 0}\n"
 	    "}\n";
 	kx_buf b;
 
@@ -180,7 +184,7 @@ golden_sarif(void **state)
 	    "         \"locations\": [{\"physicalLocation\": {\"artifactLocatio"
 	    "n\": {\"uri\": \"a.xml\", \"index\": 0}, \"region\": {\"startLine"
 	    "\": 21, \"startColumn\": 3}}}]},\n"
-	    "        {\"ruleId\": \"KX132\", \"ruleIndex\": 30, \"level\": \"wa"
+	    "        {\"ruleId\": \"KX132\", \"ruleIndex\": 31, \"level\": \"wa"
 	    "rning\", \"message\": {\"text\": \"key k1: wrapped value of a aes "
 	    "key has no KCV\"},\n"
 	    "         \"locations\": [{\"physicalLocation\": {\"artifactLocatio"
@@ -324,7 +328,7 @@ no_files(void **state)
 	assert_int_equal(kx_buf_append(&b, "", 1), KX_OK);
 	assert_string_equal((char *)b.data, "{\n  \"version\": 1,\n"
 	    "  \"files\": [],\n  \"summary\": {\"files\": 0, \"valid\": 0, "
-	    "\"errors\": 0, \"warnings\": 0, \"notes\": 0}\n}\n");
+	    "\"errors\": 0, \"warnings\": 0, \"notes\": 0, \"not_printed\": 0}\n}\n");
 	kx_buf_free(&b);
 	assert_int_equal(kx_report_write(d, NULL, 0, KX_REPORT_JUNIT, &b),
 	    KX_OK);
@@ -399,6 +403,89 @@ sarif_same_file_twice(void **state)
 	kx_diag_free(d);
 }
 
+/*
+ * Issue 7 item 9: past the limit findings are counted, never lost.
+ * Notes and warnings stop being stored at KX_DIAG_MAX_FINDINGS, errors at
+ * twice that; an error past both is still counted, merged and reported.
+ */
+static void
+limit_counts_everything(void **state)
+{
+	kx_report_file f;
+	kx_diag *d = kx_diag_new(), *m = kx_diag_new();
+	kx_buf b = { 0 };
+	const char *p;
+	enum kx_report_format fmt;
+	size_t i;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(m);
+	for (i = 0; i < KX_DIAG_MAX_FINDINGS + 1; i++)
+		kxi_diag_add(d, "KX003", KX_SEV_WARNING, KX_OK, "a.xml", NULL,
+		    NULL, "w");
+	assert_int_equal(kx_diag_count(d), KX_DIAG_MAX_FINDINGS);
+	assert_int_equal(kx_diag_dropped(d, KX_SEV_WARNING), 1);
+	/* errors are stored past the limit for warnings ... */
+	for (i = 0; i < KX_DIAG_MAX_FINDINGS; i++)
+		kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_OK, "a.xml", NULL,
+		    NULL, "e");
+	assert_int_equal(kx_diag_count(d), 2 * KX_DIAG_MAX_FINDINGS);
+	assert_int_equal(kx_diag_dropped(d, KX_SEV_ERROR), 0);
+	/* ... then counted: the verdict never misses one */
+	kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_OK, "a.xml", NULL, NULL,
+	    "last");
+	kxi_diag_add(d, "KX122", KX_SEV_NOTE, KX_OK, "a.xml", NULL, NULL,
+	    "n");
+	assert_int_equal(kx_diag_count(d), 2 * KX_DIAG_MAX_FINDINGS);
+	assert_int_equal(kx_diag_dropped(d, KX_SEV_ERROR), 1);
+	assert_int_equal(kx_diag_dropped(d, KX_SEV_NOTE), 1);
+	assert_int_equal(kx_diag_count_at(d, KX_SEV_ERROR),
+	    KX_DIAG_MAX_FINDINGS + 1);
+	assert_int_equal(kx_diag_count_at(d, KX_SEV_NOTE),
+	    2 * KX_DIAG_MAX_FINDINGS + 3);
+
+	/* merging carries the counts (export/import copy findings so) */
+	kxi_diag_merge(m, d);
+	assert_int_equal(kx_diag_count_at(m, KX_SEV_ERROR),
+	    KX_DIAG_MAX_FINDINGS + 1);
+	assert_int_equal(kx_diag_dropped(m, KX_SEV_ERROR), 1);
+	assert_int_equal(kx_diag_dropped(m, KX_SEV_WARNING), 1);
+
+	/* a file whose only errors were dropped is invalid in every format */
+	memset(&f, 0, sizeof(f));
+	f.file = "a.xml";
+	f.first = 0;
+	f.count = 0;
+	f.dropped[KX_SEV_ERROR] = 2;
+	f.dropped[KX_SEV_WARNING] = 1;
+	for (fmt = KX_REPORT_TEXT; fmt <= KX_REPORT_JUNIT; fmt++) {
+		assert_int_equal(kx_report_write(d, &f, 1, fmt, &b), KX_OK);
+		assert_int_equal(kx_buf_append(&b, "", 1), KX_OK);
+		p = (const char *)b.data;
+		assert_non_null(strstr(p, "3 findings not printed (limit of "
+		    "100000 findings reached): 2 errors, 1 warnings, 0 notes"));
+		if (fmt == KX_REPORT_TEXT)
+			assert_non_null(strstr(p, "a.xml: error: 3 findings"));
+		if (fmt == KX_REPORT_JSON) {
+			assert_non_null(strstr(p, "\"valid\": false,"));
+			assert_non_null(strstr(p, "\"errors\": 2, \"warnings"
+			    "\": 1, \"notes\": 0, \"not_printed\": 3}"));
+		}
+		if (fmt == KX_REPORT_SARIF)
+			assert_non_null(strstr(p, "{\"level\": \"error\", "
+			    "\"message\": {\"text\": \"3 findings"));
+		if (fmt == KX_REPORT_JUNIT) {
+			assert_non_null(strstr(p, "tests=\"1\" failures="
+			    "\"1\""));
+			assert_non_null(strstr(p, "name=\"not-printed\""));
+		}
+		kx_buf_free(&b);
+	}
+	kx_diag_free(m);
+	kx_diag_free(d);
+}
+
 static void
 deterministic(void **state)
 {
@@ -419,10 +506,48 @@ deterministic(void **state)
 	}
 }
 
+/*
+ * Issue 7 item 18: with options, JUnit carries the caller's time (UTC,
+ * the schema's zone-less form) and SARIF says whether the run completed.
+ */
+/* The fixed findings rendered with o contain want (and not absent). */
+static void
+expect_opts(enum kx_report_format fmt, const kx_report_opts *o,
+    const char *want, const char *absent)
+{
+	kx_report_file f[4];
+	kx_diag *d = fixed_diag(f);
+	kx_buf b = { 0 };
+
+	assert_int_equal(kx_report_write_opts(d, f, 4, fmt, o, &b), KX_OK);
+	assert_int_equal(kx_buf_append(&b, "", 1), KX_OK);
+	assert_non_null(strstr((char *)b.data, want));
+	if (absent != NULL)
+		assert_null(strstr((char *)b.data, absent));
+	kx_buf_free(&b);
+	kx_diag_free(d);
+}
+
+static void
+with_opts(void **state)
+{
+	kx_report_opts o = { 1780272000, 1 };	/* 2026-06-01T00:00:00Z */
+
+	(void)state;
+	expect_opts(KX_REPORT_JUNIT, &o, "name=\"a.xml\" timestamp="
+	    "\"2026-06-01T00:00:00\" hostname", "1970");
+	expect_opts(KX_REPORT_SARIF, &o, "\"invocations\": [{"
+	    "\"executionSuccessful\": false}],", NULL);
+	o.incomplete = 0;
+	expect_opts(KX_REPORT_SARIF, &o, "\"executionSuccessful\": true",
+	    NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest t[] = {
+		cmocka_unit_test(with_opts),
 		cmocka_unit_test(golden_text),
 		cmocka_unit_test(golden_json),
 		cmocka_unit_test(golden_sarif),
@@ -431,6 +556,7 @@ main(void)
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(sarif_same_file_twice),
 		cmocka_unit_test(deterministic),
+		cmocka_unit_test(limit_counts_everything),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);

@@ -82,6 +82,7 @@ base_key(kx_doc *doc, kx_key *k, const char *id)
 	k->value.alg = KX_WRAP_AES_SIV_BOUND;
 	k->value.data = B(doc, "00112233445566778899AABBCCDDEEFF"
 	    "00112233445566778899AABBCCDDEEFF");
+	k->value.binding_method = KXI_BINDING_V2;
 	k->kcv = B(doc, "08793E");
 	k->kcv_method = KX_KCV_CMAC;
 	set_loc(k, 20);
@@ -303,11 +304,37 @@ clear_value(kx_doc *doc, kx_key *k)
 	k->value.kek_id = NULL;
 	k->value.alg = KX_WRAP_NONE;
 	k->value.data.n = 0;
+	k->value.binding_method = NULL;
 	k->value.clear = B(doc, "3F419E1CB7079442AA37474C2EFBF8B8");
 	k->prof.sensitive = false;
 	k->prof.export_.forms = 1u << KX_FORM_CLEAR;
 }
 MUT(m_clear_production) { UNUSED; clear_value(doc, K(doc)); }
+/* Clear bytes beside a wrapped value count as a clear value. */
+MUT(m_clear_beside_wrapped)
+{
+	UNUSED;
+	K(doc)->value.clear = B(doc, "3F419E1CB7079442AA37474C2EFBF8B8");
+	K(doc)->prof.sensitive = false;
+}
+MUT(m_sensitive_clear_beside)
+{
+	UNUSED;
+	K(doc)->value.clear = B(doc, "3F419E1CB7079442AA37474C2EFBF8B8");
+	K(doc)->prof.mode = KX_KEYMODE_TEST;
+}
+MUT(m_binding_unknown)
+{
+	UNUSED;
+	K(doc)->value.binding_method = S(doc, "profile-der-v9");
+}
+MUT(m_binding_missing) { UNUSED; K(doc)->value.binding_method = NULL; }
+MUT(m_binding_digest)
+{
+	UNUSED;
+	K(doc)->value.binding_digest = B(doc,
+	    "0000000000000000000000000000000000000000000000000000000000000000");
+}
 MUT(m_gp_type)
 {
 	UNUSED;
@@ -429,7 +456,25 @@ MUT(m_widen_against)
 	K(*ag)->prof.not_after = T("2026-12-31T23:59:59Z");
 	K(*ag)->prof.export_.allowed = false;
 }
+MUT(m_lifecycle_against)
+{
+	UNUSED;
+	*ag = base_doc();
+	(*ag)->source = S(*ag, "sent.xml");
+	K(*ag)->prof.state = KX_STATE_COMPROMISED;
+}
 MUT(m_inactive) { UNUSED; K(doc)->prof.state = KX_STATE_SUSPENDED; }
+MUT(m_rsa_short)
+{
+	UNUSED;
+	doc->tks[0].alg = KX_ALG_RSA;
+	doc->tks[0].length_bits = 1024;
+	doc->tks[0].kcv.n = 0;
+	doc->tks[0].kcv_method = KX_KCV_NONE;
+	K(doc)->value.alg = KX_WRAP_RSA_OAEP_SHA256;
+	K(doc)->prof.export_.forms = 1u << KX_FORM_WRAPPED;
+	K(doc)->prof.export_.min_wrap_strength = 80;	/* not KX121 */
+}
 MUT(m_sensitive_clear)
 {
 	UNUSED;
@@ -684,6 +729,7 @@ static const struct rcase cases[] = {
 	{ "revoked but active", "KX106", m_revoked_active, 0 },
 	{ "protect-until after process-until", "KX107", m_period_order, 0 },
 	{ "clear value in production", "KX108", m_clear_production, 2 },
+	{ "clear beside a wrapped value", "KX108", m_clear_beside_wrapped, 0 },
 	{ "key type 80 on aes", "KX110", m_gp_type, 0 },
 	{ "reserved key type", "KX110", m_gp_type_reserved, 0 },
 	{ "kvn 80", "KX111", m_gp_kvn, 0 },
@@ -703,8 +749,13 @@ static const struct rcase cases[] = {
 	{ "untrusted kek", "KX123", m_untrusted_kek, 0 },
 	{ "copy widens usage", "KX124", m_widen_copy, 0 },
 	{ "widens the sender's profile", "KX124", m_widen_against, 0 },
+	{ "active copy of a compromised key", "KX124", m_lifecycle_against,
+	    0 },
 	{ "suspended key exported", "KX125", m_inactive, 0 },
+	{ "wrapped under rsa-1024", "KX128", m_rsa_short, 1 },
 	{ "sensitive with clear form", "KX126", m_sensitive_clear, 0 },
+	{ "sensitive, clear beside wrapped", "KX126",
+	    m_sensitive_clear_beside, 0 },
 	{ "gp-des kcv on aes", "KX130", m_kcv_method, 0 },
 	{ "6-byte cmac kcv", "KX130", m_kcv_long, 0 },
 	{ "wrong kcv of a clear value", "KX131", m_kcv_mismatch, 2 },
@@ -712,6 +763,9 @@ static const struct rcase cases[] = {
 	{ "value without kcv", "KX132", m_kcv_missing, 0 },
 	{ "transport key without kcv", "KX133", m_tk_kcv, 0 },
 	{ "transport key 3 of 2", "KX133", m_tk_components, 0 },
+	{ "unknown binding method", "KX136", m_binding_unknown, 0 },
+	{ "bound value without binding", "KX136", m_binding_missing, 0 },
+	{ "binding digest mismatch", "KX136", m_binding_digest, 1 },
 	{ "duplicate id", "KX140", m_duplicate_id, 0 },
 	{ "unknown kek", "KX141", m_unknown_kek, 0 },
 	{ "siv under tdea2", "KX141", m_kek_mismatch, 0 },
@@ -1070,6 +1124,152 @@ policy_steps(void **state)
 	kx_doc_free(doc);
 }
 
+/* The one finding of rule, a "not checked" note; NULL if none. */
+static const kx_finding *
+not_checked(const kx_diag *d, const char *rule)
+{
+	const kx_finding *f;
+	size_t i;
+
+	for (i = 0; i < kx_diag_count(d); i++) {
+		f = kx_diag_get(d, i);
+		if (strcmp(f->rule, rule) == 0 && f->rc == KX_EUNSUPPORTED &&
+		    strncmp(f->message, "not checked: ", 13) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Issue 7 item 10: a rule whose fields are absent from the key says it
+ * was not checked (a note, rc KX_EUNSUPPORTED; an error when strict),
+ * decided from the key's fields alone; a key the rule can decide gets
+ * the rule's own finding or none.
+ */
+static void
+rules_not_checked(void **state)
+{
+	static struct kxi_pol_kvn kv[1];
+	static struct kxi_pol_forbid fb[1];
+	static struct kxi_pol_period per[1];
+	static struct kxi_pol_kid kd[1];
+	kx_doc *doc = base_doc();
+	kx_policy *pol = pol_new("issuer");
+	const kx_finding *f;
+	kx_diag *d;
+
+	(void)state;
+	kv[0].roles = 1u << KX_ROLE_GP_ENC;
+	kv[0].min = 0x01;
+	kv[0].max = 0x6F;
+	fb[0].m.roles = 1u << KX_ROLE_GP_ENC;
+	fb[0].m.scps = 1u << KX_SCP02;
+	fb[0].reason = "no SCP02";
+	per[0].m.roles = 1u << KX_ROLE_GP_ENC;
+	per[0].originator = 365 * 86400;
+	per[0].total = -1;
+	per[0].originator_text = "P1Y";
+	kd[0].role = KX_ROLE_GP_ENC;
+	kd[0].kid = 1;
+	pol->kvns = kv;
+	pol->nkvns = 1;
+	pol->forbids = fb;
+	pol->nforbids = 1;
+	pol->periods = per;
+	pol->nperiods = 1;
+	pol->kids = kd;
+	pol->nkids = 1;
+
+	/* a data key: no row applies, nothing to say */
+	d = run(doc, pol, NOW_S, NULL);
+	assert_int_equal(kx_diag_count(d), 0);
+	kx_diag_free(d);
+
+	/* no role, no GP data (as a GP KeyProfile reads): four notes */
+	K(doc)->prof.role = KX_ROLE_NONE;
+	d = run(doc, pol, NOW_S, NULL);
+	assert_non_null(f = not_checked(d, "KX111"));
+	assert_int_equal(f->severity, KX_SEV_NOTE);
+	assert_non_null(strstr(f->message, "no role and no GP KVN"));
+	assert_non_null(f = not_checked(d, "KX154"));
+	assert_non_null(strstr(f->message, "no role and GP SCP"));
+	assert_non_null(strstr(f->message, "(no SCP02)"));
+	assert_non_null(f = not_checked(d, "KX152"));	/* 2 years > P1Y */
+	assert_non_null(not_checked(d, "KX112"));
+	assert_int_equal(kx_diag_count(d), 4);
+	assert_int_equal(kx_diag_count_at(d, KX_SEV_WARNING), 0);
+	kx_diag_free(d);
+
+	/* strict: the same notes are errors */
+	assert_non_null(d = kx_diag_new());
+	kx_diag_set_strict(d, 1);
+	assert_int_equal(kx_doc_validate(doc, pol, T(NOW_S), NULL, d),
+	    KX_OK);
+	assert_int_equal(kx_diag_count_at(d, KX_SEV_ERROR), 4);
+	assert_int_equal(not_checked(d, "KX111")->severity, KX_SEV_ERROR);
+	kx_diag_free(d);
+
+	/* a KVN within every range needs no role: no KX111 note */
+	K(doc)->prof.has_gp = true;
+	K(doc)->prof.gp.kvn = 0x30;
+	d = run(doc, pol, NOW_S, NULL);
+	assert_null(not_checked(d, "KX111"));
+	kx_diag_free(d);
+	/* outside the range, without a role: cannot tell */
+	K(doc)->prof.gp.kvn = 0x70;
+	d = run(doc, pol, NOW_S, NULL);
+	assert_non_null(f = not_checked(d, "KX111"));
+	assert_non_null(strstr(f->message, "the key has no role;"));
+	kx_diag_free(d);
+
+	/* an ISD key with a role but no GP SCP or KVN */
+	K(doc)->prof.role = KX_ROLE_GP_ENC;
+	K(doc)->prof.has_gp = false;
+	K(doc)->prof.not_after = T("2026-12-31T23:59:59Z");	/* in P1Y */
+	d = run(doc, pol, NOW_S, NULL);
+	assert_non_null(f = not_checked(d, "KX111"));
+	assert_non_null(strstr(f->message, "gp-enc key has no GP KVN"));
+	assert_non_null(f = not_checked(d, "KX154"));
+	assert_non_null(strstr(f->message, "no GP SCP"));
+	assert_null(not_checked(d, "KX152"));
+	kx_diag_free(d);
+
+	/* all there: the rules decide (SCP02 forbidden, KVN fine) */
+	K(doc)->prof.has_gp = true;
+	K(doc)->prof.gp.kvn = 0x30;
+	K(doc)->prof.gp.kid = 1;
+	K(doc)->prof.gp.scp = KX_SCP02;
+	d = run(doc, pol, NOW_S, NULL);
+	assert_true(kxt_has_rule(d, "KX154", KX_SEV_ERROR));
+	assert_null(not_checked(d, "KX111"));
+	assert_null(not_checked(d, "KX112"));
+	assert_null(not_checked(d, "KX152"));
+	assert_null(not_checked(d, "KX154"));
+	kx_diag_free(d);
+
+	/* a rule the policy turned off says nothing */
+	K(doc)->prof.role = KX_ROLE_NONE;
+	K(doc)->prof.has_gp = false;
+	{
+		static struct kxi_pol_sev sev[4];
+		const char *ids[4] = { "KX111", "KX112", "KX152", "KX154" };
+		int j;
+
+		for (j = 0; j < 4; j++) {
+			snprintf(sev[j].rule, sizeof(sev[j].rule), "%s",
+			    ids[j]);
+			sev[j].sev = KXI_SEV_OFF;
+		}
+		pol->sevs = sev;
+		pol->nsevs = 4;
+	}
+	d = run(doc, pol, NOW_S, NULL);
+	assert_int_equal(kx_diag_count(d), 0);
+	kx_diag_free(d);
+	kx_policy_free(pol);
+	kx_doc_free(doc);
+}
+
 static void
 findings_deterministic(void **state)
 {
@@ -1184,6 +1384,7 @@ main(void)
 		cmocka_unit_test(policy_severity),
 		cmocka_unit_test(policy_waiver),
 		cmocka_unit_test(policy_steps),
+		cmocka_unit_test(rules_not_checked),
 		cmocka_unit_test(findings_deterministic),
 		cmocka_unit_test(rule_table),
 		cmocka_unit_test(reader_rule),

@@ -367,7 +367,7 @@ t_bound_negative(void **state)
 	assert_int_equal(kx_secret_from(kek, 16, &v), KX_OK);
 	assert_int_equal(kx_secret_from(kek, 20, &k), KX_OK);
 	assert_int_equal(kx_wrap(KX_WRAP_AES_SIV_BOUND, k, v, aad, 4, &out,
-	    NULL), KX_EUSAGE);
+	    NULL), KX_EINPUT);
 	kx_secret_free(k);
 	kx_secret_free(v);
 	kx_buf_free(&out);
@@ -419,11 +419,11 @@ t_kw_negative(void **state)
 	/* aes-kw refuses lengths that are not 8k, k >= 2 */
 	assert_int_equal(kx_secret_from(key, 12, &v), KX_OK);
 	assert_int_equal(kx_wrap(KX_WRAP_AES_KW, k, v, NULL, 0, &out, NULL),
-	    KX_EUSAGE);
+	    KX_EINPUT);
 	kx_secret_free(v);
 	assert_int_equal(kx_secret_from(key, 8, &v), KX_OK);
 	assert_int_equal(kx_wrap(KX_WRAP_AES_KW, k, v, NULL, 0, &out, NULL),
-	    KX_EUSAGE);
+	    KX_EINPUT);
 	/* AAD given to a mechanism without AAD */
 	assert_int_equal(kx_wrap(KX_WRAP_AES_KWP, k, v, key, 4, &out, NULL),
 	    KX_EUSAGE);
@@ -431,7 +431,7 @@ t_kw_negative(void **state)
 	kx_secret_free(k2);
 	assert_int_equal(kx_secret_from(key, 20, &k2), KX_OK);
 	assert_int_equal(kx_wrap(KX_WRAP_AES_KWP, k2, v, NULL, 0, &out, NULL),
-	    KX_EUSAGE);
+	    KX_EINPUT);
 	kx_secret_free(v);
 	kx_secret_free(k);
 	kx_secret_free(k2);
@@ -536,7 +536,7 @@ t_tdea(void **state)
 	/* lengths */
 	v = sec("000000000000000000000000");
 	assert_int_equal(kx_wrap(KX_WRAP_TDEA_ECB, k, v, NULL, 0, &out, NULL),
-	    KX_EUSAGE);
+	    KX_EINPUT);
 	assert_int_equal(kx_unwrap(KX_WRAP_TDEA_ECB, k, bad, 12, NULL, 0, &u,
 	    NULL), KX_ECRYPTO);
 	kx_secret_free(v);
@@ -544,7 +544,7 @@ t_tdea(void **state)
 	k = sec("4041424344454647");	/* single DES KEK refused */
 	v = sec("0000000000000000");
 	assert_int_equal(kx_wrap(KX_WRAP_TDEA_ECB, k, v, NULL, 0, &out, NULL),
-	    KX_EUSAGE);
+	    KX_EINPUT);
 	kx_secret_free(v);
 	kx_secret_free(k);
 	kx_buf_free(&out);
@@ -638,7 +638,7 @@ t_rsa_oaep(void **state)
 	kx_secret_free(pk);
 	pk = sec("000102030405060708090A0B0C0D0E0F");
 	assert_int_equal(kx_wrap(KX_WRAP_RSA_OAEP_SHA256, pk, v, NULL, 0,
-	    &out, NULL), KX_EUSAGE);
+	    &out, NULL), KX_EINPUT);
 	kx_secret_free(pk);
 	kx_secret_free(v);
 	kx_buf_free(&out);
@@ -661,12 +661,12 @@ t_no_key_in_diag(void **state)
 	assert_int_equal(kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek, junk, 40, junk,
 	    3, &u, d), KX_ECRYPTO);
 	assert_int_equal(kx_unwrap(KX_WRAP_RSA_OAEP_SHA256, kek, junk, 40,
-	    NULL, 0, &u, d), KX_EUSAGE);
+	    NULL, 0, &u, d), KX_EINPUT);
 	assert_int_equal(kx_unwrap(KX_WRAP_TDEA_ECB, kek, junk, 12, NULL, 0,
 	    &u, d), KX_ECRYPTO);
 	kx_secret_truncate(k, 12);
 	assert_int_equal(kx_wrap(KX_WRAP_AES_KW, kek, k, NULL, 0, &out, d),
-	    KX_EUSAGE);
+	    KX_EINPUT);
 	assert_true(kx_diag_count(d) >= 5);
 	for (i = 0; i < kx_diag_count(d); i++) {
 		const char *m = kx_diag_get(d, i)->message;

@@ -172,7 +172,8 @@ t_read_manufacturer(void **state)
 		assert_string_equal(k->value.kek_id, "TK-2026-001");
 		assert_int_equal(k->value.alg, KX_WRAP_AES_SIV_BOUND);
 		assert_int_equal(k->value.data.n, 32);
-		assert_string_equal(k->value.binding_method, "profile-der-v1");
+		assert_string_equal(k->value.binding_method,
+		    "header-profile-der-v2");
 		assert_hex(&k->kcv, kcv[i]);
 		assert_int_equal(k->kcv_method, KX_KCV_GP_AES);
 	}
@@ -224,7 +225,7 @@ t_read_full(void **state)
 	assert_true(tk->trusted);
 	assert_int_equal(tk->comp_m, 2);
 	assert_int_equal(tk->comp_method, KX_SPLIT_SHAMIR);
-	assert_hex(&tk->comp_kcvs[2], "0718293A");
+	assert_hex(&tk->comp_kcvs[2], "071829");
 	assert_string_equal(tk->version, "2");
 
 	assert_int_equal(doc->nkeys, 4);
