@@ -281,6 +281,20 @@ int kxi_oid_to_der(const char *s, uint8_t *out, size_t max, size_t *len,
  * non-minimal subidentifiers and arcs out of range are refused. */
 int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
     const char **why);
+/*
+ * Open an input file without blocking, refuse anything but a regular file
+ * (and, when private, a file group or others can read), then make the
+ * descriptor blocking.  name is used in messages; *size gets st_size.
+ */
+int kxi_open_input(const char *path, const char *name, int private,
+    int *fdp, size_t *size, kx_diag *d);
+
+/* pem.c: the PEM passphrase callback; never reads a terminal. */
+struct kxi_pem_pass {
+	const kx_secret *pass;	/* NULL: refuse an encrypted key */
+	int asked;		/* set when the key was encrypted */
+};
+int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
@@ -307,9 +321,16 @@ void kxi_misuse(const char *func, const char *what)
     __attribute__((noreturn));
 
 /* ---- formats: one reader and one writer each ------------------------ */
+/*
+ * The format table's row of one spoke.  What the format carries is in
+ * caps (KX_CAP_*): the hub, the rules and the CLI consult caps, never a
+ * format id.
+ */
 struct kxi_format {
-	const char *name;
+	const char *name;	/* "der": the CLI's and kx_format_name()'s */
+	const char *title;	/* "DER": in messages */
 	enum kx_format fmt;
+	unsigned caps;		/* KX_CAP_* */
 	/* 1 if buf looks like this format */
 	int (*detect)(const uint8_t *buf, size_t len);
 	int (*read)(const uint8_t *buf, size_t len, const char *name,
@@ -319,6 +340,44 @@ struct kxi_format {
 extern const struct kxi_format kxi_format_xml;	/* xml.c */
 extern const struct kxi_format kxi_format_der;	/* der.c */
 extern const struct kxi_format kxi_format_gp;	/* gp.c */
+
+/*
+ * Context tag numbers of the ASN.1 module, from the field table:
+ * KXI_TAG_PROFILE_usage is the tag of KeyProfile's usage.
+ */
+enum kxi_tag {
+#define KX_FIELD(group, xml, asn1, tag, gp) KXI_TAG_##group##_##asn1 = tag,
+#include "fields.def"
+};
+
+/* The row of a format (doc.c); NULL for KX_FMT_AUTO and unknown values. */
+const struct kxi_format *kxi_format_get(enum kx_format f);
+/*
+ * The caps of the format doc was read from; a document built in memory
+ * carries everything the model has.
+ */
+unsigned kxi_doc_caps(const kx_doc *doc);
+
+/*
+ * What a reader or writer found, in the format's own terms.  A format file
+ * names no rule: it reports one of these kinds with kxi_fact() and the hub
+ * (doc.c) gives the rule id and severity (KXI_SCHEMA is KX002, an error).
+ */
+enum kxi_fact {
+	KXI_MALFORMED,		/* not well-formed XML, not valid DER */
+	KXI_SCHEMA,		/* does not follow the format's schema */
+	KXI_IGNORED,		/* an unknown but legal item was ignored */
+	KXI_LEGACY,		/* a legacy value was read and mapped */
+	KXI_NOT_CARRIED,	/* the output format has no place for it */
+	KXI_TK_RECORD,		/* a transport key record contradicts itself */
+	KXI_ASSUMED,		/* a value the format does not record was
+				 * assumed (a note, no rule) */
+	KXI_FACT__N
+};
+/* Record a finding of kind f (like kxi_diag_add); returns rc. */
+int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kx_loc *loc, const char *key_id, const char *fmt, ...)
+    KX_PRINTF(7, 8);
 
 /*
  * Canonical DER of one key's profile (the KeyProfile type of the ASN.1

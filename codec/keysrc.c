@@ -284,39 +284,62 @@ out:
 static int
 load_file(const char *path, kx_secret **raw, kx_diag *d)
 {
-	struct stat st;
+	char name[PATH_MAX + 32];
+	size_t size;
 	int fd, r;
 
 	if (*path == '\0')
 		return KX_FAIL(d, KX_EUSAGE, "key source file: no path");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return KX_FAIL(d, errno == ENOENT ? KX_ENOTFOUND : KX_EIO,
-		    "key source file:%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		r = KX_FAIL(d, KX_EIO, "key source file:%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = KX_FAIL(d, KX_EUSAGE, "key source file:%s: not a regular "
-		    "file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		r = KX_FAIL(d, KX_EPERM, "key source file:%s: mode %04o lets "
-		    "group or others read it (chmod 600)", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if ((size_t)st.st_size > KX_KEYSRC_MAX) {
+	/* never blocks on a FIFO; regular files only, private ones */
+	snprintf(name, sizeof(name), "key source file:%s", path);
+	if ((r = kxi_open_input(path, name, 1, &fd, &size, d)) != KX_OK)
+		return r;
+	if (size > KX_KEYSRC_MAX) {
 		r = KX_FAIL(d, KX_ELIMIT, "key source file:%s: larger than "
 		    "%zu bytes", path, KX_KEYSRC_MAX);
 		goto out;
 	}
-	r = read_fd(fd, (size_t)st.st_size, raw, path, d);
+	r = read_fd(fd, size, raw, path, d);
 out:
 	close(fd);
 	return r;
+}
+
+/* read_source: not a file:, fd: or env: source (no finding recorded). */
+#define NOT_READ	1
+
+/*
+ * The bytes a file:, fd: or env: source holds, unclassified, into *raw;
+ * *what names the source for messages (what[] holds an fd: name).
+ */
+static int
+read_source(const char *spec, kx_secret **raw, char what[32],
+    const char **whatp, kx_diag *d)
+{
+	unsigned long long fd;
+	const char *v;
+
+	*whatp = spec;
+	if (strncmp(spec, "file:", 5) == 0)
+		return load_file(spec + 5, raw, d);
+	if (strncmp(spec, "fd:", 3) == 0) {
+		if (kxi_parse_uint(spec + 3, INT_MAX, &fd) != KX_OK)
+			return KX_FAIL(d, KX_EUSAGE, "key source fd: \"%s\" is "
+			    "not a descriptor number", spec + 3);
+		snprintf(what, 32, "fd:%llu", fd);
+		*whatp = what;
+		return read_fd((int)fd, 0, raw, "fd", d);
+	}
+	if (strncmp(spec, "env:", 4) == 0) {
+		if (spec[4] == '\0' || (v = getenv(spec + 4)) == NULL)
+			return KX_FAIL(d, KX_ENOTFOUND, "key source env:%s: not "
+			    "set", spec + 4);
+		if (strlen(v) > KX_KEYSRC_MAX)
+			return KX_FAIL(d, KX_ELIMIT, "key source env:%s: too "
+			    "long", spec + 4);
+		return kx_secret_from(v, strlen(v), raw);
+	}
+	return NOT_READ;
 }
 
 int
@@ -324,9 +347,8 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
     kx_secret **out, int *insecure, kx_diag *d)
 {
 	kx_secret *raw = NULL;
-	unsigned long long fd;
-	const char *v;
-	char what[48];
+	const char *what;
+	char fdname[32];
 	int r;
 
 	if (out == NULL)
@@ -336,34 +358,10 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 		*insecure = 0;
 	if (spec == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "key source: none given");
-	if (strncmp(spec, "file:", 5) == 0) {
-		if ((r = load_file(spec + 5, &raw, d)) != KX_OK)
-			goto out;
-		r = finish(&raw, alg, len, out, spec, d);
-	} else if (strncmp(spec, "fd:", 3) == 0) {
-		if (kxi_parse_uint(spec + 3, INT_MAX, &fd) != KX_OK) {
-			r = KX_FAIL(d, KX_EUSAGE, "key source fd: \"%s\" is "
-			    "not a descriptor number", spec + 3);
-			goto out;
-		}
-		if ((r = read_fd((int)fd, 0, &raw, "fd", d)) != KX_OK)
-			goto out;
-		snprintf(what, sizeof(what), "fd:%llu", fd);
+	if ((r = read_source(spec, &raw, fdname, &what, d)) == KX_OK) {
 		r = finish(&raw, alg, len, out, what, d);
-	} else if (strncmp(spec, "env:", 4) == 0) {
-		if (spec[4] == '\0' || (v = getenv(spec + 4)) == NULL) {
-			r = KX_FAIL(d, KX_ENOTFOUND, "key source env:%s: not "
-			    "set", spec + 4);
-			goto out;
-		}
-		if (strlen(v) > KX_KEYSRC_MAX) {
-			r = KX_FAIL(d, KX_ELIMIT, "key source env:%s: too "
-			    "long", spec + 4);
-			goto out;
-		}
-		if ((r = kx_secret_from(v, strlen(v), &raw)) != KX_OK)
-			goto out;
-		r = finish(&raw, alg, len, out, spec, d);
+	} else if (r != NOT_READ) {
+		goto out;
 	} else if (strncmp(spec, "hex:", 4) == 0) {
 		/* never echo the spec: it is key material */
 		if (insecure != NULL)
@@ -411,4 +409,38 @@ kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d)
 {
 	return kx_keysrc_load_as(spec, KX_ALG_NONE, 0, out, insecure, d);
+}
+
+int
+kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
+{
+	kx_secret *raw = NULL;
+	const char *what;
+	char fdname[32];
+	size_t n;
+	int r;
+
+	if (out == NULL || spec == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "passphrase source: none given");
+	*out = NULL;
+	if ((r = read_source(spec, &raw, fdname, &what, d)) == NOT_READ)
+		return KX_FAIL(d, KX_EUSAGE, "passphrase source: use file:PATH, "
+		    "fd:N or env:VAR");
+	if (r != KX_OK)
+		goto out;
+	/* the bytes as they are, but for a final line end */
+	n = kx_secret_len(raw);
+	while (n > 0 && (kx_secret_data(raw)[n - 1] == '\n' ||
+	    kx_secret_data(raw)[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		r = KX_FAIL(d, KX_ESYNTAX, "passphrase source %s: empty", what);
+		goto out;
+	}
+	kx_secret_truncate(raw, n);
+	*out = raw;
+	raw = NULL;
+out:
+	kx_secret_free(raw);
+	return r;
 }

@@ -275,6 +275,13 @@ int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d) KX_WUR;
 int kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
     kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
+/*
+ * A passphrase (of an encrypted PEM key) from file:PATH (private, as
+ * above), fd:N or env:VAR: the bytes as they are, without a final line
+ * end, never decoded as hex; empty is refused, and hex: is not accepted.
+ */
+int kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
+    KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */
@@ -316,6 +323,15 @@ int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 int kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
     size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
     kx_diag *d) KX_WUR;
+
+/*
+ * Decrypt an encrypted PEM private key with pass (the passphrase, without
+ * a final line end) into *out, the same key as unencrypted PKCS#8 PEM in
+ * secure memory.  Nothing ever prompts on a terminal: kx_wrap/kx_unwrap
+ * refuse an encrypted PEM key, saying so.
+ */
+int kx_pem_unlock(const kx_secret *pem, const kx_secret *pass,
+    kx_secret **out, kx_diag *d) KX_WUR;
 
 /* ---- components ------------------------------------------------------- */
 /*
@@ -376,11 +392,28 @@ enum kx_format {
 	KX_FMT_AUTO = 0,
 	KX_FMT_XML,		/* native exchange XML (KX_NS) */
 	KX_FMT_DER,		/* native ASN.1 DER */
-	KX_FMT_GP		/* GlobalPlatform Systems Profiles KeyProfile */
+	KX_FMT_GP,		/* GlobalPlatform Systems Profiles KeyProfile */
+	KX_FMT__N
 };
 /* "xml", "der", "gp"; KX_FMT_AUTO for unknown names. */
 enum kx_format kx_format_from_name(const char *name);
 const char *kx_format_name(enum kx_format f);
+/*
+ * What a format carries and how it is written: ask these, never which
+ * format it is.  A model attribute a format cannot carry is reported as
+ * lost (KX009) when written to it.
+ */
+#define KX_CAP_BINARY	(1u << 0)	/* bytes, not text: no terminal */
+#define KX_CAP_KEYS	(1u << 1)	/* several keys in one document */
+#define KX_CAP_TK	(1u << 2)	/* transport-key records */
+#define KX_CAP_TK_KCV	(1u << 3)	/* the KCV of a transport key */
+#define KX_CAP_KCV	(1u << 4)	/* the KCV of a key */
+#define KX_CAP_USAGE	(1u << 5)	/* every usage of the model apart */
+#define KX_CAP_BOUND	(1u << 6)	/* bound wrapped values (aes-siv-bound):
+					 * an output of export, import and
+					 * rewrap */
+/* The KX_CAP_ bits of a format; 0 for KX_FMT_AUTO and unknown values. */
+unsigned kx_format_caps(enum kx_format f);
 /* Detect a format from content (never from a file name). */
 enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
 
@@ -415,6 +448,10 @@ void kx_doc_free(kx_doc *doc);
 size_t kx_doc_key_count(const kx_doc *doc);
 /* Borrowed, valid until the document is freed. */
 const kx_key *kx_doc_key(const kx_doc *doc, size_t i);
+/* Whether a key is a production key or marked sensitive (or NULL). */
+int kx_key_is_protected(const kx_key *k);
+/* Whether any key of doc carries a clear value (output is key material). */
+int kx_doc_has_clear(const kx_doc *doc);
 const char *kx_doc_id(const kx_doc *doc);
 
 /*
@@ -639,19 +676,39 @@ int kx_time_parse(const char *s, int64_t *out) KX_WUR;
 void kx_time_format(int64_t t, char buf[21]);
 
 /* ---- files ------------------------------------------------------------ */
+/* kx_file_write_atomic flags. */
+#define KX_WRITE_SECRET	1	/* key material: mode 0600, never through a
+				 * symbolic link, never to a terminal */
+#define KX_WRITE_NEW	2	/* refuse an existing file (KX_EEXIST) */
 /*
- * Write atomically: temp file in the same folder (mode 0600 if secret,
- * else 0644 less umask), fsync, rename.  "-" writes to stdout.  On any
- * failure the target is untouched and the temp file removed.
+ * Write an output.  "-" writes to stdout.  A new path or a regular file is
+ * written atomically: temp file in the same folder (mode 0600 with
+ * KX_WRITE_SECRET, else 0666 less umask), fsync, rename (link(2) with
+ * KX_WRITE_NEW, so a file that appears meanwhile is not replaced).  A
+ * character device or a FIFO is written straight, never replaced.  A
+ * symbolic link is followed and its target, when a regular file, replaced
+ * atomically (the link stays); with KX_WRITE_SECRET a symbolic link is
+ * refused.  A directory or other special file is refused.  On any failure
+ * a regular target is untouched and the temp file removed.
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
-    int secret, kx_diag *d) KX_WUR;
+    int flags, kx_diag *d) KX_WUR;
+/*
+ * Remove the temporary file a kx_file_write_atomic() in progress has
+ * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.
+ */
+void kx_file_cleanup(void);
 /*
  * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
  * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
+ * Anything but a regular file (a FIFO, a device, a directory) is refused
+ * without blocking (KX_EUSAGE).  kx_file_read_private also refuses a file
+ * group or others can read (KX_EPERM), as for key sources.
  */
 int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
     KX_WUR;
+int kx_file_read_private(const char *path, size_t max, kx_buf *out,
+    kx_diag *d) KX_WUR;
 
 #ifdef __cplusplus
 }

@@ -1652,8 +1652,8 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 		if (t->alg == KX_ALG_RSA || t->alg == KX_ALG_EC) {
 			/* public-key transport keys have no KCV */
 		} else if (t->kcv.n == 0 &&
-		    v->doc->source_format == KX_FMT_GP) {
-			/* GP KeyProfiles cannot carry one: not the
+		    (kxi_doc_caps(v->doc) & KX_CAP_TK_KCV) == 0) {
+			/* the source format cannot carry one: not the
 			 * document's fault (the reader notes it) */
 		} else if (t->kcv.n == 0) {
 			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s "

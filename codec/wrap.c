@@ -139,6 +139,7 @@ kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d)
 static int
 pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 {
+	struct kxi_pem_pass pp = { NULL, 0 };	/* never prompts */
 	BIO *b;
 	EVP_PKEY *pk = NULL;
 
@@ -149,17 +150,22 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 	if (b == NULL)
 		return KX_ENOMEM;
 	if (priv)
-		pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+		pk = PEM_read_bio_PrivateKey(b, NULL, kxi_pem_pass_cb, &pp);
 	else {
-		pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+		pk = PEM_read_bio_PUBKEY(b, NULL, kxi_pem_pass_cb, &pp);
 		if (pk == NULL) {
 			/* a private key also carries the public half */
 			(void)BIO_reset(b);
 			ERR_clear_error();
-			pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+			pk = PEM_read_bio_PrivateKey(b, NULL, kxi_pem_pass_cb,
+			    &pp);
 		}
 	}
 	BIO_free(b);
+	if (pk == NULL && pp.asked)
+		return kxi_diag_openssl(d, KX_EUSAGE, "the KEK is an encrypted "
+		    "PEM private key: its passphrase comes from a key source "
+		    "(never the terminal)");
 	if (pk == NULL)
 		return kxi_diag_openssl(d, KX_EINPUT, priv ?
 		    "unwrap: the KEK is not a PEM private key" :

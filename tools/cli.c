@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,34 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 }
 
 int
+cli_load_pass(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out)
+{
+	kx_diag *d = kx_diag_new();
+	char what[64];
+	int r;
+
+	*out = NULL;
+	if (d == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	if ((r = kx_keysrc_load_pass(spec, out, d)) != KX_OK) {
+		snprintf(what, sizeof(what), "--%s", opt);
+		r = cli_fail(cli, d, r, what);
+	}
+	kx_diag_free(d);
+	return r == KX_OK ? CLI_OK : r;
+}
+
+FILE *
+cli_status(struct cli *cli, const char *docpath)
+{
+	return docpath == NULL || strcmp(docpath, "-") == 0 ? cli->err :
+	    cli->out;
+}
+
+int
 cli_out_is_tty(const struct cli *cli)
 {
 	int fd = fileno(cli->out);
@@ -336,10 +365,10 @@ write_fd(struct cli *cli, int fd, const void *p, size_t n)
 
 int
 cli_write(struct cli *cli, const char *path, const void *p, size_t n,
-    int secret)
+    int flags)
 {
 	kx_diag *d;
-	int r;
+	int r, secret = flags & KX_WRITE_SECRET;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (secret && fflush(cli->out) == 0 && fileno(cli->out) >= 0)
@@ -359,12 +388,89 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	r = kx_file_write_atomic(path, p, n, secret, d);
+	r = kx_file_write_atomic(path, p, n, flags, d);
 	if (r != KX_OK)
 		(void)cli_fail(cli, d, r, path);
+	if (r == KX_EEXIST)
+		cli_error(cli, "the output holds key material: use --force to "
+		    "replace %s", path);
 	kx_diag_free(d);
 	/* Writing is I/O: a failure is exit 2 whatever the code. */
 	return r == KX_OK ? CLI_OK : CLI_USAGE;
+}
+
+/* ---- cleanup on a signal ---------------------------------------------- */
+/*
+ * Paths to remove when a signal ends the run: files first, in reverse, and
+ * the folders they sit in (rmdir).  Filled before the files exist; the
+ * count is published only after the slot is set.
+ */
+#define CLI_MAX_CLEANUP 1024
+static char *cleanup_path[CLI_MAX_CLEANUP];
+static volatile sig_atomic_t cleanup_n;
+
+int
+cli_cleanup_add(const char *path)
+{
+	size_t n = (size_t)cleanup_n;
+
+	if (n == CLI_MAX_CLEANUP || (cleanup_path[n] = strdup(path)) == NULL)
+		return -1;
+	cleanup_n = (sig_atomic_t)(n + 1);
+	return 0;
+}
+
+void
+cli_cleanup_forget(void)
+{
+	size_t i, n = (size_t)cleanup_n;
+
+	cleanup_n = 0;
+	for (i = 0; i < n; i++) {
+		free(cleanup_path[i]);
+		cleanup_path[i] = NULL;
+	}
+}
+
+void
+cli_cleanup_run(void)
+{
+	sig_atomic_t i;
+
+	/* async-signal-safe: unlink(2) and rmdir(2) only */
+	kx_file_cleanup();
+	for (i = cleanup_n; i > 0; i--)
+		if (unlink(cleanup_path[i - 1]) != 0)
+			(void)rmdir(cleanup_path[i - 1]);
+}
+
+void
+cli_cleanup_undo(void)
+{
+	cli_cleanup_run();
+	cli_cleanup_forget();
+}
+
+static void
+on_signal(int sig)
+{
+	cli_cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+cli_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
 }
 
 /* ---- option parsing ---------------------------------------------------- */

@@ -114,15 +114,42 @@ int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
 int cli_load_key(struct cli *cli, const char *opt, const char *spec,
     enum kx_alg alg, size_t len, kx_secret **out);
 
+/*
+ * Where status lines go when a document is written to docpath: stderr when
+ * the document goes to standard output (NULL or "-"), else stdout.
+ */
+FILE *cli_status(struct cli *cli, const char *docpath);
+
+/* Load a passphrase source (kx_keysrc_load_pass).  Returns an exit code. */
+int cli_load_pass(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out);
+
 /* Whether cli->out is a terminal. */
 int cli_out_is_tty(const struct cli *cli);
 
 /*
- * Write a result: to cli->out when path is NULL or "-", else atomically
- * to path (0600 when secret).  Returns an exit code.
+ * Write a result: to cli->out when path is NULL or "-", else with
+ * kx_file_write_atomic() and its flags (KX_WRITE_SECRET: 0600, no symbolic
+ * link; KX_WRITE_NEW: refuse an existing file, naming --force).  Returns
+ * an exit code.
  */
 int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
-    int secret);
+    int flags);
+/* KX_WRITE_SECRET, plus KX_WRITE_NEW unless --force was given. */
+#define CLI_KEY_OUT(force)	(KX_WRITE_SECRET | ((force) ? 0 : KX_WRITE_NEW))
+
+/*
+ * Removal on SIGINT, SIGTERM, SIGHUP, SIGQUIT: cli_signals() installs the
+ * handlers (main only); the handler removes kx_file_write_atomic()'s temp
+ * file and every path added (files, then their folders), then dies of the
+ * signal.  cli_cleanup_forget() drops the list once the outputs are final.
+ */
+void cli_signals(void);
+int cli_cleanup_add(const char *path);
+void cli_cleanup_forget(void);
+void cli_cleanup_run(void);
+/* Remove every path added (a failed run), then forget them. */
+void cli_cleanup_undo(void);
 
 /* Nonzero when a and b differ; time independent of the contents. */
 int cli_ct_differ(const void *a, const void *b, size_t n);

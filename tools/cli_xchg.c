@@ -5,6 +5,8 @@
 #include "config.h"
 #endif
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,7 +32,8 @@ read_component(struct cli *cli, const char *path, kx_component_info *ci,
 
 	if (d == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
-	r = kx_file_read(path, 64 << 10, &b, d);
+	/* a component is key material: private, as file: key sources */
+	r = kx_file_read_private(path, 64 << 10, &b, d);
 	if (r == KX_OK)
 		r = kx_component_read(b.data, b.len, path, ci, v, d);
 	kx_buf_free(&b);
@@ -245,6 +248,44 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 	return ex;
 }
 
+void
+cli_format_list(unsigned caps, char *buf, size_t n)
+{
+	const char *sep = "";
+	size_t len = 0;
+	int f, last = 0;
+
+	for (f = KX_FMT_AUTO + 1; f < KX_FMT__N; f++)
+		if ((kx_format_caps(f) & caps) == caps)
+			last = f;
+	buf[0] = '\0';
+	for (f = KX_FMT_AUTO + 1; f < KX_FMT__N && len < n; f++) {
+		if ((kx_format_caps(f) & caps) != caps)
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s",
+		    f == last && *sep != '\0' ? " or " : sep,
+		    kx_format_name(f));
+		sep = ", ";
+	}
+}
+
+int
+cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path)
+{
+	char up[16];
+	size_t i;
+
+	if ((kx_format_caps(fmt) & KX_CAP_BINARY) == 0 || (path != NULL &&
+	    strcmp(path, "-") != 0) || !cli_out_is_tty(cli))
+		return CLI_OK;
+	snprintf(up, sizeof(up), "%s", kx_format_name(fmt));
+	for (i = 0; up[i] != '\0'; i++)
+		up[i] = (char)toupper((unsigned char)up[i]);
+	cli_error(cli, "refusing to write %s to a terminal; use -o FILE or a "
+	    "pipe", up);
+	return CLI_USAGE;
+}
+
 int
 cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
     const char *path)
@@ -255,9 +296,8 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 
 	if (path == NULL)
 		path = "-";
-	if (fmt == KX_FMT_DER && strcmp(path, "-") == 0 &&
-	    cli_out_is_tty(cli))
-		return cli_usage(cli, "DER output to a terminal; use -o FILE");
+	if ((ex = cli_binary_tty(cli, fmt, path)) != CLI_OK)
+		return ex;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, "write");
 	if ((r = kx_doc_write(doc, fmt, &b, d)) != KX_OK) {
@@ -265,7 +305,9 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, path);
-	ex = cli_write(cli, path, b.data, b.len, 0);
+	/* a document carrying a clear value is key material: 0600 */
+	ex = cli_write(cli, path, b.data, b.len, kx_doc_has_clear(doc) ?
+	    KX_WRITE_SECRET : 0);
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);
@@ -294,16 +336,20 @@ int
 cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
     enum kx_format def)
 {
+	char names[64];
 	int r, ex;
 
 	x->cli = cli;
 	cli_audit_set(cli, KX_AF_INPUT, in);
 	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
+	/* the outputs are bound wrapped values: formats that carry them */
 	x->fmt = KX_FMT_AUTO;
-	if (x->to != NULL && (x->fmt = kx_format_from_name(x->to)) !=
-	    KX_FMT_XML && x->fmt != KX_FMT_DER)
-		return cli_usage(cli, "--to: expected xml or der, got '%s'",
+	if (x->to != NULL && (kx_format_caps(x->fmt =
+	    kx_format_from_name(x->to)) & KX_CAP_BOUND) == 0) {
+		cli_format_list(KX_CAP_BOUND, names, sizeof(names));
+		return cli_usage(cli, "--to: expected %s, got '%s'", names,
 		    x->to);
+	}
 	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
 		return ex;
 	if (x->now != NULL)
@@ -315,8 +361,8 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
-		    kx_doc_format(x->doc) == KX_FMT_DER ? KX_FMT_DER :
-		    KX_FMT_XML;
+		    kx_format_caps(kx_doc_format(x->doc)) & KX_CAP_BOUND ?
+		    kx_doc_format(x->doc) : KX_FMT_XML;
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;

@@ -75,6 +75,16 @@ int cli_xchg_refused(struct cli *cli, struct cli_xchg *x, const char *in,
 int cli_now(struct cli *cli, const char *arg, int64_t *now);
 /* Load --policy (NULL = none). Returns an exit code. */
 int cli_policy(struct cli *cli, const char *path, kx_policy **out);
+/*
+ * "xml, der or gp": the names of the formats that have every bit of caps
+ * (KX_CAP_*), for messages.
+ */
+void cli_format_list(unsigned caps, char *buf, size_t n);
+/*
+ * Refuse (print, return CLI_USAGE) to write a binary format to standard
+ * output when that is a terminal (path NULL or "-"); CLI_OK otherwise.
+ */
+int cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path);
 /* Serialise doc as fmt and write it (atomically unless "-"). */
 int cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
     const char *path);

@@ -10,13 +10,17 @@
 #endif
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_xchg.h"
 
 enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
-	O_STORAGE_KEK_ID, O_CLEAR, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
+	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
+	O_TO, O_OUT };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -33,7 +37,10 @@ const struct cli_opt import_opts[] = {
 	[O_STORAGE_KEK_ID] = { "storage-kek-id", 0, 1, "ID",
 	    "id of the storage key in the output document" },
 	[O_CLEAR] = { "insecure-clear-output", 0, 1, "DIR",
-	    "write clear keys to DIR/ID.key (test material only)" },
+	    "write clear keys to a new folder DIR/ID.key (test material "
+	    "only)" },
+	[O_CLEAR_PROD] = { "insecure-clear-production", 0, 0, NULL,
+	    "also write production or sensitive keys in clear" },
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
@@ -48,7 +55,8 @@ const struct cli_opt import_opts[] = {
 
 struct sink {
 	struct cli *cli;
-	const char *dir;	/* clear output, or NULL */
+	FILE *status;		/* where "verified" lines go */
+	const char *dir;	/* temporary clear output folder, or NULL */
 	size_t n;		/* keys handed over */
 	size_t written;		/* clear files written */
 };
@@ -107,12 +115,12 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	/* The document's own KCV, which verification bounded to 5 bytes. */
 	if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len == 0 ||
 	    len > KX_KCV_MAX_LEN)
-		fprintf(s->cli->out, "verified %s: profile binding intact "
+		fprintf(s->status, "verified %s: profile binding intact "
 		    "(no KCV: the binding authenticates the value)\n",
 		    kx_key_id(k));
 	else {
 		kx_hex_encode(kcv, len, hex);
-		fprintf(s->cli->out, "verified %s: profile binding intact, "
+		fprintf(s->status, "verified %s: profile binding intact, "
 		    "KCV %s (%s) matches\n", kx_key_id(k), hex,
 		    kx_name(KX_E_KCV_METHOD, m));
 	}
@@ -124,20 +132,101 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 		    kx_key_id(k));
 		return KX_EUSAGE;
 	}
-	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
-		cli_error(s->cli, "cannot create %s: %s", s->dir,
-		    strerror(errno));
-		return KX_EIO;
-	}
 	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
+	if (cli_cleanup_add(path) != 0)
+		return KX_ENOMEM;
 	/* hex text, as a file: key source reads it back */
 	r = hex_secret(&text, v);
 	if (r == KX_OK)
-		r = kx_file_write_atomic(path, text.data, text.len, 1, d);
+		r = kx_file_write_atomic(path, text.data, text.len,
+		    KX_WRITE_SECRET | KX_WRITE_NEW, d);
 	if (r == KX_OK)
 		s->written++;
 	kx_buf_free(&text);
 	return r;
+}
+
+/* Refuse clear output of production or sensitive keys unless told twice. */
+static int
+clear_allowed(struct cli *cli, const kx_doc *doc, int production)
+{
+	size_t i, n = kx_doc_key_count(doc);
+
+	for (i = 0; i < n && !production; i++) {
+		const kx_key *k = kx_doc_key(doc, i);
+
+		if (kx_key_is_protected(k)) {
+			cli_error(cli, "key %s is a production or sensitive "
+			    "key: refusing to write it in clear (add "
+			    "--insecure-clear-production if you must)",
+			    kx_key_id(k));
+			return CLI_INVALID;	/* a refused operation */
+		}
+	}
+	return CLI_OK;
+}
+
+/*
+ * A new folder beside dir, 0700, registered for removal on a signal; it
+ * is renamed to dir once every key is in it: all keys or none.
+ */
+static int
+clear_begin(struct cli *cli, const char *dir, char **tmp)
+{
+	struct stat st;
+	size_t n = strlen(dir);
+
+	*tmp = NULL;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (lstat(dir, &st) == 0) {
+		cli_error(cli, "--insecure-clear-output %s: %s exists; give a "
+		    "new folder", dir, S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    S_ISDIR(st.st_mode) ? "a folder" : "a file");
+		return CLI_USAGE;
+	}
+	if (errno != ENOENT) {
+		cli_error(cli, "--insecure-clear-output %s: %s", dir,
+		    strerror(errno));
+		return CLI_USAGE;
+	}
+	if ((*tmp = malloc(n + 32)) == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	snprintf(*tmp, n + 32, "%.*s.kmsxchg.XXXXXX", (int)n, dir);
+	if (mkdtemp(*tmp) == NULL) {
+		cli_error(cli, "cannot create a folder beside %s: %s", dir,
+		    strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return CLI_USAGE;
+	}
+	if (cli_cleanup_add(*tmp) != 0) {
+		(void)rmdir(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+/* Move the finished folder into place (never over an existing path). */
+static int
+clear_commit(struct cli *cli, const char *tmp, const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == 0) {
+		cli_error(cli, "cannot create %s: it appeared meanwhile", dir);
+		return CLI_USAGE;
+	}
+	if (rename(tmp, dir) != 0) {
+		cli_error(cli, "cannot create %s: %s", dir, strerror(errno));
+		return CLI_USAGE;
+	}
+	return CLI_OK;
 }
 
 int
@@ -146,12 +235,13 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	struct cli_list kcomps = { 0 };
 	const char *arg, *kek_src = NULL, *storage_src = NULL;
 	const char *clear_dir = NULL, *in;
+	char *tmpdir = NULL;
 	struct cli_xchg x = { 0 };
 	struct cli_kek kek = { 0 }, storage = { 0 };
 	enum kx_alg kek_fam = KX_ALG_NONE, st_fam = KX_ALG_NONE;
 	struct sink sink = { 0 };
 	kx_diag *rd = NULL;
-	int o, r, ex = CLI_USAGE;
+	int o, r, production = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -182,6 +272,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		case O_CLEAR:
 			clear_dir = arg;
 			break;
+		case O_CLEAR_PROD:
+			production = 1;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -200,6 +293,11 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		    "and -o");
 	if (clear_dir != NULL && x.out != NULL)
 		return cli_usage(cli, "-o goes with --storage-kek");
+	if (production && clear_dir == NULL)
+		return cli_usage(cli, "--insecure-clear-production goes with "
+		    "--insecure-clear-output");
+	if (clear_dir != NULL && *clear_dir == '\0')
+		return cli_usage(cli, "--insecure-clear-output: empty path");
 	if (clear_dir != NULL)
 		cli_warn(cli, "writing clear keys to %s: test material only",
 		    clear_dir);
@@ -208,6 +306,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
 	if (clear_dir != NULL)
 		cli_audit_set(cli, KX_AF_OUTPUT, clear_dir);
+	if (clear_dir != NULL &&
+	    (ex = clear_allowed(cli, x.doc, production)) != CLI_OK)
+		goto out;
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps,
 	    kek_fam, "kek-alg", 0, &kek)) != CLI_OK)
 		goto out;
@@ -220,8 +321,14 @@ cmd_import(int argc, char **argv, struct cli *cli)
 			goto out;
 		x.xo.kek_alg = storage.alg;
 	}
+	if (clear_dir != NULL &&
+	    (ex = clear_begin(cli, clear_dir, &tmpdir)) != CLI_OK)
+		goto out;
 	sink.cli = cli;
-	sink.dir = clear_dir;
+	/* the document owns stdout when it goes there */
+	sink.status = storage.key != NULL ? cli_status(cli, x.out) :
+	    cli->out;
+	sink.dir = tmpdir;
 	/* the storage key's strength is part of the import decision */
 	x.xo.storage_kek = storage.key;
 	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
@@ -242,8 +349,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	if (r != KX_OK && sink.written > 0) {
 		/* only an I/O failure after verification can get here */
 		cli_print_findings(cli, x.d, 0, in);
-		cli_error(cli, "import failed after writing %zu clear key%s "
-		    "to %s", sink.written, sink.written == 1 ? "" : "s",
+		cli_error(cli, "import failed after %zu clear key%s: none "
+		    "kept in %s", sink.written, sink.written == 1 ? "" : "s",
 		    clear_dir);
 		ex = cli_exit_for(r);
 		goto out;
@@ -256,14 +363,23 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	if (storage.key != NULL) {
 		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 			goto out;
-		fprintf(cli->out, "imported %zu key%s, stored under %s in "
+		fprintf(sink.status, "imported %zu key%s, stored under %s in "
 		    "%s\n", sink.n, sink.n == 1 ? "" : "s", x.xo.kek_id,
 		    x.out);
-	} else
+	} else {
+		if ((ex = clear_commit(cli, tmpdir, clear_dir)) != CLI_OK)
+			goto out;
+		cli_cleanup_forget();
 		fprintf(cli->out, "imported %zu key%s into %s (clear)\n",
 		    sink.n, sink.n == 1 ? "" : "s", clear_dir);
+	}
 	ex = CLI_OK;
 out:
+	/* on failure, the clear keys written so far and their folder go */
+	if (ex != CLI_OK)
+		cli_cleanup_undo();
+	cli_cleanup_forget();
+	free(tmpdir);
 	cli_kek_free(&kek);
 	cli_kek_free(&storage);
 	kx_diag_free(rd);

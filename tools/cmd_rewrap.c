@@ -106,7 +106,7 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	cli_print_findings(cli, x.d, 0, in);
 	if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 		goto out;
-	fprintf(cli->out, "rewrapped %zu key%s under %s\n",
+	fprintf(cli_status(cli, x.out), "rewrapped %zu key%s under %s\n",
 	    kx_doc_key_count(x.doc), kx_doc_key_count(x.doc) == 1 ? "" : "s",
 	    x.xo.kek_id);
 	ex = CLI_OK;

@@ -70,8 +70,10 @@ echo "issuer/key-report.html: printable key report (KCVs, no values) for the off
 step "Issuer: what a tampered document looks like (usage widened in transit)"
 sed 's|<Usage>decrypt</Usage>|<Usage>decrypt</Usage><Usage>wrap</Usage>|' \
     wire/exchange.xml > wire/tampered.xml
+# (production keys: clear output needs --insecure-clear-production too,
+# so the refusal below is the tampered binding's, not that one)
 if "$KX" import --kek file:issuer/hsm/tk.key --insecure-clear-output issuer/clear \
-    --now "$NOW" wire/tampered.xml; then
+    --insecure-clear-production --now "$NOW" wire/tampered.xml; then
 	echo "VERDICT: FAILED - a tampered profile was accepted"
 	exit 1
 fi

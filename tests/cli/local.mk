@@ -3,6 +3,35 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/output-fifo.case \
+	tests/cli/cases/output-chardev.case \
+	tests/cli/cases/output-symlink.case \
+	tests/cli/cases/output-symlink-secret.case \
+	tests/cli/cases/output-directory.case \
+	tests/cli/cases/unwrap-no-clobber.case \
+	tests/cli/cases/unwrap-force.case \
+	tests/cli/cases/combine-no-clobber.case \
+	tests/cli/cases/split-no-clobber.case \
+	tests/cli/cases/unwrap-sigterm-cleanup.case \
+	tests/cli/cases/import-clear-sigterm.case \
+	tests/cli/cases/import-stdout-clean.case \
+	tests/cli/cases/rewrap-stdout-clean.case \
+	tests/cli/cases/convert-clear-private.case \
+	tests/cli/cases/combine-component-perm.case \
+	tests/cli/cases/import-component-perm.case \
+	tests/cli/cases/import-clear-production.case \
+	tests/cli/cases/import-clear-existing.case \
+	tests/cli/cases/import-clear-symlink.case \
+	tests/cli/cases/validate-fifo.case \
+	tests/cli/cases/kcv-key-fifo.case \
+	tests/cli/cases/import-component-fifo.case \
+	tests/cli/cases/validate-policy-fifo.case \
+	tests/cli/cases/validate-stdin-pipe.case \
+	tests/cli/cases/unwrap-encrypted-pem.case \
+	tests/cli/cases/unwrap-encrypted-pem-pass.case \
+	tests/cli/cases/ci-run-devnull.case \
+	tests/cli/cases/ci-run-legs.case \
+	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \

@@ -16,18 +16,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kx-keysrc-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return kxt_tmpdir(dir, "keysrc");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return kxt_rmtree(dir);
 }
 
 static const char *
