@@ -11,15 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define KXF_NO_INIT
 #include "fuzz.h"
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

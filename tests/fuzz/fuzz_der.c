@@ -1,4 +1,4 @@
-/* fuzz_der.c - libFuzzer target: the native ASN.1 DER (schema/kmsxchg.asn1) reader. */
+/* fuzz_der.c - libFuzzer target: the native DER reader (kmsxchg.asn1). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

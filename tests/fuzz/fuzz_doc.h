@@ -6,15 +6,8 @@
 #ifndef KX_FUZZ_DOC_H
 #define KX_FUZZ_DOC_H
 
+#define KXF_NO_INIT
 #include "fuzz.h"
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -18,20 +18,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define KXF_NO_INIT
 #include "fuzz.h"
 
 #define ENV_NAME "KX_FUZZ_KEY="
 #define ENV_MAX 8192
 
 static char env[sizeof(ENV_NAME) + ENV_MAX];
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
 
 static void
 load(const char *spec)

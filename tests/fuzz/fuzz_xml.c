@@ -1,4 +1,4 @@
-/* fuzz_xml.c - libFuzzer target: the native exchange XML (schema/kmsxchg.xsd) reader. */
+/* fuzz_xml.c - libFuzzer target: the native exchange XML reader. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

@@ -20,87 +20,81 @@ FUZZ_MAX_LEN_keysrc = 4096
 FUZZ_MAX_LEN_unwrap = 2048
 FUZZ_FLAGS =
 
-KX_FUZZ_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec \
-	-I$(srcdir)/tests/fuzz
-KX_FUZZ_LIBS = codec/libkx_core.la $(LIBXML2_LIBS) $(LIBCRYPTO_LIBS)
-
-KX_FUZZ_REPLAY = tests/fuzz/replay_xml tests/fuzz/replay_der tests/fuzz/replay_gp tests/fuzz/replay_policy tests/fuzz/replay_component tests/fuzz/replay_keysrc tests/fuzz/replay_unwrap tests/fuzz/replay_import
+# The programs use the unit tests' AM_CPPFLAGS and LDADD (libkx_core.la).
+KX_FUZZ_REPLAY = tests/fuzz/replay_xml tests/fuzz/replay_der \
+	tests/fuzz/replay_gp tests/fuzz/replay_policy \
+	tests/fuzz/replay_component tests/fuzz/replay_keysrc \
+	tests/fuzz/replay_unwrap tests/fuzz/replay_import
 check_PROGRAMS += $(KX_FUZZ_REPLAY)
 TESTS += $(KX_FUZZ_REPLAY)
-KX_FUZZ_PROGS = tests/fuzz/fuzz_xml tests/fuzz/fuzz_der tests/fuzz/fuzz_gp tests/fuzz/fuzz_policy tests/fuzz/fuzz_component tests/fuzz/fuzz_keysrc tests/fuzz/fuzz_unwrap tests/fuzz/fuzz_import
+KX_FUZZ_PROGS = tests/fuzz/fuzz_xml tests/fuzz/fuzz_der tests/fuzz/fuzz_gp \
+	tests/fuzz/fuzz_policy tests/fuzz/fuzz_component tests/fuzz/fuzz_keysrc \
+	tests/fuzz/fuzz_unwrap tests/fuzz/fuzz_import
 EXTRA_PROGRAMS += $(KX_FUZZ_PROGS)
 CLEANFILES += $(KX_FUZZ_PROGS)
 
-tests_fuzz_replay_xml_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_xml.c \
+tests_fuzz_replay_xml_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_xml.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
+tests_fuzz_replay_xml_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"xml"'
+tests_fuzz_fuzz_xml_SOURCES = tests/fuzz/fuzz_xml.c \
 	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_replay_xml_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"xml"'
-tests_fuzz_replay_xml_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_xml_SOURCES = tests/fuzz/fuzz_xml.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_fuzz_xml_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_xml_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_xml_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_der_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_der.c \
+tests_fuzz_replay_der_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_der.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
+tests_fuzz_replay_der_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"der"'
+tests_fuzz_fuzz_der_SOURCES = tests/fuzz/fuzz_der.c \
 	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_replay_der_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"der"'
-tests_fuzz_replay_der_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_der_SOURCES = tests/fuzz/fuzz_der.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_fuzz_der_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_der_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_der_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_gp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_gp.c \
+tests_fuzz_replay_gp_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_gp.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
+tests_fuzz_replay_gp_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"gp"'
+tests_fuzz_fuzz_gp_SOURCES = tests/fuzz/fuzz_gp.c \
 	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_replay_gp_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"gp"'
-tests_fuzz_replay_gp_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_gp_SOURCES = tests/fuzz/fuzz_gp.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_fuzz_gp_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_gp_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_gp_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_policy_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_policy.c \
+tests_fuzz_replay_policy_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_policy.c tests/fuzz/fuzz.h
+tests_fuzz_replay_policy_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"policy"'
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c \
 	tests/fuzz/fuzz.h
-tests_fuzz_replay_policy_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"policy"'
-tests_fuzz_replay_policy_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c tests/fuzz/fuzz.h
-tests_fuzz_fuzz_policy_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_policy_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_component_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_component.c \
+tests_fuzz_replay_component_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_component.c tests/fuzz/fuzz.h
+tests_fuzz_replay_component_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"component"'
+tests_fuzz_fuzz_component_SOURCES = tests/fuzz/fuzz_component.c \
 	tests/fuzz/fuzz.h
-tests_fuzz_replay_component_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"component"'
-tests_fuzz_replay_component_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_component_SOURCES = tests/fuzz/fuzz_component.c tests/fuzz/fuzz.h
-tests_fuzz_fuzz_component_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_component_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_component_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_keysrc_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_keysrc.c \
+tests_fuzz_replay_keysrc_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_keysrc.c tests/fuzz/fuzz.h
+tests_fuzz_replay_keysrc_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"keysrc"'
+tests_fuzz_fuzz_keysrc_SOURCES = tests/fuzz/fuzz_keysrc.c \
 	tests/fuzz/fuzz.h
-tests_fuzz_replay_keysrc_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"keysrc"'
-tests_fuzz_replay_keysrc_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_keysrc_SOURCES = tests/fuzz/fuzz_keysrc.c tests/fuzz/fuzz.h
-tests_fuzz_fuzz_keysrc_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_keysrc_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_keysrc_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_unwrap_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_unwrap.c \
+tests_fuzz_replay_unwrap_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_unwrap.c tests/fuzz/fuzz.h
+tests_fuzz_replay_unwrap_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"unwrap"'
+tests_fuzz_fuzz_unwrap_SOURCES = tests/fuzz/fuzz_unwrap.c \
 	tests/fuzz/fuzz.h
-tests_fuzz_replay_unwrap_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"unwrap"'
-tests_fuzz_replay_unwrap_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_unwrap_SOURCES = tests/fuzz/fuzz_unwrap.c tests/fuzz/fuzz.h
-tests_fuzz_fuzz_unwrap_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_unwrap_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_unwrap_LDFLAGS = $(FUZZ_LDFLAGS)
 
-tests_fuzz_replay_import_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_import.c \
+tests_fuzz_replay_import_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_import.c tests/fuzz/fuzz.h
+tests_fuzz_replay_import_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKX_FUZZ_TARGET='"import"'
+tests_fuzz_fuzz_import_SOURCES = tests/fuzz/fuzz_import.c \
 	tests/fuzz/fuzz.h
-tests_fuzz_replay_import_CPPFLAGS = $(KX_FUZZ_CPPFLAGS) -DKX_FUZZ_TARGET='"import"'
-tests_fuzz_replay_import_LDADD = $(KX_FUZZ_LIBS)
-tests_fuzz_fuzz_import_SOURCES = tests/fuzz/fuzz_import.c tests/fuzz/fuzz.h
-tests_fuzz_fuzz_import_CPPFLAGS = $(KX_FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_import_LDADD = $(KX_FUZZ_LIBS)
 tests_fuzz_fuzz_import_LDFLAGS = $(FUZZ_LDFLAGS)
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/repro \
@@ -129,8 +123,10 @@ fuzz: $(KX_FUZZ_PROGS)
 		    >$$w.log 2>&1; then \
 			failed="$$failed $$t"; \
 		fi; \
-		grep -E '^#[0-9]+.*(INITED|DONE)|^stat::(number_of_executed_units|peak_rss)|^(==[0-9]+==ERROR|SUMMARY)' $$w.log || \
-		    tail -n 5 $$w.log; \
+		grep -E '^#[0-9]+.*(INITED|DONE)|^(==[0-9]+==ERROR|SUMMARY)' \
+		    $$w.log || tail -n 5 $$w.log; \
+		grep -E '^stat::(number_of_executed_units|peak_rss)' $$w.log \
+		    || true; \
 	done; \
 	if test -n "$$failed"; then \
 		echo "fuzz: FAILED:$$failed (see tests/fuzz/work/*.log)" >&2; \
