@@ -28,7 +28,8 @@ esc(const char *s, unsigned flags)
 	}
 	assert_int_equal(r, KX_OK);
 	assert_true(b.len < sizeof(out));
-	memcpy(out, b.data, b.len);
+	if (b.len > 0)		/* an empty escape leaves b.data NULL */
+		memcpy(out, b.data, b.len);
 	out[b.len] = '\0';
 	kx_buf_free(&b);
 	return out;
