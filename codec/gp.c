@@ -1666,10 +1666,13 @@ report_doc_lost(struct wr *w)
 	    gp_created(doc, p))
 		lost(w, "the document created time (GP dates a document by "
 		    "its latest revision)");
+	/* GP writes the 1.1.0 structure: its version, whatever was read */
 	if ((v = ext_get(p, "KeyProfile/@ProfileVersion")) != NULL)
-		lost(w, "profile version %s (written as 1.1.0)", v);
+		lost(w, "profile version %s (extension "
+		    "KeyProfile/@ProfileVersion; written as 1.1.0)", v);
 	if ((v = ext_get(p, "KeyProfile/@ErrataVersion")) != NULL)
-		lost(w, "errata version %s (written as 0)", v);
+		lost(w, "errata version %s (extension "
+		    "KeyProfile/@ErrataVersion; written as 0)", v);
 	for (i = 0; i < doc->ntks; i++) {
 		const kx_tk *t = &doc->tks[i];
 
