@@ -587,6 +587,69 @@ rich_doc(void)
 	return doc;
 }
 
+/* rich_doc with what GP's header and TransportKey cannot hold either. */
+static kx_doc *
+richer_doc(void)
+{
+	kx_doc *doc = rich_doc();
+	kx_key *k = &doc->keys[0];
+	kx_extension *e;
+	kx_revision *rv;
+	kx_tk *tk;
+	kxi_arena *a = &doc->arena;
+
+	e = kxi_array_push(a, (void **)&doc->extensions, &doc->nextensions,
+	    sizeof(*e));
+	assert_non_null(e);
+	e->ns = "urn:x";
+	e->name = "batch";
+	e->value = "7";
+	/* GP dates the document by this revision, not by doc->created */
+	rv = kxi_array_push(a, (void **)&k->prof.revisions,
+	    &k->prof.nrevisions, sizeof(*rv));
+	assert_non_null(rv);
+	rv->version = "1.0.0";
+	rv->date = t("2024-06-01T00:00:00Z");
+	k->prof.split.method = KX_SPLIT_XOR;	/* and no N */
+	assert_non_null(tk = kxi_doc_add_tk(doc));
+	tk->id = "kek-1";
+	tk->alg = KX_ALG_AES;
+	tk->length_bits = 256;
+	tk->trusted = true;
+	tk->kcv_method = KX_KCV_GP_AES;
+	assert_int_equal(kxi_hex_decode(a, "319476", &tk->kcv), KX_OK);
+	assert_non_null(tk = kxi_doc_add_tk(doc));
+	tk->id = "kek-other";
+	tk->alg = KX_ALG_TDEA2;
+	tk->length_bits = 128;
+	return doc;
+}
+
+static void
+test_lost_header_tk(void **state)
+{
+	static const char *const expect[] = {
+		"document extension batch", "the document created time",
+		"split method xor (no number of parts)",
+		"transport key kek-1 algorithm aes/256", "transport key kek-1 KCV",
+		"transport key kek-1 trusted",
+		"transport key kek-other (not this key's)",
+	};
+	kx_diag *d = kx_diag_new();
+	kx_doc *doc = richer_doc();
+	kx_buf out = { 0 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &out, d), KX_OK);
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+		if (find_msg(d, "KX009", expect[i]) == NULL)
+			fail_msg("no KX009 for '%s'", expect[i]);
+	kx_doc_free(doc);
+	kx_buf_free(&out);
+	kx_diag_free(d);
+}
+
 /* Every attribute GP cannot hold is its own KX009 warning. */
 static void
 test_lost(void **state)
@@ -960,6 +1023,7 @@ main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_hostile_and_edges),
 		cmocka_unit_test(test_lost),
+		cmocka_unit_test(test_lost_header_tk),
 		cmocka_unit_test(test_multikey_and_hmac),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_mutations),
