@@ -7,14 +7,22 @@
  * c.2.  One KeyProfile is one key.
  *
  * Reading is tolerant, as partners' tools write it: the 1.1.0, 1.1.1 and
- * 1.1.2 namespaces (prefixed or default); attributes and elements outside
- * GP's schema are reported (ignored), kept as key extensions and removed
- * before validation; 1.1.x-era and v1.0 values (SubType AES, YYYYMMDD
- * dates, VerifyRecover, Permanent, the 1.1.1/1.1.2 namespaces) are
- * reported (legacy values) and kept; then the cleaned document is
- * validated against the embedded XSD (schema findings with line
- * numbers).  Not well-formed, missing required attributes or impossible
- * values refuse the document.
+ * 1.1.2 namespaces (prefixed or default; GP's own, the same structure: a
+ * note); attributes and elements outside GP's schema are reported
+ * (ignored), kept as key extensions and removed before validation; older
+ * values (SubType AES outside 1.1.2, YYYYMMDD dates, VerifyRecover,
+ * Permanent, a list without GP's arrayElement/arrayIndex, a Value without
+ * a Component) are reported (legacy values) and kept; then the cleaned
+ * document is validated against the embedded XSD (schema findings with
+ * line numbers).  Not well-formed, missing required attributes or
+ * impossible values refuse the document.
+ *
+ * GP data the model has no field for travels as GP-namespace extensions
+ * the writer puts back (gp_exts: Format, the list pair when unusual,
+ * KCVSize without a KCV, a TransportKey with no value, RSACRT, ...).  A
+ * named Component (ECC_QX, CRT_P, ...) is a named part of the value
+ * (kx_part), kept under its name, order and KCV; an unnamed one is the
+ * value itself.
  *
  * The document header is synthesised: doc.id = UniqueID, sender =
  * KeyInfo/@Owner, created = the latest Revision Date+Time (Revisions is
@@ -32,7 +40,11 @@
  * threshold and dual control, relations, custodians, creator, holder,
  * reference, allowed modes, KCV methods other than gp-des, wrapped values
  * other than tdea-ecb/tdea-cbc (e.g. aes-siv-bound), binding, more than
- * one component, document recipients and comment.  HMAC keys cannot be
+ * one key part, a split method without N, the document's recipients,
+ * comment, extensions and a creation time other than the latest
+ * revision's, the transport key's algorithm (other than tdea2), KCV, trust
+ * and ceremony, other transport keys, a ProfileVersion other than 1.1.0
+ * and an ErrataVersion other than 0.  HMAC keys cannot be
  * written at all (no SubType).  AES keys are written with the 1.1.2-era
  * SubType AES, which a strict 1.1.0 reader refuses (reported as not carried).
  */
