@@ -4,15 +4,18 @@ tools_kmsxchg_SOURCES = tools/kmsxchg.c tools/cli.c tools/cli.h \
 	tools/cmd_validate.c tools/cmd_convert.c tools/cmd_show.c \
 	tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c tools/cmd_split.c \
 	tools/cmd_export.c tools/cmd_import.c tools/cmd_rewrap.c \
-	tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c
-tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools
+	tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c tools/cli_data.c
+# Templates and policies named without a path are looked up here.
+KX_DATADIR_CPPFLAGS = -DKX_PKGDATADIR='"$(pkgdatadir)"'
+tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools \
+	$(KX_DATADIR_CPPFLAGS)
 tools_kmsxchg_LDADD = codec/libkmsxchg.la
 
-# Man pages (kmsxchg(5)'s rules table is generated from codec/rules.def)
+# Man pages (kmsxchg(5)'s rules table is generated from codec/check/rules.def)
 # and bash completion.
 man_MANS = tools/kmsxchg.1 tools/kmsxchg.5
 EXTRA_DIST += tools/kmsxchg.1.in tools/kmsxchg.5.in tools/kmsxchg.bash \
-	tools/demo.sh codec/rules2man.awk
+	tools/demo.sh codec/check/rules2man.awk
 CLEANFILES += tools/kmsxchg.1 tools/kmsxchg.5
 kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|[@]datadir[@]|$(datadir)|g' \
@@ -20,10 +23,10 @@ kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 tools/kmsxchg.1: tools/kmsxchg.1.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && \
 	$(kx_man_subst) $(srcdir)/tools/kmsxchg.1.in >$@
-tools/kmsxchg.5: tools/kmsxchg.5.in codec/rules.def codec/rules2man.awk \
+tools/kmsxchg.5: tools/kmsxchg.5.in codec/check/rules.def codec/check/rules2man.awk \
     Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && \
-	$(AWK) -f $(srcdir)/codec/rules2man.awk $(srcdir)/codec/rules.def \
+	$(AWK) -f $(srcdir)/codec/check/rules2man.awk $(srcdir)/codec/check/rules.def \
 	    >$@.rules && \
 	$(kx_man_subst) -e '/^\.\\" [@]RULES[@]$$/{r $@.rules' -e 'd;}' \
 	    $(srcdir)/tools/kmsxchg.5.in >$@ && rm -f $@.rules

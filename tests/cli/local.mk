@@ -97,6 +97,8 @@ CLI_CASES = \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
+	tests/cli/cases/export-template-by-name.case \
+	tests/cli/cases/export-template-unknown-name.case \
 	tests/cli/cases/export-sample-reproduces.case \
 	tests/cli/cases/export-weak-kek.case \
 	tests/cli/cases/export-wrong-recipient.case \
@@ -133,6 +135,9 @@ CLI_CASES = \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
 	tests/cli/cases/convert-two-inputs.case \
+	tests/cli/cases/demo.case \
+	tests/cli/cases/demo-policy-error.case \
+	tests/cli/cases/demo-policy-warning.case \
 	tests/cli/cases/help-command.case \
 	tests/cli/cases/help.case \
 	tests/cli/cases/kcv-aes-cmac-tr31.case \
@@ -183,6 +188,10 @@ CLI_CASES = \
 	tests/cli/cases/validate-missing-file.case \
 	tests/cli/cases/validate-missing-operand.case \
 	tests/cli/cases/validate-missing-policy.case \
+	tests/cli/cases/validate-policy-by-name.case \
+	tests/cli/cases/validate-policy-file-first.case \
+	tests/cli/cases/validate-policy-unknown-name.case \
+	tests/cli/cases/validate-policy-unknown-name-sarif.case \
 	tests/cli/cases/validate-mixed.case \
 	tests/cli/cases/validate-stdin.case \
 	tests/cli/cases/validate-unreadable-json.case \
@@ -205,6 +214,15 @@ CLI_CASES = \
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 
+# Scripted CLI tests: hostile-input limits (issue 11 item 4), no key
+# material in any output of a failing command (item 5), crash-safe
+# outputs under SIGKILL (item 6).
+KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh \
+	tests/cli/crash-safe.sh
+TESTS += $(KX_CLI_TESTS)
+EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py tests/cli/secrets-grep.py \
+	tests/cli/crash-safe.py
+
 # The command line in process (cli_main with memory streams); links the
 # tools sources against libkx_core.la like the other unit tests.
 check_PROGRAMS += tests/unit/test_cli
@@ -213,5 +231,7 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
-	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c
-tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c \
+	tools/cli_data.c
+tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools \
+	$(KX_DATADIR_CPPFLAGS)

@@ -1226,7 +1226,8 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	r.d = d;
 	r.verify_recover = r.permanent = KX_TRI_UNSET;
 	kxi_xml_init();
-	if ((rc = kxi_xml_parse(buf, len, name, &x, d)) != KX_OK)
+	/* One KeyProfile is one key: the key limit bounds its DOM. */
+	if ((rc = kxi_xml_parse_unit(buf, len, name, 1, &x, d)) != KX_OK)
 		goto out;
 	root = xmlDocGetRootElement(x);
 	if (root == NULL || root->ns == NULL ||

@@ -432,12 +432,44 @@ int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
 int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
     char *msg, size_t size) KX_WUR;
 
+/*
+ * Fill tmp[len] (len >= strlen(path) + 32) with the mkstemp template of a
+ * temporary file beside path (dirlen: the length of its folder part,
+ * slash included), DIR/.kmsxchg.PID.XXXXXX, after removing the ones
+ * processes that no longer run left in that folder (tmpfile.c).
+ */
+void kxi_tmp_template(char *tmp, size_t len, const char *path,
+    size_t dirlen);
+
 /* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
 void kxi_xml_init(void);
 /* Parser options for every parse: no network, no DTD, no entities. */
 #define KXI_XML_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | \
 	XML_PARSE_NOCDATA)
+/*
+ * Limits checked by a linear scan before libxml2 sees an XML input
+ * (kmsxchg(5) LIMITS): bytes and references (or CDATA sections) in one
+ * text node (bytes also per attribute value), attributes per element,
+ * element depth, bytes of one key (each child of a native document's
+ * root; a whole GP KeyProfile).  KMSXCHG_LIMITS=text=N,refs=N,... in the
+ * environment overrides them.
+ */
+#define KXI_XML_MAX_TEXT ((size_t)1 << 20)
+#define KXI_XML_MAX_REFS 10000
+#define KXI_XML_MAX_ATTRS 64
 #define KXI_XML_MAX_DEPTH 64
+#define KXI_XML_MAX_KEY ((size_t)1 << 20)
+enum kxi_lim { KXI_LIM_TEXT = 0, KXI_LIM_REFS, KXI_LIM_ATTRS, KXI_LIM_DEPTH,
+	KXI_LIM_KEY, KXI_LIM__N };
+/* The limits in force (defaults, then KMSXCHG_LIMITS); KX_EUSAGE if bad. */
+int kxi_xml_limits(size_t lim[KXI_LIM__N], kx_diag *d) KX_WUR;
+/*
+ * The scan: KX_OK, or KX_ELIMIT with a KX001 finding naming the limit.
+ * unit_depth 2 applies the key limit to each child of the root, 1 to the
+ * root, 0 not at all.
+ */
+int kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, kx_diag *d) KX_WUR;
 
 /*
  * Validate an XML document (already parsed, hardened) against one of the
@@ -474,9 +506,12 @@ struct _xmlSchema;
 struct _xmlError;
 int kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
     struct _xmlDoc **out, kx_diag *d) KX_WUR;
+/* The same, with the key limit of the scan at unit_depth (kxi_xml_scan). */
+int kxi_xml_parse_unit(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct _xmlDoc **out, kx_diag *d) KX_WUR;
 /*
  * The cheap pre-parse check kxi_xml_parse does first (size limit, UTF-8
- * only, no DOCTYPE in the prolog); for readers that use another libxml2
+ * only, no DOCTYPE in the prolog, the scan without a key limit); for readers that use another libxml2
  * entry point (xmlTextReader).  KX_OK or KX_ESYNTAX/KX_ELIMIT + KX001.
  */
 int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
@@ -484,7 +519,8 @@ int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
 /*
  * Well-formedness check of buf with the same hardening as kxi_xml_parse
  * (prolog check, DTD refusal, depth limit, KX001 findings) but building
- * nothing: constant memory.  For streaming readers.
+ * nothing: constant memory.  For the native streaming reader: the scan
+ * applies the key limit to each child of the root.
  */
 int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;

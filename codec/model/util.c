@@ -653,7 +653,7 @@ write_replace(const char *path, const void *p, size_t n, int flags,
 	if ((tmp = tmp_claim(len)) == NULL && (tmp = own = malloc(len)) ==
 	    NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	snprintf(tmp, len, "%.*s.kmsxchg.XXXXXX", (int)dirlen, path);
+	kxi_tmp_template(tmp, len, path, dirlen);
 	if ((fd = mkstemp(tmp)) < 0) {
 		r = KX_FAIL(d, KX_EIO, "cannot create a file beside %s: %s",
 		    path, strerror(errno));
