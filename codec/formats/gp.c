@@ -660,6 +660,41 @@ time_of_day(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * What a Revision has beyond the model's version, date, by and digest: its
+ * ProfileID and Description, kept as GP extensions named by the revision's
+ * position; its Signature (content left open by GP) is reported.
+ */
+static void
+keep_revision_extras(struct rd *r, xmlNode *c, size_t n)
+{
+	xmlNode *e;
+	xmlChar *t;
+	char ename[64];
+	const char *v;
+
+	snprintf(ename, sizeof(ename), "Revision[%zu]/@ProfileID", n);
+	if ((v = hexattr(r, c, "ProfileID")) != NULL && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, ename, (const xmlChar *)v) != KX_OK)
+		r->rc = KX_ENOMEM;
+	for (e = c->children; e != NULL; e = e->next) {
+		if (e->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)e->name, "Signature") == 0) {
+			finding(r, KXI_IGNORED, KX_OK, e, "gp: Revision/"
+			    "Signature is not kept (GP leaves its content "
+			    "open)");
+			continue;
+		}
+		snprintf(ename, sizeof(ename), "Revision[%zu]/Description", n);
+		t = xmlNodeGetContent(e);
+		if (add_ext(r, (const xmlChar *)KX_GP_NS, ename, t != NULL ?
+		    t : (const xmlChar *)"") != KX_OK)
+			r->rc = KX_ENOMEM;
+		xmlFree(t);
+	}
+}
+
 static int
 map_revisions(struct rd *r, xmlNode *revs)
 {
@@ -682,6 +717,7 @@ map_revisions(struct rd *r, xmlNode *revs)
 		rv->version = attr(r, c, "Version");
 		rv->by = attr(r, c, "By");
 		rv->date = KX_UNSET_TIME;
+		keep_revision_extras(r, c, p->nrevisions);
 		if (date_attr(r, c, "Date", &day) != 1)
 			continue;
 		if ((t = attr(r, c, "Time")) != NULL &&
@@ -991,6 +1027,14 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 	pt->name = nm;
 	pt->data = b;
 	pt->order = KX_UNSET;
+	if (enc != NULL && strcmp(enc, "HEX") != 0) {
+		char ename[300];
+
+		snprintf(ename, sizeof(ename), "Component[%s]/@Encoding", nm);
+		if (add_ext(r, (const xmlChar *)KX_GP_NS, ename,
+		    (const xmlChar *)enc) != KX_OK)
+			r->rc = KX_ENOMEM;
+	}
 	if (uint_attr(r, c, "Order", INT32_MAX, &ord) == 1)
 		pt->order = (int)ord;
 	if ((kc = attr(r, c, "KCV")) != NULL &&
@@ -1459,6 +1503,10 @@ ext_is_ours(const kx_extension *e)
 
 	if (e->ns == NULL || strcmp(e->ns, KX_GP_NS) != 0)
 		return 0;
+	/* per revision and per named component */
+	if (strncmp(e->name, "Revision[", 9) == 0 ||
+	    strncmp(e->name, "Component[", 10) == 0)
+		return 1;
 	for (i = 0; i < sizeof(gp_exts) / sizeof(gp_exts[0]); i++)
 		if (strcmp(e->name, gp_exts[i]) == 0)
 			return 1;
@@ -1796,6 +1844,56 @@ curve_part_agrees(const kx_part *pt, const char *curve)
 	    n == pt->data.n && memcmp(der, pt->data.p, n) == 0;
 }
 
+/* A part's Value in the Encoding it was read in (HEX by default). */
+static void
+put_part_value(struct wr *w, const kx_part *pt)
+{
+	char name[300];
+	const char *enc;
+	size_t i;
+
+	snprintf(name, sizeof(name), "Component[%s]/@Encoding", pt->name);
+	enc = ext_get(&w->k->prof, name);
+	if (enc != NULL && strcmp(enc, "BASE64") == 0 &&
+	    pt->data.n <= (size_t)1 << 20) {
+		unsigned char *b64 = OPENSSL_malloc(pt->data.n / 3 * 4 + 5);
+
+		if (b64 == NULL) {
+			w->rc = KX_ENOMEM;
+			return;
+		}
+		EVP_EncodeBlock(b64, pt->data.p, (int)pt->data.n);
+		put_attr(w, "Value", (const char *)b64);
+		put(w, " Encoding=\"BASE64\"");
+		OPENSSL_clear_free(b64, pt->data.n / 3 * 4 + 5);
+		return;
+	}
+	if (enc != NULL && (strcmp(enc, "ASCII") == 0 ||
+	    strcmp(enc, "UTF8") == 0)) {
+		for (i = 0; i < pt->data.n; i++)
+			if (pt->data.p[i] < 0x20 || pt->data.p[i] > 0x7e)
+				break;
+		if (i == pt->data.n) {
+			char *txt = OPENSSL_zalloc(pt->data.n + 1);
+
+			if (txt == NULL) {
+				w->rc = KX_ENOMEM;
+				return;
+			}
+			memcpy(txt, pt->data.p, pt->data.n);
+			put_attr(w, "Value", txt);
+			put(w, " Encoding=\"%s\"", enc);
+			OPENSSL_clear_free(txt, pt->data.n + 1);
+			return;
+		}
+	}
+	if (enc != NULL)
+		lost(w, "the %s encoding of component %s (written as HEX)",
+		    enc, pt->name);
+	put_hex_attr(w, "Value", pt->data.p, pt->data.n);
+	put(w, " Encoding=\"HEX\"");
+}
+
 static void
 write_value(struct wr *w)
 {
@@ -1864,8 +1962,7 @@ write_value(struct wr *w)
 		put_attr(w, "Name", pt->name);
 		if (pt->order != KX_UNSET)
 			put(w, " Order=\"%d\"", pt->order);
-		put_hex_attr(w, "Value", pt->data.p, pt->data.n);
-		put(w, " Encoding=\"HEX\"");
+		put_part_value(w, pt);
 		if (pt->kcv.n > 0)
 			put_hex_attr(w, "KCV", pt->kcv.p, pt->kcv.n);
 		put(w, "/>\n");
@@ -1977,15 +2074,25 @@ write_revisions(struct wr *w)
 	}
 	for (i = 0; i < p->nrevisions; i++) {
 		const kx_revision *rv = &p->revisions[i];
+		const char *desc;
+		char name[64];
 
 		kx_time_format(rv->date != KX_UNSET_TIME ? rv->date : 0, ts);
 		put(w, "    <Revision");
+		snprintf(name, sizeof(name), "Revision[%zu]/@ProfileID", i + 1);
+		put_attr(w, "ProfileID", ext_get(p, name));
 		put_attr(w, "Version", rv->version != NULL ? rv->version :
 		    "1.0.0");
 		put(w, " Date=\"%.10s\" Time=\"%.8s\"", ts, ts + 11);
 		put_attr(w, "By", rv->by != NULL ? rv->by : "");
 		put_hex_attr(w, "Digest", rv->digest.p, rv->digest.n);
-		put(w, "/>\n");
+		snprintf(name, sizeof(name), "Revision[%zu]/Description", i + 1);
+		if ((desc = ext_get(p, name)) != NULL) {
+			put(w, ">\n      <Description>");
+			put_esc(w, desc);
+			put(w, "</Description>\n    </Revision>\n");
+		} else
+			put(w, "/>\n");
 	}
 	put(w, "  </Revisions>\n");
 }

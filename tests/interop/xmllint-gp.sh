@@ -23,7 +23,7 @@ for f in "$SRC"/samples/gp/*.xml; do
 		echo "FAIL: $f does not follow the GP XSD"; cat "$t/err"; exit 1; }
 	n=$((n + 1))
 done
-[ "$n" -ge 8 ] || { echo "FAIL: expected >= 8 GP samples, found $n"; exit 1; }
+[ "$n" -ge 10 ] || { echo "FAIL: expected >= 10 GP samples, found $n"; exit 1; }
 
 # GP's list convention is required: a Revisions without it is refused.
 sed 's|<Revisions arrayElement="Revision" arrayIndex="#">|<Revisions>|' \
