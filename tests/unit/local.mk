@@ -25,7 +25,9 @@ KX_UNIT_TESTS = \
 	tests/unit/test_wrap \
 	tests/unit/test_split \
 	tests/unit/test_audit \
-	tests/unit/test_hygiene
+	tests/unit/test_hygiene \
+	tests/unit/test_text \
+	tests/unit/test_api_null
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
 EXTRA_DIST += tests/unit/kxtest.h
