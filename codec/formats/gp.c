@@ -929,10 +929,18 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 		    "Value: not kept", nm);
 		return;
 	}
+	/* the model's bounds (kmsxchg.xsd PartType, kmsxchg.asn1 ValuePart) */
+	if (val->nparts >= KXI_MAX_PARTS || strlen(nm) > 256) {
+		BAD(r, c, "gp: Component %.64s: more than %d named components "
+		    "or a name of more than 256 characters", nm,
+		    KXI_MAX_PARTS);
+		return;
+	}
 	if (decode_component(r, c, v, enc, &b) != KX_OK)
 		return;
-	if (b.n == 0) {
-		BAD(r, c, "gp: Component %s has an empty Value", nm);
+	if (b.n == 0 || b.n > 65536) {
+		BAD(r, c, "gp: Component %s has %s Value", nm, b.n == 0 ?
+		    "an empty" : "a longer than 65536-byte");
 		return;
 	}
 	if ((pt = kxi_array_push(&r->doc->arena, (void **)&val->parts,

@@ -95,6 +95,7 @@ typedef struct kx_component {
  * its bytes are in the value's form (clear, or wrapped under kek_id with
  * alg, each part on its own, as GP writes them).
  */
+#define KXI_MAX_PARTS 64		/* parts of one value (XSD, ASN.1) */
 typedef struct kx_part {
 	const char *name;	/* kept as written: never renamed */
 	int order;		/* GP Component/@Order; KX_UNSET = absent */

@@ -517,6 +517,33 @@ test_hostile_and_edges(void **state)
 	kx_doc_free(doc);
 	doc = NULL;
 	kx_diag_clear(d);
+	/* the model holds 64 named parts of up to 64 KiB: more is refused */
+	{
+		kx_buf big = { 0 };
+		int i;
+		const char *ki = "<KeyInfo Type=\"PUBLIC\" SubType=\"EC\" "
+		    "Size=\"256\"/><Attribute/><Usage/><Value>";
+
+		assert_int_equal(kx_buf_append(&big, GP_HEAD, strlen(GP_HEAD)),
+		    KX_OK);
+		assert_int_equal(kx_buf_append(&big, ki, strlen(ki)), KX_OK);
+		for (i = 0; i < 65; i++) {
+			char c[64];
+
+			snprintf(c, sizeof(c), "<Component Name=\"P%d\" "
+			    "Value=\"01\"/>", i);
+			assert_int_equal(kx_buf_append(&big, c, strlen(c)),
+			    KX_OK);
+		}
+		assert_int_equal(kx_buf_append(&big, "</Value></KeyProfile>",
+		    sizeof("</Value></KeyProfile>")), KX_OK);	/* and NUL */
+		assert_int_equal(read_mem((const char *)big.data, d, &doc),
+		    KX_ESCHEMA);
+		assert_non_null(find_msg(d, "KX002", "more than 64 named"));
+		assert_null(doc);
+		kx_buf_free(&big);
+		kx_diag_clear(d);
+	}
 	/* a Revision's Signature (content left open by GP) is reported */
 	assert_int_equal(read_mem("<KeyProfile xmlns=\"http://namespaces."
 	    "globalplatform.org/systems-profiles/1.1.0\" UniqueID=\"01\" "
