@@ -72,8 +72,9 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 		*out = (enum kx_wrap_alg)v;
 		return CLI_OK;
 	case KX_WRAP_AES_SIV_BOUND:
-		return cli_usage(cli, "--alg aes-siv-bound binds the key to "
-		    "its profile; use 'kmsxchg export'");
+	case KX_WRAP_TR31_B_BOUND:
+		return cli_usage(cli, "--alg %s binds the key to "
+		    "its profile; use 'kmsxchg export'", name);
 	default:
 		return cli_usage(cli, "--alg: expected aes-kw, aes-kwp, "
 		    "tdea-ecb, rsa-oaep-sha256 or rsa-aes-kwp, got '%s'",

@@ -1149,6 +1149,7 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 		return a == KX_ALG_AES;		/* X9.143 version D: AES KBPK */
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_TR31_B_BOUND:	/* X9.143 version B: TDEA KBPK */
 		return a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
 	case KX_WRAP_RSA_OAEP_SHA256:
 	case KX_WRAP_RSA_AES_KWP:
@@ -1298,6 +1299,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	switch (k->value.form) {
 	case KX_VALUE_WRAPPED:
 		form = (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
+		    k->value.alg == KX_WRAP_TR31_B_BOUND ||
 		    k->value.alg == KX_WRAP_TR31_D) ? KX_FORM_BOUND_BLOCK :
 		    KX_FORM_WRAPPED;
 		/* a bound block is a wrapped form and more */
@@ -1698,6 +1700,34 @@ chk_binding(struct vctx *v, const kx_key *k)
 	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
 	    sizeof(msg)) != KX_OK)
 		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
+}
+
+/*
+ * KX138: a value the sender wrapped without a binding (another system's
+ * cryptogram).  Import and rewrap see the values as they will leave, so
+ * this looks at the document as received.
+ */
+static void
+chk_unbound(struct vctx *v, const kx_key *k)
+{
+	const kx_key *o;
+	size_t i;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->nkeys; i++) {
+		o = &v->doc->keys[i];
+		if (o->value.form != KX_VALUE_WRAPPED ||
+		    o->value.alg == KX_WRAP_NONE ||
+		    o->value.alg == KX_WRAP_AES_SIV_BOUND ||
+		    o->value.alg == KX_WRAP_TR31_B_BOUND ||
+		    o->value.alg == KX_WRAP_TR31_D)
+			continue;
+		emit(v, R_KX138, o, KXF_VALUE, "the %s value is not bound: "
+		    "its profile and the document header were not protected "
+		    "in transit (only its KCV is checked)",
+		    nz(knm(KX_E_WRAP_ALG, o->value.alg)));
+	}
 }
 
 /* KX137: once per document, when a value's binding leaves the header out. */
