@@ -973,6 +973,22 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 	}
 }
 
+/* The unnamed value component's Order and Encoding when not the usual. */
+static void
+keep_unnamed(struct rd *r, xmlNode *c, const char *enc)
+{
+	const char *o = attr(r, c, "Order");
+
+	if (o != NULL && strcmp(o, "1") != 0 && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, "Component/@Order",
+	    (const xmlChar *)o) != KX_OK)
+		r->rc = KX_ENOMEM;
+	if (enc != NULL && strcmp(enc, "HEX") != 0 && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, "Component/@Encoding",
+	    (const xmlChar *)enc) != KX_OK)
+		r->rc = KX_ENOMEM;
+}
+
 static void
 map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 {
@@ -1012,6 +1028,8 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			continue;
 		if (decode_component(r, c, v, enc, &b) != KX_OK)
 			continue;
+		if (nvalues == 0)
+			keep_unnamed(r, c, enc);
 		if (nvalues++ == 0) {
 			data = b;
 			continue;
@@ -1404,7 +1422,8 @@ ext_is_ours(const kx_extension *e)
 		return 0;
 	/* per revision and per named component */
 	if (strncmp(e->name, "Revision[", 9) == 0 ||
-	    strncmp(e->name, "Component[", 10) == 0)
+	    strncmp(e->name, "Component[", 10) == 0 ||
+	    strncmp(e->name, "Component/@", 11) == 0)
 		return 1;
 	for (i = 0; i < sizeof(gp_exts) / sizeof(gp_exts[0]); i++)
 		if (strcmp(e->name, gp_exts[i]) == 0)
@@ -1719,53 +1738,59 @@ curve_part_agrees(const kx_part *pt, const char *curve)
 	    n == pt->data.n && memcmp(der, pt->data.p, n) == 0;
 }
 
-/* A part's Value in the Encoding it was read in (HEX by default). */
+/*
+ * A component's Value in the Encoding it was read in (HEX by default):
+ * name is the component's (NULL: the unnamed value component).
+ */
 static void
-put_part_value(struct wr *w, const kx_part *pt)
+put_component_value(struct wr *w, const char *cname, const kx_bytes *v)
 {
 	char name[300];
 	const char *enc;
 	size_t i;
 
-	snprintf(name, sizeof(name), "Component[%s]/@Encoding", pt->name);
+	if (cname != NULL)
+		snprintf(name, sizeof(name), "Component[%s]/@Encoding", cname);
+	else
+		snprintf(name, sizeof(name), "Component/@Encoding");
 	enc = ext_get(&w->k->prof, name);
 	if (enc != NULL && strcmp(enc, "BASE64") == 0 &&
-	    pt->data.n <= (size_t)1 << 20) {
-		unsigned char *b64 = OPENSSL_malloc(pt->data.n / 3 * 4 + 5);
+	    v->n <= (size_t)1 << 20) {
+		unsigned char *b64 = OPENSSL_malloc(v->n / 3 * 4 + 5);
 
 		if (b64 == NULL) {
 			w->rc = KX_ENOMEM;
 			return;
 		}
-		EVP_EncodeBlock(b64, pt->data.p, (int)pt->data.n);
+		EVP_EncodeBlock(b64, v->p, (int)v->n);
 		put_attr(w, "Value", (const char *)b64);
 		put(w, " Encoding=\"BASE64\"");
-		OPENSSL_clear_free(b64, pt->data.n / 3 * 4 + 5);
+		OPENSSL_clear_free(b64, v->n / 3 * 4 + 5);
 		return;
 	}
 	if (enc != NULL && (strcmp(enc, "ASCII") == 0 ||
 	    strcmp(enc, "UTF8") == 0)) {
-		for (i = 0; i < pt->data.n; i++)
-			if (pt->data.p[i] < 0x20 || pt->data.p[i] > 0x7e)
+		for (i = 0; i < v->n; i++)
+			if (v->p[i] < 0x20 || v->p[i] > 0x7e)
 				break;
-		if (i == pt->data.n) {
-			char *txt = OPENSSL_zalloc(pt->data.n + 1);
+		if (i == v->n) {
+			char *txt = OPENSSL_zalloc(v->n + 1);
 
 			if (txt == NULL) {
 				w->rc = KX_ENOMEM;
 				return;
 			}
-			memcpy(txt, pt->data.p, pt->data.n);
+			memcpy(txt, v->p, v->n);
 			put_attr(w, "Value", txt);
 			put(w, " Encoding=\"%s\"", enc);
-			OPENSSL_clear_free(txt, pt->data.n + 1);
+			OPENSSL_clear_free(txt, v->n + 1);
 			return;
 		}
 	}
 	if (enc != NULL)
 		lost(w, "the %s encoding of component %s (written as HEX)",
-		    enc, pt->name);
-	put_hex_attr(w, "Value", pt->data.p, pt->data.n);
+		    enc, cname != NULL ? cname : "(unnamed)");
+	put_hex_attr(w, "Value", v->p, v->n);
 	put(w, " Encoding=\"HEX\"");
 }
 
@@ -1779,6 +1804,7 @@ write_value(struct wr *w)
 	    k->kcv_method == KX_KCV_GP_DES, curve;
 	const kx_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
 	const kx_part *cp = part_named(&k->value, "ECC_CURVE_OID");
+	const char *order;
 	size_t i, nparts = has_val ? k->value.nparts : 0;
 
 	if (k->value.form == KX_VALUE_CLEAR)
@@ -1821,11 +1847,11 @@ write_value(struct wr *w)
 		put(w, "\" Encoding=\"HEX\"/>\n");
 	}
 	if (v != NULL || kcv != NULL) {
-		put(w, "    <Component Order=\"1\"");
-		if (v != NULL) {
-			put_hex_attr(w, "Value", v->p, v->n);
-			put(w, " Encoding=\"HEX\"");
-		}
+		order = ext_get(p, "Component/@Order");
+		put(w, "    <Component Order=\"%s\"", order != NULL ? order :
+		    "1");
+		if (v != NULL)
+			put_component_value(w, NULL, v);
 		if (kcv != NULL)
 			put_hex_attr(w, "KCV", kcv->p, kcv->n);
 		put(w, "/>\n");
@@ -1837,7 +1863,7 @@ write_value(struct wr *w)
 		put_attr(w, "Name", pt->name);
 		if (pt->order != KX_UNSET)
 			put(w, " Order=\"%d\"", pt->order);
-		put_part_value(w, pt);
+		put_component_value(w, pt->name, &pt->data);
 		if (pt->kcv.n > 0)
 			put_hex_attr(w, "KCV", pt->kcv.p, pt->kcv.n);
 		put(w, "/>\n");
@@ -1873,13 +1899,12 @@ write_keyinfo(struct wr *w, const char *subtype)
 		put_date(w, "EndDate", p->not_after);
 	if (p->state == KX_STATE_COMPROMISED && rev != KX_UNSET_TIME)
 		put_date(w, "RecovationDate", rev);
-	if (k->kcv_method == KX_KCV_GP_DES) {
+	if (k->kcv_method == KX_KCV_GP_DES)
 		put(w, " KCVAlgorithm=\"EIGHTZEROS\"");
-		if (k->kcv.n > 0)
-			put(w, " KCVSize=\"%zu\"", k->kcv.n);
-		else
-			put_attr(w, "KCVSize", ext_get(p, "KeyInfo/@KCVSize"));
-	}
+	if (k->kcv.n > 0 && k->kcv_method == KX_KCV_GP_DES)
+		put(w, " KCVSize=\"%zu\"", k->kcv.n);
+	else	/* a KCVSize read without a KCV */
+		put_attr(w, "KCVSize", ext_get(p, "KeyInfo/@KCVSize"));
 	put_attr(w, "Mode", p->mode == KX_KEYMODE_TEST ? "TEST" :
 	    "PRODUCTION");
 	if (p->split.n >= 2 && k->value.form == KX_VALUE_COMPONENTS &&

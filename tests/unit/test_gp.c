@@ -544,6 +544,43 @@ test_hostile_and_edges(void **state)
 		kx_buf_free(&big);
 		kx_diag_clear(d);
 	}
+	/* a KCVSize without KCVAlgorithm or KCV is kept as it is */
+	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"SECRET\" "
+	    "SubType=\"DES\" Size=\"128\" KCVSize=\"4\"/><Attribute/>"
+	    "<Usage Wrap=\"true\"/></KeyProfile>", d, &doc), KX_OK);
+	{
+		kx_buf o = { 0 };
+
+		assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+		assert_int_equal(kx_buf_append(&o, "", 1), KX_OK);
+		assert_non_null(strstr((const char *)o.data, " KCVSize=\"4\""));
+		assert_null(strstr((const char *)o.data, "KCVAlgorithm"));
+		kx_buf_free(&o);
+	}
+	kx_doc_free(doc);
+	doc = NULL;
+	kx_diag_clear(d);
+	/* the unnamed value's Order and BASE64 encoding are kept */
+	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"SECRET\" "
+	    "SubType=\"DES\" Size=\"128\" Mode=\"TEST\"/><Attribute/>"
+	    "<Usage Wrap=\"true\"/><Value><Component Order=\"2\" "
+	    "Value=\"E4k/bq1nWCzNgNAqlg4v/w==\" Encoding=\"BASE64\"/>"
+	    "</Value></KeyProfile>", d, &doc), KX_OK);
+	assert_bytes(&doc->keys[0].value.clear,
+	    "13893F6EAD67582CCD80D02A960E2FFF");
+	{
+		kx_buf o = { 0 };
+
+		assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+		assert_int_equal(kx_buf_append(&o, "", 1), KX_OK);
+		assert_non_null(strstr((const char *)o.data, "<Component "
+		    "Order=\"2\" Value=\"E4k/bq1nWCzNgNAqlg4v/w==\" "
+		    "Encoding=\"BASE64\"/>"));
+		kx_buf_free(&o);
+	}
+	kx_doc_free(doc);
+	doc = NULL;
+	kx_diag_clear(d);
 	/* a Revision's Signature (content left open by GP) is reported */
 	assert_int_equal(read_mem("<KeyProfile xmlns=\"http://namespaces."
 	    "globalplatform.org/systems-profiles/1.1.0\" UniqueID=\"01\" "
