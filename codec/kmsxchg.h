@@ -772,12 +772,15 @@ void kx_time_format(int64_t t, char buf[21]);
 #define KX_WRITE_SECRET	1	/* key material: mode 0600, never through a
 				 * symbolic link, never to a terminal */
 #define KX_WRITE_NEW	2	/* refuse an existing file (KX_EEXIST) */
+#define KX_WRITE_BINARY	4	/* binary (DER, raw wrapped bytes): never to a
+				 * terminal */
 /*
  * Write an output.  "-" writes to stdout.  A new path or a regular file is
  * written atomically: temp file in the same folder (mode 0600 with
  * KX_WRITE_SECRET, else 0666 less umask), fsync, rename (link(2) with
  * KX_WRITE_NEW, so a file that appears meanwhile is not replaced).  A
- * character device or a FIFO is written straight, never replaced.  A
+ * character device or a FIFO is written straight, never replaced (a
+ * terminal is refused with KX_WRITE_SECRET or KX_WRITE_BINARY).  A
  * symbolic link is followed and its target, when a regular file, replaced
  * atomically (the link stays); with KX_WRITE_SECRET a symbolic link is
  * refused.  A directory or other special file is refused.  On any failure

@@ -233,8 +233,9 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 	}
 	cli_print_findings(cli, d, 0, path);
 	/* a document carrying a clear value is key material: 0600 */
-	ex = cli_write(cli, path, b.data, b.len, kx_doc_has_clear(doc) ?
-	    KX_WRITE_SECRET : 0);
+	ex = cli_write(cli, path, b.data, b.len, (kx_doc_has_clear(doc) ?
+	    KX_WRITE_SECRET : 0) | (kx_format_caps(fmt) & KX_CAP_BINARY ?
+	    KX_WRITE_BINARY : 0));
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);

@@ -138,7 +138,7 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	if (!safe_name(kx_key_id(k))) {
 		cli_error(s->cli, "key id '%s' cannot be a file name",
 		    kx_key_id(k));
-		return KX_EUSAGE;
+		return KX_EINPUT;	/* the document's, not a usage error */
 	}
 	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
 	if (cli_cleanup_add(path) != 0)

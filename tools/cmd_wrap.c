@@ -229,7 +229,7 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		}
 		ex = cli_write(cli, outpath, text.data, text.len, 0);
 	} else {
-		ex = cli_write(cli, outpath, w.data, w.len, 0);
+		ex = cli_write(cli, outpath, w.data, w.len, KX_WRITE_BINARY);
 	}
 out:
 	kx_buf_free(&text);

@@ -324,6 +324,31 @@ find_against(const struct vctx *v, const char *id)
 }
 
 /*
+ * The policy's waiver of rule r for item id in force at v->now, or NULL;
+ * *expired is set to one that applied but has expired.
+ */
+static const struct kxi_pol_waiver *
+find_waiver(const struct vctx *v, int r, const char *id,
+    const struct kxi_pol_waiver **expired)
+{
+	const struct kxi_pol_waiver *w;
+	size_t i;
+
+	for (i = 0; id != NULL && i < v->pol->nwaivers; i++) {
+		w = &v->pol->waivers[i];
+		if (strcmp(w->rule, rules[r].info.id) != 0 || w->key == NULL ||
+		    strcmp(w->key, id) != 0)
+			continue;
+		if (SET(w->until) && v->now > w->until) {
+			*expired = w;
+			continue;
+		}
+		return w;
+	}
+	return NULL;
+}
+
+/*
  * Record a finding of rule r about item id at loc, after the policy's
  * severity and waivers.
  */
@@ -335,22 +360,13 @@ emit_at(struct vctx *v, int r, const char *id, const kx_loc *loc,
 	char msg[400], when[21];
 	va_list ap;
 	int sev = v->sev[r];
-	size_t i;
 
 	if (sev == KXI_SEV_OFF)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	for (i = 0; id != NULL && i < v->pol->nwaivers; i++) {
-		w = &v->pol->waivers[i];
-		if (strcmp(w->rule, rules[r].info.id) != 0 || w->key == NULL ||
-		    strcmp(w->key, id) != 0)
-			continue;
-		if (SET(w->until) && v->now > w->until) {
-			expired = w;
-			continue;
-		}
+	if ((w = find_waiver(v, r, id, &expired)) != NULL) {
 		kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_OK,
 		    v->doc->source, loc, id, "waived by policy %s (%s): %s",
 		    nz(v->pol->name), nz(w->reason), msg);
@@ -385,12 +401,14 @@ key_loc(const kx_key *k, enum kx_field f)
  * Rule r could not be evaluated for key k: the fields it reads are absent
  * from the key.  A note "not checked: ..." with rc KX_EUNSUPPORTED (rule
  * findings carry KX_OK), so that `validate --strict` can fail on it; none
- * when the policy turned the rule off.  Decided from the key's fields,
+ * when the policy turned the rule off, a note naming the waiver when the
+ * policy waives the rule for this key.  Decided from the key's fields,
  * never from the format the document came from.
  */
 static void KX_PRINTF(4, 5)
 unchecked(struct vctx *v, int r, const kx_key *k, const char *fmt, ...)
 {
+	const struct kxi_pol_waiver *w, *expired = NULL;
 	char msg[400];
 	va_list ap;
 
@@ -399,6 +417,14 @@ unchecked(struct vctx *v, int r, const kx_key *k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a waiver of the rule for this key covers not checking it too */
+	if ((w = find_waiver(v, r, k->prof.id, &expired)) != NULL) {
+		kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_OK,
+		    v->doc->source, key_loc(k, KXF_KEY), k->prof.id,
+		    "waived by policy %s (%s): not checked: %s",
+		    nz(v->pol->name), nz(w->reason), msg);
+		return;
+	}
 	kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_EUNSUPPORTED,
 	    v->doc->source, key_loc(k, KXF_KEY), k->prof.id, "not checked: %s",
 	    msg);

@@ -60,6 +60,9 @@ CLI_CASES = \
 	tests/cli/cases/validate-not-checked-gp.case \
 	tests/cli/cases/validate-not-checked.case \
 	tests/cli/cases/validate-strict.case \
+	tests/cli/cases/validate-strict-waived.case \
+	tests/cli/cases/import-clear-bad-id.case \
+	tests/cli/cases/convert-der-tty-path.case \
 	tests/cli/cases/validate-period-calendar.case \
 	tests/cli/cases/validate-period-calendar-over.case \
 	tests/cli/cases/exit-export-kx101.case \
