@@ -21,6 +21,10 @@
  * symbolic link: a link is removed, not its target), then the folder.  A
  * folder inside it (never ours) makes the folder stay.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/types.h>
 
 #include <dirent.h>
