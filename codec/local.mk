@@ -28,11 +28,12 @@ codec_libkx_core_la_SOURCES = \
 	codec/xmlsec.c codec/xml.c codec/der.c codec/gp.c \
 	codec/rules.c codec/policy.c codec/report.c \
 	codec/secmem.c codec/keysrc.c codec/pem.c codec/kcv.c codec/wrap.c \
-	codec/split.c codec/audit.c
+	codec/split.c codec/audit.c \
+	codec/hsm/p11uri.c codec/hsm/pkcs11.c
 nodist_codec_libkx_core_la_SOURCES = codec/schemas.c
 codec_libkx_core_la_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec \
 	$(KX_ASN1_CPPFLAGS) $(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) \
-	$(LIBCRYPTO_CFLAGS)
+	$(LIBCRYPTO_CFLAGS) $(P11KIT_CFLAGS)
 codec_libkx_core_la_LIBADD = $(KX_ASN1_LIBS) $(LIBXML2_LIBS) \
 	$(LIBXSLT_LIBS) $(LIBCRYPTO_LIBS)
 

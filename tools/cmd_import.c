@@ -16,11 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_xchg.h"
+#include "cli_p11.h"
 
 enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
 	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
-	O_TO, O_OUT };
+	O_TO, O_OUT, O_MODULE, O_PIN_SOURCE };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -46,10 +46,12 @@ const struct cli_opt import_opts[] = {
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
 	[O_AGAINST] = { "against", 0, 1, "FILE",
 	    "the sender's document the received keys may only narrow" },
-	[O_TO] = { "to", 0, 1, "FORMAT",
-	    "output format: xml or der (default: as the input)" },
+	[O_TO] = { "to", 0, 1, "FORMAT|URI",
+	    "output format: xml or der (default: as the input), or a "
+	    "PKCS#11 token (pkcs11:...) to import into" },
 	[O_OUT] = { "output", 'o', 1, "FILE",
 	    "output document (with --storage-kek)" },
+	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -241,6 +243,7 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	enum kx_alg kek_fam = KX_ALG_NONE, st_fam = KX_ALG_NONE;
 	struct sink sink = { 0 };
 	kx_diag *rd = NULL;
+	kx_p11_opts po = { 0 };
 	int o, r, production = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -275,6 +278,12 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		case O_CLEAR_PROD:
 			production = 1;
 			break;
+		case O_MODULE:
+			po.module = arg;
+			break;
+		case O_PIN_SOURCE:
+			po.pin_source = arg;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -285,6 +294,14 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	if (argc - cli->optind != 1)
 		return cli_usage(cli, "expected one input document");
 	in = argv[cli->optind];
+	kx_p11_set_defaults(&po);
+	if (cli_is_p11(x.to)) {
+		if (storage_src != NULL || clear_dir != NULL || kcomps.n > 0)
+			return cli_usage(cli, "--to pkcs11: is the target: no "
+			    "--storage-kek, --insecure-clear-output or "
+			    "--kek-component");
+		return cli_p11_import(cli, &x, x.to, kek_src, in, &po);
+	}
 	if ((storage_src != NULL) == (clear_dir != NULL))
 		return cli_usage(cli, "choose one target: --storage-kek (with "
 		    "--storage-kek-id and -o) or --insecure-clear-output");
