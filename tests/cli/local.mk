@@ -212,5 +212,6 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
-	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c \
+	tools/cli_p11.c tools/cli_p11.h
 tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools
