@@ -88,6 +88,7 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	enum kx_kcv_method m;
 	enum kx_format fmt = KX_FMT_XML;
 	enum kx_wrap_alg w;
+	const char *kekid;
 	char hex[2 * KX_KCV_MAX_LEN + 1];
 	size_t len;
 	int r, ex;
@@ -115,6 +116,7 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 		goto out;
 	k = kx_doc_key(x->doc, 0);
 	kcv = kx_key_kcv(k, &len, &m);
+	kekid = kx_key_wrapped(k, &w);
 	if (kcv != NULL && len <= KX_KCV_MAX_LEN)
 		kx_hex_encode(kcv, len, hex);
 	fprintf(cli_status(cli, x->out), "exported %s from token %s: KCV %s "
@@ -123,7 +125,7 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	    "cannot compute the aes-siv-bound wrap)\n", kx_key_id(k),
 	    kx_p11_label(t), kcv != NULL ? hex : "none",
 	    kcv != NULL ? kx_name(KX_E_KCV_METHOD, m) : "-",
-	    kx_key_wrapped(k, &w), kx_name(KX_E_WRAP_ALG, w));
+	    kekid, kx_name(KX_E_WRAP_ALG, w));
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);

@@ -1407,7 +1407,7 @@ label_free(kx_p11 *t, const kx_key *k, kx_diag *d)
 		return r;
 	free(h.v);
 	if (h.n > 0)
-		return KX_FAIL(d, KX_EEXIST, "token %s already holds a secret "
+		return KX_FAIL(d, KX_EINPUT, "token %s already holds a secret "
 		    "key labelled %s: not imported twice", t->label, label);
 	return KX_OK;
 }

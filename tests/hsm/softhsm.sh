@@ -47,6 +47,17 @@ kx_hsm_tool() {
 	    --login --pin 12345678 "$@"
 }
 
+# kx_hsm_show LABEL OBJECT: pkcs11-tool's listing of the object labelled
+# OBJECT (its lines up to the next object)
+kx_hsm_show() {
+	kx_hsm_tool "$1" --list-objects 2>/dev/null | awk -v l="$2" '
+	    /^[A-Z][A-Za-z ]* Object/ { if (blk != "" && hit) printf "%s", blk;
+		blk = ""; hit = 0 }
+	    { blk = blk $0 "\n" }
+	    $1 == "label:" { sub(/^ *label: */, ""); if ($0 == l) hit = 1 }
+	    END { if (hit) printf "%s", blk }'
+}
+
 kx_hsm_count() {
 	kx_hsm_tool "$1" --list-objects 2>/dev/null |
 	    grep -c '^[A-Z][A-Za-z ]* Object'
