@@ -348,7 +348,7 @@ int
 kx_component_read(uint8_t *buf, size_t len, const char *name,
     kx_component_info *ci, kx_secret **value, kx_diag *d)
 {
-	char *s = (char *)buf, *end = s + len, *line, *nl, *v;
+	char *s = (char *)buf, *end, *line, *nl, *v;
 	uint8_t kcv[16];
 	unsigned seen = 0, lineno = 1, f;
 	size_t vn, ml = strlen(COMP_MAGIC);
@@ -366,6 +366,7 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 		    name);
 		goto out;
 	}
+	end = s + len;
 	if (len < ml + 1 || memcmp(s, COMP_MAGIC "\n", ml + 1) != 0) {
 		r = KX_FAIL(d, KX_ESYNTAX, "%s:1: the first line must be "
 		    "\"%s\"", name, COMP_MAGIC);
@@ -458,9 +459,8 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 		}
 	}
 	if (seen != (1u << F__N) - 1) {
-		for (f = 0; f < F__N; f++)
-			if (!(seen & (1u << f)))
-				break;
+		for (f = 0; f + 1 < F__N && (seen & (1u << f)) != 0; f++)
+			continue;	/* the first missing one (F__N - 1 at most) */
 		r = KX_FAIL(d, KX_ESYNTAX, "%s: field %s missing", name,
 		    fields[f]);
 		goto out;

@@ -288,7 +288,7 @@ foreign(struct conv *c, xmlNodePtr n, kx_extension **v, size_t *nv)
 {
 	kx_extension *e;
 
-	if (v == NULL) {
+	if (v == NULL || nv == NULL) {
 		warn_drop(c, n, "no extension list at this place");
 		return;
 	}
@@ -1793,10 +1793,11 @@ static int
 xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 {
 	struct wr w = { out, d, KX_OK };
-	size_t start = out->len, i;
+	size_t start, i;
 
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
+	start = out->len;
 	if ((w.r = check_required(doc, d)) != KX_OK)
 		return w.r;
 	puts_(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

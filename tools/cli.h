@@ -155,6 +155,17 @@ void cli_cleanup_undo(void);
 int cli_ct_differ(const void *a, const void *b, size_t n);
 
 /*
+ * A template or policy named without a path: when arg holds no '/', does
+ * not end in ".xml" and is not an existing file, the path of
+ * DATADIR/kind/arg.xml in buf (DATADIR: $KMSXCHG_DATADIR if set and not
+ * empty, else the installed $(pkgdatadir)); else arg itself.  kind is
+ * "templates" or "policies".  NULL after an error message when the data
+ * directory has no such file.
+ */
+const char *cli_data_path(struct cli *cli, const char *kind, const char *arg,
+    char *buf, size_t n);
+
+/*
  * The audit trail (cli_audit.c).  cli_main() calls setup before an
  * audited command (path: --audit, else $KMSXCHG_AUDIT; explicit: given as
  * an option) and finish after it, with its exit code; finish returns the

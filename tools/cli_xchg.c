@@ -230,11 +230,15 @@ int
 cli_policy(struct cli *cli, const char *path, kx_policy **out)
 {
 	kx_diag *d;
+	char buf[4096];
 	int r, ex = CLI_OK;
 
 	*out = NULL;
 	if (path == NULL)
 		return CLI_OK;
+	if ((path = cli_data_path(cli, "policies", path, buf, sizeof(buf))) ==
+	    NULL)
+		return CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
 	/* a missing policy is I/O (2), a malformed one invalid input (1) */
@@ -363,6 +367,11 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 		x->fmt = def != KX_FMT_AUTO ? def :
 		    kx_format_caps(kx_doc_format(x->doc)) & KX_CAP_BOUND ?
 		    kx_doc_format(x->doc) : KX_FMT_XML;
+	/* the file a policy name stands for is what the audit hashes */
+	if (x->policy_path != NULL && (x->policy_path = cli_data_path(cli,
+	    "policies", x->policy_path, x->policy_buf,
+	    sizeof(x->policy_buf))) == NULL)
+		return CLI_USAGE;
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;

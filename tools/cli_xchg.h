@@ -50,6 +50,7 @@ void cli_kek_free(struct cli_kek *kek);
 struct cli_xchg {
 	struct cli *cli;	/* set by cli_xchg_open (audit record) */
 	const char *now, *policy_path, *to, *out, *against_path;
+	char policy_buf[4096];	/* policy_path of a policy given by name */
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;
 	kx_doc *doc, *against;

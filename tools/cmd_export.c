@@ -21,7 +21,8 @@ const struct cli_opt export_opts[] = {
 	[O_PROFILE] = { "profile", 'p', 1, "FILE",
 	    "key profiles to export (native XML or DER)" },
 	[O_TEMPLATE] = { "template", 't', 1, "FILE",
-	    "a one-key template from profiles/templates (same as --profile)" },
+	    "a one-key template: a file or an installed name such as "
+	    "gp-scp03-isd-enc" },
 	[O_KEY] = { "key", 'k', 1, "[ID=]SRC",
 	    "value of key ID (key source); repeat per key" },
 	[O_COMPONENTS] = { "components", 'c', 1, "FILE",
@@ -102,7 +103,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	kx_doc *doc;
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
-	char hex[33];
+	char hex[33], tplbuf[4096];
 	size_t i, n;
 	int o, r, ex = CLI_USAGE;
 
@@ -180,6 +181,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	}
 	if (profile == NULL)
 		return cli_usage(cli, "missing --profile or --template");
+	if ((profile = cli_data_path(cli, "templates", profile, tplbuf,
+	    sizeof(tplbuf))) == NULL)
+		return CLI_USAGE;
 	if (x.xo.kek_id == NULL)
 		return cli_usage(cli, "missing --kek-id");
 	if ((keys.n > 0) == (comps.n > 0))

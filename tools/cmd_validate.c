@@ -95,6 +95,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	int64_t now = (int64_t)time(NULL);
 	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles, strict = 0;
 	size_t first;
+	char polbuf[4096];
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -135,6 +136,11 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	kx_diag_set_strict(d, strict);
+	/* an unknown name says where it looked, then fails as a missing file
+	 * does, with its early report */
+	if (policy_path != NULL && (arg = cli_data_path(cli, "policies",
+	    policy_path, polbuf, sizeof(polbuf))) != NULL)
+		policy_path = arg;
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, policy_path);

@@ -96,6 +96,8 @@ CLI_CASES = \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
+	tests/cli/cases/export-template-by-name.case \
+	tests/cli/cases/export-template-unknown-name.case \
 	tests/cli/cases/export-sample-reproduces.case \
 	tests/cli/cases/export-weak-kek.case \
 	tests/cli/cases/export-wrong-recipient.case \
@@ -132,6 +134,9 @@ CLI_CASES = \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
 	tests/cli/cases/convert-two-inputs.case \
+	tests/cli/cases/demo.case \
+	tests/cli/cases/demo-policy-error.case \
+	tests/cli/cases/demo-policy-warning.case \
 	tests/cli/cases/help-command.case \
 	tests/cli/cases/help.case \
 	tests/cli/cases/kcv-aes-cmac-tr31.case \
@@ -182,6 +187,10 @@ CLI_CASES = \
 	tests/cli/cases/validate-missing-file.case \
 	tests/cli/cases/validate-missing-operand.case \
 	tests/cli/cases/validate-missing-policy.case \
+	tests/cli/cases/validate-policy-by-name.case \
+	tests/cli/cases/validate-policy-file-first.case \
+	tests/cli/cases/validate-policy-unknown-name.case \
+	tests/cli/cases/validate-policy-unknown-name-sarif.case \
 	tests/cli/cases/validate-mixed.case \
 	tests/cli/cases/validate-stdin.case \
 	tests/cli/cases/validate-unreadable-json.case \
@@ -213,5 +222,6 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
 	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c \
-	tools/cli_p11.c tools/cli_p11.h
-tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools
+	tools/cli_data.c tools/cli_p11.c tools/cli_p11.h
+tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools \
+	$(KX_DATADIR_CPPFLAGS)

@@ -185,15 +185,15 @@ t_read_manufacturer(void **state)
 		assert_int_equal(k->loc[KXF_ID].line, 26);
 		assert_int_equal(k->loc[KXF_GP].line, 39);
 		assert_int_equal(k->loc[KXF_VALIDITY].line, 51);
-		assert_int_equal(k->loc[KXF_STATE].line, 53);
-		assert_int_equal(k->loc[KXF_VALUE].line, 66);
-		assert_int_equal(k->loc[KXF_KCV].line, 76);
+		assert_int_equal(k->loc[KXF_STATE].line, 54);
+		assert_int_equal(k->loc[KXF_VALUE].line, 67);
+		assert_int_equal(k->loc[KXF_KCV].line, 77);
 		assert_int_equal(k->loc[KXF_SPLIT].line, 0);
 		assert_int_equal(kx_doc_key(doc, 1)->prof.usage,
 		    KX_USAGE_BIT(KX_U_MAC_GENERATE) |
 		    KX_USAGE_BIT(KX_U_MAC_VERIFY) |
 		    KX_USAGE_BIT(KX_U_DERIVE));
-		assert_int_equal(kx_doc_key(doc, 1)->loc[KXF_KEY].line, 79);
+		assert_int_equal(kx_doc_key(doc, 1)->loc[KXF_KEY].line, 80);
 	}
 	kx_doc_free(doc);
 }
