@@ -89,6 +89,7 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	enum kx_format fmt = KX_FMT_XML;
 	enum kx_wrap_alg w;
 	const char *kekid;
+	char names[64];
 	char hex[2 * KX_KCV_MAX_LEN + 1];
 	size_t len;
 	int r, ex;
@@ -96,10 +97,13 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	if (!cli_is_p11(kek))
 		return cli_usage(cli, "--from pkcs11: needs --kek pkcs11:URI "
 		    "(a key in the same token: the token wraps)");
-	if (x->to != NULL && (fmt = kx_format_from_name(x->to)) !=
-	    KX_FMT_XML && fmt != KX_FMT_DER)
-		return cli_usage(cli, "--to: expected xml or der, got '%s'",
+	/* the formats that carry wrapped values and transport keys */
+	if (x->to != NULL && (kx_format_caps(fmt =
+	    kx_format_from_name(x->to)) & KX_CAP_BOUND) == 0) {
+		cli_format_list(KX_CAP_BOUND, names, sizeof(names));
+		return cli_usage(cli, "--to: expected %s, got '%s'", names,
 		    x->to);
+	}
 	if ((ex = setup(cli, x)) != CLI_OK)
 		goto out;
 	cli_audit_set(cli, KX_AF_INPUT, from);
