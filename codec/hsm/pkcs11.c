@@ -1202,7 +1202,8 @@ static int
 build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 {
 	const kx_profile *p = &k->prof;
-	const char *label = p->name != NULL ? p->name : p->id;
+	const char *label = t->uri->object != NULL ? t->uri->object :
+	    p->name != NULL ? p->name : p->id;
 	struct kxi_p11uri *ref = NULL;
 	size_t idlen = 0, i;
 	uint32_t mapped = 0;
@@ -1396,7 +1397,8 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 static int
 label_free(kx_p11 *t, const kx_key *k, kx_diag *d)
 {
-	const char *label = k->prof.name != NULL ? k->prof.name : k->prof.id;
+	const char *label = t->uri->object != NULL ? t->uri->object :
+	    k->prof.name != NULL ? k->prof.name : k->prof.id;
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_ATTRIBUTE tm[2] = { { CKA_CLASS, &c, sizeof(c) },
 	    { CKA_LABEL, (void *)label, strlen(label) } };
@@ -1552,6 +1554,12 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 		if ((r = check_token_kek(t, doc, tk, wh, bits, d)) != KX_OK ||
 		    (r = label_free(t, k, d)) != KX_OK)
 			return r;
+		/* an unbound value: its profile travelled unauthenticated */
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, doc->source,
+		    &k->loc[KXF_VALUE], k->prof.id, "the %s value is not "
+		    "bound to its profile: the profile and header are not "
+		    "authenticated (compare them with --against)",
+		    kx_name(KX_E_WRAP_ALG, v->alg));
 		mech.mechanism = v->alg == KX_WRAP_AES_KWP ?
 		    CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
 		if ((r = unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
@@ -1574,6 +1582,16 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	if (o == NULL)
 		o = &none;
 	im.t = t;
+	if ((t->uri->object != NULL || t->uri->id != NULL) &&
+	    doc->nkeys != 1)
+		return KX_FAIL(d, KX_EUSAGE, "token %s: the target URI names "
+		    "one key (object= or id=), the document holds %zu",
+		    t->label, doc->nkeys);
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: keys are "
+		    "imported as secret keys (the URI says type=%s)",
+		    t->label, t->uri->type_text);
 	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK)
 		return r;
 	if (kek_uri != NULL) {

@@ -82,6 +82,8 @@ $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
     bad "import exit $?: $(cat import.err)"
 grep -q "imported master into token iss: unwrapped in the token with C_UnwrapKey; KCV $KCV matches" import.out ||
     bad "import status: $(cat import.out)"
+grep -q 'warning: key master: the aes-kwp value is not bound to its profile' import.err ||
+    bad "import: no warning that the value is unbound: $(cat import.err)"
 [ "$(kx_hsm_count iss)" = 2 ] || bad "iss after import: $(kx_hsm_count iss) objects"
 # pkcs11-tool reads back label, id, usage, access
 kx_hsm_show iss master > list.out
@@ -209,6 +211,13 @@ kx_hsm_tool iss --encrypt -m AES-ECB --id 0f \
     bad "bound import: the KCV in the token is not $KCV16"
 # no session key is left behind
 [ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "bound import: objects left"
+
+# 6. the target URI's object= and id= name the new key
+$KX import $P --to 'pkcs11:token=iss;object=copy;id=%1A' \
+    --kek 'pkcs11:token=iss;object=tk' master.xml > copy.out 2>&1 ||
+    bad "import as copy: $(cat copy.out)"
+kx_hsm_show iss copy > copy.list
+grep -q 'ID: *1a' copy.list || bad "import as copy: $(cat copy.list)"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
