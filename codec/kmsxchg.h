@@ -632,6 +632,20 @@ int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
  */
 int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+/*
+ * Store key, a transport key of algorithm alg made in process (a key
+ * ceremony), into t's token under the label its URI's object= gives:
+ * CKA_WRAP and CKA_UNWRAP only, sensitive, not extractable.  It goes in
+ * with C_CreateObject, or where the token refuses clear secret keys under
+ * a one-time session key (C_UnwrapKey of an RFC 5649 block); *how names
+ * the path (static text).  Its KCV (method m, kcv[n], n <= 16) is checked
+ * in the token, and on any failure nothing stays in the token.
+ */
+int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
+    enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
+    kx_diag *d) KX_WUR;
+/* 1 if the token derives with CKM_XOR_BASE_AND_DATA. */
+int kx_p11_has_xor(kx_p11 *t);
 
 /* ---- policies --------------------------------------------------------- */
 int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;

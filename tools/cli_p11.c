@@ -212,3 +212,44 @@ out:
 	cli_xchg_close(x);
 	return ex;
 }
+
+int
+cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    const kx_secret *key, enum kx_alg alg, enum kx_kcv_method m,
+    const uint8_t *kcv, size_t n)
+{
+	char hex[2 * 16 + 1];
+	const char *how = "-";
+	size_t before = 0, after = 0;
+	kx_p11 *t = NULL;
+	kx_diag *d;
+	int r, ex;
+
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	cli_audit_set(cli, KX_AF_OUTPUT, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_count(t, &before, d)) != KX_OK ||
+	    (r = kx_p11_store(t, key, alg, m, kcv, n, &how, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
+			cli_error(cli, "token %s unchanged (%zu objects)",
+			    kx_p11_label(t), before);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	kx_hex_encode(kcv, n > 16 ? 16 : n, hex);
+	fprintf(cli->out, "combined key stored in token %s as a transport "
+	    "key (wrap, unwrap; sensitive, not extractable): KCV %s (%s) "
+	    "matches, computed in the token; combined in process on the "
+	    "secure heap (%s), moved in with %s, wiped\n", kx_p11_label(t),
+	    hex, kx_name(KX_E_KCV_METHOD, m), kx_p11_has_xor(t) ?
+	    "in-token CKM_XOR_BASE_AND_DATA is not used yet" :
+	    "the token has no CKM_XOR_BASE_AND_DATA", how);
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}

@@ -24,5 +24,10 @@ int cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 /* `import --to pkcs11:URI --kek SRC IN`.  Exit code. */
 int cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
     const char *kek, const char *in, const kx_p11_opts *po);
+/* `combine --to pkcs11:URI`: the combined key into the token.  Exit
+ * code. */
+int cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    const kx_secret *key, enum kx_alg alg, enum kx_kcv_method m,
+    const uint8_t *kcv, size_t n);
 
 #endif

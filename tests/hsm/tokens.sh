@@ -219,5 +219,30 @@ $KX import $P --to 'pkcs11:token=iss;object=copy;id=%1A' \
 kx_hsm_show iss copy > copy.list
 grep -q 'ID: *1a' copy.list || bad "import as copy: $(cat copy.list)"
 
+# 7. a key ceremony into a token: three components, the transport key
+# combined and stored in the token, its KCV checked there; then it wraps
+$KX split -n 3 -k file:t.key -a aes -p tkc > split.out 2>&1 ||
+    bad "split: $(cat split.out)"
+ni=$(kx_hsm_count iss)
+$KX combine $P --to 'pkcs11:token=iss;object=tk-ceremony;id=%2C' \
+    tkc.1 tkc.2 tkc.3 > combine.out 2> combine.err ||
+    bad "combine --to: $(cat combine.err)"
+grep -q 'combined key stored in token iss as a transport key .* KCV [0-9A-F]* (gp-aes) matches, computed in the token' combine.out ||
+    bad "combine --to: $(cat combine.out)"
+[ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "combine --to: not one new object"
+kx_hsm_show iss tk-ceremony > tkc.list
+grep -q 'Usage: *wrap, unwrap$' tkc.list || bad "ceremony key usage: $(cat tkc.list)"
+grep -q 'Access: *sensitive' tkc.list || bad "ceremony key access: $(cat tkc.list)"
+grep -q 'extractable' tkc.list && bad "ceremony key is extractable"
+ni=$(kx_hsm_count iss)
+expect combine-twice 1 'token iss already holds a secret key labelled tk-ceremony' \
+    $KX combine $P --to 'pkcs11:token=iss;object=tk-ceremony' tkc.1 tkc.2 tkc.3
+expect combine-no-label 2 'the URI must name the new key' \
+    $KX combine $P --to 'pkcs11:token=iss' tkc.1 tkc.2 tkc.3
+# the ceremony key is the transport key: it unwraps what mfr sent
+$KX import $P --to 'pkcs11:token=iss;object=via-ceremony' \
+    --kek 'pkcs11:token=iss;object=tk-ceremony' master.xml > via.out 2>&1 ||
+    bad "import under the ceremony key: $(cat via.out)"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
