@@ -846,12 +846,17 @@ out:
 	return r;
 }
 
+static int token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id,
+    enum kx_alg alg, enum kx_kcv_method m, uint8_t *out, size_t n,
+    kx_diag *d);
+
 int
 kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 {
 	struct handles h = { 0 };
 	kx_doc *doc = NULL;
 	kx_key *k;
+	uint8_t kcv[3];
 	size_t i;
 	int r;
 
@@ -864,9 +869,19 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	}
 	doc->source = kxi_strdup(&doc->arena, t->label);
 	doc->id = kxi_strdup(&doc->arena, t->label);
-	for (i = 0; i < h.n; i++)
+	for (i = 0; i < h.n; i++) {
 		if ((r = profile_of(t, h.v[i], doc, &k, d)) != KX_OK)
 			goto out;
+		/* no CKA_CHECK_VALUE (an unwrapped key): ask the token */
+		if (k->kcv.n == 0 && (k->prof.alg == KX_ALG_AES ||
+		    k->prof.alg == KX_ALG_TDEA2 || k->prof.alg == KX_ALG_TDEA3) &&
+		    token_kcv(t, h.v[i], k->prof.id, k->prof.alg,
+		    KX_KCV_ZERO_BLOCK, kcv, 3, NULL) == KX_OK) {
+			k->kcv.p = kxi_memdup(&doc->arena, kcv, 3);
+			k->kcv.n = 3;
+			k->kcv_method = KX_KCV_ZERO_BLOCK;
+		}
+	}
 	*out = doc;
 	doc = NULL;
 	r = KX_OK;
