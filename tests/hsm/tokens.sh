@@ -244,5 +244,20 @@ $KX import $P --to 'pkcs11:token=iss;object=via-ceremony' \
     --kek 'pkcs11:token=iss;object=tk-ceremony' master.xml > via.out 2>&1 ||
     bad "import under the ceremony key: $(cat via.out)"
 
+# 8. pkcs11: as a key source: only a value the token lets out in clear
+# (dup id 0c: extractable, not sensitive; its KCV by pkcs11-tool)
+Q="?module-path=$M&pin-source=file:$T/hsm/pin"
+kx_hsm_tool mfr --encrypt -m AES-ECB --id 0c --input-file zero.bin \
+    --output-file dup.kcv >/dev/null 2>&1 || bad "pkcs11-tool --encrypt dup"
+want=$(od -An -tx1 dup.kcv | tr -d ' \n' | cut -c1-6 | tr a-f A-F)
+$KX kcv -a aes -m zero --key "pkcs11:token=mfr;object=dup;id=%0C$Q" \
+    > ks.out 2>&1 || bad "kcv of a pkcs11: key source: $(cat ks.out)"
+grep -q "$want" ks.out || bad "kcv of a pkcs11: key source: $(cat ks.out), want $want"
+nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+expect keysrc-not-extractable 1 'the token keeps this key.s value inside' \
+    $KX kcv -a aes --key "pkcs11:token=mfr;object=tk$Q"
+expect keysrc-sensitive 1 'the token keeps this key.s value inside' \
+    $KX kcv -a aes --key "pkcs11:token=mfr;object=master$Q"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
