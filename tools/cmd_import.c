@@ -47,8 +47,8 @@ const struct cli_opt import_opts[] = {
 	[O_AGAINST] = { "against", 0, 1, "FILE",
 	    "the sender's document the received keys may only narrow" },
 	[O_TO] = { "to", 0, 1, "FORMAT|URI",
-	    "output format: xml or der (default: as the input), or a "
-	    "PKCS#11 token (pkcs11:...) to import into" },
+	    "output format carrying bound values (default: the input's), "
+	    "or a PKCS#11 token (pkcs11:...) to import into" },
 	[O_OUT] = { "output", 'o', 1, "FILE",
 	    "output document (with --storage-kek)" },
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
