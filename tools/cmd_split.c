@@ -316,7 +316,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	}
 	if (to != NULL) {
 		ex = cli_p11_store(cli, to, &po, key, cs[0].alg,
-		    cs[0].kcv_method, kcv, kl);
+		    cs[0].kcv_method, cs[0].key_kcv, kl);
 		goto out;
 	}
 	if (outpath != NULL) {

@@ -213,22 +213,23 @@ static bool
 lib_matches(CK_FUNCTION_LIST_PTR f, const struct kxi_p11uri *u)
 {
 	CK_INFO i;
-	char v[16];
+	char v[16], w[300] = "";
 
 	if (u->lib_manufacturer == NULL && u->lib_description == NULL &&
 	    u->lib_version == NULL)
 		return true;
 	if (f->C_GetInfo(&i) != CKR_OK)
 		return false;
+	/* RFC 7512: "M.m", or "M" for "M.0" */
 	snprintf(v, sizeof(v), "%u.%u", i.libraryVersion.major,
 	    i.libraryVersion.minor);
+	if (u->lib_version != NULL)
+		snprintf(w, sizeof(w), "%.280s%s", u->lib_version,
+		    strchr(u->lib_version, '.') == NULL ? ".0" : "");
 	return field_is(i.manufacturerID, sizeof(i.manufacturerID),
 	    u->lib_manufacturer) && field_is(i.libraryDescription,
 	    sizeof(i.libraryDescription), u->lib_description) &&
-	    (u->lib_version == NULL || strcmp(u->lib_version, v) == 0 ||
-	    (strchr(u->lib_version, '.') == NULL &&
-	    (unsigned)atoi(u->lib_version) == i.libraryVersion.major &&
-	    i.libraryVersion.minor == 0));
+	    (u->lib_version == NULL || strcmp(w, v) == 0);
 }
 
 static bool

@@ -56,6 +56,9 @@ grep -q "key master aes/256 .*kcv=$KCV (zero-block)" show.out ||
 grep -q 'key locked aes/128 ' show.out || bad "show locked"
 grep -qi "$MASTER\|$TK" show.out show.err && bad "show prints a key value"
 $KX show $P 'pkcs11:token=mfr;object=tk' > show1.out || bad "show one"
+$KX show $P 'pkcs11:library-manufacturer=SoftHSM;library-description=Implementation%20of%20PKCS11;library-version=2.6;token=mfr;object=tk' \
+    > show2.out 2>&1 || bad "show by library attributes: $(cat show2.out)"
+cmp -s show1.out show2.out || bad "show by library attributes differs"
 grep -q '^token mfr: 1 key ' show1.out || bad "show one: $(cat show1.out)"
 
 # 2. export master from mfr, wrapped in the token under tk
@@ -130,6 +133,8 @@ expect no-pin 2 'token iss: a PIN is needed' \
 expect pin-value 2 'pin-value is refused' \
     $KX show --module "$M" 'pkcs11:token=iss?pin-value=12345678'
 expect no-token 2 'no token matches' $KX show $P 'pkcs11:token=nosuch'
+expect other-library 2 'is not the library the URI names' \
+    $KX show $P 'pkcs11:library-version=2;token=mfr'
 expect missing 2 'key: no secret key in token mfr object nosuch' \
     $KX export $P --from 'pkcs11:token=mfr;object=nosuch' \
     --kek 'pkcs11:token=mfr;object=tk' -o x.xml
