@@ -13,6 +13,18 @@
 #include "cli_p11.h"
 
 int
+cli_p11_opt(kx_p11_opts *po, const char *name, const char *arg)
+{
+	if (strcmp(name, "module") == 0)
+		po->module = arg;
+	else if (strcmp(name, "pin-source") == 0)
+		po->pin_source = arg;
+	else
+		return 0;
+	return 1;
+}
+
+int
 cli_is_p11(const char *s)
 {
 	return s != NULL && strncmp(s, "pkcs11:", 7) == 0;

@@ -14,6 +14,8 @@
 	    "the token's PIN: file:PATH, fd:N or env:VAR (never on the " \
 	    "command line)" }
 
+/* Take --module or --pin-source (by long name) into po; 1 if it was one. */
+int cli_p11_opt(kx_p11_opts *po, const char *name, const char *arg);
 /* 1 if s is a PKCS#11 URI ("pkcs11:..."). */
 int cli_is_p11(const char *s);
 /* `show pkcs11:URI`: the token's keys as profiles.  Exit code. */

@@ -153,15 +153,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		case O_FROM:
 			from = arg;
 			break;
-		case O_MODULE:
-			po.module = arg;
-			break;
-		case O_PIN_SOURCE:
-			po.pin_source = arg;
-			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
+			if (o >= 0 && cli_p11_opt(&po, export_opts[o].name, arg))
+				break;
 			if (o < 0 || !cli_xchg_opt(&x, export_opts[o].name, arg))
 				return CLI_USAGE;
 		}

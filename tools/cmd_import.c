@@ -278,15 +278,11 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		case O_CLEAR_PROD:
 			production = 1;
 			break;
-		case O_MODULE:
-			po.module = arg;
-			break;
-		case O_PIN_SOURCE:
-			po.pin_source = arg;
-			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
+			if (o >= 0 && cli_p11_opt(&po, import_opts[o].name, arg))
+				break;
 			if (o < 0 || !cli_xchg_opt(&x, import_opts[o].name, arg))
 				return CLI_USAGE;
 		}

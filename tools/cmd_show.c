@@ -37,10 +37,8 @@ cmd_show(int argc, char **argv, struct cli *cli)
 			format = arg;
 			continue;
 		}
-		if (o == O_MODULE || o == O_PIN_SOURCE) {
-			*(o == O_MODULE ? &po.module : &po.pin_source) = arg;
+		if (o >= 0 && cli_p11_opt(&po, show_opts[o].name, arg))
 			continue;
-		}
 		if (o == CLI_HELP)
 			return CLI_OK;
 		return CLI_USAGE;

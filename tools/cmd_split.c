@@ -261,16 +261,11 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		case C_TO:
 			to = arg;
 			break;
-		case C_MODULE:
-			po.module = arg;
-			break;
-		case C_PIN_SOURCE:
-			po.pin_source = arg;
-			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
-			return CLI_USAGE;
+			if (o < 0 || !cli_p11_opt(&po, combine_opts[o].name, arg))
+				return CLI_USAGE;
 		}
 	}
 	k = argc - cli->optind;

@@ -29,33 +29,8 @@ for p in softhsm2-util pkcs11-tool openssl; do
 done
 [ -n "$M" ] && [ -f "$M" ] ||
     { echo "demo-tokens.sh: libsofthsm2.so not found (set KX_SOFTHSM_MODULE)" >&2; exit 2; }
-PATH=$(dirname "$KX"):$PATH
-export PATH
-[ "$(basename "$KX")" = kmsxchg ] || { echo "demo-tokens.sh: $KX is not kmsxchg" >&2; exit 2; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/kmsxchg-tokens.XXXXXX")
-finished=0
-trap 'rc=$?; rm -rf "$work"
-	if [ $finished = 0 ]; then
-		printf "\nVERDICT: FAILED - the step above did not succeed (exit %s)\n" $rc
-		exit 1
-	fi' EXIT
-umask 077
-cd "$work"
-step() { printf '\n== %s\n' "$*"; }
-show() {
-	printf '+'
-	for a in "$@"; do
-		case $a in "$work"/*) a=${a#"$work"/} ;; esac
-		case $a in
-		*[!A-Za-z0-9_./:=+,@%-]*|'') printf " '%s'" "$a" ;;
-		*) printf ' %s' "$a" ;;
-		esac
-	done
-	printf '\n'
-}
-x() { show "$@"; "$@"; }
-fail() { printf '\nVERDICT: FAILED - %s\n' "$*"; finished=1; exit 1; }
+DEMO_NAME=tokens
+. "$(cd "$(dirname "$0")" && pwd)/demo-lib.sh"
 count() {
 	pkcs11-tool --module "$M" --token-label "$1" --login --pin 12345678 \
 	    --list-objects 2>/dev/null | grep -c '^[A-Z][A-Za-z ]* Object'

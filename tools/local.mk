@@ -16,7 +16,8 @@ tools_kmsxchg_LDADD = codec/libkmsxchg.la
 # and bash completion.
 man_MANS = tools/kmsxchg.1 tools/kmsxchg.5
 EXTRA_DIST += tools/kmsxchg.1.in tools/kmsxchg.5.in tools/kmsxchg.bash \
-	tools/demo.sh tools/demo-tokens.sh codec/check/rules2man.awk
+	tools/demo.sh tools/demo-lib.sh tools/demo-tokens.sh \
+	codec/check/rules2man.awk
 CLEANFILES += tools/kmsxchg.1 tools/kmsxchg.5
 kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|[@]datadir[@]|$(datadir)|g' \
