@@ -43,6 +43,8 @@ kx_key_kcv(const kx_key *k, size_t *len, enum kx_kcv_method *method)
 const char *
 kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg)
 {
+	if (alg == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	if (k == NULL || k->value.form != KX_VALUE_WRAPPED) {
 		*alg = KX_WRAP_NONE;
 		return NULL;

@@ -638,6 +638,7 @@ int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
  * KX_EPERM.
  */
 typedef struct kx_p11 kx_p11;
+/* kx_p11_open: o may be NULL (the URI says everything). */
 typedef struct kx_p11_opts {
 	const char *module;	/* path of the PKCS#11 module, or NULL */
 	const char *pin_source;	/* file:, fd: or env:, or NULL */
@@ -647,7 +648,8 @@ int kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out,
 void kx_p11_close(kx_p11 *t);
 /* The token's label (trailing blanks removed). */
 const char *kx_p11_label(const kx_p11 *t);
-/* Module and PIN source for pkcs11: key sources (kx_keysrc_load*). */
+/* Module and PIN source for pkcs11: key sources (kx_keysrc_load*); o may
+ * be NULL (none).  o's strings are borrowed until the next call. */
 void kx_p11_set_defaults(const kx_p11_opts *o);
 /* Number of objects the session sees (to show a token is unchanged). */
 int kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d) KX_WUR;
@@ -677,7 +679,8 @@ int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
  * ephemeral session key (C_UnwrapKey) and wiped.  The template comes from
  * each profile; attributes the token refuses are findings, one each, and
  * fail the import.  Each KCV is checked in the token.  On any failure
- * every object made is destroyed.  Exactly one of kek_uri and kek.
+ * every object made is destroyed.  Exactly one of kek_uri and kek; o may
+ * be NULL.
  */
 int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -693,7 +696,7 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
     enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
     kx_diag *d) KX_WUR;
-/* 1 if the token derives with CKM_XOR_BASE_AND_DATA. */
+/* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */
 int kx_p11_has_xor(kx_p11 *t);
 
 /* ---- policies --------------------------------------------------------- */

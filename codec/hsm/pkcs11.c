@@ -326,6 +326,8 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	CK_RV rv;
 	int r;
 
+	if (uri == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
@@ -462,6 +464,8 @@ kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d)
 	struct handles h;
 	int r;
 
+	if (t == NULL || n == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*n = 0;
 	if ((r = find(t, NULL, 0, &h, d)) != KX_OK)
 		return r;
@@ -861,6 +865,8 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	size_t i;
 	int r;
 
+	if (t == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((r = find_keys(t, t->uri, 0, &h, d)) != KX_OK)
 		return r;
@@ -1099,6 +1105,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	CK_RV rv;
 	int r;
 
+	if (t == NULL || kek_uri == NULL || o == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
 	    KXI_P11_SECRET)
@@ -1358,6 +1366,17 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 	char b[24];
 	int bad = 0;
 
+	/* the key itself first: a key type the token does not take */
+	h = CK_INVALID_HANDLE;
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m->a,
+	    m->base, &h);
+	if (h != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, h);
+	rollback(im);
+	if (rv != CKR_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
+		    "%s as a %s key (%s)", t->label, k->prof.id,
+		    kx_name(KX_E_ALG, k->prof.alg), rvname(rv, b));
 	for (i = m->base; i < m->n; i++) {
 		memcpy(one, m->a, m->base * sizeof(*one));
 		one[m->base] = m->a[i];
@@ -1652,8 +1671,8 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	size_t i;
 	int r;
 
-	if ((kek_uri == NULL) == (kek == NULL))
-		kxi_misuse(__func__, "give kek_uri or kek");
+	if (t == NULL || doc == NULL || (kek_uri == NULL) == (kek == NULL))
+		kxi_misuse(__func__, "NULL argument (or both keys)");
 	if (o == NULL)
 		o = &none;
 	im.t = t;
@@ -1696,6 +1715,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	kx_key *k;
 	int r;
 
+	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
 	memset(&m, 0, sizeof(m));
 
@@ -1759,7 +1780,7 @@ out:
 int
 kx_p11_has_xor(kx_p11 *t)
 {
-	return has_mech(t, CKM_XOR_BASE_AND_DATA, CKF_DERIVE);
+	return t != NULL && has_mech(t, CKM_XOR_BASE_AND_DATA, CKF_DERIVE);
 }
 
 /* ---- key sources -------------------------------------------------------- */
