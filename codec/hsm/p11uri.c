@@ -105,7 +105,7 @@ pct_decode(const char *s, size_t n, int query, int binary, char **out,
 	return KX_OK;
 bad:
 	free(o);
-	return KX_ESYNTAX;
+	return KX_EUSAGE;
 }
 
 struct attr {
@@ -175,7 +175,7 @@ one_attr(struct kxi_p11uri *u, const char *s, size_t n, int query,
 	if (eq == NULL || eq == s) {
 		snprintf(msg, size, "%s attribute '%.*s' is not name=value",
 		    query ? "query" : "path", (int)(n > 40 ? 40 : n), s);
-		return KX_ESYNTAX;
+		return KX_EUSAGE;
 	}
 	nl = (size_t)(eq - s);
 	for (a = attrs; a->name != NULL; a++)
@@ -188,12 +188,12 @@ one_attr(struct kxi_p11uri *u, const char *s, size_t n, int query,
 		    "vendor-specific attributes are refused)" : query ?
 		    "a path attribute (before '?')" :
 		    "a query attribute (after '?')");
-		return KX_ESYNTAX;
+		return KX_EUSAGE;
 	}
 	f = field(u, a->off);
 	if (*f != NULL) {
 		snprintf(msg, size, "attribute '%s' given twice", a->name);
-		return KX_ESYNTAX;
+		return KX_EUSAGE;
 	}
 	if ((r = pct_decode(eq + 1, n - nl - 1, query,
 	    a->off == offsetof(struct kxi_p11uri, id), &v, &vl, &why)) !=
@@ -220,7 +220,7 @@ type_of(const char *t, int *out)
 			*out = (int)i;
 			return KX_OK;
 		}
-	return KX_ESYNTAX;
+	return KX_EUSAGE;
 }
 
 int
@@ -234,10 +234,10 @@ kxi_p11uri_parse(const char *s, struct kxi_p11uri **out, kx_diag *d)
 
 	*out = NULL;
 	if (s == NULL || strncmp(s, "pkcs11:", 7) != 0)
-		return KX_FAIL(d, KX_ESYNTAX, "PKCS#11 URI: does not start "
+		return KX_FAIL(d, KX_EUSAGE, "PKCS#11 URI: does not start "
 		    "with \"pkcs11:\"");
 	if (strlen(s) > P11URI_MAX)
-		return KX_FAIL(d, KX_ELIMIT, "PKCS#11 URI: longer than %d "
+		return KX_FAIL(d, KX_EUSAGE, "PKCS#11 URI: longer than %d "
 		    "characters", P11URI_MAX);
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
@@ -257,7 +257,7 @@ kxi_p11uri_parse(const char *s, struct kxi_p11uri **out, kx_diag *d)
 		if (sep == p) {
 			snprintf(msg, sizeof(msg), "an empty %s attribute",
 			    query ? "query" : "path");
-			r = KX_ESYNTAX;
+			r = KX_EUSAGE;
 			goto bad;
 		}
 		if ((r = one_attr(u, p, (size_t)(sep - p), query, msg,
@@ -269,7 +269,7 @@ kxi_p11uri_parse(const char *s, struct kxi_p11uri **out, kx_diag *d)
 			if (p == stop) {
 				snprintf(msg, sizeof(msg), "a trailing '%c'",
 				    query ? '&' : ';');
-				r = KX_ESYNTAX;
+				r = KX_EUSAGE;
 				goto bad;
 			}
 			continue;
@@ -281,7 +281,7 @@ query_part:
 		p = q + 1;
 		if (p == end) {
 			snprintf(msg, sizeof(msg), "an empty query after '?'");
-			r = KX_ESYNTAX;
+			r = KX_EUSAGE;
 			goto bad;
 		}
 	}
@@ -289,7 +289,7 @@ query_part:
 	    KX_OK) {
 		snprintf(msg, sizeof(msg), "type '%.32s' is not cert, data, "
 		    "private, public or secret-key", u->type_text);
-		r = KX_ESYNTAX;
+		r = KX_EUSAGE;
 		goto bad;
 	}
 	if (u->slot_id_text != NULL) {
@@ -297,7 +297,7 @@ query_part:
 		    KX_OK) {
 			snprintf(msg, sizeof(msg), "slot-id '%.32s' is not a "
 			    "decimal number", u->slot_id_text);
-			r = KX_ESYNTAX;
+			r = KX_EUSAGE;
 			goto bad;
 		}
 		u->slot_id = (long long)slot;

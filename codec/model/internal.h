@@ -357,7 +357,8 @@ struct kxi_p11uri {
 /*
  * Parse s strictly (RFC 7512): unknown, vendor-specific or repeated
  * attributes, bad escapes, an encoded NUL outside id, empty attributes
- * and a bad type or slot-id are refused (KX_ESYNTAX, the reason in d).
+ * and a bad type or slot-id are refused (KX_EUSAGE: a URI is an
+ * argument; the reason in d).
  * pin-value and module-name are parsed; the caller refuses them.
  */
 int kxi_p11uri_parse(const char *s, struct kxi_p11uri **out, kx_diag *d)

@@ -133,6 +133,11 @@ expect no-pin 2 'token iss: a PIN is needed' \
 expect pin-value 2 'pin-value is refused' \
     $KX show --module "$M" 'pkcs11:token=iss?pin-value=12345678'
 expect no-token 2 'no token matches' $KX show $P 'pkcs11:token=nosuch'
+expect bad-uri 2 "PKCS#11 URI: path attribute 'bogus' is not supported" \
+    $KX show $P 'pkcs11:token=mfr;bogus=1'
+expect bad-escape 2 "PKCS#11 URI: attribute 'object': a '%' not followed by two hex digits" \
+    $KX export $P --from 'pkcs11:token=mfr;object=ma%4' \
+    --kek 'pkcs11:token=mfr;object=tk' -o x.xml
 expect other-library 2 'is not the library the URI names' \
     $KX show $P 'pkcs11:library-version=2;token=mfr'
 expect missing 2 'key: no secret key in token mfr object nosuch' \

@@ -117,7 +117,7 @@ t_rfc7512_examples(void **state)
 	/* vendor-specific attributes: refused, never ignored */
 	bad("pkcs11:token=my-token;object=my-certificate;type=cert;"
 	    "vendor-aaa=value-a?pin-source=file:/etc/token_pin&"
-	    "vendor-bbb=value-b", KX_ESYNTAX, "'vendor-aaa' is not supported");
+	    "vendor-bbb=value-b", KX_EUSAGE, "'vendor-aaa' is not supported");
 }
 
 static void
@@ -147,27 +147,27 @@ static void
 t_malformed(void **state)
 {
 	(void)state;
-	bad("pkcs1:token=a", KX_ESYNTAX, "does not start");
-	bad("PKCS11:token=a", KX_ESYNTAX, "does not start");
-	bad("pkcs11:token", KX_ESYNTAX, "not name=value");
-	bad("pkcs11:=a", KX_ESYNTAX, "not name=value");
-	bad("pkcs11:token=a;;object=b", KX_ESYNTAX, "empty path attribute");
-	bad("pkcs11:token=a;", KX_ESYNTAX, "trailing ';'");
-	bad("pkcs11:token=a?", KX_ESYNTAX, "empty query");
-	bad("pkcs11:token=a?pin-source=file:x&", KX_ESYNTAX, "trailing '&'");
-	bad("pkcs11:token=a;token=b", KX_ESYNTAX, "'token' given twice");
-	bad("pkcs11:object=%zz", KX_ESYNTAX, "two hex digits");
-	bad("pkcs11:object=ab%2", KX_ESYNTAX, "two hex digits");
-	bad("pkcs11:object=ab%", KX_ESYNTAX, "two hex digits");
-	bad("pkcs11:object=a%00b", KX_ESYNTAX, "NUL");
-	bad("pkcs11:object=a b", KX_ESYNTAX, "percent-encoded");
-	bad("pkcs11:object=a/b", KX_ESYNTAX, "percent-encoded");
-	bad("pkcs11:object=a?pin-source=a;b", KX_ESYNTAX, "percent-encoded");
-	bad("pkcs11:type=secret", KX_ESYNTAX, "type 'secret'");
-	bad("pkcs11:slot-id=x1", KX_ESYNTAX, "slot-id");
-	bad("pkcs11:pin-source=file:x", KX_ESYNTAX, "query attribute");
-	bad("pkcs11:?object=x", KX_ESYNTAX, "path attribute");
-	bad("pkcs11:x-vendor=1", KX_ESYNTAX, "not supported");
+	bad("pkcs1:token=a", KX_EUSAGE, "does not start");
+	bad("PKCS11:token=a", KX_EUSAGE, "does not start");
+	bad("pkcs11:token", KX_EUSAGE, "not name=value");
+	bad("pkcs11:=a", KX_EUSAGE, "not name=value");
+	bad("pkcs11:token=a;;object=b", KX_EUSAGE, "empty path attribute");
+	bad("pkcs11:token=a;", KX_EUSAGE, "trailing ';'");
+	bad("pkcs11:token=a?", KX_EUSAGE, "empty query");
+	bad("pkcs11:token=a?pin-source=file:x&", KX_EUSAGE, "trailing '&'");
+	bad("pkcs11:token=a;token=b", KX_EUSAGE, "'token' given twice");
+	bad("pkcs11:object=%zz", KX_EUSAGE, "two hex digits");
+	bad("pkcs11:object=ab%2", KX_EUSAGE, "two hex digits");
+	bad("pkcs11:object=ab%", KX_EUSAGE, "two hex digits");
+	bad("pkcs11:object=a%00b", KX_EUSAGE, "NUL");
+	bad("pkcs11:object=a b", KX_EUSAGE, "percent-encoded");
+	bad("pkcs11:object=a/b", KX_EUSAGE, "percent-encoded");
+	bad("pkcs11:object=a?pin-source=a;b", KX_EUSAGE, "percent-encoded");
+	bad("pkcs11:type=secret", KX_EUSAGE, "type 'secret'");
+	bad("pkcs11:slot-id=x1", KX_EUSAGE, "slot-id");
+	bad("pkcs11:pin-source=file:x", KX_EUSAGE, "query attribute");
+	bad("pkcs11:?object=x", KX_EUSAGE, "path attribute");
+	bad("pkcs11:x-vendor=1", KX_EUSAGE, "not supported");
 }
 
 static void
@@ -180,7 +180,7 @@ t_limit(void **state)
 	memcpy(s, "pkcs11:object=", 14);
 	memset(s + 14, 'a', 5000 - 15);
 	s[4999] = '\0';
-	bad(s, KX_ELIMIT, "longer than");
+	bad(s, KX_EUSAGE, "longer than");
 	free(s);
 }
 
