@@ -8,6 +8,10 @@
  * they are cleansed before they are freed.  The struct itself holds no key
  * material.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -214,6 +218,7 @@ kx_wrap_strength(enum kx_wrap_alg w, enum kx_alg kek_alg, unsigned kek_bits)
 		return kx_strength(kek_alg, kek_bits, KX_HASH_NONE);
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_TR31_B_BOUND:
 		if (kek_alg != KX_ALG_TDEA2 && kek_alg != KX_ALG_TDEA3)
 			return 0;
 		return kx_strength(kek_alg, kek_bits, KX_HASH_NONE);

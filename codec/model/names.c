@@ -3,6 +3,10 @@
  * used in the native XML, the ASN.1 module (as ENUMERATED identifiers),
  * the CLI and diagnostics.  Order = C enum value; tables, not switches.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <string.h>
 
 #include "internal.h"
@@ -40,7 +44,7 @@ static const char *const value_form_names[] = { "none", "wrapped",
 	"components", "clear" };
 static const char *const wrap_names[] = { "none", "aes-siv-bound", "tr31-d",
 	"aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc", "rsa-oaep-sha256",
-	"rsa-aes-kwp" };
+	"rsa-aes-kwp", "tr31-b-bound" };
 static const char *const kcv_names[] = { "none", "gp-des", "gp-aes",
 	"zero-block", "cmac" };
 
