@@ -16,6 +16,8 @@
  * attribute given twice, an empty name, a bad escape, a NUL byte, a
  * value a field cannot hold.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 

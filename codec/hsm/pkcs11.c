@@ -21,6 +21,8 @@
  * destroyed (SoftHSM 2.6 leaves a half-made object after a failed
  * unwrap).
  */
+#include "config.h"
+
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -2,6 +2,8 @@
  * test_p11uri.c - PKCS#11 URIs (RFC 7512): the examples of its section
  * 3.4, percent-decoding, and strict refusal of malformed URIs.
  */
+#include "config.h"
+
 #include "kxtest.h"
 
 static struct kxi_p11uri *
