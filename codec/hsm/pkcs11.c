@@ -1650,12 +1650,6 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 		    (r = check_token_kek(t, doc, tk, wh, bits, d)) != KX_OK ||
 		    (r = label_free(t, k, d)) != KX_OK)
 			return r;
-		/* an unbound value: its profile travelled unauthenticated */
-		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, doc->source,
-		    &k->loc[KXF_VALUE], k->prof.id, "the %s value is not "
-		    "bound to its profile: the profile and header are not "
-		    "authenticated (compare them with --against)",
-		    kx_name(KX_E_WRAP_ALG, v->alg));
 		mech.mechanism = v->alg == KX_WRAP_AES_KWP ?
 		    CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
 		if ((r = unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)

@@ -85,7 +85,7 @@ $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
     bad "import exit $?: $(cat import.err)"
 grep -q "imported master into token iss: unwrapped in the token with C_UnwrapKey; KCV $KCV matches" import.out ||
     bad "import status: $(cat import.out)"
-grep -q 'warning: key master: the aes-kwp value is not bound to its profile' import.err ||
+grep -q 'warning: \[KX138\] key master: the aes-kwp value is not bound' import.err ||
     bad "import: no warning that the value is unbound: $(cat import.err)"
 [ "$(kx_hsm_count iss)" = 2 ] || bad "iss after import: $(kx_hsm_count iss) objects"
 # pkcs11-tool reads back label, id, usage, access
