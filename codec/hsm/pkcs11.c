@@ -739,17 +739,44 @@ object_uri(const kx_p11 *t, const char *label, const uint8_t *id,
 }
 
 /*
+ * A date attribute into *out (unchanged when empty or absent); -1 with a
+ * warning when the token has one but will not return it or it is not a
+ * date (SoftHSM 2.6 cannot read back the dates of a private object, its
+ * issue 804): the key's validity is then unknown.
+ */
+static int
+read_date(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+    const char *name, const char *id, int64_t *out, kx_diag *d)
+{
+	CK_DATE dt;
+	CK_ATTRIBUTE a = { type, &dt, sizeof(dt) };
+	CK_RV rv = t->f->C_GetAttributeValue(t->s, h, &a, 1);
+	char b[24];
+
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || (rv == CKR_OK &&
+	    a.ulValueLen == 0))
+		return 0;
+	if (rv == CKR_OK && a.ulValueLen == sizeof(dt) &&
+	    date_of(&dt, type == CKA_END_DATE, out) == KX_OK)
+		return 0;
+	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, id, "token "
+	    "%s: %s of %s cannot be read (%s): its validity is unknown",
+	    t->label, name, id, rv == CKR_OK ? "not a date" : rvname(rv, b));
+	return -1;
+}
+
+/*
  * The profile of object h, appended to doc: a copy of the key as the
- * token holds it.  Attributes a profile cannot hold are notes.
+ * token holds it.  Attributes a profile cannot hold are notes;
+ * *dates_unknown is set when a date could not be read.
  */
 static int
 profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
-    kx_diag *d)
+    bool *dates_unknown, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = 0;
 	CK_KEY_TYPE kt = 0;
 	CK_ULONG vlen = 0;
-	CK_DATE dt;
 	uint8_t id[256], kcv[64];
 	char label[256], idhex[2 * 32 + 1], name[300];
 	size_t n, idlen = 0, i;
@@ -827,14 +854,10 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		p->export_.allowed = true;
 		p->sensitive = false;
 	}
-	if (get_attr(t, h, CKA_START_DATE, &dt, sizeof(dt), &n) == 0 &&
-	    n == sizeof(dt) && date_of(&dt, 0, &p->not_before) != KX_OK)
-		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
-		    "CKA_START_DATE is not a date: ignored");
-	if (get_attr(t, h, CKA_END_DATE, &dt, sizeof(dt), &n) == 0 &&
-	    n == sizeof(dt) && date_of(&dt, 1, &p->not_after) != KX_OK)
-		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
-		    "CKA_END_DATE is not a date: ignored");
+	*dates_unknown = read_date(t, h, CKA_START_DATE, "CKA_START_DATE",
+	    p->id, &p->not_before, d) != 0;
+	*dates_unknown |= read_date(t, h, CKA_END_DATE, "CKA_END_DATE", p->id,
+	    &p->not_after, d) != 0;
 	/* CKA_CHECK_VALUE: the first 3 bytes of a zero block encrypted */
 	if (c == CKO_SECRET_KEY && get_attr(t, h, CKA_CHECK_VALUE, kcv,
 	    sizeof(kcv), &n) == 0 && n == 3 && (p->alg == KX_ALG_AES ||
@@ -864,6 +887,7 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	kx_doc *doc = NULL;
 	kx_key *k;
 	uint8_t kcv[3];
+	bool unknown;
 	size_t i;
 	int r;
 
@@ -879,7 +903,8 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	doc->source = kxi_strdup(&doc->arena, t->label);
 	doc->id = kxi_strdup(&doc->arena, t->label);
 	for (i = 0; i < h.n; i++) {
-		if ((r = profile_of(t, h.v[i], doc, &k, d)) != KX_OK)
+		if ((r = profile_of(t, h.v[i], doc, &k, &unknown, d)) !=
+		    KX_OK)
 			goto out;
 		/* no CKA_CHECK_VALUE (an unwrapped key): ask the token */
 		if (k->kcv.n == 0 && (k->prof.alg == KX_ALG_AES ||
@@ -1104,6 +1129,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_doc *doc = NULL;
 	kx_key *k;
 	size_t nerr = 0, n;
+	bool unknown;
 	CK_RV rv;
 	int r;
 
@@ -1131,8 +1157,14 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		goto out;
 	}
 	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, kh, doc, &k, d)) != KX_OK)
+	if ((r = profile_of(t, kh, doc, &k, &unknown, d)) != KX_OK)
 		goto out;
+	if (unknown) {
+		r = KX_FAIL(d, KX_EPOLICY, "key %s: its validity in token %s "
+		    "cannot be read: not exported (an expired key must not "
+		    "leave)", k->prof.id, t->label);
+		goto out;
+	}
 	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
 	    k->prof.alg != KX_ALG_TDEA3 && k->prof.alg != KX_ALG_DES &&
 	    k->prof.alg != KX_ALG_HMAC) {
@@ -1178,14 +1210,6 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	}
 	if (k->prof.length_bits == 0 && wl > 8)
 		k->prof.length_bits = (unsigned)(wl - 8) * 8;
-	/* the rules of the export phase, as for a key from a file */
-	if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy, o->now, NULL,
-	    &plan, &nerr, d)) != KX_OK)
-		goto out;
-	if (nerr > 0) {
-		r = KX_EPOLICY;
-		goto out;
-	}
 	if (k->kcv.n == 0 && k->prof.alg != KX_ALG_HMAC) {
 		k->kcv_method = k->prof.alg == KX_ALG_AES ?
 		    KX_KCV_ZERO_BLOCK : KX_KCV_GP_DES;
@@ -1201,6 +1225,14 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			    "CKA_CHECK_VALUE for %s and the key may not "
 			    "encrypt", k->prof.id);
 		}
+	}
+	/* the rules of the export phase, as for a key from a file */
+	if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy, o->now, NULL,
+	    &plan, &nerr, d)) != KX_OK)
+		goto out;
+	if (nerr > 0) {
+		r = KX_EPOLICY;
+		goto out;
 	}
 	k->value.form = KX_VALUE_WRAPPED;
 	k->value.alg = plan.wrap;

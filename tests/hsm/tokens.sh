@@ -269,5 +269,27 @@ expect keysrc-not-extractable 1 'the token keeps this key.s value inside' \
 expect keysrc-sensitive 1 'the token keeps this key.s value inside' \
     $KX kcv -a aes --key "pkcs11:token=mfr;object=master$Q"
 
+# 9. validity goes into the token as CKA_START_DATE/CKA_END_DATE.  SoftHSM
+# 2.6 cannot read the dates of a private object back (its issue 804):
+# kmsxchg must then fail closed - show warns, export refuses - never
+# treat the key as valid forever
+sed 's|<Cryptoperiod>|<NotBefore>2026-01-01T00:00:00Z</NotBefore><NotAfter>2026-12-31T23:59:59Z</NotAfter><Cryptoperiod>|' \
+    "$SRC/profiles/templates/gp-scp03-isd-enc.xml" > dated.xml
+$KX export --template dated.xml --key ISD-SCP03-ENC=file:k16.key \
+    --kek file:t.key --kek-alg aes --kek-id TK1 --now 2026-02-01 \
+    -o dated-x.xml > dexport.out 2>&1 || bad "dated export: $(cat dexport.out)"
+$KX import $P --to 'pkcs11:token=iss;object=dated;id=%D0' --kek file:t.key \
+    --now 2026-02-01 dated-x.xml > dimport.out 2>&1 ||
+    bad "dated import: $(cat dimport.out)"
+$KX show $P 'pkcs11:token=iss;object=dated' > dshow.out 2>&1 ||
+    bad "show dated: $(cat dshow.out)"
+grep -q 'warning: key dated: token iss: CKA_START_DATE of dated cannot be read (CKR_GENERAL_ERROR): its validity is unknown' dshow.out ||
+    bad "dated key: $(cat dshow.out)"
+nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+expect dates-unknown 1 'key dated: its validity in token iss cannot be read: not exported' \
+    $KX export $P --from 'pkcs11:token=iss;object=dated' \
+    --kek 'pkcs11:token=iss;object=tk' --now 2027-06-01 -o late.xml
+[ -e late.xml ] && bad "a key of unknown validity was exported"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
