@@ -583,8 +583,12 @@ map_revisions(struct rd *r, xmlNode *revs)
 		    &p->nrevisions, sizeof(*rv));
 		if (rv == NULL)
 			return KX_ENOMEM;
-		rv->version = attr(r, c, "Version");
-		rv->by = attr(r, c, "By");
+		/* GP's required attributes, empty when unknown: absent */
+		if ((rv->version = attr(r, c, "Version")) != NULL &&
+		    *rv->version == '\0')
+			rv->version = NULL;
+		if ((rv->by = attr(r, c, "By")) != NULL && *rv->by == '\0')
+			rv->by = NULL;
 		rv->date = KX_UNSET_TIME;
 		if (date_attr(r, c, "Date", &day) != 1)
 			continue;

@@ -139,6 +139,12 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 		return not_a_document(d, name);
 	if ((r = f->read(buf, len, name, out, d)) != KX_OK)
 		return r;
+	/* Every reader is held to the native schema (strict.c). */
+	if ((r = kxi_strict_doc(*out, d)) != KX_OK) {
+		kx_doc_free(*out);
+		*out = NULL;
+		return r;
+	}
 	/* Every reader's document knows where it came from. */
 	(*out)->source_format = fmt;
 	if ((*out)->source == NULL && name != NULL &&

@@ -320,6 +320,19 @@ int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 void kxi_misuse(const char *func, const char *what)
     __attribute__((noreturn));
 
+/*
+ * The constraints of schema/kmsxchg.xsd on the model (strict.c): string
+ * patterns and lengths, time and duration forms and ranges, integer,
+ * byte and list ranges, unique transport-key ids.  Every reader's
+ * document passes kxi_strict_doc (kx_doc_read); a reader that hands over
+ * keys one at a time runs kxi_strict_head once the header and transport
+ * keys are read and kxi_strict_key on each key.  KX_OK, or KX_ESCHEMA
+ * with a KX002 finding per violation ("schema: Profile/Id: ...").
+ */
+int kxi_strict_head(const kx_doc *doc, kx_diag *d) KX_WUR;
+int kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d) KX_WUR;
+int kxi_strict_doc(const kx_doc *doc, kx_diag *d) KX_WUR;
+
 /* ---- formats: one reader and one writer each ------------------------ */
 /*
  * The format table's row of one spoke.  What the format carries is in
