@@ -6,25 +6,23 @@ KX_SCHEMAS = $(srcdir)/schema/kmsxchg.xsd \
 	$(srcdir)/schema/policy.xsd \
 	$(srcdir)/schema/xslt/report-html.xsl
 EXTRA_DIST += $(KX_SCHEMAS) schema/SOURCES.md codec/embed.sh \
-	codec/errors.def codec/check/rules.def codec/kmsxchg.sym
+	codec/model/errors.def codec/check/rules.def codec/kmsxchg.sym
 dist_pkgdata_DATA = $(KX_SCHEMAS)
 
 # The XSDs are compiled into the library (no catalog, no install needed).
 codec/schemas.c: $(KX_SCHEMAS) $(srcdir)/codec/embed.sh
-	$(AM_V_GEN)$(MKDIR_P) codec && $(SHELL) $(srcdir)/codec/embed.sh $@ \
-	    kxi_xsd_native $(srcdir)/schema/kmsxchg.xsd \
-	    kxi_xsd_gp $(srcdir)/schema/gp-keyprofile-1.1.0.xsd \
-	    kxi_xsd_policy $(srcdir)/schema/policy.xsd \
-	    kxi_xsl_report $(srcdir)/schema/xslt/report-html.xsl
+	$(AM_V_GEN)$(MKDIR_P) codec && \
+	$(SHELL) $(srcdir)/codec/embed.sh $@ $(KX_SCHEMAS)
 BUILT_SOURCES += codec/schemas.c
 CLEANFILES += codec/schemas.c
 
 noinst_LTLIBRARIES += codec/libkx_core.la
 codec_libkx_core_la_SOURCES = \
-	codec/kmsxchg.h codec/errors.def \
+	codec/kmsxchg.h codec/model/errors.def \
 	codec/model/internal.h codec/model/fields.def codec/model/model.c \
 	codec/model/names.c codec/model/err.c codec/model/diag.c \
-	codec/model/util.c codec/model/oid.c codec/model/doc.c \
+	codec/model/util.c codec/model/oid.c codec/model/text.c \
+	codec/model/doc.c \
 	codec/model/tmpfile.c codec/model/strict.c \
 	codec/crypto/secmem.c codec/crypto/keysrc.c codec/crypto/pem.c \
 	codec/crypto/kcv.c codec/crypto/wrap.c codec/crypto/split.c \
@@ -49,6 +47,6 @@ codec_libkmsxchg_la_SOURCES =
 codec_libkmsxchg_la_LIBADD = codec/libkx_core.la
 codec_libkmsxchg_la_LDFLAGS = -version-info 0:0:0 \
 	-export-symbols-regex '^kx_'
-include_HEADERS = codec/kmsxchg.h codec/errors.def
+include_HEADERS = codec/kmsxchg.h
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = codec/kmsxchg.pc

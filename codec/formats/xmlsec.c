@@ -34,19 +34,15 @@
 #include "internal.h"
 
 /* Generated into the build tree by codec/embed.sh (codec/local.mk). */
-extern const unsigned char kxi_xsd_native[];
-extern const size_t kxi_xsd_native_len;
-extern const unsigned char kxi_xsd_gp[];
-extern const size_t kxi_xsd_gp_len;
-extern const unsigned char kxi_xsd_policy[];
-extern const size_t kxi_xsd_policy_len;
 
 /* Findings recorded per parse/validation before the rest are counted. */
 #define KXI_XML_MAX_FINDINGS 50
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
-static xmlSchemaPtr schema_cache[KXI_SCHEMA__N];
+/* Compiled schemas, by index into kxi_embedded[]. */
+#define KXI_EMBED_MAX 16
+static xmlSchemaPtr schema_cache[KXI_EMBED_MAX];
 
 /* ---- process setup ------------------------------------------------- */
 static xmlParserInputPtr
@@ -812,45 +808,36 @@ kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
 }
 
 /* ---- schemas ---------------------------------------------------------- */
-static int
-schema_source(enum kxi_schema which, const unsigned char **p, size_t *n,
-    const char **what)
+const struct kxi_embedded *
+kxi_embedded_get(const char *name)
 {
-	switch (which) {
-	case KXI_SCHEMA_NATIVE:
-		*p = kxi_xsd_native;
-		*n = kxi_xsd_native_len;
-		*what = "kmsxchg.xsd";
-		return KX_OK;
-	case KXI_SCHEMA_GP:
-		*p = kxi_xsd_gp;
-		*n = kxi_xsd_gp_len;
-		*what = "gp-keyprofile-1.1.0.xsd";
-		return KX_OK;
-	case KXI_SCHEMA_POLICY:
-		*p = kxi_xsd_policy;
-		*n = kxi_xsd_policy_len;
-		*what = "policy.xsd";
-		return KX_OK;
-	default:
-		return KX_EUSAGE;
-	}
+	const struct kxi_embedded *e;
+
+	for (e = kxi_embedded; name != NULL && e->name != NULL; e++)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
 }
 
 int
-kxi_xml_schema_get(enum kxi_schema which, struct _xmlSchema **out,
+kxi_xml_schema_get(const char *schema, struct _xmlSchema **out,
     kx_diag *d)
 {
 	struct kxi_xml_errctx ec;
 	xmlSchemaParserCtxtPtr pc = NULL;
+	const struct kxi_embedded *e;
 	const unsigned char *src;
 	const char *what;
-	size_t n;
+	size_t n, which;
 	int r = KX_EINTERNAL;
 
 	*out = NULL;
-	if (schema_source(which, &src, &n, &what) != KX_OK)
+	if ((e = kxi_embedded_get(schema)) == NULL ||
+	    (which = (size_t)(e - kxi_embedded)) >= KXI_EMBED_MAX)
 		kxi_misuse(__func__, "unknown schema");
+	src = e->data;
+	n = e->len;
+	what = e->name;
 	kxi_xml_init();
 	pthread_mutex_lock(&schema_lock);
 	if (schema_cache[which] != NULL) {
@@ -882,22 +869,22 @@ out:
 }
 
 int
-kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
+kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
     const char *name, kx_diag *d)
 {
 	struct kxi_xml_errctx ec;
 	xmlSchemaValidCtxtPtr vc = NULL;
-	xmlSchemaPtr schema;
+	xmlSchemaPtr xs;
 	int r, v;
 
 	if (xdoc == NULL)
 		kxi_misuse(__func__, "xdoc is NULL");
-	if ((r = kxi_xml_schema_get(which, &schema, d)) != KX_OK)
+	if ((r = kxi_xml_schema_get(schema, &xs, d)) != KX_OK)
 		return r;
 	memset(&ec, 0, sizeof(ec));
 	ec.d = d;
 	ec.name = name;
-	if ((vc = xmlSchemaNewValidCtxt(schema)) == NULL)
+	if ((vc = xmlSchemaNewValidCtxt(xs)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "cannot create a validator");
 	xmlSchemaSetValidStructuredErrors(vc, structured_relay, &ec);
 	v = xmlSchemaValidateDoc(vc, xdoc);

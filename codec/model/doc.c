@@ -8,6 +8,15 @@
 
 #include "internal.h"
 
+/*
+ * The format table: one row per format, defined in that format's own file
+ * (codec/formats/).  Adding a format adds its row here and its KX_FMT_
+ * value in kmsxchg.h (doc/hacking.md).
+ */
+extern const struct kxi_format kxi_format_xml;	/* formats/xml.c */
+extern const struct kxi_format kxi_format_der;	/* formats/der.c */
+extern const struct kxi_format kxi_format_gp;	/* formats/gp.c */
+
 static const struct kxi_format *const formats[] = {
 	&kxi_format_xml, &kxi_format_der, &kxi_format_gp,
 };
@@ -163,6 +172,8 @@ kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
 	kx_buf b = { 0 };
 	int r;
 
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((r = kx_file_read(path, 0, &b, d)) == KX_OK)
 		r = kx_doc_read(b.data, b.len, fmt,
@@ -242,6 +253,8 @@ kx_doc_summary(const kx_doc *doc, kx_buf *out)
 	size_t i;
 	int r;
 
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	r = kx_buf_printf(out, "document %s: %zu key%s, %zu transport "
 	    "key%s\n", doc->id ? doc->id : "-", doc->nkeys,
 	    doc->nkeys == 1 ? "" : "s", doc->ntks, doc->ntks == 1 ? "" : "s");

@@ -247,6 +247,14 @@ void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
+/* Branch-free value of the hex digit c, or -1 (for secrets too). */
+int kxi_hex_digit(int c);
+/* The decoder under all of them (constant time per digit, for secrets):
+ * slen chars, ws != 0 skips white space; KX_ESYNTAX, KX_ELIMIT past max. */
+int kxi_hex_decode_mem(const char *s, size_t slen, int ws, uint8_t *out,
+    size_t max, size_t *len);
+/* Is s a non-empty even run of hex digits (either case)? */
+int kxi_is_hex(const char *s);
 #define kxi_hex_encode kx_hex_encode	/* out 2n+1, see kmsxchg.h */
 int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
@@ -299,6 +307,32 @@ int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
 
+/* ---- text (text.c) -------------------------------------------------- */
+/* One UTF-8 sequence at s (n bytes left): the code point, or -1 for an
+ * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
+ * bytes consumed (1 when invalid). */
+long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/*
+ * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
+ * values.  & < > always, CR always (&#13;), DEL and C1 controls as
+ * character references; with KXI_XML_ATTR also " ' TAB LF.  What XML 1.0
+ * cannot carry (other C0 controls, U+FFFE, U+FFFF, invalid UTF-8) is
+ * refused with KX_EUNSUPPORTED, or written as U+FFFD with KXI_XML_REPLACE
+ * (reports, which must not fail on a hostile file name).  Never dropped.
+ */
+#define KXI_XML_ATTR	1u
+#define KXI_XML_REPLACE	2u
+int kxi_xml_escape(kx_buf *b, const char *s, unsigned flags) KX_WUR;
+/*
+ * The one root-element sniffer of the XML formats' detect(): the index in
+ * ns[nns] of the namespace of a root element named local (any prefix),
+ * looking at most KXI_SNIFF_MAX bytes past a prolog of declaration,
+ * comments, PIs and a DOCTYPE; -1 when it is not such a root.
+ */
+#define KXI_SNIFF_MAX	65536
+int kxi_xml_root(const uint8_t *b, size_t n, const char *local,
+    const char *const *ns, size_t nns);
+
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can
@@ -350,9 +384,7 @@ struct kxi_format {
 	    kx_doc **out, kx_diag *d);
 	int (*write)(const kx_doc *doc, kx_buf *out, kx_diag *d);
 };
-extern const struct kxi_format kxi_format_xml;	/* xml.c */
-extern const struct kxi_format kxi_format_der;	/* der.c */
-extern const struct kxi_format kxi_format_gp;	/* gp.c */
+/* Each format file defines one row, listed in the table in doc.c. */
 
 /*
  * Context tag numbers of the ASN.1 module, from the field table:
@@ -470,14 +502,27 @@ int kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
     int unit_depth, kx_diag *d) KX_WUR;
 
 /*
- * Validate an XML document (already parsed, hardened) against one of the
- * embedded schemas, recording each violation as a KX002 finding with
- * line/column.  Returns KX_OK if valid, KX_ESCHEMA if not.
+ * The files of schema/ compiled into the library (codec/embed.sh writes
+ * codec/schemas.c from KX_SCHEMAS in codec/local.mk), by base name such
+ * as "kmsxchg.xsd"; the table ends with a NULL name.  kxi_embedded_get
+ * returns NULL for a name not embedded.
  */
-enum kxi_schema { KXI_SCHEMA_NATIVE = 0, KXI_SCHEMA_GP, KXI_SCHEMA_POLICY,
-	KXI_SCHEMA__N };
+struct kxi_embedded {
+	const char *name;
+	const unsigned char *data;	/* NUL-terminated */
+	size_t len;			/* without the NUL */
+};
+extern const struct kxi_embedded kxi_embedded[];
+const struct kxi_embedded *kxi_embedded_get(const char *name);
+
+/*
+ * Validate an XML document (already parsed, hardened) against one of the
+ * embedded schemas (by base name, e.g. "kmsxchg.xsd"), recording each
+ * violation as a KX002 finding with line/column.  Returns KX_OK if valid,
+ * KX_ESCHEMA if not.  An unknown schema name is a programming error.
+ */
 struct _xmlDoc;
-int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
+int kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
     const char *name, kx_diag *d);
 
 /*
@@ -526,7 +571,7 @@ int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.
  */
-int kxi_xml_schema_get(enum kxi_schema which, struct _xmlSchema **out,
+int kxi_xml_schema_get(const char *schema, struct _xmlSchema **out,
     kx_diag *d) KX_WUR;
 /*
  * Error context for libxml2 structured-error callbacks: each error becomes

@@ -34,6 +34,7 @@ CLI_CASES = \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-component-repeated.case \
 	tests/cli/cases/export-kek-ambiguous.case \
 	tests/cli/cases/export-kek-alg-tdea.case \
 	tests/cli/cases/import-tampered-sender.case \
@@ -143,6 +144,7 @@ CLI_CASES = \
 	tests/cli/cases/kcv-aes-cmac.case \
 	tests/cli/cases/kcv-aes-gp.case \
 	tests/cli/cases/kcv-bad-alg.case \
+	tests/cli/cases/kcv-model-names.case \
 	tests/cli/cases/kcv-env-unset.case \
 	tests/cli/cases/kcv-fd-env-sources.case \
 	tests/cli/cases/kcv-file-insecure.case \

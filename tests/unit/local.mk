@@ -26,6 +26,8 @@ KX_UNIT_TESTS = \
 	tests/unit/test_split \
 	tests/unit/test_audit \
 	tests/unit/test_hygiene \
+	tests/unit/test_text \
+	tests/unit/test_api_null \
 	tests/unit/test_roundtrip
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
