@@ -312,6 +312,14 @@ int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
  * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
  * bytes consumed (1 when invalid). */
 long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/* 1 if code point c (-1: invalid) is an XML 1.0 Char (section 2.2). */
+int kxi_xml_char(long c);
+/*
+ * Document text for a terminal (show, text findings): every control
+ * character (C0 with TAB and LF, DEL, C1) and every invalid UTF-8 byte
+ * becomes '?', so no escape sequence of a document reaches a terminal.
+ */
+int kxi_text_escape(kx_buf *b, const char *s) KX_WUR;
 /*
  * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
  * values.  & < > always, CR always (&#13;), DEL and C1 controls as

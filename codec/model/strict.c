@@ -51,50 +51,9 @@ bad(struct sc *c, const char *path, const char *fmt, ...)
 	    "schema: %s: %s", path, msg);
 }
 
-/* One UTF-8 code point at s (n bytes left): its length, or 0. */
-static size_t
-utf8_cp(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	unsigned long c;
-	size_t k, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		k = 2, c = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		k = 3, c = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		k = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	if ((k == 3 && c < 0x800) || (k == 4 && c < 0x10000) ||
-	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return k;
-}
-
-/* XML 1.0 section 2.2 Char. */
-static int
-xml_char(unsigned long c)
-{
-	return c == '\t' || c == '\n' || c == '\r' ||
-	    (c >= 0x20 && c != 0xFFFE && c != 0xFFFF);
-}
-
 /* XSD \s: space, TAB, LF, CR. */
 static int
-xsd_space(unsigned long c)
+xsd_space(long c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -106,36 +65,37 @@ static void
 chk_str(struct sc *c, const char *path, const char *s, enum strkind k)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	unsigned long cp = 0, last = 0;
+	long cp = 0, last = 0;
 	size_t n, len, chars = 0;
 
 	if (s == NULL)
 		return;
 	for (n = strlen(s); n > 0; p += len, n -= len) {
-		if ((len = utf8_cp(p, n, &cp)) == 0) {
+		if ((cp = kxi_utf8_next(p, n, &len)) < 0) {
 			bad(c, path, "not UTF-8 at byte %zu",
 			    (size_t)(p - (const unsigned char *)s));
 			return;
 		}
-		if (!xml_char(cp)) {
+		if (!kxi_xml_char(cp)) {
 			bad(c, path, "holds U+%04lX, a character XML cannot "
-			    "carry", cp);
+			    "carry", (unsigned long)cp);
 			return;
 		}
 		if (k == K_ID && (cp == '\n' || cp == '\r')) {
-			bad(c, path, "an identifier holds no line break");
+			bad(c, path, "a line break (an identifier has none)");
 			return;
 		}
 		if (k == K_ID && chars == 0 && xsd_space(cp)) {
-			bad(c, path, "an identifier starts with no white "
-			    "space");
+			bad(c, path, "white space at its start (an "
+			    "identifier has none)");
 			return;
 		}
 		last = cp;
 		chars++;
 	}
 	if (k == K_ID && chars > 0 && xsd_space(last)) {
-		bad(c, path, "an identifier ends with no white space");
+		bad(c, path, "white space at its end (an identifier has "
+		    "none)");
 		return;
 	}
 	if (k != K_TEXT && chars == 0)
