@@ -157,7 +157,7 @@ xsd_valid(struct ox *o, const kx_doc *doc)
 		r = fail(o, "native XML: the writer refuses it: %s", first(d));
 	else if (kxi_xml_parse(b.data, b.len, "roundtrip", &x, d) != KX_OK)
 		r = fail(o, "native XML: not well-formed: %s", first(d));
-	else if (kxi_xml_schema_validate(x, KXI_SCHEMA_NATIVE, "roundtrip",
+	else if (kxi_xml_schema_validate(x, "kmsxchg.xsd", "roundtrip",
 	    d) != KX_OK)
 		r = fail(o, "native XML: not valid against kmsxchg.xsd: %s",
 		    first(d));
