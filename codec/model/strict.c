@@ -12,8 +12,11 @@
  * times in the years 0001..9999, Cryptoperiod an xs:duration, integer
  * ranges (LengthBits, counts 1..255, RsaE, MinWrapStrength, GP bytes),
  * byte lengths (KCV 1..16, digests 1..64, values 1..65536, SD AID
- * 1..16), list lengths (components 255) and xs:unique of the transport
- * key ids.  Each violation is a KX002 finding naming the element
+ * 1..16), list lengths (components 255), the elements the schema
+ * requires (ids, Created, algorithms, a ceremony's method, relation
+ * refs, extension parts) and xs:unique of the transport key ids.  Not
+ * here: Usage (a GP profile may have none; rule KX102 reports it) and key
+ * id uniqueness (not a schema constraint; rule KX140).  Each violation is a KX002 finding naming the element
  * ("Profile/Id") with its place.
  */
 #include <stdarg.h>
@@ -103,6 +106,14 @@ chk_str(struct sc *c, const char *path, const char *s, enum strkind k)
 	else if (chars > (k == K_TEXT ? 4096 : 256))
 		bad(c, path, "%zu characters, more than %d", chars,
 		    k == K_TEXT ? 4096 : 256);
+}
+
+/* An element the schema requires (minOccurs 1). */
+static void
+need(struct sc *c, const char *path, int present)
+{
+	if (!present)
+		bad(c, path, "missing (the schema requires it)");
 }
 
 static void
@@ -203,10 +214,13 @@ chk_exts(struct sc *c, const char *path, const kx_extension *e, size_t n)
 
 	for (i = 0; i < n && c->r == KX_OK; i++) {
 		snprintf(p, sizeof(p), "%s/Namespace", path);
+		need(c, p, e[i].ns != NULL);
 		chk_str(c, p, e[i].ns, K_TEXT);	/* xs:anyURI, "" too */
 		snprintf(p, sizeof(p), "%s/Name", path);
+		need(c, p, e[i].name != NULL);
 		chk_str(c, p, e[i].name, K_SHORT);
 		snprintf(p, sizeof(p), "%s/Value", path);
+		need(c, p, e[i].value != NULL);
 		chk_str(c, p, e[i].value, K_TEXT);
 	}
 }
@@ -218,15 +232,19 @@ chk_tk(struct sc *c, const kx_tk *t)
 
 	c->loc = &t->loc;
 	c->key_id = NULL;
+	need(c, "TransportKey/Id", t->id != NULL);
 	chk_str(c, "TransportKey/Id", t->id, K_ID);
 	if (c->r == KX_OK)
 		c->key_id = t->id;
+	need(c, "TransportKey/Algorithm", t->alg != KX_ALG_NONE);
 	chk_range(c, "TransportKey/LengthBits", t->length_bits, 0, 65536);
 	chk_bytes(c, "TransportKey/Kcv", &t->kcv, 1, 16);
 	chk_str(c, "TransportKey/Owner", t->owner, K_ID);
 	chk_str(c, "TransportKey/Version", t->version, K_SHORT);
 	if (t->comp_n != 0 || t->comp_m != 0) {
 		chk_range(c, "TransportKey/Components/N", t->comp_n, 1, 255);
+		need(c, "TransportKey/Components/Method",
+		    t->comp_method != KX_SPLIT_NONE);
 		if (t->comp_m != 0)
 			chk_range(c, "TransportKey/Components/M", t->comp_m,
 			    1, 255);
@@ -280,7 +298,9 @@ kxi_strict_head(const kx_doc *doc, kx_diag *d)
 	size_t i;
 	int r;
 
+	need(&c, "Header/Id", doc->id != NULL);
 	chk_str(&c, "Header/Id", doc->id, K_ID);
+	need(&c, "Header/Created", doc->created != KX_UNSET_TIME);
 	chk_time(&c, "Header/Created", doc->created);
 	chk_str(&c, "Header/Sender", doc->sender, K_ID);
 	chk_list(&c, "Header/Recipient", &doc->recipients);
@@ -332,6 +352,9 @@ chk_profile(struct sc *c, const kx_profile *p)
 			    g->kuq_len == 2 ? 0xFFFF : 0xFF);
 		chk_byte(c, "Profile/Gp/Access", g->access);
 		chk_byte(c, "Profile/Gp/Scp/I", g->scp_i);
+		if (g->scp_i != KX_UNSET)
+			need(c, "Profile/Gp/Scp/Protocol",
+			    g->scp != KX_SCP_NONE);
 		chk_bytes(c, "Profile/Gp/SdAid", &g->sd_aid, 1, 16);
 	}
 	chk_time(c, "Profile/NotBefore", p->not_before);
@@ -355,8 +378,10 @@ chk_profile(struct sc *c, const kx_profile *p)
 		chk_range(c, "Profile/Split/N", p->split.n, 1, 255);
 	if (p->split.m != 0)
 		chk_range(c, "Profile/Split/M", p->split.m, 1, 255);
-	for (i = 0; i < p->nrelations; i++)
+	for (i = 0; i < p->nrelations; i++) {
+		need(c, "Profile/Relation/Ref", p->relations[i].ref != NULL);
 		chk_str(c, "Profile/Relation/Ref", p->relations[i].ref, K_ID);
+	}
 	chk_exts(c, "Profile/Extension", p->extensions, p->nextensions);
 }
 
@@ -368,6 +393,8 @@ chk_value(struct sc *c, const kx_keyval *v)
 	chk_str(c, "Value/KekId", v->kek_id, K_ID);
 	chk_bytes(c, "Value/Iv", &v->iv, 1, 65536);
 	chk_bytes(c, "Value/Data", &v->data, 1, 65536);
+	if (v->binding_digest.n > 0)
+		need(c, "Value/Binding/Method", v->binding_method != NULL);
 	chk_str(c, "Value/Binding/Method", v->binding_method, K_SHORT);
 	chk_bytes(c, "Value/Binding/AadDigest", &v->binding_digest, 1, 64);
 	if (v->ncomponents > 255)
@@ -391,9 +418,11 @@ kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d)
 {
 	struct sc c = { d, doc->source, &k->loc[KXF_KEY], NULL, KX_OK };
 
+	need(&c, "Profile/Id", k->prof.id != NULL);
 	chk_str(&c, "Profile/Id", k->prof.id, K_ID);
 	if (c.r == KX_OK)
 		c.key_id = k->prof.id;
+	need(&c, "Profile/Algorithm", k->prof.alg != KX_ALG_NONE);
 	chk_profile(&c, &k->prof);
 	c.loc = &k->loc[KXF_VALUE];
 	chk_value(&c, &k->value);

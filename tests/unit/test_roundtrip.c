@@ -127,6 +127,8 @@ static void m_kcv17(kx_doc *doc)
 	doc->keys[0].kcv.n = sizeof(k);
 }
 static void m_len(kx_doc *doc) { doc->keys[0].prof.length_bits = 65537; }
+static void m_alg_none(kx_doc *doc) { doc->keys[0].prof.alg = KX_ALG_NONE; }
+static void m_tk_alg_none(kx_doc *doc) { doc->tks[0].alg = KX_ALG_NONE; }
 
 static const struct {
 	const char *name, *path;
@@ -151,6 +153,10 @@ static const struct {
 	    "\xc3\x28@~" },
 	{ "kcv-17-bytes", "Key/Kcv", m_kcv17, 0, NULL, NULL },
 	{ "length-65537", "Profile/LengthBits", m_len, 0, NULL, NULL },
+	{ "algorithm-none", "Profile/Algorithm: missing", m_alg_none, 0, NULL,
+	    NULL },
+	{ "tk-algorithm-none", "TransportKey/Algorithm: missing",
+	    m_tk_alg_none, 0, NULL, NULL },
 };
 
 /* The first finding of rule KX002 whose text holds want. */
