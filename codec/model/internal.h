@@ -374,6 +374,9 @@ void kxi_misuse(const char *func, const char *what)
 int kxi_strict_head(const kx_doc *doc, kx_diag *d) KX_WUR;
 int kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d) KX_WUR;
 int kxi_strict_doc(const kx_doc *doc, kx_diag *d) KX_WUR;
+/* 1 if s is an xs:anyURI as libxml2's schema validation takes it
+ * (xmlsec.c). */
+int kxi_xsd_anyuri(const char *s);
 
 /* ---- formats: one reader and one writer each ------------------------ */
 /*

@@ -215,7 +215,14 @@ chk_exts(struct sc *c, const char *path, const kx_extension *e, size_t n)
 	for (i = 0; i < n && c->r == KX_OK; i++) {
 		snprintf(p, sizeof(p), "%s/Namespace", path);
 		need(c, p, e[i].ns != NULL);
-		chk_str(c, p, e[i].ns, K_TEXT);	/* xs:anyURI, "" too */
+		chk_str(c, p, e[i].ns, K_TEXT);
+		/* xs:anyURI ("" too), as native XML validation takes it;
+		 * its white space is collapsed, so none at either end */
+		if (c->r == KX_OK && e[i].ns != NULL && (!kxi_xsd_anyuri(
+		    e[i].ns) || (*e[i].ns != '\0' && (xsd_space((unsigned
+		    char)*e[i].ns) || xsd_space((unsigned char)e[i].ns[
+		    strlen(e[i].ns) - 1])))))
+			bad(c, p, "not an xs:anyURI");
 		snprintf(p, sizeof(p), "%s/Name", path);
 		need(c, p, e[i].name != NULL);
 		chk_str(c, p, e[i].name, K_SHORT);

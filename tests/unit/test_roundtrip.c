@@ -87,6 +87,16 @@ static void m_kcv17(kx_doc *doc)
 	doc->keys[0].kcv.n = sizeof(k);
 }
 static void m_len(kx_doc *doc) { doc->keys[0].prof.length_bits = 65537; }
+static void m_bad_uri(kx_doc *doc)
+{
+	kx_extension *e = kxi_array_push(&doc->arena,
+	    (void **)&doc->extensions, &doc->nextensions, sizeof(*e));
+
+	assert_non_null(e);
+	e->ns = "%zz";
+	e->name = "n";
+	e->value = "v";
+}
 static void m_alg_none(kx_doc *doc) { doc->keys[0].prof.alg = KX_ALG_NONE; }
 static void m_tk_alg_none(kx_doc *doc) { doc->tks[0].alg = KX_ALG_NONE; }
 
@@ -113,6 +123,8 @@ static const struct {
 	    "\xc3\x28@~" },
 	{ "kcv-17-bytes", "Key/Kcv", m_kcv17, 0, NULL, NULL },
 	{ "length-65537", "Profile/LengthBits", m_len, 0, NULL, NULL },
+	{ "namespace-not-a-uri", "Header/Extension/Namespace: not an "
+	    "xs:anyURI", m_bad_uri, 0, NULL, NULL },
 	{ "algorithm-none", "Profile/Algorithm: missing", m_alg_none, 0, NULL,
 	    NULL },
 	{ "tk-algorithm-none", "TransportKey/Algorithm: missing",
