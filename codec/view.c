@@ -7,6 +7,10 @@
  * value removed first, and the stylesheet runs with libxslt's file and
  * network access forbidden.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 

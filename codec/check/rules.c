@@ -22,6 +22,10 @@
  * Findings come out in a fixed order: document-level findings first, then
  * per key in document order and, for one key, in rule order.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

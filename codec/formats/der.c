@@ -24,6 +24,10 @@
  * Reader and writer handle the document head and each key on their own,
  * so asn1c holds at most one key at a time (memory ~ the model).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,23 +140,40 @@ tlv_at(const uint8_t *b, size_t end, size_t pos, struct tlv *t)
 
 /*
  * Check the TLV structure of b[start..end) recursively before asn1c sees
- * it: every length definite and minimal, nesting bounded.  Returns -1 if
- * all is well, else the offset of the first bad TLV.  (asn1c 0.9.28
+ * it: every length definite and minimal, nesting bounded, and the
+ * context-tagged components of each constructed value in strictly
+ * increasing tag order (the module tags every SEQUENCE's components [0],
+ * [1], ... in order and DER keeps that order, so a repeated or reordered
+ * tag is never DER; a retagged component would otherwise let the checks
+ * below look at one TLV while asn1c decodes another).  Returns -1 if all
+ * is well, else the offset of the first bad TLV and *why.  (asn1c 0.9.28
  * accepts BER and overflows a signed shift on long length fields.)
  */
 static int64_t
-strict_walk(const uint8_t *b, size_t start, size_t end, int depth)
+strict_walk(const uint8_t *b, size_t start, size_t end, int depth,
+    const char **why)
 {
 	struct tlv t;
 	size_t pos = start;
+	unsigned long next = 0;	/* lowest context tag allowed next */
 	int64_t bad;
 
 	while (pos < end) {
-		if (depth > 16 || tlv_at(b, end, pos, &t) != 0)
+		if (depth > 16 || tlv_at(b, end, pos, &t) != 0) {
+			*why = "bad, truncated or BER tag/length "
+			    "(DER: definite, minimal)";
 			return (int64_t)pos;
+		}
+		if ((t.cls_cons & 0xc0) == 0x80) {
+			if (t.tag < next) {
+				*why = "context tag repeated or out of order";
+				return (int64_t)pos;
+			}
+			next = t.tag + 1;
+		}
 		if (t.cls_cons & 0x20) {
 			bad = strict_walk(b, pos + t.hdr, pos + t.hdr + t.len,
-			    depth + 1);
+			    depth + 1, why);
 			if (bad >= 0)
 				return bad;
 		}
@@ -231,25 +252,40 @@ bits_ok(const uint8_t *b, const struct tlv *t)
 /*
  * The module's BIT STRINGs (usage, allowedModes, export forms) are
  * checked before decoding: asn1c 0.9.28 shifts by the unused-bits octet
- * unchecked.  Returns -1 if fine, else the offset of the bad one.
- * Structure already passed strict_walk.
+ * unchecked.  Structure already passed strict_walk, which looks inside
+ * constructed values only: so every value this walk descends into (the
+ * keys list, a key, its profile, its export policy) must be constructed,
+ * else its content was never walked and asn1c would decode it unchecked.
+ * Returns -1 if fine, else the offset of the bad value and *why.
  */
 static int64_t
-bits_walk(const uint8_t *b, size_t len)
+bits_walk(const uint8_t *b, size_t len, const char **why)
 {
+	static const char not_cons[] = "value of a SEQUENCE type not "
+	    "constructed", bad_bits[] = "bad BIT STRING (unused bits octet)";
 	struct tlv top, list, k, prof, t, exp;
 	size_t pos, end;
 
 	if (tlv_at(b, len, 0, &top) != 0 ||
 	    tlv_child(b, &top, KXI_TAG_HEADER_keys, &list) != 0)
 		return -1;
+	*why = not_cons;
+	if ((list.cls_cons & 0x20) == 0)
+		return (int64_t)list.off;
 	pos = list.off + list.hdr;
 	end = pos + list.len;
 	for (; pos < end; pos = k.off + k.hdr + k.len) {
-		if (tlv_at(b, end, pos, &k) != 0)
+		*why = not_cons;
+		if (tlv_at(b, end, pos, &k) != 0 || (k.cls_cons & 0x20) == 0)
 			return (int64_t)pos;
 		if (tlv_child(b, &k, KXI_TAG_KEY_profile, &prof) != 0)
 			continue;
+		if ((prof.cls_cons & 0x20) == 0)
+			return (int64_t)prof.off;
+		if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+		    (exp.cls_cons & 0x20) == 0)
+			return (int64_t)exp.off;
+		*why = bad_bits;
 		if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes,
 		    &t) == 0 && !bits_ok(b, &t))
 			return (int64_t)t.off;
@@ -1700,6 +1736,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	struct rctx c;
 	kx_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
+	const char *what = NULL;
 	int r = KX_EINTERNAL, i, has_keys;
 
 	if (out == NULL)
@@ -1717,17 +1754,11 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
-	if ((loc.off = strict_walk(buf, 0, len, 0)) >= 0 ||
-	    (loc.off = bits_walk(buf, len)) >= 0) {
-		const char *what = "bad, truncated or BER tag/length "
-		    "(DER: definite, minimal)";
-
+	if ((loc.off = strict_walk(buf, 0, len, 0, &what)) >= 0 ||
+	    (loc.off = bits_walk(buf, len, &what)) >= 0) {
 		if (tlv_at(buf, len, 0, &top) == 0 &&
 		    (size_t)loc.off == top.hdr + top.len)
 			what = "trailing bytes after the KeyExchange";
-		else if (loc.off > 0 && (size_t)loc.off < len &&
-		    strict_walk(buf, 0, len, 0) < 0)
-			what = "bad BIT STRING (unused bits octet)";
 		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: %s at byte %lld", what,
 		    (long long)loc.off);

@@ -36,6 +36,10 @@
  * written at all (no SubType).  AES keys are written with the 1.1.2-era
  * SubType AES, which a strict 1.1.0 reader refuses (reported as not carried).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

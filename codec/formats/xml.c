@@ -22,6 +22,10 @@
  * optional fields omitted when unset, State/Mode/Export/Sensitive/Import
  * always written; equal models give equal bytes.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <string.h>
 
 #include <libxml/tree.h>

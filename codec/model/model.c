@@ -2,6 +2,10 @@
  * model.c - the hub: document, key and transport-key records, model
  * defaults, and the arena all of a document's strings and lists live in.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -33,6 +33,7 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-encrypted-pem.case \
 	tests/cli/cases/unwrap-encrypted-pem-pass.case \
 	tests/cli/cases/ci-run-devnull.case \
+	tests/cli/cases/ci-run-legs.case \
 	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \

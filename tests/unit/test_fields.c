@@ -7,6 +7,10 @@
  * in the words fields.def gives; and every field a copy may only narrow
  * is compared (KX124).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>

@@ -8,6 +8,10 @@
  * with python-cryptography (TDEA-ECB).  See tests/data/SOURCES.md, section
  * "GP KeyProfile".
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 static const char *const valid[] = {

@@ -15,6 +15,10 @@
  * test/tr31_decrypt_test.c); the GP test key 404142..4F (2TDEA) has the
  * gp-des KCV 8BAF47 (GPCS B.6 as used by GlobalPlatformPro and pySim).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #define NOW_S "2026-06-01T00:00:00Z"

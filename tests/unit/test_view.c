@@ -3,6 +3,10 @@
  * there, no key value ever is (wrapped data, clear test values), and the
  * result is HTML libxml2's HTML parser reads without error.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <libxml/HTMLparser.h>
 
 #include "kxtest.h"

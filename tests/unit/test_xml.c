@@ -9,6 +9,10 @@
  * python-cryptography from the test-only values in samples/README.md
  * (tests/data/SOURCES.md, section "Native XML").
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #define MFR "samples/exchange/manufacturer-to-issuer.xml"
