@@ -19,6 +19,8 @@
  * id uniqueness (not a schema constraint; rule KX140).  Each violation is a KX002 finding naming the element
  * ("Profile/Id") with its place.
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,6 +16,8 @@
  * that is itself GP must come back whole unless the writer reported what
  * it could not carry (KX009).
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

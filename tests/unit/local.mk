@@ -37,4 +37,4 @@ EXTRA_DIST += tests/unit/kxtest.h
 # The round-trip oracle (tests/oracle) is shared with the fuzz targets.
 tests_unit_test_roundtrip_SOURCES = tests/unit/test_roundtrip.c \
 	tests/oracle/oracle.c tests/oracle/oracle.h
-tests_unit_test_roundtrip_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/oracle
+tests_unit_test_roundtrip_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS)

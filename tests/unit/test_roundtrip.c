@@ -4,7 +4,8 @@
  * (tests/oracle/oracle.c) over every file below samples/ and tests/ that
  * a reader accepts.
  */
-#define _GNU_SOURCE
+#include "config.h"
+
 #include "kxtest.h"
 
 #include <ftw.h>
