@@ -59,6 +59,8 @@
 #include "Relations.h"
 #include "Relation.h"
 #include "Components.h"
+#include "ValuePart.h"
+#include "ValueParts.h"
 #include "Component.h"
 #include "ComponentCeremony.h"
 #include "KeyParams.h"
@@ -829,6 +831,21 @@ wvalue(struct wctx *w, const kx_keyval *v)
 	o->splitMethod = wolong(w, v->split_method != KX_SPLIT_NONE,
 	    v->split_method);
 	o->clear = wobytes(w, &v->clear);
+	if (v->nparts > 0 &&
+	    (o->parts = wnew(w, sizeof(*o->parts))) != NULL) {
+		for (i = 0; i < v->nparts; i++) {
+			const kx_part *pt = &v->parts[i];
+			ValuePart_t *x = wnew(w, sizeof(*x));
+
+			if (x == NULL)
+				break;
+			wstr(w, &x->name, pt->name, "part name");
+			x->order = wolong(w, pt->order != KX_UNSET, pt->order);
+			wbuf(w, &x->data, pt->data.p, pt->data.n);
+			x->kcv = wobytes(w, &pt->kcv);
+			WADD(w, o->parts, x, asn_DEF_ValuePart);
+		}
+	}
 	return o;
 }
 
@@ -875,15 +892,31 @@ wtk(struct wctx *w, const kx_tk *t)
 	return o;
 }
 
+/* Wipe the test-only clear bytes of an asn1c KeyValue (value and parts). */
+static void
+value_cleanse(KeyValue_t *v)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	if (v->clear && v->clear->buf)
+		OPENSSL_cleanse(v->clear->buf, (size_t)v->clear->size);
+	for (i = 0; v->parts != NULL && i < v->parts->list.count; i++) {
+		ValuePart_t *x = v->parts->list.array[i];
+
+		if (x != NULL && x->data.buf != NULL)
+			OPENSSL_cleanse(x->data.buf, (size_t)x->data.size);
+	}
+}
+
 /* Free an asn1c Key, wiping a test-only clear value first. */
 static void
 key_free(Key_t *o)
 {
 	if (o == NULL)
 		return;
-	if (o->value && o->value->clear && o->value->clear->buf)
-		OPENSSL_cleanse(o->value->clear->buf,
-		    (size_t)o->value->clear->size);
+	value_cleanse(o->value);
 	ASN_STRUCT_FREE(asn_DEF_Key, o);
 }
 
@@ -897,9 +930,8 @@ exchange_free(KeyExchange_t *x)
 	for (i = 0; x->keys != NULL && i < x->keys->list.count; i++) {
 		Key_t *o = x->keys->list.array[i];
 
-		if (o && o->value && o->value->clear && o->value->clear->buf)
-			OPENSSL_cleanse(o->value->clear->buf,
-			    (size_t)o->value->clear->size);
+		if (o != NULL)
+			value_cleanse(o->value);
 	}
 	ASN_STRUCT_FREE(asn_DEF_KeyExchange, x);
 }
@@ -1526,6 +1558,22 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 	if (o->clear != NULL && o->clear->size > 0) {
 		c->doc->arena.wipe = true;
 		rbytes(c, o->clear, &v->clear);
+	}
+	if (o->parts != NULL && (v->parts = ralloc(c,
+	    (size_t)o->parts->list.count, sizeof(*v->parts)))) {
+		if (v->form == KX_VALUE_CLEAR)
+			c->doc->arena.wipe = true;
+		for (i = 0; i < o->parts->list.count; i++) {
+			const ValuePart_t *x = o->parts->list.array[i];
+			kx_part *pt = &v->parts[i];
+
+			pt->name = rstr(c, &x->name, "part name");
+			pt->order = x->order != NULL ? (int)*x->order :
+			    KX_UNSET;
+			rbytes(c, &x->data, &pt->data);
+			rbytes(c, x->kcv, &pt->kcv);
+		}
+		v->nparts = (size_t)o->parts->list.count;
 	}
 }
 

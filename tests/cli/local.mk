@@ -109,6 +109,7 @@ CLI_CASES = \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
+	tests/cli/cases/convert-gp-no-usage.case \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-gp-native.case \
 	tests/cli/cases/export-gp-native-refused.case \

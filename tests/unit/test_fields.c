@@ -380,6 +380,7 @@ static const char *const docs[] = {
 	"samples/exchange/full-profile.xml",
 	"samples/exchange/manufacturer-to-issuer.xml",
 	"samples/exchange/isd-keys.profile.xml",
+	"samples/exchange/gp-rsacrt-parts.xml",
 };
 #define NDOCS (sizeof(docs) / sizeof(docs[0]))
 
