@@ -12,7 +12,7 @@
  * times in the years 0001..9999, Cryptoperiod an xs:duration, integer
  * ranges (LengthBits, counts 1..255, RsaE, MinWrapStrength, GP bytes),
  * byte lengths (KCV 1..16, digests 1..64, values 1..65536, SD AID
- * 1..16), list lengths (components 255), the elements the schema
+ * 1..16), list lengths (components 255, parts 64), the elements the schema
  * requires (ids, Created, algorithms, a ceremony's method, relation
  * refs, extension parts) and xs:unique of the transport key ids.  Not
  * here: Usage (a GP profile may have none; rule KX102 reports it) and key
@@ -420,6 +420,20 @@ chk_value(struct sc *c, const kx_keyval *v)
 	if (v->threshold != 0)
 		chk_range(c, "Value/Threshold", v->threshold, 1, 255);
 	chk_bytes(c, "Value/Clear", &v->clear, 1, 65536);
+	if (v->nparts > 64)
+		bad(c, "Value/Part", "%zu parts, more than 64", v->nparts);
+	for (i = 0; i < v->nparts && i < 64; i++) {
+		const kx_part *pt = &v->parts[i];
+
+		need(c, "Value/Part/Name", pt->name != NULL);
+		chk_str(c, "Value/Part/Name", pt->name, K_SHORT);
+		if (pt->order != KX_UNSET)
+			chk_range(c, "Value/Part/Order", pt->order, 0,
+			    INT32_MAX);
+		need(c, "Value/Part/Data", pt->data.n > 0);
+		chk_bytes(c, "Value/Part/Data", &pt->data, 1, 65536);
+		chk_bytes(c, "Value/Part/Kcv", &pt->kcv, 1, 16);
+	}
 }
 
 int
