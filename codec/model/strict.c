@@ -12,12 +12,13 @@
  * times in the years 0001..9999, Cryptoperiod an xs:duration, integer
  * ranges (LengthBits, counts 1..255, RsaE, MinWrapStrength, GP bytes),
  * byte lengths (KCV 1..16, digests 1..64, values 1..65536, SD AID
- * 1..16), list lengths (components 255, parts 64), the elements the schema
- * requires (ids, Created, algorithms, a ceremony's method, relation
- * refs, extension parts) and xs:unique of the transport key ids.  Not
- * here: Usage (a GP profile may have none; rule KX102 reports it) and key
- * id uniqueness (not a schema constraint; rule KX140).  Each violation is a KX002 finding naming the element
- * ("Profile/Id") with its place.
+ * 1..16), list lengths (components 255, parts 64), extension namespaces
+ * (xs:anyURI, as libxml2 validates it), the elements the schema requires
+ * (ids, Created, algorithms, a ceremony's method, relation refs,
+ * extension and part fields) and xs:unique of the transport key ids.  Not
+ * here: key id uniqueness (not a schema constraint; rule KX140).  Each
+ * violation is a KX002 finding naming the element ("Profile/Id") with its
+ * place; the key's id is named only once it passed.
  */
 #include "config.h"
 
@@ -118,6 +119,21 @@ need(struct sc *c, const char *path, int present)
 		bad(c, path, "missing (the schema requires it)");
 }
 
+/* A required identifier: itself when it passed, else NULL. */
+static const char *
+chk_id(struct sc *c, const char *path, const char *id)
+{
+	int prev = c->r;
+
+	c->r = KX_OK;
+	need(c, path, id != NULL);
+	chk_str(c, path, id, K_ID);
+	if (c->r != KX_OK)
+		return NULL;
+	c->r = prev;
+	return id;
+}
+
 static void
 chk_list(struct sc *c, const char *path, const kx_strlist *l)
 {
@@ -209,21 +225,21 @@ xsd_duration(const char *s)
 }
 
 static void
-chk_exts(struct sc *c, const char *path, const kx_extension *e, size_t n)
+chk_exts(struct sc *c, const char *path, const kx_extension *e,
+    size_t next)
 {
 	char p[64];
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < n && c->r == KX_OK; i++) {
+	for (i = 0; i < next && c->r == KX_OK; i++) {
 		snprintf(p, sizeof(p), "%s/Namespace", path);
 		need(c, p, e[i].ns != NULL);
 		chk_str(c, p, e[i].ns, K_TEXT);
 		/* xs:anyURI ("" too), as native XML validation takes it;
 		 * its white space is collapsed, so none at either end */
-		if (c->r == KX_OK && e[i].ns != NULL && (!kxi_xsd_anyuri(
-		    e[i].ns) || (*e[i].ns != '\0' && (xsd_space((unsigned
-		    char)*e[i].ns) || xsd_space((unsigned char)e[i].ns[
-		    strlen(e[i].ns) - 1])))))
+		if (c->r == KX_OK && e[i].ns != NULL && (n = strlen(
+		    e[i].ns), !kxi_xsd_anyuri(e[i].ns) || (n > 0 &&
+		    (xsd_space(e[i].ns[0]) || xsd_space(e[i].ns[n - 1])))))
 			bad(c, p, "not an xs:anyURI");
 		snprintf(p, sizeof(p), "%s/Name", path);
 		need(c, p, e[i].name != NULL);
@@ -241,10 +257,7 @@ chk_tk(struct sc *c, const kx_tk *t)
 
 	c->loc = &t->loc;
 	c->key_id = NULL;
-	need(c, "TransportKey/Id", t->id != NULL);
-	chk_str(c, "TransportKey/Id", t->id, K_ID);
-	if (c->r == KX_OK)
-		c->key_id = t->id;
+	c->key_id = chk_id(c, "TransportKey/Id", t->id);
 	need(c, "TransportKey/Algorithm", t->alg != KX_ALG_NONE);
 	chk_range(c, "TransportKey/LengthBits", t->length_bits, 0, 65536);
 	chk_bytes(c, "TransportKey/Kcv", &t->kcv, 1, 16);
@@ -307,8 +320,7 @@ kxi_strict_head(const kx_doc *doc, kx_diag *d)
 	size_t i;
 	int r;
 
-	need(&c, "Header/Id", doc->id != NULL);
-	chk_str(&c, "Header/Id", doc->id, K_ID);
+	(void)chk_id(&c, "Header/Id", doc->id);
 	need(&c, "Header/Created", doc->created != KX_UNSET_TIME);
 	chk_time(&c, "Header/Created", doc->created);
 	chk_str(&c, "Header/Sender", doc->sender, K_ID);
@@ -441,10 +453,7 @@ kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d)
 {
 	struct sc c = { d, doc->source, &k->loc[KXF_KEY], NULL, KX_OK };
 
-	need(&c, "Profile/Id", k->prof.id != NULL);
-	chk_str(&c, "Profile/Id", k->prof.id, K_ID);
-	if (c.r == KX_OK)
-		c.key_id = k->prof.id;
+	c.key_id = chk_id(&c, "Profile/Id", k->prof.id);
 	need(&c, "Profile/Algorithm", k->prof.alg != KX_ALG_NONE);
 	chk_profile(&c, &k->prof);
 	c.loc = &k->loc[KXF_VALUE];
