@@ -150,12 +150,12 @@ has_schema(const kx_diag *d, const char *want)
 
 /*
  * A sample with one field mutated, written by the DER writer (which
- * checks nothing of the sort), is refused by the DER reader with a KX002
- * naming the element; so is the key alone as a GP KeyProfile where GP
- * carries the field.  KX_REPRO_DIR=dir keeps the DER inputs there.
+ * checks nothing of the sort; a few patched in its bytes), is refused by
+ * the DER reader with a KX002 naming the element.  KX_REPRO_DIR=dir
+ * keeps the DER inputs there (tests/fuzz/repro/der).
  */
 static void
-test_der_and_gp_refuse_what_the_schema_refuses(void **state)
+test_der_refuses_what_the_schema_refuses(void **state)
 {
 	const char *keep = getenv("KX_REPRO_DIR");
 	size_t i;
@@ -295,7 +295,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_der_and_gp_refuse_what_the_schema_refuses),
+		cmocka_unit_test(test_der_refuses_what_the_schema_refuses),
 		cmocka_unit_test(test_gp_refuses_what_the_schema_refuses),
 		cmocka_unit_test(test_durations_the_schema_takes),
 		cmocka_unit_test(test_every_accepted_file_round_trips),
