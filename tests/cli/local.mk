@@ -8,6 +8,9 @@ CLI_CASES = \
 	tests/cli/cases/import-clear-sigkill-stale.case \
 	tests/cli/cases/wrap-public-pem-0644.case \
 	tests/cli/cases/no-clobber-wrapped.case \
+	tests/cli/cases/convert-gp-unreadable.case \
+	tests/cli/cases/strict-der.case \
+	tests/cli/cases/show-control-chars.case \
 	tests/cli/cases/output-fifo.case \
 	tests/cli/cases/output-chardev.case \
 	tests/cli/cases/output-symlink.case \
