@@ -4,8 +4,9 @@
  * and 11), through the C that asn1c 0.9.28 generates into codec/asn1/.
  *
  * Implements: KeyExchange (reader, writer, detection), KeyProfile and
- * BoundContext (kxi_profile_der, kxi_bound_der: the associated data of
- * the aes-siv-bound wrap, versions 1 and 2).
+ * BoundContext (kxi_profile_der, kxi_bound_der: the spoke's side of the
+ * differential test against the hub's canon.c, which the bound wraps
+ * use; tests/unit/test_canon.c).
  * Carries every field of the model (codec/internal.h); nothing is lost.
  * Does not carry the source place of items (kx_loc) or doc->source.
  *
