@@ -243,25 +243,36 @@ cw_osmall(struct cw *w, int ctx, long v, long max, const char *what)
 	cw_int(w, ctx, U_INTEGER, v);
 }
 
+int
+kxi_gentime(int64_t t, char out[16])
+{
+	char iso[21];
+
+	if (t == KX_UNSET_TIME || t < GT_MIN || t > GT_MAX)
+		return -1;
+	kx_time_format(t, iso);	/* YYYY-MM-DDThh:mm:ssZ */
+	memcpy(out, iso, 4);
+	memcpy(out + 4, iso + 5, 2);
+	memcpy(out + 6, iso + 8, 2);
+	memcpy(out + 8, iso + 11, 2);
+	memcpy(out + 10, iso + 14, 2);
+	memcpy(out + 12, iso + 17, 2);
+	out[14] = 'Z';
+	out[15] = '\0';
+	return 0;
+}
+
 static void
 cw_time(struct cw *w, int ctx, int64_t t, const char *what)
 {
-	char iso[21], g[15];
+	char g[16];
 
-	if (t == KX_UNSET_TIME || t < GT_MIN || t > GT_MAX) {
+	if (kxi_gentime(t, g) != 0) {
 		cfail(w, KX_ESCHEMA, "%s is %s", what, t == KX_UNSET_TIME ?
 		    "required" : "out of range (years 0001..9999)");
 		return;
 	}
-	kx_time_format(t, iso);	/* YYYY-MM-DDThh:mm:ssZ */
-	memcpy(g, iso, 4);
-	memcpy(g + 4, iso + 5, 2);
-	memcpy(g + 6, iso + 8, 2);
-	memcpy(g + 8, iso + 11, 2);
-	memcpy(g + 10, iso + 14, 2);
-	memcpy(g + 12, iso + 17, 2);
-	g[14] = 'Z';
-	cw_prim(w, ctx, U_GENTIME, g, sizeof(g));
+	cw_prim(w, ctx, U_GENTIME, g, 15);
 }
 
 static void

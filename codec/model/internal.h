@@ -444,6 +444,12 @@ int kxi_canon_profile(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 int kxi_canon_bound(const kx_doc *doc, const kx_profile *p, kx_buf *out,
     kx_diag *d) KX_WUR;
 /*
+ * The DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t into out[16]
+ * (NUL-terminated); -1 when t is unset or outside the years 0001..9999.
+ * canon.c; the DER spoke writes its times with it too.
+ */
+int kxi_gentime(int64_t t, char out[16]);
+/*
  * The same two encodings by the DER spoke, through asn1c (der.c): the
  * other side of the differential test, not used by the operations.
  */
