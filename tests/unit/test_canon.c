@@ -6,7 +6,8 @@
  * every key of every sample and template, of every fuzz corpus file that
  * reads, and of seeded random models; both must refuse the same models.
  * Kept permanently: a change to either side that the other does not
- * follow fails here.
+ * follow fails here, and t_coverage fails until the random models set
+ * every KeyProfile component fields.def lists (a new field included).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +19,32 @@
 #include "kxtest.h"
 
 static size_t compared;		/* pairs of equal encodings seen */
+static uint64_t seen;		/* KeyProfile components seen (bit = tag) */
+
+/* Note the context tags of the components of the KeyProfile DER b. */
+static void
+note_tags(const kx_buf *b)
+{
+	size_t i = 2, len, k;
+	unsigned tag;
+
+	if (b->len > 1 && b->data[1] & 0x80)
+		i += b->data[1] & 0x7f;
+	while (i + 1 < b->len) {
+		tag = b->data[i] & 0x1f;
+		if (tag == 0x1f)
+			tag = b->data[++i];	/* [31]..[127]: one octet */
+		len = b->data[++i];
+		i++;
+		if (len & 0x80) {
+			for (k = len & 0x7f, len = 0; k > 0; k--)
+				len = len << 8 | b->data[i++];
+		}
+		if (tag < 64)
+			seen |= (uint64_t)1 << tag;
+		i += len;
+	}
+}
 
 static void
 dump(const char *what, const kx_buf *b)
@@ -55,6 +82,8 @@ compare(const kx_doc *doc, const kx_profile *p, const char *where)
 	ra = kxi_profile_der(p, &a, NULL);
 	rb = kxi_canon_profile(p, &b, NULL);
 	same_bytes(where, ra, &a, rb, &b);
+	if (rb == KX_OK)
+		note_tags(&b);
 	a.len = b.len = 0;
 	ra = kxi_bound_der(doc, p, &a, NULL);
 	rb = kxi_canon_bound(doc, p, &b, NULL);
@@ -349,6 +378,7 @@ t_random(void **state)
 
 	(void)state;
 	compared = 0;
+	seen = 0;
 	rs = 0x6b6d7378636867ULL;	/* seeded: the same models every run */
 	for (round = 0; round < 3000; round++) {
 		kx_doc *doc;
@@ -372,6 +402,26 @@ t_random(void **state)
 	/* most models encode; some are refused, by both sides */
 	assert_true(compared >= 3000);
 	assert_true(refused >= 50);
+}
+
+/*
+ * The random models reach every component of KeyProfile that fields.def
+ * lists: a field added to the module and the table fails here until the
+ * generator above sets it (and so until both encoders write it alike).
+ */
+static void
+t_coverage(void **state)
+{
+	uint64_t all = 0;
+
+	(void)state;
+#define KX_FIELD(group, xml, asn1, tag, gp) \
+	all |= strcmp(#group, "PROFILE") == 0 ? (uint64_t)1 << (tag) : 0;
+#include "fields.def"
+	assert_true(all != 0);
+	if ((seen & all) != all)
+		fail_msg("KeyProfile components never set by the random "
+		    "models: tag mask %llx", (unsigned long long)(all & ~seen));
 }
 
 /*
@@ -459,6 +509,7 @@ main(void)
 		cmocka_unit_test(t_samples),
 		cmocka_unit_test(t_corpus),
 		cmocka_unit_test(t_random),
+		cmocka_unit_test(t_coverage),
 		cmocka_unit_test(t_surrogate),
 	};
 
