@@ -221,35 +221,9 @@ bits_ok(const uint8_t *b, const struct tlv *t)
 
 /*
  * The module's BIT STRINGs (usage, allowedModes, export forms) are
- * checked before decoding: asn1c 0.9.28 shifts by the unused-bits octet
- * unchecked.  Returns -1 if fine, else the offset of the bad one.
- * Structure already passed strict_walk.
+ * checked before decoding (key_bits): asn1c 0.9.28 shifts by the
+ * unused-bits octet unchecked.
  */
-static int64_t
-bits_walk(const uint8_t *b, size_t len)
-{
-	struct tlv top, list, k, prof, t, exp;
-	size_t pos, end;
-
-	if (tlv_at(b, len, 0, &top) != 0 || tlv_child(b, &top, 6, &list) != 0)
-		return -1;
-	pos = list.off + list.hdr;
-	end = pos + list.len;
-	for (; pos < end; pos = k.off + k.hdr + k.len) {
-		if (tlv_at(b, end, pos, &k) != 0)
-			return (int64_t)pos;
-		if (tlv_child(b, &k, 0, &prof) != 0)
-			continue;
-		if (tlv_child(b, &prof, 15, &t) == 0 && !bits_ok(b, &t))
-			return (int64_t)t.off;
-		if (tlv_child(b, &prof, 16, &t) == 0 && !bits_ok(b, &t))
-			return (int64_t)t.off;
-		if (tlv_child(b, &prof, 31, &exp) == 0 &&
-		    tlv_child(b, &exp, 1, &t) == 0 && !bits_ok(b, &t))
-			return (int64_t)t.off;
-	}
-	return -1;
-}
 
 /* Offset of the KeyExchange component with context tag, else 0. */
 static int64_t
@@ -1076,6 +1050,7 @@ out:
 
 struct rctx {
 	kx_doc *doc;
+	kxi_arena *a;		/* where strings and lists go */
 	kx_diag *d;
 	const char *name;
 	int r;			/* first error */
@@ -1120,7 +1095,7 @@ rstr(struct rctx *c, const UTF8String_t *s, const char *what)
 		rfail(c, "%s contains a NUL character", what);
 		return NULL;
 	}
-	p = kxi_strndup(&c->doc->arena, (const char *)s->buf,
+	p = kxi_strndup(c->a, (const char *)s->buf,
 	    (size_t)s->size);
 	if (p == NULL)
 		room(c);
@@ -1134,7 +1109,7 @@ rbytes(struct rctx *c, const OCTET_STRING_t *s, kx_bytes *out)
 	out->n = 0;
 	if (s == NULL || s->size == 0)
 		return;
-	out->p = kxi_memdup(&c->doc->arena, s->buf, (size_t)s->size);
+	out->p = kxi_memdup(c->a, s->buf, (size_t)s->size);
 	if (out->p == NULL) {
 		room(c);
 		return;
@@ -1217,7 +1192,7 @@ rlist(struct rctx *c, const UTF8StringList_t *l, kx_strlist *out,
 	for (i = 0; i < l->list.count && c->r == KX_OK; i++) {
 		const char *s = rstr(c, l->list.array[i], what);
 
-		if (s != NULL && kxi_strlist_add(&c->doc->arena, out, s) !=
+		if (s != NULL && kxi_strlist_add(c->a, out, s) !=
 		    KX_OK)
 			room(c);
 	}
@@ -1246,7 +1221,7 @@ ralloc(struct rctx *c, size_t n, size_t size)
 	if (n == 0)
 		return NULL;
 	if (n > SIZE_MAX / size ||
-	    (p = kxi_alloc(&c->doc->arena, n * size)) == NULL) {
+	    (p = kxi_alloc(c->a, n * size)) == NULL) {
 		room(c);
 		return NULL;
 	}
@@ -1323,7 +1298,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 			    &why) != KX_OK)
 				rfail(c, "params: ecCurve is not an OID of the "
 				    "model: %s", why != NULL ? why : "?");
-			else if ((p->ec_curve = kxi_strdup(&c->doc->arena,
+			else if ((p->ec_curve = kxi_strdup(c->a,
 			    txt)) == NULL)
 				room(c);
 		}
@@ -1444,7 +1419,7 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 	v->split_method = roenum(c, o->splitMethod, KX_E_SPLIT,
 	    "value splitMethod");
 	if (o->clear != NULL && o->clear->size > 0) {
-		c->doc->arena.wipe = true;
+		c->a->wipe = true;
 		rbytes(c, o->clear, &v->clear);
 	}
 }
@@ -1635,71 +1610,139 @@ canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
 }
 
 /*
- * Reading: strict TLV walk of the whole input, then the head (document
- * fields and transport keys) and each key decoded on their own, so that
- * asn1c holds at most one key at a time; every part must re-encode to
- * its input bytes, first as asn1c decoded it (DER) and then from the
- * model (canonical form).
+ * Reading, one key at a time: strict TLV walk of everything but the keys,
+ * then the head (document fields and transport keys, and the extensions
+ * that follow the keys) decoded on its own; then each key walked, decoded
+ * and mapped when asked for, so that asn1c holds at most one key and the
+ * input is looked at once, front to back.  Every part must re-encode to
+ * its input bytes, first as asn1c decoded it (DER) and then from the model
+ * (canonical form).
  */
+struct der_reader {
+	struct kxi_src *src;
+	const char *name;
+	size_t pos, end;	/* the keys still to read */
+	struct rctx c;
+	kx_buf re;
+};
+
 static int
-der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
-    kx_diag *d)
+walk_fail(kx_diag *d, const char *name, int64_t off, const char *what)
+{
+	kx_loc loc = { 0, 0, off };
+
+	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name, &loc,
+	    NULL, "der: %s at byte %lld", what, (long long)off);
+}
+
+#define WALK_BAD "bad, truncated or BER tag/length (DER: definite, minimal)"
+
+/*
+ * The strict walk of everything but the contents of the keys: -1 if all
+ * is well, else the offset of the first bad TLV.
+ */
+static int64_t
+head_walk(const uint8_t *b, size_t len)
+{
+	struct tlv top, ch, k;
+	size_t pos, end, kp, ke;
+	int64_t bad;
+
+	if (tlv_at(b, len, 0, &top) != 0)
+		return 0;
+	if (top.cls_cons & 0x20) {
+		pos = top.hdr;
+		end = top.hdr + top.len;
+		for (; pos < end; pos = ch.off + ch.hdr + ch.len) {
+			if (tlv_at(b, end, pos, &ch) != 0)
+				return (int64_t)pos;
+			if (!(ch.cls_cons & 0x20))
+				continue;
+			if ((ch.cls_cons & 0xc0) != 0x80 || ch.tag != 6) {
+				bad = strict_walk(b, pos + ch.hdr,
+				    pos + ch.hdr + ch.len, 2);
+				if (bad >= 0)
+					return bad;
+				continue;
+			}
+			kp = pos + ch.hdr;
+			ke = kp + ch.len;
+			for (; kp < ke; kp = k.off + k.hdr + k.len)
+				if (tlv_at(b, ke, kp, &k) != 0)
+					return (int64_t)kp;
+		}
+	}
+	return strict_walk(b, top.hdr + top.len, len, 0);
+}
+
+/* The BIT STRINGs of one key TLV k (see bits_walk): -1 or the offset. */
+static int64_t
+key_bits(const uint8_t *b, const struct tlv *k)
+{
+	struct tlv prof, t, exp;
+
+	if (tlv_child(b, k, 0, &prof) != 0)
+		return -1;
+	if (tlv_child(b, &prof, 15, &t) == 0 && !bits_ok(b, &t))
+		return (int64_t)t.off;
+	if (tlv_child(b, &prof, 16, &t) == 0 && !bits_ok(b, &t))
+		return (int64_t)t.off;
+	if (tlv_child(b, &prof, 31, &exp) == 0 &&
+	    tlv_child(b, &exp, 1, &t) == 0 && !bits_ok(b, &t))
+		return (int64_t)t.off;
+	return -1;
+}
+
+static void
+der_sclose(struct kxi_sreader *sr)
+{
+	struct der_reader *r = (struct der_reader *)sr;
+
+	if (r == NULL)
+		return;
+	kx_buf_free(&r->re);
+	free(r);
+}
+
+static int
+der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
+    struct kxi_sreader **out, kx_diag *d)
 {
 	KeyExchange_t *x = NULL;
-	Key_t *ko = NULL;
-	kx_doc *doc = NULL;
 	kx_buf hb = { NULL, 0, 0, 0 }, re = { NULL, 0, 0, 0 };
-	const uint8_t *head = buf;
-	size_t hlen = len, pos, end;
+	const uint8_t *buf = src->p, *head = src->p;
+	size_t len = src->len, hlen = src->len;
 	struct hmap hm, *m = NULL;
-	struct tlv top, list, e;
+	struct tlv top, list;
+	struct der_reader *r = NULL;
 	struct rctx c;
 	kx_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
-	int r = KX_EINTERNAL, i, has_keys;
+	int rc = KX_EINTERNAL, i, has_keys;
 
-	if (out == NULL)
-		kxi_misuse(__func__, "NULL out");
 	*out = NULL;
-	if (buf == NULL && len != 0)
-		kxi_misuse(__func__, "NULL buf");
-	if (len > KX_DEFAULT_MAX_INPUT) {
-		r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT, name, NULL,
-		    NULL, "der: input of %zu bytes exceeds the limit", len);
-		goto out;
-	}
 	if (len == 0) {
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
-	if ((loc.off = strict_walk(buf, 0, len, 0)) >= 0 ||
-	    (loc.off = bits_walk(buf, len)) >= 0) {
-		const char *what = "bad, truncated or BER tag/length "
-		    "(DER: definite, minimal)";
-
-		if (tlv_at(buf, len, 0, &top) == 0 &&
-		    (size_t)loc.off == top.hdr + top.len)
-			what = "trailing bytes after the KeyExchange";
-		else if (loc.off > 0 && (size_t)loc.off < len &&
-		    strict_walk(buf, 0, len, 0) < 0)
-			what = "bad BIT STRING (unused bits octet)";
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &loc, NULL, "der: %s at byte %lld", what,
-		    (long long)loc.off);
+	if ((loc.off = head_walk(buf, len)) >= 0) {
+		rc = walk_fail(d, name, loc.off, tlv_at(buf, len, 0, &top) ==
+		    0 && (size_t)loc.off == top.hdr + top.len ?
+		    "trailing bytes after the KeyExchange" : WALK_BAD);
 		goto out;
 	}
-	/* strict_walk passed: the first TLV parses */
+	/* head_walk passed: the first TLV parses */
 	(void)tlv_at(buf, len, 0, &top);
 	loc.off = 0;
 	if (buf[0] != 0x30) {
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not a KeyExchange (no SEQUENCE)");
 		goto out;
 	}
 	if (top.hdr + top.len != len) {
 		loc.off = (int64_t)(top.hdr + top.len);
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &loc, NULL, "der: trailing bytes after the KeyExchange at "
 		    "byte %lld", (long long)loc.off);
 		goto out;
@@ -1707,51 +1750,50 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	has_keys = tlv_child(buf, &top, 6, &list) == 0;
 	if (has_keys) {
 		/* the head: the input without its keys [6] TLV */
-		hb.max = len + 8;
-		if ((r = kx_buf_append(&hb, "\x30", 1)) != KX_OK ||
-		    (r = put_len(&hb, top.len - list.hdr - list.len)) !=
+		hb.max = top.len - list.hdr - list.len + 16;
+		if ((rc = kx_buf_append(&hb, "\x30", 1)) != KX_OK ||
+		    (rc = put_len(&hb, top.len - list.hdr - list.len)) !=
 		    KX_OK)
 			goto oom;
 		hm.newhdr = hb.len;
 		hm.oldhdr = top.hdr;
 		hm.split = hb.len + (list.off - top.hdr);
 		hm.shift = list.hdr + list.len;
-		if ((r = kx_buf_append(&hb, buf + top.hdr, list.off - top.hdr))
+		if ((rc = kx_buf_append(&hb, buf + top.hdr, list.off - top.hdr))
 		    != KX_OK ||
-		    (r = kx_buf_append(&hb, buf + list.off + hm.shift,
+		    (rc = kx_buf_append(&hb, buf + list.off + hm.shift,
 		    len - list.off - hm.shift)) != KX_OK)
 			goto oom;
 		head = hb.data;
 		hlen = hb.len;
 		m = &hm;
 	}
-	if ((r = decode_strict(&asn_DEF_KeyExchange, (void **)&x, head, hlen,
+	if ((rc = decode_strict(&asn_DEF_KeyExchange, (void **)&x, head, hlen,
 	    0, m, name, d)) != KX_OK)
 		goto out;
 	if (OBJECT_IDENTIFIER_get_arcs(&x->contentType, arcs, sizeof(arcs[0]),
 	    EXCHANGE_NARCS + 1) != (int)EXCHANGE_NARCS ||
 	    memcmp(arcs, exchange_arcs, sizeof(exchange_arcs)) != 0) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
+		rc = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
 		    &loc, NULL, "der: contentType is not "
 		    "id-kmsxchg-exchange-v1");
 		goto out;
 	}
 	if (x->modelVersion != KX_MODEL_VERSION) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		rc = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    name, &loc, NULL, "der: model version %ld not supported",
 		    x->modelVersion);
 		goto out;
 	}
 
-	if ((doc = kxi_doc_new()) == NULL)
-		goto oom;
 	doc->source_format = KX_FMT_DER;
 	doc->loc.off = 0;
-	if (name != NULL && (doc->source = kxi_strdup(&doc->arena, name)) ==
-	    NULL)
+	if (name != NULL && doc->source == NULL &&
+	    (doc->source = kxi_strdup(&doc->arena, name)) == NULL)
 		goto oom;
 	memset(&c, 0, sizeof(c));
 	c.doc = doc;
+	c.a = &doc->arena;
 	c.d = d;
 	c.name = name;
 	c.loc = loc;
@@ -1771,7 +1813,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		kx_tk *t = kxi_doc_add_tk(doc);
 
 		if (t == NULL) {
-			r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
+			rc = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
 			    name, &loc, NULL, "der: too many transport keys");
 			goto out;
 		}
@@ -1782,80 +1824,191 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	c.loc.off = top_place(buf, len, 7);
 	rexts(&c, x->extensions, &doc->extensions, &doc->nextensions);
 	if (c.r != KX_OK) {
-		r = c.r;
+		rc = c.r;
 		goto out;
 	}
-	if ((r = enc_head(doc, &re, NULL)) != KX_OK ||
-	    (r = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
-		if (r != KX_ESYNTAX)
-			r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+	if ((rc = enc_head(doc, &re, NULL)) != KX_OK ||
+	    (rc = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
+		if (rc != KX_ESYNTAX)
+			rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
 			    name, &loc, NULL, "der: head does not re-encode");
 		goto out;
 	}
-	exchange_free(x);
-	x = NULL;
-
-	/* the keys, one at a time */
-	pos = has_keys ? list.off + list.hdr : 0;
-	end = has_keys ? pos + list.len : 0;
-	for (; pos < end; pos = e.off + e.hdr + e.len) {
-		kx_key *k;
-
-		(void)tlv_at(buf, end, pos, &e);	/* walked already */
-		if ((k = kxi_doc_add_key(doc)) == NULL) {
-			loc.off = (int64_t)pos;
-			r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
-			    name, &loc, NULL, "der: too many keys");
-			goto out;
-		}
-		key_places(buf, &e, k->loc);
-		if ((r = decode_strict(&asn_DEF_Key, (void **)&ko,
-		    buf + e.off, e.hdr + e.len, (int64_t)e.off, NULL, name,
-		    d)) != KX_OK)
-			goto out;
-		c.loc = k->loc[KXF_KEY];
-		rprofile(&c, &ko->profile, &k->prof);
-		c.loc = k->loc[KXF_VALUE];
-		rvalue(&c, ko->value, &k->value);
-		c.loc = k->loc[KXF_KCV];
-		rbytes(&c, ko->kcv, &k->kcv);
-		k->kcv_method = roenum(&c, ko->kcvMethod, KX_E_KCV_METHOD,
-		    "kcvMethod");
-		c.key_id = NULL;
-		key_free(ko);
-		ko = NULL;
-		if (c.r != KX_OK) {
-			r = c.r;
-			goto out;
-		}
-		re.len = 0;
-		if ((r = enc_key(k, &re, NULL)) != KX_OK ||
-		    (r = canonical(&re, buf + e.off, e.hdr + e.len,
-		    (int64_t)e.off, NULL, name, k->prof.id, d)) != KX_OK) {
-			if (r != KX_ESYNTAX) {
-				loc.off = (int64_t)e.off;
-				r = kxi_diag_add(d, "KX001", KX_SEV_ERROR,
-				    KX_ESYNTAX, name, &loc, k->prof.id,
-				    "der: key does not re-encode");
-			}
-			goto out;
-		}
-	}
-	r = KX_OK;
-	*out = doc;
-	doc = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto oom;
+	r->src = src;
+	r->name = name;
+	r->c = c;
+	r->pos = has_keys ? list.off + list.hdr : 0;
+	r->end = has_keys ? r->pos + list.len : 0;
+	*out = (struct kxi_sreader *)r;
+	rc = KX_OK;
 	goto out;
 oom:
-	r = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
+	rc = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
 out:
 	kx_buf_free(&hb);
 	kx_buf_free(&re);
-	key_free(ko);
 	exchange_free(x);
+	return rc;
+}
+
+static int
+der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
+    kx_diag *d)
+{
+	struct der_reader *r = (struct der_reader *)sr;
+	const uint8_t *buf = r->src->p;
+	struct rctx *c = &r->c;
+	struct tlv e;
+	Key_t *ko = NULL;
+	kx_loc loc = { 0, 0, 0 };
+	int64_t bad;
+	int rc;
+
+	if (r->pos >= r->end)
+		return 0;
+	c->doc = doc;
+	c->a = a;
+	c->d = d;
+	c->r = KX_OK;
+	(void)tlv_at(buf, r->end, r->pos, &e);	/* walked already */
+	if ((bad = strict_walk(buf, e.off + e.hdr, e.off + e.hdr + e.len,
+	    3)) >= 0)
+		return walk_fail(d, r->name, bad, WALK_BAD);
+	if ((bad = key_bits(buf, &e)) >= 0)
+		return walk_fail(d, r->name, bad,
+		    "bad BIT STRING (unused bits octet)");
+	kxi_key_init(k);
+	key_places(buf, &e, k->loc);
+	if ((rc = decode_strict(&asn_DEF_Key, (void **)&ko, buf + e.off,
+	    e.hdr + e.len, (int64_t)e.off, NULL, r->name, d)) != KX_OK)
+		goto out;
+	c->loc = k->loc[KXF_KEY];
+	rprofile(c, &ko->profile, &k->prof);
+	c->loc = k->loc[KXF_VALUE];
+	rvalue(c, ko->value, &k->value);
+	c->loc = k->loc[KXF_KCV];
+	rbytes(c, ko->kcv, &k->kcv);
+	k->kcv_method = roenum(c, ko->kcvMethod, KX_E_KCV_METHOD,
+	    "kcvMethod");
+	c->key_id = NULL;
+	if (c->r != KX_OK) {
+		rc = c->r;
+		goto out;
+	}
+	r->re.len = 0;
+	if ((rc = enc_key(k, &r->re, NULL)) != KX_OK ||
+	    (rc = canonical(&r->re, buf + e.off, e.hdr + e.len,
+	    (int64_t)e.off, NULL, r->name, k->prof.id, d)) != KX_OK) {
+		if (rc != KX_ESYNTAX) {
+			loc.off = (int64_t)e.off;
+			rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR,
+			    KX_ESYNTAX, r->name, &loc, k->prof.id,
+			    "der: key does not re-encode");
+		}
+		goto out;
+	}
+	r->pos = e.off + e.hdr + e.len;
+	kxi_src_release(r->src, r->pos);
+	rc = 1;
+out:
+	key_free(ko);
+	return rc;
+}
+
+static int
+der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
+    kx_diag *d)
+{
+	struct kxi_src src;
+	struct kxi_sreader *r = NULL;
+	kx_doc *doc = NULL;
+	kx_key *k;
+	int rc;
+
+	if (out == NULL)
+		kxi_misuse(__func__, "NULL out");
+	*out = NULL;
+	if (buf == NULL && len != 0)
+		kxi_misuse(__func__, "NULL buf");
+	kxi_src_mem(&src, buf, len);
+	if ((doc = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "der: out of memory");
+	if ((rc = der_sopen(&src, name, doc, &r, d)) != KX_OK)
+		goto out;
+	for (;;) {
+		if ((k = kxi_doc_add_key(doc)) == NULL) {
+			rc = KX_FAIL(d, KX_ELIMIT, "der: too many keys");
+			goto out;
+		}
+		if ((rc = der_snext(r, doc, k, &doc->arena, d)) != 1) {
+			doc->nkeys--;
+			break;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	*out = doc;
+	doc = NULL;
+	rc = KX_OK;
+out:
+	der_sclose(r);
 	kx_doc_free(doc);
+	return rc;
+}
+
+/* Streaming writer: everything around the keys [6], which needs their
+ * length (so the keys come first, spooled by the caller). */
+static int
+der_wframe(const kx_doc *doc, size_t keys_len, kx_buf *pre, kx_buf *post,
+    kx_diag *d)
+{
+	kx_buf head = { NULL, 0, 0, 0 };
+	struct tlv top, ext;
+	size_t split, content;
+	uint8_t hl[8];
+	kx_buf hlb = { hl, 0, sizeof(hl), sizeof(hl) };
+	int r;
+
+	if ((r = enc_head(doc, &head, d)) != KX_OK) {
+		kx_buf_free(&head);
+		return r;	/* reported */
+	}
+	if (keys_len == 0) {
+		r = kx_buf_append(pre, head.data, head.len);
+		goto out;
+	}
+	r = KX_EINTERNAL;
+	if (tlv_at(head.data, head.len, 0, &top) != 0)
+		goto out;
+	split = tlv_child(head.data, &top, 7, &ext) == 0 ? ext.off : head.len;
+	if ((r = put_len(&hlb, keys_len)) != KX_OK)
+		goto out;
+	content = top.len + 1 + hlb.len + keys_len;
+	if ((r = kx_buf_append(pre, "\x30", 1)) != KX_OK ||
+	    (r = put_len(pre, content)) != KX_OK ||
+	    (r = kx_buf_append(pre, head.data + top.hdr, split - top.hdr)) !=
+	    KX_OK ||
+	    (r = kx_buf_append(pre, "\xa6", 1)) != KX_OK ||
+	    (r = kx_buf_append(pre, hlb.data, hlb.len)) != KX_OK ||
+	    (r = kx_buf_append(post, head.data + split, head.len - split)) !=
+	    KX_OK)
+		goto out;
+out:
+	if (r != KX_OK)
+		r = KX_FAIL(d, r, "der: output too large");
+	kx_buf_free(&head);
 	return r;
 }
 
+static int
+der_wkey(const kx_key *k, kx_buf *out, kx_diag *d)
+{
+	return enc_key(k, out, d);
+}
+
 const struct kxi_format kxi_format_der = {
-	"der", KX_FMT_DER, der_detect, der_read, der_write
+	"der", KX_FMT_DER, der_detect, der_read, der_write,
+	der_sopen, der_snext, der_sclose, der_wframe, der_wkey, 1
 };

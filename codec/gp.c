@@ -1717,4 +1717,6 @@ wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	return kxi_gp_write_key(doc, 0, out, d);
 }
 
-const struct kxi_format kxi_format_gp = { "gp", KX_FMT_GP, detect, rd, wr };
+const struct kxi_format kxi_format_gp = {
+	"gp", KX_FMT_GP, detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
+};

@@ -306,7 +306,51 @@ int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 void kxi_misuse(const char *func, const char *what)
     __attribute__((noreturn));
 
+/* Empty an arena for reuse (one chunk kept), wiping it if a.wipe. */
+void kxi_arena_reset(kxi_arena *a);
+
+/* ---- inputs (stream.c) ---------------------------------------------- */
+/*
+ * An input read without a copy: a regular file is mapped (pages the
+ * reader has passed are given back with kxi_src_release, so resident
+ * memory stays flat), anything else (standard input, a pipe) is read
+ * into memory whole.  p[0..len) is the input.
+ */
+struct kxi_src {
+	const uint8_t *p;
+	size_t len;
+	void *map;		/* the mapping, or NULL */
+	size_t released;	/* bytes below this were given back */
+	kx_buf buf;		/* the input when not mapped */
+};
+int kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d) KX_WUR;
+/* A source over caller memory (which must outlive it). */
+void kxi_src_mem(struct kxi_src *s, const uint8_t *p, size_t len);
+/* The reader will not look below upto again (a hint; may do nothing). */
+void kxi_src_release(struct kxi_src *s, size_t upto);
+void kxi_src_close(struct kxi_src *s);
+/* A read position in a source, and a libxml2 xmlInputReadCallback over it
+ * that gives back the pages it has passed. */
+struct kxi_src_cur {
+	struct kxi_src *s;
+	size_t pos;
+};
+int kxi_src_xmlread(void *cur, char *buf, int len);
+
 /* ---- formats: one reader and one writer each ------------------------ */
+/*
+ * Streaming readers: open reads what precedes the keys (and, for DER, the
+ * document fields that follow them) into doc; next reads one key into the
+ * caller's record k, strings in arena a, and returns 1 (a key), 0 (the
+ * end of a well-formed document) or a negative KX_E code (the document
+ * must be discarded); for formats without a streaming reader (NULL ops),
+ * stream.c reads the document whole and hands its keys over.  Streaming
+ * writers: wframe appends to pre what precedes the keys and to post what
+ * follows them (when frame_len, it needs keys_len, the byte count of all
+ * the keys, so the keys are spooled first); wkey appends one key to out.
+ * Formats without wkey are written whole (one key per document).
+ */
+struct kxi_sreader;
 struct kxi_format {
 	const char *name;
 	enum kx_format fmt;
@@ -315,6 +359,15 @@ struct kxi_format {
 	int (*read)(const uint8_t *buf, size_t len, const char *name,
 	    kx_doc **out, kx_diag *d);
 	int (*write)(const kx_doc *doc, kx_buf *out, kx_diag *d);
+	int (*sopen)(struct kxi_src *src, const char *name, kx_doc *doc,
+	    struct kxi_sreader **out, kx_diag *d);
+	int (*snext)(struct kxi_sreader *r, kx_doc *doc, kx_key *k,
+	    kxi_arena *a, kx_diag *d);
+	void (*sclose)(struct kxi_sreader *r);
+	int (*wframe)(const kx_doc *doc, size_t keys_len, kx_buf *pre,
+	    kx_buf *post, kx_diag *d);
+	int (*wkey)(const kx_key *k, kx_buf *out, kx_diag *d);
+	int frame_len;
 };
 extern const struct kxi_format kxi_format_xml;	/* xml.c */
 extern const struct kxi_format kxi_format_der;	/* der.c */
@@ -382,6 +435,9 @@ int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
  */
 int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;
+/* The same over a source read in chunks (memory stays flat). */
+int kxi_xml_wellformed_src(struct kxi_src *s, const char *name, kx_diag *d)
+    KX_WUR;
 /*
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.

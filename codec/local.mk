@@ -28,7 +28,7 @@ codec_libkx_core_la_SOURCES = \
 	codec/xmlsec.c codec/xml.c codec/der.c codec/gp.c \
 	codec/rules.c codec/policy.c codec/report.c \
 	codec/secmem.c codec/keysrc.c codec/kcv.c codec/wrap.c codec/split.c \
-	codec/audit.c
+	codec/audit.c codec/stream.c
 nodist_codec_libkx_core_la_SOURCES = codec/schemas.c
 codec_libkx_core_la_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec \
 	$(KX_ASN1_CPPFLAGS) $(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) \

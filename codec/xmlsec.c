@@ -460,24 +460,53 @@ noop_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	(void)attrs;
 }
 
+static int wellformed(xmlParserCtxtPtr ctxt, const char *name, kx_diag *d);
+
 int
 kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d)
 {
-	struct parse_state ps;
-	xmlParserCtxtPtr ctxt = NULL;
-	int r;
+	struct kxi_src s;
 
 	if (buf == NULL && len != 0)
 		kxi_misuse(__func__, "NULL argument");
+	kxi_src_mem(&s, buf, len);
+	return kxi_xml_wellformed_src(&s, name, d);
+}
+
+static int
+src_noclose(void *cur)
+{
+	(void)cur;
+	return 0;
+}
+
+int
+kxi_xml_wellformed_src(struct kxi_src *s, const char *name, kx_diag *d)
+{
+	struct kxi_src_cur cur = { s, 0 };
+	int r;
+
 	kxi_xml_init();
-	if ((r = kxi_xml_prolog_check(buf, len, name, d)) != KX_OK)
+	/* The prolog is in the first bytes; the size is no longer capped. */
+	if ((r = kxi_xml_prolog_check(s->p, s->len < 65536 ? s->len : 65536,
+	    name, d)) != KX_OK)
 		return r;
+	return wellformed(xmlCreateIOParserCtxt(NULL, NULL, kxi_src_xmlread,
+	    src_noclose, &cur, XML_CHAR_ENCODING_NONE), name, d);
+}
+
+/* Parse with ctxt (NULL: could not be created), building nothing. */
+static int
+wellformed(xmlParserCtxtPtr ctxt, const char *name, kx_diag *d)
+{
+	struct parse_state ps;
+	int r;
+
 	memset(&ps, 0, sizeof(ps));
 	ps.ec.d = d;
 	ps.ec.name = name;
-	if ((ctxt = xmlCreateMemoryParserCtxt((const char *)buf, (int)len)) ==
-	    NULL || ctxt->sax == NULL) {
+	if (ctxt == NULL || ctxt->sax == NULL) {
 		xmlFreeParserCtxt(ctxt);
 		return KX_FAIL(d, KX_ENOMEM, "%s: cannot create an XML parser",
 		    name != NULL ? name : "input");
