@@ -1644,8 +1644,8 @@ walk_fail(kx_diag *d, const char *name, int64_t off, const char *what)
 static int64_t
 head_walk(const uint8_t *b, size_t len)
 {
-	struct tlv top, ch, k;
-	size_t pos, end, kp, ke;
+	struct tlv top, ch;
+	size_t pos, end;
 	int64_t bad;
 
 	if (tlv_at(b, len, 0, &top) != 0)
@@ -1665,11 +1665,7 @@ head_walk(const uint8_t *b, size_t len)
 					return bad;
 				continue;
 			}
-			kp = pos + ch.hdr;
-			ke = kp + ch.len;
-			for (; kp < ke; kp = k.off + k.hdr + k.len)
-				if (tlv_at(b, ke, kp, &k) != 0)
-					return (int64_t)kp;
+			/* the keys are walked one by one as they are read */
 		}
 	}
 	return strict_walk(b, top.hdr + top.len, len, 0);
@@ -1872,7 +1868,8 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	c->a = a;
 	c->d = d;
 	c->r = KX_OK;
-	(void)tlv_at(buf, r->end, r->pos, &e);	/* walked already */
+	if (tlv_at(buf, r->end, r->pos, &e) != 0)
+		return walk_fail(d, r->name, (int64_t)r->pos, WALK_BAD);
 	if ((bad = strict_walk(buf, e.off + e.hdr, e.off + e.hdr + e.len,
 	    3)) >= 0)
 		return walk_fail(d, r->name, bad, WALK_BAD);

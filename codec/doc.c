@@ -11,8 +11,8 @@ static const struct kxi_format *const formats[] = {
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
-static const struct kxi_format *
-format_get(enum kx_format f)
+const struct kxi_format *
+kxi_format_get(enum kx_format f)
 {
 	size_t i;
 
@@ -50,7 +50,7 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 		kxi_misuse(__func__, "buf is NULL");
 	if (fmt == KX_FMT_AUTO)
 		fmt = kx_format_detect(buf, len);
-	if ((f = format_get(fmt)) == NULL)
+	if ((f = kxi_format_get(fmt)) == NULL)
 		return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
 		    &start, NULL, "not a kmsxchg XML, DER or GP KeyProfile "
 		    "document");
@@ -68,28 +68,13 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 }
 
 int
-kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
-    kx_diag *d)
-{
-	kx_buf b = { 0 };
-	int r;
-
-	*out = NULL;
-	if ((r = kx_file_read(path, 0, &b, d)) == KX_OK)
-		r = kx_doc_read(b.data, b.len, fmt,
-		    strcmp(path, "-") == 0 ? "<stdin>" : path, out, d);
-	kx_buf_free(&b);
-	return r;
-}
-
-int
 kx_doc_write(const kx_doc *doc, enum kx_format fmt, kx_buf *out, kx_diag *d)
 {
 	const struct kxi_format *f;
 
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	if ((f = format_get(fmt)) == NULL)
+	if ((f = kxi_format_get(fmt)) == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "no writer for format %s",
 		    kx_format_name(fmt));
 	return f->write(doc, out, d);

@@ -301,6 +301,8 @@ int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 /* Append the findings of from (stored ones, and the counts of dropped
  * ones) to d. */
 void kxi_diag_merge(kx_diag *d, const kx_diag *from);
+/* Only the counts of the findings from did not store. */
+void kxi_diag_merge_dropped(kx_diag *d, const kx_diag *from);
 int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)
@@ -369,6 +371,8 @@ struct kxi_format {
 	int (*wkey)(const kx_key *k, kx_buf *out, kx_diag *d);
 	int frame_len;
 };
+/* The table's entry for f, NULL for none (doc.c). */
+const struct kxi_format *kxi_format_get(enum kx_format f);
 extern const struct kxi_format kxi_format_xml;	/* xml.c */
 extern const struct kxi_format kxi_format_der;	/* der.c */
 extern const struct kxi_format kxi_format_gp;	/* gp.c */
@@ -392,7 +396,15 @@ void kxi_xml_init(void);
  * line/column.  Returns KX_OK if valid, KX_ESCHEMA if not.
  */
 enum kxi_schema { KXI_SCHEMA_NATIVE = 0, KXI_SCHEMA_GP, KXI_SCHEMA_POLICY,
-	KXI_SCHEMA__N };
+	KXI_SCHEMA_NATIVE_KEYS, KXI_SCHEMA__N };
+/*
+ * KXI_SCHEMA_NATIVE_KEYS is the native schema without the wildcard at the
+ * end of KeyExchange, for documents with no foreign element at the top
+ * level (where both accept the same documents): libxml2 2.9 keeps every
+ * child of an element whose content model it cannot make deterministic
+ * (a negated wildcard) for rollback, so with the wildcard its memory grows
+ * with the number of keys (~80 bytes a key).
+ */
 struct _xmlDoc;
 int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
     const char *name, kx_diag *d);
@@ -435,9 +447,10 @@ int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
  */
 int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;
-/* The same over a source read in chunks (memory stays flat). */
-int kxi_xml_wellformed_src(struct kxi_src *s, const char *name, kx_diag *d)
-    KX_WUR;
+/* The same over a source read in chunks (memory stays flat); *foreign
+ * (may be NULL) is set when the root has a child of another namespace. */
+int kxi_xml_wellformed_src(struct kxi_src *s, const char *name,
+    int *foreign, kx_diag *d) KX_WUR;
 /*
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.

@@ -96,6 +96,30 @@ kxi_arena_free(kxi_arena *a)
 	a->total = 0;
 }
 
+void
+kxi_arena_reset(kxi_arena *a)
+{
+	kxi_chunk *keep = NULL, *c, *next;
+
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		if (a->wipe)
+			OPENSSL_cleanse(c->data, c->used);
+		if (keep == NULL && c->size == KX_ARENA_CHUNK) {
+			keep = c;
+			continue;
+		}
+		free(c);
+	}
+	if (keep != NULL) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+	a->head = keep;
+	a->total = 0;
+	a->wipe = false;
+}
+
 void *
 kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize)
 {

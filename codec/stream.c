@@ -89,6 +89,8 @@ kxi_src_release(struct kxi_src *s, size_t upto)
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t from, to;
 
+	if (upto < s->released)
+		s->released = 0;	/* a new pass over the input */
 	if (s->map == NULL || pg <= 0 || upto < s->released + SRC_RELEASE_STEP)
 		return;
 	from = s->released - s->released % (size_t)pg;
@@ -125,4 +127,405 @@ kxi_src_xmlread(void *arg, char *buf, int len)
 	c->pos += n;
 	kxi_src_release(c->s, c->pos);
 	return (int)n;
+}
+
+/* ---- the reader ------------------------------------------------------ */
+struct kx_reader {
+	struct kxi_src src;
+	const struct kxi_format *f;
+	struct kxi_sreader *sr;	/* streaming formats */
+	kx_doc *doc;		/* header and transport keys (owned) */
+	kx_doc *whole;		/* formats read whole: the document */
+	kx_doc view;		/* its header, without keys */
+	size_t next;		/* next key of whole */
+	kx_key key;		/* the key handed over */
+	kxi_arena ka;		/* its strings */
+	size_t nkeys;
+	int failed, done;
+	char *name;
+};
+
+int
+kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
+    kx_diag *d)
+{
+	kx_reader *r;
+	kx_loc start = { 1, 1, 0 };
+	const char *name;
+	int rc;
+
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->name = strdup(name)) == NULL) {
+		free(r);
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	r->ka.max = KEY_ARENA_MAX;
+	if ((rc = kxi_src_open(path, &r->src, d)) != KX_OK)
+		goto out;
+	if (fmt == KX_FMT_AUTO)
+		fmt = kx_format_detect(r->src.p, r->src.len);
+	if ((r->f = kxi_format_get(fmt)) == NULL) {
+		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		    &start, NULL, "not a kmsxchg XML, DER or GP KeyProfile "
+		    "document");
+		goto out;
+	}
+	if (r->f->sopen == NULL) {
+		/* one key per document: read it whole */
+		if ((rc = kx_doc_read(r->src.p, r->src.len, fmt, name,
+		    &r->whole, d)) != KX_OK)
+			goto out;
+		r->view = *r->whole;
+		r->view.keys = NULL;
+		r->view.nkeys = r->view.keys_cap = 0;
+		*out = r;
+		return KX_OK;
+	}
+	rc = KX_ENOMEM;
+	if ((r->doc = kxi_doc_new()) == NULL ||
+	    (r->doc->source = kxi_strdup(&r->doc->arena, name)) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	r->doc->source_format = fmt;
+	if ((rc = r->f->sopen(&r->src, r->name, r->doc, &r->sr, d)) != KX_OK)
+		goto out;
+	*out = r;
+	return KX_OK;
+out:
+	kx_reader_close(r);
+	return rc;
+}
+
+/* Empty the key record and its arena (wiped if it held a clear value). */
+static void
+reader_clear(kx_reader *r)
+{
+	if (r->key.value.clear.p != NULL)
+		r->ka.wipe = true;
+	kxi_arena_reset(&r->ka);
+	kxi_key_init(&r->key);
+}
+
+int
+kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
+{
+	int rc;
+
+	if (r == NULL || key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*key = NULL;
+	if (r->failed)
+		return r->failed;
+	if (r->done)
+		return 0;
+	if (r->whole != NULL) {
+		if (r->next >= r->whole->nkeys) {
+			r->done = 1;
+			return 0;
+		}
+		*key = &r->whole->keys[r->next++];
+		r->nkeys++;
+		return 1;
+	}
+	reader_clear(r);
+	rc = r->f->snext(r->sr, r->doc, &r->key, &r->ka, d);
+	if (rc == 1) {
+		r->nkeys++;
+		*key = &r->key;
+	} else if (rc == 0)
+		r->done = 1;
+	else
+		r->failed = rc < 0 ? rc : KX_EINTERNAL;
+	return rc == 1 || rc == 0 ? rc : r->failed;
+}
+
+const kx_doc *
+kx_reader_doc(const kx_reader *r)
+{
+	if (r == NULL)
+		return NULL;
+	return r->whole != NULL ? &r->view : r->doc;
+}
+
+enum kx_format
+kx_reader_format(const kx_reader *r)
+{
+	return r == NULL ? KX_FMT_AUTO : r->f->fmt;
+}
+
+size_t
+kx_reader_keys(const kx_reader *r)
+{
+	return r == NULL ? 0 : r->nkeys;
+}
+
+void
+kx_reader_close(kx_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->sr != NULL)
+		r->f->sclose(r->sr);
+	reader_clear(r);
+	kxi_arena_free(&r->ka);
+	kx_doc_free(r->doc);
+	kx_doc_free(r->whole);
+	kxi_src_close(&r->src);
+	free(r->name);
+	free(r);
+}
+
+/*
+ * The whole document through the reader: no copy of the input, no limit
+ * on its size.
+ */
+int
+kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
+    kx_diag *d)
+{
+	kx_reader *r = NULL;
+	kx_doc *doc = NULL;
+	kx_key *k;
+	int rc;
+
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	if ((rc = kx_reader_open(path, fmt, &r, d)) != KX_OK)
+		return rc;
+	if (r->whole != NULL) {
+		*out = r->whole;
+		r->whole = NULL;
+		goto out;
+	}
+	/* the keys go straight into the document's arena */
+	doc = r->doc;
+	r->doc = NULL;
+	for (;;) {
+		if ((k = kxi_doc_add_key(doc)) == NULL) {
+			rc = KX_FAIL(d, KX_ELIMIT, "too many keys");
+			goto out;
+		}
+		if ((rc = r->f->snext(r->sr, doc, k, &doc->arena, d)) != 1) {
+			doc->nkeys--;
+			break;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	*out = doc;
+	doc = NULL;
+	rc = KX_OK;
+out:
+	kx_doc_free(doc);
+	kx_reader_close(r);
+	return rc;
+}
+
+/* ---- the writer ------------------------------------------------------ */
+struct kx_writer {
+	const struct kxi_format *f;
+	const kx_doc *head;
+	kx_sink sink;
+	void *arg;
+	kx_buf buf;		/* one key's bytes */
+	kx_buf post;		/* what follows the keys */
+	int spool;		/* frame_len formats: the keys, or -1 */
+	size_t keys_len, nkeys;
+	int failed;
+};
+
+static int
+send(kx_writer *w, const void *p, size_t n, kx_diag *d)
+{
+	if (n > 0 && w->sink(w->arg, p, n) != 0)
+		return KX_FAIL(d, KX_EIO, "cannot write the output");
+	return KX_OK;
+}
+
+static int
+spool_open(kx_diag *d)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/kmsxchg-XXXXXX", dir) >=
+	    sizeof(path))
+		return KX_FAIL(d, KX_EIO, "TMPDIR too long");
+	if ((fd = mkstemp(path)) < 0)
+		return KX_FAIL(d, KX_EIO, "cannot create a temporary file in "
+		    "%s: %s", dir, strerror(errno));
+	(void)unlink(path);
+	return fd;
+}
+
+static int
+write_fd_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+kx_writer_open(const kx_doc *head, enum kx_format fmt, kx_sink sink,
+    void *arg, kx_writer **out, kx_diag *d)
+{
+	kx_writer *w;
+	int rc;
+
+	if (head == NULL || sink == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	w->spool = -1;
+	w->head = head;
+	w->sink = sink;
+	w->arg = arg;
+	if ((w->f = kxi_format_get(fmt)) == NULL) {
+		rc = KX_FAIL(d, KX_EUSAGE, "no writer for format %s",
+		    kx_format_name(fmt));
+		goto out;
+	}
+	if (w->f->wkey != NULL && w->f->frame_len) {
+		if ((w->spool = spool_open(d)) < 0) {
+			rc = KX_EIO;
+			goto out;
+		}
+	} else if (w->f->wkey != NULL) {
+		if ((rc = w->f->wframe(head, 0, &w->buf, &w->post, d)) !=
+		    KX_OK || (rc = send(w, w->buf.data, w->buf.len, d)) !=
+		    KX_OK)
+			goto out;
+		w->buf.len = 0;
+	}
+	*out = w;
+	return KX_OK;
+out:
+	kx_writer_free(w);
+	return rc;
+}
+
+int
+kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d)
+{
+	kx_doc view;
+	int rc;
+
+	if (w == NULL || key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (w->failed)
+		return w->failed;
+	w->buf.len = 0;
+	if (w->f->wkey == NULL) {
+		/* one key per document: written whole at once */
+		if (w->nkeys > 0) {
+			rc = KX_FAIL(d, KX_EUSAGE, "a %s document holds one "
+			    "key", w->f->name);
+			goto out;
+		}
+		view = *w->head;
+		view.keys = (kx_key *)key;
+		view.nkeys = view.keys_cap = 1;
+		if ((rc = w->f->write(&view, &w->buf, d)) != KX_OK ||
+		    (rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
+			goto out;
+	} else if ((rc = w->f->wkey(key, &w->buf, d)) != KX_OK) {
+		goto out;
+	} else if (w->spool >= 0) {
+		if (write_fd_all(w->spool, w->buf.data, w->buf.len) != 0) {
+			rc = KX_FAIL(d, KX_EIO, "cannot write a temporary "
+			    "file: %s", strerror(errno));
+			goto out;
+		}
+		w->keys_len += w->buf.len;
+	} else if ((rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
+		goto out;
+	w->nkeys++;
+	rc = KX_OK;
+out:
+	if (rc != KX_OK)
+		w->failed = rc;
+	return rc;
+}
+
+int
+kx_writer_finish(kx_writer *w, kx_diag *d)
+{
+	kx_buf pre = { NULL, 0, 0, 0 };
+	uint8_t tmp[65536];
+	ssize_t n;
+	int rc;
+
+	if (w == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (w->failed)
+		return w->failed;
+	if (w->f->wkey == NULL) {
+		rc = w->nkeys == 1 ? KX_OK : w->f->write(w->head, &w->buf, d);
+		if (rc == KX_OK && w->nkeys == 0)
+			rc = send(w, w->buf.data, w->buf.len, d);
+		goto out;
+	}
+	if (w->spool >= 0) {
+		if ((rc = w->f->wframe(w->head, w->keys_len, &pre, &w->post,
+		    d)) != KX_OK || (rc = send(w, pre.data, pre.len, d)) !=
+		    KX_OK)
+			goto out;
+		if (lseek(w->spool, 0, SEEK_SET) != 0) {
+			rc = KX_FAIL(d, KX_EIO, "cannot rewind a temporary "
+			    "file: %s", strerror(errno));
+			goto out;
+		}
+		for (;;) {
+			n = read(w->spool, tmp, sizeof(tmp));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				rc = KX_FAIL(d, KX_EIO, "cannot read a "
+				    "temporary file: %s", strerror(errno));
+				goto out;
+			}
+			if (n == 0)
+				break;
+			if ((rc = send(w, tmp, (size_t)n, d)) != KX_OK)
+				goto out;
+		}
+	}
+	rc = send(w, w->post.data, w->post.len, d);
+out:
+	kx_buf_free(&pre);
+	if (rc != KX_OK)
+		w->failed = rc;
+	return rc;
+}
+
+void
+kx_writer_free(kx_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->spool >= 0)
+		close(w->spool);
+	kx_buf_free(&w->buf);
+	kx_buf_free(&w->post);
+	free(w);
 }

@@ -879,7 +879,7 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 {
 	kxi_xml_reader *r = NULL;
 	xmlSchemaPtr schema;
-	int rc = KX_EINTERNAL;
+	int rc = KX_EINTERNAL, foreign = 0;
 
 	*out = NULL;
 	kxi_xml_init();
@@ -897,9 +897,11 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	 * stays flat): well-formedness first (cheap SAX, no tree), so the
 	 * validating reader below never meets a fatal parse error.
 	 */
-	if ((rc = kxi_xml_wellformed_src(src, name, d)) != KX_OK)
+	if ((rc = kxi_xml_wellformed_src(src, name, &foreign, d)) != KX_OK)
 		goto out;
-	if ((rc = kxi_xml_schema_get(KXI_SCHEMA_NATIVE, &schema, d)) != KX_OK)
+	/* without foreign elements at the top both schemas say the same */
+	if ((rc = kxi_xml_schema_get(foreign ? KXI_SCHEMA_NATIVE :
+	    KXI_SCHEMA_NATIVE_KEYS, &schema, d)) != KX_OK)
 		goto out;
 	r->cur.s = src;
 	r->ec.d = d;

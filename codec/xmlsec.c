@@ -18,6 +18,7 @@
  */
 #include <limits.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -305,6 +306,7 @@ struct parse_state {
 	struct kxi_xml_errctx ec;	/* first member: see parse_relay */
 	startElementNsSAX2Func start;
 	int refused;		/* 1 DTD, 2 depth */
+	int foreign_top;	/* a child of the root in another namespace */
 };
 
 /* SAX hands serror ctxt->userData, which is the parser context. */
@@ -370,6 +372,10 @@ depth_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		xmlStopParser(ctxt);
 		return;
 	}
+	/* the root's children: the root is not on the name stack yet */
+	if (ctxt->nameNr == 1 && (uri == NULL ||
+	    strcmp((const char *)uri, KX_NS) != 0))
+		ps->foreign_top = 1;
 	ps->start(ctx, localname, prefix, uri, nns, nss, nattr, ndef, attrs);
 }
 
@@ -460,7 +466,8 @@ noop_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	(void)attrs;
 }
 
-static int wellformed(xmlParserCtxtPtr ctxt, const char *name, kx_diag *d);
+static int wellformed(xmlParserCtxtPtr ctxt, const char *name,
+    int *foreign, kx_diag *d);
 
 int
 kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
@@ -471,7 +478,7 @@ kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
 	if (buf == NULL && len != 0)
 		kxi_misuse(__func__, "NULL argument");
 	kxi_src_mem(&s, buf, len);
-	return kxi_xml_wellformed_src(&s, name, d);
+	return kxi_xml_wellformed_src(&s, name, NULL, d);
 }
 
 static int
@@ -482,7 +489,8 @@ src_noclose(void *cur)
 }
 
 int
-kxi_xml_wellformed_src(struct kxi_src *s, const char *name, kx_diag *d)
+kxi_xml_wellformed_src(struct kxi_src *s, const char *name, int *foreign,
+    kx_diag *d)
 {
 	struct kxi_src_cur cur = { s, 0 };
 	int r;
@@ -493,12 +501,12 @@ kxi_xml_wellformed_src(struct kxi_src *s, const char *name, kx_diag *d)
 	    name, d)) != KX_OK)
 		return r;
 	return wellformed(xmlCreateIOParserCtxt(NULL, NULL, kxi_src_xmlread,
-	    src_noclose, &cur, XML_CHAR_ENCODING_NONE), name, d);
+	    src_noclose, &cur, XML_CHAR_ENCODING_NONE), name, foreign, d);
 }
 
 /* Parse with ctxt (NULL: could not be created), building nothing. */
 static int
-wellformed(xmlParserCtxtPtr ctxt, const char *name, kx_diag *d)
+wellformed(xmlParserCtxtPtr ctxt, const char *name, int *foreign, kx_diag *d)
 {
 	struct parse_state ps;
 	int r;
@@ -531,6 +539,8 @@ wellformed(xmlParserCtxtPtr ctxt, const char *name, kx_diag *d)
 		r = KX_ESYNTAX;
 	} else
 		r = KX_OK;
+	if (foreign != NULL)
+		*foreign = ps.foreign_top;
 	if (ctxt->myDoc != NULL)
 		xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
@@ -540,11 +550,42 @@ wellformed(xmlParserCtxtPtr ctxt, const char *name, kx_diag *d)
 }
 
 /* ---- schemas ---------------------------------------------------------- */
+/* The native schema without the wildcard at the end of KeyExchange. */
+static unsigned char *keys_xsd;
+static size_t keys_xsd_len;
+
+static void
+keys_xsd_make(void)
+{
+	const char *s = (const char *)kxi_xsd_native, *root, *any, *end;
+	size_t n = kxi_xsd_native_len;
+
+	if ((root = strstr(s, "<xs:element name=\"KeyExchange\">")) == NULL ||
+	    (any = strstr(root, "<xs:any ")) == NULL ||
+	    (end = strstr(any, "/>")) == NULL ||
+	    (keys_xsd = malloc(n)) == NULL)
+		return;
+	end += 2;
+	memcpy(keys_xsd, s, (size_t)(any - s));
+	memcpy(keys_xsd + (any - s), end, n - (size_t)(end - s));
+	keys_xsd_len = n - (size_t)(end - any);
+}
+
 static int
 schema_source(enum kxi_schema which, const unsigned char **p, size_t *n,
     const char **what)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	switch (which) {
+	case KXI_SCHEMA_NATIVE_KEYS:
+		pthread_once(&once, keys_xsd_make);
+		if (keys_xsd == NULL)
+			return KX_ENOMEM;
+		*p = keys_xsd;
+		*n = keys_xsd_len;
+		*what = "kmsxchg.xsd";
+		return KX_OK;
 	case KXI_SCHEMA_NATIVE:
 		*p = kxi_xsd_native;
 		*n = kxi_xsd_native_len;
