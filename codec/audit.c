@@ -288,11 +288,12 @@ kx_audit_rec_format(const kx_audit_rec *r, uint64_t seq,
 	    "output", "doc", "kek", "new_kek" };
 	static const char *const results[] = { "ok", "refused", "error" };
 	char t[21], h[65];
-	size_t i, start = out->len;
+	size_t i, start;
 	int rc;
 
 	if (r == NULL || prev == NULL || out == NULL)
 		kxi_misuse(__func__, "record, prev and out are required");
+	start = out->len;
 	kx_time_format(r->time, t);
 	hash_hex(prev, h);
 	rc = kx_buf_printf(out, "{\"seq\":%llu,\"prev\":\"%s\",\"time\":\"%s\"",

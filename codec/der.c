@@ -3,8 +3,9 @@
  * encoded with the Distinguished Encoding Rules (ITU-T X.690 section 10
  * and 11), through the C that asn1c 0.9.28 generates into codec/asn1/.
  *
- * Implements: KeyExchange (reader, writer, detection) and KeyProfile
- * (kxi_profile_der, the associated data of the aes-siv-bound wrap).
+ * Implements: KeyExchange (reader, writer, detection), KeyProfile and
+ * BoundContext (kxi_profile_der, kxi_bound_der: the associated data of
+ * the aes-siv-bound wrap, versions 1 and 2).
  * Carries every field of the model (codec/internal.h); nothing is lost.
  * Does not carry the source place of items (kx_loc) or doc->source.
  *
@@ -15,10 +16,11 @@
  * non-minimal integers, BOOLEAN other than 00/FF, ...) is caught by
  * re-encoding asn1c's decoded value and comparing bytes; canonical-model
  * rules (bit trimming, omitted defaults) by writing the mapped model
- * again and comparing.  Malformed encodings are KX001 (KX_ESYNTAX),
- * values outside the schema or the model are KX002 (KX_ESCHEMA); both
- * carry the byte offset.  A reader of version 1 refuses components added
- * after the extension markers by a later version (they do not re-encode).
+ * again and comparing.  Malformed encodings are reported as malformed
+ * (KX_ESYNTAX), values outside the schema or the model as schema findings
+ * (KX_ESCHEMA); both carry the byte offset.  A reader of version 1
+ * refuses components added after the extension markers by a later
+ * version (they do not re-encode).
  * Reader and writer handle the document head and each key on their own,
  * so asn1c holds at most one key at a time (memory ~ the model).
  */
@@ -61,6 +63,7 @@
 #include "Provenance.h"
 #include "SplitInfo.h"
 #include "Binding.h"
+#include "BoundContext.h"
 #pragma GCC diagnostic pop
 
 /* Decoder stack bound (bytes of C stack asn1c may use). */
@@ -184,27 +187,33 @@ key_places(const uint8_t *b, const struct tlv *key, kx_loc *loc)
 		unsigned long tag;
 		enum kx_field f;
 	} prof_map[] = {
-		{ 0, KXF_ID }, { 12, KXF_ALG }, { 16, KXF_USAGE },
-		{ 20, KXF_VALIDITY }, { 25, KXF_STATE }, { 19, KXF_GP },
-		{ 31, KXF_EXPORT }, { 36, KXF_SPLIT }, { 37, KXF_RELATIONS },
+		{ KXI_TAG_PROFILE_id, KXF_ID },
+		{ KXI_TAG_PROFILE_algorithm, KXF_ALG },
+		{ KXI_TAG_PROFILE_usage, KXF_USAGE },
+		{ KXI_TAG_PROFILE_notBefore, KXF_VALIDITY },
+		{ KXI_TAG_PROFILE_state, KXF_STATE },
+		{ KXI_TAG_PROFILE_gp, KXF_GP },
+		{ KXI_TAG_PROFILE_export, KXF_EXPORT },
+		{ KXI_TAG_PROFILE_split, KXF_SPLIT },
+		{ KXI_TAG_PROFILE_relations, KXF_RELATIONS },
 	};
 	struct tlv prof, t;
 	size_t i;
 
 	for (i = 0; i < KXF__N; i++)
 		loc[i].off = (int64_t)key->off;
-	if (tlv_child(b, key, 1, &t) == 0)
+	if (tlv_child(b, key, KXI_TAG_KEY_value, &t) == 0)
 		loc[KXF_VALUE].off = (int64_t)t.off;
-	if (tlv_child(b, key, 2, &t) == 0)
+	if (tlv_child(b, key, KXI_TAG_KEY_kcv, &t) == 0)
 		loc[KXF_KCV].off = (int64_t)t.off;
-	if (tlv_child(b, key, 0, &prof) != 0)
+	if (tlv_child(b, key, KXI_TAG_KEY_profile, &prof) != 0)
 		return;
 	for (i = 0; i < sizeof(prof_map) / sizeof(prof_map[0]); i++)
 		if (tlv_child(b, &prof, prof_map[i].tag, &t) == 0)
 			loc[prof_map[i].f].off = (int64_t)t.off;
-	/* validity: the first of notBefore..processUntil present */
-	for (i = 21; i <= 24 && loc[KXF_VALIDITY].off == (int64_t)key->off;
-	    i++)
+	/* validity: the first of notAfter..cryptoperiod present */
+	for (i = KXI_TAG_PROFILE_notAfter; i <= KXI_TAG_PROFILE_cryptoperiod &&
+	    loc[KXF_VALIDITY].off == (int64_t)key->off; i++)
 		if (tlv_child(b, &prof, i, &t) == 0)
 			loc[KXF_VALIDITY].off = (int64_t)t.off;
 }
@@ -894,7 +903,7 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
 
 	gt_setup();
 	if (asn_check_constraints(td, sptr, err, &errlen) != 0)
-		return kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, NULL,
+		return kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, NULL,
 		    NULL, key_id, "der: model violates the ASN.1 module: %s",
 		    errlen ? err : "constraint");
 	er = der_encode(td, sptr, append_cb, out);
@@ -1046,6 +1055,37 @@ out:
 	return r;
 }
 
+int
+kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d)
+{
+	struct wctx w = { KX_OK, d, NULL };
+	BoundContext_t *bc = NULL;
+	int r = KX_EINTERNAL;
+
+	if (doc == NULL || p == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	w.key_id = p->id;
+	if ((bc = wnew(&w, sizeof(*bc))) == NULL) {
+		r = w.r;
+		goto out;
+	}
+	wstr(&w, &bc->documentId, doc->id, "document id");
+	wtime(&w, &bc->created, doc->created, "document created");
+	bc->sender = wostr(&w, doc->sender);
+	bc->recipients = wlist(&w, &doc->recipients, "recipients");
+	wprofile(&w, &bc->profile, p);
+	if (w.r != KX_OK) {
+		r = w.r;
+		goto out;
+	}
+	r = encode(&asn_DEF_BoundContext, bc, out, p->id, d);
+out:
+	if (bc != NULL)
+		ASN_STRUCT_FREE(asn_DEF_BoundContext, bc);
+	return r;
+}
+
 /* ==== reader: asn1c structures -> model ================================ */
 
 struct rctx {
@@ -1060,7 +1100,7 @@ struct rctx {
 
 static void rfail(struct rctx *c, const char *fmt, ...) KX_PRINTF(2, 3);
 
-/* A value outside the model: KX002 at the current place. */
+/* A value outside the model: a schema finding at the current place. */
 static void
 rfail(struct rctx *c, const char *fmt, ...)
 {
@@ -1072,7 +1112,7 @@ rfail(struct rctx *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->r == KX_OK)
 		c->r = KX_ESCHEMA;
-	kxi_diag_add(c->d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, c->name,
+	kxi_fact(c->d, KXI_SCHEMA, KX_ESCHEMA, c->name,
 	    &c->loc, c->key_id, "der: %s", msg);
 }
 
@@ -1564,26 +1604,26 @@ decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
 	rv = ber_decode(&ctx, td, sp, p, n);
 	if (rv.code != RC_OK || rv.consumed != n) {
 		loc.off = base + map_off(m, rv.consumed);
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: malformed %s", td->name);
 		goto out;
 	}
 	er = der_encode(td, *sp, append_cb, &re);
 	if (er.encoded < 0) {
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: invalid %s value",
 		    er.failed_type ? er.failed_type->name : td->name);
 		goto out;
 	}
 	if (re.len != n || memcmp(re.data, p, n) != 0) {
 		loc.off = base + map_off(m, diff_place(p, n, re.data, re.len));
-		r = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not DER at byte %lld (BER form, or a "
 		    "component of a later version)", (long long)loc.off);
 		goto out;
 	}
 	if (asn_check_constraints(td, *sp, err, &errlen) != 0) {
-		r = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
+		r = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
 		    &loc, NULL, "der: %s", errlen ? err : "constraint failed");
 		goto out;
 	}
@@ -1603,7 +1643,7 @@ canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
 	if (mine->len == n && memcmp(mine->data, p, n) == 0)
 		return KX_OK;
 	loc.off = base + map_off(m, diff_place(p, n, mine->data, mine->len));
-	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name, &loc,
+	return kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name, &loc,
 	    key_id, "der: not the canonical encoding of its content at byte "
 	    "%lld (untrimmed BIT STRING, or a default written out)",
 	    (long long)loc.off);
@@ -1631,7 +1671,7 @@ walk_fail(kx_diag *d, const char *name, int64_t off, const char *what)
 {
 	kx_loc loc = { 0, 0, off };
 
-	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name, &loc,
+	return kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name, &loc,
 	    NULL, "der: %s at byte %lld", what, (long long)off);
 }
 
@@ -1658,7 +1698,8 @@ head_walk(const uint8_t *b, size_t len)
 				return (int64_t)pos;
 			if (!(ch.cls_cons & 0x20))
 				continue;
-			if ((ch.cls_cons & 0xc0) != 0x80 || ch.tag != 6) {
+			if ((ch.cls_cons & 0xc0) != 0x80 ||
+			    ch.tag != KXI_TAG_HEADER_keys) {
 				bad = strict_walk(b, pos + ch.hdr,
 				    pos + ch.hdr + ch.len, 2);
 				if (bad >= 0)
@@ -1677,14 +1718,17 @@ key_bits(const uint8_t *b, const struct tlv *k)
 {
 	struct tlv prof, t, exp;
 
-	if (tlv_child(b, k, 0, &prof) != 0)
+	if (tlv_child(b, k, KXI_TAG_KEY_profile, &prof) != 0)
 		return -1;
-	if (tlv_child(b, &prof, 15, &t) == 0 && !bits_ok(b, &t))
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes, &t) == 0 &&
+	    !bits_ok(b, &t))
 		return (int64_t)t.off;
-	if (tlv_child(b, &prof, 16, &t) == 0 && !bits_ok(b, &t))
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_usage, &t) == 0 &&
+	    !bits_ok(b, &t))
 		return (int64_t)t.off;
-	if (tlv_child(b, &prof, 31, &exp) == 0 &&
-	    tlv_child(b, &exp, 1, &t) == 0 && !bits_ok(b, &t))
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+	    tlv_child(b, &exp, KXI_TAG_EXPORT_forms, &t) == 0 &&
+	    !bits_ok(b, &t))
 		return (int64_t)t.off;
 	return -1;
 }
@@ -1718,7 +1762,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 
 	*out = NULL;
 	if (len == 0) {
-		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
@@ -1732,18 +1776,18 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	(void)tlv_at(buf, len, 0, &top);
 	loc.off = 0;
 	if (buf[0] != 0x30) {
-		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not a KeyExchange (no SEQUENCE)");
 		goto out;
 	}
 	if (top.hdr + top.len != len) {
 		loc.off = (int64_t)(top.hdr + top.len);
-		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
+		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: trailing bytes after the KeyExchange at "
 		    "byte %lld", (long long)loc.off);
 		goto out;
 	}
-	has_keys = tlv_child(buf, &top, 6, &list) == 0;
+	has_keys = tlv_child(buf, &top, KXI_TAG_HEADER_keys, &list) == 0;
 	if (has_keys) {
 		/* the head: the input without its keys [6] TLV */
 		hb.max = top.len - list.hdr - list.len + 16;
@@ -1770,13 +1814,13 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	if (OBJECT_IDENTIFIER_get_arcs(&x->contentType, arcs, sizeof(arcs[0]),
 	    EXCHANGE_NARCS + 1) != (int)EXCHANGE_NARCS ||
 	    memcmp(arcs, exchange_arcs, sizeof(exchange_arcs)) != 0) {
-		rc = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name,
+		rc = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
 		    &loc, NULL, "der: contentType is not "
 		    "id-kmsxchg-exchange-v1");
 		goto out;
 	}
 	if (x->modelVersion != KX_MODEL_VERSION) {
-		rc = kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		rc = kxi_fact(d, KXI_SCHEMA, KX_EUNSUPPORTED,
 		    name, &loc, NULL, "der: model version %ld not supported",
 		    x->modelVersion);
 		goto out;
@@ -1794,15 +1838,15 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	c.name = name;
 	c.loc = loc;
 	doc->model_version = (int)x->modelVersion;
-	c.loc.off = top_place(buf, len, 0);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_id);
 	doc->id = rstr(&c, &x->id, "document id");
-	c.loc.off = top_place(buf, len, 1);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_created);
 	doc->created = rtime(&c, &x->created, "document created");
-	c.loc.off = top_place(buf, len, 2);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_sender);
 	doc->sender = rstr(&c, x->sender, "sender");
-	c.loc.off = top_place(buf, len, 3);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_recipients);
 	rlist(&c, x->recipients, &doc->recipients, "recipients");
-	c.loc.off = top_place(buf, len, 4);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_comment);
 	doc->comment = rstr(&c, x->comment, "comment");
 	for (i = 0; x->transportKeys && i < x->transportKeys->list.count &&
 	    c.r == KX_OK; i++) {
@@ -1813,11 +1857,12 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 			    name, &loc, NULL, "der: too many transport keys");
 			goto out;
 		}
-		t->loc.off = list_place(buf, len, 5, (size_t)i);
+		t->loc.off = list_place(buf, len,
+		    KXI_TAG_HEADER_transportKeys, (size_t)i);
 		c.loc = t->loc;
 		rtk(&c, x->transportKeys->list.array[i], t);
 	}
-	c.loc.off = top_place(buf, len, 7);
+	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_extensions);
 	rexts(&c, x->extensions, &doc->extensions, &doc->nextensions);
 	if (c.r != KX_OK) {
 		rc = c.r;
@@ -1826,7 +1871,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	if ((rc = enc_head(doc, &re, NULL)) != KX_OK ||
 	    (rc = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
 		if (rc != KX_ESYNTAX)
-			rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+			rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX,
 			    name, &loc, NULL, "der: head does not re-encode");
 		goto out;
 	}
@@ -1900,7 +1945,7 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	    (int64_t)e.off, NULL, r->name, k->prof.id, d)) != KX_OK) {
 		if (rc != KX_ESYNTAX) {
 			loc.off = (int64_t)e.off;
-			rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR,
+			rc = kxi_fact(d, KXI_MALFORMED,
 			    KX_ESYNTAX, r->name, &loc, k->prof.id,
 			    "der: key does not re-encode");
 		}
@@ -1979,7 +2024,8 @@ der_wframe(const kx_doc *doc, size_t keys_len, kx_buf *pre, kx_buf *post,
 	r = KX_EINTERNAL;
 	if (tlv_at(head.data, head.len, 0, &top) != 0)
 		goto out;
-	split = tlv_child(head.data, &top, 7, &ext) == 0 ? ext.off : head.len;
+	split = tlv_child(head.data, &top, KXI_TAG_HEADER_extensions, &ext) ==
+	    0 ? ext.off : head.len;
 	if ((r = put_len(&hlb, keys_len)) != KX_OK)
 		goto out;
 	content = top.len + 1 + hlb.len + keys_len;
@@ -2006,6 +2052,9 @@ der_wkey(const kx_key *k, kx_buf *out, kx_diag *d)
 }
 
 const struct kxi_format kxi_format_der = {
-	"der", KX_FMT_DER, der_detect, der_read, der_write,
+	"der", "DER", KX_FMT_DER,
+	KX_CAP_BINARY | KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV |
+	    KX_CAP_USAGE | KX_CAP_BOUND,
+	der_detect, der_read, der_write,
 	der_sopen, der_snext, der_sclose, der_wframe, der_wkey, 1
 };

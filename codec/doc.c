@@ -2,6 +2,8 @@
  * doc.c - the format table: detection from content, reading into and
  * writing from the model, and the human summary of a document.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -22,6 +24,90 @@ kxi_format_get(enum kx_format f)
 	return NULL;
 }
 
+const char *
+kx_format_name(enum kx_format f)
+{
+	const struct kxi_format *r;
+
+	if (f == KX_FMT_AUTO)
+		return "auto";
+	return (r = kxi_format_get(f)) != NULL ? r->name : "unknown";
+}
+
+enum kx_format
+kx_format_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < NFORMATS; i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i]->fmt;
+	return KX_FMT_AUTO;
+}
+
+unsigned
+kx_format_caps(enum kx_format f)
+{
+	const struct kxi_format *r;
+
+	return (r = kxi_format_get(f)) != NULL ? r->caps : 0;
+}
+
+unsigned
+kxi_doc_caps(const kx_doc *doc)
+{
+	/* built in memory: whatever the model holds is there */
+	if (doc->source_format == KX_FMT_AUTO)
+		return ~KX_CAP_BINARY;
+	return kx_format_caps(doc->source_format);
+}
+
+/* The rule and severity of each kind of reader/writer finding. */
+static const struct {
+	const char *rule;	/* rules.def id, NULL for none */
+	enum kx_severity sev;
+} facts[KXI_FACT__N] = {
+	[KXI_MALFORMED] = { "KX001", KX_SEV_ERROR },
+	[KXI_SCHEMA] = { "KX002", KX_SEV_ERROR },
+	[KXI_IGNORED] = { "KX003", KX_SEV_WARNING },
+	[KXI_LEGACY] = { "KX004", KX_SEV_WARNING },
+	[KXI_NOT_CARRIED] = { "KX009", KX_SEV_WARNING },
+	[KXI_TK_RECORD] = { "KX133", KX_SEV_ERROR },
+	[KXI_ASSUMED] = { NULL, KX_SEV_NOTE },
+};
+
+int
+kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kx_loc *loc, const char *key_id, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if ((unsigned)f >= KXI_FACT__N)
+		kxi_misuse(__func__, "unknown kind of finding");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
+	    key_id, "%s", msg);
+}
+
+/* "not a kmsxchg XML, DER or GP KeyProfile document", from the table. */
+int
+kxi_not_a_document(kx_diag *d, const char *name)
+{
+	kx_loc start = { 1, 1, 0 };
+	char what[256] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < NFORMATS; i++)
+		n += (size_t)snprintf(what + n, n < sizeof(what) ?
+		    sizeof(what) - n : 0, "%s%s", i == 0 ? "" :
+		    i + 1 == NFORMATS ? " or " : ", ", formats[i]->title);
+	return kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name, &start, NULL,
+	    "not a %s document", what);
+}
+
 enum kx_format
 kx_format_detect(const uint8_t *buf, size_t len)
 {
@@ -40,7 +126,6 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
     const char *name, kx_doc **out, kx_diag *d)
 {
 	const struct kxi_format *f;
-	kx_loc start = { 1, 1, 0 };
 	int r;
 
 	if (out == NULL)
@@ -51,9 +136,7 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 	if (fmt == KX_FMT_AUTO)
 		fmt = kx_format_detect(buf, len);
 	if ((f = kxi_format_get(fmt)) == NULL)
-		return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &start, NULL, "not a kmsxchg XML, DER or GP KeyProfile "
-		    "document");
+		return kxi_not_a_document(d, name);
 	if ((r = f->read(buf, len, name, out, d)) != KX_OK)
 		return r;
 	/* Every reader's document knows where it came from. */
@@ -77,6 +160,9 @@ kx_doc_write(const kx_doc *doc, enum kx_format fmt, kx_buf *out, kx_diag *d)
 	if ((f = kxi_format_get(fmt)) == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "no writer for format %s",
 		    kx_format_name(fmt));
+	if ((f->caps & KX_CAP_KEYS) == 0 && doc->nkeys != 1)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "%s holds one key, not "
+		    "%zu", f->title, doc->nkeys);
 	return f->write(doc, out, d);
 }
 

@@ -8,12 +8,13 @@
  *
  * Reading is tolerant, as partners' tools write it: the 1.1.0, 1.1.1 and
  * 1.1.2 namespaces (prefixed or default); attributes and elements outside
- * GP's schema are reported (KX003), kept as key extensions and removed
+ * GP's schema are reported (ignored), kept as key extensions and removed
  * before validation; 1.1.x-era and v1.0 values (SubType AES, YYYYMMDD
  * dates, VerifyRecover, Permanent, the 1.1.1/1.1.2 namespaces) are
- * reported (KX004) and kept; then the cleaned document is validated
- * against the embedded XSD (KX002 with line numbers).  Not well-formed,
- * missing required attributes or impossible values refuse the document.
+ * reported (legacy values) and kept; then the cleaned document is
+ * validated against the embedded XSD (schema findings with line
+ * numbers).  Not well-formed, missing required attributes or impossible
+ * values refuse the document.
  *
  * The document header is synthesised: doc.id = UniqueID, sender =
  * KeyInfo/@Owner, created = the latest Revision Date+Time (Revisions is
@@ -21,18 +22,19 @@
  * no zone).  key.id = KeyInfo/@ID, else UniqueID; key.template = UniqueID;
  * key.created = the earliest Revision.
  *
- * What GP cannot carry (each reported by the writer as KX009, one finding
+ * What GP cannot carry (each reported by the writer as not carried, one finding
  * per attribute): lifecycle states other than active/compromised, times of
  * day, role, usage limit, the GP card fields (key type, KVN, KID, KUQ,
  * access, SCP, SD AID, diversification), protect/process periods,
- * cryptoperiod, revocation reason, export forms/destinations/minimum wrap
+ * cryptoperiod, revocation reason, the revocation date of a key not
+ * compromised, export forms/destinations/minimum wrap
  * strength/trusted KEK, import sources, provenance, permanence, split
  * threshold and dual control, relations, custodians, creator, holder,
  * reference, allowed modes, KCV methods other than gp-des, wrapped values
  * other than tdea-ecb/tdea-cbc (e.g. aes-siv-bound), binding, more than
  * one component, document recipients and comment.  HMAC keys cannot be
  * written at all (no SubType).  AES keys are written with the 1.1.2-era
- * SubType AES, which a strict 1.1.0 reader refuses (reported as KX009).
+ * SubType AES, which a strict 1.1.0 reader refuses (reported as not carried).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,12 +170,12 @@ struct rd {
 };
 
 static int
-finding(struct rd *r, const char *rule, enum kx_severity sev, int rc,
-    const xmlNode *n, const char *fmt, ...) KX_PRINTF(6, 7);
+finding(struct rd *r, enum kxi_fact f, int rc, const xmlNode *n,
+    const char *fmt, ...) KX_PRINTF(5, 6);
 
 static int
-finding(struct rd *r, const char *rule, enum kx_severity sev, int rc,
-    const xmlNode *n, const char *fmt, ...)
+finding(struct rd *r, enum kxi_fact f, int rc, const xmlNode *n,
+    const char *fmt, ...)
 {
 	char msg[512];
 	kx_loc loc = { 0, 0, -1 };
@@ -185,14 +187,14 @@ finding(struct rd *r, const char *rule, enum kx_severity sev, int rc,
 	va_end(ap);
 	if (n != NULL && (line = xmlGetLineNo(n)) > 0)
 		loc.line = (uint32_t)line;
-	if (sev == KX_SEV_ERROR && r->rc == KX_OK)
+	if (rc != KX_OK && r->rc == KX_OK)
 		r->rc = rc;
-	return kxi_diag_add(r->d, rule, sev, rc, r->name, &loc,
+	return kxi_fact(r->d, f, rc, r->name, &loc,
 	    r->k != NULL ? r->k->prof.id : NULL, "%s", msg);
 }
 
 #define BAD(r, n, ...) \
-	finding((r), "KX002", KX_SEV_ERROR, KX_ESCHEMA, (n), __VA_ARGS__)
+	finding((r), KXI_SCHEMA, KX_ESCHEMA, (n), __VA_ARGS__)
 
 /* ---- reading: the cleaning walk -------------------------------------- */
 struct elspec {
@@ -305,7 +307,7 @@ legacy_attr(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 			    "boolean", val);
 			return 1;
 		}
-		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: v1.0 "
+		finding(r, KXI_LEGACY, KX_OK, el, "gp: v1.0 "
 		    "attribute Usage/@VerifyRecover read as usage "
 		    "verify-recover");
 		r->verify_recover = b ? KX_TRI_TRUE : KX_TRI_FALSE;
@@ -318,7 +320,7 @@ legacy_attr(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 			    "boolean", val);
 			return 1;
 		}
-		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: v1.0 "
+		finding(r, KXI_LEGACY, KX_OK, el, "gp: v1.0 "
 		    "attribute Attribute/@Permanent read as permanent");
 		r->permanent = b ? KX_TRI_TRUE : KX_TRI_FALSE;
 		xmlRemoveProp(a);
@@ -335,7 +337,7 @@ legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 
 	if (strcmp(en, "KeyInfo") == 0 && strcmp(an, "SubType") == 0 &&
 	    (strcmp(val, "AES") == 0 || strcmp(val, "SEED") == 0)) {
-		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: SubType "
+		finding(r, KXI_LEGACY, KX_OK, el, "gp: SubType "
 		    "%s is a 1.1.x-era value (GP 1.1.2), not in the 1.1.0 "
 		    "schema", val);
 		snprintf(r->subtype, sizeof(r->subtype), "%s", val);
@@ -347,7 +349,7 @@ legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 	    strcmp(an, "EndDate") == 0 || strcmp(an, "RecovationDate") == 0)) ||
 	    (strcmp(en, "Revision") == 0 && strcmp(an, "Date") == 0)) &&
 	    is_yyyymmdd(val)) {
-		finding(r, "KX004", KX_SEV_WARNING, KX_OK, el, "gp: %s/@%s "
+		finding(r, KXI_LEGACY, KX_OK, el, "gp: %s/@%s "
 		    "'%s' is a v1.0 YYYYMMDD date, read as %.4s-%.2s-%.2s",
 		    en, an, val, val, val + 4, val + 6);
 		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", val, val + 4,
@@ -401,7 +403,7 @@ clean(struct rd *r, xmlNode *el)
 			xmlFree(v);
 			continue;
 		}
-		finding(r, "KX003", KX_SEV_WARNING, KX_OK, el, "gp: attribute "
+		finding(r, KXI_IGNORED, KX_OK, el, "gp: attribute "
 		    "%s%s%s on %s is not in the GP KeyProfile schema; kept as "
 		    "an extension",
 		    a->ns != NULL && a->ns->prefix != NULL ?
@@ -433,7 +435,7 @@ clean(struct rd *r, xmlNode *el)
 		{
 			xmlChar *txt = xmlNodeGetContent(c);
 
-			finding(r, "KX003", KX_SEV_WARNING, KX_OK, c, "gp: "
+			finding(r, KXI_IGNORED, KX_OK, c, "gp: "
 			    "element %s%s%s in %s is not in the GP KeyProfile "
 			    "schema; kept as an extension",
 			    c->ns != NULL && c->ns->prefix != NULL ?
@@ -663,7 +665,7 @@ map_alg(struct rd *r, xmlNode *ki)
 			BAD(r, ki, "gp: KeyInfo/@Size %llu is impossible for "
 			    "EC", size);
 	} else {
-		finding(r, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED, ki,
+		finding(r, KXI_SCHEMA, KX_EUNSUPPORTED, ki,
 		    "gp: SubType %s has no kmsxchg algorithm", st);
 	}
 	if (p->cls == KX_CLASS_SECRET && (p->alg == KX_ALG_RSA ||
@@ -788,7 +790,7 @@ map_transport(struct rd *r, xmlNode *ki)
 		 */
 		t->alg = KX_ALG_TDEA2;
 		t->length_bits = 128;
-		finding(r, NULL, KX_SEV_NOTE, KX_OK, tk, "gp: transport key "
+		finding(r, KXI_ASSUMED, KX_OK, tk, "gp: transport key "
 		    "%s assumed tdea2 (GP records the mode only)", id);
 		t->owner = hexattr(r, tk, "Owner");
 		t->version = hexattr(r, tk, "Version");
@@ -801,7 +803,7 @@ map_transport(struct rd *r, xmlNode *ki)
 	k->value.alg = alg != NULL && strcmp(alg, "CBC") == 0 ?
 	    KX_WRAP_TDEA_CBC : KX_WRAP_TDEA_ECB;
 	if (alg == NULL)
-		finding(r, "KX004", KX_SEV_WARNING, KX_OK, tk, "gp: "
+		finding(r, KXI_LEGACY, KX_OK, tk, "gp: "
 		    "TransportKey without Algorithm, read as ECB");
 	if ((par = attr(r, tk, "AlgorithmParameters")) != NULL &&
 	    kxi_hex_decode(&r->doc->arena, par, &k->value.iv) != KX_OK)
@@ -855,7 +857,7 @@ decode_component(struct rd *r, xmlNode *c, const char *val, const char *enc,
 		out->n = strlen(val);
 		return out->p != NULL ? KX_OK : KX_ENOMEM;
 	}
-	return finding(r, "KX002", KX_SEV_ERROR, KX_EUNSUPPORTED, c,
+	return finding(r, KXI_SCHEMA, KX_EUNSUPPORTED, c,
 	    "gp: Component/@Encoding %s is not supported", enc);
 }
 
@@ -909,7 +911,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			continue;
 		}
 		/* a second value component (e.g. ECC_QY): kept, not mapped */
-		finding(r, "KX003", KX_SEV_WARNING, KX_OK, c, "gp: Component "
+		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component "
 		    "%s kept as an extension (one value per key)",
 		    nm != NULL ? nm : "(unnamed)");
 		if (add_ext(r, (const xmlChar *)KX_GP_NS, nm != NULL ? nm :
@@ -922,7 +924,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			k->kcv_method = KX_KCV_GP_DES;	/* EIGHTZEROS */
 		else {
 			k->kcv_method = kx_kcv_default_method(k->prof.alg);
-			finding(r, "KX004", KX_SEV_WARNING, KX_OK, ki,
+			finding(r, KXI_LEGACY, KX_OK, ki,
 			    "gp: KCV without KCVAlgorithm, read as %s",
 			    kx_name(KX_E_KCV_METHOD, k->kcv_method) ?
 			    kx_name(KX_E_KCV_METHOD, k->kcv_method) : "none");
@@ -1038,12 +1040,12 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	if (root == NULL || root->ns == NULL ||
 	    (nsi = ns_index(root->ns->href)) < 0 ||
 	    strcmp((const char *)root->name, "KeyProfile") != 0) {
-		rc = finding(&r, "KX002", KX_SEV_ERROR, KX_ESCHEMA, root,
+		rc = finding(&r, KXI_SCHEMA, KX_ESCHEMA, root,
 		    "gp: the root is not a GP systems-profiles KeyProfile");
 		goto out;
 	}
 	if (nsi > 0)
-		finding(&r, "KX004", KX_SEV_WARNING, KX_OK, root, "gp: "
+		finding(&r, KXI_LEGACY, KX_OK, root, "gp: "
 		    "namespace %s is a 1.1.x-era variant, read as 1.1.0",
 		    gp_ns[nsi]);
 	if ((doc = kxi_doc_new()) == NULL) {
@@ -1100,7 +1102,7 @@ lost(struct wr *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	kxi_diag_add(w->d, "KX009", KX_SEV_WARNING, KX_OK, NULL, NULL,
+	kxi_fact(w->d, KXI_NOT_CARRIED, KX_OK, NULL, NULL,
 	    w->k->prof.id, "gp: cannot carry %s of key %s", what,
 	    w->k->prof.id != NULL ? w->k->prof.id : "(no id)");
 }
@@ -1335,7 +1337,10 @@ report_lost(struct wr *w)
 	    p->revocation_reason != KX_REV_UNSPECIFIED)
 		lost(w, "revocation reason %s", kx_name(KX_E_REVOCATION,
 		    p->revocation_reason));
-	if (p->revoked_at != KX_UNSET_TIME && seconds_of_day(p->revoked_at))
+	if (p->revoked_at != KX_UNSET_TIME && p->state != KX_STATE_COMPROMISED)
+		lost(w, "revoked_at (GP records compromised keys' only)");
+	else if (p->revoked_at != KX_UNSET_TIME &&
+	    seconds_of_day(p->revoked_at))
 		lost(w, "the time of day of revoked_at");
 	if (p->created != KX_UNSET_TIME && p->nrevisions > 0) {
 		int64_t first = p->revisions[0].date;
@@ -1708,15 +1713,19 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	return KX_OK;
 }
 
+/* The hub writes one-key formats only for documents of one key. */
 static int
 wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
 {
-	if (doc->nkeys != 1)
-		return KX_FAIL(d, KX_EUNSUPPORTED, "gp KeyProfile holds one "
-		    "key; use --key");
 	return kxi_gp_write_key(doc, 0, out, d);
 }
 
+/*
+ * One key per document, a TransportKey reference without its KCV, GP's
+ * usage attributes (Sign/Verify on a secret key is MAC), DES-family
+ * transport wraps only.
+ */
 const struct kxi_format kxi_format_gp = {
-	"gp", KX_FMT_GP, detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
+	"gp", "GP KeyProfile", KX_FMT_GP, KX_CAP_TK | KX_CAP_KCV,
+	detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
 };

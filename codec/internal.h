@@ -281,6 +281,20 @@ int kxi_oid_to_der(const char *s, uint8_t *out, size_t max, size_t *len,
  * non-minimal subidentifiers and arcs out of range are refused. */
 int kxi_oid_from_der(const uint8_t *p, size_t n, char *out, size_t max,
     const char **why);
+/*
+ * Open an input file without blocking, refuse anything but a regular file
+ * (and, when private, a file group or others can read), then make the
+ * descriptor blocking.  name is used in messages; *size gets st_size.
+ */
+int kxi_open_input(const char *path, const char *name, int private,
+    int *fdp, size_t *size, kx_diag *d);
+
+/* pem.c: the PEM passphrase callback; never reads a terminal. */
+struct kxi_pem_pass {
+	const kx_secret *pass;	/* NULL: refuse an encrypted key */
+	int asked;		/* set when the key was encrypted */
+};
+int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
@@ -341,6 +355,10 @@ int kxi_src_xmlread(void *cur, char *buf, int len);
 
 /* ---- formats: one reader and one writer each ------------------------ */
 /*
+ * The format table's row of one spoke.  What the format carries is in
+ * caps (KX_CAP_*): the hub, the rules and the CLI consult caps, never a
+ * format id.
+ *
  * Streaming readers: open reads what precedes the keys (and, for DER, the
  * document fields that follow them) into doc; next reads one key into the
  * caller's record k, strings in arena a, and returns 1 (a key), 0 (the
@@ -354,8 +372,10 @@ int kxi_src_xmlread(void *cur, char *buf, int len);
  */
 struct kxi_sreader;
 struct kxi_format {
-	const char *name;
+	const char *name;	/* "der": the CLI's and kx_format_name()'s */
+	const char *title;	/* "DER": in messages */
 	enum kx_format fmt;
+	unsigned caps;		/* KX_CAP_* */
 	/* 1 if buf looks like this format */
 	int (*detect)(const uint8_t *buf, size_t len);
 	int (*read)(const uint8_t *buf, size_t len, const char *name,
@@ -371,17 +391,87 @@ struct kxi_format {
 	int (*wkey)(const kx_key *k, kx_buf *out, kx_diag *d);
 	int frame_len;
 };
-/* The table's entry for f, NULL for none (doc.c). */
-const struct kxi_format *kxi_format_get(enum kx_format f);
+/* KX001 "not a kmsxchg ... document" at the start of name (doc.c). */
+int kxi_not_a_document(kx_diag *d, const char *name);
 extern const struct kxi_format kxi_format_xml;	/* xml.c */
 extern const struct kxi_format kxi_format_der;	/* der.c */
 extern const struct kxi_format kxi_format_gp;	/* gp.c */
+
+/*
+ * Context tag numbers of the ASN.1 module, from the field table:
+ * KXI_TAG_PROFILE_usage is the tag of KeyProfile's usage.
+ */
+enum kxi_tag {
+#define KX_FIELD(group, xml, asn1, tag, gp) KXI_TAG_##group##_##asn1 = tag,
+#include "fields.def"
+};
+
+/* The row of a format (doc.c); NULL for KX_FMT_AUTO and unknown values. */
+const struct kxi_format *kxi_format_get(enum kx_format f);
+/*
+ * The caps of the format doc was read from; a document built in memory
+ * carries everything the model has.
+ */
+unsigned kxi_doc_caps(const kx_doc *doc);
+
+/*
+ * What a reader or writer found, in the format's own terms.  A format file
+ * names no rule: it reports one of these kinds with kxi_fact() and the hub
+ * (doc.c) gives the rule id and severity (KXI_SCHEMA is KX002, an error).
+ */
+enum kxi_fact {
+	KXI_MALFORMED,		/* not well-formed XML, not valid DER */
+	KXI_SCHEMA,		/* does not follow the format's schema */
+	KXI_IGNORED,		/* an unknown but legal item was ignored */
+	KXI_LEGACY,		/* a legacy value was read and mapped */
+	KXI_NOT_CARRIED,	/* the output format has no place for it */
+	KXI_TK_RECORD,		/* a transport key record contradicts itself */
+	KXI_ASSUMED,		/* a value the format does not record was
+				 * assumed (a note, no rule) */
+	KXI_FACT__N
+};
+/* Record a finding of kind f (like kxi_diag_add); returns rc. */
+int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kx_loc *loc, const char *key_id, const char *fmt, ...)
+    KX_PRINTF(7, 8);
 
 /*
  * Canonical DER of one key's profile (the KeyProfile type of the ASN.1
  * module), used as the associated data of the bound wrap.  der.c.
  */
 int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+/*
+ * Canonical DER of the BoundContext of key profile p in doc (its header's
+ * id, created, sender and recipients, and p), the associated data of the
+ * version 2 bound wrap.  der.c.
+ */
+int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d) KX_WUR;
+/*
+ * The binding methods a reader knows: version 2 ("header-profile-der-v2",
+ * header and profile bound) and 1 ("profile-der-v1", profile only); 0 for
+ * NULL or an unknown method.  exchange.c.
+ */
+#define KXI_BINDING_V1 "profile-der-v1"
+#define KXI_BINDING_V2 "header-profile-der-v2"
+unsigned kxi_binding_version(const char *method);
+/*
+ * The associated data of key k of doc under binding version v (1:
+ * kxi_profile_der, 2: kxi_bound_der) into aad (emptied first), and its
+ * SHA-256 into md[32] when md != NULL.  exchange.c.
+ */
+int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
+    kx_buf *aad, uint8_t md[32], kx_diag *d) KX_WUR;
+/*
+ * Rule KX135: the binding metadata of key k of doc.  KX_OK when it is
+ * sound or the value is not aes-siv-bound (*v = its version, 0 when
+ * none); otherwise a KX_E code and the reason in msg (no key material):
+ * an aes-siv-bound value without a binding or with an unknown method, or
+ * an AadDigest that is not the SHA-256 of the bound data.  exchange.c;
+ * rules.c and import share it.
+ */
+int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
+    char *msg, size_t size) KX_WUR;
 
 /* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
 void kxi_xml_init(void);
@@ -615,6 +705,17 @@ int kxi_aes_siv(int enc, const uint8_t *key, size_t keylen,
     const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
     uint8_t *out, kx_diag *d) KX_WUR;
 /*
+ * The aes-siv-bound wrap of version v (1 or 2; the version selects the
+ * KDF label, doc/bound-wrap.md): V || C appended to out, or the value
+ * into a new secret (KX_ECRYPTO when V does not verify).  aad non-empty.
+ * kx_wrap/kx_unwrap(KX_WRAP_AES_SIV_BOUND) are version 1.  wrap.c.
+ */
+int kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d) KX_WUR;
+/*
  * Decode n chars of hex (either case; white space skipped when ws != 0)
  * straight into a new secret, without a table indexed by secret data.
  * KX_ESYNTAX on an odd digit count, a non-hex character or no digits.
@@ -631,6 +732,11 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
+/*
+ * The KCV lengths method m allows as text, "3 bytes" or "3 to 5 bytes",
+ * into buf (at least 24 bytes); "no length" for an unknown method.  kcv.c.
+ */
+const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
 int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */

@@ -9,8 +9,10 @@
  *
  * Single DES is computed as TDEA with K1 = K2 = K3 (the same permutation),
  * so OpenSSL's legacy provider is never needed.  A KCV is the leftmost
- * kcvlen bytes of the result.
+ * kcvlen bytes of the result, and kcvlen is bounded per method
+ * (kx_kcv_len_range): a document must not choose to learn a whole block.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -23,6 +25,39 @@ size_t
 kx_kcv_default_len(enum kx_kcv_method m)
 {
 	return m == KX_KCV_CMAC ? 5 : 3;
+}
+
+int
+kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+{
+	switch (m) {
+	case KX_KCV_GP_DES:
+	case KX_KCV_GP_AES:
+	case KX_KCV_ZERO_BLOCK:
+		*min = *max = 3;
+		return KX_OK;
+	case KX_KCV_CMAC:
+		*min = 3;
+		*max = KX_KCV_MAX_LEN;
+		return KX_OK;
+	default:
+		*min = *max = 0;
+		return KX_EUSAGE;
+	}
+}
+
+const char *
+kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size)
+{
+	size_t lo, hi;
+
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK)
+		snprintf(buf, size, "no length");
+	else if (lo == hi)
+		snprintf(buf, size, "%zu bytes", lo);
+	else
+		snprintf(buf, size, "%zu to %zu bytes", lo, hi);
+	return buf;
 }
 
 enum kx_kcv_method
@@ -136,8 +171,9 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 	static const uint8_t ones[16] = { 1, 1, 1, 1, 1, 1, 1, 1,
 		1, 1, 1, 1, 1, 1, 1, 1 };
 	uint8_t k24[24], res[16];
+	char lens[24];
 	const uint8_t *k = kx_secret_data(key);
-	size_t klen = kx_secret_len(key), bs;
+	size_t klen = kx_secret_len(key), bs, lo, hi;
 	const char *ecb, *cbc;
 	int r = KX_EINTERNAL, des;
 	enum kx_alg implied;
@@ -155,9 +191,12 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 		    "kcv: a %zu-byte key is not %s", klen,
 		    kx_name(KX_E_ALG, alg));
 	bs = des ? 8 : 16;
-	if (kcvlen < 1 || kcvlen > bs)
-		return KX_FAIL(d, KX_EUSAGE,
-		    "kcv: length %zu outside 1..%zu", kcvlen, bs);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK)
+		return KX_FAIL(d, KX_EUSAGE, "kcv: unknown method %d", (int)m);
+	if (kcvlen < lo || kcvlen > hi)
+		return KX_FAIL(d, KX_EUSAGE, "kcv: a %s KCV has %s, not %zu",
+		    kx_name(KX_E_KCV_METHOD, m), kxi_kcv_len_text(m, lens,
+		    sizeof(lens)), kcvlen);
 	if (des) {
 		ecb = "DES-EDE3-ECB";
 		cbc = "DES-EDE3-CBC";

@@ -127,13 +127,23 @@ typedef struct kx_report_file {
 } kx_report_file;
 /*
  * Render findings as text (FILE:LINE:COL: severity: [KXnnn] message),
- * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output.  A file with
+ * JSON, SARIF 2.1.0 or JUnit XML.  Deterministic output: the same
+ * findings and options give the same bytes.  A file with
  * dropped findings gets one more line (result, test case) saying how
  * many were not printed, at the worst severity among them, and is
  * invalid when one of them is an error.
  */
 int kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out) KX_WUR;
+/* What a report says about the run itself. */
+typedef struct kx_report_opts {
+	int64_t when;		/* JUnit timestamps (seconds, UTC) */
+	int incomplete;		/* stopped early: SARIF executionSuccessful */
+} kx_report_opts;
+/* kx_report_write with o (NULL: when 0, no SARIF invocation). */
+int kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out) KX_WUR;
 
 /* ---- rules ------------------------------------------------------------ */
 /*
@@ -247,26 +257,50 @@ void kx_secret_free(kx_secret *s);
 int kx_secmem_init(size_t size);
 
 /*
- * Load a secret from a key source: file:PATH (raw bytes, or hex text when
- * the file is entirely hex digits and white space; refused if group- or
- * world-readable), fd:N, env:VAR, hex:HEX (tests only).  A PEM file is
- * returned as its bytes.  *insecure is set to 1 for hex: (the caller warns).
+ * Load a secret from a key source: file:PATH (refused if group- or
+ * world-readable), fd:N, env:VAR, hex:HEX (tests only; *insecure is set
+ * to 1, the caller warns).  The content is hex text (hex digits and white
+ * space, every run of digits even), a PEM key ("-----BEGIN "), or exactly
+ * the raw key bytes; other text (odd digit counts, non-hex characters,
+ * only white space) is refused, never used as bytes (see keysrc.c).
+ * kx_keysrc_load_as() also wants a key of alg: DES/TDEA2/TDEA3 8, 16 or
+ * 24 bytes, AES 16, 24 or 32 bytes, exactly len bytes when len != 0, a
+ * PEM key for RSA/EC; KX_ALG_NONE and HMAC take any length (and NONE a
+ * PEM key).  kx_keysrc_load() is kx_keysrc_load_as(KX_ALG_NONE, 0).
  * pkcs11: URIs return KX_EUNSUPPORTED until the PKCS#11 spoke exists.
  * WARNING: the spec string may name a file but never holds key material,
- * except for hex:.
+ * except for hex:.  No message carries the content.
  */
 int kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
     kx_diag *d) KX_WUR;
+int kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+    kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
+/*
+ * A passphrase (of an encrypted PEM key) from file:PATH (private, as
+ * above), fd:N or env:VAR: the bytes as they are, without a final line
+ * end, never decoded as hex; empty is refused, and hex: is not accepted.
+ */
+int kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
+    KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
 /* Default KCV length for a method: 3, or 5 for CMAC. */
 size_t kx_kcv_default_len(enum kx_kcv_method m);
+/*
+ * The KCV lengths a method allows, so that a document cannot choose how
+ * much of E(K, block) we reveal: exactly 3 bytes for gp-des, gp-aes and
+ * zero-block (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5 bytes for cmac
+ * (ANSI X9.24-1:2017 Annex A).  KX_EUSAGE for no or an unknown method.
+ */
+#define KX_KCV_MAX_LEN 5
+int kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+    KX_WUR;
 /* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
 enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
 /*
  * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)
- * into out[kcvlen].  kcvlen 1..(3 for gp-des/gp-aes/zero-block..block
- * size, 1..16 for cmac).
+ * into out[kcvlen]; kcvlen must be in kx_kcv_len_range() of the method
+ * (KX_EUSAGE otherwise, nothing computed).
  */
 int kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
     uint8_t *out, size_t kcvlen, kx_diag *d) KX_WUR;
@@ -278,8 +312,9 @@ int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 /*
  * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
  * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
- * aes-siv-bound only (the canonical DER of the bound profile) and must be
- * NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
+ * aes-siv-bound only (binding version 1: the canonical DER of the bound
+ * profile; export and import use version 2, doc/bound-wrap.md) and must
+ * be NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
  * the ciphertext (RFC 5297 layout).
  */
 int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
@@ -288,6 +323,15 @@ int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 int kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
     size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
     kx_diag *d) KX_WUR;
+
+/*
+ * Decrypt an encrypted PEM private key with pass (the passphrase, without
+ * a final line end) into *out, the same key as unencrypted PKCS#8 PEM in
+ * secure memory.  Nothing ever prompts on a terminal: kx_wrap/kx_unwrap
+ * refuse an encrypted PEM key, saying so.
+ */
+int kx_pem_unlock(const kx_secret *pem, const kx_secret *pass,
+    kx_secret **out, kx_diag *d) KX_WUR;
 
 /* ---- components ------------------------------------------------------- */
 /*
@@ -348,11 +392,28 @@ enum kx_format {
 	KX_FMT_AUTO = 0,
 	KX_FMT_XML,		/* native exchange XML (KX_NS) */
 	KX_FMT_DER,		/* native ASN.1 DER */
-	KX_FMT_GP		/* GlobalPlatform Systems Profiles KeyProfile */
+	KX_FMT_GP,		/* GlobalPlatform Systems Profiles KeyProfile */
+	KX_FMT__N
 };
 /* "xml", "der", "gp"; KX_FMT_AUTO for unknown names. */
 enum kx_format kx_format_from_name(const char *name);
 const char *kx_format_name(enum kx_format f);
+/*
+ * What a format carries and how it is written: ask these, never which
+ * format it is.  A model attribute a format cannot carry is reported as
+ * lost (KX009) when written to it.
+ */
+#define KX_CAP_BINARY	(1u << 0)	/* bytes, not text: no terminal */
+#define KX_CAP_KEYS	(1u << 1)	/* several keys in one document */
+#define KX_CAP_TK	(1u << 2)	/* transport-key records */
+#define KX_CAP_TK_KCV	(1u << 3)	/* the KCV of a transport key */
+#define KX_CAP_KCV	(1u << 4)	/* the KCV of a key */
+#define KX_CAP_USAGE	(1u << 5)	/* every usage of the model apart */
+#define KX_CAP_BOUND	(1u << 6)	/* bound wrapped values (aes-siv-bound):
+					 * an output of export, import and
+					 * rewrap */
+/* The KX_CAP_ bits of a format; 0 for KX_FMT_AUTO and unknown values. */
+unsigned kx_format_caps(enum kx_format f);
 /* Detect a format from content (never from a file name). */
 enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
 
@@ -387,6 +448,10 @@ void kx_doc_free(kx_doc *doc);
 size_t kx_doc_key_count(const kx_doc *doc);
 /* Borrowed, valid until the document is freed. */
 const kx_key *kx_doc_key(const kx_doc *doc, size_t i);
+/* Whether a key is a production key or marked sensitive (or NULL). */
+int kx_key_is_protected(const kx_key *k);
+/* Whether any key of doc carries a clear value (output is key material). */
+int kx_doc_has_clear(const kx_doc *doc);
 const char *kx_doc_id(const kx_doc *doc);
 
 /*
@@ -499,6 +564,22 @@ typedef struct kx_xchg_opts {
 	/* import, rewrap: the sender's document the received keys may only
 	 * narrow (KX124), or NULL */
 	const kx_doc *against;
+	/*
+	 * Algorithm family of the transport key values are wrapped under
+	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES, or a
+	 * DES/TDEA one, which
+	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
+	 * KX_ALG_NONE: implied by the length only when unambiguous (32
+	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 */
+	enum kx_alg kek_alg;
+	/*
+	 * import and rewrap: the family of the key read from (kek / from)
+	 * when the caller knows it (e.g. from its components); it must match
+	 * the document's transport key (KX135).  KX_ALG_NONE: as the
+	 * document says.
+	 */
+	enum kx_alg from_kek_alg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -512,9 +593,12 @@ enum kx_format kx_doc_format(const kx_doc *doc);
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
 /*
- * Export in place: for every key i of doc, bind its profile to values[i]
- * and wrap it under kek (aes-siv-bound, see kmsxchg(5)), record the KCV,
- * the transport-key reference (o->kek_id) and the header.  Before anything
+ * Export in place: set the header, then for every key i of doc bind its
+ * profile and the header (id, created, sender, recipients) to values[i]
+ * and wrap it under kek (aes-siv-bound, binding version 2, see
+ * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * one included).  Record the KCV and the transport-key reference
+ * (o->kek_id, algorithm from o->kek_alg).  Before anything
  * is wrapped, each value must fit its profile and KCV (KX101, KX131:
  * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
  * run over every key as it will leave, with o->policy's severities and
@@ -534,20 +618,24 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
 /*
  * Import: run the document's rules over doc (with o->against when set)
  * and those of the import phase (import restrictions; o->storage_kek's
- * strength), errors refuse it; check kek against the transport key's KCV,
- * unwrap every key verifying the profile binding and the key's KCV; only
- * when every key passed, unwrap them again one at a time and hand each to
- * cb (clear value wiped after cb returns).  A cb error stops the import
- * and is returned.
+ * strength), errors refuse it; check kek against the transport key's KCV
+ * and algorithm, unwrap every key verifying its binding (a known method,
+ * a matching digest, AES-SIV: KX136, KX134) and the key's KCV.  A binding
+ * version 1 value (the profile only) verifies with a KX137 warning, and
+ * KX127 then refuses keys with import sources (the sender is not
+ * authenticated).  Only when every key passed, unwrap them again one at
+ * a time and hand each to cb (clear value wiped after cb returns).  A cb
+ * error stops the import and is returned.
  */
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
- * to `to` (recorded as o->kek_id), after the document's rules and those
- * of the rewrap phase (`to` weaker than a key, KX121) passed, verifying
- * bindings and KCVs on the way.  All or nothing: on failure doc is
- * unchanged.
+ * to `to` (recorded as o->kek_id, algorithm o->kek_alg), after the
+ * document's rules and those of the rewrap phase (`to` weaker than a key,
+ * KX121) passed, verifying bindings and KCVs on the way; each value keeps
+ * its binding version and holds the new wrapped bytes and binding only.
+ * All or nothing: on failure doc is unchanged.
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -655,16 +743,39 @@ int kx_time_parse(const char *s, int64_t *out) KX_WUR;
 void kx_time_format(int64_t t, char buf[21]);
 
 /* ---- files ------------------------------------------------------------ */
+/* kx_file_write_atomic flags. */
+#define KX_WRITE_SECRET	1	/* key material: mode 0600, never through a
+				 * symbolic link, never to a terminal */
+#define KX_WRITE_NEW	2	/* refuse an existing file (KX_EEXIST) */
 /*
- * Write atomically: temp file in the same folder (mode 0600 if secret,
- * else 0644 less umask), fsync, rename.  "-" writes to stdout.  On any
- * failure the target is untouched and the temp file removed.
+ * Write an output.  "-" writes to stdout.  A new path or a regular file is
+ * written atomically: temp file in the same folder (mode 0600 with
+ * KX_WRITE_SECRET, else 0666 less umask), fsync, rename (link(2) with
+ * KX_WRITE_NEW, so a file that appears meanwhile is not replaced).  A
+ * character device or a FIFO is written straight, never replaced.  A
+ * symbolic link is followed and its target, when a regular file, replaced
+ * atomically (the link stays); with KX_WRITE_SECRET a symbolic link is
+ * refused.  A directory or other special file is refused.  On any failure
+ * a regular target is untouched and the temp file removed.
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
-    int secret, kx_diag *d) KX_WUR;
-/* Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB). */
+    int flags, kx_diag *d) KX_WUR;
+/*
+ * Remove the temporary file a kx_file_write_atomic() in progress has
+ * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.
+ */
+void kx_file_cleanup(void);
+/*
+ * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
+ * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
+ * Anything but a regular file (a FIFO, a device, a directory) is refused
+ * without blocking (KX_EUSAGE).  kx_file_read_private also refuses a file
+ * group or others can read (KX_EPERM), as for key sources.
+ */
 int kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
     KX_WUR;
+int kx_file_read_private(const char *path, size_t max, kx_buf *out,
+    kx_diag *d) KX_WUR;
 
 #ifdef __cplusplus
 }

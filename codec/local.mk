@@ -21,14 +21,14 @@ CLEANFILES += codec/schemas.c
 
 noinst_LTLIBRARIES += codec/libkx_core.la
 codec_libkx_core_la_SOURCES = \
-	codec/kmsxchg.h codec/internal.h codec/errors.def \
+	codec/kmsxchg.h codec/internal.h codec/errors.def codec/fields.def \
 	codec/model.c codec/names.c codec/err.c codec/diag.c codec/util.c \
 	codec/oid.c \
 	codec/doc.c codec/exchange.c codec/view.c \
 	codec/xmlsec.c codec/xml.c codec/der.c codec/gp.c \
 	codec/rules.c codec/policy.c codec/report.c \
-	codec/secmem.c codec/keysrc.c codec/kcv.c codec/wrap.c codec/split.c \
-	codec/audit.c codec/stream.c
+	codec/secmem.c codec/keysrc.c codec/pem.c codec/kcv.c codec/wrap.c \
+	codec/split.c codec/audit.c codec/stream.c
 nodist_codec_libkx_core_la_SOURCES = codec/schemas.c
 codec_libkx_core_la_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec \
 	$(KX_ASN1_CPPFLAGS) $(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) \

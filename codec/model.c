@@ -318,6 +318,25 @@ kx_doc_key(const kx_doc *doc, size_t i)
 	return &doc->keys[i];
 }
 
+int
+kx_key_is_protected(const kx_key *k)
+{
+	return k == NULL || k->prof.mode == KX_KEYMODE_PRODUCTION ||
+	    k->prof.sensitive;
+}
+
+int
+kx_doc_has_clear(const kx_doc *doc)
+{
+	size_t i;
+
+	for (i = 0; doc != NULL && i < doc->nkeys; i++)
+		if (doc->keys[i].value.clear.n > 0 ||
+		    doc->keys[i].value.form == KX_VALUE_CLEAR)
+			return 1;
+	return 0;
+}
+
 const char *
 kx_doc_id(const kx_doc *doc)
 {

@@ -120,27 +120,3 @@ kx_enum_count(enum kx_enum_type t)
 		return 0;
 	return (int)tables[t].n;
 }
-
-const char *
-kx_format_name(enum kx_format f)
-{
-	static const char *const names[] = { "auto", "xml", "der", "gp" };
-
-	if ((unsigned)f >= sizeof(names) / sizeof(names[0]))
-		return "unknown";
-	return names[f];
-}
-
-enum kx_format
-kx_format_from_name(const char *name)
-{
-	if (name == NULL)
-		return KX_FMT_AUTO;
-	if (strcmp(name, "xml") == 0)
-		return KX_FMT_XML;
-	if (strcmp(name, "der") == 0)
-		return KX_FMT_DER;
-	if (strcmp(name, "gp") == 0)
-		return KX_FMT_GP;
-	return KX_FMT_AUTO;
-}

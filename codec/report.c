@@ -45,8 +45,14 @@
  * (tests/data/junit.xsd): one testsuite per file; one failing testcase
  * per error finding, or one passing testcase "valid" when the file has
  * none; every finding as text lines in the suite's system-out.  The
- * schema requires a timestamp and host name: they are fixed
- * (1970-01-01T00:00:00, localhost) to keep the output deterministic.
+ * schema requires a timestamp and host name: the timestamp is the
+ * caller's (kx_report_opts.when, UTC, YYYY-MM-DDThh:mm:ss as the schema's
+ * pattern wants; 1970-01-01T00:00:00 from kx_report_write), the host
+ * name is fixed (localhost).
+ *
+ * With kx_report_opts, SARIF also says whether the run completed
+ * (runs[0].invocations[0].executionSuccessful): false when the caller
+ * stopped early (a policy that cannot be read) and reports why.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -614,7 +620,7 @@ artifact_of(const kx_report_file *files, size_t i)
 
 static int
 write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
-    kx_buf *out)
+    const kx_report_opts *o, kx_buf *out)
 {
 	size_t i, j, nres = 0, nart, *art;
 	int r;
@@ -634,8 +640,13 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 	if (r == KX_OK)
 		r = sarif_rules(out);
 	if (r == KX_OK)
-		r = kx_buf_printf(out, "\n          ]\n        }\n      },\n"
-		    "      \"artifacts\": [");
+		r = kx_buf_printf(out, "\n          ]\n        }\n      },\n");
+	if (r == KX_OK && o != NULL)
+		r = kx_buf_printf(out, "      \"invocations\": [{"
+		    "\"executionSuccessful\": %s}],\n", o->incomplete ?
+		    "false" : "true");
+	if (r == KX_OK)
+		r = kx_buf_printf(out, "      \"artifacts\": [");
 	for (i = 0, nart = 0; i < nfiles && r == KX_OK; i++) {
 		if (artifact_of(files, i) != i)
 			continue;
@@ -677,7 +688,7 @@ write_sarif(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 /* ---- JUnit XML ------------------------------------------------------ */
 static int
 junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
-    size_t id)
+    size_t id, const char *stamp)
 {
 	size_t j, e = errors_in(d, rf);
 	enum kx_severity worst;
@@ -695,10 +706,10 @@ junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
 	if (r == KX_OK)
 		r = xml_str(b, group_name(rf), 1);
 	if (r == KX_OK)
-		r = kx_buf_printf(b, "\" timestamp=\"1970-01-01T00:00:00\" "
+		r = kx_buf_printf(b, "\" timestamp=\"%s\" "
 		    "hostname=\"localhost\" tests=\"%zu\" failures=\"%zu\" "
 		    "errors=\"0\" skipped=\"0\" time=\"0\">\n"
-		    "    <properties/>\n", e ? e : 1, e);
+		    "    <properties/>\n", stamp, e ? e : 1, e);
 	for (j = 0; j < rf->count && r == KX_OK; j++) {
 		f = kx_diag_get(d, rf->first + j);
 		if (f->severity < KX_SEV_ERROR)
@@ -789,15 +800,20 @@ junit_suite(kx_buf *b, const kx_diag *d, const kx_report_file *rf,
 
 static int
 write_junit(const kx_diag *d, const kx_report_file *files, size_t nfiles,
-    kx_buf *out)
+    const kx_report_opts *o, kx_buf *out)
 {
+	char stamp[21];
 	size_t i;
 	int r;
+
+	/* "2026-06-01T00:00:00Z" without the Z: the schema has no zone */
+	kx_time_format(o != NULL ? o->when : 0, stamp);
+	stamp[19] = '\0';
 
 	r = kx_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<testsuites>\n");
 	for (i = 0; i < nfiles && r == KX_OK; i++)
-		r = junit_suite(out, d, &files[i], i);
+		r = junit_suite(out, d, &files[i], i, stamp);
 	if (r == KX_OK)
 		r = kx_buf_printf(out, "</testsuites>\n");
 	return r;
@@ -806,6 +822,14 @@ write_junit(const kx_diag *d, const kx_report_file *files, size_t nfiles,
 int
 kx_report_write(const kx_diag *d, const kx_report_file *files,
     size_t nfiles, enum kx_report_format fmt, kx_buf *out)
+{
+	return kx_report_write_opts(d, files, nfiles, fmt, NULL, out);
+}
+
+int
+kx_report_write_opts(const kx_diag *d, const kx_report_file *files,
+    size_t nfiles, enum kx_report_format fmt, const kx_report_opts *o,
+    kx_buf *out)
 {
 	size_t i, start;
 	int r;
@@ -825,10 +849,10 @@ kx_report_write(const kx_diag *d, const kx_report_file *files,
 		r = write_json(d, files, nfiles, out);
 		break;
 	case KX_REPORT_SARIF:
-		r = write_sarif(d, files, nfiles, out);
+		r = write_sarif(d, files, nfiles, o, out);
 		break;
 	case KX_REPORT_JUNIT:
-		r = write_junit(d, files, nfiles, out);
+		r = write_junit(d, files, nfiles, o, out);
 		break;
 	default:
 		return KX_EUSAGE;

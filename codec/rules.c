@@ -243,6 +243,13 @@ has_value(const kx_key *k)
 	return k->value.form != KX_VALUE_NONE;
 }
 
+/* Clear key bytes are present, whatever form the value declares. */
+static int
+has_clear(const kx_key *k)
+{
+	return k->value.form == KX_VALUE_CLEAR || k->value.clear.n > 0;
+}
+
 static int
 state_usable(enum kx_state s)
 {
@@ -702,7 +709,7 @@ chk_period_order(struct vctx *v, const kx_key *k)
 static void
 chk_clear_production(struct vctx *v, const kx_key *k)
 {
-	if (k == NULL || k->value.form != KX_VALUE_CLEAR)
+	if (k == NULL || !has_clear(k))
 		return;
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
@@ -1218,6 +1225,13 @@ chk_import_allowed(struct vctx *v, const kx_key *k)
 	if (!k->prof.import_.allowed)
 		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported");
 	else if (k->prof.import_.sources.n > 0 &&
+	    kxi_binding_version(k->value.binding_method) < 2)
+		/* a version 1 binding leaves the sender unauthenticated */
+		emit(v, R_KX127, k, KXF_EXPORT, "may be imported only from "
+		    "named sources, and this document's sender is not "
+		    "authenticated (binding %s does not cover the header)",
+		    nz(k->value.binding_method));
+	else if (k->prof.import_.sources.n > 0 &&
 	    !strlist_has(&k->prof.import_.sources, from))
 		emit(v, R_KX127, k, KXF_EXPORT, "may not be imported from %s",
 		    from != NULL ? from : "an unnamed sender");
@@ -1473,7 +1487,7 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || !k->prof.sensitive)
 		return;
-	if (k->value.form == KX_VALUE_CLEAR)
+	if (has_clear(k))
 		emit(v, R_KX126, k, KXF_VALUE, "sensitive key carries a "
 		    "clear value");
 	else if (k->prof.export_.allowed &&
@@ -1485,40 +1499,40 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 /* ---- KX130-KX133 key check values ------------------------------------ */
 /*
  * Why a KCV of method m and length n does not fit algorithm a, or NULL.
- * Lengths: at most one cipher block for the encrypt-a-block methods
- * (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), at most 5 bytes for CMAC (ANSI
- * X9.24-1:2017 Annex A).
+ * Lengths as kx_kcv_len_range() bounds them: exactly 3 bytes for the
+ * encrypt-a-block methods (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5
+ * bytes for CMAC (ANSI X9.24-1:2017 Annex A), so that a document cannot
+ * ask for more of E(K, block) than a check value needs.
  */
 static const char *
 kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
     size_t size)
 {
-	size_t max;
+	size_t lo, hi;
+	char lens[24];
 
 	switch (m) {
 	case KX_KCV_GP_DES:
 		if (!is_des_family(a))
 			goto alg;
-		max = 8;
 		break;
 	case KX_KCV_GP_AES:
 	case KX_KCV_ZERO_BLOCK:
 		if (a != KX_ALG_AES)
 			goto alg;
-		max = 16;
 		break;
 	case KX_KCV_CMAC:
 		if (!is_des_family(a) && a != KX_ALG_AES)
 			goto alg;
-		max = 5;
 		break;
 	default:
 		snprintf(buf, size, "KCV without a method");
 		return buf;
 	}
-	if (n < 1 || n > max) {
-		snprintf(buf, size, "%zu-byte %s KCV (1 to %zu bytes)", n,
-		    knm(KX_E_KCV_METHOD, m), max);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi) {
+		snprintf(buf, size, "%zu-byte %s KCV (a %s KCV has %s)", n,
+		    knm(KX_E_KCV_METHOD, m), knm(KX_E_KCV_METHOD, m),
+		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 		return buf;
 	}
 	return NULL;
@@ -1638,8 +1652,8 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 		if (t->alg == KX_ALG_RSA || t->alg == KX_ALG_EC) {
 			/* public-key transport keys have no KCV */
 		} else if (t->kcv.n == 0 &&
-		    v->doc->source_format == KX_FMT_GP) {
-			/* GP KeyProfiles cannot carry one: not the
+		    (kxi_doc_caps(v->doc) & KX_CAP_TK_KCV) == 0) {
+			/* the source format cannot carry one: not the
 			 * document's fault (the reader notes it) */
 		} else if (t->kcv.n == 0) {
 			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s "
@@ -1671,6 +1685,37 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 			}
 		}
 	}
+}
+
+/* KX136: the binding metadata (the check is shared with import). */
+static void
+chk_binding(struct vctx *v, const kx_key *k)
+{
+	char msg[160];
+	unsigned ver;
+
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	    sizeof(msg)) != KX_OK)
+		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
+}
+
+/* KX137: once per document, when a value's binding leaves the header out. */
+static void
+chk_header_auth(struct vctx *v, const kx_key *k)
+{
+	size_t i, n = 0;
+
+	if (k != NULL)
+		return;
+	for (i = 0; i < v->doc->nkeys; i++)
+		if (kxi_binding_version(v->doc->keys[i].value.binding_method)
+		    == 1)
+			n++;
+	if (n > 0)
+		emit_at(v, R_KX137, NULL, &v->doc->loc, "the header (id, "
+		    "created, sender, recipients) is not authenticated: %zu "
+		    "key%s bound with %s (the profile only)", n, n == 1 ?
+		    " is" : "s are", KXI_BINDING_V1);
 }
 
 /* ---- KX140-KX143 references and structure --------------------------- */
@@ -2205,6 +2250,13 @@ plan_view(const struct vctx *v, const kx_key *k, kx_key *view)
 {
 	*view = *k;
 	memset(&view->value, 0, sizeof(view->value));
+	/*
+	 * What the value is bound to stays what it was (import and rewrap
+	 * keep a value's binding version; export binds version 2): KX127
+	 * trusts the sender only when the binding covers the header.
+	 */
+	view->value.binding_method = v->phase == KX_PHASE_EXPORT ?
+	    KXI_BINDING_V2 : k->value.binding_method;
 	if (v->plan == NULL)
 		return;		/* import to clear output: nothing stored */
 	view->value.form = KX_VALUE_WRAPPED;

@@ -222,6 +222,8 @@ static const char *const fields[F__N] = { "index", "parts", "threshold",
 static int
 check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 {
+	size_t lo, hi;
+
 	if (ci->parts < 2 || ci->parts > 255)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: parts %u outside 2..255",
 		    name, ci->parts);
@@ -246,9 +248,15 @@ check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 		    "tdea2, tdea3 or aes", name);
 	if (ci->kcv_method <= KX_KCV_NONE || ci->kcv_method >= KX_KCV__N)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: no kcv-method", name);
-	if (ci->key_kcv_len < 1 || ci->key_kcv_len > 16)
+	/* A component file cannot ask for more of a block than a KCV. */
+	if (kx_kcv_len_range(ci->kcv_method, &lo, &hi) != KX_OK ||
+	    ci->key_kcv_len < lo || ci->key_kcv_len > hi)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: key-kcv length %zu outside "
-		    "1..16", name, ci->key_kcv_len);
+		    "%zu..%zu", name, ci->key_kcv_len, lo, hi);
+	if (ci->component_kcv_len != 0 && (ci->component_kcv_len < lo ||
+	    ci->component_kcv_len > hi))
+		return KX_FAIL(d, KX_ESYNTAX, "%s: component-kcv length %zu "
+		    "outside %zu..%zu", name, ci->component_kcv_len, lo, hi);
 	return KX_OK;
 }
 
@@ -340,7 +348,7 @@ int
 kx_component_read(uint8_t *buf, size_t len, const char *name,
     kx_component_info *ci, kx_secret **value, kx_diag *d)
 {
-	char *s = (char *)buf, *end = s + len, *line, *nl, *v;
+	char *s = (char *)buf, *end, *line, *nl, *v;
 	uint8_t kcv[16];
 	unsigned seen = 0, lineno = 1, f;
 	size_t vn, ml = strlen(COMP_MAGIC);
@@ -358,6 +366,7 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 		    name);
 		goto out;
 	}
+	end = s + len;
 	if (len < ml + 1 || memcmp(s, COMP_MAGIC "\n", ml + 1) != 0) {
 		r = KX_FAIL(d, KX_ESYNTAX, "%s:1: the first line must be "
 		    "\"%s\"", name, COMP_MAGIC);
@@ -450,9 +459,8 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 		}
 	}
 	if (seen != (1u << F__N) - 1) {
-		for (f = 0; f < F__N; f++)
-			if (!(seen & (1u << f)))
-				break;
+		for (f = 0; f + 1 < F__N && (seen & (1u << f)) != 0; f++)
+			continue;	/* the first missing one (F__N - 1 at most) */
 		r = KX_FAIL(d, KX_ESYNTAX, "%s: field %s missing", name,
 		    fields[f]);
 		goto out;

@@ -150,7 +150,6 @@ kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
     kx_diag *d)
 {
 	kx_reader *r;
-	kx_loc start = { 1, 1, 0 };
 	const char *name;
 	int rc;
 
@@ -169,9 +168,7 @@ kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
 	if (fmt == KX_FMT_AUTO)
 		fmt = kx_format_detect(r->src.p, r->src.len);
 	if ((r->f = kxi_format_get(fmt)) == NULL) {
-		rc = kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX, name,
-		    &start, NULL, "not a kmsxchg XML, DER or GP KeyProfile "
-		    "document");
+		rc = kxi_not_a_document(d, name);
 		goto out;
 	}
 	if (r->f->sopen == NULL) {

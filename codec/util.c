@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,8 +443,60 @@ kxi_duration_add(int64_t t, const struct kxi_duration *d)
 }
 
 /* ---- files --------------------------------------------------------- */
+/*
+ * Open an input without blocking (a FIFO with no writer would wait in
+ * open(2) forever), refuse what is not a regular file and, when private,
+ * a file that group or others may read; then read it blocking as usual.
+ */
 int
-kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
+kxi_open_input(const char *path, const char *name, int private, int *fdp,
+    size_t *size, kx_diag *d)
+{
+	struct stat st;
+	int fd, fl, r;
+
+	*fdp = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return KX_FAIL(d, errno == ENOENT ? KX_ENOTFOUND : KX_EIO,
+		    "cannot open %s: %s", name, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot stat %s: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = KX_FAIL(d, KX_EUSAGE, "%s: not a regular file (%s); use "
+		    "'-' for standard input", name, S_ISDIR(st.st_mode) ?
+		    "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+		    S_ISCHR(st.st_mode) ? "a character device" : "a special "
+		    "file");
+		goto fail;
+	}
+	if (private && (st.st_mode & 077) != 0) {
+		r = KX_FAIL(d, KX_EPERM, "%s: mode %04o lets group or others "
+		    "read it (chmod 600)", name,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot read %s: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	if (size != NULL)
+		*size = (size_t)st.st_size;
+	*fdp = fd;
+	return KX_OK;
+fail:
+	close(fd);
+	return r;
+}
+
+static int
+file_read(const char *path, size_t max, int private, kx_buf *out,
+    kx_diag *d)
 {
 	uint8_t tmp[65536];
 	ssize_t n;
@@ -453,10 +506,11 @@ kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
 	if (max == 0)
 		max = KX_DEFAULT_MAX_INPUT;
 	out->max = max;
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return KX_FAIL(d, KX_EIO, "cannot open %s: %s", path,
-		    strerror(errno));
+	if (is_stdin)
+		fd = STDIN_FILENO;
+	else if ((r = kxi_open_input(path, path, private, &fd, NULL, d)) !=
+	    KX_OK)
+		return r;
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
@@ -482,6 +536,18 @@ out:
 	return r;
 }
 
+int
+kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
+{
+	return file_read(path, max, 0, out, d);
+}
+
+int
+kx_file_read_private(const char *path, size_t max, kx_buf *out, kx_diag *d)
+{
+	return file_read(path, max, 1, out, d);
+}
+
 static int
 write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -499,36 +565,106 @@ write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-int
-kx_file_write_atomic(const char *path, const void *p, size_t n, int secret,
+/*
+ * The temporary file being written, for kx_file_cleanup() from a signal
+ * handler.  One slot: a writer that finds it taken (another thread) just
+ * goes unregistered.  State 0 free, 1 being filled, 2 holds a path.
+ */
+static char tmp_slot[PATH_MAX];
+static atomic_int tmp_state;
+
+static char *
+tmp_claim(size_t len)
+{
+	int expect = 0;
+
+	if (len > sizeof(tmp_slot) ||
+	    !atomic_compare_exchange_strong(&tmp_state, &expect, 1))
+		return NULL;
+	return tmp_slot;
+}
+
+static void
+tmp_release(const char *tmp)
+{
+	if (tmp == tmp_slot)
+		atomic_store(&tmp_state, 0);
+}
+
+void
+kx_file_cleanup(void)
+{
+	int expect = 2;
+
+	/* unlink(2) is async-signal-safe; so are lock-free atomics. */
+	if (atomic_compare_exchange_strong(&tmp_state, &expect, 1))
+		(void)unlink(tmp_slot);
+}
+
+/* Write straight into a character device or FIFO: nothing to replace. */
+static int
+write_special(const char *path, const void *p, size_t n, int flags,
     kx_diag *d)
 {
-	char *tmp = NULL;
+	struct stat st;
+	int fd, r = KX_OK;
+
+	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)) < 0)
+		return KX_FAIL(d, KX_EIO, "cannot open %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0 || !(S_ISCHR(st.st_mode) ||
+	    S_ISFIFO(st.st_mode)))
+		r = KX_FAIL(d, KX_EIO, "%s changed while it was opened", path);
+	else if ((flags & KX_WRITE_SECRET) && isatty(fd))
+		r = KX_FAIL(d, KX_EUSAGE, "%s is a terminal: key material is "
+		    "never written to one", path);
+	else if (write_all(fd, p, n) != 0)
+		r = KX_FAIL(d, KX_EIO, "cannot write %s: %s", path,
+		    strerror(errno));
+	if (close(fd) != 0 && r == KX_OK)
+		r = KX_FAIL(d, KX_EIO, "cannot write %s: %s", path,
+		    strerror(errno));
+	return r;
+}
+
+/* Whether a link(2) error means the file system has no hard links. */
+static int
+no_links(int e)
+{
+	return e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == ENOSYS ||
+	    e == EMLINK;
+}
+
+/* Temp file beside path, fsync, then rename (or link: never replace). */
+static int
+write_replace(const char *path, const void *p, size_t n, int flags,
+    kx_diag *d)
+{
+	struct stat st;
+	char *tmp, *own = NULL;
 	const char *slash;
 	size_t dirlen, len;
 	int fd = -1, r = KX_EINTERNAL;
 	mode_t um;
 
-	if (strcmp(path, "-") == 0) {
-		if (write_all(STDOUT_FILENO, p, n) != 0)
-			return KX_FAIL(d, KX_EIO, "cannot write to stdout: %s",
-			    strerror(errno));
-		return KX_OK;
-	}
 	slash = strrchr(path, '/');
 	dirlen = slash == NULL ? 0 : (size_t)(slash - path) + 1;
 	len = strlen(path) + 32;
-	if ((tmp = malloc(len)) == NULL)
+	if ((tmp = tmp_claim(len)) == NULL && (tmp = own = malloc(len)) ==
+	    NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	snprintf(tmp, len, "%.*s.kmsxchg.XXXXXX", (int)dirlen, path);
 	if ((fd = mkstemp(tmp)) < 0) {
 		r = KX_FAIL(d, KX_EIO, "cannot create a file beside %s: %s",
 		    path, strerror(errno));
-		free(tmp);
+		tmp_release(tmp);
+		free(own);
 		return r;
 	}
+	if (tmp == tmp_slot)
+		atomic_store(&tmp_state, 2);
 	/* mkstemp gives 0600; ordinary outputs get 0666 less the umask. */
-	if (!secret) {
+	if (!(flags & KX_WRITE_SECRET)) {
 		um = umask(0);
 		umask(um);
 		if (fchmod(fd, 0666 & ~um) != 0) {
@@ -549,17 +685,98 @@ kx_file_write_atomic(const char *path, const void *p, size_t n, int secret,
 		goto out;
 	}
 	fd = -1;
+	if (flags & KX_WRITE_NEW) {
+		/* link(2) fails when path appeared since it was checked */
+		if (link(tmp, path) == 0) {
+			r = KX_OK;
+			goto out;	/* the temporary name goes below */
+		}
+		if (errno != EEXIST && !no_links(errno)) {
+			r = KX_FAIL(d, KX_EIO, "cannot create %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (errno == EEXIST || lstat(path, &st) == 0) {
+			r = KX_FAIL(d, KX_EEXIST, "%s exists; not replaced",
+			    path);
+			goto out;
+		}
+		/* a file system without hard links: checked, then rename */
+	}
 	if (rename(tmp, path) != 0) {
 		r = KX_FAIL(d, KX_EIO, "cannot replace %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
 	r = KX_OK;
+	tmp_release(tmp);
+	free(own);
+	return r;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (r != KX_OK)
-		unlink(tmp);
-	free(tmp);
+	if (tmp == tmp_slot)
+		atomic_store(&tmp_state, 1);	/* the handler keeps off */
+	unlink(tmp);
+	tmp_release(tmp);
+	free(own);
+	return r;
+}
+
+static const char *
+kind_of(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" :
+	    S_ISBLK(m) ? "a block device" : "a special file";
+}
+
+int
+kx_file_write_atomic(const char *path, const void *p, size_t n, int flags,
+    kx_diag *d)
+{
+	struct stat st;
+	char *real = NULL;
+	int r;
+
+	if (strcmp(path, "-") == 0) {
+		if (write_all(STDOUT_FILENO, p, n) != 0)
+			return KX_FAIL(d, KX_EIO, "cannot write to stdout: %s",
+			    strerror(errno));
+		return KX_OK;
+	}
+	if (*path == '\0')
+		return KX_FAIL(d, KX_EUSAGE, "empty output path");
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return KX_FAIL(d, KX_EIO, "cannot write %s: %s", path,
+			    strerror(errno));
+		return write_replace(path, p, n, flags, d);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		/* key material never goes through a link we did not make */
+		if (flags & KX_WRITE_SECRET)
+			return KX_FAIL(d, KX_EUSAGE, "%s is a symbolic link; "
+			    "key material is not written through one", path);
+		if (stat(path, &st) != 0)
+			return KX_FAIL(d, KX_EIO, "%s is a symbolic link to "
+			    "nothing: %s", path, strerror(errno));
+		if (S_ISREG(st.st_mode)) {
+			/* replace the link's target, keep the link */
+			if ((real = realpath(path, NULL)) == NULL)
+				return KX_FAIL(d, KX_EIO, "cannot resolve "
+				    "%s: %s", path, strerror(errno));
+			path = real;
+		}
+	}
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+		return write_special(path, p, n, flags, d);
+	if (!S_ISREG(st.st_mode))
+		r = KX_FAIL(d, KX_EUSAGE, "%s is %s, not a file", path,
+		    kind_of(st.st_mode));
+	else if (flags & KX_WRITE_NEW)
+		r = KX_FAIL(d, KX_EEXIST, "%s exists; not replaced", path);
+	else
+		r = write_replace(path, p, n, flags, d);
+	free(real);
 	return r;
 }

@@ -34,7 +34,10 @@
 #include "internal.h"
 
 #define KX_WRAP_MAX_IN	((size_t)1 << 20)	/* 1 MiB of key data */
-#define KX_SIV_LABEL	"kmsxchg aes-siv-bound v1"
+/* The KDF label of each bound-wrap version (doc/bound-wrap.md 2, 8). */
+static const char *const siv_labels[] = {
+	NULL, "kmsxchg aes-siv-bound v1", "kmsxchg aes-siv-bound v2"
+};
 
 static const char *
 aes_name(size_t keylen, const char *suffix, char *buf, size_t bufsz)
@@ -132,6 +135,7 @@ kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d)
 static int
 pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 {
+	struct kxi_pem_pass pp = { NULL, 0 };	/* never prompts */
 	BIO *b;
 	EVP_PKEY *pk = NULL;
 
@@ -142,17 +146,22 @@ pem_key(const kx_secret *kek, int priv, EVP_PKEY **out, kx_diag *d)
 	if (b == NULL)
 		return KX_ENOMEM;
 	if (priv)
-		pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+		pk = PEM_read_bio_PrivateKey(b, NULL, kxi_pem_pass_cb, &pp);
 	else {
-		pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+		pk = PEM_read_bio_PUBKEY(b, NULL, kxi_pem_pass_cb, &pp);
 		if (pk == NULL) {
 			/* a private key also carries the public half */
 			(void)BIO_reset(b);
 			ERR_clear_error();
-			pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+			pk = PEM_read_bio_PrivateKey(b, NULL, kxi_pem_pass_cb,
+			    &pp);
 		}
 	}
 	BIO_free(b);
+	if (pk == NULL && pp.asked)
+		return kxi_diag_openssl(d, KX_EUSAGE, "the KEK is an encrypted "
+		    "PEM private key: its passphrase comes from a key source "
+		    "(never the terminal)");
 	if (pk == NULL)
 		return kxi_diag_openssl(d, KX_EINPUT, priv ?
 		    "unwrap: the KEK is not a PEM private key" :
@@ -364,14 +373,17 @@ out:
 	return r;
 }
 
-/* K_siv from the KEK (doc/bound-wrap.md section 2). */
+/* K_siv of bound-wrap version v from the KEK (doc/bound-wrap.md 2). */
 static int
-siv_key(const kx_secret *kek, kx_secret **out, kx_diag *d)
+siv_key(const kx_secret *kek, unsigned v, kx_secret **out, kx_diag *d)
 {
 	size_t n = kx_secret_len(kek);
 	int r;
 
 	*out = NULL;
+	if (v == 0 || v >= sizeof(siv_labels) / sizeof(siv_labels[0]))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "aes-siv-bound: no "
+		    "version %u", v);
 	if (!aes_kek_ok(n))
 		return KX_FAIL(d, KX_EINPUT,
 		    "aes-siv-bound: the KEK must be AES-128/192/256, not %zu "
@@ -379,12 +391,82 @@ siv_key(const kx_secret *kek, kx_secret **out, kx_diag *d)
 	if ((r = kx_secret_new(2 * n, out)) != KX_OK)
 		return r;
 	r = kxi_kbkdf_cmac(kx_secret_data(kek), n,
-	    (const uint8_t *)KX_SIV_LABEL, strlen(KX_SIV_LABEL), NULL, 0, 0,
+	    (const uint8_t *)siv_labels[v], strlen(siv_labels[v]), NULL, 0, 0,
 	    kx_secret_mut(*out), 2 * n, d);
 	if (r != KX_OK) {
 		kx_secret_free(*out);
 		*out = NULL;
 	}
+	return r;
+}
+
+int
+kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d)
+{
+	size_t klen = kx_secret_len(key);
+	kx_secret *tmp = NULL;
+	uint8_t *o = NULL;
+	int r;
+
+	if (kek == NULL || key == NULL || out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
+	if (klen == 0 || klen > KX_WRAP_MAX_IN)
+		return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: key length "
+		    "%zu out of range", klen);
+	if (aad == NULL || aadlen == 0)
+		return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: the "
+		    "associated data is missing");
+	if ((r = siv_key(kek, v, &tmp, d)) != KX_OK)
+		goto out;
+	if ((o = OPENSSL_malloc(klen + 16)) == NULL) {
+		r = KX_ENOMEM;
+		goto out;
+	}
+	r = kxi_aes_siv(1, kx_secret_data(tmp), kx_secret_len(tmp), aad,
+	    aadlen, kx_secret_data(key), klen, o, d);
+	if (r == KX_OK)
+		r = kx_buf_append(out, o, klen + 16);
+out:
+	OPENSSL_free(o);	/* ciphertext only */
+	kx_secret_free(tmp);
+	return r;
+}
+
+int
+kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d)
+{
+	kx_secret *s = NULL, *tmp = NULL;
+	int r;
+
+	if (out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap: no output");
+	*out = NULL;
+	if (kek == NULL || in == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap: missing input or KEK");
+	if (inlen > KX_WRAP_MAX_IN + 1024)
+		return KX_FAIL(d, KX_ELIMIT, "unwrap aes-siv-bound: input of "
+		    "%zu bytes exceeds the limit", inlen);
+	if (aad == NULL || aadlen == 0)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap aes-siv-bound: the "
+		    "associated data is missing");
+	if (inlen <= 16)
+		return KX_FAIL(d, KX_ECRYPTO, "unwrap aes-siv-bound: input of "
+		    "%zu bytes is too short", inlen);
+	if ((r = siv_key(kek, v, &tmp, d)) != KX_OK)
+		goto out;
+	if ((r = kx_secret_new(inlen - 16, &s)) != KX_OK)
+		goto out;
+	if ((r = kxi_aes_siv(0, kx_secret_data(tmp), kx_secret_len(tmp), aad,
+	    aadlen, in, inlen, kx_secret_mut(s), d)) != KX_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	kx_secret_free(s);
+	kx_secret_free(tmp);
 	return r;
 }
 
@@ -470,19 +552,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 			goto out;
 		break;
 	case KX_WRAP_AES_SIV_BOUND:
-		if (aad == NULL || aadlen == 0)
-			return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: the "
-			    "profile DER (associated data) is missing");
-		if ((r = siv_key(kek, &tmp, d)) != KX_OK)
-			goto out;
-		if ((o = OPENSSL_malloc(klen + 16)) == NULL) {
-			r = KX_ENOMEM;
-			goto out;
-		}
-		n = klen + 16;
-		r = kxi_aes_siv(1, kx_secret_data(tmp), kx_secret_len(tmp),
-		    aad, aadlen, k, klen, o, d);
-		break;
+		return kxi_bound_wrap(1, kek, key, aad, aadlen, out, d);
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "wrap tr31-d: a TR-31 key "
 		    "block is written by the TR-31 format, not kx_wrap");
@@ -592,25 +662,8 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 		kx_secret_truncate(s, n);
 		break;
 	case KX_WRAP_AES_SIV_BOUND:
-		if (aad == NULL || aadlen == 0) {
-			r = KX_FAIL(d, KX_EUSAGE, "unwrap aes-siv-bound: the "
-			    "profile DER (associated data) is missing");
-			goto out;
-		}
-		if (inlen <= 16) {
-			r = KX_FAIL(d, KX_ECRYPTO, "unwrap aes-siv-bound: "
-			    "input of %zu bytes is too short", inlen);
-			goto out;
-		}
-		if ((r = siv_key(kek, &tmp, d)) != KX_OK)
-			goto out;
-		if ((r = kx_secret_new(inlen - 16, &s)) != KX_OK)
-			goto out;
-		if ((r = kxi_aes_siv(0, kx_secret_data(tmp),
-		    kx_secret_len(tmp), aad, aadlen, in, inlen,
-		    kx_secret_mut(s), d)) != KX_OK)
-			goto out;
-		break;
+		return kxi_bound_unwrap(1, kek, in, inlen, aad, aadlen, out,
+		    d);
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "unwrap tr31-d: a TR-31 key "
 		    "block is read by the TR-31 format, not kx_unwrap");

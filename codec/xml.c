@@ -8,8 +8,8 @@
  * processing instructions and the lexical form of the input (they are not
  * model data); elements of other namespaces (the XSD's xs:any points) are
  * kept as model extensions when they are simple text, otherwise dropped
- * with a KX003 warning; transport keys have no extension list, so foreign
- * elements there are always dropped (KX003).
+ * with an "ignored" warning; transport keys have no extension list, so foreign
+ * elements there are always dropped (and reported).
  *
  * Reading streams: xmlTextReader with streaming XSD validation; each
  * top-level element (Header, TransportKey, Key) is expanded, converted,
@@ -253,7 +253,7 @@ warn_drop(struct conv *c, xmlNodePtr n, const char *why)
 	const char *ns = n->ns != NULL && n->ns->href != NULL ?
 	    (const char *)n->ns->href : "";
 
-	kxi_diag_add(c->d, "KX003", KX_SEV_WARNING, KX_OK, c->name, &l,
+	kxi_fact(c->d, KXI_IGNORED, KX_OK, c->name, &l,
 	    c->key_id, "foreign element {%s}%s dropped: %s", ns,
 	    (const char *)n->name, why);
 }
@@ -272,7 +272,7 @@ foreign_attrs(struct conv *c, const xmlNode *n)
 		if (a->ns == NULL || a->ns->href == NULL)
 			continue;
 		l = loc_of(n);
-		kxi_diag_add(c->d, "KX003", KX_SEV_WARNING, KX_OK, c->name, &l,
+		kxi_fact(c->d, KXI_IGNORED, KX_OK, c->name, &l,
 		    c->key_id, "foreign attribute {%s}%s on %s ignored",
 		    (const char *)a->ns->href, (const char *)a->name,
 		    (const char *)n->name);
@@ -288,7 +288,7 @@ foreign(struct conv *c, xmlNodePtr n, kx_extension **v, size_t *nv)
 {
 	kx_extension *e;
 
-	if (v == NULL) {
+	if (v == NULL || nv == NULL) {
 		warn_drop(c, n, "no extension list at this place");
 		return;
 	}
@@ -420,7 +420,7 @@ conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
 				continue;
 			if (nk != tk->comp_n) {
 				l = loc_of(ch);
-				kxi_diag_add(c->d, "KX133", KX_SEV_ERROR,
+				kxi_fact(c->d, KXI_TK_RECORD,
 				    KX_ESCHEMA, c->name, &l, tk->id,
 				    "transport key Components: %zu Kcv "
 				    "for N = %u", nk, tk->comp_n);
@@ -1076,12 +1076,12 @@ start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	doc->source_format = KX_FMT_XML;
 	doc->source = kxi_strdup(&doc->arena, r->name);
 	if (!named(n, "KeyExchange"))
-		return kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA,
+		return kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA,
 		    r->name, &l, NULL, "root element is not {%s}KeyExchange",
 		    KX_NS);
 	for (a = n->properties; a != NULL; a = a->next)
 		if (a->ns != NULL && a->ns->href != NULL)
-			kxi_diag_add(d, "KX003", KX_SEV_WARNING, KX_OK,
+			kxi_fact(d, KXI_IGNORED, KX_OK,
 			    r->name, &l, NULL, "foreign attribute {%s}%s on "
 			    "KeyExchange ignored", (const char *)a->ns->href,
 			    (const char *)a->name);
@@ -1130,7 +1130,7 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 		}
 		if (rr == 0) {
 			if (!r->seen_root || !r->seen_header) {
-				kxi_diag_add(d, "KX002", KX_SEV_ERROR,
+				kxi_fact(d, KXI_SCHEMA,
 				    KX_ESCHEMA, r->name, NULL, NULL,
 				    "no KeyExchange document with a Header");
 				return reader_fail(r, KX_ESCHEMA);
@@ -1141,13 +1141,13 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 		if (depth > KXI_XML_MAX_DEPTH) {
 			kx_loc l = loc_of(xmlTextReaderCurrentNode(r->xr));
 
-			kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ELIMIT,
+			kxi_fact(d, KXI_MALFORMED, KX_ELIMIT,
 			    r->name, &l, NULL, "elements nested deeper than %d",
 			    KXI_XML_MAX_DEPTH);
 			return reader_fail(r, KX_ELIMIT);
 		}
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
-			kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+			kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX,
 			    r->name, NULL, NULL, "DTDs are not allowed");
 			return reader_fail(r, KX_ESYNTAX);
 		}
@@ -1268,7 +1268,7 @@ xml_detect(const uint8_t *b, size_t n)
 		if (i + 1 >= lim || b[i] != '<')
 			return 0;
 		if (i + 9 < lim && memcmp(b + i, "<!DOCTYPE", 9) == 0) {
-			/* Let the reader refuse it with KX001: skip it here. */
+			/* The reader refuses it as malformed: skip it. */
 			int brack = 0;
 
 			for (k = i + 9; k < lim; k++) {
@@ -1940,10 +1940,11 @@ static int
 xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 {
 	struct wr w = { out, d, KX_OK };
-	size_t start = out->len, i;
+	size_t start, i;
 
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
+	start = out->len;
 	if ((w.r = check_required(doc, 1, d)) != KX_OK)
 		return w.r;
 	w_head(&w, doc);
@@ -1954,6 +1955,9 @@ xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 }
 
 const struct kxi_format kxi_format_xml = {
-	"xml", KX_FMT_XML, xml_detect, xml_read, xml_write,
+	"xml", "kmsxchg XML", KX_FMT_XML,
+	KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV | KX_CAP_USAGE |
+	    KX_CAP_BOUND,
+	xml_detect, xml_read, xml_write,
 	xml_sopen, xml_snext, xml_sclose, xml_wframe, xml_wkey, 0
 };

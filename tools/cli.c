@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,19 @@ cli_exit_for(int rc)
 	}
 }
 
+/* The message without a leading "CMD: " that our own prefix repeats. */
+static const char *
+unprefixed(const struct cli *cli, const char *m)
+{
+	size_t k;
+
+	if (cli->cmd == NULL || m == NULL)
+		return m;
+	k = strlen(cli->cmd->name);
+	return strncmp(m, cli->cmd->name, k) == 0 && m[k] == ':' &&
+	    m[k + 1] == ' ' ? m + k + 2 : m;
+}
+
 int
 cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 {
@@ -137,7 +151,7 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 		if (f->rule[0] != '\0')
 			cli_error(cli, "[%s] %s", f->rule, f->message);
 		else
-			cli_error(cli, "%s", f->message);
+			cli_error(cli, "%s", unprefixed(cli, f->message));
 		shown++;
 	}
 	if (d != NULL && kx_diag_dropped(d, KX_SEV_ERROR) > 0) {
@@ -148,6 +162,37 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 	}
 	if (shown == 0)
 		cli_error(cli, "%s: %s", what, kx_strerror(rc));
+	return cli_exit_for(rc);
+}
+
+const char *
+cli_reason(const kx_diag *d, int rc)
+{
+	const kx_finding *f;
+	const char *p;
+	size_t i;
+
+	if (rc == KX_ENOTFOUND)
+		return "No such file or directory";
+	if (rc != KX_EIO)
+		return kx_strerror(rc);
+	/* "cannot open F: Permission denied": the part after the last ": " */
+	for (i = d != NULL ? kx_diag_count(d) : 0; i-- > 0;) {
+		f = kx_diag_get(d, i);
+		if (f->severity < KX_SEV_ERROR || f->rule[0] != '\0' ||
+		    f->message == NULL || (p = strrchr(f->message, ':')) ==
+		    NULL || p[1] != ' ' || p[2] == '\0')
+			continue;
+		return p + 2;
+	}
+	return kx_strerror(rc);
+}
+
+int
+cli_read_failed(struct cli *cli, const kx_diag *d, int rc, const char *path)
+{
+	cli_print_findings(cli, d, 0, path);
+	cli_error(cli, "cannot read %s: %s", path, cli_reason(d, rc));
 	return cli_exit_for(rc);
 }
 
@@ -227,7 +272,7 @@ cli_ct_differ(const void *a, const void *b, size_t n)
 
 int
 cli_load_key(struct cli *cli, const char *opt, const char *spec,
-    kx_secret **out)
+    enum kx_alg alg, size_t len, kx_secret **out)
 {
 	kx_diag *d = kx_diag_new();
 	int insecure = 0, r;
@@ -237,7 +282,7 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	r = kx_keysrc_load(spec, out, &insecure, d);
+	r = kx_keysrc_load_as(spec, alg, len, out, &insecure, d);
 	if (insecure || strncmp(spec, "hex:", 4) == 0)
 		cli_warn(cli, "hex: key source is visible in the process "
 		    "list; use it for tests only");
@@ -258,6 +303,34 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 	}
 	kx_diag_free(d);
 	return CLI_OK;
+}
+
+int
+cli_load_pass(struct cli *cli, const char *opt, const char *spec,
+    kx_secret **out)
+{
+	kx_diag *d = kx_diag_new();
+	char what[64];
+	int r;
+
+	*out = NULL;
+	if (d == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	if ((r = kx_keysrc_load_pass(spec, out, d)) != KX_OK) {
+		snprintf(what, sizeof(what), "--%s", opt);
+		r = cli_fail(cli, d, r, what);
+	}
+	kx_diag_free(d);
+	return r == KX_OK ? CLI_OK : r;
+}
+
+FILE *
+cli_status(struct cli *cli, const char *docpath)
+{
+	return docpath == NULL || strcmp(docpath, "-") == 0 ? cli->err :
+	    cli->out;
 }
 
 int
@@ -292,10 +365,10 @@ write_fd(struct cli *cli, int fd, const void *p, size_t n)
 
 int
 cli_write(struct cli *cli, const char *path, const void *p, size_t n,
-    int secret)
+    int flags)
 {
 	kx_diag *d;
-	int r;
+	int r, secret = flags & KX_WRITE_SECRET;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (secret && fflush(cli->out) == 0 && fileno(cli->out) >= 0)
@@ -315,12 +388,89 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	r = kx_file_write_atomic(path, p, n, secret, d);
+	r = kx_file_write_atomic(path, p, n, flags, d);
 	if (r != KX_OK)
 		(void)cli_fail(cli, d, r, path);
+	if (r == KX_EEXIST)
+		cli_error(cli, "the output holds key material: use --force to "
+		    "replace %s", path);
 	kx_diag_free(d);
 	/* Writing is I/O: a failure is exit 2 whatever the code. */
 	return r == KX_OK ? CLI_OK : CLI_USAGE;
+}
+
+/* ---- cleanup on a signal ---------------------------------------------- */
+/*
+ * Paths to remove when a signal ends the run: files first, in reverse, and
+ * the folders they sit in (rmdir).  Filled before the files exist; the
+ * count is published only after the slot is set.
+ */
+#define CLI_MAX_CLEANUP 1024
+static char *cleanup_path[CLI_MAX_CLEANUP];
+static volatile sig_atomic_t cleanup_n;
+
+int
+cli_cleanup_add(const char *path)
+{
+	size_t n = (size_t)cleanup_n;
+
+	if (n == CLI_MAX_CLEANUP || (cleanup_path[n] = strdup(path)) == NULL)
+		return -1;
+	cleanup_n = (sig_atomic_t)(n + 1);
+	return 0;
+}
+
+void
+cli_cleanup_forget(void)
+{
+	size_t i, n = (size_t)cleanup_n;
+
+	cleanup_n = 0;
+	for (i = 0; i < n; i++) {
+		free(cleanup_path[i]);
+		cleanup_path[i] = NULL;
+	}
+}
+
+void
+cli_cleanup_run(void)
+{
+	sig_atomic_t i;
+
+	/* async-signal-safe: unlink(2) and rmdir(2) only */
+	kx_file_cleanup();
+	for (i = cleanup_n; i > 0; i--)
+		if (unlink(cleanup_path[i - 1]) != 0)
+			(void)rmdir(cleanup_path[i - 1]);
+}
+
+void
+cli_cleanup_undo(void)
+{
+	cli_cleanup_run();
+	cli_cleanup_forget();
+}
+
+static void
+on_signal(int sig)
+{
+	cli_cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+cli_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
 }
 
 /* ---- option parsing ---------------------------------------------------- */

@@ -81,6 +81,18 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
 /*
+ * Why a read failed, for "cannot read FILE: why": the system's reason
+ * (such as "No such file or directory") for an I/O error, else
+ * kx_strerror(rc).  Borrowed from d or static.
+ */
+const char *cli_reason(const kx_diag *d, int rc);
+/*
+ * A document could not be read: its findings with file and place, then
+ * "cannot read FILE: why".  Returns the exit code for rc.
+ */
+int cli_read_failed(struct cli *cli, const kx_diag *d, int rc,
+    const char *path);
+/*
  * CLI_INVALID for invalid input, failed verification and refused
  * operations; CLI_USAGE for usage (KX_EUSAGE, KX_ENOTFOUND), I/O and
  * internal errors.
@@ -96,23 +108,62 @@ int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
 
 /*
  * Load a key source for option opt (never echoes a hex: spec); warns for
- * hex:.  Returns an exit code.
+ * hex:.  The key must fit alg and len as kx_keysrc_load_as() says
+ * (KX_ALG_NONE, 0: any bytes).  Returns an exit code.
  */
 int cli_load_key(struct cli *cli, const char *opt, const char *spec,
+    enum kx_alg alg, size_t len, kx_secret **out);
+
+/*
+ * Where status lines go when a document is written to docpath: stderr when
+ * the document goes to standard output (NULL or "-"), else stdout.
+ */
+FILE *cli_status(struct cli *cli, const char *docpath);
+
+/* Load a passphrase source (kx_keysrc_load_pass).  Returns an exit code. */
+int cli_load_pass(struct cli *cli, const char *opt, const char *spec,
     kx_secret **out);
 
 /* Whether cli->out is a terminal. */
 int cli_out_is_tty(const struct cli *cli);
 
 /*
- * Write a result: to cli->out when path is NULL or "-", else atomically
- * to path (0600 when secret).  Returns an exit code.
+ * Write a result: to cli->out when path is NULL or "-", else with
+ * kx_file_write_atomic() and its flags (KX_WRITE_SECRET: 0600, no symbolic
+ * link; KX_WRITE_NEW: refuse an existing file, naming --force).  Returns
+ * an exit code.
  */
 int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
-    int secret);
+    int flags);
+/* KX_WRITE_SECRET, plus KX_WRITE_NEW unless --force was given. */
+#define CLI_KEY_OUT(force)	(KX_WRITE_SECRET | ((force) ? 0 : KX_WRITE_NEW))
+
+/*
+ * Removal on SIGINT, SIGTERM, SIGHUP, SIGQUIT: cli_signals() installs the
+ * handlers (main only); the handler removes kx_file_write_atomic()'s temp
+ * file and every path added (files, then their folders), then dies of the
+ * signal.  cli_cleanup_forget() drops the list once the outputs are final.
+ */
+void cli_signals(void);
+int cli_cleanup_add(const char *path);
+void cli_cleanup_forget(void);
+void cli_cleanup_run(void);
+/* Remove every path added (a failed run), then forget them. */
+void cli_cleanup_undo(void);
 
 /* Nonzero when a and b differ; time independent of the contents. */
 int cli_ct_differ(const void *a, const void *b, size_t n);
+
+/*
+ * A template or policy named without a path: when arg holds no '/', does
+ * not end in ".xml" and is not an existing file, the path of
+ * DATADIR/kind/arg.xml in buf (DATADIR: $KMSXCHG_DATADIR if set and not
+ * empty, else the installed $(pkgdatadir)); else arg itself.  kind is
+ * "templates" or "policies".  NULL after an error message when the data
+ * directory has no such file.
+ */
+const char *cli_data_path(struct cli *cli, const char *kind, const char *arg,
+    char *buf, size_t n);
 
 /*
  * The audit trail (cli_audit.c).  cli_main() calls setup before an

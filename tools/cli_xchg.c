@@ -5,6 +5,8 @@
 #include "config.h"
 #endif
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,7 +32,8 @@ read_component(struct cli *cli, const char *path, kx_component_info *ci,
 
 	if (d == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
-	r = kx_file_read(path, 64 << 10, &b, d);
+	/* a component is key material: private, as file: key sources */
+	r = kx_file_read_private(path, 64 << 10, &b, d);
 	if (r == KX_OK)
 		r = kx_component_read(b.data, b.len, path, ci, v, d);
 	kx_buf_free(&b);
@@ -43,9 +46,74 @@ read_component(struct cli *cli, const char *path, kx_component_info *ci,
 	return CLI_OK;
 }
 
+static int kek_combine(struct cli *cli, const char *what,
+    const struct cli_list *comps, struct cli_kek *kek);
+
+int
+cli_kek_family(struct cli *cli, const char *opt, const char *arg,
+    enum kx_alg *fam)
+{
+	if (strcmp(arg, "aes") == 0)
+		*fam = KX_ALG_AES;
+	else if (strcmp(arg, "tdea") == 0)
+		*fam = KX_ALG_TDEA3;
+	else
+		return cli_usage(cli, "--%s: expected aes or tdea, got '%s'",
+		    opt, arg);
+	return CLI_OK;
+}
+
+static int
+is_tdea(enum kx_alg a)
+{
+	return a == KX_ALG_DES || a == KX_ALG_TDEA2 || a == KX_ALG_TDEA3;
+}
+
 int
 cli_kek_load(struct cli *cli, const char *what, const char *src,
-    const struct cli_list *comps, struct cli_kek *kek)
+    const struct cli_list *comps, enum kx_alg fam, const char *alg_opt,
+    int need_alg, struct cli_kek *kek)
+{
+	size_t n = strlen(alg_opt);
+	char opt[64];
+	int ex;
+
+	memset(kek, 0, sizeof(*kek));
+	if ((src != NULL) == (comps->n > 0))
+		return cli_usage(cli, "give the %s as a key source or as "
+		    "components, not both or neither", what);
+	if (src != NULL) {
+		/* --kek-alg names the algorithm of --kek */
+		snprintf(opt, sizeof(opt), "%.*s", (int)(n > 4 ? n - 4 : n),
+		    alg_opt);
+		if ((ex = cli_load_key(cli, opt, src, fam != KX_ALG_NONE ?
+		    fam : KX_ALG_AES, 0, &kek->key)) != CLI_OK)
+			return ex;
+		n = kx_secret_len(kek->key);
+		if (need_alg && fam == KX_ALG_NONE && (n == 16 || n == 24)) {
+			cli_kek_free(kek);
+			return cli_usage(cli, "the %s is %zu bytes: AES-%zu or "
+			    "TDEA? say --%s aes or --%s tdea", what, n, n * 8,
+			    alg_opt, alg_opt);
+		}
+		kek->alg = fam;
+		return CLI_OK;
+	}
+	if ((ex = kek_combine(cli, what, comps, kek)) != CLI_OK)
+		return ex;
+	if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(kek->alg)) {
+		cli_kek_free(kek);
+		return cli_usage(cli, "--%s %s, but the %s components are %s",
+		    alg_opt, is_tdea(fam) ? "tdea" : "aes", what,
+		    kx_name(KX_E_ALG, kek->alg));
+	}
+	return CLI_OK;
+}
+
+/* Combine the component files into kek (kek->alg from them). */
+static int
+kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
+    struct cli_kek *kek)
 {
 	kx_component_info ci[CLI_MAX_REPEAT], *c0 = &ci[0];
 	kx_secret *parts[CLI_MAX_REPEAT] = { 0 };
@@ -55,12 +123,6 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 	size_t i, j;
 	int r, ex = CLI_USAGE;
 
-	memset(kek, 0, sizeof(*kek));
-	if ((src != NULL) == (comps->n > 0))
-		return cli_usage(cli, "give the %s as a key source or as "
-		    "components, not both or neither", what);
-	if (src != NULL)
-		return cli_load_key(cli, what, src, &kek->key);
 	if (comps->n < 2)
 		return cli_usage(cli, "a single component is not a key");
 	for (i = 0; i < comps->n; i++) {
@@ -119,6 +181,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 	}
 	fprintf(cli->err, "kmsxchg: %s: %s rebuilt from %zu components: KCV "
 	    "%s checked\n", cli->cmd->name, what, comps->n, hex);
+	kek->alg = c0->alg;
 	/* The ceremony record needs every component's KCV. */
 	if (comps->n == c0->parts && c0->parts <= CLI_MAX_REPEAT &&
 	    c0->component_kcv_len >= 3) {
@@ -167,18 +230,64 @@ int
 cli_policy(struct cli *cli, const char *path, kx_policy **out)
 {
 	kx_diag *d;
+	char buf[4096];
 	int r, ex = CLI_OK;
 
 	*out = NULL;
 	if (path == NULL)
 		return CLI_OK;
+	if ((path = cli_data_path(cli, "policies", path, buf, sizeof(buf))) ==
+	    NULL)
+		return CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
 	/* a missing policy is I/O (2), a malformed one invalid input (1) */
-	if ((r = kx_policy_read_file(path, out, d)) != KX_OK)
-		ex = cli_fail(cli, d, r, path);
+	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
+		cli_print_findings(cli, d, 0, path);
+		cli_error(cli, "cannot use policy %s: %s", path,
+		    cli_reason(d, r));
+		ex = cli_exit_for(r);
+	}
 	kx_diag_free(d);
 	return ex;
+}
+
+void
+cli_format_list(unsigned caps, char *buf, size_t n)
+{
+	const char *sep = "";
+	size_t len = 0;
+	int f, last = 0;
+
+	for (f = KX_FMT_AUTO + 1; f < KX_FMT__N; f++)
+		if ((kx_format_caps(f) & caps) == caps)
+			last = f;
+	buf[0] = '\0';
+	for (f = KX_FMT_AUTO + 1; f < KX_FMT__N && len < n; f++) {
+		if ((kx_format_caps(f) & caps) != caps)
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s",
+		    f == last && *sep != '\0' ? " or " : sep,
+		    kx_format_name(f));
+		sep = ", ";
+	}
+}
+
+int
+cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path)
+{
+	char up[16];
+	size_t i;
+
+	if ((kx_format_caps(fmt) & KX_CAP_BINARY) == 0 || (path != NULL &&
+	    strcmp(path, "-") != 0) || !cli_out_is_tty(cli))
+		return CLI_OK;
+	snprintf(up, sizeof(up), "%s", kx_format_name(fmt));
+	for (i = 0; up[i] != '\0'; i++)
+		up[i] = (char)toupper((unsigned char)up[i]);
+	cli_error(cli, "refusing to write %s to a terminal; use -o FILE or a "
+	    "pipe", up);
+	return CLI_USAGE;
 }
 
 int
@@ -191,9 +300,8 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 
 	if (path == NULL)
 		path = "-";
-	if (fmt == KX_FMT_DER && strcmp(path, "-") == 0 &&
-	    cli_out_is_tty(cli))
-		return cli_usage(cli, "DER output to a terminal; use -o FILE");
+	if ((ex = cli_binary_tty(cli, fmt, path)) != CLI_OK)
+		return ex;
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, "write");
 	if ((r = kx_doc_write(doc, fmt, &b, d)) != KX_OK) {
@@ -201,7 +309,9 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, path);
-	ex = cli_write(cli, path, b.data, b.len, 0);
+	/* a document carrying a clear value is key material: 0600 */
+	ex = cli_write(cli, path, b.data, b.len, kx_doc_has_clear(doc) ?
+	    KX_WRITE_SECRET : 0);
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);
@@ -230,16 +340,20 @@ int
 cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
     enum kx_format def)
 {
+	char names[64];
 	int r, ex;
 
 	x->cli = cli;
 	cli_audit_set(cli, KX_AF_INPUT, in);
 	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
+	/* the outputs are bound wrapped values: formats that carry them */
 	x->fmt = KX_FMT_AUTO;
-	if (x->to != NULL && (x->fmt = kx_format_from_name(x->to)) !=
-	    KX_FMT_XML && x->fmt != KX_FMT_DER)
-		return cli_usage(cli, "--to: expected xml or der, got '%s'",
+	if (x->to != NULL && (kx_format_caps(x->fmt =
+	    kx_format_from_name(x->to)) & KX_CAP_BOUND) == 0) {
+		cli_format_list(KX_CAP_BOUND, names, sizeof(names));
+		return cli_usage(cli, "--to: expected %s, got '%s'", names,
 		    x->to);
+	}
 	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
 		return ex;
 	if (x->now != NULL)
@@ -247,12 +361,17 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_fail(cli, x->d, r, in);
+		return cli_read_failed(cli, x->d, r, in);
 	cli_audit_doc(cli, x->doc);
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
-		    kx_doc_format(x->doc) == KX_FMT_DER ? KX_FMT_DER :
-		    KX_FMT_XML;
+		    kx_format_caps(kx_doc_format(x->doc)) & KX_CAP_BOUND ?
+		    kx_doc_format(x->doc) : KX_FMT_XML;
+	/* the file a policy name stands for is what the audit hashes */
+	if (x->policy_path != NULL && (x->policy_path = cli_data_path(cli,
+	    "policies", x->policy_path, x->policy_buf,
+	    sizeof(x->policy_buf))) == NULL)
+		return CLI_USAGE;
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;

@@ -22,6 +22,8 @@ int cli_list_add(struct cli *cli, struct cli_list *l, const char *opt,
 /* The transport key and, when built from components, its ceremony. */
 struct cli_kek {
 	kx_secret *key;
+	enum kx_alg alg;	/* its family as named or from the components;
+				 * KX_ALG_NONE when neither says */
 	unsigned parts, threshold;
 	uint8_t part_kcv[CLI_MAX_REPEAT][3];
 	const uint8_t *part_kcvs[CLI_MAX_REPEAT];
@@ -30,10 +32,17 @@ struct cli_kek {
 /*
  * Load a KEK from exactly one of: the key source src, or the component
  * files comps (combined in memory; every component KCV and the key KCV
- * are checked).  Prints what it checks (KCVs only).  Returns an exit code.
+ * are checked).  Prints what it checks (KCVs only).  fam is the family
+ * named by option --alg_opt, the source option's name followed by "-alg"
+ * (KX_ALG_NONE: not named); the components' algorithm must agree.  need_alg: a 16- or 24-byte key from a
+ * key source (AES or TDEA?) needs --alg_opt.  Returns an exit code.
  */
 int cli_kek_load(struct cli *cli, const char *what, const char *src,
-    const struct cli_list *comps, struct cli_kek *kek);
+    const struct cli_list *comps, enum kx_alg fam, const char *alg_opt,
+    int need_alg, struct cli_kek *kek);
+/* Parse the family of a --*-kek-alg option: aes or tdea. */
+int cli_kek_family(struct cli *cli, const char *opt, const char *arg,
+    enum kx_alg *fam);
 void cli_kek_free(struct cli_kek *kek);
 
 /* What export, import and rewrap share: --now, --policy, --to, -o, the
@@ -41,6 +50,7 @@ void cli_kek_free(struct cli_kek *kek);
 struct cli_xchg {
 	struct cli *cli;	/* set by cli_xchg_open (audit record) */
 	const char *now, *policy_path, *to, *out, *against_path;
+	char policy_buf[4096];	/* policy_path of a policy given by name */
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;
 	kx_doc *doc, *against;
@@ -66,6 +76,16 @@ int cli_xchg_refused(struct cli *cli, struct cli_xchg *x, const char *in,
 int cli_now(struct cli *cli, const char *arg, int64_t *now);
 /* Load --policy (NULL = none). Returns an exit code. */
 int cli_policy(struct cli *cli, const char *path, kx_policy **out);
+/*
+ * "xml, der or gp": the names of the formats that have every bit of caps
+ * (KX_CAP_*), for messages.
+ */
+void cli_format_list(unsigned caps, char *buf, size_t n);
+/*
+ * Refuse (print, return CLI_USAGE) to write a binary format to standard
+ * output when that is a terminal (path NULL or "-"); CLI_OK otherwise.
+ */
+int cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path);
 /* Serialise doc as fmt and write it (atomically unless "-"). */
 int cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
     const char *path);

@@ -10,8 +10,9 @@
 #endif
 
 #include "cli.h"
+#include "cli_xchg.h"
 
-enum { O_TO, O_KEY, O_OUTPUT };
+enum { O_TO, O_KEY, O_OUTPUT, O_FORCE };
 
 const struct cli_opt convert_opts[] = {
 	[O_TO] = { "to", 't', 1, "FMT",
@@ -20,6 +21,8 @@ const struct cli_opt convert_opts[] = {
 	    "convert only the key with this id" },
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write to OUT instead of standard output" },
+	[O_FORCE] = { "force", 'f', 0, NULL,
+	    "replace an existing OUT that would hold clear key values" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -31,21 +34,26 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	kx_doc *doc = NULL;
 	kx_diag *d = NULL;
 	kx_buf b = { 0 };
+	char names[64];
 	long idx = -1;
-	int o, r, ex = CLI_USAGE;
+	int o, r, force = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
 		case O_TO:
-			if ((to = kx_format_from_name(arg)) == KX_FMT_AUTO)
-				return cli_usage(cli, "--to: expected xml, "
-				    "der or gp, got '%s'", arg);
-			break;
+			if ((to = kx_format_from_name(arg)) != KX_FMT_AUTO)
+				break;
+			cli_format_list(0, names, sizeof(names));
+			return cli_usage(cli, "--to: expected %s, got '%s'",
+			    names, arg);
 		case O_KEY:
 			key_id = arg;
 			break;
 		case O_OUTPUT:
 			outpath = arg;
+			break;
+		case O_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -57,25 +65,26 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, argc - cli->optind < 1 ?
 		    "missing IN operand" : "expected one IN operand");
 	in = argv[cli->optind];
-	if (to == KX_FMT_DER && (outpath == NULL ||
-	    (outpath[0] == '-' && outpath[1] == '\0')) &&
-	    cli_out_is_tty(cli)) {
-		cli_error(cli, "refusing to write DER to a terminal; use -o "
-		    "FILE or a pipe");
-		return CLI_USAGE;
-	}
+	if ((ex = cli_binary_tty(cli, to, outpath)) != CLI_OK)
+		return ex;
+	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
 	}
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, in);
-		cli_error(cli, "cannot read %s: %s", in, kx_strerror(r));
-		ex = cli_exit_for(r);
+		ex = cli_read_failed(cli, d, r, in);
 		goto out;
 	}
 	if (key_id != NULL && (idx = kx_doc_find_key(doc, key_id)) < 0) {
 		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		goto out;
+	}
+	if (key_id == NULL && kx_doc_key_count(doc) > 1 &&
+	    (kx_format_caps(to) & KX_CAP_KEYS) == 0) {
+		cli_error(cli, "%s holds %zu keys and a %s document one; use "
+		    "--key", in, kx_doc_key_count(doc), kx_format_name(to));
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if (key_id != NULL && kx_doc_key_count(doc) > 1) {
@@ -103,7 +112,9 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	}
 	/* Warnings (generator artefacts, lost attributes) do not fail. */
 	cli_print_findings(cli, d, 0, in);
-	ex = cli_write(cli, outpath, b.data, b.len, 0);
+	/* clear test values make the output key material: 0600, no clobber */
+	ex = cli_write(cli, outpath, b.data, b.len, kx_doc_has_clear(doc) ?
+	    CLI_KEY_OUT(force) : 0);
 out:
 	kx_buf_free(&b);
 	kx_doc_free(doc);

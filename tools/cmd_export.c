@@ -14,14 +14,15 @@
 #include "cli_xchg.h"
 
 enum { O_PROFILE, O_TEMPLATE, O_KEY, O_COMPONENTS, O_KEK, O_KEK_COMPONENT,
-	O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
+	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
 	O_OUT };
 
 const struct cli_opt export_opts[] = {
 	[O_PROFILE] = { "profile", 'p', 1, "FILE",
 	    "key profiles to export (native XML or DER)" },
 	[O_TEMPLATE] = { "template", 't', 1, "FILE",
-	    "a one-key template from profiles/templates (same as --profile)" },
+	    "a one-key template: a file or an installed name such as "
+	    "gp-scp03-isd-enc" },
 	[O_KEY] = { "key", 'k', 1, "[ID=]SRC",
 	    "value of key ID (key source); repeat per key" },
 	[O_COMPONENTS] = { "components", 'c', 1, "FILE",
@@ -29,6 +30,9 @@ const struct cli_opt export_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
 	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
 	    "a component of the transport key; repeat per component" },
+	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
+	    "the transport key's algorithm: aes or tdea (needed for a 16- "
+	    "or 24-byte --kek)" },
 	[O_KEK_ID] = { "kek-id", 0, 1, "ID",
 	    "id of the transport key in the document" },
 	[O_RECIPIENT] = { "recipient", 'r', 1, "PARTY",
@@ -90,10 +94,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
 	struct cli_xchg x = { 0 };
 	struct cli_kek kek = { 0 };
+	enum kx_alg kek_fam = KX_ALG_NONE;
 	kx_doc *doc;
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
-	char hex[33];
+	char hex[33], tplbuf[4096];
 	size_t i, n;
 	int o, r, ex = CLI_USAGE;
 
@@ -122,6 +127,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			    CLI_OK)
 				return CLI_USAGE;
 			break;
+		case O_KEK_ALG:
+			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
 		case O_KEK_ID:
 			x.xo.kek_id = arg;
 			break;
@@ -146,6 +156,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    argv[cli->optind]);
 	if (profile == NULL)
 		return cli_usage(cli, "missing --profile or --template");
+	if ((profile = cli_data_path(cli, "templates", profile, tplbuf,
+	    sizeof(tplbuf))) == NULL)
+		return CLI_USAGE;
 	if (x.xo.kek_id == NULL)
 		return cli_usage(cli, "missing --kek-id");
 	if ((keys.n > 0) == (comps.n > 0))
@@ -176,8 +189,8 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		if (comps.n > 0) {
 			struct cli_kek k;
 
-			if ((ex = cli_kek_load(cli, "key", NULL, &comps, &k))
-			    != CLI_OK)
+			if ((ex = cli_kek_load(cli, "key", NULL, &comps,
+			    KX_ALG_NONE, "alg", 0, &k)) != CLI_OK)
 				goto out;
 			values[i] = k.key;
 			continue;
@@ -187,12 +200,15 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			    "%s=SRC", id, id);
 			goto out;
 		}
-		if ((ex = cli_load_key(cli, "key", arg, &values[i])) != CLI_OK)
+		/* any length here: kx_export fits it to the profile */
+		if ((ex = cli_load_key(cli, "key", arg, KX_ALG_NONE, 0,
+		    &values[i])) != CLI_OK)
 			goto out;
 	}
-	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
-	    != CLI_OK)
+	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps,
+	    kek_fam, "kek-alg", 1, &kek)) != CLI_OK)
 		goto out;
+	x.xo.kek_alg = kek.alg;
 	cli_audit_set(cli, KX_AF_KEK, x.xo.kek_id);
 	x.xo.kek_parts = kek.parts;
 	x.xo.kek_threshold = kek.threshold;
@@ -216,7 +232,13 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
 
-		kcv = kx_key_kcv(k, &len, &m);
+		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL ||
+		    len > KX_KCV_MAX_LEN) {
+			/* HMAC keys: no KCV method exists */
+			fprintf(cli->out, "exported %s: no KCV, bound and "
+			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
+			continue;
+		}
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
 		    "under %s\n", kx_key_id(k), hex,

@@ -10,24 +10,37 @@
 #endif
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_xchg.h"
 
-enum { O_KEK, O_KEK_COMPONENT, O_STORAGE_KEK, O_STORAGE_KEK_ID, O_CLEAR,
-	O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
+enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
+	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
+	O_TO, O_OUT };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
 	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
 	    "a component of the transport key; repeat per component" },
+	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
+	    "the transport key's algorithm, aes or tdea (default: as the "
+	    "document says)" },
 	[O_STORAGE_KEK] = { "storage-kek", 0, 1, "SRC",
 	    "local storage key to re-wrap the keys under" },
+	[O_STORAGE_KEK_ALG] = { "storage-kek-alg", 0, 1, "ALG",
+	    "the storage key's algorithm: aes or tdea (needed for a 16- or "
+	    "24-byte key)" },
 	[O_STORAGE_KEK_ID] = { "storage-kek-id", 0, 1, "ID",
 	    "id of the storage key in the output document" },
 	[O_CLEAR] = { "insecure-clear-output", 0, 1, "DIR",
-	    "write clear keys to DIR/ID.key (test material only)" },
+	    "write clear keys to a new folder DIR/ID.key (test material "
+	    "only)" },
+	[O_CLEAR_PROD] = { "insecure-clear-production", 0, 0, NULL,
+	    "also write production or sensitive keys in clear" },
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
@@ -42,7 +55,8 @@ const struct cli_opt import_opts[] = {
 
 struct sink {
 	struct cli *cli;
-	const char *dir;	/* clear output, or NULL */
+	FILE *status;		/* where "verified" lines go */
+	const char *dir;	/* temporary clear output folder, or NULL */
 	size_t n;		/* keys handed over */
 	size_t written;		/* clear files written */
 };
@@ -98,10 +112,18 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	size_t len;
 	int r;
 
-	kcv = kx_key_kcv(k, &len, &m);
-	kx_hex_encode(kcv, len > 16 ? 16 : len, hex);
-	fprintf(s->cli->out, "verified %s: profile binding intact, KCV %s "
-	    "(%s) matches\n", kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m));
+	/* The document's own KCV, which verification bounded to 5 bytes. */
+	if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len == 0 ||
+	    len > KX_KCV_MAX_LEN)
+		fprintf(s->status, "verified %s: profile binding intact "
+		    "(no KCV: the binding authenticates the value)\n",
+		    kx_key_id(k));
+	else {
+		kx_hex_encode(kcv, len, hex);
+		fprintf(s->status, "verified %s: profile binding intact, "
+		    "KCV %s (%s) matches\n", kx_key_id(k), hex,
+		    kx_name(KX_E_KCV_METHOD, m));
+	}
 	s->n++;
 	if (s->dir == NULL)
 		return KX_OK;
@@ -110,20 +132,101 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 		    kx_key_id(k));
 		return KX_EUSAGE;
 	}
-	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
-		cli_error(s->cli, "cannot create %s: %s", s->dir,
-		    strerror(errno));
-		return KX_EIO;
-	}
 	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
+	if (cli_cleanup_add(path) != 0)
+		return KX_ENOMEM;
 	/* hex text, as a file: key source reads it back */
 	r = hex_secret(&text, v);
 	if (r == KX_OK)
-		r = kx_file_write_atomic(path, text.data, text.len, 1, d);
+		r = kx_file_write_atomic(path, text.data, text.len,
+		    KX_WRITE_SECRET | KX_WRITE_NEW, d);
 	if (r == KX_OK)
 		s->written++;
 	kx_buf_free(&text);
 	return r;
+}
+
+/* Refuse clear output of production or sensitive keys unless told twice. */
+static int
+clear_allowed(struct cli *cli, const kx_doc *doc, int production)
+{
+	size_t i, n = kx_doc_key_count(doc);
+
+	for (i = 0; i < n && !production; i++) {
+		const kx_key *k = kx_doc_key(doc, i);
+
+		if (kx_key_is_protected(k)) {
+			cli_error(cli, "key %s is a production or sensitive "
+			    "key: refusing to write it in clear (add "
+			    "--insecure-clear-production if you must)",
+			    kx_key_id(k));
+			return CLI_INVALID;	/* a refused operation */
+		}
+	}
+	return CLI_OK;
+}
+
+/*
+ * A new folder beside dir, 0700, registered for removal on a signal; it
+ * is renamed to dir once every key is in it: all keys or none.
+ */
+static int
+clear_begin(struct cli *cli, const char *dir, char **tmp)
+{
+	struct stat st;
+	size_t n = strlen(dir);
+
+	*tmp = NULL;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (lstat(dir, &st) == 0) {
+		cli_error(cli, "--insecure-clear-output %s: %s exists; give a "
+		    "new folder", dir, S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    S_ISDIR(st.st_mode) ? "a folder" : "a file");
+		return CLI_USAGE;
+	}
+	if (errno != ENOENT) {
+		cli_error(cli, "--insecure-clear-output %s: %s", dir,
+		    strerror(errno));
+		return CLI_USAGE;
+	}
+	if ((*tmp = malloc(n + 32)) == NULL) {
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	snprintf(*tmp, n + 32, "%.*s.kmsxchg.XXXXXX", (int)n, dir);
+	if (mkdtemp(*tmp) == NULL) {
+		cli_error(cli, "cannot create a folder beside %s: %s", dir,
+		    strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return CLI_USAGE;
+	}
+	if (cli_cleanup_add(*tmp) != 0) {
+		(void)rmdir(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		cli_error(cli, "out of memory");
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+/* Move the finished folder into place (never over an existing path). */
+static int
+clear_commit(struct cli *cli, const char *tmp, const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == 0) {
+		cli_error(cli, "cannot create %s: it appeared meanwhile", dir);
+		return CLI_USAGE;
+	}
+	if (rename(tmp, dir) != 0) {
+		cli_error(cli, "cannot create %s: %s", dir, strerror(errno));
+		return CLI_USAGE;
+	}
+	return CLI_OK;
 }
 
 int
@@ -132,12 +235,13 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	struct cli_list kcomps = { 0 };
 	const char *arg, *kek_src = NULL, *storage_src = NULL;
 	const char *clear_dir = NULL, *in;
+	char *tmpdir = NULL;
 	struct cli_xchg x = { 0 };
-	struct cli_kek kek = { 0 };
-	kx_secret *storage = NULL;
+	struct cli_kek kek = { 0 }, storage = { 0 };
+	enum kx_alg kek_fam = KX_ALG_NONE, st_fam = KX_ALG_NONE;
 	struct sink sink = { 0 };
 	kx_diag *rd = NULL;
-	int o, r, ex = CLI_USAGE;
+	int o, r, production = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -149,14 +253,27 @@ cmd_import(int argc, char **argv, struct cli *cli)
 			    CLI_OK)
 				return CLI_USAGE;
 			break;
+		case O_KEK_ALG:
+			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
+			    CLI_OK)
+				return CLI_USAGE;
+			break;
 		case O_STORAGE_KEK:
 			storage_src = arg;
+			break;
+		case O_STORAGE_KEK_ALG:
+			if (cli_kek_family(cli, "storage-kek-alg", arg,
+			    &st_fam) != CLI_OK)
+				return CLI_USAGE;
 			break;
 		case O_STORAGE_KEK_ID:
 			x.xo.kek_id = arg;
 			break;
 		case O_CLEAR:
 			clear_dir = arg;
+			break;
+		case O_CLEAR_PROD:
+			production = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -176,6 +293,11 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		    "and -o");
 	if (clear_dir != NULL && x.out != NULL)
 		return cli_usage(cli, "-o goes with --storage-kek");
+	if (production && clear_dir == NULL)
+		return cli_usage(cli, "--insecure-clear-production goes with "
+		    "--insecure-clear-output");
+	if (clear_dir != NULL && *clear_dir == '\0')
+		return cli_usage(cli, "--insecure-clear-output: empty path");
 	if (clear_dir != NULL)
 		cli_warn(cli, "writing clear keys to %s: test material only",
 		    clear_dir);
@@ -184,19 +306,33 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
 	if (clear_dir != NULL)
 		cli_audit_set(cli, KX_AF_OUTPUT, clear_dir);
-	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps, &kek))
-	    != CLI_OK)
+	if (clear_dir != NULL &&
+	    (ex = clear_allowed(cli, x.doc, production)) != CLI_OK)
 		goto out;
-	if (storage_src != NULL &&
-	    (ex = cli_load_key(cli, "storage-kek", storage_src, &storage)) !=
-	    CLI_OK)
+	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps,
+	    kek_fam, "kek-alg", 0, &kek)) != CLI_OK)
+		goto out;
+	x.xo.from_kek_alg = kek.alg;
+	if (storage_src != NULL) {
+		struct cli_list none = { 0 };
+
+		if ((ex = cli_kek_load(cli, "storage key", storage_src, &none,
+		    st_fam, "storage-kek-alg", 1, &storage)) != CLI_OK)
+			goto out;
+		x.xo.kek_alg = storage.alg;
+	}
+	if (clear_dir != NULL &&
+	    (ex = clear_begin(cli, clear_dir, &tmpdir)) != CLI_OK)
 		goto out;
 	sink.cli = cli;
-	sink.dir = clear_dir;
+	/* the document owns stdout when it goes there */
+	sink.status = storage.key != NULL ? cli_status(cli, x.out) :
+	    cli->out;
+	sink.dir = tmpdir;
 	/* the storage key's strength is part of the import decision */
-	x.xo.storage_kek = storage;
+	x.xo.storage_kek = storage.key;
 	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
-	if (r == KX_OK && storage != NULL) {
+	if (r == KX_OK && storage.key != NULL) {
 		/*
 		 * The rewrap runs the rules kx_import already ran (and
 		 * reported) for the same storage key: keep its findings only
@@ -206,15 +342,15 @@ cmd_import(int argc, char **argv, struct cli *cli)
 			ex = cli_fail(cli, NULL, KX_ENOMEM, in);
 			goto out;
 		}
-		if ((r = kx_rewrap(x.doc, kek.key, storage, &x.xo, rd)) !=
+		if ((r = kx_rewrap(x.doc, kek.key, storage.key, &x.xo, rd)) !=
 		    KX_OK)
 			cli_print_findings(cli, rd, 0, in);
 	}
 	if (r != KX_OK && sink.written > 0) {
 		/* only an I/O failure after verification can get here */
 		cli_print_findings(cli, x.d, 0, in);
-		cli_error(cli, "import failed after writing %zu clear key%s "
-		    "to %s", sink.written, sink.written == 1 ? "" : "s",
+		cli_error(cli, "import failed after %zu clear key%s: none "
+		    "kept in %s", sink.written, sink.written == 1 ? "" : "s",
 		    clear_dir);
 		ex = cli_exit_for(r);
 		goto out;
@@ -224,19 +360,28 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	cli_print_findings(cli, x.d, 0, in);
-	if (storage != NULL) {
+	if (storage.key != NULL) {
 		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 			goto out;
-		fprintf(cli->out, "imported %zu key%s, stored under %s in "
+		fprintf(sink.status, "imported %zu key%s, stored under %s in "
 		    "%s\n", sink.n, sink.n == 1 ? "" : "s", x.xo.kek_id,
 		    x.out);
-	} else
+	} else {
+		if ((ex = clear_commit(cli, tmpdir, clear_dir)) != CLI_OK)
+			goto out;
+		cli_cleanup_forget();
 		fprintf(cli->out, "imported %zu key%s into %s (clear)\n",
 		    sink.n, sink.n == 1 ? "" : "s", clear_dir);
+	}
 	ex = CLI_OK;
 out:
+	/* on failure, the clear keys written so far and their folder go */
+	if (ex != CLI_OK)
+		cli_cleanup_undo();
+	cli_cleanup_forget();
+	free(tmpdir);
 	cli_kek_free(&kek);
-	kx_secret_free(storage);
+	cli_kek_free(&storage);
 	kx_diag_free(rd);
 	cli_xchg_close(&x);
 	return ex;

@@ -19,7 +19,7 @@ const struct cli_opt kcv_opts[] = {
 	[O_METHOD] = { "method", 'm', 1, "METHOD",
 	    "gp (default), cmac or zero" },
 	[O_LEN] = { "len", 'l', 1, "N",
-	    "KCV length in bytes (default 3, 5 for cmac)" },
+	    "KCV length in bytes: 3, or 3 to 5 for cmac (default 5)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key (key source)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -33,9 +33,9 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 	kx_secret *key = NULL;
 	kx_diag *d = NULL;
 	unsigned long len = 0;
-	uint8_t kcv[16];
+	uint8_t kcv[KX_KCV_MAX_LEN];
 	char hex[2 * sizeof(kcv) + 2];
-	size_t klen;
+	size_t klen, lo, hi;
 	int o, r, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -87,8 +87,14 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 		    "got '%s'", method);
 	if (len == 0)
 		len = kx_kcv_default_len(m);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || len < lo || len > hi)
+		return lo == hi ?
+		    cli_usage(cli, "--len: a %s KCV has %zu bytes",
+		    kx_name(KX_E_KCV_METHOD, m), lo) :
+		    cli_usage(cli, "--len: a %s KCV has %zu to %zu bytes",
+		    kx_name(KX_E_KCV_METHOD, m), lo, hi);
 
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "key", src, alg, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	klen = kx_secret_len(key);

@@ -11,15 +11,21 @@
 
 #include "cli_xchg.h"
 
-enum { O_FROM, O_FROM_COMPONENT, O_TO_KEK, O_TO_KEK_ID, O_NOW, O_POLICY,
-	O_AGAINST, O_TO, O_OUT };
+enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_TO_KEK, O_TO_KEK_ALG,
+	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
 
 const struct cli_opt rewrap_opts[] = {
 	[O_FROM] = { "from-kek", 0, 1, "SRC",
 	    "the transport key the keys are wrapped under now" },
 	[O_FROM_COMPONENT] = { "from-kek-component", 0, 1, "FILE",
 	    "a component of that key; repeat per component" },
+	[O_FROM_ALG] = { "from-kek-alg", 0, 1, "ALG",
+	    "that key's algorithm, aes or tdea (default: as the document "
+	    "says)" },
 	[O_TO_KEK] = { "to-kek", 0, 1, "SRC", "the new transport key" },
+	[O_TO_KEK_ALG] = { "to-kek-alg", 0, 1, "ALG",
+	    "the new key's algorithm: aes or tdea (needed for a 16- or "
+	    "24-byte key)" },
 	[O_TO_KEK_ID] = { "to-kek-id", 0, 1, "ID", "id of the new key" },
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
@@ -38,8 +44,9 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	struct cli_list comps = { 0 };
 	const char *arg, *from_src = NULL, *to_src = NULL, *in;
 	struct cli_xchg x = { 0 };
-	struct cli_kek from = { 0 };
-	kx_secret *tokek = NULL;
+	struct cli_kek from = { 0 }, tokek = { 0 };
+	struct cli_list none = { 0 };
+	enum kx_alg from_fam = KX_ALG_NONE, to_fam = KX_ALG_NONE;
 	int o, r, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -52,8 +59,18 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 			    arg) != CLI_OK)
 				return CLI_USAGE;
 			break;
+		case O_FROM_ALG:
+			if (cli_kek_family(cli, "from-kek-alg", arg,
+			    &from_fam) != CLI_OK)
+				return CLI_USAGE;
+			break;
 		case O_TO_KEK:
 			to_src = arg;
+			break;
+		case O_TO_KEK_ALG:
+			if (cli_kek_family(cli, "to-kek-alg", arg, &to_fam) !=
+			    CLI_OK)
+				return CLI_USAGE;
 			break;
 		case O_TO_KEK_ID:
 			x.xo.kek_id = arg;
@@ -74,25 +91,28 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
 		goto out;
 	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
-	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps, &from))
-	    != CLI_OK)
+	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps,
+	    from_fam, "from-kek-alg", 0, &from)) != CLI_OK)
 		goto out;
-	if ((ex = cli_load_key(cli, "to-kek", to_src, &tokek)) != CLI_OK)
+	if ((ex = cli_kek_load(cli, "new transport key", to_src, &none,
+	    to_fam, "to-kek-alg", 1, &tokek)) != CLI_OK)
 		goto out;
-	if ((r = kx_rewrap(x.doc, from.key, tokek, &x.xo, x.d)) != KX_OK) {
+	x.xo.from_kek_alg = from.alg;
+	x.xo.kek_alg = tokek.alg;
+	if ((r = kx_rewrap(x.doc, from.key, tokek.key, &x.xo, x.d)) != KX_OK) {
 		ex = cli_xchg_refused(cli, &x, in, r);
 		goto out;
 	}
 	cli_print_findings(cli, x.d, 0, in);
 	if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
 		goto out;
-	fprintf(cli->out, "rewrapped %zu key%s under %s\n",
+	fprintf(cli_status(cli, x.out), "rewrapped %zu key%s under %s\n",
 	    kx_doc_key_count(x.doc), kx_doc_key_count(x.doc) == 1 ? "" : "s",
 	    x.xo.kek_id);
 	ex = CLI_OK;
 out:
 	cli_kek_free(&from);
-	kx_secret_free(tokek);
+	cli_kek_free(&tokek);
 	cli_xchg_close(&x);
 	return ex;
 }

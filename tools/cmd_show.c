@@ -50,9 +50,7 @@ cmd_show(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, in);
-		cli_error(cli, "cannot read %s: %s", in, kx_strerror(r));
-		ex = cli_exit_for(r);
+		ex = cli_read_failed(cli, d, r, in);
 		goto out;
 	}
 	r = strcmp(format, "html") == 0 ? kx_doc_report_html(doc, &b, d) :

@@ -13,13 +13,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
 #define KCV_LEN 3
 #define MAX_PARTS 255
 
-enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX };
+enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX, O_FORCE };
 
 const struct cli_opt split_opts[] = {
 	[O_PARTS] = { "parts", 'n', 1, "N", "number of components (2-255)" },
@@ -29,15 +30,18 @@ const struct cli_opt split_opts[] = {
 	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes or tdea" },
 	[O_PREFIX] = { "out-prefix", 'p', 1, "P",
 	    "write components to P.1 ... P.N" },
+	[O_FORCE] = { "force", 'f', 0, NULL,
+	    "replace existing component files" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum { C_KCV, C_OUTPUT };
+enum { C_KCV, C_OUTPUT, C_FORCE };
 
 const struct cli_opt combine_opts[] = {
 	[C_KCV] = { "kcv", 'c', 1, "HEX", "expected KCV of the rebuilt key" },
 	[C_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write the key to OUT (mode 0600)" },
+	[C_FORCE] = { "force", 'f', 0, NULL, "replace an existing OUT" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -61,7 +65,7 @@ gp_method(enum kx_alg alg)
 
 static int
 split_write(struct cli *cli, const char *prefix, const kx_component_info *ci,
-    const kx_secret *value, kx_diag *d)
+    const kx_secret *value, int force, kx_diag *d)
 {
 	kx_buf text = { 0 };
 	char *path;
@@ -75,8 +79,12 @@ split_write(struct cli *cli, const char *prefix, const kx_component_info *ci,
 	snprintf(path, plen, "%s.%u", prefix, ci->index);
 	if ((r = kx_component_write(ci, value, &text, d)) != KX_OK)
 		ex = cli_fail(cli, d, r, path);
-	else
-		ex = cli_write(cli, path, text.data, text.len, 1);
+	else if (cli_cleanup_add(path) != 0) {
+		cli_error(cli, "out of memory");
+		ex = CLI_USAGE;
+	} else
+		ex = cli_write(cli, path, text.data, text.len,
+		    CLI_KEY_OUT(force));
 	kx_buf_free(&text);	/* wipes: the text holds the component */
 	free(path);
 	return ex == CLI_OK ? CLI_OK : CLI_USAGE;
@@ -93,7 +101,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	kx_component_info ci;
 	enum kx_alg fam = KX_ALG_AES, alg;
 	kx_diag *d = NULL;
-	int o, r, ex = CLI_USAGE;
+	int o, r, force = 0, ex = CLI_USAGE;
 	unsigned i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -116,6 +124,9 @@ cmd_split(int argc, char **argv, struct cli *cli)
 			break;
 		case O_PREFIX:
 			prefix = arg;
+			break;
+		case O_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -144,7 +155,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "missing --out-prefix");
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
-	if ((ex = cli_load_key(cli, "key", src, &key)) != CLI_OK)
+	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||
@@ -173,13 +184,29 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	cli_audit_key(cli, 0, ci.key_kcv, KCV_LEN, ci.kcv_method);
-	/* Write every file before printing anything. */
+	/* Write every file, or none, before printing anything. */
+	for (i = 0; i < n && !force; i++) {
+		struct stat st;
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s.%u", prefix,
+		    m != 0 ? xs[i] : i + 1);
+		if (lstat(path, &st) == 0) {
+			cli_error(cli, "%s exists; use --force to replace "
+			    "it (nothing written)", path);
+			goto out;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		ci.index = m != 0 ? xs[i] : i + 1;
-		if ((ex = split_write(cli, prefix, &ci, parts[i], d)) !=
-		    CLI_OK)
+		if ((ex = split_write(cli, prefix, &ci, parts[i], force, d)) !=
+		    CLI_OK) {
+			cli_cleanup_undo();	/* the files written so far */
+			cli_error(cli, "nothing written");
 			goto out;
+		}
 	}
+	cli_cleanup_forget();
 	for (i = 0; i < n; i++) {
 		if ((r = kx_kcv_compute(alg, ci.kcv_method, parts[i], kcv,
 		    KCV_LEN, d)) != KX_OK) {
@@ -220,10 +247,11 @@ comp_read(struct cli *cli, const char *path, kx_component_info *ci,
 	kx_buf b = { 0 };
 	int r;
 
-	if ((r = kx_file_read(path, 1 << 16, &b, d)) != KX_OK) {
-		(void)cli_fail(cli, d, r, path);
+	/* a component is key material: private, as file: key sources */
+	if ((r = kx_file_read_private(path, 1 << 16, &b, d)) != KX_OK) {
 		kx_buf_free(&b);
-		return CLI_USAGE;
+		/* 1 for a component others can read, 2 for I/O */
+		return cli_fail(cli, d, r, path);
 	}
 	r = kx_component_read(b.data, b.len, path, ci, value, d);
 	kx_buf_free(&b);
@@ -262,7 +290,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	uint8_t *xs = NULL, kcv[16], want[KCV_LEN];
 	char hex[2 * sizeof(kcv) + 1];
 	kx_diag *d = NULL;
-	int o, r, k = 0, i, j, ex = CLI_USAGE;
+	int o, r, k = 0, i, j, force = 0, ex = CLI_USAGE;
 	size_t kl;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -275,6 +303,9 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 			break;
 		case C_OUTPUT:
 			outpath = arg;
+			break;
+		case C_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -368,7 +399,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	}
 	if (outpath != NULL) {
 		if ((ex = cli_write(cli, outpath, kx_secret_data(key),
-		    kx_secret_len(key), 1)) != CLI_OK)
+		    kx_secret_len(key), CLI_KEY_OUT(force))) != CLI_OK)
 			goto out;
 		if (strcmp(outpath, "-") == 0)
 			goto done;

@@ -51,6 +51,29 @@ report_format(const char *s, enum kx_report_format *out)
 	return -1;
 }
 
+/*
+ * The run stops early (a policy or --against document that cannot be
+ * used): a json, sarif or junit report on stdout still says so, its one
+ * file being the one that failed, so that a CI step reading the report
+ * sees a failure instead of a broken file.  Text goes to stderr only.
+ */
+static void
+early_report(struct cli *cli, const kx_diag *d, const char *path,
+    enum kx_report_format fmt, const kx_report_opts *o)
+{
+	kx_report_file rf = { 0 };
+	kx_buf b = { 0 };
+
+	if (fmt == KX_REPORT_TEXT)
+		return;
+	rf.file = path;
+	rf.first = 0;
+	rf.count = kx_diag_count(d);
+	if (kx_report_write_opts(d, &rf, 1, fmt, o, &b) == KX_OK)
+		(void)cli_write(cli, NULL, b.data, b.len, 0);
+	kx_buf_free(&b);
+}
+
 /* Content errors make a file invalid; anything else is I/O (exit 2). */
 static int
 read_failure_is_io(int rc)
@@ -64,6 +87,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	const char *arg, *policy_path = NULL, *against_path = NULL;
 	enum kx_report_format fmt = KX_REPORT_TEXT;
 	kx_report_file *files = NULL;
+	kx_report_opts ro = { (int64_t)time(NULL), 0 };
 	kx_policy *policy = NULL;
 	kx_doc *against = NULL;
 	kx_diag *d = NULL, *pd = NULL;
@@ -71,6 +95,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	int64_t now = (int64_t)time(NULL);
 	int o, r, ex = CLI_USAGE, worst = CLI_OK, i, nfiles, strict = 0;
 	size_t first;
+	char polbuf[4096];
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -111,12 +136,19 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	kx_diag_set_strict(d, strict);
+	/* an unknown name says where it looked, then fails as a missing file
+	 * does, with its early report */
+	if (policy_path != NULL && (arg = cli_data_path(cli, "policies",
+	    policy_path, polbuf, sizeof(polbuf))) != NULL)
+		policy_path = arg;
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, policy_path);
 		cli_error(cli, "cannot use policy %s: %s", policy_path,
-		    kx_strerror(r));
+		    cli_reason(pd, r));
 		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
+		ro.incomplete = 1;
+		early_report(cli, pd, policy_path, fmt, &ro);
 		goto out;
 	}
 	kx_diag_clear(pd);
@@ -124,8 +156,10 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	    KX_FMT_AUTO, &against, pd)) != KX_OK) {
 		cli_print_findings(cli, pd, 0, against_path);
 		cli_error(cli, "cannot use --against %s: %s", against_path,
-		    kx_strerror(r));
-		ex = cli_exit_for(r);
+		    cli_reason(pd, r));
+		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
+		ro.incomplete = 1;
+		early_report(cli, pd, against_path, fmt, &ro);
 		goto out;
 	}
 
@@ -145,7 +179,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 			if (read_failure_is_io(r)) {
 				/* Also on stderr: the report may be JSON. */
 				cli_error(cli, "cannot read %s: %s", path,
-				    kx_strerror(r));
+				    cli_reason(d, r));
 				file_rc = CLI_USAGE;
 			} else {
 				file_rc = CLI_INVALID;
@@ -164,8 +198,8 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		if (file_rc > worst)
 			worst = file_rc;
 	}
-	if ((r = kx_report_write(d, files, (size_t)nfiles, fmt, &report)) !=
-	    KX_OK) {
+	if ((r = kx_report_write_opts(d, files, (size_t)nfiles, fmt, &ro,
+	    &report)) != KX_OK) {
 		cli_error(cli, "cannot write the report: %s", kx_strerror(r));
 		goto out;
 	}

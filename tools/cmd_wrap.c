@@ -18,13 +18,15 @@
 
 #include "cli_xchg.h"
 
-enum { O_ALG, O_KEK, O_KEY, O_HEX, O_POLICY, O_OUTPUT };
+enum { O_ALG, O_KEK, O_KEK_PASS, O_KEY, O_HEX, O_POLICY, O_OUTPUT };
 
 const struct cli_opt wrap_opts[] = {
 	[O_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
 	    "rsa-oaep-sha256 or rsa-aes-kwp" },
 	[O_KEK] = { "kek", 'K', 1, "SRC", "key-encryption key (key source; "
 	    "PEM public key for rsa-*)" },
+	[O_KEK_PASS] = { "kek-pass", 0, 1, "SRC", "passphrase of an "
+	    "encrypted PEM private key given as --kek (key source)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key to wrap (key source)" },
 	[O_HEX] = { "hex", 'x', 0, NULL, "write the wrapped key as hex text" },
 	[O_POLICY] = { "policy", 0, 1, "FILE",
@@ -35,18 +37,21 @@ const struct cli_opt wrap_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum { U_ALG, U_KEK, U_IN, U_HEX, U_OUTPUT };
+enum { U_ALG, U_KEK, U_KEK_PASS, U_IN, U_HEX, U_OUTPUT, U_FORCE };
 
 const struct cli_opt unwrap_opts[] = {
 	[U_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
 	    "rsa-oaep-sha256 or rsa-aes-kwp" },
 	[U_KEK] = { "kek", 'K', 1, "SRC", "key-encryption key (key source; "
 	    "PEM private key for rsa-*)" },
+	[U_KEK_PASS] = { "kek-pass", 0, 1, "SRC", "passphrase of an "
+	    "encrypted PEM private key (key source); never prompted" },
 	[U_IN] = { "in", 'i', 1, "FILE", "the wrapped key (- for standard "
 	    "input)" },
 	[U_HEX] = { "hex", 'x', 0, NULL, "read and write hex text" },
 	[U_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write the key to OUT (mode 0600)" },
+	[U_FORCE] = { "force", 'f', 0, NULL, "replace an existing OUT" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -76,6 +81,54 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 	}
 }
 
+/* The key a KEK source must hold for alg. */
+static enum kx_alg
+kek_alg(enum kx_wrap_alg alg)
+{
+	switch (alg) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		return KX_ALG_AES;
+	case KX_WRAP_TDEA_ECB:
+		return KX_ALG_TDEA3;	/* the family: 16 or 24 bytes */
+	default:
+		return KX_ALG_RSA;	/* a PEM key */
+	}
+}
+
+/*
+ * Load the KEK for alg; with a passphrase source, it is an encrypted PEM
+ * private key, decrypted in secure memory.  No passphrase is ever read
+ * from the terminal.
+ */
+static int
+load_kek(struct cli *cli, enum kx_wrap_alg alg, const char *src,
+    const char *pass_src, kx_secret **kek)
+{
+	kx_secret *pem = NULL, *pass = NULL;
+	kx_diag *d = NULL;
+	int r, ex;
+
+	if (pass_src == NULL)
+		return cli_load_key(cli, "kek", src, kek_alg(alg), 0, kek);
+	*kek = NULL;
+	if ((ex = cli_load_key(cli, "kek", src, KX_ALG_RSA, 0, &pem)) !=
+	    CLI_OK || (ex = cli_load_pass(cli, "kek-pass", pass_src, &pass)) !=
+	    CLI_OK)
+		goto out;
+	if ((d = kx_diag_new()) == NULL) {
+		ex = cli_fail(cli, NULL, KX_ENOMEM, "--kek-pass");
+		goto out;
+	}
+	if ((r = kx_pem_unlock(pem, pass, kek, d)) != KX_OK)
+		ex = cli_fail(cli, d, r, "--kek");
+out:
+	kx_diag_free(d);
+	kx_secret_free(pem);
+	kx_secret_free(pass);
+	return ex;
+}
+
 static int
 is_stdout(const char *path)
 {
@@ -86,7 +139,7 @@ int
 cmd_wrap(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *alg_name = NULL, *kek_src = NULL, *key_src = NULL;
-	const char *outpath = NULL, *policy_path = NULL;
+	const char *outpath = NULL, *policy_path = NULL, *pass_src = NULL;
 	enum kx_wrap_alg alg = KX_WRAP_NONE;
 	kx_secret *kek = NULL, *key = NULL;
 	kx_policy *policy = NULL;
@@ -102,6 +155,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 			break;
 		case O_KEK:
 			kek_src = arg;
+			break;
+		case O_KEK_PASS:
+			pass_src = arg;
 			break;
 		case O_KEY:
 			key_src = arg;
@@ -136,8 +192,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		return CLI_USAGE;
 	}
 	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "key", key_src, &key)) != CLI_OK)
+	    (ex = load_kek(cli, alg, kek_src, pass_src, &kek)) != CLI_OK ||
+	    (ex = cli_load_key(cli, "key", key_src, KX_ALG_NONE, 0, &key)) !=
+	    CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
@@ -187,14 +244,14 @@ int
 cmd_unwrap(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *alg_name = NULL, *kek_src = NULL, *in = NULL;
-	const char *outpath = NULL;
+	const char *outpath = NULL, *pass_src = NULL;
 	enum kx_wrap_alg alg = KX_WRAP_NONE;
 	kx_secret *kek = NULL, *key = NULL, *text = NULL;
 	kx_diag *d = NULL;
 	kx_buf b = { 0 };
 	uint8_t *wrapped = NULL;
 	size_t wlen = 0, klen;
-	int o, r, hex = 0, ex = CLI_USAGE;
+	int o, r, hex = 0, force = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -204,6 +261,9 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		case U_KEK:
 			kek_src = arg;
 			break;
+		case U_KEK_PASS:
+			pass_src = arg;
+			break;
 		case U_IN:
 			in = arg;
 			break;
@@ -212,6 +272,9 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 			break;
 		case U_OUTPUT:
 			outpath = arg;
+			break;
+		case U_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -253,7 +316,7 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		wlen = b.len;
 	}
 	wrapped = b.data;
-	if ((ex = cli_load_key(cli, "kek", kek_src, &kek)) != CLI_OK)
+	if ((ex = load_kek(cli, alg, kek_src, pass_src, &kek)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((r = kx_unwrap(alg, kek, wrapped, wlen, NULL, 0, &key, d)) !=
@@ -272,9 +335,10 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		    (char *)kx_secret_mut(text));
 		kx_secret_mut(text)[2 * klen] = '\n';
 		ex = cli_write(cli, outpath, kx_secret_data(text),
-		    2 * klen + 1, 1);
+		    2 * klen + 1, CLI_KEY_OUT(force));
 	} else {
-		ex = cli_write(cli, outpath, kx_secret_data(key), klen, 1);
+		ex = cli_write(cli, outpath, kx_secret_data(key), klen,
+		    CLI_KEY_OUT(force));
 	}
 out:
 	kx_buf_free(&b);

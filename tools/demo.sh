@@ -1,92 +1,185 @@
 #!/bin/sh
-# demo.sh KMSXCHG - the main job, end to end: a card manufacturer sends the
-# GlobalPlatform master keys (ENC, MAC, DEK) of an issuer security domain
-# to a card issuer under a transport key that exists only as three
-# components held by different officers.  Nobody sees a clear master or
-# transport key: values live in the (simulated) HSM folders, mode 0600,
-# and only KCVs are printed.
+# demo.sh KMSXCHG [OUTDIR] - the main job, end to end: a card manufacturer
+# sends the GlobalPlatform master keys (ENC, MAC, DEK) of an issuer
+# security domain to a card issuer under a transport key that exists only
+# as three components held by different officers.  Nobody sees a clear
+# master or transport key: values live in the (simulated) HSM folders,
+# mode 0600, and only KCVs are printed.
+#
+# Every command is echoed before it runs ("+ kmsxchg ...").  The issuer
+# checks the received document and its stored keys against its policy
+# (KX_DEMO_POLICY, default gp-card-issuer): any finding, even a warning,
+# fails the demo.  Each side keeps an audit trail, verified at the end.
+# The printable key report the officers sign, the exchange document and
+# the audit trails are kept in OUTDIR (default ./kmsxchg-demo); the
+# working folder with the HSM folders is removed at the end.
+#
+# Environment: KX_DEMO_NOW (reference time, default the clock),
+# KX_DEMO_POLICY (policy name or file), KMSXCHG_DATADIR (where names are
+# looked up; default the source tree's profiles/).
 set -eu
 KX=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 NOW=${KX_DEMO_NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+POLICY=${KX_DEMO_POLICY:-gp-card-issuer}
+# A policy file (rather than a name, kmsxchg(1)) is made absolute: the
+# commands run in the working folder.
+case $POLICY in
+*/*|*.xml) POLICY=$(cd "$(dirname "$POLICY")" && pwd)/$(basename "$POLICY") ;;
+*) [ ! -e "$POLICY" ] || POLICY=$(pwd)/$POLICY ;;
+esac
+OUT=${2:-kmsxchg-demo}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+: "${KMSXCHG_DATADIR:=$SRC/profiles}"
+export KMSXCHG_DATADIR
+# The kmsxchg given, first on PATH, so the echoed command is the one run.
+PATH=$(dirname "$KX"):$PATH
+export PATH
+[ "$(basename "$KX")" = kmsxchg ] || { echo "demo.sh: $KX is not kmsxchg" >&2; exit 2; }
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/kmsxchg-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+finished=0
+trap 'rc=$?; rm -rf "$work"
+	if [ $finished = 0 ]; then
+		printf "\nVERDICT: FAILED - the step above did not succeed (exit %s)\n" $rc
+		exit 1
+	fi' EXIT
 umask 077
 cd "$work"
-mkdir -p manufacturer/hsm issuer/hsm officer1 officer2 officer3 wire
 
 step() { printf '\n== %s\n' "$*"; }
-run() { printf '$ kmsxchg %s\n' "$*" | sed "s|$work/||g; s|$SRC/||g"; "$KX" "$@"; }
-rand() { openssl rand -hex "$1" > "$2"; }
+# show CMD ARG...: the command as one shell line, arguments quoted when
+# needed, paths in the working folder relative to it (the commands run
+# there); SHOW_TO names the file its output goes to.
+show() {
+	printf '+'
+	for a in "$@"; do
+		case $a in
+		"$work"/*) a=${a#"$work"/} ;;
+		esac
+		case $a in
+		*[!A-Za-z0-9_./:=+,@%-]*|'') printf " '%s'" "$a" ;;
+		*) printf ' %s' "$a" ;;
+		esac
+	done
+	[ -z "${SHOW_TO:-}" ] || printf ' > %s' "$SHOW_TO"
+	printf '\n'
+}
+# x CMD ARG...: echo, then run.  xo FILE CMD ARG...: the same, output to
+# FILE.
+x() { show "$@"; "$@"; }
+xo() { f=$1; shift; SHOW_TO=$f show "$@"; "$@" >"$f"; }
+fail() { printf '\nVERDICT: FAILED - %s\n' "$*"; finished=1; exit 1; }
+# policy_check FILE: validate FILE under the issuer's policy; any
+# finding (error, warning or note) fails the demo.
+policy_check() {
+	show kmsxchg validate --policy "$POLICY" --now "$NOW" "$1"
+	prc=0
+	kmsxchg validate --policy "$POLICY" --now "$NOW" "$1" \
+	    >"$work/policy.out" 2>&1 || prc=$?
+	cat "$work/policy.out"
+	if [ $prc != 0 ] || grep -q '\[KX[0-9]*\]' "$work/policy.out"; then
+		fail "$1 does not pass policy $POLICY (findings above)"
+	fi
+	echo "$1: no finding under policy $POLICY"
+}
+
+step "Manufacturer, issuer and three officers, each with a folder (in $work)"
+x mkdir -p manufacturer/hsm issuer/hsm officer1 officer2 officer3 wire
 
 # Each side keeps its own audit trail of the ceremony steps (kmsxchg(1)).
-export KMSXCHG_AUDIT="$work/manufacturer/audit.log" KMSXCHG_OPERATOR=manufacturer-officer
+x export KMSXCHG_AUDIT="$work/manufacturer/audit.log" KMSXCHG_OPERATOR=manufacturer-officer
 
 step "Manufacturer: transport key TK-2026-001 (AES-256) as three components"
 # Generated inside the manufacturer's HSM; only components leave it.
-rand 32 manufacturer/hsm/tk.key
-run split --parts 3 --alg aes --key file:manufacturer/hsm/tk.key \
-    --out-prefix manufacturer/hsm/tk | tee wire/split.txt
-rm -f manufacturer/hsm/tk.key
-for n in 1 2 3; do mv manufacturer/hsm/tk.$n officer$n/tk.$n; done
+xo manufacturer/hsm/tk.key openssl rand -hex 32
+xo wire/split.txt kmsxchg split --parts 3 --alg aes \
+    --key file:manufacturer/hsm/tk.key --out-prefix manufacturer/hsm/tk
+cat wire/split.txt
+x rm manufacturer/hsm/tk.key
+for n in 1 2 3; do x mv manufacturer/hsm/tk.$n officer$n/tk.$n; done
 TKKCV=$(sed -n 's/^key KCV \([0-9A-F]*\)$/\1/p' wire/split.txt)
+[ -n "$TKKCV" ] || fail "split printed no key KCV"
 echo "component 1 -> officer 1, 2 -> officer 2, 3 -> officer 3 (sealed envelopes)"
 echo "transport key KCV, sent to the issuer separately: $TKKCV"
 
 step "Manufacturer: the ISD master keys ENC, MAC, DEK (AES-128, SCP03)"
-for k in enc mac dek; do rand 16 manufacturer/hsm/$k.key; done
-run show "$SRC/samples/exchange/isd-keys.profile.xml"
+for k in enc mac dek; do xo manufacturer/hsm/$k.key openssl rand -hex 16; done
+x cp "$SRC/samples/exchange/isd-keys.profile.xml" manufacturer/isd-keys.profile.xml
+x kmsxchg show manufacturer/isd-keys.profile.xml
 
 step "Manufacturer: export, bound to their profiles, wrapped under TK-2026-001"
-run export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
+x kmsxchg export --profile manufacturer/isd-keys.profile.xml \
     --key ISD-KVN30-ENC=file:manufacturer/hsm/enc.key \
     --key ISD-KVN30-MAC=file:manufacturer/hsm/mac.key \
     --key ISD-KVN30-DEK=file:manufacturer/hsm/dek.key \
     --kek-component officer1/tk.1 --kek-component officer2/tk.2 \
     --kek-component officer3/tk.3 --kek-id TK-2026-001 \
     --recipient "Example Issuer Bank" --now "$NOW" -o wire/exchange.xml
-run validate --now "$NOW" wire/exchange.xml && echo "wire/exchange.xml: valid"
-run show wire/exchange.xml
-run convert --to der -o wire/exchange.der wire/exchange.xml
+x kmsxchg validate --now "$NOW" wire/exchange.xml
+echo "wire/exchange.xml: valid"
+x kmsxchg convert --to der -o wire/exchange.der wire/exchange.xml
 echo "exchange.xml: $(wc -c < wire/exchange.xml) bytes; exchange.der: $(wc -c < wire/exchange.der) bytes"
 
-export KMSXCHG_AUDIT="$work/issuer/audit.log" KMSXCHG_OPERATOR=issuer-officers
+x export KMSXCHG_AUDIT="$work/issuer/audit.log" KMSXCHG_OPERATOR=issuer-officers
+
+step "Issuer: check the received document against the issuer policy ($POLICY)"
+policy_check wire/exchange.der
+x kmsxchg show wire/exchange.der
+xo issuer/key-report.html kmsxchg show --format html wire/exchange.der
 
 step "Issuer: key ceremony - the three officers rebuild the transport key"
-run combine --kcv "$TKKCV" -o issuer/hsm/tk.key \
+x kmsxchg combine --kcv "$TKKCV" -o issuer/hsm/tk.key \
     officer1/tk.1 officer2/tk.2 officer3/tk.3
 echo "transport key rebuilt inside the issuer's HSM folder; its KCV matches the one sent separately"
 
 step "Issuer: import the master keys, check every KCV, store under ISSUER-LMK-1"
-rand 32 issuer/hsm/lmk.key
-run import --kek file:issuer/hsm/tk.key --storage-kek file:issuer/hsm/lmk.key \
-    --storage-kek-id ISSUER-LMK-1 --now "$NOW" -o issuer/stored.xml \
+xo issuer/hsm/lmk.key openssl rand -hex 32
+x kmsxchg import --kek file:issuer/hsm/tk.key \
+    --storage-kek file:issuer/hsm/lmk.key --storage-kek-id ISSUER-LMK-1 \
+    --policy "$POLICY" --now "$NOW" --to xml -o issuer/stored.xml \
     wire/exchange.der
-run validate --now "$NOW" issuer/stored.xml && echo "issuer/stored.xml: valid"
-run show issuer/stored.xml
-"$KX" show --format html wire/exchange.der > issuer/key-report.html
-echo "issuer/key-report.html: printable key report (KCVs, no values) for the officers to sign"
+policy_check issuer/stored.xml
+x kmsxchg show issuer/stored.xml
+for k in ISD-KVN30-ENC ISD-KVN30-MAC ISD-KVN30-DEK; do
+	grep -q "<Id>$k</Id>" issuer/stored.xml || fail "$k missing from issuer/stored.xml"
+done
 
 step "Issuer: what a tampered document looks like (usage widened in transit)"
-sed 's|<Usage>decrypt</Usage>|<Usage>decrypt</Usage><Usage>wrap</Usage>|' \
-    wire/exchange.xml > wire/tampered.xml
-if "$KX" import --kek file:issuer/hsm/tk.key --insecure-clear-output issuer/clear \
+xo wire/tampered.xml sed 's|<Usage>decrypt</Usage>|<Usage>decrypt</Usage><Usage>wrap</Usage>|' \
+    wire/exchange.xml
+cmp -s wire/exchange.xml wire/tampered.xml && fail "the tampering changed nothing"
+# (production keys: clear output needs --insecure-clear-production too,
+# so the refusal below is the tampered binding's, not that one)
+if x kmsxchg import --kek file:issuer/hsm/tk.key \
+    --insecure-clear-output issuer/clear --insecure-clear-production \
     --now "$NOW" wire/tampered.xml; then
-	echo "VERDICT: FAILED - a tampered profile was accepted"
-	exit 1
+	fail "a tampered profile was accepted"
 fi
-[ ! -e issuer/clear ] || [ -z "$(ls -A issuer/clear)" ] || {
-	echo "VERDICT: FAILED - output written for a refused import"; exit 1; }
+[ ! -e issuer/clear ] || [ -z "$(ls -A issuer/clear)" ] ||
+	fail "output written for a refused import"
+echo "refused, nothing written: the document is not imported"
 
 step "Both sides: verify the audit trails (record each head in the minutes)"
-run audit verify manufacturer/audit.log
-run audit verify issuer/audit.log
+x kmsxchg audit verify manufacturer/audit.log
+x kmsxchg audit verify issuer/audit.log
 grep -q '"op":"export".*"result":"ok"' manufacturer/audit.log &&
-grep -q '"op":"import".*"result":"refused"' issuer/audit.log || {
-	echo "VERDICT: FAILED - the audit trails miss a ceremony step"; exit 1; }
+    grep -q '"op":"import".*"result":"ok"' issuer/audit.log &&
+    grep -q '"op":"import".*"result":"refused"' issuer/audit.log ||
+	fail "the audit trails miss a ceremony step"
 
-for k in ISD-KVN30-ENC ISD-KVN30-MAC ISD-KVN30-DEK; do
-	grep -q "$k" issuer/stored.xml || { echo "VERDICT: FAILED - $k missing"; exit 1; }
+step "Kept for you in $OUT"
+for f in issuer/key-report.html wire/exchange.xml wire/exchange.der \
+    manufacturer/audit.log issuer/audit.log; do
+	case $f in */audit.log) t=${f%%/*}-audit.log ;; *) t=${f##*/} ;; esac
+	cp "$f" "$OUT/.$t.tmp"
+	mv -f "$OUT/.$t.tmp" "$OUT/$t"
 done
+echo "key report the officers sign (KCVs, no values): $OUT/key-report.html"
+echo "the exchange document as received:              $OUT/exchange.xml, $OUT/exchange.der"
+echo "the audit trails:                               $OUT/manufacturer-audit.log, $OUT/issuer-audit.log"
+finished=1
 printf '\nVERDICT: OK - 3 master keys moved manufacturer -> issuer; every KCV matched;\n'
+printf '         no finding under policy %s;\n' "$POLICY"
 printf '         no clear master or transport key was shown or written outside an HSM folder.\n'

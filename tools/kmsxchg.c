@@ -27,5 +27,6 @@ main(int argc, char **argv)
 	else if (r != 1)
 		fputs("kmsxchg: warning: no secure heap; key material uses "
 		    "ordinary memory (wiped after use)\n", stderr);
+	cli_signals();
 	return cli_main(argc, argv, stdout, stderr);
 }

@@ -4,8 +4,11 @@ tools_kmsxchg_SOURCES = tools/kmsxchg.c tools/cli.c tools/cli.h \
 	tools/cmd_validate.c tools/cmd_convert.c tools/cmd_show.c \
 	tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c tools/cmd_split.c \
 	tools/cmd_export.c tools/cmd_import.c tools/cmd_rewrap.c \
-	tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c
-tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools
+	tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c tools/cli_data.c
+# Templates and policies named without a path are looked up here.
+KX_DATADIR_CPPFLAGS = -DKX_PKGDATADIR='"$(pkgdatadir)"'
+tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools \
+	$(KX_DATADIR_CPPFLAGS)
 tools_kmsxchg_LDADD = codec/libkmsxchg.la
 
 # Man pages (kmsxchg(5)'s rules table is generated from codec/rules.def)

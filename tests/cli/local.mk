@@ -3,6 +3,49 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/output-fifo.case \
+	tests/cli/cases/output-chardev.case \
+	tests/cli/cases/output-symlink.case \
+	tests/cli/cases/output-symlink-secret.case \
+	tests/cli/cases/output-directory.case \
+	tests/cli/cases/unwrap-no-clobber.case \
+	tests/cli/cases/unwrap-force.case \
+	tests/cli/cases/combine-no-clobber.case \
+	tests/cli/cases/split-no-clobber.case \
+	tests/cli/cases/unwrap-sigterm-cleanup.case \
+	tests/cli/cases/import-clear-sigterm.case \
+	tests/cli/cases/import-stdout-clean.case \
+	tests/cli/cases/rewrap-stdout-clean.case \
+	tests/cli/cases/convert-clear-private.case \
+	tests/cli/cases/combine-component-perm.case \
+	tests/cli/cases/import-component-perm.case \
+	tests/cli/cases/import-clear-production.case \
+	tests/cli/cases/import-clear-existing.case \
+	tests/cli/cases/import-clear-symlink.case \
+	tests/cli/cases/validate-fifo.case \
+	tests/cli/cases/kcv-key-fifo.case \
+	tests/cli/cases/import-component-fifo.case \
+	tests/cli/cases/validate-policy-fifo.case \
+	tests/cli/cases/validate-stdin-pipe.case \
+	tests/cli/cases/unwrap-encrypted-pem.case \
+	tests/cli/cases/unwrap-encrypted-pem-pass.case \
+	tests/cli/cases/ci-run-devnull.case \
+	tests/cli/cases/wrap-encrypted-pem.case \
+	tests/cli/cases/import-v1-policy-refuses.case \
+	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-ambiguous.case \
+	tests/cli/cases/export-kek-alg-tdea.case \
+	tests/cli/cases/import-tampered-sender.case \
+	tests/cli/cases/import-tampered-recipient.case \
+	tests/cli/cases/import-tampered-docid.case \
+	tests/cli/cases/import-v1-sample.case \
+	tests/cli/cases/import-binding-unknown.case \
+	tests/cli/cases/import-binding-removed.case \
+	tests/cli/cases/import-binding-digest.case \
+	tests/cli/cases/export-clear-dropped.case \
+	tests/cli/cases/validate-clear-beside-wrapped.case \
+	tests/cli/cases/import-storage-drops-clear.case \
 	tests/cli/cases/convert-range-edges.case \
 	tests/cli/cases/validate-range-refused.case \
 	tests/cli/cases/validate-not-checked-gp.case \
@@ -17,6 +60,16 @@ CLI_CASES = \
 	tests/cli/cases/exit-export-bad-kek.case \
 	tests/cli/cases/validate-findings-limit.case \
 	tests/cli/cases/validate-findings-limit-json.case \
+	tests/cli/cases/export-reader-error-place.case \
+	tests/cli/cases/no-doubled-prefix.case \
+	tests/cli/cases/missing-file-says-so.case \
+	tests/cli/cases/schema-error-element-in-full.case \
+	tests/cli/cases/validate-early-failure-reports.case \
+	tests/cli/cases/hmac-export-import-no-kcv.case \
+	tests/cli/cases/keysrc-strict.case \
+	tests/cli/cases/kcv-len-bounded.case \
+	tests/cli/cases/import-hostile-kcv-length.case \
+	tests/cli/cases/schema-error-no-value.case \
 	tests/cli/cases/audit-concurrent.case \
 	tests/cli/cases/audit-expect-head.case \
 	tests/cli/cases/audit-no-key-material.case \
@@ -43,6 +96,8 @@ CLI_CASES = \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
+	tests/cli/cases/export-template-by-name.case \
+	tests/cli/cases/export-template-unknown-name.case \
 	tests/cli/cases/export-sample-reproduces.case \
 	tests/cli/cases/export-weak-kek.case \
 	tests/cli/cases/export-wrong-recipient.case \
@@ -79,6 +134,9 @@ CLI_CASES = \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
 	tests/cli/cases/convert-two-inputs.case \
+	tests/cli/cases/demo.case \
+	tests/cli/cases/demo-policy-error.case \
+	tests/cli/cases/demo-policy-warning.case \
 	tests/cli/cases/help-command.case \
 	tests/cli/cases/help.case \
 	tests/cli/cases/kcv-aes-cmac-tr31.case \
@@ -129,6 +187,10 @@ CLI_CASES = \
 	tests/cli/cases/validate-missing-file.case \
 	tests/cli/cases/validate-missing-operand.case \
 	tests/cli/cases/validate-missing-policy.case \
+	tests/cli/cases/validate-policy-by-name.case \
+	tests/cli/cases/validate-policy-file-first.case \
+	tests/cli/cases/validate-policy-unknown-name.case \
+	tests/cli/cases/validate-policy-unknown-name-sarif.case \
 	tests/cli/cases/validate-mixed.case \
 	tests/cli/cases/validate-stdin.case \
 	tests/cli/cases/validate-unreadable-json.case \
@@ -159,5 +221,7 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cli.h tools/cmd_validate.c tools/cmd_convert.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
-	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c
-tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools
+	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c \
+	tools/cli_data.c
+tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools \
+	$(KX_DATADIR_CPPFLAGS)

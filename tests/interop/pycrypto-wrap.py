@@ -36,6 +36,14 @@ def put(name, data):
     return path
 
 
+def put_key(name, data):
+    """A key source file: hex text, which is never ambiguous (a short raw
+    value could be hex digits or text and is refused, kmsxchg(1))."""
+    if data.startswith(b"-----BEGIN "):
+        return put(name, data)
+    return put(name, data.hex().encode() + b"\n")
+
+
 def kx(*args):
     r = subprocess.run([KX] + list(args), capture_output=True)
     if r.returncode != 0:
@@ -53,8 +61,8 @@ def check(what, ok):
 
 def ours_wrap(alg, kek, key):
     out = os.path.join(TMP, "wrapped")
-    kx("wrap", "--alg", alg, "--kek", "file:" + put("kek", kek),
-       "--key", "file:" + put("key", key), "-o", out)
+    kx("wrap", "--alg", alg, "--kek", "file:" + put_key("kek", kek),
+       "--key", "file:" + put_key("key", key), "-o", out)
     with open(out, "rb") as f:
         return f.read()
 
@@ -63,7 +71,7 @@ def ours_unwrap(alg, kek, blob):
     out = os.path.join(TMP, "unwrapped")
     if os.path.exists(out):
         os.unlink(out)
-    kx("unwrap", "--alg", alg, "--kek", "file:" + put("kek", kek),
+    kx("unwrap", "--alg", alg, "--kek", "file:" + put_key("kek", kek),
        "--in", put("in", blob), "-o", out)
     with open(out, "rb") as f:
         return f.read()
@@ -154,7 +162,7 @@ def main():
     # KCVs
     for kl in (16, 24, 32):
         key = os.urandom(kl)
-        src = "file:" + put("kcvkey", key)
+        src = "file:" + put_key("kcvkey", key)
         gp = kx("kcv", "--alg", "aes", "--method", "gp", "--key", src)
         check("kcv aes gp %d" % kl, gp.strip().decode() ==
               ecb(algorithms.AES, key, b"\x01" * 16)[:3].hex().upper())
@@ -166,7 +174,7 @@ def main():
               cmac(algorithms.AES, key, bytes(16))[:5].hex().upper())
     for kl in (16, 24):
         key = os.urandom(kl)
-        src = "file:" + put("kcvkey", key)
+        src = "file:" + put_key("kcvkey", key)
         gp = kx("kcv", "--alg", "tdea", "--method", "gp", "--key", src)
         check("kcv tdea gp %d" % kl, gp.strip().decode() ==
               ecb(TripleDES, key, bytes(8))[:3].hex().upper())

@@ -65,6 +65,38 @@ else
 	fail=1
 fi
 
+# Issue 7 item 18: a run that stops early (a --policy that cannot be
+# read) still writes a valid report saying so (exit 2), and JUnit carries
+# the real time, not 1970.
+for fmt in sarif junit json; do
+	"$KX" validate --now "$NOW" --policy "$tmp/no-such-policy.xml" \
+	    --format "$fmt" "$SRC/samples/exchange/full-profile.xml" \
+	    >"$tmp/early.$fmt" 2>"$tmp/early-err.$fmt"
+	rc=$?
+	if [ $rc -ne 2 ] || ! grep -q 'No such file or directory' \
+	    "$tmp/early.$fmt"; then
+		echo "FAIL: early failure, --format $fmt: exit $rc, report:"
+		cat "$tmp/early.$fmt"
+		fail=1
+	fi
+done
+if xmllint --noout --nonet --schema "$JUNIT_XSD" "$tmp/early.junit" &&
+    grep -q 'timestamp="2[0-9][0-9][0-9]-' "$tmp/early.junit" &&
+    ! grep -q 'timestamp="1970-' "$tmp/early.junit"; then
+	echo "ok: early-failure JUnit report validates, timestamp is now"
+else
+	echo "FAIL: early-failure JUnit report"
+	fail=1
+fi
+if grep -q '"executionSuccessful": false' "$tmp/early.sarif" &&
+    /usr/bin/python3 "$SRC/tests/interop/report-schemas.py" \
+    "$SARIF_SCHEMA" "$tmp/early.sarif" "$tmp/early.json"; then
+	echo "ok: early-failure SARIF and JSON reports validate"
+else
+	echo "FAIL: early-failure SARIF/JSON report"
+	fail=1
+fi
+
 if [ $fail -eq 0 ]; then
 	echo "1 passed, 0 failed"
 	exit 0

@@ -59,4 +59,22 @@ kxt_hex(const char *hex, size_t *len)
 	return p;
 }
 
+/* A fresh folder /tmp/kx-NAME-XXXXXX into dir[64] (group setup). */
+static inline int
+kxt_tmpdir(char dir[64], const char *name)
+{
+	snprintf(dir, 64, "/tmp/kx-%.40s-XXXXXX", name);
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+/* Remove that folder and everything in it (group teardown). */
+static inline int
+kxt_rmtree(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif

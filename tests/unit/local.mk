@@ -7,6 +7,7 @@ LDADD = codec/libkx_core.la $(CMOCKA_LIBS) $(LIBXML2_LIBS) \
 
 KX_UNIT_TESTS = \
 	tests/unit/test_model \
+	tests/unit/test_fields \
 	tests/unit/test_exchange \
 	tests/unit/test_mutate \
 	tests/unit/test_view \
@@ -19,6 +20,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_report \
 	tests/unit/test_secmem \
 	tests/unit/test_keysrc \
+	tests/unit/test_files \
 	tests/unit/test_kcv \
 	tests/unit/test_wrap \
 	tests/unit/test_split \

@@ -199,10 +199,21 @@ static void m_ext(kx_doc *x, kx_profile *p)
 	p->nextensions = 1;
 }
 
+/* The header fields binding version 2 covers. */
+static void m_sender(kx_doc *x, kx_profile *p) { x->sender = "MALLORY"; (void)p; }
+static void m_nosender(kx_doc *x, kx_profile *p) { x->sender = NULL; (void)p; }
+static void m_rcpt(kx_doc *x, kx_profile *p) { x->recipients.v[0] = "MALLORY"; (void)p; }
+static void m_rcpt2(kx_doc *x, kx_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &x->recipients, "MALLORY"), KX_OK); (void)p; }
+static void m_docid(kx_doc *x, kx_profile *p) { x->id = "DOC-2"; (void)p; }
+static void m_created(kx_doc *x, kx_profile *p) { x->created += 1; (void)p; }
+
 static const struct {
 	const char *what;
 	void (*mutate)(kx_doc *, kx_profile *);
 } tampers[] = {
+	{ "sender", m_sender }, { "sender removed", m_nosender },
+	{ "recipient", m_rcpt }, { "recipient added", m_rcpt2 },
+	{ "document id", m_docid }, { "created", m_created },
 	{ "id", m_id }, { "name", m_name }, { "description", m_desc },
 	{ "owner", m_owner }, { "class", m_class }, { "length", m_len },
 	{ "usage added", m_usage }, { "usage removed", m_usage2 },
@@ -232,27 +243,32 @@ every_bound_attribute_is_bound(void **state)
 		struct got g = { 0 };
 		kx_buf a = { 0 }, b = { 0 };
 
-		assert_int_equal(kxi_profile_der(&doc->keys[0].prof, &a,
-		    NULL), KX_OK);
+		assert_string_equal(doc->keys[0].value.binding_method,
+		    "header-profile-der-v2");
+		assert_int_equal(kxi_bound_aad(doc, &doc->keys[0], 2, &a,
+		    NULL, NULL), KX_OK);
 		tampers[i].mutate(doc, &doc->keys[0].prof);
-		assert_int_equal(kxi_profile_der(&doc->keys[0].prof, &b,
-		    NULL), KX_OK);
+		assert_int_equal(kxi_bound_aad(doc, &doc->keys[0], 2, &b,
+		    NULL, NULL), KX_OK);
 		if (a.len == b.len && memcmp(a.data, b.data, a.len) == 0)
 			fail_msg("tampering with %s does not change the "
-			    "bound profile", tampers[i].what);
-		/* The binding itself refuses the changed profile ... */
+			    "bound data", tampers[i].what);
+		/* The binding itself refuses the changed data ... */
 		{
 			kx_secret *v = NULL;
 			const kx_keyval *val = &doc->keys[0].value;
 
-			assert_int_equal(kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek,
-			    val->data.p, val->data.n, b.data, b.len, &v,
-			    NULL), KX_ECRYPTO);
+			assert_int_equal(kxi_bound_unwrap(2, kek, val->data.p,
+			    val->data.n, b.data, b.len, &v, NULL),
+			    KX_ECRYPTO);
 			assert_null(v);
-			assert_int_equal(kx_unwrap(KX_WRAP_AES_SIV_BOUND, kek,
-			    val->data.p, val->data.n, a.data, a.len, &v,
-			    NULL), KX_OK);
+			assert_int_equal(kxi_bound_unwrap(2, kek, val->data.p,
+			    val->data.n, a.data, a.len, &v, NULL), KX_OK);
 			kx_secret_free(v);
+			/* ... and version 1 (another KDF label) cannot */
+			assert_int_equal(kxi_bound_unwrap(1, kek, val->data.p,
+			    val->data.n, a.data, a.len, &v, NULL),
+			    KX_ECRYPTO);
 		}
 		kx_buf_free(&a);
 		kx_buf_free(&b);
@@ -263,6 +279,11 @@ every_bound_attribute_is_bound(void **state)
 		 */
 		if (kx_import(doc, kek, &o, collect, &g, d) == KX_OK)
 			fail_msg("tampered %s was imported", tampers[i].what);
+		/* without the (optional) digest, AES-SIV still refuses */
+		doc->keys[0].value.binding_digest.n = 0;
+		if (kx_import(doc, kek, &o, collect, &g, d) == KX_OK)
+			fail_msg("tampered %s was imported without its digest",
+			    tampers[i].what);
 		assert_int_equal(g.calls, 0);
 		kx_diag_free(d);
 		kx_doc_free(doc);
@@ -270,27 +291,35 @@ every_bound_attribute_is_bound(void **state)
 	kx_secret_free(kek);
 }
 
+/* Import of doc (freed) is refused with rule, no key handed over. */
+static void
+import_refused(kx_doc *doc, const kx_secret *kek, const char *rule)
+{
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	if (!kxt_has_rule(d, rule, KX_SEV_ERROR))
+		fail_msg("import not refused with %s", rule);
+	assert_int_equal(g.calls, 0);
+	kx_diag_free(d);
+	kx_doc_free(doc);
+}
+
 static void
 tampered_value_refused(void **state)
 {
 	kx_secret *kek = secret_hex(KEK);
-	kx_xchg_opts o = opts();
 	size_t i, n;
 
 	(void)state;
 	n = 32;
 	for (i = 0; i < n; i++) {
 		kx_doc *doc = exported(kek);
-		kx_diag *d = kx_diag_new();
-		struct got g = { 0 };
 
 		doc->keys[0].value.data.p[i] ^= 0x01;
-		assert_int_equal(kx_import(doc, kek, &o, collect, &g, d),
-		    KX_EPOLICY);
-		assert_true(kxt_has_rule(d, "KX134", KX_SEV_ERROR));
-		assert_int_equal(g.calls, 0);
-		kx_diag_free(d);
-		kx_doc_free(doc);
+		import_refused(doc, kek, "KX134");
 	}
 	kx_secret_free(kek);
 }
@@ -349,6 +378,7 @@ xfix_weak(struct xfix *x)
 {
 	kx_secret_free(x->kek);
 	x->kek = secret_hex("000102030405060708090A0B0C0D0E0F");
+	x->o.kek_alg = KX_ALG_AES;	/* 16 bytes: AES-128, not TDEA */
 	x->p->length_bits = 256;
 	kx_secret_free(x->key);
 	x->key = secret_hex(KEK2);
@@ -500,6 +530,208 @@ hmac_and_unsupported(void **state)
 	kx_diag_free(d);
 	kx_secret_free(key);
 	kx_secret_free(kek);
+}
+
+/* Re-bind exported key 0 (value KEY) as a binding version 1 export. */
+static void
+as_v1(kx_doc *doc, const kx_secret *kek)
+{
+	kx_keyval *val = &doc->keys[0].value;
+	kx_secret *v = secret_hex(KEY);
+	kx_buf aad = { 0 }, out = { 0 };
+
+	assert_int_equal(kxi_profile_der(&doc->keys[0].prof, &aad, NULL),
+	    KX_OK);
+	assert_int_equal(kx_wrap(KX_WRAP_AES_SIV_BOUND, kek, v, aad.data,
+	    aad.len, &out, NULL), KX_OK);
+	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
+	val->data.n = out.len;
+	val->binding_method = "profile-der-v1";
+	val->binding_digest.n = 0;
+	kx_secret_free(v);
+	kx_buf_free(&aad);
+	kx_buf_free(&out);
+}
+
+/*
+ * Binding version 1 documents still import, but their header is not
+ * authenticated: a warning (KX137), and KX127 does not trust the sender;
+ * rewrap keeps them version 1.  A version 2 header change is refused.
+ */
+static void
+v1_header_not_trusted(void **state)
+{
+	kx_secret *kek = secret_hex(KEK), *kek2 = secret_hex(KEK2);
+	kx_xchg_opts o = opts();
+	kx_doc *doc;
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	doc = exported(kek);
+	as_v1(doc, kek);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_int_equal(g.calls, 1);
+	assert_true(kxt_has_rule(d, "KX137", KX_SEV_WARNING));
+	/* its sender can be changed unnoticed, so import sources refuse */
+	doc->sender = "MALLORY";
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_int_equal(kxi_strlist_add(&doc->arena,
+	    &doc->keys[0].prof.import_.sources, "MANUFACTURER"), KX_OK);
+	doc->sender = "MANUFACTURER";
+	as_v1(doc, kek);	/* the profile changed: bind it again */
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX127", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 2);
+	/* rewrap keeps version 1: it never vouches for that header */
+	o.kek_id = "LMK-1";
+	assert_int_equal(kx_rewrap(doc, kek, kek2, &o, NULL), KX_OK);
+	assert_string_equal(doc->keys[0].value.binding_method,
+	    "profile-der-v1");
+	kx_doc_free(doc);
+
+	/* version 2: the same import sources accept the bound sender */
+	doc = sample_doc();
+	assert_int_equal(kxi_strlist_add(&doc->arena,
+	    &doc->keys[0].prof.import_.sources, "MANUFACTURER"), KX_OK);
+	{
+		kx_secret *key = secret_hex(KEY);
+
+		o = opts();
+		assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL),
+		    KX_OK);
+		kx_secret_free(key);
+	}
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_OK);
+	assert_false(kxt_has_rule(d, "KX137", KX_SEV_WARNING));
+	assert_int_equal(g.calls, 3);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(kek);
+	kx_secret_free(kek2);
+}
+
+/* Binding metadata: unknown method, none, wrong digest (KX136). */
+static void
+binding_metadata_checked(void **state)
+{
+	kx_secret *kek = secret_hex(KEK);
+	int which;
+
+	(void)state;
+	for (which = 0; which < 3; which++) {
+		kx_doc *doc = exported(kek);
+		kx_keyval *val = &doc->keys[0].value;
+
+		if (which == 0)
+			val->binding_method = "header-profile-der-v3";
+		else if (which == 1)
+			val->binding_method = NULL;
+		else
+			val->binding_digest.p[0] ^= 1;
+		import_refused(doc, kek, "KX136");
+	}
+	kx_secret_free(kek);
+}
+
+/*
+ * Export and rewrap write the value they make and nothing else: a clear
+ * value (or any other field) of the input never survives beside it.
+ */
+static void
+no_clear_value_survives(void **state)
+{
+	kx_secret *kek = secret_hex(KEK), *kek2 = secret_hex(KEK2);
+	kx_secret *key = secret_hex(KEY);
+	kx_doc *doc = sample_doc();
+	kx_keyval *val = &doc->keys[0].value;
+	kx_xchg_opts o = opts();
+	kx_diag *d = kx_diag_new();
+	size_t n;
+
+	(void)state;
+	val->form = KX_VALUE_CLEAR;
+	val->clear.p = kxi_memdup(&doc->arena, kxt_hex(KEY, &n), 16);
+	val->clear.n = 16;
+	val->iv.p = kxi_memdup(&doc->arena, "12345678", 8);
+	val->iv.n = 8;
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL), KX_OK);
+	assert_int_equal(val->form, KX_VALUE_WRAPPED);
+	assert_int_equal(val->clear.n, 0);
+	assert_null(val->clear.p);
+	assert_int_equal(val->iv.n, 0);
+	/* clear bytes beside the wrapped value of a production key */
+	val->clear.p = kxi_memdup(&doc->arena, kxt_hex(KEY, &n), 16);
+	val->clear.n = 16;
+	o.kek_id = "LMK-1";
+	assert_int_equal(kx_rewrap(doc, kek, kek2, &o, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX108", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX126", KX_SEV_WARNING));
+	kx_doc_free(doc);
+
+	/* a test key may carry one, but rewrap does not copy it */
+	doc = sample_doc();
+	doc->keys[0].prof.mode = KX_KEYMODE_TEST;
+	val = &doc->keys[0].value;
+	o = opts();
+	assert_int_equal(kx_export(doc, &key, 1, kek, &o, NULL), KX_OK);
+	val->clear.p = kxi_memdup(&doc->arena, kxt_hex(KEY, &n), 16);
+	val->clear.n = 16;
+	o.kek_id = "LMK-1";
+	assert_int_equal(kx_rewrap(doc, kek, kek2, &o, NULL), KX_OK);
+	assert_string_equal(val->kek_id, "LMK-1");
+	assert_int_equal(val->clear.n, 0);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(key);
+	kx_secret_free(kek);
+	kx_secret_free(kek2);
+}
+
+/*
+ * The transport key's algorithm is named or unambiguous, never guessed:
+ * a 16-byte key without one is refused, a TDEA one refused until the
+ * bound wrap supports it, a KEK of the wrong family refused on import.
+ */
+static void
+tdea_transport_key_refused(void **state)
+{
+	kx_secret *k16 = secret_hex("000102030405060708090A0B0C0D0E0F");
+	kx_secret *kek = secret_hex(KEK), *key = secret_hex(KEY);
+	kx_xchg_opts o = opts();
+	kx_doc *doc = sample_doc();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_EUSAGE);
+	o.kek_alg = KX_ALG_TDEA2;
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d),
+	    KX_EUNSUPPORTED);
+	o.kek_alg = KX_ALG_AES;
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_OK);
+	assert_int_equal(doc->tks[0].alg, KX_ALG_AES);
+	assert_int_equal(doc->tks[0].length_bits, 128);
+	kx_doc_free(doc);
+	/* import: the family given must be the document's */
+	doc = exported(kek);
+	o = opts();
+	o.from_kek_alg = KX_ALG_TDEA3;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EKCV);
+	assert_true(kxt_has_rule(d, "KX135", KX_SEV_ERROR));
+	/* rewrap: a TDEA new key is refused */
+	o = opts();
+	o.kek_alg = KX_ALG_TDEA2;
+	assert_int_equal(kx_rewrap(doc, kek, k16, &o, d), KX_EUNSUPPORTED);
+	assert_int_equal(g.calls, 0);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(k16);
+	kx_secret_free(kek);
+	kx_secret_free(key);
 }
 
 static kx_policy *
@@ -663,6 +895,7 @@ no_downgrade_on_the_way_in(void **state)
 	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d), KX_OK);
 	before = doc->keys[0].value.data;
 	o.kek_id = "LMK-1";
+	o.kek_alg = KX_ALG_AES;		/* the 16-byte key is AES-128 */
 	/* import --storage-kek: refused before any key is handed over */
 	o.storage_kek = weak;
 	kx_diag_clear(d);
@@ -796,6 +1029,10 @@ main(void)
 		cmocka_unit_test(export_restrictions),
 		cmocka_unit_test(import_restrictions),
 		cmocka_unit_test(hmac_and_unsupported),
+		cmocka_unit_test(v1_header_not_trusted),
+		cmocka_unit_test(binding_metadata_checked),
+		cmocka_unit_test(no_clear_value_survives),
+		cmocka_unit_test(tdea_transport_key_refused),
 		cmocka_unit_test(policy_changes_export),
 		cmocka_unit_test(export_lifecycle),
 		cmocka_unit_test(no_downgrade_on_the_way_in),

@@ -44,11 +44,11 @@ t_des_identity(void **state)
 	memcpy(kb + 8, ka, 8);
 	assert_int_equal(kx_secret_from(ka, 8, &a), KX_OK);
 	assert_int_equal(kx_secret_from(kb, 16, &b), KX_OK);
-	assert_int_equal(kx_kcv_compute(KX_ALG_DES, KX_KCV_GP_DES, a, o1, 8,
+	assert_int_equal(kx_kcv_compute(KX_ALG_DES, KX_KCV_GP_DES, a, o1, 3,
 	    NULL), KX_OK);
-	assert_int_equal(kx_kcv_compute(KX_ALG_TDEA2, KX_KCV_GP_DES, b, o2, 8,
+	assert_int_equal(kx_kcv_compute(KX_ALG_TDEA2, KX_KCV_GP_DES, b, o2, 3,
 	    NULL), KX_OK);
-	assert_memory_equal(o1, o2, 8);
+	assert_memory_equal(o1, o2, 3);
 	kx_secret_free(a);
 	kx_secret_free(b);
 }
@@ -117,6 +117,25 @@ t_refused(void **state)
 	assert_int_equal(kx_kcv_compute(KX_ALG_RSA, KX_KCV_CMAC, k, out, 3,
 	    d), KX_EUNSUPPORTED);
 	assert_true(kx_diag_count(d) >= 7);
+	/*
+	 * Issue 7 item 21: the length is bounded per method, so a document
+	 * cannot ask for the whole block E(K, 0) (a 16-byte zero-block KCV)
+	 * or more CMAC than X9.24 shows; nothing is written to out.
+	 */
+	memset(out, 0xA5, sizeof(out));
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_ZERO_BLOCK, k, out,
+	    16, d), KX_EUSAGE);
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_GP_AES, k, out, 4,
+	    d), KX_EUSAGE);
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_GP_AES, k, out, 2,
+	    d), KX_EUSAGE);
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_CMAC, k, out, 6,
+	    d), KX_EUSAGE);
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_CMAC, k, out, 2,
+	    d), KX_EUSAGE);
+	assert_int_equal(out[0], 0xA5);
+	assert_string_equal(kx_diag_get(d, kx_diag_count(d) - 1)->message,
+	    "kcv: a cmac KCV has 3 to 5 bytes, not 2");
 	kx_secret_free(k);
 	kx_diag_free(d);
 }
@@ -131,6 +150,21 @@ t_defaults(void **state)
 	assert_int_equal(kx_kcv_default_method(KX_ALG_TDEA2), KX_KCV_GP_DES);
 	assert_int_equal(kx_kcv_default_method(KX_ALG_DES), KX_KCV_GP_DES);
 	assert_int_equal(kx_kcv_default_len(KX_KCV_GP_AES), 3);
+	{
+		size_t lo, hi;
+
+		assert_int_equal(kx_kcv_len_range(KX_KCV_GP_DES, &lo, &hi),
+		    KX_OK);
+		assert_true(lo == 3 && hi == 3);
+		assert_int_equal(kx_kcv_len_range(KX_KCV_ZERO_BLOCK, &lo,
+		    &hi), KX_OK);
+		assert_true(lo == 3 && hi == 3);
+		assert_int_equal(kx_kcv_len_range(KX_KCV_CMAC, &lo, &hi),
+		    KX_OK);
+		assert_true(lo == 3 && hi == 5 && hi == KX_KCV_MAX_LEN);
+		assert_int_equal(kx_kcv_len_range(KX_KCV_NONE, &lo, &hi),
+		    KX_EUSAGE);
+	}
 	assert_int_equal(kx_alg_for_len(KX_ALG_TDEA2, 24, &a), KX_OK);
 	assert_int_equal(a, KX_ALG_TDEA3);
 	assert_int_equal(kx_alg_for_len(KX_ALG_TDEA3, 16, &a), KX_OK);

@@ -12,18 +12,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kx-keysrc-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return kxt_tmpdir(dir, "keysrc");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return kxt_rmtree(dir);
 }
 
 static const char *
@@ -69,11 +65,10 @@ t_file(void **state)
 	assert_memory_equal(kx_secret_data(s),
 	    "\x00\x11\x22\x33\x44\x55\xaa\xbb", 8);
 	kx_secret_free(s);
-	/* odd hex digit count: not hex, so raw bytes */
+	/* odd hex digit count: refused, never raw bytes (issue 7 item 6) */
 	assert_int_equal(kx_keysrc_load(mkfile("o", "abc\n", 4, 0600), &s,
-	    &ins, d), KX_OK);
-	assert_int_equal(kx_secret_len(s), 4);
-	kx_secret_free(s);
+	    &ins, d), KX_ESYNTAX);
+	assert_null(s);
 	/* PEM returned as bytes */
 	assert_int_equal(kx_keysrc_load(mkfile("p", "-----BEGIN X-----\nAB\n"
 	    "-----END X-----\n", 37, 0600), &s, &ins, d), KX_OK);
@@ -116,9 +111,8 @@ t_fd_env_hex(void **state)
 	kx_secret_free(s);
 	setenv("KX_TEST_KEY", "not hex!", 1);
 	assert_int_equal(kx_keysrc_load("env:KX_TEST_KEY", &s, &ins, NULL),
-	    KX_OK);
-	assert_int_equal(kx_secret_len(s), 8);
-	kx_secret_free(s);
+	    KX_ESYNTAX);
+	assert_null(s);
 	unsetenv("KX_TEST_KEY");
 	assert_int_equal(kx_keysrc_load("env:KX_TEST_KEY", &s, &ins, NULL),
 	    KX_ENOTFOUND);
@@ -132,6 +126,113 @@ t_fd_env_hex(void **state)
 	    NULL), KX_EUNSUPPORTED);
 	assert_int_equal(kx_keysrc_load("0011", &s, &ins, NULL), KX_EUSAGE);
 	assert_null(s);
+}
+
+/*
+ * Issue 7 item 6: a key source is hex text or exactly the raw key bytes;
+ * anything ambiguous is refused with a message naming the source only.
+ */
+static void
+t_strict(void **state)
+{
+	/* 31 hex digits + LF: used to be a 32-byte ASCII AES-256 key */
+	static const char odd31[] = "000102030405060708090A0B0C0D0E0\n";
+	static const char nonhex[] = "000102030405060708090A0B0C0D0E0G";
+	static const char hex32[] = "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f\r\n";
+	static const uint8_t bin[33] = { 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+		11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+		26, 27, 28, 29, 30, 31, 10 };
+	static const struct {
+		const char *name;
+		const void *p;
+		size_t n;
+		enum kx_alg alg;
+		size_t len;
+		int rc;
+		size_t got;	/* key bytes on success */
+		const char *msg;	/* part of the message on failure */
+	} c[] = {
+		{ "odd", odd31, 32, KX_ALG_AES, 0, KX_ESYNTAX, 0,
+		    "odd number of digits" },
+		{ "odd", odd31, 32, KX_ALG_NONE, 0, KX_ESYNTAX, 0,
+		    "odd number of digits" },
+		{ "ws", " \n\t\r\n", 5, KX_ALG_AES, 0, KX_ESYNTAX, 0,
+		    "only white space" },
+		{ "text", nonhex, 32, KX_ALG_AES, 0, KX_ESYNTAX, 0,
+		    "text that is not hex" },
+		{ "0x", "0x00010203040506070809", 22, KX_ALG_NONE, 0,
+		    KX_ESYNTAX, 0, "text that is not hex" },
+		{ "split", "0 00102030405060708090A0B0C0D0E0F0", 34,
+		    KX_ALG_AES, 0, KX_ESYNTAX, 0, "odd number of digits" },
+		{ "hex", hex32, 66, KX_ALG_AES, 0, KX_OK, 32, NULL },
+		{ "hex", hex32, 66, KX_ALG_AES, 16, KX_ESYNTAX, 0,
+		    "hex text of 32 bytes is not a valid aes key (16 bytes)" },
+		{ "hex", hex32, 66, KX_ALG_TDEA2, 0, KX_ESYNTAX, 0,
+		    "8, 16 or 24 bytes" },
+		{ "raw", bin, 32, KX_ALG_AES, 0, KX_OK, 32, NULL },
+		{ "raw", bin, 16, KX_ALG_TDEA2, 16, KX_OK, 16, NULL },
+		/* a raw key with a line end is not a raw key */
+		{ "rawlf", bin, 33, KX_ALG_AES, 0, KX_ESYNTAX, 0,
+		    "raw content of 33 bytes is not a valid aes key" },
+		{ "raw", bin, 32, KX_ALG_RSA, 0, KX_ESYNTAX, 0,
+		    "not a PEM key" },
+		{ "pem", "-----BEGIN X-----\n", 18, KX_ALG_AES, 0,
+		    KX_ESYNTAX, 0, "a PEM key, not a raw or hex aes key" },
+		{ "pem", "-----BEGIN X-----\n", 18, KX_ALG_RSA, 0, KX_OK, 18,
+		    NULL },
+		{ "hmac", "00\n", 3, KX_ALG_HMAC, 0, KX_OK, 1, NULL },
+	};
+	kx_secret *s = NULL;
+	kx_diag *d;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		d = kx_diag_new();
+		r = kx_keysrc_load_as(mkfile(c[i].name, c[i].p, c[i].n, 0600),
+		    c[i].alg, c[i].len, &s, NULL, d);
+		if (r != c[i].rc)
+			fail_msg("case %zu (%s): rc %d", i, c[i].name, r);
+		if (r == KX_OK) {
+			assert_int_equal(kx_secret_len(s), c[i].got);
+			kx_secret_free(s);
+			s = NULL;
+		} else {
+			assert_null(s);
+			assert_int_equal(kx_diag_count(d), 1);
+			if (strstr(kx_diag_get(d, 0)->message, c[i].msg) ==
+			    NULL)
+				fail_msg("case %zu: \"%s\"", i,
+				    kx_diag_get(d, 0)->message);
+			/* the source is named, its content never */
+			assert_non_null(strstr(kx_diag_get(d, 0)->message,
+			    "key source file:"));
+			assert_null(strstr(kx_diag_get(d, 0)->message,
+			    "0102"));
+		}
+		kx_diag_free(d);
+	}
+	/* hex: says it is not hex; the same rule holds for env: */
+	d = kx_diag_new();
+	assert_int_equal(kx_keysrc_load_as("hex:zz", KX_ALG_NONE, 0, &s,
+	    NULL, d), KX_ESYNTAX);
+	assert_string_equal(kx_diag_get(d, 0)->message,
+	    "key source hex: not hex (hex digits 0-9, A-F only)");
+	assert_int_equal(kx_keysrc_load_as("hex:0011 2233", KX_ALG_NONE, 0,
+	    &s, NULL, d), KX_ESYNTAX);
+	assert_int_equal(kx_keysrc_load_as("hex:001", KX_ALG_NONE, 0, &s,
+	    NULL, d), KX_ESYNTAX);
+	assert_non_null(strstr(kx_diag_get(d, 2)->message, "odd number"));
+	assert_int_equal(kx_keysrc_load_as("hex:00112233", KX_ALG_AES, 0, &s,
+	    NULL, d), KX_ESYNTAX);
+	setenv("KX_TEST_KEY", "000102030405060708090A0B0C0D0E0", 1);
+	assert_int_equal(kx_keysrc_load_as("env:KX_TEST_KEY", KX_ALG_AES, 0,
+	    &s, NULL, d), KX_ESYNTAX);
+	unsetenv("KX_TEST_KEY");
+	assert_null(s);
+	kx_diag_free(d);
 }
 
 /* Failed loads never echo key material. */
@@ -164,6 +265,7 @@ main(void)
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(t_file),
 		cmocka_unit_test(t_fd_env_hex),
+		cmocka_unit_test(t_strict),
 		cmocka_unit_test(t_no_key_in_diag),
 	};
 

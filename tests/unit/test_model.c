@@ -32,6 +32,40 @@ names_round_trip(void **state)
 	assert_int_equal(kx_format_from_name("pdf"), KX_FMT_AUTO);
 }
 
+/* Formats declare what they carry; names come from the format table. */
+static void
+format_caps(void **state)
+{
+	kx_diag *d = kx_diag_new();
+	int f;
+
+	(void)state;
+	assert_int_equal(kx_format_caps(KX_FMT_AUTO), 0);
+	assert_int_equal(kx_format_caps(KX_FMT__N), 0);
+	assert_string_equal(kx_format_name(KX_FMT_AUTO), "auto");
+	assert_string_equal(kx_format_name(KX_FMT__N), "unknown");
+	for (f = KX_FMT_AUTO + 1; f < KX_FMT__N; f++) {
+		assert_int_not_equal(kx_format_caps(f), 0);
+		assert_int_equal(kx_format_from_name(kx_format_name(f)), f);
+	}
+	assert_true(kx_format_caps(KX_FMT_DER) & KX_CAP_BINARY);
+	assert_false(kx_format_caps(KX_FMT_XML) & KX_CAP_BINARY);
+	assert_true(kx_format_caps(KX_FMT_XML) & KX_CAP_TK_KCV);
+	assert_true(kx_format_caps(KX_FMT_DER) & KX_CAP_BOUND);
+	/* a GP KeyProfile: one key, a transport key without its KCV */
+	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_KEYS);
+	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_TK_KCV);
+	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_BOUND);
+	assert_true(kx_format_caps(KX_FMT_GP) & KX_CAP_TK);
+	/* the unknown-format message lists the table's formats */
+	assert_int_equal(kx_doc_read((const uint8_t *)"junk", 4, KX_FMT_AUTO,
+	    "j", &(kx_doc *){ NULL }, d), KX_ESYNTAX);
+	assert_string_equal(kx_diag_get(d, 0)->rule, "KX001");
+	assert_string_equal(kx_diag_get(d, 0)->message, "not a kmsxchg XML, "
+	    "DER or GP KeyProfile document");
+	kx_diag_free(d);
+}
+
 static void
 time_parse_format(void **state)
 {
@@ -315,6 +349,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_round_trip),
+		cmocka_unit_test(format_caps),
 		cmocka_unit_test(time_parse_format),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(calendar_durations),

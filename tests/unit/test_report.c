@@ -506,10 +506,48 @@ deterministic(void **state)
 	}
 }
 
+/*
+ * Issue 7 item 18: with options, JUnit carries the caller's time (UTC,
+ * the schema's zone-less form) and SARIF says whether the run completed.
+ */
+/* The fixed findings rendered with o contain want (and not absent). */
+static void
+expect_opts(enum kx_report_format fmt, const kx_report_opts *o,
+    const char *want, const char *absent)
+{
+	kx_report_file f[4];
+	kx_diag *d = fixed_diag(f);
+	kx_buf b = { 0 };
+
+	assert_int_equal(kx_report_write_opts(d, f, 4, fmt, o, &b), KX_OK);
+	assert_int_equal(kx_buf_append(&b, "", 1), KX_OK);
+	assert_non_null(strstr((char *)b.data, want));
+	if (absent != NULL)
+		assert_null(strstr((char *)b.data, absent));
+	kx_buf_free(&b);
+	kx_diag_free(d);
+}
+
+static void
+with_opts(void **state)
+{
+	kx_report_opts o = { 1780272000, 1 };	/* 2026-06-01T00:00:00Z */
+
+	(void)state;
+	expect_opts(KX_REPORT_JUNIT, &o, "name=\"a.xml\" timestamp="
+	    "\"2026-06-01T00:00:00\" hostname", "1970");
+	expect_opts(KX_REPORT_SARIF, &o, "\"invocations\": [{"
+	    "\"executionSuccessful\": false}],", NULL);
+	o.incomplete = 0;
+	expect_opts(KX_REPORT_SARIF, &o, "\"executionSuccessful\": true",
+	    NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest t[] = {
+		cmocka_unit_test(with_opts),
 		cmocka_unit_test(golden_text),
 		cmocka_unit_test(golden_json),
 		cmocka_unit_test(golden_sarif),

@@ -194,6 +194,35 @@ t_component_file(void **state)
 	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
 	    KX_ESYNTAX);
 	assert_null(v);
+	/*
+	 * Issue 7 item 21: a component file cannot ask for a 16-byte KCV of
+	 * the rebuilt key (the whole block); 3 bytes for gp-aes.
+	 */
+	{
+		char big[600];
+		const char *kk;
+		int m;
+
+		assert_int_equal(kx_buf_append(&out, "", 1), KX_OK);
+		out.len--;
+		kk = strstr((const char *)out.data, "key-kcv: ");
+		assert_non_null(kk);
+		m = snprintf(big, sizeof(big), "%.*skey-kcv: %s%.*s",
+		    (int)(kk - (const char *)out.data),
+		    (const char *)out.data, "00000000000000000000000000000000",
+		    (int)(out.len - (size_t)(kk + 15 - (const char *)out.data)),
+		    kk + 15);
+		assert_true(m > 0 && (size_t)m < sizeof(big));
+		assert_int_equal(kx_component_read((uint8_t *)big, (size_t)m,
+		    "c", &rd, &v, d), KX_ESYNTAX);
+		assert_null(v);
+		assert_non_null(strstr(kx_diag_get(d, kx_diag_count(d) - 1)->
+		    message, "key-kcv length 16 outside 3..3"));
+		ci.key_kcv_len = 16;
+		assert_int_equal(kx_component_write(&ci, p[1], &out, d),
+		    KX_EUSAGE);
+		ci.key_kcv_len = 3;
+	}
 	/* xor must name all parts as threshold */
 	ci.method = KX_SPLIT_XOR;
 	assert_int_equal(kx_component_write(&ci, p[1], &out, d), KX_EUSAGE);

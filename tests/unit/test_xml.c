@@ -168,7 +168,8 @@ t_read_manufacturer(void **state)
 		assert_string_equal(k->value.kek_id, "TK-2026-001");
 		assert_int_equal(k->value.alg, KX_WRAP_AES_SIV_BOUND);
 		assert_int_equal(k->value.data.n, 32);
-		assert_string_equal(k->value.binding_method, "profile-der-v1");
+		assert_string_equal(k->value.binding_method,
+		    "header-profile-der-v2");
 		assert_hex(&k->kcv, kcv[i]);
 		assert_int_equal(k->kcv_method, KX_KCV_GP_AES);
 	}
@@ -184,15 +185,15 @@ t_read_manufacturer(void **state)
 		assert_int_equal(k->loc[KXF_ID].line, 26);
 		assert_int_equal(k->loc[KXF_GP].line, 39);
 		assert_int_equal(k->loc[KXF_VALIDITY].line, 51);
-		assert_int_equal(k->loc[KXF_STATE].line, 53);
-		assert_int_equal(k->loc[KXF_VALUE].line, 66);
-		assert_int_equal(k->loc[KXF_KCV].line, 76);
+		assert_int_equal(k->loc[KXF_STATE].line, 54);
+		assert_int_equal(k->loc[KXF_VALUE].line, 67);
+		assert_int_equal(k->loc[KXF_KCV].line, 77);
 		assert_int_equal(k->loc[KXF_SPLIT].line, 0);
 		assert_int_equal(kx_doc_key(doc, 1)->prof.usage,
 		    KX_USAGE_BIT(KX_U_MAC_GENERATE) |
 		    KX_USAGE_BIT(KX_U_MAC_VERIFY) |
 		    KX_USAGE_BIT(KX_U_DERIVE));
-		assert_int_equal(kx_doc_key(doc, 1)->loc[KXF_KEY].line, 79);
+		assert_int_equal(kx_doc_key(doc, 1)->loc[KXF_KEY].line, 80);
 	}
 	kx_doc_free(doc);
 }
@@ -220,7 +221,7 @@ t_read_full(void **state)
 	assert_true(tk->trusted);
 	assert_int_equal(tk->comp_m, 2);
 	assert_int_equal(tk->comp_method, KX_SPLIT_SHAMIR);
-	assert_hex(&tk->comp_kcvs[2], "0718293A");
+	assert_hex(&tk->comp_kcvs[2], "071829");
 	assert_string_equal(tk->version, "2");
 
 	assert_int_equal(doc->nkeys, 4);

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Formats declare what they carry; nobody else asks which format it is
+# (issue 8 item 2).  Outside the format spokes (codec/xml.c, der.c, gp.c)
+# and the format table (codec/doc.c), no C file compares a format id or a
+# document's source format: they ask kx_format_caps()/kxi_doc_caps().
+# Inside the spokes, no rule id (KXnnn: the hub maps kxi_fact kinds to
+# rules) and no CLI option.
+set -eu
+cd "${KX_SRCDIR:?}"
+spokes='codec/xml.c codec/der.c codec/gp.c'
+table='codec/doc.c'
+fail=0
+others=$(find codec tools -name '*.[ch]' ! -path 'codec/asn1/*' | sort |
+    grep -vxF -e codec/xml.c -e codec/der.c -e codec/gp.c -e "$table")
+[ -n "$others" ] || { echo "FAIL: no sources found"; exit 1; }
+for f in $spokes $table; do
+	[ -f "$f" ] || { echo "FAIL: $f missing"; exit 1; }
+done
+id='KX_FMT_(XML|DER|GP)'
+if grep -nE "[!=]=[[:space:]]*$id|$id[[:space:]]*[!=]=|case[[:space:]]+$id|source_format[[:space:]]*[!=]=|[!=]=[[:space:]]*[[:alnum:]_>.-]*source_format" $others; then
+	echo "FAIL: a format id tested outside the spokes and the table"
+	fail=1
+fi
+if grep -nE 'KX[0-9]{3}' $spokes; then
+	echo "FAIL: a rule id inside a format spoke (report a kxi_fact)"
+	fail=1
+fi
+if grep -nE '"[^"]*--[a-z]' $spokes; then
+	echo "FAIL: a CLI option inside a format spoke"
+	fail=1
+fi
+[ $fail = 0 ] || exit 1
+echo "no format id tested outside $spokes $table; no rule id or option inside"
