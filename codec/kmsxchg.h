@@ -452,6 +452,8 @@ const kx_key *kx_doc_key(const kx_doc *doc, size_t i);
 int kx_key_is_protected(const kx_key *k);
 /* Whether any key of doc carries a clear value (output is key material). */
 int kx_doc_has_clear(const kx_doc *doc);
+/* Whether key k (or NULL) carries a clear value. */
+int kx_key_has_clear(const kx_key *k);
 const char *kx_doc_id(const kx_doc *doc);
 
 /*
@@ -760,6 +762,13 @@ void kx_time_format(int64_t t, char buf[21]);
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
     int flags, kx_diag *d) KX_WUR;
+/*
+ * kx_file_write_atomic() of the first n bytes of the file open on src
+ * (read with pread from offset 0, src's position unchanged): an output
+ * spooled to a temporary file is written without being held in memory.
+ */
+int kx_file_write_atomic_fd(const char *path, int src, size_t n, int flags,
+    kx_diag *d) KX_WUR;
 /*
  * Remove the temporary file a kx_file_write_atomic() in progress has
  * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.

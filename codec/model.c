@@ -326,13 +326,19 @@ kx_key_is_protected(const kx_key *k)
 }
 
 int
+kx_key_has_clear(const kx_key *k)
+{
+	return k != NULL && (k->value.clear.n > 0 ||
+	    k->value.form == KX_VALUE_CLEAR);
+}
+
+int
 kx_doc_has_clear(const kx_doc *doc)
 {
 	size_t i;
 
 	for (i = 0; doc != NULL && i < doc->nkeys; i++)
-		if (doc->keys[i].value.clear.n > 0 ||
-		    doc->keys[i].value.form == KX_VALUE_CLEAR)
+		if (kx_key_has_clear(&doc->keys[i]))
 			return 1;
 	return 0;
 }
