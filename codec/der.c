@@ -1750,8 +1750,8 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 {
 	KeyExchange_t *x = NULL;
 	kx_buf hb = { NULL, 0, 0, 0 }, re = { NULL, 0, 0, 0 };
-	const uint8_t *buf = src->p, *head = src->p;
-	size_t len = src->len, hlen = src->len;
+	const uint8_t *buf = src->p, *head;
+	size_t len = src->len, hlen;
 	struct hmap hm, *m = NULL;
 	struct tlv top, list;
 	struct der_reader *r = NULL;
@@ -1787,6 +1787,8 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 		    "byte %lld", (long long)loc.off);
 		goto out;
 	}
+	head = buf;
+	hlen = len;
 	has_keys = tlv_child(buf, &top, KXI_TAG_HEADER_keys, &list) == 0;
 	if (has_keys) {
 		/* the head: the input without its keys [6] TLV */

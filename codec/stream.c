@@ -55,9 +55,12 @@ kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d)
 		kxi_misuse(__func__, "path is NULL");
 	if (strcmp(path, "-") == 0)
 		goto whole;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return KX_FAIL(d, KX_EIO, "cannot open %s: %s", path,
-		    strerror(errno));
+	/* Only a regular file is mapped; kx_file_read refuses the rest
+	 * (a FIFO is never waited on: stat first, open without blocking). */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		goto whole;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		goto whole;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
 	    (uint64_t)st.st_size > SIZE_MAX) {
 		close(fd);

@@ -24,7 +24,8 @@ KX_UNIT_TESTS = \
 	tests/unit/test_kcv \
 	tests/unit/test_wrap \
 	tests/unit/test_split \
-	tests/unit/test_audit
+	tests/unit/test_audit \
+	tests/unit/test_stream
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
 EXTRA_DIST += tests/unit/kxtest.h
