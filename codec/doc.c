@@ -214,16 +214,17 @@ date_or_dash(int64_t t, char out[21])
 }
 
 int
-kx_doc_summary(const kx_doc *doc, kx_buf *out)
+kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 {
-	char nb[21], na[21], kcv[2 * 16 + 1];
-	const kx_key *k;
+	char kcv[2 * 16 + 1];
 	size_t i;
 	int r;
 
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	r = kx_buf_printf(out, "document %s: %zu key%s, %zu transport "
-	    "key%s\n", doc->id ? doc->id : "-", doc->nkeys,
-	    doc->nkeys == 1 ? "" : "s", doc->ntks, doc->ntks == 1 ? "" : "s");
+	    "key%s\n", doc->id ? doc->id : "-", nkeys,
+	    nkeys == 1 ? "" : "s", doc->ntks, doc->ntks == 1 ? "" : "s");
 	for (i = 0; i < doc->ntks && r == KX_OK; i++) {
 		const kx_tk *t = &doc->tks[i];
 
@@ -233,25 +234,45 @@ kx_doc_summary(const kx_doc *doc, kx_buf *out)
 		    t->length_bits, t->kcv.n ? kcv : "-",
 		    kx_name(KX_E_KCV_METHOD, t->kcv_method));
 	}
-	for (i = 0; i < doc->nkeys && r == KX_OK; i++) {
-		k = &doc->keys[i];
-		date_or_dash(k->prof.not_before, nb);
-		date_or_dash(k->prof.not_after, na);
-		kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, kcv);
-		r = kx_buf_printf(out, "  key %s %s/%u usage=",
-		    k->prof.id ? k->prof.id : "-",
-		    kx_name(KX_E_ALG, k->prof.alg), k->prof.length_bits);
-		if (r == KX_OK)
-			r = usage_list(out, k->prof.usage);
-		if (r == KX_OK)
-			r = kx_buf_printf(out, " valid=%s..%s state=%s "
-			    "kcv=%s (%s) value=%s%s%s\n", nb, na,
-			    kx_name(KX_E_STATE, k->prof.state),
-			    k->kcv.n ? kcv : "-",
-			    kx_name(KX_E_KCV_METHOD, k->kcv_method),
-			    kx_name(KX_E_VALUE_FORM, k->value.form),
-			    k->value.kek_id ? "@" : "",
-			    k->value.kek_id ? k->value.kek_id : "");
-	}
+	return r;
+}
+
+int
+kx_key_summary(const kx_key *k, kx_buf *out)
+{
+	char nb[21], na[21], kcv[2 * 16 + 1];
+	int r;
+
+	if (k == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	date_or_dash(k->prof.not_before, nb);
+	date_or_dash(k->prof.not_after, na);
+	kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, kcv);
+	r = kx_buf_printf(out, "  key %s %s/%u usage=",
+	    k->prof.id ? k->prof.id : "-",
+	    kx_name(KX_E_ALG, k->prof.alg), k->prof.length_bits);
+	if (r == KX_OK)
+		r = usage_list(out, k->prof.usage);
+	if (r == KX_OK)
+		r = kx_buf_printf(out, " valid=%s..%s state=%s "
+		    "kcv=%s (%s) value=%s%s%s\n", nb, na,
+		    kx_name(KX_E_STATE, k->prof.state),
+		    k->kcv.n ? kcv : "-",
+		    kx_name(KX_E_KCV_METHOD, k->kcv_method),
+		    kx_name(KX_E_VALUE_FORM, k->value.form),
+		    k->value.kek_id ? "@" : "",
+		    k->value.kek_id ? k->value.kek_id : "");
+	return r;
+}
+
+int
+kx_doc_summary(const kx_doc *doc, kx_buf *out)
+{
+	size_t i;
+	int r;
+
+	r = kx_doc_summary_head(doc, doc->nkeys, out);
+	for (i = 0; i < doc->nkeys && r == KX_OK; i++)
+		r = kx_key_summary(&doc->keys[i], out);
 	return r;
 }

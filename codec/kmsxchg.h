@@ -543,6 +543,11 @@ int kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d) KX_WUR;
 
 /* One line per key: id, algorithm, usage, validity, state, KCV. */
 int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
+/* The same in parts, for a document read one key at a time: the first
+ * line (with nkeys) and the transport keys, then one line per key. */
+int kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
+    KX_WUR;
+int kx_key_summary(const kx_key *k, kx_buf *out) KX_WUR;
 
 /* ---- exchange: export, import, rewrap --------------------------------- */
 typedef struct kx_xchg_opts {

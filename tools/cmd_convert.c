@@ -9,10 +9,6 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,92 +28,6 @@ const struct cli_opt convert_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* The converted document, spooled to an unlinked temporary file. */
-struct spool {
-	int fd;
-	size_t n;
-};
-
-static int
-spool_sink(void *arg, const void *p, size_t n)
-{
-	struct spool *s = arg;
-	const char *c = p;
-	ssize_t k;
-
-	s->n += n;
-	while (n > 0) {
-		k = write(s->fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int
-spool_open(struct cli *cli, struct spool *s)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-
-	s->n = 0;
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/kmsxchg-XXXXXX", dir) >=
-	    sizeof(path) || (s->fd = mkstemp(path)) < 0) {
-		cli_error(cli, "cannot create a temporary file in %s: %s",
-		    dir, strerror(errno));
-		return CLI_USAGE;
-	}
-	(void)unlink(path);
-	return CLI_OK;
-}
-
-/* The spool to standard output, or atomically to path. */
-static int
-spool_write(struct cli *cli, struct spool *s, const char *path, int flags)
-{
-	char buf[65536];
-	kx_diag *d;
-	off_t off = 0;
-	ssize_t k;
-	int r;
-
-	if (path != NULL && strcmp(path, "-") != 0) {
-		if ((d = kx_diag_new()) == NULL) {
-			cli_error(cli, "out of memory");
-			return CLI_USAGE;
-		}
-		r = kx_file_write_atomic_fd(path, s->fd, s->n, flags, d);
-		if (r != KX_OK)
-			(void)cli_fail(cli, d, r, path);
-		if (r == KX_EEXIST)
-			cli_error(cli, "the output holds key material: use "
-			    "--force to replace %s", path);
-		kx_diag_free(d);
-		return r == KX_OK ? CLI_OK : CLI_USAGE;
-	}
-	for (;;) {
-		k = pread(s->fd, buf, sizeof(buf), off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			cli_error(cli, "cannot read a temporary file: %s",
-			    strerror(errno));
-			return CLI_USAGE;
-		}
-		if (k == 0)
-			return CLI_OK;
-		if ((r = cli_write(cli, NULL, buf, (size_t)k, 0)) != CLI_OK)
-			return r;
-		off += k;
-	}
-}
-
 /*
  * Every key of a document into a format of many keys, one key at a time:
  * memory does not grow with the number of keys.  The findings and the
@@ -133,14 +43,14 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	kx_writer *w = NULL;
 	kx_diag *d = NULL, *wd = NULL;
 	const kx_key *k;
-	struct spool s = { -1, 0 };
+	struct cli_spool s = { -1, 0 };
 	int rc, wr = KX_OK, clear = 0, ex = CLI_USAGE;
 
 	if ((d = kx_diag_new()) == NULL || (wd = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	if ((ex = spool_open(cli, &s)) != CLI_OK)
+	if ((ex = cli_spool_open(cli, &s)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((rc = kx_reader_open(in, KX_FMT_AUTO, &r, d)) != KX_OK) {
@@ -150,7 +60,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	while ((rc = kx_reader_next(r, &k, d)) == 1) {
 		/* the header is complete once the first key is in */
 		if (w == NULL && wr == KX_OK)
-			wr = kx_writer_open(kx_reader_doc(r), to, spool_sink,
+			wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink,
 			    &s, &w, wd);
 		if (wr == KX_OK)	/* after a failure: read on, for the
 					 * reader's verdict comes first */
@@ -162,7 +72,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		goto out;
 	}
 	if (w == NULL && wr == KX_OK)
-		wr = kx_writer_open(kx_reader_doc(r), to, spool_sink, &s, &w,
+		wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink, &s, &w,
 		    wd);
 	if (wr == KX_OK)
 		wr = kx_writer_finish(w, wd);
@@ -175,7 +85,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		goto out;
 	}
 	/* clear test values make the output key material: 0600, no clobber */
-	ex = spool_write(cli, &s, outpath, clear ? CLI_KEY_OUT(force) : 0);
+	ex = cli_spool_write(cli, &s, outpath, clear ? CLI_KEY_OUT(force) : 0);
 out:
 	if (s.fd >= 0)
 		close(s.fd);

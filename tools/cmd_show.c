@@ -9,6 +9,7 @@
 #endif
 
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -19,6 +20,62 @@ const struct cli_opt show_opts[] = {
 	    "text (default, one line per key) or html (printable report)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+/*
+ * The text summary one key at a time: key lines spooled (memory does not
+ * grow with the number of keys), then the first line, which counts them,
+ * and the spool; nothing printed when the input turns out bad.
+ */
+static int
+show_stream(struct cli *cli, const char *in)
+{
+	kx_reader *r = NULL;
+	kx_diag *d = NULL;
+	const kx_key *k;
+	kx_buf b = { 0 };
+	struct cli_spool s = { -1, 0 };
+	int rc, ex = CLI_USAGE;
+
+	if ((d = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if ((ex = cli_spool_open(cli, &s)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+	if ((rc = kx_reader_open(in, KX_FMT_AUTO, &r, d)) != KX_OK) {
+		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
+	}
+	while ((rc = kx_reader_next(r, &k, d)) == 1) {
+		b.len = 0;
+		if ((rc = kx_key_summary(k, &b)) != KX_OK ||
+		    cli_spool_sink(&s, b.data, b.len) != 0) {
+			cli_error(cli, "%s: %s", in, kx_strerror(rc != KX_OK ?
+			    rc : KX_EIO));
+			goto out;
+		}
+	}
+	if (rc < 0) {
+		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
+	}
+	b.len = 0;
+	if ((rc = kx_doc_summary_head(kx_reader_doc(r), kx_reader_keys(r),
+	    &b)) != KX_OK) {
+		cli_error(cli, "%s: %s", in, kx_strerror(rc));
+		goto out;
+	}
+	if ((ex = cli_write(cli, NULL, b.data, b.len, 0)) == CLI_OK)
+		ex = cli_spool_write(cli, &s, NULL, 0);
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	kx_reader_close(r);
+	kx_buf_free(&b);
+	kx_diag_free(d);
+	return ex;
+}
 
 int
 cmd_show(int argc, char **argv, struct cli *cli)
@@ -45,6 +102,8 @@ cmd_show(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, argc - cli->optind < 1 ?
 		    "missing IN operand" : "expected one IN operand");
 	in = argv[cli->optind];
+	if (strcmp(format, "text") == 0)
+		return show_stream(cli, in);
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
