@@ -425,7 +425,12 @@ enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
  */
 int kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
     const char *name, kx_doc **out, kx_diag *d) KX_WUR;
-/* Read a whole file ("-" = stdin) then kx_doc_read(). */
+/*
+ * kx_doc_read() of a file ("-" = stdin): through the streaming reader
+ * (kx_reader_open), so a regular file is mapped, not copied, and its size
+ * is not limited (standard input is read whole, at most 256 MiB); the
+ * document itself of course holds every key.
+ */
 int kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
     kx_diag *d) KX_WUR;
 /*
