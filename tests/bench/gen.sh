@@ -20,31 +20,36 @@ exec awk -v n="$n" '
 END {
 	for (i = 1; i <= nh; i++)
 		print head[i]
-	per = 0
-	for (i = 1; i <= nb; i++)
-		if (body[i] == "  <Key>")
-			per++
+	# each key of the sample as one template: @R@ is the replica number,
+	# @A@ its security domain suffix
+	nk = 0
+	for (i = 1; i <= nb; i++) {
+		s = body[i]
+		if (s == "  <Key>")
+			key[++nk] = ""
+		if (s ~ /^      <Id>.*<\/Id>$/)
+			sub(/<\/Id>$/, "-@R@</Id>", s)
+		else if (s ~ /<Ref>ROOT-KEY-1</)
+			sub(/ROOT-KEY-1/, "TEST-HMAC-1-@R@", s)
+		else if (s ~ /<Ref>KEK-ZONE-6</)
+			sub(/KEK-ZONE-6/, "DS-P256-1-@R@", s)
+		else if (s ~ /<Ref>ISSUER-CA-2026</)
+			sub(/ISSUER-CA-2026/, "KEK-ZONE-7-@R@", s)
+		else if (s ~ /<Ref>DS-P256-1-PRIV</)
+			sub(/DS-P256-1-PRIV/, "ISSUER-CA-2024-@R@", s)
+		else if (s ~ /<SdAid>/)
+			sub(/<\/SdAid>$/, "@A@</SdAid>", s)
+		key[nk] = key[nk] s "\n"
+	}
 	out = 0
 	for (r = 1; out < n; r++) {
-		for (i = 1; i <= nb && out < n; i++) {
-			s = body[i]
-			if (s == "  <Key>")
-				inkey = 1
-			if (s ~ /^      <Id>.*<\/Id>$/)
-				sub(/<\/Id>$/, "-" r "</Id>", s)
-			else if (s ~ /<Ref>ROOT-KEY-1</)
-				sub(/ROOT-KEY-1/, "TEST-HMAC-1-" r, s)
-			else if (s ~ /<Ref>KEK-ZONE-6</)
-				sub(/KEK-ZONE-6/, "DS-P256-1-" r, s)
-			else if (s ~ /<Ref>ISSUER-CA-2026</)
-				sub(/ISSUER-CA-2026/, "KEK-ZONE-7-" r, s)
-			else if (s ~ /<Ref>DS-P256-1-PRIV</)
-				sub(/DS-P256-1-PRIV/, "ISSUER-CA-2024-" r, s)
-			else if (s ~ /<SdAid>/)
-				sub(/<\/SdAid>$/, sprintf("%08X</SdAid>", r), s)
-			print s
-			if (s == "  </Key>")
-				out++
+		a = sprintf("%08X", r)
+		for (i = 1; i <= nk && out < n; i++) {
+			s = key[i]
+			gsub(/@R@/, r, s)
+			gsub(/@A@/, a, s)
+			printf "%s", s
+			out++
 		}
 	}
 	for (i = 1; i <= nt; i++)
