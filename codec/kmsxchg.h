@@ -460,6 +460,8 @@ int kx_doc_has_clear(const kx_doc *doc);
 /* Whether key k (or NULL) carries a clear value. */
 int kx_key_has_clear(const kx_key *k);
 const char *kx_doc_id(const kx_doc *doc);
+/* Extensions of the document header (foreign elements kept), or 0. */
+size_t kx_doc_extension_count(const kx_doc *doc);
 
 /*
  * Semantic validation (the KXnnn rules).  now: the reference time for

@@ -343,6 +343,12 @@ kx_doc_has_clear(const kx_doc *doc)
 	return 0;
 }
 
+size_t
+kx_doc_extension_count(const kx_doc *doc)
+{
+	return doc == NULL ? 0 : doc->nextensions;
+}
+
 const char *
 kx_doc_id(const kx_doc *doc)
 {

@@ -28,12 +28,15 @@ const struct cli_opt convert_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+#define CONVERT_WHOLE (-1)
+
 /*
  * Every key of a document into a format of many keys, one key at a time:
  * memory does not grow with the number of keys.  The findings and the
  * output are those of reading the document whole and writing it: reader
  * findings first, writer findings after them; nothing written when the
- * input turns out bad at any point.
+ * input turns out bad at any point.  CONVERT_WHOLE when the document must
+ * be converted whole after all.
  */
 static int
 convert_stream(struct cli *cli, const char *in, enum kx_format to,
@@ -44,6 +47,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	kx_diag *d = NULL, *wd = NULL;
 	const kx_key *k;
 	struct cli_spool s = { -1, 0 };
+	size_t next = 0;
 	int rc, wr = KX_OK, clear = 0, ex = CLI_USAGE;
 
 	if ((d = kx_diag_new()) == NULL || (wd = kx_diag_new()) == NULL) {
@@ -59,9 +63,11 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	}
 	while ((rc = kx_reader_next(r, &k, d)) == 1) {
 		/* the header is complete once the first key is in */
-		if (w == NULL && wr == KX_OK)
+		if (w == NULL && wr == KX_OK) {
 			wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink,
 			    &s, &w, wd);
+			next = kx_doc_extension_count(kx_reader_doc(r));
+		}
 		if (wr == KX_OK)	/* after a failure: read on, for the
 					 * reader's verdict comes first */
 			wr = kx_writer_key(w, k, wd);
@@ -69,6 +75,12 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	}
 	if (rc < 0) {
 		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
+	}
+	if (w != NULL && kx_doc_extension_count(kx_reader_doc(r)) != next) {
+		/* foreign elements after the keys belong in the header
+		 * already written: convert the document whole */
+		ex = CONVERT_WHOLE;
 		goto out;
 	}
 	if (w == NULL && wr == KX_OK)
@@ -138,8 +150,10 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	if ((ex = cli_binary_tty(cli, to, outpath)) != CLI_OK)
 		return ex;
 	/* every key into a format of many: one key at a time */
-	if (key_id == NULL && (kx_format_caps(to) & KX_CAP_KEYS) != 0)
-		return convert_stream(cli, in, to, outpath, force);
+	if (key_id == NULL && (kx_format_caps(to) & KX_CAP_KEYS) != 0 &&
+	    (ex = convert_stream(cli, in, to, outpath, force)) !=
+	    CONVERT_WHOLE)
+		return ex;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
