@@ -1966,40 +1966,11 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
     kx_diag *d)
 {
 	struct kxi_src src;
-	struct kxi_sreader *r = NULL;
-	kx_doc *doc = NULL;
-	kx_key *k;
-	int rc;
 
-	if (out == NULL)
-		kxi_misuse(__func__, "NULL out");
-	*out = NULL;
-	if (buf == NULL && len != 0)
-		kxi_misuse(__func__, "NULL buf");
+	if (out == NULL || (buf == NULL && len != 0))
+		kxi_misuse(__func__, "NULL argument");
 	kxi_src_mem(&src, buf, len);
-	if ((doc = kxi_doc_new()) == NULL)
-		return KX_FAIL(d, KX_ENOMEM, "der: out of memory");
-	if ((rc = der_sopen(&src, name, doc, &r, d)) != KX_OK)
-		goto out;
-	for (;;) {
-		if ((k = kxi_doc_add_key(doc)) == NULL) {
-			rc = KX_FAIL(d, KX_ELIMIT, "der: too many keys");
-			goto out;
-		}
-		if ((rc = der_snext(r, doc, k, &doc->arena, d)) != 1) {
-			doc->nkeys--;
-			break;
-		}
-	}
-	if (rc < 0)
-		goto out;
-	*out = doc;
-	doc = NULL;
-	rc = KX_OK;
-out:
-	der_sclose(r);
-	kx_doc_free(doc);
-	return rc;
+	return kxi_read_all(&kxi_format_der, &src, name, out, d);
 }
 
 /* Streaming writer: everything around the keys [6], which needs their

@@ -391,6 +391,12 @@ struct kxi_format {
 	int (*wkey)(const kx_key *k, kx_buf *out, kx_diag *d);
 	int frame_len;
 };
+/*
+ * A whole document through f's streaming reader, every key into the
+ * document's arena (stream.c): the read of the formats that stream.
+ */
+int kxi_read_all(const struct kxi_format *f, struct kxi_src *src,
+    const char *name, kx_doc **out, kx_diag *d) KX_WUR;
 /* KX001 "not a kmsxchg ... document" at the start of name (doc.c). */
 int kxi_not_a_document(kx_diag *d, const char *name);
 extern const struct kxi_format kxi_format_xml;	/* xml.c */

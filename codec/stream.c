@@ -280,50 +280,74 @@ kx_reader_close(kx_reader *r)
 	free(r);
 }
 
-/*
- * The whole document through the reader: no copy of the input, no limit
- * on its size.
- */
 int
-kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
-    kx_diag *d)
+kxi_read_all(const struct kxi_format *f, struct kxi_src *src,
+    const char *name, kx_doc **out, kx_diag *d)
 {
-	kx_reader *r = NULL;
-	kx_doc *doc = NULL;
+	struct kxi_sreader *r = NULL;
+	kx_doc *doc;
 	kx_key *k;
 	int rc;
 
-	if (path == NULL || out == NULL)
-		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
-	if ((rc = kx_reader_open(path, fmt, &r, d)) != KX_OK)
-		return rc;
-	if (r->whole != NULL) {
-		*out = r->whole;
-		r->whole = NULL;
+	if ((doc = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	doc->source_format = f->fmt;
+	if ((rc = f->sopen(src, name, doc, &r, d)) != KX_OK)
 		goto out;
-	}
-	/* the keys go straight into the document's arena */
-	doc = r->doc;
-	r->doc = NULL;
 	for (;;) {
 		if ((k = kxi_doc_add_key(doc)) == NULL) {
 			rc = KX_FAIL(d, KX_ELIMIT, "too many keys");
 			goto out;
 		}
-		if ((rc = r->f->snext(r->sr, doc, k, &doc->arena, d)) != 1) {
-			doc->nkeys--;
+		if ((rc = f->snext(r, doc, k, &doc->arena, d)) != 1) {
+			doc->nkeys--;	/* the record was not used */
 			break;
 		}
 	}
 	if (rc < 0)
 		goto out;
+	if (doc->source == NULL && name != NULL &&
+	    (doc->source = kxi_strdup(&doc->arena, name)) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
 	*out = doc;
 	doc = NULL;
 	rc = KX_OK;
 out:
+	if (r != NULL)
+		f->sclose(r);
 	kx_doc_free(doc);
-	kx_reader_close(r);
+	return rc;
+}
+
+/*
+ * The whole document through the streaming reader: a regular file is
+ * mapped, not copied, and its size is not limited.
+ */
+int
+kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
+    kx_diag *d)
+{
+	const struct kxi_format *f;
+	struct kxi_src src;
+	const char *name;
+	int rc;
+
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((rc = kxi_src_open(path, &src, d)) != KX_OK)
+		return rc;
+	if (fmt == KX_FMT_AUTO)
+		fmt = kx_format_detect(src.p, src.len);
+	if ((f = kxi_format_get(fmt)) == NULL || f->sopen == NULL)
+		rc = kx_doc_read(src.p, src.len, fmt, name, out, d);
+	else
+		rc = kxi_read_all(f, &src, name, out, d);
+	kxi_src_close(&src);
 	return rc;
 }
 

@@ -1217,29 +1217,12 @@ static int
 xml_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
     kx_diag *d)
 {
-	kxi_xml_reader *r = NULL;
-	kx_doc *doc = NULL;
-	kx_key *k;
-	int rc;
+	struct kxi_src src;
 
-	*out = NULL;
-	if ((rc = kxi_xml_reader_open(buf, len, name, &r, d)) != KX_OK)
-		goto out;
-	if ((doc = kxi_doc_new()) == NULL) {
-		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
-		goto out;
-	}
-	while ((rc = kxi_xml_reader_next(r, doc, &k, d)) == 1)
-		;
-	if (rc < 0)
-		goto out;
-	*out = doc;
-	doc = NULL;
-	rc = KX_OK;
-out:
-	kxi_xml_reader_close(r);
-	kx_doc_free(doc);
-	return rc;
+	if (out == NULL || (buf == NULL && len != 0))
+		kxi_misuse(__func__, "NULL argument");
+	kxi_src_mem(&src, buf, len);
+	return kxi_read_all(&kxi_format_xml, &src, name, out, d);
 }
 
 /* ============================== detect ============================== */

@@ -803,3 +803,17 @@ cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path, int flag
 		off += k;
 	}
 }
+
+int
+cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
+    kx_reader **r, kx_diag *d)
+{
+	int rc, ex;
+
+	*r = NULL;
+	if ((ex = cli_spool_open(cli, s)) != CLI_OK)
+		return ex;
+	if ((rc = kx_reader_open(in, KX_FMT_AUTO, r, d)) != KX_OK)
+		return cli_read_failed(cli, d, rc, in);
+	return CLI_OK;
+}

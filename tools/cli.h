@@ -150,6 +150,10 @@ int cli_spool_open(struct cli *cli, struct cli_spool *s);
 int cli_spool_sink(void *arg, const void *p, size_t n);
 int cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
     int flags);
+/* A spool and a streaming reader of in (findings to d, reported on
+ * failure); the caller closes both, also on failure.  An exit code. */
+int cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
+    kx_reader **r, kx_diag *d);
 /* KX_WRITE_SECRET, plus KX_WRITE_NEW unless --force was given. */
 #define CLI_KEY_OUT(force)	(KX_WRITE_SECRET | ((force) ? 0 : KX_WRITE_NEW))
 

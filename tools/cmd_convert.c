@@ -54,13 +54,9 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	if ((ex = cli_spool_open(cli, &s)) != CLI_OK)
+	if ((ex = cli_stream_open(cli, in, &s, &r, d)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
-	if ((rc = kx_reader_open(in, KX_FMT_AUTO, &r, d)) != KX_OK) {
-		ex = cli_read_failed(cli, d, rc, in);
-		goto out;
-	}
 	while ((rc = kx_reader_next(r, &k, d)) == 1) {
 		/* the header is complete once the first key is in */
 		if (w == NULL && wr == KX_OK) {

@@ -40,13 +40,9 @@ show_stream(struct cli *cli, const char *in)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	if ((ex = cli_spool_open(cli, &s)) != CLI_OK)
+	if ((ex = cli_stream_open(cli, in, &s, &r, d)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
-	if ((rc = kx_reader_open(in, KX_FMT_AUTO, &r, d)) != KX_OK) {
-		ex = cli_read_failed(cli, d, rc, in);
-		goto out;
-	}
 	while ((rc = kx_reader_next(r, &k, d)) == 1) {
 		b.len = 0;
 		if ((rc = kx_key_summary(k, &b)) != KX_OK ||
