@@ -115,12 +115,16 @@ kx_audit_rec_free(kx_audit_rec *r)
 void
 kx_audit_rec_time(kx_audit_rec *r, int64_t t)
 {
+	if (r == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	r->time = t;
 }
 
 void
 kx_audit_rec_result(kx_audit_rec *r, enum kx_audit_result res)
 {
+	if (r == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	r->result = res;
 }
 
@@ -143,6 +147,8 @@ kx_audit_rec_key(kx_audit_rec *r, const char *id, unsigned component,
 {
 	struct kxi_audit_key *k;
 
+	if (r == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	r->total_keys++;
 	if (r->nkeys == KX_AUDIT_MAX_KEYS)
 		return KX_OK;	/* counted in nkeys, not listed */
@@ -223,6 +229,8 @@ kx_audit_rec_rules(kx_audit_rec *r, const kx_diag *d)
 	size_t i, j, n = d != NULL ? kx_diag_count(d) : 0;
 	int rc;
 
+	if (r == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	for (i = 0; i < n; i++) {
 		f = kx_diag_get(d, i);
 		if (f == NULL || f->severity < KX_SEV_ERROR ||

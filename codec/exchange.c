@@ -49,7 +49,7 @@ kx_doc_format(const kx_doc *doc)
 long
 kx_doc_find_key(const kx_doc *doc, const char *id)
 {
-	const kx_key *k = kxi_doc_find_key(doc, id);
+	const kx_key *k = doc != NULL ? kxi_doc_find_key(doc, id) : NULL;
 
 	return k == NULL ? -1 : (long)(k - doc->keys);
 }

@@ -6,10 +6,24 @@
  * formats that read into it and write from it.  Every fallible function
  * returns KX_OK (0) or a negative KX_E... code and, where a kx_diag is
  * given (NULL is allowed), records where and why.  The library never
- * prints.
+ * prints, except the misuse message below just before it aborts.
  *
- * Ownership: whoever allocates frees; every kx_*_free() accepts NULL.
+ * Ownership: whoever allocates frees.
  * Secrets live only in kx_secret objects (secure heap, wiped on free).
+ *
+ * NULL arguments, one rule for every function (tests/unit/test_api_null.c
+ * walks them):
+ *  - kx_*_free(NULL), kx_audit_close(NULL), kx_diag_clear(NULL) and
+ *    kx_diag_set_strict(NULL, ...) do nothing;
+ *  - a query of a NULL object gives the empty answer: 0 for counts and
+ *    lengths, NULL for pointers and names, -1 for indexes and enum values
+ *    (kx_key_is_protected(NULL) is 1, the safe answer);
+ *  - every kx_diag *d argument may be NULL (nothing is recorded), and so
+ *    may every argument whose comment says "may be NULL";
+ *  - any other NULL is a programming error, not an input error: the
+ *    function writes "libkmsxchg: FUNCTION: misuse: ..." to stderr and
+ *    calls abort() (the only output of the library).  KX_EUSAGE is for
+ *    argument values that are wrong, never for a NULL.
  */
 #ifndef KMSXCHG_H
 #define KMSXCHG_H
@@ -37,10 +51,25 @@ extern "C" {
 #define KX_GP_NS "http://namespaces.globalplatform.org/systems-profiles/1.1.0"
 
 /* ---- error codes ------------------------------------------------------ */
+/* The values are codec/model/errors.def's (not installed); err.c and test_model
+ * check that the two agree. */
 enum kx_error {
-#define KX_ERR(name, value, text) name = value,
-#include "errors.def"
-#undef KX_ERR
+	KX_OK = 0,		/* success */
+	KX_ENOMEM = -1,		/* out of memory */
+	KX_EIO = -2,		/* input/output error */
+	KX_EUSAGE = -3,		/* invalid argument */
+	KX_ESYNTAX = -4,	/* malformed input */
+	KX_ESCHEMA = -5,	/* input does not follow the schema */
+	KX_ELIMIT = -6,		/* input exceeds a limit */
+	KX_ECRYPTO = -7,	/* cryptographic operation failed */
+	KX_EUNSUPPORTED = -8,	/* not supported */
+	KX_EINTERNAL = -9,	/* internal error */
+	KX_EPOLICY = -10,	/* refused by policy or profile restriction */
+	KX_EKCV = -11,		/* key check value mismatch */
+	KX_ENOTFOUND = -12,	/* not found */
+	KX_EPERM = -13,		/* insecure permissions */
+	KX_EINPUT = -14,	/* the input does not fit the operation */
+	KX_EEXIST = -15,	/* file exists */
 };
 
 /* Text for a KX_E code; never NULL (unknown codes give a generic text). */
@@ -111,7 +140,7 @@ size_t kx_diag_dropped(const kx_diag *d, enum kx_severity sev);
 void kx_diag_set_strict(kx_diag *d, int strict);
 /* Borrowed, valid until the diag is freed or cleared. */
 const kx_finding *kx_diag_get(const kx_diag *d, size_t i);
-/* Index of the first finding recorded for file (used to group output). */
+/* Forget every finding, stored, counted and dropped (strict stays). */
 void kx_diag_clear(kx_diag *d);
 
 enum kx_report_format {
@@ -371,9 +400,9 @@ typedef struct kx_component_info {
 	enum kx_alg alg;
 	enum kx_kcv_method kcv_method;
 	uint8_t component_kcv[16];
-	size_t component_kcv_len;	/* 1..16 */
+	size_t component_kcv_len;	/* as key_kcv_len */
 	uint8_t key_kcv[16];
-	size_t key_kcv_len;		/* 1..16 */
+	size_t key_kcv_len;	/* kx_kcv_len_range(): 3, cmac 3..5 */
 } kx_component_info;
 /* Appends the file text to out (which then holds key material: wipe it
  * with kx_buf_free). */
@@ -381,6 +410,26 @@ int kx_component_write(const kx_component_info *ci, const kx_secret *value,
     kx_buf *out, kx_diag *d) KX_WUR;
 int kx_component_read(uint8_t *buf, size_t len, const char *name,
     kx_component_info *ci, kx_secret **value, kx_diag *d) KX_WUR;
+/* Largest component file kx_components_combine reads. */
+#define KX_COMPONENT_MAX_FILE	((size_t)64 << 10)
+/*
+ * Rebuild a key from the component files paths[0..n-1] (2..255): each
+ * file is read private (kx_file_read_private, then kx_component_read: its
+ * component KCV is checked), must
+ * belong to the split of paths[0] (parts, threshold, method, algorithm,
+ * KCV method, key KCV, value length) and repeat no index; xor needs every
+ * part, Shamir the threshold; the rebuilt key must match the key KCV.
+ * info[n] (may be NULL) receives the header of each file read, in the
+ * order of paths (zeroed past a failure); the key's algorithm, KCV method
+ * and KCV are info[0]'s.  Errors name the file: KX_EIO, KX_ENOTFOUND,
+ * KX_EPERM (reading), KX_ESYNTAX, KX_ELIMIT (not a component file), KX_EKCV (a
+ * damaged component, or a key that does not match its KCV), KX_EINPUT
+ * (components that do not fit together or are too few), KX_EUSAGE (n).
+ * The CLI's combine and every --kek-component, --from-kek-component and
+ * --components.
+ */
+int kx_components_combine(const char *const *paths, size_t n,
+    kx_component_info *info, kx_secret **key, kx_diag *d) KX_WUR;
 
 
 /* ---- documents -------------------------------------------------------- */

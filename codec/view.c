@@ -18,8 +18,6 @@
 
 #include "internal.h"
 
-extern const unsigned char kxi_xsl_report[];
-extern const size_t kxi_xsl_report_len;
 
 /* A sandbox: the stylesheet may read and write nothing but its input. */
 static xsltSecurityPrefsPtr
@@ -75,6 +73,7 @@ kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	xsltStylesheetPtr ss = NULL;
 	xsltSecurityPrefsPtr sec = NULL;
 	xsltTransformContextPtr ctx = NULL;
+	const struct kxi_embedded *xsl;
 	xmlChar *html = NULL;
 	kx_buf xml = { 0 };
 	int len = 0, r;
@@ -87,8 +86,10 @@ kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	if ((r = kxi_xml_parse(xml.data, xml.len, "report", &in, d)) !=
 	    KX_OK)
 		goto out;
-	if ((r = kxi_xml_parse(kxi_xsl_report, kxi_xsl_report_len,
-	    "report-html.xsl", &sdoc, d)) != KX_OK)
+	if ((xsl = kxi_embedded_get("report-html.xsl")) == NULL)
+		kxi_misuse(__func__, "report-html.xsl is not embedded");
+	if ((r = kxi_xml_parse(xsl->data, xsl->len, xsl->name, &sdoc, d)) !=
+	    KX_OK)
 		goto out;
 	r = KX_EINTERNAL;
 	if ((ss = xsltParseStylesheetDoc(sdoc)) == NULL) {

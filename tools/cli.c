@@ -237,6 +237,91 @@ cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
 	kx_buf_free(&b);
 }
 
+/* ---- the model's names ------------------------------------------------ */
+/* "a, b or c" of the names of enum t whose bit is in allowed (+ extra). */
+static void
+choices(enum kx_enum_type t, unsigned allowed, const char *extra,
+    char *out, size_t max)
+{
+	const char *v[34];
+	size_t n = 0, i, len = 0;
+	int a;
+
+	for (a = 0; a < kx_enum_count(t) && a < 32; a++)
+		if (allowed & (1u << a))
+			v[n++] = kx_name(t, a);
+	if (extra != NULL)
+		v[n++] = extra;
+	out[0] = '\0';
+	for (i = 0; i < n && len < max; i++) {
+		snprintf(out + len, max - len, "%s%s", i == 0 ? "" :
+		    i + 1 == n ? " or " : ", ", v[i]);
+		len = strlen(out);
+	}
+}
+
+int
+cli_alg(struct cli *cli, const char *opt, const char *arg, unsigned allowed,
+    int tdea, enum kx_alg *alg, int *exact)
+{
+	char ch[160];
+	int v;
+
+	*exact = 1;
+	if (tdea && strcmp(arg, "tdea") == 0) {
+		*alg = KX_ALG_TDEA3;
+		*exact = 0;
+		return CLI_OK;
+	}
+	if ((v = kx_value(KX_E_ALG, arg)) >= 0 && v < 32 &&
+	    (allowed & (1u << v))) {
+		*alg = (enum kx_alg)v;
+		return CLI_OK;
+	}
+	choices(KX_E_ALG, allowed, tdea ? "tdea" : NULL, ch, sizeof(ch));
+	return cli_usage(cli, "--%s: expected %s, got '%s'", opt, ch, arg);
+}
+
+int
+cli_alg_fit(struct cli *cli, const char *opt, enum kx_alg alg, int exact,
+    size_t klen, enum kx_alg *out)
+{
+	enum kx_alg a;
+
+	*out = alg;	/* an exact name: the library checks the length */
+	if (exact)
+		return CLI_OK;
+	if (kx_alg_for_len(alg, klen, &a) != KX_OK || a == KX_ALG_DES) {
+		cli_error(cli, "--%s: a TDEA key has 16 or 24 bytes, not %zu",
+		    opt, klen);
+		return CLI_INVALID;	/* the key given is invalid */
+	}
+	*out = a;
+	return CLI_OK;
+}
+
+int
+cli_kcv_method(struct cli *cli, const char *opt, const char *arg,
+    enum kx_alg alg, enum kx_kcv_method *m)
+{
+	char ch[160];
+	int v;
+
+	if (strcmp(arg, "gp") == 0)
+		v = alg == KX_ALG_AES ? KX_KCV_GP_AES : KX_KCV_GP_DES;
+	else if (strcmp(arg, "zero") == 0)
+		v = KX_KCV_ZERO_BLOCK;
+	else
+		v = kx_value(KX_E_KCV_METHOD, arg);
+	if (v > KX_KCV_NONE) {
+		*m = (enum kx_kcv_method)v;
+		return CLI_OK;
+	}
+	choices(KX_E_KCV_METHOD, ~1u, NULL, ch, sizeof(ch));
+	return cli_usage(cli, "--%s: expected gp, zero, %s, got '%s'", opt,
+	    ch, arg);
+}
+
 /* ---- numbers, hex, keys, output ---------------------------------------- */
 int
 cli_parse_uint(struct cli *cli, const char *opt, const char *s,

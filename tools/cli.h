@@ -102,6 +102,25 @@ int cli_exit_for(int rc);
 void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
     const char *file);
 
+/*
+ * Algorithm and KCV-method names are the model's (kx_name, codec/names.c),
+ * no second list here.  cli_alg takes a name of KX_E_ALG whose bit is in
+ * allowed (CLI_ALG(x) | ...), or the family name "tdea" when tdea is set:
+ * *exact is then 0 (TDEA3, refined by the key length with cli_alg_fit).
+ * cli_kcv_method takes a name of KX_E_KCV_METHOD, or the shorthands "gp"
+ * (gp-aes for an AES key, gp-des otherwise) and "zero" (zero-block).
+ * Both return an exit code and name the choices on a usage error.
+ */
+#define CLI_ALG(a)	(1u << (a))
+int cli_alg(struct cli *cli, const char *opt, const char *arg,
+    unsigned allowed, int tdea, enum kx_alg *alg, int *exact);
+/* The algorithm of a klen-byte key (option opt) given as alg: alg when
+ * exact (the library checks the length), else TDEA2 or TDEA3 as klen
+ * says (exit code 1 for another length). */
+int cli_alg_fit(struct cli *cli, const char *opt, enum kx_alg alg, int exact,
+    size_t klen, enum kx_alg *out);
+int cli_kcv_method(struct cli *cli, const char *opt, const char *arg,
+    enum kx_alg alg, enum kx_kcv_method *m);
 /* Checked unsigned parse into [min, max]; prints a usage error. */
 int cli_parse_uint(struct cli *cli, const char *opt, const char *s,
     unsigned long min, unsigned long max, unsigned long *out);

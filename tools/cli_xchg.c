@@ -22,30 +22,6 @@ cli_list_add(struct cli *cli, struct cli_list *l, const char *opt,
 	return CLI_OK;
 }
 
-static int
-read_component(struct cli *cli, const char *path, kx_component_info *ci,
-    kx_secret **v)
-{
-	kx_diag *d = kx_diag_new();
-	kx_buf b = { 0 };
-	int r;
-
-	if (d == NULL)
-		return cli_fail(cli, NULL, KX_ENOMEM, path);
-	/* a component is key material: private, as file: key sources */
-	r = kx_file_read_private(path, 64 << 10, &b, d);
-	if (r == KX_OK)
-		r = kx_component_read(b.data, b.len, path, ci, v, d);
-	kx_buf_free(&b);
-	if (r != KX_OK) {
-		r = cli_fail(cli, d, r, path);
-		kx_diag_free(d);
-		return r;
-	}
-	kx_diag_free(d);
-	return CLI_OK;
-}
-
 static int kek_combine(struct cli *cli, const char *what,
     const struct cli_list *comps, struct cli_kek *kek);
 
@@ -53,14 +29,10 @@ int
 cli_kek_family(struct cli *cli, const char *opt, const char *arg,
     enum kx_alg *fam)
 {
-	if (strcmp(arg, "aes") == 0)
-		*fam = KX_ALG_AES;
-	else if (strcmp(arg, "tdea") == 0)
-		*fam = KX_ALG_TDEA3;
-	else
-		return cli_usage(cli, "--%s: expected aes or tdea, got '%s'",
-		    opt, arg);
-	return CLI_OK;
+	int exact;
+
+	/* a family: the key's length decides */
+	return cli_alg(cli, opt, arg, CLI_ALG(KX_ALG_AES), 1, fam, &exact);
 }
 
 static int
@@ -116,69 +88,29 @@ kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
     struct cli_kek *kek)
 {
 	kx_component_info ci[CLI_MAX_REPEAT], *c0 = &ci[0];
-	kx_secret *parts[CLI_MAX_REPEAT] = { 0 };
-	uint8_t xs[CLI_MAX_REPEAT], kcv[16];
-	char hex[33];
-	kx_diag *d = NULL;
-	size_t i, j;
-	int r, ex = CLI_USAGE;
+	char hex[2 * sizeof(ci[0].key_kcv) + 1];
+	kx_diag *d;
+	size_t i;
+	int r;
 
 	if (comps->n < 2)
 		return cli_usage(cli, "a single component is not a key");
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, what);
+	r = kx_components_combine(comps->v, comps->n, ci, &kek->key, d);
+	if (r != KX_OK) {
+		r = cli_fail(cli, d, r, what);
+		kx_diag_free(d);
+		return r;
+	}
+	kx_diag_free(d);
 	for (i = 0; i < comps->n; i++) {
-		if ((ex = read_component(cli, comps->v[i], &ci[i], &parts[i]))
-		    != CLI_OK)
-			goto out;
-		xs[i] = (uint8_t)ci[i].index;
-		for (j = 0; j < i; j++)
-			if (ci[j].index == ci[i].index) {
-				cli_error(cli, "%s repeats component %u "
-				    "(also in %s)", comps->v[i], ci[i].index,
-				    comps->v[j]);
-				ex = CLI_INVALID;
-				goto out;
-			}
-		if (ci[i].parts != c0->parts || ci[i].method != c0->method ||
-		    ci[i].threshold != c0->threshold ||
-		    ci[i].alg != c0->alg ||
-		    ci[i].key_kcv_len != c0->key_kcv_len ||
-		    memcmp(ci[i].key_kcv, c0->key_kcv, c0->key_kcv_len) != 0) {
-			cli_error(cli, "%s belongs to another key than %s",
-			    comps->v[i], comps->v[0]);
-			ex = CLI_INVALID;
-			goto out;
-		}
 		kx_hex_encode(ci[i].component_kcv, ci[i].component_kcv_len, hex);
 		fprintf(cli->err, "kmsxchg: %s: %s component %u of %u: KCV "
 		    "%s checked\n", cli->cmd->name, what, ci[i].index,
 		    ci[i].parts, hex);
 	}
-	if (comps->n < c0->threshold) {
-		cli_error(cli, "%zu of the %u components needed", comps->n,
-		    c0->threshold);
-		ex = CLI_INVALID;
-		goto out;
-	}
-	if ((d = kx_diag_new()) == NULL) {
-		ex = cli_fail(cli, NULL, KX_ENOMEM, what);
-		goto out;
-	}
-	r = kx_combine(parts, xs, (unsigned)comps->n,
-	    c0->method == KX_SPLIT_SHAMIR ? c0->threshold : 0, &kek->key, d);
-	if (r == KX_OK)
-		r = kx_kcv_compute(c0->alg, c0->kcv_method, kek->key, kcv,
-		    c0->key_kcv_len, d);
-	if (r != KX_OK) {
-		ex = cli_fail(cli, d, r, what);
-		goto out;
-	}
-	kx_hex_encode(kcv, c0->key_kcv_len, hex);
-	if (cli_ct_differ(kcv, c0->key_kcv, c0->key_kcv_len)) {
-		cli_error(cli, "the combined %s has KCV %s, not the one the "
-		    "components name", what, hex);
-		ex = CLI_INVALID;
-		goto out;
-	}
+	kx_hex_encode(c0->key_kcv, c0->key_kcv_len, hex);
 	fprintf(cli->err, "kmsxchg: %s: %s rebuilt from %zu components: KCV "
 	    "%s checked\n", cli->cmd->name, what, comps->n, hex);
 	kek->alg = c0->alg;
@@ -194,16 +126,7 @@ kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
 		for (i = 0; i < kek->parts; i++)
 			kek->part_kcvs[i] = kek->part_kcv[i];
 	}
-	ex = CLI_OK;
-out:
-	for (i = 0; i < comps->n; i++)
-		kx_secret_free(parts[i]);
-	kx_diag_free(d);
-	if (ex != CLI_OK) {
-		kx_secret_free(kek->key);
-		kek->key = NULL;
-	}
-	return ex;
+	return CLI_OK;
 }
 
 void

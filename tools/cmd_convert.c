@@ -18,7 +18,7 @@ enum { O_TO, O_KEY, O_OUTPUT, O_FORCE };
 
 const struct cli_opt convert_opts[] = {
 	[O_TO] = { "to", 't', 1, "FMT",
-	    "output format: xml (default), der or gp" },
+	    "output format, see kmsxchg(5) (default xml)" },
 	[O_KEY] = { "key", 'k', 1, "ID",
 	    "convert only the key with this id" },
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",

@@ -42,7 +42,8 @@ const struct cli_opt export_opts[] = {
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
-	[O_TO] = { "to", 0, 1, "FORMAT", "output format: xml (default) or der" },
+	[O_TO] = { "to", 0, 1, "FORMAT",
+	    "output format carrying bound values (default xml)" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
 	{ NULL, 0, 0, NULL, NULL }
 };

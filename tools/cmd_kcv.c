@@ -15,9 +15,10 @@
 enum { O_ALG, O_METHOD, O_LEN, O_KEY };
 
 const struct cli_opt kcv_opts[] = {
-	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes, tdea or des" },
+	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes, des, tdea2, "
+	    "tdea3 or tdea (the key length decides)" },
 	[O_METHOD] = { "method", 'm', 1, "METHOD",
-	    "gp (default), cmac or zero" },
+	    "gp (default), zero, gp-des, gp-aes, zero-block or cmac" },
 	[O_LEN] = { "len", 'l', 1, "N",
 	    "KCV length in bytes: 3, or 3 to 5 for cmac (default 5)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key (key source)" },
@@ -36,7 +37,7 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	char hex[2 * sizeof(kcv) + 2];
 	size_t klen, lo, hi;
-	int o, r, ex = CLI_USAGE;
+	int o, r, exact, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -67,24 +68,11 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "missing --alg");
 	if (src == NULL)
 		return cli_usage(cli, "missing --key");
-	if (strcmp(alg_name, "aes") == 0)
-		alg = KX_ALG_AES;
-	else if (strcmp(alg_name, "tdea") == 0)
-		alg = KX_ALG_TDEA3;	/* refined by the key length below */
-	else if (strcmp(alg_name, "des") == 0)
-		alg = KX_ALG_DES;
-	else
-		return cli_usage(cli, "--alg: expected aes, tdea or des, got "
-		    "'%s'", alg_name);
-	if (strcmp(method, "gp") == 0)
-		m = alg == KX_ALG_AES ? KX_KCV_GP_AES : KX_KCV_GP_DES;
-	else if (strcmp(method, "cmac") == 0)
-		m = KX_KCV_CMAC;
-	else if (strcmp(method, "zero") == 0)
-		m = KX_KCV_ZERO_BLOCK;
-	else
-		return cli_usage(cli, "--method: expected gp, cmac or zero, "
-		    "got '%s'", method);
+	if (cli_alg(cli, "alg", alg_name, CLI_ALG(KX_ALG_AES) |
+	    CLI_ALG(KX_ALG_DES) | CLI_ALG(KX_ALG_TDEA2) | CLI_ALG(KX_ALG_TDEA3),
+	    1, &alg, &exact) != CLI_OK ||
+	    cli_kcv_method(cli, "method", method, alg, &m) != CLI_OK)
+		return CLI_USAGE;
 	if (len == 0)
 		len = kx_kcv_default_len(m);
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || len < lo || len > hi)
@@ -98,16 +86,10 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 		goto out;
 	ex = CLI_USAGE;
 	klen = kx_secret_len(key);
-	if (alg == KX_ALG_TDEA3) {
-		if (klen == 16)
-			alg = KX_ALG_TDEA2;
-		else if (klen != 24) {
-			cli_error(cli, "--key: a TDEA key has 16 or 24 bytes, "
-			    "not %zu", klen);
-			ex = CLI_INVALID;	/* the key given is invalid */
-			goto out;
-		}
-	}
+	if ((ex = cli_alg_fit(cli, "key", alg, exact, klen, &alg)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;

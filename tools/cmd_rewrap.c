@@ -33,7 +33,7 @@ const struct cli_opt rewrap_opts[] = {
 	[O_AGAINST] = { "against", 0, 1, "FILE",
 	    "the sender's document the keys may only narrow" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
-	    "output format: xml or der (default: as the input)" },
+	    "output format carrying bound values (default: the input's)" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output document" },
 	{ NULL, 0, 0, NULL, NULL }
 };

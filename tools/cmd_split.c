@@ -27,7 +27,8 @@ const struct cli_opt split_opts[] = {
 	[O_THRESHOLD] = { "threshold", 'm', 1, "M", "components needed to "
 	    "rebuild (Shamir); default all N (XOR)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key to split (key source)" },
-	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes or tdea" },
+	[O_ALG] = { "alg", 'a', 1, "ALG", "key algorithm: aes, tdea2, tdea3 "
+	    "or tdea (the key length decides)" },
 	[O_PREFIX] = { "out-prefix", 'p', 1, "P",
 	    "write components to P.1 ... P.N" },
 	[O_FORCE] = { "force", 'f', 0, NULL,
@@ -44,18 +45,6 @@ const struct cli_opt combine_opts[] = {
 	[C_FORCE] = { "force", 'f', 0, NULL, "replace an existing OUT" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-static int
-family(const char *s, enum kx_alg *fam)
-{
-	if (strcmp(s, "aes") == 0)
-		*fam = KX_ALG_AES;
-	else if (strcmp(s, "tdea") == 0)
-		*fam = KX_ALG_TDEA3;
-	else
-		return -1;
-	return 0;
-}
 
 static enum kx_kcv_method
 gp_method(enum kx_alg alg)
@@ -101,7 +90,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	kx_component_info ci;
 	enum kx_alg fam = KX_ALG_AES, alg;
 	kx_diag *d = NULL;
-	int o, r, force = 0, ex = CLI_USAGE;
+	int o, r, exact, force = 0, ex = CLI_USAGE;
 	unsigned i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -146,9 +135,10 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		m = 0;		/* all parts needed: plain XOR */
 	if (alg_name == NULL)
 		return cli_usage(cli, "missing --alg");
-	if (family(alg_name, &fam) != 0)
-		return cli_usage(cli, "--alg: expected aes or tdea, got '%s'",
-		    alg_name);
+	if (cli_alg(cli, "alg", alg_name, CLI_ALG(KX_ALG_AES) |
+	    CLI_ALG(KX_ALG_TDEA2) | CLI_ALG(KX_ALG_TDEA3), 1, &fam, &exact) !=
+	    CLI_OK)
+		return CLI_USAGE;
 	if (src == NULL)
 		return cli_usage(cli, "missing --key");
 	if (prefix == NULL || prefix[0] == '\0')
@@ -157,13 +147,10 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
 	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
 		goto out;
-	ex = CLI_USAGE;
-	if (kx_alg_for_len(fam, kx_secret_len(key), &alg) != KX_OK ||
-	    alg == KX_ALG_DES) {
-		cli_error(cli, "--key: %zu bytes is not an %s key length",
-		    kx_secret_len(key), fam == KX_ALG_AES ? "AES" : "TDEA");
+	if ((ex = cli_alg_fit(cli, "key", fam, exact, kx_secret_len(key),
+	    &alg)) != CLI_OK)
 		goto out;
-	}
+	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
@@ -240,57 +227,16 @@ get_kcv(const char *s, uint8_t *out)
 	    n != KCV_LEN ? -1 : 0;
 }
 
-static int
-comp_read(struct cli *cli, const char *path, kx_component_info *ci,
-    kx_secret **value, kx_diag *d)
-{
-	kx_buf b = { 0 };
-	int r;
-
-	/* a component is key material: private, as file: key sources */
-	if ((r = kx_file_read_private(path, 1 << 16, &b, d)) != KX_OK) {
-		kx_buf_free(&b);
-		/* 1 for a component others can read, 2 for I/O */
-		return cli_fail(cli, d, r, path);
-	}
-	r = kx_component_read(b.data, b.len, path, ci, value, d);
-	kx_buf_free(&b);
-	if (r == KX_EKCV) {
-		cli_error(cli, "component %s: KCV check failed (the component "
-		    "is damaged or altered)", path);
-		return CLI_INVALID;
-	}
-	if (r != KX_OK) {
-		(void)cli_fail(cli, d, r, path);
-		cli_error(cli, "component %s: not a valid component file",
-		    path);
-		return r == KX_EIO || r == KX_ENOMEM ? CLI_USAGE :
-		    CLI_INVALID;
-	}
-	return CLI_OK;
-}
-
-/* Whether two components come from the same split. */
-static int
-same_split(const kx_component_info *a, const kx_component_info *b)
-{
-	return a->parts == b->parts && a->threshold == b->threshold &&
-	    a->method == b->method && a->alg == b->alg &&
-	    a->kcv_method == b->kcv_method &&
-	    a->key_kcv_len == b->key_kcv_len &&
-	    !cli_ct_differ(a->key_kcv, b->key_kcv, a->key_kcv_len);
-}
-
 int
 cmd_combine(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *outpath = NULL, *want_hex = NULL;
 	kx_component_info *cs = NULL;
-	kx_secret **vals = NULL, *key = NULL;
-	uint8_t *xs = NULL, kcv[16], want[KCV_LEN];
-	char hex[2 * sizeof(kcv) + 1];
+	kx_secret *key = NULL;
+	uint8_t want[KCV_LEN];
+	char hex[2 * sizeof(cs->key_kcv) + 1];
 	kx_diag *d = NULL;
-	int o, r, k = 0, i, j, force = 0, ex = CLI_USAGE;
+	int o, r, k = 0, i, force = 0, ex = CLI_USAGE;
 	size_t kl;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -329,70 +275,25 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	}
 	cli_audit_set(cli, KX_AF_OUTPUT, outpath);
 	if ((cs = calloc((size_t)k, sizeof(*cs))) == NULL ||
-	    (vals = calloc((size_t)k, sizeof(*vals))) == NULL ||
-	    (xs = calloc((size_t)k, 1)) == NULL ||
 	    (d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < k; i++) {
-		const char *path = argv[cli->optind + i];
-
-		if ((ex = comp_read(cli, path, &cs[i], &vals[i], d)) !=
-		    CLI_OK)
-			goto out;
+	r = kx_components_combine((const char *const *)argv + cli->optind,
+	    (size_t)k, cs, &key, d);
+	for (i = 0; i < k && cs[i].index != 0; i++)
 		cli_audit_key(cli, cs[i].index, cs[i].component_kcv,
 		    cs[i].component_kcv_len, cs[i].kcv_method);
-		ex = CLI_INVALID;
-		for (j = 0; j < i; j++) {
-			if (cs[j].index == cs[i].index) {
-				cli_error(cli, "component %s repeats component "
-				    "%s (part %u)", path,
-				    argv[cli->optind + j], cs[i].index);
-				goto out;
-			}
-		}
-		if (i > 0 && (!same_split(&cs[i], &cs[0]) ||
-		    kx_secret_len(vals[i]) != kx_secret_len(vals[0]))) {
-			cli_error(cli, "component %s does not belong with %s "
-			    "(header mismatch)", path, argv[cli->optind]);
-			goto out;
-		}
-		xs[i] = (uint8_t)cs[i].index;
-	}
-	if (cs[0].method == KX_SPLIT_XOR && (unsigned)k != cs[0].parts) {
-		cli_error(cli, "all %u components are needed, %d given",
-		    cs[0].parts, k);
-		ex = CLI_INVALID;
-		goto out;
-	}
-	if ((unsigned)k < cs[0].threshold) {
-		cli_error(cli, "%u components are needed, %d given",
-		    cs[0].threshold, k);
-		ex = CLI_INVALID;
-		goto out;
-	}
-	if ((r = kx_combine(vals, xs, (unsigned)k,
-	    cs[0].method == KX_SPLIT_XOR ? 0 : cs[0].threshold, &key, d)) !=
-	    KX_OK) {
-		ex = cli_fail(cli, d, r, "combine");
-		goto out;
-	}
 	kl = cs[0].key_kcv_len;
-	if ((r = kx_kcv_compute(cs[0].alg, cs[0].kcv_method, key, kcv, kl,
-	    d)) != KX_OK) {
+	if (r == KX_OK)
+		cli_audit_key(cli, 0, cs[0].key_kcv, kl, cs[0].kcv_method);
+	if (r != KX_OK) {
 		ex = cli_fail(cli, d, r, "combine");
 		goto out;
 	}
-	cli_audit_key(cli, 0, kcv, kl, cs[0].kcv_method);
 	ex = CLI_INVALID;
-	if (cli_ct_differ(kcv, cs[0].key_kcv, kl)) {
-		cli_error(cli, "the rebuilt key does not match the key KCV "
-		    "in %s", argv[cli->optind]);
-		goto out;
-	}
 	if (want_hex != NULL && (kl < KCV_LEN ||
-	    cli_ct_differ(kcv, want, KCV_LEN))) {
+	    cli_ct_differ(cs[0].key_kcv, want, KCV_LEN))) {
 		cli_error(cli, "the rebuilt key does not match --kcv %s",
 		    want_hex);
 		goto out;
@@ -404,17 +305,12 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		if (strcmp(outpath, "-") == 0)
 			goto done;
 	}
-	kx_hex_encode(kcv, kl, hex);
+	kx_hex_encode(cs[0].key_kcv, kl, hex);
 	fprintf(cli->out, "key KCV %s\n", hex);
 done:
 	ex = CLI_OK;
 out:
-	if (vals != NULL)
-		for (i = 0; i < k; i++)
-			kx_secret_free(vals[i]);
 	free(cs);
-	free(vals);
-	free(xs);
 	kx_secret_free(key);
 	kx_diag_free(d);
 	return ex;

@@ -11,11 +11,11 @@ tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools \
 	$(KX_DATADIR_CPPFLAGS)
 tools_kmsxchg_LDADD = codec/libkmsxchg.la
 
-# Man pages (kmsxchg(5)'s rules table is generated from codec/rules.def)
+# Man pages (kmsxchg(5)'s rules table is generated from codec/check/rules.def)
 # and bash completion.
 man_MANS = tools/kmsxchg.1 tools/kmsxchg.5
 EXTRA_DIST += tools/kmsxchg.1.in tools/kmsxchg.5.in tools/kmsxchg.bash \
-	tools/demo.sh codec/rules2man.awk
+	tools/demo.sh codec/check/rules2man.awk
 CLEANFILES += tools/kmsxchg.1 tools/kmsxchg.5
 kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|[@]datadir[@]|$(datadir)|g' \
@@ -23,10 +23,10 @@ kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 tools/kmsxchg.1: tools/kmsxchg.1.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && \
 	$(kx_man_subst) $(srcdir)/tools/kmsxchg.1.in >$@
-tools/kmsxchg.5: tools/kmsxchg.5.in codec/rules.def codec/rules2man.awk \
+tools/kmsxchg.5: tools/kmsxchg.5.in codec/check/rules.def codec/check/rules2man.awk \
     Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && \
-	$(AWK) -f $(srcdir)/codec/rules2man.awk $(srcdir)/codec/rules.def \
+	$(AWK) -f $(srcdir)/codec/check/rules2man.awk $(srcdir)/codec/check/rules.def \
 	    >$@.rules && \
 	$(kx_man_subst) -e '/^\.\\" [@]RULES[@]$$/{r $@.rules' -e 'd;}' \
 	    $(srcdir)/tools/kmsxchg.5.in >$@ && rm -f $@.rules

@@ -7,7 +7,8 @@ set -eu
 . "${KX_SRCDIR:?}/tests/interop/peers.sh"
 kx_need cppcheck
 cd "$SRC"
-files=$(ls codec/*.c tools/*.c | grep -v '^codec/schemas\.c$')
+files=$(find codec tools -name '*.c' ! -path 'codec/asn1/*' \
+    ! -name schemas.c | LC_ALL=C sort)
 out=${KX_BUILDDIR:?}/tests/build/analyze.out
 mkdir -p "$(dirname "$out")"
 # KX_PRINTF is a GCC attribute macro cppcheck cannot expand by itself;
@@ -15,7 +16,7 @@ mkdir -p "$(dirname "$out")"
 # shellcheck disable=SC2086 # $files: one word per file
 if ! cppcheck -q --enable=warning --library=posix --inline-suppr \
     --error-exitcode=1 -D'KX_PRINTF(a,b)=' \
-    -D'KX_PKGDATADIR="/usr/local/share/kmsxchg"' -I codec -I tools \
+    -D'KX_PKGDATADIR="/usr/local/share/kmsxchg"' -I codec -I codec/model -I codec/check -I tools \
     $files >"$out" 2>&1 || [ -s "$out" ]; then
 	cat "$out"
 	echo "FAIL: cppcheck reports the findings above"

@@ -5,7 +5,9 @@
 set -eu
 cd "${KX_SRCDIR:?}"
 pat='\<(strcpy|strcat|sprintf|vsprintf|atoi|atol|atoll|gets|tmpnam|rand|srand)[[:space:]]*\('
-if grep -nE "$pat" codec/*.c codec/*.h tools/*.c tools/*.h tests/unit/*.c; then
+# shellcheck disable=SC2046 # one word per file
+if grep -nE "$pat" $(find codec tools -name '*.[ch]' ! -path 'codec/asn1/*' \
+    ! -name schemas.c) tests/unit/*.c; then
 	echo "FAIL: banned functions used (see above)"
 	exit 1
 fi

@@ -1,17 +1,17 @@
 #!/bin/sh
 # Formats declare what they carry; nobody else asks which format it is
-# (issue 8 item 2).  Outside the format spokes (codec/xml.c, der.c, gp.c)
-# and the format table (codec/doc.c), no C file compares a format id or a
+# (issue 8 item 2).  Outside the format spokes (codec/formats/xml.c, der.c, gp.c)
+# and the format table (codec/model/doc.c), no C file compares a format id or a
 # document's source format: they ask kx_format_caps()/kxi_doc_caps().
 # Inside the spokes, no rule id (KXnnn: the hub maps kxi_fact kinds to
 # rules) and no CLI option.
 set -eu
 cd "${KX_SRCDIR:?}"
-spokes='codec/xml.c codec/der.c codec/gp.c'
-table='codec/doc.c'
+spokes='codec/formats/xml.c codec/formats/der.c codec/formats/gp.c'
+table='codec/model/doc.c'
 fail=0
 others=$(find codec tools -name '*.[ch]' ! -path 'codec/asn1/*' | sort |
-    grep -vxF -e codec/xml.c -e codec/der.c -e codec/gp.c -e "$table")
+    grep -vxF -e codec/formats/xml.c -e codec/formats/der.c -e codec/formats/gp.c -e "$table")
 [ -n "$others" ] || { echo "FAIL: no sources found"; exit 1; }
 for f in $spokes $table; do
 	[ -f "$f" ] || { echo "FAIL: $f missing"; exit 1; }

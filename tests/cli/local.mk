@@ -34,6 +34,7 @@ CLI_CASES = \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
+	tests/cli/cases/export-kek-component-repeated.case \
 	tests/cli/cases/export-kek-ambiguous.case \
 	tests/cli/cases/export-kek-alg-tdea.case \
 	tests/cli/cases/import-tampered-sender.case \
@@ -144,6 +145,7 @@ CLI_CASES = \
 	tests/cli/cases/kcv-aes-cmac.case \
 	tests/cli/cases/kcv-aes-gp.case \
 	tests/cli/cases/kcv-bad-alg.case \
+	tests/cli/cases/kcv-model-names.case \
 	tests/cli/cases/kcv-env-unset.case \
 	tests/cli/cases/kcv-fd-env-sources.case \
 	tests/cli/cases/kcv-file-insecure.case \
@@ -214,6 +216,15 @@ CLI_CASES = \
 	tests/cli/cases/wrap-tdea-ecb.case
 TESTS += $(CLI_CASES)
 EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
+
+# Scripted CLI tests: hostile-input limits (issue 11 item 4), no key
+# material in any output of a failing command (item 5), crash-safe
+# outputs under SIGKILL (item 6).
+KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh \
+	tests/cli/crash-safe.sh
+TESTS += $(KX_CLI_TESTS)
+EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py tests/cli/secrets-grep.py \
+	tests/cli/crash-safe.py
 
 # The command line in process (cli_main with memory streams); links the
 # tools sources against libkx_core.la like the other unit tests.

@@ -35,7 +35,8 @@ for f in samples/exchange/*.xml samples/exchange/*.der samples/gp/*.xml \
 	[ -f "$f" ] || continue
 	b=$(echo "$f" | tr / _)
 	run "$b.to-xml" convert --to xml "$f"
-	run "$b.to-der" convert --to der -o "$t/out/$b.to-der" "$f"
+	run "$b.to-der" convert --to der -o "$t/der" "$f"
+	mv "$t/der" "$t/out/$b.to-der" 2>/dev/null || :
 	run "$b.to-gp" convert --to gp "$f"
 	run "$b.validate.json" validate --now "$NOW" --format json "$f"
 	run "$b.show" show "$f"
@@ -47,7 +48,8 @@ done
 "$SRC/tests/bench/gen.sh" 10000 >"$t/g10k.xml"
 cd "$t"
 run g10k.to-xml convert --to xml g10k.xml
-run g10k.to-der convert --to der -o "$t/out/g10k.to-der" g10k.xml
+run g10k.to-der convert --to der -o "$t/der" g10k.xml
+mv "$t/der" "$t/out/g10k.to-der"
 run g10k.back-xml convert --to xml out/g10k.to-der
 run g10k.validate.json validate --now "$NOW" --format json g10k.xml
 run g10k.validate-der.json validate --now "$NOW" --format json \

@@ -3,7 +3,7 @@
 
 Validate a kmsxchg SARIF report against the published SARIF 2.1.0 JSON
 schema (draft-04, with format checks), run a negative control, and check
-the documented shape of the JSON report (codec/report.c).
+the documented shape of the JSON report (codec/check/report.c).
 """
 import json
 import sys

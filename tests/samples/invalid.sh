@@ -60,8 +60,8 @@ done
 # writers/importers, or only in the export/import/rewrap phases, are covered
 # by the CLI and unit tests, and are listed as such by `rules`)
 rows=$(sed -n 's/^KX_RULE(\(KX[0-9]*\), [^,]*, [A-Z]*, \([A-Z|]*\), \([a-z_]*\),.*/\1 \2 \3/p' \
-    "$SRC/codec/rules.def")
-[ "$(printf '%s\n' "$rows" | wc -l)" = "$(grep -c '^KX_RULE(' "$SRC/codec/rules.def")" ] || {
+    "$SRC/codec/check/rules.def")
+[ "$(printf '%s\n' "$rows" | wc -l)" = "$(grep -c '^KX_RULE(' "$SRC/codec/check/rules.def")" ] || {
 	echo "FAIL: cannot parse every KX_RULE row of rules.def"; exit 1; }
 for r in $(printf '%s\n' "$rows" | awk '$2 ~ /DOC/ && $3 != "writer" && $3 != "importer" { print $1 }'); do
 	ls "$SRC"/samples/invalid/"$r"-* >/dev/null 2>&1 || {

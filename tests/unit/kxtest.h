@@ -13,6 +13,11 @@
 
 #include "internal.h"
 
+/* The format rows (defined in codec/formats/, listed in doc.c's table). */
+extern const struct kxi_format kxi_format_xml;
+extern const struct kxi_format kxi_format_der;
+extern const struct kxi_format kxi_format_gp;
+
 /* Path of a file below the source tree ($KX_SRCDIR, else "."). */
 static inline const char *
 kxt_src(const char *rel)

@@ -1,6 +1,6 @@
 # CMocka unit tests, one per codec file; they link libkx_core.la so the
 # kxi_ internals are callable.
-AM_CPPFLAGS = -I$(srcdir)/codec -I$(builddir)/codec $(CMOCKA_CFLAGS) \
+AM_CPPFLAGS = $(KX_CODEC_CPPFLAGS) $(CMOCKA_CFLAGS) \
 	$(LIBXML2_CFLAGS) $(LIBCRYPTO_CFLAGS)
 LDADD = codec/libkx_core.la $(CMOCKA_LIBS) $(LIBXML2_LIBS) \
 	$(LIBCRYPTO_LIBS)
@@ -25,6 +25,9 @@ KX_UNIT_TESTS = \
 	tests/unit/test_wrap \
 	tests/unit/test_split \
 	tests/unit/test_audit \
+	tests/unit/test_hygiene \
+	tests/unit/test_text \
+	tests/unit/test_api_null \
 	tests/unit/test_stream
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)

@@ -229,6 +229,43 @@ buffers_are_bounded(void **state)
 	kx_buf_free(&b);
 }
 
+/*
+ * errors.def is not installed: kmsxchg.h writes the codes out.  Every
+ * "KX_E... = N," line of the enum kx_error in the header is a code of the
+ * table with that value, and the header has as many as the table (err.c
+ * checks each table value against the header at compile time).
+ */
+static void
+header_errors_agree(void)
+{
+	static const struct { const char *name; int value; } tab[] = {
+#define KX_ERR(name, value, text) { #name, value },
+#include "errors.def"
+#undef KX_ERR
+	};
+	kx_buf h;
+	const char *p, *end;
+	char name[64];
+	int v, found = 0;
+	size_t i;
+
+	kxt_slurp("codec/kmsxchg.h", &h);
+	assert_non_null(p = strstr((const char *)h.data, "enum kx_error {"));
+	assert_non_null(end = strstr(p, "};"));
+	while ((p = strstr(p, "\n\tKX_")) != NULL && p < end) {
+		assert_int_equal(sscanf(p + 2, "%63[A-Z_] = %d,", name, &v), 2);
+		for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+			if (strcmp(tab[i].name, name) == 0)
+				break;
+		assert_true(i < sizeof(tab) / sizeof(tab[0]));
+		assert_int_equal(tab[i].value, v);
+		found++;
+		p++;
+	}
+	assert_int_equal(found, (int)(sizeof(tab) / sizeof(tab[0])));
+	kx_buf_free(&h);
+}
+
 static void
 errors_and_diag(void **state)
 {
@@ -242,6 +279,7 @@ errors_and_diag(void **state)
 #include "errors.def"
 #undef KX_ERR
 	assert_string_equal(kx_strerror(12345), "unknown error");
+	header_errors_agree();
 	assert_int_equal(kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_OK, "f.xml",
 	    &loc, "K1", "expired\non %s", "2020"), KX_OK);
 	assert_int_equal(KX_FAIL(d, KX_EIO, "cannot %s", "read"), KX_EIO);

@@ -1,4 +1,7 @@
 /* test_split.c - GF(2^8), XOR and Shamir splitting, component files. */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "kxtest.h"
 
 /* FIPS 197 section 4.2 / 4.2.1: {57}*{83} = {c1}, {57}*{13} = {fe} */
@@ -189,6 +192,16 @@ t_component_file(void **state)
 	s[0] = s[0] == '0' ? '1' : '0';
 	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
 	    KX_EKCV);
+	/* out of order: "parts: 3" before "index: 2" (same length) */
+	memcpy(buf, out.data, out.len);
+	s = strstr((char *)buf, "index: 2\nparts: 3\n");
+	assert_non_null(s);
+	memcpy(s, "parts: 3\nindex: 2\n", 18);
+	kx_diag_clear(d);
+	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
+	    KX_ESYNTAX);
+	assert_non_null(strstr(kx_diag_get(d, 0)->message, "out of order"));
+	assert_null(v);
 	memcpy(buf, out.data, out.len);
 	memcpy(buf, "kmsxchg-component v2", 20);
 	assert_int_equal(kx_component_read(buf, n, "c", &rd, &v, d),
@@ -234,6 +247,165 @@ t_component_file(void **state)
 	kx_secret_free(k);
 }
 
+/* Write parts of a split of k as files dir/prefix.N; method by m. */
+static void
+write_parts(const char *dir, const char *prefix, const kx_secret *k,
+    unsigned n, unsigned m)
+{
+	kx_secret *p[8];
+	kx_component_info ci;
+	kx_buf out;
+	char path[256];
+	FILE *f;
+	unsigned i;
+
+	assert_true(n <= 8);
+	assert_int_equal(kx_split(k, n, m, p, NULL, NULL), KX_OK);
+	memset(&ci, 0, sizeof(ci));
+	ci.parts = n;
+	ci.threshold = m != 0 ? m : n;
+	ci.method = m != 0 ? KX_SPLIT_SHAMIR : KX_SPLIT_XOR;
+	ci.alg = KX_ALG_AES;
+	ci.kcv_method = KX_KCV_GP_AES;
+	ci.key_kcv_len = 3;
+	assert_int_equal(kx_kcv_compute(KX_ALG_AES, KX_KCV_GP_AES, k,
+	    ci.key_kcv, 3, NULL), KX_OK);
+	for (i = 0; i < n; i++) {
+		ci.index = i + 1;
+		memset(&out, 0, sizeof(out));
+		assert_int_equal(kx_component_write(&ci, p[i], &out, NULL),
+		    KX_OK);
+		snprintf(path, sizeof(path), "%s/%s.%u", dir, prefix, i + 1);
+		assert_non_null(f = fopen(path, "w"));
+		assert_int_equal(fwrite(out.data, 1, out.len, f), out.len);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(chmod(path, 0600), 0);	/* key material */
+		kx_buf_free(&out);
+		kx_secret_free(p[i]);
+	}
+}
+
+/* The last finding's message holds s. */
+static void
+last_says(const kx_diag *d, const char *s)
+{
+	size_t n = kx_diag_count(d);
+
+	assert_true(n > 0);
+	assert_non_null(strstr(kx_diag_get(d, n - 1)->message, s));
+}
+
+/* kx_components_combine refuses paths[n] with rc; the last finding says
+ * what (when says is not NULL) and no key comes back. */
+static void
+refused(const char **paths, size_t n, kx_component_info *info, kx_diag *d,
+    int rc, const char *says)
+{
+	kx_secret *o = NULL;
+
+	kx_diag_clear(d);
+	assert_int_equal(kx_components_combine(paths, n, info, &o, d), rc);
+	assert_null(o);
+	if (says != NULL)
+		last_says(d, says);
+}
+
+/* kx_components_combine: the one reader, matcher and combiner of
+ * component files (combine, export and import --kek-component). */
+static void
+t_components_combine(void **state)
+{
+	char dir[] = "test_split.XXXXXX", a[8][300];
+	const char *paths[4];
+	kx_component_info info[4];
+	kx_secret *k = key32(), *o = NULL, *k2;
+	kx_diag *d = kx_diag_new();
+	uint8_t *b;
+	FILE *f;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_parts(dir, "s", k, 3, 2);
+	write_parts(dir, "x", k, 3, 0);
+	assert_int_equal(kx_secret_from((const uint8_t *)"0123456789abcdef"
+	    "0123456789abcdef", 32, &k2), KX_OK);
+	write_parts(dir, "o", k2, 3, 2);
+	kx_secret_free(k2);
+	memset(paths, 0, sizeof(paths));
+	snprintf(a[0], sizeof(a[0]), "%s/s.3", dir);
+	snprintf(a[1], sizeof(a[1]), "%s/s.1", dir);
+	snprintf(a[2], sizeof(a[2]), "%s/x.1", dir);
+	snprintf(a[3], sizeof(a[3]), "%s/x.2", dir);
+	snprintf(a[4], sizeof(a[4]), "%s/o.2", dir);
+	snprintf(a[5], sizeof(a[5]), "%s/x.3", dir);
+	snprintf(a[6], sizeof(a[6]), "%s/missing", dir);
+
+	/* two of three Shamir shares rebuild the key; info in path order */
+	paths[0] = a[0];
+	paths[1] = a[1];
+	assert_int_equal(kx_components_combine(paths, 2, info, &o, d), KX_OK);
+	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	assert_int_equal(info[0].index, 3);
+	assert_int_equal(info[1].index, 1);
+	assert_int_equal(info[0].alg, KX_ALG_AES);
+	assert_int_equal(info[0].key_kcv_len, 3);
+	kx_secret_free(o);
+	/* info may be NULL */
+	assert_int_equal(kx_components_combine(paths, 2, NULL, &o, d), KX_OK);
+	kx_secret_free(o);
+	/* xor needs every part */
+	paths[0] = a[2];
+	paths[1] = a[3];
+	refused(paths, 2, info, d, KX_EINPUT,
+	    "all 3 components are needed, 2 given");
+	paths[2] = a[5];
+	assert_int_equal(kx_components_combine(paths, 3, info, &o, d), KX_OK);
+	assert_memory_equal(kx_secret_data(o), kx_secret_data(k), 32);
+	kx_secret_free(o);
+	/* the same part twice */
+	paths[0] = a[1];
+	paths[1] = a[1];
+	refused(paths, 2, info, d, KX_EINPUT, "repeats component");
+	/* parts of two splits, named */
+	paths[1] = a[4];
+	refused(paths, 2, info, d, KX_EINPUT, "does not belong with");
+	assert_int_equal(info[0].index, 1);	/* read before the failure */
+	/* a missing file is the reader's error, named */
+	paths[1] = a[6];
+	refused(paths, 2, info, d, KX_ENOTFOUND, NULL);
+	assert_int_equal(info[1].index, 0);
+	/* one changed digit of a value: that component's KCV */
+	assert_non_null(f = fopen(a[0], "r+"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	i = (size_t)ftell(f);
+	assert_non_null(b = malloc(i));
+	rewind(f);
+	assert_int_equal(fread(b, 1, i, f), i);
+	b[i - 2] = b[i - 2] == '0' ? '1' : '0';
+	rewind(f);
+	assert_int_equal(fwrite(b, 1, i, f), i);
+	assert_int_equal(fclose(f), 0);
+	free(b);
+	paths[0] = a[0];
+	paths[1] = a[1];
+	refused(paths, 2, info, d, KX_EKCV, "KCV check failed");
+	assert_int_equal(kx_diag_count(d), 1);
+	/* fewer than two is a usage error */
+	refused(paths, 1, info, d, KX_EUSAGE, NULL);
+	for (i = 1; i <= 3; i++) {
+		snprintf(a[7], sizeof(a[7]), "%s/s.%zu", dir, i);
+		unlink(a[7]);
+		snprintf(a[7], sizeof(a[7]), "%s/x.%zu", dir, i);
+		unlink(a[7]);
+		snprintf(a[7], sizeof(a[7]), "%s/o.%zu", dir, i);
+		unlink(a[7]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	kx_diag_free(d);
+	kx_secret_free(k);
+}
+
 int
 main(void)
 {
@@ -243,6 +415,7 @@ main(void)
 		cmocka_unit_test(t_shamir),
 		cmocka_unit_test(t_shamir_max),
 		cmocka_unit_test(t_component_file),
+		cmocka_unit_test(t_components_combine),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);

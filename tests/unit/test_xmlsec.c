@@ -196,6 +196,76 @@ t_wellformed(void **state)
 	kx_diag_free(d);
 }
 
+/*
+ * The scan before libxml2 (kmsxchg(5) LIMITS): each limit admits exactly
+ * its value and refuses one more, with KX_ELIMIT and a KX001 finding;
+ * KMSXCHG_LIMITS sets them (the defaults are exercised by
+ * tests/cli/limits.sh with the hostile inputs).
+ */
+static int
+scan(const char *doc, int unit_depth)
+{
+	kx_diag *d = kx_diag_new();
+	int r = kxi_xml_scan((const uint8_t *)doc, strlen(doc), "s",
+	    unit_depth, d);
+
+	if (r == KX_ELIMIT)
+		assert_true(kxt_has_rule(d, "KX001", KX_SEV_ERROR));
+	kx_diag_free(d);
+	return r;
+}
+
+static void
+t_scan_limits(void **state)
+{
+	size_t lim[KXI_LIM__N];
+
+	(void)state;
+	assert_int_equal(setenv("KMSXCHG_LIMITS",
+	    "text=4,refs=2,attrs=2,depth=2,key=20", 1), 0);
+	assert_int_equal(kxi_xml_limits(lim, NULL), KX_OK);
+	assert_int_equal(lim[KXI_LIM_TEXT], 4);
+	assert_int_equal(lim[KXI_LIM_KEY], 20);
+	/* text: bytes of a text node (CDATA merged in), attribute values */
+	assert_int_equal(scan("<r>abcd</r>", 0), KX_OK);
+	assert_int_equal(scan("<r>abcde</r>", 0), KX_ELIMIT);
+	assert_int_equal(scan("<r>ab<![CDATA[c]]></r>", 0), KX_ELIMIT);
+	assert_int_equal(scan("<r>abcd<!-- c -->abcd</r>", 0), KX_OK);
+	assert_int_equal(scan("<r a='abcd'/>", 0), KX_OK);
+	assert_int_equal(scan("<r a='abcde'/>", 0), KX_ELIMIT);
+	assert_int_equal(setenv("KMSXCHG_LIMITS",
+	    "text=100,refs=2,attrs=2,depth=2,key=20", 1), 0);
+	/* refs: references or CDATA sections in one text node */
+	assert_int_equal(scan("<r>&a;&b;</r>", 0), KX_OK);
+	assert_int_equal(scan("<r>&a;&b;&c;</r>", 0), KX_ELIMIT);
+	assert_int_equal(scan("<r><![CDATA[]]>&a;<![CDATA[]]></r>", 0),
+	    KX_ELIMIT);
+	assert_int_equal(scan("<r>&a;&b;<s/>&c;</r>", 0), KX_OK);
+	/* attrs: quoted values on one tag; '>' inside a value is text */
+	assert_int_equal(scan("<r a='>' b=\"'\"/>", 0), KX_OK);
+	assert_int_equal(scan("<r a='' b='' c=''/>", 0), KX_ELIMIT);
+	/* depth */
+	assert_int_equal(scan("<r><s/><s></s></r>", 0), KX_OK);
+	assert_int_equal(scan("<r><s><t/></s></r>", 0), KX_ELIMIT);
+	assert_int_equal(setenv("KMSXCHG_LIMITS", "depth=8,key=20", 1), 0);
+	/* key: each child of the root (unit 2), the whole root (unit 1) */
+	assert_int_equal(scan("<r><k>0123456789ab</k><k/></r>", 2), KX_OK);
+	assert_int_equal(scan("<r><k>0123<s/>45678<s/>9abc</k></r>", 2),
+	    KX_ELIMIT);
+	assert_int_equal(scan("<r><k>0123<s/>45678<s/>9abc</k></r>", 0),
+	    KX_OK);
+	assert_int_equal(scan("<r>0123<s/>4567<s/></r>", 1), KX_ELIMIT);
+	/* malformed input stops the scan: the parser reports it */
+	assert_int_equal(scan("<r a='' b='' <c='' d=''>", 0), KX_OK);
+	/* a bad override is a usage error */
+	assert_int_equal(setenv("KMSXCHG_LIMITS", "text=4,nope=1", 1), 0);
+	assert_int_equal(kxi_xml_limits(lim, NULL), KX_EUSAGE);
+	assert_int_equal(unsetenv("KMSXCHG_LIMITS"), 0);
+	assert_int_equal(kxi_xml_limits(lim, NULL), KX_OK);
+	assert_int_equal(lim[KXI_LIM_ATTRS], KXI_XML_MAX_ATTRS);
+	assert_int_equal(scan("<r a='' b='' c=''/>", 0), KX_OK);
+}
+
 static void
 t_size_limit(void **state)
 {
@@ -218,9 +288,9 @@ t_schema_cached(void **state)
 	struct _xmlSchema *a = NULL, *b = NULL;
 
 	(void)state;
-	assert_int_equal(kxi_xml_schema_get(KXI_SCHEMA_NATIVE, &a, NULL),
+	assert_int_equal(kxi_xml_schema_get("kmsxchg.xsd", &a, NULL),
 	    KX_OK);
-	assert_int_equal(kxi_xml_schema_get(KXI_SCHEMA_NATIVE, &b, NULL),
+	assert_int_equal(kxi_xml_schema_get("kmsxchg.xsd", &b, NULL),
 	    KX_OK);
 	assert_non_null(a);
 	assert_ptr_equal(a, b);
@@ -237,7 +307,7 @@ t_schema_validate(void **state)
 	(void)state;
 	kxt_slurp("samples/exchange/manufacturer-to-issuer.xml", &b);
 	assert_int_equal(kxi_xml_parse(b.data, b.len, "m.xml", &x, d), KX_OK);
-	assert_int_equal(kxi_xml_schema_validate(x, KXI_SCHEMA_NATIVE,
+	assert_int_equal(kxi_xml_schema_validate(x, "kmsxchg.xsd",
 	    "m.xml", d), KX_OK);
 	assert_int_equal(kx_diag_count(d), 0);
 	xmlFreeDoc(x);
@@ -249,7 +319,7 @@ t_schema_validate(void **state)
 	memcpy(p + 7, "DERIVE", 6);
 	assert_int_equal(kxi_xml_parse(b.data, b.len - 1, "m.xml", &x, d),
 	    KX_OK);
-	assert_int_equal(kxi_xml_schema_validate(x, KXI_SCHEMA_NATIVE,
+	assert_int_equal(kxi_xml_schema_validate(x, "kmsxchg.xsd",
 	    "m.xml", d), KX_ESCHEMA);
 	assert_true(finding_at(d, "KX002", 37));
 	assert_int_equal(kx_diag_get(d, 0)->rc, KX_ESCHEMA);
@@ -281,11 +351,11 @@ t_message_redacted(void **state)
 
 	(void)state;
 	assert_int_equal(kxi_xml_parse(S(doc), "r.xml", &x, NULL), KX_OK);
-	assert_int_equal(kxi_xml_schema_validate(x, KXI_SCHEMA_NATIVE,
+	assert_int_equal(kxi_xml_schema_validate(x, "kmsxchg.xsd",
 	    "r.xml", d), KX_ESCHEMA);
 	xmlFreeDoc(x);
 	assert_int_equal(kxi_xml_parse(S(gp), "g.xml", &x, NULL), KX_OK);
-	assert_int_equal(kxi_xml_schema_validate(x, KXI_SCHEMA_GP,
+	assert_int_equal(kxi_xml_schema_validate(x, "gp-keyprofile-1.1.0.xsd",
 	    "g.xml", d), KX_ESCHEMA);
 	xmlFreeDoc(x);
 	assert_true(kx_diag_count(d) >= 2);
@@ -318,6 +388,7 @@ main(void)
 		cmocka_unit_test(t_schema_cached),
 		cmocka_unit_test(t_schema_validate),
 		cmocka_unit_test(t_message_redacted),
+		cmocka_unit_test(t_scan_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -543,7 +543,7 @@ kx_policy_read(const uint8_t *buf, size_t len, const char *name,
 	}
 	if ((r = kxi_xml_parse(buf, len, name, &x, d)) != KX_OK)
 		goto out;
-	if ((r = kxi_xml_schema_validate(x, KXI_SCHEMA_POLICY, name, d)) !=
+	if ((r = kxi_xml_schema_validate(x, "policy.xsd", name, d)) !=
 	    KX_OK)
 		goto out;
 	if ((c.p = calloc(1, sizeof(*c.p))) == NULL) {

@@ -36,16 +36,6 @@
 
 #define KX_KEYSRC_MAX	((size_t)64 << 10)	/* RSA-15360 PEM fits */
 
-/* Branch-free nibble value of c, or -1. */
-static int
-nibble(unsigned char c)
-{
-	int d = c - '0', l = (c | 0x20) - 'a';
-	int isd = ((d >= 0) & (d <= 9)), isl = ((l >= 0) & (l <= 5));
-
-	return (isd * d) + (isl * (l + 10)) + ((!isd & !isl) * -1);
-}
-
 static int
 is_ws(unsigned char c)
 {
@@ -55,35 +45,23 @@ is_ws(unsigned char c)
 int
 kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
 {
-	size_t i, digits = 0, o = 0;
-	uint8_t *p;
-	int hi = -1, v, r;
+	size_t i, digits = 0, len;
+	int r;
 
 	*out = NULL;
-	for (i = 0; i < n; i++) {
-		if (ws && is_ws((unsigned char)s[i]))
-			continue;
-		if (nibble((unsigned char)s[i]) < 0)
-			return KX_ESYNTAX;
-		digits++;
-	}
+	for (i = 0; i < n; i++)
+		if (!ws || !is_ws((unsigned char)s[i]))
+			digits++;
 	if (digits == 0 || digits % 2 != 0)
 		return KX_ESYNTAX;
 	if ((r = kx_secret_new(digits / 2, out)) != KX_OK)
 		return r;
-	p = kx_secret_mut(*out);
-	for (i = 0; i < n; i++) {
-		if (ws && is_ws((unsigned char)s[i]))
-			continue;
-		v = nibble((unsigned char)s[i]);
-		if (hi < 0)
-			hi = v;
-		else {
-			p[o++] = (uint8_t)((hi << 4) | v);
-			hi = -1;
-		}
+	if ((r = kxi_hex_decode_mem(s, n, ws, kx_secret_mut(*out),
+	    digits / 2, &len)) != KX_OK) {
+		kx_secret_free(*out);
+		*out = NULL;
 	}
-	return KX_OK;
+	return r;
 }
 
 enum form { F_EMPTY, F_BLANK, F_PEM, F_HEX, F_ODD, F_TEXT, F_RAW };
@@ -100,7 +78,7 @@ form_of(const uint8_t *p, size_t n)
 	if (n >= 11 && memcmp(p, "-----BEGIN ", 11) == 0)
 		return F_PEM;
 	for (i = 0; i < n; i++) {
-		hex = nibble(p[i]) >= 0;
+		hex = kxi_hex_digit(p[i]) >= 0;
 		ws = is_ws(p[i]);
 		digits += (size_t)hex;
 		/* a run of digits ends odd: a byte split by white space */
@@ -347,8 +325,8 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 	char fdname[32];
 	int r;
 
-	if (out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "key source: no output");
+	if (spec == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if (insecure != NULL)
 		*insecure = 0;
@@ -416,8 +394,8 @@ kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
 	size_t n;
 	int r;
 
-	if (out == NULL || spec == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "passphrase source: none given");
+	if (spec == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((r = read_source(spec, &raw, fdname, &what, d)) == NOT_READ)
 		return KX_FAIL(d, KX_EUSAGE, "passphrase source: use file:PATH, "

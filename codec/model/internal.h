@@ -247,6 +247,14 @@ void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
+/* Branch-free value of the hex digit c, or -1 (for secrets too). */
+int kxi_hex_digit(int c);
+/* The decoder under all of them (constant time per digit, for secrets):
+ * slen chars, ws != 0 skips white space; KX_ESYNTAX, KX_ELIMIT past max. */
+int kxi_hex_decode_mem(const char *s, size_t slen, int ws, uint8_t *out,
+    size_t max, size_t *len);
+/* Is s a non-empty even run of hex digits (either case)? */
+int kxi_is_hex(const char *s);
 #define kxi_hex_encode kx_hex_encode	/* out 2n+1, see kmsxchg.h */
 int kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n);
 /* checked parse of an unsigned decimal; KX_ESYNTAX on junk/overflow */
@@ -298,6 +306,32 @@ int kxi_pem_pass_cb(char *buf, int size, int rwflag, void *u);
 
 /* JSON string (RFC 8259 section 7) or null for NULL (report.c). */
 int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
+
+/* ---- text (text.c) -------------------------------------------------- */
+/* One UTF-8 sequence at s (n bytes left): the code point, or -1 for an
+ * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
+ * bytes consumed (1 when invalid). */
+long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/*
+ * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
+ * values.  & < > always, CR always (&#13;), DEL and C1 controls as
+ * character references; with KXI_XML_ATTR also " ' TAB LF.  What XML 1.0
+ * cannot carry (other C0 controls, U+FFFE, U+FFFF, invalid UTF-8) is
+ * refused with KX_EUNSUPPORTED, or written as U+FFFD with KXI_XML_REPLACE
+ * (reports, which must not fail on a hostile file name).  Never dropped.
+ */
+#define KXI_XML_ATTR	1u
+#define KXI_XML_REPLACE	2u
+int kxi_xml_escape(kx_buf *b, const char *s, unsigned flags) KX_WUR;
+/*
+ * The one root-element sniffer of the XML formats' detect(): the index in
+ * ns[nns] of the namespace of a root element named local (any prefix),
+ * looking at most KXI_SNIFF_MAX bytes past a prolog of declaration,
+ * comments, PIs and a DOCTYPE; -1 when it is not such a root.
+ */
+#define KXI_SNIFF_MAX	65536
+int kxi_xml_root(const uint8_t *b, size_t n, const char *local,
+    const char *const *ns, size_t nns);
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
@@ -399,9 +433,7 @@ int kxi_read_all(const struct kxi_format *f, struct kxi_src *src,
     const char *name, kx_doc **out, kx_diag *d) KX_WUR;
 /* KX001 "not a kmsxchg ... document" at the start of name (doc.c). */
 int kxi_not_a_document(kx_diag *d, const char *name);
-extern const struct kxi_format kxi_format_xml;	/* xml.c */
-extern const struct kxi_format kxi_format_der;	/* der.c */
-extern const struct kxi_format kxi_format_gp;	/* gp.c */
+/* Each format file defines one row, listed in the table in doc.c. */
 
 /*
  * Context tag numbers of the ASN.1 module, from the field table:
@@ -479,30 +511,76 @@ int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
 int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
     char *msg, size_t size) KX_WUR;
 
+/*
+ * Fill tmp[len] (len >= strlen(path) + 32) with the mkstemp template of a
+ * temporary file beside path (dirlen: the length of its folder part,
+ * slash included), DIR/.kmsxchg.PID.XXXXXX, after removing the ones
+ * processes that no longer run left in that folder (tmpfile.c).
+ */
+void kxi_tmp_template(char *tmp, size_t len, const char *path,
+    size_t dirlen);
+
 /* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
 void kxi_xml_init(void);
 /* Parser options for every parse: no network, no DTD, no entities. */
 #define KXI_XML_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | \
 	XML_PARSE_NOCDATA)
+/*
+ * Limits checked by a linear scan before libxml2 sees an XML input
+ * (kmsxchg(5) LIMITS): bytes and references (or CDATA sections) in one
+ * text node (bytes also per attribute value), attributes per element,
+ * element depth, bytes of one key (each child of a native document's
+ * root; a whole GP KeyProfile).  KMSXCHG_LIMITS=text=N,refs=N,... in the
+ * environment overrides them.
+ */
+#define KXI_XML_MAX_TEXT ((size_t)1 << 20)
+#define KXI_XML_MAX_REFS 10000
+#define KXI_XML_MAX_ATTRS 64
 #define KXI_XML_MAX_DEPTH 64
+#define KXI_XML_MAX_KEY ((size_t)1 << 20)
+enum kxi_lim { KXI_LIM_TEXT = 0, KXI_LIM_REFS, KXI_LIM_ATTRS, KXI_LIM_DEPTH,
+	KXI_LIM_KEY, KXI_LIM__N };
+/* The limits in force (defaults, then KMSXCHG_LIMITS); KX_EUSAGE if bad. */
+int kxi_xml_limits(size_t lim[KXI_LIM__N], kx_diag *d) KX_WUR;
+/*
+ * The scan: KX_OK, or KX_ELIMIT with a KX001 finding naming the limit.
+ * unit_depth 2 applies the key limit to each child of the root, 1 to the
+ * root, 0 not at all.
+ */
+int kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, kx_diag *d) KX_WUR;
+
+/*
+ * The files of schema/ compiled into the library (codec/embed.sh writes
+ * codec/schemas.c from KX_SCHEMAS in codec/local.mk), by base name such
+ * as "kmsxchg.xsd"; the table ends with a NULL name.  kxi_embedded_get
+ * returns NULL for a name not embedded.
+ */
+struct kxi_embedded {
+	const char *name;
+	const unsigned char *data;	/* NUL-terminated */
+	size_t len;			/* without the NUL */
+};
+extern const struct kxi_embedded kxi_embedded[];
+const struct kxi_embedded *kxi_embedded_get(const char *name);
 
 /*
  * Validate an XML document (already parsed, hardened) against one of the
- * embedded schemas, recording each violation as a KX002 finding with
- * line/column.  Returns KX_OK if valid, KX_ESCHEMA if not.
+ * embedded schemas (by base name, e.g. "kmsxchg.xsd"), recording each
+ * violation as a KX002 finding with line/column.  Returns KX_OK if valid,
+ * KX_ESCHEMA if not.  An unknown schema name is a programming error.
  */
-enum kxi_schema { KXI_SCHEMA_NATIVE = 0, KXI_SCHEMA_GP, KXI_SCHEMA_POLICY,
-	KXI_SCHEMA_NATIVE_KEYS, KXI_SCHEMA__N };
 /*
- * KXI_SCHEMA_NATIVE_KEYS is the native schema without the wildcard at the
+ * KXI_XSD_NATIVE_KEYS names the native schema without the wildcard at the
  * end of KeyExchange, for documents with no foreign element at the top
  * level (where both accept the same documents): libxml2 2.9 keeps every
  * child of an element whose content model it cannot make deterministic
  * (a negated wildcard) for rollback, so with the wildcard its memory grows
  * with the number of keys (~80 bytes a key).
  */
+#define KXI_XSD_NATIVE_KEYS "kmsxchg.xsd#keys"
 struct _xmlDoc;
-int kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
+int kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
     const char *name, kx_diag *d);
 
 /*
@@ -529,9 +607,12 @@ struct _xmlSchema;
 struct _xmlError;
 int kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
     struct _xmlDoc **out, kx_diag *d) KX_WUR;
+/* The same, with the key limit of the scan at unit_depth (kxi_xml_scan). */
+int kxi_xml_parse_unit(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct _xmlDoc **out, kx_diag *d) KX_WUR;
 /*
  * The cheap pre-parse check kxi_xml_parse does first (size limit, UTF-8
- * only, no DOCTYPE in the prolog); for readers that use another libxml2
+ * only, no DOCTYPE in the prolog, the scan without a key limit); for readers that use another libxml2
  * entry point (xmlTextReader).  KX_OK or KX_ESYNTAX/KX_ELIMIT + KX001.
  */
 int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
@@ -539,7 +620,8 @@ int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
 /*
  * Well-formedness check of buf with the same hardening as kxi_xml_parse
  * (prolog check, DTD refusal, depth limit, KX001 findings) but building
- * nothing: constant memory.  For streaming readers.
+ * nothing: constant memory.  For the native streaming reader: the scan
+ * applies the key limit to each child of the root.
  */
 int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;
@@ -551,7 +633,7 @@ int kxi_xml_wellformed_src(struct kxi_src *s, const char *name,
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.
  */
-int kxi_xml_schema_get(enum kxi_schema which, struct _xmlSchema **out,
+int kxi_xml_schema_get(const char *schema, struct _xmlSchema **out,
     kx_diag *d) KX_WUR;
 /*
  * Error context for libxml2 structured-error callbacks: each error becomes

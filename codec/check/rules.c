@@ -2348,6 +2348,8 @@ int
 kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
     const kx_doc *against, kx_diag *d)
 {
+	if (doc == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	return kxi_rules_run(doc, KX_PHASE_DOCUMENT, policy, now, against,
 	    NULL, NULL, d);
 }

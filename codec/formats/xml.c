@@ -900,8 +900,8 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	if ((rc = kxi_xml_wellformed_src(src, name, &foreign, d)) != KX_OK)
 		goto out;
 	/* without foreign elements at the top both schemas say the same */
-	if ((rc = kxi_xml_schema_get(foreign ? KXI_SCHEMA_NATIVE :
-	    KXI_SCHEMA_NATIVE_KEYS, &schema, d)) != KX_OK)
+	if ((rc = kxi_xml_schema_get(foreign ? "kmsxchg.xsd" :
+	    KXI_XSD_NATIVE_KEYS, &schema, d)) != KX_OK)
 		goto out;
 	r->cur.s = src;
 	r->ec.d = d;
@@ -1213,6 +1213,8 @@ xml_sclose(struct kxi_sreader *r)
 	kxi_xml_reader_close((kxi_xml_reader *)r);
 }
 
+extern const struct kxi_format kxi_format_xml;
+
 static int
 xml_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
     kx_diag *d)
@@ -1227,98 +1229,11 @@ xml_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 
 /* ============================== detect ============================== */
 static int
-name_char(uint8_t ch)
-{
-	return ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n' &&
-	    ch != '/' && ch != '>' && ch != '=' && ch != '\0';
-}
-
-static int
 xml_detect(const uint8_t *b, size_t n)
 {
-	size_t i = 0, s, pfx = 0, k;
-	const size_t lim = n < 65536 ? n : 65536;
-	char want[64];
-	uint8_t q;
+	static const char *const ns[] = { KX_NS };
 
-	if (b == NULL)
-		return 0;
-	if (lim >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	for (;;) {
-		while (i < lim && xml_ws((char)b[i]))
-			i++;
-		if (i + 1 >= lim || b[i] != '<')
-			return 0;
-		if (i + 9 < lim && memcmp(b + i, "<!DOCTYPE", 9) == 0) {
-			/* The reader refuses it as malformed: skip it. */
-			int brack = 0;
-
-			for (k = i + 9; k < lim; k++) {
-				if (b[k] == '[')
-					brack++;
-				else if (b[k] == ']')
-					brack--;
-				else if (b[k] == '>' && brack <= 0)
-					break;
-			}
-			if (k >= lim)
-				return 0;
-			i = k + 1;
-			continue;
-		}
-		if (b[i + 1] == '?' || b[i + 1] == '!') {
-			const char *end = b[i + 1] == '?' ? "?>" : "-->";
-
-			if (b[i + 1] == '!' && (i + 3 >= lim ||
-			    memcmp(b + i, "<!--", 4) != 0))
-				return 0;
-			for (k = i + 2; k + strlen(end) <= lim; k++)
-				if (memcmp(b + k, end, strlen(end)) == 0)
-					break;
-			if (k + strlen(end) > lim)
-				return 0;
-			i = k + strlen(end);
-			continue;
-		}
-		break;
-	}
-	s = ++i;
-	while (i < lim && name_char(b[i])) {
-		if (b[i] == ':')
-			pfx = i - s + 1;
-		i++;
-	}
-	if (i - s - pfx != 11 || memcmp(b + s + pfx, "KeyExchange", 11) != 0)
-		return 0;
-	/* Find the declaration of the root's namespace among its attrs. */
-	if (pfx > 0)
-		snprintf(want, sizeof(want), "xmlns:%.*s", (int)(pfx - 1),
-		    (const char *)b + s);
-	else
-		snprintf(want, sizeof(want), "xmlns");
-	while (i < lim && b[i] != '>') {
-		while (i < lim && (xml_ws((char)b[i]) || b[i] == '/'))
-			i++;
-		s = i;
-		while (i < lim && name_char(b[i]))
-			i++;
-		k = i - s;
-		while (i < lim && (xml_ws((char)b[i]) || b[i] == '='))
-			i++;
-		if (i >= lim || (b[i] != '"' && b[i] != '\''))
-			return 0;
-		q = b[i++];
-		if (k == strlen(want) && memcmp(b + s, want, k) == 0 &&
-		    i + strlen(KX_NS) < lim &&
-		    memcmp(b + i, KX_NS, strlen(KX_NS)) == 0 &&
-		    b[i + strlen(KX_NS)] == q)
-			return 1;
-		while (i < lim && b[i] != q)
-			i++;
-		i++;
-	}
-	return 0;
+	return kxi_xml_root(b, n, "KeyExchange", ns, 1) == 0;
 }
 
 /* ============================== writing ============================== */
@@ -1350,72 +1265,18 @@ indent(struct wr *w, int lvl)
 	    sizeof(sp) - 1);
 }
 
-/* Length of a valid UTF-8 sequence of an XML 1.0 Char at p, else 0. */
-static size_t
-xml_char(const unsigned char *p)
-{
-	uint32_t cp;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return p[0] >= 0x20 || p[0] == '\t' || p[0] == '\n' ||
-		    p[0] == '\r' ? 1 : 0;
-	if ((p[0] & 0xE0) == 0xC0) {
-		n = 2;
-		cp = p[0] & 0x1F;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		n = 3;
-		cp = p[0] & 0x0F;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-		return 0;
-	return n;
-}
-
 static void
 esc(struct wr *w, const char *s, const char *what)
 {
-	const unsigned char *p = (const unsigned char *)s, *run = p;
-	size_t n;
+	int r;
 
-	while (*p != '\0') {
-		const char *rep = NULL;
-
-		if (*p == '&')
-			rep = "&amp;";
-		else if (*p == '<')
-			rep = "&lt;";
-		else if (*p == '>')
-			rep = "&gt;";
-		else if (*p == '\r')
-			rep = "&#13;";
-		if (rep != NULL) {
-			put(w, (const char *)run, (size_t)(p - run));
-			puts_(w, rep);
-			run = ++p;
-			continue;
-		}
-		if ((n = xml_char(p)) == 0) {
-			if (w->r == KX_OK)
-				w->r = KX_FAIL(w->d, KX_EUNSUPPORTED,
-				    "%s: text is not UTF-8 or holds a "
-				    "character XML cannot carry", what);
-			return;
-		}
-		p += n;
-	}
-	put(w, (const char *)run, (size_t)(p - run));
+	if (w->r != KX_OK)
+		return;
+	if ((r = kxi_xml_escape(w->b, s, 0)) == KX_EUNSUPPORTED)
+		w->r = KX_FAIL(w->d, KX_EUNSUPPORTED, "%s: text is not UTF-8 "
+		    "or holds a character XML cannot carry", what);
+	else
+		w->r = r;
 }
 
 static void

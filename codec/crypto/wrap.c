@@ -492,7 +492,7 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	int r = KX_EINTERNAL;
 
 	if (kek == NULL || key == NULL || out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
+		kxi_misuse(__func__, "NULL argument");
 	if (klen == 0 || klen > KX_WRAP_MAX_IN)
 		return KX_FAIL(d, KX_EINPUT, "wrap %s: key length %zu out of "
 		    "range", wname(alg), klen);
@@ -583,8 +583,8 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 	EVP_PKEY *pk = NULL;
 	int r = KX_EINTERNAL;
 
-	if (out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "unwrap: no output");
+	if (kek == NULL || (in == NULL && inlen > 0) || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if (kek == NULL || in == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "unwrap: missing input or KEK");

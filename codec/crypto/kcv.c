@@ -30,6 +30,8 @@ kx_kcv_default_len(enum kx_kcv_method m)
 int
 kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
 {
+	if (min == NULL || max == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	switch (m) {
 	case KX_KCV_GP_DES:
 	case KX_KCV_GP_AES:
@@ -78,6 +80,8 @@ kx_kcv_default_method(enum kx_alg alg)
 int
 kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 {
+	if (out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	switch (family) {
 	case KX_ALG_AES:
 		if (keylen == 16 || keylen == 24 || keylen == 32) {
@@ -179,7 +183,7 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 	enum kx_alg implied;
 
 	if (key == NULL || out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "kcv: no key");
+		kxi_misuse(__func__, "NULL argument");
 	des = alg == KX_ALG_DES || alg == KX_ALG_TDEA2 ||
 	    alg == KX_ALG_TDEA3;
 	if (!des && alg != KX_ALG_AES)

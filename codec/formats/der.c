@@ -1961,6 +1961,8 @@ out:
 	return rc;
 }
 
+extern const struct kxi_format kxi_format_der;
+
 static int
 der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
     kx_diag *d)

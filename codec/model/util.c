@@ -51,6 +51,8 @@ kx_buf_append(kx_buf *b, const void *p, size_t n)
 {
 	int r;
 
+	if (b == NULL || (p == NULL && n > 0))
+		kxi_misuse(__func__, "NULL argument");
 	if (n == 0)
 		return KX_OK;
 	if ((r = buf_reserve(b, n)) != KX_OK)
@@ -66,6 +68,8 @@ kx_buf_printf(kx_buf *b, const char *fmt, ...)
 	va_list ap;
 	int n, r;
 
+	if (b == NULL || fmt == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -94,22 +98,20 @@ kx_buf_free(kx_buf *b)
 }
 
 /* ---- hex ----------------------------------------------------------- */
-static int
-hexval(int c)
+/* Branch-free nibble value of c, or -1 (the digits may be a secret's). */
+int
+kxi_hex_digit(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	int d = c - '0', l = (c | 0x20) - 'a';
+	int isd = ((d >= 0) & (d <= 9)), isl = ((l >= 0) & (l <= 5));
+
+	return (isd * d) + (isl * (l + 10)) + ((!isd & !isl) * -1);
 }
 
 /* The one hex decoder: ws != 0 skips spaces, tabs and line ends. */
-static int
-hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
-    size_t *len)
+int
+kxi_hex_decode_mem(const char *s, size_t slen, int ws, uint8_t *out,
+    size_t max, size_t *len)
 {
 	size_t i, n = 0;
 	int hi = -1, v;
@@ -118,7 +120,7 @@ hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
 		if (ws && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
 		    s[i] == '\r'))
 			continue;
-		if ((v = hexval((unsigned char)s[i])) < 0)
+		if ((v = kxi_hex_digit((unsigned char)s[i])) < 0)
 			return KX_ESYNTAX;
 		if (hi < 0) {
 			hi = v;
@@ -138,7 +140,7 @@ hex_decode(const char *s, size_t slen, int ws, uint8_t *out, size_t max,
 int
 kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len)
 {
-	return hex_decode(s, strlen(s), 0, out, max, len);
+	return kxi_hex_decode_mem(s, strlen(s), 0, out, max, len);
 }
 
 int
@@ -147,7 +149,7 @@ kx_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
 {
 	if (s == NULL || out == NULL || len == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	return hex_decode(s, slen, 1, out, max, len);
+	return kxi_hex_decode_mem(s, slen, 1, out, max, len);
 }
 
 int
@@ -174,6 +176,8 @@ kx_hex_encode(const uint8_t *p, size_t n, char *out)
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i;
 
+	if ((p == NULL && n > 0) || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[p[i] >> 4];
 		out[2 * i + 1] = digits[p[i] & 15];
@@ -197,6 +201,17 @@ kxi_buf_hex(kx_buf *b, const uint8_t *p, size_t n)
 		n -= chunk;
 	}
 	return KX_OK;
+}
+
+int
+kxi_is_hex(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (kxi_hex_digit((unsigned char)s[n]) < 0)
+			return 0;
+	return n > 0 && n % 2 == 0;
 }
 
 /* ---- numbers ------------------------------------------------------- */
@@ -275,8 +290,8 @@ kx_time_parse(const char *s, int64_t *out)
 	unsigned y, mo, d, h = 0, mi = 0, se = 0;
 	size_t n;
 
-	if (s == NULL)
-		return KX_EUSAGE;
+	if (s == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	n = strlen(s);
 	if (n != 10 && n != 20)
 		return KX_ESYNTAX;
@@ -303,6 +318,8 @@ kx_time_format(int64_t t, char buf[21])
 	int64_t days = t / 86400, secs = t % 86400, y;
 	unsigned m, d;
 
+	if (buf == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	if (secs < 0) {
 		secs += 86400;
 		days--;
@@ -539,12 +556,16 @@ out:
 int
 kx_file_read(const char *path, size_t max, kx_buf *out, kx_diag *d)
 {
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	return file_read(path, max, 0, out, d);
 }
 
 int
 kx_file_read_private(const char *path, size_t max, kx_buf *out, kx_diag *d)
 {
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	return file_read(path, max, 1, out, d);
 }
 
@@ -577,7 +598,7 @@ write_from_src(int fd, size_t n)
 static int
 write_all(int fd, const uint8_t *p, size_t n)
 {
-	if (p == NULL && write_src >= 0)
+	if ((const void *)p == (const void *)&write_src)
 		return write_from_src(fd, n);
 	return write_all_mem(fd, p, n);
 }
@@ -588,8 +609,11 @@ kx_file_write_atomic_fd(const char *path, int src, size_t n, int flags,
 {
 	int r;
 
+	if (path == NULL || src < 0)
+		kxi_misuse(__func__, "NULL argument");
+	/* &write_src marks "from the file" for write_all */
 	write_src = src;
-	r = kx_file_write_atomic(path, NULL, n, flags, d);
+	r = kx_file_write_atomic(path, &write_src, n, flags, d);
 	write_src = -1;
 	return r;
 }
@@ -699,7 +723,7 @@ write_replace(const char *path, const void *p, size_t n, int flags,
 	if ((tmp = tmp_claim(len)) == NULL && (tmp = own = malloc(len)) ==
 	    NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	snprintf(tmp, len, "%.*s.kmsxchg.XXXXXX", (int)dirlen, path);
+	kxi_tmp_template(tmp, len, path, dirlen);
 	if ((fd = mkstemp(tmp)) < 0) {
 		r = KX_FAIL(d, KX_EIO, "cannot create a file beside %s: %s",
 		    path, strerror(errno));
@@ -784,6 +808,8 @@ kx_file_write_atomic(const char *path, const void *p, size_t n, int flags,
 	char *real = NULL;
 	int r;
 
+	if (path == NULL || (p == NULL && n > 0))
+		kxi_misuse(__func__, "NULL argument");
 	if (strcmp(path, "-") == 0) {
 		if (write_all(STDOUT_FILENO, p, n) != 0)
 			return KX_FAIL(d, KX_EIO, "cannot write to stdout: %s",

@@ -83,45 +83,6 @@ sev_name(enum kx_severity s)
 	return (unsigned)s <= KX_SEV_ERROR ? sev_names[s] : "error";
 }
 
-/*
- * Decode one UTF-8 sequence at s (n bytes left): the code point, or -1
- * for an invalid byte (overlong forms, surrogates and values above
- * U+10FFFF are invalid).  *len is the bytes consumed (1 when invalid).
- */
-static long
-utf8_next(const unsigned char *s, size_t n, size_t *len)
-{
-	unsigned long c;
-	size_t k, i;
-
-	*len = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		k = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		k = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		k = 4;
-		c = s[0] & 0x07;
-	} else
-		return -1;
-	if (n < k)
-		return -1;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((k == 3 && c < 0x800) || (k == 4 && c < 0x10000) ||
-	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return -1;
-	*len = k;
-	return (long)c;
-}
-
 /* ---- escaping ------------------------------------------------------- */
 static int
 json_str(kx_buf *b, const char *s)
@@ -137,7 +98,7 @@ json_str(kx_buf *b, const char *s)
 	if ((r = kx_buf_append(b, "\"", 1)) != KX_OK)
 		return r;
 	while (n > 0 && r == KX_OK) {
-		c = utf8_next(p, n, &len);
+		c = kxi_utf8_next(p, n, &len);
 		if (c < 0)
 			r = kx_buf_printf(b, "\\ufffd");
 		else if (c == '"')
@@ -169,38 +130,12 @@ kxi_json_str(kx_buf *b, const char *s)
 	return json_str(b, s);
 }
 
-/* XML text or attribute value (attr: also quotes and white space). */
+/* XML text or attribute value: what XML cannot carry becomes U+FFFD. */
 static int
 xml_str(kx_buf *b, const char *s, int attr)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), len;
-	long c;
-	int r = KX_OK;
-
-	while (n > 0 && r == KX_OK) {
-		c = utf8_next(p, n, &len);
-		if (c < 0 || (c < 0x20 && c != '\t' && c != '\n' &&
-		    c != '\r') || c == 0xFFFE || c == 0xFFFF)
-			r = kx_buf_printf(b, "\xEF\xBF\xBD");
-		else if (c == '&')
-			r = kx_buf_printf(b, "&amp;");
-		else if (c == '<')
-			r = kx_buf_printf(b, "&lt;");
-		else if (c == '>')
-			r = kx_buf_printf(b, "&gt;");
-		else if (c == '"' && attr)
-			r = kx_buf_printf(b, "&quot;");
-		else if (c == '\'' && attr)
-			r = kx_buf_printf(b, "&apos;");
-		else if ((c < 0x20 && attr) || c == 0x7F)
-			r = kx_buf_printf(b, "&#%ld;", c);
-		else
-			r = kx_buf_append(b, p, len);
-		p += len;
-		n -= len;
-	}
-	return r;
+	return kxi_xml_escape(b, s != NULL ? s : "",
+	    KXI_XML_REPLACE | (attr ? KXI_XML_ATTR : 0));
 }
 
 /* A file name as a URI reference (RFC 3986): unreserved and "/" kept. */
@@ -231,7 +166,7 @@ text_str(kx_buf *b, const char *s)
 	int r = KX_OK;
 
 	while (n > 0 && r == KX_OK) {
-		c = utf8_next(p, n, &len);
+		c = kxi_utf8_next(p, n, &len);
 		if (c < 0x20 || c == 0x7F)
 			r = kx_buf_append(b, "?", 1);
 		else

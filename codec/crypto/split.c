@@ -9,6 +9,7 @@
  * interpolation at 0.  Multiplication is a fixed 8-round shift/xor loop:
  * no table lookups or branches on secret data.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -70,7 +71,7 @@ kx_split(const kx_secret *key, unsigned n, unsigned m, kx_secret **parts,
 	int r = KX_EINTERNAL;
 
 	if (key == NULL || parts == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "split: no key");
+		kxi_misuse(__func__, "NULL argument");
 	if (len == 0 || len > KX_SPLIT_MAX_KEY)
 		return KX_FAIL(d, KX_EUSAGE, "split: key length %zu out of "
 		    "range", len);
@@ -146,8 +147,8 @@ kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
 	unsigned i, j;
 	int r = KX_EINTERNAL;
 
-	if (out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "combine: no output");
+	if (parts == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if (parts == NULL || k < 2 || k > 255)
 		return KX_FAIL(d, KX_EUSAGE, "combine: %u parts (need 2..255)",
@@ -271,7 +272,7 @@ kx_component_write(const kx_component_info *ci, const kx_secret *value,
 	int r;
 
 	if (ci == NULL || value == NULL || out == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "component: missing argument");
+		kxi_misuse(__func__, "NULL argument");
 	if ((r = check_info(ci, "component", d)) != KX_OK)
 		return KX_FAIL(d, KX_EUSAGE, "component: not written");
 	if (kx_alg_for_len(ci->alg, kx_secret_len(value), &a) != KX_OK ||
@@ -356,8 +357,8 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 	enum kx_alg a;
 	int r = KX_ESYNTAX, e;
 
-	if (value == NULL || ci == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "component: missing argument");
+	if (ci == NULL || value == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*value = NULL;
 	memset(ci, 0, sizeof(*ci));
 	name = name ? name : "component";
@@ -397,6 +398,11 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 		if (seen & (1u << f)) {
 			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: field %s repeated",
 			    name, lineno, fields[f]);
+			goto out;
+		}
+		if (seen != (1u << f) - 1) {
+			r = KX_FAIL(d, KX_ESYNTAX, "%s:%u: field %s out of "
+			    "order", name, lineno, fields[f]);
 			goto out;
 		}
 		seen |= 1u << f;
@@ -487,5 +493,130 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 	r = KX_OK;
 out:
 	kx_secret_free(val);
+	return r;
+}
+
+/* ---- a set of component files ----------------------------------------- */
+/* Whether two components come from the same split. */
+static int
+same_split(const kx_component_info *a, const kx_secret *av,
+    const kx_component_info *b, const kx_secret *bv)
+{
+	return a->parts == b->parts && a->threshold == b->threshold &&
+	    a->method == b->method && a->alg == b->alg &&
+	    a->kcv_method == b->kcv_method &&
+	    a->key_kcv_len == b->key_kcv_len &&
+	    CRYPTO_memcmp(a->key_kcv, b->key_kcv, a->key_kcv_len) == 0 &&
+	    kx_secret_len(av) == kx_secret_len(bv);
+}
+
+/* Read one component file into ci and *v; one finding naming it. */
+static int
+read_one(const char *path, kx_component_info *ci, kx_secret **v,
+    kx_diag *d)
+{
+	kx_diag *tmp = NULL;
+	kx_buf b = { 0 };
+	int r;
+
+	/* a component is key material: private, as file: key sources */
+	if ((r = kx_file_read_private(path, KX_COMPONENT_MAX_FILE, &b, d)) !=
+	    KX_OK)
+		goto out;
+	if ((tmp = kx_diag_new()) == NULL) {
+		r = KX_ENOMEM;
+		goto out;
+	}
+	r = kx_component_read(b.data, b.len, path, ci, v, tmp);
+	if (r == KX_EKCV)
+		r = KX_FAIL(d, KX_EKCV, "component %s: KCV check failed (the "
+		    "component is damaged or altered)", path);
+	else if (r != KX_OK) {
+		kxi_diag_merge(d, tmp);
+		if (r != KX_EIO && r != KX_ENOMEM)
+			r = KX_FAIL(d, r, "component %s: not a valid "
+			    "component file", path);
+	}
+out:
+	kx_buf_free(&b);	/* wipes: the text held the component */
+	kx_diag_free(tmp);
+	return r;
+}
+
+int
+kx_components_combine(const char *const *paths, size_t n,
+    kx_component_info *info, kx_secret **key, kx_diag *d)
+{
+	kx_component_info *ci = NULL;
+	kx_secret **v = NULL;
+	uint8_t *xs = NULL, kcv[16];
+	size_t i, j;
+	int r;
+
+	if (key == NULL || paths == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*key = NULL;
+	if (info != NULL)
+		memset(info, 0, n * sizeof(*info));
+	if (n < 2 || n > 255)
+		return KX_FAIL(d, KX_EUSAGE, "combine: %zu components (need "
+		    "2..255)", n);
+	if ((ci = calloc(n, sizeof(*ci))) == NULL ||
+	    (v = calloc(n, sizeof(*v))) == NULL ||
+	    (xs = calloc(n, 1)) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "combine: out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (paths[i] == NULL)
+			kxi_misuse(__func__, "NULL path");
+		if ((r = read_one(paths[i], &ci[i], &v[i], d)) != KX_OK)
+			goto out;
+		if (info != NULL)
+			info[i] = ci[i];
+		for (j = 0; j < i; j++)
+			if (ci[j].index == ci[i].index) {
+				r = KX_FAIL(d, KX_EINPUT, "component %s "
+				    "repeats component %s (part %u)",
+				    paths[i], paths[j], ci[i].index);
+				goto out;
+			}
+		if (!same_split(&ci[i], v[i], &ci[0], v[0])) {
+			r = KX_FAIL(d, KX_EINPUT, "component %s does not "
+			    "belong with %s (header mismatch)", paths[i],
+			    paths[0]);
+			goto out;
+		}
+		xs[i] = (uint8_t)ci[i].index;
+	}
+	if (ci[0].method == KX_SPLIT_XOR && n != ci[0].parts) {
+		r = KX_FAIL(d, KX_EINPUT, "all %u components are needed, %zu "
+		    "given", ci[0].parts, n);
+		goto out;
+	}
+	if (n < ci[0].threshold) {
+		r = KX_FAIL(d, KX_EINPUT, "%u components are needed, %zu "
+		    "given", ci[0].threshold, n);
+		goto out;
+	}
+	if ((r = kx_combine(v, xs, (unsigned)n, ci[0].method ==
+	    KX_SPLIT_XOR ? 0 : ci[0].threshold, key, d)) != KX_OK ||
+	    (r = kx_kcv_compute(ci[0].alg, ci[0].kcv_method, *key, kcv,
+	    ci[0].key_kcv_len, d)) != KX_OK)
+		goto out;
+	if (CRYPTO_memcmp(kcv, ci[0].key_kcv, ci[0].key_kcv_len) != 0)
+		r = KX_FAIL(d, KX_EKCV, "the rebuilt key does not match the "
+		    "key KCV in %s", paths[0]);
+out:
+	if (v != NULL)
+		for (i = 0; i < n; i++)
+			kx_secret_free(v[i]);
+	if (r != KX_OK) {
+		kx_secret_free(*key);
+		*key = NULL;
+	}
+	free(ci);
+	free(v);
+	free(xs);
 	return r;
 }

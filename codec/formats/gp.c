@@ -68,94 +68,10 @@ ns_index(const xmlChar *href)
 }
 
 /* ---- detect -------------------------------------------------------- */
-#define DETECT_MAX 65536
-
-static const char *
-find(const char *p, const char *end, const char *s)
-{
-	size_t n = strlen(s);
-
-	for (; (size_t)(end - p) >= n; p++)
-		if (memcmp(p, s, n) == 0)
-			return p;
-	return NULL;
-}
-
 static int
 detect(const uint8_t *buf, size_t len)
 {
-	const char *p = (const char *)buf, *end, *q, *tag_end;
-	char qname[128], prefix[64], want[80];
-	size_t n, i;
-
-	if (len > DETECT_MAX)
-		len = DETECT_MAX;
-	end = p + len;
-	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	/* skip the prolog: declaration, comments, PIs, white space */
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
-			p++;
-		if (p >= end || *p != '<')
-			return 0;
-		if (p + 1 < end && (p[1] == '?' || p[1] == '!')) {
-			const char *close = p[1] == '?' ? "?>" : ">";
-
-			if (p + 3 < end && memcmp(p, "<!--", 4) == 0)
-				close = "-->";
-			q = find(p + 2, end, close);
-			if (q == NULL)
-				return 0;
-			p = q + strlen(close);
-			continue;
-		}
-		break;
-	}
-	p++;
-	for (n = 0; p < end && n + 1 < sizeof(qname) && *p != ' ' &&
-	    *p != '\t' && *p != '\r' && *p != '\n' && *p != '>' &&
-	    *p != '/'; p++)
-		qname[n++] = *p;
-	qname[n] = '\0';
-	q = strchr(qname, ':');
-	if (q != NULL) {
-		if ((size_t)(q - qname) >= sizeof(prefix))
-			return 0;
-		memcpy(prefix, qname, (size_t)(q - qname));
-		prefix[q - qname] = '\0';
-		q++;
-	} else {
-		prefix[0] = '\0';
-		q = qname;
-	}
-	if (strcmp(q, "KeyProfile") != 0)
-		return 0;
-	if ((tag_end = memchr(p, '>', (size_t)(end - p))) == NULL)
-		tag_end = end;
-	snprintf(want, sizeof(want), "xmlns%s%s=", prefix[0] ? ":" : "",
-	    prefix);
-	for (q = p; q < tag_end; q++) {
-		size_t wl = strlen(want);
-
-		if ((size_t)(tag_end - q) <= wl || memcmp(q, want, wl) != 0 ||
-		    (q > p && q[-1] != ' ' && q[-1] != '\t' && q[-1] != '\n' &&
-		    q[-1] != '\r'))
-			continue;
-		q += wl;
-		if (q >= tag_end || (*q != '"' && *q != '\''))
-			return 0;
-		for (i = 0; i < NGPNS; i++) {
-			size_t l = strlen(gp_ns[i]);
-
-			if ((size_t)(tag_end - q - 1) > l &&
-			    memcmp(q + 1, gp_ns[i], l) == 0 && q[1 + l] == *q)
-				return 1;
-		}
-		return 0;
-	}
-	return 0;
+	return kxi_xml_root(buf, len, "KeyProfile", gp_ns, NGPNS) >= 0;
 }
 
 /* ---- reading: findings ---------------------------------------------- */
@@ -1034,7 +950,8 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	r.d = d;
 	r.verify_recover = r.permanent = KX_TRI_UNSET;
 	kxi_xml_init();
-	if ((rc = kxi_xml_parse(buf, len, name, &x, d)) != KX_OK)
+	/* One KeyProfile is one key: the key limit bounds its DOM. */
+	if ((rc = kxi_xml_parse_unit(buf, len, name, 1, &x, d)) != KX_OK)
 		goto out;
 	root = xmlDocGetRootElement(x);
 	if (root == NULL || root->ns == NULL ||
@@ -1068,7 +985,7 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		rc = r.rc;
 		goto out;
 	}
-	if ((rc = kxi_xml_schema_validate(x, KXI_SCHEMA_GP, name, d)) !=
+	if ((rc = kxi_xml_schema_validate(x, "gp-keyprofile-1.1.0.xsd", name, d)) !=
 	    KX_OK)
 		goto out;
 	if ((rc = map_doc(&r, root)) != KX_OK)
@@ -1089,6 +1006,7 @@ struct wr {
 	kx_buf *b;
 	kx_diag *d;
 	int rc;
+	const char *bad;	/* the field XML 1.0 cannot carry */
 };
 
 static void lost(struct wr *w, const char *fmt, ...) KX_PRINTF(2, 3);
@@ -1129,27 +1047,16 @@ put(struct wr *w, const char *fmt, ...)
 	w->rc = kx_buf_append(w->b, tmp, (size_t)n);
 }
 
-/* Escaped text for attribute values and element content. */
+/* Escaped text for attribute values and element content; what names
+ * the field when XML 1.0 cannot carry the text (never dropped). */
 static void
-put_esc(struct wr *w, const char *s)
+put_esc(struct wr *w, const char *s, const char *what)
 {
-	const char *p;
-
-	for (p = s; *p != '\0' && w->rc == KX_OK; p++) {
-		switch (*p) {
-		case '&': w->rc = kx_buf_append(w->b, "&amp;", 5); break;
-		case '<': w->rc = kx_buf_append(w->b, "&lt;", 4); break;
-		case '>': w->rc = kx_buf_append(w->b, "&gt;", 4); break;
-		case '"': w->rc = kx_buf_append(w->b, "&quot;", 6); break;
-		case '\t': w->rc = kx_buf_append(w->b, "&#9;", 4); break;
-		case '\n': w->rc = kx_buf_append(w->b, "&#10;", 5); break;
-		case '\r': w->rc = kx_buf_append(w->b, "&#13;", 5); break;
-		default:
-			if ((unsigned char)*p < 0x20)
-				break;	/* not representable in XML 1.0 */
-			w->rc = kx_buf_append(w->b, p, 1);
-		}
-	}
+	if (w->rc != KX_OK)
+		return;
+	if ((w->rc = kxi_xml_escape(w->b, s, KXI_XML_ATTR)) ==
+	    KX_EUNSUPPORTED)
+		w->bad = what;
 }
 
 static void
@@ -1158,32 +1065,17 @@ put_attr(struct wr *w, const char *name, const char *v)
 	if (v == NULL)
 		return;
 	put(w, " %s=\"", name);
-	put_esc(w, v);
+	put_esc(w, v, name);
 	put(w, "\"");
 }
 
 static void
 put_hex_attr(struct wr *w, const char *name, const uint8_t *p, size_t n)
 {
-	size_t i;
-
 	put(w, " %s=\"", name);
-	for (i = 0; i < n; i++)
-		put(w, "%02X", p[i]);
+	if (w->rc == KX_OK)
+		w->rc = kxi_buf_hex(w->b, p, n);
 	put(w, "\"");
-}
-
-static int
-is_hex(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') ||
-		    (s[n] >= 'A' && s[n] <= 'F') ||
-		    (s[n] >= 'a' && s[n] <= 'f')))
-			return 0;
-	return n > 0 && n % 2 == 0;
 }
 
 /* A hexBinary attribute from a model string: as is, or hex of its bytes. */
@@ -1193,7 +1085,7 @@ put_hexstr(struct wr *w, const char *attrname, const char *field,
 {
 	if (v == NULL)
 		return;
-	if (is_hex(v)) {
+	if (kxi_is_hex(v)) {
 		put_attr(w, attrname, v);
 		return;
 	}
@@ -1444,41 +1336,17 @@ value_carried(const kx_key *k)
 	return 0;
 }
 
-/* OID dotted string to DER content octets (hex written directly). */
+/* OID dotted string as the hex of its DER content octets. */
 static int
 put_oid_hex(struct wr *w, const char *oid)
 {
-	unsigned long long arcs[64];
-	size_t n = 0, i;
-	const char *p = oid;
-	char *e;
+	uint8_t der[KXI_OID_MAX_TEXT];
+	size_t n;
 
-	while (*p != '\0' && n < 64) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		arcs[n++] = strtoull(p, &e, 10);
-		p = e;
-		if (*p == '.')
-			p++;
-		else if (*p != '\0')
-			return -1;
-	}
-	if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) ||
-	    *p != '\0')
+	if (kxi_oid_to_der(oid, der, sizeof(der), &n, NULL) != KX_OK)
 		return -1;
-	arcs[1] += arcs[0] * 40;
-	for (i = 1; i < n; i++) {
-		uint8_t tmp[10];
-		int j = 0;
-		unsigned long long v = arcs[i];
-
-		do {
-			tmp[j++] = (uint8_t)(v & 0x7f);
-			v >>= 7;
-		} while (v != 0);
-		while (j-- > 0)
-			put(w, "%02X", tmp[j] | (j > 0 ? 0x80 : 0));
-	}
+	if (w->rc == KX_OK)
+		w->rc = kxi_buf_hex(w->b, der, n);
 	return 0;
 }
 
@@ -1671,9 +1539,9 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 		lost(&w, "the document recipients");
 	if (doc->comment != NULL)
 		lost(&w, "the document comment");
-	uid = p->template_id != NULL && is_hex(p->template_id) ?
+	uid = p->template_id != NULL && kxi_is_hex(p->template_id) ?
 	    p->template_id : p->id;
-	if (p->template_id != NULL && !is_hex(p->template_id))
+	if (p->template_id != NULL && !kxi_is_hex(p->template_id))
 		lost(&w, "template %s", p->template_id);
 	if (doc->id != NULL && (uid == NULL || strcmp(doc->id, uid) != 0))
 		lost(&w, "the document id %s", doc->id);
@@ -1684,7 +1552,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, "<KeyProfile xmlns=\"%s\"", KX_GP_NS);
 	if (uid == NULL)
 		put_attr(&w, "UniqueID", "00");
-	else if (uid == p->id && !is_hex(uid))	/* reported once, at ID */
+	else if (uid == p->id && !kxi_is_hex(uid))	/* reported once, at ID */
 		put_hex_attr(&w, "UniqueID", (const uint8_t *)uid,
 		    strlen(uid));
 	else
@@ -1692,7 +1560,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, " ProfileVersion=\"1.1.0\" ErrataVersion=\"0\">\n");
 	if (p->description != NULL) {
 		put(&w, "  <Description>");
-		put_esc(&w, p->description);
+		put_esc(&w, p->description, "Description");
 		put(&w, "</Description>\n");
 	}
 	write_revisions(&w);
@@ -1707,6 +1575,10 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, "/>\n");
 	write_value(&w);
 	put(&w, "</KeyProfile>\n");
+	if (w.rc != KX_OK && w.bad != NULL)
+		return KX_FAIL(d, w.rc, "gp: key %s: %s: text is not UTF-8 or "
+		    "holds a character XML cannot carry",
+		    p->id != NULL ? p->id : "(no id)", w.bad);
 	if (w.rc != KX_OK)
 		return KX_FAIL(d, w.rc, "gp: cannot write key %s",
 		    p->id != NULL ? p->id : "(no id)");

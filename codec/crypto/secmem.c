@@ -30,6 +30,8 @@ kx_secret_new(size_t len, kx_secret **out)
 	kx_secret *s;
 	size_t cap = len ? len : 1;
 
+	if (out == NULL)
+		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((s = OPENSSL_zalloc(sizeof(*s))) == NULL)
 		return KX_ENOMEM;
@@ -54,6 +56,8 @@ kx_secret_from(const void *p, size_t len, kx_secret **out)
 {
 	int r;
 
+	if (out == NULL || (p == NULL && len > 0))
+		kxi_misuse(__func__, "NULL argument");
 	if ((r = kx_secret_new(len, out)) != KX_OK)
 		return r;
 	if (len > 0)

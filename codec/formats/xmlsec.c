@@ -10,12 +10,15 @@
  *   scan) and again by a SAX hook, so no entity is ever declared (no XXE,
  *   no "billion laughs"); only UTF-8 (or its ASCII subset) is accepted, so
  *   the scan cannot be bypassed by another encoding;
- * - bounded input size (KX_DEFAULT_MAX_INPUT) and element depth
- *   (KXI_XML_MAX_DEPTH);
+ * - bounded input size (KX_DEFAULT_MAX_INPUT) and, by a linear scan
+ *   before libxml2 sees the input, bounded text nodes, references per
+ *   text node, attributes per element, depth and key size (kmsxchg(5)
+ *   LIMITS), so libxml2's quadratic paths are never reached;
  * - every libxml2 message becomes a finding with line and column
  *   (KX001 well-formedness/hardening, KX002 schema) and nothing is printed;
  * - each embedded XSD is compiled once and cached for the process.
  */
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,19 +34,15 @@
 #include "internal.h"
 
 /* Generated into the build tree by codec/embed.sh (codec/local.mk). */
-extern const unsigned char kxi_xsd_native[];
-extern const size_t kxi_xsd_native_len;
-extern const unsigned char kxi_xsd_gp[];
-extern const size_t kxi_xsd_gp_len;
-extern const unsigned char kxi_xsd_policy[];
-extern const size_t kxi_xsd_policy_len;
 
 /* Findings recorded per parse/validation before the rest are counted. */
 #define KXI_XML_MAX_FINDINGS 50
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
-static xmlSchemaPtr schema_cache[KXI_SCHEMA__N];
+/* Compiled schemas, by index into kxi_embedded[]. */
+#define KXI_EMBED_MAX 16
+static xmlSchemaPtr schema_cache[KXI_EMBED_MAX + 1];	/* + keys_xsd */
 
 /* ---- process setup ------------------------------------------------- */
 static xmlParserInputPtr
@@ -313,9 +312,8 @@ decl_encoding_ok(const uint8_t *p, size_t n)
 	return 0;
 }
 
-int
-kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
-    kx_diag *d)
+static int
+prolog_check(const uint8_t *buf, size_t len, const char *name, kx_diag *d)
 {
 	kx_loc loc = { 1, 1, 0 };
 	size_t i = 0;
@@ -365,13 +363,281 @@ kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
 	}
 }
 
+/* ---- limits before libxml2 (kmsxchg(5) LIMITS) ----------------------- */
+/*
+ * libxml2 2.9.14 is quadratic on some small inputs (interop.md): each
+ * reference or CDATA section appended to a text node copies the node so
+ * far, its duplicate-attribute check compares every pair, and a large
+ * subtree becomes a DOM many times its size.  A linear scan refuses such
+ * input before libxml2 sees it.  It tokenises only what a well-formed
+ * document without a DTD can hold (text, tags, comments, PIs, CDATA); at
+ * anything else it stops and leaves the error to the parser, which stops
+ * there too.
+ */
+static const struct {
+	const char *name;
+	size_t def;
+} lim_tab[KXI_LIM__N] = {
+	[KXI_LIM_TEXT] = { "text", KXI_XML_MAX_TEXT },
+	[KXI_LIM_REFS] = { "refs", KXI_XML_MAX_REFS },
+	[KXI_LIM_ATTRS] = { "attrs", KXI_XML_MAX_ATTRS },
+	[KXI_LIM_DEPTH] = { "depth", KXI_XML_MAX_DEPTH },
+	[KXI_LIM_KEY] = { "key", KXI_XML_MAX_KEY },
+};
+
+int
+kxi_xml_limits(size_t lim[KXI_LIM__N], kx_diag *d)
+{
+	const char *env = getenv("KMSXCHG_LIMITS"), *p, *eq;
+	unsigned long long v;
+	char *end;
+	size_t i, n;
+
+	for (i = 0; i < KXI_LIM__N; i++)
+		lim[i] = lim_tab[i].def;
+	for (p = env; p != NULL && *p != '\0'; p = *end == ',' ? end + 1 :
+	    end) {
+		if ((eq = strchr(p, '=')) == NULL)
+			goto bad;
+		n = (size_t)(eq - p);
+		for (i = 0; i < KXI_LIM__N; i++)
+			if (strlen(lim_tab[i].name) == n &&
+			    strncmp(p, lim_tab[i].name, n) == 0)
+				break;
+		if (i == KXI_LIM__N || eq[1] < '0' || eq[1] > '9')
+			goto bad;
+		errno = 0;
+		v = strtoull(eq + 1, &end, 10);
+		if (errno != 0 || v == 0 || v > INT_MAX ||
+		    (*end != ',' && *end != '\0'))
+			goto bad;
+		lim[i] = (size_t)v;
+	}
+	return KX_OK;
+bad:
+	return KX_FAIL(d, KX_EUSAGE, "KMSXCHG_LIMITS: expected NAME=N,... "
+	    "with NAME text, refs, attrs, depth or key and N from 1 to %d",
+	    INT_MAX);
+}
+
+static int
+over(const uint8_t *buf, size_t at, const char *name, kx_diag *d,
+    enum kxi_lim which, size_t lim, const char *what)
+{
+	kx_loc loc = { line_of(buf, at), 0, -1 };
+
+	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ELIMIT, name, &loc,
+	    NULL, "%s over the limit of %zu (KMSXCHG_LIMITS=%s=N raises it)",
+	    what, lim, lim_tab[which].name);
+}
+
+/* Scan state: the open text node and the open unit (key) element. */
+struct scan {
+	struct kxi_src *src;	/* pages passed are given back, or NULL */
+	const uint8_t *buf;
+	size_t len, lim[KXI_LIM__N], text, refs, depth, unit_at;
+	int in_unit;
+};
+
+/* Offset just past the first end after from, or 0 if there is none. */
+static size_t
+skip_to(const struct scan *s, size_t from, const char *end)
+{
+	const uint8_t *e = find(s->buf + from, s->len - from, end);
+
+	return e == NULL ? 0 : (size_t)(e - s->buf) + strlen(end);
+}
+
+/* Add n bytes and nref references or CDATA sections to the text node. */
+static int
+text_add(struct scan *s, size_t at, size_t n, size_t nref, const char *name,
+    kx_diag *d)
+{
+	s->text += n;
+	s->refs += nref;
+	if (s->refs > s->lim[KXI_LIM_REFS])
+		return over(s->buf, at, name, d, KXI_LIM_REFS,
+		    s->lim[KXI_LIM_REFS],
+		    "references and CDATA sections in one text node");
+	if (s->text > s->lim[KXI_LIM_TEXT])
+		return over(s->buf, at, name, d, KXI_LIM_TEXT,
+		    s->lim[KXI_LIM_TEXT], "bytes in one text node");
+	return KX_OK;
+}
+
+static int
+scan_input(struct kxi_src *src, const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, kx_diag *d)
+{
+	struct scan s;
+	const uint8_t *lt, *q;
+	size_t i = 0, j, nattr, at, nref;
+	int r, empty;
+
+	memset(&s, 0, sizeof(s));
+	s.src = src;
+	s.buf = buf;
+	s.len = len;
+	if ((r = kxi_xml_limits(s.lim, d)) != KX_OK)
+		return r;
+	while (i < len) {
+		if (src != NULL)
+			kxi_src_release(src, i);
+		if (buf[i] != '<') {
+			lt = memchr(buf + i, '<', len - i);
+			j = lt == NULL ? len : (size_t)(lt - buf);
+			for (nref = 0, at = i; at < j; at++)
+				nref += buf[at] == '&';
+			if ((r = text_add(&s, i, j - i, nref, name, d)) !=
+			    KX_OK)
+				return r;
+			i = j;
+			continue;
+		}
+		at = i;
+		if (starts(buf + i, len - i, "<![CDATA[")) {
+			/* Merged into the text node (XML_PARSE_NOCDATA). */
+			if ((j = skip_to(&s, i + 9, "]]>")) == 0)
+				return KX_OK;
+			if ((r = text_add(&s, at, j - i, 1, name, d)) !=
+			    KX_OK)
+				return r;
+			i = j;
+			continue;
+		}
+		s.text = s.refs = 0;
+		if (starts(buf + i, len - i, "<!--"))
+			j = skip_to(&s, i + 4, "-->");
+		else if (starts(buf + i, len - i, "<?"))
+			j = skip_to(&s, i + 2, "?>");
+		else if (starts(buf + i, len - i, "<!"))
+			return KX_OK;	/* the parser refuses it */
+		else if (starts(buf + i, len - i, "</")) {
+			lt = memchr(buf + i, '>', len - i);
+			j = lt == NULL ? 0 : (size_t)(lt - buf) + 1;
+			if (s.depth > 0)
+				s.depth--;
+		} else {
+			/* A start tag: count quoted values up to '>'. */
+			nattr = 0;
+			for (j = i + 1; j < len && buf[j] != '>'; j++) {
+				if (buf[j] == '<')
+					return KX_OK;
+				if (buf[j] != '"' && buf[j] != '\'')
+					continue;
+				if (++nattr > s.lim[KXI_LIM_ATTRS])
+					return over(buf, at, name, d,
+					    KXI_LIM_ATTRS,
+					    s.lim[KXI_LIM_ATTRS],
+					    "attributes on one element");
+				q = memchr(buf + j + 1, buf[j], len - j - 1);
+				if (q == NULL)
+					return KX_OK;
+				if ((size_t)(q - buf) - j - 1 >
+				    s.lim[KXI_LIM_TEXT])
+					return over(buf, j, name, d,
+					    KXI_LIM_TEXT, s.lim[KXI_LIM_TEXT],
+					    "bytes in one attribute value");
+				j = (size_t)(q - buf);
+			}
+			if (j >= len)
+				return KX_OK;
+			empty = buf[j - 1] == '/';
+			j++;
+			if (++s.depth > s.lim[KXI_LIM_DEPTH])
+				return over(buf, at, name, d, KXI_LIM_DEPTH,
+				    s.lim[KXI_LIM_DEPTH],
+				    "elements nested");
+			if ((int)s.depth == unit_depth) {
+				s.unit_at = at;
+				s.in_unit = 1;
+			}
+			if (empty)
+				s.depth--;
+		}
+		if (j == 0)
+			return KX_OK;
+		if (s.in_unit && j - s.unit_at > s.lim[KXI_LIM_KEY])
+			return over(buf, s.unit_at, name, d, KXI_LIM_KEY,
+			    s.lim[KXI_LIM_KEY], unit_depth == 1 ?
+			    "bytes in a one-key document" :
+			    "bytes in one key (or other child of the root)");
+		if ((int)s.depth < unit_depth)
+			s.in_unit = 0;
+		i = j;
+	}
+	return KX_OK;
+}
+
+int
+kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, kx_diag *d)
+{
+	return scan_input(NULL, buf, len, name, unit_depth, d);
+}
+
+int
+kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
+    kx_diag *d)
+{
+	int r;
+
+	if ((r = prolog_check(buf, len, name, d)) != KX_OK)
+		return r;
+	return kxi_xml_scan(buf, len, name, 0, d);
+}
+
 /* ---- DOM parsing ----------------------------------------------------- */
 struct parse_state {
 	struct kxi_xml_errctx ec;	/* first member: see parse_relay */
 	startElementNsSAX2Func start;
 	int refused;		/* 1 DTD, 2 depth */
+	int max_depth;
 	int foreign_top;	/* a child of the root in another namespace */
 };
+
+/* The checks before libxml2 sees buf, and the state its hooks use. */
+static int
+pre_parse(const uint8_t *buf, size_t len, const char *name, int unit_depth,
+    struct parse_state *ps, kx_diag *d)
+{
+	size_t lim[KXI_LIM__N];
+	int r;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->ec.d = d;
+	ps->ec.name = name;
+	if ((r = prolog_check(buf, len, name, d)) != KX_OK ||
+	    (r = kxi_xml_limits(lim, d)) != KX_OK ||
+	    (r = kxi_xml_scan(buf, len, name, unit_depth, d)) != KX_OK)
+		return r;
+	ps->max_depth = (int)lim[KXI_LIM_DEPTH];
+	return KX_OK;
+}
+
+/*
+ * pre_parse over a source of any size: the prolog is in its first bytes
+ * (the whole input is not capped), the scan gives back what it passed.
+ */
+static int
+pre_parse_src(struct kxi_src *src, const char *name, int unit_depth,
+    struct parse_state *ps, kx_diag *d)
+{
+	size_t lim[KXI_LIM__N];
+	int r;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->ec.d = d;
+	ps->ec.name = name;
+	if ((r = prolog_check(src->p, src->len < 65536 ? src->len : 65536,
+	    name, d)) != KX_OK ||
+	    (r = kxi_xml_limits(lim, d)) != KX_OK ||
+	    (r = scan_input(src, src->p, src->len, name, unit_depth, d)) !=
+	    KX_OK)
+		return r;
+	ps->max_depth = (int)lim[KXI_LIM_DEPTH];
+	return KX_OK;
+}
 
 /* SAX hands serror ctxt->userData, which is the parser context. */
 static void
@@ -422,7 +688,7 @@ depth_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	struct parse_state *ps = ctxt->_private;
 	kx_loc loc;
 
-	if (ctxt->nameNr > KXI_XML_MAX_DEPTH) {
+	if (ctxt->nameNr > ps->max_depth) {
 		if (!ps->refused) {
 			loc.line = (uint32_t)xmlSAX2GetLineNumber(ctxt);
 			loc.col = (uint32_t)xmlSAX2GetColumnNumber(ctxt);
@@ -430,7 +696,7 @@ depth_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			kxi_diag_add(ps->ec.d, "KX001", KX_SEV_ERROR,
 			    KX_ELIMIT, ps->ec.name, &loc, NULL,
 			    "elements nested deeper than %d",
-			    KXI_XML_MAX_DEPTH);
+			    ps->max_depth);
 		}
 		ps->refused = 2;
 		xmlStopParser(ctxt);
@@ -447,6 +713,13 @@ int
 kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
     struct _xmlDoc **out, kx_diag *d)
 {
+	return kxi_xml_parse_unit(buf, len, name, 0, out, d);
+}
+
+int
+kxi_xml_parse_unit(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct _xmlDoc **out, kx_diag *d)
+{
 	struct parse_state ps;
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr xdoc = NULL;
@@ -456,11 +729,8 @@ kxi_xml_parse(const uint8_t *buf, size_t len, const char *name,
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	kxi_xml_init();
-	if ((r = kxi_xml_prolog_check(buf, len, name, d)) != KX_OK)
+	if ((r = pre_parse(buf, len, name, unit_depth, &ps, d)) != KX_OK)
 		goto out;
-	memset(&ps, 0, sizeof(ps));
-	ps.ec.d = d;
-	ps.ec.name = name;
 	if ((ctxt = xmlCreateMemoryParserCtxt((const char *)buf, (int)len)) ==
 	    NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "%s: cannot create an XML parser",
@@ -530,9 +800,6 @@ noop_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	(void)attrs;
 }
 
-static int wellformed(xmlParserCtxtPtr ctxt, const char *name,
-    int *foreign, kx_diag *d);
-
 int
 kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d)
@@ -557,28 +824,17 @@ kxi_xml_wellformed_src(struct kxi_src *s, const char *name, int *foreign,
     kx_diag *d)
 {
 	struct kxi_src_cur cur = { s, 0 };
+	struct parse_state ps;
+	xmlParserCtxtPtr ctxt = NULL;
 	int r;
 
 	kxi_xml_init();
-	/* The prolog is in the first bytes; the size is no longer capped. */
-	if ((r = kxi_xml_prolog_check(s->p, s->len < 65536 ? s->len : 65536,
-	    name, d)) != KX_OK)
+	if ((r = pre_parse_src(s, name, 2, &ps, d)) != KX_OK)
 		return r;
-	return wellformed(xmlCreateIOParserCtxt(NULL, NULL, kxi_src_xmlread,
-	    src_noclose, &cur, XML_CHAR_ENCODING_NONE), name, foreign, d);
-}
-
-/* Parse with ctxt (NULL: could not be created), building nothing. */
-static int
-wellformed(xmlParserCtxtPtr ctxt, const char *name, int *foreign, kx_diag *d)
-{
-	struct parse_state ps;
-	int r;
-
-	memset(&ps, 0, sizeof(ps));
-	ps.ec.d = d;
-	ps.ec.name = name;
-	if (ctxt == NULL || ctxt->sax == NULL) {
+	/* read in chunks: memory stays flat */
+	if ((ctxt = xmlCreateIOParserCtxt(NULL, NULL, kxi_src_xmlread,
+	    src_noclose, &cur, XML_CHAR_ENCODING_NONE)) == NULL ||
+	    ctxt->sax == NULL) {
 		xmlFreeParserCtxt(ctxt);
 		return KX_FAIL(d, KX_ENOMEM, "%s: cannot create an XML parser",
 		    name != NULL ? name : "input");
@@ -614,76 +870,76 @@ wellformed(xmlParserCtxtPtr ctxt, const char *name, int *foreign, kx_diag *d)
 }
 
 /* ---- schemas ---------------------------------------------------------- */
-/* The native schema without the wildcard at the end of KeyExchange. */
+/* KXI_XSD_NATIVE_KEYS: the native schema without the root's wildcard. */
 static unsigned char *keys_xsd;
 static size_t keys_xsd_len;
 
 static void
 keys_xsd_make(void)
 {
-	const char *s = (const char *)kxi_xsd_native, *root, *any, *end;
-	size_t n = kxi_xsd_native_len;
+	const struct kxi_embedded *e = kxi_embedded_get("kmsxchg.xsd");
+	const char *s, *root, *any, *end;
+	char *t;
 
+	if (e == NULL || (t = malloc(e->len + 1)) == NULL)
+		return;
+	memcpy(t, e->data, e->len);
+	t[e->len] = '\0';
+	s = t;
 	if ((root = strstr(s, "<xs:element name=\"KeyExchange\">")) == NULL ||
 	    (any = strstr(root, "<xs:any ")) == NULL ||
-	    (end = strstr(any, "/>")) == NULL ||
-	    (keys_xsd = malloc(n)) == NULL)
+	    (end = strstr(any, "/>")) == NULL) {
+		free(t);
 		return;
+	}
 	end += 2;
-	memcpy(keys_xsd, s, (size_t)(any - s));
-	memcpy(keys_xsd + (any - s), end, n - (size_t)(end - s));
-	keys_xsd_len = n - (size_t)(end - any);
+	memmove(t + (any - s), end, e->len + 1 - (size_t)(end - s));
+	keys_xsd_len = e->len - (size_t)(end - any);
+	keys_xsd = (unsigned char *)t;
 }
 
-static int
-schema_source(enum kxi_schema which, const unsigned char **p, size_t *n,
-    const char **what)
+const struct kxi_embedded *
+kxi_embedded_get(const char *name)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const struct kxi_embedded *e;
 
-	switch (which) {
-	case KXI_SCHEMA_NATIVE_KEYS:
-		pthread_once(&once, keys_xsd_make);
-		if (keys_xsd == NULL)
-			return KX_ENOMEM;
-		*p = keys_xsd;
-		*n = keys_xsd_len;
-		*what = "kmsxchg.xsd";
-		return KX_OK;
-	case KXI_SCHEMA_NATIVE:
-		*p = kxi_xsd_native;
-		*n = kxi_xsd_native_len;
-		*what = "kmsxchg.xsd";
-		return KX_OK;
-	case KXI_SCHEMA_GP:
-		*p = kxi_xsd_gp;
-		*n = kxi_xsd_gp_len;
-		*what = "gp-keyprofile-1.1.0.xsd";
-		return KX_OK;
-	case KXI_SCHEMA_POLICY:
-		*p = kxi_xsd_policy;
-		*n = kxi_xsd_policy_len;
-		*what = "policy.xsd";
-		return KX_OK;
-	default:
-		return KX_EUSAGE;
-	}
+	for (e = kxi_embedded; name != NULL && e->name != NULL; e++)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
 }
 
 int
-kxi_xml_schema_get(enum kxi_schema which, struct _xmlSchema **out,
+kxi_xml_schema_get(const char *schema, struct _xmlSchema **out,
     kx_diag *d)
 {
 	struct kxi_xml_errctx ec;
 	xmlSchemaParserCtxtPtr pc = NULL;
+	const struct kxi_embedded *e;
 	const unsigned char *src;
 	const char *what;
-	size_t n;
+	size_t n, which;
 	int r = KX_EINTERNAL;
 
 	*out = NULL;
-	if (schema_source(which, &src, &n, &what) != KX_OK)
-		kxi_misuse(__func__, "unknown schema");
+	if (schema != NULL && strcmp(schema, KXI_XSD_NATIVE_KEYS) == 0) {
+		static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+		pthread_once(&once, keys_xsd_make);
+		if (keys_xsd == NULL)
+			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		src = keys_xsd;
+		n = keys_xsd_len;
+		what = "kmsxchg.xsd";
+		which = KXI_EMBED_MAX;
+	} else {
+		if ((e = kxi_embedded_get(schema)) == NULL ||
+		    (which = (size_t)(e - kxi_embedded)) >= KXI_EMBED_MAX)
+			kxi_misuse(__func__, "unknown schema");
+		src = e->data;
+		n = e->len;
+		what = e->name;
+	}
 	kxi_xml_init();
 	pthread_mutex_lock(&schema_lock);
 	if (schema_cache[which] != NULL) {
@@ -715,22 +971,22 @@ out:
 }
 
 int
-kxi_xml_schema_validate(struct _xmlDoc *xdoc, enum kxi_schema which,
+kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
     const char *name, kx_diag *d)
 {
 	struct kxi_xml_errctx ec;
 	xmlSchemaValidCtxtPtr vc = NULL;
-	xmlSchemaPtr schema;
+	xmlSchemaPtr xs;
 	int r, v;
 
 	if (xdoc == NULL)
 		kxi_misuse(__func__, "xdoc is NULL");
-	if ((r = kxi_xml_schema_get(which, &schema, d)) != KX_OK)
+	if ((r = kxi_xml_schema_get(schema, &xs, d)) != KX_OK)
 		return r;
 	memset(&ec, 0, sizeof(ec));
 	ec.d = d;
 	ec.name = name;
-	if ((vc = xmlSchemaNewValidCtxt(schema)) == NULL)
+	if ((vc = xmlSchemaNewValidCtxt(xs)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "cannot create a validator");
 	xmlSchemaSetValidStructuredErrors(vc, structured_relay, &ec);
 	v = xmlSchemaValidateDoc(vc, xdoc);
