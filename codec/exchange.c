@@ -7,7 +7,11 @@
  * a key derived from the transport key, with the canonical DER of a
  * BoundContext (document id, created, sender, recipients and the key's
  * KeyProfile, schema/kmsxchg.asn1) as associated data: binding version 2
- * (kmsxchg(5), doc/bound-wrap.md).  Changing any attribute of the profile
+ * (kmsxchg(5), doc/bound-wrap.md).  Under a TDEA transport key it is a
+ * TR-31 version B key block whose MAC authenticates the SHA-256 of the
+ * same data (tr31-b-bound, doc/bound-wrap.md 10).  Import also opens
+ * values other systems wrote without a binding, checked by their KCV
+ * alone (doc/bound-wrap.md 11).  Changing any attribute of the profile
  * or any of those header fields makes the unwrap fail.  Version 1
  * documents (the profile alone) still import, but their header is not
  * trusted.  Clear values exist only in kx_secret buffers, one key at a
@@ -25,6 +29,14 @@ const char *
 kx_key_id(const kx_key *k)
 {
 	return k == NULL ? NULL : k->prof.id;
+}
+
+int
+kx_key_value_bound(const kx_key *k)
+{
+	return k != NULL && k->value.form == KX_VALUE_WRAPPED &&
+	    (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
+	    k->value.alg == KX_WRAP_TR31_B_BOUND);
 }
 
 const uint8_t *
@@ -64,8 +76,8 @@ is_tdea(enum kx_alg a)
  * The algorithm of transport key kek of family fam (KX_ALG_AES or a
  * DES/TDEA one; KX_ALG_NONE: implied by the length only where that is
  * unambiguous, 32 bytes).  A 16- or 24-byte key may be AES or TDEA and
- * is never guessed.  The bound wrap takes AES transport keys only: a
- * TDEA one is refused, never relabelled.
+ * is never guessed.  A TDEA transport key is 2-key or 3-key (single DES
+ * is refused); its values are bound in a TR-31 version B key block.
  */
 static int
 kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
@@ -77,13 +89,115 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 		return KX_FAIL(d, KX_EUSAGE, "the %s is %zu bytes, which may "
 		    "be AES-%zu or TDEA: its algorithm must be named", what,
 		    n, n * 8);
-	if (is_tdea(fam))
-		return KX_FAIL(d, KX_EUNSUPPORTED, "the %s is a TDEA key: the "
-		    "aes-siv-bound wrap takes AES transport keys only (TDEA "
-		    "transport keys are not supported yet)", what);
+	if (is_tdea(fam)) {
+		if (n != 16 && n != 24)
+			return KX_FAIL(d, KX_EINPUT, "the %s must be a 2-key "
+			    "(16 bytes) or 3-key (24 bytes) TDEA key, not %zu "
+			    "bytes", what, n);
+		*alg = n == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
+		return KX_OK;
+	}
 	if (kx_alg_for_len(KX_ALG_AES, n, alg) != KX_OK)
 		return KX_FAIL(d, KX_EINPUT, "the %s must be an AES key of 16, "
 		    "24 or 32 bytes (got %zu bytes)", what, n);
+	return KX_OK;
+}
+
+/* The bound wrap a transport key of algorithm a takes. */
+static enum kx_wrap_alg
+bound_alg(enum kx_alg a)
+{
+	return is_tdea(a) ? KX_WRAP_TR31_B_BOUND : KX_WRAP_AES_SIV_BOUND;
+}
+
+static int
+is_bound(enum kx_wrap_alg w)
+{
+	return w == KX_WRAP_AES_SIV_BOUND || w == KX_WRAP_TR31_B_BOUND;
+}
+
+/*
+ * The TDEA binding (doc/bound-wrap.md section 10): a TR-31 version B key
+ * block whose proprietary optional block "0K" holds "KX", the binding
+ * version digit and the SHA-256 of the bound data (the same AD as
+ * aes-siv-bound) in upper-case hex; the key block MAC authenticates it
+ * with the header and the key.
+ */
+#define TR31_BIND_ID "0K"
+#define TR31_BIND_LEN 67
+
+static void
+tr31_bind_text(unsigned v, const uint8_t md[32], char out[TR31_BIND_LEN + 1])
+{
+	out[0] = 'K';
+	out[1] = 'X';
+	out[2] = (char)('0' + v);
+	kxi_hex_encode(md, 32, out + 3);
+}
+
+static char
+tr31_alg(enum kx_alg a)
+{
+	switch (a) {
+	case KX_ALG_DES:
+		return 'D';
+	case KX_ALG_TDEA2:
+	case KX_ALG_TDEA3:
+		return 'T';
+	case KX_ALG_AES:
+		return 'A';
+	case KX_ALG_HMAC:
+		return 'H';
+	default:
+		return 'N';
+	}
+}
+
+static int
+tr31_bound_wrap(const kx_key *k, unsigned v, const uint8_t md[32],
+    const kx_secret *kek, const kx_secret *value, kx_buf *out, kx_diag *d)
+{
+	struct kxi_tr31_hdr h;
+	char text[TR31_BIND_LEN + 1];
+
+	memset(&h, 0, sizeof(h));
+	h.version = 'B';
+	/* a numeric (proprietary) usage: the bound profile says the rest */
+	memcpy(h.usage, "10", 2);
+	h.alg = tr31_alg(k->prof.alg);
+	h.mode = 'N';
+	memcpy(h.key_version, "00", 2);
+	/* TR-31 'S' is not "sensitive" (model.md 0.5): only E or N */
+	h.exportability = k->prof.export_.allowed ? 'E' : 'N';
+	h.nopt = 1;
+	memcpy(h.opt[0].id, TR31_BIND_ID, 2);
+	tr31_bind_text(v, md, text);
+	h.opt[0].data = text;
+	h.opt[0].len = TR31_BIND_LEN;
+	return kxi_tr31_wrap(kek, &h, value, NULL, out, d);
+}
+
+/* KX_ECRYPTO for every failure: KX134 says all there is to say. */
+static int
+tr31_bound_unwrap(const kx_secret *kek, const kx_keyval *val, unsigned v,
+    const uint8_t md[32], kx_secret **out)
+{
+	struct kxi_tr31_hdr h;
+	const struct kxi_tr31_opt *o;
+	char text[TR31_BIND_LEN + 1];
+
+	*out = NULL;
+	if (val->data.p == NULL || kxi_tr31_unwrap(kek,
+	    (const char *)val->data.p, val->data.n, &h, out, NULL) != KX_OK)
+		return KX_ECRYPTO;
+	tr31_bind_text(v, md, text);
+	if (h.version != 'B' || (o = kxi_tr31_opt_find(&h, TR31_BIND_ID)) ==
+	    NULL || o->len != TR31_BIND_LEN ||
+	    CRYPTO_memcmp(o->data, text, TR31_BIND_LEN) != 0) {
+		kx_secret_free(*out);
+		*out = NULL;
+		return KX_ECRYPTO;
+	}
 	return KX_OK;
 }
 
@@ -129,12 +243,12 @@ kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
 
 	*v = kxi_binding_version(val->binding_method);
 	/* Other values are not bound: import refuses them anyway. */
-	if (val->form != KX_VALUE_WRAPPED ||
-	    val->alg != KX_WRAP_AES_SIV_BOUND)
+	if (val->form != KX_VALUE_WRAPPED || !is_bound(val->alg))
 		return KX_OK;
 	if (val->binding_method == NULL) {
-		snprintf(msg, size, "aes-siv-bound value without a binding "
-		    "method: what it is bound to is unknown");
+		snprintf(msg, size, "%s value without a binding method: what "
+		    "it is bound to is unknown", kx_name(KX_E_WRAP_ALG,
+		    val->alg));
 		return KX_EUNSUPPORTED;
 	}
 	if (*v == 0) {
@@ -278,7 +392,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 			return r;
 		plan.kek_id = kek_id;
 		plan.bits = (unsigned)kx_secret_len(kek) * 8;
-		plan.wrap = KX_WRAP_AES_SIV_BOUND;
+		plan.wrap = phase == KX_PHASE_EXPORT && o != NULL &&
+		    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan.alg);
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -296,7 +411,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
  */
 static int
 bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
-    const kx_secret *kek, const char *kek_id, kx_keyval *val, kx_diag *d)
+    const kx_secret *kek, enum kx_alg kek_a, const char *kek_id,
+    kx_keyval *val, kx_diag *d)
 {
 	kx_buf aad = { 0 }, out = { 0 };
 	uint8_t md[32];
@@ -305,11 +421,13 @@ bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
 	memset(val, 0, sizeof(*val));
 	if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
 		goto out;
-	if ((r = kxi_bound_wrap(v, kek, value, aad.data, aad.len, &out, d)) !=
+	if ((r = bound_alg(kek_a) == KX_WRAP_TR31_B_BOUND ?
+	    tr31_bound_wrap(k, v, md, kek, value, &out, d) :
+	    kxi_bound_wrap(v, kek, value, aad.data, aad.len, &out, d)) !=
 	    KX_OK)
 		goto out;
 	val->form = KX_VALUE_WRAPPED;
-	val->alg = KX_WRAP_AES_SIV_BOUND;
+	val->alg = bound_alg(kek_a);
 	val->kek_id = kxi_strdup(&doc->arena, kek_id);
 	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
 	val->data.n = out.len;
@@ -321,6 +439,32 @@ bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 out:
 	kx_buf_free(&aad);
+	kx_buf_free(&out);
+	return r;
+}
+
+/*
+ * The GP-native cryptogram of value under a TDEA kek (tdea-ecb, or
+ * tdea-cbc with a zero IV) into *val: not bound (kx_xchg_opts.wrap).
+ */
+static int
+gp_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
+    const kx_secret *kek, const char *kek_id, kx_keyval *val, kx_diag *d)
+{
+	kx_buf out = { 0 };
+	int r;
+
+	memset(val, 0, sizeof(*val));
+	if ((r = kx_wrap(w, kek, value, NULL, 0, &out, d)) != KX_OK)
+		goto out;
+	val->form = KX_VALUE_WRAPPED;
+	val->alg = w;
+	val->kek_id = kxi_strdup(&doc->arena, kek_id);
+	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
+	val->data.n = out.len;
+	if (val->kek_id == NULL || val->data.p == NULL)
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+out:
 	kx_buf_free(&out);
 	return r;
 }
@@ -356,6 +500,12 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = kek_alg(kek, o->kek_alg, "transport key", &kek_a, d)) !=
 	    KX_OK)
 		return r;
+	if (o->wrap != KX_WRAP_NONE && ((o->wrap != KX_WRAP_TDEA_ECB &&
+	    o->wrap != KX_WRAP_TDEA_CBC) || !is_tdea(kek_a)))
+		return KX_FAIL(d, KX_EUSAGE, "export: an unbound value is "
+		    "tdea-ecb or tdea-cbc under a TDEA transport key (the GP "
+		    "form), not %s under %s", kx_name(KX_E_WRAP_ALG, o->wrap),
+		    kx_name(KX_E_ALG, kek_a));
 	/* Header of the exchange document (bound into every value). */
 	if (o->doc_id != NULL)
 		doc->id = kxi_strdup(&doc->arena, o->doc_id);
@@ -414,7 +564,9 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
 		return r;
 	for (i = 0; i < doc->nkeys; i++)
-		if ((r = bind_value(doc, &doc->keys[i], 2, values[i], kek,
+		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
+		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
+		    bind_value(doc, &doc->keys[i], 2, values[i], kek, kek_a,
 		    o->kek_id, &doc->keys[i].value, d)) != KX_OK)
 			return r;
 	return set_tk(doc, o->kek_id, kek, kek_a, o, d);
@@ -422,30 +574,100 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 /* ---- import -------------------------------------------------------- */
 /*
- * The KEK given (of family fam; KX_ALG_NONE: as the document says) is
- * transport key t: same algorithm family and length, same KCV.
+ * The KCV the caller gave for the KEK (o->kek_kcv) matches it: KX135
+ * otherwise.  KX_OK when none was given.
  */
 static int
-check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
-    enum kx_alg fam, kx_diag *d)
+check_given_kcv(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
+    enum kx_alg alg, const kx_xchg_opts *o, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
-	enum kx_alg alg;
-	size_t n = t->kcv.n, lo, hi;
+	enum kx_kcv_method m;
+	size_t n, lo, hi;
 	int r;
 
+	if (o == NULL || o->kek_kcv_len == 0)
+		return KX_OK;
+	n = o->kek_kcv_len;
+	m = o->kek_kcv_method != KX_KCV_NONE ? o->kek_kcv_method :
+	    kx_kcv_default_method(alg);
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi)
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &t->loc, NULL, "the transport key KCV given "
+		    "has %zu bytes, a %s KCV %s", n, kx_name(KX_E_KCV_METHOD,
+		    m), kxi_kcv_len_text(m, want, sizeof(want)));
+	if ((r = kx_kcv_compute(alg, m, kek, kcv, n, d)) != KX_OK)
+		return r;
+	if (CRYPTO_memcmp(kcv, o->kek_kcv, n) != 0) {
+		kxi_hex_encode(o->kek_kcv, n, want);
+		kxi_hex_encode(kcv, n, have);
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &t->loc, NULL, "the KEK given (%s KCV %s) is "
+		    "not the transport key whose KCV was given (%s) for %s",
+		    kx_name(KX_E_KCV_METHOD, m), have, want, t->id);
+	}
+	return KX_OK;
+}
+
+/*
+ * The KEK given (of family fam; KX_ALG_NONE: as the document says) is
+ * transport key t: same algorithm family and length, same KCV (the
+ * document's, and the one the caller gave in o->kek_kcv; at least one).
+ */
+static int
+check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
+    const kx_xchg_opts *o, kx_diag *d)
+{
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
+	enum kx_alg alg, fam = o != NULL ? o->from_kek_alg : KX_ALG_NONE;
+	size_t n = t->kcv.n, lo, hi;
+	unsigned bits;
+	int r;
+
+	if (t->alg == KX_ALG_RSA || fam == KX_ALG_RSA) {
+		/* no KCV: RSA-OAEP and the key's KCV decide */
+		if (t->alg != KX_ALG_RSA || (fam != KX_ALG_NONE &&
+		    fam != KX_ALG_RSA))
+			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+			    doc->source, &t->loc, NULL, "the KEK given is %s "
+			    "key, transport key %s is %s", fam == KX_ALG_RSA ?
+			    "an RSA" : "not an RSA", t->id,
+			    kx_name(KX_E_ALG, t->alg));
+		if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
+			return r;
+		if (t->length_bits != 0 && bits != t->length_bits)
+			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+			    doc->source, &t->loc, NULL, "the KEK given is "
+			    "RSA-%u, transport key %s RSA-%u", bits, t->id,
+			    t->length_bits);
+		return KX_OK;
+	}
+	if (n == 0 && o != NULL && o->kek_kcv_len != 0) {
+		/* the document has none (GP): the caller's decides */
+		if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(t->alg))
+			goto family;
+		if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) !=
+		    KX_OK)
+			return r;
+		if ((unsigned)kx_secret_len(kek) * 8 != t->length_bits &&
+		    t->length_bits != 0)
+			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+			    doc->source, &t->loc, NULL, "the KEK given has %zu "
+			    "bits, transport key %s %u", kx_secret_len(kek) *
+			    8, t->id, t->length_bits);
+		return check_given_kcv(doc, t, kek, alg, o, d);
+	}
 	if (n == 0 || kx_kcv_len_range(t->kcv_method, &lo, &hi) != KX_OK ||
 	    n < lo || n > hi)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "transport key %s has no "
-		    "usable KCV to check the KEK against (%zu bytes)", t->id,
-		    n);
+		    "usable KCV to check the KEK against (%zu bytes)%s", t->id,
+		    n, n == 0 ? ": give the KEK's KCV (kmsxchg import "
+		    "--kek-kcv)" : "");
 	if (fam != KX_ALG_NONE && is_tdea(fam) != is_tdea(t->alg))
-		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
-		    doc->source, &t->loc, NULL, "the KEK given is %s key, "
-		    "transport key %s is %s", is_tdea(fam) ? "a TDEA" :
-		    "an AES", t->id, kx_name(KX_E_ALG, t->alg));
+		goto family;
 	if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) != KX_OK)
 		return r;
 	if ((r = kx_kcv_compute(alg, t->kcv_method, kek, kcv, n, d)) != KX_OK)
@@ -458,7 +680,12 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 		    doc->source, &t->loc, NULL, "the KEK given (KCV %s) is "
 		    "not transport key %s (KCV %s)", have, t->id, want);
 	}
-	return KX_OK;
+	return check_given_kcv(doc, t, kek, alg, o, d);
+family:
+	return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV, doc->source,
+	    &t->loc, NULL, "the KEK given is %s key, transport key %s is %s",
+	    is_tdea(fam) ? "a TDEA" : "an AES", t->id,
+	    kx_name(KX_E_ALG, t->alg));
 }
 
 /*
@@ -467,37 +694,27 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
  * policy says about rule KX136.
  */
 static int
-unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
+bound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
     kx_secret **out, kx_diag *d)
 {
-	const kx_key *k = &doc->keys[i];
 	kx_buf aad = { 0 };
-	uint8_t kcv[KX_KCV_MAX_LEN];
+	uint8_t md[32];
 	char msg[160];
 	unsigned v;
-	size_t n;
 	int r;
 
-	*out = NULL;
-	if (k->value.form != KX_VALUE_WRAPPED ||
-	    k->value.alg != KX_WRAP_AES_SIV_BOUND) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "only "
-		    "aes-siv-bound values can be imported (got %s %s)",
-		    kx_name(KX_E_VALUE_FORM, k->value.form),
-		    kx_name(KX_E_WRAP_ALG, k->value.alg));
-		goto out;
-	}
 	if ((r = kxi_binding_check(doc, k, &v, msg, sizeof(msg))) != KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
 		goto out;
 	}
-	if ((r = kxi_bound_aad(doc, k, v, &aad, NULL, d)) != KX_OK)
+	if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
 		goto out;
-	/* KX134 says all a failed SIV check can say: no second message. */
-	if (kxi_bound_unwrap(v, kek, k->value.data.p, k->value.data.n,
-	    aad.data, aad.len, out, NULL) != KX_OK) {
+	/* KX134 says all a failed check can say: no second message. */
+	if ((k->value.alg == KX_WRAP_TR31_B_BOUND ?
+	    tr31_bound_unwrap(kek, &k->value, v, md, out) :
+	    kxi_bound_unwrap(v, kek, k->value.data.p, k->value.data.n,
+	    aad.data, aad.len, out, NULL)) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
 		    "wrapped value does not verify under transport key %s: "
@@ -506,6 +723,125 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		    "profile");
 		goto out;
 	}
+	r = KX_OK;
+out:
+	kx_buf_free(&aad);
+	return r;
+}
+
+/* Values other systems wrote, without a binding (KX138 warned). */
+static int
+is_unbound(enum kx_wrap_alg w)
+{
+	switch (w) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+	case KX_WRAP_TDEA_ECB:
+	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_RSA_OAEP_SHA256:
+	case KX_WRAP_RSA_AES_KWP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* TDEA-CBC with the IV the document gives (GP AlgorithmParameters). */
+static int
+tdea_cbc_iv(const kx_secret *kek, const kx_keyval *val, kx_secret **out,
+    kx_diag *d)
+{
+	uint8_t k24[24];
+	int r;
+
+	if (kxi_tdea_key24(kx_secret_data(kek), kx_secret_len(kek), k24) !=
+	    KX_OK || kx_secret_len(kek) == 8)
+		return KX_FAIL(d, KX_EINPUT, "tdea-cbc: the KEK must be 16 or "
+		    "24 bytes");
+	if (val->data.n == 0 || val->data.n % 8 != 0)
+		r = KX_FAIL(d, KX_ECRYPTO, "tdea-cbc: wrapped length %zu is "
+		    "not a multiple of 8", val->data.n);
+	else if ((r = kx_secret_new(val->data.n, out)) == KX_OK &&
+	    (r = kxi_cipher_once("DES-EDE3-CBC", 0, k24, val->iv.p, 1,
+	    val->data.p, val->data.n, kx_secret_mut(*out), NULL,
+	    "tdea-cbc", d)) != KX_OK) {
+		kx_secret_free(*out);
+		*out = NULL;
+	}
+	OPENSSL_cleanse(k24, sizeof(k24));
+	return r;
+}
+
+/*
+ * Unwrap an unbound value: nothing but the key's KCV can tell a wrong
+ * KEK or a changed value for tdea-*, and nothing at all tells a changed
+ * profile (KX138).
+ */
+static int
+unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
+    kx_secret **out, kx_diag *d)
+{
+	const kx_keyval *val = &k->value;
+	kx_diag *why = kx_diag_new();
+	const kx_finding *f;
+	int r;
+
+	if (why == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n != 0 && val->iv.n != 8)
+		r = KX_FAIL(why, KX_ESYNTAX, "a TDEA-CBC IV has 8 bytes, not "
+		    "%zu", val->iv.n);
+	else if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n == 8)
+		r = tdea_cbc_iv(kek, val, out, why);
+	else if (val->iv.n != 0)
+		r = KX_FAIL(why, KX_ESYNTAX, "%s takes no IV",
+		    kx_name(KX_E_WRAP_ALG, val->alg));
+	else
+		r = kx_unwrap(val->alg, kek, val->data.p, val->data.n, NULL, 0,
+		    out, why);
+	if (r != KX_OK) {
+		f = kx_diag_count(why) > 0 ? kx_diag_get(why, 0) : NULL;
+		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the %s "
+		    "value does not unwrap under transport key %s (%s)",
+		    kx_name(KX_E_WRAP_ALG, val->alg), val->kek_id,
+		    f != NULL ? f->message : kx_strerror(r));
+	}
+	kx_diag_free(why);
+	return r;
+}
+
+static int
+unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
+    kx_secret **out, kx_diag *d)
+{
+	const kx_key *k = &doc->keys[i];
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	size_t n;
+	int r, bound;
+
+	*out = NULL;
+	bound = is_bound(k->value.alg);
+	if (k->value.form != KX_VALUE_WRAPPED ||
+	    (!bound && !is_unbound(k->value.alg))) {
+		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "a %s %s "
+		    "value cannot be imported",
+		    kx_name(KX_E_VALUE_FORM, k->value.form),
+		    kx_name(KX_E_WRAP_ALG, k->value.alg));
+		goto out;
+	}
+	/* an unbound value has its KCV as its only check: required */
+	if (!bound && (!has_kcv(k->prof.alg) || k->kcv.n == 0)) {
+		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &k->loc[KXF_KCV], k->prof.id, "the %s value "
+		    "is not bound and the key has no KCV to check it against: "
+		    "refused", kx_name(KX_E_WRAP_ALG, k->value.alg));
+		goto out;
+	}
+	if ((r = bound ? bound_open(doc, k, kek, out, d) :
+	    unbound_open(doc, k, kek, out, d)) != KX_OK)
+		goto out;
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
 		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
@@ -530,7 +866,6 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	}
 	r = KX_OK;
 out:
-	kx_buf_free(&aad);
 	if (r != KX_OK) {
 		kx_secret_free(*out);
 		*out = NULL;
@@ -575,8 +910,7 @@ verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
 			    k->value.kek_id : "-");
 			continue;
 		}
-		if ((r = check_kek(doc, t, kek, o != NULL ? o->from_kek_alg :
-		    KX_ALG_NONE, d)) != KX_OK)
+		if ((r = check_kek(doc, t, kek, o, d)) != KX_OK)
 			return r;	/* one wrong KEK explains them all */
 		if (unwrap_key(doc, i, kek, &v, d) != KX_OK)
 			bad = 1;
@@ -643,11 +977,14 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 			goto out;
 		/*
 		 * The binding version stays: re-binding a version 1 value
-		 * as version 2 would vouch for a header nobody verified.
+		 * as version 2 would vouch for a header nobody verified.  An
+		 * unbound value (KX138 warned) is bound as version 2: from
+		 * here on the binding vouches for what was received.
 		 */
-		ver = kxi_binding_version(k->value.binding_method);
-		if ((r = bind_value(doc, k, ver, v, to, to_id, &vals[i], d)) !=
-		    KX_OK)
+		ver = is_bound(k->value.alg) ?
+		    kxi_binding_version(k->value.binding_method) : 2;
+		if ((r = bind_value(doc, k, ver, v, to, alg, to_id, &vals[i],
+		    d)) != KX_OK)
 			goto out;
 		kx_secret_free(v);
 		v = NULL;

@@ -236,7 +236,8 @@ enum kx_value_form { KX_VALUE_NONE = 0, KX_VALUE_WRAPPED,
 	KX_VALUE_COMPONENTS, KX_VALUE_CLEAR, KX_VALUE__N };
 enum kx_wrap_alg { KX_WRAP_NONE = 0, KX_WRAP_AES_SIV_BOUND, KX_WRAP_TR31_D,
 	KX_WRAP_AES_KW, KX_WRAP_AES_KWP, KX_WRAP_TDEA_ECB, KX_WRAP_TDEA_CBC,
-	KX_WRAP_RSA_OAEP_SHA256, KX_WRAP_RSA_AES_KWP, KX_WRAP__N };
+	KX_WRAP_RSA_OAEP_SHA256, KX_WRAP_RSA_AES_KWP, KX_WRAP_TR31_B_BOUND,
+	KX_WRAP__N };
 enum kx_kcv_method { KX_KCV_NONE = 0, KX_KCV_GP_DES, KX_KCV_GP_AES,
 	KX_KCV_ZERO_BLOCK, KX_KCV_CMAC, KX_KCV__N };
 
@@ -404,6 +405,19 @@ typedef struct kx_component_info {
 	uint8_t key_kcv[16];
 	size_t key_kcv_len;	/* kx_kcv_len_range(): 3, cmac 3..5 */
 } kx_component_info;
+/*
+ * DES parity of XOR components (ANSI X9.24: DES key components are in odd
+ * parity; the low bit of every byte is its parity bit, not a key bit).
+ * kx_des_parity_adjust sets odd parity on every byte of a DES/TDEA key or
+ * XOR component (what kmsxchg writes: split's components, combine's key);
+ * a no-op for other algorithms and for Shamir shares, which are not DES
+ * keys.  kx_component_parity_check refuses (KX_ESYNTAX, naming the file
+ * and the byte) an XOR DES/TDEA component read with a byte in even parity.
+ */
+void kx_des_parity_adjust(enum kx_alg alg, enum kx_split_method method,
+    kx_secret *value);
+int kx_component_parity_check(const kx_component_info *ci,
+    const kx_secret *value, const char *name, kx_diag *d) KX_WUR;
 /* Appends the file text to out (which then holds key material: wipe it
  * with kx_buf_free). */
 int kx_component_write(const kx_component_info *ci, const kx_secret *value,
@@ -629,24 +643,50 @@ typedef struct kx_xchg_opts {
 	const kx_doc *against;
 	/*
 	 * Algorithm family of the transport key values are wrapped under
-	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES, or a
-	 * DES/TDEA one, which
-	 * is refused (KX_EUNSUPPORTED) until the bound wrap supports TDEA.
-	 * KX_ALG_NONE: implied by the length only when unambiguous (32
-	 * bytes); a 16- or 24-byte key is then refused (KX_EUSAGE).
+	 * (export: kek; import: storage_kek; rewrap: to): KX_ALG_AES
+	 * (aes-siv-bound), or a TDEA one (2-key or 3-key by the length;
+	 * tr31-b-bound, a TR-31 version B key block).  KX_ALG_NONE: implied
+	 * by the length only when unambiguous (32 bytes); a 16- or 24-byte
+	 * key is then refused (KX_EUSAGE).
 	 */
 	enum kx_alg kek_alg;
 	/*
 	 * import and rewrap: the family of the key read from (kek / from)
 	 * when the caller knows it (e.g. from its components); it must match
-	 * the document's transport key (KX135).  KX_ALG_NONE: as the
-	 * document says.
+	 * the document's transport key (KX135); KX_ALG_RSA for a PEM private
+	 * key (rsa-* values).  KX_ALG_NONE: as the document says.
 	 */
 	enum kx_alg from_kek_alg;
+	/*
+	 * import and rewrap: the KCV of the key read from (kek / from),
+	 * kek_kcv_len bytes by kek_kcv_method (KX_KCV_NONE: the family's
+	 * default, gp-des or gp-aes), for documents whose transport key
+	 * carries none (a GP KeyProfile's TransportKey has no KCV).  When
+	 * the document has one too, the key must match both (KX135).
+	 */
+	const uint8_t *kek_kcv;
+	size_t kek_kcv_len;
+	enum kx_kcv_method kek_kcv_method;
+	/*
+	 * export: KX_WRAP_NONE (the default) binds every value
+	 * (aes-siv-bound or tr31-b-bound); KX_WRAP_TDEA_ECB or
+	 * KX_WRAP_TDEA_CBC (zero IV) writes the GP-native cryptogram under
+	 * a TDEA kek instead, for a receiver that reads GP KeyProfiles only:
+	 * NOT bound (its attributes travel unprotected, the receiver can
+	 * check the KCV only); the export rules decide on it as for any
+	 * wrapped form (KX123: the profile must allow "wrapped").
+	 */
+	enum kx_wrap_alg wrap;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
 const char *kx_key_id(const kx_key *k);
+/*
+ * 1 if the key's value is bound to its profile (aes-siv-bound,
+ * tr31-b-bound); 0 for a value another system wrote without a binding
+ * (import checked its KCV only, KX138) or no value.
+ */
+int kx_key_value_bound(const kx_key *k);
 /* KCV bytes of a key (borrowed; NULL when none), its length and method. */
 const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
     enum kx_kcv_method *method);
@@ -658,8 +698,8 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
 /*
  * Export in place: set the header, then for every key i of doc bind its
  * profile and the header (id, created, sender, recipients) to values[i]
- * and wrap it under kek (aes-siv-bound, binding version 2, see
- * kmsxchg(5)); the new value replaces whatever value the key had (a clear
+ * and wrap it under kek (aes-siv-bound under an AES kek, tr31-b-bound
+ * under a TDEA one; binding version 2, see kmsxchg(5)); the new value replaces whatever value the key had (a clear
  * one included).  Record the KCV and the transport-key reference
  * (o->kek_id, algorithm from o->kek_alg).  Before anything
  * is wrapped, each value must fit its profile and KCV (KX101, KX131:
@@ -683,7 +723,10 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
  * and those of the import phase (import restrictions; o->storage_kek's
  * strength), errors refuse it; check kek against the transport key's KCV
  * and algorithm, unwrap every key verifying its binding (a known method,
- * a matching digest, AES-SIV: KX136, KX134) and the key's KCV.  A binding
+ * a matching digest, AES-SIV or the TR-31 MAC: KX136, KX134) and the key's
+ * KCV.  Unbound values other systems wrote (aes-kw, aes-kwp, tdea-ecb,
+ * tdea-cbc, rsa-oaep-sha256, rsa-aes-kwp; a GP cryptogram) are unwrapped
+ * and must match the key's KCV, with a KX138 warning.  A binding
  * version 1 value (the profile only) verifies with a KX137 warning, and
  * KX127 then refuses keys with import sources (the sender is not
  * authenticated).  Only when every key passed, unwrap them again one at
@@ -810,12 +853,15 @@ void kx_time_format(int64_t t, char buf[21]);
 #define KX_WRITE_SECRET	1	/* key material: mode 0600, never through a
 				 * symbolic link, never to a terminal */
 #define KX_WRITE_NEW	2	/* refuse an existing file (KX_EEXIST) */
+#define KX_WRITE_BINARY	4	/* binary (DER, raw wrapped bytes): never to a
+				 * terminal */
 /*
  * Write an output.  "-" writes to stdout.  A new path or a regular file is
  * written atomically: temp file in the same folder (mode 0600 with
  * KX_WRITE_SECRET, else 0666 less umask), fsync, rename (link(2) with
  * KX_WRITE_NEW, so a file that appears meanwhile is not replaced).  A
- * character device or a FIFO is written straight, never replaced.  A
+ * character device or a FIFO is written straight, never replaced (a
+ * terminal is refused with KX_WRITE_SECRET or KX_WRITE_BINARY).  A
  * symbolic link is followed and its target, when a regular file, replaced
  * atomically (the link stays); with KX_WRITE_SECRET a symbolic link is
  * refused.  A directory or other special file is refused.  On any failure

@@ -19,4 +19,5 @@ dist_kxtemplates_DATA = \
 kxpoliciesdir = $(pkgdatadir)/policies
 dist_kxpolicies_DATA = \
 	profiles/policies/gp-card-issuer.xml \
+	profiles/policies/gp-scp02-migration.xml \
 	profiles/policies/nist-sp800-57-baseline.xml

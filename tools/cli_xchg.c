@@ -233,12 +233,35 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 	}
 	cli_print_findings(cli, d, 0, path);
 	/* a document carrying a clear value is key material: 0600 */
-	ex = cli_write(cli, path, b.data, b.len, kx_doc_has_clear(doc) ?
-	    KX_WRITE_SECRET : 0);
+	ex = cli_write(cli, path, b.data, b.len, (kx_doc_has_clear(doc) ?
+	    KX_WRITE_SECRET : 0) | (kx_format_caps(fmt) & KX_CAP_BINARY ?
+	    KX_WRITE_BINARY : 0));
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);
 	return ex;
+}
+
+int
+cli_kek_kcv(struct cli *cli, const char *opt, const char *arg,
+    struct cli_xchg *x)
+{
+	const char *colon = strchr(arg, ':');
+	size_t hl = colon != NULL ? (size_t)(colon - arg) : strlen(arg), n;
+	int m = KX_KCV_NONE;
+
+	if (colon != NULL && strcmp(colon + 1, "gp") != 0 &&
+	    (m = kx_value(KX_E_KCV_METHOD, colon + 1)) <= KX_KCV_NONE)
+		return cli_usage(cli, "--%s: method '%s' is not gp, gp-des, "
+		    "gp-aes, zero-block or cmac", opt, colon + 1);
+	if (kx_hex_decode(arg, hl, x->kek_kcv, sizeof(x->kek_kcv), &n) !=
+	    KX_OK || n < 3 || n > 5)
+		return cli_usage(cli, "--%s: expected 3 to 5 bytes of hex, got "
+		    "'%.*s'", opt, (int)hl, arg);
+	x->xo.kek_kcv = x->kek_kcv;
+	x->xo.kek_kcv_len = n;
+	x->xo.kek_kcv_method = (enum kx_kcv_method)m;
+	return CLI_OK;
 }
 
 int

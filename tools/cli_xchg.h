@@ -56,8 +56,17 @@ struct cli_xchg {
 	kx_doc *doc, *against;
 	kx_diag *d;
 	kx_xchg_opts xo;
+	uint8_t kek_kcv[KX_KCV_MAX_LEN];	/* xo.kek_kcv points here */
 };
 
+/*
+ * --kek-kcv HEX[:METHOD] (import) / --from-kek-kcv (rewrap): the KCV of
+ * the transport key read from, for documents that carry none (GP).
+ * METHOD: gp (default: gp-des or gp-aes by family), gp-des, gp-aes,
+ * zero-block or cmac.  Returns an exit code.
+ */
+int cli_kek_kcv(struct cli *cli, const char *opt, const char *arg,
+    struct cli_xchg *x);
 /* Take a shared option by its long name; 1 if it was one. */
 int cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg);
 /*

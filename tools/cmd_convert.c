@@ -196,8 +196,9 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	/* Warnings (generator artefacts, lost attributes) do not fail. */
 	cli_print_findings(cli, d, 0, in);
 	/* clear test values make the output key material: 0600, no clobber */
-	ex = cli_write(cli, outpath, b.data, b.len, kx_doc_has_clear(doc) ?
-	    CLI_KEY_OUT(force) : 0);
+	ex = cli_write(cli, outpath, b.data, b.len, (kx_doc_has_clear(doc) ?
+	    CLI_KEY_OUT(force) : 0) | (kx_format_caps(to) & KX_CAP_BINARY ?
+	    KX_WRITE_BINARY : 0));
 out:
 	kx_buf_free(&b);
 	kx_doc_free(doc);

@@ -43,7 +43,8 @@ const struct cli_opt export_opts[] = {
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
-	    "output format carrying bound values (default xml)" },
+	    "output format carrying bound values (default xml), or gp: one "
+	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key, NOT bound" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -101,7 +102,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	enum kx_kcv_method m;
 	char hex[33], tplbuf[4096];
 	size_t i, n;
-	int o, r, ex = CLI_USAGE;
+	int o, r, gp = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -165,11 +166,32 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	if ((keys.n > 0) == (comps.n > 0))
 		return cli_usage(cli, "give the key values with --key or "
 		    "--components (one of them)");
+	/*
+	 * --to gp: the GP-native form, a KeyProfile whose Value is TDEA-ECB
+	 * under its TransportKey, for receivers that read nothing else.  It
+	 * is not bound: the library writes it only when asked by name.
+	 */
+	if (x.to != NULL && strcmp(x.to, "gp") == 0) {
+		gp = 1;
+		x.to = NULL;
+		x.xo.wrap = KX_WRAP_TDEA_ECB;
+	}
 	/* An exchange document is native XML unless --to says DER. */
 	if ((ex = cli_xchg_open(cli, &x, profile, KX_FMT_XML)) != CLI_OK)
 		goto out;
 	doc = x.doc;
 	n = kx_doc_key_count(doc);
+	if (gp) {
+		x.fmt = KX_FMT_GP;
+		if (n != 1) {
+			ex = cli_usage(cli, "--to gp writes one key (a GP "
+			    "KeyProfile), but %s holds %zu", profile, n);
+			goto out;
+		}
+		cli_warn(cli, "--to gp: the value is TDEA-ECB under the "
+		    "transport key, not bound to its profile (the receiver "
+		    "can check its KCV only)");
+	}
 	if (n == 0 || n > CLI_MAX_REPEAT) {
 		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
 		    n, CLI_MAX_REPEAT);
@@ -241,9 +263,10 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			continue;
 		}
 		kx_hex_encode(kcv, len, hex);
-		fprintf(cli->out, "exported %s: KCV %s (%s), bound and wrapped "
-		    "under %s\n", kx_key_id(k), hex,
-		    kx_name(KX_E_KCV_METHOD, m), x.xo.kek_id);
+		fprintf(cli->out, "exported %s: KCV %s (%s), %s under %s\n",
+		    kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m), gp ?
+		    "tdea-ecb (GP form, not bound)" : "bound and wrapped",
+		    x.xo.kek_id);
 	}
 	ex = CLI_OK;
 out:

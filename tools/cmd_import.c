@@ -18,7 +18,7 @@
 
 #include "cli_xchg.h"
 
-enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
+enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_KEK_KCV, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
 	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
 	O_TO, O_OUT };
 
@@ -27,8 +27,11 @@ const struct cli_opt import_opts[] = {
 	[O_KEK_COMPONENT] = { "kek-component", 0, 1, "FILE",
 	    "a component of the transport key; repeat per component" },
 	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
-	    "the transport key's algorithm, aes or tdea (default: as the "
-	    "document says)" },
+	    "the transport key's algorithm, aes, tdea or rsa (a PEM private "
+	    "key; default: as the document says)" },
+	[O_KEK_KCV] = { "kek-kcv", 0, 1, "HEX[:METHOD]",
+	    "the transport key's KCV, for documents that carry none (GP); "
+	    "METHOD gp (default), gp-des, gp-aes, zero-block or cmac" },
 	[O_STORAGE_KEK] = { "storage-kek", 0, 1, "SRC",
 	    "local storage key to re-wrap the keys under" },
 	[O_STORAGE_KEK_ALG] = { "storage-kek-alg", 0, 1, "ALG",
@@ -118,7 +121,12 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 		fprintf(s->status, "verified %s: profile binding intact "
 		    "(no KCV: the binding authenticates the value)\n",
 		    kx_key_id(k));
-	else {
+	else if (!kx_key_value_bound(k)) {
+		kx_hex_encode(kcv, len, hex);
+		fprintf(s->status, "verified %s: KCV %s (%s) matches; the "
+		    "value was not bound to its profile\n", kx_key_id(k), hex,
+		    kx_name(KX_E_KCV_METHOD, m));
+	} else {
 		kx_hex_encode(kcv, len, hex);
 		fprintf(s->status, "verified %s: profile binding intact, "
 		    "KCV %s (%s) matches\n", kx_key_id(k), hex,
@@ -130,7 +138,7 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	if (!safe_name(kx_key_id(k))) {
 		cli_error(s->cli, "key id '%s' cannot be a file name",
 		    kx_key_id(k));
-		return KX_EUSAGE;
+		return KX_EINPUT;	/* the document's, not a usage error */
 	}
 	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
 	if (cli_cleanup_add(path) != 0)
@@ -254,8 +262,15 @@ cmd_import(int argc, char **argv, struct cli *cli)
 				return CLI_USAGE;
 			break;
 		case O_KEK_ALG:
-			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
-			    CLI_OK)
+			/* rsa: a PEM private key for rsa-* values */
+			if (strcmp(arg, "rsa") == 0)
+				kek_fam = KX_ALG_RSA;
+			else if (cli_kek_family(cli, "kek-alg", arg,
+			    &kek_fam) != CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_KEK_KCV:
+			if (cli_kek_kcv(cli, "kek-kcv", arg, &x) != CLI_OK)
 				return CLI_USAGE;
 			break;
 		case O_STORAGE_KEK:

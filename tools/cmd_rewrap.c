@@ -11,7 +11,7 @@
 
 #include "cli_xchg.h"
 
-enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_TO_KEK, O_TO_KEK_ALG,
+enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_FROM_KCV, O_TO_KEK, O_TO_KEK_ALG,
 	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
 
 const struct cli_opt rewrap_opts[] = {
@@ -22,6 +22,9 @@ const struct cli_opt rewrap_opts[] = {
 	[O_FROM_ALG] = { "from-kek-alg", 0, 1, "ALG",
 	    "that key's algorithm, aes or tdea (default: as the document "
 	    "says)" },
+	[O_FROM_KCV] = { "from-kek-kcv", 0, 1, "HEX[:METHOD]",
+	    "that key's KCV, for documents that carry none (GP); METHOD "
+	    "gp (default), gp-des, gp-aes, zero-block or cmac" },
 	[O_TO_KEK] = { "to-kek", 0, 1, "SRC", "the new transport key" },
 	[O_TO_KEK_ALG] = { "to-kek-alg", 0, 1, "ALG",
 	    "the new key's algorithm: aes or tdea (needed for a 16- or "
@@ -62,6 +65,11 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		case O_FROM_ALG:
 			if (cli_kek_family(cli, "from-kek-alg", arg,
 			    &from_fam) != CLI_OK)
+				return CLI_USAGE;
+			break;
+		case O_FROM_KCV:
+			if (cli_kek_kcv(cli, "from-kek-kcv", arg, &x) !=
+			    CLI_OK)
 				return CLI_USAGE;
 			break;
 		case O_TO_KEK:

@@ -170,6 +170,9 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		ex = cli_fail(cli, d, r, "split");
 		goto out;
 	}
+	/* XOR components of a DES/TDEA key are written in odd parity */
+	for (i = 0; i < n; i++)
+		kx_des_parity_adjust(alg, ci.method, parts[i]);
 	cli_audit_key(cli, 0, ci.key_kcv, KCV_LEN, ci.kcv_method);
 	/* Write every file, or none, before printing anything. */
 	for (i = 0; i < n && !force; i++) {

@@ -72,8 +72,9 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 		*out = (enum kx_wrap_alg)v;
 		return CLI_OK;
 	case KX_WRAP_AES_SIV_BOUND:
-		return cli_usage(cli, "--alg aes-siv-bound binds the key to "
-		    "its profile; use 'kmsxchg export'");
+	case KX_WRAP_TR31_B_BOUND:
+		return cli_usage(cli, "--alg %s binds the key to "
+		    "its profile; use 'kmsxchg export'", name);
 	default:
 		return cli_usage(cli, "--alg: expected aes-kw, aes-kwp, "
 		    "tdea-ecb, rsa-oaep-sha256 or rsa-aes-kwp, got '%s'",
@@ -228,7 +229,7 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		}
 		ex = cli_write(cli, outpath, text.data, text.len, 0);
 	} else {
-		ex = cli_write(cli, outpath, w.data, w.len, 0);
+		ex = cli_write(cli, outpath, w.data, w.len, KX_WRITE_BINARY);
 	}
 out:
 	kx_buf_free(&text);

@@ -14,6 +14,13 @@
 # the audit trails are kept in OUTDIR (default ./kmsxchg-demo); the
 # working folder with the HSM folders is removed at the end.
 #
+# KX_DEMO_KEK_ALG=tdea runs the SCP02 era instead: a 3-key TDEA transport
+# key, 2-key TDEA master keys (samples/exchange/isd-keys-scp02.profile.xml)
+# bound in TR-31 version B key blocks (tr31-b-bound); the default, aes, is
+# an AES-256 transport key and AES-128 SCP03 keys (aes-siv-bound).  The
+# issuer's default policy is then gp-scp02-migration (SCP02 keys in bound
+# form only) instead of gp-card-issuer (which takes AES ISD keys only).
+#
 # Environment: KX_DEMO_NOW (reference time, default the clock),
 # KX_DEMO_POLICY (policy name or file), KMSXCHG_DATADIR (where names are
 # looked up; default the source tree's profiles/).
@@ -21,7 +28,15 @@ set -eu
 KX=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 NOW=${KX_DEMO_NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
-POLICY=${KX_DEMO_POLICY:-gp-card-issuer}
+case ${KX_DEMO_KEK_ALG:-aes} in
+aes)	TKALG=aes TKLEN=32 TKNAME=AES-256 KNAME="AES-128, SCP03" KVN=30
+	PROFILE=isd-keys.profile.xml DEFPOLICY=gp-card-issuer ;;
+tdea)	TKALG=tdea TKLEN=24 TKNAME="3-key TDEA" KNAME="2-key TDEA, SCP02"
+	KVN=20 PROFILE=isd-keys-scp02.profile.xml
+	DEFPOLICY=gp-scp02-migration ;;
+*)	echo "KX_DEMO_KEK_ALG: expected aes or tdea" >&2; exit 2 ;;
+esac
+POLICY=${KX_DEMO_POLICY:-$DEFPOLICY}
 # A policy file (rather than a name, kmsxchg(1)) is made absolute: the
 # commands run in the working folder.
 case $POLICY in
@@ -91,10 +106,10 @@ x mkdir -p manufacturer/hsm issuer/hsm officer1 officer2 officer3 wire
 # Each side keeps its own audit trail of the ceremony steps (kmsxchg(1)).
 x export KMSXCHG_AUDIT="$work/manufacturer/audit.log" KMSXCHG_OPERATOR=manufacturer-officer
 
-step "Manufacturer: transport key TK-2026-001 (AES-256) as three components"
+step "Manufacturer: transport key TK-2026-001 ($TKNAME) as three components"
 # Generated inside the manufacturer's HSM; only components leave it.
-xo manufacturer/hsm/tk.key openssl rand -hex 32
-xo wire/split.txt kmsxchg split --parts 3 --alg aes \
+xo manufacturer/hsm/tk.key openssl rand -hex $TKLEN
+xo wire/split.txt kmsxchg split --parts 3 --alg $TKALG \
     --key file:manufacturer/hsm/tk.key --out-prefix manufacturer/hsm/tk
 cat wire/split.txt
 x rm manufacturer/hsm/tk.key
@@ -104,16 +119,16 @@ TKKCV=$(sed -n 's/^key KCV \([0-9A-F]*\)$/\1/p' wire/split.txt)
 echo "component 1 -> officer 1, 2 -> officer 2, 3 -> officer 3 (sealed envelopes)"
 echo "transport key KCV, sent to the issuer separately: $TKKCV"
 
-step "Manufacturer: the ISD master keys ENC, MAC, DEK (AES-128, SCP03)"
+step "Manufacturer: the ISD master keys ENC, MAC, DEK ($KNAME)"
 for k in enc mac dek; do xo manufacturer/hsm/$k.key openssl rand -hex 16; done
-x cp "$SRC/samples/exchange/isd-keys.profile.xml" manufacturer/isd-keys.profile.xml
+x cp "$SRC/samples/exchange/$PROFILE" manufacturer/isd-keys.profile.xml
 x kmsxchg show manufacturer/isd-keys.profile.xml
 
 step "Manufacturer: export, bound to their profiles, wrapped under TK-2026-001"
 x kmsxchg export --profile manufacturer/isd-keys.profile.xml \
-    --key ISD-KVN30-ENC=file:manufacturer/hsm/enc.key \
-    --key ISD-KVN30-MAC=file:manufacturer/hsm/mac.key \
-    --key ISD-KVN30-DEK=file:manufacturer/hsm/dek.key \
+    --key ISD-KVN$KVN-ENC=file:manufacturer/hsm/enc.key \
+    --key ISD-KVN$KVN-MAC=file:manufacturer/hsm/mac.key \
+    --key ISD-KVN$KVN-DEK=file:manufacturer/hsm/dek.key \
     --kek-component officer1/tk.1 --kek-component officer2/tk.2 \
     --kek-component officer3/tk.3 --kek-id TK-2026-001 \
     --recipient "Example Issuer Bank" --now "$NOW" -o wire/exchange.xml
@@ -142,7 +157,7 @@ x kmsxchg import --kek file:issuer/hsm/tk.key \
     wire/exchange.der
 policy_check issuer/stored.xml
 x kmsxchg show issuer/stored.xml
-for k in ISD-KVN30-ENC ISD-KVN30-MAC ISD-KVN30-DEK; do
+for k in ISD-KVN$KVN-ENC ISD-KVN$KVN-MAC ISD-KVN$KVN-DEK; do
 	grep -q "<Id>$k</Id>" issuer/stored.xml || fail "$k missing from issuer/stored.xml"
 done
 

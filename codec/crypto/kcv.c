@@ -138,8 +138,8 @@ ecb_block(const char *cipher, const uint8_t *key, const uint8_t *in,
 }
 
 /* CMAC over in[inlen] with cipher (a CBC cipher name) and key[keylen]. */
-static int
-cmac(const char *cipher, const uint8_t *key, size_t keylen,
+int
+kxi_cmac(const char *cipher, const uint8_t *key, size_t keylen,
     const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax,
     kx_diag *d)
 {
@@ -234,7 +234,7 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 		r = ecb_block(ecb, k, zeros, bs, res, d);
 		break;
 	case KX_KCV_CMAC:
-		r = cmac(cbc, k, klen, zeros, bs, res, sizeof(res), d);
+		r = kxi_cmac(cbc, k, klen, zeros, bs, res, sizeof(res), d);
 		break;
 	default:
 		r = KX_FAIL(d, KX_EUSAGE, "kcv: unknown method %d", (int)m);

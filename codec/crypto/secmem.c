@@ -214,6 +214,7 @@ kx_wrap_strength(enum kx_wrap_alg w, enum kx_alg kek_alg, unsigned kek_bits)
 		return kx_strength(kek_alg, kek_bits, KX_HASH_NONE);
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_TR31_B_BOUND:
 		if (kek_alg != KX_ALG_TDEA2 && kek_alg != KX_ALG_TDEA3)
 			return 0;
 		return kx_strength(kek_alg, kek_bits, KX_HASH_NONE);

@@ -48,6 +48,57 @@ gf_inv(uint8_t a)
 	return r;
 }
 
+static int
+is_des(enum kx_alg alg)
+{
+	return alg == KX_ALG_DES || alg == KX_ALG_TDEA2 || alg == KX_ALG_TDEA3;
+}
+
+/* 1 if byte b has an odd number of one bits (constant time). */
+static unsigned
+odd(uint8_t b)
+{
+	b ^= (uint8_t)(b >> 4);
+	b ^= (uint8_t)(b >> 2);
+	b ^= (uint8_t)(b >> 1);
+	return b & 1u;
+}
+
+void
+kx_des_parity_adjust(enum kx_alg alg, enum kx_split_method method,
+    kx_secret *value)
+{
+	uint8_t *p;
+	size_t i;
+
+	if (value == NULL || !is_des(alg) || method == KX_SPLIT_SHAMIR)
+		return;
+	p = kx_secret_mut(value);
+	for (i = 0; i < kx_secret_len(value); i++)
+		p[i] ^= (uint8_t)(odd(p[i]) ^ 1u);	/* flip bit 0 if even */
+}
+
+int
+kx_component_parity_check(const kx_component_info *ci,
+    const kx_secret *value, const char *name, kx_diag *d)
+{
+	const uint8_t *p = kx_secret_data(value);
+	size_t i, bad = 0;
+
+	if (ci == NULL || value == NULL || !is_des(ci->alg) ||
+	    ci->method != KX_SPLIT_XOR)
+		return KX_OK;
+	for (i = kx_secret_len(value); i > 0; i--)
+		if (!odd(p[i - 1]))
+			bad = i;	/* the first even byte, 1-based */
+	if (bad != 0)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: byte %zu of the %s "
+		    "component is not in odd DES parity (components are "
+		    "checked, not adjusted, on input)", name ? name : "-", bad,
+		    kx_name(KX_E_ALG, ci->alg));
+	return KX_OK;
+}
+
 static void
 free_parts(kx_secret **parts, unsigned n)
 {
@@ -570,7 +621,9 @@ kx_components_combine(const char *const *paths, size_t n,
 	for (i = 0; i < n; i++) {
 		if (paths[i] == NULL)
 			kxi_misuse(__func__, "NULL path");
-		if ((r = read_one(paths[i], &ci[i], &v[i], d)) != KX_OK)
+		if ((r = read_one(paths[i], &ci[i], &v[i], d)) != KX_OK ||
+		    (r = kx_component_parity_check(&ci[i], v[i], paths[i],
+		    d)) != KX_OK)
 			goto out;
 		if (info != NULL)
 			info[i] = ci[i];
@@ -607,6 +660,8 @@ kx_components_combine(const char *const *paths, size_t n,
 	if (CRYPTO_memcmp(kcv, ci[0].key_kcv, ci[0].key_kcv_len) != 0)
 		r = KX_FAIL(d, KX_EKCV, "the rebuilt key does not match the "
 		    "key KCV in %s", paths[0]);
+	else	/* a DES/TDEA key is handed on in odd parity (same KCV) */
+		kx_des_parity_adjust(ci[0].alg, KX_SPLIT_NONE, *key);
 out:
 	if (v != NULL)
 		for (i = 0; i < n; i++)

@@ -556,6 +556,9 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "wrap tr31-d: a TR-31 key "
 		    "block is written by the TR-31 format, not kx_wrap");
+	case KX_WRAP_TR31_B_BOUND:
+		return KX_FAIL(d, KX_EUNSUPPORTED, "wrap tr31-b-bound: the "
+		    "bound key block is written by export, not kx_wrap");
 	default:
 		return KX_FAIL(d, KX_EUSAGE, "wrap: unknown mechanism %d",
 		    (int)alg);
@@ -667,6 +670,9 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "unwrap tr31-d: a TR-31 key "
 		    "block is read by the TR-31 format, not kx_unwrap");
+	case KX_WRAP_TR31_B_BOUND:
+		return KX_FAIL(d, KX_EUNSUPPORTED, "unwrap tr31-b-bound: the "
+		    "bound key block is opened by import, not kx_unwrap");
 	default:
 		return KX_FAIL(d, KX_EUSAGE, "unwrap: unknown mechanism %d",
 		    (int)alg);

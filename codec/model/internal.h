@@ -772,6 +772,78 @@ const char *kxi_rule_slug(const char *id);
 const char *kxi_rule_example(const char *id);
 
 /* ---- crypto internals (kcv.c, wrap.c, split.c) ----------------------- */
+/*
+ * CMAC (SP 800-38B) over in[inlen] with cipher (a CBC cipher name:
+ * "DES-EDE3-CBC" with a 24-byte key, "AES-nnn-CBC") into out[outmax].
+ * kcv.c.
+ */
+int kxi_cmac(const char *cipher, const uint8_t *key, size_t keylen,
+    const uint8_t *in, size_t inlen, uint8_t *out, size_t outmax,
+    kx_diag *d) KX_WUR;
+
+/* ---- TR-31 / ANSI X9.143 key blocks (tr31.c) --------------------------- */
+#define KXI_TR31_MAX_OPT 16	/* optional blocks a header may carry */
+#define KXI_TR31_MAX_LEN 9992	/* the 4-digit length field */
+struct kxi_tr31_opt {
+	char id[3];		/* two printable characters */
+	const char *data;	/* borrowed: into the block or the caller's */
+	size_t len;
+};
+/*
+ * A key block header.  Reading: the fields of a block, optional blocks
+ * pointing into it (the padding block "PB" included).  Writing: the
+ * caller's fields and optional blocks; the writer adds the length, the
+ * count and a "PB" block that pads the header to the cipher block.
+ */
+struct kxi_tr31_hdr {
+	char version;		/* 'B' (TDEA) or 'D' (AES) */
+	char usage[3];		/* key usage, two characters */
+	char alg;		/* 'T', 'D', 'A', 'H', ... */
+	char mode;		/* mode of use */
+	char key_version[3];	/* two characters, "00" = unused */
+	char exportability;	/* 'E', 'N' or 'S' (TR-31 S is NOT PKCS#11
+				 * sensitive: model.md 0.5) */
+	unsigned nopt;
+	struct kxi_tr31_opt opt[KXI_TR31_MAX_OPT];
+	size_t hdrlen;		/* reading: header characters */
+};
+/*
+ * Parse and check the header of key block blk[len] (printable ASCII; the
+ * length field equal to len; optional blocks well formed, short and
+ * extended lengths; the header a whole number of cipher blocks).  Does
+ * not touch the key.  KX_ESYNTAX with the reason in d.
+ */
+int kxi_tr31_parse(const char *blk, size_t len, struct kxi_tr31_hdr *h,
+    kx_diag *d) KX_WUR;
+/*
+ * Version B (TDEA KBPK, 16 or 24 bytes) or D (AES KBPK) key block of key
+ * under kbpk with header h, appended to out as ASCII: KBEK and KBMK
+ * derived with CMAC (X9.143 / TR-31:2018 5.3.2), MAC = CMAC(KBMK, header
+ * || clear payload) (8 bytes for B, 16 for D), payload = [key bits]16 ||
+ * key || padding encrypted CBC under KBEK with the MAC as IV.  pad NULL:
+ * random padding; otherwise the padding bytes (known-answer tests).
+ */
+int kxi_tr31_wrap(const kx_secret *kbpk, const struct kxi_tr31_hdr *h,
+    const kx_secret *key, const uint8_t *pad, kx_buf *out, kx_diag *d)
+    KX_WUR;
+/*
+ * Open key block blk[len] under kbpk: header into *h (optional blocks
+ * point into blk), the key into a new secret.  KX_ECRYPTO when the MAC
+ * does not verify (wrong KBPK, any changed character) or the payload is
+ * malformed; nothing is released then.  Versions A and C (the variant
+ * methods) are refused.
+ */
+int kxi_tr31_unwrap(const kx_secret *kbpk, const char *blk, size_t len,
+    struct kxi_tr31_hdr *h, kx_secret **key, kx_diag *d) KX_WUR;
+/* As kxi_tr31_unwrap, and the whole clear payload (length field, key,
+ * padding) into *payload: for known-answer tests of the writer. */
+int kxi_tr31_unwrap_payload(const kx_secret *kbpk, const char *blk,
+    size_t len, struct kxi_tr31_hdr *h, kx_secret **key, kx_secret **payload,
+    kx_diag *d) KX_WUR;
+/* The optional block with this id, or NULL. */
+const struct kxi_tr31_opt *kxi_tr31_opt_find(const struct kxi_tr31_hdr *h,
+    const char *id);
+
 /* Expand an 8/16/24-byte DES/TDEA key to K1|K2|K3; KX_EUSAGE otherwise. */
 int kxi_tdea_key24(const uint8_t *k, size_t n, uint8_t out[24]);
 /*

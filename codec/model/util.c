@@ -688,6 +688,9 @@ write_special(const char *path, const void *p, size_t n, int flags,
 	else if ((flags & KX_WRITE_SECRET) && isatty(fd))
 		r = KX_FAIL(d, KX_EUSAGE, "%s is a terminal: key material is "
 		    "never written to one", path);
+	else if ((flags & KX_WRITE_BINARY) && isatty(fd))
+		r = KX_FAIL(d, KX_EUSAGE, "%s is a terminal: binary output is "
+		    "never written to one; use a file or a pipe", path);
 	else if (write_all(fd, p, n) != 0)
 		r = KX_FAIL(d, KX_EIO, "cannot write %s: %s", path,
 		    strerror(errno));

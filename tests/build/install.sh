@@ -72,7 +72,7 @@ run validate --policy gp-card-issuer --now 2026-11-30T00:00:00Z \
 	{ cat out.txt; fail "validate --policy gp-card-issuer"; }
 ! grep -q 'KX[0-9]' out.txt || { cat out.txt; fail "findings under gp-card-issuer"; }
 run validate --policy no-such-policy x.xml 2>err.txt && fail "unknown name accepted"
-grep -q 'known policies: gp-card-issuer, nist-sp800-57-baseline' err.txt ||
+grep -q 'known policies: gp-card-issuer, gp-scp02-migration, nist-sp800-57-baseline' err.txt ||
 	{ cat err.txt; fail "the error does not list the installed policies"; }
 
 printf '%s\n' 404142434445464748494A4B4C4D4E4F >enc.key

@@ -33,6 +33,10 @@ CLI_CASES = \
 	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-tdea-kek.case \
+	tests/cli/cases/import-tdea-tampered.case \
+	tests/cli/cases/rewrap-tdea-aes.case \
+	tests/cli/cases/rewrap-gp-cryptogram.case \
 	tests/cli/cases/export-kek-alg-mismatch.case \
 	tests/cli/cases/export-kek-component-repeated.case \
 	tests/cli/cases/export-kek-ambiguous.case \
@@ -44,6 +48,10 @@ CLI_CASES = \
 	tests/cli/cases/import-binding-unknown.case \
 	tests/cli/cases/import-binding-removed.case \
 	tests/cli/cases/import-binding-digest.case \
+	tests/cli/cases/import-gp-cryptogram.case \
+	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/demo-kek-alg-bad.case \
+	tests/cli/cases/demo-tdea.case \
 	tests/cli/cases/export-clear-dropped.case \
 	tests/cli/cases/validate-clear-beside-wrapped.case \
 	tests/cli/cases/import-storage-drops-clear.case \
@@ -52,6 +60,9 @@ CLI_CASES = \
 	tests/cli/cases/validate-not-checked-gp.case \
 	tests/cli/cases/validate-not-checked.case \
 	tests/cli/cases/validate-strict.case \
+	tests/cli/cases/validate-strict-waived.case \
+	tests/cli/cases/import-clear-bad-id.case \
+	tests/cli/cases/convert-der-tty-path.case \
 	tests/cli/cases/validate-period-calendar.case \
 	tests/cli/cases/validate-period-calendar-over.case \
 	tests/cli/cases/exit-export-kx101.case \
@@ -95,6 +106,8 @@ CLI_CASES = \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
 	tests/cli/cases/export-expired.case \
+	tests/cli/cases/export-gp-native.case \
+	tests/cli/cases/export-gp-native-refused.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
 	tests/cli/cases/export-template-by-name.case \
@@ -168,6 +181,7 @@ CLI_CASES = \
 	tests/cli/cases/split-bad-threshold.case \
 	tests/cli/cases/split-combine-shamir.case \
 	tests/cli/cases/split-combine-xor.case \
+	tests/cli/cases/split-combine-tdea-parity.case \
 	tests/cli/cases/split-hex-warning.case \
 	tests/cli/cases/split-no-key-material.case \
 	tests/cli/cases/unwrap-bad-hex.case \

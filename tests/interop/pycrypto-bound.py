@@ -15,6 +15,9 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.cmac import CMAC
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kxder import bound_values  # noqa: E402
+
 KX, SRC = sys.argv[1], sys.argv[2]
 TK = bytes([0x77]) * 32                   # samples/README.md
 VALUES = {
@@ -24,33 +27,6 @@ VALUES = {
 }
 METHODS = {b"header-profile-der-v2": 2, b"profile-der-v1": 1}
 FAILS = []
-
-
-def tlv(b, i):
-    """(tag, header length, content length) of the DER TLV at b[i]."""
-    tag, n = b[i], b[i + 1]
-    if n < 0x80:
-        return tag, 2, n
-    k = n & 0x7F
-    return tag, 2 + k, int.from_bytes(b[i + 2:i + 2 + k], "big")
-
-
-def children(b):
-    """The TLVs inside content b: list of (tag, whole TLV, content)."""
-    out, i = [], 0
-    while i < len(b):
-        tag, h, n = tlv(b, i)
-        out.append((tag, b[i:i + h + n], b[i + h:i + h + n]))
-        i += h + n
-    return out
-
-
-def der(tag, content):
-    n = len(content)
-    if n < 0x80:
-        return bytes([tag, n]) + content
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(ln)]) + ln + content
 
 
 def k_siv(kek, version):
@@ -72,22 +48,13 @@ def check(what, ok):
 
 def verify(path, want_version):
     with open(path, "rb") as f:
-        top = children(children(f.read())[0][2])
-    head = [t for t in top if t[0] in (0x80, 0x81, 0x82, 0xA3)]
-    keys = [t for t in top if t[0] == 0xA6][0][2]
+        data = f.read()
     n = 0
-    for _, _, key in children(keys):
-        parts = {t[0]: t[2] for t in children(key)}
-        prof, val = parts[0xA0], {t[0]: t[2] for t in children(parts[0xA1])}
-        kid = children(prof)[0][2]
-        bind = {t[0]: t[2] for t in children(val[0xA5])}
+    for kid, val, bind, ad2, ad1 in bound_values(data):
         v = METHODS.get(bind[0x80])
         check("%s %s: binding version %s" % (path, kid, v),
               v == want_version)
-        if v == 2:
-            ad = der(0x30, b"".join(t[1] for t in head) + der(0xA4, prof))
-        else:
-            ad = der(0x30, prof)
+        ad = ad2 if v == 2 else ad1
         check("%s %s: AadDigest" % (path, kid),
               bind.get(0x81) == hashlib.sha256(ad).digest())
         p = AESSIV(k_siv(TK, v)).decrypt(val[0x84], [ad])

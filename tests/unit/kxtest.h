@@ -82,4 +82,17 @@ kxt_rmtree(const char *dir)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A new secret holding the bytes of hex (test vectors). */
+static inline kx_secret *
+kxt_secret(const char *hex)
+{
+	kx_secret *s = NULL;
+	const uint8_t *p;
+	size_t n;
+
+	p = kxt_hex(hex, &n);
+	assert_int_equal(kx_secret_from(p, n, &s), KX_OK);
+	return s;
+}
+
 #endif

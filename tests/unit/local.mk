@@ -24,6 +24,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_kcv \
 	tests/unit/test_wrap \
 	tests/unit/test_split \
+	tests/unit/test_tr31 \
 	tests/unit/test_audit \
 	tests/unit/test_hygiene \
 	tests/unit/test_text \

@@ -7,17 +7,7 @@
 
 #define NOW 1795459565		/* 2026-11-23T18:46:05Z */
 
-static kx_secret *
-secret_hex(const char *hex)
-{
-	kx_secret *s = NULL;
-	const uint8_t *p;
-	size_t n;
-
-	p = kxt_hex(hex, &n);
-	assert_int_equal(kx_secret_from(p, n, &s), KX_OK);
-	return s;
-}
+#define secret_hex kxt_secret
 
 /* An AES-128 GP ENC key of an ISD, exportable to ISSUER only. */
 static kx_doc *
@@ -692,11 +682,12 @@ no_clear_value_survives(void **state)
 
 /*
  * The transport key's algorithm is named or unambiguous, never guessed:
- * a 16-byte key without one is refused, a TDEA one refused until the
- * bound wrap supports it, a KEK of the wrong family refused on import.
+ * a 16-byte key without one is refused, a TDEA one is taken as TDEA (an
+ * AES-128 key under 2-key TDEA is then weaker than the key, KX121), a KEK
+ * of the wrong family refused on import.
  */
 static void
-tdea_transport_key_refused(void **state)
+tdea_transport_key_named(void **state)
 {
 	kx_secret *k16 = secret_hex("000102030405060708090A0B0C0D0E0F");
 	kx_secret *kek = secret_hex(KEK), *key = secret_hex(KEY);
@@ -708,8 +699,10 @@ tdea_transport_key_refused(void **state)
 	(void)state;
 	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_EUSAGE);
 	o.kek_alg = KX_ALG_TDEA2;
-	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d),
-	    KX_EUNSUPPORTED);
+	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	doc = sample_doc();
 	o.kek_alg = KX_ALG_AES;
 	assert_int_equal(kx_export(doc, &key, 1, k16, &o, d), KX_OK);
 	assert_int_equal(doc->tks[0].alg, KX_ALG_AES);
@@ -722,15 +715,219 @@ tdea_transport_key_refused(void **state)
 	kx_diag_clear(d);
 	assert_int_equal(kx_import(doc, kek, &o, collect, &g, d), KX_EKCV);
 	assert_true(kxt_has_rule(d, "KX135", KX_SEV_ERROR));
-	/* rewrap: a TDEA new key is refused */
+	/* rewrap: a 2-key TDEA new key is weaker than the AES key */
 	o = opts();
 	o.kek_alg = KX_ALG_TDEA2;
-	assert_int_equal(kx_rewrap(doc, kek, k16, &o, d), KX_EUNSUPPORTED);
+	kx_diag_clear(d);
+	assert_int_equal(kx_rewrap(doc, kek, k16, &o, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX121", KX_SEV_ERROR));
 	assert_int_equal(g.calls, 0);
 	kx_doc_free(doc);
 	kx_diag_free(d);
 	kx_secret_free(k16);
 	kx_secret_free(kek);
+	kx_secret_free(key);
+}
+
+/*
+ * A TDEA key under a 3-key TDEA transport key: a TR-31 version B block
+ * with the binding block 0K; import gives the key back, and a changed
+ * attribute (no AadDigest to tell) fails the key block's MAC check.
+ */
+static void
+tdea_bound_roundtrip(void **state)
+{
+	kx_secret *tk = secret_hex("0123456789ABCDEFFEDCBA987654321089ABCDEF"
+	    "01234567");
+	kx_secret *key = secret_hex("404142434445464748494A4B4C4D4E4F");
+	kx_xchg_opts o = opts();
+	kx_doc *doc = sample_doc();
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+	const char *blk;
+
+	(void)state;
+	doc->keys[0].prof.alg = KX_ALG_TDEA2;
+	doc->keys[0].prof.gp.key_type = 0x80;	/* SCP02 */
+	doc->keys[0].prof.gp.scp = KX_SCP02;
+	doc->keys[0].prof.gp.scp_i = 0x55;
+	o.kek_alg = KX_ALG_TDEA3;
+	assert_int_equal(kx_export(doc, &key, 1, tk, &o, d), KX_OK);
+	assert_int_equal(doc->keys[0].value.alg, KX_WRAP_TR31_B_BOUND);
+	assert_int_equal(doc->tks[0].alg, KX_ALG_TDEA3);
+	blk = (const char *)doc->keys[0].value.data.p;
+	assert_int_equal(blk[0], 'B');
+	assert_true(strstr(blk, "0K47KX2") != NULL);
+	assert_int_equal(kx_key_value_bound(&doc->keys[0]), 1);
+	o = opts();
+	assert_int_equal(kx_import(doc, tk, &o, collect, &g, d), KX_OK);
+	assert_int_equal(g.calls, 1);
+	assert_memory_equal(g.value, kx_secret_data(key), 16);
+	doc->keys[0].prof.usage |= KX_USAGE_BIT(KX_U_WRAP);
+	doc->keys[0].value.binding_digest.n = 0;
+	kx_diag_clear(d);
+	assert_int_not_equal(kx_import(doc, tk, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX134", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 1);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(tk);
+	kx_secret_free(key);
+}
+
+/*
+ * A GP KeyProfile's TDEA-ECB cryptogram (samples/gp/isd-enc.xml, the GP
+ * test key under 0123456789ABCDEFFEDCBA9876543210): no transport-key KCV
+ * in the document, so the caller's decides; the value is checked against
+ * the key's KCV 8BAF47 and KX138 warns that it was not bound.
+ */
+static void
+gp_cryptogram_import(void **state)
+{
+	static const uint8_t kcv[] = { 0x08, 0xD7, 0xB4 }, bad[] = { 0x08,
+		0xD7, 0xB5 };
+	kx_secret *tk = secret_hex("0123456789ABCDEFFEDCBA9876543210");
+	kx_xchg_opts o = opts();
+	kx_doc *doc = NULL;
+	kx_diag *d = kx_diag_new();
+	struct got g = { 0 };
+
+	(void)state;
+	assert_int_equal(kx_doc_read_file(kxt_src("samples/gp/isd-enc.xml"),
+	    KX_FMT_AUTO, &doc, d), KX_OK);
+	o.now = 1735689600;	/* 2025-01-01 */
+	/* no KCV anywhere: nothing to check the KEK against */
+	assert_int_equal(kx_import(doc, tk, &o, collect, &g, d), KX_EKCV);
+	assert_true(kxt_has_rule(d, "KX135", KX_SEV_ERROR));
+	o.kek_kcv = bad;
+	o.kek_kcv_len = 3;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, tk, &o, collect, &g, d), KX_EKCV);
+	assert_int_equal(g.calls, 0);
+	o.kek_kcv = kcv;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, tk, &o, collect, &g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX138", KX_SEV_WARNING));
+	assert_int_equal(g.calls, 1);
+	assert_memory_equal(g.value, kxt_hex("404142434445464748494A4B4C4D4E4F",
+	    &g.len), 16);
+	assert_int_equal(kx_key_value_bound(&doc->keys[0]), 0);
+	/* a changed cryptogram: only the key's KCV can tell, and does */
+	doc->keys[0].value.data.p[0] ^= 1;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, tk, &o, collect, &g, d), KX_EPOLICY);
+	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	assert_int_equal(g.calls, 1);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_secret_free(tk);
+}
+
+/*
+ * Native values in every unbound form import: unwrapped under the
+ * transport key (AES, TDEA or an RSA private key), checked against the
+ * key's KCV, KX138 warned; the same value with another KCV is refused.
+ */
+static void
+native_unbound_forms(void **state)
+{
+	static const struct {
+		enum kx_wrap_alg alg;
+		const char *kek;	/* hex, or NULL: the RSA PEM */
+		enum kx_alg kek_alg;
+	} t[] = {
+		{ KX_WRAP_AES_KW, "000102030405060708090A0B0C0D0E0F",
+		    KX_ALG_AES },
+		{ KX_WRAP_AES_KWP, "000102030405060708090A0B0C0D0E0F1011121314"
+		    "151617", KX_ALG_AES },
+		{ KX_WRAP_TDEA_ECB, "0123456789ABCDEFFEDCBA9876543210",
+		    KX_ALG_TDEA2 },
+		{ KX_WRAP_TDEA_CBC, "0123456789ABCDEFFEDCBA987654321089ABCDEF"
+		    "01234567", KX_ALG_TDEA3 },
+		{ KX_WRAP_RSA_OAEP_SHA256, NULL, KX_ALG_RSA },
+		{ KX_WRAP_RSA_AES_KWP, NULL, KX_ALG_RSA },
+	};
+	static const uint8_t gp_kcv[] = { 0x8B, 0xAF, 0x47 };
+	kx_secret *key = secret_hex("404142434445464748494A4B4C4D4E4F");
+	kx_secret *kek;
+	kx_buf pem = { 0 }, w = { 0 };
+	kx_diag *d = kx_diag_new();
+	kx_xchg_opts o;
+	kx_doc *doc;
+	kx_key *k;
+	kx_tk *tk;
+	uint8_t kcv[3];
+	size_t i;
+
+	(void)state;
+	kxt_slurp("tests/data/wycheproof-rsa2048-oaep-sha256.pem", &pem);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct got g = { 0 };
+
+		if (t[i].kek != NULL)
+			kek = secret_hex(t[i].kek);
+		else
+			assert_int_equal(kx_secret_from(pem.data, pem.len,
+			    &kek), KX_OK);
+		doc = sample_doc();
+		k = &doc->keys[0];
+		k->prof.alg = KX_ALG_TDEA2;
+		k->prof.gp.key_type = 0x80;
+		k->prof.gp.scp = KX_SCP02;
+		k->prof.gp.scp_i = 0x55;
+		k->prof.export_.forms |= 1u << KX_FORM_WRAPPED;
+		k->kcv.p = kxi_memdup(&doc->arena, gp_kcv, 3);
+		k->kcv.n = 3;
+		k->kcv_method = KX_KCV_GP_DES;
+		w.len = 0;
+		assert_int_equal(kx_wrap(t[i].alg, kek, key, NULL, 0, &w, d),
+		    KX_OK);
+		k->value.form = KX_VALUE_WRAPPED;
+		k->value.alg = t[i].alg;
+		k->value.kek_id = "TK-N";
+		k->value.data.p = kxi_memdup(&doc->arena, w.data, w.len);
+		k->value.data.n = w.len;
+		tk = kxi_doc_add_tk(doc);
+		tk->id = "TK-N";
+		tk->alg = t[i].kek_alg;
+		tk->loc.off = -1;
+		if (t[i].kek_alg == KX_ALG_RSA)
+			tk->length_bits = 2048;
+		else {
+			tk->length_bits = (unsigned)kx_secret_len(kek) * 8;
+			tk->kcv_method = kx_kcv_default_method(t[i].kek_alg);
+			assert_int_equal(kx_kcv_compute(t[i].kek_alg,
+			    tk->kcv_method, kek, kcv, 3, NULL), KX_OK);
+			tk->kcv.p = kxi_memdup(&doc->arena, kcv, 3);
+			tk->kcv.n = 3;
+		}
+		o = opts();
+		kx_diag_clear(d);
+		assert_int_equal(kx_import(doc, kek, &o, collect, &g, d),
+		    KX_OK);
+		assert_true(kxt_has_rule(d, "KX138", KX_SEV_WARNING));
+		assert_int_equal(g.calls, 1);
+		assert_int_equal(g.len, 16);
+		assert_memory_equal(g.value, kx_secret_data(key), 16);
+		/* another key's KCV: refused, nothing handed on */
+		k->kcv.p[0] ^= 1;
+		kx_diag_clear(d);
+		assert_int_equal(kx_import(doc, kek, &o, collect, &g, d),
+		    KX_EPOLICY);
+		assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+		assert_int_equal(g.calls, 1);
+		/* no KCV at all: an unbound value cannot be checked */
+		k->kcv.n = 0;
+		kx_diag_clear(d);
+		assert_int_not_equal(kx_import(doc, kek, &o, collect, &g, d),
+		    KX_OK);
+		assert_int_equal(g.calls, 1);
+		kx_doc_free(doc);
+		kx_secret_free(kek);
+	}
+	kx_buf_free(&w);
+	kx_buf_free(&pem);
+	kx_diag_free(d);
 	kx_secret_free(key);
 }
 
@@ -1032,7 +1229,10 @@ main(void)
 		cmocka_unit_test(v1_header_not_trusted),
 		cmocka_unit_test(binding_metadata_checked),
 		cmocka_unit_test(no_clear_value_survives),
-		cmocka_unit_test(tdea_transport_key_refused),
+		cmocka_unit_test(tdea_transport_key_named),
+		cmocka_unit_test(tdea_bound_roundtrip),
+		cmocka_unit_test(gp_cryptogram_import),
+		cmocka_unit_test(native_unbound_forms),
 		cmocka_unit_test(policy_changes_export),
 		cmocka_unit_test(export_lifecycle),
 		cmocka_unit_test(no_downgrade_on_the_way_in),

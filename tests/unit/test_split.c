@@ -247,6 +247,62 @@ t_component_file(void **state)
 	kx_secret_free(k);
 }
 
+/*
+ * DES parity: XOR components are written in odd parity and checked on
+ * reading; the rebuilt key is adjusted; Shamir shares and AES keys are
+ * left alone.  The GP test key 40..4F is in odd parity already.
+ */
+static void
+t_des_parity(void **state)
+{
+	kx_secret *k = NULL, *parts[3] = { 0 }, *back = NULL;
+	kx_component_info ci;
+	uint8_t xs[3], kcv1[3], kcv2[3];
+	const uint8_t *p;
+	size_t n, i, j;
+
+	(void)state;
+	p = kxt_hex("0000000000000005FEFEFEFEFEFEFEFE", &n);
+	assert_int_equal(kx_secret_from(p, n, &k), KX_OK);
+	memset(&ci, 0, sizeof(ci));
+	ci.alg = KX_ALG_TDEA2;
+	ci.method = KX_SPLIT_XOR;
+	/* even parity bytes: refused, the first one named */
+	assert_int_equal(kx_component_parity_check(&ci, k, "c.1", NULL),
+	    KX_ESYNTAX);
+	assert_int_equal(kx_kcv_compute(KX_ALG_TDEA2, KX_KCV_GP_DES, k, kcv1,
+	    3, NULL), KX_OK);
+	assert_int_equal(kx_split(k, 3, 0, parts, xs, NULL), KX_OK);
+	for (i = 0; i < 3; i++) {
+		kx_des_parity_adjust(KX_ALG_TDEA2, KX_SPLIT_XOR, parts[i]);
+		assert_int_equal(kx_component_parity_check(&ci, parts[i],
+		    "c", NULL), KX_OK);
+	}
+	assert_int_equal(kx_combine(parts, xs, 3, 0, &back, NULL), KX_OK);
+	kx_des_parity_adjust(KX_ALG_TDEA2, KX_SPLIT_NONE, back);
+	assert_int_equal(kx_component_parity_check(&ci, back, "k", NULL),
+	    KX_OK);
+	/* the same DES key: only parity bits changed, the KCV is the same */
+	for (i = 0; i < n; i++)
+		assert_int_equal(kx_secret_data(back)[i] & 0xFE, p[i] & 0xFE);
+	assert_int_equal(kx_kcv_compute(KX_ALG_TDEA2, KX_KCV_GP_DES, back,
+	    kcv2, 3, NULL), KX_OK);
+	assert_memory_equal(kcv1, kcv2, 3);
+	p = kx_secret_data(back);
+	assert_memory_equal(p, kxt_hex("0101010101010104FEFEFEFEFEFEFEFE",
+	    &j), 16);
+	/* AES keys and Shamir shares are not touched nor checked */
+	kx_des_parity_adjust(KX_ALG_AES, KX_SPLIT_XOR, k);
+	kx_des_parity_adjust(KX_ALG_TDEA2, KX_SPLIT_SHAMIR, k);
+	assert_int_equal(kx_secret_data(k)[0], 0);
+	ci.method = KX_SPLIT_SHAMIR;
+	assert_int_equal(kx_component_parity_check(&ci, k, "s", NULL), KX_OK);
+	for (i = 0; i < 3; i++)
+		kx_secret_free(parts[i]);
+	kx_secret_free(back);
+	kx_secret_free(k);
+}
+
 /* Write parts of a split of k as files dir/prefix.N; method by m. */
 static void
 write_parts(const char *dir, const char *prefix, const kx_secret *k,
@@ -415,6 +471,7 @@ main(void)
 		cmocka_unit_test(t_shamir),
 		cmocka_unit_test(t_shamir_max),
 		cmocka_unit_test(t_component_file),
+		cmocka_unit_test(t_des_parity),
 		cmocka_unit_test(t_components_combine),
 	};
 
