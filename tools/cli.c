@@ -850,7 +850,8 @@ cli_spool_open(struct cli *cli, struct cli_spool *s)
 }
 
 int
-cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path, int flags)
+cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
+    int flags)
 {
 	char buf[65536];
 	kx_diag *d;
@@ -883,7 +884,8 @@ cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path, int flag
 		}
 		if (k == 0)
 			return CLI_OK;
-		if ((r = cli_write(cli, NULL, buf, (size_t)k, 0)) != CLI_OK)
+		if ((r = cli_write(cli, NULL, buf, (size_t)k, flags)) !=
+		    CLI_OK)
 			return r;
 		off += k;
 	}

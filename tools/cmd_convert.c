@@ -93,7 +93,8 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		goto out;
 	}
 	/* clear test values make the output key material: 0600, no clobber */
-	ex = cli_spool_write(cli, &s, outpath, clear ? CLI_KEY_OUT(force) : 0);
+	ex = cli_spool_write(cli, &s, outpath, (clear ? CLI_KEY_OUT(force) :
+	    0) | (kx_format_caps(to) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
 out:
 	if (s.fd >= 0)
 		close(s.fd);

@@ -466,8 +466,8 @@ text_add(struct scan *s, size_t at, size_t n, size_t nref, const char *name,
 }
 
 static int
-scan_input(struct kxi_src *src, const uint8_t *buf, size_t len, const char *name,
-    int unit_depth, kx_diag *d)
+scan_input(struct kxi_src *src, const uint8_t *buf, size_t len,
+    const char *name, int unit_depth, kx_diag *d)
 {
 	struct scan s;
 	const uint8_t *lt, *q;
