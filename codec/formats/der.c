@@ -24,6 +24,10 @@
  * Reader and writer handle the document head and each key on their own,
  * so asn1c holds at most one key at a time (memory ~ the model).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,6 +59,8 @@
 #include "Relations.h"
 #include "Relation.h"
 #include "Components.h"
+#include "ValuePart.h"
+#include "ValueParts.h"
 #include "Component.h"
 #include "ComponentCeremony.h"
 #include "KeyParams.h"
@@ -136,23 +142,40 @@ tlv_at(const uint8_t *b, size_t end, size_t pos, struct tlv *t)
 
 /*
  * Check the TLV structure of b[start..end) recursively before asn1c sees
- * it: every length definite and minimal, nesting bounded.  Returns -1 if
- * all is well, else the offset of the first bad TLV.  (asn1c 0.9.28
+ * it: every length definite and minimal, nesting bounded, and the
+ * context-tagged components of each constructed value in strictly
+ * increasing tag order (the module tags every SEQUENCE's components [0],
+ * [1], ... in order and DER keeps that order, so a repeated or reordered
+ * tag is never DER; a retagged component would otherwise let the checks
+ * below look at one TLV while asn1c decodes another).  Returns -1 if all
+ * is well, else the offset of the first bad TLV and *why.  (asn1c 0.9.28
  * accepts BER and overflows a signed shift on long length fields.)
  */
 static int64_t
-strict_walk(const uint8_t *b, size_t start, size_t end, int depth)
+strict_walk(const uint8_t *b, size_t start, size_t end, int depth,
+    const char **why)
 {
 	struct tlv t;
 	size_t pos = start;
+	unsigned long next = 0;	/* lowest context tag allowed next */
 	int64_t bad;
 
 	while (pos < end) {
-		if (depth > 16 || tlv_at(b, end, pos, &t) != 0)
+		if (depth > 16 || tlv_at(b, end, pos, &t) != 0) {
+			*why = "bad, truncated or BER tag/length "
+			    "(DER: definite, minimal)";
 			return (int64_t)pos;
+		}
+		if ((t.cls_cons & 0xc0) == 0x80) {
+			if (t.tag < next) {
+				*why = "context tag repeated or out of order";
+				return (int64_t)pos;
+			}
+			next = t.tag + 1;
+		}
 		if (t.cls_cons & 0x20) {
 			bad = strict_walk(b, pos + t.hdr, pos + t.hdr + t.len,
-			    depth + 1);
+			    depth + 1, why);
 			if (bad >= 0)
 				return bad;
 		}
@@ -763,6 +786,21 @@ wvalue(struct wctx *w, const kx_keyval *v)
 	o->splitMethod = wolong(w, v->split_method != KX_SPLIT_NONE,
 	    v->split_method);
 	o->clear = wobytes(w, &v->clear);
+	if (v->nparts > 0 &&
+	    (o->parts = wnew(w, sizeof(*o->parts))) != NULL) {
+		for (i = 0; i < v->nparts; i++) {
+			const kx_part *pt = &v->parts[i];
+			ValuePart_t *x = wnew(w, sizeof(*x));
+
+			if (x == NULL)
+				break;
+			wstr(w, &x->name, pt->name, "part name");
+			x->order = wolong(w, pt->order != KX_UNSET, pt->order);
+			wbuf(w, &x->data, pt->data.p, pt->data.n);
+			x->kcv = wobytes(w, &pt->kcv);
+			WADD(w, o->parts, x, asn_DEF_ValuePart);
+		}
+	}
 	return o;
 }
 
@@ -809,15 +847,31 @@ wtk(struct wctx *w, const kx_tk *t)
 	return o;
 }
 
+/* Wipe the test-only clear bytes of an asn1c KeyValue (value and parts). */
+static void
+value_cleanse(KeyValue_t *v)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	if (v->clear && v->clear->buf)
+		OPENSSL_cleanse(v->clear->buf, (size_t)v->clear->size);
+	for (i = 0; v->parts != NULL && i < v->parts->list.count; i++) {
+		ValuePart_t *x = v->parts->list.array[i];
+
+		if (x != NULL && x->data.buf != NULL)
+			OPENSSL_cleanse(x->data.buf, (size_t)x->data.size);
+	}
+}
+
 /* Free an asn1c Key, wiping a test-only clear value first. */
 static void
 key_free(Key_t *o)
 {
 	if (o == NULL)
 		return;
-	if (o->value && o->value->clear && o->value->clear->buf)
-		OPENSSL_cleanse(o->value->clear->buf,
-		    (size_t)o->value->clear->size);
+	value_cleanse(o->value);
 	ASN_STRUCT_FREE(asn_DEF_Key, o);
 }
 
@@ -831,9 +885,8 @@ exchange_free(KeyExchange_t *x)
 	for (i = 0; x->keys != NULL && i < x->keys->list.count; i++) {
 		Key_t *o = x->keys->list.array[i];
 
-		if (o && o->value && o->value->clear && o->value->clear->buf)
-			OPENSSL_cleanse(o->value->clear->buf,
-			    (size_t)o->value->clear->size);
+		if (o != NULL)
+			value_cleanse(o->value);
 	}
 	ASN_STRUCT_FREE(asn_DEF_KeyExchange, x);
 }
@@ -1462,6 +1515,22 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 		c->a->wipe = true;
 		rbytes(c, o->clear, &v->clear);
 	}
+	if (o->parts != NULL && (v->parts = ralloc(c,
+	    (size_t)o->parts->list.count, sizeof(*v->parts)))) {
+		if (v->form == KX_VALUE_CLEAR)
+			c->a->wipe = true;
+		for (i = 0; i < o->parts->list.count; i++) {
+			const ValuePart_t *x = o->parts->list.array[i];
+			kx_part *pt = &v->parts[i];
+
+			pt->name = rstr(c, &x->name, "part name");
+			pt->order = x->order != NULL ? (int)*x->order :
+			    KX_UNSET;
+			rbytes(c, &x->data, &pt->data);
+			rbytes(c, x->kcv, &pt->kcv);
+		}
+		v->nparts = (size_t)o->parts->list.count;
+	}
 }
 
 static void
@@ -1676,50 +1745,78 @@ walk_fail(kx_diag *d, const char *name, int64_t off, const char *what)
 }
 
 #define WALK_BAD "bad, truncated or BER tag/length (DER: definite, minimal)"
+#define NOT_CONS "value of a SEQUENCE type not constructed"
 
 /*
  * The strict walk of everything but the contents of the keys: -1 if all
  * is well, else the offset of the first bad TLV.
  */
 static int64_t
-head_walk(const uint8_t *b, size_t len)
+head_walk(const uint8_t *b, size_t len, const char **why)
 {
 	struct tlv top, ch;
 	size_t pos, end;
+	unsigned long next = 0;	/* lowest context tag allowed next */
 	int64_t bad;
 
+	*why = WALK_BAD;
 	if (tlv_at(b, len, 0, &top) != 0)
 		return 0;
 	if (top.cls_cons & 0x20) {
 		pos = top.hdr;
 		end = top.hdr + top.len;
 		for (; pos < end; pos = ch.off + ch.hdr + ch.len) {
-			if (tlv_at(b, end, pos, &ch) != 0)
+			if (tlv_at(b, end, pos, &ch) != 0) {
+				*why = WALK_BAD;
 				return (int64_t)pos;
-			if (!(ch.cls_cons & 0x20))
-				continue;
-			if ((ch.cls_cons & 0xc0) != 0x80 ||
-			    ch.tag != KXI_TAG_HEADER_keys) {
-				bad = strict_walk(b, pos + ch.hdr,
-				    pos + ch.hdr + ch.len, 2);
-				if (bad >= 0)
-					return bad;
+			}
+			if ((ch.cls_cons & 0xc0) == 0x80) {
+				if (ch.tag < next) {
+					*why = "context tag repeated or out "
+					    "of order";
+					return (int64_t)pos;
+				}
+				next = ch.tag + 1;
+			}
+			if ((ch.cls_cons & 0xc0) == 0x80 &&
+			    ch.tag == KXI_TAG_HEADER_keys) {
+				/* walked key by key as they are read */
+				if ((ch.cls_cons & 0x20) == 0) {
+					*why = NOT_CONS;
+					return (int64_t)pos;
+				}
 				continue;
 			}
-			/* the keys are walked one by one as they are read */
+			if ((ch.cls_cons & 0x20) && (bad = strict_walk(b,
+			    pos + ch.hdr, pos + ch.hdr + ch.len, 2, why)) >= 0)
+				return bad;
 		}
 	}
-	return strict_walk(b, top.hdr + top.len, len, 0);
+	return strict_walk(b, top.hdr + top.len, len, 0, why);
 }
 
 /* The BIT STRINGs of one key TLV k (see bits_walk): -1 or the offset. */
 static int64_t
-key_bits(const uint8_t *b, const struct tlv *k)
+key_bits(const uint8_t *b, const struct tlv *k, const char **why)
 {
 	struct tlv prof, t, exp;
 
+	/*
+	 * strict_walk looks inside constructed values only: every value
+	 * this descends into must be constructed, else asn1c would decode
+	 * content nobody walked.
+	 */
+	*why = NOT_CONS;
+	if ((k->cls_cons & 0x20) == 0)
+		return (int64_t)k->off;
 	if (tlv_child(b, k, KXI_TAG_KEY_profile, &prof) != 0)
 		return -1;
+	if ((prof.cls_cons & 0x20) == 0)
+		return (int64_t)prof.off;
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+	    (exp.cls_cons & 0x20) == 0)
+		return (int64_t)exp.off;
+	*why = "bad BIT STRING (unused bits octet)";
 	if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes, &t) == 0 &&
 	    !bits_ok(b, &t))
 		return (int64_t)t.off;
@@ -1758,6 +1855,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	struct rctx c;
 	kx_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
+	const char *what = NULL;
 	int rc = KX_EINTERNAL, i, has_keys;
 
 	*out = NULL;
@@ -1766,10 +1864,10 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
-	if ((loc.off = head_walk(buf, len)) >= 0) {
+	if ((loc.off = head_walk(buf, len, &what)) >= 0) {
 		rc = walk_fail(d, name, loc.off, tlv_at(buf, len, 0, &top) ==
 		    0 && (size_t)loc.off == top.hdr + top.len ?
-		    "trailing bytes after the KeyExchange" : WALK_BAD);
+		    "trailing bytes after the KeyExchange" : what);
 		goto out;
 	}
 	/* head_walk passed: the first TLV parses */
@@ -1906,6 +2004,7 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	struct tlv e;
 	Key_t *ko = NULL;
 	kx_loc loc = { 0, 0, 0 };
+	const char *what = WALK_BAD;
 	int64_t bad;
 	int rc;
 
@@ -1917,12 +2016,11 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	c->r = KX_OK;
 	if (tlv_at(buf, r->end, r->pos, &e) != 0)
 		return walk_fail(d, r->name, (int64_t)r->pos, WALK_BAD);
-	if ((bad = strict_walk(buf, e.off + e.hdr, e.off + e.hdr + e.len,
-	    3)) >= 0)
-		return walk_fail(d, r->name, bad, WALK_BAD);
-	if ((bad = key_bits(buf, &e)) >= 0)
-		return walk_fail(d, r->name, bad,
-		    "bad BIT STRING (unused bits octet)");
+	if ((e.cls_cons & 0x20) && (bad = strict_walk(buf, e.off + e.hdr,
+	    e.off + e.hdr + e.len, 3, &what)) >= 0)
+		return walk_fail(d, r->name, bad, what);
+	if ((bad = key_bits(buf, &e, &what)) >= 0)
+		return walk_fail(d, r->name, bad, what);
 	kxi_key_init(k);
 	key_places(buf, &e, k->loc);
 	if ((rc = decode_strict(&asn_DEF_Key, (void **)&ko, buf + e.off,

@@ -12,9 +12,7 @@
  * reader has passed are given back, so resident memory does not grow
  * with the size of the document.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>

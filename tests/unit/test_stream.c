@@ -6,9 +6,7 @@
  * whole and kx_doc_validate find, in the same order (duplicates, GP slots,
  * forward and backward references, copies).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <unistd.h>
 
