@@ -601,31 +601,14 @@ struct parse_state {
 };
 
 /* The checks before libxml2 sees buf, and the state its hooks use. */
-static int
-pre_parse(const uint8_t *buf, size_t len, const char *name, int unit_depth,
-    struct parse_state *ps, kx_diag *d)
-{
-	size_t lim[KXI_LIM__N];
-	int r;
-
-	memset(ps, 0, sizeof(*ps));
-	ps->ec.d = d;
-	ps->ec.name = name;
-	if ((r = prolog_check(buf, len, name, d)) != KX_OK ||
-	    (r = kxi_xml_limits(lim, d)) != KX_OK ||
-	    (r = kxi_xml_scan(buf, len, name, unit_depth, d)) != KX_OK)
-		return r;
-	ps->max_depth = (int)lim[KXI_LIM_DEPTH];
-	return KX_OK;
-}
-
 /*
- * pre_parse over a source of any size: the prolog is in its first bytes
- * (the whole input is not capped), the scan gives back what it passed.
+ * pre_parse over a source of any size: the prolog is looked for in its
+ * first prolog_len bytes (the whole input when it is to be capped), the
+ * scan gives back the pages it passed.
  */
 static int
-pre_parse_src(struct kxi_src *src, const char *name, int unit_depth,
-    struct parse_state *ps, kx_diag *d)
+pre_parse_src(struct kxi_src *src, size_t prolog_len, const char *name,
+    int unit_depth, struct parse_state *ps, kx_diag *d)
 {
 	size_t lim[KXI_LIM__N];
 	int r;
@@ -633,8 +616,7 @@ pre_parse_src(struct kxi_src *src, const char *name, int unit_depth,
 	memset(ps, 0, sizeof(*ps));
 	ps->ec.d = d;
 	ps->ec.name = name;
-	if ((r = prolog_check(src->p, src->len < 65536 ? src->len : 65536,
-	    name, d)) != KX_OK ||
+	if ((r = prolog_check(src->p, prolog_len, name, d)) != KX_OK ||
 	    (r = kxi_xml_limits(lim, d)) != KX_OK ||
 	    (r = scan_input(src, src->p, src->len, name, unit_depth, d)) !=
 	    KX_OK)
@@ -642,6 +624,17 @@ pre_parse_src(struct kxi_src *src, const char *name, int unit_depth,
 	ps->max_depth = (int)lim[KXI_LIM_DEPTH];
 	return KX_OK;
 }
+
+static int
+pre_parse(const uint8_t *buf, size_t len, const char *name, int unit_depth,
+    struct parse_state *ps, kx_diag *d)
+{
+	struct kxi_src src;
+
+	kxi_src_mem(&src, buf, len);
+	return pre_parse_src(&src, len, name, unit_depth, ps, d);
+}
+
 
 /* SAX hands serror ctxt->userData, which is the parser context. */
 static void
@@ -833,7 +826,8 @@ kxi_xml_wellformed_src(struct kxi_src *s, const char *name, int *foreign,
 	int r;
 
 	kxi_xml_init();
-	if ((r = pre_parse_src(s, name, 2, &ps, d)) != KX_OK)
+	if ((r = pre_parse_src(s, s->len < 65536 ? s->len : 65536, name, 2,
+	    &ps, d)) != KX_OK)
 		return r;
 	/* read in chunks: memory stays flat */
 	if ((ctxt = xmlCreateIOParserCtxt(NULL, NULL, kxi_src_xmlread,
