@@ -142,7 +142,7 @@ struct kx_reader {
 	kx_key key;		/* the key handed over */
 	kxi_arena ka;		/* its strings */
 	size_t nkeys;
-	int failed, done;
+	int failed, done, head_checked;
 	char *name;
 };
 
@@ -212,7 +212,7 @@ reader_clear(kx_reader *r)
 int
 kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 {
-	int rc;
+	int rc, sc;
 
 	if (r == NULL || key == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -232,6 +232,17 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 	}
 	reader_clear(r);
 	rc = r->f->snext(r->sr, r->doc, &r->key, &r->ka, d);
+	/*
+	 * Held to the native schema as kx_doc_read holds a whole document
+	 * (strict.c): the header once it is complete, then each key.
+	 */
+	if ((rc == 1 || rc == 0) && !r->head_checked) {
+		r->head_checked = 1;
+		if ((sc = kxi_strict_head(r->doc, d)) != KX_OK)
+			rc = sc;
+	}
+	if (rc == 1 && (sc = kxi_strict_key(r->doc, &r->key, d)) != KX_OK)
+		rc = sc;
 	if (rc == 1) {
 		r->nkeys++;
 		*key = &r->key;
@@ -343,8 +354,12 @@ kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
 		fmt = kx_format_detect(src.p, src.len);
 	if ((f = kxi_format_get(fmt)) == NULL || f->sopen == NULL)
 		rc = kx_doc_read(src.p, src.len, fmt, name, out, d);
-	else
-		rc = kxi_read_all(f, &src, name, out, d);
+	else if ((rc = kxi_read_all(f, &src, name, out, d)) == KX_OK &&
+	    (rc = kxi_strict_doc(*out, d)) != KX_OK) {
+		/* held to the native schema, as kx_doc_read (strict.c) */
+		kx_doc_free(*out);
+		*out = NULL;
+	}
 	kxi_src_close(&src);
 	return rc;
 }
