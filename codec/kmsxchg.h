@@ -488,7 +488,12 @@ enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
  */
 int kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
     const char *name, kx_doc **out, kx_diag *d) KX_WUR;
-/* Read a whole file ("-" = stdin) then kx_doc_read(). */
+/*
+ * kx_doc_read() of a file ("-" = stdin): through the streaming reader
+ * (kx_reader_open), so a regular file is mapped, not copied, and its size
+ * is not limited (standard input is read whole, at most 256 MiB); the
+ * document itself of course holds every key.
+ */
 int kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
     kx_diag *d) KX_WUR;
 /*
@@ -520,7 +525,11 @@ int kx_doc_has_clear(const kx_doc *doc);
  * key material and must not silently replace a file (KX_WRITE_NEW).
  */
 int kx_doc_has_values(const kx_doc *doc);
+/* Whether key k (or NULL) carries a clear value. */
+int kx_key_has_clear(const kx_key *k);
 const char *kx_doc_id(const kx_doc *doc);
+/* Extensions of the document header (foreign elements kept), or 0. */
+size_t kx_doc_extension_count(const kx_doc *doc);
 
 /*
  * Semantic validation (the KXnnn rules).  now: the reference time for
@@ -530,6 +539,73 @@ const char *kx_doc_id(const kx_doc *doc);
  * validation ran; findings say whether the document is valid.
  */
 int kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d) KX_WUR;
+
+/* ---- streaming: documents one key at a time -------------------------- */
+/*
+ * A reader hands over the keys of a document one at a time, in document
+ * order; memory does not grow with the number of keys (a regular file is
+ * mapped, not copied, and the pages already read are given back; standard
+ * input is read whole).  There is no limit on the size of the document;
+ * limits apply per key and per XML node.
+ *
+ * kx_reader_open: path "-" is standard input; fmt KX_FMT_AUTO detects the
+ * format from the content.  Reads what precedes the keys.  On error *out
+ * is NULL and d says why (the codes of kx_doc_read_file).
+ * kx_reader_next: 1 and *key (borrowed: valid until the next call or
+ * kx_reader_close) for a key; 0 at the end of a document that read
+ * completely; a negative KX_E code when the input is bad from some point
+ * on: then every key handed over so far must be treated as unread (a
+ * document is valid whole or not at all), and later calls return the same
+ * code.  Reader findings (KX001-KX004) go to d as they are met.
+ * kx_reader_doc: the document's header and transport keys, with no keys
+ * (kx_doc_key_count 0); complete once kx_reader_next returned a key or 0.
+ * kx_reader_keys: keys handed over so far.  kx_reader_close is NULL-safe.
+ * GP KeyProfiles (one key) are read whole behind the same calls.
+ */
+typedef struct kx_reader kx_reader;
+int kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
+    kx_diag *d) KX_WUR;
+int kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d) KX_WUR;
+const kx_doc *kx_reader_doc(const kx_reader *r);
+enum kx_format kx_reader_format(const kx_reader *r);
+size_t kx_reader_keys(const kx_reader *r);
+void kx_reader_close(kx_reader *r);
+
+/*
+ * A writer takes a document one key at a time: kx_writer_open with the
+ * header and transport keys (head: a document whose keys, if any, are
+ * ignored; it must stay valid until kx_writer_finish), kx_writer_key per
+ * key, kx_writer_finish for the end of the document; the bytes go to
+ * sink(arg, p, n) (0 = written, else the writer fails with KX_EIO), in
+ * order, and are exactly what kx_doc_write gives for the same document.
+ * Memory does not grow with the number of keys (DER must know the length
+ * of all the keys before the first: its keys are spooled to an unlinked
+ * temporary file in $TMPDIR or /tmp and sent at kx_writer_finish).
+ * Formats of one key per document (GP) take exactly one key.  On an error
+ * the output sent so far is incomplete: write it where it can be thrown
+ * away (kmsxchg writes to a temporary file renamed at the end).
+ * kx_writer_free is NULL-safe and frees an unfinished writer too.
+ */
+typedef struct kx_writer kx_writer;
+typedef int (*kx_sink)(void *arg, const void *p, size_t n);
+int kx_writer_open(const kx_doc *head, enum kx_format fmt, kx_sink sink,
+    void *arg, kx_writer **out, kx_diag *d) KX_WUR;
+int kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d) KX_WUR;
+int kx_writer_finish(kx_writer *w, kx_diag *d) KX_WUR;
+void kx_writer_free(kx_writer *w);
+
+/*
+ * kx_doc_validate over a file read one key at a time: reads path (as
+ * kx_reader_open) and runs the rules on each key as it comes, keeping of
+ * the keys only what the rules between keys need (ids and KCVs, GP slots:
+ * compact summaries).  Findings are those kx_doc_read_file and
+ * kx_doc_validate give, in the same order.  Returns the reader's error
+ * code when the document could not be read (as kx_doc_read_file), else
+ * the code of kx_doc_validate.  A document whose keys refer to one another
+ * as copies (copy-of), or validated with against, is read whole.
+ */
+int kx_file_validate(const char *path, const kx_policy *policy, int64_t now,
     const kx_doc *against, kx_diag *d) KX_WUR;
 
 /*
@@ -542,6 +618,11 @@ int kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d) KX_WUR;
 
 /* One line per key: id, algorithm, usage, validity, state, KCV. */
 int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
+/* The same in parts, for a document read one key at a time: the first
+ * line (with nkeys) and the transport keys, then one line per key. */
+int kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
+    KX_WUR;
+int kx_key_summary(const kx_key *k, kx_buf *out) KX_WUR;
 
 /* ---- exchange: export, import, rewrap --------------------------------- */
 typedef struct kx_xchg_opts {
@@ -883,6 +964,12 @@ int kx_file_write_atomic(const char *path, const void *p, size_t n,
  * (free()).  KX_EIO when it cannot be made.
  */
 int kx_file_mkdtemp(const char *path, char **out, kx_diag *d) KX_WUR;
+ * kx_file_write_atomic() of the first n bytes of the file open on src
+ * (read with pread from offset 0, src's position unchanged): an output
+ * spooled to a temporary file is written without being held in memory.
+ */
+int kx_file_write_atomic_fd(const char *path, int src, size_t n, int flags,
+    kx_diag *d) KX_WUR;
 /*
  * Remove the temporary file a kx_file_write_atomic() in progress has
  * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.

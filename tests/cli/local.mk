@@ -148,6 +148,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-der-twins.case \
 	tests/cli/cases/convert-fail-keeps-target.case \
 	tests/cli/cases/convert-fail-no-file.case \
+	tests/cli/cases/convert-foreign-after-keys.case \
 	tests/cli/cases/convert-gp-back.case \
 	tests/cli/cases/convert-gp-multikey.case \
 	tests/cli/cases/convert-gp-one-key.case \
@@ -184,6 +185,7 @@ CLI_CASES = \
 	tests/cli/cases/rules-md.case \
 	tests/cli/cases/rules-text.case \
 	tests/cli/cases/show-missing.case \
+	tests/cli/cases/show-stream-count.case \
 	tests/cli/cases/show-unreadable.case \
 	tests/cli/cases/show.case \
 	tests/cli/cases/split-bad-threshold.case \

@@ -31,7 +31,8 @@ KX_UNIT_TESTS = \
 	tests/unit/test_canon \
 	tests/unit/test_api_null \
 	tests/unit/test_p11uri \
-	tests/unit/test_roundtrip
+	tests/unit/test_roundtrip \
+	tests/unit/test_stream
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
 EXTRA_DIST += tests/unit/kxtest.h

@@ -130,6 +130,16 @@ M(m_doc_report_html, USE(kx_doc_report_html(NULL, &b, NULL)))
 M(m_doc_report_html_out, USE(kx_doc_report_html(doc, NULL, NULL)))
 M(m_doc_summary, USE(kx_doc_summary(NULL, &b)))
 M(m_doc_summary_out, USE(kx_doc_summary(doc, NULL)))
+M(m_doc_summary_head, USE(kx_doc_summary_head(NULL, 0, &b)))
+M(m_key_summary, USE(kx_key_summary(NULL, &b)))
+M(m_reader_open, USE(kx_reader_open(NULL, KX_FMT_AUTO, NULL, NULL)))
+M(m_reader_next, USE(kx_reader_next(NULL, NULL, NULL)))
+M(m_writer_open, USE(kx_writer_open(NULL, KX_FMT_XML, NULL, NULL, NULL,
+    NULL)))
+M(m_writer_key, USE(kx_writer_key(NULL, NULL, NULL)))
+M(m_writer_finish, USE(kx_writer_finish(NULL, NULL)))
+M(m_file_validate, USE(kx_file_validate(NULL, NULL, 0, NULL, NULL)))
+M(m_file_write_atomic_fd, USE(kx_file_write_atomic_fd(NULL, 0, 0, 0, NULL)))
 M(m_export, USE(kx_export(NULL, NULL, 0, s, NULL, NULL)))
 M(m_import, USE(kx_import(NULL, s, NULL, NULL, NULL, NULL)))
 M(m_rewrap, USE(kx_rewrap(NULL, s, s, NULL, NULL)))
@@ -219,6 +229,15 @@ static const struct {
 	E(m_doc_report_html_out, "kx_doc_report_html"),
 	E(m_doc_summary, "kx_doc_summary"),
 	E(m_doc_summary_out, "kx_doc_summary"),
+	E(m_doc_summary_head, "kx_doc_summary_head"),
+	E(m_key_summary, "kx_key_summary"),
+	E(m_reader_open, "kx_reader_open"),
+	E(m_reader_next, "kx_reader_next"),
+	E(m_writer_open, "kx_writer_open"),
+	E(m_writer_key, "kx_writer_key"),
+	E(m_writer_finish, "kx_writer_finish"),
+	E(m_file_validate, "kx_file_validate"),
+	E(m_file_write_atomic_fd, "kx_file_write_atomic_fd"),
 	E(m_export, "kx_export"),
 	E(m_import, "kx_import"),
 	E(m_rewrap, "kx_rewrap"),
@@ -323,6 +342,13 @@ test_null_allowed(void **state)
 	assert_int_equal(kx_doc_key_count(NULL), 0);
 	assert_null(kx_doc_key(NULL, 0));
 	assert_null(kx_doc_id(NULL));
+	assert_int_equal(kx_doc_extension_count(NULL), 0);
+	assert_int_equal(kx_key_has_clear(NULL), 0);
+	assert_null(kx_reader_doc(NULL));
+	assert_int_equal(kx_reader_keys(NULL), 0);
+	assert_int_equal(kx_reader_format(NULL), KX_FMT_AUTO);
+	kx_reader_close(NULL);
+	kx_writer_free(NULL);
 	assert_null(kx_key_id(NULL));
 	assert_null(kx_key_kcv(NULL, &n, &m));
 	assert_int_equal(kx_doc_has_clear(NULL), 0);
