@@ -1023,6 +1023,8 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 			goto out;
 		kx_secret_free(v);
 		v = NULL;
+		if (o != NULL && o->progress != NULL)
+			o->progress(o->progress_arg, i + 1, doc->nkeys);
 	}
 	r = bad ? KX_EPOLICY : KX_OK;
 out:

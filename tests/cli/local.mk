@@ -5,6 +5,8 @@ CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
 	tests/cli/cases/output-fifo.case \
 	tests/cli/cases/rewrap-import-identical.case \
+	tests/cli/cases/progress-terminal.case \
+	tests/cli/cases/progress-quiet.case \
 	tests/cli/cases/output-chardev.case \
 	tests/cli/cases/output-symlink.case \
 	tests/cli/cases/output-symlink-secret.case \
