@@ -328,6 +328,14 @@ int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
  * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
  * bytes consumed (1 when invalid). */
 long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/* 1 if code point c (-1: invalid) is an XML 1.0 Char (section 2.2). */
+int kxi_xml_char(long c);
+/*
+ * Document text for a terminal (show, text findings): every control
+ * character (C0 with TAB and LF, DEL, C1) and every invalid UTF-8 byte
+ * becomes '?', so no escape sequence of a document reaches a terminal.
+ */
+int kxi_text_escape(kx_buf *b, const char *s) KX_WUR;
 /*
  * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
  * values.  & < > always, CR always (&#13;), DEL and C1 controls as
@@ -409,6 +417,22 @@ int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 void kxi_misuse(const char *func, const char *what)
     __attribute__((noreturn));
 
+/*
+ * The constraints of schema/kmsxchg.xsd on the model (strict.c): string
+ * patterns and lengths, time and duration forms and ranges, integer,
+ * byte and list ranges, unique transport-key ids.  Every reader's
+ * document passes kxi_strict_doc (kx_doc_read); a reader that hands over
+ * keys one at a time runs kxi_strict_head once the header and transport
+ * keys are read and kxi_strict_key on each key.  KX_OK, or KX_ESCHEMA
+ * with a KX002 finding per violation ("schema: Profile/Id: ...").
+ */
+int kxi_strict_head(const kx_doc *doc, kx_diag *d) KX_WUR;
+int kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d) KX_WUR;
+int kxi_strict_doc(const kx_doc *doc, kx_diag *d) KX_WUR;
+/* 1 if s is an xs:anyURI as libxml2's schema validation takes it
+ * (xmlsec.c). */
+int kxi_xsd_anyuri(const char *s);
+
 /* ---- formats: one reader and one writer each ------------------------ */
 /*
  * The format table's row of one spoke.  What the format carries is in
@@ -468,14 +492,31 @@ int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
 
 /*
  * Canonical DER of one key's profile (the KeyProfile type of the ASN.1
- * module), used as the associated data of the bound wrap.  der.c.
+ * module, a standalone value), appended to out: the associated data of
+ * the version 1 bound wrap.  The hub's own DER writer (canon.c); the DER
+ * spoke's kxi_profile_der gives the same bytes (tests/unit/test_canon.c).
+ * On failure out keeps its length and d says why (KX_ESCHEMA: the model
+ * is outside the module, e.g. a required string missing).
  */
-int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_canon_profile(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 /*
  * Canonical DER of the BoundContext of key profile p in doc (its header's
  * id, created, sender and recipients, and p), the associated data of the
- * version 2 bound wrap.  der.c.
+ * version 2 bound wrap.  canon.c, like kxi_canon_profile.
  */
+int kxi_canon_bound(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d) KX_WUR;
+/*
+ * The DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t into out[16]
+ * (NUL-terminated); -1 when t is unset or outside the years 0001..9999.
+ * canon.c; the DER spoke writes its times with it too.
+ */
+int kxi_gentime(int64_t t, char out[16]);
+/*
+ * The same two encodings by the DER spoke, through asn1c (der.c): the
+ * other side of the differential test, not used by the operations.
+ */
+int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
     kx_diag *d) KX_WUR;
 /*
@@ -488,7 +529,7 @@ int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
 unsigned kxi_binding_version(const char *method);
 /*
  * The associated data of key k of doc under binding version v (1:
- * kxi_profile_der, 2: kxi_bound_der) into aad (emptied first), and its
+ * kxi_canon_profile, 2: kxi_canon_bound) into aad (emptied first), and its
  * SHA-256 into md[32] when md != NULL.  exchange.c.
  */
 int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
