@@ -682,6 +682,13 @@ typedef struct kx_xchg_opts {
 	 * wrapped form (KX123: the profile must allow "wrapped").
 	 */
 	enum kx_wrap_alg wrap;
+	/*
+	 * import and rewrap: when not NULL, called with progress_arg after
+	 * each key verified, done of total (the document's keys); for a
+	 * progress display.  It must not touch the document.
+	 */
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */

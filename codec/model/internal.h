@@ -971,6 +971,19 @@ int kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
     size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
     kx_diag *d) KX_WUR;
 /*
+ * The same for many keys under one KEK: kxi_siv_new derives K_siv of
+ * version v and fetches the cipher once; kxi_siv_wrap/unwrap then cost
+ * one AES-SIV each.  Not shared between threads.  wrap.c.
+ */
+struct kxi_siv;
+int kxi_siv_new(unsigned v, const kx_secret *kek, struct kxi_siv **out,
+    kx_diag *d) KX_WUR;
+void kxi_siv_free(struct kxi_siv *s);
+int kxi_siv_wrap(struct kxi_siv *s, const kx_secret *key, const uint8_t *aad,
+    size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_siv_unwrap(struct kxi_siv *s, const uint8_t *in, size_t inlen,
+    const uint8_t *aad, size_t aadlen, kx_secret **out, kx_diag *d) KX_WUR;
+/*
  * Decode n chars of hex (either case; white space skipped when ws != 0)
  * straight into a new secret, without a table indexed by secret data.
  * KX_ESYNTAX on an odd digit count, a non-hex character or no digits.
