@@ -606,7 +606,8 @@ const char *kx_key_id(const kx_key *k);
  * (import checked its KCV only, KX138) or no value.
  */
 int kx_key_value_bound(const kx_key *k);
-/* KCV bytes of a key (borrowed; NULL when none), its length and method. */
+/* KCV bytes of a key (borrowed; NULL when none), its length and method
+ * (len and method may be NULL). */
 const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
     enum kx_kcv_method *method);
 /* The format a document was read from (KX_FMT_AUTO if built in memory). */
@@ -704,8 +705,8 @@ const char *kx_doc_recipient(const kx_doc *doc, size_t i);
 /*
  * Append a key with id (copied) and the model's defaults: a secret key
  * of no algorithm, no usage, active, production, sensitive, not
- * exportable, importable, no value.  *out (may be NULL) gets the key to
- * set fields on.  KX_EUSAGE for an empty id or an id the document
+ * exportable, importable, no value (a writer wants an algorithm: set
+ * one).  *out (may be NULL) gets the key to set fields on.  KX_EUSAGE for an empty id or an id the document
  * already has, KX_ELIMIT past the key limit.
  */
 int kx_doc_add_key(kx_doc *doc, const char *id, kx_key **out) KX_WUR;
