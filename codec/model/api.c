@@ -38,6 +38,14 @@ nonempty(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
+/* A setter's key and enumeration value: KX_OK, KX_EUSAGE or abort. */
+static int
+enum_ok(const kx_key *k, enum kx_enum_type t, int v, const char *func)
+{
+	NEED(k, func);
+	return in_enum(t, v) ? KX_OK : KX_EUSAGE;
+}
+
 /* ---- documents ------------------------------------------------------ */
 
 int
@@ -164,12 +172,13 @@ kx_key_length_bits(const kx_key *k)
 int
 kx_key_set_alg(kx_key *k, enum kx_alg alg, unsigned length_bits)
 {
-	NEED(k, __func__);
-	if (!in_enum(KX_E_ALG, (int)alg))
-		return KX_EUSAGE;
-	k->prof.alg = alg;
-	k->prof.length_bits = length_bits;
-	return KX_OK;
+	int rc = enum_ok(k, KX_E_ALG, (int)alg, __func__);
+
+	if (rc == KX_OK) {
+		k->prof.alg = alg;
+		k->prof.length_bits = length_bits;
+	}
+	return rc;
 }
 
 int
@@ -181,11 +190,11 @@ kx_key_class(const kx_key *k)
 int
 kx_key_set_class(kx_key *k, enum kx_class c)
 {
-	NEED(k, __func__);
-	if (!in_enum(KX_E_CLASS, (int)c))
-		return KX_EUSAGE;
-	k->prof.cls = c;
-	return KX_OK;
+	int rc = enum_ok(k, KX_E_CLASS, (int)c, __func__);
+
+	if (rc == KX_OK)
+		k->prof.cls = c;
+	return rc;
 }
 
 uint32_t
@@ -229,11 +238,11 @@ kx_key_role(const kx_key *k)
 int
 kx_key_set_role(kx_key *k, enum kx_role r)
 {
-	NEED(k, __func__);
-	if (!in_enum(KX_E_ROLE, (int)r))
-		return KX_EUSAGE;
-	k->prof.role = r;
-	return KX_OK;
+	int rc = enum_ok(k, KX_E_ROLE, (int)r, __func__);
+
+	if (rc == KX_OK)
+		k->prof.role = r;
+	return rc;
 }
 
 int64_t
@@ -269,11 +278,11 @@ kx_key_state(const kx_key *k)
 int
 kx_key_set_state(kx_key *k, enum kx_state s)
 {
-	NEED(k, __func__);
-	if (!in_enum(KX_E_STATE, (int)s))
-		return KX_EUSAGE;
-	k->prof.state = s;
-	return KX_OK;
+	int rc = enum_ok(k, KX_E_STATE, (int)s, __func__);
+
+	if (rc == KX_OK)
+		k->prof.state = s;
+	return rc;
 }
 
 int
@@ -285,11 +294,11 @@ kx_key_mode(const kx_key *k)
 int
 kx_key_set_mode(kx_key *k, enum kx_keymode m)
 {
-	NEED(k, __func__);
-	if (!in_enum(KX_E_KEYMODE, (int)m))
-		return KX_EUSAGE;
-	k->prof.mode = m;
-	return KX_OK;
+	int rc = enum_ok(k, KX_E_KEYMODE, (int)m, __func__);
+
+	if (rc == KX_OK)
+		k->prof.mode = m;
+	return rc;
 }
 
 int64_t
