@@ -643,9 +643,3 @@ kx_key_value_kek_id(const kx_key *k)
 {
 	return k == NULL ? NULL : k->value.kek_id;
 }
-
-int
-kx_key_value_alg(const kx_key *k)
-{
-	return k == NULL ? -1 : (int)k->value.alg;
-}

@@ -185,6 +185,15 @@ M(m_key_add_import_source_v, USE(kx_key_add_import_source(kx_doc_key_mut(doc, 0)
 M(m_key_gp_get, USE(kx_key_gp_get(kx_doc_key(doc, 0), NULL)))
 M(m_key_gp_set, USE(kx_key_gp_set(NULL, NULL)))
 M(m_key_set_kcv, USE(kx_key_set_kcv(NULL, KX_KCV_GP_AES, u8, 3)))
+M(m_p11_open, USE(kx_p11_open(NULL, NULL, NULL, NULL)))
+M(m_p11_open_out, USE(kx_p11_open("pkcs11:", NULL, NULL, NULL)))
+M(m_p11_count, USE(kx_p11_count(NULL, &z, NULL)))
+M(m_p11_profiles, USE(kx_p11_profiles(NULL, &doc, NULL)))
+M(m_p11_export, USE(kx_p11_export(NULL, "pkcs11:", NULL, &doc, NULL)))
+M(m_p11_import, USE(kx_p11_import(NULL, doc, "pkcs11:", NULL, NULL, NULL)))
+M(m_p11_store, USE(kx_p11_store(NULL, s, KX_ALG_AES, KX_KCV_GP_AES, u8, 3,
+    NULL, NULL)))
+M(m_key_wrapped, USE(kx_key_wrapped(NULL, NULL)))
 #undef M
 
 #define E(fn, func) { fn, func }
@@ -294,6 +303,14 @@ static const struct {
 	E(m_key_gp_get, "kx_key_gp_get"),
 	E(m_key_gp_set, "kx_key_gp_set"),
 	E(m_key_set_kcv, "kx_key_set_kcv"),
+	E(m_p11_open, "kx_p11_open"),
+	E(m_p11_open_out, "kx_p11_open"),
+	E(m_p11_count, "kx_p11_count"),
+	E(m_p11_profiles, "kx_p11_profiles"),
+	E(m_p11_export, "kx_p11_export"),
+	E(m_p11_import, "kx_p11_import"),
+	E(m_p11_store, "kx_p11_store"),
+	E(m_key_wrapped, "kx_key_wrapped"),
 };
 #undef E
 
@@ -349,6 +366,10 @@ test_null_allowed(void **state)
 	kx_policy_free(NULL);
 	kx_audit_rec_free(NULL);
 	kx_audit_close(NULL);
+	kx_p11_close(NULL);
+	kx_p11_set_defaults(NULL);
+	assert_null(kx_p11_label(NULL));
+	assert_int_equal(kx_p11_has_xor(NULL), 0);
 	kx_diag_clear(NULL);
 	kx_diag_set_strict(NULL, 1);
 	kx_secret_truncate(NULL, 0);
@@ -405,7 +426,6 @@ test_null_allowed(void **state)
 	}
 	assert_int_equal(kx_key_value_form(NULL), -1);
 	assert_null(kx_key_value_kek_id(NULL));
-	assert_int_equal(kx_key_value_alg(NULL), -1);
 	assert_null(kx_key_kcv(NULL, NULL, NULL));
 	/* a comment may be removed with NULL */
 	assert_int_equal(kx_doc_set_comment(doc, NULL), KX_OK);
