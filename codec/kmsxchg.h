@@ -16,8 +16,9 @@
  *  - kx_*_free(NULL), kx_audit_close(NULL), kx_diag_clear(NULL) and
  *    kx_diag_set_strict(NULL, ...) do nothing;
  *  - a query of a NULL object gives the empty answer: 0 for counts and
- *    lengths, NULL for pointers and names, -1 for indexes and enum values
- *    (kx_key_is_protected(NULL) is 1, the safe answer);
+ *    lengths, NULL for pointers and names, -1 for indexes and enum values,
+ *    KX_TIME_UNSET for times (kx_key_is_protected(NULL) and
+ *    kx_key_sensitive(NULL) are 1, the safe answer);
  *  - every kx_diag *d argument may be NULL (nothing is recorded), and so
  *    may every argument whose comment says "may be NULL";
  *  - any other NULL is a programming error, not an input error: the
@@ -698,7 +699,7 @@ int kx_doc_new(const char *id, int64_t created, const char *sender,
     kx_doc **out) KX_WUR;
 /* Add a recipient (copied) to the header; KX_EUSAGE when empty. */
 int kx_doc_add_recipient(kx_doc *doc, const char *name) KX_WUR;
-/* Set the header comment (copied); NULL removes it. */
+/* Set the header comment (copied); NULL removes it, empty is KX_EUSAGE. */
 int kx_doc_set_comment(kx_doc *doc, const char *text) KX_WUR;
 /* Header: creation time (KX_TIME_UNSET for NULL), sender, comment
  * (NULL when none), the recipients (index out of range: NULL). */
@@ -718,7 +719,8 @@ int kx_doc_add_key(kx_doc *doc, const char *id, kx_key **out) KX_WUR;
 /* Key i of doc for changing (NULL when out of range). */
 kx_key *kx_doc_key_mut(kx_doc *doc, size_t i);
 
-/* Algorithm and length in bits (0 when unset). */
+/* Algorithm and length in bits (0 when unset); the setter does not match
+ * the length to the algorithm (kx_doc_validate's rules do). */
 int kx_key_alg(const kx_key *k);
 unsigned kx_key_length_bits(const kx_key *k);
 int kx_key_set_alg(kx_key *k, enum kx_alg alg, unsigned length_bits) KX_WUR;

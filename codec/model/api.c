@@ -87,6 +87,8 @@ kx_doc_set_comment(kx_doc *doc, const char *text)
 	const char *c = NULL;
 
 	NEED(doc, __func__);
+	if (text != NULL && text[0] == '\0')
+		return KX_EUSAGE;
 	if (text != NULL && (c = kxi_strdup(&doc->arena, text)) == NULL)
 		return KX_ENOMEM;
 	doc->comment = c;

@@ -172,6 +172,7 @@ check_full(const kx_doc *doc)
 	kx_key_gp g;
 	size_t n;
 	enum kx_kcv_method m;
+	enum kx_wrap_alg wa;
 	const uint8_t *c;
 
 	assert_string_equal(kx_doc_id(doc), "DOC-1");
@@ -262,6 +263,9 @@ check_full(const kx_doc *doc)
 	assert_memory_equal(c, kcv, sizeof(kcv));
 	assert_int_equal(m, KX_KCV_GP_DES);
 	assert_int_equal(kx_key_value_form(k), KX_VALUE_NONE);
+	assert_null(kx_key_value_kek_id(k));
+	assert_null(kx_key_wrapped(k, &wa));
+	assert_int_equal(wa, KX_WRAP_NONE);
 }
 
 /* Every field set through the API survives native XML and DER. */
@@ -311,6 +315,11 @@ test_setters_refuse(void **state)
 	assert_int_equal(kx_doc_new("d", 0, "", &doc), KX_EUSAGE);
 	assert_int_equal(kx_doc_new("d", 0, "s", &doc), KX_OK);
 	assert_int_equal(kx_doc_add_recipient(doc, ""), KX_EUSAGE);
+	assert_int_equal(kx_doc_set_comment(doc, ""), KX_EUSAGE);
+	assert_int_equal(kx_doc_set_comment(doc, "c"), KX_OK);
+	assert_string_equal(kx_doc_comment(doc), "c");
+	assert_int_equal(kx_doc_set_comment(doc, NULL), KX_OK);
+	assert_null(kx_doc_comment(doc));
 	assert_int_equal(kx_doc_add_key(doc, "", &k), KX_EUSAGE);
 	assert_int_equal(kx_doc_add_key(doc, "k", &k), KX_OK);
 	assert_int_equal(kx_doc_add_key(doc, "k", NULL), KX_EUSAGE);
