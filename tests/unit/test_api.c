@@ -64,15 +64,12 @@ isd_key(kx_doc *doc, const char *id, const char *name, uint32_t usage,
 	kx_key_set_import_allowed(k, 1);
 }
 
-/* The API builds exactly the document the sample spells out by hand. */
-static void
-test_build_equals_sample(void **state)
+/* samples/exchange/isd-keys.profile.xml, field by field. */
+static kx_doc *
+build_isd(void)
 {
 	kx_doc *doc;
-	kx_buf want = { 0 }, got = { 0 };
-	kx_diag *d = kx_diag_new();
 
-	(void)state;
 	assert_int_equal(kx_doc_new("ISD-KVN30-PROFILES",
 	    t("2026-01-05T09:30:00Z"), "ACME Card Manufacturing", &doc), KX_OK);
 	assert_int_equal(kx_doc_add_recipient(doc, "Example Issuer Bank"),
@@ -89,6 +86,19 @@ test_build_equals_sample(void **state)
 	isd_key(doc, "ISD-KVN30-DEK", "ISD SCP03 key set 30 DEK",
 	    KX_USAGE_BIT(KX_U_WRAP) | KX_USAGE_BIT(KX_U_UNWRAP), KX_M_CBC,
 	    KX_ROLE_GP_DEK, 0x03, 0x48);
+	return doc;
+}
+
+/* The API builds exactly the document the sample spells out by hand. */
+static void
+test_build_equals_sample(void **state)
+{
+	kx_doc *doc;
+	kx_buf want = { 0 }, got = { 0 };
+	kx_diag *d = kx_diag_new();
+
+	(void)state;
+	doc = build_isd();
 	assert_int_equal(kx_doc_write(doc, KX_FMT_XML, &got, d), KX_OK);
 	kxt_slurp("samples/exchange/isd-keys.profile.xml", &want);
 	assert_int_equal(got.len, want.len);
@@ -300,6 +310,50 @@ test_fields_round_trip(void **state)
 	kx_diag_free(d);
 }
 
+/* What kx_export writes into a built document reads back: the value's
+ * form, transport key and algorithm, and the KCV it computed. */
+static void
+test_export_value(void **state)
+{
+	kx_doc *doc = build_isd();
+	kx_diag *d = kx_diag_new();
+	kx_secret *kek = kxt_secret("000102030405060708090A0B0C0D0E0F"
+	    "101112131415161718191A1B1C1D1E1F");
+	kx_secret *v[3];
+	kx_xchg_opts o = { 0 };
+	enum kx_wrap_alg wa;
+	enum kx_kcv_method m;
+	const uint8_t *c;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		v[i] = kxt_secret("404142434445464748494A4B4C4D4E4F");
+	o.now = t("2027-01-01");
+	o.kek_id = "TK-1";
+	o.kek_alg = KX_ALG_AES;
+	assert_int_equal(kx_export(doc, v, 3, kek, &o, d), KX_OK);
+	for (i = 0; i < 3; i++) {
+		const kx_key *k = kx_doc_key(doc, i);
+
+		assert_int_equal(kx_key_value_form(k), KX_VALUE_WRAPPED);
+		assert_string_equal(kx_key_value_kek_id(k), "TK-1");
+		assert_string_equal(kx_key_wrapped(k, &wa), "TK-1");
+		assert_int_equal(wa, KX_WRAP_AES_SIV_BOUND);
+		assert_int_equal(kx_key_value_bound(k), 1);
+		/* GP AES KCV of 40..4F: 504A77 (samples/README.md, and
+		 * openssl enc -aes-128-ecb of sixteen 01 bytes) */
+		assert_non_null(c = kx_key_kcv(k, &n, &m));
+		assert_int_equal(m, KX_KCV_GP_AES);
+		assert_int_equal(n, 3);
+		assert_memory_equal(c, "\x50\x4A\x77", 3);
+		kx_secret_free(v[i]);
+	}
+	kx_secret_free(kek);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+}
+
 /* Values the model does not have are refused and change nothing. */
 static void
 test_setters_refuse(void **state)
@@ -395,6 +449,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_equals_sample),
 		cmocka_unit_test(test_fields_round_trip),
+		cmocka_unit_test(test_export_value),
 		cmocka_unit_test(test_setters_refuse),
 	};
 
