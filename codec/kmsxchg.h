@@ -685,6 +685,10 @@ int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
  * another key is added to it.  Setters check values against the model
  * (KX_EUSAGE for an enumeration value, mask bit or range the model does
  * not have); validation of the whole document stays kx_doc_validate's.
+ * The schema's text constraints (ids of at most 256 characters without
+ * white space at either end, XML 1.0 characters, ...) are not checked
+ * by the setters: kx_doc_read refuses them (KX002) when the written
+ * document is read back.
  * Getters of a NULL key give the empty answer (header rule): 0, NULL,
  * -1 for enumeration values, KX_TIME_UNSET for times.
  */
