@@ -46,14 +46,13 @@ kx_key_value_bound(const kx_key *k)
 const uint8_t *
 kx_key_kcv(const kx_key *k, size_t *len, enum kx_kcv_method *method)
 {
-	if (k == NULL || k->kcv.n == 0) {
-		*len = 0;
-		*method = KX_KCV_NONE;
-		return NULL;
-	}
-	*len = k->kcv.n;
-	*method = k->kcv_method;
-	return k->kcv.p;
+	size_t n = k == NULL ? 0 : k->kcv.n;
+
+	if (len != NULL)
+		*len = n;
+	if (method != NULL)
+		*method = n == 0 ? KX_KCV_NONE : k->kcv_method;
+	return n == 0 ? NULL : k->kcv.p;
 }
 
 const char *

@@ -210,6 +210,8 @@ struct kx_key {
 	kx_bytes kcv;
 	enum kx_kcv_method kcv_method;
 	kx_loc loc[KXF__N];
+	kxi_arena *arena;	/* the owning document's (kxi_doc_add_key),
+				 * for the API's setters (api.c) */
 };
 
 typedef struct kx_tk {

@@ -238,6 +238,7 @@ kxi_doc_add_key(kx_doc *doc)
 	}
 	k = &doc->keys[doc->nkeys++];
 	kxi_key_init(k);
+	k->arena = &doc->arena;
 	return k;
 }
 

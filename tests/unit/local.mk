@@ -30,6 +30,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_text \
 	tests/unit/test_canon \
 	tests/unit/test_api_null \
+	tests/unit/test_api \
 	tests/unit/test_p11uri \
 	tests/unit/test_roundtrip \
 	tests/unit/test_stream
