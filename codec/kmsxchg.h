@@ -1128,6 +1128,7 @@ int kx_file_write_atomic(const char *path, const void *p, size_t n,
  * (free()).  KX_EIO when it cannot be made.
  */
 int kx_file_mkdtemp(const char *path, char **out, kx_diag *d) KX_WUR;
+/*
  * kx_file_write_atomic() of the first n bytes of the file open on src
  * (read with pread from offset 0, src's position unchanged): an output
  * spooled to a temporary file is written without being held in memory.

@@ -906,11 +906,12 @@ cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
 			return CLI_USAGE;
 		}
 		r = kx_file_write_atomic_fd(path, s->fd, s->n, flags, d);
-		if (r != KX_OK)
-			(void)cli_fail(cli, d, r, path);
+		/* the same one line as cli_write() */
 		if (r == KX_EEXIST)
-			cli_error(cli, "the output holds key material: use "
-			    "--force to replace %s", path);
+			cli_error(cli, "%s exists and the output holds key "
+			    "material: use --force to replace it", path);
+		else if (r != KX_OK)
+			(void)cli_fail(cli, d, r, path);
 		kx_diag_free(d);
 		return r == KX_OK ? CLI_OK : CLI_USAGE;
 	}

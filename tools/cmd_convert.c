@@ -48,7 +48,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	const kx_key *k;
 	struct cli_spool s = { -1, 0 };
 	size_t next = 0;
-	int rc, wr = KX_OK, clear = 0, ex = CLI_USAGE;
+	int rc, wr = KX_OK, clear = 0, values = 0, ex = CLI_USAGE;
 
 	if ((d = kx_diag_new()) == NULL || (wd = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
@@ -68,6 +68,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 					 * reader's verdict comes first */
 			wr = kx_writer_key(w, k, wd);
 		clear |= kx_key_has_clear(k);
+		values |= kx_key_value_form(k) != KX_VALUE_NONE;
 	}
 	if (rc < 0) {
 		ex = cli_read_failed(cli, d, rc, in);
@@ -92,9 +93,10 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		ex = cli_exit_for(wr);
 		goto out;
 	}
-	/* clear test values make the output key material: 0600, no clobber */
-	ex = cli_spool_write(cli, &s, outpath, (clear ? CLI_KEY_OUT(force) :
-	    0) | (kx_format_caps(to) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
+	/* values make the output key material: no clobber; clear ones 0600 */
+	ex = cli_spool_write(cli, &s, outpath, (clear ? KX_WRITE_SECRET : 0) |
+	    ((clear || values) && !force ? KX_WRITE_NEW : 0) |
+	    (kx_format_caps(to) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
 out:
 	if (s.fd >= 0)
 		close(s.fd);
