@@ -2841,14 +2841,17 @@ st_duplicates(struct vctx *v, int rule)
 	if (st == NULL)
 		return 0;
 	if (rule == R_KX140) {
-		qsort(st->d140, st->n140, sizeof(*st->d140), d140_cmp);
+		if (st->n140 > 1)	/* qsort's base may not be NULL */
+			qsort(st->d140, st->n140, sizeof(*st->d140),
+			    d140_cmp);
 		for (i = 0; i < st->n140; i++)
 			emit_at(v, R_KX140, st->d140[i].id, &st->d140[i].loc,
 			    "key id %s already used by key number %zu",
 			    st->d140[i].id, st->d140[i].prev + 1);
 		return 1;
 	}
-	qsort(st->d115, st->n115, sizeof(*st->d115), d115_cmp);
+	if (st->n115 > 1)
+		qsort(st->d115, st->n115, sizeof(*st->d115), d115_cmp);
 	for (i = 0; i < st->n115; i++) {
 		const struct dup115 *g = &st->d115[i];
 
@@ -2928,7 +2931,8 @@ st_flush(struct vctx *v, kx_diag *d)
 	for (i = 0; i < st->pcap; i++)
 		for (p = st->pb[i]; p != NULL; p = p->next)
 			left[n++] = p;
-	qsort(left, n, sizeof(*left), pend_cmp);
+	if (n > 1)
+		qsort(left, n, sizeof(*left), pend_cmp);
 	for (i = 0, j = 0; i <= nrd; i++) {
 		for (; j < n && left[j]->pos == i; j++) {
 			p = left[j];
