@@ -100,7 +100,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	kx_doc *doc;
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
-	char hex[33], tplbuf[4096];
+	char hex[2 * KX_FINGERPRINT_LEN + 1], tplbuf[4096];
 	size_t i, n;
 	int o, r, gp = 0, ex = CLI_USAGE;
 
@@ -255,16 +255,18 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
 
-		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL ||
-		    len > KX_KCV_MAX_LEN) {
+		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len >
+		    (m == KX_KCV_SPKI_SHA256 ? KX_FINGERPRINT_LEN :
+		    KX_KCV_MAX_LEN)) {
 			/* HMAC keys: no KCV method exists */
 			fprintf(cli->out, "exported %s: no KCV, bound and "
 			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
 			continue;
 		}
 		kx_hex_encode(kcv, len, hex);
-		fprintf(cli->out, "exported %s: KCV %s (%s), %s under %s\n",
-		    kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m), gp ?
+		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
+		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
+		    "KCV", hex, kx_name(KX_E_KCV_METHOD, m), gp ?
 		    "tdea-ecb (GP form, not bound)" : "bound and wrapped",
 		    x.xo.kek_id);
 	}
