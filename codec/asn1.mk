@@ -5,8 +5,8 @@
 # Included from the top-level (non-recursive) Makefile.am after
 # BUILT_SOURCES, CLEANFILES, EXTRA_DIST and noinst_LTLIBRARIES are defined,
 # and BEFORE codec/local.mk.  It provides:
-#   KX_ASN1_CPPFLAGS  add to codec_libkx_core_la_CPPFLAGS (der.c includes
-#                     the generated headers; nothing else may)
+#   KX_ASN1_CPPFLAGS  add to codec_libkx_der_la_CPPFLAGS only (der.c
+#                     includes the generated headers; nothing else may)
 #   KX_ASN1_LIBS      add to codec_libkx_core_la_LIBADD
 # and needs from configure.ac: AC_PATH_PROG([ASN1C], [asn1c]) (with an
 # error when absent).  It defines clean-local (via clean-local-asn1); a
@@ -76,7 +76,7 @@ codec_libkx_asn1_la_CPPFLAGS = -I$(builddir)/codec/asn1
 # wrapping semantics that is defined and UBSan stays quiet on hostile input.
 codec_libkx_asn1_la_CFLAGS = $(HARDEN_CFLAGS) -w -fwrapv
 
-# der.c (in libkx_core) needs the headers first: BUILT_SOURCES above
+# der.c (in libkx_der) needs the headers first: BUILT_SOURCES above
 # makes 'make all/check' build the stamp before any object.
 
 clean-local: clean-local-asn1

@@ -13,6 +13,10 @@
  * JSON escaper (kxi_json_str).  Nothing here ever sees a key value: a
  * record holds ids, KCVs, paths and rule ids only.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>

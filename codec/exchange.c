@@ -18,6 +18,10 @@
  * time, and are wiped after use; a document value only ever holds what
  * the operation made (the wrapped value and its binding).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -27,8 +27,7 @@ codec_libkx_core_la_SOURCES = \
 	codec/crypto/secmem.c codec/crypto/keysrc.c codec/crypto/pem.c \
 	codec/crypto/kcv.c codec/crypto/wrap.c codec/crypto/split.c \
 	codec/crypto/tr31.c codec/crypto/asym.c \
-	codec/formats/xmlsec.c codec/formats/xml.c codec/formats/der.c \
-	codec/formats/gp.c \
+	codec/formats/xmlsec.c codec/formats/xml.c codec/formats/gp.c \
 	codec/check/rules.def codec/check/rules.c codec/check/policy.c \
 	codec/check/report.c \
 	codec/exchange.c codec/view.c codec/audit.c
@@ -38,10 +37,17 @@ nodist_codec_libkx_core_la_SOURCES = codec/schemas.c
 KX_CODEC_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/codec/model \
 	-I$(srcdir)/codec/check -I$(builddir)/codec
 codec_libkx_core_la_CPPFLAGS = $(KX_CODEC_CPPFLAGS) \
-	$(KX_ASN1_CPPFLAGS) $(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) \
+	$(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) $(LIBCRYPTO_CFLAGS)
+codec_libkx_core_la_LIBADD = codec/libkx_der.la $(KX_ASN1_LIBS) \
+	$(LIBXML2_LIBS) $(LIBXSLT_LIBS) $(LIBCRYPTO_LIBS)
+
+# The DER spoke is the only code that sees the asn1c headers: it is its
+# own convenience library (merged into libkx_core.la) so that
+# KX_ASN1_CPPFLAGS is on its include path and nobody else's.
+noinst_LTLIBRARIES += codec/libkx_der.la
+codec_libkx_der_la_SOURCES = codec/formats/der.c
+codec_libkx_der_la_CPPFLAGS = $(KX_CODEC_CPPFLAGS) $(KX_ASN1_CPPFLAGS) \
 	$(LIBCRYPTO_CFLAGS)
-codec_libkx_core_la_LIBADD = $(KX_ASN1_LIBS) $(LIBXML2_LIBS) \
-	$(LIBXSLT_LIBS) $(LIBCRYPTO_LIBS)
 
 lib_LTLIBRARIES += codec/libkmsxchg.la
 codec_libkmsxchg_la_SOURCES =

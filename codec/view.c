@@ -4,9 +4,13 @@
  *
  * The report is a view, not a format: nothing reads it back.  It is made
  * from the canonical native XML of the document with every clear test
- * value removed first, and the stylesheet runs with libxslt's file and
+ * value (and clear value part) removed first, and the stylesheet runs with libxslt's file and
  * network access forbidden.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +62,11 @@ xml_without_values(const kx_doc *doc, kx_buf *out, kx_diag *d)
 		for (i = 0; i < doc->nkeys; i++) {
 			keys[i].value.clear.p = NULL;
 			keys[i].value.clear.n = 0;
+			/* clear parts (ECC_D, CRT_P ...) are clear values too */
+			if (keys[i].value.form == KX_VALUE_CLEAR) {
+				keys[i].value.parts = NULL;
+				keys[i].value.nparts = 0;
+			}
 		}
 	}
 	view.keys = keys;

@@ -12,6 +12,10 @@
  * (names, ranges, dates, durations) so a gap in the schema cannot let a
  * bad value through.  Any error refuses the whole policy.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,6 +22,10 @@
  * Findings come out in a fixed order: document-level findings first, then
  * per key in document order and, for one key, in rule order.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,10 +243,15 @@ has_value(const kx_key *k)
 	return k->value.form != KX_VALUE_NONE;
 }
 
-/* Clear key bytes are present, whatever form the value declares. */
+/*
+ * Clear key bytes are present, whatever form the value declares.  A public
+ * key's clear value (its ECC_QX/ECC_QY or MODULUS parts) is no secret.
+ */
 static int
 has_clear(const kx_key *k)
 {
+	if (k->prof.cls == KX_CLASS_PUBLIC)
+		return 0;
 	return k->value.form == KX_VALUE_CLEAR || k->value.clear.n > 0;
 }
 

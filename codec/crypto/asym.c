@@ -9,6 +9,8 @@
  * parameters, other named curves) is refused with a message saying what
  * it is.
  */
+#include "config.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

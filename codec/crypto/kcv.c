@@ -12,6 +12,10 @@
  * kcvlen bytes of the result, and kcvlen is bounded per method
  * (kx_kcv_len_range): a document must not choose to learn a whole block.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdio.h>
 #include <string.h>
 

@@ -21,6 +21,10 @@
  * key whose bytes all happen to be printable cannot be told from text and
  * is refused too (about 1 AES-128 key in 4 million): give it as hex.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

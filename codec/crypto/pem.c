@@ -4,6 +4,10 @@
  * from a key source (kx_pem_unlock) or the key is refused with a message
  * saying so.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <limits.h>
 #include <string.h>
 

@@ -8,6 +8,10 @@
  * they are cleansed before they are freed.  The struct itself holds no key
  * material.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/prctl.h>
 #include <sys/resource.h>
 

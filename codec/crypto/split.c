@@ -9,6 +9,10 @@
  * interpolation at 0.  Multiplication is a fixed 8-round shift/xor loop:
  * no table lookups or branches on secret data.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -24,6 +24,8 @@
  * tests/data/SOURCES.md).  The exchange's TDEA binding (doc/bound-wrap.md
  * section 10) builds on this file; a TR-31 format spoke can too.
  */
+#include "config.h"
+
 #include <string.h>
 
 #include <openssl/crypto.h>

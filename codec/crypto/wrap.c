@@ -19,6 +19,10 @@
  * wrong KEK; every other failure to unwrap is KX_ECRYPTO.  OpenSSL errors
  * go to the diag, never to stderr.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <limits.h>
 #include <string.h>
 

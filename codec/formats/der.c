@@ -24,6 +24,10 @@
  * Reader and writer handle the document head and each key on their own,
  * so asn1c holds at most one key at a time (memory ~ the model).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,6 +59,8 @@
 #include "Relations.h"
 #include "Relation.h"
 #include "Components.h"
+#include "ValuePart.h"
+#include "ValueParts.h"
 #include "Component.h"
 #include "ComponentCeremony.h"
 #include "KeyParams.h"
@@ -136,23 +142,40 @@ tlv_at(const uint8_t *b, size_t end, size_t pos, struct tlv *t)
 
 /*
  * Check the TLV structure of b[start..end) recursively before asn1c sees
- * it: every length definite and minimal, nesting bounded.  Returns -1 if
- * all is well, else the offset of the first bad TLV.  (asn1c 0.9.28
+ * it: every length definite and minimal, nesting bounded, and the
+ * context-tagged components of each constructed value in strictly
+ * increasing tag order (the module tags every SEQUENCE's components [0],
+ * [1], ... in order and DER keeps that order, so a repeated or reordered
+ * tag is never DER; a retagged component would otherwise let the checks
+ * below look at one TLV while asn1c decodes another).  Returns -1 if all
+ * is well, else the offset of the first bad TLV and *why.  (asn1c 0.9.28
  * accepts BER and overflows a signed shift on long length fields.)
  */
 static int64_t
-strict_walk(const uint8_t *b, size_t start, size_t end, int depth)
+strict_walk(const uint8_t *b, size_t start, size_t end, int depth,
+    const char **why)
 {
 	struct tlv t;
 	size_t pos = start;
+	unsigned long next = 0;	/* lowest context tag allowed next */
 	int64_t bad;
 
 	while (pos < end) {
-		if (depth > 16 || tlv_at(b, end, pos, &t) != 0)
+		if (depth > 16 || tlv_at(b, end, pos, &t) != 0) {
+			*why = "bad, truncated or BER tag/length "
+			    "(DER: definite, minimal)";
 			return (int64_t)pos;
+		}
+		if ((t.cls_cons & 0xc0) == 0x80) {
+			if (t.tag < next) {
+				*why = "context tag repeated or out of order";
+				return (int64_t)pos;
+			}
+			next = t.tag + 1;
+		}
 		if (t.cls_cons & 0x20) {
 			bad = strict_walk(b, pos + t.hdr, pos + t.hdr + t.len,
-			    depth + 1);
+			    depth + 1, why);
 			if (bad >= 0)
 				return bad;
 		}
@@ -231,25 +254,40 @@ bits_ok(const uint8_t *b, const struct tlv *t)
 /*
  * The module's BIT STRINGs (usage, allowedModes, export forms) are
  * checked before decoding: asn1c 0.9.28 shifts by the unused-bits octet
- * unchecked.  Returns -1 if fine, else the offset of the bad one.
- * Structure already passed strict_walk.
+ * unchecked.  Structure already passed strict_walk, which looks inside
+ * constructed values only: so every value this walk descends into (the
+ * keys list, a key, its profile, its export policy) must be constructed,
+ * else its content was never walked and asn1c would decode it unchecked.
+ * Returns -1 if fine, else the offset of the bad value and *why.
  */
 static int64_t
-bits_walk(const uint8_t *b, size_t len)
+bits_walk(const uint8_t *b, size_t len, const char **why)
 {
+	static const char not_cons[] = "value of a SEQUENCE type not "
+	    "constructed", bad_bits[] = "bad BIT STRING (unused bits octet)";
 	struct tlv top, list, k, prof, t, exp;
 	size_t pos, end;
 
 	if (tlv_at(b, len, 0, &top) != 0 ||
 	    tlv_child(b, &top, KXI_TAG_HEADER_keys, &list) != 0)
 		return -1;
+	*why = not_cons;
+	if ((list.cls_cons & 0x20) == 0)
+		return (int64_t)list.off;
 	pos = list.off + list.hdr;
 	end = pos + list.len;
 	for (; pos < end; pos = k.off + k.hdr + k.len) {
-		if (tlv_at(b, end, pos, &k) != 0)
+		*why = not_cons;
+		if (tlv_at(b, end, pos, &k) != 0 || (k.cls_cons & 0x20) == 0)
 			return (int64_t)pos;
 		if (tlv_child(b, &k, KXI_TAG_KEY_profile, &prof) != 0)
 			continue;
+		if ((prof.cls_cons & 0x20) == 0)
+			return (int64_t)prof.off;
+		if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+		    (exp.cls_cons & 0x20) == 0)
+			return (int64_t)exp.off;
+		*why = bad_bits;
 		if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes,
 		    &t) == 0 && !bits_ok(b, &t))
 			return (int64_t)t.off;
@@ -794,6 +832,21 @@ wvalue(struct wctx *w, const kx_keyval *v)
 	o->splitMethod = wolong(w, v->split_method != KX_SPLIT_NONE,
 	    v->split_method);
 	o->clear = wobytes(w, &v->clear);
+	if (v->nparts > 0 &&
+	    (o->parts = wnew(w, sizeof(*o->parts))) != NULL) {
+		for (i = 0; i < v->nparts; i++) {
+			const kx_part *pt = &v->parts[i];
+			ValuePart_t *x = wnew(w, sizeof(*x));
+
+			if (x == NULL)
+				break;
+			wstr(w, &x->name, pt->name, "part name");
+			x->order = wolong(w, pt->order != KX_UNSET, pt->order);
+			wbuf(w, &x->data, pt->data.p, pt->data.n);
+			x->kcv = wobytes(w, &pt->kcv);
+			WADD(w, o->parts, x, asn_DEF_ValuePart);
+		}
+	}
 	return o;
 }
 
@@ -840,15 +893,31 @@ wtk(struct wctx *w, const kx_tk *t)
 	return o;
 }
 
+/* Wipe the test-only clear bytes of an asn1c KeyValue (value and parts). */
+static void
+value_cleanse(KeyValue_t *v)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	if (v->clear && v->clear->buf)
+		OPENSSL_cleanse(v->clear->buf, (size_t)v->clear->size);
+	for (i = 0; v->parts != NULL && i < v->parts->list.count; i++) {
+		ValuePart_t *x = v->parts->list.array[i];
+
+		if (x != NULL && x->data.buf != NULL)
+			OPENSSL_cleanse(x->data.buf, (size_t)x->data.size);
+	}
+}
+
 /* Free an asn1c Key, wiping a test-only clear value first. */
 static void
 key_free(Key_t *o)
 {
 	if (o == NULL)
 		return;
-	if (o->value && o->value->clear && o->value->clear->buf)
-		OPENSSL_cleanse(o->value->clear->buf,
-		    (size_t)o->value->clear->size);
+	value_cleanse(o->value);
 	ASN_STRUCT_FREE(asn_DEF_Key, o);
 }
 
@@ -862,9 +931,8 @@ exchange_free(KeyExchange_t *x)
 	for (i = 0; x->keys != NULL && i < x->keys->list.count; i++) {
 		Key_t *o = x->keys->list.array[i];
 
-		if (o && o->value && o->value->clear && o->value->clear->buf)
-			OPENSSL_cleanse(o->value->clear->buf,
-			    (size_t)o->value->clear->size);
+		if (o != NULL)
+			value_cleanse(o->value);
 	}
 	ASN_STRUCT_FREE(asn_DEF_KeyExchange, x);
 }
@@ -1493,6 +1561,22 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 		c->doc->arena.wipe = true;
 		rbytes(c, o->clear, &v->clear);
 	}
+	if (o->parts != NULL && (v->parts = ralloc(c,
+	    (size_t)o->parts->list.count, sizeof(*v->parts)))) {
+		if (v->form == KX_VALUE_CLEAR)
+			c->doc->arena.wipe = true;
+		for (i = 0; i < o->parts->list.count; i++) {
+			const ValuePart_t *x = o->parts->list.array[i];
+			kx_part *pt = &v->parts[i];
+
+			pt->name = rstr(c, &x->name, "part name");
+			pt->order = x->order != NULL ? (int)*x->order :
+			    KX_UNSET;
+			rbytes(c, &x->data, &pt->data);
+			rbytes(c, x->kcv, &pt->kcv);
+		}
+		v->nparts = (size_t)o->parts->list.count;
+	}
 }
 
 static void
@@ -1702,6 +1786,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	struct rctx c;
 	kx_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
+	const char *what = NULL;
 	int r = KX_EINTERNAL, i, has_keys;
 
 	if (out == NULL)
@@ -1719,17 +1804,11 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
-	if ((loc.off = strict_walk(buf, 0, len, 0)) >= 0 ||
-	    (loc.off = bits_walk(buf, len)) >= 0) {
-		const char *what = "bad, truncated or BER tag/length "
-		    "(DER: definite, minimal)";
-
+	if ((loc.off = strict_walk(buf, 0, len, 0, &what)) >= 0 ||
+	    (loc.off = bits_walk(buf, len, &what)) >= 0) {
 		if (tlv_at(buf, len, 0, &top) == 0 &&
 		    (size_t)loc.off == top.hdr + top.len)
 			what = "trailing bytes after the KeyExchange";
-		else if (loc.off > 0 && (size_t)loc.off < len &&
-		    strict_walk(buf, 0, len, 0) < 0)
-			what = "bad BIT STRING (unused bits octet)";
 		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: %s at byte %lld", what,
 		    (long long)loc.off);

@@ -7,14 +7,22 @@
  * c.2.  One KeyProfile is one key.
  *
  * Reading is tolerant, as partners' tools write it: the 1.1.0, 1.1.1 and
- * 1.1.2 namespaces (prefixed or default); attributes and elements outside
- * GP's schema are reported (ignored), kept as key extensions and removed
- * before validation; 1.1.x-era and v1.0 values (SubType AES, YYYYMMDD
- * dates, VerifyRecover, Permanent, the 1.1.1/1.1.2 namespaces) are
- * reported (legacy values) and kept; then the cleaned document is
- * validated against the embedded XSD (schema findings with line
- * numbers).  Not well-formed, missing required attributes or impossible
- * values refuse the document.
+ * 1.1.2 namespaces (prefixed or default; GP's own, the same structure: a
+ * note); attributes and elements outside GP's schema are reported
+ * (ignored), kept as key extensions and removed before validation; older
+ * values (SubType AES outside 1.1.2, YYYYMMDD dates, VerifyRecover,
+ * Permanent, a list without GP's arrayElement/arrayIndex, a Value without
+ * a Component) are reported (legacy values) and kept; then the cleaned
+ * document is validated against the embedded XSD (schema findings with
+ * line numbers).  Not well-formed, missing required attributes or
+ * impossible values refuse the document.
+ *
+ * GP data the model has no field for travels as GP-namespace extensions
+ * the writer puts back (gp_exts: Format, the list pair when unusual,
+ * KCVSize without a KCV, a TransportKey with no value, RSACRT, ...).  A
+ * named Component (ECC_QX, CRT_P, ...) is a named part of the value
+ * (kx_part), kept under its name, order and KCV; an unnamed one is the
+ * value itself.
  *
  * The document header is synthesised: doc.id = UniqueID, sender =
  * KeyInfo/@Owner, created = the latest Revision Date+Time (Revisions is
@@ -32,10 +40,18 @@
  * threshold and dual control, relations, custodians, creator, holder,
  * reference, allowed modes, KCV methods other than gp-des, wrapped values
  * other than tdea-ecb/tdea-cbc (e.g. aes-siv-bound), binding, more than
- * one component, document recipients and comment.  HMAC keys cannot be
+ * one key part, a split method without N, the document's recipients,
+ * comment, extensions and a creation time other than the latest
+ * revision's, the transport key's algorithm (other than tdea2), KCV, trust
+ * and ceremony, other transport keys, a ProfileVersion other than 1.1.0
+ * and an ErrataVersion other than 0.  HMAC keys cannot be
  * written at all (no SubType).  AES keys are written with the 1.1.2-era
  * SubType AES, which a strict 1.1.0 reader refuses (reported as not carried).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +98,7 @@ struct rd {
 	kx_key *k;
 	int rc;			/* first hard error */
 	char subtype[8];	/* era value masked for validation */
+	int nsi;		/* index of the namespace in gp_ns */
 	enum kx_tri verify_recover, permanent;
 };
 
@@ -124,7 +141,7 @@ static const struct elspec elspecs[] = {
 	    { "Description", "Revisions", "KeyInfo", "Attribute", "Usage",
 	    "Value" } },
 	{ "Description", { NULL }, { NULL } },
-	{ "Revisions", { NULL }, { "Revision" } },
+	{ "Revisions", { "arrayElement", "arrayIndex" }, { "Revision" } },
 	{ "Revision", { "ProfileID", "Version", "Date", "Time", "By",
 	    "Digest" }, { "Description", "Signature" } },
 	{ "KeyInfo", { "Name", "ID", "Type", "SubType", "Size", "Exponent",
@@ -139,7 +156,8 @@ static const struct elspec elspecs[] = {
 	    { NULL } },
 	{ "Usage", { "Encrypt", "Decrypt", "DecryptEncrypt", "Sign",
 	    "Verify", "Wrap", "Unwrap", "UnwrapWrap", "Derive" }, { NULL } },
-	{ "Value", { "Format" }, { "Component" } },
+	{ "Value", { "Format", "arrayElement", "arrayIndex" },
+	    { "Component" } },
 	{ "Component", { "Name", "Order", "Value", "Encoding", "KCV" },
 	    { NULL } },
 };
@@ -253,9 +271,10 @@ legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 
 	if (strcmp(en, "KeyInfo") == 0 && strcmp(an, "SubType") == 0 &&
 	    (strcmp(val, "AES") == 0 || strcmp(val, "SEED") == 0)) {
-		finding(r, KXI_LEGACY, KX_OK, el, "gp: SubType "
-		    "%s is a 1.1.x-era value (GP 1.1.2), not in the 1.1.0 "
-		    "schema", val);
+		if (r->nsi != 2)	/* a 1.1.2 value: legal there only */
+			finding(r, KXI_LEGACY, KX_OK, el, "gp: SubType "
+			    "%s is a 1.1.x-era value (GP 1.1.2), not in the "
+			    "1.1.0 schema", val);
 		snprintf(r->subtype, sizeof(r->subtype), "%s", val);
 		/* mask it so the rest of KeyInfo still gets validated */
 		xmlSetProp(el, a->name, (const xmlChar *)"DES");
@@ -272,6 +291,78 @@ legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 		    val + 6);
 		xmlSetProp(el, a->name, (const xmlChar *)iso);
 	}
+}
+
+/*
+ * GP's list convention: a list element (Revisions, Value) carries
+ * arrayElement (the name of its items) and arrayIndex ("#": by position),
+ * both required by GP's own 1.1.1/1.1.2 schemas (schema/SOURCES.md).  The
+ * usual pair is implied by the model; any other value is kept as a GP
+ * extension the writer puts back; a missing one is supplied, with a legacy
+ * finding, so that the document still validates.
+ */
+static int
+list_attrs(struct rd *r, xmlNode *el, const char *item)
+{
+	static const char *const names[] = { "arrayElement", "arrayIndex" };
+	const char *dflt[2];
+	char ename[64];
+	int missing = 0;
+	xmlChar *v;
+	size_t i;
+
+	dflt[0] = item;
+	dflt[1] = "#";
+	for (i = 0; i < 2; i++) {
+		if ((v = xmlGetNoNsProp(el, (const xmlChar *)names[i])) ==
+		    NULL) {
+			missing |= 1 << i;
+			if (xmlSetProp(el, (const xmlChar *)names[i],
+			    (const xmlChar *)dflt[i]) == NULL)
+				return KX_ENOMEM;
+			continue;
+		}
+		snprintf(ename, sizeof(ename), "%s/@%s",
+		    (const char *)el->name, names[i]);
+		if (strcmp((const char *)v, dflt[i]) != 0 && add_ext(r,
+		    (const xmlChar *)KX_GP_NS, ename, v) != KX_OK) {
+			xmlFree(v);
+			return KX_ENOMEM;
+		}
+		xmlFree(v);
+	}
+	if (missing != 0)
+		finding(r, KXI_LEGACY, KX_OK, el, "gp: %s without %s%s%s, "
+		    "which GP's schemas require on every list; read as "
+		    "arrayElement=\"%s\" arrayIndex=\"#\"",
+		    (const char *)el->name,
+		    (missing & 1) ? "@arrayElement" : "",
+		    missing == 3 ? " and " : "",
+		    (missing & 2) ? "@arrayIndex" : "", item);
+	return KX_OK;
+}
+
+/* A Value with no Component (GP requires one): read as no value. */
+static int
+empty_value(struct rd *r, xmlNode *el)
+{
+	xmlNode *c;
+	xmlChar *fmt;
+	int rc = KX_OK;
+
+	for (c = el->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return 0;
+	finding(r, KXI_LEGACY, KX_OK, el, "gp: Value without a Component "
+	    "(GP's schemas require one), read as no value");
+	if ((fmt = xmlGetNoNsProp(el, (const xmlChar *)"Format")) != NULL) {
+		rc = add_ext(r, (const xmlChar *)KX_GP_NS, "Value/@Format",
+		    fmt);
+		xmlFree(fmt);
+	}
+	xmlUnlinkNode(el);
+	xmlFreeNode(el);
+	return rc == KX_OK ? 1 : rc;
 }
 
 static int
@@ -369,6 +460,15 @@ clean(struct rd *r, xmlNode *el)
 		xmlUnlinkNode(c);
 		xmlFreeNode(c);
 	}
+	if (strcmp((const char *)el->name, "Value") == 0) {
+		int e = empty_value(r, el);
+
+		if (e != 0)
+			return e == 1 ? KX_OK : e;
+		return list_attrs(r, el, "Component");
+	}
+	if (strcmp((const char *)el->name, "Revisions") == 0)
+		return list_attrs(r, el, "Revision");
 	return KX_OK;
 }
 
@@ -480,6 +580,41 @@ time_of_day(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * What a Revision has beyond the model's version, date, by and digest: its
+ * ProfileID and Description, kept as GP extensions named by the revision's
+ * position; its Signature (content left open by GP) is reported.
+ */
+static void
+keep_revision_extras(struct rd *r, xmlNode *c, size_t n)
+{
+	xmlNode *e;
+	xmlChar *t;
+	char ename[64];
+	const char *v;
+
+	snprintf(ename, sizeof(ename), "Revision[%zu]/@ProfileID", n);
+	if ((v = hexattr(r, c, "ProfileID")) != NULL && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, ename, (const xmlChar *)v) != KX_OK)
+		r->rc = KX_ENOMEM;
+	for (e = c->children; e != NULL; e = e->next) {
+		if (e->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)e->name, "Signature") == 0) {
+			finding(r, KXI_IGNORED, KX_OK, e, "gp: Revision/"
+			    "Signature is not kept (GP leaves its content "
+			    "open)");
+			continue;
+		}
+		snprintf(ename, sizeof(ename), "Revision[%zu]/Description", n);
+		t = xmlNodeGetContent(e);
+		if (add_ext(r, (const xmlChar *)KX_GP_NS, ename, t != NULL ?
+		    t : (const xmlChar *)"") != KX_OK)
+			r->rc = KX_ENOMEM;
+		xmlFree(t);
+	}
+}
+
 static int
 map_revisions(struct rd *r, xmlNode *revs)
 {
@@ -502,6 +637,7 @@ map_revisions(struct rd *r, xmlNode *revs)
 		rv->version = attr(r, c, "Version");
 		rv->by = attr(r, c, "By");
 		rv->date = KX_UNSET_TIME;
+		keep_revision_extras(r, c, p->nrevisions);
 		if (date_attr(r, c, "Date", &day) != 1)
 			continue;
 		if ((t = attr(r, c, "Time")) != NULL &&
@@ -777,6 +913,86 @@ decode_component(struct rd *r, xmlNode *c, const char *val, const char *enc,
 	    "gp: Component/@Encoding %s is not supported", enc);
 }
 
+/*
+ * A named Component (ECC_CURVE_OID, ECC_QX, ECC_QY, ECC_D; MODULUS,
+ * EXPONENT, CRT_P ...): a part of the value, kept under its own name and
+ * order with its KCV.  ECC_CURVE_OID also gives the model's EC curve.
+ */
+static void
+map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
+    const char *enc)
+{
+	kx_keyval *val = &r->k->value;
+	kx_part *pt;
+	const char *kc;
+	unsigned long long ord = 0;
+	kx_bytes b = { NULL, 0 };
+
+	if (v == NULL) {
+		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component %s has no "
+		    "Value: not kept", nm);
+		return;
+	}
+	/* the model's bounds (kmsxchg.xsd PartType, kmsxchg.asn1 ValuePart) */
+	if (val->nparts >= KXI_MAX_PARTS || strlen(nm) > 256) {
+		BAD(r, c, "gp: Component %.64s: more than %d named components "
+		    "or a name of more than 256 characters", nm,
+		    KXI_MAX_PARTS);
+		return;
+	}
+	if (decode_component(r, c, v, enc, &b) != KX_OK)
+		return;
+	if (b.n == 0 || b.n > 65536) {
+		BAD(r, c, "gp: Component %s has %s Value", nm, b.n == 0 ?
+		    "an empty" : "a longer than 65536-byte");
+		return;
+	}
+	if ((pt = kxi_array_push(&r->doc->arena, (void **)&val->parts,
+	    &val->nparts, sizeof(*pt))) == NULL) {
+		r->rc = KX_ENOMEM;
+		return;
+	}
+	pt->name = nm;
+	pt->data = b;
+	pt->order = KX_UNSET;
+	if (enc != NULL && strcmp(enc, "HEX") != 0) {
+		char ename[300];
+
+		snprintf(ename, sizeof(ename), "Component[%s]/@Encoding", nm);
+		if (add_ext(r, (const xmlChar *)KX_GP_NS, ename,
+		    (const xmlChar *)enc) != KX_OK)
+			r->rc = KX_ENOMEM;
+	}
+	if (uint_attr(r, c, "Order", INT32_MAX, &ord) == 1)
+		pt->order = (int)ord;
+	if ((kc = attr(r, c, "KCV")) != NULL &&
+	    kxi_hex_decode(&r->doc->arena, kc, &pt->kcv) != KX_OK)
+		BAD(r, c, "gp: Component/@KCV is not hex");
+	if (strcmp(nm, "ECC_CURVE_OID") == 0 && r->k->prof.ec_curve == NULL) {
+		const char *why = NULL;
+
+		if ((r->k->prof.ec_curve = oid_from_der(r, &b, &why)) == NULL)
+			BAD(r, c, "gp: ECC_CURVE_OID is not an OID of the "
+			    "model: %s", why != NULL ? why : "out of memory");
+	}
+}
+
+/* The unnamed value component's Order and Encoding when not the usual. */
+static void
+keep_unnamed(struct rd *r, xmlNode *c, const char *enc)
+{
+	const char *o = attr(r, c, "Order");
+
+	if (o != NULL && strcmp(o, "1") != 0 && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, "Component/@Order",
+	    (const xmlChar *)o) != KX_OK)
+		r->rc = KX_ENOMEM;
+	if (enc != NULL && strcmp(enc, "HEX") != 0 && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, "Component/@Encoding",
+	    (const xmlChar *)enc) != KX_OK)
+		r->rc = KX_ENOMEM;
+}
+
 static void
 map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 {
@@ -801,6 +1017,10 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		nm = attr(r, c, "Name");
 		v = attr(r, c, "Value");
 		enc = attr(r, c, "Encoding");
+		if (nm != NULL) {
+			map_part(r, c, nm, v, enc);
+			continue;
+		}
 		if ((kc = attr(r, c, "KCV")) != NULL) {
 			if (kcv.p != NULL)
 				BAD(r, c, "gp: more than one Component/@KCV");
@@ -812,26 +1032,18 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			continue;
 		if (decode_component(r, c, v, enc, &b) != KX_OK)
 			continue;
-		if (nm != NULL && strcmp(nm, "ECC_CURVE_OID") == 0) {
-			const char *why = NULL;
-
-			if ((k->prof.ec_curve = oid_from_der(r, &b, &why)) ==
-			    NULL)
-				BAD(r, c, "gp: ECC_CURVE_OID is not an OID of "
-				    "the model: %s", why != NULL ? why :
-				    "out of memory");
-			continue;
-		}
+		if (nvalues == 0)
+			keep_unnamed(r, c, enc);
 		if (nvalues++ == 0) {
 			data = b;
 			continue;
 		}
-		/* a second value component (e.g. ECC_QY): kept, not mapped */
-		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component "
-		    "%s kept as an extension (one value per key)",
-		    nm != NULL ? nm : "(unnamed)");
-		if (add_ext(r, (const xmlChar *)KX_GP_NS, nm != NULL ? nm :
-		    "Component", (const xmlChar *)v) != KX_OK)
+		/* a second unnamed value: kept, not mapped */
+		finding(r, KXI_IGNORED, KX_OK, c, "gp: a second unnamed "
+		    "Component kept as an extension (one unnamed value per "
+		    "key)");
+		if (add_ext(r, (const xmlChar *)KX_GP_NS, "Component",
+		    (const xmlChar *)v) != KX_OK)
 			r->rc = KX_ENOMEM;
 	}
 	if (kcv.p != NULL) {
@@ -851,6 +1063,11 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	} else if (kcvalg != NULL) {
 		k->kcv_method = KX_KCV_GP_DES;
 	}
+	/* a KCVSize without a KCV to measure it by: kept as it is */
+	if (kcv.p == NULL && hks == 1 && add_ext(r, (const xmlChar *)KX_GP_NS,
+	    "KeyInfo/@KCVSize", (const xmlChar *)attr(r, ki, "KCVSize")) !=
+	    KX_OK)
+		r->rc = KX_ENOMEM;
 	if (kp != NULL) {
 		const char *a = attr(r, kp, "Algorithm");
 
@@ -865,7 +1082,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		k->prof.split.method = a != NULL && strcmp(a, "CONCATE") == 0 ?
 		    KX_SPLIT_CONCAT : KX_SPLIT_XOR;
 	}
-	if (data.p == NULL && kp == NULL)
+	if (data.p == NULL && kp == NULL && k->value.nparts == 0)
 		return;
 	if (kp != NULL) {
 		kx_component *co = kxi_alloc(&r->doc->arena, sizeof(*co));
@@ -900,6 +1117,52 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	}
 }
 
+/*
+ * A TransportKey with no value under it: the native model has no value to
+ * hang it on, so its reference is kept as GP extensions the writer puts
+ * back (the transport key record keeps its Owner and Version).
+ */
+static void
+keep_tk_ref(struct rd *r, xmlNode *ki)
+{
+	static const char *const names[] = { "ID", "Algorithm",
+	    "AlgorithmParameters" };
+	kx_key *k = r->k;
+	xmlNode *tk = child(ki, "TransportKey");
+	char ename[64];
+	const char *v;
+	size_t i;
+
+	if (tk == NULL || k->value.form != KX_VALUE_NONE)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		v = names[i][0] == 'I' ? k->value.kek_id : attr(r, tk,
+		    names[i]);
+		snprintf(ename, sizeof(ename), "TransportKey/@%s", names[i]);
+		if (v != NULL && add_ext(r, (const xmlChar *)KX_GP_NS, ename,
+		    (const xmlChar *)v) != KX_OK)
+			r->rc = KX_ENOMEM;
+	}
+	k->value.kek_id = NULL;
+	k->value.alg = KX_WRAP_NONE;
+	k->value.iv.p = NULL;
+	k->value.iv.n = 0;
+	k->prof.export_.forms = 0;
+}
+
+/* ProfileVersion and ErrataVersion other than what the writer writes. */
+static void
+keep_version(struct rd *r, xmlNode *root, const char *name, const char *usual)
+{
+	const char *v = attr(r, root, name);
+	char ename[64];
+
+	snprintf(ename, sizeof(ename), "KeyProfile/@%s", name);
+	if (v != NULL && strcmp(v, usual) != 0 && add_ext(r,
+	    (const xmlChar *)KX_GP_NS, ename, (const xmlChar *)v) != KX_OK)
+		r->rc = KX_ENOMEM;
+}
+
 static int
 map_doc(struct rd *r, xmlNode *root)
 {
@@ -931,6 +1194,9 @@ map_doc(struct rd *r, xmlNode *root)
 	map_dates(r, ki);
 	map_transport(r, ki);
 	map_value(r, ki, child(root, "Value"));
+	keep_tk_ref(r, ki);
+	keep_version(r, root, "ProfileVersion", "1.1.0");
+	keep_version(r, root, "ErrataVersion", "0");
 	return r->rc;
 }
 
@@ -961,10 +1227,11 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		    "gp: the root is not a GP systems-profiles KeyProfile");
 		goto out;
 	}
+	/* GP's 1.1.1 and 1.1.2 KeyProfile: the 1.1.0 structure (SOURCES.md) */
+	r.nsi = nsi;
 	if (nsi > 0)
-		finding(&r, KXI_LEGACY, KX_OK, root, "gp: "
-		    "namespace %s is a 1.1.x-era variant, read as 1.1.0",
-		    gp_ns[nsi]);
+		finding(&r, KXI_ASSUMED, KX_OK, root, "gp: namespace %s read "
+		    "as 1.1.0 (the same KeyProfile structure)", gp_ns[nsi]);
 	if ((doc = kxi_doc_new()) == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "gp: out of memory");
 		goto out;
@@ -1140,13 +1407,32 @@ subtype_of(struct wr *w)
 	}
 }
 
+/* The GP attributes the reader keeps as extensions and the writer puts back. */
+static const char *const gp_exts[] = {
+	"KeyInfo/@SubType", "KeyInfo/@KCVSize", "TransportKey/@Name",
+	"TransportKey/@ID", "TransportKey/@Algorithm",
+	"TransportKey/@AlgorithmParameters", "Value/@Format",
+	"Revisions/@arrayElement", "Revisions/@arrayIndex",
+	"Value/@arrayElement", "Value/@arrayIndex",
+	"KeyProfile/@ProfileVersion", "KeyProfile/@ErrataVersion",
+};
+
 static int
 ext_is_ours(const kx_extension *e)
 {
-	return e->ns != NULL && strcmp(e->ns, KX_GP_NS) == 0 &&
-	    (strcmp(e->name, "KeyInfo/@SubType") == 0 ||
-	    strcmp(e->name, "TransportKey/@Name") == 0 ||
-	    strcmp(e->name, "Value/@Format") == 0);
+	size_t i;
+
+	if (e->ns == NULL || strcmp(e->ns, KX_GP_NS) != 0)
+		return 0;
+	/* per revision and per named component */
+	if (strncmp(e->name, "Revision[", 9) == 0 ||
+	    strncmp(e->name, "Component[", 10) == 0 ||
+	    strncmp(e->name, "Component/@", 11) == 0)
+		return 1;
+	for (i = 0; i < sizeof(gp_exts) / sizeof(gp_exts[0]); i++)
+		if (strcmp(e->name, gp_exts[i]) == 0)
+			return 1;
+	return 0;
 }
 
 static const char *
@@ -1305,7 +1591,8 @@ report_lost(struct wr *w)
 			lost(w, "usage %s", kx_name(KX_E_USAGE, (int)i));
 		}
 	}
-	if (k->kcv.n > 0 && k->kcv_method != KX_KCV_GP_DES)
+	if ((k->kcv.n > 0 || k->kcv_method != KX_KCV_NONE) &&
+	    k->kcv_method != KX_KCV_GP_DES)
 		lost(w, "KCV method %s", kx_name(KX_E_KCV_METHOD,
 		    k->kcv_method) ? kx_name(KX_E_KCV_METHOD, k->kcv_method) :
 		    "none");
@@ -1326,11 +1613,78 @@ report_lost(struct wr *w)
 		lost(w, "component custodian");
 }
 
+/* When GP dates the document: its latest revision (or the synthesised one). */
+static int64_t
+gp_created(const kx_doc *doc, const kx_profile *p)
+{
+	int64_t t = KX_UNSET_TIME;
+	size_t i;
+
+	for (i = 0; i < p->nrevisions; i++)
+		if (p->revisions[i].date != KX_UNSET_TIME &&
+		    (t == KX_UNSET_TIME || p->revisions[i].date > t))
+			t = p->revisions[i].date;
+	if (p->nrevisions > 0)
+		return t != KX_UNSET_TIME ? t : 0;
+	return p->created != KX_UNSET_TIME ? p->created :
+	    doc->created != KX_UNSET_TIME ? doc->created : 0;
+}
+
+/* The document's and its transport keys' fields GP has no place for. */
+static void
+report_doc_lost(struct wr *w)
+{
+	const kx_doc *doc = w->doc;
+	const kx_key *k = w->k;
+	const kx_profile *p = &k->prof;
+	const char *v, *ref = k->value.kek_id != NULL ? k->value.kek_id :
+	    ext_get(p, "TransportKey/@ID");
+	size_t i;
+
+	if (doc->recipients.n > 0)
+		lost(w, "the document recipients");
+	if (doc->comment != NULL)
+		lost(w, "the document comment");
+	for (i = 0; i < doc->nextensions; i++)
+		lost(w, "document extension %s", doc->extensions[i].name);
+	if (doc->created != KX_UNSET_TIME && doc->created !=
+	    gp_created(doc, p))
+		lost(w, "the document created time (GP dates a document by "
+		    "its latest revision)");
+	/* GP writes the 1.1.0 structure: its version, whatever was read */
+	if ((v = ext_get(p, "KeyProfile/@ProfileVersion")) != NULL)
+		lost(w, "profile version %s (extension "
+		    "KeyProfile/@ProfileVersion; written as 1.1.0)", v);
+	if ((v = ext_get(p, "KeyProfile/@ErrataVersion")) != NULL)
+		lost(w, "errata version %s (extension "
+		    "KeyProfile/@ErrataVersion; written as 0)", v);
+	for (i = 0; i < doc->ntks; i++) {
+		const kx_tk *t = &doc->tks[i];
+
+		if (ref == NULL || t->id == NULL || strcmp(ref, t->id) != 0) {
+			lost(w, "transport key %s (not this key's)",
+			    t->id != NULL ? t->id : "(no id)");
+			continue;
+		}
+		if (t->alg != KX_ALG_TDEA2 || t->length_bits != 128)
+			lost(w, "transport key %s algorithm %s/%u (GP records "
+			    "the mode only)", t->id, kx_name(KX_E_ALG,
+			    t->alg) ? kx_name(KX_E_ALG, t->alg) : "none",
+			    t->length_bits);
+		if (t->kcv.n > 0 || t->kcv_method != KX_KCV_NONE)
+			lost(w, "transport key %s KCV", t->id);
+		if (t->trusted)
+			lost(w, "transport key %s trusted", t->id);
+		if (t->comp_n > 0)
+			lost(w, "transport key %s component ceremony", t->id);
+	}
+}
+
 static int
 value_carried(const kx_key *k)
 {
 	if (k->value.form == KX_VALUE_CLEAR)
-		return k->value.clear.n > 0;
+		return k->value.clear.n > 0 || k->value.nparts > 0;
 	if (k->value.form == KX_VALUE_WRAPPED ||
 	    k->value.form == KX_VALUE_COMPONENTS)
 		return k->value.alg == KX_WRAP_TDEA_ECB ||
@@ -1352,6 +1706,100 @@ put_oid_hex(struct wr *w, const char *oid)
 	return 0;
 }
 
+/* GP's list attributes: the reader's kept values, else the usual pair. */
+static void
+put_list_attrs(struct wr *w, const char *el, const char *item)
+{
+	const kx_profile *p = &w->k->prof;
+	const char *v;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s/@arrayElement", el);
+	v = ext_get(p, name);
+	put_attr(w, "arrayElement", v != NULL ? v : item);
+	snprintf(name, sizeof(name), "%s/@arrayIndex", el);
+	v = ext_get(p, name);
+	put_attr(w, "arrayIndex", v != NULL ? v : "#");
+}
+
+static const kx_part *
+part_named(const kx_keyval *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->nparts; i++)
+		if (strcmp(v->parts[i].name, name) == 0)
+			return &v->parts[i];
+	return NULL;
+}
+
+/* Is the ECC_CURVE_OID part the DER of the model's curve? */
+static int
+curve_part_agrees(const kx_part *pt, const char *curve)
+{
+	uint8_t der[KXI_OID_MAX_TEXT];
+	size_t n;
+
+	return kxi_oid_to_der(curve, der, sizeof(der), &n, NULL) == KX_OK &&
+	    n == pt->data.n && memcmp(der, pt->data.p, n) == 0;
+}
+
+/*
+ * A component's Value in the Encoding it was read in (HEX by default):
+ * name is the component's (NULL: the unnamed value component).
+ */
+static void
+put_component_value(struct wr *w, const char *cname, const kx_bytes *v)
+{
+	char name[300];
+	const char *enc;
+	size_t i;
+
+	if (cname != NULL)
+		snprintf(name, sizeof(name), "Component[%s]/@Encoding", cname);
+	else
+		snprintf(name, sizeof(name), "Component/@Encoding");
+	enc = ext_get(&w->k->prof, name);
+	if (enc != NULL && strcmp(enc, "BASE64") == 0 &&
+	    v->n <= (size_t)1 << 20) {
+		unsigned char *b64 = OPENSSL_malloc(v->n / 3 * 4 + 5);
+
+		if (b64 == NULL) {
+			w->rc = KX_ENOMEM;
+			return;
+		}
+		EVP_EncodeBlock(b64, v->p, (int)v->n);
+		put_attr(w, "Value", (const char *)b64);
+		put(w, " Encoding=\"BASE64\"");
+		OPENSSL_clear_free(b64, v->n / 3 * 4 + 5);
+		return;
+	}
+	if (enc != NULL && (strcmp(enc, "ASCII") == 0 ||
+	    strcmp(enc, "UTF8") == 0)) {
+		for (i = 0; i < v->n; i++)
+			if (v->p[i] < 0x20 || v->p[i] > 0x7e)
+				break;
+		if (i == v->n) {
+			char *txt = OPENSSL_zalloc(v->n + 1);
+
+			if (txt == NULL) {
+				w->rc = KX_ENOMEM;
+				return;
+			}
+			memcpy(txt, v->p, v->n);
+			put_attr(w, "Value", txt);
+			put(w, " Encoding=\"%s\"", enc);
+			OPENSSL_clear_free(txt, v->n + 1);
+			return;
+		}
+	}
+	if (enc != NULL)
+		lost(w, "the %s encoding of component %s (written as HEX)",
+		    enc, cname != NULL ? cname : "(unnamed)");
+	put_hex_attr(w, "Value", v->p, v->n);
+	put(w, " Encoding=\"HEX\"");
+}
+
 static void
 write_value(struct wr *w)
 {
@@ -1359,8 +1807,11 @@ write_value(struct wr *w)
 	const kx_profile *p = &k->prof;
 	const char *fmt = ext_get(p, "Value/@Format");
 	int has_val = value_carried(k), has_kcv = k->kcv.n > 0 &&
-	    k->kcv_method == KX_KCV_GP_DES;
+	    k->kcv_method == KX_KCV_GP_DES, curve;
 	const kx_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
+	const kx_part *cp = part_named(&k->value, "ECC_CURVE_OID");
+	const char *order;
+	size_t i, nparts = has_val ? k->value.nparts : 0;
 
 	if (k->value.form == KX_VALUE_CLEAR)
 		v = &k->value.clear;
@@ -1376,25 +1827,51 @@ write_value(struct wr *w)
 		v = NULL;
 	if (v != NULL && v->n == 0)
 		v = NULL;
-	if (v == NULL && kcv == NULL && p->ec_curve == NULL && fmt == NULL)
+	if (cp != NULL && nparts == 0)
+		cp = NULL;
+	/* the model's curve, unless a part of the value already names it */
+	curve = p->ec_curve != NULL && cp == NULL;
+	if (p->ec_curve != NULL && cp != NULL &&
+	    !curve_part_agrees(cp, p->ec_curve))
+		lost(w, "EC curve %s (the value's ECC_CURVE_OID part names "
+		    "another)", p->ec_curve);
+	if (v == NULL && kcv == NULL && !curve && nparts == 0) {
+		/* GP's Value holds at least one Component */
+		if (fmt != NULL)
+			lost(w, "Value/@Format %s (no component to carry)",
+			    fmt);
 		return;
+	}
 	put(w, "  <Value");
 	put_attr(w, "Format", fmt);
+	put_list_attrs(w, "Value", "Component");
 	put(w, ">\n");
-	if (p->ec_curve != NULL) {
+	if (curve) {
 		put(w, "    <Component Name=\"ECC_CURVE_OID\" Value=\"");
 		if (put_oid_hex(w, p->ec_curve) != 0)
 			lost(w, "EC curve %s (not an OID)", p->ec_curve);
 		put(w, "\" Encoding=\"HEX\"/>\n");
 	}
 	if (v != NULL || kcv != NULL) {
-		put(w, "    <Component Order=\"1\"");
-		if (v != NULL) {
-			put_hex_attr(w, "Value", v->p, v->n);
-			put(w, " Encoding=\"HEX\"");
-		}
+		order = ext_get(p, "Component/@Order");
+		put(w, "    <Component Order=\"%s\"", order != NULL ? order :
+		    "1");
+		if (v != NULL)
+			put_component_value(w, NULL, v);
 		if (kcv != NULL)
 			put_hex_attr(w, "KCV", kcv->p, kcv->n);
+		put(w, "/>\n");
+	}
+	for (i = 0; i < nparts; i++) {
+		const kx_part *pt = &k->value.parts[i];
+
+		put(w, "    <Component");
+		put_attr(w, "Name", pt->name);
+		if (pt->order != KX_UNSET)
+			put(w, " Order=\"%d\"", pt->order);
+		put_component_value(w, pt->name, &pt->data);
+		if (pt->kcv.n > 0)
+			put_hex_attr(w, "KCV", pt->kcv.p, pt->kcv.n);
 		put(w, "/>\n");
 	}
 	put(w, "  </Value>\n");
@@ -1406,6 +1883,7 @@ write_keyinfo(struct wr *w, const char *subtype)
 	const kx_key *k = w->k;
 	const kx_profile *p = &k->prof;
 	const kx_tk *tk;
+	const char *tkid = NULL, *tkalg = NULL;
 	int64_t rev = p->revoked_at != KX_UNSET_TIME ? p->revoked_at :
 	    p->state_since;
 	int kids = 0;
@@ -1427,10 +1905,12 @@ write_keyinfo(struct wr *w, const char *subtype)
 		put_date(w, "EndDate", p->not_after);
 	if (p->state == KX_STATE_COMPROMISED && rev != KX_UNSET_TIME)
 		put_date(w, "RecovationDate", rev);
-	if (k->kcv.n > 0 && k->kcv_method == KX_KCV_GP_DES) {
+	if (k->kcv_method == KX_KCV_GP_DES)
 		put(w, " KCVAlgorithm=\"EIGHTZEROS\"");
+	if (k->kcv.n > 0 && k->kcv_method == KX_KCV_GP_DES)
 		put(w, " KCVSize=\"%zu\"", k->kcv.n);
-	}
+	else	/* a KCVSize read without a KCV */
+		put_attr(w, "KCVSize", ext_get(p, "KeyInfo/@KCVSize"));
 	put_attr(w, "Mode", p->mode == KX_KEYMODE_TEST ? "TEST" :
 	    "PRODUCTION");
 	if (p->split.n >= 2 && k->value.form == KX_VALUE_COMPONENTS &&
@@ -1443,21 +1923,32 @@ write_keyinfo(struct wr *w, const char *subtype)
 	} else if (p->split.n >= 2)
 		lost(w, "split into %u parts (no single part in this value)",
 		    p->split.n);
+	else if (p->split.method != KX_SPLIT_NONE)
+		lost(w, "split method %s (no number of parts)",
+		    kx_name(KX_E_SPLIT, p->split.method));
+	/* the value's transport key, or a reference the reader kept */
 	if (k->value.kek_id != NULL && value_carried(k) &&
 	    k->value.form != KX_VALUE_CLEAR) {
+		tkid = k->value.kek_id;
+		tkalg = k->value.alg == KX_WRAP_TDEA_CBC ? "CBC" : "ECB";
+	} else if ((tkid = ext_get(p, "TransportKey/@ID")) != NULL)
+		tkalg = ext_get(p, "TransportKey/@Algorithm");
+	if (tkid != NULL) {
 		put(w, "%s    <TransportKey", kids ? "" : ">\n");
 		kids = 1;
-		put_hexstr(w, "ID", "transport key id", k->value.kek_id);
+		put_hexstr(w, "ID", "transport key id", tkid);
 		put_attr(w, "Name", ext_get(p, "TransportKey/@Name"));
-		if ((tk = kxi_doc_find_tk(w->doc, k->value.kek_id)) != NULL) {
+		if ((tk = kxi_doc_find_tk(w->doc, tkid)) != NULL) {
 			put_hexstr(w, "Owner", "transport key owner",
 			    tk->owner);
 			put_hexstr(w, "Version", "transport key version",
 			    tk->version);
 		}
-		put_attr(w, "Algorithm", k->value.alg == KX_WRAP_TDEA_CBC ?
-		    "CBC" : "ECB");
-		if (k->value.iv.n > 0)
+		put_attr(w, "Algorithm", tkalg);
+		if (tkid != k->value.kek_id)
+			put_attr(w, "AlgorithmParameters", ext_get(p,
+			    "TransportKey/@AlgorithmParameters"));
+		else if (k->value.iv.n > 0)
 			put_hex_attr(w, "AlgorithmParameters", k->value.iv.p,
 			    k->value.iv.n);
 		put(w, "/>\n");
@@ -1472,7 +1963,9 @@ write_revisions(struct wr *w)
 	char ts[21];
 	size_t i;
 
-	put(w, "  <Revisions>\n");
+	put(w, "  <Revisions");
+	put_list_attrs(w, "Revisions", "Revision");
+	put(w, ">\n");
 	if (p->nrevisions == 0) {
 		/* one synthesised revision: when and by whom, never "now" */
 		int64_t t = p->created != KX_UNSET_TIME ? p->created :
@@ -1487,15 +1980,25 @@ write_revisions(struct wr *w)
 	}
 	for (i = 0; i < p->nrevisions; i++) {
 		const kx_revision *rv = &p->revisions[i];
+		const char *desc;
+		char name[64];
 
 		kx_time_format(rv->date != KX_UNSET_TIME ? rv->date : 0, ts);
 		put(w, "    <Revision");
+		snprintf(name, sizeof(name), "Revision[%zu]/@ProfileID", i + 1);
+		put_attr(w, "ProfileID", ext_get(p, name));
 		put_attr(w, "Version", rv->version != NULL ? rv->version :
 		    "1.0.0");
 		put(w, " Date=\"%.10s\" Time=\"%.8s\"", ts, ts + 11);
 		put_attr(w, "By", rv->by != NULL ? rv->by : "");
 		put_hex_attr(w, "Digest", rv->digest.p, rv->digest.n);
-		put(w, "/>\n");
+		snprintf(name, sizeof(name), "Revision[%zu]/Description", i + 1);
+		if ((desc = ext_get(p, name)) != NULL) {
+			put(w, ">\n      <Description>");
+			put_esc(w, desc, "Revision/Description");
+			put(w, "</Description>\n    </Revision>\n");
+		} else
+			put(w, "/>\n");
 	}
 	put(w, "  </Revisions>\n");
 }
@@ -1537,10 +2040,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 		    "SubType", kx_name(KX_E_ALG, p->alg) ? kx_name(KX_E_ALG,
 		    p->alg) : "none", p->id != NULL ? p->id : "(no id)");
 	report_lost(&w);
-	if (doc->recipients.n > 0)
-		lost(&w, "the document recipients");
-	if (doc->comment != NULL)
-		lost(&w, "the document comment");
+	report_doc_lost(&w);
 	uid = p->template_id != NULL && kxi_is_hex(p->template_id) ?
 	    p->template_id : p->id;
 	if (p->template_id != NULL && !kxi_is_hex(p->template_id))

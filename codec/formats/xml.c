@@ -22,6 +22,10 @@
  * optional fields omitted when unset, State/Mode/Export/Sensitive/Import
  * always written; equal models give equal bytes.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <string.h>
 
 #include <libxml/tree.h>
@@ -788,6 +792,30 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 			get_hex(c, ch, &val->clear);
 			if (val->clear.p != NULL)
 				c->a->wipe = true;
+		} else if (named(ch, "Part")) {
+			kx_part *pt = kxi_array_push(c->a,
+			    (void **)&val->parts, &val->nparts, sizeof(*pt));
+
+			if (pt == NULL) {
+				fail(c, ch, KX_ENOMEM, "out of memory");
+				continue;
+			}
+			pt->order = KX_UNSET;
+			/* clear parts are key material: wipe them too */
+			c->a->wipe = true;
+			FOR_EL(s, ch) {
+				if (named(s, "Name"))
+					pt->name = get_str(c, s);
+				else if (named(s, "Order"))
+					pt->order = (int)get_uint(c, s,
+					    INT32_MAX);
+				else if (named(s, "Data"))
+					get_hex(c, s, &pt->data);
+				else if (named(s, "Kcv"))
+					get_hex(c, s, &pt->kcv);
+				else
+					unexpected(c, s);
+			}
 		} else
 			unexpected(c, ch);
 	}
@@ -1586,6 +1614,17 @@ w_value(struct wr *w, const kx_keyval *v)
 	if (v->split_method != KX_SPLIT_NONE)
 		el_enum(w, l, "SplitMethod", KX_E_SPLIT, v->split_method);
 	el_hex(w, l, "Clear", &v->clear);
+	for (i = 0; i < v->nparts; i++) {
+		const kx_part *pt = &v->parts[i];
+
+		el_open(w, l, "Part");
+		el_str(w, l + 1, "Name", pt->name);
+		if (pt->order != KX_UNSET)
+			el_uint(w, l + 1, "Order", (unsigned)pt->order);
+		el_hex(w, l + 1, "Data", &pt->data);
+		el_hex(w, l + 1, "Kcv", &pt->kcv);
+		el_close(w, l, "Part");
+	}
 	el_close(w, 2, "Value");
 }
 
@@ -1634,7 +1673,6 @@ check_required(const kx_doc *doc, kx_diag *d)
 		bad += need(d, p->id != NULL, NULL, "Profile/Id");
 		bad += need(d, p->alg != KX_ALG_NONE, p->id,
 		    "Profile/Algorithm");
-		bad += need(d, p->usage != 0, p->id, "Profile/Usage");
 		for (j = 0; j < p->nrelations; j++)
 			bad += need(d, p->relations[j].ref != NULL, p->id,
 			    "Profile/Relation/Ref");
@@ -1647,6 +1685,12 @@ check_required(const kx_doc *doc, kx_diag *d)
 		for (j = 0; j < k->value.ncomponents; j++)
 			bad += need(d, k->value.components[j].index > 0, p->id,
 			    "Value/Component/Index");
+		for (j = 0; j < k->value.nparts; j++) {
+			bad += need(d, k->value.parts[j].name != NULL, p->id,
+			    "Value/Part/Name");
+			bad += need(d, k->value.parts[j].data.n > 0, p->id,
+			    "Value/Part/Data");
+		}
 	}
 	return bad > 0 ? KX_EUSAGE : KX_OK;
 }

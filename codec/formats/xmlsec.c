@@ -18,6 +18,10 @@
  *   (KX001 well-formedness/hardening, KX002 schema) and nothing is printed;
  * - each embedded XSD is compiled once and cached for the process.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>

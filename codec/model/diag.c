@@ -9,6 +9,10 @@
  * from kx_diag_count_at() never misses an error, and the reports say how
  * many findings were not stored (kx_diag_dropped()).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

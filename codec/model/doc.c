@@ -2,6 +2,10 @@
  * doc.c - the format table: detection from content, reading into and
  * writing from the model, and the human summary of a document.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,8 @@
 /* err.c - error texts, from the one table in errors.def. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "internal.h"
 
 /* errors.def is internal; kmsxchg.h writes the values out.  Every code of

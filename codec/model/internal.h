@@ -89,6 +89,20 @@ typedef struct kx_component {
 				 * absent when only the ceremony record */
 } kx_component;
 
+/*
+ * A named part of a multi-component value, e.g. a GP Value/Component with a
+ * Name (ECC_CURVE_OID, ECC_QX, ECC_QY, ECC_D; MODULUS, EXPONENT, CRT_P ...):
+ * its bytes are in the value's form (clear, or wrapped under kek_id with
+ * alg, each part on its own, as GP writes them).
+ */
+#define KXI_MAX_PARTS 64		/* parts of one value (XSD, ASN.1) */
+typedef struct kx_part {
+	const char *name;	/* kept as written: never renamed */
+	int order;		/* GP Component/@Order; KX_UNSET = absent */
+	kx_bytes data;
+	kx_bytes kcv;
+} kx_part;
+
 typedef struct kx_keyval {
 	enum kx_value_form form;
 	const char *kek_id;	/* transport-key id (wrapped/components) */
@@ -103,6 +117,8 @@ typedef struct kx_keyval {
 	unsigned threshold;	/* components: 0 = all (XOR) */
 	enum kx_split_method split_method;
 	kx_bytes clear;		/* test material only (mode = test) */
+	kx_part *parts;		/* named parts, in document order */
+	size_t nparts;
 } kx_keyval;
 
 typedef struct kx_gp {

@@ -2,6 +2,10 @@
  * model.c - the hub: document, key and transport-key records, model
  * defaults, and the arena all of a document's strings and lists live in.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,9 +274,11 @@ kx_doc_free(kx_doc *doc)
 
 	if (doc == NULL)
 		return;
-	/* Clear test values live in the arena: wipe it if any exist. */
+	/* Clear test values (and parts) live in the arena: wipe it then. */
 	for (i = 0; i < doc->nkeys; i++)
-		if (doc->keys[i].value.clear.p != NULL)
+		if (doc->keys[i].value.clear.p != NULL ||
+		    (doc->keys[i].value.form == KX_VALUE_CLEAR &&
+		    doc->keys[i].value.nparts > 0))
 			doc->arena.wipe = true;
 	kxi_arena_free(&doc->arena);
 	free(doc->keys);

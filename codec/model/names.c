@@ -3,6 +3,10 @@
  * used in the native XML, the ASN.1 module (as ENUMERATED identifiers),
  * the CLI and diagnostics.  Order = C enum value; tables, not switches.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <string.h>
 
 #include "internal.h"

@@ -11,6 +11,10 @@
  * with kxi_oid_from_der(), which refuses non-minimal subidentifiers and
  * arcs out of range.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdio.h>
 #include <string.h>
 

@@ -14,6 +14,10 @@
  * writer's rename then fails and it reports an error: never a partial
  * target.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/types.h>
 
 #include <dirent.h>

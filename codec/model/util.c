@@ -2,6 +2,10 @@
  * util.c - bounded buffers, hex, checked numbers, UTC time and ISO 8601
  * durations, and whole-file I/O with atomic replacement of outputs.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,8 +1,9 @@
 # Build-level checks: exported ABI, banned functions, format capabilities,
-# static analysis, and the installed tool (make install into a DESTDIR in
-# the build tree).
+# static analysis, the installed tool (make install into a DESTDIR in the
+# build tree), and config.h first in every C file.
 KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh \
-	tests/build/formats.sh tests/build/analyze.sh tests/build/install.sh
+	tests/build/formats.sh tests/build/analyze.sh tests/build/install.sh \
+	tests/build/config-first.sh
 TESTS += $(KX_BUILD_TESTS)
 EXTRA_DIST += $(KX_BUILD_TESTS) codec/kmsxchg.sym
 CLEANFILES += tests/build/analyze.out tests/build/installcheck.xml

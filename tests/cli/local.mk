@@ -30,6 +30,7 @@ CLI_CASES = \
 	tests/cli/cases/unwrap-encrypted-pem.case \
 	tests/cli/cases/unwrap-encrypted-pem-pass.case \
 	tests/cli/cases/ci-run-devnull.case \
+	tests/cli/cases/ci-run-legs.case \
 	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
@@ -109,6 +110,7 @@ CLI_CASES = \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
 	tests/cli/cases/convert-gp-artefacts.case \
+	tests/cli/cases/convert-gp-no-usage.case \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-gp-native.case \
 	tests/cli/cases/export-gp-native-refused.case \

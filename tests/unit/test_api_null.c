@@ -7,6 +7,10 @@
  * kxi_misuse, which names the function on stderr.  Each misuse runs in a
  * child process.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -6,6 +6,8 @@
  * i2d_PrivateKey as PKCS#8, SHA-256), and openssl(1) checks the samples
  * in tests/interop/openssl-asym.sh.
  */
+#include "config.h"
+
 #include "kxtest.h"
 
 #include <openssl/evp.h>

@@ -8,6 +8,10 @@
  * (length octets), 8.3.2 (minimal INTEGER), 10.1 (definite length form
  * only), 11.1 (BOOLEAN true is FF): see tests/data/SOURCES.md.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #include <openssl/crypto.h>
@@ -1047,6 +1051,55 @@ test_mutations_never_crash(void **state)
 	kx_doc_free(doc);
 }
 
+/*
+ * Retagged documents (issue 11 item 3): the BIT STRING pre-check must
+ * look at what asn1c will decode.  The first two inputs made UBSan report
+ * "shift exponent 126" in asn1c's OCTET_STRING.c before they were
+ * refused: transportKeys [5] retagged [6], so that the check looked at
+ * that list while asn1c decoded the real keys [6] (with a usage BIT
+ * STRING whose unused-bits octet is 126) as part of the head; and a
+ * primitive keys [6], whose content the strict walk never entered.  The
+ * other two are the same holes one level down (a primitive profile, a
+ * repeated usage [16]).  Each is refused at the retagged TLV, saying why.
+ */
+static void
+test_reject_retagged(void **state)
+{
+	static const struct {
+		const char *file;
+		int64_t off;
+		const char *why;
+	} t[] = {
+		{ "tests/fuzz/repro/der/transport-keys-retagged-as-keys.der",
+		    273, "context tag repeated or out of order" },
+		{ "tests/fuzz/repro/der/keys-list-primitive.der",
+		    273, "value of a SEQUENCE type not constructed" },
+		{ "tests/fuzz/repro/der/profile-primitive.der",
+		    281, "value of a SEQUENCE type not constructed" },
+		{ "tests/fuzz/repro/der/usage-repeated.der",
+		    412, "context tag repeated or out of order" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		kx_buf b = { NULL, 0, 0, 0 };
+		kx_diag *d = kx_diag_new();
+		kx_doc *doc = NULL;
+		const kx_finding *f;
+
+		assert_int_equal(kx_file_read(kxt_src(t[i].file), 0, &b, NULL),
+		    KX_OK);
+		expect_refused_at(b.data, b.len, KX_ESYNTAX, t[i].off);
+		assert_int_equal(kxi_format_der.read(b.data, b.len, "t.der",
+		    &doc, d), KX_ESYNTAX);
+		f = kx_diag_get(d, 0);
+		assert_non_null(strstr(f->message, t[i].why));
+		kx_diag_free(d);
+		kx_buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -1061,6 +1114,7 @@ main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_profile_der),
 		cmocka_unit_test(test_mutations_never_crash),
+		cmocka_unit_test(test_reject_retagged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,10 @@
  * export, bindings and KCVs verified on import, and a tamper test for
  * every bound attribute of a profile.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #define NOW 1795459565		/* 2026-11-23T18:46:05Z */

@@ -7,6 +7,10 @@
  * in the words fields.def gives; and every field a copy may only narrow
  * is compared (KX124).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -376,6 +380,7 @@ static const char *const docs[] = {
 	"samples/exchange/full-profile.xml",
 	"samples/exchange/manufacturer-to-issuer.xml",
 	"samples/exchange/isd-keys.profile.xml",
+	"samples/exchange/gp-rsacrt-parts.xml",
 };
 #define NDOCS (sizeof(docs) / sizeof(docs[0]))
 

@@ -3,6 +3,10 @@
  * non-blocking refusal of special inputs, private reads, and encrypted PEM
  * keys that never prompt (kx_pem_unlock).  Everything happens in a fresh
  * folder under /tmp; no system path is ever written. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -15,6 +15,10 @@
  * Each scenario runs error paths of keysrc, kcv, wrap/unwrap,
  * split/combine/component files and export/import.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,8 @@
 /* test_kcv.c - key check values against published values (SOURCES.md). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 static void

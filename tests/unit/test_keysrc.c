@@ -1,5 +1,9 @@
 /* test_keysrc.c - key sources: file (permissions, raw, hex, PEM), fd, env,
  * hex:, pkcs11:, and that no message carries key bytes. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

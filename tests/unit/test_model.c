@@ -1,4 +1,8 @@
 /* test_model.c - model, names, time, durations, hex, buffers, diag. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -7,6 +7,10 @@
  * valgrind to see the latter).  The replay half of the fuzzing story:
  * libFuzzer targets can share the same corpus later.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <dirent.h>
 
 #include "kxtest.h"

@@ -3,6 +3,10 @@
  * change validation outcomes as they say; malformed or hostile policies
  * are refused whole; waivers, severities and "off" read from XML.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #define NOW "2026-06-01T00:00:00Z"

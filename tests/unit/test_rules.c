@@ -15,6 +15,10 @@
  * test/tr31_decrypt_test.c); the GP test key 404142..4F (2TDEA) has the
  * gp-des KCV 8BAF47 (GPCS B.6 as used by GlobalPlatformPro and pySim).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #define NOW_S "2026-06-01T00:00:00Z"
@@ -916,6 +920,34 @@ finding_place(void **state)
 	kx_doc_free(doc);
 }
 
+/*
+ * A public key's clear components (a GP EC public key's ECC_QX/ECC_QY
+ * parts) are no secret: no KX108 in production; the private key's clear
+ * ECC_D is.
+ */
+static void
+clear_public_parts(void **state)
+{
+	static const char *const rel[] = { "samples/gp/openscdp-ec-public.xml",
+	    "samples/gp/openscdp-ec-private.xml" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		kx_doc *doc = NULL;
+		kx_diag *d;
+
+		assert_int_equal(kx_doc_read_file(kxt_src(rel[i]),
+		    KX_FMT_AUTO, &doc, NULL), KX_OK);
+		assert_int_equal(doc->keys[0].value.form, KX_VALUE_CLEAR);
+		doc->keys[0].prof.mode = KX_KEYMODE_PRODUCTION;
+		d = run(doc, NULL, NOW_S, NULL);
+		assert_int_equal(kxt_has_rule(d, "KX108", KX_SEV_ERROR), i);
+		kx_diag_free(d);
+		kx_doc_free(doc);
+	}
+}
+
 /* Messages name values, never key material. */
 static void
 no_key_material(void **state)
@@ -1380,6 +1412,7 @@ main(void)
 		cmocka_unit_test(rule_table),
 		cmocka_unit_test(reader_rule),
 		cmocka_unit_test(empty_doc),
+		cmocka_unit_test(clear_public_parts),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);

@@ -1,4 +1,8 @@
 /* test_secmem.c - kx_secret, process protections, strength (model.md e.2). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/prctl.h>
 #include <sys/resource.h>
 

@@ -1,4 +1,8 @@
 /* test_split.c - GF(2^8), XOR and Shamir splitting, component files. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -5,6 +5,8 @@
  * with the header fields, optional blocks and padding the block carried
  * gives the very same block, character for character.
  */
+#include "config.h"
+
 #include "kxtest.h"
 
 #define sec kxt_secret

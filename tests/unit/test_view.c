@@ -3,6 +3,10 @@
  * there, no key value ever is (wrapped data, clear test values), and the
  * result is HTML libxml2's HTML parser reads without error.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <libxml/HTMLparser.h>
 
 #include "kxtest.h"
@@ -106,12 +110,37 @@ clear_values_never_shown(void **state)
 	kx_doc_free(doc);
 }
 
+/* Clear value parts (a GP EC private key's ECC_D) are clear values too. */
+static void
+clear_parts_never_shown(void **state)
+{
+	kx_doc *doc = load("samples/gp/openscdp-ec-private.xml");
+	const kx_keyval *v = &doc->keys[0].value;
+	kx_buf b;
+	char hex[2 * 32 + 1];
+
+	(void)state;
+	assert_int_equal(v->form, KX_VALUE_CLEAR);
+	assert_int_equal(v->nparts, 2);
+	assert_int_equal(v->parts[1].data.n, 32);
+	report(doc, &b);
+	has(&b, doc->keys[0].prof.id);
+	kxi_hex_encode(v->parts[1].data.p, 32, hex);
+	lacks(&b, hex);
+	lacks(&b, hex + 48);
+	lacks(&b, "ECC_D");
+	assert_int_equal(v->nparts, 2);	/* the document is untouched */
+	kx_buf_free(&b);
+	kx_doc_free(doc);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(exchange_report),
 		cmocka_unit_test(clear_values_never_shown),
+		cmocka_unit_test(clear_parts_never_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

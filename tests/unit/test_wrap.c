@@ -2,6 +2,10 @@
  * test_wrap.c - key wrapping: published known-answer vectors (each cited;
  * see tests/data/SOURCES.md), aes-siv-bound layout, and refusals.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

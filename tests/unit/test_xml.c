@@ -9,6 +9,10 @@
  * python-cryptography from the test-only values in samples/README.md
  * (tests/data/SOURCES.md, section "Native XML").
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "kxtest.h"
 
 #define MFR "samples/exchange/manufacturer-to-issuer.xml"
@@ -389,11 +393,24 @@ t_write_built(void **state)
 	/* A required field missing: refused, naming it. */
 	kx_buf_free(&a);
 	kx_diag_clear(d);
-	k->prof.usage = 0;
+	k->prof.alg = KX_ALG_NONE;
 	assert_int_equal(kxi_format_xml.write(doc, &a, d), KX_EUSAGE);
 	assert_int_equal(a.len, 0);
-	assert_non_null(strstr(kx_diag_get(d, 0)->message, "Profile/Usage"));
+	assert_non_null(strstr(kx_diag_get(d, 0)->message,
+	    "Profile/Algorithm"));
 	assert_string_equal(kx_diag_get(d, 0)->key_id, "K1");
+	k->prof.alg = KX_ALG_TDEA2;
+	/* An empty usage set is carried (rule KX102 judges it, not XML). */
+	kx_buf_free(&a);
+	kx_diag_clear(d);
+	k->prof.usage = 0;
+	assert_int_equal(kxi_format_xml.write(doc, &a, d), KX_OK);
+	assert_null(strstr((char *)a.data, "<Usage>"));
+	assert_int_equal(kxi_format_xml.read(a.data, a.len, "u.xml", &back,
+	    d), KX_OK);
+	assert_int_equal(back->keys[0].prof.usage, 0);
+	kx_doc_free(back);
+	kx_diag_clear(d);
 	k->prof.usage = KX_USAGE_BIT(KX_U_UNLOCK) | KX_USAGE_BIT(KX_U_ENCRYPT);
 
 	/* A control character XML cannot carry: refused, nothing written. */

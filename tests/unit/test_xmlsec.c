@@ -8,6 +8,10 @@
  * Prevention Cheat Sheet and the "billion laughs" example (see
  * tests/data/SOURCES.md, section "Native XML").
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
