@@ -1732,10 +1732,6 @@ chk_kcv_missing(struct vctx *v, const kx_key *k)
 		emit(v, R_KX132, k, KXF_KCV, "%s value of a %s key has no KCV",
 		    knm(KX_E_VALUE_FORM, k->value.form),
 		    algname(k->prof.alg));
-	else if (k->prof.alg == KX_ALG_RSA || k->prof.alg == KX_ALG_EC)
-		emit(v, R_KX132, k, KXF_KCV, "%s value of a %s key has no "
-		    "spki-sha256 fingerprint", knm(KX_E_VALUE_FORM,
-		    k->value.form), algname(k->prof.alg));
 }
 
 static void

@@ -339,6 +339,81 @@ refusals(void **state)
 	EVP_PKEY_free(k1);
 }
 
+/*
+ * rsa-aes-kwp (RSA-OAEP of an AES-256 key, then AES-KWP of the PKCS#8:
+ * what cloud KMSs import) opens on import with the fingerprint, or the
+ * profile's public key, as its only check.  An RSA-2048 key, as strong
+ * as the RSA-2048 transport key (KX121).
+ */
+static void
+rsa_aes_kwp_import(void **state)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	kx_secret *v = pkcs8_of(pk), *kek = NULL;
+	kx_buf pem = { 0 }, w = { 0 };
+	kx_diag *d = kx_diag_new();
+	kx_xchg_opts o = opts();
+	struct got *g = calloc(1, sizeof(*g));
+	kx_doc *doc = asym_doc(KX_ALG_RSA, 2048, NULL);
+	kx_key *k = &doc->keys[0];
+	kx_tk *tk;
+	unsigned int n = 0;
+	uint8_t fp[32];
+
+	(void)state;
+	assert_non_null(g);
+	kxt_slurp("tests/data/wycheproof-rsa2048-oaep-sha256.pem", &pem);
+	assert_int_equal(kx_secret_from(pem.data, pem.len, &kek), KX_OK);
+	spki_of(pk, &k->prof.spki, &doc->arena);
+	assert_int_equal(EVP_Digest(k->prof.spki.p, k->prof.spki.n, fp, &n,
+	    EVP_sha256(), NULL), 1);
+	k->kcv.p = kxi_memdup(&doc->arena, fp, 32);
+	k->kcv.n = 32;
+	k->kcv_method = KX_KCV_SPKI_SHA256;
+	k->prof.export_.forms |= 1u << KX_FORM_WRAPPED;
+	assert_int_equal(kx_wrap(KX_WRAP_RSA_AES_KWP, kek, v, NULL, 0, &w, d),
+	    KX_OK);
+	k->value.form = KX_VALUE_WRAPPED;
+	k->value.alg = KX_WRAP_RSA_AES_KWP;
+	k->value.kek_id = "TK-RSA";
+	k->value.data.p = kxi_memdup(&doc->arena, w.data, w.len);
+	k->value.data.n = w.len;
+	tk = kxi_doc_add_tk(doc);
+	tk->id = "TK-RSA";
+	tk->alg = KX_ALG_RSA;
+	tk->length_bits = 2048;
+	tk->loc.off = -1;
+	assert_int_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX138", KX_SEV_WARNING));
+	assert_int_equal(g->calls, 1);
+	assert_int_equal(g->len, kx_secret_len(v));
+	assert_memory_equal(g->value, kx_secret_data(v), g->len);
+	/* without the fingerprint the profile's public key checks it */
+	k->kcv.n = 0;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_equal(g->calls, 2);
+	/* another public key: refused, nothing handed on */
+	k->prof.spki.p[k->prof.spki.n - 1] ^= 1;
+	kx_diag_clear(d);
+	assert_int_not_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_equal(g->calls, 2);
+	/* neither: an unbound value cannot be checked */
+	k->prof.spki.n = 0;
+	kx_diag_clear(d);
+	assert_int_not_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	assert_int_equal(g->calls, 2);
+	free(g);
+	kx_doc_free(doc);
+	kx_buf_free(&w);
+	kx_buf_free(&pem);
+	kx_diag_free(d);
+	kx_secret_free(v);
+	kx_secret_free(kek);
+	EVP_PKEY_free(pk);
+}
+
 int
 main(void)
 {
@@ -346,6 +421,7 @@ main(void)
 		cmocka_unit_test(families),
 		cmocka_unit_test(large_rsa),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(rsa_aes_kwp_import),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
