@@ -413,8 +413,8 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	}
 	if (k->kcv.n != 0 && ((k->kcv_method != KX_KCV_SPKI_SHA256 &&
 	    k->kcv_method != KX_KCV_NONE) ||
-	    k->kcv.n != KX_FINGERPRINT_LEN || memcmp(k->kcv.p, fp, KX_FINGERPRINT_LEN) !=
-	    0)) {
+	    k->kcv.n != KX_FINGERPRINT_LEN ||
+	    memcmp(k->kcv.p, fp, KX_FINGERPRINT_LEN) != 0)) {
 		if (k->kcv.n == KX_FINGERPRINT_LEN)
 			kxi_hex_encode(k->kcv.p, KX_FINGERPRINT_LEN, want);
 		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
@@ -689,7 +689,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		}
 		if (vlen * 8 != k->prof.length_bits || (has_kcv(k->prof.alg) &&
 		    (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
-		    KX_ALG_TDEA2, vlen, &alg) != KX_OK || alg != k->prof.alg))) {
+		    KX_ALG_TDEA2, vlen, &alg) != KX_OK ||
+		    alg != k->prof.alg))) {
 			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "

@@ -70,28 +70,6 @@ spki_of(EVP_PKEY *pk, kx_bytes *out, kxi_arena *a)
 	OPENSSL_free(der);
 }
 
-struct got {
-	int calls;
-	uint8_t value[4096];
-	size_t len;
-};
-
-static int
-collect(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
-    kx_diag *d)
-{
-	struct got *g = arg;
-
-	(void)doc;
-	(void)i;
-	(void)d;
-	g->calls++;
-	g->len = kx_secret_len(v);
-	assert_true(g->len <= sizeof(g->value));
-	memcpy(g->value, kx_secret_data(v), g->len);
-	return KX_OK;
-}
-
 static kx_xchg_opts
 opts(void)
 {
@@ -118,7 +96,7 @@ roundtrip(EVP_PKEY *pk, enum kx_alg alg, unsigned bits, const char *curve,
 	kx_bytes spki;
 	uint8_t fp[32];
 	unsigned int n = 0;
-	struct got *g = calloc(1, sizeof(*g));
+	struct kxt_got *g = calloc(1, sizeof(*g));
 	const kx_key *k = &doc->keys[0];
 
 	assert_non_null(g);
@@ -133,7 +111,7 @@ roundtrip(EVP_PKEY *pk, enum kx_alg alg, unsigned bits, const char *curve,
 	assert_int_equal(k->kcv_method, KX_KCV_SPKI_SHA256);
 	assert_int_equal(k->kcv.n, 32);
 	assert_memory_equal(k->kcv.p, fp, 32);
-	assert_int_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
 	assert_int_equal(g->calls, 1);
 	assert_int_equal(g->len, kx_secret_len(v));
 	assert_memory_equal(g->value, kx_secret_data(v), g->len);
@@ -243,7 +221,7 @@ refusals(void **state)
 	kx_secret *kek = kxt_secret(KEK), *junk = kxt_secret(KEK);
 	kx_xchg_opts o = opts();
 	kx_diag *d = kx_diag_new();
-	struct got *g = calloc(1, sizeof(*g));
+	struct kxt_got *g = calloc(1, sizeof(*g));
 	kx_doc *doc;
 
 	(void)state;
@@ -305,7 +283,7 @@ refusals(void **state)
 	doc = asym_doc(KX_ALG_EC, 256, NULL);
 	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_OK);
 	doc->keys[0].kcv.p[31] ^= 1;
-	assert_int_not_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_not_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
 	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
 	assert_int_equal(g->calls, 0);
 	kx_diag_clear(d);
@@ -353,7 +331,7 @@ rsa_aes_kwp_import(void **state)
 	kx_buf pem = { 0 }, w = { 0 };
 	kx_diag *d = kx_diag_new();
 	kx_xchg_opts o = opts();
-	struct got *g = calloc(1, sizeof(*g));
+	struct kxt_got *g = calloc(1, sizeof(*g));
 	kx_doc *doc = asym_doc(KX_ALG_RSA, 2048, NULL);
 	kx_key *k = &doc->keys[0];
 	kx_tk *tk;
@@ -383,7 +361,7 @@ rsa_aes_kwp_import(void **state)
 	tk->alg = KX_ALG_RSA;
 	tk->length_bits = 2048;
 	tk->loc.off = -1;
-	assert_int_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
 	assert_true(kxt_has_rule(d, "KX138", KX_SEV_WARNING));
 	assert_int_equal(g->calls, 1);
 	assert_int_equal(g->len, kx_secret_len(v));
@@ -391,17 +369,17 @@ rsa_aes_kwp_import(void **state)
 	/* without the fingerprint the profile's public key checks it */
 	k->kcv.n = 0;
 	kx_diag_clear(d);
-	assert_int_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
 	assert_int_equal(g->calls, 2);
 	/* another public key: refused, nothing handed on */
 	k->prof.spki.p[k->prof.spki.n - 1] ^= 1;
 	kx_diag_clear(d);
-	assert_int_not_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_not_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
 	assert_int_equal(g->calls, 2);
 	/* neither: an unbound value cannot be checked */
 	k->prof.spki.n = 0;
 	kx_diag_clear(d);
-	assert_int_not_equal(kx_import(doc, kek, &o, collect, g, d), KX_OK);
+	assert_int_not_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
 	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
 	assert_int_equal(g->calls, 2);
 	free(g);
