@@ -57,6 +57,19 @@ kx_key_kcv(const kx_key *k, size_t *len, enum kx_kcv_method *method)
 	return k->kcv.p;
 }
 
+const char *
+kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg)
+{
+	if (alg == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (k == NULL || k->value.form != KX_VALUE_WRAPPED) {
+		*alg = KX_WRAP_NONE;
+		return NULL;
+	}
+	*alg = k->value.alg;
+	return k->value.kek_id;
+}
+
 enum kx_format
 kx_doc_format(const kx_doc *doc)
 {
@@ -617,6 +630,27 @@ derive_doc_id(kx_doc *doc, int64_t now)
 }
 
 int
+kxi_export_header(kx_doc *doc, const kx_xchg_opts *o, kx_diag *d)
+{
+	/* Header of the exchange document (bound into every value). */
+	if (o->doc_id != NULL)
+		doc->id = kxi_strdup(&doc->arena, o->doc_id);
+	else
+		derive_doc_id(doc, o->now);
+	doc->created = o->now;
+	if (o->sender != NULL)
+		doc->sender = kxi_strdup(&doc->arena, o->sender);
+	if (o->recipient != NULL) {
+		doc->recipients.n = 0;
+		if (kxi_strlist_add(&doc->arena, &doc->recipients,
+		    o->recipient) != KX_OK)
+			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	return doc->id == NULL ? KX_FAIL(d, KX_ENOMEM, "out of memory") :
+	    KX_OK;
+}
+
+int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
 {
@@ -642,20 +676,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    "tdea-ecb or tdea-cbc under a TDEA transport key (the GP "
 		    "form), not %s under %s", kx_name(KX_E_WRAP_ALG, o->wrap),
 		    kx_name(KX_E_ALG, kek_a));
-	/* Header of the exchange document (bound into every value). */
-	if (o->doc_id != NULL)
-		doc->id = kxi_strdup(&doc->arena, o->doc_id);
-	else
-		derive_doc_id(doc, o->now);
-	doc->created = o->now;
-	if (o->sender != NULL)
-		doc->sender = kxi_strdup(&doc->arena, o->sender);
-	if (o->recipient != NULL) {
-		doc->recipients.n = 0;
-		if (kxi_strlist_add(&doc->arena, &doc->recipients,
-		    o->recipient) != KX_OK)
-			return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	}
+	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
+		return r;
 	/* Every value fits its profile and KCV first ... */
 	if ((p8 = calloc(doc->nkeys, sizeof(*p8))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");

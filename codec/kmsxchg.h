@@ -615,6 +615,11 @@ int kx_key_value_bound(const kx_key *k);
 /* KCV bytes of a key (borrowed; NULL when none), its length and method. */
 const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
     enum kx_kcv_method *method);
+/*
+ * A wrapped value's transport-key id (borrowed) and wrap algorithm; NULL
+ * and KX_WRAP_NONE when the key's value is not wrapped.
+ */
+const char *kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg);
 /* The format a document was read from (KX_FMT_AUTO if built in memory). */
 enum kx_format kx_doc_format(const kx_doc *doc);
 /* Index of the key with this id, or -1. */
@@ -670,6 +675,78 @@ int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+
+/* ---- PKCS#11 tokens (codec/hsm/pkcs11.c) ------------------------------ */
+/*
+ * A logged-in read-write session on the one token a PKCS#11 URI (RFC
+ * 7512) names.  The module is dlopen()ed at run time: o->module, else the
+ * URI's module-path (one of them is needed).  The PIN is read from
+ * o->pin_source, else the URI's pin-source (file:PATH, fd:N, env:VAR,
+ * never a pin-value); without one there is no login.  A URI naming no
+ * token or several is refused (KX_ENOTFOUND / KX_EINPUT); a wrong PIN is
+ * KX_EPERM.
+ */
+typedef struct kx_p11 kx_p11;
+/* kx_p11_open: o may be NULL (the URI says everything). */
+typedef struct kx_p11_opts {
+	const char *module;	/* path of the PKCS#11 module, or NULL */
+	const char *pin_source;	/* file:, fd: or env:, or NULL */
+} kx_p11_opts;
+int kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out,
+    kx_diag *d) KX_WUR;
+void kx_p11_close(kx_p11 *t);
+/* The token's label (trailing blanks removed). */
+const char *kx_p11_label(const kx_p11 *t);
+/* Module and PIN source for pkcs11: key sources (kx_keysrc_load*); o may
+ * be NULL (none).  o's strings are borrowed until the next call. */
+void kx_p11_set_defaults(const kx_p11_opts *o);
+/* Number of objects the session sees (to show a token is unchanged). */
+int kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d) KX_WUR;
+/*
+ * The profiles (no values) of the keys the URI t was opened with names
+ * (all keys of the token when it names no object), read from their
+ * attributes, as a new document.  Attributes a profile cannot hold are
+ * findings (notes) in d.
+ */
+int kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d) KX_WUR;
+/*
+ * Export the one secret key t's URI names, wrapped inside the token with
+ * C_WrapKey under the AES key kek_uri names (same token): RFC 5649
+ * (aes-kwp) where the token has CKM_AES_KEY_WRAP_PAD, else RFC 3394
+ * (aes-kw).  The value is NOT bound to its profile (the bound AES-SIV
+ * wrap cannot be computed in a token); *bound_why says so.  The rules of
+ * the export phase run first (as kx_export), a non-extractable key is
+ * refused (KX_EPOLICY).  A new document in *out.
+ */
+int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
+    kx_doc **out, kx_diag *d) KX_WUR;
+/*
+ * Import every key of doc into t's token.  Values wrapped aes-kw/aes-kwp
+ * are unwrapped in the token with C_UnwrapKey under the key kek_uri names;
+ * aes-siv-bound values need kek (the transport key in process): they are
+ * verified and unwrapped by kx_import, then moved into the token under an
+ * ephemeral session key (C_UnwrapKey) and wiped.  The template comes from
+ * each profile; attributes the token refuses are findings, one each, and
+ * fail the import.  Each KCV is checked in the token.  On any failure
+ * every object made is destroyed.  Exactly one of kek_uri and kek; o may
+ * be NULL.
+ */
+int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
+    const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+/*
+ * Store key, a transport key of algorithm alg made in process (a key
+ * ceremony), into t's token under the label its URI's object= gives:
+ * CKA_WRAP and CKA_UNWRAP only, sensitive, not extractable.  It goes in
+ * with C_CreateObject, or where the token refuses clear secret keys under
+ * a one-time session key (C_UnwrapKey of an RFC 5649 block); *how names
+ * the path (static text).  Its KCV (method m, kcv[n], n <= 16) is checked
+ * in the token, and on any failure nothing stays in the token.
+ */
+int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
+    enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
+    kx_diag *d) KX_WUR;
+/* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */
+int kx_p11_has_xor(kx_p11 *t);
 
 /* ---- policies --------------------------------------------------------- */
 int kx_policy_read_file(const char *path, kx_policy **out, kx_diag *d) KX_WUR;

@@ -30,14 +30,15 @@ codec_libkx_core_la_SOURCES = \
 	codec/formats/xmlsec.c codec/formats/xml.c codec/formats/gp.c \
 	codec/check/rules.def codec/check/rules.c codec/check/policy.c \
 	codec/check/report.c \
-	codec/exchange.c codec/view.c codec/audit.c
+	codec/exchange.c codec/view.c codec/audit.c \
+	codec/hsm/p11uri.c codec/hsm/pkcs11.c
 nodist_codec_libkx_core_la_SOURCES = codec/schemas.c
 # codec/ is grouped by role; dependencies point down only:
 #   exchange, view, audit -> check/ -> formats/ -> crypto/ -> model/ -> kmsxchg.h
 KX_CODEC_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/codec/model \
 	-I$(srcdir)/codec/check -I$(builddir)/codec
 codec_libkx_core_la_CPPFLAGS = $(KX_CODEC_CPPFLAGS) \
-	$(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) $(LIBCRYPTO_CFLAGS)
+	$(LIBXML2_CFLAGS) $(LIBXSLT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(P11KIT_CFLAGS)
 codec_libkx_core_la_LIBADD = codec/libkx_der.la $(KX_ASN1_LIBS) \
 	$(LIBXML2_LIBS) $(LIBXSLT_LIBS) $(LIBCRYPTO_LIBS)
 

@@ -609,8 +609,8 @@ cmd_help(struct cli *cli, const struct cli_cmd *c)
 	print_opt(cli->out, &help_opt);
 	fputs("\nExit status: 0 success or valid, 1 invalid input, failed "
 	    "verification\nor refused operation, 2 usage, I/O or internal "
-	    "error.\nKey sources (SRC): file:PATH fd:N env:VAR hex:HEX (tests "
-	    "only).\n", cli->out);
+	    "error.\nKey sources (SRC): file:PATH fd:N env:VAR pkcs11:URI, "
+	    "or hex:HEX\n(tests only).\n", cli->out);
 }
 
 static int

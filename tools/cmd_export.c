@@ -11,12 +11,12 @@
 
 #include <string.h>
 
-#include "cli_xchg.h"
+#include "cli_p11.h"
 
 enum { O_PROFILE, O_TEMPLATE, O_KEY, O_KEY_PASS, O_COMPONENTS, O_KEK,
 	O_KEK_COMPONENT,
 	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
-	O_OUT };
+	O_OUT, O_FROM, O_MODULE, O_PIN_SOURCE };
 
 const struct cli_opt export_opts[] = {
 	[O_PROFILE] = { "profile", 'p', 1, "FILE",
@@ -50,6 +50,10 @@ const struct cli_opt export_opts[] = {
 	    "output format carrying bound values (default xml), or gp: one "
 	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key, NOT bound" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
+	[O_FROM] = { "from", 0, 1, "URI",
+	    "a key in a PKCS#11 token (pkcs11:...), wrapped in the token "
+	    "under --kek pkcs11:..." },
+	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -128,8 +132,10 @@ int
 cmd_export(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list keys = { 0 }, comps = { 0 }, kcomps = { 0 };
-	const char *arg, *profile = NULL, *kek_src = NULL, *pass_src = NULL;
+	const char *arg, *profile = NULL, *kek_src = NULL, *from = NULL;
+	const char *pass_src = NULL;
 	kx_secret *pass = NULL;
+	kx_p11_opts po = { 0 };
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
 	struct cli_xchg x = { 0 };
 	struct cli_kek kek = { 0 };
@@ -186,9 +192,14 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		case O_DOC_ID:
 			x.xo.doc_id = arg;
 			break;
+		case O_FROM:
+			from = arg;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
+			if (o >= 0 && cli_p11_opt(&po, export_opts[o].name, arg))
+				break;
 			if (o < 0 || !cli_xchg_opt(&x, export_opts[o].name, arg))
 				return CLI_USAGE;
 		}
@@ -196,6 +207,17 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	if (cli->optind != argc)
 		return cli_usage(cli, "unexpected operand '%s'",
 		    argv[cli->optind]);
+	kx_p11_set_defaults(&po);
+	if (from != NULL) {
+		if (!cli_is_p11(from))
+			return cli_usage(cli, "--from: expected a pkcs11: URI");
+		if (profile != NULL || keys.n > 0 || comps.n > 0 ||
+		    kcomps.n > 0)
+			return cli_usage(cli, "--from pkcs11: takes the profile "
+			    "and the value from the token (no --profile, "
+			    "--key, --components or --kek-component)");
+		return cli_p11_export(cli, &x, from, kek_src, &po);
+	}
 	if (profile == NULL)
 		return cli_usage(cli, "missing --profile or --template");
 	if ((profile = cli_data_path(cli, "templates", profile, tplbuf,

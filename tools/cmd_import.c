@@ -16,11 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_xchg.h"
+#include "cli_p11.h"
 
 enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_KEK_KCV, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
 	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
-	O_TO, O_OUT };
+	O_TO, O_OUT, O_MODULE, O_PIN_SOURCE };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -49,10 +49,12 @@ const struct cli_opt import_opts[] = {
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
 	[O_AGAINST] = { "against", 0, 1, "FILE",
 	    "the sender's document the received keys may only narrow" },
-	[O_TO] = { "to", 0, 1, "FORMAT",
-	    "output format carrying bound values (default: the input's)" },
+	[O_TO] = { "to", 0, 1, "FORMAT|URI",
+	    "output format carrying bound values (default: the input's), "
+	    "or a PKCS#11 token (pkcs11:...) to import into" },
 	[O_OUT] = { "output", 'o', 1, "FILE",
 	    "output document (with --storage-kek)" },
+	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -255,6 +257,7 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	enum kx_alg kek_fam = KX_ALG_NONE, st_fam = KX_ALG_NONE;
 	struct sink sink = { 0 };
 	kx_diag *rd = NULL;
+	kx_p11_opts po = { 0 };
 	int o, r, production = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -299,6 +302,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 		case CLI_HELP:
 			return CLI_OK;
 		default:
+			if (o >= 0 && cli_p11_opt(&po, import_opts[o].name, arg))
+				break;
 			if (o < 0 || !cli_xchg_opt(&x, import_opts[o].name, arg))
 				return CLI_USAGE;
 		}
@@ -306,6 +311,14 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	if (argc - cli->optind != 1)
 		return cli_usage(cli, "expected one input document");
 	in = argv[cli->optind];
+	kx_p11_set_defaults(&po);
+	if (cli_is_p11(x.to)) {
+		if (storage_src != NULL || clear_dir != NULL || kcomps.n > 0)
+			return cli_usage(cli, "--to pkcs11: is the target: no "
+			    "--storage-kek, --insecure-clear-output or "
+			    "--kek-component");
+		return cli_p11_import(cli, &x, x.to, kek_src, in, &po);
+	}
 	if ((storage_src != NULL) == (clear_dir != NULL))
 		return cli_usage(cli, "choose one target: --storage-kek (with "
 		    "--storage-kek-id and -o) or --insecure-clear-output");

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cli_p11.h"
 
 #define KCV_LEN 3
 #define MAX_PARTS 255
@@ -36,13 +36,17 @@ const struct cli_opt split_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum { C_KCV, C_OUTPUT, C_FORCE };
+enum { C_KCV, C_OUTPUT, C_FORCE, C_TO, C_MODULE, C_PIN_SOURCE };
 
 const struct cli_opt combine_opts[] = {
 	[C_KCV] = { "kcv", 'c', 1, "HEX", "expected KCV of the rebuilt key" },
 	[C_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write the key to OUT (mode 0600)" },
 	[C_FORCE] = { "force", 'f', 0, NULL, "replace an existing OUT" },
+	[C_TO] = { "to", 0, 1, "URI",
+	    "store the key in a PKCS#11 token (pkcs11:...;object=LABEL) as "
+	    "a transport key, its KCV checked there" },
+	CLI_P11_OPTS(C_MODULE, C_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -233,7 +237,8 @@ get_kcv(const char *s, uint8_t *out)
 int
 cmd_combine(int argc, char **argv, struct cli *cli)
 {
-	const char *arg, *outpath = NULL, *want_hex = NULL;
+	const char *arg, *outpath = NULL, *want_hex = NULL, *to = NULL;
+	kx_p11_opts po = { 0 };
 	kx_component_info *cs = NULL;
 	kx_secret *key = NULL;
 	uint8_t want[KCV_LEN];
@@ -256,10 +261,14 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		case C_FORCE:
 			force = 1;
 			break;
+		case C_TO:
+			to = arg;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
-			return CLI_USAGE;
+			if (o < 0 || !cli_p11_opt(&po, combine_opts[o].name, arg))
+				return CLI_USAGE;
 		}
 	}
 	k = argc - cli->optind;
@@ -270,6 +279,8 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		    "a key", argv[cli->optind]);
 	if (k > MAX_PARTS)
 		return cli_usage(cli, "too many components");
+	if (to != NULL && (!cli_is_p11(to) || outpath != NULL))
+		return cli_usage(cli, "--to: a pkcs11: URI, without -o");
 	if (outpath != NULL && strcmp(outpath, "-") == 0 &&
 	    cli_out_is_tty(cli)) {
 		cli_error(cli, "refusing to write key material to a "
@@ -299,6 +310,11 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	    cli_ct_differ(cs[0].key_kcv, want, KCV_LEN))) {
 		cli_error(cli, "the rebuilt key does not match --kcv %s",
 		    want_hex);
+		goto out;
+	}
+	if (to != NULL) {
+		ex = cli_p11_store(cli, to, &po, key, cs[0].alg,
+		    cs[0].kcv_method, cs[0].key_kcv, kl);
 		goto out;
 	}
 	if (outpath != NULL) {

@@ -48,44 +48,8 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 : "${KMSXCHG_DATADIR:=$SRC/profiles}"
 export KMSXCHG_DATADIR
-# The kmsxchg given, first on PATH, so the echoed command is the one run.
-PATH=$(dirname "$KX"):$PATH
-export PATH
-[ "$(basename "$KX")" = kmsxchg ] || { echo "demo.sh: $KX is not kmsxchg" >&2; exit 2; }
+. "$SRC/tools/demo-lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/kmsxchg-demo.XXXXXX")
-finished=0
-trap 'rc=$?; rm -rf "$work"
-	if [ $finished = 0 ]; then
-		printf "\nVERDICT: FAILED - the step above did not succeed (exit %s)\n" $rc
-		exit 1
-	fi' EXIT
-umask 077
-cd "$work"
-
-step() { printf '\n== %s\n' "$*"; }
-# show CMD ARG...: the command as one shell line, arguments quoted when
-# needed, paths in the working folder relative to it (the commands run
-# there); SHOW_TO names the file its output goes to.
-show() {
-	printf '+'
-	for a in "$@"; do
-		case $a in
-		"$work"/*) a=${a#"$work"/} ;;
-		esac
-		case $a in
-		*[!A-Za-z0-9_./:=+,@%-]*|'') printf " '%s'" "$a" ;;
-		*) printf ' %s' "$a" ;;
-		esac
-	done
-	[ -z "${SHOW_TO:-}" ] || printf ' > %s' "$SHOW_TO"
-	printf '\n'
-}
-# x CMD ARG...: echo, then run.  xo FILE CMD ARG...: the same, output to
-# FILE.
-x() { show "$@"; "$@"; }
-xo() { f=$1; shift; SHOW_TO=$f show "$@"; "$@" >"$f"; }
-fail() { printf '\nVERDICT: FAILED - %s\n' "$*"; finished=1; exit 1; }
 # policy_check FILE: validate FILE under the issuer's policy; any
 # finding (error, warning or note) fails the demo.
 policy_check() {

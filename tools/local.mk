@@ -4,7 +4,8 @@ tools_kmsxchg_SOURCES = tools/kmsxchg.c tools/cli.c tools/cli.h \
 	tools/cmd_validate.c tools/cmd_convert.c tools/cmd_show.c \
 	tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c tools/cmd_split.c \
 	tools/cmd_export.c tools/cmd_import.c tools/cmd_rewrap.c \
-	tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c tools/cli_data.c
+	tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c tools/cli_data.c \
+	tools/cli_p11.c tools/cli_p11.h
 # Templates and policies named without a path are looked up here.
 KX_DATADIR_CPPFLAGS = -DKX_PKGDATADIR='"$(pkgdatadir)"'
 tools_kmsxchg_CPPFLAGS = -I$(srcdir)/codec -I$(srcdir)/tools \
@@ -15,7 +16,8 @@ tools_kmsxchg_LDADD = codec/libkmsxchg.la
 # and bash completion.
 man_MANS = tools/kmsxchg.1 tools/kmsxchg.5
 EXTRA_DIST += tools/kmsxchg.1.in tools/kmsxchg.5.in tools/kmsxchg.bash \
-	tools/demo.sh codec/check/rules2man.awk
+	tools/demo.sh tools/demo-lib.sh tools/demo-tokens.sh \
+	codec/check/rules2man.awk
 CLEANFILES += tools/kmsxchg.1 tools/kmsxchg.5
 kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|[@]datadir[@]|$(datadir)|g' \

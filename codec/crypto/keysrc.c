@@ -1,6 +1,6 @@
 /*
  * keysrc.c - where secrets come from: file:PATH, fd:N, env:VAR, hex:HEX
- * (tests only) and, later, pkcs11: URIs.
+ * (tests only) and pkcs11: URIs (a value the token lets out in clear).
  *
  * Bytes are read straight into kx_secret buffers (secure heap); every
  * intermediate buffer is cleansed; messages name the source, never its
@@ -367,11 +367,21 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 		}
 		r = finish(&raw, alg, len, out, "hex", d);
 	} else if (strncmp(spec, "pkcs11:", 7) == 0) {
-		r = KX_FAIL(d, KX_EUNSUPPORTED, "key source pkcs11: PKCS#11 "
-		    "URIs are not supported yet (use file:, fd: or env:)");
+		/* only a value the token lets out in clear (pkcs11.c) */
+		if ((r = kxi_p11_load_value(spec, &raw, d)) != KX_OK)
+			goto out;
+		if (!len_fits(alg, len, kx_secret_len(raw)) ||
+		    alg == KX_ALG_RSA || alg == KX_ALG_EC)
+			r = KX_FAIL(d, KX_EINPUT, "key source %s: a %zu-byte "
+			    "secret key is not a valid %s key", spec,
+			    kx_secret_len(raw), alg_text(alg));
+		else {
+			*out = raw;
+			raw = NULL;
+		}
 	} else {
 		r = KX_FAIL(d, KX_EUSAGE, "key source: unknown kind (use "
-		    "file:PATH, fd:N, env:VAR or hex:HEX)");
+		    "file:PATH, fd:N, env:VAR, pkcs11:URI or hex:HEX)");
 	}
 out:
 	kx_secret_free(raw);

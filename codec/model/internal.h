@@ -350,6 +350,45 @@ int kxi_xml_escape(kx_buf *b, const char *s, unsigned flags) KX_WUR;
 int kxi_xml_root(const uint8_t *b, size_t n, const char *local,
     const char *const *ns, size_t nns);
 
+/* ---- PKCS#11 (hsm/p11uri.c, hsm/pkcs11.c) --------------------------- */
+/*
+ * The header of an exchange document from o (id or a derived one,
+ * created, sender, recipient), as kx_export sets it.  exchange.c.
+ */
+int kxi_export_header(kx_doc *doc, const kx_xchg_opts *o, kx_diag *d)
+    KX_WUR;
+/* RFC 7512 object types, as the URI's type= names them. */
+enum { KXI_P11_TYPE_ANY = -1, KXI_P11_CERT = 0, KXI_P11_DATA,
+	KXI_P11_PRIVATE, KXI_P11_PUBLIC, KXI_P11_SECRET };
+/* A parsed PKCS#11 URI: decoded values (NULL = absent), heap strings. */
+struct kxi_p11uri {
+	char *token, *manufacturer, *serial, *model;
+	char *lib_manufacturer, *lib_description, *lib_version;
+	char *object, *type_text, *id;
+	size_t id_len;		/* id holds bytes, any of them */
+	char *slot_description, *slot_manufacturer, *slot_id_text;
+	char *pin_source, *module_path, *module_name, *pin_value;
+	int type;		/* KXI_P11_TYPE_ANY or KXI_P11_* */
+	long long slot_id;	/* -1 = absent */
+};
+/*
+ * Parse s strictly (RFC 7512): unknown, vendor-specific or repeated
+ * attributes, bad escapes, an encoded NUL outside id, empty attributes
+ * and a bad type or slot-id are refused (KX_EUSAGE: a URI is an
+ * argument; the reason in d).
+ * pin-value and module-name are parsed; the caller refuses them.
+ */
+int kxi_p11uri_parse(const char *s, struct kxi_p11uri **out, kx_diag *d)
+    KX_WUR;
+void kxi_p11uri_free(struct kxi_p11uri *u);
+/*
+ * Key source pkcs11:URI (keysrc.c): the value of the one secret key the
+ * URI names, read only when the token lets it out in clear
+ * (CKA_EXTRACTABLE true and CKA_SENSITIVE false); the module and PIN as
+ * the URI or kx_p11_set_defaults() say.
+ */
+int kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d) KX_WUR;
+
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can

@@ -253,6 +253,6 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tools/cli.c \
 	tools/cmd_show.c tools/cmd_rules.c tools/cmd_kcv.c tools/cmd_wrap.c \
 	tools/cmd_split.c tools/cmd_export.c tools/cmd_import.c \
 	tools/cmd_rewrap.c tools/cli_xchg.c tools/cli_xchg.h tools/cli_audit.c \
-	tools/cli_data.c
+	tools/cli_data.c tools/cli_p11.c tools/cli_p11.h
 tests_unit_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tools \
 	$(KX_DATADIR_CPPFLAGS)

@@ -29,7 +29,8 @@ KX_UNIT_TESTS = \
 	tests/unit/test_audit \
 	tests/unit/test_hygiene \
 	tests/unit/test_text \
-	tests/unit/test_api_null
+	tests/unit/test_api_null \
+	tests/unit/test_p11uri
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
 EXTRA_DIST += tests/unit/kxtest.h

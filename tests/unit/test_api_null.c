@@ -155,6 +155,15 @@ M(m_file_write_atomic, USE(kx_file_write_atomic(NULL, u8, 1, 0, NULL)))
 M(m_file_read, USE(kx_file_read(NULL, 0, &b, NULL)))
 M(m_file_read_out, USE(kx_file_read("x", 0, NULL, NULL)))
 M(m_file_read_private, USE(kx_file_read_private(NULL, 0, &b, NULL)))
+M(m_p11_open, USE(kx_p11_open(NULL, NULL, NULL, NULL)))
+M(m_p11_open_out, USE(kx_p11_open("pkcs11:", NULL, NULL, NULL)))
+M(m_p11_count, USE(kx_p11_count(NULL, &z, NULL)))
+M(m_p11_profiles, USE(kx_p11_profiles(NULL, &doc, NULL)))
+M(m_p11_export, USE(kx_p11_export(NULL, "pkcs11:", NULL, &doc, NULL)))
+M(m_p11_import, USE(kx_p11_import(NULL, doc, "pkcs11:", NULL, NULL, NULL)))
+M(m_p11_store, USE(kx_p11_store(NULL, s, KX_ALG_AES, KX_KCV_GP_AES, u8, 3,
+    NULL, NULL)))
+M(m_key_wrapped, USE(kx_key_wrapped(NULL, NULL)))
 #undef M
 
 #define E(fn, func) { fn, func }
@@ -234,6 +243,14 @@ static const struct {
 	E(m_file_read, "kx_file_read"),
 	E(m_file_read_out, "kx_file_read"),
 	E(m_file_read_private, "kx_file_read_private"),
+	E(m_p11_open, "kx_p11_open"),
+	E(m_p11_open_out, "kx_p11_open"),
+	E(m_p11_count, "kx_p11_count"),
+	E(m_p11_profiles, "kx_p11_profiles"),
+	E(m_p11_export, "kx_p11_export"),
+	E(m_p11_import, "kx_p11_import"),
+	E(m_p11_store, "kx_p11_store"),
+	E(m_key_wrapped, "kx_key_wrapped"),
 };
 #undef E
 
@@ -289,6 +306,10 @@ test_null_allowed(void **state)
 	kx_policy_free(NULL);
 	kx_audit_rec_free(NULL);
 	kx_audit_close(NULL);
+	kx_p11_close(NULL);
+	kx_p11_set_defaults(NULL);
+	assert_null(kx_p11_label(NULL));
+	assert_int_equal(kx_p11_has_xor(NULL), 0);
 	kx_diag_clear(NULL);
 	kx_diag_set_strict(NULL, 1);
 	kx_secret_truncate(NULL, 0);

@@ -126,8 +126,15 @@ t_fd_env_hex(void **state)
 	assert_memory_equal(kx_secret_data(s), "\x00\xFF", 2);
 	kx_secret_free(s);
 	assert_int_equal(kx_keysrc_load("hex:0", &s, &ins, NULL), KX_ESYNTAX);
+	/* no module named: a usage error before anything is loaded */
 	assert_int_equal(kx_keysrc_load("pkcs11:token=x;object=y", &s, &ins,
-	    NULL), KX_EUNSUPPORTED);
+	    NULL), KX_EUSAGE);
+	assert_int_equal(kx_keysrc_load("pkcs11:token=x;object=y;bogus=1",
+	    &s, &ins, NULL), KX_EUSAGE);
+	assert_int_equal(kx_keysrc_load("pkcs11:object=y?pin-value=1234",
+	    &s, &ins, NULL), KX_EUSAGE);
+	assert_int_equal(kx_keysrc_load("pkcs11:object=y?module-path="
+	    "/nonexistent/libp11.so", &s, &ins, NULL), KX_ENOTFOUND);
 	assert_int_equal(kx_keysrc_load("0011", &s, &ins, NULL), KX_EUSAGE);
 	assert_null(s);
 }

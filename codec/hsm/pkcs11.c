@@ -1,0 +1,1855 @@
+/*
+ * pkcs11.c - keys in PKCS#11 tokens: profiles read from attributes,
+ * export wrapped inside the token (C_WrapKey), import unwrapped inside the
+ * token (C_UnwrapKey) with a template built from the profile, KCVs
+ * computed in the token.
+ *
+ * The module is loaded with dlopen() when a URI is used: nothing links
+ * against an HSM library, and kmsxchg works without one.  Constants and
+ * types come from the standard header (p11-kit's pkcs11.h).
+ *
+ * Clear values: never for a key that stays in a token.  The only clear
+ * values in process are (a) a pkcs11: key source the token itself lets
+ * out (CKA_EXTRACTABLE and not CKA_SENSITIVE), and (b) an aes-siv-bound
+ * value being imported, which a token cannot unwrap: kx_import verifies
+ * and unwraps it on the secure heap, it is wrapped at once (RFC 5649)
+ * under an ephemeral AES-256 session key created in the token for that
+ * one C_UnwrapKey, and wiped; the session key is destroyed.
+ *
+ * A failed import leaves the token as it was: the objects the session
+ * sees are listed before, and every object that was not there is
+ * destroyed (SoftHSM 2.6 leaves a half-made object after a failed
+ * unwrap).
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "internal.h"
+
+#define P11_MAX_OBJECTS	4096	/* objects listed per search */
+#define P11_MAX_MODULES	4
+
+struct p11mod {
+	char *path;
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	unsigned refs;
+	bool finalize;		/* we initialised it */
+};
+static struct p11mod mods[P11_MAX_MODULES];
+
+struct kx_p11 {
+	struct p11mod *m;
+	CK_FUNCTION_LIST_PTR f;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s;
+	bool open;
+	struct kxi_p11uri *uri;
+	char label[33], manufacturer[33], model[17], serial[17];
+};
+
+static kx_p11_opts defaults;
+
+void
+kx_p11_set_defaults(const kx_p11_opts *o)
+{
+	memset(&defaults, 0, sizeof(defaults));
+	if (o != NULL)
+		defaults = *o;
+}
+
+/* ---- return values -------------------------------------------------- */
+static const struct {
+	CK_RV rv;
+	const char *name;
+} rvs[] = {
+#define R(x) { x, #x }
+	R(CKR_OK), R(CKR_HOST_MEMORY), R(CKR_SLOT_ID_INVALID),
+	R(CKR_GENERAL_ERROR), R(CKR_FUNCTION_FAILED), R(CKR_ARGUMENTS_BAD),
+	R(CKR_ATTRIBUTE_READ_ONLY), R(CKR_ATTRIBUTE_SENSITIVE),
+	R(CKR_ATTRIBUTE_TYPE_INVALID), R(CKR_ATTRIBUTE_VALUE_INVALID),
+	R(CKR_DATA_LEN_RANGE), R(CKR_DEVICE_ERROR), R(CKR_DEVICE_MEMORY),
+	R(CKR_ENCRYPTED_DATA_INVALID), R(CKR_ENCRYPTED_DATA_LEN_RANGE),
+	R(CKR_FUNCTION_NOT_SUPPORTED), R(CKR_KEY_HANDLE_INVALID),
+	R(CKR_KEY_SIZE_RANGE), R(CKR_KEY_TYPE_INCONSISTENT),
+	R(CKR_KEY_FUNCTION_NOT_PERMITTED), R(CKR_KEY_NOT_WRAPPABLE),
+	R(CKR_KEY_UNEXTRACTABLE), R(CKR_MECHANISM_INVALID),
+	R(CKR_MECHANISM_PARAM_INVALID), R(CKR_OBJECT_HANDLE_INVALID),
+	R(CKR_OPERATION_ACTIVE), R(CKR_PIN_INCORRECT), R(CKR_PIN_LOCKED),
+	R(CKR_PIN_LEN_RANGE), R(CKR_SESSION_READ_ONLY),
+	R(CKR_TEMPLATE_INCOMPLETE), R(CKR_TEMPLATE_INCONSISTENT),
+	R(CKR_TOKEN_NOT_PRESENT), R(CKR_TOKEN_WRITE_PROTECTED),
+	R(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
+	R(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
+	R(CKR_USER_NOT_LOGGED_IN), R(CKR_USER_PIN_NOT_INITIALIZED),
+	R(CKR_WRAPPED_KEY_INVALID), R(CKR_WRAPPED_KEY_LEN_RANGE),
+	R(CKR_WRAPPING_KEY_HANDLE_INVALID),
+	R(CKR_WRAPPING_KEY_TYPE_INCONSISTENT), R(CKR_BUFFER_TOO_SMALL),
+	R(CKR_CRYPTOKI_NOT_INITIALIZED), R(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+#undef R
+};
+
+static const char *
+rvname(CK_RV rv, char buf[24])
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rvs) / sizeof(rvs[0]); i++)
+		if (rvs[i].rv == rv)
+			return rvs[i].name;
+	snprintf(buf, 24, "CKR 0x%lX", (unsigned long)rv);
+	return buf;
+}
+
+/* A failed call: one line naming the token, the call and the CKR. */
+static int
+p11_fail(kx_diag *d, const kx_p11 *t, int rc, CK_RV rv, const char *what)
+{
+	char b[24];
+
+	return KX_FAIL(d, rc, "token %s: %s failed (%s)", t != NULL &&
+	    t->label[0] ? t->label : "-", what, rvname(rv, b));
+}
+
+/* ---- modules ---------------------------------------------------------- */
+static int
+mod_get(const char *path, struct p11mod **out, kx_diag *d)
+{
+	CK_C_INITIALIZE_ARGS args;
+	CK_C_GetFunctionList gfl;
+	struct p11mod *m = NULL;
+	CK_RV rv;
+	char b[24];
+	size_t i;
+
+	for (i = 0; i < P11_MAX_MODULES; i++)
+		if (mods[i].path != NULL && strcmp(mods[i].path, path) == 0) {
+			mods[i].refs++;
+			*out = &mods[i];
+			return KX_OK;
+		}
+	for (i = 0; i < P11_MAX_MODULES && m == NULL; i++)
+		if (mods[i].path == NULL)
+			m = &mods[i];
+	if (m == NULL)
+		return KX_FAIL(d, KX_ELIMIT, "PKCS#11: more than %d modules",
+		    P11_MAX_MODULES);
+	if ((m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return KX_FAIL(d, KX_ENOTFOUND, "PKCS#11 module %s: cannot be "
+		    "loaded (%s)", path, dlerror());
+	*(void **)(&gfl) = dlsym(m->dl, "C_GetFunctionList");
+	if (gfl == NULL || gfl(&m->f) != CKR_OK || m->f == NULL) {
+		dlclose(m->dl);
+		memset(m, 0, sizeof(*m));
+		return KX_FAIL(d, KX_EINPUT, "PKCS#11 module %s: no "
+		    "C_GetFunctionList (not a PKCS#11 module)", path);
+	}
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = m->f->C_Initialize(&args);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		dlclose(m->dl);
+		memset(m, 0, sizeof(*m));
+		return KX_FAIL(d, KX_EIO, "PKCS#11 module %s: C_Initialize "
+		    "failed (%s)", path, rvname(rv, b));
+	}
+	m->finalize = rv == CKR_OK;
+	if ((m->path = strdup(path)) == NULL) {
+		if (m->finalize)
+			m->f->C_Finalize(NULL);
+		dlclose(m->dl);
+		memset(m, 0, sizeof(*m));
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	m->refs = 1;
+	*out = m;
+	return KX_OK;
+}
+
+static void
+mod_put(struct p11mod *m)
+{
+	if (m == NULL || --m->refs > 0)
+		return;
+	if (m->finalize)
+		m->f->C_Finalize(NULL);
+	dlclose(m->dl);
+	free(m->path);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- tokens ----------------------------------------------------------- */
+/* A blank-padded PKCS#11 text field as a C string. */
+static void
+field_text(const CK_UTF8CHAR *p, size_t n, char *out)
+{
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static bool
+field_is(const CK_UTF8CHAR *p, size_t n, const char *want)
+{
+	char buf[65];
+
+	if (want == NULL)
+		return true;
+	field_text(p, n < 64 ? n : 64, buf);
+	return strcmp(buf, want) == 0;
+}
+
+static bool
+lib_matches(CK_FUNCTION_LIST_PTR f, const struct kxi_p11uri *u)
+{
+	CK_INFO i;
+	char v[16], w[300] = "";
+
+	if (u->lib_manufacturer == NULL && u->lib_description == NULL &&
+	    u->lib_version == NULL)
+		return true;
+	if (f->C_GetInfo(&i) != CKR_OK)
+		return false;
+	/* RFC 7512: "M.m", or "M" for "M.0" */
+	snprintf(v, sizeof(v), "%u.%u", i.libraryVersion.major,
+	    i.libraryVersion.minor);
+	if (u->lib_version != NULL)
+		snprintf(w, sizeof(w), "%.280s%s", u->lib_version,
+		    strchr(u->lib_version, '.') == NULL ? ".0" : "");
+	return field_is(i.manufacturerID, sizeof(i.manufacturerID),
+	    u->lib_manufacturer) && field_is(i.libraryDescription,
+	    sizeof(i.libraryDescription), u->lib_description) &&
+	    (u->lib_version == NULL || strcmp(w, v) == 0);
+}
+
+static bool
+slot_matches(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID id, const CK_TOKEN_INFO *ti,
+    const struct kxi_p11uri *u)
+{
+	CK_SLOT_INFO si;
+
+	if (u->slot_id >= 0 && (CK_SLOT_ID)u->slot_id != id)
+		return false;
+	if ((u->slot_description != NULL || u->slot_manufacturer != NULL) &&
+	    (f->C_GetSlotInfo(id, &si) != CKR_OK ||
+	    !field_is(si.slotDescription, sizeof(si.slotDescription),
+	    u->slot_description) || !field_is(si.manufacturerID,
+	    sizeof(si.manufacturerID), u->slot_manufacturer)))
+		return false;
+	return field_is(ti->label, sizeof(ti->label), u->token) &&
+	    field_is(ti->manufacturerID, sizeof(ti->manufacturerID),
+	    u->manufacturer) && field_is(ti->model, sizeof(ti->model),
+	    u->model) && field_is(ti->serialNumber, sizeof(ti->serialNumber),
+	    u->serial);
+}
+
+static int
+login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
+{
+	kx_secret *pin = NULL;
+	CK_RV rv;
+	int r;
+
+	if (src == NULL) {
+		if (ti->flags & CKF_LOGIN_REQUIRED)
+			return KX_FAIL(d, KX_EUSAGE, "token %s: a PIN is "
+			    "needed: give --pin-source file:|fd:|env: or the "
+			    "URI's pin-source", t->label);
+		return KX_OK;
+	}
+	if ((r = kx_keysrc_load_pass(src, &pin, d)) != KX_OK)
+		return r;
+	rv = t->f->C_Login(t->s, CKU_USER, kx_secret_mut(pin),
+	    kx_secret_len(pin));
+	kx_secret_free(pin);
+	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+		return KX_OK;
+	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE)
+		return KX_FAIL(d, KX_EPERM, "token %s: wrong PIN (from %s)",
+		    t->label, src);
+	if (rv == CKR_PIN_LOCKED)
+		return KX_FAIL(d, KX_EPERM, "token %s: the user PIN is locked",
+		    t->label);
+	return p11_fail(d, t, KX_EIO, rv, "C_Login");
+}
+
+void
+kx_p11_close(kx_p11 *t)
+{
+	if (t == NULL)
+		return;
+	if (t->open)
+		t->f->C_CloseSession(t->s);
+	mod_put(t->m);
+	kxi_p11uri_free(t->uri);
+	free(t);
+}
+
+const char *
+kx_p11_label(const kx_p11 *t)
+{
+	return t == NULL ? NULL : t->label;
+}
+
+/* The URI's query attributes we refuse, whatever else it says. */
+static int
+uri_refused(const struct kxi_p11uri *u, kx_diag *d)
+{
+	if (u->pin_value != NULL)
+		return KX_FAIL(d, KX_EUSAGE, "PKCS#11 URI: pin-value is "
+		    "refused (a PIN never comes from a command line): use "
+		    "pin-source=file:PATH or --pin-source");
+	if (u->module_name != NULL)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "PKCS#11 URI: module-name "
+		    "is not supported (use module-path= or --module PATH)");
+	return KX_OK;
+}
+
+int
+kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
+{
+	CK_SLOT_ID *slots = NULL, found = 0;
+	CK_TOKEN_INFO ti, fti;
+	CK_ULONG n = 0, i, matches = 0;
+	const char *mod, *pin;
+	kx_p11 *t;
+	CK_RV rv;
+	int r;
+
+	if (uri == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if ((r = kxi_p11uri_parse(uri, &t->uri, d)) != KX_OK ||
+	    (r = uri_refused(t->uri, d)) != KX_OK)
+		goto out;
+	mod = o != NULL && o->module != NULL ? o->module :
+	    t->uri->module_path != NULL ? t->uri->module_path :
+	    defaults.module;
+	pin = o != NULL && o->pin_source != NULL ? o->pin_source :
+	    t->uri->pin_source != NULL ? t->uri->pin_source :
+	    defaults.pin_source;
+	if (mod == NULL) {
+		r = KX_FAIL(d, KX_EUSAGE, "%s: no PKCS#11 module: give "
+		    "--module PATH or module-path= in the URI", uri);
+		goto out;
+	}
+	if ((r = mod_get(mod, &t->m, d)) != KX_OK)
+		goto out;
+	t->f = t->m->f;
+	if (!lib_matches(t->f, t->uri)) {
+		r = KX_FAIL(d, KX_ENOTFOUND, "%s: module %s is not the library "
+		    "the URI names", uri, mod);
+		goto out;
+	}
+	if ((rv = t->f->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK) {
+		r = p11_fail(d, NULL, KX_EIO, rv, "C_GetSlotList");
+		goto out;
+	}
+	if (n > 0 && (slots = calloc(n, sizeof(*slots))) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (n > 0 && (rv = t->f->C_GetSlotList(CK_TRUE, slots, &n)) !=
+	    CKR_OK) {
+		r = p11_fail(d, NULL, KX_EIO, rv, "C_GetSlotList");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (t->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK ||
+		    !(ti.flags & CKF_TOKEN_INITIALIZED) ||
+		    !slot_matches(t->f, slots[i], &ti, t->uri))
+			continue;
+		if (matches++ == 0) {
+			found = slots[i];
+			fti = ti;
+		}
+	}
+	if (matches == 0) {
+		r = KX_FAIL(d, KX_ENOTFOUND, "%s: no token matches (module %s "
+		    "has %lu initialised token%s)", uri, mod,
+		    (unsigned long)n, n == 1 ? "" : "s");
+		goto out;
+	}
+	if (matches > 1) {
+		r = KX_FAIL(d, KX_EINPUT, "%s: %lu tokens match; name one with "
+		    "token= or serial=", uri, (unsigned long)matches);
+		goto out;
+	}
+	t->slot = found;
+	field_text(fti.label, sizeof(fti.label), t->label);
+	field_text(fti.manufacturerID, sizeof(fti.manufacturerID),
+	    t->manufacturer);
+	field_text(fti.model, sizeof(fti.model), t->model);
+	field_text(fti.serialNumber, sizeof(fti.serialNumber), t->serial);
+	if ((rv = t->f->C_OpenSession(t->slot, CKF_SERIAL_SESSION |
+	    CKF_RW_SESSION, NULL, NULL, &t->s)) != CKR_OK) {
+		r = p11_fail(d, t, KX_EIO, rv, "C_OpenSession");
+		goto out;
+	}
+	t->open = true;
+	if ((r = login(t, pin, &fti, d)) != KX_OK)
+		goto out;
+	*out = t;
+	t = NULL;
+out:
+	free(slots);
+	kx_p11_close(t);
+	return r;
+}
+
+/* ---- objects ---------------------------------------------------------- */
+struct handles {
+	CK_OBJECT_HANDLE *v;
+	size_t n;
+};
+
+static int
+find(kx_p11 *t, CK_ATTRIBUTE *tmpl, CK_ULONG nt, struct handles *h,
+    kx_diag *d)
+{
+	CK_OBJECT_HANDLE chunk[64], *nv;
+	CK_ULONG got;
+	CK_RV rv;
+	int r = KX_OK;
+
+	h->v = NULL;
+	h->n = 0;
+	if ((rv = t->f->C_FindObjectsInit(t->s, tmpl, nt)) != CKR_OK)
+		return p11_fail(d, t, KX_EIO, rv, "C_FindObjectsInit");
+	for (;;) {
+		if ((rv = t->f->C_FindObjects(t->s, chunk, 64, &got)) !=
+		    CKR_OK) {
+			r = p11_fail(d, t, KX_EIO, rv, "C_FindObjects");
+			break;
+		}
+		if (got == 0)
+			break;
+		if (h->n + got > P11_MAX_OBJECTS) {
+			r = KX_FAIL(d, KX_ELIMIT, "token %s: more than %d "
+			    "objects match", t->label, P11_MAX_OBJECTS);
+			break;
+		}
+		if ((nv = realloc(h->v, (h->n + got) * sizeof(*nv))) == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			break;
+		}
+		h->v = nv;
+		memcpy(h->v + h->n, chunk, got * sizeof(*chunk));
+		h->n += got;
+	}
+	t->f->C_FindObjectsFinal(t->s);
+	if (r != KX_OK) {
+		free(h->v);
+		h->v = NULL;
+		h->n = 0;
+	}
+	return r;
+}
+
+int
+kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d)
+{
+	struct handles h;
+	int r;
+
+	if (t == NULL || n == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*n = 0;
+	if ((r = find(t, NULL, 0, &h, d)) != KX_OK)
+		return r;
+	*n = h.n;
+	free(h.v);
+	return KX_OK;
+}
+
+static const CK_OBJECT_CLASS classes[] = {
+	[KXI_P11_CERT] = CKO_CERTIFICATE, [KXI_P11_DATA] = CKO_DATA,
+	[KXI_P11_PRIVATE] = CKO_PRIVATE_KEY, [KXI_P11_PUBLIC] = CKO_PUBLIC_KEY,
+	[KXI_P11_SECRET] = CKO_SECRET_KEY
+};
+
+/* The keys u names (of class cls when u names no type; 0: any key). */
+static int
+find_keys(kx_p11 *t, const struct kxi_p11uri *u, CK_OBJECT_CLASS cls,
+    struct handles *h, kx_diag *d)
+{
+	CK_OBJECT_CLASS c;
+	CK_ATTRIBUTE tm[3];
+	CK_ULONG nt = 0;
+	struct handles all;
+	size_t i, k = 0;
+	int r;
+
+	if (u->type != KXI_P11_TYPE_ANY) {
+		c = classes[u->type];
+		tm[nt++] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+	} else if (cls != 0) {
+		c = cls;
+		tm[nt++] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+	}
+	if (u->object != NULL)
+		tm[nt++] = (CK_ATTRIBUTE){ CKA_LABEL, u->object,
+		    strlen(u->object) };
+	if (u->id != NULL)
+		tm[nt++] = (CK_ATTRIBUTE){ CKA_ID, u->id, u->id_len };
+	if ((r = find(t, tm, nt, &all, d)) != KX_OK)
+		return r;
+	/* keys only: certificates and data objects are not keys */
+	for (i = 0; i < all.n; i++) {
+		CK_ATTRIBUTE a = { CKA_CLASS, &c, sizeof(c) };
+
+		if (t->f->C_GetAttributeValue(t->s, all.v[i], &a, 1) ==
+		    CKR_OK && (c == CKO_SECRET_KEY || c == CKO_PRIVATE_KEY ||
+		    c == CKO_PUBLIC_KEY))
+			all.v[k++] = all.v[i];
+	}
+	all.n = k;
+	*h = all;
+	return KX_OK;
+}
+
+/* The URI with the token and object of a search, for messages. */
+static const char *
+what_uri(const struct kxi_p11uri *u, const kx_p11 *t, char *buf, size_t n)
+{
+	snprintf(buf, n, "token %s%s%s%s%s%s", t->label,
+	    u->object ? " object " : "", u->object ? u->object : "",
+	    u->id ? " (id given)" : "", u->type_text ? " type " : "",
+	    u->type_text ? u->type_text : "");
+	return buf;
+}
+
+/* The one key u names (a secret key unless u says otherwise). */
+static int
+find_one(kx_p11 *t, const struct kxi_p11uri *u, const char *role,
+    CK_OBJECT_HANDLE *out, kx_diag *d)
+{
+	struct handles h;
+	char w[160];
+	int r;
+
+	if (u->object == NULL && u->id == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "%s: the URI names no key (give "
+		    "object= or id=)", role);
+	if ((r = find_keys(t, u, CKO_SECRET_KEY, &h, d)) != KX_OK)
+		return r;
+	if (h.n != 1) {
+		r = h.n == 0 ? KX_FAIL(d, KX_ENOTFOUND, "%s: no secret key "
+		    "in %s", role, what_uri(u, t, w, sizeof(w))) :
+		    KX_FAIL(d, KX_EINPUT, "%s: %zu keys match in %s (the URI "
+		    "is ambiguous: add id= or a more exact object=)", role,
+		    h.n, what_uri(u, t, w, sizeof(w)));
+		free(h.v);
+		return r;
+	}
+	*out = h.v[0];
+	free(h.v);
+	return KX_OK;
+}
+
+/* ---- attributes ------------------------------------------------------- */
+/* An attribute's value into buf[cap]; *len its length; -1 when absent. */
+static int
+get_attr(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, void *buf,
+    size_t cap, size_t *len)
+{
+	CK_ATTRIBUTE a = { type, buf, cap };
+
+	*len = 0;
+	if (t->f->C_GetAttributeValue(t->s, h, &a, 1) != CKR_OK ||
+	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > cap)
+		return -1;
+	*len = a.ulValueLen;
+	return 0;
+}
+
+/* A CK_BBOOL attribute: 1, 0, or -1 when absent. */
+static int
+get_bool(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
+{
+	CK_BBOOL b = CK_FALSE;
+	size_t n;
+
+	if (get_attr(t, h, type, &b, sizeof(b), &n) != 0 || n != sizeof(b))
+		return -1;
+	return b ? 1 : 0;
+}
+
+static int
+get_ulong(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+    CK_ULONG *v)
+{
+	size_t n;
+
+	if (get_attr(t, h, type, v, sizeof(*v), &n) != 0 || n != sizeof(*v))
+		return -1;
+	return 0;
+}
+
+static enum kx_alg
+alg_of(CK_KEY_TYPE kt)
+{
+	switch (kt) {
+	case CKK_AES:
+		return KX_ALG_AES;
+	case CKK_DES:
+		return KX_ALG_DES;
+	case CKK_DES2:
+		return KX_ALG_TDEA2;
+	case CKK_DES3:
+		return KX_ALG_TDEA3;
+	case CKK_GENERIC_SECRET:
+	case CKK_SHA_1_HMAC:
+	case CKK_SHA256_HMAC:
+	case CKK_SHA384_HMAC:
+	case CKK_SHA512_HMAC:
+	case CKK_SHA224_HMAC:
+		return KX_ALG_HMAC;
+	case CKK_RSA:
+		return KX_ALG_RSA;
+	case CKK_EC:
+		return KX_ALG_EC;
+	default:
+		return KX_ALG_NONE;
+	}
+}
+
+static CK_KEY_TYPE
+key_type_of(enum kx_alg a)
+{
+	switch (a) {
+	case KX_ALG_AES:
+		return CKK_AES;
+	case KX_ALG_DES:
+		return CKK_DES;
+	case KX_ALG_TDEA2:
+		return CKK_DES2;
+	case KX_ALG_TDEA3:
+		return CKK_DES3;
+	default:
+		return CKK_GENERIC_SECRET;
+	}
+}
+
+/* Usage flags and the model's usages (secret keys: sign = MAC). */
+static const struct {
+	CK_ATTRIBUTE_TYPE type;
+	const char *name;
+	enum kx_usage u, alt;	/* alt: a second usage that maps here */
+} usages[] = {
+	{ CKA_ENCRYPT, "CKA_ENCRYPT", KX_U_ENCRYPT, KX_U_ENCRYPT },
+	{ CKA_DECRYPT, "CKA_DECRYPT", KX_U_DECRYPT, KX_U_DECRYPT },
+	{ CKA_SIGN, "CKA_SIGN", KX_U_MAC_GENERATE, KX_U_SIGN },
+	{ CKA_VERIFY, "CKA_VERIFY", KX_U_MAC_VERIFY, KX_U_VERIFY },
+	{ CKA_WRAP, "CKA_WRAP", KX_U_WRAP, KX_U_WRAP },
+	{ CKA_UNWRAP, "CKA_UNWRAP", KX_U_UNWRAP, KX_U_UNWRAP },
+	{ CKA_DERIVE, "CKA_DERIVE", KX_U_DERIVE, KX_U_DERIVE },
+};
+#define NUSAGES (sizeof(usages) / sizeof(usages[0]))
+
+/* A CK_DATE as a time: start of the day, or its end (end != 0). */
+static int
+date_of(const CK_DATE *dt, int end, int64_t *out)
+{
+	char s[21];
+
+	snprintf(s, sizeof(s), "%.4s-%.2s-%.2sT%s", (const char *)dt->year,
+	    (const char *)dt->month, (const char *)dt->day,
+	    end ? "23:59:59Z" : "00:00:00Z");
+	return kx_time_parse(s, out);
+}
+
+static void
+date_to(int64_t t, CK_DATE *dt)
+{
+	char s[21];
+
+	kx_time_format(t, s);
+	memcpy(dt->year, s, 4);
+	memcpy(dt->month, s + 5, 2);
+	memcpy(dt->day, s + 8, 2);
+}
+
+/* RFC 3986 percent-encoding of the bytes a URI attribute holds. */
+static int
+pct(kx_buf *b, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t i;
+	int r = KX_OK;
+
+	for (i = 0; i < n && r == KX_OK; i++) {
+		unsigned char c = p[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			r = kx_buf_append(b, &c, 1);
+		else
+			r = kx_buf_printf(b, "%%%c%c", hx[c >> 4], hx[c & 15]);
+	}
+	return r;
+}
+
+static int
+object_uri(const kx_p11 *t, const char *label, const uint8_t *id,
+    size_t idlen, CK_OBJECT_CLASS c, kx_buf *b)
+{
+	int r;
+
+	b->len = 0;
+	r = kx_buf_printf(b, "pkcs11:token=");
+	r = r != KX_OK ? r : pct(b, (const uint8_t *)t->label,
+	    strlen(t->label));
+	if (r == KX_OK && t->serial[0]) {
+		r = kx_buf_printf(b, ";serial=");
+		r = r != KX_OK ? r : pct(b, (const uint8_t *)t->serial,
+		    strlen(t->serial));
+	}
+	if (r == KX_OK && label != NULL && *label) {
+		r = kx_buf_printf(b, ";object=");
+		r = r != KX_OK ? r : pct(b, (const uint8_t *)label,
+		    strlen(label));
+	}
+	if (r == KX_OK && idlen > 0) {
+		r = kx_buf_printf(b, ";id=");
+		r = r != KX_OK ? r : pct(b, id, idlen);
+	}
+	if (r == KX_OK)
+		r = kx_buf_printf(b, ";type=%s", c == CKO_SECRET_KEY ?
+		    "secret-key" : c == CKO_PRIVATE_KEY ? "private" :
+		    "public");
+	if (r == KX_OK)
+		r = kx_buf_append(b, "", 1);
+	return r;
+}
+
+/*
+ * A date attribute into *out (unchanged when empty or absent); -1 with a
+ * warning when the token has one but will not return it or it is not a
+ * date (SoftHSM 2.6 cannot read back the dates of a private object, its
+ * issue 804): the key's validity is then unknown.
+ */
+static int
+read_date(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+    const char *name, const char *id, int64_t *out, kx_diag *d)
+{
+	CK_DATE dt;
+	CK_ATTRIBUTE a = { type, &dt, sizeof(dt) };
+	CK_RV rv = t->f->C_GetAttributeValue(t->s, h, &a, 1);
+	char b[24];
+
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || (rv == CKR_OK &&
+	    a.ulValueLen == 0))
+		return 0;
+	if (rv == CKR_OK && a.ulValueLen == sizeof(dt) &&
+	    date_of(&dt, type == CKA_END_DATE, out) == KX_OK)
+		return 0;
+	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, id, "token "
+	    "%s: %s of %s cannot be read (%s): its validity is unknown",
+	    t->label, name, id, rv == CKR_OK ? "not a date" : rvname(rv, b));
+	return -1;
+}
+
+/*
+ * The profile of object h, appended to doc: a copy of the key as the
+ * token holds it.  Attributes a profile cannot hold are notes;
+ * *dates_unknown is set when a date could not be read.
+ */
+static int
+profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
+    bool *dates_unknown, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = 0;
+	CK_KEY_TYPE kt = 0;
+	CK_ULONG vlen = 0;
+	uint8_t id[256], kcv[64];
+	char label[256], idhex[2 * 32 + 1], name[300];
+	size_t n, idlen = 0, i;
+	kx_buf uri = { 0 };
+	kx_key *k;
+	kx_profile *p;
+	int b, r;
+
+	if (get_ulong(t, h, CKA_CLASS, &c) != 0 ||
+	    get_ulong(t, h, CKA_KEY_TYPE, &kt) != 0)
+		return KX_FAIL(d, KX_EIO, "token %s: a key without CKA_CLASS "
+		    "or CKA_KEY_TYPE", t->label);
+	label[0] = '\0';
+	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) == 0)
+		label[n] = '\0';
+	if (get_attr(t, h, CKA_ID, id, sizeof(id), &idlen) != 0)
+		idlen = 0;
+	if ((k = kxi_doc_add_key(doc)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	p = &k->prof;
+	/* the key's id in the document: its label, else its CKA_ID */
+	kx_hex_encode(id, idlen > 32 ? 32 : idlen, idhex);
+	if (label[0] != '\0')
+		snprintf(name, sizeof(name), "%s", label);
+	else if (idlen > 0)
+		snprintf(name, sizeof(name), "id-%s", idhex);
+	else
+		snprintf(name, sizeof(name), "object-%lu", (unsigned long)h);
+	if (kxi_doc_find_key(doc, name) != NULL && idlen > 0)
+		snprintf(name + strlen(name) < name + sizeof(name) - 70 ?
+		    name + strlen(name) : name, 70, ".%s", idhex);
+	p->id = kxi_strdup(&doc->arena, name);
+	p->name = label[0] ? kxi_strdup(&doc->arena, label) : NULL;
+	if ((r = object_uri(t, label, id, idlen, c, &uri)) != KX_OK)
+		goto out;
+	p->reference = kxi_strdup(&doc->arena, (const char *)uri.data);
+	p->cls = c == CKO_SECRET_KEY ? KX_CLASS_SECRET : c ==
+	    CKO_PRIVATE_KEY ? KX_CLASS_PRIVATE : KX_CLASS_PUBLIC;
+	p->alg = alg_of(kt);
+	if (p->alg == KX_ALG_NONE)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "CKA_KEY_TYPE 0x%lX has no algorithm in the model",
+		    (unsigned long)kt);
+	if (get_ulong(t, h, CKA_VALUE_LEN, &vlen) == 0 && vlen > 0)
+		p->length_bits = (unsigned)vlen * 8;
+	else if (p->alg == KX_ALG_DES || p->alg == KX_ALG_TDEA2 ||
+	    p->alg == KX_ALG_TDEA3)
+		p->length_bits = p->alg == KX_ALG_DES ? 64 : p->alg ==
+		    KX_ALG_TDEA2 ? 128 : 192;
+	else if (get_ulong(t, h, CKA_MODULUS_BITS, &vlen) == 0)
+		p->length_bits = (unsigned)vlen;
+	p->usage = 0;
+	for (i = 0; i < NUSAGES; i++)
+		if (get_bool(t, h, usages[i].type) == 1)
+			p->usage |= KX_USAGE_BIT(p->cls == KX_CLASS_SECRET ?
+			    usages[i].u : usages[i].alt);
+	if (c == CKO_SECRET_KEY || c == CKO_PRIVATE_KEY) {
+		b = get_bool(t, h, CKA_EXTRACTABLE);
+		p->export_.allowed = b == 1;
+		/* what a token does with an extractable key: wrap it */
+		if (b == 1)
+			p->export_.forms = 1u << KX_FORM_BOUND_BLOCK |
+			    1u << KX_FORM_WRAPPED;
+		p->sensitive = get_bool(t, h, CKA_SENSITIVE) != 0;
+		if ((b = get_bool(t, h, CKA_WRAP_WITH_TRUSTED)) >= 0)
+			p->export_.trusted_kek_only = b ? KX_TRI_TRUE :
+			    KX_TRI_FALSE;
+		if ((b = get_bool(t, h, CKA_ALWAYS_SENSITIVE)) >= 0)
+			p->provenance.always_sensitive = b ? KX_TRI_TRUE :
+			    KX_TRI_FALSE;
+		/* never extractable implies never exported, not the reverse */
+		if (get_bool(t, h, CKA_NEVER_EXTRACTABLE) == 1)
+			p->provenance.never_exported = KX_TRI_TRUE;
+	} else {
+		p->export_.allowed = true;
+		p->sensitive = false;
+	}
+	*dates_unknown = read_date(t, h, CKA_START_DATE, "CKA_START_DATE",
+	    p->id, &p->not_before, d) != 0;
+	*dates_unknown |= read_date(t, h, CKA_END_DATE, "CKA_END_DATE", p->id,
+	    &p->not_after, d) != 0;
+	/* CKA_CHECK_VALUE: the first 3 bytes of a zero block encrypted */
+	if (c == CKO_SECRET_KEY && get_attr(t, h, CKA_CHECK_VALUE, kcv,
+	    sizeof(kcv), &n) == 0 && n == 3 && (p->alg == KX_ALG_AES ||
+	    p->alg == KX_ALG_DES || p->alg == KX_ALG_TDEA2 ||
+	    p->alg == KX_ALG_TDEA3)) {
+		k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
+		k->kcv.n = n;
+		k->kcv_method = p->alg == KX_ALG_AES ? KX_KCV_ZERO_BLOCK :
+		    KX_KCV_GP_DES;
+	}
+	if (p->id == NULL || p->reference == NULL)
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+	*out = k;
+out:
+	kx_buf_free(&uri);
+	return r;
+}
+
+static int token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id,
+    enum kx_alg alg, enum kx_kcv_method m, uint8_t *out, size_t n,
+    kx_diag *d);
+
+int
+kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
+{
+	struct handles h = { 0 };
+	kx_doc *doc = NULL;
+	kx_key *k;
+	uint8_t kcv[3];
+	bool unknown;
+	size_t i;
+	int r;
+
+	if (t == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	if ((r = find_keys(t, t->uri, 0, &h, d)) != KX_OK)
+		return r;
+	if ((doc = kxi_doc_new()) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	doc->source = kxi_strdup(&doc->arena, t->label);
+	doc->id = kxi_strdup(&doc->arena, t->label);
+	for (i = 0; i < h.n; i++) {
+		if ((r = profile_of(t, h.v[i], doc, &k, &unknown, d)) !=
+		    KX_OK)
+			goto out;
+		/* no CKA_CHECK_VALUE (an unwrapped key): ask the token */
+		if (k->kcv.n == 0 && (k->prof.alg == KX_ALG_AES ||
+		    k->prof.alg == KX_ALG_TDEA2 || k->prof.alg == KX_ALG_TDEA3) &&
+		    token_kcv(t, h.v[i], k->prof.id, k->prof.alg,
+		    KX_KCV_ZERO_BLOCK, kcv, 3, NULL) == KX_OK) {
+			k->kcv.p = kxi_memdup(&doc->arena, kcv, 3);
+			k->kcv.n = 3;
+			k->kcv_method = KX_KCV_ZERO_BLOCK;
+		}
+	}
+	*out = doc;
+	doc = NULL;
+	r = KX_OK;
+out:
+	free(h.v);
+	kx_doc_free(doc);
+	return r;
+}
+
+/* ---- KCVs in the token ------------------------------------------------ */
+/*
+ * KCV (method m, n bytes) of key h of algorithm alg, computed by the token:
+ * an ECB encryption (gp-des, gp-aes, zero-block) or a CMAC (cmac).  The
+ * key must allow it (CKA_ENCRYPT, or CKA_SIGN for cmac).
+ */
+static int
+token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
+    enum kx_kcv_method m, uint8_t *out, size_t n, kx_diag *d)
+{
+	bool aes = alg == KX_ALG_AES;
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	uint8_t in[16], res[16];
+	CK_ULONG bs = aes ? 16 : 8, rl = sizeof(res);
+	CK_RV rv;
+
+	memset(in, m == KX_KCV_GP_AES ? 0x01 : 0x00, sizeof(in));
+	if (m == KX_KCV_CMAC) {
+		mech.mechanism = aes ? CKM_AES_CMAC : CKM_DES3_CMAC;
+		if ((rv = t->f->C_SignInit(t->s, &mech, h)) == CKR_OK)
+			rv = t->f->C_Sign(t->s, in, bs, res, &rl);
+	} else {
+		mech.mechanism = aes ? CKM_AES_ECB : alg == KX_ALG_DES ?
+		    CKM_DES_ECB : CKM_DES3_ECB;
+		if ((rv = t->f->C_EncryptInit(t->s, &mech, h)) == CKR_OK)
+			rv = t->f->C_Encrypt(t->s, in, bs, res, &rl);
+	}
+	if (rv != CKR_OK || rl < n) {
+		char b[24];
+
+		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
+		    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: the KCV of %s "
+		    "cannot be computed in the token (%s)", t->label, id,
+		    rvname(rv, b));
+	}
+	memcpy(out, res, n);
+	return KX_OK;
+}
+
+/*
+ * The KCV of key h as the document wants it (method m, n bytes).  Where
+ * the key does not allow the operation, the attribute is set for the
+ * computation and cleared after it (read back to make sure); the caller
+ * says whether that is allowed (toggle: the key was just made by us).
+ */
+static int
+kcv_of(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
+    enum kx_kcv_method m, uint8_t *out, size_t n, int toggle, kx_diag *d)
+{
+	CK_ATTRIBUTE_TYPE need = m == KX_KCV_CMAC ? CKA_SIGN : CKA_ENCRYPT;
+	CK_BBOOL on = CK_TRUE, off = CK_FALSE;
+	CK_ATTRIBUTE a = { need, &on, sizeof(on) };
+	uint8_t cv[16];
+	size_t cvn;
+	int r, had;
+
+	/* the token's own CKA_CHECK_VALUE is a zero-block KCV */
+	if (m == KX_KCV_ZERO_BLOCK && n <= 3 && get_attr(t, h,
+	    CKA_CHECK_VALUE, cv, sizeof(cv), &cvn) == 0 && cvn == 3) {
+		memcpy(out, cv, n);
+		return KX_OK;
+	}
+	if ((had = get_bool(t, h, need)) == 1)
+		return token_kcv(t, h, id, alg, m, out, n, d);
+	if (!toggle)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: key %s does not "
+		    "allow %s, so its KCV cannot be computed in the token",
+		    t->label, id, need == CKA_SIGN ? "CKA_SIGN" :
+		    "CKA_ENCRYPT");
+	if (t->f->C_SetAttributeValue(t->s, h, &a, 1) != CKR_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: key %s: the "
+		    "token will not allow the KCV computation", t->label, id);
+	r = token_kcv(t, h, id, alg, m, out, n, d);
+	a.pValue = &off;
+	if (t->f->C_SetAttributeValue(t->s, h, &a, 1) != CKR_OK ||
+	    get_bool(t, h, need) != 0)
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: key %s: %s could "
+		    "not be cleared after the KCV", t->label, id,
+		    need == CKA_SIGN ? "CKA_SIGN" : "CKA_ENCRYPT");
+	return r;
+}
+
+/* ---- export ----------------------------------------------------------- */
+static bool
+has_mech(kx_p11 *t, CK_MECHANISM_TYPE mt, CK_FLAGS need)
+{
+	CK_MECHANISM_INFO mi;
+
+	return t->f->C_GetMechanismInfo(t->slot, mt, &mi) == CKR_OK &&
+	    (mi.flags & need) == need;
+}
+
+/* The key kek_uri names, which must be in t's token. */
+static int
+find_kek(kx_p11 *t, const char *kek_uri, CK_OBJECT_HANDLE *h,
+    struct kxi_p11uri **ku, kx_diag *d)
+{
+	struct kxi_p11uri *u;
+	int r;
+
+	*ku = NULL;
+	if ((r = kxi_p11uri_parse(kek_uri, &u, d)) != KX_OK)
+		return r;
+	if ((r = uri_refused(u, d)) != KX_OK)
+		goto out;
+	if ((u->token != NULL && strcmp(u->token, t->label) != 0) ||
+	    (u->serial != NULL && strcmp(u->serial, t->serial) != 0) ||
+	    (u->model != NULL && strcmp(u->model, t->model) != 0) ||
+	    (u->manufacturer != NULL && strcmp(u->manufacturer,
+	    t->manufacturer) != 0)) {
+		r = KX_FAIL(d, KX_EUSAGE, "transport key %s: not in token %s "
+		    "(the token wraps and unwraps with a key it holds)",
+		    kek_uri, t->label);
+		goto out;
+	}
+	if ((r = find_one(t, u, "transport key", h, d)) != KX_OK)
+		goto out;
+	*ku = u;
+	u = NULL;
+out:
+	kxi_p11uri_free(u);
+	return r;
+}
+
+/* A transport key: AES, its length, its label. */
+static int
+kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
+    unsigned expect, unsigned *bits, char *label, size_t lsize, kx_diag *d)
+{
+	CK_KEY_TYPE kt = 0;
+	CK_ULONG vlen = 0;
+	size_t n;
+
+	label[0] = '\0';
+	if (get_attr(t, h, CKA_LABEL, label, lsize - 1, &n) == 0)
+		label[n] = '\0';
+	if (get_ulong(t, h, CKA_KEY_TYPE, &kt) != 0 || kt != CKK_AES)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
+		    "%s: not an AES key (only AES transport keys wrap in a "
+		    "token)", label, t->label);
+	if (get_bool(t, h, use) != 1)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
+		    "%s is not set", label, t->label, use == CKA_WRAP ?
+		    "CKA_WRAP" : "CKA_UNWRAP");
+	/*
+	 * SoftHSM 2.6 reports 0 for a key it unwrapped: then the length the
+	 * document records, which the KCV check in the token confirms.
+	 */
+	if ((get_ulong(t, h, CKA_VALUE_LEN, &vlen) != 0 || vlen == 0) &&
+	    (expect == 128 || expect == 192 || expect == 256))
+		vlen = expect / 8;
+	if (vlen != 16 && vlen != 24 && vlen != 32)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
+		    "%s: its length is not known (CKA_VALUE_LEN %lu)", label,
+		    t->label, (unsigned long)vlen);
+	*bits = (unsigned)vlen * 8;
+	return KX_OK;
+}
+
+/* Record transport key id (AES, bits) with its KCV computed in t. */
+static int
+token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
+    unsigned bits, kx_diag *d)
+{
+	uint8_t kcv[3];
+	kx_tk *tk;
+	int r;
+
+	if ((tk = kxi_doc_add_tk(doc)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	memset(tk, 0, sizeof(*tk));
+	tk->loc.off = -1;
+	tk->id = kxi_strdup(&doc->arena, id);
+	tk->alg = KX_ALG_AES;
+	tk->length_bits = bits;
+	/* the token's CKA_CHECK_VALUE, else a gp-aes KCV computed there */
+	tk->kcv_method = KX_KCV_ZERO_BLOCK;
+	if (kcv_of(t, h, id, KX_ALG_AES, tk->kcv_method, kcv, sizeof(kcv), 0,
+	    NULL) != KX_OK) {
+		tk->kcv_method = kx_kcv_default_method(KX_ALG_AES);
+		if ((r = kcv_of(t, h, id, KX_ALG_AES, tk->kcv_method, kcv,
+		    sizeof(kcv), 0, d)) != KX_OK)
+			return r;
+	}
+	tk->kcv.p = kxi_memdup(&doc->arena, kcv, sizeof(kcv));
+	tk->kcv.n = sizeof(kcv);
+	return tk->id == NULL || tk->kcv.p == NULL ?
+	    KX_FAIL(d, KX_ENOMEM, "out of memory") : KX_OK;
+}
+
+int
+kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
+    kx_doc **out, kx_diag *d)
+{
+	struct kxi_p11uri *ku = NULL;
+	CK_OBJECT_HANDLE kh, wh;
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_ULONG wl = 0;
+	struct kxi_plan plan;
+	uint8_t *wrapped = NULL, kcv[KX_KCV_MAX_LEN];
+	char klabel[256];
+	kx_doc *doc = NULL;
+	kx_key *k;
+	size_t nerr = 0, n;
+	bool unknown;
+	CK_RV rv;
+	int r;
+
+	if (t == NULL || kek_uri == NULL || o == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "export from a token: "
+		    "secret keys only (the URI says type=%s)",
+		    t->uri->type_text);
+	if ((r = find_one(t, t->uri, "key", &kh, d)) != KX_OK ||
+	    (r = find_kek(t, kek_uri, &wh, &ku, d)) != KX_OK)
+		goto out;
+	if (kh == wh) {
+		r = KX_FAIL(d, KX_EUSAGE, "the key and the transport key are "
+		    "the same object");
+		goto out;
+	}
+	if ((r = kek_info(t, wh, CKA_WRAP, 0, &plan.bits, klabel,
+	    sizeof(klabel), d)) != KX_OK)
+		goto out;
+	if ((doc = kxi_doc_new()) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	doc->source = kxi_strdup(&doc->arena, t->label);
+	if ((r = profile_of(t, kh, doc, &k, &unknown, d)) != KX_OK)
+		goto out;
+	if (unknown) {
+		r = KX_FAIL(d, KX_EPOLICY, "key %s: its validity in token %s "
+		    "cannot be read: not exported (an expired key must not "
+		    "leave)", k->prof.id, t->label);
+		goto out;
+	}
+	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
+	    k->prof.alg != KX_ALG_TDEA3 && k->prof.alg != KX_ALG_DES &&
+	    k->prof.alg != KX_ALG_HMAC) {
+		r = KX_FAIL(d, KX_EUNSUPPORTED, "key %s: export of %s keys "
+		    "from a token is not supported", k->prof.id,
+		    kx_name(KX_E_ALG, k->prof.alg));
+		goto out;
+	}
+	if (!k->prof.export_.allowed) {
+		r = kxi_diag_add(d, "KX120", KX_SEV_ERROR, KX_EPOLICY, NULL,
+		    NULL, k->prof.id, "key %s is not extractable in token %s "
+		    "(CKA_EXTRACTABLE false): not exported, it stays in the "
+		    "token", k->prof.id, t->label);
+		goto out;
+	}
+	plan.kek_id = o->kek_id != NULL ? o->kek_id : klabel;
+	plan.alg = KX_ALG_AES;
+	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
+		mech.mechanism = CKM_AES_KEY_WRAP;
+	plan.wrap = mech.mechanism == CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP :
+	    KX_WRAP_AES_KW;
+	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
+		goto out;
+	/* wrapped first: its length tells a key length the token hides */
+	if ((rv = t->f->C_WrapKey(t->s, &mech, wh, kh, NULL, &wl)) == CKR_OK &&
+	    wl > 0 && wl <= 4096) {
+		if ((wrapped = malloc(wl)) == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		rv = t->f->C_WrapKey(t->s, &mech, wh, kh, wrapped, &wl);
+	}
+	if (rv != CKR_OK || wrapped == NULL) {
+		char b[24];
+
+		r = KX_FAIL(d, rv == CKR_KEY_UNEXTRACTABLE ||
+		    rv == CKR_KEY_NOT_WRAPPABLE ? KX_EPOLICY : rv ==
+		    CKR_MECHANISM_INVALID ? KX_EUNSUPPORTED : KX_ECRYPTO,
+		    "token %s: C_WrapKey of %s under %s with %s failed (%s)",
+		    t->label, k->prof.id, plan.kek_id,
+		    kx_name(KX_E_WRAP_ALG, plan.wrap), rvname(rv, b));
+		goto out;
+	}
+	if (k->prof.length_bits == 0 && wl > 8)
+		k->prof.length_bits = (unsigned)(wl - 8) * 8;
+	if (k->kcv.n == 0 && k->prof.alg != KX_ALG_HMAC) {
+		k->kcv_method = k->prof.alg == KX_ALG_AES ?
+		    KX_KCV_ZERO_BLOCK : KX_KCV_GP_DES;
+		n = kx_kcv_default_len(k->kcv_method);
+		if (kcv_of(t, kh, k->prof.id, k->prof.alg, k->kcv_method, kcv,
+		    n, 0, NULL) == KX_OK) {
+			k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
+			k->kcv.n = n;
+		} else {
+			k->kcv_method = KX_KCV_NONE;
+			kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK, NULL,
+			    NULL, k->prof.id, "no KCV: the token has no "
+			    "CKA_CHECK_VALUE for %s and the key may not "
+			    "encrypt", k->prof.id);
+		}
+	}
+	/* the rules of the export phase, as for a key from a file */
+	if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy, o->now, NULL,
+	    &plan, &nerr, d)) != KX_OK)
+		goto out;
+	if (nerr > 0) {
+		r = KX_EPOLICY;
+		goto out;
+	}
+	k->value.form = KX_VALUE_WRAPPED;
+	k->value.alg = plan.wrap;
+	k->value.kek_id = kxi_strdup(&doc->arena, plan.kek_id);
+	k->value.data.p = kxi_memdup(&doc->arena, wrapped, wl);
+	k->value.data.n = wl;
+	if (k->value.kek_id == NULL || k->value.data.p == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = token_tk(t, doc, wh, plan.kek_id, plan.bits, d)) != KX_OK)
+		goto out;
+	*out = doc;
+	doc = NULL;
+out:
+	free(wrapped);
+	kxi_p11uri_free(ku);
+	kx_doc_free(doc);
+	return r;
+}
+
+/* ---- import ----------------------------------------------------------- */
+struct tmpl {
+	CK_ATTRIBUTE a[24];
+	const char *names[24];
+	CK_ULONG n, base;	/* base: the attributes every key needs */
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+	CK_BBOOL t, f;
+	CK_DATE start, end;
+	uint8_t id[256];
+};
+
+static void
+tm_add(struct tmpl *m, CK_ATTRIBUTE_TYPE type, void *p, CK_ULONG n,
+    const char *name)
+{
+	m->names[m->n] = name;
+	m->a[m->n++] = (CK_ATTRIBUTE){ type, p, n };
+}
+
+/* The unwrap template of key k: attributes from the profile. */
+static int
+build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
+{
+	const kx_profile *p = &k->prof;
+	const char *label = t->uri->object != NULL ? t->uri->object :
+	    p->name != NULL ? p->name : p->id;
+	struct kxi_p11uri *ref = NULL;
+	size_t idlen = 0, i;
+	uint32_t mapped = 0;
+	int u;
+
+	memset(m, 0, sizeof(*m));
+	m->t = CK_TRUE;
+	m->f = CK_FALSE;
+	m->cls = CKO_SECRET_KEY;
+	m->kt = key_type_of(p->alg);
+	if (p->cls != KX_CLASS_SECRET || (p->alg != KX_ALG_AES &&
+	    p->alg != KX_ALG_DES && p->alg != KX_ALG_TDEA2 &&
+	    p->alg != KX_ALG_TDEA3 && p->alg != KX_ALG_HMAC))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "key %s: only secret keys "
+		    "are imported into a token", p->id);
+	tm_add(m, CKA_CLASS, &m->cls, sizeof(m->cls), "CKA_CLASS");
+	tm_add(m, CKA_KEY_TYPE, &m->kt, sizeof(m->kt), "CKA_KEY_TYPE");
+	tm_add(m, CKA_TOKEN, &m->t, sizeof(m->t), "CKA_TOKEN");
+	m->base = m->n;
+	tm_add(m, CKA_LABEL, (void *)label, strlen(label), "CKA_LABEL");
+	/* CKA_ID: the target URI's id=, else the one the source had */
+	if (t->uri->id != NULL) {
+		idlen = t->uri->id_len > sizeof(m->id) ? sizeof(m->id) :
+		    t->uri->id_len;
+		memcpy(m->id, t->uri->id, idlen);
+	} else if (p->reference != NULL &&
+	    strncmp(p->reference, "pkcs11:", 7) == 0 &&
+	    kxi_p11uri_parse(p->reference, &ref, NULL) == KX_OK &&
+	    ref->id != NULL) {
+		idlen = ref->id_len > sizeof(m->id) ? sizeof(m->id) :
+		    ref->id_len;
+		memcpy(m->id, ref->id, idlen);
+	}
+	kxi_p11uri_free(ref);
+	if (idlen > 0)
+		tm_add(m, CKA_ID, m->id, idlen, "CKA_ID");
+	tm_add(m, CKA_PRIVATE, &m->t, sizeof(m->t), "CKA_PRIVATE");
+	for (i = 0; i < NUSAGES; i++) {
+		u = (p->usage & (KX_USAGE_BIT(usages[i].u) |
+		    KX_USAGE_BIT(usages[i].alt))) != 0;
+		mapped |= KX_USAGE_BIT(usages[i].u) |
+		    KX_USAGE_BIT(usages[i].alt);
+		tm_add(m, usages[i].type, u ? &m->t : &m->f, sizeof(m->t),
+		    usages[i].name);
+	}
+	tm_add(m, CKA_EXTRACTABLE, p->export_.allowed ? &m->t : &m->f,
+	    sizeof(m->t), "CKA_EXTRACTABLE");
+	tm_add(m, CKA_SENSITIVE, p->sensitive ? &m->t : &m->f, sizeof(m->t),
+	    "CKA_SENSITIVE");
+	if (p->not_before != KX_UNSET_TIME) {
+		date_to(p->not_before, &m->start);
+		tm_add(m, CKA_START_DATE, &m->start, sizeof(m->start),
+		    "CKA_START_DATE");
+	}
+	if (p->not_after != KX_UNSET_TIME) {
+		date_to(p->not_after, &m->end);
+		tm_add(m, CKA_END_DATE, &m->end, sizeof(m->end),
+		    "CKA_END_DATE");
+	}
+	/* usages a token has no attribute for: said, not dropped quietly */
+	for (i = 0; i < KX_U__N; i++)
+		if ((p->usage & KX_USAGE_BIT(i)) && !(mapped & KX_USAGE_BIT(i)))
+			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL,
+			    NULL, p->id, "usage %s has no PKCS#11 attribute: "
+			    "the token does not record it",
+			    kx_name(KX_E_USAGE, (int)i));
+	return KX_OK;
+}
+
+struct import {
+	kx_p11 *t;
+	struct handles before;
+	CK_OBJECT_HANDLE keep;	/* a session key a rollback spares */
+};
+
+/* Destroy every object the session sees that was not there before. */
+static void
+rollback(struct import *im)
+{
+	struct handles now;
+	size_t i, j;
+
+	if (find(im->t, NULL, 0, &now, NULL) != KX_OK)
+		return;
+	for (i = 0; i < now.n; i++) {
+		for (j = 0; j < im->before.n; j++)
+			if (im->before.v[j] == now.v[i])
+				break;
+		if (j == im->before.n && now.v[i] != im->keep)
+			im->t->f->C_DestroyObject(im->t->s, now.v[i]);
+	}
+	free(now.v);
+}
+
+static bool
+template_rv(CK_RV rv)
+{
+	return rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+	    rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_ATTRIBUTE_READ_ONLY ||
+	    rv == CKR_TEMPLATE_INCONSISTENT || rv == CKR_TEMPLATE_INCOMPLETE;
+}
+
+/*
+ * The token refused the template: find which attributes, one by one (the
+ * base template plus each attribute alone; every probe's object is
+ * destroyed), and report each.
+ */
+static int
+probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
+    CK_OBJECT_HANDLE uh, const kx_keyval *v, struct tmpl *m, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	CK_ATTRIBUTE one[8];
+	CK_OBJECT_HANDLE h;
+	CK_ULONG i;
+	CK_RV rv;
+	char b[24];
+	int bad = 0;
+
+	/* the key itself first: a key type the token does not take */
+	h = CK_INVALID_HANDLE;
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m->a,
+	    m->base, &h);
+	if (h != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, h);
+	rollback(im);
+	if (rv != CKR_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
+		    "%s as a %s key (%s)", t->label, k->prof.id,
+		    kx_name(KX_E_ALG, k->prof.alg), rvname(rv, b));
+	for (i = m->base; i < m->n; i++) {
+		memcpy(one, m->a, m->base * sizeof(*one));
+		one[m->base] = m->a[i];
+		h = CK_INVALID_HANDLE;
+		rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n,
+		    one, m->base + 1, &h);
+		if (h != CK_INVALID_HANDLE)
+			t->f->C_DestroyObject(t->s, h);
+		rollback(im);
+		if (rv != CKR_OK && template_rv(rv)) {
+			bad++;
+			kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUNSUPPORTED,
+			    NULL, NULL, k->prof.id, "token %s will not take "
+			    "%s as the profile says it (%s)", t->label,
+			    m->names[i], rvname(rv, b));
+		}
+	}
+	return bad ? KX_EUNSUPPORTED : KX_FAIL(d, KX_EUNSUPPORTED, "token %s: "
+	    "the unwrap template of %s is refused as a whole", t->label,
+	    k->prof.id);
+}
+
+static int check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k,
+    CK_OBJECT_HANDLE h, kx_diag *d);
+
+/*
+ * SoftHSM 2.6 reports CKA_VALUE_LEN 0 for an unwrapped key and refuses
+ * it in the unwrap template: set it after the unwrap where the token
+ * lets us (best effort; a token that refuses keeps its own value).
+ */
+static void
+fix_len(kx_p11 *t, CK_OBJECT_HANDLE h, size_t len)
+{
+	CK_ULONG v = 0, want = len;
+	CK_ATTRIBUTE a = { CKA_VALUE_LEN, &want, sizeof(want) };
+
+	if (len > 0 && (get_ulong(t, h, CKA_VALUE_LEN, &v) != 0 || v == 0))
+		(void)t->f->C_SetAttributeValue(t->s, h, &a, 1);
+}
+
+/* Unwrap v under uh with mech into a new key of k's profile; check KCV. */
+static int
+unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
+    CK_MECHANISM *mech, CK_OBJECT_HANDLE uh, const kx_keyval *v, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	struct tmpl m;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	char b[24];
+	CK_RV rv;
+	int r;
+
+	if ((r = build_tmpl(t, k, &m, d)) != KX_OK)
+		return r;
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m.a, m.n,
+	    &h);
+	if (rv != CKR_OK) {
+		rollback(im);	/* the half-made object a failure leaves */
+		if (template_rv(rv))
+			return probe(im, k, mech, uh, v, &m, d);
+		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
+		    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
+		    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
+		    rv == CKR_GENERAL_ERROR || rv == CKR_WRAPPED_KEY_INVALID ||
+		    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
+		    "does not verify under the transport key" : "");
+	}
+	fix_len(t, h, k->prof.length_bits / 8);
+	return check_new(t, doc, k, h, d);
+}
+
+/* The KCV of new key h in the token against the document's. */
+static int
+check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k, CK_OBJECT_HANDLE h,
+    kx_diag *d)
+{
+	uint8_t kcv[16];
+	char want[2 * 16 + 1], have[2 * 16 + 1];
+	int r;
+
+	if (k->prof.alg == KX_ALG_HMAC || k->kcv.n == 0) {
+		if (k->prof.alg != KX_ALG_HMAC)
+			kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK,
+			    doc->source, NULL, k->prof.id, "no KCV in the "
+			    "document: the key in the token is not checked");
+		return KX_OK;
+	}
+	if (k->kcv.n > sizeof(kcv))
+		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, NULL, k->prof.id, "a %zu-byte KCV is not "
+		    "checked", k->kcv.n);
+	if ((r = kcv_of(t, h, k->prof.id, k->prof.alg, k->kcv_method, kcv,
+	    k->kcv.n, 1, d)) != KX_OK)
+		return r;
+	if (CRYPTO_memcmp(kcv, k->kcv.p, k->kcv.n) != 0) {
+		kx_hex_encode(k->kcv.p, k->kcv.n, want);
+		kx_hex_encode(kcv, k->kcv.n, have);
+		return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, NULL, k->prof.id, "KCV of the key in token "
+		    "%s is %s, the document says %s", t->label, have, want);
+	}
+	return KX_OK;
+}
+
+/* A key already in the token under the label the import would use. */
+static int
+label_free(kx_p11 *t, const kx_key *k, kx_diag *d)
+{
+	const char *label = t->uri->object != NULL ? t->uri->object :
+	    k->prof.name != NULL ? k->prof.name : k->prof.id;
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE tm[2] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_LABEL, (void *)label, strlen(label) } };
+	struct handles h;
+	int r;
+
+	if ((r = find(t, tm, 2, &h, d)) != KX_OK)
+		return r;
+	free(h.v);
+	if (h.n > 0)
+		return KX_FAIL(d, KX_EINPUT, "token %s already holds a secret "
+		    "key labelled %s: not imported twice", t->label, label);
+	return KX_OK;
+}
+
+/* kx_import's callback: one verified clear value into the token. */
+static int
+put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
+    kx_diag *d)
+{
+	struct import *im = arg;
+	kx_p11 *t = im->t;
+	kx_secret *eph = NULL;
+	kx_keyval v;
+	kx_buf w = { 0 };
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE tm[8];
+	CK_OBJECT_HANDLE eh = CK_INVALID_HANDLE;
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_RV rv;
+	char b[24];
+	int r;
+
+	if ((r = kx_secret_new(32, &eph)) != KX_OK)
+		return KX_FAIL(d, r, "out of memory");
+	if (RAND_priv_bytes(kx_secret_mut(eph), 32) != 1) {
+		r = kxi_diag_openssl(d, KX_ECRYPTO, "random session key");
+		goto out;
+	}
+	tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+	tm[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tm[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+	tm[3] = (CK_ATTRIBUTE){ CKA_UNWRAP, &tr, sizeof(tr) };
+	tm[4] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
+	tm[5] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+	tm[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
+	tm[7] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(eph), 32 };
+	if ((rv = t->f->C_CreateObject(t->s, tm, 8, &eh)) != CKR_OK) {
+		r = KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
+		    "for %s cannot be created (%s)", t->label,
+		    doc->keys[i].prof.id, rvname(rv, b));
+		goto out;
+	}
+	im->keep = eh;
+	if ((r = kx_wrap(KX_WRAP_AES_KWP, eph, value, NULL, 0, &w, d)) !=
+	    KX_OK)
+		goto out;
+	kx_secret_free(eph);
+	eph = NULL;
+	memset(&v, 0, sizeof(v));
+	v.data.p = w.data;
+	v.data.n = w.len;
+	r = unwrap_into(im, doc, &doc->keys[i], &mech, eh, &v, d);
+out:
+	if (eh != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, eh);
+	im->keep = CK_INVALID_HANDLE;
+	kx_secret_free(eph);
+	kx_buf_free(&w);
+	return r;
+}
+
+/* The key of a KCV check: the document's transport key and its KCV. */
+static int
+check_token_kek(kx_p11 *t, const kx_doc *doc, const kx_tk *tk,
+    CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
+{
+	uint8_t kcv[KX_KCV_MAX_LEN];
+	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
+
+	if (tk->alg != KX_ALG_AES || tk->length_bits != bits ||
+	    tk->kcv.n == 0 || tk->kcv.n > KX_KCV_MAX_LEN)
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &tk->loc, NULL, "the token's transport key "
+		    "(AES-%u) is not transport key %s (%s/%u)", bits, tk->id,
+		    kx_name(KX_E_ALG, tk->alg), tk->length_bits);
+	if (kcv_of(t, wh, tk->id, KX_ALG_AES, tk->kcv_method, kcv, tk->kcv.n,
+	    0, NULL) != KX_OK) {
+		/* a pure wrapping key: the unwrap's integrity check decides */
+		kxi_diag_add(d, "KX135", KX_SEV_WARNING, KX_OK, doc->source,
+		    &tk->loc, NULL, "the %s KCV of transport key %s cannot be "
+		    "computed in token %s (the key may not encrypt and has "
+		    "no CKA_CHECK_VALUE of that kind): the unwrap's integrity "
+		    "check and each key's KCV decide", kx_name(KX_E_KCV_METHOD,
+		    tk->kcv_method), tk->id, t->label);
+		return KX_OK;
+	}
+	if (CRYPTO_memcmp(kcv, tk->kcv.p, tk->kcv.n) != 0) {
+		kx_hex_encode(tk->kcv.p, tk->kcv.n, want);
+		kx_hex_encode(kcv, tk->kcv.n, have);
+		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, &tk->loc, NULL, "the KEK in token %s (KCV %s) "
+		    "is not transport key %s (KCV %s)", t->label, have,
+		    tk->id, want);
+	}
+	return KX_OK;
+}
+
+/* In-token unwrap of every aes-kw/aes-kwp value under kek_uri's key. */
+static int
+import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
+    const kx_xchg_opts *o, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	struct kxi_p11uri *ku = NULL;
+	CK_OBJECT_HANDLE wh;
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	const kx_tk *tk;
+	char klabel[256];
+	unsigned bits;
+	size_t i, nerr = 0;
+	int r, r2;
+
+	r = kxi_rules_run(doc, KX_PHASE_DOCUMENT, o->policy, o->now,
+	    o->against, NULL, &nerr, d);
+	r2 = r != KX_OK ? r : kxi_rules_run(doc, KX_PHASE_IMPORT, o->policy,
+	    o->now, NULL, NULL, &nerr, d);
+	if (r2 != KX_OK)
+		return r2;
+	if (nerr > 0)
+		return KX_EPOLICY;
+	if ((r = find_kek(t, kek_uri, &wh, &ku, d)) != KX_OK)
+		return r;
+	kxi_p11uri_free(ku);
+	for (i = 0; i < doc->nkeys; i++) {
+		const kx_key *k = &doc->keys[i];
+		const kx_keyval *v = &k->value;
+
+		if (v->form != KX_VALUE_WRAPPED || (v->alg != KX_WRAP_AES_KW &&
+		    v->alg != KX_WRAP_AES_KWP))
+			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
+			    k->prof.id, "a token unwraps aes-kw and aes-kwp "
+			    "values only (got %s %s%s)",
+			    kx_name(KX_E_VALUE_FORM, v->form),
+			    kx_name(KX_E_WRAP_ALG, v->alg),
+			    v->alg == KX_WRAP_AES_SIV_BOUND ? ": give the "
+			    "transport key as file:, fd: or env: to import "
+			    "a bound value" : "");
+		if ((tk = kxi_doc_find_tk(doc, v->kek_id)) == NULL)
+			return kxi_diag_add(d, "KX141", KX_SEV_ERROR,
+			    KX_ENOTFOUND, doc->source, &k->loc[KXF_VALUE],
+			    k->prof.id, "transport key %s is not defined",
+			    v->kek_id ? v->kek_id : "-");
+		if ((r = kek_info(t, wh, CKA_UNWRAP, tk->length_bits, &bits,
+		    klabel, sizeof(klabel), d)) != KX_OK ||
+		    (r = check_token_kek(t, doc, tk, wh, bits, d)) != KX_OK ||
+		    (r = label_free(t, k, d)) != KX_OK)
+			return r;
+		mech.mechanism = v->alg == KX_WRAP_AES_KWP ?
+		    CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
+		if ((r = unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
+			return r;
+	}
+	return KX_OK;
+}
+
+int
+kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
+    const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
+{
+	struct import im = { 0 };
+	kx_xchg_opts none = { 0 };
+	size_t i;
+	int r;
+
+	if (t == NULL || doc == NULL || (kek_uri == NULL) == (kek == NULL))
+		kxi_misuse(__func__, "NULL argument (or both keys)");
+	if (o == NULL)
+		o = &none;
+	im.t = t;
+	if ((t->uri->object != NULL || t->uri->id != NULL) &&
+	    doc->nkeys != 1)
+		return KX_FAIL(d, KX_EUSAGE, "token %s: the target URI names "
+		    "one key (object= or id=), the document holds %zu",
+		    t->label, doc->nkeys);
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: keys are "
+		    "imported as secret keys (the URI says type=%s)",
+		    t->label, t->uri->type_text);
+	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK)
+		return r;
+	if (kek_uri != NULL) {
+		r = import_wrapped(&im, doc, kek_uri, o, d);
+	} else {
+		for (i = 0, r = KX_OK; i < doc->nkeys && r == KX_OK; i++)
+			r = label_free(t, &doc->keys[i], d);
+		if (r == KX_OK)
+			r = kx_import(doc, kek, o, put_clear, &im, d);
+	}
+	if (r != KX_OK)
+		rollback(&im);
+	free(im.before.v);
+	return r;
+}
+
+/* ---- a key made in process (a ceremony) -------------------------------- */
+int
+kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
+    enum kx_kcv_method km, const uint8_t *kcv, size_t n, const char **how,
+    kx_diag *d)
+{
+	struct import im = { 0 };
+	struct tmpl m;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	kx_doc *doc = NULL;
+	kx_key *k;
+	int r;
+
+	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*how = "-";
+	memset(&m, 0, sizeof(m));
+
+	if (t->uri->object == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "token %s: the URI must name the "
+		    "new key (object=LABEL)", t->label);
+	if (n == 0 || n > 16 || (alg != KX_ALG_AES && alg != KX_ALG_DES &&
+	    alg != KX_ALG_TDEA2 && alg != KX_ALG_TDEA3))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only AES, DES "
+		    "and TDEA keys with a KCV are stored", t->label);
+	im.t = t;
+	if ((doc = kxi_doc_new()) == NULL || (k = kxi_doc_add_key(doc)) ==
+	    NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* a transport key: wraps and unwraps, never leaves the token */
+	k->prof.id = kxi_strdup(&doc->arena, t->uri->object);
+	k->prof.cls = KX_CLASS_SECRET;
+	k->prof.alg = alg;
+	k->prof.length_bits = (unsigned)kx_secret_len(key) * 8;
+	k->prof.usage = KX_USAGE_BIT(KX_U_WRAP) | KX_USAGE_BIT(KX_U_UNWRAP);
+	k->prof.export_.allowed = false;
+	k->prof.sensitive = true;
+	k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
+	k->kcv.n = n;
+	k->kcv_method = km;
+	if (k->prof.id == NULL || k->kcv.p == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK ||
+	    (r = label_free(t, k, d)) != KX_OK ||
+	    (r = build_tmpl(t, k, &m, d)) != KX_OK)
+		goto out;
+	/*
+	 * The value is in process (the ceremony made it): hand it over
+	 * with C_CreateObject, so the token records its length and check
+	 * value; a token that refuses clear secret keys gets it under a
+	 * session key instead.
+	 */
+	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
+	    kx_secret_len(key) };
+	if (t->f->C_CreateObject(t->s, m.a, m.n, &h) == CKR_OK) {
+		*how = "C_CreateObject";
+		r = check_new(t, doc, k, h, d);
+	} else {
+		rollback(&im);
+		*how = "C_UnwrapKey under a one-time session key";
+		r = put_clear(&im, doc, 0, key, d);
+	}
+	if (r != KX_OK)
+		rollback(&im);
+out:
+	OPENSSL_cleanse(&m, sizeof(m));
+	free(im.before.v);
+	kx_doc_free(doc);
+	return r;
+}
+
+int
+kx_p11_has_xor(kx_p11 *t)
+{
+	return t != NULL && has_mech(t, CKM_XOR_BASE_AND_DATA, CKF_DERIVE);
+}
+
+/* ---- key sources -------------------------------------------------------- */
+int
+kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
+{
+	kx_p11 *t = NULL;
+	CK_OBJECT_HANDLE h;
+	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	kx_secret *v = NULL;
+	CK_RV rv;
+	int r;
+
+	*out = NULL;
+	if ((r = kx_p11_open(uri, NULL, &t, d)) != KX_OK)
+		return r;
+	if ((r = find_one(t, t->uri, "key source", &h, d)) != KX_OK)
+		goto out;
+	if (get_bool(t, h, CKA_EXTRACTABLE) != 1 ||
+	    get_bool(t, h, CKA_SENSITIVE) != 0) {
+		r = KX_FAIL(d, KX_EPOLICY, "key source %s: the token keeps "
+		    "this key's value inside (sensitive or not extractable); "
+		    "this operation needs it in process", uri);
+		goto out;
+	}
+	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK ||
+	    a.ulValueLen == 0 || a.ulValueLen > 1024) {
+		r = p11_fail(d, t, KX_EIO, rv, "reading the key value");
+		goto out;
+	}
+	if ((r = kx_secret_new(a.ulValueLen, &v)) != KX_OK)
+		goto out;
+	a.pValue = kx_secret_mut(v);
+	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK) {
+		r = p11_fail(d, t, KX_EIO, rv, "reading the key value");
+		goto out;
+	}
+	*out = v;
+	v = NULL;
+out:
+	kx_secret_free(v);
+	kx_p11_close(t);
+	return r;
+}

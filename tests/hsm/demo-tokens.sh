@@ -1,0 +1,28 @@
+#!/bin/sh
+# demo-tokens.sh - ./bootstrap demo's second part (tools/demo-tokens.sh)
+# runs: master keys move between two SoftHSMv2 tokens, every KCV computed
+# in the tokens matches, the tampered copy is refused with the issuer's
+# token unchanged, and the verdict is OK.
+set -eu
+. "${KX_SRCDIR:?}/tests/interop/peers.sh"
+. "$SRC/tests/hsm/softhsm.sh"
+kx_need "$KX" openssl
+out=$(mktemp "${TMPDIR:-/tmp}/kx-demo-tokens.XXXXXX")
+trap 'rm -f "$out"' EXIT
+rc=0
+KX_SOFTHSM_MODULE=$KX_P11_MODULE KX_DEMO_NOW=2026-11-30T00:00:00Z \
+    sh "$SRC/tools/demo-tokens.sh" "$KX" > "$out" 2>&1 || rc=$?
+fail=0
+check() { grep -Eq "$1" "$out" || { echo "FAIL: no line /$1/"; fail=1; }; }
+check '^VERDICT: OK - 3 master keys moved'
+check "^refused; the issuer's token is unchanged \\([0-9]+ objects\\)$"
+for k in ENC MAC DEK; do
+	check "^ISD-KVN30-$k: manufacturer ([0-9A-F]{6}), issuer \\1, document \\1$"
+	check "^imported ISD-KVN30-$k into token issuer: unwrapped in the token with C_UnwrapKey; KCV [0-9A-F]{6} matches"
+done
+check '^combined key stored in token issuer as a transport key'
+if [ $rc != 0 ] || [ $fail != 0 ]; then
+	tail -40 "$out"
+	exit 1
+fi
+echo "demo on two tokens: VERDICT OK"

@@ -1,0 +1,64 @@
+# softhsm.sh - sourced by token tests: throwaway SoftHSMv2 tokens under a
+# private SOFTHSM2_CONF in the test's own temporary folder (never the
+# system's configuration or token store).
+#
+#   kx_hsm_setup DIR      write DIR/softhsm2.conf, DIR/tokens; export
+#                         SOFTHSM2_CONF; set KX_P11_MODULE
+#   kx_hsm_token LABEL    initialise a token (SO PIN 87654321, user PIN
+#                         from DIR/pin, 12345678)
+#   kx_hsm_tool LABEL ... pkcs11-tool on that token, logged in
+#   kx_hsm_count LABEL    number of objects the user sees in the token
+#
+# Needs softhsm2 and opensc: kx_need (peers.sh) fails under
+# KX_REQUIRE_PEERS=1 and skips otherwise.
+KX_P11_MODULE=
+for m in /usr/lib/softhsm/libsofthsm2.so \
+    /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+    /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
+	[ -f "$m" ] && { KX_P11_MODULE=$m; break; }
+done
+kx_need softhsm2-util pkcs11-tool
+[ -n "$KX_P11_MODULE" ] || kx_need libsofthsm2.so
+
+kx_hsm_setup() {
+	KX_HSM_DIR=$1
+	mkdir -p "$KX_HSM_DIR/tokens"
+	cat > "$KX_HSM_DIR/softhsm2.conf" <<CONF
+directories.tokendir = $KX_HSM_DIR/tokens
+objectstore.backend = file
+log.level = ERROR
+slots.removable = false
+CONF
+	SOFTHSM2_CONF=$KX_HSM_DIR/softhsm2.conf
+	export SOFTHSM2_CONF
+	printf '12345678\n' > "$KX_HSM_DIR/pin"
+	chmod 600 "$KX_HSM_DIR/pin"
+}
+
+kx_hsm_token() {
+	softhsm2-util --init-token --free --label "$1" --so-pin 87654321 \
+	    --pin 12345678 >/dev/null
+}
+
+kx_hsm_tool() {
+	_l=$1
+	shift
+	pkcs11-tool --module "$KX_P11_MODULE" --token-label "$_l" \
+	    --login --pin 12345678 "$@"
+}
+
+# kx_hsm_show LABEL OBJECT: pkcs11-tool's listing of the object labelled
+# OBJECT (its lines up to the next object)
+kx_hsm_show() {
+	kx_hsm_tool "$1" --list-objects 2>/dev/null | awk -v l="$2" '
+	    /^[A-Z][A-Za-z ]* Object/ { if (blk != "" && hit) printf "%s", blk;
+		blk = ""; hit = 0 }
+	    { blk = blk $0 "\n" }
+	    $1 == "label:" { sub(/^ *label: */, ""); if ($0 == l) hit = 1 }
+	    END { if (hit) printf "%s", blk }'
+}
+
+kx_hsm_count() {
+	kx_hsm_tool "$1" --list-objects 2>/dev/null |
+	    grep -c '^[A-Z][A-Za-z ]* Object'
+}

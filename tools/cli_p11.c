@@ -1,0 +1,267 @@
+/*
+ * cli_p11.c - the commands on PKCS#11 tokens: `show pkcs11:URI`,
+ * `export --from pkcs11:URI --kek pkcs11:URI` and `import --to pkcs11:URI
+ * --kek SRC IN`.  Keys stay in their tokens: export wraps inside the
+ * token, import unwraps inside the token, KCVs are computed there.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "cli_p11.h"
+
+int
+cli_p11_opt(kx_p11_opts *po, const char *name, const char *arg)
+{
+	if (strcmp(name, "module") == 0)
+		po->module = arg;
+	else if (strcmp(name, "pin-source") == 0)
+		po->pin_source = arg;
+	else
+		return 0;
+	return 1;
+}
+
+int
+cli_is_p11(const char *s)
+{
+	return s != NULL && strncmp(s, "pkcs11:", 7) == 0;
+}
+
+/* Open the token uri names; on failure print why.  Exit code. */
+static int
+open_token(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    kx_p11 **t, kx_diag *d)
+{
+	int r;
+
+	if ((r = kx_p11_open(uri, po, t, d)) != KX_OK)
+		return cli_fail(cli, d, r, uri);
+	return CLI_OK;
+}
+
+int
+cli_p11_show(struct cli *cli, const char *uri, const kx_p11_opts *po)
+{
+	kx_p11 *t = NULL;
+	kx_doc *doc = NULL;
+	kx_diag *d;
+	kx_buf b = { 0 };
+	int r, ex;
+
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_profiles(t, &doc, d)) != KX_OK ||
+	    (r = kx_doc_summary(doc, &b)) != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	fprintf(cli->out, "token %s: %zu key%s (profiles from attributes; "
+	    "no values)\n", kx_p11_label(t), kx_doc_key_count(doc),
+	    kx_doc_key_count(doc) == 1 ? "" : "s");
+	ex = cli_write(cli, NULL, b.data, b.len, 0);
+out:
+	kx_buf_free(&b);
+	kx_doc_free(doc);
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}
+
+/* Shared set-up of a token command: --now, --policy, diagnostics. */
+static int
+setup(struct cli *cli, struct cli_xchg *x)
+{
+	int ex;
+
+	x->cli = cli;
+	if ((ex = cli_now(cli, x->now, &x->xo.now)) != CLI_OK)
+		return ex;
+	if ((x->d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
+	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
+		return ex;
+	x->xo.policy = x->policy;
+	return CLI_OK;
+}
+
+int
+cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
+    const char *kek, const kx_p11_opts *po)
+{
+	kx_p11 *t = NULL;
+	const kx_key *k;
+	const uint8_t *kcv;
+	enum kx_kcv_method m;
+	enum kx_format fmt = KX_FMT_XML;
+	enum kx_wrap_alg w;
+	const char *kekid;
+	char names[64];
+	char hex[2 * KX_KCV_MAX_LEN + 1];
+	size_t len;
+	int r, ex;
+
+	if (!cli_is_p11(kek))
+		return cli_usage(cli, "--from pkcs11: needs --kek pkcs11:URI "
+		    "(a key in the same token: the token wraps)");
+	/* the formats that carry wrapped values and transport keys */
+	if (x->to != NULL && (kx_format_caps(fmt =
+	    kx_format_from_name(x->to)) & KX_CAP_BOUND) == 0) {
+		cli_format_list(KX_CAP_BOUND, names, sizeof(names));
+		return cli_usage(cli, "--to: expected %s, got '%s'", names,
+		    x->to);
+	}
+	if ((ex = setup(cli, x)) != CLI_OK)
+		goto out;
+	cli_audit_set(cli, KX_AF_INPUT, from);
+	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
+	if ((ex = open_token(cli, from, po, &t, x->d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_export(t, kek, &x->xo, &x->doc, x->d)) != KX_OK) {
+		ex = cli_xchg_refused(cli, x, from, r);
+		goto out;
+	}
+	cli_audit_doc(cli, x->doc);
+	cli_print_findings(cli, x->d, 0, from);
+	if ((ex = cli_write_doc(cli, x->doc, fmt, x->out)) != CLI_OK)
+		goto out;
+	k = kx_doc_key(x->doc, 0);
+	kcv = kx_key_kcv(k, &len, &m);
+	kekid = kx_key_wrapped(k, &w);
+	if (kcv != NULL && len <= KX_KCV_MAX_LEN)
+		kx_hex_encode(kcv, len, hex);
+	fprintf(cli_status(cli, x->out), "exported %s from token %s: KCV %s "
+	    "(%s, computed in the token), wrapped in the token with "
+	    "C_WrapKey under %s as %s: NOT bound to its profile (a token "
+	    "cannot compute the aes-siv-bound wrap)\n", kx_key_id(k),
+	    kx_p11_label(t), kcv != NULL ? hex : "none",
+	    kcv != NULL ? kx_name(KX_E_KCV_METHOD, m) : "-",
+	    kekid, kx_name(KX_E_WRAP_ALG, w));
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	cli_xchg_close(x);
+	return ex;
+}
+
+int
+cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
+    const char *kek, const char *in, const kx_p11_opts *po)
+{
+	struct cli_kek ck = { 0 };
+	struct cli_list none = { 0 };
+	size_t before = 0, after = 0, i;
+	kx_p11 *t = NULL;
+	int r, ex;
+
+	if (kek == NULL)
+		return cli_usage(cli, "--to pkcs11: needs --kek (pkcs11:URI "
+		    "for aes-kw/aes-kwp values, file:, fd: or env: for "
+		    "aes-siv-bound values)");
+	if (x->out != NULL)
+		return cli_usage(cli, "-o does not go with --to pkcs11: (the "
+		    "keys go into the token)");
+	x->to = NULL;
+	if ((ex = cli_xchg_open(cli, x, in, KX_FMT_AUTO)) != CLI_OK)
+		goto out;
+	cli_audit_set(cli, KX_AF_OUTPUT, to);
+	if ((ex = open_token(cli, to, po, &t, x->d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_count(t, &before, x->d)) != KX_OK) {
+		ex = cli_fail(cli, x->d, r, to);
+		goto out;
+	}
+	if (cli_is_p11(kek)) {
+		r = kx_p11_import(t, x->doc, kek, NULL, &x->xo, x->d);
+	} else {
+		if ((ex = cli_kek_load(cli, "transport key", kek, &none,
+		    KX_ALG_NONE, "kek-alg", 0, &ck)) != CLI_OK)
+			goto out;
+		x->xo.from_kek_alg = ck.alg;
+		r = kx_p11_import(t, x->doc, NULL, ck.key, &x->xo, x->d);
+	}
+	if (r != KX_OK) {
+		cli_print_findings(cli, x->d, 0, in);
+		if (kx_p11_count(t, &after, NULL) != KX_OK || after != before)
+			cli_error(cli, "import into token %s failed and the "
+			    "token could NOT be restored (%zu objects before, "
+			    "%zu after)", kx_p11_label(t), before, after);
+		else
+			cli_error(cli, "import refused: token %s unchanged "
+			    "(%zu objects)", kx_p11_label(t), before);
+		ex = cli_exit_for(r);
+		goto out;
+	}
+	cli_print_findings(cli, x->d, 0, in);
+	for (i = 0; i < kx_doc_key_count(x->doc); i++) {
+		const kx_key *k = kx_doc_key(x->doc, i);
+		enum kx_kcv_method m;
+		size_t len;
+		const uint8_t *kcv = kx_key_kcv(k, &len, &m);
+		char hex[2 * KX_KCV_MAX_LEN + 1];
+
+		if (kcv != NULL && len <= KX_KCV_MAX_LEN)
+			kx_hex_encode(kcv, len, hex);
+		fprintf(cli->out, "imported %s into token %s: %s; KCV %s%s%s\n",
+		    kx_key_id(k), kx_p11_label(t), cli_is_p11(kek) ?
+		    "unwrapped in the token with C_UnwrapKey" :
+		    "aes-siv-bound value verified and unwrapped in process "
+		    "(secure heap; a token cannot unwrap it), moved into the "
+		    "token under a one-time session key with C_UnwrapKey and "
+		    "wiped", kcv != NULL ? hex : "none",
+		    kcv != NULL ? " matches, computed in the token" : "",
+		    kcv != NULL ? "" : " (not checked)");
+	}
+	ex = CLI_OK;
+out:
+	cli_kek_free(&ck);
+	kx_p11_close(t);
+	cli_xchg_close(x);
+	return ex;
+}
+
+int
+cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    const kx_secret *key, enum kx_alg alg, enum kx_kcv_method m,
+    const uint8_t *kcv, size_t n)
+{
+	char hex[2 * 16 + 1];
+	const char *how = "-";
+	size_t before = 0, after = 0;
+	kx_p11 *t = NULL;
+	kx_diag *d;
+	int r, ex;
+
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	cli_audit_set(cli, KX_AF_OUTPUT, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_count(t, &before, d)) != KX_OK ||
+	    (r = kx_p11_store(t, key, alg, m, kcv, n, &how, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
+			cli_error(cli, "token %s unchanged (%zu objects)",
+			    kx_p11_label(t), before);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	kx_hex_encode(kcv, n > 16 ? 16 : n, hex);
+	fprintf(cli->out, "combined key stored in token %s as a transport "
+	    "key (wrap, unwrap; sensitive, not extractable): KCV %s (%s) "
+	    "matches, computed in the token; combined in process on the "
+	    "secure heap (%s), moved in with %s, wiped\n", kx_p11_label(t),
+	    hex, kx_name(KX_E_KCV_METHOD, m), kx_p11_has_xor(t) ?
+	    "in-token CKM_XOR_BASE_AND_DATA is not used yet" :
+	    "the token has no CKM_XOR_BASE_AND_DATA", how);
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}
