@@ -95,6 +95,18 @@ kxt_secret(const char *hex)
 	return s;
 }
 
+/* Exchange options at time now, transport key id TK-1. */
+static inline kx_xchg_opts
+kxt_xchg_opts(int64_t now)
+{
+	kx_xchg_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.now = now;
+	o.kek_id = "TK-1";
+	return o;
+}
+
 /* What an import handed on (kxt_collect, a kx_import sink): the last
  * value, and how many. */
 struct kxt_got {

@@ -70,17 +70,6 @@ spki_of(EVP_PKEY *pk, kx_bytes *out, kxi_arena *a)
 	OPENSSL_free(der);
 }
 
-static kx_xchg_opts
-opts(void)
-{
-	kx_xchg_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.now = NOW;
-	o.kek_id = "TK-1";
-	return o;
-}
-
 /*
  * Export fills in the public key and fingerprint, the value is the PKCS#8
  * OpenSSL writes, and import gives it back; for each family and curve.
@@ -91,7 +80,7 @@ roundtrip(EVP_PKEY *pk, enum kx_alg alg, unsigned bits, const char *curve,
 {
 	kx_doc *doc = asym_doc(alg, bits, curve);
 	kx_secret *v = pkcs8_of(pk), *kek = kxt_secret(kekhex);
-	kx_xchg_opts o = opts();
+	kx_xchg_opts o = kxt_xchg_opts(NOW);
 	kx_diag *d = kx_diag_new();
 	kx_bytes spki;
 	uint8_t fp[32];
@@ -219,7 +208,7 @@ refusals(void **state)
 	EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
 	kx_secret *v = pkcs8_of(pk), *vk1 = pkcs8_of(k1);
 	kx_secret *kek = kxt_secret(KEK), *junk = kxt_secret(KEK);
-	kx_xchg_opts o = opts();
+	kx_xchg_opts o = kxt_xchg_opts(NOW);
 	kx_diag *d = kx_diag_new();
 	struct kxt_got *g = calloc(1, sizeof(*g));
 	kx_doc *doc;
@@ -276,7 +265,7 @@ refusals(void **state)
 	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
 	kx_doc_free(doc);
 	kx_diag_clear(d);
-	o = opts();
+	o = kxt_xchg_opts(NOW);
 	kx_secret_free(kek);
 	kek = kxt_secret(KEK);
 	/* import: a changed fingerprint is refused (KX131), nothing given */
@@ -330,7 +319,7 @@ rsa_aes_kwp_import(void **state)
 	kx_secret *v = pkcs8_of(pk), *kek = NULL;
 	kx_buf pem = { 0 }, w = { 0 };
 	kx_diag *d = kx_diag_new();
-	kx_xchg_opts o = opts();
+	kx_xchg_opts o = kxt_xchg_opts(NOW);
 	struct kxt_got *g = calloc(1, sizeof(*g));
 	kx_doc *doc = asym_doc(KX_ALG_RSA, 2048, NULL);
 	kx_key *k = &doc->keys[0];

@@ -61,12 +61,7 @@ static const char *KEK2 =
 static kx_xchg_opts
 opts(void)
 {
-	kx_xchg_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.now = NOW;
-	o.kek_id = "TK-1";
-	return o;
+	return kxt_xchg_opts(NOW);
 }
 
 static kx_doc *
