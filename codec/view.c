@@ -75,6 +75,27 @@ xml_without_values(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	return r;
 }
 
+/*
+ * The HTML serializer writes a document's C1 controls (U+0080..U+009F,
+ * which XML allows in text) as they are, and a terminal may act on them:
+ * each becomes U+FFFD, as in every report.  Nothing else is changed.
+ */
+static int
+html_append(kx_buf *out, const unsigned char *p, size_t n)
+{
+	size_t i, run = 0;
+	int r = KX_OK;
+
+	for (i = 0; i + 1 < n && r == KX_OK; i++) {
+		if (p[i] != 0xC2 || p[i + 1] < 0x80 || p[i + 1] > 0x9F)
+			continue;
+		if ((r = kx_buf_append(out, p + run, i - run)) == KX_OK)
+			r = kx_buf_append(out, "\xEF\xBF\xBD", 3);
+		run = ++i + 1;
+	}
+	return r == KX_OK ? kx_buf_append(out, p + run, n - run) : r;
+}
+
 int
 kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d)
 {
@@ -120,7 +141,7 @@ kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d)
 		r = KX_FAIL(d, KX_EINTERNAL, "report: transformation failed");
 		goto out;
 	}
-	r = kx_buf_append(out, html, (size_t)len);
+	r = html_append(out, html, (size_t)len);
 out:
 	xmlFree(html);
 	xmlFreeDoc(res);

@@ -156,27 +156,6 @@ uri_str(kx_buf *b, const char *s)
 	return r;
 }
 
-/* Text output: control characters and invalid UTF-8 become '?'. */
-static int
-text_str(kx_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-	long c;
-	int r = KX_OK;
-
-	while (n > 0 && r == KX_OK) {
-		c = kxi_utf8_next(p, n, &len);
-		if (c < 0x20 || c == 0x7F)
-			r = kx_buf_append(b, "?", 1);
-		else
-			r = kx_buf_append(b, p, len);
-		p += len;
-		n -= len;
-	}
-	return r;
-}
-
 /* ---- shared --------------------------------------------------------- */
 static const char *
 file_of(const kx_finding *f, const kx_report_file *rf)
@@ -254,7 +233,7 @@ text_line(kx_buf *b, const kx_finding *f, const kx_report_file *rf)
 {
 	int r;
 
-	if ((r = text_str(b, file_of(f, rf))) != KX_OK)
+	if ((r = kxi_text_escape(b, file_of(f, rf))) != KX_OK)
 		return r;
 	if (f->line > 0 && f->col > 0)
 		r = kx_buf_printf(b, ":%" PRIu32 ":%" PRIu32, f->line, f->col);
@@ -269,12 +248,12 @@ text_line(kx_buf *b, const kx_finding *f, const kx_report_file *rf)
 	if (r == KX_OK && f->key_id != NULL) {
 		r = kx_buf_printf(b, "key ");
 		if (r == KX_OK)
-			r = text_str(b, f->key_id);
+			r = kxi_text_escape(b, f->key_id);
 		if (r == KX_OK)
 			r = kx_buf_printf(b, ": ");
 	}
 	if (r == KX_OK)
-		r = text_str(b, f->message != NULL ? f->message : "");
+		r = kxi_text_escape(b, f->message != NULL ? f->message : "");
 	return r;
 }
 

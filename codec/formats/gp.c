@@ -634,8 +634,12 @@ map_revisions(struct rd *r, xmlNode *revs)
 		    &p->nrevisions, sizeof(*rv));
 		if (rv == NULL)
 			return KX_ENOMEM;
-		rv->version = attr(r, c, "Version");
-		rv->by = attr(r, c, "By");
+		/* GP's required attributes, empty when unknown: absent */
+		if ((rv->version = attr(r, c, "Version")) != NULL &&
+		    *rv->version == '\0')
+			rv->version = NULL;
+		if ((rv->by = attr(r, c, "By")) != NULL && *rv->by == '\0')
+			rv->by = NULL;
 		rv->date = KX_UNSET_TIME;
 		keep_revision_extras(r, c, p->nrevisions);
 		if (date_attr(r, c, "Date", &day) != 1)
@@ -2015,13 +2019,50 @@ usage_true(const kx_profile *p, size_t i)
 	    "true" : "false";
 }
 
+/*
+ * The writer never writes what the reader refuses (the round trip,
+ * issue 11 item 2): out[start..] read back as a GP document, through the
+ * hub and its schema check; if refused, the output is taken back and the
+ * key is one GP cannot carry (KX_EUNSUPPORTED, with the reader's reason).
+ */
+static int
+readable(kx_buf *out, size_t start, const char *id, kx_diag *d)
+{
+	kx_diag *rd_d = kx_diag_new();
+	kx_doc *back = NULL;
+	const char *why = "out of memory";
+	size_t i;
+	int r;
+
+	if (rd_d == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	r = kx_doc_read(out->data + start, out->len - start, KX_FMT_GP,
+	    "gp", &back, rd_d);
+	kx_doc_free(back);
+	if (r != KX_OK) {
+		for (i = 0; i < kx_diag_count(rd_d); i++)
+			if (kx_diag_get(rd_d, i)->severity == KX_SEV_ERROR) {
+				why = kx_diag_get(rd_d, i)->message;
+				break;
+			}
+		r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUNSUPPORTED, NULL,
+		    NULL, id, "gp: cannot carry key %s: a GP reader would "
+		    "refuse its KeyProfile (%s)", id != NULL ? id : "(no id)",
+		    why);
+		OPENSSL_cleanse(out->data + start, out->len - start);
+		out->len = start;
+	}
+	kx_diag_free(rd_d);
+	return r;
+}
+
 int
 kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 {
 	struct wr w;
 	const kx_profile *p;
 	const char *subtype, *uid;
-	size_t i;
+	size_t i, start = out != NULL ? out->len : 0;
 
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -2084,7 +2125,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	if (w.rc != KX_OK)
 		return KX_FAIL(d, w.rc, "gp: cannot write key %s",
 		    p->id != NULL ? p->id : "(no id)");
-	return KX_OK;
+	return readable(out, start, p->id, d);
 }
 
 /* The hub writes one-key formats only for documents of one key. */

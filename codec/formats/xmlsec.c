@@ -34,6 +34,7 @@
 #include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
+#include <libxml/xmlschemastypes.h>
 
 #include "internal.h"
 
@@ -902,4 +903,21 @@ kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
 		kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name, NULL,
 		    NULL, "document does not follow the schema");
 	return KX_ESCHEMA;
+}
+
+/*
+ * libxml2's own lexical check of an xs:anyURI (the one the schema
+ * validation of native XML applies), for the readers that build the model
+ * without it (strict.c).
+ */
+int
+kxi_xsd_anyuri(const char *s)
+{
+	xmlSchemaTypePtr t;
+
+	kxi_xml_init();
+	if ((t = xmlSchemaGetBuiltInType(XML_SCHEMAS_ANYURI)) == NULL)
+		return 0;
+	return xmlSchemaValPredefTypeNode(t, (const xmlChar *)s, NULL,
+	    NULL) == 0;
 }

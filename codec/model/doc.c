@@ -152,6 +152,12 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 		return not_a_document(d, name);
 	if ((r = f->read(buf, len, name, out, d)) != KX_OK)
 		return r;
+	/* Every reader is held to the native schema (strict.c). */
+	if ((r = kxi_strict_doc(*out, d)) != KX_OK) {
+		kx_doc_free(*out);
+		*out = NULL;
+		return r;
+	}
 	/* Every reader's document knows where it came from. */
 	(*out)->source_format = fmt;
 	if ((*out)->source == NULL && name != NULL &&
@@ -243,6 +249,12 @@ date_or_dash(int64_t t, char out[21])
 	out[10] = '\0';		/* dates are enough for a summary */
 }
 
+static int
+id_or_dash(kx_buf *b, const char *s)
+{
+	return s != NULL ? kxi_text_escape(b, s) : kx_buf_append(b, "-", 1);
+}
+
 int
 kx_doc_summary(const kx_doc *doc, kx_buf *out)
 {
@@ -253,37 +265,50 @@ kx_doc_summary(const kx_doc *doc, kx_buf *out)
 
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	r = kx_buf_printf(out, "document %s: %zu key%s, %zu transport "
-	    "key%s\n", doc->id ? doc->id : "-", doc->nkeys,
-	    doc->nkeys == 1 ? "" : "s", doc->ntks, doc->ntks == 1 ? "" : "s");
+	/* document strings through kxi_text_escape: no control character */
+	if ((r = kx_buf_printf(out, "document ")) == KX_OK)
+		r = id_or_dash(out, doc->id);
+	if (r == KX_OK)
+		r = kx_buf_printf(out, ": %zu key%s, %zu transport key%s\n",
+		    doc->nkeys, doc->nkeys == 1 ? "" : "s", doc->ntks,
+		    doc->ntks == 1 ? "" : "s");
 	for (i = 0; i < doc->ntks && r == KX_OK; i++) {
 		const kx_tk *t = &doc->tks[i];
 
 		kxi_hex_encode(t->kcv.p, t->kcv.n > 16 ? 16 : t->kcv.n, kcv);
-		r = kx_buf_printf(out, "  transport %s %s/%u kcv=%s (%s)\n",
-		    t->id ? t->id : "-", kx_name(KX_E_ALG, t->alg),
-		    t->length_bits, t->kcv.n ? kcv : "-",
-		    kx_name(KX_E_KCV_METHOD, t->kcv_method));
+		if ((r = kx_buf_printf(out, "  transport ")) == KX_OK)
+			r = id_or_dash(out, t->id);
+		if (r == KX_OK)
+			r = kx_buf_printf(out, " %s/%u kcv=%s (%s)\n",
+			    kx_name(KX_E_ALG, t->alg), t->length_bits,
+			    t->kcv.n ? kcv : "-",
+			    kx_name(KX_E_KCV_METHOD, t->kcv_method));
 	}
 	for (i = 0; i < doc->nkeys && r == KX_OK; i++) {
 		k = &doc->keys[i];
 		date_or_dash(k->prof.not_before, nb);
 		date_or_dash(k->prof.not_after, na);
 		kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, kcv);
-		r = kx_buf_printf(out, "  key %s %s/%u usage=",
-		    k->prof.id ? k->prof.id : "-",
-		    kx_name(KX_E_ALG, k->prof.alg), k->prof.length_bits);
+		if ((r = kx_buf_printf(out, "  key ")) == KX_OK)
+			r = id_or_dash(out, k->prof.id);
+		if (r == KX_OK)
+			r = kx_buf_printf(out, " %s/%u usage=",
+			    kx_name(KX_E_ALG, k->prof.alg),
+			    k->prof.length_bits);
 		if (r == KX_OK)
 			r = usage_list(out, k->prof.usage);
 		if (r == KX_OK)
 			r = kx_buf_printf(out, " valid=%s..%s state=%s "
-			    "kcv=%s (%s) value=%s%s%s\n", nb, na,
+			    "kcv=%s (%s) value=%s%s", nb, na,
 			    kx_name(KX_E_STATE, k->prof.state),
 			    k->kcv.n ? kcv : "-",
 			    kx_name(KX_E_KCV_METHOD, k->kcv_method),
 			    kx_name(KX_E_VALUE_FORM, k->value.form),
-			    k->value.kek_id ? "@" : "",
-			    k->value.kek_id ? k->value.kek_id : "");
+			    k->value.kek_id ? "@" : "");
+		if (r == KX_OK && k->value.kek_id != NULL)
+			r = kxi_text_escape(out, k->value.kek_id);
+		if (r == KX_OK)
+			r = kx_buf_append(out, "\n", 1);
 	}
 	return r;
 }

@@ -329,6 +329,14 @@ int kxi_json_str(kx_buf *b, const char *s) KX_WUR;
  * invalid byte (overlong forms, surrogates, above U+10FFFF); *len is the
  * bytes consumed (1 when invalid). */
 long kxi_utf8_next(const unsigned char *s, size_t n, size_t *len);
+/* 1 if code point c (-1: invalid) is an XML 1.0 Char (section 2.2). */
+int kxi_xml_char(long c);
+/*
+ * Document text for a terminal (show, text findings): every control
+ * character (C0 with TAB and LF, DEL, C1) and every invalid UTF-8 byte
+ * becomes '?', so no escape sequence of a document reaches a terminal.
+ */
+int kxi_text_escape(kx_buf *b, const char *s) KX_WUR;
 /*
  * The one XML 1.0 escaper, for text and (KXI_XML_ATTR) "-quoted attribute
  * values.  & < > always, CR always (&#13;), DEL and C1 controls as
@@ -409,6 +417,22 @@ int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)
     __attribute__((noreturn));
+
+/*
+ * The constraints of schema/kmsxchg.xsd on the model (strict.c): string
+ * patterns and lengths, time and duration forms and ranges, integer,
+ * byte and list ranges, unique transport-key ids.  Every reader's
+ * document passes kxi_strict_doc (kx_doc_read); a reader that hands over
+ * keys one at a time runs kxi_strict_head once the header and transport
+ * keys are read and kxi_strict_key on each key.  KX_OK, or KX_ESCHEMA
+ * with a KX002 finding per violation ("schema: Profile/Id: ...").
+ */
+int kxi_strict_head(const kx_doc *doc, kx_diag *d) KX_WUR;
+int kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d) KX_WUR;
+int kxi_strict_doc(const kx_doc *doc, kx_diag *d) KX_WUR;
+/* 1 if s is an xs:anyURI as libxml2's schema validation takes it
+ * (xmlsec.c). */
+int kxi_xsd_anyuri(const char *s);
 
 /* ---- formats: one reader and one writer each ------------------------ */
 /*

@@ -1,7 +1,8 @@
 /*
- * text.c - the one UTF-8 decoder, the one XML 1.0 escaper and the one
- * root-element sniffer of the library (every writer and every format's
- * detect() uses these; the JSON escaper is kxi_json_str in report.c).
+ * text.c - the one UTF-8 decoder, the one XML 1.0 escaper, the one
+ * escaper of text for a terminal and the one root-element sniffer of the
+ * library (every writer and every format's detect() uses these; the JSON
+ * escaper is kxi_json_str in report.c).
  */
 #include "config.h"
 
@@ -50,6 +51,32 @@ xml10_char(long c)
 {
 	return c == '\t' || c == '\n' || c == '\r' ||
 	    (c >= 0x20 && c != 0xFFFE && c != 0xFFFF);
+}
+
+int
+kxi_xml_char(long c)
+{
+	return c >= 0 && xml10_char(c);
+}
+
+int
+kxi_text_escape(kx_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+	long c;
+	int r = KX_OK;
+
+	while (n > 0 && r == KX_OK) {
+		c = kxi_utf8_next(p, n, &len);
+		if (c < 0x20 || (c >= 0x7F && c <= 0x9F))
+			r = kx_buf_append(b, "?", 1);
+		else
+			r = kx_buf_append(b, p, len);
+		p += len;
+		n -= len;
+	}
+	return r;
 }
 
 int

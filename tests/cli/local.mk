@@ -3,6 +3,9 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/convert-gp-unreadable.case \
+	tests/cli/cases/strict-der.case \
+	tests/cli/cases/show-control-chars.case \
 	tests/cli/cases/output-fifo.case \
 	tests/cli/cases/output-chardev.case \
 	tests/cli/cases/output-symlink.case \

@@ -20,7 +20,9 @@ FUZZ_MAX_LEN_keysrc = 4096
 FUZZ_MAX_LEN_unwrap = 2048
 FUZZ_FLAGS =
 
-# The programs use the unit tests' AM_CPPFLAGS and LDADD (libkx_core.la).
+# The programs use the unit tests' AM_CPPFLAGS and LDADD (libkx_core.la);
+# the document readers' targets also the round-trip oracle (tests/oracle).
+KX_ORACLE_CPPFLAGS = -I$(srcdir)/tests/oracle
 KX_FUZZ_REPLAY = tests/fuzz/replay_xml tests/fuzz/replay_der \
 	tests/fuzz/replay_gp tests/fuzz/replay_policy \
 	tests/fuzz/replay_component tests/fuzz/replay_keysrc \
@@ -34,27 +36,36 @@ EXTRA_PROGRAMS += $(KX_FUZZ_PROGS)
 CLEANFILES += $(KX_FUZZ_PROGS)
 
 tests_fuzz_replay_xml_SOURCES = tests/fuzz/replay.c \
-	tests/fuzz/fuzz_xml.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_replay_xml_CPPFLAGS = $(AM_CPPFLAGS) \
+	tests/fuzz/fuzz_xml.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_fuzz_replay_xml_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS) \
 	-DKX_FUZZ_TARGET='"xml"'
 tests_fuzz_fuzz_xml_SOURCES = tests/fuzz/fuzz_xml.c \
-	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
+	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_fuzz_fuzz_xml_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS)
 tests_fuzz_fuzz_xml_LDFLAGS = $(FUZZ_LDFLAGS)
 
 tests_fuzz_replay_der_SOURCES = tests/fuzz/replay.c \
-	tests/fuzz/fuzz_der.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_replay_der_CPPFLAGS = $(AM_CPPFLAGS) \
+	tests/fuzz/fuzz_der.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_fuzz_replay_der_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS) \
 	-DKX_FUZZ_TARGET='"der"'
 tests_fuzz_fuzz_der_SOURCES = tests/fuzz/fuzz_der.c \
-	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
+	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_fuzz_fuzz_der_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS)
 tests_fuzz_fuzz_der_LDFLAGS = $(FUZZ_LDFLAGS)
 
 tests_fuzz_replay_gp_SOURCES = tests/fuzz/replay.c \
-	tests/fuzz/fuzz_gp.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
-tests_fuzz_replay_gp_CPPFLAGS = $(AM_CPPFLAGS) \
+	tests/fuzz/fuzz_gp.c tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_fuzz_replay_gp_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS) \
 	-DKX_FUZZ_TARGET='"gp"'
 tests_fuzz_fuzz_gp_SOURCES = tests/fuzz/fuzz_gp.c \
-	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h
+	tests/fuzz/fuzz.h tests/fuzz/fuzz_doc.h \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_fuzz_fuzz_gp_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS)
 tests_fuzz_fuzz_gp_LDFLAGS = $(FUZZ_LDFLAGS)
 
 tests_fuzz_replay_policy_SOURCES = tests/fuzz/replay.c \

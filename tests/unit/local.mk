@@ -30,7 +30,13 @@ KX_UNIT_TESTS = \
 	tests/unit/test_hygiene \
 	tests/unit/test_text \
 	tests/unit/test_api_null \
-	tests/unit/test_p11uri
+	tests/unit/test_p11uri \
+	tests/unit/test_roundtrip
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
 EXTRA_DIST += tests/unit/kxtest.h
+
+# The round-trip oracle (tests/oracle) is shared with the fuzz targets.
+tests_unit_test_roundtrip_SOURCES = tests/unit/test_roundtrip.c \
+	tests/oracle/oracle.c tests/oracle/oracle.h
+tests_unit_test_roundtrip_CPPFLAGS = $(AM_CPPFLAGS) $(KX_ORACLE_CPPFLAGS)
