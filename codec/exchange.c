@@ -243,8 +243,8 @@ kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v, kx_buf *aad,
 	int r;
 
 	aad->len = 0;
-	r = v == 2 ? kxi_bound_der(doc, &k->prof, aad, d) :
-	    v == 1 ? kxi_profile_der(&k->prof, aad, d) : KX_EUNSUPPORTED;
+	r = v == 2 ? kxi_canon_bound(doc, &k->prof, aad, d) :
+	    v == 1 ? kxi_canon_profile(&k->prof, aad, d) : KX_EUNSUPPORTED;
 	if (r != KX_OK)
 		return KX_FAIL(d, r, "key %s: cannot encode the data its value "
 		    "is bound to", k->prof.id ? k->prof.id : "-");

@@ -22,6 +22,7 @@ codec_libkx_core_la_SOURCES = \
 	codec/model/internal.h codec/model/fields.def codec/model/model.c \
 	codec/model/names.c codec/model/err.c codec/model/diag.c \
 	codec/model/util.c codec/model/oid.c codec/model/text.c \
+	codec/model/canon.c \
 	codec/model/doc.c \
 	codec/model/tmpfile.c codec/model/strict.c \
 	codec/crypto/secmem.c codec/crypto/keysrc.c codec/crypto/pem.c \

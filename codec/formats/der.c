@@ -4,8 +4,9 @@
  * and 11), through the C that asn1c 0.9.28 generates into codec/asn1/.
  *
  * Implements: KeyExchange (reader, writer, detection), KeyProfile and
- * BoundContext (kxi_profile_der, kxi_bound_der: the associated data of
- * the aes-siv-bound wrap, versions 1 and 2).
+ * BoundContext (kxi_profile_der, kxi_bound_der: the spoke's side of the
+ * differential test against the hub's canon.c, which the bound wraps
+ * use; tests/unit/test_canon.c).
  * Carries every field of the model (codec/internal.h); nothing is lost.
  * Does not carry the source place of items (kx_loc) or doc->source.
  *
@@ -345,25 +346,7 @@ list_place(const uint8_t *b, size_t len, unsigned long tag, size_t i)
 #define GT_MIN (-62135596800LL)	/* 0001-01-01T00:00:00Z */
 #define GT_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
 
-/* DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t; -1 if out of range. */
-static int
-fmt_gt(int64_t t, char out[16])
-{
-	char iso[21];
-
-	if (t == KX_UNSET_TIME || t < GT_MIN || t > GT_MAX)
-		return -1;
-	kx_time_format(t, iso);	/* YYYY-MM-DDThh:mm:ssZ */
-	memcpy(out, iso, 4);
-	memcpy(out + 4, iso + 5, 2);
-	memcpy(out + 6, iso + 8, 2);
-	memcpy(out + 8, iso + 11, 2);
-	memcpy(out + 10, iso + 14, 2);
-	memcpy(out + 12, iso + 17, 2);
-	out[14] = 'Z';
-	out[15] = '\0';
-	return 0;
-}
+/* The DER GeneralizedTime text of a time is the hub's kxi_gentime. */
 
 /* Strict parse of the DER form; -1 on anything else (year 0000 too). */
 static int
@@ -390,7 +373,7 @@ parse_gt(const uint8_t *s, size_t n, int64_t *out)
 /*
  * asn1c's GeneralizedTime checks and re-encodes values through time_t
  * and takes -1 (1969-12-31T23:59:59Z) for an error.  Our writer produces
- * only the strict form above (fmt_gt), and the reader checks every time
+ * only the strict form (kxi_gentime), and the reader checks every time
  * where it maps it (rtime, with its place), so asn1c's check is replaced
  * by none and its DER encoder by the text as it is.  Set once, before the
  * first use (the same values every time).
@@ -524,7 +507,7 @@ wtime(struct wctx *w, GeneralizedTime_t *dst, int64_t t, const char *what)
 {
 	char s[16];
 
-	if (fmt_gt(t, s) != 0) {
+	if (kxi_gentime(t, s) != 0) {
 		wfail(w, KX_ESCHEMA, "%s is %s", what, t == KX_UNSET_TIME ?
 		    "required" : "out of range (years 0001..9999)");
 		return;

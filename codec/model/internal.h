@@ -493,14 +493,31 @@ int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
 
 /*
  * Canonical DER of one key's profile (the KeyProfile type of the ASN.1
- * module), used as the associated data of the bound wrap.  der.c.
+ * module, a standalone value), appended to out: the associated data of
+ * the version 1 bound wrap.  The hub's own DER writer (canon.c); the DER
+ * spoke's kxi_profile_der gives the same bytes (tests/unit/test_canon.c).
+ * On failure out keeps its length and d says why (KX_ESCHEMA: the model
+ * is outside the module, e.g. a required string missing).
  */
-int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_canon_profile(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 /*
  * Canonical DER of the BoundContext of key profile p in doc (its header's
  * id, created, sender and recipients, and p), the associated data of the
- * version 2 bound wrap.  der.c.
+ * version 2 bound wrap.  canon.c, like kxi_canon_profile.
  */
+int kxi_canon_bound(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+    kx_diag *d) KX_WUR;
+/*
+ * The DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t into out[16]
+ * (NUL-terminated); -1 when t is unset or outside the years 0001..9999.
+ * canon.c; the DER spoke writes its times with it too.
+ */
+int kxi_gentime(int64_t t, char out[16]);
+/*
+ * The same two encodings by the DER spoke, through asn1c (der.c): the
+ * other side of the differential test, not used by the operations.
+ */
+int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
     kx_diag *d) KX_WUR;
 /*
@@ -513,7 +530,7 @@ int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
 unsigned kxi_binding_version(const char *method);
 /*
  * The associated data of key k of doc under binding version v (1:
- * kxi_profile_der, 2: kxi_bound_der) into aad (emptied first), and its
+ * kxi_canon_profile, 2: kxi_canon_bound) into aad (emptied first), and its
  * SHA-256 into md[32] when md != NULL.  exchange.c.
  */
 int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,

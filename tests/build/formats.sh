@@ -4,7 +4,9 @@
 # and the format table (codec/model/doc.c), no C file compares a format id or a
 # document's source format: they ask kx_format_caps()/kxi_doc_caps().
 # Inside the spokes, no rule id (KXnnn: the hub maps kxi_fact kinds to
-# rules) and no CLI option.
+# rules) and no CLI option.  The bound wrap's associated data is the hub's
+# canonical DER (codec/model/canon.c): no file outside the DER spoke calls
+# its kxi_profile_der/kxi_bound_der (tests/unit/test_canon.c compares them).
 set -eu
 cd "${KX_SRCDIR:?}"
 spokes='codec/formats/xml.c codec/formats/der.c codec/formats/gp.c'
@@ -29,5 +31,9 @@ if grep -nE '"[^"]*--[a-z]' $spokes; then
 	echo "FAIL: a CLI option inside a format spoke"
 	fail=1
 fi
+if grep -nE 'kxi_(profile|bound)_der[[:space:]]*\(' $others | grep -v '^codec/model/internal.h:'; then
+	echo "FAIL: the DER spoke's encoder called outside it (use kxi_canon_*)"
+	fail=1
+fi
 [ $fail = 0 ] || exit 1
-echo "no format id tested outside $spokes $table; no rule id or option inside"
+echo "no format id tested outside $spokes $table; no rule id or option inside; no call into the DER spoke's encoder"

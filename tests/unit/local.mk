@@ -29,6 +29,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_audit \
 	tests/unit/test_hygiene \
 	tests/unit/test_text \
+	tests/unit/test_canon \
 	tests/unit/test_api_null \
 	tests/unit/test_p11uri \
 	tests/unit/test_roundtrip
