@@ -521,6 +521,11 @@ const kx_key *kx_doc_key(const kx_doc *doc, size_t i);
 int kx_key_is_protected(const kx_key *k);
 /* Whether any key of doc carries a clear value (output is key material). */
 int kx_doc_has_clear(const kx_doc *doc);
+/*
+ * Whether any key of doc carries a value, clear or wrapped: the output is
+ * key material and must not silently replace a file (KX_WRITE_NEW).
+ */
+int kx_doc_has_values(const kx_doc *doc);
 const char *kx_doc_id(const kx_doc *doc);
 
 /*
@@ -754,12 +759,17 @@ int kx_policy_read(const uint8_t *buf, size_t len, const char *name,
     kx_policy **out, kx_diag *d) KX_WUR;
 void kx_policy_free(kx_policy *p);
 /*
- * The rules for wrapping a key with alg under kek outside a document
- * (kmsxchg wrap): an RSA key under 2048 bits is refused (KX128, a finding
- * in d) unless the policy lowers that rule's severity or waives it for
- * key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK otherwise.
+ * The rules for wrapping a key_len-byte key of key_alg with alg under kek
+ * outside a document (kmsxchg wrap): an RSA key under 2048 bits is
+ * refused (KX128), and so is a KEK and scheme weaker than the key (KX121,
+ * SP 800-57 strength; key_alg KX_ALG_NONE: the key counts as an AES or
+ * HMAC key of its length would, min(8 * key_len, 256) bits), each a
+ * finding in d, unless the policy lowers that rule's severity or waives
+ * it for key `id` (may be NULL).  KX_EPOLICY when refused, KX_OK
+ * otherwise.
  */
-int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+int kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek,
+    enum kx_alg key_alg, size_t key_len, const char *id,
     const kx_policy *policy, int64_t now, kx_diag *d) KX_WUR;
 
 /* ---- audit trail (audit.c) -------------------------------------------- */
@@ -871,6 +881,14 @@ void kx_time_format(int64_t t, char buf[21]);
  */
 int kx_file_write_atomic(const char *path, const void *p, size_t n,
     int flags, kx_diag *d) KX_WUR;
+/*
+ * A new folder (mode 0700) beside path, in path's folder, named like the
+ * temporary files of kx_file_write_atomic() (.kmsxchg.PID.XXXXXX), after
+ * removing the temporary files and folders dead processes left there: an
+ * output folder is built in it and renamed onto path.  *out is its path
+ * (free()).  KX_EIO when it cannot be made.
+ */
+int kx_file_mkdtemp(const char *path, char **out, kx_diag *d) KX_WUR;
 /*
  * Remove the temporary file a kx_file_write_atomic() in progress has
  * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.

@@ -165,35 +165,75 @@ cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what)
 	return cli_exit_for(rc);
 }
 
-const char *
-cli_reason(const kx_diag *d, int rc)
+/* m without a leading "PREFIXpath: ", or NULL when it has none. */
+static const char *
+after_name(const char *m, const char *prefix, const char *path)
 {
+	size_t n = strlen(prefix);
+
+	if (strncmp(m, prefix, n) != 0)
+		return NULL;
+	m += n;
+	n = strlen(path);
+	if (strncmp(m, path, n) != 0 || m[n] != ':' || m[n + 1] != ' ')
+		return NULL;
+	return m + n + 2;
+}
+
+const char *
+cli_reason(const kx_diag *d, int rc, const char *path)
+{
+	static const char *const verbs[] = { "", "cannot open ",
+	    "cannot stat ", "cannot read " };
 	const kx_finding *f;
 	const char *p;
-	size_t i;
+	size_t i, k;
 
 	if (rc == KX_ENOTFOUND)
 		return "No such file or directory";
-	if (rc != KX_EIO)
+	if (rc != KX_EIO && rc != KX_EUSAGE)
 		return kx_strerror(rc);
-	/* "cannot open F: Permission denied": the part after the last ": " */
+	/*
+	 * The file's own finding without its name: "cannot open F:
+	 * Permission denied", "F: not a regular file (a FIFO); ...".  Any
+	 * other message (KMSXCHG_LIMITS: ...) as it is.
+	 */
 	for (i = d != NULL ? kx_diag_count(d) : 0; i-- > 0;) {
 		f = kx_diag_get(d, i);
 		if (f->severity < KX_SEV_ERROR || f->rule[0] != '\0' ||
-		    f->message == NULL || (p = strrchr(f->message, ':')) ==
-		    NULL || p[1] != ' ' || p[2] == '\0')
+		    f->message == NULL)
 			continue;
-		return p + 2;
+		for (k = 0; path != NULL && k < sizeof(verbs) /
+		    sizeof(verbs[0]); k++)
+			if ((p = after_name(f->message, verbs[k], path)) !=
+			    NULL && *p != '\0')
+				return p;
+		if (rc == KX_EUSAGE)
+			return f->message;
+		/* an I/O message: the part after its last ": " */
+		if ((p = strrchr(f->message, ':')) != NULL && p[1] == ' ' &&
+		    p[2] != '\0')
+			return p + 2;
 	}
 	return kx_strerror(rc);
 }
 
 int
+cli_input_failed(struct cli *cli, const kx_diag *d, int rc, const char *what,
+    const char *path)
+{
+	/* the file could not be got at: one line says why, nothing more */
+	if (cli_exit_for(rc) != CLI_USAGE)
+		cli_print_findings(cli, d, 0, path);
+	cli_error(cli, "cannot %s %s: %s", what, path,
+	    cli_reason(d, rc, path));
+	return cli_exit_for(rc);
+}
+
+int
 cli_read_failed(struct cli *cli, const kx_diag *d, int rc, const char *path)
 {
-	cli_print_findings(cli, d, 0, path);
-	cli_error(cli, "cannot read %s: %s", path, cli_reason(d, rc));
-	return cli_exit_for(rc);
+	return cli_input_failed(cli, d, rc, "read", path);
 }
 
 void
@@ -479,11 +519,12 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 		return CLI_USAGE;
 	}
 	r = kx_file_write_atomic(path, p, n, flags, d);
-	if (r != KX_OK)
-		(void)cli_fail(cli, d, r, path);
+	/* one line for an existing output, naming the way out */
 	if (r == KX_EEXIST)
-		cli_error(cli, "the output holds key material: use --force to "
-		    "replace %s", path);
+		cli_error(cli, "%s exists and the output holds key material: "
+		    "use --force to replace it", path);
+	else if (r != KX_OK)
+		(void)cli_fail(cli, d, r, path);
 	kx_diag_free(d);
 	/* Writing is I/O: a failure is exit 2 whatever the code. */
 	return r == KX_OK ? CLI_OK : CLI_USAGE;

@@ -81,17 +81,27 @@ int cli_usage(struct cli *cli, const char *fmt, ...) KX_PRINTF(2, 3);
  */
 int cli_fail(struct cli *cli, kx_diag *d, int rc, const char *what);
 /*
- * Why a read failed, for "cannot read FILE: why": the system's reason
- * (such as "No such file or directory") for an I/O error, else
- * kx_strerror(rc).  Borrowed from d or static.
+ * Why a read of path failed, for "cannot read FILE: why": the system's
+ * reason (such as "No such file or directory") for an I/O error, the
+ * reader's message without the file name for a usage error (not a
+ * regular file, KMSXCHG_LIMITS), else kx_strerror(rc).  Borrowed from d
+ * or static.
  */
-const char *cli_reason(const kx_diag *d, int rc);
+const char *cli_reason(const kx_diag *d, int rc, const char *path);
 /*
- * A document could not be read: its findings with file and place, then
- * "cannot read FILE: why".  Returns the exit code for rc.
+ * A document could not be read: its findings with file and place (when
+ * its content is at fault), then "cannot read FILE: why".  Returns the
+ * exit code for rc.
  */
 int cli_read_failed(struct cli *cli, const kx_diag *d, int rc,
     const char *path);
+/*
+ * As cli_read_failed, with "cannot WHAT PATH: why" (what: "read", "use
+ * policy", ...).  A file that could not be got at (missing, unreadable,
+ * not a regular file: exit 2) gives that one line only.
+ */
+int cli_input_failed(struct cli *cli, const kx_diag *d, int rc,
+    const char *what, const char *path);
 /*
  * CLI_INVALID for invalid input, failed verification and refused
  * operations; CLI_USAGE for usage (KX_EUSAGE, KX_ENOTFOUND), I/O and

@@ -128,7 +128,8 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	}
 	cli_audit_doc(cli, x->doc);
 	cli_print_findings(cli, x->d, 0, from);
-	if ((ex = cli_write_doc(cli, x->doc, fmt, x->out)) != CLI_OK)
+	if ((ex = cli_write_doc(cli, x->doc, fmt, x->out, x->force)) !=
+	    CLI_OK)
 		goto out;
 	k = kx_doc_key(x->doc, 0);
 	kcv = kx_key_kcv(k, &len, &m);

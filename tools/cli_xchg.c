@@ -165,12 +165,8 @@ cli_policy(struct cli *cli, const char *path, kx_policy **out)
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, path);
 	/* a missing policy is I/O (2), a malformed one invalid input (1) */
-	if ((r = kx_policy_read_file(path, out, d)) != KX_OK) {
-		cli_print_findings(cli, d, 0, path);
-		cli_error(cli, "cannot use policy %s: %s", path,
-		    cli_reason(d, r));
-		ex = cli_exit_for(r);
-	}
+	if ((r = kx_policy_read_file(path, out, d)) != KX_OK)
+		ex = cli_input_failed(cli, d, r, "use policy", path);
 	kx_diag_free(d);
 	return ex;
 }
@@ -214,8 +210,16 @@ cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path)
 }
 
 int
+cli_doc_out(const kx_doc *doc, int force)
+{
+	/* clear values: 0600; any value, clear or wrapped: no clobber */
+	return (kx_doc_has_clear(doc) ? KX_WRITE_SECRET : 0) |
+	    (kx_doc_has_values(doc) && !force ? KX_WRITE_NEW : 0);
+}
+
+int
 cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
-    const char *path)
+    const char *path, int force)
 {
 	kx_diag *d;
 	kx_buf b = { 0 };
@@ -232,10 +236,8 @@ cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, path);
-	/* a document carrying a clear value is key material: 0600 */
-	ex = cli_write(cli, path, b.data, b.len, (kx_doc_has_clear(doc) ?
-	    KX_WRITE_SECRET : 0) | (kx_format_caps(fmt) & KX_CAP_BINARY ?
-	    KX_WRITE_BINARY : 0));
+	ex = cli_write(cli, path, b.data, b.len, cli_doc_out(doc, force) |
+	    (kx_format_caps(fmt) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
 out:
 	kx_buf_free(&b);
 	kx_diag_free(d);
@@ -277,6 +279,8 @@ cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
 		x->out = arg;
 	else if (strcmp(name, "against") == 0)
 		x->against_path = arg;
+	else if (strcmp(name, "force") == 0)
+		x->force = 1;
 	else
 		return 0;
 	return 1;
@@ -325,7 +329,8 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	if (x->against_path != NULL) {
 		if ((r = kx_doc_read_file(x->against_path, KX_FMT_AUTO,
 		    &x->against, x->d)) != KX_OK)
-			return cli_fail(cli, x->d, r, x->against_path);
+			return cli_input_failed(cli, x->d, r, "use --against",
+			    x->against_path);
 		x->xo.against = x->against;
 	}
 	return CLI_OK;

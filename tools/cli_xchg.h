@@ -45,11 +45,12 @@ int cli_kek_family(struct cli *cli, const char *opt, const char *arg,
     enum kx_alg *fam);
 void cli_kek_free(struct cli_kek *kek);
 
-/* What export, import and rewrap share: --now, --policy, --to, -o, the
- * document read and the diagnostics. */
+/* What export, import and rewrap share: --now, --policy, --to, -o,
+ * --force, the document read and the diagnostics. */
 struct cli_xchg {
 	struct cli *cli;	/* set by cli_xchg_open (audit record) */
 	const char *now, *policy_path, *to, *out, *against_path;
+	int force;		/* --force: replace an existing -o FILE */
 	char policy_buf[4096];	/* policy_path of a policy given by name */
 	enum kx_format fmt;	/* output format, resolved by cli_xchg_open */
 	kx_policy *policy;
@@ -95,8 +96,15 @@ void cli_format_list(unsigned caps, char *buf, size_t n);
  * output when that is a terminal (path NULL or "-"); CLI_OK otherwise.
  */
 int cli_binary_tty(struct cli *cli, enum kx_format fmt, const char *path);
-/* Serialise doc as fmt and write it (atomically unless "-"). */
+/*
+ * The cli_write() flags for a document: KX_WRITE_SECRET when it carries a
+ * clear value, KX_WRITE_NEW when it carries any value (clear or wrapped:
+ * key material) unless force.
+ */
+int cli_doc_out(const kx_doc *doc, int force);
+/* Serialise doc as fmt and write it (atomically unless "-") with the
+ * flags of cli_doc_out(doc, force). */
 int cli_write_doc(struct cli *cli, const kx_doc *doc, enum kx_format fmt,
-    const char *path);
+    const char *path, int force);
 
 #endif

@@ -22,7 +22,7 @@ const struct cli_opt convert_opts[] = {
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write to OUT instead of standard output" },
 	[O_FORCE] = { "force", 'f', 0, NULL,
-	    "replace an existing OUT that would hold clear key values" },
+	    "replace an existing OUT that would hold key values" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -112,10 +112,9 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	}
 	/* Warnings (generator artefacts, lost attributes) do not fail. */
 	cli_print_findings(cli, d, 0, in);
-	/* clear test values make the output key material: 0600, no clobber */
-	ex = cli_write(cli, outpath, b.data, b.len, (kx_doc_has_clear(doc) ?
-	    CLI_KEY_OUT(force) : 0) | (kx_format_caps(to) & KX_CAP_BINARY ?
-	    KX_WRITE_BINARY : 0));
+	/* values, wrapped or clear, are key material: no clobber */
+	ex = cli_write(cli, outpath, b.data, b.len, cli_doc_out(doc, force) |
+	    (kx_format_caps(to) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
 out:
 	kx_buf_free(&b);
 	kx_doc_free(doc);

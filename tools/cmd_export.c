@@ -16,7 +16,7 @@
 enum { O_PROFILE, O_TEMPLATE, O_KEY, O_KEY_PASS, O_COMPONENTS, O_KEK,
 	O_KEK_COMPONENT,
 	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
-	O_OUT, O_FROM, O_MODULE, O_PIN_SOURCE };
+	O_OUT, O_FROM, O_MODULE, O_PIN_SOURCE, O_FORCE };
 
 const struct cli_opt export_opts[] = {
 	[O_PROFILE] = { "profile", 'p', 1, "FILE",
@@ -54,6 +54,8 @@ const struct cli_opt export_opts[] = {
 	    "a key in a PKCS#11 token (pkcs11:...), wrapped in the token "
 	    "under --kek pkcs11:..." },
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
+	    "FILE" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -313,7 +315,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	}
 	cli_audit_doc(cli, doc);	/* now with KCVs and the new id */
 	cli_print_findings(cli, x.d, 0, profile);
-	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out)) != CLI_OK)
+	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out, x.force)) != CLI_OK)
 		goto out;
 	for (i = 0; i < n && x.out != NULL && strcmp(x.out, "-") != 0; i++) {
 		const kx_key *k = kx_doc_key(doc, i);

@@ -20,7 +20,7 @@
 
 enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_KEK_KCV, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
 	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
-	O_TO, O_OUT, O_MODULE, O_PIN_SOURCE };
+	O_TO, O_OUT, O_MODULE, O_PIN_SOURCE, O_FORCE };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -55,6 +55,8 @@ const struct cli_opt import_opts[] = {
 	[O_OUT] = { "output", 'o', 1, "FILE",
 	    "output document (with --storage-kek)" },
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
+	    "FILE" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -183,14 +185,18 @@ clear_allowed(struct cli *cli, const kx_doc *doc, int production)
 }
 
 /*
- * A new folder beside dir, 0700, registered for removal on a signal; it
- * is renamed to dir once every key is in it: all keys or none.
+ * A new folder beside dir, 0700, registered for removal on a signal
+ * (kx_file_mkdtemp: also removed by a later run when this one is killed);
+ * it is renamed to dir once every key is in it: all keys or none.
  */
 static int
 clear_begin(struct cli *cli, const char *dir, char **tmp)
 {
 	struct stat st;
 	size_t n = strlen(dir);
+	char *trimmed;
+	kx_diag *d;
+	int r, ex;
 
 	*tmp = NULL;
 	while (n > 1 && dir[n - 1] == '/')
@@ -206,18 +212,24 @@ clear_begin(struct cli *cli, const char *dir, char **tmp)
 		    strerror(errno));
 		return CLI_USAGE;
 	}
-	if ((*tmp = malloc(n + 32)) == NULL) {
+	/*
+	 * .kmsxchg.PID.XXXXXX beside dir: the name of the temporary files,
+	 * so a later write there removes it if this run is killed.
+	 */
+	if ((trimmed = strndup(dir, n)) == NULL ||
+	    (d = kx_diag_new()) == NULL) {
+		free(trimmed);
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
-	snprintf(*tmp, n + 32, "%.*s.kmsxchg.XXXXXX", (int)n, dir);
-	if (mkdtemp(*tmp) == NULL) {
-		cli_error(cli, "cannot create a folder beside %s: %s", dir,
-		    strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return CLI_USAGE;
+	r = kx_file_mkdtemp(trimmed, tmp, d);
+	free(trimmed);
+	if (r != KX_OK) {
+		ex = cli_fail(cli, d, r, dir);
+		kx_diag_free(d);
+		return ex == CLI_OK ? CLI_USAGE : ex;
 	}
+	kx_diag_free(d);
 	if (cli_cleanup_add(*tmp) != 0) {
 		(void)rmdir(*tmp);
 		free(*tmp);
@@ -395,7 +407,8 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	}
 	cli_print_findings(cli, x.d, 0, in);
 	if (storage.key != NULL) {
-		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
+		if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out,
+		    x.force)) != CLI_OK)
 			goto out;
 		fprintf(sink.status, "imported %zu key%s, stored under %s in "
 		    "%s\n", sink.n, sink.n == 1 ? "" : "s", x.xo.kek_id,

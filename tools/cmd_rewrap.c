@@ -12,7 +12,7 @@
 #include "cli_xchg.h"
 
 enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_FROM_KCV, O_TO_KEK, O_TO_KEK_ALG,
-	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT };
+	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT, O_FORCE };
 
 const struct cli_opt rewrap_opts[] = {
 	[O_FROM] = { "from-kek", 0, 1, "SRC",
@@ -38,6 +38,8 @@ const struct cli_opt rewrap_opts[] = {
 	[O_TO] = { "to", 0, 1, "FORMAT",
 	    "output format carrying bound values (default: the input's)" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output document" },
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
+	    "FILE" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -112,7 +114,7 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	cli_print_findings(cli, x.d, 0, in);
-	if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out)) != CLI_OK)
+	if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out, x.force)) != CLI_OK)
 		goto out;
 	fprintf(cli_status(cli, x.out), "rewrapped %zu key%s under %s\n",
 	    kx_doc_key_count(x.doc), kx_doc_key_count(x.doc) == 1 ? "" : "s",

@@ -143,10 +143,8 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		policy_path = arg;
 	if (policy_path != NULL &&
 	    (r = kx_policy_read_file(policy_path, &policy, pd)) != KX_OK) {
-		cli_print_findings(cli, pd, 0, policy_path);
-		cli_error(cli, "cannot use policy %s: %s", policy_path,
-		    cli_reason(pd, r));
-		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
+		/* malformed 1, missing 2 */
+		ex = cli_input_failed(cli, pd, r, "use policy", policy_path);
 		ro.incomplete = 1;
 		early_report(cli, pd, policy_path, fmt, &ro);
 		goto out;
@@ -154,10 +152,8 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	kx_diag_clear(pd);
 	if (against_path != NULL && (r = kx_doc_read_file(against_path,
 	    KX_FMT_AUTO, &against, pd)) != KX_OK) {
-		cli_print_findings(cli, pd, 0, against_path);
-		cli_error(cli, "cannot use --against %s: %s", against_path,
-		    cli_reason(pd, r));
-		ex = cli_exit_for(r);	/* malformed 1, missing 2 */
+		ex = cli_input_failed(cli, pd, r, "use --against",
+		    against_path);	/* malformed 1, missing 2 */
 		ro.incomplete = 1;
 		early_report(cli, pd, against_path, fmt, &ro);
 		goto out;
@@ -178,7 +174,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 			if (read_failure_is_io(r)) {
 				/* Also on stderr: the report may be JSON. */
 				cli_error(cli, "cannot read %s: %s", path,
-				    cli_reason(d, r));
+				    cli_reason(d, r, path));
 				file_rc = CLI_USAGE;
 			} else {
 				file_rc = CLI_INVALID;
@@ -194,6 +190,9 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		files[i].file = path;
 		files[i].first = first;
 		files[i].count = kx_diag_count(d) - first;
+		/* a text report would repeat the "cannot read" line */
+		if (file_rc == CLI_USAGE && r != KX_OK && fmt == KX_REPORT_TEXT)
+			files[i].count = 0;
 		for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
 			files[i].dropped[s] = kx_diag_dropped(d,
 			    (enum kx_severity)s) - drop[s];

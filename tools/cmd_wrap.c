@@ -3,8 +3,10 @@
  * with aes-kw / aes-kwp (RFC 3394 / RFC 5649), tdea-ecb, rsa-oaep-sha256
  * or rsa-aes-kwp (the KEK is then a PEM public key to wrap, a PEM private
  * key to unwrap).  aes-siv-bound binds the key to its profile and is only
- * reachable through export/import.  An RSA KEK under 2048 bits is refused
- * (KX128) unless --policy lowers that rule's severity.
+ * reachable through export/import.  An RSA KEK under 2048 bits (KX128)
+ * and a KEK weaker than the key (KX121: its strength from --key-alg, else
+ * as an AES key of its length) are refused unless --policy lowers that
+ * rule's severity.
  *
  * Unwrapped output is key material: it goes to -o FILE (0600, atomic) or
  * to a standard output that is not a terminal, never to a terminal.
@@ -18,7 +20,8 @@
 
 #include "cli_xchg.h"
 
-enum { O_ALG, O_KEK, O_KEK_PASS, O_KEY, O_HEX, O_POLICY, O_OUTPUT };
+enum { O_ALG, O_KEK, O_KEK_PASS, O_KEY, O_KEY_ALG, O_HEX, O_POLICY, O_OUTPUT,
+	O_FORCE };
 
 const struct cli_opt wrap_opts[] = {
 	[O_ALG] = { "alg", 'a', 1, "ALG", "aes-kw, aes-kwp, tdea-ecb, "
@@ -28,12 +31,16 @@ const struct cli_opt wrap_opts[] = {
 	[O_KEK_PASS] = { "kek-pass", 0, 1, "SRC", "passphrase of an "
 	    "encrypted PEM private key given as --kek (key source)" },
 	[O_KEY] = { "key", 'k', 1, "SRC", "the key to wrap (key source)" },
+	[O_KEY_ALG] = { "key-alg", 0, 1, "ALG", "the key's algorithm for the "
+	    "strength rule: aes, des, tdea2, tdea3, tdea or hmac (default: "
+	    "as strong as an AES key of its length)" },
 	[O_HEX] = { "hex", 'x', 0, NULL, "write the wrapped key as hex text" },
 	[O_POLICY] = { "policy", 0, 1, "FILE",
-	    "policy document (its severity for KX128 rules RSA KEKs under "
-	    "2048 bits)" },
+	    "policy document (its severities for KX121, a KEK weaker than the "
+	    "key, and KX128, RSA KEKs under 2048 bits)" },
 	[O_OUTPUT] = { "output", 'o', 1, "OUT",
 	    "write to OUT instead of standard output" },
+	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing OUT" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -142,11 +149,12 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 	const char *arg, *alg_name = NULL, *kek_src = NULL, *key_src = NULL;
 	const char *outpath = NULL, *policy_path = NULL, *pass_src = NULL;
 	enum kx_wrap_alg alg = KX_WRAP_NONE;
+	enum kx_alg key_alg = KX_ALG_NONE;
 	kx_secret *kek = NULL, *key = NULL;
 	kx_policy *policy = NULL;
 	kx_diag *d = NULL;
 	kx_buf w = { 0 }, text = { 0 };
-	int o, r, hex = 0, ex = CLI_USAGE;
+	int o, r, hex = 0, force = 0, exact = 1, ex = CLI_USAGE;
 	size_t i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -163,6 +171,13 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		case O_KEY:
 			key_src = arg;
 			break;
+		case O_KEY_ALG:
+			if (cli_alg(cli, "key-alg", arg, CLI_ALG(KX_ALG_AES) |
+			    CLI_ALG(KX_ALG_DES) | CLI_ALG(KX_ALG_TDEA2) |
+			    CLI_ALG(KX_ALG_TDEA3) | CLI_ALG(KX_ALG_HMAC), 1,
+			    &key_alg, &exact) != CLI_OK)
+				return CLI_USAGE;
+			break;
 		case O_HEX:
 			hex = 1;
 			break;
@@ -171,6 +186,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 			break;
 		case O_OUTPUT:
 			outpath = arg;
+			break;
+		case O_FORCE:
+			force = 1;
 			break;
 		case CLI_HELP:
 			return CLI_OK;
@@ -194,8 +212,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 	}
 	if ((ex = cli_policy(cli, policy_path, &policy)) != CLI_OK ||
 	    (ex = load_kek(cli, alg, kek_src, pass_src, &kek)) != CLI_OK ||
-	    (ex = cli_load_key(cli, "key", key_src, KX_ALG_NONE, 0, &key)) !=
-	    CLI_OK)
+	    (ex = cli_load_key(cli, "key", key_src, key_alg, 0, &key)) !=
+	    CLI_OK || (ex = cli_alg_fit(cli, "key-alg", key_alg, exact,
+	    kx_secret_len(key), &key_alg)) != CLI_OK)
 		goto out;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
@@ -203,7 +222,8 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	/* the rules first: nothing is wrapped under a key they refuse */
-	r = kx_wrap_check(alg, kek, NULL, policy, (int64_t)time(NULL), d);
+	r = kx_wrap_check(alg, kek, key_alg, kx_secret_len(key), NULL, policy,
+	    (int64_t)time(NULL), d);
 	cli_print_findings(cli, d, 0, kek_src);
 	if (r == KX_EPOLICY) {
 		cli_error(cli, "wrap refused: nothing written");
@@ -227,9 +247,12 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 			cli_error(cli, "%s", kx_strerror(r));
 			goto out;
 		}
-		ex = cli_write(cli, outpath, text.data, text.len, 0);
+		ex = cli_write(cli, outpath, text.data, text.len,
+		    force ? 0 : KX_WRITE_NEW);
 	} else {
-		ex = cli_write(cli, outpath, w.data, w.len, KX_WRITE_BINARY);
+		/* a wrapped key is key material: no silent overwrite */
+		ex = cli_write(cli, outpath, w.data, w.len, KX_WRITE_BINARY |
+		    (force ? 0 : KX_WRITE_NEW));
 	}
 out:
 	kx_buf_free(&text);

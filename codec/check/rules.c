@@ -2337,23 +2337,40 @@ policy_sevs(struct vctx *v)
 }
 
 int
-kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
+kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek,
+    enum kx_alg key_alg, size_t key_len, const char *id,
     const kx_policy *policy, int64_t now, kx_diag *d)
 {
 	static const kx_loc none = { 0, 0, -1 };
+	size_t klen;
 	kx_doc doc;
 	struct vctx v;
-	unsigned bits;
+	enum kx_alg kek_alg;
+	unsigned bits, ws, need, key_bits;
 	int r;
 
 	if (kek == NULL)
 		kxi_misuse(__func__, "kek is NULL");
-	if (alg != KX_WRAP_RSA_OAEP_SHA256 && alg != KX_WRAP_RSA_AES_KWP)
-		return KX_OK;
-	if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
-		return r;
-	if (bits >= RSA_WRAP_MIN)
-		return KX_OK;
+	klen = kx_secret_len(kek);
+	switch (alg) {
+	case KX_WRAP_AES_KW:
+	case KX_WRAP_AES_KWP:
+		kek_alg = KX_ALG_AES;
+		bits = (unsigned)(klen * 8);
+		break;
+	case KX_WRAP_TDEA_ECB:
+		kek_alg = klen == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
+		bits = (unsigned)(klen * 8);
+		break;
+	case KX_WRAP_RSA_OAEP_SHA256:
+	case KX_WRAP_RSA_AES_KWP:
+		kek_alg = KX_ALG_RSA;
+		if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
+			return r;
+		break;
+	default:
+		return KX_OK;	/* kx_wrap refuses it */
+	}
 	memset(&doc, 0, sizeof(doc));
 	memset(&v, 0, sizeof(v));
 	v.doc = &doc;
@@ -2361,9 +2378,29 @@ kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek, const char *id,
 	v.now = now;
 	v.d = d;
 	policy_sevs(&v);
-	emit_at(&v, R_KX128, id, &none, "%s under a %u-bit rsa key; rsa "
-	    "keys wrap only from %u bits", knm(KX_E_WRAP_ALG, alg), bits,
-	    RSA_WRAP_MIN);
+	if (kek_alg == KX_ALG_RSA && bits < RSA_WRAP_MIN)
+		emit_at(&v, R_KX128, id, &none, "%s under a %u-bit rsa key; "
+		    "rsa keys wrap only from %u bits", knm(KX_E_WRAP_ALG, alg),
+		    bits, RSA_WRAP_MIN);
+	/*
+	 * The key's strength from its algorithm, or, when not known, as
+	 * an AES or HMAC key of its length would have: min(8 * length,
+	 * 256) bits (a 16-byte key may be AES-128, not only TDEA-2).
+	 */
+	key_bits = (unsigned)(key_len * 8);
+	need = kx_strength(key_alg != KX_ALG_NONE ? key_alg : KX_ALG_HMAC,
+	    key_bits, KX_HASH_NONE);
+	ws = kx_wrap_strength(alg, kek_alg, bits);
+	if (ws < need && key_alg != KX_ALG_NONE)
+		emit_at(&v, R_KX121, id, &none, "%s under the %s/%u KEK (%u "
+		    "bits) is weaker than the key (%s/%u: %u bits)",
+		    knm(KX_E_WRAP_ALG, alg), algname(kek_alg), bits, ws,
+		    algname(key_alg), key_bits, need);
+	else if (ws < need)
+		emit_at(&v, R_KX121, id, &none, "%s under the %s/%u KEK (%u "
+		    "bits) is weaker than a %zu-byte key of unnamed algorithm "
+		    "(%u bits, as AES or HMAC)", knm(KX_E_WRAP_ALG, alg),
+		    algname(kek_alg), bits, ws, key_len, need);
 	return v.nerr > 0 ? KX_EPOLICY : KX_OK;
 }
 

@@ -259,25 +259,71 @@ out:
 	return r;
 }
 
+/*
+ * Whether b is one PEM public key and nothing secret: "-----BEGIN PUBLIC
+ * KEY-----" (or RSA PUBLIC KEY) after white space, and no PRIVATE or
+ * ENCRYPTED block anywhere.  A public key is not secret, so group and
+ * others may read its file.
+ */
+static int
+is_public_pem(const uint8_t *b, size_t n)
+{
+	static const char *const begin[] = { "-----BEGIN PUBLIC KEY-----",
+	    "-----BEGIN RSA PUBLIC KEY-----" };
+	size_t i, k, skip = 0;
+
+	while (skip < n && (b[skip] == ' ' || b[skip] == '\t' ||
+	    b[skip] == '\r' || b[skip] == '\n'))
+		skip++;
+	for (i = 0; i + 7 <= n; i++)
+		if (memcmp(b + i, "PRIVATE", 7) == 0 ||
+		    (i + 9 <= n && memcmp(b + i, "ENCRYPTED", 9) == 0))
+			return 0;
+	for (k = 0; k < sizeof(begin) / sizeof(begin[0]); k++)
+		if (n - skip >= strlen(begin[k]) &&
+		    memcmp(b + skip, begin[k], strlen(begin[k])) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 load_file(const char *path, kx_secret **raw, kx_diag *d)
 {
 	char name[PATH_MAX + 32];
+	struct stat st;
 	size_t size;
 	int fd, r;
 
 	if (*path == '\0')
 		return KX_FAIL(d, KX_EUSAGE, "key source file: no path");
-	/* never blocks on a FIFO; regular files only, private ones */
+	/*
+	 * Never blocks on a FIFO; regular files only.  Secret material must
+	 * be private (0600): checked once the bytes say what they are, as a
+	 * PEM public key may be world-readable.
+	 */
 	snprintf(name, sizeof(name), "key source file:%s", path);
-	if ((r = kxi_open_input(path, name, 1, &fd, &size, d)) != KX_OK)
+	if ((r = kxi_open_input(path, name, 0, &fd, &size, d)) != KX_OK)
 		return r;
 	if (size > KX_KEYSRC_MAX) {
 		r = KX_FAIL(d, KX_ELIMIT, "key source file:%s: larger than "
 		    "%zu bytes", path, KX_KEYSRC_MAX);
 		goto out;
 	}
-	r = read_fd(fd, size, raw, path, d);
+	if (fstat(fd, &st) != 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot stat %s: %s", name,
+		    strerror(errno));
+		goto out;
+	}
+	if ((r = read_fd(fd, size, raw, path, d)) != KX_OK)
+		goto out;
+	if ((st.st_mode & 077) != 0 && !is_public_pem(kx_secret_data(*raw),
+	    kx_secret_len(*raw))) {
+		kx_secret_free(*raw);
+		*raw = NULL;
+		r = KX_FAIL(d, KX_EPERM, "%s: mode %04o lets group or others "
+		    "read it (chmod 600)", name,
+		    (unsigned)(st.st_mode & 07777));
+	}
 out:
 	close(fd);
 	return r;

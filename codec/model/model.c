@@ -319,6 +319,18 @@ kx_doc_has_clear(const kx_doc *doc)
 	return 0;
 }
 
+int
+kx_doc_has_values(const kx_doc *doc)
+{
+	size_t i;
+
+	for (i = 0; doc != NULL && i < doc->nkeys; i++)
+		if (doc->keys[i].value.clear.n > 0 ||
+		    doc->keys[i].value.form != KX_VALUE_NONE)
+			return 1;
+	return 0;
+}
+
 const char *
 kx_doc_id(const kx_doc *doc)
 {

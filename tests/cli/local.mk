@@ -3,6 +3,11 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/wrap-weak-kek.case \
+	tests/cli/cases/input-error-one-line.case \
+	tests/cli/cases/import-clear-sigkill-stale.case \
+	tests/cli/cases/wrap-public-pem-0644.case \
+	tests/cli/cases/no-clobber-wrapped.case \
 	tests/cli/cases/convert-gp-unreadable.case \
 	tests/cli/cases/strict-der.case \
 	tests/cli/cases/show-control-chars.case \

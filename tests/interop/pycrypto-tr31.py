@@ -114,8 +114,8 @@ def one(tmp, kek_hex):
     xml, dr = os.path.join(tmp, "x.xml"), os.path.join(tmp, "x.der")
     run("export", "--profile", PROFILE, *args, "--kek", "file:" + tk,
         "--kek-alg", "tdea", "--kek-id", "TK-TDEA", "--recipient",
-        "Example Issuer Bank", "--now", "2026-02-01", "-o", xml)
-    run("convert", "--to", "der", "-o", dr, xml)
+        "Example Issuer Bank", "--now", "2026-02-01", "--force", "-o", xml)
+    run("convert", "--to", "der", "--force", "-o", dr, xml)
     with open(dr, "rb") as f:
         data = f.read()
     text = open(xml).read()

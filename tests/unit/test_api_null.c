@@ -326,6 +326,7 @@ test_null_allowed(void **state)
 	assert_null(kx_key_id(NULL));
 	assert_null(kx_key_kcv(NULL, &n, &m));
 	assert_int_equal(kx_doc_has_clear(NULL), 0);
+	assert_int_equal(kx_doc_has_values(NULL), 0);
 	assert_int_equal(kx_key_is_protected(NULL), 1);	/* the safe answer */
 	assert_int_equal(kx_doc_find_key(NULL, "x"), -1);
 	assert_int_equal(kx_doc_find_key(doc, NULL), -1);
