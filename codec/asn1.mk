@@ -74,7 +74,14 @@ codec_libkx_asn1_la_CPPFLAGS = -I$(builddir)/codec/asn1
 # asn1c 0.9.28 skeletons are not warning-clean: no -W flags, no -Werror.
 # -fwrapv: INTEGER.c shifts negative longs left (asn_INTEGER2long); with
 # wrapping semantics that is defined and UBSan stays quiet on hostile input.
-codec_libkx_asn1_la_CFLAGS = $(HARDEN_CFLAGS) -w -fwrapv
+# ASN_DEBUG: asn_internal.h of asn1c 0.9.28 turns it, when EMIT_ASN_DEBUG
+# is not 1, into an empty static FUNCTION, so every call still evaluates
+# its arguments (ber_tlv_tag_string() formats tag strings on every TLV:
+# 10% of XML -> DER, 36% of DER -> XML).  Defined here as an empty macro,
+# the header keeps it (#ifndef ASN_DEBUG) and no argument is evaluated;
+# tests/build/asn1-debug.sh checks that no object calls the formatter.
+codec_libkx_asn1_la_CFLAGS = $(HARDEN_CFLAGS) -w -fwrapv \
+	'-DASN_DEBUG(...)=((void)0)'
 
 # der.c (in libkx_der) needs the headers first: BUILT_SOURCES above
 # makes 'make all/check' build the stamp before any object.

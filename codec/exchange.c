@@ -47,14 +47,13 @@ kx_key_value_bound(const kx_key *k)
 const uint8_t *
 kx_key_kcv(const kx_key *k, size_t *len, enum kx_kcv_method *method)
 {
-	if (k == NULL || k->kcv.n == 0) {
-		*len = 0;
-		*method = KX_KCV_NONE;
-		return NULL;
-	}
-	*len = k->kcv.n;
-	*method = k->kcv_method;
-	return k->kcv.p;
+	size_t n = k == NULL ? 0 : k->kcv.n;
+
+	if (len != NULL)
+		*len = n;
+	if (method != NULL)
+		*method = n == 0 ? KX_KCV_NONE : k->kcv_method;
+	return n == 0 ? NULL : k->kcv.p;
 }
 
 const char *
@@ -254,15 +253,19 @@ kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v, kx_buf *aad,
 	return KX_OK;
 }
 
-int
-kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
-    char *msg, size_t size)
+/*
+ * kxi_binding_check, keeping the bound data in aad and its digest in md
+ * when it was computed (aad->len > 0): always when want_aad, else only
+ * for a digest to compare.
+ */
+static int
+binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
+    kx_buf *aad, uint8_t md[32], char *msg, size_t size)
 {
 	const kx_keyval *val = &k->value;
-	kx_buf aad = { 0 };
-	uint8_t md[32];
 	int r;
 
+	aad->len = 0;
 	*v = kxi_binding_version(val->binding_method);
 	/* Other values are not bound: import refuses them anyway. */
 	if (val->form != KX_VALUE_WRAPPED || !is_bound(val->alg))
@@ -279,22 +282,78 @@ kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
 		    KXI_BINDING_V2, KXI_BINDING_V1);
 		return KX_EUNSUPPORTED;
 	}
-	if (val->binding_digest.n == 0)
+	if (val->binding_digest.n == 0 && !want_aad)
 		return KX_OK;	/* optional; AES-SIV decides */
-	r = kxi_bound_aad(doc, k, *v, &aad, md, NULL);
-	kx_buf_free(&aad);
+	r = kxi_bound_aad(doc, k, *v, aad, md, NULL);
 	if (r != KX_OK) {
+		aad->len = 0;
+		if (val->binding_digest.n == 0)
+			return KX_OK;	/* the caller reports it */
 		snprintf(msg, size, "cannot compute the data the value is "
 		    "bound to (%s)", kx_strerror(r));
 		return r;
 	}
-	if (val->binding_digest.n != sizeof(md) ||
-	    CRYPTO_memcmp(val->binding_digest.p, md, sizeof(md)) != 0) {
+	if (val->binding_digest.n != 0 && (val->binding_digest.n != 32 ||
+	    CRYPTO_memcmp(val->binding_digest.p, md, 32) != 0)) {
 		snprintf(msg, size, "binding digest does not match the %s of "
 		    "this document: changed after export",
 		    *v == 2 ? "header and profile" : "profile");
 		return KX_ECRYPTO;
 	}
+	return KX_OK;
+}
+
+int
+kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
+    char *msg, size_t size)
+{
+	kx_buf aad = { 0 };
+	uint8_t md[32];
+	int r;
+
+	r = binding_check(doc, k, v, 0, &aad, md, msg, size);
+	kx_buf_free(&aad);
+	return r;
+}
+
+/*
+ * What an import, rewrap or export needs of its keys of encryption, made
+ * once for all the keys: the bound-wrap state of each version under the
+ * KEK that opens values (open) and the one that seals them (seal), and
+ * the transport key the KEK was last checked against.
+ */
+struct xcache {
+	const kx_secret *from, *to;
+	struct kxi_siv *open[3], *seal[3];
+	const kx_tk *checked;
+};
+
+static void
+xcache_free(struct xcache *c)
+{
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		kxi_siv_free(c->open[i]);
+		kxi_siv_free(c->seal[i]);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+/* The bound-wrap state of version v under kek, made on first use. */
+static int
+xcache_siv(struct kxi_siv **slot, unsigned v, const kx_secret *kek,
+    struct kxi_siv **out, kx_diag *d)
+{
+	int r;
+
+	if (v == 0 || v > 2)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "aes-siv-bound: no "
+		    "version %u", v);
+	if (slot[v] == NULL && (r = kxi_siv_new(v, kek, &slot[v], d)) !=
+	    KX_OK)
+		return r;
+	*out = slot[v];
 	return KX_OK;
 }
 
@@ -559,20 +618,30 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
  */
 static int
 bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
-    const kx_secret *kek, enum kx_alg kek_a, const char *kek_id,
-    kx_keyval *val, kx_diag *d)
+    struct xcache *c, enum kx_alg kek_a, const char *kek_id,
+    const kx_buf *given, const uint8_t *given_md, kx_keyval *val,
+    kx_diag *d)
 {
 	kx_buf aad = { 0 }, out = { 0 };
+	const kx_buf *a = given;
+	const uint8_t *mdp = given_md;
+	struct kxi_siv *siv;
 	uint8_t md[32];
 	int r;
 
 	memset(val, 0, sizeof(*val));
-	if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
-		goto out;
-	if ((r = bound_alg(kek_a) == KX_WRAP_TR31_B_BOUND ?
-	    tr31_bound_wrap(k, v, md, kek, value, &out, d) :
-	    kxi_bound_wrap(v, kek, value, aad.data, aad.len, &out, d)) !=
-	    KX_OK)
+	/* the data of this key and version, when the caller has it already */
+	if (a == NULL || a->len == 0 || mdp == NULL) {
+		if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
+			goto out;
+		a = &aad;
+		mdp = md;
+	}
+	if (bound_alg(kek_a) == KX_WRAP_TR31_B_BOUND)
+		r = tr31_bound_wrap(k, v, mdp, c->to, value, &out, d);
+	else if ((r = xcache_siv(c->seal, v, c->to, &siv, d)) == KX_OK)
+		r = kxi_siv_wrap(siv, value, a->data, a->len, &out, d);
+	if (r != KX_OK)
 		goto out;
 	val->form = KX_VALUE_WRAPPED;
 	val->alg = bound_alg(kek_a);
@@ -580,8 +649,8 @@ bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
 	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
 	val->data.n = out.len;
 	val->binding_method = v == 2 ? KXI_BINDING_V2 : KXI_BINDING_V1;
-	val->binding_digest.p = kxi_memdup(&doc->arena, md, sizeof(md));
-	val->binding_digest.n = sizeof(md);
+	val->binding_digest.p = kxi_memdup(&doc->arena, mdp, 32);
+	val->binding_digest.n = 32;
 	if (val->kek_id == NULL || val->data.p == NULL ||
 	    val->binding_digest.p == NULL)
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
@@ -656,6 +725,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	kx_secret **p8 = NULL;	/* the PKCS#8 DER of rsa and ec keys */
+	struct xcache c;
 	size_t i, n;
 	enum kx_alg alg, kek_a;
 	int r = KX_EINTERNAL;
@@ -679,6 +749,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		return r;
 	/* Every value fits its profile and KCV first ... */
+	memset(&c, 0, sizeof(c));
+	c.to = kek;
 	if ((p8 = calloc(doc->nkeys, sizeof(*p8))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	for (i = 0; i < doc->nkeys; i++) {
@@ -749,11 +821,12 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
 		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
 		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
-		    values[i], kek, kek_a, o->kek_id, &doc->keys[i].value,
-		    d)) != KX_OK)
+		    values[i], &c, kek_a, o->kek_id, NULL, NULL,
+		    &doc->keys[i].value, d)) != KX_OK)
 			goto out;
 	r = set_tk(doc, o->kek_id, kek, kek_a, o, d);
 out:
+	xcache_free(&c);
 	for (i = 0; p8 != NULL && i < doc->nkeys; i++)
 		kx_secret_free(p8[i]);
 	free(p8);
@@ -882,27 +955,31 @@ family:
  * policy says about rule KX136.
  */
 static int
-bound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
-    kx_secret **out, kx_diag *d)
+bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c,
+    kx_buf *aad, uint8_t md[32], kx_secret **out, kx_diag *d)
 {
-	kx_buf aad = { 0 };
-	uint8_t md[32];
+	struct kxi_siv *siv = NULL;
 	char msg[160];
 	unsigned v;
 	int r;
 
-	if ((r = kxi_binding_check(doc, k, &v, msg, sizeof(msg))) != KX_OK) {
+	if ((r = binding_check(doc, k, &v, 1, aad, md, msg, sizeof(msg))) !=
+	    KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
 		goto out;
 	}
-	if ((r = kxi_bound_aad(doc, k, v, &aad, md, d)) != KX_OK)
+	if (aad->len == 0 &&
+	    (r = kxi_bound_aad(doc, k, v, aad, md, d)) != KX_OK)
+		goto out;
+	if (k->value.alg != KX_WRAP_TR31_B_BOUND &&
+	    (r = xcache_siv(c->open, v, c->from, &siv, d)) != KX_OK)
 		goto out;
 	/* KX134 says all a failed check can say: no second message. */
 	if ((k->value.alg == KX_WRAP_TR31_B_BOUND ?
-	    tr31_bound_unwrap(kek, &k->value, v, md, out) :
-	    kxi_bound_unwrap(v, kek, k->value.data.p, k->value.data.n,
-	    aad.data, aad.len, out, NULL)) != KX_OK) {
+	    tr31_bound_unwrap(c->from, &k->value, v, md, out) :
+	    kxi_siv_unwrap(siv, k->value.data.p, k->value.data.n,
+	    aad->data, aad->len, out, NULL)) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
 		    "wrapped value does not verify under transport key %s: "
@@ -913,7 +990,8 @@ bound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	}
 	r = KX_OK;
 out:
-	kx_buf_free(&aad);
+	if (r != KX_OK)
+		aad->len = 0;
 	return r;
 }
 
@@ -999,9 +1077,13 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	return r;
 }
 
+/*
+ * Unwrap key i with c->from into *out.  A bound value leaves the data it
+ * is bound to in aad (aad->len > 0) and its SHA-256 in md.
+ */
 static int
-unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
-    kx_secret **out, kx_diag *d)
+unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
+    uint8_t md[32], kx_secret **out, kx_diag *d)
 {
 	const kx_key *k = &doc->keys[i];
 	uint8_t kcv[KX_KCV_MAX_LEN];
@@ -1009,6 +1091,7 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 	int r, bound;
 
 	*out = NULL;
+	aad->len = 0;
 	bound = is_bound(k->value.alg);
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
@@ -1028,8 +1111,8 @@ unwrap_key(const kx_doc *doc, size_t i, const kx_secret *kek,
 		    "refused", kx_name(KX_E_WRAP_ALG, k->value.alg));
 		goto out;
 	}
-	if ((r = bound ? bound_open(doc, k, kek, out, d) :
-	    unbound_open(doc, k, kek, out, d)) != KX_OK)
+	if ((r = bound ? bound_open(doc, k, c, aad, md, out, d) :
+	    unbound_open(doc, k, c->from, out, d)) != KX_OK)
 		goto out;
 	if (is_asym(k->prof.alg)) {
 		/* a PKCS#8 private key whose public half is the profile's */
@@ -1074,23 +1157,34 @@ out:
 }
 
 /*
+ * What rewrap does with each key verify_all opened: value, and the bound
+ * data (aad->len > 0) with its digest md when the value was bound.
+ */
+typedef int (*opened_fn)(void *arg, size_t i, const kx_secret *value,
+    const kx_buf *aad, const uint8_t md[32], kx_diag *d);
+
+/*
  * The decisions of import or rewrap: the document as received (validate's
  * rules), then the rules of the phase over every key as it will be stored
  * (wrapped under `to` as o->kek_id; import without a storage key stores
- * nothing).  Then verify every key: the transport key's KCV, each binding
- * and KCV.  Nothing is unwrapped for use before all of it passed.
+ * nothing).  Then verify every key: the transport key's KCV (once per
+ * transport key), each binding and KCV.  Nothing is unwrapped for use
+ * before all of it passed: opened (when not NULL) makes each key's new
+ * value as it goes, and the caller uses them only when all passed.
  */
 static int
-verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
-    const kx_secret *to, const kx_xchg_opts *o, kx_diag *d)
+verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
+    const kx_xchg_opts *o, opened_fn opened, void *arg, kx_diag *d)
 {
 	kx_secret *v = NULL;
+	kx_buf aad = { 0 };
+	uint8_t md[32];
 	const kx_tk *t;
 	size_t i;
 	int r, r2, bad = 0;
 
 	r = decide(doc, KX_PHASE_DOCUMENT, NULL, NULL, o, d);
-	r2 = decide(doc, phase, to, o != NULL ? o->kek_id : NULL, o, d);
+	r2 = decide(doc, phase, c->to, o != NULL ? o->kek_id : NULL, o, d);
 	if (r != KX_OK)
 		return r;
 	if (r2 != KX_OK)
@@ -1110,93 +1204,130 @@ verify_all(const kx_doc *doc, const kx_secret *kek, enum kx_phase phase,
 			    k->value.kek_id : "-");
 			continue;
 		}
-		if ((r = check_kek(doc, t, kek, o, d)) != KX_OK)
-			return r;	/* one wrong KEK explains them all */
-		if (unwrap_key(doc, i, kek, &v, d) != KX_OK)
+		if (t != c->checked) {
+			if ((r = check_kek(doc, t, c->from, o, d)) != KX_OK)
+				goto out;	/* one wrong KEK explains all */
+			c->checked = t;
+		}
+		if (unwrap_key(doc, i, c, &aad, md, &v, d) != KX_OK)
 			bad = 1;
+		else if (!bad && opened != NULL &&
+		    (r = opened(arg, i, v, &aad, md, d)) != KX_OK)
+			goto out;
 		kx_secret_free(v);
 		v = NULL;
+		if (o != NULL && o->progress != NULL)
+			o->progress(o->progress_arg, i + 1, doc->nkeys);
 	}
-	return bad ? KX_EPOLICY : KX_OK;
+	r = bad ? KX_EPOLICY : KX_OK;
+out:
+	kx_secret_free(v);
+	kx_buf_free(&aad);
+	return r;
 }
 
 int
 kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d)
 {
+	struct xcache c = { 0 };
 	kx_secret *v = NULL;
+	kx_buf aad = { 0 };
+	uint8_t md[32];
 	size_t i;
 	int r;
 
 	if (doc == NULL || kek == NULL || cb == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	if ((r = verify_all(doc, kek, KX_PHASE_IMPORT, o != NULL ?
-	    o->storage_kek : NULL, o, d)) != KX_OK)
-		return r;
+	c.from = kek;
+	c.to = o != NULL ? o->storage_kek : NULL;
+	if ((r = verify_all(doc, &c, KX_PHASE_IMPORT, o, NULL, NULL, d)) !=
+	    KX_OK)
+		goto out;
 	for (i = 0; i < doc->nkeys; i++) {
-		if ((r = unwrap_key(doc, i, kek, &v, d)) != KX_OK)
-			return r;
+		if ((r = unwrap_key(doc, i, &c, &aad, md, &v, d)) != KX_OK)
+			goto out;
 		r = cb(arg, doc, i, v, d);
 		kx_secret_free(v);
 		v = NULL;
 		if (r != KX_OK)
-			return r;
+			goto out;
 	}
-	return KX_OK;
+	r = KX_OK;
+out:
+	kx_buf_free(&aad);
+	xcache_free(&c);
+	return r;
+}
+
+struct rewrap {
+	kx_doc *doc;
+	struct xcache *c;
+	kx_keyval *vals;
+	enum kx_alg alg;
+	const char *to_id;
+};
+
+/* The new value of key i, bound under the new transport key. */
+static int
+rewrap_one(void *arg, size_t i, const kx_secret *value, const kx_buf *aad,
+    const uint8_t md[32], kx_diag *d)
+{
+	struct rewrap *w = arg;
+	const kx_key *k = &w->doc->keys[i];
+	unsigned ver;
+
+	/*
+	 * The binding version stays: re-binding a version 1 value as
+	 * version 2 would vouch for a header nobody verified.  An unbound
+	 * value (KX138 warned) is bound as version 2: from here on the
+	 * binding vouches for what was received.  A bound value's data
+	 * (same document, key and version) serves again.
+	 */
+	ver = is_bound(k->value.alg) ?
+	    kxi_binding_version(k->value.binding_method) : 2;
+	return bind_value(w->doc, k, ver, value, w->c, w->alg, w->to_id,
+	    is_bound(k->value.alg) ? aad : NULL, md, &w->vals[i], d);
 }
 
 int
 kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d)
 {
-	kx_keyval *vals = NULL;
-	kx_secret *v = NULL;
-	const char *to_id;
-	enum kx_alg alg;
-	unsigned ver;
+	struct xcache c = { 0 };
+	struct rewrap w;
 	size_t i;
 	int r;
 
 	if (doc == NULL || from == NULL || to == NULL || o == NULL ||
 	    o->kek_id == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	if ((r = kek_alg(to, o->kek_alg, "new transport key", &alg, d)) !=
+	memset(&w, 0, sizeof(w));
+	if ((r = kek_alg(to, o->kek_alg, "new transport key", &w.alg, d)) !=
 	    KX_OK)
 		return r;
-	if ((r = verify_all(doc, from, KX_PHASE_REWRAP, to, o, d)) != KX_OK)
-		return r;
+	c.from = from;
+	c.to = to;
+	w.doc = doc;
+	w.c = &c;
 	/* New values first; the document changes only when all are made. */
-	vals = kxi_alloc(&doc->arena, doc->nkeys * sizeof(*vals));
-	to_id = kxi_strdup(&doc->arena, o->kek_id);
-	if (vals == NULL || to_id == NULL)
-		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	for (i = 0; i < doc->nkeys; i++) {
-		const kx_key *k = &doc->keys[i];
-
-		if ((r = unwrap_key(doc, i, from, &v, d)) != KX_OK)
-			goto out;
-		/*
-		 * The binding version stays: re-binding a version 1 value
-		 * as version 2 would vouch for a header nobody verified.  An
-		 * unbound value (KX138 warned) is bound as version 2: from
-		 * here on the binding vouches for what was received.
-		 */
-		ver = is_bound(k->value.alg) ?
-		    kxi_binding_version(k->value.binding_method) : 2;
-		if ((r = bind_value(doc, k, ver, v, to, alg, to_id, &vals[i],
-		    d)) != KX_OK)
-			goto out;
-		kx_secret_free(v);
-		v = NULL;
+	w.vals = kxi_alloc(&doc->arena, doc->nkeys * sizeof(*w.vals));
+	w.to_id = kxi_strdup(&doc->arena, o->kek_id);
+	if ((w.vals == NULL && doc->nkeys > 0) || w.to_id == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
 	}
+	if ((r = verify_all(doc, &c, KX_PHASE_REWRAP, o, rewrap_one, &w,
+	    d)) != KX_OK)
+		goto out;
 	/* Drop the old transport keys no key refers to any more. */
 	doc->ntks = 0;
-	if ((r = set_tk(doc, to_id, to, alg, o, d)) != KX_OK)
+	if ((r = set_tk(doc, w.to_id, to, w.alg, o, d)) != KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++)
-		doc->keys[i].value = vals[i];
+		doc->keys[i].value = w.vals[i];
 	r = KX_OK;
 out:
-	kx_secret_free(v);
+	xcache_free(&c);
 	return r;
 }

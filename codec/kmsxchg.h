@@ -16,8 +16,9 @@
  *  - kx_*_free(NULL), kx_audit_close(NULL), kx_diag_clear(NULL) and
  *    kx_diag_set_strict(NULL, ...) do nothing;
  *  - a query of a NULL object gives the empty answer: 0 for counts and
- *    lengths, NULL for pointers and names, -1 for indexes and enum values
- *    (kx_key_is_protected(NULL) is 1, the safe answer);
+ *    lengths, NULL for pointers and names, -1 for indexes and enum values,
+ *    KX_TIME_UNSET for times (kx_key_is_protected(NULL) and
+ *    kx_key_sensitive(NULL) are 1, the safe answer);
  *  - every kx_diag *d argument may be NULL (nothing is recorded), and so
  *    may every argument whose comment says "may be NULL";
  *  - any other NULL is a programming error, not an input error: the
@@ -494,7 +495,12 @@ enum kx_format kx_format_detect(const uint8_t *buf, size_t len);
  */
 int kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
     const char *name, kx_doc **out, kx_diag *d) KX_WUR;
-/* Read a whole file ("-" = stdin) then kx_doc_read(). */
+/*
+ * kx_doc_read() of a file ("-" = stdin): through the streaming reader
+ * (kx_reader_open), so a regular file is mapped, not copied, and its size
+ * is not limited (standard input is read whole, at most 256 MiB); the
+ * document itself of course holds every key.
+ */
 int kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
     kx_diag *d) KX_WUR;
 /*
@@ -526,7 +532,11 @@ int kx_doc_has_clear(const kx_doc *doc);
  * key material and must not silently replace a file (KX_WRITE_NEW).
  */
 int kx_doc_has_values(const kx_doc *doc);
+/* Whether key k (or NULL) carries a clear value. */
+int kx_key_has_clear(const kx_key *k);
 const char *kx_doc_id(const kx_doc *doc);
+/* Extensions of the document header (foreign elements kept), or 0. */
+size_t kx_doc_extension_count(const kx_doc *doc);
 
 /*
  * Semantic validation (the KXnnn rules).  now: the reference time for
@@ -536,6 +546,73 @@ const char *kx_doc_id(const kx_doc *doc);
  * validation ran; findings say whether the document is valid.
  */
 int kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d) KX_WUR;
+
+/* ---- streaming: documents one key at a time -------------------------- */
+/*
+ * A reader hands over the keys of a document one at a time, in document
+ * order; memory does not grow with the number of keys (a regular file is
+ * mapped, not copied, and the pages already read are given back; standard
+ * input is read whole).  There is no limit on the size of the document;
+ * limits apply per key and per XML node.
+ *
+ * kx_reader_open: path "-" is standard input; fmt KX_FMT_AUTO detects the
+ * format from the content.  Reads what precedes the keys.  On error *out
+ * is NULL and d says why (the codes of kx_doc_read_file).
+ * kx_reader_next: 1 and *key (borrowed: valid until the next call or
+ * kx_reader_close) for a key; 0 at the end of a document that read
+ * completely; a negative KX_E code when the input is bad from some point
+ * on: then every key handed over so far must be treated as unread (a
+ * document is valid whole or not at all), and later calls return the same
+ * code.  Reader findings (KX001-KX004) go to d as they are met.
+ * kx_reader_doc: the document's header and transport keys, with no keys
+ * (kx_doc_key_count 0); complete once kx_reader_next returned a key or 0.
+ * kx_reader_keys: keys handed over so far.  kx_reader_close is NULL-safe.
+ * GP KeyProfiles (one key) are read whole behind the same calls.
+ */
+typedef struct kx_reader kx_reader;
+int kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
+    kx_diag *d) KX_WUR;
+int kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d) KX_WUR;
+const kx_doc *kx_reader_doc(const kx_reader *r);
+enum kx_format kx_reader_format(const kx_reader *r);
+size_t kx_reader_keys(const kx_reader *r);
+void kx_reader_close(kx_reader *r);
+
+/*
+ * A writer takes a document one key at a time: kx_writer_open with the
+ * header and transport keys (head: a document whose keys, if any, are
+ * ignored; it must stay valid until kx_writer_finish), kx_writer_key per
+ * key, kx_writer_finish for the end of the document; the bytes go to
+ * sink(arg, p, n) (0 = written, else the writer fails with KX_EIO), in
+ * order, and are exactly what kx_doc_write gives for the same document.
+ * Memory does not grow with the number of keys (DER must know the length
+ * of all the keys before the first: its keys are spooled to an unlinked
+ * temporary file in $TMPDIR or /tmp and sent at kx_writer_finish).
+ * Formats of one key per document (GP) take exactly one key.  On an error
+ * the output sent so far is incomplete: write it where it can be thrown
+ * away (kmsxchg writes to a temporary file renamed at the end).
+ * kx_writer_free is NULL-safe and frees an unfinished writer too.
+ */
+typedef struct kx_writer kx_writer;
+typedef int (*kx_sink)(void *arg, const void *p, size_t n);
+int kx_writer_open(const kx_doc *head, enum kx_format fmt, kx_sink sink,
+    void *arg, kx_writer **out, kx_diag *d) KX_WUR;
+int kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d) KX_WUR;
+int kx_writer_finish(kx_writer *w, kx_diag *d) KX_WUR;
+void kx_writer_free(kx_writer *w);
+
+/*
+ * kx_doc_validate over a file read one key at a time: reads path (as
+ * kx_reader_open) and runs the rules on each key as it comes, keeping of
+ * the keys only what the rules between keys need (ids and KCVs, GP slots:
+ * compact summaries).  Findings are those kx_doc_read_file and
+ * kx_doc_validate give, in the same order.  Returns the reader's error
+ * code when the document could not be read (as kx_doc_read_file), else
+ * the code of kx_doc_validate.  A document whose keys refer to one another
+ * as copies (copy-of), or validated with against, is read whole.
+ */
+int kx_file_validate(const char *path, const kx_policy *policy, int64_t now,
     const kx_doc *against, kx_diag *d) KX_WUR;
 
 /*
@@ -548,6 +625,11 @@ int kx_doc_report_html(const kx_doc *doc, kx_buf *out, kx_diag *d) KX_WUR;
 
 /* One line per key: id, algorithm, usage, validity, state, KCV. */
 int kx_doc_summary(const kx_doc *doc, kx_buf *out) KX_WUR;
+/* The same in parts, for a document read one key at a time: the first
+ * line (with nkeys) and the transport keys, then one line per key. */
+int kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
+    KX_WUR;
+int kx_key_summary(const kx_key *k, kx_buf *out) KX_WUR;
 
 /* ---- exchange: export, import, rewrap --------------------------------- */
 typedef struct kx_xchg_opts {
@@ -607,6 +689,13 @@ typedef struct kx_xchg_opts {
 	 * wrapped form (KX123: the profile must allow "wrapped").
 	 */
 	enum kx_wrap_alg wrap;
+	/*
+	 * import and rewrap: when not NULL, called with progress_arg after
+	 * each key verified, done of total (the document's keys); for a
+	 * progress display.  It must not touch the document.
+	 */
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -617,7 +706,8 @@ const char *kx_key_id(const kx_key *k);
  * (import checked its KCV only, KX138) or no value.
  */
 int kx_key_value_bound(const kx_key *k);
-/* KCV bytes of a key (borrowed; NULL when none), its length and method. */
+/* KCV bytes of a key (borrowed; NULL when none), its length and method
+ * (len and method may be NULL). */
 const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
     enum kx_kcv_method *method);
 /*
@@ -681,6 +771,161 @@ int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
 
+/* ---- building and reading documents (api.c) --------------------------- */
+/*
+ * Every field of a document and its keys, for callers that build a
+ * document in memory (then kx_doc_write / kx_export it) or read one
+ * field by field.  Enumerations are the model's (above): their names are
+ * kx_name() / kx_value(); usages, modes and export forms are masks of
+ * 1u << value (KX_USAGE_BIT).  Strings and bytes given to a setter are
+ * copied into the document; those a getter returns are borrowed, valid
+ * until the document is freed.  A kx_key pointer (from kx_doc_add_key,
+ * kx_doc_key or kx_doc_key_mut) is valid until the document is freed or
+ * another key is added to it.  Setters check values against the model
+ * (KX_EUSAGE for an enumeration value, mask bit or range the model does
+ * not have); validation of the whole document stays kx_doc_validate's.
+ * The schema's text constraints (ids of at most 256 characters without
+ * white space at either end, XML 1.0 characters, ...) are not checked
+ * by the setters: kx_doc_read refuses them (KX002) when the written
+ * document is read back.
+ * Getters of a NULL key give the empty answer (header rule): 0, NULL,
+ * -1 for enumeration values, KX_TIME_UNSET for times.
+ */
+#define KX_TIME_UNSET INT64_MIN	/* an optional time that is absent */
+
+/*
+ * A new empty document with header id, created (seconds, UTC) and sender
+ * (copied); *out is the caller's to kx_doc_free.  KX_EUSAGE for an empty
+ * id or sender, or created KX_TIME_UNSET.
+ */
+int kx_doc_new(const char *id, int64_t created, const char *sender,
+    kx_doc **out) KX_WUR;
+/* Add a recipient (copied) to the header; KX_EUSAGE when empty. */
+int kx_doc_add_recipient(kx_doc *doc, const char *name) KX_WUR;
+/* Set the header comment (copied); NULL removes it, empty is KX_EUSAGE. */
+int kx_doc_set_comment(kx_doc *doc, const char *text) KX_WUR;
+/* Header: creation time (KX_TIME_UNSET for NULL), sender, comment
+ * (NULL when none), the recipients (index out of range: NULL). */
+int64_t kx_doc_created(const kx_doc *doc);
+const char *kx_doc_sender(const kx_doc *doc);
+const char *kx_doc_comment(const kx_doc *doc);
+size_t kx_doc_recipient_count(const kx_doc *doc);
+const char *kx_doc_recipient(const kx_doc *doc, size_t i);
+/*
+ * Append a key with id (copied) and the model's defaults: a secret key
+ * of no algorithm, no usage, active, production, sensitive, not
+ * exportable, importable, no value (a writer wants an algorithm: set
+ * one).  *out (may be NULL) gets the key to set fields on.  KX_EUSAGE for an empty id or an id the document
+ * already has, KX_ELIMIT past the key limit.
+ */
+int kx_doc_add_key(kx_doc *doc, const char *id, kx_key **out) KX_WUR;
+/* Key i of doc for changing (NULL when out of range). */
+kx_key *kx_doc_key_mut(kx_doc *doc, size_t i);
+
+/* Algorithm and length in bits (0 when unset); the setter does not match
+ * the length to the algorithm (kx_doc_validate's rules do). */
+int kx_key_alg(const kx_key *k);
+unsigned kx_key_length_bits(const kx_key *k);
+int kx_key_set_alg(kx_key *k, enum kx_alg alg, unsigned length_bits) KX_WUR;
+int kx_key_class(const kx_key *k);
+int kx_key_set_class(kx_key *k, enum kx_class c) KX_WUR;
+/* Usage and allowed modes of operation (masks; KX_USAGE_BIT). */
+uint32_t kx_key_usage(const kx_key *k);
+int kx_key_set_usage(kx_key *k, uint32_t mask) KX_WUR;
+uint32_t kx_key_modes(const kx_key *k);
+int kx_key_set_modes(kx_key *k, uint32_t mask) KX_WUR;
+/* Role (KX_ROLE_NONE: none). */
+int kx_key_role(const kx_key *k);
+int kx_key_set_role(kx_key *k, enum kx_role r) KX_WUR;
+/* Validity: either may be KX_TIME_UNSET (absent); not_after must not be
+ * before not_before (KX_EUSAGE). */
+int64_t kx_key_not_before(const kx_key *k);
+int64_t kx_key_not_after(const kx_key *k);
+int kx_key_set_validity(kx_key *k, int64_t not_before, int64_t not_after)
+    KX_WUR;
+/* Life-cycle state, key mode (production/test) and creation time. */
+int kx_key_state(const kx_key *k);
+int kx_key_set_state(kx_key *k, enum kx_state s) KX_WUR;
+int kx_key_mode(const kx_key *k);
+int kx_key_set_mode(kx_key *k, enum kx_keymode m) KX_WUR;
+int64_t kx_key_created(const kx_key *k);
+void kx_key_set_created(kx_key *k, int64_t t);
+/* Sensitive (1 or 0; a NULL key is sensitive, the safe answer). */
+int kx_key_sensitive(const kx_key *k);
+void kx_key_set_sensitive(kx_key *k, int sensitive);
+
+/* The key's text fields; kx_key_id() is its id. */
+enum kx_key_text { KX_KT_NAME = 0, KX_KT_DESCRIPTION, KX_KT_OWNER,
+	KX_KT_CREATOR, KX_KT_HOLDER, KX_KT_TEMPLATE, KX_KT_REFERENCE,
+	KX_KT_VERSION, KX_KT_CRYPTOPERIOD, KX_KT__N };
+/* Borrowed text, NULL when absent or f out of range. */
+const char *kx_key_text(const kx_key *k, enum kx_key_text f);
+/* Set (copy) a text field; NULL removes it.  A cryptoperiod must be an
+ * ISO 8601 duration (KX_ESYNTAX); KX_EUSAGE for f out of range or
+ * empty text. */
+int kx_key_set_text(kx_key *k, enum kx_key_text f, const char *v) KX_WUR;
+
+/*
+ * Export restrictions: allowed (1/0); the forms (mask of 1u << kx_form;
+ * 0 is the model's default, bound-block only); destinations (empty: any
+ * recipient); the minimum wrapping strength in bits (-1: the key's own
+ * strength); trusted-KEK-only (-1 unset, 0, 1).
+ */
+int kx_key_export_allowed(const kx_key *k);
+uint32_t kx_key_export_forms(const kx_key *k);
+int kx_key_set_export(kx_key *k, int allowed, uint32_t forms) KX_WUR;
+size_t kx_key_export_destination_count(const kx_key *k);
+const char *kx_key_export_destination(const kx_key *k, size_t i);
+int kx_key_add_export_destination(kx_key *k, const char *name) KX_WUR;
+int kx_key_min_wrap_strength(const kx_key *k);
+/* bits 0..65536, or -1 to remove it. */
+int kx_key_set_min_wrap_strength(kx_key *k, int bits) KX_WUR;
+int kx_key_trusted_kek_only(const kx_key *k);
+int kx_key_set_trusted_kek_only(kx_key *k, int v) KX_WUR;
+/* Import restrictions: allowed (1/0) and the allowed sources (empty:
+ * any sender). */
+int kx_key_import_allowed(const kx_key *k);
+void kx_key_set_import_allowed(kx_key *k, int allowed);
+size_t kx_key_import_source_count(const kx_key *k);
+const char *kx_key_import_source(const kx_key *k, size_t i);
+int kx_key_add_import_source(kx_key *k, const char *name) KX_WUR;
+
+/* GlobalPlatform card fields; -1 marks an absent number. */
+typedef struct kx_key_gp {
+	int key_type;		/* 0x00..0xFF */
+	int kvn;		/* 0x00..0xFF */
+	int kid;		/* 0x00..0xFF */
+	int kuq;		/* 0x00..0xFF, or 0xFFFF with kuq_len 2 */
+	int kuq_len;		/* 1 or 2 bytes when kuq is set */
+	int access;		/* 0x00..0xFF */
+	enum kx_scp scp;	/* KX_SCP_NONE: none */
+	int scp_i;		/* 0x00..0xFF; only with an scp */
+	const uint8_t *sd_aid;	/* may be NULL; setter copies, getter
+				 * borrows */
+	size_t sd_aid_len;	/* 1..16 bytes when present */
+	enum kx_diversification diversification;
+} kx_key_gp;
+/* 1 and *out filled when the key has GP fields, 0 (out all absent)
+ * when not or for a NULL key. */
+int kx_key_gp_get(const kx_key *k, kx_key_gp *out);
+/* Set the GP fields (copied); g NULL removes them.  KX_EUSAGE for a
+ * value out of its range. */
+int kx_key_gp_set(kx_key *k, const kx_key_gp *g) KX_WUR;
+
+/* KCV (kx_key_kcv() reads it): len bytes in kx_kcv_len_range() of
+ * method (KX_EUSAGE otherwise); kcv NULL removes it. */
+int kx_key_set_kcv(kx_key *k, enum kx_kcv_method method,
+    const uint8_t *kcv, size_t len) KX_WUR;
+
+/*
+ * The value the key carries: its form (KX_VALUE_NONE for none) and the
+ * transport key's id it, or each of its components, is wrapped under
+ * (NULL when none); kx_key_wrapped() gives a wrapped value's algorithm.
+ * Values are set by kx_export (and kx_rewrap), never by hand: no clear
+ * key bytes pass through this API.
+ */
+int kx_key_value_form(const kx_key *k);
+const char *kx_key_value_kek_id(const kx_key *k);
 /* ---- PKCS#11 tokens (codec/hsm/pkcs11.c) ------------------------------ */
 /*
  * A logged-in read-write session on the one token a PKCS#11 URI (RFC
@@ -889,6 +1134,13 @@ int kx_file_write_atomic(const char *path, const void *p, size_t n,
  * (free()).  KX_EIO when it cannot be made.
  */
 int kx_file_mkdtemp(const char *path, char **out, kx_diag *d) KX_WUR;
+/*
+ * kx_file_write_atomic() of the first n bytes of the file open on src
+ * (read with pread from offset 0, src's position unchanged): an output
+ * spooled to a temporary file is written without being held in memory.
+ */
+int kx_file_write_atomic_fd(const char *path, int src, size_t n, int flags,
+    kx_diag *d) KX_WUR;
 /*
  * Remove the temporary file a kx_file_write_atomic() in progress has
  * created, if any.  Async-signal-safe: for a SIGINT/SIGTERM handler.

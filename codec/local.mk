@@ -23,8 +23,8 @@ codec_libkx_core_la_SOURCES = \
 	codec/model/names.c codec/model/err.c codec/model/diag.c \
 	codec/model/util.c codec/model/oid.c codec/model/text.c \
 	codec/model/canon.c \
-	codec/model/doc.c \
-	codec/model/tmpfile.c codec/model/strict.c \
+	codec/model/doc.c codec/model/api.c \
+	codec/model/tmpfile.c codec/model/strict.c codec/model/stream.c \
 	codec/crypto/secmem.c codec/crypto/keysrc.c codec/crypto/pem.c \
 	codec/crypto/kcv.c codec/crypto/wrap.c codec/crypto/split.c \
 	codec/crypto/tr31.c codec/crypto/asym.c \

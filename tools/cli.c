@@ -854,3 +854,100 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 	free(cli.longopts);
 	return r;
 }
+
+/* ---- spooled outputs ------------------------------------------------- */
+int
+cli_spool_sink(void *arg, const void *p, size_t n)
+{
+	struct cli_spool *s = arg;
+	const char *c = p;
+	ssize_t k;
+
+	s->n += n;
+	while (n > 0) {
+		k = write(s->fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+cli_spool_open(struct cli *cli, struct cli_spool *s)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+
+	s->n = 0;
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/kmsxchg-XXXXXX", dir) >=
+	    sizeof(path) || (s->fd = mkstemp(path)) < 0) {
+		cli_error(cli, "cannot create a temporary file in %s: %s",
+		    dir, strerror(errno));
+		return CLI_USAGE;
+	}
+	(void)unlink(path);
+	return CLI_OK;
+}
+
+int
+cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
+    int flags)
+{
+	char buf[65536];
+	kx_diag *d;
+	off_t off = 0;
+	ssize_t k;
+	int r;
+
+	if (path != NULL && strcmp(path, "-") != 0) {
+		if ((d = kx_diag_new()) == NULL) {
+			cli_error(cli, "out of memory");
+			return CLI_USAGE;
+		}
+		r = kx_file_write_atomic_fd(path, s->fd, s->n, flags, d);
+		/* the same one line as cli_write() */
+		if (r == KX_EEXIST)
+			cli_error(cli, "%s exists and the output holds key "
+			    "material: use --force to replace it", path);
+		else if (r != KX_OK)
+			(void)cli_fail(cli, d, r, path);
+		kx_diag_free(d);
+		return r == KX_OK ? CLI_OK : CLI_USAGE;
+	}
+	for (;;) {
+		k = pread(s->fd, buf, sizeof(buf), off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			cli_error(cli, "cannot read a temporary file: %s",
+			    strerror(errno));
+			return CLI_USAGE;
+		}
+		if (k == 0)
+			return CLI_OK;
+		if ((r = cli_write(cli, NULL, buf, (size_t)k, flags)) !=
+		    CLI_OK)
+			return r;
+		off += k;
+	}
+}
+
+int
+cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
+    kx_reader **r, kx_diag *d)
+{
+	int rc, ex;
+
+	*r = NULL;
+	if ((ex = cli_spool_open(cli, s)) != CLI_OK)
+		return ex;
+	if ((rc = kx_reader_open(in, KX_FMT_AUTO, r, d)) != KX_OK)
+		return cli_read_failed(cli, d, rc, in);
+	return CLI_OK;
+}

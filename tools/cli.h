@@ -164,6 +164,25 @@ int cli_out_is_tty(const struct cli *cli);
  */
 int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
     int flags);
+/*
+ * An output built one key at a time, spooled to an unlinked temporary
+ * file in $TMPDIR (or /tmp) so that nothing is written until it is
+ * complete and memory does not grow with it: cli_spool_open, then
+ * cli_spool_sink (a kx_sink) as often as needed, then cli_spool_write
+ * (cli_write's behaviour and flags); close(s.fd) after.  Exit codes.
+ */
+struct cli_spool {
+	int fd;
+	size_t n;
+};
+int cli_spool_open(struct cli *cli, struct cli_spool *s);
+int cli_spool_sink(void *arg, const void *p, size_t n);
+int cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
+    int flags);
+/* A spool and a streaming reader of in (findings to d, reported on
+ * failure); the caller closes both, also on failure.  An exit code. */
+int cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
+    kx_reader **r, kx_diag *d);
 /* KX_WRITE_SECRET, plus KX_WRITE_NEW unless --force was given. */
 #define CLI_KEY_OUT(force)	(KX_WRITE_SECRET | ((force) ? 0 : KX_WRITE_NEW))
 

@@ -7,8 +7,10 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli_xchg.h"
 
@@ -281,9 +283,98 @@ cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg)
 		x->against_path = arg;
 	else if (strcmp(name, "force") == 0)
 		x->force = 1;
+	else if (strcmp(name, "quiet") == 0)
+		x->quiet = 1;
 	else
 		return 0;
 	return 1;
+}
+
+struct cli_progress {
+	FILE *err;
+	const char *cmd, *verb;
+	double start, last, delay, t0;	/* t0: the first key's report */
+	size_t d0;
+	int shown;
+};
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress_cb(void *arg, size_t done, size_t total)
+{
+	struct cli_progress *p = arg;
+	double now = mono_now(), rate;
+
+	if (p->t0 == 0) {
+		/* the rate counts keys, not the checks before the first */
+		p->t0 = now;
+		p->d0 = done;
+	}
+	if (now - p->start < p->delay ||
+	    (p->shown && done < total && now - p->last < 0.2))
+		return;
+	p->last = now;
+	fprintf(p->err, "\rkmsxchg: %s: %s: %zu/%zu keys", p->cmd, p->verb,
+	    done, total);
+	if (done > p->d0 && now > p->t0) {
+		rate = (double)(done - p->d0) / (now - p->t0);
+		fprintf(p->err, ", %.0f keys/s, ETA %.0fs", rate,
+		    (double)(total - done) / rate);
+	}
+	fputs("\033[K", p->err);
+	fflush(p->err);
+	p->shown = 1;
+}
+
+void
+cli_progress_begin(struct cli_xchg *x, const char *verb)
+{
+	struct cli_progress *p = x->progress;
+	const char *e = getenv("KMSXCHG_PROGRESS_DELAY");
+	char *end;
+
+	if (x->quiet || !isatty(fileno(x->cli->err)))
+		return;
+	if (p == NULL && (p = x->progress = calloc(1, sizeof(*p))) == NULL)
+		return;		/* no progress line, nothing else lost */
+	p->err = x->cli->err;
+	p->cmd = x->cli->cmd->name;
+	p->verb = verb;
+	p->start = mono_now();
+	p->t0 = 0;
+	p->d0 = 0;
+	p->shown = 0;
+	p->delay = 1;
+	if (e != NULL && *e != '\0') {
+		p->delay = strtod(e, &end);
+		if (*end != '\0' || p->delay < 0)
+			p->delay = 1;
+	}
+	x->xo.progress = progress_cb;
+	x->xo.progress_arg = p;
+}
+
+void
+cli_progress_end(struct cli_xchg *x)
+{
+	struct cli_progress *p = x->progress;
+
+	if (p != NULL && p->shown) {
+		/* the line goes: what follows starts on a clean line */
+		fputs("\r\033[K", p->err);
+		fflush(p->err);
+		p->shown = 0;
+	}
+	x->xo.progress = NULL;
+	x->xo.progress_arg = NULL;
 }
 
 int
@@ -346,6 +437,8 @@ cli_xchg_close(struct cli_xchg *x)
 	kx_doc_free(x->against);
 	x->against = NULL;
 	kx_diag_free(x->d);
+	free(x->progress);
+	x->progress = NULL;
 	x->policy = NULL;
 	x->doc = NULL;
 	x->d = NULL;

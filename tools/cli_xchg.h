@@ -58,7 +58,19 @@ struct cli_xchg {
 	kx_diag *d;
 	kx_xchg_opts xo;
 	uint8_t kek_kcv[KX_KCV_MAX_LEN];	/* xo.kek_kcv points here */
+	int quiet;		/* --quiet: no progress line */
+	struct cli_progress *progress;	/* set by cli_progress_begin */
 };
+
+/*
+ * A progress line on stderr ("VERB: DONE/TOTAL keys, RATE keys/s, ETA")
+ * for an operation that runs longer than a second (KMSXCHG_PROGRESS_DELAY
+ * seconds), redrawn at most five times a second: only when stderr is a
+ * terminal and --quiet was not given.  cli_progress_begin hooks it into
+ * x->xo (kx_import, kx_rewrap); cli_progress_end erases the line.
+ */
+void cli_progress_begin(struct cli_xchg *x, const char *verb);
+void cli_progress_end(struct cli_xchg *x);
 
 /*
  * --kek-kcv HEX[:METHOD] (import) / --from-kek-kcv (rewrap): the KCV of

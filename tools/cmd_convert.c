@@ -9,6 +9,8 @@
 #include "config.h"
 #endif
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "cli_xchg.h"
 
@@ -25,6 +27,85 @@ const struct cli_opt convert_opts[] = {
 	    "replace an existing OUT that would hold key values" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+#define CONVERT_WHOLE (-1)
+
+/*
+ * Every key of a document into a format of many keys, one key at a time:
+ * memory does not grow with the number of keys.  The findings and the
+ * output are those of reading the document whole and writing it: reader
+ * findings first, writer findings after them; nothing written when the
+ * input turns out bad at any point.  CONVERT_WHOLE when the document must
+ * be converted whole after all.
+ */
+static int
+convert_stream(struct cli *cli, const char *in, enum kx_format to,
+    const char *outpath, int force)
+{
+	kx_reader *r = NULL;
+	kx_writer *w = NULL;
+	kx_diag *d = NULL, *wd = NULL;
+	const kx_key *k;
+	struct cli_spool s = { -1, 0 };
+	size_t next = 0;
+	int rc, wr = KX_OK, clear = 0, values = 0, ex = CLI_USAGE;
+
+	if ((d = kx_diag_new()) == NULL || (wd = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if ((ex = cli_stream_open(cli, in, &s, &r, d)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+	while ((rc = kx_reader_next(r, &k, d)) == 1) {
+		/* the header is complete once the first key is in */
+		if (w == NULL && wr == KX_OK) {
+			wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink,
+			    &s, &w, wd);
+			next = kx_doc_extension_count(kx_reader_doc(r));
+		}
+		if (wr == KX_OK)	/* after a failure: read on, for the
+					 * reader's verdict comes first */
+			wr = kx_writer_key(w, k, wd);
+		clear |= kx_key_has_clear(k);
+		values |= kx_key_value_form(k) != KX_VALUE_NONE;
+	}
+	if (rc < 0) {
+		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
+	}
+	if (w != NULL && kx_doc_extension_count(kx_reader_doc(r)) != next) {
+		/* foreign elements after the keys belong in the header
+		 * already written: convert the document whole */
+		ex = CONVERT_WHOLE;
+		goto out;
+	}
+	if (w == NULL && wr == KX_OK)
+		wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink, &s, &w,
+		    wd);
+	if (wr == KX_OK)
+		wr = kx_writer_finish(w, wd);
+	cli_print_findings(cli, d, 0, in);
+	cli_print_findings(cli, wd, 0, in);
+	if (wr != KX_OK) {
+		cli_error(cli, "cannot write %s: %s", kx_format_name(to),
+		    kx_strerror(wr));
+		ex = cli_exit_for(wr);
+		goto out;
+	}
+	/* values make the output key material: no clobber; clear ones 0600 */
+	ex = cli_spool_write(cli, &s, outpath, (clear ? KX_WRITE_SECRET : 0) |
+	    ((clear || values) && !force ? KX_WRITE_NEW : 0) |
+	    (kx_format_caps(to) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	kx_writer_free(w);
+	kx_reader_close(r);
+	kx_diag_free(wd);
+	kx_diag_free(d);
+	return ex;
+}
 
 int
 cmd_convert(int argc, char **argv, struct cli *cli)
@@ -66,6 +147,11 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		    "missing IN operand" : "expected one IN operand");
 	in = argv[cli->optind];
 	if ((ex = cli_binary_tty(cli, to, outpath)) != CLI_OK)
+		return ex;
+	/* every key into a format of many: one key at a time */
+	if (key_id == NULL && (kx_format_caps(to) & KX_CAP_KEYS) != 0 &&
+	    (ex = convert_stream(cli, in, to, outpath, force)) !=
+	    CONVERT_WHOLE)
 		return ex;
 	ex = CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {

@@ -20,7 +20,7 @@
 
 enum { O_KEK, O_KEK_COMPONENT, O_KEK_ALG, O_KEK_KCV, O_STORAGE_KEK, O_STORAGE_KEK_ALG,
 	O_STORAGE_KEK_ID, O_CLEAR, O_CLEAR_PROD, O_NOW, O_POLICY, O_AGAINST,
-	O_TO, O_OUT, O_MODULE, O_PIN_SOURCE, O_FORCE };
+	O_TO, O_OUT, O_MODULE, O_PIN_SOURCE, O_FORCE, O_QUIET };
 
 const struct cli_opt import_opts[] = {
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -57,6 +57,8 @@ const struct cli_opt import_opts[] = {
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
 	    "FILE" },
+	[O_QUIET] = { "quiet", 'q', 0, NULL,
+	    "no progress line on a terminal" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -377,7 +379,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	sink.dir = tmpdir;
 	/* the storage key's strength is part of the import decision */
 	x.xo.storage_kek = storage.key;
+	cli_progress_begin(&x, "verifying");
 	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
+	cli_progress_end(&x);
 	if (r == KX_OK && storage.key != NULL) {
 		/*
 		 * The rewrap runs the rules kx_import already ran (and
@@ -388,8 +392,10 @@ cmd_import(int argc, char **argv, struct cli *cli)
 			ex = cli_fail(cli, NULL, KX_ENOMEM, in);
 			goto out;
 		}
-		if ((r = kx_rewrap(x.doc, kek.key, storage.key, &x.xo, rd)) !=
-		    KX_OK)
+		cli_progress_begin(&x, "storing");
+		r = kx_rewrap(x.doc, kek.key, storage.key, &x.xo, rd);
+		cli_progress_end(&x);
+		if (r != KX_OK)
 			cli_print_findings(cli, rd, 0, in);
 	}
 	if (r != KX_OK && sink.written > 0) {

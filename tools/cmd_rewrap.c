@@ -12,7 +12,7 @@
 #include "cli_xchg.h"
 
 enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_FROM_KCV, O_TO_KEK, O_TO_KEK_ALG,
-	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT, O_FORCE };
+	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT, O_FORCE, O_QUIET };
 
 const struct cli_opt rewrap_opts[] = {
 	[O_FROM] = { "from-kek", 0, 1, "SRC",
@@ -40,6 +40,8 @@ const struct cli_opt rewrap_opts[] = {
 	[O_OUT] = { "output", 'o', 1, "FILE", "output document" },
 	[O_FORCE] = { "force", 'f', 0, NULL, "replace an existing output "
 	    "FILE" },
+	[O_QUIET] = { "quiet", 'q', 0, NULL,
+	    "no progress line on a terminal" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -109,7 +111,10 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	x.xo.from_kek_alg = from.alg;
 	x.xo.kek_alg = tokek.alg;
-	if ((r = kx_rewrap(x.doc, from.key, tokek.key, &x.xo, x.d)) != KX_OK) {
+	cli_progress_begin(&x, "rewrapping");
+	r = kx_rewrap(x.doc, from.key, tokek.key, &x.xo, x.d);
+	cli_progress_end(&x);
+	if (r != KX_OK) {
 		ex = cli_xchg_refused(cli, &x, in, r);
 		goto out;
 	}

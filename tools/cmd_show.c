@@ -10,6 +10,7 @@
 #endif
 
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_p11.h"
 
@@ -21,6 +22,58 @@ const struct cli_opt show_opts[] = {
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+/*
+ * The text summary one key at a time: key lines spooled (memory does not
+ * grow with the number of keys), then the first line, which counts them,
+ * and the spool; nothing printed when the input turns out bad.
+ */
+static int
+show_stream(struct cli *cli, const char *in)
+{
+	kx_reader *r = NULL;
+	kx_diag *d = NULL;
+	const kx_key *k;
+	kx_buf b = { 0 };
+	struct cli_spool s = { -1, 0 };
+	int rc, ex = CLI_USAGE;
+
+	if ((d = kx_diag_new()) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	if ((ex = cli_stream_open(cli, in, &s, &r, d)) != CLI_OK)
+		goto out;
+	ex = CLI_USAGE;
+	while ((rc = kx_reader_next(r, &k, d)) == 1) {
+		b.len = 0;
+		if ((rc = kx_key_summary(k, &b)) != KX_OK ||
+		    cli_spool_sink(&s, b.data, b.len) != 0) {
+			cli_error(cli, "%s: %s", in, kx_strerror(rc != KX_OK ?
+			    rc : KX_EIO));
+			goto out;
+		}
+	}
+	if (rc < 0) {
+		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
+	}
+	b.len = 0;
+	if ((rc = kx_doc_summary_head(kx_reader_doc(r), kx_reader_keys(r),
+	    &b)) != KX_OK) {
+		cli_error(cli, "%s: %s", in, kx_strerror(rc));
+		goto out;
+	}
+	if ((ex = cli_write(cli, NULL, b.data, b.len, 0)) == CLI_OK)
+		ex = cli_spool_write(cli, &s, NULL, 0);
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	kx_reader_close(r);
+	kx_buf_free(&b);
+	kx_diag_free(d);
+	return ex;
+}
 
 int
 cmd_show(int argc, char **argv, struct cli *cli)
@@ -58,6 +111,8 @@ cmd_show(int argc, char **argv, struct cli *cli)
 	if (po.module != NULL || po.pin_source != NULL)
 		return cli_usage(cli, "--module and --pin-source go with a "
 		    "pkcs11: URI");
+	if (strcmp(format, "text") == 0)
+		return show_stream(cli, in);
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		goto out;

@@ -89,7 +89,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 	kx_report_file *files = NULL;
 	kx_report_opts ro = { (int64_t)time(NULL), 0 };
 	kx_policy *policy = NULL;
-	kx_doc *against = NULL, *doc = NULL;
+	kx_doc *against = NULL;
 	kx_diag *d = NULL, *pd = NULL;
 	kx_buf report = { 0 };
 	int64_t now = (int64_t)time(NULL);
@@ -169,7 +169,8 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 		for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++)
 			drop[s] = kx_diag_dropped(d, (enum kx_severity)s);
 		first = kx_diag_count(d);
-		r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, d);
+		/* one pass, one key at a time: memory stays flat */
+		r = kx_file_validate(path, policy, now, against, d);
 		if (r != KX_OK) {
 			if (read_failure_is_io(r)) {
 				/* Also on stderr: the report may be JSON. */
@@ -179,14 +180,7 @@ cmd_validate(int argc, char **argv, struct cli *cli)
 			} else {
 				file_rc = CLI_INVALID;
 			}
-		} else if ((r = kx_doc_validate(doc, policy, now, against,
-		    d)) != KX_OK) {
-			cli_error(cli, "%s: validation could not run: %s",
-			    path, kx_strerror(r));
-			file_rc = CLI_USAGE;
 		}
-		kx_doc_free(doc);
-		doc = NULL;
 		files[i].file = path;
 		files[i].first = first;
 		files[i].count = kx_diag_count(d) - first;

@@ -36,7 +36,10 @@
 #include "internal.h"
 
 struct vctx;
+struct rstream;
 typedef void (*check_fn)(struct vctx *, const kx_key *);
+static int st_known(struct vctx *v, const kx_key *k, const kx_relation_ref *r);
+static int st_duplicates(struct vctx *v, int rule);
 
 /* Rule indices: R_KX001, R_KX002, ... */
 enum {
@@ -86,6 +89,7 @@ struct vctx {
 	size_t nbyid;
 	size_t *agid;		/* the same for the "against" document */
 	size_t nagid;
+	struct rstream *st;	/* one key at a time: the summaries */
 };
 
 #define U(x) KX_USAGE_BIT(KX_U_##x)
@@ -1098,7 +1102,7 @@ chk_gp_duplicate(struct vctx *v, const kx_key *k)
 	char aid[2 * 16 + 1];
 	size_t *ix, *tmp, n = 0, i, g;
 
-	if (k != NULL)
+	if (k != NULL || st_duplicates(v, R_KX115))
 		return;
 	ix = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*ix));
 	tmp = calloc(doc->nkeys ? doc->nkeys : 1, sizeof(*tmp));
@@ -1850,7 +1854,7 @@ chk_duplicate_id(struct vctx *v, const kx_key *k)
 	const kx_key *a, *b;
 	size_t i;
 
-	if (k != NULL)
+	if (k != NULL || st_duplicates(v, R_KX140))
 		return;
 	for (i = 1; i < v->nbyid; i++) {
 		a = &v->doc->keys[v->byid[i - 1]];
@@ -1990,6 +1994,8 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		r = &k->prof.relations[i];
 		if (r->ref == NULL || find_key(v, r->ref) != NULL)
 			continue;
+		if (v->st != NULL && st_known(v, k, r))
+			continue;	/* seen, or decided at the end */
 		if (r->type == KX_REL_WRAPPED_BY &&
 		    (find_tk(v, r->ref) != NULL ||
 		    kxi_doc_find_tk(v->doc, r->ref) != NULL))
@@ -2512,4 +2518,600 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
 		kxi_misuse(__func__, "NULL argument");
 	return kxi_rules_run(doc, KX_PHASE_DOCUMENT, policy, now, against,
 	    NULL, NULL, d);
+}
+
+/* ==== one key at a time ================================================ */
+/*
+ * kx_file_validate runs the same rules over a document read one key at a
+ * time.  What the rules between keys need is kept as compact summaries:
+ * a set of the 64-bit hashes of the key ids seen (KX143 references, KX140
+ * duplicates), a map of the GP slots seen to the id of their first key
+ * (KX115), the duplicates themselves, and the references to keys not yet
+ * seen (resolved, and forgotten, when the key comes).  Findings come out
+ * in the order the whole-document run gives: reader findings, then the
+ * document-level rules (KX115, KX133, KX140 in the table's order, each
+ * sorted as there), then the per-key rules key by key, with the late
+ * verdicts on forward references put back where they belong.  Two ids
+ * that differ but hash alike (odds 2^-64 per pair) would be taken for one.
+ */
+struct hset {
+	uint64_t *h;		/* 0 = empty slot */
+	uint32_t *v;
+	size_t cap, n;
+};
+
+struct dup140 {
+	char *id;
+	size_t ord, prev;
+	kx_loc loc;
+};
+
+struct dup115 {
+	uint8_t *aid;
+	size_t aidn, ord;
+	int kvn, kid;
+	char *id, *first;
+	kx_loc loc;
+};
+
+struct pend {
+	struct pend *next;
+	uint64_t h;
+	size_t pos, seq;	/* where its finding goes in rd; order */
+	char *key_id, *ref;
+	enum kx_relation type;
+	kx_loc loc;
+};
+
+struct rstream {
+	struct hset ids, slots;
+	kx_buf pool;		/* first ids of the GP slots, NUL-terminated */
+	struct dup140 *d140;
+	size_t n140, c140;
+	struct dup115 *d115;
+	size_t n115, c115;
+	struct pend **pb;	/* pending references, by hash */
+	size_t pcap, pn, seq;
+	size_t ord;		/* of the key at hand */
+	kx_diag *rd;		/* the per-key rules' findings */
+	int oom;
+};
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t
+hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;	/* FNV-1a */
+	return h;
+}
+
+static uint64_t
+hash_id(const char *id)
+{
+	uint64_t h = mix64(hash_bytes(0xcbf29ce484222325ULL, id,
+	    strlen(id)));
+
+	return h != 0 ? h : 1;
+}
+
+static int
+hset_grow(struct hset *s)
+{
+	struct hset t;
+	size_t i, j;
+
+	t.cap = s->cap ? s->cap * 2 : 1024;
+	t.n = s->n;
+	t.h = calloc(t.cap, sizeof(*t.h));
+	t.v = calloc(t.cap, sizeof(*t.v));
+	if (t.h == NULL || t.v == NULL) {
+		free(t.h);
+		free(t.v);
+		return -1;
+	}
+	for (i = 0; i < s->cap; i++) {
+		if (s->h[i] == 0)
+			continue;
+		for (j = s->h[i] & (t.cap - 1); t.h[j] != 0;
+		    j = (j + 1) & (t.cap - 1))
+			;
+		t.h[j] = s->h[i];
+		t.v[j] = s->v[i];
+	}
+	free(s->h);
+	free(s->v);
+	*s = t;
+	return 0;
+}
+
+/* The slot of h (found, or where it goes); NULL on ENOMEM. */
+static size_t *
+hset_find(struct hset *s, uint64_t h, size_t *at)
+{
+	size_t j;
+
+	if ((s->n + 1) * 4 > s->cap * 3 && hset_grow(s) != 0)
+		return NULL;
+	for (j = h & (s->cap - 1); s->h[j] != 0 && s->h[j] != h;
+	    j = (j + 1) & (s->cap - 1))
+		;
+	*at = j;
+	return at;
+}
+
+static void
+hset_free(struct hset *s)
+{
+	free(s->h);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static void *
+vec_push(void **v, size_t *n, size_t *cap, size_t size)
+{
+	void *p;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+
+		if ((p = realloc(*v, c * size)) == NULL)
+			return NULL;
+		*v = p;
+		*cap = c;
+	}
+	p = (char *)*v + *n * size;
+	memset(p, 0, size);
+	(*n)++;
+	return p;
+}
+
+static char *
+dupstr(struct rstream *st, const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL)
+		st->oom = 1;
+	return p;
+}
+
+static int
+pend_grow(struct rstream *st)
+{
+	struct pend **nb, *p, *next;
+	size_t cap = st->pcap ? st->pcap * 2 : 256, i;
+
+	if ((nb = calloc(cap, sizeof(*nb))) == NULL)
+		return -1;
+	for (i = 0; i < st->pcap; i++)
+		for (p = st->pb[i]; p != NULL; p = next) {
+			next = p->next;
+			p->next = nb[p->h & (cap - 1)];
+			nb[p->h & (cap - 1)] = p;
+		}
+	free(st->pb);
+	st->pb = nb;
+	st->pcap = cap;
+	return 0;
+}
+
+static void
+pend_free(struct pend *p)
+{
+	free(p->key_id);
+	free(p->ref);
+	free(p);
+}
+
+/* KX143 in one pass: a reference to an id not seen yet waits for it. */
+static int
+st_known(struct vctx *v, const kx_key *k, const kx_relation_ref *r)
+{
+	struct rstream *st = v->st;
+	struct pend *p;
+	size_t at;
+	uint64_t h = hash_id(r->ref);
+
+	if (hset_find(&st->ids, h, &at) == NULL) {
+		st->oom = 1;
+		return 1;
+	}
+	if (st->ids.h[at] == h)
+		return 1;
+	if (r->type == KX_REL_WRAPPED_BY && (find_tk(v, r->ref) != NULL ||
+	    kxi_doc_find_tk(v->doc, r->ref) != NULL))
+		return 1;
+	if (v->sev[R_KX143] == KXI_SEV_OFF)
+		return 1;
+	if ((st->pn + 1) * 2 > st->pcap && pend_grow(st) != 0) {
+		st->oom = 1;
+		return 1;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		st->oom = 1;
+		return 1;
+	}
+	p->h = h;
+	p->pos = kx_diag_count(st->rd);
+	p->seq = st->seq++;
+	p->key_id = dupstr(st, k->prof.id);
+	p->ref = dupstr(st, r->ref);
+	p->type = r->type;
+	p->loc = *key_loc(k, KXF_RELATIONS);
+	p->next = st->pb[h & (st->pcap - 1)];
+	st->pb[h & (st->pcap - 1)] = p;
+	st->pn++;
+	return 1;
+}
+
+/* A key arrives: its id answers the references waiting for it. */
+static void
+st_resolve(struct rstream *st, uint64_t h)
+{
+	struct pend **pp, *p;
+
+	if (st->pcap == 0)
+		return;
+	for (pp = &st->pb[h & (st->pcap - 1)]; (p = *pp) != NULL; ) {
+		if (p->h == h) {
+			*pp = p->next;
+			pend_free(p);
+			st->pn--;
+		} else
+			pp = &p->next;
+	}
+}
+
+static uint64_t
+slot_hash(const kx_gp *g)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int32_t kk[2] = { g->kvn, g->kid };
+
+	h = hash_bytes(h, &g->sd_aid.n, sizeof(g->sd_aid.n));
+	h = hash_bytes(h, g->sd_aid.p, g->sd_aid.n);
+	h = mix64(hash_bytes(h, kk, sizeof(kk)));
+	return h != 0 ? h : 1;
+}
+
+/* Record key k (number st->ord) in the summaries. */
+static void
+st_add(struct vctx *v, const kx_key *k)
+{
+	struct rstream *st = v->st;
+	const kx_profile *p = &k->prof;
+	struct dup140 *e;
+	struct dup115 *g;
+	size_t at;
+	uint64_t h;
+
+	if (p->id != NULL) {
+		h = hash_id(p->id);
+		if (hset_find(&st->ids, h, &at) == NULL) {
+			st->oom = 1;
+			return;
+		}
+		if (st->ids.h[at] == h) {
+			e = vec_push((void **)&st->d140, &st->n140, &st->c140,
+			    sizeof(*e));
+			if (e == NULL) {
+				st->oom = 1;
+				return;
+			}
+			e->id = dupstr(st, p->id);
+			e->ord = st->ord;
+			e->prev = st->ids.v[at];
+			e->loc = *key_loc(k, KXF_ID);
+		} else {
+			st->ids.h[at] = h;
+			st->ids.n++;
+		}
+		st->ids.v[at] = (uint32_t)st->ord;
+		st_resolve(st, h);
+	}
+	if (!p->has_gp || p->gp.kvn == KX_UNSET || p->gp.kid == KX_UNSET)
+		return;
+	h = slot_hash(&p->gp);
+	if (hset_find(&st->slots, h, &at) == NULL) {
+		st->oom = 1;
+		return;
+	}
+	if (st->slots.h[at] != h) {
+		st->slots.h[at] = h;
+		st->slots.n++;
+		st->slots.v[at] = 0;
+		if (p->id != NULL) {
+			st->slots.v[at] = (uint32_t)st->pool.len + 1;
+			if (kx_buf_append(&st->pool, p->id, strlen(p->id) + 1)
+			    != KX_OK)
+				st->oom = 1;
+		}
+		return;
+	}
+	g = vec_push((void **)&st->d115, &st->n115, &st->c115, sizeof(*g));
+	if (g == NULL) {
+		st->oom = 1;
+		return;
+	}
+	g->aidn = p->gp.sd_aid.n;
+	if (g->aidn > 0 && (g->aid = malloc(g->aidn)) != NULL)
+		memcpy(g->aid, p->gp.sd_aid.p, g->aidn);
+	else if (g->aidn > 0)
+		st->oom = 1;
+	g->kvn = p->gp.kvn;
+	g->kid = p->gp.kid;
+	g->ord = st->ord;
+	g->id = dupstr(st, p->id);
+	g->first = st->slots.v[at] ? dupstr(st, (const char *)st->pool.data +
+	    st->slots.v[at] - 1) : NULL;
+	g->loc = *key_loc(k, KXF_GP);
+}
+
+static int
+d140_cmp(const void *a, const void *b)
+{
+	const struct dup140 *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c != 0)
+		return c;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+static int
+d115_cmp(const void *a, const void *b)
+{
+	const struct dup115 *x = a, *y = b;
+	size_t n = x->aidn < y->aidn ? x->aidn : y->aidn;
+	int c = n ? memcmp(x->aid, y->aid, n) : 0;
+
+	if (c != 0)
+		return c;
+	if (x->aidn != y->aidn)
+		return x->aidn < y->aidn ? -1 : 1;
+	if (x->kvn != y->kvn)
+		return x->kvn < y->kvn ? -1 : 1;
+	if (x->kid != y->kid)
+		return x->kid < y->kid ? -1 : 1;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* The document-level duplicate rules from the summaries (stream only). */
+static int
+st_duplicates(struct vctx *v, int rule)
+{
+	struct rstream *st = v->st;
+	kx_bytes b;
+	char aid[2 * 16 + 1];
+	size_t i;
+
+	if (st == NULL)
+		return 0;
+	if (rule == R_KX140) {
+		qsort(st->d140, st->n140, sizeof(*st->d140), d140_cmp);
+		for (i = 0; i < st->n140; i++)
+			emit_at(v, R_KX140, st->d140[i].id, &st->d140[i].loc,
+			    "key id %s already used by key number %zu",
+			    st->d140[i].id, st->d140[i].prev + 1);
+		return 1;
+	}
+	qsort(st->d115, st->n115, sizeof(*st->d115), d115_cmp);
+	for (i = 0; i < st->n115; i++) {
+		const struct dup115 *g = &st->d115[i];
+
+		b.p = g->aid;
+		b.n = g->aidn;
+		emit_at(v, R_KX115, g->id, &g->loc, "security domain %s kvn "
+		    "%02X kid %02X already used by key %s",
+		    g->aidn ? hexstr(&b, aid, sizeof(aid)) : "-",
+		    (unsigned)g->kvn, (unsigned)g->kid, nz(g->first));
+	}
+	return 1;
+}
+
+static void
+st_free(struct rstream *st)
+{
+	struct pend *p, *next;
+	size_t i;
+
+	for (i = 0; i < st->pcap; i++)
+		for (p = st->pb[i]; p != NULL; p = next) {
+			next = p->next;
+			pend_free(p);
+		}
+	free(st->pb);
+	for (i = 0; i < st->n140; i++)
+		free(st->d140[i].id);
+	free(st->d140);
+	for (i = 0; i < st->n115; i++) {
+		free(st->d115[i].aid);
+		free(st->d115[i].id);
+		free(st->d115[i].first);
+	}
+	free(st->d115);
+	hset_free(&st->ids);
+	hset_free(&st->slots);
+	kx_buf_free(&st->pool);
+	kx_diag_free(st->rd);
+	memset(st, 0, sizeof(*st));
+}
+
+static int
+pend_cmp(const void *a, const void *b)
+{
+	const struct pend *x = *(const struct pend *const *)a;
+	const struct pend *y = *(const struct pend *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+add_finding(kx_diag *d, const kx_finding *f)
+{
+	kx_loc l = { f->line, f->col, f->offset };
+
+	kxi_diag_add(d, f->rule, f->severity, f->rc, f->file, &l, f->key_id,
+	    "%s", f->message);
+}
+
+/*
+ * The per-key findings into d, with the KX143 verdicts of the references
+ * never answered put back at their places.
+ */
+static int
+st_flush(struct vctx *v, kx_diag *d)
+{
+	struct rstream *st = v->st;
+	struct pend **left = NULL, *p;
+	kx_diag *one = NULL;
+	size_t n = 0, i, j, k, nrd = kx_diag_count(st->rd);
+
+	if (st->pn > 0 && ((left = calloc(st->pn, sizeof(*left))) == NULL ||
+	    (one = kx_diag_new()) == NULL)) {
+		free(left);
+		return KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+	}
+	for (i = 0; i < st->pcap; i++)
+		for (p = st->pb[i]; p != NULL; p = p->next)
+			left[n++] = p;
+	qsort(left, n, sizeof(*left), pend_cmp);
+	for (i = 0, j = 0; i <= nrd; i++) {
+		for (; j < n && left[j]->pos == i; j++) {
+			p = left[j];
+			kx_diag_clear(one);
+			v->d = one;
+			emit_at(v, R_KX143, p->key_id, &p->loc, "%s %s: no such "
+			    "key in the document", knm(KX_E_RELATION, p->type),
+			    p->ref);
+			for (k = 0; k < kx_diag_count(one); k++)
+				add_finding(d, kx_diag_get(one, k));
+		}
+		if (i < nrd)
+			add_finding(d, kx_diag_get(st->rd, i));
+	}
+	/* counted, never stored: keep the counts */
+	kxi_diag_merge_dropped(d, st->rd);
+	v->d = d;
+	kx_diag_free(one);
+	free(left);
+	return KX_OK;
+}
+
+static int
+has_copy_of(const kx_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->prof.nrelations; i++)
+		if (k->prof.relations[i].type == KX_REL_COPY_OF)
+			return 1;
+	return 0;
+}
+
+/* The whole-document run, for what the summaries cannot answer. */
+static int
+validate_whole(const char *path, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d)
+{
+	kx_doc *doc = NULL;
+	int r;
+
+	if ((r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, d)) != KX_OK)
+		return r;
+	r = kx_doc_validate(doc, policy, now, against, d);
+	kx_doc_free(doc);
+	return r;
+}
+
+int
+kx_file_validate(const char *path, const kx_policy *policy, int64_t now,
+    const kx_doc *against, kx_diag *d)
+{
+	struct rstream st;
+	struct vctx v;
+	kx_reader *r = NULL;
+	kx_diag *dr = NULL;
+	const kx_key *k;
+	size_t i;
+	int rc, whole = 0;
+
+	if (path == NULL)
+		kxi_misuse(__func__, "path is NULL");
+	if (against != NULL)
+		return validate_whole(path, policy, now, against, d);
+	memset(&st, 0, sizeof(st));
+	memset(&v, 0, sizeof(v));
+	if ((dr = kx_diag_new()) == NULL || (st.rd = kx_diag_new()) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+		goto out;
+	}
+	if ((rc = kx_reader_open(path, KX_FMT_AUTO, &r, dr)) != KX_OK)
+		goto read_failed;
+	v.doc = kx_reader_doc(r);
+	v.pol = policy != NULL ? policy : kxi_policy_default();
+	v.now = now;
+	v.d = st.rd;
+	v.phase = (unsigned)KX_PHASE_DOCUMENT;
+	v.st = &st;
+	policy_sevs(&v);
+	for (i = 0; i < R__N; i++)
+		if ((rules[i].info.phases & v.phase) == 0)
+			v.sev[i] = KXI_SEV_OFF;
+	while ((rc = kx_reader_next(r, &k, dr)) == 1) {
+		if (has_copy_of(k)) {
+			whole = 1;	/* profiles compared: read it whole */
+			break;
+		}
+		st.ord = kx_reader_keys(r) - 1;
+		st_add(&v, k);
+		for (i = 0; i < R__N; i++)
+			if (v.sev[i] != KXI_SEV_OFF)
+				rules[i].check(&v, k);
+		if (st.oom) {
+			rc = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+			goto out;
+		}
+	}
+	if (whole) {
+		kx_reader_close(r);
+		r = NULL;
+		rc = validate_whole(path, policy, now, NULL, d);
+		goto out;
+	}
+	if (rc < 0)
+		goto read_failed;
+	/* the reader's findings, the document's rules, the keys' rules */
+	kxi_diag_merge(d, dr);
+	v.d = d;
+	for (i = 0; i < R__N; i++)
+		if (v.sev[i] != KXI_SEV_OFF)
+			rules[i].check(&v, NULL);
+	rc = st.pn == 0 ? (kxi_diag_merge(d, st.rd), KX_OK) :
+	    st_flush(&v, d);
+	goto out;
+read_failed:
+	kxi_diag_merge(d, dr);
+out:
+	kx_reader_close(r);
+	kx_diag_free(dr);
+	st_free(&st);
+	return rc;
 }

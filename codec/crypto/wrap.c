@@ -312,22 +312,21 @@ out:
 	return r;
 }
 
-int
-kxi_aes_siv(int enc, const uint8_t *key, size_t keylen, const uint8_t *aad,
-    size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out,
-    kx_diag *d)
+/*
+ * One AES-SIV operation on ctx (cipher c, key of keylen bytes): see
+ * kxi_aes_siv.  The context is initialised afresh, so one context serves
+ * any number of operations in turn.
+ */
+static int
+siv_run(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *c, int enc,
+    const uint8_t *key, const uint8_t *aad, size_t aadlen,
+    const uint8_t *in, size_t inlen, uint8_t *out, kx_diag *d)
 {
-	char name[32];
 	uint8_t v[16];
-	EVP_CIPHER *c = NULL;
-	EVP_CIPHER_CTX *ctx = NULL;
 	const uint8_t *ct = in;
 	size_t ctlen = inlen;
-	int r = KX_ECRYPTO, n = 0;
+	int n = 0;
 
-	if (keylen != 32 && keylen != 48 && keylen != 64)
-		return KX_FAIL(d, KX_EUSAGE, "siv: key must be 32, 48 or 64 "
-		    "bytes");
 	if (!enc) {
 		if (inlen < 16)
 			return KX_FAIL(d, KX_ECRYPTO,
@@ -338,40 +337,63 @@ kxi_aes_siv(int enc, const uint8_t *key, size_t keylen, const uint8_t *aad,
 	}
 	if (inlen > INT_MAX || aadlen > INT_MAX)
 		return KX_FAIL(d, KX_ELIMIT, "siv: input too long");
-	snprintf(name, sizeof(name), "AES-%zu-SIV", keylen * 4);
-	if ((c = EVP_CIPHER_fetch(NULL, name, NULL)) == NULL ||
-	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    !EVP_CipherInit_ex2(ctx, c, key, NULL, enc, NULL)) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "siv: setup");
-		goto out;
-	}
+	if (!EVP_CipherInit_ex2(ctx, c, key, NULL, enc, NULL))
+		return kxi_diag_openssl(d, KX_ECRYPTO, "siv: setup");
 	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, v)
-	    <= 0) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "siv: set V");
-		goto out;
-	}
+	    <= 0)
+		return kxi_diag_openssl(d, KX_ECRYPTO, "siv: set V");
 	/* One update with out == NULL = one associated-data component. */
 	if (aad != NULL &&
-	    !EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen)) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "siv: associated data");
-		goto out;
-	}
+	    !EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen))
+		return kxi_diag_openssl(d, KX_ECRYPTO, "siv: associated data");
 	if (!EVP_CipherUpdate(ctx, enc ? out + 16 : out, &n, ct, (int)ctlen) ||
 	    !EVP_CipherFinal_ex(ctx, NULL, &n)) {
 		if (!enc)
 			OPENSSL_cleanse(out, ctlen);
-		r = kxi_diag_openssl(d, KX_ECRYPTO, enc ? "siv: encryption" :
-		    "unwrap: AES-SIV verification failed (wrong KEK, "
-		    "profile or data)");
-		goto out;
+		return kxi_diag_openssl(d, KX_ECRYPTO, enc ?
+		    "siv: encryption" : "unwrap: AES-SIV verification failed "
+		    "(wrong KEK, profile or data)");
 	}
 	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, out)
-	    <= 0) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "siv: get V");
-		goto out;
-	}
-	r = KX_OK;
-out:
+	    <= 0)
+		return kxi_diag_openssl(d, KX_ECRYPTO, "siv: get V");
+	return KX_OK;
+}
+
+static int
+siv_keylen_ok(size_t keylen, kx_diag *d)
+{
+	if (keylen != 32 && keylen != 48 && keylen != 64)
+		return KX_FAIL(d, KX_EUSAGE, "siv: key must be 32, 48 or 64 "
+		    "bytes");
+	return KX_OK;
+}
+
+/* The fetched AES-SIV cipher and a context for a key of keylen bytes. */
+static int
+siv_setup(size_t keylen, EVP_CIPHER **c, EVP_CIPHER_CTX **ctx, kx_diag *d)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "AES-%zu-SIV", keylen * 4);
+	if ((*c = EVP_CIPHER_fetch(NULL, name, NULL)) == NULL ||
+	    (*ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return kxi_diag_openssl(d, KX_ECRYPTO, "siv: setup");
+	return KX_OK;
+}
+
+int
+kxi_aes_siv(int enc, const uint8_t *key, size_t keylen, const uint8_t *aad,
+    size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out,
+    kx_diag *d)
+{
+	EVP_CIPHER *c = NULL;
+	EVP_CIPHER_CTX *ctx = NULL;
+	int r;
+
+	if ((r = siv_keylen_ok(keylen, d)) == KX_OK &&
+	    (r = siv_setup(keylen, &c, &ctx, d)) == KX_OK)
+		r = siv_run(ctx, c, enc, key, aad, aadlen, in, inlen, out, d);
 	EVP_CIPHER_CTX_free(ctx);
 	EVP_CIPHER_free(c);
 	return r;
@@ -404,16 +426,58 @@ siv_key(const kx_secret *kek, unsigned v, kx_secret **out, kx_diag *d)
 	return r;
 }
 
+/*
+ * What a bound wrap of one version needs from its KEK, made once for any
+ * number of keys: K_siv (the KDF output), the fetched cipher, a context.
+ */
+struct kxi_siv {
+	kx_secret *key;
+	EVP_CIPHER *c;
+	EVP_CIPHER_CTX *ctx;
+};
+
 int
-kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
-    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d)
+kxi_siv_new(unsigned v, const kx_secret *kek, struct kxi_siv **out,
+    kx_diag *d)
+{
+	struct kxi_siv *s;
+	int r;
+
+	*out = NULL;
+	if (kek == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "wrap: missing KEK");
+	if ((s = OPENSSL_zalloc(sizeof(*s))) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if ((r = siv_key(kek, v, &s->key, d)) != KX_OK ||
+	    (r = siv_setup(kx_secret_len(s->key), &s->c, &s->ctx, d)) !=
+	    KX_OK) {
+		kxi_siv_free(s);
+		return r;
+	}
+	*out = s;
+	return KX_OK;
+}
+
+void
+kxi_siv_free(struct kxi_siv *s)
+{
+	if (s == NULL)
+		return;
+	EVP_CIPHER_CTX_free(s->ctx);	/* clears the key schedule */
+	EVP_CIPHER_free(s->c);
+	kx_secret_free(s->key);
+	OPENSSL_free(s);
+}
+
+int
+kxi_siv_wrap(struct kxi_siv *s, const kx_secret *key, const uint8_t *aad,
+    size_t aadlen, kx_buf *out, kx_diag *d)
 {
 	size_t klen = kx_secret_len(key);
-	kx_secret *tmp = NULL;
 	uint8_t *o = NULL;
 	int r;
 
-	if (kek == NULL || key == NULL || out == NULL)
+	if (key == NULL || out == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
 	if (klen == 0 || klen > KX_WRAP_MAX_IN)
 		return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: key length "
@@ -421,34 +485,27 @@ kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
 	if (aad == NULL || aadlen == 0)
 		return KX_FAIL(d, KX_EUSAGE, "wrap aes-siv-bound: the "
 		    "associated data is missing");
-	if ((r = siv_key(kek, v, &tmp, d)) != KX_OK)
-		goto out;
-	if ((o = OPENSSL_malloc(klen + 16)) == NULL) {
-		r = KX_ENOMEM;
-		goto out;
-	}
-	r = kxi_aes_siv(1, kx_secret_data(tmp), kx_secret_len(tmp), aad,
-	    aadlen, kx_secret_data(key), klen, o, d);
+	if ((o = OPENSSL_malloc(klen + 16)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	r = siv_run(s->ctx, s->c, 1, kx_secret_data(s->key), aad, aadlen,
+	    kx_secret_data(key), klen, o, d);
 	if (r == KX_OK)
 		r = kx_buf_append(out, o, klen + 16);
-out:
 	OPENSSL_free(o);	/* ciphertext only */
-	kx_secret_free(tmp);
 	return r;
 }
 
 int
-kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
-    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
-    kx_diag *d)
+kxi_siv_unwrap(struct kxi_siv *s, const uint8_t *in, size_t inlen,
+    const uint8_t *aad, size_t aadlen, kx_secret **out, kx_diag *d)
 {
-	kx_secret *s = NULL, *tmp = NULL;
+	kx_secret *v = NULL;
 	int r;
 
 	if (out == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "unwrap: no output");
 	*out = NULL;
-	if (kek == NULL || in == NULL)
+	if (in == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "unwrap: missing input or KEK");
 	if (inlen > KX_WRAP_MAX_IN + 1024)
 		return KX_FAIL(d, KX_ELIMIT, "unwrap aes-siv-bound: input of "
@@ -459,18 +516,48 @@ kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
 	if (inlen <= 16)
 		return KX_FAIL(d, KX_ECRYPTO, "unwrap aes-siv-bound: input of "
 		    "%zu bytes is too short", inlen);
-	if ((r = siv_key(kek, v, &tmp, d)) != KX_OK)
-		goto out;
-	if ((r = kx_secret_new(inlen - 16, &s)) != KX_OK)
-		goto out;
-	if ((r = kxi_aes_siv(0, kx_secret_data(tmp), kx_secret_len(tmp), aad,
-	    aadlen, in, inlen, kx_secret_mut(s), d)) != KX_OK)
-		goto out;
-	*out = s;
-	s = NULL;
-out:
-	kx_secret_free(s);
-	kx_secret_free(tmp);
+	if ((r = kx_secret_new(inlen - 16, &v)) != KX_OK)
+		return r;
+	if ((r = siv_run(s->ctx, s->c, 0, kx_secret_data(s->key), aad, aadlen,
+	    in, inlen, kx_secret_mut(v), d)) != KX_OK) {
+		kx_secret_free(v);
+		return r;
+	}
+	*out = v;
+	return KX_OK;
+}
+
+int
+kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d)
+{
+	struct kxi_siv *s = NULL;
+	int r;
+
+	if (kek == NULL || key == NULL || out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "wrap: missing key or KEK");
+	if ((r = kxi_siv_new(v, kek, &s, d)) == KX_OK)
+		r = kxi_siv_wrap(s, key, aad, aadlen, out, d);
+	kxi_siv_free(s);
+	return r;
+}
+
+int
+kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
+    size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
+    kx_diag *d)
+{
+	struct kxi_siv *s = NULL;
+	int r;
+
+	if (out == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap: no output");
+	*out = NULL;
+	if (kek == NULL || in == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "unwrap: missing input or KEK");
+	if ((r = kxi_siv_new(v, kek, &s, d)) == KX_OK)
+		r = kxi_siv_unwrap(s, in, inlen, aad, aadlen, out, d);
+	kxi_siv_free(s);
 	return r;
 }
 

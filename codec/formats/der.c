@@ -254,54 +254,9 @@ bits_ok(const uint8_t *b, const struct tlv *t)
 
 /*
  * The module's BIT STRINGs (usage, allowedModes, export forms) are
- * checked before decoding: asn1c 0.9.28 shifts by the unused-bits octet
- * unchecked.  Structure already passed strict_walk, which looks inside
- * constructed values only: so every value this walk descends into (the
- * keys list, a key, its profile, its export policy) must be constructed,
- * else its content was never walked and asn1c would decode it unchecked.
- * Returns -1 if fine, else the offset of the bad value and *why.
+ * checked before decoding (key_bits): asn1c 0.9.28 shifts by the
+ * unused-bits octet unchecked.
  */
-static int64_t
-bits_walk(const uint8_t *b, size_t len, const char **why)
-{
-	static const char not_cons[] = "value of a SEQUENCE type not "
-	    "constructed", bad_bits[] = "bad BIT STRING (unused bits octet)";
-	struct tlv top, list, k, prof, t, exp;
-	size_t pos, end;
-
-	if (tlv_at(b, len, 0, &top) != 0 ||
-	    tlv_child(b, &top, KXI_TAG_HEADER_keys, &list) != 0)
-		return -1;
-	*why = not_cons;
-	if ((list.cls_cons & 0x20) == 0)
-		return (int64_t)list.off;
-	pos = list.off + list.hdr;
-	end = pos + list.len;
-	for (; pos < end; pos = k.off + k.hdr + k.len) {
-		*why = not_cons;
-		if (tlv_at(b, end, pos, &k) != 0 || (k.cls_cons & 0x20) == 0)
-			return (int64_t)pos;
-		if (tlv_child(b, &k, KXI_TAG_KEY_profile, &prof) != 0)
-			continue;
-		if ((prof.cls_cons & 0x20) == 0)
-			return (int64_t)prof.off;
-		if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
-		    (exp.cls_cons & 0x20) == 0)
-			return (int64_t)exp.off;
-		*why = bad_bits;
-		if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes,
-		    &t) == 0 && !bits_ok(b, &t))
-			return (int64_t)t.off;
-		if (tlv_child(b, &prof, KXI_TAG_PROFILE_usage, &t) == 0 &&
-		    !bits_ok(b, &t))
-			return (int64_t)t.off;
-		if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
-		    tlv_child(b, &exp, KXI_TAG_EXPORT_forms, &t) == 0 &&
-		    !bits_ok(b, &t))
-			return (int64_t)t.off;
-	}
-	return -1;
-}
 
 /* Offset of the KeyExchange component with context tag, else 0. */
 static int64_t
@@ -1172,6 +1127,7 @@ out:
 
 struct rctx {
 	kx_doc *doc;
+	kxi_arena *a;		/* where strings and lists go */
 	kx_diag *d;
 	const char *name;
 	int r;			/* first error */
@@ -1216,7 +1172,7 @@ rstr(struct rctx *c, const UTF8String_t *s, const char *what)
 		rfail(c, "%s contains a NUL character", what);
 		return NULL;
 	}
-	p = kxi_strndup(&c->doc->arena, (const char *)s->buf,
+	p = kxi_strndup(c->a, (const char *)s->buf,
 	    (size_t)s->size);
 	if (p == NULL)
 		room(c);
@@ -1230,7 +1186,7 @@ rbytes(struct rctx *c, const OCTET_STRING_t *s, kx_bytes *out)
 	out->n = 0;
 	if (s == NULL || s->size == 0)
 		return;
-	out->p = kxi_memdup(&c->doc->arena, s->buf, (size_t)s->size);
+	out->p = kxi_memdup(c->a, s->buf, (size_t)s->size);
 	if (out->p == NULL) {
 		room(c);
 		return;
@@ -1313,7 +1269,7 @@ rlist(struct rctx *c, const UTF8StringList_t *l, kx_strlist *out,
 	for (i = 0; i < l->list.count && c->r == KX_OK; i++) {
 		const char *s = rstr(c, l->list.array[i], what);
 
-		if (s != NULL && kxi_strlist_add(&c->doc->arena, out, s) !=
+		if (s != NULL && kxi_strlist_add(c->a, out, s) !=
 		    KX_OK)
 			room(c);
 	}
@@ -1342,7 +1298,7 @@ ralloc(struct rctx *c, size_t n, size_t size)
 	if (n == 0)
 		return NULL;
 	if (n > SIZE_MAX / size ||
-	    (p = kxi_alloc(&c->doc->arena, n * size)) == NULL) {
+	    (p = kxi_alloc(c->a, n * size)) == NULL) {
 		room(c);
 		return NULL;
 	}
@@ -1419,7 +1375,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 			    &why) != KX_OK)
 				rfail(c, "params: ecCurve is not an OID of the "
 				    "model: %s", why != NULL ? why : "?");
-			else if ((p->ec_curve = kxi_strdup(&c->doc->arena,
+			else if ((p->ec_curve = kxi_strdup(c->a,
 			    txt)) == NULL)
 				room(c);
 		}
@@ -1541,13 +1497,13 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 	v->split_method = roenum(c, o->splitMethod, KX_E_SPLIT,
 	    "value splitMethod");
 	if (o->clear != NULL && o->clear->size > 0) {
-		c->doc->arena.wipe = true;
+		c->a->wipe = true;
 		rbytes(c, o->clear, &v->clear);
 	}
 	if (o->parts != NULL && (v->parts = ralloc(c,
 	    (size_t)o->parts->list.count, sizeof(*v->parts)))) {
 		if (v->form == KX_VALUE_CLEAR)
-			c->doc->arena.wipe = true;
+			c->a->wipe = true;
 		for (i = 0; i < o->parts->list.count; i++) {
 			const ValuePart_t *x = o->parts->list.array[i];
 			kx_part *pt = &v->parts[i];
@@ -1748,118 +1704,221 @@ canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
 }
 
 /*
- * Reading: strict TLV walk of the whole input, then the head (document
- * fields and transport keys) and each key decoded on their own, so that
- * asn1c holds at most one key at a time; every part must re-encode to
- * its input bytes, first as asn1c decoded it (DER) and then from the
- * model (canonical form).
+ * Reading, one key at a time: strict TLV walk of everything but the keys,
+ * then the head (document fields and transport keys, and the extensions
+ * that follow the keys) decoded on its own; then each key walked, decoded
+ * and mapped when asked for, so that asn1c holds at most one key and the
+ * input is looked at once, front to back.  Every part must re-encode to
+ * its input bytes, first as asn1c decoded it (DER) and then from the model
+ * (canonical form).
  */
+struct der_reader {
+	struct kxi_src *src;
+	const char *name;
+	size_t pos, end;	/* the keys still to read */
+	struct rctx c;
+	kx_buf re;
+};
+
 static int
-der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
-    kx_diag *d)
+walk_fail(kx_diag *d, const char *name, int64_t off, const char *what)
+{
+	kx_loc loc = { 0, 0, off };
+
+	return kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name, &loc,
+	    NULL, "der: %s at byte %lld", what, (long long)off);
+}
+
+#define WALK_BAD "bad, truncated or BER tag/length (DER: definite, minimal)"
+#define NOT_CONS "value of a SEQUENCE type not constructed"
+
+/*
+ * The strict walk of everything but the contents of the keys: -1 if all
+ * is well, else the offset of the first bad TLV.
+ */
+static int64_t
+head_walk(const uint8_t *b, size_t len, const char **why)
+{
+	struct tlv top, ch;
+	size_t pos, end;
+	unsigned long next = 0;	/* lowest context tag allowed next */
+	int64_t bad;
+
+	*why = WALK_BAD;
+	if (tlv_at(b, len, 0, &top) != 0)
+		return 0;
+	if (top.cls_cons & 0x20) {
+		pos = top.hdr;
+		end = top.hdr + top.len;
+		for (; pos < end; pos = ch.off + ch.hdr + ch.len) {
+			if (tlv_at(b, end, pos, &ch) != 0) {
+				*why = WALK_BAD;
+				return (int64_t)pos;
+			}
+			if ((ch.cls_cons & 0xc0) == 0x80) {
+				if (ch.tag < next) {
+					*why = "context tag repeated or out "
+					    "of order";
+					return (int64_t)pos;
+				}
+				next = ch.tag + 1;
+			}
+			if ((ch.cls_cons & 0xc0) == 0x80 &&
+			    ch.tag == KXI_TAG_HEADER_keys) {
+				/* walked key by key as they are read */
+				if ((ch.cls_cons & 0x20) == 0) {
+					*why = NOT_CONS;
+					return (int64_t)pos;
+				}
+				continue;
+			}
+			if ((ch.cls_cons & 0x20) && (bad = strict_walk(b,
+			    pos + ch.hdr, pos + ch.hdr + ch.len, 2, why)) >= 0)
+				return bad;
+		}
+	}
+	return strict_walk(b, top.hdr + top.len, len, 0, why);
+}
+
+/* The BIT STRINGs of one key TLV k (see bits_walk): -1 or the offset. */
+static int64_t
+key_bits(const uint8_t *b, const struct tlv *k, const char **why)
+{
+	struct tlv prof, t, exp;
+
+	/*
+	 * strict_walk looks inside constructed values only: every value
+	 * this descends into must be constructed, else asn1c would decode
+	 * content nobody walked.
+	 */
+	*why = NOT_CONS;
+	if ((k->cls_cons & 0x20) == 0)
+		return (int64_t)k->off;
+	if (tlv_child(b, k, KXI_TAG_KEY_profile, &prof) != 0)
+		return -1;
+	if ((prof.cls_cons & 0x20) == 0)
+		return (int64_t)prof.off;
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+	    (exp.cls_cons & 0x20) == 0)
+		return (int64_t)exp.off;
+	*why = "bad BIT STRING (unused bits octet)";
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_allowedModes, &t) == 0 &&
+	    !bits_ok(b, &t))
+		return (int64_t)t.off;
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_usage, &t) == 0 &&
+	    !bits_ok(b, &t))
+		return (int64_t)t.off;
+	if (tlv_child(b, &prof, KXI_TAG_PROFILE_export, &exp) == 0 &&
+	    tlv_child(b, &exp, KXI_TAG_EXPORT_forms, &t) == 0 &&
+	    !bits_ok(b, &t))
+		return (int64_t)t.off;
+	return -1;
+}
+
+static void
+der_sclose(struct kxi_sreader *sr)
+{
+	struct der_reader *r = (struct der_reader *)sr;
+
+	if (r == NULL)
+		return;
+	kx_buf_free(&r->re);
+	free(r);
+}
+
+static int
+der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
+    struct kxi_sreader **out, kx_diag *d)
 {
 	KeyExchange_t *x = NULL;
-	Key_t *ko = NULL;
-	kx_doc *doc = NULL;
 	kx_buf hb = { NULL, 0, 0, 0 }, re = { NULL, 0, 0, 0 };
-	const uint8_t *head = buf;
-	size_t hlen = len, pos, end;
+	const uint8_t *buf = src->p, *head;
+	size_t len = src->len, hlen;
 	struct hmap hm, *m = NULL;
-	struct tlv top, list, e;
+	struct tlv top, list;
+	struct der_reader *r = NULL;
 	struct rctx c;
 	kx_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
 	const char *what = NULL;
-	int r = KX_EINTERNAL, i, has_keys;
+	int rc = KX_EINTERNAL, i, has_keys;
 
-	if (out == NULL)
-		kxi_misuse(__func__, "NULL out");
 	*out = NULL;
-	if (buf == NULL && len != 0)
-		kxi_misuse(__func__, "NULL buf");
-	if (len > KX_DEFAULT_MAX_INPUT) {
-		r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT, name, NULL,
-		    NULL, "der: input of %zu bytes exceeds the limit", len);
-		goto out;
-	}
 	if (len == 0) {
-		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
+		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: empty input");
 		goto out;
 	}
-	if ((loc.off = strict_walk(buf, 0, len, 0, &what)) >= 0 ||
-	    (loc.off = bits_walk(buf, len, &what)) >= 0) {
-		if (tlv_at(buf, len, 0, &top) == 0 &&
-		    (size_t)loc.off == top.hdr + top.len)
-			what = "trailing bytes after the KeyExchange";
-		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
-		    &loc, NULL, "der: %s at byte %lld", what,
-		    (long long)loc.off);
+	if ((loc.off = head_walk(buf, len, &what)) >= 0) {
+		rc = walk_fail(d, name, loc.off, tlv_at(buf, len, 0, &top) ==
+		    0 && (size_t)loc.off == top.hdr + top.len ?
+		    "trailing bytes after the KeyExchange" : what);
 		goto out;
 	}
-	/* strict_walk passed: the first TLV parses */
+	/* head_walk passed: the first TLV parses */
 	(void)tlv_at(buf, len, 0, &top);
 	loc.off = 0;
 	if (buf[0] != 0x30) {
-		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
+		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: not a KeyExchange (no SEQUENCE)");
 		goto out;
 	}
 	if (top.hdr + top.len != len) {
 		loc.off = (int64_t)(top.hdr + top.len);
-		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
+		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: trailing bytes after the KeyExchange at "
 		    "byte %lld", (long long)loc.off);
 		goto out;
 	}
-	has_keys = tlv_child(buf, &top, 6, &list) == 0;
+	head = buf;
+	hlen = len;
+	has_keys = tlv_child(buf, &top, KXI_TAG_HEADER_keys, &list) == 0;
 	if (has_keys) {
 		/* the head: the input without its keys [6] TLV */
-		hb.max = len + 8;
-		if ((r = kx_buf_append(&hb, "\x30", 1)) != KX_OK ||
-		    (r = put_len(&hb, top.len - list.hdr - list.len)) !=
+		hb.max = top.len - list.hdr - list.len + 16;
+		if ((rc = kx_buf_append(&hb, "\x30", 1)) != KX_OK ||
+		    (rc = put_len(&hb, top.len - list.hdr - list.len)) !=
 		    KX_OK)
 			goto oom;
 		hm.newhdr = hb.len;
 		hm.oldhdr = top.hdr;
 		hm.split = hb.len + (list.off - top.hdr);
 		hm.shift = list.hdr + list.len;
-		if ((r = kx_buf_append(&hb, buf + top.hdr, list.off - top.hdr))
+		if ((rc = kx_buf_append(&hb, buf + top.hdr, list.off - top.hdr))
 		    != KX_OK ||
-		    (r = kx_buf_append(&hb, buf + list.off + hm.shift,
+		    (rc = kx_buf_append(&hb, buf + list.off + hm.shift,
 		    len - list.off - hm.shift)) != KX_OK)
 			goto oom;
 		head = hb.data;
 		hlen = hb.len;
 		m = &hm;
 	}
-	if ((r = decode_strict(&asn_DEF_KeyExchange, (void **)&x, head, hlen,
+	if ((rc = decode_strict(&asn_DEF_KeyExchange, (void **)&x, head, hlen,
 	    0, m, name, d)) != KX_OK)
 		goto out;
 	if (OBJECT_IDENTIFIER_get_arcs(&x->contentType, arcs, sizeof(arcs[0]),
 	    EXCHANGE_NARCS + 1) != (int)EXCHANGE_NARCS ||
 	    memcmp(arcs, exchange_arcs, sizeof(exchange_arcs)) != 0) {
-		r = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
+		rc = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
 		    &loc, NULL, "der: contentType is not "
 		    "id-kmsxchg-exchange-v1");
 		goto out;
 	}
 	if (x->modelVersion != KX_MODEL_VERSION) {
-		r = kxi_fact(d, KXI_SCHEMA, KX_EUNSUPPORTED,
+		rc = kxi_fact(d, KXI_SCHEMA, KX_EUNSUPPORTED,
 		    name, &loc, NULL, "der: model version %ld not supported",
 		    x->modelVersion);
 		goto out;
 	}
 
-	if ((doc = kxi_doc_new()) == NULL)
-		goto oom;
 	doc->source_format = KX_FMT_DER;
 	doc->loc.off = 0;
-	if (name != NULL && (doc->source = kxi_strdup(&doc->arena, name)) ==
-	    NULL)
+	if (name != NULL && doc->source == NULL &&
+	    (doc->source = kxi_strdup(&doc->arena, name)) == NULL)
 		goto oom;
 	memset(&c, 0, sizeof(c));
 	c.doc = doc;
+	c.a = &doc->arena;
 	c.d = d;
 	c.name = name;
 	c.loc = loc;
@@ -1879,7 +1938,7 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 		kx_tk *t = kxi_doc_add_tk(doc);
 
 		if (t == NULL) {
-			r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
+			rc = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
 			    name, &loc, NULL, "der: too many transport keys");
 			goto out;
 		}
@@ -1891,83 +1950,169 @@ der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	c.loc.off = top_place(buf, len, KXI_TAG_HEADER_extensions);
 	rexts(&c, x->extensions, &doc->extensions, &doc->nextensions);
 	if (c.r != KX_OK) {
-		r = c.r;
+		rc = c.r;
 		goto out;
 	}
-	if ((r = enc_head(doc, &re, NULL)) != KX_OK ||
-	    (r = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
-		if (r != KX_ESYNTAX)
-			r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX,
+	if ((rc = enc_head(doc, &re, NULL)) != KX_OK ||
+	    (rc = canonical(&re, head, hlen, 0, m, name, NULL, d)) != KX_OK) {
+		if (rc != KX_ESYNTAX)
+			rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX,
 			    name, &loc, NULL, "der: head does not re-encode");
 		goto out;
 	}
-	exchange_free(x);
-	x = NULL;
-
-	/* the keys, one at a time */
-	pos = has_keys ? list.off + list.hdr : 0;
-	end = has_keys ? pos + list.len : 0;
-	for (; pos < end; pos = e.off + e.hdr + e.len) {
-		kx_key *k;
-
-		(void)tlv_at(buf, end, pos, &e);	/* walked already */
-		if ((k = kxi_doc_add_key(doc)) == NULL) {
-			loc.off = (int64_t)pos;
-			r = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
-			    name, &loc, NULL, "der: too many keys");
-			goto out;
-		}
-		key_places(buf, &e, k->loc);
-		if ((r = decode_strict(&asn_DEF_Key, (void **)&ko,
-		    buf + e.off, e.hdr + e.len, (int64_t)e.off, NULL, name,
-		    d)) != KX_OK)
-			goto out;
-		c.loc = k->loc[KXF_KEY];
-		rprofile(&c, &ko->profile, &k->prof);
-		c.loc = k->loc[KXF_VALUE];
-		rvalue(&c, ko->value, &k->value);
-		c.loc = k->loc[KXF_KCV];
-		rbytes(&c, ko->kcv, &k->kcv);
-		k->kcv_method = roenum(&c, ko->kcvMethod, KX_E_KCV_METHOD,
-		    "kcvMethod");
-		c.key_id = NULL;
-		key_free(ko);
-		ko = NULL;
-		if (c.r != KX_OK) {
-			r = c.r;
-			goto out;
-		}
-		re.len = 0;
-		if ((r = enc_key(k, &re, NULL)) != KX_OK ||
-		    (r = canonical(&re, buf + e.off, e.hdr + e.len,
-		    (int64_t)e.off, NULL, name, k->prof.id, d)) != KX_OK) {
-			if (r != KX_ESYNTAX) {
-				loc.off = (int64_t)e.off;
-				r = kxi_fact(d, KXI_MALFORMED,
-				    KX_ESYNTAX, name, &loc, k->prof.id,
-				    "der: key does not re-encode");
-			}
-			goto out;
-		}
-	}
-	r = KX_OK;
-	*out = doc;
-	doc = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto oom;
+	r->src = src;
+	r->name = name;
+	r->c = c;
+	r->pos = has_keys ? list.off + list.hdr : 0;
+	r->end = has_keys ? r->pos + list.len : 0;
+	*out = (struct kxi_sreader *)r;
+	rc = KX_OK;
 	goto out;
 oom:
-	r = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
+	rc = KX_FAIL(d, KX_ENOMEM, "der: out of memory");
 out:
 	kx_buf_free(&hb);
 	kx_buf_free(&re);
-	key_free(ko);
 	exchange_free(x);
-	kx_doc_free(doc);
+	return rc;
+}
+
+static int
+der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
+    kx_diag *d)
+{
+	struct der_reader *r = (struct der_reader *)sr;
+	const uint8_t *buf = r->src->p;
+	struct rctx *c = &r->c;
+	struct tlv e;
+	Key_t *ko = NULL;
+	kx_loc loc = { 0, 0, 0 };
+	const char *what = WALK_BAD;
+	int64_t bad;
+	int rc;
+
+	if (r->pos >= r->end)
+		return 0;
+	c->doc = doc;
+	c->a = a;
+	c->d = d;
+	c->r = KX_OK;
+	if (tlv_at(buf, r->end, r->pos, &e) != 0)
+		return walk_fail(d, r->name, (int64_t)r->pos, WALK_BAD);
+	if ((e.cls_cons & 0x20) && (bad = strict_walk(buf, e.off + e.hdr,
+	    e.off + e.hdr + e.len, 3, &what)) >= 0)
+		return walk_fail(d, r->name, bad, what);
+	if ((bad = key_bits(buf, &e, &what)) >= 0)
+		return walk_fail(d, r->name, bad, what);
+	kxi_key_init(k);
+	key_places(buf, &e, k->loc);
+	if ((rc = decode_strict(&asn_DEF_Key, (void **)&ko, buf + e.off,
+	    e.hdr + e.len, (int64_t)e.off, NULL, r->name, d)) != KX_OK)
+		goto out;
+	c->loc = k->loc[KXF_KEY];
+	rprofile(c, &ko->profile, &k->prof);
+	c->loc = k->loc[KXF_VALUE];
+	rvalue(c, ko->value, &k->value);
+	c->loc = k->loc[KXF_KCV];
+	rbytes(c, ko->kcv, &k->kcv);
+	k->kcv_method = roenum(c, ko->kcvMethod, KX_E_KCV_METHOD,
+	    "kcvMethod");
+	c->key_id = NULL;
+	if (c->r != KX_OK) {
+		rc = c->r;
+		goto out;
+	}
+	r->re.len = 0;
+	if ((rc = enc_key(k, &r->re, NULL)) != KX_OK ||
+	    (rc = canonical(&r->re, buf + e.off, e.hdr + e.len,
+	    (int64_t)e.off, NULL, r->name, k->prof.id, d)) != KX_OK) {
+		if (rc != KX_ESYNTAX) {
+			loc.off = (int64_t)e.off;
+			rc = kxi_fact(d, KXI_MALFORMED,
+			    KX_ESYNTAX, r->name, &loc, k->prof.id,
+			    "der: key does not re-encode");
+		}
+		goto out;
+	}
+	r->pos = e.off + e.hdr + e.len;
+	kxi_src_release(r->src, r->pos);
+	rc = 1;
+out:
+	key_free(ko);
+	return rc;
+}
+
+extern const struct kxi_format kxi_format_der;
+
+static int
+der_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
+    kx_diag *d)
+{
+	struct kxi_src src;
+
+	if (out == NULL || (buf == NULL && len != 0))
+		kxi_misuse(__func__, "NULL argument");
+	kxi_src_mem(&src, buf, len);
+	return kxi_read_all(&kxi_format_der, &src, name, out, d);
+}
+
+/* Streaming writer: everything around the keys [6], which needs their
+ * length (so the keys come first, spooled by the caller). */
+static int
+der_wframe(const kx_doc *doc, size_t keys_len, kx_buf *pre, kx_buf *post,
+    kx_diag *d)
+{
+	kx_buf head = { NULL, 0, 0, 0 };
+	struct tlv top, ext;
+	size_t split, content;
+	uint8_t hl[8];
+	kx_buf hlb = { hl, 0, sizeof(hl), sizeof(hl) };
+	int r;
+
+	if ((r = enc_head(doc, &head, d)) != KX_OK) {
+		kx_buf_free(&head);
+		return r;	/* reported */
+	}
+	if (keys_len == 0) {
+		r = kx_buf_append(pre, head.data, head.len);
+		goto out;
+	}
+	r = KX_EINTERNAL;
+	if (tlv_at(head.data, head.len, 0, &top) != 0)
+		goto out;
+	split = tlv_child(head.data, &top, KXI_TAG_HEADER_extensions, &ext) ==
+	    0 ? ext.off : head.len;
+	if ((r = put_len(&hlb, keys_len)) != KX_OK)
+		goto out;
+	content = top.len + 1 + hlb.len + keys_len;
+	if ((r = kx_buf_append(pre, "\x30", 1)) != KX_OK ||
+	    (r = put_len(pre, content)) != KX_OK ||
+	    (r = kx_buf_append(pre, head.data + top.hdr, split - top.hdr)) !=
+	    KX_OK ||
+	    (r = kx_buf_append(pre, "\xa6", 1)) != KX_OK ||
+	    (r = kx_buf_append(pre, hlb.data, hlb.len)) != KX_OK ||
+	    (r = kx_buf_append(post, head.data + split, head.len - split)) !=
+	    KX_OK)
+		goto out;
+out:
+	if (r != KX_OK)
+		r = KX_FAIL(d, r, "der: output too large");
+	kx_buf_free(&head);
 	return r;
+}
+
+static int
+der_wkey(const kx_key *k, kx_buf *out, kx_diag *d)
+{
+	return enc_key(k, out, d);
 }
 
 const struct kxi_format kxi_format_der = {
 	"der", "DER", KX_FMT_DER,
 	KX_CAP_BINARY | KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV |
 	    KX_CAP_USAGE | KX_CAP_BOUND,
-	der_detect, der_read, der_write
+	der_detect, der_read, der_write,
+	der_sopen, der_snext, der_sclose, der_wframe, der_wkey, 1
 };

@@ -2142,5 +2142,5 @@ wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
  */
 const struct kxi_format kxi_format_gp = {
 	"gp", "GP KeyProfile", KX_FMT_GP, KX_CAP_TK | KX_CAP_KCV,
-	detect, rd, wr
+	detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
 };

@@ -859,8 +859,11 @@ struct kxi_xml_reader {
 	char *name;
 	enum pend_kind pend;
 	int pend_empty;
-	size_t pend_key;	/* index in doc->keys */
+	kx_key *slot;		/* the caller's record of the key being read */
+	kxi_arena *ka;		/* and the arena of its strings */
 	kx_diag *pend_d;
+	struct kxi_src own;	/* the input, for kxi_xml_reader_open */
+	struct kxi_src_cur cur;	/* read position in the input */
 	int have_node, eof, seen_root, seen_header, done, failed;
 };
 
@@ -893,37 +896,49 @@ reader_expand(kxi_xml_reader *r)
 	return xmlTextReaderExpand(r->xr);
 }
 
-int
-kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
-    kxi_xml_reader **out, kx_diag *d)
+static int
+reader_noclose(void *cur)
+{
+	(void)cur;
+	return 0;
+}
+
+static int
+reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
+    const char *name, kxi_xml_reader **out, kx_diag *d)
 {
 	kxi_xml_reader *r = NULL;
 	xmlSchemaPtr schema;
-	int rc = KX_EINTERNAL;
+	int rc = KX_EINTERNAL, foreign = 0;
 
-	if (out == NULL || (buf == NULL && len != 0))
-		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	kxi_xml_init();
-	/*
-	 * Two passes: well-formedness first (cheap SAX, no tree), so the
-	 * validating reader below never meets a fatal parse error.
-	 */
-	if ((rc = kxi_xml_wellformed(buf, len, name, d)) != KX_OK)
-		goto out;
-	if ((rc = kxi_xml_schema_get("kmsxchg.xsd", &schema, d)) != KX_OK)
-		goto out;
-	rc = KX_ENOMEM;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (name != NULL && (r->name = strdup(name)) == NULL)) {
 		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (src == NULL) {
+		kxi_src_mem(&r->own, buf, len);
+		src = &r->own;
+	}
+	/*
+	 * Two passes over the input, each reading it in chunks (memory
+	 * stays flat): well-formedness first (cheap SAX, no tree), so the
+	 * validating reader below never meets a fatal parse error.
+	 */
+	if ((rc = kxi_xml_wellformed_src(src, name, &foreign, d)) != KX_OK)
+		goto out;
+	/* without foreign elements at the top both schemas say the same */
+	if ((rc = kxi_xml_schema_get(foreign ? "kmsxchg.xsd" :
+	    KXI_XSD_NATIVE_KEYS, &schema, d)) != KX_OK)
+		goto out;
+	r->cur.s = src;
 	r->ec.d = d;
 	r->ec.name = r->name;
 	reader_errors(r, 1);
-	r->xr = xmlReaderForMemory((const char *)buf, (int)len, name, NULL,
-	    KXI_XML_PARSE_OPTS);
+	r->xr = xmlReaderForIO(kxi_src_xmlread, reader_noclose, &r->cur, name,
+	    NULL, KXI_XML_PARSE_OPTS);
 	reader_errors(r, 0);
 	if (r->xr == NULL || (r->vc = xmlSchemaNewValidCtxt(schema)) == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
@@ -946,6 +961,23 @@ kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
 out:
 	kxi_xml_reader_close(r);
 	return rc;
+}
+
+int
+kxi_xml_reader_open(const uint8_t *buf, size_t len, const char *name,
+    kxi_xml_reader **out, kx_diag *d)
+{
+	if (out == NULL || (buf == NULL && len != 0))
+		kxi_misuse(__func__, "NULL argument");
+	return reader_open(NULL, buf, len, name, out, d);
+}
+
+static int
+xml_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
+    struct kxi_sreader **out, kx_diag *d)
+{
+	(void)doc;	/* the header comes with the first reads */
+	return reader_open(src, NULL, 0, name, (kxi_xml_reader **)out, d);
 }
 
 void
@@ -1048,9 +1080,9 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 		conv_tk(&c, n, tk);
 	} else if (named(n, "Key")) {
 		r->pend = PEND_KEY;
-		if ((k = kxi_doc_add_key(doc)) == NULL)
-			return KX_FAIL(d, KX_ELIMIT, "too many keys");
-		r->pend_key = doc->nkeys - 1;
+		k = r->slot;
+		kxi_key_init(k);
+		c.a = r->ka;
 		conv_key(&c, n, k);
 	} else {
 		r->pend = PEND_FOREIGN;
@@ -1087,7 +1119,7 @@ start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 }
 
 static int
-reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key, kx_diag *d)
+reader_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 {
 	enum pend_kind was;
 	int rr, type, depth, rc;
@@ -1122,10 +1154,8 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key, kx_diag *d)
 			if (r->pend_empty && rr == 1)
 				r->have_node = 1;
 			r->pend_empty = 0;
-			if (was == PEND_KEY) {
-				*key = &doc->keys[r->pend_key];
+			if (was == PEND_KEY)
 				return 1;
-			}
 			continue;
 		}
 		if (rr == 0) {
@@ -1163,53 +1193,68 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key, kx_diag *d)
 	}
 }
 
+static int
+xml_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
+    kx_diag *d)
+{
+	kxi_xml_reader *r = (kxi_xml_reader *)sr;
+	int rc;
+
+	if (r == NULL || doc == NULL || k == NULL || a == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (r->failed)
+		return r->failed;
+	if (r->done)
+		return 0;
+	r->slot = k;
+	r->ka = a;
+	r->ec.d = d;
+	reader_errors(r, 1);
+	rc = reader_next(r, doc, d);
+	reader_errors(r, 0);
+	r->slot = NULL;
+	r->ka = NULL;
+	return rc;
+}
+
 int
 kxi_xml_reader_next(kxi_xml_reader *r, kx_doc *doc, kx_key **key,
     kx_diag *d)
 {
+	kx_key *k;
 	int rc;
 
 	if (r == NULL || doc == NULL || key == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*key = NULL;
-	if (r->failed)
-		return r->failed;
-	if (r->done)
-		return 0;
-	r->ec.d = d;
-	reader_errors(r, 1);
-	rc = reader_next(r, doc, key, d);
-	reader_errors(r, 0);
+	if ((k = kxi_doc_add_key(doc)) == NULL)
+		return KX_FAIL(d, KX_ELIMIT, "too many keys");
+	if ((rc = xml_snext((struct kxi_sreader *)r, doc, k, &doc->arena,
+	    d)) == 1)
+		*key = k;
+	else
+		doc->nkeys--;	/* the record was not used */
 	return rc;
 }
+
+static void
+xml_sclose(struct kxi_sreader *r)
+{
+	kxi_xml_reader_close((kxi_xml_reader *)r);
+}
+
+extern const struct kxi_format kxi_format_xml;
 
 static int
 xml_read(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
     kx_diag *d)
 {
-	kxi_xml_reader *r = NULL;
-	kx_doc *doc = NULL;
-	kx_key *k;
-	int rc;
+	struct kxi_src src;
 
-	*out = NULL;
-	if ((rc = kxi_xml_reader_open(buf, len, name, &r, d)) != KX_OK)
-		goto out;
-	if ((doc = kxi_doc_new()) == NULL) {
-		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
-		goto out;
-	}
-	while ((rc = kxi_xml_reader_next(r, doc, &k, d)) == 1)
-		;
-	if (rc < 0)
-		goto out;
-	*out = doc;
-	doc = NULL;
-	rc = KX_OK;
-out:
-	kxi_xml_reader_close(r);
-	kx_doc_free(doc);
-	return rc;
+	if (out == NULL || (buf == NULL && len != 0))
+		kxi_misuse(__func__, "NULL argument");
+	kxi_src_mem(&src, buf, len);
+	return kxi_read_all(&kxi_format_xml, &src, name, out, d);
 }
 
 /* ============================== detect ============================== */
@@ -1643,10 +1688,40 @@ need(kx_diag *d, int ok, const char *key_id, const char *what)
 }
 
 static int
-check_required(const kx_doc *doc, kx_diag *d)
+key_required(const kx_key *k, kx_diag *d)
+{
+	const kx_profile *p = &k->prof;
+	int bad = 0;
+	size_t j;
+
+	bad += need(d, p->id != NULL, NULL, "Profile/Id");
+	bad += need(d, p->alg != KX_ALG_NONE, p->id, "Profile/Algorithm");
+	for (j = 0; j < p->nrelations; j++)
+		bad += need(d, p->relations[j].ref != NULL, p->id,
+		    "Profile/Relation/Ref");
+	for (j = 0; j < p->nextensions; j++) {
+		bad += need(d, p->extensions[j].ns != NULL, p->id,
+		    "Profile/Extension/Namespace");
+		bad += need(d, p->extensions[j].name != NULL, p->id,
+		    "Profile/Extension/Name");
+	}
+	for (j = 0; j < k->value.ncomponents; j++)
+		bad += need(d, k->value.components[j].index > 0, p->id,
+		    "Value/Component/Index");
+	for (j = 0; j < k->value.nparts; j++) {
+		bad += need(d, k->value.parts[j].name != NULL, p->id,
+		    "Value/Part/Name");
+		bad += need(d, k->value.parts[j].data.n > 0, p->id,
+		    "Value/Part/Data");
+	}
+	return bad;
+}
+
+static int
+check_required(const kx_doc *doc, int keys, kx_diag *d)
 {
 	int bad = 0;
-	size_t i, j;
+	size_t i;
 
 	bad += need(d, doc->id != NULL, NULL, "Header/Id");
 	bad += need(d, doc->created != KX_UNSET_TIME, NULL, "Header/Created");
@@ -1666,33 +1741,90 @@ check_required(const kx_doc *doc, kx_diag *d)
 			bad += need(d, t->comp_method != KX_SPLIT_NONE, t->id,
 			    "TransportKey/Components/Method");
 	}
-	for (i = 0; i < doc->nkeys; i++) {
-		const kx_key *k = &doc->keys[i];
-		const kx_profile *p = &k->prof;
-
-		bad += need(d, p->id != NULL, NULL, "Profile/Id");
-		bad += need(d, p->alg != KX_ALG_NONE, p->id,
-		    "Profile/Algorithm");
-		for (j = 0; j < p->nrelations; j++)
-			bad += need(d, p->relations[j].ref != NULL, p->id,
-			    "Profile/Relation/Ref");
-		for (j = 0; j < p->nextensions; j++) {
-			bad += need(d, p->extensions[j].ns != NULL, p->id,
-			    "Profile/Extension/Namespace");
-			bad += need(d, p->extensions[j].name != NULL, p->id,
-			    "Profile/Extension/Name");
-		}
-		for (j = 0; j < k->value.ncomponents; j++)
-			bad += need(d, k->value.components[j].index > 0, p->id,
-			    "Value/Component/Index");
-		for (j = 0; j < k->value.nparts; j++) {
-			bad += need(d, k->value.parts[j].name != NULL, p->id,
-			    "Value/Part/Name");
-			bad += need(d, k->value.parts[j].data.n > 0, p->id,
-			    "Value/Part/Data");
-		}
-	}
+	for (i = 0; keys && i < doc->nkeys; i++)
+		bad += key_required(&doc->keys[i], d);
 	return bad > 0 ? KX_EUSAGE : KX_OK;
+}
+
+static void
+w_key(struct wr *w, const kx_key *k)
+{
+	el_open(w, 1, "Key");
+	w_profile(w, &k->prof);
+	w_value(w, &k->value);
+	el_hex(w, 2, "Kcv", &k->kcv);
+	if (k->kcv_method != KX_KCV_NONE)
+		el_enum(w, 2, "KcvMethod", KX_E_KCV_METHOD, k->kcv_method);
+	el_close(w, 1, "Key");
+}
+
+/* Refuse whole: leave nothing half-written behind. */
+static int
+w_done(struct wr *w, size_t start)
+{
+	kx_buf *out = w->b;
+
+	if (w->r != KX_OK) {
+		if (out->data != NULL && out->len > start)
+			memset(out->data + start, 0, out->len - start);
+		out->len = start;
+		if (w->r == KX_ENOMEM || w->r == KX_ELIMIT)
+			KX_FAIL(w->d, w->r, "cannot write XML: %s",
+			    kx_strerror(w->r));
+	}
+	return w->r;
+}
+
+static void
+w_head(struct wr *w, const kx_doc *doc)
+{
+	size_t i;
+
+	puts_(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	puts_(w, "<KeyExchange xmlns=\"" KX_NS "\" version=\"1\">\n");
+	el_open(w, 1, "Header");
+	el_str(w, 2, "Id", doc->id);
+	el_time(w, 2, "Created", doc->created);
+	el_str(w, 2, "Sender", doc->sender);
+	el_list(w, 2, "Recipient", &doc->recipients);
+	el_str(w, 2, "Comment", doc->comment);
+	w_exts(w, 2, doc->extensions, doc->nextensions);
+	el_close(w, 1, "Header");
+	for (i = 0; i < doc->ntks; i++)
+		w_tk(w, &doc->tks[i]);
+}
+
+/* Streaming: the header and transport keys before the keys, the end tag
+ * after them. */
+static int
+xml_wframe(const kx_doc *doc, size_t keys_len, kx_buf *pre, kx_buf *post,
+    kx_diag *d)
+{
+	struct wr w = { pre, d, KX_OK };
+	size_t start = pre->len;
+
+	(void)keys_len;
+	if ((w.r = check_required(doc, 0, d)) != KX_OK)
+		return w.r;
+	w_head(&w, doc);
+	if (w_done(&w, start) != KX_OK)
+		return w.r;
+	w.b = post;
+	start = post->len;
+	puts_(&w, "</KeyExchange>\n");
+	return w_done(&w, start);
+}
+
+static int
+xml_wkey(const kx_key *k, kx_buf *out, kx_diag *d)
+{
+	struct wr w = { out, d, KX_OK };
+	size_t start = out->len;
+
+	if (key_required(k, d) > 0)
+		return KX_EUSAGE;
+	w_key(&w, k);
+	return w_done(&w, start);
 }
 
 static int
@@ -1704,48 +1836,19 @@ xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	if (doc == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	start = out->len;
-	if ((w.r = check_required(doc, d)) != KX_OK)
+	if ((w.r = check_required(doc, 1, d)) != KX_OK)
 		return w.r;
-	puts_(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	puts_(&w, "<KeyExchange xmlns=\"" KX_NS "\" version=\"1\">\n");
-	el_open(&w, 1, "Header");
-	el_str(&w, 2, "Id", doc->id);
-	el_time(&w, 2, "Created", doc->created);
-	el_str(&w, 2, "Sender", doc->sender);
-	el_list(&w, 2, "Recipient", &doc->recipients);
-	el_str(&w, 2, "Comment", doc->comment);
-	w_exts(&w, 2, doc->extensions, doc->nextensions);
-	el_close(&w, 1, "Header");
-	for (i = 0; i < doc->ntks; i++)
-		w_tk(&w, &doc->tks[i]);
-	for (i = 0; i < doc->nkeys; i++) {
-		const kx_key *k = &doc->keys[i];
-
-		el_open(&w, 1, "Key");
-		w_profile(&w, &k->prof);
-		w_value(&w, &k->value);
-		el_hex(&w, 2, "Kcv", &k->kcv);
-		if (k->kcv_method != KX_KCV_NONE)
-			el_enum(&w, 2, "KcvMethod", KX_E_KCV_METHOD,
-			    k->kcv_method);
-		el_close(&w, 1, "Key");
-	}
+	w_head(&w, doc);
+	for (i = 0; i < doc->nkeys; i++)
+		w_key(&w, &doc->keys[i]);
 	puts_(&w, "</KeyExchange>\n");
-	if (w.r != KX_OK) {
-		/* Refuse whole: leave nothing half-written behind. */
-		if (out->data != NULL && out->len > start)
-			memset(out->data + start, 0, out->len - start);
-		out->len = start;
-		if (w.r == KX_ENOMEM || w.r == KX_ELIMIT)
-			KX_FAIL(d, w.r, "cannot write XML: %s",
-			    kx_strerror(w.r));
-	}
-	return w.r;
+	return w_done(&w, start);
 }
 
 const struct kxi_format kxi_format_xml = {
 	"xml", "kmsxchg XML", KX_FMT_XML,
 	KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV | KX_CAP_USAGE |
 	    KX_CAP_BOUND,
-	xml_detect, xml_read, xml_write
+	xml_detect, xml_read, xml_write,
+	xml_sopen, xml_snext, xml_sclose, xml_wframe, xml_wkey, 0
 };

@@ -47,7 +47,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Compiled schemas, by index into kxi_embedded[]. */
 #define KXI_EMBED_MAX 16
-static xmlSchemaPtr schema_cache[KXI_EMBED_MAX];
+static xmlSchemaPtr schema_cache[KXI_EMBED_MAX + 1];	/* + keys_xsd */
 
 /* ---- process setup ------------------------------------------------- */
 static xmlParserInputPtr
@@ -438,6 +438,7 @@ over(const uint8_t *buf, size_t at, const char *name, kx_diag *d,
 
 /* Scan state: the open text node and the open unit (key) element. */
 struct scan {
+	struct kxi_src *src;	/* pages passed are given back, or NULL */
 	const uint8_t *buf;
 	size_t len, lim[KXI_LIM__N], text, refs, depth, unit_at;
 	int in_unit;
@@ -469,9 +470,9 @@ text_add(struct scan *s, size_t at, size_t n, size_t nref, const char *name,
 	return KX_OK;
 }
 
-int
-kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
-    int unit_depth, kx_diag *d)
+static int
+scan_input(struct kxi_src *src, const uint8_t *buf, size_t len,
+    const char *name, int unit_depth, kx_diag *d)
 {
 	struct scan s;
 	const uint8_t *lt, *q;
@@ -479,11 +480,14 @@ kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
 	int r, empty;
 
 	memset(&s, 0, sizeof(s));
+	s.src = src;
 	s.buf = buf;
 	s.len = len;
 	if ((r = kxi_xml_limits(s.lim, d)) != KX_OK)
 		return r;
 	while (i < len) {
+		if (src != NULL)
+			kxi_src_release(src, i);
 		if (buf[i] != '<') {
 			lt = memchr(buf + i, '<', len - i);
 			j = lt == NULL ? len : (size_t)(lt - buf);
@@ -571,6 +575,13 @@ kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
 }
 
 int
+kxi_xml_scan(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, kx_diag *d)
+{
+	return scan_input(NULL, buf, len, name, unit_depth, d);
+}
+
+int
 kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d)
 {
@@ -587,12 +598,18 @@ struct parse_state {
 	startElementNsSAX2Func start;
 	int refused;		/* 1 DTD, 2 depth */
 	int max_depth;
+	int foreign_top;	/* a child of the root in another namespace */
 };
 
 /* The checks before libxml2 sees buf, and the state its hooks use. */
+/*
+ * pre_parse over a source of any size: the prolog is looked for in its
+ * first prolog_len bytes (the whole input when it is to be capped), the
+ * scan gives back the pages it passed.
+ */
 static int
-pre_parse(const uint8_t *buf, size_t len, const char *name, int unit_depth,
-    struct parse_state *ps, kx_diag *d)
+pre_parse_src(struct kxi_src *src, size_t prolog_len, const char *name,
+    int unit_depth, struct parse_state *ps, kx_diag *d)
 {
 	size_t lim[KXI_LIM__N];
 	int r;
@@ -600,13 +617,25 @@ pre_parse(const uint8_t *buf, size_t len, const char *name, int unit_depth,
 	memset(ps, 0, sizeof(*ps));
 	ps->ec.d = d;
 	ps->ec.name = name;
-	if ((r = prolog_check(buf, len, name, d)) != KX_OK ||
+	if ((r = prolog_check(src->p, prolog_len, name, d)) != KX_OK ||
 	    (r = kxi_xml_limits(lim, d)) != KX_OK ||
-	    (r = kxi_xml_scan(buf, len, name, unit_depth, d)) != KX_OK)
+	    (r = scan_input(src, src->p, src->len, name, unit_depth, d)) !=
+	    KX_OK)
 		return r;
 	ps->max_depth = (int)lim[KXI_LIM_DEPTH];
 	return KX_OK;
 }
+
+static int
+pre_parse(const uint8_t *buf, size_t len, const char *name, int unit_depth,
+    struct parse_state *ps, kx_diag *d)
+{
+	struct kxi_src src;
+
+	kxi_src_mem(&src, buf, len);
+	return pre_parse_src(&src, len, name, unit_depth, ps, d);
+}
+
 
 /* SAX hands serror ctxt->userData, which is the parser context. */
 static void
@@ -671,6 +700,10 @@ depth_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		xmlStopParser(ctxt);
 		return;
 	}
+	/* the root's children: the root is not on the name stack yet */
+	if (ctxt->nameNr == 1 && (uri == NULL ||
+	    strcmp((const char *)uri, KX_NS) != 0))
+		ps->foreign_top = 1;
 	ps->start(ctx, localname, prefix, uri, nns, nss, nattr, ndef, attrs);
 }
 
@@ -769,17 +802,38 @@ int
 kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d)
 {
+	struct kxi_src s;
+
+	if (buf == NULL && len != 0)
+		kxi_misuse(__func__, "NULL argument");
+	kxi_src_mem(&s, buf, len);
+	return kxi_xml_wellformed_src(&s, name, NULL, d);
+}
+
+static int
+src_noclose(void *cur)
+{
+	(void)cur;
+	return 0;
+}
+
+int
+kxi_xml_wellformed_src(struct kxi_src *s, const char *name, int *foreign,
+    kx_diag *d)
+{
+	struct kxi_src_cur cur = { s, 0 };
 	struct parse_state ps;
 	xmlParserCtxtPtr ctxt = NULL;
 	int r;
 
-	if (buf == NULL && len != 0)
-		kxi_misuse(__func__, "NULL argument");
 	kxi_xml_init();
-	if ((r = pre_parse(buf, len, name, 2, &ps, d)) != KX_OK)
+	if ((r = pre_parse_src(s, s->len < 65536 ? s->len : 65536, name, 2,
+	    &ps, d)) != KX_OK)
 		return r;
-	if ((ctxt = xmlCreateMemoryParserCtxt((const char *)buf, (int)len)) ==
-	    NULL || ctxt->sax == NULL) {
+	/* read in chunks: memory stays flat */
+	if ((ctxt = xmlCreateIOParserCtxt(NULL, NULL, kxi_src_xmlread,
+	    src_noclose, &cur, XML_CHAR_ENCODING_NONE)) == NULL ||
+	    ctxt->sax == NULL) {
 		xmlFreeParserCtxt(ctxt);
 		return KX_FAIL(d, KX_ENOMEM, "%s: cannot create an XML parser",
 		    name != NULL ? name : "input");
@@ -804,6 +858,8 @@ kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
 		r = KX_ESYNTAX;
 	} else
 		r = KX_OK;
+	if (foreign != NULL)
+		*foreign = ps.foreign_top;
 	if (ctxt->myDoc != NULL)
 		xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
@@ -813,6 +869,34 @@ kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
 }
 
 /* ---- schemas ---------------------------------------------------------- */
+/* KXI_XSD_NATIVE_KEYS: the native schema without the root's wildcard. */
+static unsigned char *keys_xsd;
+static size_t keys_xsd_len;
+
+static void
+keys_xsd_make(void)
+{
+	const struct kxi_embedded *e = kxi_embedded_get("kmsxchg.xsd");
+	const char *s, *root, *any, *end;
+	char *t;
+
+	if (e == NULL || (t = malloc(e->len + 1)) == NULL)
+		return;
+	memcpy(t, e->data, e->len);
+	t[e->len] = '\0';
+	s = t;
+	if ((root = strstr(s, "<xs:element name=\"KeyExchange\">")) == NULL ||
+	    (any = strstr(root, "<xs:any ")) == NULL ||
+	    (end = strstr(any, "/>")) == NULL) {
+		free(t);
+		return;
+	}
+	end += 2;
+	memmove(t + (any - s), end, e->len + 1 - (size_t)(end - s));
+	keys_xsd_len = e->len - (size_t)(end - any);
+	keys_xsd = (unsigned char *)t;
+}
+
 const struct kxi_embedded *
 kxi_embedded_get(const char *name)
 {
@@ -837,12 +921,24 @@ kxi_xml_schema_get(const char *schema, struct _xmlSchema **out,
 	int r = KX_EINTERNAL;
 
 	*out = NULL;
-	if ((e = kxi_embedded_get(schema)) == NULL ||
-	    (which = (size_t)(e - kxi_embedded)) >= KXI_EMBED_MAX)
-		kxi_misuse(__func__, "unknown schema");
-	src = e->data;
-	n = e->len;
-	what = e->name;
+	if (schema != NULL && strcmp(schema, KXI_XSD_NATIVE_KEYS) == 0) {
+		static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+		pthread_once(&once, keys_xsd_make);
+		if (keys_xsd == NULL)
+			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		src = keys_xsd;
+		n = keys_xsd_len;
+		what = "kmsxchg.xsd";
+		which = KXI_EMBED_MAX;
+	} else {
+		if ((e = kxi_embedded_get(schema)) == NULL ||
+		    (which = (size_t)(e - kxi_embedded)) >= KXI_EMBED_MAX)
+			kxi_misuse(__func__, "unknown schema");
+		src = e->data;
+		n = e->len;
+		what = e->name;
+	}
 	kxi_xml_init();
 	pthread_mutex_lock(&schema_lock);
 	if (schema_cache[which] != NULL) {

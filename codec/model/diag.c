@@ -103,7 +103,6 @@ kxi_diag_merge(kx_diag *d, const kx_diag *from)
 {
 	const kx_finding *f;
 	size_t i;
-	int s;
 
 	if (d == NULL || from == NULL)
 		return;
@@ -113,6 +112,16 @@ kxi_diag_merge(kx_diag *d, const kx_diag *from)
 		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
 		    f->message);
 	}
+	kxi_diag_merge_dropped(d, from);
+}
+
+void
+kxi_diag_merge_dropped(kx_diag *d, const kx_diag *from)
+{
+	int s;
+
+	if (d == NULL || from == NULL)
+		return;
 	for (s = KX_SEV_NOTE; s <= KX_SEV_ERROR; s++) {
 		d->total[s] += from->dropped[s];
 		d->dropped[s] += from->dropped[s];

@@ -106,8 +106,8 @@ kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
 }
 
 /* "not a kmsxchg XML, DER or GP KeyProfile document", from the table. */
-static int
-not_a_document(kx_diag *d, const char *name)
+int
+kxi_not_a_document(kx_diag *d, const char *name)
 {
 	kx_loc start = { 1, 1, 0 };
 	char what[256] = "";
@@ -149,7 +149,7 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 	if (fmt == KX_FMT_AUTO)
 		fmt = kx_format_detect(buf, len);
 	if ((f = kxi_format_get(fmt)) == NULL)
-		return not_a_document(d, name);
+		return kxi_not_a_document(d, name);
 	if ((r = f->read(buf, len, name, out, d)) != KX_OK)
 		return r;
 	/* Every reader is held to the native schema (strict.c). */
@@ -167,23 +167,6 @@ kx_doc_read(const uint8_t *buf, size_t len, enum kx_format fmt,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	}
 	return KX_OK;
-}
-
-int
-kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
-    kx_diag *d)
-{
-	kx_buf b = { 0 };
-	int r;
-
-	if (path == NULL || out == NULL)
-		kxi_misuse(__func__, "NULL argument");
-	*out = NULL;
-	if ((r = kx_file_read(path, 0, &b, d)) == KX_OK)
-		r = kx_doc_read(b.data, b.len, fmt,
-		    strcmp(path, "-") == 0 ? "<stdin>" : path, out, d);
-	kx_buf_free(&b);
-	return r;
 }
 
 int
@@ -256,10 +239,9 @@ id_or_dash(kx_buf *b, const char *s)
 }
 
 int
-kx_doc_summary(const kx_doc *doc, kx_buf *out)
+kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 {
-	char nb[21], na[21], kcv[2 * KX_FINGERPRINT_LEN + 1];
-	const kx_key *k;
+	char kcv[2 * KX_FINGERPRINT_LEN + 1];
 	size_t i;
 	int r;
 
@@ -270,7 +252,7 @@ kx_doc_summary(const kx_doc *doc, kx_buf *out)
 		r = id_or_dash(out, doc->id);
 	if (r == KX_OK)
 		r = kx_buf_printf(out, ": %zu key%s, %zu transport key%s\n",
-		    doc->nkeys, doc->nkeys == 1 ? "" : "s", doc->ntks,
+		    nkeys, nkeys == 1 ? "" : "s", doc->ntks,
 		    doc->ntks == 1 ? "" : "s");
 	for (i = 0; i < doc->ntks && r == KX_OK; i++) {
 		const kx_tk *t = &doc->tks[i];
@@ -285,32 +267,53 @@ kx_doc_summary(const kx_doc *doc, kx_buf *out)
 			    t->kcv.n ? kcv : "-",
 			    kx_name(KX_E_KCV_METHOD, t->kcv_method));
 	}
-	for (i = 0; i < doc->nkeys && r == KX_OK; i++) {
-		k = &doc->keys[i];
-		date_or_dash(k->prof.not_before, nb);
-		date_or_dash(k->prof.not_after, na);
-		kxi_hex_encode(k->kcv.p, k->kcv.n > KX_FINGERPRINT_LEN ?
-		    KX_FINGERPRINT_LEN : k->kcv.n, kcv);
-		if ((r = kx_buf_printf(out, "  key ")) == KX_OK)
-			r = id_or_dash(out, k->prof.id);
-		if (r == KX_OK)
-			r = kx_buf_printf(out, " %s/%u usage=",
-			    kx_name(KX_E_ALG, k->prof.alg),
-			    k->prof.length_bits);
-		if (r == KX_OK)
-			r = usage_list(out, k->prof.usage);
-		if (r == KX_OK)
-			r = kx_buf_printf(out, " valid=%s..%s state=%s "
-			    "kcv=%s (%s) value=%s%s", nb, na,
-			    kx_name(KX_E_STATE, k->prof.state),
-			    k->kcv.n ? kcv : "-",
-			    kx_name(KX_E_KCV_METHOD, k->kcv_method),
-			    kx_name(KX_E_VALUE_FORM, k->value.form),
-			    k->value.kek_id ? "@" : "");
-		if (r == KX_OK && k->value.kek_id != NULL)
-			r = kxi_text_escape(out, k->value.kek_id);
-		if (r == KX_OK)
-			r = kx_buf_append(out, "\n", 1);
-	}
+	return r;
+}
+
+int
+kx_key_summary(const kx_key *k, kx_buf *out)
+{
+	char nb[21], na[21], kcv[2 * KX_FINGERPRINT_LEN + 1];
+	int r;
+
+	if (k == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	date_or_dash(k->prof.not_before, nb);
+	date_or_dash(k->prof.not_after, na);
+	kxi_hex_encode(k->kcv.p, k->kcv.n > KX_FINGERPRINT_LEN ?
+	    KX_FINGERPRINT_LEN : k->kcv.n, kcv);
+	if ((r = kx_buf_printf(out, "  key ")) == KX_OK)
+		r = id_or_dash(out, k->prof.id);
+	if (r == KX_OK)
+		r = kx_buf_printf(out, " %s/%u usage=",
+		    kx_name(KX_E_ALG, k->prof.alg), k->prof.length_bits);
+	if (r == KX_OK)
+		r = usage_list(out, k->prof.usage);
+	if (r == KX_OK)
+		r = kx_buf_printf(out, " valid=%s..%s state=%s "
+		    "kcv=%s (%s) value=%s%s", nb, na,
+		    kx_name(KX_E_STATE, k->prof.state),
+		    k->kcv.n ? kcv : "-",
+		    kx_name(KX_E_KCV_METHOD, k->kcv_method),
+		    kx_name(KX_E_VALUE_FORM, k->value.form),
+		    k->value.kek_id ? "@" : "");
+	if (r == KX_OK && k->value.kek_id != NULL)
+		r = kxi_text_escape(out, k->value.kek_id);
+	if (r == KX_OK)
+		r = kx_buf_append(out, "\n", 1);
+	return r;
+}
+
+int
+kx_doc_summary(const kx_doc *doc, kx_buf *out)
+{
+	size_t i;
+	int r;
+
+	if (doc == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	r = kx_doc_summary_head(doc, doc->nkeys, out);
+	for (i = 0; i < doc->nkeys && r == KX_OK; i++)
+		r = kx_key_summary(&doc->keys[i], out);
 	return r;
 }

@@ -211,6 +211,8 @@ struct kx_key {
 	kx_bytes kcv;
 	enum kx_kcv_method kcv_method;
 	kx_loc loc[KXF__N];
+	kxi_arena *arena;	/* the owning document's (kxi_doc_add_key),
+				 * for the API's setters (api.c) */
 };
 
 typedef struct kx_tk {
@@ -413,11 +415,43 @@ int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 /* Append the findings of from (stored ones, and the counts of dropped
  * ones) to d. */
 void kxi_diag_merge(kx_diag *d, const kx_diag *from);
+/* Only the counts of the findings from did not store. */
+void kxi_diag_merge_dropped(kx_diag *d, const kx_diag *from);
 int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)
     __attribute__((noreturn));
 
+/* Empty an arena for reuse (one chunk kept), wiping it if a.wipe. */
+void kxi_arena_reset(kxi_arena *a);
+
+/* ---- inputs (stream.c) ---------------------------------------------- */
+/*
+ * An input read without a copy: a regular file is mapped (pages the
+ * reader has passed are given back with kxi_src_release, so resident
+ * memory stays flat), anything else (standard input, a pipe) is read
+ * into memory whole.  p[0..len) is the input.
+ */
+struct kxi_src {
+	const uint8_t *p;
+	size_t len;
+	void *map;		/* the mapping, or NULL */
+	size_t released;	/* bytes below this were given back */
+	kx_buf buf;		/* the input when not mapped */
+};
+int kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d) KX_WUR;
+/* A source over caller memory (which must outlive it). */
+void kxi_src_mem(struct kxi_src *s, const uint8_t *p, size_t len);
+/* The reader will not look below upto again (a hint; may do nothing). */
+void kxi_src_release(struct kxi_src *s, size_t upto);
+void kxi_src_close(struct kxi_src *s);
+/* A read position in a source, and a libxml2 xmlInputReadCallback over it
+ * that gives back the pages it has passed. */
+struct kxi_src_cur {
+	struct kxi_src *s;
+	size_t pos;
+};
+int kxi_src_xmlread(void *cur, char *buf, int len);
 /*
  * The constraints of schema/kmsxchg.xsd on the model (strict.c): string
  * patterns and lengths, time and duration forms and ranges, integer,
@@ -439,7 +473,19 @@ int kxi_xsd_anyuri(const char *s);
  * The format table's row of one spoke.  What the format carries is in
  * caps (KX_CAP_*): the hub, the rules and the CLI consult caps, never a
  * format id.
+ *
+ * Streaming readers: open reads what precedes the keys (and, for DER, the
+ * document fields that follow them) into doc; next reads one key into the
+ * caller's record k, strings in arena a, and returns 1 (a key), 0 (the
+ * end of a well-formed document) or a negative KX_E code (the document
+ * must be discarded); for formats without a streaming reader (NULL ops),
+ * stream.c reads the document whole and hands its keys over.  Streaming
+ * writers: wframe appends to pre what precedes the keys and to post what
+ * follows them (when frame_len, it needs keys_len, the byte count of all
+ * the keys, so the keys are spooled first); wkey appends one key to out.
+ * Formats without wkey are written whole (one key per document).
  */
+struct kxi_sreader;
 struct kxi_format {
 	const char *name;	/* "der": the CLI's and kx_format_name()'s */
 	const char *title;	/* "DER": in messages */
@@ -450,7 +496,24 @@ struct kxi_format {
 	int (*read)(const uint8_t *buf, size_t len, const char *name,
 	    kx_doc **out, kx_diag *d);
 	int (*write)(const kx_doc *doc, kx_buf *out, kx_diag *d);
+	int (*sopen)(struct kxi_src *src, const char *name, kx_doc *doc,
+	    struct kxi_sreader **out, kx_diag *d);
+	int (*snext)(struct kxi_sreader *r, kx_doc *doc, kx_key *k,
+	    kxi_arena *a, kx_diag *d);
+	void (*sclose)(struct kxi_sreader *r);
+	int (*wframe)(const kx_doc *doc, size_t keys_len, kx_buf *pre,
+	    kx_buf *post, kx_diag *d);
+	int (*wkey)(const kx_key *k, kx_buf *out, kx_diag *d);
+	int frame_len;
 };
+/*
+ * A whole document through f's streaming reader, every key into the
+ * document's arena (stream.c): the read of the formats that stream.
+ */
+int kxi_read_all(const struct kxi_format *f, struct kxi_src *src,
+    const char *name, kx_doc **out, kx_diag *d) KX_WUR;
+/* KX001 "not a kmsxchg ... document" at the start of name (doc.c). */
+int kxi_not_a_document(kx_diag *d, const char *name);
 /* Each format file defines one row, listed in the table in doc.c. */
 
 /*
@@ -605,6 +668,15 @@ const struct kxi_embedded *kxi_embedded_get(const char *name);
  * violation as a KX002 finding with line/column.  Returns KX_OK if valid,
  * KX_ESCHEMA if not.  An unknown schema name is a programming error.
  */
+/*
+ * KXI_XSD_NATIVE_KEYS names the native schema without the wildcard at the
+ * end of KeyExchange, for documents with no foreign element at the top
+ * level (where both accept the same documents): libxml2 2.9 keeps every
+ * child of an element whose content model it cannot make deterministic
+ * (a negated wildcard) for rollback, so with the wildcard its memory grows
+ * with the number of keys (~80 bytes a key).
+ */
+#define KXI_XSD_NATIVE_KEYS "kmsxchg.xsd#keys"
 struct _xmlDoc;
 int kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
     const char *name, kx_diag *d);
@@ -651,6 +723,10 @@ int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
  */
 int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;
+/* The same over a source read in chunks (memory stays flat); *foreign
+ * (may be NULL) is set when the root has a child of another namespace. */
+int kxi_xml_wellformed_src(struct kxi_src *s, const char *name,
+    int *foreign, kx_diag *d) KX_WUR;
 /*
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.
@@ -897,6 +973,19 @@ int kxi_bound_wrap(unsigned v, const kx_secret *kek, const kx_secret *key,
 int kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
     size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
     kx_diag *d) KX_WUR;
+/*
+ * The same for many keys under one KEK: kxi_siv_new derives K_siv of
+ * version v and fetches the cipher once; kxi_siv_wrap/unwrap then cost
+ * one AES-SIV each.  Not shared between threads.  wrap.c.
+ */
+struct kxi_siv;
+int kxi_siv_new(unsigned v, const kx_secret *kek, struct kxi_siv **out,
+    kx_diag *d) KX_WUR;
+void kxi_siv_free(struct kxi_siv *s);
+int kxi_siv_wrap(struct kxi_siv *s, const kx_secret *key, const uint8_t *aad,
+    size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_siv_unwrap(struct kxi_siv *s, const uint8_t *in, size_t inlen,
+    const uint8_t *aad, size_t aadlen, kx_secret **out, kx_diag *d) KX_WUR;
 /*
  * Decode n chars of hex (either case; white space skipped when ws != 0)
  * straight into a new secret, without a table indexed by secret data.

@@ -100,6 +100,30 @@ kxi_arena_free(kxi_arena *a)
 	a->total = 0;
 }
 
+void
+kxi_arena_reset(kxi_arena *a)
+{
+	kxi_chunk *keep = NULL, *c, *next;
+
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		if (a->wipe)
+			OPENSSL_cleanse(c->data, c->used);
+		if (keep == NULL && c->size == KX_ARENA_CHUNK) {
+			keep = c;
+			continue;
+		}
+		free(c);
+	}
+	if (keep != NULL) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+	a->head = keep;
+	a->total = 0;
+	a->wipe = false;
+}
+
 void *
 kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize)
 {
@@ -214,6 +238,7 @@ kxi_doc_add_key(kx_doc *doc)
 	}
 	k = &doc->keys[doc->nkeys++];
 	kxi_key_init(k);
+	k->arena = &doc->arena;
 	return k;
 }
 
@@ -308,13 +333,19 @@ kx_key_is_protected(const kx_key *k)
 }
 
 int
+kx_key_has_clear(const kx_key *k)
+{
+	return k != NULL && (k->value.clear.n > 0 ||
+	    k->value.form == KX_VALUE_CLEAR);
+}
+
+int
 kx_doc_has_clear(const kx_doc *doc)
 {
 	size_t i;
 
 	for (i = 0; doc != NULL && i < doc->nkeys; i++)
-		if (doc->keys[i].value.clear.n > 0 ||
-		    doc->keys[i].value.form == KX_VALUE_CLEAR)
+		if (kx_key_has_clear(&doc->keys[i]))
 			return 1;
 	return 0;
 }
@@ -329,6 +360,12 @@ kx_doc_has_values(const kx_doc *doc)
 		    doc->keys[i].value.form != KX_VALUE_NONE)
 			return 1;
 	return 0;
+}
+
+size_t
+kx_doc_extension_count(const kx_doc *doc)
+{
+	return doc == NULL ? 0 : doc->nextensions;
 }
 
 const char *

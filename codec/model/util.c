@@ -573,8 +573,57 @@ kx_file_read_private(const char *path, size_t max, kx_buf *out, kx_diag *d)
 	return file_read(path, max, 1, out, d);
 }
 
+static int write_all_mem(int fd, const uint8_t *p, size_t n);
+
+/* kx_file_write_atomic_fd: the bytes come from this file instead. */
+static _Thread_local int write_src = -1;
+
+/* Copy n bytes of write_src, from its start, to fd. */
+static int
+write_from_src(int fd, size_t n)
+{
+	uint8_t buf[65536];
+	off_t off = 0;
+	ssize_t k;
+
+	while (n > 0) {
+		k = pread(write_src, buf, n < sizeof(buf) ? n : sizeof(buf),
+		    off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || write_all_mem(fd, buf, (size_t)k) != 0)
+			return -1;
+		off += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 static int
 write_all(int fd, const uint8_t *p, size_t n)
+{
+	if ((const void *)p == (const void *)&write_src)
+		return write_from_src(fd, n);
+	return write_all_mem(fd, p, n);
+}
+
+int
+kx_file_write_atomic_fd(const char *path, int src, size_t n, int flags,
+    kx_diag *d)
+{
+	int r;
+
+	if (path == NULL || src < 0)
+		kxi_misuse(__func__, "NULL argument");
+	/* &write_src marks "from the file" for write_all */
+	write_src = src;
+	r = kx_file_write_atomic(path, &write_src, n, flags, d);
+	write_src = -1;
+	return r;
+}
+
+static int
+write_all_mem(int fd, const uint8_t *p, size_t n)
 {
 	ssize_t w;
 

@@ -3,10 +3,11 @@
 # build tree), and config.h first in every C file.
 KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh \
 	tests/build/formats.sh tests/build/analyze.sh tests/build/install.sh \
-	tests/build/config-first.sh
+	tests/build/config-first.sh tests/build/asn1-debug.sh
 TESTS += $(KX_BUILD_TESTS)
 EXTRA_DIST += $(KX_BUILD_TESTS) codec/kmsxchg.sym
-CLEANFILES += tests/build/analyze.out tests/build/installcheck.xml
+CLEANFILES += tests/build/analyze.out tests/build/installcheck.xml \
+	tests/build/asn1-debug.nm
 
 # After a real `make install` (and in make distcheck): the installed tool
 # finds its policies and templates in the compiled-in data directory, with

@@ -12,6 +12,9 @@ CLI_CASES = \
 	tests/cli/cases/strict-der.case \
 	tests/cli/cases/show-control-chars.case \
 	tests/cli/cases/output-fifo.case \
+	tests/cli/cases/rewrap-import-identical.case \
+	tests/cli/cases/progress-terminal.case \
+	tests/cli/cases/progress-quiet.case \
 	tests/cli/cases/output-chardev.case \
 	tests/cli/cases/output-symlink.case \
 	tests/cli/cases/output-symlink-secret.case \
@@ -152,6 +155,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-der-twins.case \
 	tests/cli/cases/convert-fail-keeps-target.case \
 	tests/cli/cases/convert-fail-no-file.case \
+	tests/cli/cases/convert-foreign-after-keys.case \
 	tests/cli/cases/convert-gp-back.case \
 	tests/cli/cases/convert-gp-multikey.case \
 	tests/cli/cases/convert-gp-one-key.case \
@@ -188,6 +192,7 @@ CLI_CASES = \
 	tests/cli/cases/rules-md.case \
 	tests/cli/cases/rules-text.case \
 	tests/cli/cases/show-missing.case \
+	tests/cli/cases/show-stream-count.case \
 	tests/cli/cases/show-unreadable.case \
 	tests/cli/cases/show.case \
 	tests/cli/cases/split-bad-threshold.case \
@@ -249,7 +254,8 @@ EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh \
 	tests/cli/crash-safe.sh
 TESTS += $(KX_CLI_TESTS)
-EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/limits.py tests/cli/secrets-grep.py \
+EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/gen-bound.sh tests/cli/limits.py \
+	tests/cli/secrets-grep.py \
 	tests/cli/crash-safe.py
 
 # The command line in process (cli_main with memory streams); links the

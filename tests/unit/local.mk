@@ -31,8 +31,10 @@ KX_UNIT_TESTS = \
 	tests/unit/test_text \
 	tests/unit/test_canon \
 	tests/unit/test_api_null \
+	tests/unit/test_api \
 	tests/unit/test_p11uri \
-	tests/unit/test_roundtrip
+	tests/unit/test_roundtrip \
+	tests/unit/test_stream
 check_PROGRAMS += $(KX_UNIT_TESTS)
 TESTS += $(KX_UNIT_TESTS)
 EXTRA_DIST += tests/unit/kxtest.h

@@ -130,6 +130,16 @@ M(m_doc_report_html, USE(kx_doc_report_html(NULL, &b, NULL)))
 M(m_doc_report_html_out, USE(kx_doc_report_html(doc, NULL, NULL)))
 M(m_doc_summary, USE(kx_doc_summary(NULL, &b)))
 M(m_doc_summary_out, USE(kx_doc_summary(doc, NULL)))
+M(m_doc_summary_head, USE(kx_doc_summary_head(NULL, 0, &b)))
+M(m_key_summary, USE(kx_key_summary(NULL, &b)))
+M(m_reader_open, USE(kx_reader_open(NULL, KX_FMT_AUTO, NULL, NULL)))
+M(m_reader_next, USE(kx_reader_next(NULL, NULL, NULL)))
+M(m_writer_open, USE(kx_writer_open(NULL, KX_FMT_XML, NULL, NULL, NULL,
+    NULL)))
+M(m_writer_key, USE(kx_writer_key(NULL, NULL, NULL)))
+M(m_writer_finish, USE(kx_writer_finish(NULL, NULL)))
+M(m_file_validate, USE(kx_file_validate(NULL, NULL, 0, NULL, NULL)))
+M(m_file_write_atomic_fd, USE(kx_file_write_atomic_fd(NULL, 0, 0, 0, NULL)))
 M(m_export, USE(kx_export(NULL, NULL, 0, s, NULL, NULL)))
 M(m_import, USE(kx_import(NULL, s, NULL, NULL, NULL, NULL)))
 M(m_rewrap, USE(kx_rewrap(NULL, s, s, NULL, NULL)))
@@ -155,6 +165,36 @@ M(m_file_write_atomic, USE(kx_file_write_atomic(NULL, u8, 1, 0, NULL)))
 M(m_file_read, USE(kx_file_read(NULL, 0, &b, NULL)))
 M(m_file_read_out, USE(kx_file_read("x", 0, NULL, NULL)))
 M(m_file_read_private, USE(kx_file_read_private(NULL, 0, &b, NULL)))
+M(m_doc_new, USE(kx_doc_new(NULL, 0, "s", &doc)))
+M(m_doc_new_sender, USE(kx_doc_new("d", 0, NULL, &doc)))
+M(m_doc_new_out, USE(kx_doc_new("d", 0, "s", NULL)))
+M(m_doc_add_recipient, USE(kx_doc_add_recipient(NULL, "r")))
+M(m_doc_add_recipient_v, USE(kx_doc_add_recipient(doc, NULL)))
+M(m_doc_set_comment, USE(kx_doc_set_comment(NULL, "c")))
+M(m_doc_add_key, USE(kx_doc_add_key(NULL, "k", NULL)))
+M(m_doc_add_key_id, USE(kx_doc_add_key(doc, NULL, NULL)))
+M(m_key_set_alg, USE(kx_key_set_alg(NULL, KX_ALG_AES, 128)))
+M(m_key_set_class, USE(kx_key_set_class(NULL, KX_CLASS_SECRET)))
+M(m_key_set_usage, USE(kx_key_set_usage(NULL, 0)))
+M(m_key_set_modes, USE(kx_key_set_modes(NULL, 0)))
+M(m_key_set_role, USE(kx_key_set_role(NULL, KX_ROLE_NONE)))
+M(m_key_set_validity, USE(kx_key_set_validity(NULL, 0, 1)))
+M(m_key_set_state, USE(kx_key_set_state(NULL, KX_STATE_ACTIVE)))
+M(m_key_set_mode, USE(kx_key_set_mode(NULL, KX_KEYMODE_TEST)))
+M(m_key_set_created, kx_key_set_created(NULL, 0))
+M(m_key_set_sensitive, kx_key_set_sensitive(NULL, 0))
+M(m_key_set_text, USE(kx_key_set_text(NULL, KX_KT_NAME, "n")))
+M(m_key_set_export, USE(kx_key_set_export(NULL, 1, 0)))
+M(m_key_add_export_destination, USE(kx_key_add_export_destination(NULL, "d")))
+M(m_key_add_export_destination_v, USE(kx_key_add_export_destination(kx_doc_key_mut(doc, 0), NULL)))
+M(m_key_set_min_wrap_strength, USE(kx_key_set_min_wrap_strength(NULL, 128)))
+M(m_key_set_trusted_kek_only, USE(kx_key_set_trusted_kek_only(NULL, 1)))
+M(m_key_set_import_allowed, kx_key_set_import_allowed(NULL, 1))
+M(m_key_add_import_source, USE(kx_key_add_import_source(NULL, "s")))
+M(m_key_add_import_source_v, USE(kx_key_add_import_source(kx_doc_key_mut(doc, 0), NULL)))
+M(m_key_gp_get, USE(kx_key_gp_get(kx_doc_key(doc, 0), NULL)))
+M(m_key_gp_set, USE(kx_key_gp_set(NULL, NULL)))
+M(m_key_set_kcv, USE(kx_key_set_kcv(NULL, KX_KCV_GP_AES, u8, 3)))
 M(m_p11_open, USE(kx_p11_open(NULL, NULL, NULL, NULL)))
 M(m_p11_open_out, USE(kx_p11_open("pkcs11:", NULL, NULL, NULL)))
 M(m_p11_count, USE(kx_p11_count(NULL, &z, NULL)))
@@ -219,6 +259,15 @@ static const struct {
 	E(m_doc_report_html_out, "kx_doc_report_html"),
 	E(m_doc_summary, "kx_doc_summary"),
 	E(m_doc_summary_out, "kx_doc_summary"),
+	E(m_doc_summary_head, "kx_doc_summary_head"),
+	E(m_key_summary, "kx_key_summary"),
+	E(m_reader_open, "kx_reader_open"),
+	E(m_reader_next, "kx_reader_next"),
+	E(m_writer_open, "kx_writer_open"),
+	E(m_writer_key, "kx_writer_key"),
+	E(m_writer_finish, "kx_writer_finish"),
+	E(m_file_validate, "kx_file_validate"),
+	E(m_file_write_atomic_fd, "kx_file_write_atomic_fd"),
 	E(m_export, "kx_export"),
 	E(m_import, "kx_import"),
 	E(m_rewrap, "kx_rewrap"),
@@ -243,6 +292,36 @@ static const struct {
 	E(m_file_read, "kx_file_read"),
 	E(m_file_read_out, "kx_file_read"),
 	E(m_file_read_private, "kx_file_read_private"),
+	E(m_doc_new, "kx_doc_new"),
+	E(m_doc_new_sender, "kx_doc_new"),
+	E(m_doc_new_out, "kx_doc_new"),
+	E(m_doc_add_recipient, "kx_doc_add_recipient"),
+	E(m_doc_add_recipient_v, "kx_doc_add_recipient"),
+	E(m_doc_set_comment, "kx_doc_set_comment"),
+	E(m_doc_add_key, "kx_doc_add_key"),
+	E(m_doc_add_key_id, "kx_doc_add_key"),
+	E(m_key_set_alg, "kx_key_set_alg"),
+	E(m_key_set_class, "kx_key_set_class"),
+	E(m_key_set_usage, "kx_key_set_usage"),
+	E(m_key_set_modes, "kx_key_set_modes"),
+	E(m_key_set_role, "kx_key_set_role"),
+	E(m_key_set_validity, "kx_key_set_validity"),
+	E(m_key_set_state, "kx_key_set_state"),
+	E(m_key_set_mode, "kx_key_set_mode"),
+	E(m_key_set_created, "kx_key_set_created"),
+	E(m_key_set_sensitive, "kx_key_set_sensitive"),
+	E(m_key_set_text, "kx_key_set_text"),
+	E(m_key_set_export, "kx_key_set_export"),
+	E(m_key_add_export_destination, "kx_key_add_export_destination"),
+	E(m_key_add_export_destination_v, "kx_key_add_export_destination"),
+	E(m_key_set_min_wrap_strength, "kx_key_set_min_wrap_strength"),
+	E(m_key_set_trusted_kek_only, "kx_key_set_trusted_kek_only"),
+	E(m_key_set_import_allowed, "kx_key_set_import_allowed"),
+	E(m_key_add_import_source, "kx_key_add_import_source"),
+	E(m_key_add_import_source_v, "kx_key_add_import_source"),
+	E(m_key_gp_get, "kx_key_gp_get"),
+	E(m_key_gp_set, "kx_key_gp_set"),
+	E(m_key_set_kcv, "kx_key_set_kcv"),
 	E(m_p11_open, "kx_p11_open"),
 	E(m_p11_open_out, "kx_p11_open"),
 	E(m_p11_count, "kx_p11_count"),
@@ -323,6 +402,13 @@ test_null_allowed(void **state)
 	assert_int_equal(kx_doc_key_count(NULL), 0);
 	assert_null(kx_doc_key(NULL, 0));
 	assert_null(kx_doc_id(NULL));
+	assert_int_equal(kx_doc_extension_count(NULL), 0);
+	assert_int_equal(kx_key_has_clear(NULL), 0);
+	assert_null(kx_reader_doc(NULL));
+	assert_int_equal(kx_reader_keys(NULL), 0);
+	assert_int_equal(kx_reader_format(NULL), KX_FMT_AUTO);
+	kx_reader_close(NULL);
+	kx_writer_free(NULL);
 	assert_null(kx_key_id(NULL));
 	assert_null(kx_key_kcv(NULL, &n, &m));
 	assert_int_equal(kx_doc_has_clear(NULL), 0);
@@ -330,6 +416,46 @@ test_null_allowed(void **state)
 	assert_int_equal(kx_key_is_protected(NULL), 1);	/* the safe answer */
 	assert_int_equal(kx_doc_find_key(NULL, "x"), -1);
 	assert_int_equal(kx_doc_find_key(doc, NULL), -1);
+	/* the builder's getters (api.c) */
+	assert_true(kx_doc_created(NULL) == KX_TIME_UNSET);
+	assert_null(kx_doc_sender(NULL));
+	assert_null(kx_doc_comment(NULL));
+	assert_int_equal(kx_doc_recipient_count(NULL), 0);
+	assert_null(kx_doc_recipient(NULL, 0));
+	assert_null(kx_doc_key_mut(NULL, 0));
+	assert_int_equal(kx_key_alg(NULL), -1);
+	assert_int_equal(kx_key_length_bits(NULL), 0);
+	assert_int_equal(kx_key_class(NULL), -1);
+	assert_int_equal(kx_key_usage(NULL), 0);
+	assert_int_equal(kx_key_modes(NULL), 0);
+	assert_int_equal(kx_key_role(NULL), -1);
+	assert_true(kx_key_not_before(NULL) == KX_TIME_UNSET);
+	assert_true(kx_key_not_after(NULL) == KX_TIME_UNSET);
+	assert_int_equal(kx_key_state(NULL), -1);
+	assert_int_equal(kx_key_mode(NULL), -1);
+	assert_true(kx_key_created(NULL) == KX_TIME_UNSET);
+	assert_int_equal(kx_key_sensitive(NULL), 1);	/* the safe answer */
+	assert_null(kx_key_text(NULL, KX_KT_NAME));
+	assert_int_equal(kx_key_export_allowed(NULL), 0);
+	assert_int_equal(kx_key_export_forms(NULL), 0);
+	assert_int_equal(kx_key_export_destination_count(NULL), 0);
+	assert_null(kx_key_export_destination(NULL, 0));
+	assert_int_equal(kx_key_min_wrap_strength(NULL), -1);
+	assert_int_equal(kx_key_trusted_kek_only(NULL), -1);
+	assert_int_equal(kx_key_import_allowed(NULL), 0);
+	assert_int_equal(kx_key_import_source_count(NULL), 0);
+	assert_null(kx_key_import_source(NULL, 0));
+	{
+		kx_key_gp g;
+
+		assert_int_equal(kx_key_gp_get(NULL, &g), 0);
+		assert_int_equal(g.kvn, -1);
+	}
+	assert_int_equal(kx_key_value_form(NULL), -1);
+	assert_null(kx_key_value_kek_id(NULL));
+	assert_null(kx_key_kcv(NULL, NULL, NULL));
+	/* a comment may be removed with NULL */
+	assert_int_equal(kx_doc_set_comment(doc, NULL), KX_OK);
 	assert_int_equal(kx_value(KX_E_ALG, NULL), -1);
 	assert_null(kx_rule_find(NULL));
 	assert_int_equal(kx_format_from_name(NULL), KX_FMT_AUTO);

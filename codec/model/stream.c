@@ -1,0 +1,568 @@
+/*
+ * stream.c - documents one key at a time: inputs read without a copy
+ * (kxi_src), the public streaming reader (kx_reader) and writer
+ * (kx_writer) over the format table's streaming operations, and
+ * kx_doc_read/kx_doc_write built on them.
+ *
+ * Memory: a reader holds the document's header and transport keys, one
+ * key record and the arena of that key's strings (emptied for the next
+ * key); a writer holds nothing of the keys it has written (DER needs the
+ * keys' total length in front of them, so its keys are spooled to an
+ * unlinked temporary file first).  Inputs are mapped, and the pages the
+ * reader has passed are given back, so resident memory does not grow
+ * with the size of the document.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+/* Pages are given back in steps of this many bytes. */
+#define SRC_RELEASE_STEP ((size_t)4 << 20)
+/* Limit of one key's strings and lists (per-key memory bound). */
+#define KEY_ARENA_MAX ((size_t)16 << 20)
+
+/* ---- inputs ---------------------------------------------------------- */
+void
+kxi_src_mem(struct kxi_src *s, const uint8_t *p, size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->len = len;
+}
+
+int
+kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d)
+{
+	struct stat st;
+	void *m;
+	int fd, r;
+
+	memset(s, 0, sizeof(*s));
+	if (path == NULL)
+		kxi_misuse(__func__, "path is NULL");
+	if (strcmp(path, "-") == 0)
+		goto whole;
+	/* Only a regular file is mapped; kx_file_read refuses the rest
+	 * (a FIFO is never waited on: stat first, open without blocking). */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		goto whole;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		goto whole;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		goto whole;	/* not mappable: read it (and report) */
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		goto whole;
+	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	s->map = m;
+	s->p = m;
+	s->len = (size_t)st.st_size;
+	return KX_OK;
+whole:
+	/* A pipe cannot be mapped: read it, bounded as ever. */
+	if ((r = kx_file_read(path, 0, &s->buf, d)) != KX_OK) {
+		kx_buf_free(&s->buf);
+		return r;
+	}
+	s->p = s->buf.data;
+	s->len = s->buf.len;
+	return KX_OK;
+}
+
+void
+kxi_src_release(struct kxi_src *s, size_t upto)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t from, to;
+
+	if (upto < s->released)
+		s->released = 0;	/* a new pass over the input */
+	if (s->map == NULL || pg <= 0 || upto < s->released + SRC_RELEASE_STEP)
+		return;
+	from = s->released - s->released % (size_t)pg;
+	to = upto - upto % (size_t)pg;
+	if (to > from)
+		(void)madvise((uint8_t *)s->map + from, to - from,
+		    MADV_DONTNEED);
+	s->released = to;
+}
+
+void
+kxi_src_close(struct kxi_src *s)
+{
+	if (s == NULL)
+		return;
+	if (s->map != NULL)
+		(void)munmap(s->map, s->len);
+	kx_buf_free(&s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+kxi_src_xmlread(void *arg, char *buf, int len)
+{
+	struct kxi_src_cur *c = arg;
+	size_t n;
+
+	if (len <= 0 || c->pos >= c->s->len)
+		return 0;
+	n = c->s->len - c->pos;
+	if (n > (size_t)len)
+		n = (size_t)len;
+	memcpy(buf, c->s->p + c->pos, n);
+	c->pos += n;
+	kxi_src_release(c->s, c->pos);
+	return (int)n;
+}
+
+/* ---- the reader ------------------------------------------------------ */
+struct kx_reader {
+	struct kxi_src src;
+	const struct kxi_format *f;
+	struct kxi_sreader *sr;	/* streaming formats */
+	kx_doc *doc;		/* header and transport keys (owned) */
+	kx_doc *whole;		/* formats read whole: the document */
+	kx_doc view;		/* its header, without keys */
+	size_t next;		/* next key of whole */
+	kx_key key;		/* the key handed over */
+	kxi_arena ka;		/* its strings */
+	size_t nkeys;
+	int failed, done, head_checked;
+	char *name;
+};
+
+int
+kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
+    kx_diag *d)
+{
+	kx_reader *r;
+	const char *name;
+	int rc;
+
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->name = strdup(name)) == NULL) {
+		free(r);
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	r->ka.max = KEY_ARENA_MAX;
+	if ((rc = kxi_src_open(path, &r->src, d)) != KX_OK)
+		goto out;
+	if (fmt == KX_FMT_AUTO)
+		fmt = kx_format_detect(r->src.p, r->src.len);
+	if ((r->f = kxi_format_get(fmt)) == NULL) {
+		rc = kxi_not_a_document(d, name);
+		goto out;
+	}
+	if (r->f->sopen == NULL) {
+		/* one key per document: read it whole */
+		if ((rc = kx_doc_read(r->src.p, r->src.len, fmt, name,
+		    &r->whole, d)) != KX_OK)
+			goto out;
+		r->view = *r->whole;
+		r->view.keys = NULL;
+		r->view.nkeys = r->view.keys_cap = 0;
+		*out = r;
+		return KX_OK;
+	}
+	rc = KX_ENOMEM;
+	if ((r->doc = kxi_doc_new()) == NULL ||
+	    (r->doc->source = kxi_strdup(&r->doc->arena, name)) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	r->doc->source_format = fmt;
+	if ((rc = r->f->sopen(&r->src, r->name, r->doc, &r->sr, d)) != KX_OK)
+		goto out;
+	*out = r;
+	return KX_OK;
+out:
+	kx_reader_close(r);
+	return rc;
+}
+
+/* Empty the key record and its arena (wiped if it held a clear value). */
+static void
+reader_clear(kx_reader *r)
+{
+	if (r->key.value.clear.p != NULL)
+		r->ka.wipe = true;
+	kxi_arena_reset(&r->ka);
+	kxi_key_init(&r->key);
+}
+
+int
+kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
+{
+	int rc, sc;
+
+	if (r == NULL || key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*key = NULL;
+	if (r->failed)
+		return r->failed;
+	if (r->done)
+		return 0;
+	if (r->whole != NULL) {
+		if (r->next >= r->whole->nkeys) {
+			r->done = 1;
+			return 0;
+		}
+		*key = &r->whole->keys[r->next++];
+		r->nkeys++;
+		return 1;
+	}
+	reader_clear(r);
+	rc = r->f->snext(r->sr, r->doc, &r->key, &r->ka, d);
+	/*
+	 * Held to the native schema as kx_doc_read holds a whole document
+	 * (strict.c): the header once it is complete, then each key.
+	 */
+	if ((rc == 1 || rc == 0) && !r->head_checked) {
+		r->head_checked = 1;
+		if ((sc = kxi_strict_head(r->doc, d)) != KX_OK)
+			rc = sc;
+	}
+	if (rc == 1 && (sc = kxi_strict_key(r->doc, &r->key, d)) != KX_OK)
+		rc = sc;
+	if (rc == 1) {
+		r->nkeys++;
+		*key = &r->key;
+	} else if (rc == 0)
+		r->done = 1;
+	else
+		r->failed = rc < 0 ? rc : KX_EINTERNAL;
+	return rc == 1 || rc == 0 ? rc : r->failed;
+}
+
+const kx_doc *
+kx_reader_doc(const kx_reader *r)
+{
+	if (r == NULL)
+		return NULL;
+	return r->whole != NULL ? &r->view : r->doc;
+}
+
+enum kx_format
+kx_reader_format(const kx_reader *r)
+{
+	return r == NULL ? KX_FMT_AUTO : r->f->fmt;
+}
+
+size_t
+kx_reader_keys(const kx_reader *r)
+{
+	return r == NULL ? 0 : r->nkeys;
+}
+
+void
+kx_reader_close(kx_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->sr != NULL)
+		r->f->sclose(r->sr);
+	reader_clear(r);
+	kxi_arena_free(&r->ka);
+	kx_doc_free(r->doc);
+	kx_doc_free(r->whole);
+	kxi_src_close(&r->src);
+	free(r->name);
+	free(r);
+}
+
+int
+kxi_read_all(const struct kxi_format *f, struct kxi_src *src,
+    const char *name, kx_doc **out, kx_diag *d)
+{
+	struct kxi_sreader *r = NULL;
+	kx_doc *doc;
+	kx_key *k;
+	int rc;
+
+	*out = NULL;
+	if ((doc = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	doc->source_format = f->fmt;
+	if ((rc = f->sopen(src, name, doc, &r, d)) != KX_OK)
+		goto out;
+	for (;;) {
+		if ((k = kxi_doc_add_key(doc)) == NULL) {
+			rc = KX_FAIL(d, KX_ELIMIT, "too many keys");
+			goto out;
+		}
+		if ((rc = f->snext(r, doc, k, &doc->arena, d)) != 1) {
+			doc->nkeys--;	/* the record was not used */
+			break;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	if (doc->source == NULL && name != NULL &&
+	    (doc->source = kxi_strdup(&doc->arena, name)) == NULL) {
+		rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = doc;
+	doc = NULL;
+	rc = KX_OK;
+out:
+	if (r != NULL)
+		f->sclose(r);
+	kx_doc_free(doc);
+	return rc;
+}
+
+/*
+ * The whole document through the streaming reader: a regular file is
+ * mapped, not copied, and its size is not limited.
+ */
+int
+kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
+    kx_diag *d)
+{
+	const struct kxi_format *f;
+	struct kxi_src src;
+	const char *name;
+	int rc;
+
+	if (path == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((rc = kxi_src_open(path, &src, d)) != KX_OK)
+		return rc;
+	if (fmt == KX_FMT_AUTO)
+		fmt = kx_format_detect(src.p, src.len);
+	if ((f = kxi_format_get(fmt)) == NULL || f->sopen == NULL)
+		rc = kx_doc_read(src.p, src.len, fmt, name, out, d);
+	else if ((rc = kxi_read_all(f, &src, name, out, d)) == KX_OK &&
+	    (rc = kxi_strict_doc(*out, d)) != KX_OK) {
+		/* held to the native schema, as kx_doc_read (strict.c) */
+		kx_doc_free(*out);
+		*out = NULL;
+	}
+	kxi_src_close(&src);
+	return rc;
+}
+
+/* ---- the writer ------------------------------------------------------ */
+struct kx_writer {
+	const struct kxi_format *f;
+	const kx_doc *head;
+	kx_sink sink;
+	void *arg;
+	kx_buf buf;		/* one key's bytes */
+	kx_buf post;		/* what follows the keys */
+	int spool;		/* frame_len formats: the keys, or -1 */
+	size_t keys_len, nkeys;
+	int failed;
+};
+
+static int
+send(kx_writer *w, const void *p, size_t n, kx_diag *d)
+{
+	if (n > 0 && w->sink(w->arg, p, n) != 0)
+		return KX_FAIL(d, KX_EIO, "cannot write the output");
+	return KX_OK;
+}
+
+static int
+spool_open(kx_diag *d)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/kmsxchg-XXXXXX", dir) >=
+	    sizeof(path))
+		return KX_FAIL(d, KX_EIO, "TMPDIR too long");
+	if ((fd = mkstemp(path)) < 0)
+		return KX_FAIL(d, KX_EIO, "cannot create a temporary file in "
+		    "%s: %s", dir, strerror(errno));
+	(void)unlink(path);
+	return fd;
+}
+
+static int
+write_fd_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+kx_writer_open(const kx_doc *head, enum kx_format fmt, kx_sink sink,
+    void *arg, kx_writer **out, kx_diag *d)
+{
+	kx_writer *w;
+	int rc;
+
+	if (head == NULL || sink == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	w->spool = -1;
+	w->head = head;
+	w->sink = sink;
+	w->arg = arg;
+	if ((w->f = kxi_format_get(fmt)) == NULL) {
+		rc = KX_FAIL(d, KX_EUSAGE, "no writer for format %s",
+		    kx_format_name(fmt));
+		goto out;
+	}
+	if (w->f->wkey != NULL && w->f->frame_len) {
+		if ((w->spool = spool_open(d)) < 0) {
+			rc = KX_EIO;
+			goto out;
+		}
+	} else if (w->f->wkey != NULL) {
+		if ((rc = w->f->wframe(head, 0, &w->buf, &w->post, d)) !=
+		    KX_OK || (rc = send(w, w->buf.data, w->buf.len, d)) !=
+		    KX_OK)
+			goto out;
+		w->buf.len = 0;
+	}
+	*out = w;
+	return KX_OK;
+out:
+	kx_writer_free(w);
+	return rc;
+}
+
+int
+kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d)
+{
+	kx_doc view;
+	int rc;
+
+	if (w == NULL || key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (w->failed)
+		return w->failed;
+	w->buf.len = 0;
+	if (w->f->wkey == NULL) {
+		/* one key per document: written whole at once */
+		if (w->nkeys > 0) {
+			rc = KX_FAIL(d, KX_EUSAGE, "a %s document holds one "
+			    "key", w->f->name);
+			goto out;
+		}
+		view = *w->head;
+		view.keys = (kx_key *)key;
+		view.nkeys = view.keys_cap = 1;
+		if ((rc = w->f->write(&view, &w->buf, d)) != KX_OK ||
+		    (rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
+			goto out;
+	} else if ((rc = w->f->wkey(key, &w->buf, d)) != KX_OK) {
+		goto out;
+	} else if (w->spool >= 0) {
+		if (write_fd_all(w->spool, w->buf.data, w->buf.len) != 0) {
+			rc = KX_FAIL(d, KX_EIO, "cannot write a temporary "
+			    "file: %s", strerror(errno));
+			goto out;
+		}
+		w->keys_len += w->buf.len;
+	} else if ((rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
+		goto out;
+	w->nkeys++;
+	rc = KX_OK;
+out:
+	if (rc != KX_OK)
+		w->failed = rc;
+	return rc;
+}
+
+int
+kx_writer_finish(kx_writer *w, kx_diag *d)
+{
+	kx_buf pre = { NULL, 0, 0, 0 };
+	uint8_t tmp[65536];
+	ssize_t n;
+	int rc;
+
+	if (w == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (w->failed)
+		return w->failed;
+	if (w->f->wkey == NULL) {
+		rc = w->nkeys == 1 ? KX_OK : w->f->write(w->head, &w->buf, d);
+		if (rc == KX_OK && w->nkeys == 0)
+			rc = send(w, w->buf.data, w->buf.len, d);
+		goto out;
+	}
+	if (w->spool >= 0) {
+		if ((rc = w->f->wframe(w->head, w->keys_len, &pre, &w->post,
+		    d)) != KX_OK || (rc = send(w, pre.data, pre.len, d)) !=
+		    KX_OK)
+			goto out;
+		if (lseek(w->spool, 0, SEEK_SET) != 0) {
+			rc = KX_FAIL(d, KX_EIO, "cannot rewind a temporary "
+			    "file: %s", strerror(errno));
+			goto out;
+		}
+		for (;;) {
+			n = read(w->spool, tmp, sizeof(tmp));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				rc = KX_FAIL(d, KX_EIO, "cannot read a "
+				    "temporary file: %s", strerror(errno));
+				goto out;
+			}
+			if (n == 0)
+				break;
+			if ((rc = send(w, tmp, (size_t)n, d)) != KX_OK)
+				goto out;
+		}
+	}
+	rc = send(w, w->post.data, w->post.len, d);
+out:
+	kx_buf_free(&pre);
+	if (rc != KX_OK)
+		w->failed = rc;
+	return rc;
+}
+
+void
+kx_writer_free(kx_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->spool >= 0)
+		close(w->spool);
+	kx_buf_free(&w->buf);
+	kx_buf_free(&w->post);
+	free(w);
+}

@@ -1,0 +1,12 @@
+# make bench: the throughput and memory benchmark (tests/bench/README.md).
+# Not part of make check: it is not a timed test.
+EXTRA_DIST += tests/bench/run.sh tests/bench/gen.sh tests/bench/README.md \
+	tests/bench/local.mk
+bench: all
+	KX_SRCDIR='$(abs_top_srcdir)' KX_BUILDDIR='$(abs_top_builddir)' \
+	    $(SHELL) $(abs_top_srcdir)/tests/bench/run.sh $(BENCH_SIZES)
+.PHONY: bench
+clean-local: clean-bench
+clean-bench:
+	rm -rf tests/bench/data
+.PHONY: clean-bench

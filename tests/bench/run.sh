@@ -1,0 +1,73 @@
+#!/bin/sh
+# run.sh [N...] - the kmsxchg benchmark (make bench; not part of make
+# check).  For each size N (default 10000 100000 1000000 keys) it
+# generates a native document deterministically (gen.sh, in the build
+# tree: tests/bench/data), its DER twin, and runs in one go, on the same
+# files: the peers xmllint --stream --noout (libxml2's bare parse) and
+# xmllint --noout --schema schema/kmsxchg.xsd (with --stream above 100k
+# keys: its tree would not fit), and kmsxchg validate,
+# convert XML -> DER, convert DER -> XML and validate of the DER.  Prints
+# elapsed and CPU seconds, throughput (MB of XML input per CPU second and
+# keys per CPU second), the ratio to the bare parse, and peak resident
+# memory (/usr/bin/time).  Outputs go to the build tree only.
+set -eu
+SRC=${KX_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BLD=${KX_BUILDDIR:-$SRC}
+KX=$BLD/tools/kmsxchg
+TIME=/usr/bin/time
+DIR=$BLD/tests/bench/data
+NOW=2026-06-01
+[ $# -gt 0 ] || set -- 10000 100000 1000000
+[ -x "$TIME" ] || { echo "run.sh: needs $TIME (GNU time)" >&2; exit 2; }
+command -v xmllint >/dev/null || { echo "run.sh: needs xmllint" >&2; exit 2; }
+mkdir -p "$DIR"
+
+# measure LABEL CMD...: one line "LABEL elapsed cpu maxrss_kb status"
+measure() {
+	label=$1
+	shift
+	st=0
+	"$TIME" -f "%e %U %S %M" -o "$DIR/time" "$@" >"$DIR/stdout" \
+	    2>"$DIR/stderr" || st=$?
+	set -- $(tail -1 "$DIR/time")
+	echo "$label $1 $(awk -v u="$2" -v s="$3" 'BEGIN { print u + s }') $4 $st"
+}
+
+echo "kmsxchg benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m)," \
+    "$(nproc) CPUs, $(xmllint --version 2>&1 | head -1 | sed 's/.*using //')"
+printf '%-9s %-26s %8s %8s %9s %9s %7s %8s %s\n' keys step elapsed cpu \
+    "MB/cpu-s" "keys/cpu-s" "xparse" "peakMiB" status
+for n in "$@"; do
+	x=$DIR/g$n.xml
+	[ -s "$x" ] || "$SRC/tests/bench/gen.sh" "$n" >"$x"
+	[ -s "$DIR/g$n.der" ] || "$KX" convert --to der -o "$DIR/g$n.der" "$x"
+	mb=$(awk -v b="$(wc -c <"$x")" 'BEGIN { printf "%.3f", b / 1048576 }')
+	{
+		measure "xmllint--stream" xmllint --stream --noout "$x"
+		# the DOM of a million keys would take ~10 GiB: stream it
+		if [ "$n" -le 100000 ]; then
+			measure "xmllint--schema" xmllint --noout --schema \
+			    "$SRC/schema/kmsxchg.xsd" "$x"
+		else
+			measure "xmllint--stream--schema" xmllint --stream \
+			    --noout --schema "$SRC/schema/kmsxchg.xsd" "$x"
+		fi
+		measure "validate-xml" "$KX" validate --now "$NOW" "$x"
+		measure "convert-xml-der" "$KX" convert --to der \
+		    -o "$DIR/out.der" "$x"
+		measure "convert-der-xml" "$KX" convert --to xml \
+		    -o "$DIR/out.xml" "$DIR/g$n.der"
+		measure "validate-der" "$KX" validate --now "$NOW" \
+		    "$DIR/g$n.der"
+	} >"$DIR/results"
+	floor=$(awk '$1 == "xmllint--stream" { print $3 }' "$DIR/results")
+	awk -v n="$n" -v mb="$mb" -v floor="$floor" '{
+		cpu = $3 > 0 ? $3 : 0.001
+		printf "%-9s %-26s %8.2f %8.2f %9.1f %9.0f %6.2fx %8.1f %s\n",
+		    n, $1, $2, $3, mb / cpu, n / cpu, floor / cpu,
+		    $4 / 1024, $5 == 0 ? "ok" : "exit " $5
+	}' "$DIR/results"
+	rm -f "$DIR/out.der" "$DIR/out.xml"
+done
+echo "xparse: throughput relative to xmllint --stream --noout on the same" \
+    "file (higher is faster)"

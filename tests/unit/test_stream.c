@@ -1,0 +1,305 @@
+/*
+ * test_stream.c - documents one key at a time (codec/stream.c and the
+ * one-pass rules of codec/rules.c): the streaming reader hands over the
+ * keys kx_doc_read_file reads, the streaming writer writes the bytes
+ * kx_doc_write writes, and kx_file_validate finds exactly what reading
+ * whole and kx_doc_validate find, in the same order (duplicates, GP slots,
+ * forward and backward references, copies).
+ */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "kxtest.h"
+
+static const char *const samples[] = {
+	"samples/exchange/full-profile.xml",
+	"samples/exchange/full-profile.der",
+	"samples/exchange/manufacturer-to-issuer.xml",
+	"samples/exchange/isd-keys.profile.der",
+	"samples/gp/isd-enc.xml",
+};
+#define NSAMPLES (sizeof(samples) / sizeof(samples[0]))
+
+static void
+t_reader(void **state)
+{
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < NSAMPLES; i++) {
+		kx_doc *doc = NULL;
+		kx_reader *r = NULL;
+		const kx_key *k;
+		kx_diag *d = kx_diag_new();
+
+		assert_int_equal(kx_doc_read_file(kxt_src(samples[i]),
+		    KX_FMT_AUTO, &doc, d), KX_OK);
+		assert_int_equal(kx_reader_open(kxt_src(samples[i]),
+		    KX_FMT_AUTO, &r, d), KX_OK);
+		for (n = 0; kx_reader_next(r, &k, d) == 1; n++) {
+			assert_true(n < doc->nkeys);
+			assert_string_equal(k->prof.id, doc->keys[n].prof.id);
+			assert_int_equal(k->loc[KXF_KEY].line,
+			    doc->keys[n].loc[KXF_KEY].line);
+			assert_int_equal(k->loc[KXF_KEY].off,
+			    doc->keys[n].loc[KXF_KEY].off);
+		}
+		assert_int_equal(n, doc->nkeys);
+		assert_int_equal(kx_reader_keys(r), n);
+		assert_int_equal(kx_reader_doc(r)->nkeys, 0);
+		assert_string_equal(kx_reader_doc(r)->id, doc->id);
+		assert_int_equal(kx_reader_doc(r)->ntks, doc->ntks);
+		assert_int_equal(kx_reader_format(r), doc->source_format);
+		/* the end stays the end */
+		assert_int_equal(kx_reader_next(r, &k, d), 0);
+		assert_null(k);
+		kx_reader_close(r);
+		kx_doc_free(doc);
+		kx_diag_free(d);
+	}
+	kx_reader_close(NULL);
+}
+
+static int
+buf_sink(void *arg, const void *p, size_t n)
+{
+	return kx_buf_append(arg, p, n) == KX_OK ? 0 : -1;
+}
+
+static void
+t_writer(void **state)
+{
+	static const enum kx_format to[] = { KX_FMT_XML, KX_FMT_DER };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < NSAMPLES; i++) {
+		for (j = 0; j < 2; j++) {
+			kx_doc *doc = NULL;
+			kx_reader *r = NULL;
+			kx_writer *w = NULL;
+			const kx_key *k;
+			kx_buf whole = { 0 }, streamed = { 0 };
+			kx_diag *d = kx_diag_new();
+
+			assert_int_equal(kx_doc_read_file(kxt_src(samples[i]),
+			    KX_FMT_AUTO, &doc, d), KX_OK);
+			assert_int_equal(kx_doc_write(doc, to[j], &whole, d),
+			    KX_OK);
+			assert_int_equal(kx_reader_open(kxt_src(samples[i]),
+			    KX_FMT_AUTO, &r, d), KX_OK);
+			while (kx_reader_next(r, &k, d) == 1) {
+				if (w == NULL)
+					assert_int_equal(kx_writer_open(
+					    kx_reader_doc(r), to[j], buf_sink,
+					    &streamed, &w, d), KX_OK);
+				assert_int_equal(kx_writer_key(w, k, d),
+				    KX_OK);
+			}
+			assert_int_equal(kx_writer_finish(w, d), KX_OK);
+			assert_int_equal(streamed.len, whole.len);
+			assert_memory_equal(streamed.data, whole.data,
+			    whole.len);
+			kx_writer_free(w);
+			kx_reader_close(r);
+			kx_buf_free(&whole);
+			kx_buf_free(&streamed);
+			kx_doc_free(doc);
+			kx_diag_free(d);
+		}
+	}
+	kx_writer_free(NULL);
+}
+
+static void
+t_writer_one_key(void **state)
+{
+	kx_doc *doc = NULL;
+	kx_writer *w = NULL;
+	kx_buf b = { 0 };
+	kx_diag *d = kx_diag_new();
+
+	(void)state;
+	assert_int_equal(kx_doc_read_file(kxt_src(samples[0]), KX_FMT_AUTO,
+	    &doc, d), KX_OK);
+	assert_int_equal(kx_writer_open(doc, KX_FMT_GP, buf_sink, &b, &w, d),
+	    KX_OK);
+	assert_int_equal(kx_writer_key(w, &doc->keys[2], d), KX_OK);
+	/* a GP KeyProfile holds one key */
+	assert_int_equal(kx_writer_key(w, &doc->keys[3], d), KX_EUSAGE);
+	assert_int_equal(kx_writer_finish(w, d), KX_EUSAGE);
+	kx_writer_free(w);
+	kx_buf_free(&b);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+}
+
+/* ---- one-pass validation gives the whole-document findings ----------- */
+static kx_relation_ref rel_fwd[] = { { KX_REL_DERIVED_FROM, "K9" } };
+static kx_relation_ref rel_none[] = { { KX_REL_REPLACES, "ZZZ" },
+	{ KX_REL_DERIVED_FROM, "YYY" } };
+static kx_relation_ref rel_back[] = { { KX_REL_REPLACED_BY, "A" } };
+static kx_relation_ref rel_tk[] = { { KX_REL_WRAPPED_BY, "TK-TEST-KEK" } };
+static kx_relation_ref rel_copy[] = { { KX_REL_COPY_OF, "C" } };
+
+/*
+ * Twelve keys from the four of the full sample: ids A B A C B A K6..K11
+ * (an id three times, two ids twice, out of order), GP slots repeated,
+ * references forward, backward, unanswered, to a transport key, and (when
+ * copy) one key a copy of another.
+ */
+static char *
+crafted(enum kx_format fmt, int copy)
+{
+	static const char *const ids[] = { "A", "B", "A", "C", "B", "A",
+		"K6", "K7", "K8", "K9", "K10", "K11" };
+	static char path[64];
+	kx_doc *doc = NULL;
+	kx_key src;
+	kx_buf b = { 0 };
+	size_t i;
+	int fd;
+
+	assert_int_equal(kx_doc_read_file(kxt_src(samples[0]), KX_FMT_AUTO,
+	    &doc, NULL), KX_OK);
+	for (i = doc->nkeys; i < 12; i++) {
+		src = doc->keys[i % 4];
+		*kxi_doc_add_key(doc) = src;
+	}
+	for (i = 0; i < 12; i++) {
+		doc->keys[i].prof.id = ids[i];
+		doc->keys[i].prof.nrelations = 0;
+	}
+	doc->keys[1].prof.relations = rel_fwd;
+	doc->keys[1].prof.nrelations = 1;
+	doc->keys[2].prof.relations = rel_none;
+	doc->keys[2].prof.nrelations = 2;
+	doc->keys[7].prof.relations = rel_back;
+	doc->keys[7].prof.nrelations = 1;
+	doc->keys[8].prof.relations = rel_tk;
+	doc->keys[8].prof.nrelations = 1;
+	doc->keys[10].prof.relations = rel_none + 1;
+	doc->keys[10].prof.nrelations = 1;
+	if (copy) {
+		doc->keys[11].prof.relations = rel_copy;
+		doc->keys[11].prof.nrelations = 1;
+	}
+	assert_int_equal(kx_doc_write(doc, fmt, &b, NULL), KX_OK);
+	snprintf(path, sizeof(path), "/tmp/kx-stream-XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+	close(fd);
+	kx_buf_free(&b);
+	kx_doc_free(doc);
+	return path;
+}
+
+static void
+same_findings(const kx_diag *a, const kx_diag *b)
+{
+	size_t i;
+
+	assert_int_equal(kx_diag_count(a), kx_diag_count(b));
+	for (i = 0; i < kx_diag_count(a); i++) {
+		const kx_finding *x = kx_diag_get(a, i), *y = kx_diag_get(b, i);
+
+		assert_string_equal(x->rule, y->rule);
+		assert_int_equal(x->severity, y->severity);
+		assert_int_equal(x->line, y->line);
+		assert_int_equal(x->offset, y->offset);
+		assert_string_equal(x->key_id ? x->key_id : "-",
+		    y->key_id ? y->key_id : "-");
+		assert_string_equal(x->message, y->message);
+	}
+}
+
+static void
+check_validate(enum kx_format fmt, int copy, int64_t now)
+{
+	char *path = crafted(fmt, copy);
+	kx_doc *doc = NULL;
+	kx_diag *whole = kx_diag_new(), *one = kx_diag_new();
+
+	assert_int_equal(kx_doc_read_file(path, KX_FMT_AUTO, &doc, whole),
+	    KX_OK);
+	assert_int_equal(kx_doc_validate(doc, NULL, now, NULL, whole), KX_OK);
+	assert_int_equal(kx_file_validate(path, NULL, now, NULL, one), KX_OK);
+	/* what the summaries decide is there */
+	assert_true(kxt_has_rule(one, "KX140", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(one, "KX115", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(one, "KX143", KX_SEV_WARNING));
+	same_findings(whole, one);
+	unlink(path);
+	kx_doc_free(doc);
+	kx_diag_free(whole);
+	kx_diag_free(one);
+}
+
+static void
+t_validate_xml(void **state)
+{
+	(void)state;
+	check_validate(KX_FMT_XML, 0, 1780000000);
+}
+
+static void
+t_validate_der(void **state)
+{
+	(void)state;
+	check_validate(KX_FMT_DER, 0, 1780000000);
+}
+
+static void
+t_validate_copy(void **state)
+{
+	(void)state;
+	check_validate(KX_FMT_XML, 1, 1780000000);
+}
+
+/* A bad key late in the document: the reader's verdict alone, as whole. */
+static void
+t_validate_bad_late(void **state)
+{
+	const char *bad = "<KeyExchange xmlns=\"" KX_NS "\" version=\"1\">"
+	    "<Header><Id>X</Id><Created>2026-01-01T00:00:00Z</Created>"
+	    "</Header><Key><Profile><Id>A</Id><Algorithm>aes</Algorithm>"
+	    "<LengthBits>100</LengthBits><Usage>encrypt</Usage></Profile>"
+	    "</Key><Key><Profile><Id>B</Id><Algorithm>nope</Algorithm>"
+	    "</Profile></Key></KeyExchange>\n";
+	char path[] = "/tmp/kx-stream-XXXXXX";
+	kx_doc *doc = NULL;
+	kx_diag *whole = kx_diag_new(), *one = kx_diag_new();
+	int fd, r;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	close(fd);
+	r = kx_doc_read_file(path, KX_FMT_AUTO, &doc, whole);
+	assert_true(r < 0);
+	assert_null(doc);
+	assert_int_equal(kx_file_validate(path, NULL, 0, NULL, one), r);
+	/* no KX101 for key A: a document is valid whole or not at all */
+	assert_false(kxt_has_rule(one, "KX101", KX_SEV_NOTE));
+	same_findings(whole, one);
+	unlink(path);
+	kx_diag_free(whole);
+	kx_diag_free(one);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_reader),
+		cmocka_unit_test(t_writer),
+		cmocka_unit_test(t_writer_one_key),
+		cmocka_unit_test(t_validate_xml),
+		cmocka_unit_test(t_validate_der),
+		cmocka_unit_test(t_validate_copy),
+		cmocka_unit_test(t_validate_bad_late),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
