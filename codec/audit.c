@@ -33,7 +33,7 @@
 struct kxi_audit_key {
 	const char *id, *kek;
 	unsigned component;
-	uint8_t kcv[16];
+	uint8_t kcv[KX_FINGERPRINT_LEN];	/* a KCV, or a fingerprint */
 	size_t kcvlen;
 	enum kx_kcv_method method;
 };
@@ -265,7 +265,7 @@ put_str(kx_buf *b, const char *key, const char *v)
 static int
 put_key(kx_buf *b, const struct kxi_audit_key *k, int first)
 {
-	char hex[2 * 16 + 1];
+	char hex[2 * KX_FINGERPRINT_LEN + 1];
 	int r;
 
 	if ((r = kx_buf_printf(b, "%s{\"id\":", first ? "" : ",")) != KX_OK ||

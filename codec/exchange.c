@@ -22,6 +22,7 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -164,6 +165,10 @@ tr31_alg(enum kx_alg a)
 		return 'A';
 	case KX_ALG_HMAC:
 		return 'H';
+	case KX_ALG_RSA:
+		return 'R';
+	case KX_ALG_EC:
+		return 'E';
 	default:
 		return 'N';
 	}
@@ -403,6 +408,132 @@ kcv_mismatch(kx_diag *d, const char *file, const kx_key *k,
 	    "profile says %s", have, want);
 }
 
+/* ---- rsa and ec keys: PKCS#8 values, SPKI public keys ---------------- */
+static int
+is_asym(enum kx_alg alg)
+{
+	return alg == KX_ALG_RSA || alg == KX_ALG_EC;
+}
+
+/*
+ * The private key value (PKCS#8 DER; on export, with pem, an unencrypted
+ * PEM key too) is the key k describes: a key pair of the profile's
+ * family, length and curve whose public key is the profile's SPKI and
+ * whose fingerprint is the key's spki-sha256 KCV, where the document has
+ * them (KX101, KX131 otherwise).  The canonical PKCS#8 DER into *pkcs8,
+ * its SPKI DER into spki and the fingerprint into fp.
+ */
+static int
+asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
+    int fill, kx_secret **pkcs8, kx_buf *spki, uint8_t fp[32], kx_diag *d)
+{
+	char want[2 * KX_FINGERPRINT_LEN + 1], have[2 * KX_FINGERPRINT_LEN + 1];
+	kx_diag *why = kx_diag_new();
+	struct kxi_asym a;
+	const kx_profile *p = &k->prof;
+	const char *what = fill ? "the value" : "the unwrapped value";
+	/* where the fingerprint is, or the algorithm when there is none */
+	const kx_loc *at = &k->loc[k->loc[KXF_KCV].line != 0 ? KXF_KCV :
+	    KXF_ALG];
+	int r;
+
+	*pkcs8 = NULL;
+	if (why == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if (p->cls != KX_CLASS_PRIVATE) {
+		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		    doc->source, &k->loc[KXF_ALG], p->id, "a %s %s key has no "
+		    "secret value (its public key travels in the profile)",
+		    kx_name(KX_E_CLASS, p->cls), kx_name(KX_E_ALG, p->alg));
+		goto out;
+	}
+	if ((r = kxi_asym_private(value, fill, pkcs8, spki, why)) !=
+	    KX_OK || (r = kxi_spki_info(spki->data, spki->len, &a, why)) !=
+	    KX_OK) {
+		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, r ==
+		    KX_EUNSUPPORTED ? KX_EUNSUPPORTED : KX_EINPUT, doc->source,
+		    &k->loc[KXF_ALG], p->id, "%s is not a supported %s private "
+		    "key: %s", what, kx_name(KX_E_ALG, p->alg),
+		    kx_diag_count(why) > 0 ? kx_diag_get(why, 0)->message :
+		    kx_strerror(r));
+		goto out;
+	}
+	if (a.alg != p->alg || a.bits != p->length_bits ||
+	    (p->ec_curve != NULL && strcmp(a.curve, p->ec_curve) != 0) ||
+	    (p->rsa_e != 0 && a.rsa_e != p->rsa_e)) {
+		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_EINPUT,
+		    doc->source, &k->loc[KXF_ALG], p->id, "%s is %s-%u%s%s, "
+		    "it does not fit the profile (%s/%u%s%s)", what,
+		    kx_name(KX_E_ALG, a.alg), a.bits, a.curve[0] ? " " : "",
+		    a.curve, kx_name(KX_E_ALG, p->alg), p->length_bits,
+		    p->ec_curve != NULL ? " " : "",
+		    p->ec_curve != NULL ? p->ec_curve : "");
+		goto out;
+	}
+	if ((r = kxi_spki_fingerprint(spki->data, spki->len, fp)) != KX_OK) {
+		r = kxi_diag_openssl(d, r, "SHA-256");
+		goto out;
+	}
+	kxi_hex_encode(fp, KX_FINGERPRINT_LEN, have);
+	if (p->spki.n != 0 && (p->spki.n != spki->len ||
+	    memcmp(p->spki.p, spki->data, spki->len) != 0)) {
+		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, at, p->id, "%s is not the "
+		    "private key of the public key in the profile (fingerprint "
+		    "%s)", what, have);
+		goto out;
+	}
+	if (k->kcv.n != 0 && ((k->kcv_method != KX_KCV_SPKI_SHA256 &&
+	    k->kcv_method != KX_KCV_NONE) ||
+	    k->kcv.n != KX_FINGERPRINT_LEN ||
+	    memcmp(k->kcv.p, fp, KX_FINGERPRINT_LEN) != 0)) {
+		if (k->kcv.n == KX_FINGERPRINT_LEN)
+			kxi_hex_encode(k->kcv.p, KX_FINGERPRINT_LEN, want);
+		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, at, p->id, "the fingerprint of "
+		    "%s is %s, the key says %s%s", what, have,
+		    k->kcv.n == KX_FINGERPRINT_LEN ? want : "a ",
+		    k->kcv.n == KX_FINGERPRINT_LEN ? "" :
+		    "KCV that is not an spki-sha256 fingerprint");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	if (r != KX_OK) {
+		kx_secret_free(*pkcs8);
+		*pkcs8 = NULL;
+	}
+	kx_diag_free(why);
+	return r;
+}
+
+/* Export: the checked PKCS#8 into *pkcs8; the SPKI and fingerprint filled
+ * in where the document lacks them. */
+static int
+asym_export(kx_doc *doc, kx_key *k, const kx_secret *value,
+    kx_secret **pkcs8, kx_diag *d)
+{
+	uint8_t fp[KX_FINGERPRINT_LEN];
+	kx_buf spki = { 0 };
+	int r;
+
+	if ((r = asym_check(doc, k, value, 1, pkcs8, &spki, fp, d)) != KX_OK)
+		goto out;
+	if (k->prof.spki.n == 0 && (k->prof.spki.p = kxi_memdup(&doc->arena,
+	    spki.data, spki.len)) != NULL)
+		k->prof.spki.n = spki.len;
+	if (k->kcv.n == 0 && (k->kcv.p = kxi_memdup(&doc->arena, fp,
+	    sizeof(fp))) != NULL)
+		k->kcv.n = sizeof(fp);
+	k->kcv_method = KX_KCV_SPKI_SHA256;
+	if (k->prof.spki.n == 0 || k->kcv.n == 0)
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+out:
+	kx_buf_free(&spki);
+	return r;
+}
+
+
 /* Record (or update) the transport-key reference for kek in doc. */
 static int
 set_tk(kx_doc *doc, const char *id, const kx_secret *kek, enum kx_alg alg,
@@ -593,6 +724,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
+	kx_secret **p8 = NULL;	/* the PKCS#8 DER of rsa and ec keys */
 	struct xcache c;
 	size_t i, n;
 	enum kx_alg alg, kek_a;
@@ -617,33 +749,59 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		return r;
 	/* Every value fits its profile and KCV first ... */
+	memset(&c, 0, sizeof(c));
+	c.to = kek;
+	if ((p8 = calloc(doc->nkeys, sizeof(*p8))) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	for (i = 0; i < doc->nkeys; i++) {
 		kx_key *k = &doc->keys[i];
 
 		size_t vlen = kx_secret_len(values[i]);
 
-		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC)
-			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+		if (is_asym(k->prof.alg) && o->wrap != KX_WRAP_NONE) {
+			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
+			    k->prof.id, "an %s key leaves as PKCS#8 under a "
+			    "bound wrap, not as a %s cryptogram",
+			    kx_name(KX_E_ALG, k->prof.alg),
+			    kx_name(KX_E_WRAP_ALG, o->wrap));
+			goto out;
+		}
+		if (is_asym(k->prof.alg)) {
+			if ((r = asym_export(doc, k, values[i], &p8[i], d)) !=
+			    KX_OK)
+				goto out;
+			continue;
+		}
+		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC) {
+			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "export of %s keys is not supported "
-			    "(symmetric keys only)",
+			    "(des, tdea, aes, hmac, rsa and ec keys are)",
 			    kx_name(KX_E_ALG, k->prof.alg));
+			goto out;
+		}
 		if (vlen * 8 != k->prof.length_bits || (has_kcv(k->prof.alg) &&
 		    (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
-		    KX_ALG_TDEA2, vlen, &alg) != KX_OK || alg != k->prof.alg)))
-			return kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+		    KX_ALG_TDEA2, vlen, &alg) != KX_OK ||
+		    alg != k->prof.alg))) {
+			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "
 			    "fit the profile (%s/%u)", vlen,
 			    kx_name(KX_E_ALG, k->prof.alg),
 			    k->prof.length_bits);
+			goto out;
+		}
 		/* HMAC keys have no KCV method: the binding alone. */
 		if (has_kcv(alg = k->prof.alg)) {
 			if ((r = key_kcv(doc, k, alg, values[i], kcv, &n,
 			    d)) != KX_OK)
-				return r;
-			if (k->kcv.n != 0 && memcmp(k->kcv.p, kcv, n) != 0)
-				return kcv_mismatch(d, doc->source, k, kcv, n);
+				goto out;
+			if (k->kcv.n != 0 && memcmp(k->kcv.p, kcv, n) != 0) {
+				r = kcv_mismatch(d, doc->source, k, kcv, n);
+				goto out;
+			}
 			if (k->kcv.n == 0) {
 				k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
 				k->kcv.n = n;
@@ -658,18 +816,20 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	 * any wrap.
 	 */
 	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
-		return r;
-	memset(&c, 0, sizeof(c));
-	c.to = kek;
+		goto out;
 	for (i = 0; i < doc->nkeys; i++)
 		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
 		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
-		    bind_value(doc, &doc->keys[i], 2, values[i], &c, kek_a,
-		    o->kek_id, NULL, NULL, &doc->keys[i].value, d)) != KX_OK)
+		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
+		    values[i], &c, kek_a, o->kek_id, NULL, NULL,
+		    &doc->keys[i].value, d)) != KX_OK)
 			goto out;
 	r = set_tk(doc, o->kek_id, kek, kek_a, o, d);
 out:
 	xcache_free(&c);
+	for (i = 0; p8 != NULL && i < doc->nkeys; i++)
+		kx_secret_free(p8[i]);
+	free(p8);
 	return r;
 }
 
@@ -943,7 +1103,8 @@ unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
 		goto out;
 	}
 	/* an unbound value has its KCV as its only check: required */
-	if (!bound && (!has_kcv(k->prof.alg) || k->kcv.n == 0)) {
+	if (!bound && (is_asym(k->prof.alg) ? k->kcv.n == 0 &&
+	    k->prof.spki.n == 0 : !has_kcv(k->prof.alg) || k->kcv.n == 0)) {
 		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &k->loc[KXF_KCV], k->prof.id, "the %s value "
 		    "is not bound and the key has no KCV to check it against: "
@@ -953,6 +1114,17 @@ unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
 	if ((r = bound ? bound_open(doc, k, c, aad, md, out, d) :
 	    unbound_open(doc, k, c->from, out, d)) != KX_OK)
 		goto out;
+	if (is_asym(k->prof.alg)) {
+		/* a PKCS#8 private key whose public half is the profile's */
+		kx_secret *p8 = NULL;
+		kx_buf spki = { 0 };
+		uint8_t fp[KX_FINGERPRINT_LEN];
+
+		r = asym_check(doc, k, *out, 0, &p8, &spki, fp, d);
+		kx_secret_free(p8);
+		kx_buf_free(&spki);
+		goto out;
+	}
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
 		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "

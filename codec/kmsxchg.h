@@ -240,7 +240,7 @@ enum kx_wrap_alg { KX_WRAP_NONE = 0, KX_WRAP_AES_SIV_BOUND, KX_WRAP_TR31_D,
 	KX_WRAP_RSA_OAEP_SHA256, KX_WRAP_RSA_AES_KWP, KX_WRAP_TR31_B_BOUND,
 	KX_WRAP__N };
 enum kx_kcv_method { KX_KCV_NONE = 0, KX_KCV_GP_DES, KX_KCV_GP_AES,
-	KX_KCV_ZERO_BLOCK, KX_KCV_CMAC, KX_KCV__N };
+	KX_KCV_ZERO_BLOCK, KX_KCV_CMAC, KX_KCV_SPKI_SHA256, KX_KCV__N };
 
 /*
  * Names as used in XML, ASN.1 comments and the CLI ("tdea2", "mac-verify",
@@ -315,18 +315,24 @@ int kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
     KX_WUR;
 
 /* ---- key check values ------------------------------------------------- */
-/* Default KCV length for a method: 3, or 5 for CMAC. */
+/* Default KCV length for a method: 3, 5 for CMAC, 32 for spki-sha256. */
 size_t kx_kcv_default_len(enum kx_kcv_method m);
 /*
  * The KCV lengths a method allows, so that a document cannot choose how
  * much of E(K, block) we reveal: exactly 3 bytes for gp-des, gp-aes and
  * zero-block (GPCS B.6, PKCS#11 CKA_CHECK_VALUE), 3 to 5 bytes for cmac
  * (ANSI X9.24-1:2017 Annex A).  KX_EUSAGE for no or an unknown method.
+ * spki-sha256, the fingerprint of an rsa or ec key's public key (SHA-256
+ * of its SubjectPublicKeyInfo DER), is public and has all 32 bytes; it is
+ * never computed from a secret (kx_kcv_compute refuses it), so
+ * KX_KCV_MAX_LEN bounds the KCVs of secret keys only.
  */
 #define KX_KCV_MAX_LEN 5
+#define KX_FINGERPRINT_LEN 32
 int kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
     KX_WUR;
-/* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES. */
+/* Default method for an algorithm: gp-des for DES/TDEA, gp-aes for AES,
+ * spki-sha256 for rsa and ec. */
 enum kx_kcv_method kx_kcv_default_method(enum kx_alg alg);
 /*
  * Compute a KCV of key (DES/TDEA 8/16/24 bytes or AES 16/24/32 bytes)

@@ -353,11 +353,16 @@ cli_kcv_method(struct cli *cli, const char *opt, const char *arg,
 		v = KX_KCV_ZERO_BLOCK;
 	else
 		v = kx_value(KX_E_KCV_METHOD, arg);
+	if (v == KX_KCV_SPKI_SHA256 && alg != KX_ALG_RSA && alg != KX_ALG_EC)
+		return cli_usage(cli, "--%s: spki-sha256 is the fingerprint of "
+		    "an rsa or ec public key, not a KCV of a %s key", opt,
+		    kx_name(KX_E_ALG, alg));
 	if (v > KX_KCV_NONE) {
 		*m = (enum kx_kcv_method)v;
 		return CLI_OK;
 	}
-	choices(KX_E_KCV_METHOD, ~1u, NULL, ch, sizeof(ch));
+	choices(KX_E_KCV_METHOD, ~(1u | 1u << KX_KCV_SPKI_SHA256), NULL, ch,
+	    sizeof(ch));
 	return cli_usage(cli, "--%s: expected gp, zero, %s, got '%s'", opt,
 	    ch, arg);
 }

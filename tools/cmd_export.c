@@ -13,7 +13,8 @@
 
 #include "cli_p11.h"
 
-enum { O_PROFILE, O_TEMPLATE, O_KEY, O_COMPONENTS, O_KEK, O_KEK_COMPONENT,
+enum { O_PROFILE, O_TEMPLATE, O_KEY, O_KEY_PASS, O_COMPONENTS, O_KEK,
+	O_KEK_COMPONENT,
 	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
 	O_OUT, O_FROM, O_MODULE, O_PIN_SOURCE, O_FORCE };
 
@@ -25,6 +26,9 @@ const struct cli_opt export_opts[] = {
 	    "gp-scp03-isd-enc" },
 	[O_KEY] = { "key", 'k', 1, "[ID=]SRC",
 	    "value of key ID (key source); repeat per key" },
+	[O_KEY_PASS] = { "key-pass", 0, 1, "SRC",
+	    "passphrase of the encrypted PEM private keys given with --key "
+	    "(key source)" },
 	[O_COMPONENTS] = { "components", 'c', 1, "FILE",
 	    "a component file of the (single) key; repeat per component" },
 	[O_KEK] = { "kek", 0, 1, "SRC", "the transport key (key source)" },
@@ -54,6 +58,38 @@ const struct cli_opt export_opts[] = {
 	    "FILE" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+/*
+ * With --key-pass, a PEM value (an rsa or ec private key) is decrypted in
+ * secure memory; the passphrase is loaded once, into *pass.  Values that
+ * are not PEM are left alone.
+ */
+static int
+unlock_pem(struct cli *cli, const char *pass_src, kx_secret **pass,
+    kx_secret **value)
+{
+	kx_secret *clear = NULL;
+	kx_diag *d;
+	int r, ex;
+
+	if (pass_src == NULL || kx_secret_len(*value) < 11 ||
+	    memcmp(kx_secret_data(*value), "-----BEGIN ", 11) != 0)
+		return CLI_OK;
+	if (*pass == NULL && (ex = cli_load_pass(cli, "key-pass", pass_src,
+	    pass)) != CLI_OK)
+		return ex;
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, "--key-pass");
+	if ((r = kx_pem_unlock(*value, *pass, &clear, d)) != KX_OK)
+		ex = cli_fail(cli, d, r, "--key");
+	else {
+		kx_secret_free(*value);
+		*value = clear;
+		ex = CLI_OK;
+	}
+	kx_diag_free(d);
+	return ex;
+}
 
 /* The value source of key `id`: "ID=SRC", or a lone SRC for one key. */
 static const char *
@@ -99,6 +135,8 @@ cmd_export(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list keys = { 0 }, comps = { 0 }, kcomps = { 0 };
 	const char *arg, *profile = NULL, *kek_src = NULL, *from = NULL;
+	const char *pass_src = NULL;
+	kx_secret *pass = NULL;
 	kx_p11_opts po = { 0 };
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
 	struct cli_xchg x = { 0 };
@@ -107,7 +145,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	kx_doc *doc;
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
-	char hex[33], tplbuf[4096];
+	char hex[2 * KX_FINGERPRINT_LEN + 1], tplbuf[4096];
 	size_t i, n;
 	int o, r, gp = 0, ex = CLI_USAGE;
 
@@ -122,6 +160,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		case O_KEY:
 			if (cli_list_add(cli, &keys, "key", arg) != CLI_OK)
 				return CLI_USAGE;
+			break;
+		case O_KEY_PASS:
+			pass_src = arg;
 			break;
 		case O_COMPONENTS:
 			if (cli_list_add(cli, &comps, "components", arg) !=
@@ -248,7 +289,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		}
 		/* any length here: kx_export fits it to the profile */
 		if ((ex = cli_load_key(cli, "key", arg, KX_ALG_NONE, 0,
-		    &values[i])) != CLI_OK)
+		    &values[i])) != CLI_OK ||
+		    (ex = unlock_pem(cli, pass_src, &pass, &values[i])) !=
+		    CLI_OK)
 			goto out;
 	}
 	if ((ex = cli_kek_load(cli, "transport key", kek_src, &kcomps,
@@ -278,21 +321,24 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
 
-		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL ||
-		    len > KX_KCV_MAX_LEN) {
+		if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len >
+		    (m == KX_KCV_SPKI_SHA256 ? KX_FINGERPRINT_LEN :
+		    KX_KCV_MAX_LEN)) {
 			/* HMAC keys: no KCV method exists */
 			fprintf(cli->out, "exported %s: no KCV, bound and "
 			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
 			continue;
 		}
 		kx_hex_encode(kcv, len, hex);
-		fprintf(cli->out, "exported %s: KCV %s (%s), %s under %s\n",
-		    kx_key_id(k), hex, kx_name(KX_E_KCV_METHOD, m), gp ?
+		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
+		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
+		    "KCV", hex, kx_name(KX_E_KCV_METHOD, m), gp ?
 		    "tdea-ecb (GP form, not bound)" : "bound and wrapped",
 		    x.xo.kek_id);
 	}
 	ex = CLI_OK;
 out:
+	kx_secret_free(pass);
 	for (i = 0; i < CLI_MAX_REPEAT; i++)
 		kx_secret_free(values[i]);
 	cli_kek_free(&kek);

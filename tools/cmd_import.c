@@ -116,26 +116,32 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 	const kx_key *k = kx_doc_key(doc, i);
 	const uint8_t *kcv;
 	enum kx_kcv_method m;
-	char hex[33], path[4096];
+	char hex[2 * KX_FINGERPRINT_LEN + 1], path[4096];
+	const char *what;
 	kx_buf text = { 0 };
 	size_t len;
 	int r;
 
-	/* The document's own KCV, which verification bounded to 5 bytes. */
-	if ((kcv = kx_key_kcv(k, &len, &m)) == NULL || len == 0 ||
-	    len > KX_KCV_MAX_LEN)
+	/*
+	 * The document's own KCV, which verification bounded to 5 bytes,
+	 * or the 32-byte fingerprint of an rsa or ec key's public key.
+	 */
+	kcv = kx_key_kcv(k, &len, &m);
+	what = m == KX_KCV_SPKI_SHA256 ? "fingerprint" : "KCV";
+	if (kcv == NULL || len == 0 || len > (m == KX_KCV_SPKI_SHA256 ?
+	    KX_FINGERPRINT_LEN : KX_KCV_MAX_LEN))
 		fprintf(s->status, "verified %s: profile binding intact "
 		    "(no KCV: the binding authenticates the value)\n",
 		    kx_key_id(k));
 	else if (!kx_key_value_bound(k)) {
 		kx_hex_encode(kcv, len, hex);
-		fprintf(s->status, "verified %s: KCV %s (%s) matches; the "
-		    "value was not bound to its profile\n", kx_key_id(k), hex,
-		    kx_name(KX_E_KCV_METHOD, m));
+		fprintf(s->status, "verified %s: %s %s (%s) matches; the "
+		    "value was not bound to its profile\n", kx_key_id(k), what,
+		    hex, kx_name(KX_E_KCV_METHOD, m));
 	} else {
 		kx_hex_encode(kcv, len, hex);
 		fprintf(s->status, "verified %s: profile binding intact, "
-		    "KCV %s (%s) matches\n", kx_key_id(k), hex,
+		    "%s %s (%s) matches\n", kx_key_id(k), what, hex,
 		    kx_name(KX_E_KCV_METHOD, m));
 	}
 	s->n++;

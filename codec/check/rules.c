@@ -520,6 +520,50 @@ length_fits(enum kx_alg a, unsigned bits)
 	}
 }
 
+/*
+ * The public key in the profile (an SPKI) is one the model supports and
+ * is the key the profile describes: family, length, curve, exponent.
+ */
+static int
+spki_fits(struct vctx *v, const kx_key *k)
+{
+	const kx_profile *p = &k->prof;
+	struct kxi_asym a;
+	kx_diag *d;
+	const char *why;
+	int r;
+
+	if (p->alg != KX_ALG_RSA && p->alg != KX_ALG_EC) {
+		emit(v, R_KX101, k, KXF_ALG, "public key on a %s key",
+		    algname(p->alg));
+		return 0;
+	}
+	if ((d = kx_diag_new()) == NULL)
+		return 1;
+	r = kxi_spki_info(p->spki.p, p->spki.n, &a, d);
+	why = kx_diag_count(d) > 0 ? kx_diag_get(d, 0)->message : "?";
+	if (r != KX_OK)
+		emit(v, R_KX101, k, KXF_ALG, "public key: %s", why);
+	else if (a.alg != p->alg)
+		emit(v, R_KX101, k, KXF_ALG, "the public key is %s, the "
+		    "profile says %s", algname(a.alg), algname(p->alg));
+	else if (a.bits != p->length_bits)
+		emit(v, R_KX101, k, KXF_ALG, "the public key has %u bits, "
+		    "the profile says %u", a.bits, p->length_bits);
+	else if (p->alg == KX_ALG_EC && p->ec_curve != NULL &&
+	    strcmp(a.curve, p->ec_curve) != 0)
+		emit(v, R_KX101, k, KXF_ALG, "the public key is on curve %s, "
+		    "the profile says %s", a.curve, p->ec_curve);
+	else if (p->rsa_e != 0 && a.rsa_e != p->rsa_e)
+		emit(v, R_KX101, k, KXF_ALG, "the public key's exponent is "
+		    "%llu, the profile says %llu", (unsigned long long)a.rsa_e,
+		    (unsigned long long)p->rsa_e);
+	else
+		r = -1;
+	kx_diag_free(d);
+	return r == -1;
+}
+
 static void
 chk_alg_length(struct vctx *v, const kx_key *k)
 {
@@ -564,6 +608,8 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 		    nz(knm(KX_E_HASH, p->hmac_hash)), algname(p->alg));
 		return;
 	}
+	if (p->spki.n != 0 && !spki_fits(v, k))
+		return;
 	if (p->ec_curve == NULL)
 		return;
 	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
@@ -1562,6 +1608,10 @@ kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
 		if (!is_des_family(a) && a != KX_ALG_AES)
 			goto alg;
 		break;
+	case KX_KCV_SPKI_SHA256:
+		if (a != KX_ALG_RSA && a != KX_ALG_EC)
+			goto alg;
+		break;
 	default:
 		snprintf(buf, size, "KCV without a method");
 		return buf;
@@ -1609,7 +1659,7 @@ static void
 kcv_vs_copy(struct vctx *v, const kx_key *k, const kx_key *b,
     const char *what)
 {
-	char x[33], y[33];
+	char x[2 * KX_FINGERPRINT_LEN + 1], y[2 * KX_FINGERPRINT_LEN + 1];
 	size_t n;
 
 	if (b == NULL || b == k || k->kcv.n == 0 || b->kcv.n == 0 ||
@@ -1626,7 +1676,8 @@ kcv_vs_copy(struct vctx *v, const kx_key *k, const kx_key *b,
 static void
 chk_kcv_match(struct vctx *v, const kx_key *k)
 {
-	uint8_t out[16];
+	uint8_t out[16], fp[KX_FINGERPRINT_LEN];
+	char fx[2 * KX_FINGERPRINT_LEN + 1], fy[2 * KX_FINGERPRINT_LEN + 1];
 	char x[33], y[33], buf[128];
 	kx_secret *s = NULL;
 	kx_bytes got;
@@ -1634,6 +1685,19 @@ chk_kcv_match(struct vctx *v, const kx_key *k)
 
 	if (k == NULL)
 		return;
+	if (k->prof.spki.n > 0 && k->kcv.n > 0 &&
+	    k->kcv_method == KX_KCV_SPKI_SHA256 &&
+	    kxi_spki_fingerprint(k->prof.spki.p, k->prof.spki.n, fp) ==
+	    KX_OK && (k->kcv.n != sizeof(fp) ||
+	    memcmp(fp, k->kcv.p, sizeof(fp)) != 0)) {
+		got.p = fp;
+		got.n = sizeof(fp);
+		emit(v, R_KX131, k, KXF_KCV, "fingerprint %s is not the "
+		    "spki-sha256 of the public key in the profile (%s)",
+		    hexstr(&k->kcv, fx, sizeof(fx)),
+		    hexstr(&got, fy, sizeof(fy)));
+		return;
+	}
 	if (k->value.form == KX_VALUE_CLEAR && k->value.clear.n > 0 &&
 	    k->kcv.n > 0 && k->kcv.n <= sizeof(out) &&
 	    kcv_problem(k->prof.alg, k->kcv_method, k->kcv.n, buf,

@@ -28,7 +28,8 @@
 size_t
 kx_kcv_default_len(enum kx_kcv_method m)
 {
-	return m == KX_KCV_CMAC ? 5 : 3;
+	return m == KX_KCV_CMAC ? 5 : m == KX_KCV_SPKI_SHA256 ?
+	    KX_FINGERPRINT_LEN : 3;
 }
 
 int
@@ -45,6 +46,9 @@ kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
 	case KX_KCV_CMAC:
 		*min = 3;
 		*max = KX_KCV_MAX_LEN;
+		return KX_OK;
+	case KX_KCV_SPKI_SHA256:	/* public: all of it */
+		*min = *max = KX_FINGERPRINT_LEN;
 		return KX_OK;
 	default:
 		*min = *max = 0;
@@ -76,6 +80,9 @@ kx_kcv_default_method(enum kx_alg alg)
 		return KX_KCV_GP_DES;
 	case KX_ALG_AES:
 		return KX_KCV_GP_AES;
+	case KX_ALG_RSA:
+	case KX_ALG_EC:
+		return KX_KCV_SPKI_SHA256;
 	default:
 		return KX_KCV_NONE;
 	}
@@ -190,6 +197,9 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 		kxi_misuse(__func__, "NULL argument");
 	des = alg == KX_ALG_DES || alg == KX_ALG_TDEA2 ||
 	    alg == KX_ALG_TDEA3;
+	if (m == KX_KCV_SPKI_SHA256)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "kcv: spki-sha256 is the "
+		    "fingerprint of a public key, not a KCV of a secret key");
 	if (!des && alg != KX_ALG_AES)
 		return KX_FAIL(d, KX_EUNSUPPORTED,
 		    "kcv: no KCV for algorithm %s", kx_name(KX_E_ALG, alg) ?

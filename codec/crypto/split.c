@@ -302,8 +302,10 @@ check_info(const kx_component_info *ci, const char *name, kx_diag *d)
 	    ci->alg != KX_ALG_TDEA3 && ci->alg != KX_ALG_AES)
 		return KX_FAIL(d, KX_ESYNTAX, "%s: algorithm must be des, "
 		    "tdea2, tdea3 or aes", name);
-	if (ci->kcv_method <= KX_KCV_NONE || ci->kcv_method >= KX_KCV__N)
-		return KX_FAIL(d, KX_ESYNTAX, "%s: no kcv-method", name);
+	if (ci->kcv_method <= KX_KCV_NONE || ci->kcv_method >= KX_KCV__N ||
+	    ci->kcv_method == KX_KCV_SPKI_SHA256)
+		return KX_FAIL(d, KX_ESYNTAX, "%s: no kcv-method of a secret "
+		    "key", name);
 	/* A component file cannot ask for more of a block than a KCV. */
 	if (kx_kcv_len_range(ci->kcv_method, &lo, &hi) != KX_OK ||
 	    ci->key_kcv_len < lo || ci->key_kcv_len > hi)

@@ -293,7 +293,9 @@ kxi_tr31_wrap(const kx_secret *kbpk, const struct kxi_tr31_hdr *h,
 		return KX_FAIL(d, KX_EINPUT, "TR-31: version %c does not take "
 		    "a %zu-byte key block protection key", h->version,
 		    kx_secret_len(kbpk));
-	if (klen == 0 || klen > 512)
+	/* the key length field counts bits in 16 bits; an RSA-4096 PKCS#8
+	 * key (about 2.4 KB) fits, the 9999-character block decides beyond */
+	if (klen == 0 || klen > 8191)
 		return KX_FAIL(d, KX_EINPUT, "TR-31: a key of %zu bytes", klen);
 	if (h->nopt + 1 > KXI_TR31_MAX_OPT)
 		return KX_FAIL(d, KX_ELIMIT, "TR-31: too many optional blocks");

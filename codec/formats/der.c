@@ -617,7 +617,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 	kp->algorithm = p->alg;
 	kp->lengthBits = (long)p->length_bits;
 	if ((p->rsa_e != 0 || p->ec_curve != NULL ||
-	    p->hmac_hash != KX_HASH_NONE) &&
+	    p->hmac_hash != KX_HASH_NONE || p->spki.n != 0) &&
 	    (kp->params = wnew(w, sizeof(*kp->params))) != NULL) {
 		/* the model's range, 1..2^63-1, is what INTEGER carries */
 		if (p->rsa_e > INT64_MAX || p->rsa_e > LONG_MAX)
@@ -629,6 +629,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 			woid(w, kp->params->ecCurve, p->ec_curve, "EC curve");
 		kp->params->hmacHash = wolong(w,
 		    p->hmac_hash != KX_HASH_NONE, p->hmac_hash);
+		kp->params->publicKey = wobytes(w, &p->spki);
 	}
 	kp->allowedModes = wobits(w, p->modes);
 	wbits(w, &kp->usage, p->usage);
@@ -1361,7 +1362,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 		const KeyParams_t *x = kp->params;
 
 		if (x->rsaE == NULL && x->ecCurve == NULL &&
-		    x->hmacHash == NULL)
+		    x->hmacHash == NULL && x->publicKey == NULL)
 			rfail(c, "params: empty (omit it)");
 		if (x->rsaE != NULL)
 			p->rsa_e = (uint64_t)*x->rsaE;
@@ -1379,6 +1380,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 				room(c);
 		}
 		p->hmac_hash = roenum(c, x->hmacHash, KX_E_HASH, "hmacHash");
+		rbytes(c, x->publicKey, &p->spki);
 	}
 	p->modes = rbits(c, kp->allowedModes, KX_M__N, "allowedModes");
 	p->usage = rbits(c, &kp->usage, KX_U__N, "usage");

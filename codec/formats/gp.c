@@ -1471,6 +1471,8 @@ report_lost(struct wr *w)
 		lost(w, "custodians");
 	if (p->hmac_hash != KX_HASH_NONE)
 		lost(w, "hmac hash");
+	if (p->spki.n != 0)
+		lost(w, "public key (SubjectPublicKeyInfo)");
 	if (p->modes != 0)
 		lost(w, "allowed modes");
 	if (p->role != KX_ROLE_NONE)

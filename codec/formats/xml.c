@@ -575,7 +575,9 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					v = get_enum(c, s, KX_E_HASH);
 					if (v >= 0)
 						p->hmac_hash = v;
-				} else
+				} else if (named(s, "PublicKey"))
+					get_hex(c, s, &p->spki);
+				else
 					unexpected(c, s);
 			}
 		} else if (named(ch, "AllowedMode")) {
@@ -1540,13 +1542,14 @@ w_profile(struct wr *w, const kx_profile *p)
 	el_enum(w, l, "Algorithm", KX_E_ALG, p->alg);
 	el_uint(w, l, "LengthBits", p->length_bits);
 	if (p->rsa_e != 0 || p->ec_curve != NULL ||
-	    p->hmac_hash != KX_HASH_NONE) {
+	    p->hmac_hash != KX_HASH_NONE || p->spki.n != 0) {
 		el_open(w, l, "Params");
 		if (p->rsa_e != 0)
 			el_uint(w, l + 1, "RsaE", p->rsa_e);
 		el_str(w, l + 1, "EcCurve", p->ec_curve);
 		if (p->hmac_hash != KX_HASH_NONE)
 			el_enum(w, l + 1, "HmacHash", KX_E_HASH, p->hmac_hash);
+		el_hex(w, l + 1, "PublicKey", &p->spki);
 		el_close(w, l, "Params");
 	}
 	el_mask(w, l, "AllowedMode", KX_E_MODE_OF_OP, p->modes);

@@ -361,7 +361,7 @@ cw_params(struct cw *w, const kx_profile *p)
 	size_t m;
 
 	if (p->rsa_e == 0 && p->ec_curve == NULL &&
-	    p->hmac_hash == KX_HASH_NONE)
+	    p->hmac_hash == KX_HASH_NONE && p->spki.n == 0)
 		return;
 	m = cw_open(w, KXI_TAG_PROFILE_params, CONS);
 	/* the model's range, 1..2^63-1, is what INTEGER carries */
@@ -373,6 +373,7 @@ cw_params(struct cw *w, const kx_profile *p)
 		cw_oid(w, KXI_TAG_PARAMS_ecCurve, p->ec_curve, "EC curve");
 	if (p->hmac_hash != KX_HASH_NONE)
 		cw_int(w, KXI_TAG_PARAMS_hmacHash, U_ENUMERATED, p->hmac_hash);
+	cw_obytes(w, KXI_TAG_PARAMS_publicKey, &p->spki);
 	cw_close(w, m);
 }
 

@@ -241,7 +241,7 @@ id_or_dash(kx_buf *b, const char *s)
 int
 kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 {
-	char kcv[2 * 16 + 1];
+	char kcv[2 * KX_FINGERPRINT_LEN + 1];
 	size_t i;
 	int r;
 
@@ -257,7 +257,8 @@ kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 	for (i = 0; i < doc->ntks && r == KX_OK; i++) {
 		const kx_tk *t = &doc->tks[i];
 
-		kxi_hex_encode(t->kcv.p, t->kcv.n > 16 ? 16 : t->kcv.n, kcv);
+		kxi_hex_encode(t->kcv.p, t->kcv.n > KX_FINGERPRINT_LEN ?
+		    KX_FINGERPRINT_LEN : t->kcv.n, kcv);
 		if ((r = kx_buf_printf(out, "  transport ")) == KX_OK)
 			r = id_or_dash(out, t->id);
 		if (r == KX_OK)
@@ -272,14 +273,15 @@ kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 int
 kx_key_summary(const kx_key *k, kx_buf *out)
 {
-	char nb[21], na[21], kcv[2 * 16 + 1];
+	char nb[21], na[21], kcv[2 * KX_FINGERPRINT_LEN + 1];
 	int r;
 
 	if (k == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	date_or_dash(k->prof.not_before, nb);
 	date_or_dash(k->prof.not_after, na);
-	kxi_hex_encode(k->kcv.p, k->kcv.n > 16 ? 16 : k->kcv.n, kcv);
+	kxi_hex_encode(k->kcv.p, k->kcv.n > KX_FINGERPRINT_LEN ?
+	    KX_FINGERPRINT_LEN : k->kcv.n, kcv);
 	if ((r = kx_buf_printf(out, "  key ")) == KX_OK)
 		r = id_or_dash(out, k->prof.id);
 	if (r == KX_OK)

@@ -175,6 +175,7 @@ typedef struct kx_profile {
 	uint64_t rsa_e;		/* 0 = absent */
 	const char *ec_curve;	/* dotted OID, NULL = absent */
 	enum kx_hash hmac_hash;
+	kx_bytes spki;		/* rsa/ec: SubjectPublicKeyInfo DER, or empty */
 	uint32_t modes;		/* mask of 1u << kx_mode_of_op */
 
 	uint32_t usage;		/* mask of KX_USAGE_BIT(kx_usage) */
@@ -1009,6 +1010,31 @@ int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
 const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
 int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
+/*
+ * rsa and ec keys (asym.c).  What a SubjectPublicKeyInfo (DER) holds:
+ * the family, its length as the model gives it (RSA modulus bits, the
+ * curve's size), the curve's dotted OID (the key type's for Ed25519 and
+ * the like) and the RSA exponent.  KX_EUNSUPPORTED for a family or curve
+ * the model does not support, KX_EINPUT for what does not decode.
+ */
+struct kxi_asym {
+	enum kx_alg alg;
+	unsigned bits;
+	char curve[80];
+	uint64_t rsa_e;
+};
+int kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
+    kx_diag *d) KX_WUR;
+/* The spki-sha256 fingerprint: SHA-256 of the SPKI DER. */
+int kxi_spki_fingerprint(const uint8_t *spki, size_t n, uint8_t out[32])
+    KX_WUR;
+/*
+ * A private key v (PKCS#8 DER; with pem, an unencrypted PEM private key
+ * too) checked to be one key pair: its PKCS#8 DER (secure heap) into
+ * *pkcs8 and its SPKI DER into spki.
+ */
+int kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
+    kx_buf *spki, kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

@@ -46,7 +46,7 @@ static const char *const wrap_names[] = { "none", "aes-siv-bound", "tr31-d",
 	"aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc", "rsa-oaep-sha256",
 	"rsa-aes-kwp", "tr31-b-bound" };
 static const char *const kcv_names[] = { "none", "gp-des", "gp-aes",
-	"zero-block", "cmac" };
+	"zero-block", "cmac", "spki-sha256" };
 
 #define T(arr, n) { arr, n }
 static const struct {

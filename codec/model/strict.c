@@ -11,7 +11,7 @@
  * characters only (no C0 control but TAB, LF and CR: never an ESC), UTC
  * times in the years 0001..9999, Cryptoperiod an xs:duration, integer
  * ranges (LengthBits, counts 1..255, RsaE, MinWrapStrength, GP bytes),
- * byte lengths (KCV 1..16, digests 1..64, values 1..65536, SD AID
+ * byte lengths (KCV 1..32, digests 1..64, values 1..65536, SD AID
  * 1..16), list lengths (components 255, parts 64), extension namespaces
  * (xs:anyURI, as libxml2 validates it), the elements the schema requires
  * (ids, Created, algorithms, a ceremony's method, relation refs,
@@ -28,6 +28,9 @@
 #include <string.h>
 
 #include "internal.h"
+
+/* KcvType: a KCV, or the 32-byte spki-sha256 fingerprint */
+#define KXI_KCV_TYPE_MAX KX_FINGERPRINT_LEN
 
 #define T_MIN (-62135596800LL)	/* 0001-01-01T00:00:00Z */
 #define T_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
@@ -260,7 +263,7 @@ chk_tk(struct sc *c, const kx_tk *t)
 	c->key_id = chk_id(c, "TransportKey/Id", t->id);
 	need(c, "TransportKey/Algorithm", t->alg != KX_ALG_NONE);
 	chk_range(c, "TransportKey/LengthBits", t->length_bits, 0, 65536);
-	chk_bytes(c, "TransportKey/Kcv", &t->kcv, 1, 16);
+	chk_bytes(c, "TransportKey/Kcv", &t->kcv, 1, KXI_KCV_TYPE_MAX);
 	chk_str(c, "TransportKey/Owner", t->owner, K_ID);
 	chk_str(c, "TransportKey/Version", t->version, K_SHORT);
 	if (t->comp_n != 0 || t->comp_m != 0) {
@@ -273,7 +276,7 @@ chk_tk(struct sc *c, const kx_tk *t)
 	}
 	for (i = 0; t->comp_kcvs != NULL && i < t->comp_n && i < 255; i++)
 		chk_bytes(c, "TransportKey/Components/Kcv", &t->comp_kcvs[i],
-		    1, 16);
+		    1, KXI_KCV_TYPE_MAX);
 }
 
 static int
@@ -362,6 +365,7 @@ chk_profile(struct sc *c, const kx_profile *p)
 		bad(c, "Profile/Params/RsaE", "more than 2^63-1");
 	if (p->ec_curve != NULL && kxi_oid_check(p->ec_curve, NULL) != KX_OK)
 		bad(c, "Profile/Params/EcCurve", "not an OID of the model");
+	chk_bytes(c, "Profile/Params/PublicKey", &p->spki, 1, 65536);
 	if (p->usage_limit < -1)
 		bad(c, "Profile/UsageLimit", "negative");
 	if (p->has_gp) {
@@ -426,7 +430,8 @@ chk_value(struct sc *c, const kx_keyval *v)
 
 		chk_range(c, "Value/Component/Index", k->index, 1, 255);
 		chk_str(c, "Value/Component/Custodian", k->custodian, K_ID);
-		chk_bytes(c, "Value/Component/Kcv", &k->kcv, 1, 16);
+		chk_bytes(c, "Value/Component/Kcv", &k->kcv, 1,
+		    KXI_KCV_TYPE_MAX);
 		chk_bytes(c, "Value/Component/Wrapped", &k->wrapped, 1, 65536);
 	}
 	if (v->threshold != 0)
@@ -444,7 +449,7 @@ chk_value(struct sc *c, const kx_keyval *v)
 			    INT32_MAX);
 		need(c, "Value/Part/Data", pt->data.n > 0);
 		chk_bytes(c, "Value/Part/Data", &pt->data, 1, 65536);
-		chk_bytes(c, "Value/Part/Kcv", &pt->kcv, 1, 16);
+		chk_bytes(c, "Value/Part/Kcv", &pt->kcv, 1, KXI_KCV_TYPE_MAX);
 	}
 }
 
@@ -459,7 +464,7 @@ kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d)
 	c.loc = &k->loc[KXF_VALUE];
 	chk_value(&c, &k->value);
 	c.loc = &k->loc[KXF_KCV];
-	chk_bytes(&c, "Key/Kcv", &k->kcv, 1, 16);
+	chk_bytes(&c, "Key/Kcv", &k->kcv, 1, KXI_KCV_TYPE_MAX);
 	return c.r;
 }
 

@@ -60,6 +60,10 @@ CLI_CASES = \
 	tests/cli/cases/import-binding-unknown.case \
 	tests/cli/cases/import-binding-removed.case \
 	tests/cli/cases/import-binding-digest.case \
+	tests/cli/cases/import-asym-fingerprint.case \
+	tests/cli/cases/export-asym-key-pass.case \
+	tests/cli/cases/export-asym-encrypted-no-pass.case \
+	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
 	tests/cli/cases/demo-kek-alg-bad.case \

@@ -95,4 +95,40 @@ kxt_secret(const char *hex)
 	return s;
 }
 
+/* Exchange options at time now, transport key id TK-1. */
+static inline kx_xchg_opts
+kxt_xchg_opts(int64_t now)
+{
+	kx_xchg_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.now = now;
+	o.kek_id = "TK-1";
+	return o;
+}
+
+/* What an import handed on (kxt_collect, a kx_import sink): the last
+ * value, and how many. */
+struct kxt_got {
+	int calls;
+	uint8_t value[4096];	/* an RSA-4096 PKCS#8 key fits */
+	size_t len;
+};
+
+static inline int
+kxt_collect(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
+    kx_diag *d)
+{
+	struct kxt_got *g = arg;
+
+	(void)doc;
+	(void)i;
+	(void)d;
+	g->calls++;
+	g->len = kx_secret_len(v);
+	assert_true(g->len <= sizeof(g->value));
+	memcpy(g->value, kx_secret_data(v), g->len);
+	return KX_OK;
+}
+
 #endif

@@ -9,6 +9,7 @@ KX_UNIT_TESTS = \
 	tests/unit/test_model \
 	tests/unit/test_fields \
 	tests/unit/test_exchange \
+	tests/unit/test_asym \
 	tests/unit/test_mutate \
 	tests/unit/test_view \
 	tests/unit/test_xmlsec \

@@ -294,6 +294,7 @@ random_profile(kx_doc *doc, kx_profile *p)
 	p->rsa_e = coin() ? es[rnd() % 8] : 0;
 	p->ec_curve = coin() ? oids[rnd() % (one_in(10) ? 5 : 3)] : NULL;
 	p->hmac_hash = coin() ? renum(KX_E_HASH) : KX_HASH_NONE;
+	rbytes(doc, &p->spki);
 	p->modes = coin() ? (uint32_t)rnd() & ((1u << kx_enum_count(
 	    KX_E_MODE_OF_OP)) - 1) : 0;
 	p->usage = (uint32_t)rnd() >> (rnd() % 32);

@@ -89,9 +89,9 @@ static void m_long_ver(kx_doc *doc)
 static void m_empty_ver(kx_doc *doc) { doc->keys[0].prof.version = ""; }
 /* patched to C3 28 (not UTF-8) in the DER bytes */
 static void m_bad_utf8(kx_doc *doc) { doc->keys[0].prof.name = "@~@~"; }
-static void m_kcv17(kx_doc *doc)
+static void m_kcv33(kx_doc *doc)
 {
-	static uint8_t k[17];
+	static uint8_t k[33];	/* KcvType: a KCV or a 32-byte fingerprint */
 
 	doc->keys[0].kcv.p = k;
 	doc->keys[0].kcv.n = sizeof(k);
@@ -131,7 +131,7 @@ static const struct {
 	{ "version-empty", "Profile/Version", m_empty_ver, 0, NULL, NULL },
 	{ "name-not-utf8", "UTF8String", m_bad_utf8, 0, "@~@~",
 	    "\xc3\x28@~" },
-	{ "kcv-17-bytes", "Key/Kcv", m_kcv17, 0, NULL, NULL },
+	{ "kcv-33-bytes", "Key/Kcv", m_kcv33, 0, NULL, NULL },
 	{ "length-65537", "Profile/LengthBits", m_len, 0, NULL, NULL },
 	{ "namespace-not-a-uri", "Header/Extension/Namespace: not an "
 	    "xs:anyURI", m_bad_uri, 0, NULL, NULL },

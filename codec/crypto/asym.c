@@ -1,0 +1,252 @@
+/*
+ * asym.c - rsa and ec keys as other systems hold them: a private key as
+ * PKCS#8 (RFC 5958 OneAsymmetricKey, DER), its public key as an X.509
+ * SubjectPublicKeyInfo (RFC 5280, DER) and the spki-sha256 fingerprint
+ * (SHA-256 of that DER) in place of a KCV.  OpenSSL 3 EVP only.
+ *
+ * The families the model supports: RSA (rsaEncryption) and the curves of
+ * the table below.  Anything else (RSA-PSS keys, DSA, explicit curve
+ * parameters, other named curves) is refused with a message saying what
+ * it is.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+
+#define OID_RSA		"1.2.840.113549.1.1.1"
+#define OID_EC		"1.2.840.10045.2.1"
+
+/* The curves (or, for the Edwards/Montgomery keys, key types) supported,
+ * with the length the model gives them (rule KX101's table). */
+static const struct {
+	const char *oid, *name;
+	unsigned bits;
+	int named;		/* 1: id-ecPublicKey with this named curve */
+} curves[] = {
+	{ "1.2.840.10045.3.1.7", "P-256", 256, 1 },
+	{ "1.3.132.0.34", "P-384", 384, 1 },
+	{ "1.3.132.0.35", "P-521", 521, 1 },
+	{ "1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1", 256, 1 },
+	{ "1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1", 384, 1 },
+	{ "1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", 512, 1 },
+	{ "1.3.101.110", "X25519", 255, 0 },
+	{ "1.3.101.112", "Ed25519", 255, 0 },
+	{ "1.3.101.111", "X448", 448, 0 },
+	{ "1.3.101.113", "Ed448", 448, 0 },
+};
+
+#define NCURVES (sizeof(curves) / sizeof(curves[0]))
+
+int
+kxi_spki_fingerprint(const uint8_t *spki, size_t n, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(spki, n, out, &len, EVP_sha256(), NULL) != 1 ||
+	    len != 32)
+		return KX_ECRYPTO;
+	return KX_OK;
+}
+
+/* The dotted text of obj into buf; KX_EINPUT if it does not fit. */
+static int
+oid_text(const ASN1_OBJECT *obj, char *buf, size_t size)
+{
+	int n = OBJ_obj2txt(buf, (int)size, obj, 1);
+
+	return n <= 0 || (size_t)n >= size ? KX_EINPUT : KX_OK;
+}
+
+int
+kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
+    kx_diag *d)
+{
+	const unsigned char *p = spki;
+	X509_PUBKEY *xpk = NULL;
+	const ASN1_OBJECT *aobj = NULL;
+	const void *pval = NULL;
+	X509_ALGOR *alg = NULL;
+	EVP_PKEY *pk;
+	BIGNUM *e = NULL;
+	char oid[80], what[80] = "";
+	int ptype = 0, ecpub = 0, r = KX_EINPUT;
+	size_t i;
+
+	memset(info, 0, sizeof(*info));
+	if (n == 0 || n > LONG_MAX ||
+	    (xpk = d2i_X509_PUBKEY(NULL, &p, (long)n)) == NULL ||
+	    p != spki + n) {
+		r = KX_FAIL(d, KX_EINPUT, "not a DER SubjectPublicKeyInfo");
+		goto out;
+	}
+	if (X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, xpk) != 1 ||
+	    alg == NULL) {
+		r = KX_FAIL(d, KX_EINPUT, "SubjectPublicKeyInfo without an "
+		    "algorithm");
+		goto out;
+	}
+	X509_ALGOR_get0(&aobj, &ptype, &pval, alg);
+	if (aobj == NULL || oid_text(aobj, oid, sizeof(oid)) != KX_OK) {
+		r = KX_FAIL(d, KX_EINPUT, "SubjectPublicKeyInfo: bad "
+		    "algorithm identifier");
+		goto out;
+	}
+	if (strcmp(oid, OID_RSA) == 0)
+		info->alg = KX_ALG_RSA;
+	else if (strcmp(oid, OID_EC) == 0) {
+		info->alg = KX_ALG_EC;
+		ecpub = 1;
+		if (ptype != V_ASN1_OBJECT || pval == NULL ||
+		    oid_text(pval, oid, sizeof(oid)) != KX_OK) {
+			r = KX_FAIL(d, KX_EUNSUPPORTED, "an EC public key "
+			    "without a named curve is not supported");
+			goto out;
+		}
+	} else
+		info->alg = KX_ALG_EC;	/* Ed25519 and friends, or refused */
+	if (info->alg == KX_ALG_EC) {
+		for (i = 0; i < NCURVES; i++)
+			if (strcmp(curves[i].oid, oid) == 0 &&
+			    curves[i].named == ecpub)
+				break;
+		if (i == NCURVES) {
+			r = KX_FAIL(d, KX_EUNSUPPORTED, "public key algorithm "
+			    "or curve %s is not supported (rsa, P-256, P-384, "
+			    "P-521, brainpoolP256r1/P384r1/P512r1, X25519, "
+			    "Ed25519, X448, Ed448)", oid);
+			goto out;
+		}
+		info->bits = curves[i].bits;
+		snprintf(info->curve, sizeof(info->curve), "%s", oid);
+		snprintf(what, sizeof(what), "%s", curves[i].name);
+	}
+	/* the key itself decodes (a point on the curve, a modulus) */
+	if ((pk = X509_PUBKEY_get0(xpk)) == NULL) {
+		r = kxi_diag_openssl(d, KX_EINPUT, "SubjectPublicKeyInfo: "
+		    "the public key does not decode");
+		goto out;
+	}
+	if (info->alg == KX_ALG_RSA) {
+		if (!EVP_PKEY_is_a(pk, "RSA") ||
+		    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+		    BN_num_bits(e) > 63) {
+			r = KX_FAIL(d, KX_EUNSUPPORTED, "RSA public key: no "
+			    "usable exponent");
+			goto out;
+		}
+		info->bits = (unsigned)EVP_PKEY_get_bits(pk);
+		info->rsa_e = (uint64_t)BN_get_word(e);
+	}
+	r = KX_OK;
+out:
+	BN_free(e);
+	X509_PUBKEY_free(xpk);
+	return r;
+}
+
+/* The private key of v: PKCS#8 DER, or (pem) an unencrypted PEM key. */
+static int
+parse_private(const kx_secret *v, int pem, EVP_PKEY **out, kx_diag *d)
+{
+	struct kxi_pem_pass pp = { NULL, 0 };	/* never prompts */
+	const unsigned char *p = kx_secret_data(v);
+	size_t n = kx_secret_len(v);
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	BIO *b = NULL;
+
+	*out = NULL;
+	if (n == 0 || n > INT_MAX)
+		return KX_FAIL(d, KX_EINPUT, "empty private key");
+	if (pem && n > 11 && memcmp(p, "-----BEGIN ", 11) == 0) {
+		if ((b = BIO_new_mem_buf(p, (int)n)) == NULL)
+			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		*out = PEM_read_bio_PrivateKey(b, NULL, kxi_pem_pass_cb, &pp);
+		BIO_free(b);
+		if (*out == NULL)
+			return kxi_diag_openssl(d, KX_EINPUT, pp.asked ?
+			    "an encrypted PEM private key: give its "
+			    "passphrase" : "not a PEM private key");
+		return KX_OK;
+	}
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n)) == NULL ||
+	    p != kx_secret_data(v) + n || (*out = EVP_PKCS82PKEY(p8)) ==
+	    NULL) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		return kxi_diag_openssl(d, KX_EINPUT, pem ? "not a PKCS#8 "
+		    "(DER) or PEM private key" : "not a PKCS#8 (DER) private "
+		    "key");
+	}
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return KX_OK;
+}
+
+int
+kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
+    kx_buf *spki, kx_diag *d)
+{
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char *q, *pub = NULL;
+	int len, r;
+
+	*pkcs8 = NULL;
+	spki->len = 0;
+	if ((r = parse_private(v, pem, &pk, d)) != KX_OK)
+		goto out;
+	/* the private part and the public part are one key pair */
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (EVP_PKEY_pairwise_check(ctx) == 0) {
+		r = kxi_diag_openssl(d, KX_EINPUT, "the private key is not "
+		    "consistent (its public half does not match)");
+		goto out;
+	}
+	if ((len = i2d_PUBKEY(pk, &pub)) <= 0 ||
+	    kx_buf_append(spki, pub, (size_t)len) != KX_OK) {
+		r = kxi_diag_openssl(d, KX_EUNSUPPORTED, "the private key has "
+		    "no public key encoding");
+		goto out;
+	}
+	if ((p8 = EVP_PKEY2PKCS8(pk)) == NULL ||
+	    (len = i2d_PKCS8_PRIV_KEY_INFO(p8, NULL)) <= 0) {
+		r = kxi_diag_openssl(d, KX_EUNSUPPORTED, "the private key has "
+		    "no PKCS#8 encoding");
+		goto out;
+	}
+	if ((r = kx_secret_new((size_t)len, pkcs8)) != KX_OK) {
+		r = KX_FAIL(d, r, "out of memory");
+		goto out;
+	}
+	q = kx_secret_mut(*pkcs8);
+	if (i2d_PKCS8_PRIV_KEY_INFO(p8, &q) != len) {
+		r = kxi_diag_openssl(d, KX_EINTERNAL, "PKCS#8 encoding");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	if (r != KX_OK) {
+		kx_secret_free(*pkcs8);
+		*pkcs8 = NULL;
+	}
+	OPENSSL_free(pub);
+	PKCS8_PRIV_KEY_INFO_free(p8);	/* cleanses the key octets */
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return r;
+}

@@ -1,0 +1,395 @@
+/*
+ * test_asym.c - rsa and ec keys (issue 9 item 3): PKCS#8 values under the
+ * bound wrap, the public key (SPKI) in the profile, the spki-sha256
+ * fingerprint.  Keys are made here with EVP_PKEY_Q_keygen; what kmsxchg
+ * computes is checked against OpenSSL's own encodings (i2d_PUBKEY,
+ * i2d_PrivateKey as PKCS#8, SHA-256), and openssl(1) checks the samples
+ * in tests/interop/openssl-asym.sh.
+ */
+#include "config.h"
+
+#include "kxtest.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define NOW 1795459565		/* 2026-11-23T18:46:05Z */
+
+static const char *KEK =
+    "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4";
+static const char *TDEA3 =
+    "0123456789ABCDEFFEDCBA987654321089ABCDEF01234567";
+
+/* A private key of alg/bits (curve: the OID, or NULL), exportable. */
+static kx_doc *
+asym_doc(enum kx_alg alg, unsigned bits, const char *curve)
+{
+	kx_doc *doc = kxi_doc_new();
+	kx_key *k = kxi_doc_add_key(doc);
+	kx_profile *p = &k->prof;
+
+	doc->id = "DOC-A";
+	doc->sender = "MANUFACTURER";
+	p->id = "PRIV-1";
+	p->owner = "ISSUER";
+	p->cls = KX_CLASS_PRIVATE;
+	p->alg = alg;
+	p->length_bits = bits;
+	p->ec_curve = curve;
+	p->usage = KX_USAGE_BIT(KX_U_SIGN);
+	p->state = KX_STATE_ACTIVE;
+	p->export_.allowed = true;
+	return doc;
+}
+
+/* The PKCS#8 DER and SPKI DER of pk. */
+static kx_secret *
+pkcs8_of(EVP_PKEY *pk)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(pk);
+	unsigned char *der = NULL;
+	int n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+	kx_secret *s = NULL;
+
+	assert_true(n > 0);
+	assert_int_equal(kx_secret_from(der, (size_t)n, &s), KX_OK);
+	OPENSSL_clear_free(der, (size_t)n);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return s;
+}
+
+static void
+spki_of(EVP_PKEY *pk, kx_bytes *out, kxi_arena *a)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+
+	assert_true(n > 0);
+	out->p = kxi_memdup(a, der, (size_t)n);
+	out->n = (size_t)n;
+	OPENSSL_free(der);
+}
+
+/*
+ * Export fills in the public key and fingerprint, the value is the PKCS#8
+ * OpenSSL writes, and import gives it back; for each family and curve.
+ */
+static void
+roundtrip(EVP_PKEY *pk, enum kx_alg alg, unsigned bits, const char *curve,
+    const char *kekhex)
+{
+	kx_doc *doc = asym_doc(alg, bits, curve);
+	kx_secret *v = pkcs8_of(pk), *kek = kxt_secret(kekhex);
+	kx_xchg_opts o = kxt_xchg_opts(NOW);
+	kx_diag *d = kx_diag_new();
+	kx_bytes spki;
+	uint8_t fp[32];
+	unsigned int n = 0;
+	struct kxt_got *g = calloc(1, sizeof(*g));
+	const kx_key *k = &doc->keys[0];
+
+	assert_non_null(g);
+	if (kx_secret_len(kek) == 24)
+		o.kek_alg = KX_ALG_TDEA3;
+	spki_of(pk, &spki, &doc->arena);
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_OK);
+	assert_int_equal(k->prof.spki.n, spki.n);
+	assert_memory_equal(k->prof.spki.p, spki.p, spki.n);
+	assert_int_equal(EVP_Digest(spki.p, spki.n, fp, &n, EVP_sha256(),
+	    NULL), 1);
+	assert_int_equal(k->kcv_method, KX_KCV_SPKI_SHA256);
+	assert_int_equal(k->kcv.n, 32);
+	assert_memory_equal(k->kcv.p, fp, 32);
+	assert_int_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
+	assert_int_equal(g->calls, 1);
+	assert_int_equal(g->len, kx_secret_len(v));
+	assert_memory_equal(g->value, kx_secret_data(v), g->len);
+	/* the document's rules accept it */
+	kx_diag_clear(d);
+	assert_int_equal(kx_doc_validate(doc, NULL, NOW, NULL, d), KX_OK);
+	assert_false(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	assert_false(kxt_has_rule(d, "KX130", KX_SEV_ERROR));
+	assert_false(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	free(g);
+	kx_diag_free(d);
+	kx_secret_free(v);
+	kx_secret_free(kek);
+	kx_doc_free(doc);
+}
+
+static void
+families(void **state)
+{
+	static const struct {
+		const char *type, *param, *oid;
+		unsigned bits;
+	} ec[] = {
+		{ "EC", "P-256", "1.2.840.10045.3.1.7", 256 },
+		{ "EC", "P-384", "1.3.132.0.34", 384 },
+		{ "EC", "P-521", "1.3.132.0.35", 521 },
+		{ "EC", "brainpoolP256r1", "1.3.36.3.3.2.8.1.1.7", 256 },
+		{ "EC", "brainpoolP384r1", "1.3.36.3.3.2.8.1.1.11", 384 },
+		{ "EC", "brainpoolP512r1", "1.3.36.3.3.2.8.1.1.13", 512 },
+		{ "ED25519", NULL, "1.3.101.112", 255 },
+		{ "X25519", NULL, "1.3.101.110", 255 },
+	};
+	EVP_PKEY *pk;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ec) / sizeof(ec[0]); i++) {
+		pk = ec[i].param != NULL ?
+		    EVP_PKEY_Q_keygen(NULL, NULL, ec[i].type, ec[i].param) :
+		    EVP_PKEY_Q_keygen(NULL, NULL, ec[i].type);
+		assert_non_null(pk);
+		roundtrip(pk, KX_ALG_EC, ec[i].bits, ec[i].oid, KEK);
+		/* the curve may be left out of the profile */
+		roundtrip(pk, KX_ALG_EC, ec[i].bits, NULL, KEK);
+		EVP_PKEY_free(pk);
+	}
+	assert_non_null(pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+	    (size_t)2048));
+	roundtrip(pk, KX_ALG_RSA, 2048, NULL, KEK);
+	/* the TDEA binding: a TR-31 B block of 1.2 KB */
+	roundtrip(pk, KX_ALG_RSA, 2048, NULL, TDEA3);
+	EVP_PKEY_free(pk);
+}
+
+/*
+ * RSA-3072 and RSA-4096 under the AES binding; a TDEA transport key is
+ * weaker than them (KX121), so TR-31 is shown to carry the PKCS#8 of an
+ * RSA-4096 key (about 2.4 KB) directly.
+ */
+static void
+large_rsa(void **state)
+{
+	struct kxi_tr31_hdr h, back;
+	kx_secret *kbpk = kxt_secret(TDEA3), *v, *out = NULL;
+	kx_buf blk = { 0 };
+	EVP_PKEY *pk;
+	size_t bits;
+
+	(void)state;
+	for (bits = 3072; bits <= 4096; bits += 1024) {
+		assert_non_null(pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+		    bits));
+		roundtrip(pk, KX_ALG_RSA, (unsigned)bits, NULL, KEK);
+		if (bits == 4096) {
+			v = pkcs8_of(pk);
+			memset(&h, 0, sizeof(h));
+			h.version = 'B';
+			memcpy(h.usage, "10", 2);
+			h.alg = 'R';
+			h.mode = 'N';
+			memcpy(h.key_version, "00", 2);
+			h.exportability = 'E';
+			assert_int_equal(kxi_tr31_wrap(kbpk, &h, v, NULL, &blk,
+			    NULL), KX_OK);
+			assert_int_equal(kxi_tr31_unwrap(kbpk,
+			    (const char *)blk.data, blk.len, &back, &out,
+			    NULL), KX_OK);
+			assert_int_equal(kx_secret_len(out), kx_secret_len(v));
+			assert_memory_equal(kx_secret_data(out),
+			    kx_secret_data(v), kx_secret_len(v));
+			kx_secret_free(out);
+			kx_secret_free(v);
+			kx_buf_free(&blk);
+		}
+		EVP_PKEY_free(pk);
+	}
+	kx_secret_free(kbpk);
+}
+
+static void
+refusals(void **state)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+	kx_secret *v = pkcs8_of(pk), *vk1 = pkcs8_of(k1);
+	kx_secret *kek = kxt_secret(KEK), *junk = kxt_secret(KEK);
+	kx_xchg_opts o = kxt_xchg_opts(NOW);
+	kx_diag *d = kx_diag_new();
+	struct kxt_got *g = calloc(1, sizeof(*g));
+	kx_doc *doc;
+
+	(void)state;
+	assert_non_null(g);
+	/* another key than the profile's public key: KX131 */
+	doc = asym_doc(KX_ALG_EC, 256, NULL);
+	spki_of(other, &doc->keys[0].prof.spki, &doc->arena);
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_EKCV);
+	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	assert_int_equal(doc->keys[0].value.form, KX_VALUE_NONE);
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* a value that is not a private key (the old refusal's input) */
+	doc = asym_doc(KX_ALG_RSA, 2048, NULL);
+	assert_int_equal(kx_export(doc, &junk, 1, kek, &o, d), KX_EINPUT);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* the wrong family, the wrong curve */
+	doc = asym_doc(KX_ALG_RSA, 2048, NULL);
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_EINPUT);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	doc = asym_doc(KX_ALG_EC, 384, "1.3.132.0.34");
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_EINPUT);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* a curve the model does not support: said, not guessed */
+	doc = asym_doc(KX_ALG_EC, 256, "1.3.132.0.10");
+	assert_int_equal(kx_export(doc, &vk1, 1, kek, &o, d),
+	    KX_EUNSUPPORTED);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* a public key has no value */
+	doc = asym_doc(KX_ALG_EC, 256, NULL);
+	doc->keys[0].prof.cls = KX_CLASS_PUBLIC;
+	doc->keys[0].prof.usage = KX_USAGE_BIT(KX_U_VERIFY);
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_EUNSUPPORTED);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* not as a GP cryptogram */
+	doc = asym_doc(KX_ALG_EC, 256, NULL);
+	o.wrap = KX_WRAP_TDEA_ECB;
+	kx_secret_free(kek);
+	kek = kxt_secret(TDEA3);
+	o.kek_alg = KX_ALG_TDEA3;
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_EUNSUPPORTED);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	o = kxt_xchg_opts(NOW);
+	kx_secret_free(kek);
+	kek = kxt_secret(KEK);
+	/* import: a changed fingerprint is refused (KX131), nothing given */
+	doc = asym_doc(KX_ALG_EC, 256, NULL);
+	assert_int_equal(kx_export(doc, &v, 1, kek, &o, d), KX_OK);
+	doc->keys[0].kcv.p[31] ^= 1;
+	assert_int_not_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	assert_int_equal(g->calls, 0);
+	kx_diag_clear(d);
+	/* a validate sees it too, without the KEK */
+	assert_int_equal(kx_doc_validate(doc, NULL, NOW, NULL, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* a public key in the profile that is not the profile's key */
+	doc = asym_doc(KX_ALG_RSA, 2048, NULL);
+	spki_of(pk, &doc->keys[0].prof.spki, &doc->arena);
+	assert_int_equal(kx_doc_validate(doc, NULL, NOW, NULL, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	/* spki-sha256 on an AES key is KX130, and computes nothing */
+	{
+		uint8_t out[KX_KCV_MAX_LEN];
+
+		assert_int_equal(kx_kcv_compute(KX_ALG_AES,
+		    KX_KCV_SPKI_SHA256, kek, out, 32, d), KX_EUNSUPPORTED);
+	}
+	free(g);
+	kx_diag_free(d);
+	kx_secret_free(v);
+	kx_secret_free(vk1);
+	kx_secret_free(junk);
+	kx_secret_free(kek);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_free(other);
+	EVP_PKEY_free(k1);
+}
+
+/*
+ * rsa-aes-kwp (RSA-OAEP of an AES-256 key, then AES-KWP of the PKCS#8:
+ * what cloud KMSs import) opens on import with the fingerprint, or the
+ * profile's public key, as its only check.  An RSA-2048 key, as strong
+ * as the RSA-2048 transport key (KX121).
+ */
+static void
+rsa_aes_kwp_import(void **state)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	kx_secret *v = pkcs8_of(pk), *kek = NULL;
+	kx_buf pem = { 0 }, w = { 0 };
+	kx_diag *d = kx_diag_new();
+	kx_xchg_opts o = kxt_xchg_opts(NOW);
+	struct kxt_got *g = calloc(1, sizeof(*g));
+	kx_doc *doc = asym_doc(KX_ALG_RSA, 2048, NULL);
+	kx_key *k = &doc->keys[0];
+	kx_tk *tk;
+	unsigned int n = 0;
+	uint8_t fp[32];
+
+	(void)state;
+	assert_non_null(g);
+	kxt_slurp("tests/data/wycheproof-rsa2048-oaep-sha256.pem", &pem);
+	assert_int_equal(kx_secret_from(pem.data, pem.len, &kek), KX_OK);
+	spki_of(pk, &k->prof.spki, &doc->arena);
+	assert_int_equal(EVP_Digest(k->prof.spki.p, k->prof.spki.n, fp, &n,
+	    EVP_sha256(), NULL), 1);
+	k->kcv.p = kxi_memdup(&doc->arena, fp, 32);
+	k->kcv.n = 32;
+	k->kcv_method = KX_KCV_SPKI_SHA256;
+	k->prof.export_.forms |= 1u << KX_FORM_WRAPPED;
+	assert_int_equal(kx_wrap(KX_WRAP_RSA_AES_KWP, kek, v, NULL, 0, &w, d),
+	    KX_OK);
+	k->value.form = KX_VALUE_WRAPPED;
+	k->value.alg = KX_WRAP_RSA_AES_KWP;
+	k->value.kek_id = "TK-RSA";
+	k->value.data.p = kxi_memdup(&doc->arena, w.data, w.len);
+	k->value.data.n = w.len;
+	tk = kxi_doc_add_tk(doc);
+	tk->id = "TK-RSA";
+	tk->alg = KX_ALG_RSA;
+	tk->length_bits = 2048;
+	tk->loc.off = -1;
+	assert_int_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX138", KX_SEV_WARNING));
+	assert_int_equal(g->calls, 1);
+	assert_int_equal(g->len, kx_secret_len(v));
+	assert_memory_equal(g->value, kx_secret_data(v), g->len);
+	/* without the fingerprint the profile's public key checks it */
+	k->kcv.n = 0;
+	kx_diag_clear(d);
+	assert_int_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
+	assert_int_equal(g->calls, 2);
+	/* another public key: refused, nothing handed on */
+	k->prof.spki.p[k->prof.spki.n - 1] ^= 1;
+	kx_diag_clear(d);
+	assert_int_not_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
+	assert_int_equal(g->calls, 2);
+	/* neither: an unbound value cannot be checked */
+	k->prof.spki.n = 0;
+	kx_diag_clear(d);
+	assert_int_not_equal(kx_import(doc, kek, &o, kxt_collect, g, d), KX_OK);
+	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	assert_int_equal(g->calls, 2);
+	free(g);
+	kx_doc_free(doc);
+	kx_buf_free(&w);
+	kx_buf_free(&pem);
+	kx_diag_free(d);
+	kx_secret_free(v);
+	kx_secret_free(kek);
+	EVP_PKEY_free(pk);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(families),
+		cmocka_unit_test(large_rsa),
+		cmocka_unit_test(refusals),
+		cmocka_unit_test(rsa_aes_kwp_import),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
