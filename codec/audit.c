@@ -49,7 +49,7 @@ struct kx_audit_rec {
 	const char *policy_name, *policy_path;
 	uint8_t policy_sha256[32];
 	enum kx_audit_result result;
-	kx_strlist rules;
+	kxi_strlist rules;
 };
 
 struct kx_audit {
@@ -282,7 +282,7 @@ put_key(kx_buf *b, const struct kxi_audit_key *k, int first)
 		r = put_str(b, "kcv", hex);
 		if (r == KX_OK)
 			r = put_str(b, "kcv_method",
-			    kx_name(KX_E_KCV_METHOD, k->method));
+			    kx_name(KX_ENUM_KCV_METHOD, k->method));
 	} else
 		r = kx_buf_printf(b, ",\"kcv\":null,\"kcv_method\":null");
 	if (r == KX_OK)
@@ -643,7 +643,7 @@ static int
 bad(kx_diag *d, const char *name, size_t line, const char *fmt, ...)
 {
 	char msg[256];
-	kx_loc loc = { (uint32_t)line, 0, -1 };
+	kxi_loc loc = { (uint32_t)line, 0, -1 };
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -200,7 +200,7 @@ tr31_bound_wrap(const kx_key *k, unsigned v, const uint8_t md[32],
 
 /* KX_ECRYPTO for every failure: KX134 says all there is to say. */
 static int
-tr31_bound_unwrap(const kx_secret *kek, const kx_keyval *val, unsigned v,
+tr31_bound_unwrap(const kx_secret *kek, const kxi_keyval *val, unsigned v,
     const uint8_t md[32], kx_secret **out)
 {
 	struct kxi_tr31_hdr h;
@@ -262,7 +262,7 @@ static int
 binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
     kx_buf *aad, uint8_t md[32], char *msg, size_t size)
 {
-	const kx_keyval *val = &k->value;
+	const kxi_keyval *val = &k->value;
 	int r;
 
 	aad->len = 0;
@@ -272,7 +272,7 @@ binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
 		return KX_OK;
 	if (val->binding_method == NULL) {
 		snprintf(msg, size, "%s value without a binding method: what "
-		    "it is bound to is unknown", kx_name(KX_E_WRAP_ALG,
+		    "it is bound to is unknown", kx_name(KX_ENUM_WRAP_ALG,
 		    val->alg));
 		return KX_EUNSUPPORTED;
 	}
@@ -325,7 +325,7 @@ kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
 struct xcache {
 	const kx_secret *from, *to;
 	struct kxi_siv *open[3], *seal[3];
-	const kx_tk *checked;
+	const kxi_tk *checked;
 };
 
 static void
@@ -377,8 +377,8 @@ key_kcv(const kx_doc *doc, const kx_key *k, enum kx_alg alg,
 {
 	enum kx_kcv_method m = k->kcv_method != KX_KCV_NONE ?
 	    k->kcv_method : kx_kcv_default_method(alg);
-	const char *mn = kx_name(KX_E_KCV_METHOD, m) != NULL ?
-	    kx_name(KX_E_KCV_METHOD, m) : "-";
+	const char *mn = kx_name(KX_ENUM_KCV_METHOD, m) != NULL ?
+	    kx_name(KX_ENUM_KCV_METHOD, m) : "-";
 	size_t lo, hi;
 	char lens[24];
 
@@ -430,10 +430,10 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	char want[2 * KX_FINGERPRINT_LEN + 1], have[2 * KX_FINGERPRINT_LEN + 1];
 	kx_diag *why = kx_diag_new();
 	struct kxi_asym a;
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	const char *what = fill ? "the value" : "the unwrapped value";
 	/* where the fingerprint is, or the algorithm when there is none */
-	const kx_loc *at = &k->loc[k->loc[KXF_KCV].line != 0 ? KXF_KCV :
+	const kxi_loc *at = &k->loc[k->loc[KXF_KCV].line != 0 ? KXF_KCV :
 	    KXF_ALG];
 	int r;
 
@@ -444,7 +444,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_ALG], p->id, "a %s %s key has no "
 		    "secret value (its public key travels in the profile)",
-		    kx_name(KX_E_CLASS, p->cls), kx_name(KX_E_ALG, p->alg));
+		    kx_name(KX_ENUM_CLASS, p->cls), kx_name(KX_ENUM_ALG, p->alg));
 		goto out;
 	}
 	if ((r = kxi_asym_private(value, fill, pkcs8, spki, why)) !=
@@ -453,7 +453,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, r ==
 		    KX_EUNSUPPORTED ? KX_EUNSUPPORTED : KX_EINPUT, doc->source,
 		    &k->loc[KXF_ALG], p->id, "%s is not a supported %s private "
-		    "key: %s", what, kx_name(KX_E_ALG, p->alg),
+		    "key: %s", what, kx_name(KX_ENUM_ALG, p->alg),
 		    kx_diag_count(why) > 0 ? kx_diag_get(why, 0)->message :
 		    kx_strerror(r));
 		goto out;
@@ -464,8 +464,8 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_EINPUT,
 		    doc->source, &k->loc[KXF_ALG], p->id, "%s is %s-%u%s%s, "
 		    "it does not fit the profile (%s/%u%s%s)", what,
-		    kx_name(KX_E_ALG, a.alg), a.bits, a.curve[0] ? " " : "",
-		    a.curve, kx_name(KX_E_ALG, p->alg), p->length_bits,
+		    kx_name(KX_ENUM_ALG, a.alg), a.bits, a.curve[0] ? " " : "",
+		    a.curve, kx_name(KX_ENUM_ALG, p->alg), p->length_bits,
 		    p->ec_curve != NULL ? " " : "",
 		    p->ec_curve != NULL ? p->ec_curve : "");
 		goto out;
@@ -539,7 +539,7 @@ static int
 set_tk(kx_doc *doc, const char *id, const kx_secret *kek, enum kx_alg alg,
     const kx_xchg_opts *o, kx_diag *d)
 {
-	kx_tk *t = (kx_tk *)kxi_doc_find_tk(doc, id);
+	kxi_tk *t = (kxi_tk *)kxi_doc_find_tk(doc, id);
 	uint8_t kcv[3];
 	unsigned i;
 	int r;
@@ -619,7 +619,7 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 static int
 bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
     struct xcache *c, enum kx_alg kek_a, const char *kek_id,
-    const kx_buf *given, const uint8_t *given_md, kx_keyval *val,
+    const kx_buf *given, const uint8_t *given_md, kxi_keyval *val,
     kx_diag *d)
 {
 	kx_buf aad = { 0 }, out = { 0 };
@@ -666,7 +666,7 @@ out:
  */
 static int
 gp_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
-    const kx_secret *kek, const char *kek_id, kx_keyval *val, kx_diag *d)
+    const kx_secret *kek, const char *kek_id, kxi_keyval *val, kx_diag *d)
 {
 	kx_buf out = { 0 };
 	int r;
@@ -744,8 +744,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	    o->wrap != KX_WRAP_TDEA_CBC) || !is_tdea(kek_a)))
 		return KX_FAIL(d, KX_EUSAGE, "export: an unbound value is "
 		    "tdea-ecb or tdea-cbc under a TDEA transport key (the GP "
-		    "form), not %s under %s", kx_name(KX_E_WRAP_ALG, o->wrap),
-		    kx_name(KX_E_ALG, kek_a));
+		    "form), not %s under %s", kx_name(KX_ENUM_WRAP_ALG, o->wrap),
+		    kx_name(KX_ENUM_ALG, kek_a));
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		return r;
 	/* Every value fits its profile and KCV first ... */
@@ -763,8 +763,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "an %s key leaves as PKCS#8 under a "
 			    "bound wrap, not as a %s cryptogram",
-			    kx_name(KX_E_ALG, k->prof.alg),
-			    kx_name(KX_E_WRAP_ALG, o->wrap));
+			    kx_name(KX_ENUM_ALG, k->prof.alg),
+			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 			goto out;
 		}
 		if (is_asym(k->prof.alg)) {
@@ -778,7 +778,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "export of %s keys is not supported "
 			    "(des, tdea, aes, hmac, rsa and ec keys are)",
-			    kx_name(KX_E_ALG, k->prof.alg));
+			    kx_name(KX_ENUM_ALG, k->prof.alg));
 			goto out;
 		}
 		if (vlen * 8 != k->prof.length_bits || (has_kcv(k->prof.alg) &&
@@ -789,7 +789,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "
 			    "fit the profile (%s/%u)", vlen,
-			    kx_name(KX_E_ALG, k->prof.alg),
+			    kx_name(KX_ENUM_ALG, k->prof.alg),
 			    k->prof.length_bits);
 			goto out;
 		}
@@ -839,7 +839,7 @@ out:
  * otherwise.  KX_OK when none was given.
  */
 static int
-check_given_kcv(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
+check_given_kcv(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
     enum kx_alg alg, const kx_xchg_opts *o, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
@@ -856,7 +856,7 @@ check_given_kcv(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "the transport key KCV given "
-		    "has %zu bytes, a %s KCV %s", n, kx_name(KX_E_KCV_METHOD,
+		    "has %zu bytes, a %s KCV %s", n, kx_name(KX_ENUM_KCV_METHOD,
 		    m), kxi_kcv_len_text(m, want, sizeof(want)));
 	if ((r = kx_kcv_compute(alg, m, kek, kcv, n, d)) != KX_OK)
 		return r;
@@ -866,7 +866,7 @@ check_given_kcv(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "the KEK given (%s KCV %s) is "
 		    "not the transport key whose KCV was given (%s) for %s",
-		    kx_name(KX_E_KCV_METHOD, m), have, want, t->id);
+		    kx_name(KX_ENUM_KCV_METHOD, m), have, want, t->id);
 	}
 	return KX_OK;
 }
@@ -877,7 +877,7 @@ check_given_kcv(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
  * document's, and the one the caller gave in o->kek_kcv; at least one).
  */
 static int
-check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
+check_kek(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
     const kx_xchg_opts *o, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
@@ -895,7 +895,7 @@ check_kek(const kx_doc *doc, const kx_tk *t, const kx_secret *kek,
 			    doc->source, &t->loc, NULL, "the KEK given is %s "
 			    "key, transport key %s is %s", fam == KX_ALG_RSA ?
 			    "an RSA" : "not an RSA", t->id,
-			    kx_name(KX_E_ALG, t->alg));
+			    kx_name(KX_ENUM_ALG, t->alg));
 		if ((r = kxi_rsa_bits(kek, &bits, d)) != KX_OK)
 			return r;
 		if (t->length_bits != 0 && bits != t->length_bits)
@@ -946,7 +946,7 @@ family:
 	return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV, doc->source,
 	    &t->loc, NULL, "the KEK given is %s key, transport key %s is %s",
 	    is_tdea(fam) ? "a TDEA" : "an AES", t->id,
-	    kx_name(KX_E_ALG, t->alg));
+	    kx_name(KX_ENUM_ALG, t->alg));
 }
 
 /*
@@ -1014,7 +1014,7 @@ is_unbound(enum kx_wrap_alg w)
 
 /* TDEA-CBC with the IV the document gives (GP AlgorithmParameters). */
 static int
-tdea_cbc_iv(const kx_secret *kek, const kx_keyval *val, kx_secret **out,
+tdea_cbc_iv(const kx_secret *kek, const kxi_keyval *val, kx_secret **out,
     kx_diag *d)
 {
 	uint8_t k24[24];
@@ -1047,7 +1047,7 @@ static int
 unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
     kx_secret **out, kx_diag *d)
 {
-	const kx_keyval *val = &k->value;
+	const kxi_keyval *val = &k->value;
 	kx_diag *why = kx_diag_new();
 	const kx_finding *f;
 	int r;
@@ -1061,7 +1061,7 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		r = tdea_cbc_iv(kek, val, out, why);
 	else if (val->iv.n != 0)
 		r = KX_FAIL(why, KX_ESYNTAX, "%s takes no IV",
-		    kx_name(KX_E_WRAP_ALG, val->alg));
+		    kx_name(KX_ENUM_WRAP_ALG, val->alg));
 	else
 		r = kx_unwrap(val->alg, kek, val->data.p, val->data.n, NULL, 0,
 		    out, why);
@@ -1070,7 +1070,7 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the %s "
 		    "value does not unwrap under transport key %s (%s)",
-		    kx_name(KX_E_WRAP_ALG, val->alg), val->kek_id,
+		    kx_name(KX_ENUM_WRAP_ALG, val->alg), val->kek_id,
 		    f != NULL ? f->message : kx_strerror(r));
 	}
 	kx_diag_free(why);
@@ -1098,8 +1098,8 @@ unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "a %s %s "
 		    "value cannot be imported",
-		    kx_name(KX_E_VALUE_FORM, k->value.form),
-		    kx_name(KX_E_WRAP_ALG, k->value.alg));
+		    kx_name(KX_ENUM_VALUE_FORM, k->value.form),
+		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
 		goto out;
 	}
 	/* an unbound value has its KCV as its only check: required */
@@ -1108,7 +1108,7 @@ unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
 		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &k->loc[KXF_KCV], k->prof.id, "the %s value "
 		    "is not bound and the key has no KCV to check it against: "
-		    "refused", kx_name(KX_E_WRAP_ALG, k->value.alg));
+		    "refused", kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
 		goto out;
 	}
 	if ((r = bound ? bound_open(doc, k, c, aad, md, out, d) :
@@ -1179,7 +1179,7 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 	kx_secret *v = NULL;
 	kx_buf aad = { 0 };
 	uint8_t md[32];
-	const kx_tk *t;
+	const kxi_tk *t;
 	size_t i;
 	int r, r2, bad = 0;
 
@@ -1263,7 +1263,7 @@ out:
 struct rewrap {
 	kx_doc *doc;
 	struct xcache *c;
-	kx_keyval *vals;
+	kxi_keyval *vals;
 	enum kx_alg alg;
 	const char *to_id;
 };

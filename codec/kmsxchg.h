@@ -247,10 +247,10 @@ enum kx_kcv_method { KX_KCV_NONE = 0, KX_KCV_GP_DES, KX_KCV_GP_AES,
  * "aes-siv-bound", ...).  kx_name() returns NULL for out-of-range values;
  * kx_value() returns -1 for unknown names.
  */
-enum kx_enum_type { KX_E_CLASS = 0, KX_E_ALG, KX_E_USAGE, KX_E_MODE_OF_OP,
-	KX_E_ROLE, KX_E_STATE, KX_E_REVOCATION, KX_E_KEYMODE, KX_E_FORM,
-	KX_E_HASH, KX_E_SPLIT, KX_E_RELATION, KX_E_SCP, KX_E_DIVERSIFICATION,
-	KX_E_VALUE_FORM, KX_E_WRAP_ALG, KX_E_KCV_METHOD, KX_E__N };
+enum kx_enum_type { KX_ENUM_CLASS = 0, KX_ENUM_ALG, KX_ENUM_USAGE, KX_ENUM_MODE_OF_OP,
+	KX_ENUM_ROLE, KX_ENUM_STATE, KX_ENUM_REVOCATION, KX_ENUM_KEYMODE, KX_ENUM_FORM,
+	KX_ENUM_HASH, KX_ENUM_SPLIT, KX_ENUM_RELATION, KX_ENUM_SCP, KX_ENUM_DIVERSIFICATION,
+	KX_ENUM_VALUE_FORM, KX_ENUM_WRAP_ALG, KX_ENUM_KCV_METHOD, KX_ENUM__N };
 const char *kx_name(enum kx_enum_type t, int v);
 int kx_value(enum kx_enum_type t, const char *name);
 int kx_enum_count(enum kx_enum_type t);
@@ -390,8 +390,8 @@ int kx_combine(kx_secret *const *parts, const uint8_t *xs, unsigned k,
  *   parts: 3
  *   threshold: 2             (xor: equal to parts)
  *   method: xor|shamir
- *   algorithm: aes           (kx_name(KX_E_ALG))
- *   kcv-method: gp-aes       (kx_name(KX_E_KCV_METHOD))
+ *   algorithm: aes           (kx_name(KX_ENUM_ALG))
+ *   kcv-method: gp-aes       (kx_name(KX_ENUM_KCV_METHOD))
  *   component-kcv: 1A2B3C    (KCV of this component's value)
  *   key-kcv: 4D5E6F          (KCV of the whole key)
  *   value: 00112233...       (hex)

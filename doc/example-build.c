@@ -44,12 +44,12 @@ describe(const kx_key *k)
 	if (kcv != NULL)
 		kx_hex_encode(kcv, kcvlen, hex);
 	fprintf(stderr, "%s: %s-%u %s, %s, %s..%s, usage", kx_key_id(k),
-	    kx_name(KX_E_ALG, kx_key_alg(k)), kx_key_length_bits(k),
-	    kx_name(KX_E_CLASS, kx_key_class(k)),
-	    kx_name(KX_E_STATE, kx_key_state(k)), nb, na);
+	    kx_name(KX_ENUM_ALG, kx_key_alg(k)), kx_key_length_bits(k),
+	    kx_name(KX_ENUM_CLASS, kx_key_class(k)),
+	    kx_name(KX_ENUM_STATE, kx_key_state(k)), nb, na);
 	for (u = 0; u < KX_U__N; u++)
 		if (kx_key_usage(k) & KX_USAGE_BIT(u))
-			fprintf(stderr, " %s", kx_name(KX_E_USAGE, u));
+			fprintf(stderr, " %s", kx_name(KX_ENUM_USAGE, u));
 	fprintf(stderr, ", export %s to",
 	    kx_key_export_allowed(k) ? "allowed" : "refused");
 	for (i = 0; i < kx_key_export_destination_count(k); i++)
@@ -57,7 +57,7 @@ describe(const kx_key *k)
 	if (kx_key_gp_get(k, &gp))
 		fprintf(stderr, ", GP KVN %02X KID %02X", gp.kvn, gp.kid);
 	fprintf(stderr, ", KCV %s (%s)\n", kcv != NULL ? hex : "none",
-	    kcv != NULL ? kx_name(KX_E_KCV_METHOD, m) : "-");
+	    kcv != NULL ? kx_name(KX_ENUM_KCV_METHOD, m) : "-");
 }
 
 int

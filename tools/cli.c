@@ -313,12 +313,12 @@ cli_alg(struct cli *cli, const char *opt, const char *arg, unsigned allowed,
 		*exact = 0;
 		return CLI_OK;
 	}
-	if ((v = kx_value(KX_E_ALG, arg)) >= 0 && v < 32 &&
+	if ((v = kx_value(KX_ENUM_ALG, arg)) >= 0 && v < 32 &&
 	    (allowed & (1u << v))) {
 		*alg = (enum kx_alg)v;
 		return CLI_OK;
 	}
-	choices(KX_E_ALG, allowed, tdea ? "tdea" : NULL, ch, sizeof(ch));
+	choices(KX_ENUM_ALG, allowed, tdea ? "tdea" : NULL, ch, sizeof(ch));
 	return cli_usage(cli, "--%s: expected %s, got '%s'", opt, ch, arg);
 }
 
@@ -352,16 +352,16 @@ cli_kcv_method(struct cli *cli, const char *opt, const char *arg,
 	else if (strcmp(arg, "zero") == 0)
 		v = KX_KCV_ZERO_BLOCK;
 	else
-		v = kx_value(KX_E_KCV_METHOD, arg);
+		v = kx_value(KX_ENUM_KCV_METHOD, arg);
 	if (v == KX_KCV_SPKI_SHA256 && alg != KX_ALG_RSA && alg != KX_ALG_EC)
 		return cli_usage(cli, "--%s: spki-sha256 is the fingerprint of "
 		    "an rsa or ec public key, not a KCV of a %s key", opt,
-		    kx_name(KX_E_ALG, alg));
+		    kx_name(KX_ENUM_ALG, alg));
 	if (v > KX_KCV_NONE) {
 		*m = (enum kx_kcv_method)v;
 		return CLI_OK;
 	}
-	choices(KX_E_KCV_METHOD, ~(1u | 1u << KX_KCV_SPKI_SHA256), NULL, ch,
+	choices(KX_ENUM_KCV_METHOD, ~(1u | 1u << KX_KCV_SPKI_SHA256), NULL, ch,
 	    sizeof(ch));
 	return cli_usage(cli, "--%s: expected gp, zero, %s, got '%s'", opt,
 	    ch, arg);

@@ -114,10 +114,10 @@ void cli_print_findings(struct cli *cli, const kx_diag *d, size_t first,
 
 /*
  * Algorithm and KCV-method names are the model's (kx_name, codec/names.c),
- * no second list here.  cli_alg takes a name of KX_E_ALG whose bit is in
+ * no second list here.  cli_alg takes a name of KX_ENUM_ALG whose bit is in
  * allowed (CLI_ALG(x) | ...), or the family name "tdea" when tdea is set:
  * *exact is then 0 (TDEA3, refined by the key length with cli_alg_fit).
- * cli_kcv_method takes a name of KX_E_KCV_METHOD, or the shorthands "gp"
+ * cli_kcv_method takes a name of KX_ENUM_KCV_METHOD, or the shorthands "gp"
  * (gp-aes for an AES key, gp-des otherwise) and "zero" (zero-block).
  * Both return an exit code and name the choices on a usage error.
  */

@@ -141,8 +141,8 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	    "C_WrapKey under %s as %s: NOT bound to its profile (a token "
 	    "cannot compute the aes-siv-bound wrap)\n", kx_key_id(k),
 	    kx_p11_label(t), kcv != NULL ? hex : "none",
-	    kcv != NULL ? kx_name(KX_E_KCV_METHOD, m) : "-",
-	    kekid, kx_name(KX_E_WRAP_ALG, w));
+	    kcv != NULL ? kx_name(KX_ENUM_KCV_METHOD, m) : "-",
+	    kekid, kx_name(KX_ENUM_WRAP_ALG, w));
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);
@@ -257,7 +257,7 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	    "key (wrap, unwrap; sensitive, not extractable): KCV %s (%s) "
 	    "matches, computed in the token; combined in process on the "
 	    "secure heap (%s), moved in with %s, wiped\n", kx_p11_label(t),
-	    hex, kx_name(KX_E_KCV_METHOD, m), kx_p11_has_xor(t) ?
+	    hex, kx_name(KX_ENUM_KCV_METHOD, m), kx_p11_has_xor(t) ?
 	    "in-token CKM_XOR_BASE_AND_DATA is not used yet" :
 	    "the token has no CKM_XOR_BASE_AND_DATA", how);
 	ex = CLI_OK;

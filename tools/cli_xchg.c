@@ -79,7 +79,7 @@ cli_kek_load(struct cli *cli, const char *what, const char *src,
 		cli_kek_free(kek);
 		return cli_usage(cli, "--%s %s, but the %s components are %s",
 		    alg_opt, is_tdea(fam) ? "tdea" : "aes", what,
-		    kx_name(KX_E_ALG, kek->alg));
+		    kx_name(KX_ENUM_ALG, kek->alg));
 	}
 	return CLI_OK;
 }
@@ -255,7 +255,7 @@ cli_kek_kcv(struct cli *cli, const char *opt, const char *arg,
 	int m = KX_KCV_NONE;
 
 	if (colon != NULL && strcmp(colon + 1, "gp") != 0 &&
-	    (m = kx_value(KX_E_KCV_METHOD, colon + 1)) <= KX_KCV_NONE)
+	    (m = kx_value(KX_ENUM_KCV_METHOD, colon + 1)) <= KX_KCV_NONE)
 		return cli_usage(cli, "--%s: method '%s' is not gp, gp-des, "
 		    "gp-aes, zero-block or cmac", opt, colon + 1);
 	if (kx_hex_decode(arg, hl, x->kek_kcv, sizeof(x->kek_kcv), &n) !=

@@ -332,7 +332,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
 		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
-		    "KCV", hex, kx_name(KX_E_KCV_METHOD, m), gp ?
+		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), gp ?
 		    "tdea-ecb (GP form, not bound)" : "bound and wrapped",
 		    x.xo.kek_id);
 	}

@@ -137,12 +137,12 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 		kx_hex_encode(kcv, len, hex);
 		fprintf(s->status, "verified %s: %s %s (%s) matches; the "
 		    "value was not bound to its profile\n", kx_key_id(k), what,
-		    hex, kx_name(KX_E_KCV_METHOD, m));
+		    hex, kx_name(KX_ENUM_KCV_METHOD, m));
 	} else {
 		kx_hex_encode(kcv, len, hex);
 		fprintf(s->status, "verified %s: profile binding intact, "
 		    "%s %s (%s) matches\n", kx_key_id(k), what, hex,
-		    kx_name(KX_E_KCV_METHOD, m));
+		    kx_name(KX_ENUM_KCV_METHOD, m));
 	}
 	s->n++;
 	if (s->dir == NULL)

@@ -78,9 +78,9 @@ cmd_kcv(int argc, char **argv, struct cli *cli)
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || len < lo || len > hi)
 		return lo == hi ?
 		    cli_usage(cli, "--len: a %s KCV has %zu bytes",
-		    kx_name(KX_E_KCV_METHOD, m), lo) :
+		    kx_name(KX_ENUM_KCV_METHOD, m), lo) :
 		    cli_usage(cli, "--len: a %s KCV has %zu to %zu bytes",
-		    kx_name(KX_E_KCV_METHOD, m), lo, hi);
+		    kx_name(KX_ENUM_KCV_METHOD, m), lo, hi);
 
 	if ((ex = cli_load_key(cli, "key", src, alg, 0, &key)) != CLI_OK)
 		goto out;

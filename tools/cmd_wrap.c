@@ -69,7 +69,7 @@ wrap_alg(struct cli *cli, const char *name, enum kx_wrap_alg *out)
 
 	if (name == NULL)
 		return cli_usage(cli, "missing --alg");
-	v = kx_value(KX_E_WRAP_ALG, name);
+	v = kx_value(KX_ENUM_WRAP_ALG, name);
 	switch (v) {
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:

@@ -71,7 +71,7 @@ perr(struct pctx *c, const xmlNode *n, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
-	kx_loc loc = { 0, 0, -1 };
+	kxi_loc loc = { 0, 0, -1 };
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -218,12 +218,12 @@ attr_names(struct pctx *c, const xmlNode *n, const char *name,
 static void
 read_match(struct pctx *c, const xmlNode *n, struct kxi_pol_match *m)
 {
-	m->roles = attr_names(c, n, "roles", KX_E_ROLE);
-	m->algs = attr_names(c, n, "algorithms", KX_E_ALG);
-	m->classes = attr_names(c, n, "classes", KX_E_CLASS);
-	m->usage = attr_names(c, n, "usages", KX_E_USAGE);
-	m->usage_any = attr_names(c, n, "any-usage", KX_E_USAGE);
-	m->scps = attr_names(c, n, "scps", KX_E_SCP);
+	m->roles = attr_names(c, n, "roles", KX_ENUM_ROLE);
+	m->algs = attr_names(c, n, "algorithms", KX_ENUM_ALG);
+	m->classes = attr_names(c, n, "classes", KX_ENUM_CLASS);
+	m->usage = attr_names(c, n, "usages", KX_ENUM_USAGE);
+	m->usage_any = attr_names(c, n, "any-usage", KX_ENUM_USAGE);
+	m->scps = attr_names(c, n, "scps", KX_ENUM_SCP);
 }
 
 /* Grow an arena array by one (bounded), or NULL with c->rc set. */
@@ -234,7 +234,7 @@ push(struct pctx *c, const xmlNode *n, void **arr, size_t *cnt,
 	void *e;
 
 	if (*cnt >= POLICY_MAX_ROWS) {
-		kx_loc loc = { 0, 0, -1 };
+		kxi_loc loc = { 0, 0, -1 };
 		long line = xmlGetLineNo(n);
 
 		loc.line = line > 0 ? (uint32_t)line : 0;
@@ -314,7 +314,7 @@ read_transition(struct pctx *c, const xmlNode *n)
 
 	if (alg == NULL || after == KX_UNSET_TIME)
 		return;
-	if ((a = kx_value(KX_E_ALG, alg)) <= KX_ALG_NONE) {
+	if ((a = kx_value(KX_ENUM_ALG, alg)) <= KX_ALG_NONE) {
 		perr(c, n, "unknown algorithm \"%s\"", alg);
 		return;
 	}
@@ -366,7 +366,7 @@ read_disallow_wrap(struct pctx *c, const xmlNode *n)
 
 	if (alg == NULL)
 		return;
-	if ((a = kx_value(KX_E_WRAP_ALG, alg)) <= KX_WRAP_NONE || a >= 32) {
+	if ((a = kx_value(KX_ENUM_WRAP_ALG, alg)) <= KX_WRAP_NONE || a >= 32) {
 		perr(c, n, "unknown wrap algorithm \"%s\"", alg);
 		return;
 	}
@@ -394,7 +394,7 @@ read_kvn(struct pctx *c, const xmlNode *n)
 	struct kxi_pol_kvn *e;
 	long lo = attr_uint(c, n, "min", 0xFF, 1);
 	long hi = attr_uint(c, n, "max", 0xFF, 1);
-	uint32_t roles = attr_names(c, n, "roles", KX_E_ROLE);
+	uint32_t roles = attr_names(c, n, "roles", KX_ENUM_ROLE);
 
 	if (lo < 0 || hi < 0)
 		return;
@@ -419,7 +419,7 @@ read_kid(struct pctx *c, const xmlNode *n)
 
 	if (role == NULL || kid < 0)
 		return;
-	if ((r = kx_value(KX_E_ROLE, role)) <= KX_ROLE_NONE) {
+	if ((r = kx_value(KX_ENUM_ROLE, role)) <= KX_ROLE_NONE) {
 		perr(c, n, "unknown role \"%s\"", role);
 		return;
 	}

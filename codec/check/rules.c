@@ -38,7 +38,7 @@
 struct vctx;
 struct rstream;
 typedef void (*check_fn)(struct vctx *, const kx_key *);
-static int st_known(struct vctx *v, const kx_key *k, const kx_relation_ref *r);
+static int st_known(struct vctx *v, const kx_key *k, const kxi_relation_ref *r);
 static int st_duplicates(struct vctx *v, int rule);
 
 /* Rule indices: R_KX001, R_KX002, ... */
@@ -82,7 +82,7 @@ struct vctx {
 	kx_diag *d;
 	unsigned phase;		/* the one kx_phase being run */
 	const struct kxi_plan *plan; /* export/import/rewrap: NULL for DOC */
-	kx_tk plan_tk;		/* the key of the plan, as a transport key */
+	kxi_tk plan_tk;		/* the key of the plan, as a transport key */
 	size_t nerr;		/* findings at error level */
 	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
 	size_t *byid;		/* indices of keys with an id, sorted by id */
@@ -193,7 +193,7 @@ knm(enum kx_enum_type t, int v)
 static const char *
 algname(enum kx_alg a)
 {
-	return knm(KX_E_ALG, a);
+	return knm(KX_ENUM_ALG, a);
 }
 
 /* "encrypt,wrap" for a usage mask, "-" for none. */
@@ -208,7 +208,7 @@ usage_str(uint32_t mask, char *buf, size_t size)
 		if ((mask & KX_USAGE_BIT(i)) == 0)
 			continue;
 		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-		    "%s%s", len ? "," : "", knm(KX_E_USAGE, i));
+		    "%s%s", len ? "," : "", knm(KX_ENUM_USAGE, i));
 		if (len >= size)
 			break;
 	}
@@ -225,7 +225,7 @@ tstr(int64_t t, char buf[21])
 }
 
 static const char *
-hexstr(const kx_bytes *b, char *buf, size_t size)
+hexstr(const kxi_bytes *b, char *buf, size_t size)
 {
 	size_t n = b->n;
 
@@ -267,7 +267,7 @@ state_usable(enum kx_state s)
 }
 
 static int
-strlist_has(const kx_strlist *l, const char *s)
+strlist_has(const kxi_strlist *l, const char *s)
 {
 	size_t i;
 
@@ -315,7 +315,7 @@ find_key(const struct vctx *v, const char *id)
  * The transport key with this id: the key of the plan in the export,
  * import and rewrap phases, else the document's.
  */
-static const kx_tk *
+static const kxi_tk *
 find_tk(const struct vctx *v, const char *id)
 {
 	if (v->plan != NULL)
@@ -361,7 +361,7 @@ find_waiver(const struct vctx *v, int r, const char *id,
  * severity and waivers.
  */
 static void KX_PRINTF(5, 6)
-emit_at(struct vctx *v, int r, const char *id, const kx_loc *loc,
+emit_at(struct vctx *v, int r, const char *id, const kxi_loc *loc,
     const char *fmt, ...)
 {
 	const struct kxi_pol_waiver *w, *expired = NULL;
@@ -392,10 +392,10 @@ emit_at(struct vctx *v, int r, const char *id, const kx_loc *loc,
 }
 
 /* Place of a field group, falling back to the key element. */
-static const kx_loc *
+static const kxi_loc *
 key_loc(const kx_key *k, enum kx_field f)
 {
-	const kx_loc *l = &k->loc[f];
+	const kxi_loc *l = &k->loc[f];
 
 	if (l->line == 0 && l->off < 0)
 		l = &k->loc[KXF_KEY];
@@ -527,7 +527,7 @@ length_fits(enum kx_alg a, unsigned bits)
 static int
 spki_fits(struct vctx *v, const kx_key *k)
 {
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	struct kxi_asym a;
 	kx_diag *d;
 	const char *why;
@@ -567,7 +567,7 @@ spki_fits(struct vctx *v, const kx_key *k)
 static void
 chk_alg_length(struct vctx *v, const kx_key *k)
 {
-	const kx_profile *p;
+	const kxi_profile *p;
 	size_t i;
 
 	if (k == NULL)
@@ -579,7 +579,7 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 	}
 	if (!class_fits(p->cls, p->alg)) {
 		emit(v, R_KX101, k, KXF_ALG, "class %s does not fit "
-		    "algorithm %s", nz(knm(KX_E_CLASS, p->cls)),
+		    "algorithm %s", nz(knm(KX_ENUM_CLASS, p->cls)),
 		    algname(p->alg));
 		return;
 	}
@@ -605,7 +605,7 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 	}
 	if (p->hmac_hash != KX_HASH_NONE && p->alg != KX_ALG_HMAC) {
 		emit(v, R_KX101, k, KXF_ALG, "hmac hash %s on a %s key",
-		    nz(knm(KX_E_HASH, p->hmac_hash)), algname(p->alg));
+		    nz(knm(KX_ENUM_HASH, p->hmac_hash)), algname(p->alg));
 		return;
 	}
 	if (p->spki.n != 0 && !spki_fits(v, k))
@@ -667,7 +667,7 @@ chk_usage_class(struct vctx *v, const kx_key *k)
 	if (bad != 0)
 		emit(v, R_KX102, k, KXF_USAGE, "usage %s not possible for a "
 		    "%s %s key", usage_str(bad, buf, sizeof(buf)),
-		    nz(knm(KX_E_CLASS, k->prof.cls)),
+		    nz(knm(KX_ENUM_CLASS, k->prof.cls)),
 		    algname(k->prof.alg));
 }
 
@@ -695,14 +695,14 @@ chk_expired(struct vctx *v, const kx_key *k)
 		return;
 	if (k->prof.not_after < v->now)
 		emit(v, R_KX104, k, KXF_VALIDITY, "%s key expired at %s "
-		    "(reference time %s)", knm(KX_E_STATE, k->prof.state),
+		    "(reference time %s)", knm(KX_ENUM_STATE, k->prof.state),
 		    tstr(k->prof.not_after, a), tstr(v->now, b));
 }
 
 static void
 chk_not_yet_valid(struct vctx *v, const kx_key *k)
 {
-	const kx_profile *p;
+	const kxi_profile *p;
 	char a[21], b[21];
 
 	if (k == NULL || !SET(k->prof.not_before))
@@ -712,7 +712,7 @@ chk_not_yet_valid(struct vctx *v, const kx_key *k)
 	    p->not_before > v->now)
 		emit(v, R_KX105, k, KXF_VALIDITY, "%s key is not valid "
 		    "before %s (reference time %s)",
-		    knm(KX_E_STATE, p->state), tstr(p->not_before, a),
+		    knm(KX_ENUM_STATE, p->state), tstr(p->not_before, a),
 		    tstr(v->now, b));
 	else if (p->state == KX_STATE_PRE_ACTIVE &&
 	    p->not_before <= v->now &&
@@ -725,14 +725,14 @@ chk_not_yet_valid(struct vctx *v, const kx_key *k)
 static void
 chk_state_fields(struct vctx *v, const kx_key *k)
 {
-	const kx_profile *p;
+	const kxi_profile *p;
 	const char *st;
 	char a[21], b[21];
 
 	if (k == NULL)
 		return;
 	p = &k->prof;
-	st = nz(knm(KX_E_STATE, p->state));
+	st = nz(knm(KX_ENUM_STATE, p->state));
 	if (p->state == KX_STATE_COMPROMISED && !SET(p->revoked_at))
 		emit(v, R_KX106, k, KXF_STATE, "state compromised without "
 		    "revoked-at");
@@ -741,7 +741,7 @@ chk_state_fields(struct vctx *v, const kx_key *k)
 		emit(v, R_KX106, k, KXF_STATE, "state %s but revoked "
 		    "(revoked-at %s, reason %s)", st,
 		    SET(p->revoked_at) ? tstr(p->revoked_at, a) : "-",
-		    nz(knm(KX_E_REVOCATION, p->revocation_reason)));
+		    nz(knm(KX_ENUM_REVOCATION, p->revocation_reason)));
 	else if (p->revocation_reason == KX_REV_KEY_COMPROMISE &&
 	    p->state != KX_STATE_COMPROMISED &&
 	    p->state != KX_STATE_DESTROYED)
@@ -795,7 +795,7 @@ chk_clear_production(struct vctx *v, const kx_key *k)
 	if (k->prof.mode != KX_KEYMODE_TEST)
 		emit(v, R_KX108, k, KXF_VALUE, "clear value on a %s key "
 		    "(clear values are for mode test only)",
-		    nz(knm(KX_E_KEYMODE, k->prof.mode)));
+		    nz(knm(KX_ENUM_KEYMODE, k->prof.mode)));
 }
 
 /* ---- KX110-KX116 GlobalPlatform ------------------------------------- */
@@ -830,7 +830,7 @@ static const struct {
 static void
 chk_gp_key_type(struct vctx *v, const kx_key *k)
 {
-	const kx_profile *p;
+	const kxi_profile *p;
 	int t;
 	size_t i;
 
@@ -851,7 +851,7 @@ chk_gp_key_type(struct vctx *v, const kx_key *k)
 			emit(v, R_KX110, k, KXF_GP, "GP key type %02X (%s) "
 			    "does not fit a %s %s/%u key", (unsigned)t,
 			    gp_types[i].what,
-			    nz(knm(KX_E_CLASS, p->cls)),
+			    nz(knm(KX_ENUM_CLASS, p->cls)),
 			    algname(p->alg), p->length_bits);
 		return;
 	}
@@ -903,7 +903,7 @@ chk_gp_kvn(struct vctx *v, const kx_key *k)
 			if (pk->roles != 0) {
 				unchecked(v, R_KX111, k, "the %s key has no "
 				    "GP KVN; policy %s limits it to %02X-%02X",
-				    nz(knm(KX_E_ROLE, k->prof.role)),
+				    nz(knm(KX_ENUM_ROLE, k->prof.role)),
 				    nz(v->pol->name), (unsigned)pk->min,
 				    (unsigned)pk->max);
 				return;
@@ -970,7 +970,7 @@ chk_gp_kid(struct vctx *v, const kx_key *k)
 	if (rows > 0)
 		emit(v, R_KX112, k, KXF_GP, "kid %02X on a %s key; policy %s "
 		    "requires %s", (unsigned)kid,
-		    nz(knm(KX_E_ROLE, k->prof.role)), nz(v->pol->name),
+		    nz(knm(KX_ENUM_ROLE, k->prof.role)), nz(v->pol->name),
 		    want);
 }
 
@@ -1113,7 +1113,7 @@ chk_gp_duplicate(struct vctx *v, const kx_key *k)
 		return;
 	}
 	for (i = 0; i < doc->nkeys; i++) {
-		const kx_profile *p = &doc->keys[i].prof;
+		const kxi_profile *p = &doc->keys[i].prof;
 
 		if (p->has_gp && p->gp.kvn != KX_UNSET &&
 		    p->gp.kid != KX_UNSET)
@@ -1145,7 +1145,7 @@ chk_gp_duplicate(struct vctx *v, const kx_key *k)
 static void
 chk_gp_scp(struct vctx *v, const kx_key *k)
 {
-	const kx_profile *p;
+	const kxi_profile *p;
 	int ok;
 
 	if (k == NULL || !k->prof.has_gp || k->prof.gp.scp == KX_SCP_NONE)
@@ -1172,7 +1172,7 @@ chk_gp_scp(struct vctx *v, const kx_key *k)
 	}
 	if (!ok)
 		emit(v, R_KX116, k, KXF_GP, "%s does not work with a %s key",
-		    nz(knm(KX_E_SCP, p->gp.scp)), algname(p->alg));
+		    nz(knm(KX_ENUM_SCP, p->gp.scp)), algname(p->alg));
 }
 
 /* ---- KX120-KX126 export restrictions -------------------------------- */
@@ -1197,14 +1197,14 @@ chk_export_allowed(struct vctx *v, const kx_key *k)
 			continue;
 		emit(v, R_KX120, k, KXF_EXPORT, "non-exportable key carries a "
 		    "%s value for recipient %s (holder %s, owner %s)",
-		    knm(KX_E_VALUE_FORM, k->value.form), r,
+		    knm(KX_ENUM_VALUE_FORM, k->value.form), r,
 		    nz(k->prof.holder), nz(k->prof.owner));
 		return;
 	}
 }
 
 static unsigned
-key_strength(const kx_profile *p)
+key_strength(const kxi_profile *p)
 {
 	return kx_strength(p->alg, p->length_bits, p->hmac_hash);
 }
@@ -1249,7 +1249,7 @@ to_be(const struct vctx *v)
 static void
 chk_weak_wrap(struct vctx *v, const kx_key *k)
 {
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	unsigned ws, need;
 
 	if (k == NULL || !wrapped_under_kek(k) ||
@@ -1264,7 +1264,7 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 			    "(%s/%u, %s: %u bits) below the key's minimum "
 			    "wrapping strength %u bits", to_be(v), tk->id,
 			    algname(tk->alg), tk->length_bits,
-			    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws, need);
+			    nz(knm(KX_ENUM_WRAP_ALG, k->value.alg)), ws, need);
 		return;
 	}
 	need = key_strength(&k->prof);
@@ -1273,7 +1273,7 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 		    "%s: %u bits) weaker than the key (%s/%u: %u bits)",
 		    to_be(v), tk->id,
 		    algname(tk->alg), tk->length_bits,
-		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), ws,
+		    nz(knm(KX_ENUM_WRAP_ALG, k->value.alg)), ws,
 		    algname(k->prof.alg), k->prof.length_bits, need);
 }
 
@@ -1286,7 +1286,7 @@ chk_weak_wrap(struct vctx *v, const kx_key *k)
 static void
 chk_rsa_wrap(struct vctx *v, const kx_key *k)
 {
-	const kx_tk *tk;
+	const kxi_tk *tk;
 
 	if (k == NULL || !wrapped_under_kek(k) ||
 	    (tk = find_tk(v, k->value.kek_id)) == NULL ||
@@ -1322,7 +1322,7 @@ chk_import_allowed(struct vctx *v, const kx_key *k)
 static void
 chk_destination(struct vctx *v, const kx_key *k)
 {
-	const kx_strlist *dst;
+	const kxi_strlist *dst;
 	size_t i;
 
 	if (k == NULL || !has_value(k))
@@ -1345,7 +1345,7 @@ chk_destination(struct vctx *v, const kx_key *k)
 }
 
 static uint32_t
-forms_of(const kx_profile *p)
+forms_of(const kxi_profile *p)
 {
 	return p->export_.forms != 0 ? p->export_.forms :
 	    BIT(KX_FORM_BOUND_BLOCK);
@@ -1361,14 +1361,14 @@ forms_str(uint32_t forms, char *buf, size_t size)
 	for (i = 0; i < KX_FORM__N && len < size; i++)
 		if ((forms & BIT(i)) != 0)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s",
-			    len ? "," : "", knm(KX_E_FORM, i));
+			    len ? "," : "", knm(KX_ENUM_FORM, i));
 	return buf;
 }
 
 static void
 chk_export_form(struct vctx *v, const kx_key *k)
 {
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	char buf[64];
 	uint32_t forms;
 	int form;
@@ -1396,7 +1396,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	}
 	if ((forms & BIT(form)) == 0) {
 		emit(v, R_KX123, k, KXF_EXPORT, "value in form %s; the key "
-		    "allows export only as %s", knm(KX_E_FORM, form),
+		    "allows export only as %s", knm(KX_ENUM_FORM, form),
 		    forms_str(forms, buf, sizeof(buf)));
 		return;
 	}
@@ -1469,7 +1469,7 @@ static void
 compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
     const char *what)
 {
-	const kx_profile *p = &k->prof, *q = &b->prof;
+	const kxi_profile *p = &k->prof, *q = &b->prof;
 	char w[300], u[200];
 	size_t len = 0, i;
 	unsigned ep, eq;
@@ -1520,7 +1520,7 @@ compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
 		addw(w, sizeof(w), &len, "sensitive cleared");
 	if (state_rank(p->state) > state_rank(q->state))
 		addw(w, sizeof(w), &len, "state %s where the original is %s",
-		    knm(KX_E_STATE, p->state), knm(KX_E_STATE, q->state));
+		    knm(KX_ENUM_STATE, p->state), knm(KX_ENUM_STATE, q->state));
 	if (len > 0)
 		emit(v, R_KX124, k, KXF_KEY, "widens %s: %s", what, w);
 }
@@ -1561,8 +1561,8 @@ chk_export_inactive(struct vctx *v, const kx_key *k)
 	if (k->prof.state != KX_STATE_ACTIVE &&
 	    k->prof.state != KX_STATE_PRE_ACTIVE)
 		emit(v, R_KX125, k, KXF_STATE, "%s key carries a %s value",
-		    nz(knm(KX_E_STATE, k->prof.state)),
-		    knm(KX_E_VALUE_FORM, k->value.form));
+		    nz(knm(KX_ENUM_STATE, k->prof.state)),
+		    knm(KX_ENUM_VALUE_FORM, k->value.form));
 }
 
 static void
@@ -1618,14 +1618,14 @@ kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
 	}
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi) {
 		snprintf(buf, size, "%zu-byte %s KCV (a %s KCV has %s)", n,
-		    knm(KX_E_KCV_METHOD, m), knm(KX_E_KCV_METHOD, m),
+		    knm(KX_ENUM_KCV_METHOD, m), knm(KX_ENUM_KCV_METHOD, m),
 		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 		return buf;
 	}
 	return NULL;
 alg:
 	snprintf(buf, size, "KCV method %s does not fit a %s key",
-	    knm(KX_E_KCV_METHOD, m), algname(a));
+	    knm(KX_ENUM_KCV_METHOD, m), algname(a));
 	return buf;
 }
 
@@ -1644,7 +1644,7 @@ chk_kcv_form(struct vctx *v, const kx_key *k)
 		return;
 	}
 	for (i = 0; i < k->value.ncomponents; i++) {
-		const kx_component *c = &k->value.components[i];
+		const kxi_component *c = &k->value.components[i];
 
 		if (c->kcv.n > 0 && (why = kcv_problem(k->prof.alg,
 		    k->kcv_method, c->kcv.n, buf, sizeof(buf))) != NULL) {
@@ -1680,7 +1680,7 @@ chk_kcv_match(struct vctx *v, const kx_key *k)
 	char fx[2 * KX_FINGERPRINT_LEN + 1], fy[2 * KX_FINGERPRINT_LEN + 1];
 	char x[33], y[33], buf[128];
 	kx_secret *s = NULL;
-	kx_bytes got;
+	kxi_bytes got;
 	size_t i;
 
 	if (k == NULL)
@@ -1711,7 +1711,7 @@ chk_kcv_match(struct vctx *v, const kx_key *k)
 			emit(v, R_KX131, k, KXF_KCV, "KCV %s does not match "
 			    "the clear value (%s KCV is %s)",
 			    hexstr(&k->kcv, x, sizeof(x)),
-			    knm(KX_E_KCV_METHOD, k->kcv_method),
+			    knm(KX_ENUM_KCV_METHOD, k->kcv_method),
 			    hexstr(&got, y, sizeof(y)));
 		}
 		kx_secret_free(s);
@@ -1734,14 +1734,14 @@ chk_kcv_missing(struct vctx *v, const kx_key *k)
 		return;
 	if (is_des_family(k->prof.alg) || k->prof.alg == KX_ALG_AES)
 		emit(v, R_KX132, k, KXF_KCV, "%s value of a %s key has no KCV",
-		    knm(KX_E_VALUE_FORM, k->value.form),
+		    knm(KX_ENUM_VALUE_FORM, k->value.form),
 		    algname(k->prof.alg));
 }
 
 static void
 chk_tk_kcv(struct vctx *v, const kx_key *k)
 {
-	const kx_tk *t;
+	const kxi_tk *t;
 	char buf[128];
 	const char *why;
 	size_t i, j;
@@ -1824,7 +1824,7 @@ chk_unbound(struct vctx *v, const kx_key *k)
 		emit(v, R_KX138, o, KXF_VALUE, "the %s value is not bound: "
 		    "its profile and the document header were not protected "
 		    "in transit (only its KCV is checked)",
-		    nz(knm(KX_E_WRAP_ALG, o->value.alg)));
+		    nz(knm(KX_ENUM_WRAP_ALG, o->value.alg)));
 	}
 }
 
@@ -1869,7 +1869,7 @@ chk_duplicate_id(struct vctx *v, const kx_key *k)
 static void
 chk_unknown_kek(struct vctx *v, const kx_key *k)
 {
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	size_t i;
 	int need = 0;
 
@@ -1885,22 +1885,22 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 		return;
 	if (k->value.kek_id == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "%s value names no transport "
-		    "key", knm(KX_E_VALUE_FORM, k->value.form));
+		    "key", knm(KX_ENUM_VALUE_FORM, k->value.form));
 	else if ((tk = find_tk(v, k->value.kek_id)) == NULL)
 		emit(v, R_KX141, k, KXF_VALUE, "transport key %s is not "
 		    "defined in the document", k->value.kek_id);
 	else if (!wrap_fits(k->value.alg, tk->alg))
 		emit(v, R_KX141, k, KXF_VALUE, "wrap algorithm %s cannot use "
 		    "transport key %s (%s)",
-		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), nz(tk->id),
+		    nz(knm(KX_ENUM_WRAP_ALG, k->value.alg)), nz(tk->id),
 		    algname(tk->alg));
 }
 
 static void
 chk_split(struct vctx *v, const kx_key *k)
 {
-	const kx_split_info *s;
-	const kx_keyval *val;
+	const kxi_split_info *s;
+	const kxi_keyval *val;
 	size_t i, j, nc;
 
 	if (k == NULL)
@@ -1955,8 +1955,8 @@ chk_split(struct vctx *v, const kx_key *k)
 	if (s->method != KX_SPLIT_NONE && val->split_method != KX_SPLIT_NONE &&
 	    s->method != val->split_method) {
 		emit(v, R_KX142, k, KXF_VALUE, "value split %s but profile "
-		    "split %s", knm(KX_E_SPLIT, val->split_method),
-		    knm(KX_E_SPLIT, s->method));
+		    "split %s", knm(KX_ENUM_SPLIT, val->split_method),
+		    knm(KX_ENUM_SPLIT, s->method));
 		return;
 	}
 	if (val->split_method == KX_SPLIT_XOR && val->threshold != 0 &&
@@ -1985,7 +1985,7 @@ chk_split(struct vctx *v, const kx_key *k)
 static void
 chk_relation_ref(struct vctx *v, const kx_key *k)
 {
-	const kx_relation_ref *r;
+	const kxi_relation_ref *r;
 	size_t i;
 
 	if (k == NULL)
@@ -2004,7 +2004,7 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 		    find_against(v, r->ref) != NULL)
 			continue;
 		emit(v, R_KX143, k, KXF_RELATIONS, "%s %s: no such key in "
-		    "the document", knm(KX_E_RELATION, r->type), r->ref);
+		    "the document", knm(KX_ENUM_RELATION, r->type), r->ref);
 	}
 }
 
@@ -2030,7 +2030,7 @@ min_at(const struct kxi_pol_min *m, size_t n, int64_t t)
 static void
 chk_strength_min(struct vctx *v, const kx_key *k)
 {
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	unsigned min, s;
 
 	if (k == NULL)
@@ -2055,7 +2055,7 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 		emit(v, R_KX150, k, KXF_VALUE, "wrapping under %s (%s/%u, %s) "
 		    "has %u bits of security, policy %s requires %u", tk->id,
 		    algname(tk->alg), tk->length_bits,
-		    nz(knm(KX_E_WRAP_ALG, k->value.alg)), s,
+		    nz(knm(KX_ENUM_WRAP_ALG, k->value.alg)), s,
 		    nz(v->pol->name), min);
 }
 
@@ -2066,7 +2066,7 @@ static void
 chk_transition(struct vctx *v, const kx_key *k)
 {
 	const struct kxi_pol_transition *t;
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	char buf[200], a[21];
 	int64_t when;
 	size_t i;
@@ -2108,7 +2108,7 @@ chk_transition(struct vctx *v, const kx_key *k)
  * matches.  absent (may be NULL) gets the names of the absent fields.
  */
 static int
-pol_applies(const struct kxi_pol_match *m, const kx_profile *p,
+pol_applies(const struct kxi_pol_match *m, const kxi_profile *p,
     char *absent, size_t size)
 {
 	const char *miss[4];
@@ -2175,7 +2175,7 @@ chk_cryptoperiod(struct vctx *v, const kx_key *k)
 {
 	const struct kxi_pol_period *e, *worst = NULL, *unknown = NULL;
 	const struct kxi_pol_period *none = NULL;
-	const kx_profile *p;
+	const kxi_profile *p;
 	char absent[64] = "", a[64];
 	int64_t start, orig = INT64_MIN, lim = INT64_MAX, end;
 	const char *how = NULL;
@@ -2279,7 +2279,7 @@ chk_legacy_wrap(struct vctx *v, const kx_key *k)
 	if ((v->pol->disallowed_wraps & BIT(k->value.alg)) != 0)
 		emit(v, R_KX153, k, KXF_VALUE, "wrap algorithm %s is "
 		    "disallowed by policy %s",
-		    nz(knm(KX_E_WRAP_ALG, k->value.alg)),
+		    nz(knm(KX_ENUM_WRAP_ALG, k->value.alg)),
 		    nz(v->pol->name));
 }
 
@@ -2298,7 +2298,7 @@ chk_forbidden(struct vctx *v, const kx_key *k)
 		case 1:
 			emit(v, R_KX154, k, KXF_USAGE, "%s %s key with usage "
 			    "%s is forbidden by policy %s: %s",
-			    nz(knm(KX_E_ROLE, k->prof.role)),
+			    nz(knm(KX_ENUM_ROLE, k->prof.role)),
 			    algname(k->prof.alg),
 			    usage_str(k->prof.usage, buf, sizeof(buf)),
 			    nz(v->pol->name), nz(f->reason));
@@ -2347,7 +2347,7 @@ kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek,
     enum kx_alg key_alg, size_t key_len, const char *id,
     const kx_policy *policy, int64_t now, kx_diag *d)
 {
-	static const kx_loc none = { 0, 0, -1 };
+	static const kxi_loc none = { 0, 0, -1 };
 	size_t klen;
 	kx_doc doc;
 	struct vctx v;
@@ -2386,7 +2386,7 @@ kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek,
 	policy_sevs(&v);
 	if (kek_alg == KX_ALG_RSA && bits < RSA_WRAP_MIN)
 		emit_at(&v, R_KX128, id, &none, "%s under a %u-bit rsa key; "
-		    "rsa keys wrap only from %u bits", knm(KX_E_WRAP_ALG, alg),
+		    "rsa keys wrap only from %u bits", knm(KX_ENUM_WRAP_ALG, alg),
 		    bits, RSA_WRAP_MIN);
 	/*
 	 * The key's strength from its algorithm, or, when not known, as
@@ -2400,12 +2400,12 @@ kx_wrap_check(enum kx_wrap_alg alg, const kx_secret *kek,
 	if (ws < need && key_alg != KX_ALG_NONE)
 		emit_at(&v, R_KX121, id, &none, "%s under the %s/%u KEK (%u "
 		    "bits) is weaker than the key (%s/%u: %u bits)",
-		    knm(KX_E_WRAP_ALG, alg), algname(kek_alg), bits, ws,
+		    knm(KX_ENUM_WRAP_ALG, alg), algname(kek_alg), bits, ws,
 		    algname(key_alg), key_bits, need);
 	else if (ws < need)
 		emit_at(&v, R_KX121, id, &none, "%s under the %s/%u KEK (%u "
 		    "bits) is weaker than a %zu-byte key of unnamed algorithm "
-		    "(%u bits, as AES or HMAC)", knm(KX_E_WRAP_ALG, alg),
+		    "(%u bits, as AES or HMAC)", knm(KX_ENUM_WRAP_ALG, alg),
 		    algname(kek_alg), bits, ws, key_len, need);
 	return v.nerr > 0 ? KX_EPOLICY : KX_OK;
 }
@@ -2543,7 +2543,7 @@ struct hset {
 struct dup140 {
 	char *id;
 	size_t ord, prev;
-	kx_loc loc;
+	kxi_loc loc;
 };
 
 struct dup115 {
@@ -2551,7 +2551,7 @@ struct dup115 {
 	size_t aidn, ord;
 	int kvn, kid;
 	char *id, *first;
-	kx_loc loc;
+	kxi_loc loc;
 };
 
 struct pend {
@@ -2560,7 +2560,7 @@ struct pend {
 	size_t pos, seq;	/* where its finding goes in rd; order */
 	char *key_id, *ref;
 	enum kx_relation type;
-	kx_loc loc;
+	kxi_loc loc;
 };
 
 struct rstream {
@@ -2722,7 +2722,7 @@ pend_free(struct pend *p)
 
 /* KX143 in one pass: a reference to an id not seen yet waits for it. */
 static int
-st_known(struct vctx *v, const kx_key *k, const kx_relation_ref *r)
+st_known(struct vctx *v, const kx_key *k, const kxi_relation_ref *r)
 {
 	struct rstream *st = v->st;
 	struct pend *p;
@@ -2780,7 +2780,7 @@ st_resolve(struct rstream *st, uint64_t h)
 }
 
 static uint64_t
-slot_hash(const kx_gp *g)
+slot_hash(const kxi_gp *g)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	int32_t kk[2] = { g->kvn, g->kid };
@@ -2796,7 +2796,7 @@ static void
 st_add(struct vctx *v, const kx_key *k)
 {
 	struct rstream *st = v->st;
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	struct dup140 *e;
 	struct dup115 *g;
 	size_t at;
@@ -2898,7 +2898,7 @@ static int
 st_duplicates(struct vctx *v, int rule)
 {
 	struct rstream *st = v->st;
-	kx_bytes b;
+	kxi_bytes b;
 	char aid[2 * 16 + 1];
 	size_t i;
 
@@ -2969,7 +2969,7 @@ pend_cmp(const void *a, const void *b)
 static void
 add_finding(kx_diag *d, const kx_finding *f)
 {
-	kx_loc l = { f->line, f->col, f->offset };
+	kxi_loc l = { f->line, f->col, f->offset };
 
 	kxi_diag_add(d, f->rule, f->severity, f->rc, f->file, &l, f->key_id,
 	    "%s", f->message);
@@ -3003,7 +3003,7 @@ st_flush(struct vctx *v, kx_diag *d)
 			kx_diag_clear(one);
 			v->d = one;
 			emit_at(v, R_KX143, p->key_id, &p->loc, "%s %s: no such "
-			    "key in the document", knm(KX_E_RELATION, p->type),
+			    "key in the document", knm(KX_ENUM_RELATION, p->type),
 			    p->ref);
 			for (k = 0; k < kx_diag_count(one); k++)
 				add_finding(d, kx_diag_get(one, k));

@@ -202,18 +202,18 @@ kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
 		    "fingerprint of a public key, not a KCV of a secret key");
 	if (!des && alg != KX_ALG_AES)
 		return KX_FAIL(d, KX_EUNSUPPORTED,
-		    "kcv: no KCV for algorithm %s", kx_name(KX_E_ALG, alg) ?
-		    kx_name(KX_E_ALG, alg) : "?");
+		    "kcv: no KCV for algorithm %s", kx_name(KX_ENUM_ALG, alg) ?
+		    kx_name(KX_ENUM_ALG, alg) : "?");
 	if (kx_alg_for_len(alg, klen, &implied) != KX_OK || implied != alg)
 		return KX_FAIL(d, KX_EINPUT,
 		    "kcv: a %zu-byte key is not %s", klen,
-		    kx_name(KX_E_ALG, alg));
+		    kx_name(KX_ENUM_ALG, alg));
 	bs = des ? 8 : 16;
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK)
 		return KX_FAIL(d, KX_EUSAGE, "kcv: unknown method %d", (int)m);
 	if (kcvlen < lo || kcvlen > hi)
 		return KX_FAIL(d, KX_EUSAGE, "kcv: a %s KCV has %s, not %zu",
-		    kx_name(KX_E_KCV_METHOD, m), kxi_kcv_len_text(m, lens,
+		    kx_name(KX_ENUM_KCV_METHOD, m), kxi_kcv_len_text(m, lens,
 		    sizeof(lens)), kcvlen);
 	if (des) {
 		ecb = "DES-EDE3-ECB";

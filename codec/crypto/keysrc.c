@@ -139,7 +139,7 @@ len_text(enum kx_alg alg, size_t len, char *buf, size_t size)
 static const char *
 alg_text(enum kx_alg alg)
 {
-	const char *n = kx_name(KX_E_ALG, alg);
+	const char *n = kx_name(KX_ENUM_ALG, alg);
 
 	return alg == KX_ALG_NONE || n == NULL ? "key" : n;
 }

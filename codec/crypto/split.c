@@ -99,7 +99,7 @@ kx_component_parity_check(const kx_component_info *ci,
 		return KX_FAIL(d, KX_ESYNTAX, "%s: byte %zu of the %s "
 		    "component is not in odd DES parity (components are "
 		    "checked, not adjusted, on input)", name ? name : "-", bad,
-		    kx_name(KX_E_ALG, ci->alg));
+		    kx_name(KX_ENUM_ALG, ci->alg));
 	return KX_OK;
 }
 
@@ -335,7 +335,7 @@ kx_component_write(const kx_component_info *ci, const kx_secret *value,
 	if (kx_alg_for_len(ci->alg, kx_secret_len(value), &a) != KX_OK ||
 	    a != ci->alg)
 		return KX_FAIL(d, KX_EUSAGE, "component: a %zu-byte value is "
-		    "not %s", kx_secret_len(value), kx_name(KX_E_ALG,
+		    "not %s", kx_secret_len(value), kx_name(KX_ENUM_ALG,
 		    ci->alg));
 	kl = ci->component_kcv_len ? ci->component_kcv_len :
 	    kx_kcv_default_len(ci->kcv_method);
@@ -347,7 +347,7 @@ kx_component_write(const kx_component_info *ci, const kx_secret *value,
 	    "threshold: %u\nmethod: %s\nalgorithm: %s\nkcv-method: %s\n"
 	    "component-kcv: %s\n", COMP_MAGIC, ci->index, ci->parts,
 	    ci->threshold, ci->method == KX_SPLIT_XOR ? "xor" : "shamir",
-	    kx_name(KX_E_ALG, ci->alg), kx_name(KX_E_KCV_METHOD,
+	    kx_name(KX_ENUM_ALG, ci->alg), kx_name(KX_ENUM_KCV_METHOD,
 	    ci->kcv_method), hex)) != KX_OK)
 		return r;
 	kxi_hex_encode(ci->key_kcv, ci->key_kcv_len, hex);
@@ -492,14 +492,14 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 		case F_ALG: {
 			int x = 0;
 
-			e = parse_enum(KX_E_ALG, v, vn, &x);
+			e = parse_enum(KX_ENUM_ALG, v, vn, &x);
 			ci->alg = (enum kx_alg)x;
 			break;
 		}
 		case F_KCVM: {
 			int x = 0;
 
-			e = parse_enum(KX_E_KCV_METHOD, v, vn, &x);
+			e = parse_enum(KX_ENUM_KCV_METHOD, v, vn, &x);
 			ci->kcv_method = (enum kx_kcv_method)x;
 			break;
 		}
@@ -533,7 +533,7 @@ kx_component_read(uint8_t *buf, size_t len, const char *name,
 	if (kx_alg_for_len(ci->alg, kx_secret_len(val), &a) != KX_OK ||
 	    a != ci->alg) {
 		r = KX_FAIL(d, KX_ESYNTAX, "%s: a %zu-byte value is not %s",
-		    name, kx_secret_len(val), kx_name(KX_E_ALG, ci->alg));
+		    name, kx_secret_len(val), kx_name(KX_ENUM_ALG, ci->alg));
 		goto out;
 	}
 	if ((r = kx_kcv_compute(ci->alg, ci->kcv_method, val, kcv,

@@ -565,7 +565,7 @@ kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
 static const char *
 wname(enum kx_wrap_alg alg)
 {
-	const char *s = kx_name(KX_E_WRAP_ALG, alg);
+	const char *s = kx_name(KX_ENUM_WRAP_ALG, alg);
 
 	return s ? s : "?";
 }

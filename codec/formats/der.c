@@ -8,7 +8,7 @@
  * differential test against the hub's canon.c, which the bound wraps
  * use; tests/unit/test_canon.c).
  * Carries every field of the model (codec/internal.h); nothing is lost.
- * Does not carry the source place of items (kx_loc) or doc->source.
+ * Does not carry the source place of items (kxi_loc) or doc->source.
  *
  * Canonical form: the writer emits DER only, omits empty lists and
  * "none" enumerations, trims named BIT STRINGs (X.690 11.2.2).  The
@@ -205,7 +205,7 @@ tlv_child(const uint8_t *b, const struct tlv *parent, unsigned long tag,
 
 /* Source places of one key's fields by the KeyProfile/Key tag numbers. */
 static void
-key_places(const uint8_t *b, const struct tlv *key, kx_loc *loc)
+key_places(const uint8_t *b, const struct tlv *key, kxi_loc *loc)
 {
 	static const struct {
 		unsigned long tag;
@@ -425,7 +425,7 @@ wostr(struct wctx *w, const char *s)
 }
 
 static OCTET_STRING_t *
-wobytes(struct wctx *w, const kx_bytes *b)
+wobytes(struct wctx *w, const kxi_bytes *b)
 {
 	OCTET_STRING_t *p;
 
@@ -518,7 +518,7 @@ wobits(struct wctx *w, uint32_t mask)
 } while (0)
 
 static UTF8StringList_t *
-wlist(struct wctx *w, const kx_strlist *l, const char *what)
+wlist(struct wctx *w, const kxi_strlist *l, const char *what)
 {
 	UTF8StringList_t *p;
 	size_t i;
@@ -539,7 +539,7 @@ wlist(struct wctx *w, const kx_strlist *l, const char *what)
 }
 
 static Extensions_t *
-wexts(struct wctx *w, const kx_extension *e, size_t n)
+wexts(struct wctx *w, const kxi_extension *e, size_t n)
 {
 	Extensions_t *p;
 	size_t i;
@@ -583,7 +583,7 @@ woid(struct wctx *w, OBJECT_IDENTIFIER_t *dst, const char *s,
 }
 
 static void
-wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
+wprofile(struct wctx *w, KeyProfile_t *kp, const kxi_profile *p)
 {
 	size_t i;
 
@@ -597,7 +597,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 	if (p->nrevisions > 0 &&
 	    (kp->revisions = wnew(w, sizeof(*kp->revisions))) != NULL) {
 		for (i = 0; i < p->nrevisions; i++) {
-			const kx_revision *rv = &p->revisions[i];
+			const kxi_revision *rv = &p->revisions[i];
 			Revision_t *x = wnew(w, sizeof(*x));
 
 			if (x == NULL)
@@ -637,7 +637,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 	kp->usageLimit = wolong(w, p->usage_limit >= 0,
 	    (long)p->usage_limit);
 	if (p->has_gp && (kp->gp = wnew(w, sizeof(*kp->gp))) != NULL) {
-		const kx_gp *g = &p->gp;
+		const kxi_gp *g = &p->gp;
 		GpCardFields_t *o = kp->gp;
 
 		o->keyType = wolong(w, g->key_type != KX_UNSET, g->key_type);
@@ -646,7 +646,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 		if (g->kuq != KX_UNSET) {
 			uint8_t q[2] = { (uint8_t)(g->kuq >> 8),
 				(uint8_t)g->kuq };
-			kx_bytes b = { q, 2 };
+			kxi_bytes b = { q, 2 };
 
 			if (g->kuq_len == 1) {
 				b.p = q + 1;
@@ -731,7 +731,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kx_profile *p)
 }
 
 static KeyValue_t *
-wvalue(struct wctx *w, const kx_keyval *v)
+wvalue(struct wctx *w, const kxi_keyval *v)
 {
 	KeyValue_t *o;
 	size_t i;
@@ -754,7 +754,7 @@ wvalue(struct wctx *w, const kx_keyval *v)
 	if (v->ncomponents > 0 &&
 	    (o->components = wnew(w, sizeof(*o->components))) != NULL) {
 		for (i = 0; i < v->ncomponents; i++) {
-			const kx_component *c = &v->components[i];
+			const kxi_component *c = &v->components[i];
 			Component_t *x = wnew(w, sizeof(*x));
 
 			if (x == NULL)
@@ -773,7 +773,7 @@ wvalue(struct wctx *w, const kx_keyval *v)
 	if (v->nparts > 0 &&
 	    (o->parts = wnew(w, sizeof(*o->parts))) != NULL) {
 		for (i = 0; i < v->nparts; i++) {
-			const kx_part *pt = &v->parts[i];
+			const kxi_part *pt = &v->parts[i];
 			ValuePart_t *x = wnew(w, sizeof(*x));
 
 			if (x == NULL)
@@ -789,7 +789,7 @@ wvalue(struct wctx *w, const kx_keyval *v)
 }
 
 static TransportKeyRef_t *
-wtk(struct wctx *w, const kx_tk *t)
+wtk(struct wctx *w, const kxi_tk *t)
 {
 	TransportKeyRef_t *o;
 	unsigned i;
@@ -1068,7 +1068,7 @@ out:
 }
 
 int
-kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d)
+kxi_profile_der(const kxi_profile *p, kx_buf *out, kx_diag *d)
 {
 	struct wctx w = { KX_OK, d, NULL };
 	KeyProfile_t *kp = NULL;
@@ -1093,7 +1093,7 @@ out:
 }
 
 int
-kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+kxi_bound_der(const kx_doc *doc, const kxi_profile *p, kx_buf *out,
     kx_diag *d)
 {
 	struct wctx w = { KX_OK, d, NULL };
@@ -1131,7 +1131,7 @@ struct rctx {
 	kx_diag *d;
 	const char *name;
 	int r;			/* first error */
-	kx_loc loc;		/* current place */
+	kxi_loc loc;		/* current place */
 	const char *key_id;
 };
 
@@ -1180,7 +1180,7 @@ rstr(struct rctx *c, const UTF8String_t *s, const char *what)
 }
 
 static void
-rbytes(struct rctx *c, const OCTET_STRING_t *s, kx_bytes *out)
+rbytes(struct rctx *c, const OCTET_STRING_t *s, kxi_bytes *out)
 {
 	out->p = NULL;
 	out->n = 0;
@@ -1259,7 +1259,7 @@ rbits(struct rctx *c, const BIT_STRING_t *b, int nbits, const char *what)
 }
 
 static void
-rlist(struct rctx *c, const UTF8StringList_t *l, kx_strlist *out,
+rlist(struct rctx *c, const UTF8StringList_t *l, kxi_strlist *out,
     const char *what)
 {
 	int i;
@@ -1306,7 +1306,7 @@ ralloc(struct rctx *c, size_t n, size_t size)
 }
 
 static void
-rexts(struct rctx *c, const Extensions_t *x, kx_extension **out, size_t *n)
+rexts(struct rctx *c, const Extensions_t *x, kxi_extension **out, size_t *n)
 {
 	int i;
 
@@ -1324,7 +1324,7 @@ rexts(struct rctx *c, const Extensions_t *x, kx_extension **out, size_t *n)
 }
 
 static void
-rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
+rprofile(struct rctx *c, const KeyProfile_t *kp, kxi_profile *p)
 {
 	int i;
 
@@ -1339,7 +1339,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 	    (size_t)kp->revisions->list.count, sizeof(*p->revisions)))) {
 		for (i = 0; i < kp->revisions->list.count; i++) {
 			const Revision_t *x = kp->revisions->list.array[i];
-			kx_revision *rv = &p->revisions[i];
+			kxi_revision *rv = &p->revisions[i];
 
 			rv->version = rstr(c, x->version, "revision version");
 			rv->date = rtime(c, x->date, "revision date");
@@ -1352,8 +1352,8 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 	p->creator = rstr(c, kp->creator, "creator");
 	p->holder = rstr(c, kp->holder, "holder");
 	rlist(c, kp->custodians, &p->custodians, "custodians");
-	p->cls = renum(c, kp->Class, KX_E_CLASS, 1, "class");
-	p->alg = renum(c, kp->algorithm, KX_E_ALG, 1, "algorithm");
+	p->cls = renum(c, kp->Class, KX_ENUM_CLASS, 1, "class");
+	p->alg = renum(c, kp->algorithm, KX_ENUM_ALG, 1, "algorithm");
 	if (kp->lengthBits > (long)UINT_MAX)
 		rfail(c, "lengthBits too large");
 	else
@@ -1379,12 +1379,12 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 			    txt)) == NULL)
 				room(c);
 		}
-		p->hmac_hash = roenum(c, x->hmacHash, KX_E_HASH, "hmacHash");
+		p->hmac_hash = roenum(c, x->hmacHash, KX_ENUM_HASH, "hmacHash");
 		rbytes(c, x->publicKey, &p->spki);
 	}
 	p->modes = rbits(c, kp->allowedModes, KX_M__N, "allowedModes");
 	p->usage = rbits(c, &kp->usage, KX_U__N, "usage");
-	p->role = roenum(c, kp->role, KX_E_ROLE, "role");
+	p->role = roenum(c, kp->role, KX_ENUM_ROLE, "role");
 	p->usage_limit = kp->usageLimit ? *kp->usageLimit : -1;
 	if (kp->gp != NULL) {
 		const GpCardFields_t *g = kp->gp;
@@ -1401,25 +1401,25 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 		}
 		p->gp.access = rsmall(g->access);
 		if (g->scp != NULL) {
-			p->gp.scp = renum(c, g->scp->protocol, KX_E_SCP, 0,
+			p->gp.scp = renum(c, g->scp->protocol, KX_ENUM_SCP, 0,
 			    "gp scp");
 			p->gp.scp_i = rsmall(g->scp->i);
 		}
 		rbytes(c, g->sdAid, &p->gp.sd_aid);
 		p->gp.diversification = roenum(c, g->diversification,
-		    KX_E_DIVERSIFICATION, "gp diversification");
+		    KX_ENUM_DIVERSIFICATION, "gp diversification");
 	}
 	p->not_before = rtime(c, kp->notBefore, "notBefore");
 	p->not_after = rtime(c, kp->notAfter, "notAfter");
 	p->protect_until = rtime(c, kp->protectUntil, "protectUntil");
 	p->process_until = rtime(c, kp->processUntil, "processUntil");
 	p->cryptoperiod = rstr(c, kp->cryptoperiod, "cryptoperiod");
-	p->state = renum(c, kp->state, KX_E_STATE, 1, "state");
+	p->state = renum(c, kp->state, KX_ENUM_STATE, 1, "state");
 	p->state_since = rtime(c, kp->stateSince, "stateSince");
 	p->revoked_at = rtime(c, kp->revokedAt, "revokedAt");
 	p->revocation_reason = roenum(c, kp->revocationReason,
-	    KX_E_REVOCATION, "revocationReason");
-	p->mode = renum(c, kp->mode, KX_E_KEYMODE, 1, "mode");
+	    KX_ENUM_REVOCATION, "revocationReason");
+	p->mode = renum(c, kp->mode, KX_ENUM_KEYMODE, 1, "mode");
 	p->created = rtime(c, kp->created, "created");
 	p->export_.allowed = kp->export.allowed != 0;
 	p->export_.forms = rbits(c, kp->export.forms, KX_FORM__N,
@@ -1445,7 +1445,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 	if (kp->split != NULL) {
 		p->split.n = kp->split->n ? (unsigned)*kp->split->n : 0;
 		p->split.m = kp->split->m ? (unsigned)*kp->split->m : 0;
-		p->split.method = roenum(c, kp->split->method, KX_E_SPLIT,
+		p->split.method = roenum(c, kp->split->method, KX_ENUM_SPLIT,
 		    "split method");
 		p->split.dual_control = rtri(kp->split->dualControl);
 	}
@@ -1455,7 +1455,7 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 			const Relation_t *x = kp->relations->list.array[i];
 
 			p->relations[i].type = renum(c, x->type,
-			    KX_E_RELATION, 1, "relation type");
+			    KX_ENUM_RELATION, 1, "relation type");
 			p->relations[i].ref = rstr(c, &x->ref, "relation ref");
 		}
 		p->nrelations = (size_t)kp->relations->list.count;
@@ -1464,15 +1464,15 @@ rprofile(struct rctx *c, const KeyProfile_t *kp, kx_profile *p)
 }
 
 static void
-rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
+rvalue(struct rctx *c, const KeyValue_t *o, kxi_keyval *v)
 {
 	int i;
 
 	if (o == NULL)
 		return;
-	v->form = renum(c, o->form, KX_E_VALUE_FORM, 0, "value form");
+	v->form = renum(c, o->form, KX_ENUM_VALUE_FORM, 0, "value form");
 	v->kek_id = rstr(c, o->kekId, "kekId");
-	v->alg = roenum(c, o->algorithm, KX_E_WRAP_ALG, "value algorithm");
+	v->alg = roenum(c, o->algorithm, KX_ENUM_WRAP_ALG, "value algorithm");
 	rbytes(c, o->iv, &v->iv);
 	rbytes(c, o->data, &v->data);
 	if (o->binding != NULL) {
@@ -1484,7 +1484,7 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 	    (size_t)o->components->list.count, sizeof(*v->components)))) {
 		for (i = 0; i < o->components->list.count; i++) {
 			const Component_t *x = o->components->list.array[i];
-			kx_component *k = &v->components[i];
+			kxi_component *k = &v->components[i];
 
 			k->index = (int)x->index;
 			k->custodian = rstr(c, x->custodian, "custodian");
@@ -1494,7 +1494,7 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 		v->ncomponents = (size_t)o->components->list.count;
 	}
 	v->threshold = o->threshold ? (unsigned)*o->threshold : 0;
-	v->split_method = roenum(c, o->splitMethod, KX_E_SPLIT,
+	v->split_method = roenum(c, o->splitMethod, KX_ENUM_SPLIT,
 	    "value splitMethod");
 	if (o->clear != NULL && o->clear->size > 0) {
 		c->a->wipe = true;
@@ -1506,7 +1506,7 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 			c->a->wipe = true;
 		for (i = 0; i < o->parts->list.count; i++) {
 			const ValuePart_t *x = o->parts->list.array[i];
-			kx_part *pt = &v->parts[i];
+			kxi_part *pt = &v->parts[i];
 
 			pt->name = rstr(c, &x->name, "part name");
 			pt->order = x->order != NULL ? (int)*x->order :
@@ -1519,19 +1519,19 @@ rvalue(struct rctx *c, const KeyValue_t *o, kx_keyval *v)
 }
 
 static void
-rtk(struct rctx *c, const TransportKeyRef_t *o, kx_tk *t)
+rtk(struct rctx *c, const TransportKeyRef_t *o, kxi_tk *t)
 {
 	int i;
 
 	t->id = rstr(c, &o->id, "transport key id");
 	c->key_id = t->id;
-	t->alg = renum(c, o->algorithm, KX_E_ALG, 1, "algorithm");
+	t->alg = renum(c, o->algorithm, KX_ENUM_ALG, 1, "algorithm");
 	if (o->lengthBits > (long)UINT_MAX)
 		rfail(c, "lengthBits too large");
 	else
 		t->length_bits = (unsigned)o->lengthBits;
 	rbytes(c, o->kcv, &t->kcv);
-	t->kcv_method = roenum(c, o->kcvMethod, KX_E_KCV_METHOD,
+	t->kcv_method = roenum(c, o->kcvMethod, KX_ENUM_KCV_METHOD,
 	    "kcvMethod");
 	t->owner = rstr(c, o->owner, "owner");
 	t->version = rstr(c, o->version, "version");
@@ -1541,7 +1541,7 @@ rtk(struct rctx *c, const TransportKeyRef_t *o, kx_tk *t)
 
 		t->comp_n = (unsigned)x->n;
 		t->comp_m = x->m ? (unsigned)*x->m : 0;
-		t->comp_method = renum(c, x->method, KX_E_SPLIT, 1,
+		t->comp_method = renum(c, x->method, KX_ENUM_SPLIT, 1,
 		    "components method");
 		if (x->kcvs != NULL) {
 			if (x->kcvs->list.count != x->n) {
@@ -1647,7 +1647,7 @@ decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
 	asn_dec_rval_t rv;
 	asn_enc_rval_t er;
 	kx_buf re = { NULL, 0, 0, 0 };
-	kx_loc loc = { 0, 0, base };
+	kxi_loc loc = { 0, 0, base };
 	char err[256];
 	size_t errlen = sizeof(err);
 	int r;
@@ -1692,7 +1692,7 @@ static int
 canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
     const struct hmap *m, const char *name, const char *key_id, kx_diag *d)
 {
-	kx_loc loc = { 0, 0, base };
+	kxi_loc loc = { 0, 0, base };
 
 	if (mine->len == n && memcmp(mine->data, p, n) == 0)
 		return KX_OK;
@@ -1723,7 +1723,7 @@ struct der_reader {
 static int
 walk_fail(kx_diag *d, const char *name, int64_t off, const char *what)
 {
-	kx_loc loc = { 0, 0, off };
+	kxi_loc loc = { 0, 0, off };
 
 	return kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name, &loc,
 	    NULL, "der: %s at byte %lld", what, (long long)off);
@@ -1838,7 +1838,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	struct tlv top, list;
 	struct der_reader *r = NULL;
 	struct rctx c;
-	kx_loc loc = { 0, 0, 0 };
+	kxi_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
 	const char *what = NULL;
 	int rc = KX_EINTERNAL, i, has_keys;
@@ -1935,7 +1935,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	doc->comment = rstr(&c, x->comment, "comment");
 	for (i = 0; x->transportKeys && i < x->transportKeys->list.count &&
 	    c.r == KX_OK; i++) {
-		kx_tk *t = kxi_doc_add_tk(doc);
+		kxi_tk *t = kxi_doc_add_tk(doc);
 
 		if (t == NULL) {
 			rc = kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_ELIMIT,
@@ -1988,7 +1988,7 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	struct rctx *c = &r->c;
 	struct tlv e;
 	Key_t *ko = NULL;
-	kx_loc loc = { 0, 0, 0 };
+	kxi_loc loc = { 0, 0, 0 };
 	const char *what = WALK_BAD;
 	int64_t bad;
 	int rc;
@@ -2017,7 +2017,7 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	rvalue(c, ko->value, &k->value);
 	c->loc = k->loc[KXF_KCV];
 	rbytes(c, ko->kcv, &k->kcv);
-	k->kcv_method = roenum(c, ko->kcvMethod, KX_E_KCV_METHOD,
+	k->kcv_method = roenum(c, ko->kcvMethod, KX_ENUM_KCV_METHOD,
 	    "kcvMethod");
 	c->key_id = NULL;
 	if (c->r != KX_OK) {

@@ -21,7 +21,7 @@
  * the writer puts back (gp_exts: Format, the list pair when unusual,
  * KCVSize without a KCV, a TransportKey with no value, RSACRT, ...).  A
  * named Component (ECC_QX, CRT_P, ...) is a named part of the value
- * (kx_part), kept under its name, order and KCV; an unnamed one is the
+ * (kxi_part), kept under its name, order and KCV; an unnamed one is the
  * value itself.
  *
  * The document header is synthesised: doc.id = UniqueID, sender =
@@ -111,7 +111,7 @@ finding(struct rd *r, enum kxi_fact f, int rc, const xmlNode *n,
     const char *fmt, ...)
 {
 	char msg[512];
-	kx_loc loc = { 0, 0, -1 };
+	kxi_loc loc = { 0, 0, -1 };
 	va_list ap;
 	long line;
 
@@ -188,8 +188,8 @@ static int
 add_ext(struct rd *r, const xmlChar *ns, const char *name,
     const xmlChar *value)
 {
-	kx_profile *p = &r->k->prof;
-	kx_extension *e;
+	kxi_profile *p = &r->k->prof;
+	kxi_extension *e;
 
 	e = kxi_array_push(&r->doc->arena, (void **)&p->extensions,
 	    &p->nextensions, sizeof(*e));
@@ -618,13 +618,13 @@ keep_revision_extras(struct rd *r, xmlNode *c, size_t n)
 static int
 map_revisions(struct rd *r, xmlNode *revs)
 {
-	kx_profile *p = &r->k->prof;
+	kxi_profile *p = &r->k->prof;
 	xmlNode *c;
 	int64_t latest = KX_UNSET_TIME, earliest = KX_UNSET_TIME;
 
 	for (c = revs != NULL ? revs->children : NULL; c != NULL;
 	    c = c->next) {
-		kx_revision *rv;
+		kxi_revision *rv;
 		const char *t, *dg;
 		int64_t day, tod = 0;
 
@@ -667,7 +667,7 @@ map_revisions(struct rd *r, xmlNode *revs)
 static void
 map_alg(struct rd *r, xmlNode *ki)
 {
-	kx_profile *p = &r->k->prof;
+	kxi_profile *p = &r->k->prof;
 	const char *type = attr(r, ki, "Type"), *st = attr(r, ki, "SubType");
 	unsigned long long size = 0, e = 0;
 	int hs;
@@ -774,7 +774,7 @@ bool_attr(struct rd *r, xmlNode *el, const char *name)
 static void
 map_usage_attr(struct rd *r, xmlNode *us, xmlNode *at)
 {
-	kx_profile *p = &r->k->prof;
+	kxi_profile *p = &r->k->prof;
 	size_t i;
 	int b;
 
@@ -797,7 +797,7 @@ map_usage_attr(struct rd *r, xmlNode *us, xmlNode *at)
 static void
 map_dates(struct rd *r, xmlNode *ki)
 {
-	kx_profile *p = &r->k->prof;
+	kxi_profile *p = &r->k->prof;
 	const char *m;
 	int64_t t;
 
@@ -824,7 +824,7 @@ map_transport(struct rd *r, xmlNode *ki)
 	kx_key *k = r->k;
 	xmlNode *tk = child(ki, "TransportKey");
 	const char *id, *alg, *par, *nm;
-	kx_tk *t;
+	kxi_tk *t;
 
 	if (tk == NULL)
 		return;
@@ -872,7 +872,7 @@ map_transport(struct rd *r, xmlNode *ki)
 
 /* Dotted OID from its DER content octets. */
 static const char *
-oid_from_der(struct rd *r, const kx_bytes *b, const char **why)
+oid_from_der(struct rd *r, const kxi_bytes *b, const char **why)
 {
 	char buf[KXI_OID_MAX_TEXT + 2];
 
@@ -884,7 +884,7 @@ oid_from_der(struct rd *r, const kx_bytes *b, const char **why)
 
 static int
 decode_component(struct rd *r, xmlNode *c, const char *val, const char *enc,
-    kx_bytes *out)
+    kxi_bytes *out)
 {
 	if (enc == NULL || strcmp(enc, "HEX") == 0) {
 		if (kxi_hex_decode(&r->doc->arena, val, out) != KX_OK)
@@ -926,11 +926,11 @@ static void
 map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
     const char *enc)
 {
-	kx_keyval *val = &r->k->value;
-	kx_part *pt;
+	kxi_keyval *val = &r->k->value;
+	kxi_part *pt;
 	const char *kc;
 	unsigned long long ord = 0;
-	kx_bytes b = { NULL, 0 };
+	kxi_bytes b = { NULL, 0 };
 
 	if (v == NULL) {
 		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component %s has no "
@@ -1005,7 +1005,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	const char *kcvalg = attr(r, ki, "KCVAlgorithm"), *fmt;
 	unsigned long long kcvsize = 0, np = 0, pn = 0;
 	int hks, nvalues = 0;
-	kx_bytes data = { NULL, 0 }, kcv = { NULL, 0 };
+	kxi_bytes data = { NULL, 0 }, kcv = { NULL, 0 };
 
 	hks = uint_attr(r, ki, "KCVSize", 16, &kcvsize);
 	if ((fmt = attr(r, val, "Format")) != NULL && add_ext(r,
@@ -1014,7 +1014,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		r->rc = KX_ENOMEM;
 	for (c = val != NULL ? val->children : NULL; c != NULL; c = c->next) {
 		const char *nm, *v, *enc, *kc;
-		kx_bytes b = { NULL, 0 };
+		kxi_bytes b = { NULL, 0 };
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -1058,8 +1058,8 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			k->kcv_method = kx_kcv_default_method(k->prof.alg);
 			finding(r, KXI_LEGACY, KX_OK, ki,
 			    "gp: KCV without KCVAlgorithm, read as %s",
-			    kx_name(KX_E_KCV_METHOD, k->kcv_method) ?
-			    kx_name(KX_E_KCV_METHOD, k->kcv_method) : "none");
+			    kx_name(KX_ENUM_KCV_METHOD, k->kcv_method) ?
+			    kx_name(KX_ENUM_KCV_METHOD, k->kcv_method) : "none");
 		}
 		if (hks == 1 && kcvsize != kcv.n)
 			BAD(r, ki, "gp: KeyInfo/@KCVSize %llu does not match "
@@ -1089,7 +1089,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	if (data.p == NULL && kp == NULL && k->value.nparts == 0)
 		return;
 	if (kp != NULL) {
-		kx_component *co = kxi_alloc(&r->doc->arena, sizeof(*co));
+		kxi_component *co = kxi_alloc(&r->doc->arena, sizeof(*co));
 
 		if (co == NULL) {
 			r->rc = KX_ENOMEM;
@@ -1171,7 +1171,7 @@ static int
 map_doc(struct rd *r, xmlNode *root)
 {
 	kx_doc *doc = r->doc;
-	kx_profile *p = &r->k->prof;
+	kxi_profile *p = &r->k->prof;
 	xmlNode *ki = child(root, "KeyInfo");
 	xmlNode *desc = child(root, "Description");
 	const char *uid = hexattr(r, root, "UniqueID"), *id;
@@ -1386,7 +1386,7 @@ seconds_of_day(int64_t t)
 static const char *
 subtype_of(struct wr *w)
 {
-	const kx_profile *p = &w->k->prof;
+	const kxi_profile *p = &w->k->prof;
 	size_t i;
 
 	switch (p->alg) {
@@ -1422,7 +1422,7 @@ static const char *const gp_exts[] = {
 };
 
 static int
-ext_is_ours(const kx_extension *e)
+ext_is_ours(const kxi_extension *e)
 {
 	size_t i;
 
@@ -1440,7 +1440,7 @@ ext_is_ours(const kx_extension *e)
 }
 
 static const char *
-ext_get(const kx_profile *p, const char *name)
+ext_get(const kxi_profile *p, const char *name)
 {
 	size_t i;
 
@@ -1457,8 +1457,8 @@ static void
 report_lost(struct wr *w)
 {
 	const kx_key *k = w->k;
-	const kx_profile *p = &k->prof;
-	const kx_gp *g = &p->gp;
+	const kxi_profile *p = &k->prof;
+	const kxi_gp *g = &p->gp;
 	size_t i;
 
 	if (p->reference != NULL)
@@ -1476,7 +1476,7 @@ report_lost(struct wr *w)
 	if (p->modes != 0)
 		lost(w, "allowed modes");
 	if (p->role != KX_ROLE_NONE)
-		lost(w, "role %s", kx_name(KX_E_ROLE, p->role));
+		lost(w, "role %s", kx_name(KX_ENUM_ROLE, p->role));
 	if (p->usage_limit >= 0)
 		lost(w, "usage limit");
 	if (p->has_gp) {
@@ -1509,7 +1509,7 @@ report_lost(struct wr *w)
 	if (p->cryptoperiod != NULL)
 		lost(w, "cryptoperiod");
 	if (p->state != KX_STATE_ACTIVE && p->state != KX_STATE_COMPROMISED)
-		lost(w, "state %s", kx_name(KX_E_STATE, p->state));
+		lost(w, "state %s", kx_name(KX_ENUM_STATE, p->state));
 	if (p->state == KX_STATE_COMPROMISED && p->revoked_at ==
 	    KX_UNSET_TIME && p->state_since == KX_UNSET_TIME)
 		lost(w, "state compromised (no revocation date)");
@@ -1519,7 +1519,7 @@ report_lost(struct wr *w)
 		lost(w, "state_since");
 	if (p->revocation_reason != KX_REV_NONE &&
 	    p->revocation_reason != KX_REV_UNSPECIFIED)
-		lost(w, "revocation reason %s", kx_name(KX_E_REVOCATION,
+		lost(w, "revocation reason %s", kx_name(KX_ENUM_REVOCATION,
 		    p->revocation_reason));
 	if (p->revoked_at != KX_UNSET_TIME && p->state != KX_STATE_COMPROMISED)
 		lost(w, "revoked_at (GP records compromised keys' only)");
@@ -1567,7 +1567,7 @@ report_lost(struct wr *w)
 	if (p->split.method == KX_SPLIT_SHAMIR)
 		lost(w, "split method shamir-gf256");
 	for (i = 0; i < p->nrelations; i++)
-		lost(w, "relation %s %s", kx_name(KX_E_RELATION,
+		lost(w, "relation %s %s", kx_name(KX_ENUM_RELATION,
 		    p->relations[i].type), p->relations[i].ref);
 	for (i = 0; i < p->nextensions; i++)
 		if (!ext_is_ours(&p->extensions[i]))
@@ -1584,21 +1584,21 @@ report_lost(struct wr *w)
 			if (p->cls == KX_CLASS_SECRET)
 				lost(w, "usage %s on a secret key (GP Sign/"
 				    "Verify on SECRET means MAC)",
-				    kx_name(KX_E_USAGE, (int)i));
+				    kx_name(KX_ENUM_USAGE, (int)i));
 			break;
 		case KX_U_MAC_GENERATE: case KX_U_MAC_VERIFY:
 			if (p->cls != KX_CLASS_SECRET)
-				lost(w, "usage %s", kx_name(KX_E_USAGE,
+				lost(w, "usage %s", kx_name(KX_ENUM_USAGE,
 				    (int)i));
 			break;
 		default:
-			lost(w, "usage %s", kx_name(KX_E_USAGE, (int)i));
+			lost(w, "usage %s", kx_name(KX_ENUM_USAGE, (int)i));
 		}
 	}
 	if ((k->kcv.n > 0 || k->kcv_method != KX_KCV_NONE) &&
 	    k->kcv_method != KX_KCV_GP_DES)
-		lost(w, "KCV method %s", kx_name(KX_E_KCV_METHOD,
-		    k->kcv_method) ? kx_name(KX_E_KCV_METHOD, k->kcv_method) :
+		lost(w, "KCV method %s", kx_name(KX_ENUM_KCV_METHOD,
+		    k->kcv_method) ? kx_name(KX_ENUM_KCV_METHOD, k->kcv_method) :
 		    "none");
 	if (k->value.binding_method != NULL || k->value.binding_digest.n > 0)
 		lost(w, "value binding");
@@ -1606,8 +1606,8 @@ report_lost(struct wr *w)
 	    k->value.form == KX_VALUE_COMPONENTS) &&
 	    k->value.alg != KX_WRAP_TDEA_ECB &&
 	    k->value.alg != KX_WRAP_TDEA_CBC)
-		lost(w, "value wrapped with %s", kx_name(KX_E_WRAP_ALG,
-		    k->value.alg) ? kx_name(KX_E_WRAP_ALG, k->value.alg) :
+		lost(w, "value wrapped with %s", kx_name(KX_ENUM_WRAP_ALG,
+		    k->value.alg) ? kx_name(KX_ENUM_WRAP_ALG, k->value.alg) :
 		    "none");
 	if (k->value.form == KX_VALUE_COMPONENTS && k->value.ncomponents > 1)
 		lost(w, "components 2..%zu (a KeyProfile holds one part)",
@@ -1619,7 +1619,7 @@ report_lost(struct wr *w)
 
 /* When GP dates the document: its latest revision (or the synthesised one). */
 static int64_t
-gp_created(const kx_doc *doc, const kx_profile *p)
+gp_created(const kx_doc *doc, const kxi_profile *p)
 {
 	int64_t t = KX_UNSET_TIME;
 	size_t i;
@@ -1640,7 +1640,7 @@ report_doc_lost(struct wr *w)
 {
 	const kx_doc *doc = w->doc;
 	const kx_key *k = w->k;
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	const char *v, *ref = k->value.kek_id != NULL ? k->value.kek_id :
 	    ext_get(p, "TransportKey/@ID");
 	size_t i;
@@ -1663,7 +1663,7 @@ report_doc_lost(struct wr *w)
 		lost(w, "errata version %s (extension "
 		    "KeyProfile/@ErrataVersion; written as 0)", v);
 	for (i = 0; i < doc->ntks; i++) {
-		const kx_tk *t = &doc->tks[i];
+		const kxi_tk *t = &doc->tks[i];
 
 		if (ref == NULL || t->id == NULL || strcmp(ref, t->id) != 0) {
 			lost(w, "transport key %s (not this key's)",
@@ -1672,8 +1672,8 @@ report_doc_lost(struct wr *w)
 		}
 		if (t->alg != KX_ALG_TDEA2 || t->length_bits != 128)
 			lost(w, "transport key %s algorithm %s/%u (GP records "
-			    "the mode only)", t->id, kx_name(KX_E_ALG,
-			    t->alg) ? kx_name(KX_E_ALG, t->alg) : "none",
+			    "the mode only)", t->id, kx_name(KX_ENUM_ALG,
+			    t->alg) ? kx_name(KX_ENUM_ALG, t->alg) : "none",
 			    t->length_bits);
 		if (t->kcv.n > 0 || t->kcv_method != KX_KCV_NONE)
 			lost(w, "transport key %s KCV", t->id);
@@ -1714,7 +1714,7 @@ put_oid_hex(struct wr *w, const char *oid)
 static void
 put_list_attrs(struct wr *w, const char *el, const char *item)
 {
-	const kx_profile *p = &w->k->prof;
+	const kxi_profile *p = &w->k->prof;
 	const char *v;
 	char name[64];
 
@@ -1726,8 +1726,8 @@ put_list_attrs(struct wr *w, const char *el, const char *item)
 	put_attr(w, "arrayIndex", v != NULL ? v : "#");
 }
 
-static const kx_part *
-part_named(const kx_keyval *v, const char *name)
+static const kxi_part *
+part_named(const kxi_keyval *v, const char *name)
 {
 	size_t i;
 
@@ -1739,7 +1739,7 @@ part_named(const kx_keyval *v, const char *name)
 
 /* Is the ECC_CURVE_OID part the DER of the model's curve? */
 static int
-curve_part_agrees(const kx_part *pt, const char *curve)
+curve_part_agrees(const kxi_part *pt, const char *curve)
 {
 	uint8_t der[KXI_OID_MAX_TEXT];
 	size_t n;
@@ -1753,7 +1753,7 @@ curve_part_agrees(const kx_part *pt, const char *curve)
  * name is the component's (NULL: the unnamed value component).
  */
 static void
-put_component_value(struct wr *w, const char *cname, const kx_bytes *v)
+put_component_value(struct wr *w, const char *cname, const kxi_bytes *v)
 {
 	char name[300];
 	const char *enc;
@@ -1808,12 +1808,12 @@ static void
 write_value(struct wr *w)
 {
 	const kx_key *k = w->k;
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	const char *fmt = ext_get(p, "Value/@Format");
 	int has_val = value_carried(k), has_kcv = k->kcv.n > 0 &&
 	    k->kcv_method == KX_KCV_GP_DES, curve;
-	const kx_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
-	const kx_part *cp = part_named(&k->value, "ECC_CURVE_OID");
+	const kxi_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
+	const kxi_part *cp = part_named(&k->value, "ECC_CURVE_OID");
 	const char *order;
 	size_t i, nparts = has_val ? k->value.nparts : 0;
 
@@ -1867,7 +1867,7 @@ write_value(struct wr *w)
 		put(w, "/>\n");
 	}
 	for (i = 0; i < nparts; i++) {
-		const kx_part *pt = &k->value.parts[i];
+		const kxi_part *pt = &k->value.parts[i];
 
 		put(w, "    <Component");
 		put_attr(w, "Name", pt->name);
@@ -1885,8 +1885,8 @@ static void
 write_keyinfo(struct wr *w, const char *subtype)
 {
 	const kx_key *k = w->k;
-	const kx_profile *p = &k->prof;
-	const kx_tk *tk;
+	const kxi_profile *p = &k->prof;
+	const kxi_tk *tk;
 	const char *tkid = NULL, *tkalg = NULL;
 	int64_t rev = p->revoked_at != KX_UNSET_TIME ? p->revoked_at :
 	    p->state_since;
@@ -1929,7 +1929,7 @@ write_keyinfo(struct wr *w, const char *subtype)
 		    p->split.n);
 	else if (p->split.method != KX_SPLIT_NONE)
 		lost(w, "split method %s (no number of parts)",
-		    kx_name(KX_E_SPLIT, p->split.method));
+		    kx_name(KX_ENUM_SPLIT, p->split.method));
 	/* the value's transport key, or a reference the reader kept */
 	if (k->value.kek_id != NULL && value_carried(k) &&
 	    k->value.form != KX_VALUE_CLEAR) {
@@ -1963,7 +1963,7 @@ write_keyinfo(struct wr *w, const char *subtype)
 static void
 write_revisions(struct wr *w)
 {
-	const kx_profile *p = &w->k->prof;
+	const kxi_profile *p = &w->k->prof;
 	char ts[21];
 	size_t i;
 
@@ -1983,7 +1983,7 @@ write_revisions(struct wr *w)
 		put(w, " Digest=\"\"/>\n");
 	}
 	for (i = 0; i < p->nrevisions; i++) {
-		const kx_revision *rv = &p->revisions[i];
+		const kxi_revision *rv = &p->revisions[i];
 		const char *desc;
 		char name[64];
 
@@ -2008,7 +2008,7 @@ write_revisions(struct wr *w)
 }
 
 static const char *
-usage_true(const kx_profile *p, size_t i)
+usage_true(const kxi_profile *p, size_t i)
 {
 	uint32_t u = p->usage;
 	enum kx_usage alt = usages[i].u;
@@ -2060,7 +2060,7 @@ int
 kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 {
 	struct wr w;
-	const kx_profile *p;
+	const kxi_profile *p;
 	const char *subtype, *uid;
 	size_t i, start = out != NULL ? out->len : 0;
 
@@ -2078,7 +2078,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	if ((subtype = subtype_of(&w)) == NULL)
 		return kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    NULL, NULL, p->id, "gp: algorithm %s of key %s has no GP "
-		    "SubType", kx_name(KX_E_ALG, p->alg) ? kx_name(KX_E_ALG,
+		    "SubType", kx_name(KX_ENUM_ALG, p->alg) ? kx_name(KX_ENUM_ALG,
 		    p->alg) : "none", p->id != NULL ? p->id : "(no id)");
 	report_lost(&w);
 	report_doc_lost(&w);

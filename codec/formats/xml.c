@@ -2,8 +2,8 @@
  * xml.c - the native kmsxchg exchange XML (namespace KX_NS,
  * schema/kmsxchg.xsd), reader and canonical writer.
  *
- * Implements model.md b.1/b.2 completely: every field of kx_doc, kx_tk,
- * kx_key, kx_profile and kx_keyval has an element (UpperCamelCase of the
+ * Implements model.md b.1/b.2 completely: every field of kx_doc, kxi_tk,
+ * kx_key, kxi_profile and kxi_keyval has an element (UpperCamelCase of the
  * model field, order = the XSD sequences).  What it cannot carry: comments,
  * processing instructions and the lexical form of the input (they are not
  * model data); elements of other namespaces (the XSD's xs:any points) are
@@ -72,10 +72,10 @@ first_el(xmlNodePtr n)
 	for ((ch) = first_el((parent)->children); (ch) != NULL; \
 	    (ch) = first_el((ch)->next))
 
-static kx_loc
+static kxi_loc
 loc_of(const xmlNode *n)
 {
-	kx_loc l;
+	kxi_loc l;
 	long line = xmlGetLineNo(n);
 	const xmlChar *p;
 
@@ -100,7 +100,7 @@ loc_of(const xmlNode *n)
 static void
 fail(struct conv *c, const xmlNode *n, int rc, const char *msg)
 {
-	kx_loc l = loc_of(n);
+	kxi_loc l = loc_of(n);
 
 	kxi_diag_add(c->d, NULL, KX_SEV_ERROR, rc, c->name, &l, c->key_id,
 	    "%s: %s", (const char *)n->name, msg);
@@ -205,7 +205,7 @@ get_time(struct conv *c, xmlNodePtr n)
 }
 
 static void
-get_hex(struct conv *c, xmlNodePtr n, kx_bytes *out)
+get_hex(struct conv *c, xmlNodePtr n, kxi_bytes *out)
 {
 	const char *s = text(c, n, 1);
 
@@ -217,7 +217,7 @@ get_hex(struct conv *c, xmlNodePtr n, kx_bytes *out)
 static int
 get_hexint(struct conv *c, xmlNodePtr n, size_t maxlen, int *len)
 {
-	kx_bytes b = { NULL, 0 };
+	kxi_bytes b = { NULL, 0 };
 	int v = 0;
 	size_t i;
 
@@ -242,7 +242,7 @@ get_str(struct conv *c, xmlNodePtr n)
 }
 
 static void
-add_str(struct conv *c, xmlNodePtr n, kx_strlist *l)
+add_str(struct conv *c, xmlNodePtr n, kxi_strlist *l)
 {
 	const char *s = get_str(c, n);
 
@@ -253,7 +253,7 @@ add_str(struct conv *c, xmlNodePtr n, kx_strlist *l)
 static void
 warn_drop(struct conv *c, xmlNodePtr n, const char *why)
 {
-	kx_loc l = loc_of(n);
+	kxi_loc l = loc_of(n);
 	const char *ns = n->ns != NULL && n->ns->href != NULL ?
 	    (const char *)n->ns->href : "";
 
@@ -270,7 +270,7 @@ static void
 foreign_attrs(struct conv *c, const xmlNode *n)
 {
 	const xmlAttr *a;
-	kx_loc l;
+	kxi_loc l;
 
 	for (a = n->properties; a != NULL; a = a->next) {
 		if (a->ns == NULL || a->ns->href == NULL)
@@ -288,9 +288,9 @@ foreign_attrs(struct conv *c, const xmlNode *n)
  * is simple text (no attributes, no child elements), else dropped.
  */
 static void
-foreign(struct conv *c, xmlNodePtr n, kx_extension **v, size_t *nv)
+foreign(struct conv *c, xmlNodePtr n, kxi_extension **v, size_t *nv)
 {
-	kx_extension *e;
+	kxi_extension *e;
 
 	if (v == NULL || nv == NULL) {
 		warn_drop(c, n, "no extension list at this place");
@@ -315,9 +315,9 @@ foreign(struct conv *c, xmlNodePtr n, kx_extension **v, size_t *nv)
 }
 
 static void
-conv_ext(struct conv *c, xmlNodePtr n, kx_extension **v, size_t *nv)
+conv_ext(struct conv *c, xmlNodePtr n, kxi_extension **v, size_t *nv)
 {
-	kx_extension *e;
+	kxi_extension *e;
 	xmlNodePtr ch;
 
 	if ((e = kxi_array_push(c->a, (void **)v, nv, sizeof(*e))) == NULL) {
@@ -373,11 +373,11 @@ conv_header(struct conv *c, xmlNodePtr h)
 }
 
 static void
-conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
+conv_tk(struct conv *c, xmlNodePtr t, kxi_tk *tk)
 {
 	xmlNodePtr ch, cc;
 	size_t nk = 0;
-	kx_loc l;
+	kxi_loc l;
 	int v;
 
 	tk->loc = loc_of(t);
@@ -388,14 +388,14 @@ conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
 		else if (named(ch, "Id"))
 			tk->id = get_str(c, ch);
 		else if (named(ch, "Algorithm")) {
-			if ((v = get_enum(c, ch, KX_E_ALG)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_ALG)) >= 0)
 				tk->alg = v;
 		} else if (named(ch, "LengthBits"))
 			tk->length_bits = (unsigned)get_uint(c, ch, 65536);
 		else if (named(ch, "Kcv"))
 			get_hex(c, ch, &tk->kcv);
 		else if (named(ch, "KcvMethod")) {
-			if ((v = get_enum(c, ch, KX_E_KCV_METHOD)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_KCV_METHOD)) >= 0)
 				tk->kcv_method = v;
 		} else if (named(ch, "Owner"))
 			tk->owner = get_str(c, ch);
@@ -412,7 +412,7 @@ conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
 					tk->comp_m = (unsigned)get_uint(c, cc,
 					    255);
 				else if (named(cc, "Method")) {
-					v = get_enum(c, cc, KX_E_SPLIT);
+					v = get_enum(c, cc, KX_ENUM_SPLIT);
 					if (v >= 0)
 						tk->comp_method = v;
 				} else if (named(cc, "Kcv"))
@@ -448,7 +448,7 @@ conv_tk(struct conv *c, xmlNodePtr t, kx_tk *tk)
 }
 
 static void
-conv_gp(struct conv *c, xmlNodePtr g, kx_gp *gp)
+conv_gp(struct conv *c, xmlNodePtr g, kxi_gp *gp)
 {
 	xmlNodePtr ch, s;
 	int v;
@@ -467,7 +467,7 @@ conv_gp(struct conv *c, xmlNodePtr g, kx_gp *gp)
 		else if (named(ch, "Scp")) {
 			FOR_EL(s, ch) {
 				if (named(s, "Protocol")) {
-					if ((v = get_enum(c, s, KX_E_SCP)) >= 0)
+					if ((v = get_enum(c, s, KX_ENUM_SCP)) >= 0)
 						gp->scp = v;
 				} else if (named(s, "I"))
 					gp->scp_i = get_hexint(c, s, 1, NULL);
@@ -477,7 +477,7 @@ conv_gp(struct conv *c, xmlNodePtr g, kx_gp *gp)
 		} else if (named(ch, "SdAid"))
 			get_hex(c, ch, &gp->sd_aid);
 		else if (named(ch, "Diversification")) {
-			if ((v = get_enum(c, ch, KX_E_DIVERSIFICATION)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_DIVERSIFICATION)) >= 0)
 				gp->diversification = v;
 		} else
 			unexpected(c, ch);
@@ -487,7 +487,7 @@ conv_gp(struct conv *c, xmlNodePtr g, kx_gp *gp)
 static void
 conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 {
-	kx_profile *p = &k->prof;
+	kxi_profile *p = &k->prof;
 	xmlNodePtr ch, s;
 	void *slot;
 	int v;
@@ -513,7 +513,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 		else if (named(ch, "Version"))
 			p->version = get_str(c, ch);
 		else if (named(ch, "Revision")) {
-			kx_revision *rv = kxi_array_push(c->a,
+			kxi_revision *rv = kxi_array_push(c->a,
 			    (void **)&p->revisions, &p->nrevisions,
 			    sizeof(*rv));
 
@@ -543,11 +543,11 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 		else if (named(ch, "Custodian"))
 			add_str(c, ch, &p->custodians);
 		else if (named(ch, "Class")) {
-			if ((v = get_enum(c, ch, KX_E_CLASS)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_CLASS)) >= 0)
 				p->cls = v;
 		} else if (named(ch, "Algorithm")) {
 			k->loc[KXF_ALG] = loc_of(ch);
-			if ((v = get_enum(c, ch, KX_E_ALG)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_ALG)) >= 0)
 				p->alg = v;
 		} else if (named(ch, "LengthBits"))
 			p->length_bits = (unsigned)get_uint(c, ch, 65536);
@@ -572,7 +572,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					}
 				}
 				else if (named(s, "HmacHash")) {
-					v = get_enum(c, s, KX_E_HASH);
+					v = get_enum(c, s, KX_ENUM_HASH);
 					if (v >= 0)
 						p->hmac_hash = v;
 				} else if (named(s, "PublicKey"))
@@ -581,15 +581,15 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					unexpected(c, s);
 			}
 		} else if (named(ch, "AllowedMode")) {
-			if ((v = get_enum(c, ch, KX_E_MODE_OF_OP)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_MODE_OF_OP)) >= 0)
 				p->modes |= 1u << v;
 		} else if (named(ch, "Usage")) {
 			if (p->usage == 0)
 				k->loc[KXF_USAGE] = loc_of(ch);
-			if ((v = get_enum(c, ch, KX_E_USAGE)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_USAGE)) >= 0)
 				p->usage |= KX_USAGE_BIT(v);
 		} else if (named(ch, "Role")) {
-			if ((v = get_enum(c, ch, KX_E_ROLE)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_ROLE)) >= 0)
 				p->role = v;
 		} else if (named(ch, "UsageLimit"))
 			p->usage_limit = (int64_t)get_uint(c, ch, INT64_MAX);
@@ -615,17 +615,17 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 			p->cryptoperiod = text(c, ch, 1);
 		else if (named(ch, "State")) {
 			k->loc[KXF_STATE] = loc_of(ch);
-			if ((v = get_enum(c, ch, KX_E_STATE)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_STATE)) >= 0)
 				p->state = v;
 		} else if (named(ch, "StateSince"))
 			p->state_since = get_time(c, ch);
 		else if (named(ch, "RevokedAt"))
 			p->revoked_at = get_time(c, ch);
 		else if (named(ch, "RevocationReason")) {
-			if ((v = get_enum(c, ch, KX_E_REVOCATION)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_REVOCATION)) >= 0)
 				p->revocation_reason = v;
 		} else if (named(ch, "Mode")) {
-			if ((v = get_enum(c, ch, KX_E_KEYMODE)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_KEYMODE)) >= 0)
 				p->mode = v;
 		} else if (named(ch, "Created"))
 			p->created = get_time(c, ch);
@@ -635,7 +635,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 				if (named(s, "Allowed"))
 					p->export_.allowed = get_bool(c, s);
 				else if (named(s, "Form")) {
-					v = get_enum(c, s, KX_E_FORM);
+					v = get_enum(c, s, KX_ENUM_FORM);
 					if (v >= 0)
 						p->export_.forms |= 1u << v;
 				} else if (named(s, "Destination"))
@@ -691,7 +691,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					p->split.m = (unsigned)get_uint(c, s,
 					    255);
 				else if (named(s, "Method")) {
-					v = get_enum(c, s, KX_E_SPLIT);
+					v = get_enum(c, s, KX_ENUM_SPLIT);
 					if (v >= 0)
 						p->split.method = v;
 				} else if (named(s, "DualControl"))
@@ -702,7 +702,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					unexpected(c, s);
 			}
 		} else if (named(ch, "Relation")) {
-			kx_relation_ref *rel;
+			kxi_relation_ref *rel;
 
 			if (p->nrelations == 0)
 				k->loc[KXF_RELATIONS] = loc_of(ch);
@@ -714,7 +714,7 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 			}
 			FOR_EL(s, ch) {
 				if (named(s, "Type")) {
-					v = get_enum(c, s, KX_E_RELATION);
+					v = get_enum(c, s, KX_ENUM_RELATION);
 					if (v >= 0)
 						rel->type = v;
 				} else if (named(s, "Ref"))
@@ -732,8 +732,8 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 static void
 conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 {
-	kx_keyval *val = &k->value;
-	kx_component *cp;
+	kxi_keyval *val = &k->value;
+	kxi_component *cp;
 	xmlNodePtr ch, s;
 	int v;
 
@@ -744,12 +744,12 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 			foreign(c, ch, &k->prof.extensions,
 			    &k->prof.nextensions);
 		else if (named(ch, "Form")) {
-			if ((v = get_enum(c, ch, KX_E_VALUE_FORM)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_VALUE_FORM)) >= 0)
 				val->form = v;
 		} else if (named(ch, "KekId"))
 			val->kek_id = get_str(c, ch);
 		else if (named(ch, "Algorithm")) {
-			if ((v = get_enum(c, ch, KX_E_WRAP_ALG)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_WRAP_ALG)) >= 0)
 				val->alg = v;
 		} else if (named(ch, "Iv"))
 			get_hex(c, ch, &val->iv);
@@ -786,14 +786,14 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 		} else if (named(ch, "Threshold"))
 			val->threshold = (unsigned)get_uint(c, ch, 255);
 		else if (named(ch, "SplitMethod")) {
-			if ((v = get_enum(c, ch, KX_E_SPLIT)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_SPLIT)) >= 0)
 				val->split_method = v;
 		} else if (named(ch, "Clear")) {
 			get_hex(c, ch, &val->clear);
 			if (val->clear.p != NULL)
 				c->a->wipe = true;
 		} else if (named(ch, "Part")) {
-			kx_part *pt = kxi_array_push(c->a,
+			kxi_part *pt = kxi_array_push(c->a,
 			    (void **)&val->parts, &val->nparts, sizeof(*pt));
 
 			if (pt == NULL) {
@@ -841,7 +841,7 @@ conv_key(struct conv *c, xmlNodePtr kn, kx_key *k)
 			k->loc[KXF_KCV] = loc_of(ch);
 			get_hex(c, ch, &k->kcv);
 		} else if (named(ch, "KcvMethod")) {
-			if ((v = get_enum(c, ch, KX_E_KCV_METHOD)) >= 0)
+			if ((v = get_enum(c, ch, KX_ENUM_KCV_METHOD)) >= 0)
 				k->kcv_method = v;
 		} else
 			unexpected(c, ch);
@@ -1052,7 +1052,7 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	struct conv c;
 	xmlNodePtr n;
 	kx_key *k;
-	kx_tk *tk;
+	kxi_tk *tk;
 
 	r->pend_empty = xmlTextReaderIsEmptyElement(r->xr) == 1;
 	if ((n = reader_expand(r)) == NULL || errors_rc(r) < 0) {
@@ -1097,7 +1097,7 @@ static int
 start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 {
 	xmlNodePtr n = xmlTextReaderCurrentNode(r->xr);
-	kx_loc l = loc_of(n);
+	kxi_loc l = loc_of(n);
 	const xmlAttr *a;
 
 	r->seen_root = 1;
@@ -1169,7 +1169,7 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 			return 0;
 		}
 		if (depth > KXI_XML_MAX_DEPTH) {
-			kx_loc l = loc_of(xmlTextReaderCurrentNode(r->xr));
+			kxi_loc l = loc_of(xmlTextReaderCurrentNode(r->xr));
 
 			kxi_fact(d, KXI_MALFORMED, KX_ELIMIT,
 			    r->name, &l, NULL, "elements nested deeper than %d",
@@ -1391,7 +1391,7 @@ el_time(struct wr *w, int lvl, const char *name, int64_t t)
 }
 
 static void
-el_hex(struct wr *w, int lvl, const char *name, const kx_bytes *b)
+el_hex(struct wr *w, int lvl, const char *name, const kxi_bytes *b)
 {
 	if (b->p == NULL || b->n == 0)
 		return;
@@ -1422,7 +1422,7 @@ el_hexint(struct wr *w, int lvl, const char *name, int v, int nbytes)
 }
 
 static void
-el_list(struct wr *w, int lvl, const char *name, const kx_strlist *l)
+el_list(struct wr *w, int lvl, const char *name, const kxi_strlist *l)
 {
 	size_t i;
 
@@ -1445,7 +1445,7 @@ el_mask(struct wr *w, int lvl, const char *name, enum kx_enum_type t,
 }
 
 static void
-w_exts(struct wr *w, int lvl, const kx_extension *e, size_t n)
+w_exts(struct wr *w, int lvl, const kxi_extension *e, size_t n)
 {
 	size_t i;
 
@@ -1461,17 +1461,17 @@ w_exts(struct wr *w, int lvl, const kx_extension *e, size_t n)
 }
 
 static void
-w_tk(struct wr *w, const kx_tk *t)
+w_tk(struct wr *w, const kxi_tk *t)
 {
 	unsigned i;
 
 	el_open(w, 1, "TransportKey");
 	el_str(w, 2, "Id", t->id);
-	el_enum(w, 2, "Algorithm", KX_E_ALG, t->alg);
+	el_enum(w, 2, "Algorithm", KX_ENUM_ALG, t->alg);
 	el_uint(w, 2, "LengthBits", t->length_bits);
 	el_hex(w, 2, "Kcv", &t->kcv);
 	if (t->kcv_method != KX_KCV_NONE)
-		el_enum(w, 2, "KcvMethod", KX_E_KCV_METHOD, t->kcv_method);
+		el_enum(w, 2, "KcvMethod", KX_ENUM_KCV_METHOD, t->kcv_method);
 	el_str(w, 2, "Owner", t->owner);
 	el_str(w, 2, "Version", t->version);
 	if (t->trusted)
@@ -1481,7 +1481,7 @@ w_tk(struct wr *w, const kx_tk *t)
 		el_uint(w, 3, "N", t->comp_n);
 		if (t->comp_m > 0)
 			el_uint(w, 3, "M", t->comp_m);
-		el_enum(w, 3, "Method", KX_E_SPLIT, t->comp_method);
+		el_enum(w, 3, "Method", KX_ENUM_SPLIT, t->comp_method);
 		for (i = 0; t->comp_kcvs != NULL && i < t->comp_n; i++)
 			el_hex(w, 3, "Kcv", &t->comp_kcvs[i]);
 		el_close(w, 2, "Components");
@@ -1490,7 +1490,7 @@ w_tk(struct wr *w, const kx_tk *t)
 }
 
 static void
-w_gp(struct wr *w, int lvl, const kx_gp *g)
+w_gp(struct wr *w, int lvl, const kxi_gp *g)
 {
 	el_open(w, lvl, "Gp");
 	el_hexint(w, lvl + 1, "KeyType", g->key_type, 1);
@@ -1500,19 +1500,19 @@ w_gp(struct wr *w, int lvl, const kx_gp *g)
 	el_hexint(w, lvl + 1, "Access", g->access, 1);
 	if (g->scp != KX_SCP_NONE) {
 		el_open(w, lvl + 1, "Scp");
-		el_enum(w, lvl + 2, "Protocol", KX_E_SCP, g->scp);
+		el_enum(w, lvl + 2, "Protocol", KX_ENUM_SCP, g->scp);
 		el_hexint(w, lvl + 2, "I", g->scp_i, 1);
 		el_close(w, lvl + 1, "Scp");
 	}
 	el_hex(w, lvl + 1, "SdAid", &g->sd_aid);
 	if (g->diversification != KX_DIV_NONE)
-		el_enum(w, lvl + 1, "Diversification", KX_E_DIVERSIFICATION,
+		el_enum(w, lvl + 1, "Diversification", KX_ENUM_DIVERSIFICATION,
 		    g->diversification);
 	el_close(w, lvl, "Gp");
 }
 
 static void
-w_profile(struct wr *w, const kx_profile *p)
+w_profile(struct wr *w, const kxi_profile *p)
 {
 	const int l = 3;
 	size_t i;
@@ -1525,7 +1525,7 @@ w_profile(struct wr *w, const kx_profile *p)
 	el_str(w, l, "Reference", p->reference);
 	el_str(w, l, "Version", p->version);
 	for (i = 0; i < p->nrevisions; i++) {
-		const kx_revision *rv = &p->revisions[i];
+		const kxi_revision *rv = &p->revisions[i];
 
 		el_open(w, l, "Revision");
 		el_str(w, l + 1, "Version", rv->version);
@@ -1538,8 +1538,8 @@ w_profile(struct wr *w, const kx_profile *p)
 	el_str(w, l, "Creator", p->creator);
 	el_str(w, l, "Holder", p->holder);
 	el_list(w, l, "Custodian", &p->custodians);
-	el_enum(w, l, "Class", KX_E_CLASS, p->cls);
-	el_enum(w, l, "Algorithm", KX_E_ALG, p->alg);
+	el_enum(w, l, "Class", KX_ENUM_CLASS, p->cls);
+	el_enum(w, l, "Algorithm", KX_ENUM_ALG, p->alg);
 	el_uint(w, l, "LengthBits", p->length_bits);
 	if (p->rsa_e != 0 || p->ec_curve != NULL ||
 	    p->hmac_hash != KX_HASH_NONE || p->spki.n != 0) {
@@ -1548,14 +1548,14 @@ w_profile(struct wr *w, const kx_profile *p)
 			el_uint(w, l + 1, "RsaE", p->rsa_e);
 		el_str(w, l + 1, "EcCurve", p->ec_curve);
 		if (p->hmac_hash != KX_HASH_NONE)
-			el_enum(w, l + 1, "HmacHash", KX_E_HASH, p->hmac_hash);
+			el_enum(w, l + 1, "HmacHash", KX_ENUM_HASH, p->hmac_hash);
 		el_hex(w, l + 1, "PublicKey", &p->spki);
 		el_close(w, l, "Params");
 	}
-	el_mask(w, l, "AllowedMode", KX_E_MODE_OF_OP, p->modes);
-	el_mask(w, l, "Usage", KX_E_USAGE, p->usage);
+	el_mask(w, l, "AllowedMode", KX_ENUM_MODE_OF_OP, p->modes);
+	el_mask(w, l, "Usage", KX_ENUM_USAGE, p->usage);
 	if (p->role != KX_ROLE_NONE)
-		el_enum(w, l, "Role", KX_E_ROLE, p->role);
+		el_enum(w, l, "Role", KX_ENUM_ROLE, p->role);
 	if (p->usage_limit >= 0)
 		el_uint(w, l, "UsageLimit", (unsigned long long)p->usage_limit);
 	if (p->has_gp)
@@ -1565,17 +1565,17 @@ w_profile(struct wr *w, const kx_profile *p)
 	el_time(w, l, "ProtectUntil", p->protect_until);
 	el_time(w, l, "ProcessUntil", p->process_until);
 	el_str(w, l, "Cryptoperiod", p->cryptoperiod);
-	el_enum(w, l, "State", KX_E_STATE, p->state);
+	el_enum(w, l, "State", KX_ENUM_STATE, p->state);
 	el_time(w, l, "StateSince", p->state_since);
 	el_time(w, l, "RevokedAt", p->revoked_at);
 	if (p->revocation_reason != KX_REV_NONE)
-		el_enum(w, l, "RevocationReason", KX_E_REVOCATION,
+		el_enum(w, l, "RevocationReason", KX_ENUM_REVOCATION,
 		    p->revocation_reason);
-	el_enum(w, l, "Mode", KX_E_KEYMODE, p->mode);
+	el_enum(w, l, "Mode", KX_ENUM_KEYMODE, p->mode);
 	el_time(w, l, "Created", p->created);
 	el_open(w, l, "Export");
 	el_bool(w, l + 1, "Allowed", p->export_.allowed);
-	el_mask(w, l + 1, "Form", KX_E_FORM, p->export_.forms);
+	el_mask(w, l + 1, "Form", KX_ENUM_FORM, p->export_.forms);
 	el_list(w, l + 1, "Destination", &p->export_.destinations);
 	if (p->export_.min_wrap_strength >= 0)
 		el_uint(w, l + 1, "MinWrapStrength",
@@ -1608,14 +1608,14 @@ w_profile(struct wr *w, const kx_profile *p)
 		if (p->split.m > 0)
 			el_uint(w, l + 1, "M", p->split.m);
 		if (p->split.method != KX_SPLIT_NONE)
-			el_enum(w, l + 1, "Method", KX_E_SPLIT,
+			el_enum(w, l + 1, "Method", KX_ENUM_SPLIT,
 			    p->split.method);
 		el_tri(w, l + 1, "DualControl", p->split.dual_control);
 		el_close(w, l, "Split");
 	}
 	for (i = 0; i < p->nrelations; i++) {
 		el_open(w, l, "Relation");
-		el_enum(w, l + 1, "Type", KX_E_RELATION, p->relations[i].type);
+		el_enum(w, l + 1, "Type", KX_ENUM_RELATION, p->relations[i].type);
 		el_str(w, l + 1, "Ref", p->relations[i].ref);
 		el_close(w, l, "Relation");
 	}
@@ -1624,7 +1624,7 @@ w_profile(struct wr *w, const kx_profile *p)
 }
 
 static void
-w_value(struct wr *w, const kx_keyval *v)
+w_value(struct wr *w, const kxi_keyval *v)
 {
 	const int l = 3;
 	size_t i;
@@ -1632,10 +1632,10 @@ w_value(struct wr *w, const kx_keyval *v)
 	if (v->form == KX_VALUE_NONE)
 		return;
 	el_open(w, 2, "Value");
-	el_enum(w, l, "Form", KX_E_VALUE_FORM, v->form);
+	el_enum(w, l, "Form", KX_ENUM_VALUE_FORM, v->form);
 	el_str(w, l, "KekId", v->kek_id);
 	if (v->alg != KX_WRAP_NONE)
-		el_enum(w, l, "Algorithm", KX_E_WRAP_ALG, v->alg);
+		el_enum(w, l, "Algorithm", KX_ENUM_WRAP_ALG, v->alg);
 	el_hex(w, l, "Iv", &v->iv);
 	el_hex(w, l, "Data", &v->data);
 	if (v->binding_method != NULL) {
@@ -1645,7 +1645,7 @@ w_value(struct wr *w, const kx_keyval *v)
 		el_close(w, l, "Binding");
 	}
 	for (i = 0; i < v->ncomponents; i++) {
-		const kx_component *c = &v->components[i];
+		const kxi_component *c = &v->components[i];
 
 		el_open(w, l, "Component");
 		el_uint(w, l + 1, "Index", (unsigned)c->index);
@@ -1657,10 +1657,10 @@ w_value(struct wr *w, const kx_keyval *v)
 	if (v->threshold > 0)
 		el_uint(w, l, "Threshold", v->threshold);
 	if (v->split_method != KX_SPLIT_NONE)
-		el_enum(w, l, "SplitMethod", KX_E_SPLIT, v->split_method);
+		el_enum(w, l, "SplitMethod", KX_ENUM_SPLIT, v->split_method);
 	el_hex(w, l, "Clear", &v->clear);
 	for (i = 0; i < v->nparts; i++) {
-		const kx_part *pt = &v->parts[i];
+		const kxi_part *pt = &v->parts[i];
 
 		el_open(w, l, "Part");
 		el_str(w, l + 1, "Name", pt->name);
@@ -1690,7 +1690,7 @@ need(kx_diag *d, int ok, const char *key_id, const char *what)
 static int
 key_required(const kx_key *k, kx_diag *d)
 {
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	int bad = 0;
 	size_t j;
 
@@ -1732,7 +1732,7 @@ check_required(const kx_doc *doc, int keys, kx_diag *d)
 		    "Header/Extension/Name");
 	}
 	for (i = 0; i < doc->ntks; i++) {
-		const kx_tk *t = &doc->tks[i];
+		const kxi_tk *t = &doc->tks[i];
 
 		bad += need(d, t->id != NULL, NULL, "TransportKey/Id");
 		bad += need(d, t->alg != KX_ALG_NONE, t->id,
@@ -1754,7 +1754,7 @@ w_key(struct wr *w, const kx_key *k)
 	w_value(w, &k->value);
 	el_hex(w, 2, "Kcv", &k->kcv);
 	if (k->kcv_method != KX_KCV_NONE)
-		el_enum(w, 2, "KcvMethod", KX_E_KCV_METHOD, k->kcv_method);
+		el_enum(w, 2, "KcvMethod", KX_ENUM_KCV_METHOD, k->kcv_method);
 	el_close(w, 1, "Key");
 }
 

@@ -202,7 +202,7 @@ kxi_xml_error_record(struct kxi_xml_errctx *ec, const struct _xmlError *err)
 	enum kx_severity sev;
 	const char *rule;
 	char msg[512];
-	kx_loc loc;
+	kxi_loc loc;
 	int rc;
 
 	if (ec == NULL || err == NULL)
@@ -320,7 +320,7 @@ decl_encoding_ok(const uint8_t *p, size_t n)
 static int
 prolog_check(const uint8_t *buf, size_t len, const char *name, kx_diag *d)
 {
-	kx_loc loc = { 1, 1, 0 };
+	kxi_loc loc = { 1, 1, 0 };
 	size_t i = 0;
 	const uint8_t *e;
 
@@ -429,7 +429,7 @@ static int
 over(const uint8_t *buf, size_t at, const char *name, kx_diag *d,
     enum kxi_lim which, size_t lim, const char *what)
 {
-	kx_loc loc = { line_of(buf, at), 0, -1 };
+	kxi_loc loc = { line_of(buf, at), 0, -1 };
 
 	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ELIMIT, name, &loc,
 	    NULL, "%s over the limit of %zu (KMSXCHG_LIMITS=%s=N raises it)",
@@ -653,7 +653,7 @@ refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *eid,
 {
 	xmlParserCtxtPtr ctxt = ctx;
 	struct parse_state *ps = ctxt->_private;
-	kx_loc loc = { (uint32_t)xmlSAX2GetLineNumber(ctxt),
+	kxi_loc loc = { (uint32_t)xmlSAX2GetLineNumber(ctxt),
 		(uint32_t)xmlSAX2GetColumnNumber(ctxt), -1 };
 
 	(void)name;
@@ -684,7 +684,7 @@ depth_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 {
 	xmlParserCtxtPtr ctxt = ctx;
 	struct parse_state *ps = ctxt->_private;
-	kx_loc loc;
+	kxi_loc loc;
 
 	if (ctxt->nameNr > ps->max_depth) {
 		if (!ps->refused) {

@@ -782,7 +782,7 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	size_t n, idlen = 0, i;
 	kx_buf uri = { 0 };
 	kx_key *k;
-	kx_profile *p;
+	kxi_profile *p;
 	int b, r;
 
 	if (get_ulong(t, h, CKA_CLASS, &c) != 0 ||
@@ -1090,7 +1090,7 @@ token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
     unsigned bits, kx_diag *d)
 {
 	uint8_t kcv[3];
-	kx_tk *tk;
+	kxi_tk *tk;
 	int r;
 
 	if ((tk = kxi_doc_add_tk(doc)) == NULL)
@@ -1170,7 +1170,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    k->prof.alg != KX_ALG_HMAC) {
 		r = KX_FAIL(d, KX_EUNSUPPORTED, "key %s: export of %s keys "
 		    "from a token is not supported", k->prof.id,
-		    kx_name(KX_E_ALG, k->prof.alg));
+		    kx_name(KX_ENUM_ALG, k->prof.alg));
 		goto out;
 	}
 	if (!k->prof.export_.allowed) {
@@ -1205,7 +1205,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		    CKR_MECHANISM_INVALID ? KX_EUNSUPPORTED : KX_ECRYPTO,
 		    "token %s: C_WrapKey of %s under %s with %s failed (%s)",
 		    t->label, k->prof.id, plan.kek_id,
-		    kx_name(KX_E_WRAP_ALG, plan.wrap), rvname(rv, b));
+		    kx_name(KX_ENUM_WRAP_ALG, plan.wrap), rvname(rv, b));
 		goto out;
 	}
 	if (k->prof.length_bits == 0 && wl > 8)
@@ -1278,7 +1278,7 @@ tm_add(struct tmpl *m, CK_ATTRIBUTE_TYPE type, void *p, CK_ULONG n,
 static int
 build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 {
-	const kx_profile *p = &k->prof;
+	const kxi_profile *p = &k->prof;
 	const char *label = t->uri->object != NULL ? t->uri->object :
 	    p->name != NULL ? p->name : p->id;
 	struct kxi_p11uri *ref = NULL;
@@ -1346,7 +1346,7 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL,
 			    NULL, p->id, "usage %s has no PKCS#11 attribute: "
 			    "the token does not record it",
-			    kx_name(KX_E_USAGE, (int)i));
+			    kx_name(KX_ENUM_USAGE, (int)i));
 	return KX_OK;
 }
 
@@ -1390,7 +1390,7 @@ template_rv(CK_RV rv)
  */
 static int
 probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
-    CK_OBJECT_HANDLE uh, const kx_keyval *v, struct tmpl *m, kx_diag *d)
+    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, kx_diag *d)
 {
 	kx_p11 *t = im->t;
 	CK_ATTRIBUTE one[8];
@@ -1410,7 +1410,7 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 	if (rv != CKR_OK)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
 		    "%s as a %s key (%s)", t->label, k->prof.id,
-		    kx_name(KX_E_ALG, k->prof.alg), rvname(rv, b));
+		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
 	for (i = m->base; i < m->n; i++) {
 		memcpy(one, m->a, m->base * sizeof(*one));
 		one[m->base] = m->a[i];
@@ -1454,7 +1454,7 @@ fix_len(kx_p11 *t, CK_OBJECT_HANDLE h, size_t len)
 /* Unwrap v under uh with mech into a new key of k's profile; check KCV. */
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
-    CK_MECHANISM *mech, CK_OBJECT_HANDLE uh, const kx_keyval *v, kx_diag *d)
+    CK_MECHANISM *mech, CK_OBJECT_HANDLE uh, const kxi_keyval *v, kx_diag *d)
 {
 	kx_p11 *t = im->t;
 	struct tmpl m;
@@ -1544,7 +1544,7 @@ put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
 	struct import *im = arg;
 	kx_p11 *t = im->t;
 	kx_secret *eph = NULL;
-	kx_keyval v;
+	kxi_keyval v;
 	kx_buf w = { 0 };
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
@@ -1597,7 +1597,7 @@ out:
 
 /* The key of a KCV check: the document's transport key and its KCV. */
 static int
-check_token_kek(kx_p11 *t, const kx_doc *doc, const kx_tk *tk,
+check_token_kek(kx_p11 *t, const kx_doc *doc, const kxi_tk *tk,
     CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
@@ -1608,7 +1608,7 @@ check_token_kek(kx_p11 *t, const kx_doc *doc, const kx_tk *tk,
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &tk->loc, NULL, "the token's transport key "
 		    "(AES-%u) is not transport key %s (%s/%u)", bits, tk->id,
-		    kx_name(KX_E_ALG, tk->alg), tk->length_bits);
+		    kx_name(KX_ENUM_ALG, tk->alg), tk->length_bits);
 	if (kcv_of(t, wh, tk->id, KX_ALG_AES, tk->kcv_method, kcv, tk->kcv.n,
 	    0, NULL) != KX_OK) {
 		/* a pure wrapping key: the unwrap's integrity check decides */
@@ -1616,7 +1616,7 @@ check_token_kek(kx_p11 *t, const kx_doc *doc, const kx_tk *tk,
 		    &tk->loc, NULL, "the %s KCV of transport key %s cannot be "
 		    "computed in token %s (the key may not encrypt and has "
 		    "no CKA_CHECK_VALUE of that kind): the unwrap's integrity "
-		    "check and each key's KCV decide", kx_name(KX_E_KCV_METHOD,
+		    "check and each key's KCV decide", kx_name(KX_ENUM_KCV_METHOD,
 		    tk->kcv_method), tk->id, t->label);
 		return KX_OK;
 	}
@@ -1640,7 +1640,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	struct kxi_p11uri *ku = NULL;
 	CK_OBJECT_HANDLE wh;
 	CK_MECHANISM mech = { 0, NULL, 0 };
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	char klabel[256];
 	unsigned bits;
 	size_t i, nerr = 0;
@@ -1659,7 +1659,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	kxi_p11uri_free(ku);
 	for (i = 0; i < doc->nkeys; i++) {
 		const kx_key *k = &doc->keys[i];
-		const kx_keyval *v = &k->value;
+		const kxi_keyval *v = &k->value;
 
 		if (v->form != KX_VALUE_WRAPPED || (v->alg != KX_WRAP_AES_KW &&
 		    v->alg != KX_WRAP_AES_KWP))
@@ -1667,8 +1667,8 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "a token unwraps aes-kw and aes-kwp "
 			    "values only (got %s %s%s)",
-			    kx_name(KX_E_VALUE_FORM, v->form),
-			    kx_name(KX_E_WRAP_ALG, v->alg),
+			    kx_name(KX_ENUM_VALUE_FORM, v->form),
+			    kx_name(KX_ENUM_WRAP_ALG, v->alg),
 			    v->alg == KX_WRAP_AES_SIV_BOUND ? ": give the "
 			    "transport key as file:, fd: or env: to import "
 			    "a bound value" : "");

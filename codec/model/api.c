@@ -174,7 +174,7 @@ kx_key_length_bits(const kx_key *k)
 int
 kx_key_set_alg(kx_key *k, enum kx_alg alg, unsigned length_bits)
 {
-	int rc = enum_ok(k, KX_E_ALG, (int)alg, __func__);
+	int rc = enum_ok(k, KX_ENUM_ALG, (int)alg, __func__);
 
 	if (rc == KX_OK) {
 		k->prof.alg = alg;
@@ -192,7 +192,7 @@ kx_key_class(const kx_key *k)
 int
 kx_key_set_class(kx_key *k, enum kx_class c)
 {
-	int rc = enum_ok(k, KX_E_CLASS, (int)c, __func__);
+	int rc = enum_ok(k, KX_ENUM_CLASS, (int)c, __func__);
 
 	if (rc == KX_OK)
 		k->prof.cls = c;
@@ -240,7 +240,7 @@ kx_key_role(const kx_key *k)
 int
 kx_key_set_role(kx_key *k, enum kx_role r)
 {
-	int rc = enum_ok(k, KX_E_ROLE, (int)r, __func__);
+	int rc = enum_ok(k, KX_ENUM_ROLE, (int)r, __func__);
 
 	if (rc == KX_OK)
 		k->prof.role = r;
@@ -280,7 +280,7 @@ kx_key_state(const kx_key *k)
 int
 kx_key_set_state(kx_key *k, enum kx_state s)
 {
-	int rc = enum_ok(k, KX_E_STATE, (int)s, __func__);
+	int rc = enum_ok(k, KX_ENUM_STATE, (int)s, __func__);
 
 	if (rc == KX_OK)
 		k->prof.state = s;
@@ -296,7 +296,7 @@ kx_key_mode(const kx_key *k)
 int
 kx_key_set_mode(kx_key *k, enum kx_keymode m)
 {
-	int rc = enum_ok(k, KX_E_KEYMODE, (int)m, __func__);
+	int rc = enum_ok(k, KX_ENUM_KEYMODE, (int)m, __func__);
 
 	if (rc == KX_OK)
 		k->prof.mode = m;
@@ -333,7 +333,7 @@ kx_key_set_sensitive(kx_key *k, int sensitive)
 
 /* The profile's slot of a text field, or NULL for f out of range. */
 static const char **
-text_slot(kx_profile *p, enum kx_key_text f)
+text_slot(kxi_profile *p, enum kx_key_text f)
 {
 	switch (f) {
 	case KX_KT_NAME:	return &p->name;
@@ -357,7 +357,7 @@ kx_key_text(const kx_key *k, enum kx_key_text f)
 
 	if (k == NULL)
 		return NULL;
-	slot = text_slot((kx_profile *)(uintptr_t)&k->prof, f);
+	slot = text_slot((kxi_profile *)(uintptr_t)&k->prof, f);
 	return slot == NULL ? NULL : *slot;
 }
 
@@ -394,13 +394,13 @@ kx_key_set_text(kx_key *k, enum kx_key_text f, const char *v)
 /* ---- key: export and import restrictions ---------------------------- */
 
 static const char *
-list_get(const kx_strlist *l, size_t i)
+list_get(const kxi_strlist *l, size_t i)
 {
 	return i < l->n ? l->v[i] : NULL;
 }
 
 static int
-list_add(kx_key *k, kx_strlist *l, const char *name, const char *func)
+list_add(kx_key *k, kxi_strlist *l, const char *name, const char *func)
 {
 	if (name == NULL)
 		kxi_misuse(func, "NULL argument");
@@ -532,7 +532,7 @@ gp_absent(kx_key_gp *g)
 int
 kx_key_gp_get(const kx_key *k, kx_key_gp *out)
 {
-	const kx_gp *gp;
+	const kxi_gp *gp;
 
 	NEED(out, __func__);
 	gp_absent(out);
@@ -563,7 +563,7 @@ byte_ok(int v, int max)
 int
 kx_key_gp_set(kx_key *k, const kx_key_gp *g)
 {
-	kx_gp gp;
+	kxi_gp gp;
 
 	NEED(k, __func__);
 	if (g == NULL) {
@@ -579,9 +579,9 @@ kx_key_gp_set(kx_key *k, const kx_key_gp *g)
 	    !byte_ok(g->scp_i, 0xFF) ||
 	    (g->kuq != -1 && g->kuq_len != 1 && g->kuq_len != 2) ||
 	    !byte_ok(g->kuq, g->kuq_len == 2 ? 0xFFFF : 0xFF) ||
-	    !in_enum(KX_E_SCP, (int)g->scp) ||
+	    !in_enum(KX_ENUM_SCP, (int)g->scp) ||
 	    (g->scp == KX_SCP_NONE && g->scp_i != -1) ||
-	    !in_enum(KX_E_DIVERSIFICATION, (int)g->diversification) ||
+	    !in_enum(KX_ENUM_DIVERSIFICATION, (int)g->diversification) ||
 	    (g->sd_aid == NULL) != (g->sd_aid_len == 0) ||
 	    g->sd_aid_len > 16)
 		return KX_EUSAGE;

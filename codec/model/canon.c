@@ -219,7 +219,7 @@ cw_ostr(struct cw *w, int ctx, const char *s, const char *what)
 }
 
 static void
-cw_obytes(struct cw *w, int ctx, const kx_bytes *b)
+cw_obytes(struct cw *w, int ctx, const kxi_bytes *b)
 {
 	if (b->n > 0)
 		cw_prim(w, ctx, U_OCTET_STRING, b->p, b->n);
@@ -301,7 +301,7 @@ cw_bits(struct cw *w, int ctx, uint32_t mask)
 
 /* SEQUENCE OF UTF8String, omitted when empty. */
 static void
-cw_olist(struct cw *w, int ctx, const kx_strlist *l, const char *what)
+cw_olist(struct cw *w, int ctx, const kxi_strlist *l, const char *what)
 {
 	size_t m, i;
 
@@ -334,7 +334,7 @@ cw_oid(struct cw *w, int ctx, const char *s, const char *what)
 }
 
 static void
-cw_revisions(struct cw *w, const kx_profile *p)
+cw_revisions(struct cw *w, const kxi_profile *p)
 {
 	size_t m, i;
 
@@ -342,7 +342,7 @@ cw_revisions(struct cw *w, const kx_profile *p)
 		return;
 	m = cw_open(w, KXI_TAG_PROFILE_revisions, CONS);
 	for (i = 0; i < p->nrevisions; i++) {
-		const kx_revision *rv = &p->revisions[i];
+		const kxi_revision *rv = &p->revisions[i];
 		size_t s = cw_open(w, -1, U_SEQUENCE);
 
 		cw_ostr(w, KXI_TAG_REVISION_version, rv->version,
@@ -356,7 +356,7 @@ cw_revisions(struct cw *w, const kx_profile *p)
 }
 
 static void
-cw_params(struct cw *w, const kx_profile *p)
+cw_params(struct cw *w, const kxi_profile *p)
 {
 	size_t m;
 
@@ -378,7 +378,7 @@ cw_params(struct cw *w, const kx_profile *p)
 }
 
 static void
-cw_gp(struct cw *w, const kx_gp *g)
+cw_gp(struct cw *w, const kxi_gp *g)
 {
 	size_t m = cw_open(w, KXI_TAG_PROFILE_gp, CONS);
 
@@ -412,9 +412,9 @@ cw_gp(struct cw *w, const kx_gp *g)
 }
 
 static void
-cw_policies(struct cw *w, const kx_profile *p)
+cw_policies(struct cw *w, const kxi_profile *p)
 {
-	const kx_export_rules *e = &p->export_;
+	const kxi_export_rules *e = &p->export_;
 	size_t m;
 
 	m = cw_open(w, KXI_TAG_PROFILE_export, CONS);
@@ -436,10 +436,10 @@ cw_policies(struct cw *w, const kx_profile *p)
 }
 
 static void
-cw_tail(struct cw *w, const kx_profile *p)
+cw_tail(struct cw *w, const kxi_profile *p)
 {
-	const kx_provenance *pv = &p->provenance;
-	const kx_split_info *sp = &p->split;
+	const kxi_provenance *pv = &p->provenance;
+	const kxi_split_info *sp = &p->split;
 	size_t m, s, i;
 
 	if (pv->always_sensitive != KX_TRI_UNSET ||
@@ -484,7 +484,7 @@ cw_tail(struct cw *w, const kx_profile *p)
 	if (p->nextensions > 0) {
 		m = cw_open(w, KXI_TAG_PROFILE_extensions, CONS);
 		for (i = 0; i < p->nextensions; i++) {
-			const kx_extension *e = &p->extensions[i];
+			const kxi_extension *e = &p->extensions[i];
 
 			s = cw_open(w, -1, U_SEQUENCE);
 			cw_str(w, KXI_TAG_EXTENSION_namespace, e->ns,
@@ -501,7 +501,7 @@ cw_tail(struct cw *w, const kx_profile *p)
 
 /* KeyProfile p as a TLV: universal SEQUENCE (ctx < 0) or [ctx]. */
 static void
-cw_profile(struct cw *w, int ctx, const kx_profile *p)
+cw_profile(struct cw *w, int ctx, const kxi_profile *p)
 {
 	size_t m = cw_open(w, ctx, ctx < 0 ? U_SEQUENCE : CONS);
 
@@ -563,7 +563,7 @@ cw_done(struct cw *w, size_t start)
 }
 
 int
-kxi_canon_profile(const kx_profile *p, kx_buf *out, kx_diag *d)
+kxi_canon_profile(const kxi_profile *p, kx_buf *out, kx_diag *d)
 {
 	struct cw w = { out, KX_OK, d, NULL };
 	size_t start;
@@ -576,7 +576,7 @@ kxi_canon_profile(const kx_profile *p, kx_buf *out, kx_diag *d)
 }
 
 int
-kxi_canon_bound(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+kxi_canon_bound(const kx_doc *doc, const kxi_profile *p, kx_buf *out,
     kx_diag *d)
 {
 	struct cw w = { out, KX_OK, d, NULL };

@@ -109,7 +109,7 @@ kxi_diag_merge(kx_diag *d, const kx_diag *from)
 	for (i = 0; i < from->n; i++) {
 		f = &from->v[i];
 		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
-		    &(kx_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
+		    &(kxi_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
 		    f->message);
 	}
 	kxi_diag_merge_dropped(d, from);
@@ -147,7 +147,7 @@ one_line(char *s)
 
 int
 kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
-    const char *file, const kx_loc *loc, const char *key_id,
+    const char *file, const kxi_loc *loc, const char *key_id,
     const char *fmt, ...)
 {
 	char msg[KX_MSG_MAX];

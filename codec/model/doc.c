@@ -91,7 +91,7 @@ static const struct {
 
 int
 kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
-    const kx_loc *loc, const char *key_id, const char *fmt, ...)
+    const kxi_loc *loc, const char *key_id, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -109,7 +109,7 @@ kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
 int
 kxi_not_a_document(kx_diag *d, const char *name)
 {
-	kx_loc start = { 1, 1, 0 };
+	kxi_loc start = { 1, 1, 0 };
 	char what[256] = "";
 	size_t i, n = 0;
 
@@ -213,7 +213,7 @@ usage_list(kx_buf *b, uint32_t usage)
 		if ((usage & KX_USAGE_BIT(i)) == 0)
 			continue;
 		r = kx_buf_printf(b, "%s%s", first ? "" : ",",
-		    kx_name(KX_E_USAGE, i));
+		    kx_name(KX_ENUM_USAGE, i));
 		first = 0;
 	}
 	if (first && r == KX_OK)
@@ -255,7 +255,7 @@ kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 		    nkeys, nkeys == 1 ? "" : "s", doc->ntks,
 		    doc->ntks == 1 ? "" : "s");
 	for (i = 0; i < doc->ntks && r == KX_OK; i++) {
-		const kx_tk *t = &doc->tks[i];
+		const kxi_tk *t = &doc->tks[i];
 
 		kxi_hex_encode(t->kcv.p, t->kcv.n > KX_FINGERPRINT_LEN ?
 		    KX_FINGERPRINT_LEN : t->kcv.n, kcv);
@@ -263,9 +263,9 @@ kx_doc_summary_head(const kx_doc *doc, size_t nkeys, kx_buf *out)
 			r = id_or_dash(out, t->id);
 		if (r == KX_OK)
 			r = kx_buf_printf(out, " %s/%u kcv=%s (%s)\n",
-			    kx_name(KX_E_ALG, t->alg), t->length_bits,
+			    kx_name(KX_ENUM_ALG, t->alg), t->length_bits,
 			    t->kcv.n ? kcv : "-",
-			    kx_name(KX_E_KCV_METHOD, t->kcv_method));
+			    kx_name(KX_ENUM_KCV_METHOD, t->kcv_method));
 	}
 	return r;
 }
@@ -286,16 +286,16 @@ kx_key_summary(const kx_key *k, kx_buf *out)
 		r = id_or_dash(out, k->prof.id);
 	if (r == KX_OK)
 		r = kx_buf_printf(out, " %s/%u usage=",
-		    kx_name(KX_E_ALG, k->prof.alg), k->prof.length_bits);
+		    kx_name(KX_ENUM_ALG, k->prof.alg), k->prof.length_bits);
 	if (r == KX_OK)
 		r = usage_list(out, k->prof.usage);
 	if (r == KX_OK)
 		r = kx_buf_printf(out, " valid=%s..%s state=%s "
 		    "kcv=%s (%s) value=%s%s", nb, na,
-		    kx_name(KX_E_STATE, k->prof.state),
+		    kx_name(KX_ENUM_STATE, k->prof.state),
 		    k->kcv.n ? kcv : "-",
-		    kx_name(KX_E_KCV_METHOD, k->kcv_method),
-		    kx_name(KX_E_VALUE_FORM, k->value.form),
+		    kx_name(KX_ENUM_KCV_METHOD, k->kcv_method),
+		    kx_name(KX_ENUM_VALUE_FORM, k->value.form),
 		    k->value.kek_id ? "@" : "");
 	if (r == KX_OK && k->value.kek_id != NULL)
 		r = kxi_text_escape(out, k->value.kek_id);

@@ -42,21 +42,21 @@ void *kxi_memdup(kxi_arena *a, const void *p, size_t n);
 void kxi_arena_free(kxi_arena *a);
 
 /* ---- small value types --------------------------------------------- */
-typedef struct kx_bytes {
+typedef struct kxi_bytes {
 	uint8_t *p;		/* arena-owned, NULL when absent */
 	size_t n;
-} kx_bytes;
+} kxi_bytes;
 
-typedef struct kx_strlist {
+typedef struct kxi_strlist {
 	const char **v;		/* arena-owned array of arena strings */
 	size_t n;
-} kx_strlist;
+} kxi_strlist;
 
 /* Where an item came from: XML line/column or DER byte offset. */
-typedef struct kx_loc {
+typedef struct kxi_loc {
 	uint32_t line, col;	/* 0 = unknown */
 	int64_t off;		/* -1 = unknown */
-} kx_loc;
+} kxi_loc;
 
 /* Field groups whose source place the readers record for diagnostics. */
 enum kx_field {
@@ -66,28 +66,28 @@ enum kx_field {
 	KXF__N
 };
 
-typedef struct kx_revision {
+typedef struct kxi_revision {
 	const char *version, *by;
 	int64_t date;		/* KX_UNSET_TIME if absent */
-	kx_bytes digest;
-} kx_revision;
+	kxi_bytes digest;
+} kxi_revision;
 
-typedef struct kx_relation_ref {
+typedef struct kxi_relation_ref {
 	enum kx_relation type;
 	const char *ref;	/* key id (or external reference) */
-} kx_relation_ref;
+} kxi_relation_ref;
 
-typedef struct kx_extension {
+typedef struct kxi_extension {
 	const char *ns, *name, *value;	/* value is text */
-} kx_extension;
+} kxi_extension;
 
-typedef struct kx_component {
+typedef struct kxi_component {
 	int index;		/* 1-based; Shamir x-coordinate */
 	const char *custodian;	/* may be NULL */
-	kx_bytes kcv;		/* component KCV (method = key's) */
-	kx_bytes wrapped;	/* component wrapped under value.kek_id, or
+	kxi_bytes kcv;		/* component KCV (method = key's) */
+	kxi_bytes wrapped;	/* component wrapped under value.kek_id, or
 				 * absent when only the ceremony record */
-} kx_component;
+} kxi_component;
 
 /*
  * A named part of a multi-component value, e.g. a GP Value/Component with a
@@ -96,32 +96,32 @@ typedef struct kx_component {
  * alg, each part on its own, as GP writes them).
  */
 #define KXI_MAX_PARTS 64		/* parts of one value (XSD, ASN.1) */
-typedef struct kx_part {
+typedef struct kxi_part {
 	const char *name;	/* kept as written: never renamed */
 	int order;		/* GP Component/@Order; KX_UNSET = absent */
-	kx_bytes data;
-	kx_bytes kcv;
-} kx_part;
+	kxi_bytes data;
+	kxi_bytes kcv;
+} kxi_part;
 
-typedef struct kx_keyval {
+typedef struct kxi_keyval {
 	enum kx_value_form form;
 	const char *kek_id;	/* transport-key id (wrapped/components) */
 	enum kx_wrap_alg alg;
-	kx_bytes iv;
-	kx_bytes data;		/* wrapped bytes */
+	kxi_bytes iv;
+	kxi_bytes data;		/* wrapped bytes */
 	/* binding: what the wrap authenticates */
 	const char *binding_method;	/* e.g. "profile-der-v1" */
-	kx_bytes binding_digest;	/* SHA-256 of the bound DER, optional */
-	kx_component *components;
+	kxi_bytes binding_digest;	/* SHA-256 of the bound DER, optional */
+	kxi_component *components;
 	size_t ncomponents;
 	unsigned threshold;	/* components: 0 = all (XOR) */
 	enum kx_split_method split_method;
-	kx_bytes clear;		/* test material only (mode = test) */
-	kx_part *parts;		/* named parts, in document order */
+	kxi_bytes clear;		/* test material only (mode = test) */
+	kxi_part *parts;		/* named parts, in document order */
 	size_t nparts;
-} kx_keyval;
+} kxi_keyval;
 
-typedef struct kx_gp {
+typedef struct kxi_gp {
 	int key_type;		/* 0x00..0xFF, KX_UNSET */
 	int kvn;		/* KX_UNSET */
 	int kid;		/* KX_UNSET */
@@ -130,43 +130,43 @@ typedef struct kx_gp {
 	int access;		/* KX_UNSET */
 	enum kx_scp scp;
 	int scp_i;		/* i-parameter, KX_UNSET */
-	kx_bytes sd_aid;
+	kxi_bytes sd_aid;
 	enum kx_diversification diversification;
-} kx_gp;
+} kxi_gp;
 
-typedef struct kx_export_rules {
+typedef struct kxi_export_rules {
 	bool allowed;		/* GP Exportable (default false) */
 	uint32_t forms;		/* mask of 1u << kx_form; 0 = default
 				 * (bound-block only) */
-	kx_strlist destinations;	/* empty = any */
+	kxi_strlist destinations;	/* empty = any */
 	int min_wrap_strength;	/* bits; KX_UNSET = strength(key) */
 	enum kx_tri trusted_kek_only;
-} kx_export_rules;
+} kxi_export_rules;
 
-typedef struct kx_import_rules {
+typedef struct kxi_import_rules {
 	bool allowed;		/* GP Importable (default true) */
-	kx_strlist sources;
-} kx_import_rules;
+	kxi_strlist sources;
+} kxi_import_rules;
 
-typedef struct kx_provenance {
+typedef struct kxi_provenance {
 	enum kx_tri always_sensitive, never_exported;
 	const char *generated_in;
-} kx_provenance;
+} kxi_provenance;
 
-typedef struct kx_split_info {
+typedef struct kxi_split_info {
 	unsigned n, m;		/* 0 = absent */
 	enum kx_split_method method;
 	enum kx_tri dual_control;
-} kx_split_info;
+} kxi_split_info;
 
 /* The profile: everything about one copy of a key except its value. */
-typedef struct kx_profile {
+typedef struct kxi_profile {
 	const char *id, *name, *description, *template_id, *reference;
 	const char *version;
-	kx_revision *revisions;
+	kxi_revision *revisions;
 	size_t nrevisions;
 	const char *owner, *creator, *holder;
-	kx_strlist custodians;
+	kxi_strlist custodians;
 
 	enum kx_class cls;
 	enum kx_alg alg;
@@ -175,14 +175,14 @@ typedef struct kx_profile {
 	uint64_t rsa_e;		/* 0 = absent */
 	const char *ec_curve;	/* dotted OID, NULL = absent */
 	enum kx_hash hmac_hash;
-	kx_bytes spki;		/* rsa/ec: SubjectPublicKeyInfo DER, or empty */
+	kxi_bytes spki;		/* rsa/ec: SubjectPublicKeyInfo DER, or empty */
 	uint32_t modes;		/* mask of 1u << kx_mode_of_op */
 
 	uint32_t usage;		/* mask of KX_USAGE_BIT(kx_usage) */
 	enum kx_role role;	/* KX_ROLE_NONE = absent */
 	int64_t usage_limit;	/* -1 = absent */
 
-	kx_gp gp;
+	kxi_gp gp;
 	bool has_gp;
 
 	int64_t not_before, not_after, protect_until, process_until;
@@ -192,43 +192,43 @@ typedef struct kx_profile {
 	enum kx_revocation revocation_reason;
 	enum kx_keymode mode;
 
-	kx_export_rules export_;
+	kxi_export_rules export_;
 	bool sensitive;		/* default true */
-	kx_import_rules import_;
-	kx_provenance provenance;
+	kxi_import_rules import_;
+	kxi_provenance provenance;
 	enum kx_tri permanent;
-	kx_split_info split;
-	kx_relation_ref *relations;
+	kxi_split_info split;
+	kxi_relation_ref *relations;
 	size_t nrelations;
 
-	kx_extension *extensions;
+	kxi_extension *extensions;
 	size_t nextensions;
-} kx_profile;
+} kxi_profile;
 
 struct kx_key {
-	kx_profile prof;
-	kx_keyval value;
-	kx_bytes kcv;
+	kxi_profile prof;
+	kxi_keyval value;
+	kxi_bytes kcv;
 	enum kx_kcv_method kcv_method;
-	kx_loc loc[KXF__N];
+	kxi_loc loc[KXF__N];
 	kxi_arena *arena;	/* the owning document's (kxi_doc_add_key),
 				 * for the API's setters (api.c) */
 };
 
-typedef struct kx_tk {
+typedef struct kxi_tk {
 	const char *id;
 	enum kx_alg alg;
 	unsigned length_bits;
-	kx_bytes kcv;
+	kxi_bytes kcv;
 	enum kx_kcv_method kcv_method;
 	const char *owner, *version;
 	bool trusted;
 	/* ceremony record, no values */
 	unsigned comp_n, comp_m;	/* 0 = absent */
 	enum kx_split_method comp_method;
-	kx_bytes *comp_kcvs;		/* comp_n entries or NULL */
-	kx_loc loc;
-} kx_tk;
+	kxi_bytes *comp_kcvs;		/* comp_n entries or NULL */
+	kxi_loc loc;
+} kxi_tk;
 
 struct kx_doc {
 	kxi_arena arena;
@@ -238,33 +238,33 @@ struct kx_doc {
 	int model_version;
 	int64_t created;
 	const char *sender;
-	kx_strlist recipients;
+	kxi_strlist recipients;
 	const char *comment;
-	kx_tk *tks;
+	kxi_tk *tks;
 	size_t ntks, tks_cap;
 	kx_key *keys;
 	size_t nkeys, keys_cap;
-	kx_extension *extensions;
+	kxi_extension *extensions;
 	size_t nextensions;
-	kx_loc loc;
+	kxi_loc loc;
 };
 
 /* ---- model helpers (model.c) ---------------------------------------- */
 kx_doc *kxi_doc_new(void);
 /* Append a key initialised with model defaults; NULL on ENOMEM/limit. */
 kx_key *kxi_doc_add_key(kx_doc *doc);
-kx_tk *kxi_doc_add_tk(kx_doc *doc);
-void kxi_profile_init(kx_profile *p);
+kxi_tk *kxi_doc_add_tk(kx_doc *doc);
+void kxi_profile_init(kxi_profile *p);
 void kxi_key_init(kx_key *k);
-const kx_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
+const kxi_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
 const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
 /* Append to arena lists; return KX_OK or KX_ENOMEM. */
-int kxi_strlist_add(kxi_arena *a, kx_strlist *l, const char *s);
+int kxi_strlist_add(kxi_arena *a, kxi_strlist *l, const char *s);
 /* Grow an arena array of elements by one, zeroed; NULL on ENOMEM. */
 void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
-int kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out);
+int kxi_hex_decode(kxi_arena *a, const char *s, kxi_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);
 /* Branch-free value of the hex digit c, or -1 (for secrets too). */
 int kxi_hex_digit(int c);
@@ -405,7 +405,7 @@ int kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d) KX_WUR;
  * be used as KX_FAIL's value.  d may be NULL.
  */
 int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
-    const char *file, const kx_loc *loc, const char *key_id,
+    const char *file, const kxi_loc *loc, const char *key_id,
     const char *fmt, ...) KX_PRINTF(8, 9);
 /* Shorthand for an error with no place: returns rc. */
 #define KX_FAIL(d, rc, ...) \
@@ -551,7 +551,7 @@ enum kxi_fact {
 };
 /* Record a finding of kind f (like kxi_diag_add); returns rc. */
 int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
-    const kx_loc *loc, const char *key_id, const char *fmt, ...)
+    const kxi_loc *loc, const char *key_id, const char *fmt, ...)
     KX_PRINTF(7, 8);
 
 /*
@@ -562,13 +562,13 @@ int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
  * On failure out keeps its length and d says why (KX_ESCHEMA: the model
  * is outside the module, e.g. a required string missing).
  */
-int kxi_canon_profile(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_canon_profile(const kxi_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
 /*
  * Canonical DER of the BoundContext of key profile p in doc (its header's
  * id, created, sender and recipients, and p), the associated data of the
  * version 2 bound wrap.  canon.c, like kxi_canon_profile.
  */
-int kxi_canon_bound(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+int kxi_canon_bound(const kx_doc *doc, const kxi_profile *p, kx_buf *out,
     kx_diag *d) KX_WUR;
 /*
  * The DER GeneralizedTime text "YYYYMMDDHHMMSSZ" of t into out[16]
@@ -580,8 +580,8 @@ int kxi_gentime(int64_t t, char out[16]);
  * The same two encodings by the DER spoke, through asn1c (der.c): the
  * other side of the differential test, not used by the operations.
  */
-int kxi_profile_der(const kx_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
-int kxi_bound_der(const kx_doc *doc, const kx_profile *p, kx_buf *out,
+int kxi_profile_der(const kxi_profile *p, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_bound_der(const kx_doc *doc, const kxi_profile *p, kx_buf *out,
     kx_diag *d) KX_WUR;
 /*
  * The binding methods a reader knows: version 2 ("header-profile-der-v2",

@@ -148,7 +148,7 @@ kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize)
 }
 
 int
-kxi_strlist_add(kxi_arena *a, kx_strlist *l, const char *s)
+kxi_strlist_add(kxi_arena *a, kxi_strlist *l, const char *s)
 {
 	const char **slot;
 	const char *copy;
@@ -163,7 +163,7 @@ kxi_strlist_add(kxi_arena *a, kx_strlist *l, const char *s)
 }
 
 void
-kxi_profile_init(kx_profile *p)
+kxi_profile_init(kxi_profile *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cls = KX_CLASS_SECRET;
@@ -242,10 +242,10 @@ kxi_doc_add_key(kx_doc *doc)
 	return k;
 }
 
-kx_tk *
+kxi_tk *
 kxi_doc_add_tk(kx_doc *doc)
 {
-	kx_tk *t;
+	kxi_tk *t;
 
 	if (doc->ntks == doc->tks_cap) {
 		size_t cap = doc->tks_cap ? doc->tks_cap * 2 : 4;
@@ -265,7 +265,7 @@ kxi_doc_add_tk(kx_doc *doc)
 	return t;
 }
 
-const kx_tk *
+const kxi_tk *
 kxi_doc_find_tk(const kx_doc *doc, const char *id)
 {
 	size_t i;

@@ -52,24 +52,24 @@ static const char *const kcv_names[] = { "none", "gp-des", "gp-aes",
 static const struct {
 	const char *const *names;
 	size_t n;
-} tables[KX_E__N] = {
-	[KX_E_CLASS] = T(class_names, KX_CLASS__N),
-	[KX_E_ALG] = T(alg_names, KX_ALG__N),
-	[KX_E_USAGE] = T(usage_names, KX_U__N),
-	[KX_E_MODE_OF_OP] = T(mode_names, KX_M__N),
-	[KX_E_ROLE] = T(role_names, KX_ROLE__N),
-	[KX_E_STATE] = T(state_names, KX_STATE__N),
-	[KX_E_REVOCATION] = T(revocation_names, KX_REV__N),
-	[KX_E_KEYMODE] = T(keymode_names, KX_KEYMODE__N),
-	[KX_E_FORM] = T(form_names, KX_FORM__N),
-	[KX_E_HASH] = T(hash_names, KX_HASH__N),
-	[KX_E_SPLIT] = T(split_names, KX_SPLIT__N),
-	[KX_E_RELATION] = T(relation_names, KX_REL__N),
-	[KX_E_SCP] = T(scp_names, KX_SCP__N),
-	[KX_E_DIVERSIFICATION] = T(div_names, KX_DIV__N),
-	[KX_E_VALUE_FORM] = T(value_form_names, KX_VALUE__N),
-	[KX_E_WRAP_ALG] = T(wrap_names, KX_WRAP__N),
-	[KX_E_KCV_METHOD] = T(kcv_names, KX_KCV__N),
+} tables[KX_ENUM__N] = {
+	[KX_ENUM_CLASS] = T(class_names, KX_CLASS__N),
+	[KX_ENUM_ALG] = T(alg_names, KX_ALG__N),
+	[KX_ENUM_USAGE] = T(usage_names, KX_U__N),
+	[KX_ENUM_MODE_OF_OP] = T(mode_names, KX_M__N),
+	[KX_ENUM_ROLE] = T(role_names, KX_ROLE__N),
+	[KX_ENUM_STATE] = T(state_names, KX_STATE__N),
+	[KX_ENUM_REVOCATION] = T(revocation_names, KX_REV__N),
+	[KX_ENUM_KEYMODE] = T(keymode_names, KX_KEYMODE__N),
+	[KX_ENUM_FORM] = T(form_names, KX_FORM__N),
+	[KX_ENUM_HASH] = T(hash_names, KX_HASH__N),
+	[KX_ENUM_SPLIT] = T(split_names, KX_SPLIT__N),
+	[KX_ENUM_RELATION] = T(relation_names, KX_REL__N),
+	[KX_ENUM_SCP] = T(scp_names, KX_SCP__N),
+	[KX_ENUM_DIVERSIFICATION] = T(div_names, KX_DIV__N),
+	[KX_ENUM_VALUE_FORM] = T(value_form_names, KX_VALUE__N),
+	[KX_ENUM_WRAP_ALG] = T(wrap_names, KX_WRAP__N),
+	[KX_ENUM_KCV_METHOD] = T(kcv_names, KX_KCV__N),
 };
 #undef T
 
@@ -99,7 +99,7 @@ _Static_assert(KX_U__N <= 32, "usage mask must fit 32 bits");
 const char *
 kx_name(enum kx_enum_type t, int v)
 {
-	if ((unsigned)t >= KX_E__N || v < 0 || (size_t)v >= tables[t].n)
+	if ((unsigned)t >= KX_ENUM__N || v < 0 || (size_t)v >= tables[t].n)
 		return NULL;
 	return tables[t].names[v];
 }
@@ -109,7 +109,7 @@ kx_value(enum kx_enum_type t, const char *name)
 {
 	size_t i;
 
-	if ((unsigned)t >= KX_E__N || name == NULL)
+	if ((unsigned)t >= KX_ENUM__N || name == NULL)
 		return -1;
 	for (i = 0; i < tables[t].n; i++)
 		if (strcmp(tables[t].names[i], name) == 0)
@@ -120,7 +120,7 @@ kx_value(enum kx_enum_type t, const char *name)
 int
 kx_enum_count(enum kx_enum_type t)
 {
-	if ((unsigned)t >= KX_E__N)
+	if ((unsigned)t >= KX_ENUM__N)
 		return 0;
 	return (int)tables[t].n;
 }

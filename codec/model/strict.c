@@ -38,7 +38,7 @@
 struct sc {
 	kx_diag *d;
 	const char *file;
-	const kx_loc *loc;
+	const kxi_loc *loc;
 	const char *key_id;	/* NULL until the key's id passed */
 	int r;
 };
@@ -138,7 +138,7 @@ chk_id(struct sc *c, const char *path, const char *id)
 }
 
 static void
-chk_list(struct sc *c, const char *path, const kx_strlist *l)
+chk_list(struct sc *c, const char *path, const kxi_strlist *l)
 {
 	size_t i;
 
@@ -171,7 +171,7 @@ chk_byte(struct sc *c, const char *path, int v)
 
 /* Bytes of min..max (absent when empty). */
 static void
-chk_bytes(struct sc *c, const char *path, const kx_bytes *b, size_t min,
+chk_bytes(struct sc *c, const char *path, const kxi_bytes *b, size_t min,
     size_t max)
 {
 	if (b->n != 0 && (b->n < min || b->n > max))
@@ -228,7 +228,7 @@ xsd_duration(const char *s)
 }
 
 static void
-chk_exts(struct sc *c, const char *path, const kx_extension *e,
+chk_exts(struct sc *c, const char *path, const kxi_extension *e,
     size_t next)
 {
 	char p[64];
@@ -254,7 +254,7 @@ chk_exts(struct sc *c, const char *path, const kx_extension *e,
 }
 
 static void
-chk_tk(struct sc *c, const kx_tk *t)
+chk_tk(struct sc *c, const kxi_tk *t)
 {
 	size_t i;
 
@@ -282,8 +282,8 @@ chk_tk(struct sc *c, const kx_tk *t)
 static int
 cmp_tk_id(const void *a, const void *b)
 {
-	const kx_tk *x = *(const kx_tk *const *)a;
-	const kx_tk *y = *(const kx_tk *const *)b;
+	const kxi_tk *x = *(const kxi_tk *const *)a;
+	const kxi_tk *y = *(const kxi_tk *const *)b;
 
 	return strcmp(x->id != NULL ? x->id : "", y->id != NULL ? y->id : "");
 }
@@ -292,7 +292,7 @@ cmp_tk_id(const void *a, const void *b)
 static int
 chk_tk_unique(struct sc *c, const kx_doc *doc)
 {
-	const kx_tk **v;
+	const kxi_tk **v;
 	size_t i;
 
 	if (doc->ntks < 2)
@@ -338,9 +338,9 @@ kxi_strict_head(const kx_doc *doc, kx_diag *d)
 }
 
 static void
-chk_profile(struct sc *c, const kx_profile *p)
+chk_profile(struct sc *c, const kxi_profile *p)
 {
-	const kx_gp *g = &p->gp;
+	const kxi_gp *g = &p->gp;
 	size_t i;
 
 	chk_str(c, "Profile/Name", p->name, K_TEXT);
@@ -411,7 +411,7 @@ chk_profile(struct sc *c, const kx_profile *p)
 }
 
 static void
-chk_value(struct sc *c, const kx_keyval *v)
+chk_value(struct sc *c, const kxi_keyval *v)
 {
 	size_t i;
 
@@ -426,7 +426,7 @@ chk_value(struct sc *c, const kx_keyval *v)
 		bad(c, "Value/Component", "%zu components, more than 255",
 		    v->ncomponents);
 	for (i = 0; i < v->ncomponents && i < 255; i++) {
-		const kx_component *k = &v->components[i];
+		const kxi_component *k = &v->components[i];
 
 		chk_range(c, "Value/Component/Index", k->index, 1, 255);
 		chk_str(c, "Value/Component/Custodian", k->custodian, K_ID);
@@ -440,7 +440,7 @@ chk_value(struct sc *c, const kx_keyval *v)
 	if (v->nparts > 64)
 		bad(c, "Value/Part", "%zu parts, more than 64", v->nparts);
 	for (i = 0; i < v->nparts && i < 64; i++) {
-		const kx_part *pt = &v->parts[i];
+		const kxi_part *pt = &v->parts[i];
 
 		need(c, "Value/Part/Name", pt->name != NULL);
 		chk_str(c, "Value/Part/Name", pt->name, K_SHORT);

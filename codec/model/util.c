@@ -157,7 +157,7 @@ kx_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
 }
 
 int
-kxi_hex_decode(kxi_arena *a, const char *s, kx_bytes *out)
+kxi_hex_decode(kxi_arena *a, const char *s, kxi_bytes *out)
 {
 	size_t n = strlen(s), len;
 	uint8_t *p;

@@ -456,7 +456,7 @@ test_null_allowed(void **state)
 	assert_null(kx_key_kcv(NULL, NULL, NULL));
 	/* a comment may be removed with NULL */
 	assert_int_equal(kx_doc_set_comment(doc, NULL), KX_OK);
-	assert_int_equal(kx_value(KX_E_ALG, NULL), -1);
+	assert_int_equal(kx_value(KX_ENUM_ALG, NULL), -1);
 	assert_null(kx_rule_find(NULL));
 	assert_int_equal(kx_format_from_name(NULL), KX_FMT_AUTO);
 	assert_int_equal(kx_format_detect(NULL, 0), KX_FMT_AUTO);

@@ -26,7 +26,7 @@ asym_doc(enum kx_alg alg, unsigned bits, const char *curve)
 {
 	kx_doc *doc = kxi_doc_new();
 	kx_key *k = kxi_doc_add_key(doc);
-	kx_profile *p = &k->prof;
+	kxi_profile *p = &k->prof;
 
 	doc->id = "DOC-A";
 	doc->sender = "MANUFACTURER";
@@ -59,7 +59,7 @@ pkcs8_of(EVP_PKEY *pk)
 }
 
 static void
-spki_of(EVP_PKEY *pk, kx_bytes *out, kxi_arena *a)
+spki_of(EVP_PKEY *pk, kxi_bytes *out, kxi_arena *a)
 {
 	unsigned char *der = NULL;
 	int n = i2d_PUBKEY(pk, &der);
@@ -82,7 +82,7 @@ roundtrip(EVP_PKEY *pk, enum kx_alg alg, unsigned bits, const char *curve,
 	kx_secret *v = pkcs8_of(pk), *kek = kxt_secret(kekhex);
 	kx_xchg_opts o = kxt_xchg_opts(NOW);
 	kx_diag *d = kx_diag_new();
-	kx_bytes spki;
+	kxi_bytes spki;
 	uint8_t fp[32];
 	unsigned int n = 0;
 	struct kxt_got *g = calloc(1, sizeof(*g));
@@ -323,7 +323,7 @@ rsa_aes_kwp_import(void **state)
 	struct kxt_got *g = calloc(1, sizeof(*g));
 	kx_doc *doc = asym_doc(KX_ALG_RSA, 2048, NULL);
 	kx_key *k = &doc->keys[0];
-	kx_tk *tk;
+	kxi_tk *tk;
 	unsigned int n = 0;
 	uint8_t fp[32];
 

@@ -74,7 +74,7 @@ same_bytes(const char *where, int ra, const kx_buf *a, int rb,
 
 /* Both encodings of profile p (and its BoundContext in doc) agree. */
 static void
-compare(const kx_doc *doc, const kx_profile *p, const char *where)
+compare(const kx_doc *doc, const kxi_profile *p, const char *where)
 {
 	kx_buf a = { 0 }, b = { 0 };
 	int ra, rb;
@@ -206,7 +206,7 @@ ostr(kx_doc *doc)
 }
 
 static void
-rlist(kx_doc *doc, kx_strlist *l)
+rlist(kx_doc *doc, kxi_strlist *l)
 {
 	unsigned n = coin() ? (unsigned)(rnd() % 4) : 0;
 
@@ -216,7 +216,7 @@ rlist(kx_doc *doc, kx_strlist *l)
 }
 
 static void
-rbytes(kx_doc *doc, kx_bytes *b)
+rbytes(kx_doc *doc, kxi_bytes *b)
 {
 	uint8_t tmp[200];
 	size_t n = coin() ? (size_t)(rnd() % sizeof(tmp)) : 0, i;
@@ -258,7 +258,7 @@ rsmall(int max)
 }
 
 static void
-random_profile(kx_doc *doc, kx_profile *p)
+random_profile(kx_doc *doc, kxi_profile *p)
 {
 	static const char *const oids[] = { "1.2.840.10045.3.1.7",
 		"1.3.132.0.34", "2.999.1234567890123", "0.39.1", "1.40" };
@@ -274,7 +274,7 @@ random_profile(kx_doc *doc, kx_profile *p)
 	p->version = ostr(doc);
 	n = coin() ? rnd() % 3 : 0;
 	for (i = 0; i < n; i++) {
-		kx_revision *rv = kxi_array_push(&doc->arena,
+		kxi_revision *rv = kxi_array_push(&doc->arena,
 		    (void **)&p->revisions, &p->nrevisions, sizeof(*rv));
 
 		assert_non_null(rv);
@@ -287,22 +287,22 @@ random_profile(kx_doc *doc, kx_profile *p)
 	p->creator = ostr(doc);
 	p->holder = ostr(doc);
 	rlist(doc, &p->custodians);
-	p->cls = renum(KX_E_CLASS);
-	p->alg = renum(KX_E_ALG);
+	p->cls = renum(KX_ENUM_CLASS);
+	p->alg = renum(KX_ENUM_ALG);
 	p->length_bits = coin() ? (unsigned)(rnd() % 5000) :
 	    (unsigned)rnd();
 	p->rsa_e = coin() ? es[rnd() % 8] : 0;
 	p->ec_curve = coin() ? oids[rnd() % (one_in(10) ? 5 : 3)] : NULL;
-	p->hmac_hash = coin() ? renum(KX_E_HASH) : KX_HASH_NONE;
+	p->hmac_hash = coin() ? renum(KX_ENUM_HASH) : KX_HASH_NONE;
 	rbytes(doc, &p->spki);
 	p->modes = coin() ? (uint32_t)rnd() & ((1u << kx_enum_count(
-	    KX_E_MODE_OF_OP)) - 1) : 0;
+	    KX_ENUM_MODE_OF_OP)) - 1) : 0;
 	p->usage = (uint32_t)rnd() >> (rnd() % 32);
-	p->role = coin() ? renum(KX_E_ROLE) : KX_ROLE_NONE;
+	p->role = coin() ? renum(KX_ENUM_ROLE) : KX_ROLE_NONE;
 	p->usage_limit = coin() ? -1 : (int64_t)(rnd() >> (rnd() % 64));
 	p->has_gp = coin();
 	if (p->has_gp) {
-		kx_gp *g = &p->gp;
+		kxi_gp *g = &p->gp;
 
 		g->key_type = rsmall(255);
 		g->kvn = rsmall(255);
@@ -313,10 +313,10 @@ random_profile(kx_doc *doc, kx_profile *p)
 		if (one_in(30))
 			g->kuq_len = 3;	/* both refuse */
 		g->access = rsmall(255);
-		g->scp = coin() ? renum(KX_E_SCP) : KX_SCP_NONE;
+		g->scp = coin() ? renum(KX_ENUM_SCP) : KX_SCP_NONE;
 		g->scp_i = rsmall(255);
 		rbytes(doc, &g->sd_aid);
-		g->diversification = coin() ? renum(KX_E_DIVERSIFICATION) :
+		g->diversification = coin() ? renum(KX_ENUM_DIVERSIFICATION) :
 		    KX_DIV_NONE;
 	}
 	p->not_before = rtime();
@@ -324,11 +324,11 @@ random_profile(kx_doc *doc, kx_profile *p)
 	p->protect_until = rtime();
 	p->process_until = rtime();
 	p->cryptoperiod = ostr(doc);
-	p->state = renum(KX_E_STATE);
+	p->state = renum(KX_ENUM_STATE);
 	p->state_since = rtime();
 	p->revoked_at = rtime();
-	p->revocation_reason = coin() ? renum(KX_E_REVOCATION) : KX_REV_NONE;
-	p->mode = renum(KX_E_KEYMODE);
+	p->revocation_reason = coin() ? renum(KX_ENUM_REVOCATION) : KX_REV_NONE;
+	p->mode = renum(KX_ENUM_KEYMODE);
 	p->created = rtime();
 	p->export_.allowed = coin();
 	p->export_.forms = coin() ? (uint32_t)rnd() & 0xf : 0;
@@ -347,21 +347,21 @@ random_profile(kx_doc *doc, kx_profile *p)
 		p->split.n = coin() ? (unsigned)(rnd() % (one_in(20) ? 300 :
 		    256)) : 0;
 		p->split.m = coin() ? (unsigned)(rnd() % 256) : 0;
-		p->split.method = coin() ? renum(KX_E_SPLIT) : KX_SPLIT_NONE;
+		p->split.method = coin() ? renum(KX_ENUM_SPLIT) : KX_SPLIT_NONE;
 		p->split.dual_control = (enum kx_tri)(rnd() % 3) - 1;
 	}
 	n = coin() ? rnd() % 4 : 0;
 	for (i = 0; i < n; i++) {
-		kx_relation_ref *r = kxi_array_push(&doc->arena,
+		kxi_relation_ref *r = kxi_array_push(&doc->arena,
 		    (void **)&p->relations, &p->nrelations, sizeof(*r));
 
 		assert_non_null(r);
-		r->type = renum(KX_E_RELATION);
+		r->type = renum(KX_ENUM_RELATION);
 		r->ref = rstr(doc);
 	}
 	n = coin() ? rnd() % 4 : 0;
 	for (i = 0; i < n; i++) {
-		kx_extension *e = kxi_array_push(&doc->arena,
+		kxi_extension *e = kxi_array_push(&doc->arena,
 		    (void **)&p->extensions, &p->nextensions, sizeof(*e));
 
 		assert_non_null(e);

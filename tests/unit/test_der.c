@@ -29,17 +29,17 @@ static const uint8_t aid[] = { 0xa0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00 };
 static const uint8_t clear16[16] = { 0x40, 0x41, 0x42, 0x43, 0x44, 0x45,
 	0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f };
 
-#define B(arr) ((kx_bytes){ (uint8_t *)(arr), sizeof(arr) })
+#define B(arr) ((kxi_bytes){ (uint8_t *)(arr), sizeof(arr) })
 
 static kx_doc *
 full_doc(void)
 {
 	kx_doc *doc = kxi_doc_new();
 	kxi_arena *a;
-	kx_tk *t;
+	kxi_tk *t;
 	kx_key *k;
-	kx_profile *p;
-	kx_keyval *v;
+	kxi_profile *p;
+	kxi_keyval *v;
 
 	assert_non_null(doc);
 	a = &doc->arena;
@@ -50,7 +50,7 @@ full_doc(void)
 	assert_int_equal(kxi_strlist_add(a, &doc->recipients, "perso-b"), 0);
 	doc->comment = "all fields \xc3\xa9t\xc3\xa9";	/* UTF-8 */
 	doc->extensions = kxi_alloc(a, sizeof(*doc->extensions));
-	doc->extensions[0] = (kx_extension){ "urn:x-test", "doc-ext", "1" };
+	doc->extensions[0] = (kxi_extension){ "urn:x-test", "doc-ext", "1" };
 	doc->nextensions = 1;
 
 	t = kxi_doc_add_tk(doc);
@@ -66,7 +66,7 @@ full_doc(void)
 	t->comp_n = 3;
 	t->comp_m = 2;
 	t->comp_method = KX_SPLIT_SHAMIR;
-	t->comp_kcvs = kxi_alloc(a, 3 * sizeof(kx_bytes));
+	t->comp_kcvs = kxi_alloc(a, 3 * sizeof(kxi_bytes));
 	t->comp_kcvs[0] = B(kcv3);
 	t->comp_kcvs[1] = B(kcv5);
 	t->comp_kcvs[2] = B(iv8);
@@ -85,9 +85,9 @@ full_doc(void)
 	p->reference = "hsm:slot1:42";
 	p->version = "01";
 	p->revisions = kxi_alloc(a, 2 * sizeof(*p->revisions));
-	p->revisions[0] = (kx_revision){ "1.0", "alice", 1600000000,
+	p->revisions[0] = (kxi_revision){ "1.0", "alice", 1600000000,
 		B(digest32) };
-	p->revisions[1] = (kx_revision){ "1.1", NULL, KX_UNSET_TIME,
+	p->revisions[1] = (kxi_revision){ "1.1", NULL, KX_UNSET_TIME,
 		{ NULL, 0 } };
 	p->nrevisions = 2;
 	p->owner = "issuer";
@@ -140,13 +140,13 @@ full_doc(void)
 	p->provenance.never_exported = KX_TRI_FALSE;
 	p->provenance.generated_in = "hsm-1";
 	p->permanent = KX_TRI_TRUE;
-	p->split = (kx_split_info){ 3, 2, KX_SPLIT_XOR, KX_TRI_TRUE };
+	p->split = (kxi_split_info){ 3, 2, KX_SPLIT_XOR, KX_TRI_TRUE };
 	p->relations = kxi_alloc(a, 2 * sizeof(*p->relations));
-	p->relations[0] = (kx_relation_ref){ KX_REL_WRAPPED_BY, "tk-1" };
-	p->relations[1] = (kx_relation_ref){ KX_REL_COPY_OF, "key-0" };
+	p->relations[0] = (kxi_relation_ref){ KX_REL_WRAPPED_BY, "tk-1" };
+	p->relations[1] = (kxi_relation_ref){ KX_REL_COPY_OF, "key-0" };
 	p->nrelations = 2;
 	p->extensions = kxi_alloc(a, sizeof(*p->extensions));
-	p->extensions[0] = (kx_extension){ "urn:x-test", "e", "" };
+	p->extensions[0] = (kxi_extension){ "urn:x-test", "e", "" };
 	p->nextensions = 1;
 
 	v = &k->value;
@@ -158,8 +158,8 @@ full_doc(void)
 	v->binding_method = "profile-der-v1";
 	v->binding_digest = B(digest32);
 	v->components = kxi_alloc(a, 2 * sizeof(*v->components));
-	v->components[0] = (kx_component){ 1, "c1", B(kcv3), B(data24) };
-	v->components[1] = (kx_component){ 2, NULL, { NULL, 0 },
+	v->components[0] = (kxi_component){ 1, "c1", B(kcv3), B(data24) };
+	v->components[1] = (kxi_component){ 2, NULL, { NULL, 0 },
 		{ NULL, 0 } };
 	v->ncomponents = 2;
 	v->threshold = 2;
@@ -202,7 +202,7 @@ eq_str(const char *a, const char *b)
 }
 
 static void
-eq_bytes(const kx_bytes *a, const kx_bytes *b)
+eq_bytes(const kxi_bytes *a, const kxi_bytes *b)
 {
 	assert_int_equal(a->n, b->n);
 	if (a->n)
@@ -210,7 +210,7 @@ eq_bytes(const kx_bytes *a, const kx_bytes *b)
 }
 
 static void
-eq_list(const kx_strlist *a, const kx_strlist *b)
+eq_list(const kxi_strlist *a, const kxi_strlist *b)
 {
 	size_t i;
 
@@ -220,7 +220,7 @@ eq_list(const kx_strlist *a, const kx_strlist *b)
 }
 
 static void
-eq_exts(const kx_extension *a, size_t an, const kx_extension *b, size_t bn)
+eq_exts(const kxi_extension *a, size_t an, const kxi_extension *b, size_t bn)
 {
 	size_t i;
 
@@ -233,7 +233,7 @@ eq_exts(const kx_extension *a, size_t an, const kx_extension *b, size_t bn)
 }
 
 static void
-eq_profile(const kx_profile *a, const kx_profile *b)
+eq_profile(const kxi_profile *a, const kxi_profile *b)
 {
 	size_t i;
 
@@ -319,7 +319,7 @@ eq_profile(const kx_profile *a, const kx_profile *b)
 }
 
 static void
-eq_value(const kx_keyval *a, const kx_keyval *b)
+eq_value(const kxi_keyval *a, const kxi_keyval *b)
 {
 	size_t i;
 
@@ -357,7 +357,7 @@ eq_doc(const kx_doc *a, const kx_doc *b)
 	eq_exts(a->extensions, a->nextensions, b->extensions, b->nextensions);
 	assert_int_equal(a->ntks, b->ntks);
 	for (i = 0; i < a->ntks; i++) {
-		const kx_tk *x = &a->tks[i], *y = &b->tks[i];
+		const kxi_tk *x = &a->tks[i], *y = &b->tks[i];
 
 		eq_str(x->id, y->id);
 		assert_int_equal(x->alg, y->alg);
@@ -893,11 +893,11 @@ test_detect(void **state)
 
 /* Change attribute i of p (a copy of the full profile); 0 = no more. */
 static int
-mutate(kx_profile *p, int i, kxi_arena *a)
+mutate(kxi_profile *p, int i, kxi_arena *a)
 {
-	static kx_revision rv[2];
-	static kx_relation_ref rel[2];
-	static kx_extension ext[1];
+	static kxi_revision rv[2];
+	static kxi_relation_ref rel[2];
+	static kxi_extension ext[1];
 
 	switch (i) {
 	case 0: p->id = "key-x"; break;
@@ -983,8 +983,8 @@ static void
 test_profile_der(void **state)
 {
 	kx_doc *doc = full_doc();
-	const kx_profile *base = &doc->keys[0].prof;
-	kx_profile p;
+	const kxi_profile *base = &doc->keys[0].prof;
+	kxi_profile p;
 	kx_buf b0 = { 0 }, b1 = { 0 }, bi = { 0 };
 	int i;
 

@@ -19,7 +19,7 @@ sample_doc(void)
 {
 	kx_doc *doc = kxi_doc_new();
 	kx_key *k = kxi_doc_add_key(doc);
-	kx_profile *p = &k->prof;
+	kxi_profile *p = &k->prof;
 
 	doc->id = "DOC-1";
 	doc->sender = "MANUFACTURER";
@@ -128,38 +128,38 @@ wrong_kek_refused(void **state)
 }
 
 /* One mutation of a bound attribute each. */
-static void m_id(kx_doc *x, kx_profile *p) { p->id = "ISD-MAC"; (void)x; }
-static void m_name(kx_doc *x, kx_profile *p) { p->name = "other"; (void)x; }
-static void m_desc(kx_doc *x, kx_profile *p) { p->description = "d"; (void)x; }
-static void m_owner(kx_doc *x, kx_profile *p) { p->owner = "MALLORY"; (void)x; }
-static void m_class(kx_doc *x, kx_profile *p) { p->cls = KX_CLASS_PRIVATE; (void)x; }
-static void m_len(kx_doc *x, kx_profile *p) { p->length_bits = 192; (void)x; }
-static void m_usage(kx_doc *x, kx_profile *p) { p->usage |= KX_USAGE_BIT(KX_U_WRAP); (void)x; }
-static void m_usage2(kx_doc *x, kx_profile *p) { p->usage &= ~KX_USAGE_BIT(KX_U_DECRYPT); (void)x; }
-static void m_modes(kx_doc *x, kx_profile *p) { p->modes = 1u << KX_M_ECB; (void)x; }
-static void m_role(kx_doc *x, kx_profile *p) { p->role = KX_ROLE_GP_MAC; (void)x; }
-static void m_limit(kx_doc *x, kx_profile *p) { p->usage_limit = 5; (void)x; }
-static void m_kvn(kx_doc *x, kx_profile *p) { p->gp.kvn = 0x31; (void)x; }
-static void m_kid(kx_doc *x, kx_profile *p) { p->gp.kid = 2; (void)x; }
-static void m_type(kx_doc *x, kx_profile *p) { p->gp.key_type = 0x80; (void)x; }
-static void m_kuq(kx_doc *x, kx_profile *p) { p->gp.kuq = 0x34; (void)x; }
-static void m_access(kx_doc *x, kx_profile *p) { p->gp.access = 0; (void)x; }
-static void m_scp(kx_doc *x, kx_profile *p) { p->gp.scp_i = 0x60; (void)x; }
-static void m_nb(kx_doc *x, kx_profile *p) { p->not_before -= 86400; (void)x; }
-static void m_na(kx_doc *x, kx_profile *p) { p->not_after += 86400; (void)x; }
-static void m_protect(kx_doc *x, kx_profile *p) { p->protect_until = p->not_after; (void)x; }
-static void m_period(kx_doc *x, kx_profile *p) { p->cryptoperiod = "P10Y"; (void)x; }
-static void m_state(kx_doc *x, kx_profile *p) { p->state = KX_STATE_SUSPENDED; (void)x; }
-static void m_mode(kx_doc *x, kx_profile *p) { p->mode = KX_KEYMODE_TEST; (void)x; }
-static void m_export(kx_doc *x, kx_profile *p) { p->export_.forms |= 1u << KX_FORM_CLEAR; (void)x; }
-static void m_dest(kx_doc *x, kx_profile *p) { p->export_.destinations.n = 0; (void)x; }
-static void m_wrapmin(kx_doc *x, kx_profile *p) { p->export_.min_wrap_strength = 64; (void)x; }
-static void m_sens(kx_doc *x, kx_profile *p) { p->sensitive = false; (void)x; }
-static void m_import(kx_doc *x, kx_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &p->import_.sources, "ANY"), KX_OK); }
-static void m_perm(kx_doc *x, kx_profile *p) { p->permanent = KX_TRI_TRUE; (void)x; }
-static void m_cust(kx_doc *x, kx_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &p->custodians, "eve"), KX_OK); }
-static void m_split(kx_doc *x, kx_profile *p) { p->split.n = 3; p->split.method = KX_SPLIT_XOR; (void)x; }
-static void m_ext(kx_doc *x, kx_profile *p)
+static void m_id(kx_doc *x, kxi_profile *p) { p->id = "ISD-MAC"; (void)x; }
+static void m_name(kx_doc *x, kxi_profile *p) { p->name = "other"; (void)x; }
+static void m_desc(kx_doc *x, kxi_profile *p) { p->description = "d"; (void)x; }
+static void m_owner(kx_doc *x, kxi_profile *p) { p->owner = "MALLORY"; (void)x; }
+static void m_class(kx_doc *x, kxi_profile *p) { p->cls = KX_CLASS_PRIVATE; (void)x; }
+static void m_len(kx_doc *x, kxi_profile *p) { p->length_bits = 192; (void)x; }
+static void m_usage(kx_doc *x, kxi_profile *p) { p->usage |= KX_USAGE_BIT(KX_U_WRAP); (void)x; }
+static void m_usage2(kx_doc *x, kxi_profile *p) { p->usage &= ~KX_USAGE_BIT(KX_U_DECRYPT); (void)x; }
+static void m_modes(kx_doc *x, kxi_profile *p) { p->modes = 1u << KX_M_ECB; (void)x; }
+static void m_role(kx_doc *x, kxi_profile *p) { p->role = KX_ROLE_GP_MAC; (void)x; }
+static void m_limit(kx_doc *x, kxi_profile *p) { p->usage_limit = 5; (void)x; }
+static void m_kvn(kx_doc *x, kxi_profile *p) { p->gp.kvn = 0x31; (void)x; }
+static void m_kid(kx_doc *x, kxi_profile *p) { p->gp.kid = 2; (void)x; }
+static void m_type(kx_doc *x, kxi_profile *p) { p->gp.key_type = 0x80; (void)x; }
+static void m_kuq(kx_doc *x, kxi_profile *p) { p->gp.kuq = 0x34; (void)x; }
+static void m_access(kx_doc *x, kxi_profile *p) { p->gp.access = 0; (void)x; }
+static void m_scp(kx_doc *x, kxi_profile *p) { p->gp.scp_i = 0x60; (void)x; }
+static void m_nb(kx_doc *x, kxi_profile *p) { p->not_before -= 86400; (void)x; }
+static void m_na(kx_doc *x, kxi_profile *p) { p->not_after += 86400; (void)x; }
+static void m_protect(kx_doc *x, kxi_profile *p) { p->protect_until = p->not_after; (void)x; }
+static void m_period(kx_doc *x, kxi_profile *p) { p->cryptoperiod = "P10Y"; (void)x; }
+static void m_state(kx_doc *x, kxi_profile *p) { p->state = KX_STATE_SUSPENDED; (void)x; }
+static void m_mode(kx_doc *x, kxi_profile *p) { p->mode = KX_KEYMODE_TEST; (void)x; }
+static void m_export(kx_doc *x, kxi_profile *p) { p->export_.forms |= 1u << KX_FORM_CLEAR; (void)x; }
+static void m_dest(kx_doc *x, kxi_profile *p) { p->export_.destinations.n = 0; (void)x; }
+static void m_wrapmin(kx_doc *x, kxi_profile *p) { p->export_.min_wrap_strength = 64; (void)x; }
+static void m_sens(kx_doc *x, kxi_profile *p) { p->sensitive = false; (void)x; }
+static void m_import(kx_doc *x, kxi_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &p->import_.sources, "ANY"), KX_OK); }
+static void m_perm(kx_doc *x, kxi_profile *p) { p->permanent = KX_TRI_TRUE; (void)x; }
+static void m_cust(kx_doc *x, kxi_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &p->custodians, "eve"), KX_OK); }
+static void m_split(kx_doc *x, kxi_profile *p) { p->split.n = 3; p->split.method = KX_SPLIT_XOR; (void)x; }
+static void m_ext(kx_doc *x, kxi_profile *p)
 {
 	p->extensions = kxi_alloc(&x->arena, sizeof(*p->extensions));
 	p->extensions[0].ns = "urn:x";
@@ -169,16 +169,16 @@ static void m_ext(kx_doc *x, kx_profile *p)
 }
 
 /* The header fields binding version 2 covers. */
-static void m_sender(kx_doc *x, kx_profile *p) { x->sender = "MALLORY"; (void)p; }
-static void m_nosender(kx_doc *x, kx_profile *p) { x->sender = NULL; (void)p; }
-static void m_rcpt(kx_doc *x, kx_profile *p) { x->recipients.v[0] = "MALLORY"; (void)p; }
-static void m_rcpt2(kx_doc *x, kx_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &x->recipients, "MALLORY"), KX_OK); (void)p; }
-static void m_docid(kx_doc *x, kx_profile *p) { x->id = "DOC-2"; (void)p; }
-static void m_created(kx_doc *x, kx_profile *p) { x->created += 1; (void)p; }
+static void m_sender(kx_doc *x, kxi_profile *p) { x->sender = "MALLORY"; (void)p; }
+static void m_nosender(kx_doc *x, kxi_profile *p) { x->sender = NULL; (void)p; }
+static void m_rcpt(kx_doc *x, kxi_profile *p) { x->recipients.v[0] = "MALLORY"; (void)p; }
+static void m_rcpt2(kx_doc *x, kxi_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &x->recipients, "MALLORY"), KX_OK); (void)p; }
+static void m_docid(kx_doc *x, kxi_profile *p) { x->id = "DOC-2"; (void)p; }
+static void m_created(kx_doc *x, kxi_profile *p) { x->created += 1; (void)p; }
 
 static const struct {
 	const char *what;
-	void (*mutate)(kx_doc *, kx_profile *);
+	void (*mutate)(kx_doc *, kxi_profile *);
 } tampers[] = {
 	{ "sender", m_sender }, { "sender removed", m_nosender },
 	{ "recipient", m_rcpt }, { "recipient added", m_rcpt2 },
@@ -225,7 +225,7 @@ every_bound_attribute_is_bound(void **state)
 		/* The binding itself refuses the changed data ... */
 		{
 			kx_secret *v = NULL;
-			const kx_keyval *val = &doc->keys[0].value;
+			const kxi_keyval *val = &doc->keys[0].value;
 
 			assert_int_equal(kxi_bound_unwrap(2, kek, val->data.p,
 			    val->data.n, b.data, b.len, &v, NULL),
@@ -326,7 +326,7 @@ rewrap_moves_to_new_kek(void **state)
 /* One export attempt: the sample key, its value, a transport key. */
 struct xfix {
 	kx_doc *doc;
-	kx_profile *p;
+	kxi_profile *p;
 	kx_secret *key, *kek;
 	kx_xchg_opts o;
 	kx_diag *d;
@@ -386,7 +386,7 @@ export_restrictions(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct xfix x;
-		kx_profile *p;
+		kxi_profile *p;
 
 		xfix_init(&x);
 		p = x.p;
@@ -420,7 +420,7 @@ import_restrictions(void **state)
 	(void)state;
 	for (which = 0; which < 3; which++) {
 		kx_doc *doc = sample_doc();
-		kx_profile *p = &doc->keys[0].prof;
+		kxi_profile *p = &doc->keys[0].prof;
 		kx_secret *key = secret_hex(KEY), *kek = secret_hex(KEK);
 		kx_xchg_opts o = opts();
 		kx_diag *d = kx_diag_new();
@@ -460,7 +460,7 @@ static void
 hmac_and_unsupported(void **state)
 {
 	kx_doc *doc = sample_doc();
-	kx_profile *p = &doc->keys[0].prof;
+	kxi_profile *p = &doc->keys[0].prof;
 	kx_secret *key = secret_hex(KEK2), *kek = secret_hex(KEK);
 	kx_xchg_opts o = opts();
 	kx_diag *d = kx_diag_new();
@@ -507,7 +507,7 @@ hmac_and_unsupported(void **state)
 static void
 as_v1(kx_doc *doc, const kx_secret *kek)
 {
-	kx_keyval *val = &doc->keys[0].value;
+	kxi_keyval *val = &doc->keys[0].value;
 	kx_secret *v = secret_hex(KEY);
 	kx_buf aad = { 0 }, out = { 0 };
 
@@ -595,7 +595,7 @@ binding_metadata_checked(void **state)
 	(void)state;
 	for (which = 0; which < 3; which++) {
 		kx_doc *doc = exported(kek);
-		kx_keyval *val = &doc->keys[0].value;
+		kxi_keyval *val = &doc->keys[0].value;
 
 		if (which == 0)
 			val->binding_method = "header-profile-der-v3";
@@ -618,7 +618,7 @@ no_clear_value_survives(void **state)
 	kx_secret *kek = secret_hex(KEK), *kek2 = secret_hex(KEK2);
 	kx_secret *key = secret_hex(KEY);
 	kx_doc *doc = sample_doc();
-	kx_keyval *val = &doc->keys[0].value;
+	kxi_keyval *val = &doc->keys[0].value;
 	kx_xchg_opts o = opts();
 	kx_diag *d = kx_diag_new();
 	size_t n;
@@ -838,7 +838,7 @@ native_unbound_forms(void **state)
 	kx_xchg_opts o;
 	kx_doc *doc;
 	kx_key *k;
-	kx_tk *tk;
+	kxi_tk *tk;
 	uint8_t kcv[3];
 	size_t i;
 
@@ -1021,7 +1021,7 @@ export_lifecycle(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct xfix x;
-		kx_profile *p;
+		kxi_profile *p;
 		int r;
 
 		xfix_init(&x);
@@ -1041,13 +1041,13 @@ export_lifecycle(void **state)
 		if (cases[i].rule == NULL) {
 			if (r != KX_OK)
 				fail_msg("case %zu: %s key not exported", i,
-				    kx_name(KX_E_STATE, cases[i].st));
+				    kx_name(KX_ENUM_STATE, cases[i].st));
 			assert_int_equal(kx_diag_count_at(x.d, KX_SEV_ERROR),
 			    0);
 		} else if (r == KX_OK ||
 		    !kxt_has_rule(x.d, cases[i].rule, KX_SEV_ERROR))
 			fail_msg("case %zu: %s key not refused with %s", i,
-			    kx_name(KX_E_STATE, cases[i].st), cases[i].rule);
+			    kx_name(KX_ENUM_STATE, cases[i].st), cases[i].rule);
 		xfix_free(&x);
 	}
 }
@@ -1069,7 +1069,7 @@ no_downgrade_on_the_way_in(void **state)
 	kx_xchg_opts o = opts();
 	kx_diag *d = kx_diag_new();
 	struct kxt_got g = { 0 };
-	kx_bytes before;
+	kxi_bytes before;
 
 	(void)state;
 	doc->keys[0].prof.length_bits = 256;	/* AES-256 under AES-256 */

@@ -57,7 +57,7 @@ static const struct {
 	enum kx_enum_type t;
 	const char *name, *xsd, *asn1;
 } enums[] = {
-#define KX_ENUM(t, xsd, asn1) { KX_E_##t, #t, xsd, asn1 },
+#define KX_ENUM(t, xsd, asn1) { KX_ENUM_##t, #t, xsd, asn1 },
 #include "fields.def"
 };
 #define NENUMS (sizeof(enums) / sizeof(enums[0]))
@@ -221,7 +221,7 @@ enums_agree(void **state)
 	xmlXPathObjectPtr o;
 	kx_buf m;
 	size_t e, j;
-	int v, n, num, len, seen[KX_E__N] = { 0 };
+	int v, n, num, len, seen[KX_ENUM__N] = { 0 };
 
 	(void)state;
 	kxt_slurp("schema/kmsxchg.asn1", &m);
@@ -271,7 +271,7 @@ enums_agree(void **state)
 			    enums[e].name, enums[e].asn1, v, n);
 		free(def);
 	}
-	for (e = 0; e < KX_E__N; e++)
+	for (e = 0; e < KX_ENUM__N; e++)
 		if (!seen[e])
 			fail_msg("enum type %zu is not in fields.def", e);
 	kx_buf_free(&m);

@@ -76,7 +76,7 @@ read_ok(const char *rel, kx_diag *d, kx_buf *src)
 }
 
 static void
-assert_bytes(const kx_bytes *b, const char *hex)
+assert_bytes(const kxi_bytes *b, const char *hex)
 {
 	size_t n;
 	const uint8_t *p = kxt_hex(hex, &n);
@@ -623,7 +623,7 @@ rich_doc(void)
 {
 	kx_doc *doc = kxi_doc_new();
 	kx_key *k;
-	kx_relation_ref *rel;
+	kxi_relation_ref *rel;
 	kxi_arena *a;
 
 	assert_non_null(doc);
@@ -675,9 +675,9 @@ richer_doc(void)
 {
 	kx_doc *doc = rich_doc();
 	kx_key *k = &doc->keys[0];
-	kx_extension *e;
-	kx_revision *rv;
-	kx_tk *tk;
+	kxi_extension *e;
+	kxi_revision *rv;
+	kxi_tk *tk;
 	kxi_arena *a = &doc->arena;
 
 	e = kxi_array_push(a, (void **)&doc->extensions, &doc->nextensions,

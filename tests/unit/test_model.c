@@ -14,7 +14,7 @@ names_round_trip(void **state)
 	int t, v, n;
 
 	(void)state;
-	for (t = 0; t < KX_E__N; t++) {
+	for (t = 0; t < KX_ENUM__N; t++) {
 		n = kx_enum_count(t);
 		assert_true(n > 0);
 		for (v = 0; v < n; v++) {
@@ -27,10 +27,10 @@ names_round_trip(void **state)
 		assert_null(kx_name(t, -1));
 		assert_int_equal(kx_value(t, "no-such-name"), -1);
 	}
-	assert_string_equal(kx_name(KX_E_USAGE, KX_U_MAC_VERIFY),
+	assert_string_equal(kx_name(KX_ENUM_USAGE, KX_U_MAC_VERIFY),
 	    "mac-verify");
-	assert_string_equal(kx_name(KX_E_ALG, KX_ALG_TDEA2), "tdea2");
-	assert_string_equal(kx_name(KX_E_WRAP_ALG, KX_WRAP_AES_SIV_BOUND),
+	assert_string_equal(kx_name(KX_ENUM_ALG, KX_ALG_TDEA2), "tdea2");
+	assert_string_equal(kx_name(KX_ENUM_WRAP_ALG, KX_WRAP_AES_SIV_BOUND),
 	    "aes-siv-bound");
 	assert_int_equal(kx_format_from_name("der"), KX_FMT_DER);
 	assert_int_equal(kx_format_from_name("pdf"), KX_FMT_AUTO);
@@ -274,7 +274,7 @@ static void
 errors_and_diag(void **state)
 {
 	kx_diag *d = kx_diag_new();
-	kx_loc loc = { 3, 7, -1 };
+	kxi_loc loc = { 3, 7, -1 };
 	const kx_finding *f;
 
 	(void)state;
@@ -311,7 +311,7 @@ model_defaults_and_lookup(void **state)
 {
 	kx_doc *doc = kxi_doc_new();
 	kx_key *k;
-	kx_tk *t;
+	kxi_tk *t;
 	size_t i;
 	char id[16];
 

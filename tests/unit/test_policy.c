@@ -22,10 +22,10 @@ T(const char *s)
 	return t;
 }
 
-static kx_bytes
+static kxi_bytes
 B(kx_doc *doc, const char *hex)
 {
-	kx_bytes b = { NULL, 0 };
+	kxi_bytes b = { NULL, 0 };
 
 	assert_int_equal(kxi_hex_decode(&doc->arena, hex, &b), KX_OK);
 	return b;
@@ -36,7 +36,7 @@ static kx_doc *
 doc_new(void)
 {
 	kx_doc *doc = kxi_doc_new();
-	kx_tk *tk;
+	kxi_tk *tk;
 	kx_key *k;
 
 	assert_non_null(doc);

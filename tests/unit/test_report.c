@@ -23,7 +23,7 @@ static kx_diag *
 fixed_diag(kx_report_file f[4])
 {
 	kx_diag *d = kx_diag_new();
-	kx_loc l1 = { 21, 3, -1 }, l2 = { 0, 0, 17 }, l3 = { 7, 0, -1 };
+	kxi_loc l1 = { 21, 3, -1 }, l2 = { 0, 0, 17 }, l3 = { 7, 0, -1 };
 
 	assert_non_null(d);
 	kxi_diag_add(d, "KX104", KX_SEV_ERROR, KX_OK, "a.xml", &l1, "k1",

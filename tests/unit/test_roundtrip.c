@@ -99,7 +99,7 @@ static void m_kcv33(kx_doc *doc)
 static void m_len(kx_doc *doc) { doc->keys[0].prof.length_bits = 65537; }
 static void m_bad_uri(kx_doc *doc)
 {
-	kx_extension *e = kxi_array_push(&doc->arena,
+	kxi_extension *e = kxi_array_push(&doc->arena,
 	    (void **)&doc->extensions, &doc->nextensions, sizeof(*e));
 
 	assert_non_null(e);
@@ -179,7 +179,7 @@ test_der_refuses_what_the_schema_refuses(void **state)
 		    "samples/exchange/manufacturer-to-issuer.xml"), KX_FMT_AUTO,
 		    &doc, NULL), KX_OK);
 		if (bad[i].tks && doc->ntks < 2) {
-			kx_tk *t = kxi_doc_add_tk(doc);
+			kxi_tk *t = kxi_doc_add_tk(doc);
 
 			assert_non_null(t);
 			*t = doc->tks[0];

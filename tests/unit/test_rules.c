@@ -32,10 +32,10 @@ T(const char *s)
 	return t;
 }
 
-static kx_bytes
+static kxi_bytes
 B(kx_doc *doc, const char *hex)
 {
-	kx_bytes b = { NULL, 0 };
+	kxi_bytes b = { NULL, 0 };
 
 	assert_int_equal(kxi_hex_decode(&doc->arena, hex, &b), KX_OK);
 	return b;
@@ -62,7 +62,7 @@ set_loc(kx_key *k, uint32_t line)
 static void
 base_key(kx_doc *doc, kx_key *k, const char *id)
 {
-	kx_profile *p = &k->prof;
+	kxi_profile *p = &k->prof;
 
 	p->id = S(doc, id);
 	p->owner = S(doc, "bank-a");
@@ -92,7 +92,7 @@ static kx_doc *
 base_doc(void)
 {
 	kx_doc *doc = kxi_doc_new();
-	kx_tk *tk;
+	kxi_tk *tk;
 	kx_key *k;
 
 	assert_non_null(doc);
@@ -431,7 +431,7 @@ MUT(m_untrusted_kek)
 static void
 copy_of(kx_doc *doc, kx_key *k, const char *ref)
 {
-	kx_relation_ref *r;
+	kxi_relation_ref *r;
 
 	r = kxi_array_push(&doc->arena, (void **)&k->prof.relations,
 	    &k->prof.nrelations, sizeof(*r));
@@ -557,7 +557,7 @@ MUT(m_split_threshold)
 }
 MUT(m_unknown_relation)
 {
-	kx_relation_ref *r;
+	kxi_relation_ref *r;
 	kx_key *k = K(doc);
 
 	UNUSED;
@@ -902,7 +902,7 @@ finding_place(void **state)
 	assert_non_null(strstr(f->message, "2026-05-01"));
 	kx_diag_free(d);
 	/* no place for the field group: the key element's place */
-	memset(&doc->keys[0].loc[KXF_VALIDITY], 0, sizeof(kx_loc));
+	memset(&doc->keys[0].loc[KXF_VALIDITY], 0, sizeof(kxi_loc));
 	doc->keys[0].loc[KXF_VALIDITY].off = -1;
 	d = run(doc, NULL, NOW_S, NULL);
 	f = only(d, "KX104");

@@ -136,12 +136,12 @@ t_writer_one_key(void **state)
 }
 
 /* ---- one-pass validation gives the whole-document findings ----------- */
-static kx_relation_ref rel_fwd[] = { { KX_REL_DERIVED_FROM, "K9" } };
-static kx_relation_ref rel_none[] = { { KX_REL_REPLACES, "ZZZ" },
+static kxi_relation_ref rel_fwd[] = { { KX_REL_DERIVED_FROM, "K9" } };
+static kxi_relation_ref rel_none[] = { { KX_REL_REPLACES, "ZZZ" },
 	{ KX_REL_DERIVED_FROM, "YYY" } };
-static kx_relation_ref rel_back[] = { { KX_REL_REPLACED_BY, "A" } };
-static kx_relation_ref rel_tk[] = { { KX_REL_WRAPPED_BY, "TK-TEST-KEK" } };
-static kx_relation_ref rel_copy[] = { { KX_REL_COPY_OF, "C" } };
+static kxi_relation_ref rel_back[] = { { KX_REL_REPLACED_BY, "A" } };
+static kxi_relation_ref rel_tk[] = { { KX_REL_WRAPPED_BY, "TK-TEST-KEK" } };
+static kxi_relation_ref rel_copy[] = { { KX_REL_COPY_OF, "C" } };
 
 /*
  * Twelve keys from the four of the full sample: ids A B A C B A K6..K11

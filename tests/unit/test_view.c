@@ -71,7 +71,7 @@ exchange_report(void **state)
 	has(&b, "<h2>Checked</h2>");
 	/* no wrapped value, and so no binding digest either */
 	for (i = 0; i < doc->nkeys; i++) {
-		const kx_bytes *v = &doc->keys[i].value.data;
+		const kxi_bytes *v = &doc->keys[i].value.data;
 
 		kxi_hex_encode(v->p, v->n > 64 ? 64 : v->n, hex);
 		lacks(&b, hex);
@@ -91,7 +91,7 @@ clear_values_never_shown(void **state)
 	(void)state;
 	report(doc, &b);
 	for (i = 0; i < doc->nkeys; i++) {
-		const kx_bytes *c = &doc->keys[i].value.clear;
+		const kxi_bytes *c = &doc->keys[i].value.clear;
 
 		if (c->n == 0)
 			continue;
@@ -115,7 +115,7 @@ static void
 clear_parts_never_shown(void **state)
 {
 	kx_doc *doc = load("samples/gp/openscdp-ec-private.xml");
-	const kx_keyval *v = &doc->keys[0].value;
+	const kxi_keyval *v = &doc->keys[0].value;
 	kx_buf b;
 	char hex[2 * 32 + 1];
 

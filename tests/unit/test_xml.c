@@ -56,7 +56,7 @@ T(const char *s)
 }
 
 static void
-assert_hex(const kx_bytes *b, const char *hex)
+assert_hex(const kxi_bytes *b, const char *hex)
 {
 	char out[2 * 256 + 1];
 
@@ -107,7 +107,7 @@ t_read_manufacturer(void **state)
 		KX_ROLE_GP_DEK };
 	static const int kuq[] = { 0x38, 0x34, 0x48 };
 	kx_doc *doc = read_file(MFR);
-	const kx_tk *tk;
+	const kxi_tk *tk;
 	size_t i;
 
 	(void)state;
@@ -139,7 +139,7 @@ t_read_manufacturer(void **state)
 	assert_int_equal(kx_doc_key_count(doc), 3);
 	for (i = 0; i < 3; i++) {
 		const kx_key *k = kx_doc_key(doc, i);
-		const kx_profile *p = &k->prof;
+		const kxi_profile *p = &k->prof;
 
 		assert_int_equal(p->cls, KX_CLASS_SECRET);
 		assert_int_equal(p->alg, KX_ALG_AES);
@@ -207,8 +207,8 @@ t_read_full(void **state)
 {
 	kx_doc *doc = read_file(FULL);
 	const kx_key *k;
-	const kx_profile *p;
-	const kx_tk *tk;
+	const kxi_profile *p;
+	const kxi_tk *tk;
 
 	(void)state;
 	assert_int_equal(doc->recipients.n, 2);
