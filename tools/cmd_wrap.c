@@ -15,6 +15,7 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -153,9 +154,9 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 	kx_secret *kek = NULL, *key = NULL;
 	kx_policy *policy = NULL;
 	kx_diag *d = NULL;
-	kx_buf w = { 0 }, text = { 0 };
+	kx_buf w = { 0 };
+	char *text = NULL;
 	int o, r, hex = 0, force = 0, exact = 1, ex = CLI_USAGE;
-	size_t i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -238,16 +239,13 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 	}
 	if (hex) {
 		/* The wrapped key is not secret; hex is for readability. */
-		r = KX_OK;
-		for (i = 0; i < w.len && r == KX_OK; i++)
-			r = kx_buf_printf(&text, "%02X", w.data[i]);
-		if (r == KX_OK)
-			r = kx_buf_printf(&text, "\n");
-		if (r != KX_OK) {
-			cli_error(cli, "%s", kx_strerror(r));
+		if ((text = malloc(2 * w.len + 2)) == NULL) {
+			cli_error(cli, "%s", kx_strerror(KX_ENOMEM));
 			goto out;
 		}
-		ex = cli_write(cli, outpath, text.data, text.len,
+		kx_hex_encode(w.data, w.len, text);
+		text[2 * w.len] = '\n';
+		ex = cli_write(cli, outpath, text, 2 * w.len + 1,
 		    force ? 0 : KX_WRITE_NEW);
 	} else {
 		/* a wrapped key is key material: no silent overwrite */
@@ -255,7 +253,7 @@ cmd_wrap(int argc, char **argv, struct cli *cli)
 		    (force ? 0 : KX_WRITE_NEW));
 	}
 out:
-	kx_buf_free(&text);
+	free(text);
 	kx_buf_free(&w);
 	kx_secret_free(kek);
 	kx_secret_free(key);
