@@ -75,6 +75,46 @@ kx_doc_format(const kx_doc *doc)
 	return doc == NULL ? KX_FMT_AUTO : doc->source_format;
 }
 
+int
+kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
+{
+	enum kx_alg a;
+	size_t i, j;
+
+	if (doc == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if ((kxi_doc_caps(doc) & KX_CAP_TK_ALG) != 0)
+		return KX_FAIL(d, KX_EUSAGE, "%s names its transport keys' "
+		    "algorithms (only a GP KeyProfile records the mode alone)",
+		    doc->source ? doc->source : "the document");
+	if (bits % 8 != 0 || kx_alg_for_len(KX_ALG_AES, bits / 8, &a) !=
+	    KX_OK)
+		return KX_FAIL(d, KX_EUSAGE, "an AES transport key has 128, "
+		    "192 or 256 bits, not %u", bits);
+	/* every value first: nothing changes when one is refused */
+	for (j = 0; j < doc->nkeys; j++) {
+		const kx_key *k = &doc->keys[j];
+
+		if (k->value.form == KX_VALUE_WRAPPED &&
+		    k->value.alg == KX_WRAP_TDEA_ECB)
+			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
+			    k->prof.id, "the value is ECB-encrypted (GP "
+			    "TransportKey/@Algorithm ECB): GP encrypts key "
+			    "data under an AES key in CBC mode (SCP03), so "
+			    "the transport key cannot be AES");
+	}
+	for (i = 0; i < doc->ntks; i++) {
+		doc->tks[i].alg = KX_ALG_AES;
+		doc->tks[i].length_bits = bits;
+	}
+	for (j = 0; j < doc->nkeys; j++)
+		if (doc->keys[j].value.form == KX_VALUE_WRAPPED &&
+		    doc->keys[j].value.alg == KX_WRAP_TDEA_CBC)
+			doc->keys[j].value.alg = KX_WRAP_AES_CBC;
+	return KX_OK;
+}
+
 long
 kx_doc_find_key(const kx_doc *doc, const char *id)
 {
@@ -661,8 +701,9 @@ out:
 }
 
 /*
- * The GP-native cryptogram of value under a TDEA kek (tdea-ecb, or
- * tdea-cbc with a zero IV) into *val: not bound (kx_xchg_opts.wrap).
+ * The GP-native cryptogram of value under kek (tdea-ecb or tdea-cbc with
+ * a zero IV under a TDEA kek; aes-cbc with a zero ICV under an AES one)
+ * into *val: not bound (kx_xchg_opts.wrap).
  */
 static int
 gp_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
@@ -740,11 +781,13 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = kek_alg(kek, o->kek_alg, "transport key", &kek_a, d)) !=
 	    KX_OK)
 		return r;
-	if (o->wrap != KX_WRAP_NONE && ((o->wrap != KX_WRAP_TDEA_ECB &&
+	if (o->wrap != KX_WRAP_NONE && (o->wrap == KX_WRAP_AES_CBC ?
+	    kek_a != KX_ALG_AES : (o->wrap != KX_WRAP_TDEA_ECB &&
 	    o->wrap != KX_WRAP_TDEA_CBC) || !is_tdea(kek_a)))
 		return KX_FAIL(d, KX_EUSAGE, "export: an unbound value is "
-		    "tdea-ecb or tdea-cbc under a TDEA transport key (the GP "
-		    "form), not %s under %s", kx_name(KX_ENUM_WRAP_ALG, o->wrap),
+		    "tdea-ecb or tdea-cbc under a TDEA transport key, or "
+		    "aes-cbc under an AES one (the GP forms), not %s under %s",
+		    kx_name(KX_ENUM_WRAP_ALG, o->wrap),
 		    kx_name(KX_ENUM_ALG, kek_a));
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		return r;
@@ -1004,6 +1047,7 @@ is_unbound(enum kx_wrap_alg w)
 	case KX_WRAP_AES_KWP:
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_AES_CBC:
 	case KX_WRAP_RSA_OAEP_SHA256:
 	case KX_WRAP_RSA_AES_KWP:
 		return 1;
@@ -1012,29 +1056,44 @@ is_unbound(enum kx_wrap_alg w)
 	}
 }
 
-/* TDEA-CBC with the IV the document gives (GP AlgorithmParameters). */
+/*
+ * TDEA-CBC or AES-CBC with the IV the document gives (GP
+ * AlgorithmParameters).
+ */
 static int
-tdea_cbc_iv(const kx_secret *kek, const kxi_keyval *val, kx_secret **out,
+cbc_iv(const kx_secret *kek, const kxi_keyval *val, kx_secret **out,
     kx_diag *d)
 {
-	uint8_t k24[24];
+	const char *what = kx_name(KX_ENUM_WRAP_ALG, val->alg);
+	size_t bs = val->alg == KX_WRAP_AES_CBC ? 16 : 8;
+	size_t kl = kx_secret_len(kek);
+	uint8_t kb[32];	/* the AES key, or TDEA's K1 K2 K3 */
+	char name[32];
 	int r;
 
-	if (kxi_tdea_key24(kx_secret_data(kek), kx_secret_len(kek), k24) !=
-	    KX_OK || kx_secret_len(kek) == 8)
-		return KX_FAIL(d, KX_EINPUT, "tdea-cbc: the KEK must be 16 or "
-		    "24 bytes");
-	if (val->data.n == 0 || val->data.n % 8 != 0)
-		r = KX_FAIL(d, KX_ECRYPTO, "tdea-cbc: wrapped length %zu is "
-		    "not a multiple of 8", val->data.n);
+	if (bs == 16) {
+		if (kl != 16 && kl != 24 && kl != 32)
+			return KX_FAIL(d, KX_EINPUT, "aes-cbc: the KEK must "
+			    "be 16, 24 or 32 bytes");
+		snprintf(name, sizeof(name), "AES-%zu-CBC", kl * 8);
+		memcpy(kb, kx_secret_data(kek), kl);
+	} else {
+		if (kxi_tdea_key24(kx_secret_data(kek), kl, kb) != KX_OK ||
+		    kl == 8)
+			return KX_FAIL(d, KX_EINPUT, "tdea-cbc: the KEK must "
+			    "be 16 or 24 bytes");
+		snprintf(name, sizeof(name), "DES-EDE3-CBC");
+	}
+	if (val->data.n == 0 || val->data.n % bs != 0)
+		r = KX_FAIL(d, KX_ECRYPTO, "%s: wrapped length %zu is not a "
+		    "multiple of %zu", what, val->data.n, bs);
 	else if ((r = kx_secret_new(val->data.n, out)) == KX_OK &&
-	    (r = kxi_cipher_once("DES-EDE3-CBC", 0, k24, val->iv.p, 1,
-	    val->data.p, val->data.n, kx_secret_mut(*out), NULL,
-	    "tdea-cbc", d)) != KX_OK) {
+	    (r = kxi_cipher_once(name, 0, kb, val->iv.p, 1, val->data.p,
+	    val->data.n, kx_secret_mut(*out), NULL, what, d)) != KX_OK) {
 		kx_secret_free(*out);
 		*out = NULL;
 	}
-	OPENSSL_cleanse(k24, sizeof(k24));
+	OPENSSL_cleanse(kb, sizeof(kb));
 	return r;
 }
 
@@ -1057,8 +1116,13 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n != 0 && val->iv.n != 8)
 		r = KX_FAIL(why, KX_ESYNTAX, "a TDEA-CBC IV has 8 bytes, not "
 		    "%zu", val->iv.n);
-	else if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n == 8)
-		r = tdea_cbc_iv(kek, val, out, why);
+	else if (val->alg == KX_WRAP_AES_CBC && val->iv.n != 0 &&
+	    val->iv.n != 16)
+		r = KX_FAIL(why, KX_ESYNTAX, "an AES-CBC IV has 16 bytes, not "
+		    "%zu", val->iv.n);
+	else if ((val->alg == KX_WRAP_TDEA_CBC ||
+	    val->alg == KX_WRAP_AES_CBC) && val->iv.n > 0)
+		r = cbc_iv(kek, val, out, why);
 	else if (val->iv.n != 0)
 		r = KX_FAIL(why, KX_ESYNTAX, "%s takes no IV",
 		    kx_name(KX_ENUM_WRAP_ALG, val->alg));

@@ -48,7 +48,8 @@ const struct cli_opt export_opts[] = {
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
 	    "output format carrying bound values (default xml), or gp: one "
-	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key, NOT bound" },
+	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key or AES-CBC "
+	    "under an AES key, NOT bound" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
 	[O_FROM] = { "from", 0, 1, "URI",
 	    "a key in a PKCS#11 token (pkcs11:...), wrapped in the token "
@@ -232,8 +233,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    "--components (one of them)");
 	/*
 	 * --to gp: the GP-native form, a KeyProfile whose Value is TDEA-ECB
-	 * under its TransportKey, for receivers that read nothing else.  It
-	 * is not bound: the library writes it only when asked by name.
+	 * (or AES-CBC, zero ICV, under an AES key: SCP03) under its
+	 * TransportKey, for receivers that read nothing else.  It is not
+	 * bound: the library writes it only when asked by name.
 	 */
 	if (x.to != NULL && strcmp(x.to, "gp") == 0) {
 		gp = 1;
@@ -252,9 +254,6 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			    "KeyProfile), but %s holds %zu", profile, n);
 			goto out;
 		}
-		cli_warn(cli, "--to gp: the value is TDEA-ECB under the "
-		    "transport key, not bound to its profile (the receiver "
-		    "can check its KCV only)");
 	}
 	if (n == 0 || n > CLI_MAX_REPEAT) {
 		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
@@ -298,6 +297,16 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	    kek_fam, "kek-alg", 1, &kek)) != CLI_OK)
 		goto out;
 	x.xo.kek_alg = kek.alg;
+	if (gp) {
+		/* an AES transport key (named, or 32 bytes): AES-CBC */
+		if (kek.alg == KX_ALG_AES || (kek.alg == KX_ALG_NONE &&
+		    kx_secret_len(kek.key) == 32))
+			x.xo.wrap = KX_WRAP_AES_CBC;
+		cli_warn(cli, "--to gp: the value is %s under the transport "
+		    "key, not bound to its profile (the receiver can check "
+		    "its KCV only)", x.xo.wrap == KX_WRAP_AES_CBC ? "AES-CBC" :
+		    "TDEA-ECB");
+	}
 	cli_audit_set(cli, KX_AF_KEK, x.xo.kek_id);
 	x.xo.kek_parts = kek.parts;
 	x.xo.kek_threshold = kek.threshold;
@@ -333,7 +342,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
 		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
 		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), gp ?
-		    "tdea-ecb (GP form, not bound)" : "bound and wrapped",
+		    (x.xo.wrap == KX_WRAP_AES_CBC ?
+		    "aes-cbc (GP form, not bound)" :
+		    "tdea-ecb (GP form, not bound)") : "bound and wrapped",
 		    x.xo.kek_id);
 	}
 	ex = CLI_OK;
