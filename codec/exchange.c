@@ -160,6 +160,32 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 	return KX_OK;
 }
 
+/*
+ * The algorithm and strength-relevant length of export's transport key:
+ * an RSA public key (PEM) for rsa-aes-kwp (o->kek_alg rsa or none), else
+ * as kek_alg says.
+ */
+static int
+export_kek(const kx_secret *kek, const kx_xchg_opts *o, enum kx_alg *alg,
+    unsigned *bits, kx_diag *d)
+{
+	int r;
+
+	if (o == NULL || o->wrap != KX_WRAP_RSA_AES_KWP) {
+		*bits = (unsigned)kx_secret_len(kek) * 8;
+		return kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
+		    "transport key", alg, d);
+	}
+	if (o->kek_alg != KX_ALG_NONE && o->kek_alg != KX_ALG_RSA)
+		return KX_FAIL(d, KX_EUSAGE, "export: rsa-aes-kwp wraps under "
+		    "an RSA public key, not %s", kx_name(KX_ENUM_ALG,
+		    o->kek_alg));
+	*alg = KX_ALG_RSA;
+	if ((r = kxi_rsa_bits(kek, bits, d)) != KX_OK)
+		return r;
+	return KX_OK;
+}
+
 /* The bound wrap a transport key of algorithm a takes. */
 static enum kx_wrap_alg
 bound_alg(enum kx_alg a)
@@ -590,6 +616,14 @@ set_tk(kx_doc *doc, const char *id, const kx_secret *kek, enum kx_alg alg,
 	t->loc.off = -1;
 	t->id = kxi_strdup(&doc->arena, id);
 	t->alg = alg;
+	if (alg == KX_ALG_RSA) {
+		/* a public key: its length, no KCV (OAEP and the keys' own
+		 * KCVs decide on import) */
+		if ((r = kxi_rsa_bits(kek, &t->length_bits, d)) != KX_OK)
+			return r;
+		return t->id == NULL ? KX_FAIL(d, KX_ENOMEM,
+		    "out of memory") : KX_OK;
+	}
 	t->length_bits = (unsigned)kx_secret_len(kek) * 8;
 	t->kcv_method = kx_kcv_default_method(alg);
 	if ((r = kx_kcv_compute(alg, t->kcv_method, kek, kcv, sizeof(kcv),
@@ -632,13 +666,17 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 	int r;
 
 	if (kek != NULL) {
-		if ((r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
-		    phase == KX_PHASE_IMPORT ? "storage key" : phase ==
-		    KX_PHASE_REWRAP ? "new transport key" : "transport key",
-		    &plan.alg, d)) != KX_OK)
+		if (phase == KX_PHASE_EXPORT)
+			r = export_kek(kek, o, &plan.alg, &plan.bits, d);
+		else {
+			plan.bits = (unsigned)kx_secret_len(kek) * 8;
+			r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
+			    phase == KX_PHASE_IMPORT ? "storage key" :
+			    "new transport key", &plan.alg, d);
+		}
+		if (r != KX_OK)
 			return r;
 		plan.kek_id = kek_id;
-		plan.bits = (unsigned)kx_secret_len(kek) * 8;
 		plan.wrap = phase == KX_PHASE_EXPORT && o != NULL &&
 		    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan.alg);
 		pp = &plan;
@@ -701,12 +739,13 @@ out:
 }
 
 /*
- * The GP-native cryptogram of value under kek (tdea-ecb or tdea-cbc with
- * a zero IV under a TDEA kek; aes-cbc with a zero ICV under an AES one)
- * into *val: not bound (kx_xchg_opts.wrap).
+ * An unbound value under kek (kx_xchg_opts.wrap) into *val: the GP-native
+ * cryptogram (tdea-ecb or tdea-cbc with a zero IV under a TDEA kek;
+ * aes-cbc with a zero ICV under an AES one), or rsa-aes-kwp under an RSA
+ * public key (the cloud-KMS import form).
  */
 static int
-gp_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
+unbound_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
     const kx_secret *kek, const char *kek_id, kxi_keyval *val, kx_diag *d)
 {
 	kx_buf out = { 0 };
@@ -769,6 +808,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	struct xcache c;
 	size_t i, n;
 	enum kx_alg alg, kek_a;
+	unsigned kek_bits;
 	int r = KX_EINTERNAL;
 
 	if (doc == NULL || kek == NULL || o == NULL || o->kek_id == NULL)
@@ -778,15 +818,16 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    nvalues, doc->nkeys);
 	if (doc->nkeys == 0)
 		return KX_FAIL(d, KX_EINPUT, "no key to export");
-	if ((r = kek_alg(kek, o->kek_alg, "transport key", &kek_a, d)) !=
-	    KX_OK)
+	if ((r = export_kek(kek, o, &kek_a, &kek_bits, d)) != KX_OK)
 		return r;
-	if (o->wrap != KX_WRAP_NONE && (o->wrap == KX_WRAP_AES_CBC ?
-	    kek_a != KX_ALG_AES : (o->wrap != KX_WRAP_TDEA_ECB &&
-	    o->wrap != KX_WRAP_TDEA_CBC) || !is_tdea(kek_a)))
+	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_RSA_AES_KWP &&
+	    (o->wrap == KX_WRAP_AES_CBC ? kek_a != KX_ALG_AES :
+	    (o->wrap != KX_WRAP_TDEA_ECB && o->wrap != KX_WRAP_TDEA_CBC) ||
+	    !is_tdea(kek_a)))
 		return KX_FAIL(d, KX_EUSAGE, "export: an unbound value is "
-		    "tdea-ecb or tdea-cbc under a TDEA transport key, or "
-		    "aes-cbc under an AES one (the GP forms), not %s under %s",
+		    "tdea-ecb or tdea-cbc under a TDEA transport key, "
+		    "aes-cbc under an AES one (the GP forms) or rsa-aes-kwp "
+		    "under an RSA public key, not %s under %s",
 		    kx_name(KX_ENUM_WRAP_ALG, o->wrap),
 		    kx_name(KX_ENUM_ALG, kek_a));
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
@@ -801,11 +842,12 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 		size_t vlen = kx_secret_len(values[i]);
 
-		if (is_asym(k->prof.alg) && o->wrap != KX_WRAP_NONE) {
+		if (is_asym(k->prof.alg) && o->wrap != KX_WRAP_NONE &&
+		    o->wrap != KX_WRAP_RSA_AES_KWP) {
 			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "an %s key leaves as PKCS#8 under a "
-			    "bound wrap, not as a %s cryptogram",
+			    "bound wrap or rsa-aes-kwp, not as a %s cryptogram",
 			    kx_name(KX_ENUM_ALG, k->prof.alg),
 			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 			goto out;
@@ -815,6 +857,16 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    KX_OK)
 				goto out;
 			continue;
+		}
+		if (!has_kcv(k->prof.alg) && o->wrap != KX_WRAP_NONE) {
+			/* an unbound value has its KCV as its only check */
+			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
+			    k->prof.id, "an %s key has no KCV to check a %s "
+			    "value by: it leaves bound only",
+			    kx_name(KX_ENUM_ALG, k->prof.alg),
+			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
+			goto out;
 		}
 		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC) {
 			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
@@ -861,8 +913,9 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++)
-		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
-		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
+		if ((r = o->wrap != KX_WRAP_NONE ? unbound_value(doc,
+		    o->wrap, p8[i] != NULL ? p8[i] : values[i], kek,
+		    o->kek_id, &doc->keys[i].value, d) :
 		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
 		    values[i], &c, kek_a, o->kek_id, NULL, NULL,
 		    &doc->keys[i].value, d)) != KX_OK)

@@ -687,7 +687,9 @@ typedef struct kx_xchg_opts {
 	 * KX_WRAP_TDEA_CBC (zero IV) writes the GP-native cryptogram under
 	 * a TDEA kek instead, KX_WRAP_AES_CBC (zero ICV, GP's SCP03 form;
 	 * values of a multiple of 16 bytes) under an AES kek, for a
-	 * receiver that reads GP KeyProfiles only:
+	 * receiver that reads GP KeyProfiles only; KX_WRAP_RSA_AES_KWP
+	 * under an RSA public key (PEM; kek_alg KX_ALG_RSA or NONE), the
+	 * form cloud KMSs import (rsa and ec keys as PKCS#8):
 	 * NOT bound (its attributes travel unprotected, the receiver can
 	 * check the KCV only); the export rules decide on it as for any
 	 * wrapped form (KX123: the profile must allow "wrapped").
