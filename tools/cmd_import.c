@@ -361,20 +361,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	    kek_fam, "kek-alg", 0, &kek)) != CLI_OK)
 		goto out;
 	x.xo.from_kek_alg = kek.alg;
-	/*
-	 * A GP TransportKey records the mode only (read as TDEA): an AES
-	 * KEK (named, or 32 bytes) makes its CBC values GP's AES-CBC.
-	 */
-	if ((kx_format_caps(kx_doc_format(x.doc)) & KX_CAP_TK_ALG) == 0 &&
-	    (kek.alg == KX_ALG_AES || (kek.alg == KX_ALG_NONE &&
-	    kx_secret_len(kek.key) == 32))) {
-		if ((r = kx_doc_aes_transport(x.doc, (unsigned)
-		    kx_secret_len(kek.key) * 8, x.d)) != KX_OK) {
-			ex = cli_xchg_refused(cli, &x, in, r);
-			goto out;
-		}
-		x.xo.from_kek_alg = KX_ALG_AES;
-	}
+	/* a GP TransportKey records the mode only: AES-CBC under AES */
+	if ((ex = cli_aes_transport(cli, &x, in, &kek)) != CLI_OK)
+		goto out;
 	if (storage_src != NULL) {
 		struct cli_list none = { 0 };
 
