@@ -799,6 +799,23 @@ kxi_export_header(kx_doc *doc, const kx_xchg_opts *o, kx_diag *d)
 	    KX_OK;
 }
 
+/*
+ * Why key k cannot leave as an unbound value in form w (NULL: it can): a
+ * private key leaves as PKCS#8, bound or in rsa-aes-kwp; an unbound
+ * value's only check is its KCV, which an hmac key has no method for.
+ */
+static const char *
+unbound_unfit(const kx_key *k, enum kx_wrap_alg w)
+{
+	if (w == KX_WRAP_NONE)
+		return NULL;
+	if (is_asym(k->prof.alg))
+		return w == KX_WRAP_RSA_AES_KWP ? NULL : "leaves as PKCS#8 "
+		    "under a bound wrap or in rsa-aes-kwp";
+	return has_kcv(k->prof.alg) ? NULL : "has no KCV to check an unbound "
+	    "value by: it leaves bound only";
+}
+
 int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
@@ -809,6 +826,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	size_t i, n;
 	enum kx_alg alg, kek_a;
 	unsigned kek_bits;
+	const char *why;
 	int r = KX_EINTERNAL;
 
 	if (doc == NULL || kek == NULL || o == NULL || o->kek_id == NULL)
@@ -842,13 +860,11 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 		size_t vlen = kx_secret_len(values[i]);
 
-		if (is_asym(k->prof.alg) && o->wrap != KX_WRAP_NONE &&
-		    o->wrap != KX_WRAP_RSA_AES_KWP) {
+		if ((why = unbound_unfit(k, o->wrap)) != NULL) {
 			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
-			    k->prof.id, "an %s key leaves as PKCS#8 under a "
-			    "bound wrap or rsa-aes-kwp, not as a %s cryptogram",
-			    kx_name(KX_ENUM_ALG, k->prof.alg),
+			    k->prof.id, "an %s key %s, not as a %s value",
+			    kx_name(KX_ENUM_ALG, k->prof.alg), why,
 			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 			goto out;
 		}
@@ -857,16 +873,6 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    KX_OK)
 				goto out;
 			continue;
-		}
-		if (!has_kcv(k->prof.alg) && o->wrap != KX_WRAP_NONE) {
-			/* an unbound value has its KCV as its only check */
-			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
-			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
-			    k->prof.id, "an %s key has no KCV to check a %s "
-			    "value by: it leaves bound only",
-			    kx_name(KX_ENUM_ALG, k->prof.alg),
-			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
-			goto out;
 		}
 		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC) {
 			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
