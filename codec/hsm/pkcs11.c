@@ -122,6 +122,17 @@ p11_fail(kx_diag *d, const kx_p11 *t, int rc, CK_RV rv, const char *what)
 	    t->label[0] ? t->label : "-", what, rvname(rv, b));
 }
 
+/*
+ * A token with no room left (CKR_DEVICE_MEMORY): one line saying so, for
+ * the object id (the caller rolls back what it made).
+ */
+static int
+full_fail(kx_diag *d, const kx_p11 *t, const char *id)
+{
+	return KX_FAIL(d, KX_EIO, "token %s is full (CKR_DEVICE_MEMORY): no "
+	    "room for %s; free space in the token and repeat", t->label, id);
+}
+
 /* ---- modules ---------------------------------------------------------- */
 static int
 mod_get(const char *path, struct p11mod **out, kx_diag *d)
@@ -1469,6 +1480,8 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	    &h);
 	if (rv != CKR_OK) {
 		rollback(im);	/* the half-made object a failure leaves */
+		if (rv == CKR_DEVICE_MEMORY)
+			return full_fail(d, t, k->prof.id);
 		if (template_rv(rv))
 			return probe(im, k, mech, uh, v, &m, d);
 		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
@@ -1571,7 +1584,8 @@ put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
 	tm[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
 	tm[7] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(eph), 32 };
 	if ((rv = t->f->C_CreateObject(t->s, tm, 8, &eh)) != CKR_OK) {
-		r = KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
+		r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
+		    doc->keys[i].prof.id) : KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
 		    "for %s cannot be created (%s)", t->label,
 		    doc->keys[i].prof.id, rvname(rv, b));
 		goto out;
@@ -1741,6 +1755,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	kx_doc *doc = NULL;
 	kx_key *k;
+	CK_RV rv;
 	int r;
 
 	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
@@ -1788,9 +1803,12 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	 */
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
-	if (t->f->C_CreateObject(t->s, m.a, m.n, &h) == CKR_OK) {
+	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
 		*how = "C_CreateObject";
 		r = check_new(t, doc, k, h, d);
+	} else if (rv == CKR_DEVICE_MEMORY) {
+		rollback(&im);
+		r = full_fail(d, t, k->prof.id);
 	} else {
 		rollback(&im);
 		*how = "C_UnwrapKey under a one-time session key";
