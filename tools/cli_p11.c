@@ -266,3 +266,32 @@ out:
 	kx_diag_free(d);
 	return ex;
 }
+
+int
+cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    kx_secret **key, enum kx_alg *alg, char *note, size_t nsize)
+{
+	const char *how = "-";
+	kx_p11 *t = NULL;
+	kx_diag *d;
+	int r, ex, checked = 0;
+
+	*key = NULL;
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_read(t, key, alg, &checked, &how, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	snprintf(note, nsize, "key read from token %s: %s; %s", kx_p11_label(t),
+	    how, checked ? "its KCV matches the one computed in the token" :
+	    "NOT checked against the token (it computes no KCV of it)");
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}

@@ -1549,6 +1549,47 @@ label_free(kx_p11 *t, const kx_key *k, kx_diag *d)
 	return KX_OK;
 }
 
+/*
+ * A one-time AES-256 session object (CKA_TOKEN false, sensitive, not
+ * extractable) allowed only use (CKA_WRAP or CKA_UNWRAP), whose value is
+ * drawn on our secure heap into *eph: the token and this process share it
+ * for one C_WrapKey or C_UnwrapKey.  The caller destroys both.
+ */
+static int
+session_key(kx_p11 *t, CK_ATTRIBUTE_TYPE use, const char *id,
+    CK_OBJECT_HANDLE *eh, kx_secret **eph, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE tm[8];
+	CK_RV rv;
+	char b[24];
+	int r;
+
+	*eh = CK_INVALID_HANDLE;
+	if ((r = kx_secret_new(32, eph)) != KX_OK)
+		return KX_FAIL(d, r, "out of memory");
+	if (RAND_priv_bytes(kx_secret_mut(*eph), 32) != 1)
+		return kxi_diag_openssl(d, KX_ECRYPTO, "random session key");
+	tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+	tm[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tm[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+	tm[3] = (CK_ATTRIBUTE){ use, &tr, sizeof(tr) };
+	tm[4] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
+	tm[5] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+	tm[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
+	tm[7] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(*eph), 32 };
+	if ((rv = t->f->C_CreateObject(t->s, tm, 8, eh)) != CKR_OK) {
+		*eh = CK_INVALID_HANDLE;
+		return rv == CKR_DEVICE_MEMORY ? full_fail(d, t, id) :
+		    KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
+		    "for %s cannot be created (%s)", t->label, id,
+		    rvname(rv, b));
+	}
+	return KX_OK;
+}
+
 /* kx_import's callback: one verified clear value into the token. */
 static int
 put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
@@ -1559,37 +1600,13 @@ put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
 	kx_secret *eph = NULL;
 	kxi_keyval v;
 	kx_buf w = { 0 };
-	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
-	CK_KEY_TYPE kt = CKK_AES;
-	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
-	CK_ATTRIBUTE tm[8];
 	CK_OBJECT_HANDLE eh = CK_INVALID_HANDLE;
 	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
-	CK_RV rv;
-	char b[24];
 	int r;
 
-	if ((r = kx_secret_new(32, &eph)) != KX_OK)
-		return KX_FAIL(d, r, "out of memory");
-	if (RAND_priv_bytes(kx_secret_mut(eph), 32) != 1) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "random session key");
+	if ((r = session_key(t, CKA_UNWRAP, doc->keys[i].prof.id, &eh, &eph,
+	    d)) != KX_OK)
 		goto out;
-	}
-	tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
-	tm[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
-	tm[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
-	tm[3] = (CK_ATTRIBUTE){ CKA_UNWRAP, &tr, sizeof(tr) };
-	tm[4] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
-	tm[5] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
-	tm[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
-	tm[7] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(eph), 32 };
-	if ((rv = t->f->C_CreateObject(t->s, tm, 8, &eh)) != CKR_OK) {
-		r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
-		    doc->keys[i].prof.id) : KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
-		    "for %s cannot be created (%s)", t->label,
-		    doc->keys[i].prof.id, rvname(rv, b));
-		goto out;
-	}
 	im->keep = eh;
 	if ((r = kx_wrap(KX_WRAP_AES_KWP, eph, value, NULL, 0, &w, d)) !=
 	    KX_OK)
@@ -1829,15 +1846,168 @@ kx_p11_has_xor(kx_p11 *t)
 	return t != NULL && has_mech(t, CKM_XOR_BASE_AND_DATA, CKF_DERIVE);
 }
 
+/* ---- a key read out of a token (split) --------------------------------- */
+/* The value of secret key h, the token willing (extractable, not sensitive). */
+static int
+read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
+{
+	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	kx_secret *v = NULL;
+	CK_RV rv;
+	int r;
+
+	*out = NULL;
+	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK ||
+	    a.ulValueLen == 0 || a.ulValueLen > 1024)
+		return p11_fail(d, t, KX_EIO, rv, "reading the key value");
+	if ((r = kx_secret_new(a.ulValueLen, &v)) != KX_OK)
+		return KX_FAIL(d, r, "out of memory");
+	a.pValue = kx_secret_mut(v);
+	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK) {
+		kx_secret_free(v);
+		return p11_fail(d, t, KX_EIO, rv, "reading the key value");
+	}
+	*out = v;
+	return KX_OK;
+}
+
+/*
+ * A sensitive, extractable key h: the token lets it out wrapped only.
+ * Wrapped in the token with C_WrapKey under a one-time session key (RFC
+ * 5649, else RFC 3394), unwrapped here on the secure heap.
+ */
+static int
+read_wrapped(kx_p11 *t, CK_OBJECT_HANDLE h, const char *label,
+    kx_secret **out, kx_diag *d)
+{
+	CK_OBJECT_HANDLE eh = CK_INVALID_HANDLE;
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	kx_secret *eph = NULL;
+	uint8_t *w = NULL;
+	CK_ULONG wl = 0;
+	CK_RV rv;
+	char b[24];
+	int r;
+
+	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
+		mech.mechanism = CKM_AES_KEY_WRAP;
+	if ((r = session_key(t, CKA_WRAP, label, &eh, &eph, d)) != KX_OK)
+		goto out;
+	if ((rv = t->f->C_WrapKey(t->s, &mech, eh, h, NULL, &wl)) == CKR_OK &&
+	    wl > 0 && wl <= 4096) {
+		if ((w = malloc(wl)) == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		rv = t->f->C_WrapKey(t->s, &mech, eh, h, w, &wl);
+	}
+	if (rv != CKR_OK || w == NULL) {
+		r = KX_FAIL(d, rv == CKR_KEY_UNEXTRACTABLE ||
+		    rv == CKR_KEY_NOT_WRAPPABLE ? KX_EPOLICY : KX_ECRYPTO,
+		    "token %s: C_WrapKey of %s under a session key failed (%s)",
+		    t->label, label, rvname(rv, b));
+		goto out;
+	}
+	r = kx_unwrap(mech.mechanism == CKM_AES_KEY_WRAP_PAD ?
+	    KX_WRAP_AES_KWP : KX_WRAP_AES_KW, eph, w, wl, NULL, 0, out, d);
+out:
+	if (eh != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, eh);
+	kx_secret_free(eph);
+	free(w);
+	return r;
+}
+
+int
+kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
+    const char **how, kx_diag *d)
+{
+	CK_OBJECT_HANDLE h;
+	CK_KEY_TYPE kt = 0;
+	enum kx_kcv_method m;
+	uint8_t tkcv[3], kcv[3];
+	char label[256];
+	kx_secret *v = NULL;
+	size_t n;
+	int r, sens;
+
+	if (t == NULL || out == NULL || alg == NULL || checked == NULL ||
+	    how == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	*alg = KX_ALG_NONE;
+	*checked = 0;
+	*how = "-";
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: secret keys "
+		    "only (the URI says type=%s)", t->label, t->uri->type_text);
+	if ((r = find_one(t, t->uri, "key", &h, d)) != KX_OK)
+		return r;
+	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) != 0 ||
+	    n == 0)
+		snprintf(label, sizeof(label), "%s", t->uri->object != NULL ?
+		    t->uri->object : "(no label)");
+	else
+		label[n] = '\0';
+	(void)get_ulong(t, h, CKA_KEY_TYPE, &kt);
+	*alg = alg_of(kt);
+	if (*alg != KX_ALG_AES && *alg != KX_ALG_TDEA2 && *alg !=
+	    KX_ALG_TDEA3)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "key %s in token %s: not an "
+		    "AES or TDEA key", label, t->label);
+	if (get_bool(t, h, CKA_EXTRACTABLE) != 1)
+		return KX_FAIL(d, KX_EPOLICY, "key %s is not extractable in "
+		    "token %s (CKA_EXTRACTABLE false): its value stays in the "
+		    "token", label, t->label);
+	if (get_bool(t, h, CKA_WRAP_WITH_TRUSTED) == 1)
+		return KX_FAIL(d, KX_EPOLICY, "key %s in token %s is wrapped "
+		    "under trusted keys only (CKA_WRAP_WITH_TRUSTED): its value "
+		    "does not leave the token", label, t->label);
+	if ((sens = get_bool(t, h, CKA_SENSITIVE)) == 0) {
+		*how = "read with C_GetAttributeValue (extractable, not "
+		    "sensitive)";
+		r = read_value(t, h, &v, d);
+	} else {
+		*how = "wrapped in the token with C_WrapKey under a one-time "
+		    "session key (sensitive, extractable) and unwrapped on the "
+		    "secure heap";
+		r = read_wrapped(t, h, label, &v, d);
+	}
+	if (r != KX_OK)
+		goto out;
+	/* the value read against the KCV the token computes */
+	m = *alg == KX_ALG_AES ? KX_KCV_ZERO_BLOCK : KX_KCV_GP_DES;
+	if (kcv_of(t, h, label, *alg, m, tkcv, sizeof(tkcv), 0, NULL) ==
+	    KX_OK) {
+		if ((r = kx_kcv_compute(*alg, m, v, kcv, sizeof(kcv), d)) !=
+		    KX_OK)
+			goto out;
+		if (CRYPTO_memcmp(kcv, tkcv, sizeof(kcv)) != 0) {
+			r = KX_FAIL(d, KX_ECRYPTO, "token %s: the value read "
+			    "of %s does not match the KCV the token computes",
+			    t->label, label);
+			goto out;
+		}
+		*checked = 1;
+	} else
+		kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK, NULL, NULL,
+		    label, "token %s computes no KCV of %s (no CKA_CHECK_VALUE, "
+		    "CKA_ENCRYPT not set): the value read is not checked "
+		    "against the token", t->label, label);
+	*out = v;
+	v = NULL;
+out:
+	kx_secret_free(v);
+	return r;
+}
+
 /* ---- key sources -------------------------------------------------------- */
 int
 kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
 {
 	kx_p11 *t = NULL;
 	CK_OBJECT_HANDLE h;
-	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
-	kx_secret *v = NULL;
-	CK_RV rv;
 	int r;
 
 	*out = NULL;
@@ -1852,22 +2022,8 @@ kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
 		    "this operation needs it in process", uri);
 		goto out;
 	}
-	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK ||
-	    a.ulValueLen == 0 || a.ulValueLen > 1024) {
-		r = p11_fail(d, t, KX_EIO, rv, "reading the key value");
-		goto out;
-	}
-	if ((r = kx_secret_new(a.ulValueLen, &v)) != KX_OK)
-		goto out;
-	a.pValue = kx_secret_mut(v);
-	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK) {
-		r = p11_fail(d, t, KX_EIO, rv, "reading the key value");
-		goto out;
-	}
-	*out = v;
-	v = NULL;
+	r = read_value(t, h, out, d);
 out:
-	kx_secret_free(v);
 	kx_p11_close(t);
 	return r;
 }

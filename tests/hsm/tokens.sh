@@ -3,7 +3,7 @@
 # show lists a token's keys as profiles, export wraps inside the token,
 # import unwraps inside the other token; pkcs11-tool independently reads
 # back labels, ids and usage flags and computes the imported key's KCV in
-# the token.  Every refusal (wrong PIN, missing object, ambiguous URI,
+# the token; split --from reads an extractable key out of a token.  Every refusal (wrong PIN, missing object, ambiguous URI,
 # unsupported transport key, tampered value, KCV mismatch, key not
 # extractable, key already there) gives one clear line, the exit code of
 # kmsxchg(1), and leaves both tokens as they were.
@@ -290,6 +290,43 @@ expect dates-unknown 1 'key dated: its validity in token iss cannot be read: not
     $KX export $P --from 'pkcs11:token=iss;object=dated' \
     --kek 'pkcs11:token=iss;object=tk' --now 2027-06-01 -o late.xml
 [ -e late.xml ] && bad "a key of unknown validity was exported"
+
+# 10. split --from a token: an extractable key read out of the token
+# (sensitive: wrapped under a one-time session key and unwrapped on the
+# secure heap; not sensitive: CKA_VALUE), checked against the token's
+# KCV; the components rebuild the key; a non-extractable key is refused
+nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+$KX split $P -n 3 --from 'pkcs11:token=mfr;object=master' -p mc \
+    > ms.out 2> ms.err || bad "split --from master: $(cat ms.err)"
+grep -q '^key read from token mfr: wrapped in the token with C_WrapKey under a one-time session key (sensitive, extractable) and unwrapped on the secure heap; its KCV matches the one computed in the token$' ms.out ||
+    bad "split --from master: $(cat ms.out)"
+[ "$(grep -c '^mc\.[123] KCV [0-9A-F]\{6\}$' ms.out)" = 3 ] ||
+    bad "split --from master: component lines: $(cat ms.out)"
+[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "split --from master: a session object is left"
+$KX combine -o mc.key mc.3 mc.1 mc.2 > mc.out 2>&1 || bad "combine mc: $(cat mc.out)"
+cmp -s mc.key master.bin || bad "split --from master: the components do not rebuild the master key"
+# the dup key (id 0c, not sensitive): read with C_GetAttributeValue, and
+# 2-of-3 Shamir; its value by pkcs11-tool's KCV
+$KX split $P -n 3 -m 2 -a aes --from "pkcs11:token=mfr;object=dup;id=%0C" \
+    -p dc > ds.out 2> ds.err || bad "split --from dup: $(cat ds.err)"
+grep -q '^key read from token mfr: read with C_GetAttributeValue (extractable, not sensitive); its KCV matches' ds.out ||
+    bad "split --from dup: $(cat ds.out)"
+set -- dc.*
+$KX combine -o dc.key "$1" "$3" > dcc.out 2>&1 || bad "combine dc: $(cat dcc.out)"
+[ "$(head -c 16 /dev/zero | openssl enc -aes-128-ecb -nopad \
+    -K "$(od -An -tx1 dc.key | tr -d ' \n')" | od -An -tx1 | tr -d ' \n' |
+    cut -c1-6 | tr a-f A-F)" = "$want" ] ||
+    bad "split --from dup: the components do not rebuild the token's key"
+expect split-locked 1 '^kmsxchg: split: key locked is not extractable in token mfr \(CKA_EXTRACTABLE false\): its value stays in the token$' \
+    $KX split $P -n 3 --from 'pkcs11:token=mfr;object=locked' -p lc
+[ "$(grep -c . split-locked.err)" = 1 ] || bad "split-locked: $(cat split-locked.err)"
+ls lc.* >/dev/null 2>&1 && bad "split-locked: components written"
+expect split-alg 1 '^kmsxchg: split: --alg tdea: the key in the token is aes$' \
+    $KX split $P -n 3 -a tdea --from 'pkcs11:token=mfr;object=master' -p ac
+ls ac.* >/dev/null 2>&1 && bad "split-alg: components written"
+expect split-both 2 'give one of --key and --from' \
+    $KX split $P -n 3 --key file:t.key --from 'pkcs11:token=mfr;object=master' -p bc
+grep -qi "$MASTER" ms.out ms.err ds.out ds.err && bad "split --from prints a key value"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
