@@ -137,12 +137,11 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	if (kcv != NULL && len <= KX_KCV_MAX_LEN)
 		kx_hex_encode(kcv, len, hex);
 	fprintf(cli_status(cli, x->out), "exported %s from token %s: KCV %s "
-	    "(%s, computed in the token), wrapped in the token with "
-	    "C_WrapKey under %s as %s: NOT bound to its profile (a token "
-	    "cannot compute the aes-siv-bound wrap)\n", kx_key_id(k),
-	    kx_p11_label(t), kcv != NULL ? hex : "none",
+	    "(%s, computed in the token), %s under %s as %s: NOT bound to "
+	    "its profile (a token cannot compute the aes-siv-bound wrap)\n",
+	    kx_key_id(k), kx_p11_label(t), kcv != NULL ? hex : "none",
 	    kcv != NULL ? kx_name(KX_ENUM_KCV_METHOD, m) : "-",
-	    kekid, kx_name(KX_ENUM_WRAP_ALG, w));
+	    kx_p11_how(t), kekid, kx_name(KX_ENUM_WRAP_ALG, w));
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);

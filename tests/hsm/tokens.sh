@@ -3,7 +3,8 @@
 # show lists a token's keys as profiles, export wraps inside the token,
 # import unwraps inside the other token; pkcs11-tool independently reads
 # back labels, ids and usage flags and computes the imported key's KCV in
-# the token; split --from reads an extractable key out of a token.  Every refusal (wrong PIN, missing object, ambiguous URI,
+# the token; split --from reads an extractable key out of a token; RSA
+# public and private keys in a token as rsa-oaep-sha256 transport keys.  Every refusal (wrong PIN, missing object, ambiguous URI,
 # unsupported transport key, tampered value, KCV mismatch, key not
 # extractable, key already there) gives one clear line, the exit code of
 # kmsxchg(1), and leaves both tokens as they were.
@@ -327,6 +328,66 @@ ls ac.* >/dev/null 2>&1 && bad "split-alg: components written"
 expect split-both 2 'give one of --key and --from' \
     $KX split $P -n 3 --key file:t.key --from 'pkcs11:token=mfr;object=master' -p bc
 grep -qi "$MASTER" ms.out ms.err ds.out ds.err && bad "split --from prints a key value"
+
+# 11. RSA-OAEP transport keys (rsa-oaep-sha256: SHA-256, MGF1-SHA-256).
+# SoftHSM 2.6 has CKM_RSA_PKCS_OAEP with SHA-1 only: it refuses SHA-256
+# (CKR_ARGUMENTS_BAD) both ways.  Export then wraps in process with the
+# token's public key, for a key that is not sensitive only; import has
+# no fallback (the private key stays in the token)
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out rsa.pem \
+    2>/dev/null || bad "openssl genpkey"
+openssl pkey -in rsa.pem -pubout -out rsapub.pem
+FP=$(openssl pkey -pubin -in rsapub.pem -outform DER | openssl dgst -sha256 |
+    sed 's/.*= *//' | tr a-f A-F)
+kx_hsm_tool mfr --write-object rsapub.pem --type pubkey --label rsa \
+    --id 30 --usage-wrap >/dev/null 2>&1 || bad "pkcs11-tool: rsa public key"
+kx_hsm_tool iss --write-object rsa.pem --type privkey --label rsa \
+    --id 30 --usage-decrypt >/dev/null 2>&1 || bad "pkcs11-tool: rsa private key"
+head -c 16 master.bin > k128.bin
+kx_hsm_tool mfr --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label open128 --id 31 --extractable >/dev/null 2>&1
+kx_hsm_tool mfr --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label sens128 --id 32 --extractable --sensitive >/dev/null 2>&1
+R='pkcs11:token=mfr;object=rsa;type=public'
+nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+expect oaep-sensitive 1 'token mfr has CKM_RSA_PKCS_OAEP but not with SHA-256 and MGF1-SHA-256 \(CKR_ARGUMENTS_BAD\), which rsa-oaep-sha256 needs; key sens128 is sensitive, so it is not taken out of the token' \
+    $KX export $P --from 'pkcs11:token=mfr;object=sens128' --kek "$R" \
+    --kek-id RK -o oaep-s.xml
+[ -e oaep-s.xml ] && bad "oaep-sensitive: a document was written"
+$KX export $P --from 'pkcs11:token=mfr;object=open128' --kek "$R" \
+    --kek-id RK -o oaep.xml > oaep.out 2> oaep.err ||
+    bad "oaep export: $(cat oaep.err)"
+grep -q 'wrapped in process with the token.s RSA public key (the token lacks SHA-256 OAEP; the key is not sensitive) under RK as rsa-oaep-sha256' oaep.out ||
+    bad "oaep export status: $(cat oaep.out)"
+grep -q 'warning: key open128: token mfr has CKM_RSA_PKCS_OAEP but not with SHA-256 .*so it was read and wrapped in process' oaep.err ||
+    bad "oaep export: no warning: $(cat oaep.err)"
+grep -q '<Algorithm>rsa-oaep-sha256</Algorithm>' oaep.xml || bad "oaep export: form"
+grep -q "<Kcv>$FP</Kcv>" oaep.xml || bad "oaep export: transport key fingerprint is not $FP"
+[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "oaep export: mfr changed"
+# python-cryptography opens it with the private key: SHA-256, MGF1-SHA-256
+got=$(/usr/bin/python3 -c "
+import re
+from cryptography.hazmat.primitives import serialization, hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+k = serialization.load_pem_private_key(open('rsa.pem', 'rb').read(), None)
+d = re.search(r'<Data>(.*)</Data>', open('oaep.xml').read()).group(1)
+print(k.decrypt(bytes.fromhex(d), padding.OAEP(padding.MGF1(hashes.SHA256()),
+    hashes.SHA256(), None)).hex().upper())")
+[ "$got" = "$(printf '%s' "$MASTER" | cut -c1-32)" ] ||
+    bad "oaep export: python-cryptography does not unwrap the key"
+# import: SoftHSM cannot unwrap SHA-256 OAEP; clear error, iss unchanged
+expect oaep-import 1 'token iss has CKM_RSA_PKCS_OAEP but not with SHA-256 and MGF1-SHA-256 \(CKR_ARGUMENTS_BAD\), which rsa-oaep-sha256 needs: open128 is not imported' \
+    $KX import $P --to 'pkcs11:token=iss' \
+    --kek 'pkcs11:token=iss;object=rsa;type=private' oaep.xml
+has_line() { grep -q "$2" "$1.err" || bad "$1: $(cat "$1.err")"; }
+has_line oaep-import 'import refused: token iss unchanged'
+expect oaep-import-public 2 'a public key; import unwraps with the private key \(type=private\)' \
+    $KX import $P --to 'pkcs11:token=mfr' --kek "$R" oaep.xml
+expect oaep-wrong-rsa 1 'KX135.*the RSA key rsa in token iss is not transport key RK' \
+    $KX import $P --to 'pkcs11:token=iss' \
+    --kek 'pkcs11:token=iss;object=rsa;type=private' \
+    "$(sed "s/<Kcv>$FP</<Kcv>$(printf '%064d' 0)</" oaep.xml > oaep-fp.xml &&
+    echo oaep-fp.xml)"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
