@@ -13,11 +13,16 @@
  *   KX_FAULT_FULL_AFTER=N  the token is full after N more objects: every
  *       later C_CreateObject, C_UnwrapKey, C_GenerateKey, C_DeriveKey and
  *       C_CopyObject fails with CKR_DEVICE_MEMORY and creates nothing.
+ *   KX_FAULT_LOG=FILE  every C_WrapKey and C_UnwrapKey appends a line
+ *       "C_WrapKey mech=0x... [hash=0x... mgf=0x... source=0x...]" and
+ *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
+ *       so a test sees what was asked of the token.
  *
  * Nothing else changes: a test checks the token with pkcs11-tool on the
  * real module.
  */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +162,38 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 	return made_one(real->C_DeriveKey(s, m, b, t, n, h));
 }
 
+/* A line to KX_FAULT_LOG: the call, its mechanism and what it returned. */
+static CK_RV
+logged(const char *fn, CK_MECHANISM_PTR m, CK_RV rv)
+{
+	const char *path = getenv("KX_FAULT_LOG");
+	CK_RSA_PKCS_OAEP_PARAMS *op;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "a")) == NULL)
+		return rv;
+	fprintf(f, "%s mech=0x%lx", fn, m != NULL ?
+	    (unsigned long)m->mechanism : 0ul);
+	if (m != NULL && m->mechanism == CKM_RSA_PKCS_OAEP &&
+	    m->pParameter != NULL && m->ulParameterLen == sizeof(*op)) {
+		op = m->pParameter;
+		fprintf(f, " hash=0x%lx mgf=0x%lx source=0x%lx",
+		    (unsigned long)op->hashAlg, (unsigned long)op->mgf,
+		    (unsigned long)op->source);
+	}
+	fprintf(f, " -> rv=0x%lx\n", (unsigned long)rv);
+	fclose(f);
+	return rv;
+}
+
+static CK_RV
+f_WrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
+    CK_OBJECT_HANDLE k, CK_BYTE_PTR out, CK_ULONG_PTR outl)
+{
+	return logged("C_WrapKey", m, real->C_WrapKey(s, m, wk, k, out,
+	    outl));
+}
+
 static CK_RV
 f_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
     CK_BYTE_PTR w, CK_ULONG wl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
@@ -167,14 +204,15 @@ f_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	CK_ULONG n2;
 
 	if (full())
-		return CKR_DEVICE_MEMORY;
+		return logged("C_UnwrapKey", m, CKR_DEVICE_MEMORY);
 	if (n <= 64 && strip(t, n, rest, &n2)) {
 		/* the half-made object a failed unwrap leaves in SoftHSM */
 		(void)made_one(real->C_UnwrapKey(s, m, uk, w, wl, rest, n2,
 		    &half));
-		return refuse_rv();
+		return logged("C_UnwrapKey", m, refuse_rv());
 	}
-	return made_one(real->C_UnwrapKey(s, m, uk, w, wl, t, n, h));
+	return logged("C_UnwrapKey", m, made_one(real->C_UnwrapKey(s, m, uk,
+	    w, wl, t, n, h)));
 }
 
 CK_RV
@@ -199,6 +237,7 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 		fl.C_GenerateKey = f_GenerateKey;
 		fl.C_DeriveKey = f_DeriveKey;
 		fl.C_UnwrapKey = f_UnwrapKey;
+		fl.C_WrapKey = f_WrapKey;
 	}
 	*out = &fl;
 	return CKR_OK;

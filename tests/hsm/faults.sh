@@ -5,7 +5,8 @@
 # faults.  Every refused attribute is named on a line of its own (fail
 # closed, nothing silently dropped); a full token gives one clear line;
 # afterwards both tokens hold exactly the objects they held before
-# (pkcs11-tool on the real module lists no new object).
+# (pkcs11-tool on the real module lists no new object).  The module's
+# log also shows the OAEP parameters asked of the token.
 set -eu
 . "${KX_SRCDIR:?}/tests/interop/peers.sh"
 . "$SRC/tests/hsm/softhsm.sh"
@@ -130,7 +131,36 @@ has full-store 'token iss is full \(CKR_DEVICE_MEMORY\): no room for tk2'
 has full-store '^kmsxchg: combine: token iss unchanged'
 [ "$(grep -c . full-store.err)" = 2 ] || bad "full-store: $(cat full-store.err)"
 
-# 3. the fault module itself: without faults the same import works
+# 3. what is asked of the token for rsa-oaep-sha256: CKM_RSA_PKCS_OAEP
+# (0x9) with CKM_SHA256 (0x250), CKG_MGF1_SHA256 (0x2), CKZ_DATA_SPECIFIED
+# (0x1), on export (C_WrapKey) and import (C_UnwrapKey); SoftHSM answers
+# CKR_ARGUMENTS_BAD (0x7) both times
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out rsa.pem \
+    2>/dev/null || bad "openssl genpkey"
+openssl pkey -in rsa.pem -pubout -out rsapub.pem
+kx_hsm_tool mfr --write-object rsapub.pem --type pubkey --label rsa \
+    --id 30 --usage-wrap >/dev/null 2>&1 || bad "pkcs11-tool: rsa public key"
+kx_hsm_tool iss --write-object rsa.pem --type privkey --label rsa \
+    --id 30 --usage-decrypt >/dev/null 2>&1 || bad "pkcs11-tool: rsa private key"
+printf '404142434445464748494A4B4C4D4E4F' | sed 's/../\\x&/g' |
+    xargs -0 printf > k128.bin
+kx_hsm_tool mfr --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label open128 --id 31 --extractable >/dev/null 2>&1
+nm=$(kx_hsm_count mfr)
+ni=$(kx_hsm_count iss)
+KX_FAULT_LOG=$T/p11.log $KX export $P \
+    --from 'pkcs11:token=mfr;object=open128' \
+    --kek 'pkcs11:token=mfr;object=rsa;type=public' --kek-id RK \
+    -o oaep.xml > oaep.out 2>&1 || bad "oaep export: $(cat oaep.out)"
+expect oaep-import 1 env KX_FAULT_LOG=$T/p11.log $KX import $P \
+    --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=rsa;type=private' \
+    oaep.xml
+has oaep-import 'but not with SHA-256 and MGF1-SHA-256 \(CKR_ARGUMENTS_BAD\)'
+printf '%s\n' 'C_WrapKey mech=0x9 hash=0x250 mgf=0x2 source=0x1 -> rv=0x7' \
+    'C_UnwrapKey mech=0x9 hash=0x250 mgf=0x2 source=0x1 -> rv=0x7' > p11.want
+cmp -s p11.want "$T/p11.log" || bad "OAEP parameters asked of the token: $(cat "$T/p11.log")"
+
+# 4. the fault module itself: without faults the same import works
 $KX import $P --to 'pkcs11:token=iss' --kek file:t.key --now 2026-02-01 \
     three.xml > ok.out 2>&1 || bad "import through the module: $(cat ok.out)"
 [ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "import through the module: $(kx_hsm_count iss) objects"
