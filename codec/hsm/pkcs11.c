@@ -1299,10 +1299,10 @@ out:
 	return r;
 }
 
-/* RSA transport key id with its spki-sha256 fingerprint fp as its KCV. */
+/* A new transport key id in doc: alg, bits, its KCV (method m, kcv[n]). */
 static int
-rsa_tk(kx_doc *doc, const uint8_t fp[KX_FINGERPRINT_LEN], const char *id,
-    unsigned bits, kx_diag *d)
+add_tk(kx_doc *doc, const char *id, enum kx_alg alg, unsigned bits,
+    enum kx_kcv_method m, const uint8_t *kcv, size_t n, kx_diag *d)
 {
 	kxi_tk *tk;
 
@@ -1311,11 +1311,11 @@ rsa_tk(kx_doc *doc, const uint8_t fp[KX_FINGERPRINT_LEN], const char *id,
 	memset(tk, 0, sizeof(*tk));
 	tk->loc.off = -1;
 	tk->id = kxi_strdup(&doc->arena, id);
-	tk->alg = KX_ALG_RSA;
+	tk->alg = alg;
 	tk->length_bits = bits;
-	tk->kcv_method = KX_KCV_SPKI_SHA256;
-	tk->kcv.p = kxi_memdup(&doc->arena, fp, KX_FINGERPRINT_LEN);
-	tk->kcv.n = KX_FINGERPRINT_LEN;
+	tk->kcv_method = m;
+	tk->kcv.p = kxi_memdup(&doc->arena, kcv, n);
+	tk->kcv.n = n;
 	return tk->id == NULL || tk->kcv.p == NULL ?
 	    KX_FAIL(d, KX_ENOMEM, "out of memory") : KX_OK;
 }
@@ -1325,30 +1325,19 @@ static int
 token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
     unsigned bits, kx_diag *d)
 {
+	enum kx_kcv_method m = KX_KCV_ZERO_BLOCK;
 	uint8_t kcv[3];
-	kxi_tk *tk;
 	int r;
 
-	if ((tk = kxi_doc_add_tk(doc)) == NULL)
-		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	memset(tk, 0, sizeof(*tk));
-	tk->loc.off = -1;
-	tk->id = kxi_strdup(&doc->arena, id);
-	tk->alg = KX_ALG_AES;
-	tk->length_bits = bits;
 	/* the token's CKA_CHECK_VALUE, else a gp-aes KCV computed there */
-	tk->kcv_method = KX_KCV_ZERO_BLOCK;
-	if (kcv_of(t, h, id, KX_ALG_AES, tk->kcv_method, kcv, sizeof(kcv), 0,
-	    NULL) != KX_OK) {
-		tk->kcv_method = kx_kcv_default_method(KX_ALG_AES);
-		if ((r = kcv_of(t, h, id, KX_ALG_AES, tk->kcv_method, kcv,
-		    sizeof(kcv), 0, d)) != KX_OK)
+	if (kcv_of(t, h, id, KX_ALG_AES, m, kcv, sizeof(kcv), 0, NULL) !=
+	    KX_OK) {
+		m = kx_kcv_default_method(KX_ALG_AES);
+		if ((r = kcv_of(t, h, id, KX_ALG_AES, m, kcv, sizeof(kcv), 0,
+		    d)) != KX_OK)
 			return r;
 	}
-	tk->kcv.p = kxi_memdup(&doc->arena, kcv, sizeof(kcv));
-	tk->kcv.n = sizeof(kcv);
-	return tk->id == NULL || tk->kcv.p == NULL ?
-	    KX_FAIL(d, KX_ENOMEM, "out of memory") : KX_OK;
+	return add_tk(doc, id, KX_ALG_AES, bits, m, kcv, sizeof(kcv), d);
 }
 
 int
@@ -1519,7 +1508,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = pem != NULL ? rsa_tk(doc, fp, plan.kek_id, plan.bits, d) :
+	if ((r = pem != NULL ? add_tk(doc, plan.kek_id, KX_ALG_RSA, plan.bits,
+	    KX_KCV_SPKI_SHA256, fp, sizeof(fp), d) :
 	    token_tk(t, doc, wh, plan.kek_id, plan.bits, d)) != KX_OK)
 		goto out;
 	*out = doc;

@@ -110,16 +110,25 @@ made_one(CK_RV rv)
 	return rv;
 }
 
+/* The fault a call that makes an object with template t[n] gets, or OK. */
 static CK_RV
-f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
-    CK_OBJECT_HANDLE_PTR h)
+fault(CK_ATTRIBUTE_PTR t, CK_ULONG n)
 {
 	CK_ULONG n2;
 
 	if (full())
 		return CKR_DEVICE_MEMORY;
-	if (strip(t, n, NULL, &n2))
-		return refuse_rv();
+	return strip(t, n, NULL, &n2) ? refuse_rv() : CKR_OK;
+}
+
+static CK_RV
+f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    CK_OBJECT_HANDLE_PTR h)
+{
+	CK_RV rv;
+
+	if ((rv = fault(t, n)) != CKR_OK)
+		return rv;
 	return made_one(real->C_CreateObject(s, t, n, h));
 }
 
@@ -127,12 +136,10 @@ static CK_RV
 f_CopyObject(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
 {
-	CK_ULONG n2;
+	CK_RV rv;
 
-	if (full())
-		return CKR_DEVICE_MEMORY;
-	if (strip(t, n, NULL, &n2))
-		return refuse_rv();
+	if ((rv = fault(t, n)) != CKR_OK)
+		return rv;
 	return made_one(real->C_CopyObject(s, o, t, n, h));
 }
 
@@ -140,12 +147,10 @@ static CK_RV
 f_GenerateKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
 {
-	CK_ULONG n2;
+	CK_RV rv;
 
-	if (full())
-		return CKR_DEVICE_MEMORY;
-	if (strip(t, n, NULL, &n2))
-		return refuse_rv();
+	if ((rv = fault(t, n)) != CKR_OK)
+		return rv;
 	return made_one(real->C_GenerateKey(s, m, t, n, h));
 }
 
@@ -153,12 +158,10 @@ static CK_RV
 f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
     CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
 {
-	CK_ULONG n2;
+	CK_RV rv;
 
-	if (full())
-		return CKR_DEVICE_MEMORY;
-	if (strip(t, n, NULL, &n2))
-		return refuse_rv();
+	if ((rv = fault(t, n)) != CKR_OK)
+		return rv;
 	return made_one(real->C_DeriveKey(s, m, b, t, n, h));
 }
 

@@ -59,13 +59,7 @@ ni=$(kx_hsm_count iss)
 # expect NAME RC CMD...: exit code; both tokens as they were; no key
 # value on either stream
 expect() {
-	_n=$1 _rc=$2
-	shift 2
-	set +e
-	"$@" > "$_n.out" 2> "$_n.err"
-	_got=$?
-	set -e
-	[ "$_got" = "$_rc" ] || bad "$_n: exit $_got, want $_rc: $(cat "$_n.err")"
+	kx_hsm_run "$@"
 	[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "$_n: mfr changed"
 	[ "$(kx_hsm_count iss)" = "$ni" ] ||
 	    bad "$_n: iss changed: $(kx_hsm_count iss) objects, were $ni"

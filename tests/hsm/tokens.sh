@@ -114,13 +114,9 @@ unchanged() {
 }
 # expect NAME RC REGEX CMD...: exit code, one line on stderr matching
 expect() {
-	_n=$1 _rc=$2 _re=$3
+	_e1=$1 _e2=$2 _re=$3
 	shift 3
-	set +e
-	"$@" > "$_n.out" 2> "$_n.err"
-	_got=$?
-	set -e
-	[ "$_got" = "$_rc" ] || bad "$_n: exit $_got, want $_rc: $(cat "$_n.err")"
+	kx_hsm_run "$_e1" "$_e2" "$@"
 	grep -Eq "$_re" "$_n.err" || bad "$_n: stderr: $(cat "$_n.err")"
 	unchanged "$_n"
 }
