@@ -21,6 +21,8 @@
  * Nothing else changes: a test checks the token with pkcs11-tool on the
  * real module.
  */
+#include "config.h"
+
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
