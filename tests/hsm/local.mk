@@ -11,6 +11,7 @@ EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh
 # a loadable shared object although it is never installed.
 check_LTLIBRARIES = tests/hsm/faultp11.la
 tests_hsm_faultp11_la_SOURCES = tests/hsm/faultp11.c
-tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS)
+tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS) $(LIBCRYPTO_CFLAGS)
+tests_hsm_faultp11_la_LIBADD = $(LIBCRYPTO_LIBS)
 tests_hsm_faultp11_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath '$(abs_builddir)/tests/hsm'
