@@ -18,7 +18,10 @@
  * split --from reads (kx_p11_read): an extractable key only, a sensitive
  * one wrapped under a one-time session key and unwrapped on the secure
  * heap; (d) a non-sensitive key exported under an RSA public key of a
- * token that lacks SHA-256 OAEP, wrapped in process (oaep_wrap).
+ * token that lacks SHA-256 OAEP, wrapped in process (oaep_wrap); (e) a
+ * ceremony's key combined in process (kx_p11_store), where the token
+ * cannot XOR the components itself (kx_p11_combine: only components
+ * enter the token).
  *
  * A failed import leaves the token as it was: the objects the session
  * sees are listed before, and every object that was not there is

@@ -1,5 +1,7 @@
 # PKCS#11 token tests on throwaway SoftHSMv2 tokens (tests/hsm/softhsm.sh);
-# faults.sh goes through the fault-injecting test module faultp11.so.
+# faults.sh goes through the fault-injecting test module faultp11.so,
+# which also emulates CKM_XOR_BASE_AND_DATA (KX_FAULT_XOR) for the
+# in-token combine.
 # A missing softhsm2/opensc skips (77) unless KX_REQUIRE_PEERS=1.
 KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh \
 	tests/hsm/demo-tokens.sh
