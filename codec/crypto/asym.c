@@ -94,6 +94,9 @@ ASN1_SEQUENCE(KXI_SPKI) = {
 	ASN1_SIMPLE(KXI_SPKI, public_key, ASN1_BIT_STRING)
 } static_ASN1_SEQUENCE_END(KXI_SPKI)
 
+/* 0: d2i_X509_PUBKEY() only (test_asym compares the two ways) */
+int kxi_spki_reuse = 1;
+
 #define SPKI_DECODERS 8
 static pthread_mutex_t spki_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -172,9 +175,9 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 	 * for its refusals and the errors it leaves in the queue.
 	 */
 	ERR_set_mark();
-	if (n != 0 && n <= LONG_MAX && (s = (KXI_SPKI *)ASN1_item_d2i(NULL,
-	    &p, (long)n, ASN1_ITEM_rptr(KXI_SPKI))) != NULL &&
-	    p == spki + n) {
+	if (kxi_spki_reuse && n != 0 && n <= LONG_MAX &&
+	    (s = (KXI_SPKI *)ASN1_item_d2i(NULL, &p, (long)n,
+	    ASN1_ITEM_rptr(KXI_SPKI))) != NULL && p == spki + n) {
 		/* as OpenSSL does, whatever OBJ_obj2txt() says */
 		(void)OBJ_obj2txt(type, (int)sizeof(type),
 		    s->algor->algorithm, 0);
