@@ -158,6 +158,17 @@ static const char *const kn_str[] = {
 #undef X
 };
 
+/* kn_search's binary search needs KX_NAMES in strcmp order. */
+static void
+kn_check(void)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(kn_str) / sizeof(kn_str[0]); i++)
+		if (strcmp(kn_str[i - 1], kn_str[i]) >= 0)
+			kxi_misuse(__func__, "KX_NAMES not in strcmp order");
+}
+
 /* Dictionary name pointer -> KN_*, for the life of one reader. */
 #define KN_SLOTS 512
 struct kxi_names {
@@ -1127,6 +1138,7 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	int rc = KX_EINTERNAL, foreign = 0;
 
 	*out = NULL;
+	kn_check();
 	kxi_xml_init();
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (name != NULL && (r->name = strdup(name)) == NULL)) {
@@ -1152,8 +1164,13 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	r->ec.d = d;
 	r->ec.name = r->name;
 	reader_errors(r, 1);
+	/*
+	 * CDATA sections stay sections here: with XML_PARSE_NOCDATA the
+	 * schema-validating reader of libxml2 2.9 validates their text but
+	 * leaves it out of the tree (the model lost it).  text() joins them.
+	 */
 	r->xr = xmlReaderForIO(kxi_src_xmlread, reader_noclose, &r->cur, name,
-	    NULL, KXI_XML_PARSE_OPTS);
+	    NULL, KXI_XML_PARSE_OPTS & ~XML_PARSE_NOCDATA);
 	reader_errors(r, 0);
 	if (r->xr == NULL || (r->vc = xmlSchemaNewValidCtxt(schema)) == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
