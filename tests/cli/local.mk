@@ -27,6 +27,7 @@ CLI_CASES = \
 	tests/cli/cases/import-clear-sigterm.case \
 	tests/cli/cases/import-stdout-clean.case \
 	tests/cli/cases/rewrap-stdout-clean.case \
+	tests/cli/cases/convert-cdata.case \
 	tests/cli/cases/convert-clear-private.case \
 	tests/cli/cases/combine-component-perm.case \
 	tests/cli/cases/import-component-perm.case \
@@ -161,6 +162,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-fail-no-file.case \
 	tests/cli/cases/convert-foreign-after-keys.case \
 	tests/cli/cases/convert-gp-back.case \
+	tests/cli/cases/convert-key-stream.case \
 	tests/cli/cases/convert-gp-multikey.case \
 	tests/cli/cases/convert-gp-one-key.case \
 	tests/cli/cases/convert-input-untouched.case \
