@@ -713,21 +713,16 @@ kx_components_combine(const char *const *paths, size_t n,
 	if (key == NULL || paths == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*key = NULL;
-	if (info != NULL)
-		memset(info, 0, n * sizeof(*info));
-	if (n < 2 || n > 255)
-		return KX_FAIL(d, KX_EUSAGE, "combine: %zu components (need "
-		    "2..255)", n);
-	if ((ci = calloc(n, sizeof(*ci))) == NULL ||
-	    (v = calloc(n, sizeof(*v))) == NULL) {
+	/* load checks n; info gets what it read */
+	if ((ci = calloc(n > 0 ? n : 1, sizeof(*ci))) == NULL ||
+	    (v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "combine: out of memory");
 		goto out;
 	}
-	r = kx_components_load(paths, n, ci, v, d);
+	if ((r = kx_components_load(paths, n, ci, v, d)) == KX_OK)
+		r = kx_components_rebuild(ci, v, n, paths[0], key, d);
 	if (info != NULL)
 		memcpy(info, ci, n * sizeof(*info));
-	if (r == KX_OK)
-		r = kx_components_rebuild(ci, v, n, paths[0], key, d);
 out:
 	if (v != NULL)
 		for (i = 0; i < n; i++)
