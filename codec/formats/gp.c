@@ -1636,11 +1636,13 @@ plan_public(struct wr *w)
 			w->spki_carried = 1;
 		else
 			lost(w, "public key (SubjectPublicKeyInfo): the "
-			    "value's public parts give another");
+			    "value's public parts are not that key");
 		goto out;
 	}
+	/* the numbers go beside the value's own clear parts only */
 	if (p->cls != KX_CLASS_PUBLIC || miss != NULL ||
-	    (value_carried(k) && (part_named(&k->value, names[0]) != NULL ||
+	    (value_carried(k) && (k->value.form != KX_VALUE_CLEAR ||
+	    part_named(&k->value, names[0]) != NULL ||
 	    part_named(&k->value, names[1]) != NULL ||
 	    k->value.clear.n > 0))) {
 		lost(w, "public key (SubjectPublicKeyInfo)%s", p->cls !=
