@@ -17,6 +17,6 @@ EXTRA_DIST += $(KX_INTEROP_TESTS) tests/interop/peers.sh \
 	tests/interop/pycrypto-wrap.py tests/interop/pycrypto-bound.py \
 	tests/interop/pycrypto-gp.py tests/interop/pycrypto-gpparts.py \
 	tests/interop/pycrypto-tr31.py \
-	tests/interop/kxder.py \
+	tests/interop/kxder.py tests/interop/gpxml.py \
 	tests/interop/report-schemas.py
 tests/interop/openssl-asn1parse.log: tests/unit/test_der.log
