@@ -1584,17 +1584,7 @@ ext_get(const kxi_profile *p, const char *name)
 	return NULL;
 }
 
-static int
-value_carried(const kx_key *k)
-{
-	if (k->value.form == KX_VALUE_CLEAR)
-		return k->value.clear.n > 0 || k->value.nparts > 0;
-	if (k->value.form == KX_VALUE_WRAPPED ||
-	    k->value.form == KX_VALUE_COMPONENTS)
-		return k->value.alg == KX_WRAP_TDEA_ECB ||
-		    k->value.alg == KX_WRAP_TDEA_CBC;
-	return 0;
-}
+static int value_carried(const kx_key *);
 
 /* The names GP gives the numbers of a public key (public_of_parts). */
 static const char *const pub_names[][2] = {
@@ -1918,6 +1908,18 @@ report_doc_lost(struct wr *w)
 		if (t->comp_n > 0)
 			lost(w, "transport key %s component ceremony", t->id);
 	}
+}
+
+static int
+value_carried(const kx_key *k)
+{
+	if (k->value.form == KX_VALUE_CLEAR)
+		return k->value.clear.n > 0 || k->value.nparts > 0;
+	if (k->value.form == KX_VALUE_WRAPPED ||
+	    k->value.form == KX_VALUE_COMPONENTS)
+		return k->value.alg == KX_WRAP_TDEA_ECB ||
+		    k->value.alg == KX_WRAP_TDEA_CBC;
+	return 0;
 }
 
 /* OID dotted string as the hex of its DER content octets. */
