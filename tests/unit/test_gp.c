@@ -811,7 +811,7 @@ test_public_parts(void **state)
 	assert_false(has_text(&o, "MODULUS"));
 	kx_doc_free(doc);
 	kx_diag_clear(d);
-	src.len = 0;
+	kx_buf_free(&src);
 
 	/* EC: a compressed point is written uncompressed, and says so */
 	doc = read_ok("samples/gp/ec-p256-public.xml", d, &src);
