@@ -111,6 +111,9 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	x.xo.from_kek_alg = from.alg;
 	x.xo.kek_alg = tokek.alg;
+	/* a GP TransportKey records the mode only: AES-CBC under AES */
+	if ((ex = cli_aes_transport(cli, &x, in, &from)) != CLI_OK)
+		goto out;
 	cli_progress_begin(&x, "rewrapping");
 	r = kx_rewrap(x.doc, from.key, tokek.key, &x.xo, x.d);
 	cli_progress_end(&x);

@@ -1848,7 +1848,7 @@ xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 const struct kxi_format kxi_format_xml = {
 	"xml", "kmsxchg XML", KX_FMT_XML,
 	KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV | KX_CAP_USAGE |
-	    KX_CAP_BOUND,
+	    KX_CAP_BOUND | KX_CAP_TK_ALG,
 	xml_detect, xml_read, xml_write,
 	xml_sopen, xml_snext, xml_sclose, xml_wframe, xml_wkey, 0
 };

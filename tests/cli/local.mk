@@ -125,6 +125,10 @@ CLI_CASES = \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-gp-native.case \
 	tests/cli/cases/export-gp-native-refused.case \
+	tests/cli/cases/export-gp-aes.case \
+	tests/cli/cases/import-gp-aes-kek.case \
+	tests/cli/cases/rewrap-gp-aes-kek.case \
+	tests/cli/cases/export-rsa-aes-kwp-refused.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
 	tests/cli/cases/export-template-by-name.case \
