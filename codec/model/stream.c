@@ -87,12 +87,14 @@ whole:
 void
 kxi_src_release(struct kxi_src *s, size_t upto)
 {
-	long pg = sysconf(_SC_PAGESIZE);
+	long pg;
 	size_t from, to;
 
 	if (upto < s->released)
 		s->released = 0;	/* a new pass over the input */
-	if (s->map == NULL || pg <= 0 || upto < s->released + SRC_RELEASE_STEP)
+	/* called for every token of a scan: the cheap test first */
+	if (s->map == NULL || upto < s->released + SRC_RELEASE_STEP ||
+	    (pg = sysconf(_SC_PAGESIZE)) <= 0)
 		return;
 	from = s->released - s->released % (size_t)pg;
 	to = upto - upto % (size_t)pg;

@@ -27,6 +27,7 @@ CLI_CASES = \
 	tests/cli/cases/import-clear-sigterm.case \
 	tests/cli/cases/import-stdout-clean.case \
 	tests/cli/cases/rewrap-stdout-clean.case \
+	tests/cli/cases/convert-cdata.case \
 	tests/cli/cases/convert-clear-private.case \
 	tests/cli/cases/combine-component-perm.case \
 	tests/cli/cases/import-component-perm.case \
