@@ -9,6 +9,7 @@
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,24 +32,27 @@ const struct cli_opt convert_opts[] = {
 #define CONVERT_WHOLE (-1)
 
 /*
- * Every key of a document into a format of many keys, one key at a time:
- * memory does not grow with the number of keys.  The findings and the
- * output are those of reading the document whole and writing it: reader
- * findings first, writer findings after them; nothing written when the
- * input turns out bad at any point.  CONVERT_WHOLE when the document must
- * be converted whole after all.
+ * A document converted one key at a time: every key into a format of many
+ * keys, or the one key --key names (key_id), or the one key of the input
+ * into a format of one key per document (GP).  Memory does not grow with
+ * the number of keys.  The findings and the output are those of reading
+ * the document whole and writing it (kx_doc_write, or kx_doc_write_key
+ * for --key): reader findings first, writer findings after them; nothing
+ * written when the input turns out bad at any point.  CONVERT_WHOLE when
+ * the document must be converted whole after all.
  */
 static int
 convert_stream(struct cli *cli, const char *in, enum kx_format to,
-    const char *outpath, int force)
+    const char *key_id, const char *outpath, int force)
 {
 	kx_reader *r = NULL;
 	kx_writer *w = NULL;
 	kx_diag *d = NULL, *wd = NULL;
 	const kx_key *k;
 	struct cli_spool s = { -1, 0 };
-	size_t next = 0;
-	int rc, wr = KX_OK, clear = 0, values = 0, ex = CLI_USAGE;
+	size_t next = 0, nkeys = 0;
+	int rc, wr = KX_OK, clear = 0, values = 0, ex = CLI_USAGE, take;
+	int one = (kx_format_caps(to) & KX_CAP_KEYS) == 0, found = 0;
 
 	if ((d = kx_diag_new()) == NULL || (wd = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
@@ -58,20 +62,43 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		goto out;
 	ex = CLI_USAGE;
 	while ((rc = kx_reader_next(r, &k, d)) == 1) {
+		nkeys++;
+		if (key_id != NULL)	/* the first key of that id */
+			take = !found && kx_key_id(k) != NULL &&
+			    strcmp(kx_key_id(k), key_id) == 0;
+		else
+			take = !one || nkeys == 1;
+		found |= take;
 		/* the header is complete once the first key is in */
-		if (w == NULL && wr == KX_OK) {
+		if (take && w == NULL && wr == KX_OK) {
 			wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink,
 			    &s, &w, wd);
 			next = kx_doc_extension_count(kx_reader_doc(r));
 		}
-		if (wr == KX_OK)	/* after a failure: read on, for the
-					 * reader's verdict comes first */
+		if (take && wr == KX_OK)	/* after a failure: read on, for
+						 * the reader's verdict comes
+						 * first */
 			wr = kx_writer_key(w, k, wd);
+		/* as the whole document's: every key counts, taken or not */
 		clear |= kx_key_has_clear(k);
 		values |= kx_key_value_form(k) != KX_VALUE_NONE;
 	}
 	if (rc < 0) {
 		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
+	}
+	if (key_id != NULL && !found) {
+		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		goto out;
+	}
+	if (key_id == NULL && one && nkeys != 1) {
+		if (nkeys == 0) {	/* the writer's verdict, as whole */
+			ex = CONVERT_WHOLE;
+			goto out;
+		}
+		cli_error(cli, "%s holds %zu keys and a %s document one; use "
+		    "--key", in, nkeys, kx_format_name(to));
+		ex = CLI_INVALID;
 		goto out;
 	}
 	if (w != NULL && kx_doc_extension_count(kx_reader_doc(r)) != next) {
@@ -148,9 +175,8 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	in = argv[cli->optind];
 	if ((ex = cli_binary_tty(cli, to, outpath)) != CLI_OK)
 		return ex;
-	/* every key into a format of many: one key at a time */
-	if (key_id == NULL && (kx_format_caps(to) & KX_CAP_KEYS) != 0 &&
-	    (ex = convert_stream(cli, in, to, outpath, force)) !=
+	/* one key at a time, unless the document must be whole */
+	if ((ex = convert_stream(cli, in, to, key_id, outpath, force)) !=
 	    CONVERT_WHOLE)
 		return ex;
 	ex = CLI_USAGE;

@@ -54,9 +54,14 @@ enum {
 #include "rules.def"
 #undef KX_RULE
 
+/*
+ * The engine's view of the table: each rule's id, severity and phases with
+ * its check.  The public table (kx_rule_get/kx_rule_find, with slugs and
+ * examples) is ruletab.c's, from the same rules.def in the same order, so
+ * that policy.c can look rule ids up without calling into the engine.
+ */
 static const struct rule {
 	kx_rule_info info;
-	const char *slug, *example;
 	check_fn check;
 } rules[R__N] = {
 #define DOC KX_PHASE_DOCUMENT
@@ -64,8 +69,7 @@ static const struct rule {
 #define IMP KX_PHASE_IMPORT
 #define REW KX_PHASE_REWRAP
 #define KX_RULE(id, slug, sev, phases, check, summary, example) \
-	{ { #id, KX_SEV_##sev, summary, phases }, #slug, example, \
-	    chk_##check },
+	{ { #id, KX_SEV_##sev, summary, phases }, chk_##check },
 #include "rules.def"
 #undef KX_RULE
 #undef DOC
@@ -104,47 +108,6 @@ bit(int v)
 #define SET(t) ((t) != KX_UNSET_TIME)
 
 /* ---- rule table access ---------------------------------------------- */
-size_t
-kx_rule_count(void)
-{
-	return R__N;
-}
-
-const kx_rule_info *
-kx_rule_get(size_t i)
-{
-	return i < R__N ? &rules[i].info : NULL;
-}
-
-static int
-rule_index(const char *id)
-{
-	size_t i;
-
-	if (id == NULL)
-		return -1;
-	for (i = 0; i < R__N; i++)
-		if (strcmp(rules[i].info.id, id) == 0)
-			return (int)i;
-	return -1;
-}
-
-const kx_rule_info *
-kx_rule_find(const char *id)
-{
-	int i = rule_index(id);
-
-	return i < 0 ? NULL : &rules[i].info;
-}
-
-const char *
-kxi_rule_slug(const char *id)
-{
-	int i = rule_index(id);
-
-	return i < 0 ? NULL : rules[i].slug;
-}
-
 /* Forward declarations of the no-op checks, for the test below. */
 static void chk_reader(struct vctx *v, const kx_key *k);
 static void chk_writer(struct vctx *v, const kx_key *k);
@@ -153,19 +116,11 @@ static void chk_importer(struct vctx *v, const kx_key *k);
 int
 kxi_rule_validated(const char *id)
 {
-	int i = rule_index(id);
+	int i = kxi_rule_index(id);	/* ruletab.c: the same order */
 
 	return i >= 0 && (rules[i].info.phases & KX_PHASE_DOCUMENT) != 0 &&
 	    rules[i].check != chk_reader &&
 	    rules[i].check != chk_writer && rules[i].check != chk_importer;
-}
-
-const char *
-kxi_rule_example(const char *id)
-{
-	int i = rule_index(id);
-
-	return i < 0 ? NULL : rules[i].example;
 }
 
 /* ---- helpers -------------------------------------------------------- */

@@ -10,7 +10,9 @@
  * Single DES is computed as TDEA with K1 = K2 = K3 (the same permutation),
  * so OpenSSL's legacy provider is never needed.  A KCV is the leftmost
  * kcvlen bytes of the result, and kcvlen is bounded per method
- * (kx_kcv_len_range): a document must not choose to learn a whole block.
+ * (kx_kcv_len_range, in model/names.c with the other facts about methods
+ * and algorithms that need no cryptography): a document must not choose
+ * to learn a whole block.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,120 +26,6 @@
 #include <openssl/params.h>
 
 #include "internal.h"
-
-size_t
-kx_kcv_default_len(enum kx_kcv_method m)
-{
-	return m == KX_KCV_CMAC ? 5 : m == KX_KCV_SPKI_SHA256 ?
-	    KX_FINGERPRINT_LEN : 3;
-}
-
-int
-kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
-{
-	if (min == NULL || max == NULL)
-		kxi_misuse(__func__, "NULL argument");
-	switch (m) {
-	case KX_KCV_GP_DES:
-	case KX_KCV_GP_AES:
-	case KX_KCV_ZERO_BLOCK:
-		*min = *max = 3;
-		return KX_OK;
-	case KX_KCV_CMAC:
-		*min = 3;
-		*max = KX_KCV_MAX_LEN;
-		return KX_OK;
-	case KX_KCV_SPKI_SHA256:	/* public: all of it */
-		*min = *max = KX_FINGERPRINT_LEN;
-		return KX_OK;
-	default:
-		*min = *max = 0;
-		return KX_EUSAGE;
-	}
-}
-
-const char *
-kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size)
-{
-	size_t lo, hi;
-
-	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK)
-		snprintf(buf, size, "no length");
-	else if (lo == hi)
-		snprintf(buf, size, "%zu bytes", lo);
-	else
-		snprintf(buf, size, "%zu to %zu bytes", lo, hi);
-	return buf;
-}
-
-enum kx_kcv_method
-kx_kcv_default_method(enum kx_alg alg)
-{
-	switch (alg) {
-	case KX_ALG_DES:
-	case KX_ALG_TDEA2:
-	case KX_ALG_TDEA3:
-		return KX_KCV_GP_DES;
-	case KX_ALG_AES:
-		return KX_KCV_GP_AES;
-	case KX_ALG_RSA:
-	case KX_ALG_EC:
-		return KX_KCV_SPKI_SHA256;
-	default:
-		return KX_KCV_NONE;
-	}
-}
-
-int
-kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
-{
-	if (out == NULL)
-		kxi_misuse(__func__, "NULL argument");
-	switch (family) {
-	case KX_ALG_AES:
-		if (keylen == 16 || keylen == 24 || keylen == 32) {
-			*out = KX_ALG_AES;
-			return KX_OK;
-		}
-		break;
-	case KX_ALG_DES:
-	case KX_ALG_TDEA2:
-	case KX_ALG_TDEA3:
-		if (keylen == 8)
-			*out = KX_ALG_DES;
-		else if (keylen == 16)
-			*out = KX_ALG_TDEA2;
-		else if (keylen == 24)
-			*out = KX_ALG_TDEA3;
-		else
-			break;
-		return KX_OK;
-	default:
-		break;
-	}
-	return KX_EUSAGE;
-}
-
-int
-kxi_tdea_key24(const uint8_t *k, size_t n, uint8_t out[24])
-{
-	switch (n) {
-	case 8:		/* K1 = K2 = K3: single DES */
-		memcpy(out, k, 8);
-		memcpy(out + 8, k, 8);
-		memcpy(out + 16, k, 8);
-		return KX_OK;
-	case 16:	/* 2TDEA: K3 = K1 */
-		memcpy(out, k, 16);
-		memcpy(out + 16, k, 8);
-		return KX_OK;
-	case 24:
-		memcpy(out, k, 24);
-		return KX_OK;
-	default:
-		return KX_EUSAGE;
-	}
-}
 
 /* One-block ECB encryption of in[bs] under key with cipher name. */
 static int

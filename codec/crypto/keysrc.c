@@ -1,6 +1,9 @@
 /*
- * keysrc.c - where secrets come from: file:PATH, fd:N, env:VAR, hex:HEX
- * (tests only) and pkcs11: URIs (a value the token lets out in clear).
+ * keysrc.c - where secrets come from: file:PATH, fd:N, env:VAR and hex:HEX
+ * (tests only).  A pkcs11: URI (a value the token lets out in clear) is
+ * read a layer up, in hsm/keysrc.c, whose kx_keysrc_load_as hands every
+ * other source down to kxi_keysrc_load_as here: crypto/ never calls into
+ * hsm/ (tests/build/layers.sh).
  *
  * Bytes are read straight into kx_secret buffers (secure heap); every
  * intermediate buffer is cleansed; messages name the source, never its
@@ -367,7 +370,7 @@ read_source(const char *spec, kx_secret **raw, char what[32],
 }
 
 int
-kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+kxi_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
     kx_secret **out, int *insecure, kx_diag *d)
 {
 	kx_secret *raw = NULL;
@@ -412,19 +415,6 @@ kx_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 			goto out;
 		}
 		r = finish(&raw, alg, len, out, "hex", d);
-	} else if (strncmp(spec, "pkcs11:", 7) == 0) {
-		/* only a value the token lets out in clear (pkcs11.c) */
-		if ((r = kxi_p11_load_value(spec, &raw, d)) != KX_OK)
-			goto out;
-		if (!len_fits(alg, len, kx_secret_len(raw)) ||
-		    alg == KX_ALG_RSA || alg == KX_ALG_EC)
-			r = KX_FAIL(d, KX_EINPUT, "key source %s: a %zu-byte "
-			    "secret key is not a valid %s key", spec,
-			    kx_secret_len(raw), alg_text(alg));
-		else {
-			*out = raw;
-			raw = NULL;
-		}
 	} else {
 		r = KX_FAIL(d, KX_EUSAGE, "key source: unknown kind (use "
 		    "file:PATH, fd:N, env:VAR, pkcs11:URI or hex:HEX)");
@@ -438,11 +428,26 @@ out:
 	return r;
 }
 
+/* A secret key read from a token (hsm/keysrc.c) must fit alg and len. */
 int
-kx_keysrc_load(const char *spec, kx_secret **out, int *insecure,
-    kx_diag *d)
+kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
+    const char *spec, kx_secret **out, kx_diag *d)
 {
-	return kx_keysrc_load_as(spec, KX_ALG_NONE, 0, out, insecure, d);
+	int r = KX_OK;
+
+	*out = NULL;
+	if (!len_fits(alg, len, kx_secret_len(*raw)) ||
+	    alg == KX_ALG_RSA || alg == KX_ALG_EC)
+		r = KX_FAIL(d, KX_EINPUT, "key source %s: a %zu-byte "
+		    "secret key is not a valid %s key", spec,
+		    kx_secret_len(*raw), alg_text(alg));
+	else {
+		*out = *raw;
+		*raw = NULL;
+	}
+	kx_secret_free(*raw);
+	*raw = NULL;
+	return r;
 }
 
 int

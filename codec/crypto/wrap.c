@@ -59,35 +59,6 @@ aes_kek_ok(size_t n)
 	return n == 16 || n == 24 || n == 32;
 }
 
-int
-kxi_cipher_once(const char *name, int enc, const uint8_t *key,
-    const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
-    uint8_t *out, size_t *outlen, const char *what, kx_diag *d)
-{
-	EVP_CIPHER *c = NULL;
-	EVP_CIPHER_CTX *ctx = NULL;
-	int r = KX_ECRYPTO, n = 0, n2 = 0;
-
-	if (inlen > INT_MAX ||
-	    (c = EVP_CIPHER_fetch(NULL, name, NULL)) == NULL ||
-	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    !EVP_CipherInit_ex2(ctx, c, key, iv, enc, NULL) ||
-	    (nopad && !EVP_CIPHER_CTX_set_padding(ctx, 0)) ||
-	    !EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) ||
-	    !EVP_CipherFinal_ex(ctx, out + n, &n2) ||
-	    (outlen == NULL && (size_t)n + (size_t)n2 != inlen)) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, what);
-		goto out;
-	}
-	if (outlen != NULL)
-		*outlen = (size_t)n + (size_t)n2;
-	r = KX_OK;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
-	return r;
-}
-
 /* ---- AES-KW / AES-KWP ------------------------------------------------ */
 static int
 aes_kw(int enc, int pad, const uint8_t *kek, size_t keklen,

@@ -4,7 +4,8 @@
  *
  * What it guarantees (style.md "Build", "Errors"; OWASP XXE prevention):
  * - no network and no file access from a document: an external entity
- *   loader that refuses everything is installed once, and every parse uses
+ *   loader that refuses everything is installed once (kxi_xml_init, in
+ *   model/xmlenv.c), and every parse uses
  *   XML_PARSE_NONET without DTDLOAD/DTDATTR/NOENT;
  * - no DTD at all: a DOCTYPE is refused before the parser sees it (prolog
  *   scan) and again by a SAX hook, so no entity is ever declared (no XXE,
@@ -43,55 +44,10 @@
 /* Findings recorded per parse/validation before the rest are counted. */
 #define KXI_XML_MAX_FINDINGS 50
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Compiled schemas, by index into kxi_embedded[]. */
 #define KXI_EMBED_MAX 16
 static xmlSchemaPtr schema_cache[KXI_EMBED_MAX + 1];	/* + keys_xsd */
-
-/* ---- process setup ------------------------------------------------- */
-static xmlParserInputPtr
-refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
-{
-	/* Never fetch anything a document names: not a file, not a URL. */
-	(void)url;
-	(void)id;
-	(void)ctxt;
-	return NULL;
-}
-
-static void
-silent_generic(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-static void
-silent_structured(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	(void)err;
-}
-
-static void
-init_once_fn(void)
-{
-	xmlInitParser();
-	xmlSetExternalEntityLoader(refuse_loader);
-	/* The library never prints: anything without a handler is dropped. */
-	xmlSetGenericErrorFunc(NULL, silent_generic);
-	xmlSetStructuredErrorFunc(NULL, silent_structured);
-}
-
-void
-kxi_xml_init(void)
-{
-	pthread_once(&init_once, init_once_fn);
-	/* libxml2 keeps error handlers per thread: set them on this one. */
-	xmlSetGenericErrorFunc(NULL, silent_generic);
-	xmlSetStructuredErrorFunc(NULL, silent_structured);
-}
 
 /* ---- libxml2 errors to findings ------------------------------------ */
 /*
@@ -999,21 +955,4 @@ kxi_xml_schema_validate(struct _xmlDoc *xdoc, const char *schema,
 		kxi_diag_add(d, "KX002", KX_SEV_ERROR, KX_ESCHEMA, name, NULL,
 		    NULL, "document does not follow the schema");
 	return KX_ESCHEMA;
-}
-
-/*
- * libxml2's own lexical check of an xs:anyURI (the one the schema
- * validation of native XML applies), for the readers that build the model
- * without it (strict.c).
- */
-int
-kxi_xsd_anyuri(const char *s)
-{
-	xmlSchemaTypePtr t;
-
-	kxi_xml_init();
-	if ((t = xmlSchemaGetBuiltInType(XML_SCHEMAS_ANYURI)) == NULL)
-		return 0;
-	return xmlSchemaValPredefTypeNode(t, (const xmlChar *)s, NULL,
-	    NULL) == 0;
 }

@@ -75,36 +75,6 @@ kxi_doc_caps(const kx_doc *doc)
 	return kx_format_caps(doc->source_format);
 }
 
-/* The rule and severity of each kind of reader/writer finding. */
-static const struct {
-	const char *rule;	/* rules.def id, NULL for none */
-	enum kx_severity sev;
-} facts[KXI_FACT__N] = {
-	[KXI_MALFORMED] = { "KX001", KX_SEV_ERROR },
-	[KXI_SCHEMA] = { "KX002", KX_SEV_ERROR },
-	[KXI_IGNORED] = { "KX003", KX_SEV_WARNING },
-	[KXI_LEGACY] = { "KX004", KX_SEV_WARNING },
-	[KXI_NOT_CARRIED] = { "KX009", KX_SEV_WARNING },
-	[KXI_TK_RECORD] = { "KX133", KX_SEV_ERROR },
-	[KXI_ASSUMED] = { NULL, KX_SEV_NOTE },
-};
-
-int
-kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
-    const kxi_loc *loc, const char *key_id, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if ((unsigned)f >= KXI_FACT__N)
-		kxi_misuse(__func__, "unknown kind of finding");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
-	    key_id, "%s", msg);
-}
-
 /* "not a kmsxchg XML, DER or GP KeyProfile document", from the table. */
 int
 kxi_not_a_document(kx_diag *d, const char *name)

@@ -392,12 +392,26 @@ int kxi_p11uri_parse(const char *s, struct kxi_p11uri **out, kx_diag *d)
     KX_WUR;
 void kxi_p11uri_free(struct kxi_p11uri *u);
 /*
- * Key source pkcs11:URI (keysrc.c): the value of the one secret key the
- * URI names, read only when the token lets it out in clear
+ * Key source pkcs11:URI (hsm/keysrc.c): the value of the one secret key
+ * the URI names, read only when the token lets it out in clear
  * (CKA_EXTRACTABLE true and CKA_SENSITIVE false); the module and PIN as
- * the URI or kx_p11_set_defaults() say.
+ * the URI or kx_p11_set_defaults() say.  pkcs11.c.
  */
 int kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d) KX_WUR;
+/*
+ * The key sources crypto/keysrc.c reads (file:, fd:, env:, hex:), as
+ * kx_keysrc_load_as; KX_EUSAGE for any other kind.  kx_keysrc_load_as
+ * (hsm/keysrc.c) reads pkcs11: itself and hands every other source here.
+ */
+int kxi_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
+    kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
+/*
+ * Take *raw (always consumed) as a secret key of alg/len from source spec
+ * into *out: KX_EINPUT, naming spec, when the length does not fit.
+ * keysrc.c.
+ */
+int kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
+    const char *spec, kx_secret **out, kx_diag *d) KX_WUR;
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
@@ -465,7 +479,7 @@ int kxi_strict_head(const kx_doc *doc, kx_diag *d) KX_WUR;
 int kxi_strict_key(const kx_doc *doc, const kx_key *k, kx_diag *d) KX_WUR;
 int kxi_strict_doc(const kx_doc *doc, kx_diag *d) KX_WUR;
 /* 1 if s is an xs:anyURI as libxml2's schema validation takes it
- * (xmlsec.c). */
+ * (xmlenv.c). */
 int kxi_xsd_anyuri(const char *s);
 
 /* ---- formats: one reader and one writer each ------------------------ */
@@ -536,7 +550,7 @@ unsigned kxi_doc_caps(const kx_doc *doc);
 /*
  * What a reader or writer found, in the format's own terms.  A format file
  * names no rule: it reports one of these kinds with kxi_fact() and the hub
- * (doc.c) gives the rule id and severity (KXI_SCHEMA is KX002, an error).
+ * (diag.c) gives the rule id and severity (KXI_SCHEMA is KX002, an error).
  */
 enum kxi_fact {
 	KXI_MALFORMED,		/* not well-formed XML, not valid DER */
@@ -618,7 +632,7 @@ int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
 void kxi_tmp_template(char *tmp, size_t len, const char *path,
     size_t dirlen);
 
-/* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlsec.c). */
+/* Hardened libxml2 setup shared by xml.c, gp.c and policy.c (xmlenv.c). */
 void kxi_xml_init(void);
 /* Parser options for every parse: no network, no DTD, no entities. */
 #define KXI_XML_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | \
@@ -859,14 +873,19 @@ struct kxi_plan {
 int kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
     const kx_policy *policy, int64_t now, const kx_doc *against,
     const struct kxi_plan *plan, size_t *nerr, kx_diag *d) KX_WUR;
-/* Short name of a rule ("weak-wrap"), NULL for unknown ids. */
 /*
  * 1 if kx_doc_validate checks rule id (a rule of the DOCUMENT phase, not a
- * reader/writer/importer rule).
+ * reader/writer/importer rule).  rules.c.
  */
 int kxi_rule_validated(const char *id);
+/*
+ * The rule table (ruletab.c, below the engine and the policy reader): a
+ * rule's index in rules.def order, -1 for an unknown id or NULL; its short
+ * name ("weak-wrap") and a one-line example of an input that breaks it,
+ * NULL for unknown ids.
+ */
+int kxi_rule_index(const char *id);
 const char *kxi_rule_slug(const char *id);
-/* One-line example of an input that breaks the rule, NULL if unknown. */
 const char *kxi_rule_example(const char *id);
 
 /* ---- crypto internals (kcv.c, wrap.c, split.c) ----------------------- */
@@ -942,7 +961,10 @@ int kxi_tr31_unwrap_payload(const kx_secret *kbpk, const char *blk,
 const struct kxi_tr31_opt *kxi_tr31_opt_find(const struct kxi_tr31_hdr *h,
     const char *id);
 
-/* Expand an 8/16/24-byte DES/TDEA key to K1|K2|K3; KX_EUSAGE otherwise. */
+/*
+ * Expand an 8/16/24-byte DES/TDEA key to K1|K2|K3; KX_EUSAGE otherwise.
+ * cipher.c.
+ */
 int kxi_tdea_key24(const uint8_t *k, size_t n, uint8_t out[24]);
 /*
  * NIST SP 800-108 counter-mode KDF, PRF = AES-CMAC (OpenSSL "KBKDF"):
@@ -998,14 +1020,14 @@ int kxi_secret_from_hex(const char *s, size_t n, int ws, kx_secret **out)
  * One-shot EVP cipher run: cipher `name` (fetched), key, iv (NULL for
  * none), enc 1/0, padding off when nopad; out must hold inlen + one block.
  * *outlen gets the byte count (NULL: must equal inlen).  On any failure
- * the OpenSSL reason goes to d as "what: reason", KX_ECRYPTO.  wrap.c.
+ * the OpenSSL reason goes to d as "what: reason", KX_ECRYPTO.  cipher.c.
  */
 int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
 /*
  * The KCV lengths method m allows as text, "3 bytes" or "3 to 5 bytes",
- * into buf (at least 24 bytes); "no length" for an unknown method.  kcv.c.
+ * into buf (at least 24 bytes); "no length" for an unknown method.  names.c.
  */
 const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */

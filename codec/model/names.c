@@ -7,6 +7,7 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -123,4 +124,102 @@ kx_enum_count(enum kx_enum_type t)
 	if ((unsigned)t >= KX_ENUM__N)
 		return 0;
 	return (int)tables[t].n;
+}
+
+/*
+ * What each KCV method and algorithm allows: facts of the model that need
+ * no cryptography, so the hub (api.c, strict.c) asks them without calling
+ * up into crypto/ (tests/build/layers.sh).
+ */
+size_t
+kx_kcv_default_len(enum kx_kcv_method m)
+{
+	return m == KX_KCV_CMAC ? 5 : m == KX_KCV_SPKI_SHA256 ?
+	    KX_FINGERPRINT_LEN : 3;
+}
+
+int
+kx_kcv_len_range(enum kx_kcv_method m, size_t *min, size_t *max)
+{
+	if (min == NULL || max == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	switch (m) {
+	case KX_KCV_GP_DES:
+	case KX_KCV_GP_AES:
+	case KX_KCV_ZERO_BLOCK:
+		*min = *max = 3;
+		return KX_OK;
+	case KX_KCV_CMAC:
+		*min = 3;
+		*max = KX_KCV_MAX_LEN;
+		return KX_OK;
+	case KX_KCV_SPKI_SHA256:	/* public: all of it */
+		*min = *max = KX_FINGERPRINT_LEN;
+		return KX_OK;
+	default:
+		*min = *max = 0;
+		return KX_EUSAGE;
+	}
+}
+
+const char *
+kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size)
+{
+	size_t lo, hi;
+
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK)
+		snprintf(buf, size, "no length");
+	else if (lo == hi)
+		snprintf(buf, size, "%zu bytes", lo);
+	else
+		snprintf(buf, size, "%zu to %zu bytes", lo, hi);
+	return buf;
+}
+
+enum kx_kcv_method
+kx_kcv_default_method(enum kx_alg alg)
+{
+	switch (alg) {
+	case KX_ALG_DES:
+	case KX_ALG_TDEA2:
+	case KX_ALG_TDEA3:
+		return KX_KCV_GP_DES;
+	case KX_ALG_AES:
+		return KX_KCV_GP_AES;
+	case KX_ALG_RSA:
+	case KX_ALG_EC:
+		return KX_KCV_SPKI_SHA256;
+	default:
+		return KX_KCV_NONE;
+	}
+}
+
+int
+kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
+{
+	if (out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	switch (family) {
+	case KX_ALG_AES:
+		if (keylen == 16 || keylen == 24 || keylen == 32) {
+			*out = KX_ALG_AES;
+			return KX_OK;
+		}
+		break;
+	case KX_ALG_DES:
+	case KX_ALG_TDEA2:
+	case KX_ALG_TDEA3:
+		if (keylen == 8)
+			*out = KX_ALG_DES;
+		else if (keylen == 16)
+			*out = KX_ALG_TDEA2;
+		else if (keylen == 24)
+			*out = KX_ALG_TDEA3;
+		else
+			break;
+		return KX_OK;
+	default:
+		break;
+	}
+	return KX_EUSAGE;
 }

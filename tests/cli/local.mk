@@ -162,6 +162,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-fail-no-file.case \
 	tests/cli/cases/convert-foreign-after-keys.case \
 	tests/cli/cases/convert-gp-back.case \
+	tests/cli/cases/convert-key-stream.case \
 	tests/cli/cases/convert-gp-multikey.case \
 	tests/cli/cases/convert-gp-one-key.case \
 	tests/cli/cases/convert-gp-public-parts.case \
