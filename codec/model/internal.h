@@ -1052,6 +1052,32 @@ int kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 int kxi_spki_fingerprint(const uint8_t *spki, size_t n, uint8_t out[32])
     KX_WUR;
 /*
+ * A public key as its numbers, the way GP KeyProfiles name them: RSA's
+ * modulus (a) and public exponent (b), an EC key's curve (dotted OID) and
+ * affine coordinates X (a) and Y (b), unsigned big-endian (leading zeros
+ * allowed).  kxi_spki_build makes its SubjectPublicKeyInfo DER (the
+ * uncompressed point under the named curve; KX_EINPUT for a number that
+ * is no key, a point off the curve); kxi_spki_split gives an SPKI's
+ * numbers back (the modulus and exponent without leading zeros, the
+ * coordinates field-long), KX_EUNSUPPORTED for a key with no such
+ * numbers (Ed25519 and the like).  asym.c.
+ */
+struct kxi_pub {
+	enum kx_alg alg;
+	const char *curve;
+	const uint8_t *a, *b;
+	size_t alen, blen;
+};
+struct kxi_pub_out {
+	enum kx_alg alg;
+	char curve[80];
+	kx_buf a, b;
+};
+int kxi_spki_build(const struct kxi_pub *pub, kx_buf *spki, kx_diag *d)
+    KX_WUR;
+int kxi_spki_split(const uint8_t *spki, size_t n, struct kxi_pub_out *out,
+    kx_diag *d) KX_WUR;
+/*
  * A private key v (PKCS#8 DER; with pem, an unencrypted PEM private key
  * too) checked to be one key pair: its PKCS#8 DER (secure heap) into
  * *pkcs8 and its SPKI DER into spki.

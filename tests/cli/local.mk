@@ -165,6 +165,8 @@ CLI_CASES = \
 	tests/cli/cases/convert-key-stream.case \
 	tests/cli/cases/convert-gp-multikey.case \
 	tests/cli/cases/convert-gp-one-key.case \
+	tests/cli/cases/convert-gp-public-parts.case \
+	tests/cli/cases/convert-gp-parts-no-key.case \
 	tests/cli/cases/convert-input-untouched.case \
 	tests/cli/cases/convert-key-unknown.case \
 	tests/cli/cases/convert-missing-input.case \
