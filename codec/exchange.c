@@ -577,6 +577,25 @@ set_tk(kx_doc *doc, const char *id, const kx_secret *kek, enum kx_alg alg,
 	return KX_OK;
 }
 
+/* What an operation of phase will do with the values: wrap under kek. */
+static int
+make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
+    const kx_xchg_opts *o, struct kxi_plan *plan, kx_diag *d)
+{
+	int r;
+
+	if ((r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
+	    phase == KX_PHASE_IMPORT ? "storage key" : phase ==
+	    KX_PHASE_REWRAP ? "new transport key" : "transport key",
+	    &plan->alg, d)) != KX_OK)
+		return r;
+	plan->kek_id = kek_id;
+	plan->bits = (unsigned)kx_secret_len(kek) * 8;
+	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
+	    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan->alg);
+	return KX_OK;
+}
+
 /*
  * The decision of an operation: the rules of its phase over the document,
  * every key's value seen as the plan (wrap under kek as kek_id) leaves it.
@@ -592,15 +611,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 	int r;
 
 	if (kek != NULL) {
-		if ((r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
-		    phase == KX_PHASE_IMPORT ? "storage key" : phase ==
-		    KX_PHASE_REWRAP ? "new transport key" : "transport key",
-		    &plan.alg, d)) != KX_OK)
+		if ((r = make_plan(phase, kek, kek_id, o, &plan, d)) != KX_OK)
 			return r;
-		plan.kek_id = kek_id;
-		plan.bits = (unsigned)kx_secret_len(kek) * 8;
-		plan.wrap = phase == KX_PHASE_EXPORT && o != NULL &&
-		    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan.alg);
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -617,10 +629,10 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
  * anything the old value had).  Arena strings and bytes.
  */
 static int
-bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
-    struct xcache *c, enum kx_alg kek_a, const char *kek_id,
-    const kx_buf *given, const uint8_t *given_md, kxi_keyval *val,
-    kx_diag *d)
+bind_value(const kx_doc *doc, const kx_key *k, unsigned v,
+    const kx_secret *value, struct xcache *c, enum kx_alg kek_a,
+    const char *kek_id, const kx_buf *given, const uint8_t *given_md,
+    kxi_arena *arena, kxi_keyval *val, kx_diag *d)
 {
 	kx_buf aad = { 0 }, out = { 0 };
 	const kx_buf *a = given;
@@ -645,11 +657,11 @@ bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
 		goto out;
 	val->form = KX_VALUE_WRAPPED;
 	val->alg = bound_alg(kek_a);
-	val->kek_id = kxi_strdup(&doc->arena, kek_id);
-	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
+	val->kek_id = kxi_strdup(arena, kek_id);
+	val->data.p = kxi_memdup(arena, out.data, out.len);
 	val->data.n = out.len;
 	val->binding_method = v == 2 ? KXI_BINDING_V2 : KXI_BINDING_V1;
-	val->binding_digest.p = kxi_memdup(&doc->arena, mdp, 32);
+	val->binding_digest.p = kxi_memdup(arena, mdp, 32);
 	val->binding_digest.n = 32;
 	if (val->kek_id == NULL || val->data.p == NULL ||
 	    val->binding_digest.p == NULL)
@@ -821,7 +833,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
 		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
 		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
-		    values[i], &c, kek_a, o->kek_id, NULL, NULL,
+		    values[i], &c, kek_a, o->kek_id, NULL, NULL, &doc->arena,
 		    &doc->keys[i].value, d)) != KX_OK)
 			goto out;
 	r = set_tk(doc, o->kek_id, kek, kek_a, o, d);
@@ -1082,10 +1094,9 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
  * is bound to in aad (aad->len > 0) and its SHA-256 in md.
  */
 static int
-unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
-    uint8_t md[32], kx_secret **out, kx_diag *d)
+unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c,
+    kx_buf *aad, uint8_t md[32], kx_secret **out, kx_diag *d)
 {
-	const kx_key *k = &doc->keys[i];
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	size_t n;
 	int r, bound;
@@ -1209,7 +1220,7 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 				goto out;	/* one wrong KEK explains all */
 			c->checked = t;
 		}
-		if (unwrap_key(doc, i, c, &aad, md, &v, d) != KX_OK)
+		if (unwrap_key(doc, k, c, &aad, md, &v, d) != KX_OK)
 			bad = 1;
 		else if (!bad && opened != NULL &&
 		    (r = opened(arg, i, v, &aad, md, d)) != KX_OK)
@@ -1245,7 +1256,8 @@ kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 	    KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++) {
-		if ((r = unwrap_key(doc, i, &c, &aad, md, &v, d)) != KX_OK)
+		if ((r = unwrap_key(doc, &doc->keys[i], &c, &aad, md, &v,
+		    d)) != KX_OK)
 			goto out;
 		r = cb(arg, doc, i, v, d);
 		kx_secret_free(v);
@@ -1258,6 +1270,27 @@ out:
 	kx_buf_free(&aad);
 	xcache_free(&c);
 	return r;
+}
+
+/*
+ * The new value of key k of doc (opened to value; aad and md as
+ * unwrap_key left them) under c->to, recorded as to_id, in arena.  The
+ * binding version stays: re-binding a version 1 value as version 2 would
+ * vouch for a header nobody verified.  An unbound value (KX138 warned) is
+ * bound as version 2: from here on the binding vouches for what was
+ * received.  A bound value's data (same document, key and version)
+ * serves again: each profile is encoded once.
+ */
+static int
+rebind(const kx_doc *doc, const kx_key *k, const kx_secret *value,
+    struct xcache *c, enum kx_alg alg, const char *to_id, const kx_buf *aad,
+    const uint8_t md[32], kxi_arena *arena, kxi_keyval *val, kx_diag *d)
+{
+	unsigned ver = is_bound(k->value.alg) ?
+	    kxi_binding_version(k->value.binding_method) : 2;
+
+	return bind_value(doc, k, ver, value, c, alg, to_id,
+	    is_bound(k->value.alg) ? aad : NULL, md, arena, val, d);
 }
 
 struct rewrap {
@@ -1274,20 +1307,9 @@ rewrap_one(void *arg, size_t i, const kx_secret *value, const kx_buf *aad,
     const uint8_t md[32], kx_diag *d)
 {
 	struct rewrap *w = arg;
-	const kx_key *k = &w->doc->keys[i];
-	unsigned ver;
 
-	/*
-	 * The binding version stays: re-binding a version 1 value as
-	 * version 2 would vouch for a header nobody verified.  An unbound
-	 * value (KX138 warned) is bound as version 2: from here on the
-	 * binding vouches for what was received.  A bound value's data
-	 * (same document, key and version) serves again.
-	 */
-	ver = is_bound(k->value.alg) ?
-	    kxi_binding_version(k->value.binding_method) : 2;
-	return bind_value(w->doc, k, ver, value, w->c, w->alg, w->to_id,
-	    is_bound(k->value.alg) ? aad : NULL, md, &w->vals[i], d);
+	return rebind(w->doc, &w->doc->keys[i], value, w->c, w->alg, w->to_id,
+	    aad, md, &w->doc->arena, &w->vals[i], d);
 }
 
 int
@@ -1328,6 +1350,226 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 		doc->keys[i].value = w.vals[i];
 	r = KX_OK;
 out:
+	xcache_free(&c);
+	return r;
+}
+
+/* ---- rewrap one key at a time ------------------------------------- */
+/*
+ * The header of the rewrapped document: the reader's, with the new
+ * transport key as its only one.  Shares the reader's strings.
+ */
+static int
+rewrap_head(const kx_doc *head, const kx_secret *to, enum kx_alg alg,
+    const kx_xchg_opts *o, kx_doc **out, kx_diag *d)
+{
+	kx_doc *nd;
+	kxi_arena a;
+	int r;
+
+	if ((nd = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	a = nd->arena;
+	*nd = *head;
+	nd->arena = a;
+	nd->tks = NULL;
+	nd->ntks = nd->tks_cap = 0;
+	nd->keys = NULL;
+	nd->nkeys = nd->keys_cap = 0;
+	if ((r = set_tk(nd, o->kek_id, to, alg, o, d)) != KX_OK) {
+		kx_doc_free(nd);
+		return r;
+	}
+	*out = nd;
+	return KX_OK;
+}
+
+/*
+ * The document read whole after all (kx_rewrap, kx_doc_write): what the
+ * sink got so far is void (a call with p NULL and n 0 says so).
+ */
+static int
+rewrap_whole(kx_reader *rd, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
+    int sent, size_t *nkeys, kx_diag *d)
+{
+	kx_doc *doc = NULL;
+	kx_buf b = { 0 };
+	size_t i;
+	int r;
+
+	if (sent && sink(arg, NULL, 0) != 0)
+		return KX_FAIL(d, KX_EIO, "cannot write the output");
+	if ((r = kxi_reader_whole(rd, &doc, d)) != KX_OK)
+		return r;
+	for (i = 0; o->key_seen != NULL && i < doc->nkeys; i++)
+		o->key_seen(o->key_seen_arg, doc, i, &doc->keys[i]);
+	if ((r = kx_rewrap(doc, from, to, o, d)) != KX_OK ||
+	    (r = kx_doc_write(doc, fmt, &b, d)) != KX_OK)
+		goto out;
+	if (b.len > 0 && sink(arg, b.data, b.len) != 0)
+		r = KX_FAIL(d, KX_EIO, "cannot write the output");
+	else if (nkeys != NULL)
+		*nkeys = doc->nkeys;
+out:
+	kx_buf_free(&b);
+	kx_doc_free(doc);
+	return r;
+}
+
+int
+kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
+    size_t *nkeys, kx_diag *d)
+{
+	struct xcache c = { 0 };
+	struct kxi_rules_stream *rs[2] = { NULL, NULL };
+	struct kxi_plan plan;
+	kx_diag *dr = NULL, *dc = NULL, *dw = NULL;
+	kx_doc *nd = NULL;
+	kx_writer *w = NULL;
+	kxi_arena ka = { NULL, 0, 0, false };
+	const kx_doc *head;
+	const kx_key *k;
+	kx_key nk;
+	kx_secret *v = NULL;
+	kx_buf aad = { 0 };
+	uint8_t md[32];
+	const kxi_tk *t;
+	size_t i = 0, nerr[2] = { 0, 0 }, next = 0;
+	int r, sk, cr = KX_OK, bad = 0, wr = KX_OK, whole = 0;
+
+	if (rd == NULL || from == NULL || to == NULL || o == NULL ||
+	    o->kek_id == NULL || sink == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (nkeys != NULL)
+		*nkeys = 0;
+	if ((r = make_plan(KX_PHASE_REWRAP, to, o->kek_id, o, &plan, d)) !=
+	    KX_OK)
+		return r;
+	if (o->against != NULL)		/* profiles compared: whole */
+		return rewrap_whole(rd, from, to, o, fmt, sink, arg, 0, nkeys,
+		    d);
+	c.from = from;
+	c.to = to;
+	head = kx_reader_doc(rd);
+	if ((dr = kx_diag_new()) == NULL || (dc = kx_diag_new()) == NULL ||
+	    (dw = kx_diag_new()) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the document as received, then every key as it will be stored */
+	if ((r = kxi_rules_stream_new(head, KX_PHASE_DOCUMENT, o->policy,
+	    o->now, NULL, &rs[0], d)) != KX_OK ||
+	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
+	    o->now, &plan, &rs[1], d)) != KX_OK)
+		goto out;
+	while ((r = kx_reader_next(rd, &k, dr)) == 1) {
+		if (o->key_seen != NULL)
+			o->key_seen(o->key_seen_arg, head, i, k);
+		if ((sk = kxi_rules_stream_key(rs[0], k, i, d)) == 1) {
+			whole = 1;
+			break;
+		}
+		if (sk < 0 || (sk = kxi_rules_stream_key(rs[1], k, i, d)) <
+		    0) {
+			r = sk;
+			goto out;
+		}
+		i++;
+		/*
+		 * Verify (and make the new value) as the key comes; what the
+		 * rules decide at the end decides whether any of it counts,
+		 * and the findings come out in the order of kx_rewrap.
+		 */
+		if (cr != KX_OK)
+			continue;	/* one wrong KEK explains all */
+		if ((t = kxi_doc_find_tk(head, k->value.kek_id)) == NULL) {
+			bad = 1;
+			kxi_diag_add(dc, "KX141", KX_SEV_ERROR, KX_ENOTFOUND,
+			    head->source, &k->loc[KXF_VALUE], k->prof.id,
+			    "transport key %s is not defined", k->value.kek_id ?
+			    k->value.kek_id : "-");
+			continue;
+		}
+		if (t != c.checked) {
+			if ((cr = check_kek(head, t, from, o, dc)) != KX_OK)
+				continue;
+			c.checked = t;
+		}
+		if (unwrap_key(head, k, &c, &aad, md, &v, dc) != KX_OK)
+			bad = 1;
+		else if (!bad) {
+			/* the header is complete once the first key is in */
+			if (nd == NULL) {
+				if ((r = rewrap_head(head, to, plan.alg, o, &nd,
+				    d)) != KX_OK)
+					goto out;
+				next = kx_doc_extension_count(head);
+				wr = kx_writer_open(nd, fmt, sink, arg, &w, dw);
+			}
+			if (wr == KX_OK) {
+				nk = *k;
+				kxi_arena_reset(&ka);
+				if ((r = rebind(head, k, v, &c, plan.alg,
+				    o->kek_id, &aad, md, &ka, &nk.value, d)) !=
+				    KX_OK)
+					goto out;
+				wr = kx_writer_key(w, &nk, dw);
+			}
+		}
+		kx_secret_free(v);
+		v = NULL;
+		if (o->progress != NULL)
+			o->progress(o->progress_arg, i, 0);
+	}
+	/* foreign elements after the keys belong in the header written */
+	if (!whole && r == 0 && nd != NULL &&
+	    kx_doc_extension_count(head) != next)
+		whole = 1;
+	if (whole) {
+		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, nd != NULL,
+		    nkeys, d);
+		goto out;
+	}
+	kxi_diag_merge(d, dr);	/* the reader's findings */
+	if (r < 0)
+		goto out;	/* kx_reader_error says the input is bad */
+	if ((r = kxi_rules_stream_end(rs[0], &nerr[0], d)) != KX_OK ||
+	    (r = kxi_rules_stream_end(rs[1], &nerr[1], d)) != KX_OK)
+		goto out;
+	if (nerr[0] > 0 || nerr[1] > 0) {
+		r = KX_EPOLICY;
+		goto out;
+	}
+	if (o->progress != NULL && i > 0)
+		o->progress(o->progress_arg, i, i);	/* the total at last */
+	if (i == 0) {
+		r = KX_FAIL(d, KX_EINPUT, "%s holds no key", head->source ?
+		    head->source : "the document");
+		goto out;
+	}
+	kxi_diag_merge(d, dc);
+	if (cr != KX_OK || bad) {
+		r = cr != KX_OK ? cr : KX_EPOLICY;
+		goto out;
+	}
+	if (wr == KX_OK)
+		wr = kx_writer_finish(w, dw);
+	kxi_diag_merge(d, dw);
+	if ((r = wr) == KX_OK && nkeys != NULL)
+		*nkeys = i;
+out:
+	kx_secret_free(v);
+	kx_buf_free(&aad);
+	kxi_arena_free(&ka);
+	kx_writer_free(w);
+	kx_doc_free(nd);
+	kxi_rules_stream_free(rs[0]);
+	kxi_rules_stream_free(rs[1]);
+	kx_diag_free(dr);
+	kx_diag_free(dc);
+	kx_diag_free(dw);
 	xcache_free(&c);
 	return r;
 }
