@@ -256,16 +256,18 @@ kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v, kx_buf *aad,
 /*
  * kxi_binding_check, keeping the bound data in aad and its digest in md
  * when it was computed (aad->len > 0): always when want_aad, else only
- * for a digest to compare.
+ * for a digest to compare.  have: aad and md hold them already (made by
+ * an earlier check of the same key).
  */
 static int
 binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
-    kx_buf *aad, uint8_t md[32], char *msg, size_t size)
+    int have, kx_buf *aad, uint8_t md[32], char *msg, size_t size)
 {
 	const kxi_keyval *val = &k->value;
 	int r;
 
-	aad->len = 0;
+	if (!have)
+		aad->len = 0;
 	*v = kxi_binding_version(val->binding_method);
 	/* Other values are not bound: import refuses them anyway. */
 	if (val->form != KX_VALUE_WRAPPED || !is_bound(val->alg))
@@ -284,7 +286,8 @@ binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
 	}
 	if (val->binding_digest.n == 0 && !want_aad)
 		return KX_OK;	/* optional; AES-SIV decides */
-	r = kxi_bound_aad(doc, k, *v, aad, md, NULL);
+	r = have && aad->len > 0 ? KX_OK :
+	    kxi_bound_aad(doc, k, *v, aad, md, NULL);
 	if (r != KX_OK) {
 		aad->len = 0;
 		if (val->binding_digest.n == 0)
@@ -305,14 +308,21 @@ binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
 
 int
 kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
-    char *msg, size_t size)
+    struct kxi_bind_memo *memo, char *msg, size_t size)
 {
 	kx_buf aad = { 0 };
 	uint8_t md[32];
 	int r;
 
-	r = binding_check(doc, k, v, 0, &aad, md, msg, size);
-	kx_buf_free(&aad);
+	if (memo == NULL) {
+		r = binding_check(doc, k, v, 0, 0, &aad, md, msg, size);
+		kx_buf_free(&aad);
+		return r;
+	}
+	memo->key = NULL;
+	r = binding_check(doc, k, v, 0, 0, &memo->aad, memo->md, msg, size);
+	if (r == KX_OK && memo->aad.len > 0)
+		memo->key = k;
 	return r;
 }
 
@@ -967,7 +977,7 @@ family:
  * policy says about rule KX136.
  */
 static int
-bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c,
+bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
     kx_buf *aad, uint8_t md[32], kx_secret **out, kx_diag *d)
 {
 	struct kxi_siv *siv = NULL;
@@ -975,8 +985,8 @@ bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c,
 	unsigned v;
 	int r;
 
-	if ((r = binding_check(doc, k, &v, 1, aad, md, msg, sizeof(msg))) !=
-	    KX_OK) {
+	if ((r = binding_check(doc, k, &v, 1, have, aad, md, msg,
+	    sizeof(msg))) != KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
 		goto out;
@@ -1090,11 +1100,12 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 }
 
 /*
- * Unwrap key i with c->from into *out.  A bound value leaves the data it
- * is bound to in aad (aad->len > 0) and its SHA-256 in md.
+ * Unwrap key k with c->from into *out.  A bound value leaves the data it
+ * is bound to in aad (aad->len > 0) and its SHA-256 in md.  have: they
+ * hold that data already (the binding rule made them for this key).
  */
 static int
-unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c,
+unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
     kx_buf *aad, uint8_t md[32], kx_secret **out, kx_diag *d)
 {
 	uint8_t kcv[KX_KCV_MAX_LEN];
@@ -1102,7 +1113,8 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c,
 	int r, bound;
 
 	*out = NULL;
-	aad->len = 0;
+	if (!have)
+		aad->len = 0;
 	bound = is_bound(k->value.alg);
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
@@ -1122,7 +1134,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c,
 		    "refused", kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
 		goto out;
 	}
-	if ((r = bound ? bound_open(doc, k, c, aad, md, out, d) :
+	if ((r = bound ? bound_open(doc, k, c, have, aad, md, out, d) :
 	    unbound_open(doc, k, c->from, out, d)) != KX_OK)
 		goto out;
 	if (is_asym(k->prof.alg)) {
@@ -1220,7 +1232,7 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 				goto out;	/* one wrong KEK explains all */
 			c->checked = t;
 		}
-		if (unwrap_key(doc, k, c, &aad, md, &v, d) != KX_OK)
+		if (unwrap_key(doc, k, c, 0, &aad, md, &v, d) != KX_OK)
 			bad = 1;
 		else if (!bad && opened != NULL &&
 		    (r = opened(arg, i, v, &aad, md, d)) != KX_OK)
@@ -1256,7 +1268,7 @@ kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 	    KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++) {
-		if ((r = unwrap_key(doc, &doc->keys[i], &c, &aad, md, &v,
+		if ((r = unwrap_key(doc, &doc->keys[i], &c, 0, &aad, md, &v,
 		    d)) != KX_OK)
 			goto out;
 		r = cb(arg, doc, i, v, d);
@@ -1433,8 +1445,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	const kx_key *k;
 	kx_key nk;
 	kx_secret *v = NULL;
-	kx_buf aad = { 0 };
-	uint8_t md[32];
+	struct kxi_bind_memo memo;
 	const kxi_tk *t;
 	size_t i = 0, nerr[2] = { 0, 0 }, next = 0;
 	int r, sk, cr = KX_OK, bad = 0, wr = KX_OK, whole = 0;
@@ -1452,6 +1463,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		    d);
 	c.from = from;
 	c.to = to;
+	memset(&memo, 0, sizeof(memo));
 	head = kx_reader_doc(rd);
 	if ((dr = kx_diag_new()) == NULL || (dc = kx_diag_new()) == NULL ||
 	    (dw = kx_diag_new()) == NULL) {
@@ -1464,9 +1476,12 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
 	    o->now, &plan, &rs[1], d)) != KX_OK)
 		goto out;
+	/* the binding rule's encoding of each profile serves the unwrap */
+	kxi_rules_stream_memo(rs[0], &memo);
 	while ((r = kx_reader_next(rd, &k, dr)) == 1) {
 		if (o->key_seen != NULL)
 			o->key_seen(o->key_seen_arg, head, i, k);
+		memo.key = NULL;	/* the reader's record is reused */
 		if ((sk = kxi_rules_stream_key(rs[0], k, i, d)) == 1) {
 			whole = 1;
 			break;
@@ -1497,7 +1512,8 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 				continue;
 			c.checked = t;
 		}
-		if (unwrap_key(head, k, &c, &aad, md, &v, dc) != KX_OK)
+		if (unwrap_key(head, k, &c, memo.key == k, &memo.aad, memo.md,
+		    &v, dc) != KX_OK)
 			bad = 1;
 		else if (!bad) {
 			/* the header is complete once the first key is in */
@@ -1512,8 +1528,8 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 				nk = *k;
 				kxi_arena_reset(&ka);
 				if ((r = rebind(head, k, v, &c, plan.alg,
-				    o->kek_id, &aad, md, &ka, &nk.value, d)) !=
-				    KX_OK)
+				    o->kek_id, &memo.aad, memo.md, &ka,
+				    &nk.value, d)) != KX_OK)
 					goto out;
 				wr = kx_writer_key(w, &nk, dw);
 			}
@@ -1561,7 +1577,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		*nkeys = i;
 out:
 	kx_secret_free(v);
-	kx_buf_free(&aad);
+	kx_buf_free(&memo.aad);
 	kxi_arena_free(&ka);
 	kx_writer_free(w);
 	kx_doc_free(nd);

@@ -90,6 +90,7 @@ struct vctx {
 	size_t *agid;		/* the same for the "against" document */
 	size_t nagid;
 	struct rstream *st;	/* one key at a time: the summaries */
+	struct kxi_bind_memo *memo; /* what chk_binding computed, or NULL */
 };
 
 #define U(x) KX_USAGE_BIT(KX_U_##x)
@@ -1795,7 +1796,7 @@ chk_binding(struct vctx *v, const kx_key *k)
 	char msg[160];
 	unsigned ver;
 
-	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, v->memo, msg,
 	    sizeof(msg)) != KX_OK)
 		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
 }
@@ -3134,6 +3135,12 @@ kxi_rules_stream_end(struct kxi_rules_stream *s, size_t *nerr, kx_diag *d)
 	if (nerr != NULL)
 		*nerr = v->nerr;
 	return rc;
+}
+
+void
+kxi_rules_stream_memo(struct kxi_rules_stream *s, struct kxi_bind_memo *memo)
+{
+	s->v.memo = memo;
 }
 
 void

@@ -599,15 +599,26 @@ unsigned kxi_binding_version(const char *method);
 int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
     kx_buf *aad, uint8_t md[32], kx_diag *d) KX_WUR;
 /*
+ * The data a key's value is bound to and its SHA-256, as the binding
+ * check made them (key: the key they are of, NULL when none), so that an
+ * operation that checks and then unwraps encodes each profile once.
+ */
+struct kxi_bind_memo {
+	const kx_key *key;
+	kx_buf aad;
+	uint8_t md[32];
+};
+/*
  * Rule KX135: the binding metadata of key k of doc.  KX_OK when it is
  * sound or the value is not aes-siv-bound (*v = its version, 0 when
  * none); otherwise a KX_E code and the reason in msg (no key material):
  * an aes-siv-bound value without a binding or with an unknown method, or
  * an AadDigest that is not the SHA-256 of the bound data.  exchange.c;
- * rules.c and import share it.
+ * rules.c and import share it.  With memo (may be NULL), the bound data
+ * it computed for a sound binding are kept there.
  */
 int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
-    char *msg, size_t size) KX_WUR;
+    struct kxi_bind_memo *memo, char *msg, size_t size) KX_WUR;
 
 /*
  * Fill tmp[len] (len >= strlen(path) + 32) with the mkstemp template of a
@@ -884,6 +895,9 @@ int kxi_rules_stream_key(struct kxi_rules_stream *s, const kx_key *k,
 int kxi_rules_stream_end(struct kxi_rules_stream *s, size_t *nerr,
     kx_diag *d) KX_WUR;
 void kxi_rules_stream_free(struct kxi_rules_stream *s);
+/* Keep what the binding rule (KX136) computes of each key in memo. */
+void kxi_rules_stream_memo(struct kxi_rules_stream *s,
+    struct kxi_bind_memo *memo);
 /* Short name of a rule ("weak-wrap"), NULL for unknown ids. */
 /*
  * 1 if kx_doc_validate checks rule id (a rule of the DOCUMENT phase, not a
