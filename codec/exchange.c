@@ -1324,6 +1324,55 @@ rewrap_one(void *arg, size_t i, const kx_secret *value, const kx_buf *aad,
 	    aad, md, &w->doc->arena, &w->vals[i], d);
 }
 
+/*
+ * Import and store in one pass: the rules of the import phase (which hold
+ * every rule of the rewrap phase, with the same plan), one unwrap and one
+ * wrap under the storage key per key; cb sees each key as received, then
+ * the document takes the new values.
+ */
+int
+kx_import_store(kx_doc *doc, const kx_secret *kek, const kx_secret *storage,
+    const kx_xchg_opts *o, kx_key_cb cb, void *arg, kx_diag *d)
+{
+	struct xcache c = { 0 };
+	struct rewrap w;
+	size_t i;
+	int r;
+
+	if (doc == NULL || kek == NULL || storage == NULL || o == NULL ||
+	    o->kek_id == NULL || cb == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	memset(&w, 0, sizeof(w));
+	if ((r = kek_alg(storage, o->kek_alg, "storage key", &w.alg, d)) !=
+	    KX_OK)
+		return r;
+	c.from = kek;
+	c.to = storage;
+	w.doc = doc;
+	w.c = &c;
+	w.vals = kxi_alloc(&doc->arena, doc->nkeys * sizeof(*w.vals));
+	w.to_id = kxi_strdup(&doc->arena, o->kek_id);
+	if ((w.vals == NULL && doc->nkeys > 0) || w.to_id == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = verify_all(doc, &c, KX_PHASE_IMPORT, o, rewrap_one, &w,
+	    d)) != KX_OK)
+		goto out;
+	for (i = 0; i < doc->nkeys; i++)
+		if ((r = cb(arg, doc, i, NULL, d)) != KX_OK)
+			goto out;
+	doc->ntks = 0;
+	if ((r = set_tk(doc, w.to_id, storage, w.alg, o, d)) != KX_OK)
+		goto out;
+	for (i = 0; i < doc->nkeys; i++)
+		doc->keys[i].value = w.vals[i];
+	r = KX_OK;
+out:
+	xcache_free(&c);
+	return r;
+}
+
 int
 kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d)

@@ -773,6 +773,18 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
+ * kx_import under a storage key and kx_rewrap of doc to it (recorded as
+ * o->kek_id, algorithm o->kek_alg) in one pass: the document's rules and
+ * those of the import phase (which include the rewrap phase's) run once,
+ * each key is unwrapped once and wrapped under storage as it is verified.
+ * Only when every key passed is cb called for each key as received, with
+ * value NULL (nothing clear is handed over), and then doc takes the
+ * stored values; on failure doc is unchanged.  o->storage_kek is ignored.
+ */
+int kx_import_store(kx_doc *doc, const kx_secret *kek,
+    const kx_secret *storage, const kx_xchg_opts *o, kx_key_cb cb,
+    void *arg, kx_diag *d) KX_WUR;
+/*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
  * to `to` (recorded as o->kek_id, algorithm o->kek_alg), after the
  * document's rules and those of the rewrap phase (`to` weaker than a key,
