@@ -1006,8 +1006,12 @@ int kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d) KX_WUR;
  * Export the one secret key t's URI names, wrapped inside the token with
  * C_WrapKey under the AES key kek_uri names (same token): RFC 5649
  * (aes-kwp) where the token has CKM_AES_KEY_WRAP_PAD, else RFC 3394
- * (aes-kw).  The value is NOT bound to its profile (the bound AES-SIV
- * wrap cannot be computed in a token); *bound_why says so.  The rules of
+ * (aes-kw); or, under an RSA public key (kek_uri type=public), as
+ * rsa-oaep-sha256 with C_WrapKey CKM_RSA_PKCS_OAEP (SHA-256, MGF1-SHA-256)
+ * where the token has it, else in process with the public key for a key
+ * that is not sensitive only (a sensitive one is refused, KX_EUNSUPPORTED);
+ * kx_p11_how() says which.  The value is NOT bound to its profile (the
+ * bound AES-SIV wrap cannot be computed in a token).  The rules of
  * the export phase run first (as kx_export), a non-extractable key is
  * refused (KX_EPOLICY).  A new document in *out.
  */
@@ -1038,6 +1042,23 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
     enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
     kx_diag *d) KX_WUR;
+/*
+ * The value of the one AES or TDEA secret key t's URI names, into *out on
+ * the secure heap, for a key ceremony (split); *alg its algorithm.  A key
+ * that is not extractable (or extractable under trusted keys only) is
+ * refused (KX_EPOLICY).  An extractable key that is not sensitive is read
+ * with C_GetAttributeValue; a sensitive one leaves the token only wrapped,
+ * so it is wrapped with C_WrapKey (RFC 5649, else RFC 3394) under a
+ * one-time AES-256 session object whose value is drawn on the secure heap,
+ * and unwrapped there; the session object is destroyed.  *how names the
+ * path (static text).  The value is checked against the KCV the token
+ * computes (CKA_CHECK_VALUE, else an encryption) where it can: *checked
+ * 1; otherwise a warning in d and *checked 0.
+ */
+int kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
+    const char **how, kx_diag *d) KX_WUR;
+/* How the last kx_p11_export wrapped (static text; "-" before one). */
+const char *kx_p11_how(const kx_p11 *t);
 /* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */
 int kx_p11_has_xor(kx_p11 *t);
 

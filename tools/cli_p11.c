@@ -137,12 +137,11 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	if (kcv != NULL && len <= KX_KCV_MAX_LEN)
 		kx_hex_encode(kcv, len, hex);
 	fprintf(cli_status(cli, x->out), "exported %s from token %s: KCV %s "
-	    "(%s, computed in the token), wrapped in the token with "
-	    "C_WrapKey under %s as %s: NOT bound to its profile (a token "
-	    "cannot compute the aes-siv-bound wrap)\n", kx_key_id(k),
-	    kx_p11_label(t), kcv != NULL ? hex : "none",
+	    "(%s, computed in the token), %s under %s as %s: NOT bound to "
+	    "its profile (a token cannot compute the aes-siv-bound wrap)\n",
+	    kx_key_id(k), kx_p11_label(t), kcv != NULL ? hex : "none",
 	    kcv != NULL ? kx_name(KX_ENUM_KCV_METHOD, m) : "-",
-	    kekid, kx_name(KX_ENUM_WRAP_ALG, w));
+	    kx_p11_how(t), kekid, kx_name(KX_ENUM_WRAP_ALG, w));
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);
@@ -260,6 +259,35 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	    hex, kx_name(KX_ENUM_KCV_METHOD, m), kx_p11_has_xor(t) ?
 	    "in-token CKM_XOR_BASE_AND_DATA is not used yet" :
 	    "the token has no CKM_XOR_BASE_AND_DATA", how);
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}
+
+int
+cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    kx_secret **key, enum kx_alg *alg, char *note, size_t nsize)
+{
+	const char *how = "-";
+	kx_p11 *t = NULL;
+	kx_diag *d;
+	int r, ex, checked = 0;
+
+	*key = NULL;
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_read(t, key, alg, &checked, &how, d)) != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	snprintf(note, nsize, "key read from token %s: %s; %s", kx_p11_label(t),
+	    how, checked ? "its KCV matches the one computed in the token" :
+	    "NOT checked against the token (it computes no KCV of it)");
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);

@@ -32,4 +32,10 @@ int cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
     const kx_secret *key, enum kx_alg alg, enum kx_kcv_method m,
     const uint8_t *kcv, size_t n);
 
+/* `split --from pkcs11:URI`: the value of the key the URI names, on the
+ * secure heap (kx_p11_read), *alg its algorithm; note[nsize] says how it
+ * was read, for the caller to print.  Exit code. */
+int cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
+    kx_secret **key, enum kx_alg *alg, char *note, size_t nsize);
+
 #endif

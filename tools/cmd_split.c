@@ -20,7 +20,8 @@
 #define KCV_LEN 3
 #define MAX_PARTS 255
 
-enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX, O_FORCE };
+enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX, O_FORCE, O_FROM,
+	O_MODULE, O_PIN_SOURCE };
 
 const struct cli_opt split_opts[] = {
 	[O_PARTS] = { "parts", 'n', 1, "N", "number of components (2-255)" },
@@ -33,6 +34,9 @@ const struct cli_opt split_opts[] = {
 	    "write components to P.1 ... P.N" },
 	[O_FORCE] = { "force", 'f', 0, NULL,
 	    "replace existing component files" },
+	[O_FROM] = { "from", 0, 1, "URI", "the key to split, in a PKCS#11 "
+	    "token (pkcs11:...): an extractable key, read out of the token" },
+	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -87,12 +91,15 @@ int
 cmd_split(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *src = NULL, *prefix = NULL, *alg_name = NULL;
+	const char *from = NULL;
+	kx_p11_opts po = { 0 };
+	char note[512] = "";
 	unsigned long n = 0, m = 0;
 	kx_secret *key = NULL, *parts[MAX_PARTS] = { 0 };
 	uint8_t xs[MAX_PARTS], kcv[KCV_LEN];
 	char hex[2 * KCV_LEN + 1];
 	kx_component_info ci;
-	enum kx_alg fam = KX_ALG_AES, alg;
+	enum kx_alg fam = KX_ALG_AES, alg, talg = KX_ALG_NONE;
 	kx_diag *d = NULL;
 	int o, r, exact, force = 0, ex = CLI_USAGE;
 	unsigned i;
@@ -121,10 +128,14 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		case O_FORCE:
 			force = 1;
 			break;
+		case O_FROM:
+			from = arg;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
-			return CLI_USAGE;
+			if (o < 0 || !cli_p11_opt(&po, split_opts[o].name, arg))
+				return CLI_USAGE;
 		}
 	}
 	if (cli->optind != argc)
@@ -137,19 +148,36 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		    "%lu", m, n);
 	if (m == n)
 		m = 0;		/* all parts needed: plain XOR */
-	if (alg_name == NULL)
+	if (alg_name == NULL && from == NULL)
 		return cli_usage(cli, "missing --alg");
-	if (cli_alg(cli, "alg", alg_name, CLI_ALG(KX_ALG_AES) |
-	    CLI_ALG(KX_ALG_TDEA2) | CLI_ALG(KX_ALG_TDEA3), 1, &fam, &exact) !=
-	    CLI_OK)
+	if (alg_name != NULL && cli_alg(cli, "alg", alg_name,
+	    CLI_ALG(KX_ALG_AES) | CLI_ALG(KX_ALG_TDEA2) |
+	    CLI_ALG(KX_ALG_TDEA3), 1, &fam, &exact) != CLI_OK)
 		return CLI_USAGE;
-	if (src == NULL)
-		return cli_usage(cli, "missing --key");
+	if ((src == NULL) == (from == NULL))
+		return cli_usage(cli, "give one of --key and --from");
+	if (from != NULL && !cli_is_p11(from))
+		return cli_usage(cli, "--from: a pkcs11: URI");
 	if (prefix == NULL || prefix[0] == '\0')
 		return cli_usage(cli, "missing --out-prefix");
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
-	if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) != CLI_OK)
+	if (from != NULL) {
+		/* the token says the algorithm; --alg, if given, must agree */
+		if ((ex = cli_p11_read(cli, from, &po, &key, &talg, note,
+		    sizeof(note))) != CLI_OK)
+			goto out;
+		if (alg_name != NULL && (exact ? fam != talg :
+		    talg == KX_ALG_AES)) {
+			cli_error(cli, "--alg %s: the key in the token is %s",
+			    alg_name, kx_name(KX_ENUM_ALG, talg));
+			ex = CLI_INVALID;
+			goto out;
+		}
+		fam = talg;
+		exact = 1;
+	} else if ((ex = cli_load_key(cli, "key", src, fam, 0, &key)) !=
+	    CLI_OK)
 		goto out;
 	if ((ex = cli_alg_fit(cli, "key", fam, exact, kx_secret_len(key),
 	    &alg)) != CLI_OK)
@@ -201,6 +229,8 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		}
 	}
 	cli_cleanup_forget();
+	if (note[0] != '\0')
+		fprintf(cli->out, "%s\n", note);
 	for (i = 0; i < n; i++) {
 		if ((r = kx_kcv_compute(alg, ci.kcv_method, parts[i], kcv,
 		    KCV_LEN, d)) != KX_OK) {

@@ -14,7 +14,11 @@
  * value being imported, which a token cannot unwrap: kx_import verifies
  * and unwraps it on the secure heap, it is wrapped at once (RFC 5649)
  * under an ephemeral AES-256 session key created in the token for that
- * one C_UnwrapKey, and wiped; the session key is destroyed.
+ * one C_UnwrapKey, and wiped; the session key is destroyed; (c) the key
+ * split --from reads (kx_p11_read): an extractable key only, a sensitive
+ * one wrapped under a one-time session key and unwrapped on the secure
+ * heap; (d) a non-sensitive key exported under an RSA public key of a
+ * token that lacks SHA-256 OAEP, wrapped in process (oaep_wrap).
  *
  * A failed import leaves the token as it was: the objects the session
  * sees are listed before, and every object that was not there is
@@ -30,8 +34,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -57,6 +67,7 @@ struct kx_p11 {
 	bool open;
 	struct kxi_p11uri *uri;
 	char label[33], manufacturer[33], model[17], serial[17];
+	const char *how;	/* how the last export wrapped (static text) */
 };
 
 static kx_p11_opts defaults;
@@ -120,6 +131,17 @@ p11_fail(kx_diag *d, const kx_p11 *t, int rc, CK_RV rv, const char *what)
 
 	return KX_FAIL(d, rc, "token %s: %s failed (%s)", t != NULL &&
 	    t->label[0] ? t->label : "-", what, rvname(rv, b));
+}
+
+/*
+ * A token with no room left (CKR_DEVICE_MEMORY): one line saying so, for
+ * the object id (the caller rolls back what it made).
+ */
+static int
+full_fail(kx_diag *d, const kx_p11 *t, const char *id)
+{
+	return KX_FAIL(d, KX_EIO, "token %s is full (CKR_DEVICE_MEMORY): no "
+	    "room for %s; free space in the token and repeat", t->label, id);
 }
 
 /* ---- modules ---------------------------------------------------------- */
@@ -1084,35 +1106,238 @@ kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
 	return KX_OK;
 }
 
-/* Record transport key id (AES, bits) with its KCV computed in t. */
+/* The value of secret key h, the token willing (extractable, not sensitive). */
 static int
-token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
-    unsigned bits, kx_diag *d)
+read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
 {
-	uint8_t kcv[3];
-	kxi_tk *tk;
+	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	kx_secret *v = NULL;
+	CK_RV rv;
 	int r;
+
+	*out = NULL;
+	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK ||
+	    a.ulValueLen == 0 || a.ulValueLen > 1024)
+		return p11_fail(d, t, KX_EIO, rv, "reading the key value");
+	if ((r = kx_secret_new(a.ulValueLen, &v)) != KX_OK)
+		return KX_FAIL(d, r, "out of memory");
+	a.pValue = kx_secret_mut(v);
+	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK) {
+		kx_secret_free(v);
+		return p11_fail(d, t, KX_EIO, rv, "reading the key value");
+	}
+	*out = v;
+	return KX_OK;
+}
+
+/* ---- RSA-OAEP (rsa-oaep-sha256) --------------------------------------- */
+/* The parameters of our rsa-oaep-sha256 form: SHA-256, MGF1-SHA-256. */
+static CK_RSA_PKCS_OAEP_PARAMS oaep_sha256 = { CKM_SHA256, CKG_MGF1_SHA256,
+	CKZ_DATA_SPECIFIED, NULL, 0 };
+
+/* A return value saying the token's OAEP does not take these parameters. */
+static bool
+oaep_params_rv(CK_RV rv)
+{
+	return rv == CKR_ARGUMENTS_BAD || rv == CKR_MECHANISM_PARAM_INVALID ||
+	    rv == CKR_MECHANISM_INVALID;
+}
+
+/*
+ * The RSA public key of object h (a public or private key: both carry
+ * CKA_MODULUS and CKA_PUBLIC_EXPONENT) as PEM in *pem (not secret; kx_wrap
+ * and kx_kcv_compute take a kx_secret), *bits its size.
+ */
+static int
+rsa_pem(kx_p11 *t, CK_OBJECT_HANDLE h, const char *label, kx_secret **pem,
+    unsigned *bits, uint8_t fp[KX_FINGERPRINT_LEN], kx_diag *d)
+{
+	unsigned char *spki = NULL;
+	int spkin;
+	uint8_t n[1024], e[16];
+	size_t nl, el;
+	long len;
+	char *p;
+	CK_KEY_TYPE kt = 0;
+	BIGNUM *bn = NULL, *be = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *par = NULL;
+	EVP_PKEY_CTX *c = NULL;
+	EVP_PKEY *pk = NULL;
+	BIO *b = NULL;
+	int r = KX_ECRYPTO;
+
+	*pem = NULL;
+	if (get_ulong(t, h, CKA_KEY_TYPE, &kt) != 0 || kt != CKK_RSA)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
+		    "%s: not an RSA key", label, t->label);
+	if (get_attr(t, h, CKA_MODULUS, n, sizeof(n), &nl) != 0 || nl == 0 ||
+	    get_attr(t, h, CKA_PUBLIC_EXPONENT, e, sizeof(e), &el) != 0 ||
+	    el == 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
+		    "%s: its modulus and public exponent cannot be read",
+		    label, t->label);
+	if ((bn = BN_bin2bn(n, (int)nl, NULL)) == NULL ||
+	    (be = BN_bin2bn(e, (int)el, NULL)) == NULL ||
+	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
+	    (par = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(c) <= 0 ||
+	    EVP_PKEY_fromdata(c, &pk, EVP_PKEY_PUBLIC_KEY, par) <= 0 ||
+	    (b = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio_PUBKEY(b, pk) ||
+	    (len = BIO_get_mem_data(b, &p)) <= 0) {
+		r = kxi_diag_openssl(d, KX_ECRYPTO, "the token's RSA key");
+		goto out;
+	}
+	if ((r = kx_secret_new((size_t)len, pem)) != KX_OK) {
+		r = KX_FAIL(d, r, "out of memory");
+		goto out;
+	}
+	memcpy(kx_secret_mut(*pem), p, (size_t)len);
+	*bits = (unsigned)EVP_PKEY_get_bits(pk);
+	if ((spkin = i2d_PUBKEY(pk, &spki)) <= 0 ||
+	    kxi_spki_fingerprint(spki, (size_t)spkin, fp) != KX_OK) {
+		r = kxi_diag_openssl(d, KX_ECRYPTO, "the token's RSA key");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	OPENSSL_free(spki);
+	if (r != KX_OK) {
+		kx_secret_free(*pem);
+		*pem = NULL;
+	}
+	BIO_free(b);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(c);
+	OSSL_PARAM_free(par);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn);
+	BN_free(be);
+	return r;
+}
+
+/*
+ * Wrap key kh (profile k) as rsa-oaep-sha256 under the token's RSA public
+ * key wh: with C_WrapKey where the token has CKM_RSA_PKCS_OAEP with
+ * SHA-256/MGF1-SHA-256.  Where it lacks that (SoftHSM 2.6: SHA-1 only),
+ * the wrap is done in process with the public key, which is not secret:
+ * only for a key that is not sensitive (the token lets its value out in
+ * clear anyway, so nothing is exposed that was not); a sensitive key is
+ * refused.  *out (malloc) and *outl; t->how says which.
+ */
+static int
+oaep_wrap(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE kh,
+    CK_OBJECT_HANDLE wh, const kx_secret *pem, uint8_t **out,
+    CK_ULONG *outl, kx_diag *d)
+{
+	CK_MECHANISM mech = { CKM_RSA_PKCS_OAEP, &oaep_sha256,
+	    sizeof(oaep_sha256) };
+	CK_ULONG wl = 0;
+	kx_secret *v = NULL;
+	kx_buf w = { 0 };
+	char lacks[160], b[24];
+	CK_RV rv;
+	int r;
+
+	*out = NULL;
+	if (has_mech(t, CKM_RSA_PKCS_OAEP, CKF_WRAP)) {
+		if ((rv = t->f->C_WrapKey(t->s, &mech, wh, kh, NULL, &wl)) ==
+		    CKR_OK && wl > 0 && wl <= 4096) {
+			if ((*out = malloc(wl)) == NULL)
+				return KX_FAIL(d, KX_ENOMEM, "out of memory");
+			rv = t->f->C_WrapKey(t->s, &mech, wh, kh, *out, &wl);
+		}
+		if (rv == CKR_OK && *out != NULL) {
+			*outl = wl;
+			t->how = "wrapped in the token with C_WrapKey "
+			    "(CKM_RSA_PKCS_OAEP, SHA-256, MGF1-SHA-256)";
+			return KX_OK;
+		}
+		free(*out);
+		*out = NULL;
+		if (!oaep_params_rv(rv))
+			return KX_FAIL(d, rv == CKR_KEY_UNEXTRACTABLE ||
+			    rv == CKR_KEY_NOT_WRAPPABLE ? KX_EPOLICY :
+			    KX_ECRYPTO, "token %s: C_WrapKey of %s with "
+			    "CKM_RSA_PKCS_OAEP failed (%s)", t->label,
+			    k->prof.id, rvname(rv, b));
+		snprintf(lacks, sizeof(lacks), "token %s has CKM_RSA_PKCS_OAEP "
+		    "but not with SHA-256 and MGF1-SHA-256 (%s)", t->label,
+		    rvname(rv, b));
+	} else
+		snprintf(lacks, sizeof(lacks), "token %s has no "
+		    "CKM_RSA_PKCS_OAEP to wrap with", t->label);
+	if (get_bool(t, kh, CKA_SENSITIVE) != 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "%s, which rsa-oaep-sha256 "
+		    "needs; key %s is sensitive, so it is not taken out of the "
+		    "token to be wrapped in process: wrap it under an AES "
+		    "transport key in the token (aes-kwp) or use a token with "
+		    "SHA-256 OAEP", lacks, k->prof.id);
+	if ((r = read_value(t, kh, &v, d)) != KX_OK ||
+	    (r = kx_wrap(KX_WRAP_RSA_OAEP_SHA256, pem, v, NULL, 0, &w, d)) !=
+	    KX_OK)
+		goto out;
+	if ((*out = malloc(w.len)) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*out, w.data, w.len);
+	*outl = w.len;
+	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, k->prof.id,
+	    "%s: key %s is not sensitive (the token lets its value out in "
+	    "clear), so it was read and wrapped in process with the token's "
+	    "RSA public key", lacks, k->prof.id);
+	t->how = "wrapped in process with the token's RSA public key (the "
+	    "token lacks SHA-256 OAEP; the key is not sensitive)";
+out:
+	kx_secret_free(v);
+	kx_buf_free(&w);
+	return r;
+}
+
+/* A new transport key id in doc: alg, bits, its KCV (method m, kcv[n]). */
+static int
+add_tk(kx_doc *doc, const char *id, enum kx_alg alg, unsigned bits,
+    enum kx_kcv_method m, const uint8_t *kcv, size_t n, kx_diag *d)
+{
+	kxi_tk *tk;
 
 	if ((tk = kxi_doc_add_tk(doc)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	memset(tk, 0, sizeof(*tk));
 	tk->loc.off = -1;
 	tk->id = kxi_strdup(&doc->arena, id);
-	tk->alg = KX_ALG_AES;
+	tk->alg = alg;
 	tk->length_bits = bits;
-	/* the token's CKA_CHECK_VALUE, else a gp-aes KCV computed there */
-	tk->kcv_method = KX_KCV_ZERO_BLOCK;
-	if (kcv_of(t, h, id, KX_ALG_AES, tk->kcv_method, kcv, sizeof(kcv), 0,
-	    NULL) != KX_OK) {
-		tk->kcv_method = kx_kcv_default_method(KX_ALG_AES);
-		if ((r = kcv_of(t, h, id, KX_ALG_AES, tk->kcv_method, kcv,
-		    sizeof(kcv), 0, d)) != KX_OK)
-			return r;
-	}
-	tk->kcv.p = kxi_memdup(&doc->arena, kcv, sizeof(kcv));
-	tk->kcv.n = sizeof(kcv);
+	tk->kcv_method = m;
+	tk->kcv.p = kxi_memdup(&doc->arena, kcv, n);
+	tk->kcv.n = n;
 	return tk->id == NULL || tk->kcv.p == NULL ?
 	    KX_FAIL(d, KX_ENOMEM, "out of memory") : KX_OK;
+}
+
+/* Record transport key id (AES, bits) with its KCV computed in t. */
+static int
+token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
+    unsigned bits, kx_diag *d)
+{
+	enum kx_kcv_method m = KX_KCV_ZERO_BLOCK;
+	uint8_t kcv[3];
+	int r;
+
+	/* the token's CKA_CHECK_VALUE, else a gp-aes KCV computed there */
+	if (kcv_of(t, h, id, KX_ALG_AES, m, kcv, sizeof(kcv), 0, NULL) !=
+	    KX_OK) {
+		m = kx_kcv_default_method(KX_ALG_AES);
+		if ((r = kcv_of(t, h, id, KX_ALG_AES, m, kcv, sizeof(kcv), 0,
+		    d)) != KX_OK)
+			return r;
+	}
+	return add_tk(doc, id, KX_ALG_AES, bits, m, kcv, sizeof(kcv), d);
 }
 
 int
@@ -1121,8 +1346,11 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 {
 	struct kxi_p11uri *ku = NULL;
 	CK_OBJECT_HANDLE kh, wh;
+	CK_OBJECT_CLASS wc = 0;
 	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
 	CK_ULONG wl = 0;
+	kx_secret *pem = NULL;
+	uint8_t fp[KX_FINGERPRINT_LEN];
 	struct kxi_plan plan;
 	uint8_t *wrapped = NULL, kcv[KX_KCV_MAX_LEN];
 	char klabel[256];
@@ -1149,7 +1377,28 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		    "the same object");
 		goto out;
 	}
-	if ((r = kek_info(t, wh, CKA_WRAP, 0, &plan.bits, klabel,
+	if (get_ulong(t, wh, CKA_CLASS, &wc) != 0)
+		wc = CKO_SECRET_KEY;
+	if (wc == CKO_PRIVATE_KEY) {
+		r = KX_FAIL(d, KX_EUSAGE, "transport key %s: a private key; "
+		    "export wraps under the public key (type=public)",
+		    kek_uri);
+		goto out;
+	}
+	if (wc == CKO_PUBLIC_KEY) {
+		klabel[0] = '\0';
+		if (get_attr(t, wh, CKA_LABEL, klabel, sizeof(klabel) - 1,
+		    &n) == 0)
+			klabel[n] = '\0';
+		if ((r = rsa_pem(t, wh, klabel, &pem, &plan.bits, fp,
+		    d)) != KX_OK)
+			goto out;
+		if (get_bool(t, wh, CKA_WRAP) != 1) {
+			r = KX_FAIL(d, KX_EPOLICY, "transport key %s in token "
+			    "%s: CKA_WRAP is not set", klabel, t->label);
+			goto out;
+		}
+	} else if ((r = kek_info(t, wh, CKA_WRAP, 0, &plan.bits, klabel,
 	    sizeof(klabel), d)) != KX_OK)
 		goto out;
 	if ((doc = kxi_doc_new()) == NULL) {
@@ -1181,23 +1430,36 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		goto out;
 	}
 	plan.kek_id = o->kek_id != NULL ? o->kek_id : klabel;
-	plan.alg = KX_ALG_AES;
+	plan.alg = pem != NULL ? KX_ALG_RSA : KX_ALG_AES;
 	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
 		mech.mechanism = CKM_AES_KEY_WRAP;
-	plan.wrap = mech.mechanism == CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP :
+	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 :
+	    mech.mechanism == CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP :
 	    KX_WRAP_AES_KW;
+	t->how = "wrapped in the token with C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
-	/* wrapped first: its length tells a key length the token hides */
-	if ((rv = t->f->C_WrapKey(t->s, &mech, wh, kh, NULL, &wl)) == CKR_OK &&
-	    wl > 0 && wl <= 4096) {
+	/*
+	 * AES: wrapped first, its length tells a key length the token hides.
+	 * RSA-OAEP (which may read a key into the process): after the rules.
+	 */
+	if (pem != NULL) {
+		if (k->prof.length_bits == 0) {
+			r = KX_FAIL(d, KX_EUNSUPPORTED, "key %s: token %s does "
+			    "not say its length (CKA_VALUE_LEN)", k->prof.id,
+			    t->label);
+			goto out;
+		}
+		rv = CKR_OK;
+	} else if ((rv = t->f->C_WrapKey(t->s, &mech, wh, kh, NULL, &wl)) ==
+	    CKR_OK && wl > 0 && wl <= 4096) {
 		if ((wrapped = malloc(wl)) == NULL) {
 			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 			goto out;
 		}
 		rv = t->f->C_WrapKey(t->s, &mech, wh, kh, wrapped, &wl);
 	}
-	if (rv != CKR_OK || wrapped == NULL) {
+	if (rv != CKR_OK || (wrapped == NULL && pem == NULL)) {
 		char b[24];
 
 		r = KX_FAIL(d, rv == CKR_KEY_UNEXTRACTABLE ||
@@ -1234,6 +1496,9 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		r = KX_EPOLICY;
 		goto out;
 	}
+	if (pem != NULL && (r = oaep_wrap(t, k, kh, wh, pem, &wrapped, &wl,
+	    d)) != KX_OK)
+		goto out;
 	k->value.form = KX_VALUE_WRAPPED;
 	k->value.alg = plan.wrap;
 	k->value.kek_id = kxi_strdup(&doc->arena, plan.kek_id);
@@ -1243,11 +1508,14 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = token_tk(t, doc, wh, plan.kek_id, plan.bits, d)) != KX_OK)
+	if ((r = pem != NULL ? add_tk(doc, plan.kek_id, KX_ALG_RSA, plan.bits,
+	    KX_KCV_SPKI_SHA256, fp, sizeof(fp), d) :
+	    token_tk(t, doc, wh, plan.kek_id, plan.bits, d)) != KX_OK)
 		goto out;
 	*out = doc;
 	doc = NULL;
 out:
+	kx_secret_free(pem);
 	free(wrapped);
 	kxi_p11uri_free(ku);
 	kx_doc_free(doc);
@@ -1469,6 +1737,17 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	    &h);
 	if (rv != CKR_OK) {
 		rollback(im);	/* the half-made object a failure leaves */
+		if (rv == CKR_DEVICE_MEMORY)
+			return full_fail(d, t, k->prof.id);
+		if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
+			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has "
+			    "CKM_RSA_PKCS_OAEP but not with SHA-256 and "
+			    "MGF1-SHA-256 (%s), which rsa-oaep-sha256 needs: "
+			    "%s is not imported (the private key stays in the "
+			    "token, so there is no in-process fallback; have "
+			    "the sender wrap under an AES transport key of "
+			    "this token, aes-kwp)", t->label, rvname(rv, b),
+			    k->prof.id);
 		if (template_rv(rv))
 			return probe(im, k, mech, uh, v, &m, d);
 		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
@@ -1536,6 +1815,47 @@ label_free(kx_p11 *t, const kx_key *k, kx_diag *d)
 	return KX_OK;
 }
 
+/*
+ * A one-time AES-256 session object (CKA_TOKEN false, sensitive, not
+ * extractable) allowed only use (CKA_WRAP or CKA_UNWRAP), whose value is
+ * drawn on our secure heap into *eph: the token and this process share it
+ * for one C_WrapKey or C_UnwrapKey.  The caller destroys both.
+ */
+static int
+session_key(kx_p11 *t, CK_ATTRIBUTE_TYPE use, const char *id,
+    CK_OBJECT_HANDLE *eh, kx_secret **eph, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE tm[8];
+	CK_RV rv;
+	char b[24];
+	int r;
+
+	*eh = CK_INVALID_HANDLE;
+	if ((r = kx_secret_new(32, eph)) != KX_OK)
+		return KX_FAIL(d, r, "out of memory");
+	if (RAND_priv_bytes(kx_secret_mut(*eph), 32) != 1)
+		return kxi_diag_openssl(d, KX_ECRYPTO, "random session key");
+	tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+	tm[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tm[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+	tm[3] = (CK_ATTRIBUTE){ use, &tr, sizeof(tr) };
+	tm[4] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
+	tm[5] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+	tm[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
+	tm[7] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(*eph), 32 };
+	if ((rv = t->f->C_CreateObject(t->s, tm, 8, eh)) != CKR_OK) {
+		*eh = CK_INVALID_HANDLE;
+		return rv == CKR_DEVICE_MEMORY ? full_fail(d, t, id) :
+		    KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
+		    "for %s cannot be created (%s)", t->label, id,
+		    rvname(rv, b));
+	}
+	return KX_OK;
+}
+
 /* kx_import's callback: one verified clear value into the token. */
 static int
 put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
@@ -1546,36 +1866,13 @@ put_clear(void *arg, const kx_doc *doc, size_t i, const kx_secret *value,
 	kx_secret *eph = NULL;
 	kxi_keyval v;
 	kx_buf w = { 0 };
-	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
-	CK_KEY_TYPE kt = CKK_AES;
-	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
-	CK_ATTRIBUTE tm[8];
 	CK_OBJECT_HANDLE eh = CK_INVALID_HANDLE;
 	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
-	CK_RV rv;
-	char b[24];
 	int r;
 
-	if ((r = kx_secret_new(32, &eph)) != KX_OK)
-		return KX_FAIL(d, r, "out of memory");
-	if (RAND_priv_bytes(kx_secret_mut(eph), 32) != 1) {
-		r = kxi_diag_openssl(d, KX_ECRYPTO, "random session key");
+	if ((r = session_key(t, CKA_UNWRAP, doc->keys[i].prof.id, &eh, &eph,
+	    d)) != KX_OK)
 		goto out;
-	}
-	tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
-	tm[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
-	tm[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
-	tm[3] = (CK_ATTRIBUTE){ CKA_UNWRAP, &tr, sizeof(tr) };
-	tm[4] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
-	tm[5] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
-	tm[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
-	tm[7] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(eph), 32 };
-	if ((rv = t->f->C_CreateObject(t->s, tm, 8, &eh)) != CKR_OK) {
-		r = KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the session key "
-		    "for %s cannot be created (%s)", t->label,
-		    doc->keys[i].prof.id, rvname(rv, b));
-		goto out;
-	}
 	im->keep = eh;
 	if ((r = kx_wrap(KX_WRAP_AES_KWP, eph, value, NULL, 0, &w, d)) !=
 	    KX_OK)
@@ -1639,11 +1936,15 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	kx_p11 *t = im->t;
 	struct kxi_p11uri *ku = NULL;
 	CK_OBJECT_HANDLE wh;
+	CK_OBJECT_CLASS wc = 0;
 	CK_MECHANISM mech = { 0, NULL, 0 };
 	const kxi_tk *tk;
+	kx_secret *pem = NULL;
+	uint8_t fp[KX_FINGERPRINT_LEN];
 	char klabel[256];
 	unsigned bits;
 	size_t i, nerr = 0;
+	bool rsa;
 	int r, r2;
 
 	r = kxi_rules_run(doc, KX_PHASE_DOCUMENT, o->policy, o->now,
@@ -1657,17 +1958,39 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	if ((r = find_kek(t, kek_uri, &wh, &ku, d)) != KX_OK)
 		return r;
 	kxi_p11uri_free(ku);
+	if (get_ulong(t, wh, CKA_CLASS, &wc) != 0)
+		wc = CKO_SECRET_KEY;
+	if (wc == CKO_PUBLIC_KEY)
+		return KX_FAIL(d, KX_EUSAGE, "transport key %s: a public key; "
+		    "import unwraps with the private key (type=private)",
+		    kek_uri);
+	/* an RSA private key unwraps rsa-oaep-sha256 values */
+	if ((rsa = wc == CKO_PRIVATE_KEY)) {
+		klabel[0] = '\0';
+		if (get_attr(t, wh, CKA_LABEL, klabel, sizeof(klabel) - 1,
+		    &i) == 0)
+			klabel[i] = '\0';
+		if ((r = rsa_pem(t, wh, klabel, &pem, &bits, fp, d)) != KX_OK)
+			return r;
+		kx_secret_free(pem);	/* the fingerprint is what counts */
+		if (get_bool(t, wh, CKA_UNWRAP) != 1)
+			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
+			    "token %s: CKA_UNWRAP is not set", klabel,
+			    t->label);
+	}
 	for (i = 0; i < doc->nkeys; i++) {
 		const kx_key *k = &doc->keys[i];
 		const kxi_keyval *v = &k->value;
 
-		if (v->form != KX_VALUE_WRAPPED || (v->alg != KX_WRAP_AES_KW &&
-		    v->alg != KX_WRAP_AES_KWP))
+		if (v->form != KX_VALUE_WRAPPED || (rsa ?
+		    v->alg != KX_WRAP_RSA_OAEP_SHA256 :
+		    (v->alg != KX_WRAP_AES_KW && v->alg != KX_WRAP_AES_KWP)))
 			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
-			    k->prof.id, "a token unwraps aes-kw and aes-kwp "
-			    "values only (got %s %s%s)",
-			    kx_name(KX_ENUM_VALUE_FORM, v->form),
+			    k->prof.id, "a token unwraps %s values only under "
+			    "%s (got %s %s%s)", rsa ? "rsa-oaep-sha256" :
+			    "aes-kw and aes-kwp", rsa ? "an RSA private key" :
+			    "an AES key", kx_name(KX_ENUM_VALUE_FORM, v->form),
 			    kx_name(KX_ENUM_WRAP_ALG, v->alg),
 			    v->alg == KX_WRAP_AES_SIV_BOUND ? ": give the "
 			    "transport key as file:, fd: or env: to import "
@@ -1677,14 +2000,34 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			    KX_ENOTFOUND, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "transport key %s is not defined",
 			    v->kek_id ? v->kek_id : "-");
-		if ((r = kek_info(t, wh, CKA_UNWRAP, tk->length_bits, &bits,
-		    klabel, sizeof(klabel), d)) != KX_OK ||
-		    (r = check_token_kek(t, doc, tk, wh, bits, d)) != KX_OK ||
-		    (r = label_free(t, k, d)) != KX_OK)
-			return r;
-		mech.mechanism = v->alg == KX_WRAP_AES_KWP ?
-		    CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
-		if ((r = unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
+		if (rsa) {
+			if (tk->alg != KX_ALG_RSA || tk->kcv_method !=
+			    KX_KCV_SPKI_SHA256 || tk->kcv.n != sizeof(fp) ||
+			    CRYPTO_memcmp(tk->kcv.p, fp, sizeof(fp)) != 0)
+				return kxi_diag_add(d, "KX135", KX_SEV_ERROR,
+				    KX_EKCV, doc->source, &tk->loc, NULL, "the "
+				    "RSA key %s in token %s is not transport "
+				    "key %s (its spki-sha256 fingerprint "
+				    "differs)", klabel, t->label, tk->id);
+			if (!has_mech(t, CKM_RSA_PKCS_OAEP, CKF_UNWRAP))
+				return KX_FAIL(d, KX_EUNSUPPORTED, "token %s "
+				    "has no CKM_RSA_PKCS_OAEP to unwrap with: "
+				    "%s is not imported", t->label,
+				    k->prof.id);
+			mech.mechanism = CKM_RSA_PKCS_OAEP;
+			mech.pParameter = &oaep_sha256;
+			mech.ulParameterLen = sizeof(oaep_sha256);
+		} else {
+			if ((r = kek_info(t, wh, CKA_UNWRAP, tk->length_bits,
+			    &bits, klabel, sizeof(klabel), d)) != KX_OK ||
+			    (r = check_token_kek(t, doc, tk, wh, bits, d)) !=
+			    KX_OK)
+				return r;
+			mech.mechanism = v->alg == KX_WRAP_AES_KWP ?
+			    CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
+		}
+		if ((r = label_free(t, k, d)) != KX_OK ||
+		    (r = unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
 			return r;
 	}
 	return KX_OK;
@@ -1741,6 +2084,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	kx_doc *doc = NULL;
 	kx_key *k;
+	CK_RV rv;
 	int r;
 
 	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
@@ -1788,9 +2132,12 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	 */
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
-	if (t->f->C_CreateObject(t->s, m.a, m.n, &h) == CKR_OK) {
+	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
 		*how = "C_CreateObject";
 		r = check_new(t, doc, k, h, d);
+	} else if (rv == CKR_DEVICE_MEMORY) {
+		rollback(&im);
+		r = full_fail(d, t, k->prof.id);
 	} else {
 		rollback(&im);
 		*how = "C_UnwrapKey under a one-time session key";
@@ -1805,10 +2152,148 @@ out:
 	return r;
 }
 
+const char *
+kx_p11_how(const kx_p11 *t)
+{
+	return t != NULL && t->how != NULL ? t->how : "-";
+}
+
 int
 kx_p11_has_xor(kx_p11 *t)
 {
 	return t != NULL && has_mech(t, CKM_XOR_BASE_AND_DATA, CKF_DERIVE);
+}
+
+/* ---- a key read out of a token (split) --------------------------------- */
+/*
+ * A sensitive, extractable key h: the token lets it out wrapped only.
+ * Wrapped in the token with C_WrapKey under a one-time session key (RFC
+ * 5649, else RFC 3394), unwrapped here on the secure heap.
+ */
+static int
+read_wrapped(kx_p11 *t, CK_OBJECT_HANDLE h, const char *label,
+    kx_secret **out, kx_diag *d)
+{
+	CK_OBJECT_HANDLE eh = CK_INVALID_HANDLE;
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	kx_secret *eph = NULL;
+	uint8_t *w = NULL;
+	CK_ULONG wl = 0;
+	CK_RV rv;
+	char b[24];
+	int r;
+
+	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
+		mech.mechanism = CKM_AES_KEY_WRAP;
+	if ((r = session_key(t, CKA_WRAP, label, &eh, &eph, d)) != KX_OK)
+		goto out;
+	if ((rv = t->f->C_WrapKey(t->s, &mech, eh, h, NULL, &wl)) == CKR_OK &&
+	    wl > 0 && wl <= 4096) {
+		if ((w = malloc(wl)) == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		rv = t->f->C_WrapKey(t->s, &mech, eh, h, w, &wl);
+	}
+	if (rv != CKR_OK || w == NULL) {
+		r = KX_FAIL(d, rv == CKR_KEY_UNEXTRACTABLE ||
+		    rv == CKR_KEY_NOT_WRAPPABLE ? KX_EPOLICY : KX_ECRYPTO,
+		    "token %s: C_WrapKey of %s under a session key failed (%s)",
+		    t->label, label, rvname(rv, b));
+		goto out;
+	}
+	r = kx_unwrap(mech.mechanism == CKM_AES_KEY_WRAP_PAD ?
+	    KX_WRAP_AES_KWP : KX_WRAP_AES_KW, eph, w, wl, NULL, 0, out, d);
+out:
+	if (eh != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, eh);
+	kx_secret_free(eph);
+	free(w);
+	return r;
+}
+
+int
+kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
+    const char **how, kx_diag *d)
+{
+	CK_OBJECT_HANDLE h;
+	CK_KEY_TYPE kt = 0;
+	enum kx_kcv_method m;
+	uint8_t tkcv[3], kcv[3];
+	char label[256];
+	kx_secret *v = NULL;
+	size_t n;
+	int r, sens;
+
+	if (t == NULL || out == NULL || alg == NULL || checked == NULL ||
+	    how == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*out = NULL;
+	*alg = KX_ALG_NONE;
+	*checked = 0;
+	*how = "-";
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: secret keys "
+		    "only (the URI says type=%s)", t->label, t->uri->type_text);
+	if ((r = find_one(t, t->uri, "key", &h, d)) != KX_OK)
+		return r;
+	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) != 0 ||
+	    n == 0)
+		snprintf(label, sizeof(label), "%s", t->uri->object != NULL ?
+		    t->uri->object : "(no label)");
+	else
+		label[n] = '\0';
+	(void)get_ulong(t, h, CKA_KEY_TYPE, &kt);
+	*alg = alg_of(kt);
+	if (*alg != KX_ALG_AES && *alg != KX_ALG_TDEA2 && *alg !=
+	    KX_ALG_TDEA3)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "key %s in token %s: not an "
+		    "AES or TDEA key", label, t->label);
+	if (get_bool(t, h, CKA_EXTRACTABLE) != 1)
+		return KX_FAIL(d, KX_EPOLICY, "key %s is not extractable in "
+		    "token %s (CKA_EXTRACTABLE false): its value stays in the "
+		    "token", label, t->label);
+	if (get_bool(t, h, CKA_WRAP_WITH_TRUSTED) == 1)
+		return KX_FAIL(d, KX_EPOLICY, "key %s in token %s is wrapped "
+		    "under trusted keys only (CKA_WRAP_WITH_TRUSTED): its value "
+		    "does not leave the token", label, t->label);
+	if ((sens = get_bool(t, h, CKA_SENSITIVE)) == 0) {
+		*how = "read with C_GetAttributeValue (extractable, not "
+		    "sensitive)";
+		r = read_value(t, h, &v, d);
+	} else {
+		*how = "wrapped in the token with C_WrapKey under a one-time "
+		    "session key (sensitive, extractable) and unwrapped on the "
+		    "secure heap";
+		r = read_wrapped(t, h, label, &v, d);
+	}
+	if (r != KX_OK)
+		goto out;
+	/* the value read against the KCV the token computes */
+	m = *alg == KX_ALG_AES ? KX_KCV_ZERO_BLOCK : KX_KCV_GP_DES;
+	if (kcv_of(t, h, label, *alg, m, tkcv, sizeof(tkcv), 0, NULL) ==
+	    KX_OK) {
+		if ((r = kx_kcv_compute(*alg, m, v, kcv, sizeof(kcv), d)) !=
+		    KX_OK)
+			goto out;
+		if (CRYPTO_memcmp(kcv, tkcv, sizeof(kcv)) != 0) {
+			r = KX_FAIL(d, KX_ECRYPTO, "token %s: the value read "
+			    "of %s does not match the KCV the token computes",
+			    t->label, label);
+			goto out;
+		}
+		*checked = 1;
+	} else
+		kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK, NULL, NULL,
+		    label, "token %s computes no KCV of %s (no CKA_CHECK_VALUE, "
+		    "CKA_ENCRYPT not set): the value read is not checked "
+		    "against the token", t->label, label);
+	*out = v;
+	v = NULL;
+out:
+	kx_secret_free(v);
+	return r;
 }
 
 /* ---- key sources -------------------------------------------------------- */
@@ -1817,9 +2302,6 @@ kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
 {
 	kx_p11 *t = NULL;
 	CK_OBJECT_HANDLE h;
-	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
-	kx_secret *v = NULL;
-	CK_RV rv;
 	int r;
 
 	*out = NULL;
@@ -1834,22 +2316,8 @@ kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
 		    "this operation needs it in process", uri);
 		goto out;
 	}
-	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK ||
-	    a.ulValueLen == 0 || a.ulValueLen > 1024) {
-		r = p11_fail(d, t, KX_EIO, rv, "reading the key value");
-		goto out;
-	}
-	if ((r = kx_secret_new(a.ulValueLen, &v)) != KX_OK)
-		goto out;
-	a.pValue = kx_secret_mut(v);
-	if ((rv = t->f->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK) {
-		r = p11_fail(d, t, KX_EIO, rv, "reading the key value");
-		goto out;
-	}
-	*out = v;
-	v = NULL;
+	r = read_value(t, h, out, d);
 out:
-	kx_secret_free(v);
 	kx_p11_close(t);
 	return r;
 }

@@ -1,5 +1,16 @@
-# PKCS#11 token tests on throwaway SoftHSMv2 tokens (tests/hsm/softhsm.sh).
+# PKCS#11 token tests on throwaway SoftHSMv2 tokens (tests/hsm/softhsm.sh);
+# faults.sh goes through the fault-injecting test module faultp11.so.
 # A missing softhsm2/opensc skips (77) unless KX_REQUIRE_PEERS=1.
-KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/demo-tokens.sh
+KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh \
+	tests/hsm/demo-tokens.sh
 TESTS += $(KX_HSM_TESTS)
 EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh
+
+# faultp11.so: a fault-injecting PKCS#11 module for the tests only (it
+# forwards to SoftHSM; tests/hsm/faultp11.c).  -rpath makes libtool build
+# a loadable shared object although it is never installed.
+check_LTLIBRARIES = tests/hsm/faultp11.la
+tests_hsm_faultp11_la_SOURCES = tests/hsm/faultp11.c
+tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS)
+tests_hsm_faultp11_la_LDFLAGS = -module -avoid-version -shared \
+	-rpath '$(abs_builddir)/tests/hsm'

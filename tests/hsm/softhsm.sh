@@ -8,6 +8,8 @@
 #                         from DIR/pin, 12345678)
 #   kx_hsm_tool LABEL ... pkcs11-tool on that token, logged in
 #   kx_hsm_count LABEL    number of objects the user sees in the token
+#   kx_hsm_run NAME RC CMD...  run CMD, stdout to NAME.out, stderr to
+#                         NAME.err; bad() unless it exits RC
 #
 # Needs softhsm2 and opensc: kx_need (peers.sh) fails under
 # KX_REQUIRE_PEERS=1 and skips otherwise.
@@ -61,4 +63,14 @@ kx_hsm_show() {
 kx_hsm_count() {
 	kx_hsm_tool "$1" --list-objects 2>/dev/null |
 	    grep -c '^[A-Z][A-Za-z ]* Object'
+}
+
+kx_hsm_run() {
+	_n=$1 _rc=$2
+	shift 2
+	set +e
+	"$@" > "$_n.out" 2> "$_n.err"
+	_got=$?
+	set -e
+	[ "$_got" = "$_rc" ] || bad "$_n: exit $_got, want $_rc: $(cat "$_n.err")"
 }

@@ -3,7 +3,8 @@
 # show lists a token's keys as profiles, export wraps inside the token,
 # import unwraps inside the other token; pkcs11-tool independently reads
 # back labels, ids and usage flags and computes the imported key's KCV in
-# the token.  Every refusal (wrong PIN, missing object, ambiguous URI,
+# the token; split --from reads an extractable key out of a token; RSA
+# public and private keys in a token as rsa-oaep-sha256 transport keys.  Every refusal (wrong PIN, missing object, ambiguous URI,
 # unsupported transport key, tampered value, KCV mismatch, key not
 # extractable, key already there) gives one clear line, the exit code of
 # kmsxchg(1), and leaves both tokens as they were.
@@ -113,13 +114,9 @@ unchanged() {
 }
 # expect NAME RC REGEX CMD...: exit code, one line on stderr matching
 expect() {
-	_n=$1 _rc=$2 _re=$3
+	_e1=$1 _e2=$2 _re=$3
 	shift 3
-	set +e
-	"$@" > "$_n.out" 2> "$_n.err"
-	_got=$?
-	set -e
-	[ "$_got" = "$_rc" ] || bad "$_n: exit $_got, want $_rc: $(cat "$_n.err")"
+	kx_hsm_run "$_e1" "$_e2" "$@"
 	grep -Eq "$_re" "$_n.err" || bad "$_n: stderr: $(cat "$_n.err")"
 	unchanged "$_n"
 }
@@ -290,6 +287,103 @@ expect dates-unknown 1 'key dated: its validity in token iss cannot be read: not
     $KX export $P --from 'pkcs11:token=iss;object=dated' \
     --kek 'pkcs11:token=iss;object=tk' --now 2027-06-01 -o late.xml
 [ -e late.xml ] && bad "a key of unknown validity was exported"
+
+# 10. split --from a token: an extractable key read out of the token
+# (sensitive: wrapped under a one-time session key and unwrapped on the
+# secure heap; not sensitive: CKA_VALUE), checked against the token's
+# KCV; the components rebuild the key; a non-extractable key is refused
+nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+$KX split $P -n 3 --from 'pkcs11:token=mfr;object=master' -p mc \
+    > ms.out 2> ms.err || bad "split --from master: $(cat ms.err)"
+grep -q '^key read from token mfr: wrapped in the token with C_WrapKey under a one-time session key (sensitive, extractable) and unwrapped on the secure heap; its KCV matches the one computed in the token$' ms.out ||
+    bad "split --from master: $(cat ms.out)"
+[ "$(grep -c '^mc\.[123] KCV [0-9A-F]\{6\}$' ms.out)" = 3 ] ||
+    bad "split --from master: component lines: $(cat ms.out)"
+[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "split --from master: a session object is left"
+$KX combine -o mc.key mc.3 mc.1 mc.2 > mc.out 2>&1 || bad "combine mc: $(cat mc.out)"
+cmp -s mc.key master.bin || bad "split --from master: the components do not rebuild the master key"
+# the dup key (id 0c, not sensitive): read with C_GetAttributeValue, and
+# 2-of-3 Shamir; its value by pkcs11-tool's KCV
+$KX split $P -n 3 -m 2 -a aes --from "pkcs11:token=mfr;object=dup;id=%0C" \
+    -p dc > ds.out 2> ds.err || bad "split --from dup: $(cat ds.err)"
+grep -q '^key read from token mfr: read with C_GetAttributeValue (extractable, not sensitive); its KCV matches' ds.out ||
+    bad "split --from dup: $(cat ds.out)"
+set -- dc.*
+$KX combine -o dc.key "$1" "$3" > dcc.out 2>&1 || bad "combine dc: $(cat dcc.out)"
+[ "$(head -c 16 /dev/zero | openssl enc -aes-128-ecb -nopad \
+    -K "$(od -An -tx1 dc.key | tr -d ' \n')" | od -An -tx1 | tr -d ' \n' |
+    cut -c1-6 | tr a-f A-F)" = "$want" ] ||
+    bad "split --from dup: the components do not rebuild the token's key"
+expect split-locked 1 '^kmsxchg: split: key locked is not extractable in token mfr \(CKA_EXTRACTABLE false\): its value stays in the token$' \
+    $KX split $P -n 3 --from 'pkcs11:token=mfr;object=locked' -p lc
+[ "$(grep -c . split-locked.err)" = 1 ] || bad "split-locked: $(cat split-locked.err)"
+ls lc.* >/dev/null 2>&1 && bad "split-locked: components written"
+expect split-alg 1 '^kmsxchg: split: --alg tdea: the key in the token is aes$' \
+    $KX split $P -n 3 -a tdea --from 'pkcs11:token=mfr;object=master' -p ac
+ls ac.* >/dev/null 2>&1 && bad "split-alg: components written"
+expect split-both 2 'give one of --key and --from' \
+    $KX split $P -n 3 --key file:t.key --from 'pkcs11:token=mfr;object=master' -p bc
+grep -qi "$MASTER" ms.out ms.err ds.out ds.err && bad "split --from prints a key value"
+
+# 11. RSA-OAEP transport keys (rsa-oaep-sha256: SHA-256, MGF1-SHA-256).
+# SoftHSM 2.6 has CKM_RSA_PKCS_OAEP with SHA-1 only: it refuses SHA-256
+# (CKR_ARGUMENTS_BAD) both ways.  Export then wraps in process with the
+# token's public key, for a key that is not sensitive only; import has
+# no fallback (the private key stays in the token)
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out rsa.pem \
+    2>/dev/null || bad "openssl genpkey"
+openssl pkey -in rsa.pem -pubout -out rsapub.pem
+FP=$(openssl pkey -pubin -in rsapub.pem -outform DER | openssl dgst -sha256 |
+    sed 's/.*= *//' | tr a-f A-F)
+kx_hsm_tool mfr --write-object rsapub.pem --type pubkey --label rsa \
+    --id 30 --usage-wrap >/dev/null 2>&1 || bad "pkcs11-tool: rsa public key"
+kx_hsm_tool iss --write-object rsa.pem --type privkey --label rsa \
+    --id 30 --usage-decrypt >/dev/null 2>&1 || bad "pkcs11-tool: rsa private key"
+head -c 16 master.bin > k128.bin
+kx_hsm_tool mfr --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label open128 --id 31 --extractable >/dev/null 2>&1
+kx_hsm_tool mfr --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label sens128 --id 32 --extractable --sensitive >/dev/null 2>&1
+R='pkcs11:token=mfr;object=rsa;type=public'
+nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+expect oaep-sensitive 1 'token mfr has CKM_RSA_PKCS_OAEP but not with SHA-256 and MGF1-SHA-256 \(CKR_ARGUMENTS_BAD\), which rsa-oaep-sha256 needs; key sens128 is sensitive, so it is not taken out of the token' \
+    $KX export $P --from 'pkcs11:token=mfr;object=sens128' --kek "$R" \
+    --kek-id RK -o oaep-s.xml
+[ -e oaep-s.xml ] && bad "oaep-sensitive: a document was written"
+$KX export $P --from 'pkcs11:token=mfr;object=open128' --kek "$R" \
+    --kek-id RK -o oaep.xml > oaep.out 2> oaep.err ||
+    bad "oaep export: $(cat oaep.err)"
+grep -q 'wrapped in process with the token.s RSA public key (the token lacks SHA-256 OAEP; the key is not sensitive) under RK as rsa-oaep-sha256' oaep.out ||
+    bad "oaep export status: $(cat oaep.out)"
+grep -q 'warning: key open128: token mfr has CKM_RSA_PKCS_OAEP but not with SHA-256 .*so it was read and wrapped in process' oaep.err ||
+    bad "oaep export: no warning: $(cat oaep.err)"
+grep -q '<Algorithm>rsa-oaep-sha256</Algorithm>' oaep.xml || bad "oaep export: form"
+grep -q "<Kcv>$FP</Kcv>" oaep.xml || bad "oaep export: transport key fingerprint is not $FP"
+[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "oaep export: mfr changed"
+# python-cryptography opens it with the private key: SHA-256, MGF1-SHA-256
+got=$(/usr/bin/python3 -c "
+import re
+from cryptography.hazmat.primitives import serialization, hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+k = serialization.load_pem_private_key(open('rsa.pem', 'rb').read(), None)
+d = re.search(r'<Data>(.*)</Data>', open('oaep.xml').read()).group(1)
+print(k.decrypt(bytes.fromhex(d), padding.OAEP(padding.MGF1(hashes.SHA256()),
+    hashes.SHA256(), None)).hex().upper())")
+[ "$got" = "$(printf '%s' "$MASTER" | cut -c1-32)" ] ||
+    bad "oaep export: python-cryptography does not unwrap the key"
+# import: SoftHSM cannot unwrap SHA-256 OAEP; clear error, iss unchanged
+expect oaep-import 1 'token iss has CKM_RSA_PKCS_OAEP but not with SHA-256 and MGF1-SHA-256 \(CKR_ARGUMENTS_BAD\), which rsa-oaep-sha256 needs: open128 is not imported' \
+    $KX import $P --to 'pkcs11:token=iss' \
+    --kek 'pkcs11:token=iss;object=rsa;type=private' oaep.xml
+has_line() { grep -q "$2" "$1.err" || bad "$1: $(cat "$1.err")"; }
+has_line oaep-import 'import refused: token iss unchanged'
+expect oaep-import-public 2 'a public key; import unwraps with the private key \(type=private\)' \
+    $KX import $P --to 'pkcs11:token=mfr' --kek "$R" oaep.xml
+expect oaep-wrong-rsa 1 'KX135.*the RSA key rsa in token iss is not transport key RK' \
+    $KX import $P --to 'pkcs11:token=iss' \
+    --kek 'pkcs11:token=iss;object=rsa;type=private' \
+    "$(sed "s/<Kcv>$FP</<Kcv>$(printf '%064d' 0)</" oaep.xml > oaep-fp.xml &&
+    echo oaep-fp.xml)"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"

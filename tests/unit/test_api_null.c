@@ -203,6 +203,7 @@ M(m_p11_export, USE(kx_p11_export(NULL, "pkcs11:", NULL, &doc, NULL)))
 M(m_p11_import, USE(kx_p11_import(NULL, doc, "pkcs11:", NULL, NULL, NULL)))
 M(m_p11_store, USE(kx_p11_store(NULL, s, KX_ALG_AES, KX_KCV_GP_AES, u8, 3,
     NULL, NULL)))
+M(m_p11_read, USE(kx_p11_read(NULL, NULL, NULL, NULL, NULL, NULL)))
 M(m_key_wrapped, USE(kx_key_wrapped(NULL, NULL)))
 #undef M
 
@@ -329,6 +330,7 @@ static const struct {
 	E(m_p11_export, "kx_p11_export"),
 	E(m_p11_import, "kx_p11_import"),
 	E(m_p11_store, "kx_p11_store"),
+	E(m_p11_read, "kx_p11_read"),
 	E(m_key_wrapped, "kx_key_wrapped"),
 };
 #undef E

@@ -1,0 +1,163 @@
+#!/bin/sh
+# faults.sh - what a real HSM may do and SoftHSM never does (issue 10,
+# item 7): refuse single attributes of a template, and run full.  The
+# test module tests/hsm/faultp11.c forwards to SoftHSM and injects those
+# faults.  Every refused attribute is named on a line of its own (fail
+# closed, nothing silently dropped); a full token gives one clear line;
+# afterwards both tokens hold exactly the objects they held before
+# (pkcs11-tool on the real module lists no new object).  The module's
+# log also shows the OAEP parameters asked of the token.
+set -eu
+. "${KX_SRCDIR:?}/tests/interop/peers.sh"
+. "$SRC/tests/hsm/softhsm.sh"
+kx_need "$KX" openssl
+F=$KX_BUILDDIR/tests/hsm/.libs/faultp11.so
+[ -f "$F" ] || { echo "FAIL: $F not built (make check builds it)"; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/kx-faults.XXXXXX")
+trap '[ -n "${KX_KEEP:-}" ] || rm -rf "$T"' EXIT
+cd "$T"
+kx_hsm_setup "$T/hsm"
+kx_hsm_token mfr
+kx_hsm_token iss
+KX_FAULT_MODULE=$KX_P11_MODULE
+export KX_FAULT_MODULE
+# through the fault module; the real one for the set-up and the checks
+P="--module $F --pin-source file:$T/hsm/pin"
+R="--module $KX_P11_MODULE --pin-source file:$T/hsm/pin"
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+TK=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
+printf '%s' "$TK" | sed 's/../\\x&/g' | xargs -0 printf > tk.bin
+printf '%s\n' "$TK" > t.key
+chmod 600 t.key
+kx_hsm_tool mfr --keygen --key-type AES:32 --label master --id 0a \
+    --sensitive --extractable >/dev/null 2>&1
+for tok in mfr iss; do
+	kx_hsm_tool $tok --write-object tk.bin --type secrkey \
+	    --key-type AES:32 --label tk --id 01 >/dev/null 2>&1
+done
+$KX export $R --from 'pkcs11:token=mfr;object=master' \
+    --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 -o master.xml \
+    > export.out 2>&1 || bad "export: $(cat export.out)"
+# three keys, bound under the file transport key (imported in process
+# and moved into the token under a session key, one by one)
+printf '404142434445464748494A4B4C4D4E4F\n' > k1
+printf '505152535455565758595A5B5C5D5E5F\n' > k2
+printf '606162636465666768696A6B6C6D6E6F\n' > k3
+chmod 600 k1 k2 k3
+$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
+    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
+    --key ISD-KVN30-DEK=file:k3 --kek file:t.key --kek-alg aes \
+    --kek-id TK1 --now 2026-02-01 -o three.xml > three.out 2>&1 ||
+    bad "export of three keys: $(cat three.out)"
+
+nm=$(kx_hsm_count mfr)
+ni=$(kx_hsm_count iss)
+[ "$nm" = 2 ] && [ "$ni" = 1 ] || bad "set-up: mfr $nm, iss $ni objects"
+# expect NAME RC CMD...: exit code; both tokens as they were; no key
+# value on either stream
+expect() {
+	kx_hsm_run "$@"
+	[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "$_n: mfr changed"
+	[ "$(kx_hsm_count iss)" = "$ni" ] ||
+	    bad "$_n: iss changed: $(kx_hsm_count iss) objects, were $ni"
+	grep -qi "$TK\|4041424344\|5051525354\|6061626364" "$_n.out" \
+	    "$_n.err" && bad "$_n: a key value is printed"
+	return 0
+}
+# has NAME REGEX: a line of NAME's stderr matches
+has() { grep -Eq "$2" "$1.err" || bad "$1: no line '$2': $(cat "$1.err")"; }
+
+# 1. refused attributes, in-token unwrap: each one named, nothing made
+expect refuse 1 env KX_FAULT_REFUSE=CKA_DERIVE,CKA_ID \
+    $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
+    master.xml
+has refuse '^master.xml: error: key master: token iss will not take CKA_ID as the profile says it \(CKR_ATTRIBUTE_TYPE_INVALID\)$'
+has refuse '^master.xml: error: key master: token iss will not take CKA_DERIVE as the profile says it \(CKR_ATTRIBUTE_TYPE_INVALID\)$'
+[ "$(grep -c 'will not take' refuse.err)" = 2 ] ||
+    bad "refuse: not exactly two refused attributes: $(cat refuse.err)"
+has refuse 'import refused: token iss unchanged'
+kx_hsm_show iss master | grep -q . && bad "refuse: a key master is in iss"
+
+# the same with CKR_TEMPLATE_INCONSISTENT, for the validity dates of a
+# bound key moved in under a session key
+sed 's|<Cryptoperiod>|<NotBefore>2026-01-01T00:00:00Z</NotBefore><NotAfter>2026-12-31T23:59:59Z</NotAfter><Cryptoperiod>|' \
+    "$SRC/profiles/templates/gp-scp03-isd-enc.xml" > dated.xml
+$KX export --template dated.xml --key ISD-SCP03-ENC=file:k1 \
+    --kek file:t.key --kek-alg aes --kek-id TK1 --now 2026-02-01 \
+    -o dated-x.xml > dexport.out 2>&1 || bad "dated export: $(cat dexport.out)"
+expect refuse-dates 1 env KX_FAULT_REFUSE=CKA_START_DATE,CKA_END_DATE \
+    KX_FAULT_RV=inconsistent $KX import $P --to 'pkcs11:token=iss' \
+    --kek file:t.key --now 2026-02-01 dated-x.xml
+has refuse-dates 'token iss will not take CKA_START_DATE as the profile says it \(CKR_TEMPLATE_INCONSISTENT\)$'
+has refuse-dates 'token iss will not take CKA_END_DATE as the profile says it \(CKR_TEMPLATE_INCONSISTENT\)$'
+[ "$(grep -c 'will not take' refuse-dates.err)" = 2 ] ||
+    bad "refuse-dates: $(cat refuse-dates.err)"
+
+# a ceremony key into a token that will not take CKA_WRAP
+$KX split -n 3 -k file:t.key -a aes -p tkc > split.out 2>&1 ||
+    bad "split: $(cat split.out)"
+expect refuse-store 1 env KX_FAULT_REFUSE=CKA_WRAP \
+    $KX combine $P --to 'pkcs11:token=iss;object=tk2' tkc.1 tkc.2 tkc.3
+has refuse-store 'token iss will not take CKA_WRAP as the profile says it'
+[ "$(grep -c 'will not take' refuse-store.err)" = 1 ] ||
+    bad "refuse-store: $(cat refuse-store.err)"
+
+# 2. a full token: one clear line, nothing left behind
+expect full 2 env KX_FAULT_FULL_AFTER=0 $KX import $P \
+    --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' master.xml
+has full 'token iss is full \(CKR_DEVICE_MEMORY\): no room for master'
+# full at the third of three keys (a session key and the key are 2
+# objects each): the two keys already in are taken out again
+expect full-third 2 env KX_FAULT_FULL_AFTER=4 $KX import $P \
+    --to 'pkcs11:token=iss' --kek file:t.key --now 2026-02-01 three.xml
+has full-third 'token iss is full \(CKR_DEVICE_MEMORY\): no room for '
+has full-third 'import refused: token iss unchanged'
+for k in 'key set 30 ENC' 'key set 30 MAC' 'key set 30 DEK'; do
+	kx_hsm_tool iss --list-objects 2>/dev/null | grep -q "$k" &&
+	    bad "full-third: $k left in iss"
+done
+expect full-store 2 env KX_FAULT_FULL_AFTER=0 \
+    $KX combine $P --to 'pkcs11:token=iss;object=tk2' tkc.1 tkc.2 tkc.3
+has full-store 'token iss is full \(CKR_DEVICE_MEMORY\): no room for tk2'
+has full-store '^kmsxchg: combine: token iss unchanged'
+[ "$(grep -c . full-store.err)" = 2 ] || bad "full-store: $(cat full-store.err)"
+
+# 3. what is asked of the token for rsa-oaep-sha256: CKM_RSA_PKCS_OAEP
+# (0x9) with CKM_SHA256 (0x250), CKG_MGF1_SHA256 (0x2), CKZ_DATA_SPECIFIED
+# (0x1), on export (C_WrapKey) and import (C_UnwrapKey); SoftHSM answers
+# CKR_ARGUMENTS_BAD (0x7) both times
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out rsa.pem \
+    2>/dev/null || bad "openssl genpkey"
+openssl pkey -in rsa.pem -pubout -out rsapub.pem
+kx_hsm_tool mfr --write-object rsapub.pem --type pubkey --label rsa \
+    --id 30 --usage-wrap >/dev/null 2>&1 || bad "pkcs11-tool: rsa public key"
+kx_hsm_tool iss --write-object rsa.pem --type privkey --label rsa \
+    --id 30 --usage-decrypt >/dev/null 2>&1 || bad "pkcs11-tool: rsa private key"
+printf '404142434445464748494A4B4C4D4E4F' | sed 's/../\\x&/g' |
+    xargs -0 printf > k128.bin
+kx_hsm_tool mfr --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label open128 --id 31 --extractable >/dev/null 2>&1
+nm=$(kx_hsm_count mfr)
+ni=$(kx_hsm_count iss)
+KX_FAULT_LOG=$T/p11.log $KX export $P \
+    --from 'pkcs11:token=mfr;object=open128' \
+    --kek 'pkcs11:token=mfr;object=rsa;type=public' --kek-id RK \
+    -o oaep.xml > oaep.out 2>&1 || bad "oaep export: $(cat oaep.out)"
+expect oaep-import 1 env KX_FAULT_LOG=$T/p11.log $KX import $P \
+    --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=rsa;type=private' \
+    oaep.xml
+has oaep-import 'but not with SHA-256 and MGF1-SHA-256 \(CKR_ARGUMENTS_BAD\)'
+printf '%s\n' 'C_WrapKey mech=0x9 hash=0x250 mgf=0x2 source=0x1 -> rv=0x7' \
+    'C_UnwrapKey mech=0x9 hash=0x250 mgf=0x2 source=0x1 -> rv=0x7' > p11.want
+cmp -s p11.want "$T/p11.log" || bad "OAEP parameters asked of the token: $(cat "$T/p11.log")"
+
+# 4. the fault module itself: without faults the same import works
+$KX import $P --to 'pkcs11:token=iss' --kek file:t.key --now 2026-02-01 \
+    three.xml > ok.out 2>&1 || bad "import through the module: $(cat ok.out)"
+[ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "import through the module: $(kx_hsm_count iss) objects"
+
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "faults: all checks passed"
