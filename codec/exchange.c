@@ -1325,69 +1325,23 @@ rewrap_one(void *arg, size_t i, const kx_secret *value, const kx_buf *aad,
 }
 
 /*
- * Import and store in one pass: the rules of the import phase (which hold
- * every rule of the rewrap phase, with the same plan), one unwrap and one
- * wrap under the storage key per key; cb sees each key as received, then
- * the document takes the new values.
+ * Every key of doc from `from` to `to` (as o->kek_id), after the rules of
+ * phase passed, verifying each key as it is opened; then cb (when not
+ * NULL) sees each key as received, and the document takes the new values
+ * and the new transport key as its only one.  All or nothing.
  */
-int
-kx_import_store(kx_doc *doc, const kx_secret *kek, const kx_secret *storage,
-    const kx_xchg_opts *o, kx_key_cb cb, void *arg, kx_diag *d)
+static int
+move_all(kx_doc *doc, const kx_secret *from, const kx_secret *to,
+    enum kx_phase phase, const char *what, const kx_xchg_opts *o,
+    kx_key_cb cb, void *arg, kx_diag *d)
 {
 	struct xcache c = { 0 };
 	struct rewrap w;
 	size_t i;
 	int r;
 
-	if (doc == NULL || kek == NULL || storage == NULL || o == NULL ||
-	    o->kek_id == NULL || cb == NULL)
-		kxi_misuse(__func__, "NULL argument");
 	memset(&w, 0, sizeof(w));
-	if ((r = kek_alg(storage, o->kek_alg, "storage key", &w.alg, d)) !=
-	    KX_OK)
-		return r;
-	c.from = kek;
-	c.to = storage;
-	w.doc = doc;
-	w.c = &c;
-	w.vals = kxi_alloc(&doc->arena, doc->nkeys * sizeof(*w.vals));
-	w.to_id = kxi_strdup(&doc->arena, o->kek_id);
-	if ((w.vals == NULL && doc->nkeys > 0) || w.to_id == NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = verify_all(doc, &c, KX_PHASE_IMPORT, o, rewrap_one, &w,
-	    d)) != KX_OK)
-		goto out;
-	for (i = 0; i < doc->nkeys; i++)
-		if ((r = cb(arg, doc, i, NULL, d)) != KX_OK)
-			goto out;
-	doc->ntks = 0;
-	if ((r = set_tk(doc, w.to_id, storage, w.alg, o, d)) != KX_OK)
-		goto out;
-	for (i = 0; i < doc->nkeys; i++)
-		doc->keys[i].value = w.vals[i];
-	r = KX_OK;
-out:
-	xcache_free(&c);
-	return r;
-}
-
-int
-kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
-    const kx_xchg_opts *o, kx_diag *d)
-{
-	struct xcache c = { 0 };
-	struct rewrap w;
-	size_t i;
-	int r;
-
-	if (doc == NULL || from == NULL || to == NULL || o == NULL ||
-	    o->kek_id == NULL)
-		kxi_misuse(__func__, "NULL argument");
-	memset(&w, 0, sizeof(w));
-	if ((r = kek_alg(to, o->kek_alg, "new transport key", &w.alg, d)) !=
-	    KX_OK)
+	if ((r = kek_alg(to, o->kek_alg, what, &w.alg, d)) != KX_OK)
 		return r;
 	c.from = from;
 	c.to = to;
@@ -1400,9 +1354,11 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = verify_all(doc, &c, KX_PHASE_REWRAP, o, rewrap_one, &w,
-	    d)) != KX_OK)
+	if ((r = verify_all(doc, &c, phase, o, rewrap_one, &w, d)) != KX_OK)
 		goto out;
+	for (i = 0; cb != NULL && i < doc->nkeys; i++)
+		if ((r = cb(arg, doc, i, NULL, d)) != KX_OK)
+			goto out;
 	/* Drop the old transport keys no key refers to any more. */
 	doc->ntks = 0;
 	if ((r = set_tk(doc, w.to_id, to, w.alg, o, d)) != KX_OK)
@@ -1413,6 +1369,33 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 out:
 	xcache_free(&c);
 	return r;
+}
+
+/*
+ * Import and store in one pass: the rules of the import phase (which hold
+ * every rule of the rewrap phase, with the same plan), one unwrap and one
+ * wrap under the storage key per key.
+ */
+int
+kx_import_store(kx_doc *doc, const kx_secret *kek, const kx_secret *storage,
+    const kx_xchg_opts *o, kx_key_cb cb, void *arg, kx_diag *d)
+{
+	if (doc == NULL || kek == NULL || storage == NULL || o == NULL ||
+	    o->kek_id == NULL || cb == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return move_all(doc, kek, storage, KX_PHASE_IMPORT, "storage key", o,
+	    cb, arg, d);
+}
+
+int
+kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, kx_diag *d)
+{
+	if (doc == NULL || from == NULL || to == NULL || o == NULL ||
+	    o->kek_id == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return move_all(doc, from, to, KX_PHASE_REWRAP, "new transport key",
+	    o, NULL, NULL, d);
 }
 
 /* ---- rewrap one key at a time ------------------------------------- */
