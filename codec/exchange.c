@@ -75,6 +75,46 @@ kx_doc_format(const kx_doc *doc)
 	return doc == NULL ? KX_FMT_AUTO : doc->source_format;
 }
 
+int
+kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
+{
+	enum kx_alg a;
+	size_t i, j;
+
+	if (doc == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if ((kxi_doc_caps(doc) & KX_CAP_TK_ALG) != 0)
+		return KX_FAIL(d, KX_EUSAGE, "%s names its transport keys' "
+		    "algorithms (only a GP KeyProfile records the mode alone)",
+		    doc->source ? doc->source : "the document");
+	if (bits % 8 != 0 || kx_alg_for_len(KX_ALG_AES, bits / 8, &a) !=
+	    KX_OK)
+		return KX_FAIL(d, KX_EUSAGE, "an AES transport key has 128, "
+		    "192 or 256 bits, not %u", bits);
+	/* every value first: nothing changes when one is refused */
+	for (j = 0; j < doc->nkeys; j++) {
+		const kx_key *k = &doc->keys[j];
+
+		if (k->value.form == KX_VALUE_WRAPPED &&
+		    k->value.alg == KX_WRAP_TDEA_ECB)
+			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
+			    k->prof.id, "the value is ECB-encrypted (GP "
+			    "TransportKey/@Algorithm ECB): GP encrypts key "
+			    "data under an AES key in CBC mode (SCP03), so "
+			    "the transport key cannot be AES");
+	}
+	for (i = 0; i < doc->ntks; i++) {
+		doc->tks[i].alg = KX_ALG_AES;
+		doc->tks[i].length_bits = bits;
+	}
+	for (j = 0; j < doc->nkeys; j++)
+		if (doc->keys[j].value.form == KX_VALUE_WRAPPED &&
+		    doc->keys[j].value.alg == KX_WRAP_TDEA_CBC)
+			doc->keys[j].value.alg = KX_WRAP_AES_CBC;
+	return KX_OK;
+}
+
 long
 kx_doc_find_key(const kx_doc *doc, const char *id)
 {
@@ -117,6 +157,32 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 	if (kx_alg_for_len(KX_ALG_AES, n, alg) != KX_OK)
 		return KX_FAIL(d, KX_EINPUT, "the %s must be an AES key of 16, "
 		    "24 or 32 bytes (got %zu bytes)", what, n);
+	return KX_OK;
+}
+
+/*
+ * The algorithm and strength-relevant length of export's transport key:
+ * an RSA public key (PEM) for rsa-aes-kwp (o->kek_alg rsa or none), else
+ * as kek_alg says.
+ */
+static int
+export_kek(const kx_secret *kek, const kx_xchg_opts *o, enum kx_alg *alg,
+    unsigned *bits, kx_diag *d)
+{
+	int r;
+
+	if (o == NULL || o->wrap != KX_WRAP_RSA_AES_KWP) {
+		*bits = (unsigned)kx_secret_len(kek) * 8;
+		return kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
+		    "transport key", alg, d);
+	}
+	if (o->kek_alg != KX_ALG_NONE && o->kek_alg != KX_ALG_RSA)
+		return KX_FAIL(d, KX_EUSAGE, "export: rsa-aes-kwp wraps under "
+		    "an RSA public key, not %s", kx_name(KX_ENUM_ALG,
+		    o->kek_alg));
+	*alg = KX_ALG_RSA;
+	if ((r = kxi_rsa_bits(kek, bits, d)) != KX_OK)
+		return r;
 	return KX_OK;
 }
 
@@ -560,6 +626,14 @@ set_tk(kx_doc *doc, const char *id, const kx_secret *kek, enum kx_alg alg,
 	t->loc.off = -1;
 	t->id = kxi_strdup(&doc->arena, id);
 	t->alg = alg;
+	if (alg == KX_ALG_RSA) {
+		/* a public key: its length, no KCV (OAEP and the keys' own
+		 * KCVs decide on import) */
+		if ((r = kxi_rsa_bits(kek, &t->length_bits, d)) != KX_OK)
+			return r;
+		return t->id == NULL ? KX_FAIL(d, KX_ENOMEM,
+		    "out of memory") : KX_OK;
+	}
 	t->length_bits = (unsigned)kx_secret_len(kek) * 8;
 	t->kcv_method = kx_kcv_default_method(alg);
 	if ((r = kx_kcv_compute(alg, t->kcv_method, kek, kcv, sizeof(kcv),
@@ -594,13 +668,17 @@ make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
 {
 	int r;
 
-	if ((r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
-	    phase == KX_PHASE_IMPORT ? "storage key" : phase ==
-	    KX_PHASE_REWRAP ? "new transport key" : "transport key",
-	    &plan->alg, d)) != KX_OK)
+	if (phase == KX_PHASE_EXPORT)
+		r = export_kek(kek, o, &plan->alg, &plan->bits, d);
+	else {
+		plan->bits = (unsigned)kx_secret_len(kek) * 8;
+		r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
+		    phase == KX_PHASE_IMPORT ? "storage key" :
+		    "new transport key", &plan->alg, d);
+	}
+	if (r != KX_OK)
 		return r;
 	plan->kek_id = kek_id;
-	plan->bits = (unsigned)kx_secret_len(kek) * 8;
 	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
 	    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan->alg);
 	return KX_OK;
@@ -683,11 +761,13 @@ out:
 }
 
 /*
- * The GP-native cryptogram of value under a TDEA kek (tdea-ecb, or
- * tdea-cbc with a zero IV) into *val: not bound (kx_xchg_opts.wrap).
+ * An unbound value under kek (kx_xchg_opts.wrap) into *val: the GP-native
+ * cryptogram (tdea-ecb or tdea-cbc with a zero IV under a TDEA kek;
+ * aes-cbc with a zero ICV under an AES one), or rsa-aes-kwp under an RSA
+ * public key (the cloud-KMS import form).
  */
 static int
-gp_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
+unbound_value(kx_doc *doc, enum kx_wrap_alg w, const kx_secret *value,
     const kx_secret *kek, const char *kek_id, kxi_keyval *val, kx_diag *d)
 {
 	kx_buf out = { 0 };
@@ -741,6 +821,23 @@ kxi_export_header(kx_doc *doc, const kx_xchg_opts *o, kx_diag *d)
 	    KX_OK;
 }
 
+/*
+ * Why key k cannot leave as an unbound value in form w (NULL: it can): a
+ * private key leaves as PKCS#8, bound or in rsa-aes-kwp; an unbound
+ * value's only check is its KCV, which an hmac key has no method for.
+ */
+static const char *
+unbound_unfit(const kx_key *k, enum kx_wrap_alg w)
+{
+	if (w == KX_WRAP_NONE)
+		return NULL;
+	if (is_asym(k->prof.alg))
+		return w == KX_WRAP_RSA_AES_KWP ? NULL : "leaves as PKCS#8 "
+		    "under a bound wrap or in rsa-aes-kwp";
+	return has_kcv(k->prof.alg) ? NULL : "has no KCV to check an unbound "
+	    "value by: it leaves bound only";
+}
+
 int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
@@ -750,6 +847,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	struct xcache c;
 	size_t i, n;
 	enum kx_alg alg, kek_a;
+	unsigned kek_bits;
+	const char *why;
 	int r = KX_EINTERNAL;
 
 	if (doc == NULL || kek == NULL || o == NULL || o->kek_id == NULL)
@@ -759,14 +858,17 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    nvalues, doc->nkeys);
 	if (doc->nkeys == 0)
 		return KX_FAIL(d, KX_EINPUT, "no key to export");
-	if ((r = kek_alg(kek, o->kek_alg, "transport key", &kek_a, d)) !=
-	    KX_OK)
+	if ((r = export_kek(kek, o, &kek_a, &kek_bits, d)) != KX_OK)
 		return r;
-	if (o->wrap != KX_WRAP_NONE && ((o->wrap != KX_WRAP_TDEA_ECB &&
-	    o->wrap != KX_WRAP_TDEA_CBC) || !is_tdea(kek_a)))
+	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_RSA_AES_KWP &&
+	    (o->wrap == KX_WRAP_AES_CBC ? kek_a != KX_ALG_AES :
+	    (o->wrap != KX_WRAP_TDEA_ECB && o->wrap != KX_WRAP_TDEA_CBC) ||
+	    !is_tdea(kek_a)))
 		return KX_FAIL(d, KX_EUSAGE, "export: an unbound value is "
-		    "tdea-ecb or tdea-cbc under a TDEA transport key (the GP "
-		    "form), not %s under %s", kx_name(KX_ENUM_WRAP_ALG, o->wrap),
+		    "tdea-ecb or tdea-cbc under a TDEA transport key, "
+		    "aes-cbc under an AES one (the GP forms) or rsa-aes-kwp "
+		    "under an RSA public key, not %s under %s",
+		    kx_name(KX_ENUM_WRAP_ALG, o->wrap),
 		    kx_name(KX_ENUM_ALG, kek_a));
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		return r;
@@ -780,12 +882,11 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 		size_t vlen = kx_secret_len(values[i]);
 
-		if (is_asym(k->prof.alg) && o->wrap != KX_WRAP_NONE) {
+		if ((why = unbound_unfit(k, o->wrap)) != NULL) {
 			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
-			    k->prof.id, "an %s key leaves as PKCS#8 under a "
-			    "bound wrap, not as a %s cryptogram",
-			    kx_name(KX_ENUM_ALG, k->prof.alg),
+			    k->prof.id, "an %s key %s, not as a %s value",
+			    kx_name(KX_ENUM_ALG, k->prof.alg), why,
 			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 			goto out;
 		}
@@ -840,8 +941,9 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++)
-		if ((r = o->wrap != KX_WRAP_NONE ? gp_value(doc, o->wrap,
-		    values[i], kek, o->kek_id, &doc->keys[i].value, d) :
+		if ((r = o->wrap != KX_WRAP_NONE ? unbound_value(doc,
+		    o->wrap, p8[i] != NULL ? p8[i] : values[i], kek,
+		    o->kek_id, &doc->keys[i].value, d) :
 		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
 		    values[i], &c, kek_a, o->kek_id, NULL, NULL, &doc->arena,
 		    &doc->keys[i].value, d)) != KX_OK)
@@ -1026,6 +1128,7 @@ is_unbound(enum kx_wrap_alg w)
 	case KX_WRAP_AES_KWP:
 	case KX_WRAP_TDEA_ECB:
 	case KX_WRAP_TDEA_CBC:
+	case KX_WRAP_AES_CBC:
 	case KX_WRAP_RSA_OAEP_SHA256:
 	case KX_WRAP_RSA_AES_KWP:
 		return 1;
@@ -1034,29 +1137,44 @@ is_unbound(enum kx_wrap_alg w)
 	}
 }
 
-/* TDEA-CBC with the IV the document gives (GP AlgorithmParameters). */
+/*
+ * TDEA-CBC or AES-CBC with the IV the document gives (GP
+ * AlgorithmParameters).
+ */
 static int
-tdea_cbc_iv(const kx_secret *kek, const kxi_keyval *val, kx_secret **out,
+cbc_iv(const kx_secret *kek, const kxi_keyval *val, kx_secret **out,
     kx_diag *d)
 {
-	uint8_t k24[24];
+	const char *what = kx_name(KX_ENUM_WRAP_ALG, val->alg);
+	size_t bs = val->alg == KX_WRAP_AES_CBC ? 16 : 8;
+	size_t kl = kx_secret_len(kek);
+	uint8_t kb[32];	/* the AES key, or TDEA's K1 K2 K3 */
+	char name[32];
 	int r;
 
-	if (kxi_tdea_key24(kx_secret_data(kek), kx_secret_len(kek), k24) !=
-	    KX_OK || kx_secret_len(kek) == 8)
-		return KX_FAIL(d, KX_EINPUT, "tdea-cbc: the KEK must be 16 or "
-		    "24 bytes");
-	if (val->data.n == 0 || val->data.n % 8 != 0)
-		r = KX_FAIL(d, KX_ECRYPTO, "tdea-cbc: wrapped length %zu is "
-		    "not a multiple of 8", val->data.n);
+	if (bs == 16) {
+		if (kl != 16 && kl != 24 && kl != 32)
+			return KX_FAIL(d, KX_EINPUT, "aes-cbc: the KEK must "
+			    "be 16, 24 or 32 bytes");
+		snprintf(name, sizeof(name), "AES-%zu-CBC", kl * 8);
+		memcpy(kb, kx_secret_data(kek), kl);
+	} else {
+		if (kxi_tdea_key24(kx_secret_data(kek), kl, kb) != KX_OK ||
+		    kl == 8)
+			return KX_FAIL(d, KX_EINPUT, "tdea-cbc: the KEK must "
+			    "be 16 or 24 bytes");
+		snprintf(name, sizeof(name), "DES-EDE3-CBC");
+	}
+	if (val->data.n == 0 || val->data.n % bs != 0)
+		r = KX_FAIL(d, KX_ECRYPTO, "%s: wrapped length %zu is not a "
+		    "multiple of %zu", what, val->data.n, bs);
 	else if ((r = kx_secret_new(val->data.n, out)) == KX_OK &&
-	    (r = kxi_cipher_once("DES-EDE3-CBC", 0, k24, val->iv.p, 1,
-	    val->data.p, val->data.n, kx_secret_mut(*out), NULL,
-	    "tdea-cbc", d)) != KX_OK) {
+	    (r = kxi_cipher_once(name, 0, kb, val->iv.p, 1, val->data.p,
+	    val->data.n, kx_secret_mut(*out), NULL, what, d)) != KX_OK) {
 		kx_secret_free(*out);
 		*out = NULL;
 	}
-	OPENSSL_cleanse(k24, sizeof(k24));
+	OPENSSL_cleanse(kb, sizeof(kb));
 	return r;
 }
 
@@ -1079,8 +1197,13 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n != 0 && val->iv.n != 8)
 		r = KX_FAIL(why, KX_ESYNTAX, "a TDEA-CBC IV has 8 bytes, not "
 		    "%zu", val->iv.n);
-	else if (val->alg == KX_WRAP_TDEA_CBC && val->iv.n == 8)
-		r = tdea_cbc_iv(kek, val, out, why);
+	else if (val->alg == KX_WRAP_AES_CBC && val->iv.n != 0 &&
+	    val->iv.n != 16)
+		r = KX_FAIL(why, KX_ESYNTAX, "an AES-CBC IV has 16 bytes, not "
+		    "%zu", val->iv.n);
+	else if ((val->alg == KX_WRAP_TDEA_CBC ||
+	    val->alg == KX_WRAP_AES_CBC) && val->iv.n > 0)
+		r = cbc_iv(kek, val, out, why);
 	else if (val->iv.n != 0)
 		r = KX_FAIL(why, KX_ESYNTAX, "%s takes no IV",
 		    kx_name(KX_ENUM_WRAP_ALG, val->alg));

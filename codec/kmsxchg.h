@@ -238,7 +238,7 @@ enum kx_value_form { KX_VALUE_NONE = 0, KX_VALUE_WRAPPED,
 enum kx_wrap_alg { KX_WRAP_NONE = 0, KX_WRAP_AES_SIV_BOUND, KX_WRAP_TR31_D,
 	KX_WRAP_AES_KW, KX_WRAP_AES_KWP, KX_WRAP_TDEA_ECB, KX_WRAP_TDEA_CBC,
 	KX_WRAP_RSA_OAEP_SHA256, KX_WRAP_RSA_AES_KWP, KX_WRAP_TR31_B_BOUND,
-	KX_WRAP__N };
+	KX_WRAP_AES_CBC, KX_WRAP__N };
 enum kx_kcv_method { KX_KCV_NONE = 0, KX_KCV_GP_DES, KX_KCV_GP_AES,
 	KX_KCV_ZERO_BLOCK, KX_KCV_CMAC, KX_KCV_SPKI_SHA256, KX_KCV__N };
 
@@ -482,6 +482,8 @@ const char *kx_format_name(enum kx_format f);
 #define KX_CAP_BOUND	(1u << 6)	/* bound wrapped values (aes-siv-bound):
 					 * an output of export, import and
 					 * rewrap */
+#define KX_CAP_TK_ALG	(1u << 7)	/* a transport key's algorithm (GP
+					 * records the wrapping mode only) */
 /* The KX_CAP_ bits of a format; 0 for KX_FMT_AUTO and unknown values. */
 unsigned kx_format_caps(enum kx_format f);
 /* Detect a format from content (never from a file name). */
@@ -580,6 +582,10 @@ size_t kx_reader_keys(const kx_reader *r);
 /* KX_OK, or the error that made the input unreadable (an operation that
  * reads through r, such as kx_reader_rewrap, failed on the input). */
 int kx_reader_error(const kx_reader *r);
+/* The document of r read whole from its start, for an operation that needs
+ * it whole (standard input too: r keeps what it read); held to the native
+ * schema as kx_doc_read_file holds it. */
+int kx_reader_read_whole(kx_reader *r, kx_doc **out, kx_diag *d) KX_WUR;
 void kx_reader_close(kx_reader *r);
 
 /*
@@ -686,7 +692,11 @@ typedef struct kx_xchg_opts {
 	 * export: KX_WRAP_NONE (the default) binds every value
 	 * (aes-siv-bound or tr31-b-bound); KX_WRAP_TDEA_ECB or
 	 * KX_WRAP_TDEA_CBC (zero IV) writes the GP-native cryptogram under
-	 * a TDEA kek instead, for a receiver that reads GP KeyProfiles only:
+	 * a TDEA kek instead, KX_WRAP_AES_CBC (zero ICV, GP's SCP03 form;
+	 * values of a multiple of 16 bytes) under an AES kek, for a
+	 * receiver that reads GP KeyProfiles only; KX_WRAP_RSA_AES_KWP
+	 * under an RSA public key (PEM; kek_alg KX_ALG_RSA or NONE), the
+	 * form cloud KMSs import (rsa and ec keys as PKCS#8):
 	 * NOT bound (its attributes travel unprotected, the receiver can
 	 * check the KCV only); the export rules decide on it as for any
 	 * wrapped form (KX123: the profile must allow "wrapped").
@@ -729,6 +739,18 @@ const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
 const char *kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg);
 /* The format a document was read from (KX_FMT_AUTO if built in memory). */
 enum kx_format kx_doc_format(const kx_doc *doc);
+/*
+ * A document read from a format without KX_CAP_TK_ALG (a GP KeyProfile:
+ * its TransportKey records the mode only, ECB or CBC, and the reader
+ * assumes a 2-key TDEA key).  A receiver who knows the transport key is
+ * an AES key of `bits` (its own KeyProfile says SubType AES, GP 1.1.2)
+ * says so before kx_import: the transport keys become aes/bits and each
+ * value in CBC mode aes-cbc (GP's key data encryption under an AES key:
+ * AES-CBC, zero ICV, GPCS Amendment D).  An ECB value is refused (KX123:
+ * not a GP form under AES) and nothing changes; KX_EUSAGE for a document
+ * whose format names its transport keys' algorithms.
+ */
+int kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d) KX_WUR;
 /* Index of the key with this id, or -1. */
 long kx_doc_find_key(const kx_doc *doc, const char *id);
 
@@ -762,7 +784,7 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
  * and algorithm, unwrap every key verifying its binding (a known method,
  * a matching digest, AES-SIV or the TR-31 MAC: KX136, KX134) and the key's
  * KCV.  Unbound values other systems wrote (aes-kw, aes-kwp, tdea-ecb,
- * tdea-cbc, rsa-oaep-sha256, rsa-aes-kwp; a GP cryptogram) are unwrapped
+ * tdea-cbc, aes-cbc, rsa-oaep-sha256, rsa-aes-kwp; a GP cryptogram) are unwrapped
  * and must match the key's KCV, with a KX138 warning.  A binding
  * version 1 value (the profile only) verifies with a KX137 warning, and
  * KX127 then refuses keys with import sources (the sender is not

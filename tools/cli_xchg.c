@@ -131,6 +131,23 @@ kek_combine(struct cli *cli, const char *what, const struct cli_list *comps,
 	return CLI_OK;
 }
 
+int
+cli_aes_transport(struct cli *cli, struct cli_xchg *x, const char *in,
+    const struct cli_kek *kek)
+{
+	int r;
+
+	if ((kx_format_caps(kx_doc_format(x->doc)) & KX_CAP_TK_ALG) != 0 ||
+	    (kek->alg != KX_ALG_AES && (kek->alg != KX_ALG_NONE ||
+	    kx_secret_len(kek->key) != 32)))
+		return CLI_OK;
+	if ((r = kx_doc_aes_transport(x->doc, (unsigned)
+	    kx_secret_len(kek->key) * 8, x->d)) != KX_OK)
+		return cli_xchg_refused(cli, x, in, r);
+	x->xo.from_kek_alg = KX_ALG_AES;
+	return CLI_OK;
+}
+
 void
 cli_kek_free(struct cli_kek *kek)
 {

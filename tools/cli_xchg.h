@@ -94,6 +94,14 @@ int cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 int cli_xchg_stream(struct cli *cli, struct cli_xchg *x, const char *in,
     enum kx_format def, kx_reader **r);
 void cli_xchg_close(struct cli_xchg *x);
+/*
+ * A document whose format records the transport key's wrapping mode only
+ * (a GP KeyProfile) read with an AES KEK (named, or 32 bytes): its CBC
+ * values are GP's AES-CBC (kx_doc_aes_transport), and x->xo.from_kek_alg
+ * says AES.  CLI_OK when there is nothing to do.
+ */
+int cli_aes_transport(struct cli *cli, struct cli_xchg *x, const char *in,
+    const struct cli_kek *kek);
 /* Print the findings and "refused: nothing written"; exit code for r. */
 int cli_xchg_refused(struct cli *cli, struct cli_xchg *x, const char *in,
     int r);

@@ -16,7 +16,7 @@
 enum { O_PROFILE, O_TEMPLATE, O_KEY, O_KEY_PASS, O_COMPONENTS, O_KEK,
 	O_KEK_COMPONENT,
 	O_KEK_ALG, O_KEK_ID, O_RECIPIENT, O_SENDER, O_DOC_ID, O_NOW, O_POLICY, O_TO,
-	O_OUT, O_FROM, O_MODULE, O_PIN_SOURCE, O_FORCE };
+	O_WRAP, O_OUT, O_FROM, O_MODULE, O_PIN_SOURCE, O_FORCE };
 
 const struct cli_opt export_opts[] = {
 	[O_PROFILE] = { "profile", 'p', 1, "FILE",
@@ -36,7 +36,8 @@ const struct cli_opt export_opts[] = {
 	    "a component of the transport key; repeat per component" },
 	[O_KEK_ALG] = { "kek-alg", 0, 1, "ALG",
 	    "the transport key's algorithm: aes or tdea (needed for a 16- "
-	    "or 24-byte --kek)" },
+	    "or 24-byte --kek), or rsa (a PEM public key, --wrap "
+	    "rsa-aes-kwp)" },
 	[O_KEK_ID] = { "kek-id", 0, 1, "ID",
 	    "id of the transport key in the document" },
 	[O_RECIPIENT] = { "recipient", 'r', 1, "PARTY",
@@ -48,7 +49,11 @@ const struct cli_opt export_opts[] = {
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
 	    "output format carrying bound values (default xml), or gp: one "
-	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key, NOT bound" },
+	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key or AES-CBC "
+	    "under an AES key, NOT bound" },
+	[O_WRAP] = { "wrap", 0, 1, "ALG",
+	    "how values leave: bound (default) or rsa-aes-kwp (under an RSA "
+	    "public key --kek: the cloud-KMS import form, NOT bound)" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
 	[O_FROM] = { "from", 0, 1, "URI",
 	    "a key in a PKCS#11 token (pkcs11:...), wrapped in the token "
@@ -147,7 +152,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	enum kx_kcv_method m;
 	char hex[2 * KX_FINGERPRINT_LEN + 1], tplbuf[4096];
 	size_t i, n;
-	int o, r, gp = 0, ex = CLI_USAGE;
+	int o, r, gp = 0, rsa = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -178,9 +183,18 @@ cmd_export(int argc, char **argv, struct cli *cli)
 				return CLI_USAGE;
 			break;
 		case O_KEK_ALG:
-			if (cli_kek_family(cli, "kek-alg", arg, &kek_fam) !=
-			    CLI_OK)
+			if (strcmp(arg, "rsa") == 0)
+				kek_fam = KX_ALG_RSA;
+			else if (cli_kek_family(cli, "kek-alg", arg,
+			    &kek_fam) != CLI_OK)
 				return CLI_USAGE;
+			break;
+		case O_WRAP:
+			if (strcmp(arg, "rsa-aes-kwp") == 0)
+				rsa = 1;
+			else if (strcmp(arg, "bound") != 0)
+				return cli_usage(cli, "--wrap: expected bound or "
+				    "rsa-aes-kwp, got '%s'", arg);
 			break;
 		case O_KEK_ID:
 			x.xo.kek_id = arg;
@@ -232,14 +246,30 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    "--components (one of them)");
 	/*
 	 * --to gp: the GP-native form, a KeyProfile whose Value is TDEA-ECB
-	 * under its TransportKey, for receivers that read nothing else.  It
-	 * is not bound: the library writes it only when asked by name.
+	 * (or AES-CBC, zero ICV, under an AES key: SCP03) under its
+	 * TransportKey, for receivers that read nothing else.  It is not
+	 * bound: the library writes it only when asked by name.
 	 */
 	if (x.to != NULL && strcmp(x.to, "gp") == 0) {
 		gp = 1;
 		x.to = NULL;
 		x.xo.wrap = KX_WRAP_TDEA_ECB;
 	}
+	/*
+	 * --wrap rsa-aes-kwp: the form cloud KMSs import (RSA-OAEP-SHA256 of
+	 * a fresh AES-256 key, then AES-KWP of the key or its PKCS#8), under
+	 * an RSA public key; not bound either.
+	 */
+	if (rsa && (gp || (kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_RSA)))
+		return cli_usage(cli, "--wrap rsa-aes-kwp: under an RSA "
+		    "public key (--kek-alg rsa), not with --to gp or --kek-alg "
+		    "aes|tdea");
+	if (rsa) {
+		x.xo.wrap = KX_WRAP_RSA_AES_KWP;
+		kek_fam = KX_ALG_RSA;
+	} else if (kek_fam == KX_ALG_RSA)
+		return cli_usage(cli, "--kek-alg rsa goes with --wrap "
+		    "rsa-aes-kwp");
 	/* An exchange document is native XML unless --to says DER. */
 	if ((ex = cli_xchg_open(cli, &x, profile, KX_FMT_XML)) != CLI_OK)
 		goto out;
@@ -252,9 +282,6 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			    "KeyProfile), but %s holds %zu", profile, n);
 			goto out;
 		}
-		cli_warn(cli, "--to gp: the value is TDEA-ECB under the "
-		    "transport key, not bound to its profile (the receiver "
-		    "can check its KCV only)");
 	}
 	if (n == 0 || n > CLI_MAX_REPEAT) {
 		cli_error(cli, "%s: %zu keys; export takes 1 to %d", profile,
@@ -298,6 +325,19 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	    kek_fam, "kek-alg", 1, &kek)) != CLI_OK)
 		goto out;
 	x.xo.kek_alg = kek.alg;
+	if (gp) {
+		/* an AES transport key (named, or 32 bytes): AES-CBC */
+		if (kek.alg == KX_ALG_AES || (kek.alg == KX_ALG_NONE &&
+		    kx_secret_len(kek.key) == 32))
+			x.xo.wrap = KX_WRAP_AES_CBC;
+		cli_warn(cli, "--to gp: the value is %s under the transport "
+		    "key, not bound to its profile (the receiver can check "
+		    "its KCV only)", x.xo.wrap == KX_WRAP_AES_CBC ? "AES-CBC" :
+		    "TDEA-ECB");
+	}
+	if (rsa)
+		cli_warn(cli, "--wrap rsa-aes-kwp: the values are not bound to "
+		    "their profiles (the receiver can check their KCVs only)");
 	cli_audit_set(cli, KX_AF_KEK, x.xo.kek_id);
 	x.xo.kek_parts = kek.parts;
 	x.xo.kek_threshold = kek.threshold;
@@ -332,8 +372,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
 		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
-		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), gp ?
-		    "tdea-ecb (GP form, not bound)" : "bound and wrapped",
+		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), rsa ?
+		    "rsa-aes-kwp (not bound)" : gp ?
+		    (x.xo.wrap == KX_WRAP_AES_CBC ?
+		    "aes-cbc (GP form, not bound)" :
+		    "tdea-ecb (GP form, not bound)") : "bound and wrapped",
 		    x.xo.kek_id);
 	}
 	ex = CLI_OK;

@@ -360,6 +360,9 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	    kek_fam, "kek-alg", 0, &kek)) != CLI_OK)
 		goto out;
 	x.xo.from_kek_alg = kek.alg;
+	/* a GP TransportKey records the mode only: AES-CBC under AES */
+	if ((ex = cli_aes_transport(cli, &x, in, &kek)) != CLI_OK)
+		goto out;
 	if (storage_src != NULL) {
 		struct cli_list none = { 0 };
 

@@ -49,6 +49,31 @@ const struct cli_opt rewrap_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+/* The document read whole (x->doc): kx_rewrap, then write it. */
+static int
+rewrap_whole(struct cli *cli, struct cli_xchg *x, const char *in,
+    const struct cli_kek *from, const struct cli_kek *tokek)
+{
+	int r, ex;
+
+	/* a GP TransportKey records the mode only: AES-CBC under AES */
+	if ((ex = cli_aes_transport(cli, x, in, from)) != CLI_OK)
+		return ex;
+	cli_progress_begin(x, "rewrapping");
+	r = kx_rewrap(x->doc, from->key, tokek->key, &x->xo, x->d);
+	cli_progress_end(x);
+	if (r != KX_OK)
+		return cli_xchg_refused(cli, x, in, r);
+	cli_print_findings(cli, x->d, 0, in);
+	if ((ex = cli_write_doc(cli, x->doc, x->fmt, x->out, x->force)) !=
+	    CLI_OK)
+		return ex;
+	fprintf(cli_status(cli, x->out), "rewrapped %zu key%s under %s\n",
+	    kx_doc_key_count(x->doc), kx_doc_key_count(x->doc) == 1 ? "" :
+	    "s", x->xo.kek_id);
+	return CLI_OK;
+}
+
 int
 cmd_rewrap(int argc, char **argv, struct cli *cli)
 {
@@ -109,6 +134,17 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		    "required");
 	if ((ex = cli_xchg_stream(cli, &x, in, KX_FMT_AUTO, &rd)) != CLI_OK)
 		goto out;
+	if ((kx_format_caps(kx_reader_format(rd)) & KX_CAP_TK_ALG) == 0) {
+		/*
+		 * A GP document (one key; its TransportKey records the mode
+		 * only, cli_aes_transport): read whole, as before.
+		 */
+		if ((r = kx_reader_read_whole(rd, &x.doc, x.d)) != KX_OK) {
+			ex = cli_read_failed(cli, x.d, r, in);
+			goto out;
+		}
+		cli_audit_doc(cli, x.doc);
+	}
 	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
 	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps,
 	    from_fam, "from-kek-alg", 0, &from)) != CLI_OK)
@@ -118,6 +154,10 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	x.xo.from_kek_alg = from.alg;
 	x.xo.kek_alg = tokek.alg;
+	if (x.doc != NULL) {
+		ex = rewrap_whole(cli, &x, in, &from, &tokek);
+		goto out;
+	}
 	if ((ex = cli_binary_tty(cli, x.fmt, x.out)) != CLI_OK ||
 	    (ex = cli_spool_open(cli, &s)) != CLI_OK)
 		goto out;

@@ -1225,6 +1225,7 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 	case KX_WRAP_AES_SIV_BOUND:
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
+	case KX_WRAP_AES_CBC:
 		return a == KX_ALG_AES;
 	case KX_WRAP_TR31_D:
 		return a == KX_ALG_AES;		/* X9.143 version D: AES KBPK */

@@ -12,13 +12,17 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/asn1t.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -70,30 +74,127 @@ oid_text(const ASN1_OBJECT *obj, char *buf, size_t size)
 	return n <= 0 || (size_t)n >= size ? KX_EINPUT : KX_OK;
 }
 
+/*
+ * A SubjectPublicKeyInfo as d2i_X509_PUBKEY() reads it, in two steps:
+ * the ASN.1 structure by the same template as OpenSSL's
+ * (X509_PUBKEY_INTERNAL: AlgorithmIdentifier, BIT STRING), then the key
+ * by the provider decoder OpenSSL 3.0 would create for it (DER,
+ * "SubjectPublicKeyInfo", key type = the algorithm's name).  Creating
+ * that decoder is most of the cost of d2i_X509_PUBKEY() (OpenSSL 3.0
+ * builds it afresh for every key, ~80 us): here it is built once per key
+ * type and reused.  What is accepted and refused is the same.
+ */
+typedef struct {
+	X509_ALGOR *algor;
+	ASN1_BIT_STRING *public_key;
+} KXI_SPKI;
+
+ASN1_SEQUENCE(KXI_SPKI) = {
+	ASN1_SIMPLE(KXI_SPKI, algor, X509_ALGOR),
+	ASN1_SIMPLE(KXI_SPKI, public_key, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END(KXI_SPKI)
+
+/* 0: d2i_X509_PUBKEY() only (test_asym compares the two ways) */
+int kxi_spki_reuse = 1;
+
+#define SPKI_DECODERS 8
+static pthread_mutex_t spki_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char type[80];
+	OSSL_DECODER_CTX *dc;
+	EVP_PKEY *pk;		/* where dc puts its key */
+} spki_dec[SPKI_DECODERS];
+
+/*
+ * The public key of the whole DER spki of key type type, or NULL when it
+ * does not decode or the decoder leaves bytes over.
+ */
+static EVP_PKEY *
+spki_decode(const char *type, const uint8_t *spki, size_t n)
+{
+	const unsigned char *p = spki;
+	OSSL_DECODER_CTX *tmp = NULL, *dc;
+	EVP_PKEY *pk = NULL, **slot = &pk;
+	size_t i, left = n;
+
+	pthread_mutex_lock(&spki_lock);
+	for (i = 0; i < SPKI_DECODERS && spki_dec[i].dc != NULL; i++)
+		if (strcmp(spki_dec[i].type, type) == 0)
+			break;
+	if (i < SPKI_DECODERS && spki_dec[i].dc == NULL &&
+	    strlen(type) < sizeof(spki_dec[i].type)) {
+		spki_dec[i].dc = OSSL_DECODER_CTX_new_for_pkey(&spki_dec[i].pk,
+		    "DER", "SubjectPublicKeyInfo", type, EVP_PKEY_PUBLIC_KEY,
+		    NULL, NULL);
+		if (spki_dec[i].dc != NULL)
+			snprintf(spki_dec[i].type, sizeof(spki_dec[i].type),
+			    "%s", type);
+	}
+	if (i < SPKI_DECODERS && spki_dec[i].dc != NULL) {
+		dc = spki_dec[i].dc;
+		slot = &spki_dec[i].pk;
+	} else
+		dc = tmp = OSSL_DECODER_CTX_new_for_pkey(&pk, "DER",
+		    "SubjectPublicKeyInfo", type, EVP_PKEY_PUBLIC_KEY, NULL,
+		    NULL);
+	/* opportunistic, as in d2i_X509_PUBKEY(): its errors are dropped */
+	ERR_set_mark();
+	if (dc != NULL && OSSL_DECODER_from_data(dc, &p, &left) &&
+	    left != 0) {
+		EVP_PKEY_free(*slot);
+		*slot = NULL;
+	}
+	ERR_pop_to_mark();
+	pk = *slot;
+	*slot = NULL;
+	OSSL_DECODER_CTX_free(tmp);
+	pthread_mutex_unlock(&spki_lock);
+	return pk;
+}
+
 int
 kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
     kx_diag *d)
 {
 	const unsigned char *p = spki;
 	X509_PUBKEY *xpk = NULL;
+	KXI_SPKI *s = NULL;
 	const ASN1_OBJECT *aobj = NULL;
 	const void *pval = NULL;
 	X509_ALGOR *alg = NULL;
-	EVP_PKEY *pk;
+	EVP_PKEY *pk = NULL, *own = NULL;
 	BIGNUM *e = NULL;
-	char oid[80], what[80] = "";
+	/* OpenSSL 3.0's buffer for the key type (OSSL_MAX_NAME_SIZE) */
+	char oid[80], what[80] = "", type[50] = "";
 	int ptype = 0, ecpub = 0, r = KX_EINPUT;
 	size_t i;
 
 	memset(info, 0, sizeof(*info));
-	if (n == 0 || n > LONG_MAX ||
+	/*
+	 * The fast way when the key decodes; else d2i_X509_PUBKEY() itself,
+	 * for its refusals and the errors it leaves in the queue.
+	 */
+	ERR_set_mark();
+	if (kxi_spki_reuse && n != 0 && n <= LONG_MAX &&
+	    (s = (KXI_SPKI *)ASN1_item_d2i(NULL, &p, (long)n,
+	    ASN1_ITEM_rptr(KXI_SPKI))) != NULL && p == spki + n) {
+		/* as OpenSSL does, whatever OBJ_obj2txt() says */
+		(void)OBJ_obj2txt(type, (int)sizeof(type),
+		    s->algor->algorithm, 0);
+		pk = own = spki_decode(type, spki, n);
+	}
+	ERR_pop_to_mark();
+	p = spki;
+	if (pk != NULL)
+		alg = s->algor;
+	else if (n == 0 || n > LONG_MAX ||
 	    (xpk = d2i_X509_PUBKEY(NULL, &p, (long)n)) == NULL ||
 	    p != spki + n) {
 		r = KX_FAIL(d, KX_EINPUT, "not a DER SubjectPublicKeyInfo");
 		goto out;
 	}
-	if (X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, xpk) != 1 ||
-	    alg == NULL) {
+	if ((pk == NULL && X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg,
+	    xpk) != 1) || alg == NULL) {
 		r = KX_FAIL(d, KX_EINPUT, "SubjectPublicKeyInfo without an "
 		    "algorithm");
 		goto out;
@@ -134,7 +235,7 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 		snprintf(what, sizeof(what), "%s", curves[i].name);
 	}
 	/* the key itself decodes (a point on the curve, a modulus) */
-	if ((pk = X509_PUBKEY_get0(xpk)) == NULL) {
+	if (pk == NULL && (pk = X509_PUBKEY_get0(xpk)) == NULL) {
 		r = kxi_diag_openssl(d, KX_EINPUT, "SubjectPublicKeyInfo: "
 		    "the public key does not decode");
 		goto out;
@@ -153,7 +254,9 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 	r = KX_OK;
 out:
 	BN_free(e);
+	EVP_PKEY_free(own);
 	X509_PUBKEY_free(xpk);
+	ASN1_item_free((ASN1_VALUE *)s, ASN1_ITEM_rptr(KXI_SPKI));
 	return r;
 }
 

@@ -213,6 +213,7 @@ kx_wrap_strength(enum kx_wrap_alg w, enum kx_alg kek_alg, unsigned kek_bits)
 	case KX_WRAP_TR31_D:
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
+	case KX_WRAP_AES_CBC:
 		if (kek_alg != KX_ALG_AES)
 			return 0;
 		return kx_strength(kek_alg, kek_bits, KX_HASH_NONE);

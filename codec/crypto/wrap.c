@@ -6,6 +6,9 @@
  *   tdea-ecb         legacy GP DEK encryption: TDEA-ECB, no padding,
  *                    unauthenticated (GPCS 11.8.2.3)
  *   tdea-cbc         TDEA-CBC, zero IV, no padding, unauthenticated
+ *   aes-cbc          AES-CBC, zero ICV, no padding, unauthenticated: GP's
+ *                    DEK encryption of key data under an AES key (SCP03,
+ *                    GPCS Amendment D); key lengths a multiple of 16 only
  *   rsa-oaep-sha256  RSAES-OAEP, SHA-256, MGF1-SHA-256, empty label
  *                    (RFC 8017 7.1); kek = PEM key
  *   rsa-aes-kwp      RSA-OAEP-SHA256(ephemeral AES-256) || AES-KWP(key),
@@ -15,7 +18,7 @@
  *                    output V || C (doc/bound-wrap.md)
  *
  * tr31-d is not a kx_wrap mechanism (it needs the TR-31 header; the TR-31
- * spoke owns it).  Unauthenticated mechanisms (tdea-*) cannot detect a
+ * spoke owns it).  Unauthenticated mechanisms (tdea-*, aes-cbc) cannot detect a
  * wrong KEK; every other failure to unwrap is KX_ECRYPTO.  OpenSSL errors
  * go to the diag, never to stderr.
  */
@@ -116,6 +119,27 @@ tdea(int enc, int cbc, const uint8_t *kek, size_t keklen, const uint8_t *in,
 	    cbc ? iv : NULL, 1, in, inlen, out, NULL, "wrap: TDEA failed", d);
 	OPENSSL_cleanse(k24, sizeof(k24));
 	return r;
+}
+
+/* ---- AES-CBC, zero ICV (GP SCP03 key data) -------------------------- */
+static int
+aes_cbc(int enc, const uint8_t *kek, size_t keklen, const uint8_t *in,
+    size_t inlen, uint8_t *out, kx_diag *d)
+{
+	static const uint8_t icv[16];
+	char name[32];
+
+	if (!aes_kek_ok(keklen))
+		return KX_FAIL(d, KX_EINPUT, "%s aes-cbc: the KEK must be "
+		    "AES-128/192/256, not %zu bytes", enc ? "wrap" : "unwrap",
+		    keklen);
+	if (inlen == 0 || inlen % 16 != 0)
+		return KX_FAIL(d, enc ? KX_EINPUT : KX_ECRYPTO, "%s aes-cbc: "
+		    "length %zu is not a multiple of 16 (GP pads no key)",
+		    enc ? "wrap" : "unwrap", inlen);
+	aes_name(keklen, "CBC", name, sizeof(name));
+	return kxi_cipher_once(name, enc, kek, icv, 1, in, inlen, out, NULL,
+	    "wrap: AES-CBC failed", d);
 }
 
 /* ---- RSA-OAEP --------------------------------------------------------- */
@@ -617,6 +641,12 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 		n = klen;
 		r = tdea(1, alg == KX_WRAP_TDEA_CBC, kk, kklen, k, klen, o, d);
 		break;
+	case KX_WRAP_AES_CBC:
+		if ((o = OPENSSL_malloc(klen)) == NULL)
+			return KX_ENOMEM;
+		n = klen;
+		r = aes_cbc(1, kk, kklen, k, klen, o, d);
+		break;
 	case KX_WRAP_RSA_OAEP_SHA256:
 		if ((r = pem_key(kek, 0, &pk, d)) != KX_OK)
 			goto out;
@@ -717,6 +747,13 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 			goto out;
 		if ((r = tdea(0, alg == KX_WRAP_TDEA_CBC, kk, kklen, in, inlen,
 		    kx_secret_mut(s), d)) != KX_OK)
+			goto out;
+		break;
+	case KX_WRAP_AES_CBC:
+		if ((r = kx_secret_new(inlen == 0 ? 1 : inlen, &s)) != KX_OK)
+			goto out;
+		if ((r = aes_cbc(0, kk, kklen, in, inlen, kx_secret_mut(s),
+		    d)) != KX_OK)
 			goto out;
 		break;
 	case KX_WRAP_RSA_OAEP_SHA256:

@@ -39,7 +39,7 @@
  * strength/trusted KEK, import sources, provenance, permanence, split
  * threshold and dual control, relations, custodians, creator, holder,
  * reference, allowed modes, KCV methods other than gp-des, wrapped values
- * other than tdea-ecb/tdea-cbc (e.g. aes-siv-bound), binding, more than
+ * other than tdea-ecb/tdea-cbc/aes-cbc (e.g. aes-siv-bound), binding, more than
  * one key part, a split method without N, the document's recipients,
  * comment, extensions and a creation time other than the latest
  * revision's, the transport key's algorithm (other than tdea2), KCV, trust
@@ -1282,6 +1282,30 @@ struct wr {
 
 static void lost(struct wr *w, const char *fmt, ...) KX_PRINTF(2, 3);
 
+/*
+ * The cryptograms a GP Value holds under its TransportKey: TDEA ECB or
+ * CBC (GPCS 11.8.2.3), AES CBC with a zero ICV (Amendment D, SCP03).
+ */
+static int
+gp_cryptogram(enum kx_wrap_alg a)
+{
+	return a == KX_WRAP_TDEA_ECB || a == KX_WRAP_TDEA_CBC ||
+	    a == KX_WRAP_AES_CBC;
+}
+
+/*
+ * A KCV GP carries: EIGHTZEROS (gp-des), or an AES key's gp-aes (SCP03's
+ * KCV) with no KCVAlgorithm, which GP's enumeration has no name for; the
+ * reader takes a KCV without KCVAlgorithm as the family's default.  The
+ * check of an unbound cryptogram needs it.
+ */
+static int
+gp_kcv(const kx_key *k)
+{
+	return k->kcv_method == KX_KCV_GP_DES ||
+	    (k->kcv_method == KX_KCV_GP_AES && k->prof.alg == KX_ALG_AES);
+}
+
 static void
 lost(struct wr *w, const char *fmt, ...)
 {
@@ -1595,8 +1619,7 @@ report_lost(struct wr *w)
 			lost(w, "usage %s", kx_name(KX_ENUM_USAGE, (int)i));
 		}
 	}
-	if ((k->kcv.n > 0 || k->kcv_method != KX_KCV_NONE) &&
-	    k->kcv_method != KX_KCV_GP_DES)
+	if ((k->kcv.n > 0 || k->kcv_method != KX_KCV_NONE) && !gp_kcv(k))
 		lost(w, "KCV method %s", kx_name(KX_ENUM_KCV_METHOD,
 		    k->kcv_method) ? kx_name(KX_ENUM_KCV_METHOD, k->kcv_method) :
 		    "none");
@@ -1604,8 +1627,7 @@ report_lost(struct wr *w)
 		lost(w, "value binding");
 	if ((k->value.form == KX_VALUE_WRAPPED ||
 	    k->value.form == KX_VALUE_COMPONENTS) &&
-	    k->value.alg != KX_WRAP_TDEA_ECB &&
-	    k->value.alg != KX_WRAP_TDEA_CBC)
+	    !gp_cryptogram(k->value.alg))
 		lost(w, "value wrapped with %s", kx_name(KX_ENUM_WRAP_ALG,
 		    k->value.alg) ? kx_name(KX_ENUM_WRAP_ALG, k->value.alg) :
 		    "none");
@@ -1691,8 +1713,7 @@ value_carried(const kx_key *k)
 		return k->value.clear.n > 0 || k->value.nparts > 0;
 	if (k->value.form == KX_VALUE_WRAPPED ||
 	    k->value.form == KX_VALUE_COMPONENTS)
-		return k->value.alg == KX_WRAP_TDEA_ECB ||
-		    k->value.alg == KX_WRAP_TDEA_CBC;
+		return gp_cryptogram(k->value.alg);
 	return 0;
 }
 
@@ -1810,8 +1831,8 @@ write_value(struct wr *w)
 	const kx_key *k = w->k;
 	const kxi_profile *p = &k->prof;
 	const char *fmt = ext_get(p, "Value/@Format");
-	int has_val = value_carried(k), has_kcv = k->kcv.n > 0 &&
-	    k->kcv_method == KX_KCV_GP_DES, curve;
+	int has_val = value_carried(k), has_kcv = k->kcv.n > 0 && gp_kcv(k),
+	    curve;
 	const kxi_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
 	const kxi_part *cp = part_named(&k->value, "ECC_CURVE_OID");
 	const char *order;
@@ -1911,7 +1932,7 @@ write_keyinfo(struct wr *w, const char *subtype)
 		put_date(w, "RecovationDate", rev);
 	if (k->kcv_method == KX_KCV_GP_DES)
 		put(w, " KCVAlgorithm=\"EIGHTZEROS\"");
-	if (k->kcv.n > 0 && k->kcv_method == KX_KCV_GP_DES)
+	if (k->kcv.n > 0 && gp_kcv(k))
 		put(w, " KCVSize=\"%zu\"", k->kcv.n);
 	else	/* a KCVSize read without a KCV */
 		put_attr(w, "KCVSize", ext_get(p, "KeyInfo/@KCVSize"));
@@ -1934,7 +1955,7 @@ write_keyinfo(struct wr *w, const char *subtype)
 	if (k->value.kek_id != NULL && value_carried(k) &&
 	    k->value.form != KX_VALUE_CLEAR) {
 		tkid = k->value.kek_id;
-		tkalg = k->value.alg == KX_WRAP_TDEA_CBC ? "CBC" : "ECB";
+		tkalg = k->value.alg == KX_WRAP_TDEA_ECB ? "ECB" : "CBC";
 	} else if ((tkid = ext_get(p, "TransportKey/@ID")) != NULL)
 		tkalg = ext_get(p, "TransportKey/@Algorithm");
 	if (tkid != NULL) {

@@ -37,6 +37,146 @@
 #define MAX_TEXT ((size_t)256 << 10)	/* one element's text */
 
 /* ======================= reading: DOM -> model ======================= */
+/*
+ * Element names are dispatched by number, not by chains of string
+ * compares: the local names of our namespace, in strcmp order (KN_*).
+ * The reader's names come from its dictionary (xmlDict), so a name is
+ * looked up by string once and by pointer after that (struct kxi_names).
+ */
+#define KX_NAMES \
+	X(AadDigest) \
+	X(Access) \
+	X(Algorithm) \
+	X(Allowed) \
+	X(AllowedMode) \
+	X(AlwaysSensitive) \
+	X(Binding) \
+	X(By) \
+	X(Class) \
+	X(Clear) \
+	X(Comment) \
+	X(Component) \
+	X(Components) \
+	X(Created) \
+	X(Creator) \
+	X(Cryptoperiod) \
+	X(Custodian) \
+	X(Data) \
+	X(Date) \
+	X(Description) \
+	X(Destination) \
+	X(Digest) \
+	X(Diversification) \
+	X(DualControl) \
+	X(EcCurve) \
+	X(Export) \
+	X(Extension) \
+	X(Form) \
+	X(GeneratedIn) \
+	X(Gp) \
+	X(Header) \
+	X(HmacHash) \
+	X(Holder) \
+	X(I) \
+	X(Id) \
+	X(Import) \
+	X(Index) \
+	X(Iv) \
+	X(Kcv) \
+	X(KcvMethod) \
+	X(KekId) \
+	X(Key) \
+	X(KeyExchange) \
+	X(KeyType) \
+	X(Kid) \
+	X(Kuq) \
+	X(Kvn) \
+	X(LengthBits) \
+	X(M) \
+	X(Method) \
+	X(MinWrapStrength) \
+	X(Mode) \
+	X(N) \
+	X(Name) \
+	X(Namespace) \
+	X(NeverExported) \
+	X(NotAfter) \
+	X(NotBefore) \
+	X(Order) \
+	X(Owner) \
+	X(Params) \
+	X(Part) \
+	X(Permanent) \
+	X(ProcessUntil) \
+	X(Profile) \
+	X(ProtectUntil) \
+	X(Protocol) \
+	X(Provenance) \
+	X(PublicKey) \
+	X(Recipient) \
+	X(Ref) \
+	X(Reference) \
+	X(Relation) \
+	X(Revision) \
+	X(RevocationReason) \
+	X(RevokedAt) \
+	X(Role) \
+	X(RsaE) \
+	X(Scp) \
+	X(SdAid) \
+	X(Sender) \
+	X(Sensitive) \
+	X(Source) \
+	X(Split) \
+	X(SplitMethod) \
+	X(State) \
+	X(StateSince) \
+	X(Template) \
+	X(Threshold) \
+	X(TransportKey) \
+	X(Trusted) \
+	X(TrustedKekOnly) \
+	X(Type) \
+	X(Usage) \
+	X(UsageLimit) \
+	X(Value) \
+	X(Version) \
+	X(Wrapped)
+
+enum kx_name {
+	KN__FOREIGN = 0,	/* not of our namespace */
+	KN__UNKNOWN,		/* of our namespace, not one of ours */
+#define X(n) KN_##n,
+	KX_NAMES
+#undef X
+	KN__N
+};
+
+static const char *const kn_str[] = {
+#define X(n) #n,
+	KX_NAMES
+#undef X
+};
+
+/* kn_search's binary search needs KX_NAMES in strcmp order. */
+static void
+kn_check(void)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(kn_str) / sizeof(kn_str[0]); i++)
+		if (strcmp(kn_str[i - 1], kn_str[i]) >= 0)
+			kxi_misuse(__func__, "KX_NAMES not in strcmp order");
+}
+
+/* Dictionary name pointer -> KN_*, for the life of one reader. */
+#define KN_SLOTS 512
+struct kxi_names {
+	const xmlChar *p[KN_SLOTS];
+	unsigned char id[KN_SLOTS];
+	size_t used;
+};
+
 struct conv {
 	kx_doc *doc;
 	kxi_arena *a;
@@ -44,6 +184,10 @@ struct conv {
 	const char *name;
 	const char *key_id;
 	int r;			/* first error */
+	struct kxi_names *nm;	/* the reader's, or NULL */
+	const xmlNs *kx_ns;	/* a namespace node seen to be ours */
+	const xmlNode *last;	/* the node last looked up, and its name */
+	int last_id;
 };
 
 static int
@@ -58,6 +202,78 @@ named(const xmlNode *n, const char *local)
 {
 	return is_kx(n) && strcmp((const char *)n->name, local) == 0;
 }
+
+/* The KN_* of a local name of our namespace, by binary search. */
+static int
+kn_search(const char *s)
+{
+	size_t lo = 0, hi = KN__N - KN__UNKNOWN - 1, mid;
+	int cmp;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((cmp = strcmp(s, kn_str[mid])) == 0)
+			return KN__UNKNOWN + 1 + (int)mid;
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return KN__UNKNOWN;
+}
+
+static size_t
+kn_slot(const xmlChar *p)
+{
+	uintptr_t h = (uintptr_t)p;
+
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ULL;
+	return (size_t)(h >> 7) & (KN_SLOTS - 1);
+}
+
+/* The KN_* of an element node (KN__FOREIGN outside our namespace). */
+static int
+kn_lookup(struct conv *c, const xmlNode *n)
+{
+	struct kxi_names *nm = c->nm;
+	size_t i;
+	int id;
+
+	if (n->ns == NULL || (n->ns != c->kx_ns && !is_kx(n)))
+		return KN__FOREIGN;
+	/* a namespace node lives as long as the element converted */
+	c->kx_ns = n->ns;
+	if (nm != NULL)
+		for (i = kn_slot(n->name); nm->p[i] != NULL;
+		    i = (i + 1) & (KN_SLOTS - 1))
+			if (nm->p[i] == n->name)
+				return nm->id[i];
+	id = kn_search((const char *)n->name);
+	/* only the dictionary's strings live as long as the reader */
+	if (nm != NULL && nm->used < KN_SLOTS / 2 && n->doc != NULL &&
+	    n->doc->dict != NULL && xmlDictOwns(n->doc->dict, n->name) == 1) {
+		for (i = kn_slot(n->name); nm->p[i] != NULL;
+		    i = (i + 1) & (KN_SLOTS - 1))
+			;
+		nm->p[i] = n->name;
+		nm->id[i] = (unsigned char)id;
+		nm->used++;
+	}
+	return id;
+}
+
+static int
+kn_of(struct conv *c, const xmlNode *n)
+{
+	if (n != c->last) {
+		c->last_id = kn_lookup(c, n);
+		c->last = n;
+	}
+	return c->last_id;
+}
+
+#define NAMED(n, local) (kn_of(c, (n)) == KN_##local)
 
 static xmlNodePtr
 first_el(xmlNodePtr n)
@@ -118,16 +334,25 @@ xml_ws(char ch)
 static const char *
 text(struct conv *c, xmlNodePtr n, int trim)
 {
-	xmlChar *raw;
+	xmlChar *raw = NULL;
 	const char *s, *e;
 	char *out;
 	size_t len;
 
-	if ((raw = xmlNodeGetContent(n)) == NULL) {
+	/*
+	 * The usual element holds one text node (or none): read it in
+	 * place; anything else is gathered by libxml2 into a copy.
+	 */
+	if (n->children == NULL)
+		s = "";
+	else if (n->children->type == XML_TEXT_NODE &&
+	    n->children->next == NULL && n->children->content != NULL)
+		s = (const char *)n->children->content;
+	else if ((raw = xmlNodeGetContent(n)) == NULL) {
 		fail(c, n, KX_ENOMEM, "cannot read text");
 		return NULL;
-	}
-	s = (const char *)raw;
+	} else
+		s = (const char *)raw;
 	len = strlen(s);
 	if (len > MAX_TEXT) {
 		xmlFree(raw);
@@ -325,11 +550,11 @@ conv_ext(struct conv *c, xmlNodePtr n, kxi_extension **v, size_t *nv)
 		return;
 	}
 	FOR_EL(ch, n) {
-		if (named(ch, "Namespace"))
+		if (NAMED(ch, Namespace))
 			e->ns = text(c, ch, 1);
-		else if (named(ch, "Name"))
+		else if (NAMED(ch, Name))
 			e->name = get_str(c, ch);
-		else if (named(ch, "Value"))
+		else if (NAMED(ch, Value))
 			e->value = get_str(c, ch);
 		else
 			fail(c, ch, KX_ESCHEMA, "unexpected element");
@@ -353,19 +578,19 @@ conv_header(struct conv *c, xmlNodePtr h)
 
 	foreign_attrs(c, h);
 	FOR_EL(ch, h) {
-		if (!is_kx(ch))
+		if (kn_of(c, ch) == KN__FOREIGN)
 			foreign(c, ch, &doc->extensions, &doc->nextensions);
-		else if (named(ch, "Id"))
+		else if (NAMED(ch, Id))
 			doc->id = get_str(c, ch);
-		else if (named(ch, "Created"))
+		else if (NAMED(ch, Created))
 			doc->created = get_time(c, ch);
-		else if (named(ch, "Sender"))
+		else if (NAMED(ch, Sender))
 			doc->sender = get_str(c, ch);
-		else if (named(ch, "Recipient"))
+		else if (NAMED(ch, Recipient))
 			add_str(c, ch, &doc->recipients);
-		else if (named(ch, "Comment"))
+		else if (NAMED(ch, Comment))
 			doc->comment = get_str(c, ch);
-		else if (named(ch, "Extension"))
+		else if (NAMED(ch, Extension))
 			conv_ext(c, ch, &doc->extensions, &doc->nextensions);
 		else
 			unexpected(c, ch);
@@ -383,39 +608,39 @@ conv_tk(struct conv *c, xmlNodePtr t, kxi_tk *tk)
 	tk->loc = loc_of(t);
 	foreign_attrs(c, t);
 	FOR_EL(ch, t) {
-		if (!is_kx(ch))
+		if (kn_of(c, ch) == KN__FOREIGN)
 			foreign(c, ch, NULL, NULL);
-		else if (named(ch, "Id"))
+		else if (NAMED(ch, Id))
 			tk->id = get_str(c, ch);
-		else if (named(ch, "Algorithm")) {
+		else if (NAMED(ch, Algorithm)) {
 			if ((v = get_enum(c, ch, KX_ENUM_ALG)) >= 0)
 				tk->alg = v;
-		} else if (named(ch, "LengthBits"))
+		} else if (NAMED(ch, LengthBits))
 			tk->length_bits = (unsigned)get_uint(c, ch, 65536);
-		else if (named(ch, "Kcv"))
+		else if (NAMED(ch, Kcv))
 			get_hex(c, ch, &tk->kcv);
-		else if (named(ch, "KcvMethod")) {
+		else if (NAMED(ch, KcvMethod)) {
 			if ((v = get_enum(c, ch, KX_ENUM_KCV_METHOD)) >= 0)
 				tk->kcv_method = v;
-		} else if (named(ch, "Owner"))
+		} else if (NAMED(ch, Owner))
 			tk->owner = get_str(c, ch);
-		else if (named(ch, "Version"))
+		else if (NAMED(ch, Version))
 			tk->version = get_str(c, ch);
-		else if (named(ch, "Trusted"))
+		else if (NAMED(ch, Trusted))
 			tk->trusted = get_bool(c, ch);
-		else if (named(ch, "Components")) {
+		else if (NAMED(ch, Components)) {
 			FOR_EL(cc, ch) {
-				if (named(cc, "N"))
+				if (NAMED(cc, N))
 					tk->comp_n = (unsigned)get_uint(c, cc,
 					    255);
-				else if (named(cc, "M"))
+				else if (NAMED(cc, M))
 					tk->comp_m = (unsigned)get_uint(c, cc,
 					    255);
-				else if (named(cc, "Method")) {
+				else if (NAMED(cc, Method)) {
 					v = get_enum(c, cc, KX_ENUM_SPLIT);
 					if (v >= 0)
 						tk->comp_method = v;
-				} else if (named(cc, "Kcv"))
+				} else if (NAMED(cc, Kcv))
 					nk++;
 				else
 					unexpected(c, cc);
@@ -440,7 +665,7 @@ conv_tk(struct conv *c, xmlNodePtr t, kxi_tk *tk)
 			}
 			nk = 0;
 			FOR_EL(cc, ch)
-				if (named(cc, "Kcv"))
+				if (NAMED(cc, Kcv))
 					get_hex(c, cc, &tk->comp_kcvs[nk++]);
 		} else
 			unexpected(c, ch);
@@ -454,29 +679,29 @@ conv_gp(struct conv *c, xmlNodePtr g, kxi_gp *gp)
 	int v;
 
 	FOR_EL(ch, g) {
-		if (named(ch, "KeyType"))
+		if (NAMED(ch, KeyType))
 			gp->key_type = get_hexint(c, ch, 1, NULL);
-		else if (named(ch, "Kvn"))
+		else if (NAMED(ch, Kvn))
 			gp->kvn = get_hexint(c, ch, 1, NULL);
-		else if (named(ch, "Kid"))
+		else if (NAMED(ch, Kid))
 			gp->kid = get_hexint(c, ch, 1, NULL);
-		else if (named(ch, "Kuq"))
+		else if (NAMED(ch, Kuq))
 			gp->kuq = get_hexint(c, ch, 2, &gp->kuq_len);
-		else if (named(ch, "Access"))
+		else if (NAMED(ch, Access))
 			gp->access = get_hexint(c, ch, 1, NULL);
-		else if (named(ch, "Scp")) {
+		else if (NAMED(ch, Scp)) {
 			FOR_EL(s, ch) {
-				if (named(s, "Protocol")) {
+				if (NAMED(s, Protocol)) {
 					if ((v = get_enum(c, s, KX_ENUM_SCP)) >= 0)
 						gp->scp = v;
-				} else if (named(s, "I"))
+				} else if (NAMED(s, I))
 					gp->scp_i = get_hexint(c, s, 1, NULL);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "SdAid"))
+		} else if (NAMED(ch, SdAid))
 			get_hex(c, ch, &gp->sd_aid);
-		else if (named(ch, "Diversification")) {
+		else if (NAMED(ch, Diversification)) {
 			if ((v = get_enum(c, ch, KX_ENUM_DIVERSIFICATION)) >= 0)
 				gp->diversification = v;
 		} else
@@ -494,25 +719,25 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 
 	foreign_attrs(c, pn);
 	FOR_EL(ch, pn) {
-		if (!is_kx(ch)) {
+		if (kn_of(c, ch) == KN__FOREIGN) {
 			foreign(c, ch, &p->extensions, &p->nextensions);
 			continue;
 		}
-		if (named(ch, "Id")) {
+		if (NAMED(ch, Id)) {
 			p->id = get_str(c, ch);
 			c->key_id = p->id;
 			k->loc[KXF_ID] = loc_of(ch);
-		} else if (named(ch, "Name"))
+		} else if (NAMED(ch, Name))
 			p->name = get_str(c, ch);
-		else if (named(ch, "Description"))
+		else if (NAMED(ch, Description))
 			p->description = get_str(c, ch);
-		else if (named(ch, "Template"))
+		else if (NAMED(ch, Template))
 			p->template_id = get_str(c, ch);
-		else if (named(ch, "Reference"))
+		else if (NAMED(ch, Reference))
 			p->reference = get_str(c, ch);
-		else if (named(ch, "Version"))
+		else if (NAMED(ch, Version))
 			p->version = get_str(c, ch);
-		else if (named(ch, "Revision")) {
+		else if (NAMED(ch, Revision)) {
 			kxi_revision *rv = kxi_array_push(c->a,
 			    (void **)&p->revisions, &p->nrevisions,
 			    sizeof(*rv));
@@ -523,41 +748,41 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 			}
 			rv->date = KX_UNSET_TIME;
 			FOR_EL(s, ch) {
-				if (named(s, "Version"))
+				if (NAMED(s, Version))
 					rv->version = get_str(c, s);
-				else if (named(s, "Date"))
+				else if (NAMED(s, Date))
 					rv->date = get_time(c, s);
-				else if (named(s, "By"))
+				else if (NAMED(s, By))
 					rv->by = get_str(c, s);
-				else if (named(s, "Digest"))
+				else if (NAMED(s, Digest))
 					get_hex(c, s, &rv->digest);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Owner"))
+		} else if (NAMED(ch, Owner))
 			p->owner = get_str(c, ch);
-		else if (named(ch, "Creator"))
+		else if (NAMED(ch, Creator))
 			p->creator = get_str(c, ch);
-		else if (named(ch, "Holder"))
+		else if (NAMED(ch, Holder))
 			p->holder = get_str(c, ch);
-		else if (named(ch, "Custodian"))
+		else if (NAMED(ch, Custodian))
 			add_str(c, ch, &p->custodians);
-		else if (named(ch, "Class")) {
+		else if (NAMED(ch, Class)) {
 			if ((v = get_enum(c, ch, KX_ENUM_CLASS)) >= 0)
 				p->cls = v;
-		} else if (named(ch, "Algorithm")) {
+		} else if (NAMED(ch, Algorithm)) {
 			k->loc[KXF_ALG] = loc_of(ch);
 			if ((v = get_enum(c, ch, KX_ENUM_ALG)) >= 0)
 				p->alg = v;
-		} else if (named(ch, "LengthBits"))
+		} else if (NAMED(ch, LengthBits))
 			p->length_bits = (unsigned)get_uint(c, ch, 65536);
-		else if (named(ch, "Params")) {
+		else if (NAMED(ch, Params)) {
 			FOR_EL(s, ch) {
 				/* the ranges of every codec: 1..2^63-1
 				 * and oid.c (the schema says the same) */
-				if (named(s, "RsaE"))
+				if (NAMED(s, RsaE))
 					p->rsa_e = get_uint(c, s, INT64_MAX);
-				else if (named(s, "EcCurve")) {
+				else if (NAMED(s, EcCurve)) {
 					const char *why = NULL;
 
 					p->ec_curve = text(c, s, 1);
@@ -571,137 +796,137 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 						fail(c, s, KX_ESCHEMA, m);
 					}
 				}
-				else if (named(s, "HmacHash")) {
+				else if (NAMED(s, HmacHash)) {
 					v = get_enum(c, s, KX_ENUM_HASH);
 					if (v >= 0)
 						p->hmac_hash = v;
-				} else if (named(s, "PublicKey"))
+				} else if (NAMED(s, PublicKey))
 					get_hex(c, s, &p->spki);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "AllowedMode")) {
+		} else if (NAMED(ch, AllowedMode)) {
 			if ((v = get_enum(c, ch, KX_ENUM_MODE_OF_OP)) >= 0)
 				p->modes |= 1u << v;
-		} else if (named(ch, "Usage")) {
+		} else if (NAMED(ch, Usage)) {
 			if (p->usage == 0)
 				k->loc[KXF_USAGE] = loc_of(ch);
 			if ((v = get_enum(c, ch, KX_ENUM_USAGE)) >= 0)
 				p->usage |= KX_USAGE_BIT(v);
-		} else if (named(ch, "Role")) {
+		} else if (NAMED(ch, Role)) {
 			if ((v = get_enum(c, ch, KX_ENUM_ROLE)) >= 0)
 				p->role = v;
-		} else if (named(ch, "UsageLimit"))
+		} else if (NAMED(ch, UsageLimit))
 			p->usage_limit = (int64_t)get_uint(c, ch, INT64_MAX);
-		else if (named(ch, "Gp")) {
+		else if (NAMED(ch, Gp)) {
 			p->has_gp = true;
 			k->loc[KXF_GP] = loc_of(ch);
 			conv_gp(c, ch, &p->gp);
-		} else if (named(ch, "NotBefore") || named(ch, "NotAfter") ||
-		    named(ch, "ProtectUntil") || named(ch, "ProcessUntil")) {
+		} else if (NAMED(ch, NotBefore) || NAMED(ch, NotAfter) ||
+		    NAMED(ch, ProtectUntil) || NAMED(ch, ProcessUntil)) {
 			int64_t t = get_time(c, ch);
 
 			if (k->loc[KXF_VALIDITY].line == 0)
 				k->loc[KXF_VALIDITY] = loc_of(ch);
-			if (named(ch, "NotBefore"))
+			if (NAMED(ch, NotBefore))
 				p->not_before = t;
-			else if (named(ch, "NotAfter"))
+			else if (NAMED(ch, NotAfter))
 				p->not_after = t;
-			else if (named(ch, "ProtectUntil"))
+			else if (NAMED(ch, ProtectUntil))
 				p->protect_until = t;
 			else
 				p->process_until = t;
-		} else if (named(ch, "Cryptoperiod"))
+		} else if (NAMED(ch, Cryptoperiod))
 			p->cryptoperiod = text(c, ch, 1);
-		else if (named(ch, "State")) {
+		else if (NAMED(ch, State)) {
 			k->loc[KXF_STATE] = loc_of(ch);
 			if ((v = get_enum(c, ch, KX_ENUM_STATE)) >= 0)
 				p->state = v;
-		} else if (named(ch, "StateSince"))
+		} else if (NAMED(ch, StateSince))
 			p->state_since = get_time(c, ch);
-		else if (named(ch, "RevokedAt"))
+		else if (NAMED(ch, RevokedAt))
 			p->revoked_at = get_time(c, ch);
-		else if (named(ch, "RevocationReason")) {
+		else if (NAMED(ch, RevocationReason)) {
 			if ((v = get_enum(c, ch, KX_ENUM_REVOCATION)) >= 0)
 				p->revocation_reason = v;
-		} else if (named(ch, "Mode")) {
+		} else if (NAMED(ch, Mode)) {
 			if ((v = get_enum(c, ch, KX_ENUM_KEYMODE)) >= 0)
 				p->mode = v;
-		} else if (named(ch, "Created"))
+		} else if (NAMED(ch, Created))
 			p->created = get_time(c, ch);
-		else if (named(ch, "Export")) {
+		else if (NAMED(ch, Export)) {
 			k->loc[KXF_EXPORT] = loc_of(ch);
 			FOR_EL(s, ch) {
-				if (named(s, "Allowed"))
+				if (NAMED(s, Allowed))
 					p->export_.allowed = get_bool(c, s);
-				else if (named(s, "Form")) {
+				else if (NAMED(s, Form)) {
 					v = get_enum(c, s, KX_ENUM_FORM);
 					if (v >= 0)
 						p->export_.forms |= 1u << v;
-				} else if (named(s, "Destination"))
+				} else if (NAMED(s, Destination))
 					add_str(c, s,
 					    &p->export_.destinations);
-				else if (named(s, "MinWrapStrength"))
+				else if (NAMED(s, MinWrapStrength))
 					p->export_.min_wrap_strength =
 					    (int)get_uint(c, s, 65536);
-				else if (named(s, "TrustedKekOnly"))
+				else if (NAMED(s, TrustedKekOnly))
 					p->export_.trusted_kek_only =
 					    get_bool(c, s) ? KX_TRI_TRUE :
 					    KX_TRI_FALSE;
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Sensitive"))
+		} else if (NAMED(ch, Sensitive))
 			p->sensitive = get_bool(c, ch);
-		else if (named(ch, "Import")) {
+		else if (NAMED(ch, Import)) {
 			FOR_EL(s, ch) {
-				if (named(s, "Allowed"))
+				if (NAMED(s, Allowed))
 					p->import_.allowed = get_bool(c, s);
-				else if (named(s, "Source"))
+				else if (NAMED(s, Source))
 					add_str(c, s, &p->import_.sources);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Provenance")) {
+		} else if (NAMED(ch, Provenance)) {
 			FOR_EL(s, ch) {
-				if (named(s, "AlwaysSensitive"))
+				if (NAMED(s, AlwaysSensitive))
 					p->provenance.always_sensitive =
 					    get_bool(c, s) ? KX_TRI_TRUE :
 					    KX_TRI_FALSE;
-				else if (named(s, "NeverExported"))
+				else if (NAMED(s, NeverExported))
 					p->provenance.never_exported =
 					    get_bool(c, s) ? KX_TRI_TRUE :
 					    KX_TRI_FALSE;
-				else if (named(s, "GeneratedIn"))
+				else if (NAMED(s, GeneratedIn))
 					p->provenance.generated_in =
 					    get_str(c, s);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Permanent"))
+		} else if (NAMED(ch, Permanent))
 			p->permanent = get_bool(c, ch) ? KX_TRI_TRUE :
 			    KX_TRI_FALSE;
-		else if (named(ch, "Split")) {
+		else if (NAMED(ch, Split)) {
 			k->loc[KXF_SPLIT] = loc_of(ch);
 			FOR_EL(s, ch) {
-				if (named(s, "N"))
+				if (NAMED(s, N))
 					p->split.n = (unsigned)get_uint(c, s,
 					    255);
-				else if (named(s, "M"))
+				else if (NAMED(s, M))
 					p->split.m = (unsigned)get_uint(c, s,
 					    255);
-				else if (named(s, "Method")) {
+				else if (NAMED(s, Method)) {
 					v = get_enum(c, s, KX_ENUM_SPLIT);
 					if (v >= 0)
 						p->split.method = v;
-				} else if (named(s, "DualControl"))
+				} else if (NAMED(s, DualControl))
 					p->split.dual_control =
 					    get_bool(c, s) ? KX_TRI_TRUE :
 					    KX_TRI_FALSE;
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Relation")) {
+		} else if (NAMED(ch, Relation)) {
 			kxi_relation_ref *rel;
 
 			if (p->nrelations == 0)
@@ -713,16 +938,16 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 				continue;
 			}
 			FOR_EL(s, ch) {
-				if (named(s, "Type")) {
+				if (NAMED(s, Type)) {
 					v = get_enum(c, s, KX_ENUM_RELATION);
 					if (v >= 0)
 						rel->type = v;
-				} else if (named(s, "Ref"))
+				} else if (NAMED(s, Ref))
 					rel->ref = get_str(c, s);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Extension"))
+		} else if (NAMED(ch, Extension))
 			conv_ext(c, ch, &p->extensions, &p->nextensions);
 		else
 			unexpected(c, ch);
@@ -740,31 +965,31 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 	k->loc[KXF_VALUE] = loc_of(vn);
 	foreign_attrs(c, vn);
 	FOR_EL(ch, vn) {
-		if (!is_kx(ch))
+		if (kn_of(c, ch) == KN__FOREIGN)
 			foreign(c, ch, &k->prof.extensions,
 			    &k->prof.nextensions);
-		else if (named(ch, "Form")) {
+		else if (NAMED(ch, Form)) {
 			if ((v = get_enum(c, ch, KX_ENUM_VALUE_FORM)) >= 0)
 				val->form = v;
-		} else if (named(ch, "KekId"))
+		} else if (NAMED(ch, KekId))
 			val->kek_id = get_str(c, ch);
-		else if (named(ch, "Algorithm")) {
+		else if (NAMED(ch, Algorithm)) {
 			if ((v = get_enum(c, ch, KX_ENUM_WRAP_ALG)) >= 0)
 				val->alg = v;
-		} else if (named(ch, "Iv"))
+		} else if (NAMED(ch, Iv))
 			get_hex(c, ch, &val->iv);
-		else if (named(ch, "Data"))
+		else if (NAMED(ch, Data))
 			get_hex(c, ch, &val->data);
-		else if (named(ch, "Binding")) {
+		else if (NAMED(ch, Binding)) {
 			FOR_EL(s, ch) {
-				if (named(s, "Method"))
+				if (NAMED(s, Method))
 					val->binding_method = get_str(c, s);
-				else if (named(s, "AadDigest"))
+				else if (NAMED(s, AadDigest))
 					get_hex(c, s, &val->binding_digest);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Component")) {
+		} else if (NAMED(ch, Component)) {
 			cp = kxi_array_push(c->a, (void **)&val->components,
 			    &val->ncomponents, sizeof(*cp));
 			if (cp == NULL) {
@@ -772,27 +997,27 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 				continue;
 			}
 			FOR_EL(s, ch) {
-				if (named(s, "Index"))
+				if (NAMED(s, Index))
 					cp->index = (int)get_uint(c, s, 255);
-				else if (named(s, "Custodian"))
+				else if (NAMED(s, Custodian))
 					cp->custodian = get_str(c, s);
-				else if (named(s, "Kcv"))
+				else if (NAMED(s, Kcv))
 					get_hex(c, s, &cp->kcv);
-				else if (named(s, "Wrapped"))
+				else if (NAMED(s, Wrapped))
 					get_hex(c, s, &cp->wrapped);
 				else
 					unexpected(c, s);
 			}
-		} else if (named(ch, "Threshold"))
+		} else if (NAMED(ch, Threshold))
 			val->threshold = (unsigned)get_uint(c, ch, 255);
-		else if (named(ch, "SplitMethod")) {
+		else if (NAMED(ch, SplitMethod)) {
 			if ((v = get_enum(c, ch, KX_ENUM_SPLIT)) >= 0)
 				val->split_method = v;
-		} else if (named(ch, "Clear")) {
+		} else if (NAMED(ch, Clear)) {
 			get_hex(c, ch, &val->clear);
 			if (val->clear.p != NULL)
 				c->a->wipe = true;
-		} else if (named(ch, "Part")) {
+		} else if (NAMED(ch, Part)) {
 			kxi_part *pt = kxi_array_push(c->a,
 			    (void **)&val->parts, &val->nparts, sizeof(*pt));
 
@@ -804,14 +1029,14 @@ conv_value(struct conv *c, xmlNodePtr vn, kx_key *k)
 			/* clear parts are key material: wipe them too */
 			c->a->wipe = true;
 			FOR_EL(s, ch) {
-				if (named(s, "Name"))
+				if (NAMED(s, Name))
 					pt->name = get_str(c, s);
-				else if (named(s, "Order"))
+				else if (NAMED(s, Order))
 					pt->order = (int)get_uint(c, s,
 					    INT32_MAX);
-				else if (named(s, "Data"))
+				else if (NAMED(s, Data))
 					get_hex(c, s, &pt->data);
-				else if (named(s, "Kcv"))
+				else if (NAMED(s, Kcv))
 					get_hex(c, s, &pt->kcv);
 				else
 					unexpected(c, s);
@@ -830,17 +1055,17 @@ conv_key(struct conv *c, xmlNodePtr kn, kx_key *k)
 	k->loc[KXF_KEY] = loc_of(kn);
 	foreign_attrs(c, kn);
 	FOR_EL(ch, kn) {
-		if (!is_kx(ch))
+		if (kn_of(c, ch) == KN__FOREIGN)
 			foreign(c, ch, &k->prof.extensions,
 			    &k->prof.nextensions);
-		else if (named(ch, "Profile"))
+		else if (NAMED(ch, Profile))
 			conv_profile(c, ch, k);
-		else if (named(ch, "Value"))
+		else if (NAMED(ch, Value))
 			conv_value(c, ch, k);
-		else if (named(ch, "Kcv")) {
+		else if (NAMED(ch, Kcv)) {
 			k->loc[KXF_KCV] = loc_of(ch);
 			get_hex(c, ch, &k->kcv);
-		} else if (named(ch, "KcvMethod")) {
+		} else if (NAMED(ch, KcvMethod)) {
 			if ((v = get_enum(c, ch, KX_ENUM_KCV_METHOD)) >= 0)
 				k->kcv_method = v;
 		} else
@@ -865,6 +1090,7 @@ struct kxi_xml_reader {
 	struct kxi_src own;	/* the input, for kxi_xml_reader_open */
 	struct kxi_src_cur cur;	/* read position in the input */
 	int have_node, eof, seen_root, seen_header, done, failed;
+	struct kxi_names names;	/* element names by dictionary pointer */
 };
 
 static void
@@ -912,6 +1138,7 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	int rc = KX_EINTERNAL, foreign = 0;
 
 	*out = NULL;
+	kn_check();
 	kxi_xml_init();
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (name != NULL && (r->name = strdup(name)) == NULL)) {
@@ -937,8 +1164,13 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	r->ec.d = d;
 	r->ec.name = r->name;
 	reader_errors(r, 1);
+	/*
+	 * CDATA sections stay sections here: with XML_PARSE_NOCDATA the
+	 * schema-validating reader of libxml2 2.9 validates their text but
+	 * leaves it out of the tree (the model lost it).  text() joins them.
+	 */
 	r->xr = xmlReaderForIO(kxi_src_xmlread, reader_noclose, &r->cur, name,
-	    NULL, KXI_XML_PARSE_OPTS);
+	    NULL, KXI_XML_PARSE_OPTS & ~XML_PARSE_NOCDATA);
 	reader_errors(r, 0);
 	if (r->xr == NULL || (r->vc = xmlSchemaNewValidCtxt(schema)) == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
@@ -1068,17 +1300,18 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	c.a = &doc->arena;
 	c.d = r->pend_d;
 	c.name = r->name;
-	if (named(n, "Header")) {
+	c.nm = &r->names;
+	if (kn_of(&c, n) == KN_Header) {
 		r->pend = PEND_HEADER;
 		r->seen_header = 1;
 		conv_header(&c, n);
-	} else if (named(n, "TransportKey")) {
+	} else if (c.last_id == KN_TransportKey) {
 		r->pend = PEND_TK;
 		if ((tk = kxi_doc_add_tk(doc)) == NULL)
 			return KX_FAIL(d, KX_ELIMIT, "too many transport keys");
 		tk->kcv_method = KX_KCV_NONE;
 		conv_tk(&c, n, tk);
-	} else if (named(n, "Key")) {
+	} else if (c.last_id == KN_Key) {
 		r->pend = PEND_KEY;
 		k = r->slot;
 		kxi_key_init(k);
@@ -1848,7 +2081,7 @@ xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 const struct kxi_format kxi_format_xml = {
 	"xml", "kmsxchg XML", KX_FMT_XML,
 	KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV | KX_CAP_USAGE |
-	    KX_CAP_BOUND,
+	    KX_CAP_BOUND | KX_CAP_TK_ALG,
 	xml_detect, xml_read, xml_write,
 	xml_sopen, xml_snext, xml_sclose, xml_wframe, xml_wkey, 0
 };

@@ -1062,6 +1062,7 @@ struct kxi_asym {
 	char curve[80];
 	uint64_t rsa_e;
 };
+extern int kxi_spki_reuse;	/* 1: decoders reused (asym.c) */
 int kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
     kx_diag *d) KX_WUR;
 /* The spki-sha256 fingerprint: SHA-256 of the SPKI DER. */

@@ -44,7 +44,7 @@ static const char *const value_form_names[] = { "none", "wrapped",
 	"components", "clear" };
 static const char *const wrap_names[] = { "none", "aes-siv-bound", "tr31-d",
 	"aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc", "rsa-oaep-sha256",
-	"rsa-aes-kwp", "tr31-b-bound" };
+	"rsa-aes-kwp", "tr31-b-bound", "aes-cbc" };
 static const char *const kcv_names[] = { "none", "gp-des", "gp-aes",
 	"zero-block", "cmac", "spki-sha256" };
 

@@ -87,12 +87,14 @@ whole:
 void
 kxi_src_release(struct kxi_src *s, size_t upto)
 {
-	long pg = sysconf(_SC_PAGESIZE);
+	long pg;
 	size_t from, to;
 
 	if (upto < s->released)
 		s->released = 0;	/* a new pass over the input */
-	if (s->map == NULL || pg <= 0 || upto < s->released + SRC_RELEASE_STEP)
+	/* called for every token of a scan: the cheap test first */
+	if (s->map == NULL || upto < s->released + SRC_RELEASE_STEP ||
+	    (pg = sysconf(_SC_PAGESIZE)) <= 0)
 		return;
 	from = s->released - s->released % (size_t)pg;
 	to = upto - upto % (size_t)pg;
@@ -277,6 +279,14 @@ int
 kx_reader_error(const kx_reader *r)
 {
 	return r == NULL ? KX_OK : r->failed;
+}
+
+int
+kx_reader_read_whole(kx_reader *r, kx_doc **out, kx_diag *d)
+{
+	if (r == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return kxi_reader_whole(r, out, d);
 }
 
 int

@@ -31,6 +31,7 @@ CLI_CASES = \
 	tests/cli/cases/rewrap-stream-fail-late.case \
 	tests/cli/cases/rewrap-stream-memory.case \
 	tests/cli/cases/rewrap-stream-whole.case \
+	tests/cli/cases/convert-cdata.case \
 	tests/cli/cases/convert-clear-private.case \
 	tests/cli/cases/combine-component-perm.case \
 	tests/cli/cases/import-component-perm.case \
@@ -129,6 +130,10 @@ CLI_CASES = \
 	tests/cli/cases/export-expired.case \
 	tests/cli/cases/export-gp-native.case \
 	tests/cli/cases/export-gp-native-refused.case \
+	tests/cli/cases/export-gp-aes.case \
+	tests/cli/cases/import-gp-aes-kek.case \
+	tests/cli/cases/rewrap-gp-aes-kek.case \
+	tests/cli/cases/export-rsa-aes-kwp-refused.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
 	tests/cli/cases/export-template-by-name.case \

@@ -10,8 +10,18 @@ created or changed in its folder (reports, audit lines, partial outputs)
 samples/keys, each file the case's setup made that holds one hex key or
 a component, and hex: sources and VAR=HEX assignments on its lines; in
 hex (upper and lower case) and base64 (at the three byte alignments).
+Private keys too (issue 9): every unencrypted PEM or DER private key of
+samples/keys, tests/data and the case's folder after its setup (keys
+openssl made there), as its PKCS#8 DER (whole, in hex and base64, so a
+PEM dump is caught: blobs are also searched with white space removed)
+and its raw private values (RSA d, p, q, dP, dQ, qInv; the EC scalar;
+the X25519/Ed25519/X448/Ed448 private bytes; any 8 bytes of them, as for
+symmetric keys).  Not windows of the PKCS#8: its header and an RSA key's
+modulus are public and appear in SubjectPublicKeyInfo, which outputs may
+show.  Needs python3-cryptography (a missing module is a failure).
 Also runs validate on the invalid samples in every report format.
-The negative control proves the grep finds a key that is printed.
+The negative controls prove the grep finds a key that is printed, and a
+private key dumped as PEM or hex.
 
 Usage: secrets-grep.py SRCDIR BUILDDIR
 """
@@ -25,9 +35,19 @@ import subprocess
 import sys
 import tempfile
 
+try:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+except ImportError:
+    print('FAIL: python3-cryptography is missing (needed for the private '
+          'keys)')
+    sys.exit(1)
+
 SRC, BUILD = sys.argv[1], sys.argv[2]
 SAMPLES = os.path.join(SRC, 'samples')
 HEXRUN = re.compile(rb'[0-9A-Fa-f]{32,}')
+HEXONLY = re.compile(rb'[0-9A-Fa-f]+')
+HEXANY = re.compile(rb'[0-9A-Fa-f]{16,}')
 MIN_KEY = 16			# bytes: nothing shorter is a key here
 WINDOW = 8			# bytes of a key that must never show in hex
 
@@ -105,6 +125,77 @@ def needles(hexkey):
     return out
 
 
+def fixed(n, size):
+    return n.to_bytes(size, 'big')
+
+
+def private_key(data):
+    """The private key an unencrypted PEM or DER file holds, or None."""
+    for load in (serialization.load_pem_private_key,
+                 serialization.load_der_private_key):
+        try:
+            return load(data, password=None)
+        except Exception:
+            continue
+    return None
+
+
+def private_needles(data):
+    """(whole, secret): the hex of a private key's PKCS#8 DER (searched
+    whole) and of its raw private values (searched by windows)."""
+    k = private_key(data)
+    if k is None:
+        return set(), set()
+    p8 = k.private_bytes(serialization.Encoding.DER,
+                         serialization.PrivateFormat.PKCS8,
+                         serialization.NoEncryption())
+    secret = []
+    if isinstance(k, rsa.RSAPrivateKey):
+        n = k.private_numbers()
+        size = (k.key_size + 7) // 8
+        secret = [fixed(n.d, size)] + [
+            fixed(v, (v.bit_length() + 7) // 8)
+            for v in (n.p, n.q, n.dmp1, n.dmq1, n.iqmp)]
+    elif isinstance(k, ec.EllipticCurvePrivateKey):
+        secret = [fixed(k.private_numbers().private_value,
+                        (k.curve.key_size + 7) // 8)]
+    else:
+        try:
+            secret = [k.private_bytes(serialization.Encoding.Raw,
+                                      serialization.PrivateFormat.Raw,
+                                      serialization.NoEncryption())]
+        except (ValueError, TypeError):
+            secret = []
+    return ({p8.hex().upper().encode()},
+            {s.hex().upper().encode() for s in secret})
+
+
+def private_keys_in(paths):
+    whole, secret = set(), set()
+    for p in paths:
+        try:
+            data = open(p, 'rb').read()
+        except OSError:
+            continue
+        if len(data) > 1 << 16:
+            continue
+        w, s = private_needles(data)
+        whole |= w
+        secret |= s
+    return whole, secret
+
+
+def whole_needles(hexval):
+    """All of a value, in hex (both cases) and base64 (three alignments):
+    for values whose parts may be public (PKCS#8)."""
+    raw = bytes.fromhex(hexval.decode())
+    out = {raw.hex().encode(), raw.hex().upper().encode()}
+    for shift in range(3):
+        b = base64.b64encode(b'\0' * shift + raw + b'\0\0\0')
+        out.add(b[(8 * shift + 5) // 6:(8 * (shift + len(raw))) // 6])
+    return out
+
+
 def snapshot(folder):
     snap = {}
     for root, _, files in os.walk(folder):
@@ -128,18 +219,55 @@ def env():
     return e
 
 
-def scan(label, blobs, keys):
-    """Return the leaks: (where, key) for each key found in a blob."""
+NEEDLES = {}
+
+
+def cached(kind, k):
+    if (kind, k) not in NEEDLES:
+        ns = needles(k) if kind == 'key' else whole_needles(k)
+        hexes = {n.upper() for n in ns if HEXONLY.fullmatch(n)}
+        NEEDLES[(kind, k)] = (hexes, [n for n in ns
+                                      if not HEXONLY.fullmatch(n)])
+    return NEEDLES[(kind, k)]
+
+
+def hex_windows(data, sizes):
+    """Every substring of the given sizes of each hex run, upper case."""
+    out = set()
+    for m in HEXANY.finditer(data):
+        run = m.group(0).upper()
+        for size in sizes:
+            for i in range(len(run) - size + 1):
+                out.add(run[i:i + size])
+    return out
+
+
+def scan(label, blobs, keys, whole=()):
+    """Return the leaks: (where, key) for each key (any 8 bytes of it) or
+    whole value (all of it) found in a blob, as it is or with its white
+    space (and colons) removed (a PEM, a hex dump across lines, openssl's
+    -text).  Hex needles are
+    looked up among the blob's hex substrings; base64 ones searched."""
     leaks = []
-    for k in sorted(keys):
-        ns = needles(k)
-        for where, data in blobs:
-            if any(n in data for n in ns):
+    want = [(k, cached('key', k)) for k in sorted(keys)] + \
+        [(k, cached('whole', k)) for k in sorted(whole)]
+    sizes = {len(n) for _, (hexes, _) in want for n in hexes}
+    for where, data in blobs:
+        # as is; without white space (PEM, hex across lines); without
+        # colons too (openssl -text dumps 'a1:b2:...')
+        views = (data, b''.join(data.split()),
+                 b''.join(re.split(rb'[\s:]+', data)))
+        found = set()
+        for v in views:
+            found |= hex_windows(v, sizes)
+        for k, (hexes, others) in want:
+            if not hexes.isdisjoint(found) or \
+                    any(n in v for v in views for n in others):
                 leaks.append((where, k.decode()))
     return leaks
 
 
-def run_case(path, base_keys):
+def run_case(path, base_keys, base_whole):
     setup, cmd, _ = parse_case(path)
     work = tempfile.mkdtemp(prefix='kxsecrets.')
     try:
@@ -157,6 +285,9 @@ def run_case(path, base_keys):
         before = snapshot(w)
         for p in before:
             keys |= keys_in_text(open(p, 'rb').read())
+        whole, secret = private_keys_in(before)
+        whole |= base_whole
+        keys |= secret
         if 'KMSXCHG_AUDIT' not in cmd and '--audit' not in cmd:
             e['KMSXCHG_AUDIT'] = os.path.join(work, 'audit.jsonl')
         p = subprocess.run(['sh', '-c', cmd], cwd=w, env=e,
@@ -170,7 +301,7 @@ def run_case(path, base_keys):
                               open(f, 'rb').read()))
         keys = {k for k in keys if len(k) // 2 >= MIN_KEY and
                 len(k) % 2 == 0}
-        return scan(path, blobs, keys), None
+        return scan(path, blobs, keys, whole), None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -178,6 +309,13 @@ def run_case(path, base_keys):
 def main():
     fails = 0
     base = sample_keys()
+    pems = sorted(glob.glob(os.path.join(SAMPLES, 'keys', '*.pem')) +
+                  glob.glob(os.path.join(SRC, 'tests', 'data', '*.pem')))
+    base_whole, secret = private_keys_in(pems)
+    base |= secret
+    if len(base_whole) < 2:
+        print('FAIL: no private keys read from %s' % ', '.join(pems))
+        fails += 1
     kx = os.path.join(BUILD, 'tools', 'kmsxchg')
     # Negative control: a command that prints a key is caught.
     key = b'000102030405060708090A0B0C0D0E0F'
@@ -189,6 +327,24 @@ def main():
                     {key}):
             print('FAIL: negative control: %s not found' % b)
             fails += 1
+    # ... and a private key printed as PEM, as PKCS#8 hex across lines,
+    # or any 8 bytes of its private value in hex.
+    for pem in pems:
+        data = open(pem, 'rb').read()
+        w, s = private_needles(data)
+        if not w:
+            continue
+        p8 = bytes.fromhex(next(iter(w)).decode())
+        shown = [base64.encodebytes(p8),
+                 b'\n'.join(p8.hex().encode()[i:i + 60]
+                            for i in range(0, 2 * len(p8), 60)),
+                 bytes.fromhex(next(iter(s)).decode())[3:11].hex().encode()]
+        for b in shown:
+            if not scan('control', [('control', out + b'..' + b + b'..')],
+                        s, w):
+                print('FAIL: negative control: %s of %s not found'
+                      % (b[:16], os.path.basename(pem)))
+                fails += 1
     cases = sorted(glob.glob(os.path.join(SRC, 'tests', 'cli', 'cases',
                                           '*.case')))
     n = 0
@@ -196,7 +352,7 @@ def main():
         if parse_case(c)[2] == 0:
             continue
         n += 1
-        leaks, err = run_case(c, base)
+        leaks, err = run_case(c, base, base_whole)
         name = os.path.basename(c)
         if err is not None:
             print('FAIL: %s: %s' % (name, err))
@@ -220,7 +376,7 @@ def main():
                                      rb'([0-9A-Fa-f]{32,})', data):
                     keys.add(m.group(1))
         leaks = scan(fmt, [('stdout', p.stdout), ('stderr', p.stderr)],
-                     keys)
+                     keys, base_whole)
         for where, k in leaks:
             print('FAIL: validate --format %s: key %s... in %s'
                   % (fmt, k[:8], where))

@@ -10,7 +10,8 @@ KX_INTEROP_TESTS = tests/interop/pycrypto-wrap.sh \
 	tests/interop/report-schemas.sh \
 	tests/interop/xmllint-gp.sh \
 	tests/interop/openssl-asn1parse.sh \
-	tests/interop/openssl-asym.sh
+	tests/interop/openssl-asym.sh \
+	tests/interop/openssl-rsa-aes-kwp.sh
 TESTS += $(KX_INTEROP_TESTS)
 EXTRA_DIST += $(KX_INTEROP_TESTS) tests/interop/peers.sh \
 	tests/interop/pycrypto-wrap.py tests/interop/pycrypto-bound.py \

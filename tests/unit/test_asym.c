@@ -10,7 +10,9 @@
 
 #include "kxtest.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #define NOW 1795459565		/* 2026-11-23T18:46:05Z */
@@ -381,6 +383,124 @@ rsa_aes_kwp_import(void **state)
 	EVP_PKEY_free(pk);
 }
 
+/* One outcome of kxi_spki_info: its code, its message and what it read. */
+struct spki_out {
+	int rc;
+	char msg[512];
+	struct kxi_asym a;
+};
+
+static void
+spki_run(const uint8_t *p, size_t n, int reuse, int queued,
+    struct spki_out *o)
+{
+	kx_diag *d = kx_diag_new();
+
+	assert_non_null(d);
+	/* the message quotes the first error queued: start from the same */
+	ERR_clear_error();
+	if (queued)
+		ERR_raise(ERR_LIB_ASN1, ASN1_R_HEADER_TOO_LONG);
+	kxi_spki_reuse = reuse;
+	memset(o, 0, sizeof(*o));
+	o->rc = kxi_spki_info(p, n, &o->a, d);
+	kxi_spki_reuse = 1;
+	if (kx_diag_count(d) > 0)
+		snprintf(o->msg, sizeof(o->msg), "%s",
+		    kx_diag_get(d, 0)->message);
+	kx_diag_free(d);
+}
+
+/*
+ * The reused decoders (issue 12) read every public key as
+ * d2i_X509_PUBKEY() does: the same code, message and fields over the
+ * families, the refused ones, and every one-bit change, truncation and
+ * extension of them, in turns, so the cached decoders see keys of each
+ * type after failures of the others, with and without an error queued
+ * before (the message quotes the first one).
+ */
+static void
+spki_reuse_same(void **state)
+{
+	static const struct {
+		const char *type, *param;
+	} keys[] = {
+		{ "EC", "P-256" }, { "EC", "P-384" }, { "EC", "P-521" },
+		{ "EC", "brainpoolP256r1" }, { "EC", "secp256k1" },
+		{ "ED25519", NULL }, { "X25519", NULL }, { "ED448", NULL },
+		{ "X448", NULL }, { "RSA", NULL }, { "RSA-PSS", NULL },
+	};
+	uint8_t *der[sizeof(keys) / sizeof(keys[0])], v[1024];
+	size_t len[sizeof(keys) / sizeof(keys[0])], k, pos, vn, nok = 0;
+	struct spki_out a, b;
+	EVP_PKEY *pk;
+	int n, m, q;
+
+	(void)state;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		pk = NULL;
+		if (strcmp(keys[k].type, "RSA-PSS") == 0) {
+			/* refused by the model: EVP_PKEY_Q_keygen() has none */
+			EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL,
+			    "RSA-PSS", NULL);
+
+			assert_non_null(c);
+			assert_int_equal(EVP_PKEY_keygen_init(c), 1);
+			assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(c,
+			    1024), 1);
+			assert_int_equal(EVP_PKEY_generate(c, &pk), 1);
+			EVP_PKEY_CTX_free(c);
+		} else if (strcmp(keys[k].type, "RSA") == 0)
+			pk = EVP_PKEY_Q_keygen(NULL, NULL, keys[k].type,
+			    (size_t)1024);
+		else if (keys[k].param != NULL)
+			pk = EVP_PKEY_Q_keygen(NULL, NULL, keys[k].type,
+			    keys[k].param);
+		else
+			pk = EVP_PKEY_Q_keygen(NULL, NULL, keys[k].type);
+		assert_non_null(pk);
+		der[k] = NULL;
+		assert_true((n = i2d_PUBKEY(pk, &der[k])) > 0);
+		assert_true((size_t)n < sizeof(v));
+		len[k] = (size_t)n;
+		EVP_PKEY_free(pk);
+	}
+	for (pos = 0; pos < 600; pos++)
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			for (m = 0; m < 4; m++) {
+				if (pos >= len[k] && m < 2)
+					continue;
+				if (pos > len[k] && m >= 2)
+					continue;
+				memcpy(v, der[k], len[k]);
+				vn = len[k];
+				if (pos == 0 && m == 0)
+					;	/* unchanged */
+				else if (m == 0)
+					v[pos] ^= 0x01;
+				else if (m == 1)
+					v[pos] ^= 0x80;
+				else if (m == 2)
+					vn = pos;	/* truncated */
+				else
+					v[vn++] = (uint8_t)pos;	/* one more */
+				for (q = 0; q < 2; q++) {
+					spki_run(v, vn, 1, q, &a);
+					spki_run(v, vn, 0, q, &b);
+					assert_int_equal(a.rc, b.rc);
+					assert_string_equal(a.msg, b.msg);
+					assert_memory_equal(&a.a, &b.a,
+					    sizeof(a.a));
+				}
+				nok += a.rc == KX_OK;
+			}
+		}
+	/* the unchanged keys of the supported families at least */
+	assert_true(nok >= 9);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		OPENSSL_free(der[k]);
+}
+
 int
 main(void)
 {
@@ -389,6 +509,7 @@ main(void)
 		cmocka_unit_test(large_rsa),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(rsa_aes_kwp_import),
+		cmocka_unit_test(spki_reuse_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
