@@ -174,7 +174,6 @@ kx_audit_rec_key(kx_audit_rec *r, const char *id, unsigned component,
 int
 kx_audit_rec_doc(kx_audit_rec *r, const kx_doc *doc)
 {
-	const kx_key *k;
 	size_t i;
 	int rc;
 
@@ -184,16 +183,36 @@ kx_audit_rec_doc(kx_audit_rec *r, const kx_doc *doc)
 		return rc;
 	r->keys = NULL;		/* the old array stays in the arena */
 	r->nkeys = r->total_keys = 0;
-	for (i = 0; i < doc->nkeys; i++) {
-		k = &doc->keys[i];
-		if ((rc = kx_audit_rec_key(r, k->prof.id, 0, k->kcv.p,
-		    k->kcv.n, k->kcv_method)) != KX_OK)
+	for (i = 0; i < doc->nkeys; i++)
+		if ((rc = kx_audit_rec_doc_key(r, doc, i, &doc->keys[i])) !=
+		    KX_OK)
 			return rc;
-		if (i < r->nkeys && k->value.kek_id != NULL &&
-		    (r->keys[i].kek = kxi_strdup(&r->arena,
-		    k->value.kek_id)) == NULL)
-			return KX_ENOMEM;
+	return KX_OK;
+}
+
+int
+kx_audit_rec_doc_key(kx_audit_rec *r, const kx_doc *head, size_t i,
+    const kx_key *k)
+{
+	size_t n;
+	int rc;
+
+	if (r == NULL || head == NULL || k == NULL)
+		kxi_misuse(__func__, "record, head and key are required");
+	if (i == 0) {
+		if ((rc = kx_audit_rec_set(r, KX_AF_DOC, head->id)) != KX_OK)
+			return rc;
+		r->keys = NULL;	/* the old array stays in the arena */
+		r->nkeys = r->total_keys = 0;
 	}
+	n = r->nkeys;
+	if ((rc = kx_audit_rec_key(r, k->prof.id, 0, k->kcv.p, k->kcv.n,
+	    k->kcv_method)) != KX_OK)
+		return rc;
+	if (r->nkeys > n && k->value.kek_id != NULL &&
+	    (r->keys[n].kek = kxi_strdup(&r->arena, k->value.kek_id)) ==
+	    NULL)
+		return KX_ENOMEM;
 	if (r->f[KX_AF_KEK] == NULL && r->nkeys > 0 && r->keys[0].kek != NULL)
 		r->f[KX_AF_KEK] = r->keys[0].kek;
 	return KX_OK;

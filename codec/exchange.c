@@ -322,16 +322,18 @@ kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v, kx_buf *aad,
 /*
  * kxi_binding_check, keeping the bound data in aad and its digest in md
  * when it was computed (aad->len > 0): always when want_aad, else only
- * for a digest to compare.
+ * for a digest to compare.  have: aad and md hold them already (made by
+ * an earlier check of the same key).
  */
 static int
 binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
-    kx_buf *aad, uint8_t md[32], char *msg, size_t size)
+    int have, kx_buf *aad, uint8_t md[32], char *msg, size_t size)
 {
 	const kxi_keyval *val = &k->value;
 	int r;
 
-	aad->len = 0;
+	if (!have)
+		aad->len = 0;
 	*v = kxi_binding_version(val->binding_method);
 	/* Other values are not bound: import refuses them anyway. */
 	if (val->form != KX_VALUE_WRAPPED || !is_bound(val->alg))
@@ -350,7 +352,8 @@ binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
 	}
 	if (val->binding_digest.n == 0 && !want_aad)
 		return KX_OK;	/* optional; AES-SIV decides */
-	r = kxi_bound_aad(doc, k, *v, aad, md, NULL);
+	r = have && aad->len > 0 ? KX_OK :
+	    kxi_bound_aad(doc, k, *v, aad, md, NULL);
 	if (r != KX_OK) {
 		aad->len = 0;
 		if (val->binding_digest.n == 0)
@@ -371,14 +374,21 @@ binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
 
 int
 kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
-    char *msg, size_t size)
+    struct kxi_bind_memo *memo, char *msg, size_t size)
 {
 	kx_buf aad = { 0 };
 	uint8_t md[32];
 	int r;
 
-	r = binding_check(doc, k, v, 0, &aad, md, msg, size);
-	kx_buf_free(&aad);
+	if (memo == NULL) {
+		r = binding_check(doc, k, v, 0, 0, &aad, md, msg, size);
+		kx_buf_free(&aad);
+		return r;
+	}
+	memo->key = NULL;
+	r = binding_check(doc, k, v, 0, 0, &memo->aad, memo->md, msg, size);
+	if (r == KX_OK && memo->aad.len > 0)
+		memo->key = k;
 	return r;
 }
 
@@ -651,6 +661,29 @@ set_tk(kx_doc *doc, const char *id, const kx_secret *kek, enum kx_alg alg,
 	return KX_OK;
 }
 
+/* What an operation of phase will do with the values: wrap under kek. */
+static int
+make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
+    const kx_xchg_opts *o, struct kxi_plan *plan, kx_diag *d)
+{
+	int r;
+
+	if (phase == KX_PHASE_EXPORT)
+		r = export_kek(kek, o, &plan->alg, &plan->bits, d);
+	else {
+		plan->bits = (unsigned)kx_secret_len(kek) * 8;
+		r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
+		    phase == KX_PHASE_IMPORT ? "storage key" :
+		    "new transport key", &plan->alg, d);
+	}
+	if (r != KX_OK)
+		return r;
+	plan->kek_id = kek_id;
+	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
+	    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan->alg);
+	return KX_OK;
+}
+
 /*
  * The decision of an operation: the rules of its phase over the document,
  * every key's value seen as the plan (wrap under kek as kek_id) leaves it.
@@ -666,19 +699,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 	int r;
 
 	if (kek != NULL) {
-		if (phase == KX_PHASE_EXPORT)
-			r = export_kek(kek, o, &plan.alg, &plan.bits, d);
-		else {
-			plan.bits = (unsigned)kx_secret_len(kek) * 8;
-			r = kek_alg(kek, o != NULL ? o->kek_alg : KX_ALG_NONE,
-			    phase == KX_PHASE_IMPORT ? "storage key" :
-			    "new transport key", &plan.alg, d);
-		}
-		if (r != KX_OK)
+		if ((r = make_plan(phase, kek, kek_id, o, &plan, d)) != KX_OK)
 			return r;
-		plan.kek_id = kek_id;
-		plan.wrap = phase == KX_PHASE_EXPORT && o != NULL &&
-		    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan.alg);
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -695,10 +717,10 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
  * anything the old value had).  Arena strings and bytes.
  */
 static int
-bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
-    struct xcache *c, enum kx_alg kek_a, const char *kek_id,
-    const kx_buf *given, const uint8_t *given_md, kxi_keyval *val,
-    kx_diag *d)
+bind_value(const kx_doc *doc, const kx_key *k, unsigned v,
+    const kx_secret *value, struct xcache *c, enum kx_alg kek_a,
+    const char *kek_id, const kx_buf *given, const uint8_t *given_md,
+    kxi_arena *arena, kxi_keyval *val, kx_diag *d)
 {
 	kx_buf aad = { 0 }, out = { 0 };
 	const kx_buf *a = given;
@@ -723,11 +745,11 @@ bind_value(kx_doc *doc, const kx_key *k, unsigned v, const kx_secret *value,
 		goto out;
 	val->form = KX_VALUE_WRAPPED;
 	val->alg = bound_alg(kek_a);
-	val->kek_id = kxi_strdup(&doc->arena, kek_id);
-	val->data.p = kxi_memdup(&doc->arena, out.data, out.len);
+	val->kek_id = kxi_strdup(arena, kek_id);
+	val->data.p = kxi_memdup(arena, out.data, out.len);
 	val->data.n = out.len;
 	val->binding_method = v == 2 ? KXI_BINDING_V2 : KXI_BINDING_V1;
-	val->binding_digest.p = kxi_memdup(&doc->arena, mdp, 32);
+	val->binding_digest.p = kxi_memdup(arena, mdp, 32);
 	val->binding_digest.n = 32;
 	if (val->kek_id == NULL || val->data.p == NULL ||
 	    val->binding_digest.p == NULL)
@@ -923,7 +945,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    o->wrap, p8[i] != NULL ? p8[i] : values[i], kek,
 		    o->kek_id, &doc->keys[i].value, d) :
 		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
-		    values[i], &c, kek_a, o->kek_id, NULL, NULL,
+		    values[i], &c, kek_a, o->kek_id, NULL, NULL, &doc->arena,
 		    &doc->keys[i].value, d)) != KX_OK)
 			goto out;
 	r = set_tk(doc, o->kek_id, kek, kek_a, o, d);
@@ -1057,7 +1079,7 @@ family:
  * policy says about rule KX136.
  */
 static int
-bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c,
+bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
     kx_buf *aad, uint8_t md[32], kx_secret **out, kx_diag *d)
 {
 	struct kxi_siv *siv = NULL;
@@ -1065,8 +1087,8 @@ bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c,
 	unsigned v;
 	int r;
 
-	if ((r = binding_check(doc, k, &v, 1, aad, md, msg, sizeof(msg))) !=
-	    KX_OK) {
+	if ((r = binding_check(doc, k, &v, 1, have, aad, md, msg,
+	    sizeof(msg))) != KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
 		goto out;
@@ -1201,20 +1223,21 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 }
 
 /*
- * Unwrap key i with c->from into *out.  A bound value leaves the data it
- * is bound to in aad (aad->len > 0) and its SHA-256 in md.
+ * Unwrap key k with c->from into *out.  A bound value leaves the data it
+ * is bound to in aad (aad->len > 0) and its SHA-256 in md.  have: they
+ * hold that data already (the binding rule made them for this key).
  */
 static int
-unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
-    uint8_t md[32], kx_secret **out, kx_diag *d)
+unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
+    kx_buf *aad, uint8_t md[32], kx_secret **out, kx_diag *d)
 {
-	const kx_key *k = &doc->keys[i];
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	size_t n;
 	int r, bound;
 
 	*out = NULL;
-	aad->len = 0;
+	if (!have)
+		aad->len = 0;
 	bound = is_bound(k->value.alg);
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
@@ -1234,7 +1257,7 @@ unwrap_key(const kx_doc *doc, size_t i, struct xcache *c, kx_buf *aad,
 		    "refused", kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
 		goto out;
 	}
-	if ((r = bound ? bound_open(doc, k, c, aad, md, out, d) :
+	if ((r = bound ? bound_open(doc, k, c, have, aad, md, out, d) :
 	    unbound_open(doc, k, c->from, out, d)) != KX_OK)
 		goto out;
 	if (is_asym(k->prof.alg)) {
@@ -1332,7 +1355,7 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 				goto out;	/* one wrong KEK explains all */
 			c->checked = t;
 		}
-		if (unwrap_key(doc, i, c, &aad, md, &v, d) != KX_OK)
+		if (unwrap_key(doc, k, c, 0, &aad, md, &v, d) != KX_OK)
 			bad = 1;
 		else if (!bad && opened != NULL &&
 		    (r = opened(arg, i, v, &aad, md, d)) != KX_OK)
@@ -1368,7 +1391,8 @@ kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
 	    KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++) {
-		if ((r = unwrap_key(doc, i, &c, &aad, md, &v, d)) != KX_OK)
+		if ((r = unwrap_key(doc, &doc->keys[i], &c, 0, &aad, md, &v,
+		    d)) != KX_OK)
 			goto out;
 		r = cb(arg, doc, i, v, d);
 		kx_secret_free(v);
@@ -1381,6 +1405,27 @@ out:
 	kx_buf_free(&aad);
 	xcache_free(&c);
 	return r;
+}
+
+/*
+ * The new value of key k of doc (opened to value; aad and md as
+ * unwrap_key left them) under c->to, recorded as to_id, in arena.  The
+ * binding version stays: re-binding a version 1 value as version 2 would
+ * vouch for a header nobody verified.  An unbound value (KX138 warned) is
+ * bound as version 2: from here on the binding vouches for what was
+ * received.  A bound value's data (same document, key and version)
+ * serves again: each profile is encoded once.
+ */
+static int
+rebind(const kx_doc *doc, const kx_key *k, const kx_secret *value,
+    struct xcache *c, enum kx_alg alg, const char *to_id, const kx_buf *aad,
+    const uint8_t md[32], kxi_arena *arena, kxi_keyval *val, kx_diag *d)
+{
+	unsigned ver = is_bound(k->value.alg) ?
+	    kxi_binding_version(k->value.binding_method) : 2;
+
+	return bind_value(doc, k, ver, value, c, alg, to_id,
+	    is_bound(k->value.alg) ? aad : NULL, md, arena, val, d);
 }
 
 struct rewrap {
@@ -1397,37 +1442,29 @@ rewrap_one(void *arg, size_t i, const kx_secret *value, const kx_buf *aad,
     const uint8_t md[32], kx_diag *d)
 {
 	struct rewrap *w = arg;
-	const kx_key *k = &w->doc->keys[i];
-	unsigned ver;
 
-	/*
-	 * The binding version stays: re-binding a version 1 value as
-	 * version 2 would vouch for a header nobody verified.  An unbound
-	 * value (KX138 warned) is bound as version 2: from here on the
-	 * binding vouches for what was received.  A bound value's data
-	 * (same document, key and version) serves again.
-	 */
-	ver = is_bound(k->value.alg) ?
-	    kxi_binding_version(k->value.binding_method) : 2;
-	return bind_value(w->doc, k, ver, value, w->c, w->alg, w->to_id,
-	    is_bound(k->value.alg) ? aad : NULL, md, &w->vals[i], d);
+	return rebind(w->doc, &w->doc->keys[i], value, w->c, w->alg, w->to_id,
+	    aad, md, &w->doc->arena, &w->vals[i], d);
 }
 
-int
-kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
-    const kx_xchg_opts *o, kx_diag *d)
+/*
+ * Every key of doc from `from` to `to` (as o->kek_id), after the rules of
+ * phase passed, verifying each key as it is opened; then cb (when not
+ * NULL) sees each key as received, and the document takes the new values
+ * and the new transport key as its only one.  All or nothing.
+ */
+static int
+move_all(kx_doc *doc, const kx_secret *from, const kx_secret *to,
+    enum kx_phase phase, const char *what, const kx_xchg_opts *o,
+    kx_key_cb cb, void *arg, kx_diag *d)
 {
 	struct xcache c = { 0 };
 	struct rewrap w;
 	size_t i;
 	int r;
 
-	if (doc == NULL || from == NULL || to == NULL || o == NULL ||
-	    o->kek_id == NULL)
-		kxi_misuse(__func__, "NULL argument");
 	memset(&w, 0, sizeof(w));
-	if ((r = kek_alg(to, o->kek_alg, "new transport key", &w.alg, d)) !=
-	    KX_OK)
+	if ((r = kek_alg(to, o->kek_alg, what, &w.alg, d)) != KX_OK)
 		return r;
 	c.from = from;
 	c.to = to;
@@ -1440,9 +1477,11 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = verify_all(doc, &c, KX_PHASE_REWRAP, o, rewrap_one, &w,
-	    d)) != KX_OK)
+	if ((r = verify_all(doc, &c, phase, o, rewrap_one, &w, d)) != KX_OK)
 		goto out;
+	for (i = 0; cb != NULL && i < doc->nkeys; i++)
+		if ((r = cb(arg, doc, i, NULL, d)) != KX_OK)
+			goto out;
 	/* Drop the old transport keys no key refers to any more. */
 	doc->ntks = 0;
 	if ((r = set_tk(doc, w.to_id, to, w.alg, o, d)) != KX_OK)
@@ -1451,6 +1490,257 @@ kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 		doc->keys[i].value = w.vals[i];
 	r = KX_OK;
 out:
+	xcache_free(&c);
+	return r;
+}
+
+/*
+ * Import and store in one pass: the rules of the import phase (which hold
+ * every rule of the rewrap phase, with the same plan), one unwrap and one
+ * wrap under the storage key per key.
+ */
+int
+kx_import_store(kx_doc *doc, const kx_secret *kek, const kx_secret *storage,
+    const kx_xchg_opts *o, kx_key_cb cb, void *arg, kx_diag *d)
+{
+	if (doc == NULL || kek == NULL || storage == NULL || o == NULL ||
+	    o->kek_id == NULL || cb == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return move_all(doc, kek, storage, KX_PHASE_IMPORT, "storage key", o,
+	    cb, arg, d);
+}
+
+int
+kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, kx_diag *d)
+{
+	if (doc == NULL || from == NULL || to == NULL || o == NULL ||
+	    o->kek_id == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return move_all(doc, from, to, KX_PHASE_REWRAP, "new transport key",
+	    o, NULL, NULL, d);
+}
+
+/* ---- rewrap one key at a time ------------------------------------- */
+/*
+ * The header of the rewrapped document: the reader's, with the new
+ * transport key as its only one.  Shares the reader's strings.
+ */
+static int
+rewrap_head(const kx_doc *head, const kx_secret *to, enum kx_alg alg,
+    const kx_xchg_opts *o, kx_doc **out, kx_diag *d)
+{
+	kx_doc *nd;
+	kxi_arena a;
+	int r;
+
+	if ((nd = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	a = nd->arena;
+	*nd = *head;
+	nd->arena = a;
+	nd->tks = NULL;
+	nd->ntks = nd->tks_cap = 0;
+	nd->keys = NULL;
+	nd->nkeys = nd->keys_cap = 0;
+	if ((r = set_tk(nd, o->kek_id, to, alg, o, d)) != KX_OK) {
+		kx_doc_free(nd);
+		return r;
+	}
+	*out = nd;
+	return KX_OK;
+}
+
+/*
+ * The document read whole after all (kx_rewrap, kx_doc_write): what the
+ * sink got so far is void (a call with p NULL and n 0 says so).
+ */
+static int
+rewrap_whole(kx_reader *rd, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
+    int sent, size_t *nkeys, kx_diag *d)
+{
+	kx_doc *doc = NULL;
+	kx_buf b = { 0 };
+	size_t i;
+	int r;
+
+	if (sent && sink(arg, NULL, 0) != 0)
+		return KX_FAIL(d, KX_EIO, "cannot write the output");
+	if ((r = kxi_reader_whole(rd, &doc, d)) != KX_OK)
+		return r;
+	for (i = 0; o->key_seen != NULL && i < doc->nkeys; i++)
+		o->key_seen(o->key_seen_arg, doc, i, &doc->keys[i]);
+	if ((r = kx_rewrap(doc, from, to, o, d)) != KX_OK ||
+	    (r = kx_doc_write(doc, fmt, &b, d)) != KX_OK)
+		goto out;
+	if (b.len > 0 && sink(arg, b.data, b.len) != 0)
+		r = KX_FAIL(d, KX_EIO, "cannot write the output");
+	else if (nkeys != NULL)
+		*nkeys = doc->nkeys;
+out:
+	kx_buf_free(&b);
+	kx_doc_free(doc);
+	return r;
+}
+
+int
+kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
+    size_t *nkeys, kx_diag *d)
+{
+	struct xcache c = { 0 };
+	struct kxi_rules_stream *rs[2] = { NULL, NULL };
+	struct kxi_plan plan;
+	kx_diag *dr = NULL, *dc = NULL, *dw = NULL;
+	kx_doc *nd = NULL;
+	kx_writer *w = NULL;
+	kxi_arena ka = { NULL, 0, 0, false };
+	const kx_doc *head;
+	const kx_key *k;
+	kx_key nk;
+	kx_secret *v = NULL;
+	struct kxi_bind_memo memo;
+	const kxi_tk *t;
+	size_t i = 0, nerr[2] = { 0, 0 }, next = 0;
+	int r, sk, cr = KX_OK, bad = 0, wr = KX_OK, whole = 0;
+
+	if (rd == NULL || from == NULL || to == NULL || o == NULL ||
+	    o->kek_id == NULL || sink == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (nkeys != NULL)
+		*nkeys = 0;
+	if ((r = make_plan(KX_PHASE_REWRAP, to, o->kek_id, o, &plan, d)) !=
+	    KX_OK)
+		return r;
+	if (o->against != NULL)		/* profiles compared: whole */
+		return rewrap_whole(rd, from, to, o, fmt, sink, arg, 0, nkeys,
+		    d);
+	c.from = from;
+	c.to = to;
+	memset(&memo, 0, sizeof(memo));
+	head = kx_reader_doc(rd);
+	if ((dr = kx_diag_new()) == NULL || (dc = kx_diag_new()) == NULL ||
+	    (dw = kx_diag_new()) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the document as received, then every key as it will be stored */
+	if ((r = kxi_rules_stream_new(head, KX_PHASE_DOCUMENT, o->policy,
+	    o->now, NULL, &rs[0], d)) != KX_OK ||
+	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
+	    o->now, &plan, &rs[1], d)) != KX_OK)
+		goto out;
+	/* the binding rule's encoding of each profile serves the unwrap */
+	kxi_rules_stream_memo(rs[0], &memo);
+	while ((r = kx_reader_next(rd, &k, dr)) == 1) {
+		if (o->key_seen != NULL)
+			o->key_seen(o->key_seen_arg, head, i, k);
+		memo.key = NULL;	/* the reader's record is reused */
+		if ((sk = kxi_rules_stream_key(rs[0], k, i, d)) == 1) {
+			whole = 1;
+			break;
+		}
+		if (sk < 0 || (sk = kxi_rules_stream_key(rs[1], k, i, d)) <
+		    0) {
+			r = sk;
+			goto out;
+		}
+		i++;
+		/*
+		 * Verify (and make the new value) as the key comes; what the
+		 * rules decide at the end decides whether any of it counts,
+		 * and the findings come out in the order of kx_rewrap.
+		 */
+		if (cr != KX_OK)
+			continue;	/* one wrong KEK explains all */
+		if ((t = kxi_doc_find_tk(head, k->value.kek_id)) == NULL) {
+			bad = 1;
+			kxi_diag_add(dc, "KX141", KX_SEV_ERROR, KX_ENOTFOUND,
+			    head->source, &k->loc[KXF_VALUE], k->prof.id,
+			    "transport key %s is not defined", k->value.kek_id ?
+			    k->value.kek_id : "-");
+			continue;
+		}
+		if (t != c.checked) {
+			if ((cr = check_kek(head, t, from, o, dc)) != KX_OK)
+				continue;
+			c.checked = t;
+		}
+		if (unwrap_key(head, k, &c, memo.key == k, &memo.aad, memo.md,
+		    &v, dc) != KX_OK)
+			bad = 1;
+		else if (!bad) {
+			/* the header is complete once the first key is in */
+			if (nd == NULL) {
+				if ((r = rewrap_head(head, to, plan.alg, o, &nd,
+				    d)) != KX_OK)
+					goto out;
+				next = kx_doc_extension_count(head);
+				wr = kx_writer_open(nd, fmt, sink, arg, &w, dw);
+			}
+			if (wr == KX_OK) {
+				nk = *k;
+				kxi_arena_reset(&ka);
+				if ((r = rebind(head, k, v, &c, plan.alg,
+				    o->kek_id, &memo.aad, memo.md, &ka,
+				    &nk.value, d)) != KX_OK)
+					goto out;
+				wr = kx_writer_key(w, &nk, dw);
+			}
+		}
+		kx_secret_free(v);
+		v = NULL;
+		if (o->progress != NULL)
+			o->progress(o->progress_arg, i, 0);
+	}
+	/* foreign elements after the keys belong in the header written */
+	if (!whole && r == 0 && nd != NULL &&
+	    kx_doc_extension_count(head) != next)
+		whole = 1;
+	if (whole) {
+		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, nd != NULL,
+		    nkeys, d);
+		goto out;
+	}
+	kxi_diag_merge(d, dr);	/* the reader's findings */
+	if (r < 0)
+		goto out;	/* kx_reader_error says the input is bad */
+	if ((r = kxi_rules_stream_end(rs[0], &nerr[0], d)) != KX_OK ||
+	    (r = kxi_rules_stream_end(rs[1], &nerr[1], d)) != KX_OK)
+		goto out;
+	if (nerr[0] > 0 || nerr[1] > 0) {
+		r = KX_EPOLICY;
+		goto out;
+	}
+	if (o->progress != NULL && i > 0)
+		o->progress(o->progress_arg, i, i);	/* the total at last */
+	if (i == 0) {
+		r = KX_FAIL(d, KX_EINPUT, "%s holds no key", head->source ?
+		    head->source : "the document");
+		goto out;
+	}
+	kxi_diag_merge(d, dc);
+	if (cr != KX_OK || bad) {
+		r = cr != KX_OK ? cr : KX_EPOLICY;
+		goto out;
+	}
+	if (wr == KX_OK)
+		wr = kx_writer_finish(w, dw);
+	kxi_diag_merge(d, dw);
+	if ((r = wr) == KX_OK && nkeys != NULL)
+		*nkeys = i;
+out:
+	kx_secret_free(v);
+	kx_buf_free(&memo.aad);
+	kxi_arena_free(&ka);
+	kx_writer_free(w);
+	kx_doc_free(nd);
+	kxi_rules_stream_free(rs[0]);
+	kxi_rules_stream_free(rs[1]);
+	kx_diag_free(dr);
+	kx_diag_free(dc);
+	kx_diag_free(dw);
 	xcache_free(&c);
 	return r;
 }

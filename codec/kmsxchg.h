@@ -592,6 +592,13 @@ int kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d) KX_WUR;
 const kx_doc *kx_reader_doc(const kx_reader *r);
 enum kx_format kx_reader_format(const kx_reader *r);
 size_t kx_reader_keys(const kx_reader *r);
+/* KX_OK, or the error that made the input unreadable (an operation that
+ * reads through r, such as kx_reader_rewrap, failed on the input). */
+int kx_reader_error(const kx_reader *r);
+/* The document of r read whole from its start, for an operation that needs
+ * it whole (standard input too: r keeps what it read); held to the native
+ * schema as kx_doc_read_file holds it. */
+int kx_reader_read_whole(kx_reader *r, kx_doc **out, kx_diag *d) KX_WUR;
 void kx_reader_close(kx_reader *r);
 
 /*
@@ -715,6 +722,15 @@ typedef struct kx_xchg_opts {
 	 */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;
+	/*
+	 * kx_reader_rewrap: when not NULL, called with key_seen_arg for each
+	 * key as it is read (i from 0; from 0 again when the document turns
+	 * out to need reading whole), with the document's header; for an
+	 * audit record.  It must not keep the pointers.
+	 */
+	void (*key_seen)(void *arg, const kx_doc *head, size_t i,
+	    const kx_key *k);
+	void *key_seen_arg;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */
@@ -792,6 +808,18 @@ typedef int (*kx_key_cb)(void *arg, const kx_doc *doc, size_t index,
 int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
     kx_key_cb cb, void *arg, kx_diag *d) KX_WUR;
 /*
+ * kx_import under a storage key and kx_rewrap of doc to it (recorded as
+ * o->kek_id, algorithm o->kek_alg) in one pass: the document's rules and
+ * those of the import phase (which include the rewrap phase's) run once,
+ * each key is unwrapped once and wrapped under storage as it is verified.
+ * Only when every key passed is cb called for each key as received, with
+ * value NULL (nothing clear is handed over), and then doc takes the
+ * stored values; on failure doc is unchanged.  o->storage_kek is ignored.
+ */
+int kx_import_store(kx_doc *doc, const kx_secret *kek,
+    const kx_secret *storage, const kx_xchg_opts *o, kx_key_cb cb,
+    void *arg, kx_diag *d) KX_WUR;
+/*
  * Rewrap in place: every wrapped key of doc from the transport key `from`
  * to `to` (recorded as o->kek_id, algorithm o->kek_alg), after the
  * document's rules and those of the rewrap phase (`to` weaker than a key,
@@ -801,6 +829,25 @@ int kx_import(const kx_doc *doc, const kx_secret *kek, const kx_xchg_opts *o,
  */
 int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, kx_diag *d) KX_WUR;
+/*
+ * kx_rewrap over a document read one key at a time (r fresh from
+ * kx_reader_open), written one key at a time in format fmt (one that
+ * carries bound values) to sink: memory does not grow with the number of
+ * keys.  Same checks, findings, result and bytes as kx_rewrap and
+ * kx_doc_write of the whole document; *nkeys (may be NULL) gets the number
+ * of keys rewrapped.  progress gets total 0 (not known) until the last
+ * key is read, then done and total both the number of keys.
+ * Not all or nothing for the sink: the bytes go out as the keys are
+ * made, so the caller writes them to a temporary file and keeps it only
+ * when KX_OK is returned.  A document that cannot be rewrapped one key
+ * at a time (o->against, a copy-of relation, foreign elements after the
+ * keys) is read whole: the sink is then first called with p NULL and n 0,
+ * meaning "drop what you got".  When the input itself is bad,
+ * kx_reader_error(r) is not KX_OK (d has the reader's findings).
+ */
+int kx_reader_rewrap(kx_reader *r, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
+    size_t *nkeys, kx_diag *d) KX_WUR;
 
 /* ---- building and reading documents (api.c) --------------------------- */
 /*
@@ -1117,6 +1164,10 @@ int kx_audit_rec_set(kx_audit_rec *r, enum kx_audit_field f, const char *v)
  * KX_AF_KEK to the first key's transport key when it is still unset.
  */
 int kx_audit_rec_doc(kx_audit_rec *r, const kx_doc *doc) KX_WUR;
+/* The same one key at a time: key i of the document with header head (i 0
+ * starts the record's document and its key list anew). */
+int kx_audit_rec_doc_key(kx_audit_rec *r, const kx_doc *head, size_t i,
+    const kx_key *k) KX_WUR;
 /* Add one key entry: id may be NULL, component 0 = the key itself. */
 int kx_audit_rec_key(kx_audit_rec *r, const char *id, unsigned component,
     const uint8_t *kcv, size_t kcvlen, enum kx_kcv_method m) KX_WUR;

@@ -863,6 +863,13 @@ cli_spool_sink(void *arg, const void *p, size_t n)
 	const char *c = p;
 	ssize_t k;
 
+	if (p == NULL && n == 0) {
+		/* what was sent is void (kx_reader_rewrap): start again */
+		if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
+			return -1;
+		s->n = 0;
+		return 0;
+	}
 	s->n += n;
 	while (n > 0) {
 		k = write(s->fd, c, n);

@@ -225,6 +225,9 @@ int cli_audit_setup(struct cli *cli, const char *path, int explicit);
 int cli_audit_finish(struct cli *cli, int ex);
 void cli_audit_set(struct cli *cli, enum kx_audit_field f, const char *v);
 void cli_audit_doc(struct cli *cli, const kx_doc *doc);
+/* The same one key at a time (a kx_xchg_opts.key_seen; arg is the cli). */
+void cli_audit_doc_key(void *arg, const kx_doc *head, size_t i,
+    const kx_key *k);
 /* An unnamed key (split/combine): component 0 is the key itself. */
 void cli_audit_key(struct cli *cli, unsigned component, const uint8_t *kcv,
     size_t kcvlen, enum kx_kcv_method m);

@@ -183,6 +183,16 @@ cli_audit_doc(struct cli *cli, const kx_doc *doc)
 }
 
 void
+cli_audit_doc_key(void *arg, const kx_doc *head, size_t i, const kx_key *k)
+{
+	struct cli *cli = arg;
+	kx_audit_rec *r = hook(cli);
+
+	if (r != NULL)
+		check(cli, kx_audit_rec_doc_key(r, head, i, k));
+}
+
+void
 cli_audit_key(struct cli *cli, unsigned component, const uint8_t *kcv,
     size_t kcvlen, enum kx_kcv_method m)
 {

@@ -336,15 +336,23 @@ progress_cb(void *arg, size_t done, size_t total)
 		p->d0 = done;
 	}
 	if (now - p->start < p->delay ||
-	    (p->shown && done < total && now - p->last < 0.2))
+	    (p->shown && (total == 0 || done < total) &&
+	    now - p->last < 0.2))
 		return;
 	p->last = now;
-	fprintf(p->err, "\rkmsxchg: %s: %s: %zu/%zu keys", p->cmd, p->verb,
-	    done, total);
+	/* total 0: not known (a document read one key at a time) */
+	if (total > 0)
+		fprintf(p->err, "\rkmsxchg: %s: %s: %zu/%zu keys", p->cmd,
+		    p->verb, done, total);
+	else
+		fprintf(p->err, "\rkmsxchg: %s: %s: %zu keys", p->cmd,
+		    p->verb, done);
 	if (done > p->d0 && now > p->t0) {
 		rate = (double)(done - p->d0) / (now - p->t0);
-		fprintf(p->err, ", %.0f keys/s, ETA %.0fs", rate,
-		    (double)(total - done) / rate);
+		fprintf(p->err, ", %.0f keys/s", rate);
+		if (total > 0)
+			fprintf(p->err, ", ETA %.0fs",
+			    (double)(total - done) / rate);
 	}
 	fputs("\033[K", p->err);
 	fflush(p->err);
@@ -394,10 +402,13 @@ cli_progress_end(struct cli_xchg *x)
 	x->xo.progress_arg = NULL;
 }
 
-int
-cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
-    enum kx_format def)
+/* cli_xchg_open, or with r: the document is opened for reading one key
+ * at a time (cli_xchg_stream), not read. */
+static int
+xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
+    enum kx_format def, kx_reader **rd)
 {
+	enum kx_format f;
 	char names[64];
 	int r, ex;
 
@@ -418,13 +429,22 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 		cli_audit_now(cli, x->xo.now);
 	if ((x->d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, cli->cmd->name);
-	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) != KX_OK)
-		return cli_read_failed(cli, x->d, r, in);
-	cli_audit_doc(cli, x->doc);
+	if (rd != NULL) {
+		if ((r = kx_reader_open(in, KX_FMT_AUTO, rd, x->d)) != KX_OK)
+			return cli_read_failed(cli, x->d, r, in);
+		f = kx_reader_format(*rd);
+		x->xo.key_seen = cli_audit_doc_key;
+		x->xo.key_seen_arg = cli;
+	} else {
+		if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &x->doc, x->d)) !=
+		    KX_OK)
+			return cli_read_failed(cli, x->d, r, in);
+		cli_audit_doc(cli, x->doc);
+		f = kx_doc_format(x->doc);
+	}
 	if (x->fmt == KX_FMT_AUTO)
 		x->fmt = def != KX_FMT_AUTO ? def :
-		    kx_format_caps(kx_doc_format(x->doc)) & KX_CAP_BOUND ?
-		    kx_doc_format(x->doc) : KX_FMT_XML;
+		    kx_format_caps(f) & KX_CAP_BOUND ? f : KX_FMT_XML;
 	/* the file a policy name stands for is what the audit hashes */
 	if (x->policy_path != NULL && (x->policy_path = cli_data_path(cli,
 	    "policies", x->policy_path, x->policy_buf,
@@ -442,6 +462,21 @@ cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 		x->xo.against = x->against;
 	}
 	return CLI_OK;
+}
+
+int
+cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
+    enum kx_format def)
+{
+	return xchg_open(cli, x, in, def, NULL);
+}
+
+int
+cli_xchg_stream(struct cli *cli, struct cli_xchg *x, const char *in,
+    enum kx_format def, kx_reader **r)
+{
+	*r = NULL;
+	return xchg_open(cli, x, in, def, r);
 }
 
 void

@@ -89,6 +89,10 @@ int cli_xchg_opt(struct cli_xchg *x, const char *name, const char *arg);
  */
 int cli_xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
     enum kx_format def);
+/* The same with `in` opened for reading one key at a time (*r), not read;
+ * x->xo.key_seen records the keys in the audit record as they come. */
+int cli_xchg_stream(struct cli *cli, struct cli_xchg *x, const char *in,
+    enum kx_format def, kx_reader **r);
 void cli_xchg_close(struct cli_xchg *x);
 /*
  * A document whose format records the transport key's wrapping mode only

@@ -270,7 +270,6 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	struct cli_kek kek = { 0 }, storage = { 0 };
 	enum kx_alg kek_fam = KX_ALG_NONE, st_fam = KX_ALG_NONE;
 	struct sink sink = { 0 };
-	kx_diag *rd = NULL;
 	kx_p11_opts po = { 0 };
 	int o, r, production = 0, ex = CLI_USAGE;
 
@@ -382,25 +381,12 @@ cmd_import(int argc, char **argv, struct cli *cli)
 	sink.dir = tmpdir;
 	/* the storage key's strength is part of the import decision */
 	x.xo.storage_kek = storage.key;
+	/* stored: verified and re-wrapped in one pass (kx_import_store) */
 	cli_progress_begin(&x, "verifying");
-	r = kx_import(x.doc, kek.key, &x.xo, deliver, &sink, x.d);
+	r = storage.key != NULL ? kx_import_store(x.doc, kek.key, storage.key,
+	    &x.xo, deliver, &sink, x.d) : kx_import(x.doc, kek.key, &x.xo,
+	    deliver, &sink, x.d);
 	cli_progress_end(&x);
-	if (r == KX_OK && storage.key != NULL) {
-		/*
-		 * The rewrap runs the rules kx_import already ran (and
-		 * reported) for the same storage key: keep its findings only
-		 * when it fails.
-		 */
-		if ((rd = kx_diag_new()) == NULL) {
-			ex = cli_fail(cli, NULL, KX_ENOMEM, in);
-			goto out;
-		}
-		cli_progress_begin(&x, "storing");
-		r = kx_rewrap(x.doc, kek.key, storage.key, &x.xo, rd);
-		cli_progress_end(&x);
-		if (r != KX_OK)
-			cli_print_findings(cli, rd, 0, in);
-	}
 	if (r != KX_OK && sink.written > 0) {
 		/* only an I/O failure after verification can get here */
 		cli_print_findings(cli, x.d, 0, in);
@@ -438,7 +424,6 @@ out:
 	free(tmpdir);
 	cli_kek_free(&kek);
 	cli_kek_free(&storage);
-	kx_diag_free(rd);
 	cli_xchg_close(&x);
 	return ex;
 }

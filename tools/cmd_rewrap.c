@@ -1,13 +1,17 @@
 /*
  * cmd_rewrap.c - `kmsxchg rewrap`: move every key of a document from one
  * transport key to another.  Each binding and KCV is verified on the way;
- * clear values exist only briefly in wiped memory, never on disk.
+ * clear values exist only briefly in wiped memory, never on disk.  The
+ * document is read and written one key at a time (kx_reader_rewrap):
+ * memory does not grow with the number of keys; the output goes to a
+ * temporary file that becomes -o FILE only when every key passed.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_xchg.h"
 
@@ -45,6 +49,31 @@ const struct cli_opt rewrap_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+/* The document read whole (x->doc): kx_rewrap, then write it. */
+static int
+rewrap_whole(struct cli *cli, struct cli_xchg *x, const char *in,
+    const struct cli_kek *from, const struct cli_kek *tokek)
+{
+	int r, ex;
+
+	/* a GP TransportKey records the mode only: AES-CBC under AES */
+	if ((ex = cli_aes_transport(cli, x, in, from)) != CLI_OK)
+		return ex;
+	cli_progress_begin(x, "rewrapping");
+	r = kx_rewrap(x->doc, from->key, tokek->key, &x->xo, x->d);
+	cli_progress_end(x);
+	if (r != KX_OK)
+		return cli_xchg_refused(cli, x, in, r);
+	cli_print_findings(cli, x->d, 0, in);
+	if ((ex = cli_write_doc(cli, x->doc, x->fmt, x->out, x->force)) !=
+	    CLI_OK)
+		return ex;
+	fprintf(cli_status(cli, x->out), "rewrapped %zu key%s under %s\n",
+	    kx_doc_key_count(x->doc), kx_doc_key_count(x->doc) == 1 ? "" :
+	    "s", x->xo.kek_id);
+	return CLI_OK;
+}
+
 int
 cmd_rewrap(int argc, char **argv, struct cli *cli)
 {
@@ -53,6 +82,9 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	struct cli_xchg x = { 0 };
 	struct cli_kek from = { 0 }, tokek = { 0 };
 	struct cli_list none = { 0 };
+	struct cli_spool s = { -1, 0 };
+	kx_reader *rd = NULL;
+	size_t n = 0;
 	enum kx_alg from_fam = KX_ALG_NONE, to_fam = KX_ALG_NONE;
 	int o, r, ex = CLI_USAGE;
 
@@ -100,8 +132,19 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	if (to_src == NULL || x.xo.kek_id == NULL || x.out == NULL)
 		return cli_usage(cli, "--to-kek, --to-kek-id and -o are "
 		    "required");
-	if ((ex = cli_xchg_open(cli, &x, in, KX_FMT_AUTO)) != CLI_OK)
+	if ((ex = cli_xchg_stream(cli, &x, in, KX_FMT_AUTO, &rd)) != CLI_OK)
 		goto out;
+	if ((kx_format_caps(kx_reader_format(rd)) & KX_CAP_TK_ALG) == 0) {
+		/*
+		 * A GP document (one key; its TransportKey records the mode
+		 * only, cli_aes_transport): read whole, as before.
+		 */
+		if ((r = kx_reader_read_whole(rd, &x.doc, x.d)) != KX_OK) {
+			ex = cli_read_failed(cli, x.d, r, in);
+			goto out;
+		}
+		cli_audit_doc(cli, x.doc);
+	}
 	cli_audit_set(cli, KX_AF_NEW_KEK, x.xo.kek_id);
 	if ((ex = cli_kek_load(cli, "transport key", from_src, &comps,
 	    from_fam, "from-kek-alg", 0, &from)) != CLI_OK)
@@ -111,24 +154,41 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		goto out;
 	x.xo.from_kek_alg = from.alg;
 	x.xo.kek_alg = tokek.alg;
-	/* a GP TransportKey records the mode only: AES-CBC under AES */
-	if ((ex = cli_aes_transport(cli, &x, in, &from)) != CLI_OK)
+	if (x.doc != NULL) {
+		ex = rewrap_whole(cli, &x, in, &from, &tokek);
+		goto out;
+	}
+	if ((ex = cli_binary_tty(cli, x.fmt, x.out)) != CLI_OK ||
+	    (ex = cli_spool_open(cli, &s)) != CLI_OK)
 		goto out;
 	cli_progress_begin(&x, "rewrapping");
-	r = kx_rewrap(x.doc, from.key, tokek.key, &x.xo, x.d);
+	r = kx_reader_rewrap(rd, from.key, tokek.key, &x.xo, x.fmt,
+	    cli_spool_sink, &s, &n, x.d);
 	cli_progress_end(&x);
+	if (kx_reader_keys(rd) == 0)	/* the document's id all the same */
+		cli_audit_doc(cli, kx_reader_doc(rd));
+	if (kx_reader_error(rd) != KX_OK) {
+		ex = cli_read_failed(cli, x.d, kx_reader_error(rd), in);
+		goto out;
+	}
 	if (r != KX_OK) {
 		ex = cli_xchg_refused(cli, &x, in, r);
 		goto out;
 	}
 	cli_print_findings(cli, x.d, 0, in);
-	if ((ex = cli_write_doc(cli, x.doc, x.fmt, x.out, x.force)) != CLI_OK)
+	/* bound values: key material, no clobber without --force */
+	if ((ex = cli_spool_write(cli, &s, x.out, (x.force ? 0 :
+	    KX_WRITE_NEW) | (kx_format_caps(x.fmt) & KX_CAP_BINARY ?
+	    KX_WRITE_BINARY : 0))) != CLI_OK)
 		goto out;
 	fprintf(cli_status(cli, x.out), "rewrapped %zu key%s under %s\n",
-	    kx_doc_key_count(x.doc), kx_doc_key_count(x.doc) == 1 ? "" : "s",
+	    n, n == 1 ? "" : "s",
 	    x.xo.kek_id);
 	ex = CLI_OK;
 out:
+	if (s.fd >= 0)
+		close(s.fd);
+	kx_reader_close(rd);
 	cli_kek_free(&from);
 	cli_kek_free(&tokek);
 	cli_xchg_close(&x);

@@ -94,6 +94,7 @@ struct vctx {
 	size_t *agid;		/* the same for the "against" document */
 	size_t nagid;
 	struct rstream *st;	/* one key at a time: the summaries */
+	struct kxi_bind_memo *memo; /* what chk_binding computed, or NULL */
 };
 
 #define U(x) KX_USAGE_BIT(KX_U_##x)
@@ -1751,7 +1752,7 @@ chk_binding(struct vctx *v, const kx_key *k)
 	char msg[160];
 	unsigned ver;
 
-	if (k != NULL && kxi_binding_check(v->doc, k, &ver, msg,
+	if (k != NULL && kxi_binding_check(v->doc, k, &ver, v->memo, msg,
 	    sizeof(msg)) != KX_OK)
 		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
 }
@@ -1762,26 +1763,30 @@ chk_binding(struct vctx *v, const kx_key *k)
  * this looks at the document as received.
  */
 static void
+unbound_one(struct vctx *v, const kx_key *o)
+{
+	if (o->value.form != KX_VALUE_WRAPPED ||
+	    o->value.alg == KX_WRAP_NONE ||
+	    o->value.alg == KX_WRAP_AES_SIV_BOUND ||
+	    o->value.alg == KX_WRAP_TR31_B_BOUND ||
+	    o->value.alg == KX_WRAP_TR31_D)
+		return;
+	emit(v, R_KX138, o, KXF_VALUE, "the %s value is not bound: "
+	    "its profile and the document header were not protected "
+	    "in transit (only its KCV is checked)",
+	    nz(knm(KX_ENUM_WRAP_ALG, o->value.alg)));
+}
+
+/* One key at a time (kxi_rules_stream_key), each key is seen as it comes. */
+static void
 chk_unbound(struct vctx *v, const kx_key *k)
 {
-	const kx_key *o;
 	size_t i;
 
 	if (k != NULL)
 		return;
-	for (i = 0; i < v->doc->nkeys; i++) {
-		o = &v->doc->keys[i];
-		if (o->value.form != KX_VALUE_WRAPPED ||
-		    o->value.alg == KX_WRAP_NONE ||
-		    o->value.alg == KX_WRAP_AES_SIV_BOUND ||
-		    o->value.alg == KX_WRAP_TR31_B_BOUND ||
-		    o->value.alg == KX_WRAP_TR31_D)
-			continue;
-		emit(v, R_KX138, o, KXF_VALUE, "the %s value is not bound: "
-		    "its profile and the document header were not protected "
-		    "in transit (only its KCV is checked)",
-		    nz(knm(KX_ENUM_WRAP_ALG, o->value.alg)));
-	}
+	for (i = 0; i < v->doc->nkeys; i++)
+		unbound_one(v, &v->doc->keys[i]);
 }
 
 /* KX137: once per document, when a value's binding leaves the header out. */
@@ -2986,6 +2991,124 @@ has_copy_of(const kx_key *k)
 	return 0;
 }
 
+/*
+ * The rules of one phase over a document read one key at a time
+ * (internal.h): the summaries of the DOCUMENT phase above; in the REWRAP
+ * phase each key as the plan leaves it, and KX138 (a document-level rule
+ * that looks at each key as received) collected as the keys come.
+ */
+struct kxi_rules_stream {
+	struct vctx v;
+	struct rstream st;
+	kx_diag *pre;		/* document-level findings made per key */
+};
+
+int
+kxi_rules_stream_new(const kx_doc *head, enum kx_phase phase,
+    const kx_policy *policy, int64_t now, const struct kxi_plan *plan,
+    struct kxi_rules_stream **out, kx_diag *d)
+{
+	struct kxi_rules_stream *s;
+	struct vctx *v;
+	size_t i;
+
+	*out = NULL;
+	if (phase != KX_PHASE_DOCUMENT && phase != KX_PHASE_REWRAP)
+		kxi_misuse(__func__, "phase");
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->st.rd = kx_diag_new()) == NULL ||
+	    (s->pre = kx_diag_new()) == NULL) {
+		kxi_rules_stream_free(s);
+		return KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+	}
+	v = &s->v;
+	v->doc = head;
+	v->pol = policy != NULL ? policy : kxi_policy_default();
+	v->now = now;
+	v->d = s->st.rd;
+	v->phase = (unsigned)phase;
+	v->st = &s->st;
+	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
+		v->plan = plan;
+		v->plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
+		v->plan_tk.alg = plan->alg;
+		v->plan_tk.length_bits = plan->bits;
+		v->plan_tk.loc.off = -1;
+	}
+	policy_sevs(v);
+	for (i = 0; i < R__N; i++)
+		if ((rules[i].info.phases & v->phase) == 0)
+			v->sev[i] = KXI_SEV_OFF;
+	*out = s;
+	return KX_OK;
+}
+
+int
+kxi_rules_stream_key(struct kxi_rules_stream *s, const kx_key *k,
+    size_t ord, kx_diag *d)
+{
+	struct vctx *v = &s->v;
+	kx_key view;
+	size_t i;
+
+	if (v->phase == KX_PHASE_DOCUMENT) {
+		if (has_copy_of(k))
+			return 1;	/* profiles compared: read it whole */
+		s->st.ord = ord;
+		st_add(v, k);
+	} else {
+		if (v->sev[R_KX138] != KXI_SEV_OFF) {
+			v->d = s->pre;
+			unbound_one(v, k);
+			v->d = s->st.rd;
+		}
+		plan_view(v, k, &view);
+		k = &view;
+	}
+	for (i = 0; i < R__N; i++)
+		if (v->sev[i] != KXI_SEV_OFF)
+			rules[i].check(v, k);
+	if (s->st.oom)
+		return KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+	return 0;
+}
+
+int
+kxi_rules_stream_end(struct kxi_rules_stream *s, size_t *nerr, kx_diag *d)
+{
+	struct vctx *v = &s->v;
+	size_t i;
+	int rc;
+
+	/* the document's rules (in the table's order), the keys' rules */
+	v->d = d;
+	kxi_diag_merge(d, s->pre);
+	for (i = 0; i < R__N; i++)
+		if (v->sev[i] != KXI_SEV_OFF)
+			rules[i].check(v, NULL);
+	rc = s->st.pn == 0 ? (kxi_diag_merge(d, s->st.rd), KX_OK) :
+	    st_flush(v, d);
+	if (nerr != NULL)
+		*nerr = v->nerr;
+	return rc;
+}
+
+void
+kxi_rules_stream_memo(struct kxi_rules_stream *s, struct kxi_bind_memo *memo)
+{
+	s->v.memo = memo;
+}
+
+void
+kxi_rules_stream_free(struct kxi_rules_stream *s)
+{
+	if (s == NULL)
+		return;
+	kx_diag_free(s->pre);
+	st_free(&s->st);
+	free(s);
+}
+
 /* The whole-document run, for what the summaries cannot answer. */
 static int
 validate_whole(const char *path, const kx_policy *policy, int64_t now,
@@ -3005,52 +3128,34 @@ int
 kx_file_validate(const char *path, const kx_policy *policy, int64_t now,
     const kx_doc *against, kx_diag *d)
 {
-	struct rstream st;
-	struct vctx v;
+	struct kxi_rules_stream *s = NULL;
 	kx_reader *r = NULL;
 	kx_diag *dr = NULL;
 	const kx_key *k;
-	size_t i;
-	int rc, whole = 0;
+	int rc, sk = 0;
 
 	if (path == NULL)
 		kxi_misuse(__func__, "path is NULL");
 	if (against != NULL)
 		return validate_whole(path, policy, now, against, d);
-	memset(&st, 0, sizeof(st));
-	memset(&v, 0, sizeof(v));
-	if ((dr = kx_diag_new()) == NULL || (st.rd = kx_diag_new()) == NULL) {
+	if ((dr = kx_diag_new()) == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
 		goto out;
 	}
 	if ((rc = kx_reader_open(path, KX_FMT_AUTO, &r, dr)) != KX_OK)
 		goto read_failed;
-	v.doc = kx_reader_doc(r);
-	v.pol = policy != NULL ? policy : kxi_policy_default();
-	v.now = now;
-	v.d = st.rd;
-	v.phase = (unsigned)KX_PHASE_DOCUMENT;
-	v.st = &st;
-	policy_sevs(&v);
-	for (i = 0; i < R__N; i++)
-		if ((rules[i].info.phases & v.phase) == 0)
-			v.sev[i] = KXI_SEV_OFF;
-	while ((rc = kx_reader_next(r, &k, dr)) == 1) {
-		if (has_copy_of(k)) {
-			whole = 1;	/* profiles compared: read it whole */
+	if ((rc = kxi_rules_stream_new(kx_reader_doc(r), KX_PHASE_DOCUMENT,
+	    policy, now, NULL, &s, d)) != KX_OK)
+		goto out;
+	while ((rc = kx_reader_next(r, &k, dr)) == 1)
+		if ((sk = kxi_rules_stream_key(s, k, kx_reader_keys(r) - 1,
+		    d)) != 0)
 			break;
-		}
-		st.ord = kx_reader_keys(r) - 1;
-		st_add(&v, k);
-		for (i = 0; i < R__N; i++)
-			if (v.sev[i] != KXI_SEV_OFF)
-				rules[i].check(&v, k);
-		if (st.oom) {
-			rc = KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
-			goto out;
-		}
+	if (sk < 0) {
+		rc = sk;
+		goto out;
 	}
-	if (whole) {
+	if (sk == 1) {
 		kx_reader_close(r);
 		r = NULL;
 		rc = validate_whole(path, policy, now, NULL, d);
@@ -3060,18 +3165,13 @@ kx_file_validate(const char *path, const kx_policy *policy, int64_t now,
 		goto read_failed;
 	/* the reader's findings, the document's rules, the keys' rules */
 	kxi_diag_merge(d, dr);
-	v.d = d;
-	for (i = 0; i < R__N; i++)
-		if (v.sev[i] != KXI_SEV_OFF)
-			rules[i].check(&v, NULL);
-	rc = st.pn == 0 ? (kxi_diag_merge(d, st.rd), KX_OK) :
-	    st_flush(&v, d);
+	rc = kxi_rules_stream_end(s, NULL, d);
 	goto out;
 read_failed:
 	kxi_diag_merge(d, dr);
 out:
 	kx_reader_close(r);
 	kx_diag_free(dr);
-	st_free(&st);
+	kxi_rules_stream_free(s);
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -350,6 +351,202 @@ out:
 	OPENSSL_free(pub);
 	PKCS8_PRIV_KEY_INFO_free(p8);	/* cleanses the key octets */
 	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return r;
+}
+
+/* The curve of the table with this dotted OID, named (id-ecPublicKey). */
+static int
+named_curve(const char *oid)
+{
+	size_t i;
+
+	for (i = 0; i < NCURVES; i++)
+		if (curves[i].named && strcmp(curves[i].oid, oid) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* *p, *n without its leading zero bytes (an unsigned big-endian number). */
+static void
+strip_zeros(const uint8_t **p, size_t *n)
+{
+	while (*n > 0 && **p == 0) {
+		(*p)++;
+		(*n)--;
+	}
+}
+
+int
+kxi_spki_build(const struct kxi_pub *pub, kx_buf *spki, kx_diag *d)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL, *chk = NULL;
+	EVP_PKEY *pk = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+	ASN1_OBJECT *obj = NULL;
+	unsigned char *der = NULL, *pt = NULL;
+	const uint8_t *a = pub->a, *b = pub->b;
+	size_t alen = pub->alen, blen = pub->blen, flen = 0;
+	int c = -1, len, r = KX_EINPUT;
+
+	spki->len = 0;
+	strip_zeros(&a, &alen);
+	strip_zeros(&b, &blen);
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (pub->alg == KX_ALG_RSA) {
+		if (alen == 0 || (a[alen - 1] & 1) == 0 || alen > 2048 ||
+		    blen == 0 || blen > alen || (b[blen - 1] & 1) == 0 ||
+		    (blen == 1 && b[0] < 3)) {
+			r = KX_FAIL(d, KX_EINPUT, "an RSA public key needs an "
+			    "odd modulus and an odd exponent >= 3 below it");
+			goto out;
+		}
+		if ((n = BN_bin2bn(a, (int)alen, NULL)) == NULL ||
+		    (e = BN_bin2bn(b, (int)blen, NULL)) == NULL ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	} else if (pub->alg == KX_ALG_EC) {
+		if ((c = named_curve(pub->curve)) < 0 ||
+		    (obj = OBJ_txt2obj(pub->curve, 1)) == NULL ||
+		    OBJ_obj2nid(obj) == NID_undef) {
+			r = KX_FAIL(d, KX_EUNSUPPORTED, "curve %s is not "
+			    "supported as coordinates (P-256, P-384, P-521, "
+			    "brainpoolP256r1/P384r1/P512r1)", pub->curve);
+			goto out;
+		}
+		flen = (curves[c].bits + 7) / 8;
+		if (alen > flen || blen > flen) {
+			r = KX_FAIL(d, KX_EINPUT, "a coordinate longer than "
+			    "the %zu bytes of %s", flen, curves[c].name);
+			goto out;
+		}
+		/* the uncompressed point 04 || X || Y, each field-long */
+		if ((pt = OPENSSL_zalloc(1 + 2 * flen)) == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		pt[0] = 0x04;
+		if (alen > 0)
+			memcpy(pt + 1 + flen - alen, a, alen);
+		if (blen > 0)
+			memcpy(pt + 1 + 2 * flen - blen, b, blen);
+		if (OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME,
+		    OBJ_nid2sn(OBJ_obj2nid(obj)), 0) != 1 ||
+		    OSSL_PARAM_BLD_push_octet_string(bld,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * flen) != 1) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	} else {
+		r = KX_FAIL(d, KX_EUNSUPPORTED, "not an rsa or ec key");
+		goto out;
+	}
+	if (ctx == NULL || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
+		r = kxi_diag_openssl(d, KX_ENOMEM, "public key parameters");
+		goto out;
+	}
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
+	    (chk = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL ||
+	    EVP_PKEY_public_check(chk) != 1) {
+		r = kxi_diag_openssl(d, KX_EINPUT, pub->alg == KX_ALG_EC ?
+		    "the coordinates are not a point of the curve" :
+		    "not a usable RSA public key");
+		goto out;
+	}
+	if ((len = i2d_PUBKEY(pk, &der)) <= 0) {
+		r = kxi_diag_openssl(d, KX_EINTERNAL, "SubjectPublicKeyInfo "
+		    "encoding");
+		goto out;
+	}
+	if ((r = kx_buf_append(spki, der, (size_t)len)) != KX_OK) {
+		r = KX_FAIL(d, r, "out of memory");
+		goto out;
+	}
+	r = KX_OK;
+out:
+	OPENSSL_free(der);
+	OPENSSL_free(pt);
+	ASN1_OBJECT_free(obj);
+	BN_free(n);
+	BN_free(e);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(chk);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return r;
+}
+
+/* bn into out as an unsigned big-endian number of len bytes (0: minimal). */
+static int
+bn_out(const BIGNUM *bn, size_t len, kx_buf *out)
+{
+	uint8_t buf[2048];
+	int n;
+
+	if (len == 0)
+		len = (size_t)BN_num_bytes(bn);
+	if (len == 0 || len > sizeof(buf) ||
+	    (n = BN_bn2binpad(bn, buf, (int)len)) < 0)
+		return KX_EINPUT;
+	return kx_buf_append(out, buf, (size_t)n);
+}
+
+int
+kxi_spki_split(const uint8_t *spki, size_t n, struct kxi_pub_out *out,
+    kx_diag *d)
+{
+	struct kxi_asym info;
+	const unsigned char *p = spki;
+	EVP_PKEY *pk = NULL;
+	BIGNUM *a = NULL, *b = NULL;
+	int c = -1, r;
+
+	out->a.len = out->b.len = 0;
+	out->curve[0] = '\0';
+	if ((r = kxi_spki_info(spki, n, &info, d)) != KX_OK)
+		return r;
+	out->alg = info.alg;
+	if (info.alg == KX_ALG_EC && (c = named_curve(info.curve)) < 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "a %s public key has no "
+		    "coordinates to name", info.curve);
+	if ((pk = d2i_PUBKEY(NULL, &p, (long)n)) == NULL) {
+		r = kxi_diag_openssl(d, KX_EINPUT, "SubjectPublicKeyInfo");
+		goto out;
+	}
+	if (info.alg == KX_ALG_RSA) {
+		r = EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &a) == 1 &&
+		    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &b) == 1 ?
+		    KX_OK : KX_EINPUT;
+		if (r == KX_OK && (r = bn_out(a, 0, &out->a)) == KX_OK)
+			r = bn_out(b, 0, &out->b);
+	} else {
+		size_t flen = (curves[c].bits + 7) / 8;
+
+		snprintf(out->curve, sizeof(out->curve), "%s", info.curve);
+		r = EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &a) ==
+		    1 && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y,
+		    &b) == 1 ? KX_OK : KX_EINPUT;
+		if (r == KX_OK && (r = bn_out(a, flen, &out->a)) == KX_OK)
+			r = bn_out(b, flen, &out->b);
+	}
+	if (r != KX_OK)
+		r = kxi_diag_openssl(d, r, "the public key's numbers");
+out:
+	BN_free(a);
+	BN_free(b);
 	EVP_PKEY_free(pk);
 	return r;
 }

@@ -22,7 +22,14 @@
  * KCVSize without a KCV, a TransportKey with no value, RSACRT, ...).  A
  * named Component (ECC_QX, CRT_P, ...) is a named part of the value
  * (kxi_part), kept under its name, order and KCV; an unnamed one is the
- * value itself.
+ * value itself.  An rsa or ec key's clear public parts (ECC_QX and ECC_QY
+ * on ECC_CURVE_OID; MODULUS with EXPONENT, or with KeyInfo/@Exponent on a
+ * private key, whose EXPONENT is the private one) also give the profile's
+ * public key (SubjectPublicKeyInfo, built by crypto/asym.c) and the
+ * spki-sha256 fingerprint as the key's check value; parts that are no key
+ * refuse the document.  The writer puts a value's parts back as they were
+ * and writes a public key without them as its numbers (MODULUS, EXPONENT;
+ * ECC_CURVE_OID, ECC_QX, ECC_QY).
  *
  * The document header is synthesised: doc.id = UniqueID, sender =
  * KeyInfo/@Owner, created = the latest Revision Date+Time (Revisions is
@@ -39,8 +46,11 @@
  * strength/trusted KEK, import sources, provenance, permanence, split
  * threshold and dual control, relations, custodians, creator, holder,
  * reference, allowed modes, KCV methods other than gp-des, wrapped values
- * other than tdea-ecb/tdea-cbc/aes-cbc (e.g. aes-siv-bound), binding, more than
- * one key part, a split method without N, the document's recipients,
+ * other than tdea-ecb/tdea-cbc/aes-cbc (e.g. aes-siv-bound), binding,
+ * more than one key part, a split method without N, the public key of a
+ * private key whose value holds no public parts, of an Edwards or
+ * Montgomery key (no coordinates) and an SPKI encoding other than the
+ * uncompressed named-curve one, the document's recipients,
  * comment, extensions and a creation time other than the latest
  * revision's, the transport key's algorithm (other than tdea2), KCV, trust
  * and ceremony, other transport keys, a ProfileVersion other than 1.1.0
@@ -1121,6 +1131,124 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	}
 }
 
+/* The named part of the value, or NULL. */
+static const kxi_part *
+part_named(const kxi_keyval *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->nparts; i++)
+		if (strcmp(v->parts[i].name, name) == 0)
+			return &v->parts[i];
+	return NULL;
+}
+
+/*
+ * The public key an rsa or ec value's clear parts give (GP's scripting Key
+ * names, schema/SOURCES.md): ECC_CURVE_OID + ECC_QX + ECC_QY; MODULUS
+ * with the public exponent, which is the EXPONENT part of a PUBLIC key
+ * (a PRIVATE key's EXPONENT is its private exponent) or KeyInfo/@Exponent.
+ * e8 holds KeyInfo/@Exponent's bytes while *pub is in use.  0 when the
+ * parts name no public key; *why says what is missing then, or is NULL
+ * when the parts have nothing to say.
+ */
+static int
+public_of_parts(const kx_key *k, struct kxi_pub *pub, uint8_t e8[8],
+    const char **why)
+{
+	const kxi_keyval *v = &k->value;
+	const kxi_part *a = NULL, *b = NULL;
+	uint64_t e = k->prof.rsa_e;
+	size_t i;
+
+	*why = NULL;
+	memset(pub, 0, sizeof(*pub));
+	pub->alg = k->prof.alg;
+	if (v->form != KX_VALUE_CLEAR || v->nparts == 0)
+		return 0;
+	if (k->prof.alg == KX_ALG_EC) {
+		a = part_named(v, "ECC_QX");
+		b = part_named(v, "ECC_QY");
+		if (a == NULL && b == NULL)
+			return 0;
+		if (a == NULL || b == NULL || k->prof.ec_curve == NULL) {
+			*why = "ECC_QX and ECC_QY need each other and "
+			    "ECC_CURVE_OID";
+			return 0;
+		}
+		pub->curve = k->prof.ec_curve;
+	} else if (k->prof.alg == KX_ALG_RSA) {
+		if ((a = part_named(v, "MODULUS")) == NULL)
+			return 0;
+		if (k->prof.cls == KX_CLASS_PUBLIC &&
+		    (b = part_named(v, "EXPONENT")) == NULL && e == 0) {
+			*why = "MODULUS without EXPONENT or KeyInfo/@Exponent";
+			return 0;
+		}
+		if (b == NULL && e == 0)
+			return 0;	/* a private key's modulus alone */
+	} else
+		return 0;
+	pub->a = a->data.p;
+	pub->alen = a->data.n;
+	if (b != NULL) {
+		pub->b = b->data.p;
+		pub->blen = b->data.n;
+	} else {
+		for (i = 0; i < 8; i++)
+			e8[i] = (uint8_t)(e >> (56 - 8 * i));
+		pub->b = e8;
+		pub->blen = 8;
+	}
+	return 1;
+}
+
+/*
+ * Clear public parts become the profile's public key (SPKI) with its
+ * spki-sha256 fingerprint as the key's check value; the parts stay as
+ * they are written (the writer puts them back byte for byte).
+ */
+static void
+map_public(struct rd *r, xmlNode *val)
+{
+	kx_key *k = r->k;
+	kxi_profile *p = &k->prof;
+	struct kxi_pub pub;
+	kx_buf spki = { 0 };
+	kx_diag *why;
+	uint8_t fp[32], e8[8];
+	const char *miss = NULL;
+
+	if (p->spki.n != 0 || !public_of_parts(k, &pub, e8, &miss)) {
+		if (miss != NULL)
+			BAD(r, val, "gp: no public key: %s", miss);
+		return;
+	}
+	if ((why = kx_diag_new()) == NULL) {
+		r->rc = KX_ENOMEM;
+		return;
+	}
+	if (kxi_spki_build(&pub, &spki, why) != KX_OK)
+		BAD(r, val, "gp: the %s public key parts are no key: %s",
+		    p->alg == KX_ALG_RSA ? "RSA" : "EC", kx_diag_count(why) >
+		    0 ? kx_diag_get(why, 0)->message : "?");
+	else if ((p->spki.p = kxi_memdup(&r->doc->arena, spki.data,
+	    spki.len)) == NULL || kxi_spki_fingerprint(spki.data, spki.len,
+	    fp) != KX_OK)
+		r->rc = KX_ENOMEM;
+	else {
+		p->spki.n = spki.len;
+		if (k->kcv.n == 0 && k->kcv_method == KX_KCV_NONE &&
+		    (k->kcv.p = kxi_memdup(&r->doc->arena, fp, sizeof(fp))) !=
+		    NULL) {
+			k->kcv.n = sizeof(fp);
+			k->kcv_method = KX_KCV_SPKI_SHA256;
+		}
+	}
+	kx_buf_free(&spki);
+	kx_diag_free(why);
+}
+
 /*
  * A TransportKey with no value under it: the native model has no value to
  * hang it on, so its reference is kept as GP extensions the writer puts
@@ -1198,6 +1326,7 @@ map_doc(struct rd *r, xmlNode *root)
 	map_dates(r, ki);
 	map_transport(r, ki);
 	map_value(r, ki, child(root, "Value"));
+	map_public(r, child(root, "Value"));
 	keep_tk_ref(r, ki);
 	keep_version(r, root, "ProfileVersion", "1.1.0");
 	keep_version(r, root, "ErrataVersion", "0");
@@ -1278,6 +1407,9 @@ struct wr {
 	kx_diag *d;
 	int rc;
 	const char *bad;	/* the field XML 1.0 cannot carry */
+	int spki_carried;	/* the SPKI is (in) the written parts */
+	int pub_write;		/* write pub's numbers as parts */
+	struct kxi_pub_out pub;
 };
 
 static void lost(struct wr *w, const char *fmt, ...) KX_PRINTF(2, 3);
@@ -1476,6 +1608,102 @@ ext_get(const kxi_profile *p, const char *name)
 	return NULL;
 }
 
+static int value_carried(const kx_key *);
+
+/* The names GP gives the numbers of a public key (public_of_parts). */
+static const char *const pub_names[][2] = {
+	{ "MODULUS", "EXPONENT" },	/* KX_ALG_RSA */
+	{ "ECC_QX", "ECC_QY" },		/* KX_ALG_EC */
+};
+
+/*
+ * How the profile's public key (SPKI) travels: in the value's own clear
+ * public parts when they give that very SPKI; else, for a public key,
+ * as its numbers written as named parts (MODULUS, EXPONENT; ECC_QX,
+ * ECC_QY) when rebuilding them gives the SPKI back byte for byte (a
+ * compressed point or an explicit encoding is reported); else lost.
+ */
+static void
+plan_public(struct wr *w)
+{
+	const kx_key *k = w->k;
+	const kxi_profile *p = &k->prof;
+	const char *const *names = pub_names[p->alg == KX_ALG_EC];
+	struct kxi_pub pub;
+	kx_buf spki = { 0 };
+	kx_diag *why = NULL;
+	const char *miss = NULL;
+	uint8_t e8[8];
+	int have;
+
+	if (p->spki.n == 0)
+		return;
+	have = value_carried(k) && public_of_parts(k, &pub, e8, &miss);
+	if ((why = kx_diag_new()) == NULL) {
+		w->rc = KX_ENOMEM;
+		return;
+	}
+	if (have) {
+		if (kxi_spki_build(&pub, &spki, why) == KX_OK &&
+		    spki.len == p->spki.n &&
+		    memcmp(spki.data, p->spki.p, spki.len) == 0)
+			w->spki_carried = 1;
+		else
+			lost(w, "public key (SubjectPublicKeyInfo): the "
+			    "value's public parts are not that key");
+		goto out;
+	}
+	/* the numbers go beside the value's own clear parts only */
+	if (p->cls != KX_CLASS_PUBLIC || miss != NULL ||
+	    (value_carried(k) && (k->value.form != KX_VALUE_CLEAR ||
+	    part_named(&k->value, names[0]) != NULL ||
+	    part_named(&k->value, names[1]) != NULL ||
+	    k->value.clear.n > 0))) {
+		lost(w, "public key (SubjectPublicKeyInfo)%s", p->cls !=
+		    KX_CLASS_PUBLIC ? " of a private key (its value holds no "
+		    "public parts)" : "");
+		goto out;
+	}
+	if (kxi_spki_split(p->spki.p, p->spki.n, &w->pub, why) != KX_OK) {
+		lost(w, "public key (SubjectPublicKeyInfo): %s",
+		    kx_diag_count(why) > 0 ? kx_diag_get(why, 0)->message :
+		    "?");
+		goto out;
+	}
+	pub.alg = w->pub.alg;
+	pub.curve = w->pub.curve;
+	pub.a = w->pub.a.data;
+	pub.alen = w->pub.a.len;
+	pub.b = w->pub.b.data;
+	pub.blen = w->pub.b.len;
+	w->pub_write = 1;
+	w->spki_carried = 1;
+	if (kxi_spki_build(&pub, &spki, why) != KX_OK ||
+	    spki.len != p->spki.n || memcmp(spki.data, p->spki.p, spki.len))
+		lost(w, "the encoding of the public key (SubjectPublicKeyInfo"
+		    "; written as its numbers, read back uncompressed under "
+		    "the named curve)");
+out:
+	kx_buf_free(&spki);
+	kx_diag_free(why);
+}
+
+/* The key's spki-sha256 fingerprint is the one of the SPKI written. */
+static int
+fingerprint_carried(const struct wr *w)
+{
+	const kx_key *k = w->k;
+	uint8_t fp[32];
+
+	if (k->kcv_method != KX_KCV_SPKI_SHA256 || !w->spki_carried)
+		return 0;
+	if (k->kcv.n == 0)
+		return 1;
+	return k->kcv.n == sizeof(fp) && kxi_spki_fingerprint(k->prof.spki.p,
+	    k->prof.spki.n, fp) == KX_OK && memcmp(fp, k->kcv.p,
+	    sizeof(fp)) == 0;
+}
+
 /* The model attributes GP has no place for, one finding each. */
 static void
 report_lost(struct wr *w)
@@ -1495,8 +1723,6 @@ report_lost(struct wr *w)
 		lost(w, "custodians");
 	if (p->hmac_hash != KX_HASH_NONE)
 		lost(w, "hmac hash");
-	if (p->spki.n != 0)
-		lost(w, "public key (SubjectPublicKeyInfo)");
 	if (p->modes != 0)
 		lost(w, "allowed modes");
 	if (p->role != KX_ROLE_NONE)
@@ -1619,7 +1845,8 @@ report_lost(struct wr *w)
 			lost(w, "usage %s", kx_name(KX_ENUM_USAGE, (int)i));
 		}
 	}
-	if ((k->kcv.n > 0 || k->kcv_method != KX_KCV_NONE) && !gp_kcv(k))
+	if ((k->kcv.n > 0 || k->kcv_method != KX_KCV_NONE) && !gp_kcv(k) &&
+	    !fingerprint_carried(w))
 		lost(w, "KCV method %s", kx_name(KX_ENUM_KCV_METHOD,
 		    k->kcv_method) ? kx_name(KX_ENUM_KCV_METHOD, k->kcv_method) :
 		    "none");
@@ -1747,17 +1974,6 @@ put_list_attrs(struct wr *w, const char *el, const char *item)
 	put_attr(w, "arrayIndex", v != NULL ? v : "#");
 }
 
-static const kxi_part *
-part_named(const kxi_keyval *v, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < v->nparts; i++)
-		if (strcmp(v->parts[i].name, name) == 0)
-			return &v->parts[i];
-	return NULL;
-}
-
 /* Is the ECC_CURVE_OID part the DER of the model's curve? */
 static int
 curve_part_agrees(const kxi_part *pt, const char *curve)
@@ -1835,7 +2051,8 @@ write_value(struct wr *w)
 	    curve;
 	const kxi_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
 	const kxi_part *cp = part_named(&k->value, "ECC_CURVE_OID");
-	const char *order;
+	const char *order, *ecurve;
+	const char *const *names;
 	size_t i, nparts = has_val ? k->value.nparts : 0;
 
 	if (k->value.form == KX_VALUE_CLEAR)
@@ -1855,12 +2072,16 @@ write_value(struct wr *w)
 	if (cp != NULL && nparts == 0)
 		cp = NULL;
 	/* the model's curve, unless a part of the value already names it */
-	curve = p->ec_curve != NULL && cp == NULL;
+	if ((ecurve = p->ec_curve) == NULL && w->pub_write &&
+	    w->pub.alg == KX_ALG_EC)
+		ecurve = w->pub.curve;
+	curve = ecurve != NULL && cp == NULL;
 	if (p->ec_curve != NULL && cp != NULL &&
 	    !curve_part_agrees(cp, p->ec_curve))
 		lost(w, "EC curve %s (the value's ECC_CURVE_OID part names "
 		    "another)", p->ec_curve);
-	if (v == NULL && kcv == NULL && !curve && nparts == 0) {
+	if (v == NULL && kcv == NULL && !curve && nparts == 0 &&
+	    !w->pub_write) {
 		/* GP's Value holds at least one Component */
 		if (fmt != NULL)
 			lost(w, "Value/@Format %s (no component to carry)",
@@ -1873,8 +2094,8 @@ write_value(struct wr *w)
 	put(w, ">\n");
 	if (curve) {
 		put(w, "    <Component Name=\"ECC_CURVE_OID\" Value=\"");
-		if (put_oid_hex(w, p->ec_curve) != 0)
-			lost(w, "EC curve %s (not an OID)", p->ec_curve);
+		if (put_oid_hex(w, ecurve) != 0)
+			lost(w, "EC curve %s (not an OID)", ecurve);
 		put(w, "\" Encoding=\"HEX\"/>\n");
 	}
 	if (v != NULL || kcv != NULL) {
@@ -1898,6 +2119,16 @@ write_value(struct wr *w)
 		if (pt->kcv.n > 0)
 			put_hex_attr(w, "KCV", pt->kcv.p, pt->kcv.n);
 		put(w, "/>\n");
+	}
+	if (w->pub_write) {	/* the profile's public key, by its numbers */
+		names = pub_names[w->pub.alg == KX_ALG_EC];
+		put(w, "    <Component");
+		put_attr(w, "Name", names[0]);
+		put_hex_attr(w, "Value", w->pub.a.data, w->pub.a.len);
+		put(w, " Encoding=\"HEX\"/>\n    <Component");
+		put_attr(w, "Name", names[1]);
+		put_hex_attr(w, "Value", w->pub.b.data, w->pub.b.len);
+		put(w, " Encoding=\"HEX\"/>\n");
 	}
 	put(w, "  </Value>\n");
 }
@@ -2101,6 +2332,7 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 		    NULL, NULL, p->id, "gp: algorithm %s of key %s has no GP "
 		    "SubType", kx_name(KX_ENUM_ALG, p->alg) ? kx_name(KX_ENUM_ALG,
 		    p->alg) : "none", p->id != NULL ? p->id : "(no id)");
+	plan_public(&w);
 	report_lost(&w);
 	report_doc_lost(&w);
 	uid = p->template_id != NULL && kxi_is_hex(p->template_id) ?
@@ -2139,6 +2371,8 @@ kxi_gp_write_key(const kx_doc *doc, size_t idx, kx_buf *out, kx_diag *d)
 	put(&w, "/>\n");
 	write_value(&w);
 	put(&w, "</KeyProfile>\n");
+	kx_buf_free(&w.pub.a);
+	kx_buf_free(&w.pub.b);
 	if (w.rc != KX_OK && w.bad != NULL)
 		return KX_FAIL(d, w.rc, "gp: key %s: %s: text is not UTF-8 or "
 		    "holds a character XML cannot carry",

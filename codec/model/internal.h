@@ -613,15 +613,26 @@ unsigned kxi_binding_version(const char *method);
 int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
     kx_buf *aad, uint8_t md[32], kx_diag *d) KX_WUR;
 /*
+ * The data a key's value is bound to and its SHA-256, as the binding
+ * check made them (key: the key they are of, NULL when none), so that an
+ * operation that checks and then unwraps encodes each profile once.
+ */
+struct kxi_bind_memo {
+	const kx_key *key;
+	kx_buf aad;
+	uint8_t md[32];
+};
+/*
  * Rule KX135: the binding metadata of key k of doc.  KX_OK when it is
  * sound or the value is not aes-siv-bound (*v = its version, 0 when
  * none); otherwise a KX_E code and the reason in msg (no key material):
  * an aes-siv-bound value without a binding or with an unknown method, or
  * an AadDigest that is not the SHA-256 of the bound data.  exchange.c;
- * rules.c and import share it.
+ * rules.c and import share it.  With memo (may be NULL), the bound data
+ * it computed for a sound binding are kept there.
  */
 int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
-    char *msg, size_t size) KX_WUR;
+    struct kxi_bind_memo *memo, char *msg, size_t size) KX_WUR;
 
 /*
  * Fill tmp[len] (len >= strlen(path) + 32) with the mkstemp template of a
@@ -852,6 +863,13 @@ struct kx_policy {
 /* The built-in policy kx_doc_validate() applies when given NULL. */
 const kx_policy *kxi_policy_default(void);
 
+/*
+ * The document of reader r read whole from the start (for what cannot be
+ * done one key at a time), held to the native schema as
+ * kx_doc_read_file holds it; a failure makes kx_reader_error say so.
+ */
+int kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d) KX_WUR;
+
 /* ---- rules (rules.c) ------------------------------------------------- */
 /*
  * What an export, import or rewrap will do with every key's value: wrap
@@ -873,6 +891,27 @@ struct kxi_plan {
 int kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
     const kx_policy *policy, int64_t now, const kx_doc *against,
     const struct kxi_plan *plan, size_t *nerr, kx_diag *d) KX_WUR;
+/*
+ * The same rules over a document read one key at a time, with memory that
+ * does not grow with the keys (compact summaries for the rules between
+ * keys): kxi_rules_stream_new with the reader's header (kx_reader_doc;
+ * phase DOCUMENT or REWRAP), kxi_rules_stream_key per key in order (ord
+ * from 0; returns 1 when the key needs the whole document: run
+ * kxi_rules_run over it instead), kxi_rules_stream_end for the findings
+ * in the order kxi_rules_run gives them and *nerr (may be NULL).
+ */
+struct kxi_rules_stream;
+int kxi_rules_stream_new(const kx_doc *head, enum kx_phase phase,
+    const kx_policy *policy, int64_t now, const struct kxi_plan *plan,
+    struct kxi_rules_stream **out, kx_diag *d) KX_WUR;
+int kxi_rules_stream_key(struct kxi_rules_stream *s, const kx_key *k,
+    size_t ord, kx_diag *d) KX_WUR;
+int kxi_rules_stream_end(struct kxi_rules_stream *s, size_t *nerr,
+    kx_diag *d) KX_WUR;
+void kxi_rules_stream_free(struct kxi_rules_stream *s);
+/* Keep what the binding rule (KX136) computes of each key in memo. */
+void kxi_rules_stream_memo(struct kxi_rules_stream *s,
+    struct kxi_bind_memo *memo);
 /*
  * 1 if kx_doc_validate checks rule id (a rule of the DOCUMENT phase, not a
  * reader/writer/importer rule).  rules.c.
@@ -1051,6 +1090,32 @@ int kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 /* The spki-sha256 fingerprint: SHA-256 of the SPKI DER. */
 int kxi_spki_fingerprint(const uint8_t *spki, size_t n, uint8_t out[32])
     KX_WUR;
+/*
+ * A public key as its numbers, the way GP KeyProfiles name them: RSA's
+ * modulus (a) and public exponent (b), an EC key's curve (dotted OID) and
+ * affine coordinates X (a) and Y (b), unsigned big-endian (leading zeros
+ * allowed).  kxi_spki_build makes its SubjectPublicKeyInfo DER (the
+ * uncompressed point under the named curve; KX_EINPUT for a number that
+ * is no key, a point off the curve); kxi_spki_split gives an SPKI's
+ * numbers back (the modulus and exponent without leading zeros, the
+ * coordinates field-long), KX_EUNSUPPORTED for a key with no such
+ * numbers (Ed25519 and the like).  asym.c.
+ */
+struct kxi_pub {
+	enum kx_alg alg;
+	const char *curve;
+	const uint8_t *a, *b;
+	size_t alen, blen;
+};
+struct kxi_pub_out {
+	enum kx_alg alg;
+	char curve[80];
+	kx_buf a, b;
+};
+int kxi_spki_build(const struct kxi_pub *pub, kx_buf *spki, kx_diag *d)
+    KX_WUR;
+int kxi_spki_split(const uint8_t *spki, size_t n, struct kxi_pub_out *out,
+    kx_diag *d) KX_WUR;
 /*
  * A private key v (PKCS#8 DER; with pem, an unencrypted PEM private key
  * too) checked to be one key pair: its PKCS#8 DER (secure heap) into

@@ -275,6 +275,39 @@ kx_reader_keys(const kx_reader *r)
 	return r == NULL ? 0 : r->nkeys;
 }
 
+int
+kx_reader_error(const kx_reader *r)
+{
+	return r == NULL ? KX_OK : r->failed;
+}
+
+int
+kx_reader_read_whole(kx_reader *r, kx_doc **out, kx_diag *d)
+{
+	if (r == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return kxi_reader_whole(r, out, d);
+}
+
+int
+kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d)
+{
+	int rc;
+
+	*out = NULL;
+	if (r->sr == NULL)	/* a format read whole: once more */
+		rc = kx_doc_read(r->src.p, r->src.len, r->f->fmt, r->name,
+		    out, d);
+	else if ((rc = kxi_read_all(r->f, &r->src, r->name, out, d)) ==
+	    KX_OK && (rc = kxi_strict_doc(*out, d)) != KX_OK) {
+		kx_doc_free(*out);
+		*out = NULL;
+	}
+	if (rc != KX_OK)
+		r->failed = rc;
+	return rc;
+}
+
 void
 kx_reader_close(kx_reader *r)
 {

@@ -316,6 +316,16 @@ kx_time_parse(const char *s, int64_t *out)
 	return KX_OK;
 }
 
+/* The n lowest decimal digits of v, zero-padded, into p. */
+static void
+put_digits(char *p, unsigned v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 kx_time_format(int64_t t, char buf[21])
 {
@@ -334,10 +344,24 @@ kx_time_format(int64_t t, char buf[21])
 		    "9999-12-31T23:59:59Z");
 		return;
 	}
-	/* Bounded fields, so the fixed-width layout always fits in 21. */
-	snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000,
-	    m % 100, d % 100, (unsigned)(secs / 3600) % 100,
-	    (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+	/*
+	 * "%04u-%02u-%02uT%02u:%02u:%02uZ" digit by digit: every bound value
+	 * and every time a writer writes comes through here, and snprintf
+	 * was a twentieth of a rewrap.
+	 */
+	put_digits(buf, (unsigned)y, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, m, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, d, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, (unsigned)(secs / 3600), 2);
+	buf[13] = ':';
+	put_digits(buf + 14, (unsigned)(secs / 60 % 60), 2);
+	buf[16] = ':';
+	put_digits(buf + 17, (unsigned)(secs % 60), 2);
+	buf[19] = 'Z';
+	buf[20] = '\0';
 }
 
 /*

@@ -27,6 +27,10 @@ CLI_CASES = \
 	tests/cli/cases/import-clear-sigterm.case \
 	tests/cli/cases/import-stdout-clean.case \
 	tests/cli/cases/rewrap-stdout-clean.case \
+	tests/cli/cases/rewrap-stream.case \
+	tests/cli/cases/rewrap-stream-fail-late.case \
+	tests/cli/cases/rewrap-stream-memory.case \
+	tests/cli/cases/rewrap-stream-whole.case \
 	tests/cli/cases/convert-cdata.case \
 	tests/cli/cases/convert-clear-private.case \
 	tests/cli/cases/combine-component-perm.case \
@@ -165,6 +169,8 @@ CLI_CASES = \
 	tests/cli/cases/convert-key-stream.case \
 	tests/cli/cases/convert-gp-multikey.case \
 	tests/cli/cases/convert-gp-one-key.case \
+	tests/cli/cases/convert-gp-public-parts.case \
+	tests/cli/cases/convert-gp-parts-no-key.case \
 	tests/cli/cases/convert-input-untouched.case \
 	tests/cli/cases/convert-key-unknown.case \
 	tests/cli/cases/convert-missing-input.case \

@@ -5,6 +5,7 @@ SH_LOG_COMPILER = $(SHELL)
 KX_INTEROP_TESTS = tests/interop/pycrypto-wrap.sh \
 	tests/interop/pycrypto-bound.sh \
 	tests/interop/pycrypto-gp.sh \
+	tests/interop/pycrypto-gpparts.sh \
 	tests/interop/pycrypto-tr31.sh \
 	tests/interop/xmllint-samples.sh \
 	tests/interop/report-schemas.sh \
@@ -15,7 +16,8 @@ KX_INTEROP_TESTS = tests/interop/pycrypto-wrap.sh \
 TESTS += $(KX_INTEROP_TESTS)
 EXTRA_DIST += $(KX_INTEROP_TESTS) tests/interop/peers.sh \
 	tests/interop/pycrypto-wrap.py tests/interop/pycrypto-bound.py \
-	tests/interop/pycrypto-gp.py tests/interop/pycrypto-tr31.py \
-	tests/interop/kxder.py \
+	tests/interop/pycrypto-gp.py tests/interop/pycrypto-gpparts.py \
+	tests/interop/pycrypto-tr31.py \
+	tests/interop/kxder.py tests/interop/gpxml.py \
 	tests/interop/report-schemas.py
 tests/interop/openssl-asn1parse.log: tests/unit/test_der.log

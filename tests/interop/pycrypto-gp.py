@@ -6,7 +6,6 @@ CRT key with the profile's public exponent (dp*e = 1 mod p-1, dq*e = 1 mod
 q-1, qinv*q = 1 mod p); the ECC_QX/ECC_QY of both EC public samples are a
 point on the curve their ECC_CURVE_OID names; the ISD cryptogram decrypts
 to the GP test key with the published EIGHTZEROS KCV 8BAF47."""
-import base64
 import os
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import xml.etree.ElementTree as ET
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+from gpxml import components, local
 
 try:
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
@@ -38,22 +39,6 @@ def roundtrip(rel):
         subprocess.run([KX, "convert", "--to", "gp", "-o", gp, der],
                        check=True, stderr=subprocess.DEVNULL)
         return ET.parse(gp).getroot()
-
-
-def local(tag):
-    return tag.rsplit("}", 1)[-1]
-
-
-def components(root):
-    """{Name: bytes} of the Value's named components, by their Encoding."""
-    out = {}
-    for el in root.iter():
-        if local(el.tag) != "Component" or "Name" not in el.attrib:
-            continue
-        v, enc = el.attrib["Value"], el.attrib.get("Encoding", "HEX")
-        out[el.attrib["Name"]] = (base64.b64decode(v) if enc == "BASE64"
-                                  else bytes.fromhex(v))
-    return out
 
 
 def tdea_ecb_decrypt(data):

@@ -18,6 +18,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 static const char *const valid[] = {
 	"samples/gp/isd-enc.xml", "samples/gp/isd-mac.xml",
@@ -477,6 +479,15 @@ read_mem(const char *xml, kx_diag *d, kx_doc **doc)
 	    "mem", doc, d);
 }
 
+/* samples/keys/test-ec-p256.pem and test-rsa-2048.pem, as openssl gives
+ * them (pkey -pubout -outform DER; dgst -sha256) */
+#define EC_QX "4983601E794D32927910A59DC7474CB16CF1C408D5474828668F172E205A5387"
+#define EC_QY "223129E20C87FB01A75E92E18885879B187E36E9E308A0FBAF93335E360E7DDF"
+#define EC_SPKI "3059301306072A8648CE3D020106082A8648CE3D03010703420004" \
+	EC_QX EC_QY
+#define EC_FP "85BECF06AAA18E8A6AB9EF8744E4178FA1A450E4A760D880A405DD366A5989DC"
+#define RSA_FP "68C38A7ED34786CB5BCDE6E8E2D39A1FCDE4DDC75AAFD99E821B0D2342622243"
+
 #define GP_HEAD "<KeyProfile xmlns=\"http://namespaces.globalplatform.org/" \
 	"systems-profiles/1.1.0\" UniqueID=\"01\" ProfileVersion=\"1.1.0\">" \
 	"<Revisions><Revision Version=\"1\" Date=\"2024-01-01\" " \
@@ -498,21 +509,26 @@ test_hostile_and_edges(void **state)
 	assert_null(doc);
 	assert_true(kxt_has_rule(d, "KX001", KX_SEV_ERROR));
 	kx_diag_clear(d);
-	/* EC public key: every named component kept as a part */
+	/* EC public key (samples/keys/test-ec-p256.pem): every named
+	 * component kept as a part, the public key and its fingerprint the
+	 * ones openssl gives (pkey -pubout; dgst -sha256) */
 	assert_int_equal(read_mem(GP_HEAD "<KeyInfo Type=\"PUBLIC\" "
 	    "SubType=\"EC\" Size=\"256\"/><Attribute/><Usage Verify=\"true\"/>"
 	    "<Value Format=\"ECPUBLIC\"><Component Name=\"ECC_CURVE_OID\" "
 	    "Value=\"2A8648CE3D030107\" Encoding=\"HEX\"/>\n<Component "
-	    "Name=\"ECC_QX\" Value=\"AA==\" Encoding=\"BASE64\"/>\n"
-	    "<Component Name=\"ECC_QY\" Value=\"0B\"/></Value></KeyProfile>",
-	    d, &doc), KX_OK);
+	    "Name=\"ECC_QX\" Value=\"SYNgHnlNMpJ5EKWdx0dMsWzxxAjVR0goZo8XLiBa"
+	    "U4c=\" Encoding=\"BASE64\"/>\n<Component Name=\"ECC_QY\" "
+	    "Value=\"" EC_QY "\"/></Value></KeyProfile>", d, &doc), KX_OK);
 	assert_string_equal(doc->keys[0].prof.ec_curve, "1.2.840.10045.3.1.7");
 	assert_int_equal(doc->keys[0].prof.usage, KX_USAGE_BIT(KX_U_VERIFY));
 	assert_int_equal(doc->keys[0].value.nparts, 3);
 	assert_string_equal(doc->keys[0].value.parts[1].name, "ECC_QX");
-	assert_bytes(&doc->keys[0].value.parts[1].data, "00");
+	assert_bytes(&doc->keys[0].value.parts[1].data, EC_QX);
 	assert_string_equal(doc->keys[0].value.parts[2].name, "ECC_QY");
-	assert_bytes(&doc->keys[0].value.parts[2].data, "0B");
+	assert_bytes(&doc->keys[0].value.parts[2].data, EC_QY);
+	assert_bytes(&doc->keys[0].prof.spki, EC_SPKI);
+	assert_int_equal(doc->keys[0].kcv_method, KX_KCV_SPKI_SHA256);
+	assert_bytes(&doc->keys[0].kcv, EC_FP);
 	/* the missing list attributes: one legacy finding, its line */
 	assert_non_null(find_msg(d, "KX004", "Value without"));
 	assert_int_equal(find_msg(d, "KX004", "Value without")->line, 2);
@@ -730,6 +746,210 @@ test_lost_header_tk(void **state)
 	kx_doc_free(doc);
 	kx_buf_free(&out);
 	kx_diag_free(d);
+}
+
+/* The profile's public key as the parts' text (a writer's output). */
+static int
+has_text(const kx_buf *o, const char *text)
+{
+	return memmem(o->data, o->len, text, strlen(text)) != NULL;
+}
+
+/*
+ * Named public parts <-> the profile's SubjectPublicKeyInfo: read into the
+ * SPKI and its spki-sha256 fingerprint (known answers from openssl), the
+ * parts written back as they were, a public key with no parts written as
+ * its numbers, and what cannot go reported (KX009) or refused (KX002).
+ */
+static void
+test_public_parts(void **state)
+{
+	kx_diag *d = kx_diag_new();
+	kx_buf src = { 0 }, o = { 0 }, in = { 0 };
+	kx_doc *doc, *back = NULL;
+	kx_key *k;
+	size_t n;
+	const uint8_t *p;
+
+	(void)state;
+	/* RSA: MODULUS + EXPONENT, the SPKI of the test key */
+	doc = read_ok("samples/gp/rsa2048-public.xml", d, &src);
+	k = &doc->keys[0];
+	assert_int_equal(k->prof.spki.n, 294);
+	assert_memory_equal(k->prof.spki.p, "\x30\x82\x01\x22\x30\x0D", 6);
+	assert_int_equal(k->kcv_method, KX_KCV_SPKI_SHA256);
+	assert_bytes(&k->kcv, RSA_FP);
+	/* written back byte for byte, nothing reported lost */
+	assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+	assert_int_equal(count_rule(d, "KX009"), 0);
+	assert_int_equal(o.len, src.len);
+	assert_memory_equal(o.data, src.data, src.len);
+	/* without its parts, the public key is written as its numbers */
+	k->value.form = KX_VALUE_NONE;
+	k->value.nparts = 0;
+	k->prof.export_.forms = 0;
+	o.len = 0;
+	assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+	assert_int_equal(count_rule(d, "KX009"), 0);
+	assert_true(has_text(&o, "<Component Name=\"MODULUS\" Value=\"A8918"));
+	assert_true(has_text(&o, "<Component Name=\"EXPONENT\" "
+	    "Value=\"010001\""));
+	assert_int_equal(kx_doc_read(o.data, o.len, KX_FMT_GP, "out", &back,
+	    d), KX_OK);
+	assert_int_equal(back->keys[0].prof.spki.n, k->prof.spki.n);
+	assert_memory_equal(back->keys[0].prof.spki.p, k->prof.spki.p,
+	    k->prof.spki.n);
+	kx_doc_free(back);
+	back = NULL;
+	/* a private key's public key has no GP place without its parts */
+	k->prof.cls = KX_CLASS_PRIVATE;
+	kx_diag_clear(d);
+	o.len = 0;
+	assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+	assert_non_null(find_msg(d, "KX009", "public key (SubjectPublicKeyInfo"
+	    ") of a private key"));
+	assert_false(has_text(&o, "MODULUS"));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+	kx_buf_free(&src);
+
+	/* EC: a compressed point is written uncompressed, and says so */
+	doc = read_ok("samples/gp/ec-p256-public.xml", d, &src);
+	k = &doc->keys[0];
+	assert_bytes(&k->prof.spki, EC_SPKI);
+	assert_bytes(&k->kcv, EC_FP);
+	k->value.form = KX_VALUE_NONE;
+	k->value.nparts = 0;
+	k->prof.export_.forms = 0;
+	k->kcv.n = 0;
+	k->kcv_method = KX_KCV_NONE;
+	p = kxt_hex("3039301306072A8648CE3D020106082A8648CE3D03010703220003"
+	    EC_QX, &n);
+	k->prof.spki.p = kxi_memdup(&doc->arena, p, n);
+	k->prof.spki.n = n;
+	o.len = 0;
+	assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+	assert_non_null(find_msg(d, "KX009", "the encoding of the public key"));
+	assert_true(has_text(&o, "<Component Name=\"ECC_QY\" Value=\"" EC_QY
+	    "\""));
+	kx_doc_free(doc);
+	kx_diag_clear(d);
+
+	/* parts that are no key are refused, with their line */
+	assert_int_equal(kx_buf_append(&in, src.data, src.len), KX_OK);
+	assert_int_equal(kx_buf_append(&in, "", 1), KX_OK);
+	memcpy(strstr((char *)in.data, EC_QX), "4983601F", 8);
+	assert_int_equal(read_mem((const char *)in.data, d, &doc), KX_ESCHEMA);
+	assert_null(doc);
+	assert_non_null(find_msg(d, "KX002", "point of the curve"));
+	kx_diag_clear(d);
+	memcpy(strstr((char *)in.data, "ECC_QY"), "ECC_QZ", 6);
+	assert_int_equal(read_mem((const char *)in.data, d, &doc), KX_ESCHEMA);
+	assert_non_null(find_msg(d, "KX002", "ECC_QX and ECC_QY need"));
+	assert_int_equal(find_msg(d, "KX002", "ECC_QX and ECC_QY")->line, 10);
+	kx_buf_free(&in);
+	kx_buf_free(&src);
+	kx_buf_free(&o);
+	kx_diag_free(d);
+}
+
+/*
+ * Every family with coordinates, keys made by OpenSSL: its SPKI split into
+ * numbers and built again is the same DER (crypto/asym.c), and a PUBLIC
+ * key with only its SPKI goes to GP as parts and back with that SPKI and
+ * nothing reported lost.  Ed25519 has no numbers GP names: KX009.
+ */
+static void
+test_public_numbers(void **state)
+{
+	static const struct {
+		const char *type, *param, *oid;
+		enum kx_alg alg;
+		unsigned bits;
+	} keys[] = {
+		{ "EC", "P-256", "1.2.840.10045.3.1.7", KX_ALG_EC, 256 },
+		{ "EC", "P-384", "1.3.132.0.34", KX_ALG_EC, 384 },
+		{ "EC", "P-521", "1.3.132.0.35", KX_ALG_EC, 521 },
+		{ "EC", "brainpoolP384r1", "1.3.36.3.3.2.8.1.1.11", KX_ALG_EC,
+		    384 },
+		{ "EC", "brainpoolP512r1", "1.3.36.3.3.2.8.1.1.13", KX_ALG_EC,
+		    512 },
+		{ "RSA", NULL, NULL, KX_ALG_RSA, 1024 },
+		{ "ED25519", NULL, "1.3.101.112", KX_ALG_EC, 255 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		EVP_PKEY *pk = keys[i].alg == KX_ALG_RSA ?
+		    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024) :
+		    keys[i].param != NULL ? EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+		    keys[i].param) : EVP_PKEY_Q_keygen(NULL, NULL,
+		    keys[i].type);
+		unsigned char *der = NULL;
+		int n = i2d_PUBKEY(pk, &der);
+		struct kxi_pub_out num = { 0 };
+		struct kxi_pub pub;
+		kx_buf spki = { 0 }, o = { 0 };
+		kx_diag *d = kx_diag_new();
+		kx_doc *doc = kxi_doc_new(), *back = NULL;
+		kx_key *k = kxi_doc_add_key(doc);
+		int ed = strcmp(keys[i].type, "ED25519") == 0;
+
+		assert_true(n > 0);
+		assert_int_equal(kxi_spki_split(der, (size_t)n, &num, d), ed ?
+		    KX_EUNSUPPORTED : KX_OK);
+		if (!ed) {
+			assert_int_equal(num.alg, keys[i].alg);
+			if (keys[i].alg == KX_ALG_EC) {
+				assert_string_equal(num.curve, keys[i].oid);
+				assert_int_equal(num.a.len, (keys[i].bits + 7) /
+				    8);
+				assert_int_equal(num.b.len, num.a.len);
+			}
+			pub.alg = num.alg;
+			pub.curve = num.curve;
+			pub.a = num.a.data;
+			pub.alen = num.a.len;
+			pub.b = num.b.data;
+			pub.blen = num.b.len;
+			assert_int_equal(kxi_spki_build(&pub, &spki, d), KX_OK);
+			assert_int_equal(spki.len, (size_t)n);
+			assert_memory_equal(spki.data, der, (size_t)n);
+		}
+		/* a PUBLIC key from a native document: to GP and back */
+		k->prof.id = "01";
+		k->prof.cls = KX_CLASS_PUBLIC;
+		k->prof.alg = keys[i].alg;
+		k->prof.length_bits = keys[i].bits;
+		k->prof.ec_curve = keys[i].alg == KX_ALG_EC ? keys[i].oid : NULL;
+		k->prof.usage = KX_USAGE_BIT(KX_U_VERIFY);
+		k->prof.spki.p = kxi_memdup(&doc->arena, der, (size_t)n);
+		k->prof.spki.n = (size_t)n;
+		kx_diag_clear(d);
+		assert_int_equal(kx_doc_write(doc, KX_FMT_GP, &o, d), KX_OK);
+		if (ed)
+			assert_non_null(find_msg(d, "KX009", "public key (Subject"
+			    "PublicKeyInfo): a 1.3.101.112 public key has no "
+			    "coordinates"));
+		else {
+			assert_null(find_msg(d, "KX009", "public key"));
+			assert_int_equal(kx_doc_read(o.data, o.len, KX_FMT_GP,
+			    "out", &back, d), KX_OK);
+			assert_int_equal(back->keys[0].prof.spki.n, (size_t)n);
+			assert_memory_equal(back->keys[0].prof.spki.p, der,
+			    (size_t)n);
+			kx_doc_free(back);
+		}
+		kx_doc_free(doc);
+		kx_diag_free(d);
+		kx_buf_free(&o);
+		kx_buf_free(&spki);
+		kx_buf_free(&num.a);
+		kx_buf_free(&num.b);
+		OPENSSL_free(der);
+		EVP_PKEY_free(pk);
+	}
 }
 
 /* Every attribute GP cannot hold is its own KX009 warning. */
@@ -1109,6 +1329,8 @@ main(void)
 		cmocka_unit_test(test_artefact_v10),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_hostile_and_edges),
+		cmocka_unit_test(test_public_parts),
+		cmocka_unit_test(test_public_numbers),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_lost_header_tk),
 		cmocka_unit_test(test_multikey_and_hmac),
