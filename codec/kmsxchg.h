@@ -451,6 +451,19 @@ int kx_component_read(uint8_t *buf, size_t len, const char *name,
  */
 int kx_components_combine(const char *const *paths, size_t n,
     kx_component_info *info, kx_secret **key, kx_diag *d) KX_WUR;
+/*
+ * kx_components_combine in two steps, for a key combined elsewhere (in a
+ * token, kx_p11_combine): kx_components_load reads and checks the files
+ * as above (values[n] receives each component on the secure heap; the
+ * caller frees them; all NULL after a failure) without combining them;
+ * kx_components_rebuild combines loaded components in process and checks
+ * the key KCV (name: the file named in that error).
+ */
+int kx_components_load(const char *const *paths, size_t n,
+    kx_component_info *info, kx_secret **values, kx_diag *d) KX_WUR;
+int kx_components_rebuild(const kx_component_info *info,
+    kx_secret *const *values, size_t n, const char *name, kx_secret **key,
+    kx_diag *d) KX_WUR;
 
 
 /* ---- documents -------------------------------------------------------- */
@@ -1064,6 +1077,19 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
     enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
     kx_diag *d) KX_WUR;
+/*
+ * The transport key of kx_p11_store made in t's token from XOR components
+ * v[nv] (loaded with kx_components_load; info ci[0]) without the combined
+ * key ever in process: the first component enters as a derive-only
+ * session object, each further one is XORed in with C_DeriveKey
+ * (CKM_XOR_BASE_AND_DATA), intermediate objects are destroyed, the last
+ * derive makes the key; a DES/TDEA key gets odd parity as
+ * kx_components_rebuild gives it.  Its KCV (ci[0]'s) is checked in the
+ * token; on any failure nothing stays in the token.  KX_EUNSUPPORTED for
+ * Shamir shares or a token without the mechanism (kx_p11_has_xor).
+ */
+int kx_p11_combine(kx_p11 *t, const kx_component_info *ci,
+    kx_secret *const *v, size_t nv, const char **how, kx_diag *d) KX_WUR;
 /*
  * The value of the one AES or TDEA secret key t's URI names, into *out on
  * the secure heap, for a key ceremony (split); *alg its algorithm.  A key

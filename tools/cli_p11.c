@@ -227,23 +227,35 @@ out:
 
 int
 cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
-    const kx_secret *key, enum kx_alg alg, enum kx_kcv_method m,
-    const uint8_t *kcv, size_t n)
+    const char *name, const kx_component_info *ci, kx_secret *const *v,
+    size_t nv)
 {
 	char hex[2 * 16 + 1];
-	const char *how = "-";
-	size_t before = 0, after = 0;
+	const char *how = "-", *why;
+	size_t before = 0, after = 0, n = ci[0].key_kcv_len;
+	kx_secret *key = NULL;
 	kx_p11 *t = NULL;
 	kx_diag *d;
-	int r, ex;
+	int r, ex, in_token;
 
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, uri);
 	cli_audit_set(cli, KX_AF_OUTPUT, uri);
 	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
 		goto out;
-	if ((r = kx_p11_count(t, &before, d)) != KX_OK ||
-	    (r = kx_p11_store(t, key, alg, m, kcv, n, &how, d)) != KX_OK) {
+	in_token = ci[0].method == KX_SPLIT_XOR && kx_p11_has_xor(t);
+	why = ci[0].method != KX_SPLIT_XOR ? "Shamir shares are not combined "
+	    "by XOR in a token" : "the token has no CKM_XOR_BASE_AND_DATA";
+	if ((r = kx_p11_count(t, &before, d)) == KX_OK) {
+		if (in_token)
+			r = kx_p11_combine(t, ci, v, nv, &how, d);
+		else if ((r = kx_components_rebuild(ci, v, nv, name, &key,
+		    d)) == KX_OK)
+			r = kx_p11_store(t, key, ci[0].alg, ci[0].kcv_method,
+			    ci[0].key_kcv, n, &how, d);
+	}
+	kx_secret_free(key);
+	if (r != KX_OK) {
 		ex = cli_fail(cli, d, r, uri);
 		if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
 			cli_error(cli, "token %s unchanged (%zu objects)",
@@ -251,14 +263,18 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, uri);
-	kx_hex_encode(kcv, n > 16 ? 16 : n, hex);
+	kx_hex_encode(ci[0].key_kcv, n > 16 ? 16 : n, hex);
 	fprintf(cli->out, "combined key stored in token %s as a transport "
 	    "key (wrap, unwrap; sensitive, not extractable): KCV %s (%s) "
-	    "matches, computed in the token; combined in process on the "
-	    "secure heap (%s), moved in with %s, wiped\n", kx_p11_label(t),
-	    hex, kx_name(KX_ENUM_KCV_METHOD, m), kx_p11_has_xor(t) ?
-	    "in-token CKM_XOR_BASE_AND_DATA is not used yet" :
-	    "the token has no CKM_XOR_BASE_AND_DATA", how);
+	    "matches, computed in the token; ", kx_p11_label(t), hex,
+	    kx_name(KX_ENUM_KCV_METHOD, ci[0].kcv_method));
+	if (in_token)
+		fprintf(cli->out, "combined in the token: %zu components "
+		    "XORed in with %s, the combined key never in process\n",
+		    nv, how);
+	else
+		fprintf(cli->out, "combined in process on the secure heap "
+		    "(%s), moved in with %s, wiped\n", why, how);
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);

@@ -26,11 +26,13 @@ int cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 /* `import --to pkcs11:URI --kek SRC IN`.  Exit code. */
 int cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
     const char *kek, const char *in, const kx_p11_opts *po);
-/* `combine --to pkcs11:URI`: the combined key into the token.  Exit
- * code. */
+/* `combine --to pkcs11:URI`: the key of the loaded components v[n]
+ * (kx_components_load; info ci, name the first file) into the token:
+ * XORed in the token where it has CKM_XOR_BASE_AND_DATA (kx_p11_combine),
+ * else combined in process and stored (kx_p11_store).  Exit code. */
 int cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
-    const kx_secret *key, enum kx_alg alg, enum kx_kcv_method m,
-    const uint8_t *kcv, size_t n);
+    const char *name, const kx_component_info *ci, kx_secret *const *v,
+    size_t n);
 
 /* `split --from pkcs11:URI`: the value of the key the URI names, on the
  * secure heap (kx_p11_read), *alg its algorithm; note[nsize] says how it

@@ -270,7 +270,7 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 	const char *arg, *outpath = NULL, *want_hex = NULL, *to = NULL;
 	kx_p11_opts po = { 0 };
 	kx_component_info *cs = NULL;
-	kx_secret *key = NULL;
+	kx_secret *key = NULL, **v = NULL;
 	uint8_t want[KCV_LEN];
 	char hex[2 * sizeof(cs->key_kcv) + 1];
 	kx_diag *d = NULL;
@@ -323,13 +323,20 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
-	r = kx_components_combine((const char *const *)argv + cli->optind,
+	if (to != NULL && (v = calloc((size_t)k, sizeof(*v))) == NULL) {
+		cli_error(cli, "out of memory");
+		goto out;
+	}
+	/* --to: the token may combine them itself (cli_p11_store) */
+	r = to != NULL ? kx_components_load((const char *const *)argv +
+	    cli->optind, (size_t)k, cs, v, d) :
+	    kx_components_combine((const char *const *)argv + cli->optind,
 	    (size_t)k, cs, &key, d);
 	for (i = 0; i < k && cs[i].index != 0; i++)
 		cli_audit_key(cli, cs[i].index, cs[i].component_kcv,
 		    cs[i].component_kcv_len, cs[i].kcv_method);
 	kl = cs[0].key_kcv_len;
-	if (r == KX_OK)
+	if (r == KX_OK && to == NULL)
 		cli_audit_key(cli, 0, cs[0].key_kcv, kl, cs[0].kcv_method);
 	if (r != KX_OK) {
 		ex = cli_fail(cli, d, r, "combine");
@@ -343,8 +350,11 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	if (to != NULL) {
-		ex = cli_p11_store(cli, to, &po, key, cs[0].alg,
-		    cs[0].kcv_method, cs[0].key_kcv, kl);
+		ex = cli_p11_store(cli, to, &po, argv[cli->optind], cs, v,
+		    (size_t)k);
+		if (ex == CLI_OK)
+			cli_audit_key(cli, 0, cs[0].key_kcv, kl,
+			    cs[0].kcv_method);
 		goto out;
 	}
 	if (outpath != NULL) {
@@ -359,6 +369,10 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 done:
 	ex = CLI_OK;
 out:
+	if (v != NULL)
+		for (i = 0; i < k; i++)
+			kx_secret_free(v[i]);
+	free(v);
 	free(cs);
 	kx_secret_free(key);
 	kx_diag_free(d);

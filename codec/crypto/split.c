@@ -601,26 +601,22 @@ out:
 }
 
 int
-kx_components_combine(const char *const *paths, size_t n,
-    kx_component_info *info, kx_secret **key, kx_diag *d)
+kx_components_load(const char *const *paths, size_t n,
+    kx_component_info *info, kx_secret **v, kx_diag *d)
 {
 	kx_component_info *ci = NULL;
-	kx_secret **v = NULL;
-	uint8_t *xs = NULL, kcv[16];
 	size_t i, j;
 	int r;
 
-	if (key == NULL || paths == NULL)
+	if (v == NULL || paths == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	*key = NULL;
 	if (info != NULL)
 		memset(info, 0, n * sizeof(*info));
 	if (n < 2 || n > 255)
 		return KX_FAIL(d, KX_EUSAGE, "combine: %zu components (need "
 		    "2..255)", n);
-	if ((ci = calloc(n, sizeof(*ci))) == NULL ||
-	    (v = calloc(n, sizeof(*v))) == NULL ||
-	    (xs = calloc(n, 1)) == NULL) {
+	memset(v, 0, n * sizeof(*v));
+	if ((ci = calloc(n, sizeof(*ci))) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "combine: out of memory");
 		goto out;
 	}
@@ -646,7 +642,6 @@ kx_components_combine(const char *const *paths, size_t n,
 			    paths[0]);
 			goto out;
 		}
-		xs[i] = (uint8_t)ci[i].index;
 	}
 	if (ci[0].method == KX_SPLIT_XOR && n != ci[0].parts) {
 		r = KX_FAIL(d, KX_EINPUT, "all %u components are needed, %zu "
@@ -658,6 +653,35 @@ kx_components_combine(const char *const *paths, size_t n,
 		    "given", ci[0].threshold, n);
 		goto out;
 	}
+	r = KX_OK;
+out:
+	if (r != KX_OK)
+		for (i = 0; i < n; i++) {
+			kx_secret_free(v[i]);
+			v[i] = NULL;
+		}
+	free(ci);
+	return r;
+}
+
+int
+kx_components_rebuild(const kx_component_info *ci, kx_secret *const *v,
+    size_t n, const char *name, kx_secret **key, kx_diag *d)
+{
+	uint8_t *xs = NULL, kcv[16];
+	size_t i;
+	int r;
+
+	if (ci == NULL || v == NULL || key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*key = NULL;
+	if (n < 2 || n > 255)
+		return KX_FAIL(d, KX_EUSAGE, "combine: %zu components (need "
+		    "2..255)", n);
+	if ((xs = calloc(n, 1)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "combine: out of memory");
+	for (i = 0; i < n; i++)
+		xs[i] = (uint8_t)ci[i].index;
 	if ((r = kx_combine(v, xs, (unsigned)n, ci[0].method ==
 	    KX_SPLIT_XOR ? 0 : ci[0].threshold, key, d)) != KX_OK ||
 	    (r = kx_kcv_compute(ci[0].alg, ci[0].kcv_method, *key, kcv,
@@ -665,19 +689,45 @@ kx_components_combine(const char *const *paths, size_t n,
 		goto out;
 	if (CRYPTO_memcmp(kcv, ci[0].key_kcv, ci[0].key_kcv_len) != 0)
 		r = KX_FAIL(d, KX_EKCV, "the rebuilt key does not match the "
-		    "key KCV in %s", paths[0]);
+		    "key KCV in %s", name != NULL ? name : "-");
 	else	/* a DES/TDEA key is handed on in odd parity (same KCV) */
 		kx_des_parity_adjust(ci[0].alg, KX_SPLIT_NONE, *key);
 out:
-	if (v != NULL)
-		for (i = 0; i < n; i++)
-			kx_secret_free(v[i]);
 	if (r != KX_OK) {
 		kx_secret_free(*key);
 		*key = NULL;
 	}
+	free(xs);
+	return r;
+}
+
+int
+kx_components_combine(const char *const *paths, size_t n,
+    kx_component_info *info, kx_secret **key, kx_diag *d)
+{
+	kx_component_info *ci = NULL;
+	kx_secret **v = NULL;
+	size_t i;
+	int r;
+
+	if (key == NULL || paths == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*key = NULL;
+	/* load checks n; info gets what it read */
+	if ((ci = calloc(n > 0 ? n : 1, sizeof(*ci))) == NULL ||
+	    (v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "combine: out of memory");
+		goto out;
+	}
+	if ((r = kx_components_load(paths, n, ci, v, d)) == KX_OK)
+		r = kx_components_rebuild(ci, v, n, paths[0], key, d);
+	if (info != NULL)
+		memcpy(info, ci, n * sizeof(*info));
+out:
+	if (v != NULL)
+		for (i = 0; i < n; i++)
+			kx_secret_free(v[i]);
 	free(ci);
 	free(v);
-	free(xs);
 	return r;
 }

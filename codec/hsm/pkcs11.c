@@ -18,7 +18,10 @@
  * split --from reads (kx_p11_read): an extractable key only, a sensitive
  * one wrapped under a one-time session key and unwrapped on the secure
  * heap; (d) a non-sensitive key exported under an RSA public key of a
- * token that lacks SHA-256 OAEP, wrapped in process (oaep_wrap).
+ * token that lacks SHA-256 OAEP, wrapped in process (oaep_wrap); (e) a
+ * ceremony's key combined in process (kx_p11_store), where the token
+ * cannot XOR the components itself (kx_p11_combine: only components
+ * enter the token).
  *
  * A failed import leaves the token as it was: the objects the session
  * sees are listed before, and every object that was not there is
@@ -2073,7 +2076,53 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	return r;
 }
 
-/* ---- a key made in process (a ceremony) -------------------------------- */
+/* ---- a key from a ceremony --------------------------------------------- */
+/*
+ * The profile (in *docp, *kp) and template (m, without CKA_VALUE) of a
+ * ceremony's transport key of alg, len bytes, KCV kcv[n] (method km):
+ * wraps and unwraps, never leaves the token.  im->before lists the
+ * objects the session sees (for a rollback); the caller frees it and
+ * *docp.
+ */
+static int
+tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
+    const uint8_t *kcv, size_t n, struct import *im, kx_doc **docp,
+    kx_key **kp, struct tmpl *m, kx_diag *d)
+{
+	kx_key *k;
+	int r;
+
+	*docp = NULL;
+	if (t->uri->object == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "token %s: the URI must name the "
+		    "new key (object=LABEL)", t->label);
+	if (n == 0 || n > 16 || (alg != KX_ALG_AES && alg != KX_ALG_DES &&
+	    alg != KX_ALG_TDEA2 && alg != KX_ALG_TDEA3))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only AES, DES "
+		    "and TDEA keys with a KCV are stored", t->label);
+	im->t = t;
+	if ((*docp = kxi_doc_new()) == NULL || (k = kxi_doc_add_key(*docp)) ==
+	    NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	k->prof.id = kxi_strdup(&(*docp)->arena, t->uri->object);
+	k->prof.cls = KX_CLASS_SECRET;
+	k->prof.alg = alg;
+	k->prof.length_bits = (unsigned)len * 8;
+	k->prof.usage = KX_USAGE_BIT(KX_U_WRAP) | KX_USAGE_BIT(KX_U_UNWRAP);
+	k->prof.export_.allowed = false;
+	k->prof.sensitive = true;
+	k->kcv.p = kxi_memdup(&(*docp)->arena, kcv, n);
+	k->kcv.n = n;
+	k->kcv_method = km;
+	if (k->prof.id == NULL || k->kcv.p == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	*kp = k;
+	if ((r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
+	    (r = label_free(t, k, d)) != KX_OK)
+		return r;
+	return build_tmpl(t, k, m, d);
+}
+
 int
 kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
     enum kx_kcv_method km, const uint8_t *kcv, size_t n, const char **how,
@@ -2083,7 +2132,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	struct tmpl m;
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	kx_doc *doc = NULL;
-	kx_key *k;
+	kx_key *k = NULL;
 	CK_RV rv;
 	int r;
 
@@ -2091,38 +2140,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
 	memset(&m, 0, sizeof(m));
-
-	if (t->uri->object == NULL)
-		return KX_FAIL(d, KX_EUSAGE, "token %s: the URI must name the "
-		    "new key (object=LABEL)", t->label);
-	if (n == 0 || n > 16 || (alg != KX_ALG_AES && alg != KX_ALG_DES &&
-	    alg != KX_ALG_TDEA2 && alg != KX_ALG_TDEA3))
-		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only AES, DES "
-		    "and TDEA keys with a KCV are stored", t->label);
-	im.t = t;
-	if ((doc = kxi_doc_new()) == NULL || (k = kxi_doc_add_key(doc)) ==
-	    NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* a transport key: wraps and unwraps, never leaves the token */
-	k->prof.id = kxi_strdup(&doc->arena, t->uri->object);
-	k->prof.cls = KX_CLASS_SECRET;
-	k->prof.alg = alg;
-	k->prof.length_bits = (unsigned)kx_secret_len(key) * 8;
-	k->prof.usage = KX_USAGE_BIT(KX_U_WRAP) | KX_USAGE_BIT(KX_U_UNWRAP);
-	k->prof.export_.allowed = false;
-	k->prof.sensitive = true;
-	k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
-	k->kcv.n = n;
-	k->kcv_method = km;
-	if (k->prof.id == NULL || k->kcv.p == NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK ||
-	    (r = label_free(t, k, d)) != KX_OK ||
-	    (r = build_tmpl(t, k, &m, d)) != KX_OK)
+	if ((r = tk_prep(t, alg, kx_secret_len(key), km, kcv, n, &im, &doc,
+	    &k, &m, d)) != KX_OK)
 		goto out;
 	/*
 	 * The value is in process (the ceremony made it): hand it over
@@ -2147,6 +2166,135 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		rollback(&im);
 out:
 	OPENSSL_cleanse(&m, sizeof(m));
+	free(im.before.v);
+	kx_doc_free(doc);
+	return r;
+}
+
+/*
+ * XOR components combined in the token (PKCS#11 CKM_XOR_BASE_AND_DATA,
+ * C_DeriveKey with CK_KEY_DERIVATION_STRING_DATA): the first component
+ * enters as a session object (CKA_TOKEN false, sensitive, not
+ * extractable) that may only derive; each further component is the data
+ * XORed into the previous object, which is then destroyed; the last
+ * derive makes the transport key with kx_p11_store's template.  The
+ * derived key's length: CKA_VALUE_LEN where the key type has no standard
+ * length (generic secret, AES); DES types have theirs.  Every data is a
+ * component, never the combined key.
+ *
+ * DES parity: the components are in odd parity (checked on input), so
+ * the XOR of an even number of them is in even parity in every byte; the
+ * last data then has bit 0 of every byte flipped (a copy on the secure
+ * heap), which gives the odd-parity key the in-process path hands on
+ * (same KCV).  A token that sets DES parity itself, as PKCS#11 says it
+ * does for DES key types, finds nothing to change.
+ */
+int
+kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
+    size_t nv, const char **how, kx_diag *d)
+{
+	struct import im = { 0 };
+	struct tmpl m;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE gk = CKK_GENERIC_SECRET;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ULONG vl;
+	CK_ATTRIBUTE st[7];
+	CK_KEY_DERIVATION_STRING_DATA sd;
+	CK_MECHANISM mech = { CKM_XOR_BASE_AND_DATA, &sd, sizeof(sd) };
+	CK_OBJECT_HANDLE base = CK_INVALID_HANDLE, h;
+	const kx_secret *data;
+	kx_secret *last = NULL;
+	kx_doc *doc = NULL;
+	kx_key *k = NULL;
+	size_t i, j, len;
+	uint8_t *p;
+	CK_RV rv;
+	char b[24];
+	int r, listed = 0, des;
+
+	if (t == NULL || ci == NULL || v == NULL || how == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*how = "-";
+	memset(&m, 0, sizeof(m));
+	if (nv < 2 || nv > 255 || ci[0].method != KX_SPLIT_XOR)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only 2..255 XOR "
+		    "components are combined in a token", t->label);
+	if (!kx_p11_has_xor(t))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no "
+		    "CKM_XOR_BASE_AND_DATA that derives", t->label);
+	len = kx_secret_len(v[0]);
+	for (i = 0; i < nv; i++)
+		if (v[i] == NULL || kx_secret_len(v[i]) != len)
+			kxi_misuse(__func__, "components of unequal length");
+	des = ci[0].alg == KX_ALG_DES || ci[0].alg == KX_ALG_TDEA2 ||
+	    ci[0].alg == KX_ALG_TDEA3;
+	if ((r = tk_prep(t, ci[0].alg, len, ci[0].kcv_method, ci[0].key_kcv,
+	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
+		goto out;
+	listed = 1;
+	vl = len;
+	if (!des)	/* no standard length: the template gives it */
+		m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &vl, sizeof(vl) };
+	st[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	st[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &gk, sizeof(gk) };
+	st[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+	st[3] = (CK_ATTRIBUTE){ CKA_DERIVE, &tr, sizeof(tr) };
+	st[4] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+	st[5] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
+	st[6] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut(v[0]), len };
+	if ((rv = t->f->C_CreateObject(t->s, st, 7, &base)) != CKR_OK) {
+		base = CK_INVALID_HANDLE;
+		r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t, k->prof.id) :
+		    KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the first component "
+		    "of %s cannot enter as a session object (%s)", t->label,
+		    k->prof.id, rvname(rv, b));
+		goto out;
+	}
+	/* intermediate objects: generic secrets of len bytes, derive only */
+	st[6] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &vl, sizeof(vl) };
+	for (i = 1; i < nv; i++) {
+		data = v[i];
+		if (i == nv - 1 && des && nv % 2 == 0) {
+			if ((r = kx_secret_new(len, &last)) != KX_OK) {
+				r = KX_FAIL(d, r, "out of memory");
+				goto out;
+			}
+			p = kx_secret_mut(last);
+			memcpy(p, kx_secret_data(v[i]), len);
+			for (j = 0; j < len; j++)
+				p[j] ^= 0x01;
+			data = last;
+		}
+		sd.pData = kx_secret_mut((kx_secret *)data);
+		sd.ulLen = len;
+		h = CK_INVALID_HANDLE;
+		rv = t->f->C_DeriveKey(t->s, &mech, base, i == nv - 1 ? m.a :
+		    st, i == nv - 1 ? m.n : 7, &h);
+		sd.pData = NULL;
+		kx_secret_free(last);	/* wipes */
+		last = NULL;
+		t->f->C_DestroyObject(t->s, base);
+		base = rv == CKR_OK ? h : CK_INVALID_HANDLE;
+		if (rv != CKR_OK) {
+			r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
+			    k->prof.id) : KX_FAIL(d, rv ==
+			    CKR_MECHANISM_INVALID || template_rv(rv) ?
+			    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: "
+			    "C_DeriveKey (CKM_XOR_BASE_AND_DATA) of %s, "
+			    "component %zu of %zu, failed (%s)", t->label,
+			    k->prof.id, i + 1, nv, rvname(rv, b));
+			goto out;
+		}
+	}
+	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
+	r = check_new(t, doc, k, base, d);
+out:
+	if (r != KX_OK && base != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, base);
+	if (r != KX_OK && listed)
+		rollback(&im);
+	kx_secret_free(last);
 	free(im.before.v);
 	kx_doc_free(doc);
 	return r;

@@ -18,6 +18,28 @@
  *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
  *       so a test sees what was asked of the token.
  *
+ *   KX_FAULT_XOR=1  TEST-ONLY EMULATION of CKM_XOR_BASE_AND_DATA, which
+ *       SoftHSM 2.6 lacks: the mechanism is listed (C_GetMechanismList,
+ *       C_GetMechanismInfo with CKF_DERIVE) and C_DeriveKey computes it
+ *       on top of SoftHSM.  A key may be a base only if it was made
+ *       through this module with CKA_DERIVE set (C_CreateObject with
+ *       CKA_VALUE, or an emulated C_DeriveKey): its value is then kept in
+ *       this module's memory (the extractable shadow; SoftHSM will not
+ *       give out a sensitive key) until C_DestroyObject.  The derived
+ *       value (base XOR data, PKCS#11 v2.40 "XOR base and data": length
+ *       from CKA_VALUE_LEN or the key type's standard length, else the
+ *       shorter of base and data; DES parity set for DES key types) goes
+ *       in with C_CreateObject and the caller's template (less
+ *       CKA_VALUE_LEN).  KX_FAULT_XOR=flip does the same but flips a bit
+ *       of every derived token object (a token that derives wrongly);
+ *       KX_FAULT_XOR=raw leaves DES parity as the XOR gives it (a token
+ *       that does not set it).  In this mode KX_FAULT_LOG also gets "C_CreateObject token=T value=N
+ *       sha256=H" (H: 8 bytes of SHA-256 of CKA_VALUE, "-" without one),
+ *       "C_DeriveKey mech=0x... data=N [parity=odd|even] -> rv=0x..."
+ *       (parity: of a DES-type key made) and "C_DestroyObject
+ *       -> rv=0x..." lines.  Never use it outside the tests: it keeps key
+ *       values in process memory.
+ *
  * Nothing else changes: a test checks the token with pkcs11-tool on the
  * real module.
  */
@@ -29,6 +51,9 @@
 #include <string.h>
 
 #include <p11-kit/pkcs11.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 static CK_FUNCTION_LIST fl;
 static CK_FUNCTION_LIST_PTR real;
@@ -123,15 +148,209 @@ fault(CK_ATTRIBUTE_PTR t, CK_ULONG n)
 	return strip(t, n, NULL, &n2) ? refuse_rv() : CKR_OK;
 }
 
+/* ---- KX_FAULT_XOR: CKM_XOR_BASE_AND_DATA emulation (TEST ONLY) ---------- */
+#define SHADOWS	64
+
+static struct shadow {
+	CK_OBJECT_HANDLE h;
+	CK_ULONG len;
+	CK_BYTE v[64];
+} shadows[SHADOWS];
+static const char *made_parity;	/* of the last DES-type key derived */
+
+static int
+xor_mode(void)
+{
+	const char *s = getenv("KX_FAULT_XOR");
+
+	return s == NULL ? 0 : strcmp(s, "1") == 0 ? 1 :
+	    strcmp(s, "flip") == 0 ? 2 : strcmp(s, "raw") == 0 ? 3 : 0;
+}
+
+static CK_ATTRIBUTE_PTR
+attr(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
+{
+	CK_ULONG i;
+
+	for (i = 0; t != NULL && i < n; i++)
+		if (t[i].type == type)
+			return &t[i];
+	return NULL;
+}
+
+static int
+is_true(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
+{
+	CK_ATTRIBUTE_PTR a = attr(t, n, type);
+
+	return a != NULL && a->pValue != NULL && a->ulValueLen ==
+	    sizeof(CK_BBOOL) && *(CK_BBOOL *)a->pValue == CK_TRUE;
+}
+
+static void
+shadow_put(CK_OBJECT_HANDLE h, const CK_BYTE *v, CK_ULONG len)
+{
+	size_t i;
+
+	if (len > sizeof(shadows[0].v))
+		return;
+	for (i = 0; i < SHADOWS; i++)
+		if (shadows[i].h == CK_INVALID_HANDLE) {
+			shadows[i].h = h;
+			shadows[i].len = len;
+			memcpy(shadows[i].v, v, len);
+			return;
+		}
+}
+
+static struct shadow *
+shadow_get(CK_OBJECT_HANDLE h)
+{
+	size_t i;
+
+	for (i = 0; h != CK_INVALID_HANDLE && i < SHADOWS; i++)
+		if (shadows[i].h == h)
+			return &shadows[i];
+	return NULL;
+}
+
+/* The log line of a C_CreateObject in XOR mode: no value, a digest. */
+static void
+log_create(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_RV rv)
+{
+	const char *path = getenv("KX_FAULT_LOG");
+	CK_ATTRIBUTE_PTR v = attr(t, n, CKA_VALUE);
+	unsigned char md[32];
+	unsigned int ml = 0, i;
+	FILE *f;
+
+	if (path == NULL || !xor_mode() || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "C_CreateObject token=%d value=%lu sha256=",
+	    is_true(t, n, CKA_TOKEN), v != NULL ?
+	    (unsigned long)v->ulValueLen : 0ul);
+	if (v != NULL && v->pValue != NULL && EVP_Digest(v->pValue,
+	    v->ulValueLen, md, &ml, EVP_sha256(), NULL) == 1)
+		for (i = 0; i < 8; i++)
+			fprintf(f, "%02x", md[i]);
+	else
+		fputc('-', f);
+	fprintf(f, " -> rv=0x%lx\n", (unsigned long)rv);
+	fclose(f);
+}
+
 static CK_RV
 f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
     CK_OBJECT_HANDLE_PTR h)
 {
+	CK_ATTRIBUTE_PTR v;
 	CK_RV rv;
 
-	if ((rv = fault(t, n)) != CKR_OK)
-		return rv;
-	return made_one(real->C_CreateObject(s, t, n, h));
+	if ((rv = fault(t, n)) == CKR_OK)
+		rv = made_one(real->C_CreateObject(s, t, n, h));
+	log_create(t, n, rv);
+	if (rv == CKR_OK && xor_mode() && is_true(t, n, CKA_DERIVE) &&
+	    (v = attr(t, n, CKA_VALUE)) != NULL && v->pValue != NULL)
+		shadow_put(*h, v->pValue, v->ulValueLen);
+	return rv;
+}
+
+static CK_RV
+f_DestroyObject(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
+{
+	struct shadow *sh = shadow_get(h);
+	const char *path = getenv("KX_FAULT_LOG");
+	CK_RV rv = real->C_DestroyObject(s, h);
+	FILE *f;
+
+	if (sh != NULL && rv == CKR_OK) {
+		OPENSSL_cleanse(sh, sizeof(*sh));
+		sh->h = CK_INVALID_HANDLE;
+	}
+	if (path != NULL && xor_mode() && (f = fopen(path, "a")) != NULL) {
+		fprintf(f, "C_DestroyObject -> rv=0x%lx\n", (unsigned long)rv);
+		fclose(f);
+	}
+	return rv;
+}
+
+/* CKM_XOR_BASE_AND_DATA on top of the real module. */
+static CK_RV
+xor_derive(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
+    CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
+{
+	CK_KEY_DERIVATION_STRING_DATA *sd = m->pParameter;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE_PTR a;
+	CK_ATTRIBUTE tm[66];
+	CK_BYTE v[64];
+	CK_ULONG i, j, len, avail, want = 0, tn = 0;
+	struct shadow *base = shadow_get(b);
+	unsigned par;
+	CK_RV rv;
+
+	if (sd == NULL || m->ulParameterLen != sizeof(*sd) ||
+	    (sd->pData == NULL && sd->ulLen > 0))
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (base == NULL)
+		return CKR_KEY_HANDLE_INVALID;
+	if (n > 64)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if ((a = attr(t, n, CKA_KEY_TYPE)) != NULL && a->pValue != NULL)
+		kt = *(CK_KEY_TYPE *)a->pValue;
+	if ((a = attr(t, n, CKA_VALUE_LEN)) != NULL && a->pValue != NULL)
+		want = *(CK_ULONG *)a->pValue;
+	avail = base->len < sd->ulLen ? base->len : sd->ulLen;
+	switch (kt) {
+	case CKK_DES:
+		len = 8;
+		break;
+	case CKK_DES2:
+		len = 16;
+		break;
+	case CKK_DES3:
+		len = 24;
+		break;
+	case CKK_GENERIC_SECRET:
+		len = want != 0 ? want : avail;
+		break;
+	default:	/* no standard length: the template must give it */
+		if (want == 0)
+			return CKR_TEMPLATE_INCOMPLETE;
+		len = want;
+	}
+	if ((want != 0 && want != len) || len > avail || len > sizeof(v))
+		return CKR_TEMPLATE_INCONSISTENT;
+	for (i = 0; i < len; i++)
+		v[i] = base->v[i] ^ sd->pData[i];
+	made_parity = NULL;
+	if (kt == CKK_DES || kt == CKK_DES2 || kt == CKK_DES3) {
+		made_parity = "odd";
+		for (i = 0; i < len; i++) {	/* odd parity */
+			for (par = 0, j = 0; j < 8; j++)
+				par ^= (v[i] >> j) & 1u;
+			if (xor_mode() != 3)
+				v[i] ^= (CK_BYTE)(par ^ 1u);
+			else if (par == 0)
+				made_parity = "even";
+		}
+	}
+	if (xor_mode() == 2 && is_true(t, n, CKA_TOKEN))
+		v[0] ^= 0x80;
+	for (i = 0; i < n; i++)
+		if (t[i].type != CKA_VALUE_LEN)
+			tm[tn++] = t[i];
+	if (attr(t, n, CKA_CLASS) == NULL)
+		tm[tn++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	if (attr(t, n, CKA_KEY_TYPE) == NULL)
+		tm[tn++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tm[tn++] = (CK_ATTRIBUTE){ CKA_VALUE, v, len };
+	rv = made_one(real->C_CreateObject(s, tm, tn, h));
+	if (rv == CKR_OK && is_true(t, n, CKA_DERIVE))
+		shadow_put(*h, v, len);
+	OPENSSL_cleanse(v, sizeof(v));
+	return rv;
 }
 
 static CK_RV
@@ -156,15 +375,66 @@ f_GenerateKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
 	return made_one(real->C_GenerateKey(s, m, t, n, h));
 }
 
+static CK_RV logged(const char *fn, CK_MECHANISM_PTR m, CK_RV rv);
+
 static CK_RV
 f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
     CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
 {
 	CK_RV rv;
 
+	if (xor_mode() && m != NULL && m->mechanism ==
+	    CKM_XOR_BASE_AND_DATA) {
+		made_parity = NULL;
+		if ((rv = fault(t, n)) == CKR_OK)
+			rv = xor_derive(s, m, b, t, n, h);
+		return logged("C_DeriveKey", m, rv);
+	}
 	if ((rv = fault(t, n)) != CKR_OK)
 		return rv;
 	return made_one(real->C_DeriveKey(s, m, b, t, n, h));
+}
+
+static CK_RV
+f_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR l,
+    CK_ULONG_PTR n)
+{
+	CK_ULONG have, i;
+	CK_RV rv;
+
+	if (!xor_mode())
+		return real->C_GetMechanismList(slot, l, n);
+	if (n == NULL)
+		return CKR_ARGUMENTS_BAD;
+	have = *n;
+	if ((rv = real->C_GetMechanismList(slot, NULL, n)) != CKR_OK)
+		return rv;
+	(*n)++;
+	if (l == NULL)
+		return CKR_OK;
+	if (have < *n)
+		return CKR_BUFFER_TOO_SMALL;
+	i = *n - 1;
+	if ((rv = real->C_GetMechanismList(slot, l, &i)) != CKR_OK)
+		return rv;
+	l[i] = CKM_XOR_BASE_AND_DATA;
+	*n = i + 1;
+	return CKR_OK;
+}
+
+static CK_RV
+f_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE mt,
+    CK_MECHANISM_INFO_PTR mi)
+{
+	if (xor_mode() && mt == CKM_XOR_BASE_AND_DATA) {
+		if (mi == NULL)
+			return CKR_ARGUMENTS_BAD;
+		mi->ulMinKeySize = 0;
+		mi->ulMaxKeySize = 64;
+		mi->flags = CKF_DERIVE;
+		return CKR_OK;
+	}
+	return real->C_GetMechanismInfo(slot, mt, mi);
 }
 
 /* A line to KX_FAULT_LOG: the call, its mechanism and what it returned. */
@@ -186,6 +456,13 @@ logged(const char *fn, CK_MECHANISM_PTR m, CK_RV rv)
 		    (unsigned long)op->hashAlg, (unsigned long)op->mgf,
 		    (unsigned long)op->source);
 	}
+	if (m != NULL && m->mechanism == CKM_XOR_BASE_AND_DATA &&
+	    m->pParameter != NULL && m->ulParameterLen ==
+	    sizeof(CK_KEY_DERIVATION_STRING_DATA))
+		fprintf(f, " data=%lu%s%s", (unsigned long)
+		    ((CK_KEY_DERIVATION_STRING_DATA *)m->pParameter)->ulLen,
+		    made_parity != NULL ? " parity=" : "",
+		    made_parity != NULL ? made_parity : "");
 	fprintf(f, " -> rv=0x%lx\n", (unsigned long)rv);
 	fclose(f);
 	return rv;
@@ -243,6 +520,9 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 		fl.C_DeriveKey = f_DeriveKey;
 		fl.C_UnwrapKey = f_UnwrapKey;
 		fl.C_WrapKey = f_WrapKey;
+		fl.C_DestroyObject = f_DestroyObject;
+		fl.C_GetMechanismList = f_GetMechanismList;
+		fl.C_GetMechanismInfo = f_GetMechanismInfo;
 	}
 	*out = &fl;
 	return CKR_OK;

@@ -6,7 +6,9 @@
 # closed, nothing silently dropped); a full token gives one clear line;
 # afterwards both tokens hold exactly the objects they held before
 # (pkcs11-tool on the real module lists no new object).  The module's
-# log also shows the OAEP parameters asked of the token.
+# log also shows the OAEP parameters asked of the token.  In its
+# KX_FAULT_XOR mode it offers CKM_XOR_BASE_AND_DATA (test-only emulation)
+# for combine --to in the token.
 set -eu
 . "${KX_SRCDIR:?}/tests/interop/peers.sh"
 . "$SRC/tests/hsm/softhsm.sh"
@@ -158,6 +160,85 @@ cmp -s p11.want "$T/p11.log" || bad "OAEP parameters asked of the token: $(cat "
 $KX import $P --to 'pkcs11:token=iss' --kek file:t.key --now 2026-02-01 \
     three.xml > ok.out 2>&1 || bad "import through the module: $(cat ok.out)"
 [ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "import through the module: $(kx_hsm_count iss) objects"
+
+# 5. combine --to in the token (issue 10, item 5): KX_FAULT_XOR=1 makes
+# the module offer CKM_XOR_BASE_AND_DATA (SoftHSM 2.6 has none).  The
+# key is made with C_DeriveKey, one per further component; the only
+# C_CreateObject carrying a value is the first component as a session
+# object; the key in the token is t.key (pkcs11-tool wraps a known key
+# under it in the token, openssl unwraps that with t.key).
+$KX combine tkc.1 tkc.2 tkc.3 > inproc.out 2>&1 ||
+    bad "combine in process: $(cat inproc.out)"
+want=$(sed -n 's/^key KCV //p' inproc.out)
+ni=$(kx_hsm_count iss)
+rm -f "$T/x.log"
+env KX_FAULT_XOR=1 KX_FAULT_LOG=$T/x.log $KX combine $P \
+    --to 'pkcs11:token=iss;object=tkx;id=%22' tkc.1 tkc.2 tkc.3 \
+    > xor.out 2> xor.err || bad "combine --to in the token: $(cat xor.err)"
+grep -q "^combined key stored in token iss as a transport key .*: KCV $want (gp-aes) matches, computed in the token; combined in the token: 3 components XORed in with C_DeriveKey (CKM_XOR_BASE_AND_DATA), the combined key never in process\$" \
+    xor.out || bad "combine --to in the token: $(cat xor.out), want KCV $want"
+[ "$(grep -c '^C_DeriveKey mech=0x364 data=32 -> rv=0x0$' "$T/x.log")" = 2 ] ||
+    bad "not two C_DeriveKey CKM_XOR_BASE_AND_DATA: $(cat "$T/x.log")"
+[ "$(grep -c '^C_CreateObject token=0 value=32 ' "$T/x.log")" = 1 ] &&
+    [ "$(grep -c '^C_CreateObject .*value=[1-9]' "$T/x.log")" = 1 ] ||
+    bad "a value other than the first component created: $(cat "$T/x.log")"
+tkfp=$(openssl dgst -sha256 -r tk.bin | cut -c1-16)
+grep -q "sha256=$tkfp" "$T/x.log" && bad "C_CreateObject carried the combined key"
+[ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "combine --to in the token: not one new object"
+kx_hsm_show iss tkx > tkx.list
+grep -q 'Usage: *wrap, unwrap$' tkx.list || bad "tkx usage: $(cat tkx.list)"
+grep -q 'extractable' tkx.list && bad "tkx is extractable: $(cat tkx.list)"
+kx_hsm_tool iss --write-object k128.bin --type secrkey --key-type AES:16 \
+    --label open128 --id 31 --extractable >/dev/null 2>&1
+kx_hsm_tool iss --wrap -m AES-KEY-WRAP --id 22 --application-id 31 \
+    --output-file tkx.w >/dev/null 2>&1 || bad "pkcs11-tool --wrap under tkx"
+openssl enc -d -id-aes256-wrap -K "$TK" -iv A6A6A6A6A6A6A6A6 -in tkx.w \
+    -out tkx.unw 2>/dev/null && cmp -s tkx.unw k128.bin ||
+    bad "the key in the token is not the combined key"
+# TDEA from two components: their XOR is in even parity; made odd as the
+# in-process path does (same KCV), also in a token that sets no parity
+# (KX_FAULT_XOR=raw: the module logs the parity of the key it made)
+printf '0123456789ABCDEFFEDCBA9876543210\n' > t2.key
+chmod 600 t2.key
+$KX split -n 2 -k file:t2.key -a tdea2 -p t2c > split2.out 2>&1 ||
+    bad "split tdea2: $(cat split2.out)"
+want2=$($KX combine t2c.1 t2c.2 2>&1 | sed -n 's/^key KCV //p')
+rm -f "$T/x.log"
+env KX_FAULT_XOR=raw KX_FAULT_LOG=$T/x.log $KX combine $P \
+    --to 'pkcs11:token=iss;object=tkx2' t2c.1 t2c.2 > xor2.out 2> xor2.err ||
+    bad "tdea2 in the token: $(cat xor2.err)"
+grep -q "KCV $want2 .*combined in the token: 2 components XORed in" xor2.out ||
+    bad "tdea2 in the token: $(cat xor2.out), want $want2"
+grep -q '^C_DeriveKey mech=0x364 data=16 parity=odd -> rv=0x0$' "$T/x.log" ||
+    bad "tdea2 in the token: not in odd parity: $(cat "$T/x.log")"
+# Shamir shares: not an XOR, combined in process (said so)
+$KX split -n 3 -m 2 -k file:t.key -a aes -p sh > splits.out 2>&1 ||
+    bad "split shamir: $(cat splits.out)"
+env KX_FAULT_XOR=1 $KX combine $P --to 'pkcs11:token=iss;object=tkx3' \
+    sh.1 sh.3 > xor3.out 2> xor3.err || bad "shamir into the token: $(cat xor3.err)"
+grep -q "KCV $want (gp-aes) matches, computed in the token; combined in process on the secure heap (Shamir shares are not combined by XOR in a token), moved in with C_CreateObject, wiped\$" \
+    xor3.out || bad "shamir into the token: $(cat xor3.out)"
+# a failure in the middle (the token full at the last derive), and a
+# token that derives a wrong key (the KCV check in the token fails after
+# the key was made): one error, nothing left, not even session objects
+nm=$(kx_hsm_count mfr)
+ni=$(kx_hsm_count iss)
+rm -f "$T/x.log"
+expect xor-full 2 env KX_FAULT_XOR=1 KX_FAULT_FULL_AFTER=2 \
+    KX_FAULT_LOG=$T/x.log $KX combine $P --to 'pkcs11:token=iss;object=tk3' \
+    tkc.1 tkc.2 tkc.3
+has xor-full 'token iss is full \(CKR_DEVICE_MEMORY\): no room for tk3'
+has xor-full '^kmsxchg: combine: token iss unchanged'
+[ "$(grep -c '^C_DestroyObject -> rv=0x0$' "$T/x.log")" = 2 ] ||
+    bad "xor-full: session objects not destroyed: $(cat "$T/x.log")"
+rm -f "$T/x.log"
+expect xor-wrong 1 env KX_FAULT_XOR=flip KX_FAULT_LOG=$T/x.log $KX combine \
+    $P --to 'pkcs11:token=iss;object=tk3' tkc.1 tkc.2 tkc.3
+has xor-wrong "KCV of the key in token iss is [0-9A-F]*, the document says $want"
+has xor-wrong '^kmsxchg: combine: token iss unchanged'
+[ "$(grep -c '^C_DestroyObject -> rv=0x0$' "$T/x.log")" = 3 ] ||
+    bad "xor-wrong: objects not destroyed: $(cat "$T/x.log")"
+kx_hsm_show iss tk3 | grep -q . && bad "a key tk3 is in iss"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "faults: all checks passed"

@@ -1,5 +1,7 @@
 # PKCS#11 token tests on throwaway SoftHSMv2 tokens (tests/hsm/softhsm.sh);
-# faults.sh goes through the fault-injecting test module faultp11.so.
+# faults.sh goes through the fault-injecting test module faultp11.so,
+# which also emulates CKM_XOR_BASE_AND_DATA (KX_FAULT_XOR) for the
+# in-token combine.
 # A missing softhsm2/opensc skips (77) unless KX_REQUIRE_PEERS=1.
 KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh \
 	tests/hsm/demo-tokens.sh
@@ -11,6 +13,7 @@ EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh
 # a loadable shared object although it is never installed.
 check_LTLIBRARIES = tests/hsm/faultp11.la
 tests_hsm_faultp11_la_SOURCES = tests/hsm/faultp11.c
-tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS)
+tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS) $(LIBCRYPTO_CFLAGS)
+tests_hsm_faultp11_la_LIBADD = $(LIBCRYPTO_LIBS)
 tests_hsm_faultp11_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath '$(abs_builddir)/tests/hsm'
