@@ -3,7 +3,6 @@
 #
 # A case is a list of "key: value" lines; '#' starts a comment line.
 #   setup: SHELL-LINE     run before cmd (several allowed; must succeed)
-#   skip-if: SHELL-LINE   exit 77 (skipped) when it succeeds
 #   cmd: SHELL-LINE       the command under test (exactly one)
 #   rc: N                 expected exit status (default 0)
 #   stdout:               golden standard output: the following lines up to
@@ -17,8 +16,9 @@
 #                         checked after cmd, relative to the work folder
 # Every line runs with sh in a fresh `mktemp -d`, with kmsxchg from
 # $KX_BUILDDIR/tools first on PATH, $SAMPLES = $KX_SRCDIR/samples,
-# $KX_SRCDIR and $KX_BUILDDIR exported.  Exit 0 pass, 1 fail, 77 skip,
-# 99 a malformed case.
+# $KX_SRCDIR and $KX_BUILDDIR exported.  Exit 0 pass, 1 fail, 99 a
+# malformed case.  There is no skip: a missing precondition is a setup
+# failure (99), and a skip-if: line makes the case malformed.
 set -u
 
 case_file=${1:?usage: run-case.sh FILE.case}
@@ -39,7 +39,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kxcase.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT HUP INT TERM
 meta=$work/.case
 mkdir "$meta" "$work/w"
-: >"$meta/setup"; : >"$meta/skip"; : >"$meta/files"; : >"$meta/checks"
+: >"$meta/setup"; : >"$meta/files"; : >"$meta/checks"
 cmd=''; rc=0; golden=0; in_golden=0
 
 while IFS= read -r line || [ -n "$line" ]; do
@@ -51,7 +51,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 	case $line in
 	''|'#'*) ;;
 	setup:*) printf '%s\n' "${line#setup:}" >>"$meta/setup" ;;
-	skip-if:*) printf '%s\n' "${line#skip-if:}" >>"$meta/skip" ;;
+	skip-if:*) echo "run-case: skip-if: is not allowed (a missing precondition is a failure)" >&2
+		exit 99 ;;
 	cmd:*) [ -z "$cmd" ] || { echo "run-case: two cmd: lines" >&2;
 		exit 99; }; cmd=${line#cmd:} ;;
 	rc:*) rc=$(echo ${line#rc:}) ;;
@@ -67,11 +68,6 @@ done <"$case_file"
 [ -n "$cmd" ] || { echo "run-case: no cmd: line" >&2; exit 99; }
 
 cd "$work/w" || exit 99
-while IFS= read -r s; do
-	if sh -c "$s" >/dev/null 2>&1; then
-		echo "SKIP: $s"; exit 77
-	fi
-done <"$meta/skip"
 while IFS= read -r s; do
 	sh -c "$s" || { echo "run-case: setup failed: $s" >&2; exit 99; }
 done <"$meta/setup"
