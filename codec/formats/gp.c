@@ -1164,7 +1164,9 @@ public_of_parts(const kx_key *k, struct kxi_pub *pub, uint8_t e8[8],
 	*why = NULL;
 	memset(pub, 0, sizeof(*pub));
 	pub->alg = k->prof.alg;
-	if (v->form != KX_VALUE_CLEAR || v->nparts == 0)
+	/* public parts are clear beside a wrapped value's secret ones */
+	if ((v->form != KX_VALUE_CLEAR && v->form != KX_VALUE_WRAPPED) ||
+	    v->nparts == 0)
 		return 0;
 	if (k->prof.alg == KX_ALG_EC) {
 		a = part_named(v, "ECC_QX");
