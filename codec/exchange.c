@@ -1115,13 +1115,13 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
  * A GP private key held as named parts (the clear public ones gave the
  * profile's SPKI), its secret parts each a cryptogram under the transport
  * key in the value's cipher: ECC_D; CRT_P, CRT_Q, CRT_DP1, CRT_DQ1,
- * CRT_PQ.  GP states no padding for a part (GPCS PUT KEY pads nothing it
- * can name for these): a part is read as a big-endian number exactly as
- * long as the key's field (ECC_D) or half its modulus (CRT parts), and
- * only when that length is a multiple of the cipher's block (P-256/384,
- * RSA-1024/2048/3072/4096); others are refused (KX123).  The numbers
- * rebuild the key (crypto/asym.c), which must be the private key of the
- * profile's public key (KX131), into *out as PKCS#8 DER.
+ * CRT_PQ.  A part is GP's key component block (GPCS 11.8.2.3, Tables
+ * 11-70 and 11-71): a whole number of cipher blocks is the cryptogram of
+ * the number itself; otherwise it is the number's length (BER) and then
+ * the cryptogram of the number right-padded to a whole block (P-521's
+ * 66-byte ECC_D).  The numbers (unsigned big-endian) rebuild the key
+ * (crypto/asym.c), which must be the private key of the profile's public
+ * key (KX131), into *out as PKCS#8 DER.
  */
 static const char *const ec_secret[] = { "ECC_D" };
 static const char *const crt_secret[] = { "CRT_P", "CRT_Q", "CRT_DP1",
@@ -1147,6 +1147,40 @@ part_of(const kxi_keyval *v, const char *name)
 	return NULL;
 }
 
+/*
+ * The cryptogram of a key component block b into *c and the length of
+ * the number it holds; 0 when b is no such block.
+ */
+static size_t
+block_len(const kxi_bytes *b, size_t bs, kxi_bytes *c)
+{
+	size_t len, hl;
+
+	if (b->n > 0 && b->n % bs == 0) {
+		*c = *b;
+		return b->n;
+	}
+	if (b->n < 2)
+		return 0;
+	if (b->p[0] < 0x80) {
+		len = b->p[0];
+		hl = 1;
+	} else if (b->p[0] == 0x81 && b->n > 2 && b->p[1] >= 0x80) {
+		len = b->p[1];
+		hl = 2;
+	} else if (b->p[0] == 0x82 && b->n > 3 && b->p[1] != 0) {
+		len = (size_t)b->p[1] << 8 | b->p[2];
+		hl = 3;
+	} else
+		return 0;
+	/* the number right-padded to whole blocks, the padding < a block */
+	if (len == 0 || b->n - hl != (len + bs - 1) / bs * bs)
+		return 0;
+	c->p = b->p + hl;
+	c->n = b->n - hl;
+	return len;
+}
+
 static int
 parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
     kx_secret **out, kx_diag *d)
@@ -1154,8 +1188,8 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	const kxi_profile *p = &k->prof;
 	const char *const *names = p->alg == KX_ALG_EC ? ec_secret :
 	    crt_secret;
-	size_t n = p->alg == KX_ALG_EC ? 1 : 5, i, want, bs;
-	kx_secret *sec[5] = { NULL };
+	size_t n = p->alg == KX_ALG_EC ? 1 : 5, i, bs, len;
+	kx_secret *sec[5] = { NULL }, *cut = NULL;
 	kx_diag *why = NULL;
 	kxi_keyval one;
 	const kxi_part *pt;
@@ -1166,8 +1200,6 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 
 	*out = NULL;
 	bs = k->value.alg == KX_WRAP_AES_CBC ? 16 : 8;
-	want = p->alg == KX_ALG_EC ? (p->length_bits + 7) / 8 :
-	    (p->length_bits / 2 + 7) / 8;
 	if (k->value.alg != KX_WRAP_TDEA_ECB && k->value.alg !=
 	    KX_WRAP_TDEA_CBC && k->value.alg != KX_WRAP_AES_CBC) {
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
@@ -1193,29 +1225,31 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		    "KeyInfo/@Exponent");
 		goto out;
 	}
-	if (want == 0 || want % bs != 0) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, at, p->id, "a %zu-byte "
-		    "private key part is not a multiple of the %zu-byte "
-		    "block and GP states no padding for it: refused", want,
-		    bs);
-		goto out;
-	}
 	one = k->value;
 	for (i = 0; i < n; i++) {
 		if ((pt = part_of(&k->value, names[i])) == NULL ||
-		    pt->data.n != want) {
+		    (len = block_len(&pt->data, bs, &one.data)) == 0) {
 			r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
-			    doc->source, at, p->id, "private "
-			    "key part %s %s (a %u-bit key's has %zu bytes)",
-			    names[i], pt == NULL ? "is missing" : "has the "
-			    "wrong length", p->length_bits, want);
+			    doc->source, at, p->id, "private key part %s %s",
+			    names[i], pt == NULL ? "is missing" : "is neither "
+			    "whole cipher blocks nor a GP key component block "
+			    "(its length, then its padded cryptogram)");
 			goto out;
 		}
-		one.data = pt->data;
 		if ((r = unbound_open(doc, k, &one, kek, &sec[i], d)) !=
 		    KX_OK)
 			goto out;
+		if (len < kx_secret_len(sec[i]) &&
+		    (r = kx_secret_new(len, &cut)) == KX_OK) {
+			memcpy(kx_secret_mut(cut), kx_secret_data(sec[i]), len);
+			kx_secret_free(sec[i]);
+			sec[i] = cut;
+			cut = NULL;
+		}
+		if (r != KX_OK) {
+			r = KX_FAIL(d, r, "out of memory");
+			goto out;
+		}
 	}
 	if ((why = kx_diag_new()) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
