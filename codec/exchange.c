@@ -1136,17 +1136,6 @@ gp_parts(const kx_key *k)
 	    v->data.n == 0 && v->nparts > 0;
 }
 
-static const kxi_part *
-part_of(const kxi_keyval *v, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < v->nparts; i++)
-		if (strcmp(v->parts[i].name, name) == 0)
-			return &v->parts[i];
-	return NULL;
-}
-
 /*
  * The cryptogram of a key component block b into *c and the length of
  * the number it holds; 0 when b is no such block.
@@ -1208,8 +1197,9 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
 		goto out;
 	}
-	if (p->alg == KX_ALG_RSA && part_of(&k->value, "CRT_P") == NULL &&
-	    part_of(&k->value, "EXPONENT") != NULL) {
+	if (p->alg == KX_ALG_RSA &&
+	    kxi_value_part(&k->value, "CRT_P") == NULL &&
+	    kxi_value_part(&k->value, "EXPONENT") != NULL) {
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, at, p->id, "an RSA private "
 		    "key as MODULUS and private EXPONENT cannot be imported "
@@ -1227,7 +1217,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	}
 	one = k->value;
 	for (i = 0; i < n; i++) {
-		if ((pt = part_of(&k->value, names[i])) == NULL ||
+		if ((pt = kxi_value_part(&k->value, names[i])) == NULL ||
 		    (len = block_len(&pt->data, bs, &one.data)) == 0) {
 			r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
 			    doc->source, at, p->id, "private key part %s %s",

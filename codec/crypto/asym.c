@@ -635,8 +635,9 @@ kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
 			goto nomem;
 	} else if (alg == KX_ALG_RSA && nsec == 5 &&
 	    EVP_PKEY_is_a(pub, "RSA")) {
-		if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-		    EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+		if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) !=
+		    1 || EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E,
+		    &e) != 1 ||
 		    (bc = BN_CTX_secure_new()) == NULL)
 			goto nomem;
 		for (i = 0; i < 5; i++)
@@ -666,7 +667,8 @@ kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
 		goto nomem;
 	if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk,
 	    EVP_PKEY_KEYPAIR, params) != 1) {
-		r = kxi_diag_openssl(d, KX_EKCV, "the parts are no private key");
+		r = kxi_diag_openssl(d, KX_EKCV, "the parts are no private "
+		    "key");
 		goto out;
 	}
 	EVP_PKEY_CTX_free(ctx);

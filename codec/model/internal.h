@@ -257,6 +257,8 @@ kxi_tk *kxi_doc_add_tk(kx_doc *doc);
 void kxi_profile_init(kxi_profile *p);
 void kxi_key_init(kx_key *k);
 const kxi_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
+/* The named part of a value, or NULL.  model.c. */
+const kxi_part *kxi_value_part(const kxi_keyval *v, const char *name);
 const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
 /* Append to arena lists; return KX_OK or KX_ENOMEM. */
 int kxi_strlist_add(kxi_arena *a, kxi_strlist *l, const char *s);
