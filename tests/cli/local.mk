@@ -71,6 +71,8 @@ CLI_CASES = \
 	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/import-gp-private-parts.case \
+	tests/cli/cases/import-gp-private-tampered.case \
 	tests/cli/cases/demo-kek-alg-bad.case \
 	tests/cli/cases/demo-tdea.case \
 	tests/cli/cases/export-clear-dropped.case \
