@@ -184,6 +184,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	cli_input(in);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
 		ex = cli_read_failed(cli, d, r, in);
 		goto out;

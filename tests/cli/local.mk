@@ -38,6 +38,7 @@ CLI_CASES = \
 	tests/cli/cases/import-clear-production.case \
 	tests/cli/cases/import-clear-existing.case \
 	tests/cli/cases/import-clear-symlink.case \
+	tests/cli/cases/import-output-is-input.case \
 	tests/cli/cases/validate-fifo.case \
 	tests/cli/cases/kcv-key-fifo.case \
 	tests/cli/cases/import-component-fifo.case \
@@ -172,6 +173,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-gp-public-parts.case \
 	tests/cli/cases/convert-gp-parts-no-key.case \
 	tests/cli/cases/convert-input-untouched.case \
+	tests/cli/cases/convert-output-is-input.case \
 	tests/cli/cases/convert-key-unknown.case \
 	tests/cli/cases/convert-missing-input.case \
 	tests/cli/cases/convert-roundtrip-der.case \
