@@ -84,7 +84,7 @@ grep -q "<Sensitive>true</Sensitive>" master.xml || bad "export: not sensitive"
 $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
     master.xml > import.out 2> import.err ||
     bad "import exit $?: $(cat import.err)"
-grep -q "imported master into token iss: unwrapped in the token with C_UnwrapKey; KCV $KCV matches" import.out ||
+grep -q "imported master into token iss: aes-kwp value, not bound to its profile (KX138: only its KCV checks it); unwrapped in the token with C_UnwrapKey; KCV $KCV matches" import.out ||
     bad "import status: $(cat import.out)"
 grep -q 'warning: \[KX138\] key master: the aes-kwp value is not bound' import.err ||
     bad "import: no warning that the value is unbound: $(cat import.err)"
@@ -202,8 +202,17 @@ expect bound-with-token-kek 1 'a token unwraps aes-kw and aes-kwp values only .*
     --kek 'pkcs11:token=iss;object=tk' bound.xml
 $KX import $P --to 'pkcs11:token=iss;id=%0F' --kek file:t.key --now 2026-02-01 \
     bound.xml > bimport.out 2> bimport.err || bad "bound import: $(cat bimport.err)"
-grep -q 'imported ISD-SCP03-ENC into token iss: aes-siv-bound value verified and unwrapped in process' bimport.out ||
+grep -q 'imported ISD-SCP03-ENC into token iss: aes-siv-bound value, bound to its profile and verified; unwrapped in process' bimport.out ||
     bad "bound import status: $(cat bimport.out)"
+# 5b. a GP value (tdea-ecb, not bound: KX138) says so, never "aes-siv-bound"
+printf '0123456789ABCDEFFEDCBA9876543210\n' > gpkek.key && chmod 600 gpkek.key
+kx_hsm_token gpt
+$KX import $P --to 'pkcs11:token=gpt' --kek file:gpkek.key --kek-kcv 08D7B4 \
+    --now 2025-01-01 "$SRC/samples/gp/isd-enc.xml" > gpimport.out \
+    2> gpimport.err || bad "GP import: $(cat gpimport.err)"
+grep -q ': tdea-ecb value, not bound to its profile (KX138: only its KCV checks it); unwrapped in process' gpimport.out ||
+    bad "GP import status: $(cat gpimport.out)"
+grep -q 'aes-siv' gpimport.out && bad "GP import claims aes-siv: $(cat gpimport.out)"
 [ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "bound import: not one new object"
 kx_hsm_show iss 'ISD SCP03 ENC key' > blist.out
 grep -q 'Usage: *encrypt, decrypt, derive$' blist.out ||
