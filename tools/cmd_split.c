@@ -162,6 +162,11 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "missing --out-prefix");
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
+	/* the key's source, never a secret: a hex: spec is the key itself,
+	 * a URI's pin-value (refused when the token opens) a PIN */
+	cli_audit_set(cli, KX_AF_INPUT, from != NULL ? (strstr(from,
+	    "pin-value") != NULL ? "pkcs11:" : from) :
+	    strncmp(src, "hex:", 4) == 0 ? "hex:" : src);
 	if (from != NULL) {
 		/* the token says the algorithm; --alg, if given, must agree */
 		if ((ex = cli_p11_read(cli, from, &po, &key, &talg, note,

@@ -109,6 +109,7 @@ CLI_CASES = \
 	tests/cli/cases/audit-no-key-material.case \
 	tests/cli/cases/audit-not-audited.case \
 	tests/cli/cases/audit-record-golden.case \
+	tests/cli/cases/audit-split-input.case \
 	tests/cli/cases/audit-symlink-refused.case \
 	tests/cli/cases/audit-tamper-cut-lines.case \
 	tests/cli/cases/audit-tamper-delete.case \
