@@ -294,7 +294,7 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 			    "URI's pin-source", t->label);
 		return KX_OK;
 	}
-	if ((r = kx_keysrc_load_pass(src, &pin, d)) != KX_OK)
+	if ((r = kxi_keysrc_load_text(src, "PIN", &pin, d)) != KX_OK)
 		return r;
 	rv = t->f->C_Login(t->s, CKU_USER, kx_secret_mut(pin),
 	    kx_secret_len(pin));

@@ -129,6 +129,13 @@ expect no-pin 2 'token iss: a PIN is needed' \
     --kek 'pkcs11:token=iss;object=tk' master.xml
 expect pin-value 2 'pin-value is refused' \
     $KX show --module "$M" 'pkcs11:token=iss?pin-value=12345678'
+# a PIN source is called one, never a "passphrase source"
+expect pin-hex 2 'PIN source: use file:PATH, fd:N or env:VAR' \
+    $KX show --module "$M" --pin-source hex:31323334 'pkcs11:token=iss'
+grep -q passphrase pin-hex.err && bad "pin-hex: $(cat pin-hex.err)"
+: > emptypin && chmod 600 emptypin
+expect pin-empty 1 'PIN source file:emptypin: empty' \
+    $KX show --module "$M" --pin-source file:emptypin 'pkcs11:token=iss'
 expect no-token 2 'no token matches' $KX show $P 'pkcs11:token=nosuch'
 expect bad-uri 2 "PKCS#11 URI: path attribute 'bogus' is not supported" \
     $KX show $P 'pkcs11:token=mfr;bogus=1'
