@@ -89,6 +89,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	}
 	if (key_id != NULL && !found) {
 		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		ex = CLI_INVALID;	/* the input lacks it: bad input */
 		goto out;
 	}
 	if (key_id == NULL && one && nkeys != 1) {
@@ -191,6 +192,7 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 	}
 	if (key_id != NULL && (idx = kx_doc_find_key(doc, key_id)) < 0) {
 		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		ex = CLI_INVALID;	/* the input lacks it: bad input */
 		goto out;
 	}
 	if (key_id == NULL && kx_doc_key_count(doc) > 1 &&

@@ -176,6 +176,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-input-untouched.case \
 	tests/cli/cases/convert-output-is-input.case \
 	tests/cli/cases/convert-key-unknown.case \
+	tests/cli/cases/convert-gp-key-unknown.case \
 	tests/cli/cases/convert-missing-input.case \
 	tests/cli/cases/convert-roundtrip-der.case \
 	tests/cli/cases/convert-stdin-stdout.case \
