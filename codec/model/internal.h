@@ -421,6 +421,12 @@ int kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
+ * Replace the message of every finding of d whose message is old by now
+ * (a reader's assumption that a later call settles otherwise).  d may be
+ * NULL.
+ */
+void kxi_diag_retell(kx_diag *d, const char *old, const char *now);
+/*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can
  * be used as KX_FAIL's value.  d may be NULL.
  */

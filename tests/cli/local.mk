@@ -134,6 +134,7 @@ CLI_CASES = \
 	tests/cli/cases/export-gp-native-refused.case \
 	tests/cli/cases/export-gp-aes.case \
 	tests/cli/cases/import-gp-aes-kek.case \
+	tests/cli/cases/import-gp-aes-kek-note.case \
 	tests/cli/cases/rewrap-gp-aes-kek.case \
 	tests/cli/cases/export-rsa-aes-kwp-refused.case \
 	tests/cli/cases/export-kcv-mismatch.case \
