@@ -182,6 +182,7 @@ CLI_CASES = \
 	tests/cli/cases/convert-roundtrip-der.case \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
+	tests/cli/cases/export-gp-aes-kcv-validates.case \
 	tests/cli/cases/convert-two-inputs.case \
 	tests/cli/cases/demo.case \
 	tests/cli/cases/demo-policy-error.case \
