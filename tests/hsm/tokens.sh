@@ -211,6 +211,10 @@ $KX import $P --to 'pkcs11:token=iss;id=%0F' --kek file:t.key --now 2026-02-01 \
     bound.xml > bimport.out 2> bimport.err || bad "bound import: $(cat bimport.err)"
 grep -q 'imported ISD-SCP03-ENC into token iss: aes-siv-bound value, bound to its profile and verified; unwrapped in process' bimport.out ||
     bad "bound import status: $(cat bimport.out)"
+# SoftHSM keeps CKA_VALUE_LEN 0 for an unwrapped key and refuses to set
+# it: the run says so, never silently
+grep -Eq "warning: .*token iss: CKA_VALUE_LEN of ISD-SCP03-ENC is 0 and the token refuses 16 \(CKR_[A-Z_]+\): it does not record the key's length \(128 bits" bimport.err ||
+    bad "bound import: no CKA_VALUE_LEN warning: $(cat bimport.err)"
 # 5b. a GP value (tdea-ecb, not bound: KX138) says so, never "aes-siv-bound"
 printf '0123456789ABCDEFFEDCBA9876543210\n' > gpkek.key && chmod 600 gpkek.key
 kx_hsm_token gpt
