@@ -202,12 +202,6 @@ bound_alg(enum kx_alg a)
 	return is_tdea(a) ? KX_WRAP_TR31_B_BOUND : KX_WRAP_AES_SIV_BOUND;
 }
 
-static int
-is_bound(enum kx_wrap_alg w)
-{
-	return w == KX_WRAP_AES_SIV_BOUND || w == KX_WRAP_TR31_B_BOUND;
-}
-
 /*
  * The TDEA binding (doc/bound-wrap.md section 10): a TR-31 version B key
  * block whose proprietary optional block "0K" holds "KX", the binding
@@ -295,110 +289,6 @@ tr31_bound_unwrap(const kx_secret *kek, const kxi_keyval *val, unsigned v,
 		return KX_ECRYPTO;
 	}
 	return KX_OK;
-}
-
-unsigned
-kxi_binding_version(const char *method)
-{
-	if (method == NULL)
-		return 0;
-	if (strcmp(method, KXI_BINDING_V2) == 0)
-		return 2;
-	if (strcmp(method, KXI_BINDING_V1) == 0)
-		return 1;
-	return 0;
-}
-
-int
-kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v, kx_buf *aad,
-    uint8_t md[32], kx_diag *d)
-{
-	unsigned int n = 0;
-	int r;
-
-	aad->len = 0;
-	r = v == 2 ? kxi_canon_bound(doc, &k->prof, aad, d) :
-	    v == 1 ? kxi_canon_profile(&k->prof, aad, d) : KX_EUNSUPPORTED;
-	if (r != KX_OK)
-		return KX_FAIL(d, r, "key %s: cannot encode the data its value "
-		    "is bound to", k->prof.id ? k->prof.id : "-");
-	if (md != NULL && (EVP_Digest(aad->data, aad->len, md, &n,
-	    EVP_sha256(), NULL) != 1 || n != 32))
-		return kxi_diag_openssl(d, KX_ECRYPTO, "SHA-256");
-	return KX_OK;
-}
-
-/*
- * kxi_binding_check, keeping the bound data in aad and its digest in md
- * when it was computed (aad->len > 0): always when want_aad, else only
- * for a digest to compare.  have: aad and md hold them already (made by
- * an earlier check of the same key).
- */
-static int
-binding_check(const kx_doc *doc, const kx_key *k, unsigned *v, int want_aad,
-    int have, kx_buf *aad, uint8_t md[32], char *msg, size_t size)
-{
-	const kxi_keyval *val = &k->value;
-	int r;
-
-	if (!have)
-		aad->len = 0;
-	*v = kxi_binding_version(val->binding_method);
-	/* Other values are not bound: import refuses them anyway. */
-	if (val->form != KX_VALUE_WRAPPED || !is_bound(val->alg))
-		return KX_OK;
-	if (val->binding_method == NULL) {
-		snprintf(msg, size, "%s value without a binding method: what "
-		    "it is bound to is unknown", kx_name(KX_ENUM_WRAP_ALG,
-		    val->alg));
-		return KX_EUNSUPPORTED;
-	}
-	if (*v == 0) {
-		snprintf(msg, size, "binding method '%.64s' is unknown (this "
-		    "reader knows %s and %s)", val->binding_method,
-		    KXI_BINDING_V2, KXI_BINDING_V1);
-		return KX_EUNSUPPORTED;
-	}
-	if (val->binding_digest.n == 0 && !want_aad)
-		return KX_OK;	/* optional; AES-SIV decides */
-	r = have && aad->len > 0 ? KX_OK :
-	    kxi_bound_aad(doc, k, *v, aad, md, NULL);
-	if (r != KX_OK) {
-		aad->len = 0;
-		if (val->binding_digest.n == 0)
-			return KX_OK;	/* the caller reports it */
-		snprintf(msg, size, "cannot compute the data the value is "
-		    "bound to (%s)", kx_strerror(r));
-		return r;
-	}
-	if (val->binding_digest.n != 0 && (val->binding_digest.n != 32 ||
-	    CRYPTO_memcmp(val->binding_digest.p, md, 32) != 0)) {
-		snprintf(msg, size, "binding digest does not match the %s of "
-		    "this document: changed after export",
-		    *v == 2 ? "header and profile" : "profile");
-		return KX_ECRYPTO;
-	}
-	return KX_OK;
-}
-
-int
-kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
-    struct kxi_bind_memo *memo, char *msg, size_t size)
-{
-	kx_buf aad = { 0 };
-	uint8_t md[32];
-	int r;
-
-	if (memo == NULL) {
-		r = binding_check(doc, k, v, 0, 0, &aad, md, msg, size);
-		kx_buf_free(&aad);
-		return r;
-	}
-	memo->key = NULL;
-	r = binding_check(doc, k, v, 0, 0, &memo->aad, memo->md, msg, size);
-	if (r == KX_OK && memo->aad.len > 0)
-		memo->key = k;
-	return r;
 }
 
 /*
@@ -1096,7 +986,7 @@ bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	unsigned v;
 	int r;
 
-	if ((r = binding_check(doc, k, &v, 1, have, aad, md, msg,
+	if ((r = kxi_binding_check_aad(doc, k, &v, 1, have, aad, md, msg,
 	    sizeof(msg))) != KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
 		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
@@ -1247,7 +1137,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	*out = NULL;
 	if (!have)
 		aad->len = 0;
-	bound = is_bound(k->value.alg);
+	bound = kxi_wrap_is_bound(k->value.alg);
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
@@ -1430,11 +1320,11 @@ rebind(const kx_doc *doc, const kx_key *k, const kx_secret *value,
     struct xcache *c, enum kx_alg alg, const char *to_id, const kx_buf *aad,
     const uint8_t md[32], kxi_arena *arena, kxi_keyval *val, kx_diag *d)
 {
-	unsigned ver = is_bound(k->value.alg) ?
+	unsigned ver = kxi_wrap_is_bound(k->value.alg) ?
 	    kxi_binding_version(k->value.binding_method) : 2;
 
 	return bind_value(doc, k, ver, value, c, alg, to_id,
-	    is_bound(k->value.alg) ? aad : NULL, md, arena, val, d);
+	    kxi_wrap_is_bound(k->value.alg) ? aad : NULL, md, arena, val, d);
 }
 
 struct rewrap {

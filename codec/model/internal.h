@@ -612,7 +612,8 @@ int kxi_bound_der(const kx_doc *doc, const kxi_profile *p, kx_buf *out,
 /*
  * The binding methods a reader knows: version 2 ("header-profile-der-v2",
  * header and profile bound) and 1 ("profile-der-v1", profile only); 0 for
- * NULL or an unknown method.  exchange.c.
+ * NULL or an unknown method.  crypto/binding.c, as the rest of this
+ * block.
  */
 #define KXI_BINDING_V1 "profile-der-v1"
 #define KXI_BINDING_V2 "header-profile-der-v2"
@@ -620,7 +621,7 @@ unsigned kxi_binding_version(const char *method);
 /*
  * The associated data of key k of doc under binding version v (1:
  * kxi_canon_profile, 2: kxi_canon_bound) into aad (emptied first), and its
- * SHA-256 into md[32] when md != NULL.  exchange.c.
+ * SHA-256 into md[32] when md != NULL.
  */
 int kxi_bound_aad(const kx_doc *doc, const kx_key *k, unsigned v,
     kx_buf *aad, uint8_t md[32], kx_diag *d) KX_WUR;
@@ -639,12 +640,23 @@ struct kxi_bind_memo {
  * sound or the value is not aes-siv-bound (*v = its version, 0 when
  * none); otherwise a KX_E code and the reason in msg (no key material):
  * an aes-siv-bound value without a binding or with an unknown method, or
- * an AadDigest that is not the SHA-256 of the bound data.  exchange.c;
- * rules.c and import share it.  With memo (may be NULL), the bound data
+ * an AadDigest that is not the SHA-256 of the bound data.  rules.c and
+ * the operations share it.  With memo (may be NULL), the bound data
  * it computed for a sound binding are kept there.
  */
 int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
     struct kxi_bind_memo *memo, char *msg, size_t size) KX_WUR;
+/*
+ * kxi_binding_check, keeping the bound data in aad and its digest in md
+ * when it was computed (aad->len > 0): always when want_aad, else only
+ * for a digest to compare.  have: aad and md hold them already (made by
+ * an earlier check of the same key).
+ */
+int kxi_binding_check_aad(const kx_doc *doc, const kx_key *k, unsigned *v,
+    int want_aad, int have, kx_buf *aad, uint8_t md[32], char *msg,
+    size_t size) KX_WUR;
+/* 1 for the bound wrap forms (aes-siv-bound, tr31-b-bound). */
+int kxi_wrap_is_bound(enum kx_wrap_alg w);
 
 /*
  * Fill tmp[len] (len >= strlen(path) + 32) with the mkstemp template of a
