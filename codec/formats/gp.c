@@ -1067,7 +1067,18 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		k->kcv = kcv;
 		if (kcvalg != NULL)
 			k->kcv_method = KX_KCV_GP_DES;	/* EIGHTZEROS */
-		else {
+		else if (k->prof.alg == KX_ALG_AES) {
+			/*
+			 * GP's only KCV algorithm, EIGHTZEROS, is the DES
+			 * family's: an AES key's KCV (SCP03's, gp-aes) has
+			 * no name, so leaving it out is the form, not a
+			 * legacy one (gp_kcv() writes it so).
+			 */
+			k->kcv_method = KX_KCV_GP_AES;
+			finding(r, KXI_ASSUMED, KX_OK, ki, "gp: an AES key's "
+			    "KCV (GP names no AES KCV algorithm), read as "
+			    "gp-aes");
+		} else {
 			k->kcv_method = kx_kcv_default_method(k->prof.alg);
 			finding(r, KXI_LEGACY, KX_OK, ki,
 			    "gp: KCV without KCVAlgorithm, read as %s",

@@ -405,6 +405,12 @@ int kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d) KX_WUR;
  * kx_keysrc_load_as; KX_EUSAGE for any other kind.  kx_keysrc_load_as
  * (hsm/keysrc.c) reads pkcs11: itself and hands every other source here.
  */
+/*
+ * kx_keysrc_load_pass() for a secret named noun in its messages
+ * ("passphrase", "PIN": "PIN source: use file:PATH, ...").
+ */
+int kxi_keysrc_load_text(const char *spec, const char *noun,
+    kx_secret **out, kx_diag *d);
 int kxi_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
     kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
 /*
@@ -416,6 +422,12 @@ int kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
     const char *spec, kx_secret **out, kx_diag *d) KX_WUR;
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
+/*
+ * Replace the message of every finding of d whose message is old by now
+ * (a reader's assumption that a later call settles otherwise).  d may be
+ * NULL.
+ */
+void kxi_diag_retell(kx_diag *d, const char *old, const char *now);
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can
  * be used as KX_FAIL's value.  d may be NULL.
