@@ -201,6 +201,17 @@ bound_alg(enum kx_alg a)
 	return is_tdea(a) ? KX_WRAP_TR31_B_BOUND : KX_WRAP_AES_SIV_BOUND;
 }
 
+/* aes-kwp-cmac-bound, where it is asked for, under an AES key only. */
+static int
+cmac_fits(enum kx_alg a, const kx_xchg_opts *o, kx_diag *d)
+{
+	if (o == NULL || o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND ||
+	    a == KX_ALG_AES)
+		return KX_OK;
+	return KX_FAIL(d, KX_EUSAGE, "aes-kwp-cmac-bound wraps under an AES "
+	    "transport key, not %s", kx_name(KX_ENUM_ALG, a));
+}
+
 /*
  * The bound wrap values are sealed in under a transport key of algorithm
  * a: aes-kwp-cmac-bound where the caller asks for it (the form a PKCS#11
@@ -589,6 +600,8 @@ make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
 	}
 	if (r != KX_OK)
 		return r;
+	if ((r = cmac_fits(plan->alg, o, d)) != KX_OK)
+		return r;
 	plan->kek_id = kek_id;
 	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
 	    o->wrap != KX_WRAP_NONE ? o->wrap : seal_alg(plan->alg, o);
@@ -776,10 +789,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		return KX_FAIL(d, KX_EINPUT, "no key to export");
 	if ((r = export_kek(kek, o, &kek_a, &kek_bits, d)) != KX_OK)
 		return r;
-	if (o->wrap == KX_WRAP_AES_KWP_CMAC_BOUND && kek_a != KX_ALG_AES)
-		return KX_FAIL(d, KX_EUSAGE, "export: aes-kwp-cmac-bound wraps "
-		    "under an AES transport key, not %s",
-		    kx_name(KX_ENUM_ALG, kek_a));
+	if ((r = cmac_fits(kek_a, o, d)) != KX_OK)
+		return r;
 	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_RSA_AES_KWP &&
 	    o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND &&
 	    (o->wrap == KX_WRAP_AES_CBC ? kek_a != KX_ALG_AES :
@@ -1543,7 +1554,8 @@ move_all(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 	int r;
 
 	memset(&w, 0, sizeof(w));
-	if ((r = kek_alg(to, o->kek_alg, what, &w.alg, d)) != KX_OK)
+	if ((r = kek_alg(to, o->kek_alg, what, &w.alg, d)) != KX_OK ||
+	    (r = cmac_fits(w.alg, o, d)) != KX_OK)
 		return r;
 	c.from = from;
 	c.to = to;
