@@ -9,7 +9,10 @@
  * KeyProfile, schema/kmsxchg.asn1) as associated data: binding version 2
  * (kmsxchg(5), doc/bound-wrap.md).  Under a TDEA transport key it is a
  * TR-31 version B key block whose MAC authenticates the SHA-256 of the
- * same data (tr31-b-bound, doc/bound-wrap.md 10).  Import also opens
+ * same data (tr31-b-bound, doc/bound-wrap.md 10).  Where asked (and
+ * from a PKCS#11 token, hsm/pkcs11.c) an AES transport key binds it in
+ * aes-kwp-cmac-bound: RFC 5649 under a derived KBEK and an AES-CMAC tag
+ * under a derived KBAK (doc/bound-wrap.md 13).  Import also opens
  * values other systems wrote without a binding, checked by their KCV
  * alone (doc/bound-wrap.md 11).  Changing any attribute of the profile
  * or any of those header fields makes the unwrap fail.  Version 1

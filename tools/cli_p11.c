@@ -1,8 +1,9 @@
 /*
  * cli_p11.c - the commands on PKCS#11 tokens: `show pkcs11:URI`,
  * `export --from pkcs11:URI --kek pkcs11:URI` and `import --to pkcs11:URI
- * --kek SRC IN`.  Keys stay in their tokens: export wraps inside the
- * token, import unwraps inside the token, KCVs are computed there.
+ * --kek SRC IN`.  Keys stay in their tokens: export wraps and binds
+ * inside the token (aes-kwp-cmac-bound), import checks the binding and
+ * unwraps inside the token, KCVs are computed there.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -8,10 +8,19 @@
  * against an HSM library, and kmsxchg works without one.  Constants and
  * types come from the standard header (p11-kit's pkcs11.h).
  *
+ * Keys leave and enter a token wrapped and bound: aes-kwp-cmac-bound
+ * (crypto/kwpcmac.c, kmsxchg(5)) is computed in the token on export
+ * (C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA gives session keys KBEK and KBAK
+ * from the transport key, C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK,
+ * C_Sign CKM_AES_CMAC under KBAK) and checked in the token on import
+ * (C_Verify before C_UnwrapKey): no clear value in process.  aes-kwp
+ * (unbound) only where asked for by name.
+ *
  * Clear values: never for a key that stays in a token.  The only clear
  * values in process are (a) a pkcs11: key source the token itself lets
- * out (CKA_EXTRACTABLE and not CKA_SENSITIVE), and (b) an aes-siv-bound
- * value being imported, which a token cannot unwrap: kx_import verifies
+ * out (CKA_EXTRACTABLE and not CKA_SENSITIVE), and (b) a value imported
+ * with the transport key given as a key source (file:, fd:, env:; an
+ * aes-siv-bound value, which a token cannot unwrap): kx_import verifies
  * and unwraps it on the secure heap, it is wrapped at once (RFC 5649)
  * under an ephemeral AES-256 session key created in the token for that
  * one C_UnwrapKey, and wiped; the session key is destroyed; (c) the key
