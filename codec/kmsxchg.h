@@ -716,6 +716,11 @@ typedef struct kx_xchg_opts {
 	 * NOT bound (its attributes travel unprotected, the receiver can
 	 * check the KCV only); the export rules decide on it as for any
 	 * wrapped form (KX123: the profile must allow "wrapped").
+	 * KX_WRAP_AES_KWP_CMAC_BOUND (export, rewrap, import with a
+	 * storage key): bound as well, in the form a PKCS#11 token computes
+	 * and checks (AES keks only; kx_p11_export's default).
+	 * kx_p11_export takes KX_WRAP_NONE (that form), it or
+	 * KX_WRAP_AES_KWP (NOT bound, asked for by name).
 	 */
 	enum kx_wrap_alg wrap;
 	/*
@@ -740,7 +745,7 @@ typedef struct kx_xchg_opts {
 const char *kx_key_id(const kx_key *k);
 /*
  * 1 if the key's value is bound to its profile (aes-siv-bound,
- * tr31-b-bound); 0 for a value another system wrote without a binding
+ * tr31-b-bound, aes-kwp-cmac-bound); 0 for a value another system wrote without a binding
  * (import checked its KCV only, KX138) or no value.
  */
 int kx_key_value_bound(const kx_key *k);
