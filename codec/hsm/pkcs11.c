@@ -805,6 +805,48 @@ read_date(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
  * token holds it.  Attributes a profile cannot hold are notes;
  * *dates_unknown is set when a date could not be read.
  */
+/*
+ * The length in bits of AES key h whose token does not record it
+ * (SoftHSM 2.6 keeps CKA_VALUE_LEN 0 after an unwrap and refuses to set
+ * it): the size C_WrapKey reports for it under a one-time AES-256 key
+ * generated in the token (a session object, destroyed at once), asked
+ * without an output buffer, so no wrapped value is made; RFC 5649 adds 8
+ * bytes to a key of 16, 24 or 32.  0 when the token will not say (the key
+ * is not extractable, the mechanisms are missing).
+ */
+static unsigned
+probe_len(kx_p11 *t, CK_OBJECT_HANDLE h)
+{
+	CK_MECHANISM gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_MECHANISM kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ULONG len = 32, wl = 0;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE tm[] = {
+		{ CKA_CLASS, &c, sizeof(c) }, { CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+		{ CKA_TOKEN, &fa, sizeof(fa) }, { CKA_WRAP, &tr, sizeof(tr) },
+		{ CKA_SENSITIVE, &tr, sizeof(tr) },
+		{ CKA_EXTRACTABLE, &fa, sizeof(fa) },
+		{ CKA_ENCRYPT, &fa, sizeof(fa) }, { CKA_DECRYPT, &fa, sizeof(fa) },
+		{ CKA_UNWRAP, &fa, sizeof(fa) },
+	};
+	CK_OBJECT_HANDLE e = CK_INVALID_HANDLE;
+	CK_RV rv;
+
+	if (get_bool(t, h, CKA_EXTRACTABLE) != 1 ||
+	    t->f->C_GenerateKey(t->s, &gen, tm, sizeof(tm) / sizeof(tm[0]),
+	    &e) != CKR_OK)
+		return 0;
+	rv = t->f->C_WrapKey(t->s, &kwp, e, h, NULL, &wl);
+	t->f->C_DestroyObject(t->s, e);
+	if (rv != CKR_OK || wl < 8)
+		return 0;
+	wl -= 8;
+	return wl == 16 || wl == 24 || wl == 32 ? (unsigned)wl * 8 : 0;
+}
+
 static int
 profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
     bool *dates_unknown, kx_diag *d)
@@ -863,6 +905,16 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		    KX_ALG_TDEA2 ? 128 : 192;
 	else if (get_ulong(t, h, CKA_MODULUS_BITS, &vlen) == 0)
 		p->length_bits = (unsigned)vlen;
+	/* a token that does not record it: measured, else said unknown */
+	if (p->length_bits == 0 && c == CKO_SECRET_KEY &&
+	    p->alg == KX_ALG_AES)
+		p->length_bits = probe_len(t, h);
+	if (p->length_bits == 0 && c == CKO_SECRET_KEY)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "token %s does not record the length of %s (CKA_VALUE_LEN "
+		    "0) and it cannot be measured%s: its length is unknown",
+		    t->label, p->id, get_bool(t, h, CKA_EXTRACTABLE) != 1 ?
+		    " (not extractable)" : "");
 	p->usage = 0;
 	for (i = 0; i < NUSAGES; i++)
 		if (get_bool(t, h, usages[i].type) == 1)
@@ -1768,7 +1820,11 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 	tm_add(m, CKA_TOKEN, &m->t, sizeof(m->t), "CKA_TOKEN");
 	m->base = m->n;
 	tm_add(m, CKA_LABEL, (void *)label, strlen(label), "CKA_LABEL");
-	/* CKA_ID: the target URI's id=, else the one the source had */
+	/*
+	 * CKA_ID: the target URI's id=, else the one the source token had,
+	 * else the profile's Id as UTF-8 bytes (pkcs11-tool --id finds it by
+	 * their hex)
+	 */
 	if (t->uri->id != NULL) {
 		idlen = t->uri->id_len > sizeof(m->id) ? sizeof(m->id) :
 		    t->uri->id_len;
@@ -1780,6 +1836,9 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 		idlen = ref->id_len > sizeof(m->id) ? sizeof(m->id) :
 		    ref->id_len;
 		memcpy(m->id, ref->id, idlen);
+	} else if (p->id != NULL && strlen(p->id) <= sizeof(m->id)) {
+		idlen = strlen(p->id);
+		memcpy(m->id, p->id, idlen);
 	}
 	kxi_p11uri_free(ref);
 	if (idlen > 0)

@@ -205,6 +205,21 @@ grep -q 'aes-kwp-cmac-bound value, bound to its profile and verified; tag verifi
 [ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "file -> token: not one new object"
 [ "$(token_kcv iss 1f)" = "$KCV16" ] || bad "file -> token: KCV is not $KCV16"
 
+# 6b. (issue 10 F4) without id= in the URI and no CKA_ID of a source
+# token, the new object's CKA_ID is the profile's Id as UTF-8 bytes:
+# pkcs11-tool --id finds it by their hex (a binary CKA_ID another tool
+# wrote, as master's 0a above, still travels as it was)
+IDHEX=$(printf 'ISD-SCP03-ENC' | od -An -tx1 | tr -d ' \n')
+$KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
+    --now 2026-02-01 f.xml > fid.out 2>&1 || bad "import without id=: $(cat fid.out)"
+kx_hsm_show iss 'ISD SCP03 ENC key' > fid.list
+grep -q "ID: *$IDHEX\$" fid.list || bad "CKA_ID is not the profile's Id: $(cat fid.list)"
+[ "$(token_kcv iss "$IDHEX")" = "$KCV16" ] ||
+    bad "pkcs11-tool --id $IDHEX: KCV is not $KCV16"
+$KX show $P 'pkcs11:token=iss;object=ISD%20SCP03%20ENC%20key' > fid.show 2>&1 ||
+    bad "show by label: $(cat fid.show)"
+grep -q "^  key ISD SCP03 ENC key aes/128 " fid.show || bad "show: $(cat fid.show)"
+
 # 7. a transport key without CKA_DERIVE: one clear line, nothing made
 nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
 derive_re='^pkcs11:token=mfr;object=master: error: transport key plain in token mfr: CKA_DERIVE is not set, and the aes-kwp-cmac-bound form derives its KBEK and KBAK from it in the token \(CKM_AES_ECB_ENCRYPT_DATA\): set CKA_DERIVE on the transport key \(or export with --wrap aes-kwp, NOT bound\)$'

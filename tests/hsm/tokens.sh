@@ -407,5 +407,30 @@ expect oaep-wrong-rsa 1 'KX135.*the RSA key rsa in token iss is not transport ke
     "$(sed "s/<Kcv>$FP</<Kcv>$(printf '%064d' 0)</" oaep.xml > oaep-fp.xml &&
     echo oaep-fp.xml)"
 
+# 12. SoftHSM keeps CKA_VALUE_LEN 0 for a key it unwrapped (issue 10 F3):
+# show gives the length of such an extractable AES key, measured in the
+# token (the size C_WrapKey reports under a one-time token key, no value
+# made), never aes/0; and an RSA-OAEP export of that key works
+$KX export $P --from 'pkcs11:token=mfr;object=open128' --wrap aes-kwp \
+    --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 -o o128.xml \
+    > o128.out 2>&1 || bad "F3 export: $(cat o128.out)"
+$KX import $P --to 'pkcs11:token=iss;object=open128u;id=%33' \
+    --kek 'pkcs11:token=iss;object=tk' o128.xml > o128i.out 2>&1 ||
+    bad "F3 import: $(cat o128i.out)"
+kx_hsm_tool iss --write-object rsapub.pem --type pubkey --label rsa2 \
+    --id 34 --usage-wrap >/dev/null 2>&1 || bad "pkcs11-tool: rsa2"
+ni=$(kx_hsm_count iss)
+$KX show $P 'pkcs11:token=iss;object=open128u' > o128s.out 2>&1 ||
+    bad "F3 show: $(cat o128s.out)"
+grep -q '^  key open128u aes/128 ' o128s.out || bad "F3 show: $(cat o128s.out)"
+grep -q 'aes/0' o128s.out && bad "F3 show: aes/0"
+$KX export $P --from 'pkcs11:token=iss;object=open128u' \
+    --kek 'pkcs11:token=iss;object=rsa2;type=public' --kek-id RK \
+    -o o128r.xml > o128r.out 2>&1 || bad "F3 OAEP export: $(cat o128r.out)"
+grep -q '<Algorithm>rsa-oaep-sha256</Algorithm>' o128r.xml ||
+    bad "F3 OAEP export: no rsa-oaep-sha256 value"
+grep -q '<LengthBits>128</LengthBits>' o128r.xml || bad "F3 OAEP export: length"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "F3: an object was left in iss"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
