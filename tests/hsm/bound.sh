@@ -20,16 +20,7 @@ if ! /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
 	exit 1
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/kx-bound.XXXXXX")
-trap '[ -n "${KX_KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T"
-kx_hsm_setup "$T/hsm"
-kx_hsm_token mfr
-kx_hsm_token iss
-M=$KX_P11_MODULE
-P="--module $M --pin-source file:$T/hsm/pin"
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+kx_hsm_pair bound
 # expect NAME RC REGEX CMD...: exit code, a line on stderr matching REGEX
 expect() {
 	_e1=$1 _e2=$2 _re=$3
@@ -40,10 +31,8 @@ expect() {
 
 MASTER=603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4
 TK=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
-hexbin() { printf '%s' "$1" | /usr/bin/python3 -c \
-    'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))'; }
-hexbin "$MASTER" > master.bin
-hexbin "$TK" > tk.bin
+kx_hexbin "$MASTER" > master.bin
+kx_hexbin "$TK" > tk.bin
 printf '%s\n' "$TK" > t.key
 chmod 600 t.key
 KCV=$(head -c 16 /dev/zero | openssl enc -aes-256-ecb -nopad -K "$MASTER" |

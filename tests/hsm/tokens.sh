@@ -14,23 +14,12 @@ set -eu
 kx_need "$KX" /usr/bin/python3 openssl
 kx_need_py cryptography
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/kx-tokens.XXXXXX")
-trap '[ -n "${KX_KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T"
-kx_hsm_setup "$T/hsm"
-kx_hsm_token mfr
-kx_hsm_token iss
-M=$KX_P11_MODULE
-P="--module $M --pin-source file:$T/hsm/pin"
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+kx_hsm_pair tokens
 
 MASTER=603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4
 TK=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
-hexbin() { printf '%s' "$1" | /usr/bin/python3 -c \
-    'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))'; }
-hexbin "$MASTER" > master.bin
-hexbin "$TK" > tk.bin
+kx_hexbin "$MASTER" > master.bin
+kx_hexbin "$TK" > tk.bin
 # the KCV (zero block) of MASTER, by OpenSSL
 KCV=$(head -c 16 /dev/zero | openssl enc -aes-256-ecb -nopad -K "$MASTER" |
     od -An -tx1 | tr -d ' \n' | cut -c1-6 | tr a-f A-F)

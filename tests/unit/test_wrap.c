@@ -838,7 +838,7 @@ t_kwpcmac(void **state)
 		    out.data, out.len, NULL, 0, &u, NULL), KX_EUSAGE);
 		kx_secret_free(k);
 	}
-	/* no AD, a TDEA-sized KEK of 20 bytes: refused */
+	/* a KEK of 20 bytes (no AES key) and a missing AD: refused */
 	k = sec("000102030405060708090A0B0C0D0E0F10111213");
 	assert_int_not_equal(kx_wrap(KX_WRAP_AES_KWP_CMAC_BOUND, k, key, ad,
 	    sizeof(ad) - 1, &out, NULL), KX_OK);
