@@ -163,7 +163,7 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 			    "(16 bytes) or 3-key (24 bytes) TDEA key, not %zu "
 			    "bytes", what, n);
 		*alg = n == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
-		return KX_OK;
+		return kx_tdea_key_check(kek, what, d);
 	}
 	if (kx_alg_for_len(KX_ALG_AES, n, alg) != KX_OK)
 		return KX_FAIL(d, KX_EINPUT, "the %s must be an AES key of 16, "

@@ -200,7 +200,9 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	ci.kcv_method = gp_method(alg);
 	ci.component_kcv_len = KCV_LEN;
 	ci.key_kcv_len = KCV_LEN;
-	if ((r = kx_kcv_compute(alg, ci.kcv_method, key, ci.key_kcv, KCV_LEN,
+	if (((alg == KX_ALG_TDEA2 || alg == KX_ALG_TDEA3) &&
+	    (r = kx_tdea_key_check(key, "--key", d)) != KX_OK) ||
+	    (r = kx_kcv_compute(alg, ci.kcv_method, key, ci.key_kcv, KCV_LEN,
 	    d)) != KX_OK ||
 	    (r = kx_split(key, (unsigned)n, (unsigned)m, parts, xs, d)) !=
 	    KX_OK) {
