@@ -973,8 +973,13 @@ check_kek(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
 		if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) !=
 		    KX_OK)
 			return r;
+		/*
+		 * GP records the mode only (its reader assumes tdea2): the
+		 * length of the TDEA KEK given decides 2-key or 3-key.
+		 */
 		if ((unsigned)kx_secret_len(kek) * 8 != t->length_bits &&
-		    t->length_bits != 0)
+		    t->length_bits != 0 && !(doc->source_format ==
+		    KX_FMT_GP && is_tdea(t->alg)))
 			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 			    doc->source, &t->loc, NULL, "the KEK given has %zu "
 			    "bits, transport key %s %u", kx_secret_len(kek) *
