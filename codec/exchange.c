@@ -974,12 +974,12 @@ check_kek(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
 		    KX_OK)
 			return r;
 		/*
-		 * GP records the mode only (its reader assumes tdea2): the
-		 * length of the TDEA KEK given decides 2-key or 3-key.
+		 * A format that records the mode only (GP: its reader
+		 * assumes tdea2): the TDEA KEK given decides 2- or 3-key.
 		 */
 		if ((unsigned)kx_secret_len(kek) * 8 != t->length_bits &&
-		    t->length_bits != 0 && !(doc->source_format ==
-		    KX_FMT_GP && is_tdea(t->alg)))
+		    t->length_bits != 0 && ((kxi_doc_caps(doc) &
+		    KX_CAP_TK_ALG) != 0 || !is_tdea(t->alg)))
 			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 			    doc->source, &t->loc, NULL, "the KEK given has %zu "
 			    "bits, transport key %s %u", kx_secret_len(kek) *
