@@ -163,7 +163,7 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 			    "(16 bytes) or 3-key (24 bytes) TDEA key, not %zu "
 			    "bytes", what, n);
 		*alg = n == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
-		return KX_OK;
+		return kx_tdea_key_check(kek, what, d);
 	}
 	if (kx_alg_for_len(KX_ALG_AES, n, alg) != KX_OK)
 		return KX_FAIL(d, KX_EINPUT, "the %s must be an AES key of 16, "
@@ -973,8 +973,13 @@ check_kek(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
 		if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) !=
 		    KX_OK)
 			return r;
+		/*
+		 * A format that records the mode only (GP: its reader
+		 * assumes tdea2): the TDEA KEK given decides 2- or 3-key.
+		 */
 		if ((unsigned)kx_secret_len(kek) * 8 != t->length_bits &&
-		    t->length_bits != 0)
+		    t->length_bits != 0 && ((kxi_doc_caps(doc) &
+		    KX_CAP_TK_ALG) != 0 || !is_tdea(t->alg)))
 			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 			    doc->source, &t->loc, NULL, "the KEK given has %zu "
 			    "bits, transport key %s %u", kx_secret_len(kek) *

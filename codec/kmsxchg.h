@@ -428,6 +428,13 @@ void kx_des_parity_adjust(enum kx_alg alg, enum kx_split_method method,
     kx_secret *value);
 int kx_component_parity_check(const kx_component_info *ci,
     const kx_secret *value, const char *name, kx_diag *d) KX_WUR;
+/*
+ * A 16- or 24-byte TDEA key with K1 == K2 (or, 3-key, K2 == K3), parity bits
+ * aside, is single DES: refused (KX121, KX_EPOLICY, naming what), as a
+ * transport key and in split/combine.  KX_OK for other lengths.
+ */
+int kx_tdea_key_check(const kx_secret *key, const char *what,
+    kx_diag *d) KX_WUR;
 /* Appends the file text to out (which then holds key material: wipe it
  * with kx_buf_free). */
 int kx_component_write(const kx_component_info *ci, const kx_secret *value,

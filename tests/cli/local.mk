@@ -51,6 +51,10 @@ CLI_CASES = \
 	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-tdea-kek-degenerate.case \
+	tests/cli/cases/gp-tdea3-kek-roundtrip.case \
+	tests/cli/cases/split-tdea-degenerate.case \
+	tests/cli/cases/split-tdea-parity-note.case \
 	tests/cli/cases/export-tdea-kek.case \
 	tests/cli/cases/import-tdea-tampered.case \
 	tests/cli/cases/rewrap-tdea-aes.case \
