@@ -72,7 +72,7 @@ kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg)
 enum kx_format
 kx_doc_format(const kx_doc *doc)
 {
-	return doc == NULL ? KX_FMT_AUTO : doc->source_format;
+	return doc == NULL ? KX_FMT_NONE : doc->source_format;
 }
 
 int

@@ -472,6 +472,7 @@ typedef struct kx_key kx_key;
 typedef struct kx_policy kx_policy;
 
 enum kx_format {
+	KX_FMT_NONE = -1,	/* a NULL document's or reader's (-1) */
 	KX_FMT_AUTO = 0,
 	KX_FMT_XML,		/* native exchange XML (KX_NS) */
 	KX_FMT_DER,		/* native ASN.1 DER */
@@ -750,7 +751,10 @@ const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
  * and KX_WRAP_NONE when the key's value is not wrapped.
  */
 const char *kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg);
-/* The format a document was read from (KX_FMT_AUTO if built in memory). */
+/*
+ * The format a document was read from (KX_FMT_AUTO if built in memory;
+ * KX_FMT_NONE, -1, for a NULL document).
+ */
 enum kx_format kx_doc_format(const kx_doc *doc);
 /*
  * A document read from a format without KX_CAP_TK_ALG (a GP KeyProfile:

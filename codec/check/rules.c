@@ -349,7 +349,7 @@ emit_at(struct vctx *v, int r, const char *id, const kxi_loc *loc,
 
 /* Place of a field group, falling back to the key element. */
 static const kxi_loc *
-key_loc(const kx_key *k, enum kx_field f)
+key_loc(const kx_key *k, enum kxi_field f)
 {
 	const kxi_loc *l = &k->loc[f];
 
@@ -1357,7 +1357,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 		    forms_str(forms, buf, sizeof(buf)));
 		return;
 	}
-	if (k->prof.export_.trusted_kek_only == KX_TRI_TRUE &&
+	if (k->prof.export_.trusted_kek_only == KXI_TRI_TRUE &&
 	    wrapped_under_kek(k) &&
 	    (tk = find_tk(v, k->value.kek_id)) != NULL &&
 	    !tk->trusted)
@@ -1463,8 +1463,8 @@ compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
 		if (more)
 			addw(w, sizeof(w), &len, "more export destinations");
 	}
-	if (q->export_.trusted_kek_only == KX_TRI_TRUE &&
-	    p->export_.trusted_kek_only != KX_TRI_TRUE)
+	if (q->export_.trusted_kek_only == KXI_TRI_TRUE &&
+	    p->export_.trusted_kek_only != KXI_TRI_TRUE)
 		addw(w, sizeof(w), &len, "trusted-kek-only dropped");
 	ep = p->export_.min_wrap_strength != KX_UNSET ?
 	    (unsigned)p->export_.min_wrap_strength : key_strength(p);
@@ -1541,7 +1541,7 @@ static void
 chk_provenance(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || k->prof.sensitive ||
-	    k->prof.provenance.always_sensitive != KX_TRI_TRUE)
+	    k->prof.provenance.always_sensitive != KXI_TRI_TRUE)
 		return;
 	emit(v, R_KX109, k, KXF_KEY, "always-sensitive true but sensitive "
 	    "false: a key that has always been sensitive is sensitive now");

@@ -24,7 +24,7 @@
 #define KX_DEFAULT_MAX_INPUT ((size_t)256 << 20)
 
 /* Tri-state boolean for optional flags. */
-enum kx_tri { KX_TRI_UNSET = -1, KX_TRI_FALSE = 0, KX_TRI_TRUE = 1 };
+enum kxi_tri { KXI_TRI_UNSET = -1, KXI_TRI_FALSE = 0, KXI_TRI_TRUE = 1 };
 
 /* ---- arena --------------------------------------------------------- */
 typedef struct kxi_chunk kxi_chunk;
@@ -59,7 +59,7 @@ typedef struct kxi_loc {
 } kxi_loc;
 
 /* Field groups whose source place the readers record for diagnostics. */
-enum kx_field {
+enum kxi_field {
 	KXF_KEY = 0,		/* the key element itself */
 	KXF_ID, KXF_ALG, KXF_USAGE, KXF_VALIDITY, KXF_STATE, KXF_GP,
 	KXF_EXPORT, KXF_VALUE, KXF_KCV, KXF_SPLIT, KXF_RELATIONS,
@@ -140,7 +140,7 @@ typedef struct kxi_export_rules {
 				 * (bound-block only) */
 	kxi_strlist destinations;	/* empty = any */
 	int min_wrap_strength;	/* bits; KX_UNSET = strength(key) */
-	enum kx_tri trusted_kek_only;
+	enum kxi_tri trusted_kek_only;
 } kxi_export_rules;
 
 typedef struct kxi_import_rules {
@@ -149,14 +149,14 @@ typedef struct kxi_import_rules {
 } kxi_import_rules;
 
 typedef struct kxi_provenance {
-	enum kx_tri always_sensitive, never_exported;
+	enum kxi_tri always_sensitive, never_exported;
 	const char *generated_in;
 } kxi_provenance;
 
 typedef struct kxi_split_info {
 	unsigned n, m;		/* 0 = absent */
 	enum kx_split_method method;
-	enum kx_tri dual_control;
+	enum kxi_tri dual_control;
 } kxi_split_info;
 
 /* The profile: everything about one copy of a key except its value. */
@@ -196,7 +196,7 @@ typedef struct kxi_profile {
 	bool sensitive;		/* default true */
 	kxi_import_rules import_;
 	kxi_provenance provenance;
-	enum kx_tri permanent;
+	enum kxi_tri permanent;
 	kxi_split_info split;
 	kxi_relation_ref *relations;
 	size_t nrelations;
