@@ -265,6 +265,13 @@ int kxi_strlist_add(kxi_arena *a, kxi_strlist *l, const char *s);
 /* Grow an arena array of elements by one, zeroed; NULL on ENOMEM. */
 void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
 
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, 2012) of n bytes under a 16-byte
+ * key: a keyed 64-bit hash for tables whose keys come from the input, so
+ * that an input cannot be made to collide without the key.  util.c.
+ */
+uint64_t kxi_siphash24(const uint8_t key[16], const void *p, size_t n);
+
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kxi_bytes *out);
 int kxi_hex_decode_buf(const char *s, uint8_t *out, size_t max, size_t *len);

@@ -129,6 +129,7 @@ CLI_CASES = \
 	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
+	tests/cli/cases/validate-id-hash-collision.case \
 	tests/cli/cases/convert-gp-artefacts.case \
 	tests/cli/cases/convert-gp-no-usage.case \
 	tests/cli/cases/export-expired.case \
