@@ -764,7 +764,7 @@ enum kx_format kx_doc_format(const kx_doc *doc);
  * says SubType AES, GP 1.1.2) says so before kx_import: the transport
  * keys become aes/bits (the reader's note in d now says so) and each
  * value in CBC mode aes-cbc (GP's key data encryption under an AES key:
- * AES-CBC, zero ICV, GPCS Amendment D).  An ECB value is refused (KX123:
+ * AES-CBC, zero ICV, GPCS Amendment D).  An ECB value is refused (KX139:
  * not a GP form under AES) and nothing changes; KX_EUSAGE for a document
  * whose format names its transport keys' algorithms.
  */
@@ -779,12 +779,13 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
  * under a TDEA one; binding version 2, see kmsxchg(5)); the new value replaces whatever value the key had (a clear
  * one included).  Record the KCV and the transport-key reference
  * (o->kek_id, algorithm from o->kek_alg).  Before anything
- * is wrapped, each value must fit its profile and KCV (KX101, KX131:
- * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
- * run over every key as it will leave, with o->policy's severities and
- * waivers: a non-exportable, expired, deactivated, suspended, compromised
- * or destroyed key (pre-active keys travel), a recipient not allowed, a
- * form not allowed or a wrapping key weaker than the key is refused
+ * is wrapped, each value must fit its profile and KCV (KX139, KX130,
+ * KX131: KX_EINPUT / KX_EUNSUPPORTED / KX_EKCV; no policy changes those)
+ * and the rules of the export phase run over every key as it will leave,
+ * with o->policy's severities and waivers: a non-exportable, expired,
+ * deactivated, suspended, compromised or destroyed key (pre-active keys
+ * travel), a recipient not allowed, a form not allowed, a wrapping key
+ * weaker than the key or an hmac key left unbound (KX129) is refused
  * (KX_EPOLICY, findings name the rule).  On failure doc is unusable and
  * must be freed; nothing is half-done for the caller to write.  WARNING:
  * values are clear keys; they are read, never kept.

@@ -140,7 +140,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list keys = { 0 }, comps = { 0 }, kcomps = { 0 };
 	const char *arg, *profile = NULL, *kek_src = NULL, *from = NULL;
-	const char *pass_src = NULL;
+	const char *pass_src = NULL, *how;
 	kx_secret *pass = NULL;
 	kx_p11_opts po = { 0 };
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
@@ -357,6 +357,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	cli_print_findings(cli, x.d, 0, profile);
 	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out, x.force)) != CLI_OK)
 		goto out;
+	how = rsa ? "rsa-aes-kwp (not bound)" : gp ?
+	    (x.xo.wrap == KX_WRAP_AES_CBC ? "aes-cbc (GP form, not bound)" :
+	    "tdea-ecb (GP form, not bound)") : "bound and wrapped";
 	for (i = 0; i < n && x.out != NULL && strcmp(x.out, "-") != 0; i++) {
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
@@ -365,18 +368,14 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    (m == KX_KCV_SPKI_SHA256 ? KX_FINGERPRINT_LEN :
 		    KX_KCV_MAX_LEN)) {
 			/* HMAC keys: no KCV method exists */
-			fprintf(cli->out, "exported %s: no KCV, bound and "
-			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
+			fprintf(cli->out, "exported %s: no KCV, %s under %s\n",
+			    kx_key_id(k), how, x.xo.kek_id);
 			continue;
 		}
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
 		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
-		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), rsa ?
-		    "rsa-aes-kwp (not bound)" : gp ?
-		    (x.xo.wrap == KX_WRAP_AES_CBC ?
-		    "aes-cbc (GP form, not bound)" :
-		    "tdea-ecb (GP form, not bound)") : "bound and wrapped",
+		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), how,
 		    x.xo.kek_id);
 	}
 	ex = CLI_OK;

@@ -114,6 +114,7 @@ bit(int v)
 static void chk_reader(struct vctx *v, const kx_key *k);
 static void chk_writer(struct vctx *v, const kx_key *k);
 static void chk_importer(struct vctx *v, const kx_key *k);
+static void chk_values(struct vctx *v, const kx_key *k);
 
 int
 kxi_rule_validated(const char *id)
@@ -122,7 +123,8 @@ kxi_rule_validated(const char *id)
 
 	return i >= 0 && (rules[i].info.phases & KX_PHASE_DOCUMENT) != 0 &&
 	    rules[i].check != chk_reader &&
-	    rules[i].check != chk_writer && rules[i].check != chk_importer;
+	    rules[i].check != chk_writer && rules[i].check != chk_importer &&
+	    rules[i].check != chk_values;
 }
 
 /* ---- helpers -------------------------------------------------------- */
@@ -412,6 +414,13 @@ chk_writer(struct vctx *v, const kx_key *k)
 
 static void
 chk_importer(struct vctx *v, const kx_key *k)
+{
+	(void)v;
+	(void)k;
+}
+
+static void
+chk_values(struct vctx *v, const kx_key *k)
 {
 	(void)v;
 	(void)k;
@@ -1799,6 +1808,24 @@ chk_unbound(struct vctx *v, const kx_key *k)
 		return;
 	for (i = 0; i < v->doc->nkeys; i++)
 		unbound_one(v, &v->doc->keys[i]);
+}
+
+/*
+ * KX129: export leaves an hmac key as an unbound value (the plan's wrap):
+ * with no KCV method for hmac, nothing checks that value where it
+ * arrives.  The plan's view of the key holds the wrap export will use.
+ */
+static void
+chk_unbound_export(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || v->phase != KX_PHASE_EXPORT || v->plan == NULL ||
+	    k->prof.alg != KX_ALG_HMAC || k->value.form != KX_VALUE_WRAPPED ||
+	    kxi_wrap_is_bound(k->value.alg))
+		return;
+	emit(v, R_KX129, k, KXF_VALUE, "an hmac key would leave as an "
+	    "unbound %s value: hmac has no KCV method, so nothing checks the "
+	    "value where it arrives (a bound wrap does)",
+	    knm(KX_ENUM_WRAP_ALG, k->value.alg));
 }
 
 /* KX137: once per document, when a value's binding leaves the header out. */

@@ -959,6 +959,12 @@ int kxi_rule_validated(const char *id);
 int kxi_rule_index(const char *id);
 const char *kxi_rule_slug(const char *id);
 const char *kxi_rule_example(const char *id);
+/*
+ * 1 if rule id is a check of the key values themselves that the operations
+ * make ("importer" and "values" rows): no policy changes it, and a policy
+ * that names it is refused.
+ */
+int kxi_rule_fixed(const char *id);
 
 /* ---- crypto internals (kcv.c, wrap.c, split.c) ----------------------- */
 /*

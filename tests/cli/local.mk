@@ -123,6 +123,9 @@ CLI_CASES = \
 	tests/cli/cases/wrap-rsa-short.case \
 	tests/cli/cases/export-templates-pre-active.case \
 	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/export-policy-kx129.case \
+	tests/cli/cases/export-refuses-kx129.case \
+	tests/cli/cases/policy-refuses-fixed-rule.case \
 	tests/cli/cases/import-storage-weaker.case \
 	tests/cli/cases/rewrap-weaker.case \
 	tests/cli/cases/validate-against-lifecycle.case \

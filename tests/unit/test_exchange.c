@@ -496,7 +496,7 @@ hmac_and_unsupported(void **state)
 	p->length_bits = 2048;
 	/* 32 bytes are not a PKCS#8 private key (test_asym has the rest) */
 	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d), KX_EINPUT);
-	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX139", KX_SEV_ERROR));
 	kx_doc_free(doc);
 	kx_diag_free(d);
 	kx_secret_free(key);
