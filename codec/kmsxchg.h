@@ -479,7 +479,7 @@ enum kx_format {
 	KX_FMT_GP,		/* GlobalPlatform Systems Profiles KeyProfile */
 	KX_FMT__N
 };
-/* "xml", "der", "gp"; KX_FMT_AUTO for unknown names. */
+/* A format by its name (kx_format_name); KX_FMT_AUTO for unknown names. */
 enum kx_format kx_format_from_name(const char *name);
 const char *kx_format_name(enum kx_format f);
 /*
@@ -498,6 +498,11 @@ const char *kx_format_name(enum kx_format f);
 					 * rewrap */
 #define KX_CAP_TK_ALG	(1u << 7)	/* a transport key's algorithm (GP
 					 * records the wrapping mode only) */
+#define KX_CAP_CRYPTOGRAM (1u << 8)	/* values as unbound cryptograms
+					 * under the transport key: TDEA-ECB
+					 * under TDEA, AES-CBC (zero ICV)
+					 * under AES (export --to such a
+					 * format without KX_CAP_BOUND) */
 /* The KX_CAP_ bits of a format; 0 for KX_FMT_AUTO and unknown values. */
 unsigned kx_format_caps(enum kx_format f);
 /* Detect a format from content (never from a file name). */

@@ -2400,6 +2400,7 @@ wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
  * transport wraps only.
  */
 const struct kxi_format kxi_format_gp = {
-	"gp", "GP KeyProfile", KX_FMT_GP, KX_CAP_TK | KX_CAP_KCV,
+	"gp", "GP KeyProfile", KX_FMT_GP,
+	KX_CAP_TK | KX_CAP_KCV | KX_CAP_CRYPTOGRAM,
 	detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
 };

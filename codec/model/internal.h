@@ -522,7 +522,7 @@ int kxi_xsd_anyuri(const char *s);
  */
 struct kxi_sreader;
 struct kxi_format {
-	const char *name;	/* "der": the CLI's and kx_format_name()'s */
+	const char *name;	/* the CLI's and kx_format_name()'s */
 	const char *title;	/* "DER": in messages */
 	enum kx_format fmt;
 	unsigned caps;		/* KX_CAP_* */
