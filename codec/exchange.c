@@ -1122,7 +1122,8 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
  * A GP private key held as named parts (the clear public ones gave the
  * profile's SPKI), its secret parts each a cryptogram under the transport
  * key in the value's cipher: ECC_D; CRT_P, CRT_Q, CRT_DP1, CRT_DQ1,
- * CRT_PQ.  A part is GP's key component block (GPCS 11.8.2.3, Tables
+ * CRT_PQ; or, for an rsa key without them, the private EXPONENT (d:
+ * the primes are recovered from n, e and d).  A part is GP's key component block (GPCS 11.8.2.3, Tables
  * 11-70 and 11-71): a whole number of cipher blocks is the cryptogram of
  * the number itself; otherwise it is the number's length (BER) and then
  * the cryptogram of the number right-padded to a whole block (P-521's
@@ -1133,6 +1134,7 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
 static const char *const ec_secret[] = { "ECC_D" };
 static const char *const crt_secret[] = { "CRT_P", "CRT_Q", "CRT_DP1",
     "CRT_DQ1", "CRT_PQ" };
+static const char *const exp_secret[] = { "EXPONENT" };
 
 static int
 gp_parts(const kx_key *k)
@@ -1182,9 +1184,13 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
     kx_secret **out, kx_diag *d)
 {
 	const kxi_profile *p = &k->prof;
-	const char *const *names = p->alg == KX_ALG_EC ? ec_secret :
-	    crt_secret;
-	size_t n = p->alg == KX_ALG_EC ? 1 : 5, i, bs, len;
+	/* without CRT_P, a PRIVATE rsa key's EXPONENT is d (SOURCES.md) */
+	int byexp = p->alg == KX_ALG_RSA &&
+	    kxi_value_part(&k->value, "CRT_P") == NULL &&
+	    kxi_value_part(&k->value, "EXPONENT") != NULL;
+	const char *const *names = p->alg == KX_ALG_EC ? ec_secret : byexp ?
+	    exp_secret : crt_secret;
+	size_t n = p->alg == KX_ALG_EC || byexp ? 1 : 5, i, bs, len;
 	kx_secret *sec[5] = { NULL }, *cut = NULL;
 	kx_diag *why = NULL;
 	kxi_keyval one;
@@ -1202,15 +1208,6 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		    doc->source, at, p->id, "private key "
 		    "parts under %s cannot be imported (GP cryptograms only)",
 		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
-		goto out;
-	}
-	if (p->alg == KX_ALG_RSA &&
-	    kxi_value_part(&k->value, "CRT_P") == NULL &&
-	    kxi_value_part(&k->value, "EXPONENT") != NULL) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, at, p->id, "an RSA private "
-		    "key as MODULUS and private EXPONENT cannot be imported "
-		    "(no factors to check it by; CRT parts can)");
 		goto out;
 	}
 	if (p->spki.n == 0) {

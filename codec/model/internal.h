@@ -1167,7 +1167,9 @@ int kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
  * the public key spki it belongs to: ec with sec[0] = the private scalar
  * (ECC_D) on spki's named curve; rsa with sec[0..4] = p, q, dP, dQ, qInv
  * (CRT_P, CRT_Q, CRT_DP1, CRT_DQ1, CRT_PQ) and spki's modulus and
- * exponent (d derived).  Its PKCS#8 DER (secure heap) into *pkcs8 when
+ * exponent (d derived), or with sec[0] = d alone (a PRIVATE key's
+ * EXPONENT: p and q recovered from n, e and d, NIST SP 800-56B Rev. 2
+ * Appendix C.2, the CRT parts derived, p > q).  Its PKCS#8 DER (secure heap) into *pkcs8 when
  * the numbers are one key pair with spki (EVP_PKEY_pairwise_check):
  * KX_EKCV when they are not.  asym.c.
  */

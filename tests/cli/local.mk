@@ -72,6 +72,9 @@ CLI_CASES = \
 	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/import-gp-private-exp.case \
+	tests/cli/cases/import-gp-private-exp-bad.case \
+	tests/cli/cases/import-gp-private-no-public.case \
 	tests/cli/cases/import-gp-private-parts.case \
 	tests/cli/cases/import-gp-private-tampered.case \
 	tests/cli/cases/demo-kek-alg-bad.case \
