@@ -395,7 +395,7 @@ is_asym(enum kx_alg alg)
  * PEM key too) is the key k describes: a key pair of the profile's
  * family, length and curve whose public key is the profile's SPKI and
  * whose fingerprint is the key's spki-sha256 KCV, where the document has
- * them (KX139 on export, KX101 on import; KX131 otherwise).  The canonical PKCS#8 DER into *pkcs8,
+ * them (KX139, KX131 otherwise).  The canonical PKCS#8 DER into *pkcs8,
  * its SPKI DER into spki and the fingerprint into fp.
  */
 static int
@@ -407,8 +407,6 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	struct kxi_asym a;
 	const kxi_profile *p = &k->prof;
 	const char *what = fill ? "the value" : "the unwrapped value";
-	/* the value export is given (KX139), or one import unwrapped */
-	const char *unfit = fill ? "KX139" : "KX101";
 	/* where the fingerprint is, or the algorithm when there is none */
 	const kxi_loc *at = &k->loc[k->loc[KXF_KCV].line != 0 ? KXF_KCV :
 	    KXF_ALG];
@@ -418,7 +416,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	if (why == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	if (p->cls != KX_CLASS_PRIVATE) {
-		r = kxi_diag_add(d, unfit, KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_ALG], p->id, "a %s %s key has no "
 		    "secret value (its public key travels in the profile)",
 		    kx_name(KX_ENUM_CLASS, p->cls), kx_name(KX_ENUM_ALG, p->alg));
@@ -427,7 +425,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	if ((r = kxi_asym_private(value, fill, pkcs8, spki, why)) !=
 	    KX_OK || (r = kxi_spki_info(spki->data, spki->len, &a, why)) !=
 	    KX_OK) {
-		r = kxi_diag_add(d, unfit, KX_SEV_ERROR, r ==
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, r ==
 		    KX_EUNSUPPORTED ? KX_EUNSUPPORTED : KX_EINPUT, doc->source,
 		    &k->loc[KXF_ALG], p->id, "%s is not a supported %s private "
 		    "key: %s", what, kx_name(KX_ENUM_ALG, p->alg),
@@ -438,7 +436,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	if (a.alg != p->alg || a.bits != p->length_bits ||
 	    (p->ec_curve != NULL && strcmp(a.curve, p->ec_curve) != 0) ||
 	    (p->rsa_e != 0 && a.rsa_e != p->rsa_e)) {
-		r = kxi_diag_add(d, unfit, KX_SEV_ERROR, KX_EINPUT,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EINPUT,
 		    doc->source, &k->loc[KXF_ALG], p->id, "%s is %s-%u%s%s, "
 		    "it does not fit the profile (%s/%u%s%s)", what,
 		    kx_name(KX_ENUM_ALG, a.alg), a.bits, a.curve[0] ? " " : "",
@@ -1204,7 +1202,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	bs = k->value.alg == KX_WRAP_AES_CBC ? 16 : 8;
 	if (k->value.alg != KX_WRAP_TDEA_ECB && k->value.alg !=
 	    KX_WRAP_TDEA_CBC && k->value.alg != KX_WRAP_AES_CBC) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, at, p->id, "private key "
 		    "parts under %s cannot be imported (GP cryptograms only)",
 		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
@@ -1251,7 +1249,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	}
 	if ((r = kxi_asym_from_parts(p->alg, p->spki.p, p->spki.n,
 	    (const kx_secret *const *)sec, n, out, why)) != KX_OK)
-		r = kxi_diag_add(d, r == KX_EKCV ? "KX131" : "KX101",
+		r = kxi_diag_add(d, r == KX_EKCV ? "KX131" : "KX139",
 		    KX_SEV_ERROR, r == KX_EKCV ? KX_EKCV : r, doc->source,
 		    at, p->id, "the unwrapped private key "
 		    "parts: %s", kx_diag_count(why) > 0 ?
@@ -1287,7 +1285,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	}
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "a %s %s "
 		    "value cannot be imported",
 		    kx_name(KX_ENUM_VALUE_FORM, k->value.form),
@@ -1319,7 +1317,7 @@ asym:
 		goto out;
 	}
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
-		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_ESYNTAX,
 		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
 		    "%zu bytes for a %u-bit key", kx_secret_len(*out),
 		    k->prof.length_bits);
