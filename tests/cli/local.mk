@@ -146,6 +146,7 @@ CLI_CASES = \
 	tests/cli/cases/import-gp-aes-kek-note.case \
 	tests/cli/cases/rewrap-gp-aes-kek.case \
 	tests/cli/cases/export-rsa-aes-kwp-refused.case \
+	tests/cli/cases/export-kwp-cmac-bound.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
 	tests/cli/cases/export-template-by-name.case \
