@@ -871,8 +871,8 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					    (int)get_uint(c, s, 65536);
 				else if (NAMED(s, TrustedKekOnly))
 					p->export_.trusted_kek_only =
-					    get_bool(c, s) ? KX_TRI_TRUE :
-					    KX_TRI_FALSE;
+					    get_bool(c, s) ? KXI_TRI_TRUE :
+					    KXI_TRI_FALSE;
 				else
 					unexpected(c, s);
 			}
@@ -891,12 +891,12 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 			FOR_EL(s, ch) {
 				if (NAMED(s, AlwaysSensitive))
 					p->provenance.always_sensitive =
-					    get_bool(c, s) ? KX_TRI_TRUE :
-					    KX_TRI_FALSE;
+					    get_bool(c, s) ? KXI_TRI_TRUE :
+					    KXI_TRI_FALSE;
 				else if (NAMED(s, NeverExported))
 					p->provenance.never_exported =
-					    get_bool(c, s) ? KX_TRI_TRUE :
-					    KX_TRI_FALSE;
+					    get_bool(c, s) ? KXI_TRI_TRUE :
+					    KXI_TRI_FALSE;
 				else if (NAMED(s, GeneratedIn))
 					p->provenance.generated_in =
 					    get_str(c, s);
@@ -904,8 +904,8 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 					unexpected(c, s);
 			}
 		} else if (NAMED(ch, Permanent))
-			p->permanent = get_bool(c, ch) ? KX_TRI_TRUE :
-			    KX_TRI_FALSE;
+			p->permanent = get_bool(c, ch) ? KXI_TRI_TRUE :
+			    KXI_TRI_FALSE;
 		else if (NAMED(ch, Split)) {
 			k->loc[KXF_SPLIT] = loc_of(ch);
 			FOR_EL(s, ch) {
@@ -921,8 +921,8 @@ conv_profile(struct conv *c, xmlNodePtr pn, kx_key *k)
 						p->split.method = v;
 				} else if (NAMED(s, DualControl))
 					p->split.dual_control =
-					    get_bool(c, s) ? KX_TRI_TRUE :
-					    KX_TRI_FALSE;
+					    get_bool(c, s) ? KXI_TRI_TRUE :
+					    KXI_TRI_FALSE;
 				else
 					unexpected(c, s);
 			}
@@ -1606,10 +1606,10 @@ el_bool(struct wr *w, int lvl, const char *name, int v)
 }
 
 static void
-el_tri(struct wr *w, int lvl, const char *name, enum kx_tri v)
+el_tri(struct wr *w, int lvl, const char *name, enum kxi_tri v)
 {
-	if (v != KX_TRI_UNSET)
-		el_bool(w, lvl, name, v == KX_TRI_TRUE);
+	if (v != KXI_TRI_UNSET)
+		el_bool(w, lvl, name, v == KXI_TRI_TRUE);
 }
 
 static void
@@ -1820,8 +1820,8 @@ w_profile(struct wr *w, const kxi_profile *p)
 	el_bool(w, l + 1, "Allowed", p->import_.allowed);
 	el_list(w, l + 1, "Source", &p->import_.sources);
 	el_close(w, l, "Import");
-	if (p->provenance.always_sensitive != KX_TRI_UNSET ||
-	    p->provenance.never_exported != KX_TRI_UNSET ||
+	if (p->provenance.always_sensitive != KXI_TRI_UNSET ||
+	    p->provenance.never_exported != KXI_TRI_UNSET ||
 	    p->provenance.generated_in != NULL) {
 		el_open(w, l, "Provenance");
 		el_tri(w, l + 1, "AlwaysSensitive",
@@ -1834,7 +1834,7 @@ w_profile(struct wr *w, const kxi_profile *p)
 	el_tri(w, l, "Permanent", p->permanent);
 	if (p->split.n > 0 || p->split.m > 0 ||
 	    p->split.method != KX_SPLIT_NONE ||
-	    p->split.dual_control != KX_TRI_UNSET) {
+	    p->split.dual_control != KXI_TRI_UNSET) {
 		el_open(w, l, "Split");
 		if (p->split.n > 0)
 			el_uint(w, l + 1, "N", p->split.n);

@@ -130,12 +130,16 @@ CLI_CASES = \
 	tests/cli/cases/wrap-rsa-short.case \
 	tests/cli/cases/export-templates-pre-active.case \
 	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/export-policy-kx129.case \
+	tests/cli/cases/export-refuses-kx129.case \
+	tests/cli/cases/policy-refuses-fixed-rule.case \
 	tests/cli/cases/import-storage-weaker.case \
 	tests/cli/cases/rewrap-weaker.case \
 	tests/cli/cases/validate-against-lifecycle.case \
 	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
+	tests/cli/cases/validate-id-hash-collision.case \
 	tests/cli/cases/convert-gp-artefacts.case \
 	tests/cli/cases/convert-gp-no-usage.case \
 	tests/cli/cases/export-expired.case \
