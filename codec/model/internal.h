@@ -793,6 +793,9 @@ struct kxi_xml_errctx {
 	kx_diag *d;
 	const char *name;
 	unsigned parse_errors, schema_errors, recorded;
+	/* the parser's (not the validator's) reports: how many came, and
+	 * how many to pass over (a part of the input read again) */
+	unsigned long parser_calls, skip;
 };
 void kxi_xml_error_record(struct kxi_xml_errctx *ec,
     const struct _xmlError *err);
