@@ -27,7 +27,6 @@
 #include "config.h"
 #endif
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1116,6 +1115,17 @@ struct xs_ct {			/* a complex type: a sequence */
 };
 
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+#define XS_NS "http://www.w3.org/2001/XMLSchema"
+
+/* Our namespace, xsi: or xs: (declared, or meaning something to XSD). */
+static int
+xs_special_ns(const xmlNs *ns)
+{
+	const char *h = ns != NULL ? (const char *)ns->href : NULL;
+
+	return h != NULL && (strcmp(h, KX_NS) == 0 ||
+	    strcmp(h, XSI_NS) == 0 || strcmp(h, XS_NS) == 0);
+}
 enum xs_simple {
 	XST_IdType,
 	XST_PartyType,
@@ -1672,7 +1682,8 @@ xs_hex(const char *s, size_t n, const struct xs_st *t)
 	if (n % 2 != 0 || n / 2 < t->min || n / 2 > t->max)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
+		if ((s[i] < '0' || s[i] > '9') && (s[i] < 'A' || s[i] > 'F') &&
+		    (s[i] < 'a' || s[i] > 'f'))
 			return 0;
 	return 1;
 }
@@ -1746,8 +1757,7 @@ xs_attr_other(struct xs *x, const xmlNode *n)
 
 	for (a = n->properties; a != NULL; a = a->next)
 		if (a->ns == NULL || a->ns->href == NULL ||
-		    strcmp((const char *)a->ns->href, KX_NS) == 0 ||
-		    strcmp((const char *)a->ns->href, XSI_NS) == 0)
+		    xs_special_ns(a->ns))
 			return xs_doubt(x, n, "attribute not allowed");
 	return 0;
 }
@@ -1755,23 +1765,22 @@ xs_attr_other(struct xs *x, const xmlNode *n)
 /*
  * A foreign element under a lax wildcard (top: the wildcard's own): none
  * of it is declared, so nothing is checked, unless it holds an element of
- * our namespace (lax looks for its declaration) or an xsi: attribute.
+ * our namespace (lax looks for its declaration), or an element or
+ * attribute of xsi: or xs:.
  */
 static int
 xs_foreign(struct xs *x, const xmlNode *n, int top)
 {
 	const xmlNode *ch;
 	const xmlAttr *a;
-	const char *ns = n->ns != NULL ? (const char *)n->ns->href : NULL;
 
-	if (top && ns == NULL)
+	if (top && (n->ns == NULL || n->ns->href == NULL))
 		return xs_doubt(x, n, "element of no namespace");
-	if (ns != NULL && (strcmp(ns, KX_NS) == 0 || strcmp(ns, XSI_NS) == 0))
-		return xs_doubt(x, n, "element of our namespace");
+	if (xs_special_ns(n->ns))
+		return xs_doubt(x, n, "element of a schema namespace");
 	for (a = n->properties; a != NULL; a = a->next)
-		if (a->ns != NULL && a->ns->href != NULL &&
-		    strcmp((const char *)a->ns->href, XSI_NS) == 0)
-			return xs_doubt(x, n, "xsi: attribute");
+		if (xs_special_ns(a->ns))
+			return xs_doubt(x, n, "attribute of a schema namespace");
 	for (ch = n->children; ch != NULL; ch = ch->next)
 		if (ch->type == XML_ELEMENT_NODE && xs_foreign(x, ch, 0) < 0)
 			return -1;
@@ -2119,9 +2128,7 @@ xs_root(const xmlNode *n, struct xs *x)
 		return xs_doubt(x, n, "not the root element");
 	for (a = n->properties; a != NULL; a = a->next) {
 		if (a->ns != NULL) {
-			if (a->ns->href == NULL ||
-			    strcmp((const char *)a->ns->href, KX_NS) == 0 ||
-			    strcmp((const char *)a->ns->href, XSI_NS) == 0)
+			if (a->ns->href == NULL || xs_special_ns(a->ns))
 				return xs_doubt(x, n, "attribute not allowed");
 			continue;
 		}
