@@ -1103,7 +1103,7 @@ struct xs_st {			/* a simple type */
 
 struct xs_part {		/* an element particle of a sequence */
 	unsigned char kn, min;
-	unsigned short max;	/* 65535: unbounded */
+	unsigned short max;	/* XS_UNBOUNDED: no maximum */
 	signed char st, ct;	/* its simple or complex type */
 };
 
@@ -1114,6 +1114,7 @@ struct xs_ct {			/* a complex type: a sequence */
 	unsigned char anyattr;	/* xs:anyAttribute ##other lax */
 };
 
+#define XS_UNBOUNDED 65535
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 #define XS_NS "http://www.w3.org/2001/XMLSchema"
 
@@ -1281,16 +1282,16 @@ static const struct xs_st xs_st[] = {
 };
 static const struct xs_part xsp_KeyExchange[] = {
 	{ KN_Header, 1, 1, -1, XCT_HeaderType },
-	{ KN_TransportKey, 0, 65535, -1, XCT_TransportKeyType },
-	{ KN_Key, 0, 65535, -1, XCT_KeyType },
+	{ KN_TransportKey, 0, XS_UNBOUNDED, -1, XCT_TransportKeyType },
+	{ KN_Key, 0, XS_UNBOUNDED, -1, XCT_KeyType },
 };
 static const struct xs_part xsp_HeaderType[] = {
 	{ KN_Id, 1, 1, XST_IdType, -1 },
 	{ KN_Created, 1, 1, XST_UtcTime, -1 },
 	{ KN_Sender, 0, 1, XST_PartyType, -1 },
-	{ KN_Recipient, 0, 65535, XST_PartyType, -1 },
+	{ KN_Recipient, 0, XS_UNBOUNDED, XST_PartyType, -1 },
 	{ KN_Comment, 0, 1, XST_TextType, -1 },
-	{ KN_Extension, 0, 65535, -1, XCT_ExtensionType },
+	{ KN_Extension, 0, XS_UNBOUNDED, -1, XCT_ExtensionType },
 };
 static const struct xs_part xsp_TransportKeyType[] = {
 	{ KN_Id, 1, 1, XST_IdType, -1 },
@@ -1322,17 +1323,17 @@ static const struct xs_part xsp_ProfileType[] = {
 	{ KN_Template, 0, 1, XST_IdType, -1 },
 	{ KN_Reference, 0, 1, XST_TextType, -1 },
 	{ KN_Version, 0, 1, XST_ShortTextType, -1 },
-	{ KN_Revision, 0, 65535, -1, XCT_RevisionType },
+	{ KN_Revision, 0, XS_UNBOUNDED, -1, XCT_RevisionType },
 	{ KN_Owner, 0, 1, XST_PartyType, -1 },
 	{ KN_Creator, 0, 1, XST_PartyType, -1 },
 	{ KN_Holder, 0, 1, XST_PartyType, -1 },
-	{ KN_Custodian, 0, 65535, XST_PartyType, -1 },
+	{ KN_Custodian, 0, XS_UNBOUNDED, XST_PartyType, -1 },
 	{ KN_Class, 1, 1, XST_ClassType, -1 },
 	{ KN_Algorithm, 1, 1, XST_AlgorithmType, -1 },
 	{ KN_LengthBits, 1, 1, XST_LengthBitsType, -1 },
 	{ KN_Params, 0, 1, -1, XCT_ParamsType },
-	{ KN_AllowedMode, 0, 65535, XST_ModeOfOpType, -1 },
-	{ KN_Usage, 0, 65535, XST_UsageType, -1 },
+	{ KN_AllowedMode, 0, XS_UNBOUNDED, XST_ModeOfOpType, -1 },
+	{ KN_Usage, 0, XS_UNBOUNDED, XST_UsageType, -1 },
 	{ KN_Role, 0, 1, XST_RoleType, -1 },
 	{ KN_UsageLimit, 0, 1, XST_UsageLimitType, -1 },
 	{ KN_Gp, 0, 1, -1, XCT_GpType },
@@ -1353,8 +1354,8 @@ static const struct xs_part xsp_ProfileType[] = {
 	{ KN_Provenance, 0, 1, -1, XCT_ProvenanceType },
 	{ KN_Permanent, 0, 1, XST_Boolean, -1 },
 	{ KN_Split, 0, 1, -1, XCT_SplitType },
-	{ KN_Relation, 0, 65535, -1, XCT_RelationType },
-	{ KN_Extension, 0, 65535, -1, XCT_ExtensionType },
+	{ KN_Relation, 0, XS_UNBOUNDED, -1, XCT_RelationType },
+	{ KN_Extension, 0, XS_UNBOUNDED, -1, XCT_ExtensionType },
 };
 static const struct xs_part xsp_RevisionType[] = {
 	{ KN_Version, 0, 1, XST_ShortTextType, -1 },
@@ -1384,14 +1385,14 @@ static const struct xs_part xsp_ScpType[] = {
 };
 static const struct xs_part xsp_ExportType[] = {
 	{ KN_Allowed, 1, 1, XST_Boolean, -1 },
-	{ KN_Form, 0, 65535, XST_FormType, -1 },
-	{ KN_Destination, 0, 65535, XST_PartyType, -1 },
+	{ KN_Form, 0, XS_UNBOUNDED, XST_FormType, -1 },
+	{ KN_Destination, 0, XS_UNBOUNDED, XST_PartyType, -1 },
 	{ KN_MinWrapStrength, 0, 1, XST_ExportType_MinWrapStrength, -1 },
 	{ KN_TrustedKekOnly, 0, 1, XST_Boolean, -1 },
 };
 static const struct xs_part xsp_ImportType[] = {
 	{ KN_Allowed, 1, 1, XST_Boolean, -1 },
-	{ KN_Source, 0, 65535, XST_PartyType, -1 },
+	{ KN_Source, 0, XS_UNBOUNDED, XST_PartyType, -1 },
 };
 static const struct xs_part xsp_ProvenanceType[] = {
 	{ KN_AlwaysSensitive, 0, 1, XST_Boolean, -1 },
@@ -1833,7 +1834,8 @@ xs_complex(struct xs *x, const xmlNode *n, const struct xs_ct *t)
 			i++;
 			k = 0;
 		}
-		if (any || i == t->np || ++k > t->p[i].max)
+		if (any || i == t->np || (++k > t->p[i].max &&
+		    t->p[i].max != XS_UNBOUNDED))
 			return xs_doubt(x, ch, "element not expected");
 		if (t->p[i].ct >= 0) {
 			if (xs_complex(x, ch, &xs_ct[t->p[i].ct]) < 0)
@@ -2189,7 +2191,8 @@ xs_top(kxi_xml_reader *r, const xmlNode *n, struct xs *x)
 		r->top_k = 0;
 	}
 	if (r->top_any || r->top_i == t->np ||
-	    ++r->top_k > t->p[r->top_i].max)
+	    (++r->top_k > t->p[r->top_i].max &&
+	    t->p[r->top_i].max != XS_UNBOUNDED))
 		return xs_doubt(x, n, "element not expected");
 	if (xs_complex(x, n, &xs_ct[t->p[r->top_i].ct]) < 0)
 		return -1;
