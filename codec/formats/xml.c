@@ -1683,8 +1683,8 @@ xs_hex(const char *s, size_t n, const struct xs_st *t)
 	if (n % 2 != 0 || n / 2 < t->min || n / 2 > t->max)
 		return 0;
 	for (i = 0; i < n; i++)
-		if ((s[i] < '0' || s[i] > '9') && (s[i] < 'A' || s[i] > 'F') &&
-		    (s[i] < 'a' || s[i] > 'f'))
+		if ((unsigned)(s[i] - '0') > 9 &&
+		    (unsigned)((s[i] | 0x20) - 'a') > 5)
 			return 0;
 	return 1;
 }
