@@ -1087,9 +1087,10 @@ conv_key(struct conv *c, xmlNodePtr kn, kx_key *k)
  * it knows, an xsi: attribute, a CDATA section, an error) it says so and
  * the reader falls back to libxml2's validator from the start of the
  * document (reader_fallback), which then gives the verdict and the
- * message, as before.  tests/xsd/differ.sh holds both to xmllint's verdict.
- * The tables follow the schema's declarations in order; the anonymous
- * simple types are named after their element (ParamsType_RsaE).
+ * message, as before.  tests/interop/xmllint-xsd-differ.sh holds the
+ * verdicts to xmllint's.  The tables are transcribed from the schema in
+ * its declaration order; the anonymous simple types are named after their
+ * element (ParamsType_RsaE).  A change to the schema needs them changed.
  */
 enum xs_kind { XS_STRING, XS_UTC, XS_HEX, XS_UINT, XS_BOOL, XS_DURATION,
 	XS_URI };
@@ -1115,6 +1116,7 @@ struct xs_ct {			/* a complex type: a sequence */
 };
 
 #define XS_UNBOUNDED 65535
+#define XS_SEQ(p) (p), sizeof(p) / sizeof((p)[0])
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 #define XS_NS "http://www.w3.org/2001/XMLSchema"
 
@@ -1444,26 +1446,26 @@ static const struct xs_part xsp_ComponentType[] = {
 	{ KN_Wrapped, 0, 1, XST_HexType, -1 },
 };
 static const struct xs_ct xs_ct[] = {
-	[XCT_KeyExchange] = { xsp_KeyExchange, 3, 1, 1 },
-	[XCT_HeaderType] = { xsp_HeaderType, 6, 1, 1 },
-	[XCT_TransportKeyType] = { xsp_TransportKeyType, 9, 1, 1 },
-	[XCT_CeremonyType] = { xsp_CeremonyType, 4, 0, 0 },
-	[XCT_KeyType] = { xsp_KeyType, 4, 1, 1 },
-	[XCT_ProfileType] = { xsp_ProfileType, 39, 1, 1 },
-	[XCT_RevisionType] = { xsp_RevisionType, 4, 0, 0 },
-	[XCT_ParamsType] = { xsp_ParamsType, 4, 0, 0 },
-	[XCT_GpType] = { xsp_GpType, 8, 0, 0 },
-	[XCT_ScpType] = { xsp_ScpType, 2, 0, 0 },
-	[XCT_ExportType] = { xsp_ExportType, 5, 0, 0 },
-	[XCT_ImportType] = { xsp_ImportType, 2, 0, 0 },
-	[XCT_ProvenanceType] = { xsp_ProvenanceType, 3, 0, 0 },
-	[XCT_SplitType] = { xsp_SplitType, 4, 0, 0 },
-	[XCT_RelationType] = { xsp_RelationType, 2, 0, 0 },
-	[XCT_ExtensionType] = { xsp_ExtensionType, 3, 0, 0 },
-	[XCT_ValueType] = { xsp_ValueType, 11, 1, 1 },
-	[XCT_PartType] = { xsp_PartType, 4, 0, 0 },
-	[XCT_BindingType] = { xsp_BindingType, 2, 0, 0 },
-	[XCT_ComponentType] = { xsp_ComponentType, 4, 0, 0 },
+	[XCT_KeyExchange] = { XS_SEQ(xsp_KeyExchange), 1, 1 },
+	[XCT_HeaderType] = { XS_SEQ(xsp_HeaderType), 1, 1 },
+	[XCT_TransportKeyType] = { XS_SEQ(xsp_TransportKeyType), 1, 1 },
+	[XCT_CeremonyType] = { XS_SEQ(xsp_CeremonyType), 0, 0 },
+	[XCT_KeyType] = { XS_SEQ(xsp_KeyType), 1, 1 },
+	[XCT_ProfileType] = { XS_SEQ(xsp_ProfileType), 1, 1 },
+	[XCT_RevisionType] = { XS_SEQ(xsp_RevisionType), 0, 0 },
+	[XCT_ParamsType] = { XS_SEQ(xsp_ParamsType), 0, 0 },
+	[XCT_GpType] = { XS_SEQ(xsp_GpType), 0, 0 },
+	[XCT_ScpType] = { XS_SEQ(xsp_ScpType), 0, 0 },
+	[XCT_ExportType] = { XS_SEQ(xsp_ExportType), 0, 0 },
+	[XCT_ImportType] = { XS_SEQ(xsp_ImportType), 0, 0 },
+	[XCT_ProvenanceType] = { XS_SEQ(xsp_ProvenanceType), 0, 0 },
+	[XCT_SplitType] = { XS_SEQ(xsp_SplitType), 0, 0 },
+	[XCT_RelationType] = { XS_SEQ(xsp_RelationType), 0, 0 },
+	[XCT_ExtensionType] = { XS_SEQ(xsp_ExtensionType), 0, 0 },
+	[XCT_ValueType] = { XS_SEQ(xsp_ValueType), 1, 1 },
+	[XCT_PartType] = { XS_SEQ(xsp_PartType), 0, 0 },
+	[XCT_BindingType] = { XS_SEQ(xsp_BindingType), 0, 0 },
+	[XCT_ComponentType] = { XS_SEQ(xsp_ComponentType), 0, 0 },
 };
 
 /* The checker's state: where it stopped being sure, and why. */
