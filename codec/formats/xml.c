@@ -1198,16 +1198,23 @@ static const char *const xse_AlgorithmType[] = {
 	"des", "tdea2", "tdea3", "aes", "hmac", "rsa", "ec", NULL
 };
 static const char *const xse_UsageType[] = {
-	"encrypt", "decrypt", "translate", "sign", "verify", "verify-recover", "mac-generate", "mac-verify", "wrap", "unwrap", "rewrap", "derive", "key-agreement", "generate", "cryptogram", "pin", "otp", "cr", "unlock", NULL
+	"encrypt", "decrypt", "translate", "sign", "verify", "verify-recover",
+	"mac-generate", "mac-verify", "wrap", "unwrap", "rewrap", "derive",
+	"key-agreement", "generate", "cryptogram", "pin", "otp", "cr",
+	"unlock", NULL
 };
 static const char *const xse_ModeOfOpType[] = {
-	"ecb", "cbc", "cmac", "retail-mac", "gcm", "kw", "kwp", "oaep", "pss", "siv", NULL
+	"ecb", "cbc", "cmac", "retail-mac", "gcm", "kw", "kwp", "oaep", "pss",
+	"siv", NULL
 };
 static const char *const xse_RoleType[] = {
-	"gp-enc", "gp-mac", "gp-dek", "gp-dap", "gp-token", "gp-receipt", "kek", "kbpk", "bdk", "emv-ac", "emv-smi", "emv-smc", "emv-dac", "emv-dn", "emv-cp", "data", "pin-enc", "pin-ver", "cvk", "mac", NULL
+	"gp-enc", "gp-mac", "gp-dek", "gp-dap", "gp-token", "gp-receipt",
+	"kek", "kbpk", "bdk", "emv-ac", "emv-smi", "emv-smc", "emv-dac",
+	"emv-dn", "emv-cp", "data", "pin-enc", "pin-ver", "cvk", "mac", NULL
 };
 static const char *const xse_StateType[] = {
-	"pre-active", "active", "suspended", "deactivated", "compromised", "destroyed", NULL
+	"pre-active", "active", "suspended", "deactivated", "compromised",
+	"destroyed", NULL
 };
 static const char *const xse_RevocationType[] = {
 	"unspecified", "key-compromise", "superseded", "cessation", NULL
@@ -1225,7 +1232,8 @@ static const char *const xse_SplitMethodType[] = {
 	"xor", "shamir-gf256", "concat", NULL
 };
 static const char *const xse_RelationKindType[] = {
-	"derived-from", "wrapped-by", "replaces", "replaced-by", "pair-of", "component-of", "copy-of", NULL
+	"derived-from", "wrapped-by", "replaces", "replaced-by", "pair-of",
+	"component-of", "copy-of", NULL
 };
 static const char *const xse_ScpProtocolType[] = {
 	"scp01", "scp02", "scp03", "scp80", "scp81", NULL
@@ -1237,7 +1245,9 @@ static const char *const xse_ValueFormType[] = {
 	"wrapped", "components", "clear", NULL
 };
 static const char *const xse_WrapAlgType[] = {
-	"aes-siv-bound", "tr31-d", "aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc", "rsa-oaep-sha256", "rsa-aes-kwp", "tr31-b-bound", "aes-cbc", NULL
+	"aes-siv-bound", "tr31-d", "aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc",
+	"rsa-oaep-sha256", "rsa-aes-kwp", "tr31-b-bound", "aes-cbc",
+	"aes-kwp-cmac-bound", NULL
 };
 static const char *const xse_KcvMethodType[] = {
 	"gp-des", "gp-aes", "zero-block", "cmac", "spki-sha256", NULL
@@ -1256,28 +1266,42 @@ static const struct xs_st xs_st[] = {
 	[XST_LengthBitsType] = { XS_UINT, XP_NONE, 0ULL, 65536ULL, NULL },
 	[XST_CountType] = { XS_UINT, XP_NONE, 1ULL, 255ULL, NULL },
 	[XST_OrderType] = { XS_UINT, XP_NONE, 0ULL, 2147483647ULL, NULL },
-	[XST_UsageLimitType] = { XS_UINT, XP_NONE, 0ULL, 9223372036854775807ULL, NULL },
+	[XST_UsageLimitType] = { XS_UINT, XP_NONE,
+	    0ULL, 9223372036854775807ULL, NULL },
 	[XST_ClassType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_ClassType },
-	[XST_AlgorithmType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_AlgorithmType },
+	[XST_AlgorithmType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_AlgorithmType },
 	[XST_UsageType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_UsageType },
-	[XST_ModeOfOpType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_ModeOfOpType },
+	[XST_ModeOfOpType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_ModeOfOpType },
 	[XST_RoleType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_RoleType },
 	[XST_StateType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_StateType },
-	[XST_RevocationType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_RevocationType },
-	[XST_KeyModeType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_KeyModeType },
+	[XST_RevocationType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_RevocationType },
+	[XST_KeyModeType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_KeyModeType },
 	[XST_FormType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_FormType },
 	[XST_HashType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_HashType },
-	[XST_SplitMethodType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_SplitMethodType },
-	[XST_RelationKindType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_RelationKindType },
-	[XST_ScpProtocolType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_ScpProtocolType },
-	[XST_DiversificationType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_DiversificationType },
-	[XST_ValueFormType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_ValueFormType },
-	[XST_WrapAlgType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_WrapAlgType },
-	[XST_KcvMethodType] = { XS_STRING, XP_NONE, 0ULL, 0ULL, xse_KcvMethodType },
-	[XST_ParamsType_RsaE] = { XS_UINT, XP_NONE, 1ULL, 9223372036854775807ULL, NULL },
+	[XST_SplitMethodType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_SplitMethodType },
+	[XST_RelationKindType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_RelationKindType },
+	[XST_ScpProtocolType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_ScpProtocolType },
+	[XST_DiversificationType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_DiversificationType },
+	[XST_ValueFormType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_ValueFormType },
+	[XST_WrapAlgType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_WrapAlgType },
+	[XST_KcvMethodType] = { XS_STRING, XP_NONE,
+	    0ULL, 0ULL, xse_KcvMethodType },
+	[XST_ParamsType_RsaE] = { XS_UINT, XP_NONE,
+	    1ULL, 9223372036854775807ULL, NULL },
 	[XST_GpType_Kuq] = { XS_HEX, XP_NONE, 1ULL, 2ULL, NULL },
 	[XST_GpType_SdAid] = { XS_HEX, XP_NONE, 1ULL, 16ULL, NULL },
-	[XST_ExportType_MinWrapStrength] = { XS_UINT, XP_NONE, 0ULL, 65536ULL, NULL },
+	[XST_ExportType_MinWrapStrength] = { XS_UINT, XP_NONE,
+	    0ULL, 65536ULL, NULL },
 	[XST_Boolean] = { XS_BOOL, XP_NONE, 0ULL, 0ULL, NULL },
 	[XST_Duration] = { XS_DURATION, XP_NONE, 0ULL, 0ULL, NULL },
 	[XST_AnyUri] = { XS_URI, XP_NONE, 0ULL, 0ULL, NULL },
@@ -1783,7 +1807,7 @@ xs_foreign(struct xs *x, const xmlNode *n, int top)
 		return xs_doubt(x, n, "element of a schema namespace");
 	for (a = n->properties; a != NULL; a = a->next)
 		if (xs_special_ns(a->ns))
-			return xs_doubt(x, n, "attribute of a schema namespace");
+			return xs_doubt(x, n, "schema namespace attribute");
 	for (ch = n->children; ch != NULL; ch = ch->next)
 		if (ch->type == XML_ELEMENT_NODE && xs_foreign(x, ch, 0) < 0)
 			return -1;
@@ -2106,7 +2130,8 @@ reader_fallback(kxi_xml_reader *r, const struct xs *x, kx_diag *d)
 		    el ? ": " : "", x->why != NULL ? x->why : "not valid");
 	}
 	xmlFreeTextReader(r->xr);
-	memset(&r->names, 0, sizeof(r->names));	/* of the old dictionary */
+	/* the names cache holds pointers of the old reader's dictionary */
+	memset(&r->names, 0, sizeof(r->names));
 	r->ec.skip = r->ec.parser_calls;
 	if ((r->xr = reader_new(r)) == NULL ||
 	    xmlTextReaderSchemaValidateCtxt(r->xr, r->vc, 0) != 0)
