@@ -801,13 +801,17 @@ struct kxi_xml_errctx {
 	kx_diag *d;
 	const char *name;
 	unsigned parse_errors, schema_errors, recorded;
+	/* the parser's (not the validator's) reports: how many came, and
+	 * how many to pass over (a part of the input read again) */
+	unsigned long parser_calls, skip;
 };
 void kxi_xml_error_record(struct kxi_xml_errctx *ec,
     const struct _xmlError *err);
 
 /*
  * Streaming reader of the native exchange XML (xml.c), built on
- * xmlTextReader with streaming XSD validation.  kxi_xml_reader_next()
+ * xmlTextReader, the schema checked by compiled tables (libxml2's
+ * streaming XSD validator where they are not sure, KMSXCHG_XSD).  kxi_xml_reader_next()
  * fills doc's header and transport keys as they come, then appends one key
  * per call to doc and points *key at it: returns 1 (a key), 0 (end of a
  * valid document) or a negative KX_E code (the document must then be
