@@ -1133,6 +1133,14 @@ int kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
     const char **how, kx_diag *d) KX_WUR;
 /* How the last kx_p11_export wrapped (static text; "-" before one). */
 const char *kx_p11_how(const kx_p11 *t);
+/*
+ * After a failed kx_p11_import, kx_p11_store or kx_p11_combine: how many
+ * objects it made could not be destroyed, or may have been left half-made
+ * by the token where nothing identifies them as its own (0: it took out
+ * everything it made, and nothing else; other sessions may still have
+ * changed the token meanwhile).
+ */
+size_t kx_p11_left(const kx_p11 *t);
 /* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */
 int kx_p11_has_xor(kx_p11 *t);
 

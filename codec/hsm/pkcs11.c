@@ -32,10 +32,17 @@
  * cannot XOR the components itself (kx_p11_combine: only components
  * enter the token).
  *
- * A failed import leaves the token as it was: the objects the session
- * sees are listed before, and every object that was not there is
- * destroyed (SoftHSM 2.6 leaves a half-made object after a failed
- * unwrap).
+ * A failed import, store or combine takes out what it made, and nothing
+ * else: other sessions and processes may create objects in the same
+ * token meanwhile.  Every handle a create returns is recorded and
+ * destroyed on failure.  A failed create that returns no handle may
+ * still leave a half-made object (SoftHSM 2.6 does after a failed
+ * unwrap): it is found by the exact class, key type, label and id that
+ * were tried (less any attribute the token refused, which it then lacks),
+ * among the objects that were not there at the start; nothing that does
+ * not match is touched (sweep()).  The attribute probes of a refused
+ * template make session objects (CKA_TOKEN false), which only this
+ * process sees and which vanish with its session.
  */
 #include "config.h"
 
@@ -80,6 +87,7 @@ struct kx_p11 {
 	struct kxi_p11uri *uri;
 	char label[33], manufacturer[33], model[17], serial[17];
 	const char *how;	/* how the last export wrapped (static text) */
+	size_t left;		/* objects the last failure may have left */
 };
 
 static kx_p11_opts defaults;
@@ -1878,27 +1886,161 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 
 struct import {
 	kx_p11 *t;
-	struct handles before;
-	CK_OBJECT_HANDLE keep;	/* a session key a rollback spares */
+	struct handles before;	/* the objects there at the start */
+	struct handles made;	/* the objects this run made and keeps */
+	CK_OBJECT_HANDLE keep;	/* a session key of ours a sweep spares */
 };
 
-/* Destroy every object the session sees that was not there before. */
+static bool
+listed(const struct handles *h, CK_OBJECT_HANDLE o)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i] == o)
+			return true;
+	return false;
+}
+
+/*
+ * Record object h, which this run made; one that cannot be recorded is
+ * destroyed at once (KX_ENOMEM).
+ */
+static int
+track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d)
+{
+	CK_OBJECT_HANDLE *nv;
+
+	if ((nv = realloc(im->made.v, (im->made.n + 1) * sizeof(*nv))) ==
+	    NULL) {
+		if (im->t->f->C_DestroyObject(im->t->s, h) != CKR_OK)
+			im->t->left++;
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	im->made.v = nv;
+	im->made.v[im->made.n++] = h;
+	return KX_OK;
+}
+
+/* Destroy every object this run made (the handles it recorded). */
 static void
 rollback(struct import *im)
 {
-	struct handles now;
-	size_t i, j;
+	while (im->made.n > 0)
+		if (im->t->f->C_DestroyObject(im->t->s,
+		    im->made.v[--im->made.n]) != CKR_OK)
+			im->t->left++;
+}
 
-	if (find(im->t, NULL, 0, &now, NULL) != KX_OK)
-		return;
-	for (i = 0; i < now.n; i++) {
-		for (j = 0; j < im->before.n; j++)
-			if (im->before.v[j] == now.v[i])
-				break;
-		if (j == im->before.n && now.v[i] != im->keep)
-			im->t->f->C_DestroyObject(im->t->s, now.v[i]);
+/* A new object here that is not ours to spare: not listed, not kept. */
+static bool
+is_new(const struct import *im, CK_OBJECT_HANDLE o)
+{
+	return o != im->keep && !listed(&im->before, o) &&
+	    !listed(&im->made, o);
+}
+
+/*
+ * A byte-string attribute of o equal to p[n], or (gone: the token refused
+ * it, or it was not tried) absent or empty.
+ */
+static bool
+same_bytes(kx_p11 *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
+    const void *p, size_t n, bool gone)
+{
+	uint8_t buf[256];
+	size_t len;
+
+	if (get_attr(t, o, type, buf, sizeof(buf), &len) != 0)
+		return gone;
+	if (len == 0)
+		return gone || n == 0;
+	return !gone && len == n && memcmp(buf, p, n) == 0;
+}
+
+/*
+ * After a create with template a[n] failed without a handle: destroy the
+ * half-made object it may have left, and only that.  Candidates are the
+ * objects of a's class with a's exact label (else id) that were not there
+ * at the start and are not ours already; one is taken only if its key
+ * type, label and id are exactly those tried, where refused[i] (NULL:
+ * none) marks an attribute of a the token refused and so left out.  A
+ * template with neither label nor id to find it by counts as a possible
+ * leftover (t->left).
+ */
+static void
+sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
+    const bool *refused)
+{
+	kx_p11 *t = im->t;
+	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = NULL, *id = NULL;
+	bool lgone = true, igone = true;
+	CK_ATTRIBUTE tm[2];
+	CK_KEY_TYPE okt;
+	struct handles h;
+	CK_ULONG i;
+	size_t j;
+
+	for (i = 0; i < n; i++) {
+		bool r = refused != NULL && refused[i];
+
+		if (a[i].type == CKA_CLASS)
+			cls = &a[i];
+		else if (a[i].type == CKA_KEY_TYPE)
+			kt = &a[i];
+		else if (a[i].type == CKA_LABEL && (lgone = r) == false)
+			lab = &a[i];
+		else if (a[i].type == CKA_ID && (igone = r) == false)
+			id = &a[i];
 	}
-	free(now.v);
+	if (cls == NULL || (lab == NULL && id == NULL)) {
+		t->left++;
+		return;
+	}
+	tm[0] = *cls;
+	tm[1] = lab != NULL ? *lab : *id;
+	if (find(t, tm, 2, &h, NULL) != KX_OK) {
+		t->left++;
+		return;
+	}
+	for (j = 0; j < h.n; j++) {
+		if (!is_new(im, h.v[j]))
+			continue;
+		if (kt != NULL && (get_ulong(t, h.v[j], CKA_KEY_TYPE, &okt) !=
+		    0 || kt->ulValueLen != sizeof(okt) ||
+		    okt != *(CK_KEY_TYPE *)kt->pValue))
+			continue;
+		if (!same_bytes(t, h.v[j], CKA_LABEL, lab ? lab->pValue : NULL,
+		    lab ? lab->ulValueLen : 0, lgone) ||
+		    !same_bytes(t, h.v[j], CKA_ID, id ? id->pValue : NULL,
+		    id ? id->ulValueLen : 0, igone))
+			continue;
+		if (t->f->C_DestroyObject(t->s, h.v[j]) != CKR_OK)
+			t->left++;
+	}
+	free(h.v);
+}
+
+/*
+ * Destroy the session objects (CKA_TOKEN false) that were not there at
+ * the start and are not the kept session key: only this process sees its
+ * session objects, so they are ours (the attribute probes' half-made
+ * objects).
+ */
+static void
+sweep_session(struct import *im)
+{
+	CK_BBOOL fa = CK_FALSE;
+	CK_ATTRIBUTE tm = { CKA_TOKEN, &fa, sizeof(fa) };
+	struct handles h;
+	size_t j;
+
+	if (find(im->t, &tm, 1, &h, NULL) != KX_OK)
+		return;
+	for (j = 0; j < h.n; j++)
+		if (is_new(im, h.v[j]))
+			im->t->f->C_DestroyObject(im->t->s, h.v[j]);
+	free(h.v);
 }
 
 static bool
@@ -1911,42 +2053,48 @@ template_rv(CK_RV rv)
 
 /*
  * The token refused the template: find which attributes, one by one (the
- * base template plus each attribute alone; every probe's object is
- * destroyed), and report each.
+ * base template plus each attribute alone, as session objects: CKA_TOKEN
+ * false; every probe's object is destroyed), report each and mark it in
+ * refused[].
  */
 static int
 probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
-    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, kx_diag *d)
+    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, bool *refused,
+    kx_diag *d)
 {
 	kx_p11 *t = im->t;
 	CK_ATTRIBUTE one[8];
 	CK_OBJECT_HANDLE h;
-	CK_ULONG i;
+	CK_ULONG i, j;
 	CK_RV rv;
 	char b[24];
 	int bad = 0;
 
+	memcpy(one, m->a, m->base * sizeof(*one));
+	for (j = 0; j < m->base; j++)
+		if (one[j].type == CKA_TOKEN)
+			one[j].pValue = &m->f;
 	/* the key itself first: a key type the token does not take */
 	h = CK_INVALID_HANDLE;
-	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m->a,
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, one,
 	    m->base, &h);
 	if (h != CK_INVALID_HANDLE)
 		t->f->C_DestroyObject(t->s, h);
-	rollback(im);
+	sweep_session(im);
 	if (rv != CKR_OK)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
 		    "%s as a %s key (%s)", t->label, k->prof.id,
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
 	for (i = m->base; i < m->n; i++) {
-		memcpy(one, m->a, m->base * sizeof(*one));
 		one[m->base] = m->a[i];
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n,
 		    one, m->base + 1, &h);
 		if (h != CK_INVALID_HANDLE)
 			t->f->C_DestroyObject(t->s, h);
-		rollback(im);
+		sweep_session(im);
 		if (rv != CKR_OK && template_rv(rv)) {
+			refused[i] = true;
 			bad++;
 			kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUNSUPPORTED,
 			    NULL, NULL, k->prof.id, "token %s will not take "
@@ -2005,8 +2153,17 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		return r;
 	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m.a, m.n,
 	    &h);
+	if (rv == CKR_OK && (r = track(im, h, d)) != KX_OK)
+		return r;
 	if (rv != CKR_OK) {
-		rollback(im);	/* the half-made object a failure leaves */
+		bool refused[sizeof(m.a) / sizeof(m.a[0])] = { false };
+
+		/* which attributes, then the half-made object they leave */
+		r = template_rv(rv) ? probe(im, k, mech, uh, v, &m, refused,
+		    d) : KX_OK;
+		sweep(im, m.a, m.n, refused);
+		if (template_rv(rv))
+			return r;
 		if (rv == CKR_DEVICE_MEMORY)
 			return full_fail(d, t, k->prof.id);
 		if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
@@ -2018,8 +2175,6 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 			    "the sender wrap under an AES transport key of "
 			    "this token, aes-kwp)", t->label, rvname(rv, b),
 			    k->prof.id);
-		if (template_rv(rv))
-			return probe(im, k, mech, uh, v, &m, d);
 		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
 		    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
 		    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
@@ -2399,6 +2554,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	if (o == NULL)
 		o = &none;
 	im.t = t;
+	t->left = 0;
 	if ((t->uri->object != NULL || t->uri->id != NULL) &&
 	    doc->nkeys != 1)
 		return KX_FAIL(d, KX_EUSAGE, "token %s: the target URI names "
@@ -2422,6 +2578,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	if (r != KX_OK)
 		rollback(&im);
 	free(im.before.v);
+	free(im.made.v);
 	return r;
 }
 
@@ -2494,6 +2651,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
+	t->left = 0;
 	memset(&m, 0, sizeof(m));
 	if ((r = tk_prep(t, alg, kx_secret_len(key), km, kcv, n, &im, &doc,
 	    &k, &m, d)) != KX_OK)
@@ -2508,12 +2666,13 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	    kx_secret_len(key) };
 	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
 		*how = "C_CreateObject";
-		r = check_new(t, doc, k, h, d);
+		if ((r = track(&im, h, d)) == KX_OK)
+			r = check_new(t, doc, k, h, d);
 	} else if (rv == CKR_DEVICE_MEMORY) {
-		rollback(&im);
+		sweep(&im, m.a, m.n, NULL);
 		r = full_fail(d, t, k->prof.id);
 	} else {
-		rollback(&im);
+		sweep(&im, m.a, m.n, NULL);
 		*how = "C_UnwrapKey under a one-time session key";
 		r = put_clear(&im, doc, 0, key, d);
 	}
@@ -2522,6 +2681,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 out:
 	OPENSSL_cleanse(&m, sizeof(m));
 	free(im.before.v);
+	free(im.made.v);
 	kx_doc_free(doc);
 	return r;
 }
@@ -2566,12 +2726,13 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	uint8_t *p;
 	CK_RV rv;
 	char b[24];
-	int r, listed = 0, des;
+	int r, started = 0, des;
 
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
 	memset(&m, 0, sizeof(m));
+	t->left = 0;
 	if (nv < 2 || nv > 255 || ci[0].method != KX_SPLIT_XOR)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only 2..255 XOR "
 		    "components are combined in a token", t->label);
@@ -2587,7 +2748,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	if ((r = tk_prep(t, ci[0].alg, len, ci[0].kcv_method, ci[0].key_kcv,
 	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
 		goto out;
-	listed = 1;
+	started = 1;
 	vl = len;
 	if (!des)	/* no standard length: the template gives it */
 		m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &vl, sizeof(vl) };
@@ -2631,6 +2792,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		last = NULL;
 		t->f->C_DestroyObject(t->s, base);
 		base = rv == CKR_OK ? h : CK_INVALID_HANDLE;
+		if (rv != CKR_OK && i == nv - 1)
+			sweep(&im, m.a, m.n, NULL);
 		if (rv != CKR_OK) {
 			r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
 			    k->prof.id) : KX_FAIL(d, rv ==
@@ -2645,10 +2808,11 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
 	r = check_new(t, doc, k, base, d);
 out:
-	if (r != KX_OK && base != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->s, base);
-	if (r != KX_OK && listed)
-		rollback(&im);
+	if (r != KX_OK && base != CK_INVALID_HANDLE &&
+	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
+		t->left++;
+	if (r != KX_OK && started)
+		sweep_session(&im);
 	kx_secret_free(last);
 	free(im.before.v);
 	kx_doc_free(doc);
@@ -2659,6 +2823,12 @@ const char *
 kx_p11_how(const kx_p11 *t)
 {
 	return t != NULL && t->how != NULL ? t->how : "-";
+}
+
+size_t
+kx_p11_left(const kx_p11 *t)
+{
+	return t == NULL ? 0 : t->left;
 }
 
 int

@@ -13,6 +13,15 @@
  *   KX_FAULT_FULL_AFTER=N  the token is full after N more objects: every
  *       later C_CreateObject, C_UnwrapKey, C_GenerateKey, C_DeriveKey and
  *       C_CopyObject fails with CKR_DEVICE_MEMORY and creates nothing.
+ *   KX_FAULT_FOREIGN=LABEL  another writer in the same token: before
+ *       every C_CreateObject and C_UnwrapKey is forwarded, a second
+ *       session (C_OpenSession on the same slot, which shares the login)
+ *       creates two private token objects, a data object labelled
+ *       "foreign-N" (N counts from 1) and an AES-128 secret key labelled
+ *       LABEL with CKA_ID 0xFF, and is closed; with KX_FAULT_LOG a line
+ *       "foreign N -> rv=0x..." says so.  A test gives LABEL the label of
+ *       a key it imports, so that a rollback which takes out more than it
+ *       made, or goes by the label alone, is seen.
  *   KX_FAULT_LOG=FILE  every C_WrapKey and C_UnwrapKey appends a line
  *       "C_WrapKey mech=0x... [hash=0x... mgf=0x... source=0x...]" and
  *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
@@ -239,6 +248,57 @@ log_create(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_RV rv)
 	fclose(f);
 }
 
+/* KX_FAULT_FOREIGN: two objects made by another session (see above). */
+static void
+foreign(CK_SESSION_HANDLE s)
+{
+	static long nf;
+	const char *label = getenv("KX_FAULT_FOREIGN");
+	const char *path = getenv("KX_FAULT_LOG");
+	CK_OBJECT_CLASS dc = CKO_DATA, sc = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_BYTE id = 0xFF, v[16];
+	char dlab[32];
+	CK_ATTRIBUTE da[] = {
+		{ CKA_CLASS, &dc, sizeof(dc) }, { CKA_TOKEN, &tr, sizeof(tr) },
+		{ CKA_PRIVATE, &tr, sizeof(tr) }, { CKA_LABEL, dlab, 0 },
+		{ CKA_VALUE, "foreign", 7 },
+	};
+	CK_ATTRIBUTE ka[] = {
+		{ CKA_CLASS, &sc, sizeof(sc) }, { CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &tr, sizeof(tr) }, { CKA_PRIVATE, &tr, sizeof(tr) },
+		{ CKA_LABEL, (void *)label, 0 }, { CKA_ID, &id, 1 },
+		{ CKA_ENCRYPT, &tr, sizeof(tr) }, { CKA_EXTRACTABLE, &fa,
+		    sizeof(fa) }, { CKA_VALUE, v, sizeof(v) },
+	};
+	CK_SESSION_INFO si;
+	CK_SESSION_HANDLE s2;
+	CK_OBJECT_HANDLE h;
+	CK_RV rv;
+	FILE *f;
+
+	if (label == NULL)
+		return;
+	memset(v, 0xF0, sizeof(v));
+	snprintf(dlab, sizeof(dlab), "foreign-%ld", ++nf);
+	da[3].ulValueLen = strlen(dlab);
+	ka[4].ulValueLen = strlen(label);
+	if ((rv = real->C_GetSessionInfo(s, &si)) == CKR_OK &&
+	    (rv = real->C_OpenSession(si.slotID, CKF_SERIAL_SESSION |
+	    CKF_RW_SESSION, NULL, NULL, &s2)) == CKR_OK) {
+		if ((rv = real->C_CreateObject(s2, da, sizeof(da) /
+		    sizeof(da[0]), &h)) == CKR_OK)
+			rv = real->C_CreateObject(s2, ka, sizeof(ka) /
+			    sizeof(ka[0]), &h);
+		real->C_CloseSession(s2);
+	}
+	if (path != NULL && (f = fopen(path, "a")) != NULL) {
+		fprintf(f, "foreign %ld -> rv=0x%lx\n", nf, (unsigned long)rv);
+		fclose(f);
+	}
+}
+
 static CK_RV
 f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
     CK_OBJECT_HANDLE_PTR h)
@@ -246,6 +306,7 @@ f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 	CK_ATTRIBUTE_PTR v;
 	CK_RV rv;
 
+	foreign(s);
 	if ((rv = fault(t, n)) == CKR_OK)
 		rv = made_one(real->C_CreateObject(s, t, n, h));
 	log_create(t, n, rv);
@@ -485,6 +546,7 @@ f_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	CK_OBJECT_HANDLE half = CK_INVALID_HANDLE;
 	CK_ULONG n2;
 
+	foreign(s);
 	if (full())
 		return logged("C_UnwrapKey", m, CKR_DEVICE_MEMORY);
 	if (n <= 64 && strip(t, n, rest, &n2)) {

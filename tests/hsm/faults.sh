@@ -240,5 +240,69 @@ has xor-wrong '^kmsxchg: combine: token iss unchanged'
     bad "xor-wrong: objects not destroyed: $(cat "$T/x.log")"
 kx_hsm_show iss tk3 | grep -q . && bad "a key tk3 is in iss"
 
+# 6. another writer in the same token while a run fails (issue 10 review
+# D1): KX_FAULT_FOREIGN=LABEL makes the module create, through a second
+# session, a data object foreign-N and an AES key labelled LABEL with
+# CKA_ID FF before every create and unwrap.  The rollback takes out what
+# the run made, and its half-made object, and nothing else: every foreign
+# object is still there, none of ours is.  Each case on a fresh token.
+# foreign_ok NAME TOKEN KEYS LABEL: the checks after run NAME (KEYS: the
+# keys TOKEN held before)
+foreign_ok() {
+	_nf=$(grep -c '^foreign [0-9]* -> rv=0x0$' "$T/$1.log" || :)
+	[ "$_nf" -ge 2 ] || bad "$1: the other writer made $_nf object pairs"
+	[ "$(grep -c '^foreign ' "$T/$1.log")" = "$_nf" ] ||
+	    bad "$1: the other writer failed: $(cat "$T/$1.log")"
+	[ "$(kx_hsm_count "$2")" = $(($3 + _nf)) ] ||
+	    bad "$1: $(kx_hsm_count "$2") keys in $2, want $3 + $_nf"
+	kx_hsm_tool "$2" --list-objects > "$1.list" 2>/dev/null
+	[ "$(grep -c '^Data object' "$1.list")" = "$_nf" ] ||
+	    bad "$1: not $_nf data objects in $2: $(cat "$1.list")"
+	_i=1
+	while [ "$_i" -le "$_nf" ]; do
+		grep -q "label: *'*foreign-$_i'*\$" "$1.list" ||
+		    bad "$1: foreign-$_i was destroyed"
+		_i=$((_i + 1))
+	done
+	kx_hsm_show "$2" "$4" > "$1.same"
+	[ "$(grep -c '^Secret Key Object' "$1.same")" = "$_nf" ] &&
+	    [ "$(grep -c '^ *ID: *ff$' "$1.same")" = "$_nf" ] ||
+	    bad "$1: not exactly the $_nf foreign keys labelled $4: $(cat "$1.same")"
+	grep -q 'unchanged by this run (every object it made is destroyed)' \
+	    "$1.err" || bad "$1: no rollback line: $(cat "$1.err")"
+}
+# full at the third of three keys: the two keys made are taken out, the
+# foreign key labelled like the third (another id) stays
+kx_hsm_token fa
+n0=$(kx_hsm_count fa || :)
+kx_hsm_run foreign-full 2 env KX_FAULT_FULL_AFTER=4 \
+    KX_FAULT_FOREIGN='key set 30 DEK' KX_FAULT_LOG=$T/foreign-full.log \
+    $KX import $P --to 'pkcs11:token=fa' --kek file:t.key --now 2026-02-01 \
+    three.xml
+has foreign-full 'token fa is full \(CKR_DEVICE_MEMORY\): no room for '
+foreign_ok foreign-full fa "$n0" 'key set 30 DEK'
+for k in 'key set 30 ENC' 'key set 30 MAC'; do
+	kx_hsm_show fa "$k" | grep -q . && bad "foreign-full: $k left in fa"
+done
+# a refused CKA_ID: the half-made key (our label, no id) is found and
+# destroyed; the foreign key with the same label and id FF is not
+kx_hsm_token fb
+n0=$(kx_hsm_count fb || :)
+kx_hsm_run foreign-refuse 1 env KX_FAULT_REFUSE=CKA_ID \
+    KX_FAULT_FOREIGN='key set 30 ENC' KX_FAULT_LOG=$T/foreign-refuse.log \
+    $KX import $P --to 'pkcs11:token=fb' --kek file:t.key --now 2026-02-01 \
+    three.xml
+has foreign-refuse 'token fb will not take CKA_ID as the profile says it'
+foreign_ok foreign-refuse fb "$n0" 'key set 30 ENC'
+# the store path (combine, C_CreateObject refused, then under a session
+# key, refused again): the same
+kx_hsm_token fc
+n0=$(kx_hsm_count fc || :)
+kx_hsm_run foreign-store 1 env KX_FAULT_REFUSE=CKA_WRAP \
+    KX_FAULT_FOREIGN=tk2 KX_FAULT_LOG=$T/foreign-store.log \
+    $KX combine $P --to 'pkcs11:token=fc;object=tk2' tkc.1 tkc.2 tkc.3
+has foreign-store 'token fc will not take CKA_WRAP as the profile says it'
+foreign_ok foreign-store fc "$n0" tk2
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "faults: all checks passed"
