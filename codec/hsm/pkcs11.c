@@ -355,7 +355,7 @@ uri_refused(const struct kxi_p11uri *u, kx_diag *d)
 		    "refused (a PIN never comes from a command line): use "
 		    "pin-source=file:PATH or --pin-source");
 	if (u->module_name != NULL)
-		return KX_FAIL(d, KX_EUNSUPPORTED, "PKCS#11 URI: module-name "
+		return KX_FAIL(d, KX_EUSAGE, "PKCS#11 URI: module-name "
 		    "is not supported (use module-path= or --module PATH)");
 	return KX_OK;
 }
@@ -379,6 +379,8 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	if ((r = kxi_p11uri_parse(uri, &t->uri, d)) != KX_OK ||
 	    (r = uri_refused(t->uri, d)) != KX_OK)
 		goto out;
+	/* --module, else the URI's module-path (kmsxchg(1)); the same for
+	 * the PIN */
 	mod = o != NULL && o->module != NULL ? o->module :
 	    t->uri->module_path != NULL ? t->uri->module_path :
 	    defaults.module;
@@ -2978,7 +2980,8 @@ kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
 	int r;
 
 	*out = NULL;
-	if ((r = kx_p11_open(uri, NULL, &t, d)) != KX_OK)
+	/* --module and --pin-source win over the URI, as for the tokens */
+	if ((r = kx_p11_open(uri, &defaults, &t, d)) != KX_OK)
 		return r;
 	if ((r = find_one(t, t->uri, "key source", &h, d)) != KX_OK)
 		goto out;

@@ -127,6 +127,25 @@ grep -q passphrase pin-hex.err && bad "pin-hex: $(cat pin-hex.err)"
 : > emptypin && chmod 600 emptypin
 expect pin-empty 1 'PIN source file:emptypin: empty' \
     $KX show --module "$M" --pin-source file:emptypin 'pkcs11:token=iss'
+# a PIN source's errors name a PIN source, never a "key source"; an
+# unsupported URI attribute is a usage error (exit 2) like the others;
+# --module wins over the URI's module-path (kmsxchg(1))
+printf '12345678\n' > openpin && chmod 644 openpin
+expect pin-mode 1 '^kmsxchg: show: PIN source file:openpin: mode 0644 lets group or others read it \(chmod 600\)$' \
+    $KX show --module "$M" --pin-source file:openpin 'pkcs11:token=iss'
+expect pin-env 2 'PIN source env:KX_NO_SUCH_PIN: not set' \
+    $KX show --module "$M" 'pkcs11:token=iss?pin-source=env:KX_NO_SUCH_PIN'
+expect pin-nofile 2 'PIN source file:nosuchpin' \
+    $KX show --module "$M" --pin-source file:nosuchpin 'pkcs11:token=iss'
+grep -q 'key source' pin-mode.err pin-env.err pin-nofile.err &&
+    bad "a PIN source called a key source: $(cat pin-mode.err pin-env.err pin-nofile.err)"
+expect module-name 2 'PKCS#11 URI: module-name is not supported \(use module-path= or --module PATH\)$' \
+    $KX show $P 'pkcs11:token=iss?module-name=softhsm2'
+expect module-both 2 'PKCS#11 module /nonexistent/p11.so: cannot be loaded' \
+    $KX show --module /nonexistent/p11.so --pin-source file:$T/hsm/pin \
+    "pkcs11:token=iss?module-path=$M"
+$KX show --pin-source file:$T/hsm/pin "pkcs11:token=iss?module-path=$M" \
+    > module-path.out 2>&1 || bad "module-path= alone: $(cat module-path.out)"
 expect no-token 2 'no token matches' $KX show $P 'pkcs11:token=nosuch'
 expect bad-uri 2 "PKCS#11 URI: path attribute 'bogus' is not supported" \
     $KX show $P 'pkcs11:token=mfr;bogus=1'
@@ -276,6 +295,13 @@ expect keysrc-not-extractable 1 'the token keeps this key.s value inside' \
     $KX kcv -a aes --key "pkcs11:token=mfr;object=tk$Q"
 expect keysrc-sensitive 1 'the token keeps this key.s value inside' \
     $KX kcv -a aes --key "pkcs11:token=mfr;object=master$Q"
+# --module wins over the URI's module-path for a key source too
+expect keysrc-module 2 'PKCS#11 module /nonexistent/p11.so: cannot be loaded' \
+    $KX export --module /nonexistent/p11.so \
+    --template "$SRC/profiles/templates/gp-scp03-isd-enc.xml" \
+    --key "ISD-SCP03-ENC=pkcs11:token=mfr;object=dup;id=%0C$Q" \
+    --kek file:t.key --kek-alg aes --kek-id TK1 --now 2026-02-01 -o ksm.xml
+[ -e ksm.xml ] && bad "keysrc-module: ksm.xml written"
 
 # 9. validity goes into the token as CKA_START_DATE/CKA_END_DATE.  SoftHSM
 # 2.6 cannot read the dates of a private object back (its issue 804):
