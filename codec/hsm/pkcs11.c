@@ -857,6 +857,32 @@ probe_len(kx_p11 *t, CK_OBJECT_HANDLE h)
 	return wl == 16 || wl == 24 || wl == 32 ? (unsigned)wl * 8 : 0;
 }
 
+/*
+ * Whether CKA_ID bytes id[n] read as a profile Id as the import writes it
+ * (build_tmpl: the Id's UTF-8 bytes): 2 to 256 bytes of UTF-8 text with
+ * no control character, no space at either end (the schema's IdType) and
+ * not only digits.  A binary id another tool wrote is not; one byte never
+ * is, as pkcs11-tool users write --id 30 for the byte 0x30 ("0").
+ */
+static bool
+id_is_text(const uint8_t *id, size_t n)
+{
+	size_t i, len;
+	bool digits = true;
+	long c;
+
+	if (n < 2 || n > 256 || id[0] == ' ' || id[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i += len) {
+		c = kxi_utf8_next(id + i, n - i, &len);
+		if (c < 0x20 || (c >= 0x7F && c < 0xA0) || !kxi_xml_char(c))
+			return false;
+		if (c < '0' || c > '9')
+			digits = false;
+	}
+	return !digits;
+}
+
 static int
 profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
     bool *dates_unknown, kx_diag *d)
@@ -865,7 +891,7 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	CK_KEY_TYPE kt = 0;
 	CK_ULONG vlen = 0;
 	uint8_t id[256], kcv[64];
-	char label[256], idhex[2 * 32 + 1], name[300];
+	char label[256], idhex[2 * 32 + 1], name[300], idtext[257];
 	size_t n, idlen = 0, i;
 	kx_buf uri = { 0 };
 	kx_key *k;
@@ -884,9 +910,17 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	if ((k = kxi_doc_add_key(doc)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	p = &k->prof;
-	/* the key's id in the document: its label, else its CKA_ID */
+	/*
+	 * The key's Id in the document: its CKA_ID where that is text, as
+	 * import writes a profile's Id; else (a binary id) its label, else
+	 * its CKA_ID in hex.  Its Name: the label.
+	 */
 	kx_hex_encode(id, idlen > 32 ? 32 : idlen, idhex);
-	if (label[0] != '\0')
+	if (id_is_text(id, idlen)) {
+		memcpy(idtext, id, idlen);
+		idtext[idlen] = '\0';
+		snprintf(name, sizeof(name), "%s", idtext);
+	} else if (label[0] != '\0')
 		snprintf(name, sizeof(name), "%s", label);
 	else if (idlen > 0)
 		snprintf(name, sizeof(name), "id-%s", idhex);

@@ -447,5 +447,36 @@ grep -q '<Algorithm>rsa-oaep-sha256</Algorithm>' o128r.xml ||
 grep -q '<LengthBits>128</LengthBits>' o128r.xml || bad "F3 OAEP export: length"
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "F3: an object was left in iss"
 
+# 13. (issue 10 review D4) a key's Id and Name travel token -> document
+# -> token -> document: import writes the Name as CKA_LABEL and the Id
+# as CKA_ID, and reading a key gives the Id from CKA_ID (where it is text,
+# as import writes it) and the Name from CKA_LABEL
+kx_hsm_token r1
+kx_hsm_token r2
+for tok in r1 r2; do
+	kx_hsm_tool $tok --write-object tk.bin --type secrkey \
+	    --key-type AES:32 --label tk --id 01 >/dev/null 2>&1
+done
+$KX import $P --to 'pkcs11:token=r1' --kek file:t.key --now 2026-02-01 \
+    bound.xml > r0.out 2>&1 || bad "D4 import into r1: $(cat r0.out)"
+IDHEX=$(printf 'ISD-SCP03-ENC' | od -An -tx1 | tr -d ' \n')
+for tok in r1 r2; do
+	$KX export $P --from "pkcs11:token=$tok;object=ISD%20SCP03%20ENC%20key" \
+	    --wrap aes-kwp --kek "pkcs11:token=$tok;object=tk" --kek-id TK1 \
+	    --now 2026-02-01 -o $tok.xml > $tok-x.out 2>&1 ||
+	    bad "D4 export from $tok: $(cat $tok-x.out)"
+	grep -q '^      <Id>ISD-SCP03-ENC</Id>$' $tok.xml &&
+	    grep -q '^      <Name>ISD SCP03 ENC key</Name>$' $tok.xml ||
+	    bad "D4: Id or Name lost in the document from $tok: $(grep -E '<(Id|Name)>' $tok.xml)"
+	kx_hsm_show $tok 'ISD SCP03 ENC key' > $tok.list
+	grep -q "ID: *$IDHEX\$" $tok.list || bad "D4: CKA_ID in $tok: $(cat $tok.list)"
+	$KX show $P "pkcs11:token=$tok" > $tok.show 2>&1 || bad "D4 show $tok"
+	grep -q '^  key ISD-SCP03-ENC aes/128 ' $tok.show ||
+	    bad "D4 show $tok: $(cat $tok.show)"
+	[ $tok = r2 ] || $KX import $P --to 'pkcs11:token=r2' \
+	    --kek 'pkcs11:token=r2;object=tk' --now 2026-02-01 r1.xml \
+	    > r2-i.out 2>&1 || bad "D4 import into r2: $(cat r2-i.out)"
+done
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
