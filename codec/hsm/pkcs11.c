@@ -784,36 +784,64 @@ object_uri(const kx_p11 *t, const char *label, const uint8_t *id,
 }
 
 /*
- * A date attribute into *out (unchanged when empty or absent); -1 with a
- * warning when the token has one but will not return it or it is not a
- * date (SoftHSM 2.6 cannot read back the dates of a private object, its
- * issue 804): the key's validity is then unknown.
+ * A date attribute into *out (unchanged when empty or absent); -1 when
+ * the token has one but will not return it (*rv its CKR) or it is not a
+ * date (*rv CKR_OK): the key's validity is then unknown.
  */
 static int
 read_date(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-    const char *name, const char *id, int64_t *out, kx_diag *d)
+    int64_t *out, CK_RV *rv)
 {
 	CK_DATE dt;
 	CK_ATTRIBUTE a = { type, &dt, sizeof(dt) };
-	CK_RV rv = t->f->C_GetAttributeValue(t->s, h, &a, 1);
-	char b[24];
 
-	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || (rv == CKR_OK &&
+	*rv = t->f->C_GetAttributeValue(t->s, h, &a, 1);
+	if (*rv == CKR_ATTRIBUTE_TYPE_INVALID || (*rv == CKR_OK &&
 	    a.ulValueLen == 0))
 		return 0;
-	if (rv == CKR_OK && a.ulValueLen == sizeof(dt) &&
+	if (*rv == CKR_OK && a.ulValueLen == sizeof(dt) &&
 	    date_of(&dt, type == CKA_END_DATE, out) == KX_OK)
 		return 0;
-	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, id, "token "
-	    "%s: %s of %s cannot be read (%s): its validity is unknown",
-	    t->label, name, id, rv == CKR_OK ? "not a date" : rvname(rv, b));
 	return -1;
 }
 
 /*
+ * The dates of key h (profile p) into p; where the token will not return
+ * one, unread[n] names the attributes and why ("CKA_START_DATE and
+ * CKA_END_DATE of KEY (CKR_...: ...)"), else it is empty.  SoftHSM 2.6 writes
+ * CKA_START_DATE and CKA_END_DATE of a CKA_PRIVATE object in clear (their
+ * updateAttr does not encrypt, as P11Attribute::updateAttr does) but
+ * decrypts every non-empty byte-string attribute of such an object when
+ * it is read (P11Attribute::retrieve), which fails: CKR_GENERAL_ERROR
+ * (doc/pkcs11.md).
+ */
+static void
+read_dates(kx_p11 *t, CK_OBJECT_HANDLE h, kxi_profile *p, char *unread,
+    size_t n)
+{
+	CK_RV rs, re, rv;
+	int s, e;
+	char b[24];
+
+	s = read_date(t, h, CKA_START_DATE, &p->not_before, &rs);
+	e = read_date(t, h, CKA_END_DATE, &p->not_after, &re);
+	unread[0] = '\0';
+	if (s == 0 && e == 0)
+		return;
+	rv = s != 0 ? rs : re;
+	snprintf(unread, n, "%s%s%s of %s (%s%s)", s != 0 ? "CKA_START_DATE" :
+	    "", s != 0 && e != 0 ? " and " : "", e != 0 ? "CKA_END_DATE" : "",
+	    p->id, rv == CKR_OK ? "not a date" : rvname(rv, b),
+	    rv == CKR_GENERAL_ERROR && strncmp(t->manufacturer, "SoftHSM",
+	    7) == 0 ? ": SoftHSM 2.6 stores the dates of a private object "
+	    "unencrypted, then fails to decrypt them when they are read, "
+	    "doc/pkcs11.md" : "");
+}
+
+/*
  * The profile of object h, appended to doc: a copy of the key as the
- * token holds it.  Attributes a profile cannot hold are notes;
- * *dates_unknown is set when a date could not be read.
+ * token holds it.  Attributes a profile cannot hold are notes; unread[n]
+ * names the dates the token would not return (read_dates), else is "".
  */
 /*
  * The length in bits of AES key h whose token does not record it
@@ -885,7 +913,7 @@ id_is_text(const uint8_t *id, size_t n)
 
 static int
 profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
-    bool *dates_unknown, kx_diag *d)
+    char *unread, size_t nunread, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = 0;
 	CK_KEY_TYPE kt = 0;
@@ -985,10 +1013,7 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		p->export_.allowed = true;
 		p->sensitive = false;
 	}
-	*dates_unknown = read_date(t, h, CKA_START_DATE, "CKA_START_DATE",
-	    p->id, &p->not_before, d) != 0;
-	*dates_unknown |= read_date(t, h, CKA_END_DATE, "CKA_END_DATE", p->id,
-	    &p->not_after, d) != 0;
+	read_dates(t, h, p, unread, nunread);
 	/* CKA_CHECK_VALUE: the first 3 bytes of a zero block encrypted */
 	if (c == CKO_SECRET_KEY && get_attr(t, h, CKA_CHECK_VALUE, kcv,
 	    sizeof(kcv), &n) == 0 && n == 3 && (p->alg == KX_ALG_AES ||
@@ -1018,7 +1043,7 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	kx_doc *doc = NULL;
 	kx_key *k;
 	uint8_t kcv[3];
-	bool unknown;
+	char unread[200];
 	size_t i;
 	int r;
 
@@ -1034,9 +1059,13 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	doc->source = kxi_strdup(&doc->arena, t->label);
 	doc->id = kxi_strdup(&doc->arena, t->label);
 	for (i = 0; i < h.n; i++) {
-		if ((r = profile_of(t, h.v[i], doc, &k, &unknown, d)) !=
-		    KX_OK)
+		if ((r = profile_of(t, h.v[i], doc, &k, unread,
+		    sizeof(unread), d)) != KX_OK)
 			goto out;
+		if (unread[0] != '\0')
+			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
+			    k->prof.id, "token %s will not return the %s: its "
+			    "validity is unknown", t->label, unread);
 		/* no CKA_CHECK_VALUE (an unwrapped key): ask the token */
 		if (k->kcv.n == 0 && (k->prof.alg == KX_ALG_AES ||
 		    k->prof.alg == KX_ALG_TDEA2 || k->prof.alg == KX_ALG_TDEA3) &&
@@ -1608,7 +1637,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_buf aad = { 0 };
 	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	size_t nerr = 0, n;
-	bool unknown, bound;
+	char unread[200];
+	bool bound;
 	CK_RV rv;
 	int r;
 
@@ -1670,12 +1700,13 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		goto out;
 	}
 	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, kh, doc, &k, &unknown, d)) != KX_OK)
+	if ((r = profile_of(t, kh, doc, &k, unread, sizeof(unread), d)) !=
+	    KX_OK)
 		goto out;
-	if (unknown) {
-		r = KX_FAIL(d, KX_EPOLICY, "key %s: its validity in token %s "
-		    "cannot be read: not exported (an expired key must not "
-		    "leave)", k->prof.id, t->label);
+	if (unread[0] != '\0') {
+		r = KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
+		    "the key's validity is unknown, so it is not exported (an "
+		    "expired key must not leave)", t->label, unread);
 		goto out;
 	}
 	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
