@@ -1735,7 +1735,9 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    KX_WRAP_AES_KWP_CMAC_BOUND : mech.mechanism ==
 	    CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP : KX_WRAP_AES_KW;
 	t->how = bound ? "wrapped and bound in the token (C_DeriveKey, "
-	    "C_WrapKey, C_Sign)" : "wrapped in the token with C_WrapKey";
+	    "C_WrapKey, C_Sign)" : mech.mechanism == CKM_AES_KEY_WRAP ?
+	    "wrapped in the token with C_WrapKey, RFC 3394 (the token has no "
+	    "CKM_AES_KEY_WRAP_PAD)" : "wrapped in the token with C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
 	/*

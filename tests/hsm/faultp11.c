@@ -22,6 +22,11 @@
  *       "foreign N -> rv=0x..." says so.  A test gives LABEL the label of
  *       a key it imports, so that a rollback which takes out more than it
  *       made, or goes by the label alone, is seen.
+ *   KX_FAULT_HIDE=CKM_X[,CKM_Y...]  a token without these mechanisms
+ *       (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_CMAC, CKM_AES_KEY_WRAP_PAD,
+ *       CKM_AES_KEY_WRAP): C_GetMechanismList leaves them out,
+ *       C_GetMechanismInfo, C_DeriveKey, C_SignInit, C_VerifyInit,
+ *       C_WrapKey and C_UnwrapKey answer CKR_MECHANISM_INVALID for them.
  *   KX_FAULT_LOG=FILE  every C_WrapKey and C_UnwrapKey appends a line
  *       "C_WrapKey mech=0x... [hash=0x... mgf=0x... source=0x...]" and
  *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
@@ -144,6 +149,52 @@ made_one(CK_RV rv)
 	if (rv == CKR_OK)
 		made++;
 	return rv;
+}
+
+/* Is mechanism m named in KX_FAULT_HIDE? */
+static int
+hidden(CK_MECHANISM_TYPE m)
+{
+	static const struct {
+		CK_MECHANISM_TYPE m;
+		const char *name;
+	} mechs[] = {
+		{ CKM_AES_ECB_ENCRYPT_DATA, "CKM_AES_ECB_ENCRYPT_DATA" },
+		{ CKM_AES_CMAC, "CKM_AES_CMAC" },
+		{ CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD" },
+		{ CKM_AES_KEY_WRAP, "CKM_AES_KEY_WRAP" },
+	};
+	const char *list = getenv("KX_FAULT_HIDE"), *p;
+	size_t i, n;
+
+	if (list == NULL)
+		return 0;
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+		if (mechs[i].m != m)
+			continue;
+		n = strlen(mechs[i].name);
+		for (p = list; (p = strstr(p, mechs[i].name)) != NULL; p += n)
+			if ((p == list || p[-1] == ',') &&
+			    (p[n] == '\0' || p[n] == ','))
+				return 1;
+	}
+	return 0;
+}
+
+static CK_RV
+f_SignInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
+{
+	if (m != NULL && hidden(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	return real->C_SignInit(s, m, k);
+}
+
+static CK_RV
+f_VerifyInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
+{
+	if (m != NULL && hidden(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	return real->C_VerifyInit(s, m, k);
 }
 
 /* The fault a call that makes an object with template t[n] gets, or OK. */
@@ -444,6 +495,8 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 {
 	CK_RV rv;
 
+	if (m != NULL && hidden(m->mechanism))
+		return CKR_MECHANISM_INVALID;
 	if (xor_mode() && m != NULL && m->mechanism ==
 	    CKM_XOR_BASE_AND_DATA) {
 		made_parity = NULL;
@@ -456,37 +509,47 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 	return made_one(real->C_DeriveKey(s, m, b, t, n, h));
 }
 
+/* The real list less the hidden mechanisms, plus the emulated XOR. */
 static CK_RV
 f_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR l,
     CK_ULONG_PTR n)
 {
-	CK_ULONG have, i;
+	CK_MECHANISM_TYPE_PTR all;
+	CK_ULONG have, got = 0, i, k = 0;
 	CK_RV rv;
 
-	if (!xor_mode())
+	if (!xor_mode() && getenv("KX_FAULT_HIDE") == NULL)
 		return real->C_GetMechanismList(slot, l, n);
 	if (n == NULL)
 		return CKR_ARGUMENTS_BAD;
 	have = *n;
-	if ((rv = real->C_GetMechanismList(slot, NULL, n)) != CKR_OK)
+	if ((rv = real->C_GetMechanismList(slot, NULL, &got)) != CKR_OK)
 		return rv;
-	(*n)++;
-	if (l == NULL)
-		return CKR_OK;
-	if (have < *n)
-		return CKR_BUFFER_TOO_SMALL;
-	i = *n - 1;
-	if ((rv = real->C_GetMechanismList(slot, l, &i)) != CKR_OK)
+	if ((all = calloc(got + 1, sizeof(*all))) == NULL)
+		return CKR_HOST_MEMORY;
+	if ((rv = real->C_GetMechanismList(slot, all, &got)) != CKR_OK) {
+		free(all);
 		return rv;
-	l[i] = CKM_XOR_BASE_AND_DATA;
-	*n = i + 1;
-	return CKR_OK;
+	}
+	for (i = 0; i < got; i++)
+		if (!hidden(all[i]))
+			all[k++] = all[i];
+	if (xor_mode())
+		all[k++] = CKM_XOR_BASE_AND_DATA;
+	*n = k;
+	rv = l == NULL ? CKR_OK : have < k ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+	if (l != NULL && rv == CKR_OK)
+		memcpy(l, all, k * sizeof(*all));
+	free(all);
+	return rv;
 }
 
 static CK_RV
 f_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE mt,
     CK_MECHANISM_INFO_PTR mi)
 {
+	if (hidden(mt))
+		return CKR_MECHANISM_INVALID;
 	if (xor_mode() && mt == CKM_XOR_BASE_AND_DATA) {
 		if (mi == NULL)
 			return CKR_ARGUMENTS_BAD;
@@ -533,6 +596,8 @@ static CK_RV
 f_WrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
     CK_OBJECT_HANDLE k, CK_BYTE_PTR out, CK_ULONG_PTR outl)
 {
+	if (m != NULL && hidden(m->mechanism))
+		return logged("C_WrapKey", m, CKR_MECHANISM_INVALID);
 	return logged("C_WrapKey", m, real->C_WrapKey(s, m, wk, k, out,
 	    outl));
 }
@@ -547,6 +612,8 @@ f_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	CK_ULONG n2;
 
 	foreign(s);
+	if (m != NULL && hidden(m->mechanism))
+		return logged("C_UnwrapKey", m, CKR_MECHANISM_INVALID);
 	if (full())
 		return logged("C_UnwrapKey", m, CKR_DEVICE_MEMORY);
 	if (n <= 64 && strip(t, n, rest, &n2)) {
@@ -585,6 +652,8 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 		fl.C_DestroyObject = f_DestroyObject;
 		fl.C_GetMechanismList = f_GetMechanismList;
 		fl.C_GetMechanismInfo = f_GetMechanismInfo;
+		fl.C_SignInit = f_SignInit;
+		fl.C_VerifyInit = f_VerifyInit;
 	}
 	*out = &fl;
 	return CKR_OK;

@@ -304,5 +304,43 @@ kx_hsm_run foreign-store 1 env KX_FAULT_REFUSE=CKA_WRAP \
 has foreign-store 'token fc will not take CKA_WRAP as the profile says it'
 foreign_ok foreign-store fc "$n0" tk2
 
+# 7. a token without the mechanisms of the bound form (issue 10 item 3):
+# KX_FAULT_HIDE takes CKM_AES_CMAC, or CKM_AES_ECB_ENCRYPT_DATA, out of
+# the token.  Export refuses the default form with one line naming the
+# missing mechanism and the form (nothing written); --wrap aes-kwp says
+# it is not bound; without CKM_AES_KEY_WRAP_PAD it says aes-kw
+kx_hsm_token fd
+$KX combine $R --to 'pkcs11:token=fd;object=tkd' tkc.1 tkc.2 tkc.3 \
+    > tkd.out 2>&1 || bad "combine into fd: $(cat tkd.out)"
+kx_hsm_tool fd --keygen --key-type AES:32 --label mk --id 0d --sensitive \
+    --extractable >/dev/null 2>&1 || bad "pkcs11-tool --keygen mk"
+$KX export $P --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-none.xml \
+    > hide-none.out 2>&1 || bad "bound export from fd: $(cat hide-none.out)"
+grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-none.xml ||
+    bad "export from fd: not bound"
+for m in CKM_AES_CMAC CKM_AES_ECB_ENCRYPT_DATA; do
+	kx_hsm_run hide-$m 1 env KX_FAULT_HIDE=$m $KX export $P \
+	    --from 'pkcs11:token=fd;object=mk' \
+	    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide.xml
+	has hide-$m "^pkcs11:token=fd;object=mk: error: token fd has no $m \\(to [a-z]*\\): the aes-kwp-cmac-bound form cannot be computed in it\$"
+	[ "$(grep -c 'error:' hide-$m.err)" = 1 ] ||
+	    bad "hide-$m: not one error: $(cat hide-$m.err)"
+	[ -e hide.xml ] && bad "hide-$m: a document was written"
+done
+env KX_FAULT_HIDE=CKM_AES_CMAC,CKM_AES_ECB_ENCRYPT_DATA $KX export $P \
+    --from 'pkcs11:token=fd;object=mk' --wrap aes-kwp \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-kwp.xml \
+    > hide-kwp.out 2>&1 || bad "aes-kwp export from fd: $(cat hide-kwp.out)"
+grep -q '^exported mk from token fd: .*wrapped in the token with C_WrapKey under TK1 as aes-kwp: NOT bound to its profile (--wrap aes-kwp)' \
+    hide-kwp.out || bad "aes-kwp export from fd: $(cat hide-kwp.out)"
+env KX_FAULT_HIDE=CKM_AES_KEY_WRAP_PAD $KX export $P \
+    --from 'pkcs11:token=fd;object=mk' --wrap aes-kwp \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-kw.xml \
+    > hide-kw.out 2>&1 || bad "aes-kw export from fd: $(cat hide-kw.out)"
+grep -q '^exported mk from token fd: .*wrapped in the token with C_WrapKey, RFC 3394 (the token has no CKM_AES_KEY_WRAP_PAD) under TK1 as aes-kw: NOT bound' \
+    hide-kw.out || bad "aes-kw export from fd: $(cat hide-kw.out)"
+grep -q '<Algorithm>aes-kw</Algorithm>' hide-kw.xml || bad "hide-kw: not aes-kw"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "faults: all checks passed"
