@@ -483,5 +483,45 @@ for tok in r1 r2; do
 	    > r2-i.out 2>&1 || bad "D4 import into r2: $(cat r2-i.out)"
 done
 
+# 14. every usage flag of imported keys, CKA_SIGN included, read back
+# independently: pkcs11-tool prints no "sign" for a secret key and signs
+# with private keys only, so SoftHSM's own softhsm2-dump-file reads the
+# token's object files (booleans are stored in clear).  Three keys: ENC
+# (encrypt, decrypt, derive), MAC (mac-generate = CKA_SIGN, mac-verify =
+# CKA_VERIFY, derive), DEK (wrap, unwrap); the flag a KCV computation
+# set for a moment (CKA_ENCRYPT) is cleared again
+command -v softhsm2-dump-file > /dev/null || bad "no softhsm2-dump-file"
+printf '404142434445464748494A4B4C4D4E4F\n' > k1
+printf '505152535455565758595A5B5C5D5E5F\n' > k2
+printf '606162636465666768696A6B6C6D6E6F\n' > k3
+chmod 600 k1 k2 k3
+$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
+    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
+    --key ISD-KVN30-DEK=file:k3 --kek file:t.key --kek-alg aes \
+    --kek-id TK1 --now 2026-02-01 -o three.xml > three.out 2>&1 ||
+    bad "export of three keys: $(cat three.out)"
+ls -d "$T"/hsm/tokens/*/ > dirs.before
+kx_hsm_token sg
+sgdir=$(ls -d "$T"/hsm/tokens/*/ | grep -vxF -f dirs.before)
+$KX import $P --to 'pkcs11:token=sg' --kek file:t.key --now 2026-02-01 \
+    three.xml > sg.out 2>&1 || bad "import of three keys into sg: $(cat sg.out)"
+: > flags.got
+for f in "$sgdir"*.object; do
+	[ "$(basename "$f")" = token.object ] && continue
+	softhsm2-dump-file "$f" 2>/dev/null | awk '
+	    $NF ~ /^CKA_(ENCRYPT|DECRYPT|SIGN|VERIFY|WRAP|UNWRAP|DERIVE)$/ {
+		a = $NF; w = 2; next }
+	    w && --w == 0 { v[a] = $NF }
+	    END { printf "E=%s D=%s S=%s V=%s W=%s U=%s X=%s\n", v["CKA_ENCRYPT"],
+		v["CKA_DECRYPT"], v["CKA_SIGN"], v["CKA_VERIFY"], v["CKA_WRAP"],
+		v["CKA_UNWRAP"], v["CKA_DERIVE"] }' >> flags.got
+done
+sort flags.got > flags.sorted
+printf '%s\n' 'E=FALSE D=FALSE S=FALSE V=FALSE W=TRUE U=TRUE X=FALSE' \
+    'E=FALSE D=FALSE S=TRUE V=TRUE W=FALSE U=FALSE X=TRUE' \
+    'E=TRUE D=TRUE S=FALSE V=FALSE W=FALSE U=FALSE X=TRUE' > flags.want
+cmp -s flags.want flags.sorted ||
+    bad "usage flags in sg's object files: $(cat flags.sorted), want $(cat flags.want)"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"
