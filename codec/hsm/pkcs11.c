@@ -2010,21 +2010,21 @@ is_new(const struct import *im, CK_OBJECT_HANDLE o)
 }
 
 /*
- * A byte-string attribute of o equal to p[n], or (gone: the token refused
- * it, or it was not tried) absent or empty.
+ * A byte-string attribute of o equal to p[n] (n 0: not tried), or, when
+ * gone (the token refused it, or it was not tried), also absent or empty.
  */
 static bool
 same_bytes(kx_p11 *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
     const void *p, size_t n, bool gone)
 {
-	uint8_t buf[256];
+	uint8_t buf[1024];
 	size_t len;
 
 	if (get_attr(t, o, type, buf, sizeof(buf), &len) != 0)
 		return gone;
 	if (len == 0)
-		return gone || n == 0;
-	return !gone && len == n && memcmp(buf, p, n) == 0;
+		return gone;
+	return n > 0 && len == n && memcmp(buf, p, n) == 0;
 }
 
 /*
@@ -2043,7 +2043,8 @@ sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
 {
 	kx_p11 *t = im->t;
 	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = NULL, *id = NULL;
-	bool lgone = true, igone = true;
+	CK_ATTRIBUTE none = { CKA_LABEL, NULL, 0 };
+	bool lgone = true, igone = true;	/* refused, or not tried */
 	CK_ATTRIBUTE tm[2];
 	CK_KEY_TYPE okt;
 	struct handles h;
@@ -2057,17 +2058,25 @@ sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
 			cls = &a[i];
 		else if (a[i].type == CKA_KEY_TYPE)
 			kt = &a[i];
-		else if (a[i].type == CKA_LABEL && (lgone = r) == false)
+		else if (a[i].type == CKA_LABEL) {
 			lab = &a[i];
-		else if (a[i].type == CKA_ID && (igone = r) == false)
+			lgone = r;
+		} else if (a[i].type == CKA_ID) {
 			id = &a[i];
+			igone = r;
+		}
 	}
-	if (cls == NULL || (lab == NULL && id == NULL)) {
+	/* found by what the token surely took: the label, else the id */
+	if (cls == NULL || (lgone && igone)) {
 		t->left++;
 		return;
 	}
 	tm[0] = *cls;
-	tm[1] = lab != NULL ? *lab : *id;
+	tm[1] = !lgone ? *lab : *id;
+	if (lab == NULL)
+		lab = &none;
+	if (id == NULL)
+		id = &none;
 	if (find(t, tm, 2, &h, NULL) != KX_OK) {
 		t->left++;
 		return;
@@ -2079,10 +2088,9 @@ sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
 		    0 || kt->ulValueLen != sizeof(okt) ||
 		    okt != *(CK_KEY_TYPE *)kt->pValue))
 			continue;
-		if (!same_bytes(t, h.v[j], CKA_LABEL, lab ? lab->pValue : NULL,
-		    lab ? lab->ulValueLen : 0, lgone) ||
-		    !same_bytes(t, h.v[j], CKA_ID, id ? id->pValue : NULL,
-		    id ? id->ulValueLen : 0, igone))
+		if (!same_bytes(t, h.v[j], CKA_LABEL, lab->pValue,
+		    lab->ulValueLen, lgone) || !same_bytes(t, h.v[j], CKA_ID,
+		    id->pValue, id->ulValueLen, igone))
 			continue;
 		if (t->f->C_DestroyObject(t->s, h.v[j]) != CKR_OK)
 			t->left++;
@@ -2090,24 +2098,32 @@ sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
 	free(h.v);
 }
 
-/*
- * Destroy the session objects (CKA_TOKEN false) that were not there at
- * the start and are not the kept session key: only this process sees its
- * session objects, so they are ours (the attribute probes' half-made
- * objects).
- */
-static void
-sweep_session(struct import *im)
+/* The session objects (CKA_TOKEN false) the session sees, into *h. */
+static int
+find_session(kx_p11 *t, struct handles *h)
 {
 	CK_BBOOL fa = CK_FALSE;
 	CK_ATTRIBUTE tm = { CKA_TOKEN, &fa, sizeof(fa) };
+
+	return find(t, &tm, 1, h, NULL);
+}
+
+/*
+ * Destroy the session objects (CKA_TOKEN false) that are not in pre (the
+ * session objects listed just before the calls that failed): only this
+ * process sees its session objects and it is not threaded, so they are
+ * the half-made objects of those calls.
+ */
+static void
+sweep_session(struct import *im, const struct handles *pre)
+{
 	struct handles h;
 	size_t j;
 
-	if (find(im->t, &tm, 1, &h, NULL) != KX_OK)
+	if (find_session(im->t, &h) != KX_OK)
 		return;
 	for (j = 0; j < h.n; j++)
-		if (is_new(im, h.v[j]))
+		if (!listed(pre, h.v[j]) && h.v[j] != im->keep)
 			im->t->f->C_DestroyObject(im->t->s, h.v[j]);
 	free(h.v);
 }
@@ -2134,11 +2150,16 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 	kx_p11 *t = im->t;
 	CK_ATTRIBUTE one[8];
 	CK_OBJECT_HANDLE h;
+	struct handles pre;
 	CK_ULONG i, j;
 	CK_RV rv;
 	char b[24];
 	int bad = 0;
 
+	if (find_session(t, &pre) != KX_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the unwrap "
+		    "template of %s is refused (the attributes cannot be "
+		    "probed)", t->label, k->prof.id);
 	memcpy(one, m->a, m->base * sizeof(*one));
 	for (j = 0; j < m->base; j++)
 		if (one[j].type == CKA_TOKEN)
@@ -2149,11 +2170,13 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 	    m->base, &h);
 	if (h != CK_INVALID_HANDLE)
 		t->f->C_DestroyObject(t->s, h);
-	sweep_session(im);
-	if (rv != CKR_OK)
+	sweep_session(im, &pre);
+	if (rv != CKR_OK) {
+		free(pre.v);
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
 		    "%s as a %s key (%s)", t->label, k->prof.id,
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
+	}
 	for (i = m->base; i < m->n; i++) {
 		one[m->base] = m->a[i];
 		h = CK_INVALID_HANDLE;
@@ -2161,7 +2184,7 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 		    one, m->base + 1, &h);
 		if (h != CK_INVALID_HANDLE)
 			t->f->C_DestroyObject(t->s, h);
-		sweep_session(im);
+		sweep_session(im, &pre);
 		if (rv != CKR_OK && template_rv(rv)) {
 			refused[i] = true;
 			bad++;
@@ -2171,6 +2194,7 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 			    m->names[i], rvname(rv, b));
 		}
 	}
+	free(pre.v);
 	return bad ? KX_EUNSUPPORTED : KX_FAIL(d, KX_EUNSUPPORTED, "token %s: "
 	    "the unwrap template of %s is refused as a whole", t->label,
 	    k->prof.id);
@@ -2881,7 +2905,7 @@ out:
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
 		t->left++;
 	if (r != KX_OK && started)
-		sweep_session(&im);
+		sweep_session(&im, &im.before);
 	kx_secret_free(last);
 	free(im.before.v);
 	kx_doc_free(doc);
