@@ -2041,9 +2041,9 @@ static void
 sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
     const bool *refused)
 {
+	static const CK_ATTRIBUTE none = { CKA_LABEL, NULL, 0 };
 	kx_p11 *t = im->t;
-	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = NULL, *id = NULL;
-	CK_ATTRIBUTE none = { CKA_LABEL, NULL, 0 };
+	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = &none, *id = &none;
 	bool lgone = true, igone = true;	/* refused, or not tried */
 	CK_ATTRIBUTE tm[2];
 	CK_KEY_TYPE okt;
@@ -2073,10 +2073,6 @@ sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
 	}
 	tm[0] = *cls;
 	tm[1] = !lgone ? *lab : *id;
-	if (lab == NULL)
-		lab = &none;
-	if (id == NULL)
-		id = &none;
 	if (find(t, tm, 2, &h, NULL) != KX_OK) {
 		t->left++;
 		return;
