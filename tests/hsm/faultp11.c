@@ -88,24 +88,30 @@ static const struct {
 #undef A
 };
 
+/* Is name an element of the comma-separated list in environment var? */
+static int
+in_list(const char *var, const char *name)
+{
+	const char *list = getenv(var), *p;
+	size_t n = strlen(name);
+
+	for (p = list; p != NULL && (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' ||
+		    p[n] == ','))
+			return 1;
+	return 0;
+}
+
 /* Is attribute type t named in KX_FAULT_REFUSE? */
 static int
 refused(CK_ATTRIBUTE_TYPE t)
 {
-	const char *list = getenv("KX_FAULT_REFUSE"), *p;
-	size_t i, n;
+	size_t i;
 
-	if (list == NULL)
-		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (names[i].type != t)
-			continue;
-		n = strlen(names[i].name);
-		for (p = list; (p = strstr(p, names[i].name)) != NULL; p += n)
-			if ((p == list || p[-1] == ',') &&
-			    (p[n] == '\0' || p[n] == ','))
-				return 1;
-	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == t && in_list("KX_FAULT_REFUSE",
+		    names[i].name))
+			return 1;
 	return 0;
 }
 
@@ -164,20 +170,11 @@ hidden(CK_MECHANISM_TYPE m)
 		{ CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD" },
 		{ CKM_AES_KEY_WRAP, "CKM_AES_KEY_WRAP" },
 	};
-	const char *list = getenv("KX_FAULT_HIDE"), *p;
-	size_t i, n;
+	size_t i;
 
-	if (list == NULL)
-		return 0;
-	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
-		if (mechs[i].m != m)
-			continue;
-		n = strlen(mechs[i].name);
-		for (p = list; (p = strstr(p, mechs[i].name)) != NULL; p += n)
-			if ((p == list || p[-1] == ',') &&
-			    (p[n] == '\0' || p[n] == ','))
-				return 1;
-	}
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+		if (mechs[i].m == m && in_list("KX_FAULT_HIDE", mechs[i].name))
+			return 1;
 	return 0;
 }
 

@@ -45,15 +45,8 @@ $KX export $R --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     > export.out 2>&1 || bad "export: $(cat export.out)"
 # three keys, bound under the file transport key (imported in process
 # and moved into the token under a session key, one by one)
-printf '404142434445464748494A4B4C4D4E4F\n' > k1
-printf '505152535455565758595A5B5C5D5E5F\n' > k2
-printf '606162636465666768696A6B6C6D6E6F\n' > k3
-chmod 600 k1 k2 k3
-$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
-    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
-    --key ISD-KVN30-DEK=file:k3 --kek file:t.key --kek-alg aes \
-    --kek-id TK1 --now 2026-02-01 -o three.xml > three.out 2>&1 ||
-    bad "export of three keys: $(cat three.out)"
+kx_three_keys t.key three.xml ||
+    bad "export of three keys: $(cat three.xml.out)"
 
 nm=$(kx_hsm_count mfr)
 ni=$(kx_hsm_count iss)

@@ -491,15 +491,8 @@ done
 # CKA_VERIFY, derive), DEK (wrap, unwrap); the flag a KCV computation
 # set for a moment (CKA_ENCRYPT) is cleared again
 command -v softhsm2-dump-file > /dev/null || bad "no softhsm2-dump-file"
-printf '404142434445464748494A4B4C4D4E4F\n' > k1
-printf '505152535455565758595A5B5C5D5E5F\n' > k2
-printf '606162636465666768696A6B6C6D6E6F\n' > k3
-chmod 600 k1 k2 k3
-$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
-    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
-    --key ISD-KVN30-DEK=file:k3 --kek file:t.key --kek-alg aes \
-    --kek-id TK1 --now 2026-02-01 -o three.xml > three.out 2>&1 ||
-    bad "export of three keys: $(cat three.out)"
+kx_three_keys t.key three.xml ||
+    bad "export of three keys: $(cat three.xml.out)"
 ls -d "$T"/hsm/tokens/*/ > dirs.before
 kx_hsm_token sg
 sgdir=$(ls -d "$T"/hsm/tokens/*/ | grep -vxF -f dirs.before)
