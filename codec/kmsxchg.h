@@ -1086,8 +1086,9 @@ int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
  * ephemeral session key (C_UnwrapKey) and wiped.  The template comes from
  * each profile; attributes the token refuses are findings, one each, and
  * fail the import.  Each KCV is checked in the token.  On any failure
- * every object made is destroyed.  Exactly one of kek_uri and kek; o may
- * be NULL.
+ * every object made is destroyed, and nothing else (objects other
+ * sessions made meanwhile stay; kx_p11_left).  Exactly one of kek_uri and
+ * kek; o may be NULL.
  */
 int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
