@@ -893,7 +893,9 @@ out:
 /* ---- import -------------------------------------------------------- */
 /*
  * The KCV the caller gave for the KEK (o->kek_kcv) matches it: KX135
- * otherwise.  KX_OK when none was given.
+ * otherwise.  KX_OK when none was given.  A KCV longer than the method's
+ * (a 5-byte gp-des one) is compared on the method's length only
+ * (kxi_kcv_cmp_len), and a note says so; no more is computed or printed.
  */
 static int
 check_given_kcv(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
@@ -902,19 +904,26 @@ check_given_kcv(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 	enum kx_kcv_method m;
-	size_t n, lo, hi;
+	size_t n;
 	int r;
 
 	if (o == NULL || o->kek_kcv_len == 0)
 		return KX_OK;
-	n = o->kek_kcv_len;
 	m = o->kek_kcv_method != KX_KCV_NONE ? o->kek_kcv_method :
 	    kx_kcv_default_method(alg);
-	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi)
+	if ((n = kxi_kcv_cmp_len(alg, m, o->kek_kcv_len)) == 0)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "the transport key KCV given "
-		    "has %zu bytes, a %s KCV %s", n, kx_name(KX_ENUM_KCV_METHOD,
-		    m), kxi_kcv_len_text(m, want, sizeof(want)));
+		    "has %zu bytes, a %s KCV %s (a longer one, up to a cipher "
+		    "block, is compared on that length)", o->kek_kcv_len,
+		    kx_name(KX_ENUM_KCV_METHOD, m), kxi_kcv_len_text(m, want,
+		    sizeof(want)));
+	if (n < o->kek_kcv_len)
+		(void)kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, doc->source,
+		    &t->loc, NULL, "the transport key KCV given has %zu bytes: "
+		    "its first %zu, a %s KCV's length, are compared, the rest "
+		    "is not checked", o->kek_kcv_len, n,
+		    kx_name(KX_ENUM_KCV_METHOD, m));
 	if ((r = kx_kcv_compute(alg, m, kek, kcv, n, d)) != KX_OK)
 		return r;
 	if (CRYPTO_memcmp(kcv, o->kek_kcv, n) != 0) {

@@ -1141,6 +1141,12 @@ int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
  * into buf (at least 24 bytes); "no length" for an unknown method.  names.c.
  */
 const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
+/*
+ * Bytes compared of a supplied n-byte KCV of method m (alg's key): n, or
+ * the method's maximum for a longer one of at most one cipher block; 0
+ * when unusable.  names.c.
+ */
+size_t kxi_kcv_cmp_len(enum kx_alg alg, enum kx_kcv_method m, size_t n);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
 int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /*

@@ -77,6 +77,7 @@ CLI_CASES = \
 	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/gp-kcv-long.case \
 	tests/cli/cases/import-gp-private-exp.case \
 	tests/cli/cases/import-gp-private-exp-bad.case \
 	tests/cli/cases/import-gp-private-no-public.case \
