@@ -606,6 +606,7 @@ make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
 	if ((r = cmac_fits(plan->alg, o, d)) != KX_OK)
 		return r;
 	plan->kek_id = kek_id;
+	plan->tk_kcv_given = o != NULL && o->kek_kcv_len != 0;
 	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
 	    o->wrap != KX_WRAP_NONE ? o->wrap : seal_alg(plan->alg, o);
 	return KX_OK;
@@ -628,6 +629,12 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 	if (kek != NULL) {
 		if ((r = make_plan(phase, kek, kek_id, o, &plan, d)) != KX_OK)
 			return r;
+		pp = &plan;
+	} else if (phase == KX_PHASE_DOCUMENT && o != NULL &&
+	    o->kek_kcv_len != 0) {
+		/* the document as received: only the KEK's KCV given counts */
+		memset(&plan, 0, sizeof(plan));
+		plan.tk_kcv_given = 1;
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -1693,7 +1700,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 {
 	struct xcache c = { 0 };
 	struct kxi_rules_stream *rs[2] = { NULL, NULL };
-	struct kxi_plan plan;
+	struct kxi_plan plan, given = { 0 };
 	kx_diag *dr = NULL, *dc = NULL, *dw = NULL;
 	kx_doc *nd = NULL;
 	kx_writer *w = NULL;
@@ -1729,8 +1736,9 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		goto out;
 	}
 	/* the document as received, then every key as it will be stored */
+	given.tk_kcv_given = o->kek_kcv_len != 0;
 	if ((r = kxi_rules_stream_new(head, KX_PHASE_DOCUMENT, o->policy,
-	    o->now, NULL, &rs[0], d)) != KX_OK ||
+	    o->now, &given, &rs[0], d)) != KX_OK ||
 	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
 	    o->now, &plan, &rs[1], d)) != KX_OK)
 		goto out;

@@ -87,6 +87,7 @@ struct vctx {
 	kx_diag *d;
 	unsigned phase;		/* the one kx_phase being run */
 	const struct kxi_plan *plan; /* export/import/rewrap: NULL for DOC */
+	int tk_kcv_given;	/* kxi_plan.tk_kcv_given, in every phase */
 	kxi_tk plan_tk;		/* the key of the plan, as a transport key */
 	size_t nerr;		/* findings at error level */
 	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
@@ -1734,6 +1735,9 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 		    (kxi_doc_caps(v->doc) & KX_CAP_TK_KCV) == 0) {
 			/* the source format cannot carry one: not the
 			 * document's fault (the reader notes it) */
+		} else if (t->kcv.n == 0 && v->tk_kcv_given) {
+			/* import/rewrap --kek-kcv stands in for it: the
+			 * KEK is checked against that (KX135) */
 		} else if (t->kcv.n == 0) {
 			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s "
 			    "has no KCV", nz(t->id));
@@ -2449,6 +2453,7 @@ kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
 	v.against = against;
 	v.d = d;
 	v.phase = (unsigned)phase;
+	v.tk_kcv_given = plan != NULL && plan->tk_kcv_given;
 	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
 		v.plan = plan;
 		v.plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
@@ -3060,6 +3065,7 @@ kxi_rules_stream_new(const kx_doc *head, enum kx_phase phase,
 	v->d = s->st.rd;
 	v->phase = (unsigned)phase;
 	v->st = &s->st;
+	v->tk_kcv_given = plan != NULL && plan->tk_kcv_given;
 	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
 		v->plan = plan;
 		v->plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";

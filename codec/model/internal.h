@@ -918,6 +918,13 @@ struct kxi_plan {
 	enum kx_alg alg;
 	unsigned bits;
 	enum kx_wrap_alg wrap;
+	/*
+	 * import and rewrap: the caller gave the KCV of the key read from
+	 * (kx_xchg_opts.kek_kcv), which the importer checks that key
+	 * against (KX135): a transport key without a KCV is then no KX133.
+	 * The DOCUMENT phase reads this field only.
+	 */
+	int tk_kcv_given;
 };
 /*
  * The rule engine: run the rules of one phase over doc (kx_doc_validate
