@@ -351,19 +351,8 @@ emit_at(struct vctx *v, int r, const char *id, const kxi_loc *loc,
 		    KX_OK, v->doc->source, loc, id, "%s", msg);
 }
 
-/* Place of a field group, falling back to the key element. */
-static const kxi_loc *
-key_loc(const kx_key *k, enum kxi_field f)
-{
-	const kxi_loc *l = &k->loc[f];
-
-	if (l->line == 0 && l->off < 0)
-		l = &k->loc[KXF_KEY];
-	return l;
-}
-
 #define emit(v, r, k, f, ...) \
-	emit_at((v), (r), (k)->prof.id, key_loc((k), (f)), __VA_ARGS__)
+	emit_at((v), (r), (k)->prof.id, kxi_key_loc((k), (f)), __VA_ARGS__)
 
 /*
  * Rule r could not be evaluated for key k: the fields it reads are absent
@@ -388,13 +377,13 @@ unchecked(struct vctx *v, int r, const kx_key *k, const char *fmt, ...)
 	/* a waiver of the rule for this key covers not checking it too */
 	if ((w = find_waiver(v, r, k->prof.id, &expired)) != NULL) {
 		kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_OK,
-		    v->doc->source, key_loc(k, KXF_KEY), k->prof.id,
+		    v->doc->source, kxi_key_loc(k, KXF_KEY), k->prof.id,
 		    "waived by policy %s (%s): not checked: %s",
 		    nz(v->pol->name), nz(w->reason), msg);
 		return;
 	}
 	kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_EUNSUPPORTED,
-	    v->doc->source, key_loc(k, KXF_KEY), k->prof.id, "not checked: %s",
+	    v->doc->source, &k->loc[KXF_KEY], k->prof.id, "not checked: %s",
 	    msg);
 }
 
@@ -2744,7 +2733,7 @@ st_known(struct vctx *v, const kx_key *k, const kxi_relation_ref *r)
 	p->key_id = dupstr(st, k->prof.id);
 	p->ref = dupstr(st, r->ref);
 	p->type = r->type;
-	p->loc = *key_loc(k, KXF_RELATIONS);
+	p->loc = *kxi_key_loc(k, KXF_RELATIONS);
 	p->next = st->pb[h & (st->pcap - 1)];
 	st->pb[h & (st->pcap - 1)] = p;
 	st->pn++;
@@ -2812,7 +2801,7 @@ st_add(struct vctx *v, const kx_key *k)
 			e->id = dupstr(st, p->id);
 			e->ord = st->ord;
 			e->prev = st->ids.v[at];
-			e->loc = *key_loc(k, KXF_ID);
+			e->loc = *kxi_key_loc(k, KXF_ID);
 		} else {
 			st->ids.h[at] = h;
 			st->ids.n++;
@@ -2855,7 +2844,7 @@ st_add(struct vctx *v, const kx_key *k)
 	g->id = dupstr(st, p->id);
 	g->first = st->slots.v[at] ? dupstr(st, (const char *)st->pool.data +
 	    st->slots.v[at] - 1) : NULL;
-	g->loc = *key_loc(k, KXF_GP);
+	g->loc = *kxi_key_loc(k, KXF_GP);
 }
 
 static int

@@ -257,6 +257,11 @@ kxi_tk *kxi_doc_add_tk(kx_doc *doc);
 void kxi_profile_init(kxi_profile *p);
 void kxi_key_init(kx_key *k);
 const kxi_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
+/*
+ * Place of key k's field group f for a message, the key element's when
+ * the format gave that group none (a GP KeyProfile's Value and KCV).
+ */
+const kxi_loc *kxi_key_loc(const kx_key *k, enum kxi_field f);
 /* The named part of a value, or NULL.  model.c. */
 const kxi_part *kxi_value_part(const kxi_keyval *v, const char *name);
 const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
