@@ -1888,6 +1888,32 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 		    algname(tk->alg));
 }
 
+/*
+ * KX144: two named parts of one name (GP components are found by name:
+ * a second ECC_D or CRT_P would be silently left out, or be the one a
+ * receiver uses).
+ */
+static void
+chk_duplicate_part(struct vctx *v, const kx_key *k)
+{
+	const kxi_part *a, *b;
+	size_t i, j;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->value.nparts; i++) {
+		a = &k->value.parts[i];
+		for (j = 0; a->name != NULL && j < i; j++) {
+			b = &k->value.parts[j];
+			if (b->name != NULL && strcmp(a->name, b->name) == 0) {
+				emit(v, R_KX144, k, KXF_VALUE, "value part %s "
+				    "given twice", a->name);
+				return;
+			}
+		}
+	}
+}
+
 static void
 chk_split(struct vctx *v, const kx_key *k)
 {
