@@ -883,6 +883,9 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			    o->wrap));
 			goto out;
 		}
+		/* a degenerate TDEA key is single DES: the rules judge it */
+		k->single_des = is_tdea(k->prof.alg) &&
+		    kxi_tdea_degenerate(kx_secret_data(values[i]), vlen);
 		/* HMAC keys have no KCV method: the binding alone. */
 		if (has_kcv(alg = k->prof.alg)) {
 			if ((r = key_kcv(doc, k, alg, values[i], kcv, &n,

@@ -2028,6 +2028,19 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 
 /* ---- KX150-KX154 policy --------------------------------------------- */
 /* The minimum of a stepped list in force at time t (0: none). */
+/*
+ * Whether k's value is a degenerate TDEA key: the value export was given
+ * (kx_key.single_des), or a clear value the document carries.
+ */
+static int
+single_des(const kx_key *k)
+{
+	if (k->prof.alg != KX_ALG_TDEA2 && k->prof.alg != KX_ALG_TDEA3)
+		return 0;
+	return k->single_des || (k->value.clear.n > 0 &&
+	    kxi_tdea_degenerate(k->value.clear.p, k->value.clear.n));
+}
+
 static unsigned
 min_at(const struct kxi_pol_min *m, size_t n, int64_t t)
 {
@@ -2054,6 +2067,15 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 	if (k == NULL)
 		return;
 	min = min_at(v->pol->min_strength, v->pol->nmin_strength, v->now);
+	if (min > 0 && single_des(k)) {
+		/* what import and split refuse as a KEK (KX121) */
+		emit(v, R_KX150, k, KXF_VALUE, "%s/%u key is a degenerate "
+		    "TDEA key (K1 equals K2%s, parity bits aside): single DES, "
+		    "56 bits; policy %s requires %u", algname(k->prof.alg),
+		    k->prof.length_bits, k->prof.alg == KX_ALG_TDEA3 ?
+		    " or K2 equals K3" : "", nz(v->pol->name), min);
+		return;
+	}
 	s = key_strength(&k->prof);
 	/* kx_strength() is 0 for single DES and for unknown algorithms */
 	if (min > 0 && s < min && (s > 0 || k->prof.alg == KX_ALG_DES)) {

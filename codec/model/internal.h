@@ -213,6 +213,12 @@ struct kx_key {
 	kxi_loc loc[KXF__N];
 	kxi_arena *arena;	/* the owning document's (kxi_doc_add_key),
 				 * for the API's setters (api.c) */
+	/*
+	 * export: the value given is a degenerate TDEA key (single DES,
+	 * kxi_tdea_degenerate), which the strength rule KX150 judges as
+	 * such; a clear value the rules check themselves.
+	 */
+	bool single_des;
 };
 
 typedef struct kxi_tk {
@@ -1227,6 +1233,11 @@ int kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
 int kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
     const kx_secret *const *sec, size_t nsec, kx_secret **pkcs8,
     kx_diag *d) KX_WUR;
+/*
+ * 1 if p[n] is a degenerate TDEA key: 16 or 24 bytes with K1 == K2 (or,
+ * 24 bytes, K2 == K3), parity bits aside: single DES.  split.c.
+ */
+int kxi_tdea_degenerate(const uint8_t *p, size_t n);
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 
