@@ -80,6 +80,7 @@ struct kx_p11 {
 	struct kxi_p11uri *uri;
 	char label[33], manufacturer[33], model[17], serial[17];
 	const char *how;	/* how the last export wrapped (static text) */
+	char bound[800];	/* the bound-form set-up of the last store */
 };
 
 static kx_p11_opts defaults;
@@ -1136,7 +1137,11 @@ out:
 	return r;
 }
 
-/* A transport key: AES, its length, its label. */
+/*
+ * A transport key: AES, its length, its label; use its usage flag (0 for
+ * the bound form, which wraps under the KBEK stored beside it: kwpc_find
+ * checks the key).
+ */
 static int
 kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
     unsigned expect, unsigned *bits, char *label, size_t lsize, kx_diag *d)
@@ -1152,14 +1157,7 @@ kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
 		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
 		    "%s: not an AES key (only AES transport keys wrap in a "
 		    "token)", label, t->label);
-	if (use == CKA_DERIVE && get_bool(t, h, use) != 1)
-		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
-		    "CKA_DERIVE is not set, and the aes-kwp-cmac-bound form "
-		    "derives its KBEK and KBAK from it in the token "
-		    "(CKM_AES_ECB_ENCRYPT_DATA): set CKA_DERIVE on the "
-		    "transport key%s", label, t->label, expect == 0 ?
-		    " (or export with --wrap aes-kwp, NOT bound)" : "");
-	if (get_bool(t, h, use) != 1)
+	if (use != 0 && get_bool(t, h, use) != 1)
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
 		    "%s is not set", label, t->label, use == CKA_WRAP ?
 		    "CKA_WRAP" : "CKA_UNWRAP");
@@ -1204,70 +1202,268 @@ read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
 
 /* ---- aes-kwp-cmac-bound in the token ---------------------------------- */
 /*
- * The keys of the bound form (crypto/kwpcmac.c), derived from transport
- * key wh (AES, bits) in the token with C_DeriveKey and
- * CKM_AES_ECB_ENCRYPT_DATA over the same derivation data as in process:
- * session objects (CKA_TOKEN false), sensitive, not extractable, that
- * may only wrap (KBEK) and sign (KBAK) on export, unwrap and verify on
- * import.  The caller destroys both (kwpc_drop).
+ * The keys of the bound form (crypto/kwpcmac.c) are derived ONCE, when a
+ * transport key enters the token (kwpc_setup, from kx_p11_store and
+ * kx_p11_combine): C_DeriveKey with CKM_AES_ECB_ENCRYPT_DATA over the
+ * same derivation data as in process, into token objects beside it,
+ * sensitive, not extractable, not modifiable: KBEK may only wrap and
+ * unwrap, KBAK only sign and verify (CKM_AES_CMAC).  Each is labelled
+ * and identified as the transport key with a suffix (KWPC_SUFFIX: its
+ * CKA_LABEL and CKA_ID followed by ".kbek" or ".kbak").  The transport
+ * key then loses CKA_DERIVE and becomes not modifiable (a copy with
+ * C_CopyObject, the original destroyed), so no token user can derive an
+ * AES-ECB oracle under it.  Export and import find the pair (kwpc_find)
+ * and never derive; a transport key that still has CKA_DERIVE is
+ * refused for the bound form.
  */
 struct kwpc {
 	CK_OBJECT_HANDLE kbek, kbak;
 };
 
-static void
-kwpc_drop(kx_p11 *t, struct kwpc *k)
-{
-	if (k->kbek != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->s, k->kbek);
-	if (k->kbak != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->s, k->kbak);
-	k->kbek = k->kbak = CK_INVALID_HANDLE;
-}
+static const char *const kwpc_suffix[2] = { ".kbek", ".kbak" };
+
+/* The label and id of the KBEK (0) and KBAK (1) of transport key wh. */
+struct kwpc_names {
+	char kek[256];		/* the transport key's label */
+	char label[2][256 + 8];
+	uint8_t id[2][256 + 8];
+	size_t idlen[2];
+};
 
 static int
-kwpc_derive(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
+kwpc_names(kx_p11 *t, CK_OBJECT_HANDLE wh, struct kwpc_names *nm,
+    kx_diag *d)
+{
+	uint8_t id[256];
+	size_t n, idlen = 0, i, sl;
+
+	memset(nm, 0, sizeof(*nm));
+	if (get_attr(t, wh, CKA_LABEL, nm->kek, sizeof(nm->kek) - 1, &n) !=
+	    0 || n == 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the transport "
+		    "key has no CKA_LABEL (or one over 255 bytes), by which the "
+		    "KBEK and KBAK of the aes-kwp-cmac-bound form are found",
+		    t->label);
+	nm->kek[n] = '\0';
+	if (get_attr(t, wh, CKA_ID, id, sizeof(id), &idlen) != 0)
+		idlen = 0;
+	for (i = 0; i < 2; i++) {
+		sl = strlen(kwpc_suffix[i]);
+		snprintf(nm->label[i], sizeof(nm->label[i]), "%s%s", nm->kek,
+		    kwpc_suffix[i]);
+		memcpy(nm->id[i], id, idlen);
+		memcpy(nm->id[i] + idlen, kwpc_suffix[i], sl);
+		nm->idlen[i] = idlen + sl;
+	}
+	return KX_OK;
+}
+
+/*
+ * The mechanisms the bound form needs of the token: derive (setup), or
+ * CMAC and RFC 5649 to sign and wrap (export) or verify and unwrap
+ * (import).  0 if it has them, else the name of one it lacks and *what.
+ */
+static const char *
+kwpc_lacks(kx_p11 *t, int op, const char **what)
+{
+	if (op == 2) {
+		*what = "derive";
+		return has_mech(t, CKM_AES_ECB_ENCRYPT_DATA, CKF_DERIVE) ?
+		    NULL : "CKM_AES_ECB_ENCRYPT_DATA";
+	}
+	*what = op ? "verify" : "sign";
+	if (!has_mech(t, CKM_AES_CMAC, op ? CKF_VERIFY : CKF_SIGN))
+		return "CKM_AES_CMAC";
+	*what = op ? "unwrap" : "wrap";
+	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, op ? CKF_UNWRAP : CKF_WRAP))
+		return "CKM_AES_KEY_WRAP_PAD";
+	return NULL;
+}
+
+/*
+ * The KBEK and KBAK of transport key wh (AES, bits) for export (imp 0:
+ * wrap, sign) or import (1: unwrap, verify): the one object of each
+ * name, sensitive, not extractable, of the right length and usage.
+ * Refused while wh has CKA_DERIVE (an encryption oracle that yields
+ * both), and where they are missing: one line each saying how to mend
+ * it.  They stay in the token (the caller destroys nothing).
+ */
+static int
+kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
     struct kwpc *out, kx_diag *d)
 {
-	static const struct {
-		CK_MECHANISM_TYPE m;
-		CK_FLAGS f;
-		const char *name;
-	} need[] = {
-		{ CKM_AES_ECB_ENCRYPT_DATA, CKF_DERIVE,
-		    "CKM_AES_ECB_ENCRYPT_DATA" },
-		{ CKM_AES_CMAC, 0, "CKM_AES_CMAC" },
-		{ CKM_AES_KEY_WRAP_PAD, 0, "CKM_AES_KEY_WRAP_PAD" },
-	};
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE tm[3];
+	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_SIGN },
+	    { CKA_UNWRAP, CKA_VERIFY } };
+	CK_OBJECT_HANDLE *h;
+	CK_KEY_TYPE kt;
+	CK_ULONG vl;
+	struct kwpc_names nm;
+	struct handles f;
+	const char *lack, *what;
+	unsigned p;
+	int r;
+
+	out->kbek = out->kbak = CK_INVALID_HANDLE;
+	if ((lack = kwpc_lacks(t, imp, &what)) != NULL)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
+		    "the aes-kwp-cmac-bound form cannot be computed in it",
+		    t->label, lack, what);
+	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
+		return r;
+	if (get_bool(t, wh, CKA_DERIVE) == 1)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
+		    "CKA_DERIVE set (with CKM_AES_ECB_ENCRYPT_DATA an AES-ECB "
+		    "oracle under it for every token user, which gives KBEK "
+		    "and KBAK): not used for aes-kwp-cmac-bound; combine the "
+		    "transport key into the token again (combine --to "
+		    "pkcs11:, a new label), which stores KBEK and KBAK once "
+		    "and clears CKA_DERIVE%s",
+		    nm.kek, t->label, imp ? "" : " (or export with --wrap "
+		    "aes-kwp, NOT bound)");
+	for (p = 0; p < 2; p++) {
+		tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+		tm[1] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
+		    strlen(nm.label[p]) };
+		tm[2] = (CK_ATTRIBUTE){ CKA_ID, nm.id[p], nm.idlen[p] };
+		if ((r = find(t, tm, 3, &f, d)) != KX_OK)
+			return r;
+		h = p == 0 ? &out->kbek : &out->kbak;
+		if (f.n == 1)
+			*h = f.v[0];
+		free(f.v);
+		if (f.n == 0)
+			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
+			    "token %s has no %s (%s) beside it, which the "
+			    "aes-kwp-cmac-bound form uses: combine the "
+			    "transport key into the token again (combine --to "
+			    "pkcs11:, a new label), which derives KBEK and KBAK "
+			    "once%s", nm.kek,
+			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
+			    imp ? "" : " (or export with --wrap aes-kwp, NOT "
+			    "bound)");
+		if (f.n > 1)
+			return KX_FAIL(d, KX_EINPUT, "token %s: %zu keys are "
+			    "labelled %s with its id: the %s of transport key "
+			    "%s is ambiguous", t->label, f.n, nm.label[p],
+			    p == 0 ? "KBEK" : "KBAK", nm.kek);
+		if (get_ulong(t, *h, CKA_KEY_TYPE, &kt) != 0 ||
+		    kt != CKK_AES || get_ulong(t, *h, CKA_VALUE_LEN, &vl) !=
+		    0 || vl != bits / 8 || get_bool(t, *h, CKA_SENSITIVE) !=
+		    1 || get_bool(t, *h, CKA_EXTRACTABLE) != 0 ||
+		    get_bool(t, *h, use[imp][p]) != 1)
+			return KX_FAIL(d, KX_EPOLICY, "token %s: %s is not "
+			    "the %s of transport key %s as combine --to "
+			    "pkcs11: makes it (AES-%u, sensitive, not "
+			    "extractable, %s)", t->label, nm.label[p],
+			    p == 0 ? "KBEK" : "KBAK", nm.kek, bits,
+			    p == 0 ? "wrap and unwrap" : "sign and verify");
+	}
+	return KX_OK;
+}
+
+/*
+ * Seal transport key *wh: CKA_DERIVE false and not modifiable, by a copy
+ * (C_CopyObject; the original destroyed, *wh the copy); a token that
+ * will not copy gets CKA_DERIVE cleared in place and t->bound says the
+ * key stays modifiable.  Read back either way.
+ */
+static int
+kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
+{
+	CK_BBOOL fa = CK_FALSE;
+	CK_ATTRIBUTE ct[2] = { { CKA_DERIVE, &fa, sizeof(fa) },
+	    { CKA_MODIFIABLE, &fa, sizeof(fa) } };
+	CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE;
+	char b[24];
+	CK_RV rv;
+	int copied;
+
+	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, 2, &nh)) == CKR_OK) {
+		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
+			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
+			    "the transport key before its sealed copy");
+		*wh = nh;
+		copied = 1;
+	} else if (rv == CKR_DEVICE_MEMORY) {
+		return full_fail(d, t, kek);
+	} else {
+		if ((rv = t->f->C_SetAttributeValue(t->s, *wh, ct, 1)) !=
+		    CKR_OK)
+			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: CKA_DERIVE "
+			    "of transport key %s cannot be cleared (%s)",
+			    t->label, kek, rvname(rv, b));
+		copied = 0;
+	}
+	if (get_bool(t, *wh, CKA_DERIVE) != 0 ||
+	    (copied && get_bool(t, *wh, CKA_MODIFIABLE) != 0))
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
+		    "still has CKA_DERIVE%s after it was cleared", t->label,
+		    kek, copied ? " or CKA_MODIFIABLE" : "");
+	snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
+	    strlen(t->bound), "; CKA_DERIVE cleared on %s%s", kek, copied ?
+	    " and the key made not modifiable (C_CopyObject)" : " (the token "
+	    "would not copy the key, so it stays modifiable: a token user "
+	    "could set CKA_DERIVE again)");
+	return KX_OK;
+}
+
+/*
+ * A transport key made in the token just now (label lbl, AES, bits, with
+ * CKA_DERIVE for this only): its KBEK and KBAK derived into token
+ * objects, then the key sealed (kwpc_seal).  A token without the
+ * mechanisms gets no pair (a warning: the bound form is not available
+ * under that key) and the key is sealed all the same.  On failure the
+ * caller rolls back every object made.
+ */
+static int
+kwpc_setup(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
+{
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
 	CK_ULONG len = bits / 8;
 	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
 	CK_KEY_DERIVATION_STRING_DATA sd;
 	CK_MECHANISM mech = { CKM_AES_ECB_ENCRYPT_DATA, &sd, sizeof(sd) };
-	CK_ATTRIBUTE tm[12];
-	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_SIGN },
-	    { CKA_UNWRAP, CKA_VERIFY } };
+	CK_ATTRIBUTE tm[20], ft[2];
+	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_UNWRAP },
+	    { CKA_SIGN, CKA_VERIFY } };
+	CK_OBJECT_HANDLE wh, h;
 	uint8_t dd[KXI_KWPC_DD_MAX];
-	CK_OBJECT_HANDLE *h;
-	CK_FLAGS f;
+	struct kwpc_names nm;
+	struct handles f;
+	const char *lack, *what;
 	unsigned p;
-	size_t i;
+	size_t i, ui;
 	CK_RV rv;
 	char b[24];
+	int r;
 
-	out->kbek = out->kbak = CK_INVALID_HANDLE;
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		f = need[i].f != 0 ? need[i].f : i == 1 ?
-		    (imp ? CKF_VERIFY : CKF_SIGN) : (imp ? CKF_UNWRAP :
-		    CKF_WRAP);
-		if (!has_mech(t, need[i].m, f))
-			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s "
-			    "(to %s): the aes-kwp-cmac-bound form cannot be "
-			    "computed in it", t->label, need[i].name,
-			    f == CKF_DERIVE ? "derive" : f == CKF_SIGN ?
-			    "sign" : f == CKF_VERIFY ? "verify" : f ==
-			    CKF_WRAP ? "wrap" : "unwrap");
+	t->bound[0] = '\0';
+	ft[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+	ft[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)lbl, strlen(lbl) };
+	if ((r = find(t, ft, 2, &f, d)) != KX_OK)
+		return r;
+	wh = f.n == 1 ? f.v[0] : CK_INVALID_HANDLE;
+	free(f.v);
+	if (wh == CK_INVALID_HANDLE)
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
+		    "key %s is not found once by its label (%zu)", t->label,
+		    lbl, f.n);
+	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
+		return r;
+	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
+	    (lack = kwpc_lacks(t, 0, &what)) != NULL ||
+	    (lack = kwpc_lacks(t, 1, &what)) != NULL) {
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
+		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
+		    "aes-kwp-cmac-bound form is not available under transport "
+		    "key %s (export --wrap aes-kwp is)", t->label, lack, what,
+		    lbl);
+		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
+		    "(the token has no %s to %s)", lack, what);
+		return kwpc_seal(t, &wh, lbl, d);
 	}
 	for (p = 0; p < 2; p++) {
 		sd.pData = dd;
@@ -1279,29 +1475,36 @@ kwpc_derive(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		tm[i++] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &len, sizeof(len) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_TOKEN, &tr, sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &tr, sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
+		    strlen(nm.label[p]) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_ID, nm.id[p], nm.idlen[p] };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_DERIVE, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ use[imp][p], &tr, sizeof(tr) };
-		h = p == 0 ? &out->kbek : &out->kbak;
-		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, h);
+		for (ui = 0; ui < NUSAGES; ui++)
+			tm[i++] = (CK_ATTRIBUTE){ usages[ui].type,
+			    usages[ui].type == use[p][0] ||
+			    usages[ui].type == use[p][1] ? &tr : &fa,
+			    sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
+		h = CK_INVALID_HANDLE;
+		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, &h);
 		OPENSSL_cleanse(dd, sizeof(dd));
-		if (rv != CKR_OK) {
-			*h = CK_INVALID_HANDLE;
-			kwpc_drop(t, out);
-			return KX_FAIL(d, rv == CKR_KEY_FUNCTION_NOT_PERMITTED ?
-			    KX_EPOLICY : KX_EUNSUPPORTED, "token %s: C_DeriveKey "
-			    "of the aes-kwp-cmac-bound %s with "
-			    "CKM_AES_ECB_ENCRYPT_DATA failed (%s)%s", t->label,
-			    p == 0 ? "KBEK" : "KBAK", rvname(rv, b),
-			    rv == CKR_KEY_FUNCTION_NOT_PERMITTED ? ": the "
-			    "transport key needs CKA_DERIVE" : "");
-		}
+		if (rv == CKR_DEVICE_MEMORY)
+			return full_fail(d, t, nm.label[p]);
+		if (rv != CKR_OK)
+			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: "
+			    "C_DeriveKey of the aes-kwp-cmac-bound %s (%s) "
+			    "with CKM_AES_ECB_ENCRYPT_DATA failed (%s)",
+			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
+			    rvname(rv, b));
 	}
-	return KX_OK;
+	snprintf(t->bound, sizeof(t->bound), "KBEK %s (wrap, unwrap) and "
+	    "KBAK %s (sign, verify) of aes-kwp-cmac-bound derived once "
+	    "beside it (sensitive, not extractable, not modifiable)",
+	    nm.label[0], nm.label[1]);
+	return kwpc_seal(t, &wh, lbl, d);
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -1617,7 +1820,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			goto out;
 		}
 	} else if ((r = kek_info(t, wh, o->wrap == KX_WRAP_AES_KWP ?
-	    CKA_WRAP : CKA_DERIVE, 0, &plan.bits, klabel, sizeof(klabel),
+	    CKA_WRAP : 0, 0, &plan.bits, klabel, sizeof(klabel),
 	    d)) != KX_OK)
 		goto out;
 	bound = pem == NULL && o->wrap != KX_WRAP_AES_KWP;
@@ -1651,16 +1854,17 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	}
 	plan.kek_id = o->kek_id != NULL ? o->kek_id : klabel;
 	plan.alg = pem != NULL ? KX_ALG_RSA : KX_ALG_AES;
-	/* the bound form: KBEK and KBAK derived in the token */
-	if (bound && (r = kwpc_derive(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
+	/* the bound form: the KBEK and KBAK stored beside the KEK */
+	if (bound && (r = kwpc_find(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
 		goto out;
 	if (!bound && !has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
 		mech.mechanism = CKM_AES_KEY_WRAP;
 	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 : bound ?
 	    KX_WRAP_AES_KWP_CMAC_BOUND : mech.mechanism ==
 	    CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP : KX_WRAP_AES_KW;
-	t->how = bound ? "wrapped and bound in the token (C_DeriveKey, "
-	    "C_WrapKey, C_Sign)" : "wrapped in the token with C_WrapKey";
+	t->how = bound ? "wrapped and bound in the token under its stored "
+	    "KBEK and KBAK (C_WrapKey, C_Sign)" : "wrapped in the token with "
+	    "C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
 	/*
@@ -1764,7 +1968,6 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	*out = doc;
 	doc = NULL;
 out:
-	kwpc_drop(t, &kw);
 	kx_buf_free(&aad);
 	kx_secret_free(pem);
 	free(wrapped);
@@ -2200,8 +2403,8 @@ check_token_kek(kx_p11 *t, const kx_doc *doc, const kxi_tk *tk,
 
 /*
  * An aes-kwp-cmac-bound value of key k into the token under transport
- * key wh (AES, bits): its binding checked (KX136), KBEK and KBAK derived
- * from wh in the token, the tag verified there before anything is
+ * key wh (AES, bits): its binding checked (KX136), the KBEK and KBAK
+ * stored beside wh found (kwpc_find), the tag verified before anything is
  * unwrapped (KX134), then C_UnwrapKey under KBEK with k's template and
  * the KCV checked in the token.  No clear value in process.
  */
@@ -2240,7 +2443,7 @@ bound_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	}
 	wl = v->data.n - KXI_KWPC_TAG;
 	memcpy(tag, v->data.p + wl, sizeof(tag));
-	if ((r = kwpc_derive(t, wh, bits, 1, &kw, d)) != KX_OK)
+	if ((r = kwpc_find(t, wh, bits, 1, &kw, d)) != KX_OK)
 		goto out;
 	/* the tag first: nothing enters the token that does not verify */
 	if ((rv = kwpc_mac(t, kw.kbak, 1, &aad, v->data.p, wl, tag)) ==
@@ -2258,15 +2461,10 @@ bound_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		    "(the aes-kwp-cmac-bound tag)");
 		goto out;
 	}
-	t->f->C_DestroyObject(t->s, kw.kbak);
-	kw.kbak = CK_INVALID_HANDLE;
 	w = *v;
 	w.data.n = wl;
-	im->keep = kw.kbek;	/* a probe of the template unwraps again */
 	r = unwrap_into(im, doc, k, mech, kw.kbek, &w, d);
-	im->keep = CK_INVALID_HANDLE;
 out:
-	kwpc_drop(t, &kw);
 	kx_buf_free(&aad);
 	return r;
 }
@@ -2367,8 +2565,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			mech.ulParameterLen = sizeof(oaep_sha256);
 		} else {
 			if ((r = kek_info(t, wh, v->alg ==
-			    KX_WRAP_AES_KWP_CMAC_BOUND ? CKA_DERIVE :
-			    CKA_UNWRAP, tk->length_bits, &bits, klabel,
+			    KX_WRAP_AES_KWP_CMAC_BOUND ? 0 : CKA_UNWRAP, tk->length_bits, &bits, klabel,
 			    sizeof(klabel), d)) != KX_OK ||
 			    (r = check_token_kek(t, doc, tk, wh, bits, d)) !=
 			    KX_OK)
@@ -2429,11 +2626,10 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 /*
  * The profile (in *docp, *kp) and template (m, without CKA_VALUE) of a
  * ceremony's transport key of alg, len bytes, KCV kcv[n] (method km):
- * wraps and unwraps, never leaves the token; an AES one also derives
- * (CKA_DERIVE), as the aes-kwp-cmac-bound form derives its KBEK and KBAK
- * from it in the token (CKM_AES_ECB_ENCRYPT_DATA: only session keys of
- * that form's derivation data are made, and C_UnwrapKey under the key
- * gives no less).  im->before lists the
+ * wraps and unwraps, never leaves the token; an AES one is made with
+ * CKA_DERIVE only for kwpc_setup, which derives the KBEK and KBAK of the
+ * aes-kwp-cmac-bound form from it once and then clears CKA_DERIVE (a
+ * transport key never keeps it: an AES-ECB oracle).  im->before lists the
  * objects the session sees (for a rollback); the caller frees it and
  * *docp.
  */
@@ -2506,6 +2702,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	 */
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
+	t->bound[0] = '\0';
 	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
 		*how = "C_CreateObject";
 		r = check_new(t, doc, k, h, d);
@@ -2517,6 +2714,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		*how = "C_UnwrapKey under a one-time session key";
 		r = put_clear(&im, doc, 0, key, d);
 	}
+	if (r == KX_OK && alg == KX_ALG_AES)
+		r = kwpc_setup(t, k->prof.id, k->prof.length_bits, d);
 	if (r != KX_OK)
 		rollback(&im);
 out:
@@ -2571,6 +2770,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
+	t->bound[0] = '\0';
 	memset(&m, 0, sizeof(m));
 	if (nv < 2 || nv > 255 || ci[0].method != KX_SPLIT_XOR)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only 2..255 XOR "
@@ -2643,7 +2843,11 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		}
 	}
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
-	r = check_new(t, doc, k, base, d);
+	if ((r = check_new(t, doc, k, base, d)) == KX_OK) {
+		base = CK_INVALID_HANDLE;	/* kwpc_setup may replace it */
+		if (ci[0].alg == KX_ALG_AES)
+			r = kwpc_setup(t, k->prof.id, k->prof.length_bits, d);
+	}
 out:
 	if (r != KX_OK && base != CK_INVALID_HANDLE)
 		t->f->C_DestroyObject(t->s, base);
@@ -2659,6 +2863,12 @@ const char *
 kx_p11_how(const kx_p11 *t)
 {
 	return t != NULL && t->how != NULL ? t->how : "-";
+}
+
+const char *
+kx_p11_bound_setup(const kx_p11 *t)
+{
+	return t != NULL && t->bound[0] != '\0' ? t->bound : "-";
 }
 
 int

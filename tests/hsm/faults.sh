@@ -184,9 +184,13 @@ grep -q "^combined key stored in token iss as a transport key .*: KCV $want (gp-
     bad "a value other than the first component created: $(cat "$T/x.log")"
 tkfp=$(openssl dgst -sha256 -r tk.bin | cut -c1-16)
 grep -q "sha256=$tkfp" "$T/x.log" && bad "C_CreateObject carried the combined key"
-[ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "combine --to in the token: not one new object"
+# three new objects: the key, its KBEK and KBAK (derived from it once,
+# then CKA_DERIVE cleared: reviewer finding D2)
+[ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "combine --to in the token: not three new objects"
+grep -q '^transport key in token iss: KBEK tkx.kbek (wrap, unwrap) and KBAK tkx.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tkx and the key made not modifiable (C_CopyObject)$' \
+    xor.out || bad "combine --to in the token: no KBEK/KBAK line: $(cat xor.out)"
 kx_hsm_show iss tkx > tkx.list
-grep -q 'Usage: *wrap, unwrap, derive$' tkx.list || bad "tkx usage: $(cat tkx.list)"
+grep -q 'Usage: *wrap, unwrap$' tkx.list || bad "tkx usage: $(cat tkx.list)"
 grep -q 'extractable' tkx.list && bad "tkx is extractable: $(cat tkx.list)"
 kx_hsm_tool iss --write-object k128.bin --type secrkey --key-type AES:16 \
     --label open128 --id 31 --extractable >/dev/null 2>&1
@@ -239,6 +243,16 @@ has xor-wrong '^kmsxchg: combine: token iss unchanged'
 [ "$(grep -c '^C_DestroyObject -> rv=0x0$' "$T/x.log")" = 3 ] ||
     bad "xor-wrong: objects not destroyed: $(cat "$T/x.log")"
 kx_hsm_show iss tk3 | grep -q . && bad "a key tk3 is in iss"
+# (D2) the token full while KBEK and KBAK are derived (after 1 object:
+# at KBEK) or the key is sealed (after 3: at the C_CopyObject): one
+# error, the key and the pair destroyed, the token unchanged
+for n in 1 3; do
+	expect pair-full-$n 2 env KX_FAULT_FULL_AFTER=$n $KX combine $P \
+	    --to 'pkcs11:token=iss;object=tk4' tkc.1 tkc.2 tkc.3
+	has pair-full-$n 'token iss is full \(CKR_DEVICE_MEMORY\): no room for tk4'
+	has pair-full-$n '^kmsxchg: combine: token iss unchanged'
+	[ "$(kx_hsm_count iss)" = "$ni" ] || bad "pair-full-$n: iss changed"
+done
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "faults: all checks passed"

@@ -17,3 +17,10 @@ tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS) $(LIBCRYPTO_CFLAGS)
 tests_hsm_faultp11_la_LIBADD = $(LIBCRYPTO_LIBS)
 tests_hsm_faultp11_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath '$(abs_builddir)/tests/hsm'
+
+# p11probe: what a token user with the PIN can do with a key (the ECB
+# oracle of CKM_AES_ECB_ENCRYPT_DATA, setting CKA_DERIVE or CKA_DECRYPT,
+# reading CKA_VALUE), independent of libkmsxchg (tests/hsm/p11probe.c).
+check_PROGRAMS += tests/hsm/p11probe
+tests_hsm_p11probe_SOURCES = tests/hsm/p11probe.c
+tests_hsm_p11probe_CPPFLAGS = $(P11KIT_CFLAGS)
