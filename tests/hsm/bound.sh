@@ -218,6 +218,20 @@ grep -q 'Access: *sensitive, extractable' dst.list ||
 grep -q 'ID: *0a' dst.list || bad "id: $(cat dst.list)"
 [ "$(token_kcv iss 0a)" = "$KCV" ] || bad "pkcs11-tool: KCV in iss is not $KCV"
 
+# 4b. (D2) a value the token code wrote before D2 (it derived KBEK and
+# KBAK per export, commit ad7a377; tests/hsm/pre-d2.xml, the same TK and
+# master) imports unchanged under the stored pair: the derivation did
+# not change
+ni=$(kx_hsm_count iss)
+$KX import $P --to 'pkcs11:token=iss;object=pre-d2;id=%0B' \
+    --kek 'pkcs11:token=iss;object=tk' --now 2026-02-01 \
+    "$SRC/tests/hsm/pre-d2.xml" > pre.out 2> pre.err ||
+    bad "pre-D2 import: $(cat pre.err)"
+grep -q "^imported master into token iss: aes-kwp-cmac-bound value, bound to its profile and verified; tag verified and unwrapped in the token (C_Verify, C_UnwrapKey); KCV $KCV matches" \
+    pre.out || bad "pre-D2 import status: $(cat pre.out)"
+[ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "pre-D2 import: not one new object"
+[ "$(token_kcv iss 0b)" = "$KCV" ] || bad "pre-D2 import: KCV in iss is not $KCV"
+
 # 5. token -> file KEK: the same value opens in process
 $KX import --kek file:t.key --kek-alg aes --now 2026-02-01 \
     --insecure-clear-output=clear --insecure-clear-production m.xml \

@@ -6,7 +6,7 @@
 KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh tests/hsm/bound.sh \
 	tests/hsm/demo-tokens.sh
 TESTS += $(KX_HSM_TESTS)
-EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh
+EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh tests/hsm/pre-d2.xml
 
 # faultp11.so: a fault-injecting PKCS#11 module for the tests only (it
 # forwards to SoftHSM; tests/hsm/faultp11.c).  -rpath makes libtool build
