@@ -10,11 +10,12 @@
  *
  * Keys leave and enter a token wrapped and bound: aes-kwp-cmac-bound
  * (crypto/kwpcmac.c, kmsxchg(5)) is computed in the token on export
- * (C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA gives session keys KBEK and KBAK
- * from the transport key, C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK,
- * C_Sign CKM_AES_CMAC under KBAK) and checked in the token on import
- * (C_Verify before C_UnwrapKey): no clear value in process.  aes-kwp
- * (unbound) only where asked for by name.
+ * (C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK, C_Sign CKM_AES_CMAC under
+ * KBAK) and checked in the token on import (C_Verify before
+ * C_UnwrapKey): no clear value in process.  KBEK and KBAK are token
+ * objects derived once from the transport key when it enters the token
+ * (kwpc_setup), which then loses CKA_DERIVE (no AES-ECB oracle under it).
+ * aes-kwp (unbound) only where asked for by name.
  *
  * Clear values: never for a key that stays in a token.  The only clear
  * values in process are (a) a pkcs11: key source the token itself lets
