@@ -1147,6 +1147,16 @@ const char *kx_p11_how(const kx_p11 *t);
  * on the key (made not modifiable where the token copies it).
  */
 const char *kx_p11_bound_setup(const kx_p11 *t);
+/*
+ * Mend an AES transport key set up before its KBEK and KBAK were stored
+ * (it still has CKA_DERIVE, an AES-ECB oracle for every token user): the
+ * one secret key t's URI names gets the pair derived once beside it and
+ * then CKA_DERIVE cleared, as kx_p11_store does (kx_p11_bound_setup says
+ * what was done).  Refused (KX_EPOLICY) for a key without CKA_DERIVE,
+ * (KX_EINPUT) where a key of the pair's labels exists.  On failure the
+ * token is as it was.
+ */
+int kx_p11_seal(kx_p11 *t, kx_diag *d) KX_WUR;
 /* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */
 int kx_p11_has_xor(kx_p11 *t);
 

@@ -299,6 +299,38 @@ out:
 }
 
 int
+cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po)
+{
+	size_t before = 0, after = 0;
+	kx_p11 *t = NULL;
+	kx_diag *d;
+	int r, ex;
+
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	cli_audit_set(cli, KX_AF_OUTPUT, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_count(t, &before, d)) == KX_OK)
+		r = kx_p11_seal(t, d);
+	if (r != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
+			cli_error(cli, "token %s unchanged (%zu objects)",
+			    kx_p11_label(t), before);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	fprintf(cli->out, "transport key in token %s: %s\n", kx_p11_label(t),
+	    kx_p11_bound_setup(t));
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}
+
+int
 cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
     kx_secret **key, enum kx_alg *alg, char *note, size_t nsize)
 {

@@ -1221,6 +1221,24 @@ struct kwpc {
 	CK_OBJECT_HANDLE kbek, kbak;
 };
 
+/*
+ * The usages a transport key of the bound form must not have: each is an
+ * AES-ECB encryption oracle under it (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_ECB,
+ * a one-block CBC-MAC such as CKM_AES_MAC); a sealed key has none of
+ * them, nor CKA_DECRYPT or CKA_VERIFY (kwpc_seal: wrap and unwrap only).
+ */
+static const struct {
+	CK_ATTRIBUTE_TYPE type;
+	const char *name, *mech;
+} oracle[] = {
+	{ CKA_DERIVE, "CKA_DERIVE", "CKM_AES_ECB_ENCRYPT_DATA" },
+	{ CKA_ENCRYPT, "CKA_ENCRYPT", "CKM_AES_ECB" },
+	{ CKA_SIGN, "CKA_SIGN", "a one-block CBC-MAC" },
+	{ CKA_DECRYPT, "CKA_DECRYPT", "-" },
+	{ CKA_VERIFY, "CKA_VERIFY", "-" },
+};
+#define NSEAL (sizeof(oracle) / sizeof(oracle[0]))
+
 static const char *const kwpc_suffix[2] = { ".kbek", ".kbak" };
 
 /* The label and id of the KBEK (0) and KBAK (1) of transport key wh. */
@@ -1313,16 +1331,20 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    t->label, lack, what);
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
 		return r;
-	if (get_bool(t, wh, CKA_DERIVE) == 1)
-		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
-		    "CKA_DERIVE set (with CKM_AES_ECB_ENCRYPT_DATA an AES-ECB "
-		    "oracle under it for every token user, which gives KBEK "
-		    "and KBAK): not used for aes-kwp-cmac-bound; combine the "
-		    "transport key into the token again (combine --to "
-		    "pkcs11:, a new label), which stores KBEK and KBAK once "
-		    "and clears CKA_DERIVE%s",
-		    nm.kek, t->label, imp ? "" : " (or export with --wrap "
-		    "aes-kwp, NOT bound)");
+	/* an AES-ECB oracle under the KEK gives KBEK and KBAK in clear */
+	for (p = 0; p < 3; p++)
+		if (get_bool(t, wh, oracle[p].type) == 1)
+			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
+			    "token %s has %s set (with %s an AES-ECB oracle "
+			    "under it for every token user, which gives KBEK "
+			    "and KBAK): not used for aes-kwp-cmac-bound; %s%s",
+			    nm.kek, t->label, oracle[p].name, oracle[p].mech,
+			    p == 0 ? "mend it with kmsxchg seal, which stores "
+			    "KBEK and KBAK once and leaves the key wrap and "
+			    "unwrap only" : "a transport key of this form wraps "
+			    "and unwraps only: combine it into the token again "
+			    "(combine --to pkcs11:, a new label)", imp ? "" :
+			    " (or export with --wrap aes-kwp, NOT bound)");
 	for (p = 0; p < 2; p++) {
 		tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
 		tm[1] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
@@ -1365,23 +1387,28 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 }
 
 /*
- * Seal transport key *wh: CKA_DERIVE false and not modifiable, by a copy
+ * Seal transport key *wh: wrap and unwrap only (CKA_DERIVE, CKA_ENCRYPT,
+ * CKA_DECRYPT, CKA_SIGN, CKA_VERIFY false) and not modifiable, by a copy
  * (C_CopyObject; the original destroyed, *wh the copy); a token that
- * will not copy gets CKA_DERIVE cleared in place and t->bound says the
+ * will not copy gets the usages cleared in place and t->bound says the
  * key stays modifiable.  Read back either way.
  */
 static int
 kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 {
 	CK_BBOOL fa = CK_FALSE;
-	CK_ATTRIBUTE ct[2] = { { CKA_DERIVE, &fa, sizeof(fa) },
-	    { CKA_MODIFIABLE, &fa, sizeof(fa) } };
+	CK_ATTRIBUTE ct[NSEAL + 1];
 	CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE;
 	char b[24];
 	CK_RV rv;
+	size_t i;
 	int copied;
 
-	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, 2, &nh)) == CKR_OK) {
+	for (i = 0; i < NSEAL; i++)
+		ct[i] = (CK_ATTRIBUTE){ oracle[i].type, &fa, sizeof(fa) };
+	ct[NSEAL] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
+	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, NSEAL + 1, &nh)) ==
+	    CKR_OK) {
 		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
 			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
 			    "the transport key before its sealed copy");
@@ -1390,36 +1417,40 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 	} else if (rv == CKR_DEVICE_MEMORY) {
 		return full_fail(d, t, kek);
 	} else {
-		if ((rv = t->f->C_SetAttributeValue(t->s, *wh, ct, 1)) !=
+		if ((rv = t->f->C_SetAttributeValue(t->s, *wh, ct, NSEAL)) !=
 		    CKR_OK)
 			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: CKA_DERIVE "
 			    "of transport key %s cannot be cleared (%s)",
 			    t->label, kek, rvname(rv, b));
 		copied = 0;
 	}
-	if (get_bool(t, *wh, CKA_DERIVE) != 0 ||
-	    (copied && get_bool(t, *wh, CKA_MODIFIABLE) != 0))
+	for (i = 0; i < NSEAL; i++)
+		if (get_bool(t, *wh, oracle[i].type) != 0)
+			return KX_FAIL(d, KX_EINTERNAL, "token %s: transport "
+			    "key %s still has %s after it was cleared",
+			    t->label, kek, oracle[i].name);
+	if (copied && get_bool(t, *wh, CKA_MODIFIABLE) != 0)
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
-		    "still has CKA_DERIVE%s after it was cleared", t->label,
-		    kek, copied ? " or CKA_MODIFIABLE" : "");
+		    "is still modifiable after its sealed copy", t->label, kek);
 	snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
-	    strlen(t->bound), "; CKA_DERIVE cleared on %s%s", kek, copied ?
-	    " and the key made not modifiable (C_CopyObject)" : " (the token "
-	    "would not copy the key, so it stays modifiable: a token user "
-	    "could set CKA_DERIVE again)");
+	    strlen(t->bound), "; CKA_DERIVE cleared on %s, which wraps and "
+	    "unwraps only%s", kek, copied ? ", and the key made not "
+	    "modifiable (C_CopyObject)" : " (the token would not copy the "
+	    "key, so it stays modifiable: a token user could set CKA_DERIVE "
+	    "again)");
 	return KX_OK;
 }
 
 /*
- * A transport key made in the token just now (label lbl, AES, bits, with
- * CKA_DERIVE for this only): its KBEK and KBAK derived into token
- * objects, then the key sealed (kwpc_seal).  A token without the
+ * Transport key wh (AES, bits, with CKA_DERIVE for this only; made just
+ * now, or an older one kx_p11_seal mends): its KBEK and KBAK derived into
+ * token objects, then the key sealed (kwpc_seal).  A token without the
  * mechanisms gets no pair (a warning: the bound form is not available
  * under that key) and the key is sealed all the same.  On failure the
  * caller rolls back every object made.
  */
 static int
-kwpc_setup(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
+kwpc_setup(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
@@ -1427,14 +1458,13 @@ kwpc_setup(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
 	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
 	CK_KEY_DERIVATION_STRING_DATA sd;
 	CK_MECHANISM mech = { CKM_AES_ECB_ENCRYPT_DATA, &sd, sizeof(sd) };
-	CK_ATTRIBUTE tm[20], ft[2];
+	CK_ATTRIBUTE tm[20];
 	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_UNWRAP },
 	    { CKA_SIGN, CKA_VERIFY } };
-	CK_OBJECT_HANDLE wh, h;
+	CK_OBJECT_HANDLE h;
 	uint8_t dd[KXI_KWPC_DD_MAX];
 	struct kwpc_names nm;
-	struct handles f;
-	const char *lack, *what;
+	const char *lack, *what, *lbl;
 	unsigned p;
 	size_t i, ui;
 	CK_RV rv;
@@ -1442,18 +1472,9 @@ kwpc_setup(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
 	int r;
 
 	t->bound[0] = '\0';
-	ft[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
-	ft[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)lbl, strlen(lbl) };
-	if ((r = find(t, ft, 2, &f, d)) != KX_OK)
-		return r;
-	wh = f.n == 1 ? f.v[0] : CK_INVALID_HANDLE;
-	free(f.v);
-	if (wh == CK_INVALID_HANDLE)
-		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
-		    "key %s is not found once by its label (%zu)", t->label,
-		    lbl, f.n);
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
 		return r;
+	lbl = nm.kek;
 	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
 	    (lack = kwpc_lacks(t, 0, &what)) != NULL ||
 	    (lack = kwpc_lacks(t, 1, &what)) != NULL) {
@@ -1506,6 +1527,28 @@ kwpc_setup(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
 	    "beside it (sensitive, not extractable, not modifiable)",
 	    nm.label[0], nm.label[1]);
 	return kwpc_seal(t, &wh, lbl, d);
+}
+
+/* kwpc_setup of the transport key labelled lbl, made just now. */
+static int
+kwpc_setup_new(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE ft[2] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_LABEL, (void *)lbl, strlen(lbl) } };
+	CK_OBJECT_HANDLE wh;
+	struct handles f;
+	int r;
+
+	if ((r = find(t, ft, 2, &f, d)) != KX_OK)
+		return r;
+	wh = f.n == 1 ? f.v[0] : CK_INVALID_HANDLE;
+	free(f.v);
+	if (wh == CK_INVALID_HANDLE)
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
+		    "key %s is not found once by its label (%zu)", t->label,
+		    lbl, f.n);
+	return kwpc_setup(t, wh, bits, d);
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -2716,7 +2759,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		r = put_clear(&im, doc, 0, key, d);
 	}
 	if (r == KX_OK && alg == KX_ALG_AES)
-		r = kwpc_setup(t, k->prof.id, k->prof.length_bits, d);
+		r = kwpc_setup_new(t, k->prof.id, k->prof.length_bits, d);
 	if (r != KX_OK)
 		rollback(&im);
 out:
@@ -2847,7 +2890,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	if ((r = check_new(t, doc, k, base, d)) == KX_OK) {
 		base = CK_INVALID_HANDLE;	/* kwpc_setup may replace it */
 		if (ci[0].alg == KX_ALG_AES)
-			r = kwpc_setup(t, k->prof.id, k->prof.length_bits, d);
+			r = kwpc_setup_new(t, k->prof.id,
+			    k->prof.length_bits, d);
 	}
 out:
 	if (r != KX_OK && base != CK_INVALID_HANDLE)
@@ -2870,6 +2914,63 @@ const char *
 kx_p11_bound_setup(const kx_p11 *t)
 {
 	return t != NULL && t->bound[0] != '\0' ? t->bound : "-";
+}
+
+int
+kx_p11_seal(kx_p11 *t, kx_diag *d)
+{
+	struct import im = { 0 };
+	struct kwpc_names nm;
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE ft[2];
+	CK_OBJECT_HANDLE wh;
+	CK_KEY_TYPE kt = 0;
+	CK_ULONG vl = 0;
+	struct handles f;
+	unsigned p;
+	int r;
+
+	if (t == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	t->bound[0] = '\0';
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: transport keys "
+		    "are secret keys (the URI says type=%s)", t->label,
+		    t->uri->type_text);
+	if ((r = find_one(t, t->uri, "transport key", &wh, d)) != KX_OK ||
+	    (r = kwpc_names(t, wh, &nm, d)) != KX_OK)
+		return r;
+	if (get_ulong(t, wh, CKA_KEY_TYPE, &kt) != 0 || kt != CKK_AES ||
+	    get_ulong(t, wh, CKA_VALUE_LEN, &vl) != 0 || (vl != 16 &&
+	    vl != 24 && vl != 32))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
+		    "%s: not an AES key of a length the token records (the "
+		    "aes-kwp-cmac-bound form is AES only)", nm.kek, t->label);
+	for (p = 0; p < 2; p++) {
+		ft[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+		ft[1] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
+		    strlen(nm.label[p]) };
+		if ((r = find(t, ft, 2, &f, d)) != KX_OK)
+			return r;
+		free(f.v);
+		if (f.n > 0)
+			return KX_FAIL(d, KX_EINPUT, "token %s already holds a "
+			    "secret key labelled %s: transport key %s is not "
+			    "sealed twice", t->label, nm.label[p], nm.kek);
+	}
+	if (get_bool(t, wh, CKA_DERIVE) != 1)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
+		    "no CKA_DERIVE, so its KBEK and KBAK cannot be derived in "
+		    "the token: combine it into the token again (combine --to "
+		    "pkcs11:, a new label)", nm.kek, t->label);
+	im.t = t;
+	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK)
+		return r;
+	if ((r = kwpc_setup(t, wh, (unsigned)vl * 8, d)) != KX_OK)
+		rollback(&im);
+	free(im.before.v);
+	return r;
 }
 
 int

@@ -70,7 +70,7 @@ for tok in mfr iss; do
 done
 grep -q 'as a transport key (wrap, unwrap; sensitive, not extractable)' \
     combine-iss.out || bad "combine: $(cat combine-iss.out)"
-grep -q '^transport key in token iss: KBEK tk.kbek (wrap, unwrap) and KBAK tk.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tk and the key made not modifiable (C_CopyObject)$' \
+grep -q '^transport key in token iss: KBEK tk.kbek (wrap, unwrap) and KBAK tk.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tk, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
     combine-iss.out || bad "combine: no KBEK/KBAK line: $(cat combine-iss.out)"
 
 # 0. (D2) no AES-ECB oracle: pkcs11-tool reads the flags back ...
@@ -275,11 +275,13 @@ $KX show $P 'pkcs11:token=iss;object=ISD%20SCP03%20ENC%20key' > fid.show 2>&1 ||
     bad "show by label: $(cat fid.show)"
 grep -q "^  key ISD SCP03 ENC key aes/128 " fid.show || bad "show: $(cat fid.show)"
 
-# 7. (D2) a transport key without the stored pair, or with CKA_DERIVE:
-# one clear line, nothing made, nothing derived.  "plain" has neither
-# CKA_DERIVE nor a pair; "old" is the transport key as an older combine
-# left it (CKA_DERIVE set: p11probe, a token user, sets it on a copy
-# pkcs11-tool wrote and shows the oracle open: the probe can see one)
+# 7. (D2) a transport key without the stored pair, or with CKA_DERIVE
+# or CKA_ENCRYPT: one clear line, nothing made, nothing derived.  "tk2"
+# is combined, then its KBEK deleted; "plain" (pkcs11-tool's) has
+# CKA_ENCRYPT (C_Encrypt CKM_AES_ECB: the same oracle) and no pair;
+# "old" is the transport key as an older combine left it (CKA_DERIVE set:
+# p11probe, a token user, sets it on a copy pkcs11-tool wrote and shows
+# the oracle open: the probe can see one)
 for tok in mfr iss; do
 	kx_hsm_tool $tok --write-object tk.bin --type secrkey \
 	    --key-type AES:32 --label old --id 02 >/dev/null 2>&1
@@ -290,27 +292,68 @@ for tok in mfr iss; do
 done
 kx_hsm_show iss old > old.list
 grep -q 'Usage: .*derive' old.list || bad "old has no CKA_DERIVE: $(cat old.list)"
+for tok in mfr iss; do
+	$KX combine $P --to "pkcs11:token=$tok;object=tk2" tkc.1 tkc.2 tkc.3 \
+	    > combine2-$tok.out 2>&1 || bad "combine tk2 $tok: $(cat combine2-$tok.out)"
+	kx_hsm_tool $tok --delete-object --type secrkey --label tk2.kbek \
+	    >/dev/null 2>&1 || bad "pkcs11-tool --delete-object tk2.kbek"
+done
 nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
-nopair_re='^pkcs11:token=mfr;object=master: error: transport key plain in token mfr has no KBEK \(plain\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once \(or export with --wrap aes-kwp, NOT bound\)$'
+nopair_re='^pkcs11:token=mfr;object=master: error: transport key tk2 in token mfr has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once \(or export with --wrap aes-kwp, NOT bound\)$'
 expect no-pair 1 "$nopair_re" $KX export $P \
     --from 'pkcs11:token=mfr;object=master' \
-    --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o nd.xml
+    --kek 'pkcs11:token=mfr;object=tk2' --kek-id TK1 -o nd.xml
 [ -e nd.xml ] && bad "no-pair: a document was written"
-expect no-pair-import 1 'error: transport key plain in token iss has no KBEK \(plain\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once$' \
+expect no-pair-import 1 'error: transport key tk2 in token iss has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once$' \
     $KX import $P --to 'pkcs11:token=iss;object=again' \
-    --kek 'pkcs11:token=iss;object=plain' --now 2026-02-01 f.xml
-derive_re='^pkcs11:token=mfr;object=master: error: transport key old in token mfr has CKA_DERIVE set \(with CKM_AES_ECB_ENCRYPT_DATA an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; combine the transport key into the token again \(combine --to pkcs11:, a new label\), which stores KBEK and KBAK once and clears CKA_DERIVE \(or export with --wrap aes-kwp, NOT bound\)$'
+    --kek 'pkcs11:token=iss;object=tk2' --now 2026-02-01 f.xml
+expect plain-encrypt 1 '^pkcs11:token=mfr;object=master: error: transport key plain in token mfr has CKA_ENCRYPT set \(with CKM_AES_ECB an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; a transport key of this form wraps and unwraps only: combine it into the token again \(combine --to pkcs11:, a new label\) \(or export with --wrap aes-kwp, NOT bound\)$' \
+    $KX export $P --from 'pkcs11:token=mfr;object=master' \
+    --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o pe.xml
+[ -e pe.xml ] && bad "plain-encrypt: a document was written"
+derive_re='^pkcs11:token=mfr;object=master: error: transport key old in token mfr has CKA_DERIVE set \(with CKM_AES_ECB_ENCRYPT_DATA an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only \(or export with --wrap aes-kwp, NOT bound\)$'
 expect old-derive 1 "$derive_re" $KX export $P \
     --from 'pkcs11:token=mfr;object=master' \
     --kek 'pkcs11:token=mfr;object=old' --kek-id TK1 -o od.xml
 [ -e od.xml ] && bad "old-derive: a document was written"
-expect old-derive-import 1 'error: transport key old in token iss has CKA_DERIVE set \(.*\): not used for aes-kwp-cmac-bound; combine the transport key into the token again \(combine --to pkcs11:, a new label\), which stores KBEK and KBAK once and clears CKA_DERIVE$' \
+expect old-derive-import 1 'error: transport key old in token iss has CKA_DERIVE set \(.*\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only$' \
     $KX import $P --to 'pkcs11:token=iss;object=again' \
     --kek 'pkcs11:token=iss;object=old' --now 2026-02-01 m.xml
 [ "$(kx_hsm_count mfr)" = "$nm" ] || bad "no-pair, old-derive: mfr changed"
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "no-pair, old-derive: iss changed"
 kx_hsm_show iss old > old2.list
 cmp -s old.list old2.list || bad "old changed: $(cat old2.list)"
+
+# 8. (D2) kmsxchg seal mends "old": its pair stored once, then the key
+# wraps and unwraps only and is not modifiable; the probe finds no
+# oracle; a value then imports under it.  A key already sealed, or one
+# that cannot derive, is refused with the token unchanged.
+$KX --audit a.log seal $P 'pkcs11:token=iss;object=old' > seal.out \
+    2> seal.err || bad "seal old: $(cat seal.err)"
+grep -q '"op":"seal".*"output":"pkcs11:token=iss;object=old".*"result":"ok"' a.log ||
+    bad "seal: audit record: $(cat a.log)"
+$KX audit verify a.log > av.out 2>&1 || bad "audit verify: $(cat av.out)"
+grep -q '^transport key in token iss: KBEK old.kbek (wrap, unwrap) and KBAK old.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on old, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
+    seal.out || bad "seal old: $(cat seal.out)"
+[ "$(kx_hsm_count iss)" = $((ni + 2)) ] || bad "seal old: not two new objects"
+kx_hsm_show iss old > old3.list
+grep -q 'Usage: *wrap, unwrap$' old3.list || bad "sealed old: $(cat old3.list)"
+"$PROBE" "$M" iss "$T/hsm/pin" old > probe-sealed.out 2>&1 ||
+    bad "p11probe sealed old: $(cat probe-sealed.out)"
+grep -q '^attrs old: derive=0 modifiable=0 sensitive=0 extractable=0 encrypt=0 decrypt=0 wrap=1 unwrap=1 sign=0 verify=0$' \
+    probe-sealed.out || bad "p11probe sealed old: $(cat probe-sealed.out)"
+grep -q '^oracle-after old: C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA -> CKR_KEY_FUNCTION_NOT_PERMITTED$' \
+    probe-sealed.out || bad "p11probe sealed old: $(cat probe-sealed.out)"
+$KX import $P --to 'pkcs11:token=iss;object=viaold;id=%0C' \
+    --kek 'pkcs11:token=iss;object=old' --now 2026-02-01 m.xml \
+    > sealimp.out 2> sealimp.err || bad "import under sealed old: $(cat sealimp.err)"
+[ "$(token_kcv iss 0c)" = "$KCV" ] || bad "import under sealed old: KCV is not $KCV"
+ni=$(kx_hsm_count iss)
+expect seal-twice 1 '^kmsxchg: seal: token iss already holds a secret key labelled tk\.kbek: transport key tk is not sealed twice$' \
+    $KX seal $P 'pkcs11:token=iss;object=tk'
+expect seal-plain 1 '^kmsxchg: seal: transport key plain in token iss has no CKA_DERIVE, so its KBEK and KBAK cannot be derived in the token: combine it into the token again \(combine --to pkcs11:, a new label\)$' \
+    $KX seal $P 'pkcs11:token=iss;object=plain'
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "seal refused: iss changed"
 # ... and the unbound form, asked for by name, still leaves (KX138)
 $KX export $P --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o kwp.xml \

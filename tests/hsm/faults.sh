@@ -187,7 +187,7 @@ grep -q "sha256=$tkfp" "$T/x.log" && bad "C_CreateObject carried the combined ke
 # three new objects: the key, its KBEK and KBAK (derived from it once,
 # then CKA_DERIVE cleared: reviewer finding D2)
 [ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "combine --to in the token: not three new objects"
-grep -q '^transport key in token iss: KBEK tkx.kbek (wrap, unwrap) and KBAK tkx.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tkx and the key made not modifiable (C_CopyObject)$' \
+grep -q '^transport key in token iss: KBEK tkx.kbek (wrap, unwrap) and KBAK tkx.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tkx, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
     xor.out || bad "combine --to in the token: no KBEK/KBAK line: $(cat xor.out)"
 kx_hsm_show iss tkx > tkx.list
 grep -q 'Usage: *wrap, unwrap$' tkx.list || bad "tkx usage: $(cat tkx.list)"
