@@ -28,6 +28,10 @@
  * key cannot be found or the token not opened.  A probe that succeeds
  * changes the key (that is the finding): use throwaway tokens only.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
