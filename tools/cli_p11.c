@@ -238,6 +238,21 @@ out:
 	return ex;
 }
 
+/* A change to token t failed (r): why, and whether the token is as it
+ * was (before objects).  Exit code. */
+static int
+change_failed(struct cli *cli, kx_p11 *t, kx_diag *d, int r,
+    const char *uri, size_t before)
+{
+	size_t after = 0;
+	int ex = cli_fail(cli, d, r, uri);
+
+	if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
+		cli_error(cli, "token %s unchanged (%zu objects)",
+		    kx_p11_label(t), before);
+	return ex;
+}
+
 int
 cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
     const char *name, const kx_component_info *ci, kx_secret *const *v,
@@ -245,7 +260,7 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 {
 	char hex[2 * 16 + 1];
 	const char *how = "-", *why;
-	size_t before = 0, after = 0, n = ci[0].key_kcv_len;
+	size_t before = 0, n = ci[0].key_kcv_len;
 	kx_secret *key = NULL;
 	kx_p11 *t = NULL;
 	kx_diag *d;
@@ -269,10 +284,7 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	}
 	kx_secret_free(key);
 	if (r != KX_OK) {
-		ex = cli_fail(cli, d, r, uri);
-		if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
-			cli_error(cli, "token %s unchanged (%zu objects)",
-			    kx_p11_label(t), before);
+		ex = change_failed(cli, t, d, r, uri, before);
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, uri);
@@ -301,7 +313,7 @@ out:
 int
 cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po)
 {
-	size_t before = 0, after = 0;
+	size_t before = 0;
 	kx_p11 *t = NULL;
 	kx_diag *d;
 	int r, ex;
@@ -314,10 +326,7 @@ cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po)
 	if ((r = kx_p11_count(t, &before, d)) == KX_OK)
 		r = kx_p11_seal(t, d);
 	if (r != KX_OK) {
-		ex = cli_fail(cli, d, r, uri);
-		if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
-			cli_error(cli, "token %s unchanged (%zu objects)",
-			    kx_p11_label(t), before);
+		ex = change_failed(cli, t, d, r, uri, before);
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, uri);

@@ -299,26 +299,27 @@ for tok in mfr iss; do
 	    >/dev/null 2>&1 || bad "pkcs11-tool --delete-object tk2.kbek"
 done
 nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
+# no_export NAME REGEX KEK: export of master under KEK (mfr) refused in
+# one line, no document; no_import NAME REGEX KEK DOC: likewise (iss)
+no_export() {
+	expect "$1" 1 "$2" $KX export $P --from 'pkcs11:token=mfr;object=master' \
+	    --kek "pkcs11:token=mfr;object=$3" --kek-id TK1 -o "$1.xml"
+	[ ! -e "$1.xml" ] || bad "$1: a document was written"
+}
+no_import() {
+	expect "$1" 1 "$2" $KX import $P --to 'pkcs11:token=iss;object=again' \
+	    --kek "pkcs11:token=iss;object=$3" --now 2026-02-01 "$4"
+}
 nopair_re='^pkcs11:token=mfr;object=master: error: transport key tk2 in token mfr has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once \(or export with --wrap aes-kwp, NOT bound\)$'
-expect no-pair 1 "$nopair_re" $KX export $P \
-    --from 'pkcs11:token=mfr;object=master' \
-    --kek 'pkcs11:token=mfr;object=tk2' --kek-id TK1 -o nd.xml
-[ -e nd.xml ] && bad "no-pair: a document was written"
-expect no-pair-import 1 'error: transport key tk2 in token iss has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once$' \
-    $KX import $P --to 'pkcs11:token=iss;object=again' \
-    --kek 'pkcs11:token=iss;object=tk2' --now 2026-02-01 f.xml
-expect plain-encrypt 1 '^pkcs11:token=mfr;object=master: error: transport key plain in token mfr has CKA_ENCRYPT set \(with CKM_AES_ECB an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; a transport key of this form wraps and unwraps only: combine it into the token again \(combine --to pkcs11:, a new label\) \(or export with --wrap aes-kwp, NOT bound\)$' \
-    $KX export $P --from 'pkcs11:token=mfr;object=master' \
-    --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o pe.xml
-[ -e pe.xml ] && bad "plain-encrypt: a document was written"
+no_export no-pair "$nopair_re" tk2
+no_import no-pair-import 'error: transport key tk2 in token iss has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once$' \
+    tk2 f.xml
+no_export plain-encrypt '^pkcs11:token=mfr;object=master: error: transport key plain in token mfr has CKA_ENCRYPT set \(with CKM_AES_ECB an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; a transport key of this form wraps and unwraps only: combine it into the token again \(combine --to pkcs11:, a new label\) \(or export with --wrap aes-kwp, NOT bound\)$' \
+    plain
 derive_re='^pkcs11:token=mfr;object=master: error: transport key old in token mfr has CKA_DERIVE set \(with CKM_AES_ECB_ENCRYPT_DATA an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only \(or export with --wrap aes-kwp, NOT bound\)$'
-expect old-derive 1 "$derive_re" $KX export $P \
-    --from 'pkcs11:token=mfr;object=master' \
-    --kek 'pkcs11:token=mfr;object=old' --kek-id TK1 -o od.xml
-[ -e od.xml ] && bad "old-derive: a document was written"
-expect old-derive-import 1 'error: transport key old in token iss has CKA_DERIVE set \(.*\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only$' \
-    $KX import $P --to 'pkcs11:token=iss;object=again' \
-    --kek 'pkcs11:token=iss;object=old' --now 2026-02-01 m.xml
+no_export old-derive "$derive_re" old
+no_import old-derive-import 'error: transport key old in token iss has CKA_DERIVE set \(.*\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only$' \
+    old m.xml
 [ "$(kx_hsm_count mfr)" = "$nm" ] || bad "no-pair, old-derive: mfr changed"
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "no-pair, old-derive: iss changed"
 kx_hsm_show iss old > old2.list
