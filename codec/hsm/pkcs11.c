@@ -1209,13 +1209,14 @@ read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
  * same derivation data as in process, into token objects beside it,
  * sensitive, not extractable, not modifiable: KBEK may only wrap and
  * unwrap, KBAK only sign and verify (CKM_AES_CMAC).  Each is labelled
- * and identified as the transport key with a suffix (KWPC_SUFFIX: its
+ * and identified as the transport key with a suffix (kwpc_suffix: its
  * CKA_LABEL and CKA_ID followed by ".kbek" or ".kbak").  The transport
- * key then loses CKA_DERIVE and becomes not modifiable (a copy with
- * C_CopyObject, the original destroyed), so no token user can derive an
- * AES-ECB oracle under it.  Export and import find the pair (kwpc_find)
- * and never derive; a transport key that still has CKA_DERIVE is
- * refused for the bound form.
+ * key then loses CKA_DERIVE (and any usage but wrap and unwrap) and
+ * becomes not modifiable (a copy with C_CopyObject, the original
+ * destroyed: kwpc_seal), so no token user gets an AES-ECB oracle under
+ * it.  Export and import find the pair (kwpc_find) and never derive; a
+ * transport key that can still derive, encrypt or sign is refused for
+ * the bound form; kx_p11_seal mends one an older version set up.
  */
 struct kwpc {
 	CK_OBJECT_HANDLE kbek, kbak;
@@ -1303,9 +1304,10 @@ kwpc_lacks(kx_p11 *t, int op, const char **what)
  * The KBEK and KBAK of transport key wh (AES, bits) for export (imp 0:
  * wrap, sign) or import (1: unwrap, verify): the one object of each
  * name, sensitive, not extractable, of the right length and usage.
- * Refused while wh has CKA_DERIVE (an encryption oracle that yields
- * both), and where they are missing: one line each saying how to mend
- * it.  They stay in the token (the caller destroys nothing).
+ * Refused while wh has CKA_DERIVE, CKA_ENCRYPT or CKA_SIGN (an AES-ECB
+ * oracle that yields both), and where they are missing: one line each
+ * saying how to mend it.  They stay in the token (the caller destroys
+ * nothing).
  */
 static int
 kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
@@ -1331,6 +1333,11 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    t->label, lack, what);
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
 		return r;
+	if (get_bool(t, wh, CKA_EXTRACTABLE) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
+		    "extractable (or does not say): its value can leave the "
+		    "token, so it is not used for aes-kwp-cmac-bound",
+		    nm.kek, t->label);
 	/* an AES-ECB oracle under the KEK gives KBEK and KBAK in clear */
 	for (p = 0; p < 3; p++)
 		if (get_bool(t, wh, oracle[p].type) == 1)
@@ -1388,26 +1395,30 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 
 /*
  * Seal transport key *wh: wrap and unwrap only (CKA_DERIVE, CKA_ENCRYPT,
- * CKA_DECRYPT, CKA_SIGN, CKA_VERIFY false) and not modifiable, by a copy
- * (C_CopyObject; the original destroyed, *wh the copy); a token that
+ * CKA_DECRYPT, CKA_SIGN, CKA_VERIFY false), sensitive and not
+ * modifiable, by a copy (C_CopyObject; the original destroyed, *wh the
+ * copy; CKA_SENSITIVE, only where it is false, since a token may refuse
+ * to set it again, before CKA_MODIFIABLE in the template); a token that
  * will not copy gets the usages cleared in place and t->bound says the
  * key stays modifiable.  Read back either way.
  */
 static int
 kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 {
-	CK_BBOOL fa = CK_FALSE;
-	CK_ATTRIBUTE ct[NSEAL + 1];
+	CK_BBOOL fa = CK_FALSE, tr = CK_TRUE;
+	CK_ATTRIBUTE ct[NSEAL + 2];
 	CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE;
 	char b[24];
 	CK_RV rv;
-	size_t i;
+	size_t i, n = NSEAL;
 	int copied;
 
 	for (i = 0; i < NSEAL; i++)
 		ct[i] = (CK_ATTRIBUTE){ oracle[i].type, &fa, sizeof(fa) };
-	ct[NSEAL] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
-	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, NSEAL + 1, &nh)) ==
+	if (get_bool(t, *wh, CKA_SENSITIVE) != 1)
+		ct[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+	ct[n++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
+	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, (CK_ULONG)n, &nh)) ==
 	    CKR_OK) {
 		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
 			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
@@ -1429,9 +1440,11 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 			return KX_FAIL(d, KX_EINTERNAL, "token %s: transport "
 			    "key %s still has %s after it was cleared",
 			    t->label, kek, oracle[i].name);
-	if (copied && get_bool(t, *wh, CKA_MODIFIABLE) != 0)
+	if (copied && (get_bool(t, *wh, CKA_MODIFIABLE) != 0 ||
+	    get_bool(t, *wh, CKA_SENSITIVE) != 1))
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
-		    "is still modifiable after its sealed copy", t->label, kek);
+		    "is still modifiable or not sensitive after its sealed "
+		    "copy", t->label, kek);
 	snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
 	    strlen(t->bound), "; CKA_DERIVE cleared on %s, which wraps and "
 	    "unwraps only%s", kek, copied ? ", and the key made not "
@@ -2609,8 +2622,9 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			mech.ulParameterLen = sizeof(oaep_sha256);
 		} else {
 			if ((r = kek_info(t, wh, v->alg ==
-			    KX_WRAP_AES_KWP_CMAC_BOUND ? 0 : CKA_UNWRAP, tk->length_bits, &bits, klabel,
-			    sizeof(klabel), d)) != KX_OK ||
+			    KX_WRAP_AES_KWP_CMAC_BOUND ? 0 : CKA_UNWRAP,
+			    tk->length_bits, &bits, klabel, sizeof(klabel),
+			    d)) != KX_OK ||
 			    (r = check_token_kek(t, doc, tk, wh, bits, d)) !=
 			    KX_OK)
 				return r;
@@ -2959,6 +2973,10 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 			    "secret key labelled %s: transport key %s is not "
 			    "sealed twice", t->label, nm.label[p], nm.kek);
 	}
+	if (get_bool(t, wh, CKA_EXTRACTABLE) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
+		    "extractable (or does not say): a key that can leave the "
+		    "token is not sealed", nm.kek, t->label);
 	if (get_bool(t, wh, CKA_DERIVE) != 1)
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
 		    "no CKA_DERIVE, so its KBEK and KBAK cannot be derived in "

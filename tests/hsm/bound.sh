@@ -341,7 +341,7 @@ kx_hsm_show iss old > old3.list
 grep -q 'Usage: *wrap, unwrap$' old3.list || bad "sealed old: $(cat old3.list)"
 "$PROBE" "$M" iss "$T/hsm/pin" old > probe-sealed.out 2>&1 ||
     bad "p11probe sealed old: $(cat probe-sealed.out)"
-grep -q '^attrs old: derive=0 modifiable=0 sensitive=0 extractable=0 encrypt=0 decrypt=0 wrap=1 unwrap=1 sign=0 verify=0$' \
+grep -q '^attrs old: derive=0 modifiable=0 sensitive=1 extractable=0 encrypt=0 decrypt=0 wrap=1 unwrap=1 sign=0 verify=0$' \
     probe-sealed.out || bad "p11probe sealed old: $(cat probe-sealed.out)"
 grep -q '^oracle-after old: C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA -> CKR_KEY_FUNCTION_NOT_PERMITTED$' \
     probe-sealed.out || bad "p11probe sealed old: $(cat probe-sealed.out)"
@@ -355,6 +355,15 @@ expect seal-twice 1 '^kmsxchg: seal: token iss already holds a secret key labell
 expect seal-plain 1 '^kmsxchg: seal: transport key plain in token iss has no CKA_DERIVE, so its KBEK and KBAK cannot be derived in the token: combine it into the token again \(combine --to pkcs11:, a new label\)$' \
     $KX seal $P 'pkcs11:token=iss;object=plain'
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "seal refused: iss changed"
+# an extractable transport key: neither sealed nor used bound
+kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label openkek --id 03 --extractable >/dev/null 2>&1
+ni=$(kx_hsm_count iss)
+expect seal-open 1 '^kmsxchg: seal: transport key openkek in token iss is extractable \(or does not say\): a key that can leave the token is not sealed$' \
+    $KX seal $P 'pkcs11:token=iss;object=openkek'
+no_import open-import 'error: transport key openkek in token iss is extractable \(or does not say\): its value can leave the token, so it is not used for aes-kwp-cmac-bound$' \
+    openkek m.xml
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "openkek refused: iss changed"
 # ... and the unbound form, asked for by name, still leaves (KX138)
 $KX export $P --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o kwp.xml \
