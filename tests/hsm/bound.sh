@@ -17,7 +17,10 @@
 # oracle under any of the three (C_DeriveKey refused) and cannot set
 # CKA_DERIVE or CKA_DECRYPT again.  A transport key that has CKA_DERIVE
 # (an older set-up; the probe shows its oracle open) or no stored pair
-# is refused in one line that says how to mend it.
+# is refused in one line that says how to mend it; kmsxchg seal mends the
+# former (pair derived once, the key left wrap and unwrap only, sensitive,
+# not modifiable); an extractable transport key is neither sealed nor
+# used bound.
 #
 # python3-cryptography is a hard requirement here (./bootstrap installs
 # it): missing, the test FAILS, it does not skip.
