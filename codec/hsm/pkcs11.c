@@ -1407,7 +1407,7 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 {
 	CK_BBOOL fa = CK_FALSE, tr = CK_TRUE;
 	CK_ATTRIBUTE ct[NSEAL + 2];
-	CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE;
+	CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE, h;
 	char b[24];
 	CK_RV rv;
 	size_t i, n = NSEAL;
@@ -1418,33 +1418,33 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 	if (get_bool(t, *wh, CKA_SENSITIVE) != 1)
 		ct[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
 	ct[n++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
+	/* the copy is checked before the original goes */
 	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, (CK_ULONG)n, &nh)) ==
-	    CKR_OK) {
-		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
-			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
-			    "the transport key before its sealed copy");
-		*wh = nh;
-		copied = 1;
-	} else if (rv == CKR_DEVICE_MEMORY) {
+	    CKR_DEVICE_MEMORY)
 		return full_fail(d, t, kek);
-	} else {
-		if ((rv = t->f->C_SetAttributeValue(t->s, *wh, ct, NSEAL)) !=
-		    CKR_OK)
-			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: CKA_DERIVE "
-			    "of transport key %s cannot be cleared (%s)",
-			    t->label, kek, rvname(rv, b));
-		copied = 0;
-	}
+	copied = rv == CKR_OK;
+	h = copied ? nh : *wh;
+	if (!copied && (rv = t->f->C_SetAttributeValue(t->s, h, ct, NSEAL)) !=
+	    CKR_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: CKA_DERIVE of "
+		    "transport key %s cannot be cleared (%s)", t->label, kek,
+		    rvname(rv, b));
 	for (i = 0; i < NSEAL; i++)
-		if (get_bool(t, *wh, oracle[i].type) != 0)
+		if (get_bool(t, h, oracle[i].type) != 0)
 			return KX_FAIL(d, KX_EINTERNAL, "token %s: transport "
 			    "key %s still has %s after it was cleared",
 			    t->label, kek, oracle[i].name);
-	if (copied && (get_bool(t, *wh, CKA_MODIFIABLE) != 0 ||
-	    get_bool(t, *wh, CKA_SENSITIVE) != 1))
+	if (copied && (get_bool(t, h, CKA_MODIFIABLE) != 0 ||
+	    get_bool(t, h, CKA_SENSITIVE) != 1))
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
 		    "is still modifiable or not sensitive after its sealed "
 		    "copy", t->label, kek);
+	if (copied) {
+		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
+			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
+			    "the transport key after its sealed copy");
+		*wh = nh;
+	}
 	snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
 	    strlen(t->bound), "; CKA_DERIVE cleared on %s, which wraps and "
 	    "unwraps only%s", kek, copied ? ", and the key made not "
