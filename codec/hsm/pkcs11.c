@@ -1278,6 +1278,32 @@ kwpc_names(kx_p11 *t, CK_OBJECT_HANDLE wh, struct kwpc_names *nm,
 	return KX_OK;
 }
 
+/* No secret key in the token holds a label of the pair nm names yet. */
+static int
+kwpc_free(kx_p11 *t, const struct kwpc_names *nm, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE ft[2];
+	struct handles f;
+	unsigned p;
+	int r;
+
+	for (p = 0; p < 2; p++) {
+		ft[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+		ft[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)nm->label[p],
+		    strlen(nm->label[p]) };
+		if ((r = find(t, ft, 2, &f, d)) != KX_OK)
+			return r;
+		free(f.v);
+		if (f.n > 0)
+			return KX_FAIL(d, KX_EINPUT, "token %s already holds a "
+			    "secret key labelled %s: the %s of transport key "
+			    "%s is not made twice", t->label, nm->label[p],
+			    p == 0 ? "KBEK" : "KBAK", nm->kek);
+	}
+	return KX_OK;
+}
+
 /*
  * The mechanisms the bound form needs of the token: derive (setup), or
  * CMAC and RFC 5649 to sign and wrap (export) or verify and unwrap
@@ -1485,7 +1511,8 @@ kwpc_setup(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
 	int r;
 
 	t->bound[0] = '\0';
-	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
+	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
+	    (r = kwpc_free(t, &nm, d)) != KX_OK)
 		return r;
 	lbl = nm.kek;
 	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
@@ -2935,13 +2962,9 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 {
 	struct import im = { 0 };
 	struct kwpc_names nm;
-	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
-	CK_ATTRIBUTE ft[2];
 	CK_OBJECT_HANDLE wh;
 	CK_KEY_TYPE kt = 0;
 	CK_ULONG vl = 0;
-	struct handles f;
-	unsigned p;
 	int r;
 
 	if (t == NULL)
@@ -2961,18 +2984,8 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
 		    "%s: not an AES key of a length the token records (the "
 		    "aes-kwp-cmac-bound form is AES only)", nm.kek, t->label);
-	for (p = 0; p < 2; p++) {
-		ft[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
-		ft[1] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
-		    strlen(nm.label[p]) };
-		if ((r = find(t, ft, 2, &f, d)) != KX_OK)
-			return r;
-		free(f.v);
-		if (f.n > 0)
-			return KX_FAIL(d, KX_EINPUT, "token %s already holds a "
-			    "secret key labelled %s: transport key %s is not "
-			    "sealed twice", t->label, nm.label[p], nm.kek);
-	}
+	if ((r = kwpc_free(t, &nm, d)) != KX_OK)
+		return r;
 	if (get_bool(t, wh, CKA_EXTRACTABLE) != 0)
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
 		    "extractable (or does not say): a key that can leave the "

@@ -353,7 +353,7 @@ $KX import $P --to 'pkcs11:token=iss;object=viaold;id=%0C' \
     > sealimp.out 2> sealimp.err || bad "import under sealed old: $(cat sealimp.err)"
 [ "$(token_kcv iss 0c)" = "$KCV" ] || bad "import under sealed old: KCV is not $KCV"
 ni=$(kx_hsm_count iss)
-expect seal-twice 1 '^kmsxchg: seal: token iss already holds a secret key labelled tk\.kbek: transport key tk is not sealed twice$' \
+expect seal-twice 1 '^kmsxchg: seal: token iss already holds a secret key labelled tk\.kbek: the KBEK of transport key tk is not made twice$' \
     $KX seal $P 'pkcs11:token=iss;object=tk'
 expect seal-plain 1 '^kmsxchg: seal: transport key plain in token iss has no CKA_DERIVE, so its KBEK and KBAK cannot be derived in the token: combine it into the token again \(combine --to pkcs11:, a new label\)$' \
     $KX seal $P 'pkcs11:token=iss;object=plain'
@@ -367,6 +367,15 @@ expect seal-open 1 '^kmsxchg: seal: transport key openkek in token iss is extrac
 no_import open-import 'error: transport key openkek in token iss is extractable \(or does not say\): its value can leave the token, so it is not used for aes-kwp-cmac-bound$' \
     openkek m.xml
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "openkek refused: iss changed"
+# a key already labelled as the pair would be: combine makes nothing
+kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label tk5.kbak --id 05 >/dev/null 2>&1
+ni=$(kx_hsm_count iss)
+expect pair-taken 1 'token iss already holds a secret key labelled tk5\.kbak: the KBAK of transport key tk5 is not made twice$' \
+    $KX combine $P --to 'pkcs11:token=iss;object=tk5' tkc.1 tkc.2 tkc.3
+grep -q '^kmsxchg: combine: token iss unchanged' pair-taken.err ||
+    bad "pair-taken: $(cat pair-taken.err)"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "pair-taken: iss changed"
 # ... and the unbound form, asked for by name, still leaves (KX138)
 $KX export $P --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o kwp.xml \
