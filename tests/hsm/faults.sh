@@ -253,6 +253,24 @@ for n in 1 3; do
 	has pair-full-$n '^kmsxchg: combine: token iss unchanged'
 	[ "$(kx_hsm_count iss)" = "$ni" ] || bad "pair-full-$n: iss changed"
 done
+# ... and seal likewise (KBEK made, full at KBAK; or full at the copy):
+# the pair and the copy destroyed, the old key as it was (CKA_DERIVE)
+kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label oldf --id 06 >/dev/null 2>&1
+"$KX_BUILDDIR/tests/hsm/p11probe" "$KX_P11_MODULE" iss "$T/hsm/pin" oldf \
+    > oldf.probe 2>&1 || bad "p11probe oldf: $(cat oldf.probe)"
+ni=$(kx_hsm_count iss)
+kx_hsm_show iss oldf > oldf.list
+grep -q 'Usage: .*derive' oldf.list || bad "oldf cannot derive: $(cat oldf.list)"
+for n in 1 2; do
+	expect seal-full-$n 2 env KX_FAULT_FULL_AFTER=$n $KX seal $P \
+	    'pkcs11:token=iss;object=oldf'
+	has seal-full-$n 'token iss is full \(CKR_DEVICE_MEMORY\): no room for oldf'
+	has seal-full-$n '^kmsxchg: seal: token iss unchanged'
+	[ "$(kx_hsm_count iss)" = "$ni" ] || bad "seal-full-$n: iss changed"
+	kx_hsm_show iss oldf > oldf2.list
+	cmp -s oldf.list oldf2.list || bad "seal-full-$n: oldf changed: $(cat oldf2.list)"
+done
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "faults: all checks passed"
