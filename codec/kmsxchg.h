@@ -1093,8 +1093,9 @@ int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
  * ephemeral session key (C_UnwrapKey) and wiped.  The template comes from
  * each profile; attributes the token refuses are findings, one each, and
  * fail the import.  Each KCV is checked in the token.  On any failure
- * every object made is destroyed.  Exactly one of kek_uri and kek; o may
- * be NULL.
+ * every object made is destroyed, and nothing else (objects other
+ * sessions made meanwhile stay; kx_p11_left).  Exactly one of kek_uri and
+ * kek; o may be NULL.
  */
 int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -1160,6 +1161,14 @@ const char *kx_p11_bound_setup(const kx_p11 *t);
  * token is as it was.
  */
 int kx_p11_seal(kx_p11 *t, kx_diag *d) KX_WUR;
+/*
+ * After a failed kx_p11_import, kx_p11_store, kx_p11_combine or
+ * kx_p11_seal: how many objects it made could not be destroyed, or may
+ * have been left half-made by the token where nothing identifies them as
+ * its own (0: it took out everything it made, and nothing else; other
+ * sessions may still have changed the token meanwhile).
+ */
+size_t kx_p11_left(const kx_p11 *t);
 /* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */
 int kx_p11_has_xor(kx_p11 *t);
 

@@ -6,4 +6,4 @@ TESTS += doc/example-build
 doc_example_build_SOURCES = doc/example-build.c
 doc_example_build_CPPFLAGS = -I$(srcdir)/codec
 doc_example_build_LDADD = codec/libkmsxchg.la
-EXTRA_DIST += doc/bound-wrap.md doc/hacking.md
+EXTRA_DIST += doc/bound-wrap.md doc/hacking.md doc/pkcs11.md

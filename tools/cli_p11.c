@@ -31,6 +31,38 @@ cli_is_p11(const char *s)
 	return s != NULL && strncmp(s, "pkcs11:", 7) == 0;
 }
 
+/*
+ * After a failed import or store into t (before: its objects at the
+ * start): one line on what the run left.  It takes out what it made and
+ * nothing else, so another session's objects stay: a count that differs
+ * is said, not taken for a failed rollback.
+ */
+static void
+p11_restored(struct cli *cli, kx_p11 *t, const char *what, size_t before)
+{
+	size_t after = 0, left = kx_p11_left(t);
+	int counted = kx_p11_count(t, &after, NULL) == KX_OK;
+
+	if (left > 0)
+		cli_error(cli, "%s%stoken %s could NOT be restored: %zu object%s "
+		    "this run made may remain (%zu objects before%s)",
+		    what ? what : "", what ? ": " : "", kx_p11_label(t), left,
+		    left == 1 ? "" : "s", before, counted ? "" : ", now unknown");
+	else if (counted && after == before)
+		cli_error(cli, "%s%stoken %s unchanged (%zu objects)",
+		    what ? what : "", what ? ": " : "", kx_p11_label(t), before);
+	else if (counted)
+		cli_error(cli, "%s%stoken %s unchanged by this run (every object "
+		    "it made is destroyed); %zu objects before, %zu now: the "
+		    "others were made meanwhile by another session and are left "
+		    "alone", what ? what : "", what ? ": " : "", kx_p11_label(t),
+		    before, after);
+	else
+		cli_error(cli, "%s%stoken %s unchanged by this run (every object "
+		    "it made is destroyed)", what ? what : "", what ? ": " : "",
+		    kx_p11_label(t));
+}
+
 /* Open the token uri names; on failure print why.  Exit code. */
 static int
 open_token(struct cli *cli, const char *uri, const kx_p11_opts *po,
@@ -159,7 +191,7 @@ cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
 {
 	struct cli_kek ck = { 0 };
 	struct cli_list none = { 0 };
-	size_t before = 0, after = 0, i;
+	size_t before = 0, i;
 	kx_p11 *t = NULL;
 	int r, ex;
 
@@ -191,13 +223,7 @@ cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
 	}
 	if (r != KX_OK) {
 		cli_print_findings(cli, x->d, 0, in);
-		if (kx_p11_count(t, &after, NULL) != KX_OK || after != before)
-			cli_error(cli, "import into token %s failed and the "
-			    "token could NOT be restored (%zu objects before, "
-			    "%zu after)", kx_p11_label(t), before, after);
-		else
-			cli_error(cli, "import refused: token %s unchanged "
-			    "(%zu objects)", kx_p11_label(t), before);
+		p11_restored(cli, t, "import refused", before);
 		ex = cli_exit_for(r);
 		goto out;
 	}
@@ -238,21 +264,6 @@ out:
 	return ex;
 }
 
-/* A change to token t failed (r): why, and whether the token is as it
- * was (before objects).  Exit code. */
-static int
-change_failed(struct cli *cli, kx_p11 *t, kx_diag *d, int r,
-    const char *uri, size_t before)
-{
-	size_t after = 0;
-	int ex = cli_fail(cli, d, r, uri);
-
-	if (kx_p11_count(t, &after, NULL) == KX_OK && after == before)
-		cli_error(cli, "token %s unchanged (%zu objects)",
-		    kx_p11_label(t), before);
-	return ex;
-}
-
 int
 cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
     const char *name, const kx_component_info *ci, kx_secret *const *v,
@@ -284,7 +295,8 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	}
 	kx_secret_free(key);
 	if (r != KX_OK) {
-		ex = change_failed(cli, t, d, r, uri, before);
+		ex = cli_fail(cli, d, r, uri);
+		p11_restored(cli, t, NULL, before);
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, uri);
@@ -326,7 +338,8 @@ cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po)
 	if ((r = kx_p11_count(t, &before, d)) == KX_OK)
 		r = kx_p11_seal(t, d);
 	if (r != KX_OK) {
-		ex = change_failed(cli, t, d, r, uri, before);
+		ex = cli_fail(cli, d, r, uri);
+		p11_restored(cli, t, NULL, before);
 		goto out;
 	}
 	cli_print_findings(cli, d, 0, uri);

@@ -210,9 +210,13 @@ finish(kx_secret **raw, enum kx_alg alg, size_t len, kx_secret **out,
 	return r;
 }
 
-/* Read fd to EOF into a secret, growing by copying secret to secret. */
+/*
+ * Read fd to EOF into a secret, growing by copying secret to secret; noun
+ * says what the source holds ("key", "PIN", "passphrase").
+ */
 static int
-read_fd(int fd, size_t hint, kx_secret **out, const char *what, kx_diag *d)
+read_fd(int fd, size_t hint, kx_secret **out, const char *noun,
+    const char *what, kx_diag *d)
 {
 	kx_secret *s = NULL, *t = NULL;
 	size_t cap = hint ? hint + 1 : 4096, len = 0;
@@ -227,8 +231,8 @@ read_fd(int fd, size_t hint, kx_secret **out, const char *what, kx_diag *d)
 	for (;;) {
 		if (len == cap) {
 			if (cap > KX_KEYSRC_MAX) {
-				r = KX_FAIL(d, KX_ELIMIT, "key source %s: "
-				    "larger than %zu bytes", what,
+				r = KX_FAIL(d, KX_ELIMIT, "%s source %s: "
+				    "larger than %zu bytes", noun, what,
 				    KX_KEYSRC_MAX);
 				goto out;
 			}
@@ -245,7 +249,7 @@ read_fd(int fd, size_t hint, kx_secret **out, const char *what, kx_diag *d)
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			r = KX_FAIL(d, KX_EIO, "key source %s: %s", what,
+			r = KX_FAIL(d, KX_EIO, "%s source %s: %s", noun, what,
 			    strerror(errno));
 			goto out;
 		}
@@ -290,7 +294,7 @@ is_public_pem(const uint8_t *b, size_t n)
 }
 
 static int
-load_file(const char *path, kx_secret **raw, kx_diag *d)
+load_file(const char *path, const char *noun, kx_secret **raw, kx_diag *d)
 {
 	char name[PATH_MAX + 32];
 	struct stat st;
@@ -298,18 +302,18 @@ load_file(const char *path, kx_secret **raw, kx_diag *d)
 	int fd, r;
 
 	if (*path == '\0')
-		return KX_FAIL(d, KX_EUSAGE, "key source file: no path");
+		return KX_FAIL(d, KX_EUSAGE, "%s source file: no path", noun);
 	/*
 	 * Never blocks on a FIFO; regular files only.  Secret material must
 	 * be private (0600): checked once the bytes say what they are, as a
 	 * PEM public key may be world-readable.
 	 */
-	snprintf(name, sizeof(name), "key source file:%s", path);
+	snprintf(name, sizeof(name), "%s source file:%s", noun, path);
 	if ((r = kxi_open_input(path, name, 0, &fd, &size, d)) != KX_OK)
 		return r;
 	if (size > KX_KEYSRC_MAX) {
-		r = KX_FAIL(d, KX_ELIMIT, "key source file:%s: larger than "
-		    "%zu bytes", path, KX_KEYSRC_MAX);
+		r = KX_FAIL(d, KX_ELIMIT, "%s: larger than %zu bytes", name,
+		    KX_KEYSRC_MAX);
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
@@ -317,7 +321,7 @@ load_file(const char *path, kx_secret **raw, kx_diag *d)
 		    strerror(errno));
 		goto out;
 	}
-	if ((r = read_fd(fd, size, raw, path, d)) != KX_OK)
+	if ((r = read_fd(fd, size, raw, noun, path, d)) != KX_OK)
 		goto out;
 	if ((st.st_mode & 077) != 0 && !is_public_pem(kx_secret_data(*raw),
 	    kx_secret_len(*raw))) {
@@ -337,33 +341,34 @@ out:
 
 /*
  * The bytes a file:, fd: or env: source holds, unclassified, into *raw;
- * *what names the source for messages (what[] holds an fd: name).
+ * *what names the source for messages (what[] holds an fd: name), noun
+ * what it holds.
  */
 static int
-read_source(const char *spec, kx_secret **raw, char what[32],
-    const char **whatp, kx_diag *d)
+read_source(const char *spec, const char *noun, kx_secret **raw,
+    char what[32], const char **whatp, kx_diag *d)
 {
 	unsigned long long fd;
 	const char *v;
 
 	*whatp = spec;
 	if (strncmp(spec, "file:", 5) == 0)
-		return load_file(spec + 5, raw, d);
+		return load_file(spec + 5, noun, raw, d);
 	if (strncmp(spec, "fd:", 3) == 0) {
 		if (kxi_parse_uint(spec + 3, INT_MAX, &fd) != KX_OK)
-			return KX_FAIL(d, KX_EUSAGE, "key source fd: \"%s\" is "
-			    "not a descriptor number", spec + 3);
+			return KX_FAIL(d, KX_EUSAGE, "%s source fd: \"%s\" is "
+			    "not a descriptor number", noun, spec + 3);
 		snprintf(what, 32, "fd:%llu", fd);
 		*whatp = what;
-		return read_fd((int)fd, 0, raw, "fd", d);
+		return read_fd((int)fd, 0, raw, noun, "fd", d);
 	}
 	if (strncmp(spec, "env:", 4) == 0) {
 		if (spec[4] == '\0' || (v = getenv(spec + 4)) == NULL)
-			return KX_FAIL(d, KX_ENOTFOUND, "key source env:%s: not "
-			    "set", spec + 4);
+			return KX_FAIL(d, KX_ENOTFOUND, "%s source env:%s: not "
+			    "set", noun, spec + 4);
 		if (strlen(v) > KX_KEYSRC_MAX)
-			return KX_FAIL(d, KX_ELIMIT, "key source env:%s: too "
-			    "long", spec + 4);
+			return KX_FAIL(d, KX_ELIMIT, "%s source env:%s: too "
+			    "long", noun, spec + 4);
 		return kx_secret_from(v, strlen(v), raw);
 	}
 	return NOT_READ;
@@ -385,7 +390,7 @@ kxi_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
 		*insecure = 0;
 	if (spec == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "key source: none given");
-	if ((r = read_source(spec, &raw, fdname, &what, d)) == KX_OK) {
+	if ((r = read_source(spec, "key", &raw, fdname, &what, d)) == KX_OK) {
 		r = finish(&raw, alg, len, out, what, d);
 	} else if (r != NOT_READ) {
 		goto out;
@@ -469,7 +474,8 @@ kxi_keysrc_load_text(const char *spec, const char *noun, kx_secret **out,
 	int r;
 
 	*out = NULL;
-	if ((r = read_source(spec, &raw, fdname, &what, d)) == NOT_READ)
+	if ((r = read_source(spec, noun, &raw, fdname, &what, d)) ==
+	    NOT_READ)
 		return KX_FAIL(d, KX_EUSAGE, "%s source: use file:PATH, "
 		    "fd:N or env:VAR", noun);
 	if (r != KX_OK)

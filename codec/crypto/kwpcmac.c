@@ -1,8 +1,8 @@
 /*
  * kwpcmac.c - the aes-kwp-cmac-bound wrap (kmsxchg(5), doc/bound-wrap.md
- * 12): a bound value a PKCS#11 token computes and checks with standard
- * mechanisms, so that a key leaves and enters a token wrapped and bound
- * and is never clear in our process.
+ * section 13): a bound value a PKCS#11 token computes and checks with
+ * standard mechanisms, so that a key leaves and enters a token wrapped and
+ * bound and is never clear in our process.
  *
  *   KBEK, KBAK  keys of the KEK's length derived from the AES KEK, X9.24-3
  *               style: AES-ECB encryption under the KEK of 16-byte

@@ -33,10 +33,17 @@
  * cannot XOR the components itself (kx_p11_combine: only components
  * enter the token).
  *
- * A failed import leaves the token as it was: the objects the session
- * sees are listed before, and every object that was not there is
- * destroyed (SoftHSM 2.6 leaves a half-made object after a failed
- * unwrap).
+ * A failed import, store or combine takes out what it made, and nothing
+ * else: other sessions and processes may create objects in the same
+ * token meanwhile.  Every handle a create returns is recorded and
+ * destroyed on failure.  A failed create that returns no handle may
+ * still leave a half-made object (SoftHSM 2.6 does after a failed
+ * unwrap): it is found by the exact class, key type, label and id that
+ * were tried (less any attribute the token refused, which it then lacks),
+ * among the objects that were not there at the start; nothing that does
+ * not match is touched (sweep()).  The attribute probes of a refused
+ * template make session objects (CKA_TOKEN false), which only this
+ * process sees and which vanish with its session.
  */
 #include "config.h"
 
@@ -82,6 +89,7 @@ struct kx_p11 {
 	char label[33], manufacturer[33], model[17], serial[17];
 	const char *how;	/* how the last export wrapped (static text) */
 	char bound[800];	/* the bound-form set-up of the last store */
+	size_t left;		/* objects the last failure may have left */
 };
 
 static kx_p11_opts defaults;
@@ -349,7 +357,7 @@ uri_refused(const struct kxi_p11uri *u, kx_diag *d)
 		    "refused (a PIN never comes from a command line): use "
 		    "pin-source=file:PATH or --pin-source");
 	if (u->module_name != NULL)
-		return KX_FAIL(d, KX_EUNSUPPORTED, "PKCS#11 URI: module-name "
+		return KX_FAIL(d, KX_EUSAGE, "PKCS#11 URI: module-name "
 		    "is not supported (use module-path= or --module PATH)");
 	return KX_OK;
 }
@@ -373,6 +381,8 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	if ((r = kxi_p11uri_parse(uri, &t->uri, d)) != KX_OK ||
 	    (r = uri_refused(t->uri, d)) != KX_OK)
 		goto out;
+	/* --module, else the URI's module-path (kmsxchg(1)); the same for
+	 * the PIN */
 	mod = o != NULL && o->module != NULL ? o->module :
 	    t->uri->module_path != NULL ? t->uri->module_path :
 	    defaults.module;
@@ -776,36 +786,64 @@ object_uri(const kx_p11 *t, const char *label, const uint8_t *id,
 }
 
 /*
- * A date attribute into *out (unchanged when empty or absent); -1 with a
- * warning when the token has one but will not return it or it is not a
- * date (SoftHSM 2.6 cannot read back the dates of a private object, its
- * issue 804): the key's validity is then unknown.
+ * A date attribute into *out (unchanged when empty or absent); -1 when
+ * the token has one but will not return it (*rv its CKR) or it is not a
+ * date (*rv CKR_OK): the key's validity is then unknown.
  */
 static int
 read_date(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-    const char *name, const char *id, int64_t *out, kx_diag *d)
+    int64_t *out, CK_RV *rv)
 {
 	CK_DATE dt;
 	CK_ATTRIBUTE a = { type, &dt, sizeof(dt) };
-	CK_RV rv = t->f->C_GetAttributeValue(t->s, h, &a, 1);
-	char b[24];
 
-	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || (rv == CKR_OK &&
+	*rv = t->f->C_GetAttributeValue(t->s, h, &a, 1);
+	if (*rv == CKR_ATTRIBUTE_TYPE_INVALID || (*rv == CKR_OK &&
 	    a.ulValueLen == 0))
 		return 0;
-	if (rv == CKR_OK && a.ulValueLen == sizeof(dt) &&
+	if (*rv == CKR_OK && a.ulValueLen == sizeof(dt) &&
 	    date_of(&dt, type == CKA_END_DATE, out) == KX_OK)
 		return 0;
-	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, id, "token "
-	    "%s: %s of %s cannot be read (%s): its validity is unknown",
-	    t->label, name, id, rv == CKR_OK ? "not a date" : rvname(rv, b));
 	return -1;
 }
 
 /*
+ * The dates of key h (profile p) into p; where the token will not return
+ * one, unread[n] names the attributes and why ("CKA_START_DATE and
+ * CKA_END_DATE of KEY (CKR_...: ...)"), else it is empty.  SoftHSM 2.6 writes
+ * CKA_START_DATE and CKA_END_DATE of a CKA_PRIVATE object in clear (their
+ * updateAttr does not encrypt, as P11Attribute::updateAttr does) but
+ * decrypts every non-empty byte-string attribute of such an object when
+ * it is read (P11Attribute::retrieve), which fails: CKR_GENERAL_ERROR
+ * (doc/pkcs11.md).
+ */
+static void
+read_dates(kx_p11 *t, CK_OBJECT_HANDLE h, kxi_profile *p, char *unread,
+    size_t n)
+{
+	CK_RV rs, re, rv;
+	int s, e;
+	char b[24];
+
+	s = read_date(t, h, CKA_START_DATE, &p->not_before, &rs);
+	e = read_date(t, h, CKA_END_DATE, &p->not_after, &re);
+	unread[0] = '\0';
+	if (s == 0 && e == 0)
+		return;
+	rv = s != 0 ? rs : re;
+	snprintf(unread, n, "%s%s%s of %s (%s%s)", s != 0 ? "CKA_START_DATE" :
+	    "", s != 0 && e != 0 ? " and " : "", e != 0 ? "CKA_END_DATE" : "",
+	    p->id, rv == CKR_OK ? "not a date" : rvname(rv, b),
+	    rv == CKR_GENERAL_ERROR && strncmp(t->manufacturer, "SoftHSM",
+	    7) == 0 ? ": SoftHSM 2.6 stores the dates of a private object "
+	    "unencrypted, then fails to decrypt them when they are read, "
+	    "doc/pkcs11.md" : "");
+}
+
+/*
  * The profile of object h, appended to doc: a copy of the key as the
- * token holds it.  Attributes a profile cannot hold are notes;
- * *dates_unknown is set when a date could not be read.
+ * token holds it.  Attributes a profile cannot hold are notes; unread[n]
+ * names the dates the token would not return (read_dates), else is "".
  */
 /*
  * The length in bits of AES key h whose token does not record it
@@ -849,15 +887,41 @@ probe_len(kx_p11 *t, CK_OBJECT_HANDLE h)
 	return wl == 16 || wl == 24 || wl == 32 ? (unsigned)wl * 8 : 0;
 }
 
+/*
+ * Whether CKA_ID bytes id[n] read as a profile Id as the import writes it
+ * (build_tmpl: the Id's UTF-8 bytes): 2 to 256 bytes of UTF-8 text with
+ * no control character, no space at either end (the schema's IdType) and
+ * not only digits.  A binary id another tool wrote is not; one byte never
+ * is, as pkcs11-tool users write --id 30 for the byte 0x30 ("0").
+ */
+static bool
+id_is_text(const uint8_t *id, size_t n)
+{
+	size_t i, len;
+	bool digits = true;
+	long c;
+
+	if (n < 2 || n > 256 || id[0] == ' ' || id[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i += len) {
+		c = kxi_utf8_next(id + i, n - i, &len);
+		if (c < 0x20 || (c >= 0x7F && c < 0xA0) || !kxi_xml_char(c))
+			return false;
+		if (c < '0' || c > '9')
+			digits = false;
+	}
+	return !digits;
+}
+
 static int
 profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
-    bool *dates_unknown, kx_diag *d)
+    char *unread, size_t nunread, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = 0;
 	CK_KEY_TYPE kt = 0;
 	CK_ULONG vlen = 0;
 	uint8_t id[256], kcv[64];
-	char label[256], idhex[2 * 32 + 1], name[300];
+	char label[256], idhex[2 * 32 + 1], name[300], idtext[257];
 	size_t n, idlen = 0, i;
 	kx_buf uri = { 0 };
 	kx_key *k;
@@ -876,9 +940,17 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	if ((k = kxi_doc_add_key(doc)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	p = &k->prof;
-	/* the key's id in the document: its label, else its CKA_ID */
+	/*
+	 * The key's Id in the document: its CKA_ID where that is text, as
+	 * import writes a profile's Id; else (a binary id) its label, else
+	 * its CKA_ID in hex.  Its Name: the label.
+	 */
 	kx_hex_encode(id, idlen > 32 ? 32 : idlen, idhex);
-	if (label[0] != '\0')
+	if (id_is_text(id, idlen)) {
+		memcpy(idtext, id, idlen);
+		idtext[idlen] = '\0';
+		snprintf(name, sizeof(name), "%s", idtext);
+	} else if (label[0] != '\0')
 		snprintf(name, sizeof(name), "%s", label);
 	else if (idlen > 0)
 		snprintf(name, sizeof(name), "id-%s", idhex);
@@ -943,10 +1015,7 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		p->export_.allowed = true;
 		p->sensitive = false;
 	}
-	*dates_unknown = read_date(t, h, CKA_START_DATE, "CKA_START_DATE",
-	    p->id, &p->not_before, d) != 0;
-	*dates_unknown |= read_date(t, h, CKA_END_DATE, "CKA_END_DATE", p->id,
-	    &p->not_after, d) != 0;
+	read_dates(t, h, p, unread, nunread);
 	/* CKA_CHECK_VALUE: the first 3 bytes of a zero block encrypted */
 	if (c == CKO_SECRET_KEY && get_attr(t, h, CKA_CHECK_VALUE, kcv,
 	    sizeof(kcv), &n) == 0 && n == 3 && (p->alg == KX_ALG_AES ||
@@ -976,7 +1045,7 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	kx_doc *doc = NULL;
 	kx_key *k;
 	uint8_t kcv[3];
-	bool unknown;
+	char unread[200];
 	size_t i;
 	int r;
 
@@ -992,9 +1061,13 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	doc->source = kxi_strdup(&doc->arena, t->label);
 	doc->id = kxi_strdup(&doc->arena, t->label);
 	for (i = 0; i < h.n; i++) {
-		if ((r = profile_of(t, h.v[i], doc, &k, &unknown, d)) !=
-		    KX_OK)
+		if ((r = profile_of(t, h.v[i], doc, &k, unread,
+		    sizeof(unread), d)) != KX_OK)
 			goto out;
+		if (unread[0] != '\0')
+			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
+			    k->prof.id, "token %s will not return the %s: its "
+			    "validity is unknown", t->label, unread);
 		/* no CKA_CHECK_VALUE (an unwrapped key): ask the token */
 		if (k->kcv.n == 0 && (k->prof.alg == KX_ALG_AES ||
 		    k->prof.alg == KX_ALG_TDEA2 || k->prof.alg == KX_ALG_TDEA3) &&
@@ -1222,6 +1295,10 @@ struct kwpc {
 	CK_OBJECT_HANDLE kbek, kbak;
 };
 
+struct import;
+static int track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d);
+static void untrack(struct import *im, CK_OBJECT_HANDLE h);
+
 /*
  * The usages a transport key of the bound form must not have: each is an
  * AES-ECB encryption oracle under it (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_ECB,
@@ -1429,7 +1506,8 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
  * key stays modifiable.  Read back either way.
  */
 static int
-kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
+kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
+    const char *kek, kx_diag *d)
 {
 	CK_BBOOL fa = CK_FALSE, tr = CK_TRUE;
 	CK_ATTRIBUTE ct[NSEAL + 2];
@@ -1437,7 +1515,7 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 	char b[24];
 	CK_RV rv;
 	size_t i, n = NSEAL;
-	int copied;
+	int copied, r;
 
 	for (i = 0; i < NSEAL; i++)
 		ct[i] = (CK_ATTRIBUTE){ oracle[i].type, &fa, sizeof(fa) };
@@ -1449,6 +1527,8 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 	    CKR_DEVICE_MEMORY)
 		return full_fail(d, t, kek);
 	copied = rv == CKR_OK;
+	if (copied && (r = track(im, nh, d)) != KX_OK)
+		return r;
 	h = copied ? nh : *wh;
 	if (!copied && (rv = t->f->C_SetAttributeValue(t->s, h, ct, NSEAL)) !=
 	    CKR_OK)
@@ -1469,6 +1549,7 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
 		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
 			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
 			    "the transport key after its sealed copy");
+		untrack(im, *wh);
 		*wh = nh;
 	}
 	snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
@@ -1489,7 +1570,8 @@ kwpc_seal(kx_p11 *t, CK_OBJECT_HANDLE *wh, const char *kek, kx_diag *d)
  * caller rolls back every object made.
  */
 static int
-kwpc_setup(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
+kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
+    unsigned bits, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
@@ -1525,7 +1607,7 @@ kwpc_setup(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
 		    lbl);
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
-		return kwpc_seal(t, &wh, lbl, d);
+		return kwpc_seal(t, im, &wh, lbl, d);
 	}
 	for (p = 0; p < 2; p++) {
 		sd.pData = dd;
@@ -1561,17 +1643,20 @@ kwpc_setup(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
 			    "with CKM_AES_ECB_ENCRYPT_DATA failed (%s)",
 			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
 			    rvname(rv, b));
+		if ((r = track(im, h, d)) != KX_OK)
+			return r;
 	}
 	snprintf(t->bound, sizeof(t->bound), "KBEK %s (wrap, unwrap) and "
 	    "KBAK %s (sign, verify) of aes-kwp-cmac-bound derived once "
 	    "beside it (sensitive, not extractable, not modifiable)",
 	    nm.label[0], nm.label[1]);
-	return kwpc_seal(t, &wh, lbl, d);
+	return kwpc_seal(t, im, &wh, lbl, d);
 }
 
 /* kwpc_setup of the transport key labelled lbl, made just now. */
 static int
-kwpc_setup_new(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
+kwpc_setup_new(kx_p11 *t, struct import *im, const char *lbl, unsigned bits,
+    kx_diag *d)
 {
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_ATTRIBUTE ft[2] = { { CKA_CLASS, &c, sizeof(c) },
@@ -1588,7 +1673,7 @@ kwpc_setup_new(kx_p11 *t, const char *lbl, unsigned bits, kx_diag *d)
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
 		    "key %s is not found once by its label (%zu)", t->label,
 		    lbl, f.n);
-	return kwpc_setup(t, wh, bits, d);
+	return kwpc_setup(t, im, wh, bits, d);
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -1851,7 +1936,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_buf aad = { 0 };
 	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	size_t nerr = 0, n;
-	bool unknown, bound;
+	char unread[200];
+	bool bound;
 	CK_RV rv;
 	int r;
 
@@ -1913,12 +1999,13 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		goto out;
 	}
 	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, kh, doc, &k, &unknown, d)) != KX_OK)
+	if ((r = profile_of(t, kh, doc, &k, unread, sizeof(unread), d)) !=
+	    KX_OK)
 		goto out;
-	if (unknown) {
-		r = KX_FAIL(d, KX_EPOLICY, "key %s: its validity in token %s "
-		    "cannot be read: not exported (an expired key must not "
-		    "leave)", k->prof.id, t->label);
+	if (unread[0] != '\0') {
+		r = KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
+		    "the key's validity is unknown, so it is not exported (an "
+		    "expired key must not leave)", t->label, unread);
 		goto out;
 	}
 	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
@@ -1947,8 +2034,10 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    KX_WRAP_AES_KWP_CMAC_BOUND : mech.mechanism ==
 	    CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP : KX_WRAP_AES_KW;
 	t->how = bound ? "wrapped and bound in the token under its stored "
-	    "KBEK and KBAK (C_WrapKey, C_Sign)" : "wrapped in the token with "
-	    "C_WrapKey";
+	    "KBEK and KBAK (C_WrapKey, C_Sign)" : mech.mechanism ==
+	    CKM_AES_KEY_WRAP ? "wrapped in the token with C_WrapKey, RFC 3394 "
+	    "(the token has no CKM_AES_KEY_WRAP_PAD)" : "wrapped in the token "
+	    "with C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
 	/*
@@ -2165,27 +2254,186 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 
 struct import {
 	kx_p11 *t;
-	struct handles before;
-	CK_OBJECT_HANDLE keep;	/* a session key a rollback spares */
+	struct handles before;	/* the objects there at the start */
+	struct handles made;	/* the objects this run made and keeps */
+	CK_OBJECT_HANDLE keep;	/* a session key of ours a sweep spares */
 };
 
-/* Destroy every object the session sees that was not there before. */
+static bool
+listed(const struct handles *h, CK_OBJECT_HANDLE o)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i] == o)
+			return true;
+	return false;
+}
+
+/*
+ * Record object h, which this run made; one that cannot be recorded is
+ * destroyed at once (KX_ENOMEM).
+ */
+static int
+track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d)
+{
+	CK_OBJECT_HANDLE *nv;
+
+	if ((nv = realloc(im->made.v, (im->made.n + 1) * sizeof(*nv))) ==
+	    NULL) {
+		if (im->t->f->C_DestroyObject(im->t->s, h) != CKR_OK)
+			im->t->left++;
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	im->made.v = nv;
+	im->made.v[im->made.n++] = h;
+	return KX_OK;
+}
+
+/* Forget object h, which this run made and destroyed on purpose. */
+static void
+untrack(struct import *im, CK_OBJECT_HANDLE h)
+{
+	size_t i;
+
+	for (i = 0; i < im->made.n; i++)
+		if (im->made.v[i] == h) {
+			im->made.v[i] = im->made.v[--im->made.n];
+			return;
+		}
+}
+
+/* Destroy every object this run made (the handles it recorded). */
 static void
 rollback(struct import *im)
 {
-	struct handles now;
-	size_t i, j;
+	while (im->made.n > 0)
+		if (im->t->f->C_DestroyObject(im->t->s,
+		    im->made.v[--im->made.n]) != CKR_OK)
+			im->t->left++;
+}
 
-	if (find(im->t, NULL, 0, &now, NULL) != KX_OK)
-		return;
-	for (i = 0; i < now.n; i++) {
-		for (j = 0; j < im->before.n; j++)
-			if (im->before.v[j] == now.v[i])
-				break;
-		if (j == im->before.n && now.v[i] != im->keep)
-			im->t->f->C_DestroyObject(im->t->s, now.v[i]);
+/* A new object here that is not ours to spare: not listed, not kept. */
+static bool
+is_new(const struct import *im, CK_OBJECT_HANDLE o)
+{
+	return o != im->keep && !listed(&im->before, o) &&
+	    !listed(&im->made, o);
+}
+
+/*
+ * A byte-string attribute of o equal to p[n] (n 0: not tried), or, when
+ * gone (the token refused it, or it was not tried), also absent or empty.
+ */
+static bool
+same_bytes(kx_p11 *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
+    const void *p, size_t n, bool gone)
+{
+	uint8_t buf[1024];
+	size_t len;
+
+	if (get_attr(t, o, type, buf, sizeof(buf), &len) != 0)
+		return gone;
+	if (len == 0)
+		return gone;
+	return n > 0 && len == n && memcmp(buf, p, n) == 0;
+}
+
+/*
+ * After a create with template a[n] failed without a handle: destroy the
+ * half-made object it may have left, and only that.  Candidates are the
+ * objects of a's class with a's exact label (else id) that were not there
+ * at the start and are not ours already; one is taken only if its key
+ * type, label and id are exactly those tried, where refused[i] (NULL:
+ * none) marks an attribute of a the token refused and so left out.  A
+ * template with neither label nor id to find it by counts as a possible
+ * leftover (t->left).
+ */
+static void
+sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
+    const bool *refused)
+{
+	static const CK_ATTRIBUTE none = { CKA_LABEL, NULL, 0 };
+	kx_p11 *t = im->t;
+	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = &none, *id = &none;
+	bool lgone = true, igone = true;	/* refused, or not tried */
+	CK_ATTRIBUTE tm[2];
+	CK_KEY_TYPE okt;
+	struct handles h;
+	CK_ULONG i;
+	size_t j;
+
+	for (i = 0; i < n; i++) {
+		bool r = refused != NULL && refused[i];
+
+		if (a[i].type == CKA_CLASS)
+			cls = &a[i];
+		else if (a[i].type == CKA_KEY_TYPE)
+			kt = &a[i];
+		else if (a[i].type == CKA_LABEL) {
+			lab = &a[i];
+			lgone = r;
+		} else if (a[i].type == CKA_ID) {
+			id = &a[i];
+			igone = r;
+		}
 	}
-	free(now.v);
+	/* found by what the token surely took: the label, else the id */
+	if (cls == NULL || (lgone && igone)) {
+		t->left++;
+		return;
+	}
+	tm[0] = *cls;
+	tm[1] = !lgone ? *lab : *id;
+	if (find(t, tm, 2, &h, NULL) != KX_OK) {
+		t->left++;
+		return;
+	}
+	for (j = 0; j < h.n; j++) {
+		if (!is_new(im, h.v[j]))
+			continue;
+		if (kt != NULL && (get_ulong(t, h.v[j], CKA_KEY_TYPE, &okt) !=
+		    0 || kt->ulValueLen != sizeof(okt) ||
+		    okt != *(CK_KEY_TYPE *)kt->pValue))
+			continue;
+		if (!same_bytes(t, h.v[j], CKA_LABEL, lab->pValue,
+		    lab->ulValueLen, lgone) || !same_bytes(t, h.v[j], CKA_ID,
+		    id->pValue, id->ulValueLen, igone))
+			continue;
+		if (t->f->C_DestroyObject(t->s, h.v[j]) != CKR_OK)
+			t->left++;
+	}
+	free(h.v);
+}
+
+/* The session objects (CKA_TOKEN false) the session sees, into *h. */
+static int
+find_session(kx_p11 *t, struct handles *h)
+{
+	CK_BBOOL fa = CK_FALSE;
+	CK_ATTRIBUTE tm = { CKA_TOKEN, &fa, sizeof(fa) };
+
+	return find(t, &tm, 1, h, NULL);
+}
+
+/*
+ * Destroy the session objects (CKA_TOKEN false) that are not in pre (the
+ * session objects listed just before the calls that failed): only this
+ * process sees its session objects and it is not threaded, so they are
+ * the half-made objects of those calls.
+ */
+static void
+sweep_session(struct import *im, const struct handles *pre)
+{
+	struct handles h;
+	size_t j;
+
+	if (find_session(im->t, &h) != KX_OK)
+		return;
+	for (j = 0; j < h.n; j++)
+		if (!listed(pre, h.v[j]) && h.v[j] != im->keep)
+			im->t->f->C_DestroyObject(im->t->s, h.v[j]);
+	free(h.v);
 }
 
 static bool
@@ -2198,42 +2446,55 @@ template_rv(CK_RV rv)
 
 /*
  * The token refused the template: find which attributes, one by one (the
- * base template plus each attribute alone; every probe's object is
- * destroyed), and report each.
+ * base template plus each attribute alone, as session objects: CKA_TOKEN
+ * false; every probe's object is destroyed), report each and mark it in
+ * refused[].
  */
 static int
 probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
-    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, kx_diag *d)
+    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, bool *refused,
+    kx_diag *d)
 {
 	kx_p11 *t = im->t;
 	CK_ATTRIBUTE one[8];
 	CK_OBJECT_HANDLE h;
-	CK_ULONG i;
+	struct handles pre;
+	CK_ULONG i, j;
 	CK_RV rv;
 	char b[24];
 	int bad = 0;
 
+	if (find_session(t, &pre) != KX_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the unwrap "
+		    "template of %s is refused (the attributes cannot be "
+		    "probed)", t->label, k->prof.id);
+	memcpy(one, m->a, m->base * sizeof(*one));
+	for (j = 0; j < m->base; j++)
+		if (one[j].type == CKA_TOKEN)
+			one[j].pValue = &m->f;
 	/* the key itself first: a key type the token does not take */
 	h = CK_INVALID_HANDLE;
-	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m->a,
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, one,
 	    m->base, &h);
 	if (h != CK_INVALID_HANDLE)
 		t->f->C_DestroyObject(t->s, h);
-	rollback(im);
-	if (rv != CKR_OK)
+	sweep_session(im, &pre);
+	if (rv != CKR_OK) {
+		free(pre.v);
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
 		    "%s as a %s key (%s)", t->label, k->prof.id,
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
+	}
 	for (i = m->base; i < m->n; i++) {
-		memcpy(one, m->a, m->base * sizeof(*one));
 		one[m->base] = m->a[i];
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n,
 		    one, m->base + 1, &h);
 		if (h != CK_INVALID_HANDLE)
 			t->f->C_DestroyObject(t->s, h);
-		rollback(im);
+		sweep_session(im, &pre);
 		if (rv != CKR_OK && template_rv(rv)) {
+			refused[i] = true;
 			bad++;
 			kxi_diag_add(d, NULL, KX_SEV_ERROR, KX_EUNSUPPORTED,
 			    NULL, NULL, k->prof.id, "token %s will not take "
@@ -2241,6 +2502,7 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 			    m->names[i], rvname(rv, b));
 		}
 	}
+	free(pre.v);
 	return bad ? KX_EUNSUPPORTED : KX_FAIL(d, KX_EUNSUPPORTED, "token %s: "
 	    "the unwrap template of %s is refused as a whole", t->label,
 	    k->prof.id);
@@ -2292,8 +2554,17 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		return r;
 	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m.a, m.n,
 	    &h);
+	if (rv == CKR_OK && (r = track(im, h, d)) != KX_OK)
+		return r;
 	if (rv != CKR_OK) {
-		rollback(im);	/* the half-made object a failure leaves */
+		bool refused[sizeof(m.a) / sizeof(m.a[0])] = { false };
+
+		/* which attributes, then the half-made object they leave */
+		r = template_rv(rv) ? probe(im, k, mech, uh, v, &m, refused,
+		    d) : KX_OK;
+		sweep(im, m.a, m.n, refused);
+		if (template_rv(rv))
+			return r;
 		if (rv == CKR_DEVICE_MEMORY)
 			return full_fail(d, t, k->prof.id);
 		if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
@@ -2305,8 +2576,6 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 			    "the sender wrap under an AES transport key of "
 			    "this token, aes-kwp)", t->label, rvname(rv, b),
 			    k->prof.id);
-		if (template_rv(rv))
-			return probe(im, k, mech, uh, v, &m, d);
 		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
 		    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
 		    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
@@ -2681,6 +2950,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	if (o == NULL)
 		o = &none;
 	im.t = t;
+	t->left = 0;
 	if ((t->uri->object != NULL || t->uri->id != NULL) &&
 	    doc->nkeys != 1)
 		return KX_FAIL(d, KX_EUSAGE, "token %s: the target URI names "
@@ -2704,6 +2974,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	if (r != KX_OK)
 		rollback(&im);
 	free(im.before.v);
+	free(im.made.v);
 	return r;
 }
 
@@ -2775,6 +3046,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
+	t->left = 0;
 	memset(&m, 0, sizeof(m));
 	if ((r = tk_prep(t, alg, kx_secret_len(key), km, kcv, n, &im, &doc,
 	    &k, &m, d)) != KX_OK)
@@ -2790,22 +3062,24 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	t->bound[0] = '\0';
 	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
 		*how = "C_CreateObject";
-		r = check_new(t, doc, k, h, d);
+		if ((r = track(&im, h, d)) == KX_OK)
+			r = check_new(t, doc, k, h, d);
 	} else if (rv == CKR_DEVICE_MEMORY) {
-		rollback(&im);
+		sweep(&im, m.a, m.n, NULL);
 		r = full_fail(d, t, k->prof.id);
 	} else {
-		rollback(&im);
+		sweep(&im, m.a, m.n, NULL);
 		*how = "C_UnwrapKey under a one-time session key";
 		r = put_clear(&im, doc, 0, key, d);
 	}
 	if (r == KX_OK && alg == KX_ALG_AES)
-		r = kwpc_setup_new(t, k->prof.id, k->prof.length_bits, d);
+		r = kwpc_setup_new(t, &im, k->prof.id, k->prof.length_bits, d);
 	if (r != KX_OK)
 		rollback(&im);
 out:
 	OPENSSL_cleanse(&m, sizeof(m));
 	free(im.before.v);
+	free(im.made.v);
 	kx_doc_free(doc);
 	return r;
 }
@@ -2850,13 +3124,14 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	uint8_t *p;
 	CK_RV rv;
 	char b[24];
-	int r, listed = 0, des;
+	int r, started = 0, des;
 
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
 	t->bound[0] = '\0';
 	memset(&m, 0, sizeof(m));
+	t->left = 0;
 	if (nv < 2 || nv > 255 || ci[0].method != KX_SPLIT_XOR)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: only 2..255 XOR "
 		    "components are combined in a token", t->label);
@@ -2872,7 +3147,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	if ((r = tk_prep(t, ci[0].alg, len, ci[0].kcv_method, ci[0].key_kcv,
 	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
 		goto out;
-	listed = 1;
+	started = 1;
 	vl = len;
 	if (!des)	/* no standard length: the template gives it */
 		m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &vl, sizeof(vl) };
@@ -2916,6 +3191,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		last = NULL;
 		t->f->C_DestroyObject(t->s, base);
 		base = rv == CKR_OK ? h : CK_INVALID_HANDLE;
+		if (rv != CKR_OK && i == nv - 1)
+			sweep(&im, m.a, m.n, NULL);
 		if (rv != CKR_OK) {
 			r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
 			    k->prof.id) : KX_FAIL(d, rv ==
@@ -2928,19 +3205,24 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		}
 	}
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
-	if ((r = check_new(t, doc, k, base, d)) == KX_OK) {
+	if ((r = check_new(t, doc, k, base, d)) == KX_OK &&
+	    (r = track(&im, base, d)) == KX_OK) {
 		base = CK_INVALID_HANDLE;	/* kwpc_setup may replace it */
 		if (ci[0].alg == KX_ALG_AES)
-			r = kwpc_setup_new(t, k->prof.id,
+			r = kwpc_setup_new(t, &im, k->prof.id,
 			    k->prof.length_bits, d);
 	}
 out:
-	if (r != KX_OK && base != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->s, base);
-	if (r != KX_OK && listed)
+	if (r != KX_OK && base != CK_INVALID_HANDLE &&
+	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
+		t->left++;
+	if (r != KX_OK)
 		rollback(&im);
+	if (r != KX_OK && started)
+		sweep_session(&im, &im.before);
 	kx_secret_free(last);
 	free(im.before.v);
+	free(im.made.v);
 	kx_doc_free(doc);
 	return r;
 }
@@ -2970,6 +3252,7 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 	if (t == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	t->bound[0] = '\0';
+	t->left = 0;
 	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
 	    KXI_P11_SECRET)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: transport keys "
@@ -2996,12 +3279,16 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    "the token: combine it into the token again (combine --to "
 		    "pkcs11:, a new label)", nm.kek, t->label);
 	im.t = t;
-	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK)
-		return r;
-	if ((r = kwpc_setup(t, wh, (unsigned)vl * 8, d)) != KX_OK)
+	if ((r = kwpc_setup(t, &im, wh, (unsigned)vl * 8, d)) != KX_OK)
 		rollback(&im);
-	free(im.before.v);
+	free(im.made.v);
 	return r;
+}
+
+size_t
+kx_p11_left(const kx_p11 *t)
+{
+	return t == NULL ? 0 : t->left;
 }
 
 int
@@ -3151,7 +3438,8 @@ kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d)
 	int r;
 
 	*out = NULL;
-	if ((r = kx_p11_open(uri, NULL, &t, d)) != KX_OK)
+	/* --module and --pin-source win over the URI, as for the tokens */
+	if ((r = kx_p11_open(uri, &defaults, &t, d)) != KX_OK)
 		return r;
 	if ((r = find_one(t, t->uri, "key source", &h, d)) != KX_OK)
 		goto out;

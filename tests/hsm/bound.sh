@@ -276,7 +276,8 @@ grep -q "ID: *$IDHEX\$" fid.list || bad "CKA_ID is not the profile's Id: $(cat f
     bad "pkcs11-tool --id $IDHEX: KCV is not $KCV16"
 $KX show $P 'pkcs11:token=iss;object=ISD%20SCP03%20ENC%20key' > fid.show 2>&1 ||
     bad "show by label: $(cat fid.show)"
-grep -q "^  key ISD SCP03 ENC key aes/128 " fid.show || bad "show: $(cat fid.show)"
+# its Id from CKA_ID, its Name from CKA_LABEL (issue 10 review D4)
+grep -q "^  key ISD-SCP03-ENC aes/128 " fid.show || bad "show: $(cat fid.show)"
 
 # 7. (D2) a transport key without the stored pair, or with CKA_DERIVE
 # or CKA_ENCRYPT: one clear line, nothing made, nothing derived.  "tk2"

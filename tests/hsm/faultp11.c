@@ -13,6 +13,20 @@
  *   KX_FAULT_FULL_AFTER=N  the token is full after N more objects: every
  *       later C_CreateObject, C_UnwrapKey, C_GenerateKey, C_DeriveKey and
  *       C_CopyObject fails with CKR_DEVICE_MEMORY and creates nothing.
+ *   KX_FAULT_FOREIGN=LABEL  another writer in the same token: before
+ *       every C_CreateObject and C_UnwrapKey is forwarded, a second
+ *       session (C_OpenSession on the same slot, which shares the login)
+ *       creates two private token objects, a data object labelled
+ *       "foreign-N" (N counts from 1) and an AES-128 secret key labelled
+ *       LABEL with CKA_ID 0xFF, and is closed; with KX_FAULT_LOG a line
+ *       "foreign N -> rv=0x..." says so.  A test gives LABEL the label of
+ *       a key it imports, so that a rollback which takes out more than it
+ *       made, or goes by the label alone, is seen.
+ *   KX_FAULT_HIDE=CKM_X[,CKM_Y...]  a token without these mechanisms
+ *       (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_CMAC, CKM_AES_KEY_WRAP_PAD,
+ *       CKM_AES_KEY_WRAP): C_GetMechanismList leaves them out,
+ *       C_GetMechanismInfo, C_DeriveKey, C_SignInit, C_VerifyInit,
+ *       C_WrapKey and C_UnwrapKey answer CKR_MECHANISM_INVALID for them.
  *   KX_FAULT_LOG=FILE  every C_WrapKey and C_UnwrapKey appends a line
  *       "C_WrapKey mech=0x... [hash=0x... mgf=0x... source=0x...]" and
  *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
@@ -74,24 +88,30 @@ static const struct {
 #undef A
 };
 
+/* Is name an element of the comma-separated list in environment var? */
+static int
+in_list(const char *var, const char *name)
+{
+	const char *list = getenv(var), *p;
+	size_t n = strlen(name);
+
+	for (p = list; p != NULL && (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' ||
+		    p[n] == ','))
+			return 1;
+	return 0;
+}
+
 /* Is attribute type t named in KX_FAULT_REFUSE? */
 static int
 refused(CK_ATTRIBUTE_TYPE t)
 {
-	const char *list = getenv("KX_FAULT_REFUSE"), *p;
-	size_t i, n;
+	size_t i;
 
-	if (list == NULL)
-		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (names[i].type != t)
-			continue;
-		n = strlen(names[i].name);
-		for (p = list; (p = strstr(p, names[i].name)) != NULL; p += n)
-			if ((p == list || p[-1] == ',') &&
-			    (p[n] == '\0' || p[n] == ','))
-				return 1;
-	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == t && in_list("KX_FAULT_REFUSE",
+		    names[i].name))
+			return 1;
 	return 0;
 }
 
@@ -135,6 +155,43 @@ made_one(CK_RV rv)
 	if (rv == CKR_OK)
 		made++;
 	return rv;
+}
+
+/* Is mechanism m named in KX_FAULT_HIDE? */
+static int
+hidden(CK_MECHANISM_TYPE m)
+{
+	static const struct {
+		CK_MECHANISM_TYPE m;
+		const char *name;
+	} mechs[] = {
+		{ CKM_AES_ECB_ENCRYPT_DATA, "CKM_AES_ECB_ENCRYPT_DATA" },
+		{ CKM_AES_CMAC, "CKM_AES_CMAC" },
+		{ CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD" },
+		{ CKM_AES_KEY_WRAP, "CKM_AES_KEY_WRAP" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+		if (mechs[i].m == m && in_list("KX_FAULT_HIDE", mechs[i].name))
+			return 1;
+	return 0;
+}
+
+static CK_RV
+f_SignInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
+{
+	if (m != NULL && hidden(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	return real->C_SignInit(s, m, k);
+}
+
+static CK_RV
+f_VerifyInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
+{
+	if (m != NULL && hidden(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	return real->C_VerifyInit(s, m, k);
 }
 
 /* The fault a call that makes an object with template t[n] gets, or OK. */
@@ -239,6 +296,57 @@ log_create(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_RV rv)
 	fclose(f);
 }
 
+/* KX_FAULT_FOREIGN: two objects made by another session (see above). */
+static void
+foreign(CK_SESSION_HANDLE s)
+{
+	static long nf;
+	const char *label = getenv("KX_FAULT_FOREIGN");
+	const char *path = getenv("KX_FAULT_LOG");
+	CK_OBJECT_CLASS dc = CKO_DATA, sc = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_BYTE id = 0xFF, v[16];
+	char dlab[32];
+	CK_ATTRIBUTE da[] = {
+		{ CKA_CLASS, &dc, sizeof(dc) }, { CKA_TOKEN, &tr, sizeof(tr) },
+		{ CKA_PRIVATE, &tr, sizeof(tr) }, { CKA_LABEL, dlab, 0 },
+		{ CKA_VALUE, "foreign", 7 },
+	};
+	CK_ATTRIBUTE ka[] = {
+		{ CKA_CLASS, &sc, sizeof(sc) }, { CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &tr, sizeof(tr) }, { CKA_PRIVATE, &tr, sizeof(tr) },
+		{ CKA_LABEL, (void *)label, 0 }, { CKA_ID, &id, 1 },
+		{ CKA_ENCRYPT, &tr, sizeof(tr) }, { CKA_EXTRACTABLE, &fa,
+		    sizeof(fa) }, { CKA_VALUE, v, sizeof(v) },
+	};
+	CK_SESSION_INFO si;
+	CK_SESSION_HANDLE s2;
+	CK_OBJECT_HANDLE h;
+	CK_RV rv;
+	FILE *f;
+
+	if (label == NULL)
+		return;
+	memset(v, 0xF0, sizeof(v));
+	snprintf(dlab, sizeof(dlab), "foreign-%ld", ++nf);
+	da[3].ulValueLen = strlen(dlab);
+	ka[4].ulValueLen = strlen(label);
+	if ((rv = real->C_GetSessionInfo(s, &si)) == CKR_OK &&
+	    (rv = real->C_OpenSession(si.slotID, CKF_SERIAL_SESSION |
+	    CKF_RW_SESSION, NULL, NULL, &s2)) == CKR_OK) {
+		if ((rv = real->C_CreateObject(s2, da, sizeof(da) /
+		    sizeof(da[0]), &h)) == CKR_OK)
+			rv = real->C_CreateObject(s2, ka, sizeof(ka) /
+			    sizeof(ka[0]), &h);
+		real->C_CloseSession(s2);
+	}
+	if (path != NULL && (f = fopen(path, "a")) != NULL) {
+		fprintf(f, "foreign %ld -> rv=0x%lx\n", nf, (unsigned long)rv);
+		fclose(f);
+	}
+}
+
 static CK_RV
 f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
     CK_OBJECT_HANDLE_PTR h)
@@ -246,6 +354,7 @@ f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 	CK_ATTRIBUTE_PTR v;
 	CK_RV rv;
 
+	foreign(s);
 	if ((rv = fault(t, n)) == CKR_OK)
 		rv = made_one(real->C_CreateObject(s, t, n, h));
 	log_create(t, n, rv);
@@ -383,6 +492,8 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 {
 	CK_RV rv;
 
+	if (m != NULL && hidden(m->mechanism))
+		return CKR_MECHANISM_INVALID;
 	if (xor_mode() && m != NULL && m->mechanism ==
 	    CKM_XOR_BASE_AND_DATA) {
 		made_parity = NULL;
@@ -395,37 +506,47 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 	return made_one(real->C_DeriveKey(s, m, b, t, n, h));
 }
 
+/* The real list less the hidden mechanisms, plus the emulated XOR. */
 static CK_RV
 f_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR l,
     CK_ULONG_PTR n)
 {
-	CK_ULONG have, i;
+	CK_MECHANISM_TYPE_PTR all;
+	CK_ULONG have, got = 0, i, k = 0;
 	CK_RV rv;
 
-	if (!xor_mode())
+	if (!xor_mode() && getenv("KX_FAULT_HIDE") == NULL)
 		return real->C_GetMechanismList(slot, l, n);
 	if (n == NULL)
 		return CKR_ARGUMENTS_BAD;
 	have = *n;
-	if ((rv = real->C_GetMechanismList(slot, NULL, n)) != CKR_OK)
+	if ((rv = real->C_GetMechanismList(slot, NULL, &got)) != CKR_OK)
 		return rv;
-	(*n)++;
-	if (l == NULL)
-		return CKR_OK;
-	if (have < *n)
-		return CKR_BUFFER_TOO_SMALL;
-	i = *n - 1;
-	if ((rv = real->C_GetMechanismList(slot, l, &i)) != CKR_OK)
+	if ((all = calloc(got + 1, sizeof(*all))) == NULL)
+		return CKR_HOST_MEMORY;
+	if ((rv = real->C_GetMechanismList(slot, all, &got)) != CKR_OK) {
+		free(all);
 		return rv;
-	l[i] = CKM_XOR_BASE_AND_DATA;
-	*n = i + 1;
-	return CKR_OK;
+	}
+	for (i = 0; i < got; i++)
+		if (!hidden(all[i]))
+			all[k++] = all[i];
+	if (xor_mode())
+		all[k++] = CKM_XOR_BASE_AND_DATA;
+	*n = k;
+	rv = l == NULL ? CKR_OK : have < k ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+	if (l != NULL && rv == CKR_OK)
+		memcpy(l, all, k * sizeof(*all));
+	free(all);
+	return rv;
 }
 
 static CK_RV
 f_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE mt,
     CK_MECHANISM_INFO_PTR mi)
 {
+	if (hidden(mt))
+		return CKR_MECHANISM_INVALID;
 	if (xor_mode() && mt == CKM_XOR_BASE_AND_DATA) {
 		if (mi == NULL)
 			return CKR_ARGUMENTS_BAD;
@@ -472,6 +593,8 @@ static CK_RV
 f_WrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
     CK_OBJECT_HANDLE k, CK_BYTE_PTR out, CK_ULONG_PTR outl)
 {
+	if (m != NULL && hidden(m->mechanism))
+		return logged("C_WrapKey", m, CKR_MECHANISM_INVALID);
 	return logged("C_WrapKey", m, real->C_WrapKey(s, m, wk, k, out,
 	    outl));
 }
@@ -485,6 +608,9 @@ f_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	CK_OBJECT_HANDLE half = CK_INVALID_HANDLE;
 	CK_ULONG n2;
 
+	foreign(s);
+	if (m != NULL && hidden(m->mechanism))
+		return logged("C_UnwrapKey", m, CKR_MECHANISM_INVALID);
 	if (full())
 		return logged("C_UnwrapKey", m, CKR_DEVICE_MEMORY);
 	if (n <= 64 && strip(t, n, rest, &n2)) {
@@ -523,6 +649,8 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 		fl.C_DestroyObject = f_DestroyObject;
 		fl.C_GetMechanismList = f_GetMechanismList;
 		fl.C_GetMechanismInfo = f_GetMechanismInfo;
+		fl.C_SignInit = f_SignInit;
+		fl.C_VerifyInit = f_VerifyInit;
 	}
 	*out = &fl;
 	return CKR_OK;

@@ -45,15 +45,8 @@ $KX export $R --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     > export.out 2>&1 || bad "export: $(cat export.out)"
 # three keys, bound under the file transport key (imported in process
 # and moved into the token under a session key, one by one)
-printf '404142434445464748494A4B4C4D4E4F\n' > k1
-printf '505152535455565758595A5B5C5D5E5F\n' > k2
-printf '606162636465666768696A6B6C6D6E6F\n' > k3
-chmod 600 k1 k2 k3
-$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
-    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
-    --key ISD-KVN30-DEK=file:k3 --kek file:t.key --kek-alg aes \
-    --kek-id TK1 --now 2026-02-01 -o three.xml > three.out 2>&1 ||
-    bad "export of three keys: $(cat three.out)"
+kx_three_keys t.key three.xml ||
+    bad "export of three keys: $(cat three.xml.out)"
 
 nm=$(kx_hsm_count mfr)
 ni=$(kx_hsm_count iss)
@@ -271,6 +264,127 @@ for n in 1 2; do
 	kx_hsm_show iss oldf > oldf2.list
 	cmp -s oldf.list oldf2.list || bad "seal-full-$n: oldf changed: $(cat oldf2.list)"
 done
+
+# 6. another writer in the same token while a run fails (issue 10 review
+# D1): KX_FAULT_FOREIGN=LABEL makes the module create, through a second
+# session, a data object foreign-N and an AES key labelled LABEL with
+# CKA_ID FF before every create and unwrap.  The rollback takes out what
+# the run made, and its half-made object, and nothing else: every foreign
+# object is still there, none of ours is.  Each case on a fresh token.
+# foreign_ok NAME TOKEN KEYS LABEL: the checks after run NAME (KEYS: the
+# keys TOKEN held before)
+foreign_ok() {
+	_nf=$(grep -c '^foreign [0-9]* -> rv=0x0$' "$T/$1.log" || :)
+	[ "$_nf" -ge 2 ] || bad "$1: the other writer made $_nf object pairs"
+	[ "$(grep -c '^foreign ' "$T/$1.log")" = "$_nf" ] ||
+	    bad "$1: the other writer failed: $(cat "$T/$1.log")"
+	[ "$(kx_hsm_count "$2")" = $(($3 + _nf)) ] ||
+	    bad "$1: $(kx_hsm_count "$2") keys in $2, want $3 + $_nf"
+	kx_hsm_tool "$2" --list-objects > "$1.list" 2>/dev/null
+	[ "$(grep -c '^Data object' "$1.list")" = "$_nf" ] ||
+	    bad "$1: not $_nf data objects in $2: $(cat "$1.list")"
+	_i=1
+	while [ "$_i" -le "$_nf" ]; do
+		grep -q "label: *'*foreign-$_i'*\$" "$1.list" ||
+		    bad "$1: foreign-$_i was destroyed"
+		_i=$((_i + 1))
+	done
+	kx_hsm_show "$2" "$4" > "$1.same"
+	[ "$(grep -c '^Secret Key Object' "$1.same")" = "$_nf" ] &&
+	    [ "$(grep -c '^ *ID: *ff$' "$1.same")" = "$_nf" ] ||
+	    bad "$1: not exactly the $_nf foreign keys labelled $4: $(cat "$1.same")"
+	grep -q 'unchanged by this run (every object it made is destroyed)' \
+	    "$1.err" || bad "$1: no rollback line: $(cat "$1.err")"
+}
+# full at the third of three keys: the two keys made are taken out, the
+# foreign key labelled like the third (another id) stays
+kx_hsm_token fa
+n0=$(kx_hsm_count fa || :)
+kx_hsm_run foreign-full 2 env KX_FAULT_FULL_AFTER=4 \
+    KX_FAULT_FOREIGN='key set 30 DEK' KX_FAULT_LOG=$T/foreign-full.log \
+    $KX import $P --to 'pkcs11:token=fa' --kek file:t.key --now 2026-02-01 \
+    three.xml
+has foreign-full 'token fa is full \(CKR_DEVICE_MEMORY\): no room for '
+foreign_ok foreign-full fa "$n0" 'key set 30 DEK'
+for k in 'key set 30 ENC' 'key set 30 MAC'; do
+	kx_hsm_show fa "$k" | grep -q . && bad "foreign-full: $k left in fa"
+done
+# a refused CKA_ID: the half-made key (our label, no id) is found and
+# destroyed; the foreign key with the same label and id FF is not
+kx_hsm_token fb
+n0=$(kx_hsm_count fb || :)
+kx_hsm_run foreign-refuse 1 env KX_FAULT_REFUSE=CKA_ID \
+    KX_FAULT_FOREIGN='key set 30 ENC' KX_FAULT_LOG=$T/foreign-refuse.log \
+    $KX import $P --to 'pkcs11:token=fb' --kek file:t.key --now 2026-02-01 \
+    three.xml
+has foreign-refuse 'token fb will not take CKA_ID as the profile says it'
+foreign_ok foreign-refuse fb "$n0" 'key set 30 ENC'
+# the store path (combine, C_CreateObject refused, then under a session
+# key, refused again): the same
+kx_hsm_token fc
+n0=$(kx_hsm_count fc || :)
+kx_hsm_run foreign-store 1 env KX_FAULT_REFUSE=CKA_WRAP \
+    KX_FAULT_FOREIGN=tk2 KX_FAULT_LOG=$T/foreign-store.log \
+    $KX combine $P --to 'pkcs11:token=fc;object=tk2' tkc.1 tkc.2 tkc.3
+has foreign-store 'token fc will not take CKA_WRAP as the profile says it'
+foreign_ok foreign-store fc "$n0" tk2
+
+# 7. a token without the mechanisms of the bound form (issue 10 item 3):
+# KX_FAULT_HIDE takes CKM_AES_CMAC, or CKM_AES_ECB_ENCRYPT_DATA, out of
+# the token.  Export refuses the default form with one line naming the
+# missing mechanism and the form (nothing written); --wrap aes-kwp says
+# it is not bound; without CKM_AES_KEY_WRAP_PAD it says aes-kw
+kx_hsm_token fd
+$KX combine $R --to 'pkcs11:token=fd;object=tkd' tkc.1 tkc.2 tkc.3 \
+    > tkd.out 2>&1 || bad "combine into fd: $(cat tkd.out)"
+kx_hsm_tool fd --keygen --key-type AES:32 --label mk --id 0d --sensitive \
+    --extractable >/dev/null 2>&1 || bad "pkcs11-tool --keygen mk"
+$KX export $P --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-none.xml \
+    > hide-none.out 2>&1 || bad "bound export from fd: $(cat hide-none.out)"
+grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-none.xml ||
+    bad "export from fd: not bound"
+m=CKM_AES_CMAC
+kx_hsm_run hide-$m 1 env KX_FAULT_HIDE=$m $KX export $P \
+    --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide.xml
+has hide-$m "^pkcs11:token=fd;object=mk: error: token fd has no $m \\(to sign\\): the aes-kwp-cmac-bound form cannot be computed in it\$"
+[ "$(grep -c 'error:' hide-$m.err)" = 1 ] ||
+    bad "hide-$m: not one error: $(cat hide-$m.err)"
+[ -e hide.xml ] && bad "hide-$m: a document was written"
+# (D2) export derives nothing (the pair is stored): without
+# CKM_AES_ECB_ENCRYPT_DATA it still binds; combine into such a token
+# stores no pair (a warning; the key sealed all the same), and export
+# under that key then names the missing KBEK
+m=CKM_AES_ECB_ENCRYPT_DATA
+env KX_FAULT_HIDE=$m $KX export $P --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-ecb.xml \
+    > hide-ecb.out 2>&1 || bad "bound export without $m: $(cat hide-ecb.out)"
+grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-ecb.xml ||
+    bad "export without $m: not bound"
+env KX_FAULT_HIDE=$m $KX combine $P --to 'pkcs11:token=fd;object=tke' \
+    tkc.1 tkc.2 tkc.3 > tke.out 2>&1 || bad "combine without $m: $(cat tke.out)"
+grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is)" \
+    tke.out || bad "combine without $m: no warning: $(cat tke.out)"
+grep -q "^transport key in token fd: no KBEK and KBAK (the token has no $m to derive); CKA_DERIVE cleared on tke, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)\$" \
+    tke.out || bad "combine without $m: $(cat tke.out)"
+kx_hsm_run hide-tke 1 $KX export $P --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tke' --kek-id TK1 -o hide.xml
+has hide-tke '^pkcs11:token=fd;object=mk: error: transport key tke in token fd has no KBEK \(tke\.kbek\) beside it'
+[ -e hide.xml ] && bad "hide-tke: a document was written"
+env KX_FAULT_HIDE=CKM_AES_CMAC,CKM_AES_ECB_ENCRYPT_DATA $KX export $P \
+    --from 'pkcs11:token=fd;object=mk' --wrap aes-kwp \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-kwp.xml \
+    > hide-kwp.out 2>&1 || bad "aes-kwp export from fd: $(cat hide-kwp.out)"
+grep -q '^exported mk from token fd: .*wrapped in the token with C_WrapKey under TK1 as aes-kwp: NOT bound to its profile (--wrap aes-kwp)' \
+    hide-kwp.out || bad "aes-kwp export from fd: $(cat hide-kwp.out)"
+env KX_FAULT_HIDE=CKM_AES_KEY_WRAP_PAD $KX export $P \
+    --from 'pkcs11:token=fd;object=mk' --wrap aes-kwp \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-kw.xml \
+    > hide-kw.out 2>&1 || bad "aes-kw export from fd: $(cat hide-kw.out)"
+grep -q '^exported mk from token fd: .*wrapped in the token with C_WrapKey, RFC 3394 (the token has no CKM_AES_KEY_WRAP_PAD) under TK1 as aes-kw: NOT bound' \
+    hide-kw.out || bad "aes-kw export from fd: $(cat hide-kw.out)"
+grep -q '<Algorithm>aes-kw</Algorithm>' hide-kw.xml || bad "hide-kw: not aes-kw"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "faults: all checks passed"

@@ -15,6 +15,9 @@
 #                         iss; M (the module), P (kmsxchg's module and PIN
 #                         options), fails=0 and bad MESSAGE
 #   kx_hexbin HEX         the bytes of HEX on stdout
+#   kx_three_keys KEK OUT  three ISD keys (ENC, MAC, DEK; files k1-k3)
+#                         exported bound under the AES key file KEK as
+#                         document OUT (key id TK1, --now 2026-02-01)
 #
 # Needs softhsm2 and opensc: kx_need (peers.sh) fails under
 # KX_REQUIRE_PEERS=1 and skips otherwise.
@@ -96,4 +99,15 @@ kx_hsm_run() {
 	_got=$?
 	set -e
 	[ "$_got" = "$_rc" ] || bad "$_n: exit $_got, want $_rc: $(cat "$_n.err")"
+}
+
+kx_three_keys() {
+	printf '404142434445464748494A4B4C4D4E4F\n' > k1
+	printf '505152535455565758595A5B5C5D5E5F\n' > k2
+	printf '606162636465666768696A6B6C6D6E6F\n' > k3
+	chmod 600 k1 k2 k3
+	$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
+	    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
+	    --key ISD-KVN30-DEK=file:k3 --kek "file:$1" --kek-alg aes \
+	    --kek-id TK1 --now 2026-02-01 -o "$2" > "$2.out" 2>&1
 }
