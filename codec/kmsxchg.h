@@ -1067,15 +1067,19 @@ int kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d) KX_WUR;
  */
 int kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d) KX_WUR;
 /*
- * Export the one secret key t's URI names, wrapped inside the token with
- * C_WrapKey under the AES key kek_uri names (same token): RFC 5649
- * (aes-kwp) where the token has CKM_AES_KEY_WRAP_PAD, else RFC 3394
- * (aes-kw); or, under an RSA public key (kek_uri type=public), as
+ * Export the one secret key t's URI names, wrapped inside the token under
+ * the AES key kek_uri names (same token): by default (o->wrap
+ * KX_WRAP_NONE or KX_WRAP_AES_KWP_CMAC_BOUND) aes-kwp-cmac-bound, bound
+ * to its profile and the header, with C_WrapKey and C_Sign under the
+ * KBEK and KBAK stored beside the transport key (kx_p11_bound_setup; a
+ * transport key with CKA_DERIVE, or without the pair, is refused,
+ * KX_EPOLICY or KX_ENOTFOUND); with KX_WRAP_AES_KWP, C_WrapKey under the
+ * key itself: RFC 5649 (aes-kwp) where the token has
+ * CKM_AES_KEY_WRAP_PAD, else RFC 3394 (aes-kw), NOT bound; or, under an RSA public key (kek_uri type=public), as
  * rsa-oaep-sha256 with C_WrapKey CKM_RSA_PKCS_OAEP (SHA-256, MGF1-SHA-256)
  * where the token has it, else in process with the public key for a key
- * that is not sensitive only (a sensitive one is refused, KX_EUNSUPPORTED);
- * kx_p11_how() says which.  The value is NOT bound to its profile (the
- * bound AES-SIV wrap cannot be computed in a token).  The rules of
+ * that is not sensitive only (a sensitive one is refused, KX_EUNSUPPORTED),
+ * NOT bound either; kx_p11_how() says which.  The rules of
  * the export phase run first (as kx_export), a non-extractable key is
  * refused (KX_EPOLICY).  A new document in *out.
  */
@@ -1098,7 +1102,9 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 /*
  * Store key, a transport key of algorithm alg made in process (a key
  * ceremony), into t's token under the label its URI's object= gives:
- * CKA_WRAP and CKA_UNWRAP only, sensitive, not extractable.  It goes in
+ * CKA_WRAP and CKA_UNWRAP only, sensitive, not extractable.  An AES key
+ * also gets the KBEK and KBAK of aes-kwp-cmac-bound beside it and ends
+ * without CKA_DERIVE (kx_p11_bound_setup).  It goes in
  * with C_CreateObject, or where the token refuses clear secret keys under
  * a one-time session key (C_UnwrapKey of an RFC 5649 block); *how names
  * the path (static text).  Its KCV (method m, kcv[n], n <= 16) is checked
@@ -1138,11 +1144,29 @@ int kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 /* How the last kx_p11_export wrapped (static text; "-" before one). */
 const char *kx_p11_how(const kx_p11 *t);
 /*
- * After a failed kx_p11_import, kx_p11_store or kx_p11_combine: how many
- * objects it made could not be destroyed, or may have been left half-made
- * by the token where nothing identifies them as its own (0: it took out
- * everything it made, and nothing else; other sessions may still have
- * changed the token meanwhile).
+ * What the last kx_p11_store or kx_p11_combine of an AES transport key
+ * did for the aes-kwp-cmac-bound form (static text; "-" for none): its
+ * KBEK and KBAK derived once into token objects labelled and identified
+ * as the key with ".kbek" and ".kbak" appended, then CKA_DERIVE cleared
+ * on the key (made not modifiable where the token copies it).
+ */
+const char *kx_p11_bound_setup(const kx_p11 *t);
+/*
+ * Mend an AES transport key set up before its KBEK and KBAK were stored
+ * (it still has CKA_DERIVE, an AES-ECB oracle for every token user): the
+ * one secret key t's URI names gets the pair derived once beside it and
+ * then CKA_DERIVE cleared, as kx_p11_store does (kx_p11_bound_setup says
+ * what was done).  Refused (KX_EPOLICY) for a key without CKA_DERIVE,
+ * (KX_EINPUT) where a key of the pair's labels exists.  On failure the
+ * token is as it was.
+ */
+int kx_p11_seal(kx_p11 *t, kx_diag *d) KX_WUR;
+/*
+ * After a failed kx_p11_import, kx_p11_store, kx_p11_combine or
+ * kx_p11_seal: how many objects it made could not be destroyed, or may
+ * have been left half-made by the token where nothing identifies them as
+ * its own (0: it took out everything it made, and nothing else; other
+ * sessions may still have changed the token meanwhile).
  */
 size_t kx_p11_left(const kx_p11 *t);
 /* 1 if the token derives with CKM_XOR_BASE_AND_DATA (0 for NULL). */

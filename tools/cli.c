@@ -41,6 +41,9 @@ const struct cli_cmd cli_commands[] = {
 	    "split a key into component files" },
 	{ "combine", cmd_combine, combine_opts, "COMPONENT...",
 	    "combine component files into a key" },
+	{ "seal", cmd_seal, seal_opts, "URI",
+	    "store the bound-form keys of a token's transport key that can "
+	    "still derive, then clear CKA_DERIVE" },
 	{ "export", cmd_export, export_opts, "",
 	    "export keys with their values protected for a receiver" },
 	{ "import", cmd_import, import_opts, "IN",
@@ -807,7 +810,7 @@ main_help(struct cli *cli)
 		fprintf(cli->out, "  %-10s %s\n", c->name, c->summary);
 	fputs("\nRun 'kmsxchg COMMAND --help' for the options of a command.\n"
 	    "--audit FILE (or KMSXCHG_AUDIT) appends a hash-chained record of "
-	    "split,\ncombine, export, import and rewrap to FILE.\n"
+	    "split,\ncombine, seal, export, import and rewrap to FILE.\n"
 	    "Exit status: 0 success or valid, 1 invalid input, failed "
 	    "verification\nor refused operation, 2 usage, I/O or internal "
 	    "error.\n", cli->out);

@@ -32,8 +32,8 @@ struct cli_audit {
 };
 
 /* Commands that write a record. */
-static const char *const audited[] = { "split", "combine", "export",
-	"import", "rewrap", NULL };
+static const char *const audited[] = { "split", "combine", "seal",
+	"export", "import", "rewrap", NULL };
 
 static int
 is_audited(const char *name)
@@ -89,7 +89,7 @@ cli_audit_setup(struct cli *cli, const char *path, int explicit)
 		if (!explicit)
 			return CLI_OK;	/* KMSXCHG_AUDIT set for a session */
 		return cli_usage(cli, "--audit: %s writes no audit record "
-		    "(split, combine, export, import and rewrap do)",
+		    "(split, combine, seal, export, import and rewrap do)",
 		    cli->cmd->name);
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL ||

@@ -302,9 +302,8 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	cli_print_findings(cli, d, 0, uri);
 	kx_hex_encode(ci[0].key_kcv, n > 16 ? 16 : n, hex);
 	fprintf(cli->out, "combined key stored in token %s as a transport "
-	    "key (wrap, unwrap%s; sensitive, not extractable): KCV %s (%s) "
-	    "matches, computed in the token; ", kx_p11_label(t),
-	    ci[0].alg == KX_ALG_AES ? ", derive" : "", hex,
+	    "key (wrap, unwrap; sensitive, not extractable): KCV %s (%s) "
+	    "matches, computed in the token; ", kx_p11_label(t), hex,
 	    kx_name(KX_ENUM_KCV_METHOD, ci[0].kcv_method));
 	if (in_token)
 		fprintf(cli->out, "combined in the token: %zu components "
@@ -313,6 +312,39 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	else
 		fprintf(cli->out, "combined in process on the secure heap "
 		    "(%s), moved in with %s, wiped\n", why, how);
+	if (strcmp(kx_p11_bound_setup(t), "-") != 0)
+		fprintf(cli->out, "transport key in token %s: %s\n",
+		    kx_p11_label(t), kx_p11_bound_setup(t));
+	ex = CLI_OK;
+out:
+	kx_p11_close(t);
+	kx_diag_free(d);
+	return ex;
+}
+
+int
+cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po)
+{
+	size_t before = 0;
+	kx_p11 *t = NULL;
+	kx_diag *d;
+	int r, ex;
+
+	if ((d = kx_diag_new()) == NULL)
+		return cli_fail(cli, NULL, KX_ENOMEM, uri);
+	cli_audit_set(cli, KX_AF_OUTPUT, uri);
+	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
+		goto out;
+	if ((r = kx_p11_count(t, &before, d)) == KX_OK)
+		r = kx_p11_seal(t, d);
+	if (r != KX_OK) {
+		ex = cli_fail(cli, d, r, uri);
+		p11_restored(cli, t, NULL, before);
+		goto out;
+	}
+	cli_print_findings(cli, d, 0, uri);
+	fprintf(cli->out, "transport key in token %s: %s\n", kx_p11_label(t),
+	    kx_p11_bound_setup(t));
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);

@@ -34,6 +34,10 @@ int cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
     const char *name, const kx_component_info *ci, kx_secret *const *v,
     size_t n);
 
+/* `seal pkcs11:URI`: the KBEK and KBAK of an older AES transport key
+ * stored beside it, then CKA_DERIVE cleared (kx_p11_seal).  Exit code. */
+int cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po);
+
 /* `split --from pkcs11:URI`: the value of the key the URI names, on the
  * secure heap (kx_p11_read), *alg its algorithm; note[nsize] says how it
  * was read, for the caller to print.  Exit code. */

@@ -1,7 +1,9 @@
 /*
  * cmd_split.c - `kmsxchg split` and `kmsxchg combine`: split a key into
  * component files for custodians (XOR of all parts, or Shamir m-of-n over
- * GF(2^8)) and rebuild it, checking every component's KCV and the key's.
+ * GF(2^8)) and rebuild it, checking every component's KCV and the key's;
+ * and `kmsxchg seal`, which mends a transport key an older combine left
+ * in a token with CKA_DERIVE (cli_p11_seal).
  *
  * The component files are the library's (kx_component_write/read, format
  * in kmsxchg(5)): every file carries the split's header, its own KCV and
@@ -41,6 +43,12 @@ const struct cli_opt split_opts[] = {
 };
 
 enum { C_KCV, C_OUTPUT, C_FORCE, C_TO, C_MODULE, C_PIN_SOURCE };
+enum { S_MODULE, S_PIN_SOURCE };
+
+const struct cli_opt seal_opts[] = {
+	CLI_P11_OPTS(S_MODULE, S_PIN_SOURCE),
+	{ NULL, 0, 0, NULL, NULL }
+};
 
 const struct cli_opt combine_opts[] = {
 	[C_KCV] = { "kcv", 'c', 1, "HEX", "expected KCV of the rebuilt key" },
@@ -397,4 +405,23 @@ out:
 	kx_secret_free(key);
 	kx_diag_free(d);
 	return ex;
+}
+
+int
+cmd_seal(int argc, char **argv, struct cli *cli)
+{
+	const char *arg;
+	kx_p11_opts po = { 0 };
+	int o;
+
+	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
+		if (o == CLI_HELP)
+			return CLI_OK;
+		if (o < 0 || !cli_p11_opt(&po, seal_opts[o].name, arg))
+			return CLI_USAGE;
+	}
+	if (argc - cli->optind != 1 || !cli_is_p11(argv[cli->optind]))
+		return cli_usage(cli, "expected one operand, the transport key "
+		    "as a pkcs11: URI (pkcs11:token=...;object=...)");
+	return cli_p11_seal(cli, argv[cli->optind], &po);
 }

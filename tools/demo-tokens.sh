@@ -7,8 +7,10 @@
 # the manufacturer's token and never exist in clear outside a token; the
 # transport key is combined into both tokens from three components; the
 # tokens wrap the keys and bind them to their profiles and the document
-# header (aes-kwp-cmac-bound: KBEK and KBAK derived in the token, RFC 5649
-# and AES-CMAC there) and check the binding before they unwrap; every KCV
+# header (aes-kwp-cmac-bound: KBEK and KBAK derived once when the
+# transport key is combined into each token and stored beside it, which
+# then loses CKA_DERIVE; RFC 5649 and AES-CMAC there) and check the
+# binding before they unwrap; every KCV
 # is computed in the tokens; tampered copies (a value byte, the profile)
 # are refused with the issuer's token unchanged.
 #
@@ -86,6 +88,17 @@ for tok in manufacturer issuer; do
 	x kmsxchg combine $MP --kcv "$TKKCV" \
 	    --to "pkcs11:token=$tok;object=TK-2026-001" \
 	    officer1/tk.1 officer2/tk.2 officer3/tk.3
+done
+# its KBEK and KBAK stay beside it; the transport key itself may no
+# longer derive (no AES-ECB oracle under it for a token user)
+for tok in manufacturer issuer; do
+	u=$(pkcs11-tool --module "$M" --token-label $tok --login --pin 12345678 \
+	    --list-objects 2>/dev/null | awk '$1 == "label:" { hit = $2 == "TK-2026-001" }
+	    hit && $1 == "Usage:" { sub(/^ *Usage: */, ""); print; exit }')
+	echo "TK-2026-001 in $tok (pkcs11-tool): usage $u"
+	case $u in
+	*derive*|'') fail "TK-2026-001 in $tok: usage '$u' (CKA_DERIVE left set?)" ;;
+	esac
 done
 
 step "Manufacturer: export the master keys, wrapped and bound inside its token"

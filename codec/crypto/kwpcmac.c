@@ -8,8 +8,9 @@
  *               style: AES-ECB encryption under the KEK of 16-byte
  *               derivation data blocks, one block per 128 bits (the output
  *               cut to the KEK's length); in a token C_DeriveKey with
- *               CKM_AES_ECB_ENCRYPT_DATA (kxi_kwpcmac_derivation gives
- *               the blocks to both)
+ *               CKM_AES_ECB_ENCRYPT_DATA, once, into token objects kept
+ *               beside the KEK (hsm/pkcs11.c kwpc_setup;
+ *               kxi_kwpcmac_derivation gives the blocks to both)
  *   wrapped     AES-KWP (RFC 5649) of the key under KBEK (CKM_AES_KEY_WRAP_PAD)
  *   tag         AES-CMAC (SP 800-38B, CKM_AES_CMAC) under KBAK of
  *               uint32be(len AD) || AD || wrapped, AD the bound data of

@@ -10,11 +10,12 @@
  *
  * Keys leave and enter a token wrapped and bound: aes-kwp-cmac-bound
  * (crypto/kwpcmac.c, kmsxchg(5)) is computed in the token on export
- * (C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA gives session keys KBEK and KBAK
- * from the transport key, C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK,
- * C_Sign CKM_AES_CMAC under KBAK) and checked in the token on import
- * (C_Verify before C_UnwrapKey): no clear value in process.  aes-kwp
- * (unbound) only where asked for by name.
+ * (C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK, C_Sign CKM_AES_CMAC under
+ * KBAK) and checked in the token on import (C_Verify before
+ * C_UnwrapKey): no clear value in process.  KBEK and KBAK are token
+ * objects derived once from the transport key when it enters the token
+ * (kwpc_setup), which then loses CKA_DERIVE (no AES-ECB oracle under it).
+ * aes-kwp (unbound) only where asked for by name.
  *
  * Clear values: never for a key that stays in a token.  The only clear
  * values in process are (a) a pkcs11: key source the token itself lets
@@ -87,6 +88,7 @@ struct kx_p11 {
 	struct kxi_p11uri *uri;
 	char label[33], manufacturer[33], model[17], serial[17];
 	const char *how;	/* how the last export wrapped (static text) */
+	char bound[800];	/* the bound-form set-up of the last store */
 	size_t left;		/* objects the last failure may have left */
 };
 
@@ -1209,7 +1211,11 @@ out:
 	return r;
 }
 
-/* A transport key: AES, its length, its label. */
+/*
+ * A transport key: AES, its length, its label; use its usage flag (0 for
+ * the bound form, which wraps under the KBEK stored beside it: kwpc_find
+ * checks the key).
+ */
 static int
 kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
     unsigned expect, unsigned *bits, char *label, size_t lsize, kx_diag *d)
@@ -1225,14 +1231,7 @@ kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
 		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
 		    "%s: not an AES key (only AES transport keys wrap in a "
 		    "token)", label, t->label);
-	if (use == CKA_DERIVE && get_bool(t, h, use) != 1)
-		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
-		    "CKA_DERIVE is not set, and the aes-kwp-cmac-bound form "
-		    "derives its KBEK and KBAK from it in the token "
-		    "(CKM_AES_ECB_ENCRYPT_DATA): set CKA_DERIVE on the "
-		    "transport key%s", label, t->label, expect == 0 ?
-		    " (or export with --wrap aes-kwp, NOT bound)" : "");
-	if (get_bool(t, h, use) != 1)
+	if (use != 0 && get_bool(t, h, use) != 1)
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
 		    "%s is not set", label, t->label, use == CKA_WRAP ?
 		    "CKA_WRAP" : "CKA_UNWRAP");
@@ -1277,70 +1276,338 @@ read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
 
 /* ---- aes-kwp-cmac-bound in the token ---------------------------------- */
 /*
- * The keys of the bound form (crypto/kwpcmac.c), derived from transport
- * key wh (AES, bits) in the token with C_DeriveKey and
- * CKM_AES_ECB_ENCRYPT_DATA over the same derivation data as in process:
- * session objects (CKA_TOKEN false), sensitive, not extractable, that
- * may only wrap (KBEK) and sign (KBAK) on export, unwrap and verify on
- * import.  The caller destroys both (kwpc_drop).
+ * The keys of the bound form (crypto/kwpcmac.c) are derived ONCE, when a
+ * transport key enters the token (kwpc_setup, from kx_p11_store and
+ * kx_p11_combine): C_DeriveKey with CKM_AES_ECB_ENCRYPT_DATA over the
+ * same derivation data as in process, into token objects beside it,
+ * sensitive, not extractable, not modifiable: KBEK may only wrap and
+ * unwrap, KBAK only sign and verify (CKM_AES_CMAC).  Each is labelled
+ * and identified as the transport key with a suffix (kwpc_suffix: its
+ * CKA_LABEL and CKA_ID followed by ".kbek" or ".kbak").  The transport
+ * key then loses CKA_DERIVE (and any usage but wrap and unwrap) and
+ * becomes not modifiable (a copy with C_CopyObject, the original
+ * destroyed: kwpc_seal), so no token user gets an AES-ECB oracle under
+ * it.  Export and import find the pair (kwpc_find) and never derive; a
+ * transport key that can still derive, encrypt or sign is refused for
+ * the bound form; kx_p11_seal mends one an older version set up.
  */
 struct kwpc {
 	CK_OBJECT_HANDLE kbek, kbak;
 };
 
-static void
-kwpc_drop(kx_p11 *t, struct kwpc *k)
-{
-	if (k->kbek != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->s, k->kbek);
-	if (k->kbak != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->s, k->kbak);
-	k->kbek = k->kbak = CK_INVALID_HANDLE;
-}
+struct import;
+static int track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d);
+static void untrack(struct import *im, CK_OBJECT_HANDLE h);
+
+/*
+ * The usages a transport key of the bound form must not have: each is an
+ * AES-ECB encryption oracle under it (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_ECB,
+ * a one-block CBC-MAC such as CKM_AES_MAC); a sealed key has none of
+ * them, nor CKA_DECRYPT or CKA_VERIFY (kwpc_seal: wrap and unwrap only).
+ */
+static const struct {
+	CK_ATTRIBUTE_TYPE type;
+	const char *name, *mech;
+} oracle[] = {
+	{ CKA_DERIVE, "CKA_DERIVE", "CKM_AES_ECB_ENCRYPT_DATA" },
+	{ CKA_ENCRYPT, "CKA_ENCRYPT", "CKM_AES_ECB" },
+	{ CKA_SIGN, "CKA_SIGN", "a one-block CBC-MAC" },
+	{ CKA_DECRYPT, "CKA_DECRYPT", "-" },
+	{ CKA_VERIFY, "CKA_VERIFY", "-" },
+};
+#define NSEAL (sizeof(oracle) / sizeof(oracle[0]))
+
+static const char *const kwpc_suffix[2] = { ".kbek", ".kbak" };
+
+/* The label and id of the KBEK (0) and KBAK (1) of transport key wh. */
+struct kwpc_names {
+	char kek[256];		/* the transport key's label */
+	char label[2][256 + 8];
+	uint8_t id[2][256 + 8];
+	size_t idlen[2];
+};
 
 static int
-kwpc_derive(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
+kwpc_names(kx_p11 *t, CK_OBJECT_HANDLE wh, struct kwpc_names *nm,
+    kx_diag *d)
+{
+	uint8_t id[256];
+	size_t n, idlen = 0, i, sl;
+
+	memset(nm, 0, sizeof(*nm));
+	if (get_attr(t, wh, CKA_LABEL, nm->kek, sizeof(nm->kek) - 1, &n) !=
+	    0 || n == 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the transport "
+		    "key has no CKA_LABEL (or one over 255 bytes), by which the "
+		    "KBEK and KBAK of the aes-kwp-cmac-bound form are found",
+		    t->label);
+	nm->kek[n] = '\0';
+	if (get_attr(t, wh, CKA_ID, id, sizeof(id), &idlen) != 0)
+		idlen = 0;
+	for (i = 0; i < 2; i++) {
+		sl = strlen(kwpc_suffix[i]);
+		snprintf(nm->label[i], sizeof(nm->label[i]), "%s%s", nm->kek,
+		    kwpc_suffix[i]);
+		memcpy(nm->id[i], id, idlen);
+		memcpy(nm->id[i] + idlen, kwpc_suffix[i], sl);
+		nm->idlen[i] = idlen + sl;
+	}
+	return KX_OK;
+}
+
+/* No secret key in the token holds a label of the pair nm names yet. */
+static int
+kwpc_free(kx_p11 *t, const struct kwpc_names *nm, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE ft[2];
+	struct handles f;
+	unsigned p;
+	int r;
+
+	for (p = 0; p < 2; p++) {
+		ft[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+		ft[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)nm->label[p],
+		    strlen(nm->label[p]) };
+		if ((r = find(t, ft, 2, &f, d)) != KX_OK)
+			return r;
+		free(f.v);
+		if (f.n > 0)
+			return KX_FAIL(d, KX_EINPUT, "token %s already holds a "
+			    "secret key labelled %s: the %s of transport key "
+			    "%s is not made twice", t->label, nm->label[p],
+			    p == 0 ? "KBEK" : "KBAK", nm->kek);
+	}
+	return KX_OK;
+}
+
+/*
+ * The mechanisms the bound form needs of the token: derive (setup), or
+ * CMAC and RFC 5649 to sign and wrap (export) or verify and unwrap
+ * (import).  0 if it has them, else the name of one it lacks and *what.
+ */
+static const char *
+kwpc_lacks(kx_p11 *t, int op, const char **what)
+{
+	if (op == 2) {
+		*what = "derive";
+		return has_mech(t, CKM_AES_ECB_ENCRYPT_DATA, CKF_DERIVE) ?
+		    NULL : "CKM_AES_ECB_ENCRYPT_DATA";
+	}
+	*what = op ? "verify" : "sign";
+	if (!has_mech(t, CKM_AES_CMAC, op ? CKF_VERIFY : CKF_SIGN))
+		return "CKM_AES_CMAC";
+	*what = op ? "unwrap" : "wrap";
+	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, op ? CKF_UNWRAP : CKF_WRAP))
+		return "CKM_AES_KEY_WRAP_PAD";
+	return NULL;
+}
+
+/*
+ * The KBEK and KBAK of transport key wh (AES, bits) for export (imp 0:
+ * wrap, sign) or import (1: unwrap, verify): the one object of each
+ * name, sensitive, not extractable, of the right length and usage.
+ * Refused while wh has CKA_DERIVE, CKA_ENCRYPT or CKA_SIGN (an AES-ECB
+ * oracle that yields both), and where they are missing: one line each
+ * saying how to mend it.  They stay in the token (the caller destroys
+ * nothing).
+ */
+static int
+kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
     struct kwpc *out, kx_diag *d)
 {
-	static const struct {
-		CK_MECHANISM_TYPE m;
-		CK_FLAGS f;
-		const char *name;
-	} need[] = {
-		{ CKM_AES_ECB_ENCRYPT_DATA, CKF_DERIVE,
-		    "CKM_AES_ECB_ENCRYPT_DATA" },
-		{ CKM_AES_CMAC, 0, "CKM_AES_CMAC" },
-		{ CKM_AES_KEY_WRAP_PAD, 0, "CKM_AES_KEY_WRAP_PAD" },
-	};
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE tm[3];
+	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_SIGN },
+	    { CKA_UNWRAP, CKA_VERIFY } };
+	CK_OBJECT_HANDLE *h;
+	CK_KEY_TYPE kt;
+	CK_ULONG vl;
+	struct kwpc_names nm;
+	struct handles f;
+	const char *lack, *what;
+	unsigned p;
+	int r;
+
+	out->kbek = out->kbak = CK_INVALID_HANDLE;
+	if ((lack = kwpc_lacks(t, imp, &what)) != NULL)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
+		    "the aes-kwp-cmac-bound form cannot be computed in it",
+		    t->label, lack, what);
+	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK)
+		return r;
+	if (get_bool(t, wh, CKA_EXTRACTABLE) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
+		    "extractable (or does not say): its value can leave the "
+		    "token, so it is not used for aes-kwp-cmac-bound",
+		    nm.kek, t->label);
+	/* an AES-ECB oracle under the KEK gives KBEK and KBAK in clear */
+	for (p = 0; p < 3; p++)
+		if (get_bool(t, wh, oracle[p].type) == 1)
+			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
+			    "token %s has %s set (with %s an AES-ECB oracle "
+			    "under it for every token user, which gives KBEK "
+			    "and KBAK): not used for aes-kwp-cmac-bound; %s%s",
+			    nm.kek, t->label, oracle[p].name, oracle[p].mech,
+			    p == 0 ? "mend it with kmsxchg seal, which stores "
+			    "KBEK and KBAK once and leaves the key wrap and "
+			    "unwrap only" : "a transport key of this form wraps "
+			    "and unwraps only: combine it into the token again "
+			    "(combine --to pkcs11:, a new label)", imp ? "" :
+			    " (or export with --wrap aes-kwp, NOT bound)");
+	for (p = 0; p < 2; p++) {
+		tm[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+		tm[1] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
+		    strlen(nm.label[p]) };
+		tm[2] = (CK_ATTRIBUTE){ CKA_ID, nm.id[p], nm.idlen[p] };
+		if ((r = find(t, tm, 3, &f, d)) != KX_OK)
+			return r;
+		h = p == 0 ? &out->kbek : &out->kbak;
+		if (f.n == 1)
+			*h = f.v[0];
+		free(f.v);
+		if (f.n == 0)
+			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
+			    "token %s has no %s (%s) beside it, which the "
+			    "aes-kwp-cmac-bound form uses: combine the "
+			    "transport key into the token again (combine --to "
+			    "pkcs11:, a new label), which derives KBEK and KBAK "
+			    "once%s", nm.kek,
+			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
+			    imp ? "" : " (or export with --wrap aes-kwp, NOT "
+			    "bound)");
+		if (f.n > 1)
+			return KX_FAIL(d, KX_EINPUT, "token %s: %zu keys are "
+			    "labelled %s with its id: the %s of transport key "
+			    "%s is ambiguous", t->label, f.n, nm.label[p],
+			    p == 0 ? "KBEK" : "KBAK", nm.kek);
+		if (get_ulong(t, *h, CKA_KEY_TYPE, &kt) != 0 ||
+		    kt != CKK_AES || get_ulong(t, *h, CKA_VALUE_LEN, &vl) !=
+		    0 || vl != bits / 8 || get_bool(t, *h, CKA_SENSITIVE) !=
+		    1 || get_bool(t, *h, CKA_EXTRACTABLE) != 0 ||
+		    get_bool(t, *h, use[imp][p]) != 1)
+			return KX_FAIL(d, KX_EPOLICY, "token %s: %s is not "
+			    "the %s of transport key %s as combine --to "
+			    "pkcs11: makes it (AES-%u, sensitive, not "
+			    "extractable, %s)", t->label, nm.label[p],
+			    p == 0 ? "KBEK" : "KBAK", nm.kek, bits,
+			    p == 0 ? "wrap and unwrap" : "sign and verify");
+	}
+	return KX_OK;
+}
+
+/*
+ * Seal transport key *wh: wrap and unwrap only (CKA_DERIVE, CKA_ENCRYPT,
+ * CKA_DECRYPT, CKA_SIGN, CKA_VERIFY false), sensitive and not
+ * modifiable, by a copy (C_CopyObject; the original destroyed, *wh the
+ * copy; CKA_SENSITIVE, only where it is false, since a token may refuse
+ * to set it again, before CKA_MODIFIABLE in the template); a token that
+ * will not copy gets the usages cleared in place and t->bound says the
+ * key stays modifiable.  Read back either way.
+ */
+static int
+kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
+    const char *kek, kx_diag *d)
+{
+	CK_BBOOL fa = CK_FALSE, tr = CK_TRUE;
+	CK_ATTRIBUTE ct[NSEAL + 2];
+	CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE, h;
+	char b[24];
+	CK_RV rv;
+	size_t i, n = NSEAL;
+	int copied, r;
+
+	for (i = 0; i < NSEAL; i++)
+		ct[i] = (CK_ATTRIBUTE){ oracle[i].type, &fa, sizeof(fa) };
+	if (get_bool(t, *wh, CKA_SENSITIVE) != 1)
+		ct[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+	ct[n++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
+	/* the copy is checked before the original goes */
+	if ((rv = t->f->C_CopyObject(t->s, *wh, ct, (CK_ULONG)n, &nh)) ==
+	    CKR_DEVICE_MEMORY)
+		return full_fail(d, t, kek);
+	copied = rv == CKR_OK;
+	if (copied && (r = track(im, nh, d)) != KX_OK)
+		return r;
+	h = copied ? nh : *wh;
+	if (!copied && (rv = t->f->C_SetAttributeValue(t->s, h, ct, NSEAL)) !=
+	    CKR_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: CKA_DERIVE of "
+		    "transport key %s cannot be cleared (%s)", t->label, kek,
+		    rvname(rv, b));
+	for (i = 0; i < NSEAL; i++)
+		if (get_bool(t, h, oracle[i].type) != 0)
+			return KX_FAIL(d, KX_EINTERNAL, "token %s: transport "
+			    "key %s still has %s after it was cleared",
+			    t->label, kek, oracle[i].name);
+	if (copied && (get_bool(t, h, CKA_MODIFIABLE) != 0 ||
+	    get_bool(t, h, CKA_SENSITIVE) != 1))
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
+		    "is still modifiable or not sensitive after its sealed "
+		    "copy", t->label, kek);
+	if (copied) {
+		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
+			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
+			    "the transport key after its sealed copy");
+		untrack(im, *wh);
+		*wh = nh;
+	}
+	snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
+	    strlen(t->bound), "; CKA_DERIVE cleared on %s, which wraps and "
+	    "unwraps only%s", kek, copied ? ", and the key made not "
+	    "modifiable (C_CopyObject)" : " (the token would not copy the "
+	    "key, so it stays modifiable: a token user could set CKA_DERIVE "
+	    "again)");
+	return KX_OK;
+}
+
+/*
+ * Transport key wh (AES, bits, with CKA_DERIVE for this only; made just
+ * now, or an older one kx_p11_seal mends): its KBEK and KBAK derived into
+ * token objects, then the key sealed (kwpc_seal).  A token without the
+ * mechanisms gets no pair (a warning: the bound form is not available
+ * under that key) and the key is sealed all the same.  On failure the
+ * caller rolls back every object made.
+ */
+static int
+kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
+    unsigned bits, kx_diag *d)
+{
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
 	CK_ULONG len = bits / 8;
 	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
 	CK_KEY_DERIVATION_STRING_DATA sd;
 	CK_MECHANISM mech = { CKM_AES_ECB_ENCRYPT_DATA, &sd, sizeof(sd) };
-	CK_ATTRIBUTE tm[12];
-	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_SIGN },
-	    { CKA_UNWRAP, CKA_VERIFY } };
+	CK_ATTRIBUTE tm[20];
+	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_UNWRAP },
+	    { CKA_SIGN, CKA_VERIFY } };
+	CK_OBJECT_HANDLE h;
 	uint8_t dd[KXI_KWPC_DD_MAX];
-	CK_OBJECT_HANDLE *h;
-	CK_FLAGS f;
+	struct kwpc_names nm;
+	const char *lack, *what, *lbl;
 	unsigned p;
-	size_t i;
+	size_t i, ui;
 	CK_RV rv;
 	char b[24];
+	int r;
 
-	out->kbek = out->kbak = CK_INVALID_HANDLE;
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		f = need[i].f != 0 ? need[i].f : i == 1 ?
-		    (imp ? CKF_VERIFY : CKF_SIGN) : (imp ? CKF_UNWRAP :
-		    CKF_WRAP);
-		if (!has_mech(t, need[i].m, f))
-			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s "
-			    "(to %s): the aes-kwp-cmac-bound form cannot be "
-			    "computed in it", t->label, need[i].name,
-			    f == CKF_DERIVE ? "derive" : f == CKF_SIGN ?
-			    "sign" : f == CKF_VERIFY ? "verify" : f ==
-			    CKF_WRAP ? "wrap" : "unwrap");
+	t->bound[0] = '\0';
+	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
+	    (r = kwpc_free(t, &nm, d)) != KX_OK)
+		return r;
+	lbl = nm.kek;
+	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
+	    (lack = kwpc_lacks(t, 0, &what)) != NULL ||
+	    (lack = kwpc_lacks(t, 1, &what)) != NULL) {
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
+		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
+		    "aes-kwp-cmac-bound form is not available under transport "
+		    "key %s (export --wrap aes-kwp is)", t->label, lack, what,
+		    lbl);
+		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
+		    "(the token has no %s to %s)", lack, what);
+		return kwpc_seal(t, im, &wh, lbl, d);
 	}
 	for (p = 0; p < 2; p++) {
 		sd.pData = dd;
@@ -1352,29 +1619,61 @@ kwpc_derive(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		tm[i++] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &len, sizeof(len) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_TOKEN, &tr, sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &tr, sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_LABEL, nm.label[p],
+		    strlen(nm.label[p]) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_ID, nm.id[p], nm.idlen[p] };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ CKA_DERIVE, &fa, sizeof(fa) };
-		tm[i++] = (CK_ATTRIBUTE){ use[imp][p], &tr, sizeof(tr) };
-		h = p == 0 ? &out->kbek : &out->kbak;
-		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, h);
+		for (ui = 0; ui < NUSAGES; ui++)
+			tm[i++] = (CK_ATTRIBUTE){ usages[ui].type,
+			    usages[ui].type == use[p][0] ||
+			    usages[ui].type == use[p][1] ? &tr : &fa,
+			    sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
+		h = CK_INVALID_HANDLE;
+		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, &h);
 		OPENSSL_cleanse(dd, sizeof(dd));
-		if (rv != CKR_OK) {
-			*h = CK_INVALID_HANDLE;
-			kwpc_drop(t, out);
-			return KX_FAIL(d, rv == CKR_KEY_FUNCTION_NOT_PERMITTED ?
-			    KX_EPOLICY : KX_EUNSUPPORTED, "token %s: C_DeriveKey "
-			    "of the aes-kwp-cmac-bound %s with "
-			    "CKM_AES_ECB_ENCRYPT_DATA failed (%s)%s", t->label,
-			    p == 0 ? "KBEK" : "KBAK", rvname(rv, b),
-			    rv == CKR_KEY_FUNCTION_NOT_PERMITTED ? ": the "
-			    "transport key needs CKA_DERIVE" : "");
-		}
+		if (rv == CKR_DEVICE_MEMORY)
+			return full_fail(d, t, nm.label[p]);
+		if (rv != CKR_OK)
+			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: "
+			    "C_DeriveKey of the aes-kwp-cmac-bound %s (%s) "
+			    "with CKM_AES_ECB_ENCRYPT_DATA failed (%s)",
+			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
+			    rvname(rv, b));
+		if ((r = track(im, h, d)) != KX_OK)
+			return r;
 	}
-	return KX_OK;
+	snprintf(t->bound, sizeof(t->bound), "KBEK %s (wrap, unwrap) and "
+	    "KBAK %s (sign, verify) of aes-kwp-cmac-bound derived once "
+	    "beside it (sensitive, not extractable, not modifiable)",
+	    nm.label[0], nm.label[1]);
+	return kwpc_seal(t, im, &wh, lbl, d);
+}
+
+/* kwpc_setup of the transport key labelled lbl, made just now. */
+static int
+kwpc_setup_new(kx_p11 *t, struct import *im, const char *lbl, unsigned bits,
+    kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_ATTRIBUTE ft[2] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_LABEL, (void *)lbl, strlen(lbl) } };
+	CK_OBJECT_HANDLE wh;
+	struct handles f;
+	int r;
+
+	if ((r = find(t, ft, 2, &f, d)) != KX_OK)
+		return r;
+	wh = f.n == 1 ? f.v[0] : CK_INVALID_HANDLE;
+	free(f.v);
+	if (wh == CK_INVALID_HANDLE)
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
+		    "key %s is not found once by its label (%zu)", t->label,
+		    lbl, f.n);
+	return kwpc_setup(t, im, wh, bits, d);
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -1691,7 +1990,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			goto out;
 		}
 	} else if ((r = kek_info(t, wh, o->wrap == KX_WRAP_AES_KWP ?
-	    CKA_WRAP : CKA_DERIVE, 0, &plan.bits, klabel, sizeof(klabel),
+	    CKA_WRAP : 0, 0, &plan.bits, klabel, sizeof(klabel),
 	    d)) != KX_OK)
 		goto out;
 	bound = pem == NULL && o->wrap != KX_WRAP_AES_KWP;
@@ -1726,18 +2025,19 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	}
 	plan.kek_id = o->kek_id != NULL ? o->kek_id : klabel;
 	plan.alg = pem != NULL ? KX_ALG_RSA : KX_ALG_AES;
-	/* the bound form: KBEK and KBAK derived in the token */
-	if (bound && (r = kwpc_derive(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
+	/* the bound form: the KBEK and KBAK stored beside the KEK */
+	if (bound && (r = kwpc_find(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
 		goto out;
 	if (!bound && !has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
 		mech.mechanism = CKM_AES_KEY_WRAP;
 	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 : bound ?
 	    KX_WRAP_AES_KWP_CMAC_BOUND : mech.mechanism ==
 	    CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP : KX_WRAP_AES_KW;
-	t->how = bound ? "wrapped and bound in the token (C_DeriveKey, "
-	    "C_WrapKey, C_Sign)" : mech.mechanism == CKM_AES_KEY_WRAP ?
-	    "wrapped in the token with C_WrapKey, RFC 3394 (the token has no "
-	    "CKM_AES_KEY_WRAP_PAD)" : "wrapped in the token with C_WrapKey";
+	t->how = bound ? "wrapped and bound in the token under its stored "
+	    "KBEK and KBAK (C_WrapKey, C_Sign)" : mech.mechanism ==
+	    CKM_AES_KEY_WRAP ? "wrapped in the token with C_WrapKey, RFC 3394 "
+	    "(the token has no CKM_AES_KEY_WRAP_PAD)" : "wrapped in the token "
+	    "with C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
 	/*
@@ -1841,7 +2141,6 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	*out = doc;
 	doc = NULL;
 out:
-	kwpc_drop(t, &kw);
 	kx_buf_free(&aad);
 	kx_secret_free(pem);
 	free(wrapped);
@@ -1989,6 +2288,19 @@ track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d)
 	im->made.v = nv;
 	im->made.v[im->made.n++] = h;
 	return KX_OK;
+}
+
+/* Forget object h, which this run made and destroyed on purpose. */
+static void
+untrack(struct import *im, CK_OBJECT_HANDLE h)
+{
+	size_t i;
+
+	for (i = 0; i < im->made.n; i++)
+		if (im->made.v[i] == h) {
+			im->made.v[i] = im->made.v[--im->made.n];
+			return;
+		}
 }
 
 /* Destroy every object this run made (the handles it recorded). */
@@ -2444,8 +2756,8 @@ check_token_kek(kx_p11 *t, const kx_doc *doc, const kxi_tk *tk,
 
 /*
  * An aes-kwp-cmac-bound value of key k into the token under transport
- * key wh (AES, bits): its binding checked (KX136), KBEK and KBAK derived
- * from wh in the token, the tag verified there before anything is
+ * key wh (AES, bits): its binding checked (KX136), the KBEK and KBAK
+ * stored beside wh found (kwpc_find), the tag verified before anything is
  * unwrapped (KX134), then C_UnwrapKey under KBEK with k's template and
  * the KCV checked in the token.  No clear value in process.
  */
@@ -2484,7 +2796,7 @@ bound_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	}
 	wl = v->data.n - KXI_KWPC_TAG;
 	memcpy(tag, v->data.p + wl, sizeof(tag));
-	if ((r = kwpc_derive(t, wh, bits, 1, &kw, d)) != KX_OK)
+	if ((r = kwpc_find(t, wh, bits, 1, &kw, d)) != KX_OK)
 		goto out;
 	/* the tag first: nothing enters the token that does not verify */
 	if ((rv = kwpc_mac(t, kw.kbak, 1, &aad, v->data.p, wl, tag)) ==
@@ -2502,15 +2814,10 @@ bound_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		    "(the aes-kwp-cmac-bound tag)");
 		goto out;
 	}
-	t->f->C_DestroyObject(t->s, kw.kbak);
-	kw.kbak = CK_INVALID_HANDLE;
 	w = *v;
 	w.data.n = wl;
-	im->keep = kw.kbek;	/* a probe of the template unwraps again */
 	r = unwrap_into(im, doc, k, mech, kw.kbek, &w, d);
-	im->keep = CK_INVALID_HANDLE;
 out:
-	kwpc_drop(t, &kw);
 	kx_buf_free(&aad);
 	return r;
 }
@@ -2611,9 +2918,9 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			mech.ulParameterLen = sizeof(oaep_sha256);
 		} else {
 			if ((r = kek_info(t, wh, v->alg ==
-			    KX_WRAP_AES_KWP_CMAC_BOUND ? CKA_DERIVE :
-			    CKA_UNWRAP, tk->length_bits, &bits, klabel,
-			    sizeof(klabel), d)) != KX_OK ||
+			    KX_WRAP_AES_KWP_CMAC_BOUND ? 0 : CKA_UNWRAP,
+			    tk->length_bits, &bits, klabel, sizeof(klabel),
+			    d)) != KX_OK ||
 			    (r = check_token_kek(t, doc, tk, wh, bits, d)) !=
 			    KX_OK)
 				return r;
@@ -2675,11 +2982,10 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 /*
  * The profile (in *docp, *kp) and template (m, without CKA_VALUE) of a
  * ceremony's transport key of alg, len bytes, KCV kcv[n] (method km):
- * wraps and unwraps, never leaves the token; an AES one also derives
- * (CKA_DERIVE), as the aes-kwp-cmac-bound form derives its KBEK and KBAK
- * from it in the token (CKM_AES_ECB_ENCRYPT_DATA: only session keys of
- * that form's derivation data are made, and C_UnwrapKey under the key
- * gives no less).  im->before lists the
+ * wraps and unwraps, never leaves the token; an AES one is made with
+ * CKA_DERIVE only for kwpc_setup, which derives the KBEK and KBAK of the
+ * aes-kwp-cmac-bound form from it once and then clears CKA_DERIVE (a
+ * transport key never keeps it: an AES-ECB oracle).  im->before lists the
  * objects the session sees (for a rollback); the caller frees it and
  * *docp.
  */
@@ -2753,6 +3059,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	 */
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
+	t->bound[0] = '\0';
 	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
 		*how = "C_CreateObject";
 		if ((r = track(&im, h, d)) == KX_OK)
@@ -2765,6 +3072,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		*how = "C_UnwrapKey under a one-time session key";
 		r = put_clear(&im, doc, 0, key, d);
 	}
+	if (r == KX_OK && alg == KX_ALG_AES)
+		r = kwpc_setup_new(t, &im, k->prof.id, k->prof.length_bits, d);
 	if (r != KX_OK)
 		rollback(&im);
 out:
@@ -2820,6 +3129,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*how = "-";
+	t->bound[0] = '\0';
 	memset(&m, 0, sizeof(m));
 	t->left = 0;
 	if (nv < 2 || nv > 255 || ci[0].method != KX_SPLIT_XOR)
@@ -2895,15 +3205,24 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		}
 	}
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
-	r = check_new(t, doc, k, base, d);
+	if ((r = check_new(t, doc, k, base, d)) == KX_OK &&
+	    (r = track(&im, base, d)) == KX_OK) {
+		base = CK_INVALID_HANDLE;	/* kwpc_setup may replace it */
+		if (ci[0].alg == KX_ALG_AES)
+			r = kwpc_setup_new(t, &im, k->prof.id,
+			    k->prof.length_bits, d);
+	}
 out:
 	if (r != KX_OK && base != CK_INVALID_HANDLE &&
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
 		t->left++;
+	if (r != KX_OK)
+		rollback(&im);
 	if (r != KX_OK && started)
 		sweep_session(&im, &im.before);
 	kx_secret_free(last);
 	free(im.before.v);
+	free(im.made.v);
 	kx_doc_free(doc);
 	return r;
 }
@@ -2912,6 +3231,58 @@ const char *
 kx_p11_how(const kx_p11 *t)
 {
 	return t != NULL && t->how != NULL ? t->how : "-";
+}
+
+const char *
+kx_p11_bound_setup(const kx_p11 *t)
+{
+	return t != NULL && t->bound[0] != '\0' ? t->bound : "-";
+}
+
+int
+kx_p11_seal(kx_p11 *t, kx_diag *d)
+{
+	struct import im = { 0 };
+	struct kwpc_names nm;
+	CK_OBJECT_HANDLE wh;
+	CK_KEY_TYPE kt = 0;
+	CK_ULONG vl = 0;
+	int r;
+
+	if (t == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	t->bound[0] = '\0';
+	t->left = 0;
+	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
+	    KXI_P11_SECRET)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: transport keys "
+		    "are secret keys (the URI says type=%s)", t->label,
+		    t->uri->type_text);
+	if ((r = find_one(t, t->uri, "transport key", &wh, d)) != KX_OK ||
+	    (r = kwpc_names(t, wh, &nm, d)) != KX_OK)
+		return r;
+	if (get_ulong(t, wh, CKA_KEY_TYPE, &kt) != 0 || kt != CKK_AES ||
+	    get_ulong(t, wh, CKA_VALUE_LEN, &vl) != 0 || (vl != 16 &&
+	    vl != 24 && vl != 32))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
+		    "%s: not an AES key of a length the token records (the "
+		    "aes-kwp-cmac-bound form is AES only)", nm.kek, t->label);
+	if ((r = kwpc_free(t, &nm, d)) != KX_OK)
+		return r;
+	if (get_bool(t, wh, CKA_EXTRACTABLE) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
+		    "extractable (or does not say): a key that can leave the "
+		    "token is not sealed", nm.kek, t->label);
+	if (get_bool(t, wh, CKA_DERIVE) != 1)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
+		    "no CKA_DERIVE, so its KBEK and KBAK cannot be derived in "
+		    "the token: combine it into the token again (combine --to "
+		    "pkcs11:, a new label)", nm.kek, t->label);
+	im.t = t;
+	if ((r = kwpc_setup(t, &im, wh, (unsigned)vl * 8, d)) != KX_OK)
+		rollback(&im);
+	free(im.made.v);
+	return r;
 }
 
 size_t

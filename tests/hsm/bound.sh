@@ -1,13 +1,26 @@
 #!/bin/sh
 # bound.sh - keys leave and enter a token wrapped AND bound (issue 10 F1):
-# aes-kwp-cmac-bound, computed in the token (C_DeriveKey with
-# CKM_AES_ECB_ENCRYPT_DATA, C_WrapKey with CKM_AES_KEY_WRAP_PAD, C_Sign
-# with CKM_AES_CMAC) and checked in the token (C_Verify before
-# C_UnwrapKey), never clear in our process.  python3-cryptography
-# recomputes an exported value byte for byte from the known KEK and key;
-# a tampered profile (Sensitive flipped, usage widened), tag or block is
-# refused with the token unchanged; file KEK <-> token KEK both ways; a
-# transport key without CKA_DERIVE gives one clear line.
+# aes-kwp-cmac-bound, computed in the token (C_WrapKey with
+# CKM_AES_KEY_WRAP_PAD under KBEK, C_Sign with CKM_AES_CMAC under KBAK)
+# and checked in the token (C_Verify before C_UnwrapKey), never clear in
+# our process.  python3-cryptography recomputes an exported value byte
+# for byte from the known KEK and key; a tampered profile (Sensitive
+# flipped, usage widened), tag or block is refused with the token
+# unchanged; file KEK <-> token KEK both ways.
+#
+# Reviewer finding D2: KBEK and KBAK are derived ONCE, when combine puts
+# the transport key into the token (C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA),
+# into token objects tk.kbek and tk.kbak (sensitive, not extractable, not
+# modifiable), and the transport key then loses CKA_DERIVE and becomes
+# not modifiable: pkcs11-tool reads the flags back, and p11probe (a
+# token user with the PIN, independent of our code) finds no AES-ECB
+# oracle under any of the three (C_DeriveKey refused) and cannot set
+# CKA_DERIVE or CKA_DECRYPT again.  A transport key that has CKA_DERIVE
+# (an older set-up; the probe shows its oracle open) or no stored pair
+# is refused in one line that says how to mend it; kmsxchg seal mends the
+# former (pair derived once, the key left wrap and unwrap only, sensitive,
+# not modifiable); an extractable transport key is neither sealed nor
+# used bound.
 #
 # python3-cryptography is a hard requirement here (./bootstrap installs
 # it): missing, the test FAILS, it does not skip.
@@ -45,8 +58,9 @@ token_kcv() {	# token_kcv TOKEN ID: the KCV pkcs11-tool computes there
 }
 
 # the master key in mfr; the transport key combined into both tokens
-# from three components (an AES ceremony key: wrap, unwrap, derive); the
-# same value written by pkcs11-tool without CKA_DERIVE as "plain"
+# from three components (an AES ceremony key: wrap, unwrap; KBEK and KBAK
+# beside it); the same value written by pkcs11-tool as "plain" (no
+# CKA_DERIVE, no pair)
 kx_hsm_tool mfr --write-object master.bin --type secrkey --key-type AES:32 \
     --label master --id 0a --sensitive --extractable >/dev/null 2>&1
 $KX split -n 3 -k file:t.key -a aes -p tkc > split.out 2>&1 ||
@@ -57,15 +71,56 @@ for tok in mfr iss; do
 	kx_hsm_tool $tok --write-object tk.bin --type secrkey \
 	    --key-type AES:32 --label plain --id 01 >/dev/null 2>&1
 done
-grep -q 'as a transport key (wrap, unwrap, derive; sensitive, not extractable)' \
+grep -q 'as a transport key (wrap, unwrap; sensitive, not extractable)' \
     combine-iss.out || bad "combine: $(cat combine-iss.out)"
+grep -q '^transport key in token iss: KBEK tk.kbek (wrap, unwrap) and KBAK tk.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tk, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
+    combine-iss.out || bad "combine: no KBEK/KBAK line: $(cat combine-iss.out)"
+
+# 0. (D2) no AES-ECB oracle: pkcs11-tool reads the flags back ...
+PROBE=$KX_BUILDDIR/tests/hsm/p11probe
+[ -x "$PROBE" ] || bad "no $PROBE (make check builds it)"
+for tok in mfr iss; do
+	kx_hsm_show $tok tk > tk-$tok.list
+	grep -q 'Usage: *wrap, unwrap$' tk-$tok.list ||
+	    bad "$tok: tk usage (no derive): $(cat tk-$tok.list)"
+	grep -q 'Access: *sensitive$' tk-$tok.list ||
+	    bad "$tok: tk access: $(cat tk-$tok.list)"
+	kx_hsm_show $tok tk.kbek > kbek-$tok.list
+	grep -q 'Usage: *wrap, unwrap$' kbek-$tok.list &&
+	    grep -q 'Access: *sensitive$' kbek-$tok.list &&
+	    grep -q 'ID: *746b2e6b62656b$' kbek-$tok.list ||
+	    bad "$tok: tk.kbek: $(cat kbek-$tok.list)"
+	# pkcs11-tool lists no "sign" for a secret key: verify only
+	kx_hsm_show $tok tk.kbak > kbak-$tok.list
+	grep -q 'Usage: *verify$' kbak-$tok.list &&
+	    grep -q 'Access: *sensitive$' kbak-$tok.list &&
+	    grep -q 'ID: *746b2e6b62616b$' kbak-$tok.list ||
+	    bad "$tok: tk.kbak: $(cat kbak-$tok.list)"
+done
+# ... and a token user with the PIN tries the oracle and the flags
+for o in tk tk.kbek tk.kbak; do
+	"$PROBE" "$M" iss "$T/hsm/pin" $o > probe-$o.out 2>&1 ||
+	    bad "p11probe $o: $(cat probe-$o.out)"
+	grep -q "^attrs $o: derive=0 modifiable=0 sensitive=1 extractable=0 " \
+	    probe-$o.out || bad "p11probe $o: $(cat probe-$o.out)"
+	for p in oracle oracle-after; do
+		grep -q "^$p $o: C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA -> CKR_KEY_FUNCTION_NOT_PERMITTED\$" \
+		    probe-$o.out || bad "p11probe $o: $p: $(cat probe-$o.out)"
+	done
+	for p in set-decrypt set-derive copy-derive; do
+		grep -Eq "^$p $o: .* -> CKR_(ATTRIBUTE_READ_ONLY|ACTION_PROHIBITED)\$" \
+		    probe-$o.out || bad "p11probe $o: $p: $(cat probe-$o.out)"
+	done
+	grep -q "^read-value $o: C_GetAttributeValue CKA_VALUE -> CKR_ATTRIBUTE_SENSITIVE\$" \
+	    probe-$o.out || bad "p11probe $o: read-value: $(cat probe-$o.out)"
+done
 
 # 1. export: bound by default, computed in the token; no KX138
 $KX export $P --from 'pkcs11:token=mfr;object=master' \
     --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 --sender mfr \
     --recipient iss --now 2026-02-01 -o m.xml > export.out 2> export.err ||
     bad "export exit $?: $(cat export.err)"
-grep -q "^exported master from token mfr: KCV $KCV (zero-block, computed in the token), wrapped and bound in the token (C_DeriveKey, C_WrapKey, C_Sign) under TK1 as aes-kwp-cmac-bound: bound to its profile and the document header\$" \
+grep -q "^exported master from token mfr: KCV $KCV (zero-block, computed in the token), wrapped and bound in the token under its stored KBEK and KBAK (C_WrapKey, C_Sign) under TK1 as aes-kwp-cmac-bound: bound to its profile and the document header\$" \
     export.out || bad "export status: $(cat export.out)"
 grep -q 'KX138' export.err && bad "export warns KX138: $(cat export.err)"
 grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' m.xml || bad "export: form"
@@ -166,6 +221,20 @@ grep -q 'Access: *sensitive, extractable' dst.list ||
 grep -q 'ID: *0a' dst.list || bad "id: $(cat dst.list)"
 [ "$(token_kcv iss 0a)" = "$KCV" ] || bad "pkcs11-tool: KCV in iss is not $KCV"
 
+# 4b. (D2) a value the token code wrote before D2 (it derived KBEK and
+# KBAK per export, commit ad7a377; tests/hsm/pre-d2.xml, the same TK and
+# master) imports unchanged under the stored pair: the derivation did
+# not change
+ni=$(kx_hsm_count iss)
+$KX import $P --to 'pkcs11:token=iss;object=pre-d2;id=%0B' \
+    --kek 'pkcs11:token=iss;object=tk' --now 2026-02-01 \
+    "$SRC/tests/hsm/pre-d2.xml" > pre.out 2> pre.err ||
+    bad "pre-D2 import: $(cat pre.err)"
+grep -q "^imported master into token iss: aes-kwp-cmac-bound value, bound to its profile and verified; tag verified and unwrapped in the token (C_Verify, C_UnwrapKey); KCV $KCV matches" \
+    pre.out || bad "pre-D2 import status: $(cat pre.out)"
+[ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "pre-D2 import: not one new object"
+[ "$(token_kcv iss 0b)" = "$KCV" ] || bad "pre-D2 import: KCV in iss is not $KCV"
+
 # 5. token -> file KEK: the same value opens in process
 $KX import --kek file:t.key --kek-alg aes --now 2026-02-01 \
     --insecure-clear-output=clear --insecure-clear-production m.xml \
@@ -210,18 +279,104 @@ $KX show $P 'pkcs11:token=iss;object=ISD%20SCP03%20ENC%20key' > fid.show 2>&1 ||
 # its Id from CKA_ID, its Name from CKA_LABEL (issue 10 review D4)
 grep -q "^  key ISD-SCP03-ENC aes/128 " fid.show || bad "show: $(cat fid.show)"
 
-# 7. a transport key without CKA_DERIVE: one clear line, nothing made
+# 7. (D2) a transport key without the stored pair, or with CKA_DERIVE
+# or CKA_ENCRYPT: one clear line, nothing made, nothing derived.  "tk2"
+# is combined, then its KBEK deleted; "plain" (pkcs11-tool's) has
+# CKA_ENCRYPT (C_Encrypt CKM_AES_ECB: the same oracle) and no pair;
+# "old" is the transport key as an older combine left it (CKA_DERIVE set:
+# p11probe, a token user, sets it on a copy pkcs11-tool wrote and shows
+# the oracle open: the probe can see one)
+for tok in mfr iss; do
+	kx_hsm_tool $tok --write-object tk.bin --type secrkey \
+	    --key-type AES:32 --label old --id 02 >/dev/null 2>&1
+	"$PROBE" "$M" $tok "$T/hsm/pin" old > probe-old-$tok.out 2>&1 ||
+	    bad "p11probe old: $(cat probe-old-$tok.out)"
+	grep -q '^oracle-after old: C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA -> CKR_OK: OPEN, AES-ECB under the key read out$' \
+	    probe-old-$tok.out || bad "p11probe old: no open oracle: $(cat probe-old-$tok.out)"
+done
+kx_hsm_show iss old > old.list
+grep -q 'Usage: .*derive' old.list || bad "old has no CKA_DERIVE: $(cat old.list)"
+for tok in mfr iss; do
+	$KX combine $P --to "pkcs11:token=$tok;object=tk2" tkc.1 tkc.2 tkc.3 \
+	    > combine2-$tok.out 2>&1 || bad "combine tk2 $tok: $(cat combine2-$tok.out)"
+	kx_hsm_tool $tok --delete-object --type secrkey --label tk2.kbek \
+	    >/dev/null 2>&1 || bad "pkcs11-tool --delete-object tk2.kbek"
+done
 nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
-derive_re='^pkcs11:token=mfr;object=master: error: transport key plain in token mfr: CKA_DERIVE is not set, and the aes-kwp-cmac-bound form derives its KBEK and KBAK from it in the token \(CKM_AES_ECB_ENCRYPT_DATA\): set CKA_DERIVE on the transport key \(or export with --wrap aes-kwp, NOT bound\)$'
-expect no-derive 1 "$derive_re" $KX export $P \
-    --from 'pkcs11:token=mfr;object=master' \
-    --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o nd.xml
-[ -e nd.xml ] && bad "no-derive: a document was written"
-[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "no-derive: mfr changed"
-expect no-derive-import 1 'error: transport key plain in token iss: CKA_DERIVE is not set, and the aes-kwp-cmac-bound form derives its KBEK and KBAK from it in the token \(CKM_AES_ECB_ENCRYPT_DATA\): set CKA_DERIVE on the transport key$' \
-    $KX import $P --to 'pkcs11:token=iss;object=again' \
-    --kek 'pkcs11:token=iss;object=plain' --now 2026-02-01 f.xml
-[ "$(kx_hsm_count iss)" = "$ni" ] || bad "no-derive-import: iss changed"
+# no_export NAME REGEX KEK: export of master under KEK (mfr) refused in
+# one line, no document; no_import NAME REGEX KEK DOC: likewise (iss)
+no_export() {
+	expect "$1" 1 "$2" $KX export $P --from 'pkcs11:token=mfr;object=master' \
+	    --kek "pkcs11:token=mfr;object=$3" --kek-id TK1 -o "$1.xml"
+	[ ! -e "$1.xml" ] || bad "$1: a document was written"
+}
+no_import() {
+	expect "$1" 1 "$2" $KX import $P --to 'pkcs11:token=iss;object=again' \
+	    --kek "pkcs11:token=iss;object=$3" --now 2026-02-01 "$4"
+}
+nopair_re='^pkcs11:token=mfr;object=master: error: transport key tk2 in token mfr has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once \(or export with --wrap aes-kwp, NOT bound\)$'
+no_export no-pair "$nopair_re" tk2
+no_import no-pair-import 'error: transport key tk2 in token iss has no KBEK \(tk2\.kbek\) beside it, which the aes-kwp-cmac-bound form uses: combine the transport key into the token again \(combine --to pkcs11:, a new label\), which derives KBEK and KBAK once$' \
+    tk2 f.xml
+no_export plain-encrypt '^pkcs11:token=mfr;object=master: error: transport key plain in token mfr has CKA_ENCRYPT set \(with CKM_AES_ECB an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; a transport key of this form wraps and unwraps only: combine it into the token again \(combine --to pkcs11:, a new label\) \(or export with --wrap aes-kwp, NOT bound\)$' \
+    plain
+derive_re='^pkcs11:token=mfr;object=master: error: transport key old in token mfr has CKA_DERIVE set \(with CKM_AES_ECB_ENCRYPT_DATA an AES-ECB oracle under it for every token user, which gives KBEK and KBAK\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only \(or export with --wrap aes-kwp, NOT bound\)$'
+no_export old-derive "$derive_re" old
+no_import old-derive-import 'error: transport key old in token iss has CKA_DERIVE set \(.*\): not used for aes-kwp-cmac-bound; mend it with kmsxchg seal, which stores KBEK and KBAK once and leaves the key wrap and unwrap only$' \
+    old m.xml
+[ "$(kx_hsm_count mfr)" = "$nm" ] || bad "no-pair, old-derive: mfr changed"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "no-pair, old-derive: iss changed"
+kx_hsm_show iss old > old2.list
+cmp -s old.list old2.list || bad "old changed: $(cat old2.list)"
+
+# 8. (D2) kmsxchg seal mends "old": its pair stored once, then the key
+# wraps and unwraps only and is not modifiable; the probe finds no
+# oracle; a value then imports under it.  A key already sealed, or one
+# that cannot derive, is refused with the token unchanged.
+$KX --audit a.log seal $P 'pkcs11:token=iss;object=old' > seal.out \
+    2> seal.err || bad "seal old: $(cat seal.err)"
+grep -q '"op":"seal".*"output":"pkcs11:token=iss;object=old".*"result":"ok"' a.log ||
+    bad "seal: audit record: $(cat a.log)"
+$KX audit verify a.log > av.out 2>&1 || bad "audit verify: $(cat av.out)"
+grep -q '^transport key in token iss: KBEK old.kbek (wrap, unwrap) and KBAK old.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on old, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
+    seal.out || bad "seal old: $(cat seal.out)"
+[ "$(kx_hsm_count iss)" = $((ni + 2)) ] || bad "seal old: not two new objects"
+kx_hsm_show iss old > old3.list
+grep -q 'Usage: *wrap, unwrap$' old3.list || bad "sealed old: $(cat old3.list)"
+"$PROBE" "$M" iss "$T/hsm/pin" old > probe-sealed.out 2>&1 ||
+    bad "p11probe sealed old: $(cat probe-sealed.out)"
+grep -q '^attrs old: derive=0 modifiable=0 sensitive=1 extractable=0 encrypt=0 decrypt=0 wrap=1 unwrap=1 sign=0 verify=0$' \
+    probe-sealed.out || bad "p11probe sealed old: $(cat probe-sealed.out)"
+grep -q '^oracle-after old: C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA -> CKR_KEY_FUNCTION_NOT_PERMITTED$' \
+    probe-sealed.out || bad "p11probe sealed old: $(cat probe-sealed.out)"
+$KX import $P --to 'pkcs11:token=iss;object=viaold;id=%0C' \
+    --kek 'pkcs11:token=iss;object=old' --now 2026-02-01 m.xml \
+    > sealimp.out 2> sealimp.err || bad "import under sealed old: $(cat sealimp.err)"
+[ "$(token_kcv iss 0c)" = "$KCV" ] || bad "import under sealed old: KCV is not $KCV"
+ni=$(kx_hsm_count iss)
+expect seal-twice 1 '^kmsxchg: seal: token iss already holds a secret key labelled tk\.kbek: the KBEK of transport key tk is not made twice$' \
+    $KX seal $P 'pkcs11:token=iss;object=tk'
+expect seal-plain 1 '^kmsxchg: seal: transport key plain in token iss has no CKA_DERIVE, so its KBEK and KBAK cannot be derived in the token: combine it into the token again \(combine --to pkcs11:, a new label\)$' \
+    $KX seal $P 'pkcs11:token=iss;object=plain'
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "seal refused: iss changed"
+# an extractable transport key: neither sealed nor used bound
+kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label openkek --id 03 --extractable >/dev/null 2>&1
+ni=$(kx_hsm_count iss)
+expect seal-open 1 '^kmsxchg: seal: transport key openkek in token iss is extractable \(or does not say\): a key that can leave the token is not sealed$' \
+    $KX seal $P 'pkcs11:token=iss;object=openkek'
+no_import open-import 'error: transport key openkek in token iss is extractable \(or does not say\): its value can leave the token, so it is not used for aes-kwp-cmac-bound$' \
+    openkek m.xml
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "openkek refused: iss changed"
+# a key already labelled as the pair would be: combine makes nothing
+kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label tk5.kbak --id 05 >/dev/null 2>&1
+ni=$(kx_hsm_count iss)
+expect pair-taken 1 'token iss already holds a secret key labelled tk5\.kbak: the KBAK of transport key tk5 is not made twice$' \
+    $KX combine $P --to 'pkcs11:token=iss;object=tk5' tkc.1 tkc.2 tkc.3
+grep -q '^kmsxchg: combine: token iss unchanged' pair-taken.err ||
+    bad "pair-taken: $(cat pair-taken.err)"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "pair-taken: iss changed"
 # ... and the unbound form, asked for by name, still leaves (KX138)
 $KX export $P --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=plain' --kek-id TK1 -o kwp.xml \

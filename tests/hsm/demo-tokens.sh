@@ -30,6 +30,11 @@ if grep -q 'KX138' "$out"; then
 	fail=1
 fi
 check '^combined key stored in token issuer as a transport key'
+# (D2) the pair stored beside the transport key, which cannot derive
+check '^transport key in token issuer: KBEK TK-2026-001\.kbek \(wrap, unwrap\) and KBAK TK-2026-001\.kbak \(sign, verify\) .*CKA_DERIVE cleared on TK-2026-001, which wraps and unwraps only, and the key made not modifiable'
+for tok in manufacturer issuer; do
+	check "^TK-2026-001 in $tok \\(pkcs11-tool\\): usage wrap, unwrap\$"
+done
 if [ $rc != 0 ] || [ $fail != 0 ]; then
 	tail -40 "$out"
 	exit 1

@@ -177,9 +177,13 @@ grep -q "^combined key stored in token iss as a transport key .*: KCV $want (gp-
     bad "a value other than the first component created: $(cat "$T/x.log")"
 tkfp=$(openssl dgst -sha256 -r tk.bin | cut -c1-16)
 grep -q "sha256=$tkfp" "$T/x.log" && bad "C_CreateObject carried the combined key"
-[ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "combine --to in the token: not one new object"
+# three new objects: the key, its KBEK and KBAK (derived from it once,
+# then CKA_DERIVE cleared: reviewer finding D2)
+[ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "combine --to in the token: not three new objects"
+grep -q '^transport key in token iss: KBEK tkx.kbek (wrap, unwrap) and KBAK tkx.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable); CKA_DERIVE cleared on tkx, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
+    xor.out || bad "combine --to in the token: no KBEK/KBAK line: $(cat xor.out)"
 kx_hsm_show iss tkx > tkx.list
-grep -q 'Usage: *wrap, unwrap, derive$' tkx.list || bad "tkx usage: $(cat tkx.list)"
+grep -q 'Usage: *wrap, unwrap$' tkx.list || bad "tkx usage: $(cat tkx.list)"
 grep -q 'extractable' tkx.list && bad "tkx is extractable: $(cat tkx.list)"
 kx_hsm_tool iss --write-object k128.bin --type secrkey --key-type AES:16 \
     --label open128 --id 31 --extractable >/dev/null 2>&1
@@ -232,6 +236,34 @@ has xor-wrong '^kmsxchg: combine: token iss unchanged'
 [ "$(grep -c '^C_DestroyObject -> rv=0x0$' "$T/x.log")" = 3 ] ||
     bad "xor-wrong: objects not destroyed: $(cat "$T/x.log")"
 kx_hsm_show iss tk3 | grep -q . && bad "a key tk3 is in iss"
+# (D2) the token full while KBEK and KBAK are derived (after 1 object:
+# at KBEK) or the key is sealed (after 3: at the C_CopyObject): one
+# error, the key and the pair destroyed, the token unchanged
+for n in 1 3; do
+	expect pair-full-$n 2 env KX_FAULT_FULL_AFTER=$n $KX combine $P \
+	    --to 'pkcs11:token=iss;object=tk4' tkc.1 tkc.2 tkc.3
+	has pair-full-$n 'token iss is full \(CKR_DEVICE_MEMORY\): no room for tk4'
+	has pair-full-$n '^kmsxchg: combine: token iss unchanged'
+	[ "$(kx_hsm_count iss)" = "$ni" ] || bad "pair-full-$n: iss changed"
+done
+# ... and seal likewise (KBEK made, full at KBAK; or full at the copy):
+# the pair and the copy destroyed, the old key as it was (CKA_DERIVE)
+kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label oldf --id 06 >/dev/null 2>&1
+"$KX_BUILDDIR/tests/hsm/p11probe" "$KX_P11_MODULE" iss "$T/hsm/pin" oldf \
+    > oldf.probe 2>&1 || bad "p11probe oldf: $(cat oldf.probe)"
+ni=$(kx_hsm_count iss)
+kx_hsm_show iss oldf > oldf.list
+grep -q 'Usage: .*derive' oldf.list || bad "oldf cannot derive: $(cat oldf.list)"
+for n in 1 2; do
+	expect seal-full-$n 2 env KX_FAULT_FULL_AFTER=$n $KX seal $P \
+	    'pkcs11:token=iss;object=oldf'
+	has seal-full-$n 'token iss is full \(CKR_DEVICE_MEMORY\): no room for oldf'
+	has seal-full-$n '^kmsxchg: seal: token iss unchanged'
+	[ "$(kx_hsm_count iss)" = "$ni" ] || bad "seal-full-$n: iss changed"
+	kx_hsm_show iss oldf > oldf2.list
+	cmp -s oldf.list oldf2.list || bad "seal-full-$n: oldf changed: $(cat oldf2.list)"
+done
 
 # 6. another writer in the same token while a run fails (issue 10 review
 # D1): KX_FAULT_FOREIGN=LABEL makes the module create, through a second
@@ -312,15 +344,34 @@ $KX export $P --from 'pkcs11:token=fd;object=mk' \
     > hide-none.out 2>&1 || bad "bound export from fd: $(cat hide-none.out)"
 grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-none.xml ||
     bad "export from fd: not bound"
-for m in CKM_AES_CMAC CKM_AES_ECB_ENCRYPT_DATA; do
-	kx_hsm_run hide-$m 1 env KX_FAULT_HIDE=$m $KX export $P \
-	    --from 'pkcs11:token=fd;object=mk' \
-	    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide.xml
-	has hide-$m "^pkcs11:token=fd;object=mk: error: token fd has no $m \\(to [a-z]*\\): the aes-kwp-cmac-bound form cannot be computed in it\$"
-	[ "$(grep -c 'error:' hide-$m.err)" = 1 ] ||
-	    bad "hide-$m: not one error: $(cat hide-$m.err)"
-	[ -e hide.xml ] && bad "hide-$m: a document was written"
-done
+m=CKM_AES_CMAC
+kx_hsm_run hide-$m 1 env KX_FAULT_HIDE=$m $KX export $P \
+    --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide.xml
+has hide-$m "^pkcs11:token=fd;object=mk: error: token fd has no $m \\(to sign\\): the aes-kwp-cmac-bound form cannot be computed in it\$"
+[ "$(grep -c 'error:' hide-$m.err)" = 1 ] ||
+    bad "hide-$m: not one error: $(cat hide-$m.err)"
+[ -e hide.xml ] && bad "hide-$m: a document was written"
+# (D2) export derives nothing (the pair is stored): without
+# CKM_AES_ECB_ENCRYPT_DATA it still binds; combine into such a token
+# stores no pair (a warning; the key sealed all the same), and export
+# under that key then names the missing KBEK
+m=CKM_AES_ECB_ENCRYPT_DATA
+env KX_FAULT_HIDE=$m $KX export $P --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-ecb.xml \
+    > hide-ecb.out 2>&1 || bad "bound export without $m: $(cat hide-ecb.out)"
+grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-ecb.xml ||
+    bad "export without $m: not bound"
+env KX_FAULT_HIDE=$m $KX combine $P --to 'pkcs11:token=fd;object=tke' \
+    tkc.1 tkc.2 tkc.3 > tke.out 2>&1 || bad "combine without $m: $(cat tke.out)"
+grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is)" \
+    tke.out || bad "combine without $m: no warning: $(cat tke.out)"
+grep -q "^transport key in token fd: no KBEK and KBAK (the token has no $m to derive); CKA_DERIVE cleared on tke, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)\$" \
+    tke.out || bad "combine without $m: $(cat tke.out)"
+kx_hsm_run hide-tke 1 $KX export $P --from 'pkcs11:token=fd;object=mk' \
+    --kek 'pkcs11:token=fd;object=tke' --kek-id TK1 -o hide.xml
+has hide-tke '^pkcs11:token=fd;object=mk: error: transport key tke in token fd has no KBEK \(tke\.kbek\) beside it'
+[ -e hide.xml ] && bad "hide-tke: a document was written"
 env KX_FAULT_HIDE=CKM_AES_CMAC,CKM_AES_ECB_ENCRYPT_DATA $KX export $P \
     --from 'pkcs11:token=fd;object=mk' --wrap aes-kwp \
     --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-kwp.xml \

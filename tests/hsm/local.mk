@@ -6,7 +6,7 @@
 KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh tests/hsm/bound.sh \
 	tests/hsm/demo-tokens.sh
 TESTS += $(KX_HSM_TESTS)
-EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh
+EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh tests/hsm/pre-d2.xml
 
 # faultp11.so: a fault-injecting PKCS#11 module for the tests only (it
 # forwards to SoftHSM; tests/hsm/faultp11.c).  -rpath makes libtool build
@@ -17,3 +17,10 @@ tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS) $(LIBCRYPTO_CFLAGS)
 tests_hsm_faultp11_la_LIBADD = $(LIBCRYPTO_LIBS)
 tests_hsm_faultp11_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath '$(abs_builddir)/tests/hsm'
+
+# p11probe: what a token user with the PIN can do with a key (the ECB
+# oracle of CKM_AES_ECB_ENCRYPT_DATA, setting CKA_DERIVE or CKA_DECRYPT,
+# reading CKA_VALUE), independent of libkmsxchg (tests/hsm/p11probe.c).
+check_PROGRAMS += tests/hsm/p11probe
+tests_hsm_p11probe_SOURCES = tests/hsm/p11probe.c
+tests_hsm_p11probe_CPPFLAGS = $(P11KIT_CFLAGS)

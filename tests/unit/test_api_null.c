@@ -204,6 +204,7 @@ M(m_p11_import, USE(kx_p11_import(NULL, doc, "pkcs11:", NULL, NULL, NULL)))
 M(m_p11_store, USE(kx_p11_store(NULL, s, KX_ALG_AES, KX_KCV_GP_AES, u8, 3,
     NULL, NULL)))
 M(m_p11_read, USE(kx_p11_read(NULL, NULL, NULL, NULL, NULL, NULL)))
+M(m_p11_seal, USE(kx_p11_seal(NULL, NULL)))
 M(m_key_wrapped, USE(kx_key_wrapped(NULL, NULL)))
 #undef M
 
@@ -331,6 +332,7 @@ static const struct {
 	E(m_p11_import, "kx_p11_import"),
 	E(m_p11_store, "kx_p11_store"),
 	E(m_p11_read, "kx_p11_read"),
+	E(m_p11_seal, "kx_p11_seal"),
 	E(m_key_wrapped, "kx_key_wrapped"),
 };
 #undef E
@@ -391,6 +393,7 @@ test_null_allowed(void **state)
 	kx_p11_set_defaults(NULL);
 	assert_null(kx_p11_label(NULL));
 	assert_int_equal(kx_p11_has_xor(NULL), 0);
+	assert_string_equal(kx_p11_bound_setup(NULL), "-");
 	kx_diag_clear(NULL);
 	kx_diag_set_strict(NULL, 1);
 	kx_secret_truncate(NULL, 0);

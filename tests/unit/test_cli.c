@@ -182,7 +182,7 @@ test_option_tables(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 14);
 }
 
 static void
