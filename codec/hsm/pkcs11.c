@@ -2332,7 +2332,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 		    v->alg != KX_WRAP_RSA_OAEP_SHA256 :
 		    (v->alg != KX_WRAP_AES_KW && v->alg != KX_WRAP_AES_KWP &&
 		    v->alg != KX_WRAP_AES_KWP_CMAC_BOUND)))
-			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
+			return kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "a token unwraps %s values only under "
 			    "%s (got %s %s%s)", rsa ? "rsa-oaep-sha256" :
