@@ -2344,7 +2344,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			    "transport key as file:, fd: or env: to import "
 			    "a bound value" : "");
 		if ((tk = kxi_doc_find_tk(doc, v->kek_id)) == NULL)
-			return kxi_diag_add(d, "KX141", KX_SEV_ERROR,
+			return kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_ENOTFOUND, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "transport key %s is not defined",
 			    v->kek_id ? v->kek_id : "-");
