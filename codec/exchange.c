@@ -1479,7 +1479,7 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 
 		if ((t = kxi_doc_find_tk(doc, k->value.kek_id)) == NULL) {
 			bad = 1;
-			kxi_diag_add(d, "KX141", KX_SEV_ERROR,
+			kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_ENOTFOUND, doc->source, KLOC(k, KXF_VALUE),
 			    k->prof.id, "transport key %s is not "
 			    "defined", k->value.kek_id ?
@@ -1796,7 +1796,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 			continue;	/* one wrong KEK explains all */
 		if ((t = kxi_doc_find_tk(head, k->value.kek_id)) == NULL) {
 			bad = 1;
-			kxi_diag_add(dc, "KX141", KX_SEV_ERROR, KX_ENOTFOUND,
+			kxi_diag_add(dc, "KX139", KX_SEV_ERROR, KX_ENOTFOUND,
 			    head->source, KLOC(k, KXF_VALUE), k->prof.id,
 			    "transport key %s is not defined", k->value.kek_id ?
 			    k->value.kek_id : "-");

@@ -1727,6 +1727,7 @@ struct der_reader {
 	struct kxi_src *src;
 	const char *name;
 	size_t pos, end;	/* the keys still to read */
+	size_t max_unit;	/* bytes of one key (KMSXCHG_LIMITS key=) */
 	struct rctx c;
 	kx_buf re;
 };
@@ -1791,6 +1792,56 @@ head_walk(const uint8_t *b, size_t len, const char **why)
 	return strict_walk(b, top.hdr + top.len, len, 0, why);
 }
 
+/*
+ * The units of a document held to max bytes each before asn1c decodes
+ * them, as the XML reader holds each child of its root (kmsxchg(5)
+ * LIMITS, key=): each transport key, and the header (everything but the
+ * keys and the transport keys) taken together; the keys one by one as
+ * they are read (der_snext).  -1 if all fit, else the offset of the first
+ * unit over the limit, its size in *n.
+ */
+static int64_t
+unit_over(const uint8_t *b, const struct tlv *top, size_t max, size_t *n)
+{
+	struct tlv ch, tk;
+	size_t pos = top->off + top->hdr, end = pos + top->len, head = 0, p;
+
+	for (; pos < end; pos = ch.off + ch.hdr + ch.len) {
+		if (tlv_at(b, end, pos, &ch) != 0)
+			return -1;	/* head_walk said so already */
+		if ((ch.cls_cons & 0xc0) == 0x80 &&
+		    ch.tag == KXI_TAG_HEADER_keys)
+			continue;
+		if ((ch.cls_cons & 0xc0) != 0x80 ||
+		    ch.tag != KXI_TAG_HEADER_transportKeys) {
+			head += ch.hdr + ch.len;
+			continue;
+		}
+		for (p = ch.off + ch.hdr; p < ch.off + ch.hdr + ch.len;
+		    p = tk.off + tk.hdr + tk.len) {
+			if (tlv_at(b, ch.off + ch.hdr + ch.len, p, &tk) != 0)
+				return -1;
+			if (tk.hdr + tk.len > max) {
+				*n = tk.hdr + tk.len;
+				return (int64_t)tk.off;
+			}
+		}
+	}
+	*n = head;
+	return head > max ? (int64_t)top->off : -1;
+}
+
+static int
+unit_fail(kx_diag *d, const char *name, int64_t off, const char *what,
+    size_t n, size_t max)
+{
+	kxi_loc loc = { 0, 0, off };
+
+	return kxi_fact(d, KXI_MALFORMED, KX_ELIMIT, name, &loc, NULL,
+	    "der: %s of %zu bytes over the limit of %zu (KMSXCHG_LIMITS=key=N "
+	    "raises it)", what, n, max);
+}
+
 /* The BIT STRINGs of one key TLV k (see bits_walk): -1 or the offset. */
 static int64_t
 key_bits(const uint8_t *b, const struct tlv *k, const char **why)
@@ -1852,9 +1903,12 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	kxi_loc loc = { 0, 0, 0 };
 	long arcs[EXCHANGE_NARCS + 1];
 	const char *what = NULL;
+	size_t lim[KXI_LIM__N], n;
 	int rc = KX_EINTERNAL, i, has_keys;
 
 	*out = NULL;
+	if ((rc = kxi_xml_limits(lim, d)) != KX_OK)
+		goto out;
 	if (len == 0) {
 		rc = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
 		    &loc, NULL, "der: empty input");
@@ -1881,6 +1935,13 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 		    "byte %lld", (long long)loc.off);
 		goto out;
 	}
+	if ((loc.off = unit_over(buf, &top, lim[KXI_LIM_KEY], &n)) >= 0) {
+		rc = unit_fail(d, name, loc.off, loc.off == 0 ? "the header "
+		    "(all but the keys and transport keys)" : "a transport key",
+		    n, lim[KXI_LIM_KEY]);
+		goto out;
+	}
+	loc.off = 0;
 	head = buf;
 	hlen = len;
 	has_keys = tlv_child(buf, &top, KXI_TAG_HEADER_keys, &list) == 0;
@@ -1978,6 +2039,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 	r->c = c;
 	r->pos = has_keys ? list.off + list.hdr : 0;
 	r->end = has_keys ? r->pos + list.len : 0;
+	r->max_unit = lim[KXI_LIM_KEY];
 	*out = (struct kxi_sreader *)r;
 	rc = KX_OK;
 	goto out;
@@ -2068,6 +2130,9 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	r->c.a = a;
 	if (tlv_at(buf, r->end, r->pos, &e) != 0)
 		return walk_fail(d, r->name, (int64_t)r->pos, WALK_BAD);
+	if (e.hdr + e.len > r->max_unit)
+		return unit_fail(d, r->name, (int64_t)e.off, "a key",
+		    e.hdr + e.len, r->max_unit);
 	if ((e.cls_cons & 0x20) && (bad = strict_walk(buf, e.off + e.hdr,
 	    e.off + e.hdr + e.len, 3, &what)) >= 0)
 		return walk_fail(d, r->name, bad, what);

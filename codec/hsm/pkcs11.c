@@ -2883,7 +2883,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 		    v->alg != KX_WRAP_RSA_OAEP_SHA256 :
 		    (v->alg != KX_WRAP_AES_KW && v->alg != KX_WRAP_AES_KWP &&
 		    v->alg != KX_WRAP_AES_KWP_CMAC_BOUND)))
-			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
+			return kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "a token unwraps %s values only under "
 			    "%s (got %s %s%s)", rsa ? "rsa-oaep-sha256" :
@@ -2895,7 +2895,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			    "transport key as file:, fd: or env: to import "
 			    "a bound value" : "");
 		if ((tk = kxi_doc_find_tk(doc, v->kek_id)) == NULL)
-			return kxi_diag_add(d, "KX141", KX_SEV_ERROR,
+			return kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_ENOTFOUND, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "transport key %s is not defined",
 			    v->kek_id ? v->kek_id : "-");

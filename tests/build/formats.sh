@@ -27,7 +27,12 @@ ids=$(sed -n '/^enum kx_format {/,/^};/p' codec/kmsxchg.h |
     -e KX_FMT__N | paste -sd '|' -)
 [ -n "$ids" ] || { echo "FAIL: no KX_FMT_ values in codec/kmsxchg.h"; exit 1; }
 id="($ids)"
-if grep -nE "[!=]=[[:space:]]*$id|$id[[:space:]]*[!=]=|case[[:space:]]+$id|source_format[[:space:]]*[!=]=|[!=]=[[:space:]]*[[:alnum:]_>.-]*source_format" $others; then
+# a document's format, by its field or its getters, compared, switched
+# on or computed with (a number stands for an id as well as a name), and
+# the last format reached by arithmetic on KX_FMT__N
+get='(source_format|kx_(doc|reader)_format[[:space:]]*\([^)]*\))'
+if grep -nE "[!=]=[[:space:]]*$id|$id[[:space:]]*[!=]=|case[[:space:]]+$id|source_format[[:space:]]*[!=]=|[!=]=[[:space:]]*[[:alnum:]_>.-]*source_format" $others ||
+    grep -nE "$get[[:space:]]*(==|!=|<|>|[-+^*/%]|&[^&]|\|[^|])|(==|!=|<|[^-]>|[+^*/%]|[^-]-|[^&]&|[^|]\|)[[:space:]]*$get|switch[[:space:]]*\([^)]*$get|KX_FMT__N[[:space:]]*[-+]" $others; then
 	echo "FAIL: a format id tested outside the spokes and the table"
 	fail=1
 fi

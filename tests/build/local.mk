@@ -5,7 +5,8 @@
 KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh \
 	tests/build/formats.sh tests/build/analyze.sh tests/build/install.sh \
 	tests/build/config-first.sh tests/build/asn1-debug.sh \
-	tests/build/layers.sh tests/build/spokes.sh
+	tests/build/layers.sh tests/build/spokes.sh \
+	tests/build/formats-selftest.sh
 TESTS += $(KX_BUILD_TESTS)
 EXTRA_DIST += $(KX_BUILD_TESTS) codec/kmsxchg.sym
 CLEANFILES += tests/build/analyze.out tests/build/installcheck.xml \

@@ -107,6 +107,9 @@ CLI_CASES = \
 	tests/cli/cases/exit-unwrap-bad-kek.case \
 	tests/cli/cases/exit-policy-malformed.case \
 	tests/cli/cases/exit-export-bad-kek.case \
+	tests/cli/cases/der-key-limit.case \
+	tests/cli/cases/import-kek-undefined-policy.case \
+	tests/cli/cases/export-tdea-kek-degenerate-policy.case \
 	tests/cli/cases/validate-findings-limit.case \
 	tests/cli/cases/validate-findings-limit-json.case \
 	tests/cli/cases/export-reader-error-place.case \

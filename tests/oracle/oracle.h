@@ -15,8 +15,9 @@
  * Check buf[len] read as format fmt (KX_FMT_AUTO: detected): 0 when no
  * reader accepts it (nothing to check), 1 when it round-trips, -1 when it
  * does not, with what went wrong in why[size] (no key material: ids,
- * formats and rule ids only).  At most max_keys keys are written to GP
- * one by one (0: all).
+ * formats and rule ids only).  The formats come from the table: the
+ * document whole to each format of many keys (KX_CAP_KEYS), and at most
+ * max_keys keys one by one to each format of one key (0: all).
  */
 int kxo_roundtrip(const uint8_t *buf, size_t len, int fmt, size_t max_keys,
     char *why, size_t size);
