@@ -22,6 +22,7 @@
 #include "config.h"
 #endif
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1474,6 +1475,255 @@ out:
 	return r;
 }
 
+/*
+ * A key on its way through kx_reader_rewrap with o->jobs workers: read
+ * into rec (its strings in ka) by the calling thread, which runs the
+ * rules and the checks of its transport key; unwrapped, verified and
+ * wrapped anew (nk, its strings in na) by a worker; written, and its
+ * findings taken, in input order by the calling thread again.
+ */
+enum { SL_FREE, SL_QUEUED, SL_BUSY, SL_DONE };
+enum { SK_NONE, SK_NOTK, SK_KEK };	/* not unwrapped: why */
+
+struct rw_slot {
+	kx_key rec, nk;
+	kxi_arena ka, na;
+	const kx_key *k;
+	int have, skip, ur, rr, state;
+	kx_buf aad;
+	uint8_t md[32];
+	kx_diag *dc, *dd;	/* unwrap findings; rebind failure */
+	size_t next;		/* the header's extensions when read */
+};
+
+struct rw_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct rw_slot *ring;
+	size_t nslots, posted, taken, out;
+	pthread_t *th;
+	unsigned nth;
+	int stop;
+	/* read-only while the workers run */
+	const kx_doc *head;
+	const kx_secret *from, *to;
+	enum kx_alg alg;
+	const char *to_id;
+};
+
+/* Unwrap, verify and wrap anew the key of s (under its own xcache c). */
+static void
+rw_work(const struct rw_pool *p, struct xcache *c, struct rw_slot *s)
+{
+	kx_secret *v = NULL;
+
+	s->ur = s->rr = KX_OK;
+	if (s->skip != SK_NONE)
+		return;
+	if ((s->ur = unwrap_key(p->head, s->k, c, s->have, &s->aad, s->md,
+	    &v, s->dc)) != KX_OK)
+		return;
+	s->nk = *s->k;
+	s->rr = rebind(p->head, s->k, v, c, p->alg, p->to_id, &s->aad, s->md,
+	    &s->na, &s->nk.value, s->dd);
+	kx_secret_free(v);
+}
+
+static void *
+rw_worker(void *arg)
+{
+	struct rw_pool *p = arg;
+	struct xcache c = { 0 };
+	struct rw_slot *s;
+
+	c.from = p->from;
+	c.to = p->to;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->taken == p->posted)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop)
+			break;
+		s = &p->ring[p->taken++ % p->nslots];
+		s->state = SL_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		rw_work(p, &c, s);
+		pthread_mutex_lock(&p->mu);
+		s->state = SL_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	xcache_free(&c);
+	return NULL;
+}
+
+/* The workers stop (after the key each works on) and are gone. */
+static void
+rw_pool_stop(struct rw_pool *p)
+{
+	unsigned i;
+
+	if (p->nth == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	p->nth = 0;
+}
+
+static void
+rw_pool_free(struct rw_pool *p)
+{
+	size_t i;
+
+	rw_pool_stop(p);
+	for (i = 0; p->ring != NULL && i < p->nslots; i++) {
+		struct rw_slot *s = &p->ring[i];
+
+		s->ka.wipe = s->na.wipe = true;
+		kxi_arena_free(&s->ka);
+		kxi_arena_free(&s->na);
+		kx_buf_free(&s->aad);
+		kx_diag_free(s->dc);
+		kx_diag_free(s->dd);
+	}
+	free(p->ring);
+	free(p->th);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+}
+
+/* 2 keys in flight per worker, 1 without workers. */
+static int
+rw_pool_init(struct rw_pool *p, unsigned jobs, kx_diag *d)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (jobs > 256)
+		jobs = 256;
+	p->nslots = jobs > 1 ? 2 * (size_t)jobs : 1;
+	if ((p->ring = calloc(p->nslots, sizeof(*p->ring))) == NULL ||
+	    (jobs > 1 && (p->th = calloc(jobs, sizeof(*p->th))) == NULL))
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	for (i = 0; i < p->nslots; i++) {
+		kxi_key_init(&p->ring[i].rec);
+		if ((p->ring[i].dc = kx_diag_new()) == NULL ||
+		    (p->ring[i].dd = kx_diag_new()) == NULL)
+			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	return KX_OK;
+}
+
+static int
+rw_pool_start(struct rw_pool *p, unsigned jobs, kx_diag *d)
+{
+	for (; jobs > 1 && p->nth < jobs && p->nth < 256; p->nth++)
+		if (pthread_create(&p->th[p->nth], NULL, rw_worker, p) != 0)
+			return KX_FAIL(d, KX_EINTERNAL, "cannot start a "
+			    "worker thread");
+	return KX_OK;
+}
+
+/* Slot s (read and checked) to a worker, or worked on here without. */
+static void
+rw_post(struct rw_pool *p, struct rw_slot *s)
+{
+	struct xcache c = { 0 };
+
+	if (p->nth == 0) {
+		c.from = p->from;
+		c.to = p->to;
+		rw_work(p, &c, s);
+		xcache_free(&c);
+		s->state = SL_DONE;
+		p->posted++;
+		p->taken++;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	s->state = SL_QUEUED;
+	p->posted++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Wait until slot s is done. */
+static void
+rw_wait(struct rw_pool *p, struct rw_slot *s)
+{
+	if (p->nth == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while (s->state != SL_DONE)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* What the calling thread keeps of the keys out, in input order. */
+struct rw_out {
+	kx_doc *nd;		/* the header written */
+	kx_writer *w;
+	kx_diag *dc, *dw;	/* the keys' findings; the writer's */
+	size_t next;		/* the header's extensions then */
+	int wr, bad;
+	enum kx_format fmt;
+	kx_sink sink;
+	void *arg;
+};
+
+/*
+ * The oldest key in flight out: its findings, and its new value written
+ * when every key before it verified, as a run without workers does.
+ */
+static int
+rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
+    kx_diag *d)
+{
+	struct rw_slot *s = &p->ring[p->out++ % p->nslots];
+	int r;
+
+	rw_wait(p, s);
+	kxi_diag_merge(x->dc, s->dc);
+	if (s->skip == SK_NOTK || s->ur != KX_OK)
+		x->bad = 1;
+	else if (s->skip == SK_NONE && !x->bad) {
+		/* the header is complete once the first key is in */
+		if (x->nd == NULL) {
+			if ((r = rewrap_head(p->head, p->to, p->alg, o, &x->nd,
+			    d)) != KX_OK)
+				goto out;
+			x->next = s->next;
+			x->wr = kx_writer_open(x->nd, x->fmt, x->sink, x->arg,
+			    &x->w, x->dw);
+		}
+		if (x->wr == KX_OK && s->rr != KX_OK) {
+			kxi_diag_merge(d, s->dd);
+			r = s->rr;
+			goto out;
+		}
+		if (x->wr == KX_OK)
+			x->wr = kx_writer_key(x->w, &s->nk, x->dw);
+	}
+	if (s->skip == SK_NONE && o->progress != NULL)
+		o->progress(o->progress_arg, p->out, 0);
+	r = KX_OK;
+out:
+	kx_diag_clear(s->dc);
+	kx_diag_clear(s->dd);
+	s->na.wipe = true;
+	kxi_arena_reset(&s->na);
+	s->state = SL_FREE;
+	return r;
+}
+
 int
 kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
@@ -1482,18 +1732,17 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	struct xcache c = { 0 };
 	struct kxi_rules_stream *rs[2] = { NULL, NULL };
 	struct kxi_plan plan;
-	kx_diag *dr = NULL, *dc = NULL, *dw = NULL;
-	kx_doc *nd = NULL;
-	kx_writer *w = NULL;
-	kxi_arena ka = { NULL, 0, 0, false };
+	struct rw_pool pool;
+	struct rw_out x;
+	struct rw_slot *s;
+	kx_diag *dr = NULL;
 	const kx_doc *head;
 	const kx_key *k;
-	kx_key nk;
-	kx_secret *v = NULL;
 	struct kxi_bind_memo memo;
+	kx_buf tb;
 	const kxi_tk *t;
-	size_t i = 0, nerr[2] = { 0, 0 }, next = 0;
-	int r, sk, cr = KX_OK, bad = 0, wr = KX_OK, whole = 0;
+	size_t i = 0, nerr[2] = { 0, 0 };
+	int r, sk, cr = KX_OK, whole = 0;
 
 	if (rd == NULL || from == NULL || to == NULL || o == NULL ||
 	    o->kek_id == NULL || sink == NULL)
@@ -1509,9 +1758,21 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	c.from = from;
 	c.to = to;
 	memset(&memo, 0, sizeof(memo));
+	memset(&x, 0, sizeof(x));
+	x.fmt = fmt;
+	x.sink = sink;
+	x.arg = arg;
 	head = kx_reader_doc(rd);
-	if ((dr = kx_diag_new()) == NULL || (dc = kx_diag_new()) == NULL ||
-	    (dw = kx_diag_new()) == NULL) {
+	r = rw_pool_init(&pool, o->jobs, d);
+	pool.head = head;
+	pool.from = from;
+	pool.to = to;
+	pool.alg = plan.alg;
+	pool.to_id = o->kek_id;
+	if (r != KX_OK)
+		goto out;
+	if ((dr = kx_diag_new()) == NULL || (x.dc = kx_diag_new()) == NULL ||
+	    (x.dw = kx_diag_new()) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1519,14 +1780,22 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	if ((r = kxi_rules_stream_new(head, KX_PHASE_DOCUMENT, o->policy,
 	    o->now, NULL, &rs[0], d)) != KX_OK ||
 	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
-	    o->now, &plan, &rs[1], d)) != KX_OK)
+	    o->now, &plan, &rs[1], d)) != KX_OK ||
+	    (r = rw_pool_start(&pool, o->jobs, d)) != KX_OK)
 		goto out;
 	/* the binding rule's encoding of each profile serves the unwrap */
 	kxi_rules_stream_memo(rs[0], &memo);
-	while ((r = kx_reader_next(rd, &k, dr)) == 1) {
+	for (;;) {
+		if (pool.posted - pool.out == pool.nslots &&
+		    (r = rw_retire(&pool, &x, o, d)) != KX_OK)
+			goto out;
+		s = &pool.ring[pool.posted % pool.nslots];
+		if ((r = kxi_reader_next_into(rd, &s->rec, &s->ka, &k, dr)) !=
+		    1)
+			break;
 		if (o->key_seen != NULL)
 			o->key_seen(o->key_seen_arg, head, i, k);
-		memo.key = NULL;	/* the reader's record is reused */
+		memo.key = NULL;	/* the reader's records are reused */
 		if ((sk = kxi_rules_stream_key(rs[0], k, i, d)) == 1) {
 			whole = 1;
 			break;
@@ -1542,54 +1811,44 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		 * rules decide at the end decides whether any of it counts,
 		 * and the findings come out in the order of kx_rewrap.
 		 */
+		s->k = k;
+		s->skip = SK_NONE;
+		s->next = kx_doc_extension_count(head);
+		/* the binding rule's encoding goes with the key */
+		s->have = memo.key == k;
+		tb = s->aad;
+		s->aad = memo.aad;
+		memo.aad = tb;
+		memcpy(s->md, memo.md, sizeof(s->md));
 		if (cr != KX_OK)
-			continue;	/* one wrong KEK explains all */
-		if ((t = kxi_doc_find_tk(head, k->value.kek_id)) == NULL) {
-			bad = 1;
-			kxi_diag_add(dc, "KX141", KX_SEV_ERROR, KX_ENOTFOUND,
-			    head->source, &k->loc[KXF_VALUE], k->prof.id,
-			    "transport key %s is not defined", k->value.kek_id ?
-			    k->value.kek_id : "-");
-			continue;
+			s->skip = SK_KEK;	/* one wrong KEK explains all */
+		else if ((t = kxi_doc_find_tk(head, k->value.kek_id)) ==
+		    NULL) {
+			s->skip = SK_NOTK;
+			kxi_diag_add(s->dc, "KX141", KX_SEV_ERROR,
+			    KX_ENOTFOUND, head->source, &k->loc[KXF_VALUE],
+			    k->prof.id, "transport key %s is not defined",
+			    k->value.kek_id ? k->value.kek_id : "-");
+		} else if (t != c.checked) {
+			if ((cr = check_kek(head, t, from, o, s->dc)) !=
+			    KX_OK)
+				s->skip = SK_KEK;
+			else
+				c.checked = t;
 		}
-		if (t != c.checked) {
-			if ((cr = check_kek(head, t, from, o, dc)) != KX_OK)
-				continue;
-			c.checked = t;
-		}
-		if (unwrap_key(head, k, &c, memo.key == k, &memo.aad, memo.md,
-		    &v, dc) != KX_OK)
-			bad = 1;
-		else if (!bad) {
-			/* the header is complete once the first key is in */
-			if (nd == NULL) {
-				if ((r = rewrap_head(head, to, plan.alg, o, &nd,
-				    d)) != KX_OK)
-					goto out;
-				next = kx_doc_extension_count(head);
-				wr = kx_writer_open(nd, fmt, sink, arg, &w, dw);
-			}
-			if (wr == KX_OK) {
-				nk = *k;
-				kxi_arena_reset(&ka);
-				if ((r = rebind(head, k, v, &c, plan.alg,
-				    o->kek_id, &memo.aad, memo.md, &ka,
-				    &nk.value, d)) != KX_OK)
-					goto out;
-				wr = kx_writer_key(w, &nk, dw);
-			}
-		}
-		kx_secret_free(v);
-		v = NULL;
-		if (o->progress != NULL)
-			o->progress(o->progress_arg, i, 0);
+		rw_post(&pool, s);
 	}
+	/* the keys still in flight out */
+	while (!whole && r == 0 && pool.out < pool.posted)
+		if ((r = rw_retire(&pool, &x, o, d)) != KX_OK)
+			goto out;
+	rw_pool_stop(&pool);
 	/* foreign elements after the keys belong in the header written */
-	if (!whole && r == 0 && nd != NULL &&
-	    kx_doc_extension_count(head) != next)
+	if (!whole && r == 0 && x.nd != NULL &&
+	    kx_doc_extension_count(head) != x.next)
 		whole = 1;
 	if (whole) {
-		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, nd != NULL,
+		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, x.nd != NULL,
 		    nkeys, d);
 		goto out;
 	}
@@ -1610,27 +1869,26 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		    head->source : "the document");
 		goto out;
 	}
-	kxi_diag_merge(d, dc);
-	if (cr != KX_OK || bad) {
+	kxi_diag_merge(d, x.dc);
+	if (cr != KX_OK || x.bad) {
 		r = cr != KX_OK ? cr : KX_EPOLICY;
 		goto out;
 	}
-	if (wr == KX_OK)
-		wr = kx_writer_finish(w, dw);
-	kxi_diag_merge(d, dw);
-	if ((r = wr) == KX_OK && nkeys != NULL)
+	if (x.wr == KX_OK)
+		x.wr = kx_writer_finish(x.w, x.dw);
+	kxi_diag_merge(d, x.dw);
+	if ((r = x.wr) == KX_OK && nkeys != NULL)
 		*nkeys = i;
 out:
-	kx_secret_free(v);
 	kx_buf_free(&memo.aad);
-	kxi_arena_free(&ka);
-	kx_writer_free(w);
-	kx_doc_free(nd);
+	rw_pool_free(&pool);
+	kx_writer_free(x.w);
+	kx_doc_free(x.nd);
 	kxi_rules_stream_free(rs[0]);
 	kxi_rules_stream_free(rs[1]);
 	kx_diag_free(dr);
-	kx_diag_free(dc);
-	kx_diag_free(dw);
+	kx_diag_free(x.dc);
+	kx_diag_free(x.dw);
 	xcache_free(&c);
 	return r;
 }

@@ -881,6 +881,8 @@ const kx_policy *kxi_policy_default(void);
  * kx_doc_read_file holds it; a failure makes kx_reader_error say so.
  */
 int kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d) KX_WUR;
+int kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
+    const kx_key **key, kx_diag *d);
 
 /* ---- rules (rules.c) ------------------------------------------------- */
 /*

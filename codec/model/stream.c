@@ -214,10 +214,22 @@ reader_clear(kx_reader *r)
 int
 kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 {
-	int rc, sc;
-
 	if (r == NULL || key == NULL)
 		kxi_misuse(__func__, "NULL argument");
+	return kxi_reader_next_into(r, &r->key, &r->ka, key, d);
+}
+
+/*
+ * kx_reader_next into the caller's record rec and its arena ka (emptied
+ * first, wiped when it held a clear value): the key stays valid while
+ * the reader reads on, until rec is used again.
+ */
+int
+kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
+    const kx_key **key, kx_diag *d)
+{
+	int rc, sc;
+
 	*key = NULL;
 	if (r->failed)
 		return r->failed;
@@ -232,8 +244,11 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 		r->nkeys++;
 		return 1;
 	}
-	reader_clear(r);
-	rc = r->f->snext(r->sr, r->doc, &r->key, &r->ka, d);
+	if (rec->value.clear.p != NULL)
+		ka->wipe = true;
+	kxi_arena_reset(ka);
+	kxi_key_init(rec);
+	rc = r->f->snext(r->sr, r->doc, rec, ka, d);
 	/*
 	 * Held to the native schema as kx_doc_read holds a whole document
 	 * (strict.c): the header once it is complete, then each key.
@@ -243,11 +258,11 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 		if ((sc = kxi_strict_head(r->doc, d)) != KX_OK)
 			rc = sc;
 	}
-	if (rc == 1 && (sc = kxi_strict_key(r->doc, &r->key, d)) != KX_OK)
+	if (rc == 1 && (sc = kxi_strict_key(r->doc, rec, d)) != KX_OK)
 		rc = sc;
 	if (rc == 1) {
 		r->nkeys++;
-		*key = &r->key;
+		*key = rec;
 	} else if (rc == 0)
 		r->done = 1;
 	else
