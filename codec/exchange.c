@@ -106,8 +106,17 @@ kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
 			    "the transport key cannot be AES");
 	}
 	for (i = 0; i < doc->ntks; i++) {
+		char was[512], now[512];
+
 		doc->tks[i].alg = KX_ALG_AES;
 		doc->tks[i].length_bits = bits;
+		/* the reader's "assumed tdea2" note no longer holds */
+		snprintf(was, sizeof(was), "gp: transport key %s assumed "
+		    "tdea2 (GP records the mode only)", doc->tks[i].id);
+		snprintf(now, sizeof(now), "gp: transport key %s taken as "
+		    "aes/%u, as the caller says (GP records the mode only)",
+		    doc->tks[i].id, bits);
+		kxi_diag_retell(d, was, now);
 	}
 	for (j = 0; j < doc->nkeys; j++)
 		if (doc->keys[j].value.form == KX_VALUE_WRAPPED &&
@@ -1075,10 +1084,9 @@ cbc_iv(const kx_secret *kek, const kxi_keyval *val, kx_secret **out,
  * profile (KX138).
  */
 static int
-unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
-    kx_secret **out, kx_diag *d)
+unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
+    const kx_secret *kek, kx_secret **out, kx_diag *d)
 {
-	const kxi_keyval *val = &k->value;
 	kx_diag *why = kx_diag_new();
 	const kx_finding *f;
 	int r;
@@ -1114,6 +1122,154 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 }
 
 /*
+ * A GP private key held as named parts (the clear public ones gave the
+ * profile's SPKI), its secret parts each a cryptogram under the transport
+ * key in the value's cipher: ECC_D; CRT_P, CRT_Q, CRT_DP1, CRT_DQ1,
+ * CRT_PQ.  A part is GP's key component block (GPCS 11.8.2.3, Tables
+ * 11-70 and 11-71): a whole number of cipher blocks is the cryptogram of
+ * the number itself; otherwise it is the number's length (BER) and then
+ * the cryptogram of the number right-padded to a whole block (P-521's
+ * 66-byte ECC_D).  The numbers (unsigned big-endian) rebuild the key
+ * (crypto/asym.c), which must be the private key of the profile's public
+ * key (KX131), into *out as PKCS#8 DER.
+ */
+static const char *const ec_secret[] = { "ECC_D" };
+static const char *const crt_secret[] = { "CRT_P", "CRT_Q", "CRT_DP1",
+    "CRT_DQ1", "CRT_PQ" };
+
+static int
+gp_parts(const kx_key *k)
+{
+	const kxi_keyval *v = &k->value;
+
+	return is_asym(k->prof.alg) && v->form == KX_VALUE_WRAPPED &&
+	    v->data.n == 0 && v->nparts > 0;
+}
+
+/*
+ * The cryptogram of a key component block b into *c and the length of
+ * the number it holds; 0 when b is no such block.
+ */
+static size_t
+block_len(const kxi_bytes *b, size_t bs, kxi_bytes *c)
+{
+	size_t len, hl;
+
+	if (b->n > 0 && b->n % bs == 0) {
+		*c = *b;
+		return b->n;
+	}
+	if (b->n < 2)
+		return 0;
+	if (b->p[0] < 0x80) {
+		len = b->p[0];
+		hl = 1;
+	} else if (b->p[0] == 0x81 && b->n > 2 && b->p[1] >= 0x80) {
+		len = b->p[1];
+		hl = 2;
+	} else if (b->p[0] == 0x82 && b->n > 3 && b->p[1] != 0) {
+		len = (size_t)b->p[1] << 8 | b->p[2];
+		hl = 3;
+	} else
+		return 0;
+	/* the number right-padded to whole blocks, the padding < a block */
+	if (len == 0 || b->n - hl != (len + bs - 1) / bs * bs)
+		return 0;
+	c->p = b->p + hl;
+	c->n = b->n - hl;
+	return len;
+}
+
+static int
+parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
+    kx_secret **out, kx_diag *d)
+{
+	const kxi_profile *p = &k->prof;
+	const char *const *names = p->alg == KX_ALG_EC ? ec_secret :
+	    crt_secret;
+	size_t n = p->alg == KX_ALG_EC ? 1 : 5, i, bs, len;
+	kx_secret *sec[5] = { NULL }, *cut = NULL;
+	kx_diag *why = NULL;
+	kxi_keyval one;
+	const kxi_part *pt;
+	/* GP gives the value no line of its own: the key's */
+	const kxi_loc *at = &k->loc[k->loc[KXF_VALUE].line != 0 ?
+	    KXF_VALUE : KXF_KEY];
+	int r;
+
+	*out = NULL;
+	bs = k->value.alg == KX_WRAP_AES_CBC ? 16 : 8;
+	if (k->value.alg != KX_WRAP_TDEA_ECB && k->value.alg !=
+	    KX_WRAP_TDEA_CBC && k->value.alg != KX_WRAP_AES_CBC) {
+		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		    doc->source, at, p->id, "private key "
+		    "parts under %s cannot be imported (GP cryptograms only)",
+		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
+		goto out;
+	}
+	if (p->alg == KX_ALG_RSA &&
+	    kxi_value_part(&k->value, "CRT_P") == NULL &&
+	    kxi_value_part(&k->value, "EXPONENT") != NULL) {
+		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		    doc->source, at, p->id, "an RSA private "
+		    "key as MODULUS and private EXPONENT cannot be imported "
+		    "(no factors to check it by; CRT parts can)");
+		goto out;
+	}
+	if (p->spki.n == 0) {
+		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		    doc->source, at, p->id, "the private key "
+		    "parts have no clear public key in the profile to be "
+		    "checked against (%s): refused", p->alg == KX_ALG_EC ?
+		    "ECC_CURVE_OID, ECC_QX, ECC_QY" : "MODULUS and "
+		    "KeyInfo/@Exponent");
+		goto out;
+	}
+	one = k->value;
+	for (i = 0; i < n; i++) {
+		if ((pt = kxi_value_part(&k->value, names[i])) == NULL ||
+		    (len = block_len(&pt->data, bs, &one.data)) == 0) {
+			r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
+			    doc->source, at, p->id, "private key part %s %s",
+			    names[i], pt == NULL ? "is missing" : "is neither "
+			    "whole cipher blocks nor a GP key component block "
+			    "(its length, then its padded cryptogram)");
+			goto out;
+		}
+		if ((r = unbound_open(doc, k, &one, kek, &sec[i], d)) !=
+		    KX_OK)
+			goto out;
+		if (len < kx_secret_len(sec[i]) &&
+		    (r = kx_secret_new(len, &cut)) == KX_OK) {
+			memcpy(kx_secret_mut(cut), kx_secret_data(sec[i]), len);
+			kx_secret_free(sec[i]);
+			sec[i] = cut;
+			cut = NULL;
+		}
+		if (r != KX_OK) {
+			r = KX_FAIL(d, r, "out of memory");
+			goto out;
+		}
+	}
+	if ((why = kx_diag_new()) == NULL) {
+		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = kxi_asym_from_parts(p->alg, p->spki.p, p->spki.n,
+	    (const kx_secret *const *)sec, n, out, why)) != KX_OK)
+		r = kxi_diag_add(d, r == KX_EKCV ? "KX131" : "KX101",
+		    KX_SEV_ERROR, r == KX_EKCV ? KX_EKCV : r, doc->source,
+		    at, p->id, "the unwrapped private key "
+		    "parts: %s", kx_diag_count(why) > 0 ?
+		    kx_diag_get(why, 0)->message : kx_strerror(r));
+out:
+	for (i = 0; i < n; i++)
+		kx_secret_free(sec[i]);
+	kx_diag_free(why);
+	return r;
+}
+
+/*
  * Unwrap key k with c->from into *out.  A bound value leaves the data it
  * is bound to in aad (aad->len > 0) and its SHA-256 in md.  have: they
  * hold that data already (the binding rule made them for this key).
@@ -1130,6 +1286,11 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	if (!have)
 		aad->len = 0;
 	bound = kxi_wrap_is_bound(k->value.alg);
+	if (!bound && gp_parts(k)) {
+		if ((r = parts_open(doc, k, c->from, out, d)) != KX_OK)
+			goto out;
+		goto asym;
+	}
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
 		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
@@ -1149,8 +1310,9 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 		goto out;
 	}
 	if ((r = bound ? bound_open(doc, k, c, have, aad, md, out, d) :
-	    unbound_open(doc, k, c->from, out, d)) != KX_OK)
+	    unbound_open(doc, k, &k->value, c->from, out, d)) != KX_OK)
 		goto out;
+asym:
 	if (is_asym(k->prof.alg)) {
 		/* a PKCS#8 private key whose public half is the profile's */
 		kx_secret *p8 = NULL;

@@ -763,9 +763,10 @@ enum kx_format kx_doc_format(const kx_doc *doc);
 /*
  * A document read from a format without KX_CAP_TK_ALG (a GP KeyProfile:
  * its TransportKey records the mode only, ECB or CBC, and the reader
- * assumes a 2-key TDEA key).  A receiver who knows the transport key is
- * an AES key of `bits` (its own KeyProfile says SubType AES, GP 1.1.2)
- * says so before kx_import: the transport keys become aes/bits and each
+ * assumes a 2-key TDEA key, and says so in a note of d).  A receiver who
+ * knows the transport key is an AES key of `bits` (its own KeyProfile
+ * says SubType AES, GP 1.1.2) says so before kx_import: the transport
+ * keys become aes/bits (the reader's note in d now says so) and each
  * value in CBC mode aes-cbc (GP's key data encryption under an AES key:
  * AES-CBC, zero ICV, GPCS Amendment D).  An ECB value is refused (KX123:
  * not a GP form under AES) and nothing changes; KX_EUSAGE for a document

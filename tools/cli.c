@@ -6,6 +6,8 @@
 #include "config.h"
 #endif
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -412,6 +414,7 @@ cli_load_key(struct cli *cli, const char *opt, const char *spec,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
+	cli_input_spec(spec);
 	r = kx_keysrc_load_as(spec, alg, len, out, &insecure, d);
 	if (insecure || strncmp(spec, "hex:", 4) == 0)
 		cli_warn(cli, "hex: key source is visible in the process "
@@ -448,6 +451,7 @@ cli_load_pass(struct cli *cli, const char *opt, const char *spec,
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
 	}
+	cli_input_spec(spec);
 	if ((r = kx_keysrc_load_pass(spec, out, d)) != KX_OK) {
 		snprintf(what, sizeof(what), "--%s", opt);
 		r = cli_fail(cli, d, r, what);
@@ -469,6 +473,56 @@ cli_out_is_tty(const struct cli *cli)
 	int fd = fileno(cli->out);
 
 	return fd >= 0 && isatty(fd);
+}
+
+/* ---- inputs are never outputs ----------------------------------------- */
+/*
+ * The files this run reads (cli_input), by device and inode after
+ * following symbolic links, so that an output naming one of them, under
+ * any name or link, is refused before anything is written.
+ */
+#define CLI_MAX_INPUTS 64
+static struct {
+	dev_t dev;
+	ino_t ino;
+} inputs[CLI_MAX_INPUTS];
+static size_t ninputs;
+
+void
+cli_input(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0 ||
+	    ninputs == CLI_MAX_INPUTS || stat(path, &st) != 0)
+		return;
+	inputs[ninputs].dev = st.st_dev;
+	inputs[ninputs].ino = st.st_ino;
+	ninputs++;
+}
+
+void
+cli_input_spec(const char *spec)
+{
+	if (spec != NULL && strncmp(spec, "file:", 5) == 0)
+		cli_input(spec + 5);
+}
+
+int
+cli_output_check(struct cli *cli, const char *path)
+{
+	struct stat st;
+	size_t i;
+
+	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &st) != 0)
+		return CLI_OK;
+	for (i = 0; i < ninputs; i++)
+		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino) {
+			cli_error(cli, "%s is an input of this command: inputs "
+			    "are never replaced (nothing written)", path);
+			return CLI_USAGE;
+		}
+	return CLI_OK;
 }
 
 /* Key material bypasses stdio so that no copy stays in its buffer. */
@@ -514,6 +568,8 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
 		}
 		return CLI_OK;
 	}
+	if (cli_output_check(cli, path) != CLI_OK)
+		return CLI_USAGE;
 	if ((d = kx_diag_new()) == NULL) {
 		cli_error(cli, "out of memory");
 		return CLI_USAGE;
@@ -913,6 +969,8 @@ cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
 	int r;
 
 	if (path != NULL && strcmp(path, "-") != 0) {
+		if (cli_output_check(cli, path) != CLI_OK)
+			return CLI_USAGE;
 		if ((d = kx_diag_new()) == NULL) {
 			cli_error(cli, "out of memory");
 			return CLI_USAGE;
@@ -954,6 +1012,7 @@ cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
 	*r = NULL;
 	if ((ex = cli_spool_open(cli, s)) != CLI_OK)
 		return ex;
+	cli_input(in);
 	if ((rc = kx_reader_open(in, KX_FMT_AUTO, r, d)) != KX_OK)
 		return cli_read_failed(cli, d, rc, in);
 	return CLI_OK;

@@ -165,6 +165,16 @@ int cli_out_is_tty(const struct cli *cli);
 int cli_write(struct cli *cli, const char *path, const void *p, size_t n,
     int flags);
 /*
+ * Inputs are never outputs: cli_input() records a file this run reads
+ * (cli_input_spec: a file: key, PIN or passphrase source), and
+ * cli_output_check() refuses an output that is one of them under any
+ * name, symbolic or hard link (one line, CLI_USAGE).  cli_write() and
+ * cli_spool_write() check every output path.
+ */
+void cli_input(const char *path);
+void cli_input_spec(const char *spec);
+int cli_output_check(struct cli *cli, const char *path);
+/*
  * An output built one key at a time, spooled to an unlinked temporary
  * file in $TMPDIR (or /tmp) so that nothing is written until it is
  * complete and memory does not grow with it: cli_spool_open, then

@@ -204,14 +204,22 @@ cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
 		size_t len;
 		const uint8_t *kcv = kx_key_kcv(k, &len, &m);
 		char hex[2 * KX_KCV_MAX_LEN + 1];
+		enum kx_wrap_alg w = KX_WRAP_NONE;
+		const char *form;
 
 		if (kcv != NULL && len <= KX_KCV_MAX_LEN)
 			kx_hex_encode(kcv, len, hex);
-		fprintf(cli->out, "imported %s into token %s: %s; KCV %s%s%s\n",
-		    kx_key_id(k), kx_p11_label(t), cli_is_p11(kek) ?
+		/* say the value's own form: not every value is bound */
+		(void)kx_key_wrapped(k, &w);
+		form = w != KX_WRAP_NONE ? kx_name(KX_ENUM_WRAP_ALG, w) :
+		    "clear";
+		fprintf(cli->out, "imported %s into token %s: %s value, %s; "
+		    "%s; KCV %s%s%s\n", kx_key_id(k), kx_p11_label(t), form,
+		    kx_key_value_bound(k) ? "bound to its profile and "
+		    "verified" : "not bound to its profile (KX138: only its "
+		    "KCV checks it)", cli_is_p11(kek) ?
 		    "unwrapped in the token with C_UnwrapKey" :
-		    "aes-siv-bound value verified and unwrapped in process "
-		    "(secure heap; a token cannot unwrap it), moved into the "
+		    "unwrapped in process (secure heap), moved into the "
 		    "token under a one-time session key with C_UnwrapKey and "
 		    "wiped", kcv != NULL ? hex : "none",
 		    kcv != NULL ? " matches, computed in the token" : "",

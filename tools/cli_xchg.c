@@ -415,6 +415,8 @@ xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	x->cli = cli;
 	cli_audit_set(cli, KX_AF_INPUT, in);
 	cli_audit_set(cli, KX_AF_OUTPUT, x->out);
+	cli_input(in);
+	cli_input(x->against_path);
 	/* the outputs are bound wrapped values: formats that carry them */
 	x->fmt = KX_FMT_AUTO;
 	if (x->to != NULL && (kx_format_caps(x->fmt =
@@ -450,6 +452,7 @@ xchg_open(struct cli *cli, struct cli_xchg *x, const char *in,
 	    "policies", x->policy_path, x->policy_buf,
 	    sizeof(x->policy_buf))) == NULL)
 		return CLI_USAGE;
+	cli_input(x->policy_path);
 	if ((ex = cli_policy(cli, x->policy_path, &x->policy)) != CLI_OK)
 		return ex;
 	x->xo.policy = x->policy;

@@ -89,6 +89,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	}
 	if (key_id != NULL && !found) {
 		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		ex = CLI_INVALID;	/* the input lacks it: bad input */
 		goto out;
 	}
 	if (key_id == NULL && one && nkeys != 1) {
@@ -184,12 +185,14 @@ cmd_convert(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	cli_input(in);
 	if ((r = kx_doc_read_file(in, KX_FMT_AUTO, &doc, d)) != KX_OK) {
 		ex = cli_read_failed(cli, d, r, in);
 		goto out;
 	}
 	if (key_id != NULL && (idx = kx_doc_find_key(doc, key_id)) < 0) {
 		cli_error(cli, "--key: no key '%s' in %s", key_id, in);
+		ex = CLI_INVALID;	/* the input lacks it: bad input */
 		goto out;
 	}
 	if (key_id == NULL && kx_doc_key_count(doc) > 1 &&

@@ -162,6 +162,11 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "missing --out-prefix");
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
+	/* the key's source, never a secret: a hex: spec is the key itself,
+	 * a URI's pin-value (refused when the token opens) a PIN */
+	cli_audit_set(cli, KX_AF_INPUT, from != NULL ? (strstr(from,
+	    "pin-value") != NULL ? "pkcs11:" : from) :
+	    strncmp(src, "hex:", 4) == 0 ? "hex:" : src);
 	if (from != NULL) {
 		/* the token says the algorithm; --alg, if given, must agree */
 		if ((ex = cli_p11_read(cli, from, &po, &key, &talg, note,
@@ -207,13 +212,15 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		kx_des_parity_adjust(alg, ci.method, parts[i]);
 	cli_audit_key(cli, 0, ci.key_kcv, KCV_LEN, ci.kcv_method);
 	/* Write every file, or none, before printing anything. */
-	for (i = 0; i < n && !force; i++) {
+	for (i = 0; i < n; i++) {
 		struct stat st;
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s.%u", prefix,
 		    m != 0 ? xs[i] : i + 1);
-		if (lstat(path, &st) == 0) {
+		if (cli_output_check(cli, path) != CLI_OK)
+			goto out;
+		if (!force && lstat(path, &st) == 0) {
 			cli_error(cli, "%s exists; use --force to replace "
 			    "it (nothing written)", path);
 			goto out;
@@ -327,6 +334,8 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < k; i++)
+		cli_input(argv[cli->optind + i]);
 	/* --to: the token may combine them itself (cli_p11_store) */
 	r = to != NULL ? kx_components_load((const char *const *)argv +
 	    cli->optind, (size_t)k, cs, v, d) :

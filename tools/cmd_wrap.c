@@ -322,6 +322,7 @@ cmd_unwrap(int argc, char **argv, struct cli *cli)
 		cli_error(cli, "out of memory");
 		goto out;
 	}
+	cli_input(in);
 	if ((r = kx_file_read(in, 0, &b, d)) != KX_OK) {
 		ex = cli_fail(cli, d, r, in);
 		ex = CLI_USAGE;

@@ -1536,6 +1536,17 @@ chk_sensitive_clear(struct vctx *v, const kx_key *k)
 		    "in clear");
 }
 
+/* CKA_ALWAYS_SENSITIVE true says CKA_SENSITIVE was never false. */
+static void
+chk_provenance(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || k->prof.sensitive ||
+	    k->prof.provenance.always_sensitive != KX_TRI_TRUE)
+		return;
+	emit(v, R_KX109, k, KXF_KEY, "always-sensitive true but sensitive "
+	    "false: a key that has always been sensitive is sensitive now");
+}
+
 /* ---- KX130-KX133 key check values ------------------------------------ */
 /*
  * Why a KCV of method m and length n does not fit algorithm a, or NULL.

@@ -550,3 +550,174 @@ out:
 	EVP_PKEY_free(pk);
 	return r;
 }
+
+/* A secret number into a secure BIGNUM; NULL when out of memory. */
+static BIGNUM *
+secret_bn(const kx_secret *s)
+{
+	BIGNUM *bn = BN_secure_new();
+
+	if (bn != NULL && BN_bin2bn(kx_secret_data(s), (int)kx_secret_len(s),
+	    bn) == NULL) {
+		BN_clear_free(bn);
+		bn = NULL;
+	}
+	return bn;
+}
+
+/* d = e^-1 mod lcm(p - 1, q - 1), the private exponent of CRT parts. */
+static BIGNUM *
+rsa_d(const BIGNUM *e, const BIGNUM *p, const BIGNUM *q, BN_CTX *bc)
+{
+	BIGNUM *p1 = BN_secure_new(), *q1 = BN_secure_new();
+	BIGNUM *g = BN_secure_new(), *l = BN_secure_new(), *d = NULL;
+
+	if (p1 == NULL || q1 == NULL || g == NULL || l == NULL ||
+	    BN_sub(p1, p, BN_value_one()) != 1 ||
+	    BN_sub(q1, q, BN_value_one()) != 1 ||
+	    BN_gcd(g, p1, q1, bc) != 1 || BN_mul(l, p1, q1, bc) != 1 ||
+	    BN_div(l, NULL, l, g, bc) != 1 || (d = BN_secure_new()) == NULL ||
+	    BN_mod_inverse(d, e, l, bc) == NULL) {
+		BN_clear_free(d);
+		d = NULL;
+	}
+	BN_clear_free(p1);
+	BN_clear_free(q1);
+	BN_clear_free(g);
+	BN_clear_free(l);
+	return d;
+}
+
+int
+kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
+    const kx_secret *const *sec, size_t nsec, kx_secret **pkcs8,
+    kx_diag *d)
+{
+	static const char *const crt[] = { OSSL_PKEY_PARAM_RSA_FACTOR1,
+	    OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
+	    OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
+	const unsigned char *sp = spki;
+	EVP_PKEY *pub = NULL, *pk = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	BN_CTX *bc = NULL;
+	BIGNUM *bn[5] = { NULL }, *n = NULL, *e = NULL, *dd = NULL;
+	unsigned char pt[1 + 2 * 66 + 64];
+	char group[80];
+	size_t i, ptlen = 0;
+	int r = KX_ENOMEM;
+
+	*pkcs8 = NULL;
+	if (spkilen == 0 || spkilen > LONG_MAX ||
+	    (pub = d2i_PUBKEY(NULL, &sp, (long)spkilen)) == NULL ||
+	    sp != spki + spkilen)
+		return kxi_diag_openssl(d, KX_EINPUT, "the profile's public "
+		    "key is no SubjectPublicKeyInfo");
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+		goto nomem;
+	if (alg == KX_ALG_EC && nsec == 1 && EVP_PKEY_is_a(pub, "EC")) {
+		if (EVP_PKEY_get_utf8_string_param(pub,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) !=
+		    1 || EVP_PKEY_get_octet_string_param(pub,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &ptlen) != 1) {
+			r = kxi_diag_openssl(d, KX_EUNSUPPORTED, "the "
+			    "profile's EC public key has no named curve");
+			goto out;
+		}
+		if ((bn[0] = secret_bn(sec[0])) == NULL ||
+		    OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+		    OSSL_PARAM_BLD_push_octet_string(bld,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, ptlen) != 1 ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY,
+		    bn[0]) != 1)
+			goto nomem;
+	} else if (alg == KX_ALG_RSA && nsec == 5 &&
+	    EVP_PKEY_is_a(pub, "RSA")) {
+		if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) !=
+		    1 || EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E,
+		    &e) != 1 ||
+		    (bc = BN_CTX_secure_new()) == NULL)
+			goto nomem;
+		for (i = 0; i < 5; i++)
+			if ((bn[i] = secret_bn(sec[i])) == NULL)
+				goto nomem;
+		if (BN_is_zero(bn[0]) || BN_is_zero(bn[1]) ||
+		    (dd = rsa_d(e, bn[0], bn[1], bc)) == NULL) {
+			r = KX_FAIL(d, KX_EKCV, "the CRT parts give no private "
+			    "exponent for the profile's public exponent");
+			goto out;
+		}
+		if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) !=
+		    1 || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E,
+		    e) != 1 || OSSL_PARAM_BLD_push_BN(bld,
+		    OSSL_PKEY_PARAM_RSA_D, dd) != 1)
+			goto nomem;
+		for (i = 0; i < 5; i++)
+			if (OSSL_PARAM_BLD_push_BN(bld, crt[i], bn[i]) != 1)
+				goto nomem;
+	} else {
+		r = KX_FAIL(d, KX_EUNSUPPORTED, "the parts are not those of "
+		    "the profile's public key's family");
+		goto out;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL)) == NULL)
+		goto nomem;
+	if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk,
+	    EVP_PKEY_KEYPAIR, params) != 1) {
+		r = kxi_diag_openssl(d, KX_EKCV, "the parts are no private "
+		    "key");
+		goto out;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL)
+		goto nomem;
+	if (EVP_PKEY_pairwise_check(ctx) != 1 || EVP_PKEY_eq(pk, pub) != 1) {
+		ERR_clear_error();
+		r = KX_FAIL(d, KX_EKCV, "the private parts are not the "
+		    "private key of the profile's public key");
+		goto out;
+	}
+	{
+		PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(pk);
+		unsigned char *q;
+		int len;
+
+		if (p8 == NULL || (len = i2d_PKCS8_PRIV_KEY_INFO(p8, NULL)) <=
+		    0 || (r = kx_secret_new((size_t)len, pkcs8)) != KX_OK) {
+			PKCS8_PRIV_KEY_INFO_free(p8);
+			r = kxi_diag_openssl(d, KX_EINTERNAL, "PKCS#8 "
+			    "encoding");
+			goto out;
+		}
+		q = kx_secret_mut(*pkcs8);
+		if (i2d_PKCS8_PRIV_KEY_INFO(p8, &q) != len) {
+			PKCS8_PRIV_KEY_INFO_free(p8);
+			kx_secret_free(*pkcs8);
+			*pkcs8 = NULL;
+			r = kxi_diag_openssl(d, KX_EINTERNAL, "PKCS#8 "
+			    "encoding");
+			goto out;
+		}
+		PKCS8_PRIV_KEY_INFO_free(p8);
+	}
+	r = KX_OK;
+	goto out;
+nomem:
+	r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+out:
+	for (i = 0; i < 5; i++)
+		BN_clear_free(bn[i]);
+	BN_clear_free(dd);
+	BN_free(n);
+	BN_free(e);
+	BN_CTX_free(bc);
+	OSSL_PARAM_free(params);	/* its secure block is cleansed */
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_free(pub);
+	return r;
+}

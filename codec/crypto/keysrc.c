@@ -453,18 +453,25 @@ kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
 int
 kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
 {
+	if (spec == NULL || out == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	return kxi_keysrc_load_text(spec, "passphrase", out, d);
+}
+
+int
+kxi_keysrc_load_text(const char *spec, const char *noun, kx_secret **out,
+    kx_diag *d)
+{
 	kx_secret *raw = NULL;
 	const char *what;
 	char fdname[32];
 	size_t n;
 	int r;
 
-	if (spec == NULL || out == NULL)
-		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	if ((r = read_source(spec, &raw, fdname, &what, d)) == NOT_READ)
-		return KX_FAIL(d, KX_EUSAGE, "passphrase source: use file:PATH, "
-		    "fd:N or env:VAR");
+		return KX_FAIL(d, KX_EUSAGE, "%s source: use file:PATH, "
+		    "fd:N or env:VAR", noun);
 	if (r != KX_OK)
 		goto out;
 	/* the bytes as they are, but for a final line end */
@@ -473,7 +480,7 @@ kx_keysrc_load_pass(const char *spec, kx_secret **out, kx_diag *d)
 	    kx_secret_data(raw)[n - 1] == '\r'))
 		n--;
 	if (n == 0) {
-		r = KX_FAIL(d, KX_ESYNTAX, "passphrase source %s: empty", what);
+		r = KX_FAIL(d, KX_ESYNTAX, "%s source %s: empty", noun, what);
 		goto out;
 	}
 	kx_secret_truncate(raw, n);

@@ -13,11 +13,14 @@
  * Canonical form: the writer emits DER only, omits empty lists and
  * "none" enumerations, trims named BIT STRINGs (X.690 11.2.2).  The
  * reader refuses anything that is not exactly what the writer would
- * emit for the same model: BER (indefinite or non-minimal lengths,
- * non-minimal integers, BOOLEAN other than 00/FF, ...) is caught by
- * re-encoding asn1c's decoded value and comparing bytes; canonical-model
- * rules (bit trimming, omitted defaults) by writing the mapped model
- * again and comparing.  Malformed encodings are reported as malformed
+ * emit for the same model: each key is mapped to the model and encoded
+ * once, and its bytes must equal the input's (which proves both DER and
+ * the canonical-model rules); only when they do not, the key is checked
+ * again in full to say why: BER (indefinite or non-minimal lengths,
+ * non-minimal integers, BOOLEAN other than 00/FF, ...) by re-encoding
+ * asn1c's decoded value and comparing bytes, canonical-model rules (bit
+ * trimming, omitted defaults) by the model's encoding (key_read).  The
+ * document head is always checked in full.  Malformed encodings are reported as malformed
  * (KX_ESYNTAX), values outside the schema or the model as schema findings
  * (KX_ESCHEMA); both carry the byte offset.  A reader of version 1
  * refuses components added after the extension markers by a later
@@ -929,9 +932,13 @@ append_cb(const void *p, size_t n, void *app)
 	return kx_buf_append(app, p, n) == KX_OK ? 0 : -1;
 }
 
-/* DER of sptr into out (appended); checks constraints first. */
+/*
+ * DER of sptr into out (appended); checks constraints first, unless
+ * !check (the reader's: the bytes are compared with an input whose
+ * decoded value passed them).
+ */
 static int
-encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
+encode(asn_TYPE_descriptor_t *td, void *sptr, int check, kx_buf *out,
     const char *key_id, kx_diag *d)
 {
 	char err[256];
@@ -939,7 +946,7 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
 	asn_enc_rval_t er;
 
 	gt_setup();
-	if (asn_check_constraints(td, sptr, err, &errlen) != 0)
+	if (check && asn_check_constraints(td, sptr, err, &errlen) != 0)
 		return kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, NULL,
 		    NULL, key_id, "der: model violates the ASN.1 module: %s",
 		    errlen ? err : "constraint");
@@ -950,16 +957,16 @@ encode(asn_TYPE_descriptor_t *td, void *sptr, kx_buf *out,
 	return KX_OK;
 }
 
-/* Canonical DER of one Key, appended to out. */
+/* Canonical DER of one Key, appended to out (see encode for check). */
 static int
-enc_key(const kx_key *k, kx_buf *out, kx_diag *d)
+enc_key(const kx_key *k, int check, kx_buf *out, kx_diag *d)
 {
 	struct wctx w = { KX_OK, d, NULL };
 	Key_t *o = wkey(&w, k);
 	int r = w.r;
 
 	if (r == KX_OK)
-		r = encode(&asn_DEF_Key, o, out, k->prof.id, d);
+		r = encode(&asn_DEF_Key, o, check, out, k->prof.id, d);
 	key_free(o);
 	return r;
 }
@@ -973,7 +980,7 @@ enc_head(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	int r = w.r;
 
 	if (r == KX_OK)
-		r = encode(&asn_DEF_KeyExchange, x, out, NULL, d);
+		r = encode(&asn_DEF_KeyExchange, x, 1, out, NULL, d);
 	exchange_free(x);
 	return r;
 }
@@ -1055,7 +1062,7 @@ der_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 	if ((r = enc_head(doc, &head, d)) != KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++)
-		if ((r = enc_key(&doc->keys[i], &keys, d)) != KX_OK)
+		if ((r = enc_key(&doc->keys[i], 1, &keys, d)) != KX_OK)
 			goto out;
 	r = doc->nkeys == 0 ? kx_buf_append(out, head.data, head.len) :
 	    assemble(&head, &keys, out);
@@ -1085,7 +1092,7 @@ kxi_profile_der(const kxi_profile *p, kx_buf *out, kx_diag *d)
 		r = w.r;
 		goto out;
 	}
-	r = encode(&asn_DEF_KeyProfile, kp, out, p->id, d);
+	r = encode(&asn_DEF_KeyProfile, kp, 1, out, p->id, d);
 out:
 	if (kp != NULL)
 		ASN_STRUCT_FREE(asn_DEF_KeyProfile, kp);
@@ -1116,7 +1123,7 @@ kxi_bound_der(const kx_doc *doc, const kxi_profile *p, kx_buf *out,
 		r = w.r;
 		goto out;
 	}
-	r = encode(&asn_DEF_BoundContext, bc, out, p->id, d);
+	r = encode(&asn_DEF_BoundContext, bc, 1, out, p->id, d);
 out:
 	if (bc != NULL)
 		ASN_STRUCT_FREE(asn_DEF_BoundContext, bc);
@@ -1634,14 +1641,15 @@ map_off(const struct hmap *m, size_t o)
 /*
  * Decode one value of td from p[0..n) strictly: no bytes left over, the
  * decoded value re-encodes to exactly p (else it was BER, or carries
- * components of a later version), and the module's constraints hold.
+ * components of a later version; skipped unless reenc, see key_read),
+ * and the module's constraints hold.
  * base + map_off(m, .) places findings in the input.  *sp is the
  * caller's to free, also on failure.
  */
 static int
 decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
-    size_t n, int64_t base, const struct hmap *m, const char *name,
-    kx_diag *d)
+    size_t n, int64_t base, const struct hmap *m, int reenc,
+    const char *name, kx_diag *d)
 {
 	asn_codec_ctx_t ctx;
 	asn_dec_rval_t rv;
@@ -1662,6 +1670,8 @@ decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
 		    &loc, NULL, "der: malformed %s", td->name);
 		goto out;
 	}
+	if (!reenc)
+		goto constraints;
 	er = der_encode(td, *sp, append_cb, &re);
 	if (er.encoded < 0) {
 		r = kxi_fact(d, KXI_MALFORMED, KX_ESYNTAX, name,
@@ -1676,6 +1686,7 @@ decode_strict(asn_TYPE_descriptor_t *td, void **sp, const uint8_t *p,
 		    "component of a later version)", (long long)loc.off);
 		goto out;
 	}
+constraints:
 	if (asn_check_constraints(td, *sp, err, &errlen) != 0) {
 		r = kxi_fact(d, KXI_SCHEMA, KX_ESCHEMA, name,
 		    &loc, NULL, "der: %s", errlen ? err : "constraint failed");
@@ -1709,8 +1720,8 @@ canonical(const kx_buf *mine, const uint8_t *p, size_t n, int64_t base,
  * that follow the keys) decoded on its own; then each key walked, decoded
  * and mapped when asked for, so that asn1c holds at most one key and the
  * input is looked at once, front to back.  Every part must re-encode to
- * its input bytes, first as asn1c decoded it (DER) and then from the model
- * (canonical form).
+ * its input bytes, the head first as asn1c decoded it (DER) and then from
+ * the model (canonical form), each key from the model (see key_read).
  */
 struct der_reader {
 	struct kxi_src *src;
@@ -1894,7 +1905,7 @@ der_sopen(struct kxi_src *src, const char *name, kx_doc *doc,
 		m = &hm;
 	}
 	if ((rc = decode_strict(&asn_DEF_KeyExchange, (void **)&x, head, hlen,
-	    0, m, name, d)) != KX_OK)
+	    0, m, 1, name, d)) != KX_OK)
 		goto out;
 	if (OBJECT_IDENTIFIER_get_arcs(&x->contentType, arcs, sizeof(arcs[0]),
 	    EXCHANGE_NARCS + 1) != (int)EXCHANGE_NARCS ||
@@ -1979,37 +1990,35 @@ out:
 	return rc;
 }
 
+/*
+ * The key TLV e decoded and mapped into k, and checked to be exactly what
+ * the writer emits for k.  With full, as the head is checked: asn1c's
+ * decoded value re-encoded and compared (DER), then the model encoded and
+ * compared (canonical form), findings into d.  Without full, into no
+ * diag: only the model is encoded.  Its bytes equal to the input prove
+ * the input DER as well (the writer emits only DER, DER is unique, and
+ * asn1c's decoder gives back the value its encoder was given), so the
+ * full check would accept too; any failure is checked again in full, so
+ * that what is refused and how it is reported stay the same.
+ */
 static int
-der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
+key_read(struct der_reader *r, const struct tlv *e, kx_key *k, int full,
     kx_diag *d)
 {
-	struct der_reader *r = (struct der_reader *)sr;
 	const uint8_t *buf = r->src->p;
 	struct rctx *c = &r->c;
-	struct tlv e;
 	Key_t *ko = NULL;
 	kxi_loc loc = { 0, 0, 0 };
-	const char *what = WALK_BAD;
-	int64_t bad;
 	int rc;
 
-	if (r->pos >= r->end)
-		return 0;
-	c->doc = doc;
-	c->a = a;
 	c->d = d;
 	c->r = KX_OK;
-	if (tlv_at(buf, r->end, r->pos, &e) != 0)
-		return walk_fail(d, r->name, (int64_t)r->pos, WALK_BAD);
-	if ((e.cls_cons & 0x20) && (bad = strict_walk(buf, e.off + e.hdr,
-	    e.off + e.hdr + e.len, 3, &what)) >= 0)
-		return walk_fail(d, r->name, bad, what);
-	if ((bad = key_bits(buf, &e, &what)) >= 0)
-		return walk_fail(d, r->name, bad, what);
+	c->key_id = NULL;
 	kxi_key_init(k);
-	key_places(buf, &e, k->loc);
-	if ((rc = decode_strict(&asn_DEF_Key, (void **)&ko, buf + e.off,
-	    e.hdr + e.len, (int64_t)e.off, NULL, r->name, d)) != KX_OK)
+	key_places(buf, e, k->loc);
+	if ((rc = decode_strict(&asn_DEF_Key, (void **)&ko, buf + e->off,
+	    e->hdr + e->len, (int64_t)e->off, NULL, full, r->name, d)) !=
+	    KX_OK)
 		goto out;
 	c->loc = k->loc[KXF_KEY];
 	rprofile(c, &ko->profile, &k->prof);
@@ -2025,23 +2034,52 @@ der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 		goto out;
 	}
 	r->re.len = 0;
-	if ((rc = enc_key(k, &r->re, NULL)) != KX_OK ||
-	    (rc = canonical(&r->re, buf + e.off, e.hdr + e.len,
-	    (int64_t)e.off, NULL, r->name, k->prof.id, d)) != KX_OK) {
+	if ((rc = enc_key(k, full, &r->re, NULL)) != KX_OK ||
+	    (rc = canonical(&r->re, buf + e->off, e->hdr + e->len,
+	    (int64_t)e->off, NULL, r->name, k->prof.id, d)) != KX_OK) {
 		if (rc != KX_ESYNTAX) {
-			loc.off = (int64_t)e.off;
+			loc.off = (int64_t)e->off;
 			rc = kxi_fact(d, KXI_MALFORMED,
 			    KX_ESYNTAX, r->name, &loc, k->prof.id,
 			    "der: key does not re-encode");
 		}
 		goto out;
 	}
-	r->pos = e.off + e.hdr + e.len;
-	kxi_src_release(r->src, r->pos);
-	rc = 1;
+	rc = KX_OK;
 out:
 	key_free(ko);
 	return rc;
+}
+
+static int
+der_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
+    kx_diag *d)
+{
+	struct der_reader *r = (struct der_reader *)sr;
+	const uint8_t *buf = r->src->p;
+	struct tlv e;
+	const char *what = WALK_BAD;
+	int64_t bad;
+	int rc;
+
+	if (r->pos >= r->end)
+		return 0;
+	r->c.doc = doc;
+	r->c.a = a;
+	if (tlv_at(buf, r->end, r->pos, &e) != 0)
+		return walk_fail(d, r->name, (int64_t)r->pos, WALK_BAD);
+	if ((e.cls_cons & 0x20) && (bad = strict_walk(buf, e.off + e.hdr,
+	    e.off + e.hdr + e.len, 3, &what)) >= 0)
+		return walk_fail(d, r->name, bad, what);
+	if ((bad = key_bits(buf, &e, &what)) >= 0)
+		return walk_fail(d, r->name, bad, what);
+	if (key_read(r, &e, k, 0, NULL) != KX_OK &&
+	    (rc = key_read(r, &e, k, 1, d)) != KX_OK)
+		return rc;
+	r->c.d = d;
+	r->pos = e.off + e.hdr + e.len;
+	kxi_src_release(r->src, r->pos);
+	return 1;
 }
 
 extern const struct kxi_format kxi_format_der;
@@ -2106,7 +2144,7 @@ out:
 static int
 der_wkey(const kx_key *k, kx_buf *out, kx_diag *d)
 {
-	return enc_key(k, out, d);
+	return enc_key(k, 1, out, d);
 }
 
 const struct kxi_format kxi_format_der = {

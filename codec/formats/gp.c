@@ -27,7 +27,10 @@
  * private key, whose EXPONENT is the private one) also give the profile's
  * public key (SubjectPublicKeyInfo, built by crypto/asym.c) and the
  * spki-sha256 fingerprint as the key's check value; parts that are no key
- * refuse the document.  The writer puts a value's parts back as they were
+ * refuse the document; the public parts of a value under a TransportKey
+ * are read as clear beside its encrypted secret parts (ECC_D, CRT_*),
+ * which import rebuilds into PKCS#8 (exchange.c parts_open).  The writer
+ * puts a value's parts back as they were
  * and writes a public key without them as its numbers (MODULUS, EXPONENT;
  * ECC_CURVE_OID, ECC_QX, ECC_QY).
  *
@@ -1064,7 +1067,18 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		k->kcv = kcv;
 		if (kcvalg != NULL)
 			k->kcv_method = KX_KCV_GP_DES;	/* EIGHTZEROS */
-		else {
+		else if (k->prof.alg == KX_ALG_AES) {
+			/*
+			 * GP's only KCV algorithm, EIGHTZEROS, is the DES
+			 * family's: an AES key's KCV (SCP03's, gp-aes) has
+			 * no name, so leaving it out is the form, not a
+			 * legacy one (gp_kcv() writes it so).
+			 */
+			k->kcv_method = KX_KCV_GP_AES;
+			finding(r, KXI_ASSUMED, KX_OK, ki, "gp: an AES key's "
+			    "KCV (GP names no AES KCV algorithm), read as "
+			    "gp-aes");
+		} else {
 			k->kcv_method = kx_kcv_default_method(k->prof.alg);
 			finding(r, KXI_LEGACY, KX_OK, ki,
 			    "gp: KCV without KCVAlgorithm, read as %s",
@@ -1131,18 +1145,6 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	}
 }
 
-/* The named part of the value, or NULL. */
-static const kxi_part *
-part_named(const kxi_keyval *v, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < v->nparts; i++)
-		if (strcmp(v->parts[i].name, name) == 0)
-			return &v->parts[i];
-	return NULL;
-}
-
 /*
  * The public key an rsa or ec value's clear parts give (GP's scripting Key
  * names, schema/SOURCES.md): ECC_CURVE_OID + ECC_QX + ECC_QY; MODULUS
@@ -1164,11 +1166,13 @@ public_of_parts(const kx_key *k, struct kxi_pub *pub, uint8_t e8[8],
 	*why = NULL;
 	memset(pub, 0, sizeof(*pub));
 	pub->alg = k->prof.alg;
-	if (v->form != KX_VALUE_CLEAR || v->nparts == 0)
+	/* public parts are clear beside a wrapped value's secret ones */
+	if ((v->form != KX_VALUE_CLEAR && v->form != KX_VALUE_WRAPPED) ||
+	    v->nparts == 0)
 		return 0;
 	if (k->prof.alg == KX_ALG_EC) {
-		a = part_named(v, "ECC_QX");
-		b = part_named(v, "ECC_QY");
+		a = kxi_value_part(v, "ECC_QX");
+		b = kxi_value_part(v, "ECC_QY");
 		if (a == NULL && b == NULL)
 			return 0;
 		if (a == NULL || b == NULL || k->prof.ec_curve == NULL) {
@@ -1178,10 +1182,10 @@ public_of_parts(const kx_key *k, struct kxi_pub *pub, uint8_t e8[8],
 		}
 		pub->curve = k->prof.ec_curve;
 	} else if (k->prof.alg == KX_ALG_RSA) {
-		if ((a = part_named(v, "MODULUS")) == NULL)
+		if ((a = kxi_value_part(v, "MODULUS")) == NULL)
 			return 0;
 		if (k->prof.cls == KX_CLASS_PUBLIC &&
-		    (b = part_named(v, "EXPONENT")) == NULL && e == 0) {
+		    (b = kxi_value_part(v, "EXPONENT")) == NULL && e == 0) {
 			*why = "MODULUS without EXPONENT or KeyInfo/@Exponent";
 			return 0;
 		}
@@ -1656,8 +1660,8 @@ plan_public(struct wr *w)
 	/* the numbers go beside the value's own clear parts only */
 	if (p->cls != KX_CLASS_PUBLIC || miss != NULL ||
 	    (value_carried(k) && (k->value.form != KX_VALUE_CLEAR ||
-	    part_named(&k->value, names[0]) != NULL ||
-	    part_named(&k->value, names[1]) != NULL ||
+	    kxi_value_part(&k->value, names[0]) != NULL ||
+	    kxi_value_part(&k->value, names[1]) != NULL ||
 	    k->value.clear.n > 0))) {
 		lost(w, "public key (SubjectPublicKeyInfo)%s", p->cls !=
 		    KX_CLASS_PUBLIC ? " of a private key (its value holds no "
@@ -2050,7 +2054,7 @@ write_value(struct wr *w)
 	int has_val = value_carried(k), has_kcv = k->kcv.n > 0 && gp_kcv(k),
 	    curve;
 	const kxi_bytes *v = NULL, *kcv = has_kcv ? &k->kcv : NULL;
-	const kxi_part *cp = part_named(&k->value, "ECC_CURVE_OID");
+	const kxi_part *cp = kxi_value_part(&k->value, "ECC_CURVE_OID");
 	const char *order, *ecurve;
 	const char *const *names;
 	size_t i, nparts = has_val ? k->value.nparts : 0;

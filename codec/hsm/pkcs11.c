@@ -294,7 +294,7 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 			    "URI's pin-source", t->label);
 		return KX_OK;
 	}
-	if ((r = kx_keysrc_load_pass(src, &pin, d)) != KX_OK)
+	if ((r = kxi_keysrc_load_text(src, "PIN", &pin, d)) != KX_OK)
 		return r;
 	rv = t->f->C_Login(t->s, CKU_USER, kx_secret_mut(pin),
 	    kx_secret_len(pin));
@@ -1710,16 +1710,28 @@ static int check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k,
 /*
  * SoftHSM 2.6 reports CKA_VALUE_LEN 0 for an unwrapped key and refuses
  * it in the unwrap template: set it after the unwrap where the token
- * lets us (best effort; a token that refuses keeps its own value).
+ * lets us.  A token that refuses keeps its own value, and the run says
+ * so (a warning, as a refused attribute is named): never silently.
  */
 static void
-fix_len(kx_p11 *t, CK_OBJECT_HANDLE h, size_t len)
+fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 {
-	CK_ULONG v = 0, want = len;
+	CK_ULONG v = 0, want = k->prof.length_bits / 8;
 	CK_ATTRIBUTE a = { CKA_VALUE_LEN, &want, sizeof(want) };
+	char b[24];
+	CK_RV rv;
 
-	if (len > 0 && (get_ulong(t, h, CKA_VALUE_LEN, &v) != 0 || v == 0))
-		(void)t->f->C_SetAttributeValue(t->s, h, &a, 1);
+	if (want == 0 || (get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v > 0))
+		return;
+	if ((rv = t->f->C_SetAttributeValue(t->s, h, &a, 1)) == CKR_OK &&
+	    get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v == want)
+		return;
+	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, k->prof.id,
+	    "token %s: CKA_VALUE_LEN of %s is %lu and the token refuses %lu "
+	    "(%s): it does not record the key's length (%u bits, the "
+	    "profile's; the KCV in the token checks the value)", t->label,
+	    k->prof.id, (unsigned long)v, (unsigned long)want,
+	    rv != CKR_OK ? rvname(rv, b) : "not kept", k->prof.length_bits);
 }
 
 /* Unwrap v under uh with mech into a new key of k's profile; check KCV. */
@@ -1760,7 +1772,7 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
 		    "does not verify under the transport key" : "");
 	}
-	fix_len(t, h, k->prof.length_bits / 8);
+	fix_len(t, k, h, d);
 	return check_new(t, doc, k, h, d);
 }
 

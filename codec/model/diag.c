@@ -145,6 +145,21 @@ one_line(char *s)
 			*s = ' ';
 }
 
+void
+kxi_diag_retell(kx_diag *d, const char *old, const char *now)
+{
+	const char *m;
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].message != NULL &&
+		    strcmp(d->v[i].message, old) == 0 &&
+		    (m = kxi_strdup(&d->arena, now)) != NULL)
+			d->v[i].message = m;
+}
+
 int
 kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
     const char *file, const kxi_loc *loc, const char *key_id,

@@ -257,6 +257,8 @@ kxi_tk *kxi_doc_add_tk(kx_doc *doc);
 void kxi_profile_init(kxi_profile *p);
 void kxi_key_init(kx_key *k);
 const kxi_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
+/* The named part of a value, or NULL.  model.c. */
+const kxi_part *kxi_value_part(const kxi_keyval *v, const char *name);
 const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
 /* Append to arena lists; return KX_OK or KX_ENOMEM. */
 int kxi_strlist_add(kxi_arena *a, kxi_strlist *l, const char *s);
@@ -403,6 +405,12 @@ int kxi_p11_load_value(const char *uri, kx_secret **out, kx_diag *d) KX_WUR;
  * kx_keysrc_load_as; KX_EUSAGE for any other kind.  kx_keysrc_load_as
  * (hsm/keysrc.c) reads pkcs11: itself and hands every other source here.
  */
+/*
+ * kx_keysrc_load_pass() for a secret named noun in its messages
+ * ("passphrase", "PIN": "PIN source: use file:PATH, ...").
+ */
+int kxi_keysrc_load_text(const char *spec, const char *noun,
+    kx_secret **out, kx_diag *d);
 int kxi_keysrc_load_as(const char *spec, enum kx_alg alg, size_t len,
     kx_secret **out, int *insecure, kx_diag *d) KX_WUR;
 /*
@@ -414,6 +422,12 @@ int kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
     const char *spec, kx_secret **out, kx_diag *d) KX_WUR;
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
+/*
+ * Replace the message of every finding of d whose message is old by now
+ * (a reader's assumption that a later call settles otherwise).  d may be
+ * NULL.
+ */
+void kxi_diag_retell(kx_diag *d, const char *old, const char *now);
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can
  * be used as KX_FAIL's value.  d may be NULL.
@@ -1137,6 +1151,18 @@ int kxi_spki_split(const uint8_t *spki, size_t n, struct kxi_pub_out *out,
  */
 int kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
     kx_buf *spki, kx_diag *d) KX_WUR;
+/*
+ * A private key from its secret numbers (GP KeyProfile named parts) and
+ * the public key spki it belongs to: ec with sec[0] = the private scalar
+ * (ECC_D) on spki's named curve; rsa with sec[0..4] = p, q, dP, dQ, qInv
+ * (CRT_P, CRT_Q, CRT_DP1, CRT_DQ1, CRT_PQ) and spki's modulus and
+ * exponent (d derived).  Its PKCS#8 DER (secure heap) into *pkcs8 when
+ * the numbers are one key pair with spki (EVP_PKEY_pairwise_check):
+ * KX_EKCV when they are not.  asym.c.
+ */
+int kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
+    const kx_secret *const *sec, size_t nsec, kx_secret **pkcs8,
+    kx_diag *d) KX_WUR;
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

@@ -278,6 +278,17 @@ kxi_doc_find_tk(const kx_doc *doc, const char *id)
 	return NULL;
 }
 
+const kxi_part *
+kxi_value_part(const kxi_keyval *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->nparts; i++)
+		if (strcmp(v->parts[i].name, name) == 0)
+			return &v->parts[i];
+	return NULL;
+}
+
 const kx_key *
 kxi_doc_find_key(const kx_doc *doc, const char *id)
 {

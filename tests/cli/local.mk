@@ -40,6 +40,7 @@ CLI_CASES = \
 	tests/cli/cases/import-clear-production.case \
 	tests/cli/cases/import-clear-existing.case \
 	tests/cli/cases/import-clear-symlink.case \
+	tests/cli/cases/import-output-is-input.case \
 	tests/cli/cases/validate-fifo.case \
 	tests/cli/cases/kcv-key-fifo.case \
 	tests/cli/cases/import-component-fifo.case \
@@ -73,6 +74,8 @@ CLI_CASES = \
 	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/import-gp-private-parts.case \
+	tests/cli/cases/import-gp-private-tampered.case \
 	tests/cli/cases/demo-kek-alg-bad.case \
 	tests/cli/cases/demo-tdea.case \
 	tests/cli/cases/export-clear-dropped.case \
@@ -110,6 +113,7 @@ CLI_CASES = \
 	tests/cli/cases/audit-no-key-material.case \
 	tests/cli/cases/audit-not-audited.case \
 	tests/cli/cases/audit-record-golden.case \
+	tests/cli/cases/audit-split-input.case \
 	tests/cli/cases/audit-symlink-refused.case \
 	tests/cli/cases/audit-tamper-cut-lines.case \
 	tests/cli/cases/audit-tamper-delete.case \
@@ -134,6 +138,7 @@ CLI_CASES = \
 	tests/cli/cases/export-gp-native-refused.case \
 	tests/cli/cases/export-gp-aes.case \
 	tests/cli/cases/import-gp-aes-kek.case \
+	tests/cli/cases/import-gp-aes-kek-note.case \
 	tests/cli/cases/rewrap-gp-aes-kek.case \
 	tests/cli/cases/export-rsa-aes-kwp-refused.case \
 	tests/cli/cases/export-kcv-mismatch.case \
@@ -174,11 +179,14 @@ CLI_CASES = \
 	tests/cli/cases/convert-gp-public-parts.case \
 	tests/cli/cases/convert-gp-parts-no-key.case \
 	tests/cli/cases/convert-input-untouched.case \
+	tests/cli/cases/convert-output-is-input.case \
 	tests/cli/cases/convert-key-unknown.case \
+	tests/cli/cases/convert-gp-key-unknown.case \
 	tests/cli/cases/convert-missing-input.case \
 	tests/cli/cases/convert-roundtrip-der.case \
 	tests/cli/cases/convert-stdin-stdout.case \
 	tests/cli/cases/convert-to-gp.case \
+	tests/cli/cases/export-gp-aes-kcv-validates.case \
 	tests/cli/cases/convert-two-inputs.case \
 	tests/cli/cases/demo.case \
 	tests/cli/cases/demo-policy-error.case \

@@ -109,7 +109,7 @@ tests_fuzz_fuzz_import_SOURCES = tests/fuzz/fuzz_import.c \
 tests_fuzz_fuzz_import_LDFLAGS = $(FUZZ_LDFLAGS)
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/repro \
-	tests/fuzz/seed.sh
+	tests/fuzz/seed.sh tests/fuzz/der-differ.sh
 
 if KX_FUZZING
 fuzz: $(KX_FUZZ_PROGS)

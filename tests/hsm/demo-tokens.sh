@@ -18,7 +18,7 @@ check '^VERDICT: OK - 3 master keys moved'
 check "^refused; the issuer's token is unchanged \\([0-9]+ objects\\)$"
 for k in ENC MAC DEK; do
 	check "^ISD-KVN30-$k: manufacturer ([0-9A-F]{6}), issuer \\1, document \\1$"
-	check "^imported ISD-KVN30-$k into token issuer: unwrapped in the token with C_UnwrapKey; KCV [0-9A-F]{6} matches"
+	check "^imported ISD-KVN30-$k into token issuer: aes-kw[p]* value, not bound to its profile \(KX138: only its KCV checks it\); unwrapped in the token with C_UnwrapKey; KCV [0-9A-F]{6} matches"
 done
 check '^combined key stored in token issuer as a transport key'
 if [ $rc != 0 ] || [ $fail != 0 ]; then

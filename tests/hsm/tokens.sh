@@ -84,7 +84,7 @@ grep -q "<Sensitive>true</Sensitive>" master.xml || bad "export: not sensitive"
 $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
     master.xml > import.out 2> import.err ||
     bad "import exit $?: $(cat import.err)"
-grep -q "imported master into token iss: unwrapped in the token with C_UnwrapKey; KCV $KCV matches" import.out ||
+grep -q "imported master into token iss: aes-kwp value, not bound to its profile (KX138: only its KCV checks it); unwrapped in the token with C_UnwrapKey; KCV $KCV matches" import.out ||
     bad "import status: $(cat import.out)"
 grep -q 'warning: \[KX138\] key master: the aes-kwp value is not bound' import.err ||
     bad "import: no warning that the value is unbound: $(cat import.err)"
@@ -129,6 +129,13 @@ expect no-pin 2 'token iss: a PIN is needed' \
     --kek 'pkcs11:token=iss;object=tk' master.xml
 expect pin-value 2 'pin-value is refused' \
     $KX show --module "$M" 'pkcs11:token=iss?pin-value=12345678'
+# a PIN source is called one, never a "passphrase source"
+expect pin-hex 2 'PIN source: use file:PATH, fd:N or env:VAR' \
+    $KX show --module "$M" --pin-source hex:31323334 'pkcs11:token=iss'
+grep -q passphrase pin-hex.err && bad "pin-hex: $(cat pin-hex.err)"
+: > emptypin && chmod 600 emptypin
+expect pin-empty 1 'PIN source file:emptypin: empty' \
+    $KX show --module "$M" --pin-source file:emptypin 'pkcs11:token=iss'
 expect no-token 2 'no token matches' $KX show $P 'pkcs11:token=nosuch'
 expect bad-uri 2 "PKCS#11 URI: path attribute 'bogus' is not supported" \
     $KX show $P 'pkcs11:token=mfr;bogus=1'
@@ -202,8 +209,21 @@ expect bound-with-token-kek 1 'a token unwraps aes-kw and aes-kwp values only .*
     --kek 'pkcs11:token=iss;object=tk' bound.xml
 $KX import $P --to 'pkcs11:token=iss;id=%0F' --kek file:t.key --now 2026-02-01 \
     bound.xml > bimport.out 2> bimport.err || bad "bound import: $(cat bimport.err)"
-grep -q 'imported ISD-SCP03-ENC into token iss: aes-siv-bound value verified and unwrapped in process' bimport.out ||
+grep -q 'imported ISD-SCP03-ENC into token iss: aes-siv-bound value, bound to its profile and verified; unwrapped in process' bimport.out ||
     bad "bound import status: $(cat bimport.out)"
+# SoftHSM keeps CKA_VALUE_LEN 0 for an unwrapped key and refuses to set
+# it: the run says so, never silently
+grep -Eq "warning: .*token iss: CKA_VALUE_LEN of ISD-SCP03-ENC is 0 and the token refuses 16 \(CKR_[A-Z_]+\): it does not record the key's length \(128 bits" bimport.err ||
+    bad "bound import: no CKA_VALUE_LEN warning: $(cat bimport.err)"
+# 5b. a GP value (tdea-ecb, not bound: KX138) says so, never "aes-siv-bound"
+printf '0123456789ABCDEFFEDCBA9876543210\n' > gpkek.key && chmod 600 gpkek.key
+kx_hsm_token gpt
+$KX import $P --to 'pkcs11:token=gpt' --kek file:gpkek.key --kek-kcv 08D7B4 \
+    --now 2025-01-01 "$SRC/samples/gp/isd-enc.xml" > gpimport.out \
+    2> gpimport.err || bad "GP import: $(cat gpimport.err)"
+grep -q ': tdea-ecb value, not bound to its profile (KX138: only its KCV checks it); unwrapped in process' gpimport.out ||
+    bad "GP import status: $(cat gpimport.out)"
+grep -q 'aes-siv' gpimport.out && bad "GP import claims aes-siv: $(cat gpimport.out)"
 [ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "bound import: not one new object"
 kx_hsm_show iss 'ISD SCP03 ENC key' > blist.out
 grep -q 'Usage: *encrypt, decrypt, derive$' blist.out ||

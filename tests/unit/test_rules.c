@@ -481,6 +481,12 @@ MUT(m_sensitive_clear)
 	K(doc)->prof.export_.forms = (1u << KX_FORM_BOUND_BLOCK) |
 	    (1u << KX_FORM_CLEAR);
 }
+MUT(m_always_sensitive)
+{
+	UNUSED;
+	K(doc)->prof.sensitive = false;
+	K(doc)->prof.provenance.always_sensitive = KX_TRI_TRUE;
+}
 MUT(m_kcv_method)
 {
 	UNUSED;
@@ -753,6 +759,7 @@ static const struct rcase cases[] = {
 	    0 },
 	{ "suspended key exported", "KX125", m_inactive, 0 },
 	{ "wrapped under rsa-1024", "KX128", m_rsa_short, 1 },
+	{ "always-sensitive, not sensitive", "KX109", m_always_sensitive, 0 },
 	{ "sensitive with clear form", "KX126", m_sensitive_clear, 0 },
 	{ "sensitive, clear beside wrapped", "KX126",
 	    m_sensitive_clear_beside, 0 },
