@@ -221,8 +221,9 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 
 /*
  * kx_reader_next into the caller's record rec and its arena ka (emptied
- * first, wiped when it held a clear value): the key stays valid while
- * the reader reads on, until rec is used again.
+ * first, wiped when it held a clear value, held to the reader's per-key
+ * limit): the key stays valid while the reader reads on, until rec is
+ * used again.
  */
 int
 kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
@@ -247,6 +248,7 @@ kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
 	if (rec->value.clear.p != NULL)
 		ka->wipe = true;
 	kxi_arena_reset(ka);
+	ka->max = r->ka.max;	/* the per-key limit, whoever's arena */
 	kxi_key_init(rec);
 	rc = r->f->snext(r->sr, r->doc, rec, ka, d);
 	/*
