@@ -1666,6 +1666,7 @@ struct rw_pool {
 	pthread_t *th;
 	unsigned nth;
 	int stop;
+	struct xcache own;	/* the calling thread's, without workers */
 	/* read-only while the workers run */
 	const kx_doc *head;
 	const kx_secret *from, *to;
@@ -1754,6 +1755,7 @@ rw_pool_free(struct rw_pool *p)
 	}
 	free(p->ring);
 	free(p->th);
+	xcache_free(&p->own);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
@@ -1798,13 +1800,11 @@ rw_pool_start(struct rw_pool *p, unsigned jobs, kx_diag *d)
 static void
 rw_post(struct rw_pool *p, struct rw_slot *s)
 {
-	struct xcache c = { 0 };
-
 	if (p->nth == 0) {
-		c.from = p->from;
-		c.to = p->to;
-		rw_work(p, &c, s);
-		xcache_free(&c);
+		/* made once per transport key, as each worker's */
+		p->own.from = p->from;
+		p->own.to = p->to;
+		rw_work(p, &p->own, s);
 		s->state = SL_DONE;
 		p->posted++;
 		p->taken++;
