@@ -33,6 +33,7 @@ CLI_CASES = \
 	tests/cli/cases/rewrap-stream-whole.case \
 	tests/cli/cases/rewrap-jobs.case \
 	tests/cli/cases/rewrap-jobs-fail.case \
+	tests/cli/cases/rewrap-jobs-samples.case \
 	tests/cli/cases/rewrap-key-limit.case \
 	tests/cli/cases/rewrap-jobs-sigint.case \
 	tests/cli/cases/convert-cdata.case \
