@@ -1642,8 +1642,11 @@ out:
  * into rec (its strings in ka) by the calling thread, which runs the
  * rules and the checks of its transport key; unwrapped, verified and
  * wrapped anew (nk, its strings in na) by a worker; written, and its
- * findings taken, in input order by the calling thread again.
+ * findings taken, in input order by the calling thread again.  Keys go
+ * to the workers RW_BATCH at a time: one hand-off (a lock, a wake-up)
+ * per key cost more than the worker saved.
  */
+#define RW_BATCH 16
 enum { SL_FREE, SL_QUEUED, SL_BUSY, SL_DONE };
 enum { SK_NONE, SK_NOTK, SK_KEK };	/* not unwrapped: why */
 
@@ -1651,18 +1654,25 @@ struct rw_slot {
 	kx_key rec, nk;
 	kxi_arena ka, na;
 	const kx_key *k;
-	int have, skip, ur, rr, state;
+	int have, skip, ur, rr;
 	kx_buf aad;
 	uint8_t md[32];
 	kx_diag *dc, *dd;	/* unwrap findings; rebind failure */
 	size_t next;		/* the header's extensions when read */
 };
 
+struct rw_batch {
+	struct rw_slot *key;	/* per keys, n of them read */
+	size_t n;
+	int state;
+};
+
 struct rw_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
-	struct rw_slot *ring;
-	size_t nslots, posted, taken, out;
+	struct rw_batch *ring;
+	size_t nslots, per;	/* batches; keys a batch */
+	size_t posted, taken, out, nout;	/* batches; keys out */
 	pthread_t *th;
 	unsigned nth;
 	int stop;
@@ -1674,22 +1684,28 @@ struct rw_pool {
 	const char *to_id;
 };
 
-/* Unwrap, verify and wrap anew the key of s (under its own xcache c). */
+/* Unwrap, verify and wrap anew the keys of b (under its own xcache c). */
 static void
-rw_work(const struct rw_pool *p, struct xcache *c, struct rw_slot *s)
+rw_work(const struct rw_pool *p, struct xcache *c, struct rw_batch *b)
 {
-	kx_secret *v = NULL;
+	struct rw_slot *s;
+	kx_secret *v;
+	size_t i;
 
-	s->ur = s->rr = KX_OK;
-	if (s->skip != SK_NONE)
-		return;
-	if ((s->ur = unwrap_key(p->head, s->k, c, s->have, &s->aad, s->md,
-	    &v, s->dc)) != KX_OK)
-		return;
-	s->nk = *s->k;
-	s->rr = rebind(p->head, s->k, v, c, p->alg, p->to_id, &s->aad, s->md,
-	    &s->na, &s->nk.value, s->dd);
-	kx_secret_free(v);
+	for (i = 0; i < b->n; i++) {
+		s = &b->key[i];
+		v = NULL;
+		s->ur = s->rr = KX_OK;
+		if (s->skip != SK_NONE)
+			continue;
+		if ((s->ur = unwrap_key(p->head, s->k, c, s->have, &s->aad,
+		    s->md, &v, s->dc)) != KX_OK)
+			continue;
+		s->nk = *s->k;
+		s->rr = rebind(p->head, s->k, v, c, p->alg, p->to_id, &s->aad,
+		    s->md, &s->na, &s->nk.value, s->dd);
+		kx_secret_free(v);
+	}
 }
 
 static void *
@@ -1697,7 +1713,7 @@ rw_worker(void *arg)
 {
 	struct rw_pool *p = arg;
 	struct xcache c = { 0 };
-	struct rw_slot *s;
+	struct rw_batch *b;
 
 	c.from = p->from;
 	c.to = p->to;
@@ -1707,20 +1723,21 @@ rw_worker(void *arg)
 			pthread_cond_wait(&p->work, &p->mu);
 		if (p->stop)
 			break;
-		s = &p->ring[p->taken++ % p->nslots];
-		s->state = SL_BUSY;
+		b = &p->ring[p->taken++ % p->nslots];
+		b->state = SL_BUSY;
 		pthread_mutex_unlock(&p->mu);
-		rw_work(p, &c, s);
+		rw_work(p, &c, b);
 		pthread_mutex_lock(&p->mu);
-		s->state = SL_DONE;
-		pthread_cond_broadcast(&p->done);
+		b->state = SL_DONE;
+		/* only the calling thread waits for a batch */
+		pthread_cond_signal(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
 	xcache_free(&c);
 	return NULL;
 }
 
-/* The workers stop (after the key each works on) and are gone. */
+/* The workers stop (after the batch each works on) and are gone. */
 static void
 rw_pool_stop(struct rw_pool *p)
 {
@@ -1740,18 +1757,21 @@ rw_pool_stop(struct rw_pool *p)
 static void
 rw_pool_free(struct rw_pool *p)
 {
-	size_t i;
+	size_t i, j;
 
 	rw_pool_stop(p);
 	for (i = 0; p->ring != NULL && i < p->nslots; i++) {
-		struct rw_slot *s = &p->ring[i];
+		for (j = 0; p->ring[i].key != NULL && j < p->per; j++) {
+			struct rw_slot *s = &p->ring[i].key[j];
 
-		s->ka.wipe = s->na.wipe = true;
-		kxi_arena_free(&s->ka);
-		kxi_arena_free(&s->na);
-		kx_buf_free(&s->aad);
-		kx_diag_free(s->dc);
-		kx_diag_free(s->dd);
+			s->ka.wipe = s->na.wipe = true;
+			kxi_arena_free(&s->ka);
+			kxi_arena_free(&s->na);
+			kx_buf_free(&s->aad);
+			kx_diag_free(s->dc);
+			kx_diag_free(s->dd);
+		}
+		free(p->ring[i].key);
 	}
 	free(p->ring);
 	free(p->th);
@@ -1761,11 +1781,11 @@ rw_pool_free(struct rw_pool *p)
 	pthread_cond_destroy(&p->done);
 }
 
-/* 2 keys in flight per worker, 1 without workers. */
+/* 2 batches in flight per worker; 1 key at a time without workers. */
 static int
 rw_pool_init(struct rw_pool *p, unsigned jobs, kx_diag *d)
 {
-	size_t i;
+	size_t i, j;
 
 	memset(p, 0, sizeof(*p));
 	pthread_mutex_init(&p->mu, NULL);
@@ -1774,14 +1794,22 @@ rw_pool_init(struct rw_pool *p, unsigned jobs, kx_diag *d)
 	if (jobs > 256)
 		jobs = 256;
 	p->nslots = jobs > 1 ? 2 * (size_t)jobs : 1;
+	p->per = jobs > 1 ? RW_BATCH : 1;
 	if ((p->ring = calloc(p->nslots, sizeof(*p->ring))) == NULL ||
 	    (jobs > 1 && (p->th = calloc(jobs, sizeof(*p->th))) == NULL))
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	for (i = 0; i < p->nslots; i++) {
-		kxi_key_init(&p->ring[i].rec);
-		if ((p->ring[i].dc = kx_diag_new()) == NULL ||
-		    (p->ring[i].dd = kx_diag_new()) == NULL)
+		if ((p->ring[i].key = calloc(p->per, sizeof(struct rw_slot))) ==
+		    NULL)
 			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		for (j = 0; j < p->per; j++) {
+			struct rw_slot *s = &p->ring[i].key[j];
+
+			kxi_key_init(&s->rec);
+			if ((s->dc = kx_diag_new()) == NULL ||
+			    (s->dd = kx_diag_new()) == NULL)
+				return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		}
 	}
 	return KX_OK;
 }
@@ -1796,35 +1824,35 @@ rw_pool_start(struct rw_pool *p, unsigned jobs, kx_diag *d)
 	return KX_OK;
 }
 
-/* Slot s (read and checked) to a worker, or worked on here without. */
+/* Batch b (read and checked) to a worker, or worked on here without. */
 static void
-rw_post(struct rw_pool *p, struct rw_slot *s)
+rw_post(struct rw_pool *p, struct rw_batch *b)
 {
 	if (p->nth == 0) {
 		/* made once per transport key, as each worker's */
 		p->own.from = p->from;
 		p->own.to = p->to;
-		rw_work(p, &p->own, s);
-		s->state = SL_DONE;
+		rw_work(p, &p->own, b);
+		b->state = SL_DONE;
 		p->posted++;
 		p->taken++;
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
-	s->state = SL_QUEUED;
+	b->state = SL_QUEUED;
 	p->posted++;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Wait until slot s is done. */
+/* Wait until batch b is done. */
 static void
-rw_wait(struct rw_pool *p, struct rw_slot *s)
+rw_wait(struct rw_pool *p, struct rw_batch *b)
 {
 	if (p->nth == 0)
 		return;
 	pthread_mutex_lock(&p->mu);
-	while (s->state != SL_DONE)
+	while (b->state != SL_DONE)
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }
@@ -1842,17 +1870,16 @@ struct rw_out {
 };
 
 /*
- * The oldest key in flight out: its findings, and its new value written
- * when every key before it verified, as a run without workers does.
+ * One key of the oldest batch out: its findings, and its new value
+ * written when every key before it verified, as a run without workers
+ * does.
  */
 static int
-rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
-    kx_diag *d)
+rw_retire_key(struct rw_pool *p, struct rw_out *x, struct rw_slot *s,
+    const kx_xchg_opts *o, kx_diag *d)
 {
-	struct rw_slot *s = &p->ring[p->out++ % p->nslots];
 	int r;
 
-	rw_wait(p, s);
 	kxi_diag_merge(x->dc, s->dc);
 	if (s->skip == SK_NOTK || s->ur != KX_OK)
 		x->bad = 1;
@@ -1861,28 +1888,45 @@ rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
 		if (x->nd == NULL) {
 			if ((r = rewrap_head(p->head, p->to, p->alg, o, &x->nd,
 			    d)) != KX_OK)
-				goto out;
+				return r;
 			x->next = s->next;
 			x->wr = kx_writer_open(x->nd, x->fmt, x->sink, x->arg,
 			    &x->w, x->dw);
 		}
 		if (x->wr == KX_OK && s->rr != KX_OK) {
 			kxi_diag_merge(d, s->dd);
-			r = s->rr;
-			goto out;
+			return s->rr;
 		}
 		if (x->wr == KX_OK)
 			x->wr = kx_writer_key(x->w, &s->nk, x->dw);
 	}
+	p->nout++;
 	if (s->skip == SK_NONE && o->progress != NULL)
-		o->progress(o->progress_arg, p->out, 0);
-	r = KX_OK;
-out:
-	kx_diag_clear(s->dc);
-	kx_diag_clear(s->dd);
-	s->na.wipe = true;
-	kxi_arena_reset(&s->na);
-	s->state = SL_FREE;
+		o->progress(o->progress_arg, p->nout, 0);
+	return KX_OK;
+}
+
+/* The oldest batch in flight out, key by key in input order. */
+static int
+rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
+    kx_diag *d)
+{
+	struct rw_batch *b = &p->ring[p->out++ % p->nslots];
+	size_t i;
+	int r = KX_OK;
+
+	rw_wait(p, b);
+	for (i = 0; i < b->n; i++)
+		if (r == KX_OK)
+			r = rw_retire_key(p, x, &b->key[i], o, d);
+	for (i = 0; i < b->n; i++) {
+		kx_diag_clear(b->key[i].dc);
+		kx_diag_clear(b->key[i].dd);
+		b->key[i].na.wipe = true;
+		kxi_arena_reset(&b->key[i].na);
+	}
+	b->n = 0;
+	b->state = SL_FREE;
 	return r;
 }
 
@@ -1896,6 +1940,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	struct kxi_plan plan;
 	struct rw_pool pool;
 	struct rw_out x;
+	struct rw_batch *b;
 	struct rw_slot *s;
 	kx_diag *dr = NULL;
 	const kx_doc *head;
@@ -1951,7 +1996,8 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		if (pool.posted - pool.out == pool.nslots &&
 		    (r = rw_retire(&pool, &x, o, d)) != KX_OK)
 			goto out;
-		s = &pool.ring[pool.posted % pool.nslots];
+		b = &pool.ring[pool.posted % pool.nslots];
+		s = &b->key[b->n];
 		if ((r = kxi_reader_next_into(rd, &s->rec, &s->ka, &k, dr)) !=
 		    1)
 			break;
@@ -1998,9 +2044,13 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 			else
 				c.checked = t;
 		}
-		rw_post(&pool, s);
+		if (++b->n == pool.per)
+			rw_post(&pool, b);
 	}
-	/* the keys still in flight out */
+	/* the keys still in flight out, the last batch's too */
+	b = &pool.ring[pool.posted % pool.nslots];
+	if (!whole && r == 0 && b->state == SL_FREE && b->n > 0)
+		rw_post(&pool, b);
 	while (!whole && r == 0 && pool.out < pool.posted)
 		if ((r = rw_retire(&pool, &x, o, d)) != KX_OK)
 			goto out;
