@@ -9,7 +9,10 @@
  * KeyProfile, schema/kmsxchg.asn1) as associated data: binding version 2
  * (kmsxchg(5), doc/bound-wrap.md).  Under a TDEA transport key it is a
  * TR-31 version B key block whose MAC authenticates the SHA-256 of the
- * same data (tr31-b-bound, doc/bound-wrap.md 10).  Import also opens
+ * same data (tr31-b-bound, doc/bound-wrap.md 10).  Where asked (and
+ * from a PKCS#11 token, hsm/pkcs11.c) an AES transport key binds it in
+ * aes-kwp-cmac-bound: RFC 5649 under a derived KBEK and an AES-CMAC tag
+ * under a derived KBAK (doc/bound-wrap.md 13).  Import also opens
  * values other systems wrote without a binding, checked by their KCV
  * alone (doc/bound-wrap.md 11).  Changing any attribute of the profile
  * or any of those header fields makes the unwrap fail.  Version 1
@@ -41,8 +44,7 @@ int
 kx_key_value_bound(const kx_key *k)
 {
 	return k != NULL && k->value.form == KX_VALUE_WRAPPED &&
-	    (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
-	    k->value.alg == KX_WRAP_TR31_B_BOUND);
+	    kxi_wrap_is_bound(k->value.alg);
 }
 
 const uint8_t *
@@ -196,11 +198,34 @@ export_kek(const kx_secret *kek, const kx_xchg_opts *o, enum kx_alg *alg,
 	return KX_OK;
 }
 
-/* The bound wrap a transport key of algorithm a takes. */
+/* The bound wrap a transport key of algorithm a takes by default. */
 static enum kx_wrap_alg
 bound_alg(enum kx_alg a)
 {
 	return is_tdea(a) ? KX_WRAP_TR31_B_BOUND : KX_WRAP_AES_SIV_BOUND;
+}
+
+/* aes-kwp-cmac-bound, where it is asked for, under an AES key only. */
+static int
+cmac_fits(enum kx_alg a, const kx_xchg_opts *o, kx_diag *d)
+{
+	if (o == NULL || o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND ||
+	    a == KX_ALG_AES)
+		return KX_OK;
+	return KX_FAIL(d, KX_EUSAGE, "aes-kwp-cmac-bound wraps under an AES "
+	    "transport key, not %s", kx_name(KX_ENUM_ALG, a));
+}
+
+/*
+ * The bound wrap values are sealed in under a transport key of algorithm
+ * a: aes-kwp-cmac-bound where the caller asks for it (the form a PKCS#11
+ * token can check), else the default.
+ */
+static enum kx_wrap_alg
+seal_alg(enum kx_alg a, const kx_xchg_opts *o)
+{
+	return o != NULL && o->wrap == KX_WRAP_AES_KWP_CMAC_BOUND &&
+	    a == KX_ALG_AES ? KX_WRAP_AES_KWP_CMAC_BOUND : bound_alg(a);
 }
 
 /*
@@ -300,6 +325,7 @@ tr31_bound_unwrap(const kx_secret *kek, const kxi_keyval *val, unsigned v,
  */
 struct xcache {
 	const kx_secret *from, *to;
+	enum kx_wrap_alg seal_w;	/* the bound form values leave in */
 	struct kxi_siv *open[3], *seal[3];
 	const kxi_tk *checked;
 };
@@ -578,9 +604,11 @@ make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
 	}
 	if (r != KX_OK)
 		return r;
+	if ((r = cmac_fits(plan->alg, o, d)) != KX_OK)
+		return r;
 	plan->kek_id = kek_id;
 	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
-	    o->wrap != KX_WRAP_NONE ? o->wrap : bound_alg(plan->alg);
+	    o->wrap != KX_WRAP_NONE ? o->wrap : seal_alg(plan->alg, o);
 	return KX_OK;
 }
 
@@ -614,7 +642,8 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
  * Wrap value under kek, bound (binding version v) to k's profile and
  * doc's header, into *val: a whole new value that holds the wrapped bytes
  * and the binding and nothing else (no clear value, component, IV or
- * anything the old value had).  Arena strings and bytes.
+ * anything the old value had).  The form: c->seal_w, else the default
+ * for kek_a.  Arena strings and bytes.
  */
 static int
 bind_value(const kx_doc *doc, const kx_key *k, unsigned v,
@@ -626,6 +655,8 @@ bind_value(const kx_doc *doc, const kx_key *k, unsigned v,
 	const kx_buf *a = given;
 	const uint8_t *mdp = given_md;
 	struct kxi_siv *siv;
+	enum kx_wrap_alg w = c->seal_w != KX_WRAP_NONE ? c->seal_w :
+	    bound_alg(kek_a);
 	uint8_t md[32];
 	int r;
 
@@ -637,14 +668,16 @@ bind_value(const kx_doc *doc, const kx_key *k, unsigned v,
 		a = &aad;
 		mdp = md;
 	}
-	if (bound_alg(kek_a) == KX_WRAP_TR31_B_BOUND)
+	if (w == KX_WRAP_TR31_B_BOUND)
 		r = tr31_bound_wrap(k, v, mdp, c->to, value, &out, d);
+	else if (w == KX_WRAP_AES_KWP_CMAC_BOUND)
+		r = kxi_kwpcmac_wrap(c->to, value, a->data, a->len, &out, d);
 	else if ((r = xcache_siv(c->seal, v, c->to, &siv, d)) == KX_OK)
 		r = kxi_siv_wrap(siv, value, a->data, a->len, &out, d);
 	if (r != KX_OK)
 		goto out;
 	val->form = KX_VALUE_WRAPPED;
-	val->alg = bound_alg(kek_a);
+	val->alg = w;
 	val->kek_id = kxi_strdup(arena, kek_id);
 	val->data.p = kxi_memdup(arena, out.data, out.len);
 	val->data.n = out.len;
@@ -729,7 +762,7 @@ kxi_export_header(kx_doc *doc, const kx_xchg_opts *o, kx_diag *d)
 static const char *
 unbound_unfit(const kx_key *k, enum kx_wrap_alg w)
 {
-	if (w == KX_WRAP_NONE)
+	if (w == KX_WRAP_NONE || w == KX_WRAP_AES_KWP_CMAC_BOUND)
 		return NULL;
 	if (is_asym(k->prof.alg))
 		return w == KX_WRAP_RSA_AES_KWP ? NULL : "leaves as PKCS#8 "
@@ -760,7 +793,10 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		return KX_FAIL(d, KX_EINPUT, "no key to export");
 	if ((r = export_kek(kek, o, &kek_a, &kek_bits, d)) != KX_OK)
 		return r;
+	if ((r = cmac_fits(kek_a, o, d)) != KX_OK)
+		return r;
 	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_RSA_AES_KWP &&
+	    o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND &&
 	    (o->wrap == KX_WRAP_AES_CBC ? kek_a != KX_ALG_AES :
 	    (o->wrap != KX_WRAP_TDEA_ECB && o->wrap != KX_WRAP_TDEA_CBC) ||
 	    !is_tdea(kek_a)))
@@ -775,6 +811,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	/* Every value fits its profile and KCV first ... */
 	memset(&c, 0, sizeof(c));
 	c.to = kek;
+	c.seal_w = seal_alg(kek_a, o);
 	if ((p8 = calloc(doc->nkeys, sizeof(*p8))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	for (i = 0; i < doc->nkeys; i++) {
@@ -841,7 +878,8 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	if ((r = decide(doc, KX_PHASE_EXPORT, kek, o->kek_id, o, d)) != KX_OK)
 		goto out;
 	for (i = 0; i < doc->nkeys; i++)
-		if ((r = o->wrap != KX_WRAP_NONE ? unbound_value(doc,
+		if ((r = o->wrap != KX_WRAP_NONE &&
+		    o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND ? unbound_value(doc,
 		    o->wrap, p8[i] != NULL ? p8[i] : values[i], kek,
 		    o->kek_id, &doc->keys[i].value, d) :
 		    bind_value(doc, &doc->keys[i], 2, p8[i] != NULL ? p8[i] :
@@ -996,12 +1034,15 @@ bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	if (aad->len == 0 &&
 	    (r = kxi_bound_aad(doc, k, v, aad, md, d)) != KX_OK)
 		goto out;
-	if (k->value.alg != KX_WRAP_TR31_B_BOUND &&
+	if (k->value.alg == KX_WRAP_AES_SIV_BOUND &&
 	    (r = xcache_siv(c->open, v, c->from, &siv, d)) != KX_OK)
 		goto out;
 	/* KX134 says all a failed check can say: no second message. */
 	if ((k->value.alg == KX_WRAP_TR31_B_BOUND ?
 	    tr31_bound_unwrap(c->from, &k->value, v, md, out) :
+	    k->value.alg == KX_WRAP_AES_KWP_CMAC_BOUND ?
+	    kxi_kwpcmac_unwrap(c->from, k->value.data.p, k->value.data.n,
+	    aad->data, aad->len, out, NULL) :
 	    kxi_siv_unwrap(siv, k->value.data.p, k->value.data.n,
 	    aad->data, aad->len, out, NULL)) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
@@ -1125,7 +1166,8 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
  * A GP private key held as named parts (the clear public ones gave the
  * profile's SPKI), its secret parts each a cryptogram under the transport
  * key in the value's cipher: ECC_D; CRT_P, CRT_Q, CRT_DP1, CRT_DQ1,
- * CRT_PQ.  A part is GP's key component block (GPCS 11.8.2.3, Tables
+ * CRT_PQ; or, for an rsa key without them, the private EXPONENT (d:
+ * the primes are recovered from n, e and d).  A part is GP's key component block (GPCS 11.8.2.3, Tables
  * 11-70 and 11-71): a whole number of cipher blocks is the cryptogram of
  * the number itself; otherwise it is the number's length (BER) and then
  * the cryptogram of the number right-padded to a whole block (P-521's
@@ -1136,6 +1178,7 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
 static const char *const ec_secret[] = { "ECC_D" };
 static const char *const crt_secret[] = { "CRT_P", "CRT_Q", "CRT_DP1",
     "CRT_DQ1", "CRT_PQ" };
+static const char *const exp_secret[] = { "EXPONENT" };
 
 static int
 gp_parts(const kx_key *k)
@@ -1185,9 +1228,13 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
     kx_secret **out, kx_diag *d)
 {
 	const kxi_profile *p = &k->prof;
-	const char *const *names = p->alg == KX_ALG_EC ? ec_secret :
-	    crt_secret;
-	size_t n = p->alg == KX_ALG_EC ? 1 : 5, i, bs, len;
+	/* without CRT_P, a PRIVATE rsa key's EXPONENT is d (SOURCES.md) */
+	int byexp = p->alg == KX_ALG_RSA &&
+	    kxi_value_part(&k->value, "CRT_P") == NULL &&
+	    kxi_value_part(&k->value, "EXPONENT") != NULL;
+	const char *const *names = p->alg == KX_ALG_EC ? ec_secret : byexp ?
+	    exp_secret : crt_secret;
+	size_t n = p->alg == KX_ALG_EC || byexp ? 1 : 5, i, bs, len;
 	kx_secret *sec[5] = { NULL }, *cut = NULL;
 	kx_diag *why = NULL;
 	kxi_keyval one;
@@ -1205,15 +1252,6 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		    doc->source, at, p->id, "private key "
 		    "parts under %s cannot be imported (GP cryptograms only)",
 		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
-		goto out;
-	}
-	if (p->alg == KX_ALG_RSA &&
-	    kxi_value_part(&k->value, "CRT_P") == NULL &&
-	    kxi_value_part(&k->value, "EXPONENT") != NULL) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, at, p->id, "an RSA private "
-		    "key as MODULUS and private EXPONENT cannot be imported "
-		    "(no factors to check it by; CRT parts can)");
 		goto out;
 	}
 	if (p->spki.n == 0) {
@@ -1517,10 +1555,12 @@ move_all(kx_doc *doc, const kx_secret *from, const kx_secret *to,
 	int r;
 
 	memset(&w, 0, sizeof(w));
-	if ((r = kek_alg(to, o->kek_alg, what, &w.alg, d)) != KX_OK)
+	if ((r = kek_alg(to, o->kek_alg, what, &w.alg, d)) != KX_OK ||
+	    (r = cmac_fits(w.alg, o, d)) != KX_OK)
 		return r;
 	c.from = from;
 	c.to = to;
+	c.seal_w = seal_alg(w.alg, o);
 	w.doc = doc;
 	w.c = &c;
 	/* New values first; the document changes only when all are made. */
@@ -1680,6 +1720,7 @@ struct rw_pool {
 	/* read-only while the workers run */
 	const kx_doc *head;
 	const kx_secret *from, *to;
+	enum kx_wrap_alg seal_w;	/* the xcache's: the bound form out */
 	enum kx_alg alg;
 	const char *to_id;
 };
@@ -1717,6 +1758,7 @@ rw_worker(void *arg)
 
 	c.from = p->from;
 	c.to = p->to;
+	c.seal_w = p->seal_w;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stop && p->taken == p->posted)
@@ -1832,6 +1874,7 @@ rw_post(struct rw_pool *p, struct rw_batch *b)
 		/* made once per transport key, as each worker's */
 		p->own.from = p->from;
 		p->own.to = p->to;
+		p->own.seal_w = p->seal_w;
 		rw_work(p, &p->own, b);
 		b->state = SL_DONE;
 		p->posted++;
@@ -1964,6 +2007,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		    d);
 	c.from = from;
 	c.to = to;
+	c.seal_w = seal_alg(plan.alg, o);
 	memset(&memo, 0, sizeof(memo));
 	memset(&x, 0, sizeof(x));
 	x.fmt = fmt;
@@ -1974,6 +2018,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	pool.head = head;
 	pool.from = from;
 	pool.to = to;
+	pool.seal_w = c.seal_w;
 	pool.alg = plan.alg;
 	pool.to_id = o->kek_id;
 	if (r != KX_OK)

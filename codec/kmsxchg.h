@@ -238,7 +238,7 @@ enum kx_value_form { KX_VALUE_NONE = 0, KX_VALUE_WRAPPED,
 enum kx_wrap_alg { KX_WRAP_NONE = 0, KX_WRAP_AES_SIV_BOUND, KX_WRAP_TR31_D,
 	KX_WRAP_AES_KW, KX_WRAP_AES_KWP, KX_WRAP_TDEA_ECB, KX_WRAP_TDEA_CBC,
 	KX_WRAP_RSA_OAEP_SHA256, KX_WRAP_RSA_AES_KWP, KX_WRAP_TR31_B_BOUND,
-	KX_WRAP_AES_CBC, KX_WRAP__N };
+	KX_WRAP_AES_CBC, KX_WRAP_AES_KWP_CMAC_BOUND, KX_WRAP__N };
 enum kx_kcv_method { KX_KCV_NONE = 0, KX_KCV_GP_DES, KX_KCV_GP_AES,
 	KX_KCV_ZERO_BLOCK, KX_KCV_CMAC, KX_KCV_SPKI_SHA256, KX_KCV__N };
 
@@ -349,10 +349,13 @@ int kx_alg_for_len(enum kx_alg family, size_t keylen, enum kx_alg *out)
 /*
  * Wrap key under kek with alg.  For rsa-oaep-sha256 and rsa-aes-kwp the kek
  * holds a PEM public key (wrap) or private key (unwrap).  aad is used by
- * aes-siv-bound only (binding version 1: the canonical DER of the bound
- * profile; export and import use version 2, doc/bound-wrap.md) and must
- * be NULL/0 otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by
- * the ciphertext (RFC 5297 layout).
+ * aes-siv-bound (binding version 1: the canonical DER of the bound
+ * profile; export and import use version 2, doc/bound-wrap.md) and by
+ * aes-kwp-cmac-bound (the bound data, as given) only, and must be NULL/0
+ * otherwise.  Output: for aes-siv-bound, the 16-byte SIV followed by the
+ * ciphertext (RFC 5297 layout); for aes-kwp-cmac-bound, the RFC 5649
+ * block under the derived KBEK followed by the 16-byte CMAC tag
+ * (kmsxchg(5)).
  */
 int kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
     const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
@@ -713,6 +716,11 @@ typedef struct kx_xchg_opts {
 	 * NOT bound (its attributes travel unprotected, the receiver can
 	 * check the KCV only); the export rules decide on it as for any
 	 * wrapped form (KX123: the profile must allow "wrapped").
+	 * KX_WRAP_AES_KWP_CMAC_BOUND (export, rewrap, import with a
+	 * storage key): bound as well, in the form a PKCS#11 token computes
+	 * and checks (AES keks only; kx_p11_export's default).
+	 * kx_p11_export takes KX_WRAP_NONE (that form), it or
+	 * KX_WRAP_AES_KWP (NOT bound, asked for by name).
 	 */
 	enum kx_wrap_alg wrap;
 	/*
@@ -745,7 +753,7 @@ typedef struct kx_xchg_opts {
 const char *kx_key_id(const kx_key *k);
 /*
  * 1 if the key's value is bound to its profile (aes-siv-bound,
- * tr31-b-bound); 0 for a value another system wrote without a binding
+ * tr31-b-bound, aes-kwp-cmac-bound); 0 for a value another system wrote without a binding
  * (import checked its KCV only, KX138) or no value.
  */
 int kx_key_value_bound(const kx_key *k);

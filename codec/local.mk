@@ -29,7 +29,7 @@ codec_libkx_core_la_SOURCES = \
 	codec/crypto/secmem.c codec/crypto/keysrc.c codec/crypto/pem.c \
 	codec/crypto/cipher.c codec/crypto/kcv.c codec/crypto/wrap.c \
 	codec/crypto/split.c codec/crypto/tr31.c codec/crypto/asym.c \
-	codec/crypto/binding.c \
+	codec/crypto/binding.c codec/crypto/kwpcmac.c \
 	codec/formats/xmlsec.c codec/formats/xml.c codec/formats/gp.c \
 	codec/check/rules.def codec/check/ruletab.c codec/check/rules.c \
 	codec/check/policy.c codec/check/report.c \

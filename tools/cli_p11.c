@@ -1,8 +1,9 @@
 /*
  * cli_p11.c - the commands on PKCS#11 tokens: `show pkcs11:URI`,
  * `export --from pkcs11:URI --kek pkcs11:URI` and `import --to pkcs11:URI
- * --kek SRC IN`.  Keys stay in their tokens: export wraps inside the
- * token, import unwraps inside the token, KCVs are computed there.
+ * --kek SRC IN`.  Keys stay in their tokens: export wraps and binds
+ * inside the token (aes-kwp-cmac-bound), import checks the binding and
+ * unwraps inside the token, KCVs are computed there.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -137,11 +138,14 @@ cli_p11_export(struct cli *cli, struct cli_xchg *x, const char *from,
 	if (kcv != NULL && len <= KX_KCV_MAX_LEN)
 		kx_hex_encode(kcv, len, hex);
 	fprintf(cli_status(cli, x->out), "exported %s from token %s: KCV %s "
-	    "(%s, computed in the token), %s under %s as %s: NOT bound to "
-	    "its profile (a token cannot compute the aes-siv-bound wrap)\n",
+	    "(%s, computed in the token), %s under %s as %s: %s\n",
 	    kx_key_id(k), kx_p11_label(t), kcv != NULL ? hex : "none",
 	    kcv != NULL ? kx_name(KX_ENUM_KCV_METHOD, m) : "-",
-	    kx_p11_how(t), kekid, kx_name(KX_ENUM_WRAP_ALG, w));
+	    kx_p11_how(t), kekid, kx_name(KX_ENUM_WRAP_ALG, w),
+	    kx_key_value_bound(k) ? "bound to its profile and the document "
+	    "header" : w == KX_WRAP_RSA_OAEP_SHA256 ? "NOT bound to its "
+	    "profile (an RSA transport key)" : "NOT bound to its profile "
+	    "(--wrap aes-kwp)");
 	ex = CLI_OK;
 out:
 	kx_p11_close(t);
@@ -161,8 +165,8 @@ cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
 
 	if (kek == NULL)
 		return cli_usage(cli, "--to pkcs11: needs --kek (pkcs11:URI "
-		    "for aes-kw/aes-kwp values, file:, fd: or env: for "
-		    "aes-siv-bound values)");
+		    "for aes-kwp-cmac-bound, aes-kw and aes-kwp values, file:, "
+		    "fd: or env: for any value)");
 	if (x->out != NULL)
 		return cli_usage(cli, "-o does not go with --to pkcs11: (the "
 		    "keys go into the token)");
@@ -217,8 +221,9 @@ cli_p11_import(struct cli *cli, struct cli_xchg *x, const char *to,
 		    "%s; KCV %s%s%s\n", kx_key_id(k), kx_p11_label(t), form,
 		    kx_key_value_bound(k) ? "bound to its profile and "
 		    "verified" : "not bound to its profile (KX138: only its "
-		    "KCV checks it)", cli_is_p11(kek) ?
-		    "unwrapped in the token with C_UnwrapKey" :
+		    "KCV checks it)", cli_is_p11(kek) ? (kx_key_value_bound(k) ?
+		    "tag verified and unwrapped in the token (C_Verify, "
+		    "C_UnwrapKey)" : "unwrapped in the token with C_UnwrapKey") :
 		    "unwrapped in process (secure heap), moved into the "
 		    "token under a one-time session key with C_UnwrapKey and "
 		    "wiped", kcv != NULL ? hex : "none",
@@ -273,8 +278,9 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	cli_print_findings(cli, d, 0, uri);
 	kx_hex_encode(ci[0].key_kcv, n > 16 ? 16 : n, hex);
 	fprintf(cli->out, "combined key stored in token %s as a transport "
-	    "key (wrap, unwrap; sensitive, not extractable): KCV %s (%s) "
-	    "matches, computed in the token; ", kx_p11_label(t), hex,
+	    "key (wrap, unwrap%s; sensitive, not extractable): KCV %s (%s) "
+	    "matches, computed in the token; ", kx_p11_label(t),
+	    ci[0].alg == KX_ALG_AES ? ", derive" : "", hex,
 	    kx_name(KX_ENUM_KCV_METHOD, ci[0].kcv_method));
 	if (in_token)
 		fprintf(cli->out, "combined in the token: %zu components "

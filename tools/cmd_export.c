@@ -52,8 +52,12 @@ const struct cli_opt export_opts[] = {
 	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key or AES-CBC "
 	    "under an AES key, NOT bound" },
 	[O_WRAP] = { "wrap", 0, 1, "ALG",
-	    "how values leave: bound (default) or rsa-aes-kwp (under an RSA "
-	    "public key --kek: the cloud-KMS import form, NOT bound)" },
+	    "how values leave: bound (default: aes-siv-bound under a key "
+	    "from a file, aes-kwp-cmac-bound in a token), "
+	    "aes-kwp-cmac-bound (bound; a PKCS#11 token can check it), "
+	    "rsa-aes-kwp (under an RSA public key --kek: the cloud-KMS "
+	    "import form, NOT bound) or, from a token only, aes-kwp (NOT "
+	    "bound)" },
 	[O_OUT] = { "output", 'o', 1, "FILE", "output file (default stdout)" },
 	[O_FROM] = { "from", 0, 1, "URI",
 	    "a key in a PKCS#11 token (pkcs11:...), wrapped in the token "
@@ -152,7 +156,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	enum kx_kcv_method m;
 	char hex[2 * KX_FINGERPRINT_LEN + 1], tplbuf[4096];
 	size_t i, n;
-	int o, r, gp = 0, rsa = 0, ex = CLI_USAGE;
+	int o, r, gp = 0, rsa = 0, kwpc = 0, kwp = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -190,11 +194,13 @@ cmd_export(int argc, char **argv, struct cli *cli)
 				return CLI_USAGE;
 			break;
 		case O_WRAP:
-			if (strcmp(arg, "rsa-aes-kwp") == 0)
-				rsa = 1;
-			else if (strcmp(arg, "bound") != 0)
-				return cli_usage(cli, "--wrap: expected bound or "
-				    "rsa-aes-kwp, got '%s'", arg);
+			rsa = strcmp(arg, "rsa-aes-kwp") == 0;
+			kwpc = strcmp(arg, "aes-kwp-cmac-bound") == 0;
+			kwp = strcmp(arg, "aes-kwp") == 0;
+			if (!rsa && !kwpc && !kwp && strcmp(arg, "bound") != 0)
+				return cli_usage(cli, "--wrap: expected bound, "
+				    "aes-kwp-cmac-bound, rsa-aes-kwp or aes-kwp, "
+				    "got '%s'", arg);
 			break;
 		case O_KEK_ID:
 			x.xo.kek_id = arg;
@@ -232,8 +238,17 @@ cmd_export(int argc, char **argv, struct cli *cli)
 			return cli_usage(cli, "--from pkcs11: takes the profile "
 			    "and the value from the token (no --profile, "
 			    "--key, --components or --kek-component)");
+		if (rsa)
+			return cli_usage(cli, "--wrap rsa-aes-kwp: not from a "
+			    "token (an RSA public key there wraps as "
+			    "rsa-oaep-sha256)");
+		x.xo.wrap = kwp ? KX_WRAP_AES_KWP : kwpc ?
+		    KX_WRAP_AES_KWP_CMAC_BOUND : KX_WRAP_NONE;
 		return cli_p11_export(cli, &x, from, kek_src, &po);
 	}
+	if (kwp)
+		return cli_usage(cli, "--wrap aes-kwp: only from a token "
+		    "(--from pkcs11:); from files, values leave bound");
 	if (profile == NULL)
 		return cli_usage(cli, "missing --profile or --template");
 	if ((profile = cli_data_path(cli, "templates", profile, tplbuf,
@@ -260,6 +275,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	 * a fresh AES-256 key, then AES-KWP of the key or its PKCS#8), under
 	 * an RSA public key; not bound either.
 	 */
+	if (kwpc && (gp || (kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_AES)))
+		return cli_usage(cli, "--wrap aes-kwp-cmac-bound: under an AES "
+		    "transport key, not with --to gp or --kek-alg tdea|rsa");
+	if (kwpc)
+		x.xo.wrap = KX_WRAP_AES_KWP_CMAC_BOUND;
 	if (rsa && (gp || (kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_RSA)))
 		return cli_usage(cli, "--wrap rsa-aes-kwp: under an RSA "
 		    "public key (--kek-alg rsa), not with --to gp or --kek-alg "
@@ -376,7 +396,9 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    "rsa-aes-kwp (not bound)" : gp ?
 		    (x.xo.wrap == KX_WRAP_AES_CBC ?
 		    "aes-cbc (GP form, not bound)" :
-		    "tdea-ecb (GP form, not bound)") : "bound and wrapped",
+		    "tdea-ecb (GP form, not bound)") : kwpc ?
+		    "bound and wrapped (aes-kwp-cmac-bound)" :
+		    "bound and wrapped",
 		    x.xo.kek_id);
 	}
 	ex = CLI_OK;

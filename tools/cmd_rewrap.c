@@ -19,7 +19,8 @@
 #include "cli_xchg.h"
 
 enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_FROM_KCV, O_TO_KEK, O_TO_KEK_ALG,
-	O_TO_KEK_ID, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT, O_FORCE, O_QUIET, O_JOBS };
+	O_TO_KEK_ID, O_WRAP, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT, O_FORCE,
+	O_QUIET, O_JOBS };
 
 const struct cli_opt rewrap_opts[] = {
 	[O_FROM] = { "from-kek", 0, 1, "SRC",
@@ -37,6 +38,11 @@ const struct cli_opt rewrap_opts[] = {
 	    "the new key's algorithm: aes or tdea (needed for a 16- or "
 	    "24-byte key)" },
 	[O_TO_KEK_ID] = { "to-kek-id", 0, 1, "ID", "id of the new key" },
+	[O_WRAP] = { "wrap", 0, 1, "ALG",
+	    "how values are bound under the new key: bound (default: "
+	    "aes-siv-bound under AES, tr31-b-bound under TDEA) or "
+	    "aes-kwp-cmac-bound (an AES key; a PKCS#11 token can check "
+	    "it)" },
 	[O_NOW] = { "now", 0, 1, "TIME",
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
@@ -154,6 +160,13 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 		case O_JOBS:
 			if (rewrap_jobs(cli, arg, &x.xo.jobs) != CLI_OK)
 				return CLI_USAGE;
+			break;
+		case O_WRAP:
+			if (strcmp(arg, "aes-kwp-cmac-bound") == 0)
+				x.xo.wrap = KX_WRAP_AES_KWP_CMAC_BOUND;
+			else if (strcmp(arg, "bound") != 0)
+				return cli_usage(cli, "--wrap: expected bound or "
+				    "aes-kwp-cmac-bound, got '%s'", arg);
 			break;
 		case CLI_HELP:
 			return CLI_OK;

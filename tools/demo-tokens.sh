@@ -6,8 +6,11 @@
 # system's tokens are never touched).  The master keys are generated in
 # the manufacturer's token and never exist in clear outside a token; the
 # transport key is combined into both tokens from three components; the
-# tokens wrap and unwrap; every KCV is computed in the tokens; a tampered
-# copy is refused with the issuer's token unchanged.
+# tokens wrap the keys and bind them to their profiles and the document
+# header (aes-kwp-cmac-bound: KBEK and KBAK derived in the token, RFC 5649
+# and AES-CMAC there) and check the binding before they unwrap; every KCV
+# is computed in the tokens; tampered copies (a value byte, the profile)
+# are refused with the issuer's token unchanged.
 #
 # Every command is echoed before it runs ("+ ...").  The demo PINs are
 # throwaway values of throwaway tokens: kmsxchg reads them from files
@@ -85,7 +88,7 @@ for tok in manufacturer issuer; do
 	    officer1/tk.1 officer2/tk.2 officer3/tk.3
 done
 
-step "Manufacturer: export the master keys, wrapped inside its token"
+step "Manufacturer: export the master keys, wrapped and bound inside its token"
 for k in ENC MAC DEK; do
 	# shellcheck disable=SC2086
 	x kmsxchg export $MP --from "pkcs11:token=manufacturer;object=ISD-KVN30-$k" \
@@ -93,24 +96,32 @@ for k in ENC MAC DEK; do
 	    --sender 'Example Card Manufacturer' --recipient 'Example Issuer Bank' \
 	    --now "$NOW" -o "wire/ISD-KVN30-$k.xml" > "export-$k.txt"
 	cat "export-$k.txt"
+	grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' \
+	    "wire/ISD-KVN30-$k.xml" || fail "ISD-KVN30-$k left unbound"
 	x kmsxchg validate --now "$NOW" "wire/ISD-KVN30-$k.xml"
 done
 
-step "Issuer: what a tampered copy looks like (one byte of a wrapped value)"
+step "Issuer: what tampered copies look like (a value byte; the profile made not sensitive)"
 data=$(sed -n 's:.*<Data>\(.*\)</Data>.*:\1:p' wire/ISD-KVN30-ENC.xml)
 c=$(printf '%s' "$data" | cut -c9)
 case $c in 0) d=1 ;; *) d=0 ;; esac
 bad=$(printf '%s' "$data" | cut -c1-8)$d$(printf '%s' "$data" | cut -c10-)
 sed "s:$data:$bad:" wire/ISD-KVN30-ENC.xml > wire/tampered.xml
+# the profile weakened, its digest dropped: the tag in the token decides
+sed -e 's:<Sensitive>true</Sensitive>:<Sensitive>false</Sensitive>:' \
+    -e '/<AadDigest>/d' wire/ISD-KVN30-ENC.xml > wire/tampered-profile.xml
 before=$(count issuer)
-# shellcheck disable=SC2086
-if x kmsxchg import $MP --to 'pkcs11:token=issuer' \
-    --kek 'pkcs11:token=issuer;object=TK-2026-001' --now "$NOW" \
-    wire/tampered.xml; then
-	fail "a tampered value was accepted"
-fi
-[ "$(count issuer)" = "$before" ] || fail "the refused import changed the issuer's token"
-echo "refused; the issuer's token is unchanged ($before objects)"
+for f in tampered tampered-profile; do
+	# shellcheck disable=SC2086
+	if x kmsxchg import $MP --to 'pkcs11:token=issuer' \
+	    --kek 'pkcs11:token=issuer;object=TK-2026-001' --now "$NOW" \
+	    "wire/$f.xml"; then
+		fail "a tampered copy ($f) was accepted"
+	fi
+	[ "$(count issuer)" = "$before" ] ||
+	    fail "the refused import changed the issuer's token"
+	echo "refused ($f); the issuer's token is unchanged ($before objects)"
+done
 
 step "Issuer: import the master keys into its token (unwrapped there, KCVs checked there)"
 for k in ENC MAC DEK; do
@@ -142,7 +153,7 @@ x ls -R wire officer1 officer2 officer3
 grep -l 'Form>clear' wire/*.xml && fail "a clear value in the exchange"
 finished=1
 printf '\nVERDICT: OK - 3 master keys moved from the manufacturer'"'"'s token to the issuer'"'"'s;\n'
-printf '         every KCV computed in the tokens matched; a tampered copy was refused\n'
+printf '         every KCV computed in the tokens matched; tampered copies were refused\n'
 printf '         with the issuer'"'"'s token unchanged; no clear master key left a token.\n'
-printf '         The values travelled as RFC 5649 blocks wrapped in the token, NOT bound\n'
-printf '         to their profiles (a token cannot compute the aes-siv-bound wrap).\n'
+printf '         The values travelled wrapped and bound to their profiles and the\n'
+printf '         document header (aes-kwp-cmac-bound), computed and checked in the tokens.\n'

@@ -1178,6 +1178,7 @@ wrap_fits(enum kx_wrap_alg w, enum kx_alg a)
 {
 	switch (w) {
 	case KX_WRAP_AES_SIV_BOUND:
+	case KX_WRAP_AES_KWP_CMAC_BOUND:
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
 	case KX_WRAP_AES_CBC:
@@ -1335,8 +1336,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 	forms = forms_of(&k->prof);
 	switch (k->value.form) {
 	case KX_VALUE_WRAPPED:
-		form = (k->value.alg == KX_WRAP_AES_SIV_BOUND ||
-		    k->value.alg == KX_WRAP_TR31_B_BOUND ||
+		form = (kxi_wrap_is_bound(k->value.alg) ||
 		    k->value.alg == KX_WRAP_TR31_D) ? KX_FORM_BOUND_BLOCK :
 		    KX_FORM_WRAPPED;
 		/* a bound block is a wrapped form and more */
@@ -1778,8 +1778,7 @@ unbound_one(struct vctx *v, const kx_key *o)
 {
 	if (o->value.form != KX_VALUE_WRAPPED ||
 	    o->value.alg == KX_WRAP_NONE ||
-	    o->value.alg == KX_WRAP_AES_SIV_BOUND ||
-	    o->value.alg == KX_WRAP_TR31_B_BOUND ||
+	    kxi_wrap_is_bound(o->value.alg) ||
 	    o->value.alg == KX_WRAP_TR31_D)
 		return;
 	emit(v, R_KX138, o, KXF_VALUE, "the %s value is not bound: "

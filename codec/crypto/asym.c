@@ -588,6 +588,110 @@ rsa_d(const BIGNUM *e, const BIGNUM *p, const BIGNUM *q, BN_CTX *bc)
 	return d;
 }
 
+/*
+ * The primes of n from its exponents e and d, and the CRT parts of d:
+ * f[0..4] = p, q, dP, dQ, qInv with p > q (PKCS #1's order).  The
+ * probabilistic prime-factor recovery of NIST SP 800-56B Rev. 2,
+ * Appendix C.2: de - 1 is a multiple of lcm(p - 1, q - 1), so for most g
+ * a square root of 1 mod n other than +-1 turns up among g^(a/2^t),
+ * g^(2a/2^t), ..., and gcd(y - 1, n) is a prime.  -1 when e and d are no
+ * key pair of n (nothing found in 100 tries), 0 when out of memory, 1
+ * found; f[] is NULL on entry and again unless 1.
+ */
+static int
+rsa_factors(const BIGNUM *n, const BIGNUM *e, const BIGNUM *d, BIGNUM *f[5],
+    BN_CTX *bc)
+{
+	BIGNUM *a = BN_secure_new(), *m = BN_secure_new(), *g = BN_new();
+	BIGNUM *y = BN_secure_new(), *x = BN_secure_new(), *n1 = BN_new();
+	BIGNUM *n3 = BN_new(), *rem = BN_secure_new(), *t1 = BN_secure_new();
+	int r = 0, i, j, t, found = 0;
+
+	if (a == NULL || m == NULL || g == NULL || y == NULL || x == NULL ||
+	    n1 == NULL || n3 == NULL || rem == NULL || t1 == NULL)
+		goto out;
+	for (i = 0; i < 5; i++)
+		if ((f[i] = BN_secure_new()) == NULL)
+			goto out;
+	r = -1;
+	/* 1 < d < n, n odd: anything else is no private exponent of n */
+	if (!BN_is_odd(n) || BN_cmp(d, BN_value_one()) <= 0 ||
+	    BN_cmp(d, n) >= 0)
+		goto out;
+	r = 0;
+	/* a = (de - 1) gcd(n - 1, de - 1); m = a / 2^t, odd */
+	if (BN_mul(m, d, e, bc) != 1 || BN_sub_word(m, 1) != 1 ||
+	    BN_sub(n1, n, BN_value_one()) != 1 ||
+	    BN_gcd(a, n1, m, bc) != 1 || BN_mul(a, a, m, bc) != 1 ||
+	    BN_copy(m, a) == NULL || BN_sub(n3, n, BN_value_one()) != 1 ||
+	    BN_sub_word(n3, 2) != 1)
+		goto out;
+	for (t = 0; !BN_is_zero(m) && !BN_is_odd(m); t++)
+		if (BN_rshift1(m, m) != 1)
+			goto out;
+	BN_set_flags(m, BN_FLG_CONSTTIME);
+	for (i = 0; i < 100 && t > 0 && !found; i++) {
+		/* g random in [2, n - 2] */
+		if (BN_priv_rand_range_ex(g, n3, 0, bc) != 1 ||
+		    BN_add_word(g, 2) != 1 ||
+		    BN_mod_exp_mont_consttime(y, g, m, n, bc, NULL) != 1)
+			goto out;
+		if (BN_is_one(y) || BN_cmp(y, n1) == 0)
+			continue;
+		for (j = 1; j <= t; j++) {
+			if (BN_mod_sqr(x, y, n, bc) != 1)
+				goto out;
+			if (BN_is_one(x)) {
+				found = 1;
+				break;
+			}
+			if (BN_cmp(x, n1) == 0)
+				break;
+			if (BN_copy(y, x) == NULL)
+				goto out;
+		}
+	}
+	r = -1;
+	if (!found)
+		goto out;
+	r = 0;
+	/* p = gcd(y - 1, n), q = n / p */
+	if (BN_sub_word(y, 1) != 1 || BN_gcd(f[0], y, n, bc) != 1 ||
+	    BN_div(f[1], rem, n, f[0], bc) != 1)
+		goto out;
+	r = -1;
+	if (!BN_is_zero(rem) || BN_is_one(f[0]) || BN_is_one(f[1]))
+		goto out;
+	r = 0;
+	if (BN_cmp(f[0], f[1]) < 0)
+		BN_swap(f[0], f[1]);
+	/* dP = d mod (p - 1), dQ = d mod (q - 1), qInv = q^-1 mod p */
+	if (BN_sub(t1, f[0], BN_value_one()) != 1 ||
+	    BN_mod(f[2], d, t1, bc) != 1 ||
+	    BN_sub(t1, f[1], BN_value_one()) != 1 ||
+	    BN_mod(f[3], d, t1, bc) != 1 ||
+	    BN_mod_inverse(f[4], f[1], f[0], bc) == NULL)
+		goto out;
+	r = 1;
+out:
+	if (r != 1)
+		for (i = 0; i < 5; i++) {
+			BN_clear_free(f[i]);
+			f[i] = NULL;
+		}
+	BN_clear_free(a);
+	BN_clear_free(m);
+	BN_free(g);
+	BN_clear_free(y);
+	BN_clear_free(x);
+	BN_free(n1);
+	BN_free(n3);
+	BN_clear_free(rem);
+	BN_clear_free(t1);
+	ERR_clear_error();
+	return r;
+}
+
 int
 kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
     const kx_secret *const *sec, size_t nsec, kx_secret **pkcs8,
@@ -606,7 +710,7 @@ kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
 	unsigned char pt[1 + 2 * 66 + 64];
 	char group[80];
 	size_t i, ptlen = 0;
-	int r = KX_ENOMEM;
+	int r = KX_ENOMEM, found;
 
 	*pkcs8 = NULL;
 	if (spkilen == 0 || spkilen > LONG_MAX ||
@@ -633,21 +737,36 @@ kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
 		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY,
 		    bn[0]) != 1)
 			goto nomem;
-	} else if (alg == KX_ALG_RSA && nsec == 5 &&
+	} else if (alg == KX_ALG_RSA && (nsec == 5 || nsec == 1) &&
 	    EVP_PKEY_is_a(pub, "RSA")) {
 		if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) !=
 		    1 || EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E,
 		    &e) != 1 ||
 		    (bc = BN_CTX_secure_new()) == NULL)
 			goto nomem;
-		for (i = 0; i < 5; i++)
-			if ((bn[i] = secret_bn(sec[i])) == NULL)
+		if (nsec == 1) {
+			/* the private exponent: its primes recovered */
+			if ((dd = secret_bn(sec[0])) == NULL ||
+			    (found = rsa_factors(n, e, dd, bn, bc)) == 0)
 				goto nomem;
-		if (BN_is_zero(bn[0]) || BN_is_zero(bn[1]) ||
-		    (dd = rsa_d(e, bn[0], bn[1], bc)) == NULL) {
-			r = KX_FAIL(d, KX_EKCV, "the CRT parts give no private "
-			    "exponent for the profile's public exponent");
-			goto out;
+			if (found < 0) {
+				r = KX_FAIL(d, KX_EKCV, "the private exponent "
+				    "is not that of the profile's public key "
+				    "(no factors of the modulus recovered "
+				    "from it)");
+				goto out;
+			}
+		} else {
+			for (i = 0; i < 5; i++)
+				if ((bn[i] = secret_bn(sec[i])) == NULL)
+					goto nomem;
+			if (BN_is_zero(bn[0]) || BN_is_zero(bn[1]) ||
+			    (dd = rsa_d(e, bn[0], bn[1], bc)) == NULL) {
+				r = KX_FAIL(d, KX_EKCV, "the CRT parts give no "
+				    "private exponent for the profile's public "
+				    "exponent");
+				goto out;
+			}
 		}
 		if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) !=
 		    1 || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E,

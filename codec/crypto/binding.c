@@ -19,7 +19,8 @@
 int
 kxi_wrap_is_bound(enum kx_wrap_alg w)
 {
-	return w == KX_WRAP_AES_SIV_BOUND || w == KX_WRAP_TR31_B_BOUND;
+	return w == KX_WRAP_AES_SIV_BOUND || w == KX_WRAP_TR31_B_BOUND ||
+	    w == KX_WRAP_AES_KWP_CMAC_BOUND;
 }
 
 unsigned

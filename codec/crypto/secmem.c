@@ -210,6 +210,7 @@ kx_wrap_strength(enum kx_wrap_alg w, enum kx_alg kek_alg, unsigned kek_bits)
 
 	switch (w) {
 	case KX_WRAP_AES_SIV_BOUND:
+	case KX_WRAP_AES_KWP_CMAC_BOUND:
 	case KX_WRAP_TR31_D:
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:

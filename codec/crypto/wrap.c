@@ -16,6 +16,10 @@
  *   aes-siv-bound    K_siv = SP 800-108 KDF (CMAC) of the KEK, then AES-SIV
  *                    (RFC 5297) with the profile DER as associated data;
  *                    output V || C (doc/bound-wrap.md)
+ *   aes-kwp-cmac-bound  AES-KWP under a derived KBEK, then AES-CMAC under
+ *                    a derived KBAK over the associated data and the
+ *                    block: a bound form a PKCS#11 token computes
+ *                    (kwpcmac.c)
  *
  * tr31-d is not a kx_wrap mechanism (it needs the TR-31 header; the TR-31
  * spoke owns it).  Unauthenticated mechanisms (tdea-*, aes-cbc) cannot detect a
@@ -582,10 +586,10 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 	if (klen == 0 || klen > KX_WRAP_MAX_IN)
 		return KX_FAIL(d, KX_EINPUT, "wrap %s: key length %zu out of "
 		    "range", wname(alg), klen);
-	if (alg != KX_WRAP_AES_SIV_BOUND && (aad != NULL || aadlen != 0))
-		return KX_FAIL(d, KX_EUSAGE,
-		    "wrap %s: associated data is for aes-siv-bound only",
-		    wname(alg));
+	if (alg != KX_WRAP_AES_SIV_BOUND && alg != KX_WRAP_AES_KWP_CMAC_BOUND &&
+	    (aad != NULL || aadlen != 0))
+		return KX_FAIL(d, KX_EUSAGE, "wrap %s: associated data is for "
+		    "aes-siv-bound and aes-kwp-cmac-bound only", wname(alg));
 	switch (alg) {
 	case KX_WRAP_AES_KW:
 	case KX_WRAP_AES_KWP:
@@ -645,6 +649,8 @@ kx_wrap(enum kx_wrap_alg alg, const kx_secret *kek, const kx_secret *key,
 		break;
 	case KX_WRAP_AES_SIV_BOUND:
 		return kxi_bound_wrap(1, kek, key, aad, aadlen, out, d);
+	case KX_WRAP_AES_KWP_CMAC_BOUND:
+		return kxi_kwpcmac_wrap(kek, key, aad, aadlen, out, d);
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "wrap tr31-d: a TR-31 key "
 		    "block is written by the TR-31 format, not kx_wrap");
@@ -686,9 +692,10 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 	if (inlen > KX_WRAP_MAX_IN + 1024)
 		return KX_FAIL(d, KX_ELIMIT, "unwrap %s: input of %zu bytes "
 		    "exceeds the limit", wname(alg), inlen);
-	if (alg != KX_WRAP_AES_SIV_BOUND && (aad != NULL || aadlen != 0))
-		return KX_FAIL(d, KX_EUSAGE,
-		    "unwrap %s: associated data is for aes-siv-bound only",
+	if (alg != KX_WRAP_AES_SIV_BOUND && alg != KX_WRAP_AES_KWP_CMAC_BOUND &&
+	    (aad != NULL || aadlen != 0))
+		return KX_FAIL(d, KX_EUSAGE, "unwrap %s: associated data is "
+		    "for aes-siv-bound and aes-kwp-cmac-bound only",
 		    wname(alg));
 	switch (alg) {
 	case KX_WRAP_AES_KW:
@@ -766,6 +773,8 @@ kx_unwrap(enum kx_wrap_alg alg, const kx_secret *kek, const uint8_t *in,
 	case KX_WRAP_AES_SIV_BOUND:
 		return kxi_bound_unwrap(1, kek, in, inlen, aad, aadlen, out,
 		    d);
+	case KX_WRAP_AES_KWP_CMAC_BOUND:
+		return kxi_kwpcmac_unwrap(kek, in, inlen, aad, aadlen, out, d);
 	case KX_WRAP_TR31_D:
 		return KX_FAIL(d, KX_EUNSUPPORTED, "unwrap tr31-d: a TR-31 key "
 		    "block is read by the TR-31 format, not kx_unwrap");

@@ -28,8 +28,9 @@
  * public key (SubjectPublicKeyInfo, built by crypto/asym.c) and the
  * spki-sha256 fingerprint as the key's check value; parts that are no key
  * refuse the document; the public parts of a value under a TransportKey
- * are read as clear beside its encrypted secret parts (ECC_D, CRT_*),
- * which import rebuilds into PKCS#8 (exchange.c parts_open).  The writer
+ * are read as clear beside its encrypted secret parts (ECC_D, CRT_*, or
+ * a private key's EXPONENT without them), which import rebuilds into
+ * PKCS#8 (exchange.c parts_open).  The writer
  * puts a value's parts back as they were
  * and writes a public key without them as its numbers (MODULUS, EXPONENT;
  * ECC_CURVE_OID, ECC_QX, ECC_QY).

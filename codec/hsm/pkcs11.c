@@ -8,10 +8,19 @@
  * against an HSM library, and kmsxchg works without one.  Constants and
  * types come from the standard header (p11-kit's pkcs11.h).
  *
+ * Keys leave and enter a token wrapped and bound: aes-kwp-cmac-bound
+ * (crypto/kwpcmac.c, kmsxchg(5)) is computed in the token on export
+ * (C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA gives session keys KBEK and KBAK
+ * from the transport key, C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK,
+ * C_Sign CKM_AES_CMAC under KBAK) and checked in the token on import
+ * (C_Verify before C_UnwrapKey): no clear value in process.  aes-kwp
+ * (unbound) only where asked for by name.
+ *
  * Clear values: never for a key that stays in a token.  The only clear
  * values in process are (a) a pkcs11: key source the token itself lets
- * out (CKA_EXTRACTABLE and not CKA_SENSITIVE), and (b) an aes-siv-bound
- * value being imported, which a token cannot unwrap: kx_import verifies
+ * out (CKA_EXTRACTABLE and not CKA_SENSITIVE), and (b) a value imported
+ * with the transport key given as a key source (file:, fd:, env:; an
+ * aes-siv-bound value, which a token cannot unwrap): kx_import verifies
  * and unwraps it on the secure heap, it is wrapped at once (RFC 5649)
  * under an ephemeral AES-256 session key created in the token for that
  * one C_UnwrapKey, and wiped; the session key is destroyed; (c) the key
@@ -111,6 +120,7 @@ static const struct {
 	R(CKR_WRAPPING_KEY_HANDLE_INVALID),
 	R(CKR_WRAPPING_KEY_TYPE_INCONSISTENT), R(CKR_BUFFER_TOO_SMALL),
 	R(CKR_CRYPTOKI_NOT_INITIALIZED), R(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+	R(CKR_SIGNATURE_INVALID), R(CKR_SIGNATURE_LEN_RANGE),
 #undef R
 };
 
@@ -795,6 +805,48 @@ read_date(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
  * token holds it.  Attributes a profile cannot hold are notes;
  * *dates_unknown is set when a date could not be read.
  */
+/*
+ * The length in bits of AES key h whose token does not record it
+ * (SoftHSM 2.6 keeps CKA_VALUE_LEN 0 after an unwrap and refuses to set
+ * it): the size C_WrapKey reports for it under a one-time AES-256 key
+ * generated in the token (a session object, destroyed at once), asked
+ * without an output buffer, so no wrapped value is made; RFC 5649 adds 8
+ * bytes to a key of 16, 24 or 32.  0 when the token will not say (the key
+ * is not extractable, the mechanisms are missing).
+ */
+static unsigned
+probe_len(kx_p11 *t, CK_OBJECT_HANDLE h)
+{
+	CK_MECHANISM gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_MECHANISM kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ULONG len = 32, wl = 0;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE tm[] = {
+		{ CKA_CLASS, &c, sizeof(c) }, { CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+		{ CKA_TOKEN, &fa, sizeof(fa) }, { CKA_WRAP, &tr, sizeof(tr) },
+		{ CKA_SENSITIVE, &tr, sizeof(tr) },
+		{ CKA_EXTRACTABLE, &fa, sizeof(fa) },
+		{ CKA_ENCRYPT, &fa, sizeof(fa) }, { CKA_DECRYPT, &fa, sizeof(fa) },
+		{ CKA_UNWRAP, &fa, sizeof(fa) },
+	};
+	CK_OBJECT_HANDLE e = CK_INVALID_HANDLE;
+	CK_RV rv;
+
+	if (get_bool(t, h, CKA_EXTRACTABLE) != 1 ||
+	    t->f->C_GenerateKey(t->s, &gen, tm, sizeof(tm) / sizeof(tm[0]),
+	    &e) != CKR_OK)
+		return 0;
+	rv = t->f->C_WrapKey(t->s, &kwp, e, h, NULL, &wl);
+	t->f->C_DestroyObject(t->s, e);
+	if (rv != CKR_OK || wl < 8)
+		return 0;
+	wl -= 8;
+	return wl == 16 || wl == 24 || wl == 32 ? (unsigned)wl * 8 : 0;
+}
+
 static int
 profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
     bool *dates_unknown, kx_diag *d)
@@ -853,6 +905,16 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		    KX_ALG_TDEA2 ? 128 : 192;
 	else if (get_ulong(t, h, CKA_MODULUS_BITS, &vlen) == 0)
 		p->length_bits = (unsigned)vlen;
+	/* a token that does not record it: measured, else said unknown */
+	if (p->length_bits == 0 && c == CKO_SECRET_KEY &&
+	    p->alg == KX_ALG_AES)
+		p->length_bits = probe_len(t, h);
+	if (p->length_bits == 0 && c == CKO_SECRET_KEY)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "token %s does not record the length of %s (CKA_VALUE_LEN "
+		    "0) and it cannot be measured%s: its length is unknown",
+		    t->label, p->id, get_bool(t, h, CKA_EXTRACTABLE) != 1 ?
+		    " (not extractable)" : "");
 	p->usage = 0;
 	for (i = 0; i < NUSAGES; i++)
 		if (get_bool(t, h, usages[i].type) == 1)
@@ -1090,6 +1152,13 @@ kek_info(kx_p11 *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
 		return KX_FAIL(d, KX_EUNSUPPORTED, "transport key %s in token "
 		    "%s: not an AES key (only AES transport keys wrap in a "
 		    "token)", label, t->label);
+	if (use == CKA_DERIVE && get_bool(t, h, use) != 1)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
+		    "CKA_DERIVE is not set, and the aes-kwp-cmac-bound form "
+		    "derives its KBEK and KBAK from it in the token "
+		    "(CKM_AES_ECB_ENCRYPT_DATA): set CKA_DERIVE on the "
+		    "transport key%s", label, t->label, expect == 0 ?
+		    " (or export with --wrap aes-kwp, NOT bound)" : "");
 	if (get_bool(t, h, use) != 1)
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s: "
 		    "%s is not set", label, t->label, use == CKA_WRAP ?
@@ -1131,6 +1200,139 @@ read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
 	}
 	*out = v;
 	return KX_OK;
+}
+
+/* ---- aes-kwp-cmac-bound in the token ---------------------------------- */
+/*
+ * The keys of the bound form (crypto/kwpcmac.c), derived from transport
+ * key wh (AES, bits) in the token with C_DeriveKey and
+ * CKM_AES_ECB_ENCRYPT_DATA over the same derivation data as in process:
+ * session objects (CKA_TOKEN false), sensitive, not extractable, that
+ * may only wrap (KBEK) and sign (KBAK) on export, unwrap and verify on
+ * import.  The caller destroys both (kwpc_drop).
+ */
+struct kwpc {
+	CK_OBJECT_HANDLE kbek, kbak;
+};
+
+static void
+kwpc_drop(kx_p11 *t, struct kwpc *k)
+{
+	if (k->kbek != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, k->kbek);
+	if (k->kbak != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->s, k->kbak);
+	k->kbek = k->kbak = CK_INVALID_HANDLE;
+}
+
+static int
+kwpc_derive(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
+    struct kwpc *out, kx_diag *d)
+{
+	static const struct {
+		CK_MECHANISM_TYPE m;
+		CK_FLAGS f;
+		const char *name;
+	} need[] = {
+		{ CKM_AES_ECB_ENCRYPT_DATA, CKF_DERIVE,
+		    "CKM_AES_ECB_ENCRYPT_DATA" },
+		{ CKM_AES_CMAC, 0, "CKM_AES_CMAC" },
+		{ CKM_AES_KEY_WRAP_PAD, 0, "CKM_AES_KEY_WRAP_PAD" },
+	};
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ULONG len = bits / 8;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_KEY_DERIVATION_STRING_DATA sd;
+	CK_MECHANISM mech = { CKM_AES_ECB_ENCRYPT_DATA, &sd, sizeof(sd) };
+	CK_ATTRIBUTE tm[12];
+	CK_ATTRIBUTE_TYPE use[2][2] = { { CKA_WRAP, CKA_SIGN },
+	    { CKA_UNWRAP, CKA_VERIFY } };
+	uint8_t dd[KXI_KWPC_DD_MAX];
+	CK_OBJECT_HANDLE *h;
+	CK_FLAGS f;
+	unsigned p;
+	size_t i;
+	CK_RV rv;
+	char b[24];
+
+	out->kbek = out->kbak = CK_INVALID_HANDLE;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		f = need[i].f != 0 ? need[i].f : i == 1 ?
+		    (imp ? CKF_VERIFY : CKF_SIGN) : (imp ? CKF_UNWRAP :
+		    CKF_WRAP);
+		if (!has_mech(t, need[i].m, f))
+			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s "
+			    "(to %s): the aes-kwp-cmac-bound form cannot be "
+			    "computed in it", t->label, need[i].name,
+			    f == CKF_DERIVE ? "derive" : f == CKF_SIGN ?
+			    "sign" : f == CKF_VERIFY ? "verify" : f ==
+			    CKF_WRAP ? "wrap" : "unwrap");
+	}
+	for (p = 0; p < 2; p++) {
+		sd.pData = dd;
+		sd.ulLen = kxi_kwpcmac_derivation(len, p, dd);
+		if (sd.ulLen == 0)
+			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the "
+			    "transport key is not AES-128/192/256", t->label);
+		i = 0;
+		tm[i++] = (CK_ATTRIBUTE){ CKA_CLASS, &c, sizeof(c) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &len, sizeof(len) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_TOKEN, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_DERIVE, &fa, sizeof(fa) };
+		tm[i++] = (CK_ATTRIBUTE){ use[imp][p], &tr, sizeof(tr) };
+		h = p == 0 ? &out->kbek : &out->kbak;
+		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, h);
+		OPENSSL_cleanse(dd, sizeof(dd));
+		if (rv != CKR_OK) {
+			*h = CK_INVALID_HANDLE;
+			kwpc_drop(t, out);
+			return KX_FAIL(d, rv == CKR_KEY_FUNCTION_NOT_PERMITTED ?
+			    KX_EPOLICY : KX_EUNSUPPORTED, "token %s: C_DeriveKey "
+			    "of the aes-kwp-cmac-bound %s with "
+			    "CKM_AES_ECB_ENCRYPT_DATA failed (%s)%s", t->label,
+			    p == 0 ? "KBEK" : "KBAK", rvname(rv, b),
+			    rv == CKR_KEY_FUNCTION_NOT_PERMITTED ? ": the "
+			    "transport key needs CKA_DERIVE" : "");
+		}
+	}
+	return KX_OK;
+}
+
+/* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
+static CK_RV
+kwpc_mac(kx_p11 *t, CK_OBJECT_HANDLE kbak, int verify, const kx_buf *aad,
+    const uint8_t *w, size_t wl, uint8_t tag[KXI_KWPC_TAG])
+{
+	CK_MECHANISM mech = { CKM_AES_CMAC, NULL, 0 };
+	CK_ULONG n = KXI_KWPC_TAG;
+	uint8_t len[4];
+	CK_RV rv;
+
+	kxi_kwpcmac_len(aad->len, len);
+	if ((rv = verify ? t->f->C_VerifyInit(t->s, &mech, kbak) :
+	    t->f->C_SignInit(t->s, &mech, kbak)) != CKR_OK)
+		return rv;
+	if (verify) {
+		if ((rv = t->f->C_VerifyUpdate(t->s, len, sizeof(len))) ==
+		    CKR_OK && (rv = t->f->C_VerifyUpdate(t->s, aad->data,
+		    aad->len)) == CKR_OK && (rv = t->f->C_VerifyUpdate(t->s,
+		    (CK_BYTE_PTR)w, wl)) == CKR_OK)
+			rv = t->f->C_VerifyFinal(t->s, tag, KXI_KWPC_TAG);
+		return rv;
+	}
+	if ((rv = t->f->C_SignUpdate(t->s, len, sizeof(len))) == CKR_OK &&
+	    (rv = t->f->C_SignUpdate(t->s, aad->data, aad->len)) == CKR_OK &&
+	    (rv = t->f->C_SignUpdate(t->s, (CK_BYTE_PTR)w, wl)) == CKR_OK &&
+	    (rv = t->f->C_SignFinal(t->s, tag, &n)) == CKR_OK &&
+	    n != KXI_KWPC_TAG)
+		rv = CKR_SIGNATURE_LEN_RANGE;
+	return rv;
 }
 
 /* ---- RSA-OAEP (rsa-oaep-sha256) --------------------------------------- */
@@ -1355,18 +1557,25 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_secret *pem = NULL;
 	uint8_t fp[KX_FINGERPRINT_LEN];
 	struct kxi_plan plan;
-	uint8_t *wrapped = NULL, kcv[KX_KCV_MAX_LEN];
+	uint8_t *wrapped = NULL, *both, kcv[KX_KCV_MAX_LEN], md[32];
 	char klabel[256];
 	kx_doc *doc = NULL;
 	kx_key *k;
+	kx_buf aad = { 0 };
+	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	size_t nerr = 0, n;
-	bool unknown;
+	bool unknown, bound;
 	CK_RV rv;
 	int r;
 
 	if (t == NULL || kek_uri == NULL || o == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
+	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_AES_KWP &&
+	    o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND)
+		return KX_FAIL(d, KX_EUSAGE, "export from a token: values leave "
+		    "as aes-kwp-cmac-bound (default) or, asked by name, aes-kwp "
+		    "(NOT bound), not %s", kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 	if (t->uri->type != KXI_P11_TYPE_ANY && t->uri->type !=
 	    KXI_P11_SECRET)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "export from a token: "
@@ -1393,6 +1602,12 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		if (get_attr(t, wh, CKA_LABEL, klabel, sizeof(klabel) - 1,
 		    &n) == 0)
 			klabel[n] = '\0';
+		if (o->wrap != KX_WRAP_NONE) {
+			r = KX_FAIL(d, KX_EUSAGE, "transport key %s: an RSA "
+			    "public key wraps as rsa-oaep-sha256, not %s",
+			    kek_uri, kx_name(KX_ENUM_WRAP_ALG, o->wrap));
+			goto out;
+		}
 		if ((r = rsa_pem(t, wh, klabel, &pem, &plan.bits, fp,
 		    d)) != KX_OK)
 			goto out;
@@ -1401,9 +1616,11 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			    "%s: CKA_WRAP is not set", klabel, t->label);
 			goto out;
 		}
-	} else if ((r = kek_info(t, wh, CKA_WRAP, 0, &plan.bits, klabel,
-	    sizeof(klabel), d)) != KX_OK)
+	} else if ((r = kek_info(t, wh, o->wrap == KX_WRAP_AES_KWP ?
+	    CKA_WRAP : CKA_DERIVE, 0, &plan.bits, klabel, sizeof(klabel),
+	    d)) != KX_OK)
 		goto out;
+	bound = pem == NULL && o->wrap != KX_WRAP_AES_KWP;
 	if ((doc = kxi_doc_new()) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
@@ -1434,12 +1651,16 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	}
 	plan.kek_id = o->kek_id != NULL ? o->kek_id : klabel;
 	plan.alg = pem != NULL ? KX_ALG_RSA : KX_ALG_AES;
-	if (!has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
+	/* the bound form: KBEK and KBAK derived in the token */
+	if (bound && (r = kwpc_derive(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
+		goto out;
+	if (!bound && !has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
 		mech.mechanism = CKM_AES_KEY_WRAP;
-	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 :
-	    mech.mechanism == CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP :
-	    KX_WRAP_AES_KW;
-	t->how = "wrapped in the token with C_WrapKey";
+	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 : bound ?
+	    KX_WRAP_AES_KWP_CMAC_BOUND : mech.mechanism ==
+	    CKM_AES_KEY_WRAP_PAD ? KX_WRAP_AES_KWP : KX_WRAP_AES_KW;
+	t->how = bound ? "wrapped and bound in the token (C_DeriveKey, "
+	    "C_WrapKey, C_Sign)" : "wrapped in the token with C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
 	/*
@@ -1454,13 +1675,14 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			goto out;
 		}
 		rv = CKR_OK;
-	} else if ((rv = t->f->C_WrapKey(t->s, &mech, wh, kh, NULL, &wl)) ==
-	    CKR_OK && wl > 0 && wl <= 4096) {
-		if ((wrapped = malloc(wl)) == NULL) {
+	} else if ((rv = t->f->C_WrapKey(t->s, &mech, bound ? kw.kbek : wh,
+	    kh, NULL, &wl)) == CKR_OK && wl > 0 && wl <= 4096) {
+		if ((wrapped = malloc(wl + KXI_KWPC_TAG)) == NULL) {
 			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 			goto out;
 		}
-		rv = t->f->C_WrapKey(t->s, &mech, wh, kh, wrapped, &wl);
+		rv = t->f->C_WrapKey(t->s, &mech, bound ? kw.kbek : wh, kh,
+		    wrapped, &wl);
 	}
 	if (rv != CKR_OK || (wrapped == NULL && pem == NULL)) {
 		char b[24];
@@ -1502,6 +1724,30 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	if (pem != NULL && (r = oaep_wrap(t, k, kh, wh, pem, &wrapped, &wl,
 	    d)) != KX_OK)
 		goto out;
+	/*
+	 * Bound: the tag, computed in the token, over the data the value is
+	 * bound to (header and profile as they leave, binding version 2)
+	 * and the RFC 5649 block.
+	 */
+	if (bound) {
+		if ((r = kxi_bound_aad(doc, k, 2, &aad, md, d)) != KX_OK)
+			goto out;
+		both = wrapped;
+		if ((rv = kwpc_mac(t, kw.kbak, 0, &aad, both, wl, both + wl)) !=
+		    CKR_OK) {
+			r = p11_fail(d, t, KX_ECRYPTO, rv, "C_Sign with "
+			    "CKM_AES_CMAC (the aes-kwp-cmac-bound tag)");
+			goto out;
+		}
+		wl += KXI_KWPC_TAG;
+		k->value.binding_method = KXI_BINDING_V2;
+		k->value.binding_digest.p = kxi_memdup(&doc->arena, md, 32);
+		k->value.binding_digest.n = 32;
+		if (k->value.binding_digest.p == NULL) {
+			r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	k->value.form = KX_VALUE_WRAPPED;
 	k->value.alg = plan.wrap;
 	k->value.kek_id = kxi_strdup(&doc->arena, plan.kek_id);
@@ -1518,6 +1764,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	*out = doc;
 	doc = NULL;
 out:
+	kwpc_drop(t, &kw);
+	kx_buf_free(&aad);
 	kx_secret_free(pem);
 	free(wrapped);
 	kxi_p11uri_free(ku);
@@ -1572,7 +1820,11 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 	tm_add(m, CKA_TOKEN, &m->t, sizeof(m->t), "CKA_TOKEN");
 	m->base = m->n;
 	tm_add(m, CKA_LABEL, (void *)label, strlen(label), "CKA_LABEL");
-	/* CKA_ID: the target URI's id=, else the one the source had */
+	/*
+	 * CKA_ID: the target URI's id=, else the one the source token had,
+	 * else the profile's Id as UTF-8 bytes (pkcs11-tool --id finds it by
+	 * their hex)
+	 */
 	if (t->uri->id != NULL) {
 		idlen = t->uri->id_len > sizeof(m->id) ? sizeof(m->id) :
 		    t->uri->id_len;
@@ -1584,6 +1836,9 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 		idlen = ref->id_len > sizeof(m->id) ? sizeof(m->id) :
 		    ref->id_len;
 		memcpy(m->id, ref->id, idlen);
+	} else if (p->id != NULL && strlen(p->id) <= sizeof(m->id)) {
+		idlen = strlen(p->id);
+		memcpy(m->id, p->id, idlen);
 	}
 	kxi_p11uri_free(ref);
 	if (idlen > 0)
@@ -1943,7 +2198,83 @@ check_token_kek(kx_p11 *t, const kx_doc *doc, const kxi_tk *tk,
 	return KX_OK;
 }
 
-/* In-token unwrap of every aes-kw/aes-kwp value under kek_uri's key. */
+/*
+ * An aes-kwp-cmac-bound value of key k into the token under transport
+ * key wh (AES, bits): its binding checked (KX136), KBEK and KBAK derived
+ * from wh in the token, the tag verified there before anything is
+ * unwrapped (KX134), then C_UnwrapKey under KBEK with k's template and
+ * the KCV checked in the token.  No clear value in process.
+ */
+static int
+bound_into(struct import *im, const kx_doc *doc, const kx_key *k,
+    CK_MECHANISM *mech, CK_OBJECT_HANDLE wh, unsigned bits, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	const kxi_keyval *v = &k->value;
+	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
+	kx_buf aad = { 0 };
+	kxi_keyval w;
+	uint8_t md[32], tag[KXI_KWPC_TAG];
+	char msg[160];
+	unsigned ver;
+	size_t wl;
+	CK_RV rv;
+	int r;
+
+	if ((r = kxi_binding_check_aad(doc, k, &ver, 1, 0, &aad, md, msg,
+	    sizeof(msg))) != KX_OK) {
+		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
+		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
+		goto out;
+	}
+	if (aad.len == 0 &&
+	    (r = kxi_bound_aad(doc, k, ver, &aad, md, d)) != KX_OK)
+		goto out;
+	if (v->data.n < 16 + KXI_KWPC_TAG ||
+	    (v->data.n - KXI_KWPC_TAG) % 8 != 0) {
+		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
+		    "aes-kwp-cmac-bound value (%zu bytes) is not an RFC 5649 "
+		    "block and a 16-byte tag", v->data.n);
+		goto out;
+	}
+	wl = v->data.n - KXI_KWPC_TAG;
+	memcpy(tag, v->data.p + wl, sizeof(tag));
+	if ((r = kwpc_derive(t, wh, bits, 1, &kw, d)) != KX_OK)
+		goto out;
+	/* the tag first: nothing enters the token that does not verify */
+	if ((rv = kwpc_mac(t, kw.kbak, 1, &aad, v->data.p, wl, tag)) ==
+	    CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) {
+		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
+		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the wrapped "
+		    "value does not verify under transport key %s (its "
+		    "AES-CMAC tag, checked in token %s): its %s or value was "
+		    "changed after export", v->kek_id, t->label, ver == 2 ?
+		    "profile, the document header" : "profile");
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		r = p11_fail(d, t, KX_ECRYPTO, rv, "C_Verify with CKM_AES_CMAC "
+		    "(the aes-kwp-cmac-bound tag)");
+		goto out;
+	}
+	t->f->C_DestroyObject(t->s, kw.kbak);
+	kw.kbak = CK_INVALID_HANDLE;
+	w = *v;
+	w.data.n = wl;
+	im->keep = kw.kbek;	/* a probe of the template unwraps again */
+	r = unwrap_into(im, doc, k, mech, kw.kbek, &w, d);
+	im->keep = CK_INVALID_HANDLE;
+out:
+	kwpc_drop(t, &kw);
+	kx_buf_free(&aad);
+	return r;
+}
+
+/*
+ * In-token unwrap of every aes-kwp-cmac-bound, aes-kw and aes-kwp value
+ * under kek_uri's key (rsa-oaep-sha256 under an RSA private key).
+ */
 static int
 import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
     const kx_xchg_opts *o, kx_diag *d)
@@ -1999,12 +2330,14 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 
 		if (v->form != KX_VALUE_WRAPPED || (rsa ?
 		    v->alg != KX_WRAP_RSA_OAEP_SHA256 :
-		    (v->alg != KX_WRAP_AES_KW && v->alg != KX_WRAP_AES_KWP)))
+		    (v->alg != KX_WRAP_AES_KW && v->alg != KX_WRAP_AES_KWP &&
+		    v->alg != KX_WRAP_AES_KWP_CMAC_BOUND)))
 			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "a token unwraps %s values only under "
 			    "%s (got %s %s%s)", rsa ? "rsa-oaep-sha256" :
-			    "aes-kw and aes-kwp", rsa ? "an RSA private key" :
+			    "aes-kwp-cmac-bound, aes-kw and aes-kwp", rsa ?
+			    "an RSA private key" :
 			    "an AES key", kx_name(KX_ENUM_VALUE_FORM, v->form),
 			    kx_name(KX_ENUM_WRAP_ALG, v->alg),
 			    v->alg == KX_WRAP_AES_SIV_BOUND ? ": give the "
@@ -2033,16 +2366,20 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			mech.pParameter = &oaep_sha256;
 			mech.ulParameterLen = sizeof(oaep_sha256);
 		} else {
-			if ((r = kek_info(t, wh, CKA_UNWRAP, tk->length_bits,
-			    &bits, klabel, sizeof(klabel), d)) != KX_OK ||
+			if ((r = kek_info(t, wh, v->alg ==
+			    KX_WRAP_AES_KWP_CMAC_BOUND ? CKA_DERIVE :
+			    CKA_UNWRAP, tk->length_bits, &bits, klabel,
+			    sizeof(klabel), d)) != KX_OK ||
 			    (r = check_token_kek(t, doc, tk, wh, bits, d)) !=
 			    KX_OK)
 				return r;
-			mech.mechanism = v->alg == KX_WRAP_AES_KWP ?
-			    CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
+			mech.mechanism = v->alg == KX_WRAP_AES_KW ?
+			    CKM_AES_KEY_WRAP : CKM_AES_KEY_WRAP_PAD;
 		}
 		if ((r = label_free(t, k, d)) != KX_OK ||
-		    (r = unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
+		    (r = v->alg == KX_WRAP_AES_KWP_CMAC_BOUND ?
+		    bound_into(im, doc, k, &mech, wh, bits, d) :
+		    unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
 			return r;
 	}
 	return KX_OK;
@@ -2092,7 +2429,11 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 /*
  * The profile (in *docp, *kp) and template (m, without CKA_VALUE) of a
  * ceremony's transport key of alg, len bytes, KCV kcv[n] (method km):
- * wraps and unwraps, never leaves the token.  im->before lists the
+ * wraps and unwraps, never leaves the token; an AES one also derives
+ * (CKA_DERIVE), as the aes-kwp-cmac-bound form derives its KBEK and KBAK
+ * from it in the token (CKM_AES_ECB_ENCRYPT_DATA: only session keys of
+ * that form's derivation data are made, and C_UnwrapKey under the key
+ * gives no less).  im->before lists the
  * objects the session sees (for a rollback); the caller frees it and
  * *docp.
  */
@@ -2121,6 +2462,8 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	k->prof.alg = alg;
 	k->prof.length_bits = (unsigned)len * 8;
 	k->prof.usage = KX_USAGE_BIT(KX_U_WRAP) | KX_USAGE_BIT(KX_U_UNWRAP);
+	if (alg == KX_ALG_AES)
+		k->prof.usage |= KX_USAGE_BIT(KX_U_DERIVE);
 	k->prof.export_.allowed = false;
 	k->prof.sensitive = true;
 	k->kcv.p = kxi_memdup(&(*docp)->arena, kcv, n);

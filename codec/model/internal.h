@@ -657,7 +657,8 @@ int kxi_binding_check(const kx_doc *doc, const kx_key *k, unsigned *v,
 int kxi_binding_check_aad(const kx_doc *doc, const kx_key *k, unsigned *v,
     int want_aad, int have, kx_buf *aad, uint8_t md[32], char *msg,
     size_t size) KX_WUR;
-/* 1 for the bound wrap forms (aes-siv-bound, tr31-b-bound). */
+/* 1 for the bound wrap forms (aes-siv-bound, tr31-b-bound,
+ * aes-kwp-cmac-bound). */
 int kxi_wrap_is_bound(enum kx_wrap_alg w);
 
 /*
@@ -1063,6 +1064,34 @@ int kxi_bound_unwrap(unsigned v, const kx_secret *kek, const uint8_t *in,
     size_t inlen, const uint8_t *aad, size_t aadlen, kx_secret **out,
     kx_diag *d) KX_WUR;
 /*
+ * The aes-kwp-cmac-bound wrap (kwpcmac.c, kmsxchg(5)), which a PKCS#11
+ * token computes with C_DeriveKey (CKM_AES_ECB_ENCRYPT_DATA), C_WrapKey
+ * (CKM_AES_KEY_WRAP_PAD) and C_Sign (CKM_AES_CMAC).  The derivation data
+ * of KBEK (purpose 0) or KBAK (purpose 1) under an AES KEK of keklen
+ * bytes: its length (16 or 32; 0 for a bad keklen or purpose).  The
+ * derived keys (keklen bytes each, secure heap).  The tag over
+ * uint32be(aadlen) || aad || w, whose 4-byte length prefix
+ * kxi_kwpcmac_len writes.  wrap appends wrapped || tag to out; unwrap
+ * checks the tag before it unwraps (KX_ECRYPTO when either fails).
+ */
+#define KXI_KWPC_DD_MAX	32
+/* AES-CMAC (SP 800-38B) of the nparts parts in turn. kwpcmac.c. */
+int kxi_aes_cmac(const uint8_t *key, size_t keylen, const uint8_t *const *part,
+    const size_t *len, size_t nparts, uint8_t tag[16], kx_diag *d) KX_WUR;
+#define KXI_KWPC_TAG	16
+size_t kxi_kwpcmac_derivation(size_t keklen, unsigned purpose,
+    uint8_t out[KXI_KWPC_DD_MAX]);
+int kxi_kwpcmac_keys(const kx_secret *kek, kx_secret **kbek,
+    kx_secret **kbak, kx_diag *d) KX_WUR;
+void kxi_kwpcmac_len(size_t aadlen, uint8_t out[4]);
+int kxi_kwpcmac_tag(const kx_secret *kbak, const uint8_t *aad, size_t aadlen,
+    const uint8_t *w, size_t wlen, uint8_t tag[KXI_KWPC_TAG], kx_diag *d)
+    KX_WUR;
+int kxi_kwpcmac_wrap(const kx_secret *kek, const kx_secret *key,
+    const uint8_t *aad, size_t aadlen, kx_buf *out, kx_diag *d) KX_WUR;
+int kxi_kwpcmac_unwrap(const kx_secret *kek, const uint8_t *in, size_t inlen,
+    const uint8_t *aad, size_t aadlen, kx_secret **out, kx_diag *d) KX_WUR;
+/*
  * The same for many keys under one KEK: kxi_siv_new derives K_siv of
  * version v and fetches the cipher once; kxi_siv_wrap/unwrap then cost
  * one AES-SIV each.  Not shared between threads.  wrap.c.
@@ -1156,7 +1185,9 @@ int kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
  * the public key spki it belongs to: ec with sec[0] = the private scalar
  * (ECC_D) on spki's named curve; rsa with sec[0..4] = p, q, dP, dQ, qInv
  * (CRT_P, CRT_Q, CRT_DP1, CRT_DQ1, CRT_PQ) and spki's modulus and
- * exponent (d derived).  Its PKCS#8 DER (secure heap) into *pkcs8 when
+ * exponent (d derived), or with sec[0] = d alone (a PRIVATE key's
+ * EXPONENT: p and q recovered from n, e and d, NIST SP 800-56B Rev. 2
+ * Appendix C.2, the CRT parts derived, p > q).  Its PKCS#8 DER (secure heap) into *pkcs8 when
  * the numbers are one key pair with spki (EVP_PKEY_pairwise_check):
  * KX_EKCV when they are not.  asym.c.
  */

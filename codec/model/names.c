@@ -45,7 +45,7 @@ static const char *const value_form_names[] = { "none", "wrapped",
 	"components", "clear" };
 static const char *const wrap_names[] = { "none", "aes-siv-bound", "tr31-d",
 	"aes-kw", "aes-kwp", "tdea-ecb", "tdea-cbc", "rsa-oaep-sha256",
-	"rsa-aes-kwp", "tr31-b-bound", "aes-cbc" };
+	"rsa-aes-kwp", "tr31-b-bound", "aes-cbc", "aes-kwp-cmac-bound" };
 static const char *const kcv_names[] = { "none", "gp-des", "gp-aes",
 	"zero-block", "cmac", "spki-sha256" };
 

@@ -2,13 +2,14 @@
 # mkpriv.sh - make the GP KeyProfiles of the test private keys held as named
 # parts: the clear public parts (ECC_CURVE_OID, ECC_QX, ECC_QY; MODULUS and
 # KeyInfo/@Exponent) and the secret ones (ECC_D; CRT_P, CRT_Q, CRT_DP1,
-# CRT_DQ1, CRT_PQ) each encrypted with TDEA-ECB as a GP key component
-# block (see enc) under
+# CRT_DQ1, CRT_PQ; or the private EXPONENT alone, GP's RSA private key as
+# modulus and private exponent) each encrypted with TDEA-ECB as a GP key
+# component block (see enc) under
 # the GP test KEK 0123456789ABCDEFFEDCBA9876543210, with the openssl CLI
 # only.  TEST DATA: the keys are samples/keys/test-ec-p256.pem,
 # test-ec-p521.pem and test-rsa-2048.pem.  Usage: mkpriv.sh KEYDIR OUTDIR
-# (writes ec-p256-, ec-p521- and rsa2048-private-enc.xml; the same bytes
-# each run).
+# (writes ec-p256-, ec-p521-, rsa2048- and rsa2048-exp-private-enc.xml;
+# the same bytes each run).
 set -eu
 keys=${1:?usage: mkpriv.sh KEYDIR OUTDIR}
 out=${2:?usage: mkpriv.sh KEYDIR OUTDIR}
@@ -85,3 +86,18 @@ t=$(openssl pkey -in "$keys/test-rsa-2048.pem" -text -noout)
 	echo '  </Value>'
 	echo '</KeyProfile>'
 } >"$out/rsa2048-private-enc.xml"
+
+# the same RSA key as MODULUS and private EXPONENT (SubType RSA, no CRT
+# parts; the public exponent is KeyInfo/@Exponent)
+{
+	head_xml A0000001515350430204 "Issuer CA key, RSA-2048, private, as modulus and private exponent" test-rsa-2048.pem
+	echo '  <KeyInfo Name="ISSUER-CA-2026-PRIV-EXP" ID="24" Type="PRIVATE" SubType="RSA" Size="2048" Exponent="65537" Owner="4953535545523031" Version="01" StartDate="2026-01-01" EndDate="2028-12-31" Mode="TEST">'
+	echo "$tk"
+	echo '  </KeyInfo>'
+	tail_xml
+	echo '  <Value Format="RSAPRIVATE" arrayElement="Component" arrayIndex="#">'
+	echo "    <Component Name=\"MODULUS\" Order=\"1\" Value=\"$(printf '%s\n' "$t" | field modulus 256)\" Encoding=\"HEX\"/>"
+	echo "    <Component Name=\"EXPONENT\" Order=\"2\" Value=\"$(enc "$(printf '%s\n' "$t" | field privateExponent 256)")\" Encoding=\"HEX\"/>"
+	echo '  </Value>'
+	echo '</KeyProfile>'
+} >"$out/rsa2048-exp-private-enc.xml"

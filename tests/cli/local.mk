@@ -77,6 +77,9 @@ CLI_CASES = \
 	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/import-gp-private-exp.case \
+	tests/cli/cases/import-gp-private-exp-bad.case \
+	tests/cli/cases/import-gp-private-no-public.case \
 	tests/cli/cases/import-gp-private-parts.case \
 	tests/cli/cases/import-gp-private-tampered.case \
 	tests/cli/cases/demo-kek-alg-bad.case \
@@ -144,6 +147,7 @@ CLI_CASES = \
 	tests/cli/cases/import-gp-aes-kek-note.case \
 	tests/cli/cases/rewrap-gp-aes-kek.case \
 	tests/cli/cases/export-rsa-aes-kwp-refused.case \
+	tests/cli/cases/export-kwp-cmac-bound.case \
 	tests/cli/cases/export-kcv-mismatch.case \
 	tests/cli/cases/export-not-exportable.case \
 	tests/cli/cases/export-template-by-name.case \

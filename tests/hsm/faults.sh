@@ -40,7 +40,7 @@ for tok in mfr iss; do
 	kx_hsm_tool $tok --write-object tk.bin --type secrkey \
 	    --key-type AES:32 --label tk --id 01 >/dev/null 2>&1
 done
-$KX export $R --from 'pkcs11:token=mfr;object=master' \
+$KX export $R --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 -o master.xml \
     > export.out 2>&1 || bad "export: $(cat export.out)"
 # three keys, bound under the file transport key (imported in process
@@ -186,7 +186,7 @@ tkfp=$(openssl dgst -sha256 -r tk.bin | cut -c1-16)
 grep -q "sha256=$tkfp" "$T/x.log" && bad "C_CreateObject carried the combined key"
 [ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "combine --to in the token: not one new object"
 kx_hsm_show iss tkx > tkx.list
-grep -q 'Usage: *wrap, unwrap$' tkx.list || bad "tkx usage: $(cat tkx.list)"
+grep -q 'Usage: *wrap, unwrap, derive$' tkx.list || bad "tkx usage: $(cat tkx.list)"
 grep -q 'extractable' tkx.list && bad "tkx is extractable: $(cat tkx.list)"
 kx_hsm_tool iss --write-object k128.bin --type secrkey --key-type AES:16 \
     --label open128 --id 31 --extractable >/dev/null 2>&1

@@ -3,7 +3,7 @@
 # which also emulates CKM_XOR_BASE_AND_DATA (KX_FAULT_XOR) for the
 # in-token combine.
 # A missing softhsm2/opensc skips (77) unless KX_REQUIRE_PEERS=1.
-KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh \
+KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh tests/hsm/bound.sh \
 	tests/hsm/demo-tokens.sh
 TESTS += $(KX_HSM_TESTS)
 EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh

@@ -10,6 +10,11 @@
 #   kx_hsm_count LABEL    number of objects the user sees in the token
 #   kx_hsm_run NAME RC CMD...  run CMD, stdout to NAME.out, stderr to
 #                         NAME.err; bad() unless it exits RC
+#   kx_hsm_pair NAME      a fresh folder $T (kx-NAME.*, removed on exit
+#                         unless KX_KEEP is set), cd there, tokens mfr and
+#                         iss; M (the module), P (kmsxchg's module and PIN
+#                         options), fails=0 and bad MESSAGE
+#   kx_hexbin HEX         the bytes of HEX on stdout
 #
 # Needs softhsm2 and opensc: kx_need (peers.sh) fails under
 # KX_REQUIRE_PEERS=1 and skips otherwise.
@@ -63,6 +68,24 @@ kx_hsm_show() {
 kx_hsm_count() {
 	kx_hsm_tool "$1" --list-objects 2>/dev/null |
 	    grep -c '^[A-Z][A-Za-z ]* Object'
+}
+
+kx_hsm_pair() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/kx-$1.XXXXXX")
+	trap '[ -n "${KX_KEEP:-}" ] || rm -rf "$T"' EXIT
+	cd "$T"
+	kx_hsm_setup "$T/hsm"
+	kx_hsm_token mfr
+	kx_hsm_token iss
+	M=$KX_P11_MODULE
+	P="--module $M --pin-source file:$T/hsm/pin"
+	fails=0
+	bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+}
+
+kx_hexbin() {
+	printf '%s' "$1" | /usr/bin/python3 -c \
+	    'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))'
 }
 
 kx_hsm_run() {

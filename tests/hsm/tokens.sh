@@ -14,23 +14,12 @@ set -eu
 kx_need "$KX" /usr/bin/python3 openssl
 kx_need_py cryptography
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/kx-tokens.XXXXXX")
-trap '[ -n "${KX_KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T"
-kx_hsm_setup "$T/hsm"
-kx_hsm_token mfr
-kx_hsm_token iss
-M=$KX_P11_MODULE
-P="--module $M --pin-source file:$T/hsm/pin"
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+kx_hsm_pair tokens
 
 MASTER=603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4
 TK=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
-hexbin() { printf '%s' "$1" | /usr/bin/python3 -c \
-    'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))'; }
-hexbin "$MASTER" > master.bin
-hexbin "$TK" > tk.bin
+kx_hexbin "$MASTER" > master.bin
+kx_hexbin "$TK" > tk.bin
 # the KCV (zero block) of MASTER, by OpenSSL
 KCV=$(head -c 16 /dev/zero | openssl enc -aes-256-ecb -nopad -K "$MASTER" |
     od -An -tx1 | tr -d ' \n' | cut -c1-6 | tr a-f A-F)
@@ -62,12 +51,14 @@ $KX show $P 'pkcs11:library-manufacturer=SoftHSM;library-description=Implementat
 cmp -s show1.out show2.out || bad "show by library attributes differs"
 grep -q '^token mfr: 1 key ' show1.out || bad "show one: $(cat show1.out)"
 
-# 2. export master from mfr, wrapped in the token under tk
-$KX export $P --from 'pkcs11:token=mfr;object=master' \
+# 2. export master from mfr, wrapped in the token under tk: aes-kwp, NOT
+# bound, only when asked by name (tk has no CKA_DERIVE for the bound form;
+# tests/hsm/bound.sh has the bound form)
+$KX export $P --from 'pkcs11:token=mfr;object=master' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 --sender mfr \
     --recipient iss -o master.xml > export.out 2> export.err ||
     bad "export exit $?: $(cat export.err)"
-grep -q "exported master from token mfr: KCV $KCV (zero-block, computed in the token), wrapped in the token with C_WrapKey under TK1 as aes-kwp: NOT bound" export.out ||
+grep -q "exported master from token mfr: KCV $KCV (zero-block, computed in the token), wrapped in the token with C_WrapKey under TK1 as aes-kwp: NOT bound to its profile (--wrap aes-kwp)" export.out ||
     bad "export status: $(cat export.out)"
 grep -q '<Algorithm>aes-kwp</Algorithm>' master.xml || bad "export: no aes-kwp value"
 # an independent RFC 5649 unwrap gives the master key back
@@ -156,7 +147,7 @@ expect ambiguous 1 'key: 2 keys match in token mfr object dup \(the URI is ambig
     $KX export $P --from 'pkcs11:token=mfr;object=dup' \
     --kek 'pkcs11:token=mfr;object=tk' -o x.xml
 expect not-extractable 1 'key locked is not extractable in token mfr \(CKA_EXTRACTABLE false\)' \
-    $KX export $P --from 'pkcs11:token=mfr;object=locked' \
+    $KX export $P --from 'pkcs11:token=mfr;object=locked' --wrap aes-kwp \
     --kek 'pkcs11:token=mfr;object=tk' -o x.xml
 kx_hsm_tool mfr --keygen --key-type GENERIC:32 --label gen --id 0e \
     --extractable >/dev/null 2>&1
@@ -204,7 +195,7 @@ $KX export --template "$SRC/profiles/templates/gp-scp03-isd-enc.xml" \
     --key ISD-SCP03-ENC=file:k16.key --kek file:t.key --kek-alg aes \
     --kek-id TK1 --now 2026-02-01 -o bound.xml > bexport.out 2>&1 ||
     bad "bound export: $(cat bexport.out)"
-expect bound-with-token-kek 1 'a token unwraps aes-kw and aes-kwp values only .*give the transport key as file:' \
+expect bound-with-token-kek 1 'a token unwraps aes-kwp-cmac-bound, aes-kw and aes-kwp values only .*give the transport key as file:' \
     $KX import $P --to 'pkcs11:token=iss' \
     --kek 'pkcs11:token=iss;object=tk' bound.xml
 $KX import $P --to 'pkcs11:token=iss;id=%0F' --kek file:t.key --now 2026-02-01 \
@@ -258,7 +249,7 @@ grep -q 'combined key stored in token iss as a transport key .* KCV [0-9A-F]* (g
     bad "combine --to: $(cat combine.out)"
 [ "$(kx_hsm_count iss)" = $((ni + 1)) ] || bad "combine --to: not one new object"
 kx_hsm_show iss tk-ceremony > tkc.list
-grep -q 'Usage: *wrap, unwrap$' tkc.list || bad "ceremony key usage: $(cat tkc.list)"
+grep -q 'Usage: *wrap, unwrap, derive$' tkc.list || bad "ceremony key usage: $(cat tkc.list)"
 grep -q 'Access: *sensitive' tkc.list || bad "ceremony key access: $(cat tkc.list)"
 grep -q 'extractable' tkc.list && bad "ceremony key is extractable"
 ni=$(kx_hsm_count iss)
@@ -304,7 +295,7 @@ grep -q 'warning: key dated: token iss: CKA_START_DATE of dated cannot be read (
     bad "dated key: $(cat dshow.out)"
 nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
 expect dates-unknown 1 'key dated: its validity in token iss cannot be read: not exported' \
-    $KX export $P --from 'pkcs11:token=iss;object=dated' \
+    $KX export $P --from 'pkcs11:token=iss;object=dated' --wrap aes-kwp \
     --kek 'pkcs11:token=iss;object=tk' --now 2027-06-01 -o late.xml
 [ -e late.xml ] && bad "a key of unknown validity was exported"
 
@@ -404,6 +395,31 @@ expect oaep-wrong-rsa 1 'KX135.*the RSA key rsa in token iss is not transport ke
     --kek 'pkcs11:token=iss;object=rsa;type=private' \
     "$(sed "s/<Kcv>$FP</<Kcv>$(printf '%064d' 0)</" oaep.xml > oaep-fp.xml &&
     echo oaep-fp.xml)"
+
+# 12. SoftHSM keeps CKA_VALUE_LEN 0 for a key it unwrapped (issue 10 F3):
+# show gives the length of such an extractable AES key, measured in the
+# token (the size C_WrapKey reports under a one-time token key, no value
+# made), never aes/0; and an RSA-OAEP export of that key works
+$KX export $P --from 'pkcs11:token=mfr;object=open128' --wrap aes-kwp \
+    --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 -o o128.xml \
+    > o128.out 2>&1 || bad "F3 export: $(cat o128.out)"
+$KX import $P --to 'pkcs11:token=iss;object=open128u;id=%33' \
+    --kek 'pkcs11:token=iss;object=tk' o128.xml > o128i.out 2>&1 ||
+    bad "F3 import: $(cat o128i.out)"
+kx_hsm_tool iss --write-object rsapub.pem --type pubkey --label rsa2 \
+    --id 34 --usage-wrap >/dev/null 2>&1 || bad "pkcs11-tool: rsa2"
+ni=$(kx_hsm_count iss)
+$KX show $P 'pkcs11:token=iss;object=open128u' > o128s.out 2>&1 ||
+    bad "F3 show: $(cat o128s.out)"
+grep -q '^  key open128u aes/128 ' o128s.out || bad "F3 show: $(cat o128s.out)"
+grep -q 'aes/0' o128s.out && bad "F3 show: aes/0"
+$KX export $P --from 'pkcs11:token=iss;object=open128u' \
+    --kek 'pkcs11:token=iss;object=rsa2;type=public' --kek-id RK \
+    -o o128r.xml > o128r.out 2>&1 || bad "F3 OAEP export: $(cat o128r.out)"
+grep -q '<Algorithm>rsa-oaep-sha256</Algorithm>' o128r.xml ||
+    bad "F3 OAEP export: no rsa-oaep-sha256 value"
+grep -q '<LengthBits>128</LengthBits>' o128r.xml || bad "F3 OAEP export: length"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "F3: an object was left in iss"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "tokens: all checks passed"

@@ -11,7 +11,13 @@
 #     whose public half is that same SPKI,
 #   - the spki-sha256 fingerprint is `openssl dgst -sha256` of the SPKI,
 # and that the export reproduces samples/exchange/asym-keys.xml byte for
-# byte.  Exit 77 (skip) when openssl or xxd is missing, unless
+# byte.  The same checks hold for the GP KeyProfiles holding those keys
+# (and test-ec-p521.pem) as named parts, the secret ones GP cryptograms
+# under the GP test KEK (samples/gp/*-private-enc.xml: ECC_D; CRT parts;
+# the RSA private exponent alone), imported with that KEK; the RSA keys'
+# imported PKCS#8 is also openssl's own (`openssl pkcs8 -topk8`) of the
+# PEM key, byte for byte, from the CRT parts and from the private
+# exponent (its primes recovered) alike.  Exit 77 (skip) when openssl or xxd is missing, unless
 # KX_REQUIRE_PEERS=1 (then exit 1).
 set -u
 . "${KX_SRCDIR:?}/tests/interop/peers.sh"
@@ -100,4 +106,26 @@ grep -q '<Algorithm>tr31-b-bound</Algorithm>' tdea.xml ||
     --insecure-clear-output t --now 2026-02-01 tdea.xml >out 2>err ||
     { cat out err; exit 1; }
 check tdea.xml t ISSUER-CA-2026-PRIV test-rsa-2048.pem
+
+# 3. GP private keys as named parts, secret parts under the GP test KEK
+printf '0123456789ABCDEFFEDCBA9876543210\n' >gpkek
+printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="gp-legacy">\n  <severity rule="KX121" level="warning"/>\n</policy>\n' >gppol.xml
+"$openssl" pkcs8 -topk8 -nocrypt -in test-rsa-2048.pem -outform DER \
+    -out rsa.p8 || bad "openssl cannot write test-rsa-2048.pem as PKCS#8"
+for s in ec-p256:21:test-ec-p256.pem ec-p521:23:test-ec-p521.pem \
+    rsa2048:22:test-rsa-2048.pem rsa2048-exp:24:test-rsa-2048.pem; do
+	f=${s%%:*} id=${s#*:} pem=${id#*:} id=${id%%:*}
+	"$KX" convert --to xml -o "$f.xml" \
+	    "$SRC/samples/gp/$f-private-enc.xml" 2>err ||
+	    { cat err; bad "$f: convert"; continue; }
+	"$KX" import --policy gppol.xml --kek file:gpkek --kek-kcv 08D7B4 \
+	    --insecure-clear-production --insecure-clear-output "g-$f" \
+	    --now 2026-06-01 "$SRC/samples/gp/$f-private-enc.xml" \
+	    >out 2>err || { cat out err; bad "$f: import"; continue; }
+	check "$f.xml" "g-$f" "$id" "$pem"
+	case $f in
+	rsa*)	cmp -s got.p8 rsa.p8 ||
+		    bad "$f: the imported PKCS#8 is not openssl's of $pem" ;;
+	esac
+done
 exit $fail

@@ -10,6 +10,8 @@
 
 #include "kxtest.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -501,6 +503,175 @@ spki_reuse_same(void **state)
 		OPENSSL_free(der[k]);
 }
 
+/* A number as an unsigned big-endian secret of len bytes. */
+static kx_secret *
+bn_secret(const BIGNUM *bn, int len)
+{
+	unsigned char buf[512];
+	kx_secret *s = NULL;
+
+	assert_true(len > 0 && len <= (int)sizeof(buf));
+	assert_int_equal(BN_bn2binpad(bn, buf, len), len);
+	assert_int_equal(kx_secret_from(buf, (size_t)len, &s), KX_OK);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return s;
+}
+
+/* The named number of the RSA key in PKCS#8 DER v. */
+static BIGNUM *
+p8_bn(const kx_secret *v, const char *name)
+{
+	const unsigned char *q = kx_secret_data(v);
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &q,
+	    (long)kx_secret_len(v));
+	EVP_PKEY *pk;
+	BIGNUM *bn = NULL;
+
+	assert_non_null(p8);
+	assert_non_null(pk = EVP_PKCS82PKEY(p8));
+	assert_int_equal(EVP_PKEY_get_bn_param(pk, name, &bn), 1);
+	EVP_PKEY_free(pk);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return bn;
+}
+
+/*
+ * An rsa key from the modulus (the profile's SPKI) and its private
+ * exponent alone (GP's MODULUS + private EXPONENT): the primes come back
+ * (SP 800-56B Rev. 2 Appendix C.2), p > q, the CRT parts are PKCS #1's
+ * and d is the one given, for OpenSSL's d = e^-1 mod lcm(p-1, q-1) and
+ * for d + lcm(p-1, q-1) (as e^-1 mod (p-1)(q-1) may be) alike; a d that is not the key's
+ * (d + 2, 1, n - 1, 0) is KX_EKCV with nothing made.
+ */
+static void
+rsa_private_exponent(void **state)
+{
+	static const unsigned bits[] = { 2048, 3072 };
+	static const char *const crt[] = { OSSL_PKEY_PARAM_RSA_EXPONENT1,
+	    OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
+	kxi_arena a = { 0 };
+	size_t i, j, m;
+
+	(void)state;
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+		    (size_t)bits[i]);
+		BIGNUM *n = NULL, *e = NULL, *d = NULL, *p = NULL, *q = NULL;
+		BIGNUM *phi = BN_new(), *t = BN_new(), *cand[6], *got, *want;
+		BN_CTX *bc = BN_CTX_new();
+		kxi_bytes spki;
+		kx_secret *sec, *out;
+		kx_diag *dg = kx_diag_new();
+		int len = (int)bits[i] / 8, pfirst;
+
+		assert_non_null(pk);
+		assert_non_null(bc);
+		assert_int_equal(EVP_PKEY_get_bn_param(pk,
+		    OSSL_PKEY_PARAM_RSA_N, &n), 1);
+		assert_int_equal(EVP_PKEY_get_bn_param(pk,
+		    OSSL_PKEY_PARAM_RSA_E, &e), 1);
+		assert_int_equal(EVP_PKEY_get_bn_param(pk,
+		    OSSL_PKEY_PARAM_RSA_D, &d), 1);
+		assert_int_equal(EVP_PKEY_get_bn_param(pk,
+		    OSSL_PKEY_PARAM_RSA_FACTOR1, &p), 1);
+		assert_int_equal(EVP_PKEY_get_bn_param(pk,
+		    OSSL_PKEY_PARAM_RSA_FACTOR2, &q), 1);
+		/* OpenSSL's own order (its PKCS#8 is ours when p > q) */
+		if (!(pfirst = BN_cmp(p, q) > 0))
+			BN_swap(p, q);
+		spki_of(pk, &spki, &a);
+		/* the two private exponents in use, then four that are not */
+		for (m = 0; m < 6; m++)
+			assert_non_null(cand[m] = BN_new());
+		assert_non_null(BN_copy(cand[0], d));
+		assert_int_equal(BN_sub(phi, p, BN_value_one()), 1);
+		assert_int_equal(BN_sub(t, q, BN_value_one()), 1);
+		assert_int_equal(BN_mul(phi, phi, t, bc), 1);
+		/* lambda = phi / gcd(p - 1, q - 1); d + lambda < n is one too */
+		assert_int_equal(BN_sub(cand[2], p, BN_value_one()), 1);
+		assert_int_equal(BN_gcd(cand[3], cand[2], t, bc), 1);
+		assert_int_equal(BN_div(cand[1], NULL, phi, cand[3], bc), 1);
+		assert_int_equal(BN_add(cand[1], cand[1], d), 1);
+		assert_true(BN_cmp(cand[1], n) < 0);
+		assert_non_null(BN_copy(cand[2], d));
+		assert_int_equal(BN_add_word(cand[2], 2), 1);
+		assert_int_equal(BN_one(cand[3]), 1);
+		assert_int_equal(BN_sub(cand[4], n, BN_value_one()), 1);
+		BN_zero(cand[5]);
+		for (m = 0; m < 6; m++) {
+			sec = bn_secret(cand[m], len);
+			out = NULL;
+			kx_diag_clear(dg);
+			if (m >= 2) {
+				assert_int_equal(kxi_asym_from_parts(KX_ALG_RSA,
+				    spki.p, spki.n,
+				    (const kx_secret *const *)&sec, 1, &out,
+				    dg), KX_EKCV);
+				assert_null(out);
+				assert_true(kx_diag_count(dg) > 0);
+				kx_secret_free(sec);
+				continue;
+			}
+			assert_int_equal(kxi_asym_from_parts(KX_ALG_RSA,
+			    spki.p, spki.n, (const kx_secret *const *)&sec, 1,
+			    &out, dg), KX_OK);
+			got = p8_bn(out, OSSL_PKEY_PARAM_RSA_FACTOR1);
+			assert_int_equal(BN_cmp(got, p), 0);
+			BN_free(got);
+			got = p8_bn(out, OSSL_PKEY_PARAM_RSA_FACTOR2);
+			assert_int_equal(BN_cmp(got, q), 0);
+			BN_free(got);
+			got = p8_bn(out, OSSL_PKEY_PARAM_RSA_D);
+			assert_int_equal(BN_cmp(got, cand[m]), 0);
+			BN_free(got);
+			/* dP, dQ, qInv as PKCS #1 defines them */
+			for (j = 0; j < 3; j++) {
+				assert_non_null(want = BN_new());
+				if (j < 2) {
+					assert_int_equal(BN_sub(t, j == 0 ? p :
+					    q, BN_value_one()), 1);
+					assert_int_equal(BN_mod(want, cand[m],
+					    t, bc), 1);
+				} else
+					assert_non_null(BN_mod_inverse(want, q,
+					    p, bc));
+				got = p8_bn(out, crt[j]);
+				assert_int_equal(BN_cmp(got, want), 0);
+				BN_free(got);
+				BN_free(want);
+			}
+			/* OpenSSL's own PKCS#8 of the key, when its d is given */
+			if (m == 0) {
+				kx_secret *ref = pkcs8_of(pk);
+
+				if (pfirst) {
+					assert_int_equal(kx_secret_len(ref),
+					    kx_secret_len(out));
+					assert_memory_equal(kx_secret_data(ref),
+					    kx_secret_data(out),
+					    kx_secret_len(ref));
+				}
+				kx_secret_free(ref);
+			}
+			kx_secret_free(out);
+			kx_secret_free(sec);
+		}
+		for (m = 0; m < 6; m++)
+			BN_free(cand[m]);
+		BN_free(n);
+		BN_free(e);
+		BN_clear_free(d);
+		BN_clear_free(p);
+		BN_clear_free(q);
+		BN_clear_free(phi);
+		BN_clear_free(t);
+		BN_CTX_free(bc);
+		kx_diag_free(dg);
+		EVP_PKEY_free(pk);
+	}
+	kxi_arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -509,6 +680,7 @@ main(void)
 		cmocka_unit_test(large_rsa),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(rsa_aes_kwp_import),
+		cmocka_unit_test(rsa_private_exponent),
 		cmocka_unit_test(spki_reuse_same),
 	};
 

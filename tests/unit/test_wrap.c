@@ -698,6 +698,161 @@ t_strength(void **state)
 	    2048), 112);
 }
 
+/*
+ * NIST SP 800-38B Appendix D (D.1 AES-128, D.2 AES-192, D.3 AES-256;
+ * also RFC 4493 section 4): the AES-CMAC of aes-kwp-cmac-bound, the
+ * message given in parts as the tag gives it.
+ */
+static void
+t_cmac_sp800_38b(void **state)
+{
+	static const char *const m = "6BC1BEE22E409F96E93D7E117393172A"
+	    "AE2D8A571E03AC9C9EB76FAC45AF8E5130C81C46A35CE411"
+	    "E5FBC1191A0A52EFF69F2445DF4F9B17AD2B417BE66C3710";
+	static const struct {
+		const char *key;
+		size_t mlen;
+		const char *tag;
+	} v[] = {
+		{ "2B7E151628AED2A6ABF7158809CF4F3C", 0,
+		    "BB1D6929E95937287FA37D129B756746" },
+		{ "2B7E151628AED2A6ABF7158809CF4F3C", 16,
+		    "070A16B46B4D4144F79BDD9DD04A287C" },
+		{ "2B7E151628AED2A6ABF7158809CF4F3C", 40,
+		    "DFA66747DE9AE63030CA32611497C827" },
+		{ "2B7E151628AED2A6ABF7158809CF4F3C", 64,
+		    "51F0BEBF7E3B9D92FC49741779363CFE" },
+		{ "8E73B0F7DA0E6452C810F32B809079E562F8EAD2522C6B7B", 0,
+		    "D17DDF46ADAACDE531CAC483DE7A9367" },
+		{ "8E73B0F7DA0E6452C810F32B809079E562F8EAD2522C6B7B", 16,
+		    "9E99A7BF31E710900662F65E617C5184" },
+		{ "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A3"
+		    "0914DFF4", 0, "028962F61B7BF89EFC6B551F4667D983" },
+		{ "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A3"
+		    "0914DFF4", 16, "28A7023F452E8F82BD4BF28D8C37C35C" },
+		{ "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A3"
+		    "0914DFF4", 64, "E1992190549F6ED5696A2C056C315410" },
+	};
+	uint8_t tag[16], msg[64], key[32];
+	const uint8_t *part[3], *kp;
+	size_t len[3], i, n, kn;
+
+	(void)state;
+	memcpy(msg, kxt_hex(m, &n), sizeof(msg));
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		kp = kxt_hex(v[i].key, &kn);
+		assert_true(kn <= sizeof(key));
+		memcpy(key, kp, kn);
+		/* in three parts: 5 bytes, the rest but 3, 3 */
+		part[0] = msg;
+		len[0] = v[i].mlen < 5 ? v[i].mlen : 5;
+		part[1] = msg + len[0];
+		len[1] = v[i].mlen - len[0] < 3 ? 0 : v[i].mlen - len[0] - 3;
+		part[2] = part[1] + len[1];
+		len[2] = v[i].mlen - len[0] - len[1];
+		assert_int_equal(kxi_aes_cmac(key, kn, part, len, 3, tag, NULL),
+		    KX_OK);
+		assert_memory_equal(tag, kxt_hex(v[i].tag, &n), 16);
+	}
+}
+
+/*
+ * aes-kwp-cmac-bound (kmsxchg(5)): the derivation data blocks as
+ * documented, and whole values computed independently with
+ * python3-cryptography (AES-ECB derivation, aes_key_wrap_with_padding,
+ * CMAC) for AES-128/192/256 KEKs, key 2B7E...4F3C, AD "kmsxchg test AD".
+ */
+static void
+t_kwpcmac(void **state)
+{
+	static const struct {
+		const char *kek, *dd0, *dd1, *value;
+	} v[] = {
+		{ "000102030405060708090A0B0C0D0E0F",
+		    "0101000000000200806B6D7378636867",
+		    "0101000100000200806B6D7378636867",
+		    "9E8E541F80687A6C70CF8AE72CDAAB6829D9BD43175ACBD2"
+		    "A06DDAC211CCA7A9BE014D72AD658EF8" },
+		{ "000102030405060708090A0B0C0D0E0F1011121314151617",
+		    "0101000000000300C06B6D7378636867"
+		    "0102000000000300C06B6D7378636867",
+		    "0101000100000300C06B6D7378636867"
+		    "0102000100000300C06B6D7378636867",
+		    "798638E169F37E5828FE26736BDA98589DB5302F267F3F0C"
+		    "02C603B77D97EF2AF094E52D33F84252" },
+		{ "000102030405060708090A0B0C0D0E0F101112131415161718191A1B"
+		    "1C1D1E1F",
+		    "0101000000000401006B6D7378636867"
+		    "0102000000000401006B6D7378636867",
+		    "0101000100000401006B6D7378636867"
+		    "0102000100000401006B6D7378636867",
+		    "B762E2EA4FC89782CF308922BDAC1F746607472945551B46"
+		    "4364810DD33E23923845D7C4A48AC5E1" },
+	};
+	static const uint8_t ad[] = "kmsxchg test AD";
+	uint8_t dd[KXI_KWPC_DD_MAX], bad[64];
+	kx_secret *k, *key = sec("2B7E151628AED2A6ABF7158809CF4F3C"), *u;
+	kx_buf out = { 0 };
+	size_t i, n, j;
+	const uint8_t *want;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		k = sec(v[i].kek);
+		n = kxi_kwpcmac_derivation(kx_secret_len(k), 0, dd);
+		want = kxt_hex(v[i].dd0, &j);
+		assert_int_equal(n, j);
+		assert_memory_equal(dd, want, n);
+		n = kxi_kwpcmac_derivation(kx_secret_len(k), 1, dd);
+		want = kxt_hex(v[i].dd1, &j);
+		assert_int_equal(n, j);
+		assert_memory_equal(dd, want, n);
+		out.len = 0;
+		assert_int_equal(kx_wrap(KX_WRAP_AES_KWP_CMAC_BOUND, k, key, ad,
+		    sizeof(ad) - 1, &out, NULL), KX_OK);
+		want = kxt_hex(v[i].value, &n);
+		assert_int_equal(out.len, n);
+		assert_memory_equal(out.data, want, n);
+		u = NULL;
+		assert_int_equal(kx_unwrap(KX_WRAP_AES_KWP_CMAC_BOUND, k,
+		    out.data, out.len, ad, sizeof(ad) - 1, &u, NULL), KX_OK);
+		assert_int_equal(kx_secret_len(u), 16);
+		assert_memory_equal(kx_secret_data(u), kx_secret_data(key), 16);
+		kx_secret_free(u);
+		/* any changed byte of the value or the AD: refused */
+		for (j = 0; j < out.len; j++) {
+			memcpy(bad, out.data, out.len);
+			bad[j] ^= 0x01;
+			u = (kx_secret *)1;
+			assert_int_equal(kx_unwrap(KX_WRAP_AES_KWP_CMAC_BOUND,
+			    k, bad, out.len, ad, sizeof(ad) - 1, &u, NULL),
+			    KX_ECRYPTO);
+			assert_null(u);
+		}
+		u = (kx_secret *)1;
+		assert_int_equal(kx_unwrap(KX_WRAP_AES_KWP_CMAC_BOUND, k,
+		    out.data, out.len, ad, sizeof(ad) - 2, &u, NULL),
+		    KX_ECRYPTO);
+		assert_null(u);
+		assert_int_equal(kx_unwrap(KX_WRAP_AES_KWP_CMAC_BOUND, k,
+		    out.data, out.len, NULL, 0, &u, NULL), KX_EUSAGE);
+		kx_secret_free(k);
+	}
+	/* a KEK of 20 bytes (no AES key) and a missing AD: refused */
+	k = sec("000102030405060708090A0B0C0D0E0F10111213");
+	assert_int_not_equal(kx_wrap(KX_WRAP_AES_KWP_CMAC_BOUND, k, key, ad,
+	    sizeof(ad) - 1, &out, NULL), KX_OK);
+	assert_int_equal(kxi_kwpcmac_derivation(20, 0, dd), 0);
+	assert_int_equal(kxi_kwpcmac_derivation(16, 2, dd), 0);
+	kx_secret_free(k);
+	k = sec("000102030405060708090A0B0C0D0E0F");
+	assert_int_equal(kx_wrap(KX_WRAP_AES_KWP_CMAC_BOUND, k, key, NULL, 0,
+	    &out, NULL), KX_EUSAGE);
+	kx_secret_free(k);
+	kx_secret_free(key);
+	kx_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -716,6 +871,8 @@ main(void)
 		cmocka_unit_test(t_rsa_oaep),
 		cmocka_unit_test(t_no_key_in_diag),
 		cmocka_unit_test(t_strength),
+		cmocka_unit_test(t_cmac_sp800_38b),
+		cmocka_unit_test(t_kwpcmac),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
