@@ -75,7 +75,7 @@ kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg)
 enum kx_format
 kx_doc_format(const kx_doc *doc)
 {
-	return doc == NULL ? KX_FMT_AUTO : doc->source_format;
+	return doc == NULL ? KX_FMT_NONE : doc->source_format;
 }
 
 int
@@ -100,7 +100,7 @@ kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
 
 		if (k->value.form == KX_VALUE_WRAPPED &&
 		    k->value.alg == KX_WRAP_TDEA_ECB)
-			return kxi_diag_add(d, "KX123", KX_SEV_ERROR,
+			return kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
 			    k->prof.id, "the value is ECB-encrypted (GP "
 			    "TransportKey/@Algorithm ECB): GP encrypts key "
@@ -164,7 +164,7 @@ kek_alg(const kx_secret *kek, enum kx_alg fam, const char *what,
 			    "(16 bytes) or 3-key (24 bytes) TDEA key, not %zu "
 			    "bytes", what, n);
 		*alg = n == 16 ? KX_ALG_TDEA2 : KX_ALG_TDEA3;
-		return KX_OK;
+		return kx_tdea_key_check(kek, what, d);
 	}
 	if (kx_alg_for_len(KX_ALG_AES, n, alg) != KX_OK)
 		return KX_FAIL(d, KX_EINPUT, "the %s must be an AES key of 16, "
@@ -422,7 +422,7 @@ is_asym(enum kx_alg alg)
  * PEM key too) is the key k describes: a key pair of the profile's
  * family, length and curve whose public key is the profile's SPKI and
  * whose fingerprint is the key's spki-sha256 KCV, where the document has
- * them (KX101, KX131 otherwise).  The canonical PKCS#8 DER into *pkcs8,
+ * them (KX139, KX131 otherwise).  The canonical PKCS#8 DER into *pkcs8,
  * its SPKI DER into spki and the fingerprint into fp.
  */
 static int
@@ -443,7 +443,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	if (why == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	if (p->cls != KX_CLASS_PRIVATE) {
-		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_ALG], p->id, "a %s %s key has no "
 		    "secret value (its public key travels in the profile)",
 		    kx_name(KX_ENUM_CLASS, p->cls), kx_name(KX_ENUM_ALG, p->alg));
@@ -452,7 +452,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	if ((r = kxi_asym_private(value, fill, pkcs8, spki, why)) !=
 	    KX_OK || (r = kxi_spki_info(spki->data, spki->len, &a, why)) !=
 	    KX_OK) {
-		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, r ==
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, r ==
 		    KX_EUNSUPPORTED ? KX_EUNSUPPORTED : KX_EINPUT, doc->source,
 		    &k->loc[KXF_ALG], p->id, "%s is not a supported %s private "
 		    "key: %s", what, kx_name(KX_ENUM_ALG, p->alg),
@@ -463,7 +463,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	if (a.alg != p->alg || a.bits != p->length_bits ||
 	    (p->ec_curve != NULL && strcmp(a.curve, p->ec_curve) != 0) ||
 	    (p->rsa_e != 0 && a.rsa_e != p->rsa_e)) {
-		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_EINPUT,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EINPUT,
 		    doc->source, &k->loc[KXF_ALG], p->id, "%s is %s-%u%s%s, "
 		    "it does not fit the profile (%s/%u%s%s)", what,
 		    kx_name(KX_ENUM_ALG, a.alg), a.bits, a.curve[0] ? " " : "",
@@ -755,20 +755,16 @@ kxi_export_header(kx_doc *doc, const kx_xchg_opts *o, kx_diag *d)
 }
 
 /*
- * Why key k cannot leave as an unbound value in form w (NULL: it can): a
- * private key leaves as PKCS#8, bound or in rsa-aes-kwp; an unbound
- * value's only check is its KCV, which an hmac key has no method for.
+ * Whether key k cannot leave in the unbound form w: a private key leaves
+ * as PKCS#8, bound or in rsa-aes-kwp, never in a GP cryptogram.
+ * (An hmac key, which has no KCV to check an unbound value by, is the
+ * rules' matter: KX129, which a policy may change.)
  */
-static const char *
+static int
 unbound_unfit(const kx_key *k, enum kx_wrap_alg w)
 {
-	if (w == KX_WRAP_NONE || w == KX_WRAP_AES_KWP_CMAC_BOUND)
-		return NULL;
-	if (is_asym(k->prof.alg))
-		return w == KX_WRAP_RSA_AES_KWP ? NULL : "leaves as PKCS#8 "
-		    "under a bound wrap or in rsa-aes-kwp";
-	return has_kcv(k->prof.alg) ? NULL : "has no KCV to check an unbound "
-	    "value by: it leaves bound only";
+	return w != KX_WRAP_NONE && !kxi_wrap_is_bound(w) &&
+	    is_asym(k->prof.alg) && w != KX_WRAP_RSA_AES_KWP;
 }
 
 int
@@ -781,7 +777,6 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 	size_t i, n;
 	enum kx_alg alg, kek_a;
 	unsigned kek_bits;
-	const char *why;
 	int r = KX_EINTERNAL;
 
 	if (doc == NULL || kek == NULL || o == NULL || o->kek_id == NULL)
@@ -819,11 +814,12 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 		size_t vlen = kx_secret_len(values[i]);
 
-		if ((why = unbound_unfit(k, o->wrap)) != NULL) {
-			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+		if (unbound_unfit(k, o->wrap)) {
+			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
-			    k->prof.id, "an %s key %s, not as a %s value",
-			    kx_name(KX_ENUM_ALG, k->prof.alg), why,
+			    k->prof.id, "an %s key leaves as PKCS#8 under a "
+			    "bound wrap or in rsa-aes-kwp, not as a %s value",
+			    kx_name(KX_ENUM_ALG, k->prof.alg),
 			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 			goto out;
 		}
@@ -834,7 +830,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 			continue;
 		}
 		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC) {
-			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "export of %s keys is not supported "
 			    "(des, tdea, aes, hmac, rsa and ec keys are)",
@@ -845,7 +841,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    (kx_alg_for_len(k->prof.alg == KX_ALG_AES ? KX_ALG_AES :
 		    KX_ALG_TDEA2, vlen, &alg) != KX_OK ||
 		    alg != k->prof.alg))) {
-			r = kxi_diag_add(d, "KX101", KX_SEV_ERROR,
+			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
 			    k->prof.id, "the value (%zu bytes) does not "
 			    "fit the profile (%s/%u)", vlen,
@@ -974,8 +970,13 @@ check_kek(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
 		if ((r = kek_alg(kek, t->alg, "transport key", &alg, d)) !=
 		    KX_OK)
 			return r;
+		/*
+		 * A format that records the mode only (GP: its reader
+		 * assumes tdea2): the TDEA KEK given decides 2- or 3-key.
+		 */
 		if ((unsigned)kx_secret_len(kek) * 8 != t->length_bits &&
-		    t->length_bits != 0)
+		    t->length_bits != 0 && ((kxi_doc_caps(doc) &
+		    KX_CAP_TK_ALG) != 0 || !is_tdea(t->alg)))
 			return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 			    doc->source, &t->loc, NULL, "the KEK given has %zu "
 			    "bits, transport key %s %u", kx_secret_len(kek) *
@@ -1248,7 +1249,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	bs = k->value.alg == KX_WRAP_AES_CBC ? 16 : 8;
 	if (k->value.alg != KX_WRAP_TDEA_ECB && k->value.alg !=
 	    KX_WRAP_TDEA_CBC && k->value.alg != KX_WRAP_AES_CBC) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, at, p->id, "private key "
 		    "parts under %s cannot be imported (GP cryptograms only)",
 		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
@@ -1295,7 +1296,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	}
 	if ((r = kxi_asym_from_parts(p->alg, p->spki.p, p->spki.n,
 	    (const kx_secret *const *)sec, n, out, why)) != KX_OK)
-		r = kxi_diag_add(d, r == KX_EKCV ? "KX131" : "KX101",
+		r = kxi_diag_add(d, r == KX_EKCV ? "KX131" : "KX139",
 		    KX_SEV_ERROR, r == KX_EKCV ? KX_EKCV : r, doc->source,
 		    at, p->id, "the unwrapped private key "
 		    "parts: %s", kx_diag_count(why) > 0 ?
@@ -1331,7 +1332,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	}
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
-		r = kxi_diag_add(d, "KX123", KX_SEV_ERROR, KX_EUNSUPPORTED,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
 		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "a %s %s "
 		    "value cannot be imported",
 		    kx_name(KX_ENUM_VALUE_FORM, k->value.form),
@@ -1363,7 +1364,7 @@ asym:
 		goto out;
 	}
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
-		r = kxi_diag_add(d, "KX101", KX_SEV_ERROR, KX_ESYNTAX,
+		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_ESYNTAX,
 		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
 		    "%zu bytes for a %u-bit key", kx_secret_len(*out),
 		    k->prof.length_bits);

@@ -428,6 +428,13 @@ void kx_des_parity_adjust(enum kx_alg alg, enum kx_split_method method,
     kx_secret *value);
 int kx_component_parity_check(const kx_component_info *ci,
     const kx_secret *value, const char *name, kx_diag *d) KX_WUR;
+/*
+ * A 16- or 24-byte TDEA key with K1 == K2 (or, 3-key, K2 == K3), parity bits
+ * aside, is single DES: refused (KX121, KX_EPOLICY, naming what), as a
+ * transport key and in split/combine.  KX_OK for other lengths.
+ */
+int kx_tdea_key_check(const kx_secret *key, const char *what,
+    kx_diag *d) KX_WUR;
 /* Appends the file text to out (which then holds key material: wipe it
  * with kx_buf_free). */
 int kx_component_write(const kx_component_info *ci, const kx_secret *value,
@@ -475,13 +482,14 @@ typedef struct kx_key kx_key;
 typedef struct kx_policy kx_policy;
 
 enum kx_format {
+	KX_FMT_NONE = -1,	/* a NULL document's or reader's (-1) */
 	KX_FMT_AUTO = 0,
 	KX_FMT_XML,		/* native exchange XML (KX_NS) */
 	KX_FMT_DER,		/* native ASN.1 DER */
 	KX_FMT_GP,		/* GlobalPlatform Systems Profiles KeyProfile */
 	KX_FMT__N
 };
-/* "xml", "der", "gp"; KX_FMT_AUTO for unknown names. */
+/* A format by its name (kx_format_name); KX_FMT_AUTO for unknown names. */
 enum kx_format kx_format_from_name(const char *name);
 const char *kx_format_name(enum kx_format f);
 /*
@@ -500,6 +508,11 @@ const char *kx_format_name(enum kx_format f);
 					 * rewrap */
 #define KX_CAP_TK_ALG	(1u << 7)	/* a transport key's algorithm (GP
 					 * records the wrapping mode only) */
+#define KX_CAP_CRYPTOGRAM (1u << 8)	/* values as unbound cryptograms
+					 * under the transport key: TDEA-ECB
+					 * under TDEA, AES-CBC (zero ICV)
+					 * under AES (export --to such a
+					 * format without KX_CAP_BOUND) */
 /* The KX_CAP_ bits of a format; 0 for KX_FMT_AUTO and unknown values. */
 unsigned kx_format_caps(enum kx_format f);
 /* Detect a format from content (never from a file name). */
@@ -766,7 +779,10 @@ const uint8_t *kx_key_kcv(const kx_key *k, size_t *len,
  * and KX_WRAP_NONE when the key's value is not wrapped.
  */
 const char *kx_key_wrapped(const kx_key *k, enum kx_wrap_alg *alg);
-/* The format a document was read from (KX_FMT_AUTO if built in memory). */
+/*
+ * The format a document was read from (KX_FMT_AUTO if built in memory;
+ * KX_FMT_NONE, -1, for a NULL document).
+ */
 enum kx_format kx_doc_format(const kx_doc *doc);
 /*
  * A document read from a format without KX_CAP_TK_ALG (a GP KeyProfile:
@@ -776,7 +792,7 @@ enum kx_format kx_doc_format(const kx_doc *doc);
  * says SubType AES, GP 1.1.2) says so before kx_import: the transport
  * keys become aes/bits (the reader's note in d now says so) and each
  * value in CBC mode aes-cbc (GP's key data encryption under an AES key:
- * AES-CBC, zero ICV, GPCS Amendment D).  An ECB value is refused (KX123:
+ * AES-CBC, zero ICV, GPCS Amendment D).  An ECB value is refused (KX139:
  * not a GP form under AES) and nothing changes; KX_EUSAGE for a document
  * whose format names its transport keys' algorithms.
  */
@@ -791,12 +807,13 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
  * under a TDEA one; binding version 2, see kmsxchg(5)); the new value replaces whatever value the key had (a clear
  * one included).  Record the KCV and the transport-key reference
  * (o->kek_id, algorithm from o->kek_alg).  Before anything
- * is wrapped, each value must fit its profile and KCV (KX101, KX131:
- * KX_EUSAGE / KX_EUNSUPPORTED / KX_EKCV) and the rules of the export phase
- * run over every key as it will leave, with o->policy's severities and
- * waivers: a non-exportable, expired, deactivated, suspended, compromised
- * or destroyed key (pre-active keys travel), a recipient not allowed, a
- * form not allowed or a wrapping key weaker than the key is refused
+ * is wrapped, each value must fit its profile and KCV (KX139, KX130,
+ * KX131: KX_EINPUT / KX_EUNSUPPORTED / KX_EKCV; no policy changes those)
+ * and the rules of the export phase run over every key as it will leave,
+ * with o->policy's severities and waivers: a non-exportable, expired,
+ * deactivated, suspended, compromised or destroyed key (pre-active keys
+ * travel), a recipient not allowed, a form not allowed, a wrapping key
+ * weaker than the key or an hmac key left unbound (KX129) is refused
  * (KX_EPOLICY, findings name the rule).  On failure doc is unusable and
  * must be freed; nothing is half-done for the caller to write.  WARNING:
  * values are clear keys; they are read, never kept.

@@ -26,7 +26,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "validate", cmd_validate, validate_opts, "FILE...",
 	    "check documents against the KXnnn rules" },
 	{ "convert", cmd_convert, convert_opts, "IN",
-	    "convert a document between XML, DER and GP KeyProfile" },
+	    "convert a document to another format (kmsxchg(5))" },
 	{ "show", cmd_show, show_opts, "IN",
 	    "summarise a document, one line per key" },
 	{ "rules", cmd_rules, rules_opts, "",

@@ -111,8 +111,8 @@ int cli_now(struct cli *cli, const char *arg, int64_t *now);
 /* Load --policy (NULL = none). Returns an exit code. */
 int cli_policy(struct cli *cli, const char *path, kx_policy **out);
 /*
- * "xml, der or gp": the names of the formats that have every bit of caps
- * (KX_CAP_*), for messages.
+ * The names of the formats that have every bit of caps (KX_CAP_*), in
+ * the table's order, as "a, b or c", for messages.
  */
 void cli_format_list(unsigned caps, char *buf, size_t n);
 /*

@@ -48,9 +48,9 @@ const struct cli_opt export_opts[] = {
 	    "reference time (YYYY-MM-DD[Thh:mm:ssZ]); default the clock" },
 	[O_POLICY] = { "policy", 0, 1, "FILE", "policy document" },
 	[O_TO] = { "to", 0, 1, "FORMAT",
-	    "output format carrying bound values (default xml), or gp: one "
-	    "key as a GP KeyProfile, TDEA-ECB under a TDEA key or AES-CBC "
-	    "under an AES key, NOT bound" },
+	    "output format carrying bound values (default xml), or one "
+	    "carrying cryptograms (a GP KeyProfile: one key, TDEA-ECB under "
+	    "a TDEA key or AES-CBC under an AES key, NOT bound)" },
 	[O_WRAP] = { "wrap", 0, 1, "ALG",
 	    "how values leave: bound (default: aes-siv-bound under a key "
 	    "from a file, aes-kwp-cmac-bound in a token), "
@@ -144,7 +144,8 @@ cmd_export(int argc, char **argv, struct cli *cli)
 {
 	struct cli_list keys = { 0 }, comps = { 0 }, kcomps = { 0 };
 	const char *arg, *profile = NULL, *kek_src = NULL, *from = NULL;
-	const char *pass_src = NULL;
+	const char *pass_src = NULL, *how, *cname = NULL;
+	enum kx_format cfmt = KX_FMT_AUTO;
 	kx_secret *pass = NULL;
 	kx_p11_opts po = { 0 };
 	kx_secret *values[CLI_MAX_REPEAT] = { 0 };
@@ -156,7 +157,7 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	enum kx_kcv_method m;
 	char hex[2 * KX_FINGERPRINT_LEN + 1], tplbuf[4096];
 	size_t i, n;
-	int o, r, gp = 0, rsa = 0, kwpc = 0, kwp = 0, ex = CLI_USAGE;
+	int o, r, rsa = 0, kwpc = 0, kwp = 0, ex = CLI_USAGE;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		switch (o) {
@@ -260,13 +261,15 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "give the key values with --key or "
 		    "--components (one of them)");
 	/*
-	 * --to gp: the GP-native form, a KeyProfile whose Value is TDEA-ECB
-	 * (or AES-CBC, zero ICV, under an AES key: SCP03) under its
-	 * TransportKey, for receivers that read nothing else.  It is not
+	 * --to a format that carries no bound value but cryptograms
+	 * (KX_CAP_CRYPTOGRAM; a GP KeyProfile): its native form, a Value
+	 * TDEA-ECB (or AES-CBC, zero ICV, under an AES key: SCP03) under its
+	 * transport key, for receivers that read nothing else.  It is not
 	 * bound: the library writes it only when asked by name.
 	 */
-	if (x.to != NULL && strcmp(x.to, "gp") == 0) {
-		gp = 1;
+	if (x.to != NULL && (kx_format_caps(cfmt = kx_format_from_name(x.to)) &
+	    (KX_CAP_BOUND | KX_CAP_CRYPTOGRAM)) == KX_CAP_CRYPTOGRAM) {
+		cname = x.to;
 		x.to = NULL;
 		x.xo.wrap = KX_WRAP_TDEA_ECB;
 	}
@@ -275,15 +278,20 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	 * a fresh AES-256 key, then AES-KWP of the key or its PKCS#8), under
 	 * an RSA public key; not bound either.
 	 */
-	if (kwpc && (gp || (kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_AES)))
+	if (kwpc && cname != NULL)
 		return cli_usage(cli, "--wrap aes-kwp-cmac-bound: under an AES "
-		    "transport key, not with --to gp or --kek-alg tdea|rsa");
+		    "transport key, not with --to %s", cname);
+	if (kwpc && kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_AES)
+		return cli_usage(cli, "--wrap aes-kwp-cmac-bound: under an AES "
+		    "transport key, not with --kek-alg tdea|rsa");
 	if (kwpc)
 		x.xo.wrap = KX_WRAP_AES_KWP_CMAC_BOUND;
-	if (rsa && (gp || (kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_RSA)))
+	if (rsa && cname != NULL)
 		return cli_usage(cli, "--wrap rsa-aes-kwp: under an RSA "
-		    "public key (--kek-alg rsa), not with --to gp or --kek-alg "
-		    "aes|tdea");
+		    "public key (--kek-alg rsa), not with --to %s", cname);
+	if (rsa && kek_fam != KX_ALG_NONE && kek_fam != KX_ALG_RSA)
+		return cli_usage(cli, "--wrap rsa-aes-kwp: under an RSA "
+		    "public key (--kek-alg rsa), not with --kek-alg aes|tdea");
 	if (rsa) {
 		x.xo.wrap = KX_WRAP_RSA_AES_KWP;
 		kek_fam = KX_ALG_RSA;
@@ -295,11 +303,11 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		goto out;
 	doc = x.doc;
 	n = kx_doc_key_count(doc);
-	if (gp) {
-		x.fmt = KX_FMT_GP;
-		if (n != 1) {
-			ex = cli_usage(cli, "--to gp writes one key (a GP "
-			    "KeyProfile), but %s holds %zu", profile, n);
+	if (cname != NULL) {
+		x.fmt = cfmt;
+		if (n != 1 && (kx_format_caps(cfmt) & KX_CAP_KEYS) == 0) {
+			ex = cli_usage(cli, "--to %s writes one key per "
+			    "document, but %s holds %zu", cname, profile, n);
 			goto out;
 		}
 	}
@@ -345,15 +353,15 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	    kek_fam, "kek-alg", 1, &kek)) != CLI_OK)
 		goto out;
 	x.xo.kek_alg = kek.alg;
-	if (gp) {
+	if (cname != NULL) {
 		/* an AES transport key (named, or 32 bytes): AES-CBC */
 		if (kek.alg == KX_ALG_AES || (kek.alg == KX_ALG_NONE &&
 		    kx_secret_len(kek.key) == 32))
 			x.xo.wrap = KX_WRAP_AES_CBC;
-		cli_warn(cli, "--to gp: the value is %s under the transport "
+		cli_warn(cli, "--to %s: the value is %s under the transport "
 		    "key, not bound to its profile (the receiver can check "
-		    "its KCV only)", x.xo.wrap == KX_WRAP_AES_CBC ? "AES-CBC" :
-		    "TDEA-ECB");
+		    "its KCV only)", cname, x.xo.wrap == KX_WRAP_AES_CBC ?
+		    "AES-CBC" : "TDEA-ECB");
 	}
 	if (rsa)
 		cli_warn(cli, "--wrap rsa-aes-kwp: the values are not bound to "
@@ -377,6 +385,10 @@ cmd_export(int argc, char **argv, struct cli *cli)
 	cli_print_findings(cli, x.d, 0, profile);
 	if ((ex = cli_write_doc(cli, doc, x.fmt, x.out, x.force)) != CLI_OK)
 		goto out;
+	how = rsa ? "rsa-aes-kwp (not bound)" : cname != NULL ?
+	    (x.xo.wrap == KX_WRAP_AES_CBC ? "aes-cbc (GP form, not bound)" :
+	    "tdea-ecb (GP form, not bound)") : kwpc ?
+	    "bound and wrapped (aes-kwp-cmac-bound)" : "bound and wrapped";
 	for (i = 0; i < n && x.out != NULL && strcmp(x.out, "-") != 0; i++) {
 		const kx_key *k = kx_doc_key(doc, i);
 		size_t len;
@@ -385,20 +397,14 @@ cmd_export(int argc, char **argv, struct cli *cli)
 		    (m == KX_KCV_SPKI_SHA256 ? KX_FINGERPRINT_LEN :
 		    KX_KCV_MAX_LEN)) {
 			/* HMAC keys: no KCV method exists */
-			fprintf(cli->out, "exported %s: no KCV, bound and "
-			    "wrapped under %s\n", kx_key_id(k), x.xo.kek_id);
+			fprintf(cli->out, "exported %s: no KCV, %s under %s\n",
+			    kx_key_id(k), how, x.xo.kek_id);
 			continue;
 		}
 		kx_hex_encode(kcv, len, hex);
 		fprintf(cli->out, "exported %s: %s %s (%s), %s under %s\n",
 		    kx_key_id(k), m == KX_KCV_SPKI_SHA256 ? "fingerprint" :
-		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), rsa ?
-		    "rsa-aes-kwp (not bound)" : gp ?
-		    (x.xo.wrap == KX_WRAP_AES_CBC ?
-		    "aes-cbc (GP form, not bound)" :
-		    "tdea-ecb (GP form, not bound)") : kwpc ?
-		    "bound and wrapped (aes-kwp-cmac-bound)" :
-		    "bound and wrapped",
+		    "KCV", hex, kx_name(KX_ENUM_KCV_METHOD, m), how,
 		    x.xo.kek_id);
 	}
 	ex = CLI_OK;

@@ -98,10 +98,10 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	kx_secret *key = NULL, *parts[MAX_PARTS] = { 0 };
 	uint8_t xs[MAX_PARTS], kcv[KCV_LEN];
 	char hex[2 * KCV_LEN + 1];
-	kx_component_info ci;
+	kx_component_info ci, pci;
 	enum kx_alg fam = KX_ALG_AES, alg, talg = KX_ALG_NONE;
 	kx_diag *d = NULL;
-	int o, r, exact, force = 0, ex = CLI_USAGE;
+	int o, r, exact, force = 0, adjusted, ex = CLI_USAGE;
 	unsigned i;
 
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
@@ -200,13 +200,20 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	ci.kcv_method = gp_method(alg);
 	ci.component_kcv_len = KCV_LEN;
 	ci.key_kcv_len = KCV_LEN;
-	if ((r = kx_kcv_compute(alg, ci.kcv_method, key, ci.key_kcv, KCV_LEN,
+	if (((alg == KX_ALG_TDEA2 || alg == KX_ALG_TDEA3) &&
+	    (r = kx_tdea_key_check(key, "--key", d)) != KX_OK) ||
+	    (r = kx_kcv_compute(alg, ci.kcv_method, key, ci.key_kcv, KCV_LEN,
 	    d)) != KX_OK ||
 	    (r = kx_split(key, (unsigned)n, (unsigned)m, parts, xs, d)) !=
 	    KX_OK) {
 		ex = cli_fail(cli, d, r, "split");
 		goto out;
 	}
+	/* a DES/TDEA key not in odd parity is rebuilt adjusted: say so */
+	pci = ci;
+	pci.method = KX_SPLIT_XOR;
+	adjusted = kx_component_parity_check(&pci, key, "--key", NULL) !=
+	    KX_OK;
 	/* XOR components of a DES/TDEA key are written in odd parity */
 	for (i = 0; i < n; i++)
 		kx_des_parity_adjust(alg, ci.method, parts[i]);
@@ -236,6 +243,10 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		}
 	}
 	cli_cleanup_forget();
+	if (adjusted)
+		fprintf(cli->err, "kmsxchg: %s: note: --key is not in odd DES "
+		    "parity: its parity bits were adjusted (the components "
+		    "rebuild it in odd parity; same KCV)\n", cli->cmd->name);
 	if (note[0] != '\0')
 		fprintf(cli->out, "%s\n", note);
 	for (i = 0; i < n; i++) {

@@ -17,14 +17,25 @@ tools_kmsxchg_LDADD = codec/libkmsxchg.la
 man_MANS = tools/kmsxchg.1 tools/kmsxchg.5
 EXTRA_DIST += tools/kmsxchg.1.in tools/kmsxchg.5.in tools/kmsxchg.bash \
 	tools/demo.sh tools/demo-lib.sh tools/demo-tokens.sh \
-	codec/check/rules2man.awk
+	codec/check/rules2man.awk codec/model/formats2man.awk
 CLEANFILES += tools/kmsxchg.1 tools/kmsxchg.5
 kx_man_subst = sed -e 's|[@]VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|[@]datadir[@]|$(datadir)|g' \
 	-e 's|[@]pkgdatadir[@]|$(pkgdatadir)|g'
-tools/kmsxchg.1: tools/kmsxchg.1.in Makefile
+# kmsxchg(1)'s format names and titles come from the format table (the
+# rows in codec/formats/*.c, their order in codec/model/doc.c, which a new
+# format always changes: the page depends on it, not on a list of spokes).
+kx_fmt_sources = $(srcdir)/codec/model/doc.c $(srcdir)/codec/formats/*.c
+tools/kmsxchg.1: tools/kmsxchg.1.in codec/model/doc.c \
+    codec/model/formats2man.awk Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && \
-	$(kx_man_subst) $(srcdir)/tools/kmsxchg.1.in >$@
+	$(AWK) -v what=synopsis -f $(srcdir)/codec/model/formats2man.awk \
+	    $(kx_fmt_sources) >$@.syn && \
+	$(AWK) -v what=list -f $(srcdir)/codec/model/formats2man.awk \
+	    $(kx_fmt_sources) >$@.list && \
+	$(kx_man_subst) -e '/^\.\\" [@]FORMATS_SYNOPSIS[@]$$/{r $@.syn' \
+	    -e 'd;}' -e '/^\.\\" [@]FORMATS_LIST[@]$$/{r $@.list' -e 'd;}' \
+	    $(srcdir)/tools/kmsxchg.1.in >$@ && rm -f $@.syn $@.list
 tools/kmsxchg.5: tools/kmsxchg.5.in codec/check/rules.def codec/check/rules2man.awk \
     Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && \

@@ -273,6 +273,11 @@ read_severity(struct pctx *c, const xmlNode *n)
 		perr(c, n, "unknown rule %s", rule);
 		return;
 	}
+	if (kxi_rule_fixed(rule)) {
+		perr(c, n, "rule %s checks the key values themselves: no "
+		    "policy changes it", rule);
+		return;
+	}
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
 		if (strcmp(levels[i].name, level) == 0)
 			break;
@@ -446,6 +451,11 @@ read_waiver(struct pctx *c, const xmlNode *n)
 		return;
 	if (kx_rule_find(rule) == NULL) {
 		perr(c, n, "unknown rule %s", rule);
+		return;
+	}
+	if (kxi_rule_fixed(rule)) {
+		perr(c, n, "rule %s checks the key values themselves: no "
+		    "policy changes it", rule);
 		return;
 	}
 	if (reason[0] == '\0') {

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -113,6 +114,7 @@ bit(int v)
 static void chk_reader(struct vctx *v, const kx_key *k);
 static void chk_writer(struct vctx *v, const kx_key *k);
 static void chk_importer(struct vctx *v, const kx_key *k);
+static void chk_values(struct vctx *v, const kx_key *k);
 
 int
 kxi_rule_validated(const char *id)
@@ -121,7 +123,8 @@ kxi_rule_validated(const char *id)
 
 	return i >= 0 && (rules[i].info.phases & KX_PHASE_DOCUMENT) != 0 &&
 	    rules[i].check != chk_reader &&
-	    rules[i].check != chk_writer && rules[i].check != chk_importer;
+	    rules[i].check != chk_writer && rules[i].check != chk_importer &&
+	    rules[i].check != chk_values;
 }
 
 /* ---- helpers -------------------------------------------------------- */
@@ -349,7 +352,7 @@ emit_at(struct vctx *v, int r, const char *id, const kxi_loc *loc,
 
 /* Place of a field group, falling back to the key element. */
 static const kxi_loc *
-key_loc(const kx_key *k, enum kx_field f)
+key_loc(const kx_key *k, enum kxi_field f)
 {
 	const kxi_loc *l = &k->loc[f];
 
@@ -411,6 +414,13 @@ chk_writer(struct vctx *v, const kx_key *k)
 
 static void
 chk_importer(struct vctx *v, const kx_key *k)
+{
+	(void)v;
+	(void)k;
+}
+
+static void
+chk_values(struct vctx *v, const kx_key *k)
 {
 	(void)v;
 	(void)k;
@@ -1357,7 +1367,7 @@ chk_export_form(struct vctx *v, const kx_key *k)
 		    forms_str(forms, buf, sizeof(buf)));
 		return;
 	}
-	if (k->prof.export_.trusted_kek_only == KX_TRI_TRUE &&
+	if (k->prof.export_.trusted_kek_only == KXI_TRI_TRUE &&
 	    wrapped_under_kek(k) &&
 	    (tk = find_tk(v, k->value.kek_id)) != NULL &&
 	    !tk->trusted)
@@ -1463,8 +1473,8 @@ compare_profiles(struct vctx *v, const kx_key *k, const kx_key *b,
 		if (more)
 			addw(w, sizeof(w), &len, "more export destinations");
 	}
-	if (q->export_.trusted_kek_only == KX_TRI_TRUE &&
-	    p->export_.trusted_kek_only != KX_TRI_TRUE)
+	if (q->export_.trusted_kek_only == KXI_TRI_TRUE &&
+	    p->export_.trusted_kek_only != KXI_TRI_TRUE)
 		addw(w, sizeof(w), &len, "trusted-kek-only dropped");
 	ep = p->export_.min_wrap_strength != KX_UNSET ?
 	    (unsigned)p->export_.min_wrap_strength : key_strength(p);
@@ -1541,7 +1551,7 @@ static void
 chk_provenance(struct vctx *v, const kx_key *k)
 {
 	if (k == NULL || k->prof.sensitive ||
-	    k->prof.provenance.always_sensitive != KX_TRI_TRUE)
+	    k->prof.provenance.always_sensitive != KXI_TRI_TRUE)
 		return;
 	emit(v, R_KX109, k, KXF_KEY, "always-sensitive true but sensitive "
 	    "false: a key that has always been sensitive is sensitive now");
@@ -1797,6 +1807,24 @@ chk_unbound(struct vctx *v, const kx_key *k)
 		return;
 	for (i = 0; i < v->doc->nkeys; i++)
 		unbound_one(v, &v->doc->keys[i]);
+}
+
+/*
+ * KX129: export leaves an hmac key as an unbound value (the plan's wrap):
+ * with no KCV method for hmac, nothing checks that value where it
+ * arrives.  The plan's view of the key holds the wrap export will use.
+ */
+static void
+chk_unbound_export(struct vctx *v, const kx_key *k)
+{
+	if (k == NULL || v->phase != KX_PHASE_EXPORT || v->plan == NULL ||
+	    k->prof.alg != KX_ALG_HMAC || k->value.form != KX_VALUE_WRAPPED ||
+	    kxi_wrap_is_bound(k->value.alg))
+		return;
+	emit(v, R_KX129, k, KXF_VALUE, "an hmac key would leave as an "
+	    "unbound %s value: hmac has no KCV method, so nothing checks the "
+	    "value where it arrives (a bound wrap does)",
+	    knm(KX_ENUM_WRAP_ALG, k->value.alg));
 }
 
 /* KX137: once per document, when a value's binding leaves the header out. */
@@ -2503,7 +2531,9 @@ kx_doc_validate(const kx_doc *doc, const kx_policy *policy, int64_t now,
  * document-level rules (KX115, KX133, KX140 in the table's order, each
  * sorted as there), then the per-key rules key by key, with the late
  * verdicts on forward references put back where they belong.  Two ids
- * that differ but hash alike (odds 2^-64 per pair) would be taken for one.
+ * that differ but hash alike would be taken for one: the hash is keyed
+ * afresh for every run (hash_id), so the odds are 2^-64 per pair and no
+ * document can be written to beat them.
  */
 struct hset {
 	uint64_t *h;		/* 0 = empty slot */
@@ -2546,35 +2576,19 @@ struct rstream {
 	size_t ord;		/* of the key at hand */
 	kx_diag *rd;		/* the per-key rules' findings */
 	int oom;
+	uint8_t hkey[16];	/* this run's key of hash_id, slot_hash */
 };
 
+/*
+ * The summaries' hash: SipHash-2-4 under a key drawn afresh for every run
+ * (kxi_rules_stream_new), so that no document can be written whose ids or
+ * GP slots collide (an unkeyed hash let a crafted pair of ids pass for a
+ * duplicate, KX140, or answer a reference to a missing key, KX143).
+ */
 static uint64_t
-mix64(uint64_t x)
+hash_id(const struct rstream *st, const char *id)
 {
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-static uint64_t
-hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;	/* FNV-1a */
-	return h;
-}
-
-static uint64_t
-hash_id(const char *id)
-{
-	uint64_t h = mix64(hash_bytes(0xcbf29ce484222325ULL, id,
-	    strlen(id)));
+	uint64_t h = kxi_siphash24(st->hkey, id, strlen(id));
 
 	return h != 0 ? h : 1;
 }
@@ -2698,7 +2712,7 @@ st_known(struct vctx *v, const kx_key *k, const kxi_relation_ref *r)
 	struct rstream *st = v->st;
 	struct pend *p;
 	size_t at;
-	uint64_t h = hash_id(r->ref);
+	uint64_t h = hash_id(st, r->ref);
 
 	if (hset_find(&st->ids, h, &at) == NULL) {
 		st->oom = 1;
@@ -2751,14 +2765,18 @@ st_resolve(struct rstream *st, uint64_t h)
 }
 
 static uint64_t
-slot_hash(const kxi_gp *g)
+slot_hash(const struct rstream *st, const kxi_gp *g)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int32_t kk[2] = { g->kvn, g->kid };
+	uint8_t b[12 + 8];
+	uint64_t h;
+	uint32_t w[3] = { (uint32_t)g->sd_aid.n, (uint32_t)g->kvn,
+	    (uint32_t)g->kid };
 
-	h = hash_bytes(h, &g->sd_aid.n, sizeof(g->sd_aid.n));
-	h = hash_bytes(h, g->sd_aid.p, g->sd_aid.n);
-	h = mix64(hash_bytes(h, kk, sizeof(kk)));
+	/* AID length, KVN and KID, then the AID's own keyed hash */
+	memcpy(b, w, sizeof(w));
+	h = kxi_siphash24(st->hkey, g->sd_aid.p, g->sd_aid.n);
+	memcpy(b + 12, &h, sizeof(h));
+	h = kxi_siphash24(st->hkey, b, sizeof(b));
 	return h != 0 ? h : 1;
 }
 
@@ -2774,7 +2792,7 @@ st_add(struct vctx *v, const kx_key *k)
 	uint64_t h;
 
 	if (p->id != NULL) {
-		h = hash_id(p->id);
+		h = hash_id(st, p->id);
 		if (hset_find(&st->ids, h, &at) == NULL) {
 			st->oom = 1;
 			return;
@@ -2799,7 +2817,7 @@ st_add(struct vctx *v, const kx_key *k)
 	}
 	if (!p->has_gp || p->gp.kvn == KX_UNSET || p->gp.kid == KX_UNSET)
 		return;
-	h = slot_hash(&p->gp);
+	h = slot_hash(st, &p->gp);
 	if (hset_find(&st->slots, h, &at) == NULL) {
 		st->oom = 1;
 		return;
@@ -3030,6 +3048,10 @@ kxi_rules_stream_new(const kx_doc *head, enum kx_phase phase,
 	    (s->pre = kx_diag_new()) == NULL) {
 		kxi_rules_stream_free(s);
 		return KX_FAIL(d, KX_ENOMEM, "validate: out of memory");
+	}
+	if (RAND_bytes(s->st.hkey, sizeof(s->st.hkey)) != 1) {
+		kxi_rules_stream_free(s);
+		return kxi_diag_openssl(d, KX_ECRYPTO, "RAND_bytes");
 	}
 	v = &s->v;
 	v->doc = head;

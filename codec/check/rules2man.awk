@@ -148,6 +148,9 @@ BEGIN {
 	else if (a[5] == "importer")
 		meaning = meaning " (reported by import and rewrap after the " \
 		    "rules passed; no policy changes it)"
+	else if (a[5] == "values")
+		meaning = meaning " (reported by export, import and rewrap " \
+		    "on the key values themselves; no policy changes it)"
 	printf("%s\t%s\tT{\n%s\nT}\tT{\n%s\nT}\tT{\n%s\nT}\n", a[1],
 	    tolower(a[3]), ph, troff(meaning), troff(a[7]))
 	nrows++

@@ -17,14 +17,14 @@
 
 static const struct rule {
 	kx_rule_info info;
-	const char *slug, *example;
+	const char *slug, *example, *check;
 } rules[] = {
 #define DOC KX_PHASE_DOCUMENT
 #define EXP KX_PHASE_EXPORT
 #define IMP KX_PHASE_IMPORT
 #define REW KX_PHASE_REWRAP
 #define KX_RULE(id, slug, sev, phases, check, summary, example) \
-	{ { #id, KX_SEV_##sev, summary, phases }, #slug, example },
+	{ { #id, KX_SEV_##sev, summary, phases }, #slug, example, #check },
 #include "rules.def"
 #undef KX_RULE
 #undef DOC
@@ -81,4 +81,13 @@ kxi_rule_example(const char *id)
 	int i = kxi_rule_index(id);
 
 	return i < 0 ? NULL : rules[i].example;
+}
+
+int
+kxi_rule_fixed(const char *id)
+{
+	int i = kxi_rule_index(id);
+
+	return i >= 0 && (strcmp(rules[i].check, "importer") == 0 ||
+	    strcmp(rules[i].check, "values") == 0);
 }

@@ -103,6 +103,37 @@ kx_component_parity_check(const kx_component_info *ci,
 	return KX_OK;
 }
 
+/* 1 if the 8-byte DES keys a and b differ outside their parity bits. */
+static int
+des_differ(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		acc |= (uint8_t)((a[i] ^ b[i]) & 0xfeu);
+	return acc != 0;
+}
+
+int
+kx_tdea_key_check(const kx_secret *key, const char *what, kx_diag *d)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (key == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	p = kx_secret_data(key);
+	n = kx_secret_len(key);
+	if ((n != 16 && n != 24) || (des_differ(p, p + 8) &&
+	    (n == 16 || des_differ(p + 8, p + 16))))
+		return KX_OK;
+	return kxi_diag_add(d, "KX121", KX_SEV_ERROR, KX_EPOLICY, NULL, NULL,
+	    NULL, "%s: a degenerate %zu-byte TDEA key (K1 equals K2%s, parity "
+	    "bits aside) is single DES, 56 bits, and is refused", what != NULL ?
+	    what : "key", n, n == 24 ? " or K2 equals K3" : "");
+}
+
 static void
 free_parts(kx_secret **parts, unsigned n)
 {
@@ -690,7 +721,9 @@ kx_components_rebuild(const kx_component_info *ci, kx_secret *const *v,
 	if (CRYPTO_memcmp(kcv, ci[0].key_kcv, ci[0].key_kcv_len) != 0)
 		r = KX_FAIL(d, KX_EKCV, "the rebuilt key does not match the "
 		    "key KCV in %s", name != NULL ? name : "-");
-	else	/* a DES/TDEA key is handed on in odd parity (same KCV) */
+	else if (!is_des(ci[0].alg) || (r = kx_tdea_key_check(*key,
+	    "the rebuilt key", d)) == KX_OK)
+		/* a DES/TDEA key is handed on in odd parity (same KCV) */
 		kx_des_parity_adjust(ci[0].alg, KX_SPLIT_NONE, *key);
 out:
 	if (r != KX_OK) {

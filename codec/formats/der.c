@@ -212,7 +212,7 @@ key_places(const uint8_t *b, const struct tlv *key, kxi_loc *loc)
 {
 	static const struct {
 		unsigned long tag;
-		enum kx_field f;
+		enum kxi_field f;
 	} prof_map[] = {
 		{ KXI_TAG_PROFILE_id, KXF_ID },
 		{ KXI_TAG_PROFILE_algorithm, KXF_ALG },
@@ -450,13 +450,13 @@ wolong(struct wctx *w, int present, long v)
 }
 
 static BOOLEAN_t *
-wotri(struct wctx *w, enum kx_tri t)
+wotri(struct wctx *w, enum kxi_tri t)
 {
 	BOOLEAN_t *p;
 
-	if (t == KX_TRI_UNSET || (p = wnew(w, sizeof(*p))) == NULL)
+	if (t == KXI_TRI_UNSET || (p = wnew(w, sizeof(*p))) == NULL)
 		return NULL;
-	*p = t == KX_TRI_TRUE;
+	*p = t == KXI_TRI_TRUE;
 	return p;
 }
 
@@ -696,8 +696,8 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kxi_profile *p)
 	kp->sensitive = p->sensitive;
 	kp->import.allowed = p->import_.allowed;
 	kp->import.sources = wlist(w, &p->import_.sources, "import sources");
-	if ((p->provenance.always_sensitive != KX_TRI_UNSET ||
-	    p->provenance.never_exported != KX_TRI_UNSET ||
+	if ((p->provenance.always_sensitive != KXI_TRI_UNSET ||
+	    p->provenance.never_exported != KXI_TRI_UNSET ||
 	    p->provenance.generated_in != NULL) &&
 	    (kp->provenance = wnew(w, sizeof(*kp->provenance))) != NULL) {
 		kp->provenance->alwaysSensitive =
@@ -710,7 +710,7 @@ wprofile(struct wctx *w, KeyProfile_t *kp, const kxi_profile *p)
 	kp->permanent = wotri(w, p->permanent);
 	if ((p->split.n != 0 || p->split.m != 0 ||
 	    p->split.method != KX_SPLIT_NONE ||
-	    p->split.dual_control != KX_TRI_UNSET) &&
+	    p->split.dual_control != KXI_TRI_UNSET) &&
 	    (kp->split = wnew(w, sizeof(*kp->split))) != NULL) {
 		kp->split->n = wolong(w, p->split.n != 0, (long)p->split.n);
 		kp->split->m = wolong(w, p->split.m != 0, (long)p->split.m);
@@ -1282,12 +1282,12 @@ rlist(struct rctx *c, const UTF8StringList_t *l, kxi_strlist *out,
 	}
 }
 
-static enum kx_tri
+static enum kxi_tri
 rtri(const BOOLEAN_t *b)
 {
 	if (b == NULL)
-		return KX_TRI_UNSET;
-	return *b ? KX_TRI_TRUE : KX_TRI_FALSE;
+		return KXI_TRI_UNSET;
+	return *b ? KXI_TRI_TRUE : KXI_TRI_FALSE;
 }
 
 /* Optional small integer (range already checked by the constraints). */

@@ -113,7 +113,7 @@ struct rd {
 	int rc;			/* first hard error */
 	char subtype[8];	/* era value masked for validation */
 	int nsi;		/* index of the namespace in gp_ns */
-	enum kx_tri verify_recover, permanent;
+	enum kxi_tri verify_recover, permanent;
 };
 
 static int
@@ -258,7 +258,7 @@ legacy_attr(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 		finding(r, KXI_LEGACY, KX_OK, el, "gp: v1.0 "
 		    "attribute Usage/@VerifyRecover read as usage "
 		    "verify-recover");
-		r->verify_recover = b ? KX_TRI_TRUE : KX_TRI_FALSE;
+		r->verify_recover = b ? KXI_TRI_TRUE : KXI_TRI_FALSE;
 		xmlRemoveProp(a);
 		return 1;
 	}
@@ -270,7 +270,7 @@ legacy_attr(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 		}
 		finding(r, KXI_LEGACY, KX_OK, el, "gp: v1.0 "
 		    "attribute Attribute/@Permanent read as permanent");
-		r->permanent = b ? KX_TRI_TRUE : KX_TRI_FALSE;
+		r->permanent = b ? KXI_TRI_TRUE : KXI_TRI_FALSE;
 		xmlRemoveProp(a);
 		return 1;
 	}
@@ -797,7 +797,7 @@ map_usage_attr(struct rd *r, xmlNode *us, xmlNode *at)
 		if (bool_attr(r, us, usages[i].attr) == 1)
 			p->usage |= KX_USAGE_BIT(p->cls == KX_CLASS_SECRET ?
 			    usages[i].u_secret : usages[i].u);
-	if (r->verify_recover == KX_TRI_TRUE)
+	if (r->verify_recover == KXI_TRI_TRUE)
 		p->usage |= KX_USAGE_BIT(KX_U_VERIFY_RECOVER);
 	if ((b = bool_attr(r, at, "Importable")) >= 0)
 		p->import_.allowed = b;
@@ -1352,7 +1352,7 @@ rd(const uint8_t *buf, size_t len, const char *name, kx_doc **out,
 	memset(&r, 0, sizeof(r));
 	r.name = name;
 	r.d = d;
-	r.verify_recover = r.permanent = KX_TRI_UNSET;
+	r.verify_recover = r.permanent = KXI_TRI_UNSET;
 	kxi_xml_init();
 	/* One KeyProfile is one key: the key limit bounds its DOM. */
 	if ((rc = kxi_xml_parse_unit(buf, len, name, 1, &x, d)) != KX_OK)
@@ -1452,9 +1452,9 @@ lost(struct wr *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* the finding names the key: "key K: gp: cannot carry ..." */
 	kxi_fact(w->d, KXI_NOT_CARRIED, KX_OK, NULL, NULL,
-	    w->k->prof.id, "gp: cannot carry %s of key %s", what,
-	    w->k->prof.id != NULL ? w->k->prof.id : "(no id)");
+	    w->k->prof.id, "gp: cannot carry %s", what);
 }
 
 static void
@@ -1803,21 +1803,21 @@ report_lost(struct wr *w)
 		lost(w, "export destinations");
 	if (p->export_.min_wrap_strength != KX_UNSET)
 		lost(w, "min wrap strength");
-	if (p->export_.trusted_kek_only != KX_TRI_UNSET)
+	if (p->export_.trusted_kek_only != KXI_TRI_UNSET)
 		lost(w, "trusted_kek_only");
 	if (p->import_.sources.n > 0)
 		lost(w, "import sources");
-	if (p->provenance.always_sensitive != KX_TRI_UNSET)
+	if (p->provenance.always_sensitive != KXI_TRI_UNSET)
 		lost(w, "provenance always_sensitive");
-	if (p->provenance.never_exported != KX_TRI_UNSET)
+	if (p->provenance.never_exported != KXI_TRI_UNSET)
 		lost(w, "provenance never_exported");
 	if (p->provenance.generated_in != NULL)
 		lost(w, "provenance generated_in");
-	if (p->permanent != KX_TRI_UNSET)
+	if (p->permanent != KXI_TRI_UNSET)
 		lost(w, "permanent (v1.0 only)");
 	if (p->split.m != 0)
 		lost(w, "split threshold");
-	if (p->split.dual_control != KX_TRI_UNSET)
+	if (p->split.dual_control != KXI_TRI_UNSET)
 		lost(w, "split dual_control");
 	if (p->split.method == KX_SPLIT_SHAMIR)
 		lost(w, "split method shamir-gf256");
@@ -2401,6 +2401,7 @@ wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
  * transport wraps only.
  */
 const struct kxi_format kxi_format_gp = {
-	"gp", "GP KeyProfile", KX_FMT_GP, KX_CAP_TK | KX_CAP_KCV,
+	"gp", "GP KeyProfile", KX_FMT_GP,
+	KX_CAP_TK | KX_CAP_KCV | KX_CAP_CRYPTOGRAM,
 	detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
 };

@@ -163,6 +163,14 @@ kxi_xml_error_record(struct kxi_xml_errctx *ec, const struct _xmlError *err)
 
 	if (ec == NULL || err == NULL)
 		return;
+	if (err->domain != XML_FROM_SCHEMASV &&
+	    err->domain != XML_FROM_SCHEMASP) {
+		if (ec->skip > 0) {
+			ec->skip--;
+			return;
+		}
+		ec->parser_calls++;
+	}
 	sev = err->level == XML_ERR_WARNING ? KX_SEV_WARNING : KX_SEV_ERROR;
 	if (err->domain == XML_FROM_SCHEMASV ||
 	    err->domain == XML_FROM_SCHEMASP) {

@@ -929,14 +929,14 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 			    1u << KX_FORM_WRAPPED;
 		p->sensitive = get_bool(t, h, CKA_SENSITIVE) != 0;
 		if ((b = get_bool(t, h, CKA_WRAP_WITH_TRUSTED)) >= 0)
-			p->export_.trusted_kek_only = b ? KX_TRI_TRUE :
-			    KX_TRI_FALSE;
+			p->export_.trusted_kek_only = b ? KXI_TRI_TRUE :
+			    KXI_TRI_FALSE;
 		if ((b = get_bool(t, h, CKA_ALWAYS_SENSITIVE)) >= 0)
-			p->provenance.always_sensitive = b ? KX_TRI_TRUE :
-			    KX_TRI_FALSE;
+			p->provenance.always_sensitive = b ? KXI_TRI_TRUE :
+			    KXI_TRI_FALSE;
 		/* never extractable implies never exported, not the reverse */
 		if (get_bool(t, h, CKA_NEVER_EXTRACTABLE) == 1)
-			p->provenance.never_exported = KX_TRI_TRUE;
+			p->provenance.never_exported = KXI_TRI_TRUE;
 	} else {
 		p->export_.allowed = true;
 		p->sensitive = false;

@@ -479,8 +479,8 @@ kx_key_set_trusted_kek_only(kx_key *k, int v)
 	NEED(k, __func__);
 	if (v < -1 || v > 1)
 		return KX_EUSAGE;
-	k->prof.export_.trusted_kek_only = v < 0 ? KX_TRI_UNSET :
-	    v ? KX_TRI_TRUE : KX_TRI_FALSE;
+	k->prof.export_.trusted_kek_only = v < 0 ? KXI_TRI_UNSET :
+	    v ? KXI_TRI_TRUE : KXI_TRI_FALSE;
 	return KX_OK;
 }
 

@@ -226,10 +226,10 @@ cw_obytes(struct cw *w, int ctx, const kxi_bytes *b)
 }
 
 static void
-cw_otri(struct cw *w, int ctx, enum kx_tri t)
+cw_otri(struct cw *w, int ctx, enum kxi_tri t)
 {
-	if (t != KX_TRI_UNSET)
-		cw_bool(w, ctx, t == KX_TRI_TRUE);
+	if (t != KXI_TRI_UNSET)
+		cw_bool(w, ctx, t == KXI_TRI_TRUE);
 }
 
 /* An INTEGER (0..max) present unless v is KX_UNSET; max < 0: no bound. */
@@ -442,8 +442,8 @@ cw_tail(struct cw *w, const kxi_profile *p)
 	const kxi_split_info *sp = &p->split;
 	size_t m, s, i;
 
-	if (pv->always_sensitive != KX_TRI_UNSET ||
-	    pv->never_exported != KX_TRI_UNSET || pv->generated_in != NULL) {
+	if (pv->always_sensitive != KXI_TRI_UNSET ||
+	    pv->never_exported != KXI_TRI_UNSET || pv->generated_in != NULL) {
 		m = cw_open(w, KXI_TAG_PROFILE_provenance, CONS);
 		cw_otri(w, KXI_TAG_PROVENANCE_alwaysSensitive,
 		    pv->always_sensitive);
@@ -455,7 +455,7 @@ cw_tail(struct cw *w, const kxi_profile *p)
 	}
 	cw_otri(w, KXI_TAG_PROFILE_permanent, p->permanent);
 	if (sp->n != 0 || sp->m != 0 || sp->method != KX_SPLIT_NONE ||
-	    sp->dual_control != KX_TRI_UNSET) {
+	    sp->dual_control != KXI_TRI_UNSET) {
 		if (sp->n > 255 || sp->m > 255)
 			cfail(w, KX_ESCHEMA, "split n or m above 255");
 		m = cw_open(w, KXI_TAG_PROFILE_split, CONS);

@@ -24,7 +24,7 @@
 #define KX_DEFAULT_MAX_INPUT ((size_t)256 << 20)
 
 /* Tri-state boolean for optional flags. */
-enum kx_tri { KX_TRI_UNSET = -1, KX_TRI_FALSE = 0, KX_TRI_TRUE = 1 };
+enum kxi_tri { KXI_TRI_UNSET = -1, KXI_TRI_FALSE = 0, KXI_TRI_TRUE = 1 };
 
 /* ---- arena --------------------------------------------------------- */
 typedef struct kxi_chunk kxi_chunk;
@@ -59,7 +59,7 @@ typedef struct kxi_loc {
 } kxi_loc;
 
 /* Field groups whose source place the readers record for diagnostics. */
-enum kx_field {
+enum kxi_field {
 	KXF_KEY = 0,		/* the key element itself */
 	KXF_ID, KXF_ALG, KXF_USAGE, KXF_VALIDITY, KXF_STATE, KXF_GP,
 	KXF_EXPORT, KXF_VALUE, KXF_KCV, KXF_SPLIT, KXF_RELATIONS,
@@ -140,7 +140,7 @@ typedef struct kxi_export_rules {
 				 * (bound-block only) */
 	kxi_strlist destinations;	/* empty = any */
 	int min_wrap_strength;	/* bits; KX_UNSET = strength(key) */
-	enum kx_tri trusted_kek_only;
+	enum kxi_tri trusted_kek_only;
 } kxi_export_rules;
 
 typedef struct kxi_import_rules {
@@ -149,14 +149,14 @@ typedef struct kxi_import_rules {
 } kxi_import_rules;
 
 typedef struct kxi_provenance {
-	enum kx_tri always_sensitive, never_exported;
+	enum kxi_tri always_sensitive, never_exported;
 	const char *generated_in;
 } kxi_provenance;
 
 typedef struct kxi_split_info {
 	unsigned n, m;		/* 0 = absent */
 	enum kx_split_method method;
-	enum kx_tri dual_control;
+	enum kxi_tri dual_control;
 } kxi_split_info;
 
 /* The profile: everything about one copy of a key except its value. */
@@ -196,7 +196,7 @@ typedef struct kxi_profile {
 	bool sensitive;		/* default true */
 	kxi_import_rules import_;
 	kxi_provenance provenance;
-	enum kx_tri permanent;
+	enum kxi_tri permanent;
 	kxi_split_info split;
 	kxi_relation_ref *relations;
 	size_t nrelations;
@@ -264,6 +264,13 @@ const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
 int kxi_strlist_add(kxi_arena *a, kxi_strlist *l, const char *s);
 /* Grow an arena array of elements by one, zeroed; NULL on ENOMEM. */
 void *kxi_array_push(kxi_arena *a, void **arr, size_t *n, size_t elsize);
+
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, 2012) of n bytes under a 16-byte
+ * key: a keyed 64-bit hash for tables whose keys come from the input, so
+ * that an input cannot be made to collide without the key.  util.c.
+ */
+uint64_t kxi_siphash24(const uint8_t key[16], const void *p, size_t n);
 
 /* hex helpers (util.c): upper-case hex; parse accepts either case. */
 int kxi_hex_decode(kxi_arena *a, const char *s, kxi_bytes *out);
@@ -515,7 +522,7 @@ int kxi_xsd_anyuri(const char *s);
  */
 struct kxi_sreader;
 struct kxi_format {
-	const char *name;	/* "der": the CLI's and kx_format_name()'s */
+	const char *name;	/* the CLI's and kx_format_name()'s */
 	const char *title;	/* "DER": in messages */
 	enum kx_format fmt;
 	unsigned caps;		/* KX_CAP_* */
@@ -794,13 +801,17 @@ struct kxi_xml_errctx {
 	kx_diag *d;
 	const char *name;
 	unsigned parse_errors, schema_errors, recorded;
+	/* the parser's (not the validator's) reports: how many came, and
+	 * how many to pass over (a part of the input read again) */
+	unsigned long parser_calls, skip;
 };
 void kxi_xml_error_record(struct kxi_xml_errctx *ec,
     const struct _xmlError *err);
 
 /*
  * Streaming reader of the native exchange XML (xml.c), built on
- * xmlTextReader with streaming XSD validation.  kxi_xml_reader_next()
+ * xmlTextReader, the schema checked by compiled tables (libxml2's
+ * streaming XSD validator where they are not sure, KMSXCHG_XSD).  kxi_xml_reader_next()
  * fills doc's header and transport keys as they come, then appends one key
  * per call to doc and points *key at it: returns 1 (a key), 0 (end of a
  * valid document) or a negative KX_E code (the document must then be
@@ -955,6 +966,12 @@ int kxi_rule_validated(const char *id);
 int kxi_rule_index(const char *id);
 const char *kxi_rule_slug(const char *id);
 const char *kxi_rule_example(const char *id);
+/*
+ * 1 if rule id is a check of the key values themselves that the operations
+ * make ("importer" and "values" rows): no policy changes it, and a policy
+ * that names it is refused.
+ */
+int kxi_rule_fixed(const char *id);
 
 /* ---- crypto internals (kcv.c, wrap.c, split.c) ----------------------- */
 /*

@@ -185,13 +185,13 @@ kxi_profile_init(kxi_profile *p)
 	p->mode = KX_KEYMODE_PRODUCTION;
 	p->export_.allowed = false;
 	p->export_.min_wrap_strength = KX_UNSET;
-	p->export_.trusted_kek_only = KX_TRI_UNSET;
+	p->export_.trusted_kek_only = KXI_TRI_UNSET;
 	p->sensitive = true;
 	p->import_.allowed = true;
-	p->provenance.always_sensitive = KX_TRI_UNSET;
-	p->provenance.never_exported = KX_TRI_UNSET;
-	p->permanent = KX_TRI_UNSET;
-	p->split.dual_control = KX_TRI_UNSET;
+	p->provenance.always_sensitive = KXI_TRI_UNSET;
+	p->provenance.never_exported = KXI_TRI_UNSET;
+	p->permanent = KXI_TRI_UNSET;
+	p->split.dual_control = KXI_TRI_UNSET;
 }
 
 void

@@ -283,7 +283,7 @@ kx_reader_doc(const kx_reader *r)
 enum kx_format
 kx_reader_format(const kx_reader *r)
 {
-	return r == NULL ? KX_FMT_AUTO : r->f->fmt;
+	return r == NULL ? KX_FMT_NONE : r->f->fmt;
 }
 
 size_t

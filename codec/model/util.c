@@ -1,6 +1,7 @@
 /*
- * util.c - bounded buffers, hex, checked numbers, UTC time and ISO 8601
- * durations, and whole-file I/O with atomic replacement of outputs.
+ * util.c - bounded buffers, hex, SipHash, checked numbers, UTC time and
+ * ISO 8601 durations, and whole-file I/O with atomic replacement of
+ * outputs.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,6 +21,61 @@
 #include <openssl/crypto.h>
 
 #include "internal.h"
+
+/* ---- SipHash-2-4 --------------------------------------------------- */
+#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
+	v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32); \
+} while (0)
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	    (uint64_t)p[7] << 56;
+}
+
+uint64_t
+kxi_siphash24(const uint8_t key[16], const void *p, size_t n)
+{
+	const uint8_t *in = p;
+	uint64_t k0 = le64(key), k1 = le64(key + 8), m, b;
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
+	size_t i, left = n & 7;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		m = le64(in + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	b = (uint64_t)n << 56;
+	while (left > 0) {
+		left--;
+		b |= (uint64_t)in[i + left] << (8 * left);
+	}
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+#undef SIPROUND
+#undef ROTL64
 
 /* ---- kx_buf -------------------------------------------------------- */
 static int

@@ -1,24 +1,32 @@
 #!/bin/sh
 # Formats declare what they carry; nobody else asks which format it is
-# (issue 8 item 2).  Outside the format spokes (codec/formats/xml.c, der.c, gp.c)
-# and the format table (codec/model/doc.c), no C file compares a format id or a
-# document's source format: they ask kx_format_caps()/kxi_doc_caps().
+# (issue 8 item 2).  Outside the format spokes (each file of codec/formats/
+# that defines a `const struct kxi_format kxi_format_NAME` row) and the
+# format table (codec/model/doc.c), no C file compares a format id (the
+# KX_FMT_ values of kmsxchg.h) or a document's source format: they ask
+# kx_format_caps()/kxi_doc_caps().
 # Inside the spokes, no rule id (KXnnn: the hub maps kxi_fact kinds to
 # rules) and no CLI option.  The bound wrap's associated data is the hub's
 # canonical DER (codec/model/canon.c): no file outside the DER spoke calls
 # its kxi_profile_der/kxi_bound_der (tests/unit/test_canon.c compares them).
 set -eu
 cd "${KX_SRCDIR:?}"
-spokes='codec/formats/xml.c codec/formats/der.c codec/formats/gp.c'
+# the spokes and the format ids, from the sources (never listed here)
+spokes=$(grep -l '^const struct kxi_format kxi_format_[a-z0-9_]* = {' \
+    codec/formats/*.c | sort)
 table='codec/model/doc.c'
 fail=0
+[ "$(printf '%s\n' $spokes | wc -l)" -ge 3 ] ||
+    { echo "FAIL: fewer than 3 format spokes found: $spokes"; exit 1; }
+[ -f "$table" ] || { echo "FAIL: $table missing"; exit 1; }
 others=$(find codec tools -name '*.[ch]' ! -path 'codec/asn1/*' | sort |
-    grep -vxF -e codec/formats/xml.c -e codec/formats/der.c -e codec/formats/gp.c -e "$table")
+    grep -vxF $(printf -- '-e %s ' $spokes) -e "$table")
 [ -n "$others" ] || { echo "FAIL: no sources found"; exit 1; }
-for f in $spokes $table; do
-	[ -f "$f" ] || { echo "FAIL: $f missing"; exit 1; }
-done
-id='KX_FMT_(XML|DER|GP)'
+ids=$(sed -n '/^enum kx_format {/,/^};/p' codec/kmsxchg.h |
+    grep -o 'KX_FMT_[A-Z0-9_]*' | grep -vx -e KX_FMT_AUTO -e KX_FMT_NONE \
+    -e KX_FMT__N | paste -sd '|' -)
+[ -n "$ids" ] || { echo "FAIL: no KX_FMT_ values in codec/kmsxchg.h"; exit 1; }
+id="($ids)"
 if grep -nE "[!=]=[[:space:]]*$id|$id[[:space:]]*[!=]=|case[[:space:]]+$id|source_format[[:space:]]*[!=]=|[!=]=[[:space:]]*[[:alnum:]_>.-]*source_format" $others; then
 	echo "FAIL: a format id tested outside the spokes and the table"
 	fail=1
@@ -36,4 +44,4 @@ if grep -nE 'kxi_(profile|bound)_der[[:space:]]*\(' $others | grep -v '^codec/mo
 	fail=1
 fi
 [ $fail = 0 ] || exit 1
-echo "no format id tested outside $spokes $table; no rule id or option inside; no call into the DER spoke's encoder"
+echo "no format id ($ids) tested outside" $spokes "$table; no rule id or option inside; no call into the DER spoke's encoder"

@@ -1,11 +1,11 @@
 # Build-level checks: exported ABI, banned functions, format capabilities,
 # static analysis, the installed tool (make install into a DESTDIR in the
-# build tree), config.h first in every C file, and the direction of the
-# dependencies between codec/'s layers.
+# build tree), config.h first in every C file, the direction of the
+# dependencies between codec/'s layers, and the files a new format touches.
 KX_BUILD_TESTS = tests/build/abi.sh tests/build/banned.sh \
 	tests/build/formats.sh tests/build/analyze.sh tests/build/install.sh \
 	tests/build/config-first.sh tests/build/asn1-debug.sh \
-	tests/build/layers.sh
+	tests/build/layers.sh tests/build/spokes.sh
 TESTS += $(KX_BUILD_TESTS)
 EXTRA_DIST += $(KX_BUILD_TESTS) codec/kmsxchg.sym
 CLEANFILES += tests/build/analyze.out tests/build/installcheck.xml \

@@ -3,6 +3,7 @@
 TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
+	tests/cli/cases/xsd-compiled.case \
 	tests/cli/cases/wrap-weak-kek.case \
 	tests/cli/cases/input-error-one-line.case \
 	tests/cli/cases/import-clear-sigkill-stale.case \
@@ -56,6 +57,10 @@ CLI_CASES = \
 	tests/cli/cases/wrap-encrypted-pem.case \
 	tests/cli/cases/import-v1-policy-refuses.case \
 	tests/cli/cases/export-tdea-kek-refused.case \
+	tests/cli/cases/export-tdea-kek-degenerate.case \
+	tests/cli/cases/gp-tdea3-kek-roundtrip.case \
+	tests/cli/cases/split-tdea-degenerate.case \
+	tests/cli/cases/split-tdea-parity-note.case \
 	tests/cli/cases/export-tdea-kek.case \
 	tests/cli/cases/import-tdea-tampered.case \
 	tests/cli/cases/rewrap-tdea-aes.case \
@@ -131,12 +136,16 @@ CLI_CASES = \
 	tests/cli/cases/wrap-rsa-short.case \
 	tests/cli/cases/export-templates-pre-active.case \
 	tests/cli/cases/export-policy-waiver.case \
+	tests/cli/cases/export-policy-kx129.case \
+	tests/cli/cases/export-refuses-kx129.case \
+	tests/cli/cases/policy-refuses-fixed-rule.case \
 	tests/cli/cases/import-storage-weaker.case \
 	tests/cli/cases/rewrap-weaker.case \
 	tests/cli/cases/validate-against-lifecycle.case \
 	tests/cli/cases/import-against-lifecycle.case \
 	tests/cli/cases/show-html.case \
 	tests/cli/cases/validate-gp-as-sent.case \
+	tests/cli/cases/validate-id-hash-collision.case \
 	tests/cli/cases/convert-gp-artefacts.case \
 	tests/cli/cases/convert-gp-no-usage.case \
 	tests/cli/cases/export-expired.case \

@@ -8,6 +8,7 @@ KX_INTEROP_TESTS = tests/interop/pycrypto-wrap.sh \
 	tests/interop/pycrypto-gpparts.sh \
 	tests/interop/pycrypto-tr31.sh \
 	tests/interop/xmllint-samples.sh \
+	tests/interop/xmllint-xsd-differ.sh \
 	tests/interop/report-schemas.sh \
 	tests/interop/xmllint-gp.sh \
 	tests/interop/openssl-asn1parse.sh \
@@ -19,5 +20,6 @@ EXTRA_DIST += $(KX_INTEROP_TESTS) tests/interop/peers.sh \
 	tests/interop/pycrypto-gp.py tests/interop/pycrypto-gpparts.py \
 	tests/interop/pycrypto-tr31.py \
 	tests/interop/kxder.py tests/interop/gpxml.py \
-	tests/interop/report-schemas.py
+	tests/interop/report-schemas.py \
+	tests/interop/xsd-mutants.txt
 tests/interop/openssl-asn1parse.log: tests/unit/test_der.log

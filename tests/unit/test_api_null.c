@@ -408,7 +408,9 @@ test_null_allowed(void **state)
 	assert_int_equal(kx_key_has_clear(NULL), 0);
 	assert_null(kx_reader_doc(NULL));
 	assert_int_equal(kx_reader_keys(NULL), 0);
-	assert_int_equal(kx_reader_format(NULL), KX_FMT_AUTO);
+	assert_true(kx_reader_format(NULL) == KX_FMT_NONE);
+	assert_true(kx_doc_format(NULL) == KX_FMT_NONE);
+	assert_true((int)KX_FMT_NONE == -1);
 	kx_reader_close(NULL);
 	kx_writer_free(NULL);
 	assert_null(kx_key_id(NULL));

@@ -335,20 +335,20 @@ random_profile(kx_doc *doc, kxi_profile *p)
 	rlist(doc, &p->export_.destinations);
 	p->export_.min_wrap_strength = coin() ? KX_UNSET :
 	    one_in(30) ? -2 : (int)(rnd() % 100000);
-	p->export_.trusted_kek_only = (enum kx_tri)(rnd() % 3) - 1;
+	p->export_.trusted_kek_only = (enum kxi_tri)(rnd() % 3) - 1;
 	p->sensitive = coin();
 	p->import_.allowed = coin();
 	rlist(doc, &p->import_.sources);
-	p->provenance.always_sensitive = (enum kx_tri)(rnd() % 3) - 1;
-	p->provenance.never_exported = (enum kx_tri)(rnd() % 3) - 1;
+	p->provenance.always_sensitive = (enum kxi_tri)(rnd() % 3) - 1;
+	p->provenance.never_exported = (enum kxi_tri)(rnd() % 3) - 1;
 	p->provenance.generated_in = ostr(doc);
-	p->permanent = (enum kx_tri)(rnd() % 3) - 1;
+	p->permanent = (enum kxi_tri)(rnd() % 3) - 1;
 	if (coin()) {
 		p->split.n = coin() ? (unsigned)(rnd() % (one_in(20) ? 300 :
 		    256)) : 0;
 		p->split.m = coin() ? (unsigned)(rnd() % 256) : 0;
 		p->split.method = coin() ? renum(KX_ENUM_SPLIT) : KX_SPLIT_NONE;
-		p->split.dual_control = (enum kx_tri)(rnd() % 3) - 1;
+		p->split.dual_control = (enum kxi_tri)(rnd() % 3) - 1;
 	}
 	n = coin() ? rnd() % 4 : 0;
 	for (i = 0; i < n; i++) {

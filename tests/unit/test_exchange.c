@@ -156,7 +156,7 @@ static void m_dest(kx_doc *x, kxi_profile *p) { p->export_.destinations.n = 0; (
 static void m_wrapmin(kx_doc *x, kxi_profile *p) { p->export_.min_wrap_strength = 64; (void)x; }
 static void m_sens(kx_doc *x, kxi_profile *p) { p->sensitive = false; (void)x; }
 static void m_import(kx_doc *x, kxi_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &p->import_.sources, "ANY"), KX_OK); }
-static void m_perm(kx_doc *x, kxi_profile *p) { p->permanent = KX_TRI_TRUE; (void)x; }
+static void m_perm(kx_doc *x, kxi_profile *p) { p->permanent = KXI_TRI_TRUE; (void)x; }
 static void m_cust(kx_doc *x, kxi_profile *p) { assert_int_equal(kxi_strlist_add(&x->arena, &p->custodians, "eve"), KX_OK); }
 static void m_split(kx_doc *x, kxi_profile *p) { p->split.n = 3; p->split.method = KX_SPLIT_XOR; (void)x; }
 static void m_ext(kx_doc *x, kxi_profile *p)
@@ -496,7 +496,7 @@ hmac_and_unsupported(void **state)
 	p->length_bits = 2048;
 	/* 32 bytes are not a PKCS#8 private key (test_asym has the rest) */
 	assert_int_equal(kx_export(doc, &key, 1, kek, &o, d), KX_EINPUT);
-	assert_true(kxt_has_rule(d, "KX101", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX139", KX_SEV_ERROR));
 	kx_doc_free(doc);
 	kx_diag_free(d);
 	kx_secret_free(key);

@@ -423,7 +423,7 @@ test_artefact_v10(void **state)
 	assert_int_equal(k->prof.state, KX_STATE_COMPROMISED);
 	assert_int_equal(k->prof.revoked_at, t("2012-03-01T00:00:00Z"));
 	assert_int_equal(k->prof.not_after, t("2018-12-31T23:59:59Z"));
-	assert_int_equal(k->prof.permanent, KX_TRI_TRUE);
+	assert_int_equal(k->prof.permanent, KXI_TRI_TRUE);
 	assert_int_equal(k->prof.usage, KX_USAGE_BIT(KX_U_VERIFY) |
 	    KX_USAGE_BIT(KX_U_VERIFY_RECOVER));
 	stable(doc);

@@ -61,6 +61,10 @@ format_caps(void **state)
 	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_TK_KCV);
 	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_BOUND);
 	assert_true(kx_format_caps(KX_FMT_GP) & KX_CAP_TK);
+	/* export --to a format without bound values writes cryptograms */
+	assert_true(kx_format_caps(KX_FMT_GP) & KX_CAP_CRYPTOGRAM);
+	assert_false(kx_format_caps(KX_FMT_XML) & KX_CAP_CRYPTOGRAM);
+	assert_false(kx_format_caps(KX_FMT_DER) & KX_CAP_CRYPTOGRAM);
 	/* the unknown-format message lists the table's formats */
 	assert_int_equal(kx_doc_read((const uint8_t *)"junk", 4, KX_FMT_AUTO,
 	    "j", &(kx_doc *){ NULL }, d), KX_ESYNTAX);

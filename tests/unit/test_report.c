@@ -184,7 +184,7 @@ golden_sarif(void **state)
 	    "         \"locations\": [{\"physicalLocation\": {\"artifactLocatio"
 	    "n\": {\"uri\": \"a.xml\", \"index\": 0}, \"region\": {\"startLine"
 	    "\": 21, \"startColumn\": 3}}}]},\n"
-	    "        {\"ruleId\": \"KX132\", \"ruleIndex\": 32, \"level\": \"wa"
+	    "        {\"ruleId\": \"KX132\", \"ruleIndex\": 33, \"level\": \"wa"
 	    "rning\", \"message\": {\"text\": \"key k1: wrapped value of a aes "
 	    "key has no KCV\"},\n"
 	    "         \"locations\": [{\"physicalLocation\": {\"artifactLocatio"

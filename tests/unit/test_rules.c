@@ -426,7 +426,7 @@ MUT(m_untrusted_kek)
 {
 	UNUSED;
 	doc->tks[0].trusted = false;
-	K(doc)->prof.export_.trusted_kek_only = KX_TRI_TRUE;
+	K(doc)->prof.export_.trusted_kek_only = KXI_TRI_TRUE;
 }
 static void
 copy_of(kx_doc *doc, kx_key *k, const char *ref)
@@ -485,7 +485,7 @@ MUT(m_always_sensitive)
 {
 	UNUSED;
 	K(doc)->prof.sensitive = false;
-	K(doc)->prof.provenance.always_sensitive = KX_TRI_TRUE;
+	K(doc)->prof.provenance.always_sensitive = KXI_TRI_TRUE;
 }
 MUT(m_kcv_method)
 {

@@ -3,13 +3,18 @@
  * (text.c): every control character handled explicitly (a character
  * reference where XML 1.0 allows one, refused or U+FFFD where it does
  * not, never dropped), and each writer that uses the escaper refuses what
- * XML cannot carry instead of writing something else (issue 8 item 8).
+ * XML cannot carry instead of writing something else (issue 8 item 8);
+ * and the keyed hash of the one-pass rules' summaries (SipHash-2-4).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include "kxtest.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 /* Escape s with flags; the output (NUL-terminated) or NULL on refusal. */
 static const char *
@@ -270,6 +275,64 @@ test_hex(void **state)
 	    KX_ELIMIT);
 }
 
+/*
+ * SipHash-2-4: the reference implementation's vectors (key 00..0F, message
+ * 00..n-1; vectors.h of github.com/veorq/SipHash, n = 15 is the paper's
+ * appendix example), then OpenSSL's SIPHASH MAC as a second oracle for
+ * every length 0..64 under a random key.
+ */
+static void
+test_siphash(void **state)
+{
+	static const struct {
+		size_t n;
+		uint64_t h;
+	} kat[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL }, { 1, 0x74f839c593dc67fdULL },
+		{ 2, 0x0d6c8009d9a94f5aULL }, { 3, 0x85676696d7fb7e2dULL },
+		{ 4, 0xcf2794e0277187b7ULL }, { 15, 0xa129ca6149be45e5ULL },
+		{ 63, 0x958a324ceb064572ULL },
+	};
+	uint8_t key[16], msg[64], mac[8];
+	OSSL_PARAM params[2];
+	EVP_MAC *m;
+	EVP_MAC_CTX *c;
+	size_t i, n, len;
+	uint64_t h;
+
+	(void)state;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(kat) / sizeof(kat[0]); i++)
+		assert_true(kxi_siphash24(key, msg, kat[i].n) == kat[i].h);
+	/* a different key, a different hash */
+	key[0] ^= 1;
+	assert_true(kxi_siphash24(key, msg, 0) != kat[0].h);
+
+	assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
+	assert_non_null(m = EVP_MAC_fetch(NULL, "SIPHASH", NULL));
+	params[1] = OSSL_PARAM_construct_end();
+	for (n = 0; n <= sizeof(msg); n++) {
+		size_t want = 8;
+
+		params[0] = OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE,
+		    &want);
+		assert_non_null(c = EVP_MAC_CTX_new(m));
+		assert_int_equal(EVP_MAC_init(c, key, sizeof(key), params), 1);
+		assert_int_equal(EVP_MAC_update(c, msg, n), 1);
+		assert_int_equal(EVP_MAC_final(c, mac, &len, sizeof(mac)), 1);
+		assert_int_equal(len, 8);
+		EVP_MAC_CTX_free(c);
+		h = 0;
+		for (i = 8; i-- > 0; )
+			h = h << 8 | mac[i];
+		assert_true(kxi_siphash24(key, msg, n) == h);
+	}
+	EVP_MAC_free(m);
+}
+
 int
 main(void)
 {
@@ -283,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_gp_refuses_control),
 		cmocka_unit_test(test_xml_refuses_control),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_siphash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -249,14 +249,14 @@ t_read_full(void **state)
 	assert_int_equal(p->export_.forms, (1u << KX_FORM_WRAPPED) |
 	    (1u << KX_FORM_COMPONENTS));
 	assert_int_equal(p->export_.min_wrap_strength, 256);
-	assert_int_equal(p->export_.trusted_kek_only, KX_TRI_TRUE);
+	assert_int_equal(p->export_.trusted_kek_only, KXI_TRI_TRUE);
 	assert_int_equal(p->import_.sources.n, 1);
-	assert_int_equal(p->provenance.always_sensitive, KX_TRI_TRUE);
-	assert_int_equal(p->provenance.never_exported, KX_TRI_FALSE);
-	assert_int_equal(p->permanent, KX_TRI_FALSE);
+	assert_int_equal(p->provenance.always_sensitive, KXI_TRI_TRUE);
+	assert_int_equal(p->provenance.never_exported, KXI_TRI_FALSE);
+	assert_int_equal(p->permanent, KXI_TRI_FALSE);
 	assert_int_equal(p->split.n, 3);
 	assert_int_equal(p->split.m, 2);
-	assert_int_equal(p->split.dual_control, KX_TRI_TRUE);
+	assert_int_equal(p->split.dual_control, KXI_TRI_TRUE);
 	assert_int_equal(p->nrelations, 2);
 	assert_int_equal(p->relations[1].type, KX_REL_REPLACES);
 	assert_int_equal(p->nextensions, 1);
