@@ -128,6 +128,7 @@ kxi_src_xmlread(void *arg, char *buf, int len)
 		n = (size_t)len;
 	memcpy(buf, c->s->p + c->pos, n);
 	c->pos += n;
+	c->s->nread += n;
 	kxi_src_release(c->s, c->pos);
 	return (int)n;
 }
