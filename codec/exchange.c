@@ -1700,6 +1700,8 @@ struct rw_slot {
 	uint8_t md[32];
 	kx_diag *dc, *dd;	/* unwrap findings; rebind failure */
 	size_t next;		/* the header's extensions when read */
+	kx_buf out;		/* nk's bytes as the writer writes them, */
+	int enc;		/* when made (by the worker, as kx_writer_key) */
 };
 
 struct rw_batch {
@@ -1724,6 +1726,7 @@ struct rw_pool {
 	enum kx_wrap_alg seal_w;	/* the xcache's: the bound form out */
 	enum kx_alg alg;
 	const char *to_id;
+	enum kx_format fmt;	/* of the output: keys encoded by workers */
 };
 
 /* Unwrap, verify and wrap anew the keys of b (under its own xcache c). */
@@ -1747,6 +1750,13 @@ rw_work(const struct rw_pool *p, struct xcache *c, struct rw_batch *b)
 		s->rr = rebind(p->head, s->k, v, c, p->alg, p->to_id, &s->aad,
 		    s->md, &s->na, &s->nk.value, s->dd);
 		kx_secret_free(v);
+		/*
+		 * The key's output too, off the calling thread; a key that
+		 * does not encode is written (and refused) there again, with
+		 * its findings where kx_writer_key puts them.
+		 */
+		s->enc = s->rr == KX_OK &&
+		    kxi_key_encode(p->fmt, &s->nk, &s->out, NULL) == KX_OK;
 	}
 }
 
@@ -1811,6 +1821,7 @@ rw_pool_free(struct rw_pool *p)
 			kxi_arena_free(&s->ka);
 			kxi_arena_free(&s->na);
 			kx_buf_free(&s->aad);
+			kx_buf_free(&s->out);
 			kx_diag_free(s->dc);
 			kx_diag_free(s->dd);
 		}
@@ -1942,7 +1953,8 @@ rw_retire_key(struct rw_pool *p, struct rw_out *x, struct rw_slot *s,
 			return s->rr;
 		}
 		if (x->wr == KX_OK)
-			x->wr = kx_writer_key(x->w, &s->nk, x->dw);
+			x->wr = s->enc ? kxi_writer_key_bytes(x->w, &s->out,
+			    x->dw) : kx_writer_key(x->w, &s->nk, x->dw);
 	}
 	p->nout++;
 	if (s->skip == SK_NONE && o->progress != NULL)
@@ -1968,6 +1980,7 @@ rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
 		kx_diag_clear(b->key[i].dd);
 		b->key[i].na.wipe = true;
 		kxi_arena_reset(&b->key[i].na);
+		b->key[i].enc = 0;
 	}
 	b->n = 0;
 	b->state = SL_FREE;
@@ -2022,6 +2035,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	pool.seal_w = c.seal_w;
 	pool.alg = plan.alg;
 	pool.to_id = o->kek_id;
+	pool.fmt = fmt;
 	if (r != KX_OK)
 		goto out;
 	if ((dr = kx_diag_new()) == NULL || (x.dc = kx_diag_new()) == NULL ||

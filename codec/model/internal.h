@@ -543,6 +543,16 @@ struct kxi_format {
 	int frame_len;
 };
 /*
+ * One key's bytes as kx_writer_key writes them in a document of fmt, into
+ * out (emptied first), without a writer: any thread may make them
+ * (rewrap's workers).  KX_EUNSUPPORTED when fmt writes a document per key
+ * (kx_writer_key then).  kxi_writer_key_bytes writes them as
+ * kx_writer_key would have.
+ */
+int kxi_key_encode(enum kx_format fmt, const kx_key *key, kx_buf *out,
+    kx_diag *d) KX_WUR;
+int kxi_writer_key_bytes(kx_writer *w, const kx_buf *b, kx_diag *d) KX_WUR;
+/*
  * A whole document through f's streaming reader, every key into the
  * document's arena (stream.c): the read of the formats that stream.
  */

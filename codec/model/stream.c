@@ -514,6 +514,20 @@ out:
 	return rc;
 }
 
+/* One key's bytes b to the spool or the sink. */
+static int
+put_key(kx_writer *w, const kx_buf *b, kx_diag *d)
+{
+	if (w->spool >= 0) {
+		if (write_fd_all(w->spool, b->data, b->len) != 0)
+			return KX_FAIL(d, KX_EIO, "cannot write a temporary "
+			    "file: %s", strerror(errno));
+		w->keys_len += b->len;
+		return KX_OK;
+	}
+	return send(w, b->data, b->len, d);
+}
+
 int
 kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d)
 {
@@ -538,16 +552,8 @@ kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d)
 		if ((rc = w->f->write(&view, &w->buf, d)) != KX_OK ||
 		    (rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
 			goto out;
-	} else if ((rc = w->f->wkey(key, &w->buf, d)) != KX_OK) {
-		goto out;
-	} else if (w->spool >= 0) {
-		if (write_fd_all(w->spool, w->buf.data, w->buf.len) != 0) {
-			rc = KX_FAIL(d, KX_EIO, "cannot write a temporary "
-			    "file: %s", strerror(errno));
-			goto out;
-		}
-		w->keys_len += w->buf.len;
-	} else if ((rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
+	} else if ((rc = w->f->wkey(key, &w->buf, d)) != KX_OK ||
+	    (rc = put_key(w, &w->buf, d)) != KX_OK)
 		goto out;
 	w->nkeys++;
 	rc = KX_OK;
@@ -555,6 +561,35 @@ out:
 	if (rc != KX_OK)
 		w->failed = rc;
 	return rc;
+}
+
+int
+kxi_key_encode(enum kx_format fmt, const kx_key *key, kx_buf *out,
+    kx_diag *d)
+{
+	const struct kxi_format *f = kxi_format_get(fmt);
+
+	if (f == NULL || f->wkey == NULL)
+		return KX_EUNSUPPORTED;
+	out->len = 0;
+	return f->wkey(key, out, d);
+}
+
+int
+kxi_writer_key_bytes(kx_writer *w, const kx_buf *b, kx_diag *d)
+{
+	int rc;
+
+	if (w == NULL || b == NULL || w->f->wkey == NULL)
+		kxi_misuse(__func__, "not a writer of keys");
+	if (w->failed)
+		return w->failed;
+	if ((rc = put_key(w, b, d)) != KX_OK) {
+		w->failed = rc;
+		return rc;
+	}
+	w->nkeys++;
+	return KX_OK;
 }
 
 int
