@@ -34,6 +34,9 @@
 
 #include "internal.h"
 
+/* Place of key k's field group f for a message, else the key's. */
+#define KLOC(k, f) kxi_key_loc((k), (f))
+
 const char *
 kx_key_id(const kx_key *k)
 {
@@ -101,7 +104,7 @@ kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
 		if (k->value.form == KX_VALUE_WRAPPED &&
 		    k->value.alg == KX_WRAP_TDEA_ECB)
 			return kxi_diag_add(d, "KX139", KX_SEV_ERROR,
-			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_VALUE],
+			    KX_EUNSUPPORTED, doc->source, KLOC(k, KXF_VALUE),
 			    k->prof.id, "the value is ECB-encrypted (GP "
 			    "TransportKey/@Algorithm ECB): GP encrypts key "
 			    "data under an AES key in CBC mode (SCP03), so "
@@ -388,7 +391,7 @@ key_kcv(const kx_doc *doc, const kx_key *k, enum kx_alg alg,
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || *len < lo ||
 	    *len > hi)
 		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
-		    doc->source, &k->loc[KXF_KCV], k->prof.id, "a %zu-byte "
+		    doc->source, KLOC(k, KXF_KCV), k->prof.id, "a %zu-byte "
 		    "%s KCV is not checked (a %s KCV has %s)", *len, mn, mn,
 		    kxi_kcv_len_text(m, lens, sizeof(lens)));
 	return kx_kcv_compute(alg, m, value, out, *len, d);
@@ -406,7 +409,7 @@ kcv_mismatch(kx_diag *d, const char *file, const kx_key *k,
 	kxi_hex_encode(k->kcv.p, n, want);
 	kxi_hex_encode(got, n, have);
 	return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV, file,
-	    &k->loc[KXF_KCV], k->prof.id, "KCV of the value is %s, the "
+	    KLOC(k, KXF_KCV), k->prof.id, "KCV of the value is %s, the "
 	    "profile says %s", have, want);
 }
 
@@ -435,8 +438,8 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	const kxi_profile *p = &k->prof;
 	const char *what = fill ? "the value" : "the unwrapped value";
 	/* where the fingerprint is, or the algorithm when there is none */
-	const kxi_loc *at = &k->loc[k->loc[KXF_KCV].line != 0 ? KXF_KCV :
-	    KXF_ALG];
+	const kxi_loc *at = KLOC(k, k->loc[KXF_KCV].line != 0 ? KXF_KCV :
+	    KXF_ALG);
 	int r;
 
 	*pkcs8 = NULL;
@@ -444,7 +447,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	if (p->cls != KX_CLASS_PRIVATE) {
 		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, &k->loc[KXF_ALG], p->id, "a %s %s key has no "
+		    doc->source, KLOC(k, KXF_ALG), p->id, "a %s %s key has no "
 		    "secret value (its public key travels in the profile)",
 		    kx_name(KX_ENUM_CLASS, p->cls), kx_name(KX_ENUM_ALG, p->alg));
 		goto out;
@@ -454,7 +457,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	    KX_OK) {
 		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, r ==
 		    KX_EUNSUPPORTED ? KX_EUNSUPPORTED : KX_EINPUT, doc->source,
-		    &k->loc[KXF_ALG], p->id, "%s is not a supported %s private "
+		    KLOC(k, KXF_ALG), p->id, "%s is not a supported %s private "
 		    "key: %s", what, kx_name(KX_ENUM_ALG, p->alg),
 		    kx_diag_count(why) > 0 ? kx_diag_get(why, 0)->message :
 		    kx_strerror(r));
@@ -464,7 +467,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	    (p->ec_curve != NULL && strcmp(a.curve, p->ec_curve) != 0) ||
 	    (p->rsa_e != 0 && a.rsa_e != p->rsa_e)) {
 		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EINPUT,
-		    doc->source, &k->loc[KXF_ALG], p->id, "%s is %s-%u%s%s, "
+		    doc->source, KLOC(k, KXF_ALG), p->id, "%s is %s-%u%s%s, "
 		    "it does not fit the profile (%s/%u%s%s)", what,
 		    kx_name(KX_ENUM_ALG, a.alg), a.bits, a.curve[0] ? " " : "",
 		    a.curve, kx_name(KX_ENUM_ALG, p->alg), p->length_bits,
@@ -607,6 +610,7 @@ make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
 	if ((r = cmac_fits(plan->alg, o, d)) != KX_OK)
 		return r;
 	plan->kek_id = kek_id;
+	plan->tk_kcv_given = o != NULL && o->kek_kcv_len != 0;
 	plan->wrap = phase == KX_PHASE_EXPORT && o != NULL &&
 	    o->wrap != KX_WRAP_NONE ? o->wrap : seal_alg(plan->alg, o);
 	return KX_OK;
@@ -629,6 +633,12 @@ decide(const kx_doc *doc, enum kx_phase phase, const kx_secret *kek,
 	if (kek != NULL) {
 		if ((r = make_plan(phase, kek, kek_id, o, &plan, d)) != KX_OK)
 			return r;
+		pp = &plan;
+	} else if (phase == KX_PHASE_DOCUMENT && o != NULL &&
+	    o->kek_kcv_len != 0) {
+		/* the document as received: only the KEK's KCV given counts */
+		memset(&plan, 0, sizeof(plan));
+		plan.tk_kcv_given = 1;
 		pp = &plan;
 	}
 	if ((r = kxi_rules_run(doc, phase, o != NULL ? o->policy : NULL,
@@ -767,6 +777,20 @@ unbound_unfit(const kx_key *k, enum kx_wrap_alg w)
 	    is_asym(k->prof.alg) && w != KX_WRAP_RSA_AES_KWP;
 }
 
+/*
+ * The block of GP cryptogram w (tdea-ecb, tdea-cbc: 8; aes-cbc: 16) when
+ * a vlen-byte value is no whole number of them (GP pads no key: an
+ * aes-192 key under aes-cbc); 0 when it fits or w is no GP cryptogram.
+ */
+static size_t
+gp_block_unfit(enum kx_wrap_alg w, size_t vlen)
+{
+	size_t bs = w == KX_WRAP_AES_CBC ? 16 : w == KX_WRAP_TDEA_ECB ||
+	    w == KX_WRAP_TDEA_CBC ? 8 : 0;
+
+	return bs != 0 && vlen % bs != 0 ? bs : 0;
+}
+
 int
 kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d)
@@ -816,7 +840,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 
 		if (unbound_unfit(k, o->wrap)) {
 			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
-			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
+			    KX_EUNSUPPORTED, doc->source, KLOC(k, KXF_ALG),
 			    k->prof.id, "an %s key leaves as PKCS#8 under a "
 			    "bound wrap or in rsa-aes-kwp, not as a %s value",
 			    kx_name(KX_ENUM_ALG, k->prof.alg),
@@ -831,7 +855,7 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		}
 		if (!has_kcv(k->prof.alg) && k->prof.alg != KX_ALG_HMAC) {
 			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
-			    KX_EUNSUPPORTED, doc->source, &k->loc[KXF_ALG],
+			    KX_EUNSUPPORTED, doc->source, KLOC(k, KXF_ALG),
 			    k->prof.id, "export of %s keys is not supported "
 			    "(des, tdea, aes, hmac, rsa and ec keys are)",
 			    kx_name(KX_ENUM_ALG, k->prof.alg));
@@ -842,13 +866,27 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		    KX_ALG_TDEA2, vlen, &alg) != KX_OK ||
 		    alg != k->prof.alg))) {
 			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
-			    KX_EINPUT, doc->source, &k->loc[KXF_ALG],
+			    KX_EINPUT, doc->source, KLOC(k, KXF_ALG),
 			    k->prof.id, "the value (%zu bytes) does not "
 			    "fit the profile (%s/%u)", vlen,
 			    kx_name(KX_ENUM_ALG, k->prof.alg),
 			    k->prof.length_bits);
 			goto out;
 		}
+		if ((n = gp_block_unfit(o->wrap, vlen)) != 0) {
+			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
+			    KX_EUNSUPPORTED, doc->source, kxi_key_loc(k,
+			    KXF_ALG), k->prof.id, "a %zu-byte %s/%u value is "
+			    "no whole number of %zu-byte blocks: GP's %s "
+			    "cryptogram pads no key (a bound wrap carries it)",
+			    vlen, kx_name(KX_ENUM_ALG, k->prof.alg),
+			    k->prof.length_bits, n, kx_name(KX_ENUM_WRAP_ALG,
+			    o->wrap));
+			goto out;
+		}
+		/* a degenerate TDEA key is single DES: the rules judge it */
+		k->single_des = is_tdea(k->prof.alg) &&
+		    kxi_tdea_degenerate(kx_secret_data(values[i]), vlen);
 		/* HMAC keys have no KCV method: the binding alone. */
 		if (has_kcv(alg = k->prof.alg)) {
 			if ((r = key_kcv(doc, k, alg, values[i], kcv, &n,
@@ -894,7 +932,9 @@ out:
 /* ---- import -------------------------------------------------------- */
 /*
  * The KCV the caller gave for the KEK (o->kek_kcv) matches it: KX135
- * otherwise.  KX_OK when none was given.
+ * otherwise.  KX_OK when none was given.  A KCV longer than the method's
+ * (a 5-byte gp-des one) is compared on the method's length only
+ * (kxi_kcv_cmp_len), and a note says so; no more is computed or printed.
  */
 static int
 check_given_kcv(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
@@ -903,19 +943,26 @@ check_given_kcv(const kx_doc *doc, const kxi_tk *t, const kx_secret *kek,
 	uint8_t kcv[KX_KCV_MAX_LEN];
 	char want[2 * KX_KCV_MAX_LEN + 1], have[2 * KX_KCV_MAX_LEN + 1];
 	enum kx_kcv_method m;
-	size_t n, lo, hi;
+	size_t n;
 	int r;
 
 	if (o == NULL || o->kek_kcv_len == 0)
 		return KX_OK;
-	n = o->kek_kcv_len;
 	m = o->kek_kcv_method != KX_KCV_NONE ? o->kek_kcv_method :
 	    kx_kcv_default_method(alg);
-	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo || n > hi)
+	if ((n = kxi_kcv_cmp_len(alg, m, o->kek_kcv_len)) == 0)
 		return kxi_diag_add(d, "KX135", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, &t->loc, NULL, "the transport key KCV given "
-		    "has %zu bytes, a %s KCV %s", n, kx_name(KX_ENUM_KCV_METHOD,
-		    m), kxi_kcv_len_text(m, want, sizeof(want)));
+		    "has %zu bytes, a %s KCV %s (a longer one, up to a cipher "
+		    "block, is compared on that length)", o->kek_kcv_len,
+		    kx_name(KX_ENUM_KCV_METHOD, m), kxi_kcv_len_text(m, want,
+		    sizeof(want)));
+	if (n < o->kek_kcv_len)
+		(void)kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, doc->source,
+		    &t->loc, NULL, "the transport key KCV given has %zu bytes: "
+		    "its first %zu, a %s KCV's length, are compared, the rest "
+		    "is not checked", o->kek_kcv_len, n,
+		    kx_name(KX_ENUM_KCV_METHOD, m));
 	if ((r = kx_kcv_compute(alg, m, kek, kcv, n, d)) != KX_OK)
 		return r;
 	if (CRYPTO_memcmp(kcv, o->kek_kcv, n) != 0) {
@@ -1029,7 +1076,7 @@ bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	if ((r = kxi_binding_check_aad(doc, k, &v, 1, have, aad, md, msg,
 	    sizeof(msg))) != KX_OK) {
 		r = kxi_diag_add(d, "KX136", KX_SEV_ERROR, r, doc->source,
-		    &k->loc[KXF_VALUE], k->prof.id, "%s", msg);
+		    KLOC(k, KXF_VALUE), k->prof.id, "%s", msg);
 		goto out;
 	}
 	if (aad->len == 0 &&
@@ -1047,7 +1094,7 @@ bound_open(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	    kxi_siv_unwrap(siv, k->value.data.p, k->value.data.n,
 	    aad->data, aad->len, out, NULL)) != KX_OK) {
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the "
+		    doc->source, KLOC(k, KXF_VALUE), k->prof.id, "the "
 		    "wrapped value does not verify under transport key %s: "
 		    "its %s or value was changed after export",
 		    k->value.kek_id, v == 2 ? "profile, the document header" :
@@ -1154,7 +1201,7 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
 	if (r != KX_OK) {
 		f = kx_diag_count(why) > 0 ? kx_diag_get(why, 0) : NULL;
 		r = kxi_diag_add(d, "KX134", KX_SEV_ERROR, KX_ECRYPTO,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "the %s "
+		    doc->source, KLOC(k, KXF_VALUE), k->prof.id, "the %s "
 		    "value does not unwrap under transport key %s (%s)",
 		    kx_name(KX_ENUM_WRAP_ALG, val->alg), val->kek_id,
 		    f != NULL ? f->message : kx_strerror(r));
@@ -1240,9 +1287,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	kx_diag *why = NULL;
 	kxi_keyval one;
 	const kxi_part *pt;
-	/* GP gives the value no line of its own: the key's */
-	const kxi_loc *at = &k->loc[k->loc[KXF_VALUE].line != 0 ?
-	    KXF_VALUE : KXF_KEY];
+	const kxi_loc *at = KLOC(k, KXF_VALUE);
 	int r;
 
 	*out = NULL;
@@ -1333,7 +1378,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	if (k->value.form != KX_VALUE_WRAPPED ||
 	    (!bound && !is_unbound(k->value.alg))) {
 		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_EUNSUPPORTED,
-		    doc->source, &k->loc[KXF_VALUE], k->prof.id, "a %s %s "
+		    doc->source, KLOC(k, KXF_VALUE), k->prof.id, "a %s %s "
 		    "value cannot be imported",
 		    kx_name(KX_ENUM_VALUE_FORM, k->value.form),
 		    kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
@@ -1343,7 +1388,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	if (!bound && (is_asym(k->prof.alg) ? k->kcv.n == 0 &&
 	    k->prof.spki.n == 0 : !has_kcv(k->prof.alg) || k->kcv.n == 0)) {
 		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
-		    doc->source, &k->loc[KXF_KCV], k->prof.id, "the %s value "
+		    doc->source, KLOC(k, KXF_KCV), k->prof.id, "the %s value "
 		    "is not bound and the key has no KCV to check it against: "
 		    "refused", kx_name(KX_ENUM_WRAP_ALG, k->value.alg));
 		goto out;
@@ -1365,7 +1410,7 @@ asym:
 	}
 	if ((unsigned)kx_secret_len(*out) * 8 != k->prof.length_bits) {
 		r = kxi_diag_add(d, "KX139", KX_SEV_ERROR, KX_ESYNTAX,
-		    doc->source, &k->loc[KXF_ALG], k->prof.id, "unwrapped "
+		    doc->source, KLOC(k, KXF_ALG), k->prof.id, "unwrapped "
 		    "%zu bytes for a %u-bit key", kx_secret_len(*out),
 		    k->prof.length_bits);
 		goto out;
@@ -1436,7 +1481,7 @@ verify_all(const kx_doc *doc, struct xcache *c, enum kx_phase phase,
 		if ((t = kxi_doc_find_tk(doc, k->value.kek_id)) == NULL) {
 			bad = 1;
 			kxi_diag_add(d, "KX141", KX_SEV_ERROR,
-			    KX_ENOTFOUND, doc->source, &k->loc[KXF_VALUE],
+			    KX_ENOTFOUND, doc->source, KLOC(k, KXF_VALUE),
 			    k->prof.id, "transport key %s is not "
 			    "defined", k->value.kek_id ?
 			    k->value.kek_id : "-");
@@ -1994,7 +2039,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 {
 	struct xcache c = { 0 };
 	struct kxi_rules_stream *rs[2] = { NULL, NULL };
-	struct kxi_plan plan;
+	struct kxi_plan plan, given = { 0 };
 	struct rw_pool pool;
 	struct rw_out x;
 	struct rw_batch *b;
@@ -2044,8 +2089,9 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		goto out;
 	}
 	/* the document as received, then every key as it will be stored */
+	given.tk_kcv_given = o->kek_kcv_len != 0;
 	if ((r = kxi_rules_stream_new(head, KX_PHASE_DOCUMENT, o->policy,
-	    o->now, NULL, &rs[0], d)) != KX_OK ||
+	    o->now, &given, &rs[0], d)) != KX_OK ||
 	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
 	    o->now, &plan, &rs[1], d)) != KX_OK ||
 	    (r = rw_pool_start(&pool, o->jobs, d)) != KX_OK)
@@ -2094,7 +2140,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		    NULL) {
 			s->skip = SK_NOTK;
 			kxi_diag_add(s->dc, "KX141", KX_SEV_ERROR,
-			    KX_ENOTFOUND, head->source, &k->loc[KXF_VALUE],
+			    KX_ENOTFOUND, head->source, KLOC(k, KXF_VALUE),
 			    k->prof.id, "transport key %s is not defined",
 			    k->value.kek_id ? k->value.kek_id : "-");
 		} else if (t != c.checked) {

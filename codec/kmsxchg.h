@@ -712,7 +712,10 @@ typedef struct kx_xchg_opts {
 	 * kek_kcv_len bytes by kek_kcv_method (KX_KCV_NONE: the family's
 	 * default, gp-des or gp-aes), for documents whose transport key
 	 * carries none (a GP KeyProfile's TransportKey has no KCV).  When
-	 * the document has one too, the key must match both (KX135).
+	 * the document has one too, the key must match both (KX135).  A
+	 * KCV longer than the method's maximum (kx_kcv_len_range) but at
+	 * most one cipher block is compared on that maximum only (a note
+	 * says so); no more is computed.
 	 */
 	const uint8_t *kek_kcv;
 	size_t kek_kcv_len;

@@ -276,9 +276,9 @@ cli_kek_kcv(struct cli *cli, const char *opt, const char *arg,
 		return cli_usage(cli, "--%s: method '%s' is not gp, gp-des, "
 		    "gp-aes, zero-block or cmac", opt, colon + 1);
 	if (kx_hex_decode(arg, hl, x->kek_kcv, sizeof(x->kek_kcv), &n) !=
-	    KX_OK || n < 3 || n > 5)
-		return cli_usage(cli, "--%s: expected 3 to 5 bytes of hex, got "
-		    "'%.*s'", opt, (int)hl, arg);
+	    KX_OK || n < 3)
+		return cli_usage(cli, "--%s: expected 3 to 16 bytes of hex, "
+		    "got '%.*s'", opt, (int)hl, arg);
 	x->xo.kek_kcv = x->kek_kcv;
 	x->xo.kek_kcv_len = n;
 	x->xo.kek_kcv_method = (enum kx_kcv_method)m;

@@ -57,7 +57,7 @@ struct cli_xchg {
 	kx_doc *doc, *against;
 	kx_diag *d;
 	kx_xchg_opts xo;
-	uint8_t kek_kcv[KX_KCV_MAX_LEN];	/* xo.kek_kcv points here */
+	uint8_t kek_kcv[16];	/* xo.kek_kcv points here (one AES block) */
 	int quiet;		/* --quiet: no progress line */
 	struct cli_progress *progress;	/* set by cli_progress_begin */
 };

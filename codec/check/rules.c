@@ -87,6 +87,7 @@ struct vctx {
 	kx_diag *d;
 	unsigned phase;		/* the one kx_phase being run */
 	const struct kxi_plan *plan; /* export/import/rewrap: NULL for DOC */
+	int tk_kcv_given;	/* kxi_plan.tk_kcv_given, in every phase */
 	kxi_tk plan_tk;		/* the key of the plan, as a transport key */
 	size_t nerr;		/* findings at error level */
 	int sev[R__N];		/* resolved severity or KXI_SEV_OFF */
@@ -350,19 +351,8 @@ emit_at(struct vctx *v, int r, const char *id, const kxi_loc *loc,
 		    KX_OK, v->doc->source, loc, id, "%s", msg);
 }
 
-/* Place of a field group, falling back to the key element. */
-static const kxi_loc *
-key_loc(const kx_key *k, enum kxi_field f)
-{
-	const kxi_loc *l = &k->loc[f];
-
-	if (l->line == 0 && l->off < 0)
-		l = &k->loc[KXF_KEY];
-	return l;
-}
-
 #define emit(v, r, k, f, ...) \
-	emit_at((v), (r), (k)->prof.id, key_loc((k), (f)), __VA_ARGS__)
+	emit_at((v), (r), (k)->prof.id, kxi_key_loc((k), (f)), __VA_ARGS__)
 
 /*
  * Rule r could not be evaluated for key k: the fields it reads are absent
@@ -387,13 +377,13 @@ unchecked(struct vctx *v, int r, const kx_key *k, const char *fmt, ...)
 	/* a waiver of the rule for this key covers not checking it too */
 	if ((w = find_waiver(v, r, k->prof.id, &expired)) != NULL) {
 		kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_OK,
-		    v->doc->source, key_loc(k, KXF_KEY), k->prof.id,
+		    v->doc->source, kxi_key_loc(k, KXF_KEY), k->prof.id,
 		    "waived by policy %s (%s): not checked: %s",
 		    nz(v->pol->name), nz(w->reason), msg);
 		return;
 	}
 	kxi_diag_add(v->d, rules[r].info.id, KX_SEV_NOTE, KX_EUNSUPPORTED,
-	    v->doc->source, key_loc(k, KXF_KEY), k->prof.id, "not checked: %s",
+	    v->doc->source, &k->loc[KXF_KEY], k->prof.id, "not checked: %s",
 	    msg);
 }
 
@@ -1734,6 +1724,9 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 		    (kxi_doc_caps(v->doc) & KX_CAP_TK_KCV) == 0) {
 			/* the source format cannot carry one: not the
 			 * document's fault (the reader notes it) */
+		} else if (t->kcv.n == 0 && v->tk_kcv_given) {
+			/* import/rewrap --kek-kcv stands in for it: the
+			 * KEK is checked against that (KX135) */
 		} else if (t->kcv.n == 0) {
 			emit_at(v, R_KX133, t->id, &t->loc, "transport key %s "
 			    "has no KCV", nz(t->id));
@@ -1895,6 +1888,32 @@ chk_unknown_kek(struct vctx *v, const kx_key *k)
 		    algname(tk->alg));
 }
 
+/*
+ * KX144: two named parts of one name (GP components are found by name:
+ * a second ECC_D or CRT_P would be silently left out, or be the one a
+ * receiver uses).
+ */
+static void
+chk_duplicate_part(struct vctx *v, const kx_key *k)
+{
+	const kxi_part *a, *b;
+	size_t i, j;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->value.nparts; i++) {
+		a = &k->value.parts[i];
+		for (j = 0; a->name != NULL && j < i; j++) {
+			b = &k->value.parts[j];
+			if (b->name != NULL && strcmp(a->name, b->name) == 0) {
+				emit(v, R_KX144, k, KXF_VALUE, "value part %s "
+				    "given twice", a->name);
+				return;
+			}
+		}
+	}
+}
+
 static void
 chk_split(struct vctx *v, const kx_key *k)
 {
@@ -2009,6 +2028,19 @@ chk_relation_ref(struct vctx *v, const kx_key *k)
 
 /* ---- KX150-KX154 policy --------------------------------------------- */
 /* The minimum of a stepped list in force at time t (0: none). */
+/*
+ * Whether k's value is a degenerate TDEA key: the value export was given
+ * (kx_key.single_des), or a clear value the document carries.
+ */
+static int
+single_des(const kx_key *k)
+{
+	if (k->prof.alg != KX_ALG_TDEA2 && k->prof.alg != KX_ALG_TDEA3)
+		return 0;
+	return k->single_des || (k->value.clear.n > 0 &&
+	    kxi_tdea_degenerate(k->value.clear.p, k->value.clear.n));
+}
+
 static unsigned
 min_at(const struct kxi_pol_min *m, size_t n, int64_t t)
 {
@@ -2035,6 +2067,15 @@ chk_strength_min(struct vctx *v, const kx_key *k)
 	if (k == NULL)
 		return;
 	min = min_at(v->pol->min_strength, v->pol->nmin_strength, v->now);
+	if (min > 0 && single_des(k)) {
+		/* what import and split refuse as a KEK (KX121) */
+		emit(v, R_KX150, k, KXF_VALUE, "%s/%u key is a degenerate "
+		    "TDEA key (K1 equals K2%s, parity bits aside): single DES, "
+		    "56 bits; policy %s requires %u", algname(k->prof.alg),
+		    k->prof.length_bits, k->prof.alg == KX_ALG_TDEA3 ?
+		    " or K2 equals K3" : "", nz(v->pol->name), min);
+		return;
+	}
 	s = key_strength(&k->prof);
 	/* kx_strength() is 0 for single DES and for unknown algorithms */
 	if (min > 0 && s < min && (s > 0 || k->prof.alg == KX_ALG_DES)) {
@@ -2449,6 +2490,7 @@ kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
 	v.against = against;
 	v.d = d;
 	v.phase = (unsigned)phase;
+	v.tk_kcv_given = plan != NULL && plan->tk_kcv_given;
 	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
 		v.plan = plan;
 		v.plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
@@ -2739,7 +2781,7 @@ st_known(struct vctx *v, const kx_key *k, const kxi_relation_ref *r)
 	p->key_id = dupstr(st, k->prof.id);
 	p->ref = dupstr(st, r->ref);
 	p->type = r->type;
-	p->loc = *key_loc(k, KXF_RELATIONS);
+	p->loc = *kxi_key_loc(k, KXF_RELATIONS);
 	p->next = st->pb[h & (st->pcap - 1)];
 	st->pb[h & (st->pcap - 1)] = p;
 	st->pn++;
@@ -2807,7 +2849,7 @@ st_add(struct vctx *v, const kx_key *k)
 			e->id = dupstr(st, p->id);
 			e->ord = st->ord;
 			e->prev = st->ids.v[at];
-			e->loc = *key_loc(k, KXF_ID);
+			e->loc = *kxi_key_loc(k, KXF_ID);
 		} else {
 			st->ids.h[at] = h;
 			st->ids.n++;
@@ -2850,7 +2892,7 @@ st_add(struct vctx *v, const kx_key *k)
 	g->id = dupstr(st, p->id);
 	g->first = st->slots.v[at] ? dupstr(st, (const char *)st->pool.data +
 	    st->slots.v[at] - 1) : NULL;
-	g->loc = *key_loc(k, KXF_GP);
+	g->loc = *kxi_key_loc(k, KXF_GP);
 }
 
 static int
@@ -3060,6 +3102,7 @@ kxi_rules_stream_new(const kx_doc *head, enum kx_phase phase,
 	v->d = s->st.rd;
 	v->phase = (unsigned)phase;
 	v->st = &s->st;
+	v->tk_kcv_given = plan != NULL && plan->tk_kcv_given;
 	if (phase != KX_PHASE_DOCUMENT && plan != NULL) {
 		v->plan = plan;
 		v->plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";

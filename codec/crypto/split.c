@@ -116,17 +116,21 @@ des_differ(const uint8_t *a, const uint8_t *b)
 }
 
 int
+kxi_tdea_degenerate(const uint8_t *p, size_t n)
+{
+	return (n == 16 || n == 24) && (!des_differ(p, p + 8) ||
+	    (n == 24 && !des_differ(p + 8, p + 16)));
+}
+
+int
 kx_tdea_key_check(const kx_secret *key, const char *what, kx_diag *d)
 {
-	const uint8_t *p;
 	size_t n;
 
 	if (key == NULL)
 		kxi_misuse(__func__, "NULL argument");
-	p = kx_secret_data(key);
 	n = kx_secret_len(key);
-	if ((n != 16 && n != 24) || (des_differ(p, p + 8) &&
-	    (n == 16 || des_differ(p + 8, p + 16))))
+	if (!kxi_tdea_degenerate(kx_secret_data(key), n))
 		return KX_OK;
 	return kxi_diag_add(d, "KX121", KX_SEV_ERROR, KX_EPOLICY, NULL, NULL,
 	    NULL, "%s: a degenerate %zu-byte TDEA key (K1 equals K2%s, parity "

@@ -1011,6 +1011,27 @@ keep_unnamed(struct rd *r, xmlNode *c, const char *enc)
 		r->rc = KX_ENOMEM;
 }
 
+/*
+ * A KCV longer than its method's (KCVSize 5 of a gp-des KCV, which GP
+ * defines as 3 bytes) but no longer than a cipher block: read as its
+ * first bytes up to the method's length (kxi_kcv_cmp_len), which are all
+ * that is compared and written again; a legacy-value fact says the rest
+ * is dropped.
+ */
+static void
+clip_kcv(struct rd *r, xmlNode *ki, kx_key *k)
+{
+	size_t n = kxi_kcv_cmp_len(k->prof.alg, k->kcv_method, k->kcv.n);
+
+	if (n == 0 || n == k->kcv.n)
+		return;		/* within the method, or the rules' to refuse */
+	finding(r, KXI_LEGACY, KX_OK, ki, "gp: a %zu-byte %s KCV read as its "
+	    "first %zu bytes, a %s KCV's length (the rest is not checked "
+	    "and not carried)", k->kcv.n, kx_name(KX_ENUM_KCV_METHOD,
+	    k->kcv_method), n, kx_name(KX_ENUM_KCV_METHOD, k->kcv_method));
+	k->kcv.n = n;
+}
+
 static void
 map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 {
@@ -1089,6 +1110,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 		if (hks == 1 && kcvsize != kcv.n)
 			BAD(r, ki, "gp: KeyInfo/@KCVSize %llu does not match "
 			    "the %zu-byte KCV", kcvsize, kcv.n);
+		clip_kcv(r, ki, k);
 	} else if (kcvalg != NULL) {
 		k->kcv_method = KX_KCV_GP_DES;
 	}

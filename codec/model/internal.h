@@ -213,6 +213,12 @@ struct kx_key {
 	kxi_loc loc[KXF__N];
 	kxi_arena *arena;	/* the owning document's (kxi_doc_add_key),
 				 * for the API's setters (api.c) */
+	/*
+	 * export: the value given is a degenerate TDEA key (single DES,
+	 * kxi_tdea_degenerate), which the strength rule KX150 judges as
+	 * such; a clear value the rules check themselves.
+	 */
+	bool single_des;
 };
 
 typedef struct kxi_tk {
@@ -257,6 +263,11 @@ kxi_tk *kxi_doc_add_tk(kx_doc *doc);
 void kxi_profile_init(kxi_profile *p);
 void kxi_key_init(kx_key *k);
 const kxi_tk *kxi_doc_find_tk(const kx_doc *doc, const char *id);
+/*
+ * Place of key k's field group f for a message, the key element's when
+ * the format gave that group none (a GP KeyProfile's Value and KCV).
+ */
+const kxi_loc *kxi_key_loc(const kx_key *k, enum kxi_field f);
 /* The named part of a value, or NULL.  model.c. */
 const kxi_part *kxi_value_part(const kxi_keyval *v, const char *name);
 const kx_key *kxi_doc_find_key(const kx_doc *doc, const char *id);
@@ -947,6 +958,13 @@ struct kxi_plan {
 	enum kx_alg alg;
 	unsigned bits;
 	enum kx_wrap_alg wrap;
+	/*
+	 * import and rewrap: the caller gave the KCV of the key read from
+	 * (kx_xchg_opts.kek_kcv), which the importer checks that key
+	 * against (KX135): a transport key without a KCV is then no KX133.
+	 * The DOCUMENT phase reads this field only.
+	 */
+	int tk_kcv_given;
 };
 /*
  * The rule engine: run the rules of one phase over doc (kx_doc_validate
@@ -1170,6 +1188,12 @@ int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
  * into buf (at least 24 bytes); "no length" for an unknown method.  names.c.
  */
 const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
+/*
+ * Bytes compared of a supplied n-byte KCV of method m (alg's key): n, or
+ * the method's maximum for a longer one of at most one cipher block; 0
+ * when unusable.  names.c.
+ */
+size_t kxi_kcv_cmp_len(enum kx_alg alg, enum kx_kcv_method m, size_t n);
 /* Modulus bits of an RSA PEM key (public or private).  wrap.c. */
 int kxi_rsa_bits(const kx_secret *kek, unsigned *bits, kx_diag *d) KX_WUR;
 /*
@@ -1238,6 +1262,11 @@ int kxi_asym_private(const kx_secret *v, int pem, kx_secret **pkcs8,
 int kxi_asym_from_parts(enum kx_alg alg, const uint8_t *spki, size_t spkilen,
     const kx_secret *const *sec, size_t nsec, kx_secret **pkcs8,
     kx_diag *d) KX_WUR;
+/*
+ * 1 if p[n] is a degenerate TDEA key: 16 or 24 bytes with K1 == K2 (or,
+ * 24 bytes, K2 == K3), parity bits aside: single DES.  split.c.
+ */
+int kxi_tdea_degenerate(const uint8_t *p, size_t n);
 /* GF(2^8) multiply, AES polynomial, constant time.  split.c. */
 uint8_t kxi_gf256_mul(uint8_t a, uint8_t b);
 

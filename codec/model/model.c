@@ -265,6 +265,16 @@ kxi_doc_add_tk(kx_doc *doc)
 	return t;
 }
 
+const kxi_loc *
+kxi_key_loc(const kx_key *k, enum kxi_field f)
+{
+	const kxi_loc *l = &k->loc[f];
+
+	if (l->line == 0 && l->off < 0)
+		l = &k->loc[KXF_KEY];
+	return l;
+}
+
 const kxi_tk *
 kxi_doc_find_tk(const kx_doc *doc, const char *id)
 {

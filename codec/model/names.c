@@ -176,6 +176,31 @@ kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * How many bytes of a supplied n-byte KCV of method m for an alg key are
+ * compared: n within the method's lengths; the method's maximum for a
+ * longer one that is still no more than one cipher block (8 bytes for
+ * DES and TDEA, 16 for AES: a GP KeyProfile's KCVSize 5 of a gp-des KCV);
+ * 0 when n is shorter than the method allows or longer than a block.  The
+ * bytes past the maximum are neither compared nor carried: a document or
+ * a caller cannot make us compute or print more than the method's bound.
+ */
+size_t
+kxi_kcv_cmp_len(enum kx_alg alg, enum kx_kcv_method m, size_t n)
+{
+	size_t lo, hi, block;
+
+	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || n < lo)
+		return 0;
+	if (n <= hi)
+		return n;
+	if (m == KX_KCV_SPKI_SHA256)
+		return 0;
+	block = alg == KX_ALG_AES ? 16 : alg == KX_ALG_DES ||
+	    alg == KX_ALG_TDEA2 || alg == KX_ALG_TDEA3 ? 8 : 0;
+	return n <= block ? hi : 0;
+}
+
 enum kx_kcv_method
 kx_kcv_default_method(enum kx_alg alg)
 {

@@ -82,6 +82,11 @@ CLI_CASES = \
 	tests/cli/cases/export-asym-not-its-key.case \
 	tests/cli/cases/import-gp-cryptogram.case \
 	tests/cli/cases/import-gp-cryptogram-kcv.case \
+	tests/cli/cases/gp-kcv-long.case \
+	tests/cli/cases/import-native-tk-no-kcv.case \
+	tests/cli/cases/gp-error-places.case \
+	tests/cli/cases/gp-duplicate-part.case \
+	tests/cli/cases/export-tdea-degenerate.case \
 	tests/cli/cases/import-gp-private-exp.case \
 	tests/cli/cases/import-gp-private-exp-bad.case \
 	tests/cli/cases/import-gp-private-no-public.case \

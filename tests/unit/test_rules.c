@@ -572,6 +572,22 @@ MUT(m_unknown_relation)
 	r->type = KX_REL_DERIVED_FROM;
 	r->ref = S(doc, "k9");
 }
+MUT(m_duplicate_part)
+{
+	kxi_part *pt;
+	kx_key *k = K(doc);
+	int i;
+
+	UNUSED;
+	for (i = 0; i < 2; i++) {
+		pt = kxi_array_push(&doc->arena, (void **)&k->value.parts,
+		    &k->value.nparts, sizeof(*pt));
+		assert_non_null(pt);
+		pt->name = S(doc, "ECC_D");
+		pt->order = KX_UNSET;
+		pt->data = B(doc, "00112233445566778899AABBCCDDEEFF");
+	}
+}
 MUT(m_single_des)
 {
 	UNUSED;
@@ -779,6 +795,7 @@ static const struct rcase cases[] = {
 	{ "split n 1", "KX142", m_split_n1, 0 },
 	{ "threshold 3 of 2", "KX142", m_split_threshold, 0 },
 	{ "derived-from unknown", "KX143", m_unknown_relation, 0 },
+	{ "two value parts named ECC_D", "KX144", m_duplicate_part, 0 },
 	{ "single des (built-in floor)", "KX150", m_single_des, 1 },
 	{ "tdea2 under a 112-bit policy", "KX150", m_policy_min, 1 },
 	{ "wrap under a 192-bit policy", "KX150", m_policy_min_wrap, 1 },
