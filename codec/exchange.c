@@ -25,6 +25,7 @@
 #include "config.h"
 #endif
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1722,6 +1723,315 @@ out:
 	return r;
 }
 
+/*
+ * A key on its way through kx_reader_rewrap with o->jobs workers: read
+ * into rec (its strings in ka) by the calling thread, which runs the
+ * rules and the checks of its transport key; unwrapped, verified and
+ * wrapped anew (nk, its strings in na) by a worker; written, and its
+ * findings taken, in input order by the calling thread again.  Keys go
+ * to the workers RW_BATCH at a time: one hand-off (a lock, a wake-up)
+ * per key cost more than the worker saved.
+ */
+#define RW_BATCH 16
+enum { SL_FREE, SL_QUEUED, SL_BUSY, SL_DONE };
+enum { SK_NONE, SK_NOTK, SK_KEK };	/* not unwrapped: why */
+
+struct rw_slot {
+	kx_key rec, nk;
+	kxi_arena ka, na;
+	const kx_key *k;
+	int have, skip, ur, rr;
+	kx_buf aad;
+	uint8_t md[32];
+	kx_diag *dc, *dd;	/* unwrap findings; rebind failure */
+	size_t next;		/* the header's extensions when read */
+	kx_buf out;		/* nk's bytes as the writer writes them, */
+	int enc;		/* when made (by the worker, as kx_writer_key) */
+};
+
+struct rw_batch {
+	struct rw_slot *key;	/* per keys, n of them read */
+	size_t n;
+	int state;
+};
+
+struct rw_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct rw_batch *ring;
+	size_t nslots, per;	/* batches; keys a batch */
+	size_t posted, taken, out, nout;	/* batches; keys out */
+	pthread_t *th;
+	unsigned nth;
+	int stop;
+	struct xcache own;	/* the calling thread's, without workers */
+	/* read-only while the workers run */
+	const kx_doc *head;
+	const kx_secret *from, *to;
+	enum kx_wrap_alg seal_w;	/* the xcache's: the bound form out */
+	enum kx_alg alg;
+	const char *to_id;
+	enum kx_format fmt;	/* of the output: keys encoded by workers */
+};
+
+/* Unwrap, verify and wrap anew the keys of b (under its own xcache c). */
+static void
+rw_work(const struct rw_pool *p, struct xcache *c, struct rw_batch *b)
+{
+	struct rw_slot *s;
+	kx_secret *v;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		s = &b->key[i];
+		v = NULL;
+		s->ur = s->rr = KX_OK;
+		if (s->skip != SK_NONE)
+			continue;
+		if ((s->ur = unwrap_key(p->head, s->k, c, s->have, &s->aad,
+		    s->md, &v, s->dc)) != KX_OK)
+			continue;
+		s->nk = *s->k;
+		s->rr = rebind(p->head, s->k, v, c, p->alg, p->to_id, &s->aad,
+		    s->md, &s->na, &s->nk.value, s->dd);
+		kx_secret_free(v);
+		/*
+		 * The key's output too, off the calling thread; a key that
+		 * does not encode is written (and refused) there again, with
+		 * its findings where kx_writer_key puts them.
+		 */
+		s->enc = s->rr == KX_OK &&
+		    kxi_key_encode(p->fmt, &s->nk, &s->out, NULL) == KX_OK;
+	}
+}
+
+static void *
+rw_worker(void *arg)
+{
+	struct rw_pool *p = arg;
+	struct xcache c = { 0 };
+	struct rw_batch *b;
+
+	c.from = p->from;
+	c.to = p->to;
+	c.seal_w = p->seal_w;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->taken == p->posted)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop)
+			break;
+		b = &p->ring[p->taken++ % p->nslots];
+		b->state = SL_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		rw_work(p, &c, b);
+		pthread_mutex_lock(&p->mu);
+		b->state = SL_DONE;
+		/* only the calling thread waits for a batch */
+		pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	xcache_free(&c);
+	return NULL;
+}
+
+/* The workers stop (after the batch each works on) and are gone. */
+static void
+rw_pool_stop(struct rw_pool *p)
+{
+	unsigned i;
+
+	if (p->nth == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	p->nth = 0;
+}
+
+static void
+rw_pool_free(struct rw_pool *p)
+{
+	size_t i, j;
+
+	rw_pool_stop(p);
+	for (i = 0; p->ring != NULL && i < p->nslots; i++) {
+		for (j = 0; p->ring[i].key != NULL && j < p->per; j++) {
+			struct rw_slot *s = &p->ring[i].key[j];
+
+			s->ka.wipe = s->na.wipe = true;
+			kxi_arena_free(&s->ka);
+			kxi_arena_free(&s->na);
+			kx_buf_free(&s->aad);
+			kx_buf_free(&s->out);
+			kx_diag_free(s->dc);
+			kx_diag_free(s->dd);
+		}
+		free(p->ring[i].key);
+	}
+	free(p->ring);
+	free(p->th);
+	xcache_free(&p->own);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+}
+
+/* 2 batches in flight per worker; 1 key at a time without workers. */
+static int
+rw_pool_init(struct rw_pool *p, unsigned jobs, kx_diag *d)
+{
+	size_t i, j;
+
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (jobs > 256)
+		jobs = 256;
+	p->nslots = jobs > 1 ? 2 * (size_t)jobs : 1;
+	p->per = jobs > 1 ? RW_BATCH : 1;
+	if ((p->ring = calloc(p->nslots, sizeof(*p->ring))) == NULL ||
+	    (jobs > 1 && (p->th = calloc(jobs, sizeof(*p->th))) == NULL))
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	for (i = 0; i < p->nslots; i++) {
+		if ((p->ring[i].key = calloc(p->per, sizeof(struct rw_slot))) ==
+		    NULL)
+			return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		for (j = 0; j < p->per; j++) {
+			struct rw_slot *s = &p->ring[i].key[j];
+
+			kxi_key_init(&s->rec);
+			if ((s->dc = kx_diag_new()) == NULL ||
+			    (s->dd = kx_diag_new()) == NULL)
+				return KX_FAIL(d, KX_ENOMEM, "out of memory");
+		}
+	}
+	return KX_OK;
+}
+
+static int
+rw_pool_start(struct rw_pool *p, unsigned jobs, kx_diag *d)
+{
+	for (; jobs > 1 && p->nth < jobs && p->nth < 256; p->nth++)
+		if (pthread_create(&p->th[p->nth], NULL, rw_worker, p) != 0)
+			return KX_FAIL(d, KX_EINTERNAL, "cannot start a "
+			    "worker thread");
+	return KX_OK;
+}
+
+/* Batch b (read and checked) to a worker, or worked on here without. */
+static void
+rw_post(struct rw_pool *p, struct rw_batch *b)
+{
+	if (p->nth == 0) {
+		/* made once per transport key, as each worker's */
+		p->own.from = p->from;
+		p->own.to = p->to;
+		p->own.seal_w = p->seal_w;
+		rw_work(p, &p->own, b);
+		b->state = SL_DONE;
+		p->posted++;
+		p->taken++;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	b->state = SL_QUEUED;
+	p->posted++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Wait until batch b is done. */
+static void
+rw_wait(struct rw_pool *p, struct rw_batch *b)
+{
+	if (p->nth == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while (b->state != SL_DONE)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* What the calling thread keeps of the keys out, in input order. */
+struct rw_out {
+	kx_doc *nd;		/* the header written */
+	kx_writer *w;
+	kx_diag *dc, *dw;	/* the keys' findings; the writer's */
+	size_t next;		/* the header's extensions then */
+	int wr, bad;
+	enum kx_format fmt;
+	kx_sink sink;
+	void *arg;
+};
+
+/*
+ * One key of the oldest batch out: its findings, and its new value
+ * written when every key before it verified, as a run without workers
+ * does.
+ */
+static int
+rw_retire_key(struct rw_pool *p, struct rw_out *x, struct rw_slot *s,
+    const kx_xchg_opts *o, kx_diag *d)
+{
+	int r;
+
+	kxi_diag_merge(x->dc, s->dc);
+	if (s->skip == SK_NOTK || s->ur != KX_OK)
+		x->bad = 1;
+	else if (s->skip == SK_NONE && !x->bad) {
+		/* the header is complete once the first key is in */
+		if (x->nd == NULL) {
+			if ((r = rewrap_head(p->head, p->to, p->alg, o, &x->nd,
+			    d)) != KX_OK)
+				return r;
+			x->next = s->next;
+			x->wr = kx_writer_open(x->nd, x->fmt, x->sink, x->arg,
+			    &x->w, x->dw);
+		}
+		if (x->wr == KX_OK && s->rr != KX_OK) {
+			kxi_diag_merge(d, s->dd);
+			return s->rr;
+		}
+		if (x->wr == KX_OK)
+			x->wr = s->enc ? kxi_writer_key_bytes(x->w, &s->out,
+			    x->dw) : kx_writer_key(x->w, &s->nk, x->dw);
+	}
+	p->nout++;
+	if (s->skip == SK_NONE && o->progress != NULL)
+		o->progress(o->progress_arg, p->nout, 0);
+	return KX_OK;
+}
+
+/* The oldest batch in flight out, key by key in input order. */
+static int
+rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
+    kx_diag *d)
+{
+	struct rw_batch *b = &p->ring[p->out++ % p->nslots];
+	size_t i;
+	int r = KX_OK;
+
+	rw_wait(p, b);
+	for (i = 0; i < b->n; i++)
+		if (r == KX_OK)
+			r = rw_retire_key(p, x, &b->key[i], o, d);
+	for (i = 0; i < b->n; i++) {
+		kx_diag_clear(b->key[i].dc);
+		kx_diag_clear(b->key[i].dd);
+		b->key[i].na.wipe = true;
+		kxi_arena_reset(&b->key[i].na);
+		b->key[i].enc = 0;
+	}
+	b->n = 0;
+	b->state = SL_FREE;
+	return r;
+}
+
 int
 kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
     const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
@@ -1730,18 +2040,18 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	struct xcache c = { 0 };
 	struct kxi_rules_stream *rs[2] = { NULL, NULL };
 	struct kxi_plan plan, given = { 0 };
-	kx_diag *dr = NULL, *dc = NULL, *dw = NULL;
-	kx_doc *nd = NULL;
-	kx_writer *w = NULL;
-	kxi_arena ka = { NULL, 0, 0, false };
+	struct rw_pool pool;
+	struct rw_out x;
+	struct rw_batch *b;
+	struct rw_slot *s;
+	kx_diag *dr = NULL;
 	const kx_doc *head;
 	const kx_key *k;
-	kx_key nk;
-	kx_secret *v = NULL;
 	struct kxi_bind_memo memo;
+	kx_buf tb;
 	const kxi_tk *t;
-	size_t i = 0, nerr[2] = { 0, 0 }, next = 0;
-	int r, sk, cr = KX_OK, bad = 0, wr = KX_OK, whole = 0;
+	size_t i = 0, nerr[2] = { 0, 0 };
+	int r, sk, cr = KX_OK, whole = 0;
 
 	if (rd == NULL || from == NULL || to == NULL || o == NULL ||
 	    o->kek_id == NULL || sink == NULL)
@@ -1758,9 +2068,23 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	c.to = to;
 	c.seal_w = seal_alg(plan.alg, o);
 	memset(&memo, 0, sizeof(memo));
+	memset(&x, 0, sizeof(x));
+	x.fmt = fmt;
+	x.sink = sink;
+	x.arg = arg;
 	head = kx_reader_doc(rd);
-	if ((dr = kx_diag_new()) == NULL || (dc = kx_diag_new()) == NULL ||
-	    (dw = kx_diag_new()) == NULL) {
+	r = rw_pool_init(&pool, o->jobs, d);
+	pool.head = head;
+	pool.from = from;
+	pool.to = to;
+	pool.seal_w = c.seal_w;
+	pool.alg = plan.alg;
+	pool.to_id = o->kek_id;
+	pool.fmt = fmt;
+	if (r != KX_OK)
+		goto out;
+	if ((dr = kx_diag_new()) == NULL || (x.dc = kx_diag_new()) == NULL ||
+	    (x.dw = kx_diag_new()) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1769,14 +2093,23 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	if ((r = kxi_rules_stream_new(head, KX_PHASE_DOCUMENT, o->policy,
 	    o->now, &given, &rs[0], d)) != KX_OK ||
 	    (r = kxi_rules_stream_new(head, KX_PHASE_REWRAP, o->policy,
-	    o->now, &plan, &rs[1], d)) != KX_OK)
+	    o->now, &plan, &rs[1], d)) != KX_OK ||
+	    (r = rw_pool_start(&pool, o->jobs, d)) != KX_OK)
 		goto out;
 	/* the binding rule's encoding of each profile serves the unwrap */
 	kxi_rules_stream_memo(rs[0], &memo);
-	while ((r = kx_reader_next(rd, &k, dr)) == 1) {
+	for (;;) {
+		if (pool.posted - pool.out == pool.nslots &&
+		    (r = rw_retire(&pool, &x, o, d)) != KX_OK)
+			goto out;
+		b = &pool.ring[pool.posted % pool.nslots];
+		s = &b->key[b->n];
+		if ((r = kxi_reader_next_into(rd, &s->rec, &s->ka, &k, dr)) !=
+		    1)
+			break;
 		if (o->key_seen != NULL)
 			o->key_seen(o->key_seen_arg, head, i, k);
-		memo.key = NULL;	/* the reader's record is reused */
+		memo.key = NULL;	/* the reader's records are reused */
 		if ((sk = kxi_rules_stream_key(rs[0], k, i, d)) == 1) {
 			whole = 1;
 			break;
@@ -1792,54 +2125,48 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		 * rules decide at the end decides whether any of it counts,
 		 * and the findings come out in the order of kx_rewrap.
 		 */
+		s->k = k;
+		s->skip = SK_NONE;
+		s->next = kx_doc_extension_count(head);
+		/* the binding rule's encoding goes with the key */
+		s->have = memo.key == k;
+		tb = s->aad;
+		s->aad = memo.aad;
+		memo.aad = tb;
+		memcpy(s->md, memo.md, sizeof(s->md));
 		if (cr != KX_OK)
-			continue;	/* one wrong KEK explains all */
-		if ((t = kxi_doc_find_tk(head, k->value.kek_id)) == NULL) {
-			bad = 1;
-			kxi_diag_add(dc, "KX139", KX_SEV_ERROR, KX_ENOTFOUND,
-			    head->source, KLOC(k, KXF_VALUE), k->prof.id,
-			    "transport key %s is not defined", k->value.kek_id ?
-			    k->value.kek_id : "-");
-			continue;
+			s->skip = SK_KEK;	/* one wrong KEK explains all */
+		else if ((t = kxi_doc_find_tk(head, k->value.kek_id)) ==
+		    NULL) {
+			s->skip = SK_NOTK;
+			kxi_diag_add(s->dc, "KX139", KX_SEV_ERROR,
+			    KX_ENOTFOUND, head->source, KLOC(k, KXF_VALUE),
+			    k->prof.id, "transport key %s is not defined",
+			    k->value.kek_id ? k->value.kek_id : "-");
+		} else if (t != c.checked) {
+			if ((cr = check_kek(head, t, from, o, s->dc)) !=
+			    KX_OK)
+				s->skip = SK_KEK;
+			else
+				c.checked = t;
 		}
-		if (t != c.checked) {
-			if ((cr = check_kek(head, t, from, o, dc)) != KX_OK)
-				continue;
-			c.checked = t;
-		}
-		if (unwrap_key(head, k, &c, memo.key == k, &memo.aad, memo.md,
-		    &v, dc) != KX_OK)
-			bad = 1;
-		else if (!bad) {
-			/* the header is complete once the first key is in */
-			if (nd == NULL) {
-				if ((r = rewrap_head(head, to, plan.alg, o, &nd,
-				    d)) != KX_OK)
-					goto out;
-				next = kx_doc_extension_count(head);
-				wr = kx_writer_open(nd, fmt, sink, arg, &w, dw);
-			}
-			if (wr == KX_OK) {
-				nk = *k;
-				kxi_arena_reset(&ka);
-				if ((r = rebind(head, k, v, &c, plan.alg,
-				    o->kek_id, &memo.aad, memo.md, &ka,
-				    &nk.value, d)) != KX_OK)
-					goto out;
-				wr = kx_writer_key(w, &nk, dw);
-			}
-		}
-		kx_secret_free(v);
-		v = NULL;
-		if (o->progress != NULL)
-			o->progress(o->progress_arg, i, 0);
+		if (++b->n == pool.per)
+			rw_post(&pool, b);
 	}
+	/* the keys still in flight out, the last batch's too */
+	b = &pool.ring[pool.posted % pool.nslots];
+	if (!whole && r == 0 && b->state == SL_FREE && b->n > 0)
+		rw_post(&pool, b);
+	while (!whole && r == 0 && pool.out < pool.posted)
+		if ((r = rw_retire(&pool, &x, o, d)) != KX_OK)
+			goto out;
+	rw_pool_stop(&pool);
 	/* foreign elements after the keys belong in the header written */
-	if (!whole && r == 0 && nd != NULL &&
-	    kx_doc_extension_count(head) != next)
+	if (!whole && r == 0 && x.nd != NULL &&
+	    kx_doc_extension_count(head) != x.next)
 		whole = 1;
 	if (whole) {
-		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, nd != NULL,
+		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, x.nd != NULL,
 		    nkeys, d);
 		goto out;
 	}
@@ -1860,27 +2187,26 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 		    head->source : "the document");
 		goto out;
 	}
-	kxi_diag_merge(d, dc);
-	if (cr != KX_OK || bad) {
+	kxi_diag_merge(d, x.dc);
+	if (cr != KX_OK || x.bad) {
 		r = cr != KX_OK ? cr : KX_EPOLICY;
 		goto out;
 	}
-	if (wr == KX_OK)
-		wr = kx_writer_finish(w, dw);
-	kxi_diag_merge(d, dw);
-	if ((r = wr) == KX_OK && nkeys != NULL)
+	if (x.wr == KX_OK)
+		x.wr = kx_writer_finish(x.w, x.dw);
+	kxi_diag_merge(d, x.dw);
+	if ((r = x.wr) == KX_OK && nkeys != NULL)
 		*nkeys = i;
 out:
-	kx_secret_free(v);
 	kx_buf_free(&memo.aad);
-	kxi_arena_free(&ka);
-	kx_writer_free(w);
-	kx_doc_free(nd);
+	rw_pool_free(&pool);
+	kx_writer_free(x.w);
+	kx_doc_free(x.nd);
 	kxi_rules_stream_free(rs[0]);
 	kxi_rules_stream_free(rs[1]);
 	kx_diag_free(dr);
-	kx_diag_free(dc);
-	kx_diag_free(dw);
+	kx_diag_free(x.dc);
+	kx_diag_free(x.dw);
 	xcache_free(&c);
 	return r;
 }

@@ -755,6 +755,14 @@ typedef struct kx_xchg_opts {
 	void (*key_seen)(void *arg, const kx_doc *head, size_t i,
 	    const kx_key *k);
 	void *key_seen_arg;
+	/*
+	 * kx_reader_rewrap: worker threads that unwrap, verify and wrap the
+	 * keys while the calling thread reads, checks the rules and writes
+	 * (0 or 1: none, all on the calling thread).  The output, the
+	 * findings and the result are the same for every value; the
+	 * callbacks are called on the calling thread.
+	 */
+	unsigned jobs;
 } kx_xchg_opts;
 
 /* Borrowed id of a key; valid until the document is freed. */

@@ -10,6 +10,9 @@
 #include "config.h"
 #endif
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,7 +20,7 @@
 
 enum { O_FROM, O_FROM_COMPONENT, O_FROM_ALG, O_FROM_KCV, O_TO_KEK, O_TO_KEK_ALG,
 	O_TO_KEK_ID, O_WRAP, O_NOW, O_POLICY, O_AGAINST, O_TO, O_OUT, O_FORCE,
-	O_QUIET };
+	O_QUIET, O_JOBS };
 
 const struct cli_opt rewrap_opts[] = {
 	[O_FROM] = { "from-kek", 0, 1, "SRC",
@@ -52,8 +55,37 @@ const struct cli_opt rewrap_opts[] = {
 	    "FILE" },
 	[O_QUIET] = { "quiet", 'q', 0, NULL,
 	    "no progress line on a terminal" },
+	[O_JOBS] = { "jobs", 'j', 1, "N",
+	    "worker threads that unwrap and wrap the keys (default 1; 0 or "
+	    "auto: one per online CPU)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+/* -j N: 1 to 256 threads; 0 or auto: one per online CPU. */
+static int
+rewrap_jobs(struct cli *cli, const char *arg, unsigned *jobs)
+{
+	char *end;
+	unsigned long n;
+	long c;
+
+	if (strcmp(arg, "auto") == 0)
+		n = 0;
+	else {
+		errno = 0;
+		n = strtoul(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' ||
+		    !isdigit((unsigned char)arg[0]) || n > 256)
+			return cli_usage(cli, "--jobs: expected 1 to 256, 0 "
+			    "or auto");
+	}
+	if (n == 0) {
+		c = sysconf(_SC_NPROCESSORS_ONLN);
+		n = c < 1 ? 1 : c > 256 ? 256 : (unsigned long)c;
+	}
+	*jobs = (unsigned)n;
+	return CLI_OK;
+}
 
 /* The document read whole (x->doc): kx_rewrap, then write it. */
 static int
@@ -124,6 +156,10 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 			break;
 		case O_TO_KEK_ID:
 			x.xo.kek_id = arg;
+			break;
+		case O_JOBS:
+			if (rewrap_jobs(cli, arg, &x.xo.jobs) != CLI_OK)
+				return CLI_USAGE;
 			break;
 		case O_WRAP:
 			if (strcmp(arg, "aes-kwp-cmac-bound") == 0)

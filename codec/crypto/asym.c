@@ -153,6 +153,73 @@ spki_decode(const char *type, const uint8_t *spki, size_t n)
 	return pk;
 }
 
+/*
+ * An EC public key on one of the named curves above: OpenSSL's decoder
+ * builds the curve's group afresh for every key (EC_GROUP_new_by_curve_name,
+ * half of its cost) and then sets the point with EC_KEY_oct2key, which
+ * checks that it is on the curve.  Here the group is built once per
+ * curve, in a key of parameters only, and the point is set on that key by
+ * the same EC_KEY_oct2key (EVP_PKEY_set1_encoded_public_key).  1 when the
+ * point is on the curve; 0 when it is not, or for anything else (another
+ * algorithm or curve, explicit parameters, a BIT STRING with unused bits):
+ * the decoder then decides, with its own refusal and message.
+ */
+static EVP_PKEY *ec_group_key[NCURVES];
+
+static EVP_PKEY *
+ec_group_make(const ASN1_OBJECT *curve)
+{
+	const char *sn = OBJ_nid2sn(OBJ_obj2nid(curve));
+	EVP_PKEY_CTX *c = NULL;
+	EVP_PKEY *pk = NULL;
+	OSSL_PARAM prm[2];
+
+	if (sn == NULL ||
+	    (c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(c) != 1)
+		goto out;
+	prm[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	    (char *)sn, 0);
+	prm[1] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata(c, &pk, EVP_PKEY_KEY_PARAMETERS, prm) != 1)
+		pk = NULL;
+out:
+	EVP_PKEY_CTX_free(c);
+	return pk;
+}
+
+static int
+ec_point_decodes(const KXI_SPKI *s)
+{
+	const ASN1_OBJECT *aobj = NULL;
+	const ASN1_BIT_STRING *bits = s->public_key;
+	const void *pval = NULL;
+	char oid[80];
+	int ptype = 0, ok = 0;
+	size_t i;
+
+	X509_ALGOR_get0(&aobj, &ptype, &pval, s->algor);
+	if (aobj == NULL || OBJ_obj2nid(aobj) != NID_X9_62_id_ecPublicKey ||
+	    ptype != V_ASN1_OBJECT || pval == NULL ||
+	    oid_text(pval, oid, sizeof(oid)) != KX_OK || bits == NULL ||
+	    bits->length <= 0 || ((bits->flags & ASN1_STRING_FLAG_BITS_LEFT) &&
+	    (bits->flags & 0x07) != 0))
+		return 0;
+	for (i = 0; i < NCURVES; i++)
+		if (curves[i].named && strcmp(curves[i].oid, oid) == 0)
+			break;
+	if (i == NCURVES)
+		return 0;
+	pthread_mutex_lock(&spki_lock);
+	if (ec_group_key[i] == NULL)
+		ec_group_key[i] = ec_group_make(pval);
+	ok = ec_group_key[i] != NULL &&
+	    EVP_PKEY_set1_encoded_public_key(ec_group_key[i], bits->data,
+	    (size_t)bits->length) == 1;
+	pthread_mutex_unlock(&spki_lock);
+	return ok;
+}
+
 int
 kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
     kx_diag *d)
@@ -167,7 +234,7 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 	BIGNUM *e = NULL;
 	/* OpenSSL 3.0's buffer for the key type (OSSL_MAX_NAME_SIZE) */
 	char oid[80], what[80] = "", type[50] = "";
-	int ptype = 0, ecpub = 0, r = KX_EINPUT;
+	int ptype = 0, ecpub = 0, ecok = 0, r = KX_EINPUT;
 	size_t i;
 
 	memset(info, 0, sizeof(*info));
@@ -182,11 +249,12 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 		/* as OpenSSL does, whatever OBJ_obj2txt() says */
 		(void)OBJ_obj2txt(type, (int)sizeof(type),
 		    s->algor->algorithm, 0);
-		pk = own = spki_decode(type, spki, n);
+		if ((ecok = ec_point_decodes(s)) == 0)
+			pk = own = spki_decode(type, spki, n);
 	}
 	ERR_pop_to_mark();
 	p = spki;
-	if (pk != NULL)
+	if (pk != NULL || ecok)
 		alg = s->algor;
 	else if (n == 0 || n > LONG_MAX ||
 	    (xpk = d2i_X509_PUBKEY(NULL, &p, (long)n)) == NULL ||
@@ -194,7 +262,7 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 		r = KX_FAIL(d, KX_EINPUT, "not a DER SubjectPublicKeyInfo");
 		goto out;
 	}
-	if ((pk == NULL && X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg,
+	if ((xpk != NULL && X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg,
 	    xpk) != 1) || alg == NULL) {
 		r = KX_FAIL(d, KX_EINPUT, "SubjectPublicKeyInfo without an "
 		    "algorithm");
@@ -236,7 +304,7 @@ kxi_spki_info(const uint8_t *spki, size_t n, struct kxi_asym *info,
 		snprintf(what, sizeof(what), "%s", curves[i].name);
 	}
 	/* the key itself decodes (a point on the curve, a modulus) */
-	if (pk == NULL && (pk = X509_PUBKEY_get0(xpk)) == NULL) {
+	if (!ecok && pk == NULL && (pk = X509_PUBKEY_get0(xpk)) == NULL) {
 		r = kxi_diag_openssl(d, KX_EINPUT, "SubjectPublicKeyInfo: "
 		    "the public key does not decode");
 		goto out;

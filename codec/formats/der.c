@@ -33,6 +33,7 @@
 #endif
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,10 +349,19 @@ gt_constraint(asn_TYPE_descriptor_t *td, const void *sptr,
 }
 
 static void
-gt_setup(void)
+gt_setup_once(void)
 {
 	asn_DEF_GeneralizedTime.check_constraints = gt_constraint;
 	asn_DEF_GeneralizedTime.der_encoder = OCTET_STRING_encode_der;
+}
+
+/* Once per process: rewrap's workers encode keys while a reader decodes. */
+static void
+gt_setup(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, gt_setup_once);
 }
 
 /* ==== writer: model -> asn1c structures ================================ */

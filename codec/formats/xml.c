@@ -1893,6 +1893,10 @@ struct kxi_xml_reader {
 	int have_node, eof, seen_root, seen_header, done, failed;
 	struct kxi_names names;	/* element names by dictionary pointer */
 	xmlSchemaPtr schema;	/* libxml2's validator: attached or not */
+	struct kxi_xml_scanner *scan;	/* the limits, as libxml2 reads */
+	int scan_rc;		/* the scan's refusal */
+	kx_diag *out_d;		/* the caller's findings */
+	kx_diag *perr;		/* libxml2's while r->scan: see reader_step */
 	enum { XSD_FAST, XSD_LIBXML2, XSD_COMPILED } mode;
 	unsigned long long nreads;	/* reads so far, for a replay */
 	size_t top_i;		/* KeyExchange's sequence: the particle, */
@@ -1939,14 +1943,66 @@ reader_noclose(void *cur)
 	return 0;
 }
 
+/*
+ * libxml2's input: each chunk scanned for the limits (and a DOCTYPE)
+ * before libxml2 reads it, when r has a scanner.  On a refusal the
+ * finding is made once, libxml2 gets an error and its own message about
+ * it is not recorded (reader_next gives the scan's refusal).
+ */
+static int
+reader_input(void *arg, char *buf, int len)
+{
+	kxi_xml_reader *r = arg;
+
+	if (r->scan != NULL && len > 0 && r->scan_rc == KX_OK &&
+	    (r->scan_rc = kxi_xml_scan_upto(r->scan, r->cur.pos +
+	    (size_t)len, r->out_d)) != KX_OK)
+		r->ec.d = NULL;
+	if (r->scan_rc != KX_OK)
+		return -1;
+	return kxi_src_xmlread(&r->cur, buf, len);
+}
+
 /* A reader of r's input from its start. */
 static xmlTextReaderPtr
 reader_new(kxi_xml_reader *r)
 {
 	r->cur.pos = 0;
 	r->nreads = 0;
-	return xmlReaderForIO(kxi_src_xmlread, reader_noclose, &r->cur,
-	    r->name, NULL, KXI_XML_PARSE_OPTS & ~XML_PARSE_NOCDATA);
+	return xmlReaderForIO(reader_input, reader_noclose, r, r->name, NULL,
+	    KXI_XML_PARSE_OPTS & ~XML_PARSE_NOCDATA);
+}
+
+/*
+ * Before libxml2's validator reads the input: the whole pre-pass (the
+ * scan, and a well-formedness parse, so that the validating reader never
+ * meets a fatal parse error: libxml2 2.9.14 leaks there), which also
+ * picks the schema (without foreign elements at the top both schemas
+ * say the same, and the one without the root's wildcard keeps no node
+ * per key), and the validation context.
+ */
+static int
+reader_validator(kxi_xml_reader *r, kx_diag *d)
+{
+	int rc, foreign = 0;
+
+	kxi_xml_scanner_free(r->scan);
+	r->scan = NULL;
+	r->ec.d = d;
+	if ((rc = kxi_xml_wellformed_src(r->cur.s, r->name, &foreign, d)) !=
+	    KX_OK || (rc = kxi_xml_schema_get(foreign ? "kmsxchg.xsd" :
+	    KXI_XSD_NATIVE_KEYS, &r->schema, d)) != KX_OK)
+		return rc;
+	if ((r->vc = xmlSchemaNewValidCtxt(r->schema)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "cannot create a validator");
+	/*
+	 * Parser errors reach us through the thread's structured handler
+	 * (set around each read, see reader_errors): the reader's own
+	 * handler gets the schema SAX plug instead of the parser context
+	 * once streaming validation is on (libxml2 2.9), so it is not used.
+	 */
+	xmlSchemaSetValidStructuredErrors(r->vc, reader_relay, &r->ec);
+	return KX_OK;
 }
 
 static int
@@ -1955,7 +2011,7 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 {
 	kxi_xml_reader *r = NULL;
 	const char *xsd = getenv("KMSXCHG_XSD");
-	int rc = KX_EINTERNAL, foreign = 0;
+	int rc = KX_EINTERNAL;
 
 	*out = NULL;
 	kn_check();
@@ -1969,25 +2025,31 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 		kxi_src_mem(&r->own, buf, len);
 		src = &r->own;
 	}
-	/*
-	 * Two passes over the input, each reading it in chunks (memory
-	 * stays flat): well-formedness first (cheap SAX, no tree), so the
-	 * validating reader below never meets a fatal parse error.
-	 */
-	if ((rc = kxi_xml_wellformed_src(src, name, &foreign, d)) != KX_OK)
-		goto out;
-	/* without foreign elements at the top both schemas say the same */
-	if ((rc = kxi_xml_schema_get(foreign ? "kmsxchg.xsd" :
-	    KXI_XSD_NATIVE_KEYS, &r->schema, d)) != KX_OK)
-		goto out;
 	/* KMSXCHG_XSD=libxml2: libxml2's validator throughout; =compiled:
 	 * the compiled checks alone (a doubt is a refusal; for tests) */
 	r->mode = xsd == NULL ? XSD_FAST : strcmp(xsd, "libxml2") == 0 ?
 	    XSD_LIBXML2 : strcmp(xsd, "compiled") == 0 ? XSD_COMPILED :
 	    XSD_FAST;
 	r->cur.s = src;
-	r->ec.d = d;
+	r->ec.d = r->out_d = d;
 	r->ec.name = r->name;
+	/*
+	 * One read of the input, in chunks (memory stays flat): the scan
+	 * of the limits runs on each chunk before libxml2 reads it, and
+	 * libxml2's parse is the only one; with libxml2's validator the
+	 * pre-pass comes first (reader_validator).
+	 */
+	if ((rc = r->mode == XSD_LIBXML2 ? reader_validator(r, d) :
+	    kxi_xml_scanner_new(src->p, src->len, r->name, 2, &r->scan,
+	    d)) != KX_OK)
+		goto out;
+	if (r->scan != NULL) {
+		if ((r->perr = kx_diag_new()) == NULL) {
+			rc = KX_FAIL(d, KX_ENOMEM, "out of memory");
+			goto out;
+		}
+		r->ec.d = r->perr;
+	}
 	reader_errors(r, 1);
 	/*
 	 * CDATA sections stay sections here: with XML_PARSE_NOCDATA the
@@ -1996,18 +2058,14 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	 */
 	r->xr = reader_new(r);
 	reader_errors(r, 0);
-	if (r->xr == NULL ||
-	    (r->vc = xmlSchemaNewValidCtxt(r->schema)) == NULL) {
+	if (r->scan_rc != KX_OK) {
+		rc = r->scan_rc;
+		goto out;
+	}
+	if (r->xr == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
 		goto out;
 	}
-	/*
-	 * Parser errors reach us through the thread's structured handler
-	 * (set around each read, see reader_errors): the reader's own
-	 * handler gets the schema SAX plug instead of the parser context
-	 * once streaming validation is on (libxml2 2.9), so it is not used.
-	 */
-	xmlSchemaSetValidStructuredErrors(r->vc, reader_relay, &r->ec);
 	if (r->mode == XSD_LIBXML2 &&
 	    xmlTextReaderSchemaValidateCtxt(r->xr, r->vc, 0) != 0) {
 		rc = KX_FAIL(d, KX_EINTERNAL, "cannot attach the schema");
@@ -2059,6 +2117,8 @@ kxi_xml_reader_close(kxi_xml_reader *r)
 	}
 	if (r->vc != NULL)
 		xmlSchemaFreeValidCtxt(r->vc);
+	kxi_xml_scanner_free(r->scan);
+	kx_diag_free(r->perr);
 	while (r->ntkids > 0)
 		free(r->tkids[--r->ntkids]);
 	free(r->tkids);
@@ -2086,6 +2146,42 @@ commit(kxi_xml_reader *r, kx_diag *d)
 		rc = KX_ESCHEMA;
 	kx_diag_free(r->pend_d);
 	r->pend_d = NULL;
+	return rc;
+}
+
+/*
+ * While the limits are scanned as libxml2 reads (r->scan), libxml2's own
+ * findings wait in r->perr after each read: its warnings go on to the
+ * caller's; a parse error is reported by the well-formedness pass over
+ * the input from its start, the one the reader used to make before
+ * reading (DTD and depth hooks, the whole scan), so a document is refused
+ * with the same findings as when it was checked whole first.  KX_OK, or
+ * the refusal.
+ */
+static int
+reader_step(kxi_xml_reader *r)
+{
+	int rc;
+
+	if (r->scan == NULL)
+		return KX_OK;
+	if (r->scan_rc != KX_OK)
+		return r->scan_rc;
+	if (r->ec.parse_errors == 0) {
+		if (kx_diag_count(r->perr) > 0) {
+			kxi_diag_merge(r->out_d, r->perr);
+			kx_diag_clear(r->perr);
+		}
+		return KX_OK;
+	}
+	r->ec.d = NULL;
+	if ((rc = kxi_xml_wellformed_src(r->cur.s, r->name, NULL,
+	    r->out_d)) == KX_OK) {
+		/* not expected: the reader's findings, then */
+		kxi_diag_merge(r->out_d, r->perr);
+		rc = KX_ESYNTAX;
+	}
+	kx_diag_clear(r->perr);
 	return rc;
 }
 
@@ -2119,7 +2215,7 @@ reader_fallback(kxi_xml_reader *r, const struct xs *x, kx_diag *d)
 {
 	unsigned long long i, n = r->nreads;
 	kxi_loc l;
-	int rr = 1, el;
+	int rr = 1, el, rc;
 
 	if (r->mode == XSD_COMPILED) {
 		el = x->bad != NULL && x->bad->type == XML_ELEMENT_NODE;
@@ -2130,8 +2226,11 @@ reader_fallback(kxi_xml_reader *r, const struct xs *x, kx_diag *d)
 		    el ? ": " : "", x->why != NULL ? x->why : "not valid");
 	}
 	xmlFreeTextReader(r->xr);
+	r->xr = NULL;
 	/* the names cache holds pointers of the old reader's dictionary */
 	memset(&r->names, 0, sizeof(r->names));
+	if ((rc = reader_validator(r, d)) != KX_OK)
+		return rc;
 	r->ec.skip = r->ec.parser_calls;
 	if ((r->xr = reader_new(r)) == NULL ||
 	    xmlTextReaderSchemaValidateCtxt(r->xr, r->vc, 0) != 0)
@@ -2247,7 +2346,10 @@ top_expand(kxi_xml_reader *r, kx_diag *d, int *rc)
 	xmlNodePtr n;
 
 	r->pend_empty = xmlTextReaderIsEmptyElement(r->xr) == 1;
-	if ((n = reader_expand(r)) == NULL || errors_rc(r) < 0) {
+	n = reader_expand(r);
+	if ((*rc = reader_step(r)) != KX_OK)
+		return NULL;
+	if (n == NULL || errors_rc(r) < 0) {
 		if (errors_rc(r) == KX_OK)
 			KX_FAIL(d, KX_ESYNTAX, "%s: cannot expand element",
 			    r->name != NULL ? r->name : "input");
@@ -2364,6 +2466,8 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 			rr = 0;
 		else if ((rr = reader_read(r)) == 0)
 			r->eof = 1;
+		if ((rc = reader_step(r)) != KX_OK)
+			return reader_fail(r, rc);
 		if (errors_rc(r) < 0)
 			return reader_fail(r, errors_rc(r));
 		if (rr < 0) {
@@ -2453,7 +2557,8 @@ xml_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 		return 0;
 	r->slot = k;
 	r->ka = a;
-	r->ec.d = d;
+	r->out_d = d;
+	r->ec.d = r->scan != NULL ? r->perr : d;
 	reader_errors(r, 1);
 	rc = reader_next(r, doc, d);
 	reader_errors(r, 0);

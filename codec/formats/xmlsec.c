@@ -12,7 +12,8 @@
  *   no "billion laughs"); only UTF-8 (or its ASCII subset) is accepted, so
  *   the scan cannot be bypassed by another encoding;
  * - bounded input size (KX_DEFAULT_MAX_INPUT) and, by a linear scan
- *   before libxml2 sees the input, bounded text nodes, references per
+ *   before libxml2 sees the input (or, for the streaming reader, each
+ *   chunk of it: kxi_xml_scanner_new), bounded text nodes, references per
  *   text node, attributes per element, depth and key size (kmsxchg(5)
  *   LIMITS), so libxml2's quadratic paths are never reached;
  * - every libxml2 message becomes a finding with line and column
@@ -400,17 +401,24 @@ over(const uint8_t *buf, size_t at, const char *name, kx_diag *d,
 	    what, lim, lim_tab[which].name);
 }
 
-/* Scan state: the open text node and the open unit (key) element. */
-struct scan {
-	struct kxi_src *src;	/* pages passed are given back, or NULL */
+/*
+ * Scan state: the open text node and the open unit (key) element, and
+ * where the scan is, so that it can go on from there (kxi_xml_scan_upto:
+ * the streaming reader scans each chunk before libxml2 reads it).
+ */
+struct kxi_xml_scanner {
 	const uint8_t *buf;
-	size_t len, lim[KXI_LIM__N], text, refs, depth, unit_at;
-	int in_unit;
+	const char *name;
+	size_t len, lim[KXI_LIM__N], text, refs, depth, unit_at, i;
+	int in_unit, unit_depth;
+	int refuse_dtd;		/* a DOCTYPE outside the root: refused */
+	int stopped;		/* at something the parser refuses */
+	int rc;			/* KX_OK, or the refusal (once) */
 };
 
 /* Offset just past the first end after from, or 0 if there is none. */
 static size_t
-skip_to(const struct scan *s, size_t from, const char *end)
+skip_to(const struct kxi_xml_scanner *s, size_t from, const char *end)
 {
 	const uint8_t *e = find(s->buf + from, s->len - from, end);
 
@@ -419,121 +427,191 @@ skip_to(const struct scan *s, size_t from, const char *end)
 
 /* Add n bytes and nref references or CDATA sections to the text node. */
 static int
-text_add(struct scan *s, size_t at, size_t n, size_t nref, const char *name,
+text_add(struct kxi_xml_scanner *s, size_t at, size_t n, size_t nref,
     kx_diag *d)
 {
 	s->text += n;
 	s->refs += nref;
 	if (s->refs > s->lim[KXI_LIM_REFS])
-		return over(s->buf, at, name, d, KXI_LIM_REFS,
+		return over(s->buf, at, s->name, d, KXI_LIM_REFS,
 		    s->lim[KXI_LIM_REFS],
 		    "references and CDATA sections in one text node");
 	if (s->text > s->lim[KXI_LIM_TEXT])
-		return over(s->buf, at, name, d, KXI_LIM_TEXT,
+		return over(s->buf, at, s->name, d, KXI_LIM_TEXT,
 		    s->lim[KXI_LIM_TEXT], "bytes in one text node");
 	return KX_OK;
+}
+
+/*
+ * One token at s->i (text, CDATA, comment, PI, tag): KX_OK and s->i past
+ * it, KX_OK with s->stopped at something the parser refuses (a scan of
+ * what only a well-formed document without a DTD holds stops there, and
+ * so does the parser), or the limit's refusal.
+ */
+static int
+scan_token(struct kxi_xml_scanner *s, kx_diag *d)
+{
+	const uint8_t *buf = s->buf, *lt, *q;
+	size_t i = s->i, len = s->len, j, nattr, at, nref;
+	int r, empty, c1;
+
+	if (buf[i] != '<') {
+		lt = memchr(buf + i, '<', len - i);
+		j = lt == NULL ? len : (size_t)(lt - buf);
+		for (nref = 0, q = buf + i; (q = memchr(q, '&',
+		    (size_t)(buf + j - q))) != NULL; q++)
+			nref++;
+		if ((r = text_add(s, i, j - i, nref, d)) != KX_OK)
+			return r;
+		s->i = j;
+		return KX_OK;
+	}
+	at = i;
+	/* the common tokens first: a start tag, an end tag */
+	c1 = i + 1 < len ? buf[i + 1] : -1;
+	if (c1 != '!' && c1 != '?' && c1 != '/')
+		goto start_tag;
+	if (c1 == '!' && starts(buf + i, len - i, "<![CDATA[")) {
+		/* Merged into the text node (XML_PARSE_NOCDATA). */
+		if ((j = skip_to(s, i + 9, "]]>")) == 0)
+			goto stop;
+		if ((r = text_add(s, at, j - i, 1, d)) != KX_OK)
+			return r;
+		s->i = j;
+		return KX_OK;
+	}
+	s->text = s->refs = 0;
+	if (starts(buf + i, len - i, "<!--"))
+		j = skip_to(s, i + 4, "-->");
+	else if (starts(buf + i, len - i, "<?"))
+		j = skip_to(s, i + 2, "?>");
+	else if (s->refuse_dtd && s->depth == 0 &&
+	    starts(buf + i, len - i, "<!DOCTYPE")) {
+		kxi_loc loc = { line_of(buf, at), 0, -1 };
+
+		return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ESYNTAX,
+		    s->name, &loc, NULL, "DTDs are not allowed (DOCTYPE "
+		    "refused)");
+	} else if (starts(buf + i, len - i, "<!"))
+		goto stop;	/* the parser refuses it */
+	else if (starts(buf + i, len - i, "</")) {
+		lt = memchr(buf + i, '>', len - i);
+		j = lt == NULL ? 0 : (size_t)(lt - buf) + 1;
+		if (s->depth > 0)
+			s->depth--;
+	} else {
+start_tag:
+		s->text = s->refs = 0;
+		/* A start tag: count quoted values up to '>'. */
+		nattr = 0;
+		for (j = i + 1; j < len && buf[j] != '>'; j++) {
+			if (buf[j] == '<')
+				goto stop;
+			if (buf[j] != '"' && buf[j] != '\'')
+				continue;
+			if (++nattr > s->lim[KXI_LIM_ATTRS])
+				return over(buf, at, s->name, d,
+				    KXI_LIM_ATTRS, s->lim[KXI_LIM_ATTRS],
+				    "attributes on one element");
+			q = memchr(buf + j + 1, buf[j], len - j - 1);
+			if (q == NULL)
+				goto stop;
+			if ((size_t)(q - buf) - j - 1 > s->lim[KXI_LIM_TEXT])
+				return over(buf, j, s->name, d, KXI_LIM_TEXT,
+				    s->lim[KXI_LIM_TEXT],
+				    "bytes in one attribute value");
+			j = (size_t)(q - buf);
+		}
+		if (j >= len)
+			goto stop;
+		empty = buf[j - 1] == '/';
+		j++;
+		if (++s->depth > s->lim[KXI_LIM_DEPTH])
+			return over(buf, at, s->name, d, KXI_LIM_DEPTH,
+			    s->lim[KXI_LIM_DEPTH], "elements nested");
+		if ((int)s->depth == s->unit_depth) {
+			s->unit_at = at;
+			s->in_unit = 1;
+		}
+		if (empty)
+			s->depth--;
+	}
+	if (j == 0)
+		goto stop;
+	if (s->in_unit && j - s->unit_at > s->lim[KXI_LIM_KEY])
+		return over(buf, s->unit_at, s->name, d, KXI_LIM_KEY,
+		    s->lim[KXI_LIM_KEY], s->unit_depth == 1 ?
+		    "bytes in a one-key document" :
+		    "bytes in one key (or other child of the root)");
+	if ((int)s->depth < s->unit_depth)
+		s->in_unit = 0;
+	s->i = j;
+	return KX_OK;
+stop:
+	s->stopped = 1;
+	return KX_OK;
+}
+
+int
+kxi_xml_scan_upto(struct kxi_xml_scanner *s, size_t upto, kx_diag *d)
+{
+	int r;
+
+	while (s->rc == KX_OK && !s->stopped && s->i < upto && s->i < s->len)
+		if ((r = scan_token(s, d)) != KX_OK)
+			s->rc = r;
+	return s->rc;
+}
+
+int
+kxi_xml_scanner_new(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct kxi_xml_scanner **out, kx_diag *d)
+{
+	struct kxi_xml_scanner *s;
+	int r;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	s->buf = buf;
+	s->len = len;
+	s->name = name;
+	s->unit_depth = unit_depth;
+	s->refuse_dtd = 1;
+	if ((r = prolog_check(buf, len < 65536 ? len : 65536, name, d)) !=
+	    KX_OK || (r = kxi_xml_limits(s->lim, d)) != KX_OK) {
+		free(s);
+		return r;
+	}
+	*out = s;
+	return KX_OK;
+}
+
+void
+kxi_xml_scanner_free(struct kxi_xml_scanner *s)
+{
+	free(s);
 }
 
 static int
 scan_input(struct kxi_src *src, const uint8_t *buf, size_t len,
     const char *name, int unit_depth, kx_diag *d)
 {
-	struct scan s;
-	const uint8_t *lt, *q;
-	size_t i = 0, j, nattr, at, nref;
-	int r, empty;
+	struct kxi_xml_scanner s;
+	int r;
 
 	memset(&s, 0, sizeof(s));
-	s.src = src;
 	s.buf = buf;
 	s.len = len;
+	s.name = name;
+	s.unit_depth = unit_depth;
 	if ((r = kxi_xml_limits(s.lim, d)) != KX_OK)
 		return r;
-	while (i < len) {
+	while (s.i < len && !s.stopped) {
 		if (src != NULL)
-			kxi_src_release(src, i);
-		if (buf[i] != '<') {
-			lt = memchr(buf + i, '<', len - i);
-			j = lt == NULL ? len : (size_t)(lt - buf);
-			for (nref = 0, at = i; at < j; at++)
-				nref += buf[at] == '&';
-			if ((r = text_add(&s, i, j - i, nref, name, d)) !=
-			    KX_OK)
-				return r;
-			i = j;
-			continue;
-		}
-		at = i;
-		if (starts(buf + i, len - i, "<![CDATA[")) {
-			/* Merged into the text node (XML_PARSE_NOCDATA). */
-			if ((j = skip_to(&s, i + 9, "]]>")) == 0)
-				return KX_OK;
-			if ((r = text_add(&s, at, j - i, 1, name, d)) !=
-			    KX_OK)
-				return r;
-			i = j;
-			continue;
-		}
-		s.text = s.refs = 0;
-		if (starts(buf + i, len - i, "<!--"))
-			j = skip_to(&s, i + 4, "-->");
-		else if (starts(buf + i, len - i, "<?"))
-			j = skip_to(&s, i + 2, "?>");
-		else if (starts(buf + i, len - i, "<!"))
-			return KX_OK;	/* the parser refuses it */
-		else if (starts(buf + i, len - i, "</")) {
-			lt = memchr(buf + i, '>', len - i);
-			j = lt == NULL ? 0 : (size_t)(lt - buf) + 1;
-			if (s.depth > 0)
-				s.depth--;
-		} else {
-			/* A start tag: count quoted values up to '>'. */
-			nattr = 0;
-			for (j = i + 1; j < len && buf[j] != '>'; j++) {
-				if (buf[j] == '<')
-					return KX_OK;
-				if (buf[j] != '"' && buf[j] != '\'')
-					continue;
-				if (++nattr > s.lim[KXI_LIM_ATTRS])
-					return over(buf, at, name, d,
-					    KXI_LIM_ATTRS,
-					    s.lim[KXI_LIM_ATTRS],
-					    "attributes on one element");
-				q = memchr(buf + j + 1, buf[j], len - j - 1);
-				if (q == NULL)
-					return KX_OK;
-				if ((size_t)(q - buf) - j - 1 >
-				    s.lim[KXI_LIM_TEXT])
-					return over(buf, j, name, d,
-					    KXI_LIM_TEXT, s.lim[KXI_LIM_TEXT],
-					    "bytes in one attribute value");
-				j = (size_t)(q - buf);
-			}
-			if (j >= len)
-				return KX_OK;
-			empty = buf[j - 1] == '/';
-			j++;
-			if (++s.depth > s.lim[KXI_LIM_DEPTH])
-				return over(buf, at, name, d, KXI_LIM_DEPTH,
-				    s.lim[KXI_LIM_DEPTH],
-				    "elements nested");
-			if ((int)s.depth == unit_depth) {
-				s.unit_at = at;
-				s.in_unit = 1;
-			}
-			if (empty)
-				s.depth--;
-		}
-		if (j == 0)
-			return KX_OK;
-		if (s.in_unit && j - s.unit_at > s.lim[KXI_LIM_KEY])
-			return over(buf, s.unit_at, name, d, KXI_LIM_KEY,
-			    s.lim[KXI_LIM_KEY], unit_depth == 1 ?
-			    "bytes in a one-key document" :
-			    "bytes in one key (or other child of the root)");
-		if ((int)s.depth < unit_depth)
-			s.in_unit = 0;
-		i = j;
+			kxi_src_release(src, s.i);
+		if ((r = scan_token(&s, d)) != KX_OK)
+			return r;
 	}
 	return KX_OK;
 }

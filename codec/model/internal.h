@@ -484,6 +484,7 @@ struct kxi_src {
 	void *map;		/* the mapping, or NULL */
 	size_t released;	/* bytes below this were given back */
 	kx_buf buf;		/* the input when not mapped */
+	size_t nread;		/* bytes kxi_src_xmlread gave, all passes */
 };
 int kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d) KX_WUR;
 /* A source over caller memory (which must outlive it). */
@@ -552,6 +553,16 @@ struct kxi_format {
 	int (*wkey)(const kx_key *k, kx_buf *out, kx_diag *d);
 	int frame_len;
 };
+/*
+ * One key's bytes as kx_writer_key writes them in a document of fmt, into
+ * out (emptied first), without a writer: any thread may make them
+ * (rewrap's workers).  KX_EUNSUPPORTED when fmt writes a document per key
+ * (kx_writer_key then).  kxi_writer_key_bytes writes them as
+ * kx_writer_key would have.
+ */
+int kxi_key_encode(enum kx_format fmt, const kx_key *key, kx_buf *out,
+    kx_diag *d) KX_WUR;
+int kxi_writer_key_bytes(kx_writer *w, const kx_buf *b, kx_diag *d) KX_WUR;
 /*
  * A whole document through f's streaming reader, every key into the
  * document's arena (stream.c): the read of the formats that stream.
@@ -788,8 +799,10 @@ int kxi_xml_prolog_check(const uint8_t *buf, size_t len, const char *name,
 /*
  * Well-formedness check of buf with the same hardening as kxi_xml_parse
  * (prolog check, DTD refusal, depth limit, KX001 findings) but building
- * nothing: constant memory.  For the native streaming reader: the scan
- * applies the key limit to each child of the root.
+ * nothing: constant memory.  The native streaming reader runs it over the
+ * whole input before libxml2's validator reads it, and to report a parse
+ * error it met (its scan applies the key limit to each child of the
+ * root); otherwise it scans as it reads (kxi_xml_scanner_new).
  */
 int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
     kx_diag *d) KX_WUR;
@@ -797,6 +810,20 @@ int kxi_xml_wellformed(const uint8_t *buf, size_t len, const char *name,
  * (may be NULL) is set when the root has a child of another namespace. */
 int kxi_xml_wellformed_src(struct kxi_src *s, const char *name,
     int *foreign, kx_diag *d) KX_WUR;
+/*
+ * The same checks in one read: the prolog check (size limit, UTF-8 only,
+ * no DOCTYPE in the first 64 KiB of prolog) when made, then the limits
+ * scan of buf resumed token by token up to each offset asked for, before
+ * libxml2 reads those bytes (KX001, KX_ELIMIT/KX_ESYNTAX; the first
+ * refusal is kept and given again).  A DOCTYPE outside the root is
+ * refused; at anything else it cannot tokenise the scan stops and leaves
+ * the error to the parser, which stops there too.
+ */
+struct kxi_xml_scanner;
+int kxi_xml_scanner_new(const uint8_t *buf, size_t len, const char *name,
+    int unit_depth, struct kxi_xml_scanner **out, kx_diag *d) KX_WUR;
+int kxi_xml_scan_upto(struct kxi_xml_scanner *s, size_t upto, kx_diag *d);
+void kxi_xml_scanner_free(struct kxi_xml_scanner *s);
 /*
  * The compiled embedded schema (compiled on first use, cached for the
  * process, never freed by the caller).  For streaming validation.
@@ -918,6 +945,8 @@ const kx_policy *kxi_policy_default(void);
  * kx_doc_read_file holds it; a failure makes kx_reader_error say so.
  */
 int kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d) KX_WUR;
+int kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
+    const kx_key **key, kx_diag *d);
 
 /* ---- rules (rules.c) ------------------------------------------------- */
 /*

@@ -128,6 +128,7 @@ kxi_src_xmlread(void *arg, char *buf, int len)
 		n = (size_t)len;
 	memcpy(buf, c->s->p + c->pos, n);
 	c->pos += n;
+	c->s->nread += n;
 	kxi_src_release(c->s, c->pos);
 	return (int)n;
 }
@@ -214,10 +215,23 @@ reader_clear(kx_reader *r)
 int
 kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 {
-	int rc, sc;
-
 	if (r == NULL || key == NULL)
 		kxi_misuse(__func__, "NULL argument");
+	return kxi_reader_next_into(r, &r->key, &r->ka, key, d);
+}
+
+/*
+ * kx_reader_next into the caller's record rec and its arena ka (emptied
+ * first, wiped when it held a clear value, held to the reader's per-key
+ * limit): the key stays valid while the reader reads on, until rec is
+ * used again.
+ */
+int
+kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
+    const kx_key **key, kx_diag *d)
+{
+	int rc, sc;
+
 	*key = NULL;
 	if (r->failed)
 		return r->failed;
@@ -232,8 +246,12 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 		r->nkeys++;
 		return 1;
 	}
-	reader_clear(r);
-	rc = r->f->snext(r->sr, r->doc, &r->key, &r->ka, d);
+	if (rec->value.clear.p != NULL)
+		ka->wipe = true;
+	kxi_arena_reset(ka);
+	ka->max = r->ka.max;	/* the per-key limit, whoever's arena */
+	kxi_key_init(rec);
+	rc = r->f->snext(r->sr, r->doc, rec, ka, d);
 	/*
 	 * Held to the native schema as kx_doc_read holds a whole document
 	 * (strict.c): the header once it is complete, then each key.
@@ -243,11 +261,11 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 		if ((sc = kxi_strict_head(r->doc, d)) != KX_OK)
 			rc = sc;
 	}
-	if (rc == 1 && (sc = kxi_strict_key(r->doc, &r->key, d)) != KX_OK)
+	if (rc == 1 && (sc = kxi_strict_key(r->doc, rec, d)) != KX_OK)
 		rc = sc;
 	if (rc == 1) {
 		r->nkeys++;
-		*key = &r->key;
+		*key = rec;
 	} else if (rc == 0)
 		r->done = 1;
 	else
@@ -496,6 +514,20 @@ out:
 	return rc;
 }
 
+/* One key's bytes b to the spool or the sink. */
+static int
+put_key(kx_writer *w, const kx_buf *b, kx_diag *d)
+{
+	if (w->spool >= 0) {
+		if (write_fd_all(w->spool, b->data, b->len) != 0)
+			return KX_FAIL(d, KX_EIO, "cannot write a temporary "
+			    "file: %s", strerror(errno));
+		w->keys_len += b->len;
+		return KX_OK;
+	}
+	return send(w, b->data, b->len, d);
+}
+
 int
 kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d)
 {
@@ -520,16 +552,8 @@ kx_writer_key(kx_writer *w, const kx_key *key, kx_diag *d)
 		if ((rc = w->f->write(&view, &w->buf, d)) != KX_OK ||
 		    (rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
 			goto out;
-	} else if ((rc = w->f->wkey(key, &w->buf, d)) != KX_OK) {
-		goto out;
-	} else if (w->spool >= 0) {
-		if (write_fd_all(w->spool, w->buf.data, w->buf.len) != 0) {
-			rc = KX_FAIL(d, KX_EIO, "cannot write a temporary "
-			    "file: %s", strerror(errno));
-			goto out;
-		}
-		w->keys_len += w->buf.len;
-	} else if ((rc = send(w, w->buf.data, w->buf.len, d)) != KX_OK)
+	} else if ((rc = w->f->wkey(key, &w->buf, d)) != KX_OK ||
+	    (rc = put_key(w, &w->buf, d)) != KX_OK)
 		goto out;
 	w->nkeys++;
 	rc = KX_OK;
@@ -537,6 +561,35 @@ out:
 	if (rc != KX_OK)
 		w->failed = rc;
 	return rc;
+}
+
+int
+kxi_key_encode(enum kx_format fmt, const kx_key *key, kx_buf *out,
+    kx_diag *d)
+{
+	const struct kxi_format *f = kxi_format_get(fmt);
+
+	if (f == NULL || f->wkey == NULL)
+		return KX_EUNSUPPORTED;
+	out->len = 0;
+	return f->wkey(key, out, d);
+}
+
+int
+kxi_writer_key_bytes(kx_writer *w, const kx_buf *b, kx_diag *d)
+{
+	int rc;
+
+	if (w == NULL || b == NULL || w->f->wkey == NULL)
+		kxi_misuse(__func__, "not a writer of keys");
+	if (w->failed)
+		return w->failed;
+	if ((rc = put_key(w, b, d)) != KX_OK) {
+		w->failed = rc;
+		return rc;
+	}
+	w->nkeys++;
+	return KX_OK;
 }
 
 int

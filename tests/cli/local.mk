@@ -32,6 +32,11 @@ CLI_CASES = \
 	tests/cli/cases/rewrap-stream-fail-late.case \
 	tests/cli/cases/rewrap-stream-memory.case \
 	tests/cli/cases/rewrap-stream-whole.case \
+	tests/cli/cases/rewrap-jobs.case \
+	tests/cli/cases/rewrap-jobs-fail.case \
+	tests/cli/cases/rewrap-jobs-samples.case \
+	tests/cli/cases/rewrap-key-limit.case \
+	tests/cli/cases/rewrap-jobs-sigint.case \
 	tests/cli/cases/convert-cdata.case \
 	tests/cli/cases/convert-clear-private.case \
 	tests/cli/cases/combine-component-perm.case \
