@@ -2604,7 +2604,7 @@ check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k, CK_OBJECT_HANDLE h,
 		return KX_OK;
 	}
 	if (k->kcv.n > sizeof(kcv))
-		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, NULL, k->prof.id, "a %zu-byte KCV is not "
 		    "checked", k->kcv.n);
 	if ((r = kcv_of(t, h, k->prof.id, k->prof.alg, k->kcv_method, kcv,
@@ -2613,7 +2613,7 @@ check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k, CK_OBJECT_HANDLE h,
 	if (CRYPTO_memcmp(kcv, k->kcv.p, k->kcv.n) != 0) {
 		kx_hex_encode(k->kcv.p, k->kcv.n, want);
 		kx_hex_encode(kcv, k->kcv.n, have);
-		return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, NULL, k->prof.id, "KCV of the key in token "
 		    "%s is %s, the document says %s", t->label, have, want);
 	}
