@@ -2083,11 +2083,12 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
 			k->kcv.n = n;
 		} else {
+			/* the rules below report KX132 at the policy's level */
 			k->kcv_method = KX_KCV_NONE;
-			kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK, NULL,
-			    NULL, k->prof.id, "no KCV: the token has no "
-			    "CKA_CHECK_VALUE for %s and the key may not "
-			    "encrypt", k->prof.id);
+			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
+			    k->prof.id, "token %s has no CKA_CHECK_VALUE for "
+			    "%s and the key may not encrypt: it leaves without "
+			    "a KCV", t->label, k->prof.id);
 		}
 	}
 	/* the rules of the export phase, as for a key from a file */
