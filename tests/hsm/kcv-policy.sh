@@ -27,41 +27,38 @@ $KX import $P --to 'pkcs11:token=mfr' --kek file:gpkek.key --kek-kcv 08D7B4 \
     --now 2025-01-01 noenc.xml > import.out 2> import.err ||
     bad "set-up import: $(cat import.err)"
 [ "$(kx_hsm_count mfr)" = 2 ] || bad "mfr set-up: $(kx_hsm_count mfr) objects"
-printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="strict">\n  <severity rule="KX132" level="error"/>\n</policy>\n' > strict.xml
+# export NAME [--policy FILE]: the key out of mfr into NAME.xml, exit in rc
+export_key() {
+	_n=$1
+	shift
+	set +e
+	$KX export $P "$@" --from 'pkcs11:token=mfr;object=ISD-ENC' \
+	    --wrap aes-kwp --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 \
+	    -o "$_n.xml" > "$_n.out" 2> "$_n.err"
+	rc=$?
+	set -e
+}
+for l in error off; do
+	printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="%s">\n  <severity rule="KX132" level="%s"/>\n</policy>\n' $l $l > $l.xml
+done
 
-set +e
-$KX export $P --from 'pkcs11:token=mfr;object=ISD-ENC' --wrap aes-kwp \
-    --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 -o plain.xml \
-    > plain.out 2> plain.err
-rc=$?
-set -e
+export_key plain
 [ "$rc" = 0 ] || bad "export exit $rc: $(cat plain.err)"
 [ "$(grep -c 'KX132' plain.err)" = 1 ] ||
     bad "export: not one KX132 warning: $(cat plain.err)"
 grep -q 'warning: \[KX132\] key FF01' plain.err ||
     bad "export: no KX132 warning: $(cat plain.err)"
 [ -s plain.xml ] || bad "export wrote nothing"
-set +e
-$KX export $P --policy strict.xml --from 'pkcs11:token=mfr;object=ISD-ENC' \
-    --wrap aes-kwp --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 \
-    -o strict-out.xml > strict.out 2> strict.err
-rc=$?
-set -e
+export_key strict --policy error.xml
 [ "$rc" = 1 ] || bad "export under KX132 error: exit $rc: $(cat strict.err)"
 grep -q 'error: \[KX132\] key FF01' strict.err ||
     bad "export under KX132 error: no KX132 error: $(cat strict.err)"
-[ -e strict-out.xml ] && bad "a refused export wrote strict-out.xml"
-printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="off">\n  <severity rule="KX132" level="off"/>\n</policy>\n' > off.xml
-set +e
-$KX export $P --policy off.xml --from 'pkcs11:token=mfr;object=ISD-ENC' \
-    --wrap aes-kwp --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 \
-    -o off-out.xml > off.out 2> off.err
-rc=$?
-set -e
-[ "$rc" = 0 ] || bad "export with KX132 off: exit $rc: $(cat off.err)"
-grep -q 'KX132' off.err && bad "export with KX132 off warns: $(cat off.err)"
-grep -q 'note: key FF01: token mfr has no CKA_CHECK_VALUE for FF01 and the key may not encrypt: it leaves without a KCV' off.err ||
-    bad "export with KX132 off: no note why: $(cat off.err)"
-[ -s off-out.xml ] || bad "export with KX132 off wrote nothing"
+[ -e strict.xml ] && bad "a refused export wrote strict.xml"
+export_key lax --policy off.xml
+[ "$rc" = 0 ] || bad "export with KX132 off: exit $rc: $(cat lax.err)"
+grep -q 'KX132' lax.err && bad "export with KX132 off warns: $(cat lax.err)"
+grep -q 'note: key FF01: token mfr has no CKA_CHECK_VALUE for FF01 and the key may not encrypt: it leaves without a KCV' lax.err ||
+    bad "export with KX132 off: no note why: $(cat lax.err)"
+[ -s lax.xml ] || bad "export with KX132 off wrote nothing"
 [ "$fails" = 0 ] || exit 1
 echo "kcv-policy: all checks passed"
