@@ -372,7 +372,7 @@ has_kcv(enum kx_alg alg)
 
 /*
  * KCV of value with the key's method into out; returns its length.  The
- * length is the document's own, within what the method allows (KX130
+ * length is the document's own, within what the method allows (KX145
  * otherwise, nothing computed): a document cannot ask for a whole block.
  */
 static int
@@ -390,7 +390,7 @@ key_kcv(const kx_doc *doc, const kx_key *k, enum kx_alg alg,
 	*len = k->kcv.n ? k->kcv.n : kx_kcv_default_len(m);
 	if (kx_kcv_len_range(m, &lo, &hi) != KX_OK || *len < lo ||
 	    *len > hi)
-		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, KLOC(k, KXF_KCV), k->prof.id, "a %zu-byte "
 		    "%s KCV is not checked (a %s KCV has %s)", *len, mn, mn,
 		    kxi_kcv_len_text(m, lens, sizeof(lens)));
@@ -408,7 +408,7 @@ kcv_mismatch(kx_diag *d, const char *file, const kx_key *k,
 		kxi_misuse(__func__, "KCV length");
 	kxi_hex_encode(k->kcv.p, n, want);
 	kxi_hex_encode(got, n, have);
-	return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV, file,
+	return kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV, file,
 	    KLOC(k, KXF_KCV), k->prof.id, "KCV of the value is %s, the "
 	    "profile says %s", have, want);
 }
@@ -425,7 +425,7 @@ is_asym(enum kx_alg alg)
  * PEM key too) is the key k describes: a key pair of the profile's
  * family, length and curve whose public key is the profile's SPKI and
  * whose fingerprint is the key's spki-sha256 KCV, where the document has
- * them (KX139, KX131 otherwise).  The canonical PKCS#8 DER into *pkcs8,
+ * them (KX139, KX145 otherwise).  The canonical PKCS#8 DER into *pkcs8,
  * its SPKI DER into spki and the fingerprint into fp.
  */
 static int
@@ -482,7 +482,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	kxi_hex_encode(fp, KX_FINGERPRINT_LEN, have);
 	if (p->spki.n != 0 && (p->spki.n != spki->len ||
 	    memcmp(p->spki.p, spki->data, spki->len) != 0)) {
-		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		r = kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, at, p->id, "%s is not the "
 		    "private key of the public key in the profile (fingerprint "
 		    "%s)", what, have);
@@ -494,7 +494,7 @@ asym_check(const kx_doc *doc, const kx_key *k, const kx_secret *value,
 	    memcmp(k->kcv.p, fp, KX_FINGERPRINT_LEN) != 0)) {
 		if (k->kcv.n == KX_FINGERPRINT_LEN)
 			kxi_hex_encode(k->kcv.p, KX_FINGERPRINT_LEN, want);
-		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		r = kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, at, p->id, "the fingerprint of "
 		    "%s is %s, the key says %s%s", what, have,
 		    k->kcv.n == KX_FINGERPRINT_LEN ? want : "a ",
@@ -1221,7 +1221,7 @@ unbound_open(const kx_doc *doc, const kx_key *k, const kxi_keyval *val,
  * the cryptogram of the number right-padded to a whole block (P-521's
  * 66-byte ECC_D).  The numbers (unsigned big-endian) rebuild the key
  * (crypto/asym.c), which must be the private key of the profile's public
- * key (KX131), into *out as PKCS#8 DER.
+ * key (KX145), into *out as PKCS#8 DER.
  */
 static const char *const ec_secret[] = { "ECC_D" };
 static const char *const crt_secret[] = { "CRT_P", "CRT_Q", "CRT_DP1",
@@ -1301,7 +1301,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 		goto out;
 	}
 	if (p->spki.n == 0) {
-		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		r = kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, at, p->id, "the private key "
 		    "parts have no clear public key in the profile to be "
 		    "checked against (%s): refused", p->alg == KX_ALG_EC ?
@@ -1341,7 +1341,7 @@ parts_open(const kx_doc *doc, const kx_key *k, const kx_secret *kek,
 	}
 	if ((r = kxi_asym_from_parts(p->alg, p->spki.p, p->spki.n,
 	    (const kx_secret *const *)sec, n, out, why)) != KX_OK)
-		r = kxi_diag_add(d, r == KX_EKCV ? "KX131" : "KX139",
+		r = kxi_diag_add(d, r == KX_EKCV ? "KX145" : "KX139",
 		    KX_SEV_ERROR, r == KX_EKCV ? KX_EKCV : r, doc->source,
 		    at, p->id, "the unwrapped private key "
 		    "parts: %s", kx_diag_count(why) > 0 ?
@@ -1387,7 +1387,7 @@ unwrap_key(const kx_doc *doc, const kx_key *k, struct xcache *c, int have,
 	/* an unbound value has its KCV as its only check: required */
 	if (!bound && (is_asym(k->prof.alg) ? k->kcv.n == 0 &&
 	    k->prof.spki.n == 0 : !has_kcv(k->prof.alg) || k->kcv.n == 0)) {
-		r = kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		r = kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, KLOC(k, KXF_KCV), k->prof.id, "the %s value "
 		    "is not bound and the key has no KCV to check it against: "
 		    "refused", kx_name(KX_ENUM_WRAP_ALG, k->value.alg));

@@ -810,8 +810,8 @@ long kx_doc_find_key(const kx_doc *doc, const char *id);
  * under a TDEA one; binding version 2, see kmsxchg(5)); the new value replaces whatever value the key had (a clear
  * one included).  Record the KCV and the transport-key reference
  * (o->kek_id, algorithm from o->kek_alg).  Before anything
- * is wrapped, each value must fit its profile and KCV (KX139, KX130,
- * KX131: KX_EINPUT / KX_EUNSUPPORTED / KX_EKCV; no policy changes those)
+ * is wrapped, each value must fit its profile and KCV (KX139, KX145:
+ * KX_EINPUT / KX_EUNSUPPORTED / KX_EKCV; no policy changes those)
  * and the rules of the export phase run over every key as it will leave,
  * with o->policy's severities and waivers: a non-exportable, expired,
  * deactivated, suspended, compromised or destroyed key (pre-active keys

@@ -2083,11 +2083,12 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 			k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
 			k->kcv.n = n;
 		} else {
+			/* the rules below report KX132 at the policy's level */
 			k->kcv_method = KX_KCV_NONE;
-			kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK, NULL,
-			    NULL, k->prof.id, "no KCV: the token has no "
-			    "CKA_CHECK_VALUE for %s and the key may not "
-			    "encrypt", k->prof.id);
+			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
+			    k->prof.id, "token %s has no CKA_CHECK_VALUE for "
+			    "%s and the key may not encrypt: it leaves without "
+			    "a KCV", t->label, k->prof.id);
 		}
 	}
 	/* the rules of the export phase, as for a key from a file */
@@ -2604,7 +2605,7 @@ check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k, CK_OBJECT_HANDLE h,
 		return KX_OK;
 	}
 	if (k->kcv.n > sizeof(kcv))
-		return kxi_diag_add(d, "KX130", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, NULL, k->prof.id, "a %zu-byte KCV is not "
 		    "checked", k->kcv.n);
 	if ((r = kcv_of(t, h, k->prof.id, k->prof.alg, k->kcv_method, kcv,
@@ -2613,7 +2614,7 @@ check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k, CK_OBJECT_HANDLE h,
 	if (CRYPTO_memcmp(kcv, k->kcv.p, k->kcv.n) != 0) {
 		kx_hex_encode(k->kcv.p, k->kcv.n, want);
 		kx_hex_encode(kcv, k->kcv.n, have);
-		return kxi_diag_add(d, "KX131", KX_SEV_ERROR, KX_EKCV,
+		return kxi_diag_add(d, "KX145", KX_SEV_ERROR, KX_EKCV,
 		    doc->source, NULL, k->prof.id, "KCV of the key in token "
 		    "%s is %s, the document says %s", t->label, have, want);
 	}

@@ -147,6 +147,7 @@ CLI_CASES = \
 	tests/cli/cases/export-policy-kx129.case \
 	tests/cli/cases/export-refuses-kx129.case \
 	tests/cli/cases/policy-refuses-fixed-rule.case \
+	tests/cli/cases/policy-kcv-value-fixed.case \
 	tests/cli/cases/import-storage-weaker.case \
 	tests/cli/cases/rewrap-weaker.case \
 	tests/cli/cases/validate-against-lifecycle.case \

@@ -4,7 +4,7 @@
 # in-token combine.
 # A missing softhsm2/opensc skips (77) unless KX_REQUIRE_PEERS=1.
 KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh tests/hsm/bound.sh \
-	tests/hsm/demo-tokens.sh
+	tests/hsm/demo-tokens.sh tests/hsm/kcv-policy.sh
 TESTS += $(KX_HSM_TESTS)
 EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh tests/hsm/pre-d2.xml
 

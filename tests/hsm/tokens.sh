@@ -193,7 +193,7 @@ expect tampered 1 'C_UnwrapKey of master failed .*does not verify' \
 grep -q "import refused: token iss unchanged ($ni objects)" tampered.err ||
     bad "tampered: no unchanged line"
 sed "s:<Kcv>$KCV</Kcv>:<Kcv>ABCDEF</Kcv>:" master.xml > badkcv.xml
-expect kcv-mismatch 1 'KX131.*KCV of the key in token iss is '"$KCV"', the document says ABCDEF' \
+expect kcv-mismatch 1 'KX145.*KCV of the key in token iss is '"$KCV"', the document says ABCDEF' \
     $KX import $P --to 'pkcs11:token=iss' \
     --kek 'pkcs11:token=iss;object=tk' badkcv.xml
 kx_hsm_tool iss --keygen --key-type AES:32 --label tk2 --id 02 \

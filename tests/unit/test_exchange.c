@@ -379,7 +379,7 @@ export_restrictions(void **state)
 	} cases[] = {
 		{ "KX120", 0 }, { "KX125", 1 }, { "KX104", 2 },
 		{ "KX122", 3 }, { "KX123", 4 }, { "KX121", 5 },
-		{ "KX131", 6 },
+		{ "KX145", 6 },
 	};
 	size_t i;
 
@@ -799,7 +799,7 @@ gp_cryptogram_import(void **state)
 	kx_diag_clear(d);
 	assert_int_equal(kx_import(doc, tk, &o, kxt_collect, &g, d),
 	    KX_EPOLICY);
-	assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+	assert_true(kxt_has_rule(d, "KX145", KX_SEV_ERROR));
 	assert_int_equal(g.calls, 1);
 	kx_doc_free(doc);
 	kx_diag_free(d);
@@ -897,7 +897,7 @@ native_unbound_forms(void **state)
 		kx_diag_clear(d);
 		assert_int_equal(kx_import(doc, kek, &o, kxt_collect, &g, d),
 		    KX_EPOLICY);
-		assert_true(kxt_has_rule(d, "KX131", KX_SEV_ERROR));
+		assert_true(kxt_has_rule(d, "KX145", KX_SEV_ERROR));
 		assert_int_equal(g.calls, 1);
 		/* no KCV at all: an unbound value cannot be checked */
 		k->kcv.n = 0;
