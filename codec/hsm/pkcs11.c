@@ -14,7 +14,8 @@
  * KBAK) and checked in the token on import (C_Verify before
  * C_UnwrapKey): no clear value in process.  KBEK and KBAK are token
  * objects derived once from the transport key when it enters the token
- * (kwpc_setup), which then loses CKA_DERIVE (no AES-ECB oracle under it).
+ * (kwpc_setup), which then loses CKA_DERIVE; all three carry
+ * CKA_ALLOWED_MECHANISMS (no C_WrapKey CKM_AES_CBC/ECB oracle under them).
  * aes-kwp (unbound) only where asked for by name.
  *
  * Clear values: never for a key that stays in a token.  The only clear
@@ -1127,6 +1128,85 @@ token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 }
 
 /*
+ * CKA_ALLOWED_MECHANISMS of the transport key and KBEK (RFC 3394 and 5649
+ * only) and of the KBAK (CMAC only): without them CKA_WRAP answers
+ * C_WrapKey with CKM_AES_CBC and a chosen IV, or CKM_AES_ECB, an AES-ECB
+ * oracle under the key (SoftHSM 2.6.1 enforces the list).
+ */
+static const CK_MECHANISM_TYPE kwpc_kw[2] = { CKM_AES_KEY_WRAP,
+    CKM_AES_KEY_WRAP_PAD };
+static const CK_MECHANISM_TYPE kwpc_cmac[1] = { CKM_AES_CMAC };
+/* the transport key's: CKM_AES_ECB_ENCRYPT_DATA once, before CKA_DERIVE goes */
+static const CK_MECHANISM_TYPE kwpc_tk[3] = { CKM_AES_KEY_WRAP,
+    CKM_AES_KEY_WRAP_PAD, CKM_AES_ECB_ENCRYPT_DATA };
+
+/* 0 if key h allows exactly a subset of the n mechanisms in m (and says so). */
+static int
+kwpc_allowed_ok(kx_p11 *t, CK_OBJECT_HANDLE h, const CK_MECHANISM_TYPE *m,
+    size_t n)
+{
+	CK_MECHANISM_TYPE got[16];
+	size_t gl = 0, i, j;
+
+	if (get_attr(t, h, CKA_ALLOWED_MECHANISMS, got, sizeof(got), &gl) !=
+	    0 || gl == 0 || gl % sizeof(got[0]) != 0)
+		return -1;
+	for (i = 0; i < gl / sizeof(got[0]); i++) {
+		for (j = 0; j < n && m[j] != got[i]; j++)
+			;
+		if (j == n)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * KCV (ECB of a zero or 0x01 block, n bytes) of AES key h with CKA_DERIVE
+ * (a transport key before kwpc_seal, whose CKA_ALLOWED_MECHANISMS leaves
+ * out CKM_AES_ECB): C_DeriveKey CKM_AES_ECB_ENCRYPT_DATA of the block into
+ * a session key that may be read, read and destroyed.
+ */
+static int
+derive_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id,
+    enum kx_kcv_method m, uint8_t *out, size_t n, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_BBOOL fa = CK_FALSE, tr = CK_TRUE;
+	CK_ULONG len = 16;
+	uint8_t in[16], res[16];
+	CK_KEY_DERIVATION_STRING_DATA sd = { in, sizeof(in) };
+	CK_MECHANISM mech = { CKM_AES_ECB_ENCRYPT_DATA, &sd, sizeof(sd) };
+	CK_ATTRIBUTE tm[] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_KEY_TYPE, &kt, sizeof(kt) }, { CKA_VALUE_LEN, &len,
+	    sizeof(len) }, { CKA_TOKEN, &fa, sizeof(fa) }, { CKA_SENSITIVE,
+	    &fa, sizeof(fa) }, { CKA_EXTRACTABLE, &tr, sizeof(tr) } };
+	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
+	size_t rl = 0;
+	char b[24];
+	CK_RV rv;
+	int g;
+
+	memset(in, m == KX_KCV_GP_AES ? 0x01 : 0x00, sizeof(in));
+	rv = t->f->C_DeriveKey(t->s, &mech, h, tm, sizeof(tm) / sizeof(tm[0]),
+	    &k);
+	if (rv == CKR_DEVICE_MEMORY)
+		return full_fail(d, t, id);
+	if (rv != CKR_OK)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the KCV of %s "
+		    "cannot be computed in the token (C_DeriveKey "
+		    "CKM_AES_ECB_ENCRYPT_DATA: %s)", t->label, id,
+		    rvname(rv, b));
+	g = get_attr(t, k, CKA_VALUE, res, sizeof(res), &rl);
+	(void)t->f->C_DestroyObject(t->s, k);
+	if (g != 0 || rl < n)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the KCV of %s "
+		    "cannot be read from the token", t->label, id);
+	memcpy(out, res, n);
+	return KX_OK;
+}
+
+/*
  * The KCV of key h as the document wants it (method m, n bytes).  Where
  * the key does not allow the operation, the attribute is set for the
  * computation and cleared after it (read back to make sure); the caller
@@ -1151,6 +1231,10 @@ kcv_of(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 	}
 	if ((had = get_bool(t, h, need)) == 1)
 		return token_kcv(t, h, id, alg, m, out, n, d);
+	if (alg == KX_ALG_AES && m != KX_KCV_CMAC &&
+	    get_bool(t, h, CKA_DERIVE) == 1 &&
+	    kwpc_allowed_ok(t, h, kwpc_tk, 3) == 0)
+		return derive_kcv(t, h, id, m, out, n, d);
 	if (!toggle)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: key %s does not "
 		    "allow %s, so its KCV cannot be computed in the token",
@@ -1403,6 +1487,16 @@ kwpc_lacks(kx_p11 *t, int op, const char **what)
 	return NULL;
 }
 
+/* The token has every mechanism the bound form needs (kwpc_lacks). */
+static int
+kwpc_pair_ok(kx_p11 *t)
+{
+	const char *w;
+
+	return kwpc_lacks(t, 2, &w) == NULL && kwpc_lacks(t, 0, &w) == NULL &&
+	    kwpc_lacks(t, 1, &w) == NULL;
+}
+
 /*
  * The KBEK and KBAK of transport key wh (AES, bits) for export (imp 0:
  * wrap, sign) or import (1: unwrap, verify): the one object of each
@@ -1442,6 +1536,16 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    "token, so it is not used for aes-kwp-cmac-bound",
 		    nm.kek, t->label);
 	/* an AES-ECB oracle under the KEK gives KBEK and KBAK in clear */
+	if (kwpc_allowed_ok(t, wh, kwpc_tk, 3) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s "
+		    "has no CKA_ALLOWED_MECHANISMS, or one that allows more "
+		    "than RFC 3394 and 5649 (C_WrapKey with CKM_AES_CBC and a "
+		    "chosen IV is an AES-ECB oracle under it, which gives KBEK "
+		    "and KBAK): not used for aes-kwp-cmac-bound; a copy cannot "
+		    "set it, so combine the key into the token again (combine "
+		    "--to pkcs11:, a new label; kmsxchg seal mends only keys "
+		    "made so)%s", nm.kek, t->label, imp ? "" : " (or export "
+		    "with --wrap aes-kwp, NOT bound)");
 	for (p = 0; p < 3; p++)
 		if (get_bool(t, wh, oracle[p].type) == 1)
 			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
@@ -1485,13 +1589,18 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    kt != CKK_AES || get_ulong(t, *h, CKA_VALUE_LEN, &vl) !=
 		    0 || vl != bits / 8 || get_bool(t, *h, CKA_SENSITIVE) !=
 		    1 || get_bool(t, *h, CKA_EXTRACTABLE) != 0 ||
-		    get_bool(t, *h, use[imp][p]) != 1)
+		    get_bool(t, *h, use[imp][p]) != 1 ||
+		    kwpc_allowed_ok(t, *h, p == 0 ? kwpc_kw : kwpc_cmac,
+		    p == 0 ? 2 : 1) != 0)
 			return KX_FAIL(d, KX_EPOLICY, "token %s: %s is not "
 			    "the %s of transport key %s as combine --to "
 			    "pkcs11: makes it (AES-%u, sensitive, not "
-			    "extractable, %s)", t->label, nm.label[p],
+			    "extractable, %s, CKA_ALLOWED_MECHANISMS %s only): "
+			    "combine the key into the token again (combine "
+			    "--to pkcs11:, a new label)", t->label, nm.label[p],
 			    p == 0 ? "KBEK" : "KBAK", nm.kek, bits,
-			    p == 0 ? "wrap and unwrap" : "sign and verify");
+			    p == 0 ? "wrap and unwrap" : "sign and verify",
+			    p == 0 ? "RFC 3394 and 5649" : "CKM_AES_CMAC");
 	}
 	return KX_OK;
 }
@@ -1545,6 +1654,14 @@ kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
 		    "is still modifiable or not sensitive after its sealed "
 		    "copy", t->label, kek);
+	/* a copy cannot set it (SoftHSM: CKR_ATTRIBUTE_READ_ONLY) */
+	if (kwpc_pair_ok(t) && kwpc_allowed_ok(t, h, kwpc_tk, 3) != 0)
+		return KX_FAIL(d, KX_EINPUT, "token %s: transport key %s has "
+		    "no CKA_ALLOWED_MECHANISMS, or one that allows more than "
+		    "RFC 3394, 5649 and CKM_AES_ECB_ENCRYPT_DATA (C_WrapKey "
+		    "CKM_AES_CBC with a chosen IV is an AES-ECB oracle under "
+		    "it), which a copy cannot set: combine it into the token "
+		    "again (combine --to pkcs11:, a new label)", t->label, kek);
 	if (copied) {
 		if ((rv = t->f->C_DestroyObject(t->s, *wh)) != CKR_OK)
 			return p11_fail(d, t, KX_EIO, rv, "C_DestroyObject of "
@@ -1631,6 +1748,9 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 			    usages[ui].type == use[p][0] ||
 			    usages[ui].type == use[p][1] ? &tr : &fa,
 			    sizeof(tr) };
+		tm[i++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, p == 0 ?
+		    (void *)kwpc_kw : (void *)kwpc_cmac, p == 0 ?
+		    sizeof(kwpc_kw) : sizeof(kwpc_cmac) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, &h);
@@ -3026,9 +3146,14 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	*kp = k;
 	if ((r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
-	    (r = label_free(t, k, d)) != KX_OK)
+	    (r = label_free(t, k, d)) != KX_OK ||
+	    (r = build_tmpl(t, k, m, d)) != KX_OK)
 		return r;
-	return build_tmpl(t, k, m, d);
+	/* kwpc_seal refuses a key without it; a copy cannot set it */
+	if (alg == KX_ALG_AES && kwpc_pair_ok(t))
+		m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS,
+		    (void *)kwpc_tk, sizeof(kwpc_tk) };
+	return KX_OK;
 }
 
 int

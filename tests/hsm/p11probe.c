@@ -23,6 +23,13 @@
  *   copy-derive  C_CopyObject with CKA_DERIVE true (the copy destroyed)
  *   read-value   C_GetAttributeValue CKA_VALUE
  *   oracle-after the oracle again, after the probes above
+ *   wrap-cbc, wrap-ecb, wrap-cbc-pad
+ *                C_WrapKey of a chosen 16-byte session key under the key
+ *                with CKM_AES_CBC (IV 0), CKM_AES_ECB, CKM_AES_CBC_PAD
+ *                (IV 0): "OPEN" when the token answers (AES-ECB under the
+ *                key of a chosen block; the result is not printed)
+ *   sign-mac     C_SignInit CKM_AES_MAC (a one-block CBC-MAC is AES-ECB)
+ *   allowed      the number of CKA_ALLOWED_MECHANISMS, -1 when absent
  *
  * Exit 0 when every probe ran (whatever the token answered), 2 when the
  * key cannot be found or the token not opened.  A probe that succeeds
@@ -59,6 +66,39 @@ rvname(CK_RV rv, char *buf, size_t n)
 		snprintf(buf, n, "0x%lX", (unsigned long)rv);
 		return buf;
 	}
+}
+
+static void
+wrap(const char *name, const char *label, CK_OBJECT_HANDLE h,
+    CK_MECHANISM_TYPE mt, const char *mn)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_BBOOL fa = CK_FALSE, tr = CK_TRUE;
+	CK_BYTE val[16], iv[16], out[64];
+	CK_ATTRIBUTE tm[] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_KEY_TYPE, &kt, sizeof(kt) }, { CKA_TOKEN, &fa, sizeof(fa) },
+	    { CKA_EXTRACTABLE, &tr, sizeof(tr) }, { CKA_VALUE, val,
+	    sizeof(val) } };
+	CK_MECHANISM m = { mt, mt == CKM_AES_ECB ? NULL : iv,
+	    mt == CKM_AES_ECB ? 0 : sizeof(iv) };
+	CK_OBJECT_HANDLE k;
+	CK_ULONG ol = sizeof(out);
+	CK_RV rv;
+	char b[32];
+
+	memset(val, 0xA5, sizeof(val));
+	memset(iv, 0, sizeof(iv));
+	if ((rv = f->C_CreateObject(s, tm, 5, &k)) != CKR_OK) {
+		printf("%s %s: C_CreateObject -> %s\n", name, label,
+		    rvname(rv, b, sizeof(b)));
+		return;
+	}
+	rv = f->C_WrapKey(s, &m, h, k, out, &ol);
+	printf("%s %s: C_WrapKey %s -> %s%s\n", name, label, mn,
+	    rvname(rv, b, sizeof(b)), rv == CKR_OK ? " OPEN" : "");
+	memset(out, 0, sizeof(out));
+	f->C_DestroyObject(s, k);
 }
 
 static int
@@ -214,6 +254,24 @@ main(int argc, char **argv)
 	    rvname(rv, b, sizeof(b)));
 	memset(v, 0, sizeof(v));
 	oracle("oracle-after", label, h[0]);
+	wrap("wrap-cbc", label, h[0], CKM_AES_CBC, "CKM_AES_CBC");
+	wrap("wrap-ecb", label, h[0], CKM_AES_ECB, "CKM_AES_ECB");
+	wrap("wrap-cbc-pad", label, h[0], CKM_AES_CBC_PAD, "CKM_AES_CBC_PAD");
+	{
+		CK_MECHANISM mm = { CKM_AES_MAC, NULL, 0 };
+		CK_MECHANISM_TYPE al[32];
+		CK_ATTRIBUTE aa = { CKA_ALLOWED_MECHANISMS, al, sizeof(al) };
+
+		rv = f->C_SignInit(s, &mm, h[0]);
+		printf("sign-mac %s: C_SignInit CKM_AES_MAC -> %s%s\n", label,
+		    rvname(rv, b, sizeof(b)), rv == CKR_OK ? " OPEN" : "");
+		if (rv == CKR_OK)
+			f->C_SignFinal(s, NULL, &(CK_ULONG){ 0 });
+		rv = f->C_GetAttributeValue(s, h[0], &aa, 1);
+		printf("allowed %s: %ld\n", label, rv == CKR_OK &&
+		    aa.ulValueLen != (CK_ULONG)-1 ? (long)(aa.ulValueLen /
+		    sizeof(al[0])) : -1L);
+	}
 	f->C_Logout(s);
 	f->C_CloseSession(s);
 	f->C_Finalize(NULL);
