@@ -37,7 +37,12 @@
  * A failed import, store or combine takes out what it made, and nothing
  * else: other sessions and processes may create objects in the same
  * token meanwhile.  Every handle a create returns is recorded and
- * destroyed on failure.  A failed create that returns no handle may
+ * destroyed on failure.  An imported key is unwrapped as a session
+ * object, its KCV checked, and copied into the token (unwrap_into()), so
+ * a half-made one left by a failed unwrap is one of our session objects
+ * (sweep_session()), never found by its label.  Where a token object is
+ * still created directly (the store and bound-form paths under a session
+ * key, C_CreateObject), a failed create that returns no handle may
  * still leave a half-made object (SoftHSM 2.6 does after a failed
  * unwrap): it is found by the exact class, key type, label and id that
  * were tried (less any attribute the token refused, which it then lacks),
@@ -2659,31 +2664,48 @@ fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 	    rv != CKR_OK ? rvname(rv, b) : "not kept", k->prof.length_bits);
 }
 
-/* Unwrap v under uh with mech into a new key of k's profile; check KCV. */
+/*
+ * Unwrap v under uh with mech into a new key of k's profile; check KCV.
+ * The key is unwrapped as a session object (CKA_TOKEN false), which only
+ * this session sees, so a half-made one left by a failed unwrap is found
+ * among our own session objects (sweep_session) and never by its label,
+ * which a concurrent import of the same key shares.  Its KCV checked, it
+ * is copied into the token (C_CopyObject, CKA_TOKEN true, read back), the
+ * copy tracked for the rollback, and the session object destroyed.
+ */
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
     CK_MECHANISM *mech, CK_OBJECT_HANDLE uh, const kxi_keyval *v, kx_diag *d)
 {
 	kx_p11 *t = im->t;
 	struct tmpl m;
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	struct handles pre = { NULL, 0 };
+	CK_BBOOL tr = CK_TRUE;
+	CK_ATTRIBUTE ct = { CKA_TOKEN, &tr, sizeof(tr) };
+	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h = CK_INVALID_HANDLE;
 	char b[24];
 	CK_RV rv;
+	size_t i;
 	int r;
 
 	if ((r = build_tmpl(t, k, &m, d)) != KX_OK)
 		return r;
+	for (i = 0; i < m.n; i++)
+		if (m.a[i].type == CKA_TOKEN)
+			m.a[i].pValue = &m.f;
+	if (find_session(t, &pre) != KX_OK)
+		return KX_FAIL(d, KX_EIO, "token %s: the session objects "
+		    "cannot be listed", t->label);
 	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m.a, m.n,
-	    &h);
-	if (rv == CKR_OK && (r = track(im, h, d)) != KX_OK)
-		return r;
+	    &sh);
 	if (rv != CKR_OK) {
 		bool refused[sizeof(m.a) / sizeof(m.a[0])] = { false };
 
 		/* which attributes, then the half-made object they leave */
 		r = template_rv(rv) ? probe(im, k, mech, uh, v, &m, refused,
 		    d) : KX_OK;
-		sweep(im, m.a, m.n, refused);
+		sweep_session(im, &pre);
+		free(pre.v);
 		if (template_rv(rv))
 			return r;
 		if (rv == CKR_DEVICE_MEMORY)
@@ -2704,8 +2726,29 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
 		    "does not verify under the transport key" : "");
 	}
-	fix_len(t, k, h, d);
-	return check_new(t, doc, k, h, d);
+	free(pre.v);
+	fix_len(t, k, sh, d);
+	if ((r = check_new(t, doc, k, sh, d)) != KX_OK)
+		goto out;
+	rv = t->f->C_CopyObject(t->s, sh, &ct, 1, &h);
+	if (rv == CKR_DEVICE_MEMORY) {
+		r = full_fail(d, t, k->prof.id);
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		r = p11_fail(d, t, KX_EIO, rv, "C_CopyObject of the "
+		    "unwrapped session key into the token");
+		goto out;
+	}
+	if ((r = track(im, h, d)) != KX_OK)
+		goto out;
+	if (get_bool(t, h, CKA_TOKEN) != 1)
+		r = KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
+		    "not a token object", t->label, k->prof.id);
+out:
+	if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
+		t->left++;
+	return r;
 }
 
 /* The KCV of new key h in the token against the document's. */

@@ -22,6 +22,11 @@
  *       "foreign N -> rv=0x..." says so.  A test gives LABEL the label of
  *       a key it imports, so that a rollback which takes out more than it
  *       made, or goes by the label alone, is seen.
+ *   KX_FAULT_FOREIGN_ID=XX  the foreign key's CKA_ID is the byte 0xXX
+ *       (two hex digits) instead of 0xFF: with the label and id of the
+ *       key a run imports it is an exact twin of it (class, key type,
+ *       label and id), as another process's finished import of the same
+ *       key would be.
  *   KX_FAULT_HIDE=CKM_X[,CKM_Y...]  a token without these mechanisms
  *       (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_CMAC, CKM_AES_KEY_WRAP_PAD,
  *       CKM_AES_KEY_WRAP): C_GetMechanismList leaves them out,
@@ -328,6 +333,8 @@ foreign(CK_SESSION_HANDLE s)
 
 	if (label == NULL)
 		return;
+	if (getenv("KX_FAULT_FOREIGN_ID") != NULL)
+		id = (CK_BYTE)strtoul(getenv("KX_FAULT_FOREIGN_ID"), NULL, 16);
 	memset(v, 0xF0, sizeof(v));
 	snprintf(dlab, sizeof(dlab), "foreign-%ld", ++nf);
 	da[3].ulValueLen = strlen(dlab);

@@ -329,6 +329,29 @@ kx_hsm_run foreign-store 1 env KX_FAULT_REFUSE=CKA_WRAP \
 has foreign-store 'token fc will not take CKA_WRAP as the profile says it'
 foreign_ok foreign-store fc "$n0" tk2
 
+# a failed import and an exact twin of its key (class, key type, label
+# master, id 0a: another process's finished import of the same document)
+# made before each of its unwraps (issue 10 review rev10 point 2): the
+# key is unwrapped as a session object, so its half-made leftover is
+# swept among its own session objects and every twin survives
+kx_hsm_token fe
+kx_hsm_tool fe --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label tk --id 01 >/dev/null 2>&1 || bad "tk into fe"
+n0=$(kx_hsm_count fe || :)
+kx_hsm_run foreign-twin 1 env KX_FAULT_REFUSE=CKA_DERIVE \
+    KX_FAULT_FOREIGN=master KX_FAULT_FOREIGN_ID=0a \
+    KX_FAULT_LOG=$T/foreign-twin.log $KX import $P --to 'pkcs11:token=fe' \
+    --kek 'pkcs11:token=fe;object=tk' master.xml
+has foreign-twin 'token fe will not take CKA_DERIVE as the profile says it'
+_nf=$(grep -c '^foreign [0-9]* -> rv=0x0$' "$T/foreign-twin.log" || :)
+[ "$_nf" -ge 1 ] || bad "foreign-twin: the other writer made no twin"
+kx_hsm_show fe master > foreign-twin.same
+[ "$(grep -c '^Secret Key Object' foreign-twin.same)" = "$_nf" ] &&
+    [ "$(grep -c '^ *ID: *0a$' foreign-twin.same)" = "$_nf" ] ||
+    bad "foreign-twin: not the $_nf twins (master, id 0a) in fe: $(cat foreign-twin.same)"
+[ "$(kx_hsm_count fe)" = $((n0 + _nf)) ] ||
+    bad "foreign-twin: $(kx_hsm_count fe) keys in fe, want $n0 + $_nf"
+
 # 7. a token without the mechanisms of the bound form (issue 10 item 3):
 # KX_FAULT_HIDE takes CKM_AES_CMAC, or CKM_AES_ECB_ENCRYPT_DATA, out of
 # the token.  Export refuses the default form with one line naming the
