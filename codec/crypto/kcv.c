@@ -66,13 +66,20 @@ out:
 	return r;
 }
 
+static const uint8_t zeros[16];
+static const uint8_t ones[16] = { 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1 };
+
+const uint8_t *
+kxi_kcv_input(enum kx_kcv_method m)
+{
+	return m == KX_KCV_GP_AES ? ones : zeros;
+}
+
 int
 kx_kcv_compute(enum kx_alg alg, enum kx_kcv_method m, const kx_secret *key,
     uint8_t *out, size_t kcvlen, kx_diag *d)
 {
-	static const uint8_t zeros[16];
-	static const uint8_t ones[16] = { 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1 };
 	uint8_t k24[24], res[16];
 	char lens[24];
 	const uint8_t *k = kx_secret_data(key);

@@ -1109,7 +1109,7 @@ token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 	CK_ULONG bs = aes ? 16 : 8, rl = sizeof(res);
 	CK_RV rv;
 
-	memset(in, m == KX_KCV_GP_AES ? 0x01 : 0x00, sizeof(in));
+	memcpy(in, kxi_kcv_input(m), sizeof(in));
 	if (m == KX_KCV_CMAC) {
 		mech.mechanism = aes ? CKM_AES_CMAC : CKM_DES3_CMAC;
 		if ((rv = t->f->C_SignInit(t->s, &mech, h)) == CKR_OK)
@@ -1192,7 +1192,7 @@ derive_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id,
 	CK_RV rv;
 	int g;
 
-	memset(in, m == KX_KCV_GP_AES ? 0x01 : 0x00, sizeof(in));
+	memcpy(in, kxi_kcv_input(m), sizeof(in));
 	rv = t->f->C_DeriveKey(t->s, &mech, h, tm, sizeof(tm) / sizeof(tm[0]),
 	    &k);
 	if (rv == CKR_DEVICE_MEMORY)

@@ -1184,6 +1184,11 @@ int kxi_cipher_once(const char *name, int enc, const uint8_t *key,
     const uint8_t *iv, int nopad, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t *outlen, const char *what, kx_diag *d) KX_WUR;
 /*
+ * The 16-byte block method m encrypts or MACs for a KCV: ones for gp-aes,
+ * zeros for the others (the first 8 bytes for DES/TDEA).  kcv.c.
+ */
+const uint8_t *kxi_kcv_input(enum kx_kcv_method m);
+/*
  * The KCV lengths method m allows as text, "3 bytes" or "3 to 5 bytes",
  * into buf (at least 24 bytes); "no length" for an unknown method.  names.c.
  */
