@@ -11,11 +11,13 @@
  * with an "ignored" warning; transport keys have no extension list, so foreign
  * elements there are always dropped (and reported).
  *
- * Reading streams: xmlTextReader with the schema's checks compiled in
- * (libxml2's streaming XSD validator where they are not sure); each
- * top-level element (Header, TransportKey, Key) is expanded, converted,
- * and committed once its end tag has validated, so keys can be handed over
- * one at a time (kxi_xml_reader_next).  Input is hardened by xmlsec.c
+ * Reading streams, in one pass: libxml2's push parser builds each
+ * top-level element (Header, TransportKey, Key) in nodes of our own, which
+ * the schema's checks compiled in and the converter read; an element is
+ * committed once it validated, so keys can be handed over one at a time
+ * (kxi_xml_reader_next).  What that pass does not plainly take goes to
+ * xmlTextReader (fx_handoff), and from it to libxml2's streaming XSD
+ * validator where the compiled checks are not sure.  Input is hardened by xmlsec.c
  * (no DTD, no entities, no network, size and depth limits).
  *
  * Writing is canonical: the XSD's element order, 2-space indentation, LF,
@@ -2031,7 +2033,9 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 		src = &r->own;
 	}
 	/* KMSXCHG_XSD=libxml2: libxml2's validator throughout; =compiled:
-	 * the compiled checks alone (a doubt is a refusal; for tests) */
+	 * the compiled checks alone (a doubt is a refusal; for tests);
+	 * =reader: the compiled checks on xmlTextReader, without the one
+	 * pass (for tests: both must say the same) */
 	r->mode = xsd == NULL ? XSD_FAST : strcmp(xsd, "libxml2") == 0 ?
 	    XSD_LIBXML2 : strcmp(xsd, "compiled") == 0 ? XSD_COMPILED :
 	    XSD_FAST;
@@ -2063,7 +2067,8 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	 * With the compiled checks the one pass reads (fx_open), and the
 	 * reader only when that pass hands the document over.
 	 */
-	if (r->mode != XSD_FAST || fx_open(r) != 0)
+	if (r->mode != XSD_FAST || (xsd != NULL &&
+	    strcmp(xsd, "reader") == 0) || fx_open(r) != 0)
 		r->xr = reader_new(r);
 	reader_errors(r, 0);
 	if (r->scan_rc != KX_OK) {
