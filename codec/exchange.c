@@ -111,17 +111,13 @@ kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
 			    "the transport key cannot be AES");
 	}
 	for (i = 0; i < doc->ntks; i++) {
-		char was[512], now[512];
-
 		doc->tks[i].alg = KX_ALG_AES;
 		doc->tks[i].length_bits = bits;
-		/* the reader's "assumed tdea2" note no longer holds */
-		snprintf(was, sizeof(was), "gp: transport key %s assumed "
-		    "tdea2 (GP records the mode only)", doc->tks[i].id);
-		snprintf(now, sizeof(now), "gp: transport key %s taken as "
-		    "aes/%u, as the caller says (GP records the mode only)",
+		/* the reader's note about this key's algorithm no longer
+		 * holds (kxi_fact_about: the note is marked with the id) */
+		kxi_diag_retell(d, doc->tks[i].id, "gp: transport key %s taken "
+		    "as aes/%u, as the caller says (GP records the mode only)",
 		    doc->tks[i].id, bits);
-		kxi_diag_retell(d, was, now);
 	}
 	for (j = 0; j < doc->nkeys; j++)
 		if (doc->keys[j].value.form == KX_VALUE_WRAPPED &&
