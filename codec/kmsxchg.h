@@ -499,10 +499,9 @@ const char *kx_format_name(enum kx_format f);
  */
 #define KX_CAP_BINARY	(1u << 0)	/* bytes, not text: no terminal */
 #define KX_CAP_KEYS	(1u << 1)	/* several keys in one document */
-#define KX_CAP_TK	(1u << 2)	/* transport-key records */
+/* (1u << 2), (1u << 4), (1u << 5): not used (they were declared and set
+ * but nothing asked them; what a format loses is its writer's KX009) */
 #define KX_CAP_TK_KCV	(1u << 3)	/* the KCV of a transport key */
-#define KX_CAP_KCV	(1u << 4)	/* the KCV of a key */
-#define KX_CAP_USAGE	(1u << 5)	/* every usage of the model apart */
 #define KX_CAP_BOUND	(1u << 6)	/* bound wrapped values (aes-siv-bound):
 					 * an output of export, import and
 					 * rewrap */

@@ -2441,6 +2441,6 @@ wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
  */
 const struct kxi_format kxi_format_gp = {
 	"gp", "GP KeyProfile", KX_FMT_GP,
-	KX_CAP_TK | KX_CAP_KCV | KX_CAP_CRYPTOGRAM,
+	KX_CAP_CRYPTOGRAM,
 	detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
 };

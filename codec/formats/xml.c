@@ -2370,7 +2370,7 @@ top_expand(kxi_xml_reader *r, kx_diag *d, int *rc)
  * extensions after the first key go in the header a writer writes before
  * the keys, so a reader that streams keys holds all of them until the end
  * (convert and rewrap write them in a second pass): together they are
- * held to the limit of one key (KX001).
+ * held to the limit of one key (as a key over it: malformed).
  */
 static int
 trailer_add(kxi_xml_reader *r, const kx_doc *doc, size_t was, xmlNodePtr n,
@@ -2388,7 +2388,7 @@ trailer_add(kxi_xml_reader *r, const kx_doc *doc, size_t was, xmlNodePtr n,
 	if (r->trail <= r->trail_max)
 		return KX_OK;
 	l = loc_of(n);
-	return kxi_diag_add(d, "KX001", KX_SEV_ERROR, KX_ELIMIT, r->name, &l,
+	return kxi_fact(d, KXI_MALFORMED, KX_ELIMIT, r->name, &l,
 	    NULL, "bytes in foreign elements after the first key over the "
 	    "limit of %zu (KMSXCHG_LIMITS=key=N raises it)", r->trail_max);
 }
@@ -3236,8 +3236,7 @@ xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 
 const struct kxi_format kxi_format_xml = {
 	"xml", "kmsxchg XML", KX_FMT_XML,
-	KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV | KX_CAP_USAGE |
-	    KX_CAP_BOUND | KX_CAP_TK_ALG,
+	KX_CAP_KEYS | KX_CAP_TK_KCV | KX_CAP_BOUND | KX_CAP_TK_ALG,
 	xml_detect, xml_read, xml_write,
 	xml_sopen, xml_snext, xml_sclose, xml_wframe, xml_wkey, 0
 };
