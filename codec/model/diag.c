@@ -280,20 +280,34 @@ static const struct {
 	[KXI_ASSUMED] = { NULL, KX_SEV_NOTE },
 };
 
+/* kxi_fact, marked as about `about' (may be NULL). */
+static int
+vfact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kxi_loc *loc, const char *key_id, const void *about,
+    const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n0 = d != NULL ? d->n : 0;
+
+	if ((unsigned)f >= KXI_FACT__N)
+		kxi_misuse("kxi_fact", "unknown kind of finding");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
+	    key_id, "%s", msg);
+	mark_last(d, n0, about);
+	return rc;
+}
+
 int
 kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
     const kxi_loc *loc, const char *key_id, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	if ((unsigned)f >= KXI_FACT__N)
-		kxi_misuse(__func__, "unknown kind of finding");
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vfact(d, f, rc, file, loc, key_id, NULL, fmt, ap);
 	va_end(ap);
-	return kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
-	    key_id, "%s", msg);
+	return rc;
 }
 
 int
@@ -301,17 +315,10 @@ kxi_fact_about(kx_diag *d, enum kxi_fact f, int rc, const char *file,
     const kxi_loc *loc, const char *key_id, const void *about,
     const char *fmt, ...)
 {
-	char msg[512];
-	size_t n0 = d != NULL ? d->n : 0;
 	va_list ap;
 
-	if ((unsigned)f >= KXI_FACT__N)
-		kxi_misuse(__func__, "unknown kind of finding");
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vfact(d, f, rc, file, loc, key_id, about, fmt, ap);
 	va_end(ap);
-	rc = kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
-	    key_id, "%s", msg);
-	mark_last(d, n0, about);
 	return rc;
 }

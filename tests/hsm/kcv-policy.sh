@@ -27,17 +27,33 @@ $KX import $P --to 'pkcs11:token=mfr' --kek file:gpkek.key --kek-kcv 08D7B4 \
     --now 2025-01-01 noenc.xml > import.out 2> import.err ||
     bad "set-up import: $(cat import.err)"
 [ "$(kx_hsm_count mfr)" = 2 ] || bad "mfr set-up: $(kx_hsm_count mfr) objects"
-# export NAME [--policy FILE]: the key out of mfr into NAME.xml, exit in rc
-export_key() {
+# try NAME CMD...: CMD's output in NAME.out and NAME.err, its exit in rc
+try() {
 	_n=$1
 	shift
 	set +e
-	$KX export $P "$@" --from 'pkcs11:token=mfr;object=ISD-ENC' \
-	    --wrap aes-kwp --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 \
-	    -o "$_n.xml" > "$_n.out" 2> "$_n.err"
+	"$@" > "$_n.out" 2> "$_n.err"
 	rc=$?
 	set -e
 }
+# exits NAME RC: run NAME exited RC; has / lacks NAME RE: NAME.err has
+# (has no) line matching RE
+exits() { [ "$rc" = "$2" ] || bad "$1: exit $rc, want $2: $(cat "$1.err")"; }
+has() { grep -q -- "$2" "$1.err" || bad "$1: no /$2/: $(cat "$1.err")"; }
+lacks() {
+	grep -q -- "$2" "$1.err" && bad "$1: /$2/: $(cat "$1.err")"
+	return 0
+}
+# export_from OBJECT NAME [--policy FILE]: OBJECT out of mfr into
+# NAME.xml, exit in rc; export_key NAME ...: the key ISD-ENC
+export_from() {
+	_o=$1 _e=$2
+	shift 2
+	try "$_e" $KX export $P "$@" --from "pkcs11:token=mfr;object=$_o" \
+	    --wrap aes-kwp --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 \
+	    -o "$_e.xml"
+}
+export_key() { export_from ISD-ENC "$@"; }
 for l in error off; do
 	printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="%s">\n  <severity rule="KX132" level="%s"/>\n</policy>\n' $l $l > $l.xml
 done
@@ -72,32 +88,24 @@ kx_hsm_tool iss --write-object tk.bin --type secrkey --key-type AES:32 \
     --label tk --id 01 >/dev/null 2>&1
 # import NAME [--policy FILE]: plain.xml (no KCV) into iss as object NAME
 import_key() {
-	_n=$1
+	_i=$1
 	shift
-	set +e
-	$KX import $P "$@" --to "pkcs11:token=iss;object=$_n" \
-	    --kek 'pkcs11:token=iss;object=tk' plain.xml > "$_n.out" \
-	    2> "$_n.err"
-	rc=$?
-	set -e
+	try "$_i" $KX import $P "$@" --to "pkcs11:token=iss;object=$_i" \
+	    --kek 'pkcs11:token=iss;object=tk' plain.xml
 }
 import_key iplain
-[ "$rc" = 0 ] || bad "import exit $rc: $(cat iplain.err)"
+exits iplain 0
 [ "$(grep -c 'KX132' iplain.err)" = 1 ] ||
     bad "import: not one KX132 warning: $(cat iplain.err)"
-grep -q 'warning: \[KX132\] key FF01' iplain.err ||
-    bad "import: no KX132 warning: $(cat iplain.err)"
-grep -q 'note: key FF01: no KCV in the document: the key in the token is not checked' iplain.err ||
-    bad "import: no note that the key is not checked: $(cat iplain.err)"
+has iplain 'warning: \[KX132\] key FF01'
+has iplain 'note: key FF01: no KCV in the document: the key in the token is not checked'
 import_key istrict --policy error.xml
-[ "$rc" = 1 ] || bad "import under KX132 error: exit $rc: $(cat istrict.err)"
-grep -q 'error: \[KX132\] key FF01' istrict.err ||
-    bad "import under KX132 error: no KX132 error: $(cat istrict.err)"
+exits istrict 1
+has istrict 'error: \[KX132\] key FF01'
 import_key ilax --policy off.xml
-[ "$rc" = 0 ] || bad "import with KX132 off: exit $rc: $(cat ilax.err)"
-grep -q 'KX132' ilax.err && bad "import with KX132 off warns: $(cat ilax.err)"
-grep -q 'note: key FF01: no KCV in the document: the key in the token is not checked' ilax.err ||
-    bad "import with KX132 off: no note: $(cat ilax.err)"
+exits ilax 0
+lacks ilax 'KX132'
+has ilax 'note: key FF01: no KCV in the document: the key in the token is not checked'
 
 # a key that may never leave: KX120 at the policy's level, then the token
 kx_hsm_tool mfr --keygen --key-type AES:16 --label locked --id 0b \
@@ -105,45 +113,28 @@ kx_hsm_tool mfr --keygen --key-type AES:16 --label locked --id 0b \
 printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="warning">\n  <severity rule="KX120" level="warning"/>\n</policy>\n' > kx120warning.xml
 # off: KX123 too (the token gives such a key no export form)
 printf '<?xml version="1.0"?>\n<policy xmlns="urn:kmsxchg:xml:ns:policy:1" name="off">\n  <severity rule="KX120" level="off"/>\n  <severity rule="KX123" level="off"/>\n</policy>\n' > kx120off.xml
-# locked NAME [--policy FILE]: export the key locked
+# locked NAME [--policy FILE]: export the key locked: refused, nothing
+# written, whatever the policy
 locked() {
-	_n=$1
-	shift
-	set +e
-	$KX export $P "$@" --from 'pkcs11:token=mfr;object=locked' \
-	    --wrap aes-kwp --kek 'pkcs11:token=mfr;object=tk' --kek-id TK1 \
-	    -o "$_n.xml" > "$_n.out" 2> "$_n.err"
-	rc=$?
-	set -e
-	[ -e "$_n.xml" ] && bad "$_n: an export of locked wrote $_n.xml"
+	export_from locked "$@"
+	exits "$1" 1
+	[ -e "$1.xml" ] && bad "$1: an export of locked wrote $1.xml"
 	return 0
 }
 locked lplain
-[ "$rc" = 1 ] || bad "export locked: exit $rc: $(cat lplain.err)"
-grep -q 'error: \[KX120\] key locked' lplain.err ||
-    bad "export locked: no KX120 error: $(cat lplain.err)"
-grep -q 'note: key locked: key locked is not extractable in token mfr (CKA_EXTRACTABLE false)' lplain.err ||
-    bad "export locked: no note why: $(cat lplain.err)"
+has lplain 'error: \[KX120\] key locked'
+has lplain 'note: key locked: key locked is not extractable in token mfr (CKA_EXTRACTABLE false)'
 locked loff --policy kx120off.xml
-[ "$rc" = 1 ] || bad "export locked, KX120 off: exit $rc: $(cat loff.err)"
-grep -q 'KX120' loff.err && bad "export locked, KX120 off: KX120: $(cat loff.err)"
-grep -q 'key locked: token mfr does not let it out, whatever a policy says: not exported' loff.err ||
-    bad "export locked, KX120 off: not the token's refusal: $(cat loff.err)"
+lacks loff 'KX120'
+has loff 'key locked: token mfr does not let it out, whatever a policy says: not exported'
 locked lwarn --policy kx120warning.xml
-[ "$rc" = 1 ] || bad "export locked, KX120 warning: exit $rc: $(cat lwarn.err)"
-grep -q 'warning: \[KX120\] key locked' lwarn.err ||
-    bad "export locked, KX120 warning: no KX120 warning: $(cat lwarn.err)"
+has lwarn 'warning: \[KX120\] key locked'
 
 # split --from a key the token computes no KCV of: a warning, no rule id
-set +e
-$KX split $P -n 2 --from 'pkcs11:token=mfr;object=ISD-ENC' -p sc \
-    > split.out 2> split.err
-rc=$?
-set -e
-[ "$rc" = 0 ] || bad "split --from ISD-ENC: exit $rc: $(cat split.err)"
-grep -q 'KX132' split.err && bad "split --from: a rule id no policy reaches: $(cat split.err)"
-grep -q 'warning: .*token mfr computes no KCV of ISD-ENC' split.err ||
-    bad "split --from: no warning: $(cat split.err)"
+try split $KX split $P -n 2 --from 'pkcs11:token=mfr;object=ISD-ENC' -p sc
+exits split 0
+lacks split 'KX132'
+has split 'warning: .*token mfr computes no KCV of ISD-ENC'
 grep -q 'NOT checked against the token' split.out ||
     bad "split --from: no note: $(cat split.out)"
 [ "$fails" = 0 ] || exit 1
