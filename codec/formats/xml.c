@@ -2732,12 +2732,20 @@ fx_alloc(struct fx *f, size_t n, int forroot)
 	return p;
 }
 
-/* Give back the segments no element still waiting uses. */
+/* Give back what no element still waiting uses. */
 static void
 fx_recycle(struct fx *f)
 {
 	struct fx_seg *keep, *s;
 
+	/* the elements handed on leave the table (it holds a few) */
+	if (f->ev0 > 0 && f->ev0 >= f->nev / 2) {
+		memmove(f->ev, f->ev + f->ev0, (f->nev - f->ev0) *
+		    sizeof(*f->ev));
+		f->nev -= f->ev0;
+		f->mark = f->mark > f->ev0 ? f->mark - f->ev0 : 0;
+		f->ev0 = 0;
+	}
 	keep = f->ev0 < f->nev ? f->ev[f->ev0].seg : NULL;
 	if (keep == NULL && f->depth >= 1)
 		return;		/* an element is open: its nodes are live */
