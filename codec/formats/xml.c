@@ -2820,6 +2820,22 @@ fx_ns_find(const struct fx *f, const xmlChar *prefix)
 	return NULL;
 }
 
+/* Room in the table *p (n used of *cap) for one more; -1 without. */
+static int
+fx_room(void **p, size_t n, size_t *cap, size_t size)
+{
+	size_t c = *cap != 0 ? 2 * *cap : 16;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	if ((q = realloc(*p, c * size)) == NULL)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
 static int
 fx_is_xml(const xmlChar *prefix)
 {
@@ -2862,14 +2878,8 @@ fx_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 	for (i = 0; i < nns; i++) {
 		if (fx_is_xml(nsv[2 * i]))
 			goto stop;
-		if (f->nns == f->cns) {
-			size_t c = f->cns != 0 ? 2 * f->cns : 16;
-
-			if ((sc = realloc(f->ns, c * sizeof(*sc))) == NULL)
-				goto stop;
-			f->ns = sc;
-			f->cns = c;
-		}
+		if (fx_room((void **)&f->ns, f->nns, &f->cns, sizeof(*sc)) < 0)
+			goto stop;
 		if ((ns = fx_alloc(f, sizeof(*ns), root)) == NULL)
 			goto stop;
 		ns->type = XML_NAMESPACE_DECL;
@@ -2935,14 +2945,8 @@ fx_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 			f->cur->children = n;
 		f->cur->last = n;
 	} else if (depth == 1) {
-		if (f->nev == f->cev) {
-			size_t c = f->cev != 0 ? 2 * f->cev : 16;
-
-			if ((ev = realloc(f->ev, c * sizeof(*ev))) == NULL)
-				goto stop;
-			f->ev = ev;
-			f->cev = c;
-		}
+		if (fx_room((void **)&f->ev, f->nev, &f->cev, sizeof(*ev)) < 0)
+			goto stop;
 		ev = &f->ev[f->nev++];
 		ev->n = n;
 		ev->empty = ctxt->input != NULL && ctxt->input->cur != NULL &&
