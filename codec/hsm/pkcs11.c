@@ -3986,8 +3986,9 @@ kx_p11_read(kx_p11 *t, const kx_xchg_opts *o, kx_secret **out,
 		}
 		*checked = 1;
 	} else
-		/* no rule: a key read for a ceremony has no document, no
-		 * policy (*checked 0 says it again to the caller) */
+		/* no rule: the export rules ran before the value was read
+		 * (read_rules); this is about the value read (*checked 0
+		 * says it again to the caller) */
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
 		    label, "token %s computes no KCV of %s (no CKA_CHECK_VALUE, "
 		    "CKA_ENCRYPT not set): the value read is not checked "
