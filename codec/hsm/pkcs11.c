@@ -2175,6 +2175,31 @@ token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
 	return add_tk(doc, id, KX_ALG_AES, bits, m, kcv, sizeof(kcv), d);
 }
 
+/*
+ * A new document *docp holding the profile of key h read from the token
+ * (*kp); refused when the token will not return its dates: its validity
+ * unknown, it is not <what> (an expired key must not leave).
+ */
+static int
+token_profile(kx_p11 *t, CK_OBJECT_HANDLE h, const char *what,
+    kx_doc **docp, kx_key **kp, kx_diag *d)
+{
+	char unread[200];
+	int r;
+
+	if ((*docp = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	(*docp)->source = kxi_strdup(&(*docp)->arena, t->label);
+	if ((r = profile_of(t, h, *docp, kp, unread, sizeof(unread), d)) !=
+	    KX_OK)
+		return r;
+	if (unread[0] != '\0')
+		return KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
+		    "the key's validity is unknown, so it is not %s (an "
+		    "expired key must not leave)", t->label, unread, what);
+	return KX_OK;
+}
+
 int
 kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
     kx_doc **out, kx_diag *d)
@@ -2194,7 +2219,6 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_buf aad = { 0 };
 	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	size_t nerr = 0, n;
-	char unread[200];
 	bool bound, trusted;
 	CK_RV rv;
 	int r;
@@ -2253,20 +2277,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    d)) != KX_OK)
 		goto out;
 	bound = pem == NULL && o->wrap != KX_WRAP_AES_KWP;
-	if ((doc = kxi_doc_new()) == NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if ((r = token_profile(t, kh, "exported", &doc, &k, d)) != KX_OK)
 		goto out;
-	}
-	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, kh, doc, &k, unread, sizeof(unread), d)) !=
-	    KX_OK)
-		goto out;
-	if (unread[0] != '\0') {
-		r = KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
-		    "the key's validity is unknown, so it is not exported (an "
-		    "expired key must not leave)", t->label, unread);
-		goto out;
-	}
 	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
 	    k->prof.alg != KX_ALG_TDEA3 && k->prof.alg != KX_ALG_DES &&
 	    k->prof.alg != KX_ALG_HMAC) {
@@ -3884,24 +3896,13 @@ static int
 read_rules(kx_p11 *t, CK_OBJECT_HANDLE h, const kx_xchg_opts *o,
     kx_diag *d)
 {
-	kx_doc *doc;
+	kx_doc *doc = NULL;
 	kx_key *k;
-	char unread[200];
 	size_t nerr = 0;
 	int r;
 
-	if ((doc = kxi_doc_new()) == NULL)
-		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, h, doc, &k, unread, sizeof(unread), d)) !=
-	    KX_OK)
+	if ((r = token_profile(t, h, "split", &doc, &k, d)) != KX_OK)
 		goto out;
-	if (unread[0] != '\0') {
-		r = KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
-		    "the key's validity is unknown, so it is not split (an "
-		    "expired key must not leave)", t->label, unread);
-		goto out;
-	}
 	k->value.form = KX_VALUE_COMPONENTS;
 	if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy, o->now, NULL,
 	    NULL, &nerr, d)) == KX_OK && nerr > 0)

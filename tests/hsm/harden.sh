@@ -68,15 +68,8 @@ done
 # three ISD keys exported bound under the file TK (k1-k3; ENC: export
 # allowed as bound-block only, to "Example Issuer Bank"; AllowedMode
 # cbc), imported under the token's tk
-printf '404142434445464748494A4B4C4D4E4F\n' > k1
-printf '505152535455565758595A5B5C5D5E5F\n' > k2
-printf '606162636465666768696A6B6C6D6E6F\n' > k3
-chmod 600 k1 k2 k3
-$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
-    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
-    --key ISD-KVN30-DEK=file:k3 --kek file:t.key --kek-alg aes \
-    --kek-id TK1 --wrap aes-kwp-cmac-bound --now 2026-02-01 -o three.xml \
-    > three.out 2>&1 || bad "three keys: $(cat three.out)"
+kx_three_keys t.key three.xml --wrap aes-kwp-cmac-bound ||
+    bad "three keys: $(cat three.xml.out)"
 $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
     --now 2026-02-01 three.xml > i3.out 2> i3.err || bad "import three: $(cat i3.err)"
 ENC='ISD SCP03 key set 30 ENC'

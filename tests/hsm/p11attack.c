@@ -300,51 +300,46 @@ do_dated(const char *label, const char *ymd)
 	return 0;
 }
 
+/*
+ * A token AES wrapping key of value hex: "oldtk" (private, no usage but
+ * wrap and unwrap, the RFC 3394/5649 list, not modifiable) or "trust"
+ * (public, CKA_TRUSTED: the Security Officer's session).
+ */
 static int
-do_oldtk(const char *label, const char *hex)
+do_wrapkey(const char *cmd, const char *label, const char *hex)
 {
 	CK_BYTE v[32];
 	size_t vl;
+	CK_ULONG n = 0;
 	CK_OBJECT_HANDLE h;
 	CK_MECHANISM_TYPE al[2] = { CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD };
-	CK_ATTRIBUTE tm[] = { { CKA_CLASS, &sc, sizeof(sc) },
-	    { CKA_KEY_TYPE, &aes, sizeof(aes) }, { CKA_TOKEN, &tr, 1 },
-	    { CKA_PRIVATE, &tr, 1 }, { CKA_SENSITIVE, &tr, 1 },
-	    { CKA_EXTRACTABLE, &fa, 1 }, { CKA_WRAP, &tr, 1 },
-	    { CKA_UNWRAP, &tr, 1 }, { CKA_ENCRYPT, &fa, 1 },
-	    { CKA_DECRYPT, &fa, 1 }, { CKA_SIGN, &fa, 1 },
-	    { CKA_VERIFY, &fa, 1 }, { CKA_DERIVE, &fa, 1 },
-	    { CKA_ALLOWED_MECHANISMS, al, sizeof(al) },
-	    { CKA_LABEL, (void *)label, strlen(label) },
-	    { CKA_VALUE, v, 0 }, { CKA_MODIFIABLE, &fa, 1 } };
+	CK_ATTRIBUTE_TYPE off[] = { CKA_ENCRYPT, CKA_DECRYPT, CKA_SIGN,
+	    CKA_VERIFY, CKA_DERIVE, CKA_MODIFIABLE };
+	int old = strcmp(cmd, "oldtk") == 0;
+	CK_ATTRIBUTE tm[20];
+	size_t i;
 
 	if (hexbytes(hex, v, sizeof(v), &vl) != 0)
 		return 2;
-	tm[15].ulValueLen = vl;
-	printf("oldtk %s: -> %s\n", label, rvname(f->C_CreateObject(s, tm,
-	    sizeof(tm) / sizeof(tm[0]), &h)));
-	return 0;
-}
-
-static int
-do_trust(const char *label, const char *hex)
-{
-	CK_BYTE v[32];
-	size_t vl;
-	CK_OBJECT_HANDLE h;
-	CK_ATTRIBUTE tm[] = { { CKA_CLASS, &sc, sizeof(sc) },
-	    { CKA_KEY_TYPE, &aes, sizeof(aes) }, { CKA_TOKEN, &tr, 1 },
-	    { CKA_PRIVATE, &fa, 1 }, { CKA_SENSITIVE, &tr, 1 },
-	    { CKA_EXTRACTABLE, &fa, 1 }, { CKA_WRAP, &tr, 1 },
-	    { CKA_UNWRAP, &tr, 1 }, { CKA_TRUSTED, &tr, 1 },
-	    { CKA_LABEL, (void *)label, strlen(label) },
-	    { CKA_VALUE, v, 0 } };
-
-	if (hexbytes(hex, v, sizeof(v), &vl) != 0)
-		return 2;
-	tm[10].ulValueLen = vl;
-	printf("trust %s: -> %s\n", label, rvname(f->C_CreateObject(s, tm,
-	    sizeof(tm) / sizeof(tm[0]), &h)));
+	tm[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &sc, sizeof(sc) };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &aes, sizeof(aes) };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &tr, 1 };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_PRIVATE, old ? &tr : &fa, 1 };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, 1 };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &fa, 1 };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_WRAP, &tr, 1 };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_UNWRAP, &tr, 1 };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
+	tm[n++] = (CK_ATTRIBUTE){ CKA_VALUE, v, vl };
+	if (old) {
+		tm[n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, al,
+		    sizeof(al) };
+		for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+			tm[n++] = (CK_ATTRIBUTE){ off[i], &fa, 1 };
+	} else
+		tm[n++] = (CK_ATTRIBUTE){ CKA_TRUSTED, &tr, 1 };
+	printf("%s %s: -> %s\n", cmd, label, rvname(f->C_CreateObject(s, tm,
+	    n, &h)));
 	return 0;
 }
 
@@ -365,10 +360,9 @@ main(int argc, char **argv)
 		return do_attrs(argv[5]);
 	if (strcmp(cmd, "dated") == 0 && argc == 7)
 		return do_dated(argv[5], argv[6]);
-	if (strcmp(cmd, "oldtk") == 0 && argc == 7)
-		return do_oldtk(argv[5], argv[6]);
-	if (strcmp(cmd, "trust") == 0 && argc == 7)
-		return do_trust(argv[5], argv[6]);
+	if ((strcmp(cmd, "oldtk") == 0 || strcmp(cmd, "trust") == 0) &&
+	    argc == 7)
+		return do_wrapkey(cmd, argv[5], argv[6]);
 	fprintf(stderr, "p11attack: bad use\n");
 	return 2;
 }
