@@ -176,8 +176,9 @@ full_fail(kx_diag *d, const kx_p11 *t, const char *id)
 
 /*
  * Writes to a token (C_CreateObject, C_CopyObject, C_UnwrapKey,
- * C_DeriveKey, C_DestroyObject and their rollbacks) run with SIGINT,
- * SIGTERM, SIGHUP and SIGQUIT held: Ctrl-C or kill cannot stop the module in the
+ * C_DeriveKey, C_DestroyObject and their rollbacks; C_Login, after which
+ * SoftHSM rewrites its token.object; C_CloseSession and C_Finalize) run
+ * with SIGINT, SIGTERM, SIGHUP and SIGQUIT held: Ctrl-C or kill cannot stop the module in the
  * middle of writing its object store (SoftHSM's file store has lost a
  * whole token so); the signal is delivered when the operation is done.
  * SIGKILL cannot be held (doc/pkcs11.md).
@@ -338,6 +339,7 @@ static int
 login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 {
 	kx_secret *pin = NULL;
+	sigset_t old;
 	CK_RV rv;
 	int r;
 
@@ -350,8 +352,11 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 	}
 	if ((r = kxi_keysrc_load_text(src, "PIN", &pin, d)) != KX_OK)
 		return r;
+	/* SoftHSM rewrites token.object (its flags) at every login */
+	sig_hold(&old);
 	rv = t->f->C_Login(t->s, CKU_USER, kx_secret_mut(pin),
 	    kx_secret_len(pin));
+	sig_release(&old);
 	kx_secret_free(pin);
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return KX_OK;
@@ -367,11 +372,15 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 void
 kx_p11_close(kx_p11 *t)
 {
+	sigset_t old;
+
 	if (t == NULL)
 		return;
+	sig_hold(&old);		/* the module may write as it closes */
 	if (t->open)
 		t->f->C_CloseSession(t->s);
 	mod_put(t->m);
+	sig_release(&old);
 	kxi_p11uri_free(t->uri);
 	free(t);
 }
