@@ -1071,7 +1071,8 @@ int kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d) KX_WUR;
  * The profiles (no values) of the keys the URI t was opened with names
  * (all keys of the token when it names no object), read from their
  * attributes, as a new document.  Attributes a profile cannot hold are
- * findings (notes) in d.
+ * findings (notes) in d.  A URI with object= or id= that matches no key
+ * is KX_ENOTFOUND, as for export.
  */
 int kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d) KX_WUR;
 /*
@@ -1102,8 +1103,10 @@ int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
  * each profile; attributes the token refuses are findings, one each, and
  * fail the import.  Each KCV is checked in the token.  On any failure
  * every object made is destroyed, and nothing else (objects other
- * sessions made meanwhile stay; kx_p11_left).  Exactly one of kek_uri and
- * kek; o may be NULL.
+ * sessions made meanwhile stay; kx_p11_left).  Each key is made as a
+ * session object, checked, then copied into the token; a label another
+ * run takes meanwhile fails the import (KX_EINPUT, "label L is taken").
+ * Exactly one of kek_uri and kek; o may be NULL.
  */
 int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -1115,8 +1118,10 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
  * without CKA_DERIVE (kx_p11_bound_setup).  It goes in
  * with C_CreateObject, or where the token refuses clear secret keys under
  * a one-time session key (C_UnwrapKey of an RFC 5649 block); *how names
- * the path (static text).  Its KCV (method m, kcv[n], n <= 16) is checked
- * in the token, and on any failure nothing stays in the token.
+ * the path (static text).  Either way as a session object: its KCV
+ * (method m, kcv[n], n <= 16) is checked there, then it is copied into
+ * the token (a label another run takes meanwhile: KX_EINPUT).  On any
+ * failure nothing of this run stays in the token.
  */
 int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
     enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
