@@ -1056,6 +1056,16 @@ typedef struct kx_p11 kx_p11;
 typedef struct kx_p11_opts {
 	const char *module;	/* path of the PKCS#11 module, or NULL */
 	const char *pin_source;	/* file:, fd: or env:, or NULL */
+	/*
+	 * kx_p11_store, kx_p11_combine and kx_p11_seal of an AES transport
+	 * key into a token without the mechanisms of aes-kwp-cmac-bound
+	 * (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_CMAC, CKM_AES_KEY_WRAP_PAD):
+	 * 0 refuses it (KX_EUNSUPPORTED, nothing made), as the key would
+	 * have no KBEK and KBAK and no CKA_ALLOWED_MECHANISMS (C_WrapKey
+	 * with CKM_AES_CBC under it is then an AES-ECB oracle); 1 stores
+	 * it all the same with a warning (kmsxchg --allow-unbound).
+	 */
+	int allow_unbound;
 } kx_p11_opts;
 int kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out,
     kx_diag *d) KX_WUR;
@@ -1115,7 +1125,9 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
  * ceremony), into t's token under the label its URI's object= gives:
  * CKA_WRAP and CKA_UNWRAP only, sensitive, not extractable.  An AES key
  * also gets the KBEK and KBAK of aes-kwp-cmac-bound beside it and ends
- * without CKA_DERIVE (kx_p11_bound_setup).  It goes in
+ * without CKA_DERIVE (kx_p11_bound_setup); a token without the
+ * mechanisms for them refuses an AES key, unless allowed
+ * (kx_p11_opts.allow_unbound).  It goes in
  * with C_CreateObject, or where the token refuses clear secret keys under
  * a one-time session key (C_UnwrapKey of an RFC 5649 block); *how names
  * the path (static text).  Either way as a session object: its KCV

@@ -93,6 +93,7 @@ struct kx_p11 {
 	const char *how;	/* how the last export wrapped (static text) */
 	char bound[800];	/* the bound-form set-up of the last store */
 	size_t left;		/* objects the last failure may have left */
+	bool unbound_ok;	/* kx_p11_opts.allow_unbound */
 };
 
 static kx_p11_opts defaults;
@@ -381,6 +382,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	t->unbound_ok = o != NULL && o->allow_unbound;
 	if ((r = kxi_p11uri_parse(uri, &t->uri, d)) != KX_OK ||
 	    (r = uri_refused(t->uri, d)) != KX_OK)
 		goto out;
@@ -1510,6 +1512,45 @@ kwpc_pair_ok(kx_p11 *t)
 }
 
 /*
+ * The first mechanism of the bound form the token lacks (derive, then
+ * sign and wrap, then verify and unwrap), and *what it is for; NULL if
+ * it has them all.
+ */
+static const char *
+kwpc_missing(kx_p11 *t, const char **what)
+{
+	const char *lack;
+
+	if ((lack = kwpc_lacks(t, 2, what)) == NULL &&
+	    (lack = kwpc_lacks(t, 0, what)) == NULL)
+		lack = kwpc_lacks(t, 1, what);
+	return lack;
+}
+
+/*
+ * An AES transport key kek for a token without the mechanisms of the
+ * bound form would get no KBEK and KBAK, and no CKA_ALLOWED_MECHANISMS
+ * either (the list is the one of the pair's derivation; without it
+ * C_WrapKey with CKM_AES_CBC and a chosen IV is an AES-ECB oracle under
+ * the key): refused (KX_EUNSUPPORTED) unless the caller allowed it
+ * (kx_p11_opts.allow_unbound), before anything is made.
+ */
+static int
+kwpc_unbound_refused(kx_p11 *t, const char *kek, kx_diag *d)
+{
+	const char *lack, *what;
+
+	if ((lack = kwpc_missing(t, &what)) == NULL || t->unbound_ok)
+		return KX_OK;
+	return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
+	    "transport key %s would get no KBEK and KBAK and no "
+	    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it "
+	    "would be an AES-ECB oracle for every token user), so it is not "
+	    "stored; --allow-unbound stores it all the same, for aes-kw and "
+	    "aes-kwp only", t->label, lack, what, kek);
+}
+
+/*
  * The KBEK and KBAK of transport key wh (AES, bits) for export (imp 0:
  * wrap, sign) or import (1: unwrap, verify): the one object of each
  * name, sensitive, not extractable, of the right length and usage.
@@ -1694,9 +1735,10 @@ kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
  * Transport key wh (AES, bits, with CKA_DERIVE for this only; made just
  * now, or an older one kx_p11_seal mends): its KBEK and KBAK derived into
  * token objects, then the key sealed (kwpc_seal).  A token without the
- * mechanisms gets no pair (a warning: the bound form is not available
- * under that key) and the key is sealed all the same.  On failure the
- * caller rolls back every object made.
+ * mechanisms is refused (kwpc_unbound_refused); where the caller allowed
+ * it, it gets no pair (a warning: the bound form is not available under
+ * that key, and the key has no mechanism list) and the key is sealed all
+ * the same.  On failure the caller rolls back every object made.
  */
 static int
 kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
@@ -1723,17 +1765,19 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 
 	t->bound[0] = '\0';
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
+	    (r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK ||
 	    (r = kwpc_free(t, &nm, d)) != KX_OK)
 		return r;
 	lbl = nm.kek;
-	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
-	    (lack = kwpc_lacks(t, 0, &what)) != NULL ||
-	    (lack = kwpc_lacks(t, 1, &what)) != NULL) {
+	if ((lack = kwpc_missing(t, &what)) != NULL) {
+		/* allowed (--allow-unbound): said, with what it exposes */
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
 		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
 		    "aes-kwp-cmac-bound form is not available under transport "
-		    "key %s (export --wrap aes-kwp is)", t->label, lack, what,
-		    lbl);
+		    "key %s (export --wrap aes-kwp is), and the key has no "
+		    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under "
+		    "it is an AES-ECB oracle for every token user; "
+		    "--allow-unbound)", t->label, lack, what, lbl);
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
 		return kwpc_seal(t, im, &wh, lbl, d);
@@ -3139,7 +3183,9 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	if (k->prof.id == NULL || k->kcv.p == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	*kp = k;
-	if ((r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
+	if ((alg == KX_ALG_AES &&
+	    (r = kwpc_unbound_refused(t, k->prof.id, d)) != KX_OK) ||
+	    (r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
 	    (r = label_free(t, k, d)) != KX_OK ||
 	    (r = build_tmpl(t, k, m, d)) != KX_OK)
 		return r;

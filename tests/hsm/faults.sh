@@ -449,18 +449,49 @@ has hide-$m "^pkcs11:token=fd;object=mk: error: token fd has no $m \\(to sign\\)
     bad "hide-$m: not one error: $(cat hide-$m.err)"
 [ -e hide.xml ] && bad "hide-$m: a document was written"
 # (D2) export derives nothing (the pair is stored): without
-# CKM_AES_ECB_ENCRYPT_DATA it still binds; combine into such a token
-# stores no pair (a warning; the key sealed all the same), and export
-# under that key then names the missing KBEK
+# CKM_AES_ECB_ENCRYPT_DATA it still binds
 m=CKM_AES_ECB_ENCRYPT_DATA
 env KX_FAULT_HIDE=$m $KX export $P --from 'pkcs11:token=fd;object=mk' \
     --kek 'pkcs11:token=fd;object=tkd' --kek-id TK1 -o hide-ecb.xml \
     > hide-ecb.out 2>&1 || bad "bound export without $m: $(cat hide-ecb.out)"
 grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-ecb.xml ||
     bad "export without $m: not bound"
-env KX_FAULT_HIDE=$m $KX combine $P --to 'pkcs11:token=fd;object=tke' \
-    tkc.1 tkc.2 tkc.3 > tke.out 2>&1 || bad "combine without $m: $(cat tke.out)"
-grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is)" \
+# (issue 10 item 4) an AES transport key into a token without one of the
+# mechanisms of the pair (to derive, sign and verify, wrap and unwrap)
+# would get no KBEK and KBAK and no CKA_ALLOWED_MECHANISMS, so C_WrapKey
+# with CKM_AES_CBC under it would be an AES-ECB oracle: combine and seal
+# refuse it with one line naming the mechanism (exit 1, nothing made)
+n0=$(kx_hsm_count fd)
+for hm in CKM_AES_ECB_ENCRYPT_DATA:derive CKM_AES_CMAC:sign \
+    CKM_AES_KEY_WRAP_PAD:wrap; do
+	m=${hm%:*}
+	kx_hsm_run unbound-$m 1 env KX_FAULT_HIDE=$m $KX combine $P \
+	    --to 'pkcs11:token=fd;object=tke' tkc.1 tkc.2 tkc.3
+	has unbound-$m "^kmsxchg: combine: token fd has no $m \\(to ${hm#*:}\\): transport key tke would get no KBEK and KBAK and no CKA_ALLOWED_MECHANISMS \\(C_WrapKey with CKM_AES_CBC under it would be an AES-ECB oracle for every token user\\), so it is not stored; --allow-unbound stores it all the same, for aes-kw and aes-kwp only\$"
+	[ "$(grep -vc 'token fd unchanged' unbound-$m.err)" = 1 ] ||
+	    bad "unbound-$m: not one line: $(cat unbound-$m.err)"
+	[ "$(kx_hsm_count fd)" = "$n0" ] || bad "unbound-$m: fd changed"
+done
+kx_hsm_tool fd --write-object tk.bin --type secrkey --key-type AES:32 \
+    --label oldd --id 07 >/dev/null 2>&1 || bad "oldd into fd"
+# (p11probe leaves it with CKA_DERIVE set, as an older version made it)
+"$KX_BUILDDIR/tests/hsm/p11probe" "$KX_P11_MODULE" fd "$T/hsm/pin" oldd \
+    > oldd.probe 2>&1 || bad "p11probe oldd: $(cat oldd.probe)"
+kx_hsm_show fd oldd | grep -q 'Usage: .*derive' || bad "oldd cannot derive"
+n0=$(kx_hsm_count fd)
+kx_hsm_run unbound-seal 1 env KX_FAULT_HIDE=CKM_AES_CMAC $KX seal $P \
+    'pkcs11:token=fd;object=oldd'
+has unbound-seal '^kmsxchg: seal: token fd has no CKM_AES_CMAC \(to sign\): transport key oldd would get no KBEK and KBAK '
+[ "$(kx_hsm_count fd)" = "$n0" ] || bad "unbound-seal: fd changed"
+kx_hsm_run unbound-usage 2 $KX combine --allow-unbound -o x.key tkc.1 tkc.2
+# --allow-unbound stores it all the same: no pair (a warning naming the
+# oracle; the key sealed all the same), and export under that key then
+# names the missing list
+m=CKM_AES_ECB_ENCRYPT_DATA
+env KX_FAULT_HIDE=$m $KX combine $P --allow-unbound \
+    --to 'pkcs11:token=fd;object=tke' tkc.1 tkc.2 tkc.3 > tke.out 2>&1 ||
+    bad "combine --allow-unbound without $m: $(cat tke.out)"
+grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is), and the key has no CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it is an AES-ECB oracle for every token user; --allow-unbound)\$" \
     tke.out || bad "combine without $m: no warning: $(cat tke.out)"
 grep -q "^transport key in token fd: no KBEK and KBAK (the token has no $m to derive); CKA_DERIVE cleared on tke, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)\$" \
     tke.out || bad "combine without $m: $(cat tke.out)"
