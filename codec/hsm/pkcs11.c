@@ -2620,7 +2620,7 @@ label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_BBOOL tr = CK_TRUE;
-	char label[256];
+	char label[1024];
 	/* token objects: our session original has the label too */
 	CK_ATTRIBUTE tm[3] = { { CKA_CLASS, &c, sizeof(c) },
 	    { CKA_TOKEN, &tr, sizeof(tr) }, { CKA_LABEL, label, 0 } };
@@ -2628,8 +2628,11 @@ label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max, kx_diag *d)
 	size_t n = 0;
 	int r;
 
-	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) != 0 ||
-	    n == 0)
+	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) != 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the label of "
+		    "the new key cannot be read back (or is over %zu bytes)",
+		    t->label, sizeof(label) - 1);
+	if (n == 0)
 		return KX_OK;	/* no label: nothing to share */
 	label[n] = '\0';
 	tm[2].ulValueLen = n;
@@ -3251,6 +3254,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		else {
 			*how = "C_UnwrapKey under a one-time session key";
 			r = put_clear(&im, doc, 0, key, d);
+			/* its copy in the token: the one object it made */
 			h = im.made.n > 0 ? im.made.v[im.made.n - 1] :
 			    CK_INVALID_HANDLE;
 		}
