@@ -111,17 +111,13 @@ kx_doc_aes_transport(kx_doc *doc, unsigned bits, kx_diag *d)
 			    "the transport key cannot be AES");
 	}
 	for (i = 0; i < doc->ntks; i++) {
-		char was[512], now[512];
-
 		doc->tks[i].alg = KX_ALG_AES;
 		doc->tks[i].length_bits = bits;
-		/* the reader's "assumed tdea2" note no longer holds */
-		snprintf(was, sizeof(was), "gp: transport key %s assumed "
-		    "tdea2 (GP records the mode only)", doc->tks[i].id);
-		snprintf(now, sizeof(now), "gp: transport key %s taken as "
-		    "aes/%u, as the caller says (GP records the mode only)",
+		/* the reader's note about this key's algorithm no longer
+		 * holds (kxi_fact_about: the note is marked with the id) */
+		kxi_diag_retell(d, doc->tks[i].id, "gp: transport key %s taken "
+		    "as aes/%u, as the caller says (GP records the mode only)",
 		    doc->tks[i].id, bits);
-		kxi_diag_retell(d, was, now);
 	}
 	for (j = 0; j < doc->nkeys; j++)
 		if (doc->keys[j].value.form == KX_VALUE_WRAPPED &&
@@ -2032,10 +2028,17 @@ rw_retire(struct rw_pool *p, struct rw_out *x, const kx_xchg_opts *o,
 	return r;
 }
 
-int
-kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
-    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
-    size_t *nkeys, kx_diag *d)
+/*
+ * One pass of kx_reader_rewrap over rd under the header full (a second
+ * pass's: complete from the start) or, on the first pass, the reader's own
+ * (full NULL).  *again (first pass only) is set when foreign elements
+ * came after the first key written: they belong in the header written
+ * before the keys, and a second pass must write it again.
+ */
+static int
+rewrap_pass(kx_reader *rd, const kx_doc *full, const kx_secret *from,
+    const kx_secret *to, const kx_xchg_opts *o, enum kx_format fmt,
+    kx_sink sink, void *arg, size_t *nkeys, int *again, kx_diag *d)
 {
 	struct xcache c = { 0 };
 	struct kxi_rules_stream *rs[2] = { NULL, NULL };
@@ -2053,11 +2056,6 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	size_t i = 0, nerr[2] = { 0, 0 };
 	int r, sk, cr = KX_OK, whole = 0;
 
-	if (rd == NULL || from == NULL || to == NULL || o == NULL ||
-	    o->kek_id == NULL || sink == NULL)
-		kxi_misuse(__func__, "NULL argument");
-	if (nkeys != NULL)
-		*nkeys = 0;
 	if ((r = make_plan(KX_PHASE_REWRAP, to, o->kek_id, o, &plan, d)) !=
 	    KX_OK)
 		return r;
@@ -2072,7 +2070,7 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 	x.fmt = fmt;
 	x.sink = sink;
 	x.arg = arg;
-	head = kx_reader_doc(rd);
+	head = full != NULL ? full : kx_reader_doc(rd);
 	r = rw_pool_init(&pool, o->jobs, d);
 	pool.head = head;
 	pool.from = from;
@@ -2162,9 +2160,11 @@ kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
 			goto out;
 	rw_pool_stop(&pool);
 	/* foreign elements after the keys belong in the header written */
-	if (!whole && r == 0 && x.nd != NULL &&
-	    kx_doc_extension_count(head) != x.next)
-		whole = 1;
+	if (!whole && r == 0 && x.nd != NULL && again != NULL &&
+	    kx_doc_extension_count(head) != x.next) {
+		*again = 1;
+		goto out;
+	}
 	if (whole) {
 		r = rewrap_whole(rd, from, to, o, fmt, sink, arg, x.nd != NULL,
 		    nkeys, d);
@@ -2208,5 +2208,39 @@ out:
 	kx_diag_free(x.dc);
 	kx_diag_free(x.dw);
 	xcache_free(&c);
+	return r;
+}
+
+int
+kx_reader_rewrap(kx_reader *rd, const kx_secret *from, const kx_secret *to,
+    const kx_xchg_opts *o, enum kx_format fmt, kx_sink sink, void *arg,
+    size_t *nkeys, kx_diag *d)
+{
+	kx_doc *head = NULL;
+	int r, again = 0;
+
+	if (rd == NULL || from == NULL || to == NULL || o == NULL ||
+	    o->kek_id == NULL || sink == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	if (nkeys != NULL)
+		*nkeys = 0;
+	/*
+	 * d takes no finding of a first pass that asks for a second: the
+	 * rules, the reader and the keys keep theirs until the end.
+	 */
+	r = rewrap_pass(rd, NULL, from, to, o, fmt, sink, arg, nkeys, &again,
+	    d);
+	if (!again)
+		return r;
+	/* what the sink got is void; the keys again, under the header */
+	if (sink(arg, NULL, 0) != 0) {
+		r = KX_FAIL(d, KX_EIO, "cannot write the output");
+		goto out;
+	}
+	if ((r = kx_reader_rewind(rd, &head, d)) == KX_OK)
+		r = rewrap_pass(rd, head, from, to, o, fmt, sink, arg, nkeys,
+		    NULL, d);
+out:
+	kx_doc_free(head);
 	return r;
 }

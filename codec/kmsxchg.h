@@ -499,10 +499,9 @@ const char *kx_format_name(enum kx_format f);
  */
 #define KX_CAP_BINARY	(1u << 0)	/* bytes, not text: no terminal */
 #define KX_CAP_KEYS	(1u << 1)	/* several keys in one document */
-#define KX_CAP_TK	(1u << 2)	/* transport-key records */
+/* (1u << 2), (1u << 4), (1u << 5): not used (they were declared and set
+ * but nothing asked them; what a format loses is its writer's KX009) */
 #define KX_CAP_TK_KCV	(1u << 3)	/* the KCV of a transport key */
-#define KX_CAP_KCV	(1u << 4)	/* the KCV of a key */
-#define KX_CAP_USAGE	(1u << 5)	/* every usage of the model apart */
 #define KX_CAP_BOUND	(1u << 6)	/* bound wrapped values (aes-siv-bound):
 					 * an output of export, import and
 					 * rewrap */
@@ -615,6 +614,18 @@ int kx_reader_error(const kx_reader *r);
  * it whole (standard input too: r keeps what it read); held to the native
  * schema as kx_doc_read_file holds it. */
 int kx_reader_read_whole(kx_reader *r, kx_doc **out, kx_diag *d) KX_WUR;
+/*
+ * A second pass over the document of r, once kx_reader_next returned 0:
+ * *head gets the header and transport keys as that pass completed them
+ * (with the foreign elements met between or after the keys, which a
+ * writer puts in the header, before the keys: open a kx_writer on *head),
+ * the caller's to kx_doc_free after the writer; r hands over the same keys
+ * again from the first, and its reader findings again (the caller keeps
+ * one pass's).  Standard input too (r keeps what it read).  KX_EUSAGE for
+ * a reader not at its end or a format read whole (GP); the error of the
+ * first pass if it failed.  Memory stays flat.
+ */
+int kx_reader_rewind(kx_reader *r, kx_doc **head, kx_diag *d) KX_WUR;
 void kx_reader_close(kx_reader *r);
 
 /*
@@ -877,9 +888,11 @@ int kx_rewrap(kx_doc *doc, const kx_secret *from, const kx_secret *to,
  * Not all or nothing for the sink: the bytes go out as the keys are
  * made, so the caller writes them to a temporary file and keeps it only
  * when KX_OK is returned.  A document that cannot be rewrapped one key
- * at a time (o->against, a copy-of relation, foreign elements after the
- * keys) is read whole: the sink is then first called with p NULL and n 0,
- * meaning "drop what you got".  When the input itself is bad,
+ * at a time (o->against, a copy-of relation) is read whole; one with
+ * foreign elements after the first key (header extensions, written before
+ * the keys) is rewrapped again in a second pass (kx_reader_rewind), in the
+ * same memory.  In both cases the sink is first called with p NULL and n
+ * 0, meaning "drop what you got".  When the input itself is bad,
  * kx_reader_error(r) is not KX_OK (d has the reader's findings).
  */
 int kx_reader_rewrap(kx_reader *r, const kx_secret *from, const kx_secret *to,

@@ -31,6 +31,64 @@ const struct cli_opt convert_opts[] = {
 
 #define CONVERT_WHOLE (-1)
 
+/* Whether key k, the n-th (from 1), is converted; *found once --key's is. */
+static int
+convert_take(const kx_key *k, size_t n, const char *key_id, int one,
+    int *found)
+{
+	int take;
+
+	if (key_id != NULL)	/* the first key of that id */
+		take = !*found && kx_key_id(k) != NULL &&
+		    strcmp(kx_key_id(k), key_id) == 0;
+	else
+		take = !one || n == 1;
+	*found |= take;
+	return take;
+}
+
+/*
+ * Foreign elements met after the first key written belong in the header,
+ * which the writer put before the keys: what was written is dropped and a
+ * second pass over the input (kx_reader_rewind) writes the keys again
+ * under the header the first pass completed (*head, the caller's to free).
+ * The second pass's reader findings are those of the first: dropped.
+ * Memory stays flat, as in the first pass.
+ */
+static int
+convert_again(kx_reader *r, enum kx_format to, const char *key_id, int one,
+    struct cli_spool *s, kx_writer **w, kx_doc **head, kx_diag *wd)
+{
+	kx_diag *rd;
+	const kx_key *k;
+	size_t n = 0;
+	int rc, wr, found = 0;
+
+	kx_writer_free(*w);
+	*w = NULL;
+	kx_diag_clear(wd);
+	if ((rd = kx_diag_new()) == NULL)
+		return KX_ENOMEM;
+	if (cli_spool_sink(s, NULL, 0) != 0) {
+		kx_diag_free(rd);
+		return KX_EIO;
+	}
+	if ((rc = kx_reader_rewind(r, head, rd)) != KX_OK) {
+		kx_diag_free(rd);
+		return rc;
+	}
+	wr = kx_writer_open(*head, to, cli_spool_sink, s, w, wd);
+	while (wr == KX_OK && (rc = kx_reader_next(r, &k, rd)) == 1)
+		if (convert_take(k, ++n, key_id, one, &found))
+			wr = kx_writer_key(*w, k, wd);
+	kx_diag_free(rd);
+	if (wr == KX_OK && rc < 0)
+		return rc;
+	if (wr == KX_OK)
+		wr = kx_writer_finish(*w, wd);
+	return wr;
+}
+
 /*
  * A document converted one key at a time: every key into a format of many
  * keys, or the one key --key names (key_id), or the one key of the input
@@ -47,6 +105,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 {
 	kx_reader *r = NULL;
 	kx_writer *w = NULL;
+	kx_doc *head = NULL;	/* the header of a second pass */
 	kx_diag *d = NULL, *wd = NULL;
 	const kx_key *k;
 	struct cli_spool s = { -1, 0, { NULL, 0, 0, 0 } };
@@ -62,13 +121,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		goto out;
 	ex = CLI_USAGE;
 	while ((rc = kx_reader_next(r, &k, d)) == 1) {
-		nkeys++;
-		if (key_id != NULL)	/* the first key of that id */
-			take = !found && kx_key_id(k) != NULL &&
-			    strcmp(kx_key_id(k), key_id) == 0;
-		else
-			take = !one || nkeys == 1;
-		found |= take;
+		take = convert_take(k, ++nkeys, key_id, one, &found);
 		/* the header is complete once the first key is in */
 		if (take && w == NULL && wr == KX_OK) {
 			wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink,
@@ -102,17 +155,16 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 		ex = CLI_INVALID;
 		goto out;
 	}
-	if (w != NULL && kx_doc_extension_count(kx_reader_doc(r)) != next) {
-		/* foreign elements after the keys belong in the header
-		 * already written: convert the document whole */
-		ex = CONVERT_WHOLE;
-		goto out;
+	if (w != NULL && kx_doc_extension_count(kx_reader_doc(r)) != next)
+		/* foreign elements after the keys: in the header written */
+		wr = convert_again(r, to, key_id, one, &s, &w, &head, wd);
+	else {
+		if (w == NULL && wr == KX_OK)
+			wr = kx_writer_open(kx_reader_doc(r), to,
+			    cli_spool_sink, &s, &w, wd);
+		if (wr == KX_OK)
+			wr = kx_writer_finish(w, wd);
 	}
-	if (w == NULL && wr == KX_OK)
-		wr = kx_writer_open(kx_reader_doc(r), to, cli_spool_sink, &s, &w,
-		    wd);
-	if (wr == KX_OK)
-		wr = kx_writer_finish(w, wd);
 	cli_print_findings(cli, d, 0, in);
 	cli_print_findings(cli, wd, 0, in);
 	if (wr != KX_OK) {
@@ -128,6 +180,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 out:
 	cli_spool_close(&s);
 	kx_writer_free(w);
+	kx_doc_free(head);
 	kx_reader_close(r);
 	kx_diag_free(wd);
 	kx_diag_free(d);

@@ -120,9 +120,11 @@ c=$(printf '%s' "$data" | cut -c9)
 case $c in 0) d=1 ;; *) d=0 ;; esac
 bad=$(printf '%s' "$data" | cut -c1-8)$d$(printf '%s' "$data" | cut -c10-)
 sed "s:$data:$bad:" wire/ISD-KVN30-ENC.xml > wire/tampered.xml
-# the profile weakened, its digest dropped: the tag in the token decides
+# the profile weakened (its provenance too, so that no rule of the
+# document objects), its digest dropped: the tag in the token decides
 sed -e 's:<Sensitive>true</Sensitive>:<Sensitive>false</Sensitive>:' \
-    -e '/<AadDigest>/d' wire/ISD-KVN30-ENC.xml > wire/tampered-profile.xml
+    -e '/<AlwaysSensitive>/d' -e '/<AadDigest>/d' \
+    wire/ISD-KVN30-ENC.xml > wire/tampered-profile.xml
 before=$(count issuer)
 for f in tampered tampered-profile; do
 	# shellcheck disable=SC2086

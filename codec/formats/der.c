@@ -2340,8 +2340,8 @@ der_wkey(const kx_key *k, kx_buf *out, kx_diag *d)
 
 const struct kxi_format kxi_format_der = {
 	"der", "DER", KX_FMT_DER,
-	KX_CAP_BINARY | KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV |
-	    KX_CAP_USAGE | KX_CAP_BOUND | KX_CAP_TK_ALG,
+	KX_CAP_BINARY | KX_CAP_KEYS | KX_CAP_TK_KCV | KX_CAP_BOUND |
+	    KX_CAP_TK_ALG,
 	der_detect, der_read, der_write,
 	der_sopen, der_snext, der_sclose, der_wframe, der_wkey, 1
 };

@@ -140,6 +140,24 @@ finding(struct rd *r, enum kxi_fact f, int rc, const xmlNode *n,
 	    r->k != NULL ? r->k->prof.id : NULL, "%s", msg);
 }
 
+/*
+ * The note that transport key id (read from element n) is assumed tdea2,
+ * marked as about its id: a caller that knows better retells it
+ * (kx_doc_aes_transport) whatever its words here.
+ */
+static void
+assumed_tk(struct rd *r, const xmlNode *n, const char *id)
+{
+	kxi_loc loc = { 0, 0, -1 };
+	long line;
+
+	if (n != NULL && (line = xmlGetLineNo(n)) > 0)
+		loc.line = (uint32_t)line;
+	kxi_fact_about(r->d, KXI_ASSUMED, KX_OK, r->name, &loc,
+	    r->k != NULL ? r->k->prof.id : NULL, id, "gp: transport key %s "
+	    "assumed tdea2 (GP records the mode only)", id);
+}
+
 #define BAD(r, n, ...) \
 	finding((r), KXI_SCHEMA, KX_ESCHEMA, (n), __VA_ARGS__)
 
@@ -860,8 +878,7 @@ map_transport(struct rd *r, xmlNode *ki)
 		 */
 		t->alg = KX_ALG_TDEA2;
 		t->length_bits = 128;
-		finding(r, KXI_ASSUMED, KX_OK, tk, "gp: transport key "
-		    "%s assumed tdea2 (GP records the mode only)", id);
+		assumed_tk(r, tk, id);
 		t->owner = hexattr(r, tk, "Owner");
 		t->version = hexattr(r, tk, "Version");
 		t->loc.line = (uint32_t)xmlGetLineNo(tk);
@@ -2424,6 +2441,6 @@ wr(const kx_doc *doc, kx_buf *out, kx_diag *d)
  */
 const struct kxi_format kxi_format_gp = {
 	"gp", "GP KeyProfile", KX_FMT_GP,
-	KX_CAP_TK | KX_CAP_KCV | KX_CAP_CRYPTOGRAM,
+	KX_CAP_CRYPTOGRAM,
 	detect, rd, wr, NULL, NULL, NULL, NULL, NULL, 0
 };

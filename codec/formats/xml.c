@@ -1904,6 +1904,8 @@ struct kxi_xml_reader {
 	int top_any;		/* and past its wildcard */
 	char **tkids;		/* transport key ids (xs:unique) */
 	size_t ntkids;
+	int seen_key;		/* a key was met: what follows is a trailer */
+	size_t trail, trail_max;	/* its extensions' bytes; the key limit */
 };
 
 static void
@@ -2011,6 +2013,7 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 {
 	kxi_xml_reader *r = NULL;
 	const char *xsd = getenv("KMSXCHG_XSD");
+	size_t lim[KXI_LIM__N];
 	int rc = KX_EINTERNAL;
 
 	*out = NULL;
@@ -2033,6 +2036,9 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	r->cur.s = src;
 	r->ec.d = r->out_d = d;
 	r->ec.name = r->name;
+	if ((rc = kxi_xml_limits(lim, d)) != KX_OK)
+		goto out;
+	r->trail_max = lim[KXI_LIM_KEY];
 	/*
 	 * One read of the input, in chunks (memory stays flat): the scan
 	 * of the limits runs on each chunk before libxml2 reads it, and
@@ -2359,6 +2365,34 @@ top_expand(kxi_xml_reader *r, kx_diag *d, int *rc)
 	return n;
 }
 
+/*
+ * Foreign element n, after a key, kept as doc's last extension or not: the
+ * extensions after the first key go in the header a writer writes before
+ * the keys, so a reader that streams keys holds all of them until the end
+ * (convert and rewrap write them in a second pass): together they are
+ * held to the limit of one key (as a key over it: malformed).
+ */
+static int
+trailer_add(kxi_xml_reader *r, const kx_doc *doc, size_t was, xmlNodePtr n,
+    kx_diag *d)
+{
+	const kxi_extension *e;
+	kxi_loc l;
+
+	if (doc->nextensions == was)	/* dropped (with a warning) */
+		return KX_OK;
+	e = &doc->extensions[doc->nextensions - 1];
+	r->trail += (e->ns != NULL ? strlen(e->ns) : 0) +
+	    (e->name != NULL ? strlen(e->name) : 0) +
+	    (e->value != NULL ? strlen(e->value) : 0);
+	if (r->trail <= r->trail_max)
+		return KX_OK;
+	l = loc_of(n);
+	return kxi_fact(d, KXI_MALFORMED, KX_ELIMIT, r->name, &l,
+	    NULL, "bytes in foreign elements after the first key over the "
+	    "limit of %zu (KMSXCHG_LIMITS=key=N raises it)", r->trail_max);
+}
+
 /* Start a top-level element: expand it and convert it into doc. */
 static int
 start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
@@ -2368,6 +2402,7 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	xmlNodePtr n;
 	kx_key *k;
 	kxi_tk *tk;
+	size_t ne;
 	int rc = KX_OK;
 
 	if ((n = top_expand(r, d, &rc)) == NULL)
@@ -2400,13 +2435,17 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 		conv_tk(&c, n, tk);
 	} else if (c.last_id == KN_Key) {
 		r->pend = PEND_KEY;
+		r->seen_key = 1;
 		k = r->slot;
 		kxi_key_init(k);
 		c.a = r->ka;
 		conv_key(&c, n, k);
 	} else {
 		r->pend = PEND_FOREIGN;
+		ne = doc->nextensions;
 		foreign(&c, n, &doc->extensions, &doc->nextensions);
+		if (r->seen_key && c.r != KX_ENOMEM)
+			return trailer_add(r, doc, ne, n, d);
 	}
 	if (c.r == KX_ENOMEM)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
@@ -3197,8 +3236,7 @@ xml_write(const kx_doc *doc, kx_buf *out, kx_diag *d)
 
 const struct kxi_format kxi_format_xml = {
 	"xml", "kmsxchg XML", KX_FMT_XML,
-	KX_CAP_KEYS | KX_CAP_TK | KX_CAP_TK_KCV | KX_CAP_KCV | KX_CAP_USAGE |
-	    KX_CAP_BOUND | KX_CAP_TK_ALG,
+	KX_CAP_KEYS | KX_CAP_TK_KCV | KX_CAP_BOUND | KX_CAP_TK_ALG,
 	xml_detect, xml_read, xml_write,
 	xml_sopen, xml_snext, xml_sclose, xml_wframe, xml_wkey, 0
 };

@@ -2141,13 +2141,6 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 		    kx_name(KX_ENUM_ALG, k->prof.alg));
 		goto out;
 	}
-	if (!k->prof.export_.allowed) {
-		r = kxi_diag_add(d, "KX120", KX_SEV_ERROR, KX_EPOLICY, NULL,
-		    NULL, k->prof.id, "key %s is not extractable in token %s "
-		    "(CKA_EXTRACTABLE false): not exported, it stays in the "
-		    "token", k->prof.id, t->label);
-		goto out;
-	}
 	plan.kek_id = o->kek_id != NULL ? o->kek_id : klabel;
 	plan.alg = pem != NULL ? KX_ALG_RSA : KX_ALG_AES;
 	/* the bound form: the KBEK and KBAK stored beside the KEK */
@@ -2165,6 +2158,24 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    "with C_WrapKey";
 	if ((r = kxi_export_header(doc, o, d)) != KX_OK)
 		goto out;
+	/*
+	 * A key the token will not let out (CKA_EXTRACTABLE false, the
+	 * profile's export not allowed): the rules of the export phase
+	 * decide first, KX120 at the policy's level as for a key from a
+	 * file; what they let pass the token still refuses.
+	 */
+	if (!k->prof.export_.allowed) {
+		kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
+		    k->prof.id, "key %s is not extractable in token %s "
+		    "(CKA_EXTRACTABLE false)", k->prof.id, t->label);
+		if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy,
+		    o->now, NULL, &plan, &nerr, d)) == KX_OK)
+			r = nerr > 0 ? KX_EPOLICY : KX_FAIL(d, KX_EPOLICY,
+			    "key %s: token %s does not let it out, whatever "
+			    "a policy says: not exported", k->prof.id,
+			    t->label);
+		goto out;
+	}
 	/*
 	 * AES: wrapped first, its length tells a key length the token hides.
 	 * RSA-OAEP (which may read a key into the process): after the rules.
@@ -2761,10 +2772,11 @@ check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k, CK_OBJECT_HANDLE h,
 	int r;
 
 	if (k->prof.alg == KX_ALG_HMAC || k->kcv.n == 0) {
+		/* the document's rules said KX132 at the policy's level */
 		if (k->prof.alg != KX_ALG_HMAC)
-			kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK,
-			    doc->source, NULL, k->prof.id, "no KCV in the "
-			    "document: the key in the token is not checked");
+			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, doc->source,
+			    NULL, k->prof.id, "no KCV in the document: the "
+			    "key in the token is not checked");
 		return KX_OK;
 	}
 	if (k->kcv.n > sizeof(kcv))
@@ -3004,17 +3016,18 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	uint8_t fp[KX_FINGERPRINT_LEN];
 	char klabel[256];
 	unsigned bits;
-	size_t i, nerr = 0;
+	size_t i, nerr = 0, nerr2 = 0;
 	bool rsa;
 	int r, r2;
 
+	/* errors of either phase refuse (the document's count too) */
 	r = kxi_rules_run(doc, KX_PHASE_DOCUMENT, o->policy, o->now,
 	    o->against, NULL, &nerr, d);
 	r2 = r != KX_OK ? r : kxi_rules_run(doc, KX_PHASE_IMPORT, o->policy,
-	    o->now, NULL, NULL, &nerr, d);
+	    o->now, NULL, NULL, &nerr2, d);
 	if (r2 != KX_OK)
 		return r2;
-	if (nerr > 0)
+	if (nerr > 0 || nerr2 > 0)
 		return KX_EPOLICY;
 	if ((r = find_kek(t, kek_uri, &wh, &ku, d)) != KX_OK)
 		return r;
@@ -3587,7 +3600,9 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 		}
 		*checked = 1;
 	} else
-		kxi_diag_add(d, "KX132", KX_SEV_WARNING, KX_OK, NULL, NULL,
+		/* no rule: a key read for a ceremony has no document, no
+		 * policy (*checked 0 says it again to the caller) */
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
 		    label, "token %s computes no KCV of %s (no CKA_CHECK_VALUE, "
 		    "CKA_ENCRYPT not set): the value read is not checked "
 		    "against the token", t->label, label);

@@ -26,6 +26,7 @@
 
 struct kx_diag {
 	kx_finding *v;
+	const void **about;	/* per finding: what it is about, or NULL */
 	size_t n, cap;
 	size_t total[KX_SEV_ERROR + 1];	/* every finding, stored or not */
 	size_t dropped[KX_SEV_ERROR + 1];	/* counted, not stored */
@@ -57,6 +58,7 @@ kx_diag_free(kx_diag *d)
 		return;
 	kxi_arena_free(&d->arena);
 	free(d->v);
+	free(d->about);
 	free(d);
 }
 
@@ -98,19 +100,29 @@ kx_diag_dropped(const kx_diag *d, enum kx_severity sev)
 	return d == NULL ? 0 : d->dropped[sev_index(sev)];
 }
 
+/* Mark the finding just added (if it was stored) as about `about'. */
+static void
+mark_last(kx_diag *d, size_t n0, const void *about)
+{
+	if (d != NULL && about != NULL && d->n > n0)
+		d->about[d->n - 1] = about;
+}
+
 void
 kxi_diag_merge(kx_diag *d, const kx_diag *from)
 {
 	const kx_finding *f;
-	size_t i;
+	size_t i, n0;
 
 	if (d == NULL || from == NULL)
 		return;
 	for (i = 0; i < from->n; i++) {
 		f = &from->v[i];
+		n0 = d->n;
 		kxi_diag_add(d, f->rule, f->severity, f->rc, f->file,
 		    &(kxi_loc){ f->line, f->col, f->offset }, f->key_id, "%s",
 		    f->message);
+		mark_last(d, n0, from->about[i]);
 	}
 	kxi_diag_merge_dropped(d, from);
 }
@@ -146,18 +158,28 @@ one_line(char *s)
 }
 
 void
-kxi_diag_retell(kx_diag *d, const char *old, const char *now)
+kxi_diag_retell(kx_diag *d, const void *about, const char *fmt, ...)
 {
-	const char *m;
+	char msg[KX_MSG_MAX];
+	const char *m = NULL;
+	va_list ap;
 	size_t i;
 
-	if (d == NULL)
+	if (d == NULL || about == NULL)
 		return;
-	for (i = 0; i < d->n; i++)
-		if (d->v[i].message != NULL &&
-		    strcmp(d->v[i].message, old) == 0 &&
-		    (m = kxi_strdup(&d->arena, now)) != NULL)
-			d->v[i].message = m;
+	for (i = 0; i < d->n; i++) {
+		if (d->about[i] != about)
+			continue;
+		if (m == NULL) {
+			va_start(ap, fmt);
+			vsnprintf(msg, sizeof(msg), fmt, ap);
+			va_end(ap);
+			one_line(msg);
+			if ((m = kxi_strdup(&d->arena, msg)) == NULL)
+				return;
+		}
+		d->v[i].message = m;
+	}
 }
 
 int
@@ -181,10 +203,14 @@ kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 		goto drop;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
+		const void **ab;
 
 		if ((f = realloc(d->v, cap * sizeof(*f))) == NULL)
 			goto drop;
 		d->v = f;
+		if ((ab = realloc(d->about, cap * sizeof(*ab))) == NULL)
+			goto drop;
+		d->about = ab;
 		d->cap = cap;
 	}
 	va_start(ap, fmt);
@@ -193,6 +219,7 @@ kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 	one_line(msg);
 	f = &d->v[d->n];
 	memset(f, 0, sizeof(*f));
+	d->about[d->n] = NULL;
 	if (rule != NULL)
 		snprintf(f->rule, sizeof(f->rule), "%s", rule);
 	f->severity = sev;
@@ -253,18 +280,45 @@ static const struct {
 	[KXI_ASSUMED] = { NULL, KX_SEV_NOTE },
 };
 
+/* kxi_fact, marked as about `about' (may be NULL). */
+static int
+vfact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kxi_loc *loc, const char *key_id, const void *about,
+    const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n0 = d != NULL ? d->n : 0;
+
+	if ((unsigned)f >= KXI_FACT__N)
+		kxi_misuse("kxi_fact", "unknown kind of finding");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
+	    key_id, "%s", msg);
+	mark_last(d, n0, about);
+	return rc;
+}
+
 int
 kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
     const kxi_loc *loc, const char *key_id, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	if ((unsigned)f >= KXI_FACT__N)
-		kxi_misuse(__func__, "unknown kind of finding");
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vfact(d, f, rc, file, loc, key_id, NULL, fmt, ap);
 	va_end(ap);
-	return kxi_diag_add(d, facts[f].rule, facts[f].sev, rc, file, loc,
-	    key_id, "%s", msg);
+	return rc;
+}
+
+int
+kxi_fact_about(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kxi_loc *loc, const char *key_id, const void *about,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = vfact(d, f, rc, file, loc, key_id, about, fmt, ap);
+	va_end(ap);
+	return rc;
 }

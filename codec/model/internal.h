@@ -441,11 +441,12 @@ int kxi_keysrc_take(kx_secret **raw, enum kx_alg alg, size_t len,
 
 /* ---- diagnostics (diag.c) ------------------------------------------- */
 /*
- * Replace the message of every finding of d whose message is old by now
- * (a reader's assumption that a later call settles otherwise).  d may be
- * NULL.
+ * Replace the message of every finding of d made about `about' (see
+ * kxi_fact_about: a reader's assumption that a later call settles
+ * otherwise) by the one fmt makes.  d may be NULL.
  */
-void kxi_diag_retell(kx_diag *d, const char *old, const char *now);
+void kxi_diag_retell(kx_diag *d, const void *about, const char *fmt, ...)
+    KX_PRINTF(3, 4);
 /*
  * Record a finding.  rule may be NULL (plain error).  Returns rc so it can
  * be used as KX_FAIL's value.  d may be NULL.
@@ -610,6 +611,15 @@ enum kxi_fact {
 int kxi_fact(kx_diag *d, enum kxi_fact f, int rc, const char *file,
     const kxi_loc *loc, const char *key_id, const char *fmt, ...)
     KX_PRINTF(7, 8);
+/*
+ * The same, about a part of the model (about: a pointer that stays valid
+ * as long as the document, such as a transport key's id string), which a
+ * later call may tell otherwise (kxi_diag_retell) without knowing the
+ * format's wording.  The mark survives kxi_diag_merge.
+ */
+int kxi_fact_about(kx_diag *d, enum kxi_fact f, int rc, const char *file,
+    const kxi_loc *loc, const char *key_id, const void *about,
+    const char *fmt, ...) KX_PRINTF(8, 9);
 
 /*
  * Canonical DER of one key's profile (the KeyProfile type of the ASN.1

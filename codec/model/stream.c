@@ -326,6 +326,46 @@ kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d)
 	return rc;
 }
 
+/*
+ * A second pass over the input (kx_reader_rewind): the header of the pass
+ * that read to the end, complete with what followed the keys, to *head;
+ * the format's reader starts again at the start of the same input (mapped
+ * or kept in memory, standard input too), into a header of its own.
+ */
+int
+kx_reader_rewind(kx_reader *r, kx_doc **head, kx_diag *d)
+{
+	kx_doc *nd;
+	int rc;
+
+	if (r == NULL || head == NULL)
+		kxi_misuse(__func__, "NULL argument");
+	*head = NULL;
+	if (r->failed)
+		return r->failed;
+	if (!r->done || r->sr == NULL)
+		return KX_FAIL(d, KX_EUSAGE, "%s: a document read to its end "
+		    "one key at a time is rewound, not this one", __func__);
+	if ((nd = kxi_doc_new()) == NULL ||
+	    (nd->source = kxi_strdup(&nd->arena, r->name)) == NULL) {
+		kx_doc_free(nd);
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	}
+	nd->source_format = r->f->fmt;
+	r->f->sclose(r->sr);
+	r->sr = NULL;
+	reader_clear(r);
+	r->nkeys = 0;
+	r->done = r->head_checked = 0;
+	*head = r->doc;
+	r->doc = nd;
+	if ((rc = r->f->sopen(&r->src, r->name, nd, &r->sr, d)) != KX_OK) {
+		r->sr = NULL;
+		r->failed = rc;
+	}
+	return rc;
+}
+
 void
 kx_reader_close(kx_reader *r)
 {

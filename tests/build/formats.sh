@@ -5,6 +5,8 @@
 # format table (codec/model/doc.c), no C file compares a format id (the
 # KX_FMT_ values of kmsxchg.h) or a document's source format: they ask
 # kx_format_caps()/kxi_doc_caps().
+# Every KX_CAP_ of kmsxchg.h is consulted outside the spokes and the
+# header (a capability nobody asks is dead).
 # Inside the spokes, no rule id (KXnnn: the hub maps kxi_fact kinds to
 # rules) and no CLI option.  The bound wrap's associated data is the hub's
 # canonical DER (codec/model/canon.c): no file outside the DER spoke calls
@@ -48,5 +50,16 @@ if grep -nE 'kxi_(profile|bound)_der[[:space:]]*\(' $others | grep -v '^codec/mo
 	echo "FAIL: the DER spoke's encoder called outside it (use kxi_canon_*)"
 	fail=1
 fi
+# every capability a format may declare is asked by someone else (review
+# L3: a declared and set capability nobody consults is a dead promise)
+caps=$(grep -oE '^#define KX_CAP_[A-Z0-9_]+' codec/kmsxchg.h |
+    sed 's/^#define //')
+[ -n "$caps" ] || { echo "FAIL: no KX_CAP_ in codec/kmsxchg.h"; exit 1; }
+for c in $caps; do
+	printf '%s\n' $others | grep -vx codec/kmsxchg.h |
+	    xargs grep -qwF "$c" || {
+		echo "FAIL: $c is declared but consulted by no file outside the spokes"
+		fail=1; }
+done
 [ $fail = 0 ] || exit 1
 echo "no format id ($ids) tested outside" $spokes "$table; no rule id or option inside; no call into the DER spoke's encoder"

@@ -198,6 +198,10 @@ CLI_CASES = \
 	tests/cli/cases/convert-fail-keeps-target.case \
 	tests/cli/cases/convert-fail-no-file.case \
 	tests/cli/cases/convert-foreign-after-keys.case \
+	tests/cli/cases/convert-trailer-stream.case \
+	tests/cli/cases/convert-trailer-stdin.case \
+	tests/cli/cases/convert-trailer-limit.case \
+	tests/cli/cases/rewrap-trailer-memory.case \
 	tests/cli/cases/convert-gp-back.case \
 	tests/cli/cases/convert-key-stream.case \
 	tests/cli/cases/convert-gp-multikey.case \

@@ -134,6 +134,7 @@ M(m_doc_summary_head, USE(kx_doc_summary_head(NULL, 0, &b)))
 M(m_key_summary, USE(kx_key_summary(NULL, &b)))
 M(m_reader_open, USE(kx_reader_open(NULL, KX_FMT_AUTO, NULL, NULL)))
 M(m_reader_next, USE(kx_reader_next(NULL, NULL, NULL)))
+M(m_reader_rewind, USE(kx_reader_rewind(NULL, NULL, NULL)))
 M(m_writer_open, USE(kx_writer_open(NULL, KX_FMT_XML, NULL, NULL, NULL,
     NULL)))
 M(m_writer_key, USE(kx_writer_key(NULL, NULL, NULL)))
@@ -265,6 +266,7 @@ static const struct {
 	E(m_key_summary, "kx_key_summary"),
 	E(m_reader_open, "kx_reader_open"),
 	E(m_reader_next, "kx_reader_next"),
+	E(m_reader_rewind, "kx_reader_rewind"),
 	E(m_writer_open, "kx_writer_open"),
 	E(m_writer_key, "kx_writer_key"),
 	E(m_writer_finish, "kx_writer_finish"),

@@ -1200,6 +1200,51 @@ import_kcv_missing_follows_policy(void **state)
 	kx_secret_free(kek);
 }
 
+/*
+ * Review L2 (issue 8): kx_doc_aes_transport retells the reader's note on a
+ * transport key's assumed algorithm by the mark the note carries (the
+ * key's id, kxi_fact_about), not by rebuilding the reader's words: a note
+ * in other words is retold all the same, one in the same words but not
+ * marked stays as it is.
+ */
+static void
+aes_transport_retells_by_mark(void **state)
+{
+	kx_doc *doc = NULL;
+	kx_diag *d = kx_diag_new(), *d2 = kx_diag_new();
+	const kx_finding *f;
+	size_t i, n, m;
+	char same[256], want[256];
+
+	(void)state;
+	assert_int_equal(kx_doc_read_file(kxt_src(
+	    "samples/gp/isd-enc-aes-kek.xml"), KX_FMT_AUTO, &doc, d2), KX_OK);
+	assert_true(doc->ntks == 1);
+	snprintf(same, sizeof(same), "gp: transport key %s assumed tdea2 "
+	    "(GP records the mode only)", doc->tks[0].id);
+	snprintf(want, sizeof(want), "gp: transport key %s taken as aes/128, "
+	    "as the caller says (GP records the mode only)", doc->tks[0].id);
+	kxi_fact_about(d, KXI_ASSUMED, KX_OK, "x", NULL, NULL,
+	    doc->tks[0].id, "in other words");
+	kxi_fact(d, KXI_ASSUMED, KX_OK, "x", NULL, NULL, "%s", same);
+	/* the reader's own note, marked, survives a merge */
+	kxi_diag_merge(d, d2);
+	n = kx_diag_count(d);
+	assert_int_equal(kx_doc_aes_transport(doc, 128, d), KX_OK);
+	assert_int_equal(kx_diag_count(d), n);
+	assert_string_equal(kx_diag_get(d, 0)->message, want);
+	assert_string_equal(kx_diag_get(d, 1)->message, same);
+	for (i = 2, m = 0; i < n; i++) {
+		f = kx_diag_get(d, i);
+		assert_null(strstr(f->message, "assumed tdea2"));
+		m += strcmp(f->message, want) == 0;
+	}
+	assert_int_equal(m, 1);
+	kx_doc_free(doc);
+	kx_diag_free(d);
+	kx_diag_free(d2);
+}
+
 int
 main(void)
 {
@@ -1224,6 +1269,7 @@ main(void)
 		cmocka_unit_test(no_downgrade_on_the_way_in),
 		cmocka_unit_test(lifecycle_narrows),
 		cmocka_unit_test(import_kcv_missing_follows_policy),
+		cmocka_unit_test(aes_transport_retells_by_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

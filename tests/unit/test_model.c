@@ -60,7 +60,6 @@ format_caps(void **state)
 	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_KEYS);
 	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_TK_KCV);
 	assert_false(kx_format_caps(KX_FMT_GP) & KX_CAP_BOUND);
-	assert_true(kx_format_caps(KX_FMT_GP) & KX_CAP_TK);
 	/* export --to a format without bound values writes cryptograms */
 	assert_true(kx_format_caps(KX_FMT_GP) & KX_CAP_CRYPTOGRAM);
 	assert_false(kx_format_caps(KX_FMT_XML) & KX_CAP_CRYPTOGRAM);

@@ -323,6 +323,101 @@ t_xml_one_read(void **state)
 	kx_diag_free(d);
 }
 
+/*
+ * kx_reader_rewind: a foreign element after the keys is in the header the
+ * first pass completes; a second pass over the same input, written under
+ * that header, gives the bytes kx_doc_write gives for the document read
+ * whole (convert and rewrap do this instead of reading it whole).
+ */
+static void
+t_rewind(void **state)
+{
+	static const char tail[] =
+	    "  <x:Foo xmlns:x=\"urn:foo\">bar</x:Foo>\n</KeyExchange>\n";
+	static const enum kx_format to[] = { KX_FMT_XML, KX_FMT_DER };
+	char path[4096];
+	const char *dir = getenv("TMPDIR");
+	kx_buf in = { 0 };
+	kx_diag *d = kx_diag_new();
+	const kx_key *k;
+	kx_reader *r = NULL;
+	size_t j, n0, n;
+	char *end;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_int_equal(kx_file_read(kxt_src(
+	    "samples/exchange/manufacturer-to-issuer.xml"), 0, &in, d), KX_OK);
+	assert_non_null(end = strstr((char *)in.data, "</KeyExchange>"));
+	snprintf(path, sizeof(path), "%s/kxrewind-XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_int_equal(fwrite(in.data, 1, (size_t)(end - (char *)in.data),
+	    f), (size_t)(end - (char *)in.data));
+	assert_int_equal(fputs(tail, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	for (j = 0; j < 2; j++) {
+		kx_doc *doc = NULL, *head = NULL;
+		kx_writer *w = NULL;
+		kx_buf whole = { 0 }, streamed = { 0 };
+
+		assert_int_equal(kx_doc_read_file(path, KX_FMT_AUTO, &doc, d),
+		    KX_OK);
+		assert_int_equal(kx_doc_write(doc, to[j], &whole, d), KX_OK);
+		assert_int_equal(kx_reader_open(path, KX_FMT_AUTO, &r, d),
+		    KX_OK);
+		/* not at the end yet: refused */
+		assert_int_equal(kx_reader_rewind(r, &head, d), KX_EUSAGE);
+		assert_null(head);
+		assert_int_equal(kx_reader_next(r, &k, d), 1);
+		n0 = kx_doc_extension_count(kx_reader_doc(r));
+		for (n = 1; kx_reader_next(r, &k, d) == 1; n++)
+			;
+		assert_int_equal(n, doc->nkeys);
+		/* the element after the keys came at the end */
+		assert_int_equal(kx_doc_extension_count(kx_reader_doc(r)),
+		    n0 + 1);
+		assert_int_equal(kx_doc_extension_count(doc), n0 + 1);
+		assert_int_equal(kx_reader_rewind(r, &head, d), KX_OK);
+		assert_non_null(head);
+		assert_int_equal(kx_doc_extension_count(head), n0 + 1);
+		assert_int_equal(kx_reader_keys(r), 0);
+		assert_int_equal(kx_writer_open(head, to[j], buf_sink,
+		    &streamed, &w, d), KX_OK);
+		for (n = 0; kx_reader_next(r, &k, d) == 1; n++) {
+			assert_string_equal(k->prof.id, doc->keys[n].prof.id);
+			assert_int_equal(kx_writer_key(w, k, d), KX_OK);
+		}
+		assert_int_equal(n, doc->nkeys);
+		assert_int_equal(kx_writer_finish(w, d), KX_OK);
+		assert_int_equal(streamed.len, whole.len);
+		assert_memory_equal(streamed.data, whole.data, whole.len);
+		kx_writer_free(w);
+		kx_doc_free(head);
+		kx_reader_close(r);
+		kx_buf_free(&whole);
+		kx_buf_free(&streamed);
+		kx_doc_free(doc);
+	}
+	/* a format read whole is not rewound */
+	assert_int_equal(kx_reader_open(kxt_src("samples/gp/isd-enc.xml"),
+	    KX_FMT_AUTO, &r, d), KX_OK);
+	while (kx_reader_next(r, &k, d) == 1)
+		;
+	{
+		kx_doc *head = NULL;
+
+		assert_int_equal(kx_reader_rewind(r, &head, d), KX_EUSAGE);
+		assert_null(head);
+	}
+	kx_reader_close(r);
+	assert_int_equal(unlink(path), 0);
+	kx_buf_free(&in);
+	kx_diag_free(d);
+}
+
 int
 main(void)
 {
@@ -335,6 +430,7 @@ main(void)
 		cmocka_unit_test(t_validate_copy),
 		cmocka_unit_test(t_validate_bad_late),
 		cmocka_unit_test(t_xml_one_read),
+		cmocka_unit_test(t_rewind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
