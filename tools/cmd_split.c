@@ -46,11 +46,18 @@ const struct cli_opt split_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum { C_KCV, C_OUTPUT, C_FORCE, C_TO, C_MODULE, C_PIN_SOURCE };
-enum { S_MODULE, S_PIN_SOURCE };
+enum { C_KCV, C_OUTPUT, C_FORCE, C_TO, C_MODULE, C_PIN_SOURCE,
+	C_UNBOUND };
+enum { S_MODULE, S_PIN_SOURCE, S_UNBOUND };
+
+#define UNBOUND_OPT(o) \
+	[o] = { "allow-unbound", 0, 0, NULL, "store an AES transport key " \
+	    "in a token without the mechanisms of aes-kwp-cmac-bound (no " \
+	    "KBEK/KBAK, no CKA_ALLOWED_MECHANISMS: an AES-ECB oracle)" }
 
 const struct cli_opt seal_opts[] = {
 	CLI_P11_OPTS(S_MODULE, S_PIN_SOURCE),
+	UNBOUND_OPT(S_UNBOUND),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -63,6 +70,7 @@ const struct cli_opt combine_opts[] = {
 	    "store the key in a PKCS#11 token (pkcs11:...;object=LABEL) as "
 	    "a transport key, its KCV checked there" },
 	CLI_P11_OPTS(C_MODULE, C_PIN_SOURCE),
+	UNBOUND_OPT(C_UNBOUND),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -344,6 +352,9 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		case C_TO:
 			to = arg;
 			break;
+		case C_UNBOUND:
+			po.allow_unbound = 1;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -361,6 +372,8 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "too many components");
 	if (to != NULL && (!cli_is_p11(to) || outpath != NULL))
 		return cli_usage(cli, "--to: a pkcs11: URI, without -o");
+	if (po.allow_unbound && to == NULL)
+		return cli_usage(cli, "--allow-unbound goes with --to pkcs11:");
 	if (outpath != NULL && strcmp(outpath, "-") == 0 &&
 	    cli_out_is_tty(cli)) {
 		cli_error(cli, "refusing to write key material to a "
@@ -441,7 +454,9 @@ cmd_seal(int argc, char **argv, struct cli *cli)
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		if (o == CLI_HELP)
 			return CLI_OK;
-		if (o < 0 || !cli_p11_opt(&po, seal_opts[o].name, arg))
+		if (o == S_UNBOUND)
+			po.allow_unbound = 1;
+		else if (o < 0 || !cli_p11_opt(&po, seal_opts[o].name, arg))
 			return CLI_USAGE;
 	}
 	if (argc - cli->optind != 1 || !cli_is_p11(argv[cli->optind]))

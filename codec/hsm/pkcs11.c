@@ -37,19 +37,16 @@
  * A failed import, store or combine takes out what it made, and nothing
  * else: other sessions and processes may create objects in the same
  * token meanwhile.  Every handle a create returns is recorded and
- * destroyed on failure.  An imported key is unwrapped as a session
- * object, its KCV checked, and copied into the token (unwrap_into()), so
- * a half-made one left by a failed unwrap is one of our session objects
- * (sweep_session()), never found by its label.  Where a token object is
- * still created directly (the store and bound-form paths under a session
- * key, C_CreateObject), a failed create that returns no handle may
- * still leave a half-made object (SoftHSM 2.6 does after a failed
- * unwrap): it is found by the exact class, key type, label and id that
- * were tried (less any attribute the token refused, which it then lacks),
- * among the objects that were not there at the start; nothing that does
- * not match is touched (sweep()).  The attribute probes of a refused
- * template make session objects (CKA_TOKEN false), which only this
- * process sees and which vanish with its session.
+ * destroyed on failure.  A key that enters the token (an import's
+ * C_UnwrapKey, a ceremony's C_CreateObject or last C_DeriveKey) is made
+ * as a session object, its KCV checked, and copied into the token
+ * (to_token(): C_CopyObject with CKA_TOKEN true), so a half-made one left
+ * by a failed create is one of our session objects (sweep_session()),
+ * never looked for by its label, which a concurrent run of the same key
+ * shares.  After the copy the label is checked again (label_alone()): a
+ * twin another run stored meanwhile fails this run and takes out our
+ * copy, so two runs never both leave a key under one label.  The
+ * attribute probes of a refused template make session objects too.
  */
 #include "config.h"
 
@@ -97,6 +94,7 @@ struct kx_p11 {
 	const char *how;	/* how the last export wrapped (static text) */
 	char bound[800];	/* the bound-form set-up of the last store */
 	size_t left;		/* objects the last failure may have left */
+	bool unbound_ok;	/* kx_p11_opts.allow_unbound */
 };
 
 static kx_p11_opts defaults;
@@ -421,6 +419,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	t->unbound_ok = o != NULL && o->allow_unbound;
 	if ((r = kxi_p11uri_parse(uri, &t->uri, d)) != KX_OK ||
 	    (r = uri_refused(t->uri, d)) != KX_OK)
 		goto out;
@@ -1109,6 +1108,14 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	*out = NULL;
 	if ((r = find_keys(t, t->uri, 0, &h, d)) != KX_OK)
 		return r;
+	/* a URI that names a key (object=, id=) and finds none: as export */
+	if (h.n == 0 && (t->uri->object != NULL || t->uri->id != NULL)) {
+		char w[160];
+
+		r = KX_FAIL(d, KX_ENOTFOUND, "no key in %s",
+		    what_uri(t->uri, t, w, sizeof(w)));
+		goto out;
+	}
 	if ((doc = kxi_doc_new()) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
@@ -1502,6 +1509,8 @@ struct kwpc {
 struct import;
 static int track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d);
 static void untrack(struct import *im, CK_OBJECT_HANDLE h);
+static int label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max,
+    kx_diag *d);
 
 /*
  * The usages a transport key of the bound form must not have: each is an
@@ -1615,6 +1624,45 @@ kwpc_pair_ok(kx_p11 *t)
 
 	return kwpc_lacks(t, 2, &w) == NULL && kwpc_lacks(t, 0, &w) == NULL &&
 	    kwpc_lacks(t, 1, &w) == NULL;
+}
+
+/*
+ * The first mechanism of the bound form the token lacks (derive, then
+ * sign and wrap, then verify and unwrap), and *what it is for; NULL if
+ * it has them all.
+ */
+static const char *
+kwpc_missing(kx_p11 *t, const char **what)
+{
+	const char *lack;
+
+	if ((lack = kwpc_lacks(t, 2, what)) == NULL &&
+	    (lack = kwpc_lacks(t, 0, what)) == NULL)
+		lack = kwpc_lacks(t, 1, what);
+	return lack;
+}
+
+/*
+ * An AES transport key kek for a token without the mechanisms of the
+ * bound form would get no KBEK and KBAK, and no CKA_ALLOWED_MECHANISMS
+ * either (the list is the one of the pair's derivation; without it
+ * C_WrapKey with CKM_AES_CBC and a chosen IV is an AES-ECB oracle under
+ * the key): refused (KX_EUNSUPPORTED) unless the caller allowed it
+ * (kx_p11_opts.allow_unbound), before anything is made.
+ */
+static int
+kwpc_unbound_refused(kx_p11 *t, const char *kek, kx_diag *d)
+{
+	const char *lack, *what;
+
+	if ((lack = kwpc_missing(t, &what)) == NULL || t->unbound_ok)
+		return KX_OK;
+	return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
+	    "transport key %s would get no KBEK and KBAK and no "
+	    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it "
+	    "would be an AES-ECB oracle for every token user), so it is not "
+	    "stored; --allow-unbound stores it all the same, for aes-kw and "
+	    "aes-kwp only", t->label, lack, what, kek);
 }
 
 /*
@@ -1824,9 +1872,10 @@ kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
  * Transport key wh (AES, bits, with CKA_DERIVE for this only; made just
  * now, or an older one kx_p11_seal mends): its KBEK and KBAK derived into
  * token objects, then the key sealed (kwpc_seal).  A token without the
- * mechanisms gets no pair (a warning: the bound form is not available
- * under that key) and the key is sealed all the same.  On failure the
- * caller rolls back every object made.
+ * mechanisms is refused (kwpc_unbound_refused); where the caller allowed
+ * it, it gets no pair (a warning: the bound form is not available under
+ * that key, and the key has no mechanism list) and the key is sealed all
+ * the same.  On failure the caller rolls back every object made.
  */
 static int
 kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
@@ -1853,17 +1902,19 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 
 	t->bound[0] = '\0';
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
+	    (r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK ||
 	    (r = kwpc_free(t, &nm, d)) != KX_OK)
 		return r;
 	lbl = nm.kek;
-	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
-	    (lack = kwpc_lacks(t, 0, &what)) != NULL ||
-	    (lack = kwpc_lacks(t, 1, &what)) != NULL) {
+	if ((lack = kwpc_missing(t, &what)) != NULL) {
+		/* allowed (--allow-unbound): said, with what it exposes */
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
 		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
 		    "aes-kwp-cmac-bound form is not available under transport "
-		    "key %s (export --wrap aes-kwp is)", t->label, lack, what,
-		    lbl);
+		    "key %s (export --wrap aes-kwp is), and the key has no "
+		    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under "
+		    "it is an AES-ECB oracle for every token user; "
+		    "--allow-unbound)", t->label, lack, what, lbl);
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
 		return kwpc_seal(t, im, &wh, lbl, d);
@@ -1909,7 +1960,9 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 			    "with CKM_AES_ECB_ENCRYPT_DATA failed (%s)",
 			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
 			    rvname(rv, b));
-		if ((r = track(im, h, d)) != KX_OK)
+		/* kwpc_free found the label free: still ours alone? */
+		if ((r = track(im, h, d)) != KX_OK ||
+		    (r = label_alone(t, h, 1, d)) != KX_OK)
 			return r;
 	}
 	snprintf(t->bound, sizeof(t->bound), "KBEK %s (wrap, unwrap) and "
@@ -1918,29 +1971,6 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 	    "the KBEK unwraps is sensitive and wrapped under trusted keys "
 	    "only)", nm.label[0], nm.label[1]);
 	return kwpc_seal(t, im, &wh, lbl, d);
-}
-
-/* kwpc_setup of the transport key labelled lbl, made just now. */
-static int
-kwpc_setup_new(kx_p11 *t, struct import *im, const char *lbl, unsigned bits,
-    kx_diag *d)
-{
-	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
-	CK_ATTRIBUTE ft[2] = { { CKA_CLASS, &c, sizeof(c) },
-	    { CKA_LABEL, (void *)lbl, strlen(lbl) } };
-	CK_OBJECT_HANDLE wh;
-	struct handles f;
-	int r;
-
-	if ((r = find(t, ft, 2, &f, d)) != KX_OK)
-		return r;
-	wh = f.n == 1 ? f.v[0] : CK_INVALID_HANDLE;
-	free(f.v);
-	if (wh == CK_INVALID_HANDLE)
-		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
-		    "key %s is not found once by its label (%zu)", t->label,
-		    lbl, f.n);
-	return kwpc_setup(t, im, wh, bits, d);
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -2670,6 +2700,7 @@ struct import {
 	struct handles before;	/* the objects there at the start */
 	struct handles made;	/* the objects this run made and keeps */
 	CK_OBJECT_HANDLE keep;	/* a session key of ours a sweep spares */
+	bool tk;		/* a transport key: kwpc_seal seals it */
 };
 
 static bool
@@ -2724,99 +2755,6 @@ rollback(struct import *im)
 		if (im->t->f->C_DestroyObject(im->t->s,
 		    im->made.v[--im->made.n]) != CKR_OK)
 			im->t->left++;
-}
-
-/* A new object here that is not ours to spare: not listed, not kept. */
-static bool
-is_new(const struct import *im, CK_OBJECT_HANDLE o)
-{
-	return o != im->keep && !listed(&im->before, o) &&
-	    !listed(&im->made, o);
-}
-
-/*
- * A byte-string attribute of o equal to p[n] (n 0: not tried), or, when
- * gone (the token refused it, or it was not tried), also absent or empty.
- */
-static bool
-same_bytes(kx_p11 *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
-    const void *p, size_t n, bool gone)
-{
-	uint8_t buf[1024];
-	size_t len;
-
-	if (get_attr(t, o, type, buf, sizeof(buf), &len) != 0)
-		return gone;
-	if (len == 0)
-		return gone;
-	return n > 0 && len == n && memcmp(buf, p, n) == 0;
-}
-
-/*
- * After a create with template a[n] failed without a handle: destroy the
- * half-made object it may have left, and only that.  Candidates are the
- * objects of a's class with a's exact label (else id) that were not there
- * at the start and are not ours already; one is taken only if its key
- * type, label and id are exactly those tried, where refused[i] (NULL:
- * none) marks an attribute of a the token refused and so left out.  A
- * template with neither label nor id to find it by counts as a possible
- * leftover (t->left).
- */
-static void
-sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
-    const bool *refused)
-{
-	static const CK_ATTRIBUTE none = { CKA_LABEL, NULL, 0 };
-	kx_p11 *t = im->t;
-	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = &none, *id = &none;
-	bool lgone = true, igone = true;	/* refused, or not tried */
-	CK_ATTRIBUTE tm[2];
-	CK_KEY_TYPE okt;
-	struct handles h;
-	CK_ULONG i;
-	size_t j;
-
-	for (i = 0; i < n; i++) {
-		bool r = refused != NULL && refused[i];
-
-		if (a[i].type == CKA_CLASS)
-			cls = &a[i];
-		else if (a[i].type == CKA_KEY_TYPE)
-			kt = &a[i];
-		else if (a[i].type == CKA_LABEL) {
-			lab = &a[i];
-			lgone = r;
-		} else if (a[i].type == CKA_ID) {
-			id = &a[i];
-			igone = r;
-		}
-	}
-	/* found by what the token surely took: the label, else the id */
-	if (cls == NULL || (lgone && igone)) {
-		t->left++;
-		return;
-	}
-	tm[0] = *cls;
-	tm[1] = !lgone ? *lab : *id;
-	if (find(t, tm, 2, &h, NULL) != KX_OK) {
-		t->left++;
-		return;
-	}
-	for (j = 0; j < h.n; j++) {
-		if (!is_new(im, h.v[j]))
-			continue;
-		if (kt != NULL && (get_ulong(t, h.v[j], CKA_KEY_TYPE, &okt) !=
-		    0 || kt->ulValueLen != sizeof(okt) ||
-		    okt != *(CK_KEY_TYPE *)kt->pValue))
-			continue;
-		if (!same_bytes(t, h.v[j], CKA_LABEL, lab->pValue,
-		    lab->ulValueLen, lgone) || !same_bytes(t, h.v[j], CKA_ID,
-		    id->pValue, id->ulValueLen, igone))
-			continue;
-		if (t->f->C_DestroyObject(t->s, h.v[j]) != CKR_OK)
-			t->left++;
-	}
-	free(h.v);
 }
 
 /* The session objects (CKA_TOKEN false) the session sees, into *h. */
@@ -3010,17 +2948,113 @@ unwrap_session(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 }
 
 /*
+ * At most max token objects (secret keys) hold the label of key h: 0 just
+ * before a key of this run enters the token with h's label (h the session
+ * object), 1 just after (h the copy, or a key derived into the token).
+ * The label was found free before the run made anything (label_free), but
+ * another run may have stored a key under it meanwhile (PKCS#11 has no
+ * create-if-free): then this run fails and its caller's rollback takes
+ * out what it made, so of two runs that store one label at once at most
+ * one keeps its key.  The check before the copy is needed for SoftHSM
+ * 2.6: a process rescans the token's objects only when the token's
+ * generation count changed since its own last change, and its own create
+ * takes in another process's earlier change without a rescan, so the
+ * check after the copy alone would miss a key stored just before it.
+ */
+static int
+label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_BBOOL tr = CK_TRUE;
+	char label[1024];
+	/* token objects: our session original has the label too */
+	CK_ATTRIBUTE tm[3] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_TOKEN, &tr, sizeof(tr) }, { CKA_LABEL, label, 0 } };
+	struct handles f;
+	size_t n = 0;
+	int r;
+
+	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) != 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the label of "
+		    "the new key cannot be read back (or is over %zu bytes)",
+		    t->label, sizeof(label) - 1);
+	if (n == 0)
+		return KX_OK;	/* no label: nothing to share */
+	label[n] = '\0';
+	tm[2].ulValueLen = n;
+	if ((r = find(t, tm, 3, &f, d)) != KX_OK)
+		return r;
+	free(f.v);
+	if (f.n > max)
+		return KX_FAIL(d, KX_EINPUT, "token %s: label %s is taken: "
+		    "another secret key labelled %s was stored while this run "
+		    "stored its own (a parallel run?); ours is destroyed",
+		    t->label, label, label);
+	return KX_OK;
+}
+
+/*
+ * Session object sh (checked) copied into the token (C_CopyObject,
+ * CKA_TOKEN true, read back) as *h, tracked for the rollback; its label
+ * checked again just before and after (label_alone).  The caller
+ * destroys sh.  seal (an imported key): the copy not modifiable (no
+ * usage added later, no copy with other attributes: rev10b M1) and not
+ * copyable; a token that will not set CKA_COPYABLE on a copy (SoftHSM
+ * 2.6: CKR_ATTRIBUTE_READ_ONLY, and a session key made not copyable
+ * cannot be copied at all) leaves it copyable, said in a note.  A
+ * transport key is sealed later (kwpc_seal), so copied modifiable.
+ */
+static int
+to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
+    CK_OBJECT_HANDLE *h, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE ct[3] = { { CKA_TOKEN, &tr, sizeof(tr) },
+	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
+	    { CKA_COPYABLE, &fa, sizeof(fa) } };
+	CK_RV rv;
+	int r;
+
+	*h = CK_INVALID_HANDLE;
+	if ((r = label_alone(t, sh, 0, d)) != KX_OK)
+		return r;
+	rv = t->f->C_CopyObject(t->s, sh, ct, seal ? 3 : 1, h);
+	if (seal && template_rv(rv)) {
+		*h = CK_INVALID_HANDLE;
+		if ((rv = t->f->C_CopyObject(t->s, sh, ct, 2, h)) == CKR_OK)
+			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
+			    id, "token %s will not set CKA_COPYABLE false: %s "
+			    "stays copyable (not modifiable, so a copy keeps "
+			    "every attribute)", t->label, id);
+	}
+	if (rv == CKR_DEVICE_MEMORY)
+		return full_fail(d, t, id);
+	if (rv != CKR_OK)
+		return p11_fail(d, t, KX_EIO, rv, "C_CopyObject of the checked "
+		    "session key into the token");
+	if ((r = track(im, *h, d)) != KX_OK)
+		return r;
+	if (get_bool(t, *h, CKA_TOKEN) != 1 ||
+	    (seal && get_bool(t, *h, CKA_MODIFIABLE) != 0))
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
+		    "not a token object%s", t->label, id, seal ? ", or still "
+		    "modifiable" : "");
+	return label_alone(t, *h, 1, d);
+}
+
+/*
  * Unwrap v under uh with mech into a new key of k's profile; check KCV.
  * The key is unwrapped as a session object (CKA_TOKEN false), which only
  * this session sees, so a half-made one left by a failed unwrap is found
  * among our own session objects (sweep_session) and never by its label,
  * which a concurrent import of the same key shares.  Its KCV checked, it
- * is copied into the token (C_CopyObject, CKA_TOKEN true, not modifiable,
- * read back), the copy tracked for the rollback, and the session object
- * destroyed.  A key limited to its modes (CKA_ALLOWED_MECHANISMS, which
- * SoftHSM sets at creation only) may not allow the KCV's mechanism: the
- * KCV is then checked on a twin unwrapped without the list from the same
- * wrapped bytes (the same value), which is destroyed.
+ * is copied into the token (to_token: not modifiable, not copyable where
+ * the token takes it) and the session object destroyed.  A key limited
+ * to its modes (CKA_ALLOWED_MECHANISMS, which SoftHSM sets at creation
+ * only) may not allow the KCV's mechanism: the KCV is then checked on a
+ * twin unwrapped without the list from the same wrapped bytes (the same
+ * value), which is destroyed.
  */
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
@@ -3028,12 +3062,7 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 {
 	kx_p11 *t = im->t;
 	struct tmpl m;
-	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
-	CK_ATTRIBUTE ct[3] = { { CKA_TOKEN, &tr, sizeof(tr) },
-	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
-	    { CKA_COPYABLE, &fa, sizeof(fa) } };
-	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h = CK_INVALID_HANDLE;
-	CK_RV rv;
+	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h;
 	size_t i;
 	int r, limited;
 
@@ -3062,43 +3091,10 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		return r;
 	if (!limited) {
 		fix_len(t, k, sh, d);
-		if ((r = check_new(t, doc, k, sh, d)) != KX_OK)
-			goto out;
+		r = check_new(t, doc, k, sh, d);
 	}
-	/*
-	 * Into the token not modifiable (no usage added later, no copy with
-	 * other attributes) and not copyable; a token that will not set
-	 * CKA_COPYABLE on a copy (SoftHSM 2.6: CKR_ATTRIBUTE_READ_ONLY, and a
-	 * session key made not copyable cannot be copied at all) leaves it
-	 * copyable, said in a note: a copy keeps every attribute.
-	 */
-	rv = t->f->C_CopyObject(t->s, sh, ct, 3, &h);
-	if (template_rv(rv)) {
-		rv = t->f->C_CopyObject(t->s, sh, ct, 2, &h);
-		if (rv == CKR_OK)
-			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
-			    k->prof.id, "token %s will not set CKA_COPYABLE "
-			    "false: %s stays copyable (not modifiable, so a "
-			    "copy keeps every attribute)", t->label,
-			    k->prof.id);
-	}
-	if (rv == CKR_DEVICE_MEMORY) {
-		r = full_fail(d, t, k->prof.id);
-		goto out;
-	}
-	if (rv != CKR_OK) {
-		r = p11_fail(d, t, KX_EIO, rv, "C_CopyObject of the "
-		    "unwrapped session key into the token");
-		goto out;
-	}
-	if ((r = track(im, h, d)) != KX_OK)
-		goto out;
-	if (get_bool(t, h, CKA_TOKEN) != 1 ||
-	    get_bool(t, h, CKA_MODIFIABLE) != 0)
-		r = KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
-		    "not a token object, or still modifiable", t->label,
-		    k->prof.id);
-out:
+	if (r == KX_OK)
+		r = to_token(im, sh, k->prof.id, !im->tk, &h, d);
 	if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 		t->left++;
 	return r;
@@ -3517,6 +3513,7 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
     kx_key **kp, struct tmpl *m, kx_diag *d)
 {
 	kx_key *k;
+	size_t i;
 	int r;
 
 	*docp = NULL;
@@ -3546,10 +3543,16 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	if (k->prof.id == NULL || k->kcv.p == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	*kp = k;
-	if ((r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
+	if ((alg == KX_ALG_AES &&
+	    (r = kwpc_unbound_refused(t, k->prof.id, d)) != KX_OK) ||
+	    (r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
 	    (r = label_free(t, k, d)) != KX_OK ||
 	    (r = build_tmpl(t, k, 0, m, d)) != KX_OK)
 		return r;
+	/* made as a session object, copied into the token once checked */
+	for (i = 0; i < m->n; i++)
+		if (m->a[i].type == CKA_TOKEN)
+			m->a[i].pValue = &m->f;
 	/* kwpc_seal refuses a key without it; a copy cannot set it */
 	if (alg == KX_ALG_AES && kwpc_pair_ok(t))
 		m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS,
@@ -3567,7 +3570,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 {
 	struct import im = { 0 };
 	struct tmpl m;
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	struct handles pre = { NULL, 0 };
+	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h = CK_INVALID_HANDLE;
 	kx_doc *doc = NULL;
 	kx_key *k = NULL;
 	sigset_t old;
@@ -3587,30 +3591,45 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	 * The value is in process (the ceremony made it): hand it over
 	 * with C_CreateObject, so the token records its length and check
 	 * value; a token that refuses clear secret keys gets it under a
-	 * session key instead.
+	 * session key instead.  Either way it is made as a session object
+	 * (a half-made one is among our session objects, never looked for
+	 * by its label), checked, then copied into the token (to_token).
 	 */
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
 	t->bound[0] = '\0';
-	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
+	if ((r = find_session(t, &pre)) != KX_OK) {
+		r = KX_FAIL(d, KX_EIO, "token %s: the session objects cannot "
+		    "be listed", t->label);
+		goto out;
+	}
+	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
 		*how = "C_CreateObject";
-		if ((r = track(&im, h, d)) == KX_OK)
-			r = check_new(t, doc, k, h, d);
-	} else if (rv == CKR_DEVICE_MEMORY) {
-		sweep(&im, m.a, m.n, NULL);
-		r = full_fail(d, t, k->prof.id);
+		if ((r = check_new(t, doc, k, sh, d)) == KX_OK)
+			r = to_token(&im, sh, k->prof.id, 0, &h, d);
+		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
+			t->left++;
 	} else {
-		sweep(&im, m.a, m.n, NULL);
-		*how = "C_UnwrapKey under a one-time session key";
-		r = put_clear(&im, doc, 0, key, d);
+		sweep_session(&im, &pre);
+		if (rv == CKR_DEVICE_MEMORY)
+			r = full_fail(d, t, k->prof.id);
+		else {
+			*how = "C_UnwrapKey under a one-time session key";
+			im.tk = true;	/* copied in modifiable */
+			r = put_clear(&im, doc, 0, key, d);
+			/* its copy in the token: the one object it made */
+			h = im.made.n > 0 ? im.made.v[im.made.n - 1] :
+			    CK_INVALID_HANDLE;
+		}
 	}
 	if (r == KX_OK && alg == KX_ALG_AES)
-		r = kwpc_setup_new(t, &im, k->prof.id, k->prof.length_bits, d);
+		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
 	if (r != KX_OK)
 		rollback(&im);
 out:
 	sig_release(&old);
 	OPENSSL_cleanse(&m, sizeof(m));
+	free(pre.v);
 	free(im.before.v);
 	free(im.made.v);
 	kx_doc_free(doc);
@@ -3727,8 +3746,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		last = NULL;
 		t->f->C_DestroyObject(t->s, base);
 		base = rv == CKR_OK ? h : CK_INVALID_HANDLE;
-		if (rv != CKR_OK && i == nv - 1)
-			sweep(&im, m.a, m.n, NULL);
+		/* a half-made session object: swept at out */
 		if (rv != CKR_OK) {
 			r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
 			    k->prof.id) : KX_FAIL(d, rv ==
@@ -3741,13 +3759,15 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		}
 	}
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
+	/* the session object checked, then copied into the token */
 	if ((r = check_new(t, doc, k, base, d)) == KX_OK &&
-	    (r = track(&im, base, d)) == KX_OK) {
-		base = CK_INVALID_HANDLE;	/* kwpc_setup may replace it */
-		if (ci[0].alg == KX_ALG_AES)
-			r = kwpc_setup_new(t, &im, k->prof.id,
-			    k->prof.length_bits, d);
-	}
+	    (r = to_token(&im, base, k->prof.id, 0, &h, d)) == KX_OK &&
+	    ci[0].alg == KX_ALG_AES)
+		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
+	if (base != CK_INVALID_HANDLE &&
+	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
+		t->left++;
+	base = CK_INVALID_HANDLE;
 out:
 	if (r != KX_OK && base != CK_INVALID_HANDLE &&
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
@@ -3818,6 +3838,8 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    "the token: combine it into the token again (combine --to "
 		    "pkcs11:, a new label)", nm.kek, t->label);
 	/* every key made before it lacks it, and a copy cannot add it */
+	if ((r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK)
+		return r;
 	if (!utmpl_ok(t, wh))
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
 		    "no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "

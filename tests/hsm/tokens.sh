@@ -159,6 +159,16 @@ expect other-library 2 'is not the library the URI names' \
 expect missing 2 'key: no secret key in token mfr object nosuch' \
     $KX export $P --from 'pkcs11:token=mfr;object=nosuch' \
     --kek 'pkcs11:token=mfr;object=tk' -o x.xml
+# show names the same missing key with the same exit code (rev10 minor);
+# a URI naming no key still lists what there is, none included
+expect show-missing 2 '^kmsxchg: show: no key in token mfr object nosuch$' \
+    $KX show $P 'pkcs11:token=mfr;object=nosuch'
+expect show-missing-id 2 'no key in token mfr \(id given\)$' \
+    $KX show $P 'pkcs11:token=mfr;id=%ee%ee'
+grep -q 'keys\? (profiles' show-missing.out && bad "show-missing: a listing"
+$KX show $P 'pkcs11:token=mfr;type=private' > show-none.out 2>&1 ||
+    bad "show of no private key: exit $?: $(cat show-none.out)"
+grep -q '^token mfr: 0 keys ' show-none.out || bad "show-none: $(cat show-none.out)"
 kx_hsm_tool mfr --keygen --key-type AES:16 --label dup --id 0c \
     --extractable >/dev/null 2>&1
 kx_hsm_tool mfr --keygen --key-type AES:16 --label dup --id 0d \
