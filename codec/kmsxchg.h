@@ -1168,7 +1168,10 @@ int kx_p11_combine(kx_p11 *t, const kx_component_info *ci,
  * The value of the one AES or TDEA secret key t's URI names, into *out on
  * the secure heap, for a key ceremony (split); *alg its algorithm.  A key
  * that is not extractable (or extractable under trusted keys only) is
- * refused (KX_EPOLICY).  An extractable key that is not sensitive is read
+ * refused (KX_EPOLICY), and so is one the export rules refuse as
+ * components for no recipient (o->policy, o->now: its validity, export
+ * forms, destinations; KX_EPOLICY with the findings in d) or whose dates
+ * the token will not return.  An extractable key that is not sensitive is read
  * with C_GetAttributeValue; a sensitive one leaves the token only wrapped,
  * so it is wrapped with C_WrapKey (RFC 5649, else RFC 3394) under a
  * one-time AES-256 session object whose value is drawn on the secure heap,
@@ -1177,8 +1180,8 @@ int kx_p11_combine(kx_p11 *t, const kx_component_info *ci,
  * computes (CKA_CHECK_VALUE, else an encryption) where it can: *checked
  * 1; otherwise a warning in d and *checked 0.
  */
-int kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
-    const char **how, kx_diag *d) KX_WUR;
+int kx_p11_read(kx_p11 *t, const kx_xchg_opts *o, kx_secret **out,
+    enum kx_alg *alg, int *checked, const char **how, kx_diag *d) KX_WUR;
 /* How the last kx_p11_export wrapped (static text; "-" before one). */
 const char *kx_p11_how(const kx_p11 *t);
 /*

@@ -23,7 +23,7 @@
 #define MAX_PARTS 255
 
 enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX, O_FORCE, O_FROM,
-	O_MODULE, O_PIN_SOURCE };
+	O_NOW, O_POLICY, O_MODULE, O_PIN_SOURCE };
 
 const struct cli_opt split_opts[] = {
 	[O_PARTS] = { "parts", 'n', 1, "N", "number of components (2-255)" },
@@ -38,6 +38,10 @@ const struct cli_opt split_opts[] = {
 	    "replace existing component files" },
 	[O_FROM] = { "from", 0, 1, "URI", "the key to split, in a PKCS#11 "
 	    "token (pkcs11:...): an extractable key, read out of the token" },
+	[O_NOW] = { "now", 0, 1, "TIME", "--from: reference time of the "
+	    "export rules (validity; default: the clock)" },
+	[O_POLICY] = { "policy", 0, 1, "FILE", "--from: policy document of "
+	    "the export rules" },
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -107,7 +111,10 @@ int
 cmd_split(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *src = NULL, *prefix = NULL, *alg_name = NULL;
-	const char *from = NULL;
+	const char *from = NULL, *now = NULL, *policy = NULL;
+	char policy_buf[4096];
+	kx_xchg_opts xo = { 0 };
+	kx_policy *pol = NULL;
 	kx_p11_opts po = { 0 };
 	char note[512] = "";
 	unsigned long n = 0, m = 0;
@@ -147,6 +154,12 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		case O_FROM:
 			from = arg;
 			break;
+		case O_NOW:
+			now = arg;
+			break;
+		case O_POLICY:
+			policy = arg;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -176,6 +189,16 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "--from: a pkcs11: URI");
 	if (prefix == NULL || prefix[0] == '\0')
 		return cli_usage(cli, "missing --out-prefix");
+	if ((now != NULL || policy != NULL) && from == NULL)
+		return cli_usage(cli, "--now and --policy go with --from");
+	/* --from: the export rules decide, as for export */
+	if (policy != NULL && (policy = cli_data_path(cli, "policies", policy,
+	    policy_buf, sizeof(policy_buf))) == NULL)
+		return CLI_USAGE;
+	if (from != NULL && ((ex = cli_now(cli, now, &xo.now)) != CLI_OK ||
+	    (ex = cli_policy(cli, policy, &pol)) != CLI_OK))
+		return ex;
+	xo.policy = pol;
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
 	/* the key's source, never a secret: a hex: spec is the key itself,
@@ -185,7 +208,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	    strncmp(src, "hex:", 4) == 0 ? "hex:" : src);
 	if (from != NULL) {
 		/* the token says the algorithm; --alg, if given, must agree */
-		if ((ex = cli_p11_read(cli, from, &po, &key, &talg, note,
+		if ((ex = cli_p11_read(cli, from, &po, &xo, &key, &talg, note,
 		    sizeof(note))) != CLI_OK)
 			goto out;
 		if (alg_name != NULL && (exact ? fam != talg :
@@ -285,6 +308,7 @@ out:
 		kx_secret_free(parts[i]);
 	kx_secret_free(key);
 	kx_diag_free(d);
+	kx_policy_free(pol);
 	return ex;
 }
 

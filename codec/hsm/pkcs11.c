@@ -51,6 +51,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,34 @@ full_fail(kx_diag *d, const kx_p11 *t, const char *id)
 {
 	return KX_FAIL(d, KX_EIO, "token %s is full (CKR_DEVICE_MEMORY): no "
 	    "room for %s; free space in the token and repeat", t->label, id);
+}
+
+/*
+ * Writes to a token (C_CreateObject, C_CopyObject, C_UnwrapKey,
+ * C_DeriveKey, C_DestroyObject and their rollbacks; C_Login, after which
+ * SoftHSM rewrites its token.object; C_CloseSession and C_Finalize) run
+ * with SIGINT, SIGTERM, SIGHUP and SIGQUIT held: Ctrl-C or kill cannot stop the module in the
+ * middle of writing its object store (SoftHSM's file store has lost a
+ * whole token so); the signal is delivered when the operation is done.
+ * SIGKILL cannot be held (doc/pkcs11.md).
+ */
+static void
+sig_hold(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	(void)pthread_sigmask(SIG_BLOCK, &s, old);
+}
+
+static void
+sig_release(const sigset_t *old)
+{
+	(void)pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 /* ---- modules ---------------------------------------------------------- */
@@ -308,6 +337,7 @@ static int
 login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 {
 	kx_secret *pin = NULL;
+	sigset_t old;
 	CK_RV rv;
 	int r;
 
@@ -320,8 +350,11 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 	}
 	if ((r = kxi_keysrc_load_text(src, "PIN", &pin, d)) != KX_OK)
 		return r;
+	/* SoftHSM rewrites token.object (its flags) at every login */
+	sig_hold(&old);
 	rv = t->f->C_Login(t->s, CKU_USER, kx_secret_mut(pin),
 	    kx_secret_len(pin));
+	sig_release(&old);
 	kx_secret_free(pin);
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return KX_OK;
@@ -337,11 +370,15 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 void
 kx_p11_close(kx_p11 *t)
 {
+	sigset_t old;
+
 	if (t == NULL)
 		return;
+	sig_hold(&old);		/* the module may write as it closes */
 	if (t->open)
 		t->f->C_CloseSession(t->s);
 	mod_put(t->m);
+	sig_release(&old);
 	kxi_p11uri_free(t->uri);
 	free(t);
 }
@@ -371,7 +408,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 {
 	CK_SLOT_ID *slots = NULL, found = 0;
 	CK_TOKEN_INFO ti, fti;
-	CK_ULONG n = 0, i, matches = 0;
+	CK_ULONG n = 0, i, matches = 0, ninit = 0;
 	const char *mod, *pin;
 	kx_p11 *t;
 	CK_RV rv;
@@ -422,8 +459,10 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	}
 	for (i = 0; i < n; i++) {
 		if (t->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK ||
-		    !(ti.flags & CKF_TOKEN_INITIALIZED) ||
-		    !slot_matches(t->f, slots[i], &ti, t->uri))
+		    !(ti.flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		ninit++;
+		if (!slot_matches(t->f, slots[i], &ti, t->uri))
 			continue;
 		if (matches++ == 0) {
 			found = slots[i];
@@ -433,7 +472,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	if (matches == 0) {
 		r = KX_FAIL(d, KX_ENOTFOUND, "%s: no token matches (module %s "
 		    "has %lu initialised token%s)", uri, mod,
-		    (unsigned long)n, n == 1 ? "" : "s");
+		    (unsigned long)ninit, ninit == 1 ? "" : "s");
 		goto out;
 	}
 	if (matches > 1) {
@@ -993,7 +1032,9 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		    "token %s does not record the length of %s (CKA_VALUE_LEN "
 		    "0) and it cannot be measured%s: its length is unknown",
 		    t->label, p->id, get_bool(t, h, CKA_EXTRACTABLE) != 1 ?
-		    " (not extractable)" : "");
+		    " (not extractable)" : get_bool(t, h,
+		    CKA_WRAP_WITH_TRUSTED) == 1 ? " (wrapped under trusted "
+		    "keys only)" : "");
 	p->usage = 0;
 	for (i = 0; i < NUSAGES; i++)
 		if (get_bool(t, h, usages[i].type) == 1)
@@ -1002,11 +1043,19 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	if (c == CKO_SECRET_KEY || c == CKO_PRIVATE_KEY) {
 		b = get_bool(t, h, CKA_EXTRACTABLE);
 		p->export_.allowed = b == 1;
-		/* what a token does with an extractable key: wrap it */
+		p->sensitive = get_bool(t, h, CKA_SENSITIVE) != 0;
+		/*
+		 * what a token does with an extractable key: wrap it; under
+		 * any key (not CKA_WRAP_WITH_TRUSTED) the value may then
+		 * leave as components too (split --from), and in clear where
+		 * it is not sensitive
+		 */
 		if (b == 1)
 			p->export_.forms = 1u << KX_FORM_BOUND_BLOCK |
 			    1u << KX_FORM_WRAPPED;
-		p->sensitive = get_bool(t, h, CKA_SENSITIVE) != 0;
+		if (b == 1 && get_bool(t, h, CKA_WRAP_WITH_TRUSTED) == 0)
+			p->export_.forms |= 1u << KX_FORM_COMPONENTS |
+			    (p->sensitive ? 0 : 1u << KX_FORM_CLEAR);
 		if ((b = get_bool(t, h, CKA_WRAP_WITH_TRUSTED)) >= 0)
 			p->export_.trusted_kek_only = b ? KXI_TRI_TRUE :
 			    KXI_TRI_FALSE;
@@ -1112,7 +1161,7 @@ token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 {
 	bool aes = alg == KX_ALG_AES;
 	CK_MECHANISM mech = { 0, NULL, 0 };
-	uint8_t in[16], res[16];
+	uint8_t in[16], res[16], iv[16];
 	CK_ULONG bs = aes ? 16 : 8, rl = sizeof(res);
 	CK_RV rv;
 
@@ -1124,7 +1173,22 @@ token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 	} else {
 		mech.mechanism = aes ? CKM_AES_ECB : alg == KX_ALG_DES ?
 		    CKM_DES_ECB : CKM_DES3_ECB;
-		if ((rv = t->f->C_EncryptInit(t->s, &mech, h)) == CKR_OK)
+		rv = t->f->C_EncryptInit(t->s, &mech, h);
+		/*
+		 * a key whose CKA_ALLOWED_MECHANISMS leaves out ECB (its
+		 * profile's AllowedMode): one CBC block under a zero IV is
+		 * the same block
+		 */
+		if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED ||
+		    rv == CKR_MECHANISM_INVALID) {
+			memset(iv, 0, sizeof(iv));
+			mech.mechanism = aes ? CKM_AES_CBC : alg ==
+			    KX_ALG_DES ? CKM_DES_CBC : CKM_DES3_CBC;
+			mech.pParameter = iv;
+			mech.ulParameterLen = bs;
+			rv = t->f->C_EncryptInit(t->s, &mech, h);
+		}
+		if (rv == CKR_OK)
 			rv = t->f->C_Encrypt(t->s, in, bs, res, &rl);
 	}
 	if (rv != CKR_OK || rl < n) {
@@ -1151,6 +1215,57 @@ static const CK_MECHANISM_TYPE kwpc_cmac[1] = { CKM_AES_CMAC };
 /* the transport key's: CKM_AES_ECB_ENCRYPT_DATA once, before CKA_DERIVE goes */
 static const CK_MECHANISM_TYPE kwpc_tk[3] = { CKM_AES_KEY_WRAP,
     CKM_AES_KEY_WRAP_PAD, CKM_AES_ECB_ENCRYPT_DATA };
+
+/*
+ * CKA_UNWRAP_TEMPLATE of the transport key and KBEK: every key either
+ * unwraps is sensitive and may be wrapped under trusted keys only.
+ * Without it any token user unwraps a document's value under them with a
+ * template of his own (not sensitive, extractable) and reads the key in
+ * clear; SoftHSM 2.6.1 enforces it (CKR_TEMPLATE_INCONSISTENT) and keeps
+ * it through C_CopyObject.  An unwrap under such a key must send exactly
+ * these attributes (build_tmpl, strict).
+ */
+static CK_BBOOL utmpl_true = CK_TRUE;
+static CK_ATTRIBUTE kwpc_utmpl[2] = {
+	{ CKA_SENSITIVE, &utmpl_true, sizeof(CK_BBOOL) },
+	{ CKA_WRAP_WITH_TRUSTED, &utmpl_true, sizeof(CK_BBOOL) },
+};
+
+/* 1 if key h has kwpc_utmpl as its CKA_UNWRAP_TEMPLATE (or more), else 0. */
+static int
+utmpl_ok(kx_p11 *t, CK_OBJECT_HANDLE h)
+{
+	CK_ATTRIBUTE a = { CKA_UNWRAP_TEMPLATE, NULL, 0 }, *v;
+	CK_BBOOL vals[16];
+	CK_ULONG n, i, j, found = 0;
+
+	if (t->f->C_GetAttributeValue(t->s, h, &a, 1) != CKR_OK ||
+	    a.ulValueLen == (CK_ULONG)-1 || a.ulValueLen == 0 ||
+	    a.ulValueLen % sizeof(CK_ATTRIBUTE) != 0 ||
+	    (n = a.ulValueLen / sizeof(CK_ATTRIBUTE)) > 16)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return 0;
+	a.pValue = v;
+	/* first the types and lengths, then the values into vals[] */
+	if (t->f->C_GetAttributeValue(t->s, h, &a, 1) == CKR_OK) {
+		for (i = 0; i < n; i++) {
+			v[i].pValue = v[i].ulValueLen == sizeof(CK_BBOOL) ?
+			    &vals[i] : NULL;
+			if (v[i].pValue == NULL)
+				v[i].ulValueLen = 0;
+		}
+		if (t->f->C_GetAttributeValue(t->s, h, &a, 1) == CKR_OK)
+			for (i = 0; i < n; i++)
+				for (j = 0; j < 2; j++)
+					if (v[i].type == kwpc_utmpl[j].type &&
+					    v[i].pValue != NULL &&
+					    vals[i] == CK_TRUE)
+						found |= 1u << j;
+	}
+	free(v);
+	return found == 3;
+}
 
 /* 0 if key h allows exactly a subset of the n mechanisms in m (and says so). */
 static int
@@ -1599,6 +1714,23 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    "--to pkcs11:, a new label; kmsxchg seal mends only keys "
 		    "made so)%s", nm.kek, t->label, imp ? "" : " (or export "
 		    "with --wrap aes-kwp, NOT bound)");
+	/* a template of his own gives every value unwrapped under it */
+	if (!utmpl_ok(t, wh))
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s "
+		    "has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+		    "CKA_WRAP_WITH_TRUSTED} (any token user unwraps a "
+		    "document's value under it into a key he may read): not "
+		    "used for aes-kwp-cmac-bound; a copy cannot set it, so "
+		    "combine the key into the token again (combine --to "
+		    "pkcs11:, a new label)%s", nm.kek, t->label, imp ? "" :
+		    " (or export with --wrap aes-kwp, NOT bound)");
+	if (get_bool(t, wh, CKA_MODIFIABLE) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
+		    "modifiable (or does not say): a token user could give it "
+		    "back CKA_DERIVE; not used for aes-kwp-cmac-bound: combine "
+		    "the key into the token again (combine --to pkcs11:, a new "
+		    "label)%s", nm.kek, t->label, imp ? "" : " (or export "
+		    "with --wrap aes-kwp, NOT bound)");
 	for (p = 0; p < 3; p++)
 		if (get_bool(t, wh, oracle[p].type) == 1)
 			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
@@ -1643,17 +1775,22 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    0 || vl != bits / 8 || get_bool(t, *h, CKA_SENSITIVE) !=
 		    1 || get_bool(t, *h, CKA_EXTRACTABLE) != 0 ||
 		    get_bool(t, *h, use[imp][p]) != 1 ||
+		    get_bool(t, *h, CKA_MODIFIABLE) != 0 ||
+		    (p == 0 && !utmpl_ok(t, *h)) ||
 		    kwpc_allowed_ok(t, *h, p == 0 ? kwpc_kw : kwpc_cmac,
 		    p == 0 ? 2 : 1) != 0)
 			return KX_FAIL(d, KX_EPOLICY, "token %s: %s is not "
 			    "the %s of transport key %s as combine --to "
 			    "pkcs11: makes it (AES-%u, sensitive, not "
-			    "extractable, %s, CKA_ALLOWED_MECHANISMS %s only): "
-			    "combine the key into the token again (combine "
-			    "--to pkcs11:, a new label)", t->label, nm.label[p],
+			    "extractable, not modifiable, %s, "
+			    "CKA_ALLOWED_MECHANISMS %s only%s): combine the key "
+			    "into the token again (combine --to pkcs11:, a new "
+			    "label)", t->label, nm.label[p],
 			    p == 0 ? "KBEK" : "KBAK", nm.kek, bits,
 			    p == 0 ? "wrap and unwrap" : "sign and verify",
-			    p == 0 ? "RFC 3394 and 5649" : "CKM_AES_CMAC");
+			    p == 0 ? "RFC 3394 and 5649" : "CKM_AES_CMAC",
+			    p == 0 ? ", CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+			    "CKA_WRAP_WITH_TRUSTED}" : "");
 	}
 	return KX_OK;
 }
@@ -1807,6 +1944,10 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 		tm[i++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, p == 0 ?
 		    (void *)kwpc_kw : (void *)kwpc_cmac, p == 0 ?
 		    sizeof(kwpc_kw) : sizeof(kwpc_cmac) };
+		/* before CKA_MODIFIABLE: SoftHSM sets them in order */
+		if (p == 0)
+			tm[i++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE,
+			    kwpc_utmpl, sizeof(kwpc_utmpl) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, &h);
@@ -1826,8 +1967,9 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 	}
 	snprintf(t->bound, sizeof(t->bound), "KBEK %s (wrap, unwrap) and "
 	    "KBAK %s (sign, verify) of aes-kwp-cmac-bound derived once "
-	    "beside it (sensitive, not extractable, not modifiable)",
-	    nm.label[0], nm.label[1]);
+	    "beside it (sensitive, not extractable, not modifiable; every key "
+	    "the KBEK unwraps is sensitive and wrapped under trusted keys "
+	    "only)", nm.label[0], nm.label[1]);
 	return kwpc_seal(t, im, &wh, lbl, d);
 }
 
@@ -2072,6 +2214,31 @@ token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
 	return add_tk(doc, id, KX_ALG_AES, bits, m, kcv, sizeof(kcv), d);
 }
 
+/*
+ * A new document *docp holding the profile of key h read from the token
+ * (*kp); refused when the token will not return its dates: its validity
+ * unknown, it is not <what> (an expired key must not leave).
+ */
+static int
+token_profile(kx_p11 *t, CK_OBJECT_HANDLE h, const char *what,
+    kx_doc **docp, kx_key **kp, kx_diag *d)
+{
+	char unread[200];
+	int r;
+
+	if ((*docp = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	(*docp)->source = kxi_strdup(&(*docp)->arena, t->label);
+	if ((r = profile_of(t, h, *docp, kp, unread, sizeof(unread), d)) !=
+	    KX_OK)
+		return r;
+	if (unread[0] != '\0')
+		return KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
+		    "the key's validity is unknown, so it is not %s (an "
+		    "expired key must not leave)", t->label, unread, what);
+	return KX_OK;
+}
+
 int
 kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
     kx_doc **out, kx_diag *d)
@@ -2091,14 +2258,14 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_buf aad = { 0 };
 	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	size_t nerr = 0, n;
-	char unread[200];
-	bool bound;
+	bool bound, trusted;
 	CK_RV rv;
 	int r;
 
 	if (t == NULL || kek_uri == NULL || o == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
+	memset(&plan, 0, sizeof(plan));
 	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_AES_KWP &&
 	    o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND)
 		return KX_FAIL(d, KX_EUSAGE, "export from a token: values leave "
@@ -2149,20 +2316,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    d)) != KX_OK)
 		goto out;
 	bound = pem == NULL && o->wrap != KX_WRAP_AES_KWP;
-	if ((doc = kxi_doc_new()) == NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if ((r = token_profile(t, kh, "exported", &doc, &k, d)) != KX_OK)
 		goto out;
-	}
-	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, kh, doc, &k, unread, sizeof(unread), d)) !=
-	    KX_OK)
-		goto out;
-	if (unread[0] != '\0') {
-		r = KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
-		    "the key's validity is unknown, so it is not exported (an "
-		    "expired key must not leave)", t->label, unread);
-		goto out;
-	}
 	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
 	    k->prof.alg != KX_ALG_TDEA3 && k->prof.alg != KX_ALG_DES &&
 	    k->prof.alg != KX_ALG_HMAC) {
@@ -2176,6 +2331,19 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	/* the bound form: the KBEK and KBAK stored beside the KEK */
 	if (bound && (r = kwpc_find(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
 		goto out;
+	/* C_WrapKey would refuse it (CKR_KEY_NOT_WRAPPABLE): say why */
+	trusted = get_bool(t, bound ? kw.kbek : wh, CKA_TRUSTED) == 1;
+	plan.trusted = trusted;
+	if (get_bool(t, kh, CKA_WRAP_WITH_TRUSTED) == 1 && !trusted) {
+		r = KX_FAIL(d, KX_EPOLICY, "key %s in token %s may be wrapped "
+		    "under trusted keys only (CKA_WRAP_WITH_TRUSTED) and %s "
+		    "%s is not CKA_TRUSTED: not exported; only the token's "
+		    "Security Officer marks a key trusted (doc/pkcs11.md: "
+		    "re-export of an imported key)", k->prof.id, t->label,
+		    bound ? "the KBEK of transport key" : "transport key",
+		    klabel);
+		goto out;
+	}
 	if (!bound && !has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
 		mech.mechanism = CKM_AES_KEY_WRAP;
 	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 : bound ?
@@ -2305,6 +2473,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    KX_KCV_SPKI_SHA256, fp, sizeof(fp), d) :
 	    token_tk(t, doc, wh, plan.kek_id, plan.bits, d)) != KX_OK)
 		goto out;
+	doc->tks[doc->ntks - 1].trusted = trusted;
 	*out = doc;
 	doc = NULL;
 out:
@@ -2318,14 +2487,15 @@ out:
 
 /* ---- import ----------------------------------------------------------- */
 struct tmpl {
-	CK_ATTRIBUTE a[24];
-	const char *names[24];
+	CK_ATTRIBUTE a[28];
+	const char *names[28];
 	CK_ULONG n, base;	/* base: the attributes every key needs */
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	CK_BBOOL t, f;
 	CK_DATE start, end;
 	uint8_t id[256];
+	CK_MECHANISM_TYPE mechs[16];
 };
 
 static void
@@ -2336,9 +2506,100 @@ tm_add(struct tmpl *m, CK_ATTRIBUTE_TYPE type, void *p, CK_ULONG n,
 	m->a[m->n++] = (CK_ATTRIBUTE){ type, p, n };
 }
 
-/* The unwrap template of key k: attributes from the profile. */
+/*
+ * A profile that restricts export beyond what CKA_EXTRACTABLE says: a
+ * token only knows "under trusted keys only" (CKA_WRAP_WITH_TRUSTED), so
+ * limited forms (no plain wrapped form: bound-block only, the default),
+ * destinations, trusted-KEK-only and a minimum wrap strength all map to
+ * it (model.md c.1): narrower, never broader.  A key that is not
+ * exportable gets it too.
+ */
+static bool
+export_restricted(const kxi_profile *p)
+{
+	uint32_t forms = p->export_.forms != 0 ? p->export_.forms :
+	    1u << KX_FORM_BOUND_BLOCK;
+
+	return !p->export_.allowed || (forms & (1u << KX_FORM_WRAPPED |
+	    1u << KX_FORM_CLEAR)) == 0 || p->export_.destinations.n > 0 ||
+	    p->export_.trusted_kek_only == KXI_TRI_TRUE ||
+	    p->export_.min_wrap_strength > 0;	/* KX_UNSET is -1 */
+}
+
+/*
+ * CKA_ALLOWED_MECHANISMS of a key whose profile names its modes
+ * (AllowedMode): the mechanisms of each mode for its key type.  0 with
+ * n 0 where the profile names none; a mode with no PKCS#11 mechanism
+ * (retail MAC, SIV, ...) leaves the list out, said in a warning (a list
+ * without it would forbid the profile's own mode).
+ */
+static void
+mode_mechs(const kx_key *k, struct tmpl *m, CK_ULONG *n, kx_diag *d)
+{
+	const kxi_profile *p = &k->prof;
+	bool aes = p->alg == KX_ALG_AES, des = p->alg == KX_ALG_DES;
+	size_t i;
+
+	*n = 0;
+	if (p->modes == 0 || (!aes && !des && p->alg != KX_ALG_TDEA2 &&
+	    p->alg != KX_ALG_TDEA3))
+		return;
+	for (i = 0; i < KX_M__N; i++) {
+		if (!(p->modes & (1u << i)))
+			continue;
+		switch (i) {
+		case KX_M_ECB:
+			m->mechs[(*n)++] = aes ? CKM_AES_ECB : des ?
+			    CKM_DES_ECB : CKM_DES3_ECB;
+			continue;
+		case KX_M_CBC:
+			m->mechs[(*n)++] = aes ? CKM_AES_CBC : des ?
+			    CKM_DES_CBC : CKM_DES3_CBC;
+			m->mechs[(*n)++] = aes ? CKM_AES_CBC_PAD : des ?
+			    CKM_DES_CBC_PAD : CKM_DES3_CBC_PAD;
+			continue;
+		case KX_M_CMAC:
+			if (des)
+				break;
+			m->mechs[(*n)++] = aes ? CKM_AES_CMAC : CKM_DES3_CMAC;
+			m->mechs[(*n)++] = aes ? CKM_AES_CMAC_GENERAL :
+			    CKM_DES3_CMAC_GENERAL;
+			continue;
+		case KX_M_GCM:
+			if (!aes)
+				break;
+			m->mechs[(*n)++] = CKM_AES_GCM;
+			continue;
+		case KX_M_KW:
+		case KX_M_KWP:
+			if (!aes)
+				break;
+			m->mechs[(*n)++] = i == KX_M_KW ? CKM_AES_KEY_WRAP :
+			    CKM_AES_KEY_WRAP_PAD;
+			continue;
+		default:
+			break;
+		}
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "AllowedMode %s of %s has no PKCS#11 mechanism: "
+		    "CKA_ALLOWED_MECHANISMS is not set, the token does not "
+		    "limit the key's modes", kx_name(KX_ENUM_MODE_OF_OP, (int)i),
+		    p->id);
+		*n = 0;
+		return;
+	}
+}
+
+/*
+ * The unwrap template of key k: attributes from the profile.  strict:
+ * the unwrapping key has kwpc_utmpl as its CKA_UNWRAP_TEMPLATE, whose
+ * attributes the template must carry exactly (sensitive, under trusted
+ * keys only); a profile that says not sensitive lands sensitive, said in
+ * a warning.
+ */
 static int
-build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
+build_tmpl(kx_p11 *t, const kx_key *k, int strict, struct tmpl *m,
+    kx_diag *d)
 {
 	const kxi_profile *p = &k->prof;
 	const char *label = t->uri->object != NULL ? t->uri->object :
@@ -2346,6 +2607,7 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 	struct kxi_p11uri *ref = NULL;
 	size_t idlen = 0, i;
 	uint32_t mapped = 0;
+	CK_ULONG nmech;
 	int u;
 
 	memset(m, 0, sizeof(*m));
@@ -2397,8 +2659,17 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 	}
 	tm_add(m, CKA_EXTRACTABLE, p->export_.allowed ? &m->t : &m->f,
 	    sizeof(m->t), "CKA_EXTRACTABLE");
-	tm_add(m, CKA_SENSITIVE, p->sensitive ? &m->t : &m->f, sizeof(m->t),
-	    "CKA_SENSITIVE");
+	tm_add(m, CKA_SENSITIVE, p->sensitive || strict ? &m->t : &m->f,
+	    sizeof(m->t), "CKA_SENSITIVE");
+	if (strict && !p->sensitive)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "the profile of %s says Sensitive false; the transport "
+		    "key's CKA_UNWRAP_TEMPLATE makes every key it unwraps "
+		    "sensitive: it lands CKA_SENSITIVE true in token %s",
+		    p->id, t->label);
+	/* restricted export, or the unwrapping key's template */
+	tm_add(m, CKA_WRAP_WITH_TRUSTED, strict || export_restricted(p) ?
+	    &m->t : &m->f, sizeof(m->t), "CKA_WRAP_WITH_TRUSTED");
 	if (p->not_before != KX_UNSET_TIME) {
 		date_to(p->not_before, &m->start);
 		tm_add(m, CKA_START_DATE, &m->start, sizeof(m->start),
@@ -2409,6 +2680,11 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 		tm_add(m, CKA_END_DATE, &m->end, sizeof(m->end),
 		    "CKA_END_DATE");
 	}
+	/* last: unwrap_into leaves it out of the KCV's twin */
+	mode_mechs(k, m, &nmech, d);
+	if (nmech > 0)
+		tm_add(m, CKA_ALLOWED_MECHANISMS, m->mechs, nmech *
+		    sizeof(m->mechs[0]), "CKA_ALLOWED_MECHANISMS");
 	/* usages a token has no attribute for: said, not dropped quietly */
 	for (i = 0; i < KX_U__N; i++)
 		if ((p->usage & KX_USAGE_BIT(i)) && !(mapped & KX_USAGE_BIT(i)))
@@ -2424,6 +2700,7 @@ struct import {
 	struct handles before;	/* the objects there at the start */
 	struct handles made;	/* the objects this run made and keeps */
 	CK_OBJECT_HANDLE keep;	/* a session key of ours a sweep spares */
+	bool tk;		/* a transport key: kwpc_seal seals it */
 };
 
 static bool
@@ -2613,6 +2890,64 @@ fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 }
 
 /*
+ * C_UnwrapKey of v under uh with mech into session object *sh with
+ * template m (CKA_TOKEN false); a refused template is probed attribute
+ * by attribute, and what a failed unwrap leaves among our session objects
+ * is destroyed.
+ */
+static int
+unwrap_session(struct import *im, const kx_key *k, CK_MECHANISM *mech,
+    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m,
+    CK_OBJECT_HANDLE *sh, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	struct handles pre = { NULL, 0 };
+	char b[24];
+	CK_RV rv;
+	int r;
+
+	*sh = CK_INVALID_HANDLE;
+	if (find_session(t, &pre) != KX_OK)
+		return KX_FAIL(d, KX_EIO, "token %s: the session objects "
+		    "cannot be listed", t->label);
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m->a,
+	    m->n, sh);
+	if (rv == CKR_OK) {
+		free(pre.v);
+		return KX_OK;
+	}
+	*sh = CK_INVALID_HANDLE;
+	{
+		bool refused[sizeof(m->a) / sizeof(m->a[0])] = { false };
+
+		/* which attributes, then the half-made object they leave */
+		r = template_rv(rv) ? probe(im, k, mech, uh, v, m, refused,
+		    d) : KX_OK;
+	}
+	sweep_session(im, &pre);
+	free(pre.v);
+	if (template_rv(rv))
+		return r;
+	if (rv == CKR_DEVICE_MEMORY)
+		return full_fail(d, t, k->prof.id);
+	if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has "
+		    "CKM_RSA_PKCS_OAEP but not with SHA-256 and "
+		    "MGF1-SHA-256 (%s), which rsa-oaep-sha256 needs: "
+		    "%s is not imported (the private key stays in the "
+		    "token, so there is no in-process fallback; have "
+		    "the sender wrap under an AES transport key of "
+		    "this token, aes-kwp)", t->label, rvname(rv, b),
+		    k->prof.id);
+	return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
+	    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
+	    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
+	    rv == CKR_GENERAL_ERROR || rv == CKR_WRAPPED_KEY_INVALID ||
+	    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
+	    "does not verify under the transport key" : "");
+}
+
+/*
  * At most max token objects (secret keys) hold the label of key h: 0 just
  * before a key of this run enters the token with h's label (h the session
  * object), 1 just after (h the copy, or a key derived into the token).
@@ -2662,22 +2997,37 @@ label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max, kx_diag *d)
  * Session object sh (checked) copied into the token (C_CopyObject,
  * CKA_TOKEN true, read back) as *h, tracked for the rollback; its label
  * checked again just before and after (label_alone).  The caller
- * destroys sh.
+ * destroys sh.  seal (an imported key): the copy not modifiable (no
+ * usage added later, no copy with other attributes: rev10b M1) and not
+ * copyable; a token that will not set CKA_COPYABLE on a copy (SoftHSM
+ * 2.6: CKR_ATTRIBUTE_READ_ONLY, and a session key made not copyable
+ * cannot be copied at all) leaves it copyable, said in a note.  A
+ * transport key is sealed later (kwpc_seal), so copied modifiable.
  */
 static int
-to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id,
+to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
     CK_OBJECT_HANDLE *h, kx_diag *d)
 {
 	kx_p11 *t = im->t;
-	CK_BBOOL tr = CK_TRUE;
-	CK_ATTRIBUTE ct = { CKA_TOKEN, &tr, sizeof(tr) };
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE ct[3] = { { CKA_TOKEN, &tr, sizeof(tr) },
+	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
+	    { CKA_COPYABLE, &fa, sizeof(fa) } };
 	CK_RV rv;
 	int r;
 
 	*h = CK_INVALID_HANDLE;
 	if ((r = label_alone(t, sh, 0, d)) != KX_OK)
 		return r;
-	rv = t->f->C_CopyObject(t->s, sh, &ct, 1, h);
+	rv = t->f->C_CopyObject(t->s, sh, ct, seal ? 3 : 1, h);
+	if (seal && template_rv(rv)) {
+		*h = CK_INVALID_HANDLE;
+		if ((rv = t->f->C_CopyObject(t->s, sh, ct, 2, h)) == CKR_OK)
+			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
+			    id, "token %s will not set CKA_COPYABLE false: %s "
+			    "stays copyable (not modifiable, so a copy keeps "
+			    "every attribute)", t->label, id);
+	}
 	if (rv == CKR_DEVICE_MEMORY)
 		return full_fail(d, t, id);
 	if (rv != CKR_OK)
@@ -2685,9 +3035,11 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id,
 		    "session key into the token");
 	if ((r = track(im, *h, d)) != KX_OK)
 		return r;
-	if (get_bool(t, *h, CKA_TOKEN) != 1)
+	if (get_bool(t, *h, CKA_TOKEN) != 1 ||
+	    (seal && get_bool(t, *h, CKA_MODIFIABLE) != 0))
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
-		    "not a token object", t->label, id);
+		    "not a token object%s", t->label, id, seal ? ", or still "
+		    "modifiable" : "");
 	return label_alone(t, *h, 1, d);
 }
 
@@ -2697,7 +3049,12 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id,
  * this session sees, so a half-made one left by a failed unwrap is found
  * among our own session objects (sweep_session) and never by its label,
  * which a concurrent import of the same key shares.  Its KCV checked, it
- * is copied into the token (to_token) and the session object destroyed.
+ * is copied into the token (to_token: not modifiable, not copyable where
+ * the token takes it) and the session object destroyed.  A key limited
+ * to its modes (CKA_ALLOWED_MECHANISMS, which SoftHSM sets at creation
+ * only) may not allow the KCV's mechanism: the KCV is then checked on a
+ * twin unwrapped without the list from the same wrapped bytes (the same
+ * value), which is destroyed.
  */
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
@@ -2705,55 +3062,39 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 {
 	kx_p11 *t = im->t;
 	struct tmpl m;
-	struct handles pre = { NULL, 0 };
 	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h;
-	char b[24];
-	CK_RV rv;
 	size_t i;
-	int r;
+	int r, limited;
 
-	if ((r = build_tmpl(t, k, &m, d)) != KX_OK)
+	if ((r = build_tmpl(t, k, utmpl_ok(t, uh), &m, d)) != KX_OK)
 		return r;
 	for (i = 0; i < m.n; i++)
 		if (m.a[i].type == CKA_TOKEN)
 			m.a[i].pValue = &m.f;
-	if (find_session(t, &pre) != KX_OK)
-		return KX_FAIL(d, KX_EIO, "token %s: the session objects "
-		    "cannot be listed", t->label);
-	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m.a, m.n,
-	    &sh);
-	if (rv != CKR_OK) {
-		bool refused[sizeof(m.a) / sizeof(m.a[0])] = { false };
-
-		/* which attributes, then the half-made object they leave */
-		r = template_rv(rv) ? probe(im, k, mech, uh, v, &m, refused,
-		    d) : KX_OK;
-		sweep_session(im, &pre);
-		free(pre.v);
-		if (template_rv(rv))
+	/* build_tmpl puts the list last */
+	limited = m.n > 0 && m.a[m.n - 1].type == CKA_ALLOWED_MECHANISMS;
+	if (limited) {
+		m.n--;
+		r = unwrap_session(im, k, mech, uh, v, &m, &sh, d);
+		m.n++;
+		if (r != KX_OK)
 			return r;
-		if (rv == CKR_DEVICE_MEMORY)
-			return full_fail(d, t, k->prof.id);
-		if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
-			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has "
-			    "CKM_RSA_PKCS_OAEP but not with SHA-256 and "
-			    "MGF1-SHA-256 (%s), which rsa-oaep-sha256 needs: "
-			    "%s is not imported (the private key stays in the "
-			    "token, so there is no in-process fallback; have "
-			    "the sender wrap under an AES transport key of "
-			    "this token, aes-kwp)", t->label, rvname(rv, b),
-			    k->prof.id);
-		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
-		    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
-		    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
-		    rv == CKR_GENERAL_ERROR || rv == CKR_WRAPPED_KEY_INVALID ||
-		    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
-		    "does not verify under the transport key" : "");
+		fix_len(t, k, sh, d);
+		r = check_new(t, doc, k, sh, d);
+		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
+			t->left++;
+		sh = CK_INVALID_HANDLE;
+		if (r != KX_OK)
+			return r;
 	}
-	free(pre.v);
-	fix_len(t, k, sh, d);
-	if ((r = check_new(t, doc, k, sh, d)) == KX_OK)
-		r = to_token(im, sh, k->prof.id, &h, d);
+	if ((r = unwrap_session(im, k, mech, uh, v, &m, &sh, d)) != KX_OK)
+		return r;
+	if (!limited) {
+		fix_len(t, k, sh, d);
+		r = check_new(t, doc, k, sh, d);
+	}
+	if (r == KX_OK)
+		r = to_token(im, sh, k->prof.id, !im->tk, &h, d);
 	if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 		t->left++;
 	return r;
@@ -3116,6 +3457,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 {
 	struct import im = { 0 };
 	kx_xchg_opts none = { 0 };
+	sigset_t old;
 	size_t i;
 	int r;
 
@@ -3137,6 +3479,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 		    t->label, t->uri->type_text);
 	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK)
 		return r;
+	sig_hold(&old);
 	if (kek_uri != NULL) {
 		r = import_wrapped(&im, doc, kek_uri, o, d);
 	} else {
@@ -3147,6 +3490,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	}
 	if (r != KX_OK)
 		rollback(&im);
+	sig_release(&old);
 	free(im.before.v);
 	free(im.made.v);
 	return r;
@@ -3203,7 +3547,7 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	    (r = kwpc_unbound_refused(t, k->prof.id, d)) != KX_OK) ||
 	    (r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
 	    (r = label_free(t, k, d)) != KX_OK ||
-	    (r = build_tmpl(t, k, m, d)) != KX_OK)
+	    (r = build_tmpl(t, k, 0, m, d)) != KX_OK)
 		return r;
 	/* made as a session object, copied into the token once checked */
 	for (i = 0; i < m->n; i++)
@@ -3213,6 +3557,9 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	if (alg == KX_ALG_AES && kwpc_pair_ok(t))
 		m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS,
 		    (void *)kwpc_tk, sizeof(kwpc_tk) };
+	/* every key unwrapped under it: sensitive, trusted keys only */
+	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
+	    sizeof(kwpc_utmpl) };
 	return KX_OK;
 }
 
@@ -3227,6 +3574,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h = CK_INVALID_HANDLE;
 	kx_doc *doc = NULL;
 	kx_key *k = NULL;
+	sigset_t old;
 	CK_RV rv;
 	int r;
 
@@ -3235,6 +3583,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	*how = "-";
 	t->left = 0;
 	memset(&m, 0, sizeof(m));
+	sig_hold(&old);
 	if ((r = tk_prep(t, alg, kx_secret_len(key), km, kcv, n, &im, &doc,
 	    &k, &m, d)) != KX_OK)
 		goto out;
@@ -3257,7 +3606,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
 		*how = "C_CreateObject";
 		if ((r = check_new(t, doc, k, sh, d)) == KX_OK)
-			r = to_token(&im, sh, k->prof.id, &h, d);
+			r = to_token(&im, sh, k->prof.id, 0, &h, d);
 		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 			t->left++;
 	} else {
@@ -3266,6 +3615,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 			r = full_fail(d, t, k->prof.id);
 		else {
 			*how = "C_UnwrapKey under a one-time session key";
+			im.tk = true;	/* copied in modifiable */
 			r = put_clear(&im, doc, 0, key, d);
 			/* its copy in the token: the one object it made */
 			h = im.made.n > 0 ? im.made.v[im.made.n - 1] :
@@ -3277,6 +3627,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	if (r != KX_OK)
 		rollback(&im);
 out:
+	sig_release(&old);
 	OPENSSL_cleanse(&m, sizeof(m));
 	free(pre.v);
 	free(im.before.v);
@@ -3325,7 +3676,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	uint8_t *p;
 	CK_RV rv;
 	char b[24];
-	int r, started = 0, des;
+	sigset_t old;
+	int r, started = 0, des, held = 0;
 
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -3345,6 +3697,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 			kxi_misuse(__func__, "components of unequal length");
 	des = ci[0].alg == KX_ALG_DES || ci[0].alg == KX_ALG_TDEA2 ||
 	    ci[0].alg == KX_ALG_TDEA3;
+	sig_hold(&old);
+	held = 1;
 	if ((r = tk_prep(t, ci[0].alg, len, ci[0].kcv_method, ci[0].key_kcv,
 	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
 		goto out;
@@ -3407,7 +3761,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
 	/* the session object checked, then copied into the token */
 	if ((r = check_new(t, doc, k, base, d)) == KX_OK &&
-	    (r = to_token(&im, base, k->prof.id, &h, d)) == KX_OK &&
+	    (r = to_token(&im, base, k->prof.id, 0, &h, d)) == KX_OK &&
 	    ci[0].alg == KX_ALG_AES)
 		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
 	if (base != CK_INVALID_HANDLE &&
@@ -3422,6 +3776,8 @@ out:
 		rollback(&im);
 	if (r != KX_OK && started)
 		sweep_session(&im, &im.before);
+	if (held)
+		sig_release(&old);
 	kx_secret_free(last);
 	free(im.before.v);
 	free(im.made.v);
@@ -3449,6 +3805,7 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 	CK_OBJECT_HANDLE wh;
 	CK_KEY_TYPE kt = 0;
 	CK_ULONG vl = 0;
+	sigset_t old;
 	int r;
 
 	if (t == NULL)
@@ -3480,9 +3837,22 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    "no CKA_DERIVE, so its KBEK and KBAK cannot be derived in "
 		    "the token: combine it into the token again (combine --to "
 		    "pkcs11:, a new label)", nm.kek, t->label);
+	/* every key made before it lacks it, and a copy cannot add it */
+	if ((r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK)
+		return r;
+	if (!utmpl_ok(t, wh))
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
+		    "no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+		    "CKA_WRAP_WITH_TRUSTED} (any token user unwraps a "
+		    "document's value under it into a key he may read), which "
+		    "a copy cannot set: it is not sealed; combine it into the "
+		    "token again (combine --to pkcs11:, a new label)", nm.kek,
+		    t->label);
 	im.t = t;
+	sig_hold(&old);
 	if ((r = kwpc_setup(t, &im, wh, (unsigned)vl * 8, d)) != KX_OK)
 		rollback(&im);
+	sig_release(&old);
 	free(im.made.v);
 	return r;
 }
@@ -3547,9 +3917,35 @@ out:
 	return r;
 }
 
+/*
+ * The rules of the export phase over key h as split --from gives it out
+ * (value form components, no recipient): its export restrictions as the
+ * token records them (profile_of: CKA_EXTRACTABLE, CKA_WRAP_WITH_TRUSTED)
+ * and its validity, as export checks them.
+ */
+static int
+read_rules(kx_p11 *t, CK_OBJECT_HANDLE h, const kx_xchg_opts *o,
+    kx_diag *d)
+{
+	kx_doc *doc = NULL;
+	kx_key *k;
+	size_t nerr = 0;
+	int r;
+
+	if ((r = token_profile(t, h, "split", &doc, &k, d)) != KX_OK)
+		goto out;
+	k->value.form = KX_VALUE_COMPONENTS;
+	if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy, o->now, NULL,
+	    NULL, &nerr, d)) == KX_OK && nerr > 0)
+		r = KX_EPOLICY;
+out:
+	kx_doc_free(doc);
+	return r;
+}
+
 int
-kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
-    const char **how, kx_diag *d)
+kx_p11_read(kx_p11 *t, const kx_xchg_opts *o, kx_secret **out,
+    enum kx_alg *alg, int *checked, const char **how, kx_diag *d)
 {
 	CK_OBJECT_HANDLE h;
 	CK_KEY_TYPE kt = 0;
@@ -3560,8 +3956,8 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 	size_t n;
 	int r, sens;
 
-	if (t == NULL || out == NULL || alg == NULL || checked == NULL ||
-	    how == NULL)
+	if (t == NULL || o == NULL || out == NULL || alg == NULL ||
+	    checked == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	*alg = KX_ALG_NONE;
@@ -3593,6 +3989,8 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 		return KX_FAIL(d, KX_EPOLICY, "key %s in token %s is wrapped "
 		    "under trusted keys only (CKA_WRAP_WITH_TRUSTED): its value "
 		    "does not leave the token", label, t->label);
+	if ((r = read_rules(t, h, o, d)) != KX_OK)
+		return r;
 	if ((sens = get_bool(t, h, CKA_SENSITIVE)) == 0) {
 		*how = "read with C_GetAttributeValue (extractable, not "
 		    "sensitive)";
@@ -3620,8 +4018,9 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 		}
 		*checked = 1;
 	} else
-		/* no rule: a key read for a ceremony has no document, no
-		 * policy (*checked 0 says it again to the caller) */
+		/* no rule: the export rules ran before the value was read
+		 * (read_rules); this is about the value read (*checked 0
+		 * says it again to the caller) */
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
 		    label, "token %s computes no KCV of %s (no CKA_CHECK_VALUE, "
 		    "CKA_ENCRYPT not set): the value read is not checked "

@@ -975,6 +975,9 @@ struct kxi_plan {
 	 * The DOCUMENT phase reads this field only.
 	 */
 	int tk_kcv_given;
+	/* export: the transport key is marked trusted (a token's
+	 * CKA_TRUSTED), for trusted-KEK-only keys (KX123) */
+	int trusted;
 };
 /*
  * The rule engine: run the rules of one phase over doc (kx_doc_validate

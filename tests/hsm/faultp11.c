@@ -41,6 +41,10 @@
  *       "C_WrapKey mech=0x... [hash=0x... mgf=0x... source=0x...]" and
  *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
  *       so a test sees what was asked of the token.
+ *   KX_FAULT_SIGNAL=1  Ctrl-C in the middle of a write: the first
+ *       C_CopyObject raises SIGINT in the calling process before it is
+ *       forwarded (a caller that holds the signal around its writes
+ *       finishes them first).
  *
  *   KX_FAULT_XOR=1  TEST-ONLY EMULATION of CKM_XOR_BASE_AND_DATA, which
  *       SoftHSM 2.6 lacks: the mechanism is listed (C_GetMechanismList,
@@ -71,6 +75,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,11 +501,14 @@ static CK_RV
 f_CopyObject(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
 {
+	static int raised;
 	CK_RV rv;
 
 	foreign(s);
 	if ((rv = fault(t, n)) != CKR_OK)
 		return rv;
+	if (getenv("KX_FAULT_SIGNAL") != NULL && !raised++)
+		(void)raise(SIGINT);
 	return made_one(real->C_CopyObject(s, o, t, n, h));
 }
 
