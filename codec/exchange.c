@@ -593,6 +593,7 @@ make_plan(enum kx_phase phase, const kx_secret *kek, const char *kek_id,
 {
 	int r;
 
+	memset(plan, 0, sizeof(*plan));	/* a file KEK is never trusted */
 	if (phase == KX_PHASE_EXPORT)
 		r = export_kek(kek, o, &plan->alg, &plan->bits, d);
 	else {

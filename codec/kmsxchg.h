@@ -1069,6 +1069,16 @@ typedef struct kx_p11 kx_p11;
 typedef struct kx_p11_opts {
 	const char *module;	/* path of the PKCS#11 module, or NULL */
 	const char *pin_source;	/* file:, fd: or env:, or NULL */
+	/*
+	 * kx_p11_store, kx_p11_combine and kx_p11_seal of an AES transport
+	 * key into a token without the mechanisms of aes-kwp-cmac-bound
+	 * (CKM_AES_ECB_ENCRYPT_DATA, CKM_AES_CMAC, CKM_AES_KEY_WRAP_PAD):
+	 * 0 refuses it (KX_EUNSUPPORTED, nothing made), as the key would
+	 * have no KBEK and KBAK and no CKA_ALLOWED_MECHANISMS (C_WrapKey
+	 * with CKM_AES_CBC under it is then an AES-ECB oracle); 1 stores
+	 * it all the same with a warning (kmsxchg --allow-unbound).
+	 */
+	int allow_unbound;
 } kx_p11_opts;
 int kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out,
     kx_diag *d) KX_WUR;
@@ -1084,7 +1094,8 @@ int kx_p11_count(kx_p11 *t, size_t *n, kx_diag *d) KX_WUR;
  * The profiles (no values) of the keys the URI t was opened with names
  * (all keys of the token when it names no object), read from their
  * attributes, as a new document.  Attributes a profile cannot hold are
- * findings (notes) in d.
+ * findings (notes) in d.  A URI with object= or id= that matches no key
+ * is KX_ENOTFOUND, as for export.
  */
 int kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d) KX_WUR;
 /*
@@ -1115,8 +1126,10 @@ int kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
  * each profile; attributes the token refuses are findings, one each, and
  * fail the import.  Each KCV is checked in the token.  On any failure
  * every object made is destroyed, and nothing else (objects other
- * sessions made meanwhile stay; kx_p11_left).  Exactly one of kek_uri and
- * kek; o may be NULL.
+ * sessions made meanwhile stay; kx_p11_left).  Each key is made as a
+ * session object, checked, then copied into the token; a label another
+ * run takes meanwhile fails the import (KX_EINPUT, "label L is taken").
+ * Exactly one of kek_uri and kek; o may be NULL.
  */
 int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
     const kx_secret *kek, const kx_xchg_opts *o, kx_diag *d) KX_WUR;
@@ -1125,11 +1138,15 @@ int kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
  * ceremony), into t's token under the label its URI's object= gives:
  * CKA_WRAP and CKA_UNWRAP only, sensitive, not extractable.  An AES key
  * also gets the KBEK and KBAK of aes-kwp-cmac-bound beside it and ends
- * without CKA_DERIVE (kx_p11_bound_setup).  It goes in
+ * without CKA_DERIVE (kx_p11_bound_setup); a token without the
+ * mechanisms for them refuses an AES key, unless allowed
+ * (kx_p11_opts.allow_unbound).  It goes in
  * with C_CreateObject, or where the token refuses clear secret keys under
  * a one-time session key (C_UnwrapKey of an RFC 5649 block); *how names
- * the path (static text).  Its KCV (method m, kcv[n], n <= 16) is checked
- * in the token, and on any failure nothing stays in the token.
+ * the path (static text).  Either way as a session object: its KCV
+ * (method m, kcv[n], n <= 16) is checked there, then it is copied into
+ * the token (a label another run takes meanwhile: KX_EINPUT).  On any
+ * failure nothing of this run stays in the token.
  */
 int kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
     enum kx_kcv_method m, const uint8_t *kcv, size_t n, const char **how,
@@ -1151,7 +1168,10 @@ int kx_p11_combine(kx_p11 *t, const kx_component_info *ci,
  * The value of the one AES or TDEA secret key t's URI names, into *out on
  * the secure heap, for a key ceremony (split); *alg its algorithm.  A key
  * that is not extractable (or extractable under trusted keys only) is
- * refused (KX_EPOLICY).  An extractable key that is not sensitive is read
+ * refused (KX_EPOLICY), and so is one the export rules refuse as
+ * components for no recipient (o->policy, o->now: its validity, export
+ * forms, destinations; KX_EPOLICY with the findings in d) or whose dates
+ * the token will not return.  An extractable key that is not sensitive is read
  * with C_GetAttributeValue; a sensitive one leaves the token only wrapped,
  * so it is wrapped with C_WrapKey (RFC 5649, else RFC 3394) under a
  * one-time AES-256 session object whose value is drawn on the secure heap,
@@ -1160,8 +1180,8 @@ int kx_p11_combine(kx_p11 *t, const kx_component_info *ci,
  * computes (CKA_CHECK_VALUE, else an encryption) where it can: *checked
  * 1; otherwise a warning in d and *checked 0.
  */
-int kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
-    const char **how, kx_diag *d) KX_WUR;
+int kx_p11_read(kx_p11 *t, const kx_xchg_opts *o, kx_secret **out,
+    enum kx_alg *alg, int *checked, const char **how, kx_diag *d) KX_WUR;
 /* How the last kx_p11_export wrapped (static text; "-" before one). */
 const char *kx_p11_how(const kx_p11 *t);
 /*

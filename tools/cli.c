@@ -915,23 +915,17 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 }
 
 /* ---- spooled outputs ------------------------------------------------- */
-int
-cli_spool_sink(void *arg, const void *p, size_t n)
+/* Bytes sent are gathered up to this many, then written (one system call
+ * per key was a system call per key). */
+#define SPOOL_CHUNK ((size_t)256 << 10)
+
+static int
+spool_put(int fd, const char *c, size_t n)
 {
-	struct cli_spool *s = arg;
-	const char *c = p;
 	ssize_t k;
 
-	if (p == NULL && n == 0) {
-		/* what was sent is void (kx_reader_rewrap): start again */
-		if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
-			return -1;
-		s->n = 0;
-		return 0;
-	}
-	s->n += n;
 	while (n > 0) {
-		k = write(s->fd, c, n);
+		k = write(fd, c, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -940,6 +934,47 @@ cli_spool_sink(void *arg, const void *p, size_t n)
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+/* What the buffer holds, into the file. */
+static int
+spool_flush(struct cli_spool *s)
+{
+	if (s->buf.len > 0 && spool_put(s->fd, (const char *)s->buf.data,
+	    s->buf.len) != 0)
+		return -1;
+	s->buf.len = 0;
+	return 0;
+}
+
+int
+cli_spool_sink(void *arg, const void *p, size_t n)
+{
+	struct cli_spool *s = arg;
+
+	if (p == NULL && n == 0) {
+		/* what was sent is void (kx_reader_rewrap): start again */
+		s->buf.len = 0;
+		if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
+			return -1;
+		s->n = 0;
+		return 0;
+	}
+	s->n += n;
+	if (s->buf.len + n > SPOOL_CHUNK && spool_flush(s) != 0)
+		return -1;
+	if (n > SPOOL_CHUNK)
+		return spool_put(s->fd, p, n);
+	return kx_buf_append(&s->buf, p, n) == KX_OK ? 0 : -1;
+}
+
+void
+cli_spool_close(struct cli_spool *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	kx_buf_free(&s->buf);	/* wiped: it may have held key material */
 }
 
 int
@@ -971,6 +1006,11 @@ cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
 	ssize_t k;
 	int r;
 
+	if (spool_flush(s) != 0) {
+		cli_error(cli, "cannot write a temporary file: %s",
+		    strerror(errno));
+		return CLI_USAGE;
+	}
 	if (path != NULL && strcmp(path, "-") != 0) {
 		if (cli_output_check(cli, path) != CLI_OK)
 			return CLI_USAGE;

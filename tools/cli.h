@@ -183,9 +183,12 @@ int cli_output_check(struct cli *cli, const char *path);
  */
 struct cli_spool {
 	int fd;
-	size_t n;
+	size_t n;	/* bytes sent, buf's included */
+	kx_buf buf;	/* sent, not yet written to fd */
 };
 int cli_spool_open(struct cli *cli, struct cli_spool *s);
+/* Close the spool's file and wipe its buffer (s->fd < 0: nothing). */
+void cli_spool_close(struct cli_spool *s);
 int cli_spool_sink(void *arg, const void *p, size_t n);
 int cli_spool_write(struct cli *cli, struct cli_spool *s, const char *path,
     int flags);

@@ -354,7 +354,8 @@ out:
 
 int
 cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
-    kx_secret **key, enum kx_alg *alg, char *note, size_t nsize)
+    const kx_xchg_opts *xo, kx_secret **key, enum kx_alg *alg, char *note,
+    size_t nsize)
 {
 	const char *how = "-";
 	kx_p11 *t = NULL;
@@ -366,7 +367,7 @@ cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
 		return cli_fail(cli, NULL, KX_ENOMEM, uri);
 	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
 		goto out;
-	if ((r = kx_p11_read(t, key, alg, &checked, &how, d)) != KX_OK) {
+	if ((r = kx_p11_read(t, xo, key, alg, &checked, &how, d)) != KX_OK) {
 		ex = cli_fail(cli, d, r, uri);
 		goto out;
 	}

@@ -39,9 +39,11 @@ int cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 int cli_p11_seal(struct cli *cli, const char *uri, const kx_p11_opts *po);
 
 /* `split --from pkcs11:URI`: the value of the key the URI names, on the
- * secure heap (kx_p11_read), *alg its algorithm; note[nsize] says how it
- * was read, for the caller to print.  Exit code. */
+ * secure heap (kx_p11_read, the export rules under xo's policy and
+ * time), *alg its algorithm; note[nsize] says how it was read, for the
+ * caller to print.  Exit code. */
 int cli_p11_read(struct cli *cli, const char *uri, const kx_p11_opts *po,
-    kx_secret **key, enum kx_alg *alg, char *note, size_t nsize);
+    const kx_xchg_opts *xo, kx_secret **key, enum kx_alg *alg, char *note,
+    size_t nsize);
 
 #endif

@@ -108,7 +108,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	kx_doc *head = NULL;	/* the header of a second pass */
 	kx_diag *d = NULL, *wd = NULL;
 	const kx_key *k;
-	struct cli_spool s = { -1, 0 };
+	struct cli_spool s = { -1, 0, { NULL, 0, 0, 0 } };
 	size_t next = 0, nkeys = 0;
 	int rc, wr = KX_OK, clear = 0, values = 0, ex = CLI_USAGE, take;
 	int one = (kx_format_caps(to) & KX_CAP_KEYS) == 0, found = 0;
@@ -178,8 +178,7 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	    ((clear || values) && !force ? KX_WRITE_NEW : 0) |
 	    (kx_format_caps(to) & KX_CAP_BINARY ? KX_WRITE_BINARY : 0));
 out:
-	if (s.fd >= 0)
-		close(s.fd);
+	cli_spool_close(&s);
 	kx_writer_free(w);
 	kx_doc_free(head);
 	kx_reader_close(r);

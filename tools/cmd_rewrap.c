@@ -120,7 +120,7 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	struct cli_xchg x = { 0 };
 	struct cli_kek from = { 0 }, tokek = { 0 };
 	struct cli_list none = { 0 };
-	struct cli_spool s = { -1, 0 };
+	struct cli_spool s = { -1, 0, { NULL, 0, 0, 0 } };
 	kx_reader *rd = NULL;
 	size_t n = 0;
 	enum kx_alg from_fam = KX_ALG_NONE, to_fam = KX_ALG_NONE;
@@ -235,8 +235,7 @@ cmd_rewrap(int argc, char **argv, struct cli *cli)
 	    x.xo.kek_id);
 	ex = CLI_OK;
 out:
-	if (s.fd >= 0)
-		close(s.fd);
+	cli_spool_close(&s);
 	kx_reader_close(rd);
 	cli_kek_free(&from);
 	cli_kek_free(&tokek);

@@ -35,7 +35,7 @@ show_stream(struct cli *cli, const char *in)
 	kx_diag *d = NULL;
 	const kx_key *k;
 	kx_buf b = { 0 };
-	struct cli_spool s = { -1, 0 };
+	struct cli_spool s = { -1, 0, { NULL, 0, 0, 0 } };
 	int rc, ex = CLI_USAGE;
 
 	if ((d = kx_diag_new()) == NULL) {
@@ -67,8 +67,7 @@ show_stream(struct cli *cli, const char *in)
 	if ((ex = cli_write(cli, NULL, b.data, b.len, 0)) == CLI_OK)
 		ex = cli_spool_write(cli, &s, NULL, 0);
 out:
-	if (s.fd >= 0)
-		close(s.fd);
+	cli_spool_close(&s);
 	kx_reader_close(r);
 	kx_buf_free(&b);
 	kx_diag_free(d);

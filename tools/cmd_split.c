@@ -23,7 +23,7 @@
 #define MAX_PARTS 255
 
 enum { O_PARTS, O_THRESHOLD, O_KEY, O_ALG, O_PREFIX, O_FORCE, O_FROM,
-	O_MODULE, O_PIN_SOURCE };
+	O_NOW, O_POLICY, O_MODULE, O_PIN_SOURCE };
 
 const struct cli_opt split_opts[] = {
 	[O_PARTS] = { "parts", 'n', 1, "N", "number of components (2-255)" },
@@ -38,15 +38,26 @@ const struct cli_opt split_opts[] = {
 	    "replace existing component files" },
 	[O_FROM] = { "from", 0, 1, "URI", "the key to split, in a PKCS#11 "
 	    "token (pkcs11:...): an extractable key, read out of the token" },
+	[O_NOW] = { "now", 0, 1, "TIME", "--from: reference time of the "
+	    "export rules (validity; default: the clock)" },
+	[O_POLICY] = { "policy", 0, 1, "FILE", "--from: policy document of "
+	    "the export rules" },
 	CLI_P11_OPTS(O_MODULE, O_PIN_SOURCE),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum { C_KCV, C_OUTPUT, C_FORCE, C_TO, C_MODULE, C_PIN_SOURCE };
-enum { S_MODULE, S_PIN_SOURCE };
+enum { C_KCV, C_OUTPUT, C_FORCE, C_TO, C_MODULE, C_PIN_SOURCE,
+	C_UNBOUND };
+enum { S_MODULE, S_PIN_SOURCE, S_UNBOUND };
+
+#define UNBOUND_OPT(o) \
+	[o] = { "allow-unbound", 0, 0, NULL, "store an AES transport key " \
+	    "in a token without the mechanisms of aes-kwp-cmac-bound (no " \
+	    "KBEK/KBAK, no CKA_ALLOWED_MECHANISMS: an AES-ECB oracle)" }
 
 const struct cli_opt seal_opts[] = {
 	CLI_P11_OPTS(S_MODULE, S_PIN_SOURCE),
+	UNBOUND_OPT(S_UNBOUND),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -59,6 +70,7 @@ const struct cli_opt combine_opts[] = {
 	    "store the key in a PKCS#11 token (pkcs11:...;object=LABEL) as "
 	    "a transport key, its KCV checked there" },
 	CLI_P11_OPTS(C_MODULE, C_PIN_SOURCE),
+	UNBOUND_OPT(C_UNBOUND),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -99,7 +111,10 @@ int
 cmd_split(int argc, char **argv, struct cli *cli)
 {
 	const char *arg, *src = NULL, *prefix = NULL, *alg_name = NULL;
-	const char *from = NULL;
+	const char *from = NULL, *now = NULL, *policy = NULL;
+	char policy_buf[4096];
+	kx_xchg_opts xo = { 0 };
+	kx_policy *pol = NULL;
 	kx_p11_opts po = { 0 };
 	char note[512] = "";
 	unsigned long n = 0, m = 0;
@@ -139,6 +154,12 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		case O_FROM:
 			from = arg;
 			break;
+		case O_NOW:
+			now = arg;
+			break;
+		case O_POLICY:
+			policy = arg;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -168,6 +189,16 @@ cmd_split(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "--from: a pkcs11: URI");
 	if (prefix == NULL || prefix[0] == '\0')
 		return cli_usage(cli, "missing --out-prefix");
+	if ((now != NULL || policy != NULL) && from == NULL)
+		return cli_usage(cli, "--now and --policy go with --from");
+	/* --from: the export rules decide, as for export */
+	if (policy != NULL && (policy = cli_data_path(cli, "policies", policy,
+	    policy_buf, sizeof(policy_buf))) == NULL)
+		return CLI_USAGE;
+	if (from != NULL && ((ex = cli_now(cli, now, &xo.now)) != CLI_OK ||
+	    (ex = cli_policy(cli, policy, &pol)) != CLI_OK))
+		return ex;
+	xo.policy = pol;
 
 	cli_audit_set(cli, KX_AF_OUTPUT, prefix);
 	/* the key's source, never a secret: a hex: spec is the key itself,
@@ -177,7 +208,7 @@ cmd_split(int argc, char **argv, struct cli *cli)
 	    strncmp(src, "hex:", 4) == 0 ? "hex:" : src);
 	if (from != NULL) {
 		/* the token says the algorithm; --alg, if given, must agree */
-		if ((ex = cli_p11_read(cli, from, &po, &key, &talg, note,
+		if ((ex = cli_p11_read(cli, from, &po, &xo, &key, &talg, note,
 		    sizeof(note))) != CLI_OK)
 			goto out;
 		if (alg_name != NULL && (exact ? fam != talg :
@@ -277,6 +308,7 @@ out:
 		kx_secret_free(parts[i]);
 	kx_secret_free(key);
 	kx_diag_free(d);
+	kx_policy_free(pol);
 	return ex;
 }
 
@@ -320,6 +352,9 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		case C_TO:
 			to = arg;
 			break;
+		case C_UNBOUND:
+			po.allow_unbound = 1;
+			break;
 		case CLI_HELP:
 			return CLI_OK;
 		default:
@@ -337,6 +372,8 @@ cmd_combine(int argc, char **argv, struct cli *cli)
 		return cli_usage(cli, "too many components");
 	if (to != NULL && (!cli_is_p11(to) || outpath != NULL))
 		return cli_usage(cli, "--to: a pkcs11: URI, without -o");
+	if (po.allow_unbound && to == NULL)
+		return cli_usage(cli, "--allow-unbound goes with --to pkcs11:");
 	if (outpath != NULL && strcmp(outpath, "-") == 0 &&
 	    cli_out_is_tty(cli)) {
 		cli_error(cli, "refusing to write key material to a "
@@ -417,7 +454,9 @@ cmd_seal(int argc, char **argv, struct cli *cli)
 	while ((o = cli_next(cli, argc, argv, &arg)) != CLI_END) {
 		if (o == CLI_HELP)
 			return CLI_OK;
-		if (o < 0 || !cli_p11_opt(&po, seal_opts[o].name, arg))
+		if (o == S_UNBOUND)
+			po.allow_unbound = 1;
+		else if (o < 0 || !cli_p11_opt(&po, seal_opts[o].name, arg))
 			return CLI_USAGE;
 	}
 	if (argc - cli->optind != 1 || !cli_is_p11(argv[cli->optind]))

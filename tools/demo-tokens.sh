@@ -41,11 +41,13 @@ count() {
 	    --list-objects 2>/dev/null | grep -c '^[A-Z][A-Za-z ]* Object'
 }
 # the first three bytes of AES-ECB(zero block) under the key with CKA_ID
-# ID, computed by pkcs11-tool in token TOKEN
+# ID, computed by pkcs11-tool in token TOKEN: one AES-CBC block under a
+# zero IV, which the imported keys allow (their AllowedMode cbc is their
+# CKA_ALLOWED_MECHANISMS)
 token_kcv() {
 	pkcs11-tool --module "$M" --token-label "$1" --login --pin 12345678 \
-	    --encrypt -m AES-ECB --id "$2" --input-file zero.bin \
-	    --output-file kcv.bin >/dev/null 2>&1 || fail "pkcs11-tool --encrypt $1 $2"
+	    --encrypt -m AES-CBC --iv 00000000000000000000000000000000 \
+	    --id "$2" --input-file zero.bin --output-file kcv.bin >/dev/null 2>&1 || fail "pkcs11-tool --encrypt $1 $2"
 	od -An -tx1 kcv.bin | tr -d ' \n' | cut -c1-6 | tr a-f A-F
 }
 

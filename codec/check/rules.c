@@ -2496,6 +2496,7 @@ kxi_rules_run(const kx_doc *doc, enum kx_phase phase,
 		v.plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
 		v.plan_tk.alg = plan->alg;
 		v.plan_tk.length_bits = plan->bits;
+		v.plan_tk.trusted = plan->trusted != 0;
 		v.plan_tk.loc.off = -1;
 	}
 	policy_sevs(&v);
@@ -3108,6 +3109,7 @@ kxi_rules_stream_new(const kx_doc *head, enum kx_phase phase,
 		v->plan_tk.id = plan->kek_id != NULL ? plan->kek_id : "-";
 		v->plan_tk.alg = plan->alg;
 		v->plan_tk.length_bits = plan->bits;
+		v->plan_tk.trusted = plan->trusted != 0;
 		v->plan_tk.loc.off = -1;
 	}
 	policy_sevs(v);

@@ -314,12 +314,16 @@ out:
 /*
  * One AES-SIV operation on ctx (cipher c, key of keylen bytes): see
  * kxi_aes_siv.  The context is initialised afresh, so one context serves
- * any number of operations in turn.
+ * any number of operations in turn: with tpl, a copy of it (a context
+ * initialised once with the key for this direction: OpenSSL's SIV
+ * fetches CMAC and AES-CTR and schedules both keys at every key set-up,
+ * half the cost of an unwrap and a wrap), else set up with the key.
  */
 static int
-siv_run(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *c, int enc,
-    const uint8_t *key, const uint8_t *aad, size_t aadlen,
-    const uint8_t *in, size_t inlen, uint8_t *out, kx_diag *d)
+siv_run(EVP_CIPHER_CTX *ctx, const EVP_CIPHER_CTX *tpl,
+    const EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t *aad,
+    size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out,
+    kx_diag *d)
 {
 	uint8_t v[16];
 	const uint8_t *ct = in;
@@ -336,7 +340,8 @@ siv_run(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *c, int enc,
 	}
 	if (inlen > INT_MAX || aadlen > INT_MAX)
 		return KX_FAIL(d, KX_ELIMIT, "siv: input too long");
-	if (!EVP_CipherInit_ex2(ctx, c, key, NULL, enc, NULL))
+	if (tpl != NULL ? !EVP_CIPHER_CTX_copy(ctx, tpl) :
+	    !EVP_CipherInit_ex2(ctx, c, key, NULL, enc, NULL))
 		return kxi_diag_openssl(d, KX_ECRYPTO, "siv: setup");
 	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, v)
 	    <= 0)
@@ -392,7 +397,8 @@ kxi_aes_siv(int enc, const uint8_t *key, size_t keylen, const uint8_t *aad,
 
 	if ((r = siv_keylen_ok(keylen, d)) == KX_OK &&
 	    (r = siv_setup(keylen, &c, &ctx, d)) == KX_OK)
-		r = siv_run(ctx, c, enc, key, aad, aadlen, in, inlen, out, d);
+		r = siv_run(ctx, NULL, c, enc, key, aad, aadlen, in, inlen,
+		    out, d);
 	EVP_CIPHER_CTX_free(ctx);
 	EVP_CIPHER_free(c);
 	return r;
@@ -427,12 +433,14 @@ siv_key(const kx_secret *kek, unsigned v, kx_secret **out, kx_diag *d)
 
 /*
  * What a bound wrap of one version needs from its KEK, made once for any
- * number of keys: K_siv (the KDF output), the fetched cipher, a context.
+ * number of keys: K_siv (the KDF output), the fetched cipher, a context
+ * set up with K_siv for each direction (tpl[0] unwraps, tpl[1] wraps;
+ * never run, only copied) and the context each operation runs on.
  */
 struct kxi_siv {
 	kx_secret *key;
 	EVP_CIPHER *c;
-	EVP_CIPHER_CTX *ctx;
+	EVP_CIPHER_CTX *ctx, *tpl[2];
 };
 
 int
@@ -440,7 +448,7 @@ kxi_siv_new(unsigned v, const kx_secret *kek, struct kxi_siv **out,
     kx_diag *d)
 {
 	struct kxi_siv *s;
-	int r;
+	int r, i;
 
 	*out = NULL;
 	if (kek == NULL)
@@ -453,6 +461,13 @@ kxi_siv_new(unsigned v, const kx_secret *kek, struct kxi_siv **out,
 		kxi_siv_free(s);
 		return r;
 	}
+	for (i = 0; i < 2; i++)
+		if ((s->tpl[i] = EVP_CIPHER_CTX_new()) == NULL ||
+		    !EVP_CipherInit_ex2(s->tpl[i], s->c,
+		    kx_secret_data(s->key), NULL, i, NULL)) {
+			kxi_siv_free(s);
+			return kxi_diag_openssl(d, KX_ECRYPTO, "siv: setup");
+		}
 	*out = s;
 	return KX_OK;
 }
@@ -463,6 +478,8 @@ kxi_siv_free(struct kxi_siv *s)
 	if (s == NULL)
 		return;
 	EVP_CIPHER_CTX_free(s->ctx);	/* clears the key schedule */
+	EVP_CIPHER_CTX_free(s->tpl[0]);
+	EVP_CIPHER_CTX_free(s->tpl[1]);
 	EVP_CIPHER_free(s->c);
 	kx_secret_free(s->key);
 	OPENSSL_free(s);
@@ -486,8 +503,8 @@ kxi_siv_wrap(struct kxi_siv *s, const kx_secret *key, const uint8_t *aad,
 		    "associated data is missing");
 	if ((o = OPENSSL_malloc(klen + 16)) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	r = siv_run(s->ctx, s->c, 1, kx_secret_data(s->key), aad, aadlen,
-	    kx_secret_data(key), klen, o, d);
+	r = siv_run(s->ctx, s->tpl[1], s->c, 1, kx_secret_data(s->key), aad,
+	    aadlen, kx_secret_data(key), klen, o, d);
 	if (r == KX_OK)
 		r = kx_buf_append(out, o, klen + 16);
 	OPENSSL_free(o);	/* ciphertext only */
@@ -517,8 +534,8 @@ kxi_siv_unwrap(struct kxi_siv *s, const uint8_t *in, size_t inlen,
 		    "%zu bytes is too short", inlen);
 	if ((r = kx_secret_new(inlen - 16, &v)) != KX_OK)
 		return r;
-	if ((r = siv_run(s->ctx, s->c, 0, kx_secret_data(s->key), aad, aadlen,
-	    in, inlen, kx_secret_mut(v), d)) != KX_OK) {
+	if ((r = siv_run(s->ctx, s->tpl[0], s->c, 0, kx_secret_data(s->key),
+	    aad, aadlen, in, inlen, kx_secret_mut(v), d)) != KX_OK) {
 		kx_secret_free(v);
 		return r;
 	}

@@ -37,23 +37,21 @@
  * A failed import, store or combine takes out what it made, and nothing
  * else: other sessions and processes may create objects in the same
  * token meanwhile.  Every handle a create returns is recorded and
- * destroyed on failure.  An imported key is unwrapped as a session
- * object, its KCV checked, and copied into the token (unwrap_into()), so
- * a half-made one left by a failed unwrap is one of our session objects
- * (sweep_session()), never found by its label.  Where a token object is
- * still created directly (the store and bound-form paths under a session
- * key, C_CreateObject), a failed create that returns no handle may
- * still leave a half-made object (SoftHSM 2.6 does after a failed
- * unwrap): it is found by the exact class, key type, label and id that
- * were tried (less any attribute the token refused, which it then lacks),
- * among the objects that were not there at the start; nothing that does
- * not match is touched (sweep()).  The attribute probes of a refused
- * template make session objects (CKA_TOKEN false), which only this
- * process sees and which vanish with its session.
+ * destroyed on failure.  A key that enters the token (an import's
+ * C_UnwrapKey, a ceremony's C_CreateObject or last C_DeriveKey) is made
+ * as a session object, its KCV checked, and copied into the token
+ * (to_token(): C_CopyObject with CKA_TOKEN true), so a half-made one left
+ * by a failed create is one of our session objects (sweep_session()),
+ * never looked for by its label, which a concurrent run of the same key
+ * shares.  After the copy the label is checked again (label_alone()): a
+ * twin another run stored meanwhile fails this run and takes out our
+ * copy, so two runs never both leave a key under one label.  The
+ * attribute probes of a refused template make session objects too.
  */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +94,7 @@ struct kx_p11 {
 	const char *how;	/* how the last export wrapped (static text) */
 	char bound[800];	/* the bound-form set-up of the last store */
 	size_t left;		/* objects the last failure may have left */
+	bool unbound_ok;	/* kx_p11_opts.allow_unbound */
 };
 
 static kx_p11_opts defaults;
@@ -171,6 +170,34 @@ full_fail(kx_diag *d, const kx_p11 *t, const char *id)
 {
 	return KX_FAIL(d, KX_EIO, "token %s is full (CKR_DEVICE_MEMORY): no "
 	    "room for %s; free space in the token and repeat", t->label, id);
+}
+
+/*
+ * Writes to a token (C_CreateObject, C_CopyObject, C_UnwrapKey,
+ * C_DeriveKey, C_DestroyObject and their rollbacks; C_Login, after which
+ * SoftHSM rewrites its token.object; C_CloseSession and C_Finalize) run
+ * with SIGINT, SIGTERM, SIGHUP and SIGQUIT held: Ctrl-C or kill cannot stop the module in the
+ * middle of writing its object store (SoftHSM's file store has lost a
+ * whole token so); the signal is delivered when the operation is done.
+ * SIGKILL cannot be held (doc/pkcs11.md).
+ */
+static void
+sig_hold(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	(void)pthread_sigmask(SIG_BLOCK, &s, old);
+}
+
+static void
+sig_release(const sigset_t *old)
+{
+	(void)pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 /* ---- modules ---------------------------------------------------------- */
@@ -310,6 +337,7 @@ static int
 login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 {
 	kx_secret *pin = NULL;
+	sigset_t old;
 	CK_RV rv;
 	int r;
 
@@ -322,8 +350,11 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 	}
 	if ((r = kxi_keysrc_load_text(src, "PIN", &pin, d)) != KX_OK)
 		return r;
+	/* SoftHSM rewrites token.object (its flags) at every login */
+	sig_hold(&old);
 	rv = t->f->C_Login(t->s, CKU_USER, kx_secret_mut(pin),
 	    kx_secret_len(pin));
+	sig_release(&old);
 	kx_secret_free(pin);
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return KX_OK;
@@ -339,11 +370,15 @@ login(kx_p11 *t, const char *src, const CK_TOKEN_INFO *ti, kx_diag *d)
 void
 kx_p11_close(kx_p11 *t)
 {
+	sigset_t old;
+
 	if (t == NULL)
 		return;
+	sig_hold(&old);		/* the module may write as it closes */
 	if (t->open)
 		t->f->C_CloseSession(t->s);
 	mod_put(t->m);
+	sig_release(&old);
 	kxi_p11uri_free(t->uri);
 	free(t);
 }
@@ -373,7 +408,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 {
 	CK_SLOT_ID *slots = NULL, found = 0;
 	CK_TOKEN_INFO ti, fti;
-	CK_ULONG n = 0, i, matches = 0;
+	CK_ULONG n = 0, i, matches = 0, ninit = 0;
 	const char *mod, *pin;
 	kx_p11 *t;
 	CK_RV rv;
@@ -384,6 +419,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	t->unbound_ok = o != NULL && o->allow_unbound;
 	if ((r = kxi_p11uri_parse(uri, &t->uri, d)) != KX_OK ||
 	    (r = uri_refused(t->uri, d)) != KX_OK)
 		goto out;
@@ -423,8 +459,10 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	}
 	for (i = 0; i < n; i++) {
 		if (t->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK ||
-		    !(ti.flags & CKF_TOKEN_INITIALIZED) ||
-		    !slot_matches(t->f, slots[i], &ti, t->uri))
+		    !(ti.flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		ninit++;
+		if (!slot_matches(t->f, slots[i], &ti, t->uri))
 			continue;
 		if (matches++ == 0) {
 			found = slots[i];
@@ -434,7 +472,7 @@ kx_p11_open(const char *uri, const kx_p11_opts *o, kx_p11 **out, kx_diag *d)
 	if (matches == 0) {
 		r = KX_FAIL(d, KX_ENOTFOUND, "%s: no token matches (module %s "
 		    "has %lu initialised token%s)", uri, mod,
-		    (unsigned long)n, n == 1 ? "" : "s");
+		    (unsigned long)ninit, ninit == 1 ? "" : "s");
 		goto out;
 	}
 	if (matches > 1) {
@@ -994,7 +1032,9 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		    "token %s does not record the length of %s (CKA_VALUE_LEN "
 		    "0) and it cannot be measured%s: its length is unknown",
 		    t->label, p->id, get_bool(t, h, CKA_EXTRACTABLE) != 1 ?
-		    " (not extractable)" : "");
+		    " (not extractable)" : get_bool(t, h,
+		    CKA_WRAP_WITH_TRUSTED) == 1 ? " (wrapped under trusted "
+		    "keys only)" : "");
 	p->usage = 0;
 	for (i = 0; i < NUSAGES; i++)
 		if (get_bool(t, h, usages[i].type) == 1)
@@ -1003,11 +1043,19 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	if (c == CKO_SECRET_KEY || c == CKO_PRIVATE_KEY) {
 		b = get_bool(t, h, CKA_EXTRACTABLE);
 		p->export_.allowed = b == 1;
-		/* what a token does with an extractable key: wrap it */
+		p->sensitive = get_bool(t, h, CKA_SENSITIVE) != 0;
+		/*
+		 * what a token does with an extractable key: wrap it; under
+		 * any key (not CKA_WRAP_WITH_TRUSTED) the value may then
+		 * leave as components too (split --from), and in clear where
+		 * it is not sensitive
+		 */
 		if (b == 1)
 			p->export_.forms = 1u << KX_FORM_BOUND_BLOCK |
 			    1u << KX_FORM_WRAPPED;
-		p->sensitive = get_bool(t, h, CKA_SENSITIVE) != 0;
+		if (b == 1 && get_bool(t, h, CKA_WRAP_WITH_TRUSTED) == 0)
+			p->export_.forms |= 1u << KX_FORM_COMPONENTS |
+			    (p->sensitive ? 0 : 1u << KX_FORM_CLEAR);
 		if ((b = get_bool(t, h, CKA_WRAP_WITH_TRUSTED)) >= 0)
 			p->export_.trusted_kek_only = b ? KXI_TRI_TRUE :
 			    KXI_TRI_FALSE;
@@ -1060,6 +1108,14 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	*out = NULL;
 	if ((r = find_keys(t, t->uri, 0, &h, d)) != KX_OK)
 		return r;
+	/* a URI that names a key (object=, id=) and finds none: as export */
+	if (h.n == 0 && (t->uri->object != NULL || t->uri->id != NULL)) {
+		char w[160];
+
+		r = KX_FAIL(d, KX_ENOTFOUND, "no key in %s",
+		    what_uri(t->uri, t, w, sizeof(w)));
+		goto out;
+	}
 	if ((doc = kxi_doc_new()) == NULL) {
 		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
 		goto out;
@@ -1105,7 +1161,7 @@ token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 {
 	bool aes = alg == KX_ALG_AES;
 	CK_MECHANISM mech = { 0, NULL, 0 };
-	uint8_t in[16], res[16];
+	uint8_t in[16], res[16], iv[16];
 	CK_ULONG bs = aes ? 16 : 8, rl = sizeof(res);
 	CK_RV rv;
 
@@ -1117,7 +1173,22 @@ token_kcv(kx_p11 *t, CK_OBJECT_HANDLE h, const char *id, enum kx_alg alg,
 	} else {
 		mech.mechanism = aes ? CKM_AES_ECB : alg == KX_ALG_DES ?
 		    CKM_DES_ECB : CKM_DES3_ECB;
-		if ((rv = t->f->C_EncryptInit(t->s, &mech, h)) == CKR_OK)
+		rv = t->f->C_EncryptInit(t->s, &mech, h);
+		/*
+		 * a key whose CKA_ALLOWED_MECHANISMS leaves out ECB (its
+		 * profile's AllowedMode): one CBC block under a zero IV is
+		 * the same block
+		 */
+		if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED ||
+		    rv == CKR_MECHANISM_INVALID) {
+			memset(iv, 0, sizeof(iv));
+			mech.mechanism = aes ? CKM_AES_CBC : alg ==
+			    KX_ALG_DES ? CKM_DES_CBC : CKM_DES3_CBC;
+			mech.pParameter = iv;
+			mech.ulParameterLen = bs;
+			rv = t->f->C_EncryptInit(t->s, &mech, h);
+		}
+		if (rv == CKR_OK)
 			rv = t->f->C_Encrypt(t->s, in, bs, res, &rl);
 	}
 	if (rv != CKR_OK || rl < n) {
@@ -1144,6 +1215,57 @@ static const CK_MECHANISM_TYPE kwpc_cmac[1] = { CKM_AES_CMAC };
 /* the transport key's: CKM_AES_ECB_ENCRYPT_DATA once, before CKA_DERIVE goes */
 static const CK_MECHANISM_TYPE kwpc_tk[3] = { CKM_AES_KEY_WRAP,
     CKM_AES_KEY_WRAP_PAD, CKM_AES_ECB_ENCRYPT_DATA };
+
+/*
+ * CKA_UNWRAP_TEMPLATE of the transport key and KBEK: every key either
+ * unwraps is sensitive and may be wrapped under trusted keys only.
+ * Without it any token user unwraps a document's value under them with a
+ * template of his own (not sensitive, extractable) and reads the key in
+ * clear; SoftHSM 2.6.1 enforces it (CKR_TEMPLATE_INCONSISTENT) and keeps
+ * it through C_CopyObject.  An unwrap under such a key must send exactly
+ * these attributes (build_tmpl, strict).
+ */
+static CK_BBOOL utmpl_true = CK_TRUE;
+static CK_ATTRIBUTE kwpc_utmpl[2] = {
+	{ CKA_SENSITIVE, &utmpl_true, sizeof(CK_BBOOL) },
+	{ CKA_WRAP_WITH_TRUSTED, &utmpl_true, sizeof(CK_BBOOL) },
+};
+
+/* 1 if key h has kwpc_utmpl as its CKA_UNWRAP_TEMPLATE (or more), else 0. */
+static int
+utmpl_ok(kx_p11 *t, CK_OBJECT_HANDLE h)
+{
+	CK_ATTRIBUTE a = { CKA_UNWRAP_TEMPLATE, NULL, 0 }, *v;
+	CK_BBOOL vals[16];
+	CK_ULONG n, i, j, found = 0;
+
+	if (t->f->C_GetAttributeValue(t->s, h, &a, 1) != CKR_OK ||
+	    a.ulValueLen == (CK_ULONG)-1 || a.ulValueLen == 0 ||
+	    a.ulValueLen % sizeof(CK_ATTRIBUTE) != 0 ||
+	    (n = a.ulValueLen / sizeof(CK_ATTRIBUTE)) > 16)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return 0;
+	a.pValue = v;
+	/* first the types and lengths, then the values into vals[] */
+	if (t->f->C_GetAttributeValue(t->s, h, &a, 1) == CKR_OK) {
+		for (i = 0; i < n; i++) {
+			v[i].pValue = v[i].ulValueLen == sizeof(CK_BBOOL) ?
+			    &vals[i] : NULL;
+			if (v[i].pValue == NULL)
+				v[i].ulValueLen = 0;
+		}
+		if (t->f->C_GetAttributeValue(t->s, h, &a, 1) == CKR_OK)
+			for (i = 0; i < n; i++)
+				for (j = 0; j < 2; j++)
+					if (v[i].type == kwpc_utmpl[j].type &&
+					    v[i].pValue != NULL &&
+					    vals[i] == CK_TRUE)
+						found |= 1u << j;
+	}
+	free(v);
+	return found == 3;
+}
 
 /* 0 if key h allows exactly a subset of the n mechanisms in m (and says so). */
 static int
@@ -1387,6 +1509,8 @@ struct kwpc {
 struct import;
 static int track(struct import *im, CK_OBJECT_HANDLE h, kx_diag *d);
 static void untrack(struct import *im, CK_OBJECT_HANDLE h);
+static int label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max,
+    kx_diag *d);
 
 /*
  * The usages a transport key of the bound form must not have: each is an
@@ -1503,6 +1627,45 @@ kwpc_pair_ok(kx_p11 *t)
 }
 
 /*
+ * The first mechanism of the bound form the token lacks (derive, then
+ * sign and wrap, then verify and unwrap), and *what it is for; NULL if
+ * it has them all.
+ */
+static const char *
+kwpc_missing(kx_p11 *t, const char **what)
+{
+	const char *lack;
+
+	if ((lack = kwpc_lacks(t, 2, what)) == NULL &&
+	    (lack = kwpc_lacks(t, 0, what)) == NULL)
+		lack = kwpc_lacks(t, 1, what);
+	return lack;
+}
+
+/*
+ * An AES transport key kek for a token without the mechanisms of the
+ * bound form would get no KBEK and KBAK, and no CKA_ALLOWED_MECHANISMS
+ * either (the list is the one of the pair's derivation; without it
+ * C_WrapKey with CKM_AES_CBC and a chosen IV is an AES-ECB oracle under
+ * the key): refused (KX_EUNSUPPORTED) unless the caller allowed it
+ * (kx_p11_opts.allow_unbound), before anything is made.
+ */
+static int
+kwpc_unbound_refused(kx_p11 *t, const char *kek, kx_diag *d)
+{
+	const char *lack, *what;
+
+	if ((lack = kwpc_missing(t, &what)) == NULL || t->unbound_ok)
+		return KX_OK;
+	return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
+	    "transport key %s would get no KBEK and KBAK and no "
+	    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it "
+	    "would be an AES-ECB oracle for every token user), so it is not "
+	    "stored; --allow-unbound stores it all the same, for aes-kw and "
+	    "aes-kwp only", t->label, lack, what, kek);
+}
+
+/*
  * The KBEK and KBAK of transport key wh (AES, bits) for export (imp 0:
  * wrap, sign) or import (1: unwrap, verify): the one object of each
  * name, sensitive, not extractable, of the right length and usage.
@@ -1551,6 +1714,23 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    "--to pkcs11:, a new label; kmsxchg seal mends only keys "
 		    "made so)%s", nm.kek, t->label, imp ? "" : " (or export "
 		    "with --wrap aes-kwp, NOT bound)");
+	/* a template of his own gives every value unwrapped under it */
+	if (!utmpl_ok(t, wh))
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s "
+		    "has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+		    "CKA_WRAP_WITH_TRUSTED} (any token user unwraps a "
+		    "document's value under it into a key he may read): not "
+		    "used for aes-kwp-cmac-bound; a copy cannot set it, so "
+		    "combine the key into the token again (combine --to "
+		    "pkcs11:, a new label)%s", nm.kek, t->label, imp ? "" :
+		    " (or export with --wrap aes-kwp, NOT bound)");
+	if (get_bool(t, wh, CKA_MODIFIABLE) != 0)
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s is "
+		    "modifiable (or does not say): a token user could give it "
+		    "back CKA_DERIVE; not used for aes-kwp-cmac-bound: combine "
+		    "the key into the token again (combine --to pkcs11:, a new "
+		    "label)%s", nm.kek, t->label, imp ? "" : " (or export "
+		    "with --wrap aes-kwp, NOT bound)");
 	for (p = 0; p < 3; p++)
 		if (get_bool(t, wh, oracle[p].type) == 1)
 			return KX_FAIL(d, KX_EPOLICY, "transport key %s in "
@@ -1595,17 +1775,22 @@ kwpc_find(kx_p11 *t, CK_OBJECT_HANDLE wh, unsigned bits, int imp,
 		    0 || vl != bits / 8 || get_bool(t, *h, CKA_SENSITIVE) !=
 		    1 || get_bool(t, *h, CKA_EXTRACTABLE) != 0 ||
 		    get_bool(t, *h, use[imp][p]) != 1 ||
+		    get_bool(t, *h, CKA_MODIFIABLE) != 0 ||
+		    (p == 0 && !utmpl_ok(t, *h)) ||
 		    kwpc_allowed_ok(t, *h, p == 0 ? kwpc_kw : kwpc_cmac,
 		    p == 0 ? 2 : 1) != 0)
 			return KX_FAIL(d, KX_EPOLICY, "token %s: %s is not "
 			    "the %s of transport key %s as combine --to "
 			    "pkcs11: makes it (AES-%u, sensitive, not "
-			    "extractable, %s, CKA_ALLOWED_MECHANISMS %s only): "
-			    "combine the key into the token again (combine "
-			    "--to pkcs11:, a new label)", t->label, nm.label[p],
+			    "extractable, not modifiable, %s, "
+			    "CKA_ALLOWED_MECHANISMS %s only%s): combine the key "
+			    "into the token again (combine --to pkcs11:, a new "
+			    "label)", t->label, nm.label[p],
 			    p == 0 ? "KBEK" : "KBAK", nm.kek, bits,
 			    p == 0 ? "wrap and unwrap" : "sign and verify",
-			    p == 0 ? "RFC 3394 and 5649" : "CKM_AES_CMAC");
+			    p == 0 ? "RFC 3394 and 5649" : "CKM_AES_CMAC",
+			    p == 0 ? ", CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+			    "CKA_WRAP_WITH_TRUSTED}" : "");
 	}
 	return KX_OK;
 }
@@ -1687,9 +1872,10 @@ kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
  * Transport key wh (AES, bits, with CKA_DERIVE for this only; made just
  * now, or an older one kx_p11_seal mends): its KBEK and KBAK derived into
  * token objects, then the key sealed (kwpc_seal).  A token without the
- * mechanisms gets no pair (a warning: the bound form is not available
- * under that key) and the key is sealed all the same.  On failure the
- * caller rolls back every object made.
+ * mechanisms is refused (kwpc_unbound_refused); where the caller allowed
+ * it, it gets no pair (a warning: the bound form is not available under
+ * that key, and the key has no mechanism list) and the key is sealed all
+ * the same.  On failure the caller rolls back every object made.
  */
 static int
 kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
@@ -1716,17 +1902,19 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 
 	t->bound[0] = '\0';
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
+	    (r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK ||
 	    (r = kwpc_free(t, &nm, d)) != KX_OK)
 		return r;
 	lbl = nm.kek;
-	if ((lack = kwpc_lacks(t, 2, &what)) != NULL ||
-	    (lack = kwpc_lacks(t, 0, &what)) != NULL ||
-	    (lack = kwpc_lacks(t, 1, &what)) != NULL) {
+	if ((lack = kwpc_missing(t, &what)) != NULL) {
+		/* allowed (--allow-unbound): said, with what it exposes */
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
 		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
 		    "aes-kwp-cmac-bound form is not available under transport "
-		    "key %s (export --wrap aes-kwp is)", t->label, lack, what,
-		    lbl);
+		    "key %s (export --wrap aes-kwp is), and the key has no "
+		    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under "
+		    "it is an AES-ECB oracle for every token user; "
+		    "--allow-unbound)", t->label, lack, what, lbl);
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
 		return kwpc_seal(t, im, &wh, lbl, d);
@@ -1756,6 +1944,10 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 		tm[i++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, p == 0 ?
 		    (void *)kwpc_kw : (void *)kwpc_cmac, p == 0 ?
 		    sizeof(kwpc_kw) : sizeof(kwpc_cmac) };
+		/* before CKA_MODIFIABLE: SoftHSM sets them in order */
+		if (p == 0)
+			tm[i++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE,
+			    kwpc_utmpl, sizeof(kwpc_utmpl) };
 		tm[i++] = (CK_ATTRIBUTE){ CKA_MODIFIABLE, &fa, sizeof(fa) };
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_DeriveKey(t->s, &mech, wh, tm, (CK_ULONG)i, &h);
@@ -1768,37 +1960,17 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 			    "with CKM_AES_ECB_ENCRYPT_DATA failed (%s)",
 			    t->label, p == 0 ? "KBEK" : "KBAK", nm.label[p],
 			    rvname(rv, b));
-		if ((r = track(im, h, d)) != KX_OK)
+		/* kwpc_free found the label free: still ours alone? */
+		if ((r = track(im, h, d)) != KX_OK ||
+		    (r = label_alone(t, h, 1, d)) != KX_OK)
 			return r;
 	}
 	snprintf(t->bound, sizeof(t->bound), "KBEK %s (wrap, unwrap) and "
 	    "KBAK %s (sign, verify) of aes-kwp-cmac-bound derived once "
-	    "beside it (sensitive, not extractable, not modifiable)",
-	    nm.label[0], nm.label[1]);
+	    "beside it (sensitive, not extractable, not modifiable; every key "
+	    "the KBEK unwraps is sensitive and wrapped under trusted keys "
+	    "only)", nm.label[0], nm.label[1]);
 	return kwpc_seal(t, im, &wh, lbl, d);
-}
-
-/* kwpc_setup of the transport key labelled lbl, made just now. */
-static int
-kwpc_setup_new(kx_p11 *t, struct import *im, const char *lbl, unsigned bits,
-    kx_diag *d)
-{
-	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
-	CK_ATTRIBUTE ft[2] = { { CKA_CLASS, &c, sizeof(c) },
-	    { CKA_LABEL, (void *)lbl, strlen(lbl) } };
-	CK_OBJECT_HANDLE wh;
-	struct handles f;
-	int r;
-
-	if ((r = find(t, ft, 2, &f, d)) != KX_OK)
-		return r;
-	wh = f.n == 1 ? f.v[0] : CK_INVALID_HANDLE;
-	free(f.v);
-	if (wh == CK_INVALID_HANDLE)
-		return KX_FAIL(d, KX_EINTERNAL, "token %s: the new transport "
-		    "key %s is not found once by its label (%zu)", t->label,
-		    lbl, f.n);
-	return kwpc_setup(t, im, wh, bits, d);
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -2042,6 +2214,31 @@ token_tk(kx_p11 *t, kx_doc *doc, CK_OBJECT_HANDLE h, const char *id,
 	return add_tk(doc, id, KX_ALG_AES, bits, m, kcv, sizeof(kcv), d);
 }
 
+/*
+ * A new document *docp holding the profile of key h read from the token
+ * (*kp); refused when the token will not return its dates: its validity
+ * unknown, it is not <what> (an expired key must not leave).
+ */
+static int
+token_profile(kx_p11 *t, CK_OBJECT_HANDLE h, const char *what,
+    kx_doc **docp, kx_key **kp, kx_diag *d)
+{
+	char unread[200];
+	int r;
+
+	if ((*docp = kxi_doc_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	(*docp)->source = kxi_strdup(&(*docp)->arena, t->label);
+	if ((r = profile_of(t, h, *docp, kp, unread, sizeof(unread), d)) !=
+	    KX_OK)
+		return r;
+	if (unread[0] != '\0')
+		return KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
+		    "the key's validity is unknown, so it is not %s (an "
+		    "expired key must not leave)", t->label, unread, what);
+	return KX_OK;
+}
+
 int
 kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
     kx_doc **out, kx_diag *d)
@@ -2061,14 +2258,14 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	kx_buf aad = { 0 };
 	struct kwpc kw = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	size_t nerr = 0, n;
-	char unread[200];
-	bool bound;
+	bool bound, trusted;
 	CK_RV rv;
 	int r;
 
 	if (t == NULL || kek_uri == NULL || o == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
+	memset(&plan, 0, sizeof(plan));
 	if (o->wrap != KX_WRAP_NONE && o->wrap != KX_WRAP_AES_KWP &&
 	    o->wrap != KX_WRAP_AES_KWP_CMAC_BOUND)
 		return KX_FAIL(d, KX_EUSAGE, "export from a token: values leave "
@@ -2119,20 +2316,8 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    d)) != KX_OK)
 		goto out;
 	bound = pem == NULL && o->wrap != KX_WRAP_AES_KWP;
-	if ((doc = kxi_doc_new()) == NULL) {
-		r = KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if ((r = token_profile(t, kh, "exported", &doc, &k, d)) != KX_OK)
 		goto out;
-	}
-	doc->source = kxi_strdup(&doc->arena, t->label);
-	if ((r = profile_of(t, kh, doc, &k, unread, sizeof(unread), d)) !=
-	    KX_OK)
-		goto out;
-	if (unread[0] != '\0') {
-		r = KX_FAIL(d, KX_EPOLICY, "token %s will not return the %s: "
-		    "the key's validity is unknown, so it is not exported (an "
-		    "expired key must not leave)", t->label, unread);
-		goto out;
-	}
 	if (k->prof.alg != KX_ALG_AES && k->prof.alg != KX_ALG_TDEA2 &&
 	    k->prof.alg != KX_ALG_TDEA3 && k->prof.alg != KX_ALG_DES &&
 	    k->prof.alg != KX_ALG_HMAC) {
@@ -2146,6 +2331,19 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	/* the bound form: the KBEK and KBAK stored beside the KEK */
 	if (bound && (r = kwpc_find(t, wh, plan.bits, 0, &kw, d)) != KX_OK)
 		goto out;
+	/* C_WrapKey would refuse it (CKR_KEY_NOT_WRAPPABLE): say why */
+	trusted = get_bool(t, bound ? kw.kbek : wh, CKA_TRUSTED) == 1;
+	plan.trusted = trusted;
+	if (get_bool(t, kh, CKA_WRAP_WITH_TRUSTED) == 1 && !trusted) {
+		r = KX_FAIL(d, KX_EPOLICY, "key %s in token %s may be wrapped "
+		    "under trusted keys only (CKA_WRAP_WITH_TRUSTED) and %s "
+		    "%s is not CKA_TRUSTED: not exported; only the token's "
+		    "Security Officer marks a key trusted (doc/pkcs11.md: "
+		    "re-export of an imported key)", k->prof.id, t->label,
+		    bound ? "the KBEK of transport key" : "transport key",
+		    klabel);
+		goto out;
+	}
 	if (!bound && !has_mech(t, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
 		mech.mechanism = CKM_AES_KEY_WRAP;
 	plan.wrap = pem != NULL ? KX_WRAP_RSA_OAEP_SHA256 : bound ?
@@ -2275,6 +2473,7 @@ kx_p11_export(kx_p11 *t, const char *kek_uri, const kx_xchg_opts *o,
 	    KX_KCV_SPKI_SHA256, fp, sizeof(fp), d) :
 	    token_tk(t, doc, wh, plan.kek_id, plan.bits, d)) != KX_OK)
 		goto out;
+	doc->tks[doc->ntks - 1].trusted = trusted;
 	*out = doc;
 	doc = NULL;
 out:
@@ -2288,14 +2487,15 @@ out:
 
 /* ---- import ----------------------------------------------------------- */
 struct tmpl {
-	CK_ATTRIBUTE a[24];
-	const char *names[24];
+	CK_ATTRIBUTE a[28];
+	const char *names[28];
 	CK_ULONG n, base;	/* base: the attributes every key needs */
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	CK_BBOOL t, f;
 	CK_DATE start, end;
 	uint8_t id[256];
+	CK_MECHANISM_TYPE mechs[16];
 };
 
 static void
@@ -2306,9 +2506,100 @@ tm_add(struct tmpl *m, CK_ATTRIBUTE_TYPE type, void *p, CK_ULONG n,
 	m->a[m->n++] = (CK_ATTRIBUTE){ type, p, n };
 }
 
-/* The unwrap template of key k: attributes from the profile. */
+/*
+ * A profile that restricts export beyond what CKA_EXTRACTABLE says: a
+ * token only knows "under trusted keys only" (CKA_WRAP_WITH_TRUSTED), so
+ * limited forms (no plain wrapped form: bound-block only, the default),
+ * destinations, trusted-KEK-only and a minimum wrap strength all map to
+ * it (model.md c.1): narrower, never broader.  A key that is not
+ * exportable gets it too.
+ */
+static bool
+export_restricted(const kxi_profile *p)
+{
+	uint32_t forms = p->export_.forms != 0 ? p->export_.forms :
+	    1u << KX_FORM_BOUND_BLOCK;
+
+	return !p->export_.allowed || (forms & (1u << KX_FORM_WRAPPED |
+	    1u << KX_FORM_CLEAR)) == 0 || p->export_.destinations.n > 0 ||
+	    p->export_.trusted_kek_only == KXI_TRI_TRUE ||
+	    p->export_.min_wrap_strength > 0;	/* KX_UNSET is -1 */
+}
+
+/*
+ * CKA_ALLOWED_MECHANISMS of a key whose profile names its modes
+ * (AllowedMode): the mechanisms of each mode for its key type.  0 with
+ * n 0 where the profile names none; a mode with no PKCS#11 mechanism
+ * (retail MAC, SIV, ...) leaves the list out, said in a warning (a list
+ * without it would forbid the profile's own mode).
+ */
+static void
+mode_mechs(const kx_key *k, struct tmpl *m, CK_ULONG *n, kx_diag *d)
+{
+	const kxi_profile *p = &k->prof;
+	bool aes = p->alg == KX_ALG_AES, des = p->alg == KX_ALG_DES;
+	size_t i;
+
+	*n = 0;
+	if (p->modes == 0 || (!aes && !des && p->alg != KX_ALG_TDEA2 &&
+	    p->alg != KX_ALG_TDEA3))
+		return;
+	for (i = 0; i < KX_M__N; i++) {
+		if (!(p->modes & (1u << i)))
+			continue;
+		switch (i) {
+		case KX_M_ECB:
+			m->mechs[(*n)++] = aes ? CKM_AES_ECB : des ?
+			    CKM_DES_ECB : CKM_DES3_ECB;
+			continue;
+		case KX_M_CBC:
+			m->mechs[(*n)++] = aes ? CKM_AES_CBC : des ?
+			    CKM_DES_CBC : CKM_DES3_CBC;
+			m->mechs[(*n)++] = aes ? CKM_AES_CBC_PAD : des ?
+			    CKM_DES_CBC_PAD : CKM_DES3_CBC_PAD;
+			continue;
+		case KX_M_CMAC:
+			if (des)
+				break;
+			m->mechs[(*n)++] = aes ? CKM_AES_CMAC : CKM_DES3_CMAC;
+			m->mechs[(*n)++] = aes ? CKM_AES_CMAC_GENERAL :
+			    CKM_DES3_CMAC_GENERAL;
+			continue;
+		case KX_M_GCM:
+			if (!aes)
+				break;
+			m->mechs[(*n)++] = CKM_AES_GCM;
+			continue;
+		case KX_M_KW:
+		case KX_M_KWP:
+			if (!aes)
+				break;
+			m->mechs[(*n)++] = i == KX_M_KW ? CKM_AES_KEY_WRAP :
+			    CKM_AES_KEY_WRAP_PAD;
+			continue;
+		default:
+			break;
+		}
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "AllowedMode %s of %s has no PKCS#11 mechanism: "
+		    "CKA_ALLOWED_MECHANISMS is not set, the token does not "
+		    "limit the key's modes", kx_name(KX_ENUM_MODE_OF_OP, (int)i),
+		    p->id);
+		*n = 0;
+		return;
+	}
+}
+
+/*
+ * The unwrap template of key k: attributes from the profile.  strict:
+ * the unwrapping key has kwpc_utmpl as its CKA_UNWRAP_TEMPLATE, whose
+ * attributes the template must carry exactly (sensitive, under trusted
+ * keys only); a profile that says not sensitive lands sensitive, said in
+ * a warning.
+ */
 static int
-build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
+build_tmpl(kx_p11 *t, const kx_key *k, int strict, struct tmpl *m,
+    kx_diag *d)
 {
 	const kxi_profile *p = &k->prof;
 	const char *label = t->uri->object != NULL ? t->uri->object :
@@ -2316,6 +2607,7 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 	struct kxi_p11uri *ref = NULL;
 	size_t idlen = 0, i;
 	uint32_t mapped = 0;
+	CK_ULONG nmech;
 	int u;
 
 	memset(m, 0, sizeof(*m));
@@ -2367,8 +2659,17 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 	}
 	tm_add(m, CKA_EXTRACTABLE, p->export_.allowed ? &m->t : &m->f,
 	    sizeof(m->t), "CKA_EXTRACTABLE");
-	tm_add(m, CKA_SENSITIVE, p->sensitive ? &m->t : &m->f, sizeof(m->t),
-	    "CKA_SENSITIVE");
+	tm_add(m, CKA_SENSITIVE, p->sensitive || strict ? &m->t : &m->f,
+	    sizeof(m->t), "CKA_SENSITIVE");
+	if (strict && !p->sensitive)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "the profile of %s says Sensitive false; the transport "
+		    "key's CKA_UNWRAP_TEMPLATE makes every key it unwraps "
+		    "sensitive: it lands CKA_SENSITIVE true in token %s",
+		    p->id, t->label);
+	/* restricted export, or the unwrapping key's template */
+	tm_add(m, CKA_WRAP_WITH_TRUSTED, strict || export_restricted(p) ?
+	    &m->t : &m->f, sizeof(m->t), "CKA_WRAP_WITH_TRUSTED");
 	if (p->not_before != KX_UNSET_TIME) {
 		date_to(p->not_before, &m->start);
 		tm_add(m, CKA_START_DATE, &m->start, sizeof(m->start),
@@ -2379,6 +2680,11 @@ build_tmpl(kx_p11 *t, const kx_key *k, struct tmpl *m, kx_diag *d)
 		tm_add(m, CKA_END_DATE, &m->end, sizeof(m->end),
 		    "CKA_END_DATE");
 	}
+	/* last: unwrap_into leaves it out of the KCV's twin */
+	mode_mechs(k, m, &nmech, d);
+	if (nmech > 0)
+		tm_add(m, CKA_ALLOWED_MECHANISMS, m->mechs, nmech *
+		    sizeof(m->mechs[0]), "CKA_ALLOWED_MECHANISMS");
 	/* usages a token has no attribute for: said, not dropped quietly */
 	for (i = 0; i < KX_U__N; i++)
 		if ((p->usage & KX_USAGE_BIT(i)) && !(mapped & KX_USAGE_BIT(i)))
@@ -2394,6 +2700,7 @@ struct import {
 	struct handles before;	/* the objects there at the start */
 	struct handles made;	/* the objects this run made and keeps */
 	CK_OBJECT_HANDLE keep;	/* a session key of ours a sweep spares */
+	bool tk;		/* a transport key: kwpc_seal seals it */
 };
 
 static bool
@@ -2448,99 +2755,6 @@ rollback(struct import *im)
 		if (im->t->f->C_DestroyObject(im->t->s,
 		    im->made.v[--im->made.n]) != CKR_OK)
 			im->t->left++;
-}
-
-/* A new object here that is not ours to spare: not listed, not kept. */
-static bool
-is_new(const struct import *im, CK_OBJECT_HANDLE o)
-{
-	return o != im->keep && !listed(&im->before, o) &&
-	    !listed(&im->made, o);
-}
-
-/*
- * A byte-string attribute of o equal to p[n] (n 0: not tried), or, when
- * gone (the token refused it, or it was not tried), also absent or empty.
- */
-static bool
-same_bytes(kx_p11 *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
-    const void *p, size_t n, bool gone)
-{
-	uint8_t buf[1024];
-	size_t len;
-
-	if (get_attr(t, o, type, buf, sizeof(buf), &len) != 0)
-		return gone;
-	if (len == 0)
-		return gone;
-	return n > 0 && len == n && memcmp(buf, p, n) == 0;
-}
-
-/*
- * After a create with template a[n] failed without a handle: destroy the
- * half-made object it may have left, and only that.  Candidates are the
- * objects of a's class with a's exact label (else id) that were not there
- * at the start and are not ours already; one is taken only if its key
- * type, label and id are exactly those tried, where refused[i] (NULL:
- * none) marks an attribute of a the token refused and so left out.  A
- * template with neither label nor id to find it by counts as a possible
- * leftover (t->left).
- */
-static void
-sweep(struct import *im, const CK_ATTRIBUTE *a, CK_ULONG n,
-    const bool *refused)
-{
-	static const CK_ATTRIBUTE none = { CKA_LABEL, NULL, 0 };
-	kx_p11 *t = im->t;
-	const CK_ATTRIBUTE *cls = NULL, *kt = NULL, *lab = &none, *id = &none;
-	bool lgone = true, igone = true;	/* refused, or not tried */
-	CK_ATTRIBUTE tm[2];
-	CK_KEY_TYPE okt;
-	struct handles h;
-	CK_ULONG i;
-	size_t j;
-
-	for (i = 0; i < n; i++) {
-		bool r = refused != NULL && refused[i];
-
-		if (a[i].type == CKA_CLASS)
-			cls = &a[i];
-		else if (a[i].type == CKA_KEY_TYPE)
-			kt = &a[i];
-		else if (a[i].type == CKA_LABEL) {
-			lab = &a[i];
-			lgone = r;
-		} else if (a[i].type == CKA_ID) {
-			id = &a[i];
-			igone = r;
-		}
-	}
-	/* found by what the token surely took: the label, else the id */
-	if (cls == NULL || (lgone && igone)) {
-		t->left++;
-		return;
-	}
-	tm[0] = *cls;
-	tm[1] = !lgone ? *lab : *id;
-	if (find(t, tm, 2, &h, NULL) != KX_OK) {
-		t->left++;
-		return;
-	}
-	for (j = 0; j < h.n; j++) {
-		if (!is_new(im, h.v[j]))
-			continue;
-		if (kt != NULL && (get_ulong(t, h.v[j], CKA_KEY_TYPE, &okt) !=
-		    0 || kt->ulValueLen != sizeof(okt) ||
-		    okt != *(CK_KEY_TYPE *)kt->pValue))
-			continue;
-		if (!same_bytes(t, h.v[j], CKA_LABEL, lab->pValue,
-		    lab->ulValueLen, lgone) || !same_bytes(t, h.v[j], CKA_ID,
-		    id->pValue, id->ulValueLen, igone))
-			continue;
-		if (t->f->C_DestroyObject(t->s, h.v[j]) != CKR_OK)
-			t->left++;
-	}
-	free(h.v);
 }
 
 /* The session objects (CKA_TOKEN false) the session sees, into *h. */
@@ -2676,13 +2890,171 @@ fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 }
 
 /*
+ * C_UnwrapKey of v under uh with mech into session object *sh with
+ * template m (CKA_TOKEN false); a refused template is probed attribute
+ * by attribute, and what a failed unwrap leaves among our session objects
+ * is destroyed.
+ */
+static int
+unwrap_session(struct import *im, const kx_key *k, CK_MECHANISM *mech,
+    CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m,
+    CK_OBJECT_HANDLE *sh, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	struct handles pre = { NULL, 0 };
+	char b[24];
+	CK_RV rv;
+	int r;
+
+	*sh = CK_INVALID_HANDLE;
+	if (find_session(t, &pre) != KX_OK)
+		return KX_FAIL(d, KX_EIO, "token %s: the session objects "
+		    "cannot be listed", t->label);
+	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m->a,
+	    m->n, sh);
+	if (rv == CKR_OK) {
+		free(pre.v);
+		return KX_OK;
+	}
+	*sh = CK_INVALID_HANDLE;
+	{
+		bool refused[sizeof(m->a) / sizeof(m->a[0])] = { false };
+
+		/* which attributes, then the half-made object they leave */
+		r = template_rv(rv) ? probe(im, k, mech, uh, v, m, refused,
+		    d) : KX_OK;
+	}
+	sweep_session(im, &pre);
+	free(pre.v);
+	if (template_rv(rv))
+		return r;
+	if (rv == CKR_DEVICE_MEMORY)
+		return full_fail(d, t, k->prof.id);
+	if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has "
+		    "CKM_RSA_PKCS_OAEP but not with SHA-256 and "
+		    "MGF1-SHA-256 (%s), which rsa-oaep-sha256 needs: "
+		    "%s is not imported (the private key stays in the "
+		    "token, so there is no in-process fallback; have "
+		    "the sender wrap under an AES transport key of "
+		    "this token, aes-kwp)", t->label, rvname(rv, b),
+		    k->prof.id);
+	return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
+	    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
+	    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
+	    rv == CKR_GENERAL_ERROR || rv == CKR_WRAPPED_KEY_INVALID ||
+	    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
+	    "does not verify under the transport key" : "");
+}
+
+/*
+ * At most max token objects (secret keys) hold the label of key h: 0 just
+ * before a key of this run enters the token with h's label (h the session
+ * object), 1 just after (h the copy, or a key derived into the token).
+ * The label was found free before the run made anything (label_free), but
+ * another run may have stored a key under it meanwhile (PKCS#11 has no
+ * create-if-free): then this run fails and its caller's rollback takes
+ * out what it made, so of two runs that store one label at once at most
+ * one keeps its key.  The check before the copy is needed for SoftHSM
+ * 2.6: a process rescans the token's objects only when the token's
+ * generation count changed since its own last change, and its own create
+ * takes in another process's earlier change without a rescan, so the
+ * check after the copy alone would miss a key stored just before it.
+ */
+static int
+label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max, kx_diag *d)
+{
+	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
+	CK_BBOOL tr = CK_TRUE;
+	char label[1024];
+	/* token objects: our session original has the label too */
+	CK_ATTRIBUTE tm[3] = { { CKA_CLASS, &c, sizeof(c) },
+	    { CKA_TOKEN, &tr, sizeof(tr) }, { CKA_LABEL, label, 0 } };
+	struct handles f;
+	size_t n = 0;
+	int r;
+
+	if (get_attr(t, h, CKA_LABEL, label, sizeof(label) - 1, &n) != 0)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the label of "
+		    "the new key cannot be read back (or is over %zu bytes)",
+		    t->label, sizeof(label) - 1);
+	if (n == 0)
+		return KX_OK;	/* no label: nothing to share */
+	label[n] = '\0';
+	tm[2].ulValueLen = n;
+	if ((r = find(t, tm, 3, &f, d)) != KX_OK)
+		return r;
+	free(f.v);
+	if (f.n > max)
+		return KX_FAIL(d, KX_EINPUT, "token %s: label %s is taken: "
+		    "another secret key labelled %s was stored while this run "
+		    "stored its own (a parallel run?); ours is destroyed",
+		    t->label, label, label);
+	return KX_OK;
+}
+
+/*
+ * Session object sh (checked) copied into the token (C_CopyObject,
+ * CKA_TOKEN true, read back) as *h, tracked for the rollback; its label
+ * checked again just before and after (label_alone).  The caller
+ * destroys sh.  seal (an imported key): the copy not modifiable (no
+ * usage added later, no copy with other attributes: rev10b M1) and not
+ * copyable; a token that will not set CKA_COPYABLE on a copy (SoftHSM
+ * 2.6: CKR_ATTRIBUTE_READ_ONLY, and a session key made not copyable
+ * cannot be copied at all) leaves it copyable, said in a note.  A
+ * transport key is sealed later (kwpc_seal), so copied modifiable.
+ */
+static int
+to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
+    CK_OBJECT_HANDLE *h, kx_diag *d)
+{
+	kx_p11 *t = im->t;
+	CK_BBOOL tr = CK_TRUE, fa = CK_FALSE;
+	CK_ATTRIBUTE ct[3] = { { CKA_TOKEN, &tr, sizeof(tr) },
+	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
+	    { CKA_COPYABLE, &fa, sizeof(fa) } };
+	CK_RV rv;
+	int r;
+
+	*h = CK_INVALID_HANDLE;
+	if ((r = label_alone(t, sh, 0, d)) != KX_OK)
+		return r;
+	rv = t->f->C_CopyObject(t->s, sh, ct, seal ? 3 : 1, h);
+	if (seal && template_rv(rv)) {
+		*h = CK_INVALID_HANDLE;
+		if ((rv = t->f->C_CopyObject(t->s, sh, ct, 2, h)) == CKR_OK)
+			kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL,
+			    id, "token %s will not set CKA_COPYABLE false: %s "
+			    "stays copyable (not modifiable, so a copy keeps "
+			    "every attribute)", t->label, id);
+	}
+	if (rv == CKR_DEVICE_MEMORY)
+		return full_fail(d, t, id);
+	if (rv != CKR_OK)
+		return p11_fail(d, t, KX_EIO, rv, "C_CopyObject of the checked "
+		    "session key into the token");
+	if ((r = track(im, *h, d)) != KX_OK)
+		return r;
+	if (get_bool(t, *h, CKA_TOKEN) != 1 ||
+	    (seal && get_bool(t, *h, CKA_MODIFIABLE) != 0))
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
+		    "not a token object%s", t->label, id, seal ? ", or still "
+		    "modifiable" : "");
+	return label_alone(t, *h, 1, d);
+}
+
+/*
  * Unwrap v under uh with mech into a new key of k's profile; check KCV.
  * The key is unwrapped as a session object (CKA_TOKEN false), which only
  * this session sees, so a half-made one left by a failed unwrap is found
  * among our own session objects (sweep_session) and never by its label,
  * which a concurrent import of the same key shares.  Its KCV checked, it
- * is copied into the token (C_CopyObject, CKA_TOKEN true, read back), the
- * copy tracked for the rollback, and the session object destroyed.
+ * is copied into the token (to_token: not modifiable, not copyable where
+ * the token takes it) and the session object destroyed.  A key limited
+ * to its modes (CKA_ALLOWED_MECHANISMS, which SoftHSM sets at creation
+ * only) may not allow the KCV's mechanism: the KCV is then checked on a
+ * twin unwrapped without the list from the same wrapped bytes (the same
+ * value), which is destroyed.
  */
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
@@ -2690,73 +3062,39 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 {
 	kx_p11 *t = im->t;
 	struct tmpl m;
-	struct handles pre = { NULL, 0 };
-	CK_BBOOL tr = CK_TRUE;
-	CK_ATTRIBUTE ct = { CKA_TOKEN, &tr, sizeof(tr) };
-	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h = CK_INVALID_HANDLE;
-	char b[24];
-	CK_RV rv;
+	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h;
 	size_t i;
-	int r;
+	int r, limited;
 
-	if ((r = build_tmpl(t, k, &m, d)) != KX_OK)
+	if ((r = build_tmpl(t, k, utmpl_ok(t, uh), &m, d)) != KX_OK)
 		return r;
 	for (i = 0; i < m.n; i++)
 		if (m.a[i].type == CKA_TOKEN)
 			m.a[i].pValue = &m.f;
-	if (find_session(t, &pre) != KX_OK)
-		return KX_FAIL(d, KX_EIO, "token %s: the session objects "
-		    "cannot be listed", t->label);
-	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, m.a, m.n,
-	    &sh);
-	if (rv != CKR_OK) {
-		bool refused[sizeof(m.a) / sizeof(m.a[0])] = { false };
-
-		/* which attributes, then the half-made object they leave */
-		r = template_rv(rv) ? probe(im, k, mech, uh, v, &m, refused,
-		    d) : KX_OK;
-		sweep_session(im, &pre);
-		free(pre.v);
-		if (template_rv(rv))
+	/* build_tmpl puts the list last */
+	limited = m.n > 0 && m.a[m.n - 1].type == CKA_ALLOWED_MECHANISMS;
+	if (limited) {
+		m.n--;
+		r = unwrap_session(im, k, mech, uh, v, &m, &sh, d);
+		m.n++;
+		if (r != KX_OK)
 			return r;
-		if (rv == CKR_DEVICE_MEMORY)
-			return full_fail(d, t, k->prof.id);
-		if (mech->mechanism == CKM_RSA_PKCS_OAEP && oaep_params_rv(rv))
-			return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has "
-			    "CKM_RSA_PKCS_OAEP but not with SHA-256 and "
-			    "MGF1-SHA-256 (%s), which rsa-oaep-sha256 needs: "
-			    "%s is not imported (the private key stays in the "
-			    "token, so there is no in-process fallback; have "
-			    "the sender wrap under an AES transport key of "
-			    "this token, aes-kwp)", t->label, rvname(rv, b),
-			    k->prof.id);
-		return KX_FAIL(d, rv == CKR_MECHANISM_INVALID ?
-		    KX_EUNSUPPORTED : KX_ECRYPTO, "token %s: C_UnwrapKey of "
-		    "%s failed (%s)%s", t->label, k->prof.id, rvname(rv, b),
-		    rv == CKR_GENERAL_ERROR || rv == CKR_WRAPPED_KEY_INVALID ||
-		    rv == CKR_ENCRYPTED_DATA_INVALID ? ": the wrapped value "
-		    "does not verify under the transport key" : "");
+		fix_len(t, k, sh, d);
+		r = check_new(t, doc, k, sh, d);
+		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
+			t->left++;
+		sh = CK_INVALID_HANDLE;
+		if (r != KX_OK)
+			return r;
 	}
-	free(pre.v);
-	fix_len(t, k, sh, d);
-	if ((r = check_new(t, doc, k, sh, d)) != KX_OK)
-		goto out;
-	rv = t->f->C_CopyObject(t->s, sh, &ct, 1, &h);
-	if (rv == CKR_DEVICE_MEMORY) {
-		r = full_fail(d, t, k->prof.id);
-		goto out;
+	if ((r = unwrap_session(im, k, mech, uh, v, &m, &sh, d)) != KX_OK)
+		return r;
+	if (!limited) {
+		fix_len(t, k, sh, d);
+		r = check_new(t, doc, k, sh, d);
 	}
-	if (rv != CKR_OK) {
-		r = p11_fail(d, t, KX_EIO, rv, "C_CopyObject of the "
-		    "unwrapped session key into the token");
-		goto out;
-	}
-	if ((r = track(im, h, d)) != KX_OK)
-		goto out;
-	if (get_bool(t, h, CKA_TOKEN) != 1)
-		r = KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
-		    "not a token object", t->label, k->prof.id);
-out:
+	if (r == KX_OK)
+		r = to_token(im, sh, k->prof.id, !im->tk, &h, d);
 	if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 		t->left++;
 	return r;
@@ -3119,6 +3457,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 {
 	struct import im = { 0 };
 	kx_xchg_opts none = { 0 };
+	sigset_t old;
 	size_t i;
 	int r;
 
@@ -3140,6 +3479,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 		    t->label, t->uri->type_text);
 	if ((r = find(t, NULL, 0, &im.before, d)) != KX_OK)
 		return r;
+	sig_hold(&old);
 	if (kek_uri != NULL) {
 		r = import_wrapped(&im, doc, kek_uri, o, d);
 	} else {
@@ -3150,6 +3490,7 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 	}
 	if (r != KX_OK)
 		rollback(&im);
+	sig_release(&old);
 	free(im.before.v);
 	free(im.made.v);
 	return r;
@@ -3172,6 +3513,7 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
     kx_key **kp, struct tmpl *m, kx_diag *d)
 {
 	kx_key *k;
+	size_t i;
 	int r;
 
 	*docp = NULL;
@@ -3201,14 +3543,23 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	if (k->prof.id == NULL || k->kcv.p == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	*kp = k;
-	if ((r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
+	if ((alg == KX_ALG_AES &&
+	    (r = kwpc_unbound_refused(t, k->prof.id, d)) != KX_OK) ||
+	    (r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
 	    (r = label_free(t, k, d)) != KX_OK ||
-	    (r = build_tmpl(t, k, m, d)) != KX_OK)
+	    (r = build_tmpl(t, k, 0, m, d)) != KX_OK)
 		return r;
+	/* made as a session object, copied into the token once checked */
+	for (i = 0; i < m->n; i++)
+		if (m->a[i].type == CKA_TOKEN)
+			m->a[i].pValue = &m->f;
 	/* kwpc_seal refuses a key without it; a copy cannot set it */
 	if (alg == KX_ALG_AES && kwpc_pair_ok(t))
 		m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS,
 		    (void *)kwpc_tk, sizeof(kwpc_tk) };
+	/* every key unwrapped under it: sensitive, trusted keys only */
+	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
+	    sizeof(kwpc_utmpl) };
 	return KX_OK;
 }
 
@@ -3219,9 +3570,11 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 {
 	struct import im = { 0 };
 	struct tmpl m;
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	struct handles pre = { NULL, 0 };
+	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h = CK_INVALID_HANDLE;
 	kx_doc *doc = NULL;
 	kx_key *k = NULL;
+	sigset_t old;
 	CK_RV rv;
 	int r;
 
@@ -3230,6 +3583,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	*how = "-";
 	t->left = 0;
 	memset(&m, 0, sizeof(m));
+	sig_hold(&old);
 	if ((r = tk_prep(t, alg, kx_secret_len(key), km, kcv, n, &im, &doc,
 	    &k, &m, d)) != KX_OK)
 		goto out;
@@ -3237,29 +3591,45 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	 * The value is in process (the ceremony made it): hand it over
 	 * with C_CreateObject, so the token records its length and check
 	 * value; a token that refuses clear secret keys gets it under a
-	 * session key instead.
+	 * session key instead.  Either way it is made as a session object
+	 * (a half-made one is among our session objects, never looked for
+	 * by its label), checked, then copied into the token (to_token).
 	 */
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
 	t->bound[0] = '\0';
-	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &h)) == CKR_OK) {
+	if ((r = find_session(t, &pre)) != KX_OK) {
+		r = KX_FAIL(d, KX_EIO, "token %s: the session objects cannot "
+		    "be listed", t->label);
+		goto out;
+	}
+	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
 		*how = "C_CreateObject";
-		if ((r = track(&im, h, d)) == KX_OK)
-			r = check_new(t, doc, k, h, d);
-	} else if (rv == CKR_DEVICE_MEMORY) {
-		sweep(&im, m.a, m.n, NULL);
-		r = full_fail(d, t, k->prof.id);
+		if ((r = check_new(t, doc, k, sh, d)) == KX_OK)
+			r = to_token(&im, sh, k->prof.id, 0, &h, d);
+		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
+			t->left++;
 	} else {
-		sweep(&im, m.a, m.n, NULL);
-		*how = "C_UnwrapKey under a one-time session key";
-		r = put_clear(&im, doc, 0, key, d);
+		sweep_session(&im, &pre);
+		if (rv == CKR_DEVICE_MEMORY)
+			r = full_fail(d, t, k->prof.id);
+		else {
+			*how = "C_UnwrapKey under a one-time session key";
+			im.tk = true;	/* copied in modifiable */
+			r = put_clear(&im, doc, 0, key, d);
+			/* its copy in the token: the one object it made */
+			h = im.made.n > 0 ? im.made.v[im.made.n - 1] :
+			    CK_INVALID_HANDLE;
+		}
 	}
 	if (r == KX_OK && alg == KX_ALG_AES)
-		r = kwpc_setup_new(t, &im, k->prof.id, k->prof.length_bits, d);
+		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
 	if (r != KX_OK)
 		rollback(&im);
 out:
+	sig_release(&old);
 	OPENSSL_cleanse(&m, sizeof(m));
+	free(pre.v);
 	free(im.before.v);
 	free(im.made.v);
 	kx_doc_free(doc);
@@ -3306,7 +3676,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	uint8_t *p;
 	CK_RV rv;
 	char b[24];
-	int r, started = 0, des;
+	sigset_t old;
+	int r, started = 0, des, held = 0;
 
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -3326,6 +3697,8 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 			kxi_misuse(__func__, "components of unequal length");
 	des = ci[0].alg == KX_ALG_DES || ci[0].alg == KX_ALG_TDEA2 ||
 	    ci[0].alg == KX_ALG_TDEA3;
+	sig_hold(&old);
+	held = 1;
 	if ((r = tk_prep(t, ci[0].alg, len, ci[0].kcv_method, ci[0].key_kcv,
 	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
 		goto out;
@@ -3373,8 +3746,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		last = NULL;
 		t->f->C_DestroyObject(t->s, base);
 		base = rv == CKR_OK ? h : CK_INVALID_HANDLE;
-		if (rv != CKR_OK && i == nv - 1)
-			sweep(&im, m.a, m.n, NULL);
+		/* a half-made session object: swept at out */
 		if (rv != CKR_OK) {
 			r = rv == CKR_DEVICE_MEMORY ? full_fail(d, t,
 			    k->prof.id) : KX_FAIL(d, rv ==
@@ -3387,13 +3759,15 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		}
 	}
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
+	/* the session object checked, then copied into the token */
 	if ((r = check_new(t, doc, k, base, d)) == KX_OK &&
-	    (r = track(&im, base, d)) == KX_OK) {
-		base = CK_INVALID_HANDLE;	/* kwpc_setup may replace it */
-		if (ci[0].alg == KX_ALG_AES)
-			r = kwpc_setup_new(t, &im, k->prof.id,
-			    k->prof.length_bits, d);
-	}
+	    (r = to_token(&im, base, k->prof.id, 0, &h, d)) == KX_OK &&
+	    ci[0].alg == KX_ALG_AES)
+		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
+	if (base != CK_INVALID_HANDLE &&
+	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
+		t->left++;
+	base = CK_INVALID_HANDLE;
 out:
 	if (r != KX_OK && base != CK_INVALID_HANDLE &&
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
@@ -3402,6 +3776,8 @@ out:
 		rollback(&im);
 	if (r != KX_OK && started)
 		sweep_session(&im, &im.before);
+	if (held)
+		sig_release(&old);
 	kx_secret_free(last);
 	free(im.before.v);
 	free(im.made.v);
@@ -3429,6 +3805,7 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 	CK_OBJECT_HANDLE wh;
 	CK_KEY_TYPE kt = 0;
 	CK_ULONG vl = 0;
+	sigset_t old;
 	int r;
 
 	if (t == NULL)
@@ -3460,9 +3837,22 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    "no CKA_DERIVE, so its KBEK and KBAK cannot be derived in "
 		    "the token: combine it into the token again (combine --to "
 		    "pkcs11:, a new label)", nm.kek, t->label);
+	/* every key made before it lacks it, and a copy cannot add it */
+	if ((r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK)
+		return r;
+	if (!utmpl_ok(t, wh))
+		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "
+		    "no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+		    "CKA_WRAP_WITH_TRUSTED} (any token user unwraps a "
+		    "document's value under it into a key he may read), which "
+		    "a copy cannot set: it is not sealed; combine it into the "
+		    "token again (combine --to pkcs11:, a new label)", nm.kek,
+		    t->label);
 	im.t = t;
+	sig_hold(&old);
 	if ((r = kwpc_setup(t, &im, wh, (unsigned)vl * 8, d)) != KX_OK)
 		rollback(&im);
+	sig_release(&old);
 	free(im.made.v);
 	return r;
 }
@@ -3527,9 +3917,35 @@ out:
 	return r;
 }
 
+/*
+ * The rules of the export phase over key h as split --from gives it out
+ * (value form components, no recipient): its export restrictions as the
+ * token records them (profile_of: CKA_EXTRACTABLE, CKA_WRAP_WITH_TRUSTED)
+ * and its validity, as export checks them.
+ */
+static int
+read_rules(kx_p11 *t, CK_OBJECT_HANDLE h, const kx_xchg_opts *o,
+    kx_diag *d)
+{
+	kx_doc *doc = NULL;
+	kx_key *k;
+	size_t nerr = 0;
+	int r;
+
+	if ((r = token_profile(t, h, "split", &doc, &k, d)) != KX_OK)
+		goto out;
+	k->value.form = KX_VALUE_COMPONENTS;
+	if ((r = kxi_rules_run(doc, KX_PHASE_EXPORT, o->policy, o->now, NULL,
+	    NULL, &nerr, d)) == KX_OK && nerr > 0)
+		r = KX_EPOLICY;
+out:
+	kx_doc_free(doc);
+	return r;
+}
+
 int
-kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
-    const char **how, kx_diag *d)
+kx_p11_read(kx_p11 *t, const kx_xchg_opts *o, kx_secret **out,
+    enum kx_alg *alg, int *checked, const char **how, kx_diag *d)
 {
 	CK_OBJECT_HANDLE h;
 	CK_KEY_TYPE kt = 0;
@@ -3540,8 +3956,8 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 	size_t n;
 	int r, sens;
 
-	if (t == NULL || out == NULL || alg == NULL || checked == NULL ||
-	    how == NULL)
+	if (t == NULL || o == NULL || out == NULL || alg == NULL ||
+	    checked == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
 	*alg = KX_ALG_NONE;
@@ -3573,6 +3989,8 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 		return KX_FAIL(d, KX_EPOLICY, "key %s in token %s is wrapped "
 		    "under trusted keys only (CKA_WRAP_WITH_TRUSTED): its value "
 		    "does not leave the token", label, t->label);
+	if ((r = read_rules(t, h, o, d)) != KX_OK)
+		return r;
 	if ((sens = get_bool(t, h, CKA_SENSITIVE)) == 0) {
 		*how = "read with C_GetAttributeValue (extractable, not "
 		    "sensitive)";
@@ -3600,8 +4018,9 @@ kx_p11_read(kx_p11 *t, kx_secret **out, enum kx_alg *alg, int *checked,
 		}
 		*checked = 1;
 	} else
-		/* no rule: a key read for a ceremony has no document, no
-		 * policy (*checked 0 says it again to the caller) */
+		/* no rule: the export rules ran before the value was read
+		 * (read_rules); this is about the value read (*checked 0
+		 * says it again to the caller) */
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
 		    label, "token %s computes no KCV of %s (no CKA_CHECK_VALUE, "
 		    "CKA_ENCRYPT not set): the value read is not checked "

@@ -975,6 +975,9 @@ struct kxi_plan {
 	 * The DOCUMENT phase reads this field only.
 	 */
 	int tk_kcv_given;
+	/* export: the transport key is marked trusted (a token's
+	 * CKA_TRUSTED), for trusted-KEK-only keys (KX123) */
+	int trusted;
 };
 /*
  * The rule engine: run the rules of one phase over doc (kx_doc_validate
@@ -1165,8 +1168,9 @@ int kxi_kwpcmac_unwrap(const kx_secret *kek, const uint8_t *in, size_t inlen,
     const uint8_t *aad, size_t aadlen, kx_secret **out, kx_diag *d) KX_WUR;
 /*
  * The same for many keys under one KEK: kxi_siv_new derives K_siv of
- * version v and fetches the cipher once; kxi_siv_wrap/unwrap then cost
- * one AES-SIV each.  Not shared between threads.  wrap.c.
+ * version v, fetches the cipher and sets up a context with K_siv for
+ * each direction once; kxi_siv_wrap/unwrap then cost one copy of that
+ * context and one AES-SIV each.  Not shared between threads.  wrap.c.
  */
 struct kxi_siv;
 int kxi_siv_new(unsigned v, const kx_secret *kek, struct kxi_siv **out,

@@ -466,6 +466,7 @@ struct kx_writer {
 	kx_buf buf;		/* one key's bytes */
 	kx_buf post;		/* what follows the keys */
 	int spool;		/* frame_len formats: the keys, or -1 */
+	kx_buf sbuf;		/* keys on their way to the spool */
 	size_t keys_len, nkeys;
 	int failed;
 };
@@ -554,14 +555,39 @@ out:
 	return rc;
 }
 
-/* One key's bytes b to the spool or the sink. */
+/* The keys gathered in sbuf to the spool. */
+static int
+spool_flush(kx_writer *w, kx_diag *d)
+{
+	if (w->sbuf.len > 0 && write_fd_all(w->spool, w->sbuf.data,
+	    w->sbuf.len) != 0)
+		return KX_FAIL(d, KX_EIO, "cannot write a temporary file: %s",
+		    strerror(errno));
+	w->sbuf.len = 0;
+	return KX_OK;
+}
+
+/*
+ * One key's bytes b to the spool (gathered SPOOL_CHUNK bytes at a time:
+ * one write a key was a system call a key) or the sink.
+ */
+#define SPOOL_CHUNK ((size_t)256 << 10)
 static int
 put_key(kx_writer *w, const kx_buf *b, kx_diag *d)
 {
+	int rc;
+
 	if (w->spool >= 0) {
-		if (write_fd_all(w->spool, b->data, b->len) != 0)
-			return KX_FAIL(d, KX_EIO, "cannot write a temporary "
-			    "file: %s", strerror(errno));
+		if (w->sbuf.len + b->len > SPOOL_CHUNK &&
+		    (rc = spool_flush(w, d)) != KX_OK)
+			return rc;
+		if (b->len > SPOOL_CHUNK) {
+			if (write_fd_all(w->spool, b->data, b->len) != 0)
+				return KX_FAIL(d, KX_EIO, "cannot write a "
+				    "temporary file: %s", strerror(errno));
+		} else if ((rc = kx_buf_append(&w->sbuf, b->data, b->len)) !=
+		    KX_OK)
+			return KX_FAIL(d, rc, "out of memory");
 		w->keys_len += b->len;
 		return KX_OK;
 	}
@@ -651,7 +677,8 @@ kx_writer_finish(kx_writer *w, kx_diag *d)
 		goto out;
 	}
 	if (w->spool >= 0) {
-		if ((rc = w->f->wframe(w->head, w->keys_len, &pre, &w->post,
+		if ((rc = spool_flush(w, d)) != KX_OK ||
+		    (rc = w->f->wframe(w->head, w->keys_len, &pre, &w->post,
 		    d)) != KX_OK || (rc = send(w, pre.data, pre.len, d)) !=
 		    KX_OK)
 			goto out;
@@ -690,6 +717,7 @@ kx_writer_free(kx_writer *w)
 		return;
 	if (w->spool >= 0)
 		close(w->spool);
+	kx_buf_free(&w->sbuf);
 	kx_buf_free(&w->buf);
 	kx_buf_free(&w->post);
 	free(w);

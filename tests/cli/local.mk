@@ -31,6 +31,7 @@ CLI_CASES = \
 	tests/cli/cases/rewrap-stream.case \
 	tests/cli/cases/rewrap-stream-fail-late.case \
 	tests/cli/cases/rewrap-stream-memory.case \
+	tests/cli/cases/rewrap-output-buffered.case \
 	tests/cli/cases/rewrap-stream-whole.case \
 	tests/cli/cases/rewrap-jobs.case \
 	tests/cli/cases/rewrap-jobs-fail.case \

@@ -14,7 +14,8 @@
  *       later C_CreateObject, C_UnwrapKey, C_GenerateKey, C_DeriveKey and
  *       C_CopyObject fails with CKR_DEVICE_MEMORY and creates nothing.
  *   KX_FAULT_FOREIGN=LABEL  another writer in the same token: before
- *       every C_CreateObject and C_UnwrapKey is forwarded, a second
+ *       every C_CreateObject, C_UnwrapKey, C_DeriveKey and C_CopyObject
+ *       is forwarded, a second
  *       session (C_OpenSession on the same slot, which shares the login)
  *       creates two private token objects, a data object labelled
  *       "foreign-N" (N counts from 1) and an AES-128 secret key labelled
@@ -32,10 +33,18 @@
  *       CKM_AES_KEY_WRAP): C_GetMechanismList leaves them out,
  *       C_GetMechanismInfo, C_DeriveKey, C_SignInit, C_VerifyInit,
  *       C_WrapKey and C_UnwrapKey answer CKR_MECHANISM_INVALID for them.
+ *   KX_FAULT_DELAY=MS  a slow token: every C_UnwrapKey waits MS
+ *       milliseconds before it is forwarded, which widens the window
+ *       between an import's check that a label is free and its create,
+ *       so that two imports started together both pass the check.
  *   KX_FAULT_LOG=FILE  every C_WrapKey and C_UnwrapKey appends a line
  *       "C_WrapKey mech=0x... [hash=0x... mgf=0x... source=0x...]" and
  *       "-> rv=0x..." (the OAEP parameters where the mechanism has them),
  *       so a test sees what was asked of the token.
+ *   KX_FAULT_SIGNAL=1  Ctrl-C in the middle of a write: the first
+ *       C_CopyObject raises SIGINT in the calling process before it is
+ *       forwarded (a caller that holds the signal around its writes
+ *       finishes them first).
  *
  *   KX_FAULT_XOR=1  TEST-ONLY EMULATION of CKM_XOR_BASE_AND_DATA, which
  *       SoftHSM 2.6 lacks: the mechanism is listed (C_GetMechanismList,
@@ -50,7 +59,8 @@
  *       shorter of base and data; DES parity set for DES key types) goes
  *       in with C_CreateObject and the caller's template (less
  *       CKA_VALUE_LEN).  KX_FAULT_XOR=flip does the same but flips a bit
- *       of every derived token object (a token that derives wrongly);
+ *       of every derived key that is not a generic secret (the combined
+ *       key, not the intermediate objects: a token that derives wrongly);
  *       KX_FAULT_XOR=raw leaves DES parity as the XOR gives it (a token
  *       that does not set it).  In this mode KX_FAULT_LOG also gets "C_CreateObject token=T value=N
  *       sha256=H" (H: 8 bytes of SHA-256 of CKA_VALUE, "-" without one),
@@ -65,9 +75,11 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -301,6 +313,22 @@ log_create(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_RV rv)
 	fclose(f);
 }
 
+/* KX_FAULT_DELAY: a slow token (see above). */
+static void
+delay(void)
+{
+	const char *s = getenv("KX_FAULT_DELAY");
+	long ms = s != NULL ? strtol(s, NULL, 10) : 0;
+	struct timespec ts;
+
+	if (ms <= 0 || ms > 10000)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
 /* KX_FAULT_FOREIGN: two objects made by another session (see above). */
 static void
 foreign(CK_SESSION_HANDLE s)
@@ -452,7 +480,7 @@ xor_derive(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 				made_parity = "even";
 		}
 	}
-	if (xor_mode() == 2 && is_true(t, n, CKA_TOKEN))
+	if (xor_mode() == 2 && kt != CKK_GENERIC_SECRET)
 		v[0] ^= 0x80;
 	for (i = 0; i < n; i++)
 		if (t[i].type != CKA_VALUE_LEN)
@@ -473,10 +501,14 @@ static CK_RV
 f_CopyObject(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR h)
 {
+	static int raised;
 	CK_RV rv;
 
+	foreign(s);
 	if ((rv = fault(t, n)) != CKR_OK)
 		return rv;
+	if (getenv("KX_FAULT_SIGNAL") != NULL && !raised++)
+		(void)raise(SIGINT);
 	return made_one(real->C_CopyObject(s, o, t, n, h));
 }
 
@@ -499,6 +531,7 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 {
 	CK_RV rv;
 
+	foreign(s);
 	if (m != NULL && hidden(m->mechanism))
 		return CKR_MECHANISM_INVALID;
 	if (xor_mode() && m != NULL && m->mechanism ==
@@ -616,6 +649,7 @@ f_UnwrapKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	CK_ULONG n2;
 
 	foreign(s);
+	delay();
 	if (m != NULL && hidden(m->mechanism))
 		return logged("C_UnwrapKey", m, CKR_MECHANISM_INVALID);
 	if (full())

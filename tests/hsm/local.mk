@@ -4,7 +4,7 @@
 # in-token combine.
 # A missing softhsm2/opensc skips (77) unless KX_REQUIRE_PEERS=1.
 KX_HSM_TESTS = tests/hsm/tokens.sh tests/hsm/faults.sh tests/hsm/bound.sh \
-	tests/hsm/demo-tokens.sh tests/hsm/kcv-policy.sh
+	tests/hsm/demo-tokens.sh tests/hsm/kcv-policy.sh tests/hsm/harden.sh
 TESTS += $(KX_HSM_TESTS)
 EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh tests/hsm/pre-d2.xml
 
@@ -24,3 +24,10 @@ tests_hsm_faultp11_la_LDFLAGS = -module -avoid-version -shared \
 check_PROGRAMS += tests/hsm/p11probe
 tests_hsm_p11probe_SOURCES = tests/hsm/p11probe.c
 tests_hsm_p11probe_CPPFLAGS = $(P11KIT_CFLAGS)
+
+# p11attack: the reviewer's attacks of rev10b (unwrap into a template of
+# one's own, copy or set usages, wrap under one's own key) and the
+# Security Officer's trusted KEK (tests/hsm/p11attack.c).
+check_PROGRAMS += tests/hsm/p11attack
+tests_hsm_p11attack_SOURCES = tests/hsm/p11attack.c
+tests_hsm_p11attack_CPPFLAGS = $(P11KIT_CFLAGS)

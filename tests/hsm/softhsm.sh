@@ -15,9 +15,10 @@
 #                         iss; M (the module), P (kmsxchg's module and PIN
 #                         options), fails=0 and bad MESSAGE
 #   kx_hexbin HEX         the bytes of HEX on stdout
-#   kx_three_keys KEK OUT  three ISD keys (ENC, MAC, DEK; files k1-k3)
-#                         exported bound under the AES key file KEK as
-#                         document OUT (key id TK1, --now 2026-02-01)
+#   kx_three_keys KEK OUT [OPTION...]  three ISD keys (ENC, MAC, DEK;
+#                         files k1-k3) exported bound under the AES key
+#                         file KEK as document OUT (key id TK1, --now
+#                         2026-02-01; export options added, e.g. --wrap)
 #
 # Needs softhsm2 and opensc: kx_need (peers.sh) fails under
 # KX_REQUIRE_PEERS=1 and skips otherwise.
@@ -102,12 +103,14 @@ kx_hsm_run() {
 }
 
 kx_three_keys() {
+	_kek=$1 _out=$2
+	shift 2
 	printf '404142434445464748494A4B4C4D4E4F\n' > k1
 	printf '505152535455565758595A5B5C5D5E5F\n' > k2
 	printf '606162636465666768696A6B6C6D6E6F\n' > k3
 	chmod 600 k1 k2 k3
 	$KX export --profile "$SRC/samples/exchange/isd-keys.profile.xml" \
 	    --key ISD-KVN30-ENC=file:k1 --key ISD-KVN30-MAC=file:k2 \
-	    --key ISD-KVN30-DEK=file:k3 --kek "file:$1" --kek-alg aes \
-	    --kek-id TK1 --now 2026-02-01 -o "$2" > "$2.out" 2>&1
+	    --key ISD-KVN30-DEK=file:k3 --kek "file:$_kek" --kek-alg aes \
+	    --kek-id TK1 --now 2026-02-01 -o "$_out" "$@" > "$_out.out" 2>&1
 }

@@ -204,7 +204,7 @@ M(m_p11_export, USE(kx_p11_export(NULL, "pkcs11:", NULL, &doc, NULL)))
 M(m_p11_import, USE(kx_p11_import(NULL, doc, "pkcs11:", NULL, NULL, NULL)))
 M(m_p11_store, USE(kx_p11_store(NULL, s, KX_ALG_AES, KX_KCV_GP_AES, u8, 3,
     NULL, NULL)))
-M(m_p11_read, USE(kx_p11_read(NULL, NULL, NULL, NULL, NULL, NULL)))
+M(m_p11_read, USE(kx_p11_read(NULL, NULL, NULL, NULL, NULL, NULL, NULL)))
 M(m_p11_seal, USE(kx_p11_seal(NULL, NULL)))
 M(m_key_wrapped, USE(kx_key_wrapped(NULL, NULL)))
 #undef M

@@ -165,6 +165,70 @@ t_rfc5297(void **state)
 	    KX_ECRYPTO);
 }
 
+/*
+ * One kxi_siv for many keys (rewrap's path): each operation starts from
+ * the state set up with the key (a copy of it), so a run of wraps and
+ * unwraps, a refused unwrap among them, gives what one-shot wraps under
+ * a fresh set-up give, and nothing of one operation leaks into the next.
+ */
+static void
+t_siv_reuse(void **state)
+{
+	uint8_t kek[32], key[3][32], aad[3][77], blob[3][48];
+	kx_secret *k = NULL, *v[3], *u = NULL;
+	struct kxi_siv *s = NULL;
+	kx_buf out = { 0 }, ref = { 0 };
+	size_t i, j, r;
+
+	(void)state;
+	for (i = 0; i < 32; i++)
+		kek[i] = (uint8_t)(3 * i + 11);
+	for (j = 0; j < 3; j++) {
+		for (i = 0; i < 32; i++)
+			key[j][i] = (uint8_t)(j * 50 + i);
+		for (i = 0; i < sizeof(aad[j]); i++)
+			aad[j][i] = (uint8_t)(j + i * 7);
+		assert_int_equal(kx_secret_from(key[j], 16 + 8 * j, &v[j]),
+		    KX_OK);
+	}
+	assert_int_equal(kx_secret_from(kek, 32, &k), KX_OK);
+	assert_int_equal(kxi_siv_new(2, k, &s, NULL), KX_OK);
+	for (r = 0; r < 3; r++) {
+		for (j = 0; j < 3; j++) {
+			out.len = ref.len = 0;
+			assert_int_equal(kxi_siv_wrap(s, v[j], aad[j],
+			    sizeof(aad[j]) - j, &out, NULL), KX_OK);
+			assert_int_equal(kxi_bound_wrap(2, k, v[j], aad[j],
+			    sizeof(aad[j]) - j, &ref, NULL), KX_OK);
+			assert_int_equal(out.len, 32 + 8 * j);
+			assert_int_equal(ref.len, out.len);
+			assert_memory_equal(out.data, ref.data, out.len);
+			memcpy(blob[j], out.data, out.len);
+			/* a refused unwrap between two operations */
+			blob[j][20] ^= 1;
+			assert_int_equal(kxi_siv_unwrap(s, blob[j], out.len,
+			    aad[j], sizeof(aad[j]) - j, &u, NULL), KX_ECRYPTO);
+			assert_null(u);
+			blob[j][20] ^= 1;
+		}
+		for (j = 3; j-- > 0;) {
+			assert_int_equal(kxi_siv_unwrap(s, blob[j], 32 + 8 * j,
+			    aad[j], sizeof(aad[j]) - j, &u, NULL), KX_OK);
+			assert_int_equal(kx_secret_len(u), 16 + 8 * j);
+			assert_memory_equal(kx_secret_data(u), key[j],
+			    16 + 8 * j);
+			kx_secret_free(u);
+			u = NULL;
+		}
+	}
+	kxi_siv_free(s);
+	for (j = 0; j < 3; j++)
+		kx_secret_free(v[j]);
+	kx_secret_free(k);
+	kx_buf_free(&out);
+	kx_buf_free(&ref);
+}
+
 /* NIST CAVP KBKDF800-108 CounterMode.zip, [PRF=CMAC_AES128]
  * [CTRLOCATION=BEFORE_FIXED] [RLEN=32_BITS] (as carried in OpenSSL's
  * test/recipes/30-test_evp_data/evpkdf_kbkdf_counter.txt) */
@@ -861,6 +925,7 @@ main(void)
 		cmocka_unit_test(t_rfc5649),
 		cmocka_unit_test(t_cavp),
 		cmocka_unit_test(t_rfc5297),
+		cmocka_unit_test(t_siv_reuse),
 		cmocka_unit_test(t_kbkdf_cavp),
 		cmocka_unit_test(t_bound_layout),
 		cmocka_unit_test(t_bound_example),
