@@ -11,11 +11,13 @@
  * with an "ignored" warning; transport keys have no extension list, so foreign
  * elements there are always dropped (and reported).
  *
- * Reading streams: xmlTextReader with the schema's checks compiled in
- * (libxml2's streaming XSD validator where they are not sure); each
- * top-level element (Header, TransportKey, Key) is expanded, converted,
- * and committed once its end tag has validated, so keys can be handed over
- * one at a time (kxi_xml_reader_next).  Input is hardened by xmlsec.c
+ * Reading streams, in one pass: libxml2's push parser builds each
+ * top-level element (Header, TransportKey, Key) in nodes of our own, which
+ * the schema's checks compiled in and the converter read; an element is
+ * committed once it validated, so keys can be handed over one at a time
+ * (kxi_xml_reader_next).  What that pass does not plainly take goes to
+ * xmlTextReader (fx_handoff), and from it to libxml2's streaming XSD
+ * validator where the compiled checks are not sure.  Input is hardened by xmlsec.c
  * (no DTD, no entities, no network, size and depth limits).
  *
  * Writing is canonical: the XSD's element order, 2-space indentation, LF,
@@ -30,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 #include <libxml/xmlreader.h>
@@ -1906,7 +1909,11 @@ struct kxi_xml_reader {
 	size_t ntkids;
 	int seen_key;		/* a key was met: what follows is a trailer */
 	size_t trail, trail_max;	/* its extensions' bytes; the key limit */
+	struct fx *fx;		/* the one pass, until it hands over */
 };
+
+static int fx_open(kxi_xml_reader *r);
+static void fx_free(struct fx *f);
 
 static void
 reader_relay(void *arg, xmlErrorPtr err)
@@ -2029,7 +2036,9 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 		src = &r->own;
 	}
 	/* KMSXCHG_XSD=libxml2: libxml2's validator throughout; =compiled:
-	 * the compiled checks alone (a doubt is a refusal; for tests) */
+	 * the compiled checks alone (a doubt is a refusal; for tests);
+	 * =reader: the compiled checks on xmlTextReader, without the one
+	 * pass (for tests: both must say the same) */
 	r->mode = xsd == NULL ? XSD_FAST : strcmp(xsd, "libxml2") == 0 ?
 	    XSD_LIBXML2 : strcmp(xsd, "compiled") == 0 ? XSD_COMPILED :
 	    XSD_FAST;
@@ -2061,14 +2070,18 @@ reader_open(struct kxi_src *src, const uint8_t *buf, size_t len,
 	 * CDATA sections stay sections here: with XML_PARSE_NOCDATA the
 	 * schema-validating reader of libxml2 2.9 validates their text but
 	 * leaves it out of the tree (the model lost it).  text() joins them.
+	 * With the compiled checks the one pass reads (fx_open), and the
+	 * reader only when that pass hands the document over.
 	 */
-	r->xr = reader_new(r);
+	if (r->mode != XSD_FAST || (xsd != NULL &&
+	    strcmp(xsd, "reader") == 0) || fx_open(r) != 0)
+		r->xr = reader_new(r);
 	reader_errors(r, 0);
 	if (r->scan_rc != KX_OK) {
 		rc = r->scan_rc;
 		goto out;
 	}
-	if (r->xr == NULL) {
+	if (r->xr == NULL && r->fx == NULL) {
 		rc = KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
 		goto out;
 	}
@@ -2121,6 +2134,7 @@ kxi_xml_reader_close(kxi_xml_reader *r)
 		xmlFreeTextReader(r->xr);
 		reader_errors(r, 0);
 	}
+	fx_free(r->fx);
 	if (r->vc != NULL)
 		xmlSchemaFreeValidCtxt(r->vc);
 	kxi_xml_scanner_free(r->scan);
@@ -2393,28 +2407,15 @@ trailer_add(kxi_xml_reader *r, const kx_doc *doc, size_t was, xmlNodePtr n,
 	    "limit of %zu (KMSXCHG_LIMITS=key=N raises it)", r->trail_max);
 }
 
-/* Start a top-level element: expand it and convert it into doc. */
+/* Convert the top-level element n (its checks passed) into doc. */
 static int
-start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
+top_conv(kxi_xml_reader *r, xmlNodePtr n, kx_doc *doc, kx_diag *d)
 {
 	struct conv c;
-	struct xs x;
-	xmlNodePtr n;
 	kx_key *k;
 	kxi_tk *tk;
 	size_t ne;
-	int rc = KX_OK;
 
-	if ((n = top_expand(r, d, &rc)) == NULL)
-		return rc;
-	memset(&c, 0, sizeof(c));
-	c.nm = &r->names;
-	memset(&x, 0, sizeof(x));
-	x.c = &c;
-	if (r->mode != XSD_LIBXML2 && xs_top(r, n, &x) < 0 &&
-	    ((rc = reader_fallback(r, &x, d)) != KX_OK ||
-	    (n = top_expand(r, d, &rc)) == NULL))
-		return rc;
 	if ((r->pend_d = kx_diag_new()) == NULL)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	memset(&c, 0, sizeof(c));
@@ -2452,25 +2453,35 @@ start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	return KX_OK;
 }
 
+/* Start a top-level element: expand it and convert it into doc. */
 static int
-start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
+start_top(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 {
-	xmlNodePtr n = xmlTextReaderCurrentNode(r->xr);
-	kxi_loc l = loc_of(n);
-	const xmlAttr *a;
 	struct conv c;
 	struct xs x;
-	int rc;
+	xmlNodePtr n;
+	int rc = KX_OK;
 
+	if ((n = top_expand(r, d, &rc)) == NULL)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.nm = &r->names;
 	memset(&x, 0, sizeof(x));
 	x.c = &c;
-	if (r->mode != XSD_LIBXML2 && xs_root(n, &x) < 0) {
-		if ((rc = reader_fallback(r, &x, d)) != KX_OK)
-			return rc;
-		n = xmlTextReaderCurrentNode(r->xr);
-	}
+	if (r->mode != XSD_LIBXML2 && xs_top(r, n, &x) < 0 &&
+	    ((rc = reader_fallback(r, &x, d)) != KX_OK ||
+	    (n = top_expand(r, d, &rc)) == NULL))
+		return rc;
+	return top_conv(r, n, doc, d);
+}
+
+/* The root element n (its checks passed, at l) into doc. */
+static int
+root_conv(kxi_xml_reader *r, const xmlNode *n, kxi_loc l, kx_doc *doc,
+    kx_diag *d)
+{
+	const xmlAttr *a;
+
 	r->seen_root = 1;
 	doc->loc = l;
 	doc->model_version = KX_MODEL_VERSION;
@@ -2487,6 +2498,27 @@ start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 			    "KeyExchange ignored", (const char *)a->ns->href,
 			    (const char *)a->name);
 	return KX_OK;
+}
+
+static int
+start_root(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
+{
+	xmlNodePtr n = xmlTextReaderCurrentNode(r->xr);
+	kxi_loc l = loc_of(n);
+	struct conv c;
+	struct xs x;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.nm = &r->names;
+	memset(&x, 0, sizeof(x));
+	x.c = &c;
+	if (r->mode != XSD_LIBXML2 && xs_root(n, &x) < 0) {
+		if ((rc = reader_fallback(r, &x, d)) != KX_OK)
+			return rc;
+		n = xmlTextReaderCurrentNode(r->xr);
+	}
+	return root_conv(r, n, l, doc, d);
 }
 
 static int
@@ -2581,6 +2613,785 @@ reader_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
 	}
 }
 
+/*
+ * ---- One pass: libxml2's push parser, nodes of our own ----
+ *
+ * xmlTextReader builds each key's subtree with libxml2's tree (a malloc
+ * per node, names and text copied, freed behind it): most of what reading
+ * cost.  Here libxml2's push parser calls handlers that build the same
+ * nodes as libxml2's SAX2 tree would (the same fields: names from the
+ * parser's dictionary, namespaces, attributes, coalesced text, lines) in an
+ * arena given back as keys are done, and each top-level element goes
+ * through the same compiled checks and conversion (xs_top, top_conv).
+ *
+ * The findings must be the ones of the reader (KMSXCHG_XSD=libxml2 and
+ * the fallback stay on it): the parser is fed exactly as xmlTextReader
+ * feeds it (reads of 4 and then 4096 bytes through the limits scan, pushed
+ * 512 bytes at a time), and anything unusual stops this path -- a message
+ * of the parser or a refusal of the scan, a DTD, an entity reference, CDATA,
+ * a comment or processing instruction inside a top-level element, an
+ * attribute value libxml2 rewrote, xml: attributes, text between top-level
+ * elements, a doubt of the compiled checks, the end of a document that
+ * is not complete.  The reader then reads the input again from its start,
+ * without a word, up to the place after the last element handed on, and
+ * goes on from there as before.  For that to say what the reader would
+ * have said, an element is handed on only once the parser has gone as far
+ * as the reader had when it handed the element on: past the block in which
+ * the parser met the next start tag after the element's end (the reader
+ * pushes until a start tag, and expands an element until a node follows
+ * it), or the end of the input.  fx_handoff checks that the part read again
+ * said nothing.
+ */
+#define FX_BLOCK 512		/* xmlTextReader's CHUNK_SIZE */
+#define FX_READ 4096		/* and its reads */
+#define FX_SEG ((size_t)64 << 10)
+#define FX_NONE ((unsigned long)-1)
+
+struct fx_seg {
+	struct fx_seg *next;
+	size_t used, cap;
+	unsigned char *p;
+};
+
+struct fx_ns {			/* a namespace in scope */
+	const xmlChar *prefix;
+	xmlNsPtr ns;
+	int depth;
+};
+
+struct fx_ev {			/* a top-level element */
+	xmlNodePtr n;
+	int empty;		/* written <x/> */
+	int closed;		/* its end tag came */
+	unsigned long rel;	/* handed on once this block is done */
+	struct fx_seg *seg;	/* its nodes from here on */
+};
+
+struct fx {
+	xmlParserCtxtPtr ctxt;
+	xmlSAXHandler sax;
+	unsigned char buf[FX_READ + 2 * FX_BLOCK];
+	size_t have, off;	/* read, and pushed, of buf */
+	int eof, finished, stop;
+	unsigned long blk;	/* the block being pushed */
+	unsigned long done;	/* blocks pushed */
+	unsigned long calls0;	/* the parser's messages before */
+	xmlNodePtr root, cur;
+	int depth;		/* of cur: the root is 0 */
+	unsigned long root_rel;
+	int root_done;		/* the root handed on */
+	size_t ntop;		/* top-level elements handed on */
+	xmlNodePtr tnode;	/* the text node last grown, */
+	size_t tlen, tcap;	/* its length and room */
+	struct fx_ns *ns;
+	size_t nns, cns;
+	struct fx_ev *ev;
+	size_t nev, cev, ev0, mark;
+	struct fx_seg *segs, *tail, *spare, *rootseg;
+	kx_diag *sd;		/* the scan's findings, not kept */
+	struct kxi_xml_errctx ec0;
+};
+
+static void *
+fx_alloc(struct fx *f, size_t n, int forroot)
+{
+	struct fx_seg *s, **list = forroot ? &f->rootseg : &f->tail;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	s = *list;
+	if (s == NULL || s->used + n > s->cap) {
+		if (!forroot && f->spare != NULL && f->spare->cap >= n) {
+			s = f->spare;
+			f->spare = s->next;
+		} else {
+			if ((s = malloc(sizeof(*s))) == NULL)
+				return NULL;
+			s->cap = n > FX_SEG ? n : FX_SEG;
+			if ((s->p = malloc(s->cap)) == NULL) {
+				free(s);
+				return NULL;
+			}
+		}
+		s->used = 0;
+		s->next = NULL;
+		if (forroot) {
+			s->next = f->rootseg;
+			f->rootseg = s;
+		} else {
+			if (f->tail != NULL)
+				f->tail->next = s;
+			else
+				f->segs = s;
+			f->tail = s;
+		}
+	}
+	p = s->p + s->used;
+	s->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+/* Give back what no element still waiting uses. */
+static void
+fx_recycle(struct fx *f)
+{
+	struct fx_seg *keep, *s;
+
+	/* the elements handed on leave the table (it holds a few) */
+	if (f->ev0 > 0 && f->ev0 >= f->nev / 2) {
+		memmove(f->ev, f->ev + f->ev0, (f->nev - f->ev0) *
+		    sizeof(*f->ev));
+		f->nev -= f->ev0;
+		f->mark = f->mark > f->ev0 ? f->mark - f->ev0 : 0;
+		f->ev0 = 0;
+	}
+	keep = f->ev0 < f->nev ? f->ev[f->ev0].seg : NULL;
+	if (keep == NULL && f->depth >= 1)
+		return;		/* an element is open: its nodes are live */
+	while (f->segs != NULL && f->segs != keep) {
+		s = f->segs;
+		if (s == f->tail && keep == NULL) {
+			s->used = 0;
+			f->tnode = NULL;
+			return;
+		}
+		f->segs = s->next;
+		s->next = f->spare;
+		f->spare = s;
+	}
+}
+
+static void
+fx_free_list(struct fx_seg *s)
+{
+	struct fx_seg *n;
+
+	for (; s != NULL; s = n) {
+		n = s->next;
+		free(s->p);
+		free(s);
+	}
+}
+
+static void
+fx_free(struct fx *f)
+{
+	if (f == NULL)
+		return;
+	if (f->ctxt != NULL) {
+		if (f->ctxt->myDoc != NULL)
+			xmlFreeDoc(f->ctxt->myDoc);
+		f->ctxt->myDoc = NULL;
+		xmlFreeParserCtxt(f->ctxt);
+	}
+	fx_free_list(f->segs);
+	fx_free_list(f->spare);
+	fx_free_list(f->rootseg);
+	kx_diag_free(f->sd);
+	free(f->ns);
+	free(f->ev);
+	free(f);
+}
+
+static void
+fx_line(xmlParserCtxtPtr ctxt, xmlNodePtr n)
+{
+	int l = ctxt->input != NULL ? ctxt->input->line : 0;
+
+	/* as xmlSAX2StartElementNs and xmlSAX2TextNode stamp them */
+	if (l < 65535)
+		n->line = (unsigned short)l;
+	else {
+		n->line = 65535;
+		if (n->type == XML_TEXT_NODE)
+			n->psvi = (void *)(ptrdiff_t)l;
+	}
+}
+
+static xmlNsPtr
+fx_ns_find(const struct fx *f, const xmlChar *prefix)
+{
+	size_t i;
+
+	for (i = f->nns; i > 0; i--)
+		if (f->ns[i - 1].prefix == prefix)
+			return f->ns[i - 1].ns;
+	return NULL;
+}
+
+/* Room in the table *p (n used of *cap) for one more; -1 without. */
+static int
+fx_room(void **p, size_t n, size_t *cap, size_t size)
+{
+	size_t c = *cap != 0 ? 2 * *cap : 16;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	if ((q = realloc(*p, c * size)) == NULL)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int
+fx_is_xml(const xmlChar *prefix)
+{
+	return prefix != NULL && strcmp((const char *)prefix, "xml") == 0;
+}
+
+static void
+fx_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri, int nns, const xmlChar **nsv, int nattr, int ndef,
+    const xmlChar **attrs)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct fx *f = ctxt->_private;
+	xmlNodePtr n, t;
+	xmlAttrPtr a, alast = NULL;
+	xmlNsPtr ns, nlast = NULL;
+	struct fx_ns *sc;
+	struct fx_ev *ev;
+	const xmlChar *v, *ve;
+	int depth = f->depth + 1, i, root = depth == 0;
+
+	/* a start tag: the elements closed before it can go on after this
+	 * block (the reader pushes until a start tag) */
+	while (f->mark < f->nev && f->ev[f->mark].closed)
+		f->ev[f->mark++].rel = f->blk;
+	f->depth = depth;
+	f->tnode = NULL;
+	if (f->stop)
+		return;
+	if (depth > KXI_XML_MAX_DEPTH || ndef > 0 || (root && f->root != NULL))
+		goto stop;
+	if ((n = fx_alloc(f, sizeof(*n), root)) == NULL)
+		goto stop;
+	n->type = XML_ELEMENT_NODE;
+	n->name = local;
+	n->doc = ctxt->myDoc;
+	fx_line(ctxt, n);
+	if (root && n->line == 65535)
+		goto stop;
+	for (i = 0; i < nns; i++) {
+		if (fx_is_xml(nsv[2 * i]))
+			goto stop;
+		if (fx_room((void **)&f->ns, f->nns, &f->cns, sizeof(*sc)) < 0)
+			goto stop;
+		if ((ns = fx_alloc(f, sizeof(*ns), root)) == NULL)
+			goto stop;
+		ns->type = XML_NAMESPACE_DECL;
+		ns->prefix = nsv[2 * i];
+		ns->href = nsv[2 * i + 1];
+		ns->context = ctxt->myDoc;
+		if (nlast != NULL)
+			nlast->next = ns;
+		else
+			n->nsDef = ns;
+		nlast = ns;
+		sc = &f->ns[f->nns++];
+		sc->prefix = nsv[2 * i];
+		sc->ns = ns;
+		sc->depth = depth;
+	}
+	if (uri != NULL && (n->ns = fx_ns_find(f, prefix)) == NULL)
+		goto stop;
+	for (i = 0; i < nattr; i++) {
+		v = attrs[5 * i + 3];
+		ve = attrs[5 * i + 4];
+		/* a value libxml2 rewrote, xml:, a prefix not declared */
+		if (fx_is_xml(attrs[5 * i + 1]) || (*ve != '"' && *ve != '\'') ||
+		    (attrs[5 * i + 1] != NULL && attrs[5 * i + 2] == NULL))
+			goto stop;
+		if ((a = fx_alloc(f, sizeof(*a), root)) == NULL ||
+		    (t = fx_alloc(f, sizeof(*t), root)) == NULL ||
+		    (t->content = fx_alloc(f, (size_t)(ve - v) + 1, root)) ==
+		    NULL)
+			goto stop;
+		a->type = XML_ATTRIBUTE_NODE;
+		a->name = attrs[5 * i];
+		a->parent = n;
+		a->doc = ctxt->myDoc;
+		if (attrs[5 * i + 1] != NULL &&
+		    (a->ns = fx_ns_find(f, attrs[5 * i + 1])) == NULL)
+			goto stop;
+		t->type = XML_TEXT_NODE;
+		t->name = xmlStringText;
+		t->doc = ctxt->myDoc;
+		t->parent = (xmlNodePtr)a;
+		fx_line(ctxt, t);
+		memcpy(t->content, v, (size_t)(ve - v));
+		a->children = a->last = t;
+		if (alast != NULL) {
+			alast->next = a;
+			a->prev = alast;
+		} else
+			n->properties = a;
+		alast = a;
+	}
+	if (root) {
+		n->parent = (xmlNodePtr)ctxt->myDoc;
+		f->root = n;
+		f->root_rel = f->blk;
+	} else
+		n->parent = f->cur;
+	if (depth >= 2) {
+		if (f->cur->last != NULL) {
+			f->cur->last->next = n;
+			n->prev = f->cur->last;
+		} else
+			f->cur->children = n;
+		f->cur->last = n;
+	} else if (depth == 1) {
+		if (fx_room((void **)&f->ev, f->nev, &f->cev, sizeof(*ev)) < 0)
+			goto stop;
+		ev = &f->ev[f->nev++];
+		ev->n = n;
+		ev->empty = ctxt->input != NULL && ctxt->input->cur != NULL &&
+		    ctxt->input->cur[0] == '/' && ctxt->input->cur[1] == '>';
+		ev->closed = 0;
+		ev->rel = FX_NONE;
+		ev->seg = f->tail;
+	}
+	f->cur = n;
+	return;
+stop:
+	f->stop = 1;
+}
+
+static void
+fx_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct fx *f = ctxt->_private;
+
+	(void)local;
+	(void)prefix;
+	(void)uri;
+	f->tnode = NULL;
+	if (!f->stop) {
+		while (f->nns > 0 && f->ns[f->nns - 1].depth == f->depth)
+			f->nns--;
+		if (f->depth == 1 && f->nev > 0)
+			f->ev[f->nev - 1].closed = 1;
+		f->cur = f->depth > 0 ? f->cur->parent : NULL;
+	}
+	f->depth--;
+}
+
+static int
+fx_allws(const xmlChar *s, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (!xml_ws((char)s[i]))
+			return 0;
+	return 1;
+}
+
+static void
+fx_chars(void *ctx, const xmlChar *s, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct fx *f = ctxt->_private;
+	xmlNodePtr n, last;
+	size_t cap;
+	xmlChar *p;
+
+	if (f->stop || f->cur == NULL || len <= 0)
+		return;
+	if (f->depth == 0) {
+		/* between top-level elements: white space only */
+		if (!fx_allws(s, len))
+			f->stop = 1;
+		return;
+	}
+	last = f->cur->last;
+	if (last != NULL && last->type == XML_TEXT_NODE) {
+		/* xmlSAX2Characters joins it to the text before */
+		if (last != f->tnode) {
+			f->tnode = last;
+			f->tlen = strlen((const char *)last->content);
+			f->tcap = f->tlen;
+		}
+		if (f->tlen + (size_t)len > f->tcap) {
+			cap = 2 * (f->tlen + (size_t)len);
+			if ((p = fx_alloc(f, cap + 1, 0)) == NULL) {
+				f->stop = 1;
+				return;
+			}
+			memcpy(p, last->content, f->tlen);
+			last->content = p;
+			f->tcap = cap;
+		}
+		memcpy(last->content + f->tlen, s, (size_t)len);
+		f->tlen += (size_t)len;
+		last->content[f->tlen] = '\0';
+		return;
+	}
+	if ((n = fx_alloc(f, sizeof(*n), 0)) == NULL ||
+	    (n->content = fx_alloc(f, (size_t)len + 1, 0)) == NULL) {
+		f->stop = 1;
+		return;
+	}
+	n->type = XML_TEXT_NODE;
+	n->name = xmlStringText;
+	n->doc = ctxt->myDoc;
+	n->parent = f->cur;
+	fx_line(ctxt, n);
+	memcpy(n->content, s, (size_t)len);
+	if (last != NULL) {
+		last->next = n;
+		n->prev = last;
+	} else
+		f->cur->children = n;
+	f->cur->last = n;
+	f->tnode = n;
+	f->tlen = f->tcap = (size_t)len;
+}
+
+/* Comments and processing instructions: outside top-level elements. */
+static void
+fx_comment(void *ctx, const xmlChar *value)
+{
+	struct fx *f = ((xmlParserCtxtPtr)ctx)->_private;
+
+	(void)value;
+	f->tnode = NULL;
+	if (f->depth >= 1)
+		f->stop = 1;
+}
+
+static void
+fx_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	(void)target;
+	fx_comment(ctx, data);
+}
+
+static void
+fx_unusual(void *ctx, const xmlChar *s, int len)
+{
+	(void)s;
+	(void)len;
+	((struct fx *)((xmlParserCtxtPtr)ctx)->_private)->stop = 1;
+}
+
+static void
+fx_ref(void *ctx, const xmlChar *name)
+{
+	fx_unusual(ctx, name, 0);
+}
+
+static void
+fx_subset(void *ctx, const xmlChar *name, const xmlChar *eid,
+    const xmlChar *sid)
+{
+	(void)eid;
+	(void)sid;
+	fx_unusual(ctx, name, 0);
+}
+
+/* Something the parser said, or a refusal: this path stops. */
+static int
+fx_said(kxi_xml_reader *r, struct fx *f, int rc)
+{
+	if (rc != 0 || f->ctxt->wellFormed == 0 ||
+	    r->ec.parser_calls != f->calls0 || r->ec.parse_errors != 0)
+		f->stop = 1;
+	return f->stop;
+}
+
+/* One read through the scan, as reader_input; < 0 on a refusal. */
+static int
+fx_read(kxi_xml_reader *r, struct fx *f, unsigned char *buf, int len)
+{
+	if (r->scan != NULL && kxi_xml_scan_upto(r->scan, r->cur.pos +
+	    (size_t)len, f->sd) != KX_OK)
+		return -1;
+	return kxi_src_xmlread(&r->cur, (char *)buf, len);
+}
+
+/* One turn of xmlTextReaderPushData's loop: read if short, push a block. */
+static void
+fx_push(kxi_xml_reader *r, struct fx *f)
+{
+	int n, rc;
+
+	if (f->have - f->off < FX_BLOCK) {
+		if (!f->eof) {
+			if (f->off > 0) {
+				memmove(f->buf, f->buf + f->off,
+				    f->have - f->off);
+				f->have -= f->off;
+				f->off = 0;
+			}
+			if ((n = fx_read(r, f, f->buf + f->have, FX_READ)) <
+			    0) {
+				f->stop = 1;
+				return;
+			}
+			if (n == 0)
+				f->eof = 1;
+			f->have += (size_t)n;
+		}
+		if (f->eof) {
+			/* the reader's last push, at the end of the input */
+			f->blk = f->done;
+			rc = xmlParseChunk(f->ctxt, (const char *)f->buf +
+			    f->off, (int)(f->have - f->off), 1);
+			f->off = f->have;
+			f->done++;
+			if (!fx_said(r, f, rc))
+				f->finished = 1;
+			return;
+		}
+	}
+	n = f->have - f->off >= FX_BLOCK ? FX_BLOCK : (int)(f->have - f->off);
+	f->blk = f->done;
+	rc = xmlParseChunk(f->ctxt, (const char *)f->buf + f->off, n, 0);
+	f->off += (size_t)n;
+	f->done++;
+	fx_said(r, f, rc);
+}
+
+/* Start the one pass as xmlNewTextReader starts; -1: use the reader. */
+static int
+fx_open(kxi_xml_reader *r)
+{
+	struct fx *f;
+	int n;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->sd = kx_diag_new()) == NULL)
+		goto no;
+	f->depth = -1;
+	f->ec0 = r->ec;
+	f->calls0 = r->ec.parser_calls;
+	xmlSAXVersion(&f->sax, 2);
+	f->sax.startElementNs = fx_start;
+	f->sax.endElementNs = fx_end;
+	f->sax.characters = fx_chars;
+	f->sax.ignorableWhitespace = fx_chars;
+	f->sax.cdataBlock = fx_unusual;
+	f->sax.comment = fx_comment;
+	f->sax.processingInstruction = fx_pi;
+	f->sax.reference = fx_ref;
+	f->sax.internalSubset = fx_subset;
+	f->sax.externalSubset = fx_subset;
+	r->cur.pos = 0;
+	if ((n = fx_read(r, f, f->buf, 4)) < 0)
+		goto no;
+	f->have = (size_t)n;
+	f->off = n >= 4 ? 4 : 0;
+	if ((f->ctxt = xmlCreatePushParserCtxt(&f->sax, NULL,
+	    n >= 4 ? (const char *)f->buf : NULL, n >= 4 ? 4 : 0,
+	    r->name)) == NULL)
+		goto no;
+	/* as xmlTextReaderSetup leaves its parser */
+	f->ctxt->_private = f;
+	f->ctxt->linenumbers = 1;
+	f->ctxt->dictNames = 1;
+	f->ctxt->docdict = 1;
+	f->ctxt->parseMode = XML_PARSE_READER;
+	xmlCtxtUseOptions(f->ctxt, (KXI_XML_PARSE_OPTS & ~XML_PARSE_NOCDATA) |
+	    XML_PARSE_COMPACT);
+	if (fx_said(r, f, 0))
+		goto no;
+	r->fx = f;
+	return 0;
+no:
+	fx_free(f);
+	return -1;
+}
+
+/*
+ * Hand the document over to xmlTextReader: read it again from its start,
+ * recording nothing, as reader_next would have read it up to where this
+ * path left it (after the root's start, after the end of the last
+ * top-level element handed on), expanding each top-level element as
+ * start_top does, so that libxml2 is fed as it would have been.
+ */
+static int
+fx_handoff(kxi_xml_reader *r, kx_diag *d)
+{
+	struct fx *f = r->fx;
+	size_t i, ntop = f->ntop;
+	int root = f->root_done, rr = 1, held = 0, empty = 0, type, depth;
+	int rc;
+
+	r->ec = f->ec0;		/* what the reader had seen: nothing */
+	r->fx = NULL;
+	fx_free(f);
+	kx_diag_clear(r->perr);
+	memset(&r->names, 0, sizeof(r->names));
+	kxi_xml_scanner_free(r->scan);
+	r->scan = NULL;
+	r->scan_rc = KX_OK;
+	if ((rc = kxi_xml_scanner_new(r->cur.s->p, r->cur.s->len, r->name, 2,
+	    &r->scan, d)) != KX_OK)
+		return rc;
+	r->ec.d = NULL;
+	if ((r->xr = reader_new(r)) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "cannot create an XML reader");
+	if (root)
+		do {
+			rr = reader_read(r);
+		} while (rr == 1 && !(xmlTextReaderNodeType(r->xr) ==
+		    XML_READER_TYPE_ELEMENT && xmlTextReaderDepth(r->xr) == 0));
+	for (i = 0; i < ntop && rr == 1; i++) {
+		for (;;) {
+			if (!held)
+				rr = reader_read(r);
+			held = 0;
+			if (rr != 1 || (xmlTextReaderNodeType(r->xr) ==
+			    XML_READER_TYPE_ELEMENT &&
+			    xmlTextReaderDepth(r->xr) == 1))
+				break;
+		}
+		if (rr != 1)
+			break;
+		empty = xmlTextReaderIsEmptyElement(r->xr) == 1;
+		if (reader_expand(r) == NULL) {
+			rr = -1;
+			break;
+		}
+		if (empty) {
+			/* the reader's next node comes with the commit */
+			rr = reader_read(r);
+			held = rr == 1;
+			continue;
+		}
+		do {
+			rr = reader_read(r);
+			type = rr == 1 ? xmlTextReaderNodeType(r->xr) : -1;
+			depth = rr == 1 ? xmlTextReaderDepth(r->xr) : -1;
+		} while (rr == 1 && !(type == XML_READER_TYPE_END_ELEMENT &&
+		    depth == 1));
+	}
+	if (empty && ntop > 0 && rr >= 0) {
+		r->have_node = rr == 1;
+		r->eof = rr == 0;
+		rr = 1;
+	}
+	if (rr != 1 || r->scan_rc != KX_OK || r->ec.parser_calls != 0 ||
+	    errors_rc(r) != KX_OK)
+		return KX_FAIL(d, KX_EINTERNAL, "%s: cannot read the input "
+		    "again", r->name != NULL ? r->name : "input");
+	r->ec.d = r->perr;
+	return KX_OK;
+}
+
+/* The root, when the parser is as far as the reader was. */
+static int
+fx_root(kxi_xml_reader *r, struct fx *f, kx_doc *doc, kx_diag *d)
+{
+	struct conv c;
+	struct xs x;
+
+	memset(&c, 0, sizeof(c));
+	c.nm = &r->names;
+	memset(&x, 0, sizeof(x));
+	x.c = &c;
+	if (xs_root(f->root, &x) < 0)
+		return 1;
+	f->root_done = 1;
+	return root_conv(r, f->root, loc_of(f->root), doc, d);
+}
+
+/* A top-level element: 1 for the reader, else KX_OK or the error. */
+static int
+fx_top(kxi_xml_reader *r, struct fx *f, kx_doc *doc, kx_diag *d)
+{
+	struct fx_ev *ev = &f->ev[f->ev0];
+	xmlNodePtr n = ev->n;
+	size_t top_i = r->top_i, ntkids = r->ntkids;
+	unsigned top_k = r->top_k;
+	int top_any = r->top_any, rc;
+	struct conv c;
+	struct xs x;
+
+	/* libxml2 takes such an element's line from the nodes around it */
+	if (n->line == 65535 && n->children == NULL)
+		return 1;
+	memset(&c, 0, sizeof(c));
+	c.nm = &r->names;
+	memset(&x, 0, sizeof(x));
+	x.c = &c;
+	if (xs_top(r, n, &x) < 0) {
+		r->top_i = top_i;
+		r->top_k = top_k;
+		r->top_any = top_any;
+		while (r->ntkids > ntkids)
+			free(r->tkids[--r->ntkids]);
+		return 1;
+	}
+	f->ev0++;
+	f->ntop++;
+	r->pend_empty = 0;
+	if ((rc = top_conv(r, n, doc, d)) < 0)
+		return rc;
+	return KX_OK;
+}
+
+/* reader_next on the one pass. */
+static int
+fx_next(kxi_xml_reader *r, kx_doc *doc, kx_diag *d)
+{
+	struct fx *f = r->fx;
+	struct fx_ev *ev;
+	enum pend_kind was;
+	struct xs x;
+	int rc;
+
+	while (!f->stop) {
+		if (f->root != NULL && !f->root_done &&
+		    (f->finished || f->done > f->root_rel)) {
+			if ((rc = fx_root(r, f, doc, d)) < 0)
+				return reader_fail(r, rc);
+			if (rc > 0)
+				break;
+			continue;
+		}
+		ev = f->ev0 < f->nev ? &f->ev[f->ev0] : NULL;
+		if (f->root_done && ev != NULL && ev->closed &&
+		    (f->finished || (ev->rel != FX_NONE && f->done > ev->rel))) {
+			if ((rc = fx_top(r, f, doc, d)) < 0)
+				return reader_fail(r, rc);
+			if (rc > 0)
+				break;
+			fx_recycle(f);
+			was = r->pend;
+			r->pend = PEND_NONE;
+			if ((rc = commit(r, d)) < 0)
+				return reader_fail(r, rc);
+			if (was == PEND_KEY)
+				return 1;
+			continue;
+		}
+		if (f->finished) {
+			if (ev != NULL || (f->root != NULL && !f->root_done))
+				break;	/* not expected */
+			memset(&x, 0, sizeof(x));
+			if (r->seen_root && !xs_done(&xs_ct[XCT_KeyExchange],
+			    &r->top_i, &r->top_k, xs_ct[XCT_KeyExchange].np))
+				break;
+			if (!r->seen_root || !r->seen_header)
+				break;	/* the reader says it */
+			r->done = 1;
+			return 0;
+		}
+		fx_push(r, f);
+	}
+	if ((rc = fx_handoff(r, d)) != KX_OK)
+		return reader_fail(r, rc);
+	return reader_next(r, doc, d);
+}
+
 static int
 xml_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
     kx_diag *d)
@@ -2598,8 +3409,10 @@ xml_snext(struct kxi_sreader *sr, kx_doc *doc, kx_key *k, kxi_arena *a,
 	r->ka = a;
 	r->out_d = d;
 	r->ec.d = r->scan != NULL ? r->perr : d;
+	if (r->fx != NULL)
+		r->ec.d = NULL;	/* its parser must say nothing */
 	reader_errors(r, 1);
-	rc = reader_next(r, doc, d);
+	rc = r->fx != NULL ? fx_next(r, doc, d) : reader_next(r, doc, d);
 	reader_errors(r, 0);
 	r->slot = NULL;
 	r->ka = NULL;

@@ -304,7 +304,7 @@ EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 # material in any output of a failing command (item 5), crash-safe
 # outputs under SIGKILL (item 6).
 KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh \
-	tests/cli/crash-safe.sh
+	tests/cli/crash-safe.sh tests/cli/one-pass.sh
 TESTS += $(KX_CLI_TESTS)
 EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/gen-bound.sh tests/cli/limits.py \
 	tests/cli/secrets-grep.py \

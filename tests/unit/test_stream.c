@@ -8,7 +8,11 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <libxml/xmlmemory.h>
 
 #include "kxtest.h"
 
@@ -418,6 +422,115 @@ t_rewind(void **state)
 	kx_diag_free(d);
 }
 
+/*
+ * libxml2's allocations, counted while a document is read (xmlMemSetup:
+ * every block still goes to malloc, so the counting can start and stop
+ * at any time).
+ */
+
+
+static unsigned long xml_allocs;
+
+static void *
+count_malloc(size_t n)
+{
+	xml_allocs++;
+	return malloc(n);
+}
+
+static void *
+count_realloc(void *p, size_t n)
+{
+	xml_allocs++;
+	return realloc(p, n);
+}
+
+static char *
+count_strdup(const char *s)
+{
+	xml_allocs++;
+	return strdup(s);
+}
+
+/* Allocations by libxml2 to read doc (len bytes) whole under xsd. */
+static unsigned long
+xml_read_allocs(const uint8_t *doc, size_t len, const char *xsd,
+    size_t *nkeys)
+{
+	struct kxi_src src;
+	kx_doc *out = NULL;
+	kx_diag *d = kx_diag_new();
+	unsigned long n;
+
+	if (xsd != NULL)
+		setenv("KMSXCHG_XSD", xsd, 1);
+	kxi_src_mem(&src, doc, len);
+	xml_allocs = 0;
+	assert_int_equal(xmlMemSetup(free, count_malloc, count_realloc,
+	    count_strdup), 0);
+	assert_int_equal(kxi_read_all(kxi_format_get(KX_FMT_XML), &src,
+	    "many.xml", &out, d), KX_OK);
+	n = xml_allocs;
+	assert_int_equal(xmlMemSetup(free, malloc, realloc, strdup), 0);
+	unsetenv("KMSXCHG_XSD");
+	assert_int_equal(kx_diag_count_at(d, KX_SEV_ERROR), 0);
+	*nkeys = out->nkeys;
+	kx_doc_free(out);
+	kx_diag_free(d);
+	return n;
+}
+
+/* The keys of full-profile.xml reps times over, in one document. */
+static void
+many_keys(const kx_buf *b, size_t reps, kx_buf *many)
+{
+	const char *p = (const char *)b->data, *k, *e;
+	size_t i;
+
+	assert_non_null(k = strstr(p, "\n  <Key>"));
+	assert_non_null(e = strstr(p, "</KeyExchange>"));
+	assert_int_equal(kx_buf_append(many, p, (size_t)(k - p)), KX_OK);
+	for (i = 0; i < reps; i++)
+		assert_int_equal(kx_buf_append(many, k, (size_t)(e - k)),
+		    KX_OK);
+	assert_int_equal(kx_buf_append(many, e, b->len - (size_t)(e - p)),
+	    KX_OK);
+}
+
+/*
+ * Validation in one pass (issue 12 item 2): the native XML reader builds
+ * no libxml2 tree, so libxml2 allocates next to nothing per key (its
+ * parser's buffers and dictionary grow a few times a document, an anyURI
+ * value is parsed); the same documents on libxml2's xmlTextReader
+ * (KMSXCHG_XSD=reader) allocate for every node, ~70 times a key.  What
+ * 100 more keys cost: the keys of full-profile.xml 25 and 50 times over.
+ */
+static void
+t_xml_no_tree(void **state)
+{
+	kx_buf b = { 0 }, m1 = { 0 }, m2 = { 0 };
+	unsigned long one1, one2, rd1, rd2;
+	size_t n;
+
+	(void)state;
+	kxt_slurp("samples/exchange/full-profile.xml", &b);
+	many_keys(&b, 25, &m1);
+	many_keys(&b, 50, &m2);
+	one1 = xml_read_allocs(m1.data, m1.len, NULL, &n);
+	assert_int_equal(n, 100);
+	one2 = xml_read_allocs(m2.data, m2.len, NULL, &n);
+	assert_int_equal(n, 200);
+	rd1 = xml_read_allocs(m1.data, m1.len, "reader", &n);
+	rd2 = xml_read_allocs(m2.data, m2.len, "reader", &n);
+	print_message("libxml2 allocations for 100 more keys: %lu in one "
+	    "pass, %lu on xmlTextReader\n", one2 - one1, rd2 - rd1);
+	assert_true(one2 >= one1 && one2 - one1 < 100);
+	assert_true(rd2 > rd1 && rd2 - rd1 > 2000);
+	kx_buf_free(&m1);
+	kx_buf_free(&m2);
+	kx_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -431,6 +544,7 @@ main(void)
 		cmocka_unit_test(t_validate_bad_late),
 		cmocka_unit_test(t_xml_one_read),
 		cmocka_unit_test(t_rewind),
+		cmocka_unit_test(t_xml_no_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
