@@ -198,6 +198,8 @@ CLI_CASES = \
 	tests/cli/cases/convert-fail-keeps-target.case \
 	tests/cli/cases/convert-fail-no-file.case \
 	tests/cli/cases/convert-foreign-after-keys.case \
+	tests/cli/cases/convert-foreign-cost.case \
+	tests/cli/cases/convert-foreign-few.case \
 	tests/cli/cases/convert-trailer-stream.case \
 	tests/cli/cases/convert-trailer-stdin.case \
 	tests/cli/cases/convert-trailer-limit.case \
