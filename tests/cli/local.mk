@@ -147,6 +147,7 @@ CLI_CASES = \
 	tests/cli/cases/export-policy-waiver.case \
 	tests/cli/cases/export-policy-kx129.case \
 	tests/cli/cases/export-refuses-kx129.case \
+	tests/cli/cases/policy-kx136-fixed.case \
 	tests/cli/cases/policy-refuses-fixed-rule.case \
 	tests/cli/cases/policy-kcv-value-fixed.case \
 	tests/cli/cases/import-storage-weaker.case \
