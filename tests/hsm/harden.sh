@@ -218,6 +218,21 @@ done
 grep -q '^old derive=[01] modifiable=1$' "$T/watch.log" ||
     bad "the watch saw nothing: $(cat "$T/watch.log")"
 
+# rev10c L3: Ctrl-C in the middle of combine --to pkcs11: (faultp11 raises
+# SIGINT at the first C_CopyObject): the key is stored, the result printed
+# with a line that says so, then the run ends by the signal
+set +e
+KX_FAULT_MODULE=$M KX_FAULT_SIGNAL=1 $KX combine --module "$F" \
+    --pin-source "file:$PIN" --to 'pkcs11:token=iss;object=tksig' \
+    tkc.1 tkc.2 tkc.3 > csig.out 2> csig.err
+rc=$?
+set -e
+[ $rc = 130 ] || bad "combine SIGINT: exit $rc, want 130: $(cat csig.err)"
+grep -q '^combined key stored in token iss as a transport key' csig.out ||
+    bad "combine SIGINT: no result line: $(cat csig.out)"
+line csig.err "kmsxchg: pkcs11:token=iss;object=tksig: interrupted after the token changed (the key above is stored)"
+kx_hsm_show iss tksig | grep -q 'Secret Key Object' || bad "combine SIGINT: no key tksig"
+
 # L3: the initialised tokens are counted (mfr and iss; SoftHSM's free
 # slot is not one)
 expect notoken 2 "no token matches \(module .* has 2 initialised tokens\)\$" \
