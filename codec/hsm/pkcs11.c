@@ -2806,32 +2806,49 @@ template_rv(CK_RV rv)
  * false; every probe's object is destroyed), report each and mark it in
  * refused[].
  */
+#define KX_NELEM_PROBE	16
+
 static int
 probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
     CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, bool *refused,
     kx_diag *d)
 {
 	kx_p11 *t = im->t;
-	CK_ATTRIBUTE one[8];
+	CK_ATTRIBUTE one[KX_NELEM_PROBE];
+	CK_BBOOL tr = CK_TRUE;
 	CK_OBJECT_HANDLE h;
 	struct handles pre;
-	CK_ULONG i, j;
+	CK_ULONG i, j, nb;
 	CK_RV rv;
 	char b[24];
-	int bad = 0;
+	int bad = 0, strict;
 
 	if (find_session(t, &pre) != KX_OK)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the unwrap "
 		    "template of %s is refused (the attributes cannot be "
 		    "probed)", t->label, k->prof.id);
+	if (m->base + 3 > KX_NELEM_PROBE)
+		kxi_misuse(__func__, "base template too long");
 	memcpy(one, m->a, m->base * sizeof(*one));
 	for (j = 0; j < m->base; j++)
 		if (one[j].type == CKA_TOKEN)
 			one[j].pValue = &m->f;
+	/*
+	 * An unwrapping key with our CKA_UNWRAP_TEMPLATE refuses a base
+	 * without its attributes: they join the base, so a refused
+	 * attribute is still named (rev10c L1).
+	 */
+	nb = m->base;
+	strict = utmpl_ok(t, uh);
+	if (strict) {
+		one[nb++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+		one[nb++] = (CK_ATTRIBUTE){ CKA_WRAP_WITH_TRUSTED, &tr,
+		    sizeof(tr) };
+	}
 	/* the key itself first: a key type the token does not take */
 	h = CK_INVALID_HANDLE;
 	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, one,
-	    m->base, &h);
+	    nb, &h);
 	if (h != CK_INVALID_HANDLE)
 		t->f->C_DestroyObject(t->s, h);
 	sweep_session(im, &pre);
@@ -2842,10 +2859,13 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
 	}
 	for (i = m->base; i < m->n; i++) {
-		one[m->base] = m->a[i];
+		if (strict && (m->a[i].type == CKA_SENSITIVE ||
+		    m->a[i].type == CKA_WRAP_WITH_TRUSTED))
+			continue;
+		one[nb] = m->a[i];
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n,
-		    one, m->base + 1, &h);
+		    one, nb + 1, &h);
 		if (h != CK_INVALID_HANDLE)
 			t->f->C_DestroyObject(t->s, h);
 		sweep_session(im, &pre);

@@ -218,6 +218,21 @@ done
 grep -q '^old derive=[01] modifiable=1$' "$T/watch.log" ||
     bad "the watch saw nothing: $(cat "$T/watch.log")"
 
+# rev10c L1: a refused attribute is named under a transport key with
+# CKA_UNWRAP_TEMPLATE (the probe's base carries its attributes)
+ni=$(kx_hsm_count iss)
+set +e
+KX_FAULT_MODULE=$M KX_FAULT_REFUSE=CKA_DERIVE $KX import --module "$F" \
+    --pin-source "file:$PIN" --to 'pkcs11:token=iss;object=pr1' \
+    --kek 'pkcs11:token=iss;object=tk' --now 2026-02-01 kwp.xml \
+    > pr.out 2> pr.err
+rc=$?
+set -e
+[ $rc != 0 ] || bad "CKA_DERIVE refused: exit 0"
+grep -q "token iss will not take CKA_DERIVE as the profile says it" pr.err ||
+    bad "CKA_DERIVE refused, not named: $(cat pr.err)"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "CKA_DERIVE refused: iss changed"
+
 # rev10c L3: Ctrl-C in the middle of combine --to pkcs11: (faultp11 raises
 # SIGINT at the first C_CopyObject): the key is stored, the result printed
 # with a line that says so, then the run ends by the signal
