@@ -52,14 +52,16 @@ convert_take(const kx_key *k, size_t n, const char *key_id, int one,
  * which the writer put before the keys: what was written is dropped and a
  * second pass over the input (kx_reader_rewind) writes the keys again
  * under the header the first pass completed (*head, the caller's to free).
- * The second pass's reader findings are those of the first: dropped.
- * Memory stays flat, as in the first pass.
+ * The second pass's reader findings replace the first's in rd (the same
+ * when the input is the same; an input changed in between is refused by
+ * the reader): *rrc is its error, if any.  Memory stays flat, as in the
+ * first pass.
  */
 static int
 convert_again(kx_reader *r, enum kx_format to, const char *key_id, int one,
-    struct cli_spool *s, kx_writer **w, kx_doc **head, kx_diag *wd)
+    struct cli_spool *s, kx_writer **w, kx_doc **head, kx_diag *rd,
+    kx_diag *wd, int *rrc)
 {
-	kx_diag *rd;
 	const kx_key *k;
 	size_t n = 0;
 	int rc, wr, found = 0;
@@ -67,23 +69,21 @@ convert_again(kx_reader *r, enum kx_format to, const char *key_id, int one,
 	kx_writer_free(*w);
 	*w = NULL;
 	kx_diag_clear(wd);
-	if ((rd = kx_diag_new()) == NULL)
-		return KX_ENOMEM;
-	if (cli_spool_sink(s, NULL, 0) != 0) {
-		kx_diag_free(rd);
+	kx_diag_clear(rd);
+	if (cli_spool_sink(s, NULL, 0) != 0)
 		return KX_EIO;
-	}
 	if ((rc = kx_reader_rewind(r, head, rd)) != KX_OK) {
-		kx_diag_free(rd);
-		return rc;
+		*rrc = rc;
+		return KX_OK;
 	}
 	wr = kx_writer_open(*head, to, cli_spool_sink, s, w, wd);
 	while (wr == KX_OK && (rc = kx_reader_next(r, &k, rd)) == 1)
 		if (convert_take(k, ++n, key_id, one, &found))
 			wr = kx_writer_key(*w, k, wd);
-	kx_diag_free(rd);
-	if (wr == KX_OK && rc < 0)
-		return rc;
+	if (wr == KX_OK && rc < 0) {
+		*rrc = rc;
+		return KX_OK;
+	}
 	if (wr == KX_OK)
 		wr = kx_writer_finish(*w, wd);
 	return wr;
@@ -157,13 +157,18 @@ convert_stream(struct cli *cli, const char *in, enum kx_format to,
 	}
 	if (w != NULL && kx_doc_extension_count(kx_reader_doc(r)) != next)
 		/* foreign elements after the keys: in the header written */
-		wr = convert_again(r, to, key_id, one, &s, &w, &head, wd);
+		wr = convert_again(r, to, key_id, one, &s, &w, &head, d, wd,
+		    &rc);
 	else {
 		if (w == NULL && wr == KX_OK)
 			wr = kx_writer_open(kx_reader_doc(r), to,
 			    cli_spool_sink, &s, &w, wd);
 		if (wr == KX_OK)
 			wr = kx_writer_finish(w, wd);
+	}
+	if (rc < 0) {	/* the second pass's reader */
+		ex = cli_read_failed(cli, d, rc, in);
+		goto out;
 	}
 	cli_print_findings(cli, d, 0, in);
 	cli_print_findings(cli, wd, 0, in);

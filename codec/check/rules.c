@@ -1759,14 +1759,18 @@ chk_tk_kcv(struct vctx *v, const kx_key *k)
 	}
 }
 
-/* KX136: the binding metadata (the check is shared with import). */
+/*
+ * KX136: the binding metadata, of the document phase; import, token
+ * import and rewrap check it themselves before they unwrap (a fixed rule:
+ * no policy changes it).
+ */
 static void
 chk_binding(struct vctx *v, const kx_key *k)
 {
 	char msg[160];
 	unsigned ver;
 
-	if (k != NULL && kxi_binding_check(v->doc, k, &ver, v->memo, msg,
+	if (k != NULL && v->phase == KX_PHASE_DOCUMENT && kxi_binding_check(v->doc, k, &ver, v->memo, msg,
 	    sizeof(msg)) != KX_OK)
 		emit(v, R_KX136, k, KXF_VALUE, "%s", msg);
 }

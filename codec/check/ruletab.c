@@ -89,5 +89,6 @@ kxi_rule_fixed(const char *id)
 	int i = kxi_rule_index(id);
 
 	return i >= 0 && (strcmp(rules[i].check, "importer") == 0 ||
-	    strcmp(rules[i].check, "values") == 0);
+	    strcmp(rules[i].check, "values") == 0 ||
+	    strcmp(rules[i].check, "binding") == 0);
 }

@@ -1908,7 +1908,7 @@ struct kxi_xml_reader {
 	char **tkids;		/* transport key ids (xs:unique) */
 	size_t ntkids;
 	int seen_key;		/* a key was met: what follows is a trailer */
-	size_t trail, trail_max;	/* its extensions' bytes; the key limit */
+	size_t trail, trail_max;	/* header extensions' cost; key limit */
 	struct fx *fx;		/* the one pass, until it hands over */
 };
 
@@ -2380,31 +2380,41 @@ top_expand(kxi_xml_reader *r, kx_diag *d, int *rc)
 }
 
 /*
- * Foreign element n, after a key, kept as doc's last extension or not: the
- * extensions after the first key go in the header a writer writes before
- * the keys, so a reader that streams keys holds all of them until the end
- * (convert and rewrap write them in a second pass): together they are
- * held to the limit of one key (as a key over it: malformed).
+ * What one extension kept in a document's header costs besides its
+ * strings (its record, the arena's and the array's share, measured at
+ * about 400 bytes an element with its strings short).
+ */
+#define EXT_COST ((size_t)256)
+
+/*
+ * The extensions of the document's header from was on, which top-level
+ * element n (the Header, or a foreign element before or after the keys)
+ * added: a reader that streams keys holds the header, extensions and all,
+ * until the end (and convert and rewrap write the foreign elements that
+ * follow the keys in a second pass), so together they are held to the
+ * limit of one key, each counting EXT_COST bytes and its strings (as a
+ * key over it: malformed).
  */
 static int
-trailer_add(kxi_xml_reader *r, const kx_doc *doc, size_t was, xmlNodePtr n,
-    kx_diag *d)
+header_ext_add(kxi_xml_reader *r, const kx_doc *doc, size_t was,
+    xmlNodePtr n, kx_diag *d)
 {
 	const kxi_extension *e;
 	kxi_loc l;
 
-	if (doc->nextensions == was)	/* dropped (with a warning) */
-		return KX_OK;
-	e = &doc->extensions[doc->nextensions - 1];
-	r->trail += (e->ns != NULL ? strlen(e->ns) : 0) +
-	    (e->name != NULL ? strlen(e->name) : 0) +
-	    (e->value != NULL ? strlen(e->value) : 0);
+	for (; was < doc->nextensions; was++) {
+		e = &doc->extensions[was];
+		r->trail += EXT_COST + (e->ns != NULL ? strlen(e->ns) : 0) +
+		    (e->name != NULL ? strlen(e->name) : 0) +
+		    (e->value != NULL ? strlen(e->value) : 0);
+	}
 	if (r->trail <= r->trail_max)
 		return KX_OK;
 	l = loc_of(n);
 	return kxi_fact(d, KXI_MALFORMED, KX_ELIMIT, r->name, &l,
-	    NULL, "bytes in foreign elements after the first key over the "
-	    "limit of %zu (KMSXCHG_LIMITS=key=N raises it)", r->trail_max);
+	    NULL, "bytes of the header's extensions (foreign elements "
+	    "count %zu each besides their text) over the limit of %zu "
+	    "(KMSXCHG_LIMITS=key=N raises it)", EXT_COST, r->trail_max);
 }
 
 /* Convert the top-level element n (its checks passed) into doc. */
@@ -2424,6 +2434,7 @@ top_conv(kxi_xml_reader *r, xmlNodePtr n, kx_doc *doc, kx_diag *d)
 	c.d = r->pend_d;
 	c.name = r->name;
 	c.nm = &r->names;
+	ne = doc->nextensions;
 	if (kn_of(&c, n) == KN_Header) {
 		r->pend = PEND_HEADER;
 		r->seen_header = 1;
@@ -2443,14 +2454,11 @@ top_conv(kxi_xml_reader *r, xmlNodePtr n, kx_doc *doc, kx_diag *d)
 		conv_key(&c, n, k);
 	} else {
 		r->pend = PEND_FOREIGN;
-		ne = doc->nextensions;
 		foreign(&c, n, &doc->extensions, &doc->nextensions);
-		if (r->seen_key && c.r != KX_ENOMEM)
-			return trailer_add(r, doc, ne, n, d);
 	}
 	if (c.r == KX_ENOMEM)
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
-	return KX_OK;
+	return header_ext_add(r, doc, ne, n, d);
 }
 
 /* Start a top-level element: expand it and convert it into doc. */

@@ -486,6 +486,9 @@ struct kxi_src {
 	size_t released;	/* bytes below this were given back */
 	kx_buf buf;		/* the input when not mapped */
 	size_t nread;		/* bytes kxi_src_xmlread gave, all passes */
+	void *md;		/* EVP_MD_CTX of the bytes passed, or NULL */
+	size_t hashed;		/* bytes below this are in md */
+	int md_failed;
 };
 int kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d) KX_WUR;
 /* A source over caller memory (which must outlive it). */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "internal.h"
 
@@ -84,12 +85,53 @@ whole:
 	return KX_OK;
 }
 
+/*
+ * The bytes a pass has passed, once each, into the source's digest: the
+ * parser tells how far it has read (kxi_src_release), the rest of the
+ * input goes in when the pass ends (src_digest).  A second pass over a
+ * mapped input compares its digest with the first's (kx_reader_rewind).
+ */
+static void
+src_hash(struct kxi_src *s, size_t upto)
+{
+	if (upto > s->len)
+		upto = s->len;
+	if (upto <= s->hashed)
+		return;
+	if (EVP_DigestUpdate(s->md, s->p + s->hashed, upto - s->hashed) != 1)
+		s->md_failed = 1;
+	s->hashed = upto;
+}
+
+/* Start a pass's digest (KX_OK), or end it into md[32]. */
+static int
+src_digest(struct kxi_src *s, unsigned char *md, kx_diag *d)
+{
+	unsigned int n = 0;
+
+	if (s->md == NULL && (s->md = EVP_MD_CTX_new()) == NULL)
+		return KX_FAIL(d, KX_ENOMEM, "out of memory");
+	if (md != NULL) {
+		src_hash(s, s->len);
+		if (EVP_DigestFinal_ex(s->md, md, &n) != 1 || n != 32)
+			s->md_failed = 1;
+	}
+	s->hashed = 0;
+	if (EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1)
+		s->md_failed = 1;
+	if (s->md_failed)
+		return KX_FAIL(d, KX_EINTERNAL, "SHA-256 failed");
+	return KX_OK;
+}
+
 void
 kxi_src_release(struct kxi_src *s, size_t upto)
 {
 	long pg;
 	size_t from, to;
 
+	if (s->md != NULL && upto > s->hashed)
+		src_hash(s, upto);
 	if (upto < s->released)
 		s->released = 0;	/* a new pass over the input */
 	/* called for every token of a scan: the cheap test first */
@@ -111,6 +153,7 @@ kxi_src_close(struct kxi_src *s)
 		return;
 	if (s->map != NULL)
 		(void)munmap(s->map, s->len);
+	EVP_MD_CTX_free(s->md);
 	kx_buf_free(&s->buf);
 	memset(s, 0, sizeof(*s));
 }
@@ -146,6 +189,8 @@ struct kx_reader {
 	kxi_arena ka;		/* its strings */
 	size_t nkeys;
 	int failed, done, head_checked;
+	int pass;		/* 0, or 1 after kx_reader_rewind */
+	unsigned char digest[32];	/* of the first pass's bytes */
 	char *name;
 };
 
@@ -193,6 +238,10 @@ kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
 		goto out;
 	}
 	r->doc->source_format = fmt;
+	/* a mapped input may change under us: its bytes are digested */
+	if (r->src.map != NULL && (rc = src_digest(&r->src, NULL, d)) !=
+	    KX_OK)
+		goto out;
 	if ((rc = r->f->sopen(&r->src, r->name, r->doc, &r->sr, d)) != KX_OK)
 		goto out;
 	*out = r;
@@ -218,6 +267,27 @@ kx_reader_next(kx_reader *r, const kx_key **key, kx_diag *d)
 	if (r == NULL || key == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	return kxi_reader_next_into(r, &r->key, &r->ka, key, d);
+}
+
+/*
+ * The end of a pass over a mapped input: the first pass keeps its
+ * digest; a second pass that read other bytes than the first (the input
+ * was changed in between) is refused, as an I/O error.
+ */
+static int
+reader_digest(kx_reader *r, kx_diag *d)
+{
+	unsigned char md[32];
+	int rc;
+
+	if ((rc = src_digest(&r->src, md, d)) != KX_OK)
+		return rc;
+	if (r->pass == 0)
+		memcpy(r->digest, md, sizeof(md));
+	else if (CRYPTO_memcmp(r->digest, md, sizeof(md)) != 0)
+		return KX_FAIL(d, KX_EIO, "%s: changed while being read",
+		    r->name);
+	return 0;
 }
 
 /*
@@ -263,6 +333,8 @@ kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
 	}
 	if (rc == 1 && (sc = kxi_strict_key(r->doc, rec, d)) != KX_OK)
 		rc = sc;
+	if (rc == 0 && r->src.md != NULL)
+		rc = reader_digest(r, d);
 	if (rc == 1) {
 		r->nkeys++;
 		*key = rec;
@@ -331,6 +403,9 @@ kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d)
  * that read to the end, complete with what followed the keys, to *head;
  * the format's reader starts again at the start of the same input (mapped
  * or kept in memory, standard input too), into a header of its own.
+ * A mapped input's bytes are digested (SHA-256) in both passes: the
+ * second pass's end is refused (KX_EIO, "changed while being read") when
+ * the input changed since the first read it.
  */
 int
 kx_reader_rewind(kx_reader *r, kx_doc **head, kx_diag *d)
@@ -357,9 +432,12 @@ kx_reader_rewind(kx_reader *r, kx_doc **head, kx_diag *d)
 	reader_clear(r);
 	r->nkeys = 0;
 	r->done = r->head_checked = 0;
+	r->pass = 1;
 	*head = r->doc;
 	r->doc = nd;
-	if ((rc = r->f->sopen(&r->src, r->name, nd, &r->sr, d)) != KX_OK) {
+	rc = r->src.md != NULL ? src_digest(&r->src, NULL, d) : KX_OK;
+	if (rc != KX_OK ||
+	    (rc = r->f->sopen(&r->src, r->name, nd, &r->sr, d)) != KX_OK) {
 		r->sr = NULL;
 		r->failed = rc;
 	}

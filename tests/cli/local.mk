@@ -147,6 +147,7 @@ CLI_CASES = \
 	tests/cli/cases/export-policy-waiver.case \
 	tests/cli/cases/export-policy-kx129.case \
 	tests/cli/cases/export-refuses-kx129.case \
+	tests/cli/cases/policy-kx136-fixed.case \
 	tests/cli/cases/policy-refuses-fixed-rule.case \
 	tests/cli/cases/policy-kcv-value-fixed.case \
 	tests/cli/cases/import-storage-weaker.case \
@@ -198,6 +199,8 @@ CLI_CASES = \
 	tests/cli/cases/convert-fail-keeps-target.case \
 	tests/cli/cases/convert-fail-no-file.case \
 	tests/cli/cases/convert-foreign-after-keys.case \
+	tests/cli/cases/convert-foreign-cost.case \
+	tests/cli/cases/convert-foreign-few.case \
 	tests/cli/cases/convert-trailer-stream.case \
 	tests/cli/cases/convert-trailer-stdin.case \
 	tests/cli/cases/convert-trailer-limit.case \
