@@ -9,6 +9,7 @@
 #include "config.h"
 #endif
 
+#include <signal.h>
 #include <string.h>
 
 #include "cli_p11.h"
@@ -275,13 +276,25 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 	kx_secret *key = NULL;
 	kx_p11 *t = NULL;
 	kx_diag *d;
-	int r, ex, in_token;
+	sigset_t hold, old, pend;
+	int r, ex, in_token, held = 0;
 
 	if ((d = kx_diag_new()) == NULL)
 		return cli_fail(cli, NULL, KX_ENOMEM, uri);
 	cli_audit_set(cli, KX_AF_OUTPUT, uri);
 	if ((ex = open_token(cli, uri, po, &t, d)) != CLI_OK)
 		goto out;
+	/*
+	 * Ctrl-C (held by the library around its writes) is held here until
+	 * the result is printed: an interrupted run that changed the token
+	 * says what it stored (rev10c L3), then ends by the signal.
+	 */
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	held = sigprocmask(SIG_BLOCK, &hold, &old) == 0;
 	in_token = ci[0].method == KX_SPLIT_XOR && kx_p11_has_xor(t);
 	why = ci[0].method != KX_SPLIT_XOR ? "Shamir shares are not combined "
 	    "by XOR in a token" : "the token has no CKM_XOR_BASE_AND_DATA";
@@ -319,6 +332,17 @@ cli_p11_store(struct cli *cli, const char *uri, const kx_p11_opts *po,
 out:
 	kx_p11_close(t);
 	kx_diag_free(d);
+	if (held && ex == CLI_OK && sigpending(&pend) == 0 &&
+	    (sigismember(&pend, SIGINT) ==
+	    1 || sigismember(&pend, SIGTERM) == 1 || sigismember(&pend,
+	    SIGHUP) == 1 || sigismember(&pend, SIGQUIT) == 1)) {
+		fflush(cli->out);
+		fprintf(cli->err, "kmsxchg: %s: interrupted after the token "
+		    "changed (the key above is stored)\n", uri);
+		fflush(cli->err);
+	}
+	if (held)
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	return ex;
 }
 

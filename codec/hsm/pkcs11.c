@@ -13,8 +13,9 @@
  * (C_WrapKey CKM_AES_KEY_WRAP_PAD under KBEK, C_Sign CKM_AES_CMAC under
  * KBAK) and checked in the token on import (C_Verify before
  * C_UnwrapKey): no clear value in process.  KBEK and KBAK are token
- * objects derived once from the transport key when it enters the token
- * (kwpc_setup), which then loses CKA_DERIVE; all three carry
+ * objects derived once from the checked session copy of the transport key
+ * (kwpc_setup), which then enters the token without CKA_DERIVE, not
+ * modifiable (to_token); all three carry
  * CKA_ALLOWED_MECHANISMS (no C_WrapKey CKM_AES_CBC/ECB oracle under them).
  * aes-kwp (unbound) only where asked for by name.
  *
@@ -1495,10 +1496,10 @@ read_value(kx_p11 *t, CK_OBJECT_HANDLE h, kx_secret **out, kx_diag *d)
  * unwrap, KBAK only sign and verify (CKM_AES_CMAC).  Each is labelled
  * and identified as the transport key with a suffix (kwpc_suffix: its
  * CKA_LABEL and CKA_ID followed by ".kbek" or ".kbak").  The transport
- * key then loses CKA_DERIVE (and any usage but wrap and unwrap) and
- * becomes not modifiable (a copy with C_CopyObject, the original
- * destroyed: kwpc_seal), so no token user gets an AES-ECB oracle under
- * it.  Export and import find the pair (kwpc_find) and never derive; a
+ * key, derived from while a session object only we see, then enters the
+ * token without CKA_DERIVE (and any usage but wrap and unwrap), not
+ * modifiable, in one C_CopyObject (to_token), so no token user ever gets
+ * an AES-ECB oracle under it (an older key: kwpc_seal).  Export and import find the pair (kwpc_find) and never derive; a
  * transport key that can still derive, encrypt or sign is refused for
  * the bound form; kx_p11_seal mends one an older version set up.
  */
@@ -1869,9 +1870,12 @@ kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
 }
 
 /*
- * Transport key wh (AES, bits, with CKA_DERIVE for this only; made just
- * now, or an older one kx_p11_seal mends): its KBEK and KBAK derived into
- * token objects, then the key sealed (kwpc_seal).  A token without the
+ * Transport key wh (AES, bits, with CKA_DERIVE for this only: the checked
+ * session object of a new one, which only our session sees, or an older
+ * token key kx_p11_seal mends): its KBEK and KBAK derived into token
+ * objects; mend: then the key sealed (kwpc_seal).  A new key is copied
+ * into the token after this, sealed by the copy itself (to_token), so the
+ * token never holds it with CKA_DERIVE (rev10c H1).  A token without the
  * mechanisms is refused (kwpc_unbound_refused); where the caller allowed
  * it, it gets no pair (a warning: the bound form is not available under
  * that key, and the key has no mechanism list) and the key is sealed all
@@ -1879,7 +1883,7 @@ kwpc_seal(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE *wh,
  */
 static int
 kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
-    unsigned bits, kx_diag *d)
+    unsigned bits, int mend, kx_diag *d)
 {
 	CK_OBJECT_CLASS c = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
@@ -1917,7 +1921,7 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 		    "--allow-unbound)", t->label, lack, what, lbl);
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
-		return kwpc_seal(t, im, &wh, lbl, d);
+		return mend ? kwpc_seal(t, im, &wh, lbl, d) : KX_OK;
 	}
 	for (p = 0; p < 2; p++) {
 		sd.pData = dd;
@@ -1970,7 +1974,7 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 	    "beside it (sensitive, not extractable, not modifiable; every key "
 	    "the KBEK unwraps is sensitive and wrapped under trusted keys "
 	    "only)", nm.label[0], nm.label[1]);
-	return kwpc_seal(t, im, &wh, lbl, d);
+	return mend ? kwpc_seal(t, im, &wh, lbl, d) : KX_OK;
 }
 
 /* C_SignInit or C_VerifyInit with CKM_AES_CMAC, then the tag's message. */
@@ -2700,7 +2704,8 @@ struct import {
 	struct handles before;	/* the objects there at the start */
 	struct handles made;	/* the objects this run made and keeps */
 	CK_OBJECT_HANDLE keep;	/* a session key of ours a sweep spares */
-	bool tk;		/* a transport key: kwpc_seal seals it */
+	bool tk;		/* a transport key: to_token seals it */
+	unsigned tkbits;	/* AES transport key: its KBEK, KBAK first */
 };
 
 static bool
@@ -2801,32 +2806,49 @@ template_rv(CK_RV rv)
  * false; every probe's object is destroyed), report each and mark it in
  * refused[].
  */
+#define KX_NELEM_PROBE	16
+
 static int
 probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
     CK_OBJECT_HANDLE uh, const kxi_keyval *v, struct tmpl *m, bool *refused,
     kx_diag *d)
 {
 	kx_p11 *t = im->t;
-	CK_ATTRIBUTE one[8];
+	CK_ATTRIBUTE one[KX_NELEM_PROBE];
+	CK_BBOOL tr = CK_TRUE;
 	CK_OBJECT_HANDLE h;
 	struct handles pre;
-	CK_ULONG i, j;
+	CK_ULONG i, j, nb;
 	CK_RV rv;
 	char b[24];
-	int bad = 0;
+	int bad = 0, strict;
 
 	if (find_session(t, &pre) != KX_OK)
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s: the unwrap "
 		    "template of %s is refused (the attributes cannot be "
 		    "probed)", t->label, k->prof.id);
+	if (m->base + 3 > KX_NELEM_PROBE)
+		kxi_misuse(__func__, "base template too long");
 	memcpy(one, m->a, m->base * sizeof(*one));
 	for (j = 0; j < m->base; j++)
 		if (one[j].type == CKA_TOKEN)
 			one[j].pValue = &m->f;
+	/*
+	 * An unwrapping key with our CKA_UNWRAP_TEMPLATE refuses a base
+	 * without its attributes: they join the base, so a refused
+	 * attribute is still named (rev10c L1).
+	 */
+	nb = m->base;
+	strict = utmpl_ok(t, uh);
+	if (strict) {
+		one[nb++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &tr, sizeof(tr) };
+		one[nb++] = (CK_ATTRIBUTE){ CKA_WRAP_WITH_TRUSTED, &tr,
+		    sizeof(tr) };
+	}
 	/* the key itself first: a key type the token does not take */
 	h = CK_INVALID_HANDLE;
 	rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n, one,
-	    m->base, &h);
+	    nb, &h);
 	if (h != CK_INVALID_HANDLE)
 		t->f->C_DestroyObject(t->s, h);
 	sweep_session(im, &pre);
@@ -2837,10 +2859,13 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
 	}
 	for (i = m->base; i < m->n; i++) {
-		one[m->base] = m->a[i];
+		if (strict && (m->a[i].type == CKA_SENSITIVE ||
+		    m->a[i].type == CKA_WRAP_WITH_TRUSTED))
+			continue;
+		one[nb] = m->a[i];
 		h = CK_INVALID_HANDLE;
 		rv = t->f->C_UnwrapKey(t->s, mech, uh, v->data.p, v->data.n,
-		    one, m->base + 1, &h);
+		    one, nb + 1, &h);
 		if (h != CK_INVALID_HANDLE)
 			t->f->C_DestroyObject(t->s, h);
 		sweep_session(im, &pre);
@@ -3001,8 +3026,14 @@ label_alone(kx_p11 *t, CK_OBJECT_HANDLE h, size_t max, kx_diag *d)
  * usage added later, no copy with other attributes: rev10b M1) and not
  * copyable; a token that will not set CKA_COPYABLE on a copy (SoftHSM
  * 2.6: CKR_ATTRIBUTE_READ_ONLY, and a session key made not copyable
- * cannot be copied at all) leaves it copyable, said in a note.  A
- * transport key is sealed later (kwpc_seal), so copied modifiable.
+ * cannot be copied at all) leaves it copyable, said in a note.  !seal
+ * (a transport key): an AES one gets its KBEK and KBAK derived from the
+ * session object first (kwpc_setup, im->tkbits), then every one is copied
+ * ONCE wrap and unwrap only (CKA_DERIVE, CKA_ENCRYPT, CKA_DECRYPT,
+ * CKA_SIGN, CKA_VERIFY false) and not modifiable, keeping its mechanism
+ * list and unwrap template: the token never holds it with a usage that is
+ * an oracle under it, not even for a moment (rev10c H1, M1).  A token
+ * that will not copy it so gets none of it.
  */
 static int
 to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
@@ -3013,13 +3044,23 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	CK_ATTRIBUTE ct[3] = { { CKA_TOKEN, &tr, sizeof(tr) },
 	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
 	    { CKA_COPYABLE, &fa, sizeof(fa) } };
+	CK_ATTRIBUTE tt[NSEAL + 2];
 	CK_RV rv;
+	size_t i;
 	int r;
 
 	*h = CK_INVALID_HANDLE;
 	if ((r = label_alone(t, sh, 0, d)) != KX_OK)
 		return r;
-	rv = t->f->C_CopyObject(t->s, sh, ct, seal ? 3 : 1, h);
+	if (!seal && im->tkbits != 0 &&
+	    (r = kwpc_setup(t, im, sh, im->tkbits, 0, d)) != KX_OK)
+		return r;
+	tt[0] = ct[0];
+	for (i = 0; i < NSEAL; i++)
+		tt[i + 1] = (CK_ATTRIBUTE){ oracle[i].type, &fa, sizeof(fa) };
+	tt[NSEAL + 1] = ct[1];
+	rv = seal ? t->f->C_CopyObject(t->s, sh, ct, 3, h) :
+	    t->f->C_CopyObject(t->s, sh, tt, NSEAL + 2, h);
 	if (seal && template_rv(rv)) {
 		*h = CK_INVALID_HANDLE;
 		if ((rv = t->f->C_CopyObject(t->s, sh, ct, 2, h)) == CKR_OK)
@@ -3036,10 +3077,25 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	if ((r = track(im, *h, d)) != KX_OK)
 		return r;
 	if (get_bool(t, *h, CKA_TOKEN) != 1 ||
-	    (seal && get_bool(t, *h, CKA_MODIFIABLE) != 0))
+	    get_bool(t, *h, CKA_MODIFIABLE) != 0)
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: the copy of %s is "
-		    "not a token object%s", t->label, id, seal ? ", or still "
-		    "modifiable" : "");
+		    "not a token object, or still modifiable", t->label, id);
+	for (i = 0; !seal && i < NSEAL; i++)
+		if (get_bool(t, *h, oracle[i].type) != 0)
+			return KX_FAIL(d, KX_EINTERNAL, "token %s: transport "
+			    "key %s has %s after its copy into the token",
+			    t->label, id, oracle[i].name);
+	/* a copy cannot set it (SoftHSM: CKR_ATTRIBUTE_READ_ONLY) */
+	if (!seal && im->tkbits != 0 && kwpc_pair_ok(t) &&
+	    kwpc_allowed_ok(t, *h, kwpc_tk, 3) != 0)
+		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
+		    "lost its CKA_ALLOWED_MECHANISMS in the copy into the "
+		    "token", t->label, id);
+	if (!seal && im->tkbits != 0)
+		snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
+		    strlen(t->bound), "; %s copied into the token once, wrap "
+		    "and unwrap only and not modifiable (C_CopyObject; never "
+		    "with CKA_DERIVE in the token)", id);
 	return label_alone(t, *h, 1, d);
 }
 
@@ -3502,8 +3558,9 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
  * ceremony's transport key of alg, len bytes, KCV kcv[n] (method km):
  * wraps and unwraps, never leaves the token; an AES one is made with
  * CKA_DERIVE only for kwpc_setup, which derives the KBEK and KBAK of the
- * aes-kwp-cmac-bound form from it once and then clears CKA_DERIVE (a
- * transport key never keeps it: an AES-ECB oracle).  im->before lists the
+ * aes-kwp-cmac-bound form from it once, before it enters the token
+ * without CKA_DERIVE (to_token; in the token it would be an AES-ECB
+ * oracle).  im->before lists the
  * objects the session sees (for a rollback); the caller frees it and
  * *docp.
  */
@@ -3598,6 +3655,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE, kx_secret_mut((kx_secret *)key),
 	    kx_secret_len(key) };
 	t->bound[0] = '\0';
+	im.tk = true;
+	im.tkbits = alg == KX_ALG_AES ? k->prof.length_bits : 0;
 	if ((r = find_session(t, &pre)) != KX_OK) {
 		r = KX_FAIL(d, KX_EIO, "token %s: the session objects cannot "
 		    "be listed", t->label);
@@ -3615,15 +3674,13 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 			r = full_fail(d, t, k->prof.id);
 		else {
 			*how = "C_UnwrapKey under a one-time session key";
-			im.tk = true;	/* copied in modifiable */
 			r = put_clear(&im, doc, 0, key, d);
 			/* its copy in the token: the one object it made */
 			h = im.made.n > 0 ? im.made.v[im.made.n - 1] :
 			    CK_INVALID_HANDLE;
 		}
 	}
-	if (r == KX_OK && alg == KX_ALG_AES)
-		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
+	(void)h;
 	if (r != KX_OK)
 		rollback(&im);
 out:
@@ -3760,10 +3817,10 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	}
 	*how = "C_DeriveKey (CKM_XOR_BASE_AND_DATA)";
 	/* the session object checked, then copied into the token */
-	if ((r = check_new(t, doc, k, base, d)) == KX_OK &&
-	    (r = to_token(&im, base, k->prof.id, 0, &h, d)) == KX_OK &&
-	    ci[0].alg == KX_ALG_AES)
-		r = kwpc_setup(t, &im, h, k->prof.length_bits, d);
+	im.tk = true;
+	im.tkbits = ci[0].alg == KX_ALG_AES ? k->prof.length_bits : 0;
+	if ((r = check_new(t, doc, k, base, d)) == KX_OK)
+		r = to_token(&im, base, k->prof.id, 0, &h, d);
 	if (base != CK_INVALID_HANDLE &&
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
 		t->left++;
@@ -3850,7 +3907,7 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    t->label);
 	im.t = t;
 	sig_hold(&old);
-	if ((r = kwpc_setup(t, &im, wh, (unsigned)vl * 8, d)) != KX_OK)
+	if ((r = kwpc_setup(t, &im, wh, (unsigned)vl * 8, 1, d)) != KX_OK)
 		rollback(&im);
 	sig_release(&old);
 	free(im.made.v);

@@ -76,7 +76,7 @@ for tok in mfr iss; do
 done
 grep -q 'as a transport key (wrap, unwrap; sensitive, not extractable)' \
     combine-iss.out || bad "combine: $(cat combine-iss.out)"
-grep -q '^transport key in token iss: KBEK tk.kbek (wrap, unwrap) and KBAK tk.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable; every key the KBEK unwraps is sensitive and wrapped under trusted keys only); CKA_DERIVE cleared on tk, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
+grep -q '^transport key in token iss: KBEK tk.kbek (wrap, unwrap) and KBAK tk.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable; every key the KBEK unwraps is sensitive and wrapped under trusted keys only); tk copied into the token once, wrap and unwrap only and not modifiable (C_CopyObject; never with CKA_DERIVE in the token)$' \
     combine-iss.out || bad "combine: no KBEK/KBAK line: $(cat combine-iss.out)"
 
 # 0. (D2) no AES-ECB oracle: pkcs11-tool reads the flags back ...

@@ -31,7 +31,7 @@ if grep -q 'KX138' "$out"; then
 fi
 check '^combined key stored in token issuer as a transport key'
 # (D2) the pair stored beside the transport key, which cannot derive
-check '^transport key in token issuer: KBEK TK-2026-001\.kbek \(wrap, unwrap\) and KBAK TK-2026-001\.kbak \(sign, verify\) .*CKA_DERIVE cleared on TK-2026-001, which wraps and unwraps only, and the key made not modifiable'
+check '^transport key in token issuer: KBEK TK-2026-001\.kbek \(wrap, unwrap\) and KBAK TK-2026-001\.kbak \(sign, verify\) .*; TK-2026-001 copied into the token once, wrap and unwrap only and not modifiable \(C_CopyObject; never with CKA_DERIVE in the token\)'
 for tok in manufacturer issuer; do
 	check "^TK-2026-001 in $tok \\(pkcs11-tool\\): usage wrap, unwrap\$"
 done

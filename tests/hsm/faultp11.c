@@ -46,6 +46,11 @@
  *       forwarded (a caller that holds the signal around its writes
  *       finishes them first).
  *
+ *   KX_FAULT_WATCH=FILE  a second token user looking on: before and
+ *       after every C_CopyObject and C_DeriveKey, each token secret key
+ *       with CKA_DERIVE or CKA_MODIFIABLE true (or not saying) appends
+ *       "LABEL derive=D modifiable=M" to FILE (rev10c H1, M1).
+ *
  *   KX_FAULT_XOR=1  TEST-ONLY EMULATION of CKM_XOR_BASE_AND_DATA, which
  *       SoftHSM 2.6 lacks: the mechanism is listed (C_GetMechanismList,
  *       C_GetMechanismInfo with CKF_DERIVE) and C_DeriveKey computes it
@@ -329,6 +334,44 @@ delay(void)
 		;
 }
 
+/* KX_FAULT_WATCH: token keys a token user could misuse (see above). */
+static void
+watch(CK_SESSION_HANDLE s)
+{
+	const char *path = getenv("KX_FAULT_WATCH");
+	CK_OBJECT_CLASS sc = CKO_SECRET_KEY;
+	CK_BBOOL tr = CK_TRUE, dv, md;
+	CK_ATTRIBUTE ft[] = { { CKA_CLASS, &sc, sizeof(sc) },
+	    { CKA_TOKEN, &tr, sizeof(tr) } };
+	CK_OBJECT_HANDLE o[64];
+	CK_ULONG n = 0, i;
+	char lab[256];
+	FILE *f;
+
+	if (path == NULL || real->C_FindObjectsInit(s, ft, 2) != CKR_OK)
+		return;
+	if (real->C_FindObjects(s, o, 64, &n) != CKR_OK)
+		n = 0;
+	(void)real->C_FindObjectsFinal(s);
+	for (i = 0; i < n; i++) {
+		CK_ATTRIBUTE a[] = { { CKA_DERIVE, &dv, sizeof(dv) },
+		    { CKA_MODIFIABLE, &md, sizeof(md) },
+		    { CKA_LABEL, lab, sizeof(lab) - 1 } };
+
+		dv = md = CK_TRUE;
+		if (real->C_GetAttributeValue(s, o[i], a, 3) != CKR_OK &&
+		    a[2].ulValueLen == (CK_ULONG)-1)
+			a[2].ulValueLen = 0;
+		if (a[2].ulValueLen >= sizeof(lab))
+			a[2].ulValueLen = 0;
+		lab[a[2].ulValueLen] = '\0';
+		if ((dv || md) && (f = fopen(path, "a")) != NULL) {
+			fprintf(f, "%s derive=%d modifiable=%d\n", lab, dv, md);
+			fclose(f);
+		}
+	}
+}
+
 /* KX_FAULT_FOREIGN: two objects made by another session (see above). */
 static void
 foreign(CK_SESSION_HANDLE s)
@@ -505,11 +548,14 @@ f_CopyObject(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
 	CK_RV rv;
 
 	foreign(s);
+	watch(s);
 	if ((rv = fault(t, n)) != CKR_OK)
 		return rv;
 	if (getenv("KX_FAULT_SIGNAL") != NULL && !raised++)
 		(void)raise(SIGINT);
-	return made_one(real->C_CopyObject(s, o, t, n, h));
+	rv = made_one(real->C_CopyObject(s, o, t, n, h));
+	watch(s);
+	return rv;
 }
 
 static CK_RV
@@ -532,6 +578,7 @@ f_DeriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
 	CK_RV rv;
 
 	foreign(s);
+	watch(s);
 	if (m != NULL && hidden(m->mechanism))
 		return CKR_MECHANISM_INVALID;
 	if (xor_mode() && m != NULL && m->mechanism ==

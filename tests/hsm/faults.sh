@@ -180,7 +180,7 @@ grep -q "sha256=$tkfp" "$T/x.log" && bad "C_CreateObject carried the combined ke
 # three new objects: the key, its KBEK and KBAK (derived from it once,
 # then CKA_DERIVE cleared: reviewer finding D2)
 [ "$(kx_hsm_count iss)" = $((ni + 3)) ] || bad "combine --to in the token: not three new objects"
-grep -q '^transport key in token iss: KBEK tkx.kbek (wrap, unwrap) and KBAK tkx.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable; every key the KBEK unwraps is sensitive and wrapped under trusted keys only); CKA_DERIVE cleared on tkx, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)$' \
+grep -q '^transport key in token iss: KBEK tkx.kbek (wrap, unwrap) and KBAK tkx.kbak (sign, verify) of aes-kwp-cmac-bound derived once beside it (sensitive, not extractable, not modifiable; every key the KBEK unwraps is sensitive and wrapped under trusted keys only); tkx copied into the token once, wrap and unwrap only and not modifiable (C_CopyObject; never with CKA_DERIVE in the token)$' \
     xor.out || bad "combine --to in the token: no KBEK/KBAK line: $(cat xor.out)"
 kx_hsm_show iss tkx > tkx.list
 grep -q 'Usage: *wrap, unwrap$' tkx.list || bad "tkx usage: $(cat tkx.list)"
@@ -493,7 +493,7 @@ env KX_FAULT_HIDE=$m $KX combine $P --allow-unbound \
     bad "combine --allow-unbound without $m: $(cat tke.out)"
 grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is), and the key has no CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it is an AES-ECB oracle for every token user; --allow-unbound)\$" \
     tke.out || bad "combine without $m: no warning: $(cat tke.out)"
-grep -q "^transport key in token fd: no KBEK and KBAK (the token has no $m to derive); CKA_DERIVE cleared on tke, which wraps and unwraps only, and the key made not modifiable (C_CopyObject)\$" \
+grep -q "^transport key in token fd: no KBEK and KBAK (the token has no $m to derive); tke copied into the token once, wrap and unwrap only and not modifiable (C_CopyObject; never with CKA_DERIVE in the token)\$" \
     tke.out || bad "combine without $m: $(cat tke.out)"
 kx_hsm_run hide-tke 1 $KX export $P --from 'pkcs11:token=fd;object=mk' \
     --kek 'pkcs11:token=fd;object=tke' --kek-id TK1 -o hide.xml

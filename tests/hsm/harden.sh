@@ -193,6 +193,61 @@ set -e
     bad "SIGINT: the import did not finish: $(kx_hsm_count iss) objects, were $ni"
 kx_hsm_show iss late | grep -q 'Secret Key Object' || bad "SIGINT: no key late"
 
+# rev10c H1, M1: a second token user looking on at every C_CopyObject and
+# C_DeriveKey (faultp11 KX_FAULT_WATCH) never sees a transport key in the
+# token that can derive or be modified: an AES one (its KBEK and KBAK
+# derived from the session key first) and a TDEA one; old (made modifiable
+# by p11attack dated) shows that the watch looks
+printf '0123456789ABCDEFFEDCBA9876543210\n' > t2.key
+chmod 600 t2.key
+$KX split -n 2 -k file:t2.key -a tdea2 -p t2c > split2.out 2>&1 ||
+    bad "split tdea: $(cat split2.out)"
+for w in tkw:tkc.1:tkc.2:tkc.3 tdw:t2c.1:t2c.2; do
+	IFS=: read -r lab c1 c2 c3 <<EOF2
+$w
+EOF2
+	KX_FAULT_MODULE=$M KX_FAULT_WATCH=$T/watch.log $KX combine \
+	    --module "$F" --pin-source "file:$PIN" \
+	    --to "pkcs11:token=iss;object=$lab" $c1 $c2 $c3 > w-$lab.out 2>&1 ||
+	    bad "combine $lab: $(cat w-$lab.out)"
+	grep -q "^$lab " "$T/watch.log" &&
+	    bad "$lab in the token with CKA_DERIVE or modifiable: $(grep "^$lab" "$T/watch.log" | sort -u)"
+	"$ATT" attrs "$M" iss "$PIN" $lab > a-$lab.out 2>&1 || bad "attrs $lab: $(cat a-$lab.out)"
+	grep -q "^attrs $lab: modifiable=0 " a-$lab.out || bad "$lab modifiable: $(cat a-$lab.out)"
+done
+grep -q '^old derive=[01] modifiable=1$' "$T/watch.log" ||
+    bad "the watch saw nothing: $(cat "$T/watch.log")"
+
+# rev10c L1: a refused attribute is named under a transport key with
+# CKA_UNWRAP_TEMPLATE (the probe's base carries its attributes)
+ni=$(kx_hsm_count iss)
+set +e
+KX_FAULT_MODULE=$M KX_FAULT_REFUSE=CKA_DERIVE $KX import --module "$F" \
+    --pin-source "file:$PIN" --to 'pkcs11:token=iss;object=pr1' \
+    --kek 'pkcs11:token=iss;object=tk' --now 2026-02-01 kwp.xml \
+    > pr.out 2> pr.err
+rc=$?
+set -e
+[ $rc != 0 ] || bad "CKA_DERIVE refused: exit 0"
+grep -q "token iss will not take CKA_DERIVE as the profile says it" pr.err ||
+    bad "CKA_DERIVE refused, not named: $(cat pr.err)"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "CKA_DERIVE refused: iss changed"
+
+# rev10c L3: Ctrl-C in the middle of combine --to pkcs11: (faultp11 raises
+# SIGINT at the first C_CopyObject): the key is stored, the result printed
+# with a line that says so, then the run ends by the signal
+set +e
+KX_FAULT_MODULE=$M KX_FAULT_SIGNAL=1 $KX combine --module "$F" \
+    --pin-source "file:$PIN" --to 'pkcs11:token=iss;object=tksig' \
+    tkc.1 tkc.2 tkc.3 > csig.out 2> csig.err
+rc=$?
+set -e
+[ $rc = 130 ] || bad "combine SIGINT: exit $rc, want 130: $(cat csig.err)"
+grep -q '^combined key stored in token iss as a transport key' csig.out ||
+    bad "combine SIGINT: no result line: $(cat csig.out)"
+line csig.err "kmsxchg: pkcs11:token=iss;object=tksig: interrupted after the token changed (the key above is stored)"
+kx_hsm_show iss tksig | grep -q 'Secret Key Object' || bad "combine SIGINT: no key tksig"
+
 # L3: the initialised tokens are counted (mfr and iss; SoftHSM's free
 # slot is not one)
 expect notoken 2 "no token matches \(module .* has 2 initialised tokens\)\$" \
