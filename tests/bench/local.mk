@@ -8,8 +8,9 @@ tests_bench_sivfloor_SOURCES = tests/bench/sivfloor.c
 tests_bench_sivfloor_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 tests_bench_sivfloor_LDADD = $(LIBCRYPTO_LIBS)
 CLEANFILES += tests/bench/sivfloor
-# the bound documents (gen-bound.sh's, in one process; make bench only)
-EXTRA_PROGRAMS += tests/bench/genbound
+# the bound documents (gen-bound.sh's, in one process; make bench and
+# tests/golden/golden-100k.sh)
+check_PROGRAMS += tests/bench/genbound
 tests_bench_genbound_SOURCES = tests/bench/genbound.c
 tests_bench_genbound_CPPFLAGS = -I$(srcdir)/codec
 tests_bench_genbound_LDADD = codec/libkmsxchg.la
