@@ -328,6 +328,29 @@ t_xml_one_read(void **state)
 }
 
 /*
+ * Write in's text up to end (its </KeyExchange>), then a foreign element
+ * and the end tag, to a new file under $TMPDIR; its name into path.
+ */
+static void
+with_trailer(const kx_buf *in, const char *end, char *path, size_t n)
+{
+	static const char tail[] =
+	    "  <x:Foo xmlns:x=\"urn:foo\">bar</x:Foo>\n</KeyExchange>\n";
+	const char *dir = getenv("TMPDIR");
+	size_t len = (size_t)(end - (const char *)in->data);
+	FILE *f;
+	int fd;
+
+	snprintf(path, n, "%s/kxrewind-XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_int_equal(fwrite(in->data, 1, len, f), len);
+	assert_int_equal(fputs(tail, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
  * kx_reader_rewind: a foreign element after the keys is in the header the
  * first pass completes; a second pass over the same input, written under
  * that header, gives the bytes kx_doc_write gives for the document read
@@ -336,32 +359,20 @@ t_xml_one_read(void **state)
 static void
 t_rewind(void **state)
 {
-	static const char tail[] =
-	    "  <x:Foo xmlns:x=\"urn:foo\">bar</x:Foo>\n</KeyExchange>\n";
 	static const enum kx_format to[] = { KX_FMT_XML, KX_FMT_DER };
 	char path[4096];
-	const char *dir = getenv("TMPDIR");
 	kx_buf in = { 0 };
 	kx_diag *d = kx_diag_new();
 	const kx_key *k;
 	kx_reader *r = NULL;
 	size_t j, n0, n;
 	char *end;
-	FILE *f;
-	int fd;
 
 	(void)state;
 	assert_int_equal(kx_file_read(kxt_src(
 	    "samples/exchange/manufacturer-to-issuer.xml"), 0, &in, d), KX_OK);
 	assert_non_null(end = strstr((char *)in.data, "</KeyExchange>"));
-	snprintf(path, sizeof(path), "%s/kxrewind-XXXXXX",
-	    dir != NULL && *dir != '\0' ? dir : "/tmp");
-	assert_true((fd = mkstemp(path)) >= 0);
-	assert_non_null(f = fdopen(fd, "w"));
-	assert_int_equal(fwrite(in.data, 1, (size_t)(end - (char *)in.data),
-	    f), (size_t)(end - (char *)in.data));
-	assert_int_equal(fputs(tail, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	with_trailer(&in, end, path, sizeof(path));
 	for (j = 0; j < 2; j++) {
 		kx_doc *doc = NULL, *head = NULL;
 		kx_writer *w = NULL;
@@ -542,10 +553,7 @@ t_xml_no_tree(void **state)
 static void
 t_rewind_changed(void **state)
 {
-	static const char tail[] =
-	    "  <x:Foo xmlns:x=\"urn:foo\">bar</x:Foo>\n</KeyExchange>\n";
 	char path[4096];
-	const char *dir = getenv("TMPDIR");
 	kx_buf in = { 0 };
 	kx_diag *d = kx_diag_new();
 	const kx_key *k;
@@ -553,7 +561,7 @@ t_rewind_changed(void **state)
 	kx_doc *head = NULL;
 	char *end, *key, *name;
 	long at;
-	int fd, rc, n = 0, bad = 0;
+	int rc, n = 0, bad = 0;
 	FILE *f;
 
 	(void)state;
@@ -563,14 +571,7 @@ t_rewind_changed(void **state)
 	assert_non_null(key = strstr((char *)in.data, "<Key>"));
 	assert_non_null(name = strstr(key, "<Name>"));
 	at = (long)(name - (char *)in.data) + 6;	/* its first letter */
-	snprintf(path, sizeof(path), "%s/kxrewind-XXXXXX",
-	    dir != NULL && *dir != '\0' ? dir : "/tmp");
-	assert_true((fd = mkstemp(path)) >= 0);
-	assert_non_null(f = fdopen(fd, "w"));
-	assert_int_equal(fwrite(in.data, 1, (size_t)(end - (char *)in.data),
-	    f), (size_t)(end - (char *)in.data));
-	assert_int_equal(fputs(tail, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	with_trailer(&in, end, path, sizeof(path));
 	assert_int_equal(kx_reader_open(path, KX_FMT_AUTO, &r, d), KX_OK);
 	while (kx_reader_next(r, &k, d) == 1)
 		;
