@@ -18,17 +18,7 @@ EXP=$SRC/tests/golden/expected-100k.sha256
 NOW=2026-06-01
 N=100000
 [ -x "$GB" ] || { echo "FAIL: needs $GB (built by make check)"; exit 1; }
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-mkdir "$t/out"
-# run NAME CMD...: stdout to out/NAME, exit status to out/status
-run() {
-	name=$1
-	shift
-	rc=0
-	"$KX" "$@" >"$t/out/$name" 2>"$t/err" || rc=$?
-	echo "$name $rc" >>"$t/out/status"
-}
+. "$SRC/tests/golden/common.sh"
 "$SRC/tests/bench/gen.sh" "$N" >"$t/g.xml"
 cd "$t"
 run g.to-xml convert --to xml g.xml

@@ -15,18 +15,7 @@ EXP=$SRC/tests/golden/expected
 NOW=2026-06-01
 update=0
 [ "${1:-}" = --update ] && update=1
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-mkdir "$t/out"
-
-# run NAME CMD...: stdout to out/NAME, exit status appended to out/status
-run() {
-	name=$1
-	shift
-	rc=0
-	"$KX" "$@" >"$t/out/$name" 2>"$t/err" || rc=$?
-	echo "$name $rc" >>"$t/out/status"
-}
+. "$SRC/tests/golden/common.sh"
 
 n=0
 cd "$SRC"

@@ -4,5 +4,5 @@
 # (issue 12), ~20 s CPU.
 KX_GOLDEN_TESTS = tests/golden/golden.sh tests/golden/golden-100k.sh
 TESTS += $(KX_GOLDEN_TESTS)
-EXTRA_DIST += $(KX_GOLDEN_TESTS) tests/golden/expected \
+EXTRA_DIST += $(KX_GOLDEN_TESTS) tests/golden/common.sh tests/golden/expected \
 	tests/golden/expected-100k.sha256 tests/bench/gen.sh
