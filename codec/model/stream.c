@@ -51,8 +51,9 @@ static struct src_slot {
 	atomic_int state;		/* 0 free, 1 being changed, 2 live */
 	atomic_uintptr_t addr;
 	atomic_size_t len;
-	char path[PATH_MAX];
 } src_slots[SRC_SLOTS];
+/* apart, so that a look at the table touches one page, not 64 */
+static char src_paths[SRC_SLOTS][PATH_MAX];
 
 /* Its slot + 1, or 0 when none is free (or path is too long). */
 static int
@@ -68,7 +69,7 @@ map_register(const void *m, size_t len, const char *path)
 		if (!atomic_compare_exchange_strong(&src_slots[i].state,
 		    &expect, 1))
 			continue;
-		memcpy(src_slots[i].path, path, n + 1);
+		memcpy(src_paths[i], path, n + 1);
 		atomic_store(&src_slots[i].addr, (uintptr_t)m);
 		atomic_store(&src_slots[i].len, len);
 		atomic_store(&src_slots[i].state, 2);
@@ -102,13 +103,14 @@ kx_file_fault(const void *addr, char *path, size_t size)
 		if (a < base || a - base >= len)
 			continue;
 		if (path != NULL && size > 0) {
-			for (k = 0; k + 1 < size && sl->path[k] != '\0'; k++)
-				path[k] = sl->path[k];
+			for (k = 0; k + 1 < size && src_paths[i][k] != '\0';
+			    k++)
+				path[k] = src_paths[i][k];
 			path[k] = '\0';
 		}
 		/* the page of a fault lies past the file's end, unless the
 		 * file could not be read there */
-		if (stat(sl->path, &st) == 0 && st.st_size >= 0 &&
+		if (stat(src_paths[i], &st) == 0 && st.st_size >= 0 &&
 		    (uint64_t)st.st_size > (uint64_t)(a - base))
 			return KX_FILE_FAULT_IO;
 		return KX_FILE_FAULT_SHRANK;
