@@ -6,10 +6,10 @@
  * MADV_DONTNEED: libkmsxchg does so every 4 MiB read, codec/model/
  * stream.c) PATH is truncated to KX_SHRINK_TO bytes (default 4096)
  * before the call goes on.  Without KX_SHRINK_FILE it changes nothing.
+ * (RTLD_NEXT needs _GNU_SOURCE, which config.h defines.)
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+#include "config.h"
+
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdlib.h>
