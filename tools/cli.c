@@ -671,31 +671,33 @@ sig_put(char *b, size_t size, size_t *n, const char *s)
 static void
 on_sigbus(int sig, siginfo_t *si, void *uc)
 {
-	char path[4096], line[4096 + 256];
+	static const char tail[] = ": Input/output error while it was being "
+	    "read\n";
+	char line[4096 + 256];
 	const char *cmd = sigbus_cmd;
 	enum kx_file_fault f = KX_FILE_FAULT_NONE;
-	size_t n = 0;
+	size_t n = 0, end = sizeof(line) - sizeof(tail);
 
 	(void)uc;
-	/* a fault of the process's own (si_code > 0), not a kill(2) */
+	sig_put(line, end, &n, "kmsxchg: ");
+	if (cmd != NULL) {
+		sig_put(line, end, &n, cmd);
+		sig_put(line, end, &n, ": ");
+	}
+	sig_put(line, end, &n, "cannot read ");
+	/* a fault of the process's own (si_code > 0), not a kill(2); the
+	 * file's path straight into the line */
 	if (si != NULL && si->si_code > 0)
-		f = kx_file_fault(si->si_addr, path, sizeof(path));
+		f = kx_file_fault(si->si_addr, line + n, end - n);
 	if (f == KX_FILE_FAULT_NONE) {
 		signal(sig, SIG_DFL);
 		raise(sig);	/* delivered on return, at the fault */
 		return;
 	}
-	sig_put(line, sizeof(line) - 1, &n, "kmsxchg: ");
-	if (cmd != NULL) {
-		sig_put(line, sizeof(line) - 1, &n, cmd);
-		sig_put(line, sizeof(line) - 1, &n, ": ");
-	}
-	sig_put(line, sizeof(line) - 1, &n, "cannot read ");
-	sig_put(line, sizeof(line) - 1, &n, path);
-	sig_put(line, sizeof(line) - 1, &n, f == KX_FILE_FAULT_SHRANK ?
-	    ": the file shrank while it was being read" :
-	    ": Input/output error while it was being read");
-	line[n++] = '\n';
+	while (n < end && line[n] != '\0')
+		n++;
+	sig_put(line, sizeof(line), &n, f == KX_FILE_FAULT_SHRANK ?
+	    ": the file shrank while it was being read\n" : tail);
 	(void)!write(STDERR_FILENO, line, n);
 	cli_cleanup_run();
 	_exit(CLI_USAGE);
