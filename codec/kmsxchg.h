@@ -1366,6 +1366,22 @@ int kx_file_write_atomic_fd(const char *path, int src, size_t n, int flags,
  */
 void kx_file_cleanup(void);
 /*
+ * Inputs are mapped (kx_reader_open, kx_doc_read_file): a file that
+ * another process truncates while it is being read makes the next read of
+ * a page past its new end raise SIGBUS.  kx_file_fault tells a SIGBUS
+ * handler (SA_SIGINFO; addr = si_addr) whether the fault lies in the
+ * mapping of an input file the library is reading: KX_FILE_FAULT_NONE
+ * when it does not (a bug: let it crash); KX_FILE_FAULT_SHRANK when the
+ * file now ends before addr; KX_FILE_FAULT_IO when it does not (the page
+ * could not be read: a device or network error).  Unless NONE, the file's
+ * path as it was opened is copied to path (at most size bytes with the
+ * NUL; path may be NULL).  Async-signal-safe.  Without such a handler the
+ * program dies of the signal.
+ */
+enum kx_file_fault { KX_FILE_FAULT_NONE = 0, KX_FILE_FAULT_SHRANK,
+    KX_FILE_FAULT_IO };
+enum kx_file_fault kx_file_fault(const void *addr, char *path, size_t size);
+/*
  * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
  * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
  * Anything but a regular file (a FIFO, a device, a directory) is refused

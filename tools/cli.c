@@ -649,6 +649,60 @@ on_signal(int sig)
 	raise(sig);
 }
 
+/* The command running, for on_sigbus's message (a string literal). */
+static const char *volatile sigbus_cmd;
+
+/* Append the string s to b[*n..size), cut to fit. */
+static void
+sig_put(char *b, size_t size, size_t *n, const char *s)
+{
+	while (*s != '\0' && *n < size)
+		b[(*n)++] = *s++;
+}
+
+/*
+ * SIGBUS: an input file mapped by the library (kx_file_fault) that shrank
+ * while it was being read, or could not be read, is an I/O error like any
+ * other: one line naming the file, the temporary files removed, exit 2.
+ * Any other SIGBUS (a bug, or one sent by kill) is not ours to explain:
+ * it kills the process as it would have without the handler.
+ * Async-signal-safe: kx_file_fault, write(2), unlink(2), _exit(2).
+ */
+static void
+on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	static const char tail[] = ": Input/output error while it was being "
+	    "read\n";
+	char line[4096 + 256];
+	const char *cmd = sigbus_cmd;
+	enum kx_file_fault f = KX_FILE_FAULT_NONE;
+	size_t n = 0, end = sizeof(line) - sizeof(tail);
+
+	(void)uc;
+	sig_put(line, end, &n, "kmsxchg: ");
+	if (cmd != NULL) {
+		sig_put(line, end, &n, cmd);
+		sig_put(line, end, &n, ": ");
+	}
+	sig_put(line, end, &n, "cannot read ");
+	/* a fault of the process's own (si_code > 0), not a kill(2); the
+	 * file's path straight into the line */
+	if (si != NULL && si->si_code > 0)
+		f = kx_file_fault(si->si_addr, line + n, end - n);
+	if (f == KX_FILE_FAULT_NONE) {
+		signal(sig, SIG_DFL);
+		raise(sig);	/* delivered on return, at the fault */
+		return;
+	}
+	while (n < end && line[n] != '\0')
+		n++;
+	sig_put(line, sizeof(line), &n, f == KX_FILE_FAULT_SHRANK ?
+	    ": the file shrank while it was being read\n" : tail);
+	(void)!write(STDERR_FILENO, line, n);
+	cli_cleanup_run();
+	_exit(CLI_USAGE);
+}
+
 void
 cli_signals(void)
 {
@@ -661,6 +715,13 @@ cli_signals(void)
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
+	/* bound now, not in the handler */
+	(void)kx_file_fault(NULL, NULL, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigfillset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
 }
 
 /* ---- option parsing ---------------------------------------------------- */
@@ -906,6 +967,7 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 		return CLI_USAGE;
 	}
 	cli.cmd = c;
+	sigbus_cmd = c->name;
 	if ((r = cli_audit_setup(&cli, audit, audit != NULL)) != CLI_OK)
 		return r;
 	r = cli_audit_finish(&cli, c->fn(argc - 1, argv + 1, &cli));

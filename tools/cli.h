@@ -204,6 +204,10 @@ int cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
  * handlers (main only); the handler removes kx_file_write_atomic()'s temp
  * file and every path added (files, then their folders), then dies of the
  * signal.  cli_cleanup_forget() drops the list once the outputs are final.
+ * cli_signals() also installs a SIGBUS handler: a fault in an input file
+ * the library has mapped (kx_file_fault: the file shrank while it was
+ * being read) prints "cannot read FILE: ...", removes the same temporary
+ * files and exits 2; any other SIGBUS still kills the process.
  */
 void cli_signals(void);
 int cli_cleanup_add(const char *path);

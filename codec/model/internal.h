@@ -483,6 +483,7 @@ struct kxi_src {
 	const uint8_t *p;
 	size_t len;
 	void *map;		/* the mapping, or NULL */
+	int slot;		/* its entry for kx_file_fault (stream.c) */
 	size_t released;	/* bytes below this were given back */
 	kx_buf buf;		/* the input when not mapped */
 	size_t nread;		/* bytes kxi_src_xmlread gave, all passes */

@@ -10,12 +10,15 @@
  * keys' total length in front of them, so its keys are spooled to an
  * unlinked temporary file first).  Inputs are mapped, and the pages the
  * reader has passed are given back, so resident memory does not grow
- * with the size of the document.
+ * with the size of the document.  A mapped file that shrinks under the
+ * reader raises SIGBUS: kx_file_fault tells such a fault from a bug.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,87 @@
 #define KEY_ARENA_MAX ((size_t)16 << 20)
 
 /* ---- inputs ---------------------------------------------------------- */
+/*
+ * The live mappings of input files, for kx_file_fault() in a SIGBUS
+ * handler: a file truncated while it is mapped makes a read of a page
+ * past its new end raise SIGBUS.  A fixed table, lock-free: a slot is
+ * taken (0 free -> 1 being filled), filled, then published (2); a reader
+ * of the table (the handler) looks only at published slots.  Cleared
+ * before the mapping goes.  An input that finds no free slot is read
+ * instead of mapped, so every mapping of an input is in the table.
+ */
+#define SRC_SLOTS 64
+static struct src_slot {
+	atomic_int state;		/* 0 free, 1 being changed, 2 live */
+	atomic_uintptr_t addr;
+	atomic_size_t len;
+} src_slots[SRC_SLOTS];
+/* apart, so that a look at the table touches one page, not 64 */
+static char src_paths[SRC_SLOTS][PATH_MAX];
+
+/* Its slot + 1, or 0 when none is free (or path is too long). */
+static int
+map_register(const void *m, size_t len, const char *path)
+{
+	size_t n = strlen(path), i;
+	int expect;
+
+	if (n >= PATH_MAX)
+		return 0;
+	for (i = 0; i < SRC_SLOTS; i++) {
+		expect = 0;
+		if (!atomic_compare_exchange_strong(&src_slots[i].state,
+		    &expect, 1))
+			continue;
+		memcpy(src_paths[i], path, n + 1);
+		atomic_store(&src_slots[i].addr, (uintptr_t)m);
+		atomic_store(&src_slots[i].len, len);
+		atomic_store(&src_slots[i].state, 2);
+		return (int)i + 1;
+	}
+	return 0;
+}
+
+static void
+map_unregister(int slot)
+{
+	if (slot > 0 && slot <= SRC_SLOTS)
+		atomic_store(&src_slots[slot - 1].state, 0);
+}
+
+enum kx_file_fault
+kx_file_fault(const void *addr, char *path, size_t size)
+{
+	uintptr_t a = (uintptr_t)addr, base;
+	struct src_slot *sl;
+	struct stat st;
+	size_t i, k, len;
+
+	/* async-signal-safe: lock-free atomics, stat(2) */
+	for (i = 0; i < SRC_SLOTS; i++) {
+		sl = &src_slots[i];
+		if (atomic_load(&sl->state) != 2)
+			continue;
+		base = atomic_load(&sl->addr);
+		len = atomic_load(&sl->len);
+		if (a < base || a - base >= len)
+			continue;
+		if (path != NULL && size > 0) {
+			for (k = 0; k + 1 < size && src_paths[i][k] != '\0';
+			    k++)
+				path[k] = src_paths[i][k];
+			path[k] = '\0';
+		}
+		/* the page of a fault lies past the file's end, unless the
+		 * file could not be read there */
+		if (stat(src_paths[i], &st) == 0 && st.st_size >= 0 &&
+		    (uint64_t)st.st_size > (uint64_t)(a - base))
+			return KX_FILE_FAULT_IO;
+		return KX_FILE_FAULT_SHRANK;
+	}
+	return KX_FILE_FAULT_NONE;
+}
+
 void
 kxi_src_mem(struct kxi_src *s, const uint8_t *p, size_t len)
 {
@@ -69,6 +153,11 @@ kxi_src_open(const char *path, struct kxi_src *s, kx_diag *d)
 	close(fd);
 	if (m == MAP_FAILED)
 		goto whole;
+	/* a fault in it is told from a bug (kx_file_fault), or no map */
+	if ((s->slot = map_register(m, (size_t)st.st_size, path)) == 0) {
+		(void)munmap(m, (size_t)st.st_size);
+		goto whole;
+	}
 	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
 	s->map = m;
 	s->p = m;
@@ -151,8 +240,10 @@ kxi_src_close(struct kxi_src *s)
 {
 	if (s == NULL)
 		return;
-	if (s->map != NULL)
+	if (s->map != NULL) {
+		map_unregister(s->slot);
 		(void)munmap(s->map, s->len);
+	}
 	EVP_MD_CTX_free(s->md);
 	kx_buf_free(&s->buf);
 	memset(s, 0, sizeof(*s));

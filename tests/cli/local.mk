@@ -305,13 +305,22 @@ EXTRA_DIST += tests/cli/run-case.sh $(CLI_CASES)
 
 # Scripted CLI tests: hostile-input limits (issue 11 item 4), no key
 # material in any output of a failing command (item 5), crash-safe
-# outputs under SIGKILL (item 6).
+# outputs under SIGKILL (item 6), an input that shrinks while it is read
+# (reviewer finding M1).
 KX_CLI_TESTS = tests/cli/limits.sh tests/cli/secrets-grep.sh \
-	tests/cli/crash-safe.sh tests/cli/one-pass.sh
+	tests/cli/crash-safe.sh tests/cli/one-pass.sh tests/cli/shrink.sh
 TESTS += $(KX_CLI_TESTS)
 EXTRA_DIST += $(KX_CLI_TESTS) tests/cli/gen-bound.sh tests/cli/limits.py \
 	tests/cli/secrets-grep.py \
 	tests/cli/crash-safe.py
+
+# shrinkpre.so: the LD_PRELOAD shim of shrink.sh (truncates the input at
+# a fixed point of the read).  -rpath makes libtool build a loadable
+# shared object although it is never installed.
+check_LTLIBRARIES += tests/cli/shrinkpre.la
+tests_cli_shrinkpre_la_SOURCES = tests/cli/shrinkpre.c
+tests_cli_shrinkpre_la_LDFLAGS = -module -avoid-version -shared \
+	-rpath '$(abs_builddir)/tests/cli'
 
 # The command line in process (cli_main with memory streams); links the
 # tools sources against libkx_core.la like the other unit tests.

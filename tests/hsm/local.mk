@@ -11,7 +11,7 @@ EXTRA_DIST += $(KX_HSM_TESTS) tests/hsm/softhsm.sh tests/hsm/pre-d2.xml
 # faultp11.so: a fault-injecting PKCS#11 module for the tests only (it
 # forwards to SoftHSM; tests/hsm/faultp11.c).  -rpath makes libtool build
 # a loadable shared object although it is never installed.
-check_LTLIBRARIES = tests/hsm/faultp11.la
+check_LTLIBRARIES += tests/hsm/faultp11.la
 tests_hsm_faultp11_la_SOURCES = tests/hsm/faultp11.c
 tests_hsm_faultp11_la_CPPFLAGS = $(P11KIT_CFLAGS) $(LIBCRYPTO_CFLAGS)
 tests_hsm_faultp11_la_LIBADD = $(LIBCRYPTO_LIBS)

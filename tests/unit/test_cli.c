@@ -1,11 +1,21 @@
 /*
  * test_cli.c - the kmsxchg command line in process, through cli_main():
  * option tables, exit codes, message format, repeated calls (getopt state
- * is reset per command) and the number/hex helpers.
+ * is reset per command) and the number/hex helpers; the SIGBUS handler
+ * of cli_signals() (an input that shrinks while it is read).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kxtest.h"
 
@@ -265,6 +275,167 @@ test_hex(void **state)
 	assert_int_not_equal(cli_ct_differ("abc", "abd", 3), 0);
 }
 
+/* ---- SIGBUS: an input that shrinks while it is being read ------------ */
+static char bus_dir[64];
+static char bus_doc[128];	/* a document of 500 keys (870 kB) */
+static char bus_tmp[128];	/* a temporary output, for cleanup */
+
+static int
+bus_setup(void **state)
+{
+	char cmd[8192];
+
+	(void)state;
+	if (kxt_tmpdir(bus_dir, "sigbus") != 0)
+		return -1;
+	snprintf(bus_doc, sizeof(bus_doc), "%s/in.xml", bus_dir);
+	snprintf(bus_tmp, sizeof(bus_tmp), "%s/.kmsxchg.out.tmp", bus_dir);
+	snprintf(cmd, sizeof(cmd), "sh '%s' 500 >'%s'",
+	    kxt_src("tests/bench/gen.sh"), bus_doc);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int
+bus_teardown(void **state)
+{
+	(void)state;
+	return kxt_rmtree(bus_dir);
+}
+
+/*
+ * Run fn in a child with the handlers of kmsxchg's main (cli_signals), no
+ * core file, stderr to err (read back, NUL-terminated); its wait status.
+ * fn returning is a failure the status shows (exit 99).
+ */
+static int
+bus_child(void (*fn)(void), char *err, size_t size)
+{
+	char path[160];
+	struct rlimit no_core = { 0, 0 };
+	ssize_t n;
+	pid_t pid;
+	int fd, st;
+
+	snprintf(path, sizeof(path), "%s/err", bus_dir);
+	fflush(NULL);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		(void)setrlimit(RLIMIT_CORE, &no_core);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+		    dup2(fd, STDERR_FILENO) < 0)
+			_exit(98);
+		signal(SIGBUS, SIG_DFL);	/* not cmocka's */
+		cli_signals();
+		fn();
+		_exit(99);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_true((n = read(fd, err, size - 1)) >= 0);
+	err[n] = '\0';
+	close(fd);
+	return st;
+}
+
+/* The document open as the commands read it, one key in, a temporary
+ * output registered, then the file shrinks to one page and reading goes
+ * on: past that page the mapping faults. */
+static void
+bus_shrink_reading(void)
+{
+	kx_reader *r = NULL;
+	const kx_key *k;
+	int fd;
+
+	if (kx_reader_open(bus_doc, KX_FMT_AUTO, &r, NULL) != KX_OK ||
+	    kx_reader_next(r, &k, NULL) != 1)
+		_exit(97);
+	if ((fd = open(bus_tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    close(fd) != 0 || cli_cleanup_add(bus_tmp) != 0)
+		_exit(96);
+	if (truncate(bus_doc, 4096) != 0)
+		_exit(95);
+	while (kx_reader_next(r, &k, NULL) == 1)
+		continue;
+	_exit(94);	/* read to the end, or an error: no fault */
+}
+
+static void
+test_sigbus_input_shrank(void **state)
+{
+	char err[8192], want[512];
+	struct stat st;
+	int ws;
+
+	(void)state;
+	ws = bus_child(bus_shrink_reading, err, sizeof(err));
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 2);
+	/* one line naming the file ("kmsxchg: [CMD: ]cannot read FILE: ...") */
+	snprintf(want, sizeof(want), "cannot read %s: the file shrank while "
+	    "it was being read\n", bus_doc);
+	assert_int_equal(strncmp(err, "kmsxchg: ", 9), 0);
+	assert_non_null(strstr(err, want));
+	assert_string_equal(strstr(err, want) + strlen(want), "");
+	assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+	/* the temporary output is gone */
+	assert_int_equal(stat(bus_tmp, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* A mapping of the program's own (not an input being read) that faults,
+ * while an input is open: a bug, not an input error. */
+static void
+bus_own_mapping(void)
+{
+	char path[160];
+	kx_reader *r = NULL;
+	volatile const char *m;
+	long pg = sysconf(_SC_PAGESIZE);
+	int fd;
+
+	if (kx_reader_open(bus_doc, KX_FMT_AUTO, &r, NULL) != KX_OK)
+		_exit(97);
+	snprintf(path, sizeof(path), "%s/own", bus_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    ftruncate(fd, 2 * pg) != 0)
+		_exit(96);
+	m = mmap(NULL, 2 * (size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED || ftruncate(fd, 0) != 0)
+		_exit(95);
+	(void)m[pg];
+	_exit(94);
+}
+
+/* SIGBUS sent by kill(2) while an input is mapped: no fault address. */
+static void
+bus_sent(void)
+{
+	kx_reader *r = NULL;
+
+	if (kx_reader_open(bus_doc, KX_FMT_AUTO, &r, NULL) != KX_OK)
+		_exit(97);
+	(void)kill(getpid(), SIGBUS);
+	_exit(94);
+}
+
+static void
+test_sigbus_not_input(void **state)
+{
+	char err[8192];
+	int ws;
+
+	(void)state;
+	ws = bus_child(bus_own_mapping, err, sizeof(err));
+	assert_true(WIFSIGNALED(ws));
+	assert_int_equal(WTERMSIG(ws), SIGBUS);
+	assert_string_equal(err, "");
+	ws = bus_child(bus_sent, err, sizeof(err));
+	assert_true(WIFSIGNALED(ws));
+	assert_int_equal(WTERMSIG(ws), SIGBUS);
+	assert_string_equal(err, "");
+}
+
 int
 main(void)
 {
@@ -278,6 +449,12 @@ main(void)
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_hex),
 	};
+	const struct CMUnitTest bus_tests[] = {
+		cmocka_unit_test(test_sigbus_input_shrank),
+		cmocka_unit_test(test_sigbus_not_input),
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL) |
+	    cmocka_run_group_tests_name("sigbus", bus_tests, bus_setup,
+	    bus_teardown);
 }

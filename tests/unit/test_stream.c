@@ -4,12 +4,15 @@
  * keys kx_doc_read_file reads, the streaming writer writes the bytes
  * kx_doc_write writes, and kx_file_validate finds exactly what reading
  * whole and kx_doc_validate find, in the same order (duplicates, GP slots,
- * forward and backward references, copies).
+ * forward and backward references, copies).  kx_file_fault knows the
+ * mappings of the inputs being read (a SIGBUS handler's question).
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/xmlmemory.h>
@@ -594,6 +597,112 @@ t_rewind_changed(void **state)
 	kx_diag_free(d);
 }
 
+/* A file of n bytes 'x' at a fresh path in path[64]. */
+static void
+x_file(char path[64], size_t n)
+{
+	char b[4096];
+	size_t k;
+	int fd;
+
+	snprintf(path, 64, "/tmp/kx-fault-XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	memset(b, 'x', sizeof(b));
+	for (; n > 0; n -= k) {
+		k = n < sizeof(b) ? n : sizeof(b);
+		assert_int_equal(write(fd, b, k), (ssize_t)k);
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+/*
+ * kx_file_fault: an address in a mapped input names its file (SHRANK once
+ * the file ends before it, IO while it does not); anything else, or the
+ * mapping once closed, is NONE.  The path is cut to the caller's buffer.
+ */
+static void
+t_file_fault(void **state)
+{
+	struct kxi_src s;
+	char path[64], got[64], small[8];
+	long pg = sysconf(_SC_PAGESIZE);
+	int x = 0;
+
+	(void)state;
+	assert_true(pg > 0);
+	x_file(path, 3 * (size_t)pg);
+	assert_int_equal(kxi_src_open(path, &s, NULL), KX_OK);
+	assert_non_null(s.map);
+	assert_int_equal(kx_file_fault(NULL, NULL, 0), KX_FILE_FAULT_NONE);
+	assert_int_equal(kx_file_fault(&x, got, sizeof(got)),
+	    KX_FILE_FAULT_NONE);
+	assert_int_equal(kx_file_fault(s.p + s.len, got, sizeof(got)),
+	    KX_FILE_FAULT_NONE);
+	assert_int_equal(kx_file_fault(s.p - 1, got, sizeof(got)),
+	    KX_FILE_FAULT_NONE);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(kx_file_fault(s.p + 2 * pg, got, sizeof(got)),
+	    KX_FILE_FAULT_IO);
+	assert_string_equal(got, path);
+	assert_int_equal(kx_file_fault(s.p, small, sizeof(small)),
+	    KX_FILE_FAULT_IO);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, path, sizeof(small) - 1);
+	assert_int_equal(kx_file_fault(s.p + s.len - 1, NULL, 0),
+	    KX_FILE_FAULT_IO);
+	/* the file shrinks to one page: past it, SHRANK; within, IO */
+	assert_int_equal(truncate(path, pg), 0);
+	assert_int_equal(kx_file_fault(s.p + pg, got, sizeof(got)),
+	    KX_FILE_FAULT_SHRANK);
+	assert_string_equal(got, path);
+	assert_int_equal(kx_file_fault(s.p + 2 * pg + 5, NULL, 0),
+	    KX_FILE_FAULT_SHRANK);
+	assert_int_equal(kx_file_fault(s.p + pg - 1, NULL, 0),
+	    KX_FILE_FAULT_IO);
+	/* removed: no size to compare with, the file is gone from under us */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(kx_file_fault(s.p, NULL, 0), KX_FILE_FAULT_SHRANK);
+	kxi_src_close(&s);
+	assert_int_equal(kx_file_fault(s.p, NULL, 0), KX_FILE_FAULT_NONE);
+}
+
+/*
+ * Every mapping of an input is in kx_file_fault's table: past its 64
+ * slots an input is read into memory instead, and a slot freed by a close
+ * is taken again.
+ */
+static void
+t_file_fault_full(void **state)
+{
+	enum { N = 70 };
+	static struct kxi_src s[N];
+	char path[64];
+	size_t i, mapped = 0;
+
+	(void)state;
+	x_file(path, 100);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(kxi_src_open(path, &s[i], NULL), KX_OK);
+		assert_int_equal(s[i].len, 100);
+		assert_int_equal(s[i].p[99], 'x');
+		if (s[i].map != NULL) {
+			mapped++;
+			assert_int_equal(kx_file_fault(s[i].p + 99, NULL, 0),
+			    KX_FILE_FAULT_IO);
+		} else
+			assert_int_equal(kx_file_fault(s[i].p, NULL, 0),
+			    KX_FILE_FAULT_NONE);
+	}
+	assert_int_equal(mapped, 64);
+	assert_null(s[N - 1].map);
+	kxi_src_close(&s[0]);
+	assert_int_equal(kxi_src_open(path, &s[0], NULL), KX_OK);
+	assert_non_null(s[0].map);
+	for (i = 0; i < N; i++)
+		kxi_src_close(&s[i]);
+	assert_int_equal(unlink(path), 0);
+}
+
 int
 main(void)
 {
@@ -609,6 +718,8 @@ main(void)
 		cmocka_unit_test(t_rewind),
 		cmocka_unit_test(t_xml_no_tree),
 		cmocka_unit_test(t_rewind_changed),
+		cmocka_unit_test(t_file_fault),
+		cmocka_unit_test(t_file_fault_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
