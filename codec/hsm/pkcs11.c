@@ -2612,6 +2612,7 @@ build_tmpl(kx_p11 *t, const kx_key *k, int strict, struct tmpl *m,
 	size_t idlen = 0, i;
 	uint32_t mapped = 0;
 	CK_ULONG nmech;
+	bool restricted;
 	int u;
 
 	memset(m, 0, sizeof(*m));
@@ -2663,16 +2664,28 @@ build_tmpl(kx_p11 *t, const kx_key *k, int strict, struct tmpl *m,
 	}
 	tm_add(m, CKA_EXTRACTABLE, p->export_.allowed ? &m->t : &m->f,
 	    sizeof(m->t), "CKA_EXTRACTABLE");
-	tm_add(m, CKA_SENSITIVE, p->sensitive || strict ? &m->t : &m->f,
-	    sizeof(m->t), "CKA_SENSITIVE");
+	/*
+	 * A restricted key that is not sensitive would let its value out
+	 * by C_GetAttributeValue, past CKA_WRAP_WITH_TRUSTED: it lands
+	 * sensitive whatever the unwrapping key (rev10d M2).
+	 */
+	restricted = export_restricted(p);
+	tm_add(m, CKA_SENSITIVE, p->sensitive || strict || restricted ?
+	    &m->t : &m->f, sizeof(m->t), "CKA_SENSITIVE");
 	if (strict && !p->sensitive)
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
 		    "the profile of %s says Sensitive false; the transport "
 		    "key's CKA_UNWRAP_TEMPLATE makes every key it unwraps "
 		    "sensitive: it lands CKA_SENSITIVE true in token %s",
 		    p->id, t->label);
+	else if (restricted && !p->sensitive)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "the profile of %s says Sensitive false but restricts its "
+		    "export (a token knows that only as CKA_WRAP_WITH_TRUSTED, "
+		    "which a key it lets read would escape): it lands "
+		    "CKA_SENSITIVE true in token %s", p->id, t->label);
 	/* restricted export, or the unwrapping key's template */
-	tm_add(m, CKA_WRAP_WITH_TRUSTED, strict || export_restricted(p) ?
+	tm_add(m, CKA_WRAP_WITH_TRUSTED, strict || restricted ?
 	    &m->t : &m->f, sizeof(m->t), "CKA_WRAP_WITH_TRUSTED");
 	if (p->not_before != KX_UNSET_TIME) {
 		date_to(p->not_before, &m->start);
@@ -3411,7 +3424,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	char klabel[256];
 	unsigned bits;
 	size_t i, nerr = 0, nerr2 = 0;
-	bool rsa;
+	bool rsa, warned = false;
 	int r, r2;
 
 	/* errors of either phase refuse (the document's count too) */
@@ -3497,6 +3510,25 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 				return r;
 			mech.mechanism = v->alg == KX_WRAP_AES_KW ?
 			    CKM_AES_KEY_WRAP : CKM_AES_KEY_WRAP_PAD;
+		}
+		/*
+		 * Once: a KEK without our unwrap template (the bound form
+		 * unwraps under the KBEK, which kwpc_find checks)
+		 */
+		if (!warned && v->alg != KX_WRAP_AES_KWP_CMAC_BOUND &&
+		    !utmpl_ok(t, wh)) {
+			warned = true;
+			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
+			    NULL, "transport key %s in token %s has no "
+			    "CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+			    "CKA_WRAP_WITH_TRUSTED}: any token user with the "
+			    "PIN can unwrap this document's values under it "
+			    "into keys he may read; imported keys land as "
+			    "their profiles say (sensitive where export is "
+			    "restricted)%s", klabel, t->label, rsa ? "; an "
+			    "RSA key gets the template only where it is made" :
+			    "; combine the key into the token again (combine "
+			    "--to pkcs11:, a new label), which sets it");
 		}
 		if ((r = label_free(t, k, d)) != KX_OK ||
 		    (r = v->alg == KX_WRAP_AES_KWP_CMAC_BOUND ?

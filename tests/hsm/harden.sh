@@ -178,6 +178,51 @@ expect notmpl 1 '^one.xml: error: transport key notmpl in token iss has no CKA_U
     --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 one.xml
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "notmpl: iss changed"
 
+# rev10d M2: a plain aes-kwp value unwrapped under a KEK without our
+# CKA_UNWRAP_TEMPLATE (notmpl) says so in one warning naming the KEK; a
+# profile whose export is restricted (here a destination) but that says
+# Sensitive false lands sensitive and under trusted keys only, under that
+# KEK and under the one-time session key of a file transport key alike;
+# an unrestricted one lands as its profile says
+sed 's:<TrustedKekOnly>:<Destination>Example Issuer Bank</Destination>&:' \
+    kwp.xml > kwpd.xml
+grep -q '<Destination>' kwpd.xml || bad "kwpd.xml: no destination"
+$KX import $P --to 'pkcs11:token=iss;object=nt1' \
+    --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 kwp.xml \
+    > nt1.out 2> nt1.err || bad "import under notmpl: $(cat nt1.err)"
+line nt1.err "kwp.xml: warning: transport key notmpl in token iss has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, CKA_WRAP_WITH_TRUSTED}: any token user with the PIN can unwrap this document's values under it into keys he may read; imported keys land as their profiles say (sensitive where export is restricted); combine the key into the token again (combine --to pkcs11:, a new label), which sets it"
+[ "$(grep -c 'warning: transport key' nt1.err)" = 1 ] ||
+    bad "notmpl: not one KEK warning: $(cat nt1.err)"
+"$ATT" attrs "$M" iss "$PIN" nt1 > a-nt1.out 2>&1
+grep -q '^attrs nt1: modifiable=0 copyable=[01] sensitive=0 extractable=1 wrap_with_trusted=0 ' \
+    a-nt1.out || bad "nt1: $(cat a-nt1.out)"
+$KX import $P --to 'pkcs11:token=iss;object=nt2' \
+    --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 kwpd.xml \
+    > nt2.out 2> nt2.err || bad "import restricted under notmpl: $(cat nt2.err)"
+grep -q "warning: transport key notmpl in token iss has no CKA_UNWRAP_TEMPLATE" nt2.err ||
+    bad "nt2: no KEK warning: $(cat nt2.err)"
+line nt2.err "kwpd.xml: warning: key opensrc: the profile of opensrc says Sensitive false but restricts its export (a token knows that only as CKA_WRAP_WITH_TRUSTED, which a key it lets read would escape): it lands CKA_SENSITIVE true in token iss"
+"$ATT" attrs "$M" iss "$PIN" nt2 > a-nt2.out 2>&1
+grep -q '^attrs nt2: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 ' \
+    a-nt2.out || bad "nt2: $(cat a-nt2.out)"
+# the same profile through a file transport key (a one-time session key)
+sed -e 's:<Form>bound-block</Form>:<Form>wrapped</Form>:' \
+    -e 's:<Sensitive>true</Sensitive>:<Sensitive>false</Sensitive>:' \
+    "$SRC/samples/exchange/isd-keys.profile.xml" > ns.profile.xml
+$KX export --profile ns.profile.xml --key ISD-KVN30-ENC=file:k1 \
+    --key ISD-KVN30-MAC=file:k2 --key ISD-KVN30-DEK=file:k3 \
+    --kek file:t.key --kek-alg aes --kek-id TK1 --now 2026-02-01 \
+    -o ns.xml > ns.out 2>&1 || bad "ns.xml: $(cat ns.out)"
+$KX import $P --to 'pkcs11:token=mfr' --kek file:t.key --now 2026-02-01 \
+    ns.xml > nsf.out 2> nsf.err || bad "import ns.xml (file KEK): $(cat nsf.err)"
+grep -q "warning: key ISD-KVN30-ENC: the profile of ISD-KVN30-ENC says Sensitive false but restricts its export" nsf.err ||
+    bad "ns.xml: no Sensitive warning: $(cat nsf.err)"
+grep -q "transport key .* has no CKA_UNWRAP_TEMPLATE" nsf.err &&
+    bad "ns.xml: a KEK warning for a one-time session key: $(cat nsf.err)"
+"$ATT" attrs "$M" mfr "$PIN" "$ENC" > a-nsenc.out 2>&1
+grep -q "^attrs $ENC: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 " \
+    a-nsenc.out || bad "ns ENC: $(cat a-nsenc.out)"
+
 # L1: SIGINT at the C_CopyObject of an import (faultp11): held until the
 # key is in the token, then the run ends by the signal
 ni=$(kx_hsm_count iss)
