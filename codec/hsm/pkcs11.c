@@ -1216,6 +1216,25 @@ static const CK_MECHANISM_TYPE kwpc_cmac[1] = { CKM_AES_CMAC };
 /* the transport key's: CKM_AES_ECB_ENCRYPT_DATA once, before CKA_DERIVE goes */
 static const CK_MECHANISM_TYPE kwpc_tk[3] = { CKM_AES_KEY_WRAP,
     CKM_AES_KEY_WRAP_PAD, CKM_AES_ECB_ENCRYPT_DATA };
+/*
+ * A DES or TDEA transport key's: the mechanisms of tdea-ecb and tdea-cbc
+ * (kmsxchg(5)), which wrap without padding; ECB also gives its KCV.
+ */
+static const CK_MECHANISM_TYPE des_tk[2] = { CKM_DES_ECB, CKM_DES_CBC };
+static const CK_MECHANISM_TYPE tdea_tk[2] = { CKM_DES3_ECB, CKM_DES3_CBC };
+
+/*
+ * The CKA_ALLOWED_MECHANISMS of a transport key of alg that a ceremony
+ * stores (tk_prep), *n of them: wrap and unwrap only, with or without the
+ * pair of the bound form (rev10d M2b, L2).
+ */
+static const CK_MECHANISM_TYPE *
+tk_mechs(enum kx_alg alg, size_t *n)
+{
+	*n = alg == KX_ALG_AES ? 3 : 2;
+	return alg == KX_ALG_AES ? kwpc_tk : alg == KX_ALG_DES ? des_tk :
+	    tdea_tk;
+}
 
 /*
  * CKA_UNWRAP_TEMPLATE of the transport key and KBEK: every key either
@@ -1645,25 +1664,34 @@ kwpc_missing(kx_p11 *t, const char **what)
 
 /*
  * An AES transport key kek for a token without the mechanisms of the
- * bound form would get no KBEK and KBAK, and no CKA_ALLOWED_MECHANISMS
- * either (the list is the one of the pair's derivation; without it
+ * bound form would get no KBEK and KBAK: the default form of export
+ * would not be available under it.  An older key mended (seal) has no
+ * CKA_ALLOWED_MECHANISMS either, which a copy cannot set (without it
  * C_WrapKey with CKM_AES_CBC and a chosen IV is an AES-ECB oracle under
- * the key): refused (KX_EUNSUPPORTED) unless the caller allowed it
+ * the key); a new one gets RFC 3394 and 5649 (tk_prep).  Refused
+ * (KX_EUNSUPPORTED) unless the caller allowed it
  * (kx_p11_opts.allow_unbound), before anything is made.
  */
 static int
-kwpc_unbound_refused(kx_p11 *t, const char *kek, kx_diag *d)
+kwpc_unbound_refused(kx_p11 *t, const char *kek, int mend, kx_diag *d)
 {
 	const char *lack, *what;
 
 	if ((lack = kwpc_missing(t, &what)) == NULL || t->unbound_ok)
 		return KX_OK;
+	if (mend)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to "
+		    "%s): transport key %s would get no KBEK and KBAK and has "
+		    "no CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC "
+		    "under it would be an AES-ECB oracle for every token "
+		    "user), so it is not sealed; --allow-unbound seals it all "
+		    "the same, for aes-kw and aes-kwp only", t->label, lack,
+		    what, kek);
 	return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
-	    "transport key %s would get no KBEK and KBAK and no "
-	    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it "
-	    "would be an AES-ECB oracle for every token user), so it is not "
-	    "stored; --allow-unbound stores it all the same, for aes-kw and "
-	    "aes-kwp only", t->label, lack, what, kek);
+	    "transport key %s would get no KBEK and KBAK (no "
+	    "aes-kwp-cmac-bound, export's default form, under it), so it is "
+	    "not stored; --allow-unbound stores it all the same, for aes-kw "
+	    "and aes-kwp only", t->label, lack, what, kek);
 }
 
 /*
@@ -1906,7 +1934,7 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 
 	t->bound[0] = '\0';
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
-	    (r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK ||
+	    (r = kwpc_unbound_refused(t, nm.kek, mend, d)) != KX_OK ||
 	    (r = kwpc_free(t, &nm, d)) != KX_OK)
 		return r;
 	lbl = nm.kek;
@@ -1915,10 +1943,13 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
 		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
 		    "aes-kwp-cmac-bound form is not available under transport "
-		    "key %s (export --wrap aes-kwp is), and the key has no "
-		    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under "
-		    "it is an AES-ECB oracle for every token user; "
-		    "--allow-unbound)", t->label, lack, what, lbl);
+		    "key %s (export --wrap aes-kwp is; --allow-unbound)%s",
+		    t->label, lack, what, lbl, mend ? ", and the key keeps "
+		    "the CKA_ALLOWED_MECHANISMS it was made with, if any "
+		    "(without one C_WrapKey with CKM_AES_CBC under it is an "
+		    "AES-ECB oracle for every token user)" : "; the key wraps "
+		    "and unwraps with RFC 3394 and 5649 only "
+		    "(CKA_ALLOWED_MECHANISMS)");
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
 		return mend ? kwpc_seal(t, im, &wh, lbl, d) : KX_OK;
@@ -3058,8 +3089,10 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
 	    { CKA_COPYABLE, &fa, sizeof(fa) } };
 	CK_ATTRIBUTE tt[NSEAL + 2];
+	const CK_MECHANISM_TYPE *tm;
+	CK_KEY_TYPE kt = 0;
 	CK_RV rv;
-	size_t i;
+	size_t i, ntm;
 	int r;
 
 	*h = CK_INVALID_HANDLE;
@@ -3099,8 +3132,9 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 			    "key %s has %s after its copy into the token",
 			    t->label, id, oracle[i].name);
 	/* a copy cannot set it (SoftHSM: CKR_ATTRIBUTE_READ_ONLY) */
-	if (!seal && im->tkbits != 0 && kwpc_pair_ok(t) &&
-	    kwpc_allowed_ok(t, *h, kwpc_tk, 3) != 0)
+	if (!seal && (get_ulong(t, *h, CKA_KEY_TYPE, &kt) != 0 ||
+	    (tm = tk_mechs(alg_of(kt), &ntm)) == NULL ||
+	    kwpc_allowed_ok(t, *h, tm, ntm) != 0))
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
 		    "lost its CKA_ALLOWED_MECHANISMS in the copy into the "
 		    "token", t->label, id);
@@ -3601,8 +3635,9 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
     const uint8_t *kcv, size_t n, struct import *im, kx_doc **docp,
     kx_key **kp, struct tmpl *m, kx_diag *d)
 {
+	const CK_MECHANISM_TYPE *mechs;
 	kx_key *k;
-	size_t i;
+	size_t i, nmech;
 	int r;
 
 	*docp = NULL;
@@ -3633,7 +3668,7 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	*kp = k;
 	if ((alg == KX_ALG_AES &&
-	    (r = kwpc_unbound_refused(t, k->prof.id, d)) != KX_OK) ||
+	    (r = kwpc_unbound_refused(t, k->prof.id, 0, d)) != KX_OK) ||
 	    (r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
 	    (r = label_free(t, k, d)) != KX_OK ||
 	    (r = build_tmpl(t, k, 0, m, d)) != KX_OK)
@@ -3642,14 +3677,56 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	for (i = 0; i < m->n; i++)
 		if (m->a[i].type == CKA_TOKEN)
 			m->a[i].pValue = &m->f;
-	/* kwpc_seal refuses a key without it; a copy cannot set it */
-	if (alg == KX_ALG_AES && kwpc_pair_ok(t))
-		m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS,
-		    (void *)kwpc_tk, sizeof(kwpc_tk) };
+	/*
+	 * kwpc_seal refuses a key without it; a copy cannot set it.  Every
+	 * transport key: an AES one without the pair too (--allow-unbound),
+	 * a DES or TDEA one its wrap mechanisms (rev10d L2, M2b).
+	 */
+	mechs = tk_mechs(alg, &nmech);
+	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, (void *)mechs,
+	    (CK_ULONG)(nmech * sizeof(mechs[0])) };
 	/* every key unwrapped under it: sensitive, trusted keys only */
 	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
 	    sizeof(kwpc_utmpl) };
 	return KX_OK;
+}
+
+/*
+ * An AES transport key's list (tk_mechs) allows no KCV computation where
+ * the token has no CKM_AES_ECB_ENCRYPT_DATA (derive_kcv), and SoftHSM
+ * sets the list at creation only: the KCV is then checked on a twin made
+ * from the same inputs with template m less the list (C_CreateObject, or
+ * C_DeriveKey of mech from base), a session object destroyed at once, as
+ * unwrap_into does for a key limited to its modes.  *rvp: the create's.
+ */
+static bool
+tk_twin(kx_p11 *t, enum kx_alg alg)
+{
+	return alg == KX_ALG_AES && !has_mech(t, CKM_AES_ECB_ENCRYPT_DATA,
+	    CKF_DERIVE);
+}
+
+static int
+twin_kcv(kx_p11 *t, const kx_doc *doc, const kx_key *k,
+    const struct tmpl *m, CK_MECHANISM *mech, CK_OBJECT_HANDLE base,
+    CK_RV *rvp, kx_diag *d)
+{
+	CK_ATTRIBUTE tw[sizeof(m->a) / sizeof(m->a[0])];
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_ULONG i, n = 0;
+	int r;
+
+	for (i = 0; i < m->n; i++)
+		if (m->a[i].type != CKA_ALLOWED_MECHANISMS)
+			tw[n++] = m->a[i];
+	*rvp = mech == NULL ? t->f->C_CreateObject(t->s, tw, n, &h) :
+	    t->f->C_DeriveKey(t->s, mech, base, tw, n, &h);
+	if (*rvp != CKR_OK)
+		return KX_EUNSUPPORTED;
+	r = check_new(t, doc, k, h, d);
+	if (t->f->C_DestroyObject(t->s, h) != CKR_OK)
+		t->left++;
+	return r;
 }
 
 int
@@ -3665,6 +3742,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	kx_key *k = NULL;
 	sigset_t old;
 	CK_RV rv;
+	bool twin;
 	int r;
 
 	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
@@ -3694,9 +3772,15 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		    "be listed", t->label);
 		goto out;
 	}
-	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
+	twin = tk_twin(t, alg);
+	rv = CKR_OK;
+	if (twin && (r = twin_kcv(t, doc, k, &m, NULL, 0, &rv, d)) != KX_OK &&
+	    rv == CKR_OK)
+		goto fail;
+	if (rv == CKR_OK &&
+	    (rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
 		*how = "C_CreateObject";
-		if ((r = check_new(t, doc, k, sh, d)) == KX_OK)
+		if ((r = twin ? KX_OK : check_new(t, doc, k, sh, d)) == KX_OK)
 			r = to_token(&im, sh, k->prof.id, 0, &h, d);
 		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 			t->left++;
@@ -3713,6 +3797,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		}
 	}
 	(void)h;
+fail:
 	if (r != KX_OK)
 		rollback(&im);
 out:
@@ -3766,7 +3851,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	CK_RV rv;
 	char b[24];
 	sigset_t old;
-	int r, started = 0, des, held = 0;
+	int r, started = 0, des, held = 0, twin;
 
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -3792,6 +3877,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
 		goto out;
 	started = 1;
+	twin = tk_twin(t, ci[0].alg);
 	vl = len;
 	if (!des)	/* no standard length: the template gives it */
 		m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &vl, sizeof(vl) };
@@ -3828,8 +3914,14 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		sd.pData = kx_secret_mut((kx_secret *)data);
 		sd.ulLen = len;
 		h = CK_INVALID_HANDLE;
-		rv = t->f->C_DeriveKey(t->s, &mech, base, i == nv - 1 ? m.a :
-		    st, i == nv - 1 ? m.n : 7, &h);
+		rv = CKR_OK;
+		/* the twin of the last derive, for the KCV (tk_twin) */
+		if (i == nv - 1 && twin && (r = twin_kcv(t, doc, k, &m, &mech,
+		    base, &rv, d)) != KX_OK && rv == CKR_OK)
+			goto out;
+		if (rv == CKR_OK)
+			rv = t->f->C_DeriveKey(t->s, &mech, base, i == nv - 1 ?
+			    m.a : st, i == nv - 1 ? m.n : 7, &h);
 		sd.pData = NULL;
 		kx_secret_free(last);	/* wipes */
 		last = NULL;
@@ -3851,7 +3943,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	/* the session object checked, then copied into the token */
 	im.tk = true;
 	im.tkbits = ci[0].alg == KX_ALG_AES ? k->prof.length_bits : 0;
-	if ((r = check_new(t, doc, k, base, d)) == KX_OK)
+	if ((r = twin ? KX_OK : check_new(t, doc, k, base, d)) == KX_OK)
 		r = to_token(&im, base, k->prof.id, 0, &h, d);
 	if (base != CK_INVALID_HANDLE &&
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
@@ -3927,7 +4019,7 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    "the token: combine it into the token again (combine --to "
 		    "pkcs11:, a new label)", nm.kek, t->label);
 	/* every key made before it lacks it, and a copy cannot add it */
-	if ((r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK)
+	if ((r = kwpc_unbound_refused(t, nm.kek, 1, d)) != KX_OK)
 		return r;
 	if (!utmpl_ok(t, wh))
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "

@@ -259,6 +259,12 @@ EOF2
 	    bad "$lab in the token with CKA_DERIVE or modifiable: $(grep "^$lab" "$T/watch.log" | sort -u)"
 	"$ATT" attrs "$M" iss "$PIN" $lab > a-$lab.out 2>&1 || bad "attrs $lab: $(cat a-$lab.out)"
 	grep -q "^attrs $lab: modifiable=0 " a-$lab.out || bad "$lab modifiable: $(cat a-$lab.out)"
+	# rev10d M2b: TDEA too is limited to its wrap mechanisms (tdea-ecb
+	# and tdea-cbc), as AES to RFC 3394, 5649 and the pair's derivation
+	n=3
+	[ $lab = tdw ] && n=2
+	grep -q "^attrs $lab: .* allowed=$n " a-$lab.out ||
+	    bad "$lab: not limited to its $n wrap mechanisms: $(cat a-$lab.out)"
 done
 grep -q '^old derive=[01] modifiable=1$' "$T/watch.log" ||
     bad "the watch saw nothing: $(cat "$T/watch.log")"
