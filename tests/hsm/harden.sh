@@ -266,6 +266,23 @@ EOF2
 	grep -q "^attrs $lab: .* allowed=$n " a-$lab.out ||
 	    bad "$lab: not limited to its $n wrap mechanisms: $(cat a-$lab.out)"
 done
+# rev10d M2b: a TDEA key already in the token, modifiable (pkcs11-tool's
+# default), is never a transport key there: export and import refuse it
+# before anything is wrapped or unwrapped, as every non-AES secret key
+kx_hexbin 0123456789ABCDEFFEDCBA98765432100123456789ABCDEF > t3.bin
+kx_hsm_tool iss --write-object t3.bin --type secrkey --key-type DES3:24 \
+    --label td3 --id 0f >/dev/null 2>&1 || bad "pkcs11-tool --write-object td3"
+"$ATT" attrs "$M" iss "$PIN" td3 > a-td3.out 2>&1
+grep -q '^attrs td3: modifiable=1 ' a-td3.out || bad "td3 not modifiable: $(cat a-td3.out)"
+ni=$(kx_hsm_count iss)
+expect td3-export 1 'transport key td3 in token iss: not an AES key \(only AES transport keys wrap in a token\)$' \
+    $KX export $P --from 'pkcs11:token=iss;object=open' --wrap aes-kwp \
+    --kek 'pkcs11:token=iss;object=td3' --now 2026-02-01 -o td3.xml
+expect td3-import 1 'transport key td3 in token iss: not an AES key \(only AES transport keys wrap in a token\)$' \
+    $KX import $P --to 'pkcs11:token=iss;object=td3in' \
+    --kek 'pkcs11:token=iss;object=td3' --now 2026-02-01 kwp.xml
+[ -e td3.xml ] && bad "td3-export: a document was written"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "td3: iss changed"
 grep -q '^old derive=[01] modifiable=1$' "$T/watch.log" ||
     bad "the watch saw nothing: $(cat "$T/watch.log")"
 
