@@ -2563,7 +2563,8 @@ export_restricted(const kxi_profile *p)
 
 /*
  * CKA_ALLOWED_MECHANISMS of a key whose profile names its modes
- * (AllowedMode): the mechanisms of each mode for its key type.  0 with
+ * (AllowedMode): the mechanisms of each mode for its key type, and for
+ * usage derive the derivations of those modes.  0 with
  * n 0 where the profile names none; a mode with no PKCS#11 mechanism
  * (retail MAC, SIV, ...) leaves the list out, said in a warning (a list
  * without it would forbid the profile's own mode).
@@ -2623,6 +2624,27 @@ mode_mechs(const kx_key *k, struct tmpl *m, CK_ULONG *n, kx_diag *d)
 		*n = 0;
 		return;
 	}
+	/*
+	 * Usage derive: the list limits C_DeriveKey too (SoftHSM checks it),
+	 * so it gets the derivations of the key's modes, encryption of the
+	 * data in ECB or CBC; a key whose modes have none cannot derive in
+	 * the token, said in a warning (narrower, never broader: rev10d L5).
+	 */
+	if (!(p->usage & KX_USAGE_BIT(KX_U_DERIVE)))
+		return;
+	if (p->modes & (1u << KX_M_ECB))
+		m->mechs[(*n)++] = aes ? CKM_AES_ECB_ENCRYPT_DATA : des ?
+		    CKM_DES_ECB_ENCRYPT_DATA : CKM_DES3_ECB_ENCRYPT_DATA;
+	if (p->modes & (1u << KX_M_CBC))
+		m->mechs[(*n)++] = aes ? CKM_AES_CBC_ENCRYPT_DATA : des ?
+		    CKM_DES_CBC_ENCRYPT_DATA : CKM_DES3_CBC_ENCRYPT_DATA;
+	if (!(p->modes & (1u << KX_M_ECB | 1u << KX_M_CBC)))
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "%s has usage derive, but none of its AllowedMode has a "
+		    "PKCS#11 derivation (ecb and cbc: C_DeriveKey with "
+		    "CKM_*_ECB_ENCRYPT_DATA, CKM_*_CBC_ENCRYPT_DATA): "
+		    "CKA_ALLOWED_MECHANISMS lets it derive nothing in the "
+		    "token", p->id);
 }
 
 /*

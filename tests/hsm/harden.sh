@@ -75,6 +75,10 @@ $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
 ENC='ISD SCP03 key set 30 ENC'
 MAC='ISD SCP03 key set 30 MAC'
 grep -q 'Sensitive' i3.err && bad "import three: a Sensitive warning: $(cat i3.err)"
+# rev10d L5: MAC (AllowedMode cmac, usage derive) cannot derive under its
+# list, said once; ENC (cbc, derive) gets CKM_AES_CBC_ENCRYPT_DATA
+line i3.err "three.xml: warning: key ISD-KVN30-MAC: ISD-KVN30-MAC has usage derive, but none of its AllowedMode has a PKCS#11 derivation (ecb and cbc: C_DeriveKey with CKM_*_ECB_ENCRYPT_DATA, CKM_*_CBC_ENCRYPT_DATA): CKA_ALLOWED_MECHANISMS lets it derive nothing in the token"
+[ "$(grep -c 'usage derive' i3.err)" = 1 ] || bad "import three: not one derive warning: $(cat i3.err)"
 
 # H1: the ENC value of the document (its tag cut off) unwrapped under
 # tk.kbek with the attacker's template
@@ -112,7 +116,7 @@ grep -q '^attrs open: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_
 
 # H3 and M1: the restricted ENC key as a token user finds it
 "$ATT" attrs "$M" iss "$PIN" "$ENC" > a-enc.out 2>&1 || bad "attrs ENC: $(cat a-enc.out)"
-grep -q "^attrs $ENC: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 trusted=0 allowed=2 " \
+grep -q "^attrs $ENC: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 trusted=0 allowed=3 " \
     a-enc.out || bad "ENC: $(cat a-enc.out)"
 line a-enc.out "copy-wrap $ENC: C_CopyObject {CKA_WRAP true} -> CKR_ATTRIBUTE_READ_ONLY"
 line a-enc.out "set-sign $ENC: C_SetAttributeValue {CKA_SIGN true} -> CKR_ACTION_PROHIBITED"
