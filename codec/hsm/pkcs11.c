@@ -95,6 +95,7 @@ struct kx_p11 {
 	const char *how;	/* how the last export wrapped (static text) */
 	char bound[800];	/* the bound-form set-up of the last store */
 	size_t left;		/* objects the last failure may have left */
+	size_t nolen;		/* keys profile_of found no length for */
 	bool unbound_ok;	/* kx_p11_opts.allow_unbound */
 };
 
@@ -1028,14 +1029,9 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	if (p->length_bits == 0 && c == CKO_SECRET_KEY &&
 	    p->alg == KX_ALG_AES)
 		p->length_bits = probe_len(t, h);
+	/* said once per run by the caller (kx_p11_profiles: rev10d L4) */
 	if (p->length_bits == 0 && c == CKO_SECRET_KEY)
-		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
-		    "token %s does not record the length of %s (CKA_VALUE_LEN "
-		    "0) and it cannot be measured%s: its length is unknown",
-		    t->label, p->id, get_bool(t, h, CKA_EXTRACTABLE) != 1 ?
-		    " (not extractable)" : get_bool(t, h,
-		    CKA_WRAP_WITH_TRUSTED) == 1 ? " (wrapped under trusted "
-		    "keys only)" : "");
+		t->nolen++;
 	p->usage = 0;
 	for (i = 0; i < NUSAGES; i++)
 		if (get_bool(t, h, usages[i].type) == 1)
@@ -1123,6 +1119,7 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	}
 	doc->source = kxi_strdup(&doc->arena, t->label);
 	doc->id = kxi_strdup(&doc->arena, t->label);
+	t->nolen = 0;
 	for (i = 0; i < h.n; i++) {
 		if ((r = profile_of(t, h.v[i], doc, &k, unread,
 		    sizeof(unread), d)) != KX_OK)
@@ -1141,6 +1138,14 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 			k->kcv_method = KX_KCV_ZERO_BLOCK;
 		}
 	}
+	if (t->nolen > 0)
+		kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL, NULL,
+		    "token %s does not report the length of %zu secret key%s "
+		    "(CKA_VALUE_LEN 0, as SoftHSM 2.6 leaves a key it "
+		    "unwrapped), and %s could not be measured in the token "
+		    "without letting the value out: shown as unknown-length; "
+		    "the KCV identifies the key", t->label, t->nolen, t->nolen == 1 ? "" : "s",
+		    t->nolen == 1 ? "it" : "they");
 	*out = doc;
 	doc = NULL;
 	r = KX_OK;
