@@ -2926,7 +2926,8 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 	if (rv != CKR_OK) {
 		free(pre.v);
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
-		    "%s as a %s key (%s)", t->label, k->prof.id,
+		    "%s as %s %s key (%s)", t->label, k->prof.id,
+		    kxi_an(kx_name(KX_ENUM_ALG, k->prof.alg)),
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
 	}
 	for (i = m->base; i < m->n; i++) {
