@@ -1144,8 +1144,8 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 		    "(CKA_VALUE_LEN 0, as SoftHSM 2.6 leaves a key it "
 		    "unwrapped), and %s could not be measured in the token "
 		    "without letting the value out: shown as unknown-length; "
-		    "the KCV identifies the key", t->label, t->nolen, t->nolen == 1 ? "" : "s",
-		    t->nolen == 1 ? "it" : "they");
+		    "the KCV identifies the key", t->label, t->nolen,
+		    t->nolen == 1 ? "" : "s", t->nolen == 1 ? "it" : "they");
 	*out = doc;
 	doc = NULL;
 	r = KX_OK;
