@@ -838,9 +838,11 @@ kx_export(kx_doc *doc, kx_secret *const *values, size_t nvalues,
 		if (unbound_unfit(k, o->wrap)) {
 			r = kxi_diag_add(d, "KX139", KX_SEV_ERROR,
 			    KX_EUNSUPPORTED, doc->source, KLOC(k, KXF_ALG),
-			    k->prof.id, "an %s key leaves as PKCS#8 under a "
-			    "bound wrap or in rsa-aes-kwp, not as a %s value",
+			    k->prof.id, "%s %s key leaves as PKCS#8 under a "
+			    "bound wrap or in rsa-aes-kwp, not as %s %s value",
+			    kxi_an(kx_name(KX_ENUM_ALG, k->prof.alg)),
 			    kx_name(KX_ENUM_ALG, k->prof.alg),
+			    kxi_an(kx_name(KX_ENUM_WRAP_ALG, o->wrap)),
 			    kx_name(KX_ENUM_WRAP_ALG, o->wrap));
 			goto out;
 		}

@@ -360,8 +360,9 @@ cli_kcv_method(struct cli *cli, const char *opt, const char *arg,
 		v = kx_value(KX_ENUM_KCV_METHOD, arg);
 	if (v == KX_KCV_SPKI_SHA256 && alg != KX_ALG_RSA && alg != KX_ALG_EC)
 		return cli_usage(cli, "--%s: spki-sha256 is the fingerprint of "
-		    "an rsa or ec public key, not a KCV of a %s key", opt,
-		    kx_name(KX_ENUM_ALG, alg));
+		    "an rsa or ec public key, not a KCV of %s %s key", opt,
+		    strchr("aeiou", kx_name(KX_ENUM_ALG, alg)[0]) != NULL ?
+		    "an" : "a", kx_name(KX_ENUM_ALG, alg));
 	if (v > KX_KCV_NONE) {
 		*m = (enum kx_kcv_method)v;
 		return CLI_OK;

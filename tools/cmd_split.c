@@ -53,7 +53,8 @@ enum { S_MODULE, S_PIN_SOURCE, S_UNBOUND };
 #define UNBOUND_OPT(o) \
 	[o] = { "allow-unbound", 0, 0, NULL, "store an AES transport key " \
 	    "in a token without the mechanisms of aes-kwp-cmac-bound (no " \
-	    "KBEK/KBAK, no CKA_ALLOWED_MECHANISMS: an AES-ECB oracle)" }
+	    "KBEK/KBAK: aes-kw and aes-kwp only; an older key seal mends " \
+	    "keeps no CKA_ALLOWED_MECHANISMS: an AES-ECB oracle)" }
 
 const struct cli_opt seal_opts[] = {
 	CLI_P11_OPTS(S_MODULE, S_PIN_SOURCE),

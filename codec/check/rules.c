@@ -490,8 +490,8 @@ spki_fits(struct vctx *v, const kx_key *k)
 	int r;
 
 	if (p->alg != KX_ALG_RSA && p->alg != KX_ALG_EC) {
-		emit(v, R_KX101, k, KXF_ALG, "public key on a %s key",
-		    algname(p->alg));
+		emit(v, R_KX101, k, KXF_ALG, "public key on %s %s key",
+		    kxi_an(algname(p->alg)), algname(p->alg));
 		return 0;
 	}
 	if ((d = kx_diag_new()) == NULL)
@@ -545,8 +545,8 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 		return;
 	}
 	if (p->rsa_e != 0 && p->alg != KX_ALG_RSA) {
-		emit(v, R_KX101, k, KXF_ALG, "rsa exponent on a %s key",
-		    algname(p->alg));
+		emit(v, R_KX101, k, KXF_ALG, "rsa exponent on %s %s key",
+		    kxi_an(algname(p->alg)), algname(p->alg));
 		return;
 	}
 	if (p->rsa_e != 0 && (p->rsa_e < 3 || p->rsa_e % 2 == 0)) {
@@ -555,13 +555,14 @@ chk_alg_length(struct vctx *v, const kx_key *k)
 		return;
 	}
 	if (p->ec_curve != NULL && p->alg != KX_ALG_EC) {
-		emit(v, R_KX101, k, KXF_ALG, "curve %s on a %s key",
-		    p->ec_curve, algname(p->alg));
+		emit(v, R_KX101, k, KXF_ALG, "curve %s on %s %s key",
+		    p->ec_curve, kxi_an(algname(p->alg)), algname(p->alg));
 		return;
 	}
 	if (p->hmac_hash != KX_HASH_NONE && p->alg != KX_ALG_HMAC) {
-		emit(v, R_KX101, k, KXF_ALG, "hmac hash %s on a %s key",
-		    nz(knm(KX_ENUM_HASH, p->hmac_hash)), algname(p->alg));
+		emit(v, R_KX101, k, KXF_ALG, "hmac hash %s on %s %s key",
+		    nz(knm(KX_ENUM_HASH, p->hmac_hash)),
+		    kxi_an(algname(p->alg)), algname(p->alg));
 		return;
 	}
 	if (p->spki.n != 0 && !spki_fits(v, k))
@@ -924,8 +925,9 @@ chk_gp_kid(struct vctx *v, const kx_key *k)
 			    (unsigned)v->pol->kids[i].kid);
 	}
 	if (rows > 0)
-		emit(v, R_KX112, k, KXF_GP, "kid %02X on a %s key; policy %s "
+		emit(v, R_KX112, k, KXF_GP, "kid %02X on %s %s key; policy %s "
 		    "requires %s", (unsigned)kid,
+		    kxi_an(nz(knm(KX_ENUM_ROLE, k->prof.role))),
 		    nz(knm(KX_ENUM_ROLE, k->prof.role)), nz(v->pol->name),
 		    want);
 }
@@ -1127,8 +1129,9 @@ chk_gp_scp(struct vctx *v, const kx_key *k)
 		break;
 	}
 	if (!ok)
-		emit(v, R_KX116, k, KXF_GP, "%s does not work with a %s key",
-		    nz(knm(KX_ENUM_SCP, p->gp.scp)), algname(p->alg));
+		emit(v, R_KX116, k, KXF_GP, "%s does not work with %s %s key",
+		    nz(knm(KX_ENUM_SCP, p->gp.scp)), kxi_an(algname(p->alg)),
+		    algname(p->alg));
 }
 
 /* ---- KX120-KX126 export restrictions -------------------------------- */
@@ -1592,8 +1595,8 @@ kcv_problem(enum kx_alg a, enum kx_kcv_method m, size_t n, char *buf,
 	}
 	return NULL;
 alg:
-	snprintf(buf, size, "KCV method %s does not fit a %s key",
-	    knm(KX_ENUM_KCV_METHOD, m), algname(a));
+	snprintf(buf, size, "KCV method %s does not fit %s %s key",
+	    knm(KX_ENUM_KCV_METHOD, m), kxi_an(algname(a)), algname(a));
 	return buf;
 }
 
@@ -1701,9 +1704,9 @@ chk_kcv_missing(struct vctx *v, const kx_key *k)
 	if (k == NULL || !has_value(k) || k->kcv.n > 0)
 		return;
 	if (is_des_family(k->prof.alg) || k->prof.alg == KX_ALG_AES)
-		emit(v, R_KX132, k, KXF_KCV, "%s value of a %s key has no KCV",
-		    knm(KX_ENUM_VALUE_FORM, k->value.form),
-		    algname(k->prof.alg));
+		emit(v, R_KX132, k, KXF_KCV, "%s value of %s %s key has no "
+		    "KCV", knm(KX_ENUM_VALUE_FORM, k->value.form),
+		    kxi_an(algname(k->prof.alg)), algname(k->prof.alg));
 }
 
 static void

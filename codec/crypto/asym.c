@@ -596,8 +596,8 @@ kxi_spki_split(const uint8_t *spki, size_t n, struct kxi_pub_out *out,
 		return r;
 	out->alg = info.alg;
 	if (info.alg == KX_ALG_EC && (c = named_curve(info.curve)) < 0)
-		return KX_FAIL(d, KX_EUNSUPPORTED, "a %s public key has no "
-		    "coordinates to name", info.curve);
+		return KX_FAIL(d, KX_EUNSUPPORTED, "%s %s public key has no "
+		    "coordinates to name", kxi_an(info.curve), info.curve);
 	if ((pk = d2i_PUBKEY(NULL, &p, (long)n)) == NULL) {
 		r = kxi_diag_openssl(d, KX_EINPUT, "SubjectPublicKeyInfo");
 		goto out;

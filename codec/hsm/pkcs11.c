@@ -95,6 +95,7 @@ struct kx_p11 {
 	const char *how;	/* how the last export wrapped (static text) */
 	char bound[800];	/* the bound-form set-up of the last store */
 	size_t left;		/* objects the last failure may have left */
+	size_t nolen;		/* keys profile_of found no length for */
 	bool unbound_ok;	/* kx_p11_opts.allow_unbound */
 };
 
@@ -1028,14 +1029,9 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	if (p->length_bits == 0 && c == CKO_SECRET_KEY &&
 	    p->alg == KX_ALG_AES)
 		p->length_bits = probe_len(t, h);
+	/* said once per run by the caller (kx_p11_profiles: rev10d L4) */
 	if (p->length_bits == 0 && c == CKO_SECRET_KEY)
-		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
-		    "token %s does not record the length of %s (CKA_VALUE_LEN "
-		    "0) and it cannot be measured%s: its length is unknown",
-		    t->label, p->id, get_bool(t, h, CKA_EXTRACTABLE) != 1 ?
-		    " (not extractable)" : get_bool(t, h,
-		    CKA_WRAP_WITH_TRUSTED) == 1 ? " (wrapped under trusted "
-		    "keys only)" : "");
+		t->nolen++;
 	p->usage = 0;
 	for (i = 0; i < NUSAGES; i++)
 		if (get_bool(t, h, usages[i].type) == 1)
@@ -1123,6 +1119,7 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 	}
 	doc->source = kxi_strdup(&doc->arena, t->label);
 	doc->id = kxi_strdup(&doc->arena, t->label);
+	t->nolen = 0;
 	for (i = 0; i < h.n; i++) {
 		if ((r = profile_of(t, h.v[i], doc, &k, unread,
 		    sizeof(unread), d)) != KX_OK)
@@ -1141,6 +1138,14 @@ kx_p11_profiles(kx_p11 *t, kx_doc **out, kx_diag *d)
 			k->kcv_method = KX_KCV_ZERO_BLOCK;
 		}
 	}
+	if (t->nolen > 0)
+		kxi_diag_add(d, NULL, KX_SEV_NOTE, KX_OK, NULL, NULL, NULL,
+		    "token %s does not report the length of %zu secret key%s "
+		    "(CKA_VALUE_LEN 0, as SoftHSM 2.6 leaves a key it "
+		    "unwrapped), and %s could not be measured in the token "
+		    "without letting the value out: shown as unknown-length; "
+		    "the KCV identifies the key", t->label, t->nolen,
+		    t->nolen == 1 ? "" : "s", t->nolen == 1 ? "it" : "they");
 	*out = doc;
 	doc = NULL;
 	r = KX_OK;
@@ -1216,6 +1221,25 @@ static const CK_MECHANISM_TYPE kwpc_cmac[1] = { CKM_AES_CMAC };
 /* the transport key's: CKM_AES_ECB_ENCRYPT_DATA once, before CKA_DERIVE goes */
 static const CK_MECHANISM_TYPE kwpc_tk[3] = { CKM_AES_KEY_WRAP,
     CKM_AES_KEY_WRAP_PAD, CKM_AES_ECB_ENCRYPT_DATA };
+/*
+ * A DES or TDEA transport key's: the mechanisms of tdea-ecb and tdea-cbc
+ * (kmsxchg(5)), which wrap without padding; ECB also gives its KCV.
+ */
+static const CK_MECHANISM_TYPE des_tk[2] = { CKM_DES_ECB, CKM_DES_CBC };
+static const CK_MECHANISM_TYPE tdea_tk[2] = { CKM_DES3_ECB, CKM_DES3_CBC };
+
+/*
+ * The CKA_ALLOWED_MECHANISMS of a transport key of alg that a ceremony
+ * stores (tk_prep), *n of them: wrap and unwrap only, with or without the
+ * pair of the bound form (rev10d M2b, L2).
+ */
+static const CK_MECHANISM_TYPE *
+tk_mechs(enum kx_alg alg, size_t *n)
+{
+	*n = alg == KX_ALG_AES ? 3 : 2;
+	return alg == KX_ALG_AES ? kwpc_tk : alg == KX_ALG_DES ? des_tk :
+	    tdea_tk;
+}
 
 /*
  * CKA_UNWRAP_TEMPLATE of the transport key and KBEK: every key either
@@ -1645,25 +1669,34 @@ kwpc_missing(kx_p11 *t, const char **what)
 
 /*
  * An AES transport key kek for a token without the mechanisms of the
- * bound form would get no KBEK and KBAK, and no CKA_ALLOWED_MECHANISMS
- * either (the list is the one of the pair's derivation; without it
+ * bound form would get no KBEK and KBAK: the default form of export
+ * would not be available under it.  An older key mended (seal) has no
+ * CKA_ALLOWED_MECHANISMS either, which a copy cannot set (without it
  * C_WrapKey with CKM_AES_CBC and a chosen IV is an AES-ECB oracle under
- * the key): refused (KX_EUNSUPPORTED) unless the caller allowed it
+ * the key); a new one gets RFC 3394 and 5649 (tk_prep).  Refused
+ * (KX_EUNSUPPORTED) unless the caller allowed it
  * (kx_p11_opts.allow_unbound), before anything is made.
  */
 static int
-kwpc_unbound_refused(kx_p11 *t, const char *kek, kx_diag *d)
+kwpc_unbound_refused(kx_p11 *t, const char *kek, int mend, kx_diag *d)
 {
 	const char *lack, *what;
 
 	if ((lack = kwpc_missing(t, &what)) == NULL || t->unbound_ok)
 		return KX_OK;
+	if (mend)
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to "
+		    "%s): transport key %s would get no KBEK and KBAK and has "
+		    "no CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC "
+		    "under it would be an AES-ECB oracle for every token "
+		    "user), so it is not sealed; --allow-unbound seals it all "
+		    "the same, for aes-kw and aes-kwp only", t->label, lack,
+		    what, kek);
 	return KX_FAIL(d, KX_EUNSUPPORTED, "token %s has no %s (to %s): "
-	    "transport key %s would get no KBEK and KBAK and no "
-	    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it "
-	    "would be an AES-ECB oracle for every token user), so it is not "
-	    "stored; --allow-unbound stores it all the same, for aes-kw and "
-	    "aes-kwp only", t->label, lack, what, kek);
+	    "transport key %s would get no KBEK and KBAK (no "
+	    "aes-kwp-cmac-bound, export's default form, under it), so it is "
+	    "not stored; --allow-unbound stores it all the same, for aes-kw "
+	    "and aes-kwp only", t->label, lack, what, kek);
 }
 
 /*
@@ -1906,7 +1939,7 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 
 	t->bound[0] = '\0';
 	if ((r = kwpc_names(t, wh, &nm, d)) != KX_OK ||
-	    (r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK ||
+	    (r = kwpc_unbound_refused(t, nm.kek, mend, d)) != KX_OK ||
 	    (r = kwpc_free(t, &nm, d)) != KX_OK)
 		return r;
 	lbl = nm.kek;
@@ -1915,10 +1948,13 @@ kwpc_setup(kx_p11 *t, struct import *im, CK_OBJECT_HANDLE wh,
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, lbl,
 		    "token %s has no %s (to %s): no KBEK and KBAK stored, the "
 		    "aes-kwp-cmac-bound form is not available under transport "
-		    "key %s (export --wrap aes-kwp is), and the key has no "
-		    "CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under "
-		    "it is an AES-ECB oracle for every token user; "
-		    "--allow-unbound)", t->label, lack, what, lbl);
+		    "key %s (export --wrap aes-kwp is; --allow-unbound)%s",
+		    t->label, lack, what, lbl, mend ? ", and the key keeps "
+		    "the CKA_ALLOWED_MECHANISMS it was made with, if any "
+		    "(without one C_WrapKey with CKM_AES_CBC under it is an "
+		    "AES-ECB oracle for every token user)" : "; the key wraps "
+		    "and unwraps with RFC 3394 and 5649 only "
+		    "(CKA_ALLOWED_MECHANISMS)");
 		snprintf(t->bound, sizeof(t->bound), "no KBEK and KBAK "
 		    "(the token has no %s to %s)", lack, what);
 		return mend ? kwpc_seal(t, im, &wh, lbl, d) : KX_OK;
@@ -2532,7 +2568,8 @@ export_restricted(const kxi_profile *p)
 
 /*
  * CKA_ALLOWED_MECHANISMS of a key whose profile names its modes
- * (AllowedMode): the mechanisms of each mode for its key type.  0 with
+ * (AllowedMode): the mechanisms of each mode for its key type, and for
+ * usage derive the derivations of those modes.  0 with
  * n 0 where the profile names none; a mode with no PKCS#11 mechanism
  * (retail MAC, SIV, ...) leaves the list out, said in a warning (a list
  * without it would forbid the profile's own mode).
@@ -2592,6 +2629,27 @@ mode_mechs(const kx_key *k, struct tmpl *m, CK_ULONG *n, kx_diag *d)
 		*n = 0;
 		return;
 	}
+	/*
+	 * Usage derive: the list limits C_DeriveKey too (SoftHSM checks it),
+	 * so it gets the derivations of the key's modes, encryption of the
+	 * data in ECB or CBC; a key whose modes have none cannot derive in
+	 * the token, said in a warning (narrower, never broader: rev10d L5).
+	 */
+	if (!(p->usage & KX_USAGE_BIT(KX_U_DERIVE)))
+		return;
+	if (p->modes & (1u << KX_M_ECB))
+		m->mechs[(*n)++] = aes ? CKM_AES_ECB_ENCRYPT_DATA : des ?
+		    CKM_DES_ECB_ENCRYPT_DATA : CKM_DES3_ECB_ENCRYPT_DATA;
+	if (p->modes & (1u << KX_M_CBC))
+		m->mechs[(*n)++] = aes ? CKM_AES_CBC_ENCRYPT_DATA : des ?
+		    CKM_DES_CBC_ENCRYPT_DATA : CKM_DES3_CBC_ENCRYPT_DATA;
+	if (!(p->modes & (1u << KX_M_ECB | 1u << KX_M_CBC)))
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "%s has usage derive, but none of its AllowedMode has a "
+		    "PKCS#11 derivation (ecb and cbc: C_DeriveKey with "
+		    "CKM_*_ECB_ENCRYPT_DATA, CKM_*_CBC_ENCRYPT_DATA): "
+		    "CKA_ALLOWED_MECHANISMS lets it derive nothing in the "
+		    "token", p->id);
 }
 
 /*
@@ -2612,6 +2670,7 @@ build_tmpl(kx_p11 *t, const kx_key *k, int strict, struct tmpl *m,
 	size_t idlen = 0, i;
 	uint32_t mapped = 0;
 	CK_ULONG nmech;
+	bool restricted;
 	int u;
 
 	memset(m, 0, sizeof(*m));
@@ -2663,16 +2722,28 @@ build_tmpl(kx_p11 *t, const kx_key *k, int strict, struct tmpl *m,
 	}
 	tm_add(m, CKA_EXTRACTABLE, p->export_.allowed ? &m->t : &m->f,
 	    sizeof(m->t), "CKA_EXTRACTABLE");
-	tm_add(m, CKA_SENSITIVE, p->sensitive || strict ? &m->t : &m->f,
-	    sizeof(m->t), "CKA_SENSITIVE");
+	/*
+	 * A restricted key that is not sensitive would let its value out
+	 * by C_GetAttributeValue, past CKA_WRAP_WITH_TRUSTED: it lands
+	 * sensitive whatever the unwrapping key (rev10d M2).
+	 */
+	restricted = export_restricted(p);
+	tm_add(m, CKA_SENSITIVE, p->sensitive || strict || restricted ?
+	    &m->t : &m->f, sizeof(m->t), "CKA_SENSITIVE");
 	if (strict && !p->sensitive)
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
 		    "the profile of %s says Sensitive false; the transport "
 		    "key's CKA_UNWRAP_TEMPLATE makes every key it unwraps "
 		    "sensitive: it lands CKA_SENSITIVE true in token %s",
 		    p->id, t->label);
+	else if (restricted && !p->sensitive)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, p->id,
+		    "the profile of %s says Sensitive false but restricts its "
+		    "export (a token knows that only as CKA_WRAP_WITH_TRUSTED, "
+		    "which a key it lets read would escape): it lands "
+		    "CKA_SENSITIVE true in token %s", p->id, t->label);
 	/* restricted export, or the unwrapping key's template */
-	tm_add(m, CKA_WRAP_WITH_TRUSTED, strict || export_restricted(p) ?
+	tm_add(m, CKA_WRAP_WITH_TRUSTED, strict || restricted ?
 	    &m->t : &m->f, sizeof(m->t), "CKA_WRAP_WITH_TRUSTED");
 	if (p->not_before != KX_UNSET_TIME) {
 		date_to(p->not_before, &m->start);
@@ -2855,7 +2926,8 @@ probe(struct import *im, const kx_key *k, CK_MECHANISM *mech,
 	if (rv != CKR_OK) {
 		free(pre.v);
 		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s will not unwrap "
-		    "%s as a %s key (%s)", t->label, k->prof.id,
+		    "%s as %s %s key (%s)", t->label, k->prof.id,
+		    kxi_an(kx_name(KX_ENUM_ALG, k->prof.alg)),
 		    kx_name(KX_ENUM_ALG, k->prof.alg), rvname(rv, b));
 	}
 	for (i = m->base; i < m->n; i++) {
@@ -3045,8 +3117,10 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	    { CKA_MODIFIABLE, &fa, sizeof(fa) },
 	    { CKA_COPYABLE, &fa, sizeof(fa) } };
 	CK_ATTRIBUTE tt[NSEAL + 2];
+	const CK_MECHANISM_TYPE *tm;
+	CK_KEY_TYPE kt = 0;
 	CK_RV rv;
-	size_t i;
+	size_t i, ntm;
 	int r;
 
 	*h = CK_INVALID_HANDLE;
@@ -3086,8 +3160,9 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 			    "key %s has %s after its copy into the token",
 			    t->label, id, oracle[i].name);
 	/* a copy cannot set it (SoftHSM: CKR_ATTRIBUTE_READ_ONLY) */
-	if (!seal && im->tkbits != 0 && kwpc_pair_ok(t) &&
-	    kwpc_allowed_ok(t, *h, kwpc_tk, 3) != 0)
+	if (!seal && (get_ulong(t, *h, CKA_KEY_TYPE, &kt) != 0 ||
+	    (tm = tk_mechs(alg_of(kt), &ntm)) == NULL ||
+	    kwpc_allowed_ok(t, *h, tm, ntm) != 0))
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
 		    "lost its CKA_ALLOWED_MECHANISMS in the copy into the "
 		    "token", t->label, id);
@@ -3411,7 +3486,7 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 	char klabel[256];
 	unsigned bits;
 	size_t i, nerr = 0, nerr2 = 0;
-	bool rsa;
+	bool rsa, warned = false;
 	int r, r2;
 
 	/* errors of either phase refuse (the document's count too) */
@@ -3498,6 +3573,25 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			mech.mechanism = v->alg == KX_WRAP_AES_KW ?
 			    CKM_AES_KEY_WRAP : CKM_AES_KEY_WRAP_PAD;
 		}
+		/*
+		 * Once: a KEK without our unwrap template (the bound form
+		 * unwraps under the KBEK, which kwpc_find checks)
+		 */
+		if (!warned && v->alg != KX_WRAP_AES_KWP_CMAC_BOUND &&
+		    !utmpl_ok(t, wh)) {
+			warned = true;
+			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
+			    NULL, "transport key %s in token %s has no "
+			    "CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+			    "CKA_WRAP_WITH_TRUSTED}: any token user with the "
+			    "PIN can unwrap this document's values under it "
+			    "into keys he may read; imported keys land as "
+			    "their profiles say (sensitive where export is "
+			    "restricted)%s", klabel, t->label, rsa ? "; an "
+			    "RSA key gets the template only where it is made" :
+			    "; combine the key into the token again (combine "
+			    "--to pkcs11:, a new label), which sets it");
+		}
 		if ((r = label_free(t, k, d)) != KX_OK ||
 		    (r = v->alg == KX_WRAP_AES_KWP_CMAC_BOUND ?
 		    bound_into(im, doc, k, &mech, wh, bits, d) :
@@ -3569,8 +3663,9 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
     const uint8_t *kcv, size_t n, struct import *im, kx_doc **docp,
     kx_key **kp, struct tmpl *m, kx_diag *d)
 {
+	const CK_MECHANISM_TYPE *mechs;
 	kx_key *k;
-	size_t i;
+	size_t i, nmech;
 	int r;
 
 	*docp = NULL;
@@ -3601,7 +3696,7 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 		return KX_FAIL(d, KX_ENOMEM, "out of memory");
 	*kp = k;
 	if ((alg == KX_ALG_AES &&
-	    (r = kwpc_unbound_refused(t, k->prof.id, d)) != KX_OK) ||
+	    (r = kwpc_unbound_refused(t, k->prof.id, 0, d)) != KX_OK) ||
 	    (r = find(t, NULL, 0, &im->before, d)) != KX_OK ||
 	    (r = label_free(t, k, d)) != KX_OK ||
 	    (r = build_tmpl(t, k, 0, m, d)) != KX_OK)
@@ -3610,14 +3705,56 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	for (i = 0; i < m->n; i++)
 		if (m->a[i].type == CKA_TOKEN)
 			m->a[i].pValue = &m->f;
-	/* kwpc_seal refuses a key without it; a copy cannot set it */
-	if (alg == KX_ALG_AES && kwpc_pair_ok(t))
-		m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS,
-		    (void *)kwpc_tk, sizeof(kwpc_tk) };
+	/*
+	 * kwpc_seal refuses a key without it; a copy cannot set it.  Every
+	 * transport key: an AES one without the pair too (--allow-unbound),
+	 * a DES or TDEA one its wrap mechanisms (rev10d L2, M2b).
+	 */
+	mechs = tk_mechs(alg, &nmech);
+	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, (void *)mechs,
+	    (CK_ULONG)(nmech * sizeof(mechs[0])) };
 	/* every key unwrapped under it: sensitive, trusted keys only */
 	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
 	    sizeof(kwpc_utmpl) };
 	return KX_OK;
+}
+
+/*
+ * An AES transport key's list (tk_mechs) allows no KCV computation where
+ * the token has no CKM_AES_ECB_ENCRYPT_DATA (derive_kcv), and SoftHSM
+ * sets the list at creation only: the KCV is then checked on a twin made
+ * from the same inputs with template m less the list (C_CreateObject, or
+ * C_DeriveKey of mech from base), a session object destroyed at once, as
+ * unwrap_into does for a key limited to its modes.  *rvp: the create's.
+ */
+static bool
+tk_twin(kx_p11 *t, enum kx_alg alg)
+{
+	return alg == KX_ALG_AES && !has_mech(t, CKM_AES_ECB_ENCRYPT_DATA,
+	    CKF_DERIVE);
+}
+
+static int
+twin_kcv(kx_p11 *t, const kx_doc *doc, const kx_key *k,
+    const struct tmpl *m, CK_MECHANISM *mech, CK_OBJECT_HANDLE base,
+    CK_RV *rvp, kx_diag *d)
+{
+	CK_ATTRIBUTE tw[sizeof(m->a) / sizeof(m->a[0])];
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_ULONG i, n = 0;
+	int r;
+
+	for (i = 0; i < m->n; i++)
+		if (m->a[i].type != CKA_ALLOWED_MECHANISMS)
+			tw[n++] = m->a[i];
+	*rvp = mech == NULL ? t->f->C_CreateObject(t->s, tw, n, &h) :
+	    t->f->C_DeriveKey(t->s, mech, base, tw, n, &h);
+	if (*rvp != CKR_OK)
+		return KX_EUNSUPPORTED;
+	r = check_new(t, doc, k, h, d);
+	if (t->f->C_DestroyObject(t->s, h) != CKR_OK)
+		t->left++;
+	return r;
 }
 
 int
@@ -3633,6 +3770,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 	kx_key *k = NULL;
 	sigset_t old;
 	CK_RV rv;
+	bool twin;
 	int r;
 
 	if (t == NULL || key == NULL || kcv == NULL || how == NULL)
@@ -3662,9 +3800,15 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		    "be listed", t->label);
 		goto out;
 	}
-	if ((rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
+	twin = tk_twin(t, alg);
+	rv = CKR_OK;
+	if (twin && (r = twin_kcv(t, doc, k, &m, NULL, 0, &rv, d)) != KX_OK &&
+	    rv == CKR_OK)
+		goto fail;
+	if (rv == CKR_OK &&
+	    (rv = t->f->C_CreateObject(t->s, m.a, m.n, &sh)) == CKR_OK) {
 		*how = "C_CreateObject";
-		if ((r = check_new(t, doc, k, sh, d)) == KX_OK)
+		if ((r = twin ? KX_OK : check_new(t, doc, k, sh, d)) == KX_OK)
 			r = to_token(&im, sh, k->prof.id, 0, &h, d);
 		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 			t->left++;
@@ -3681,6 +3825,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		}
 	}
 	(void)h;
+fail:
 	if (r != KX_OK)
 		rollback(&im);
 out:
@@ -3734,7 +3879,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	CK_RV rv;
 	char b[24];
 	sigset_t old;
-	int r, started = 0, des, held = 0;
+	int r, started = 0, des, held = 0, twin;
 
 	if (t == NULL || ci == NULL || v == NULL || how == NULL)
 		kxi_misuse(__func__, "NULL argument");
@@ -3760,6 +3905,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	    ci[0].key_kcv_len, &im, &doc, &k, &m, d)) != KX_OK)
 		goto out;
 	started = 1;
+	twin = tk_twin(t, ci[0].alg);
 	vl = len;
 	if (!des)	/* no standard length: the template gives it */
 		m.a[m.n++] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &vl, sizeof(vl) };
@@ -3796,8 +3942,14 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 		sd.pData = kx_secret_mut((kx_secret *)data);
 		sd.ulLen = len;
 		h = CK_INVALID_HANDLE;
-		rv = t->f->C_DeriveKey(t->s, &mech, base, i == nv - 1 ? m.a :
-		    st, i == nv - 1 ? m.n : 7, &h);
+		rv = CKR_OK;
+		/* the twin of the last derive, for the KCV (tk_twin) */
+		if (i == nv - 1 && twin && (r = twin_kcv(t, doc, k, &m, &mech,
+		    base, &rv, d)) != KX_OK && rv == CKR_OK)
+			goto out;
+		if (rv == CKR_OK)
+			rv = t->f->C_DeriveKey(t->s, &mech, base, i == nv - 1 ?
+			    m.a : st, i == nv - 1 ? m.n : 7, &h);
 		sd.pData = NULL;
 		kx_secret_free(last);	/* wipes */
 		last = NULL;
@@ -3819,7 +3971,7 @@ kx_p11_combine(kx_p11 *t, const kx_component_info *ci, kx_secret *const *v,
 	/* the session object checked, then copied into the token */
 	im.tk = true;
 	im.tkbits = ci[0].alg == KX_ALG_AES ? k->prof.length_bits : 0;
-	if ((r = check_new(t, doc, k, base, d)) == KX_OK)
+	if ((r = twin ? KX_OK : check_new(t, doc, k, base, d)) == KX_OK)
 		r = to_token(&im, base, k->prof.id, 0, &h, d);
 	if (base != CK_INVALID_HANDLE &&
 	    t->f->C_DestroyObject(t->s, base) != CKR_OK)
@@ -3895,7 +4047,7 @@ kx_p11_seal(kx_p11 *t, kx_diag *d)
 		    "the token: combine it into the token again (combine --to "
 		    "pkcs11:, a new label)", nm.kek, t->label);
 	/* every key made before it lacks it, and a copy cannot add it */
-	if ((r = kwpc_unbound_refused(t, nm.kek, d)) != KX_OK)
+	if ((r = kwpc_unbound_refused(t, nm.kek, 1, d)) != KX_OK)
 		return r;
 	if (!utmpl_ok(t, wh))
 		return KX_FAIL(d, KX_EPOLICY, "transport key %s in token %s has "

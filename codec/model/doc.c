@@ -254,9 +254,9 @@ kx_key_summary(const kx_key *k, kx_buf *out)
 	    KX_FINGERPRINT_LEN : k->kcv.n, kcv);
 	if ((r = kx_buf_printf(out, "  key ")) == KX_OK)
 		r = id_or_dash(out, k->prof.id);
-	/* a length nobody could tell (a token's key): "?", never 0 */
+	/* a length nobody could tell (a token's key): said, never 0 */
 	if (r == KX_OK && k->prof.length_bits == 0)
-		r = kx_buf_printf(out, " %s/? usage=",
+		r = kx_buf_printf(out, " %s/unknown-length usage=",
 		    kx_name(KX_ENUM_ALG, k->prof.alg));
 	else if (r == KX_OK)
 		r = kx_buf_printf(out, " %s/%u usage=",

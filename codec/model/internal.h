@@ -1212,6 +1212,11 @@ const uint8_t *kxi_kcv_input(enum kx_kcv_method m);
  */
 const char *kxi_kcv_len_text(enum kx_kcv_method m, char *buf, size_t size);
 /*
+ * The article before name in a message: "an" where it starts with a
+ * vowel letter ("an aes key", "an emv-ac key"), else "a".  names.c.
+ */
+const char *kxi_an(const char *name);
+/*
  * Bytes compared of a supplied n-byte KCV of method m (alg's key): n, or
  * the method's maximum for a longer one of at most one cipher block; 0
  * when unusable.  names.c.

@@ -98,6 +98,13 @@ CHECK(kcv_names, KX_KCV__N);
 _Static_assert(KX_U__N <= 32, "usage mask must fit 32 bits");
 
 const char *
+kxi_an(const char *name)
+{
+	return name != NULL && name[0] != '\0' &&
+	    strchr("aeiouAEIOU", name[0]) != NULL ? "an" : "a";
+}
+
+const char *
 kx_name(enum kx_enum_type t, int v)
 {
 	if ((unsigned)t >= KX_ENUM__N || v < 0 || (size_t)v >= tables[t].n)

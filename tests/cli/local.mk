@@ -4,6 +4,8 @@ TEST_EXTENSIONS += .case
 CASE_LOG_COMPILER = $(SHELL) $(srcdir)/tests/cli/run-case.sh
 CLI_CASES = \
 	tests/cli/cases/xsd-compiled.case \
+	tests/cli/cases/article-an-aes.case \
+	tests/cli/cases/article-an-aes-kx132.case \
 	tests/cli/cases/wrap-weak-kek.case \
 	tests/cli/cases/input-error-one-line.case \
 	tests/cli/cases/import-clear-sigkill-stale.case \

@@ -458,8 +458,9 @@ grep -q '<Algorithm>aes-kwp-cmac-bound</Algorithm>' hide-ecb.xml ||
     bad "export without $m: not bound"
 # (issue 10 item 4) an AES transport key into a token without one of the
 # mechanisms of the pair (to derive, sign and verify, wrap and unwrap)
-# would get no KBEK and KBAK and no CKA_ALLOWED_MECHANISMS, so C_WrapKey
-# with CKM_AES_CBC under it would be an AES-ECB oracle: combine and seal
+# would get no KBEK and KBAK (no bound form under it); an older key seal
+# mends has no CKA_ALLOWED_MECHANISMS either, so C_WrapKey with
+# CKM_AES_CBC under it would be an AES-ECB oracle: combine and seal
 # refuse it with one line naming the mechanism (exit 1, nothing made)
 n0=$(kx_hsm_count fd)
 for hm in CKM_AES_ECB_ENCRYPT_DATA:derive CKM_AES_CMAC:sign \
@@ -467,7 +468,7 @@ for hm in CKM_AES_ECB_ENCRYPT_DATA:derive CKM_AES_CMAC:sign \
 	m=${hm%:*}
 	kx_hsm_run unbound-$m 1 env KX_FAULT_HIDE=$m $KX combine $P \
 	    --to 'pkcs11:token=fd;object=tke' tkc.1 tkc.2 tkc.3
-	has unbound-$m "^kmsxchg: combine: token fd has no $m \\(to ${hm#*:}\\): transport key tke would get no KBEK and KBAK and no CKA_ALLOWED_MECHANISMS \\(C_WrapKey with CKM_AES_CBC under it would be an AES-ECB oracle for every token user\\), so it is not stored; --allow-unbound stores it all the same, for aes-kw and aes-kwp only\$"
+	has unbound-$m "^kmsxchg: combine: token fd has no $m \\(to ${hm#*:}\\): transport key tke would get no KBEK and KBAK \\(no aes-kwp-cmac-bound, export's default form, under it\\), so it is not stored; --allow-unbound stores it all the same, for aes-kw and aes-kwp only\$"
 	[ "$(grep -vc 'token fd unchanged' unbound-$m.err)" = 1 ] ||
 	    bad "unbound-$m: not one line: $(cat unbound-$m.err)"
 	[ "$(kx_hsm_count fd)" = "$n0" ] || bad "unbound-$m: fd changed"
@@ -481,23 +482,39 @@ kx_hsm_show fd oldd | grep -q 'Usage: .*derive' || bad "oldd cannot derive"
 n0=$(kx_hsm_count fd)
 kx_hsm_run unbound-seal 1 env KX_FAULT_HIDE=CKM_AES_CMAC $KX seal $P \
     'pkcs11:token=fd;object=oldd'
-has unbound-seal '^kmsxchg: seal: token fd has no CKM_AES_CMAC \(to sign\): transport key oldd would get no KBEK and KBAK '
+has unbound-seal '^kmsxchg: seal: token fd has no CKM_AES_CMAC \(to sign\): transport key oldd would get no KBEK and KBAK and has no CKA_ALLOWED_MECHANISMS \(C_WrapKey with CKM_AES_CBC under it would be an AES-ECB oracle for every token user\), so it is not sealed; --allow-unbound seals it all the same, for aes-kw and aes-kwp only$'
 [ "$(kx_hsm_count fd)" = "$n0" ] || bad "unbound-seal: fd changed"
 kx_hsm_run unbound-usage 2 $KX combine --allow-unbound -o x.key tkc.1 tkc.2
-# --allow-unbound stores it all the same: no pair (a warning naming the
-# oracle; the key sealed all the same), and export under that key then
-# names the missing list
+# --allow-unbound stores it all the same: no pair (a warning saying so;
+# the key sealed all the same, with CKA_ALLOWED_MECHANISMS RFC 3394 and
+# 5649 and the derivation its KCV used: rev10d L2, no CBC-wrap oracle),
+# and export under that key then names the missing KBEK
 m=CKM_AES_ECB_ENCRYPT_DATA
 env KX_FAULT_HIDE=$m $KX combine $P --allow-unbound \
     --to 'pkcs11:token=fd;object=tke' tkc.1 tkc.2 tkc.3 > tke.out 2>&1 ||
     bad "combine --allow-unbound without $m: $(cat tke.out)"
-grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is), and the key has no CKA_ALLOWED_MECHANISMS (C_WrapKey with CKM_AES_CBC under it is an AES-ECB oracle for every token user; --allow-unbound)\$" \
+grep -q "warning: key tke: token fd has no $m (to derive): no KBEK and KBAK stored, the aes-kwp-cmac-bound form is not available under transport key tke (export --wrap aes-kwp is; --allow-unbound); the key wraps and unwraps with RFC 3394 and 5649 only (CKA_ALLOWED_MECHANISMS)\$" \
     tke.out || bad "combine without $m: no warning: $(cat tke.out)"
 grep -q "^transport key in token fd: no KBEK and KBAK (the token has no $m to derive); tke copied into the token once, wrap and unwrap only and not modifiable (C_CopyObject; never with CKA_DERIVE in the token)\$" \
     tke.out || bad "combine without $m: $(cat tke.out)"
+"$KX_BUILDDIR/tests/hsm/p11attack" attrs "$KX_P11_MODULE" fd "$T/hsm/pin" tke \
+    > a-tke.out 2>&1 || bad "attrs tke: $(cat a-tke.out)"
+grep -q '^attrs tke: modifiable=0 .* allowed=3 ' a-tke.out ||
+    bad "tke: not limited to its 3 mechanisms: $(cat a-tke.out)"
+# the same combined in the token (KX_FAULT_XOR): the KCV checked on a
+# twin of the last derive made without the list
+env KX_FAULT_XOR=1 KX_FAULT_HIDE=$m $KX combine $P --allow-unbound \
+    --to 'pkcs11:token=fd;object=tkex' tkc.1 tkc.2 tkc.3 > tkex.out 2>&1 ||
+    bad "combine --allow-unbound in the token without $m: $(cat tkex.out)"
+grep -q 'combined in the token: 3 components' tkex.out ||
+    bad "tkex: not combined in the token: $(cat tkex.out)"
+"$KX_BUILDDIR/tests/hsm/p11attack" attrs "$KX_P11_MODULE" fd "$T/hsm/pin" tkex \
+    > a-tkex.out 2>&1 || bad "attrs tkex: $(cat a-tkex.out)"
+grep -q '^attrs tkex: modifiable=0 .* allowed=3 ' a-tkex.out ||
+    bad "tkex: not limited to its 3 mechanisms: $(cat a-tkex.out)"
 kx_hsm_run hide-tke 1 $KX export $P --from 'pkcs11:token=fd;object=mk' \
     --kek 'pkcs11:token=fd;object=tke' --kek-id TK1 -o hide.xml
-has hide-tke '^pkcs11:token=fd;object=mk: error: transport key tke in token fd has no CKA_ALLOWED_MECHANISMS, or one that allows more than RFC 3394 and 5649 '
+has hide-tke '^pkcs11:token=fd;object=mk: error: transport key tke in token fd has no KBEK \(tke.kbek\) beside it'
 [ -e hide.xml ] && bad "hide-tke: a document was written"
 env KX_FAULT_HIDE=CKM_AES_CMAC,CKM_AES_ECB_ENCRYPT_DATA $KX export $P \
     --from 'pkcs11:token=fd;object=mk' --wrap aes-kwp \

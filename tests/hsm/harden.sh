@@ -75,6 +75,10 @@ $KX import $P --to 'pkcs11:token=iss' --kek 'pkcs11:token=iss;object=tk' \
 ENC='ISD SCP03 key set 30 ENC'
 MAC='ISD SCP03 key set 30 MAC'
 grep -q 'Sensitive' i3.err && bad "import three: a Sensitive warning: $(cat i3.err)"
+# rev10d L5: MAC (AllowedMode cmac, usage derive) cannot derive under its
+# list, said once; ENC (cbc, derive) gets CKM_AES_CBC_ENCRYPT_DATA
+line i3.err "three.xml: warning: key ISD-KVN30-MAC: ISD-KVN30-MAC has usage derive, but none of its AllowedMode has a PKCS#11 derivation (ecb and cbc: C_DeriveKey with CKM_*_ECB_ENCRYPT_DATA, CKM_*_CBC_ENCRYPT_DATA): CKA_ALLOWED_MECHANISMS lets it derive nothing in the token"
+[ "$(grep -c 'usage derive' i3.err)" = 1 ] || bad "import three: not one derive warning: $(cat i3.err)"
 
 # H1: the ENC value of the document (its tag cut off) unwrapped under
 # tk.kbek with the attacker's template
@@ -112,7 +116,7 @@ grep -q '^attrs open: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_
 
 # H3 and M1: the restricted ENC key as a token user finds it
 "$ATT" attrs "$M" iss "$PIN" "$ENC" > a-enc.out 2>&1 || bad "attrs ENC: $(cat a-enc.out)"
-grep -q "^attrs $ENC: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 trusted=0 allowed=2 " \
+grep -q "^attrs $ENC: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 trusted=0 allowed=3 " \
     a-enc.out || bad "ENC: $(cat a-enc.out)"
 line a-enc.out "copy-wrap $ENC: C_CopyObject {CKA_WRAP true} -> CKR_ATTRIBUTE_READ_ONLY"
 line a-enc.out "set-sign $ENC: C_SetAttributeValue {CKA_SIGN true} -> CKR_ACTION_PROHIBITED"
@@ -178,6 +182,51 @@ expect notmpl 1 '^one.xml: error: transport key notmpl in token iss has no CKA_U
     --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 one.xml
 [ "$(kx_hsm_count iss)" = "$ni" ] || bad "notmpl: iss changed"
 
+# rev10d M2: a plain aes-kwp value unwrapped under a KEK without our
+# CKA_UNWRAP_TEMPLATE (notmpl) says so in one warning naming the KEK; a
+# profile whose export is restricted (here a destination) but that says
+# Sensitive false lands sensitive and under trusted keys only, under that
+# KEK and under the one-time session key of a file transport key alike;
+# an unrestricted one lands as its profile says
+sed 's:<TrustedKekOnly>:<Destination>Example Issuer Bank</Destination>&:' \
+    kwp.xml > kwpd.xml
+grep -q '<Destination>' kwpd.xml || bad "kwpd.xml: no destination"
+$KX import $P --to 'pkcs11:token=iss;object=nt1' \
+    --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 kwp.xml \
+    > nt1.out 2> nt1.err || bad "import under notmpl: $(cat nt1.err)"
+line nt1.err "kwp.xml: warning: transport key notmpl in token iss has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, CKA_WRAP_WITH_TRUSTED}: any token user with the PIN can unwrap this document's values under it into keys he may read; imported keys land as their profiles say (sensitive where export is restricted); combine the key into the token again (combine --to pkcs11:, a new label), which sets it"
+[ "$(grep -c 'warning: transport key' nt1.err)" = 1 ] ||
+    bad "notmpl: not one KEK warning: $(cat nt1.err)"
+"$ATT" attrs "$M" iss "$PIN" nt1 > a-nt1.out 2>&1
+grep -q '^attrs nt1: modifiable=0 copyable=[01] sensitive=0 extractable=1 wrap_with_trusted=0 ' \
+    a-nt1.out || bad "nt1: $(cat a-nt1.out)"
+$KX import $P --to 'pkcs11:token=iss;object=nt2' \
+    --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 kwpd.xml \
+    > nt2.out 2> nt2.err || bad "import restricted under notmpl: $(cat nt2.err)"
+grep -q "warning: transport key notmpl in token iss has no CKA_UNWRAP_TEMPLATE" nt2.err ||
+    bad "nt2: no KEK warning: $(cat nt2.err)"
+line nt2.err "kwpd.xml: warning: key opensrc: the profile of opensrc says Sensitive false but restricts its export (a token knows that only as CKA_WRAP_WITH_TRUSTED, which a key it lets read would escape): it lands CKA_SENSITIVE true in token iss"
+"$ATT" attrs "$M" iss "$PIN" nt2 > a-nt2.out 2>&1
+grep -q '^attrs nt2: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 ' \
+    a-nt2.out || bad "nt2: $(cat a-nt2.out)"
+# the same profile through a file transport key (a one-time session key)
+sed -e 's:<Form>bound-block</Form>:<Form>wrapped</Form>:' \
+    -e 's:<Sensitive>true</Sensitive>:<Sensitive>false</Sensitive>:' \
+    "$SRC/samples/exchange/isd-keys.profile.xml" > ns.profile.xml
+$KX export --profile ns.profile.xml --key ISD-KVN30-ENC=file:k1 \
+    --key ISD-KVN30-MAC=file:k2 --key ISD-KVN30-DEK=file:k3 \
+    --kek file:t.key --kek-alg aes --kek-id TK1 --now 2026-02-01 \
+    -o ns.xml > ns.out 2>&1 || bad "ns.xml: $(cat ns.out)"
+$KX import $P --to 'pkcs11:token=mfr' --kek file:t.key --now 2026-02-01 \
+    ns.xml > nsf.out 2> nsf.err || bad "import ns.xml (file KEK): $(cat nsf.err)"
+grep -q "warning: key ISD-KVN30-ENC: the profile of ISD-KVN30-ENC says Sensitive false but restricts its export" nsf.err ||
+    bad "ns.xml: no Sensitive warning: $(cat nsf.err)"
+grep -q "transport key .* has no CKA_UNWRAP_TEMPLATE" nsf.err &&
+    bad "ns.xml: a KEK warning for a one-time session key: $(cat nsf.err)"
+"$ATT" attrs "$M" mfr "$PIN" "$ENC" > a-nsenc.out 2>&1
+grep -q "^attrs $ENC: modifiable=0 copyable=[01] sensitive=1 extractable=1 wrap_with_trusted=1 " \
+    a-nsenc.out || bad "ns ENC: $(cat a-nsenc.out)"
+
 # L1: SIGINT at the C_CopyObject of an import (faultp11): held until the
 # key is in the token, then the run ends by the signal
 ni=$(kx_hsm_count iss)
@@ -214,7 +263,30 @@ EOF2
 	    bad "$lab in the token with CKA_DERIVE or modifiable: $(grep "^$lab" "$T/watch.log" | sort -u)"
 	"$ATT" attrs "$M" iss "$PIN" $lab > a-$lab.out 2>&1 || bad "attrs $lab: $(cat a-$lab.out)"
 	grep -q "^attrs $lab: modifiable=0 " a-$lab.out || bad "$lab modifiable: $(cat a-$lab.out)"
+	# rev10d M2b: TDEA too is limited to its wrap mechanisms (tdea-ecb
+	# and tdea-cbc), as AES to RFC 3394, 5649 and the pair's derivation
+	n=3
+	[ $lab = tdw ] && n=2
+	grep -q "^attrs $lab: .* allowed=$n " a-$lab.out ||
+	    bad "$lab: not limited to its $n wrap mechanisms: $(cat a-$lab.out)"
 done
+# rev10d M2b: a TDEA key already in the token, modifiable (pkcs11-tool's
+# default), is never a transport key there: export and import refuse it
+# before anything is wrapped or unwrapped, as every non-AES secret key
+kx_hexbin 0123456789ABCDEFFEDCBA98765432100123456789ABCDEF > t3.bin
+kx_hsm_tool iss --write-object t3.bin --type secrkey --key-type DES3:24 \
+    --label td3 --id 0f >/dev/null 2>&1 || bad "pkcs11-tool --write-object td3"
+"$ATT" attrs "$M" iss "$PIN" td3 > a-td3.out 2>&1
+grep -q '^attrs td3: modifiable=1 ' a-td3.out || bad "td3 not modifiable: $(cat a-td3.out)"
+ni=$(kx_hsm_count iss)
+expect td3-export 1 'transport key td3 in token iss: not an AES key \(only AES transport keys wrap in a token\)$' \
+    $KX export $P --from 'pkcs11:token=iss;object=open' --wrap aes-kwp \
+    --kek 'pkcs11:token=iss;object=td3' --now 2026-02-01 -o td3.xml
+expect td3-import 1 'transport key td3 in token iss: not an AES key \(only AES transport keys wrap in a token\)$' \
+    $KX import $P --to 'pkcs11:token=iss;object=td3in' \
+    --kek 'pkcs11:token=iss;object=td3' --now 2026-02-01 kwp.xml
+[ -e td3.xml ] && bad "td3-export: a document was written"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "td3: iss changed"
 grep -q '^old derive=[01] modifiable=1$' "$T/watch.log" ||
     bad "the watch saw nothing: $(cat "$T/watch.log")"
 

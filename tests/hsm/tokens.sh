@@ -339,18 +339,21 @@ grep -q "warning: key dated: token iss will not return the CKA_START_DATE and CK
     bad "dated key: $(cat dshow.out)"
 # besides, its length: SoftHSM keeps CKA_VALUE_LEN 0 after an unwrap and
 # will not wrap it under a key that is not trusted to measure it (its
-# profile restricts export: CKA_WRAP_WITH_TRUSTED)
-lenw="warning: key dated: token iss does not record the length of dated (CKA_VALUE_LEN 0) and it cannot be measured (wrapped under trusted keys only): its length is unknown"
+# profile restricts export: CKA_WRAP_WITH_TRUSTED): one note for the run
+# and aes/unknown-length (rev10d L4)
+lenw="note: token iss does not report the length of 1 secret key (CKA_VALUE_LEN 0, as SoftHSM 2.6 leaves a key it unwrapped), and it could not be measured in the token without letting the value out: shown as unknown-length; the KCV identifies the key"
 grep -qxF "pkcs11:token=iss;object=dated: $lenw" dshow.out ||
-    bad "dated key: no length warning: $(cat dshow.out)"
-[ "$(grep -c warning dshow.out)" = 2 ] || bad "dated key: not two warnings: $(cat dshow.out)"
+    bad "dated key: no length note: $(cat dshow.out)"
+grep -q '^  key dated aes/unknown-length ' dshow.out || bad "dated key: $(cat dshow.out)"
+[ "$(grep -c 'warning:\|note:' dshow.out)" = 2 ] ||
+    bad "dated key: not one warning and one note: $(cat dshow.out)"
 nm=$(kx_hsm_count mfr); ni=$(kx_hsm_count iss)
 expect dates-unknown 1 "^pkcs11:token=iss;object=dated: error: token iss will not return the CKA_START_DATE and CKA_END_DATE of dated \\($why\\): the key's validity is unknown, so it is not exported \\(an expired key must not leave\\)\$" \
     $KX export $P --from 'pkcs11:token=iss;object=dated' --wrap aes-kwp \
     --kek 'pkcs11:token=iss;object=tk' --now 2027-06-01 -o late.xml
-[ "$(grep -c 'error:\|warning:' dates-unknown.err)" = 2 ] &&
-    grep -qxF "pkcs11:token=iss;object=dated: $lenw" dates-unknown.err ||
-    bad "dates-unknown: not one error and the length warning: $(cat dates-unknown.err)"
+# (the length is not said: an export takes it from the wrapped value)
+[ "$(grep -c 'error:\|warning:\|note:' dates-unknown.err)" = 1 ] ||
+    bad "dates-unknown: not one error: $(cat dates-unknown.err)"
 [ -e late.xml ] && bad "a key of unknown validity was exported"
 
 # 10. split --from a token: an extractable key read out of the token
@@ -442,6 +445,8 @@ expect oaep-import 1 'token iss has CKM_RSA_PKCS_OAEP but not with SHA-256 and M
     --kek 'pkcs11:token=iss;object=rsa;type=private' oaep.xml
 has_line() { grep -q "$2" "$1.err" || bad "$1: $(cat "$1.err")"; }
 has_line oaep-import 'import refused: token iss unchanged'
+# (rev10d M2) an RSA KEK without our CKA_UNWRAP_TEMPLATE: one warning
+has_line oaep-import '^oaep.xml: warning: transport key rsa in token iss has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, CKA_WRAP_WITH_TRUSTED}: .*; an RSA key gets the template only where it is made$'
 expect oaep-import-public 2 'a public key; import unwraps with the private key \(type=private\)' \
     $KX import $P --to 'pkcs11:token=mfr' --kek "$R" oaep.xml
 expect oaep-wrong-rsa 1 'KX135.*the RSA key rsa in token iss is not transport key RK' \
@@ -509,7 +514,7 @@ for tok in r1 r2; do
 	$KX show $P "pkcs11:token=$tok" > $tok.show 2>&1 || bad "D4 show $tok"
 	# its length unknown: SoftHSM keeps CKA_VALUE_LEN 0 after an unwrap
 	# and will not wrap it under an untrusted key to measure it
-	grep -q '^  key ISD-SCP03-ENC aes/? ' $tok.show ||
+	grep -q '^  key ISD-SCP03-ENC aes/unknown-length ' $tok.show ||
 	    bad "D4 show $tok: $(cat $tok.show)"
 	[ $tok = r2 ] || $KX import $P --to 'pkcs11:token=r2' \
 	    --kek 'pkcs11:token=r2;object=tk' --now 2026-02-01 r1.xml \
