@@ -596,7 +596,6 @@ cli_write(struct cli *cli, const char *path, const void *p, size_t n,
  * the folders they sit in (rmdir).  Filled before the files exist; the
  * count is published only after the slot is set.
  */
-#define CLI_MAX_CLEANUP 1024
 static char *cleanup_path[CLI_MAX_CLEANUP];
 static volatile sig_atomic_t cleanup_n;
 
@@ -605,7 +604,9 @@ cli_cleanup_add(const char *path)
 {
 	size_t n = (size_t)cleanup_n;
 
-	if (n == CLI_MAX_CLEANUP || (cleanup_path[n] = strdup(path)) == NULL)
+	if (n == CLI_MAX_CLEANUP)
+		return CLI_CLEANUP_FULL;
+	if ((cleanup_path[n] = strdup(path)) == NULL)
 		return -1;
 	cleanup_n = (sig_atomic_t)(n + 1);
 	return 0;

@@ -210,6 +210,10 @@ int cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
  * files and exits 2; any other SIGBUS still kills the process.
  */
 void cli_signals(void);
+/* A run removes at most this many paths on failure (cli_cleanup_add
+ * answers CLI_CLEANUP_FULL beyond it, -1 when out of memory). */
+#define CLI_MAX_CLEANUP 1024
+#define CLI_CLEANUP_FULL (-2)
 int cli_cleanup_add(const char *path);
 void cli_cleanup_forget(void);
 void cli_cleanup_run(void);

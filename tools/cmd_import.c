@@ -153,7 +153,13 @@ deliver(void *arg, const kx_doc *doc, size_t i, const kx_secret *v,
 		return KX_EINPUT;	/* the document's, not a usage error */
 	}
 	snprintf(path, sizeof(path), "%s/%s.key", s->dir, kx_key_id(k));
-	if (cli_cleanup_add(path) != 0)
+	if ((r = cli_cleanup_add(path)) == CLI_CLEANUP_FULL) {
+		cli_error(s->cli, "--insecure-clear-output writes at most %d "
+		    "keys in one run (key %s is one more): import the "
+		    "document in parts", CLI_MAX_CLEANUP - 1, kx_key_id(k));
+		return KX_ELIMIT;
+	}
+	if (r != 0)
 		return KX_ENOMEM;
 	/* hex text, as a file: key source reads it back */
 	r = hex_secret(&text, v);

@@ -28,6 +28,7 @@ CLI_CASES = \
 	tests/cli/cases/split-no-clobber.case \
 	tests/cli/cases/unwrap-sigterm-cleanup.case \
 	tests/cli/cases/import-clear-sigterm.case \
+	tests/cli/cases/import-clear-too-many.case \
 	tests/cli/cases/import-stdout-clean.case \
 	tests/cli/cases/rewrap-stdout-clean.case \
 	tests/cli/cases/rewrap-stream.case \
