@@ -3819,12 +3819,8 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		else {
 			*how = "C_UnwrapKey under a one-time session key";
 			r = put_clear(&im, doc, 0, key, d);
-			/* its copy in the token: the one object it made */
-			h = im.made.n > 0 ? im.made.v[im.made.n - 1] :
-			    CK_INVALID_HANDLE;
 		}
 	}
-	(void)h;
 fail:
 	if (r != KX_OK)
 		rollback(&im);
