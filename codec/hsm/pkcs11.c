@@ -3720,12 +3720,9 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 }
 
 /*
- * An AES transport key's list (tk_mechs) allows no KCV computation where
- * the token has no CKM_AES_ECB_ENCRYPT_DATA (derive_kcv), and SoftHSM
- * sets the list at creation only: the KCV is then checked on a twin made
- * from the same inputs with template m less the list (C_CreateObject, or
- * C_DeriveKey of mech from base), a session object destroyed at once, as
- * unwrap_into does for a key limited to its modes.  *rvp: the create's.
+ * Whether a transport key of alg needs its KCV checked on a twin: an AES
+ * transport key's list (tk_mechs) allows no KCV computation where the
+ * token has no CKM_AES_ECB_ENCRYPT_DATA (derive_kcv).
  */
 static bool
 tk_twin(kx_p11 *t, enum kx_alg alg)
@@ -3734,6 +3731,13 @@ tk_twin(kx_p11 *t, enum kx_alg alg)
 	    CKF_DERIVE);
 }
 
+/*
+ * SoftHSM sets CKA_ALLOWED_MECHANISMS at creation only, so the KCV of a
+ * key that needs a twin (tk_twin) is checked on one made from the same
+ * inputs with template m less the list (C_CreateObject, or C_DeriveKey
+ * of mech from base), a session object destroyed at once, as unwrap_into
+ * does for a key limited to its modes.  *rvp: the create's.
+ */
 static int
 twin_kcv(kx_p11 *t, const kx_doc *doc, const kx_key *k,
     const struct tmpl *m, CK_MECHANISM *mech, CK_OBJECT_HANDLE base,
