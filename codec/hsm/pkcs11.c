@@ -3574,30 +3574,31 @@ import_wrapped(struct import *im, const kx_doc *doc, const char *kek_uri,
 			    CKM_AES_KEY_WRAP : CKM_AES_KEY_WRAP_PAD;
 		}
 		/*
-		 * Once: a KEK without our unwrap template (the bound form
-		 * unwraps under the KBEK, which kwpc_find checks)
+		 * A KEK without our unwrap template (the bound form unwraps
+		 * under the KBEK, which kwpc_find checks): said once, after
+		 * the import, and only if it succeeds
 		 */
 		if (!warned && v->alg != KX_WRAP_AES_KWP_CMAC_BOUND &&
-		    !utmpl_ok(t, wh)) {
+		    !utmpl_ok(t, wh))
 			warned = true;
-			kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
-			    NULL, "transport key %s in token %s has no "
-			    "CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
-			    "CKA_WRAP_WITH_TRUSTED}: any token user with the "
-			    "PIN can unwrap this document's values under it "
-			    "into keys he may read; imported keys land as "
-			    "their profiles say (sensitive where export is "
-			    "restricted)%s", klabel, t->label, rsa ? "; an "
-			    "RSA key gets the template only where it is made" :
-			    "; combine the key into the token again (combine "
-			    "--to pkcs11:, a new label), which sets it");
-		}
 		if ((r = label_free(t, k, d)) != KX_OK ||
 		    (r = v->alg == KX_WRAP_AES_KWP_CMAC_BOUND ?
 		    bound_into(im, doc, k, &mech, wh, bits, d) :
 		    unwrap_into(im, doc, k, &mech, wh, v, d)) != KX_OK)
 			return r;
 	}
+	if (warned)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
+		    NULL, "transport key %s in token %s has no "
+		    "CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, "
+		    "CKA_WRAP_WITH_TRUSTED}: any token user with the "
+		    "PIN can unwrap this document's values under it "
+		    "into keys he may read; imported keys land as "
+		    "their profiles say (sensitive where export is "
+		    "restricted)%s", klabel, t->label, rsa ? "; an "
+		    "RSA key gets the template only where it is made" :
+		    "; combine the key into the token again (combine "
+		    "--to pkcs11:, a new label), which sets it");
 	return KX_OK;
 }
 

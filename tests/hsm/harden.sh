@@ -197,6 +197,16 @@ $KX import $P --to 'pkcs11:token=iss;object=nt1' \
 line nt1.err "kwp.xml: warning: transport key notmpl in token iss has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, CKA_WRAP_WITH_TRUSTED}: any token user with the PIN can unwrap this document's values under it into keys he may read; imported keys land as their profiles say (sensitive where export is restricted); combine the key into the token again (combine --to pkcs11:, a new label), which sets it"
 [ "$(grep -c 'warning: transport key' nt1.err)" = 1 ] ||
     bad "notmpl: not one KEK warning: $(cat nt1.err)"
+# rev6 F5: the warning comes with an import that succeeds, not with one
+# that is then refused (here: label nt1 is taken)
+ni=$(kx_hsm_count iss)
+$KX import $P --to 'pkcs11:token=iss;object=nt1' \
+    --kek 'pkcs11:token=iss;object=notmpl' --now 2026-02-01 kwp.xml \
+    > nt1b.out 2> nt1b.err && bad "import onto a taken label succeeded"
+grep -q "nt1" nt1b.err || bad "nt1b: refused without naming nt1: $(cat nt1b.err)"
+grep -q "has no CKA_UNWRAP_TEMPLATE" nt1b.err &&
+    bad "nt1b: a KEK warning for a refused import: $(cat nt1b.err)"
+[ "$(kx_hsm_count iss)" = "$ni" ] || bad "nt1b: iss changed"
 "$ATT" attrs "$M" iss "$PIN" nt1 > a-nt1.out 2>&1
 grep -q '^attrs nt1: modifiable=0 copyable=[01] sensitive=0 extractable=1 wrap_with_trusted=0 ' \
     a-nt1.out || bad "nt1: $(cat a-nt1.out)"
