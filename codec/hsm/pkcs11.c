@@ -3187,6 +3187,8 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
  * twin unwrapped without the list from the same wrapped bytes (the same
  * value), which is destroyed.
  */
+static void tk_tmpl(struct tmpl *, enum kx_alg);
+
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
     CK_MECHANISM *mech, CK_OBJECT_HANDLE uh, const kxi_keyval *v, kx_diag *d)
@@ -3199,6 +3201,9 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 
 	if ((r = build_tmpl(t, k, utmpl_ok(t, uh), &m, d)) != KX_OK)
 		return r;
+	/* a transport key kx_p11_store could not create (put_clear) */
+	if (im->tk)
+		tk_tmpl(&m, k->prof.alg);
 	for (i = 0; i < m.n; i++)
 		if (m.a[i].type == CKA_TOKEN)
 			m.a[i].pValue = &m.f;
@@ -3649,6 +3654,29 @@ kx_p11_import(kx_p11 *t, const kx_doc *doc, const char *kek_uri,
 
 /* ---- a key from a ceremony --------------------------------------------- */
 /*
+ * What every transport key of alg gets beyond its profile, in both ways
+ * it enters (C_CreateObject, or C_UnwrapKey under a one-time session key
+ * where the token refuses that): the unwrap template (every key unwrapped
+ * under it sensitive, trusted keys only) and, last, as build_tmpl puts
+ * it, its mechanism list.  kwpc_seal refuses a key without the list and
+ * a copy cannot set it.  Every transport key: an AES one without the
+ * pair too (--allow-unbound), a DES or TDEA one its wrap mechanisms
+ * (rev10d L2, M2b).
+ */
+static void
+tk_tmpl(struct tmpl *m, enum kx_alg alg)
+{
+	const CK_MECHANISM_TYPE *mechs;
+	size_t nmech;
+
+	mechs = tk_mechs(alg, &nmech);
+	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
+	    sizeof(kwpc_utmpl) };
+	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, (void *)mechs,
+	    (CK_ULONG)(nmech * sizeof(mechs[0])) };
+}
+
+/*
  * The profile (in *docp, *kp) and template (m, without CKA_VALUE) of a
  * ceremony's transport key of alg, len bytes, KCV kcv[n] (method km):
  * wraps and unwraps, never leaves the token; an AES one is made with
@@ -3664,9 +3692,8 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
     const uint8_t *kcv, size_t n, struct import *im, kx_doc **docp,
     kx_key **kp, struct tmpl *m, kx_diag *d)
 {
-	const CK_MECHANISM_TYPE *mechs;
 	kx_key *k;
-	size_t i, nmech;
+	size_t i;
 	int r;
 
 	*docp = NULL;
@@ -3706,17 +3733,7 @@ tk_prep(kx_p11 *t, enum kx_alg alg, size_t len, enum kx_kcv_method km,
 	for (i = 0; i < m->n; i++)
 		if (m->a[i].type == CKA_TOKEN)
 			m->a[i].pValue = &m->f;
-	/*
-	 * kwpc_seal refuses a key without it; a copy cannot set it.  Every
-	 * transport key: an AES one without the pair too (--allow-unbound),
-	 * a DES or TDEA one its wrap mechanisms (rev10d L2, M2b).
-	 */
-	mechs = tk_mechs(alg, &nmech);
-	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, (void *)mechs,
-	    (CK_ULONG)(nmech * sizeof(mechs[0])) };
-	/* every key unwrapped under it: sensitive, trusted keys only */
-	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
-	    sizeof(kwpc_utmpl) };
+	tk_tmpl(m, alg);
 	return KX_OK;
 }
 

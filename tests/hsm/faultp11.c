@@ -10,6 +10,10 @@
  *       refused C_UnwrapKey still leaves a half-made object behind (the
  *       key without the refused attributes), as SoftHSM 2.6 does after a
  *       failed unwrap.
+ *   KX_FAULT_NO_CLEAR_WRAP=1  a token whose policy is that a wrapping
+ *       key never enters in clear: C_CreateObject of a template with
+ *       CKA_WRAP true and CKA_VALUE answers CKR_TEMPLATE_INCONSISTENT
+ *       (a key with CKA_UNWRAP only, or one unwrapped, still enters).
  *   KX_FAULT_FULL_AFTER=N  the token is full after N more objects: every
  *       later C_CreateObject, C_UnwrapKey, C_GenerateKey, C_DeriveKey and
  *       C_CopyObject fails with CKR_DEVICE_MEMORY and creates nothing.
@@ -433,7 +437,10 @@ f_CreateObject(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 	CK_RV rv;
 
 	foreign(s);
-	if ((rv = fault(t, n)) == CKR_OK)
+	if (getenv("KX_FAULT_NO_CLEAR_WRAP") != NULL && is_true(t, n,
+	    CKA_WRAP) && attr(t, n, CKA_VALUE) != NULL)
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	else if ((rv = fault(t, n)) == CKR_OK)
 		rv = made_one(real->C_CreateObject(s, t, n, h));
 	log_create(t, n, rv);
 	if (rv == CKR_OK && xor_mode() && is_true(t, n, CKA_DERIVE) &&

@@ -261,11 +261,19 @@ printf '0123456789ABCDEFFEDCBA9876543210\n' > t2.key
 chmod 600 t2.key
 $KX split -n 2 -k file:t2.key -a tdea2 -p t2c > split2.out 2>&1 ||
     bad "split tdea: $(cat split2.out)"
-for w in tkw:tkc.1:tkc.2:tkc.3 tdw:t2c.1:t2c.2; do
+# tkn and tdn: the same through a token that takes no wrapping key in
+# clear (faultp11 KX_FAULT_NO_CLEAR_WRAP): C_CreateObject refused, the key
+# enters under a one-time session key with the same mechanism list and
+# unwrap template
+for w in tkw:tkc.1:tkc.2:tkc.3 tdw:t2c.1:t2c.2 tkn:tkc.1:tkc.2:tkc.3 \
+    tdn:t2c.1:t2c.2; do
 	IFS=: read -r lab c1 c2 c3 <<EOF2
 $w
 EOF2
-	KX_FAULT_MODULE=$M KX_FAULT_WATCH=$T/watch.log $KX combine \
+	ncw=; how='C_CreateObject, wiped'
+	case $lab in tkn|tdn) ncw=1 how='C_UnwrapKey under a one-time session key, wiped' ;; esac
+	env ${ncw:+KX_FAULT_NO_CLEAR_WRAP=1} \
+	    KX_FAULT_MODULE=$M KX_FAULT_WATCH=$T/watch.log $KX combine \
 	    --module "$F" --pin-source "file:$PIN" \
 	    --to "pkcs11:token=iss;object=$lab" $c1 $c2 $c3 > w-$lab.out 2>&1 ||
 	    bad "combine $lab: $(cat w-$lab.out)"
@@ -276,9 +284,11 @@ EOF2
 	# rev10d M2b: TDEA too is limited to its wrap mechanisms (tdea-ecb
 	# and tdea-cbc), as AES to RFC 3394, 5649 and the pair's derivation
 	n=3
-	[ $lab = tdw ] && n=2
-	grep -q "^attrs $lab: .* allowed=$n " a-$lab.out ||
-	    bad "$lab: not limited to its $n wrap mechanisms: $(cat a-$lab.out)"
+	case $lab in td?) n=2 ;; esac
+	grep -q "^attrs $lab: .* allowed=$n utmpl=2\$" a-$lab.out ||
+	    bad "$lab: not limited to its $n wrap mechanisms, or no unwrap template: $(cat a-$lab.out)"
+	grep -q "moved in with $how\$" w-$lab.out ||
+	    bad "$lab: not moved in with $how: $(cat w-$lab.out)"
 done
 # rev10d M2b: a TDEA key already in the token, modifiable (pkcs11-tool's
 # default), is never a transport key there: export and import refuse it

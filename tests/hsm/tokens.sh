@@ -445,8 +445,11 @@ expect oaep-import 1 'token iss has CKM_RSA_PKCS_OAEP but not with SHA-256 and M
     --kek 'pkcs11:token=iss;object=rsa;type=private' oaep.xml
 has_line() { grep -q "$2" "$1.err" || bad "$1: $(cat "$1.err")"; }
 has_line oaep-import 'import refused: token iss unchanged'
-# (rev10d M2) an RSA KEK without our CKA_UNWRAP_TEMPLATE: one warning
-has_line oaep-import '^oaep.xml: warning: transport key rsa in token iss has no CKA_UNWRAP_TEMPLATE {CKA_SENSITIVE, CKA_WRAP_WITH_TRUSTED}: .*; an RSA key gets the template only where it is made$'
+# (rev10d M2) an RSA KEK without our CKA_UNWRAP_TEMPLATE gets one warning
+# with an import that succeeds, which SoftHSM never lets this one do; a
+# refused import says nothing of it (rev6 F5)
+grep -q 'has no CKA_UNWRAP_TEMPLATE' oaep-import.err &&
+    bad "oaep-import: a KEK warning for a refused import: $(cat oaep-import.err)"
 expect oaep-import-public 2 'a public key; import unwraps with the private key \(type=private\)' \
     $KX import $P --to 'pkcs11:token=mfr' --kek "$R" oaep.xml
 expect oaep-wrong-rsa 1 'KX135.*the RSA key rsa in token iss is not transport key RK' \
