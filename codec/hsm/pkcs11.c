@@ -2963,7 +2963,9 @@ static int check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k,
  * SoftHSM 2.6 reports CKA_VALUE_LEN 0 for an unwrapped key and refuses
  * it in the unwrap template: set it after the unwrap where the token
  * lets us.  A token that refuses keeps its own value, and the run says
- * so (a warning, as a refused attribute is named): never silently.
+ * so (a warning, as a refused attribute is named): never silently; d
+ * NULL: quietly (a twin's, the kept key says it).  DES key types have no
+ * CKA_VALUE_LEN: their type says their length.
  */
 static void
 fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
@@ -2973,17 +2975,21 @@ fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 	char b[24];
 	CK_RV rv;
 
-	if (want == 0 || (get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v > 0))
+	if (want == 0 || k->prof.alg == KX_ALG_DES ||
+	    k->prof.alg == KX_ALG_TDEA2 || k->prof.alg == KX_ALG_TDEA3 ||
+	    (get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v > 0))
 		return;
 	if ((rv = t->f->C_SetAttributeValue(t->s, h, &a, 1)) == CKR_OK &&
 	    get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v == want)
 		return;
-	kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL, k->prof.id,
-	    "token %s: CKA_VALUE_LEN of %s is %lu and the token refuses %lu "
-	    "(%s): it does not record the key's length (%u bits, the "
-	    "profile's; the KCV in the token checks the value)", t->label,
-	    k->prof.id, (unsigned long)v, (unsigned long)want,
-	    rv != CKR_OK ? rvname(rv, b) : "not kept", k->prof.length_bits);
+	if (d != NULL)
+		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
+		    k->prof.id, "token %s: CKA_VALUE_LEN of %s is %lu and the "
+		    "token refuses %lu (%s): it does not record the key's "
+		    "length (%u bits, the profile's; the KCV in the token "
+		    "checks the value)", t->label, k->prof.id,
+		    (unsigned long)v, (unsigned long)want, rv != CKR_OK ?
+		    rvname(rv, b) : "not kept", k->prof.length_bits);
 }
 
 /*
@@ -3119,6 +3125,7 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	CK_ATTRIBUTE tt[NSEAL + 2];
 	const CK_MECHANISM_TYPE *tm;
 	CK_KEY_TYPE kt = 0;
+	CK_ULONG vl = 0;
 	CK_RV rv;
 	size_t i, ntm;
 	int r;
@@ -3166,6 +3173,13 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
 		    "lost its CKA_ALLOWED_MECHANISMS in the copy into the "
 		    "token", t->label, id);
+	/* export and seal need an AES transport key's length (kek_info) */
+	if (!seal && kt == CKK_AES && (get_ulong(t, *h, CKA_VALUE_LEN, &vl) !=
+	    0 || vl == 0))
+		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s records no length "
+		    "for transport key %s (CKA_VALUE_LEN 0, as SoftHSM 2.6 "
+		    "keeps it for a key it unwrapped): export under it would "
+		    "be refused, so it is not stored", t->label, id);
 	if (!seal && im->tkbits != 0)
 		snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
 		    strlen(t->bound), "; %s copied into the token once, wrap "
@@ -3215,7 +3229,7 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 		m.n++;
 		if (r != KX_OK)
 			return r;
-		fix_len(t, k, sh, d);
+		fix_len(t, k, sh, NULL);
 		r = check_new(t, doc, k, sh, d);
 		if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
 			t->left++;
@@ -3225,10 +3239,9 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	}
 	if ((r = unwrap_session(im, k, mech, uh, v, &m, &sh, d)) != KX_OK)
 		return r;
-	if (!limited) {
-		fix_len(t, k, sh, d);
+	fix_len(t, k, sh, d);
+	if (!limited)
 		r = check_new(t, doc, k, sh, d);
-	}
 	if (r == KX_OK)
 		r = to_token(im, sh, k->prof.id, !im->tk, &h, d);
 	if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
@@ -3670,10 +3683,10 @@ tk_tmpl(struct tmpl *m, enum kx_alg alg)
 	size_t nmech;
 
 	mechs = tk_mechs(alg, &nmech);
-	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_UNWRAP_TEMPLATE, kwpc_utmpl,
-	    sizeof(kwpc_utmpl) };
-	m->a[m->n++] = (CK_ATTRIBUTE){ CKA_ALLOWED_MECHANISMS, (void *)mechs,
-	    (CK_ULONG)(nmech * sizeof(mechs[0])) };
+	tm_add(m, CKA_UNWRAP_TEMPLATE, kwpc_utmpl, sizeof(kwpc_utmpl),
+	    "CKA_UNWRAP_TEMPLATE");
+	tm_add(m, CKA_ALLOWED_MECHANISMS, (void *)mechs,
+	    (CK_ULONG)(nmech * sizeof(mechs[0])), "CKA_ALLOWED_MECHANISMS");
 }
 
 /*
@@ -3838,7 +3851,11 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		sweep_session(&im, &pre);
 		if (rv == CKR_DEVICE_MEMORY)
 			r = full_fail(d, t, k->prof.id);
+		else if (!template_rv(rv))
+			r = p11_fail(d, t, KX_EIO, rv, "C_CreateObject of the "
+			    "transport key");
 		else {
+			/* the token refuses it in clear: unwrapped instead */
 			*how = "C_UnwrapKey under a one-time session key";
 			r = put_clear(&im, doc, 0, key, d);
 		}
