@@ -138,6 +138,7 @@ static const struct {
 	R(CKR_WRAPPING_KEY_TYPE_INCONSISTENT), R(CKR_BUFFER_TOO_SMALL),
 	R(CKR_CRYPTOKI_NOT_INITIALIZED), R(CKR_CRYPTOKI_ALREADY_INITIALIZED),
 	R(CKR_SIGNATURE_INVALID), R(CKR_SIGNATURE_LEN_RANGE),
+	R(CKR_ACTION_PROHIBITED),
 #undef R
 };
 
@@ -3125,7 +3126,6 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	CK_ATTRIBUTE tt[NSEAL + 2];
 	const CK_MECHANISM_TYPE *tm;
 	CK_KEY_TYPE kt = 0;
-	CK_ULONG vl = 0;
 	CK_RV rv;
 	size_t i, ntm;
 	int r;
@@ -3173,13 +3173,6 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 		return KX_FAIL(d, KX_EINTERNAL, "token %s: transport key %s "
 		    "lost its CKA_ALLOWED_MECHANISMS in the copy into the "
 		    "token", t->label, id);
-	/* export and seal need an AES transport key's length (kek_info) */
-	if (!seal && kt == CKK_AES && (get_ulong(t, *h, CKA_VALUE_LEN, &vl) !=
-	    0 || vl == 0))
-		return KX_FAIL(d, KX_EUNSUPPORTED, "token %s records no length "
-		    "for transport key %s (CKA_VALUE_LEN 0, as SoftHSM 2.6 "
-		    "keeps it for a key it unwrapped): export under it would "
-		    "be refused, so it is not stored", t->label, id);
 	if (!seal && im->tkbits != 0)
 		snprintf(t->bound + strlen(t->bound), sizeof(t->bound) -
 		    strlen(t->bound), "; %s copied into the token once, wrap "
@@ -3210,6 +3203,7 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	kx_p11 *t = im->t;
 	struct tmpl m;
 	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h;
+	CK_ULONG vl = 0;
 	size_t i;
 	int r, limited;
 
@@ -3242,6 +3236,16 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	fix_len(t, k, sh, d);
 	if (!limited)
 		r = check_new(t, doc, k, sh, d);
+	/*
+	 * export and seal need an AES transport key's length (kek_info):
+	 * refused before its pair is derived or anything enters the token
+	 */
+	if (r == KX_OK && im->tk && k->prof.alg == KX_ALG_AES &&
+	    (get_ulong(t, sh, CKA_VALUE_LEN, &vl) != 0 || vl == 0))
+		r = KX_FAIL(d, KX_EUNSUPPORTED, "token %s records no length "
+		    "for transport key %s (CKA_VALUE_LEN 0, as SoftHSM 2.6 "
+		    "keeps it for a key it unwrapped): export under it would "
+		    "be refused, so it is not stored", t->label, k->prof.id);
 	if (r == KX_OK)
 		r = to_token(im, sh, k->prof.id, !im->tk, &h, d);
 	if (t->f->C_DestroyObject(t->s, sh) != CKR_OK)
@@ -3851,7 +3855,7 @@ kx_p11_store(kx_p11 *t, const kx_secret *key, enum kx_alg alg,
 		sweep_session(&im, &pre);
 		if (rv == CKR_DEVICE_MEMORY)
 			r = full_fail(d, t, k->prof.id);
-		else if (!template_rv(rv))
+		else if (!template_rv(rv) && rv != CKR_ACTION_PROHIBITED)
 			r = p11_fail(d, t, KX_EIO, rv, "C_CreateObject of the "
 			    "transport key");
 		else {
