@@ -154,6 +154,13 @@ rvname(CK_RV rv, char buf[24])
 	return buf;
 }
 
+/* DES and TDEA: key types whose type says their length (no CKA_VALUE_LEN) */
+static bool
+des_type(enum kx_alg alg)
+{
+	return alg == KX_ALG_DES || alg == KX_ALG_TDEA2 || alg == KX_ALG_TDEA3;
+}
+
 /* A failed call: one line naming the token, the call and the CKR. */
 static int
 p11_fail(kx_diag *d, const kx_p11 *t, int rc, CK_RV rv, const char *what)
@@ -1020,8 +1027,7 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 		    (unsigned long)kt);
 	if (get_ulong(t, h, CKA_VALUE_LEN, &vlen) == 0 && vlen > 0)
 		p->length_bits = (unsigned)vlen * 8;
-	else if (p->alg == KX_ALG_DES || p->alg == KX_ALG_TDEA2 ||
-	    p->alg == KX_ALG_TDEA3)
+	else if (des_type(p->alg))
 		p->length_bits = p->alg == KX_ALG_DES ? 64 : p->alg ==
 		    KX_ALG_TDEA2 ? 128 : 192;
 	else if (get_ulong(t, h, CKA_MODULUS_BITS, &vlen) == 0)
@@ -1071,8 +1077,7 @@ profile_of(kx_p11 *t, CK_OBJECT_HANDLE h, kx_doc *doc, kx_key **out,
 	/* CKA_CHECK_VALUE: the first 3 bytes of a zero block encrypted */
 	if (c == CKO_SECRET_KEY && get_attr(t, h, CKA_CHECK_VALUE, kcv,
 	    sizeof(kcv), &n) == 0 && n == 3 && (p->alg == KX_ALG_AES ||
-	    p->alg == KX_ALG_DES || p->alg == KX_ALG_TDEA2 ||
-	    p->alg == KX_ALG_TDEA3)) {
+	    des_type(p->alg))) {
 		k->kcv.p = kxi_memdup(&doc->arena, kcv, n);
 		k->kcv.n = n;
 		k->kcv_method = p->alg == KX_ALG_AES ? KX_KCV_ZERO_BLOCK :
@@ -2966,9 +2971,10 @@ static int check_new(kx_p11 *t, const kx_doc *doc, const kx_key *k,
  * lets us.  A token that refuses keeps its own value, and the run says
  * so (a warning, as a refused attribute is named): never silently; d
  * NULL: quietly (a twin's, the kept key says it).  DES key types have no
- * CKA_VALUE_LEN: their type says their length.
+ * CKA_VALUE_LEN: their type says their length.  Returns the length in
+ * bytes the token records (a DES type's, the profile's), 0 for none.
  */
-static void
+static CK_ULONG
 fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 {
 	CK_ULONG v = 0, want = k->prof.length_bits / 8;
@@ -2976,13 +2982,17 @@ fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 	char b[24];
 	CK_RV rv;
 
-	if (want == 0 || k->prof.alg == KX_ALG_DES ||
-	    k->prof.alg == KX_ALG_TDEA2 || k->prof.alg == KX_ALG_TDEA3 ||
-	    (get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v > 0))
-		return;
-	if ((rv = t->f->C_SetAttributeValue(t->s, h, &a, 1)) == CKR_OK &&
-	    get_ulong(t, h, CKA_VALUE_LEN, &v) == 0 && v == want)
-		return;
+	if (des_type(k->prof.alg))
+		return want;
+	if (get_ulong(t, h, CKA_VALUE_LEN, &v) != 0)
+		v = 0;
+	if (want == 0 || v > 0)
+		return v;
+	if ((rv = t->f->C_SetAttributeValue(t->s, h, &a, 1)) != CKR_OK ||
+	    get_ulong(t, h, CKA_VALUE_LEN, &v) != 0)
+		v = 0;
+	if (v == want)
+		return v;
 	if (d != NULL)
 		kxi_diag_add(d, NULL, KX_SEV_WARNING, KX_OK, NULL, NULL,
 		    k->prof.id, "token %s: CKA_VALUE_LEN of %s is %lu and the "
@@ -2991,6 +3001,7 @@ fix_len(kx_p11 *t, const kx_key *k, CK_OBJECT_HANDLE h, kx_diag *d)
 		    "checks the value)", t->label, k->prof.id,
 		    (unsigned long)v, (unsigned long)want, rv != CKR_OK ?
 		    rvname(rv, b) : "not kept", k->prof.length_bits);
+	return v;
 }
 
 /*
@@ -3181,6 +3192,8 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
 	return label_alone(t, *h, 1, d);
 }
 
+static void tk_tmpl(struct tmpl *, enum kx_alg);
+
 /*
  * Unwrap v under uh with mech into a new key of k's profile; check KCV.
  * The key is unwrapped as a session object (CKA_TOKEN false), which only
@@ -3194,8 +3207,6 @@ to_token(struct import *im, CK_OBJECT_HANDLE sh, const char *id, int seal,
  * twin unwrapped without the list from the same wrapped bytes (the same
  * value), which is destroyed.
  */
-static void tk_tmpl(struct tmpl *, enum kx_alg);
-
 static int
 unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
     CK_MECHANISM *mech, CK_OBJECT_HANDLE uh, const kxi_keyval *v, kx_diag *d)
@@ -3203,7 +3214,7 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	kx_p11 *t = im->t;
 	struct tmpl m;
 	CK_OBJECT_HANDLE sh = CK_INVALID_HANDLE, h;
-	CK_ULONG vl = 0;
+	CK_ULONG vl;
 	size_t i;
 	int r, limited;
 
@@ -3233,15 +3244,14 @@ unwrap_into(struct import *im, const kx_doc *doc, const kx_key *k,
 	}
 	if ((r = unwrap_session(im, k, mech, uh, v, &m, &sh, d)) != KX_OK)
 		return r;
-	fix_len(t, k, sh, d);
+	vl = fix_len(t, k, sh, d);
 	if (!limited)
 		r = check_new(t, doc, k, sh, d);
 	/*
 	 * export and seal need an AES transport key's length (kek_info):
 	 * refused before its pair is derived or anything enters the token
 	 */
-	if (r == KX_OK && im->tk && k->prof.alg == KX_ALG_AES &&
-	    (get_ulong(t, sh, CKA_VALUE_LEN, &vl) != 0 || vl == 0))
+	if (r == KX_OK && im->tk && k->prof.alg == KX_ALG_AES && vl == 0)
 		r = KX_FAIL(d, KX_EUNSUPPORTED, "token %s records no length "
 		    "for transport key %s (CKA_VALUE_LEN 0, as SoftHSM 2.6 "
 		    "keeps it for a key it unwrapped): export under it would "
