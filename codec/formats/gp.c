@@ -2018,6 +2018,22 @@ put_list_attrs(struct wr *w, const char *el, const char *item)
 	put_attr(w, "arrayIndex", v != NULL ? v : "#");
 }
 
+/* The reader's kept list attributes of el, reported lost: no el. */
+static void
+lost_list_attrs(struct wr *w, const char *el)
+{
+	static const char *const names[] = { "arrayElement", "arrayIndex" };
+	const char *v;
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s/@%s", el, names[i]);
+		if ((v = ext_get(&w->k->prof, name)) != NULL)
+			lost(w, "%s %s (no %s to carry it)", name, v, el);
+	}
+}
+
 /* Is the ECC_CURVE_OID part the DER of the model's curve? */
 static int
 curve_part_agrees(const kxi_part *pt, const char *curve)
@@ -2126,10 +2142,12 @@ write_value(struct wr *w)
 		    "another)", p->ec_curve);
 	if (v == NULL && kcv == NULL && !curve && nparts == 0 &&
 	    !w->pub_write) {
-		/* GP's Value holds at least one Component */
+		/* GP's Value holds at least one Component: no Value, and
+		 * none of the attributes the reader kept of one */
 		if (fmt != NULL)
 			lost(w, "Value/@Format %s (no component to carry)",
 			    fmt);
+		lost_list_attrs(w, "Value");
 		return;
 	}
 	put(w, "  <Value");
