@@ -1382,6 +1382,23 @@ enum kx_file_fault { KX_FILE_FAULT_NONE = 0, KX_FILE_FAULT_SHRANK,
     KX_FILE_FAULT_IO };
 enum kx_file_fault kx_file_fault(const void *addr, char *path, size_t size);
 /*
+ * After a fault kx_file_fault placed in an input (not NONE; si_code
+ * BUS_ADRERR or BUS_OBJERR): replace that input's mapping, from the page
+ * of addr to its end, by zero pages and mark the input, so that the
+ * handler may return.  The read goes on over zeros, and the reader's call
+ * under way (kx_reader_open, _next, _rewind, _read_whole,
+ * kx_doc_read_file) fails with KX_EIO and one finding, "cannot read
+ * FILE: the file shrank while it was being read" (or "...: Input/output
+ * error while it was being read"), in place of every finding that call
+ * made (a whole read: about the keys before the fault too); its later
+ * calls fail with KX_EIO and no new finding.  0 when done; -1 when addr
+ * is in no input, lies in zeros already, or the zero pages could not be
+ * mapped: then the handler must not return.  Async-signal-safe on Linux
+ * (mmap(2) is a system call) once bound: call it with NULL when the
+ * handler is installed, as kx_file_fault.
+ */
+int kx_file_fault_resume(const void *addr);
+/*
  * Read a whole file, "-" = stdin, bounded by max (0 = default 256 MiB).
  * KX_ENOTFOUND when the file does not exist, KX_EIO for other I/O errors.
  * Anything but a regular file (a FIFO, a device, a directory) is refused

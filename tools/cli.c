@@ -665,10 +665,18 @@ sig_put(char *b, size_t size, size_t *n, const char *s)
 /*
  * SIGBUS: an input file mapped by the library (kx_file_fault) that shrank
  * while it was being read, or could not be read, is an I/O error like any
- * other: one line naming the file, the temporary files removed, exit 2.
+ * other.  kx_file_fault_resume puts zero pages in place of the rest of
+ * that input and the handler returns: the reader the command is in fails
+ * with KX_EIO and one finding naming the file, and the command ends as it
+ * ends on any I/O error (its report, its audit record, its temporary
+ * files removed, exit 2).  Should the zero pages not be mapped (or the
+ * fault lie in them already, or not be a missing or unreadable page),
+ * the line is written here, the temporary files removed, exit 2: no
+ * report, no audit record.
  * Any other SIGBUS (a bug, or one sent by kill) is not ours to explain:
  * it kills the process as it would have without the handler.
- * Async-signal-safe: kx_file_fault, write(2), unlink(2), _exit(2).
+ * Async-signal-safe: kx_file_fault(_resume), write(2), unlink(2),
+ * _exit(2).
  */
 static void
 on_sigbus(int sig, siginfo_t *si, void *uc)
@@ -679,8 +687,10 @@ on_sigbus(int sig, siginfo_t *si, void *uc)
 	const char *cmd = sigbus_cmd;
 	enum kx_file_fault f = KX_FILE_FAULT_NONE;
 	size_t n = 0, end = sizeof(line) - sizeof(tail);
+	int saved;
 
 	(void)uc;
+	saved = errno;
 	sig_put(line, end, &n, "kmsxchg: ");
 	if (cmd != NULL) {
 		sig_put(line, end, &n, cmd);
@@ -695,6 +705,12 @@ on_sigbus(int sig, siginfo_t *si, void *uc)
 		signal(sig, SIG_DFL);
 		raise(sig);	/* delivered on return, at the fault */
 		return;
+	}
+	/* a page missing or unreadable, not (say) a misaligned access */
+	if ((si->si_code == BUS_ADRERR || si->si_code == BUS_OBJERR) &&
+	    kx_file_fault_resume(si->si_addr) == 0) {
+		errno = saved;
+		return;		/* the read goes on over zeros, to KX_EIO */
 	}
 	while (n < end && line[n] != '\0')
 		n++;
@@ -719,6 +735,7 @@ cli_signals(void)
 		(void)sigaction(sigs[i], &sa, NULL);
 	/* bound now, not in the handler */
 	(void)kx_file_fault(NULL, NULL, 0);
+	(void)kx_file_fault_resume(NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigbus;
 	sa.sa_flags = SA_SIGINFO;

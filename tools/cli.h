@@ -206,8 +206,10 @@ int cli_stream_open(struct cli *cli, const char *in, struct cli_spool *s,
  * signal.  cli_cleanup_forget() drops the list once the outputs are final.
  * cli_signals() also installs a SIGBUS handler: a fault in an input file
  * the library has mapped (kx_file_fault: the file shrank while it was
- * being read) prints "cannot read FILE: ...", removes the same temporary
- * files and exits 2; any other SIGBUS still kills the process.
+ * being read) becomes the reader's I/O error, "cannot read FILE: ..."
+ * (kx_file_fault_resume), and the command ends as on any I/O error
+ * (should zeros not be mapped in its place: the line, the same temporary
+ * files removed, exit 2); any other SIGBUS still kills the process.
  */
 void cli_signals(void);
 /* A run removes at most this many paths on failure (cli_cleanup_add

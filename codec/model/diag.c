@@ -241,6 +241,27 @@ drop:
 	return rc;
 }
 
+void
+kxi_diag_mark(const kx_diag *d, struct kxi_diag_mark *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (d == NULL)
+		return;
+	m->n = d->n;
+	memcpy(m->total, d->total, sizeof(m->total));
+	memcpy(m->dropped, d->dropped, sizeof(m->dropped));
+}
+
+void
+kxi_diag_back(kx_diag *d, const struct kxi_diag_mark *m)
+{
+	if (d == NULL || m->n > d->n)
+		return;
+	d->n = m->n;	/* their strings stay in the arena until cleared */
+	memcpy(d->total, m->total, sizeof(d->total));
+	memcpy(d->dropped, m->dropped, sizeof(d->dropped));
+}
+
 int
 kxi_diag_openssl(kx_diag *d, int rc, const char *what)
 {

@@ -458,12 +458,22 @@ int kxi_diag_add(kx_diag *d, const char *rule, enum kx_severity sev, int rc,
 #define KX_FAIL(d, rc, ...) \
 	kxi_diag_add((d), NULL, KX_SEV_ERROR, (rc), NULL, NULL, NULL, \
 	    __VA_ARGS__)
-/* Drain the OpenSSL error queue into one finding message; returns rc. */
+/*
+ * A place in d's findings (kxi_diag_mark) to go back to (kxi_diag_back):
+ * the findings made since are forgotten, their counts too.  d may be
+ * NULL.
+ */
+struct kxi_diag_mark {
+	size_t n, total[KX_SEV_ERROR + 1], dropped[KX_SEV_ERROR + 1];
+};
+void kxi_diag_mark(const kx_diag *d, struct kxi_diag_mark *m);
+void kxi_diag_back(kx_diag *d, const struct kxi_diag_mark *m);
 /* Append the findings of from (stored ones, and the counts of dropped
  * ones) to d. */
 void kxi_diag_merge(kx_diag *d, const kx_diag *from);
 /* Only the counts of the findings from did not store. */
 void kxi_diag_merge_dropped(kx_diag *d, const kx_diag *from);
+/* Drain the OpenSSL error queue into one finding message; returns rc. */
 int kxi_diag_openssl(kx_diag *d, int rc, const char *what);
 /* Programmer error: print and abort.  Input can never reach it. */
 void kxi_misuse(const char *func, const char *what)

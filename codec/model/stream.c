@@ -11,7 +11,9 @@
  * unlinked temporary file first).  Inputs are mapped, and the pages the
  * reader has passed are given back, so resident memory does not grow
  * with the size of the document.  A mapped file that shrinks under the
- * reader raises SIGBUS: kx_file_fault tells such a fault from a bug.
+ * reader raises SIGBUS: kx_file_fault tells such a fault from a bug, and
+ * kx_file_fault_resume lets the reading go on over zero bytes to the
+ * reader's own error (KX_EIO, the findings made over the zeros dropped).
  */
 #include "config.h"
 
@@ -45,13 +47,21 @@
  * of the table (the handler) looks only at published slots.  Cleared
  * before the mapping goes.  An input that finds no free slot is read
  * instead of mapped, so every mapping of an input is in the table.
+ * fault is set (by kx_file_fault_resume, in the handler) when part of the
+ * mapping has been replaced by zero pages, from zfrom on; its reader
+ * answers KX_EIO.  Zero pages never fault: a fault at or past zfrom is
+ * not one that zeros cure, and is left to kill the process.
  */
 #define SRC_SLOTS 64
 static struct src_slot {
 	atomic_int state;		/* 0 free, 1 being changed, 2 live */
 	atomic_uintptr_t addr;
 	atomic_size_t len;
+	atomic_int fault;		/* 0, or an enum kx_file_fault */
+	atomic_uintptr_t zfrom;		/* zeros from here on, or 0 */
 } src_slots[SRC_SLOTS];
+/* the page size, read outside the handler */
+static atomic_size_t src_page;
 /* apart, so that a look at the table touches one page, not 64 */
 static char src_paths[SRC_SLOTS][PATH_MAX];
 
@@ -64,6 +74,13 @@ map_register(const void *m, size_t len, const char *path)
 
 	if (n >= PATH_MAX)
 		return 0;
+	if (atomic_load(&src_page) == 0) {
+		long pg = sysconf(_SC_PAGESIZE);
+
+		if (pg <= 0)
+			return 0;
+		atomic_store(&src_page, (size_t)pg);
+	}
 	for (i = 0; i < SRC_SLOTS; i++) {
 		expect = 0;
 		if (!atomic_compare_exchange_strong(&src_slots[i].state,
@@ -72,6 +89,8 @@ map_register(const void *m, size_t len, const char *path)
 		memcpy(src_paths[i], path, n + 1);
 		atomic_store(&src_slots[i].addr, (uintptr_t)m);
 		atomic_store(&src_slots[i].len, len);
+		atomic_store(&src_slots[i].fault, 0);
+		atomic_store(&src_slots[i].zfrom, 0);
 		atomic_store(&src_slots[i].state, 2);
 		return (int)i + 1;
 	}
@@ -85,37 +104,88 @@ map_unregister(int slot)
 		atomic_store(&src_slots[slot - 1].state, 0);
 }
 
-enum kx_file_fault
-kx_file_fault(const void *addr, char *path, size_t size)
+/* The live slot whose mapping holds a, or -1.  Async-signal-safe. */
+static int
+map_find(uintptr_t a)
 {
-	uintptr_t a = (uintptr_t)addr, base;
 	struct src_slot *sl;
-	struct stat st;
-	size_t i, k, len;
+	uintptr_t base;
+	int i;
 
-	/* async-signal-safe: lock-free atomics, stat(2) */
 	for (i = 0; i < SRC_SLOTS; i++) {
 		sl = &src_slots[i];
 		if (atomic_load(&sl->state) != 2)
 			continue;
 		base = atomic_load(&sl->addr);
-		len = atomic_load(&sl->len);
-		if (a < base || a - base >= len)
-			continue;
-		if (path != NULL && size > 0) {
-			for (k = 0; k + 1 < size && src_paths[i][k] != '\0';
-			    k++)
-				path[k] = src_paths[i][k];
-			path[k] = '\0';
-		}
-		/* the page of a fault lies past the file's end, unless the
-		 * file could not be read there */
-		if (stat(src_paths[i], &st) == 0 && st.st_size >= 0 &&
-		    (uint64_t)st.st_size > (uint64_t)(a - base))
-			return KX_FILE_FAULT_IO;
-		return KX_FILE_FAULT_SHRANK;
+		if (a >= base && a - base < atomic_load(&sl->len))
+			return i;
 	}
-	return KX_FILE_FAULT_NONE;
+	return -1;
+}
+
+/* Why slot i faulted at a: the page of a fault lies past the file's
+ * end, unless the file could not be read there.  Async-signal-safe. */
+static enum kx_file_fault
+map_why(int i, uintptr_t a)
+{
+	struct stat st;
+	uintptr_t off = a - atomic_load(&src_slots[i].addr);
+
+	if (stat(src_paths[i], &st) == 0 && st.st_size >= 0 &&
+	    (uint64_t)st.st_size > (uint64_t)off)
+		return KX_FILE_FAULT_IO;
+	return KX_FILE_FAULT_SHRANK;
+}
+
+enum kx_file_fault
+kx_file_fault(const void *addr, char *path, size_t size)
+{
+	size_t k;
+	int i;
+
+	/* async-signal-safe: lock-free atomics, stat(2) */
+	if ((i = map_find((uintptr_t)addr)) < 0)
+		return KX_FILE_FAULT_NONE;
+	if (path != NULL && size > 0) {
+		for (k = 0; k + 1 < size && src_paths[i][k] != '\0'; k++)
+			path[k] = src_paths[i][k];
+		path[k] = '\0';
+	}
+	return map_why(i, (uintptr_t)addr);
+}
+
+int
+kx_file_fault_resume(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, base, from, end, z;
+	size_t pg = atomic_load(&src_page);
+	const int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	int i, expect = 0;
+
+	/* async-signal-safe: atomics, stat(2), mmap(2) (a system call) */
+	if ((i = map_find(a)) < 0 || pg == 0)
+		return -1;
+	z = atomic_load(&src_slots[i].zfrom);
+	if (z != 0 && a >= z)
+		return -1;	/* in the zeros already: not a fault they cure */
+	base = atomic_load(&src_slots[i].addr);
+	end = base + atomic_load(&src_slots[i].len);
+	end += (pg - end % pg) % pg;
+	from = a - a % pg;
+	(void)atomic_compare_exchange_strong(&src_slots[i].fault, &expect,
+	    (int)map_why(i, a));
+	/*
+	 * From the page of the fault to the end: zeros, read-only, in place
+	 * of part of the input's mapping (which kxi_src_close unmaps whole).
+	 * cppcheck's posix library knows neither MAP_ANONYMOUS's fd -1 nor
+	 * MAP_FIXED.
+	 */
+	/* cppcheck-suppress [invalidFunctionArg, leakReturnValNotUsed] */
+	if (mmap((void *)from, end - from, PROT_READ, fl, -1, 0) ==
+	    MAP_FAILED)
+		return -1;
+	atomic_store(&src_slots[i].zfrom, from);	/* below any before */
+	return 0;
 }
 
 void
@@ -249,6 +319,26 @@ kxi_src_close(struct kxi_src *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * KX_EIO when part of the mapped input s has been replaced by zeros
+ * (kx_file_fault_resume): the findings made since mark, made over the
+ * zeros, give way to one error naming the input.  KX_OK otherwise.
+ */
+static int
+src_fault(const struct kxi_src *s, const char *name,
+    const struct kxi_diag_mark *mark, kx_diag *d)
+{
+	int f;
+
+	if (s->map == NULL || s->slot <= 0 || s->slot > SRC_SLOTS ||
+	    (f = atomic_load(&src_slots[s->slot - 1].fault)) == 0)
+		return KX_OK;
+	kxi_diag_back(d, mark);
+	return KX_FAIL(d, KX_EIO, "cannot read %s: %s", name,
+	    f == KX_FILE_FAULT_SHRANK ? "the file shrank while it was being "
+	    "read" : "Input/output error while it was being read");
+}
+
 int
 kxi_src_xmlread(void *arg, char *buf, int len)
 {
@@ -289,13 +379,15 @@ int
 kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
     kx_diag *d)
 {
+	struct kxi_diag_mark mark;
 	kx_reader *r;
 	const char *name;
-	int rc;
+	int rc, fc;
 
 	if (path == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
+	kxi_diag_mark(d, &mark);
 	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->name = strdup(name)) == NULL) {
@@ -319,8 +411,7 @@ kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
 		r->view = *r->whole;
 		r->view.keys = NULL;
 		r->view.nkeys = r->view.keys_cap = 0;
-		*out = r;
-		return KX_OK;
+		goto out;
 	}
 	rc = KX_ENOMEM;
 	if ((r->doc = kxi_doc_new()) == NULL ||
@@ -333,11 +424,14 @@ kx_reader_open(const char *path, enum kx_format fmt, kx_reader **out,
 	if (r->src.map != NULL && (rc = src_digest(&r->src, NULL, d)) !=
 	    KX_OK)
 		goto out;
-	if ((rc = r->f->sopen(&r->src, r->name, r->doc, &r->sr, d)) != KX_OK)
-		goto out;
-	*out = r;
-	return KX_OK;
+	rc = r->f->sopen(&r->src, r->name, r->doc, &r->sr, d);
 out:
+	if ((fc = src_fault(&r->src, r->name, &mark, d)) != KX_OK)
+		rc = fc;
+	if (rc == KX_OK) {
+		*out = r;
+		return KX_OK;
+	}
 	kx_reader_close(r);
 	return rc;
 }
@@ -391,6 +485,7 @@ int
 kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
     const kx_key **key, kx_diag *d)
 {
+	struct kxi_diag_mark mark;
 	int rc, sc;
 
 	*key = NULL;
@@ -398,6 +493,7 @@ kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
 		return r->failed;
 	if (r->done)
 		return 0;
+	kxi_diag_mark(d, &mark);
 	if (r->whole != NULL) {
 		if (r->next >= r->whole->nkeys) {
 			r->done = 1;
@@ -426,6 +522,8 @@ kxi_reader_next_into(kx_reader *r, kx_key *rec, kxi_arena *ka,
 		rc = sc;
 	if (rc == 0 && r->src.md != NULL)
 		rc = reader_digest(r, d);
+	if ((sc = src_fault(&r->src, r->name, &mark, d)) != KX_OK)
+		rc = sc;
 	if (rc == 1) {
 		r->nkeys++;
 		*key = rec;
@@ -473,9 +571,13 @@ kx_reader_read_whole(kx_reader *r, kx_doc **out, kx_diag *d)
 int
 kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d)
 {
-	int rc;
+	struct kxi_diag_mark mark;
+	int rc, fc;
 
 	*out = NULL;
+	if (r->failed)
+		return r->failed;
+	kxi_diag_mark(d, &mark);
 	if (r->sr == NULL)	/* a format read whole: once more */
 		rc = kx_doc_read(r->src.p, r->src.len, r->f->fmt, r->name,
 		    out, d);
@@ -483,6 +585,11 @@ kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d)
 	    KX_OK && (rc = kxi_strict_doc(*out, d)) != KX_OK) {
 		kx_doc_free(*out);
 		*out = NULL;
+	}
+	if ((fc = src_fault(&r->src, r->name, &mark, d)) != KX_OK) {
+		kx_doc_free(*out);
+		*out = NULL;
+		rc = fc;
 	}
 	if (rc != KX_OK)
 		r->failed = rc;
@@ -501,14 +608,16 @@ kxi_reader_whole(kx_reader *r, kx_doc **out, kx_diag *d)
 int
 kx_reader_rewind(kx_reader *r, kx_doc **head, kx_diag *d)
 {
+	struct kxi_diag_mark mark;
 	kx_doc *nd;
-	int rc;
+	int rc, fc;
 
 	if (r == NULL || head == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*head = NULL;
 	if (r->failed)
 		return r->failed;
+	kxi_diag_mark(d, &mark);
 	if (!r->done || r->sr == NULL)
 		return KX_FAIL(d, KX_EUSAGE, "%s: a document read to its end "
 		    "one key at a time is rewound, not this one", __func__);
@@ -527,11 +636,13 @@ kx_reader_rewind(kx_reader *r, kx_doc **head, kx_diag *d)
 	*head = r->doc;
 	r->doc = nd;
 	rc = r->src.md != NULL ? src_digest(&r->src, NULL, d) : KX_OK;
-	if (rc != KX_OK ||
-	    (rc = r->f->sopen(&r->src, r->name, nd, &r->sr, d)) != KX_OK) {
+	if (rc == KX_OK &&
+	    (rc = r->f->sopen(&r->src, r->name, nd, &r->sr, d)) != KX_OK)
 		r->sr = NULL;
+	if ((fc = src_fault(&r->src, r->name, &mark, d)) != KX_OK)
+		rc = fc;
+	if (rc != KX_OK)
 		r->failed = rc;
-	}
 	return rc;
 }
 
@@ -601,14 +712,16 @@ int
 kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
     kx_diag *d)
 {
+	struct kxi_diag_mark mark;
 	const struct kxi_format *f;
 	struct kxi_src src;
 	const char *name;
-	int rc;
+	int rc, fc;
 
 	if (path == NULL || out == NULL)
 		kxi_misuse(__func__, "NULL argument");
 	*out = NULL;
+	kxi_diag_mark(d, &mark);
 	name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	if ((rc = kxi_src_open(path, &src, d)) != KX_OK)
 		return rc;
@@ -621,6 +734,11 @@ kx_doc_read_file(const char *path, enum kx_format fmt, kx_doc **out,
 		/* held to the native schema, as kx_doc_read (strict.c) */
 		kx_doc_free(*out);
 		*out = NULL;
+	}
+	if ((fc = src_fault(&src, name, &mark, d)) != KX_OK) {
+		kx_doc_free(*out);
+		*out = NULL;
+		rc = fc;
 	}
 	kxi_src_close(&src);
 	return rc;
