@@ -449,8 +449,13 @@ clean(struct rd *r, xmlNode *el)
 		    (const char *)a->ns->prefix : "",
 		    a->ns != NULL && a->ns->prefix != NULL ? ":" : "",
 		    (const char *)a->name, (const char *)el->name);
-		snprintf(ename, sizeof(ename), "%s/@%s", (const char *)el->name,
-		    (const char *)a->name);
+		/* one in GP's own namespace (never a schema attribute's:
+		 * those have none) is named apart from the attributes the
+		 * writer puts back (ext_is_ours) */
+		snprintf(ename, sizeof(ename), "%s/@%s%s",
+		    (const char *)el->name, a->ns != NULL &&
+		    a->ns->href != NULL && strcmp((const char *)a->ns->href,
+		    KX_GP_NS) == 0 ? "gp:" : "", (const char *)a->name);
 		if (add_ext(r, a->ns != NULL ? a->ns->href : NULL, ename,
 		    v) != KX_OK) {
 			xmlFree(v);
@@ -962,6 +967,7 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 	const char *kc;
 	unsigned long long ord = 0;
 	kxi_bytes b = { NULL, 0 };
+	int dup;
 
 	if (v == NULL) {
 		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component %s has no "
@@ -975,6 +981,10 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 		    KXI_MAX_PARTS);
 		return;
 	}
+	/* a name given twice is for the rules to refuse; its second
+	 * part's Encoding is not kept (kept by name, it would be the
+	 * first's) */
+	dup = kxi_value_part(val, nm) != NULL;
 	if (decode_component(r, c, v, enc, &b) != KX_OK)
 		return;
 	if (b.n == 0 || b.n > 65536) {
@@ -990,7 +1000,10 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 	pt->name = nm;
 	pt->data = b;
 	pt->order = KX_UNSET;
-	if (enc != NULL && strcmp(enc, "HEX") != 0) {
+	if (dup && enc != NULL && strcmp(enc, "HEX") != 0)
+		finding(r, KXI_IGNORED, KX_OK, c, "gp: the Encoding %s of the "
+		    "second Component %s not kept", enc, nm);
+	else if (enc != NULL && strcmp(enc, "HEX") != 0) {
 		char ename[300];
 
 		snprintf(ename, sizeof(ename), "Component[%s]/@Encoding", nm);
@@ -1088,6 +1101,12 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			continue;
 		if (decode_component(r, c, v, enc, &b) != KX_OK)
 			continue;
+		if (b.n == 0) {
+			/* as no Value (a named part's is refused) */
+			finding(r, KXI_IGNORED, KX_OK, c, "gp: Component "
+			    "with an empty Value: not kept");
+			continue;
+		}
 		if (nvalues == 0)
 			keep_unnamed(r, c, enc);
 		if (nvalues++ == 0) {
@@ -1597,12 +1616,16 @@ subtype_of(struct wr *w)
 		    "1.1.2-era SubType AES)");
 		return "AES";
 	case KX_ALG_RSA:
-		for (i = 0; i < p->nextensions; i++)
+		for (i = 0; i < p->nextensions; i++) {
 			if (strcmp(p->extensions[i].name,
-			    "KeyInfo/@SubType") == 0 &&
-			    strcmp(p->extensions[i].value, "RSACRT") == 0 &&
-			    p->cls == KX_CLASS_PRIVATE)
+			    "KeyInfo/@SubType") != 0 ||
+			    strcmp(p->extensions[i].value, "RSACRT") != 0)
+				continue;
+			if (p->cls == KX_CLASS_PRIVATE)
 				return "RSACRT";
+			/* CRT is a private key's form: written RSA */
+			lost(w, "KeyInfo/@SubType RSACRT (not a private key)");
+		}
 		return "RSA";
 	case KX_ALG_EC:
 		return "EC";
@@ -1627,6 +1650,9 @@ ext_is_ours(const kxi_extension *e)
 	size_t i;
 
 	if (e->ns == NULL || strcmp(e->ns, KX_GP_NS) != 0)
+		return 0;
+	/* an attribute in GP's namespace the schema does not have (clean) */
+	if (strstr(e->name, "/@gp:") != NULL)
 		return 0;
 	/* per revision and per named component */
 	if (strncmp(e->name, "Revision[", 9) == 0 ||
@@ -2177,7 +2203,13 @@ write_value(struct wr *w)
 		put_attr(w, "Name", pt->name);
 		if (pt->order != KX_UNSET)
 			put(w, " Order=\"%d\"", pt->order);
-		put_component_value(w, pt->name, &pt->data);
+		/* the Encoding kept by name is its first part's (map_part) */
+		if (kxi_value_part(&k->value, pt->name) == pt)
+			put_component_value(w, pt->name, &pt->data);
+		else {
+			put_hex_attr(w, "Value", pt->data.p, pt->data.n);
+			put(w, " Encoding=\"HEX\"");
+		}
 		if (pt->kcv.n > 0)
 			put_hex_attr(w, "KCV", pt->kcv.p, pt->kcv.n);
 		put(w, "/>\n");
