@@ -333,13 +333,14 @@ legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
  * extension the writer puts back; a missing one is supplied, with a legacy
  * finding, so that the document still validates.
  */
+/* The list attributes of el other than the usual pair, as extensions;
+ * *missing (if not NULL) gets bit 0/1 for an absent arrayElement/Index. */
 static int
-list_attrs(struct rd *r, xmlNode *el, const char *item)
+keep_list_attrs(struct rd *r, xmlNode *el, const char *item, int *missing)
 {
 	static const char *const names[] = { "arrayElement", "arrayIndex" };
 	const char *dflt[2];
 	char ename[64];
-	int missing = 0;
 	xmlChar *v;
 	size_t i;
 
@@ -348,10 +349,8 @@ list_attrs(struct rd *r, xmlNode *el, const char *item)
 	for (i = 0; i < 2; i++) {
 		if ((v = xmlGetNoNsProp(el, (const xmlChar *)names[i])) ==
 		    NULL) {
-			missing |= 1 << i;
-			if (xmlSetProp(el, (const xmlChar *)names[i],
-			    (const xmlChar *)dflt[i]) == NULL)
-				return KX_ENOMEM;
+			if (missing != NULL)
+				*missing |= 1 << i;
 			continue;
 		}
 		snprintf(ename, sizeof(ename), "%s/@%s",
@@ -363,6 +362,21 @@ list_attrs(struct rd *r, xmlNode *el, const char *item)
 		}
 		xmlFree(v);
 	}
+	return KX_OK;
+}
+
+static int
+list_attrs(struct rd *r, xmlNode *el, const char *item)
+{
+	int missing = 0;
+
+	if (keep_list_attrs(r, el, item, &missing) != KX_OK)
+		return KX_ENOMEM;
+	if (((missing & 1) && xmlSetProp(el, (const xmlChar *)"arrayElement",
+	    (const xmlChar *)item) == NULL) || ((missing & 2) &&
+	    xmlSetProp(el, (const xmlChar *)"arrayIndex",
+	    (const xmlChar *)"#") == NULL))
+		return KX_ENOMEM;
 	if (missing != 0)
 		finding(r, KXI_LEGACY, KX_OK, el, "gp: %s without %s%s%s, "
 		    "which GP's schemas require on every list; read as "
@@ -392,6 +406,10 @@ empty_value(struct rd *r, xmlNode *el)
 		    fmt);
 		xmlFree(fmt);
 	}
+	/* and its list attributes, as list_attrs keeps them (written back
+	 * or reported lost with the Value) */
+	if (rc == KX_OK)
+		rc = keep_list_attrs(r, el, "Component", NULL);
 	xmlUnlinkNode(el);
 	xmlFreeNode(el);
 	return rc == KX_OK ? 1 : rc;
@@ -953,6 +971,8 @@ decode_component(struct rd *r, xmlNode *c, const char *val, const char *enc,
 	    "gp: Component/@Encoding %s is not supported", enc);
 }
 
+static const char *ext_get(const kxi_profile *p, const char *name);
+
 /*
  * A named Component (ECC_CURVE_OID, ECC_QX, ECC_QY, ECC_D; MODULUS,
  * EXPONENT, CRT_P ...): a part of the value, kept under its own name and
@@ -967,11 +987,13 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 	const char *kc;
 	unsigned long long ord = 0;
 	kxi_bytes b = { NULL, 0 };
+	const char *kept;
+	char ename[300];
 	int dup;
 
-	if (v == NULL) {
-		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component %s has no "
-		    "Value: not kept", nm);
+	if (v == NULL || *v == '\0') {
+		finding(r, KXI_IGNORED, KX_OK, c, "gp: Component %s has %s "
+		    "Value: not kept", nm, v == NULL ? "no" : "an empty");
 		return;
 	}
 	/* the model's bounds (kmsxchg.xsd PartType, kmsxchg.asn1 ValuePart) */
@@ -981,9 +1003,8 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 		    KXI_MAX_PARTS);
 		return;
 	}
-	/* a name given twice is for the rules to refuse; its second
-	 * part's Encoding is not kept (kept by name, it would be the
-	 * first's) */
+	/* a name given twice is for the rules to refuse; the Encoding is
+	 * kept by name, once: the first part's */
 	dup = kxi_value_part(val, nm) != NULL;
 	if (decode_component(r, c, v, enc, &b) != KX_OK)
 		return;
@@ -1000,13 +1021,17 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 	pt->name = nm;
 	pt->data = b;
 	pt->order = KX_UNSET;
-	if (dup && enc != NULL && strcmp(enc, "HEX") != 0)
-		finding(r, KXI_IGNORED, KX_OK, c, "gp: the Encoding %s of the "
-		    "second Component %s not kept", enc, nm);
-	else if (enc != NULL && strcmp(enc, "HEX") != 0) {
-		char ename[300];
-
-		snprintf(ename, sizeof(ename), "Component[%s]/@Encoding", nm);
+	snprintf(ename, sizeof(ename), "Component[%s]/@Encoding", nm);
+	if (enc == NULL)
+		enc = "HEX";
+	if (dup) {
+		if ((kept = ext_get(&r->k->prof, ename)) == NULL)
+			kept = "HEX";
+		if (strcmp(enc, kept) != 0)
+			finding(r, KXI_IGNORED, KX_OK, c, "gp: the Encoding "
+			    "%s of a second Component %s not kept (written "
+			    "%s, as the first)", enc, nm, kept);
+	} else if (strcmp(enc, "HEX") != 0) {
 		if (add_ext(r, (const xmlChar *)KX_GP_NS, ename,
 		    (const xmlChar *)enc) != KX_OK)
 			r->rc = KX_ENOMEM;
@@ -1027,14 +1052,16 @@ map_part(struct rd *r, xmlNode *c, const char *nm, const char *v,
 
 /* The unnamed value component's Order and Encoding when not the usual. */
 static void
-keep_unnamed(struct rd *r, xmlNode *c, const char *enc)
+keep_unnamed(struct rd *r, xmlNode *c, const char *enc, int *order_kept)
 {
 	const char *o = attr(r, c, "Order");
 
-	if (o != NULL && strcmp(o, "1") != 0 && add_ext(r,
+	/* the writer writes one unnamed Component: one Order */
+	if (!*order_kept && o != NULL && strcmp(o, "1") != 0 && add_ext(r,
 	    (const xmlChar *)KX_GP_NS, "Component/@Order",
 	    (const xmlChar *)o) != KX_OK)
 		r->rc = KX_ENOMEM;
+	*order_kept = 1;
 	if (enc != NULL && strcmp(enc, "HEX") != 0 && add_ext(r,
 	    (const xmlChar *)KX_GP_NS, "Component/@Encoding",
 	    (const xmlChar *)enc) != KX_OK)
@@ -1069,7 +1096,7 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 	xmlNode *c, *kp = child(ki, "KeyPart");
 	const char *kcvalg = attr(r, ki, "KCVAlgorithm"), *fmt;
 	unsigned long long kcvsize = 0, np = 0, pn = 0;
-	int hks, nvalues = 0;
+	int hks, nvalues = 0, order_kept = 0;
 	kxi_bytes data = { NULL, 0 }, kcv = { NULL, 0 };
 
 	hks = uint_attr(r, ki, "KCVSize", 16, &kcvsize);
@@ -1097,18 +1124,22 @@ map_value(struct rd *r, xmlNode *ki, xmlNode *val)
 			    KX_OK)
 				BAD(r, c, "gp: Component/@KCV is not hex");
 		}
-		if (v == NULL)
-			continue;
-		if (decode_component(r, c, v, enc, &b) != KX_OK)
+		if (v != NULL && *v != '\0' &&
+		    decode_component(r, c, v, enc, &b) != KX_OK)
 			continue;
 		if (b.n == 0) {
-			/* as no Value (a named part's is refused) */
-			finding(r, KXI_IGNORED, KX_OK, c, "gp: Component "
-			    "with an empty Value: not kept");
+			/* no value: a KCV alone is written again, in a
+			 * Component of this Order */
+			if (v != NULL)
+				finding(r, KXI_IGNORED, KX_OK, c, "gp: a "
+				    "Component's empty Value not kept%s",
+				    kc != NULL ? " (its KCV is)" : "");
+			if (kc != NULL)
+				keep_unnamed(r, c, NULL, &order_kept);
 			continue;
 		}
 		if (nvalues == 0)
-			keep_unnamed(r, c, enc);
+			keep_unnamed(r, c, enc, &order_kept);
 		if (nvalues++ == 0) {
 			data = b;
 			continue;
@@ -1651,13 +1682,14 @@ ext_is_ours(const kxi_extension *e)
 
 	if (e->ns == NULL || strcmp(e->ns, KX_GP_NS) != 0)
 		return 0;
+	/* per revision and per named component (a name may hold "/@gp:") */
+	if (strncmp(e->name, "Revision[", 9) == 0 ||
+	    strncmp(e->name, "Component[", 10) == 0)
+		return 1;
 	/* an attribute in GP's namespace the schema does not have (clean) */
 	if (strstr(e->name, "/@gp:") != NULL)
 		return 0;
-	/* per revision and per named component */
-	if (strncmp(e->name, "Revision[", 9) == 0 ||
-	    strncmp(e->name, "Component[", 10) == 0 ||
-	    strncmp(e->name, "Component/@", 11) == 0)
+	if (strncmp(e->name, "Component/@", 11) == 0)
 		return 1;
 	for (i = 0; i < sizeof(gp_exts) / sizeof(gp_exts[0]); i++)
 		if (strcmp(e->name, gp_exts[i]) == 0)
@@ -2203,13 +2235,7 @@ write_value(struct wr *w)
 		put_attr(w, "Name", pt->name);
 		if (pt->order != KX_UNSET)
 			put(w, " Order=\"%d\"", pt->order);
-		/* the Encoding kept by name is its first part's (map_part) */
-		if (kxi_value_part(&k->value, pt->name) == pt)
-			put_component_value(w, pt->name, &pt->data);
-		else {
-			put_hex_attr(w, "Value", pt->data.p, pt->data.n);
-			put(w, " Encoding=\"HEX\"");
-		}
+		put_component_value(w, pt->name, &pt->data);
 		if (pt->kcv.n > 0)
 			put_hex_attr(w, "KCV", pt->kcv.p, pt->kcv.n);
 		put(w, "/>\n");

@@ -90,6 +90,7 @@ CLI_CASES = \
 	tests/cli/cases/import-native-tk-no-kcv.case \
 	tests/cli/cases/gp-error-places.case \
 	tests/cli/cases/gp-duplicate-part.case \
+	tests/cli/cases/gp-empty-values.case \
 	tests/cli/cases/export-tdea-degenerate.case \
 	tests/cli/cases/import-gp-private-exp.case \
 	tests/cli/cases/import-gp-private-exp-bad.case \
