@@ -325,14 +325,6 @@ legacy_value(struct rd *r, xmlNode *el, xmlAttr *a, const char *val)
 	}
 }
 
-/*
- * GP's list convention: a list element (Revisions, Value) carries
- * arrayElement (the name of its items) and arrayIndex ("#": by position),
- * both required by GP's own 1.1.1/1.1.2 schemas (schema/SOURCES.md).  The
- * usual pair is implied by the model; any other value is kept as a GP
- * extension the writer puts back; a missing one is supplied, with a legacy
- * finding, so that the document still validates.
- */
 /* The list attributes of el other than the usual pair, as extensions;
  * *missing (if not NULL) gets bit 0/1 for an absent arrayElement/Index. */
 static int
@@ -365,6 +357,14 @@ keep_list_attrs(struct rd *r, xmlNode *el, const char *item, int *missing)
 	return KX_OK;
 }
 
+/*
+ * GP's list convention: a list element (Revisions, Value) carries
+ * arrayElement (the name of its items) and arrayIndex ("#": by position),
+ * both required by GP's own 1.1.1/1.1.2 schemas (schema/SOURCES.md).  The
+ * usual pair is implied by the model; any other value is kept as a GP
+ * extension the writer puts back; a missing one is supplied, with a legacy
+ * finding, so that the document still validates.
+ */
 static int
 list_attrs(struct rd *r, xmlNode *el, const char *item)
 {
